@@ -1,0 +1,1 @@
+"""The adapter core: case state machine, persistence, signing, delivery, ingestion, reconciliation, CLI."""

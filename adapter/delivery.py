@@ -1,0 +1,118 @@
+"""Delivering the outbox: claim due rows with a lease, send each through its platform, record the result.
+
+Per-case order: a row is claimable only when no earlier row of the same case is still pending, so a court
+never sees an agreement before the acceptance; other cases keep flowing. The retry schedule (attempts,
+next_attempt_at, last_error) lives in the row; tenacity covers only the short in-process retries of one attempt.
+"""
+
+import random
+from collections import Counter
+from collections.abc import Callable
+from datetime import timedelta
+
+from sqlalchemy import exists, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from adapter.clock import Clock, to_utc
+from adapter.db import UnitOfWork
+from adapter.platforms import Platforms
+from adapter.tables import OutboxRow
+from connectors.port import RejectedError, TransientError
+from schemas.envelope import Envelope
+
+LEASE = timedelta(seconds=60)
+
+
+def backoff(attempts: int, *, base: float = 2.0, cap: float = 3600.0, rng: Callable[[], float] = random.random) -> float:
+    """Seconds to wait before attempt `attempts + 1`: exponential with full jitter, capped. Pure but for `rng`."""
+    return rng() * min(cap, base * 2 ** max(0, attempts - 1))
+
+
+def default_retrying() -> Retrying:
+    """Three quick tries inside one attempt, for blips; longer outages go back to the row's schedule."""
+    return Retrying(
+        retry=retry_if_exception_type(TransientError),
+        stop=stop_after_attempt(3),
+        wait=wait_exponential_jitter(initial=0.05, max=0.5),
+        reraise=True,
+    )
+
+
+def claim(uow: UnitOfWork, clock: Clock, *, limit: int, owner_lease: timedelta = LEASE) -> list[OutboxRow]:
+    now = to_utc(clock())
+    earlier = aliased(OutboxRow)
+    blocked = exists().where(
+        earlier.case_id == OutboxRow.case_id, earlier.status == "pending", col(earlier.id) < col(OutboxRow.id)
+    )
+    query = (
+        select(OutboxRow)
+        .where(
+            OutboxRow.status == "pending",
+            col(OutboxRow.next_attempt_at) <= now,
+            or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now),
+            ~blocked,
+        )
+        .order_by(col(OutboxRow.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    with uow.begin() as session:
+        rows = list(session.exec(query).all())
+        for row in rows:
+            row.claimed_until = now + owner_lease
+            session.add(row)
+        return rows
+
+
+def deliver_due(
+    uow: UnitOfWork,
+    platforms: Platforms,
+    clock: Clock,
+    *,
+    limit: int = 50,
+    retrying: Callable[[], Retrying] = default_retrying,
+    jitter: Callable[[], float] = random.random,
+) -> Counter[str]:
+    """Deliver what is due now; returns counts of delivered / duplicate / retried / dead."""
+    counts: Counter[str] = Counter()
+    for row in claim(uow, clock, limit=limit):
+        counts[_deliver_one(uow, platforms, clock, row, retrying(), jitter)] += 1
+    return counts
+
+
+def _deliver_one(
+    uow: UnitOfWork, platforms: Platforms, clock: Clock, row: OutboxRow, retrying: Retrying,
+    jitter: Callable[[], float],
+) -> str:
+    link = platforms.get(row.platform)
+    outcome, error, delay = "delivered", None, 0.0
+    if link is None:
+        outcome, error, delay = "retried", f"platform {row.platform!r} is not configured", backoff(row.attempts + 1, rng=jitter)
+    else:
+        envelope = Envelope.model_validate_json(row.envelope_json)
+        try:
+            receipt = retrying(link.connector.send, envelope)
+            if receipt.duplicate:
+                outcome = "duplicate"  # delivered before (e.g. the answer was lost); the platform kept one copy
+        except TransientError as exc:
+            outcome, error = "retried", str(exc)
+            delay = exc.retry_after if exc.retry_after is not None else backoff(row.attempts + 1, rng=jitter)
+        except RejectedError as exc:
+            outcome, error = "dead", str(exc)
+    now = to_utc(clock())
+    with uow.begin() as session:
+        fresh = session.get(OutboxRow, row.id)
+        assert fresh is not None  # rows are never deleted while pending
+        fresh.attempts += 1
+        fresh.claimed_until = None
+        fresh.last_error = error
+        if outcome in ("delivered", "duplicate"):
+            fresh.status, fresh.delivered_at = "delivered", now
+        elif outcome == "dead":
+            fresh.status = "dead"
+        else:
+            fresh.next_attempt_at = now + timedelta(seconds=delay)
+        session.add(fresh)
+    return outcome

@@ -1,0 +1,26 @@
+"""The adapter's own error tree; each error says what was wrong, with which input, and what to do.
+
+    DockingError                 exit_code 2 unless stated
+    ├── CaseNotFound             no case with that id
+    ├── InvalidRequest           a use case was asked something impossible (digest mismatch, window passed, …)
+    ├── IllegalTransition        the case's status does not allow the event (adapter/states.py)
+    └── ConfigError              the configuration file or environment is wrong; exit_code 78 (EX_CONFIG)
+"""
+
+
+class DockingError(Exception):
+    exit_code = 2
+
+
+class CaseNotFound(DockingError):
+    def __init__(self, case_id: str) -> None:
+        super().__init__(f"no case {case_id!r}; `docking cases list` shows the known ones")
+        self.case_id = case_id
+
+
+class InvalidRequest(DockingError):
+    pass
+
+
+class ConfigError(DockingError):
+    exit_code = 78

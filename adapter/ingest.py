@@ -1,0 +1,121 @@
+"""Applying what a platform sends: verify → decode → drop duplicates → apply, or quarantine with the raw bytes.
+
+Every item ends in exactly one of three ways, each in one transaction: applied (inbox row + case change),
+duplicate (nothing changes), quarantined (raw bytes + reason; no case changes).
+"""
+
+import hashlib
+import json
+from enum import StrEnum
+
+from sqlmodel import Session, select
+
+from adapter.clock import Clock, to_utc
+from adapter.db import UnitOfWork
+from adapter.platforms import PlatformLink
+from adapter.repository import create_case, find_case, transition
+from adapter.signing import SignatureInvalid
+from adapter.states import Event, IllegalTransition
+from adapter.tables import InboxRow, QuarantineRow
+from connectors.port import PayloadError, RawInbound
+from schemas.enums import CourtDecisionKind, Flow, JcResult
+from schemas.envelope import CourtDecisionBody, DispatchBody, Envelope
+
+
+class Ingested(StrEnum):
+    APPLIED = "applied"
+    DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"
+
+
+class NotApplicable(Exception):
+    """A well-formed, authentic message that cannot be applied; `reason` goes to quarantine."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+_JC_EVENTS = {
+    JcResult.CONFIRMED: Event.JC_CONFIRMED,
+    JcResult.REJECTED: Event.JC_REJECTED,
+    JcResult.NOT_ACCEPTED: Event.JC_NOT_ACCEPTED,
+    JcResult.WITHDRAWN: Event.JC_WITHDRAWN,
+}
+
+
+def ingest(uow: UnitOfWork, link: PlatformLink, feed: str, item: RawInbound, clock: Clock) -> Ingested:
+    platform = link.name
+    try:
+        link.verifier.verify(item.body, item.key_id, item.signature)
+        envelope = link.connector.decode(item)
+    except SignatureInvalid as exc:
+        return _quarantine(uow, platform, feed, item, clock, exc.reason, exc.detail)
+    except PayloadError as exc:
+        return _quarantine(uow, platform, feed, item, clock, exc.reason, exc.detail)
+    with uow.begin() as session:
+        seen = select(InboxRow.id).where(InboxRow.platform == platform, InboxRow.message_id == envelope.message_id)
+        if session.exec(seen).first() is not None:
+            return Ingested.DUPLICATE
+        try:
+            with session.begin_nested():  # a refusal part-way through leaves nothing of the message behind
+                case_id = _apply(session, platform, envelope, clock)
+        except NotApplicable as exc:
+            _keep(session, platform, feed, item, clock, exc.reason, str(exc), envelope.message_id)
+            return Ingested.QUARANTINED
+        session.add(InboxRow(platform=platform, message_id=envelope.message_id, type=envelope.type.value,
+                             case_id=case_id, received_at=to_utc(clock())))
+        return Ingested.APPLIED
+
+
+def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock) -> str:
+    now, actor = clock(), f"court:{platform}"
+    body = envelope.body
+    if isinstance(body, DispatchBody):
+        if body.dispatch.flow is Flow.SELF_RECEIVED:
+            raise NotApplicable("invalid", "a court cannot dispatch a self-received (flow C) case")
+        if find_case(session, platform, envelope.platform_case_id) is not None:
+            raise NotApplicable("case_exists", f"case {envelope.platform_case_id} was already dispatched")
+        case = create_case(session, body.dispatch, platform, now)
+        transition(session, case, Event.REGISTER, actor=actor, at=now, detail=f"message {envelope.message_id}")
+        return case.id
+    if isinstance(body, CourtDecisionBody):
+        found = find_case(session, platform, envelope.platform_case_id)
+        if found is None:
+            raise NotApplicable("unknown_case", f"no case {envelope.platform_case_id} from {platform}")
+        decision = body.decision
+        if decision.kind is CourtDecisionKind.JC_RULING:
+            assert decision.jc_result is not None  # the schema guarantees it for rulings
+            event = _JC_EVENTS[decision.jc_result]
+        elif decision.kind is CourtDecisionKind.MEDIATION_DOC_ISSUED:
+            event = Event.ISSUE_MEDIATION_DOC
+        else:
+            event = Event.ALLOW_WITHDRAWAL
+        try:
+            transition(session, found, event, actor=actor, at=now, detail=decision.model_dump_json())
+        except IllegalTransition as exc:
+            raise NotApplicable("illegal_transition", str(exc)) from exc
+        return found.id
+    raise NotApplicable("unexpected_type", f"{envelope.type.value} is not a message a court sends")
+
+
+def _quarantine(
+    uow: UnitOfWork, platform: str, feed: str, item: RawInbound, clock: Clock, reason: str, detail: str
+) -> Ingested:
+    with uow.begin() as session:
+        _keep(session, platform, feed, item, clock, reason, detail, None)
+    return Ingested.QUARANTINED
+
+
+def _keep(
+    session: Session, platform: str, feed: str, item: RawInbound, clock: Clock, reason: str, detail: str,
+    message_id: str | None,
+) -> None:
+    digest = hashlib.sha256(item.body).hexdigest()
+    again = select(QuarantineRow.id).where(QuarantineRow.platform == platform, QuarantineRow.raw_sha256 == digest)
+    if session.exec(again).first() is not None:
+        return
+    headers = {"key_id": item.key_id, "signature": item.signature, "position": item.position, **item.headers}
+    session.add(QuarantineRow(platform=platform, feed=feed, received_at=to_utc(clock()), reason=reason,
+                              detail=detail[:2000], raw=item.body, raw_sha256=digest, message_id=message_id,
+                              headers_json=json.dumps(headers, ensure_ascii=False)))

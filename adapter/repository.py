@@ -1,0 +1,91 @@
+"""Case storage operations inside one unit of work: load, create, transition (with history), enqueue."""
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from adapter.clock import to_utc
+from adapter.errors import CaseNotFound
+from adapter.states import CaseStatus, Event, advance, court_view
+from adapter.tables import CaseEventRow, CaseRow, OutboxRow
+from schemas.case import CaseDispatch
+from schemas.envelope import Body, Envelope
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:20]}"
+
+
+def get_case(session: Session, case_id: str) -> CaseRow:
+    # FOR UPDATE: on PostgreSQL two writers of one case queue here; SQLite already holds the write lock.
+    row = session.exec(select(CaseRow).where(CaseRow.id == case_id).with_for_update()).first()
+    if row is None:
+        raise CaseNotFound(case_id)
+    return row
+
+
+def find_case(session: Session, platform: str, platform_case_id: str) -> CaseRow | None:
+    query = select(CaseRow).where(CaseRow.platform == platform, CaseRow.platform_case_id == platform_case_id)
+    return session.exec(query.with_for_update()).first()
+
+
+def create_case(session: Session, dispatch: CaseDispatch, platform: str | None, at: datetime) -> CaseRow:
+    at = to_utc(at)
+    row = CaseRow(
+        id=new_id("MC"),
+        platform=platform,
+        platform_case_id=dispatch.platform_case_id,
+        case_number=dispatch.case_number,
+        flow=dispatch.flow.value,
+        procedure=dispatch.procedure.value,
+        cause=dispatch.cause,
+        amount=f"{dispatch.amount:.2f}",
+        status=CaseStatus.RECEIVED.value,
+        dispatch_json=dispatch.model_dump_json(),
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def transition(session: Session, case: CaseRow, event: Event, *, actor: str, at: datetime, detail: str = "") -> None:
+    """Advance the case by `event` (raising IllegalTransition) and record it in the history."""
+    at = to_utc(at)
+    before = CaseStatus(case.status)
+    after = advance(before, event)
+    case.status, case.updated_at = after.value, at
+    session.add(case)
+    session.add(
+        CaseEventRow(case_id=case.id, at=at, event=event.value, from_status=before.value, to_status=after.value,
+                     actor=actor, detail=detail)
+    )
+
+
+def enqueue(session: Session, case: CaseRow, body: Body, at: datetime) -> Envelope | None:
+    """Queue a message to the case's court in the caller's transaction; a case with no court gets none."""
+    if case.platform is None:
+        return None
+    at = to_utc(at)
+    envelope = Envelope(
+        message_id=new_id("M"),
+        platform=case.platform,
+        platform_case_id=case.platform_case_id,
+        created_at=at,
+        body=body,
+        status_after=court_view(CaseStatus(case.status)),
+    )
+    session.add(
+        OutboxRow(
+            message_id=envelope.message_id,
+            case_id=case.id,
+            platform=case.platform,
+            type=envelope.type.value,
+            envelope_json=envelope.model_dump_json(),
+            next_attempt_at=at,
+            created_at=at,
+        )
+    )
+    return envelope

@@ -1,0 +1,170 @@
+"""The centre's use cases: each loads a case, advances it, and queues the court's message in one transaction.
+
+Every function takes the unit of work and a clock (time is always injected) and returns the case's new status.
+"""
+
+import base64
+import hashlib
+from datetime import date
+
+from adapter.clock import Clock, end_of_day_period, from_db, to_utc
+from adapter.db import UnitOfWork
+from adapter.errors import InvalidRequest
+from adapter.repository import create_case, enqueue, get_case, transition
+from adapter.states import CaseStatus, Event
+from adapter.tables import DocumentRow
+from schemas.agreement import MediationAgreement
+from schemas.case import CaseDispatch
+from schemas.enums import DeclineReason, Flow, OutcomeCode, ProgressKind
+from schemas.envelope import AgreementBody, ClosureBody, JcApplicationBody, OutcomeBody, ProgressBody
+from schemas.jc import JcApplication
+from schemas.outcome import FailureReport, MediationOutcome
+from schemas.progress import ProgressUpdate
+
+JC_WINDOW_DAYS = 30  # [S3 Art 205]: 30 days from the agreement taking effect (the last party's e-signature)
+
+
+class CentreServices:
+    def __init__(self, uow: UnitOfWork, clock: Clock, actor: str = "centre") -> None:
+        self.uow, self.clock, self.actor = uow, clock, actor
+
+    # ---- intake
+
+    def register_self_received(self, dispatch: CaseDispatch) -> str:
+        """Flow C: a party applied to the centre directly; no court knows the case until a JC application."""
+        if dispatch.flow is not Flow.SELF_RECEIVED:
+            raise InvalidRequest(f"register_self_received takes flow C cases, not {dispatch.flow.value}")
+        now = self.clock()
+        with self.uow.begin() as session:
+            case = create_case(session, dispatch, platform=None, at=now)
+            transition(session, case, Event.REGISTER, actor=self.actor, at=now, detail="self-received")
+            return case.id
+
+    # ---- step 1–5: acceptance, mediator, sessions, extension, suspension
+
+    def accept(self, case_id: str, note: str = "") -> CaseStatus:
+        return self._progress(case_id, Event.ACCEPT, ProgressKind.ACCEPTED, note=note)
+
+    def decline(self, case_id: str, reason: DeclineReason, note: str = "") -> CaseStatus:
+        return self._progress(case_id, Event.DECLINE, ProgressKind.DECLINED, note=note, decline_reason=reason)
+
+    def assign_mediator(self, case_id: str, mediator: str) -> CaseStatus:
+        return self._progress(case_id, Event.ASSIGN_MEDIATOR, ProgressKind.MEDIATOR_ASSIGNED, mediator=mediator)
+
+    def hold_session(self, case_id: str, note: str = "") -> CaseStatus:
+        return self._progress(case_id, Event.HOLD_SESSION, ProgressKind.SESSION, note=note)
+
+    def extend(self, case_id: str, new_due: date, note: str = "all parties consented") -> CaseStatus:
+        return self._progress(case_id, Event.EXTEND, ProgressKind.EXTENDED, note=note, new_due=new_due)
+
+    def suspend(self, case_id: str, note: str) -> CaseStatus:
+        return self._progress(case_id, Event.SUSPEND, ProgressKind.SUSPENDED, note=note)
+
+    def resume(self, case_id: str, note: str = "") -> CaseStatus:
+        return self._progress(case_id, Event.RESUME, ProgressKind.RESUMED, note=note)
+
+    def _progress(self, case_id: str, event: Event, kind: ProgressKind, **fields: object) -> CaseStatus:
+        now = self.clock()
+        update = ProgressUpdate(kind=kind, at=now, **fields)  # type: ignore[arg-type]
+        with self.uow.begin() as session:
+            case = get_case(session, case_id)
+            transition(session, case, event, actor=self.actor, at=now, detail=update.model_dump_json())
+            if kind is ProgressKind.MEDIATOR_ASSIGNED:
+                case.mediator = update.mediator
+            enqueue(session, case, ProgressBody(progress=update), now)
+            return CaseStatus(case.status)
+
+    # ---- step 7–8: failure
+
+    def record_failure(self, case_id: str, code: OutcomeCode, report: FailureReport) -> CaseStatus:
+        """End the mediation with outcome 2–8; a court's case goes back to that court at once [S2 Art 21]."""
+        if code is OutcomeCode.AGREEMENT_REACHED:
+            raise InvalidRequest("outcome 1 (agreement reached) is recorded with submit_agreement")
+        now = self.clock()
+        outcome = MediationOutcome(code=code, at=now, report=report)
+        with self.uow.begin() as session:
+            case = get_case(session, case_id)
+            transition(session, case, Event.TERMINATE, actor=self.actor, at=now, detail=outcome.model_dump_json())
+            if case.platform is not None:
+                transition(session, case, Event.RETURN_TO_COURT, actor=self.actor, at=now)
+            enqueue(session, case, OutcomeBody(outcome=outcome), now)
+            return CaseStatus(case.status)
+
+    # ---- step 6–7: the agreement
+
+    def submit_agreement(self, case_id: str, agreement: MediationAgreement, document: bytes) -> CaseStatus:
+        """Record a signed agreement: drafted, signed party by party, effective at the last party's signature."""
+        digest = hashlib.sha256(document).hexdigest()
+        if digest != agreement.document_sha256:
+            raise InvalidRequest(
+                f"the document's SHA-256 is {digest}, but the agreement names {agreement.document_sha256}"
+            )
+        now = self.clock()
+        party_signatures = sorted(
+            (s for s in agreement.signatures if s.role not in ("mediator", "organisation")), key=lambda s: s.signed_at
+        )
+        if not party_signatures:
+            raise InvalidRequest("an agreement takes effect only when the parties sign it; no party signature given")
+        with self.uow.begin() as session:
+            case = get_case(session, case_id)
+            transition(session, case, Event.DRAFT_AGREEMENT, actor=self.actor, at=now)
+            for index, signature in enumerate(party_signatures):
+                last = index == len(party_signatures) - 1
+                transition(session, case, Event.LAST_PARTY_SIGNS if last else Event.PARTY_SIGNS,
+                           actor=f"party:{signature.signer}", at=signature.signed_at, detail=signature.role)
+            case.agreement_json = agreement.model_dump_json()
+            case.agreement_effective_at = to_utc(agreement.effective_at)
+            if session.get(DocumentRow, digest) is None:
+                session.add(DocumentRow(sha256=digest, name=agreement.document_name, content=document, stored_at=now))
+            enqueue(session, case, AgreementBody(agreement=agreement, document_b64=_b64(document)), now)
+            return CaseStatus(case.status)
+
+    # ---- step 9–10: after the agreement
+
+    def apply_jc(self, case_id: str, applicant: str, consenting_party: str, platform: str | None = None) -> CaseStatus:
+        """Joint JC application within 30 days of effect [S3 Art 205]; flow C names the court platform here."""
+        now = self.clock()
+        with self.uow.begin() as session:
+            case = get_case(session, case_id)
+            if case.agreement_json is None or case.agreement_effective_at is None:
+                raise InvalidRequest(f"case {case_id} has no effective agreement to confirm")
+            effective = from_db(case.agreement_effective_at)
+            deadline = end_of_day_period(effective, JC_WINDOW_DAYS)
+            if now > deadline:
+                raise InvalidRequest(
+                    f"the JC window closed at {deadline:%Y-%m-%d} (30 days from {effective:%Y-%m-%d}); "
+                    "the parties may sue on the agreement instead"
+                )
+            dispatch = CaseDispatch.model_validate_json(case.dispatch_json)
+            if case.platform is None:
+                if not platform:
+                    raise InvalidRequest(f"case {case_id} came to the centre directly: name the court platform")
+                case.platform = platform
+            agreement = MediationAgreement.model_validate_json(case.agreement_json)
+            document = session.get(DocumentRow, agreement.document_sha256)
+            if document is None:
+                raise InvalidRequest(f"the agreement document {agreement.document_sha256} is not stored")
+            application = JcApplication(
+                applicant=applicant,
+                consenting_party=consenting_party,
+                applied_at=now,
+                agreement_effective_at=effective,
+                mediation_proof=f"mediated by the centre, case {case.id}",
+                case=dispatch if dispatch.flow is Flow.SELF_RECEIVED else None,
+            )
+            transition(session, case, Event.APPLY_JC, actor=self.actor, at=now, detail=f"applicant {applicant}")
+            enqueue(session, case, JcApplicationBody(application=application, agreement=agreement,
+                                                     document_b64=_b64(document.content)), now)
+            return CaseStatus(case.status)
+
+    def close_performed(self, case_id: str, note: str = "performed voluntarily") -> CaseStatus:
+        now = self.clock()
+        with self.uow.begin() as session:
+            case = get_case(session, case_id)
+            transition(session, case, Event.CLOSE_PERFORMED, actor=self.actor, at=now, detail=note)
+            enqueue(session, case, ClosureBody(closed_at=now, note=note), now)
+            return CaseStatus(case.status)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")

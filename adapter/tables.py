@@ -1,0 +1,117 @@
+"""SQLModel table rows — the storage shape, kept apart from the canonical schema types."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class CaseRow(SQLModel, table=True):
+    __tablename__ = "cases"
+    __table_args__ = (UniqueConstraint("platform", "platform_case_id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    platform: str | None = Field(default=None, index=True, max_length=64)  # None until a flow-C case meets a court
+    platform_case_id: str = Field(max_length=64)
+    case_number: str | None = Field(default=None, max_length=64)
+    flow: str = Field(max_length=20)
+    procedure: str = Field(max_length=20)
+    cause: str = Field(max_length=100)
+    amount: str = Field(max_length=20)  # Decimal as text: SQLite has no exact decimal type
+    status: str = Field(index=True, max_length=32)
+    mediator: str | None = None
+    dispatch_json: str = Field(sa_column=Column(Text, nullable=False))
+    agreement_json: str | None = Field(default=None, sa_column=Column(Text))
+    agreement_effective_at: datetime | None = None
+    mediation_due: datetime | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class CaseEventRow(SQLModel, table=True):
+    """The case history: every transition, who caused it and why; never updated."""
+
+    __tablename__ = "case_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: str = Field(index=True, foreign_key="cases.id", max_length=40)
+    at: datetime
+    event: str = Field(max_length=40)
+    from_status: str = Field(max_length=32)
+    to_status: str = Field(max_length=32)
+    actor: str = Field(max_length=64)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class OutboxRow(SQLModel, table=True):
+    """A message to deliver, written in the same transaction as the state change that caused it."""
+
+    __tablename__ = "outbox"
+    # The claim query walks pending rows by due time and checks each case's earlier rows.
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"), Index("ix_outbox_case", "case_id", "status", "id"))
+
+    id: int | None = Field(default=None, primary_key=True)  # also the per-case order
+    message_id: str = Field(unique=True, max_length=64)
+    case_id: str = Field(foreign_key="cases.id", max_length=40)
+    platform: str = Field(index=True, max_length=64)
+    type: str = Field(max_length=32)
+    envelope_json: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(default="pending", max_length=16)  # pending | delivered | dead
+    attempts: int = 0
+    next_attempt_at: datetime
+    claimed_until: datetime | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime
+    delivered_at: datetime | None = None
+
+
+class InboxRow(SQLModel, table=True):
+    """Every message applied from a platform, once: the unique key is what drops duplicates."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (UniqueConstraint("platform", "message_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=64)
+    message_id: str = Field(max_length=64)
+    type: str = Field(max_length=32)
+    case_id: str | None = Field(default=None, max_length=40)
+    received_at: datetime
+
+
+class QuarantineRow(SQLModel, table=True):
+    """Inbound bytes that failed verification or validation, kept exactly as received for inspection."""
+
+    __tablename__ = "quarantine"
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(index=True, max_length=64)
+    feed: str = Field(max_length=32)
+    received_at: datetime
+    reason: str = Field(max_length=40)
+    detail: str = Field(sa_column=Column(Text, nullable=False))
+    raw_sha256: str = Field(index=True, max_length=64)  # a redelivered bad item is kept once
+    message_id: str | None = Field(default=None, max_length=64)
+    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    headers_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+
+
+class CursorRow(SQLModel, table=True):
+    """How far each platform feed has been read; advanced in the same transaction as what was read."""
+
+    __tablename__ = "cursors"
+
+    platform: str = Field(primary_key=True, max_length=64)
+    feed: str = Field(primary_key=True, max_length=32)
+    value: str = Field(default="", max_length=128)
+
+
+class DocumentRow(SQLModel, table=True):
+    """Agreement documents by content digest: the bytes that were signed are the bytes kept."""
+
+    __tablename__ = "documents"
+
+    sha256: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=255)
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    stored_at: datetime

@@ -1,0 +1,1 @@
+"""Platform connectors: one module per platform behind the `CourtPlatform` port (connectors/port.py)."""

@@ -1,0 +1,114 @@
+"""The CourtPlatform port and the connector error tree. Canonical types in and out; nothing else crosses.
+
+    ConnectorError
+    ├── TransientError   timeouts, connection errors, 5xx, 429 — retry later (`retry_after` seconds if told)
+    ├── RejectedError    4xx, a business rejection or SOAP Fault — do not retry; `code` and `detail` say why
+    └── PayloadError     inbound bytes that do not decode to a canonical message — quarantine, never apply
+
+Each connector translates its transport's failures into this tree once, at its boundary, with `raise … from exc`.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+from schemas.enums import CourtStatus
+from schemas.envelope import Envelope
+
+
+class ConnectorError(Exception):
+    retryable = False
+
+    def __init__(self, platform: str, detail: str) -> None:
+        super().__init__(f"{platform}: {detail}")
+        self.platform = platform
+        self.detail = detail
+
+
+class TransientError(ConnectorError):
+    retryable = True
+
+    def __init__(self, platform: str, detail: str, *, retry_after: float | None = None) -> None:
+        super().__init__(platform, detail)
+        self.retry_after = retry_after
+
+
+class RejectedError(ConnectorError):
+    def __init__(self, platform: str, code: str, detail: str) -> None:
+        super().__init__(platform, f"rejected ({code}): {detail}")
+        self.code = code
+
+
+class PayloadError(ConnectorError):
+    """`reason` is a short code for quarantine: malformed, invalid, unknown_code."""
+
+    def __init__(self, platform: str, reason: str, detail: str) -> None:
+        super().__init__(platform, f"{reason}: {detail}")
+        self.reason = reason
+
+
+class Feed(StrEnum):
+    DISPATCHES = "dispatches"
+    DECISIONS = "decisions"
+
+
+@dataclass(frozen=True)
+class RawInbound:
+    """One message as the platform sent it: exact bytes, still unverified and undecoded."""
+
+    body: bytes
+    key_id: str | None
+    signature: str | None
+    position: str  # the feed cursor just past this item
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    items: Sequence[RawInbound]
+    next_cursor: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    message_id: str
+    duplicate: bool  # the platform had already applied this message id and answered with the original result
+
+
+class SignatureLike(Protocol):
+    @property
+    def key_id(self) -> str: ...
+
+    @property
+    def value(self) -> str: ...
+
+
+class BodySigner(Protocol):
+    """Signs the exact bytes a connector is about to send (the core's signing module provides it)."""
+
+    def sign(self, body: bytes) -> SignatureLike: ...
+
+
+@runtime_checkable
+class CourtPlatform(Protocol):
+    """What the core needs from any court platform, whatever its transport, field names or code tables."""
+
+    name: str
+    transport: str
+
+    def fetch(self, feed: Feed, cursor: str, limit: int) -> FeedPage:
+        """Messages published on `feed` after `cursor` (at least once: duplicates are possible)."""
+        ...
+
+    def decode(self, item: RawInbound) -> Envelope:
+        """The canonical message in a verified item, or PayloadError."""
+        ...
+
+    def send(self, envelope: Envelope) -> Receipt:
+        """Encode, sign and deliver one message; the platform applies each message id at most once."""
+        ...
+
+    def query_status(self, platform_case_ids: Sequence[str]) -> dict[str, CourtStatus | None]:
+        """The platform's own status of each case; None where it does not know the case."""
+        ...

@@ -1,0 +1,1 @@
+"""Per-platform code tables and pure to/from-canonical mapping functions."""

@@ -1,0 +1,49 @@
+"""Versioned code tables loaded from a platform's TOML data file; unknown codes raise, never default."""
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+
+
+class UnknownCode(ValueError):
+    """A code (or canonical value) that the platform's table does not list."""
+
+    def __init__(self, platform: str, table: str, field: str, value: object) -> None:
+        super().__init__(f"{platform}: field {field!r} has {value!r}, which table {table!r} does not list")
+        self.platform, self.table, self.field, self.value = platform, table, field, value
+
+
+@dataclass(frozen=True)
+class CodeTables:
+    platform: str
+    version: str
+    tables: dict[str, dict[str, str]]  # table → platform code → canonical value
+
+    def to_canonical(self, table: str, code: object, field: str) -> str:
+        try:
+            return self.tables[table][str(code)]
+        except KeyError:
+            raise UnknownCode(self.platform, table, field, code) from None
+
+    def from_canonical(self, table: str, value: object, field: str) -> str:
+        for code, canonical in self.tables[table].items():
+            if canonical == str(value):
+                return code
+        raise UnknownCode(self.platform, table, field, value)
+
+
+def load_tables(resource: str, platform: str) -> CodeTables:
+    """Load `mappings/<resource>`; a table that maps two codes to one canonical value is a data error."""
+    data = tomllib.loads(resources.files("mappings").joinpath(resource).read_text(encoding="utf-8"))
+    meta = data.pop("meta")
+    tables: dict[str, dict[str, str]] = {}
+    for name, table in data.items():
+        values = list(table.values())
+        if len(set(values)) != len(values):
+            raise ValueError(f"{resource}: table {name!r} maps several codes to one canonical value")
+        tables[name] = {str(k): str(v) for k, v in table.items()}
+    return CodeTables(platform=platform, version=str(meta["version"]), tables=tables)
+
+
+class MalformedPayload(ValueError):
+    """A payload that is not the JSON shape the platform profile promises; names the field path."""

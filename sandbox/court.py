@@ -1,0 +1,268 @@
+"""The simulated court: its case store, its feeds and its rules, shared by every sandbox transport.
+
+It speaks the platform's own wire format (pinyin-initial JSON fields and platform codes), signs what it
+publishes with its own Ed25519 key, verifies what it receives, applies each message id once, enforces its own
+view of the case flow, and rules on judicial-confirmation applications after a short delay.
+"""
+
+import base64
+import hashlib
+import json
+import random
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from sandbox import data
+
+CST = timezone(timedelta(hours=8))
+FLOWS = {"01": "民诉前调", "02": "民初", "04": "民诉前调"}  # 调解类型 → case-number type code
+
+
+class CourtRefusal(Exception):
+    """A request the court refuses; `status` is the HTTP status, `code` the platform's error code."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass
+class CourtCase:
+    ajbs: str
+    tjlx: str
+    status: str = "10"
+    history: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FeedItem:
+    seq: int
+    body: str
+    kid: str
+    sig: str
+
+
+@dataclass
+class SandboxConfig:
+    seed: int = 7
+    decision_delay: float = 0.2  # seconds before a JC ruling or 调解书 is published
+    confirm_rate: float = 0.85
+    reject_rate: float = 0.10  # the rest: not accepted
+    redeliver_rate: float = 0.05  # the feed is at least once: sometimes an item comes again
+    court_key_id: str = "court-2026-01"
+
+
+class CourtCore:
+    """Thread-safe: the HTTP servers call it from many threads."""
+
+    def __init__(
+        self,
+        config: SandboxConfig,
+        court_key: Ed25519PrivateKey,
+        centre_keys: dict[str, Ed25519PublicKey],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self._key = court_key
+        self._centre_keys = dict(centre_keys)
+        self._clock = clock
+        self._rng = random.Random(config.seed)
+        self._lock = threading.RLock()
+        self.cases: dict[str, CourtCase] = {}
+        self._feeds: dict[str, list[FeedItem]] = {"dispatches": [], "decisions": []}
+        self._applied: dict[str, dict[str, Any]] = {}  # message id → the original answer
+        self._due: list[tuple[float, str, str]] = []  # (when, ajbs, decision type)
+        self._serial = 1000
+        self.duplicates_dropped = 0
+        self.rejected: list[tuple[str, str]] = []  # (code, message) of every refusal, for tests and stats
+
+    # ---- authentication
+
+    def verify(self, signed: bytes, kid: str | None, sig: str | None) -> None:
+        key = self._centre_keys.get(kid or "")
+        if key is None:
+            raise CourtRefusal(401, "E401", f"unknown key id {kid!r}")
+        try:
+            key.verify(base64.b64decode(sig or "", validate=True), signed)
+        except (InvalidSignature, ValueError):
+            raise CourtRefusal(401, "E401", "signature does not verify") from None
+
+    def _publish(self, feed: str, doc: dict[str, Any]) -> None:
+        body = json.dumps(doc, ensure_ascii=False)
+        sig = base64.b64encode(self._key.sign(body.encode())).decode()
+        items = self._feeds[feed]
+        items.append(FeedItem(len(items) + 1, body, self.config.court_key_id, sig))
+
+    # ---- dispatching new cases
+
+    def dispatch(self, count: int) -> list[str]:
+        with self._lock:
+            return [self._dispatch_one() for _ in range(count)]
+
+    def _dispatch_one(self) -> str:
+        rng = self._rng
+        tjlx = rng.choices(["01", "02", "04"], weights=[45, 40, 15])[0]
+        court_code, court_name = rng.choice(data.COURTS[:-1])
+        self._serial += 1
+        ajbs = f"{court_code[1:]}-{uuid.UUID(int=rng.getrandbits(128)).hex[:16]}"
+        cause = data.weighted_cause(rng)
+        bank = rng.choice(data.INSTITUTIONS)
+        person = data.person_name(rng)
+        plaintiff_first = tjlx == "02"
+        now = datetime.now(CST).replace(microsecond=0)
+        ajxx = {
+            "ah": f"（2026）{court_code}{FLOWS[tjlx]}{self._serial}号",
+            "fydm": court_code,
+            "fymc": court_name,
+            "tjlx": tjlx,
+            "cxlx": rng.choice(["1", "2"]) if tjlx == "02" else "1",
+            "ay": cause,
+            "ssqq": f"请求判令被告偿还欠款本息（{cause}）",
+            "bdje": data.amount(rng, cause),
+            "dsr": [
+                {"xm": bank, "ssdw": "03" if plaintiff_first else "01", "dsrlx": "2", "zjlx": "02",
+                 "zjhm": data.social_credit_code(bank), "lxdh": "020" + f"{rng.randrange(10**7, 10**8)}",
+                 "sddz": "广州市天河区珠江新城"},
+                {"xm": person, "ssdw": "04" if plaintiff_first else "02", "dsrlx": "1", "zjlx": "01",
+                 "zjhm": data.resident_id(rng), "lxdh": data.mobile(rng), "sddz": "广州市越秀区中山五路"},
+            ],
+            "fj": [{"wjmc": "起诉状.pdf", "sha256": hashlib.sha256(ajbs.encode()).hexdigest(), "dx": 48213}],
+            "tjzz": "广东银行业保险业纠纷调解中心",
+            "tjy": None,
+            "pqsj": now.isoformat(),
+        }
+        self.cases[ajbs] = CourtCase(ajbs, tjlx)
+        self._publish("dispatches", {"xxbh": f"PQ-{ajbs}", "xxlx": "PQ", "fssj": now.isoformat(),
+                                     "ajbs": ajbs, "ajxx": ajxx})
+        return ajbs
+
+    # ---- feeds
+
+    def feed(self, name: str, cursor: int, limit: int) -> dict[str, Any]:
+        with self._lock:
+            if name not in self._feeds:
+                raise CourtRefusal(404, "E404", f"no feed {name!r}")
+            if name == "decisions":
+                self._publish_due_decisions()
+            items = self._feeds[name]
+            page = items[cursor : cursor + max(1, min(limit, 500))]
+            if cursor > 0 and self._rng.random() < self.config.redeliver_rate:
+                page = [items[cursor - 1], *page]  # at least once: the last item read comes again
+            next_cursor = page[-1].seq if page else cursor
+            return {"items": [item.__dict__ for item in page], "next_cursor": max(next_cursor, cursor)}
+
+    def inject(self, feed: str, body: str, kid: str | None = None, sig: str | None = None) -> None:
+        """Publish raw bytes on a feed as they are, e.g. an unsigned or malformed item, for bad-input tests."""
+        with self._lock:
+            items = self._feeds[feed]
+            items.append(FeedItem(len(items) + 1, body, kid or "", sig or ""))
+
+    def sign(self, body: str) -> str:
+        return base64.b64encode(self._key.sign(body.encode())).decode()
+
+    def _publish_due_decisions(self) -> None:
+        now = self._clock()
+        due, self._due = [d for d in self._due if d[0] <= now], [d for d in self._due if d[0] > now]
+        for _, ajbs, kind in due:
+            case = self.cases[ajbs]
+            decided = datetime.now(CST).replace(microsecond=0).isoformat()
+            if kind == "2":
+                jdxx: dict[str, Any] = {"jdlx": "2", "jdsj": decided, "wsh": f"调解书-{ajbs}"}
+                case.status = "70"
+            else:
+                roll = self._rng.random()
+                result = "1" if roll < self.config.confirm_rate else (
+                    "2" if roll < self.config.confirm_rate + self.config.reject_rate else "3")
+                reason = {"1": "", "2": "协议内容违反法律强制性规定", "3": "不属于本院管辖"}[result]
+                jdxx = {"jdlx": "1", "sqjg": result, "jdsj": decided, "ly": reason, "wsh": f"（2026）民特{ajbs[-4:]}号"}
+                case.status = {"1": "61", "2": "62", "3": "63"}[result]
+            case.history.append(case.status)
+            self._publish("decisions", {"xxbh": f"CD-{ajbs}-{kind}", "xxlx": "CD", "fssj": decided,
+                                        "ajbs": ajbs, "jdxx": jdxx})
+
+    # ---- receiving the centre's messages
+
+    def receive(self, body: bytes, kid: str | None, sig: str | None) -> dict[str, Any]:
+        self.verify(body, kid, sig)
+        try:
+            doc = json.loads(body)
+            msg_id, kind, ajbs, content = doc["xxbh"], doc["xxlx"], str(doc["ajbs"]), doc["nr"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CourtRefusal(400, "E400", f"malformed message: {exc}") from None
+        with self._lock:
+            if msg_id in self._applied:
+                self.duplicates_dropped += 1
+                return {**self._applied[msg_id], "duplicate": True}
+            try:
+                self._apply(kind, ajbs, content)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise CourtRefusal(400, "E400", f"malformed {kind} content: {exc!r}") from None
+            answer = {"code": "0", "message": "ok", "xxbh": msg_id, "zt": self.cases[ajbs].status}
+            self._applied[msg_id] = answer
+            return {**answer, "duplicate": False}
+
+    def _apply(self, kind: str, ajbs: str, content: dict[str, Any]) -> None:
+        if kind == "SQ" and ajbs not in self.cases and content.get("ajxx"):
+            self.cases[ajbs] = CourtCase(ajbs, "03", status="40")  # a self-received case meets the court
+        case = self.cases.get(ajbs)
+        if case is None:
+            raise CourtRefusal(404, "E404", f"unknown case {ajbs}")
+        if kind == "JZ":
+            step = content.get("jzlx")
+            moves = {"01": ({"10", "11"}, "20"), "02": ({"10", "11"}, "21"), "03": ({"20", "30"}, "30"),
+                     "04": ({"20", "30"}, "30"), "05": ({"30"}, "30"), "06": ({"30"}, "31"), "07": ({"31"}, "30")}
+            if step not in moves:
+                raise CourtRefusal(400, "E400", f"unknown progress type {step!r}")
+            allowed, target = moves[step]
+        elif kind == "JG":
+            allowed, target = {"20", "30", "31"}, "50"
+        elif kind == "XY":
+            if not content.get("wj") or not content.get("xy", {}).get("wjzy"):
+                raise CourtRefusal(400, "E400", "agreement without its document")
+            allowed, target = {"30"}, "40"
+        elif kind == "SQ":
+            allowed, target = {"40"}, "60"
+        elif kind == "JA":
+            allowed, target = {"40"}, "80"
+        else:
+            raise CourtRefusal(400, "E400", f"unknown message type {kind!r}")
+        if case.status not in allowed:
+            raise CourtRefusal(409, "E409", f"case {ajbs} is in {case.status}; {kind} needs one of {sorted(allowed)}")
+        document = content.get("wj")
+        if document is not None:
+            digest = hashlib.sha256(base64.b64decode(document)).hexdigest()
+            if digest != content["xy"]["wjzy"]:
+                raise CourtRefusal(400, "E400", "agreement document does not match its digest")
+        case.status = target
+        case.history.append(target)
+        delay = self._clock() + self.config.decision_delay
+        if kind == "SQ":
+            self._due.append((delay, ajbs, "1"))
+        elif kind == "XY" and case.tjlx == "02":
+            self._due.append((delay, ajbs, "2"))  # post-filing success: the court issues a 调解书 [S1 Art 20]
+
+    # ---- queries
+
+    def status(self, ids: list[str]) -> dict[str, str | None]:
+        with self._lock:
+            return {i: (self.cases[i].status if i in self.cases else None) for i in ids}
+
+    def pending_decisions(self) -> int:
+        with self._lock:
+            return len(self._due)
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            by_status: dict[str, int] = {}
+            for case in self.cases.values():
+                by_status[case.status] = by_status.get(case.status, 0) + 1
+            return {"cases": len(self.cases), "by_status": by_status, "applied_messages": len(self._applied),
+                    "duplicates_dropped": self.duplicates_dropped, "now": datetime.now(UTC).isoformat()}

@@ -1,0 +1,114 @@
+"""The REST sandbox court: a real HTTP/1.1 server on loopback in front of a CourtCore.
+
+Platform API (what the adapter's odr-rest connector calls) under /api/v1, every request signed by the centre.
+Sandbox control API under /sandbox (loopback only, bearer token): dispatch new cases, inject raw feed items, stats.
+"""
+
+import json
+import secrets
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from sandbox.court import CourtCore, CourtRefusal
+
+MAX_BODY = 10 * 1024 * 1024
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, core: CourtCore, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
+        self.core = core
+        self.control_token = token or secrets.token_urlsafe(16)
+        super().__init__((host, port), _Handler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> "SandboxServer":
+        threading.Thread(target=self.serve_forever, name="sandbox-rest", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: SandboxServer
+    protocol_version = "HTTP/1.1"  # keep-alive, as a real platform's front end would
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: the demo draws its own progress
+        pass
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _handle(self, method: str) -> None:
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                raise CourtRefusal(413, "E413", f"body of {length} bytes exceeds {MAX_BODY}")
+            body = self.rfile.read(length) if length else b""
+            answer = self._route(method, urlsplit(self.path), body)
+            self._reply(200, answer)
+        except CourtRefusal as refusal:
+            self.server.core.rejected.append((refusal.code, refusal.message))
+            self._reply(refusal.status, {"code": refusal.code, "message": refusal.message})
+        except Exception as exc:  # the sandbox must answer like a platform, never drop the connection
+            self._reply(500, {"code": "E500", "message": f"internal error: {type(exc).__name__}"})
+
+    def _route(self, method: str, url: Any, body: bytes) -> dict[str, Any]:
+        core, path = self.server.core, url.path
+        if path.startswith("/sandbox/"):
+            return self._control(method, path, body)
+        kid, sig = self.headers.get("X-Key-Id"), self.headers.get("X-Signature")
+        if method == "GET" and path.startswith("/api/v1/feeds/"):
+            core.verify(f"GET {self.path}".encode(), kid, sig)
+            query = parse_qs(url.query)
+            try:
+                cursor, limit = int(query.get("cursor", ["0"])[0]), int(query.get("limit", ["100"])[0])
+            except ValueError:
+                raise CourtRefusal(400, "E400", "cursor and limit must be integers") from None
+            return core.feed(path.rsplit("/", 1)[-1], cursor, limit)
+        if method == "POST" and path == "/api/v1/messages":
+            if self.headers.get("Idempotency-Key") is None:
+                raise CourtRefusal(400, "E400", "Idempotency-Key header is required")
+            return core.receive(body, kid, sig)
+        if method == "POST" and path == "/api/v1/cases/status":
+            core.verify(body, kid, sig)
+            try:
+                ids = [str(i) for i in json.loads(body)["ajbs"]][:1000]
+            except (ValueError, KeyError, TypeError):
+                raise CourtRefusal(400, "E400", "expected {\"ajbs\": [...]}") from None
+            return {"code": "0", "cases": core.status(ids)}
+        raise CourtRefusal(404, "E404", f"no route {method} {path}")
+
+    def _control(self, method: str, path: str, body: bytes) -> dict[str, Any]:
+        if self.headers.get("Authorization") != f"Bearer {self.server.control_token}":
+            raise CourtRefusal(401, "E401", "sandbox control needs the bearer token printed at start-up")
+        core = self.server.core
+        args = json.loads(body or b"{}")
+        if method == "POST" and path == "/sandbox/dispatch":
+            return {"dispatched": core.dispatch(int(args.get("count", 1)))}
+        if method == "POST" and path == "/sandbox/inject":
+            core.inject(args["feed"], args["body"], args.get("kid"), args.get("sig"))
+            return {"injected": True}
+        if method == "GET" and path == "/sandbox/stats":
+            return core.stats()
+        raise CourtRefusal(404, "E404", f"no control route {method} {path}")
+
+    def _reply(self, status: int, doc: dict[str, Any]) -> None:
+        payload = json.dumps(doc, ensure_ascii=False).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)

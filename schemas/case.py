@@ -1,0 +1,58 @@
+"""A dispatched case and its parties (domain.md §4 "Dispatch")."""
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from schemas.enums import Flow, IdType, PartyKind, PartyRole, Procedure
+from schemas.money import RMB
+
+
+class Record(BaseModel):
+    """Base for canonical records: immutable, unknown fields refused so a typo never passes silently."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Party(Record):
+    name: str = Field(min_length=1, max_length=200)
+    role: PartyRole
+    kind: PartyKind
+    id_type: IdType
+    id_number: str = Field(min_length=1, max_length=64)
+    phone: str | None = Field(default=None, max_length=32)
+    address: str | None = Field(default=None, max_length=500)  # e-service address (送达地址)
+
+
+class Attachment(Record):
+    """Evidence travels by digest; the bytes stay in the document store of whichever side holds them."""
+
+    name: str = Field(min_length=1, max_length=255)
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    size: int = Field(ge=0)
+
+
+class CaseDispatch(Record):
+    """A court's dispatch of a dispute to the centre (flows A, B, D) or the centre's own intake (flow C)."""
+
+    platform_case_id: str = Field(min_length=1, max_length=64)  # the court's internal case id
+    case_number: str | None = Field(default=None, max_length=64)  # 案号; flow C has none
+    court_code: str | None = Field(default=None, max_length=16)
+    court_name: str | None = Field(default=None, max_length=100)
+    flow: Flow
+    procedure: Procedure = Procedure.ORDINARY
+    cause: str = Field(min_length=1, max_length=100)  # 案由, by name in the 2020 catalogue
+    claims: str = Field(default="", max_length=5000)
+    amount: RMB
+    parties: tuple[Party, ...] = Field(min_length=2)
+    attachments: tuple[Attachment, ...] = ()
+    designated_org: str | None = None
+    designated_mediator: str | None = None
+    dispatched_at: datetime
+
+    @field_validator("dispatched_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("dispatched_at must carry a time zone")
+        return value

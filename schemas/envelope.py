@@ -1,0 +1,76 @@
+"""The message envelope: a stable id, a type, the case it concerns and one canonical payload."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from schemas.agreement import MediationAgreement
+from schemas.case import CaseDispatch, Record
+from schemas.enums import CourtStatus, MessageType
+from schemas.jc import CourtDecision, JcApplication
+from schemas.outcome import MediationOutcome
+from schemas.progress import ProgressUpdate
+
+
+class DispatchBody(Record):
+    type: Literal[MessageType.DISPATCH] = MessageType.DISPATCH
+    dispatch: CaseDispatch
+
+
+class ProgressBody(Record):
+    type: Literal[MessageType.PROGRESS] = MessageType.PROGRESS
+    progress: ProgressUpdate
+
+
+class OutcomeBody(Record):
+    type: Literal[MessageType.OUTCOME] = MessageType.OUTCOME
+    outcome: MediationOutcome
+
+
+class AgreementBody(Record):
+    type: Literal[MessageType.AGREEMENT] = MessageType.AGREEMENT
+    agreement: MediationAgreement
+    document_b64: str = Field(min_length=1)  # the signed PDF travels with the agreement
+
+
+class JcApplicationBody(Record):
+    type: Literal[MessageType.JC_APPLICATION] = MessageType.JC_APPLICATION
+    application: JcApplication
+    agreement: MediationAgreement
+    document_b64: str = Field(min_length=1)
+
+
+class ClosureBody(Record):
+    """The agreement was performed without judicial confirmation (CLOSED_PERFORMED)."""
+
+    type: Literal[MessageType.CLOSURE] = MessageType.CLOSURE
+    closed_at: datetime
+    note: str = ""
+
+
+class CourtDecisionBody(Record):
+    type: Literal[MessageType.COURT_DECISION] = MessageType.COURT_DECISION
+    decision: CourtDecision
+
+
+Body = Annotated[
+    DispatchBody | ProgressBody | OutcomeBody | AgreementBody | JcApplicationBody | ClosureBody | CourtDecisionBody,
+    Field(discriminator="type"),
+]
+
+
+class Envelope(Record):
+    """What crosses the connector port; `message_id` is stable across retries so receivers drop duplicates."""
+
+    message_id: str = Field(min_length=1, max_length=64)
+    platform: str = Field(min_length=1, max_length=64)
+    platform_case_id: str = Field(min_length=1, max_length=64)
+    created_at: datetime
+    body: Body
+    # The court status this message moves the case to, as the sender sees it (used by reconciliation).
+    status_after: CourtStatus | None = None
+
+    @property
+    def type(self) -> MessageType:
+        return self.body.type

@@ -1,0 +1,30 @@
+"""How a mediation ended, and the failure report that goes back to the court (domain.md §2 step 7)."""
+
+from datetime import datetime
+
+from pydantic import Field, model_validator
+
+from schemas.case import Record
+from schemas.enums import OutcomeCode
+
+
+class FailureReport(Record):
+    """Facts, why it failed, cost-raising conduct, points for the court [S2 Arts 21–22]."""
+
+    facts: str = Field(default="", max_length=5000)
+    reason: str = Field(min_length=1, max_length=2000)
+    cost_raising_conduct: str = Field(default="", max_length=2000)
+    points_for_court: str = Field(default="", max_length=2000)
+    undisputed_facts: str = Field(default="", max_length=5000)
+
+
+class MediationOutcome(Record):
+    code: OutcomeCode
+    at: datetime
+    report: FailureReport | None = None
+
+    @model_validator(mode="after")
+    def _failure_needs_report(self) -> "MediationOutcome":
+        if self.code is not OutcomeCode.AGREEMENT_REACHED and self.report is None:
+            raise ValueError(f"outcome {self.code.name} needs a failure report")
+        return self
