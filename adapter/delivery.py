@@ -35,7 +35,7 @@ def default_retrying() -> Retrying:
     return Retrying(
         retry=retry_if_exception_type(TransientError),
         stop=stop_after_attempt(3),
-        wait=wait_exponential_jitter(initial=0.05, max=0.5),
+        wait=wait_exponential_jitter(multiplier=0.05, max=0.5, jitter=0.05),
         reraise=True,
     )
 
@@ -72,13 +72,22 @@ def deliver_due(
     clock: Clock,
     *,
     limit: int = 50,
+    max_rounds: int = 20,
     retrying: Callable[[], Retrying] = default_retrying,
     jitter: Callable[[], float] = random.random,
 ) -> Counter[str]:
-    """Deliver what is due now; returns counts of delivered / duplicate / retried / dead."""
+    """Deliver what is due now; returns counts of delivered / duplicate / retried / dead.
+
+    Claims again after each batch, because delivering a case's message unblocks its next one; bounded by
+    `max_rounds` so one run never monopolises the worker.
+    """
     counts: Counter[str] = Counter()
-    for row in claim(uow, clock, limit=limit):
-        counts[_deliver_one(uow, platforms, clock, row, retrying(), jitter)] += 1
+    for _ in range(max_rounds):
+        rows = claim(uow, clock, limit=limit)
+        if not rows:
+            break
+        for row in rows:
+            counts[_deliver_one(uow, platforms, clock, row, retrying(), jitter)] += 1
     return counts
 
 

@@ -59,9 +59,8 @@ class SimulatedCentre:
 
     def _act(self, case_id: str, status: CaseStatus, flow: Flow) -> int:
         s, rng = self.services, self._rng_for(case_id, status.value)
-        plan = self._rng_for(case_id, "plan").random()
         if status is CaseStatus.PENDING_ACCEPTANCE:
-            if plan < 0.05:
+            if self._rng_for(case_id, "accept").random() < 0.05:
                 s.decline(case_id, rng.choice(list(DeclineReason)), "本中心受案范围外")
             else:
                 s.accept(case_id)
@@ -76,7 +75,7 @@ class SimulatedCentre:
                 s.suspend(case_id, "待补充证据材料")
             elif side < 0.16 and "extend" not in history:
                 s.extend(case_id, (self.clock() + timedelta(days=15)).date())
-            elif plan < 0.05 + 0.95 * 0.70:
+            elif self._rng_for(case_id, "outcome").random() < 0.70:
                 self._settle(case_id, rng)
             else:
                 code = rng.choices(FAILURE_CODES, weights=FAILURE_WEIGHTS)[0]

@@ -103,13 +103,16 @@ class CourtCore:
 
     # ---- dispatching new cases
 
-    def dispatch(self, count: int) -> list[str]:
+    def dispatch(self, count: int, tjlx: str | None = None) -> list[str]:
+        """Dispatch `count` new cases; `tjlx` fixes the flow (01 委派, 02 委托, 04 party-applied), else a mix."""
+        if tjlx is not None and tjlx not in FLOWS:
+            raise CourtRefusal(400, "E400", f"flow {tjlx!r} is not one a court dispatches ({sorted(FLOWS)})")
         with self._lock:
-            return [self._dispatch_one() for _ in range(count)]
+            return [self._dispatch_one(tjlx) for _ in range(count)]
 
-    def _dispatch_one(self) -> str:
+    def _dispatch_one(self, fixed_flow: str | None) -> str:
         rng = self._rng
-        tjlx = rng.choices(["01", "02", "04"], weights=[45, 40, 15])[0]
+        tjlx = fixed_flow or rng.choices(["01", "02", "04"], weights=[45, 40, 15])[0]
         court_code, court_name = rng.choice(data.COURTS[:-1])
         self._serial += 1
         ajbs = f"{court_code[1:]}-{uuid.UUID(int=rng.getrandbits(128)).hex[:16]}"

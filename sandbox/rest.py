@@ -97,7 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
         core = self.server.core
         args = json.loads(body or b"{}")
         if method == "POST" and path == "/sandbox/dispatch":
-            return {"dispatched": core.dispatch(int(args.get("count", 1)))}
+            return {"dispatched": core.dispatch(int(args.get("count", 1)), args.get("flow"))}
         if method == "POST" and path == "/sandbox/inject":
             core.inject(args["feed"], args["body"], args.get("kid"), args.get("sig"))
             return {"injected": True}

@@ -1,0 +1,1 @@
+"""The `docking` command line."""

@@ -1,0 +1,38 @@
+"""The `docking` entry point: the command tree, and the one place errors become messages and exit codes."""
+
+import logging
+import sys
+
+import typer
+
+from adapter.cli import cases, centre, keys, ops, run_cmd, sandbox_cmd
+from adapter.cli.output import err
+from adapter.errors import DockingError
+
+app = typer.Typer(
+    help="Court–mediation docking adapter (诉调对接): courts' ODR platforms ⇄ the mediation centre.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(cases.app, name="cases")
+app.add_typer(ops.outbox_app, name="outbox")
+app.add_typer(ops.quarantine_app, name="quarantine")
+app.add_typer(keys.app, name="keys")
+app.add_typer(sandbox_cmd.app, name="sandbox")
+app.add_typer(centre.app, name="centre")
+app.command("demo")(run_cmd.demo)
+app.command("run")(run_cmd.run)
+app.command("reconcile")(ops.reconcile_cmd)
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        stream=sys.stderr)
+    # max_instances=1 is deliberate: a skipped overlapping run is normal, not worth a warning each time.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    try:
+        app()
+    except DockingError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise SystemExit(exc.exit_code) from None

@@ -1,0 +1,65 @@
+"""`docking run` (the production process) and `docking demo` (sandbox court + SQLite, every flow)."""
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from adapter.cli.output import ConfigOption, console, err, settings_from
+from adapter.errors import ConfigError
+
+
+def run(config: ConfigOption = None) -> None:
+    """Run the adapter: poll every platform, deliver the outbox; stops cleanly on SIGTERM or Ctrl-C."""
+    import scheduler
+
+    settings = settings_from(config)
+    if not settings.platforms:
+        raise ConfigError("no platforms configured: add a [platforms.<name>] table (see README, Configuration)")
+    scheduler.run(settings)
+
+
+def demo(
+    cases: Annotated[int, typer.Option(min=1, max=5000, help="How many cases to run through the flows.")] = 100,
+    seed: Annotated[int, typer.Option(help="Seed for the sandbox court and the simulated centre.")] = 7,
+    as_json: Annotated[bool, typer.Option("--json", help="End with one JSON object on stdout.")] = False,
+    workdir: Annotated[Path | None, typer.Option(help="Keep the database and keys here (default: a temp dir).",
+                                                 file_okay=False)] = None,
+    timeout: Annotated[float, typer.Option(min=5, help="Give up after this many seconds.")] = 300.0,
+) -> None:
+    """Run a sandbox court and the adapter on SQLite through every flow, then reconcile both views."""
+    from sandbox.demo import run_demo
+
+    with Progress(TextColumn("[bold]cases at rest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
+                  TimeElapsedColumn(), console=err, transient=as_json) as bar:
+        task = bar.add_task("demo", total=cases, note="")
+
+        def show(done: int, total: int, metrics: dict[str, int]) -> None:
+            note = f"sent {metrics.get('outbound_delivered', 0)} · received {metrics.get('inbound_applied', 0)}"
+            bar.update(task, completed=done, note=note)
+
+        outcome = run_demo(cases, seed=seed, workdir=workdir, timeout=timeout, progress=show)
+    summary = outcome.summary
+    _table(summary, err if as_json else console)
+    if not as_json:
+        console.print(f"database and keys: {outcome.workdir}")
+    if as_json:
+        flat = {k: v for k, v in summary.items() if not isinstance(v, dict)}
+        print(json.dumps({**flat, "ok": outcome.ok}, ensure_ascii=False))
+    if not outcome.ok:
+        err.print("[red]demo did not finish in step[/red]: see the table above")
+        raise typer.Exit(1)
+
+
+def _table(summary: dict[str, object], out: Console) -> None:
+    table = Table(title="docking demo — summary")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in summary.items():
+        if not isinstance(value, dict):
+            table.add_row(key, str(value))
+    out.print(table)

@@ -1,0 +1,48 @@
+"""Small helpers for integration tests: find cases, build a signed agreement, read the sandbox's view."""
+
+import hashlib
+from datetime import timedelta
+
+from sqlmodel import col, select
+
+from adapter.clock import utc_now
+from adapter.states import CaseStatus
+from adapter.tables import CaseRow, OutboxRow
+from scheduler import Runtime
+from schemas.agreement import MediationAgreement, MonetaryTerm, SignatureRecord
+
+DOCUMENT = "调解协议书：被申请人分两期还款。".encode()
+
+
+def case_for(runtime: Runtime, platform_case_id: str) -> CaseRow:
+    with runtime.uow.begin() as session:
+        row = session.exec(select(CaseRow).where(CaseRow.platform_case_id == platform_case_id)).first()
+    assert row is not None, f"the adapter has no case {platform_case_id}"
+    return row
+
+
+def status_of(runtime: Runtime, case_id: str) -> CaseStatus:
+    with runtime.uow.begin() as session:
+        row = session.get(CaseRow, case_id)
+        assert row is not None
+        return CaseStatus(row.status)
+
+
+def outbox(runtime: Runtime, case_id: str) -> list[OutboxRow]:
+    with runtime.uow.begin() as session:
+        return list(session.exec(select(OutboxRow).where(OutboxRow.case_id == case_id)
+                                 .order_by(col(OutboxRow.id))).all())
+
+
+def agreement(document: bytes = DOCUMENT) -> MediationAgreement:
+    now = utc_now()
+    return MediationAgreement(
+        terms="被申请人于两个月内分两期支付10000.00元",
+        monetary_terms=(MonetaryTerm(payer="张三", payee="某银行", total="10000.00"),),
+        document_sha256=hashlib.sha256(document).hexdigest(),
+        signatures=(
+            SignatureRecord(signer="某银行", role="applicant", signed_at=now - timedelta(minutes=5)),
+            SignatureRecord(signer="张三", role="respondent", signed_at=now - timedelta(minutes=1)),
+            SignatureRecord(signer="调解员", role="mediator", signed_at=now),
+        ),
+    )
