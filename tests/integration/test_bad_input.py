@@ -1,0 +1,144 @@
+"""Bad input from a platform is refused with a reason, kept byte for byte, and changes no case."""
+
+import json
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlmodel import select
+
+from adapter.states import CaseStatus
+from adapter.tables import CaseEventRow, CaseRow, InboxRow, QuarantineRow
+from scheduler import Runtime
+from tests.integration.conftest import COURT_KID, Court, pump
+from tests.integration.helpers import case_for
+
+pytestmark = pytest.mark.integration
+
+
+def _quarantine(runtime: Runtime) -> list[QuarantineRow]:
+    with runtime.uow.begin() as session:
+        return list(session.exec(select(QuarantineRow)).all())
+
+
+def _counts(runtime: Runtime) -> tuple[int, int, int]:
+    with runtime.uow.begin() as session:
+        return (len(session.exec(select(CaseRow)).all()), len(session.exec(select(CaseEventRow)).all()),
+                len(session.exec(select(InboxRow)).all()))
+
+
+def _dispatch_body(court: Court) -> str:
+    """A genuine dispatch body taken from the court's feed, to be altered by each test."""
+    court.core.dispatch(1, "01")
+    page = court.core.feed("dispatches", 0, 100)
+    body: str = page["items"][-1]["body"]
+    court.core._feeds["dispatches"].pop()  # the test publishes its own variant instead
+    return body
+
+
+def test_a_dispatch_with_a_bad_signature_is_quarantined_and_creates_no_case(runtime: Runtime, court: Court) -> None:
+    """Signed by a key that is not the court's: quarantined as bad_signature, exact bytes kept."""
+    body = _dispatch_body(court)
+    forged = __import__("base64").b64encode(Ed25519PrivateKey.generate().sign(body.encode())).decode()
+    court.core.inject("dispatches", body, COURT_KID, forged)
+    pump(runtime, 1)
+    (row,) = _quarantine(runtime)
+    assert row.reason == "bad_signature" and row.raw == body.encode() and row.feed == "dispatches"
+    assert _counts(runtime) == (0, 0, 0)
+
+
+def test_an_unsigned_dispatch_is_quarantined(runtime: Runtime, court: Court) -> None:
+    """No key id and no signature: quarantined as unsigned."""
+    court.core.inject("dispatches", _dispatch_body(court))
+    pump(runtime, 1)
+    assert [q.reason for q in _quarantine(runtime)] == ["unsigned"]
+    assert _counts(runtime) == (0, 0, 0)
+
+
+def test_a_signature_by_an_unknown_key_id_is_quarantined(runtime: Runtime, court: Court) -> None:
+    """A key id the adapter was not given is refused even if the signature itself is fine."""
+    body = _dispatch_body(court)
+    court.core.inject("dispatches", body, "court-unknown", court.core.sign(body))
+    pump(runtime, 1)
+    assert [q.reason for q in _quarantine(runtime)] == ["unknown_key"]
+
+
+def test_malformed_json_from_the_platform_is_quarantined(runtime: Runtime, court: Court) -> None:
+    """Authentic but not JSON: quarantined as malformed, with the parser's complaint."""
+    body = '{"xxbh": "PQ-1", "xxlx": "PQ", '
+    court.core.inject("dispatches", body, COURT_KID, court.core.sign(body))
+    pump(runtime, 1)
+    (row,) = _quarantine(runtime)
+    assert row.reason == "malformed" and "JSON" in row.detail and row.raw == body.encode()
+    assert _counts(runtime) == (0, 0, 0)
+
+
+def test_an_unknown_flow_code_is_quarantined_not_defaulted(runtime: Runtime, court: Court) -> None:
+    """A code the platform's table lacks names the table, field and value, and no case is made."""
+    doc = json.loads(_dispatch_body(court))
+    doc["ajxx"]["tjlx"] = "09"
+    body = json.dumps(doc, ensure_ascii=False)
+    court.core.inject("dispatches", body, COURT_KID, court.core.sign(body))
+    pump(runtime, 1)
+    (row,) = _quarantine(runtime)
+    assert row.reason == "unknown_code" and "'flow'" in row.detail and "'09'" in row.detail
+    assert _counts(runtime) == (0, 0, 0)
+
+
+def test_an_invalid_field_value_is_quarantined_naming_the_field(runtime: Runtime, court: Court) -> None:
+    """An amount with three decimals is refused by the canonical schema, which names the field."""
+    doc = json.loads(_dispatch_body(court))
+    doc["ajxx"]["bdje"] = "100.123"
+    body = json.dumps(doc, ensure_ascii=False)
+    court.core.inject("dispatches", body, COURT_KID, court.core.sign(body))
+    pump(runtime, 1)
+    (row,) = _quarantine(runtime)
+    assert row.reason == "invalid" and "amount" in row.detail
+
+
+def test_a_decision_for_an_unknown_case_is_quarantined(runtime: Runtime, court: Court) -> None:
+    """A JC ruling about a case the adapter never saw changes nothing and is kept for inspection."""
+    body = json.dumps({"xxbh": "CD-x", "xxlx": "CD", "fssj": "2026-11-23T10:00:00+08:00", "ajbs": "no-such-case",
+                       "jdxx": {"jdlx": "1", "sqjg": "1", "jdsj": "2026-11-23T10:00:00+08:00"}})
+    court.core.inject("decisions", body, COURT_KID, court.core.sign(body))
+    pump(runtime, 1)
+    (row,) = _quarantine(runtime)
+    assert row.reason == "unknown_case" and row.message_id == "CD-x" and row.feed == "decisions"
+    assert _counts(runtime) == (0, 0, 0)
+
+
+def test_a_decision_the_case_status_does_not_allow_is_quarantined_and_the_case_unchanged(
+    runtime: Runtime, court: Court
+) -> None:
+    """A JC ruling for a case still pending acceptance is refused as an illegal transition."""
+    (ajbs,) = court.core.dispatch(1, "01")
+    pump(runtime, 1)
+    before = _counts(runtime)
+    body = json.dumps({"xxbh": "CD-early", "xxlx": "CD", "fssj": "2026-11-23T10:00:00+08:00", "ajbs": ajbs,
+                       "jdxx": {"jdlx": "1", "sqjg": "1", "jdsj": "2026-11-23T10:00:00+08:00"}})
+    court.core.inject("decisions", body, COURT_KID, court.core.sign(body))
+    pump(runtime, 1)
+    (row,) = _quarantine(runtime)
+    assert row.reason == "illegal_transition" and "PENDING_ACCEPTANCE" in row.detail
+    assert case_for(runtime, ajbs).status == CaseStatus.PENDING_ACCEPTANCE
+    assert _counts(runtime) == before
+
+
+def test_a_redelivered_message_is_applied_once(runtime: Runtime, court: Court) -> None:
+    """The same signed dispatch published twice creates one case; the second copy is dropped."""
+    (ajbs,) = court.core.dispatch(1, "01")
+    item = court.core.feed("dispatches", 0, 10)["items"][0]
+    court.core.inject("dispatches", item["body"], item["kid"], item["sig"])
+    pump(runtime, 2)
+    assert _counts(runtime)[0] == 1 and _counts(runtime)[2] == 1
+    assert runtime.metrics.get("inbound_duplicate") == 1 and runtime.metrics.get("inbound_applied") == 1
+    assert _quarantine(runtime) == []
+    assert case_for(runtime, ajbs).status == CaseStatus.PENDING_ACCEPTANCE
+
+
+def test_a_bad_item_between_good_ones_does_not_hold_up_the_feed(runtime: Runtime, court: Court) -> None:
+    """Quarantine is per message: the dispatches before and after a bad one are applied."""
+    court.core.dispatch(1, "01")
+    court.core.inject("dispatches", "not json at all", COURT_KID, court.core.sign("not json at all"))
+    court.core.dispatch(1, "02")
+    pump(runtime, 1)
+    assert _counts(runtime)[0] == 2 and len(_quarantine(runtime)) == 1

@@ -1,0 +1,88 @@
+"""The odr-rest connector against the real sandbox court: feeds, signed sends, idempotency, refusals, status."""
+
+import socket
+from datetime import UTC, datetime
+
+import pytest
+
+from adapter.keys import KeyPairFiles, generate_keypair, load_private_key
+from adapter.signing import Signer
+from connectors.odr_rest import OdrRestPlatform
+from connectors.port import Feed, RejectedError, TransientError
+from schemas.enums import CourtStatus, ProgressKind
+from schemas.envelope import Envelope, ProgressBody
+from schemas.progress import ProgressUpdate
+from tests.integration.conftest import CENTRE_KID, Court
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def connector(court: Court, centre_keys: KeyPairFiles) -> OdrRestPlatform:
+    signer = Signer(load_private_key(centre_keys.private), CENTRE_KID)
+    return OdrRestPlatform("court", court.server.url, signer, timeout=(2, 5))
+
+
+def _accept(ajbs: str, message_id: str = "M-1") -> Envelope:
+    now = datetime.now(UTC)
+    return Envelope(message_id=message_id, platform="court", platform_case_id=ajbs, created_at=now,
+                    body=ProgressBody(progress=ProgressUpdate(kind=ProgressKind.ACCEPTED, at=now)),
+                    status_after=CourtStatus.ACCEPTED)
+
+
+def test_fetch_pages_through_the_dispatch_feed_by_cursor(connector: OdrRestPlatform, court: Court) -> None:
+    """Three dispatches read two at a time: the cursor moves on and nothing is skipped."""
+    ids = court.core.dispatch(3, "01")
+    first = connector.fetch(Feed.DISPATCHES, "", 2)
+    second = connector.fetch(Feed.DISPATCHES, first.next_cursor, 2)
+    decoded = [connector.decode(item) for item in [*first.items, *second.items]]
+    assert [e.platform_case_id for e in decoded] == ids
+    assert connector.fetch(Feed.DISPATCHES, second.next_cursor, 2).items == []
+
+
+def test_a_message_sent_twice_is_applied_once(connector: OdrRestPlatform, court: Court) -> None:
+    """The second send of one message id is answered as a duplicate and the court state moves once."""
+    (ajbs,) = court.core.dispatch(1, "01")
+    assert connector.send(_accept(ajbs)).duplicate is False
+    assert connector.send(_accept(ajbs)).duplicate is True
+    assert court.core.cases[ajbs].history == ["20"] and court.core.duplicates_dropped == 1
+
+
+def test_a_message_the_court_state_does_not_allow_is_rejected_with_its_code(
+    connector: OdrRestPlatform, court: Court
+) -> None:
+    """Accepting twice under two message ids is a business rejection (E409), not a transient error."""
+    (ajbs,) = court.core.dispatch(1, "01")
+    connector.send(_accept(ajbs, "M-1"))
+    with pytest.raises(RejectedError) as caught:
+        connector.send(_accept(ajbs, "M-2"))
+    assert caught.value.code == "E409" and "409" in str(caught.value)
+
+
+def test_a_message_signed_with_a_key_the_court_does_not_know_is_rejected(court: Court, tmp_path) -> None:
+    """The sandbox verifies every signature: a stranger's key gets E401."""
+    other = generate_keypair(tmp_path / "other", "stranger")
+    connector = OdrRestPlatform("court", court.server.url, Signer(load_private_key(other.private), "stranger"))
+    (ajbs,) = court.core.dispatch(1, "01")
+    with pytest.raises(RejectedError) as caught:
+        connector.send(_accept(ajbs))
+    assert caught.value.code == "E401"
+    assert court.core.cases[ajbs].status == "10"
+
+
+def test_query_status_reports_known_and_unknown_cases(connector: OdrRestPlatform, court: Court) -> None:
+    """Status comes from the court's own store, mapped to canonical court statuses; unknown is None."""
+    (ajbs,) = court.core.dispatch(1, "02")
+    connector.send(_accept(ajbs))
+    assert connector.query_status([ajbs, "nope"]) == {ajbs: CourtStatus.ACCEPTED, "nope": None}
+
+
+def test_a_platform_that_is_down_is_a_transient_error(centre_keys: KeyPairFiles) -> None:
+    """Connection refused is retryable, never a rejection."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    signer = Signer(load_private_key(centre_keys.private), CENTRE_KID)
+    connector = OdrRestPlatform("court", f"http://127.0.0.1:{port}", signer, timeout=(0.5, 0.5))
+    with pytest.raises(TransientError):
+        connector.send(_accept("x"))

@@ -1,0 +1,150 @@
+"""Delivery edge cases the sandbox cannot make, at the HTTP level with `responses`, on a real SQLite outbox."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+import responses
+from requests.exceptions import ConnectionError as RequestsConnectionError
+from sqlmodel import select
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_none
+
+from adapter.clock import from_db
+from adapter.db import UnitOfWork, create_schema, make_engine
+from adapter.delivery import deliver_due
+from adapter.keys import generate_keypair, load_private_key
+from adapter.platforms import PlatformLink
+from adapter.repository import create_case, transition
+from adapter.services import CentreServices
+from adapter.signing import Signer, Verifier
+from adapter.states import Event
+from adapter.tables import OutboxRow
+from connectors.odr_rest import OdrRestPlatform
+from connectors.port import TransientError
+from schemas.case import CaseDispatch, Party
+from schemas.enums import Flow, IdType, PartyKind, PartyRole
+
+URL = "http://127.0.0.1:9/api/v1/messages"
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+def _retrying(tries: int = 3):  # zero waits in tests
+    return lambda: Retrying(retry=retry_if_exception_type(TransientError), stop=stop_after_attempt(tries),
+                            wait=wait_none(), reraise=True)
+
+
+@pytest.fixture
+def world(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'd.db'}")
+    create_schema(engine)
+    uow = UnitOfWork(engine)
+    keys = generate_keypair(tmp_path / "k", "c1")
+    connector = OdrRestPlatform("court", "http://127.0.0.1:9", Signer(load_private_key(keys.private), "c1"))
+    platforms = {"court": PlatformLink(connector, Verifier({}))}
+    dispatch = CaseDispatch(
+        platform_case_id="A1", flow=Flow.DELEGATED, cause="信用卡纠纷", amount=Decimal("1.00"),
+        parties=tuple(Party(name=n, role=r, kind=PartyKind.NATURAL_PERSON, id_type=IdType.OTHER, id_number="x1")
+                      for n, r in (("甲", PartyRole.APPLICANT), ("乙", PartyRole.RESPONDENT))),
+        dispatched_at=NOW,
+    )
+    case_ids = []
+    with uow.begin() as session:
+        for pid in ("A1", "A2"):
+            case = create_case(session, dispatch.model_copy(update={"platform_case_id": pid}), "court", NOW)
+            transition(session, case, Event.REGISTER, actor="test", at=NOW)
+            case_ids.append(case.id)
+    return uow, platforms, CentreServices(uow, lambda: NOW), case_ids
+
+
+def _rows(uow):
+    with uow.begin() as session:
+        return list(session.exec(select(OutboxRow).order_by(OutboxRow.id)).all())
+
+
+@responses.activate
+def test_two_503s_then_success_is_delivered_within_one_attempt(world) -> None:
+    """tenacity's short in-process retries absorb a blip: 503, 503, 200 ends delivered."""
+    uow, platforms, services, (case, _) = world
+    services.accept(case)
+    for status in (503, 503):
+        responses.add(responses.POST, URL, json={"code": "E503"}, status=status)
+    responses.add(responses.POST, URL, json={"code": "0", "duplicate": False}, status=200)
+    counts = deliver_due(uow, platforms, lambda: NOW, retrying=_retrying())
+    assert counts == {"delivered": 1} and len(responses.calls) == 3
+    (row,) = _rows(uow)
+    assert row.status == "delivered" and row.attempts == 1
+
+
+@responses.activate
+def test_retry_after_is_honoured_and_the_message_stays_queued(world) -> None:
+    """429 with Retry-After: 120 keeps the row pending, due 120 s later, with the error recorded."""
+    uow, platforms, services, (case, _) = world
+    services.accept(case)
+    responses.add(responses.POST, URL, json={"code": "E429", "message": "slow down"}, status=429,
+                  headers={"Retry-After": "120"})
+    counts = deliver_due(uow, platforms, lambda: NOW, retrying=_retrying(1))
+    assert counts == {"retried": 1}
+    (row,) = _rows(uow)
+    assert row.status == "pending" and row.attempts == 1 and "429" in (row.last_error or "")
+    assert from_db(row.next_attempt_at) == NOW + timedelta(seconds=120)
+    assert deliver_due(uow, platforms, lambda: NOW + timedelta(seconds=60), retrying=_retrying(1)) == {}
+
+
+@responses.activate
+def test_a_dropped_connection_keeps_retrying_and_never_loses_the_message(world) -> None:
+    """Connection errors on every attempt leave the row pending with a growing attempt count."""
+    uow, platforms, services, (case, _) = world
+    services.accept(case)
+    responses.add(responses.POST, URL, body=RequestsConnectionError("reset by peer"))
+    clock = NOW
+    for _ in range(3):
+        deliver_due(uow, platforms, lambda: clock, retrying=_retrying(1), jitter=lambda: 1.0)
+        clock += timedelta(hours=2)
+    (row,) = _rows(uow)
+    assert row.status == "pending" and row.attempts == 3
+
+
+@responses.activate
+def test_a_business_rejection_goes_to_dead_with_the_reason(world) -> None:
+    """A 400 from the court is not retried: the row is dead and says why."""
+    uow, platforms, services, (case, _) = world
+    services.accept(case)
+    responses.add(responses.POST, URL, json={"code": "E400", "message": "missing field nr"}, status=400)
+    assert deliver_due(uow, platforms, lambda: NOW, retrying=_retrying()) == {"dead": 1}
+    assert len(responses.calls) == 1
+    (row,) = _rows(uow)
+    assert row.status == "dead" and "missing field nr" in (row.last_error or "")
+
+
+@responses.activate
+def test_a_failing_case_does_not_hold_up_other_cases_but_keeps_its_own_order(world) -> None:
+    """Case 1's first message fails, so its second waits; case 2's message goes through."""
+    uow, platforms, services, (case1, case2) = world
+    services.accept(case1)
+    services.assign_mediator(case1, "陈调解员")
+    services.accept(case2)
+    sent: list[bytes] = []
+
+    def reply(request):
+        sent.append(request.body)
+        first_of_case1 = b'"ajbs":"A1"' in request.body and b'"jzlx":"01"' in request.body
+        return (503, {}, '{"code":"E503"}') if first_of_case1 else (200, {}, '{"code":"0"}')
+
+    responses.add_callback(responses.POST, URL, callback=reply)
+    counts = deliver_due(uow, platforms, lambda: NOW, retrying=_retrying(1))
+    assert counts == {"retried": 1, "delivered": 1}
+    assert not any(b'"jzlx":"03"' in body for body in sent)  # the assignment never overtook the acceptance
+    assert [r.status for r in _rows(uow)] == ["pending", "pending", "delivered"]
+
+
+@responses.activate
+def test_every_request_carries_the_message_id_and_a_signature(world) -> None:
+    """Idempotency-Key equals the stable message id; the signature headers are present."""
+    uow, platforms, services, (case, _) = world
+    services.accept(case)
+    responses.add(responses.POST, URL, json={"code": "0"}, status=200)
+    deliver_due(uow, platforms, lambda: NOW, retrying=_retrying())
+    (row,) = _rows(uow)
+    headers = responses.calls[0].request.headers
+    assert headers["Idempotency-Key"] == row.message_id == headers["X-Message-Id"]
+    assert headers["X-Key-Id"] == "c1" and len(headers["X-Signature"]) == 88
