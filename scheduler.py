@@ -58,8 +58,13 @@ class Runtime:
 
 def build_connector(name: str, config: PlatformSettings, signer: Signer) -> OdrRestPlatform:
     session = requests.Session()
-    return OdrRestPlatform(name, config.base_url, signer, session=session,
-                           timeout=(min(3.05, config.timeout_seconds), config.timeout_seconds))
+    return OdrRestPlatform(
+        name,
+        config.base_url,
+        signer,
+        session=session,
+        timeout=(min(3.05, config.timeout_seconds), config.timeout_seconds),
+    )
 
 
 def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
@@ -79,12 +84,24 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
 
 def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 1.0) -> None:
     """Fixed job ids, one instance at a time, coalesced; `speed` shortens every interval (the demo uses it)."""
-    common: dict[str, Any] = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 30, "replace_existing": True}
+    common: dict[str, Any] = {
+        "max_instances": 1,
+        "coalesce": True,
+        "misfire_grace_time": 30,
+        "replace_existing": True,
+    }
     for name, config in runtime.settings.platforms.items():
-        scheduler.add_job(runtime.poll_platform, "interval", args=[name], id=f"poll:{name}",
-                          seconds=config.poll_seconds / speed, **common)
-    scheduler.add_job(runtime.deliver, "interval", id="deliver", seconds=runtime.settings.deliver_seconds / speed,
-                      **common)
+        scheduler.add_job(
+            runtime.poll_platform,
+            "interval",
+            args=[name],
+            id=f"poll:{name}",
+            seconds=config.poll_seconds / speed,
+            **common,
+        )
+    scheduler.add_job(
+        runtime.deliver, "interval", id="deliver", seconds=runtime.settings.deliver_seconds / speed, **common
+    )
 
 
 def run(settings: Settings) -> None:
@@ -96,7 +113,10 @@ def run(settings: Settings) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     scheduler.start()
-    log.info("docking run: %d platform(s), database %s", len(runtime.platforms),
-             settings.database_url.split("@")[-1])  # never log credentials in a URL
+    log.info(
+        "docking run: %d platform(s), database %s",
+        len(runtime.platforms),
+        settings.database_url.split("@")[-1],
+    )  # never log credentials in a URL
     stop.wait()
     scheduler.shutdown(wait=True)

@@ -25,7 +25,9 @@ from schemas.envelope import Envelope
 LEASE = timedelta(seconds=60)
 
 
-def backoff(attempts: int, *, base: float = 2.0, cap: float = 3600.0, rng: Callable[[], float] = random.random) -> float:
+def backoff(
+    attempts: int, *, base: float = 2.0, cap: float = 3600.0, rng: Callable[[], float] = random.random
+) -> float:
     """Seconds to wait before attempt `attempts + 1`: exponential with full jitter, capped. Pure but for `rng`."""
     return rng() * min(cap, base * 2 ** max(0, attempts - 1))
 
@@ -44,7 +46,9 @@ def claim(uow: UnitOfWork, clock: Clock, *, limit: int, owner_lease: timedelta =
     now = to_utc(clock())
     earlier = aliased(OutboxRow)
     blocked = exists().where(
-        earlier.case_id == OutboxRow.case_id, earlier.status == "pending", col(earlier.id) < col(OutboxRow.id)
+        col(earlier.case_id) == col(OutboxRow.case_id),
+        col(earlier.status) == "pending",
+        col(earlier.id) < col(OutboxRow.id),
     )
     query = (
         select(OutboxRow)
@@ -92,13 +96,21 @@ def deliver_due(
 
 
 def _deliver_one(
-    uow: UnitOfWork, platforms: Platforms, clock: Clock, row: OutboxRow, retrying: Retrying,
+    uow: UnitOfWork,
+    platforms: Platforms,
+    clock: Clock,
+    row: OutboxRow,
+    retrying: Retrying,
     jitter: Callable[[], float],
 ) -> str:
     link = platforms.get(row.platform)
     outcome, error, delay = "delivered", None, 0.0
     if link is None:
-        outcome, error, delay = "retried", f"platform {row.platform!r} is not configured", backoff(row.attempts + 1, rng=jitter)
+        outcome, error, delay = (
+            "retried",
+            f"platform {row.platform!r} is not configured",
+            backoff(row.attempts + 1, rng=jitter),
+        )
     else:
         envelope = Envelope.model_validate_json(row.envelope_json)
         try:

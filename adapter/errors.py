@@ -1,10 +1,10 @@
 """The adapter's own error tree; each error says what was wrong, with which input, and what to do.
 
-    DockingError                 exit_code 2 unless stated
-    ├── CaseNotFound             no case with that id
-    ├── InvalidRequest           a use case was asked something impossible (digest mismatch, window passed, …)
-    ├── IllegalTransition        the case's status does not allow the event (adapter/states.py)
-    └── ConfigError              the configuration file or environment is wrong; exit_code 78 (EX_CONFIG)
+DockingError                 exit_code 2 unless stated
+├── CaseNotFound             no case with that id
+├── InvalidRequest           a use case was asked something impossible (digest mismatch, window passed, …)
+├── IllegalTransition        the case's status does not allow the event (adapter/states.py)
+└── ConfigError              the configuration file or environment is wrong; exit_code 78 (EX_CONFIG)
 """
 
 

@@ -63,8 +63,15 @@ def ingest(uow: UnitOfWork, link: PlatformLink, feed: str, item: RawInbound, clo
         except NotApplicable as exc:
             _keep(session, platform, feed, item, clock, exc.reason, str(exc), envelope.message_id)
             return Ingested.QUARANTINED
-        session.add(InboxRow(platform=platform, message_id=envelope.message_id, type=envelope.type.value,
-                             case_id=case_id, received_at=to_utc(clock())))
+        session.add(
+            InboxRow(
+                platform=platform,
+                message_id=envelope.message_id,
+                type=envelope.type.value,
+                case_id=case_id,
+                received_at=to_utc(clock()),
+            )
+        )
         return Ingested.APPLIED
 
 
@@ -108,7 +115,13 @@ def _quarantine(
 
 
 def _keep(
-    session: Session, platform: str, feed: str, item: RawInbound, clock: Clock, reason: str, detail: str,
+    session: Session,
+    platform: str,
+    feed: str,
+    item: RawInbound,
+    clock: Clock,
+    reason: str,
+    detail: str,
     message_id: str | None,
 ) -> None:
     digest = hashlib.sha256(item.body).hexdigest()
@@ -116,6 +129,16 @@ def _keep(
     if session.exec(again).first() is not None:
         return
     headers = {"key_id": item.key_id, "signature": item.signature, "position": item.position, **item.headers}
-    session.add(QuarantineRow(platform=platform, feed=feed, received_at=to_utc(clock()), reason=reason,
-                              detail=detail[:2000], raw=item.body, raw_sha256=digest, message_id=message_id,
-                              headers_json=json.dumps(headers, ensure_ascii=False)))
+    session.add(
+        QuarantineRow(
+            platform=platform,
+            feed=feed,
+            received_at=to_utc(clock()),
+            reason=reason,
+            detail=detail[:2000],
+            raw=item.body,
+            raw_sha256=digest,
+            message_id=message_id,
+            headers_json=json.dumps(headers, ensure_ascii=False),
+        )
+    )

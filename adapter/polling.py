@@ -16,8 +16,9 @@ from adapter.tables import CursorRow
 from connectors.port import Feed
 
 
-def poll(uow: UnitOfWork, link: PlatformLink, feed: Feed, clock: Clock, *, limit: int = 100,
-         max_pages: int = 50) -> Counter[Ingested]:
+def poll(
+    uow: UnitOfWork, link: PlatformLink, feed: Feed, clock: Clock, *, limit: int = 100, max_pages: int = 50
+) -> Counter[Ingested]:
     counts: Counter[Ingested] = Counter()
     for _ in range(max_pages):  # bounded: one poll never monopolises a worker
         cursor = _cursor(uow, link.name, feed)
@@ -33,7 +34,9 @@ def poll(uow: UnitOfWork, link: PlatformLink, feed: Feed, clock: Clock, *, limit
 
 def _cursor(uow: UnitOfWork, platform: str, feed: Feed) -> str:
     with uow.begin() as session:
-        row = session.exec(select(CursorRow).where(CursorRow.platform == platform, CursorRow.feed == feed.value)).first()
+        row = session.exec(
+            select(CursorRow).where(CursorRow.platform == platform, CursorRow.feed == feed.value)
+        ).first()
         return row.value if row else ""
 
 

@@ -43,8 +43,15 @@ def reconcile(uow: UnitOfWork, platforms: Platforms, *, batch: int = 200) -> Rec
             link = platforms.get(platform)
             if link is None:
                 report.differences += [
-                    Difference(c.id, platform, c.platform_case_id, court_view(CaseStatus(c.status)), None,
-                               "platform_unconfigured") for c in cases
+                    Difference(
+                        c.id,
+                        platform,
+                        c.platform_case_id,
+                        court_view(CaseStatus(c.status)),
+                        None,
+                        "platform_unconfigured",
+                    )
+                    for c in cases
                 ]
                 continue
             theirs = link.connector.query_status([c.platform_case_id for c in cases])
@@ -53,10 +60,12 @@ def reconcile(uow: UnitOfWork, platforms: Platforms, *, batch: int = 200) -> Rec
                 ours, their = court_view(CaseStatus(case.status)), theirs.get(case.platform_case_id)
                 if their is None:
                     report.differences.append(
-                        Difference(case.id, platform, case.platform_case_id, ours, None, "missing_at_platform"))
+                        Difference(case.id, platform, case.platform_case_id, ours, None, "missing_at_platform")
+                    )
                 elif their is not ours:
                     report.differences.append(
-                        Difference(case.id, platform, case.platform_case_id, ours, their, "state_mismatch"))
+                        Difference(case.id, platform, case.platform_case_id, ours, their, "state_mismatch")
+                    )
     report.in_flight = _in_flight(uow)
     return report
 
@@ -69,7 +78,11 @@ def _batches(uow: UnitOfWork, size: int) -> Iterator[list[CaseRow]]:
         with uow.begin() as session:
             query = (
                 select(CaseRow)
-                .where(col(CaseRow.platform).is_not(None), col(CaseRow.id) > after, col(CaseRow.id).not_in(pending))
+                .where(
+                    col(CaseRow.platform).is_not(None),
+                    col(CaseRow.id) > after,
+                    col(CaseRow.id).not_in(pending),
+                )
                 .order_by(col(CaseRow.id))
                 .limit(size)
             )

@@ -59,8 +59,15 @@ def transition(session: Session, case: CaseRow, event: Event, *, actor: str, at:
     case.status, case.updated_at = after.value, at
     session.add(case)
     session.add(
-        CaseEventRow(case_id=case.id, at=at, event=event.value, from_status=before.value, to_status=after.value,
-                     actor=actor, detail=detail)
+        CaseEventRow(
+            case_id=case.id,
+            at=at,
+            event=event.value,
+            from_status=before.value,
+            to_status=after.value,
+            actor=actor,
+            detail=detail,
+        )
     )
 
 

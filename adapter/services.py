@@ -65,7 +65,7 @@ class CentreServices:
 
     def _progress(self, case_id: str, event: Event, kind: ProgressKind, **fields: object) -> CaseStatus:
         now = self.clock()
-        update = ProgressUpdate(kind=kind, at=now, **fields)  # type: ignore[arg-type]
+        update = ProgressUpdate.model_validate({"kind": kind, "at": now, **fields})
         with self.uow.begin() as session:
             case = get_case(session, case_id)
             transition(session, case, event, actor=self.actor, at=now, detail=update.model_dump_json())
@@ -101,7 +101,8 @@ class CentreServices:
             )
         now = self.clock()
         party_signatures = sorted(
-            (s for s in agreement.signatures if s.role not in ("mediator", "organisation")), key=lambda s: s.signed_at
+            (s for s in agreement.signatures if s.role not in ("mediator", "organisation")),
+            key=lambda s: s.signed_at,
         )
         if not party_signatures:
             raise InvalidRequest("an agreement takes effect only when the parties sign it; no party signature given")
@@ -110,8 +111,14 @@ class CentreServices:
             transition(session, case, Event.DRAFT_AGREEMENT, actor=self.actor, at=now)
             for index, signature in enumerate(party_signatures):
                 last = index == len(party_signatures) - 1
-                transition(session, case, Event.LAST_PARTY_SIGNS if last else Event.PARTY_SIGNS,
-                           actor=f"party:{signature.signer}", at=signature.signed_at, detail=signature.role)
+                transition(
+                    session,
+                    case,
+                    Event.LAST_PARTY_SIGNS if last else Event.PARTY_SIGNS,
+                    actor=f"party:{signature.signer}",
+                    at=signature.signed_at,
+                    detail=signature.role,
+                )
             case.agreement_json = agreement.model_dump_json()
             case.agreement_effective_at = to_utc(agreement.effective_at)
             if session.get(DocumentRow, digest) is None:
@@ -153,8 +160,12 @@ class CentreServices:
                 case=dispatch if dispatch.flow is Flow.SELF_RECEIVED else None,
             )
             transition(session, case, Event.APPLY_JC, actor=self.actor, at=now, detail=f"applicant {applicant}")
-            enqueue(session, case, JcApplicationBody(application=application, agreement=agreement,
-                                                     document_b64=_b64(document.content)), now)
+            enqueue(
+                session,
+                case,
+                JcApplicationBody(application=application, agreement=agreement, document_b64=_b64(document.content)),
+                now,
+            )
             return CaseStatus(case.status)
 
     def close_performed(self, case_id: str, note: str = "performed voluntarily") -> CaseStatus:

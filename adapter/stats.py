@@ -17,7 +17,7 @@ def summarize(uow: UnitOfWork) -> dict[str, Any]:
         by_flow = dict(session.exec(select(CaseRow.flow, func.count()).group_by(CaseRow.flow)).all())
         reached = dict(
             session.exec(
-                select(CaseEventRow.event, func.count(distinct(CaseEventRow.case_id))).group_by(CaseEventRow.event)
+                select(CaseEventRow.event, func.count(distinct(col(CaseEventRow.case_id)))).group_by(CaseEventRow.event)
             ).all()
         )
         messages = dict(session.exec(select(OutboxRow.status, func.count()).group_by(OutboxRow.status)).all())

@@ -48,7 +48,10 @@ class OutboxRow(SQLModel, table=True):
 
     __tablename__ = "outbox"
     # The claim query walks pending rows by due time and checks each case's earlier rows.
-    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"), Index("ix_outbox_case", "case_id", "status", "id"))
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_case", "case_id", "status", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)  # also the per-case order
     message_id: str = Field(unique=True, max_length=64)

@@ -1,7 +1,8 @@
 """Connector for JSON court ODR platforms ("odr-rest" profile), over requests; its twin is mappings/odr_rest.py.
 
 Endpoints (relative to base_url):
-  GET  /api/v1/feeds/{dispatches|decisions}?cursor=C&limit=N  → {"items": [{"seq", "body", "kid", "sig"}], "next_cursor"}
+  GET  /api/v1/feeds/{dispatches|decisions}?cursor=C&limit=N
+       → {"items": [{"seq", "body", "kid", "sig"}], "next_cursor"}
   POST /api/v1/messages        one signed outbound message; Idempotency-Key = message id
   POST /api/v1/cases/status    {"ajbs": [...]} → {"cases": {ajbs: status code | null}}
 Every request carries X-Key-Id / X-Signature over the body (POST) or over "GET <path?query>" (GET).
@@ -9,8 +10,8 @@ Every request carries X-Key-Id / X-Signature over the body (POST) or over "GET <
 
 import json
 from collections.abc import Sequence
-from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn
 
 import requests
@@ -138,7 +139,9 @@ class OdrRestPlatform:
             code, detail = str(status), response.text[:200]
         if status == 429 or status >= 500 or status == 408:
             raise TransientError(
-                self.name, f"HTTP {status} {detail}".strip(), retry_after=_retry_after(response.headers.get("Retry-After"))
+                self.name,
+                f"HTTP {status} {detail}".strip(),
+                retry_after=_retry_after(response.headers.get("Retry-After")),
             )
         raise RejectedError(self.name, code, f"HTTP {status}: {detail}")
 

@@ -63,7 +63,11 @@ def case_to_canonical(ajxx: dict[str, Any], platform_case_id: str, t: CodeTables
         for p in _field(ajxx, "dsr", "ajxx")
     ]
     attachments = [
-        Attachment(name=_field(a, "wjmc", "ajxx.fj"), sha256=_field(a, "sha256", "ajxx.fj"), size=_field(a, "dx", "ajxx.fj"))
+        Attachment(
+            name=_field(a, "wjmc", "ajxx.fj"),
+            sha256=_field(a, "sha256", "ajxx.fj"),
+            size=_field(a, "dx", "ajxx.fj"),
+        )
         for a in ajxx.get("fj", [])
     ]
     return CaseDispatch(
@@ -217,7 +221,9 @@ def _content(envelope: Envelope, t: CodeTables) -> dict[str, Any]:
         return {
             "jzlx": t.from_canonical("progress_kind", p.kind, "progress.kind"),
             "sj": p.at.isoformat(),
-            "jjly": None if p.decline_reason is None else t.from_canonical("decline_reason", p.decline_reason, "reason"),
+            "jjly": None
+            if p.decline_reason is None
+            else t.from_canonical("decline_reason", p.decline_reason, "reason"),
             "tjy": p.mediator,
             "bz": p.note,
             "xqx": p.new_due.isoformat() if p.new_due else None,
@@ -230,16 +236,26 @@ def _content(envelope: Envelope, t: CodeTables) -> dict[str, Any]:
             "sj": o.at.isoformat(),
             "bg": None
             if r is None
-            else {"ss": r.facts, "sbyy": r.reason, "zjfy": r.cost_raising_conduct, "jy": r.points_for_court,
-                  "wzyss": r.undisputed_facts},
+            else {
+                "ss": r.facts,
+                "sbyy": r.reason,
+                "zjfy": r.cost_raising_conduct,
+                "jy": r.points_for_court,
+                "wzyss": r.undisputed_facts,
+            },
         }
     if isinstance(body, AgreementBody):
         return {"xy": _agreement(body.agreement), "wj": body.document_b64}
     if isinstance(body, JcApplicationBody):
         a: JcApplication = body.application
         return {
-            "sq": {"sqr": a.applicant, "tyr": a.consenting_party, "sqsj": a.applied_at.isoformat(),
-                   "xysxsj": a.agreement_effective_at.isoformat(), "tjzm": a.mediation_proof},
+            "sq": {
+                "sqr": a.applicant,
+                "tyr": a.consenting_party,
+                "sqsj": a.applied_at.isoformat(),
+                "xysxsj": a.agreement_effective_at.isoformat(),
+                "tjzm": a.mediation_proof,
+            },
             "ajxx": None if a.case is None else case_from_canonical(a.case, t),
             "xy": _agreement(body.agreement),
             "wj": body.document_b64,

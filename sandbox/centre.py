@@ -17,11 +17,11 @@ from adapter.clock import CHINA
 from adapter.services import CentreServices
 from adapter.states import CaseStatus, is_final
 from adapter.tables import CaseEventRow, CaseRow
+from sandbox import data
 from schemas.agreement import Instalment, MediationAgreement, MonetaryTerm, SignatureRecord
 from schemas.case import CaseDispatch, Party
 from schemas.enums import DeclineReason, Flow, IdType, OutcomeCode, PartyKind, PartyRole
 from schemas.outcome import FailureReport
-from sandbox import data
 
 MEDIATORS = ["陈调解员", "李调解员", "黄调解员", "周调解员", "林调解员"]
 FAILURE_CODES = [OutcomeCode(c) for c in range(2, 9)]
@@ -29,8 +29,13 @@ FAILURE_WEIGHTS = [10, 20, 20, 25, 5, 10, 10]
 
 
 class SimulatedCentre:
-    def __init__(self, services: CentreServices, jc_platform: str, seed: int = 7,
-                 clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        services: CentreServices,
+        jc_platform: str,
+        seed: int = 7,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.services = services
         self.jc_platform = jc_platform
         self.seed = seed
@@ -79,8 +84,13 @@ class SimulatedCentre:
                 self._settle(case_id, rng)
             else:
                 code = rng.choices(FAILURE_CODES, weights=FAILURE_WEIGHTS)[0]
-                s.record_failure(case_id, code, FailureReport(facts="借款事实清楚", reason=f"调解不成：{code.name}",
-                                                              points_for_court="建议依法审理"))
+                s.record_failure(
+                    case_id,
+                    code,
+                    FailureReport(
+                        facts="借款事实清楚", reason=f"调解不成：{code.name}", points_for_court="建议依法审理"
+                    ),
+                )
         elif status is CaseStatus.SUSPENDED:
             s.resume(case_id, "证据已补充")
         elif status is CaseStatus.EXTENDED:
@@ -114,16 +124,26 @@ class SimulatedCentre:
         agreement = MediationAgreement(
             facts="被申请人逾期未还款",
             terms=f"{payer}分两期向{payee}支付{total}元",
-            monetary_terms=(MonetaryTerm(payer=payer, payee=payee, total=total, instalments=(
-                Instalment(due=(now + timedelta(days=30)).date(), amount=first),
-                Instalment(due=(now + timedelta(days=60)).date(), amount=total - first),
-            )),),
+            monetary_terms=(
+                MonetaryTerm(
+                    payer=payer,
+                    payee=payee,
+                    total=total,
+                    instalments=(
+                        Instalment(due=(now + timedelta(days=30)).date(), amount=first),
+                        Instalment(due=(now + timedelta(days=60)).date(), amount=total - first),
+                    ),
+                ),
+            ),
             performance="银行转账",
             document_sha256=hashlib.sha256(document).hexdigest(),
-            signatures=tuple(
-                SignatureRecord(signer=p.name, role=p.role.value, signed_at=now - timedelta(minutes=10 - i))
-                for i, p in enumerate(dispatch.parties)
-            ) + (SignatureRecord(signer="调解员", role="mediator", signed_at=now),),
+            signatures=(
+                *(
+                    SignatureRecord(signer=p.name, role=p.role.value, signed_at=now - timedelta(minutes=10 - i))
+                    for i, p in enumerate(dispatch.parties)
+                ),
+                SignatureRecord(signer="调解员", role="mediator", signed_at=now),
+            ),
             organisation_seal_at=now,
         )
         self.services.submit_agreement(case_id, agreement, document)
@@ -138,10 +158,21 @@ class SimulatedCentre:
             claims="请求调解信用卡欠款分期还款",
             amount=data.amount(rng, cause),
             parties=(
-                Party(name=person, role=PartyRole.APPLICANT, kind=PartyKind.NATURAL_PERSON,
-                      id_type=IdType.RESIDENT_ID, id_number=data.resident_id(rng), phone=data.mobile(rng)),
-                Party(name=bank, role=PartyRole.RESPONDENT, kind=PartyKind.LEGAL_PERSON, id_type=IdType.USCC,
-                      id_number=data.social_credit_code(bank)),
+                Party(
+                    name=person,
+                    role=PartyRole.APPLICANT,
+                    kind=PartyKind.NATURAL_PERSON,
+                    id_type=IdType.RESIDENT_ID,
+                    id_number=data.resident_id(rng),
+                    phone=data.mobile(rng),
+                ),
+                Party(
+                    name=bank,
+                    role=PartyRole.RESPONDENT,
+                    kind=PartyKind.LEGAL_PERSON,
+                    id_type=IdType.USCC,
+                    id_number=data.social_credit_code(bank),
+                ),
             ),
             dispatched_at=self.clock(),
         )

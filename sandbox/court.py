@@ -131,11 +131,24 @@ class CourtCore:
             "ssqq": f"请求判令被告偿还欠款本息（{cause}）",
             "bdje": data.amount(rng, cause),
             "dsr": [
-                {"xm": bank, "ssdw": "03" if plaintiff_first else "01", "dsrlx": "2", "zjlx": "02",
-                 "zjhm": data.social_credit_code(bank), "lxdh": "020" + f"{rng.randrange(10**7, 10**8)}",
-                 "sddz": "广州市天河区珠江新城"},
-                {"xm": person, "ssdw": "04" if plaintiff_first else "02", "dsrlx": "1", "zjlx": "01",
-                 "zjhm": data.resident_id(rng), "lxdh": data.mobile(rng), "sddz": "广州市越秀区中山五路"},
+                {
+                    "xm": bank,
+                    "ssdw": "03" if plaintiff_first else "01",
+                    "dsrlx": "2",
+                    "zjlx": "02",
+                    "zjhm": data.social_credit_code(bank),
+                    "lxdh": "020" + f"{rng.randrange(10**7, 10**8)}",
+                    "sddz": "广州市天河区珠江新城",
+                },
+                {
+                    "xm": person,
+                    "ssdw": "04" if plaintiff_first else "02",
+                    "dsrlx": "1",
+                    "zjlx": "01",
+                    "zjhm": data.resident_id(rng),
+                    "lxdh": data.mobile(rng),
+                    "sddz": "广州市越秀区中山五路",
+                },
             ],
             "fj": [{"wjmc": "起诉状.pdf", "sha256": hashlib.sha256(ajbs.encode()).hexdigest(), "dx": 48213}],
             "tjzz": "广东银行业保险业纠纷调解中心",
@@ -143,8 +156,10 @@ class CourtCore:
             "pqsj": now.isoformat(),
         }
         self.cases[ajbs] = CourtCase(ajbs, tjlx)
-        self._publish("dispatches", {"xxbh": f"PQ-{ajbs}", "xxlx": "PQ", "fssj": now.isoformat(),
-                                     "ajbs": ajbs, "ajxx": ajxx})
+        self._publish(
+            "dispatches",
+            {"xxbh": f"PQ-{ajbs}", "xxlx": "PQ", "fssj": now.isoformat(), "ajbs": ajbs, "ajxx": ajxx},
+        )
         return ajbs
 
     # ---- feeds
@@ -182,14 +197,25 @@ class CourtCore:
                 case.status = "70"
             else:
                 roll = self._rng.random()
-                result = "1" if roll < self.config.confirm_rate else (
-                    "2" if roll < self.config.confirm_rate + self.config.reject_rate else "3")
+                result = (
+                    "1"
+                    if roll < self.config.confirm_rate
+                    else ("2" if roll < self.config.confirm_rate + self.config.reject_rate else "3")
+                )
                 reason = {"1": "", "2": "协议内容违反法律强制性规定", "3": "不属于本院管辖"}[result]
-                jdxx = {"jdlx": "1", "sqjg": result, "jdsj": decided, "ly": reason, "wsh": f"（2026）民特{ajbs[-4:]}号"}
+                jdxx = {
+                    "jdlx": "1",
+                    "sqjg": result,
+                    "jdsj": decided,
+                    "ly": reason,
+                    "wsh": f"（2026）民特{ajbs[-4:]}号",
+                }
                 case.status = {"1": "61", "2": "62", "3": "63"}[result]
             case.history.append(case.status)
-            self._publish("decisions", {"xxbh": f"CD-{ajbs}-{kind}", "xxlx": "CD", "fssj": decided,
-                                        "ajbs": ajbs, "jdxx": jdxx})
+            self._publish(
+                "decisions",
+                {"xxbh": f"CD-{ajbs}-{kind}", "xxlx": "CD", "fssj": decided, "ajbs": ajbs, "jdxx": jdxx},
+            )
 
     # ---- receiving the centre's messages
 
@@ -220,8 +246,15 @@ class CourtCore:
             raise CourtRefusal(404, "E404", f"unknown case {ajbs}")
         if kind == "JZ":
             step = content.get("jzlx")
-            moves = {"01": ({"10", "11"}, "20"), "02": ({"10", "11"}, "21"), "03": ({"20", "30"}, "30"),
-                     "04": ({"20", "30"}, "30"), "05": ({"30"}, "30"), "06": ({"30"}, "31"), "07": ({"31"}, "30")}
+            moves = {
+                "01": ({"10", "11"}, "20"),
+                "02": ({"10", "11"}, "21"),
+                "03": ({"20", "30"}, "30"),
+                "04": ({"20", "30"}, "30"),
+                "05": ({"30"}, "30"),
+                "06": ({"30"}, "31"),
+                "07": ({"31"}, "30"),
+            }
             if step not in moves:
                 raise CourtRefusal(400, "E400", f"unknown progress type {step!r}")
             allowed, target = moves[step]
@@ -267,5 +300,10 @@ class CourtCore:
             by_status: dict[str, int] = {}
             for case in self.cases.values():
                 by_status[case.status] = by_status.get(case.status, 0) + 1
-            return {"cases": len(self.cases), "by_status": by_status, "applied_messages": len(self._applied),
-                    "duplicates_dropped": self.duplicates_dropped, "now": datetime.now(UTC).isoformat()}
+            return {
+                "cases": len(self.cases),
+                "by_status": by_status,
+                "applied_messages": len(self._applied),
+                "duplicates_dropped": self.duplicates_dropped,
+                "now": datetime.now(UTC).isoformat(),
+            }

@@ -42,25 +42,42 @@ class DemoOutcome:
     workdir: Path
 
 
-def run_demo(cases: int = 100, *, seed: int = 7, workdir: Path | None = None, timeout: float = 300.0,
-             progress: Progress | None = None) -> DemoOutcome:
+def run_demo(
+    cases: int = 100,
+    *,
+    seed: int = 7,
+    workdir: Path | None = None,
+    timeout: float = 300.0,
+    progress: Progress | None = None,
+) -> DemoOutcome:
     started = time.monotonic()
     work = workdir or Path(tempfile.mkdtemp(prefix="docking-demo-"))
     centre_keys = generate_keypair(work / "keys", CENTRE_KEY_ID)
     court_key = Ed25519PrivateKey.generate()
     court_pub = work / "keys" / f"{COURT_KEY_ID}.pub"
-    court_pub.write_bytes(court_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    court_pub.write_bytes(
+        court_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
 
-    core = CourtCore(SandboxConfig(seed=seed, court_key_id=COURT_KEY_ID), court_key,
-                     {CENTRE_KEY_ID: load_public_key(centre_keys.public)})
+    core = CourtCore(
+        SandboxConfig(seed=seed, court_key_id=COURT_KEY_ID),
+        court_key,
+        {CENTRE_KEY_ID: load_public_key(centre_keys.public)},
+    )
     server = SandboxServer(core).start()
     settings = Settings(
         database_url=f"sqlite:///{work / 'docking.db'}",
         deliver_seconds=0.1,
-        platforms={PLATFORM: PlatformSettings(
-            base_url=server.url, signing_key_file=centre_keys.private, signing_key_id=CENTRE_KEY_ID,
-            court_public_keys={COURT_KEY_ID: court_pub}, poll_seconds=0.2, timeout_seconds=5)},
+        platforms={
+            PLATFORM: PlatformSettings(
+                base_url=server.url,
+                signing_key_file=centre_keys.private,
+                signing_key_id=CENTRE_KEY_ID,
+                court_public_keys={COURT_KEY_ID: court_pub},
+                poll_seconds=0.2,
+                timeout_seconds=5,
+            )
+        },
     )
     runtime = build_runtime(settings)
     centre = SimulatedCentre(runtime.services, PLATFORM, seed)
@@ -88,15 +105,17 @@ def run_demo(cases: int = 100, *, seed: int = 7, workdir: Path | None = None, ti
     metrics = runtime.metrics.snapshot()
     summary = summarize(runtime.uow)
     done, _ = _progress(runtime.uow)
-    summary.update({
-        "cases_final": done,
-        "messages_retried": metrics.get("outbound_retried", 0),
-        "duplicates_dropped": metrics.get("inbound_duplicate", 0),
-        "duplicates_dropped_by_platform": core.duplicates_dropped,
-        "reconciliation_checked": report.checked,
-        "reconciliation_differences": len(report.differences),
-        "seconds": round(time.monotonic() - started, 2),
-    })
+    summary.update(
+        {
+            "cases_final": done,
+            "messages_retried": metrics.get("outbound_retried", 0),
+            "duplicates_dropped": metrics.get("inbound_duplicate", 0),
+            "duplicates_dropped_by_platform": core.duplicates_dropped,
+            "reconciliation_checked": report.checked,
+            "reconciliation_differences": len(report.differences),
+            "seconds": round(time.monotonic() - started, 2),
+        }
+    )
     ok = done == summary["cases"] == cases and not report.differences and summary["messages_pending"] == 0
     return DemoOutcome(summary, ok, work)
 

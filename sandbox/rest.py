@@ -87,7 +87,7 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 ids = [str(i) for i in json.loads(body)["ajbs"]][:1000]
             except (ValueError, KeyError, TypeError):
-                raise CourtRefusal(400, "E400", "expected {\"ajbs\": [...]}") from None
+                raise CourtRefusal(400, "E400", 'expected {"ajbs": [...]}') from None
             return {"code": "0", "cases": core.status(ids)}
         raise CourtRefusal(404, "E404", f"no route {method} {path}")
 

@@ -10,7 +10,7 @@ MAX_RMB = Decimal("100000000000.00")  # 1e11: well above any single dispute, low
 
 def parse_rmb(value: Any) -> Decimal:
     """Accept a str/int/Decimal amount with at most two places; refuse floats, which cannot hold cents exactly."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         raise ValueError("amount must be a decimal string such as '1234.50', not a float")
     try:
         amount = Decimal(str(value))

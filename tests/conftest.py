@@ -9,8 +9,11 @@ _real_connect = socket.socket.connect
 
 def _loopback_only(self: socket.socket, address: object) -> object:
     host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1")) \
-            and self.family in (socket.AF_INET, socket.AF_INET6):
+    if (
+        isinstance(host, str)
+        and not (host.startswith("127.") or host in ("localhost", "::1"))
+        and self.family in (socket.AF_INET, socket.AF_INET6)
+    ):
         raise RuntimeError(f"tests may only connect to loopback, not {host!r}")
     return _real_connect(self, address)  # type: ignore[arg-type]
 

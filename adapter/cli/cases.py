@@ -45,16 +45,34 @@ def show(case_id: str, config: ConfigOption = None, fmt: FormatOption = Format.t
         if case is None:
             raise CaseNotFound(case_id)
         dispatch = CaseDispatch.model_validate_json(case.dispatch_json)
-        events = session.exec(select(CaseEventRow).where(CaseEventRow.case_id == case_id)
-                              .order_by(col(CaseEventRow.id))).all()
-        messages = session.exec(select(OutboxRow).where(OutboxRow.case_id == case_id)
-                                .order_by(col(OutboxRow.id))).all()
-    parties = [{"name": p.name, "role": p.role.value, "kind": p.kind.value, "id_type": p.id_type.value,
-                "id_number": mask_id(p.id_number), "phone": mask_phone(p.phone)} for p in dispatch.parties]
-    history = [{"at": e.at, "event": e.event, "from": e.from_status, "to": e.to_status, "actor": e.actor}
-               for e in events]
-    outbox = [{"message_id": m.message_id, "type": m.type, "status": m.status, "attempts": m.attempts,
-               "last_error": m.last_error} for m in messages]
+        events = session.exec(
+            select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(col(CaseEventRow.id))
+        ).all()
+        messages = session.exec(select(OutboxRow).where(OutboxRow.case_id == case_id).order_by(col(OutboxRow.id))).all()
+    parties = [
+        {
+            "name": p.name,
+            "role": p.role.value,
+            "kind": p.kind.value,
+            "id_type": p.id_type.value,
+            "id_number": mask_id(p.id_number),
+            "phone": mask_phone(p.phone),
+        }
+        for p in dispatch.parties
+    ]
+    history = [
+        {"at": e.at, "event": e.event, "from": e.from_status, "to": e.to_status, "actor": e.actor} for e in events
+    ]
+    outbox = [
+        {
+            "message_id": m.message_id,
+            "type": m.type,
+            "status": m.status,
+            "attempts": m.attempts,
+            "last_error": m.last_error,
+        }
+        for m in messages
+    ]
     if fmt is not Format.table:
         render([{**_row(case), "parties": parties, "history": history, "messages": outbox}], COLUMNS, fmt)
         return
@@ -67,6 +85,13 @@ def show(case_id: str, config: ConfigOption = None, fmt: FormatOption = Format.t
 
 
 def _row(case: CaseRow) -> dict[str, Any]:
-    return {"id": case.id, "platform": case.platform or "—", "case_number": case.case_number or "—",
-            "flow": case.flow, "cause": case.cause, "amount": case.amount, "status": case.status,
-            "updated_at": f"{case.updated_at:%Y-%m-%d %H:%M:%S}"}
+    return {
+        "id": case.id,
+        "platform": case.platform or "—",
+        "case_number": case.case_number or "—",
+        "flow": case.flow,
+        "cause": case.cause,
+        "amount": case.amount,
+        "status": case.status,
+        "updated_at": f"{case.updated_at:%Y-%m-%d %H:%M:%S}",
+    }

@@ -36,8 +36,12 @@ def accept(case_id: CaseArg, config: ConfigOption = None) -> None:
 
 
 @app.command()
-def decline(case_id: CaseArg, reason: Annotated[DeclineReason, typer.Option()], note: str = "",
-            config: ConfigOption = None) -> None:
+def decline(
+    case_id: CaseArg,
+    reason: Annotated[DeclineReason, typer.Option()],
+    note: str = "",
+    config: ConfigOption = None,
+) -> None:
     """Decline a dispatched case, with the reason the rules allow."""
     _done(case_id, _services(config).decline(case_id, reason, note))
 
@@ -67,8 +71,11 @@ def resume(case_id: CaseArg, note: str = "", config: ConfigOption = None) -> Non
 
 
 @app.command()
-def extend(case_id: CaseArg, until: Annotated[str, typer.Option(help="New due date, YYYY-MM-DD.")],
-           config: ConfigOption = None) -> None:
+def extend(
+    case_id: CaseArg,
+    until: Annotated[str, typer.Option(help="New due date, YYYY-MM-DD.")],
+    config: ConfigOption = None,
+) -> None:
     """Extend the mediation period with all parties' consent."""
     try:
         new_due = date.fromisoformat(until)
@@ -78,18 +85,25 @@ def extend(case_id: CaseArg, until: Annotated[str, typer.Option(help="New due da
 
 
 @app.command()
-def fail(case_id: CaseArg, code: Annotated[int, typer.Option(min=2, max=8, help="Outcome code 2–8.")],
-         reason: Annotated[str, typer.Option()], facts: str = "", config: ConfigOption = None) -> None:
+def fail(
+    case_id: CaseArg,
+    code: Annotated[int, typer.Option(min=2, max=8, help="Outcome code 2–8.")],
+    reason: Annotated[str, typer.Option()],
+    facts: str = "",
+    config: ConfigOption = None,
+) -> None:
     """End the mediation without agreement; the case goes back to its court."""
     report = FailureReport(facts=facts, reason=reason)
     _done(case_id, _services(config).record_failure(case_id, OutcomeCode(code), report))
 
 
 @app.command()
-def agreement(case_id: CaseArg,
-              agreement_file: Annotated[Path, typer.Option("--agreement", help="Agreement JSON (canonical schema).")],
-              document: Annotated[Path, typer.Option(help="The signed agreement PDF.")],
-              config: ConfigOption = None) -> None:
+def agreement(
+    case_id: CaseArg,
+    agreement_file: Annotated[Path, typer.Option("--agreement", help="Agreement JSON (canonical schema).")],
+    document: Annotated[Path, typer.Option(help="The signed agreement PDF.")],
+    config: ConfigOption = None,
+) -> None:
     """Submit the signed agreement and its document; it takes effect at the last party's signature."""
     try:
         parsed = MediationAgreement.model_validate_json(agreement_file.read_bytes())
@@ -102,9 +116,13 @@ def agreement(case_id: CaseArg,
 
 
 @app.command()
-def jc(case_id: CaseArg, applicant: Annotated[str, typer.Option()], consenting: Annotated[str, typer.Option()],
-       platform: Annotated[str | None, typer.Option(help="Court platform (self-received cases only).")] = None,
-       config: ConfigOption = None) -> None:
+def jc(
+    case_id: CaseArg,
+    applicant: Annotated[str, typer.Option()],
+    consenting: Annotated[str, typer.Option()],
+    platform: Annotated[str | None, typer.Option(help="Court platform (self-received cases only).")] = None,
+    config: ConfigOption = None,
+) -> None:
     """Apply jointly for judicial confirmation (within 30 days of the agreement taking effect)."""
     _done(case_id, _services(config).apply_jc(case_id, applicant, consenting, platform))
 
@@ -116,8 +134,10 @@ def close(case_id: CaseArg, note: str = "performed voluntarily", config: ConfigO
 
 
 @app.command()
-def register(case_file: Annotated[Path, typer.Argument(help="Case JSON (canonical CaseDispatch, flow self_received).")],
-             config: ConfigOption = None) -> None:
+def register(
+    case_file: Annotated[Path, typer.Argument(help="Case JSON (canonical CaseDispatch, flow self_received).")],
+    config: ConfigOption = None,
+) -> None:
     """Register a case a party brought to the centre directly (flow C)."""
     try:
         dispatch = CaseDispatch.model_validate(json.loads(case_file.read_bytes()))

@@ -15,7 +15,9 @@ app = typer.Typer(help="Signing keys.", no_args_is_help=True)
 @app.command("generate")
 def generate(
     key_id: Annotated[str, typer.Option("--key-id", help="Key id sent with every signature, e.g. centre-2026-01.")],
-    directory: Annotated[Path, typer.Option("--dir", help="Where to write <key-id>.key and <key-id>.pub.")] = Path("keys"),
+    directory: Annotated[Path, typer.Option("--dir", help="Where to write <key-id>.key and <key-id>.pub.")] = Path(
+        "keys"
+    ),
 ) -> None:
     """Generate a key pair: the private key (PKCS#8, mode 0600) stays here; give the .pub to the court."""
     if not key_id.replace("-", "").replace("_", "").replace(".", "").isalnum():

@@ -27,12 +27,11 @@ app.command("reconcile")(ops.reconcile_cmd)
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     # max_instances=1 is deliberate: a skipped overlapping run is normal, not worth a warning each time.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     try:
         app()
     except DockingError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise SystemExit(exc.exit_code) from None

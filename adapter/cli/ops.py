@@ -31,12 +31,36 @@ def outbox_list(
         query = select(OutboxRow).order_by(col(OutboxRow.id).desc()).limit(limit)
         if status:
             query = query.where(OutboxRow.status == status)
-        rows = [{"id": m.id, "message_id": m.message_id, "case_id": m.case_id, "platform": m.platform,
-                 "type": m.type, "status": m.status, "attempts": m.attempts,
-                 "next_attempt_at": f"{m.next_attempt_at:%Y-%m-%d %H:%M:%S}",
-                 "last_error": mask_text(m.last_error or "")} for m in session.exec(query).all()]
-    render(rows, ["id", "message_id", "case_id", "platform", "type", "status", "attempts", "next_attempt_at",
-                  "last_error"], fmt, title="outbox")
+        rows = [
+            {
+                "id": m.id,
+                "message_id": m.message_id,
+                "case_id": m.case_id,
+                "platform": m.platform,
+                "type": m.type,
+                "status": m.status,
+                "attempts": m.attempts,
+                "next_attempt_at": f"{m.next_attempt_at:%Y-%m-%d %H:%M:%S}",
+                "last_error": mask_text(m.last_error or ""),
+            }
+            for m in session.exec(query).all()
+        ]
+    render(
+        rows,
+        [
+            "id",
+            "message_id",
+            "case_id",
+            "platform",
+            "type",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "last_error",
+        ],
+        fmt,
+        title="outbox",
+    )
 
 
 @quarantine_app.command("list")
@@ -48,9 +72,18 @@ def quarantine_list(
     """List refused inbound messages with the reason; the raw bytes stay in the database."""
     with open_uow(config).begin() as session:
         query = select(QuarantineRow).order_by(col(QuarantineRow.id).desc()).limit(limit)
-        rows = [{"id": q.id, "platform": q.platform, "feed": q.feed, "received_at": f"{q.received_at:%Y-%m-%d %H:%M:%S}",
-                 "reason": q.reason, "detail": mask_text(q.detail)[:160], "bytes": len(q.raw)}
-                for q in session.exec(query).all()]
+        rows = [
+            {
+                "id": q.id,
+                "platform": q.platform,
+                "feed": q.feed,
+                "received_at": f"{q.received_at:%Y-%m-%d %H:%M:%S}",
+                "reason": q.reason,
+                "detail": mask_text(q.detail)[:160],
+                "bytes": len(q.raw),
+            }
+            for q in session.exec(query).all()
+        ]
     render(rows, ["id", "platform", "feed", "received_at", "reason", "detail", "bytes"], fmt, title="quarantine")
 
 
@@ -60,10 +93,19 @@ def reconcile_cmd(config: ConfigOption = None, fmt: FormatOption = Format.table)
 
     runtime = build_runtime(settings_from(config))
     report = reconcile(runtime.uow, runtime.platforms)
-    rows = [{"case_id": d.case_id, "platform": d.platform, "platform_case_id": d.platform_case_id,
-             "ours": d.ours.value, "theirs": d.theirs.value if d.theirs else "—", "kind": d.kind}
-            for d in report.differences]
+    rows = [
+        {
+            "case_id": d.case_id,
+            "platform": d.platform,
+            "platform_case_id": d.platform_case_id,
+            "ours": d.ours.value,
+            "theirs": d.theirs.value if d.theirs else "—",
+            "kind": d.kind,
+        }
+        for d in report.differences
+    ]
     render(rows, ["case_id", "platform", "platform_case_id", "ours", "theirs", "kind"], fmt, title="differences")
-    err.print(f"checked {report.checked} case(s); {report.in_flight} in flight; "
-              f"{len(report.differences)} difference(s)")
+    err.print(
+        f"checked {report.checked} case(s); {report.in_flight} in flight; {len(report.differences)} difference(s)"
+    )
     raise typer.Exit(1 if report.differences else 0)

@@ -27,8 +27,13 @@ class Format(StrEnum):
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", "-c", envvar="DOCKING_CONFIG", help="TOML configuration file (or $DOCKING_CONFIG).",
-                 dir_okay=False),
+    typer.Option(
+        "--config",
+        "-c",
+        envvar="DOCKING_CONFIG",
+        help="TOML configuration file (or $DOCKING_CONFIG).",
+        dir_okay=False,
+    ),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 

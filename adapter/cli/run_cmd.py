@@ -27,15 +27,24 @@ def demo(
     cases: Annotated[int, typer.Option(min=1, max=5000, help="How many cases to run through the flows.")] = 100,
     seed: Annotated[int, typer.Option(help="Seed for the sandbox court and the simulated centre.")] = 7,
     as_json: Annotated[bool, typer.Option("--json", help="End with one JSON object on stdout.")] = False,
-    workdir: Annotated[Path | None, typer.Option(help="Keep the database and keys here (default: a temp dir).",
-                                                 file_okay=False)] = None,
+    workdir: Annotated[
+        Path | None,
+        typer.Option(help="Keep the database and keys here (default: a temp dir).", file_okay=False),
+    ] = None,
     timeout: Annotated[float, typer.Option(min=5, help="Give up after this many seconds.")] = 300.0,
 ) -> None:
     """Run a sandbox court and the adapter on SQLite through every flow, then reconcile both views."""
     from sandbox.demo import run_demo
 
-    with Progress(TextColumn("[bold]cases at rest"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[note]}"),
-                  TimeElapsedColumn(), console=err, transient=as_json) as bar:
+    with Progress(
+        TextColumn("[bold]cases at rest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[note]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=as_json,
+    ) as bar:
         task = bar.add_task("demo", total=cases, note="")
 
         def show(done: int, total: int, metrics: dict[str, int]) -> None:

@@ -19,7 +19,9 @@ def serve(
     centre_key: Annotated[list[str], typer.Option(help="KEY_ID=PATH of a centre public key the court trusts.")],
     host: Annotated[str, typer.Option(help="Listen address (loopback unless you mean otherwise).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535)] = 8700,
-    keys: Annotated[Path, typer.Option(help="Where the court's own key pair lives (created if absent).")] = Path("sandbox-keys"),
+    keys: Annotated[Path, typer.Option(help="Where the court's own key pair lives (created if absent).")] = Path(
+        "sandbox-keys"
+    ),
     court_key_id: Annotated[str, typer.Option()] = "court-2026-01",
     dispatch: Annotated[int, typer.Option(min=0, help="Cases to dispatch at start-up.")] = 10,
     seed: Annotated[int, typer.Option()] = 7,
@@ -50,10 +52,13 @@ def serve(
         server = SandboxServer(core, host, port)
     except OSError as exc:
         raise InvalidRequest(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-    public = court_key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                 serialization.PublicFormat.SubjectPublicKeyInfo)
+    public = court_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     console.print(f"sandbox court on {server.url}  (court key {court_key_id}: {keys / (court_key_id + '.pub')})")
-    console.print(f"control token: {server.control_token}  (POST /sandbox/dispatch, /sandbox/inject; GET /sandbox/stats)")
+    console.print(
+        f"control token: {server.control_token}  (POST /sandbox/dispatch, /sandbox/inject; GET /sandbox/stats)"
+    )
     console.print(public.decode().strip(), highlight=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -35,16 +35,23 @@ def centre_keys(tmp_path: Path) -> KeyPairFiles:
 @pytest.fixture
 def sandbox_config() -> SandboxConfig:
     """Deterministic court: no redelivery, decisions at once, every JC application confirmed."""
-    return SandboxConfig(seed=3, decision_delay=0.0, redeliver_rate=0.0, confirm_rate=1.0, reject_rate=0.0,
-                         court_key_id=COURT_KID)
+    return SandboxConfig(
+        seed=3,
+        decision_delay=0.0,
+        redeliver_rate=0.0,
+        confirm_rate=1.0,
+        reject_rate=0.0,
+        court_key_id=COURT_KID,
+    )
 
 
 @pytest.fixture
 def court(tmp_path: Path, centre_keys: KeyPairFiles, sandbox_config: SandboxConfig) -> Iterator[Court]:
     key = Ed25519PrivateKey.generate()
     public_path = tmp_path / "keys" / f"{COURT_KID}.pub"
-    public_path.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                          serialization.PublicFormat.SubjectPublicKeyInfo))
+    public_path.write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     core = CourtCore(sandbox_config, key, {CENTRE_KID: load_public_key(centre_keys.public)})
     server = SandboxServer(core).start()
     yield Court(core, server, key, public_path)
@@ -55,9 +62,15 @@ def court(tmp_path: Path, centre_keys: KeyPairFiles, sandbox_config: SandboxConf
 def settings(tmp_path: Path, court: Court, centre_keys: KeyPairFiles) -> Settings:
     return Settings(
         database_url=f"sqlite:///{tmp_path / 'adapter.db'}",
-        platforms={PLATFORM: PlatformSettings(base_url=court.server.url, signing_key_file=centre_keys.private,
-                                              signing_key_id=CENTRE_KID, court_public_keys={COURT_KID: court.public_path},
-                                              timeout_seconds=5)},
+        platforms={
+            PLATFORM: PlatformSettings(
+                base_url=court.server.url,
+                signing_key_file=centre_keys.private,
+                signing_key_id=CENTRE_KID,
+                court_public_keys={COURT_KID: court.public_path},
+                timeout_seconds=5,
+            )
+        },
     )
 
 

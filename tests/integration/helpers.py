@@ -30,8 +30,9 @@ def status_of(runtime: Runtime, case_id: str) -> CaseStatus:
 
 def outbox(runtime: Runtime, case_id: str) -> list[OutboxRow]:
     with runtime.uow.begin() as session:
-        return list(session.exec(select(OutboxRow).where(OutboxRow.case_id == case_id)
-                                 .order_by(col(OutboxRow.id))).all())
+        return list(
+            session.exec(select(OutboxRow).where(OutboxRow.case_id == case_id).order_by(col(OutboxRow.id))).all()
+        )
 
 
 def agreement(document: bytes = DOCUMENT) -> MediationAgreement:

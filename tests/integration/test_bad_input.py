@@ -22,8 +22,11 @@ def _quarantine(runtime: Runtime) -> list[QuarantineRow]:
 
 def _counts(runtime: Runtime) -> tuple[int, int, int]:
     with runtime.uow.begin() as session:
-        return (len(session.exec(select(CaseRow)).all()), len(session.exec(select(CaseEventRow)).all()),
-                len(session.exec(select(InboxRow)).all()))
+        return (
+            len(session.exec(select(CaseRow)).all()),
+            len(session.exec(select(CaseEventRow)).all()),
+            len(session.exec(select(InboxRow)).all()),
+        )
 
 
 def _dispatch_body(court: Court) -> str:
@@ -97,8 +100,15 @@ def test_an_invalid_field_value_is_quarantined_naming_the_field(runtime: Runtime
 
 def test_a_decision_for_an_unknown_case_is_quarantined(runtime: Runtime, court: Court) -> None:
     """A JC ruling about a case the adapter never saw changes nothing and is kept for inspection."""
-    body = json.dumps({"xxbh": "CD-x", "xxlx": "CD", "fssj": "2026-11-23T10:00:00+08:00", "ajbs": "no-such-case",
-                       "jdxx": {"jdlx": "1", "sqjg": "1", "jdsj": "2026-11-23T10:00:00+08:00"}})
+    body = json.dumps(
+        {
+            "xxbh": "CD-x",
+            "xxlx": "CD",
+            "fssj": "2026-11-23T10:00:00+08:00",
+            "ajbs": "no-such-case",
+            "jdxx": {"jdlx": "1", "sqjg": "1", "jdsj": "2026-11-23T10:00:00+08:00"},
+        }
+    )
     court.core.inject("decisions", body, COURT_KID, court.core.sign(body))
     pump(runtime, 1)
     (row,) = _quarantine(runtime)
@@ -113,8 +123,15 @@ def test_a_decision_the_case_status_does_not_allow_is_quarantined_and_the_case_u
     (ajbs,) = court.core.dispatch(1, "01")
     pump(runtime, 1)
     before = _counts(runtime)
-    body = json.dumps({"xxbh": "CD-early", "xxlx": "CD", "fssj": "2026-11-23T10:00:00+08:00", "ajbs": ajbs,
-                       "jdxx": {"jdlx": "1", "sqjg": "1", "jdsj": "2026-11-23T10:00:00+08:00"}})
+    body = json.dumps(
+        {
+            "xxbh": "CD-early",
+            "xxlx": "CD",
+            "fssj": "2026-11-23T10:00:00+08:00",
+            "ajbs": ajbs,
+            "jdxx": {"jdlx": "1", "sqjg": "1", "jdsj": "2026-11-23T10:00:00+08:00"},
+        }
+    )
     court.core.inject("decisions", body, COURT_KID, court.core.sign(body))
     pump(runtime, 1)
     (row,) = _quarantine(runtime)

@@ -25,9 +25,14 @@ def connector(court: Court, centre_keys: KeyPairFiles) -> OdrRestPlatform:
 
 def _accept(ajbs: str, message_id: str = "M-1") -> Envelope:
     now = datetime.now(UTC)
-    return Envelope(message_id=message_id, platform="court", platform_case_id=ajbs, created_at=now,
-                    body=ProgressBody(progress=ProgressUpdate(kind=ProgressKind.ACCEPTED, at=now)),
-                    status_after=CourtStatus.ACCEPTED)
+    return Envelope(
+        message_id=message_id,
+        platform="court",
+        platform_case_id=ajbs,
+        created_at=now,
+        body=ProgressBody(progress=ProgressUpdate(kind=ProgressKind.ACCEPTED, at=now)),
+        status_after=CourtStatus.ACCEPTED,
+    )
 
 
 def test_fetch_pages_through_the_dispatch_feed_by_cursor(connector: OdrRestPlatform, court: Court) -> None:

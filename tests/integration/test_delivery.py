@@ -29,8 +29,12 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
 def _retrying(tries: int = 3):  # zero waits in tests
-    return lambda: Retrying(retry=retry_if_exception_type(TransientError), stop=stop_after_attempt(tries),
-                            wait=wait_none(), reraise=True)
+    return lambda: Retrying(
+        retry=retry_if_exception_type(TransientError),
+        stop=stop_after_attempt(tries),
+        wait=wait_none(),
+        reraise=True,
+    )
 
 
 @pytest.fixture
@@ -42,9 +46,14 @@ def world(tmp_path):
     connector = OdrRestPlatform("court", "http://127.0.0.1:9", Signer(load_private_key(keys.private), "c1"))
     platforms = {"court": PlatformLink(connector, Verifier({}))}
     dispatch = CaseDispatch(
-        platform_case_id="A1", flow=Flow.DELEGATED, cause="信用卡纠纷", amount=Decimal("1.00"),
-        parties=tuple(Party(name=n, role=r, kind=PartyKind.NATURAL_PERSON, id_type=IdType.OTHER, id_number="x1")
-                      for n, r in (("甲", PartyRole.APPLICANT), ("乙", PartyRole.RESPONDENT))),
+        platform_case_id="A1",
+        flow=Flow.DELEGATED,
+        cause="信用卡纠纷",
+        amount=Decimal("1.00"),
+        parties=tuple(
+            Party(name=n, role=r, kind=PartyKind.NATURAL_PERSON, id_type=IdType.OTHER, id_number="x1")
+            for n, r in (("甲", PartyRole.APPLICANT), ("乙", PartyRole.RESPONDENT))
+        ),
         dispatched_at=NOW,
     )
     case_ids = []
@@ -80,8 +89,13 @@ def test_retry_after_is_honoured_and_the_message_stays_queued(world) -> None:
     """429 with Retry-After: 120 keeps the row pending, due 120 s later, with the error recorded."""
     uow, platforms, services, (case, _) = world
     services.accept(case)
-    responses.add(responses.POST, URL, json={"code": "E429", "message": "slow down"}, status=429,
-                  headers={"Retry-After": "120"})
+    responses.add(
+        responses.POST,
+        URL,
+        json={"code": "E429", "message": "slow down"},
+        status=429,
+        headers={"Retry-After": "120"},
+    )
     counts = deliver_due(uow, platforms, lambda: NOW, retrying=_retrying(1))
     assert counts == {"retried": 1}
     (row,) = _rows(uow)
@@ -96,10 +110,9 @@ def test_a_dropped_connection_keeps_retrying_and_never_loses_the_message(world) 
     uow, platforms, services, (case, _) = world
     services.accept(case)
     responses.add(responses.POST, URL, body=RequestsConnectionError("reset by peer"))
-    clock = NOW
-    for _ in range(3):
-        deliver_due(uow, platforms, lambda: clock, retrying=_retrying(1), jitter=lambda: 1.0)
-        clock += timedelta(hours=2)
+    for hour in (0, 2, 4):
+        at = NOW + timedelta(hours=hour)
+        deliver_due(uow, platforms, lambda at=at: at, retrying=_retrying(1), jitter=lambda: 1.0)
     (row,) = _rows(uow)
     assert row.status == "pending" and row.attempts == 3
 

@@ -6,11 +6,11 @@ import pytest
 
 from adapter.reconcile import reconcile
 from adapter.states import CaseStatus
+from sandbox.court import SandboxConfig
+from scheduler import Runtime
 from schemas.case import CaseDispatch, Party
 from schemas.enums import DeclineReason, Flow, IdType, OutcomeCode, PartyKind, PartyRole
 from schemas.outcome import FailureReport
-from sandbox.court import SandboxConfig
-from scheduler import Runtime
 from tests.integration.conftest import PLATFORM, Court, pump
 from tests.integration.helpers import DOCUMENT, agreement, case_for, outbox, status_of
 
@@ -46,7 +46,12 @@ def test_flow_a_delegated_pre_filing_reaches_judicial_confirmation(runtime: Runt
     assert status_of(runtime, case.id) is CaseStatus.JC_CONFIRMED
     assert court.core.status([ajbs]) == {ajbs: "61"}
     assert [m.type for m in outbox(runtime, case.id)] == [
-        "progress", "progress", "progress", "agreement", "jc_application"]
+        "progress",
+        "progress",
+        "progress",
+        "agreement",
+        "jc_application",
+    ]
     assert all(m.status == "delivered" for m in outbox(runtime, case.id))
     _in_step(runtime)
 
@@ -57,8 +62,9 @@ def test_flow_a_failure_returns_the_case_to_court(runtime: Runtime, court: Court
     pump(runtime, 1)
     case = case_for(runtime, ajbs)
     _mediate(runtime, case.id)
-    status = runtime.services.record_failure(case.id, OutcomeCode.POSITIONS_TOO_FAR_APART,
-                                             FailureReport(reason="双方对还款金额分歧过大"))
+    status = runtime.services.record_failure(
+        case.id, OutcomeCode.POSITIONS_TOO_FAR_APART, FailureReport(reason="双方对还款金额分歧过大")
+    )
     assert status is CaseStatus.RETURNED_TO_COURT
     pump(runtime)
     assert court.core.status([ajbs]) == {ajbs: "50"}
@@ -79,18 +85,41 @@ def test_flow_b_entrusted_post_filing_ends_with_a_mediation_document(runtime: Ru
     _in_step(runtime)
 
 
-@pytest.mark.parametrize("sandbox_config", [SandboxConfig(seed=5, decision_delay=0.0, redeliver_rate=0.0,
-                                                          confirm_rate=0.0, reject_rate=1.0,
-                                                          court_key_id="court-test")])
+@pytest.mark.parametrize(
+    "sandbox_config",
+    [
+        SandboxConfig(
+            seed=5,
+            decision_delay=0.0,
+            redeliver_rate=0.0,
+            confirm_rate=0.0,
+            reject_rate=1.0,
+            court_key_id="court-test",
+        )
+    ],
+)
 def test_flow_c_self_received_meets_the_court_only_at_jc(runtime: Runtime, court: Court) -> None:
     """A self-received case sends nothing until its JC application, which carries the case to the court."""
     dispatch = CaseDispatch(
-        platform_case_id="ZS-0001", flow=Flow.SELF_RECEIVED, cause="信用卡纠纷", amount=Decimal("8800.00"),
+        platform_case_id="ZS-0001",
+        flow=Flow.SELF_RECEIVED,
+        cause="信用卡纠纷",
+        amount=Decimal("8800.00"),
         parties=(
-            Party(name="张三", role=PartyRole.APPLICANT, kind=PartyKind.NATURAL_PERSON, id_type=IdType.RESIDENT_ID,
-                  id_number="11010519491231002X"),
-            Party(name="某银行", role=PartyRole.RESPONDENT, kind=PartyKind.LEGAL_PERSON, id_type=IdType.USCC,
-                  id_number="91110000600037341L"),
+            Party(
+                name="张三",
+                role=PartyRole.APPLICANT,
+                kind=PartyKind.NATURAL_PERSON,
+                id_type=IdType.RESIDENT_ID,
+                id_number="11010519491231002X",
+            ),
+            Party(
+                name="某银行",
+                role=PartyRole.RESPONDENT,
+                kind=PartyKind.LEGAL_PERSON,
+                id_type=IdType.USCC,
+                id_number="91110000600037341L",
+            ),
         ),
         dispatched_at="2026-11-20T09:00:00+08:00",  # type: ignore[arg-type]
     )

@@ -1,0 +1,78 @@
+"""FakeCourtPlatform: an in-memory court behind the port, for unit tests of the core and the contract suite.
+
+Stateful, not a mock: it keeps what was sent, applies each message id once, remembers each case's status,
+publishes dispatches and decisions on feeds, and can be told to fail the next calls in a given order.
+"""
+
+from collections import deque
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from connectors.port import BodySigner, ConnectorError, Feed, FeedPage, PayloadError, RawInbound, Receipt
+from schemas.enums import CourtStatus
+from schemas.envelope import Envelope
+
+
+class FakeCourtPlatform:
+    transport = "fake"
+
+    def __init__(self, name: str = "fake", signer: BodySigner | None = None) -> None:
+        self.name = name
+        self._signer = signer
+        self._feeds: dict[Feed, list[RawInbound]] = {Feed.DISPATCHES: [], Feed.DECISIONS: []}
+        self._failures: deque[ConnectorError] = deque()
+        self.sent: list[Envelope] = []  # every message applied, in order
+        self.statuses: dict[str, CourtStatus] = {}
+
+    # ---- test controls
+
+    def publish(self, feed: Feed, envelope: Envelope) -> None:
+        body = envelope.model_dump_json().encode()
+        signature = self._signer.sign(body) if self._signer else None
+        items = self._feeds[feed]
+        items.append(
+            RawInbound(
+                body=body,
+                key_id=signature.key_id if signature else None,
+                signature=signature.value if signature else None,
+                position=str(len(items) + 1),
+            )
+        )
+        if feed is Feed.DISPATCHES:
+            self.statuses.setdefault(envelope.platform_case_id, CourtStatus.PENDING)
+
+    def fail_next(self, *errors: ConnectorError) -> None:
+        """The next calls (of any kind) raise these, in order."""
+        self._failures.extend(errors)
+
+    def _maybe_fail(self) -> None:
+        if self._failures:
+            raise self._failures.popleft()
+
+    # ---- the port
+
+    def fetch(self, feed: Feed, cursor: str, limit: int) -> FeedPage:
+        self._maybe_fail()
+        start = int(cursor or 0)
+        page = self._feeds[feed][start : start + limit]
+        return FeedPage(items=page, next_cursor=str(start + len(page)))
+
+    def decode(self, item: RawInbound) -> Envelope:
+        try:
+            return Envelope.model_validate_json(item.body)
+        except ValidationError as exc:
+            raise PayloadError(self.name, "invalid", str(exc.errors()[:1])) from exc
+
+    def send(self, envelope: Envelope) -> Receipt:
+        self._maybe_fail()
+        if any(e.message_id == envelope.message_id for e in self.sent):
+            return Receipt(envelope.message_id, duplicate=True)
+        self.sent.append(envelope)
+        if envelope.status_after is not None:
+            self.statuses[envelope.platform_case_id] = envelope.status_after
+        return Receipt(envelope.message_id, duplicate=False)
+
+    def query_status(self, platform_case_ids: Sequence[str]) -> dict[str, CourtStatus | None]:
+        self._maybe_fail()
+        return {case_id: self.statuses.get(case_id) for case_id in platform_case_ids}

@@ -1,0 +1,136 @@
+"""One contract for the CourtPlatform port, run against the in-memory fake and the REST connector + sandbox."""
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from adapter.signing import Signer
+from connectors.fake import FakeCourtPlatform
+from connectors.odr_rest import OdrRestPlatform
+from connectors.port import CourtPlatform, Feed, PayloadError, RawInbound
+from sandbox.court import CourtCore, SandboxConfig
+from sandbox.rest import SandboxServer
+from schemas.case import CaseDispatch, Party
+from schemas.enums import CourtStatus, Flow, IdType, PartyKind, PartyRole, ProgressKind
+from schemas.envelope import DispatchBody, Envelope, ProgressBody
+from schemas.progress import ProgressUpdate
+
+
+@dataclass
+class Harness:
+    platform: CourtPlatform
+    dispatch: Callable[[], str]  # the court dispatches one new case; returns its platform case id
+
+
+def _fake_dispatch(fake: FakeCourtPlatform) -> Callable[[], str]:
+    def dispatch() -> str:
+        case_id = f"F{len(fake.statuses) + 1}"
+        now = datetime.now(UTC)
+        body = DispatchBody(
+            dispatch=CaseDispatch(
+                platform_case_id=case_id,
+                flow=Flow.DELEGATED,
+                cause="信用卡纠纷",
+                amount=Decimal("10.00"),
+                parties=tuple(
+                    Party(name=n, role=r, kind=PartyKind.NATURAL_PERSON, id_type=IdType.OTHER, id_number="P1")
+                    for n, r in (("甲", PartyRole.APPLICANT), ("乙", PartyRole.RESPONDENT))
+                ),
+                dispatched_at=now,
+            )
+        )
+        fake.publish(
+            Feed.DISPATCHES,
+            Envelope(
+                message_id=f"PQ-{case_id}",
+                platform=fake.name,
+                platform_case_id=case_id,
+                created_at=now,
+                body=body,
+            ),
+        )
+        return case_id
+
+    return dispatch
+
+
+@pytest.fixture(params=["fake", "rest"])
+def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    centre_key = Ed25519PrivateKey.generate()
+    signer = Signer(centre_key, "centre")
+    if request.param == "fake":
+        fake = FakeCourtPlatform("court", signer)
+        yield Harness(fake, _fake_dispatch(fake))
+        return
+    core = CourtCore(
+        SandboxConfig(redeliver_rate=0.0), Ed25519PrivateKey.generate(), {"centre": centre_key.public_key()}
+    )
+    server = SandboxServer(core).start()
+    try:
+        yield Harness(OdrRestPlatform("court", server.url, signer), lambda: core.dispatch(1, "01")[0])
+    finally:
+        server.stop()
+
+
+def _accepted(platform: CourtPlatform, case_id: str, message_id: str) -> Envelope:
+    now = datetime.now(UTC)
+    return Envelope(
+        message_id=message_id,
+        platform=platform.name,
+        platform_case_id=case_id,
+        created_at=now,
+        body=ProgressBody(progress=ProgressUpdate(kind=ProgressKind.ACCEPTED, at=now)),
+        status_after=CourtStatus.ACCEPTED,
+    )
+
+
+def test_implements_the_port(harness: Harness) -> None:
+    """Each implementation is structurally a CourtPlatform."""
+    assert isinstance(harness.platform, CourtPlatform)
+
+
+def test_a_dispatch_is_fetched_and_decoded_to_the_canonical_case(harness: Harness) -> None:
+    """What the court dispatches comes back from the feed as a canonical dispatch for the same case."""
+    case_id = harness.dispatch()
+    page = harness.platform.fetch(Feed.DISPATCHES, "", 10)
+    envelopes = [harness.platform.decode(item) for item in page.items]
+    assert [e.platform_case_id for e in envelopes] == [case_id]
+    assert isinstance(envelopes[0].body, DispatchBody) and envelopes[0].body.dispatch.flow is Flow.DELEGATED
+
+
+def test_reading_from_the_returned_cursor_gives_only_newer_items(harness: Harness) -> None:
+    """The cursor is opaque to the core but moves strictly forward."""
+    harness.dispatch()
+    first = harness.platform.fetch(Feed.DISPATCHES, "", 10)
+    assert harness.platform.fetch(Feed.DISPATCHES, first.next_cursor, 10).items == []
+    second_case = harness.dispatch()
+    later = harness.platform.fetch(Feed.DISPATCHES, first.next_cursor, 10)
+    assert [harness.platform.decode(i).platform_case_id for i in later.items] == [second_case]
+
+
+def test_each_message_id_is_applied_once(harness: Harness) -> None:
+    """A resend of the same message id is acknowledged as a duplicate."""
+    case_id = harness.dispatch()
+    assert harness.platform.send(_accepted(harness.platform, case_id, "M-1")).duplicate is False
+    assert harness.platform.send(_accepted(harness.platform, case_id, "M-1")).duplicate is True
+
+
+def test_status_follows_what_was_delivered(harness: Harness) -> None:
+    """After an acceptance the platform reports the case accepted; an unknown case is None."""
+    case_id = harness.dispatch()
+    assert harness.platform.query_status([case_id]) == {case_id: CourtStatus.PENDING}
+    harness.platform.send(_accepted(harness.platform, case_id, "M-2"))
+    assert harness.platform.query_status([case_id, "unknown"]) == {
+        case_id: CourtStatus.ACCEPTED,
+        "unknown": None,
+    }
+
+
+def test_undecodable_bytes_raise_payload_error(harness: Harness) -> None:
+    """Garbage never decodes to a message: it is a PayloadError for quarantine."""
+    with pytest.raises(PayloadError):
+        harness.platform.decode(RawInbound(body=b'{"not": "a message"}', key_id=None, signature=None, position="1"))

@@ -1,0 +1,130 @@
+"""The `docking` command as a user runs it: a real process, real exit codes, messages not tracebacks."""
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+REQUIRED = [
+    "cases",
+    "dispatched",
+    "accepted",
+    "declined",
+    "settled",
+    "failed",
+    "jc_requested",
+    "jc_confirmed",
+    "jc_rejected",
+    "messages_sent",
+    "messages_delivered",
+    "messages_pending",
+    "messages_dead",
+    "duplicates_dropped",
+    "reconciliation_differences",
+    "seconds",
+]
+
+
+def docking(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "adapter.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=cwd,
+        env=env,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    work = tmp_path_factory.mktemp("demo")
+    return docking("demo", "--cases", "24", "--json", "--workdir", str(work)), work
+
+
+def test_demo_ends_in_step_with_a_json_summary(demo_run) -> None:
+    """`docking demo --json` exits 0 and its last line holds every required figure, reconciled."""
+    result, _ = demo_run
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(REQUIRED) <= summary.keys()
+    assert summary["cases"] == 24 and summary["reconciliation_differences"] == 0
+    assert summary["messages_pending"] == 0 and summary["messages_dead"] == 0
+    assert summary["messages_delivered"] == summary["messages_sent"] > 0
+    assert summary["settled"] + summary["failed"] + summary["declined"] >= summary["dispatched"]
+
+
+def test_cases_show_never_prints_a_full_id_number(demo_run) -> None:
+    """Parties' ID numbers are masked in `cases show`, in the table and in JSON."""
+    _, work = demo_run
+    config = work / "docking.toml"
+    config.write_text(f'database_url = "sqlite:///{work / "docking.db"}"\n')
+    listing = docking("cases", "list", "--config", str(config), "--format", "json", "--limit", "3")
+    assert listing.returncode == 0, listing.stderr
+    case_id = json.loads(listing.stdout)[0]["id"]
+    for fmt in ("table", "json"):
+        shown = docking("cases", "show", case_id, "--config", str(config), "--format", fmt)
+        assert shown.returncode == 0, shown.stderr
+        assert "****" in shown.stdout
+        assert not re.search(r"\d{17}[\dX]", shown.stdout), "a full resident ID or USCC leaked"
+
+
+def test_outbox_list_as_csv_has_a_header_and_one_line_per_message(demo_run) -> None:
+    """`--format csv` is for scripts: a header, then rows."""
+    _, work = demo_run
+    config = work / "docking.toml"
+    config.write_text(f'database_url = "sqlite:///{work / "docking.db"}"\n')
+    result = docking("outbox", "list", "--config", str(config), "--format", "csv", "--limit", "5")
+    lines = result.stdout.strip().splitlines()
+    assert result.returncode == 0 and lines[0].startswith("id,message_id,case_id") and len(lines) == 6
+
+
+def test_an_unknown_case_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    """`cases show` of a missing id exits 2 and says which id."""
+    config = tmp_path / "c.toml"
+    config.write_text(f'database_url = "sqlite:///{tmp_path / "x.db"}"\n')
+    result = docking("cases", "show", "MC-nope", "--config", str(config))
+    assert result.returncode == 2 and "no case 'MC-nope'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_bad_config_file_names_the_file_and_the_field(tmp_path: Path) -> None:
+    """A platform without base_url and with an unknown key is refused with exit 78 (EX_CONFIG)."""
+    config = tmp_path / "bad.toml"
+    config.write_text('[platforms.gz]\nsigning_key_id = "k"\nbase_ur = "http://x"\n')
+    result = docking("run", "--config", str(config))
+    assert result.returncode == 78, result.stderr
+    assert str(config) in result.stderr and "platforms.gz.base_url" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_config_file_that_is_not_toml_is_refused(tmp_path: Path) -> None:
+    """Broken TOML is reported with the file name."""
+    config = tmp_path / "broken.toml"
+    config.write_text("database_url = \n")
+    result = docking("cases", "list", "--config", str(config))
+    assert result.returncode == 78 and "not valid TOML" in result.stderr
+
+
+def test_bad_arguments_are_refused_with_a_reason(tmp_path: Path) -> None:
+    """An unknown status filter and an out-of-range case count are named in the error."""
+    config = tmp_path / "c.toml"
+    config.write_text(f'database_url = "sqlite:///{tmp_path / "x.db"}"\n')
+    status = docking("cases", "list", "--status", "BOGUS", "--config", str(config))
+    assert status.returncode == 2 and "BOGUS" in status.stderr
+    cases = docking("demo", "--cases", "0")
+    assert cases.returncode == 2 and "--cases" in cases.stderr
+
+
+def test_keys_generate_refuses_to_overwrite(tmp_path: Path) -> None:
+    """A second `keys generate` with the same id keeps the first key and says so."""
+    first = docking("keys", "generate", "--key-id", "centre-1", "--dir", str(tmp_path))
+    assert first.returncode == 0 and (tmp_path / "centre-1.key").exists()
+    before = (tmp_path / "centre-1.key").read_bytes()
+    second = docking("keys", "generate", "--key-id", "centre-1", "--dir", str(tmp_path))
+    assert second.returncode == 2 and "already exists" in second.stderr
+    assert (tmp_path / "centre-1.key").read_bytes() == before
