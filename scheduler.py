@@ -6,6 +6,7 @@ The only module that names concrete connectors. Nothing happens at import time.
 import logging
 import signal
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,8 +53,12 @@ class Runtime:
             self.metrics.add("inbound", {k.value: v for k, v in counts.items()})
 
     def deliver(self) -> None:
+        self.deliver_counts()
+
+    def deliver_counts(self) -> Counter[str]:
         counts = deliver_due(self.uow, self.platforms, self.clock, limit=self.settings.deliver_batch)
         self.metrics.add("outbound", counts)
+        return counts
 
 
 def build_connector(name: str, config: PlatformSettings, signer: Signer) -> OdrRestPlatform:

@@ -6,6 +6,7 @@ Sandbox control API under /sandbox (loopback only, bearer token): dispatch new c
 
 import json
 import secrets
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -41,6 +42,12 @@ class SandboxServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: SandboxServer
     protocol_version = "HTTP/1.1"  # keep-alive, as a real platform's front end would
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body leave in separate writes; with Nagle on, each keep-alive answer waits ~40 ms for
+        # the client's delayed ACK. Real platforms' front ends send at once, so the sandbox must too.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the demo draws its own progress
         pass
