@@ -29,7 +29,8 @@ def backoff(
     attempts: int, *, base: float = 2.0, cap: float = 3600.0, rng: Callable[[], float] = random.random
 ) -> float:
     """Seconds to wait before attempt `attempts + 1`: exponential with full jitter, capped. Pure but for `rng`."""
-    return rng() * min(cap, base * 2 ** max(0, attempts - 1))
+    exponent = min(max(0, attempts - 1), 60)  # 2**60 dwarfs any cap; a larger power would overflow a float
+    return rng() * min(cap, base * 2**exponent)
 
 
 def default_retrying() -> Retrying:

@@ -2,7 +2,8 @@
 
 import re
 
-_ID_LIKE = re.compile(r"\b(\d{6})(\d{8})(\d{3}[\dXx])\b")  # 18-character resident IDs inside free text
+# Not \b: CJK characters count as word characters, and an ID usually follows Chinese text directly (身份证号1101…).
+_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 
 
 def mask_id(value: str | None) -> str:

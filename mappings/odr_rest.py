@@ -46,6 +46,31 @@ def _field(obj: Any, key: str, path: str) -> Any:
     return obj[key]
 
 
+def _object(obj: Any, key: str, path: str) -> dict[str, Any]:
+    value = _field(obj, key, path)
+    if not isinstance(value, dict):
+        raise MalformedPayload(f"field {path + '.' if path else ''}{key} must be a JSON object")
+    return value
+
+
+def _objects(obj: dict[str, Any], key: str, path: str, *, required: bool) -> list[dict[str, Any]]:
+    """A list of JSON objects; an absent optional list is empty, but null or a wrong type is malformed."""
+    if not required and key not in obj:
+        return []
+    value = _field(obj, key, path)
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise MalformedPayload(f"field {path}.{key} must be a list of JSON objects")
+    return value
+
+
+def _ident(obj: Any, key: str, path: str) -> str:
+    """An identifier (message id, case id): a non-empty string or number — never null, which str() would hide."""
+    value = _field(obj, key, path)
+    if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
+        raise MalformedPayload(f"field {path + '.' if path else ''}{key} must be a non-empty identifier")
+    return str(value)
+
+
 # ---- case information (ajxx), both directions: dispatches come in with it, flow-C JC applications go out with it
 
 
@@ -60,7 +85,7 @@ def case_to_canonical(ajxx: dict[str, Any], platform_case_id: str, t: CodeTables
             phone=p.get("lxdh"),
             address=p.get("sddz"),
         )
-        for p in _field(ajxx, "dsr", "ajxx")
+        for p in _objects(ajxx, "dsr", "ajxx", required=True)
     ]
     attachments = [
         Attachment(
@@ -68,7 +93,7 @@ def case_to_canonical(ajxx: dict[str, Any], platform_case_id: str, t: CodeTables
             sha256=_field(a, "sha256", "ajxx.fj"),
             size=_field(a, "dx", "ajxx.fj"),
         )
-        for a in ajxx.get("fj", [])
+        for a in _objects(ajxx, "fj", "ajxx", required=False)
     ]
     return CaseDispatch(
         platform_case_id=platform_case_id,
@@ -128,12 +153,12 @@ def decode(platform: str, body: bytes) -> Envelope:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedPayload(f"the body is not UTF-8 JSON ({exc})") from None
     kind = t.to_canonical("message_type", _field(doc, "xxlx", ""), "xxlx")
-    case_id = str(_field(doc, "ajbs", ""))
+    case_id = _ident(doc, "ajbs", "")
     body_model: DispatchBody | CourtDecisionBody
     if kind == MessageType.DISPATCH:
-        body_model = DispatchBody(dispatch=case_to_canonical(_field(doc, "ajxx", ""), case_id, t))
+        body_model = DispatchBody(dispatch=case_to_canonical(_object(doc, "ajxx", ""), case_id, t))
     elif kind == MessageType.COURT_DECISION:
-        jdxx = _field(doc, "jdxx", "")
+        jdxx = _object(doc, "jdxx", "")
         result = jdxx.get("sqjg")
         body_model = CourtDecisionBody(
             decision=CourtDecision(
@@ -147,7 +172,7 @@ def decode(platform: str, body: bytes) -> Envelope:
     else:
         raise MalformedPayload(f"message type {kind!r} is not one a court sends to the centre")
     return Envelope(
-        message_id=str(_field(doc, "xxbh", "")),
+        message_id=_ident(doc, "xxbh", ""),
         platform=platform,
         platform_case_id=case_id,
         created_at=_field(doc, "fssj", ""),

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from pydantic import Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from schemas.case import Record
 from schemas.money import RMB
@@ -32,7 +32,7 @@ class SignatureRecord(Record):
 
     signer: str = Field(min_length=1)
     role: str = Field(min_length=1)  # party role, "mediator" or "organisation"
-    signed_at: datetime
+    signed_at: AwareDatetime
     certificate_serial: str = ""
 
 
@@ -44,7 +44,7 @@ class MediationAgreement(Record):
     document_name: str = "mediation-agreement.pdf"
     document_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     signatures: tuple[SignatureRecord, ...] = Field(min_length=1)
-    organisation_seal_at: datetime | None = None
+    organisation_seal_at: AwareDatetime | None = None
 
     @property
     def effective_at(self) -> datetime:

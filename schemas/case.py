@@ -1,8 +1,6 @@
 """A dispatched case and its parties (domain.md §4 "Dispatch")."""
 
-from datetime import datetime
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from schemas.enums import Flow, IdType, PartyKind, PartyRole, Procedure
 from schemas.money import RMB
@@ -48,11 +46,4 @@ class CaseDispatch(Record):
     attachments: tuple[Attachment, ...] = ()
     designated_org: str | None = None
     designated_mediator: str | None = None
-    dispatched_at: datetime
-
-    @field_validator("dispatched_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            raise ValueError("dispatched_at must carry a time zone")
-        return value
+    dispatched_at: AwareDatetime

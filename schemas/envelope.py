@@ -1,9 +1,8 @@
 """The message envelope: a stable id, a type, the case it concerns and one canonical payload."""
 
-from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from schemas.agreement import MediationAgreement
 from schemas.case import CaseDispatch, Record
@@ -45,7 +44,7 @@ class ClosureBody(Record):
     """The agreement was performed without judicial confirmation (CLOSED_PERFORMED)."""
 
     type: Literal[MessageType.CLOSURE] = MessageType.CLOSURE
-    closed_at: datetime
+    closed_at: AwareDatetime
     note: str = ""
 
 
@@ -66,7 +65,7 @@ class Envelope(Record):
     message_id: str = Field(min_length=1, max_length=64)
     platform: str = Field(min_length=1, max_length=64)
     platform_case_id: str = Field(min_length=1, max_length=64)
-    created_at: datetime
+    created_at: AwareDatetime
     body: Body
     # The court status this message moves the case to, as the sender sees it (used by reconciliation).
     status_after: CourtStatus | None = None

@@ -1,8 +1,6 @@
 """Judicial confirmation: the joint application and the court's decision (domain.md §2 step 10)."""
 
-from datetime import datetime
-
-from pydantic import Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from schemas.case import CaseDispatch, Record
 from schemas.enums import CourtDecisionKind, JcResult
@@ -13,8 +11,8 @@ class JcApplication(Record):
 
     applicant: str = Field(min_length=1)
     consenting_party: str = Field(min_length=1)
-    applied_at: datetime
-    agreement_effective_at: datetime
+    applied_at: AwareDatetime
+    agreement_effective_at: AwareDatetime
     mediation_proof: str = Field(default="", max_length=2000)
     # Flow C cases are new to the court: the application carries the case itself [S4 Art 354].
     case: CaseDispatch | None = None
@@ -22,7 +20,7 @@ class JcApplication(Record):
 
 class CourtDecision(Record):
     kind: CourtDecisionKind
-    decided_at: datetime
+    decided_at: AwareDatetime
     jc_result: JcResult | None = None
     reason: str = Field(default="", max_length=2000)
     document_number: str | None = None  # e.g. the 民特 ruling number

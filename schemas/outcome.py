@@ -1,8 +1,6 @@
 """How a mediation ended, and the failure report that goes back to the court (domain.md §2 step 7)."""
 
-from datetime import datetime
-
-from pydantic import Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from schemas.case import Record
 from schemas.enums import OutcomeCode
@@ -20,7 +18,7 @@ class FailureReport(Record):
 
 class MediationOutcome(Record):
     code: OutcomeCode
-    at: datetime
+    at: AwareDatetime
     report: FailureReport | None = None
 
     @model_validator(mode="after")

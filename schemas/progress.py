@@ -1,8 +1,8 @@
 """Progress the centre reports on a case: acceptance, mediator, sessions, extension, suspension."""
 
-from datetime import date, datetime
+from datetime import date
 
-from pydantic import Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from schemas.case import Record
 from schemas.enums import DeclineReason, ProgressKind
@@ -10,7 +10,7 @@ from schemas.enums import DeclineReason, ProgressKind
 
 class ProgressUpdate(Record):
     kind: ProgressKind
-    at: datetime
+    at: AwareDatetime
     decline_reason: DeclineReason | None = None
     mediator: str | None = Field(default=None, max_length=100)
     note: str = Field(default="", max_length=2000)

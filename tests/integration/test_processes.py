@@ -16,15 +16,26 @@ pytestmark = pytest.mark.integration
 
 
 def _start(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "adapter.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "adapter.cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_run_polls_a_standalone_sandbox_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     """Three dispatched cases reach the adapter's database; SIGTERM ends `docking run` with exit 0."""
     assert docking("keys", "generate", "--key-id", "centre-1", "--dir", str(tmp_path / "keys")).returncode == 0
-    sandbox = _start("sandbox", "serve", "--port", "0", "--dispatch", "3", "--keys", str(tmp_path / "court"),
-                     "--centre-key", f"centre-1={tmp_path / 'keys' / 'centre-1.pub'}")
+    sandbox = _start(
+        "sandbox",
+        "serve",
+        "--port",
+        "0",
+        "--dispatch",
+        "3",
+        "--keys",
+        str(tmp_path / "court"),
+        "--centre-key",
+        f"centre-1={tmp_path / 'keys' / 'centre-1.pub'}",
+    )
     runner = None
     try:
         assert sandbox.stdout is not None

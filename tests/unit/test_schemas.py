@@ -103,7 +103,7 @@ def test_naive_dispatch_time_is_rejected() -> None:
     """A dispatch time without a zone is ambiguous and refused on `dispatched_at`."""
     exc = _rejected(CaseDispatch, _dispatch_data(dispatched_at="2026-03-02T09:30:00"))
     assert [e["loc"] for e in exc.errors()] == [("dispatched_at",)]
-    assert "time zone" in _errors_text(exc)
+    assert "timezone" in _errors_text(exc)
 
 
 def test_dispatch_with_one_party_is_rejected() -> None:
@@ -203,8 +203,12 @@ def test_instalments_not_adding_up_to_the_total_are_rejected() -> None:
     """An instalment plan must sum exactly to the total owed."""
     exc = _rejected(
         MonetaryTerm,
-        {"payer": "张三", "payee": "银行", "total": "100.00",
-         "instalments": [{"due": "2026-04-01", "amount": "50.00"}, {"due": "2026-05-01", "amount": "49.99"}]},
+        {
+            "payer": "张三",
+            "payee": "银行",
+            "total": "100.00",
+            "instalments": [{"due": "2026-04-01", "amount": "50.00"}, {"due": "2026-05-01", "amount": "49.99"}],
+        },
     )
     assert "instalments" in _errors_text(exc)
 
@@ -212,9 +216,13 @@ def test_instalments_not_adding_up_to_the_total_are_rejected() -> None:
 def test_instalments_adding_up_exactly_are_accepted() -> None:
     """Instalments that sum to the total to the cent pass (Decimal arithmetic, no float drift)."""
     term = MonetaryTerm(
-        payer="张三", payee="银行", total=Decimal("0.30"),
-        instalments=(Instalment(due=date(2026, 4, 1), amount=Decimal("0.10")),
-                     Instalment(due=date(2026, 5, 1), amount=Decimal("0.20"))),
+        payer="张三",
+        payee="银行",
+        total=Decimal("0.30"),
+        instalments=(
+            Instalment(due=date(2026, 4, 1), amount=Decimal("0.10")),
+            Instalment(due=date(2026, 5, 1), amount=Decimal("0.20")),
+        ),
     )
     assert sum(i.amount for i in term.instalments) == term.total
 
@@ -243,6 +251,13 @@ def test_agreement_takes_effect_at_the_last_party_signature() -> None:
     assert agreement.effective_at == t + timedelta(hours=3)
 
 
+def test_naive_signature_time_is_rejected() -> None:
+    """A signature time without a zone is refused on `signed_at`, like a naive dispatch time."""
+    with pytest.raises(ValidationError) as caught:
+        SignatureRecord(signer="张三", role="defendant", signed_at=datetime(2026, 3, 2, 9, 30))
+    assert "signed_at" in _errors_text(caught.value)
+
+
 def test_sample_agreement_effective_time_ignores_later_mediator_and_seal() -> None:
     """The shared sample is effective at the time it was built for, not at its later seal."""
     assert samples.agreement(effective=AT).effective_at == AT
@@ -257,19 +272,33 @@ def _bodies() -> list[Any]:
     report = FailureReport(reason="被申请人拒绝继续调解", facts="欠款事实清楚")
     return [
         DispatchBody(dispatch=samples.dispatch()),
-        ProgressBody(progress=ProgressUpdate(kind=ProgressKind.DECLINED, at=AT,
-                                             decline_reason=DeclineReason.UNSUITABLE, note="不适宜调解")),
+        ProgressBody(
+            progress=ProgressUpdate(
+                kind=ProgressKind.DECLINED, at=AT, decline_reason=DeclineReason.UNSUITABLE, note="不适宜调解"
+            )
+        ),
         OutcomeBody(outcome=MediationOutcome(code=OutcomeCode.PARTY_REFUSES_TO_CONTINUE, at=AT, report=report)),
         AgreementBody(agreement=agreement, document_b64=document_b64),
         JcApplicationBody(
-            application=JcApplication(applicant="张三", consenting_party="银行", applied_at=AT + timedelta(days=1),
-                                      agreement_effective_at=AT, case=samples.dispatch()),
+            application=JcApplication(
+                applicant="张三",
+                consenting_party="银行",
+                applied_at=AT + timedelta(days=1),
+                agreement_effective_at=AT,
+                case=samples.dispatch(),
+            ),
             agreement=agreement,
             document_b64=document_b64,
         ),
         ClosureBody(closed_at=AT, note="自动履行"),
-        CourtDecisionBody(decision=CourtDecision(kind=CourtDecisionKind.JC_RULING, decided_at=AT,
-                                                 jc_result=JcResult.CONFIRMED, document_number="（2026）粤0104民特1号")),
+        CourtDecisionBody(
+            decision=CourtDecision(
+                kind=CourtDecisionKind.JC_RULING,
+                decided_at=AT,
+                jc_result=JcResult.CONFIRMED,
+                document_number="（2026）粤0104民特1号",
+            )
+        ),
     ]
 
 
@@ -281,8 +310,14 @@ def test_every_body_type_is_covered() -> None:
 @pytest.mark.parametrize("body", _bodies(), ids=lambda b: b.type.value)
 def test_envelope_round_trips_through_json_for_each_body_type(body: Any) -> None:
     """model_dump_json then model_validate_json gives back an equal envelope with the same body class."""
-    envelope = Envelope(message_id="M-1", platform="p1", platform_case_id="0104-5f3a9c", created_at=AT, body=body,
-                        status_after=CourtStatus.MEDIATING)
+    envelope = Envelope(
+        message_id="M-1",
+        platform="p1",
+        platform_case_id="0104-5f3a9c",
+        created_at=AT,
+        body=body,
+        status_after=CourtStatus.MEDIATING,
+    )
     again = Envelope.model_validate_json(envelope.model_dump_json())
     assert again == envelope
     assert type(again.body) is type(body)
@@ -291,8 +326,9 @@ def test_envelope_round_trips_through_json_for_each_body_type(body: Any) -> None
 
 def test_envelope_with_unknown_body_type_is_rejected() -> None:
     """The discriminator refuses a body type it does not know, naming the body."""
-    envelope = Envelope(message_id="M-1", platform="p1", platform_case_id="c", created_at=AT,
-                        body=ClosureBody(closed_at=AT))
+    envelope = Envelope(
+        message_id="M-1", platform="p1", platform_case_id="c", created_at=AT, body=ClosureBody(closed_at=AT)
+    )
     raw = envelope.model_dump_json().replace('"type":"closure"', '"type":"telegram"')
     with pytest.raises(ValidationError) as caught:
         Envelope.model_validate_json(raw)

@@ -6,7 +6,16 @@ from collections import deque
 import pytest
 
 from adapter.errors import DockingError
-from adapter.states import FINAL, TRANSITIONS, CaseStatus, Event, IllegalTransition, advance, court_view, is_final
+from adapter.states import (
+    FINAL,
+    TRANSITIONS,
+    CaseStatus,
+    Event,
+    IllegalTransition,
+    advance,
+    court_view,
+    is_final,
+)
 from schemas.enums import CourtStatus
 
 ALL_PAIRS = list(itertools.product(CaseStatus, Event))
@@ -138,3 +147,95 @@ def test_every_active_status_can_still_reach_a_final_status(status: CaseStatus) 
     """No case can get stuck: from every active status some final status is reachable."""
     reachable = _reachable_from(status)
     assert reachable & FINAL
+
+
+_PATHS = {
+    "agreement_then_confirmation": [
+        (Event.REGISTER, CaseStatus.PENDING_ACCEPTANCE),
+        (Event.ACCEPT, CaseStatus.ACCEPTED),
+        (Event.ASSIGN_MEDIATOR, CaseStatus.MEDIATOR_ASSIGNED),
+        (Event.HOLD_SESSION, CaseStatus.IN_MEDIATION),
+        (Event.ASSIGN_MEDIATOR, CaseStatus.IN_MEDIATION),  # a replacement mediator
+        (Event.DRAFT_AGREEMENT, CaseStatus.AGREEMENT_DRAFTED),
+        (Event.PARTY_SIGNS, CaseStatus.SIGNING),
+        (Event.PARTY_SIGNS, CaseStatus.SIGNING),
+        (Event.LAST_PARTY_SIGNS, CaseStatus.AGREEMENT_EFFECTIVE),
+        (Event.APPLY_JC, CaseStatus.JC_APPLIED),
+        (Event.JC_CONFIRMED, CaseStatus.JC_CONFIRMED),
+    ],
+    "late_acceptance_suspension_extension": [
+        (Event.REGISTER, CaseStatus.PENDING_ACCEPTANCE),
+        (Event.ACCEPTANCE_TIMEOUT, CaseStatus.ACCEPTANCE_OVERDUE),
+        (Event.ACCEPT, CaseStatus.ACCEPTED),
+        (Event.ASSIGN_MEDIATOR, CaseStatus.MEDIATOR_ASSIGNED),
+        (Event.SUSPEND, CaseStatus.SUSPENDED),
+        (Event.RESUME, CaseStatus.IN_MEDIATION),
+        (Event.EXTEND, CaseStatus.EXTENDED),
+        (Event.HOLD_SESSION, CaseStatus.IN_MEDIATION),
+        (Event.DRAFT_AGREEMENT, CaseStatus.AGREEMENT_DRAFTED),
+        (Event.LAST_PARTY_SIGNS, CaseStatus.AGREEMENT_EFFECTIVE),
+        (Event.CLOSE_PERFORMED, CaseStatus.CLOSED_PERFORMED),
+    ],
+    "rejected_then_remediated_then_failed": [
+        (Event.REGISTER, CaseStatus.PENDING_ACCEPTANCE),
+        (Event.ACCEPT, CaseStatus.ACCEPTED),
+        (Event.ASSIGN_MEDIATOR, CaseStatus.MEDIATOR_ASSIGNED),
+        (Event.DRAFT_AGREEMENT, CaseStatus.AGREEMENT_DRAFTED),
+        (Event.LAST_PARTY_SIGNS, CaseStatus.AGREEMENT_EFFECTIVE),
+        (Event.APPLY_JC, CaseStatus.JC_APPLIED),
+        (Event.JC_REJECTED, CaseStatus.JC_REJECTED),
+        (Event.REMEDIATE, CaseStatus.IN_MEDIATION),
+        (Event.TERMINATE, CaseStatus.TERMINATED),
+        (Event.RETURN_TO_COURT, CaseStatus.RETURNED_TO_COURT),
+    ],
+    "other_side_unreachable": [
+        (Event.REGISTER, CaseStatus.PENDING_ACCEPTANCE),
+        (Event.ACCEPT, CaseStatus.ACCEPTED),
+        (Event.TERMINATE, CaseStatus.TERMINATED),
+    ],
+    "refused_to_sign": [
+        (Event.REGISTER, CaseStatus.PENDING_ACCEPTANCE),
+        (Event.ACCEPT, CaseStatus.ACCEPTED),
+        (Event.ASSIGN_MEDIATOR, CaseStatus.MEDIATOR_ASSIGNED),
+        (Event.DRAFT_AGREEMENT, CaseStatus.AGREEMENT_DRAFTED),
+        (Event.PARTY_SIGNS, CaseStatus.SIGNING),
+        (Event.TERMINATE, CaseStatus.TERMINATED),
+    ],
+    "post_filing_document_or_withdrawal": [
+        (Event.REGISTER, CaseStatus.PENDING_ACCEPTANCE),
+        (Event.ACCEPT, CaseStatus.ACCEPTED),
+        (Event.ASSIGN_MEDIATOR, CaseStatus.MEDIATOR_ASSIGNED),
+        (Event.DRAFT_AGREEMENT, CaseStatus.AGREEMENT_DRAFTED),
+        (Event.LAST_PARTY_SIGNS, CaseStatus.AGREEMENT_EFFECTIVE),
+        (Event.ISSUE_MEDIATION_DOC, CaseStatus.MEDIATION_DOC_ISSUED),
+    ],
+}
+
+
+@pytest.mark.parametrize("path", list(_PATHS), ids=str)
+def test_domain_paths_are_allowed_step_by_step(path: str) -> None:
+    """The routes domain.md §2 describes, written out independently of the table, are each allowed."""
+    status = CaseStatus.RECEIVED
+    for event, expected in _PATHS[path]:
+        status = advance(status, event)
+        assert status is expected, f"{event.value} led to {status.value}"
+
+
+@pytest.mark.parametrize(
+    ("status", "event"),
+    [
+        (CaseStatus.RECEIVED, Event.ACCEPT),  # not yet registered
+        (CaseStatus.DECLINED, Event.ACCEPT),  # a decline is final
+        (CaseStatus.SUSPENDED, Event.DRAFT_AGREEMENT),  # resume first
+        (CaseStatus.SUSPENDED, Event.HOLD_SESSION),
+        (CaseStatus.ACCEPTED, Event.DRAFT_AGREEMENT),  # no mediator yet
+        (CaseStatus.AGREEMENT_EFFECTIVE, Event.TERMINATE),  # an effective agreement is not a failure
+        (CaseStatus.JC_CONFIRMED, Event.REMEDIATE),  # only a rejected agreement is re-mediated
+        (CaseStatus.TERMINATED, Event.ACCEPT),
+    ],
+    ids=lambda v: v.value,
+)
+def test_moves_the_domain_forbids_are_refused(status: CaseStatus, event: Event) -> None:
+    """Moves domain.md rules out, written out independently of the table, raise IllegalTransition."""
+    with pytest.raises(IllegalTransition):
+        advance(status, event)

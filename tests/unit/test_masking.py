@@ -1,0 +1,75 @@
+"""Personal-data masking for logs and exports: IDs keep area and last four, phones keep prefix and last four."""
+
+import pytest
+
+from adapter.masking import mask_id, mask_phone, mask_text
+
+RESIDENT_ID = "110105198503071230"
+
+
+def test_resident_id_keeps_first_six_and_last_four() -> None:
+    """An 18-character ID keeps the issuing area and the last four; the birth date and serial are hidden."""
+    masked = mask_id(RESIDENT_ID)
+    assert masked == "110105********1230"
+    assert len(masked) == len(RESIDENT_ID)
+    assert "19850307" not in masked
+
+
+def test_resident_id_with_x_check_digit_keeps_the_x() -> None:
+    """The X check character is part of the kept last four."""
+    assert mask_id("11010519850307123X") == "110105********123X"
+
+
+def test_short_identifier_keeps_only_its_last_two() -> None:
+    """A short document number (≤ 10 characters) shows only its last two."""
+    assert mask_id("E12345678") == "*******78"
+
+
+def test_phone_keeps_first_three_and_last_four() -> None:
+    """An 11-digit mobile keeps the carrier prefix and the last four."""
+    assert mask_phone("13812345678") == "138****5678"
+
+
+def test_landline_with_area_code_keeps_first_three_and_last_four() -> None:
+    """Longer numbers hide every middle digit."""
+    assert mask_phone("02087654321") == "020****4321"
+
+
+def test_very_short_phone_is_fully_masked() -> None:
+    """A number of seven digits or fewer is hidden entirely, since keeping 3 + 4 would show all of it."""
+    assert mask_phone("8765432") == "*******"
+
+
+@pytest.mark.parametrize("value", ["", None])
+def test_empty_or_missing_values_mask_to_empty(value: str | None) -> None:
+    """None and empty strings give an empty string rather than an error."""
+    assert mask_id(value) == ""
+    assert mask_phone(value) == ""
+
+
+def test_empty_text_stays_empty() -> None:
+    """Masking empty text is a no-op."""
+    assert mask_text("") == ""
+
+
+def test_id_inside_a_spaced_sentence_is_masked() -> None:
+    """An ID between spaces in free text is masked in place, the rest of the text untouched."""
+    text = f"party id {RESIDENT_ID} failed validation"
+    assert mask_text(text) == "party id 110105********1230 failed validation"
+
+
+def test_id_with_lowercase_x_inside_text_is_masked() -> None:
+    """A lower-case x check character is still recognised as an ID."""
+    assert mask_text("id 11010519850307123x.") == "id 110105********123x."
+
+
+def test_text_without_ids_is_unchanged() -> None:
+    """Shorter or longer digit runs (amounts, 19-digit card numbers are not IDs) are left alone."""
+    text = "amount 35000.50, case 1001, ref 1234567890123456789"
+    assert mask_text(text) == text
+
+
+def test_id_inside_a_chinese_sentence_is_masked() -> None:
+    """An ID written straight after Chinese text (no spaces, as Chinese is written) is masked."""
+    text = f"申请人身份证号{RESIDENT_ID}，联系电话见附件"
+    assert mask_text(text) == "申请人身份证号110105********1230，联系电话见附件"

@@ -1,0 +1,153 @@
+"""Loading settings: a TOML file plus DOCKING_* environment; every mistake is a ConfigError naming file and field."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from adapter.errors import ConfigError
+from adapter.settings import load_settings
+
+PLATFORM = """
+[platforms.court-gz]
+base_url = "https://odr.example.court"
+signing_key_file = "keys/centre.key"
+signing_key_id = "centre-2026-01"
+court_public_keys = {{ "court-2026-01" = "keys/court.pub" }}
+{extra}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No DOCKING_* variable from the machine running the tests may leak into these tests."""
+    for name in list(os.environ):
+        if name.upper().startswith("DOCKING_"):
+            monkeypatch.delenv(name)
+
+
+def _config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "conf" / "docking.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _error(path: Path) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert caught.value.exit_code == 78
+    return str(caught.value)
+
+
+def test_valid_file_loads_its_values(tmp_path: Path) -> None:
+    """A complete file loads, with the values it gives and defaults for the rest."""
+    settings = load_settings(_config(tmp_path, "deliver_batch = 20\n" + PLATFORM.format(extra="")))
+    assert settings.deliver_batch == 20
+    assert settings.deliver_seconds == 2.0
+    assert settings.platforms["court-gz"].base_url == "https://odr.example.court"
+    assert settings.platforms["court-gz"].signing_key_id == "centre-2026-01"
+
+
+def test_missing_file_names_the_file(tmp_path: Path) -> None:
+    """A config path that does not exist is a ConfigError naming that path."""
+    path = tmp_path / "nowhere.toml"
+    message = _error(path)
+    assert str(path) in message
+    assert "does not exist" in message
+
+
+def test_invalid_toml_names_the_file_and_line(tmp_path: Path) -> None:
+    """A syntax error is a ConfigError naming the file and where the error is."""
+    path = _config(tmp_path, "deliver_batch = 20\ndatabase_url = \n")
+    message = _error(path)
+    assert str(path) in message
+    assert "not valid TOML" in message
+    assert "line 2" in message
+
+
+def test_non_utf8_file_is_a_config_error(tmp_path: Path) -> None:
+    """A file saved in another encoding is reported as invalid, not as a UnicodeDecodeError."""
+    path = tmp_path / "gbk.toml"
+    path.write_bytes('database_url = "调解"\n'.encode("gbk"))
+    assert str(path) in _error(path)
+
+
+def test_unknown_top_level_key_names_the_file_and_key(tmp_path: Path) -> None:
+    """A misspelt top-level key is refused by name."""
+    path = _config(tmp_path, "deliver_batchh = 20\n")
+    message = _error(path)
+    assert str(path) in message
+    assert "deliver_batchh" in message
+
+
+def test_unknown_platform_key_names_the_file_and_full_field_path(tmp_path: Path) -> None:
+    """A misspelt key inside a platform table is refused with its dotted path."""
+    path = _config(tmp_path, PLATFORM.format(extra="poll_secs = 5"))
+    message = _error(path)
+    assert str(path) in message
+    assert "platforms.court-gz.poll_secs" in message
+
+
+@pytest.mark.parametrize("url", ["ftp://odr.example.court", "odr.example.court", ""])
+def test_bad_base_url_names_the_file_and_field(tmp_path: Path, url: str) -> None:
+    """A base URL that is not http(s) is refused naming platforms.<name>.base_url."""
+    text = PLATFORM.format(extra="").replace('"https://odr.example.court"', f'"{url}"')
+    path = _config(tmp_path, text)
+    message = _error(path)
+    assert str(path) in message
+    assert "platforms.court-gz.base_url" in message
+
+
+def test_out_of_range_value_names_the_field(tmp_path: Path) -> None:
+    """A batch size outside 1–1000 is refused naming deliver_batch."""
+    path = _config(tmp_path, "deliver_batch = 0\n")
+    assert "deliver_batch" in _error(path)
+
+
+def test_relative_key_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
+    """Key files named relatively are found next to the config file, wherever the process started."""
+    path = _config(tmp_path, PLATFORM.format(extra=""))
+    platform = load_settings(path).platforms["court-gz"]
+    assert platform.signing_key_file == path.parent / "keys" / "centre.key"
+    assert platform.court_public_keys == {"court-2026-01": path.parent / "keys" / "court.pub"}
+
+
+def test_absolute_key_paths_are_kept(tmp_path: Path) -> None:
+    """An absolute key path is used as written."""
+    absolute = tmp_path / "elsewhere" / "centre.key"
+    text = PLATFORM.format(extra="").replace('"keys/centre.key"', f'"{absolute}"')
+    assert load_settings(_config(tmp_path, text)).platforms["court-gz"].signing_key_file == absolute
+
+
+def test_relative_sqlite_path_resolves_against_the_config_folder(tmp_path: Path) -> None:
+    """A relative SQLite database file sits next to the config file too."""
+    path = _config(tmp_path, 'database_url = "sqlite:///data/docking.db"\n')
+    assert load_settings(path).database_url == f"sqlite:///{path.parent / 'data' / 'docking.db'}"
+
+
+def test_database_url_from_environment_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DOCKING_DATABASE_URL wins over database_url in the file."""
+    path = _config(tmp_path, 'database_url = "sqlite:///data/docking.db"\n')
+    monkeypatch.setenv("DOCKING_DATABASE_URL", "postgresql+psycopg://docking@db/docking")
+    assert load_settings(path).database_url == "postgresql+psycopg://docking@db/docking"
+
+
+def test_file_value_is_used_without_environment_override(tmp_path: Path) -> None:
+    """Without the variable, the file's own (resolved) database_url is used, not the default."""
+    path = _config(tmp_path, 'database_url = "postgresql+psycopg://file@db/docking"\n')
+    assert load_settings(path).database_url == "postgresql+psycopg://file@db/docking"
+
+
+def test_no_file_gives_defaults_and_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a file, defaults apply and the environment still overrides them."""
+    assert load_settings(None).database_url == "sqlite:///docking-data/docking.db"
+    monkeypatch.setenv("DOCKING_DELIVER_BATCH", "7")
+    assert load_settings(None).deliver_batch == 7
+
+
+def test_invalid_environment_value_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bad value from the environment is reported as a ConfigError naming the field, not a traceback."""
+    monkeypatch.setenv("DOCKING_DELIVER_BATCH", "lots")
+    with pytest.raises(ConfigError, match="deliver_batch"):
+        load_settings(None)
