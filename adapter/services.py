@@ -121,6 +121,7 @@ class CentreServices:
                 )
             case.agreement_json = agreement.model_dump_json()
             case.agreement_effective_at = to_utc(agreement.effective_at)
+            case.updated_at = to_utc(now)  # the signature events above carry their own, earlier times
             if session.get(DocumentRow, digest) is None:
                 session.add(DocumentRow(sha256=digest, name=agreement.document_name, content=document, stored_at=now))
             enqueue(session, case, AgreementBody(agreement=agreement, document_b64=_b64(document)), now)
