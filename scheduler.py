@@ -19,6 +19,7 @@ from adapter.db import UnitOfWork, create_schema, make_engine
 from adapter.delivery import deliver_due
 from adapter.errors import ConfigError
 from adapter.keys import KeyFileError, load_private_key, load_public_key
+from adapter.masking import mask_text
 from adapter.metrics import Metrics
 from adapter.platforms import PlatformLink, Platforms
 from adapter.polling import poll
@@ -48,7 +49,11 @@ class Runtime:
                 counts = poll(self.uow, link, feed, self.clock)
             except ConnectorError as exc:
                 self.metrics.add("poll", {"errors": 1})
-                log.warning("polling %s/%s failed: %s", name, feed.value, exc)
+                log.warning("polling %s/%s failed: %s", name, feed.value, mask_text(str(exc)))
+                continue
+            except Exception as exc:  # one feed's failure must not stop the other feed or the job itself
+                self.metrics.add("poll", {"errors": 1})
+                log.error("polling %s/%s failed unexpectedly: %s", name, feed.value, type(exc).__name__)
                 continue
             self.metrics.add("inbound", {k.value: v for k, v in counts.items()})
 
@@ -84,7 +89,7 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
         except KeyFileError as exc:
             raise ConfigError(f"platform {name}: {exc}") from exc
         platforms[name] = PlatformLink(build_connector(name, config, signer), verifier)
-    return Runtime(settings, uow, platforms, CentreServices(uow, clock), clock)
+    return Runtime(settings, uow, platforms, CentreServices(uow, clock, platforms=platforms.keys()), clock)
 
 
 def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 1.0) -> None:

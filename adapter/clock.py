@@ -1,4 +1,4 @@
-"""Time: the injected clock, and the one convention for storing it (naive UTC in the database)."""
+"""Time: the injected clock, and the one convention for storing it: UTC (SQLite returns it without a zone)."""
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
@@ -15,15 +15,6 @@ def utc_now() -> datetime:
 def from_db(value: datetime) -> datetime:
     """Datetimes come back from SQLite without a zone; every stored time is UTC."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def end_of_day_period(start: datetime, days: int) -> datetime:
-    """A day-based period starts the next day and ends at the end of its last day, China time [S3 Art 85].
-
-    (Holiday roll-over and working days are the deadline module's concern; this is the plain calendar rule.)
-    """
-    last_day = (from_db(start).astimezone(CHINA) + timedelta(days=days)).date()
-    return datetime(last_day.year, last_day.month, last_day.day, 23, 59, 59, tzinfo=CHINA)
 
 
 def to_utc(value: datetime) -> datetime:

@@ -13,15 +13,18 @@ from adapter import tables  # noqa: F401  (registers the tables on SQLModel.meta
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get WAL and write transactions that take the lock up front."""
+    """An engine for `url`; SQLite files get WAL and write transactions that take the lock up front.
+
+    hide_parameters: a failed statement's error must not carry the bound values — they hold ID numbers.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
         _tune_sqlite(engine)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     return engine
 
 

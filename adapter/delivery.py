@@ -1,8 +1,9 @@
 """Delivering the outbox: claim due rows with a lease, send each through its platform, record the result.
 
-Per-case order: a row is claimable only when no earlier row of the same case is still pending, so a court
-never sees an agreement before the acceptance; other cases keep flowing. The retry schedule (attempts,
-next_attempt_at, last_error) lives in the row; tenacity covers only the short in-process retries of one attempt.
+Per-case order: a row is claimable only when no earlier row of the same case is pending or dead, so a court
+never sees an agreement before the acceptance (nor after a rejected acceptance); other cases keep flowing.
+The retry schedule (attempts, next_attempt_at, last_error) lives in the row; tenacity covers only the short
+in-process retries of one attempt.
 """
 
 import random
@@ -48,7 +49,8 @@ def claim(uow: UnitOfWork, clock: Clock, *, limit: int, owner_lease: timedelta =
     earlier = aliased(OutboxRow)
     blocked = exists().where(
         col(earlier.case_id) == col(OutboxRow.case_id),
-        col(earlier.status) == "pending",
+        # dead blocks too: a case's later messages must not overtake a rejected one that an operator may replay
+        col(earlier.status).in_(("pending", "dead")),
         col(earlier.id) < col(OutboxRow.id),
     )
     query = (

@@ -53,6 +53,8 @@ def ingest(uow: UnitOfWork, link: PlatformLink, feed: str, item: RawInbound, clo
         return _quarantine(uow, platform, feed, item, clock, exc.reason, exc.detail)
     except PayloadError as exc:
         return _quarantine(uow, platform, feed, item, clock, exc.reason, exc.detail)
+    except Exception as exc:  # a decoder bug on one item: keep the bytes, never stall the whole feed on it
+        return _quarantine(uow, platform, feed, item, clock, "undecodable", f"{type(exc).__name__} while decoding")
     with uow.begin() as session:
         seen = select(InboxRow.id).where(InboxRow.platform == platform, InboxRow.message_id == envelope.message_id)
         if session.exec(seen).first() is not None:

@@ -3,6 +3,7 @@
 import re
 
 # Not \b: CJK characters count as word characters, and an ID usually follows Chinese text directly (身份证号1101…).
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])(1[3-9]\d)\d{4}(\d{4})(?![0-9A-Za-z])")  # mainland mobile numbers
 _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 
 
@@ -24,5 +25,6 @@ def mask_phone(value: str | None) -> str:
 
 
 def mask_text(text: str) -> str:
-    """Mask resident-ID-shaped numbers that slipped into free text (a note, an error detail)."""
-    return _ID_LIKE.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
+    """Mask resident-ID- and mobile-shaped numbers that slipped into free text (a note, an error detail)."""
+    text = _ID_LIKE.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
+    return _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), text)

@@ -5,10 +5,12 @@ Every function takes the unit of work and a clock (time is always injected) and 
 
 import base64
 import hashlib
+from collections.abc import Collection
 from datetime import date
 
-from adapter.clock import Clock, end_of_day_period, from_db, to_utc
+from adapter.clock import Clock, from_db, to_utc
 from adapter.db import UnitOfWork
+from adapter.deadlines import calendar_period
 from adapter.errors import InvalidRequest
 from adapter.repository import create_case, enqueue, get_case, transition
 from adapter.states import CaseStatus, Event
@@ -24,9 +26,15 @@ from schemas.progress import ProgressUpdate
 JC_WINDOW_DAYS = 30  # [S3 Art 205]: 30 days from the agreement taking effect (the last party's e-signature)
 
 
+MAX_DOCUMENT_BYTES = 5 * 1024 * 1024  # base64 makes it ~6.7 MB on the wire, under platforms' 10 MB body limits
+
+
 class CentreServices:
-    def __init__(self, uow: UnitOfWork, clock: Clock, actor: str = "centre") -> None:
+    def __init__(
+        self, uow: UnitOfWork, clock: Clock, actor: str = "centre", platforms: Collection[str] | None = None
+    ) -> None:
         self.uow, self.clock, self.actor = uow, clock, actor
+        self.platforms = None if platforms is None else frozenset(platforms)  # None: not checked (tests, tools)
 
     # ---- intake
 
@@ -94,16 +102,15 @@ class CentreServices:
 
     def submit_agreement(self, case_id: str, agreement: MediationAgreement, document: bytes) -> CaseStatus:
         """Record a signed agreement: drafted, signed party by party, effective at the last party's signature."""
+        if len(document) > MAX_DOCUMENT_BYTES:
+            raise InvalidRequest(f"the agreement document has {len(document)} bytes; the limit is {MAX_DOCUMENT_BYTES}")
         digest = hashlib.sha256(document).hexdigest()
         if digest != agreement.document_sha256:
             raise InvalidRequest(
                 f"the document's SHA-256 is {digest}, but the agreement names {agreement.document_sha256}"
             )
         now = self.clock()
-        party_signatures = sorted(
-            (s for s in agreement.signatures if s.role not in ("mediator", "organisation")),
-            key=lambda s: s.signed_at,
-        )
+        party_signatures = sorted((s for s in agreement.signatures if s.role.is_party), key=lambda s: s.signed_at)
         if not party_signatures:
             raise InvalidRequest("an agreement takes effect only when the parties sign it; no party signature given")
         with self.uow.begin() as session:
@@ -137,16 +144,30 @@ class CentreServices:
             if case.agreement_json is None or case.agreement_effective_at is None:
                 raise InvalidRequest(f"case {case_id} has no effective agreement to confirm")
             effective = from_db(case.agreement_effective_at)
-            deadline = end_of_day_period(effective, JC_WINDOW_DAYS)
-            if now > deadline:
+            deadline = calendar_period(effective, JC_WINDOW_DAYS)
+            if now >= deadline.closes_at:
                 raise InvalidRequest(
-                    f"the JC window closed at {deadline:%Y-%m-%d} (30 days from {effective:%Y-%m-%d}); "
-                    "the parties may sue on the agreement instead"
+                    f"the JC window closed at the end of {deadline.last_day} (30 days from {effective:%Y-%m-%d}, "
+                    "rolled past rest days); the parties may sue on the agreement instead"
                 )
             dispatch = CaseDispatch.model_validate_json(case.dispatch_json)
+            if dispatch.flow is Flow.ENTRUSTED:
+                raise InvalidRequest(
+                    f"case {case_id} is a post-filing (委托) case: the court ends it with a 调解书 or a withdrawal, "
+                    "not judicial confirmation [S1 Art 20]"
+                )
+            names = {p.name for p in dispatch.parties}
+            if applicant == consenting_party or not {applicant, consenting_party} <= names:
+                raise InvalidRequest(
+                    f"a JC application is joint: applicant and consenting party must be two different parties of "
+                    f"case {case_id} ({', '.join(sorted(names))}) [S3 Art 205]"
+                )
             if case.platform is None:
                 if not platform:
                     raise InvalidRequest(f"case {case_id} came to the centre directly: name the court platform")
+                if self.platforms is not None and platform not in self.platforms:
+                    known = ", ".join(sorted(self.platforms)) or "none"
+                    raise InvalidRequest(f"platform {platform!r} is not configured (configured: {known})")
                 case.platform = platform
             agreement = MediationAgreement.model_validate_json(case.agreement_json)
             document = session.get(DocumentRow, agreement.document_sha256)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from adapter.errors import ConfigError
+from schemas.validation import summarize
 
 
 class PlatformSettings(BaseModel):
@@ -70,8 +71,7 @@ def load_settings(path: Path | None) -> Settings:
         return Settings(**data)
     except ValidationError as exc:
         where = f"config file {path}" if path else "configuration"
-        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:8])
-        raise ConfigError(f"{where} is not valid: {problems}") from None
+        raise ConfigError(f"{where} is not valid: {summarize(exc, limit=8)}") from None
 
 
 def _resolve_paths(data: dict[str, Any], base: Path) -> None:

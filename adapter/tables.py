@@ -100,7 +100,7 @@ class QuarantineRow(SQLModel, table=True):
 
 
 class CursorRow(SQLModel, table=True):
-    """How far each platform feed has been read; advanced in the same transaction as what was read."""
+    """How far each platform feed has been read; advanced after a page is ingested (the inbox drops re-reads)."""
 
     __tablename__ = "cursors"
 

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from connectors.port import BodySigner, ConnectorError, Feed, FeedPage, PayloadError, RawInbound, Receipt
 from schemas.enums import CourtStatus
 from schemas.envelope import Envelope
+from schemas.validation import summarize
 
 
 class FakeCourtPlatform:
@@ -62,7 +63,7 @@ class FakeCourtPlatform:
         try:
             return Envelope.model_validate_json(item.body)
         except ValidationError as exc:
-            raise PayloadError(self.name, "invalid", str(exc.errors()[:1])) from exc
+            raise PayloadError(self.name, "invalid", summarize(exc)) from exc
 
     def send(self, envelope: Envelope) -> Receipt:
         self._maybe_fail()

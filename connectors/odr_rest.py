@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn
+from urllib.parse import urlencode
 
 import requests
 from pydantic import ValidationError
@@ -31,6 +32,7 @@ from mappings import odr_rest
 from mappings.codes import MalformedPayload, UnknownCode
 from schemas.enums import CourtStatus
 from schemas.envelope import Envelope
+from schemas.validation import summarize
 
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024  # a feed page or receipt larger than this is refused, not parsed
 
@@ -58,14 +60,13 @@ class OdrRestPlatform:
     # ---- the port
 
     def fetch(self, feed: Feed, cursor: str, limit: int) -> FeedPage:
-        target = f"/api/v1/feeds/{feed.value}?cursor={cursor or '0'}&limit={limit}"
+        target = f"/api/v1/feeds/{feed.value}?{urlencode({'cursor': cursor or '0', 'limit': limit})}"
         doc = self._call("GET", target, f"GET {target}".encode())
-        try:
-            items = [self._raw_item(item) for item in doc["items"]]
-            return FeedPage(items=items, next_cursor=str(doc["next_cursor"]))
-        except (KeyError, TypeError) as exc:
+        items, next_cursor = doc.get("items"), doc.get("next_cursor")
+        if not isinstance(items, list) or not isinstance(next_cursor, str | int) or isinstance(next_cursor, bool):
             # The page itself is broken (not one item): nothing can be kept per message, so retry the page later.
-            raise TransientError(self.name, f"feed page from {feed.value} is missing {exc}") from exc
+            raise TransientError(self.name, f"feed page from {feed.value} lacks items or next_cursor")
+        return FeedPage(items=[self._raw_item(item) for item in items], next_cursor=str(next_cursor))
 
     def decode(self, item: RawInbound) -> Envelope:
         try:
@@ -75,11 +76,20 @@ class OdrRestPlatform:
         except MalformedPayload as exc:
             raise PayloadError(self.name, "malformed", str(exc)) from exc
         except ValidationError as exc:
-            raise PayloadError(self.name, "invalid", odr_rest.validation_summary(exc)) from exc
+            raise PayloadError(self.name, "invalid", summarize(exc)) from exc
 
     def send(self, envelope: Envelope) -> Receipt:
         body = odr_rest.encode(envelope)
         doc = self._call("POST", "/api/v1/messages", body, message_id=envelope.message_id)
+        # Platforms of this kind often answer HTTP 200 with a business error: only code "0" for *this* message
+        # id is a delivery.
+        code = str(doc.get("code", ""))
+        if code != "0":
+            raise RejectedError(
+                self.name, code or "missing", f"answered without success: {doc.get('message', '')}"[:300]
+            )
+        if doc.get("xxbh") != envelope.message_id:
+            raise TransientError(self.name, f"receipt names message {doc.get('xxbh')!r}, not {envelope.message_id!r}")
         return Receipt(message_id=envelope.message_id, duplicate=bool(doc.get("duplicate", False)))
 
     def query_status(self, platform_case_ids: Sequence[str]) -> dict[str, CourtStatus | None]:
@@ -93,11 +103,22 @@ class OdrRestPlatform:
 
     # ---- transport, and the one place its failures are translated
 
-    def _raw_item(self, item: dict[str, Any]) -> RawInbound:
-        body = item.get("body")
-        # An item without a string body is still kept byte for byte, so quarantine has something to show.
+    @staticmethod
+    def _raw_item(item: Any) -> RawInbound:
+        """One feed item as raw bytes; a misshapen item is still kept (it will fail verification into quarantine)
+        rather than failing the page, so one poison item can never stall the feed."""
+        if not isinstance(item, dict):
+            return RawInbound(
+                body=json.dumps(item, ensure_ascii=False).encode(), key_id=None, signature=None, position=""
+            )
+        body, kid, sig = item.get("body"), item.get("kid"), item.get("sig")
         raw = body.encode("utf-8") if isinstance(body, str) else json.dumps(item, ensure_ascii=False).encode()
-        return RawInbound(body=raw, key_id=item.get("kid"), signature=item.get("sig"), position=str(item["seq"]))
+        return RawInbound(
+            body=raw,
+            key_id=kid if isinstance(kid, str) else None,
+            signature=sig if isinstance(sig, str) else None,
+            position=str(item.get("seq", "")),
+        )
 
     def _call(self, method: str, target: str, signed: bytes, *, message_id: str | None = None) -> dict[str, Any]:
         signature = self._signer.sign(signed)
@@ -113,30 +134,28 @@ class OdrRestPlatform:
                 data=signed if method == "POST" else None,
                 headers=headers,
                 timeout=self._timeout,
+                stream=True,  # read at most MAX_RESPONSE_BYTES, never a whole oversized answer into memory
             )
+            content = _read_capped(response)
         except requests.Timeout as exc:
             raise TransientError(self.name, f"{method} {target.split('?')[0]} timed out") from exc
         except requests.RequestException as exc:
             raise TransientError(self.name, f"{method} {target.split('?')[0]} failed: {type(exc).__name__}") from exc
+        if content is None:
+            raise TransientError(self.name, f"{method} answer exceeds {MAX_RESPONSE_BYTES} bytes")
+        doc = _json_object(content)
         if response.status_code >= 400:
-            self._raise_for(response)
-        if len(response.content) > MAX_RESPONSE_BYTES:
-            raise TransientError(self.name, f"answer of {len(response.content)} bytes exceeds the limit")
-        try:
-            doc = response.json()
-        except ValueError as exc:
-            raise TransientError(self.name, f"{method} answer is not JSON (HTTP {response.status_code})") from exc
-        if not isinstance(doc, dict):
-            raise TransientError(self.name, f"{method} answer is not a JSON object")
+            self._raise_for(response, doc, content)
+        if doc is None:
+            raise TransientError(self.name, f"{method} answer is not a JSON object (HTTP {response.status_code})")
         return doc
 
-    def _raise_for(self, response: requests.Response) -> NoReturn:
+    def _raise_for(self, response: requests.Response, doc: dict[str, Any] | None, content: bytes) -> NoReturn:
         status = response.status_code
-        try:
-            doc = response.json()
+        if doc is not None:
             code, detail = str(doc.get("code", status)), str(doc.get("message", ""))[:500]
-        except ValueError:
-            code, detail = str(status), response.text[:200]
+        else:
+            code, detail = str(status), content[:200].decode("utf-8", "replace")
         if status == 429 or status >= 500 or status == 408:
             raise TransientError(
                 self.name,
@@ -157,3 +176,27 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _read_capped(response: requests.Response) -> bytes | None:
+    """The body, or None if it is longer than MAX_RESPONSE_BYTES (checked before and while reading)."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+        response.close()
+        return None
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=65536):
+        size += len(chunk)
+        if size > MAX_RESPONSE_BYTES:
+            response.close()
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json_object(content: bytes) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(content)
+    except (ValueError, RecursionError):
+        return None
+    return doc if isinstance(doc, dict) else None

@@ -10,8 +10,6 @@ import json
 from functools import cache
 from typing import Any
 
-from pydantic import ValidationError
-
 from mappings.codes import CodeTables, MalformedPayload, UnknownCode, load_tables
 from schemas.agreement import Instalment, MediationAgreement, MonetaryTerm, SignatureRecord
 from schemas.case import Attachment, CaseDispatch, Party
@@ -152,6 +150,8 @@ def decode(platform: str, body: bytes) -> Envelope:
         doc = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedPayload(f"the body is not UTF-8 JSON ({exc})") from None
+    except RecursionError:
+        raise MalformedPayload("the body nests JSON too deeply to parse") from None
     kind = t.to_canonical("message_type", _field(doc, "xxlx", ""), "xxlx")
     case_id = _ident(doc, "ajbs", "")
     body_model: DispatchBody | CourtDecisionBody
@@ -187,7 +187,7 @@ def decode_status(platform: str, code: str | None) -> CourtStatus | None:
 # ---- outbound: centre → court
 
 
-def _agreement(a: MediationAgreement) -> dict[str, Any]:
+def _agreement(a: MediationAgreement, t: CodeTables) -> dict[str, Any]:
     return {
         "ss": a.facts,
         "tk": a.terms,
@@ -205,7 +205,12 @@ def _agreement(a: MediationAgreement) -> dict[str, Any]:
         "wjmc": a.document_name,
         "wjzy": a.document_sha256,
         "qm": [
-            {"qmr": s.signer, "js": s.role, "qmsj": s.signed_at.isoformat(), "zsxh": s.certificate_serial}
+            {
+                "qmr": s.signer,
+                "js": t.from_canonical("signer_role", s.role, "signature.role"),
+                "qmsj": s.signed_at.isoformat(),
+                "zsxh": s.certificate_serial,
+            }
             for s in a.signatures
         ],
         "gzsj": a.organisation_seal_at.isoformat() if a.organisation_seal_at else None,
@@ -213,7 +218,7 @@ def _agreement(a: MediationAgreement) -> dict[str, Any]:
     }
 
 
-def agreement_to_canonical(xy: dict[str, Any]) -> MediationAgreement:
+def agreement_to_canonical(xy: dict[str, Any], t: CodeTables) -> MediationAgreement:
     """The inverse of the agreement map (used by tests and by any platform that echoes agreements back)."""
     return MediationAgreement(
         facts=xy.get("ss", ""),
@@ -232,7 +237,12 @@ def agreement_to_canonical(xy: dict[str, Any]) -> MediationAgreement:
         document_name=xy.get("wjmc", "mediation-agreement.pdf"),
         document_sha256=_field(xy, "wjzy", "xy"),
         signatures=tuple(
-            SignatureRecord(signer=s["qmr"], role=s["js"], signed_at=s["qmsj"], certificate_serial=s.get("zsxh", ""))
+            SignatureRecord(
+                signer=s["qmr"],
+                role=t.to_canonical("signer_role", s["js"], "xy.qm.js"),
+                signed_at=s["qmsj"],
+                certificate_serial=s.get("zsxh", ""),
+            )
             for s in _field(xy, "qm", "xy")
         ),
         organisation_seal_at=xy.get("gzsj"),
@@ -270,7 +280,7 @@ def _content(envelope: Envelope, t: CodeTables) -> dict[str, Any]:
             },
         }
     if isinstance(body, AgreementBody):
-        return {"xy": _agreement(body.agreement), "wj": body.document_b64}
+        return {"xy": _agreement(body.agreement, t), "wj": body.document_b64}
     if isinstance(body, JcApplicationBody):
         a: JcApplication = body.application
         return {
@@ -282,7 +292,7 @@ def _content(envelope: Envelope, t: CodeTables) -> dict[str, Any]:
                 "tjzm": a.mediation_proof,
             },
             "ajxx": None if a.case is None else case_from_canonical(a.case, t),
-            "xy": _agreement(body.agreement),
+            "xy": _agreement(body.agreement, t),
             "wj": body.document_b64,
         }
     if isinstance(body, ClosureBody):
@@ -302,8 +312,3 @@ def encode(envelope: Envelope) -> bytes:
         "nr": _content(envelope, t),
     }
     return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-
-
-def validation_summary(exc: ValidationError) -> str:
-    """One line naming each bad field, for quarantine records and error messages."""
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()[:5])

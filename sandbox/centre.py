@@ -99,12 +99,20 @@ class SimulatedCentre:
             if flow is Flow.ENTRUSTED:
                 return 0  # post-filing: the court issues the 调解书 itself [S1 Art 20]
             if rng.random() < 0.85:
-                s.apply_jc(case_id, "申请人", "被申请人", platform=self.jc_platform)
+                first, second = self._parties(case_id)
+                s.apply_jc(case_id, first, second, platform=self.jc_platform)
             else:
                 s.close_performed(case_id)
         else:
             return 0  # waiting for the court (JC_APPLIED) or at rest
         return 1
+
+    def _parties(self, case_id: str) -> tuple[str, str]:
+        with self.services.uow.begin() as session:
+            row = session.get(CaseRow, case_id)
+            assert row is not None
+            parties = CaseDispatch.model_validate_json(row.dispatch_json).parties
+        return parties[0].name, parties[1].name
 
     def _history(self, case_id: str) -> set[str]:
         with self.services.uow.begin() as session:

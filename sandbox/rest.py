@@ -60,7 +60,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _handle(self, method: str) -> None:
         try:
-            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                raise CourtRefusal(400, "E400", "Content-Length is not a number") from None
+            if length < 0:
+                raise CourtRefusal(400, "E400", "Content-Length is negative")
             if length > MAX_BODY:
                 raise CourtRefusal(413, "E413", f"body of {length} bytes exceeds {MAX_BODY}")
             body = self.rfile.read(length) if length else b""

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from pydantic import AwareDatetime, Field, model_validator
 
 from schemas.case import Record
+from schemas.enums import SignerRole
 from schemas.money import RMB
 
 
@@ -31,7 +32,7 @@ class SignatureRecord(Record):
     """One signer's e-signature (电子签章) on the agreement document."""
 
     signer: str = Field(min_length=1)
-    role: str = Field(min_length=1)  # party role, "mediator" or "organisation"
+    role: SignerRole
     signed_at: AwareDatetime
     certificate_serial: str = ""
 
@@ -49,5 +50,5 @@ class MediationAgreement(Record):
     @property
     def effective_at(self) -> datetime:
         """The last *party's* e-signature starts the JC window (domain.md §2 step 6, [S2 Art 19])."""
-        party_times = [s.signed_at for s in self.signatures if s.role not in ("mediator", "organisation")]
+        party_times = [s.signed_at for s in self.signatures if s.role.is_party]
         return max(party_times or [s.signed_at for s in self.signatures])

@@ -27,6 +27,24 @@ class PartyRole(StrEnum):
     LEGAL_REPRESENTATIVE = "legal_representative"  # 法定代表人
 
 
+class SignerRole(StrEnum):
+    """Who signed an agreement: a party (by role), the mediator, or the organisation's e-seal."""
+
+    APPLICANT = "applicant"
+    RESPONDENT = "respondent"
+    PLAINTIFF = "plaintiff"
+    DEFENDANT = "defendant"
+    THIRD_PARTY = "third_party"
+    AGENT = "agent"
+    LEGAL_REPRESENTATIVE = "legal_representative"
+    MEDIATOR = "mediator"
+    ORGANISATION = "organisation"
+
+    @property
+    def is_party(self) -> bool:
+        return self not in (SignerRole.MEDIATOR, SignerRole.ORGANISATION)
+
+
 class PartyKind(StrEnum):
     NATURAL_PERSON = "natural_person"  # 自然人
     LEGAL_PERSON = "legal_person"  # 法人

@@ -16,6 +16,7 @@ from schemas.agreement import MediationAgreement
 from schemas.case import CaseDispatch
 from schemas.enums import DeclineReason, OutcomeCode
 from schemas.outcome import FailureReport
+from schemas.validation import summarize
 
 app = typer.Typer(help="Act on a case as the mediation centre.", no_args_is_help=True)
 CaseArg = Annotated[str, typer.Argument(help="The adapter's case id (see `docking cases list`).")]
@@ -111,7 +112,7 @@ def agreement(
     except OSError as exc:
         raise InvalidRequest(f"cannot read {exc.filename}: {exc.strerror}") from None
     except ValidationError as exc:
-        raise InvalidRequest(f"{agreement_file} is not a valid agreement: {_summary(exc)}") from None
+        raise InvalidRequest(f"{agreement_file} is not a valid agreement: {summarize(exc)}") from None
     _done(case_id, _services(config).submit_agreement(case_id, parsed, content))
 
 
@@ -144,10 +145,6 @@ def register(
     except OSError as exc:
         raise InvalidRequest(f"cannot read {case_file}: {exc.strerror}") from None
     except ValueError as exc:  # JSONDecodeError and ValidationError are both ValueErrors
-        detail = _summary(exc) if isinstance(exc, ValidationError) else str(exc)
+        detail = summarize(exc) if isinstance(exc, ValidationError) else str(exc)
         raise InvalidRequest(f"{case_file} is not a valid case: {detail}") from None
     console.print(_services(config).register_self_received(dispatch))
-
-
-def _summary(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in exc.errors()[:5])

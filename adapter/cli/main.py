@@ -4,10 +4,12 @@ import logging
 import sys
 
 import typer
+from pydantic import ValidationError
 
 from adapter.cli import cases, centre, keys, ops, run_cmd, sandbox_cmd
 from adapter.cli.output import err
 from adapter.errors import DockingError
+from schemas.validation import summarize
 
 app = typer.Typer(
     help="Court–mediation docking adapter (诉调对接): courts' ODR platforms ⇄ the mediation centre.",
@@ -35,3 +37,6 @@ def main() -> None:
     except DockingError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise SystemExit(exc.exit_code) from None
+    except ValidationError as exc:  # e.g. an over-long mediator name given to `docking centre assign`
+        err.print(f"[red]error:[/red] invalid input: {summarize(exc)}", highlight=False, soft_wrap=True)
+        raise SystemExit(2) from None

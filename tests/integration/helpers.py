@@ -10,6 +10,7 @@ from adapter.states import CaseStatus
 from adapter.tables import CaseRow, OutboxRow
 from scheduler import Runtime
 from schemas.agreement import MediationAgreement, MonetaryTerm, SignatureRecord
+from schemas.case import CaseDispatch
 
 DOCUMENT = "调解协议书：被申请人分两期还款。".encode()
 
@@ -33,6 +34,15 @@ def outbox(runtime: Runtime, case_id: str) -> list[OutboxRow]:
         return list(
             session.exec(select(OutboxRow).where(OutboxRow.case_id == case_id).order_by(col(OutboxRow.id))).all()
         )
+
+
+def parties(runtime: Runtime, case_id: str) -> tuple[str, str]:
+    """The names of a case's first two parties, as a JC application must name them."""
+    with runtime.uow.begin() as session:
+        row = session.get(CaseRow, case_id)
+        assert row is not None
+        first, second = CaseDispatch.model_validate_json(row.dispatch_json).parties[:2]
+    return first.name, second.name
 
 
 def agreement(document: bytes = DOCUMENT) -> MediationAgreement:

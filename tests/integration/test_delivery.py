@@ -1,5 +1,6 @@
 """Delivery edge cases the sandbox cannot make, at the HTTP level with `responses`, on a real SQLite outbox."""
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -65,6 +66,12 @@ def world(tmp_path):
     return uow, platforms, CentreServices(uow, lambda: NOW), case_ids
 
 
+def _ok(request):
+    """A platform's success receipt echoes the message id it applied."""
+    message_id = json.loads(request.body)["xxbh"]
+    return 200, {}, json.dumps({"code": "0", "xxbh": message_id, "duplicate": False})
+
+
 def _rows(uow):
     with uow.begin() as session:
         return list(session.exec(select(OutboxRow).order_by(OutboxRow.id)).all())
@@ -77,7 +84,7 @@ def test_two_503s_then_success_is_delivered_within_one_attempt(world) -> None:
     services.accept(case)
     for status in (503, 503):
         responses.add(responses.POST, URL, json={"code": "E503"}, status=status)
-    responses.add(responses.POST, URL, json={"code": "0", "duplicate": False}, status=200)
+    responses.add_callback(responses.POST, URL, callback=_ok)
     counts = deliver_due(uow, platforms, lambda: NOW, retrying=_retrying())
     assert counts == {"delivered": 1} and len(responses.calls) == 3
     (row,) = _rows(uow)
@@ -141,7 +148,7 @@ def test_a_failing_case_does_not_hold_up_other_cases_but_keeps_its_own_order(wor
     def reply(request):
         sent.append(request.body)
         first_of_case1 = b'"ajbs":"A1"' in request.body and b'"jzlx":"01"' in request.body
-        return (503, {}, '{"code":"E503"}') if first_of_case1 else (200, {}, '{"code":"0"}')
+        return (503, {}, '{"code":"E503"}') if first_of_case1 else _ok(request)
 
     responses.add_callback(responses.POST, URL, callback=reply)
     counts = deliver_due(uow, platforms, lambda: NOW, retrying=_retrying(1))
@@ -155,7 +162,7 @@ def test_every_request_carries_the_message_id_and_a_signature(world) -> None:
     """Idempotency-Key equals the stable message id; the signature headers are present."""
     uow, platforms, services, (case, _) = world
     services.accept(case)
-    responses.add(responses.POST, URL, json={"code": "0"}, status=200)
+    responses.add_callback(responses.POST, URL, callback=_ok)
     deliver_due(uow, platforms, lambda: NOW, retrying=_retrying())
     (row,) = _rows(uow)
     headers = responses.calls[0].request.headers

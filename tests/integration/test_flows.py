@@ -12,7 +12,7 @@ from schemas.case import CaseDispatch, Party
 from schemas.enums import DeclineReason, Flow, IdType, OutcomeCode, PartyKind, PartyRole
 from schemas.outcome import FailureReport
 from tests.integration.conftest import PLATFORM, Court, pump
-from tests.integration.helpers import DOCUMENT, agreement, case_for, outbox, status_of
+from tests.integration.helpers import DOCUMENT, agreement, case_for, outbox, parties, status_of
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +41,7 @@ def test_flow_a_delegated_pre_filing_reaches_judicial_confirmation(runtime: Runt
     assert runtime.services.submit_agreement(case.id, agreement(), DOCUMENT) is CaseStatus.AGREEMENT_EFFECTIVE
     pump(runtime)
     assert court.core.status([ajbs]) == {ajbs: "40"}
-    runtime.services.apply_jc(case.id, "某银行", "张三")
+    runtime.services.apply_jc(case.id, *parties(runtime, case.id))
     pump(runtime)
     assert status_of(runtime, case.id) is CaseStatus.JC_CONFIRMED
     assert court.core.status([ajbs]) == {ajbs: "61"}

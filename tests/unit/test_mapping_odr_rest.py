@@ -351,8 +351,9 @@ def test_wire_sample_survives_canonical_and_back(wire: dict[str, Any]) -> None:
 def test_agreement_to_wire_and_back_is_the_identity() -> None:
     """agreement_to_canonical(_agreement(a)) gives back an equal agreement, instalments and signatures included."""
     agreement = samples.agreement()
-    wire = json.loads(json.dumps(odr_rest._agreement(agreement)))
-    assert odr_rest.agreement_to_canonical(wire) == agreement
+    t = odr_rest.tables("p")
+    wire = json.loads(json.dumps(odr_rest._agreement(agreement, t)))
+    assert odr_rest.agreement_to_canonical(wire, t) == agreement
     assert wire["sxsj"] == agreement.effective_at.isoformat()
 
 
@@ -360,7 +361,8 @@ def test_agreement_without_money_or_seal_round_trips() -> None:
     """The optional parts of an agreement (money, waived penalties, seal) survive being absent."""
     base = samples.agreement()
     agreement = base.model_copy(update={"monetary_terms": (), "organisation_seal_at": None})
-    assert odr_rest.agreement_to_canonical(json.loads(json.dumps(odr_rest._agreement(agreement)))) == agreement
+    t = odr_rest.tables("p")
+    assert odr_rest.agreement_to_canonical(json.loads(json.dumps(odr_rest._agreement(agreement, t))), t) == agreement
 
 
 # ---- code tables
@@ -408,7 +410,7 @@ def test_unknown_canonical_value_cannot_be_encoded() -> None:
 
 def test_instalment_dates_go_out_as_iso_dates() -> None:
     """Instalment due dates are sent as plain ISO dates."""
-    wire = odr_rest._agreement(samples.agreement())
+    wire = odr_rest._agreement(samples.agreement(), odr_rest.tables("p"))
     assert [i["rq"] for i in wire["jjtk"][0]["fq"]] == [date(2026, 4, 1).isoformat(), date(2026, 5, 1).isoformat()]
     assert wire["jjtk"][0]["ze"] == "35000.50"
     assert wire["gzsj"] == samples.agreement().organisation_seal_at.astimezone(UTC).isoformat()  # type: ignore[union-attr]

@@ -55,7 +55,7 @@ def services(uow: UnitOfWork, clock: FakeClock) -> CentreServices:
 def court_case(uow: UnitOfWork) -> str:
     """A case dispatched by court platform p1 and registered, waiting for acceptance."""
     with uow.begin() as session:
-        case = create_case(session, samples.dispatch(), "p1", START)
+        case = create_case(session, samples.dispatch(Flow.DELEGATED), "p1", START)
         transition(session, case, Event.REGISTER, actor="test", at=START)
         return case.id
 
