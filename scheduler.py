@@ -8,6 +8,7 @@ import signal
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -56,6 +57,8 @@ class Runtime:
                 log.error("polling %s/%s failed unexpectedly: %s", name, feed.value, type(exc).__name__)
                 continue
             self.metrics.add("inbound", {k.value: v for k, v in counts.items()})
+            if counts:
+                log.info("%s/%s: %s", name, feed.value, ", ".join(f"{n} {k.value}" for k, n in sorted(counts.items())))
 
     def deliver(self) -> None:
         self.deliver_counts()
@@ -63,6 +66,8 @@ class Runtime:
     def deliver_counts(self) -> Counter[str]:
         counts = deliver_due(self.uow, self.platforms, self.clock, limit=self.settings.deliver_batch)
         self.metrics.add("outbound", counts)
+        if counts:
+            log.info("outbox: %s", ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
         return counts
 
 
@@ -99,6 +104,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
         "coalesce": True,
         "misfire_grace_time": 30,
         "replace_existing": True,
+        "next_run_time": datetime.now(UTC),  # first run at start-up, not one interval later
     }
     for name, config in runtime.settings.platforms.items():
         scheduler.add_job(

@@ -7,24 +7,38 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session, SQLModel, create_engine
 
 from adapter import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from adapter.errors import ConfigError
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, must_exist: bool = False) -> Engine:
     """An engine for `url`; SQLite files get WAL and write transactions that take the lock up front.
 
+    `must_exist`: read-only commands must not create an empty database where the operator mistyped a path.
     hide_parameters: a failed statement's error must not carry the bound values — they hold ID numbers.
+    Driver and URL problems become ConfigError naming what to fix, never a traceback.
     """
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
-        _tune_sqlite(engine)
-    else:
-        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    try:
+        if url.startswith("sqlite"):
+            path = url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                if must_exist and not Path(path).is_file():
+                    raise ConfigError(f"no database at {path}; check database_url (or --config) or run `docking run`")
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
+            _tune_sqlite(engine)
+        else:
+            engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    except ModuleNotFoundError as exc:
+        extra = " (pip install 'court-docking[postgres]')" if "psycopg" in str(exc) else ""
+        raise ConfigError(f"database_url needs a driver that is not installed: {exc.name}{extra}") from None
+    except ArgumentError:
+        raise ConfigError("database_url is not a database URL such as sqlite:///docking.db") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot prepare the database folder: {exc.strerror}") from None
     return engine
 
 
@@ -47,7 +61,11 @@ def _tune_sqlite(engine: Engine) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    SQLModel.metadata.create_all(engine)
+    try:
+        SQLModel.metadata.create_all(engine)
+    except DBAPIError as exc:
+        # e.g. "file is not a database", authentication failed, server not running
+        raise ConfigError(f"cannot use the database: {str(exc.orig).splitlines()[0]}") from None
 
 
 class UnitOfWork:

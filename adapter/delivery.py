@@ -6,6 +6,7 @@ The retry schedule (attempts, next_attempt_at, last_error) lives in the row; ten
 in-process retries of one attempt.
 """
 
+import logging
 import random
 from collections import Counter
 from collections.abc import Callable
@@ -18,10 +19,13 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from adapter.clock import Clock, to_utc
 from adapter.db import UnitOfWork
+from adapter.masking import mask_text
 from adapter.platforms import Platforms
 from adapter.tables import OutboxRow
 from connectors.port import RejectedError, TransientError
 from schemas.envelope import Envelope
+
+log = logging.getLogger("docking.delivery")
 
 LEASE = timedelta(seconds=60)
 
@@ -125,6 +129,8 @@ def _deliver_one(
             delay = exc.retry_after if exc.retry_after is not None else backoff(row.attempts + 1, rng=jitter)
         except RejectedError as exc:
             outcome, error = "dead", str(exc)
+    if error is not None:
+        log.warning("message %s to %s %s: %s", row.message_id, row.platform, outcome, mask_text(error))
     now = to_utc(clock())
     with uow.begin() as session:
         fresh = session.get(OutboxRow, row.id)

@@ -1,11 +1,14 @@
 """Key files: generate Ed25519 key pairs as PKCS#8 / SubjectPublicKeyInfo PEM, and load them with clear errors."""
 
+import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+log = logging.getLogger("docking.keys")
 
 
 class KeyFileError(Exception):
@@ -39,6 +42,9 @@ def generate_keypair(directory: Path, key_id: str) -> KeyPairFiles:
 
 def load_private_key(path: Path) -> Ed25519PrivateKey:
     data = _read(path)
+    mode = path.stat().st_mode
+    if mode & 0o077:
+        log.warning("private key %s is readable by other users (mode %o); chmod 600 it", path, mode & 0o777)
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError) as exc:

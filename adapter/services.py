@@ -6,7 +6,7 @@ Every function takes the unit of work and a clock (time is always injected) and 
 import base64
 import hashlib
 from collections.abc import Collection
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from adapter.clock import Clock, from_db, to_utc
 from adapter.db import UnitOfWork
@@ -115,7 +115,10 @@ class CentreServices:
             raise InvalidRequest("an agreement takes effect only when the parties sign it; no party signature given")
         with self.uow.begin() as session:
             case = get_case(session, case_id)
-            transition(session, case, Event.DRAFT_AGREEMENT, actor=self.actor, at=now)
+            first_signature = party_signatures[0].signed_at
+            # drafted no later than the first signature on it, so the history reads in order
+            transition(session, case, Event.DRAFT_AGREEMENT, actor=self.actor, at=min(now, first_signature))
+            _check_signature_times(agreement, received=from_db(case.created_at), now=now)
             for index, signature in enumerate(party_signatures):
                 last = index == len(party_signatures) - 1
                 transition(
@@ -197,6 +200,23 @@ class CentreServices:
             transition(session, case, Event.CLOSE_PERFORMED, actor=self.actor, at=now, detail=note)
             enqueue(session, case, ClosureBody(closed_at=now, note=note), now)
             return CaseStatus(case.status)
+
+
+CLOCK_SKEW = timedelta(minutes=5)  # signing platforms' clocks drift; more than this is a wrong date, not drift
+
+
+def _check_signature_times(agreement: MediationAgreement, *, received: datetime, now: datetime) -> None:
+    """Every e-signature falls between the case's receipt and now: a wrong date would move the JC window."""
+    for signature in agreement.signatures:
+        if signature.signed_at > now + CLOCK_SKEW:
+            raise InvalidRequest(
+                f"the signature of {signature.signer} is dated {signature.signed_at:%Y-%m-%d %H:%M}, in the future"
+            )
+        if signature.signed_at < received - CLOCK_SKEW:
+            raise InvalidRequest(
+                f"the signature of {signature.signer} is dated {signature.signed_at:%Y-%m-%d %H:%M}, "
+                "before the centre received the case"
+            )
 
 
 def _b64(data: bytes) -> str:

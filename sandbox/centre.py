@@ -147,7 +147,7 @@ class SimulatedCentre:
             document_sha256=hashlib.sha256(document).hexdigest(),
             signatures=(
                 *(
-                    SignatureRecord(signer=p.name, role=p.role.value, signed_at=now - timedelta(minutes=10 - i))
+                    SignatureRecord(signer=p.name, role=p.role.value, signed_at=now - timedelta(milliseconds=10 - i))
                     for i, p in enumerate(dispatch.parties)
                 ),
                 SignatureRecord(signer="调解员", role="mediator", signed_at=now),

@@ -107,12 +107,20 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != f"Bearer {self.server.control_token}":
             raise CourtRefusal(401, "E401", "sandbox control needs the bearer token printed at start-up")
         core = self.server.core
-        args = json.loads(body or b"{}")
-        if method == "POST" and path == "/sandbox/dispatch":
-            return {"dispatched": core.dispatch(int(args.get("count", 1)), args.get("flow"))}
-        if method == "POST" and path == "/sandbox/inject":
-            core.inject(args["feed"], args["body"], args.get("kid"), args.get("sig"))
-            return {"injected": True}
+        try:
+            args = json.loads(body or b"{}")
+            if method == "POST" and path == "/sandbox/dispatch":
+                count = int(args.get("count", 1))
+                if not 1 <= count <= 10000:
+                    raise CourtRefusal(400, "E400", "count must be between 1 and 10000")
+                return {"dispatched": core.dispatch(count, args.get("flow"))}
+            if method == "POST" and path == "/sandbox/inject":
+                if args.get("feed") not in ("dispatches", "decisions") or not isinstance(args.get("body"), str):
+                    raise CourtRefusal(400, "E400", 'expected {"feed": "dispatches"|"decisions", "body": "...", …}')
+                core.inject(args["feed"], args["body"], args.get("kid"), args.get("sig"))
+                return {"injected": True}
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise CourtRefusal(400, "E400", f"bad control request: {type(exc).__name__}") from None
         if method == "GET" and path == "/sandbox/stats":
             return core.stats()
         raise CourtRefusal(404, "E404", f"no control route {method} {path}")

@@ -33,12 +33,14 @@ def list_cases(
         if status:
             query = query.where(CaseRow.status == status.upper())
         rows = [_row(case) for case in session.exec(query).all()]
-    render(rows, COLUMNS, fmt, title="cases")
+    render(rows, COLUMNS, fmt, title="cases", limit=limit)
 
 
 @app.command("show")
 def show(case_id: str, config: ConfigOption = None, fmt: FormatOption = Format.table) -> None:
     """One case: parties (masked), history and messages."""
+    if fmt is Format.csv:
+        raise InvalidRequest("cases show has several tables; use --format table or --format json")
     uow = open_uow(config)
     with uow.begin() as session:
         case = session.get(CaseRow, case_id)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from adapter.cli.output import ConfigOption, console, open_uow
+from adapter.cli.output import ConfigOption, console, open_uow, settings_from
 from adapter.clock import utc_now
 from adapter.errors import InvalidRequest
 from adapter.services import CentreServices
@@ -23,7 +23,8 @@ CaseArg = Annotated[str, typer.Argument(help="The adapter's case id (see `dockin
 
 
 def _services(config: Path | None) -> CentreServices:
-    return CentreServices(open_uow(config), utc_now, actor="centre:cli")
+    platforms = settings_from(config).platforms.keys()
+    return CentreServices(open_uow(config), utc_now, actor="centre:cli", platforms=platforms)
 
 
 def _done(case_id: str, status: object) -> None:

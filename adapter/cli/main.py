@@ -2,13 +2,17 @@
 
 import logging
 import sys
+from typing import NoReturn
 
 import typer
 from pydantic import ValidationError
+from rich.markup import escape
 
 from adapter.cli import cases, centre, keys, ops, run_cmd, sandbox_cmd
 from adapter.cli.output import err
 from adapter.errors import DockingError
+from adapter.masking import mask_text
+from connectors.port import ConnectorError
 from schemas.validation import summarize
 
 app = typer.Typer(
@@ -35,8 +39,14 @@ def main() -> None:
     try:
         app()
     except DockingError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        raise SystemExit(exc.exit_code) from None
+        _fail(str(exc), exc.exit_code)
     except ValidationError as exc:  # e.g. an over-long mediator name given to `docking centre assign`
-        err.print(f"[red]error:[/red] invalid input: {summarize(exc)}", highlight=False, soft_wrap=True)
-        raise SystemExit(2) from None
+        _fail(f"invalid input: {summarize(exc)}", 2)
+    except ConnectorError as exc:  # e.g. `docking reconcile` while the court is unreachable
+        _fail(f"{mask_text(str(exc))} (the platform may be down; try again later)", 69)  # EX_UNAVAILABLE
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    # escape: a message such as "add a [platforms.<name>] table" must not be eaten as rich markup
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    raise SystemExit(code) from None

@@ -60,6 +60,7 @@ def outbox_list(
         ],
         fmt,
         title="outbox",
+        limit=limit,
     )
 
 

@@ -43,13 +43,15 @@ def settings_from(config: Path | None) -> Settings:
 
 
 def open_uow(config: Path | None) -> UnitOfWork:
-    """The database of the configured adapter, without contacting any platform."""
-    engine = make_engine(settings_from(config).database_url)
+    """The existing database of the configured adapter, without contacting any platform."""
+    engine = make_engine(settings_from(config).database_url, must_exist=True)
     create_schema(engine)
     return UnitOfWork(engine)
 
 
-def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Format, title: str = "") -> None:
+def render(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Format, title: str = "", limit: int | None = None
+) -> None:
     if fmt is Format.json:
         print(json.dumps(list(rows), ensure_ascii=False, default=str))
         return
@@ -62,7 +64,9 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Format, 
         return
     table = Table(title=title or None)
     for column in columns:
-        table.add_column(column)
+        table.add_column(column, overflow="fold")  # never cut an id the operator needs to copy
     for row in rows:
         table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
     console.print(table)
+    if limit is not None and len(rows) >= limit:
+        err.print(f"showing the newest {limit}; --limit N shows more")

@@ -54,8 +54,7 @@ def demo(
         outcome = run_demo(cases, seed=seed, workdir=workdir, timeout=timeout, progress=show)
     summary = outcome.summary
     _table(summary, err if as_json else console)
-    if not as_json:
-        console.print(f"database and keys: {outcome.workdir}")
+    (err if as_json else console).print(f"database and keys kept in {outcome.workdir}")
     if as_json:
         flat = {k: v for k, v in summary.items() if not isinstance(v, dict)}
         print(json.dumps({**flat, "ok": outcome.ok}, ensure_ascii=False))

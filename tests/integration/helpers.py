@@ -52,8 +52,8 @@ def agreement(document: bytes = DOCUMENT) -> MediationAgreement:
         monetary_terms=(MonetaryTerm(payer="张三", payee="某银行", total="10000.00"),),
         document_sha256=hashlib.sha256(document).hexdigest(),
         signatures=(
-            SignatureRecord(signer="某银行", role="applicant", signed_at=now - timedelta(minutes=5)),
-            SignatureRecord(signer="张三", role="respondent", signed_at=now - timedelta(minutes=1)),
+            SignatureRecord(signer="某银行", role="applicant", signed_at=now - timedelta(seconds=2)),
+            SignatureRecord(signer="张三", role="respondent", signed_at=now - timedelta(seconds=1)),
             SignatureRecord(signer="调解员", role="mediator", signed_at=now),
         ),
     )

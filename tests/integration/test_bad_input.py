@@ -1,8 +1,10 @@
 """Bad input from a platform is refused with a reason, kept byte for byte, and changes no case."""
 
 import json
+import re
 
 import pytest
+import responses
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import select
 
@@ -159,3 +161,16 @@ def test_a_bad_item_between_good_ones_does_not_hold_up_the_feed(runtime: Runtime
     court.core.dispatch(1, "02")
     pump(runtime, 1)
     assert _counts(runtime)[0] == 2 and len(_quarantine(runtime)) == 1
+
+
+def test_misshapen_feed_items_are_quarantined_and_the_feed_moves_on(runtime: Runtime, court: Court) -> None:
+    """A non-object item and an item without seq or body are kept in quarantine; the good item is applied."""
+    court.core.dispatch(1, "01")
+    good = court.core.feed("dispatches", 0, 10)["items"][0]
+    page = {"items": ["just a string", {"kid": "x"}, good], "next_cursor": 3}
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(responses.GET, re.compile(r".*/api/v1/feeds/dispatches.*"), json=page)
+        mock.add(responses.GET, re.compile(r".*/api/v1/feeds/decisions.*"), json={"items": [], "next_cursor": 0})
+        runtime.poll_platform("court")
+    assert sorted(q.reason for q in _quarantine(runtime)) == ["unsigned", "unsigned"]
+    assert _counts(runtime)[0] == 1

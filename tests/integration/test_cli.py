@@ -4,9 +4,14 @@ import json
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from adapter.db import UnitOfWork, create_schema, make_engine
+from adapter.repository import create_case
+from tests.unit import samples
 
 pytestmark = pytest.mark.integration
 
@@ -84,10 +89,19 @@ def test_outbox_list_as_csv_has_a_header_and_one_line_per_message(demo_run) -> N
     assert result.returncode == 0 and lines[0].startswith("id,message_id,case_id") and len(lines) == 6
 
 
-def test_an_unknown_case_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
-    """`cases show` of a missing id exits 2 and says which id."""
+@pytest.fixture
+def empty_config(tmp_path: Path) -> Path:
+    """A config file whose (existing, empty) database has the adapter's tables."""
+    database = tmp_path / "x.db"
+    create_schema(make_engine(f"sqlite:///{database}"))
     config = tmp_path / "c.toml"
-    config.write_text(f'database_url = "sqlite:///{tmp_path / "x.db"}"\n')
+    config.write_text(f'database_url = "sqlite:///{database}"\n')
+    return config
+
+
+def test_an_unknown_case_is_a_clear_error_not_a_traceback(empty_config: Path) -> None:
+    """`cases show` of a missing id exits 2 and says which id."""
+    config = empty_config
     result = docking("cases", "show", "MC-nope", "--config", str(config))
     assert result.returncode == 2 and "no case 'MC-nope'" in result.stderr and "Traceback" not in result.stderr
 
@@ -110,10 +124,9 @@ def test_a_config_file_that_is_not_toml_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 78 and "not valid TOML" in result.stderr
 
 
-def test_bad_arguments_are_refused_with_a_reason(tmp_path: Path) -> None:
+def test_bad_arguments_are_refused_with_a_reason(empty_config: Path) -> None:
     """An unknown status filter and an out-of-range case count are named in the error."""
-    config = tmp_path / "c.toml"
-    config.write_text(f'database_url = "sqlite:///{tmp_path / "x.db"}"\n')
+    config = empty_config
     status = docking("cases", "list", "--status", "BOGUS", "--config", str(config))
     assert status.returncode == 2 and "BOGUS" in status.stderr
     cases = docking("demo", "--cases", "0")
@@ -128,3 +141,106 @@ def test_keys_generate_refuses_to_overwrite(tmp_path: Path) -> None:
     second = docking("keys", "generate", "--key-id", "centre-1", "--dir", str(tmp_path))
     assert second.returncode == 2 and "already exists" in second.stderr
     assert (tmp_path / "centre-1.key").read_bytes() == before
+
+
+def test_a_read_only_command_does_not_create_a_database_at_a_mistyped_path(tmp_path: Path) -> None:
+    """`cases list` against a database file that does not exist says so and creates nothing."""
+    config = tmp_path / "c.toml"
+    config.write_text(f'database_url = "sqlite:///{tmp_path / "typo" / "x.db"}"\n')
+    result = docking("cases", "list", "--config", str(config))
+    assert result.returncode == 78 and "no database at" in result.stderr
+    assert not (tmp_path / "typo").exists()
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [("not a url", "not a database URL"), ("mysql://u@127.0.0.1/db", "driver that is not installed")],
+)
+def test_a_bad_database_url_is_a_config_error(tmp_path: Path, url: str, says: str) -> None:
+    """A malformed URL or a missing driver is exit 78 with what to fix, not a traceback."""
+    config = tmp_path / "c.toml"
+    config.write_text(f'database_url = "{url}"\n')
+    result = docking("reconcile", "--config", str(config))
+    assert result.returncode == 78, result.stderr
+    assert says in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_file_that_is_not_a_database_is_a_config_error(tmp_path: Path) -> None:
+    """Pointing database_url at some other file is refused with the driver's one-line reason."""
+    other = tmp_path / "notes.db"
+    other.write_bytes(b"these are not the tables you are looking for" * 100)
+    config = tmp_path / "c.toml"
+    config.write_text(f'database_url = "sqlite:///{other}"\n')
+    result = docking("cases", "list", "--config", str(config))
+    assert result.returncode == 78 and "not a database" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_reconcile_against_an_unreachable_court_is_a_clear_error(tmp_path: Path) -> None:
+    """A platform that refuses connections gives exit 69 and a one-line reason."""
+    keys = tmp_path / "keys"
+    assert docking("keys", "generate", "--key-id", "c1", "--dir", str(keys)).returncode == 0
+    database = tmp_path / "x.db"
+    engine = make_engine(f"sqlite:///{database}")
+    create_schema(engine)
+    with UnitOfWork(engine).begin() as session:  # a case known to the court, so reconcile must ask it
+        create_case(session, samples.dispatch(), "gz", samples.T0)
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'database_url = "sqlite:///{database}"\n[platforms.gz]\nbase_url = "http://127.0.0.1:9"\n'
+        'signing_key_file = "keys/c1.key"\nsigning_key_id = "c1"\ncourt_public_keys = { k = "keys/c1.pub" }\n'
+        "timeout_seconds = 1\n"
+    )
+    result = docking("reconcile", "--config", str(config))
+    assert result.returncode == 69, result.stderr
+    assert "gz" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_error_message_with_brackets_is_printed_whole(empty_config: Path) -> None:
+    """`docking run` without platforms names the [platforms.<name>] table literally."""
+    result = docking("run", "--config", str(empty_config))
+    assert result.returncode == 78 and "[platforms.<name>]" in result.stderr
+
+
+def test_the_shipped_examples_take_a_self_received_case_to_an_effective_agreement(
+    empty_config: Path, tmp_path: Path
+) -> None:
+    """register → accept → assign → session → agreement from sandbox/examples; JC needs a configured court."""
+    examples = Path(__file__).resolve().parents[2] / "sandbox" / "examples"
+    registered = docking("centre", "register", str(examples / "case.json"), "--config", str(empty_config))
+    assert registered.returncode == 0, registered.stderr
+    case_id = registered.stdout.strip()
+    for step in (["accept"], ["assign", "--mediator", "李调解"], ["session", "--note", "线上调解"]):
+        done = docking("centre", step[0], case_id, *step[1:], "--config", str(empty_config))
+        assert done.returncode == 0, done.stderr
+    agreement = json.loads((examples / "agreement.json").read_text())
+    now = datetime.now(UTC)
+    for offset, signature in enumerate(agreement["signatures"]):  # the parties sign now, after registration
+        signature["signed_at"] = (now + timedelta(milliseconds=offset)).isoformat()
+    agreement_file = tmp_path / "agreement.json"
+    agreement_file.write_text(json.dumps(agreement, ensure_ascii=False))
+    submitted = docking(
+        "centre",
+        "agreement",
+        case_id,
+        "--agreement",
+        str(agreement_file),
+        "--document",
+        str(examples / "agreement.pdf"),
+        "--config",
+        str(empty_config),
+    )
+    assert submitted.returncode == 0 and "AGREEMENT_EFFECTIVE" in submitted.stdout, submitted.stderr
+    jc = docking(
+        "centre",
+        "jc",
+        case_id,
+        "--applicant",
+        "张三",
+        "--consenting",
+        "某某银行股份有限公司",
+        "--platform",
+        "nowhere",
+        "--config",
+        str(empty_config),
+    )
+    assert jc.returncode == 2 and "'nowhere' is not configured" in jc.stderr

@@ -168,3 +168,43 @@ def test_every_request_carries_the_message_id_and_a_signature(world) -> None:
     headers = responses.calls[0].request.headers
     assert headers["Idempotency-Key"] == row.message_id == headers["X-Message-Id"]
     assert headers["X-Key-Id"] == "c1" and len(headers["X-Signature"]) == 88
+
+
+@responses.activate
+def test_a_dead_message_holds_back_its_case_but_not_other_cases(world) -> None:
+    """After a rejected acceptance, case 1's assignment stays queued behind it; case 2 is delivered."""
+    uow, platforms, services, (case1, case2) = world
+    services.accept(case1)
+    services.assign_mediator(case1, "陈调解员")
+    services.accept(case2)
+
+    def reply(request):
+        if b'"ajbs":"A1"' in request.body:
+            return 400, {}, '{"code":"E400","message":"bad acceptance"}'
+        return _ok(request)
+
+    responses.add_callback(responses.POST, URL, callback=reply)
+    assert deliver_due(uow, platforms, lambda: NOW, retrying=_retrying()) == {"dead": 1, "delivered": 1}
+    assert [r.status for r in _rows(uow)] == ["dead", "pending", "delivered"]
+    assert len(responses.calls) == 2  # the assignment was never sent after its rejected acceptance
+
+
+@responses.activate
+def test_http_200_with_a_business_error_code_is_not_a_delivery(world) -> None:
+    """A platform answering 200 with code E1001 has not applied the message: it goes dead with that code."""
+    uow, platforms, services, (case, _) = world
+    services.accept(case)
+    responses.add(responses.POST, URL, json={"code": "E1001", "message": "案件不存在"}, status=200)
+    assert deliver_due(uow, platforms, lambda: NOW, retrying=_retrying()) == {"dead": 1}
+    (row,) = _rows(uow)
+    assert "E1001" in (row.last_error or "")
+
+
+@responses.activate
+def test_a_receipt_for_another_message_id_is_not_a_delivery(world) -> None:
+    """A success receipt naming a different message id is retried, not taken as delivery."""
+    uow, platforms, services, (case, _) = world
+    services.accept(case)
+    responses.add(responses.POST, URL, json={"code": "0", "xxbh": "someone-else"}, status=200)
+    assert deliver_due(uow, platforms, lambda: NOW, retrying=_retrying(1)) == {"retried": 1}
+    assert _rows(uow)[0].status == "pending"

@@ -81,8 +81,8 @@ def agreement(effective: datetime = T0, document: bytes = DOCUMENT) -> Mediation
                 certificate_serial="CA-0001",
             ),
             SignatureRecord(signer="张三", role="defendant", signed_at=effective, certificate_serial="CA-0002"),
-            SignatureRecord(signer="李调解", role="mediator", signed_at=effective + timedelta(hours=1)),
-            SignatureRecord(signer="调解中心", role="organisation", signed_at=effective + timedelta(hours=2)),
+            SignatureRecord(signer="李调解", role="mediator", signed_at=effective + timedelta(minutes=1)),
+            SignatureRecord(signer="调解中心", role="organisation", signed_at=effective + timedelta(minutes=2)),
         ),
         organisation_seal_at=(effective + timedelta(hours=2)).astimezone(UTC),
     )

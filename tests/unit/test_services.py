@@ -367,3 +367,27 @@ def test_court_dispatch_cannot_be_registered_as_self_received(services: CentreSe
         services.register_self_received(samples.dispatch(flow=Flow.ENTRUSTED))
     with uow.begin() as session:
         assert session.exec(select(CaseRow)).all() == []
+
+
+def test_a_signature_dated_in_the_future_is_refused(
+    services: CentreServices, clock: FakeClock, uow: UnitOfWork, court_case: str
+) -> None:
+    """A party signature a day ahead of now would move the JC window: refused, the case stays in mediation."""
+    _mediate(services, clock, court_case)
+    with pytest.raises(InvalidRequest, match="in the future"):
+        services.submit_agreement(
+            court_case, samples.agreement(effective=clock.now + timedelta(days=1)), samples.DOCUMENT
+        )
+    assert _status(uow, court_case) is CaseStatus.IN_MEDIATION
+
+
+def test_a_signature_older_than_the_case_is_refused(
+    services: CentreServices, clock: FakeClock, uow: UnitOfWork, court_case: str
+) -> None:
+    """A signature dated before the centre received the case cannot belong to this mediation."""
+    _mediate(services, clock, court_case)
+    with pytest.raises(InvalidRequest, match="before the centre received the case"):
+        services.submit_agreement(
+            court_case, samples.agreement(effective=START - timedelta(days=400)), samples.DOCUMENT
+        )
+    assert _status(uow, court_case) is CaseStatus.IN_MEDIATION

@@ -151,3 +151,17 @@ def test_invalid_environment_value_is_a_config_error(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("DOCKING_DELIVER_BATCH", "lots")
     with pytest.raises(ConfigError, match="deliver_batch"):
         load_settings(None)
+
+
+def test_an_environment_variable_overrides_one_field_of_a_platform_from_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DOCKING_PLATFORMS__GUANGZHOU__BASE_URL replaces only that field; the rest still comes from the file."""
+    config = tmp_path / "docking.toml"
+    config.write_text(
+        '[platforms.guangzhou]\nbase_url = "http://file"\nsigning_key_file = "k.key"\nsigning_key_id = "k"\n'
+        'court_public_keys = { c = "c.pub" }\n'
+    )
+    monkeypatch.setenv("DOCKING_PLATFORMS__GUANGZHOU__BASE_URL", "http://env")
+    platform = load_settings(config).platforms["guangzhou"]
+    assert platform.base_url == "http://env" and platform.signing_key_id == "k"
