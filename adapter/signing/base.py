@@ -1,0 +1,127 @@
+"""What every profile shares: the signer/verifier contracts, key entries, freshness and replay checks."""
+
+import base64
+import binascii
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from adapter.signing.errors import SignatureInvalid
+
+DEFAULT_WINDOW = timedelta(seconds=300)
+
+
+@dataclass(frozen=True)
+class Verified:
+    key_id: str
+    message_id: str | None  # the signed message id or nonce, when the profile signs one
+    issued_at: datetime | None  # the signed timestamp, when the profile signs one
+
+
+@dataclass(frozen=True)
+class PublicKeyEntry:
+    """A counterpart's key as the verifier knows it; a revoked key is kept so its use is named, not unknown."""
+
+    key_id: str
+    key: Any  # a cryptography / tongsuopy public key, or bytes for HMAC secrets
+    algorithm: str
+    revoked: bool = False
+
+
+class MessageSigner(Protocol):
+    profile: str
+
+    def sign(self, body: bytes, *, message_id: str, at: datetime, target: str = "") -> dict[str, str]:
+        """Headers that carry the signature over `body` (and `target`, "METHOD /path?query", where signed)."""
+        ...
+
+
+class MessageVerifier(Protocol):
+    profile: str
+
+    def verify(self, body: bytes, headers: Mapping[str, str], *, target: str = "") -> Verified:
+        """Who signed `body`, or SignatureInvalid. Freshness and replay are checked by `check()`."""
+        ...
+
+
+class ReplayGuard(Protocol):
+    def first_sighting(self, scope: str, message_id: str, *, now: datetime, until: datetime) -> bool:
+        """Record `message_id` in `scope` until `until`; False if it was already recorded (a replay)."""
+        ...
+
+
+class MemoryReplayGuard:
+    """An in-process guard (the sandbox, tests); the adapter persists its guard in the database."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[str, str], datetime] = {}
+        self._lock = threading.Lock()
+
+    def first_sighting(self, scope: str, message_id: str, *, now: datetime, until: datetime) -> bool:
+        with self._lock:
+            self._seen = {k: v for k, v in self._seen.items() if v > now} if len(self._seen) > 10000 else self._seen
+            expiry = self._seen.get((scope, message_id))
+            if expiry is not None and expiry > now:
+                return False
+            self._seen[(scope, message_id)] = until
+            return True
+
+
+def check(
+    verifier: MessageVerifier,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    now: datetime,
+    target: str = "",
+    window: timedelta = DEFAULT_WINDOW,
+    replay: ReplayGuard | None = None,
+    scope: str = "",
+) -> Verified:
+    """Full inbound check for a request: signature, then timestamp within ±window, then message id unseen."""
+    verified = verifier.verify(body, headers, target=target)
+    if verified.issued_at is None:
+        raise SignatureInvalid(SignatureInvalid.UNSIGNED, f"{verifier.profile}: no signed timestamp")
+    if verified.issued_at < now - window:
+        raise SignatureInvalid(SignatureInvalid.STALE, f"signed at {verified.issued_at:%Y-%m-%d %H:%M:%S}, too old")
+    if verified.issued_at > now + window:
+        raise SignatureInvalid(SignatureInvalid.FUTURE, f"signed at {verified.issued_at:%Y-%m-%d %H:%M:%S}, ahead")
+    if replay is not None:
+        if not verified.message_id:
+            raise SignatureInvalid(SignatureInvalid.UNSIGNED, f"{verifier.profile}: no signed message id or nonce")
+        if not replay.first_sighting(scope, verified.message_id, now=now, until=verified.issued_at + window):
+            raise SignatureInvalid(SignatureInvalid.REPLAYED, f"message {verified.message_id!r} was seen before")
+    return verified
+
+
+def header(headers: Mapping[str, str], name: str) -> str:
+    """A required signature header, looked up without regard to case (HTTP header names are case-insensitive)."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    value = lowered.get(name.lower())
+    if not value:
+        raise SignatureInvalid(SignatureInvalid.UNSIGNED, f"header {name} is missing")
+    return value
+
+
+def b64decode(value: str, what: str, *, urlsafe: bool = False) -> bytes:
+    try:
+        if urlsafe:
+            return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise SignatureInvalid(SignatureInvalid.MALFORMED, f"{what} is not valid base64") from None
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def lookup(keys: Mapping[str, PublicKeyEntry], key_id: str) -> PublicKeyEntry:
+    entry = keys.get(key_id)
+    if entry is None:
+        raise SignatureInvalid(SignatureInvalid.UNKNOWN_KEY, f"key id {key_id!r} is not configured")
+    if entry.revoked:
+        raise SignatureInvalid(SignatureInvalid.REVOKED_KEY, f"key id {key_id!r} is revoked")
+    return entry
