@@ -12,19 +12,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-
-class SignatureInvalid(Exception):
-    """A received message failed verification; `reason` is one of the codes below."""
-
-    UNSIGNED = "unsigned"
-    UNKNOWN_KEY = "unknown_key"
-    MALFORMED = "malformed_signature"
-    MISMATCH = "bad_signature"
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
+from adapter.signing.errors import SignatureInvalid
 
 
 @dataclass(frozen=True)

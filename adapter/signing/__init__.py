@@ -7,5 +7,15 @@ opaque `SignatureInvalid`, whose `reason` is a short code for quarantine and met
 
 from adapter.signing.base import MessageSigner, MessageVerifier, PublicKeyEntry, Verified
 from adapter.signing.errors import SignatureInvalid
+from adapter.signing_v1 import Signature, Signer, Verifier  # the first Ed25519 profile, until callers move
 
-__all__ = ["MessageSigner", "MessageVerifier", "PublicKeyEntry", "SignatureInvalid", "Verified"]
+__all__ = [
+    "MessageSigner",
+    "MessageVerifier",
+    "PublicKeyEntry",
+    "Signature",
+    "SignatureInvalid",
+    "Signer",
+    "Verified",
+    "Verifier",
+]

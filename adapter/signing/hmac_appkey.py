@@ -35,8 +35,13 @@ def canonical_string(target: str, app_key: str, nonce: str, timestamp: str, body
         for k, v in sorted(parse_qsl(parts.query, keep_blank_values=True))
     )
     return "\n".join(
-        [verb.upper() or "POST", parts.path or "/", query, f"appKey={app_key}&nonce={nonce}&timestamp={timestamp}",
-         _hash(body, method).hex()]
+        [
+            verb.upper() or "POST",
+            parts.path or "/",
+            query,
+            f"appKey={app_key}&nonce={nonce}&timestamp={timestamp}",
+            _hash(body, method).hex(),
+        ]
     ).encode("utf-8")
 
 
@@ -70,8 +75,13 @@ class HmacSigner:
     def sign(self, body: bytes, *, message_id: str, at: datetime, target: str = "") -> dict[str, str]:
         timestamp = str(int(at.timestamp() * 1000))
         data = canonical_string(target, self.key_id, message_id, timestamp, body, self.method)
-        return {"X-App-Key": self.key_id, "X-Timestamp": timestamp, "X-Nonce": message_id,
-                "X-Signature-Method": self.method, "X-Signature": mac(self._secret, data, self.method).hex()}
+        return {
+            "X-App-Key": self.key_id,
+            "X-Timestamp": timestamp,
+            "X-Nonce": message_id,
+            "X-Signature-Method": self.method,
+            "X-Signature": mac(self._secret, data, self.method).hex(),
+        }
 
 
 class HmacVerifier:

@@ -50,8 +50,14 @@ class JwsSigner:
         return f"JwsSigner(key_id={self.key_id!r}, algorithm={self.algorithm})"
 
     def sign(self, body: bytes, *, message_id: str, at: datetime, target: str = "") -> dict[str, str]:
-        protected = {"alg": self.algorithm, "b64": False, "crit": ["b64"], "kid": self.key_id,
-                     "msgid": message_id, "iat": int(at.timestamp())}
+        protected = {
+            "alg": self.algorithm,
+            "b64": False,
+            "crit": ["b64"],
+            "kid": self.key_id,
+            "msgid": message_id,
+            "iat": int(at.timestamp()),
+        }
         encoded = b64url(json.dumps(protected, separators=(",", ":")).encode())
         signature = _sign(self._key, self.algorithm, encoded.encode("ascii") + b"." + body)
         return {HEADER: f"{encoded}..{b64url(signature)}"}
@@ -100,11 +106,11 @@ def _same_algorithm(key_alg: str, header_alg: str) -> bool:
 
 def _sign(key: Any, alg: str, data: bytes) -> bytes:
     if alg == "EdDSA":
-        return key.sign(data)  # type: ignore[no-any-return]
+        return key.sign(data)
     if alg == "ES256":
         r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")  # JWS wants raw r ‖ s, not DER (RFC 7518 §3.4)
-    return key.sign(data, _PSS, hashes.SHA256())  # type: ignore[no-any-return]
+    return key.sign(data, _PSS, hashes.SHA256())
 
 
 def _verify(key: Any, alg: str, signature: bytes, data: bytes) -> None:

@@ -95,8 +95,9 @@ def signed_message(timestamp: str, message_id: str, body: bytes) -> bytes:
 class Sm2Signer:
     profile = "sm2-sm3"
 
-    def __init__(self, private_key: Any, key_id: str, *, distid: str = DEFAULT_ID, der: bool = True,
-                 encoding: str = "base64") -> None:
+    def __init__(
+        self, private_key: Any, key_id: str, *, distid: str = DEFAULT_ID, der: bool = True, encoding: str = "base64"
+    ) -> None:
         tongsuo()
         self._key, self.key_id, self.distid, self.der, self.encoding = private_key, key_id, distid, der, encoding
         self._public = private_key.public_key()
@@ -118,8 +119,14 @@ class Sm2Signer:
 class Sm2Verifier:
     profile = "sm2-sm3"
 
-    def __init__(self, keys: Mapping[str, PublicKeyEntry], *, distid: str = DEFAULT_ID, der: bool = True,
-                 encoding: str = "base64") -> None:
+    def __init__(
+        self,
+        keys: Mapping[str, PublicKeyEntry],
+        *,
+        distid: str = DEFAULT_ID,
+        der: bool = True,
+        encoding: str = "base64",
+    ) -> None:
         tongsuo()
         self._keys, self.distid, self.der, self.encoding = dict(keys), distid, der, encoding
 
