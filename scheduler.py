@@ -19,14 +19,14 @@ from adapter.clock import Clock, utc_now
 from adapter.db import UnitOfWork, create_schema, make_engine
 from adapter.delivery import deliver_due
 from adapter.errors import ConfigError
-from adapter.keys import KeyFileError, load_private_key, load_public_key
 from adapter.masking import mask_text
 from adapter.metrics import Metrics
 from adapter.platforms import PlatformLink, Platforms
 from adapter.polling import poll
 from adapter.services import CentreServices
 from adapter.settings import PlatformSettings, Settings
-from adapter.signing import Signer, Verifier
+from adapter.signing.base import MessageSigner
+from adapter.signing.factory import build_signer, build_verifier
 from connectors.odr_rest import OdrRestPlatform
 from connectors.port import ConnectorError, Feed
 
@@ -71,14 +71,21 @@ class Runtime:
         return counts
 
 
-def build_connector(name: str, config: PlatformSettings, signer: Signer) -> OdrRestPlatform:
+def build_connector(name: str, config: PlatformSettings, signer: MessageSigner, clock: Clock) -> OdrRestPlatform:
     session = requests.Session()
+    if config.client_cert is not None:  # mutual TLS: the court checks our client certificate
+        session.cert = (
+            (str(config.client_cert), str(config.client_key)) if config.client_key else str(config.client_cert)
+        )
+    if config.ca_bundle is not None:
+        session.verify = str(config.ca_bundle)
     return OdrRestPlatform(
         name,
         config.base_url,
         signer,
         session=session,
         timeout=(min(3.05, config.timeout_seconds), config.timeout_seconds),
+        clock=clock,
     )
 
 
@@ -88,13 +95,23 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
     uow = UnitOfWork(engine)
     platforms: Platforms = {}
     for name, config in settings.platforms.items():
-        try:
-            signer = Signer(load_private_key(config.signing_key_file), config.signing_key_id)
-            verifier = Verifier({kid: load_public_key(path) for kid, path in config.court_public_keys.items()})
-        except KeyFileError as exc:
-            raise ConfigError(f"platform {name}: {exc}") from exc
-        platforms[name] = PlatformLink(build_connector(name, config, signer), verifier)
+        _check_tls_files(name, config)
+        signer = build_signer(config.signing, platform=name)
+        verifier = build_verifier(config.signing, platform=name)
+        platforms[name] = PlatformLink(build_connector(name, config, signer, clock), verifier)
     return Runtime(settings, uow, platforms, CentreServices(uow, clock, platforms=platforms.keys()), clock)
+
+
+def _check_tls_files(name: str, config: PlatformSettings) -> None:
+    for label, path in (
+        ("client_cert", config.client_cert),
+        ("client_key", config.client_key),
+        ("ca_bundle", config.ca_bundle),
+    ):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"platform {name}: {label} {path} does not exist")
+    if config.client_key is not None and config.client_cert is None:
+        raise ConfigError(f"platform {name}: client_key is set but client_cert is not")
 
 
 def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 1.0) -> None:

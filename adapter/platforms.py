@@ -2,14 +2,14 @@
 
 from dataclasses import dataclass
 
-from adapter.signing import Verifier
+from adapter.signing.base import MessageVerifier
 from connectors.port import CourtPlatform
 
 
 @dataclass(frozen=True)
 class PlatformLink:
     connector: CourtPlatform
-    verifier: Verifier  # the court's public keys: everything it sends is checked before it is decoded
+    verifier: MessageVerifier  # the court's keys: everything it sends is checked before it is decoded
 
     @property
     def name(self) -> str:

@@ -8,11 +8,46 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from adapter.errors import ConfigError
 from schemas.validation import summarize
+
+Profile = Literal["jws-detached", "sm2-sm3", "hmac-appkey"]
+
+
+class SigningSettings(BaseModel):
+    """How one platform signs and verifies (domain.md §5: agreed per counterpart)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    profile: Profile = "jws-detached"
+    keyring: Path | None = None  # our keys (jws-detached, sm2-sm3): a folder made by `docking keys generate`
+    passphrase_env: str | None = None  # the environment variable holding the keyring's passphrase, if encrypted
+    court_keys: dict[str, Path] = {}  # the court's key ids → public key files (jws-detached, sm2-sm3)
+    revoked_court_keys: list[str] = []
+    app_key: str | None = None  # hmac-appkey: ours …
+    app_secret: SecretStr | None = None
+    court_app_key: str | None = None  # … and the court's
+    court_app_secret: SecretStr | None = None
+    hmac_method: Literal["HMAC-SHA256", "HMAC-SM3"] = "HMAC-SHA256"
+    sm2_distid: str = Field(default="1234567812345678", min_length=1, max_length=64)
+    sm2_signature: Literal["der", "raw"] = "der"
+    sm2_encoding: Literal["base64", "hex"] = "base64"
+    window_seconds: int = Field(default=300, ge=10, le=3600)
+
+    @model_validator(mode="after")
+    def _complete(self) -> "SigningSettings":
+        if self.profile == "hmac-appkey":
+            missing = [
+                n for n in ("app_key", "app_secret", "court_app_key", "court_app_secret") if not getattr(self, n)
+            ]
+        else:
+            missing = [n for n in ("keyring", "court_keys") if not getattr(self, n)]
+        if missing:
+            raise ValueError(f"profile {self.profile} needs {', '.join(missing)}")
+        return self
 
 
 class PlatformSettings(BaseModel):
@@ -20,11 +55,13 @@ class PlatformSettings(BaseModel):
 
     transport: Literal["rest"] = "rest"
     base_url: str
-    signing_key_file: Path  # our Ed25519 private key (PKCS#8 PEM) for this platform
-    signing_key_id: str = Field(min_length=1)
-    court_public_keys: dict[str, Path] = Field(min_length=1)  # the court's key ids → public key files
+    signing: SigningSettings
     poll_seconds: float = Field(default=10.0, gt=0)
     timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Mutual TLS, for courts that require a client certificate (PEM files), and a private CA bundle.
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    ca_bundle: Path | None = None
 
     @field_validator("base_url")
     @classmethod
@@ -79,11 +116,17 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
     for platform in (data.get("platforms") or {}).values():
         if not isinstance(platform, dict):
             continue
-        if isinstance(platform.get("signing_key_file"), str):
-            platform["signing_key_file"] = str(base / platform["signing_key_file"])
-        keys = platform.get("court_public_keys")
+        for name in ("client_cert", "client_key", "ca_bundle"):
+            if isinstance(platform.get(name), str):
+                platform[name] = str(base / platform[name])
+        signing = platform.get("signing")
+        if not isinstance(signing, dict):
+            continue
+        if isinstance(signing.get("keyring"), str):
+            signing["keyring"] = str(base / signing["keyring"])
+        keys = signing.get("court_keys")
         if isinstance(keys, dict):
-            platform["court_public_keys"] = {k: str(base / v) if isinstance(v, str) else v for k, v in keys.items()}
+            signing["court_keys"] = {k: str(base / v) if isinstance(v, str) else v for k, v in keys.items()}
     url = data.get("database_url")
     if isinstance(url, str) and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         data["database_url"] = f"sqlite:///{base / url.removeprefix('sqlite:///')}"

@@ -17,16 +17,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import select
 
-from adapter.keys import generate_keypair, load_private_key, load_public_key
 from adapter.settings import PlatformSettings, Settings
-from adapter.signing import Signer
+from adapter.signing.factory import build_signer
 from adapter.tables import CaseRow
 from mappings import odr_rest
-from sandbox.court import CourtCore, SandboxConfig
+from sandbox.court import SandboxConfig
+from sandbox.pairing import pair
 from sandbox.rest import SandboxServer
 from scheduler import build_runtime
 from schemas.enums import CourtStatus, ProgressKind
@@ -35,17 +33,12 @@ from schemas.progress import ProgressUpdate
 
 
 def one_run(messages: int, work: Path) -> dict[str, float]:
-    keys = generate_keypair(work / "keys", "centre")
-    court_key = Ed25519PrivateKey.generate()
-    court_pub = work / "keys" / "court.pub"
-    court_pub.write_bytes(
-        court_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
-    core = CourtCore(SandboxConfig(redeliver_rate=0.0), court_key, {"centre": load_public_key(keys.public)})
+    pairing = pair(work, SandboxConfig(redeliver_rate=0.0))
+    core = pairing.core
     server = SandboxServer(core).start()
     try:
         raw_cases = core.dispatch(messages, "01")
-        signer = Signer(load_private_key(keys.private), "centre")
+        signer = build_signer(pairing.signing, platform="court")
         now = datetime.now(UTC)
         bodies = []
         for i, ajbs in enumerate(raw_cases):
@@ -58,14 +51,14 @@ def one_run(messages: int, work: Path) -> dict[str, float]:
                 status_after=CourtStatus.ACCEPTED,
             )
             body = odr_rest.encode(envelope)
-            sig = signer.sign(body)
-            headers = {
-                "X-Key-Id": sig.key_id,
-                "X-Signature": sig.value,
-                "Idempotency-Key": envelope.message_id,
-                "X-Message-Id": envelope.message_id,
-                "Content-Type": "application/json; charset=utf-8",
-            }
+            headers = dict(signer.sign(body, message_id=envelope.message_id, at=now, target="POST /api/v1/messages"))
+            headers.update(
+                {
+                    "Idempotency-Key": envelope.message_id,
+                    "X-Message-Id": envelope.message_id,
+                    "Content-Type": "application/json; charset=utf-8",
+                }
+            )
             bodies.append((body, headers))
         session = requests.Session()
         started = time.perf_counter()
@@ -77,14 +70,7 @@ def one_run(messages: int, work: Path) -> dict[str, float]:
         settings = Settings(
             database_url=f"sqlite:///{work / 'bench.db'}",
             deliver_batch=100,
-            platforms={
-                "court": PlatformSettings(
-                    base_url=server.url,
-                    signing_key_file=keys.private,
-                    signing_key_id="centre",
-                    court_public_keys={core.config.court_key_id: court_pub},
-                )
-            },
+            platforms={"court": PlatformSettings(base_url=server.url, signing=pairing.signing)},
         )
         runtime = build_runtime(settings)
         runtime.poll_platform("court")

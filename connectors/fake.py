@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from connectors.port import BodySigner, ConnectorError, Feed, FeedPage, PayloadError, RawInbound, Receipt
+from connectors.port import ConnectorError, Feed, FeedPage, PayloadError, RawInbound, Receipt, RequestSigner
 from schemas.enums import CourtStatus
 from schemas.envelope import Envelope
 from schemas.validation import summarize
@@ -18,7 +18,7 @@ from schemas.validation import summarize
 class FakeCourtPlatform:
     transport = "fake"
 
-    def __init__(self, name: str = "fake", signer: BodySigner | None = None) -> None:
+    def __init__(self, name: str = "fake", signer: RequestSigner | None = None) -> None:
         self.name = name
         self._signer = signer
         self._feeds: dict[Feed, list[RawInbound]] = {Feed.DISPATCHES: [], Feed.DECISIONS: []}
@@ -30,16 +30,11 @@ class FakeCourtPlatform:
 
     def publish(self, feed: Feed, envelope: Envelope) -> None:
         body = envelope.model_dump_json().encode()
-        signature = self._signer.sign(body) if self._signer else None
-        items = self._feeds[feed]
-        items.append(
-            RawInbound(
-                body=body,
-                key_id=signature.key_id if signature else None,
-                signature=signature.value if signature else None,
-                position=str(len(items) + 1),
-            )
+        headers = (
+            self._signer.sign(body, message_id=envelope.message_id, at=envelope.created_at) if self._signer else {}
         )
+        items = self._feeds[feed]
+        items.append(RawInbound(body=body, headers=dict(headers), position=str(len(items) + 1)))
         if feed is Feed.DISPATCHES:
             self.statuses.setdefault(envelope.platform_case_id, CourtStatus.PENDING)
 

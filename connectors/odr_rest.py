@@ -2,14 +2,15 @@
 
 Endpoints (relative to base_url):
   GET  /api/v1/feeds/{dispatches|decisions}?cursor=C&limit=N
-       → {"items": [{"seq", "body", "kid", "sig"}], "next_cursor"}
+       → {"items": [{"seq", "body", "headers"}], "next_cursor"}   (headers: the court's signature over body)
   POST /api/v1/messages        one signed outbound message; Idempotency-Key = message id
   POST /api/v1/cases/status    {"ajbs": [...]} → {"cases": {ajbs: status code | null}}
-Every request carries X-Key-Id / X-Signature over the body (POST) or over "GET <path?query>" (GET).
+Every request is signed under the platform's profile (adapter/signing) over its body and "METHOD /path?query".
 """
 
 import json
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn
@@ -19,13 +20,13 @@ import requests
 from pydantic import ValidationError
 
 from connectors.port import (
-    BodySigner,
     Feed,
     FeedPage,
     PayloadError,
     RawInbound,
     Receipt,
     RejectedError,
+    RequestSigner,
     TransientError,
 )
 from mappings import odr_rest
@@ -46,22 +47,24 @@ class OdrRestPlatform:
         self,
         name: str,
         base_url: str,
-        signer: BodySigner,
+        signer: RequestSigner,
         *,
         session: requests.Session | None = None,
         timeout: tuple[float, float] = (3.05, 10.0),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.name = name
         self._base = base_url.rstrip("/")
         self._signer = signer
         self._session = session or requests.Session()
         self._timeout = timeout
+        self._clock = clock
 
     # ---- the port
 
     def fetch(self, feed: Feed, cursor: str, limit: int) -> FeedPage:
         target = f"/api/v1/feeds/{feed.value}?{urlencode({'cursor': cursor or '0', 'limit': limit})}"
-        doc = self._call("GET", target, f"GET {target}".encode())
+        doc = self._call("GET", target, b"")
         items, next_cursor = doc.get("items"), doc.get("next_cursor")
         if not isinstance(items, list) or not isinstance(next_cursor, str | int) or isinstance(next_cursor, bool):
             # The page itself is broken (not one item): nothing can be kept per message, so retry the page later.
@@ -108,21 +111,17 @@ class OdrRestPlatform:
         """One feed item as raw bytes; a misshapen item is still kept (it will fail verification into quarantine)
         rather than failing the page, so one poison item can never stall the feed."""
         if not isinstance(item, dict):
-            return RawInbound(
-                body=json.dumps(item, ensure_ascii=False).encode(), key_id=None, signature=None, position=""
-            )
-        body, kid, sig = item.get("body"), item.get("kid"), item.get("sig")
+            return RawInbound(body=json.dumps(item, ensure_ascii=False).encode(), headers={})
+        body, headers = item.get("body"), item.get("headers")
         raw = body.encode("utf-8") if isinstance(body, str) else json.dumps(item, ensure_ascii=False).encode()
-        return RawInbound(
-            body=raw,
-            key_id=kid if isinstance(kid, str) else None,
-            signature=sig if isinstance(sig, str) else None,
-            position=str(item.get("seq", "")),
-        )
+        clean = {str(k): v for k, v in headers.items() if isinstance(v, str)} if isinstance(headers, dict) else {}
+        return RawInbound(body=raw, headers=clean, position=str(item.get("seq", "")))
 
-    def _call(self, method: str, target: str, signed: bytes, *, message_id: str | None = None) -> dict[str, Any]:
-        signature = self._signer.sign(signed)
-        headers = {"X-Key-Id": signature.key_id, "X-Signature": signature.value}
+    def _call(self, method: str, target: str, body: bytes, *, message_id: str | None = None) -> dict[str, Any]:
+        # Every attempt is signed with a fresh nonce: the court refuses a replayed nonce, while a retry of the same
+        # message (same Idempotency-Key, new nonce) is answered as a duplicate — never refused as a replay.
+        nonce = uuid.uuid4().hex
+        headers = dict(self._signer.sign(body, message_id=nonce, at=self._clock(), target=f"{method} {target}"))
         if message_id:
             headers["X-Message-Id"] = headers["Idempotency-Key"] = message_id
         if method == "POST":
@@ -131,7 +130,7 @@ class OdrRestPlatform:
             response = self._session.request(
                 method,
                 self._base + target,
-                data=signed if method == "POST" else None,
+                data=body if method == "POST" else None,
                 headers=headers,
                 timeout=self._timeout,
                 stream=True,  # read at most MAX_RESPONSE_BYTES, never a whole oversized answer into memory

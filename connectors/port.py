@@ -9,7 +9,8 @@ Each connector translates its transport's failures into this tree once, at its b
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
@@ -55,13 +56,11 @@ class Feed(StrEnum):
 
 @dataclass(frozen=True)
 class RawInbound:
-    """One message as the platform sent it: exact bytes, still unverified and undecoded."""
+    """One message as the platform sent it: exact bytes and the headers carrying its signature, unverified."""
 
     body: bytes
-    key_id: str | None
-    signature: str | None
-    position: str  # the feed cursor just past this item
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str]
+    position: str = ""  # the feed cursor just past this item, where the platform says
 
 
 @dataclass(frozen=True)
@@ -76,18 +75,13 @@ class Receipt:
     duplicate: bool  # the platform had already applied this message id and answered with the original result
 
 
-class SignatureLike(Protocol):
-    @property
-    def key_id(self) -> str: ...
+class RequestSigner(Protocol):
+    """Signs the exact bytes a connector is about to send (the core's signing profiles provide it)."""
 
-    @property
-    def value(self) -> str: ...
-
-
-class BodySigner(Protocol):
-    """Signs the exact bytes a connector is about to send (the core's signing module provides it)."""
-
-    def sign(self, body: bytes) -> SignatureLike: ...
+    def sign(self, body: bytes, *, message_id: str, at: datetime, target: str = "") -> Mapping[str, str]:
+        """Headers carrying the signature over `body` and `target` ("METHOD /path?query"); `message_id` is the
+        signed id the receiver's replay guard records — a fresh nonce per request attempt."""
+        ...
 
 
 @runtime_checkable

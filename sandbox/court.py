@@ -1,8 +1,10 @@
 """The simulated court: its case store, its feeds and its rules, shared by every sandbox transport.
 
 It speaks the platform's own wire format (pinyin-initial JSON fields and platform codes), signs what it
-publishes with its own Ed25519 key, verifies what it receives, applies each message id once, enforces its own
-view of the case flow, and rules on judicial-confirmation applications after a short delay.
+publishes under its signature profile, verifies every request (signature, freshness, replayed nonces),
+applies each message id once, enforces its own view of the case flow, and rules on judicial-confirmation
+applications after a short delay. Its field maps and rules are its own, independent of the adapter's mappings;
+the signature profiles are shared code, proved against independent implementations in the interop tests.
 """
 
 import base64
@@ -12,14 +14,13 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-
+from adapter.signing.base import MemoryReplayGuard, MessageSigner, MessageVerifier, check
+from adapter.signing.errors import SignatureInvalid
 from sandbox import data
 
 CST = timezone(timedelta(hours=8))
@@ -46,8 +47,7 @@ class CourtCase:
 class FeedItem:
     seq: int
     body: str
-    kid: str
-    sig: str
+    headers: dict[str, str]  # the court's signature over body, under its profile
 
 
 @dataclass
@@ -58,6 +58,7 @@ class SandboxConfig:
     reject_rate: float = 0.10  # the rest: not accepted
     redeliver_rate: float = 0.05  # the feed is at least once: sometimes an item comes again
     court_key_id: str = "court-2026-01"
+    window_seconds: int = 300  # how far a request's signed time may be from the court's clock
 
 
 class CourtCore:
@@ -66,13 +67,14 @@ class CourtCore:
     def __init__(
         self,
         config: SandboxConfig,
-        court_key: Ed25519PrivateKey,
-        centre_keys: dict[str, Ed25519PublicKey],
+        court_signer: MessageSigner,
+        centre_verifier: MessageVerifier,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
-        self._key = court_key
-        self._centre_keys = dict(centre_keys)
+        self._signer = court_signer
+        self._verifier = centre_verifier
+        self._replay = MemoryReplayGuard()
         self._clock = clock
         self._rng = random.Random(config.seed)
         self._lock = threading.RLock()
@@ -82,24 +84,36 @@ class CourtCore:
         self._due: list[tuple[float, str, str]] = []  # (when, ajbs, decision type)
         self._serial = 1000
         self.duplicates_dropped = 0
+        self.signature_failures: dict[str, int] = {}
         self.rejected: list[tuple[str, str]] = []  # (code, message) of every refusal, for tests and stats
 
     # ---- authentication
 
-    def verify(self, signed: bytes, kid: str | None, sig: str | None) -> None:
-        key = self._centre_keys.get(kid or "")
-        if key is None:
-            raise CourtRefusal(401, "E401", f"unknown key id {kid!r}")
+    def verify_request(self, body: bytes, headers: Mapping[str, str], target: str) -> None:
+        """Signature, signed time within the window, message id or nonce never seen: else 401 with the reason."""
         try:
-            key.verify(base64.b64decode(sig or "", validate=True), signed)
-        except (InvalidSignature, ValueError):
-            raise CourtRefusal(401, "E401", "signature does not verify") from None
+            check(
+                self._verifier,
+                body,
+                headers,
+                now=datetime.now(UTC),
+                target=target,
+                window=timedelta(seconds=self.config.window_seconds),
+                replay=self._replay,
+                scope="centre",
+            )
+        except SignatureInvalid as exc:
+            self.signature_failures[exc.reason] = self.signature_failures.get(exc.reason, 0) + 1
+            raise CourtRefusal(401, "E401", f"signature refused ({exc.reason}): {exc.detail}") from None
+
+    def sign_item(self, body: str, message_id: str) -> dict[str, str]:
+        """The court's signature headers for a feed item (tests use it to publish crafted but authentic items)."""
+        return dict(self._signer.sign(body.encode(), message_id=message_id, at=datetime.now(UTC)))
 
     def _publish(self, feed: str, doc: dict[str, Any]) -> None:
         body = json.dumps(doc, ensure_ascii=False)
-        sig = base64.b64encode(self._key.sign(body.encode())).decode()
         items = self._feeds[feed]
-        items.append(FeedItem(len(items) + 1, body, self.config.court_key_id, sig))
+        items.append(FeedItem(len(items) + 1, body, self.sign_item(body, str(doc["xxbh"]))))
 
     # ---- dispatching new cases
 
@@ -177,14 +191,11 @@ class CourtCore:
             next_cursor = page[-1].seq if page else cursor
             return {"items": [item.__dict__ for item in page], "next_cursor": max(next_cursor, cursor)}
 
-    def inject(self, feed: str, body: str, kid: str | None = None, sig: str | None = None) -> None:
+    def inject(self, feed: str, body: str, headers: Mapping[str, str] | None = None) -> None:
         """Publish raw bytes on a feed as they are, e.g. an unsigned or malformed item, for bad-input tests."""
         with self._lock:
             items = self._feeds[feed]
-            items.append(FeedItem(len(items) + 1, body, kid or "", sig or ""))
-
-    def sign(self, body: str) -> str:
-        return base64.b64encode(self._key.sign(body.encode())).decode()
+            items.append(FeedItem(len(items) + 1, body, dict(headers or {})))
 
     def _publish_due_decisions(self) -> None:
         now = self._clock()
@@ -219,8 +230,8 @@ class CourtCore:
 
     # ---- receiving the centre's messages
 
-    def receive(self, body: bytes, kid: str | None, sig: str | None) -> dict[str, Any]:
-        self.verify(body, kid, sig)
+    def receive(self, body: bytes, headers: Mapping[str, str], target: str) -> dict[str, Any]:
+        self.verify_request(body, headers, target)
         try:
             doc = json.loads(body)
             msg_id, kind, ajbs, content = doc["xxbh"], doc["xxlx"], str(doc["ajbs"]), doc["nr"]

@@ -13,24 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import select
 
-from adapter.keys import generate_keypair, load_public_key
 from adapter.reconcile import reconcile
-from adapter.settings import PlatformSettings, Settings
+from adapter.settings import PlatformSettings, Profile, Settings
 from adapter.states import CaseStatus, is_final
 from adapter.stats import summarize
 from adapter.tables import CaseRow, OutboxRow
 from sandbox.centre import SimulatedCentre
-from sandbox.court import CourtCore, SandboxConfig
+from sandbox.court import SandboxConfig
+from sandbox.pairing import pair
 from sandbox.rest import SandboxServer
 from scheduler import build_runtime, register_jobs
 
 PLATFORM = "gz-odr"
-CENTRE_KEY_ID = "centre-2026-01"
-COURT_KEY_ID = "court-2026-01"
 
 Progress = Callable[[int, int, dict[str, int]], None]
 
@@ -49,33 +45,19 @@ def run_demo(
     workdir: Path | None = None,
     timeout: float = 300.0,
     progress: Progress | None = None,
+    profile: Profile = "jws-detached",
 ) -> DemoOutcome:
     started = time.monotonic()
     work = workdir or Path(tempfile.mkdtemp(prefix="docking-demo-"))
-    centre_keys = generate_keypair(work / "keys", CENTRE_KEY_ID)
-    court_key = Ed25519PrivateKey.generate()
-    court_pub = work / "keys" / f"{COURT_KEY_ID}.pub"
-    court_pub.write_bytes(
-        court_key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
-
-    core = CourtCore(
-        SandboxConfig(seed=seed, court_key_id=COURT_KEY_ID),
-        court_key,
-        {CENTRE_KEY_ID: load_public_key(centre_keys.public)},
-    )
+    pairing = pair(work, SandboxConfig(seed=seed), profile=profile)
+    core = pairing.core
     server = SandboxServer(core).start()
     settings = Settings(
         database_url=f"sqlite:///{work / 'docking.db'}",
         deliver_seconds=0.1,
         platforms={
             PLATFORM: PlatformSettings(
-                base_url=server.url,
-                signing_key_file=centre_keys.private,
-                signing_key_id=CENTRE_KEY_ID,
-                court_public_keys={COURT_KEY_ID: court_pub},
-                poll_seconds=0.2,
-                timeout_seconds=5,
+                base_url=server.url, signing=pairing.signing, poll_seconds=0.2, timeout_seconds=5
             )
         },
     )

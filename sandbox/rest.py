@@ -81,9 +81,10 @@ class _Handler(BaseHTTPRequestHandler):
         core, path = self.server.core, url.path
         if path.startswith("/sandbox/"):
             return self._control(method, path, body)
-        kid, sig = self.headers.get("X-Key-Id"), self.headers.get("X-Signature")
+        headers = dict(self.headers.items())
+        target = f"{method} {self.path}"
         if method == "GET" and path.startswith("/api/v1/feeds/"):
-            core.verify(f"GET {self.path}".encode(), kid, sig)
+            core.verify_request(b"", headers, target)
             query = parse_qs(url.query)
             try:
                 cursor, limit = int(query.get("cursor", ["0"])[0]), int(query.get("limit", ["100"])[0])
@@ -93,9 +94,9 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "POST" and path == "/api/v1/messages":
             if self.headers.get("Idempotency-Key") is None:
                 raise CourtRefusal(400, "E400", "Idempotency-Key header is required")
-            return core.receive(body, kid, sig)
+            return core.receive(body, headers, target)
         if method == "POST" and path == "/api/v1/cases/status":
-            core.verify(body, kid, sig)
+            core.verify_request(body, headers, target)
             try:
                 ids = [str(i) for i in json.loads(body)["ajbs"]][:1000]
             except (ValueError, KeyError, TypeError):
@@ -116,8 +117,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return {"dispatched": core.dispatch(count, args.get("flow"))}
             if method == "POST" and path == "/sandbox/inject":
                 if args.get("feed") not in ("dispatches", "decisions") or not isinstance(args.get("body"), str):
-                    raise CourtRefusal(400, "E400", 'expected {"feed": "dispatches"|"decisions", "body": "...", …}')
-                core.inject(args["feed"], args["body"], args.get("kid"), args.get("sig"))
+                    raise CourtRefusal(
+                        400, "E400", 'expected {"feed": "dispatches"|"decisions", "body": "...", "headers": {…}}'
+                    )
+                core.inject(args["feed"], args["body"], args.get("headers"))
                 return {"injected": True}
         except (ValueError, TypeError, AttributeError) as exc:
             raise CourtRefusal(400, "E400", f"bad control request: {type(exc).__name__}") from None

@@ -2,14 +2,16 @@
 
 import threading
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
-from cryptography.hazmat.primitives import serialization
 
 from adapter.cli.output import console
 from adapter.errors import InvalidRequest
-from adapter.keys import KeyFileError, generate_keypair, load_private_key, load_public_key
+from adapter.keys import KeyFileError, algorithm_of, generate_keypair, load_private_key, load_public_key, public_pem
+from adapter.signing.base import PublicKeyEntry
+from adapter.signing.jws import JwsSigner, JwsVerifier
+from adapter.signing.sm2 import Sm2Signer, Sm2Verifier
 
 app = typer.Typer(help="The sandbox court platform.", no_args_is_help=True)
 
@@ -25,36 +27,20 @@ def serve(
     court_key_id: Annotated[str, typer.Option()] = "court-2026-01",
     dispatch: Annotated[int, typer.Option(min=0, help="Cases to dispatch at start-up.")] = 10,
     seed: Annotated[int, typer.Option()] = 7,
+    profile: Annotated[str, typer.Option(help="jws-detached (EdDSA) or sm2-sm3.")] = "jws-detached",
 ) -> None:
     """Serve a court ODR platform on HOST:PORT until Ctrl-C."""
     from sandbox.court import CourtCore, SandboxConfig
     from sandbox.rest import SandboxServer
 
-    trusted = {}
-    for item in centre_key:
-        kid, sep, path = item.partition("=")
-        if not sep or not kid or not path:
-            raise InvalidRequest(f"--centre-key {item!r} must look like KEY_ID=PATH")
-        try:
-            trusted[kid] = load_public_key(Path(path))
-        except KeyFileError as exc:
-            raise InvalidRequest(str(exc)) from exc
-    private = keys / f"{court_key_id}.key"
-    try:
-        if not private.exists():
-            generate_keypair(keys, court_key_id)
-        court_key = load_private_key(private)
-    except KeyFileError as exc:
-        raise InvalidRequest(str(exc)) from exc
-    core = CourtCore(SandboxConfig(seed=seed, court_key_id=court_key_id), court_key, trusted)
+    signer, verifier, court_key = _court_keys(centre_key, keys, court_key_id, profile)
+    core = CourtCore(SandboxConfig(seed=seed, court_key_id=court_key_id), signer, verifier)
     core.dispatch(dispatch)
     try:
         server = SandboxServer(core, host, port)
     except OSError as exc:
         raise InvalidRequest(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-    public = court_key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    public = public_pem(court_key.public_key())
     console.print(f"sandbox court on {server.url}  (court key {court_key_id}: {keys / (court_key_id + '.pub')})")
     console.print(
         f"control token: {server.control_token}  (POST /sandbox/dispatch, /sandbox/inject; GET /sandbox/stats)"
@@ -66,3 +52,27 @@ def serve(
         thread.join()
     except KeyboardInterrupt:
         server.shutdown()
+
+
+def _court_keys(centre_key: list[str], keys: Path, court_key_id: str, profile: str) -> tuple[Any, Any, Any]:
+    """The court's signer (its own key, made on first use), a verifier of the centre's keys, the court key."""
+    if profile not in ("jws-detached", "sm2-sm3"):
+        raise InvalidRequest(f"--profile {profile!r}: the standalone sandbox serves jws-detached or sm2-sm3")
+    algorithm = "SM2" if profile == "sm2-sm3" else "EdDSA"
+    trusted = {}
+    try:
+        for item in centre_key:
+            kid, sep, path = item.partition("=")
+            if not sep or not kid or not path:
+                raise InvalidRequest(f"--centre-key {item!r} must look like KEY_ID=PATH")
+            key = load_public_key(Path(path))
+            trusted[kid] = PublicKeyEntry(kid, key, algorithm_of(key))
+        private = keys / f"{court_key_id}.key"
+        if not private.exists():
+            generate_keypair(keys, court_key_id, algorithm)
+        court_key = load_private_key(private)
+    except KeyFileError as exc:
+        raise InvalidRequest(str(exc)) from exc
+    if profile == "sm2-sm3":
+        return Sm2Signer(court_key, court_key_id), Sm2Verifier(trusted), court_key
+    return JwsSigner(court_key, court_key_id), JwsVerifier(trusted), court_key

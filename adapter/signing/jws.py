@@ -2,7 +2,8 @@
 
 Header `X-JWS-Signature: <BASE64URL(protected)>..<BASE64URL(signature)>`; signing input is
 ASCII(BASE64URL(protected)) ‖ "." ‖ the exact body bytes. The protected header carries alg, kid, b64: false,
-crit: ["b64"], the message id (`msgid`) and the issue time (`iat`, seconds).
+crit: ["b64"], the message id (`msgid`), the issue time (`iat`, seconds) and, for requests, the request target
+(`tgt`: "METHOD /path?query").
 
 Built on `cryptography` directly: the signing input is three lines, while joserfc needs a custom header
 registry for msgid/iat; interoperability is proved against joserfc and jwcrypto in the tests.
@@ -50,7 +51,7 @@ class JwsSigner:
         return f"JwsSigner(key_id={self.key_id!r}, algorithm={self.algorithm})"
 
     def sign(self, body: bytes, *, message_id: str, at: datetime, target: str = "") -> dict[str, str]:
-        protected = {
+        protected: dict[str, object] = {
             "alg": self.algorithm,
             "b64": False,
             "crit": ["b64"],
@@ -58,8 +59,10 @@ class JwsSigner:
             "msgid": message_id,
             "iat": int(at.timestamp()),
         }
+        if target:
+            protected["tgt"] = target  # binds method, path and query: a signature cannot be moved to another request
         encoded = b64url(json.dumps(protected, separators=(",", ":")).encode())
-        signature = _sign(self._key, self.algorithm, encoded.encode("ascii") + b"." + body)
+        signature = _sign(self._key, self.algorithm, signing_input(encoded, body))
         return {HEADER: f"{encoded}..{b64url(signature)}"}
 
 
@@ -91,13 +94,20 @@ class JwsVerifier:
             raise SignatureInvalid(SignatureInvalid.BAD_ALGORITHM, f"key {entry.key_id!r} does not sign with {alg}")
         raw = b64decode(signature, "JWS signature", urlsafe=True)
         try:
-            _verify(entry.key, entry.algorithm, raw, encoded.encode("ascii") + b"." + body)
+            _verify(entry.key, entry.algorithm, raw, signing_input(encoded, body))
         except (InvalidSignature, ValueError):
             raise SignatureInvalid(SignatureInvalid.MISMATCH, f"body does not match key {entry.key_id!r}") from None
+        if target and protected.get("tgt") != target:
+            raise SignatureInvalid(SignatureInvalid.MISMATCH, "the signature was made for another request")
         iat = protected.get("iat")
         issued = datetime.fromtimestamp(iat, UTC) if isinstance(iat, int) and not isinstance(iat, bool) else None
         msgid = protected.get("msgid")
         return Verified(entry.key_id, msgid if isinstance(msgid, str) else None, issued)
+
+
+def signing_input(encoded_header: str, body: bytes) -> bytes:
+    """RFC 7797 §3: ASCII(BASE64URL(UTF8(JWS Protected Header))) ‖ "." ‖ JWS Payload, the payload unencoded."""
+    return encoded_header.encode("ascii") + b"." + body
 
 
 def _same_algorithm(key_alg: str, header_alg: str) -> bool:

@@ -1,8 +1,9 @@
 """Profile `sm2-sm3`: SM2 signatures with SM3 per GB/T 32918 (domain.md §5), with the counterpart's choices of
 distinguishing ID (default 1234567812345678), DER or raw r ‖ s, base64 or hex.
 
-Headers: X-Key-Id, X-Timestamp (Unix seconds), X-Message-Id, X-Signature. The signed message M is
-`timestamp ‖ LF ‖ message id ‖ LF ‖ body`, so freshness and replay checks rest on signed values.
+Headers: X-Key-Id, X-Timestamp (Unix seconds), X-Nonce, X-Signature. The signed message M is
+`timestamp ‖ LF ‖ nonce ‖ LF ‖ target ‖ LF ‖ body` (target: "METHOD /path?query" for a request, empty for a
+published message), so freshness, replay and request binding all rest on signed values.
 
 The curve arithmetic is Tongsuo's (C, via the optional `tongsuopy` package: install court-docking[sm2]). Its
 Python API fixes the distinguishing ID, so Z_A = SM3(ENTL ‖ ID ‖ a ‖ b ‖ xG ‖ yG ‖ xA ‖ yA) and
@@ -88,8 +89,8 @@ def verify_digest(public_key: Any, signature_der: bytes, e: bytes) -> bool:
     return ok
 
 
-def signed_message(timestamp: str, message_id: str, body: bytes) -> bytes:
-    return f"{timestamp}\n{message_id}\n".encode() + body
+def signed_message(timestamp: str, message_id: str, target: str, body: bytes) -> bytes:
+    return f"{timestamp}\n{message_id}\n{target}\n".encode() + body
 
 
 class Sm2Signer:
@@ -107,13 +108,13 @@ class Sm2Signer:
 
     def sign(self, body: bytes, *, message_id: str, at: datetime, target: str = "") -> dict[str, str]:
         timestamp = str(int(at.timestamp()))
-        e = digest(self._public, signed_message(timestamp, message_id, body), self.distid)
+        e = digest(self._public, signed_message(timestamp, message_id, target, body), self.distid)
         signature = sign_digest(self._key, e)
         if not self.der:
             r, s = decode_dss_signature(signature)
             signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
         text = signature.hex() if self.encoding == "hex" else _b64(signature)
-        return {"X-Key-Id": self.key_id, "X-Timestamp": timestamp, "X-Message-Id": message_id, "X-Signature": text}
+        return {"X-Key-Id": self.key_id, "X-Timestamp": timestamp, "X-Nonce": message_id, "X-Signature": text}
 
 
 class Sm2Verifier:
@@ -132,11 +133,11 @@ class Sm2Verifier:
 
     def verify(self, body: bytes, headers: Mapping[str, str], *, target: str = "") -> Verified:
         entry = lookup(self._keys, header(headers, "X-Key-Id"))
-        timestamp, message_id = header(headers, "X-Timestamp"), header(headers, "X-Message-Id")
+        timestamp, message_id = header(headers, "X-Timestamp"), header(headers, "X-Nonce")
         if not timestamp.isdigit():
             raise SignatureInvalid(SignatureInvalid.MALFORMED, "X-Timestamp is not Unix seconds")
         raw = self._decode(header(headers, "X-Signature"))
-        e = digest(entry.key, signed_message(timestamp, message_id, body), self.distid)
+        e = digest(entry.key, signed_message(timestamp, message_id, target, body), self.distid)
         if not verify_digest(entry.key, raw, e):
             raise SignatureInvalid(SignatureInvalid.MISMATCH, f"body does not match key {entry.key_id!r}")
         return Verified(entry.key_id, message_id, datetime.fromtimestamp(int(timestamp), UTC))

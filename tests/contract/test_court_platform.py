@@ -4,15 +4,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from adapter.signing import Signer
+from adapter.signing.factory import build_signer
+from adapter.signing.jws import JwsSigner
 from connectors.fake import FakeCourtPlatform
 from connectors.odr_rest import OdrRestPlatform
 from connectors.port import CourtPlatform, Feed, PayloadError, RawInbound
-from sandbox.court import CourtCore, SandboxConfig
+from sandbox.court import SandboxConfig
+from sandbox.pairing import pair
 from sandbox.rest import SandboxServer
 from schemas.case import CaseDispatch, Party
 from schemas.enums import CourtStatus, Flow, IdType, PartyKind, PartyRole, ProgressKind
@@ -59,18 +62,16 @@ def _fake_dispatch(fake: FakeCourtPlatform) -> Callable[[], str]:
 
 
 @pytest.fixture(params=["fake", "rest"])
-def harness(request: pytest.FixtureRequest) -> Iterator[Harness]:
-    centre_key = Ed25519PrivateKey.generate()
-    signer = Signer(centre_key, "centre")
+def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
     if request.param == "fake":
-        fake = FakeCourtPlatform("court", signer)
+        fake = FakeCourtPlatform("court", JwsSigner(Ed25519PrivateKey.generate(), "court"))
         yield Harness(fake, _fake_dispatch(fake))
         return
-    core = CourtCore(
-        SandboxConfig(redeliver_rate=0.0), Ed25519PrivateKey.generate(), {"centre": centre_key.public_key()}
-    )
+    pairing = pair(tmp_path, SandboxConfig(redeliver_rate=0.0))
+    core = pairing.core
     server = SandboxServer(core).start()
     try:
+        signer = build_signer(pairing.signing, platform="court")
         yield Harness(OdrRestPlatform("court", server.url, signer), lambda: core.dispatch(1, "01")[0])
     finally:
         server.stop()
@@ -133,4 +134,4 @@ def test_status_follows_what_was_delivered(harness: Harness) -> None:
 def test_undecodable_bytes_raise_payload_error(harness: Harness) -> None:
     """Garbage never decodes to a message: it is a PayloadError for quarantine."""
     with pytest.raises(PayloadError):
-        harness.platform.decode(RawInbound(body=b'{"not": "a message"}', key_id=None, signature=None, position="1"))
+        harness.platform.decode(RawInbound(body=b'{"not": "a message"}', headers={}, position="1"))

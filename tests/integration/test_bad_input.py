@@ -2,12 +2,14 @@
 
 import json
 import re
+from datetime import UTC, datetime
 
 import pytest
 import responses
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import select
 
+from adapter.signing.jws import JwsSigner
 from adapter.states import CaseStatus
 from adapter.tables import CaseEventRow, CaseRow, InboxRow, QuarantineRow
 from scheduler import Runtime
@@ -43,8 +45,8 @@ def _dispatch_body(court: Court) -> str:
 def test_a_dispatch_with_a_bad_signature_is_quarantined_and_creates_no_case(runtime: Runtime, court: Court) -> None:
     """Signed by a key that is not the court's: quarantined as bad_signature, exact bytes kept."""
     body = _dispatch_body(court)
-    forged = __import__("base64").b64encode(Ed25519PrivateKey.generate().sign(body.encode())).decode()
-    court.core.inject("dispatches", body, COURT_KID, forged)
+    stranger = JwsSigner(Ed25519PrivateKey.generate(), COURT_KID)  # the court's key id, someone else's key
+    court.core.inject("dispatches", body, stranger.sign(body.encode(), message_id="PQ-x", at=datetime.now(UTC)))
     pump(runtime, 1)
     (row,) = _quarantine(runtime)
     assert row.reason == "bad_signature" and row.raw == body.encode() and row.feed == "dispatches"
@@ -62,7 +64,10 @@ def test_an_unsigned_dispatch_is_quarantined(runtime: Runtime, court: Court) -> 
 def test_a_signature_by_an_unknown_key_id_is_quarantined(runtime: Runtime, court: Court) -> None:
     """A key id the adapter was not given is refused even if the signature itself is fine."""
     body = _dispatch_body(court)
-    court.core.inject("dispatches", body, "court-unknown", court.core.sign(body))
+    headers = JwsSigner(Ed25519PrivateKey.generate(), "court-unknown").sign(
+        body.encode(), message_id="PQ-x", at=datetime.now(UTC)
+    )
+    court.core.inject("dispatches", body, headers)
     pump(runtime, 1)
     assert [q.reason for q in _quarantine(runtime)] == ["unknown_key"]
 
@@ -70,7 +75,7 @@ def test_a_signature_by_an_unknown_key_id_is_quarantined(runtime: Runtime, court
 def test_malformed_json_from_the_platform_is_quarantined(runtime: Runtime, court: Court) -> None:
     """Authentic but not JSON: quarantined as malformed, with the parser's complaint."""
     body = '{"xxbh": "PQ-1", "xxlx": "PQ", '
-    court.core.inject("dispatches", body, COURT_KID, court.core.sign(body))
+    court.core.inject("dispatches", body, court.core.sign_item(body, "M-x"))
     pump(runtime, 1)
     (row,) = _quarantine(runtime)
     assert row.reason == "malformed" and "JSON" in row.detail and row.raw == body.encode()
@@ -82,7 +87,7 @@ def test_an_unknown_flow_code_is_quarantined_not_defaulted(runtime: Runtime, cou
     doc = json.loads(_dispatch_body(court))
     doc["ajxx"]["tjlx"] = "09"
     body = json.dumps(doc, ensure_ascii=False)
-    court.core.inject("dispatches", body, COURT_KID, court.core.sign(body))
+    court.core.inject("dispatches", body, court.core.sign_item(body, "M-x"))
     pump(runtime, 1)
     (row,) = _quarantine(runtime)
     assert row.reason == "unknown_code" and "'flow'" in row.detail and "'09'" in row.detail
@@ -94,7 +99,7 @@ def test_an_invalid_field_value_is_quarantined_naming_the_field(runtime: Runtime
     doc = json.loads(_dispatch_body(court))
     doc["ajxx"]["bdje"] = "100.123"
     body = json.dumps(doc, ensure_ascii=False)
-    court.core.inject("dispatches", body, COURT_KID, court.core.sign(body))
+    court.core.inject("dispatches", body, court.core.sign_item(body, "M-x"))
     pump(runtime, 1)
     (row,) = _quarantine(runtime)
     assert row.reason == "invalid" and "amount" in row.detail
@@ -111,7 +116,7 @@ def test_a_decision_for_an_unknown_case_is_quarantined(runtime: Runtime, court: 
             "jdxx": {"jdlx": "1", "sqjg": "1", "jdsj": "2026-11-23T10:00:00+08:00"},
         }
     )
-    court.core.inject("decisions", body, COURT_KID, court.core.sign(body))
+    court.core.inject("decisions", body, court.core.sign_item(body, "M-x"))
     pump(runtime, 1)
     (row,) = _quarantine(runtime)
     assert row.reason == "unknown_case" and row.message_id == "CD-x" and row.feed == "decisions"
@@ -134,7 +139,7 @@ def test_a_decision_the_case_status_does_not_allow_is_quarantined_and_the_case_u
             "jdxx": {"jdlx": "1", "sqjg": "1", "jdsj": "2026-11-23T10:00:00+08:00"},
         }
     )
-    court.core.inject("decisions", body, COURT_KID, court.core.sign(body))
+    court.core.inject("decisions", body, court.core.sign_item(body, "M-x"))
     pump(runtime, 1)
     (row,) = _quarantine(runtime)
     assert row.reason == "illegal_transition" and "PENDING_ACCEPTANCE" in row.detail
@@ -146,7 +151,7 @@ def test_a_redelivered_message_is_applied_once(runtime: Runtime, court: Court) -
     """The same signed dispatch published twice creates one case; the second copy is dropped."""
     (ajbs,) = court.core.dispatch(1, "01")
     item = court.core.feed("dispatches", 0, 10)["items"][0]
-    court.core.inject("dispatches", item["body"], item["kid"], item["sig"])
+    court.core.inject("dispatches", item["body"], item["headers"])
     pump(runtime, 2)
     assert _counts(runtime)[0] == 1 and _counts(runtime)[2] == 1
     assert runtime.metrics.get("inbound_duplicate") == 1 and runtime.metrics.get("inbound_applied") == 1
@@ -157,7 +162,7 @@ def test_a_redelivered_message_is_applied_once(runtime: Runtime, court: Court) -
 def test_a_bad_item_between_good_ones_does_not_hold_up_the_feed(runtime: Runtime, court: Court) -> None:
     """Quarantine is per message: the dispatches before and after a bad one are applied."""
     court.core.dispatch(1, "01")
-    court.core.inject("dispatches", "not json at all", COURT_KID, court.core.sign("not json at all"))
+    court.core.inject("dispatches", "not json at all", court.core.sign_item("not json at all", "M-x"))
     court.core.dispatch(1, "02")
     pump(runtime, 1)
     assert _counts(runtime)[0] == 2 and len(_quarantine(runtime)) == 1

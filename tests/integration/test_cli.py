@@ -1,6 +1,7 @@
 """The `docking` command as a user runs it: a real process, real exit codes, messages not tracebacks."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -133,14 +134,58 @@ def test_bad_arguments_are_refused_with_a_reason(empty_config: Path) -> None:
     assert cases.returncode == 2 and "--cases" in cases.stderr
 
 
-def test_keys_generate_refuses_to_overwrite(tmp_path: Path) -> None:
-    """A second `keys generate` with the same id keeps the first key and says so."""
+def test_keys_generate_refuses_a_second_active_key(tmp_path: Path) -> None:
+    """A second `keys generate` in the same keyring keeps the first key and points to rotate."""
     first = docking("keys", "generate", "--key-id", "centre-1", "--dir", str(tmp_path))
     assert first.returncode == 0 and (tmp_path / "centre-1.key").exists()
+    assert (tmp_path / "centre-1.key").stat().st_mode & 0o077 == 0
     before = (tmp_path / "centre-1.key").read_bytes()
-    second = docking("keys", "generate", "--key-id", "centre-1", "--dir", str(tmp_path))
-    assert second.returncode == 2 and "already exists" in second.stderr
+    second = docking("keys", "generate", "--key-id", "centre-2", "--dir", str(tmp_path))
+    assert second.returncode == 2 and "keys rotate" in second.stderr
     assert (tmp_path / "centre-1.key").read_bytes() == before
+
+
+def test_key_rotation_overlap_and_revocation_show_in_the_published_keys(tmp_path: Path) -> None:
+    """After rotate both keys are published (JWKS) during the overlap; a revoked key is withdrawn at once."""
+    assert docking("keys", "generate", "--key-id", "k1", "--algorithm", "ES256", "--dir", str(tmp_path)).returncode == 0
+    rotated = docking("keys", "rotate", "--key-id", "k2", "--overlap", "3", "--dir", str(tmp_path))
+    assert rotated.returncode == 0 and "k2 now signs" in rotated.stdout
+    listed = json.loads(docking("keys", "list", "--dir", str(tmp_path), "--format", "json").stdout)
+    assert [(k["key_id"], k["state"]) for k in listed] == [("k1", "retiring"), ("k2", "active")]
+    jwks = json.loads(docking("keys", "export-public", "--dir", str(tmp_path), "--format", "jwks").stdout)
+    assert [(k["kid"], k["kty"], k["crv"]) for k in jwks["keys"]] == [("k1", "EC", "P-256"), ("k2", "EC", "P-256")]
+    assert docking("keys", "revoke", "--key-id", "k1", "--dir", str(tmp_path)).returncode == 0
+    jwks = json.loads(docking("keys", "export-public", "--dir", str(tmp_path), "--format", "jwks").stdout)
+    assert [k["kid"] for k in jwks["keys"]] == ["k2"]
+    pem = docking("keys", "export-public", "--dir", str(tmp_path)).stdout
+    assert "# k2" in pem and "BEGIN PUBLIC KEY" in pem and "# k1" not in pem
+
+
+def test_an_encrypted_key_needs_its_passphrase(tmp_path: Path) -> None:
+    """With --passphrase-env the private key file is encrypted PKCS#8; an unset variable is refused."""
+    missing = docking("keys", "generate", "--key-id", "k1", "--dir", str(tmp_path), "--passphrase-env", "NO_SUCH_VAR")
+    assert missing.returncode == 2 and "NO_SUCH_VAR" in missing.stderr
+    env = {**os.environ, "KEY_PASS": "correct horse battery staple"}
+    made = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "adapter.cli",
+            "keys",
+            "generate",
+            "--key-id",
+            "k1",
+            "--dir",
+            str(tmp_path),
+            "--passphrase-env",
+            "KEY_PASS",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert made.returncode == 0, made.stderr
+    assert b"ENCRYPTED PRIVATE KEY" in (tmp_path / "k1.key").read_bytes()
 
 
 def test_a_read_only_command_does_not_create_a_database_at_a_mistyped_path(tmp_path: Path) -> None:
@@ -178,7 +223,8 @@ def test_a_file_that_is_not_a_database_is_a_config_error(tmp_path: Path) -> None
 def test_reconcile_against_an_unreachable_court_is_a_clear_error(tmp_path: Path) -> None:
     """A platform that refuses connections gives exit 69 and a one-line reason."""
     keys = tmp_path / "keys"
-    assert docking("keys", "generate", "--key-id", "c1", "--dir", str(keys)).returncode == 0
+    generated = docking("keys", "generate", "--key-id", "c1", "--dir", str(keys))
+    assert generated.returncode == 0, generated.stderr
     database = tmp_path / "x.db"
     engine = make_engine(f"sqlite:///{database}")
     create_schema(engine)
@@ -187,8 +233,7 @@ def test_reconcile_against_an_unreachable_court_is_a_clear_error(tmp_path: Path)
     config = tmp_path / "c.toml"
     config.write_text(
         f'database_url = "sqlite:///{database}"\n[platforms.gz]\nbase_url = "http://127.0.0.1:9"\n'
-        'signing_key_file = "keys/c1.key"\nsigning_key_id = "c1"\ncourt_public_keys = { k = "keys/c1.pub" }\n'
-        "timeout_seconds = 1\n"
+        'timeout_seconds = 1\n[platforms.gz.signing]\nkeyring = "keys"\ncourt_keys = { k = "keys/c1.pub" }\n'
     )
     result = docking("reconcile", "--config", str(config))
     assert result.returncode == 69, result.stderr

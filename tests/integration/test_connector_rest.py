@@ -4,23 +4,23 @@ import socket
 from datetime import UTC, datetime
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from adapter.keys import KeyPairFiles, generate_keypair, load_private_key
-from adapter.signing import Signer
+from adapter.signing.factory import build_signer
+from adapter.signing.jws import JwsSigner
 from connectors.odr_rest import OdrRestPlatform
 from connectors.port import Feed, RejectedError, TransientError
 from schemas.enums import CourtStatus, ProgressKind
 from schemas.envelope import Envelope, ProgressBody
 from schemas.progress import ProgressUpdate
-from tests.integration.conftest import CENTRE_KID, Court
+from tests.integration.conftest import Court
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def connector(court: Court, centre_keys: KeyPairFiles) -> OdrRestPlatform:
-    signer = Signer(load_private_key(centre_keys.private), CENTRE_KID)
-    return OdrRestPlatform("court", court.server.url, signer, timeout=(2, 5))
+def connector(court: Court) -> OdrRestPlatform:
+    return OdrRestPlatform("court", court.server.url, build_signer(court.signing, platform="court"), timeout=(2, 5))
 
 
 def _accept(ajbs: str, message_id: str = "M-1") -> Envelope:
@@ -64,10 +64,9 @@ def test_a_message_the_court_state_does_not_allow_is_rejected_with_its_code(
     assert caught.value.code == "E409" and "409" in str(caught.value)
 
 
-def test_a_message_signed_with_a_key_the_court_does_not_know_is_rejected(court: Court, tmp_path) -> None:
+def test_a_message_signed_with_a_key_the_court_does_not_know_is_rejected(court: Court) -> None:
     """The sandbox verifies every signature: a stranger's key gets E401."""
-    other = generate_keypair(tmp_path / "other", "stranger")
-    connector = OdrRestPlatform("court", court.server.url, Signer(load_private_key(other.private), "stranger"))
+    connector = OdrRestPlatform("court", court.server.url, JwsSigner(Ed25519PrivateKey.generate(), "stranger"))
     (ajbs,) = court.core.dispatch(1, "01")
     with pytest.raises(RejectedError) as caught:
         connector.send(_accept(ajbs))
@@ -82,12 +81,12 @@ def test_query_status_reports_known_and_unknown_cases(connector: OdrRestPlatform
     assert connector.query_status([ajbs, "nope"]) == {ajbs: CourtStatus.ACCEPTED, "nope": None}
 
 
-def test_a_platform_that_is_down_is_a_transient_error(centre_keys: KeyPairFiles) -> None:
+def test_a_platform_that_is_down_is_a_transient_error() -> None:
     """Connection refused is retryable, never a rejection."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    signer = Signer(load_private_key(centre_keys.private), CENTRE_KID)
+    signer = JwsSigner(Ed25519PrivateKey.generate(), "centre")
     connector = OdrRestPlatform("court", f"http://127.0.0.1:{port}", signer, timeout=(0.5, 0.5))
     with pytest.raises(TransientError):
         connector.send(_accept("x"))

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import responses
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from requests.exceptions import ConnectionError as RequestsConnectionError
 from sqlmodel import select
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_none
@@ -13,11 +14,10 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from adapter.clock import from_db
 from adapter.db import UnitOfWork, create_schema, make_engine
 from adapter.delivery import deliver_due
-from adapter.keys import generate_keypair, load_private_key
 from adapter.platforms import PlatformLink
 from adapter.repository import create_case, transition
 from adapter.services import CentreServices
-from adapter.signing import Signer, Verifier
+from adapter.signing.jws import JwsSigner, JwsVerifier
 from adapter.states import Event
 from adapter.tables import OutboxRow
 from connectors.odr_rest import OdrRestPlatform
@@ -43,9 +43,8 @@ def world(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'd.db'}")
     create_schema(engine)
     uow = UnitOfWork(engine)
-    keys = generate_keypair(tmp_path / "k", "c1")
-    connector = OdrRestPlatform("court", "http://127.0.0.1:9", Signer(load_private_key(keys.private), "c1"))
-    platforms = {"court": PlatformLink(connector, Verifier({}))}
+    connector = OdrRestPlatform("court", "http://127.0.0.1:9", JwsSigner(Ed25519PrivateKey.generate(), "c1"))
+    platforms = {"court": PlatformLink(connector, JwsVerifier({}))}
     dispatch = CaseDispatch(
         platform_case_id="A1",
         flow=Flow.DELEGATED,
@@ -167,7 +166,7 @@ def test_every_request_carries_the_message_id_and_a_signature(world) -> None:
     (row,) = _rows(uow)
     headers = responses.calls[0].request.headers
     assert headers["Idempotency-Key"] == row.message_id == headers["X-Message-Id"]
-    assert headers["X-Key-Id"] == "c1" and len(headers["X-Signature"]) == 88
+    assert headers["X-JWS-Signature"].count(".") == 2  # a detached JWS: header..signature
 
 
 @responses.activate

@@ -52,10 +52,10 @@ def test_run_polls_a_standalone_sandbox_and_stops_cleanly_on_sigterm(tmp_path: P
             "deliver_seconds = 0.2\n"
             "[platforms.gz-odr]\n"
             f'base_url = "{url}"\n'
-            'signing_key_file = "keys/centre-1.key"\n'
-            'signing_key_id = "centre-1"\n'
-            'court_public_keys = { "court-2026-01" = "court/court-2026-01.pub" }\n'
             "poll_seconds = 0.2\n"
+            "[platforms.gz-odr.signing]\n"
+            'keyring = "keys"\n'
+            'court_keys = { "court-2026-01" = "court/court-2026-01.pub" }\n'
         )
         runner = _start("run", "--config", str(config))
         cases: list[dict[str, str]] = []

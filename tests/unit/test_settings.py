@@ -11,9 +11,7 @@ from adapter.settings import load_settings
 PLATFORM = """
 [platforms.court-gz]
 base_url = "https://odr.example.court"
-signing_key_file = "keys/centre.key"
-signing_key_id = "centre-2026-01"
-court_public_keys = {{ "court-2026-01" = "keys/court.pub" }}
+signing = {{ keyring = "keys/centre", court_keys = {{ "court-2026-01" = "keys/court.pub" }} }}
 {extra}
 """
 
@@ -46,7 +44,7 @@ def test_valid_file_loads_its_values(tmp_path: Path) -> None:
     assert settings.deliver_batch == 20
     assert settings.deliver_seconds == 2.0
     assert settings.platforms["court-gz"].base_url == "https://odr.example.court"
-    assert settings.platforms["court-gz"].signing_key_id == "centre-2026-01"
+    assert settings.platforms["court-gz"].signing.profile == "jws-detached"
 
 
 def test_missing_file_names_the_file(tmp_path: Path) -> None:
@@ -109,15 +107,15 @@ def test_relative_key_paths_resolve_against_the_config_folder(tmp_path: Path) ->
     """Key files named relatively are found next to the config file, wherever the process started."""
     path = _config(tmp_path, PLATFORM.format(extra=""))
     platform = load_settings(path).platforms["court-gz"]
-    assert platform.signing_key_file == path.parent / "keys" / "centre.key"
-    assert platform.court_public_keys == {"court-2026-01": path.parent / "keys" / "court.pub"}
+    assert platform.signing.keyring == path.parent / "keys" / "centre"
+    assert platform.signing.court_keys == {"court-2026-01": path.parent / "keys" / "court.pub"}
 
 
 def test_absolute_key_paths_are_kept(tmp_path: Path) -> None:
     """An absolute key path is used as written."""
-    absolute = tmp_path / "elsewhere" / "centre.key"
-    text = PLATFORM.format(extra="").replace('"keys/centre.key"', f'"{absolute}"')
-    assert load_settings(_config(tmp_path, text)).platforms["court-gz"].signing_key_file == absolute
+    absolute = tmp_path / "elsewhere" / "centre"
+    text = PLATFORM.format(extra="").replace('"keys/centre"', f'"{absolute}"')
+    assert load_settings(_config(tmp_path, text)).platforms["court-gz"].signing.keyring == absolute
 
 
 def test_relative_sqlite_path_resolves_against_the_config_folder(tmp_path: Path) -> None:
@@ -159,9 +157,28 @@ def test_an_environment_variable_overrides_one_field_of_a_platform_from_the_file
     """DOCKING_PLATFORMS__GUANGZHOU__BASE_URL replaces only that field; the rest still comes from the file."""
     config = tmp_path / "docking.toml"
     config.write_text(
-        '[platforms.guangzhou]\nbase_url = "http://file"\nsigning_key_file = "k.key"\nsigning_key_id = "k"\n'
-        'court_public_keys = { c = "c.pub" }\n'
+        '[platforms.guangzhou]\nbase_url = "http://file"\npoll_seconds = 3\n'
+        '[platforms.guangzhou.signing]\nkeyring = "k"\ncourt_keys = { c = "c.pub" }\n'
     )
     monkeypatch.setenv("DOCKING_PLATFORMS__GUANGZHOU__BASE_URL", "http://env")
     platform = load_settings(config).platforms["guangzhou"]
-    assert platform.base_url == "http://env" and platform.signing_key_id == "k"
+    assert platform.base_url == "http://env" and platform.poll_seconds == 3
+
+
+def test_a_profile_without_its_keys_is_named(tmp_path: Path) -> None:
+    """hmac-appkey without its app keys and secrets says which settings are missing."""
+    text = '[platforms.p]\nbase_url = "https://x"\n[platforms.p.signing]\nprofile = "hmac-appkey"\napp_key = "a"\n'
+    message = _error(_config(tmp_path, text))
+    assert "hmac-appkey needs app_secret, court_app_key, court_app_secret" in message
+
+
+def test_a_secret_never_appears_in_the_settings_repr(tmp_path: Path) -> None:
+    """An HMAC secret loads as a SecretStr and prints masked."""
+    text = (
+        '[platforms.p]\nbase_url = "https://x"\n[platforms.p.signing]\nprofile = "hmac-appkey"\n'
+        'app_key = "a"\napp_secret = "TOPSECRET"\ncourt_app_key = "c"\ncourt_app_secret = "ALSOSECRET"\n'
+    )
+    settings = load_settings(_config(tmp_path, text))
+    assert "TOPSECRET" not in repr(settings) and "ALSOSECRET" not in str(settings.model_dump())
+    assert settings.platforms["p"].signing.app_secret is not None
+    assert settings.platforms["p"].signing.app_secret.get_secret_value() == "TOPSECRET"

@@ -1,0 +1,66 @@
+"""Signers and verifiers built from a platform's signing settings (called by the composition root only)."""
+
+import os
+
+from adapter.errors import ConfigError
+from adapter.keyring import Keyring
+from adapter.keys import KeyFileError, algorithm_of, load_public_key
+from adapter.settings import SigningSettings
+from adapter.signing.base import MessageSigner, MessageVerifier, PublicKeyEntry
+from adapter.signing.hmac_appkey import HmacSigner, HmacVerifier
+from adapter.signing.jws import JwsSigner, JwsVerifier
+from adapter.signing.sm2 import MissingExtra, Sm2Signer, Sm2Verifier
+
+
+def build_signer(config: SigningSettings, *, platform: str) -> MessageSigner:
+    try:
+        if config.profile == "hmac-appkey":
+            assert config.app_key and config.app_secret  # the settings validator guarantees both
+            return HmacSigner(config.app_key, config.app_secret.get_secret_value().encode(), config.hmac_method)
+        assert config.keyring is not None
+        keyring = Keyring.open(config.keyring)
+        record = keyring.active()
+        key = keyring.private_key(record, _passphrase(config, platform))
+        if config.profile == "sm2-sm3":
+            return Sm2Signer(
+                key,
+                record.key_id,
+                distid=config.sm2_distid,
+                der=config.sm2_signature == "der",
+                encoding=config.sm2_encoding,
+            )
+        return JwsSigner(key, record.key_id)
+    except (KeyFileError, MissingExtra, ValueError) as exc:
+        raise ConfigError(f"platform {platform}: {exc}") from None
+
+
+def build_verifier(config: SigningSettings, *, platform: str) -> MessageVerifier:
+    try:
+        if config.profile == "hmac-appkey":
+            assert config.court_app_key and config.court_app_secret
+            secret = config.court_app_secret.get_secret_value().encode()
+            return HmacVerifier(
+                {config.court_app_key: PublicKeyEntry(config.court_app_key, secret, config.hmac_method)}
+            )
+        keys = {}
+        for key_id, path in config.court_keys.items():
+            key = load_public_key(path)
+            keys[key_id] = PublicKeyEntry(key_id, key, algorithm_of(key), revoked=key_id in config.revoked_court_keys)
+        if config.profile == "sm2-sm3":
+            return Sm2Verifier(
+                keys, distid=config.sm2_distid, der=config.sm2_signature == "der", encoding=config.sm2_encoding
+            )
+        return JwsVerifier(keys)
+    except (KeyFileError, MissingExtra, ValueError) as exc:
+        raise ConfigError(f"platform {platform}: {exc}") from None
+
+
+def _passphrase(config: SigningSettings, platform: str) -> bytes | None:
+    if config.passphrase_env is None:
+        return None
+    value = os.environ.get(config.passphrase_env)
+    if not value:
+        raise ConfigError(
+            f"platform {platform}: environment variable {config.passphrase_env} (the key passphrase) is not set"
+        )
+    return value.encode()
