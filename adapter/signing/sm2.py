@@ -101,14 +101,15 @@ class Sm2Signer:
     ) -> None:
         tongsuo()
         self._key, self.key_id, self.distid, self.der, self.encoding = private_key, key_id, distid, der, encoding
-        self._public = private_key.public_key()
+        numbers = private_key.public_key().public_numbers()
+        self._z = _z(distid.encode(), numbers.x, numbers.y)  # Z_A depends only on the key and the ID: once
 
     def __repr__(self) -> str:
         return f"Sm2Signer(key_id={self.key_id!r}, distid={self.distid!r})"
 
     def sign(self, body: bytes, *, message_id: str, at: datetime, target: str = "") -> dict[str, str]:
         timestamp = str(int(at.timestamp()))
-        e = digest(self._public, signed_message(timestamp, message_id, target, body), self.distid)
+        e = sm3(self._z + signed_message(timestamp, message_id, target, body))
         signature = sign_digest(self._key, e)
         if not self.der:
             r, s = decode_dss_signature(signature)

@@ -38,8 +38,14 @@ def profile() -> str:
 
 
 @pytest.fixture
-def court(tmp_path: Path, sandbox_config: SandboxConfig, profile: str) -> Iterator[Court]:
-    pairing = pair(tmp_path, sandbox_config, profile=profile)  # type: ignore[arg-type]
+def algorithm() -> str:
+    """The key algorithm for the JWS profile (SM2 implies its own)."""
+    return "EdDSA"
+
+
+@pytest.fixture
+def court(tmp_path: Path, sandbox_config: SandboxConfig, profile: str, algorithm: str) -> Iterator[Court]:
+    pairing = pair(tmp_path, sandbox_config, profile=profile, algorithm=algorithm)  # type: ignore[arg-type]
     server = SandboxServer(pairing.core).start()
     yield Court(pairing.core, server, pairing.signing)
     server.stop()

@@ -2,17 +2,20 @@
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 import responses
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import select
 
+from adapter.settings import Settings
+from adapter.signing.factory import build_signer
 from adapter.signing.jws import JwsSigner
 from adapter.states import CaseStatus
 from adapter.tables import CaseEventRow, CaseRow, InboxRow, QuarantineRow
-from scheduler import Runtime
+from scheduler import Runtime, build_runtime
 from tests.integration.conftest import COURT_KID, Court, pump
 from tests.integration.helpers import case_for
 
@@ -179,3 +182,32 @@ def test_misshapen_feed_items_are_quarantined_and_the_feed_moves_on(runtime: Run
         runtime.poll_platform("court")
     assert sorted(q.reason for q in _quarantine(runtime)) == ["unsigned", "unsigned"]
     assert _counts(runtime)[0] == 1
+
+
+def test_a_dispatch_signed_with_a_revoked_court_key_is_quarantined(court: Court, settings: Settings) -> None:
+    """Once the court's key is listed as revoked, what it signs is refused as revoked_key and kept."""
+    signing = court.signing.model_copy(update={"revoked_court_keys": [COURT_KID]})
+    platform = settings.platforms["court"].model_copy(update={"signing": signing})
+    runtime = build_runtime(settings.model_copy(update={"platforms": {"court": platform}}))
+    court.core.dispatch(1, "01")
+    pump(runtime, 1)
+    assert [q.reason for q in _quarantine(runtime)] == ["revoked_key"]
+    assert _counts(runtime) == (0, 0, 0) and runtime.metrics.get("inbound_quarantined") == 1
+
+
+@pytest.mark.parametrize(("shift", "reason"), [(timedelta(0), "replayed"), (timedelta(minutes=-10), "stale")])
+def test_the_court_refuses_a_replayed_or_stale_request(court: Court, shift: timedelta, reason: str) -> None:
+    """A captured signed request sent again, or one signed ten minutes ago, gets 401 with the reason."""
+    (ajbs,) = court.core.dispatch(1, "01")
+    target = "/api/v1/cases/status"
+    body = json.dumps({"ajbs": [ajbs]}).encode()
+    headers = dict(
+        build_signer(court.signing, platform="court").sign(
+            body, message_id="nonce-1", at=datetime.now(UTC) + shift, target=f"POST {target}"
+        )
+    )
+    first = requests.post(court.server.url + target, data=body, headers=headers, timeout=5)
+    second = requests.post(court.server.url + target, data=body, headers=headers, timeout=5)
+    answers = [first.status_code, second.status_code]
+    assert answers == ([200, 401] if reason == "replayed" else [401, 401])
+    assert reason in second.json()["message"] and court.core.signature_failures.get(reason)

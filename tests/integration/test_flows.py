@@ -165,3 +165,21 @@ def test_flow_d_settled_and_performed_closes_without_jc(runtime: Runtime, court:
     assert court.core.status([ajbs]) == {ajbs: "80"}
     assert court.core.cases[ajbs].history == ["20", "30", "30", "31", "30", "30", "40", "80"]
     _in_step(runtime)
+
+
+@pytest.mark.parametrize(
+    ("profile", "algorithm"),
+    [("jws-detached", "ES256"), ("jws-detached", "PS256"), ("sm2-sm3", "SM2"), ("hmac-appkey", "")],
+)
+def test_flow_a_runs_end_to_end_under_every_signature_profile(runtime: Runtime, court: Court) -> None:
+    """Dispatch, acceptance, agreement, JC and ruling all pass both sides' verification under each profile."""
+    (ajbs,) = court.core.dispatch(1, "01")
+    pump(runtime, 1)
+    case = case_for(runtime, ajbs)
+    _mediate(runtime, case.id)
+    runtime.services.submit_agreement(case.id, agreement(), DOCUMENT)
+    runtime.services.apply_jc(case.id, *parties(runtime, case.id))
+    pump(runtime)
+    assert status_of(runtime, case.id) is CaseStatus.JC_CONFIRMED
+    assert court.core.signature_failures == {} and runtime.metrics.get("inbound_quarantined") == 0
+    _in_step(runtime)
