@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
-from adapter.cli import cases, centre, keys, ops, run_cmd, sandbox_cmd
+from adapter.cli import attest, cases, centre, keys, ops, run_cmd, sandbox_cmd
 from adapter.cli.output import err
 from adapter.errors import DockingError
 from adapter.masking import mask_text
@@ -30,6 +30,8 @@ app.add_typer(centre.app, name="centre")
 app.command("demo")(run_cmd.demo)
 app.command("run")(run_cmd.run)
 app.command("reconcile")(ops.reconcile_cmd)
+app.command("sign")(attest.sign)
+app.command("verify")(attest.verify)
 
 
 def main() -> None:

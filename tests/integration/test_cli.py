@@ -289,3 +289,49 @@ def test_the_shipped_examples_take_a_self_received_case_to_an_effective_agreemen
         str(empty_config),
     )
     assert jc.returncode == 2 and "'nowhere' is not configured" in jc.stderr
+
+
+@pytest.mark.parametrize("algorithm", ["EdDSA", "SM2"])
+def test_an_agreement_signed_with_docking_sign_verifies_offline_and_detects_changes(
+    tmp_path: Path, algorithm: str
+) -> None:
+    """sign → verify passes; a one-byte change to the document or to the attested parties fails with exit 1."""
+    keys = tmp_path / "keys"
+    assert (
+        docking("keys", "generate", "--key-id", "centre-1", "--algorithm", algorithm, "--dir", str(keys)).returncode
+        == 0
+    )
+    document = tmp_path / "agreement.pdf"
+    document.write_bytes("调解协议书：分两期还款。".encode())
+    signed = docking(
+        "sign",
+        str(document),
+        "--keyring",
+        str(keys),
+        "--case-id",
+        "MC-1",
+        "--case-number",
+        "（2026）粤0104民诉前调1001号",
+        "--party",
+        "张三",
+        "--party",
+        "某银行",
+        "--effective-at",
+        "2026-11-23T10:05:00+08:00",
+    )
+    assert signed.returncode == 0, signed.stderr
+    attestation_file = tmp_path / "agreement.pdf.sig.json"
+    assert json.loads(attestation_file.read_text())["attestation"]["digest_algorithm"] == (
+        "sm3" if algorithm == "SM2" else "sha256"
+    )
+    ok = docking("verify", str(document), "--public-key", str(keys / "centre-1.pub"))
+    assert ok.returncode == 0 and "verified" in ok.stdout and "张三" in ok.stdout, ok.stderr
+    document.write_bytes(document.read_bytes() + b" ")
+    changed = docking("verify", str(document), "--public-key", str(keys / "centre-1.pub"))
+    assert changed.returncode == 1 and "NOT VERIFIED" in changed.stdout
+    document.write_bytes(document.read_bytes()[:-1])
+    doc = json.loads(attestation_file.read_text())
+    doc["attestation"]["parties"] = ["张三", "另一家银行"]
+    attestation_file.write_text(json.dumps(doc, ensure_ascii=False))
+    forged = docking("verify", str(document), "--public-key", str(keys / "centre-1.pub"))
+    assert forged.returncode == 1 and "bad_signature" in forged.stdout
