@@ -23,6 +23,7 @@ from adapter.masking import mask_text
 from adapter.metrics import Metrics
 from adapter.platforms import PlatformLink, Platforms
 from adapter.polling import poll
+from adapter.replay import prune_nonces
 from adapter.services import CentreServices
 from adapter.settings import PlatformSettings, Settings
 from adapter.signing.base import MessageSigner
@@ -59,6 +60,12 @@ class Runtime:
             self.metrics.add("inbound", {k.value: v for k, v in counts.items()})
             if counts:
                 log.info("%s/%s: %s", name, feed.value, ", ".join(f"{n} {k.value}" for k, n in sorted(counts.items())))
+
+    def prune(self) -> None:
+        """Forget signed request ids whose freshness window has passed."""
+        removed = prune_nonces(self.uow, self.clock())
+        if removed:
+            log.info("pruned %d expired nonce(s)", removed)
 
     def deliver(self) -> None:
         self.deliver_counts()
@@ -132,6 +139,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
             seconds=config.poll_seconds / speed,
             **common,
         )
+    scheduler.add_job(runtime.prune, "interval", id="prune-nonces", minutes=10 / speed, **common)
     scheduler.add_job(
         runtime.deliver, "interval", id="deliver", seconds=runtime.settings.deliver_seconds / speed, **common
     )

@@ -118,3 +118,13 @@ class DocumentRow(SQLModel, table=True):
     name: str = Field(max_length=255)
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     stored_at: datetime
+
+
+class SeenNonceRow(SQLModel, table=True):
+    """Signed request ids (nonces) seen within the freshness window, so a captured request cannot be replayed."""
+
+    __tablename__ = "seen_nonces"
+
+    scope: str = Field(primary_key=True, max_length=64)  # the platform (or role) that signed
+    nonce: str = Field(primary_key=True, max_length=128)
+    expires_at: datetime = Field(index=True)

@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from adapter.cli.output import ConfigOption, console, err, settings_from
-from adapter.errors import ConfigError
+from adapter.errors import ConfigError, InvalidRequest
 
 
 def run(config: ConfigOption = None) -> None:
@@ -32,9 +32,15 @@ def demo(
         typer.Option(help="Keep the database and keys here (default: a temp dir).", file_okay=False),
     ] = None,
     timeout: Annotated[float, typer.Option(min=5, help="Give up after this many seconds.")] = 300.0,
+    profile: Annotated[
+        str, typer.Option(help="Signature profile: jws-detached, sm2-sm3 or hmac-appkey.")
+    ] = "jws-detached",
 ) -> None:
     """Run a sandbox court and the adapter on SQLite through every flow, then reconcile both views."""
     from sandbox.demo import run_demo
+
+    if profile not in ("jws-detached", "sm2-sm3", "hmac-appkey"):
+        raise InvalidRequest(f"--profile {profile!r} is not jws-detached, sm2-sm3 or hmac-appkey")
 
     with Progress(
         TextColumn("[bold]cases at rest"),
@@ -51,7 +57,7 @@ def demo(
             note = f"sent {metrics.get('outbound_delivered', 0)} · received {metrics.get('inbound_applied', 0)}"
             bar.update(task, completed=done, note=note)
 
-        outcome = run_demo(cases, seed=seed, workdir=workdir, timeout=timeout, progress=show)
+        outcome = run_demo(cases, seed=seed, workdir=workdir, timeout=timeout, progress=show, profile=profile)  # type: ignore[arg-type]
     summary = outcome.summary
     _table(summary, err if as_json else console)
     (err if as_json else console).print(f"database and keys kept in {outcome.workdir}")
