@@ -134,6 +134,10 @@ class OdrRestPlatform:
                 headers=headers,
                 timeout=self._timeout,
                 stream=True,  # read at most MAX_RESPONSE_BYTES, never a whole oversized answer into memory
+                # Explicit, because requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE in the environment override a
+                # session's own `verify` — a configured court CA bundle would otherwise be silently ignored.
+                verify=self._session.verify,
+                cert=self._session.cert,
             )
             content = _read_capped(response)
         except requests.Timeout as exc:

@@ -7,6 +7,7 @@ Sandbox control API under /sandbox (loopback only, bearer token): dispatch new c
 import json
 import secrets
 import socket
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -20,15 +21,25 @@ MAX_BODY = 10 * 1024 * 1024
 class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, core: CourtCore, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
+    def __init__(
+        self,
+        core: CourtCore,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token: str | None = None,
+        tls: ssl.SSLContext | None = None,
+    ) -> None:
         self.core = core
         self.control_token = token or secrets.token_urlsafe(16)
         super().__init__((host, port), _Handler)
+        self.tls = tls
+        if tls is not None:  # HTTPS, e.g. with CERT_REQUIRED to play a court that demands client certificates
+            self.socket = tls.wrap_socket(self.socket, server_side=True)
 
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host!s}:{port}"
 
     def start(self) -> "SandboxServer":
         threading.Thread(target=self.serve_forever, name="sandbox-rest", daemon=True).start()
