@@ -5,7 +5,7 @@ Endpoints (relative to base_url):
        → {"items": [{"seq", "body", "headers"}], "next_cursor"}   (headers: the court's signature over body)
   POST /api/v1/messages        one signed outbound message; Idempotency-Key = message id
   POST /api/v1/cases/status    {"ajbs": [...]} → {"cases": {ajbs: status code | null}}
-Every request is signed under the platform's profile (adapter/signing) over its body and "METHOD /path?query".
+Every request is signed under the platform's profile (adapter/signing) over its body and "METHOD <full URL>".
 """
 
 import json
@@ -121,7 +121,10 @@ class OdrRestPlatform:
         # Every attempt is signed with a fresh nonce: the court refuses a replayed nonce, while a retry of the same
         # message (same Idempotency-Key, new nonce) is answered as a duplicate — never refused as a replay.
         nonce = uuid.uuid4().hex
-        headers = dict(self._signer.sign(body, message_id=nonce, at=self._clock(), target=f"{method} {target}"))
+        # The signed target is the full URL, host and base path included: a request signed for one court is
+        # worthless at another that trusts the same centre key.
+        url = self._base + target
+        headers = dict(self._signer.sign(body, message_id=nonce, at=self._clock(), target=f"{method} {url}"))
         if message_id:
             headers["X-Message-Id"] = headers["Idempotency-Key"] = message_id
         if method == "POST":
@@ -129,7 +132,7 @@ class OdrRestPlatform:
         try:
             response = self._session.request(
                 method,
-                self._base + target,
+                url,
                 data=body if method == "POST" else None,
                 headers=headers,
                 timeout=self._timeout,

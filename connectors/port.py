@@ -79,7 +79,7 @@ class RequestSigner(Protocol):
     """Signs the exact bytes a connector is about to send (the core's signing profiles provide it)."""
 
     def sign(self, body: bytes, *, message_id: str, at: datetime, target: str = "") -> Mapping[str, str]:
-        """Headers carrying the signature over `body` and `target` ("METHOD /path?query"); `message_id` is the
+        """Headers carrying the signature over `body` and `target` ("METHOD <full URL>"); `message_id` is the
         signed id the receiver's replay guard records — a fresh nonce per request attempt."""
         ...
 

@@ -93,7 +93,7 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/sandbox/"):
             return self._control(method, path, body)
         headers = dict(self.headers.items())
-        target = f"{method} {self.path}"
+        target = f"{method} {self.server.url}{self.path}"  # the court checks the request was signed for itself
         if method == "GET" and path.startswith("/api/v1/feeds/"):
             core.verify_request(b"", headers, target)
             query = parse_qs(url.query)

@@ -4,7 +4,7 @@ import base64
 import binascii
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -25,8 +25,8 @@ class PublicKeyEntry:
     """A counterpart's key as the verifier knows it; a revoked key is kept so its use is named, not unknown."""
 
     key_id: str
-    key: Any  # a cryptography / tongsuopy public key, or bytes for HMAC secrets
-    algorithm: str
+    key: Any = field(repr=False)  # a public key, or bytes for HMAC secrets — never in a repr or a traceback
+    algorithm: str = ""
     revoked: bool = False
 
 
@@ -58,10 +58,14 @@ class MemoryReplayGuard:
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str], datetime] = {}
         self._lock = threading.Lock()
+        self._pruned: datetime | None = None
 
     def first_sighting(self, scope: str, message_id: str, *, now: datetime, until: datetime) -> bool:
         with self._lock:
-            self._seen = {k: v for k, v in self._seen.items() if v > now} if len(self._seen) > 10000 else self._seen
+            # Prune expired ids at most once a second: a sweep on every call would cost O(n) per request.
+            if self._pruned is None or now - self._pruned >= timedelta(seconds=1):
+                self._seen = {k: v for k, v in self._seen.items() if v > now}
+                self._pruned = now
             expiry = self._seen.get((scope, message_id))
             if expiry is not None and expiry > now:
                 return False
@@ -84,7 +88,7 @@ def check(
     verified = verifier.verify(body, headers, target=target)
     if verified.issued_at is None:
         raise SignatureInvalid(SignatureInvalid.UNSIGNED, f"{verifier.profile}: no signed timestamp")
-    if verified.issued_at < now - window:
+    if verified.issued_at <= now - window:  # at exactly the edge the replay guard may already have forgotten it
         raise SignatureInvalid(SignatureInvalid.STALE, f"signed at {verified.issued_at:%Y-%m-%d %H:%M:%S}, too old")
     if verified.issued_at > now + window:
         raise SignatureInvalid(SignatureInvalid.FUTURE, f"signed at {verified.issued_at:%Y-%m-%d %H:%M:%S}, ahead")

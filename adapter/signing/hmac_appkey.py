@@ -6,7 +6,7 @@ another message), X-Signature-Method (HMAC-SHA256 | HMAC-SM3), X-Signature (lowe
 The canonical string, one field per line (LF), no trailing newline:
 
     METHOD                      e.g. POST (GET for feed reads)
-    PATH                        e.g. /api/v1/messages
+    URL                         scheme://host[:port]/path without the query, e.g. https://odr.court/api/v1/messages
     QUERY                       parameters sorted by name then value, RFC 3986-encoded, k=v joined by &
     appKey=K&nonce=N&timestamp=T
     HEX(HASH(body))             SHA-256 or SM3 to match the method; the hash of b"" for an empty body
@@ -37,7 +37,7 @@ def canonical_string(target: str, app_key: str, nonce: str, timestamp: str, body
     return "\n".join(
         [
             verb.upper() or "POST",
-            parts.path or "/",
+            f"{parts.scheme}://{parts.netloc}{parts.path or '/'}" if parts.netloc else parts.path or "/",
             query,
             f"appKey={app_key}&nonce={nonce}&timestamp={timestamp}",
             _hash(body, method).hex(),

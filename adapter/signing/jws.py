@@ -3,7 +3,7 @@
 Header `X-JWS-Signature: <BASE64URL(protected)>..<BASE64URL(signature)>`; signing input is
 ASCII(BASE64URL(protected)) ‖ "." ‖ the exact body bytes. The protected header carries alg, kid, b64: false,
 crit: ["b64"], the message id (`msgid`), the issue time (`iat`, seconds) and, for requests, the request target
-(`tgt`: "METHOD /path?query").
+(`tgt`: "METHOD <full URL>", so a request signed for one court is refused by every other).
 
 Built on `cryptography` directly: the signing input is three lines, while joserfc needs a custom header
 registry for msgid/iat; interoperability is proved against joserfc and jwcrypto in the tests.

@@ -2,7 +2,7 @@
 distinguishing ID (default 1234567812345678), DER or raw r ‖ s, base64 or hex.
 
 Headers: X-Key-Id, X-Timestamp (Unix seconds), X-Nonce, X-Signature. The signed message M is
-`timestamp ‖ LF ‖ nonce ‖ LF ‖ target ‖ LF ‖ body` (target: "METHOD /path?query" for a request, empty for a
+`timestamp ‖ LF ‖ nonce ‖ LF ‖ target ‖ LF ‖ body` (target: "METHOD <full URL>" for a request, empty for a
 published message), so freshness, replay and request binding all rest on signed values.
 
 The curve arithmetic is Tongsuo's (C, via the optional `tongsuopy` package: install court-docking[sm2]). Its

@@ -15,6 +15,8 @@ from adapter.signing.factory import build_signer
 from adapter.signing.jws import JwsSigner
 from adapter.states import CaseStatus
 from adapter.tables import CaseEventRow, CaseRow, InboxRow, QuarantineRow
+from sandbox.court import CourtCore
+from sandbox.rest import SandboxServer
 from scheduler import Runtime, build_runtime
 from tests.integration.conftest import COURT_KID, Court, pump
 from tests.integration.helpers import case_for
@@ -203,7 +205,7 @@ def test_the_court_refuses_a_replayed_or_stale_request(court: Court, shift: time
     body = json.dumps({"ajbs": [ajbs]}).encode()
     headers = dict(
         build_signer(court.signing, platform="court").sign(
-            body, message_id="nonce-1", at=datetime.now(UTC) + shift, target=f"POST {target}"
+            body, message_id="nonce-1", at=datetime.now(UTC) + shift, target=f"POST {court.server.url}{target}"
         )
     )
     first = requests.post(court.server.url + target, data=body, headers=headers, timeout=5)
@@ -211,3 +213,19 @@ def test_the_court_refuses_a_replayed_or_stale_request(court: Court, shift: time
     answers = [first.status_code, second.status_code]
     assert answers == ([200, 401] if reason == "replayed" else [401, 401])
     assert reason in second.json()["message"] and court.core.signature_failures.get(reason)
+
+
+def test_a_request_signed_for_one_court_is_refused_by_another_trusting_the_same_key(court: Court) -> None:
+    """The signed target is the full URL: court B refuses a feed read signed for court A, same centre key."""
+    court_b = CourtCore(court.core.config, court.core._signer, court.core._verifier)  # trusts the same centre key
+    court_b.dispatch(1, "01")
+    server_b = SandboxServer(court_b).start()
+    try:
+        path = "/api/v1/feeds/dispatches?cursor=0&limit=10"
+        signer = build_signer(court.signing, platform="court")
+        headers = dict(signer.sign(b"", message_id="n-a", at=datetime.now(UTC), target=f"GET {court.server.url}{path}"))
+        assert requests.get(court.server.url + path, headers=headers, timeout=5).status_code == 200
+        stolen = requests.get(server_b.url + path, headers=headers, timeout=5)
+        assert stolen.status_code == 401 and "bad_signature" in stolen.json()["message"]
+    finally:
+        server_b.stop()
