@@ -8,7 +8,7 @@ import signal
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -105,7 +105,11 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
         _check_tls_files(name, config)
         signer = build_signer(config.signing, platform=name)
         verifier = build_verifier(config.signing, platform=name)
-        platforms[name] = PlatformLink(build_connector(name, config, signer, clock), verifier)
+        platforms[name] = PlatformLink(
+            build_connector(name, config, signer, clock),
+            verifier,
+            feed_max_age=timedelta(hours=config.signing.feed_max_age_hours),
+        )
     return Runtime(settings, uow, platforms, CentreServices(uow, clock, platforms=platforms.keys()), clock)
 
 

@@ -47,10 +47,21 @@ _JC_EVENTS = {
 def ingest(uow: UnitOfWork, link: PlatformLink, feed: str, item: RawInbound, clock: Clock) -> Ingested:
     platform = link.name
     try:
-        # Pulled items are verified (key, signature) but not held to a freshness window: a feed is read whenever
-        # the adapter is up, so an item may rightly be hours old. Replays are dropped by the inbox instead.
-        link.verifier.verify(item.body, item.headers)
+        # Pulled items are verified (key, signature), bound to their own message id, and held to a generous
+        # maximum age rather than a request's minutes: a feed is read whenever the adapter is up. Repeats of an
+        # applied message are dropped by the inbox.
+        verified = link.verifier.verify(item.body, item.headers)
+        if verified.issued_at is not None and verified.issued_at < clock() - link.feed_max_age:
+            raise SignatureInvalid(
+                SignatureInvalid.STALE,
+                f"signed {verified.issued_at:%Y-%m-%d %H:%M}, past the feed's maximum age of {link.feed_max_age}",
+            )
         envelope = link.connector.decode(item)
+        if verified.message_id is not None and verified.message_id != envelope.message_id:
+            raise SignatureInvalid(
+                SignatureInvalid.MISMATCH,
+                f"signed for message {verified.message_id!r}, but the body is message {envelope.message_id!r}",
+            )
     except SignatureInvalid as exc:
         return _quarantine(uow, platform, feed, item, clock, exc.reason, exc.detail)
     except PayloadError as exc:

@@ -35,7 +35,9 @@ class SigningSettings(BaseModel):
     sm2_distid: str = Field(default="1234567812345678", min_length=1, max_length=64)
     sm2_signature: Literal["der", "raw"] = "der"
     sm2_encoding: Literal["base64", "hex"] = "base64"
-    window_seconds: int = Field(default=300, ge=10, le=3600)
+    # A feed is read whenever the adapter is up, so a pulled message may rightly be old; older than this it is
+    # refused as stale (a replayed archive, or a court clock years off), and kept in quarantine.
+    feed_max_age_hours: int = Field(default=168, ge=1, le=24 * 365)
 
     @model_validator(mode="after")
     def _complete(self) -> "SigningSettings":

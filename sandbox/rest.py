@@ -103,8 +103,6 @@ class _Handler(BaseHTTPRequestHandler):
                 raise CourtRefusal(400, "E400", "cursor and limit must be integers") from None
             return core.feed(path.rsplit("/", 1)[-1], cursor, limit)
         if method == "POST" and path == "/api/v1/messages":
-            if self.headers.get("Idempotency-Key") is None:
-                raise CourtRefusal(400, "E400", "Idempotency-Key header is required")
             return core.receive(body, headers, target)
         if method == "POST" and path == "/api/v1/cases/status":
             core.verify_request(body, headers, target)

@@ -121,7 +121,7 @@ def test_a_decision_for_an_unknown_case_is_quarantined(runtime: Runtime, court: 
             "jdxx": {"jdlx": "1", "sqjg": "1", "jdsj": "2026-11-23T10:00:00+08:00"},
         }
     )
-    court.core.inject("decisions", body, court.core.sign_item(body, "M-x"))
+    court.core.inject("decisions", body, court.core.sign_item(body, json.loads(body)["xxbh"]))
     pump(runtime, 1)
     (row,) = _quarantine(runtime)
     assert row.reason == "unknown_case" and row.message_id == "CD-x" and row.feed == "decisions"
@@ -144,7 +144,7 @@ def test_a_decision_the_case_status_does_not_allow_is_quarantined_and_the_case_u
             "jdxx": {"jdlx": "1", "sqjg": "1", "jdsj": "2026-11-23T10:00:00+08:00"},
         }
     )
-    court.core.inject("decisions", body, court.core.sign_item(body, "M-x"))
+    court.core.inject("decisions", body, court.core.sign_item(body, json.loads(body)["xxbh"]))
     pump(runtime, 1)
     (row,) = _quarantine(runtime)
     assert row.reason == "illegal_transition" and "PENDING_ACCEPTANCE" in row.detail
@@ -229,3 +229,41 @@ def test_a_request_signed_for_one_court_is_refused_by_another_trusting_the_same_
         assert stolen.status_code == 401 and "bad_signature" in stolen.json()["message"]
     finally:
         server_b.stop()
+
+
+def test_a_feed_item_signed_for_another_message_id_is_quarantined(runtime: Runtime, court: Court) -> None:
+    """An authentic signature made for message A cannot carry message B: bad_signature, nothing applied."""
+    body = _dispatch_body(court)
+    court.core.inject("dispatches", body, court.core.sign_item(body, "PQ-some-other-message"))
+    pump(runtime, 1)
+    (row,) = _quarantine(runtime)
+    assert row.reason == "bad_signature" and "PQ-some-other-message" in row.detail
+    assert _counts(runtime) == (0, 0, 0)
+
+
+def test_a_feed_item_signed_long_ago_is_quarantined_as_stale(runtime: Runtime, court: Court) -> None:
+    """A court-signed dispatch dated 2019 (a replayed archive) is past the feed's maximum age."""
+    body = _dispatch_body(court)
+    old = court.core._signer.sign(
+        body.encode(), message_id=json.loads(body)["xxbh"], at=datetime(2019, 1, 1, tzinfo=UTC)
+    )
+    court.core.inject("dispatches", body, old)
+    pump(runtime, 1)
+    assert [q.reason for q in _quarantine(runtime)] == ["stale"]
+    assert _counts(runtime) == (0, 0, 0)
+
+
+def test_the_court_refuses_an_idempotency_key_that_names_another_message(court: Court) -> None:
+    """The unsigned Idempotency-Key header must name the signed body's message."""
+    (ajbs,) = court.core.dispatch(1, "01")
+    body = json.dumps({"xxbh": "M-1", "xxlx": "JZ", "ajbs": ajbs, "nr": {"jzlx": "01"}}).encode()
+    url = court.server.url + "/api/v1/messages"
+    headers = dict(
+        build_signer(court.signing, platform="court").sign(
+            body, message_id="n-1", at=datetime.now(UTC), target=f"POST {url}"
+        )
+    )
+    headers["Idempotency-Key"] = "M-2"
+    answer = requests.post(url, data=body, headers=headers, timeout=5)
+    assert answer.status_code == 400 and "Idempotency-Key" in answer.json()["message"]
+    assert court.core.cases[ajbs].status == "10"
