@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import col
 
 from adapter.clock import from_db, to_utc
@@ -30,8 +31,8 @@ class SqlReplayGuard:
                     session.flush()
                 session.add(SeenNonceRow(scope=scope, nonce=message_id, expires_at=to_utc(until)))
             return True
-        except IntegrityError:
-            return False  # another worker recorded it between our read and our insert
+        except (IntegrityError, StaleDataError):
+            return False  # another worker recorded (or renewed) it between our read and our write: fail closed
 
 
 def prune_nonces(uow: UnitOfWork, now: datetime) -> int:

@@ -4,6 +4,8 @@ Platform API (what the adapter's odr-rest connector calls) under /api/v1, every 
 Sandbox control API under /sandbox (loopback only, bearer token): dispatch new cases, inject raw feed items, stats.
 """
 
+import hmac
+import ipaddress
 import json
 import secrets
 import socket
@@ -114,8 +116,11 @@ class _Handler(BaseHTTPRequestHandler):
         raise CourtRefusal(404, "E404", f"no route {method} {path}")
 
     def _control(self, method: str, path: str, body: bytes) -> dict[str, Any]:
-        if self.headers.get("Authorization") != f"Bearer {self.server.control_token}":
+        given = self.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {self.server.control_token}".encode()):
             raise CourtRefusal(401, "E401", "sandbox control needs the bearer token printed at start-up")
+        if not ipaddress.ip_address(self.client_address[0]).is_loopback:
+            raise CourtRefusal(403, "E403", "sandbox control answers loopback clients only")
         core = self.server.core
         try:
             args = json.loads(body or b"{}")

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -109,13 +110,31 @@ def header(headers: Mapping[str, str], name: str) -> str:
     return value
 
 
+_B64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+
+
 def b64decode(value: str, what: str, *, urlsafe: bool = False) -> bytes:
+    """Strict base64 (or unpadded base64url): one spelling per byte string, so a signature cannot be re-spelt
+    (stray characters, the other alphabet, non-zero padding bits) and still verify."""
+    pattern = _B64URL if urlsafe else _B64
     try:
-        if urlsafe:
-            return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        return base64.b64decode(value, validate=True)
+        if not pattern.fullmatch(value):
+            raise ValueError
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)) if urlsafe else base64.b64decode(value)
     except (binascii.Error, ValueError):
         raise SignatureInvalid(SignatureInvalid.MALFORMED, f"{what} is not valid base64") from None
+    canonical = b64url(raw) if urlsafe else base64.b64encode(raw).decode("ascii")
+    if canonical != value:
+        raise SignatureInvalid(SignatureInvalid.MALFORMED, f"{what} is not canonical base64")
+    return raw
+
+
+def hexdecode(value: str, what: str, length: int | None = None) -> bytes:
+    """Lower-case hex only, of the expected length when known."""
+    if not re.fullmatch(r"(?:[0-9a-f]{2})+", value) or (length is not None and len(value) != 2 * length):
+        raise SignatureInvalid(SignatureInvalid.MALFORMED, f"{what} is not lower-case hex of the right length")
+    return bytes.fromhex(value)
 
 
 def b64url(data: bytes) -> str:

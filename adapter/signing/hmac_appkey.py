@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as chmac
 
-from adapter.signing.base import PublicKeyEntry, Verified, header, lookup
+from adapter.signing.base import PublicKeyEntry, Verified, header, hexdecode, lookup
 from adapter.signing.errors import SignatureInvalid
 
 METHODS = ("HMAC-SHA256", "HMAC-SM3")
@@ -103,10 +103,7 @@ class HmacVerifier:
         timestamp, nonce = header(headers, "X-Timestamp"), header(headers, "X-Nonce")
         if not timestamp.isdigit():
             raise SignatureInvalid(SignatureInvalid.MALFORMED, "X-Timestamp is not Unix milliseconds")
-        try:
-            given = bytes.fromhex(header(headers, "X-Signature"))
-        except ValueError:
-            raise SignatureInvalid(SignatureInvalid.MALFORMED, "X-Signature is not hex") from None
+        given = hexdecode(header(headers, "X-Signature"), "X-Signature", 32)
         expected = mac(entry.key, canonical_string(target, entry.key_id, nonce, timestamp, body, method), method)
         if not hmac.compare_digest(given, expected):
             raise SignatureInvalid(SignatureInvalid.MISMATCH, f"request does not match app key {entry.key_id!r}")

@@ -20,7 +20,7 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from adapter.signing.base import PublicKeyEntry, Verified, b64decode, header, lookup
+from adapter.signing.base import PublicKeyEntry, Verified, b64decode, header, hexdecode, lookup
 from adapter.signing.errors import SignatureInvalid
 
 DEFAULT_ID = "1234567812345678"
@@ -144,13 +144,7 @@ class Sm2Verifier:
         return Verified(entry.key_id, message_id, datetime.fromtimestamp(int(timestamp), UTC))
 
     def _decode(self, text: str) -> bytes:
-        if self.encoding == "hex":
-            try:
-                raw = bytes.fromhex(text)
-            except ValueError:
-                raise SignatureInvalid(SignatureInvalid.MALFORMED, "X-Signature is not hex") from None
-        else:
-            raw = b64decode(text, "X-Signature")
+        raw = hexdecode(text, "X-Signature") if self.encoding == "hex" else b64decode(text, "X-Signature")
         if self.der:
             return raw
         if len(raw) != 64:

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from adapter.signing.base import PublicKeyEntry, Verified, header
 from adapter.signing.errors import SignatureInvalid
 
+MAX_SIGNATURES = 5  # a rotation needs two or three; more is an attempt to make us work
 WebhookKey = bytes | Ed25519PrivateKey  # bytes: an HMAC secret (v1); a private key: Ed25519 (v1a)
 
 
@@ -74,6 +75,8 @@ class WebhookVerifier:
             raise SignatureInvalid(SignatureInvalid.MALFORMED, "webhook-timestamp is not Unix seconds")
         content = _content(message_id, timestamp, body)
         offered = [item.partition(",") for item in header(headers, "webhook-signature").split()]
+        if len(offered) > MAX_SIGNATURES:  # each entry costs a verification per key: bound the work a sender can ask
+            raise SignatureInvalid(SignatureInvalid.MALFORMED, f"more than {MAX_SIGNATURES} signatures offered")
         for version, _, value in offered:
             try:
                 raw = base64.b64decode(value, validate=True)

@@ -310,3 +310,83 @@ def test_the_hmac_canonical_string_is_the_documented_one() -> None:
         "appKey=app&nonce=n1&timestamp=1700000000000",
         hashlib.sha256(b"").hexdigest(),
     ]
+
+
+_B64URL_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
+def _flip_padding_bit(text: str) -> str:
+    """A 64-byte signature is 86 base64url characters; the last one's lowest bit is padding: flip it."""
+    last = _B64URL_ALPHABET.index(text[-1])
+    return text[:-1] + _B64URL_ALPHABET[last ^ 1]
+
+
+@pytest.mark.parametrize(
+    "respell",
+    [
+        lambda s: s.replace("-", "+").replace("_", "/") if ("-" in s or "_" in s) else "+" + s[1:],  # other alphabet
+        lambda s: s + "==",  # padding where base64url has none
+        _flip_padding_bit,  # decodes to the very same bytes
+    ],
+    ids=["standard-alphabet", "padded", "padding-bit"],
+)
+def test_a_jws_signature_respelt_in_another_encoding_is_malformed(respell: Callable[[str], str]) -> None:
+    """One byte string, one spelling: a re-encoded signature is refused even where it decodes to the same bytes."""
+    key = Ed25519PrivateKey.generate()
+    encoded, _, signature = JwsSigner(key, "k1").sign(BODY, message_id="M-1", at=NOW)[HEADER].split(".")
+    verifier = JwsVerifier({"k1": PublicKeyEntry("k1", key.public_key(), "EdDSA")})
+    altered = respell(signature)
+    assert altered != signature
+    assert _reason(lambda: verifier.verify(BODY, {HEADER: f"{encoded}..{altered}"})) == "malformed_signature"
+
+
+def test_hmac_signature_hex_must_be_lower_case_and_unspaced() -> None:
+    """Upper-case or spaced hex is refused even though it decodes to the right MAC."""
+    headers = dict(HmacSigner("k1", b"s" * 32).sign(BODY, message_id="M-1", at=NOW, target=TARGET))
+    verifier = HmacVerifier({"k1": PublicKeyEntry("k1", b"s" * 32, "HMAC-SHA256")})
+    for altered in (
+        headers["X-Signature"].upper(),
+        " ".join(headers["X-Signature"][i : i + 2] for i in range(0, 64, 2)),
+    ):
+        assert _reason(lambda a=altered: verifier.verify(BODY, {**headers, "X-Signature": a}, target=TARGET)) == (
+            "malformed_signature"
+        )
+
+
+def test_a_request_signed_exactly_one_window_ago_is_stale() -> None:
+    """At issued_at + window the request is refused: the replay guard may already have forgotten its id."""
+    key = Ed25519PrivateKey.generate()
+    headers = JwsSigner(key, "k1").sign(BODY, message_id="M-1", at=NOW, target=TARGET)
+    verifier = JwsVerifier({"k1": PublicKeyEntry("k1", key.public_key(), "EdDSA")})
+    assert _reason(lambda: check(verifier, BODY, headers, now=NOW + timedelta(seconds=300), target=TARGET)) == "stale"
+    check(verifier, BODY, headers, now=NOW + timedelta(seconds=299), target=TARGET)
+
+
+def test_a_webhook_with_too_many_signatures_is_refused_before_any_verification() -> None:
+    """Six offered signatures are refused outright, bounding the work one request can cause."""
+    headers = dict(WebhookSigner([b"s" * 24]).sign(BODY, message_id="msg_1", at=NOW))
+    headers["webhook-signature"] = " ".join([headers["webhook-signature"]] * 6)
+    verifier = WebhookVerifier({"k": PublicKeyEntry("k", b"s" * 24, "v1")})
+    assert _reason(lambda: verifier.verify(BODY, headers)) == "malformed_signature"
+
+
+def test_key_material_never_appears_in_a_key_entry_repr() -> None:
+    """An HMAC secret held by a verifier does not leak through repr (logs, tracebacks)."""
+    assert "COURT-SECRET" not in repr(PublicKeyEntry("court", b"COURT-SECRET-123", "HMAC-SHA256"))
+
+
+@pytest.mark.parametrize(
+    "moved",
+    [
+        "GET https://court/api/v1/messages",
+        "POST https://court/api/v1/messages?x=1",
+        "POST https://other-court/api/v1/messages",
+    ],
+)
+def test_a_request_signature_binds_method_query_and_host(moved: str) -> None:
+    """Changing the method, adding a query or changing the host all break the signature."""
+    key = Ed25519PrivateKey.generate()
+    target = "POST https://court/api/v1/messages"
+    headers = JwsSigner(key, "k1").sign(BODY, message_id="M-1", at=NOW, target=target)
+    verifier = JwsVerifier({"k1": PublicKeyEntry("k1", key.public_key(), "EdDSA")})
+    assert _reason(lambda: verifier.verify(BODY, headers, target=moved)) == "bad_signature"
