@@ -81,6 +81,19 @@ class Settings(BaseSettings):
     deliver_batch: int = Field(default=50, ge=1, le=1000)
     platforms: dict[str, PlatformSettings] = {}
 
+    @model_validator(mode="after")
+    def _own_keyring_per_platform(self) -> "Settings":
+        # One key per court: a signature made for one court must never be usable at another.
+        seen: dict[Path, str] = {}
+        for name, platform in self.platforms.items():
+            keyring = platform.signing.keyring
+            if keyring is None:
+                continue
+            other = seen.setdefault(keyring.resolve(), name)
+            if other != name:
+                raise ValueError(f"platforms {other} and {name} share the keyring {keyring}; give each its own")
+        return self
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -182,3 +182,13 @@ def test_a_secret_never_appears_in_the_settings_repr(tmp_path: Path) -> None:
     assert "TOPSECRET" not in repr(settings) and "ALSOSECRET" not in str(settings.model_dump())
     assert settings.platforms["p"].signing.app_secret is not None
     assert settings.platforms["p"].signing.app_secret.get_secret_value() == "TOPSECRET"
+
+
+def test_two_platforms_may_not_share_a_keyring(tmp_path: Path) -> None:
+    """A key trusted by two courts would let a request signed for one be used at the other: refused."""
+    text = "".join(
+        f'[platforms.{name}]\nbase_url = "https://{name}"\n[platforms.{name}.signing]\nkeyring = "keys/shared"\n'
+        f'court_keys = {{ c = "c.pub" }}\n'
+        for name in ("a", "b")
+    )
+    assert "share the keyring" in _error(_config(tmp_path, text))
