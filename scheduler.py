@@ -15,13 +15,14 @@ import requests
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
+from adapter.breaker import CircuitBreaker
 from adapter.clock import Clock, utc_now
 from adapter.db import UnitOfWork, create_schema, make_engine
 from adapter.delivery import deliver_due
 from adapter.errors import ConfigError
 from adapter.masking import mask_text
 from adapter.metrics import Metrics
-from adapter.platforms import PlatformLink, Platforms
+from adapter.platforms import PlatformLink, Platforms, RetryPolicy
 from adapter.polling import poll
 from adapter.replay import prune_nonces
 from adapter.services import CentreServices
@@ -47,16 +48,22 @@ class Runtime:
         """One polling pass over both feeds of a platform; a platform outage is logged, never raised."""
         link = self.platforms[name]
         for feed in (Feed.DISPATCHES, Feed.DECISIONS):
+            if link.breaker is not None and not link.breaker.allow(self.clock()):
+                return  # the platform keeps failing: leave it alone until the breaker lets a probe through
             try:
                 counts = poll(self.uow, link, feed, self.clock)
             except ConnectorError as exc:
                 self.metrics.add("poll", {"errors": 1})
+                if link.breaker is not None and exc.retryable:
+                    link.breaker.record_failure(self.clock())
                 log.warning("polling %s/%s failed: %s", name, feed.value, mask_text(str(exc)))
                 continue
             except Exception as exc:  # one feed's failure must not stop the other feed or the job itself
                 self.metrics.add("poll", {"errors": 1})
                 log.error("polling %s/%s failed unexpectedly: %s", name, feed.value, type(exc).__name__)
                 continue
+            if link.breaker is not None:
+                link.breaker.record_success()
             self.metrics.add("inbound", {k.value: v for k, v in counts.items()})
             if counts:
                 log.info("%s/%s: %s", name, feed.value, ", ".join(f"{n} {k.value}" for k, n in sorted(counts.items())))
@@ -101,16 +108,30 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
     create_schema(engine)
     uow = UnitOfWork(engine)
     platforms: Platforms = {}
+    metrics = Metrics()
     for name, config in settings.platforms.items():
         _check_tls_files(name, config)
         signer = build_signer(config.signing, platform=name)
         verifier = build_verifier(config.signing, platform=name)
+        breaker = CircuitBreaker(
+            name,
+            failures=config.breaker_failures,
+            cooldown=timedelta(seconds=config.breaker_cooldown_seconds),
+            on_change=lambda platform, what: metrics.add("breaker", {what: 1}),
+        )
+        retry = RetryPolicy(
+            base=config.retry_base_seconds,
+            cap=config.retry_cap_seconds,
+            give_up_after=timedelta(hours=config.give_up_after_hours),
+        )
         platforms[name] = PlatformLink(
             build_connector(name, config, signer, clock),
             verifier,
             feed_max_age=timedelta(hours=config.signing.feed_max_age_hours),
+            retry=retry,
+            breaker=breaker,
         )
-    return Runtime(settings, uow, platforms, CentreServices(uow, clock, platforms=platforms.keys()), clock)
+    return Runtime(settings, uow, platforms, CentreServices(uow, clock, platforms=platforms.keys()), clock, metrics)
 
 
 def _check_tls_files(name: str, config: PlatformSettings) -> None:

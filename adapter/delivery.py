@@ -17,10 +17,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
-from adapter.clock import Clock, to_utc
+from adapter.clock import Clock, from_db, to_utc
 from adapter.db import UnitOfWork
 from adapter.masking import mask_text
-from adapter.platforms import Platforms
+from adapter.platforms import Platforms, RetryPolicy
 from adapter.tables import OutboxRow
 from connectors.port import RejectedError, TransientError
 from schemas.envelope import Envelope
@@ -111,38 +111,54 @@ def _deliver_one(
     jitter: Callable[[], float],
 ) -> str:
     link = platforms.get(row.platform)
-    outcome, error, delay = "delivered", None, 0.0
+    policy = link.retry if link is not None else RetryPolicy()
+    started = clock()
+    outcome, error, delay, counted = "delivered", None, 0.0, True
     if link is None:
-        outcome, error, delay = (
-            "retried",
-            f"platform {row.platform!r} is not configured",
-            backoff(row.attempts + 1, rng=jitter),
-        )
+        outcome, error = "retried", f"platform {row.platform!r} is not configured"
+        delay = backoff(row.attempts + 1, base=policy.base, cap=policy.cap, rng=jitter)
+    elif link.breaker is not None and not link.breaker.allow(started):
+        # The platform is failing: do not call it, and do not count an attempt the message never made.
+        reopen = link.breaker.retry_at()
+        outcome, error, counted = "deferred", "circuit open: the platform has been failing", False
+        delay = max(0.0, (reopen - started).total_seconds()) if reopen else policy.base
     else:
         envelope = Envelope.model_validate_json(row.envelope_json)
         try:
             receipt = retrying(link.connector.send, envelope)
             if receipt.duplicate:
                 outcome = "duplicate"  # delivered before (e.g. the answer was lost); the platform kept one copy
+            if link.breaker is not None:
+                link.breaker.record_success()
         except TransientError as exc:
             outcome, error = "retried", str(exc)
-            delay = exc.retry_after if exc.retry_after is not None else backoff(row.attempts + 1, rng=jitter)
+            delay = (
+                exc.retry_after
+                if exc.retry_after is not None
+                else backoff(row.attempts + 1, base=policy.base, cap=policy.cap, rng=jitter)
+            )
+            if link.breaker is not None:
+                link.breaker.record_failure(clock())
         except RejectedError as exc:
             outcome, error = "dead", str(exc)
-    if error is not None:
+            if link.breaker is not None:
+                link.breaker.record_success()  # a refusal is an answer: the platform is up
+    now = clock()
+    if outcome == "retried" and now - from_db(row.created_at) >= policy.give_up_after:
+        outcome, error = "dead", f"gave up after {row.attempts + 1} attempts over {policy.give_up_after}: {error}"
+    if error is not None and outcome != "deferred":
         log.warning("message %s to %s %s: %s", row.message_id, row.platform, outcome, mask_text(error))
-    now = to_utc(clock())
     with uow.begin() as session:
         fresh = session.get(OutboxRow, row.id)
         assert fresh is not None  # rows are never deleted while pending
-        fresh.attempts += 1
+        fresh.attempts += 1 if counted else 0
         fresh.claimed_until = None
         fresh.last_error = error
         if outcome in ("delivered", "duplicate"):
-            fresh.status, fresh.delivered_at = "delivered", now
+            fresh.status, fresh.delivered_at = "delivered", to_utc(now)
         elif outcome == "dead":
             fresh.status = "dead"
         else:
-            fresh.next_attempt_at = now + timedelta(seconds=delay)
+            fresh.next_attempt_at = to_utc(now) + timedelta(seconds=delay)
         session.add(fresh)
     return outcome

@@ -1,10 +1,20 @@
-"""The registry of configured platforms as the core sees them: a connector behind the port plus its verifier."""
+"""The registry of configured platforms as the core sees them: connector, verifier, retry policy, breaker."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+from adapter.breaker import CircuitBreaker
 from adapter.signing.base import MessageVerifier
 from connectors.port import CourtPlatform
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, capped; a message is dead only after `give_up_after`."""
+
+    base: float = 2.0
+    cap: float = 3600.0
+    give_up_after: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -12,6 +22,8 @@ class PlatformLink:
     connector: CourtPlatform
     verifier: MessageVerifier  # the court's keys: everything it sends is checked before it is decoded
     feed_max_age: timedelta = timedelta(days=7)
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    breaker: CircuitBreaker | None = None  # None: never trip (for tests that want the raw behaviour)
 
     @property
     def name(self) -> str:

@@ -60,6 +60,13 @@ class PlatformSettings(BaseModel):
     signing: SigningSettings
     poll_seconds: float = Field(default=10.0, gt=0)
     timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Delivery: transient failures back off exponentially with full jitter up to the cap, for at least
+    # give_up_after_hours before a message is declared dead; the breaker stops calls after repeated failures.
+    retry_base_seconds: float = Field(default=2.0, gt=0)
+    retry_cap_seconds: float = Field(default=3600.0, gt=0)
+    give_up_after_hours: float = Field(default=24.0, gt=0)
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_cooldown_seconds: float = Field(default=30.0, gt=0)
     # Mutual TLS, for courts that require a client certificate (PEM files), and a private CA bundle.
     client_cert: Path | None = None
     client_key: Path | None = None

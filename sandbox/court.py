@@ -59,6 +59,12 @@ class SandboxConfig:
     redeliver_rate: float = 0.05  # the feed is at least once: sometimes an item comes again
     court_key_id: str = "court-2026-01"
     window_seconds: int = 300  # how far a request's signed time may be from the court's clock
+    # Fault injection (`docking demo --chaos RATE`): this share of platform requests fails in one of the ways
+    # below, chosen at random; `outage_seconds` > 0 also takes the platform down for that long now and then.
+    fault_rate: float = 0.0
+    fault_kinds: tuple[str, ...] = ("error", "throttle", "timeout", "drop", "lost_answer")
+    timeout_seconds: float = 1.5  # how long a "timeout" fault keeps the client waiting
+    outage_seconds: float = 0.0
 
 
 class CourtCore:
@@ -85,7 +91,36 @@ class CourtCore:
         self._serial = 1000
         self.duplicates_dropped = 0
         self.signature_failures: dict[str, int] = {}
+        self.applications: dict[str, int] = {}  # message id → times applied (must never exceed 1)
+        self.faults: dict[str, int] = {}
+        self._fault_rng = random.Random(config.seed + 1)
+        self._outage_until = 0.0
         self.rejected: list[tuple[str, str]] = []  # (code, message) of every refusal, for tests and stats
+
+    # ---- fault injection
+
+    def draw_fault(self) -> str | None:
+        """The fault to inflict on this request, if any (thread-safe; counts what it inflicts)."""
+        with self._lock:
+            now = self._clock()
+            if now < self._outage_until:
+                kind: str | None = "outage"
+            elif self.config.outage_seconds and self._fault_rng.random() < self.config.fault_rate / 50:
+                self._outage_until = now + self.config.outage_seconds
+                kind = "outage"
+            elif self._fault_rng.random() < self.config.fault_rate:
+                kind = self._fault_rng.choice(self.config.fault_kinds)
+            else:
+                kind = None
+            if kind:
+                self.faults[kind] = self.faults.get(kind, 0) + 1
+            return kind
+
+    @property
+    def duplicates_applied(self) -> int:
+        """Messages the court applied more than once — the failure this product exists to prevent."""
+        with self._lock:
+            return sum(n - 1 for n in self.applications.values() if n > 1)
 
     # ---- authentication
 
@@ -251,6 +286,7 @@ class CourtCore:
                 raise CourtRefusal(400, "E400", f"malformed {kind} content: {exc!r}") from None
             answer = {"code": "0", "message": "ok", "xxbh": msg_id, "zt": self.cases[ajbs].status}
             self._applied[msg_id] = answer
+            self.applications[msg_id] = self.applications.get(msg_id, 0) + 1
             return {**answer, "duplicate": False}
 
     def _apply(self, kind: str, ajbs: str, content: dict[str, Any]) -> None:

@@ -46,10 +46,14 @@ def run_demo(
     timeout: float = 300.0,
     progress: Progress | None = None,
     profile: Profile = "jws-detached",
+    chaos: float = 0.0,
 ) -> DemoOutcome:
     started = time.monotonic()
     work = workdir or Path(tempfile.mkdtemp(prefix="docking-demo-"))
-    pairing = pair(work, SandboxConfig(seed=seed), profile=profile)
+    # With chaos the court fails that share of requests (5xx, 429, timeouts, dropped connections, lost answers,
+    # short outages); the adapter retries on a demo-sized schedule and its breaker cools down quickly.
+    sandbox = SandboxConfig(seed=seed, fault_rate=chaos, outage_seconds=2.0 if chaos else 0.0)
+    pairing = pair(work, sandbox, profile=profile)
     core = pairing.core
     server = SandboxServer(core).start()
     settings = Settings(
@@ -57,7 +61,13 @@ def run_demo(
         deliver_seconds=0.1,
         platforms={
             PLATFORM: PlatformSettings(
-                base_url=server.url, signing=pairing.signing, poll_seconds=0.2, timeout_seconds=5
+                base_url=server.url,
+                signing=pairing.signing,
+                poll_seconds=0.2,
+                timeout_seconds=1.0 if chaos else 5.0,
+                retry_base_seconds=0.2,
+                retry_cap_seconds=3.0,
+                breaker_cooldown_seconds=1.0,
             )
         },
     )
@@ -93,12 +103,21 @@ def run_demo(
             "messages_retried": metrics.get("outbound_retried", 0),
             "duplicates_dropped": metrics.get("inbound_duplicate", 0),
             "duplicates_dropped_by_platform": core.duplicates_dropped,
+            "duplicates_applied_by_platform": core.duplicates_applied,
+            "faults_injected": sum(core.faults.values()),
+            "breaker_opened": metrics.get("breaker_opened", 0),
             "reconciliation_checked": report.checked,
             "reconciliation_differences": len(report.differences),
             "seconds": round(time.monotonic() - started, 2),
         }
     )
-    ok = done == summary["cases"] == cases and not report.differences and summary["messages_pending"] == 0
+    ok = (
+        done == summary["cases"] == cases
+        and not report.differences
+        and summary["messages_pending"] == 0
+        and summary["messages_dead"] == 0
+        and core.duplicates_applied == 0
+    )
     return DemoOutcome(summary, ok, work)
 
 

@@ -11,6 +11,7 @@ import secrets
 import socket
 import ssl
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -82,13 +83,38 @@ class _Handler(BaseHTTPRequestHandler):
             if length > MAX_BODY:
                 raise CourtRefusal(413, "E413", f"body of {length} bytes exceeds {MAX_BODY}")
             body = self.rfile.read(length) if length else b""
+            fault = self.server.core.draw_fault() if self.path.startswith("/api/") else None
+            if fault and self._inflict(fault, before=True):
+                return
             answer = self._route(method, urlsplit(self.path), body)
+            if fault == "lost_answer":  # applied, but the answer never reaches the adapter: it must resend
+                self._hang_up()
+                return
             self._reply(200, answer)
         except CourtRefusal as refusal:
             self.server.core.rejected.append((refusal.code, refusal.message))
             self._reply(refusal.status, {"code": refusal.code, "message": refusal.message})
         except Exception as exc:  # the sandbox must answer like a platform, never drop the connection
             self._reply(500, {"code": "E500", "message": f"internal error: {type(exc).__name__}"})
+
+    def _inflict(self, fault: str, *, before: bool) -> bool:
+        """Fail the request as `fault` says; True if nothing more should be done with it."""
+        if fault in ("error", "outage"):
+            self._reply(503, {"code": "E503", "message": f"injected {fault}"})
+        elif fault == "throttle":
+            self._reply(429, {"code": "E429", "message": "injected throttle"}, {"Retry-After": "1"})
+        elif fault == "timeout":
+            time.sleep(self.server.core.config.timeout_seconds)
+            self._hang_up()
+        elif fault == "drop":
+            self._hang_up()
+        else:
+            return False
+        return True
+
+    def _hang_up(self) -> None:
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
 
     def _route(self, method: str, url: Any, body: bytes) -> dict[str, Any]:
         core, path = self.server.core, url.path
@@ -142,9 +168,11 @@ class _Handler(BaseHTTPRequestHandler):
             return core.stats()
         raise CourtRefusal(404, "E404", f"no control route {method} {path}")
 
-    def _reply(self, status: int, doc: dict[str, Any]) -> None:
+    def _reply(self, status: int, doc: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         payload = json.dumps(doc, ensure_ascii=False).encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()

@@ -35,6 +35,7 @@ def demo(
     profile: Annotated[
         str, typer.Option(help="Signature profile: jws-detached, sm2-sm3 or hmac-appkey.")
     ] = "jws-detached",
+    chaos: Annotated[float, typer.Option(min=0.0, max=0.9, help="Share of court requests that fail on purpose.")] = 0.0,
 ) -> None:
     """Run a sandbox court and the adapter on SQLite through every flow, then reconcile both views."""
     from sandbox.demo import run_demo
@@ -57,7 +58,15 @@ def demo(
             note = f"sent {metrics.get('outbound_delivered', 0)} · received {metrics.get('inbound_applied', 0)}"
             bar.update(task, completed=done, note=note)
 
-        outcome = run_demo(cases, seed=seed, workdir=workdir, timeout=timeout, progress=show, profile=profile)  # type: ignore[arg-type]
+        outcome = run_demo(
+            cases,
+            seed=seed,
+            workdir=workdir,
+            timeout=timeout,
+            progress=show,
+            profile=profile,  # type: ignore[arg-type]
+            chaos=chaos,
+        )
     summary = outcome.summary
     _table(summary, err if as_json else console)
     (err if as_json else console).print(f"database and keys kept in {outcome.workdir}")

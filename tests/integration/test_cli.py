@@ -65,6 +65,15 @@ def test_demo_ends_in_step_with_a_json_summary(demo_run) -> None:
     assert summary["settled"] + summary["failed"] + summary["declined"] >= summary["dispatched"]
 
 
+def test_demo_under_chaos_loses_nothing_and_applies_nothing_twice(tmp_path: Path) -> None:
+    """With 30 % of court requests failing on purpose, every message still arrives once and both sides agree."""
+    result = docking("demo", "--cases", "12", "--chaos", "0.3", "--seed", "11", "--json", "--timeout", "200")
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["faults_injected"] > 0 and summary["messages_dead"] == 0
+    assert summary["duplicates_applied_by_platform"] == 0 and summary["reconciliation_differences"] == 0
+
+
 def test_cases_show_never_prints_a_full_id_number(demo_run) -> None:
     """Parties' ID numbers are masked in `cases show`, in the table and in JSON."""
     _, work = demo_run

@@ -11,6 +11,7 @@ from requests.exceptions import ConnectionError as RequestsConnectionError
 from sqlmodel import select
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_none
 
+from adapter.breaker import CircuitBreaker
 from adapter.clock import from_db
 from adapter.db import UnitOfWork, create_schema, make_engine
 from adapter.delivery import deliver_due
@@ -207,3 +208,33 @@ def test_a_receipt_for_another_message_id_is_not_a_delivery(world) -> None:
     responses.add(responses.POST, URL, json={"code": "0", "xxbh": "someone-else"}, status=200)
     assert deliver_due(uow, platforms, lambda: NOW, retrying=_retrying(1)) == {"retried": 1}
     assert _rows(uow)[0].status == "pending"
+
+
+@responses.activate
+def test_a_message_failing_for_24_hours_goes_dead_with_its_last_error(world) -> None:
+    """Transient failures keep a message queued until the policy's 24 hours have passed; then it is dead."""
+    uow, platforms, services, (case, _) = world
+    services.accept(case)
+    responses.add(responses.POST, URL, json={"code": "E503"}, status=503)
+    deliver_due(uow, platforms, lambda: NOW, retrying=_retrying(1))
+    assert _rows(uow)[0].status == "pending"
+    day_later = NOW + timedelta(hours=24, seconds=1)
+    assert deliver_due(uow, platforms, lambda: day_later, retrying=_retrying(1)) == {"dead": 1}
+    (row,) = _rows(uow)
+    assert row.status == "dead" and "gave up after 2 attempts" in (row.last_error or "") and "503" in row.last_error
+
+
+@responses.activate
+def test_an_open_breaker_defers_messages_without_calling_the_platform(world) -> None:
+    """After the breaker opens, due messages are deferred to the probe time and the court is not called."""
+    uow, _, services, (case1, case2) = world
+    connector = OdrRestPlatform("court", "http://127.0.0.1:9", JwsSigner(Ed25519PrivateKey.generate(), "c1"))
+    breaker = CircuitBreaker("court", failures=1, cooldown=timedelta(seconds=30))
+    platforms = {"court": PlatformLink(connector, JwsVerifier({}), breaker=breaker)}
+    services.accept(case1)
+    services.accept(case2)
+    responses.add(responses.POST, URL, json={"code": "E503"}, status=503)
+    counts = deliver_due(uow, platforms, lambda: NOW, retrying=_retrying(1))
+    assert counts == {"retried": 1, "deferred": 1} and len(responses.calls) == 1
+    deferred = [r for r in _rows(uow) if r.attempts == 0]
+    assert len(deferred) == 1 and from_db(deferred[0].next_attempt_at) == NOW + timedelta(seconds=30)
