@@ -128,3 +128,16 @@ class SeenNonceRow(SQLModel, table=True):
     scope: str = Field(primary_key=True, max_length=64)  # the platform (or role) that signed
     nonce: str = Field(primary_key=True, max_length=128)
     expires_at: datetime = Field(index=True)
+
+
+class AuditRow(SQLModel, table=True):
+    """Operator actions that change delivery (replays): who, when, why, on what. Never updated."""
+
+    __tablename__ = "audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=32)
+    subject: str = Field(max_length=128)  # e.g. the message id
+    reason: str = Field(sa_column=Column(Text, nullable=False))

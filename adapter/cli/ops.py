@@ -1,15 +1,19 @@
 """Operations: `docking outbox list`, `docking quarantine list`, `docking reconcile`."""
 
+import json
+from datetime import datetime
 from typing import Annotated
 
 import typer
 from sqlmodel import col, select
 
-from adapter.cli.output import ConfigOption, Format, FormatOption, err, open_uow, render, settings_from
+from adapter.cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, render, settings_from
+from adapter.clock import CHINA, utc_now
 from adapter.errors import InvalidRequest
 from adapter.masking import mask_text
 from adapter.reconcile import reconcile
-from adapter.tables import OutboxRow, QuarantineRow
+from adapter.replay_outbox import replay_dead, replay_message
+from adapter.tables import AuditRow, OutboxRow, QuarantineRow
 
 outbox_app = typer.Typer(help="Outgoing messages and their delivery.", no_args_is_help=True)
 quarantine_app = typer.Typer(help="Inbound messages refused and kept for inspection.", no_args_is_help=True)
@@ -62,6 +66,75 @@ def outbox_list(
         title="outbox",
         limit=limit,
     )
+
+
+@outbox_app.command("dead")
+def outbox_dead(
+    config: ConfigOption = None,
+    limit: Annotated[int, typer.Option(min=1, max=100000)] = 50,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Messages that will not be retried any more, with the reason; `replay` puts them back."""
+    outbox_list(config=config, status="dead", limit=limit, fmt=fmt)
+
+
+@outbox_app.command("show")
+def outbox_show(message_id: str, config: ConfigOption = None) -> None:
+    """One message: its delivery record and the original payload, personal data masked."""
+    with open_uow(config).begin() as session:
+        row = session.exec(select(OutboxRow).where(OutboxRow.message_id == message_id)).first()
+        if row is None:
+            raise InvalidRequest(f"no outgoing message {message_id!r}")
+        audit = session.exec(select(AuditRow).where(AuditRow.subject == message_id).order_by(col(AuditRow.id))).all()
+    render(
+        [
+            {
+                "message_id": row.message_id,
+                "case_id": row.case_id,
+                "platform": row.platform,
+                "type": row.type,
+                "status": row.status,
+                "attempts": row.attempts,
+                "created_at": f"{row.created_at:%Y-%m-%d %H:%M:%S}",
+                "last_error": mask_text(row.last_error or ""),
+            }
+        ],
+        ["message_id", "case_id", "platform", "type", "status", "attempts", "created_at", "last_error"],
+        Format.table,
+        title="message",
+    )
+    print(mask_text(json.dumps(json.loads(row.envelope_json), ensure_ascii=False, indent=2)))
+    for entry in audit:
+        err.print(f"{entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action}: {entry.reason}")
+
+
+@outbox_app.command("replay")
+def outbox_replay(
+    message_id: Annotated[str | None, typer.Argument(help="One dead message; or use --platform/--since.")] = None,
+    platform: Annotated[str | None, typer.Option(help="Replay this platform's dead messages.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only messages created since (ISO 8601, e.g. 2026-11-23).")] = None,
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit log with who and when).")] = "",
+    actor: Annotated[str, typer.Option(envvar="USER", help="Who is replaying (default: $USER).")] = "operator",
+    config: ConfigOption = None,
+) -> None:
+    """Put dead messages back in the queue, unchanged and in their cases' order; every replay is audited."""
+    uow, now = open_uow(config), utc_now()
+    if message_id:
+        if platform or since:
+            raise InvalidRequest("give either a message id or --platform/--since, not both")
+        replay_message(uow, message_id, actor=actor, reason=reason, now=now)
+        console.print(f"{message_id} requeued")
+        return
+    if not platform and not since:
+        raise InvalidRequest("name a message id, or --platform and/or --since")
+    try:
+        cutoff = datetime.fromisoformat(since) if since else None
+    except ValueError:
+        raise InvalidRequest(f"--since {since!r} is not an ISO 8601 date or time") from None
+    if cutoff is not None and cutoff.tzinfo is None:
+        cutoff = cutoff.replace(tzinfo=CHINA)  # operators think in China time
+    replayed = replay_dead(uow, platform=platform, since=cutoff, actor=actor, reason=reason, now=now)
+    console.print(f"{len(replayed)} dead message(s) requeued")
 
 
 @quarantine_app.command("list")

@@ -9,9 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from adapter.db import UnitOfWork, create_schema, make_engine
 from adapter.repository import create_case
+from adapter.services import CentreServices
+from adapter.tables import OutboxRow
 from tests.unit import samples
 
 pytestmark = pytest.mark.integration
@@ -344,3 +347,31 @@ def test_an_agreement_signed_with_docking_sign_verifies_offline_and_detects_chan
     attestation_file.write_text(json.dumps(doc, ensure_ascii=False))
     forged = docking("verify", str(document), "--public-key", str(keys / "centre-1.pub"))
     assert forged.returncode == 1 and "bad_signature" in forged.stdout
+
+
+def test_outbox_replay_from_the_command_line_requeues_and_audits(tmp_path: Path) -> None:
+    """`docking outbox dead` lists it, `replay ID --reason` requeues it, `show` prints the audit line."""
+    database = tmp_path / "x.db"
+    engine = make_engine(f"sqlite:///{database}")
+    create_schema(engine)
+    uow = UnitOfWork(engine)
+    with uow.begin() as session:
+        case = create_case(session, samples.dispatch(), "gz", samples.T0)
+        case.status = "PENDING_ACCEPTANCE"
+    CentreServices(uow, lambda: samples.T0).accept(case.id)
+    with uow.begin() as session:
+        row = session.exec(select(OutboxRow)).one()
+        row.status, row.last_error = "dead", "rejected (E400): bad"
+        message_id = row.message_id
+    config = tmp_path / "c.toml"
+    config.write_text(f'database_url = "sqlite:///{database}"\n')
+    listed = json.loads(docking("outbox", "dead", "--config", str(config), "--format", "json").stdout)
+    assert [m["message_id"] for m in listed] == [message_id]
+    refused = docking("outbox", "replay", message_id, "--config", str(config))
+    assert refused.returncode == 2 and "needs a reason" in refused.stderr
+    done = docking(
+        "outbox", "replay", message_id, "--reason", "court back", "--actor", "ops-li", "--config", str(config)
+    )
+    assert done.returncode == 0 and "requeued" in done.stdout
+    shown = docking("outbox", "show", message_id, "--config", str(config))
+    assert "pending" in shown.stdout and "ops-li replay: court back" in shown.stderr

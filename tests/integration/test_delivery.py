@@ -15,12 +15,14 @@ from adapter.breaker import CircuitBreaker
 from adapter.clock import from_db
 from adapter.db import UnitOfWork, create_schema, make_engine
 from adapter.delivery import deliver_due
+from adapter.errors import InvalidRequest
 from adapter.platforms import PlatformLink
+from adapter.replay_outbox import replay_dead, replay_message
 from adapter.repository import create_case, transition
 from adapter.services import CentreServices
 from adapter.signing.jws import JwsSigner, JwsVerifier
 from adapter.states import Event
-from adapter.tables import OutboxRow
+from adapter.tables import AuditRow, OutboxRow
 from connectors.odr_rest import OdrRestPlatform
 from connectors.port import TransientError
 from schemas.case import CaseDispatch, Party
@@ -238,3 +240,50 @@ def test_an_open_breaker_defers_messages_without_calling_the_platform(world) -> 
     assert counts == {"retried": 1, "deferred": 1} and len(responses.calls) == 1
     deferred = [r for r in _rows(uow) if r.attempts == 0]
     assert len(deferred) == 1 and from_db(deferred[0].next_attempt_at) == NOW + timedelta(seconds=30)
+
+
+@responses.activate
+def test_a_replayed_dead_message_is_delivered_unchanged_and_the_replay_is_audited(world) -> None:
+    """Dead after a 400; replayed with a reason; delivered with the same message id and bytes; audit kept."""
+    uow, platforms, services, (case, _) = world
+    services.accept(case)
+    services.assign_mediator(case, "陈调解员")
+    bodies: list[bytes] = []
+    answers = iter([(400, {}, '{"code":"E400","message":"court system migrating"}')])
+
+    def reply(request):
+        bodies.append(request.body)
+        return next(answers, None) or _ok(request)
+
+    responses.add_callback(responses.POST, URL, callback=reply)
+    assert deliver_due(uow, platforms, lambda: NOW, retrying=_retrying()) == {"dead": 1}
+    dead = _rows(uow)[0]
+    with pytest.raises(InvalidRequest, match="needs a reason"):
+        replay_message(uow, dead.message_id, actor="ops", reason=" ", now=NOW)
+    replay_message(uow, dead.message_id, actor="ops-zhang", reason="court fixed its migration", now=NOW)
+    assert deliver_due(uow, platforms, lambda: NOW, retrying=_retrying()) == {"delivered": 2}
+    assert bodies[0] == bodies[1]  # the original payload, byte for byte
+    assert [r.status for r in _rows(uow)] == ["delivered", "delivered"]
+    with uow.begin() as session:
+        (audit,) = session.exec(select(AuditRow)).all()
+    assert (audit.actor, audit.action, audit.subject) == ("ops-zhang", "replay", dead.message_id)
+    with pytest.raises(InvalidRequest, match="not dead"):
+        replay_message(uow, dead.message_id, actor="ops", reason="again", now=NOW)
+
+
+def test_replay_by_platform_and_time_requeues_only_matching_dead_messages(world) -> None:
+    """--platform/--since picks dead messages of that platform created since then, nothing else."""
+    uow, _, services, (case1, case2) = world
+    services.accept(case1)
+    services.accept(case2)
+    with uow.begin() as session:
+        rows = list(session.exec(select(OutboxRow).order_by(OutboxRow.id)).all())
+        rows[0].status, rows[0].created_at = "dead", NOW - timedelta(days=2)
+        rows[1].status = "dead"
+        for row in rows:
+            session.add(row)
+    replayed = replay_dead(
+        uow, platform="court", since=NOW - timedelta(hours=1), actor="ops", reason="outage over", now=NOW
+    )
+    assert replayed == [rows[1].message_id]
+    assert [r.status for r in _rows(uow)] == ["dead", "pending"]
