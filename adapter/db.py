@@ -31,7 +31,9 @@ def make_engine(url: str, *, must_exist: bool = False) -> Engine:
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
             _tune_sqlite(engine)
         else:
-            engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+            # Every stored time is UTC; pin the session zone so the server's own setting cannot shift them.
+            connect_args = {"options": "-c timezone=UTC"} if url.startswith("postgresql") else {}
+            engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args)
     except ModuleNotFoundError as exc:
         extra = " (pip install 'court-docking[postgres]')" if "psycopg" in str(exc) else ""
         raise ConfigError(f"database_url needs a driver that is not installed: {exc.name}{extra}") from None

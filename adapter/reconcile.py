@@ -8,11 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlmodel import col, select
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from adapter.db import UnitOfWork
 from adapter.platforms import Platforms
 from adapter.states import CaseStatus, court_view
 from adapter.tables import CaseRow, OutboxRow
+from connectors.port import TransientError
 from schemas.enums import CourtStatus
 
 
@@ -54,7 +56,7 @@ def reconcile(uow: UnitOfWork, platforms: Platforms, *, batch: int = 200) -> Rec
                     for c in cases
                 ]
                 continue
-            theirs = link.connector.query_status([c.platform_case_id for c in cases])
+            theirs = _status_retrying()(link.connector.query_status, [c.platform_case_id for c in cases])
             for case in cases:
                 report.checked += 1
                 ours, their = court_view(CaseStatus(case.status)), theirs.get(case.platform_case_id)
@@ -68,6 +70,16 @@ def reconcile(uow: UnitOfWork, platforms: Platforms, *, batch: int = 200) -> Rec
                     )
     report.in_flight = _in_flight(uow)
     return report
+
+
+def _status_retrying() -> Retrying:
+    """A status query is read-only and cheap to repeat: ride out a few transient failures before giving up."""
+    return Retrying(
+        retry=retry_if_exception_type(TransientError),
+        stop=stop_after_attempt(5),
+        wait=wait_exponential_jitter(multiplier=0.2, max=3),
+        reraise=True,
+    )
 
 
 def _batches(uow: UnitOfWork, size: int) -> Iterator[list[CaseRow]]:

@@ -92,6 +92,7 @@ def run_demo(
             time.sleep(0.05)
     finally:
         scheduler.shutdown(wait=True)
+    core.config.fault_rate, core.config.outage_seconds = 0.0, 0.0  # the storm is over: now prove both sides agree
     report = reconcile(runtime.uow, runtime.platforms)
     server.stop()
     metrics = runtime.metrics.snapshot()

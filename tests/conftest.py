@@ -1,8 +1,11 @@
 """Shared fixtures. Real sockets are allowed to loopback only: anything else fails the test at once."""
 
 import socket
+from collections.abc import Iterator
 
 import pytest
+
+from tests.pg import postgres_server
 
 _real_connect = socket.socket.connect
 
@@ -21,3 +24,10 @@ def _loopback_only(self: socket.socket, address: object) -> object:
 @pytest.fixture(autouse=True)
 def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect", _loopback_only)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """One private PostgreSQL server for the whole run (tests take fresh databases on it)."""
+    with postgres_server() as url:
+        yield url

@@ -11,6 +11,7 @@ from sandbox.court import CourtCore, SandboxConfig
 from sandbox.pairing import pair
 from sandbox.rest import SandboxServer
 from scheduler import Runtime, build_runtime
+from tests.pg import fresh_database
 
 PLATFORM = "court"
 COURT_KID = "court-test"
@@ -52,9 +53,23 @@ def court(tmp_path: Path, sandbox_config: SandboxConfig, profile: str, algorithm
 
 
 @pytest.fixture
-def settings(tmp_path: Path, court: Court) -> Settings:
+def backend() -> str:
+    """The database the adapter runs on; modules parametrize it to run on SQLite and on PostgreSQL."""
+    return "sqlite"
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'adapter.db'}"
+    server_url: str = request.getfixturevalue("postgres")
+    return fresh_database(server_url)
+
+
+@pytest.fixture
+def settings(database_url: str, court: Court) -> Settings:
     return Settings(
-        database_url=f"sqlite:///{tmp_path / 'adapter.db'}",
+        database_url=database_url,
         platforms={PLATFORM: PlatformSettings(base_url=court.server.url, signing=court.signing, timeout_seconds=5)},
     )
 

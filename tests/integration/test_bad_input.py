@@ -24,6 +24,12 @@ from tests.integration.helpers import case_for
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every test here that touches the adapter's database runs on SQLite and on PostgreSQL."""
+    return str(request.param)
+
+
 def _quarantine(runtime: Runtime) -> list[QuarantineRow]:
     with runtime.uow.begin() as session:
         return list(session.exec(select(QuarantineRow)).all())

@@ -41,9 +41,15 @@ def _retrying(tries: int = 3):  # zero waits in tests
     )
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """The outbox is exercised on SQLite and on PostgreSQL (SKIP LOCKED)."""
+    return str(request.param)
+
+
 @pytest.fixture
-def world(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'd.db'}")
+def world(database_url: str):
+    engine = make_engine(database_url)
     create_schema(engine)
     uow = UnitOfWork(engine)
     connector = OdrRestPlatform("court", "http://127.0.0.1:9", JwsSigner(Ed25519PrivateKey.generate(), "c1"))

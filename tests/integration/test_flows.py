@@ -17,6 +17,12 @@ from tests.integration.helpers import DOCUMENT, agreement, case_for, outbox, par
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Every test here that touches the adapter's database runs on SQLite and on PostgreSQL."""
+    return str(request.param)
+
+
 def _mediate(runtime: Runtime, case_id: str) -> None:
     s = runtime.services
     s.accept(case_id)

@@ -1,0 +1,69 @@
+"""Two worker processes on one PostgreSQL deliver a backlog: every message reaches the court once, in order."""
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+
+from adapter.settings import PlatformSettings, Settings
+from adapter.tables import CaseRow, OutboxRow
+from scheduler import build_runtime
+from tests.integration.conftest import Court
+from tests.pg import fresh_database
+
+pytestmark = pytest.mark.integration
+
+WORKER = textwrap.dedent("""
+    import sys, time
+    from adapter.settings import Settings
+    from scheduler import build_runtime
+    runtime = build_runtime(Settings.model_validate_json(sys.argv[1]))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        counts = runtime.deliver_counts()
+        if not counts:
+            time.sleep(0.05)
+            if not runtime.deliver_counts():
+                break
+    print(dict(runtime.metrics.snapshot()))
+""")
+
+
+def test_two_workers_share_a_backlog_without_sending_any_message_twice(
+    court: Court, postgres: str, tmp_path: Path
+) -> None:
+    """SKIP LOCKED claims and leases: 40 cases × 3 messages, two processes, no double application, order kept."""
+    settings = Settings(
+        database_url=fresh_database(postgres),
+        platforms={"court": PlatformSettings(base_url=court.server.url, signing=court.signing)},
+    )
+    runtime = build_runtime(settings)
+    court.core.dispatch(40, "01")
+    runtime.poll_platform("court")
+    with runtime.uow.begin() as session:
+        case_ids = list(session.exec(select(CaseRow.id)).all())
+    for case_id in case_ids:  # a backlog: three messages per case, none delivered yet
+        runtime.services.accept(case_id)
+        runtime.services.assign_mediator(case_id, "陈调解员")
+        runtime.services.hold_session(case_id, "第一次调解")
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, settings.model_dump_json()],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [w.communicate(timeout=180) for w in workers]
+    assert all(w.returncode == 0 for w in workers), [err[-1500:] for _, err in outputs]
+    with runtime.uow.begin() as session:
+        by_status = dict(session.exec(select(OutboxRow.status, func.count()).group_by(OutboxRow.status)).all())
+    assert by_status == {"delivered": 120}
+    assert court.core.duplicates_applied == 0 and len(court.core.applications) == 120
+    assert all(c.history == ["20", "30", "30"] for c in court.core.cases.values())  # per-case order held
+    both_worked = [out for out, _ in outputs if "'outbound_delivered'" in out]
+    assert len(both_worked) == 2, outputs  # the work was shared, not done by one while the other idled

@@ -1,0 +1,101 @@
+"""A throwaway PostgreSQL server on 127.0.0.1 for the tests, from the Debian package's binaries.
+
+Started with initdb + pg_ctl in a temporary folder (as the `postgres` user when the tests run as root, which
+PostgreSQL refuses to run as), listening on loopback only, stopped at the end. `.ci/run` installs the package;
+on a developer machine without it the PostgreSQL tests are skipped — in CI they fail instead.
+"""
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+
+def _binaries() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(found[-1]).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """Yields a SQLAlchemy URL for a fresh, empty database on a private server."""
+    bin_dir = _binaries()
+    if bin_dir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL binaries are missing: .ci/run should have installed the postgresql package")
+        pytest.skip("PostgreSQL is not installed (apt-get install -y postgresql)")
+    base = Path(tempfile.mkdtemp(prefix="docking-pg-"))
+    data, sockets = base / "data", base / "sockets"
+    sockets.mkdir()
+    as_postgres = os.geteuid() == 0
+    if as_postgres:
+        shutil.chown(base, "postgres")
+        shutil.chown(sockets, "postgres")
+    prefix = ["runuser", "-u", "postgres", "--"] if as_postgres else []
+    port = _free_port()
+    subprocess.run(
+        [*prefix, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "docking", "--no-sync", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
+    subprocess.run(
+        [
+            *prefix,
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(base / "log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=90,
+    )
+    try:
+        subprocess.run(
+            [*prefix, str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "docking", "docking"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        yield f"postgresql+psycopg://docking@127.0.0.1:{port}/docking"
+    finally:
+        subprocess.run(
+            [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def fresh_database(server_url: str) -> str:
+    """A new, empty database on the server (each test gets its own), as a SQLAlchemy URL."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return server_url.rsplit("/", 1)[0] + "/" + name
