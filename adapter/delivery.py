@@ -8,11 +8,12 @@ in-process retries of one attempt.
 
 import logging
 import random
+import uuid
 from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import exists, or_
+from sqlalchemy import exists, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
@@ -48,8 +49,17 @@ def default_retrying() -> Retrying:
     )
 
 
-def claim(uow: UnitOfWork, clock: Clock, *, limit: int, owner_lease: timedelta = LEASE) -> list[OutboxRow]:
+def claim(
+    uow: UnitOfWork, clock: Clock, *, limit: int, owner_lease: timedelta = LEASE, token: str | None = None
+) -> list[OutboxRow]:
+    """Take up to `limit` due rows under a lease, marked with `token`; only that token may record their result.
+
+    A worker that crashes (or stalls past its lease) loses its rows to the next claim; if it comes back and
+    tries to record a result, the token no longer matches and the write is skipped. The court drops the
+    duplicate send by message id, so nothing is applied twice.
+    """
     now = to_utc(clock())
+    token = token or uuid.uuid4().hex
     earlier = aliased(OutboxRow)
     blocked = exists().where(
         col(earlier.case_id) == col(OutboxRow.case_id),
@@ -72,9 +82,21 @@ def claim(uow: UnitOfWork, clock: Clock, *, limit: int, owner_lease: timedelta =
     with uow.begin() as session:
         rows = list(session.exec(query).all())
         for row in rows:
-            row.claimed_until = now + owner_lease
+            row.claimed_by, row.claimed_until = token, now + owner_lease
             session.add(row)
         return rows
+
+
+def renew(uow: UnitOfWork, rows: list[OutboxRow], until: datetime) -> None:
+    """Extend the lease on rows this worker still holds (a slow platform must not hand them to another)."""
+    with uow.begin() as session:
+        for row in rows:
+            still_ours = (
+                col(OutboxRow.id) == row.id,
+                col(OutboxRow.claimed_by) == row.claimed_by,
+                col(OutboxRow.status) == "pending",
+            )
+            session.exec(update(OutboxRow).where(*still_ours).values(claimed_until=to_utc(until)))
 
 
 def deliver_due(
@@ -97,7 +119,11 @@ def deliver_due(
         rows = claim(uow, clock, limit=limit)
         if not rows:
             break
-        for row in rows:
+        leased_at = clock()
+        for index, row in enumerate(rows):
+            if clock() - leased_at > LEASE / 2:  # half the lease gone: keep the rest of the batch ours
+                leased_at = clock()
+                renew(uow, rows[index:], leased_at + LEASE)
             counts[_deliver_one(uow, platforms, clock, row, retrying(), jitter)] += 1
     return counts
 
@@ -151,8 +177,12 @@ def _deliver_one(
     with uow.begin() as session:
         fresh = session.get(OutboxRow, row.id)
         assert fresh is not None  # rows are never deleted while pending
+        if fresh.claimed_by != row.claimed_by or fresh.status != "pending":
+            # Our lease ran out and another worker took the row: its result, not ours, stands.
+            log.warning("message %s: lease lost to another worker; not recording this attempt", row.message_id)
+            return "lease_lost"
         fresh.attempts += 1 if counted else 0
-        fresh.claimed_until = None
+        fresh.claimed_by, fresh.claimed_until = None, None
         fresh.last_error = error
         if outcome in ("delivered", "duplicate"):
             fresh.status, fresh.delivered_at = "delivered", to_utc(now)

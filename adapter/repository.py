@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from adapter.clock import to_utc
@@ -84,8 +85,10 @@ def enqueue(session: Session, case: CaseRow, body: Body, at: datetime) -> Envelo
         body=body,
         status_after=court_view(CaseStatus(case.status)),
     )
+    last = session.exec(select(func.max(OutboxRow.seq)).where(OutboxRow.case_id == case.id)).one()
     session.add(
         OutboxRow(
+            seq=(last or 0) + 1,
             message_id=envelope.message_id,
             case_id=case.id,
             platform=case.platform,

@@ -59,9 +59,11 @@ class OutboxRow(SQLModel, table=True):
     platform: str = Field(index=True, max_length=64)
     type: str = Field(max_length=32)
     envelope_json: str = Field(sa_column=Column(Text, nullable=False))
+    seq: int = 1  # the message's place in its case's sequence (1, 2, 3, …), for receivers and for audit
     status: str = Field(default="pending", max_length=16)  # pending | delivered | dead
     attempts: int = 0
     next_attempt_at: datetime
+    claimed_by: str | None = Field(default=None, max_length=40)  # the claim token of the worker holding the row
     claimed_until: datetime | None = None
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime

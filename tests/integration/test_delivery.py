@@ -14,7 +14,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from adapter.breaker import CircuitBreaker
 from adapter.clock import from_db
 from adapter.db import UnitOfWork, create_schema, make_engine
-from adapter.delivery import deliver_due
+from adapter.delivery import LEASE, _deliver_one, claim, deliver_due
 from adapter.errors import InvalidRequest
 from adapter.platforms import PlatformLink
 from adapter.replay_outbox import replay_dead, replay_message
@@ -293,3 +293,29 @@ def test_replay_by_platform_and_time_requeues_only_matching_dead_messages(world)
     )
     assert replayed == [rows[1].message_id]
     assert [r.status for r in _rows(uow)] == ["dead", "pending"]
+
+
+@responses.activate
+def test_a_worker_whose_lease_was_taken_over_does_not_overwrite_the_new_result(world) -> None:
+    """Worker A stalls past its lease; B claims and delivers; A's late failure is not recorded over B's success."""
+    uow, platforms, services, (case, _) = world
+    services.accept(case)
+    stale = claim(uow, lambda: NOW, limit=10, token="worker-a")
+    later = NOW + LEASE + timedelta(seconds=1)
+    taken = claim(uow, lambda: later, limit=10, token="worker-b")
+    assert [r.id for r in taken] == [r.id for r in stale] and taken[0].claimed_by == "worker-b"
+    responses.add_callback(responses.POST, URL, callback=_ok)
+    assert _deliver_one(uow, platforms, lambda: later, taken[0], _retrying()(), lambda: 0.5) == "delivered"
+    responses.replace(responses.POST, URL, json={"code": "E503"}, status=503)
+    assert _deliver_one(uow, platforms, lambda: later, stale[0], _retrying(1)(), lambda: 0.5) == "lease_lost"
+    (row,) = _rows(uow)
+    assert row.status == "delivered" and row.attempts == 1
+
+
+def test_each_case_numbers_its_messages_in_order(world) -> None:
+    """Rows carry 1, 2, 3 … per case, independent of other cases."""
+    uow, _, services, (case1, case2) = world
+    services.accept(case1)
+    services.accept(case2)
+    services.assign_mediator(case1, "陈调解员")
+    assert [(r.case_id, r.seq) for r in _rows(uow)] == [(case1, 1), (case2, 1), (case1, 2)]
