@@ -65,6 +65,7 @@ class SandboxConfig:
     fault_kinds: tuple[str, ...] = ("error", "throttle", "timeout", "drop", "lost_answer")
     timeout_seconds: float = 1.5  # how long a "timeout" fault keeps the client waiting
     outage_seconds: float = 0.0
+    latency_seconds: float = 0.0  # added to every platform request (a slow court; lets tests kill mid-delivery)
 
 
 class CourtCore:
@@ -92,6 +93,7 @@ class CourtCore:
         self.duplicates_dropped = 0
         self.signature_failures: dict[str, int] = {}
         self.applications: dict[str, int] = {}  # message id → times applied (must never exceed 1)
+        self.applied_order: dict[str, list[str]] = {}  # case → the message ids applied to it, in order
         self.faults: dict[str, int] = {}
         self._fault_rng = random.Random(config.seed + 1)
         self._outage_until = 0.0
@@ -287,6 +289,7 @@ class CourtCore:
             answer = {"code": "0", "message": "ok", "xxbh": msg_id, "zt": self.cases[ajbs].status}
             self._applied[msg_id] = answer
             self.applications[msg_id] = self.applications.get(msg_id, 0) + 1
+            self.applied_order.setdefault(ajbs, []).append(msg_id)
             return {**answer, "duplicate": False}
 
     def _apply(self, kind: str, ajbs: str, content: dict[str, Any]) -> None:

@@ -83,6 +83,8 @@ class _Handler(BaseHTTPRequestHandler):
             if length > MAX_BODY:
                 raise CourtRefusal(413, "E413", f"body of {length} bytes exceeds {MAX_BODY}")
             body = self.rfile.read(length) if length else b""
+            if self.path.startswith("/api/") and self.server.core.config.latency_seconds:
+                time.sleep(self.server.core.config.latency_seconds)
             fault = self.server.core.draw_fault() if self.path.startswith("/api/") else None
             if fault and self._inflict(fault, before=True):
                 return
