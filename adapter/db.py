@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from adapter import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from adapter.errors import ConfigError
@@ -63,8 +63,11 @@ def _tune_sqlite(engine: Engine) -> None:
 
 
 def create_schema(engine: Engine) -> None:
+    """A new database is created at the newest schema version; an existing one must be up to date."""
+    from adapter.schema import prepare  # alembic is imported only when a database is opened
+
     try:
-        SQLModel.metadata.create_all(engine)
+        prepare(engine)
     except DBAPIError as exc:
         # e.g. "file is not a database", authentication failed, server not running
         raise ConfigError(f"cannot use the database: {str(exc.orig).splitlines()[0]}") from None

@@ -1,0 +1,1 @@
+"""Alembic migrations of the adapter's database (run by `docking db upgrade`)."""

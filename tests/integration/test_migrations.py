@@ -1,0 +1,62 @@
+"""Schema migrations: the migrations build exactly the model's schema, on SQLite and on PostgreSQL."""
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+from adapter.db import create_schema, make_engine
+from adapter.errors import ConfigError
+from adapter.schema import current, head, upgrade
+from tests.integration.test_cli import docking
+from tests.pg import fresh_database
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'm.db'}"
+    return fresh_database(request.getfixturevalue("postgres"))
+
+
+def test_the_migrations_build_exactly_the_models_schema(url: str) -> None:
+    """upgrade from nothing to head leaves no difference between the database and the table definitions."""
+    engine = make_engine(url)
+    before, after = upgrade(engine)
+    assert before is None and after == head()
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert differences == []
+
+
+def test_a_new_database_is_created_at_head_and_a_second_upgrade_changes_nothing(url: str) -> None:
+    """The fast path (tables from the model, stamped) agrees with the migrations; upgrading again is a no-op."""
+    engine = make_engine(url)
+    create_schema(engine)
+    with engine.connect() as connection:
+        assert current(connection) == head()
+    assert upgrade(engine) == (head(), head())
+
+
+def test_tables_without_a_schema_version_are_refused(tmp_path: Path) -> None:
+    """An unversioned database with tables is not silently adopted: the operator is told to upgrade."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE cases (id TEXT PRIMARY KEY)"))
+    with pytest.raises(ConfigError, match="docking db upgrade"):
+        create_schema(engine)
+
+
+def test_docking_db_upgrade_from_the_command_line(tmp_path: Path) -> None:
+    """`docking db upgrade` creates the schema, then reports it is already at the newest version."""
+    config = tmp_path / "c.toml"
+    config.write_text(f'database_url = "sqlite:///{tmp_path / "n.db"}"\n')
+    first = docking("db", "upgrade", "--config", str(config))
+    assert first.returncode == 0 and f"none → {head()}" in first.stdout, first.stderr
+    second = docking("db", "upgrade", "--config", str(config))
+    assert second.returncode == 0 and "already at" in second.stdout
