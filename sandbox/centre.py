@@ -108,21 +108,21 @@ class SimulatedCentre:
         return 1
 
     def _parties(self, case_id: str) -> tuple[str, str]:
-        with self.services.uow.begin() as session:
-            row = session.get(CaseRow, case_id)
-            assert row is not None
-            parties = CaseDispatch.model_validate_json(row.dispatch_json).parties
+        parties = self._dispatch(case_id).parties
         return parties[0].name, parties[1].name
 
     def _history(self, case_id: str) -> set[str]:
         with self.services.uow.begin() as session:
             return set(session.exec(select(CaseEventRow.event).where(CaseEventRow.case_id == case_id)).all())
 
-    def _settle(self, case_id: str, rng: random.Random) -> None:
+    def _dispatch(self, case_id: str) -> CaseDispatch:
         with self.services.uow.begin() as session:
             row = session.get(CaseRow, case_id)
             assert row is not None
-            dispatch = CaseDispatch.model_validate_json(row.dispatch_json)
+            return CaseDispatch.model_validate_json(row.dispatch_json)
+
+    def _settle(self, case_id: str, rng: random.Random) -> None:
+        dispatch = self._dispatch(case_id)
         now = self.clock().astimezone(CHINA)
         document = f"调解协议书\n案件：{dispatch.case_number or case_id}\n金额：{dispatch.amount}\n".encode()
         cent = Decimal("0.01")
