@@ -174,21 +174,28 @@ def _deliver_one(
         outcome, error = "dead", f"gave up after {row.attempts + 1} attempts over {policy.give_up_after}: {error}"
     if error is not None and outcome != "deferred":
         log.warning("message %s to %s %s: %s", row.message_id, row.platform, outcome, mask_text(error))
+    values: dict[str, object] = {
+        "claimed_by": None,
+        "claimed_until": None,
+        "last_error": error,
+        "attempts": row.attempts + (1 if counted else 0),
+    }
+    if outcome in ("delivered", "duplicate"):
+        values.update(status="delivered", delivered_at=to_utc(now))
+    elif outcome == "dead":
+        values["status"] = "dead"
+    else:
+        values["next_attempt_at"] = to_utc(now) + timedelta(seconds=delay)
+    # One conditional UPDATE: it records the result only if this worker still holds the row (same claim token,
+    # still pending) — checking and writing in one statement, without loading the row.
+    still_ours = (
+        col(OutboxRow.id) == row.id,
+        col(OutboxRow.claimed_by) == row.claimed_by,
+        col(OutboxRow.status) == "pending",
+    )
     with uow.begin() as session:
-        fresh = session.get(OutboxRow, row.id)
-        assert fresh is not None  # rows are never deleted while pending
-        if fresh.claimed_by != row.claimed_by or fresh.status != "pending":
-            # Our lease ran out and another worker took the row: its result, not ours, stands.
-            log.warning("message %s: lease lost to another worker; not recording this attempt", row.message_id)
-            return "lease_lost"
-        fresh.attempts += 1 if counted else 0
-        fresh.claimed_by, fresh.claimed_until = None, None
-        fresh.last_error = error
-        if outcome in ("delivered", "duplicate"):
-            fresh.status, fresh.delivered_at = "delivered", to_utc(now)
-        elif outcome == "dead":
-            fresh.status = "dead"
-        else:
-            fresh.next_attempt_at = to_utc(now) + timedelta(seconds=delay)
-        session.add(fresh)
+        written = session.exec(update(OutboxRow).where(*still_ours).values(**values)).rowcount
+    if not written:
+        log.warning("message %s: lease lost to another worker; not recording this attempt", row.message_id)
+        return "lease_lost"
     return outcome
