@@ -15,8 +15,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 
-from adapter.signing.base import MessageSigner, MessageVerifier, Verified, b64decode
+from adapter.signing.base import MessageSigner, MessageVerifier, Verified
 from adapter.signing.errors import SignatureInvalid
+from adapter.signing.jws import HEADER as JWS_HEADER
+from adapter.signing.jws import protected_header
 
 DIGESTS = ("sha256", "sm3")
 
@@ -103,11 +105,10 @@ def signer_key_id(signed: dict[str, Any]) -> str:
         return ""
     if isinstance(headers.get("X-Key-Id"), str):
         return str(headers["X-Key-Id"])
-    token = headers.get("X-JWS-Signature")
+    token = headers.get(JWS_HEADER)
     if not isinstance(token, str):
         return ""
     try:
-        header = json.loads(b64decode(token.split(".")[0], "JWS header", urlsafe=True))
-    except (ValueError, SignatureInvalid):
+        return str(protected_header(token).get("kid", ""))
+    except SignatureInvalid:
         return ""
-    return str(header.get("kid", "")) if isinstance(header, dict) else ""

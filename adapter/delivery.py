@@ -88,15 +88,19 @@ def claim(
 
 
 def renew(uow: UnitOfWork, rows: list[OutboxRow], until: datetime) -> None:
-    """Extend the lease on rows this worker still holds (a slow platform must not hand them to another)."""
+    """Extend the lease on rows this worker still holds (a slow platform must not hand them to another).
+
+    One claim's rows share its token, so one statement renews them all.
+    """
+    if not rows:
+        return
+    still_ours = (
+        col(OutboxRow.id).in_([row.id for row in rows]),
+        col(OutboxRow.claimed_by) == rows[0].claimed_by,
+        col(OutboxRow.status) == "pending",
+    )
     with uow.begin() as session:
-        for row in rows:
-            still_ours = (
-                col(OutboxRow.id) == row.id,
-                col(OutboxRow.claimed_by) == row.claimed_by,
-                col(OutboxRow.status) == "pending",
-            )
-            session.exec(update(OutboxRow).where(*still_ours).values(claimed_until=to_utc(until)))
+        session.exec(update(OutboxRow).where(*still_ours).values(claimed_until=to_utc(until)))
 
 
 def deliver_due(

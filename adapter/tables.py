@@ -23,7 +23,6 @@ class CaseRow(SQLModel, table=True):
     dispatch_json: str = Field(sa_column=Column(Text, nullable=False))
     agreement_json: str | None = Field(default=None, sa_column=Column(Text))
     agreement_effective_at: datetime | None = None
-    mediation_due: datetime | None = None
     created_at: datetime
     updated_at: datetime
 

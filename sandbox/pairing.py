@@ -21,7 +21,6 @@ from adapter.signing.sm2 import Sm2Signer, Sm2Verifier
 from sandbox.court import CourtCore, SandboxConfig
 
 CENTRE_KEY_ID = "centre-2026-01"
-COURT_KEY_ID = "court-2026-01"
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from adapter.cli.output import ConfigOption, console, open_uow, settings_from
+from adapter.cli.output import ConfigOption, console, open_uow
 from adapter.clock import utc_now
 from adapter.errors import InvalidRequest
 from adapter.services import CentreServices
+from adapter.settings import load_settings
 from schemas.agreement import MediationAgreement
 from schemas.case import CaseDispatch
 from schemas.enums import DeclineReason, OutcomeCode
@@ -23,7 +24,7 @@ CaseArg = Annotated[str, typer.Argument(help="The adapter's case id (see `dockin
 
 
 def _services(config: Path | None) -> CentreServices:
-    platforms = settings_from(config).platforms.keys()
+    platforms = load_settings(config).platforms.keys()
     return CentreServices(open_uow(config), utc_now, actor="centre:cli", platforms=platforms)
 
 

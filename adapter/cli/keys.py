@@ -8,11 +8,12 @@ from typing import Annotated
 
 import typer
 
-from adapter.cli.output import ConfigOption, Format, FormatOption, console, render, settings_from
+from adapter.cli.output import ConfigOption, Format, FormatOption, console, render
 from adapter.clock import utc_now
 from adapter.errors import InvalidRequest
 from adapter.keyring import Keyring
 from adapter.keys import ALGORITHMS, KeyFileError, public_pem
+from adapter.settings import load_settings
 
 app = typer.Typer(help="Signing keys: one keyring (a folder) per platform.", no_args_is_help=True)
 
@@ -29,7 +30,7 @@ def _keyring(directory: Path | None, platform: str | None, config: Path | None) 
         return Keyring.open(directory)
     if platform is None:
         raise InvalidRequest("name the keyring: --dir DIR, or --platform NAME with --config FILE")
-    settings = settings_from(config)
+    settings = load_settings(config)
     if platform not in settings.platforms:
         raise InvalidRequest(f"platform {platform!r} is not configured (configured: {', '.join(settings.platforms)})")
     keyring = settings.platforms[platform].signing.keyring

@@ -7,12 +7,13 @@ from typing import Annotated
 import typer
 from sqlmodel import col, select
 
-from adapter.cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, render, settings_from
+from adapter.cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, render
 from adapter.clock import CHINA, utc_now
 from adapter.errors import InvalidRequest
 from adapter.masking import mask_text
 from adapter.reconcile import reconcile
 from adapter.replay_outbox import replay_dead, replay_message
+from adapter.settings import load_settings
 from adapter.tables import AuditRow, OutboxRow, QuarantineRow
 
 outbox_app = typer.Typer(help="Outgoing messages and their delivery.", no_args_is_help=True)
@@ -165,7 +166,7 @@ def reconcile_cmd(config: ConfigOption = None, fmt: FormatOption = Format.table)
     """Compare every case's status with each platform's own; exit 1 while differences remain."""
     from scheduler import build_runtime  # the composition root names the concrete connectors
 
-    runtime = build_runtime(settings_from(config))
+    runtime = build_runtime(load_settings(config))
     report = reconcile(runtime.uow, runtime.platforms)
     rows = [
         {

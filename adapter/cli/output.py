@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from adapter.db import UnitOfWork, create_schema, make_engine
-from adapter.settings import Settings, load_settings
+from adapter.settings import load_settings
 
 console = Console()
 err = Console(stderr=True)
@@ -38,13 +38,9 @@ ConfigOption = Annotated[
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
-def settings_from(config: Path | None) -> Settings:
-    return load_settings(config)
-
-
 def open_uow(config: Path | None) -> UnitOfWork:
     """The existing database of the configured adapter, without contacting any platform."""
-    engine = make_engine(settings_from(config).database_url, must_exist=True)
+    engine = make_engine(load_settings(config).database_url, must_exist=True)
     create_schema(engine)
     return UnitOfWork(engine)
 

@@ -9,15 +9,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from adapter.cli.output import ConfigOption, console, err, settings_from
+from adapter.cli.output import ConfigOption, console, err
 from adapter.errors import ConfigError, InvalidRequest
+from adapter.settings import load_settings
 
 
 def run(config: ConfigOption = None) -> None:
     """Run the adapter: poll every platform, deliver the outbox; stops cleanly on SIGTERM or Ctrl-C."""
     import scheduler
 
-    settings = settings_from(config)
+    settings = load_settings(config)
     if not settings.platforms:
         raise ConfigError("no platforms configured: add a [platforms.<name>] table (see README, Configuration)")
     scheduler.run(settings)

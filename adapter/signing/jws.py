@@ -73,16 +73,9 @@ class JwsVerifier:
         self._keys = dict(keys)
 
     def verify(self, body: bytes, headers: Mapping[str, str], *, target: str = "") -> Verified:
-        parts = header(headers, HEADER).split(".")
-        if len(parts) != 3 or parts[1] != "":
-            raise SignatureInvalid(SignatureInvalid.MALFORMED, "not a detached compact JWS (header..signature)")
-        encoded, _, signature = parts
-        try:
-            protected = json.loads(b64decode(encoded, "JWS header", urlsafe=True))
-        except ValueError:
-            raise SignatureInvalid(SignatureInvalid.MALFORMED, "the JWS header is not JSON") from None
-        if not isinstance(protected, dict):
-            raise SignatureInvalid(SignatureInvalid.MALFORMED, "the JWS header is not a JSON object")
+        token = header(headers, HEADER)
+        protected = protected_header(token)
+        encoded, _, signature = token.split(".")
         alg = protected.get("alg")
         if alg not in (*ALGORITHMS, "Ed25519"):
             raise SignatureInvalid(SignatureInvalid.BAD_ALGORITHM, f"alg {alg!r} is not accepted")
@@ -103,6 +96,20 @@ class JwsVerifier:
         issued = datetime.fromtimestamp(iat, UTC) if isinstance(iat, int) and not isinstance(iat, bool) else None
         msgid = protected.get("msgid")
         return Verified(entry.key_id, msgid if isinstance(msgid, str) else None, issued)
+
+
+def protected_header(token: str) -> dict[str, Any]:
+    """The decoded protected header of a detached compact JWS (`header..signature`), unverified."""
+    parts = token.split(".")
+    if len(parts) != 3 or parts[1] != "":
+        raise SignatureInvalid(SignatureInvalid.MALFORMED, "not a detached compact JWS (header..signature)")
+    try:
+        protected = json.loads(b64decode(parts[0], "JWS header", urlsafe=True))
+    except ValueError:
+        raise SignatureInvalid(SignatureInvalid.MALFORMED, "the JWS header is not JSON") from None
+    if not isinstance(protected, dict):
+        raise SignatureInvalid(SignatureInvalid.MALFORMED, "the JWS header is not a JSON object")
+    return protected
 
 
 def signing_input(encoded_header: str, body: bytes) -> bytes:

@@ -3,7 +3,7 @@
 Headers webhook-id, webhook-timestamp (Unix seconds) and webhook-signature, a space-separated list of
 `v1,<base64 HMAC-SHA256>` and `v1a,<base64 Ed25519>` over `id.timestamp.body`. During a rotation the signer
 emits one signature per key and the verifier accepts the message if any configured, unrevoked key matches.
-Secrets are `whsec_<base64>`; Ed25519 keys `whsk_<base64 raw 32 bytes>` (private) / `whpk_…` (public).
+Secrets are `whsec_<base64>`; v1a keys are Ed25519 key objects.
 """
 
 import base64
@@ -24,14 +24,6 @@ WebhookKey = bytes | Ed25519PrivateKey  # bytes: an HMAC secret (v1); a private 
 
 def parse_secret(text: str) -> bytes:
     return base64.b64decode(text.removeprefix("whsec_"))
-
-
-def parse_private(text: str) -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.from_private_bytes(base64.b64decode(text.removeprefix("whsk_")))
-
-
-def parse_public(text: str) -> Ed25519PublicKey:
-    return Ed25519PublicKey.from_public_bytes(base64.b64decode(text.removeprefix("whpk_")))
 
 
 def _content(message_id: str, timestamp: str, body: bytes) -> bytes:

@@ -44,7 +44,6 @@ def upgrade() -> None:
         sa.Column("dispatch_json", sa.Text(), nullable=False),
         sa.Column("agreement_json", sa.Text(), nullable=True),
         sa.Column("agreement_effective_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("mediation_due", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
