@@ -11,9 +11,11 @@ import random
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import exists, or_, update
+from sqlalchemy import bindparam, exists, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
@@ -81,9 +83,15 @@ def claim(
     )
     with uow.begin() as session:
         rows = list(session.exec(query).all())
-        for row in rows:
-            row.claimed_by, row.claimed_until = token, now + owner_lease
-            session.add(row)
+        if rows:  # one statement for the whole claim, not one per row
+            ids = [row.id for row in rows]
+            session.exec(
+                update(OutboxRow)
+                .where(col(OutboxRow.id).in_(ids))
+                .values(claimed_by=token, claimed_until=now + owner_lease)
+            )
+            for row in rows:
+                row.claimed_by, row.claimed_until = token, now + owner_lease
         return rows
 
 
@@ -124,22 +132,77 @@ def deliver_due(
         if not rows:
             break
         leased_at = clock()
+        results: list[_Result] = []
         for index, row in enumerate(rows):
             if clock() - leased_at > LEASE / 2:  # half the lease gone: keep the rest of the batch ours
+                counts.update(_record(uow, results))
+                results = []
                 leased_at = clock()
                 renew(uow, rows[index:], leased_at + LEASE)
-            counts[_deliver_one(uow, platforms, clock, row, retrying(), jitter)] += 1
+            results.append(_deliver_one(platforms, clock, row, retrying(), jitter))
+        counts.update(_record(uow, results))
+    return counts
+
+
+@dataclass(frozen=True)
+class _Result:
+    row: OutboxRow
+    outcome: str
+    values: dict[str, Any]
+
+
+# Built once: constructing a SQLAlchemy expression per message costs more CPU than sending it. The result is
+# recorded only if this worker still holds the row (same claim token, still pending) — the check and the write
+# are one statement, without loading the row.
+_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+_RECORD = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("row_id"),
+        _OUTBOX.c.claimed_by == bindparam("token"),
+        _OUTBOX.c.status == "pending",
+    )
+    .values(
+        claimed_by=None,
+        claimed_until=None,
+        status=bindparam("new_status"),
+        attempts=bindparam("new_attempts"),
+        last_error=bindparam("new_error"),
+        next_attempt_at=bindparam("new_next"),
+        delivered_at=bindparam("new_delivered"),
+    )
+)
+
+
+def _record(uow: UnitOfWork, results: list[_Result]) -> Counter[str]:
+    """Write a batch's results in one transaction. A crash before it commits loses only the bookkeeping: the
+    rows' leases expire, they are sent again, and the court answers each as a duplicate of what it applied."""
+    counts: Counter[str] = Counter()
+    if not results:
+        return counts
+    with uow.begin() as session:
+        connection = session.connection()
+        for result in results:
+            written = connection.execute(
+                _RECORD, {"row_id": result.row.id, "token": result.row.claimed_by, **result.values}
+            ).rowcount
+            if written:
+                counts[result.outcome] += 1
+            else:
+                log.warning(
+                    "message %s: lease lost to another worker; not recording this attempt", result.row.message_id
+                )
+                counts["lease_lost"] += 1
     return counts
 
 
 def _deliver_one(
-    uow: UnitOfWork,
     platforms: Platforms,
     clock: Clock,
     row: OutboxRow,
     retrying: Retrying,
     jitter: Callable[[], float],
-) -> str:
+) -> _Result:
     link = platforms.get(row.platform)
     policy = link.retry if link is not None else RetryPolicy()
     started = clock()
@@ -178,28 +241,17 @@ def _deliver_one(
         outcome, error = "dead", f"gave up after {row.attempts + 1} attempts over {policy.give_up_after}: {error}"
     if error is not None and outcome != "deferred":
         log.warning("message %s to %s %s: %s", row.message_id, row.platform, outcome, mask_text(error))
-    values: dict[str, object] = {
-        "claimed_by": None,
-        "claimed_until": None,
-        "last_error": error,
-        "attempts": row.attempts + (1 if counted else 0),
+    values: dict[str, Any] = {
+        "new_status": row.status,
+        "new_attempts": row.attempts + (1 if counted else 0),
+        "new_error": error,
+        "new_next": to_utc(from_db(row.next_attempt_at)),
+        "new_delivered": None,
     }
     if outcome in ("delivered", "duplicate"):
-        values.update(status="delivered", delivered_at=to_utc(now))
+        values.update(new_status="delivered", new_delivered=to_utc(now))
     elif outcome == "dead":
-        values["status"] = "dead"
+        values["new_status"] = "dead"
     else:
-        values["next_attempt_at"] = to_utc(now) + timedelta(seconds=delay)
-    # One conditional UPDATE: it records the result only if this worker still holds the row (same claim token,
-    # still pending) — checking and writing in one statement, without loading the row.
-    still_ours = (
-        col(OutboxRow.id) == row.id,
-        col(OutboxRow.claimed_by) == row.claimed_by,
-        col(OutboxRow.status) == "pending",
-    )
-    with uow.begin() as session:
-        written = session.exec(update(OutboxRow).where(*still_ours).values(**values)).rowcount
-    if not written:
-        log.warning("message %s: lease lost to another worker; not recording this attempt", row.message_id)
-        return "lease_lost"
-    return outcome
+        values["new_next"] = to_utc(now) + timedelta(seconds=delay)
+    return _Result(row, outcome, values)

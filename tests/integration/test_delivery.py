@@ -1,6 +1,7 @@
 """Delivery edge cases the sandbox cannot make, at the HTTP level with `responses`, on a real SQLite outbox."""
 
 import json
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -14,7 +15,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from adapter.breaker import CircuitBreaker
 from adapter.clock import from_db
 from adapter.db import UnitOfWork, create_schema, make_engine
-from adapter.delivery import LEASE, _deliver_one, claim, deliver_due
+from adapter.delivery import LEASE, _deliver_one, _record, claim, deliver_due
 from adapter.errors import InvalidRequest
 from adapter.platforms import PlatformLink
 from adapter.replay_outbox import replay_dead, replay_message
@@ -305,9 +306,11 @@ def test_a_worker_whose_lease_was_taken_over_does_not_overwrite_the_new_result(w
     taken = claim(uow, lambda: later, limit=10, token="worker-b")
     assert [r.id for r in taken] == [r.id for r in stale] and taken[0].claimed_by == "worker-b"
     responses.add_callback(responses.POST, URL, callback=_ok)
-    assert _deliver_one(uow, platforms, lambda: later, taken[0], _retrying()(), lambda: 0.5) == "delivered"
+    first = _deliver_one(platforms, lambda: later, taken[0], _retrying()(), lambda: 0.5)
+    assert _record(uow, [first]) == Counter(delivered=1)
     responses.replace(responses.POST, URL, json={"code": "E503"}, status=503)
-    assert _deliver_one(uow, platforms, lambda: later, stale[0], _retrying(1)(), lambda: 0.5) == "lease_lost"
+    late = _deliver_one(platforms, lambda: later, stale[0], _retrying(1)(), lambda: 0.5)
+    assert late.outcome == "retried" and _record(uow, [late]) == Counter(lease_lost=1)
     (row,) = _rows(uow)
     assert row.status == "delivered" and row.attempts == 1
 
