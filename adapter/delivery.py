@@ -77,7 +77,7 @@ def claim(
             or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now),
             ~blocked,
         )
-        .order_by(col(OutboxRow.id))
+        .order_by(col(OutboxRow.next_attempt_at), col(OutboxRow.id))  # the index order: oldest due first
         .limit(limit)
         .with_for_update(skip_locked=True)
     )

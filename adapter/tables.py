@@ -46,9 +46,10 @@ class OutboxRow(SQLModel, table=True):
     """A message to deliver, written in the same transaction as the state change that caused it."""
 
     __tablename__ = "outbox"
-    # The claim query walks pending rows by due time and checks each case's earlier rows.
+    # The claim walks pending rows in due order (ix_outbox_due, stopping after one batch) and checks each
+    # case's earlier rows (ix_outbox_case).
     __table_args__ = (
-        Index("ix_outbox_due", "status", "next_attempt_at"),
+        Index("ix_outbox_due", "status", "next_attempt_at", "id"),
         Index("ix_outbox_case", "case_id", "status", "id"),
     )
 

@@ -1,21 +1,21 @@
-"""Delivery throughput against one sandbox court process: raw POSTs, the adapter on SQLite, and on PostgreSQL
-with one and with two worker processes — all in the same run, printed as ratios.
+"""Delivery throughput against one sandbox court process, all measured in the same run and printed as ratios.
 
-    python -m bench.delivery [--messages 600] [--runs 3]
+    python -m bench.delivery [--messages 600] [--runs 3] [--backlog 1000000] [--sample 2000]
 
 raw_rps     pre-signed acceptance messages POSTed with one keep-alive requests.Session (the ceiling)
-sqlite_rps  the same number of acceptances queued by the centre service and delivered by one worker process
+sqlite_rps  the same number of acceptances queued by the centre service, delivered by one worker process
 pg1_rps     the same on PostgreSQL, one worker process      pg2_rps  two worker processes, started together
-The court (`docking sandbox serve`) runs in its own process, so the workers do not share its interpreter.
-Needs the PostgreSQL server binaries (Debian `postgresql`). Prints a table, then one JSON line of medians.
+peer_rps    the same acceptances through procrastinate (a PostgreSQL job queue), one worker (bench/peer.py)
+backlog_*   per-message time and peak RSS delivering `sample` messages off a 10k- and a `backlog`-deep outbox
+            on SQLite (bench/backlog.py); the ratios are deep ÷ 10k
+Ratios are taken within each run (both sides measured minutes apart on the same machine), then the median over
+runs. Needs the PostgreSQL server binaries (Debian `postgresql`) and the `bench` extra. Prints a table per run,
+then one JSON line.
 """
 
 import argparse
 import json
-import re
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -23,87 +23,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
-from sqlmodel import select
 
-from adapter.keyring import Keyring
-from adapter.settings import PlatformSettings, Settings, SigningSettings
 from adapter.signing.factory import build_signer
-from adapter.tables import CaseRow
+from bench import backlog, peer
+from bench.harness import Court, adapter_settings, queue_acceptances, run_workers
 from mappings import odr_rest
-from scheduler import build_runtime
 from schemas.enums import CourtStatus, ProgressKind
 from schemas.envelope import Envelope, ProgressBody
 from schemas.progress import ProgressUpdate
 from tests.pg import fresh_database, postgres_server
 
-WORKER = """
-import pathlib, sys, time
-from adapter.settings import Settings
-from scheduler import build_runtime
-runtime = build_runtime(Settings.model_validate_json(sys.argv[1]))
-print("ready", flush=True)
-go = pathlib.Path(sys.argv[2])
-while not go.exists():
-    time.sleep(0.002)
-while runtime.deliver_counts() or runtime.deliver_counts():
-    pass
-print(time.time(), flush=True)
-"""
-
-
-class Court:
-    """`docking sandbox serve` in its own process, trusting our freshly generated centre key."""
-
-    def __init__(self, work: Path) -> None:
-        keyring = Keyring.open(work / "keys" / "centre")
-        record = keyring.generate("centre-2026-01", "EdDSA", datetime.now(UTC))
-        keyring.save()
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "adapter.cli",
-                "sandbox",
-                "serve",
-                "--port",
-                "0",
-                "--dispatch",
-                "0",
-                "--keys",
-                str(work / "court"),
-                "--centre-key",
-                f"{record.key_id}={keyring.directory / (record.key_id + '.pub')}",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-        )
-        assert self.process.stdout is not None
-        text = ""
-        while not (re.search(r"http://127\.0\.0\.1:\d+", text) and "control token:" in text):
-            line = self.process.stdout.readline()
-            if not line:
-                raise RuntimeError("the sandbox court did not start")
-            text += line
-        self.url = re.search(r"http://127\.0\.0\.1:\d+", text).group(0)  # type: ignore[union-attr]
-        self.token = re.search(r"control token: (\S+)", text).group(1)  # type: ignore[union-attr]
-        self.signing = SigningSettings(
-            keyring=keyring.directory, court_keys={"court-2026-01": work / "court" / "court-2026-01.pub"}
-        )
-
-    def dispatch(self, count: int) -> list[str]:
-        answer = requests.post(
-            f"{self.url}/sandbox/dispatch",
-            json={"count": count, "flow": "01"},
-            headers={"Authorization": f"Bearer {self.token}"},
-            timeout=60,
-        )
-        answer.raise_for_status()
-        return list(answer.json()["dispatched"])
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
+SMALL_BACKLOG = 10_000
 
 
 def raw_rps(court: Court, messages: int) -> float:
@@ -132,65 +62,61 @@ def raw_rps(court: Court, messages: int) -> float:
 
 def adapter_rps(court: Court, database_url: str, messages: int, workers: int, work: Path) -> float:
     """Queue `messages` acceptances through the centre service, then time `workers` processes delivering them."""
-    settings = Settings(
-        database_url=database_url,
-        deliver_batch=20,
-        platforms={"court": PlatformSettings(base_url=court.url, signing=court.signing)},
-    )
-    runtime = build_runtime(settings)
-    wanted = set(court.dispatch(messages))
-    while True:  # a fresh database reads the court's whole feed: poll until nothing new arrives
-        before = runtime.metrics.get("inbound_applied")
-        runtime.poll_platform("court")
-        if runtime.metrics.get("inbound_applied") == before:
-            break
-    with runtime.uow.begin() as session:
-        rows = session.exec(select(CaseRow.id, CaseRow.platform_case_id)).all()
-    queued = [runtime.services.accept(case_id) for case_id, ajbs in rows if ajbs in wanted]
-    assert len(queued) == messages, f"only {len(queued)} of {messages} cases reached the adapter"
-    go = work / f"go-{uuid.uuid4().hex}"
-    processes = [
-        subprocess.Popen(
-            [sys.executable, "-c", WORKER, settings.model_dump_json(), str(go)], stdout=subprocess.PIPE, text=True
-        )
-        for _ in range(workers)
-    ]
-    for process in processes:
-        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
-    started = time.time()
-    go.touch()
-    finished = max(float(process.communicate(timeout=600)[0].strip().splitlines()[-1]) for process in processes)
-    return messages / (finished - started)
+    settings = adapter_settings(court, database_url)
+    queue_acceptances(court, settings, messages).uow.engine.dispose()
+    timed = run_workers(settings, workers, work)
+    assert timed.delivered == messages, f"delivered {timed.delivered} of {messages}"
+    return messages / timed.seconds
+
+
+def one_run(court: Court, server: str, work: Path, args: argparse.Namespace) -> dict[str, float]:
+    n = args.messages
+    small = backlog.measure(court, work, SMALL_BACKLOG, args.sample)
+    deep = backlog.measure(court, work, args.backlog, args.sample)
+    return {
+        "raw_rps": raw_rps(court, n),
+        "sqlite_rps": adapter_rps(court, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", n, 1, work),
+        "pg1_rps": adapter_rps(court, fresh_database(server), n, 1, work),
+        "pg2_rps": adapter_rps(court, fresh_database(server), n, 2, work),
+        "peer_rps": peer.peer_rps(court, fresh_database(server), n, work),
+        "backlog_small_ms": 1000 * small.seconds / args.sample,
+        "backlog_deep_ms": 1000 * deep.seconds / args.sample,
+        "backlog_small_rss_mib": small.peak_rss_kib / 1024,
+        "backlog_deep_rss_mib": deep.peak_rss_kib / 1024,
+    }
+
+
+RATIOS = {  # name: (numerator, denominator), each taken within a run
+    "sqlite_ratio": ("sqlite_rps", "raw_rps"),
+    "pg_scaling": ("pg2_rps", "pg1_rps"),
+    "peer_ratio": ("pg1_rps", "peer_rps"),
+    "backlog_time_ratio": ("backlog_deep_ms", "backlog_small_ms"),
+    "backlog_rss_ratio": ("backlog_deep_rss_mib", "backlog_small_rss_mib"),
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--messages", type=int, default=600)
+    parser.add_argument("--messages", type=int, default=600, help="messages per throughput measurement")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--backlog", type=int, default=1_000_000, help="the deep backlog (the small one is 10k)")
+    parser.add_argument("--sample", type=int, default=2000, help="messages timed off each backlog")
     args = parser.parse_args()
-    figures: dict[str, list[float]] = {"raw_rps": [], "sqlite_rps": [], "pg1_rps": [], "pg2_rps": []}
+    if not args.sample < SMALL_BACKLOG <= args.backlog:
+        parser.error(f"need --sample < {SMALL_BACKLOG} <= --backlog")
+    runs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp, postgres_server() as server:
-        work = Path(tmp)
-        court = Court(work)
+        court = Court(Path(tmp))
         try:
-            for run in range(args.runs):
-                figures["raw_rps"].append(raw_rps(court, args.messages))
-                figures["sqlite_rps"].append(
-                    adapter_rps(court, f"sqlite:///{work / f'run{run}.db'}", args.messages, 1, work)
-                )
-                figures["pg1_rps"].append(adapter_rps(court, fresh_database(server), args.messages, 1, work))
-                figures["pg2_rps"].append(adapter_rps(court, fresh_database(server), args.messages, 2, work))
-                print(f"run {run + 1}: " + "   ".join(f"{k} {v[-1]:7.1f}" for k, v in figures.items()))
+            for number in range(1, args.runs + 1):
+                runs.append(one_run(court, server, Path(tmp), args))
+                print(f"run {number}: " + "  ".join(f"{k} {v:.2f}" for k, v in runs[-1].items()), flush=True)
         finally:
             court.stop()
-    medians = {k: statistics.median(v) for k, v in figures.items()}
-    summary = {
-        **{k: round(v, 1) for k, v in medians.items()},
-        "messages": args.messages,
-        "runs": args.runs,
-        "sqlite_ratio": round(medians["sqlite_rps"] / medians["raw_rps"], 3),
-        "pg_scaling": round(medians["pg2_rps"] / medians["pg1_rps"], 3),
-    }
+    summary: dict[str, float | int] = {k: round(statistics.median(r[k] for r in runs), 2) for k in runs[0]}
+    for name, (top, bottom) in RATIOS.items():
+        summary[name] = round(statistics.median(r[top] / r[bottom] for r in runs), 3)
+    summary.update(messages=args.messages, runs=args.runs, backlog=args.backlog, sample=args.sample)
     print(json.dumps(summary))
 
 

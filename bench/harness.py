@@ -1,0 +1,142 @@
+"""What the delivery benchmarks share: a sandbox court in its own process, a database filled with queued
+acceptances, and timed worker processes started together."""
+
+import re
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+from sqlmodel import select
+
+from adapter.keyring import Keyring
+from adapter.settings import PlatformSettings, Settings, SigningSettings
+from adapter.tables import CaseRow
+from scheduler import Runtime, build_runtime
+
+# A worker process: build the runtime, say "ready", wait for the go file, deliver until `stop_after` messages
+# are delivered (0: until nothing is due), then print when it finished and its peak RSS.
+WORKER = """
+import pathlib, resource, sys, time
+from adapter.delivery import deliver_due
+from adapter.settings import Settings
+from scheduler import build_runtime
+settings = Settings.model_validate_json(sys.argv[1])
+runtime = build_runtime(settings)
+go, stop_after, delivered, idle = pathlib.Path(sys.argv[2]), int(sys.argv[3]), 0, 0
+print("ready", flush=True)
+while not go.exists():
+    time.sleep(0.002)
+while idle < 2 and not (stop_after and delivered >= stop_after):
+    counts = deliver_due(runtime.uow, runtime.platforms, runtime.clock, limit=settings.deliver_batch, max_rounds=1)
+    delivered += counts["delivered"] + counts["duplicate"]
+    idle = 0 if counts else idle + 1
+print(time.time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, delivered, flush=True)
+"""
+
+
+class Court:
+    """One court process on loopback; `dispatch` creates cases it will send to the adapter."""
+
+    def __init__(self, work: Path) -> None:
+        keyring = Keyring.open(work / "keys" / "centre")
+        record = keyring.generate("centre-2026-01", "EdDSA", datetime.now(UTC))
+        keyring.save()
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "adapter.cli",
+                "sandbox",
+                "serve",
+                "--port",
+                "0",
+                "--dispatch",
+                "0",
+                "--keys",
+                str(work / "court"),
+                "--centre-key",
+                f"{record.key_id}={keyring.directory / (record.key_id + '.pub')}",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        text = ""
+        while not (re.search(r"http://127\.0\.0\.1:\d+", text) and "control token:" in text):
+            line = self.process.stdout.readline()
+            if not line:
+                raise RuntimeError("the sandbox court did not start")
+            text += line
+        self.url = re.search(r"http://127\.0\.0\.1:\d+", text).group(0)  # type: ignore[union-attr]
+        self.token = re.search(r"control token: (\S+)", text).group(1)  # type: ignore[union-attr]
+        self.signing = SigningSettings(
+            keyring=keyring.directory, court_keys={"court-2026-01": work / "court" / "court-2026-01.pub"}
+        )
+
+    def dispatch(self, count: int) -> list[str]:
+        answer = requests.post(
+            f"{self.url}/sandbox/dispatch",
+            json={"count": count, "flow": "01"},
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=60,
+        )
+        answer.raise_for_status()
+        return list(answer.json()["dispatched"])
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def adapter_settings(court: Court, database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url, platforms={"court": PlatformSettings(base_url=court.url, signing=court.signing)}
+    )
+
+
+def queue_acceptances(court: Court, settings: Settings, count: int) -> Runtime:
+    """`count` new court cases polled into the adapter and accepted: `count` messages wait in the outbox."""
+    runtime = build_runtime(settings)
+    wanted = set(court.dispatch(count))
+    while True:  # a fresh database reads the court's whole feed: poll until nothing new arrives
+        before = runtime.metrics.get("inbound_applied")
+        runtime.poll_platform("court")
+        if runtime.metrics.get("inbound_applied") == before:
+            break
+    with runtime.uow.begin() as session:
+        rows = session.exec(select(CaseRow.id, CaseRow.platform_case_id)).all()
+    queued = [runtime.services.accept(case_id) for case_id, ajbs in rows if ajbs in wanted]
+    assert len(queued) == count, f"only {len(queued)} of {count} cases reached the adapter"
+    return runtime
+
+
+@dataclass(frozen=True)
+class Timed:
+    seconds: float
+    peak_rss_kib: int
+    delivered: int
+
+
+def run_workers(settings: Settings, workers: int, work: Path, *, stop_after: int = 0) -> Timed:
+    """Start `workers` processes, release them together, and time them until the last one finishes."""
+    go = work / f"go-{uuid.uuid4().hex}"
+    command = [sys.executable, "-c", WORKER, settings.model_dump_json(), str(go), str(stop_after)]
+    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(workers)]
+    for process in processes:
+        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    started = time.time()
+    go.touch()
+    reports = [process.communicate(timeout=900)[0].split() for process in processes]
+    if any(process.returncode for process in processes):
+        raise RuntimeError("a worker process failed")
+    return Timed(
+        seconds=max(float(report[0]) for report in reports) - started,
+        peak_rss_kib=max(int(report[1]) for report in reports),
+        delivered=sum(int(report[2]) for report in reports),
+    )

@@ -1,0 +1,75 @@
+"""The peer: the same deliveries through procrastinate, a well-known PostgreSQL job queue.
+
+Each job carries one stored envelope; the task decodes it and sends it with the same connector (encode, sign,
+POST, check the receipt) that our worker uses, so the comparison is between the two queues, not the two HTTP
+paths. One procrastinate worker with concurrency 1, against one of our workers on PostgreSQL.
+"""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlmodel import select
+
+from adapter.settings import Settings
+from adapter.tables import OutboxRow
+from bench.harness import Court, adapter_settings, queue_acceptances
+
+PEER_WORKER = """
+import asyncio, pathlib, sys, time
+import procrastinate
+from adapter.settings import Settings
+from schemas.envelope import Envelope
+from scheduler import build_runtime
+
+settings = Settings.model_validate_json(sys.argv[1])
+connector = build_runtime(settings).platforms["court"].connector
+app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=sys.argv[2]))
+
+@app.task(name="deliver", queue="outbox")
+def deliver(envelope_json: str) -> None:
+    connector.send(Envelope.model_validate_json(envelope_json))
+
+async def main() -> None:
+    async with app.open_async():
+        if sys.argv[3] == "setup":
+            await app.schema_manager.apply_schema_async()
+            jobs = [{"envelope_json": line} for line in pathlib.Path(sys.argv[4]).read_text().splitlines()]
+            await deliver.batch_defer_async(*jobs)
+            return
+        print("ready", flush=True)
+        go = pathlib.Path(sys.argv[4])
+        while not go.exists():
+            await asyncio.sleep(0.002)
+        await app.run_worker_async(queues=["outbox"], wait=False, concurrency=1, install_signal_handlers=False)
+        print(time.time(), flush=True)
+
+asyncio.run(main())
+"""
+
+
+def _conninfo(database_url: str) -> str:
+    return database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def peer_rps(court: Court, database_url: str, messages: int, work: Path) -> float:
+    """Messages per second delivered by one procrastinate worker."""
+    settings: Settings = adapter_settings(court, database_url)
+    runtime = queue_acceptances(court, settings, messages)  # the same acceptances our worker would send
+    with runtime.uow.begin() as session:
+        envelopes = session.exec(select(OutboxRow.envelope_json).where(OutboxRow.status == "pending")).all()
+    runtime.uow.engine.dispose()
+    jobs = work / "peer-jobs.jsonl"
+    jobs.write_text("\n".join(envelopes))
+    base = [sys.executable, "-c", PEER_WORKER, settings.model_dump_json(), _conninfo(database_url)]
+    subprocess.run([*base, "setup", str(jobs)], check=True, timeout=300)
+    go = work / f"peer-go-{time.monotonic_ns()}"
+    process = subprocess.Popen([*base, "work", str(go)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    started = time.time()
+    go.touch()
+    finished = float(process.communicate(timeout=900)[0].split()[0])
+    if process.returncode:
+        raise RuntimeError("the procrastinate worker failed")
+    return len(envelopes) / (finished - started)
