@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from mappings import codes, odr_rest
+from mappings import codes, court_fields, odr_rest
 from mappings.codes import MalformedPayload, UnknownCode, load_tables
 from schemas.enums import (
     CourtDecisionKind,
@@ -186,7 +186,7 @@ def test_non_json_body_is_malformed(body: bytes) -> None:
 def test_json_that_is_not_an_object_is_malformed() -> None:
     """A JSON array or string at the top level is refused as malformed."""
     for doc in ([], "PQ", 42):
-        with pytest.raises(MalformedPayload, match="not a JSON object"):
+        with pytest.raises(MalformedPayload, match="not an object"):
             odr_rest.decode(PLATFORM, _bytes(doc))
 
 
@@ -335,15 +335,15 @@ def test_case_to_wire_and_back_is_the_identity(flow: Flow) -> None:
     """case_from_canonical then case_to_canonical gives back an equal CaseDispatch."""
     case = samples.dispatch(flow=flow)
     t = odr_rest.tables(PLATFORM)
-    wire = json.loads(json.dumps(odr_rest.case_from_canonical(case, t)))  # through real JSON, as on the wire
-    assert odr_rest.case_to_canonical(wire, case.platform_case_id, t) == case
+    wire = json.loads(json.dumps(court_fields.case_from_canonical(case, t)))  # through real JSON, as on the wire
+    assert court_fields.case_to_canonical(wire, case.platform_case_id, t) == case
 
 
 def test_wire_sample_survives_canonical_and_back(wire: dict[str, Any]) -> None:
     """Decoding the sample and encoding its case again reproduces every code and value the court sent."""
     t = odr_rest.tables(PLATFORM)
-    case = odr_rest.case_to_canonical(copy.deepcopy(wire["ajxx"]), wire["ajbs"], t)
-    again = odr_rest.case_from_canonical(case, t)
+    case = court_fields.case_to_canonical(copy.deepcopy(wire["ajxx"]), wire["ajbs"], t)
+    again = court_fields.case_from_canonical(case, t)
     expected = {**wire["ajxx"], "bdje": "35000.50", "pqsj": datetime.fromisoformat(wire["ajxx"]["pqsj"]).isoformat()}
     assert again == expected
 
@@ -352,8 +352,8 @@ def test_agreement_to_wire_and_back_is_the_identity() -> None:
     """agreement_to_canonical(_agreement(a)) gives back an equal agreement, instalments and signatures included."""
     agreement = samples.agreement()
     t = odr_rest.tables("p")
-    wire = json.loads(json.dumps(odr_rest._agreement(agreement, t)))
-    assert odr_rest.agreement_to_canonical(wire, t) == agreement
+    wire = json.loads(json.dumps(court_fields._agreement(agreement, t)))
+    assert court_fields.agreement_to_canonical(wire, t) == agreement
     assert wire["sxsj"] == agreement.effective_at.isoformat()
 
 
@@ -362,7 +362,7 @@ def test_agreement_without_money_or_seal_round_trips() -> None:
     base = samples.agreement()
     agreement = base.model_copy(update={"monetary_terms": (), "organisation_seal_at": None})
     t = odr_rest.tables("p")
-    assert odr_rest.agreement_to_canonical(json.loads(json.dumps(odr_rest._agreement(agreement, t))), t) == agreement
+    assert court_fields.agreement_to_canonical(json.loads(json.dumps(court_fields._agreement(agreement, t))), t) == agreement
 
 
 # ---- code tables
@@ -410,7 +410,7 @@ def test_unknown_canonical_value_cannot_be_encoded() -> None:
 
 def test_instalment_dates_go_out_as_iso_dates() -> None:
     """Instalment due dates are sent as plain ISO dates."""
-    wire = odr_rest._agreement(samples.agreement(), odr_rest.tables("p"))
+    wire = court_fields._agreement(samples.agreement(), odr_rest.tables("p"))
     assert [i["rq"] for i in wire["jjtk"][0]["fq"]] == [date(2026, 4, 1).isoformat(), date(2026, 5, 1).isoformat()]
     assert wire["jjtk"][0]["ze"] == "35000.50"
     assert wire["gzsj"] == samples.agreement().organisation_seal_at.astimezone(UTC).isoformat()  # type: ignore[union-attr]

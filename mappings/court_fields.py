@@ -1,0 +1,293 @@
+"""The court data standard's field set (pinyin-initial names), mapped to and from the canonical schemas.
+
+Shared by the transports that carry it: odr-rest sends these fields as JSON, court-soap as upper-case XML
+elements. Each platform passes its own code tables; an unknown code raises UnknownCode, never a default.
+  court → centre:  {"xxbh": id, "xxlx": "PQ"|"CD", "fssj": time, "ajbs": court case id, "ajxx"|"jdxx": {...}}
+  centre → court:  {"xxbh": id, "xxlx": "JZ"|"JG"|"XY"|"SQ"|"JA", "fssj": time, "ajbs": id, "zt": status, "nr": {...}}
+"""
+
+from typing import Any
+
+from mappings.codes import CodeTables, MalformedPayload, UnknownCode
+from schemas.agreement import Instalment, MediationAgreement, MonetaryTerm, SignatureRecord
+from schemas.case import Attachment, CaseDispatch, Party
+from schemas.enums import MessageType
+from schemas.envelope import (
+    AgreementBody,
+    ClosureBody,
+    CourtDecisionBody,
+    DispatchBody,
+    Envelope,
+    JcApplicationBody,
+    OutcomeBody,
+    ProgressBody,
+)
+from schemas.jc import CourtDecision, JcApplication
+from schemas.outcome import FailureReport, MediationOutcome
+from schemas.progress import ProgressUpdate
+
+
+def _field(obj: Any, key: str, path: str) -> Any:
+    if not isinstance(obj, dict):
+        raise MalformedPayload(f"{path or 'the message'} is not an object")
+    if key not in obj:
+        raise MalformedPayload(f"field {path + '.' if path else ''}{key} is missing")
+    return obj[key]
+
+
+def _object(obj: Any, key: str, path: str) -> dict[str, Any]:
+    value = _field(obj, key, path)
+    if not isinstance(value, dict):
+        raise MalformedPayload(f"field {path + '.' if path else ''}{key} must be an object")
+    return value
+
+
+def _objects(obj: dict[str, Any], key: str, path: str, *, required: bool) -> list[dict[str, Any]]:
+    """A list of JSON objects; an absent optional list is empty, but null or a wrong type is malformed."""
+    if not required and key not in obj:
+        return []
+    value = _field(obj, key, path)
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise MalformedPayload(f"field {path}.{key} must be a list of objects")
+    return value
+
+
+def _ident(obj: Any, key: str, path: str) -> str:
+    """An identifier (message id, case id): a non-empty string or number — never null, which str() would hide."""
+    value = _field(obj, key, path)
+    if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
+        raise MalformedPayload(f"field {path + '.' if path else ''}{key} must be a non-empty identifier")
+    return str(value)
+
+
+# ---- case information (ajxx), both directions: dispatches come in with it, flow-C JC applications go out with it
+
+
+def case_to_canonical(ajxx: dict[str, Any], platform_case_id: str, t: CodeTables) -> CaseDispatch:
+    parties = [
+        Party(
+            name=_field(p, "xm", "ajxx.dsr"),
+            role=t.to_canonical("party_role", _field(p, "ssdw", "ajxx.dsr"), "ajxx.dsr.ssdw"),
+            kind=t.to_canonical("party_kind", _field(p, "dsrlx", "ajxx.dsr"), "ajxx.dsr.dsrlx"),
+            id_type=t.to_canonical("id_type", _field(p, "zjlx", "ajxx.dsr"), "ajxx.dsr.zjlx"),
+            id_number=_field(p, "zjhm", "ajxx.dsr"),
+            phone=p.get("lxdh"),
+            address=p.get("sddz"),
+        )
+        for p in _objects(ajxx, "dsr", "ajxx", required=True)
+    ]
+    attachments = [
+        Attachment(
+            name=_field(a, "wjmc", "ajxx.fj"),
+            sha256=_field(a, "sha256", "ajxx.fj"),
+            size=_field(a, "dx", "ajxx.fj"),
+        )
+        for a in _objects(ajxx, "fj", "ajxx", required=False)
+    ]
+    return CaseDispatch(
+        platform_case_id=platform_case_id,
+        case_number=ajxx.get("ah"),
+        court_code=ajxx.get("fydm"),
+        court_name=ajxx.get("fymc"),
+        flow=t.to_canonical("flow", _field(ajxx, "tjlx", "ajxx"), "ajxx.tjlx"),
+        procedure=t.to_canonical("procedure", ajxx.get("cxlx", "1"), "ajxx.cxlx"),
+        cause=_field(ajxx, "ay", "ajxx"),
+        claims=ajxx.get("ssqq", ""),
+        amount=_field(ajxx, "bdje", "ajxx"),
+        parties=tuple(parties),
+        attachments=tuple(attachments),
+        designated_org=ajxx.get("tjzz"),
+        designated_mediator=ajxx.get("tjy"),
+        dispatched_at=_field(ajxx, "pqsj", "ajxx"),
+    )
+
+
+def case_from_canonical(case: CaseDispatch, t: CodeTables) -> dict[str, Any]:
+    return {
+        "ah": case.case_number,
+        "fydm": case.court_code,
+        "fymc": case.court_name,
+        "tjlx": t.from_canonical("flow", case.flow, "flow"),
+        "cxlx": t.from_canonical("procedure", case.procedure, "procedure"),
+        "ay": case.cause,
+        "ssqq": case.claims,
+        "bdje": f"{case.amount:.2f}",
+        "dsr": [
+            {
+                "xm": p.name,
+                "ssdw": t.from_canonical("party_role", p.role, "party.role"),
+                "dsrlx": t.from_canonical("party_kind", p.kind, "party.kind"),
+                "zjlx": t.from_canonical("id_type", p.id_type, "party.id_type"),
+                "zjhm": p.id_number,
+                "lxdh": p.phone,
+                "sddz": p.address,
+            }
+            for p in case.parties
+        ],
+        "fj": [{"wjmc": a.name, "sha256": a.sha256, "dx": a.size} for a in case.attachments],
+        "tjzz": case.designated_org,
+        "tjy": case.designated_mediator,
+        "pqsj": case.dispatched_at.isoformat(),
+    }
+
+
+# ---- outbound: centre → court
+
+
+def _agreement(a: MediationAgreement, t: CodeTables) -> dict[str, Any]:
+    return {
+        "ss": a.facts,
+        "tk": a.terms,
+        "jjtk": [
+            {
+                "fkf": m.payer,
+                "skf": m.payee,
+                "ze": f"{m.total:.2f}",
+                "fq": [{"rq": i.due.isoformat(), "je": f"{i.amount:.2f}"} for i in m.instalments],
+                "jmwyj": None if m.waived_penalties is None else f"{m.waived_penalties:.2f}",
+            }
+            for m in a.monetary_terms
+        ],
+        "lxfs": a.performance,
+        "wjmc": a.document_name,
+        "wjzy": a.document_sha256,
+        "qm": [
+            {
+                "qmr": s.signer,
+                "js": t.from_canonical("signer_role", s.role, "signature.role"),
+                "qmsj": s.signed_at.isoformat(),
+                "zsxh": s.certificate_serial,
+            }
+            for s in a.signatures
+        ],
+        "gzsj": a.organisation_seal_at.isoformat() if a.organisation_seal_at else None,
+        "sxsj": a.effective_at.isoformat(),
+    }
+
+
+def agreement_to_canonical(xy: dict[str, Any], t: CodeTables) -> MediationAgreement:
+    """The inverse of the agreement map (used by tests and by any platform that echoes agreements back)."""
+    return MediationAgreement(
+        facts=xy.get("ss", ""),
+        terms=_field(xy, "tk", "xy"),
+        monetary_terms=tuple(
+            MonetaryTerm(
+                payer=m["fkf"],
+                payee=m["skf"],
+                total=m["ze"],
+                instalments=tuple(Instalment(due=i["rq"], amount=i["je"]) for i in m.get("fq", [])),
+                waived_penalties=m.get("jmwyj"),
+            )
+            for m in xy.get("jjtk", [])
+        ),
+        performance=xy.get("lxfs", ""),
+        document_name=xy.get("wjmc", "mediation-agreement.pdf"),
+        document_sha256=_field(xy, "wjzy", "xy"),
+        signatures=tuple(
+            SignatureRecord(
+                signer=s["qmr"],
+                role=t.to_canonical("signer_role", s["js"], "xy.qm.js"),
+                signed_at=s["qmsj"],
+                certificate_serial=s.get("zsxh", ""),
+            )
+            for s in _field(xy, "qm", "xy")
+        ),
+        organisation_seal_at=xy.get("gzsj"),
+    )
+
+
+def _content(envelope: Envelope, t: CodeTables) -> dict[str, Any]:
+    body = envelope.body
+    if isinstance(body, ProgressBody):
+        p: ProgressUpdate = body.progress
+        return {
+            "jzlx": t.from_canonical("progress_kind", p.kind, "progress.kind"),
+            "sj": p.at.isoformat(),
+            "jjly": None
+            if p.decline_reason is None
+            else t.from_canonical("decline_reason", p.decline_reason, "reason"),
+            "tjy": p.mediator,
+            "bz": p.note,
+            "xqx": p.new_due.isoformat() if p.new_due else None,
+        }
+    if isinstance(body, OutcomeBody):
+        o: MediationOutcome = body.outcome
+        r: FailureReport | None = o.report
+        return {
+            "jgdm": t.from_canonical("outcome", int(o.code), "outcome.code"),
+            "sj": o.at.isoformat(),
+            "bg": None
+            if r is None
+            else {
+                "ss": r.facts,
+                "sbyy": r.reason,
+                "zjfy": r.cost_raising_conduct,
+                "jy": r.points_for_court,
+                "wzyss": r.undisputed_facts,
+            },
+        }
+    if isinstance(body, AgreementBody):
+        return {"xy": _agreement(body.agreement, t), "wj": body.document_b64}
+    if isinstance(body, JcApplicationBody):
+        a: JcApplication = body.application
+        return {
+            "sq": {
+                "sqr": a.applicant,
+                "tyr": a.consenting_party,
+                "sqsj": a.applied_at.isoformat(),
+                "xysxsj": a.agreement_effective_at.isoformat(),
+                "tjzm": a.mediation_proof,
+            },
+            "ajxx": None if a.case is None else case_from_canonical(a.case, t),
+            "xy": _agreement(body.agreement, t),
+            "wj": body.document_b64,
+        }
+    if isinstance(body, ClosureBody):
+        return {"jasj": body.closed_at.isoformat(), "bz": body.note}
+    raise UnknownCode(t.platform, "message_type", "type", body.type)
+
+
+def encode_doc(envelope: Envelope, t: CodeTables) -> dict[str, Any]:
+    """The fields of an outbound message, ready for the transport's serialisation."""
+    return {
+        "xxbh": envelope.message_id,
+        "xxlx": t.from_canonical("message_type", envelope.type, "type"),
+        "fssj": envelope.created_at.isoformat(),
+        "ajbs": envelope.platform_case_id,
+        "zt": None if envelope.status_after is None else t.from_canonical("court_status", envelope.status_after, "zt"),
+        "nr": _content(envelope, t),
+    }
+
+
+# ---- inbound: court → centre
+
+
+def decode_doc(platform: str, doc: Any, t: CodeTables) -> Envelope:
+    """The canonical envelope in a court message already parsed into fields; raises MalformedPayload,
+    UnknownCode or ValidationError."""
+    kind = t.to_canonical("message_type", _field(doc, "xxlx", ""), "xxlx")
+    case_id = _ident(doc, "ajbs", "")
+    body_model: DispatchBody | CourtDecisionBody
+    if kind == MessageType.DISPATCH:
+        body_model = DispatchBody(dispatch=case_to_canonical(_object(doc, "ajxx", ""), case_id, t))
+    elif kind == MessageType.COURT_DECISION:
+        jdxx = _object(doc, "jdxx", "")
+        result = jdxx.get("sqjg")
+        body_model = CourtDecisionBody(
+            decision=CourtDecision(
+                kind=t.to_canonical("decision_kind", _field(jdxx, "jdlx", "jdxx"), "jdxx.jdlx"),
+                decided_at=_field(jdxx, "jdsj", "jdxx"),
+                jc_result=None if result is None else t.to_canonical("jc_result", result, "jdxx.sqjg"),
+                reason=jdxx.get("ly", ""),
+                document_number=jdxx.get("wsh"),
+            )
+        )
+    else:
+        raise MalformedPayload(f"message type {kind!r} is not one a court sends to the centre")
+    return Envelope(
+        message_id=_ident(doc, "xxbh", ""),
+        platform=platform,
+        platform_case_id=case_id,
+        created_at=_field(doc, "fssj", ""),
+        body=body_model,
+    )
