@@ -362,7 +362,8 @@ def test_agreement_without_money_or_seal_round_trips() -> None:
     base = samples.agreement()
     agreement = base.model_copy(update={"monetary_terms": (), "organisation_seal_at": None})
     t = odr_rest.tables("p")
-    assert court_fields.agreement_to_canonical(json.loads(json.dumps(court_fields._agreement(agreement, t))), t) == agreement
+    wire = json.loads(json.dumps(court_fields._agreement(agreement, t)))
+    assert court_fields.agreement_to_canonical(wire, t) == agreement
 
 
 # ---- code tables
