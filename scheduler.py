@@ -29,9 +29,10 @@ from adapter.replay import prune_nonces
 from adapter.services import CentreServices
 from adapter.settings import PlatformSettings, Settings
 from adapter.signing.base import MessageSigner
-from adapter.signing.factory import build_signer, build_verifier
+from adapter.signing.factory import build_signer, build_verifier, build_wsse
+from connectors.court_soap import CourtSoapPlatform
 from connectors.odr_rest import OdrRestPlatform
-from connectors.port import ConnectorError, Feed
+from connectors.port import ConnectorError, CourtPlatform, Feed
 
 log = logging.getLogger("docking.scheduler")
 
@@ -86,7 +87,19 @@ class Runtime:
         return counts
 
 
-def build_connector(name: str, config: PlatformSettings, signer: MessageSigner, clock: Clock) -> OdrRestPlatform:
+def build_connector(name: str, config: PlatformSettings, signer: MessageSigner, clock: Clock) -> CourtPlatform:
+    session = _session(config)
+    timeout = (min(3.05, config.timeout_seconds), config.timeout_seconds)
+    if config.transport == "soap":
+        assert config.wsse is not None  # the settings validator guarantees it
+        wsse_signer, wsse_verifier = build_wsse(config.wsse, platform=name)
+        return CourtSoapPlatform(
+            name, config.base_url, wsse_signer, wsse_verifier, session=session, timeout=timeout, debug=config.soap_debug
+        )
+    return OdrRestPlatform(name, config.base_url, signer, session=session, timeout=timeout, clock=clock)
+
+
+def _session(config: PlatformSettings) -> requests.Session:
     session = requests.Session()
     if config.client_cert is not None:  # mutual TLS: the court checks our client certificate
         session.cert = (
@@ -100,14 +113,7 @@ def build_connector(name: str, config: PlatformSettings, signer: MessageSigner, 
     # otherwise rescans os.environ twice per call, a measurable share of a delivery's CPU time.
     session.proxies.update(requests.utils.get_environ_proxies(config.base_url))
     session.trust_env = False
-    return OdrRestPlatform(
-        name,
-        config.base_url,
-        signer,
-        session=session,
-        timeout=(min(3.05, config.timeout_seconds), config.timeout_seconds),
-        clock=clock,
-    )
+    return session
 
 
 def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:

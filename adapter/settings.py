@@ -52,12 +52,29 @@ class SigningSettings(BaseModel):
         return self
 
 
+class WsseSettings(BaseModel):
+    """WS-Security for a SOAP court: our signing key and certificate, and the court's certificates (PEM files).
+
+    The court's answers are trusted only if signed by one of `court_certificates` (several during rotation).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: Path
+    certificate: Path
+    passphrase_env: str | None = None  # the environment variable holding the key's passphrase, if encrypted
+    court_certificates: list[Path] = Field(min_length=1)
+    sm2_distid: str = Field(default="1234567812345678", min_length=1, max_length=64)
+
+
 class PlatformSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    transport: Literal["rest"] = "rest"
-    base_url: str
-    signing: SigningSettings
+    transport: Literal["rest", "soap"] = "rest"
+    base_url: str  # rest: the API root; soap: the WebService endpoint (the WSDL itself ships with the adapter)
+    signing: SigningSettings  # how the court's published messages are signed (and, for rest, our requests)
+    wsse: WsseSettings | None = None  # soap only, and required there
+    soap_debug: bool = False  # soap: keep the last request and answer envelopes in memory for inspection
     poll_seconds: float = Field(default=10.0, gt=0)
     timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # Delivery: transient failures back off exponentially with full jitter up to the cap, for at least
@@ -78,6 +95,14 @@ class PlatformSettings(BaseModel):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value
+
+    @model_validator(mode="after")
+    def _wsse_for_soap(self) -> "PlatformSettings":
+        if self.transport == "soap" and self.wsse is None:
+            raise ValueError("a soap platform needs [wsse] key, certificate and court_certificates")
+        if self.transport == "rest" and self.wsse is not None:
+            raise ValueError("wsse applies to soap platforms only")
+        return self
 
 
 class Settings(BaseSettings):

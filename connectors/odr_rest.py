@@ -12,17 +12,15 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, NoReturn
 from urllib.parse import urlencode
 
 import requests
-from pydantic import ValidationError
 
+from connectors.http import MAX_RESPONSE_BYTES, decoded, read_capped, retry_after
 from connectors.port import (
     Feed,
     FeedPage,
-    PayloadError,
     RawInbound,
     Receipt,
     RejectedError,
@@ -30,12 +28,9 @@ from connectors.port import (
     TransientError,
 )
 from mappings import odr_rest
-from mappings.codes import MalformedPayload, UnknownCode
+from mappings.codes import UnknownCode
 from schemas.enums import CourtStatus
 from schemas.envelope import Envelope
-from schemas.validation import summarize
-
-MAX_RESPONSE_BYTES = 20 * 1024 * 1024  # a feed page or receipt larger than this is refused, not parsed
 
 
 class OdrRestPlatform:
@@ -72,14 +67,7 @@ class OdrRestPlatform:
         return FeedPage(items=[self._raw_item(item) for item in items], next_cursor=str(next_cursor))
 
     def decode(self, item: RawInbound) -> Envelope:
-        try:
-            return odr_rest.decode(self.name, item.body)
-        except UnknownCode as exc:
-            raise PayloadError(self.name, "unknown_code", str(exc)) from exc
-        except MalformedPayload as exc:
-            raise PayloadError(self.name, "malformed", str(exc)) from exc
-        except ValidationError as exc:
-            raise PayloadError(self.name, "invalid", summarize(exc)) from exc
+        return decoded(self.name, odr_rest.decode, item.body)
 
     def send(self, envelope: Envelope) -> Receipt:
         body = odr_rest.encode(envelope)
@@ -142,7 +130,7 @@ class OdrRestPlatform:
                 verify=self._session.verify,
                 cert=self._session.cert,
             )
-            content = _read_capped(response)
+            content = read_capped(response)
         except requests.Timeout as exc:
             raise TransientError(self.name, f"{method} {target.split('?')[0]} timed out") from exc
         except requests.RequestException as exc:
@@ -166,38 +154,9 @@ class OdrRestPlatform:
             raise TransientError(
                 self.name,
                 f"HTTP {status} {detail}".strip(),
-                retry_after=_retry_after(response.headers.get("Retry-After")),
+                retry_after=retry_after(response.headers.get("Retry-After")),
             )
         raise RejectedError(self.name, code, f"HTTP {status}: {detail}")
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _read_capped(response: requests.Response) -> bytes | None:
-    """The body, or None if it is longer than MAX_RESPONSE_BYTES (checked before and while reading)."""
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
-        response.close()
-        return None
-    chunks, size = [], 0
-    for chunk in response.iter_content(chunk_size=65536):
-        size += len(chunk)
-        if size > MAX_RESPONSE_BYTES:
-            response.close()
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _json_object(content: bytes) -> dict[str, Any] | None:

@@ -77,11 +77,13 @@ class CourtCore:
         court_signer: MessageSigner,
         centre_verifier: MessageVerifier,
         clock: Callable[[], float] = time.monotonic,
+        render: Callable[[dict[str, Any]], str] = lambda doc: json.dumps(doc, ensure_ascii=False),
     ) -> None:
         self.config = config
+        self.render = render  # how this court's transport writes a published message: JSON, or XML for SOAP
         self._signer = court_signer
         self._verifier = centre_verifier
-        self._replay = MemoryReplayGuard()
+        self.replay = MemoryReplayGuard()
         self._clock = clock
         self._rng = random.Random(config.seed)
         self._lock = threading.RLock()
@@ -136,7 +138,7 @@ class CourtCore:
                 now=datetime.now(UTC),
                 target=target,
                 window=timedelta(seconds=self.config.window_seconds),
-                replay=self._replay,
+                replay=self.replay,
                 scope="centre",
             )
         except SignatureInvalid as exc:
@@ -148,7 +150,7 @@ class CourtCore:
         return dict(self._signer.sign(body.encode(), message_id=message_id, at=datetime.now(UTC)))
 
     def _publish(self, feed: str, doc: dict[str, Any]) -> None:
-        body = json.dumps(doc, ensure_ascii=False)
+        body = self.render(doc)
         items = self._feeds[feed]
         items.append(FeedItem(len(items) + 1, body, self.sign_item(body, str(doc["xxbh"]))))
 
@@ -278,6 +280,12 @@ class CourtCore:
         idempotency_key = {k.lower(): v for k, v in headers.items()}.get("idempotency-key")
         if idempotency_key != msg_id:
             raise CourtRefusal(400, "E400", f"Idempotency-Key {idempotency_key!r} does not name message {msg_id!r}")
+        return self.apply_message(msg_id, kind, ajbs, content)
+
+    def apply_message(self, msg_id: str, kind: str, ajbs: str, content: Any) -> dict[str, Any]:
+        """Apply one authenticated message of the centre once; a duplicate gets the original answer back."""
+        if not isinstance(content, dict):
+            raise CourtRefusal(400, "E400", "malformed message: its content is not a set of fields")
         with self._lock:
             if msg_id in self._applied:
                 self.duplicates_dropped += 1

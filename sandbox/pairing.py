@@ -6,19 +6,28 @@ sandbox's own. Used by the demo, the integration tests and the benchmarks, so al
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, Literal
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 
 from adapter.keyring import Keyring
 from adapter.keys import generate_keypair, load_private_key
-from adapter.settings import Profile, SigningSettings
+from adapter.settings import PlatformSettings, Profile, SigningSettings, WsseSettings
 from adapter.signing.base import MessageSigner, MessageVerifier, PublicKeyEntry
 from adapter.signing.hmac_appkey import HmacSigner, HmacVerifier
 from adapter.signing.jws import JwsSigner, JwsVerifier
 from adapter.signing.sm2 import Sm2Signer, Sm2Verifier
+from adapter.signing.wsse import WsseSigner, WsseVerifier
 from sandbox.court import CourtCore, SandboxConfig
+from sandbox.rest import SandboxServer
+from sandbox.soap import SoapCourt, SoapSandboxServer
+from sandbox.soap import render as soap_render
 
 CENTRE_KEY_ID = "centre-2026-01"
 
@@ -27,6 +36,21 @@ CENTRE_KEY_ID = "centre-2026-01"
 class Pairing:
     core: CourtCore
     signing: SigningSettings  # the adapter's side of the same arrangement
+    soap: SoapCourt | None = None  # a SOAP court: its WebService around the core …
+    wsse: WsseSettings | None = None  # … and the adapter's WS-Security files for it
+
+    def serve(self, **kwargs: Any) -> SandboxServer:
+        """Start this court's server on loopback (REST, or the SOAP WebService)."""
+        server = SandboxServer(self.core, **kwargs) if self.soap is None else SoapSandboxServer(self.soap, **kwargs)
+        return server.start()
+
+    def platform(self, server: SandboxServer, **settings: Any) -> PlatformSettings:
+        """The adapter's settings for this court, served by `server`."""
+        if isinstance(server, SoapSandboxServer):
+            return PlatformSettings(
+                transport="soap", base_url=server.endpoint, signing=self.signing, wsse=self.wsse, **settings
+            )
+        return PlatformSettings(base_url=server.url, signing=self.signing, **settings)
 
 
 def pair(
@@ -36,8 +60,14 @@ def pair(
     profile: Profile = "jws-detached",
     algorithm: str = "EdDSA",
     distid: str = "1234567812345678",
+    transport: Literal["rest", "soap"] = "rest",
+    wsse_algorithm: Literal["rsa", "ec"] = "rsa",
 ) -> Pairing:
     config = config or SandboxConfig()
+    if transport == "soap":
+        return _with_soap(
+            pair(workdir, config, profile=profile, algorithm=algorithm, distid=distid), workdir, wsse_algorithm
+        )
     court_signer: MessageSigner
     centre_verifier: MessageVerifier
     if profile == "hmac-appkey":
@@ -71,3 +101,44 @@ def pair(
         profile=profile, keyring=keyring.directory, court_keys={config.court_key_id: court.public}, sm2_distid=distid
     )
     return Pairing(CourtCore(config, court_signer, centre_verifier), signing)
+
+
+def _with_soap(rest: Pairing, workdir: Path, algorithm: str) -> Pairing:
+    """The same court behind the SOAP WebService: it publishes court-standard XML, and both sides get a
+    WS-Security key and self-signed certificate (a real court's would come from its CA)."""
+    core = rest.core
+    core.render = soap_render
+    folder = workdir / "keys" / "wsse"
+    folder.mkdir(parents=True, exist_ok=True)
+    centre_key, centre_cert = _key_and_certificate(folder, "centre", algorithm)
+    court_key, court_cert = _key_and_certificate(folder, "court", algorithm)
+    soap = SoapCourt(
+        core,
+        WsseSigner(load_private_key(court_key), x509.load_pem_x509_certificate(court_cert.read_bytes())),
+        WsseVerifier([x509.load_pem_x509_certificate(centre_cert.read_bytes())]),
+    )
+    wsse = WsseSettings(key=centre_key, certificate=centre_cert, court_certificates=[court_cert])
+    return Pairing(core, rest.signing, soap, wsse)
+
+
+def _key_and_certificate(folder: Path, who: str, algorithm: str) -> tuple[Path, Path]:
+    key = rsa.generate_private_key(65537, 2048) if algorithm == "rsa" else ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"sandbox {who}")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .sign(key, hashes.SHA256())
+    )
+    key_path, cert_path = folder / f"{who}.key", folder / f"{who}.crt"
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    key_path.chmod(0o600)
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path

@@ -12,6 +12,7 @@ import socket
 import ssl
 import threading
 import time
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -21,8 +22,18 @@ from sandbox.court import CourtCore, CourtRefusal
 MAX_BODY = 10 * 1024 * 1024
 
 
+@dataclass(frozen=True)
+class Raw:
+    """An answer that is not JSON (the SOAP court's envelopes, its WSDL)."""
+
+    body: bytes
+    content_type: str
+    status: int = 200
+
+
 class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
+    handler: type[BaseHTTPRequestHandler]  # set below: the transport's request handler
 
     def __init__(
         self,
@@ -34,7 +45,7 @@ class SandboxServer(ThreadingHTTPServer):
     ) -> None:
         self.core = core
         self.control_token = token or secrets.token_urlsafe(16)
-        super().__init__((host, port), _Handler)
+        super().__init__((host, port), self.handler)
         self.tls = tls
         if tls is not None:  # HTTPS, e.g. with CERT_REQUIRED to play a court that demands client certificates
             self.socket = tls.wrap_socket(self.socket, server_side=True)
@@ -56,6 +67,7 @@ class SandboxServer(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: SandboxServer
     protocol_version = "HTTP/1.1"  # keep-alive, as a real platform's front end would
+    platform_prefix = "/api/"  # the platform's own API: where latency and faults are injected
 
     def setup(self) -> None:
         super().setup()
@@ -83,9 +95,10 @@ class _Handler(BaseHTTPRequestHandler):
             if length > MAX_BODY:
                 raise CourtRefusal(413, "E413", f"body of {length} bytes exceeds {MAX_BODY}")
             body = self.rfile.read(length) if length else b""
-            if self.path.startswith("/api/") and self.server.core.config.latency_seconds:
+            platform_call = self.path.startswith(self.platform_prefix)
+            if platform_call and self.server.core.config.latency_seconds:
                 time.sleep(self.server.core.config.latency_seconds)
-            fault = self.server.core.draw_fault() if self.path.startswith("/api/") else None
+            fault = self.server.core.draw_fault() if platform_call else None
             if fault and self._inflict(fault, before=True):
                 return
             answer = self._route(method, urlsplit(self.path), body)
@@ -95,9 +108,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(200, answer)
         except CourtRefusal as refusal:
             self.server.core.rejected.append((refusal.code, refusal.message))
-            self._reply(refusal.status, {"code": refusal.code, "message": refusal.message})
+            self._refuse(refusal)
         except Exception as exc:  # the sandbox must answer like a platform, never drop the connection
-            self._reply(500, {"code": "E500", "message": f"internal error: {type(exc).__name__}"})
+            self._refuse(CourtRefusal(500, "E500", f"internal error: {type(exc).__name__}"))
+
+    def _refuse(self, refusal: CourtRefusal) -> None:
+        self._reply(refusal.status, {"code": refusal.code, "message": refusal.message})
 
     def _inflict(self, fault: str, *, before: bool) -> bool:
         """Fail the request as `fault` says; True if nothing more should be done with it."""
@@ -118,7 +134,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.connection.shutdown(socket.SHUT_RDWR)
 
-    def _route(self, method: str, url: Any, body: bytes) -> dict[str, Any]:
+    def _route(self, method: str, url: Any, body: bytes) -> dict[str, Any] | Raw:
         core, path = self.server.core, url.path
         if path.startswith("/sandbox/"):
             return self._control(method, path, body)
@@ -170,12 +186,18 @@ class _Handler(BaseHTTPRequestHandler):
             return core.stats()
         raise CourtRefusal(404, "E404", f"no control route {method} {path}")
 
-    def _reply(self, status: int, doc: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        payload = json.dumps(doc, ensure_ascii=False).encode()
+    def _reply(self, status: int, doc: dict[str, Any] | Raw, headers: dict[str, str] | None = None) -> None:
+        if isinstance(doc, Raw):
+            status, payload, content_type = doc.status, doc.body, doc.content_type
+        else:
+            payload, content_type = json.dumps(doc, ensure_ascii=False).encode(), "application/json; charset=utf-8"
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
+
+
+SandboxServer.handler = _Handler

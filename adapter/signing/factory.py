@@ -1,15 +1,19 @@
 """Signers and verifiers built from a platform's signing settings (called by the composition root only)."""
 
 import os
+from pathlib import Path
+
+from cryptography import x509
 
 from adapter.errors import ConfigError
 from adapter.keyring import Keyring
-from adapter.keys import KeyFileError, algorithm_of, load_public_key
-from adapter.settings import SigningSettings
+from adapter.keys import KeyFileError, algorithm_of, load_private_key, load_public_key
+from adapter.settings import SigningSettings, WsseSettings
 from adapter.signing.base import MessageSigner, MessageVerifier, PublicKeyEntry
 from adapter.signing.hmac_appkey import HmacSigner, HmacVerifier
 from adapter.signing.jws import JwsSigner, JwsVerifier
 from adapter.signing.sm2 import MissingExtra, Sm2Signer, Sm2Verifier
+from adapter.signing.wsse import WsseSigner, WsseVerifier
 
 
 def build_signer(config: SigningSettings, *, platform: str) -> MessageSigner:
@@ -55,7 +59,28 @@ def build_verifier(config: SigningSettings, *, platform: str) -> MessageVerifier
         raise ConfigError(f"platform {platform}: {exc}") from None
 
 
-def _passphrase(config: SigningSettings, platform: str) -> bytes | None:
+def build_wsse(config: WsseSettings, *, platform: str) -> tuple[WsseSigner, WsseVerifier]:
+    """Our WS-Security signer and the verifier of the court's answers, for a SOAP platform."""
+    try:
+        key = load_private_key(config.key, _passphrase(config, platform))
+        certificate = _certificate(config.certificate)
+        court = [_certificate(path) for path in config.court_certificates]
+        signer = WsseSigner(key, certificate, distid=config.sm2_distid)
+        return signer, WsseVerifier(court, distid=config.sm2_distid)
+    except (KeyFileError, MissingExtra, ValueError) as exc:
+        raise ConfigError(f"platform {platform}: wsse: {exc}") from None
+
+
+def _certificate(path: Path) -> x509.Certificate:
+    try:
+        return x509.load_pem_x509_certificate(path.read_bytes())
+    except OSError as exc:
+        raise KeyFileError(f"cannot read certificate {path}: {exc.strerror}") from None
+    except ValueError:
+        raise KeyFileError(f"{path} is not a PEM X.509 certificate") from None
+
+
+def _passphrase(config: SigningSettings | WsseSettings, platform: str) -> bytes | None:
     if config.passphrase_env is None:
         return None
     value = os.environ.get(config.passphrase_env)

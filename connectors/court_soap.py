@@ -1,0 +1,193 @@
+"""Connector for SOAP court platforms ("court-soap"), over zeep; its twin is mappings/court_soap.py.
+
+The WSDL (connectors/wsdl/court_exchange.wsdl) ships with the adapter and is never fetched at run time; the
+endpoint comes from configuration. Every request is signed with WS-Security and every answer — faults too — must
+carry the court's valid signature (adapter/signing/wsse.py). zeep parses with DTDs, entities and external
+references forbidden, and answers are read at most MAX_RESPONSE_BYTES. Failures are translated once, here:
+a SOAP Client fault → RejectedError (its CourtFault code); a Server fault, HTTP 5xx/429/408, a timeout, a broken
+connection, an unsigned or unparseable answer → TransientError.
+"""
+
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any
+
+import requests
+import zeep
+from lxml import etree
+from zeep.exceptions import Error as ZeepError
+from zeep.exceptions import Fault
+from zeep.plugins import HistoryPlugin
+from zeep.transports import Transport
+
+from adapter.signing.errors import SignatureInvalid
+from adapter.signing.wsse import WsseSigner, WsseVerifier
+from connectors.http import MAX_RESPONSE_BYTES, decoded, read_capped, retry_after
+from connectors.port import Feed, FeedPage, RawInbound, Receipt, RejectedError, TransientError
+from mappings import court_soap
+from mappings.codes import UnknownCode
+from schemas.enums import CourtStatus, MessageType
+from schemas.envelope import Envelope
+
+TNS = "urn:court-docking:exchange:v1"
+WSDL = resources.files("connectors").joinpath("wsdl/court_exchange.wsdl")
+OPERATIONS = {
+    MessageType.PROGRESS: "SubmitProgress",
+    MessageType.OUTCOME: "SubmitOutcome",
+    MessageType.AGREEMENT: "SubmitAgreement",
+    MessageType.JC_APPLICATION: "SubmitApplication",
+    MessageType.CLOSURE: "SubmitClosure",
+}
+FEED_OPERATIONS = {Feed.DISPATCHES: "FetchDispatches", Feed.DECISIONS: "FetchRulings"}
+
+
+class _Refused(Exception):
+    """Raised inside zeep's transport; carries our error out through zeep unchanged."""
+
+    def __init__(self, error: TransientError | RejectedError) -> None:
+        self.error = error
+
+
+class _Transport(Transport):
+    """zeep's transport, reading answers at most MAX_RESPONSE_BYTES and answering HTTP errors without a SOAP
+    envelope (throttling, a proxy's 503) itself, so Retry-After is not lost."""
+
+    def __init__(self, platform: str, session: requests.Session, timeout: tuple[float, float]) -> None:
+        super().__init__(session=session, timeout=timeout[1], operation_timeout=timeout)
+        self._platform = platform
+
+    def post(self, address: str, message: Any, headers: dict[str, str]) -> requests.Response:
+        response = self.session.post(
+            address,
+            data=message,
+            headers=headers,
+            timeout=self.operation_timeout,
+            stream=True,
+            verify=self.session.verify,  # explicit: REQUESTS_CA_BUNDLE must not override a configured bundle
+            cert=self.session.cert,
+        )
+        content = read_capped(response)
+        if content is None:
+            raise _Refused(TransientError(self._platform, f"answer exceeds {MAX_RESPONSE_BYTES} bytes"))
+        response._content = content
+        is_xml = "xml" in response.headers.get("Content-Type", "")
+        if response.status_code >= 400 and not (response.status_code == 500 and is_xml):  # 500 + XML: a Fault
+            status = response.status_code
+            if status in (408, 429) or status >= 500:
+                wait = retry_after(response.headers.get("Retry-After"))
+                raise _Refused(TransientError(self._platform, f"HTTP {status}", retry_after=wait))
+            raise _Refused(RejectedError(self._platform, str(status), f"HTTP {status}: {content[:200]!r}"))
+        return response
+
+
+class _Wsse:
+    """zeep's WS-Security hook: sign what leaves, verify what arrives."""
+
+    def __init__(self, signer: WsseSigner, verifier: WsseVerifier) -> None:
+        self._signer, self._verifier = signer, verifier
+
+    def apply(self, envelope: Any, headers: dict[str, str]) -> tuple[Any, dict[str, str]]:
+        self._signer.sign(envelope)
+        return envelope, headers
+
+    def verify(self, envelope: Any) -> Any:
+        self._verifier.verify(envelope)
+        return envelope
+
+
+class CourtSoapPlatform:
+    """One SOAP court platform. Everything it needs comes through the constructor; it reads no globals."""
+
+    transport = "soap"
+
+    def __init__(
+        self,
+        name: str,
+        endpoint: str,
+        signer: WsseSigner,
+        verifier: WsseVerifier,
+        *,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (3.05, 10.0),
+        debug: bool = False,
+    ) -> None:
+        self.name = name
+        # Opt-in: the last envelopes in and out, for an engineer chasing a court's complaint. Off by default, since
+        # they hold personal data.
+        self.history: HistoryPlugin | None = HistoryPlugin(maxlen=10) if debug else None
+        settings = zeep.Settings(
+            strict=True, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+        client = zeep.Client(
+            str(WSDL),
+            transport=_Transport(name, session or requests.Session(), timeout),
+            settings=settings,
+            wsse=_Wsse(signer, verifier),
+            plugins=[self.history] if self.history else [],
+        )
+        self._service = client.create_service(f"{{{TNS}}}CourtExchangeBinding", endpoint)
+
+    # ---- the port
+
+    def fetch(self, feed: Feed, cursor: str, limit: int) -> FeedPage:
+        page = self._call(FEED_OPERATIONS[feed], cursor=cursor or "0", limit=limit)
+        items = [
+            RawInbound(
+                body=(item.payload or "").encode("utf-8"),
+                headers={h.name: h.value for h in (item.header or []) if h.name and h.value is not None},
+                position=str(item.seq),
+            )
+            for item in (page.item or [])
+        ]
+        return FeedPage(items=items, next_cursor=str(page.nextCursor))
+
+    def decode(self, item: RawInbound) -> Envelope:
+        return decoded(self.name, court_soap.decode, item.body)
+
+    def send(self, envelope: Envelope) -> Receipt:
+        operation = OPERATIONS.get(envelope.type)
+        if operation is None:
+            raise RejectedError(self.name, "unsupported", f"{envelope.type} is not a message the centre sends")
+        payload = court_soap.encode(envelope).decode("utf-8")
+        receipt = self._call(operation, messageId=envelope.message_id, payload=payload)
+        if str(receipt.code) != "0":
+            raise RejectedError(self.name, str(receipt.code), f"answered without success: {receipt.message}"[:300])
+        if receipt.messageId != envelope.message_id:
+            raise TransientError(self.name, f"receipt names {receipt.messageId!r}, not {envelope.message_id!r}")
+        return Receipt(message_id=envelope.message_id, duplicate=bool(receipt.duplicate))
+
+    def query_status(self, platform_case_ids: Sequence[str]) -> dict[str, CourtStatus | None]:
+        answer = self._call("QueryCaseStatus", ajbs=list(platform_case_ids))
+        known = {case.ajbs: case.status for case in (answer or [])}
+        try:
+            return {i: court_soap.decode_status(self.name, known.get(i)) for i in platform_case_ids}
+        except UnknownCode as exc:
+            raise TransientError(self.name, f"status answer is not understood: {exc}") from exc
+
+    # ---- the one place transport failures are translated
+
+    def _call(self, operation: str, **arguments: Any) -> Any:
+        try:
+            return getattr(self._service, operation)(**arguments)
+        except _Refused as refused:
+            raise refused.error from None
+        except Fault as fault:
+            code, detail = _court_fault(fault)
+            if "Server" in str(fault.code):
+                raise TransientError(self.name, f"{operation}: court fault {code}: {detail}") from None
+            raise RejectedError(self.name, code, f"{operation}: {detail}") from None
+        except SignatureInvalid as exc:
+            raise TransientError(self.name, f"{operation}: answer refused, WS-Security {exc.reason}") from None
+        except requests.Timeout:
+            raise TransientError(self.name, f"{operation} timed out") from None
+        except requests.RequestException as exc:
+            raise TransientError(self.name, f"{operation} failed: {type(exc).__name__}") from None
+        except (ZeepError, etree.XMLSyntaxError, ValueError) as exc:  # unparseable, DTD/entities, wrong shape
+            raise TransientError(self.name, f"{operation}: answer refused: {type(exc).__name__}") from None
+
+
+def _court_fault(fault: Fault) -> tuple[str, str]:
+    detail = fault.detail
+    code = detail.findtext(f".//{{{TNS}}}code") if detail is not None else None
+    message = detail.findtext(f".//{{{TNS}}}message") if detail is not None else None
+    return code or "fault", (message or str(fault.message))[:500]

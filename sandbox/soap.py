@@ -1,0 +1,179 @@
+"""The SOAP sandbox court: the court-exchange WebService (connectors/wsdl/court_exchange.wsdl) on loopback, in
+front of the same CourtCore as the REST sandbox.
+
+POST /ws/exchange  document/literal SOAP 1.1; every request must carry a valid WS-Security signature by the
+                   centre's certificate, every answer (faults too) is signed with the court's.
+GET  /ws/exchange?wsdl   the WSDL, its address pointing at this server.
+The control API (/sandbox/…) and the fault injection are the REST sandbox's own.
+"""
+
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+from typing import Any
+
+from lxml import etree
+
+from adapter.signing.errors import SignatureInvalid
+from adapter.signing.wsse import SOAP, WsseSigner, WsseVerifier
+from mappings.codes import MalformedPayload
+from mappings.court_xml import from_resource, to_resource
+from mappings.xmlsafe import parse
+from sandbox.court import CourtCore, CourtRefusal
+from sandbox.rest import Raw, SandboxServer, _Handler
+
+TNS = "urn:court-docking:exchange:v1"
+PATH = "/ws/exchange"
+WSDL = resources.files("connectors").joinpath("wsdl/court_exchange.wsdl")
+SUBMISSIONS = {  # operation → the message type it carries
+    "SubmitProgress": "JZ",
+    "SubmitOutcome": "JG",
+    "SubmitAgreement": "XY",
+    "SubmitApplication": "SQ",
+    "SubmitClosure": "JA",
+}
+FEEDS = {"FetchDispatches": "dispatches", "FetchRulings": "decisions"}
+XML = "text/xml; charset=utf-8"
+
+
+def render(doc: dict[str, Any]) -> str:
+    """How the SOAP court publishes a message: a court-standard resource document."""
+    return to_resource([doc]).decode("utf-8")
+
+
+class SoapCourt:
+    """SOAP in, SOAP out, around a CourtCore: authentication, operations, signed answers and faults."""
+
+    def __init__(self, core: CourtCore, signer: WsseSigner, verifier: WsseVerifier) -> None:
+        self.core, self._signer, self._verifier = core, signer, verifier
+
+    def call(self, request: bytes) -> bytes:
+        try:
+            envelope = parse(request, what="the SOAP request")
+        except MalformedPayload as exc:
+            raise CourtRefusal(400, "E400", str(exc)) from None
+        try:
+            self._verifier.verify(envelope)
+        except SignatureInvalid as exc:
+            self.core.signature_failures[exc.reason] = self.core.signature_failures.get(exc.reason, 0) + 1
+            raise CourtRefusal(401, "E401", f"WS-Security refused ({exc.reason}): {exc.detail}") from None
+        self._once(envelope)
+        body = envelope.find(f"{{{SOAP}}}Body")
+        operation = body[0] if body is not None and len(body) else None
+        if operation is None or etree.QName(operation).namespace != TNS:
+            raise CourtRefusal(400, "E400", "the SOAP Body holds no court-exchange operation")
+        name = etree.QName(operation).localname
+        answer = etree.Element(f"{{{TNS}}}{name}Response", nsmap={"tns": TNS})
+        if name in FEEDS:
+            self._feed(FEEDS[name], operation, answer)
+        elif name in SUBMISSIONS:
+            self._submit(SUBMISSIONS[name], operation, answer)
+        elif name == "QueryCaseStatus":
+            ids = [(e.text or "") for e in operation.findall(f"{{{TNS}}}ajbs")][:1000]
+            for ajbs, status in self.core.status(ids).items():
+                case = etree.SubElement(answer, f"{{{TNS}}}case")
+                _text(case, "ajbs", ajbs)
+                if status is not None:
+                    _text(case, "status", status)
+        else:
+            raise CourtRefusal(400, "E400", f"no operation {name!r}")
+        return self._signed(answer)
+
+    def fault(self, refusal: CourtRefusal) -> bytes:
+        """A signed SOAP Fault: Client for a refused request, Server for the court's own failure."""
+        fault = etree.Element(f"{{{SOAP}}}Fault")
+        etree.SubElement(fault, "faultcode").text = f"soap:{'Server' if refusal.status >= 500 else 'Client'}"
+        etree.SubElement(fault, "faultstring").text = refusal.message
+        detail = etree.SubElement(etree.SubElement(fault, "detail"), f"{{{TNS}}}CourtFault", nsmap={"tns": TNS})
+        _text(detail, "code", refusal.code)
+        _text(detail, "message", refusal.message)
+        return self._signed(fault)
+
+    def _once(self, envelope: Any) -> None:
+        # A captured request replayed within the window is refused: the signature value is the request's nonce.
+        value = envelope.findtext(".//{http://www.w3.org/2000/09/xmldsig#}SignatureValue") or ""
+        now = datetime.now(UTC)
+        until = now + timedelta(seconds=2 * self.core.config.window_seconds)
+        if not self.core.replay.first_sighting("centre-soap", value, now=now, until=until):
+            self.core.signature_failures["replayed"] = self.core.signature_failures.get("replayed", 0) + 1
+            raise CourtRefusal(401, "E401", "WS-Security refused (replayed): this signed request was seen before")
+
+    def _feed(self, feed: str, operation: Any, answer: Any) -> None:
+        try:
+            cursor = int(operation.findtext(f"{{{TNS}}}cursor") or "0")
+            limit = int(operation.findtext(f"{{{TNS}}}limit") or "100")
+        except ValueError:
+            raise CourtRefusal(400, "E400", "cursor and limit must be integers") from None
+        page = self.core.feed(feed, cursor, limit)
+        _text(answer, "nextCursor", str(page["next_cursor"]))
+        for item in page["items"]:
+            element = etree.SubElement(answer, f"{{{TNS}}}item")
+            _text(element, "seq", str(item["seq"]))
+            _text(element, "payload", item["body"])
+            for name, value in item["headers"].items():
+                header = etree.SubElement(element, f"{{{TNS}}}header")
+                _text(header, "name", name)
+                _text(header, "value", value)
+
+    def _submit(self, kind: str, operation: Any, answer: Any) -> None:
+        message_id = operation.findtext(f"{{{TNS}}}messageId") or ""
+        try:
+            (doc,) = from_resource((operation.findtext(f"{{{TNS}}}payload") or "").encode(), what="the payload")
+        except ValueError as exc:  # MalformedPayload, or not exactly one row
+            raise CourtRefusal(400, "E400", f"malformed message: {exc}") from None
+        if doc.get("xxlx") != kind:
+            raise CourtRefusal(
+                400, "E400", f"{etree.QName(operation).localname} carries {kind}, not {doc.get('xxlx')!r}"
+            )
+        if doc.get("xxbh") != message_id:  # the signed payload and the operation must name the same message
+            raise CourtRefusal(400, "E400", f"messageId {message_id!r} does not name message {doc.get('xxbh')!r}")
+        receipt = self.core.apply_message(message_id, kind, str(doc.get("ajbs", "")), doc.get("nr"))
+        _text(answer, "code", receipt["code"])
+        _text(answer, "message", receipt["message"])
+        _text(answer, "messageId", receipt["xxbh"])
+        _text(answer, "duplicate", "true" if receipt["duplicate"] else "false")
+        _text(answer, "status", receipt["zt"])
+
+    def _signed(self, content: Any) -> bytes:
+        envelope = etree.Element(f"{{{SOAP}}}Envelope", nsmap={"soap": SOAP})
+        etree.SubElement(envelope, f"{{{SOAP}}}Header")
+        etree.SubElement(envelope, f"{{{SOAP}}}Body").append(content)
+        self._signer.sign(envelope)
+        return bytes(etree.tostring(envelope, encoding="utf-8", xml_declaration=True))
+
+
+def _text(parent: Any, name: str, value: str) -> None:
+    etree.SubElement(parent, f"{{{TNS}}}{name}").text = value
+
+
+class SoapSandboxServer(SandboxServer):
+    def __init__(self, soap: SoapCourt, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
+        self.soap = soap
+        super().__init__(soap.core, host, port, token)
+
+    @property
+    def endpoint(self) -> str:
+        return self.url + PATH
+
+
+class _SoapHandler(_Handler):
+    server: SoapSandboxServer
+    platform_prefix = "/ws/"
+
+    def _route(self, method: str, url: Any, body: bytes) -> dict[str, Any] | Raw:
+        if url.path.startswith("/sandbox/"):
+            return self._control(method, url.path, body)
+        if method == "GET" and url.path == PATH and url.query.lower() == "wsdl":
+            text = WSDL.read_text(encoding="utf-8").replace("http://127.0.0.1:8090/ws/exchange", self.server.endpoint)
+            return Raw(text.encode("utf-8"), XML)
+        if method == "POST" and url.path == PATH:
+            return Raw(self.server.soap.call(body), XML)
+        raise CourtRefusal(404, "E404", f"no route {method} {url.path}")
+
+    def _refuse(self, refusal: CourtRefusal) -> None:
+        if self.path.startswith("/ws/"):  # SOAP 1.1: a fault travels with HTTP 500
+            self._reply(500, Raw(self.server.soap.fault(refusal), XML, status=500))
+        else:
+            super()._refuse(refusal)
+
+
+SoapSandboxServer.handler = _SoapHandler
