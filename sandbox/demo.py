@@ -1,4 +1,5 @@
-"""`docking demo`: a sandbox court and the adapter on SQLite in a temporary directory, every flow, reconciled.
+"""`docking demo`: two sandbox courts (REST and SOAP) and the adapter on SQLite in a temporary directory, every
+flow, reconciled.
 
 The adapter side is the production path — the same settings, composition root, APScheduler jobs, connector,
 signing and services as `docking run`; only the intervals are short. The sandbox court and the simulated
@@ -13,20 +14,23 @@ from pathlib import Path
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import func
 from sqlmodel import select
 
 from adapter.reconcile import reconcile
-from adapter.settings import PlatformSettings, Profile, Settings
+from adapter.settings import Profile, Settings
 from adapter.states import CaseStatus, is_final
 from adapter.stats import summarize
 from adapter.tables import CaseRow, OutboxRow
 from sandbox.centre import SimulatedCentre
 from sandbox.court import SandboxConfig
-from sandbox.pairing import pair
+from sandbox.pairing import Pairing, pair
 from sandbox.rest import SandboxServer
 from scheduler import build_runtime, register_jobs
 
-PLATFORM = "gz-odr"
+# Two courts side by side: a JSON/REST platform and a SOAP WebService (WS-Security, court-standard XML).
+COURTS = {"gz-odr": "rest", "sz-soap": "soap"}
+PLATFORM = "gz-odr"  # where the centre's own (flow C) cases apply for judicial confirmation
 
 Progress = Callable[[int, int, dict[str, int]], None]
 
@@ -36,6 +40,13 @@ class DemoOutcome:
     summary: dict[str, Any]
     ok: bool
     workdir: Path
+
+
+@dataclass
+class _Court:
+    pairing: Pairing
+    server: SandboxServer
+    dispatched: int = 0
 
 
 def run_demo(
@@ -50,25 +61,26 @@ def run_demo(
 ) -> DemoOutcome:
     started = time.monotonic()
     work = workdir or Path(tempfile.mkdtemp(prefix="docking-demo-"))
-    # With chaos the court fails that share of requests (5xx, 429, timeouts, dropped connections, lost answers,
+    # With chaos the courts fail that share of requests (5xx, 429, timeouts, dropped connections, lost answers,
     # short outages); the adapter retries on a demo-sized schedule and its breaker cools down quickly.
-    sandbox = SandboxConfig(seed=seed, fault_rate=chaos, outage_seconds=2.0 if chaos else 0.0)
-    pairing = pair(work, sandbox, profile=profile)
-    core = pairing.core
-    server = SandboxServer(core).start()
+    courts: dict[str, _Court] = {}
+    for index, (name, transport) in enumerate(COURTS.items()):
+        sandbox = SandboxConfig(seed=seed + index, fault_rate=chaos, outage_seconds=2.0 if chaos else 0.0)
+        pairing = pair(work / name, sandbox, profile=profile, transport=transport)  # type: ignore[arg-type]
+        courts[name] = _Court(pairing, pairing.serve())
     settings = Settings(
         database_url=f"sqlite:///{work / 'docking.db'}",
         deliver_seconds=0.1,
         platforms={
-            PLATFORM: PlatformSettings(
-                base_url=server.url,
-                signing=pairing.signing,
+            name: court.pairing.platform(
+                court.server,
                 poll_seconds=0.2,
                 timeout_seconds=1.0 if chaos else 5.0,
                 retry_base_seconds=0.2,
                 retry_cap_seconds=3.0,
                 breaker_cooldown_seconds=1.0,
             )
+            for name, court in courts.items()
         },
     )
     runtime = build_runtime(settings)
@@ -77,38 +89,46 @@ def run_demo(
     register_jobs(scheduler, runtime)
     self_received = max(1, cases // 10) if cases >= 2 else 0
     batches = _split(cases - self_received, 4)  # courts send cases in batches, as they do credit-card runs
+    cores = [court.pairing.core for court in courts.values()]
     try:
         scheduler.start()
         centre.intake(self_received)
         while time.monotonic() - started < timeout:
-            if batches:
-                core.dispatch(batches.pop(0))
+            if batches:  # each batch is shared between the courts
+                for court, share in zip(courts.values(), _split(batches.pop(0), len(courts)), strict=False):
+                    court.pairing.core.dispatch(share)
+                    court.dispatched += share
             centre.step()
             done, pending = _progress(runtime.uow)
             if progress:
                 progress(done, cases, runtime.metrics.snapshot())
-            if not batches and done == cases and pending == 0 and core.pending_decisions() == 0:
+            quiet = all(core.pending_decisions() == 0 for core in cores)
+            if not batches and done == cases and pending == 0 and quiet:
                 break
             time.sleep(0.05)
     finally:
         scheduler.shutdown(wait=True)
-    core.config.fault_rate, core.config.outage_seconds = 0.0, 0.0  # the storm is over: now prove both sides agree
+    for core in cores:  # the storm is over: now prove every side agrees
+        core.config.fault_rate, core.config.outage_seconds = 0.0, 0.0
     report = reconcile(runtime.uow, runtime.platforms)
-    server.stop()
+    for court in courts.values():
+        court.server.stop()
     metrics = runtime.metrics.snapshot()
     summary = summarize(runtime.uow)
     done, _ = _progress(runtime.uow)
+    duplicates_applied = sum(core.duplicates_applied for core in cores)
     summary.update(
         {
             "cases_final": done,
             "messages_retried": metrics.get("outbound_retried", 0),
             "duplicates_dropped": metrics.get("inbound_duplicate", 0),
-            "duplicates_dropped_by_platform": core.duplicates_dropped,
-            "duplicates_applied_by_platform": core.duplicates_applied,
-            "faults_injected": sum(core.faults.values()),
+            "duplicates_dropped_by_platform": sum(core.duplicates_dropped for core in cores),
+            "duplicates_applied_by_platform": duplicates_applied,
+            "faults_injected": sum(sum(core.faults.values()) for core in cores),
             "breaker_opened": metrics.get("breaker_opened", 0),
             "reconciliation_checked": report.checked,
             "reconciliation_differences": len(report.differences),
+            "platforms": _per_platform(runtime.uow, courts),
             "seconds": round(time.monotonic() - started, 2),
         }
     )
@@ -117,9 +137,25 @@ def run_demo(
         and not report.differences
         and summary["messages_pending"] == 0
         and summary["messages_dead"] == 0
-        and core.duplicates_applied == 0
+        and duplicates_applied == 0
     )
     return DemoOutcome(summary, ok, work)
+
+
+def _per_platform(uow: Any, courts: dict[str, _Court]) -> dict[str, dict[str, Any]]:
+    with uow.begin() as session:
+        delivered = session.exec(
+            select(OutboxRow.platform, func.count()).where(OutboxRow.status == "delivered").group_by(OutboxRow.platform)
+        ).all()
+    counts = dict(delivered)
+    return {
+        name: {
+            "transport": COURTS[name],
+            "dispatched": court.dispatched,
+            "messages_delivered": counts.get(name, 0),
+        }
+        for name, court in courts.items()
+    }
 
 
 def _split(total: int, parts: int) -> list[int]:

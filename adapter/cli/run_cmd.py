@@ -38,7 +38,7 @@ def demo(
     ] = "jws-detached",
     chaos: Annotated[float, typer.Option(min=0.0, max=0.9, help="Share of court requests that fail on purpose.")] = 0.0,
 ) -> None:
-    """Run a sandbox court and the adapter on SQLite through every flow, then reconcile both views."""
+    """Run two sandbox courts (REST and SOAP) and the adapter on SQLite through every flow, then reconcile."""
     from sandbox.demo import run_demo
 
     if profile not in ("jws-detached", "sm2-sm3", "hmac-appkey"):
@@ -73,7 +73,7 @@ def demo(
     (err if as_json else console).print(f"database and keys kept in {outcome.workdir}")
     if as_json:
         flat = {k: v for k, v in summary.items() if not isinstance(v, dict)}
-        print(json.dumps({**flat, "ok": outcome.ok}, ensure_ascii=False))
+        print(json.dumps({**flat, "platforms": summary.get("platforms", {}), "ok": outcome.ok}, ensure_ascii=False))
     if not outcome.ok:
         err.print("[red]demo did not finish in step[/red]: see the table above")
         raise typer.Exit(1)
@@ -87,3 +87,11 @@ def _table(summary: dict[str, object], out: Console) -> None:
         if not isinstance(value, dict):
             table.add_row(key, str(value))
     out.print(table)
+    platforms = summary.get("platforms")
+    if isinstance(platforms, dict) and platforms:
+        courts = Table(title="courts")
+        for column in ("platform", "transport", "dispatched", "messages_delivered"):
+            courts.add_column(column, justify="left" if column in ("platform", "transport") else "right")
+        for name, figures in platforms.items():
+            courts.add_row(name, *(str(figures[k]) for k in ("transport", "dispatched", "messages_delivered")))
+        out.print(courts)

@@ -1,4 +1,5 @@
-"""One contract for the CourtPlatform port, run against the in-memory fake and the REST connector + sandbox."""
+"""One contract for the CourtPlatform port, run against the in-memory fake, the REST connector and the SOAP
+connector, each against its sandbox court."""
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -9,14 +10,14 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from adapter.signing.factory import build_signer
+from adapter.signing.factory import build_signer, build_wsse
 from adapter.signing.jws import JwsSigner
+from connectors.court_soap import CourtSoapPlatform
 from connectors.fake import FakeCourtPlatform
 from connectors.odr_rest import OdrRestPlatform
 from connectors.port import CourtPlatform, Feed, PayloadError, RawInbound
 from sandbox.court import SandboxConfig
 from sandbox.pairing import pair
-from sandbox.rest import SandboxServer
 from schemas.case import CaseDispatch, Party
 from schemas.enums import CourtStatus, Flow, IdType, PartyKind, PartyRole, ProgressKind
 from schemas.envelope import DispatchBody, Envelope, ProgressBody
@@ -61,18 +62,24 @@ def _fake_dispatch(fake: FakeCourtPlatform) -> Callable[[], str]:
     return dispatch
 
 
-@pytest.fixture(params=["fake", "rest"])
+@pytest.fixture(params=["fake", "rest", "soap"])
 def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
     if request.param == "fake":
         fake = FakeCourtPlatform("court", JwsSigner(Ed25519PrivateKey.generate(), "court"))
         yield Harness(fake, _fake_dispatch(fake))
         return
-    pairing = pair(tmp_path, SandboxConfig(redeliver_rate=0.0))
+    pairing = pair(tmp_path, SandboxConfig(redeliver_rate=0.0), transport=request.param)
     core = pairing.core
-    server = SandboxServer(core).start()
+    server = pairing.serve()
     try:
-        signer = build_signer(pairing.signing, platform="court")
-        yield Harness(OdrRestPlatform("court", server.url, signer), lambda: core.dispatch(1, "01")[0])
+        platform: CourtPlatform
+        if request.param == "soap":
+            assert pairing.wsse is not None
+            signer, verifier = build_wsse(pairing.wsse, platform="court")
+            platform = CourtSoapPlatform("court", pairing.platform(server).base_url, signer, verifier)
+        else:
+            platform = OdrRestPlatform("court", server.url, build_signer(pairing.signing, platform="court"))
+        yield Harness(platform, lambda: core.dispatch(1, "01")[0])
     finally:
         server.stop()
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from adapter.settings import PlatformSettings, Settings, SigningSettings
+from adapter.settings import Settings, SigningSettings
 from sandbox.court import CourtCore, SandboxConfig
-from sandbox.pairing import pair
+from sandbox.pairing import Pairing, pair
 from sandbox.rest import SandboxServer
 from scheduler import Runtime, build_runtime
 from tests.pg import fresh_database
@@ -22,6 +22,7 @@ class Court:
     core: CourtCore
     server: SandboxServer
     signing: SigningSettings  # the adapter's side of this court's signing arrangement
+    pairing: Pairing
 
 
 @pytest.fixture
@@ -45,10 +46,18 @@ def algorithm() -> str:
 
 
 @pytest.fixture
-def court(tmp_path: Path, sandbox_config: SandboxConfig, profile: str, algorithm: str) -> Iterator[Court]:
-    pairing = pair(tmp_path, sandbox_config, profile=profile, algorithm=algorithm)  # type: ignore[arg-type]
-    server = SandboxServer(pairing.core).start()
-    yield Court(pairing.core, server, pairing.signing)
+def transport() -> str:
+    """How the court is reached: "rest" (JSON over HTTP) or "soap" (the WebService); modules parametrize it."""
+    return "rest"
+
+
+@pytest.fixture
+def court(
+    tmp_path: Path, sandbox_config: SandboxConfig, profile: str, algorithm: str, transport: str
+) -> Iterator[Court]:
+    pairing = pair(tmp_path, sandbox_config, profile=profile, algorithm=algorithm, transport=transport)  # type: ignore[arg-type]
+    server = pairing.serve()
+    yield Court(pairing.core, server, pairing.signing, pairing)
     server.stop()
 
 
@@ -70,7 +79,7 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
 def settings(database_url: str, court: Court) -> Settings:
     return Settings(
         database_url=database_url,
-        platforms={PLATFORM: PlatformSettings(base_url=court.server.url, signing=court.signing, timeout_seconds=5)},
+        platforms={PLATFORM: court.pairing.platform(court.server, timeout_seconds=5)},
     )
 
 

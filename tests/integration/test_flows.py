@@ -23,6 +23,12 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(params=["rest", "soap"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """Every flow runs against a REST court and against a SOAP court (WS-Security, court-standard XML)."""
+    return str(request.param)
+
+
 def _mediate(runtime: Runtime, case_id: str) -> None:
     s = runtime.services
     s.accept(case_id)
