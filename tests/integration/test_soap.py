@@ -1,0 +1,282 @@
+"""The SOAP court profile against real servers on loopback: WS-Security checked by an independent XML-DSig
+implementation (xmlsec1), hostile XML refused in both directions, faults translated, the WSDL never fetched."""
+
+import os
+import shutil
+import subprocess
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from sqlmodel import select
+
+from adapter.signing.factory import build_wsse
+from adapter.tables import QuarantineRow
+from connectors.court_soap import CourtSoapPlatform
+from connectors.port import RejectedError, TransientError
+from sandbox.court import CourtCore, SandboxConfig
+from sandbox.pairing import Pairing, pair
+from sandbox.rest import SandboxServer
+from scheduler import Runtime
+from schemas.enums import CourtStatus, ProgressKind
+from schemas.envelope import Envelope, ProgressBody
+from schemas.progress import ProgressUpdate
+from tests.integration.conftest import PLATFORM, Court, pump
+
+pytestmark = pytest.mark.integration
+
+BODY_ID = "--id-attr:Id http://schemas.xmlsoap.org/soap/envelope/:Body"
+STAMP_ID = "--id-attr:Id http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd:Timestamp"
+
+
+@dataclass
+class Soap:
+    pairing: Pairing
+    server: SandboxServer
+    connector: CourtSoapPlatform
+
+    @property
+    def core(self) -> CourtCore:
+        return self.pairing.core
+
+
+def _connector(pairing: Pairing, endpoint: str, *, debug: bool = False) -> CourtSoapPlatform:
+    assert pairing.wsse is not None
+    signer, verifier = build_wsse(pairing.wsse, platform="court")
+    return CourtSoapPlatform("court", endpoint, signer, verifier, timeout=(2.0, 5.0), debug=debug)
+
+
+@pytest.fixture(params=["rsa", "ec"])
+def soap(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Soap]:
+    pairing = pair(tmp_path, SandboxConfig(redeliver_rate=0.0), transport="soap", wsse_algorithm=request.param)
+    server = pairing.serve()
+    try:
+        yield Soap(pairing, server, _connector(pairing, pairing.platform(server).base_url, debug=True))
+    finally:
+        server.stop()
+
+
+def _accepted(case_id: str, message_id: str = "M-soap-1") -> Envelope:
+    now = datetime.now(UTC)
+    return Envelope(
+        message_id=message_id,
+        platform="court",
+        platform_case_id=case_id,
+        created_at=now,
+        body=ProgressBody(progress=ProgressUpdate(kind=ProgressKind.ACCEPTED, at=now)),
+        status_after=CourtStatus.ACCEPTED,
+    )
+
+
+def _captured(soap: Soap) -> list[bytes]:
+    """Record every request the SOAP court receives, as the bytes on the wire."""
+    seen: list[bytes] = []
+    original = soap.pairing.soap.call  # type: ignore[union-attr]
+
+    def call(body: bytes) -> bytes:
+        seen.append(body)
+        return original(body)
+
+    soap.pairing.soap.call = call  # type: ignore[union-attr, method-assign]
+    return seen
+
+
+def _xmlsec1() -> str:
+    found = shutil.which("xmlsec1")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("xmlsec1 is missing: .ci/run should have installed it")
+        pytest.skip("xmlsec1 is not installed (apt-get install -y xmlsec1)")
+    return found
+
+
+def test_xmlsec1_verifies_our_request_signature_and_refuses_a_one_byte_change(soap: Soap, tmp_path: Path) -> None:
+    xmlsec1 = _xmlsec1()
+    seen = _captured(soap)
+    (case_id,) = soap.core.dispatch(1, "01")
+    assert soap.connector.send(_accepted(case_id, "M-interop-1")).duplicate is False
+    request = seen[-1]
+    assert soap.pairing.wsse is not None
+    certificate = soap.pairing.wsse.certificate
+
+    def verify(data: bytes) -> subprocess.CompletedProcess[str]:
+        path = tmp_path / "request.xml"
+        path.write_bytes(data)
+        args = [xmlsec1, "--verify", "--pubkey-cert-pem", str(certificate)]
+        args += BODY_ID.split(" ", 1) + STAMP_ID.split(" ", 1) + [str(path)]
+        return subprocess.run(args, capture_output=True, text=True, timeout=30)
+
+    good = verify(request)
+    assert good.returncode == 0 and "OK" in good.stderr, good.stderr
+    at = request.index(b"M-interop-1") + len(b"M-interop-1") - 1  # the message id, inside the signed Body
+    tampered = request[:at] + b"2" + request[at + 1 :]
+    bad = verify(tampered)
+    assert bad.returncode != 0 and "FAIL" in bad.stderr
+
+
+def test_the_whole_port_works_over_soap_with_signed_answers(soap: Soap) -> None:
+    (case_id,) = soap.core.dispatch(1, "01")
+    assert soap.connector.send(_accepted(case_id)).duplicate is False
+    assert soap.connector.send(_accepted(case_id)).duplicate is True  # the court applied it once
+    assert soap.core.applications == {"M-soap-1": 1}
+    assert soap.connector.query_status([case_id, "missing"]) == {case_id: CourtStatus.ACCEPTED, "missing": None}
+    assert soap.connector.history is not None and soap.connector.history.last_received is not None
+
+
+def test_a_court_refusal_is_a_rejection_with_the_courts_code(soap: Soap) -> None:
+    with pytest.raises(RejectedError) as caught:
+        soap.connector.send(_accepted("no-such-case"))
+    assert caught.value.code == "E404" and "unknown case" in str(caught.value)
+
+
+def test_a_server_fault_is_transient(soap: Soap, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(ids: list[str]) -> dict[str, str | None]:
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(soap.core, "status", broken)
+    with pytest.raises(TransientError, match="E500"):
+        soap.connector.query_status(["x"])
+
+
+HOSTILE_REQUESTS = {
+    "xxe": b'<?xml version="1.0"?><!DOCTYPE e [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>&x;</soap:Body></soap:Envelope>',
+    "billion_laughs": b'<!DOCTYPE e [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+    b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><e>&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;</e>',
+    "unsigned": b'<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body>'
+    b'<QueryCaseStatus xmlns="urn:court-docking:exchange:v1"><ajbs>1</ajbs></QueryCaseStatus></soap:Body>'
+    b"</soap:Envelope>",
+    "not_xml": b"\x00\x01 not xml",
+    "oversized": b"<e>" + b"x" * (10 * 1024 * 1024 + 1) + b"</e>",
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_REQUESTS)
+def test_the_soap_court_refuses_hostile_requests_with_a_signed_fault_and_stays_up(soap: Soap, name: str) -> None:
+    endpoint = soap.pairing.platform(soap.server).base_url
+    answer = requests.post(endpoint, data=HOSTILE_REQUESTS[name], headers={"Content-Type": "text/xml"}, timeout=10)
+    assert answer.status_code == 500 and b"Fault" in answer.content and b"SignatureValue" in answer.content
+    assert b"root:" not in answer.content  # nothing of /etc/passwd comes back
+    assert soap.connector.query_status(["x"]) == {"x": None}  # and the court still serves
+
+
+def test_a_captured_request_replayed_is_refused(soap: Soap) -> None:
+    seen = _captured(soap)
+    soap.connector.query_status(["x"])
+    endpoint = soap.pairing.platform(soap.server).base_url
+    again = requests.post(endpoint, data=seen[-1], headers={"Content-Type": "text/xml"}, timeout=10)
+    assert again.status_code == 500 and b"replayed" in again.content
+
+
+class _Hostile(ThreadingHTTPServer):
+    """A malicious court on loopback: whatever is asked, it answers `answer`."""
+
+    daemon_threads = True
+    answer: tuple[int, dict[str, str], bytes] = (200, {}, b"")
+
+
+class _HostileHandler(BaseHTTPRequestHandler):
+    server: _Hostile
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        status, headers, body = self.server.answer
+        self.send_response(status)
+        for name, value in {"Content-Type": "text/xml; charset=utf-8", **headers}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def hostile(soap: Soap) -> Iterator[tuple[_Hostile, CourtSoapPlatform]]:
+    server = _Hostile(("127.0.0.1", 0), _HostileHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server, _connector(soap.pairing, f"http://127.0.0.1:{server.server_address[1]}/ws/exchange")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _genuine_answer(soap: Soap) -> bytes:
+    """A real, correctly signed answer of the court (to a status query), captured on its way out."""
+    answers: list[bytes] = []
+    original = soap.pairing.soap.call  # type: ignore[union-attr]
+    soap.pairing.soap.call = lambda body: answers.append(original(body)) or answers[-1]  # type: ignore[union-attr, method-assign]
+    soap.connector.query_status(["x"])
+    return answers[-1]
+
+
+HOSTILE_ANSWERS = {
+    "xxe": HOSTILE_REQUESTS["xxe"],
+    "billion_laughs": HOSTILE_REQUESTS["billion_laughs"],
+    "unsigned": HOSTILE_REQUESTS["unsigned"].replace(b"QueryCaseStatus", b"QueryCaseStatusResponse"),
+    "not_xml": b"<html>gateway error</html",
+    "oversized": b"<e>" + b"x" * (20 * 1024 * 1024 + 1) + b"</e>",
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_ANSWERS)
+def test_hostile_answers_are_refused_and_the_adapter_carries_on(
+    hostile: tuple[_Hostile, CourtSoapPlatform], name: str
+) -> None:
+    server, connector = hostile
+    server.answer = (200, {}, HOSTILE_ANSWERS[name])
+    with pytest.raises(TransientError) as caught:
+        connector.query_status(["x"])
+    assert "passwd" not in str(caught.value)
+
+
+def test_a_signed_answer_changed_in_transit_is_refused(soap: Soap, hostile: tuple[_Hostile, CourtSoapPlatform]) -> None:
+    server, connector = hostile
+    genuine = _genuine_answer(soap)
+    server.answer = (200, {}, genuine)
+    assert connector.query_status(["x"]) == {"x": None}  # the genuine answer, relayed, verifies
+    server.answer = (200, {}, genuine.replace(b"<tns:ajbs>x</tns:ajbs>", b"<tns:ajbs>y</tns:ajbs>"))
+    with pytest.raises(TransientError, match="WS-Security digest"):
+        connector.query_status(["x"])
+
+
+def test_throttling_is_transient_and_keeps_retry_after(hostile: tuple[_Hostile, CourtSoapPlatform]) -> None:
+    server, connector = hostile
+    server.answer = (429, {"Retry-After": "7", "Content-Type": "text/plain"}, b"slow down")
+    with pytest.raises(TransientError) as caught:
+        connector.query_status(["x"])
+    assert caught.value.retry_after == 7.0
+    server.answer = (403, {"Content-Type": "text/plain"}, b"forbidden")
+    with pytest.raises(RejectedError):
+        connector.query_status(["x"])
+
+
+def test_the_wsdl_comes_from_the_repository_and_the_court_serves_its_own(soap: Soap) -> None:
+    """Building a connector touches no network: its WSDL ships with the adapter. The court's ?wsdl names itself."""
+    _connector(soap.pairing, "http://127.0.0.1:9/ws/exchange")  # port 9: nothing listens; nothing is fetched
+    endpoint = soap.pairing.platform(soap.server).base_url
+    wsdl = requests.get(endpoint + "?wsdl", timeout=10)
+    assert wsdl.status_code == 200 and f'location="{endpoint}"'.encode() in wsdl.content
+
+
+@pytest.fixture
+def transport() -> str:
+    return "soap"
+
+
+def test_a_hostile_payload_in_a_signed_feed_item_is_quarantined(runtime: Runtime, court: Court) -> None:
+    """Authentic (court-signed) but hostile XML inside a feed item: refused as malformed, kept, never applied."""
+    payload = '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><resource>&x;</resource>'
+    court.core.inject("dispatches", payload, court.core.sign_item(payload, "PQ-hostile"))
+    pump(runtime, 1)
+    with runtime.uow.begin() as session:
+        (row,) = session.exec(select(QuarantineRow)).all()
+    assert row.platform == PLATFORM and row.reason == "malformed" and "DTDs are refused" in row.detail

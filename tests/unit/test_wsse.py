@@ -1,0 +1,162 @@
+"""WS-Security signing and verification: a signed Timestamp and Body; every way of breaking it is refused."""
+
+import copy
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+from lxml import etree
+
+from adapter.signing.errors import SignatureInvalid
+from adapter.signing.wsse import DS, ID, SOAP, WSSE, WSU, WsseSigner, WsseVerifier
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def _certificate(key: Any) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test")])
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(NOW - timedelta(days=1))
+        .not_valid_after(NOW + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+
+
+@pytest.fixture(params=["rsa", "ec"])
+def pair(request: pytest.FixtureRequest) -> tuple[WsseSigner, WsseVerifier]:
+    key = rsa.generate_private_key(65537, 2048) if request.param == "rsa" else ec.generate_private_key(ec.SECP256R1())
+    cert = _certificate(key)
+    return WsseSigner(key, cert, clock=lambda: NOW), WsseVerifier([cert], clock=lambda: NOW)
+
+
+def _envelope(text: str = "调解协议") -> Any:
+    return etree.fromstring(
+        f'<soap:Envelope xmlns:soap="{SOAP}"><soap:Body><m:Op xmlns:m="urn:t"><m:a>{text}</m:a></m:Op>'
+        "</soap:Body></soap:Envelope>".encode()
+    )
+
+
+def _signed(pair: tuple[WsseSigner, WsseVerifier]) -> Any:
+    envelope = _envelope()
+    pair[0].sign(envelope)
+    return envelope
+
+
+def test_a_signed_envelope_verifies(pair: tuple[WsseSigner, WsseVerifier]) -> None:
+    envelope = _signed(pair)
+    pair[1].verify(envelope)
+    method = envelope.find(f".//{{{DS}}}SignatureMethod").get("Algorithm")
+    assert method.endswith(("rsa-sha256", "ecdsa-sha256"))
+    assert all(d.get("Algorithm").endswith("sha256") for d in envelope.iter(f"{{{DS}}}DigestMethod"))
+
+
+def _tamper_body(envelope: Any) -> None:
+    envelope.find(f".//{{{SOAP}}}Body").find(".//{urn:t}a").text = "调解协议!"
+
+
+def _tamper_timestamp(envelope: Any) -> None:
+    envelope.find(f".//{{{WSU}}}Expires").text = "2026-11-23T08:20:00Z"  # longer-lived, still plausible
+
+
+def _wrap(envelope: Any) -> None:
+    """The classic signature-wrapping attack: keep the signed Body elsewhere, put a new one in its place."""
+    body = envelope.find(f"{{{SOAP}}}Body")
+    envelope.find(f"{{{SOAP}}}Header").append(copy.deepcopy(body))
+    envelope.remove(body)
+    forged = _envelope("forged").find(f"{{{SOAP}}}Body")
+    forged.set(ID, body.get(ID))
+    envelope.append(forged)
+
+
+def _strip_security(envelope: Any) -> None:
+    header = envelope.find(f"{{{SOAP}}}Header")
+    header.remove(header.find(f"{{{WSSE}}}Security"))
+
+
+def _drop_timestamp_reference(envelope: Any) -> None:
+    info = envelope.find(f".//{{{DS}}}SignedInfo")
+    info.remove(info.findall(f"{{{DS}}}Reference")[1])
+
+
+def _sha1_digest(envelope: Any) -> None:
+    for method in envelope.iter(f"{{{DS}}}DigestMethod"):
+        method.set("Algorithm", "http://www.w3.org/2000/09/xmldsig#sha1")
+
+
+def _swap_signature_value(envelope: Any) -> None:
+    value = envelope.find(f".//{{{DS}}}SignatureValue")
+    value.text = value.text[:-4] + ("AAAA" if not value.text.endswith("AAAA") else "BBBB")
+
+
+@pytest.mark.parametrize(
+    ("tamper", "reason"),
+    [
+        (_tamper_body, "digest"),
+        (_tamper_timestamp, "digest"),
+        (_wrap, "malformed|digest|unsigned"),
+        (_strip_security, "unsigned"),
+        (_drop_timestamp_reference, "unsigned"),
+        (_sha1_digest, "algorithm"),
+        (_swap_signature_value, "signature|malformed"),
+    ],
+)
+def test_tampering_is_refused(pair: tuple[WsseSigner, WsseVerifier], tamper: Any, reason: str) -> None:
+    envelope = _signed(pair)
+    tamper(envelope)
+    with pytest.raises(SignatureInvalid) as caught:
+        pair[1].verify(envelope)
+    assert caught.value.reason in reason.split("|")
+
+
+def test_an_expired_or_future_timestamp_is_refused(pair: tuple[WsseSigner, WsseVerifier]) -> None:
+    envelope = _signed(pair)
+    cert = x509.load_der_x509_certificate(
+        __import__("base64").b64decode(envelope.findtext(f".//{{{WSSE}}}BinarySecurityToken"))
+    )
+    for offset in (timedelta(minutes=11), timedelta(minutes=-6)):
+        late = WsseVerifier([cert], clock=lambda offset=offset: NOW + offset)
+        with pytest.raises(SignatureInvalid) as caught:
+            late.verify(envelope)
+        assert caught.value.reason == "stale"
+
+
+def test_a_signature_by_an_untrusted_certificate_is_refused(pair: tuple[WsseSigner, WsseVerifier]) -> None:
+    """A valid signature is worthless unless its certificate is one we were configured to trust."""
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    envelope = _envelope()
+    WsseSigner(stranger, _certificate(stranger), clock=lambda: NOW).sign(envelope)
+    with pytest.raises(SignatureInvalid) as caught:
+        pair[1].verify(envelope)
+    assert caught.value.reason in ("unknown_key", "algorithm")
+
+
+def test_several_trusted_certificates_cover_a_rotation() -> None:
+    old, new = rsa.generate_private_key(65537, 2048), rsa.generate_private_key(65537, 2048)
+    verifier = WsseVerifier([_certificate(old), _certificate(new)], clock=lambda: NOW)
+    for key in (old, new):
+        envelope = _envelope()
+        WsseSigner(key, verifier_cert(verifier, key), clock=lambda: NOW).sign(envelope)
+        verifier.verify(envelope)
+
+
+def verifier_cert(verifier: WsseVerifier, key: Any) -> x509.Certificate:
+    for cert in verifier._trusted.values():
+        if cert.public_key().public_numbers() == key.public_key().public_numbers():
+            return cert
+    raise AssertionError("no certificate for key")
+
+
+def test_the_signer_never_shows_its_key() -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    assert "PRIVATE" not in repr(WsseSigner(key, _certificate(key))) and "ecdsa" in repr(
+        WsseSigner(key, _certificate(key))
+    )
