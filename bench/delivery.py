@@ -6,6 +6,8 @@ raw_rps     pre-signed acceptance messages POSTed with one keep-alive requests.S
 sqlite_rps  the same number of acceptances queued by the centre service, delivered by one worker process
 pg1_rps     the same on PostgreSQL, one worker process      pg2_rps  two worker processes, started together
 peer_rps    the same acceptances through procrastinate (a PostgreSQL job queue), one worker (bench/peer.py)
+soap_rps    the adapter on SQLite delivering the same acceptances to a SOAP court (WS-Security both ways);
+            soap_ratio = soap_rps ÷ raw_rps (raw REST POSTs)
 backlog_*   per-message time and peak RSS delivering `sample` messages off a 10k- and a `backlog`-deep outbox
             on SQLite (bench/backlog.py); the ratios are deep ÷ 10k
 Ratios are taken within each run (both sides measured minutes apart on the same machine), then the median over
@@ -69,7 +71,7 @@ def adapter_rps(court: Court, database_url: str, messages: int, workers: int, wo
     return messages / timed.seconds
 
 
-def one_run(court: Court, server: str, work: Path, args: argparse.Namespace) -> dict[str, float]:
+def one_run(court: Court, soap: Court, server: str, work: Path, args: argparse.Namespace) -> dict[str, float]:
     n = args.messages
     small = backlog.measure(court, work, SMALL_BACKLOG, args.sample)
     deep = backlog.measure(court, work, args.backlog, args.sample)
@@ -79,6 +81,7 @@ def one_run(court: Court, server: str, work: Path, args: argparse.Namespace) -> 
         "pg1_rps": adapter_rps(court, fresh_database(server), n, 1, work),
         "pg2_rps": adapter_rps(court, fresh_database(server), n, 2, work),
         "peer_rps": peer.peer_rps(court, fresh_database(server), n, work),
+        "soap_rps": adapter_rps(soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", n, 1, work),
         "backlog_small_ms": 1000 * small.seconds / args.sample,
         "backlog_deep_ms": 1000 * deep.seconds / args.sample,
         "backlog_small_rss_mib": small.peak_rss_kib / 1024,
@@ -90,6 +93,7 @@ RATIOS = {  # name: (numerator, denominator), each taken within a run
     "sqlite_ratio": ("sqlite_rps", "raw_rps"),
     "pg_scaling": ("pg2_rps", "pg1_rps"),
     "peer_ratio": ("pg1_rps", "peer_rps"),
+    "soap_ratio": ("soap_rps", "raw_rps"),
     "backlog_time_ratio": ("backlog_deep_ms", "backlog_small_ms"),
     "backlog_rss_ratio": ("backlog_deep_rss_mib", "backlog_small_rss_mib"),
 }
@@ -106,13 +110,14 @@ def main() -> None:
         parser.error(f"need --sample < {SMALL_BACKLOG} <= --backlog")
     runs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp, postgres_server() as server:
-        court = Court(Path(tmp))
+        court, soap = Court(Path(tmp)), Court(Path(tmp), "soap")
         try:
             for number in range(1, args.runs + 1):
-                runs.append(one_run(court, server, Path(tmp), args))
+                runs.append(one_run(court, soap, server, Path(tmp), args))
                 print(f"run {number}: " + "  ".join(f"{k} {v:.2f}" for k, v in runs[-1].items()), flush=True)
         finally:
             court.stop()
+            soap.stop()
     summary: dict[str, float | int] = {k: round(statistics.median(r[k] for r in runs), 2) for k in runs[0]}
     for name, (top, bottom) in RATIOS.items():
         summary[name] = round(statistics.median(r[top] / r[bottom] for r in runs), 3)

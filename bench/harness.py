@@ -14,8 +14,9 @@ import requests
 from sqlmodel import select
 
 from adapter.keyring import Keyring
-from adapter.settings import PlatformSettings, Settings, SigningSettings
+from adapter.settings import PlatformSettings, Settings, SigningSettings, WsseSettings
 from adapter.tables import CaseRow
+from sandbox.pairing import key_and_certificate
 from scheduler import Runtime, build_runtime
 
 # A worker process: build the runtime, say "ready", wait for the go file, deliver until `stop_after` messages
@@ -42,10 +43,19 @@ print(time.time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, delivered
 class Court:
     """One court process on loopback; `dispatch` creates cases it will send to the adapter."""
 
-    def __init__(self, work: Path) -> None:
+    def __init__(self, work: Path, transport: str = "rest") -> None:
+        work = work / transport
         keyring = Keyring.open(work / "keys" / "centre")
         record = keyring.generate("centre-2026-01", "EdDSA", datetime.now(UTC))
         keyring.save()
+        self.wsse: WsseSettings | None = None
+        soap: list[str] = []
+        if transport == "soap":  # the centre's WS-Security key and certificate; the court makes its own
+            key, certificate = key_and_certificate(work / "keys", "centre", "rsa")
+            self.wsse = WsseSettings(
+                key=key, certificate=certificate, court_certificates=[work / "court" / "court.crt"]
+            )
+            soap = ["--transport", "soap", "--centre-cert", str(certificate)]
         self.process = subprocess.Popen(
             [
                 sys.executable,
@@ -61,6 +71,7 @@ class Court:
                 str(work / "court"),
                 "--centre-key",
                 f"{record.key_id}={keyring.directory / (record.key_id + '.pub')}",
+                *soap,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -93,11 +104,16 @@ class Court:
         self.process.terminate()
         self.process.wait(timeout=10)
 
+    def platform(self) -> PlatformSettings:
+        if self.wsse is not None:
+            return PlatformSettings(
+                transport="soap", base_url=f"{self.url}/ws/exchange", signing=self.signing, wsse=self.wsse
+            )
+        return PlatformSettings(base_url=self.url, signing=self.signing)
+
 
 def adapter_settings(court: Court, database_url: str) -> Settings:
-    return Settings(
-        database_url=database_url, platforms={"court": PlatformSettings(base_url=court.url, signing=court.signing)}
-    )
+    return Settings(database_url=database_url, platforms={"court": court.platform()})
 
 
 def queue_acceptances(court: Court, settings: Settings, count: int) -> Runtime:

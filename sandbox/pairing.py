@@ -110,8 +110,8 @@ def _with_soap(rest: Pairing, workdir: Path, algorithm: str) -> Pairing:
     core.render = soap_render
     folder = workdir / "keys" / "wsse"
     folder.mkdir(parents=True, exist_ok=True)
-    centre_key, centre_cert = _key_and_certificate(folder, "centre", algorithm)
-    court_key, court_cert = _key_and_certificate(folder, "court", algorithm)
+    centre_key, centre_cert = key_and_certificate(folder, "centre", algorithm)
+    court_key, court_cert = key_and_certificate(folder, "court", algorithm)
     soap = SoapCourt(
         core,
         WsseSigner(load_private_key(court_key), x509.load_pem_x509_certificate(court_cert.read_bytes())),
@@ -121,7 +121,7 @@ def _with_soap(rest: Pairing, workdir: Path, algorithm: str) -> Pairing:
     return Pairing(core, rest.signing, soap, wsse)
 
 
-def _key_and_certificate(folder: Path, who: str, algorithm: str) -> tuple[Path, Path]:
+def key_and_certificate(folder: Path, who: str, algorithm: str) -> tuple[Path, Path]:
     key = rsa.generate_private_key(65537, 2048) if algorithm == "rsa" else ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"sandbox {who}")])
     now = datetime.now(UTC)

@@ -1,4 +1,5 @@
-"""`docking sandbox serve`: the simulated REST court, standalone, for integrators and manual testing."""
+"""`docking sandbox serve`: the simulated court (REST, or the SOAP WebService), standalone, for integrators and
+manual testing."""
 
 import threading
 from pathlib import Path
@@ -28,20 +29,33 @@ def serve(
     dispatch: Annotated[int, typer.Option(min=0, help="Cases to dispatch at start-up.")] = 10,
     seed: Annotated[int, typer.Option()] = 7,
     profile: Annotated[str, typer.Option(help="jws-detached (EdDSA) or sm2-sm3.")] = "jws-detached",
+    transport: Annotated[str, typer.Option(help="rest (JSON API) or soap (the WebService, WS-Security).")] = "rest",
+    centre_cert: Annotated[
+        list[Path] | None, typer.Option(help="soap: a PEM certificate whose WS-Security signatures the court trusts.")
+    ] = None,
 ) -> None:
     """Serve a court ODR platform on HOST:PORT until Ctrl-C."""
     from sandbox.court import CourtCore, SandboxConfig
     from sandbox.rest import SandboxServer
 
+    if transport not in ("rest", "soap"):
+        raise InvalidRequest(f"--transport {transport!r} is not rest or soap")
     signer, verifier, court_key = _court_keys(centre_key, keys, court_key_id, profile)
     core = CourtCore(SandboxConfig(seed=seed, court_key_id=court_key_id), signer, verifier)
-    core.dispatch(dispatch)
     try:
-        server = SandboxServer(core, host, port)
+        if transport == "soap":
+            from sandbox.soap import SoapSandboxServer
+
+            server: SandboxServer = SoapSandboxServer(_soap_court(core, keys, centre_cert or []), host, port)
+        else:
+            server = SandboxServer(core, host, port)
     except OSError as exc:
         raise InvalidRequest(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    core.dispatch(dispatch)
     public = public_pem(court_key.public_key())
     console.print(f"sandbox court on {server.url}  (court key {court_key_id}: {keys / (court_key_id + '.pub')})")
+    if transport == "soap":
+        console.print(f"SOAP endpoint {server.url}/ws/exchange (?wsdl); WS-Security certificate {keys / 'court.crt'}")
     console.print(
         f"control token: {server.control_token}  (POST /sandbox/dispatch, /sandbox/inject; GET /sandbox/stats)"
     )
@@ -76,3 +90,27 @@ def _court_keys(centre_key: list[str], keys: Path, court_key_id: str, profile: s
     if profile == "sm2-sm3":
         return Sm2Signer(court_key, court_key_id), Sm2Verifier(trusted), court_key
     return JwsSigner(court_key, court_key_id), JwsVerifier(trusted), court_key
+
+
+def _soap_court(core: Any, keys: Path, centre_certs: list[Path]) -> Any:
+    """The WebService around `core`: the court's WS-Security key and certificate (made on first use), trusting
+    the centre certificates given."""
+    from cryptography import x509
+
+    from adapter.signing.wsse import WsseSigner, WsseVerifier
+    from sandbox.pairing import key_and_certificate
+    from sandbox.soap import SoapCourt, render
+
+    if not centre_certs:
+        raise InvalidRequest("--transport soap needs --centre-cert (the centre's WS-Security certificate)")
+    try:
+        trusted = [x509.load_pem_x509_certificate(path.read_bytes()) for path in centre_certs]
+        key_path, cert_path = keys / "court.key", keys / "court.crt"
+        if not key_path.exists():
+            keys.mkdir(parents=True, exist_ok=True)
+            key_path, cert_path = key_and_certificate(keys, "court", "rsa")
+        signer = WsseSigner(load_private_key(key_path), x509.load_pem_x509_certificate(cert_path.read_bytes()))
+    except (OSError, ValueError, KeyFileError) as exc:
+        raise InvalidRequest(f"WS-Security files: {exc}") from exc
+    core.render = render
+    return SoapCourt(core, signer, WsseVerifier(trusted))
