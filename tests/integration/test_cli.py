@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from adapter.db import UnitOfWork, create_schema, make_engine
+from adapter.keys import generate_keypair
 from adapter.repository import create_case
 from adapter.services import CentreServices
 from adapter.tables import OutboxRow
@@ -66,6 +67,25 @@ def test_demo_ends_in_step_with_a_json_summary(demo_run) -> None:
     assert summary["messages_pending"] == 0 and summary["messages_dead"] == 0
     assert summary["messages_delivered"] == summary["messages_sent"] > 0
     assert summary["settled"] + summary["failed"] + summary["declined"] >= summary["dispatched"]
+
+
+def test_demo_runs_a_rest_court_and_a_soap_court_side_by_side(demo_run) -> None:
+    """The JSON names each court with its transport and its own counts, which add up to the totals."""
+    result, _ = demo_run
+    platforms = json.loads(result.stdout.strip().splitlines()[-1])["platforms"]
+    assert {p["transport"] for p in platforms.values()} == {"rest", "soap"}
+    assert all(p["dispatched"] > 0 and p["messages_delivered"] > 0 for p in platforms.values())
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert sum(p["dispatched"] for p in platforms.values()) == summary["dispatched"]
+    assert sum(p["messages_delivered"] for p in platforms.values()) == summary["messages_delivered"]
+
+
+def test_a_soap_sandbox_without_the_centre_certificate_is_refused_clearly(tmp_path: Path) -> None:
+    key = generate_keypair(tmp_path / "centre", "k").public
+    result = docking("sandbox", "serve", "--transport", "soap", "--centre-key", f"k={key}", "--keys", str(tmp_path))
+    assert result.returncode == 2 and "--centre-cert" in result.stderr and "Traceback" not in result.stderr
+    result = docking("sandbox", "serve", "--transport", "ftp", "--centre-key", f"k={key}", "--keys", str(tmp_path))
+    assert result.returncode == 2 and "--transport 'ftp'" in result.stderr
 
 
 def test_demo_under_chaos_loses_nothing_and_applies_nothing_twice(tmp_path: Path) -> None:
