@@ -126,6 +126,11 @@ def _load_sm2(data: bytes, *, private: bool, passphrase: bytes | None = None) ->
         return None
 
 
+def load_sm2_public_key(pem: bytes) -> Any:
+    """An SM2 public key from PEM, or None (not SM2, or the sm2 extra is not installed)."""
+    return _load_sm2(pem, private=False)
+
+
 def algorithm_of(key: Any) -> str:
     """The signature algorithm a key is for; SM2 keys are recognised by their curve."""
     curve = getattr(key, "curve", None)

@@ -19,13 +19,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
+from adapter.keys import load_sm2_public_key
 from adapter.signing import sm2
 from adapter.signing.errors import SignatureInvalid
 
@@ -63,6 +64,44 @@ def algorithm_for(key: Any) -> str:
     if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) and curve == "secp256r1":
         return "ecdsa-sha256"
     raise ValueError(f"no WS-Security signature algorithm for a {type(key).__name__}")
+
+
+def certificate_key(certificate: x509.Certificate) -> Any:
+    """The certificate's public key. `cryptography` reads SM2 certificates but not their keys, so for those the
+    SubjectPublicKeyInfo is cut out of the DER and handed to Tongsuo (the sm2 extra)."""
+    try:
+        return certificate.public_key()
+    except UnsupportedAlgorithm:
+        spki = _spki(certificate.tbs_certificate_bytes)
+        pem = b"-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(spki) + b"-----END PUBLIC KEY-----\n"
+        key = load_sm2_public_key(pem)
+        if key is None:
+            raise ValueError("the certificate's key is neither RSA, EC P-256 nor (with the sm2 extra) SM2") from None
+        return key
+
+
+def _spki(tbs: bytes) -> bytes:
+    """The SubjectPublicKeyInfo element of a DER TBSCertificate (RFC 5280 §4.1): the seventh field, counting the
+    optional [0] version — a walk over DER tag-length headers, nothing more."""
+    _, start, _ = _tlv(tbs, 0)  # into the TBSCertificate SEQUENCE
+    position, index = start, 0
+    while position < len(tbs):
+        tag, _, end = _tlv(tbs, position)
+        if index == 0 and tag != 0xA0:
+            index = 1  # no explicit version: v1 layout
+        if index == 6:
+            return tbs[position:end]
+        position, index = end, index + 1
+    raise ValueError("the certificate has no SubjectPublicKeyInfo")
+
+
+def _tlv(data: bytes, position: int) -> tuple[int, int, int]:
+    tag, length = data[position], data[position + 1]
+    header = 2
+    if length & 0x80:
+        count = length & 0x7F
+        length, header = int.from_bytes(data[position + 2 : position + 2 + count], "big"), 2 + count
+    return tag, position + header, position + header + length
 
 
 def _digest(algorithm: str, data: bytes) -> bytes:
@@ -165,8 +204,8 @@ class WsseVerifier:
     ) -> None:
         if not trusted:
             raise ValueError("a WS-Security verifier needs at least one trusted certificate")
-        self._trusted = {cert.public_bytes(Encoding.DER): cert for cert in trusted}
-        self.algorithm = algorithm or algorithm_for(trusted[0].public_key())
+        self._trusted = {cert.public_bytes(Encoding.DER): certificate_key(cert) for cert in trusted}
+        self.algorithm = algorithm or algorithm_for(next(iter(self._trusted.values())))
         self._skew, self._clock, self._distid = skew, clock, distid
 
     def verify(self, envelope: Any) -> None:
@@ -175,7 +214,7 @@ class WsseVerifier:
         security = _only(header, f"{{{WSSE}}}Security", "Security header")
         stamp = _only(security, f"{{{WSU}}}Timestamp", "Timestamp")
         self._check_window(stamp)
-        cert = self._certificate(_only(security, f"{{{WSSE}}}BinarySecurityToken", "BinarySecurityToken"))
+        public_key = self._key(_only(security, f"{{{WSSE}}}BinarySecurityToken", "BinarySecurityToken"))
         signature = _only(security, f"{{{DS}}}Signature", "Signature")
         info = _only(signature, f"{{{DS}}}SignedInfo", "SignedInfo")
         method, digest_method = ALGORITHMS[self.algorithm]
@@ -201,7 +240,7 @@ class WsseVerifier:
             if (reference.findtext(f"{{{DS}}}DigestValue") or "").strip() != expected:
                 raise SignatureInvalid("digest", f"the {etree.QName(target).localname} was changed after signing")
         value = _b64(signature.findtext(f"{{{DS}}}SignatureValue") or "")
-        if not _verify(cert.public_key(), self.algorithm, value, c14n(info), self._distid):
+        if not _verify(public_key, self.algorithm, value, c14n(info), self._distid):
             raise SignatureInvalid("signature", "the signature does not verify with the trusted certificate")
 
     def _check_window(self, stamp: Any) -> None:
@@ -216,13 +255,13 @@ class WsseVerifier:
         if expires <= now - self._skew or expires - created > timedelta(hours=1):
             raise SignatureInvalid("stale", f"the Timestamp expired at {expires.isoformat()}")
 
-    def _certificate(self, token: Any) -> x509.Certificate:
+    def _key(self, token: Any) -> Any:
         if token.get("ValueType") != X509V3:
             raise SignatureInvalid("malformed", "the BinarySecurityToken is not an X.509 v3 certificate")
-        cert = self._trusted.get(_b64(token.text or ""))
-        if cert is None:  # the token only says which key; trust comes from our configuration
+        key = self._trusted.get(_b64(token.text or ""))
+        if key is None:  # the token only says which certificate; trust comes from our configuration
             raise SignatureInvalid("unknown_key", "the signing certificate is not one this platform trusts")
-        return cert
+        return key
 
 
 def _only(parent: Any, tag: str, what: str) -> Any:

@@ -1,18 +1,24 @@
 """WS-Security signing and verification: a signed Timestamp and Body; every way of breaking it is refused."""
 
+import base64
 import copy
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
+from adapter.keys import load_private_key
 from adapter.signing.errors import SignatureInvalid
-from adapter.signing.wsse import DS, ID, SOAP, WSSE, WSU, WsseSigner, WsseVerifier
+from adapter.signing.wsse import DS, ID, SOAP, WSSE, WSU, WsseSigner, WsseVerifier, c14n
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -119,9 +125,7 @@ def test_tampering_is_refused(pair: tuple[WsseSigner, WsseVerifier], tamper: Any
 
 def test_an_expired_or_future_timestamp_is_refused(pair: tuple[WsseSigner, WsseVerifier]) -> None:
     envelope = _signed(pair)
-    cert = x509.load_der_x509_certificate(
-        __import__("base64").b64decode(envelope.findtext(f".//{{{WSSE}}}BinarySecurityToken"))
-    )
+    cert = x509.load_der_x509_certificate(base64.b64decode(envelope.findtext(f".//{{{WSSE}}}BinarySecurityToken")))
     for offset in (timedelta(minutes=11), timedelta(minutes=-6)):
         late = WsseVerifier([cert], clock=lambda offset=offset: NOW + offset)
         with pytest.raises(SignatureInvalid) as caught:
@@ -141,18 +145,12 @@ def test_a_signature_by_an_untrusted_certificate_is_refused(pair: tuple[WsseSign
 
 def test_several_trusted_certificates_cover_a_rotation() -> None:
     old, new = rsa.generate_private_key(65537, 2048), rsa.generate_private_key(65537, 2048)
-    verifier = WsseVerifier([_certificate(old), _certificate(new)], clock=lambda: NOW)
-    for key in (old, new):
+    certificates = {key: _certificate(key) for key in (old, new)}
+    verifier = WsseVerifier(list(certificates.values()), clock=lambda: NOW)
+    for key, certificate in certificates.items():
         envelope = _envelope()
-        WsseSigner(key, verifier_cert(verifier, key), clock=lambda: NOW).sign(envelope)
+        WsseSigner(key, certificate, clock=lambda: NOW).sign(envelope)
         verifier.verify(envelope)
-
-
-def verifier_cert(verifier: WsseVerifier, key: Any) -> x509.Certificate:
-    for cert in verifier._trusted.values():
-        if cert.public_key().public_numbers() == key.public_key().public_numbers():
-            return cert
-    raise AssertionError("no certificate for key")
 
 
 def test_the_signer_never_shows_its_key() -> None:
@@ -160,3 +158,47 @@ def test_the_signer_never_shows_its_key() -> None:
     assert "PRIVATE" not in repr(WsseSigner(key, _certificate(key))) and "ecdsa" in repr(
         WsseSigner(key, _certificate(key))
     )
+
+
+OPENSSL = shutil.which("openssl")
+
+
+@pytest.mark.skipif(OPENSSL is None, reason="the openssl command line makes the SM2 certificate")
+def test_the_sm2_sm3_variant_signs_and_verifies_and_openssl_agrees(tmp_path: Path) -> None:
+    """国密: SM3 digests and an SM2 signature over SignedInfo; the key comes from an SM2 certificate (made by
+    OpenSSL 3), and the OpenSSL command line verifies the signature independently."""
+    assert OPENSSL is not None
+    key_file, cert_file = tmp_path / "sm2.key", tmp_path / "sm2.crt"
+    subprocess.run([OPENSSL, "genpkey", "-algorithm", "SM2", "-out", str(key_file)], check=True, capture_output=True)
+    request = [OPENSSL, "req", "-new", "-x509", "-key", str(key_file), "-sm3", "-subj", "/CN=centre", "-days", "2"]
+    subprocess.run(
+        [*request, "-sigopt", "distid:1234567812345678", "-out", str(cert_file)],
+        check=True,
+        capture_output=True,
+    )
+    cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+    signer = WsseSigner(load_private_key(key_file), cert, clock=lambda: NOW)
+    verifier = WsseVerifier([cert], clock=lambda: NOW)
+    assert signer.algorithm == verifier.algorithm == "sm2-sm3"
+    envelope = _envelope()
+    signer.sign(envelope)
+    verifier.verify(envelope)
+    # openssl: the SignedInfo, exclusive-c14n'd, verified with SM2/SM3 and the default distinguishing ID
+    info = tmp_path / "info.bin"
+    info.write_bytes(c14n(envelope.find(f".//{{{DS}}}SignedInfo")))
+    raw = base64.b64decode(envelope.findtext(f".//{{{DS}}}SignatureValue"))
+    der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+    (tmp_path / "sig.der").write_bytes(der)
+    subprocess.run(
+        [OPENSSL, "x509", "-in", str(cert_file), "-pubkey", "-noout", "-out", str(tmp_path / "pub.pem")], check=True
+    )
+    verify = [OPENSSL, "pkeyutl", "-verify", "-pubin", "-inkey", str(tmp_path / "pub.pem"), "-rawin", "-digest", "sm3"]
+    checked = subprocess.run(
+        [*verify, "-pkeyopt", "distid:1234567812345678", "-in", str(info), "-sigfile", str(tmp_path / "sig.der")],
+        capture_output=True,
+        text=True,
+    )
+    assert checked.returncode == 0 and "Success" in checked.stdout, checked.stdout + checked.stderr
+    _tamper_body(envelope)
+    with pytest.raises(SignatureInvalid, match="digest"):
+        verifier.verify(envelope)
