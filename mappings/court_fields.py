@@ -8,8 +8,9 @@ elements. Each platform passes its own code tables; an unknown code raises Unkno
 
 from typing import Any
 
+from mappings.access import field, ident, obj, objects
 from mappings.codes import CodeTables, MalformedPayload, UnknownCode
-from schemas.agreement import Instalment, MediationAgreement, MonetaryTerm, SignatureRecord
+from mappings.court_agreement import agreement_fields
 from schemas.case import Attachment, CaseDispatch, Party
 from schemas.enums import MessageType
 from schemas.envelope import (
@@ -26,79 +27,45 @@ from schemas.jc import CourtDecision, JcApplication
 from schemas.outcome import FailureReport, MediationOutcome
 from schemas.progress import ProgressUpdate
 
-
-def _field(obj: Any, key: str, path: str) -> Any:
-    if not isinstance(obj, dict):
-        raise MalformedPayload(f"{path or 'the message'} is not an object")
-    if key not in obj:
-        raise MalformedPayload(f"field {path + '.' if path else ''}{key} is missing")
-    return obj[key]
-
-
-def _object(obj: Any, key: str, path: str) -> dict[str, Any]:
-    value = _field(obj, key, path)
-    if not isinstance(value, dict):
-        raise MalformedPayload(f"field {path + '.' if path else ''}{key} must be an object")
-    return value
-
-
-def _objects(obj: dict[str, Any], key: str, path: str, *, required: bool) -> list[dict[str, Any]]:
-    """A list of JSON objects; an absent optional list is empty, but null or a wrong type is malformed."""
-    if not required and key not in obj:
-        return []
-    value = _field(obj, key, path)
-    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise MalformedPayload(f"field {path}.{key} must be a list of objects")
-    return value
-
-
-def _ident(obj: Any, key: str, path: str) -> str:
-    """An identifier (message id, case id): a non-empty string or number — never null, which str() would hide."""
-    value = _field(obj, key, path)
-    if isinstance(value, bool) or not isinstance(value, str | int) or str(value).strip() == "":
-        raise MalformedPayload(f"field {path + '.' if path else ''}{key} must be a non-empty identifier")
-    return str(value)
-
-
 # ---- case information (ajxx), both directions: dispatches come in with it, flow-C JC applications go out with it
 
 
 def case_to_canonical(ajxx: dict[str, Any], platform_case_id: str, t: CodeTables) -> CaseDispatch:
     parties = [
         Party(
-            name=_field(p, "xm", "ajxx.dsr"),
-            role=t.to_canonical("party_role", _field(p, "ssdw", "ajxx.dsr"), "ajxx.dsr.ssdw"),
-            kind=t.to_canonical("party_kind", _field(p, "dsrlx", "ajxx.dsr"), "ajxx.dsr.dsrlx"),
-            id_type=t.to_canonical("id_type", _field(p, "zjlx", "ajxx.dsr"), "ajxx.dsr.zjlx"),
-            id_number=_field(p, "zjhm", "ajxx.dsr"),
+            name=field(p, "xm", "ajxx.dsr"),
+            role=t.to_canonical("party_role", field(p, "ssdw", "ajxx.dsr"), "ajxx.dsr.ssdw"),
+            kind=t.to_canonical("party_kind", field(p, "dsrlx", "ajxx.dsr"), "ajxx.dsr.dsrlx"),
+            id_type=t.to_canonical("id_type", field(p, "zjlx", "ajxx.dsr"), "ajxx.dsr.zjlx"),
+            id_number=field(p, "zjhm", "ajxx.dsr"),
             phone=p.get("lxdh"),
             address=p.get("sddz"),
         )
-        for p in _objects(ajxx, "dsr", "ajxx", required=True)
+        for p in objects(ajxx, "dsr", "ajxx", required=True)
     ]
     attachments = [
         Attachment(
-            name=_field(a, "wjmc", "ajxx.fj"),
-            sha256=_field(a, "sha256", "ajxx.fj"),
-            size=_field(a, "dx", "ajxx.fj"),
+            name=field(a, "wjmc", "ajxx.fj"),
+            sha256=field(a, "sha256", "ajxx.fj"),
+            size=field(a, "dx", "ajxx.fj"),
         )
-        for a in _objects(ajxx, "fj", "ajxx", required=False)
+        for a in objects(ajxx, "fj", "ajxx", required=False)
     ]
     return CaseDispatch(
         platform_case_id=platform_case_id,
         case_number=ajxx.get("ah"),
         court_code=ajxx.get("fydm"),
         court_name=ajxx.get("fymc"),
-        flow=t.to_canonical("flow", _field(ajxx, "tjlx", "ajxx"), "ajxx.tjlx"),
+        flow=t.to_canonical("flow", field(ajxx, "tjlx", "ajxx"), "ajxx.tjlx"),
         procedure=t.to_canonical("procedure", ajxx.get("cxlx", "1"), "ajxx.cxlx"),
-        cause=_field(ajxx, "ay", "ajxx"),
+        cause=field(ajxx, "ay", "ajxx"),
         claims=ajxx.get("ssqq", ""),
-        amount=_field(ajxx, "bdje", "ajxx"),
+        amount=field(ajxx, "bdje", "ajxx"),
         parties=tuple(parties),
         attachments=tuple(attachments),
         designated_org=ajxx.get("tjzz"),
         designated_mediator=ajxx.get("tjy"),
-        dispatched_at=_field(ajxx, "pqsj", "ajxx"),
+        dispatched_at=field(ajxx, "pqsj", "ajxx"),
     )
 
 
@@ -134,68 +101,6 @@ def case_from_canonical(case: CaseDispatch, t: CodeTables) -> dict[str, Any]:
 # ---- outbound: centre → court
 
 
-def _agreement(a: MediationAgreement, t: CodeTables) -> dict[str, Any]:
-    return {
-        "ss": a.facts,
-        "tk": a.terms,
-        "jjtk": [
-            {
-                "fkf": m.payer,
-                "skf": m.payee,
-                "ze": f"{m.total:.2f}",
-                "fq": [{"rq": i.due.isoformat(), "je": f"{i.amount:.2f}"} for i in m.instalments],
-                "jmwyj": None if m.waived_penalties is None else f"{m.waived_penalties:.2f}",
-            }
-            for m in a.monetary_terms
-        ],
-        "lxfs": a.performance,
-        "wjmc": a.document_name,
-        "wjzy": a.document_sha256,
-        "qm": [
-            {
-                "qmr": s.signer,
-                "js": t.from_canonical("signer_role", s.role, "signature.role"),
-                "qmsj": s.signed_at.isoformat(),
-                "zsxh": s.certificate_serial,
-            }
-            for s in a.signatures
-        ],
-        "gzsj": a.organisation_seal_at.isoformat() if a.organisation_seal_at else None,
-        "sxsj": a.effective_at.isoformat(),
-    }
-
-
-def agreement_to_canonical(xy: dict[str, Any], t: CodeTables) -> MediationAgreement:
-    """The inverse of the agreement map (used by tests and by any platform that echoes agreements back)."""
-    return MediationAgreement(
-        facts=xy.get("ss", ""),
-        terms=_field(xy, "tk", "xy"),
-        monetary_terms=tuple(
-            MonetaryTerm(
-                payer=m["fkf"],
-                payee=m["skf"],
-                total=m["ze"],
-                instalments=tuple(Instalment(due=i["rq"], amount=i["je"]) for i in m.get("fq", [])),
-                waived_penalties=m.get("jmwyj"),
-            )
-            for m in xy.get("jjtk", [])
-        ),
-        performance=xy.get("lxfs", ""),
-        document_name=xy.get("wjmc", "mediation-agreement.pdf"),
-        document_sha256=_field(xy, "wjzy", "xy"),
-        signatures=tuple(
-            SignatureRecord(
-                signer=s["qmr"],
-                role=t.to_canonical("signer_role", s["js"], "xy.qm.js"),
-                signed_at=s["qmsj"],
-                certificate_serial=s.get("zsxh", ""),
-            )
-            for s in _field(xy, "qm", "xy")
-        ),
-        organisation_seal_at=xy.get("gzsj"),
-    )
-
-
 def _content(envelope: Envelope, t: CodeTables) -> dict[str, Any]:
     body = envelope.body
     if isinstance(body, ProgressBody):
@@ -227,7 +132,7 @@ def _content(envelope: Envelope, t: CodeTables) -> dict[str, Any]:
             },
         }
     if isinstance(body, AgreementBody):
-        return {"xy": _agreement(body.agreement, t), "wj": body.document_b64}
+        return {"xy": agreement_fields(body.agreement, t), "wj": body.document_b64}
     if isinstance(body, JcApplicationBody):
         a: JcApplication = body.application
         return {
@@ -239,7 +144,7 @@ def _content(envelope: Envelope, t: CodeTables) -> dict[str, Any]:
                 "tjzm": a.mediation_proof,
             },
             "ajxx": None if a.case is None else case_from_canonical(a.case, t),
-            "xy": _agreement(body.agreement, t),
+            "xy": agreement_fields(body.agreement, t),
             "wj": body.document_b64,
         }
     if isinstance(body, ClosureBody):
@@ -265,18 +170,18 @@ def encode_doc(envelope: Envelope, t: CodeTables) -> dict[str, Any]:
 def decode_doc(platform: str, doc: Any, t: CodeTables) -> Envelope:
     """The canonical envelope in a court message already parsed into fields; raises MalformedPayload,
     UnknownCode or ValidationError."""
-    kind = t.to_canonical("message_type", _field(doc, "xxlx", ""), "xxlx")
-    case_id = _ident(doc, "ajbs", "")
+    kind = t.to_canonical("message_type", field(doc, "xxlx", ""), "xxlx")
+    case_id = ident(doc, "ajbs", "")
     body_model: DispatchBody | CourtDecisionBody
     if kind == MessageType.DISPATCH:
-        body_model = DispatchBody(dispatch=case_to_canonical(_object(doc, "ajxx", ""), case_id, t))
+        body_model = DispatchBody(dispatch=case_to_canonical(obj(doc, "ajxx", ""), case_id, t))
     elif kind == MessageType.COURT_DECISION:
-        jdxx = _object(doc, "jdxx", "")
+        jdxx = obj(doc, "jdxx", "")
         result = jdxx.get("sqjg")
         body_model = CourtDecisionBody(
             decision=CourtDecision(
-                kind=t.to_canonical("decision_kind", _field(jdxx, "jdlx", "jdxx"), "jdxx.jdlx"),
-                decided_at=_field(jdxx, "jdsj", "jdxx"),
+                kind=t.to_canonical("decision_kind", field(jdxx, "jdlx", "jdxx"), "jdxx.jdlx"),
+                decided_at=field(jdxx, "jdsj", "jdxx"),
                 jc_result=None if result is None else t.to_canonical("jc_result", result, "jdxx.sqjg"),
                 reason=jdxx.get("ly", ""),
                 document_number=jdxx.get("wsh"),
@@ -285,9 +190,9 @@ def decode_doc(platform: str, doc: Any, t: CodeTables) -> Envelope:
     else:
         raise MalformedPayload(f"message type {kind!r} is not one a court sends to the centre")
     return Envelope(
-        message_id=_ident(doc, "xxbh", ""),
+        message_id=ident(doc, "xxbh", ""),
         platform=platform,
         platform_case_id=case_id,
-        created_at=_field(doc, "fssj", ""),
+        created_at=field(doc, "fssj", ""),
         body=body_model,
     )

@@ -4,34 +4,21 @@
 Every code goes through the versioned tables in court_soap.toml; an unknown code raises UnknownCode, never a default.
 """
 
-from functools import cache
+from typing import Any
 
-from mappings.codes import CodeTables, MalformedPayload, UnknownCode, load_tables
-from mappings.court_fields import decode_doc, encode_doc
+from mappings.codes import MalformedPayload, UnknownCode
 from mappings.court_xml import from_resource, to_resource
-from schemas.enums import CourtStatus
-from schemas.envelope import Envelope
+from mappings.framing import Framing
 
 __all__ = ["MalformedPayload", "UnknownCode", "decode", "decode_status", "encode", "tables"]
 
 
-@cache
-def tables(platform: str) -> CodeTables:
-    return load_tables("court_soap.toml", platform)
-
-
-def decode(platform: str, payload: bytes) -> Envelope:
-    """The canonical envelope in a court message; raises MalformedPayload, UnknownCode or ValidationError."""
+def _read(payload: bytes) -> dict[str, Any]:
     rows = from_resource(payload, what="the court message")
     if len(rows) != 1:
         raise MalformedPayload(f"a court message holds one row, not {len(rows)}")
-    return decode_doc(platform, rows[0], tables(platform))
+    return rows[0]
 
 
-def decode_status(platform: str, code: str | None) -> CourtStatus | None:
-    return None if code is None else CourtStatus(tables(platform).to_canonical("court_status", code, "ZT"))
-
-
-def encode(envelope: Envelope) -> bytes:
-    """The exact payload sent for an outbound message (deterministic: the same envelope, the same bytes)."""
-    return to_resource([encode_doc(envelope, tables(envelope.platform))])
+FRAMING = Framing("court_soap.toml", _read, lambda doc: to_resource([doc]))
+tables, decode, decode_status, encode = FRAMING.tables, FRAMING.decode, FRAMING.decode_status, FRAMING.encode

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from mappings import court_fields, court_soap, odr_rest
+from mappings import court_agreement, court_fields, court_soap, odr_rest
 from mappings.codes import MalformedPayload, UnknownCode
 from mappings.court_xml import from_resource, to_resource
 from mappings.xmlsafe import XmlRefused, parse
@@ -74,8 +74,8 @@ def test_an_agreement_through_xml_and_back_is_the_identity() -> None:
     """Instalments and signatures are lists: they survive as list="1" rows, even with one element."""
     agreement = samples.agreement()
     t = court_soap.tables(PLATFORM)
-    (fields,) = from_resource(to_resource([court_fields._agreement(agreement, t)]))
-    assert court_fields.agreement_to_canonical(fields, t) == agreement
+    (fields,) = from_resource(to_resource([court_agreement.agreement_fields(agreement, t)]))
+    assert court_agreement.agreement_to_canonical(fields, t) == agreement
 
 
 def test_an_outbound_agreement_keeps_every_non_null_field_and_is_deterministic() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from mappings import codes, court_fields, odr_rest
+from mappings import codes, court_agreement, court_fields, odr_rest
 from mappings.codes import MalformedPayload, UnknownCode, load_tables
 from schemas.enums import (
     CourtDecisionKind,
@@ -352,8 +352,8 @@ def test_agreement_to_wire_and_back_is_the_identity() -> None:
     """agreement_to_canonical(_agreement(a)) gives back an equal agreement, instalments and signatures included."""
     agreement = samples.agreement()
     t = odr_rest.tables("p")
-    wire = json.loads(json.dumps(court_fields._agreement(agreement, t)))
-    assert court_fields.agreement_to_canonical(wire, t) == agreement
+    wire = json.loads(json.dumps(court_agreement.agreement_fields(agreement, t)))
+    assert court_agreement.agreement_to_canonical(wire, t) == agreement
     assert wire["sxsj"] == agreement.effective_at.isoformat()
 
 
@@ -362,8 +362,8 @@ def test_agreement_without_money_or_seal_round_trips() -> None:
     base = samples.agreement()
     agreement = base.model_copy(update={"monetary_terms": (), "organisation_seal_at": None})
     t = odr_rest.tables("p")
-    wire = json.loads(json.dumps(court_fields._agreement(agreement, t)))
-    assert court_fields.agreement_to_canonical(wire, t) == agreement
+    wire = json.loads(json.dumps(court_agreement.agreement_fields(agreement, t)))
+    assert court_agreement.agreement_to_canonical(wire, t) == agreement
 
 
 # ---- code tables
@@ -411,7 +411,7 @@ def test_unknown_canonical_value_cannot_be_encoded() -> None:
 
 def test_instalment_dates_go_out_as_iso_dates() -> None:
     """Instalment due dates are sent as plain ISO dates."""
-    wire = court_fields._agreement(samples.agreement(), odr_rest.tables("p"))
+    wire = court_agreement.agreement_fields(samples.agreement(), odr_rest.tables("p"))
     assert [i["rq"] for i in wire["jjtk"][0]["fq"]] == [date(2026, 4, 1).isoformat(), date(2026, 5, 1).isoformat()]
     assert wire["jjtk"][0]["ze"] == "35000.50"
     assert wire["gzsj"] == samples.agreement().organisation_seal_at.astimezone(UTC).isoformat()  # type: ignore[union-attr]
