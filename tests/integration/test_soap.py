@@ -135,6 +135,27 @@ def test_a_court_refusal_is_a_rejection_with_the_courts_code(soap: Soap) -> None
     assert caught.value.code == "E404" and "unknown case" in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("operation", "payload", "said"),
+    [
+        ("SubmitProgress", "<resource><brief>", "not well-formed"),
+        ("SubmitProgress", "<!DOCTYPE r [<!ENTITY x 'y'>]><resource/>", "DTDs are refused"),
+        (
+            "SubmitOutcome",
+            "<resource><brief><count>1</count></brief><data><R><XXLX>JZ</XXLX></R></data></resource>",
+            "carries JG",
+        ),
+    ],
+)
+def test_a_malformed_submission_gets_a_client_fault_naming_the_problem(
+    soap: Soap, operation: str, payload: str, said: str
+) -> None:
+    """The court answers bad input with a signed SOAP Fault; the connector makes it a rejection with E400."""
+    with pytest.raises(RejectedError) as caught:
+        soap.connector._call(operation, messageId="M-bad", payload=payload)
+    assert caught.value.code == "E400" and said in str(caught.value)
+
+
 def test_a_server_fault_is_transient(soap: Soap, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(ids: list[str]) -> dict[str, str | None]:
         raise RuntimeError("database down")
