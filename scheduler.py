@@ -19,7 +19,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from adapter.breaker import CircuitBreaker
 from adapter.clock import Clock, utc_now
 from adapter.db import UnitOfWork, create_schema, make_engine
-from adapter.delivery import deliver_due
+from adapter.delivery import LEASE, deliver_due
 from adapter.errors import ConfigError
 from adapter.masking import mask_text
 from adapter.metrics import Metrics
@@ -80,11 +80,19 @@ class Runtime:
         self.deliver_counts()
 
     def deliver_counts(self) -> Counter[str]:
-        counts = deliver_due(self.uow, self.platforms, self.clock, limit=self.settings.deliver_batch)
+        counts = deliver_due(
+            self.uow, self.platforms, self.clock, limit=self.settings.deliver_batch, lease=delivery_lease(self.settings)
+        )
         self.metrics.add("outbound", counts)
         if counts:
             log.info("outbox: %s", ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
         return counts
+
+
+def delivery_lease(settings: Settings) -> timedelta:
+    """Long enough for two sends with their three quick tries at the slowest platform's timeout (connect + read)."""
+    slowest = max((p.timeout_seconds for p in settings.platforms.values()), default=10.0)
+    return max(LEASE, timedelta(seconds=2 * 3 * (3.05 + slowest)))
 
 
 def build_connector(name: str, config: PlatformSettings, signer: MessageSigner, clock: Clock) -> CourtPlatform:

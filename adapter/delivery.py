@@ -120,25 +120,28 @@ def deliver_due(
     max_rounds: int = 20,
     retrying: Callable[[], Retrying] = default_retrying,
     jitter: Callable[[], float] = random.random,
+    lease: timedelta = LEASE,
 ) -> Counter[str]:
     """Deliver what is due now; returns counts of delivered / duplicate / retried / dead.
 
     Claims again after each batch, because delivering a case's message unblocks its next one; bounded by
-    `max_rounds` so one run never monopolises the worker.
+    `max_rounds` so one run never monopolises the worker. `lease` must outlast one message's send with its quick
+    retries at least twice over (the composition root derives it from the platforms' timeouts), or another worker
+    could take a row while it is still being sent.
     """
     counts: Counter[str] = Counter()
     for _ in range(max_rounds):
-        rows = claim(uow, clock, limit=limit)
+        rows = claim(uow, clock, limit=limit, owner_lease=lease)
         if not rows:
             break
         leased_at = clock()
         results: list[_Result] = []
         for index, row in enumerate(rows):
-            if clock() - leased_at > LEASE / 2:  # half the lease gone: keep the rest of the batch ours
+            if clock() - leased_at > lease / 2:  # half the lease gone: record what is done, keep the rest ours
                 counts.update(_record(uow, results))
                 results = []
                 leased_at = clock()
-                renew(uow, rows[index:], leased_at + LEASE)
+                renew(uow, rows[index:], leased_at + lease)
             results.append(_deliver_one(platforms, clock, row, retrying(), jitter))
         counts.update(_record(uow, results))
     return counts
@@ -216,8 +219,8 @@ def _deliver_one(
         outcome, error, counted = "deferred", "circuit open: the platform has been failing", False
         delay = max(0.0, (reopen - started).total_seconds()) if reopen else policy.base
     else:
-        envelope = Envelope.model_validate_json(row.envelope_json)
         try:
+            envelope = Envelope.model_validate_json(row.envelope_json)
             receipt = retrying(link.connector.send, envelope)
             if receipt.duplicate:
                 outcome = "duplicate"  # delivered before (e.g. the answer was lost); the platform kept one copy
@@ -236,6 +239,10 @@ def _deliver_one(
             outcome, error = "dead", str(exc)
             if link.breaker is not None:
                 link.breaker.record_success()  # a refusal is an answer: the platform is up
+        except Exception as exc:  # a connector bug or a corrupt row: retry on the schedule, never lose the batch
+            log.error("message %s to %s failed unexpectedly: %s", row.message_id, row.platform, type(exc).__name__)
+            outcome, error = "retried", f"unexpected {type(exc).__name__}"
+            delay = backoff(row.attempts + 1, base=policy.base, cap=policy.cap, rng=jitter)
     now = clock()
     if outcome == "retried" and now - from_db(row.created_at) >= policy.give_up_after:
         outcome, error = "dead", f"gave up after {row.attempts + 1} attempts over {policy.give_up_after}: {error}"

@@ -25,7 +25,7 @@ WORKER = """
 import pathlib, resource, sys, time
 from adapter.delivery import deliver_due
 from adapter.settings import Settings
-from scheduler import build_runtime
+from scheduler import build_runtime, delivery_lease
 settings = Settings.model_validate_json(sys.argv[1])
 runtime = build_runtime(settings)
 go, stop_after, delivered, idle = pathlib.Path(sys.argv[2]), int(sys.argv[3]), 0, 0
@@ -33,7 +33,7 @@ print("ready", flush=True)
 while not go.exists():
     time.sleep(0.002)
 while idle < 2 and not (stop_after and delivered >= stop_after):
-    counts = deliver_due(runtime.uow, runtime.platforms, runtime.clock, limit=settings.deliver_batch, max_rounds=1)
+    counts = deliver_due(runtime.uow, runtime.platforms, runtime.clock, limit=settings.deliver_batch, max_rounds=1, lease=delivery_lease(settings))
     delivered += counts["delivered"] + counts["duplicate"]
     idle = 0 if counts else idle + 1
 print(time.time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, delivered, flush=True)

@@ -4,8 +4,10 @@ The WSDL (connectors/wsdl/court_exchange.wsdl) ships with the adapter and is nev
 endpoint comes from configuration. Every request is signed with WS-Security and every answer — faults too — must
 carry the court's valid signature (adapter/signing/wsse.py). zeep parses with DTDs, entities and external
 references forbidden, and answers are read at most MAX_RESPONSE_BYTES. Failures are translated once, here:
-a SOAP Client fault → RejectedError (its CourtFault code); a Server fault, HTTP 5xx/429/408, a timeout, a broken
-connection, an unsigned or unparseable answer → TransientError.
+a SOAP Client fault → RejectedError (its CourtFault code); a Server fault, a WS-Security fault (clock skew, a
+certificate being rotated), any HTTP error answered without a signed envelope (it is not the court's word: a proxy,
+a gateway, throttling), a redirect, a timeout, a broken connection, an unsigned or unparseable answer →
+TransientError; a message that cannot be written as XML → RejectedError.
 """
 
 from collections.abc import Sequence
@@ -49,8 +51,9 @@ class _Refused(Exception):
 
 
 class _Transport(Transport):
-    """zeep's transport, reading answers at most MAX_RESPONSE_BYTES and answering HTTP errors without a SOAP
-    envelope (throttling, a proxy's 503) itself, so Retry-After is not lost."""
+    """zeep's transport, reading answers at most MAX_RESPONSE_BYTES, never following a redirect (it would re-post
+    the signed envelope, and our client certificate, elsewhere), and answering HTTP errors that carry no SOAP
+    envelope itself, so Retry-After is not lost."""
 
     def __init__(self, platform: str, session: requests.Session, timeout: tuple[float, float]) -> None:
         super().__init__(session=session, timeout=timeout[1], operation_timeout=timeout)
@@ -63,6 +66,7 @@ class _Transport(Transport):
             headers=headers,
             timeout=self.operation_timeout,
             stream=True,
+            allow_redirects=False,
             verify=self.session.verify,  # explicit: REQUESTS_CA_BUNDLE must not override a configured bundle
             cert=self.session.cert,
         )
@@ -71,12 +75,10 @@ class _Transport(Transport):
             raise _Refused(TransientError(self._platform, f"answer exceeds {MAX_RESPONSE_BYTES} bytes"))
         response._content = content
         is_xml = "xml" in response.headers.get("Content-Type", "")
-        if response.status_code >= 400 and not (response.status_code == 500 and is_xml):  # 500 + XML: a Fault
-            status = response.status_code
-            if status in (408, 429) or status >= 500:
-                wait = retry_after(response.headers.get("Retry-After"))
-                raise _Refused(TransientError(self._platform, f"HTTP {status}", retry_after=wait))
-            raise _Refused(RejectedError(self._platform, str(status), f"HTTP {status}: {content[:200]!r}"))
+        status = response.status_code
+        if status >= 300 and not (status == 500 and is_xml):  # 500 with XML: a SOAP Fault, checked by zeep
+            wait = retry_after(response.headers.get("Retry-After"))
+            raise _Refused(TransientError(self._platform, f"HTTP {status} without a SOAP answer", retry_after=wait))
         return response
 
 
@@ -131,11 +133,14 @@ class CourtSoapPlatform:
 
     def fetch(self, feed: Feed, cursor: str, limit: int) -> FeedPage:
         page = self._call(FEED_OPERATIONS[feed], cursor=cursor or "0", limit=limit)
+        if page is None or not getattr(page, "nextCursor", None):
+            # The page itself is broken (not one item): nothing can be kept per message, so retry the page later.
+            raise TransientError(self.name, f"{FEED_OPERATIONS[feed]} answer lacks nextCursor")
         items = [
             RawInbound(
                 body=(item.payload or "").encode("utf-8"),
                 headers={h.name: h.value for h in (item.header or []) if h.name and h.value is not None},
-                position=str(item.seq),
+                position=str(item.seq or ""),
             )
             for item in (page.item or [])
         ]
@@ -148,8 +153,13 @@ class CourtSoapPlatform:
         operation = OPERATIONS.get(envelope.type)
         if operation is None:
             raise RejectedError(self.name, "unsupported", f"{envelope.type} is not a message the centre sends")
-        payload = court_soap.encode(envelope).decode("utf-8")
+        try:
+            payload = court_soap.encode(envelope).decode("utf-8")
+        except ValueError as exc:  # e.g. a control character in free text: XML 1.0 cannot carry it
+            raise RejectedError(self.name, "unencodable", f"the message cannot be written as XML: {exc}") from None
         receipt = self._call(operation, messageId=envelope.message_id, payload=payload)
+        if receipt is None or not hasattr(receipt, "code") or not hasattr(receipt, "messageId"):
+            raise TransientError(self.name, f"{operation} answered without a receipt")
         if str(receipt.code) != "0":
             raise RejectedError(self.name, str(receipt.code), f"answered without success: {receipt.message}"[:300])
         if receipt.messageId != envelope.message_id:
@@ -173,7 +183,7 @@ class CourtSoapPlatform:
             raise refused.error from None
         except Fault as fault:
             code, detail = _court_fault(fault)
-            if "Server" in str(fault.code):
+            if _transient_fault(fault, code):
                 raise TransientError(self.name, f"{operation}: court fault {code}: {detail}") from None
             raise RejectedError(self.name, code, f"{operation}: {detail}") from None
         except SignatureInvalid as exc:
@@ -187,7 +197,17 @@ class CourtSoapPlatform:
 
 
 def _court_fault(fault: Fault) -> tuple[str, str]:
-    detail = fault.detail
+    detail = fault.detail if etree.iselement(fault.detail) else None  # zeep gives bytes for a non-Fault answer
     code = detail.findtext(f".//{{{TNS}}}code") if detail is not None else None
     message = detail.findtext(f".//{{{TNS}}}message") if detail is not None else None
     return code or "fault", (message or str(fault.message))[:500]
+
+
+TRANSIENT_CODES = {"E401", "E429", "E500", "E503"}  # the court's own: its authentication and capacity troubles
+
+
+def _transient_fault(fault: Fault, code: str) -> bool:
+    """Server faults, WS-Security faults (wsse:…, the court's E401) and anything not a proper court fault are
+    worth retrying: a clock or certificate problem is fixed by an operator, not by killing every message."""
+    prefix, _, local = str(fault.code or "").rpartition(":")
+    return local == "Server" or prefix.lower() == "wsse" or code in TRANSIENT_CODES or code == "fault"

@@ -125,6 +125,7 @@ class OdrRestPlatform:
                 headers=headers,
                 timeout=self._timeout,
                 stream=True,  # read at most MAX_RESPONSE_BYTES, never a whole oversized answer into memory
+                allow_redirects=False,  # a redirect would re-send the signed request, and our certificate, elsewhere
                 # Explicit, because requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE in the environment override a
                 # session's own `verify` — a configured court CA bundle would otherwise be silently ignored.
                 verify=self._session.verify,
@@ -137,6 +138,8 @@ class OdrRestPlatform:
             raise TransientError(self.name, f"{method} {target.split('?')[0]} failed: {type(exc).__name__}") from exc
         if content is None:
             raise TransientError(self.name, f"{method} answer exceeds {MAX_RESPONSE_BYTES} bytes")
+        if 300 <= response.status_code < 400:
+            raise TransientError(self.name, f"{method} was redirected (HTTP {response.status_code}); not followed")
         doc = _json_object(content)
         if response.status_code >= 400:
             self._raise_for(response, doc, content)

@@ -7,7 +7,7 @@ GET  /ws/exchange?wsdl   the WSDL, its address pointing at this server.
 The control API (/sandbox/…) and the fault injection are the REST sandbox's own.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -52,11 +52,18 @@ class SoapCourt:
         except MalformedPayload as exc:
             raise CourtRefusal(400, "E400", str(exc)) from None
         try:
-            self._verifier.verify(envelope)
+            verified = self._verifier.verify(envelope)
         except SignatureInvalid as exc:
             self.core.signature_failures[exc.reason] = self.core.signature_failures.get(exc.reason, 0) + 1
             raise CourtRefusal(401, "E401", f"WS-Security refused ({exc.reason}): {exc.detail}") from None
-        self._once(envelope)
+        # A captured request replayed while its Timestamp is still fresh is refused: the digest of what was signed
+        # identifies it (it covers the random Timestamp and Body ids), and is kept as long as the Timestamp lives.
+        now = datetime.now(UTC)
+        if not self.core.replay.first_sighting(
+            "centre-soap", verified.signed_digest, now=now, until=verified.fresh_until
+        ):
+            self.core.signature_failures["replayed"] = self.core.signature_failures.get("replayed", 0) + 1
+            raise CourtRefusal(401, "E401", "WS-Security refused (replayed): this signed request was seen before")
         body = envelope.find(f"{{{SOAP}}}Body")
         operation = body[0] if body is not None and len(body) else None
         if operation is None or etree.QName(operation).namespace != TNS:
@@ -87,15 +94,6 @@ class SoapCourt:
         _text(detail, "code", refusal.code)
         _text(detail, "message", refusal.message)
         return self._signed(fault)
-
-    def _once(self, envelope: Any) -> None:
-        # A captured request replayed within the window is refused: the signature value is the request's nonce.
-        value = envelope.findtext(".//{http://www.w3.org/2000/09/xmldsig#}SignatureValue") or ""
-        now = datetime.now(UTC)
-        until = now + timedelta(seconds=2 * self.core.config.window_seconds)
-        if not self.core.replay.first_sighting("centre-soap", value, now=now, until=until):
-            self.core.signature_failures["replayed"] = self.core.signature_failures.get("replayed", 0) + 1
-            raise CourtRefusal(401, "E401", "WS-Security refused (replayed): this signed request was seen before")
 
     def _feed(self, feed: str, operation: Any, answer: Any) -> None:
         try:

@@ -15,6 +15,7 @@ import base64
 import hashlib
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -130,7 +131,7 @@ def _verify(public_key: Any, algorithm: str, signature: bytes, data: bytes, dist
             public_key.verify(der, data, ec.ECDSA(hashes.SHA256()))
             return True
         return sm2.verify_digest(public_key, der, sm2.digest(public_key, data, distid))
-    except InvalidSignature:
+    except (InvalidSignature, TypeError, ValueError):  # e.g. a key of another type than the method named
         return False
 
 
@@ -190,6 +191,12 @@ class WsseSigner:
         etree.SubElement(str_, f"{{{WSSE}}}Reference", URI=f"#{token.get(ID)}", ValueType=X509V3)
 
 
+@dataclass(frozen=True)
+class WsseVerified:
+    signed_digest: str  # SHA-256 of the canonical SignedInfo: unique per signed envelope
+    fresh_until: datetime  # the Timestamp's expiry plus the allowed skew: remember the digest this long
+
+
 class WsseVerifier:
     """Checks incoming envelopes against the counterpart's certificates (one, or several during rotation)."""
 
@@ -197,29 +204,32 @@ class WsseVerifier:
         self,
         trusted: Sequence[x509.Certificate],
         *,
-        algorithm: str | None = None,
         skew: timedelta = timedelta(minutes=5),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         distid: str = sm2.DEFAULT_ID,
     ) -> None:
         if not trusted:
             raise ValueError("a WS-Security verifier needs at least one trusted certificate")
-        self._trusted = {cert.public_bytes(Encoding.DER): certificate_key(cert) for cert in trusted}
-        self.algorithm = algorithm or algorithm_for(next(iter(self._trusted.values())))
+        # Each certificate brings its own algorithm (its key decides), so a rotation may change key type; an
+        # envelope must use exactly the algorithm of the certificate it names.
+        self._trusted: dict[bytes, tuple[Any, str]] = {}
+        for cert in trusted:
+            key = certificate_key(cert)
+            self._trusted[cert.public_bytes(Encoding.DER)] = (key, algorithm_for(key))
         self._skew, self._clock, self._distid = skew, clock, distid
 
-    def verify(self, envelope: Any) -> None:
+    def verify(self, envelope: Any) -> WsseVerified:
         """Raise SignatureInvalid unless `envelope` carries a fresh, valid signature over its Body and Timestamp."""
         header = _only(envelope, f"{{{SOAP}}}Header", "Header")
         security = _only(header, f"{{{WSSE}}}Security", "Security header")
         stamp = _only(security, f"{{{WSU}}}Timestamp", "Timestamp")
-        self._check_window(stamp)
-        public_key = self._key(_only(security, f"{{{WSSE}}}BinarySecurityToken", "BinarySecurityToken"))
+        expires = self._check_window(stamp)
+        public_key, algorithm = self._key(_only(security, f"{{{WSSE}}}BinarySecurityToken", "BinarySecurityToken"))
         signature = _only(security, f"{{{DS}}}Signature", "Signature")
         info = _only(signature, f"{{{DS}}}SignedInfo", "SignedInfo")
-        method, digest_method = ALGORITHMS[self.algorithm]
+        method, digest_method = ALGORITHMS[algorithm]
         if _algorithm(info, "CanonicalizationMethod") != EXC_C14N or _algorithm(info, "SignatureMethod") != method:
-            raise SignatureInvalid("algorithm", f"the signature must be exclusive c14n + {self.algorithm}")
+            raise SignatureInvalid("algorithm", f"the signature must be exclusive c14n + {algorithm}")
         body = _only(envelope, f"{{{SOAP}}}Body", "Body")
         wanted = {body.get(ID): body, stamp.get(ID): stamp}
         if (
@@ -236,14 +246,18 @@ class WsseVerifier:
             transforms = [t.get("Algorithm") for t in reference.iterfind(f"{{{DS}}}Transforms/{{{DS}}}Transform")]
             if transforms != [EXC_C14N] or _algorithm(reference, "DigestMethod") != digest_method:
                 raise SignatureInvalid("algorithm", "each reference must be exclusive c14n with the agreed digest")
-            expected = base64.b64encode(_digest(self.algorithm, c14n(target))).decode()
+            expected = base64.b64encode(_digest(algorithm, c14n(target))).decode()
             if (reference.findtext(f"{{{DS}}}DigestValue") or "").strip() != expected:
                 raise SignatureInvalid("digest", f"the {etree.QName(target).localname} was changed after signing")
         value = _b64(signature.findtext(f"{{{DS}}}SignatureValue") or "")
-        if not _verify(public_key, self.algorithm, value, c14n(info), self._distid):
+        signed = c14n(info)
+        if not _verify(public_key, algorithm, value, signed, self._distid):
             raise SignatureInvalid("signature", "the signature does not verify with the trusted certificate")
+        # What was signed (it covers the random Timestamp and Body ids): the envelope's identity for a replay
+        # guard. Never the SignatureValue's text, which is not signed and can be re-encoded at will.
+        return WsseVerified(hashlib.sha256(signed).hexdigest(), expires + self._skew)
 
-    def _check_window(self, stamp: Any) -> None:
+    def _check_window(self, stamp: Any) -> datetime:
         try:
             created = _utc(stamp.findtext(f"{{{WSU}}}Created"))
             expires = _utc(stamp.findtext(f"{{{WSU}}}Expires"))
@@ -254,14 +268,15 @@ class WsseVerifier:
             raise SignatureInvalid("stale", f"the Timestamp was created in the future ({created.isoformat()})")
         if expires <= now - self._skew or expires - created > timedelta(hours=1):
             raise SignatureInvalid("stale", f"the Timestamp expired at {expires.isoformat()}")
+        return expires
 
-    def _key(self, token: Any) -> Any:
+    def _key(self, token: Any) -> tuple[Any, str]:
         if token.get("ValueType") != X509V3:
             raise SignatureInvalid("malformed", "the BinarySecurityToken is not an X.509 v3 certificate")
-        key = self._trusted.get(_b64(token.text or ""))
-        if key is None:  # the token only says which certificate; trust comes from our configuration
+        found = self._trusted.get(_b64(token.text or ""))
+        if found is None:  # the token only says which certificate; trust comes from our configuration
             raise SignatureInvalid("unknown_key", "the signing certificate is not one this platform trusts")
-        return key
+        return found
 
 
 def _only(parent: Any, tag: str, what: str) -> Any:

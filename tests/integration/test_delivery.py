@@ -322,3 +322,27 @@ def test_each_case_numbers_its_messages_in_order(world) -> None:
     services.accept(case2)
     services.assign_mediator(case1, "陈调解员")
     assert [(r.case_id, r.seq) for r in _rows(uow)] == [(case1, 1), (case2, 1), (case1, 2)]
+
+
+@responses.activate
+def test_an_unexpected_failure_of_one_message_does_not_cost_the_rest_of_its_batch(world, monkeypatch) -> None:
+    """A connector bug on one message: that message is retried on the schedule; its batch-mates stay delivered
+    (their results are recorded, so they are not sent again)."""
+    uow, platforms, services, (case1, case2) = world
+    services.accept(case1)
+    services.accept(case2)
+    first, _ = _rows(uow)
+    connector = platforms["court"].connector
+    real_send = connector.send
+
+    def send(envelope):
+        if envelope.message_id == first.message_id:
+            raise AttributeError("a connector bug")
+        return real_send(envelope)
+
+    monkeypatch.setattr(connector, "send", send)
+    responses.add_callback(responses.POST, URL, callback=_ok)
+    assert deliver_due(uow, platforms, lambda: NOW, retrying=_retrying(1)) == {"retried": 1, "delivered": 1}
+    broken, fine = _rows(uow)
+    assert fine.status == "delivered" and len(responses.calls) == 1
+    assert broken.status == "pending" and broken.attempts == 1 and broken.last_error == "unexpected AttributeError"

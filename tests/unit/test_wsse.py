@@ -179,7 +179,7 @@ def test_the_sm2_sm3_variant_signs_and_verifies_and_openssl_agrees(tmp_path: Pat
     cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
     signer = WsseSigner(load_private_key(key_file), cert, clock=lambda: NOW)
     verifier = WsseVerifier([cert], clock=lambda: NOW)
-    assert signer.algorithm == verifier.algorithm == "sm2-sm3"
+    assert signer.algorithm == "sm2-sm3"
     envelope = _envelope()
     signer.sign(envelope)
     verifier.verify(envelope)
@@ -202,3 +202,20 @@ def test_the_sm2_sm3_variant_signs_and_verifies_and_openssl_agrees(tmp_path: Pat
     _tamper_body(envelope)
     with pytest.raises(SignatureInvalid, match="digest"):
         verifier.verify(envelope)
+
+
+def test_a_rotation_may_change_the_key_type_and_each_certificate_keeps_its_own_algorithm() -> None:
+    rsa_key, ec_key = rsa.generate_private_key(65537, 2048), ec.generate_private_key(ec.SECP256R1())
+    rsa_cert, ec_cert = _certificate(rsa_key), _certificate(ec_key)
+    verifier = WsseVerifier([rsa_cert, ec_cert], clock=lambda: NOW)
+    for key, cert in ((rsa_key, rsa_cert), (ec_key, ec_cert)):
+        envelope = _envelope()
+        WsseSigner(key, cert, clock=lambda: NOW).sign(envelope)
+        assert verifier.verify(envelope).signed_digest
+    relabelled = _envelope()
+    WsseSigner(ec_key, ec_cert, clock=lambda: NOW).sign(relabelled)
+    method = relabelled.find(f".//{{{DS}}}SignatureMethod")
+    method.set("Algorithm", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256")
+    with pytest.raises(SignatureInvalid) as caught:  # never a TypeError from a key of the wrong type
+        verifier.verify(relabelled)
+    assert caught.value.reason == "algorithm"
