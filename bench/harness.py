@@ -29,11 +29,14 @@ from scheduler import build_runtime, delivery_lease
 settings = Settings.model_validate_json(sys.argv[1])
 runtime = build_runtime(settings)
 go, stop_after, delivered, idle = pathlib.Path(sys.argv[2]), int(sys.argv[3]), 0, 0
+lease = delivery_lease(settings)
 print("ready", flush=True)
 while not go.exists():
     time.sleep(0.002)
 while idle < 2 and not (stop_after and delivered >= stop_after):
-    counts = deliver_due(runtime.uow, runtime.platforms, runtime.clock, limit=settings.deliver_batch, max_rounds=1, lease=delivery_lease(settings))
+    counts = deliver_due(
+        runtime.uow, runtime.platforms, runtime.clock, limit=settings.deliver_batch, max_rounds=1, lease=lease
+    )
     delivered += counts["delivered"] + counts["duplicate"]
     idle = 0 if counts else idle + 1
 print(time.time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, delivered, flush=True)
