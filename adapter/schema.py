@@ -51,8 +51,14 @@ def prepare(engine: Engine) -> None:
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
-    """Apply every migration not yet applied; returns (version before, version after)."""
-    with engine.begin() as connection:
+    """Apply every migration not yet applied; returns (version before, version after).
+
+    Alembic runs the transactions itself (not one of ours around it), so a migration may step out of the
+    transaction for work that PostgreSQL refuses inside one, such as CREATE INDEX CONCURRENTLY.
+    """
+    with engine.connect() as connection:
         before = current(connection)
+        connection.commit()
         command.upgrade(_config(connection), "head")
+        connection.commit()
         return before, str(current(connection))

@@ -19,6 +19,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        # On a live outbox: build the new index beside the old one without blocking writes, then swap, so there
+        # is never a moment without an index for the claim.
+        with op.get_context().autocommit_block():
+            op.execute(
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_outbox_due_v2 ON outbox (status, next_attempt_at, id)"
+            )
+            op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_outbox_due")
+            op.execute("ALTER INDEX ix_outbox_due_v2 RENAME TO ix_outbox_due")
+        return
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index("ix_outbox_due")
         batch_op.create_index("ix_outbox_due", ["status", "next_attempt_at", "id"], unique=False)
