@@ -19,9 +19,9 @@ from connectors.port import CourtPlatform, Feed, PayloadError, RawInbound
 from sandbox.court import SandboxConfig
 from sandbox.pairing import pair
 from schemas.case import CaseDispatch, Party
-from schemas.enums import CourtStatus, Flow, IdType, PartyKind, PartyRole, ProgressKind
-from schemas.envelope import DispatchBody, Envelope, ProgressBody
-from schemas.progress import ProgressUpdate
+from schemas.enums import CourtStatus, Flow, IdType, PartyKind, PartyRole
+from schemas.envelope import DispatchBody, Envelope
+from tests.unit import samples
 
 
 @dataclass
@@ -84,18 +84,6 @@ def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]
         server.stop()
 
 
-def _accepted(platform: CourtPlatform, case_id: str, message_id: str) -> Envelope:
-    now = datetime.now(UTC)
-    return Envelope(
-        message_id=message_id,
-        platform=platform.name,
-        platform_case_id=case_id,
-        created_at=now,
-        body=ProgressBody(progress=ProgressUpdate(kind=ProgressKind.ACCEPTED, at=now)),
-        status_after=CourtStatus.ACCEPTED,
-    )
-
-
 def test_implements_the_port(harness: Harness) -> None:
     """Each implementation is structurally a CourtPlatform."""
     assert isinstance(harness.platform, CourtPlatform)
@@ -123,15 +111,15 @@ def test_reading_from_the_returned_cursor_gives_only_newer_items(harness: Harnes
 def test_each_message_id_is_applied_once(harness: Harness) -> None:
     """A resend of the same message id is acknowledged as a duplicate."""
     case_id = harness.dispatch()
-    assert harness.platform.send(_accepted(harness.platform, case_id, "M-1")).duplicate is False
-    assert harness.platform.send(_accepted(harness.platform, case_id, "M-1")).duplicate is True
+    assert harness.platform.send(samples.accepted(case_id, "M-1", harness.platform.name)).duplicate is False
+    assert harness.platform.send(samples.accepted(case_id, "M-1", harness.platform.name)).duplicate is True
 
 
 def test_status_follows_what_was_delivered(harness: Harness) -> None:
     """After an acceptance the platform reports the case accepted; an unknown case is None."""
     case_id = harness.dispatch()
     assert harness.platform.query_status([case_id]) == {case_id: CourtStatus.PENDING}
-    harness.platform.send(_accepted(harness.platform, case_id, "M-2"))
+    harness.platform.send(samples.accepted(case_id, "M-2", harness.platform.name))
     assert harness.platform.query_status([case_id, "unknown"]) == {
         case_id: CourtStatus.ACCEPTED,
         "unknown": None,

@@ -1,7 +1,6 @@
 """The odr-rest connector against the real sandbox court: feeds, signed sends, idempotency, refusals, status."""
 
 import socket
-from datetime import UTC, datetime
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -10,10 +9,9 @@ from adapter.signing.factory import build_signer
 from adapter.signing.jws import JwsSigner
 from connectors.odr_rest import OdrRestPlatform
 from connectors.port import Feed, RejectedError, TransientError
-from schemas.enums import CourtStatus, ProgressKind
-from schemas.envelope import Envelope, ProgressBody
-from schemas.progress import ProgressUpdate
+from schemas.enums import CourtStatus
 from tests.integration.conftest import Court
+from tests.unit import samples
 
 pytestmark = pytest.mark.integration
 
@@ -21,18 +19,6 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def connector(court: Court) -> OdrRestPlatform:
     return OdrRestPlatform("court", court.server.url, build_signer(court.signing, platform="court"), timeout=(2, 5))
-
-
-def _accept(ajbs: str, message_id: str = "M-1") -> Envelope:
-    now = datetime.now(UTC)
-    return Envelope(
-        message_id=message_id,
-        platform="court",
-        platform_case_id=ajbs,
-        created_at=now,
-        body=ProgressBody(progress=ProgressUpdate(kind=ProgressKind.ACCEPTED, at=now)),
-        status_after=CourtStatus.ACCEPTED,
-    )
 
 
 def test_fetch_pages_through_the_dispatch_feed_by_cursor(connector: OdrRestPlatform, court: Court) -> None:
@@ -48,8 +34,8 @@ def test_fetch_pages_through_the_dispatch_feed_by_cursor(connector: OdrRestPlatf
 def test_a_message_sent_twice_is_applied_once(connector: OdrRestPlatform, court: Court) -> None:
     """The second send of one message id is answered as a duplicate and the court state moves once."""
     (ajbs,) = court.core.dispatch(1, "01")
-    assert connector.send(_accept(ajbs)).duplicate is False
-    assert connector.send(_accept(ajbs)).duplicate is True
+    assert connector.send(samples.accepted(ajbs)).duplicate is False
+    assert connector.send(samples.accepted(ajbs)).duplicate is True
     assert court.core.cases[ajbs].history == ["20"] and court.core.duplicates_dropped == 1
 
 
@@ -58,9 +44,9 @@ def test_a_message_the_court_state_does_not_allow_is_rejected_with_its_code(
 ) -> None:
     """Accepting twice under two message ids is a business rejection (E409), not a transient error."""
     (ajbs,) = court.core.dispatch(1, "01")
-    connector.send(_accept(ajbs, "M-1"))
+    connector.send(samples.accepted(ajbs, "M-1"))
     with pytest.raises(RejectedError) as caught:
-        connector.send(_accept(ajbs, "M-2"))
+        connector.send(samples.accepted(ajbs, "M-2"))
     assert caught.value.code == "E409" and "409" in str(caught.value)
 
 
@@ -69,7 +55,7 @@ def test_a_message_signed_with_a_key_the_court_does_not_know_is_rejected(court: 
     connector = OdrRestPlatform("court", court.server.url, JwsSigner(Ed25519PrivateKey.generate(), "stranger"))
     (ajbs,) = court.core.dispatch(1, "01")
     with pytest.raises(RejectedError) as caught:
-        connector.send(_accept(ajbs))
+        connector.send(samples.accepted(ajbs))
     assert caught.value.code == "E401"
     assert court.core.cases[ajbs].status == "10"
 
@@ -77,7 +63,7 @@ def test_a_message_signed_with_a_key_the_court_does_not_know_is_rejected(court: 
 def test_query_status_reports_known_and_unknown_cases(connector: OdrRestPlatform, court: Court) -> None:
     """Status comes from the court's own store, mapped to canonical court statuses; unknown is None."""
     (ajbs,) = court.core.dispatch(1, "02")
-    connector.send(_accept(ajbs))
+    connector.send(samples.accepted(ajbs))
     assert connector.query_status([ajbs, "nope"]) == {ajbs: CourtStatus.ACCEPTED, "nope": None}
 
 
@@ -89,4 +75,4 @@ def test_a_platform_that_is_down_is_a_transient_error() -> None:
     signer = JwsSigner(Ed25519PrivateKey.generate(), "centre")
     connector = OdrRestPlatform("court", f"http://127.0.0.1:{port}", signer, timeout=(0.5, 0.5))
     with pytest.raises(TransientError):
-        connector.send(_accept("x"))
+        connector.send(samples.accepted("x"))

@@ -25,9 +25,10 @@ from sandbox.pairing import Pairing, pair
 from sandbox.rest import SandboxServer
 from scheduler import Runtime
 from schemas.enums import CourtStatus, ProgressKind
-from schemas.envelope import Envelope, ProgressBody
+from schemas.envelope import ProgressBody
 from schemas.progress import ProgressUpdate
 from tests.integration.conftest import PLATFORM, Court, pump
+from tests.unit import samples
 
 pytestmark = pytest.mark.integration
 
@@ -62,18 +63,6 @@ def soap(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Soap]:
         server.stop()
 
 
-def _accepted(case_id: str, message_id: str = "M-soap-1") -> Envelope:
-    now = datetime.now(UTC)
-    return Envelope(
-        message_id=message_id,
-        platform="court",
-        platform_case_id=case_id,
-        created_at=now,
-        body=ProgressBody(progress=ProgressUpdate(kind=ProgressKind.ACCEPTED, at=now)),
-        status_after=CourtStatus.ACCEPTED,
-    )
-
-
 def _captured(soap: Soap) -> list[bytes]:
     """Record every request the SOAP court receives, as the bytes on the wire."""
     seen: list[bytes] = []
@@ -100,7 +89,7 @@ def test_xmlsec1_verifies_our_request_signature_and_refuses_a_one_byte_change(so
     xmlsec1 = _xmlsec1()
     seen = _captured(soap)
     (case_id,) = soap.core.dispatch(1, "01")
-    assert soap.connector.send(_accepted(case_id, "M-interop-1")).duplicate is False
+    assert soap.connector.send(samples.accepted(case_id, "M-interop-1")).duplicate is False
     request = seen[-1]
     assert soap.pairing.wsse is not None
     certificate = soap.pairing.wsse.certificate
@@ -122,8 +111,8 @@ def test_xmlsec1_verifies_our_request_signature_and_refuses_a_one_byte_change(so
 
 def test_the_whole_port_works_over_soap_with_signed_answers(soap: Soap) -> None:
     (case_id,) = soap.core.dispatch(1, "01")
-    assert soap.connector.send(_accepted(case_id)).duplicate is False
-    assert soap.connector.send(_accepted(case_id)).duplicate is True  # the court applied it once
+    assert soap.connector.send(samples.accepted(case_id, "M-soap-1")).duplicate is False
+    assert soap.connector.send(samples.accepted(case_id, "M-soap-1")).duplicate is True  # the court applied it once
     assert soap.core.applications == {"M-soap-1": 1}
     assert soap.connector.query_status([case_id, "missing"]) == {case_id: CourtStatus.ACCEPTED, "missing": None}
     assert soap.connector.history is not None and soap.connector.history.last_received is not None
@@ -131,7 +120,7 @@ def test_the_whole_port_works_over_soap_with_signed_answers(soap: Soap) -> None:
 
 def test_a_court_refusal_is_a_rejection_with_the_courts_code(soap: Soap) -> None:
     with pytest.raises(RejectedError) as caught:
-        soap.connector.send(_accepted("no-such-case"))
+        soap.connector.send(samples.accepted("no-such-case"))
     assert caught.value.code == "E404" and "unknown case" in str(caught.value)
 
 
@@ -311,13 +300,13 @@ def test_an_answer_without_a_receipt_is_transient(hostile: tuple[_Hostile, Court
     server, connector = hostile
     server.answer = (202, {}, b"")
     with pytest.raises(TransientError, match="without a receipt"):
-        connector.send(_accepted("c1"))
+        connector.send(samples.accepted("c1"))
 
 
 def test_a_message_xml_cannot_carry_is_rejected_before_sending(soap: Soap) -> None:
     (case_id,) = soap.core.dispatch(1, "01")
     now = datetime.now(UTC)
-    envelope = _accepted(case_id).model_copy(
+    envelope = samples.accepted(case_id).model_copy(
         update={"body": ProgressBody(progress=ProgressUpdate(kind=ProgressKind.ACCEPTED, at=now, note="bell\x07"))}
     )
     with pytest.raises(RejectedError) as caught:

@@ -6,7 +6,9 @@ from decimal import Decimal
 
 from schemas.agreement import Instalment, MediationAgreement, MonetaryTerm, SignatureRecord
 from schemas.case import Attachment, CaseDispatch, Party
-from schemas.enums import Flow, IdType, PartyKind, PartyRole, Procedure
+from schemas.enums import CourtStatus, Flow, IdType, PartyKind, PartyRole, Procedure, ProgressKind
+from schemas.envelope import Body, Envelope, ProgressBody
+from schemas.progress import ProgressUpdate
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=CST)
@@ -86,3 +88,30 @@ def agreement(effective: datetime = T0, document: bytes = DOCUMENT) -> Mediation
         ),
         organisation_seal_at=(effective + timedelta(hours=2)).astimezone(UTC),
     )
+
+
+def outbound(
+    body: Body,
+    status_after: CourtStatus | None = None,
+    *,
+    platform: str = "court",
+    case_id: str = "0104-5f3a9c0d11e2b7a4",
+    message_id: str = "M-0001",
+    at: datetime | None = None,
+) -> Envelope:
+    """A message from the centre to a court."""
+    return Envelope(
+        message_id=message_id,
+        platform=platform,
+        platform_case_id=case_id,
+        created_at=at or datetime.now(UTC),
+        body=body,
+        status_after=status_after,
+    )
+
+
+def accepted(case_id: str, message_id: str = "M-1", platform: str = "court") -> Envelope:
+    """The centre's acceptance of a dispatched case: the first message of most flows."""
+    now = datetime.now(UTC)
+    body = ProgressBody(progress=ProgressUpdate(kind=ProgressKind.ACCEPTED, at=now))
+    return outbound(body, CourtStatus.ACCEPTED, platform=platform, case_id=case_id, message_id=message_id, at=now)

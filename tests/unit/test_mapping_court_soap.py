@@ -14,7 +14,7 @@ from mappings.codes import MalformedPayload, UnknownCode
 from mappings.court_xml import from_resource, to_resource
 from mappings.xmlsafe import XmlRefused, parse
 from schemas.enums import CourtStatus, Flow, ProgressKind
-from schemas.envelope import AgreementBody, Envelope, ProgressBody
+from schemas.envelope import AgreementBody, ProgressBody
 from schemas.progress import ProgressUpdate
 from tests.unit import samples
 
@@ -25,17 +25,6 @@ AT = datetime(2026, 3, 5, 10, 0, tzinfo=samples.CST)
 
 def _fields() -> dict[str, Any]:
     return json.loads(SAMPLE.read_text(encoding="utf-8"))
-
-
-def _outbound(body: Any) -> Envelope:
-    return Envelope(
-        message_id="M-0001",
-        platform=PLATFORM,
-        platform_case_id="0104-5f3a9c0d11e2b7a4",
-        created_at=AT,
-        body=body,
-        status_after=CourtStatus.ACCEPTED,
-    )
 
 
 def _without_nulls(value: Any) -> Any:
@@ -55,7 +44,12 @@ def test_a_dispatch_in_xml_decodes_to_what_the_same_fields_in_json_decode_to() -
 
 
 def test_the_payload_is_a_court_standard_resource_with_upper_case_fields() -> None:
-    envelope = _outbound(ProgressBody(progress=ProgressUpdate(kind=ProgressKind.ACCEPTED, at=AT)))
+    envelope = samples.outbound(
+        ProgressBody(progress=ProgressUpdate(kind=ProgressKind.ACCEPTED, at=AT)),
+        CourtStatus.ACCEPTED,
+        platform=PLATFORM,
+        at=AT,
+    )
     root = parse(court_soap.encode(envelope))
     assert root.tag == "resource" and root.findtext("brief/count") == "1"
     row = root.find("data/R")
@@ -80,7 +74,7 @@ def test_an_agreement_through_xml_and_back_is_the_identity() -> None:
 
 def test_an_outbound_agreement_keeps_every_non_null_field_and_is_deterministic() -> None:
     body = AgreementBody(agreement=samples.agreement(), document_b64=base64.b64encode(samples.DOCUMENT).decode())
-    envelope = _outbound(body)
+    envelope = samples.outbound(body, CourtStatus.ACCEPTED, platform=PLATFORM, at=AT)
     (fields,) = from_resource(court_soap.encode(envelope))
     assert fields == _without_nulls(court_fields.encode_doc(envelope, court_soap.tables(PLATFORM)))
     assert court_soap.encode(envelope) == court_soap.encode(envelope)

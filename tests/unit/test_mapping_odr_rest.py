@@ -57,14 +57,7 @@ def _bytes(doc: Any) -> bytes:
 
 
 def _envelope(body: Any, status_after: CourtStatus | None = None) -> Envelope:
-    return Envelope(
-        message_id="M-0001",
-        platform=PLATFORM,
-        platform_case_id="0104-5f3a9c0d11e2b7a4",
-        created_at=AT,
-        body=body,
-        status_after=status_after,
-    )
+    return samples.outbound(body, status_after, platform=PLATFORM, at=AT)
 
 
 # ---- decode: court → centre
