@@ -1,16 +1,16 @@
 """Identifier checks (domain.md §4 "Parties and identifiers"): resident IDs, unified social credit codes, mobiles.
 
 Each returns the value in its canonical form or raises InvalidIdentifier naming what is wrong — never a guess.
-python-stdnum does the GB 11643 and GB 32100 arithmetic [S20]; its birth-place table knows mainland divisions only,
-so residence permits (810000 Hong Kong, 820000 Macau, 830000 Taiwan) and the 2023 foreigner permanent-residence
-card (leading 9) are checked here with the same check digit and birth date, on their own prefixes.
+python-stdnum does the GB 11643 and GB 32100 arithmetic [S20]. Its birth-place table is not used: it misses real
+divisions (e.g. 445102, Chaozhou Xiangqiao) and knows nothing of residence permits (810000 Hong Kong, 820000 Macau,
+830000 Taiwan) or the 2023 foreigner permanent-residence card (leading 9), which share the format and check digit.
 """
 
 import re
 from datetime import date
 
 from stdnum.cn import ric, uscc
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+from stdnum.exceptions import InvalidChecksum, ValidationError
 
 
 class InvalidIdentifier(ValueError):
@@ -18,6 +18,53 @@ class InvalidIdentifier(ValueError):
 
 
 PERMIT_PREFIXES = {"810000": "hk_permit", "820000": "macau_permit", "830000": "taiwan_permit"}
+# GB/T 2260 province codes, plus 81–83 (HK, Macau, Taiwan permits) and 91–95: the permanent-residence card's
+# leading 9 and the province where it was issued. Finer birth-place tables go stale (a district renumbered keeps
+# its people's old IDs), so only the province is checked.
+PROVINCES = frozenset(
+    (
+        "11",
+        "12",
+        "13",
+        "14",
+        "15",
+        "21",
+        "22",
+        "23",
+        "31",
+        "32",
+        "33",
+        "34",
+        "35",
+        "36",
+        "37",
+        "41",
+        "42",
+        "43",
+        "44",
+        "45",
+        "46",
+        "50",
+        "51",
+        "52",
+        "53",
+        "54",
+        "61",
+        "62",
+        "63",
+        "64",
+        "65",
+        "71",
+        "81",
+        "82",
+        "83",
+        "91",
+        "92",
+        "93",
+        "94",
+        "95",
+    )
+)
 _FULL_WIDTH = str.maketrans(
     "０１２３４５６７８９ＸｘＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＹ", "0123456789XXABCDEFGHJKLMNPQRTUWY"
 )
@@ -43,14 +90,9 @@ def resident_id(value: str) -> str:
         raise InvalidIdentifier(f"resident ID must have 18 characters, not {len(number)}")
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise InvalidIdentifier("resident ID must be 17 digits and a digit or X")
+    if number[:2] not in PROVINCES:
+        raise InvalidIdentifier(f"resident ID starts with {number[:2]}, which is no province code")
     _birth_date(number)
-    if resident_id_kind(number) == "mainland":
-        try:
-            return str(ric.validate(number))
-        except InvalidChecksum:
-            raise InvalidIdentifier("resident ID check character is wrong") from None
-        except (InvalidComponent, InvalidFormat, InvalidLength, ValidationError):
-            raise InvalidIdentifier("resident ID has an unknown birth-place code") from None
     if ric.calc_check_digit(number) != number[17]:
         raise InvalidIdentifier("resident ID check character is wrong")
     return number

@@ -273,3 +273,23 @@ def test_the_court_refuses_an_idempotency_key_that_names_another_message(court: 
     answer = requests.post(url, data=body, headers=headers, timeout=5)
     assert answer.status_code == 400 and "Idempotency-Key" in answer.json()["message"]
     assert court.core.cases[ajbs].status == "10"
+
+
+def test_a_dispatch_with_a_wrong_id_check_digit_is_quarantined_naming_the_field(runtime: Runtime, court: Court) -> None:
+    """A court-signed dispatch whose resident ID fails GB 11643: quarantined as invalid, the reason says which
+    field and rule, nothing is applied."""
+    (ajbs,) = court.core.dispatch(1, "01")
+    item = court.core._feeds["dispatches"][-1]
+    doc = json.loads(item.body)
+    person = doc["ajxx"]["dsr"][1]
+    person["zjhm"] = person["zjhm"][:-1] + ("0" if person["zjhm"][-1] != "0" else "1")
+    doc["xxbh"] = f"PQ-bad-{ajbs}"
+    body = json.dumps(doc, ensure_ascii=False)
+    court.core.inject("dispatches", body, court.core.sign_item(body, doc["xxbh"]))
+    court.core._feeds["dispatches"].remove(item)
+    pump(runtime, 1)
+    with runtime.uow.begin() as session:
+        (row,) = session.exec(select(QuarantineRow)).all()
+        assert session.exec(select(CaseRow)).all() == []
+    assert row.reason == "invalid" and "id_number" in row.detail and "check character is wrong" in row.detail
+    assert person["zjhm"] not in row.detail  # the reason never repeats the number itself
