@@ -5,6 +5,7 @@ Endpoints (relative to base_url):
        → {"items": [{"seq", "body", "headers"}], "next_cursor"}   (headers: the court's signature over body)
   POST /api/v1/messages        one signed outbound message; Idempotency-Key = message id
   POST /api/v1/cases/status    {"ajbs": [...]} → {"cases": {ajbs: status code | null}}
+  GET  /api/v1/codes           → {"version", "tables": {table: [codes]}}   (the platform's published code lists)
 Every request is signed under the platform's profile (adapter/signing) over its body and "METHOD <full URL>".
 """
 
@@ -91,6 +92,14 @@ class OdrRestPlatform:
             return {case_id: odr_rest.decode_status(self.name, cases.get(case_id)) for case_id in platform_case_ids}
         except (KeyError, TypeError, AttributeError, UnknownCode) as exc:
             raise TransientError(self.name, f"status answer is not understood: {exc}") from exc
+
+    def code_lists(self) -> dict[str, list[str]]:
+        """The code lists the platform publishes (GET /api/v1/codes), for `docking mappings check`."""
+        doc = self._call("GET", "/api/v1/codes", b"")
+        tables = doc.get("tables")
+        if not isinstance(tables, dict) or not all(isinstance(v, list) for v in tables.values()):
+            raise TransientError(self.name, "the published code lists are not {table: [codes]}")
+        return {str(name): [str(code) for code in codes] for name, codes in tables.items()}
 
     # ---- transport, and the one place its failures are translated
 

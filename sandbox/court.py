@@ -66,6 +66,8 @@ class SandboxConfig:
     timeout_seconds: float = 1.5  # how long a "timeout" fault keeps the client waiting
     outage_seconds: float = 0.0
     latency_seconds: float = 0.0  # added to every platform request (a slow court; lets tests kill mid-delivery)
+    # Codes this court publishes beyond its standard lists (table → codes): drift for `docking mappings check`.
+    extra_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class CourtCore:
@@ -348,6 +350,12 @@ class CourtCore:
             self._due.append((delay, ajbs, "2"))  # post-filing success: the court issues a 调解书 [S1 Art 20]
 
     # ---- queries
+
+    def code_lists(self) -> dict[str, Any]:
+        tables = {name: [*codes, *self.config.extra_codes.get(name, ())] for name, codes in data.CODE_LISTS.items()}
+        for name, codes in self.config.extra_codes.items():
+            tables.setdefault(name, list(codes))
+        return {"version": data.CODE_LISTS_VERSION, "tables": tables}
 
     def status(self, ids: list[str]) -> dict[str, str | None]:
         with self._lock:

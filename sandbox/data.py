@@ -15,6 +15,23 @@ COURTS = [  # (court code, name) — Guangzhou and Shenzhen basic courts and the
     ("粤0304", "深圳市福田区人民法院"),
     ("粤01", "广东省广州市中级人民法院"),
 ]
+# The code lists this court publishes (GET /api/v1/codes), in its own words: only codes, no meanings.
+CODE_LISTS_VERSION = "2026.1"
+CODE_LISTS = {
+    "message_type": ["PQ", "CD", "JZ", "JG", "XY", "SQ", "JA"],
+    "flow": ["01", "02", "03", "04"],
+    "procedure": ["1", "2"],
+    "party_role": ["01", "02", "03", "04", "05", "06", "07"],
+    "party_kind": ["1", "2", "3"],
+    "id_type": ["01", "02", "03", "99"],
+    "progress_kind": ["01", "02", "03", "04", "05", "06", "07"],
+    "signer_role": ["01", "02", "03", "04", "05", "06", "07", "20", "30"],
+    "decline_reason": ["1", "2", "3"],
+    "outcome": ["1", "2", "3", "4", "5", "6", "7", "8"],
+    "decision_kind": ["1", "2", "3"],
+    "jc_result": ["1", "2", "3", "4"],
+    "court_status": ["10", "11", "20", "21", "30", "31", "40", "50", "60", "61", "62", "63", "64", "70", "80"],
+}
 DIVISIONS = ["440104", "440105", "440106", "440111", "440303", "440304", "440103", "445102"]
 CAUSES = [  # (cause, weight) — 2020 catalogue names
     ("信用卡纠纷", 35),

@@ -148,6 +148,9 @@ class _Handler(BaseHTTPRequestHandler):
             except ValueError:
                 raise CourtRefusal(400, "E400", "cursor and limit must be integers") from None
             return core.feed(path.rsplit("/", 1)[-1], cursor, limit)
+        if method == "GET" and path == "/api/v1/codes":
+            core.verify_request(b"", headers, target)
+            return core.code_lists()
         if method == "POST" and path == "/api/v1/messages":
             return core.receive(body, headers, target)
         if method == "POST" and path == "/api/v1/cases/status":

@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
-from adapter.cli import attest, cases, centre, db_cmd, keys, ops, run_cmd, sandbox_cmd
+from adapter.cli import attest, cases, centre, db_cmd, keys, mappings_cmd, ops, run_cmd, sandbox_cmd
 from adapter.cli.output import err
 from adapter.errors import DockingError
 from adapter.masking import mask_text
@@ -28,6 +28,7 @@ app.add_typer(keys.app, name="keys")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(centre.app, name="centre")
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(mappings_cmd.app, name="mappings")
 app.command("demo")(run_cmd.demo)
 app.command("run")(run_cmd.run)
 app.command("reconcile")(ops.reconcile_cmd)
