@@ -154,7 +154,7 @@ def load_settings(path: Path | None) -> Settings:
     try:
         return Settings(**data)
     except ValidationError as exc:
-        where = f"config file {path}" if path else "configuration"
+        where = f"config file {path} (with any DOCKING_* environment overrides)" if path else "configuration"
         raise ConfigError(f"{where} is not valid: {summarize(exc, limit=8)}") from None
 
 

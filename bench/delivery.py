@@ -11,7 +11,7 @@ soap_rps    the adapter on SQLite delivering the same acceptances to a SOAP cour
 backlog_*   per-message time and peak RSS delivering `sample` messages off a 10k- and a `backlog`-deep outbox
             on SQLite (bench/backlog.py); the ratios are deep ÷ 10k
 Ratios are taken within each run (both sides measured minutes apart on the same machine), then the median over
-runs. Needs the PostgreSQL server binaries (Debian `postgresql`) and the `bench` extra. Prints a table per run,
+runs. Needs the PostgreSQL server binaries (Debian `postgresql`) and the `bench` extra. Prints a line per run,
 then one JSON line.
 """
 

@@ -165,10 +165,12 @@ class _SoapHandler(_Handler):
             return Raw(text.encode("utf-8"), XML)
         if method == "POST" and url.path == PATH:
             return Raw(self.server.soap.call(body), XML)
+        if url.path == PATH:
+            raise CourtRefusal(405, "E405", f"{PATH} takes POST (SOAP) or GET ?wsdl")
         raise CourtRefusal(404, "E404", f"no route {method} {url.path}")
 
     def _refuse(self, refusal: CourtRefusal) -> None:
-        if self.path.startswith("/ws/"):  # SOAP 1.1: a fault travels with HTTP 500
+        if self.path.startswith("/ws/") and self.command == "POST":  # SOAP 1.1: a fault travels with HTTP 500
             self._reply(500, Raw(self.server.soap.fault(refusal), XML, status=500))
         else:
             super()._refuse(refusal)

@@ -48,6 +48,10 @@ def main() -> None:
         _fail(f"invalid input: {summarize(exc)}", 2)
     except ConnectorError as exc:  # e.g. `docking reconcile` while the court is unreachable
         _fail(f"{mask_text(str(exc))} (the platform may be down; try again later)", 69)  # EX_UNAVAILABLE
+    except ImportError as exc:  # an optional extra the chosen profile needs, e.g. Tongsuo for SM2
+        if (exc.name or "").startswith("tongsuopy") or "Tongsuo" in str(exc):
+            _fail("SM2 needs Tongsuo, an optional extra: pip install 'court-docking[sm2]'", 78)
+        raise
 
 
 def _fail(message: str, code: int) -> NoReturn:

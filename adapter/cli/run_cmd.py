@@ -26,7 +26,12 @@ def run(config: ConfigOption = None) -> None:
 
 def demo(
     cases: Annotated[int, typer.Option(min=1, max=5000, help="How many cases to run through the flows.")] = 100,
-    seed: Annotated[int, typer.Option(help="Seed for the sandbox court and the simulated centre.")] = 7,
+    seed: Annotated[
+        int,
+        typer.Option(
+            help="Seed for the courts' and the simulated centre's random choices (timing still varies the mix)."
+        ),
+    ] = 7,
     as_json: Annotated[bool, typer.Option("--json", help="End with one JSON object on stdout.")] = False,
     workdir: Annotated[
         Path | None,

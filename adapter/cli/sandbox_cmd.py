@@ -40,6 +40,8 @@ def serve(
 
     if transport not in ("rest", "soap"):
         raise InvalidRequest(f"--transport {transport!r} is not rest or soap")
+    if centre_cert and transport != "soap":
+        raise InvalidRequest("--centre-cert is for --transport soap (WS-Security); a REST court checks --centre-key")
     signer, verifier, court_key = _court_keys(centre_key, keys, court_key_id, profile)
     core = CourtCore(SandboxConfig(seed=seed, court_key_id=court_key_id), signer, verifier)
     try:

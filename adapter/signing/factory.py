@@ -13,7 +13,7 @@ from adapter.signing.base import MessageSigner, MessageVerifier, PublicKeyEntry
 from adapter.signing.hmac_appkey import HmacSigner, HmacVerifier
 from adapter.signing.jws import JwsSigner, JwsVerifier
 from adapter.signing.sm2 import MissingExtra, Sm2Signer, Sm2Verifier
-from adapter.signing.wsse import WsseSigner, WsseVerifier
+from adapter.signing.wsse import WsseSigner, WsseVerifier, certificate_key, same_key
 
 
 def build_signer(config: SigningSettings, *, platform: str) -> MessageSigner:
@@ -64,6 +64,9 @@ def build_wsse(config: WsseSettings, *, platform: str) -> tuple[WsseSigner, Wsse
     try:
         key = load_private_key(config.key, _passphrase(config, platform))
         certificate = _certificate(config.certificate)
+        if not same_key(key.public_key(), certificate_key(certificate)):
+            # Caught here, or every request would be refused by the court (E401) with nothing pointing at why.
+            raise KeyFileError(f"{config.key} is not the key of certificate {config.certificate}")
         court = [_certificate(path) for path in config.court_certificates]
         signer = WsseSigner(key, certificate, distid=config.sm2_distid)
         return signer, WsseVerifier(court, distid=config.sm2_distid)

@@ -81,6 +81,14 @@ def certificate_key(certificate: x509.Certificate) -> Any:
         return key
 
 
+def same_key(one: Any, other: Any) -> bool:
+    """Whether two public keys are the same key (RSA, EC or Tongsuo's SM2 alike: they all have numbers)."""
+    try:
+        return bool(one.public_numbers() == other.public_numbers())
+    except AttributeError:
+        return False
+
+
 def _spki(tbs: bytes) -> bytes:
     """The SubjectPublicKeyInfo element of a DER TBSCertificate (RFC 5280 §4.1): the seventh field, counting the
     optional [0] version — a walk over DER tag-length headers, nothing more."""

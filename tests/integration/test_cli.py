@@ -395,3 +395,22 @@ def test_outbox_replay_from_the_command_line_requeues_and_audits(tmp_path: Path)
     assert done.returncode == 0 and "requeued" in done.stdout
     shown = docking("outbox", "show", message_id, "--config", str(config))
     assert "pending" in shown.stdout and "ops-li replay: court back" in shown.stderr
+
+
+def test_sm2_without_the_sm2_extra_says_what_to_install(tmp_path: Path) -> None:
+    """Tongsuo hidden as if the extra were not installed: a one-line hint and exit 78, never a traceback."""
+    script = (
+        "import sys; sys.modules['tongsuopy'] = None\n"
+        "from adapter.cli.main import main\n"
+        f"sys.argv = ['docking', 'keys', 'generate', '--dir', {str(tmp_path / 'k')!r}, '--key-id', 'k1',"
+        " '--algorithm', 'SM2']\n"
+        "main()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 78 and "court-docking[sm2]" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_centre_certificate_for_a_rest_sandbox_is_refused(tmp_path: Path) -> None:
+    key = generate_keypair(tmp_path / "centre", "k").public
+    result = docking("sandbox", "serve", "--centre-key", f"k={key}", "--centre-cert", str(key), "--keys", str(tmp_path))
+    assert result.returncode == 2 and "--centre-cert is for --transport soap" in result.stderr

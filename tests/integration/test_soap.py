@@ -16,6 +16,7 @@ import pytest
 import requests
 from sqlmodel import select
 
+from adapter.errors import ConfigError
 from adapter.signing.factory import build_wsse
 from adapter.tables import QuarantineRow
 from connectors.court_soap import CourtSoapPlatform
@@ -347,3 +348,18 @@ def test_a_hostile_payload_in_a_signed_feed_item_is_quarantined(runtime: Runtime
     with runtime.uow.begin() as session:
         (row,) = session.exec(select(QuarantineRow)).all()
     assert row.platform == PLATFORM and row.reason == "malformed" and "DTDs are refused" in row.detail
+
+
+def test_a_wsse_key_that_is_not_the_certificates_is_a_configuration_error(soap: Soap, tmp_path: Path) -> None:
+    """Caught at start-up, not as an E401 from the court on every request."""
+    other = pair(tmp_path / "other", SandboxConfig(), transport="soap")
+    assert other.wsse is not None and soap.pairing.wsse is not None
+    mismatched = soap.pairing.wsse.model_copy(update={"key": other.wsse.key})
+    with pytest.raises(ConfigError, match="is not the key of certificate"):
+        build_wsse(mismatched, platform="court")
+
+
+def test_the_endpoint_answers_a_plain_get_with_405_not_a_soap_fault(soap: Soap) -> None:
+    endpoint = soap.pairing.platform(soap.server).base_url
+    answer = requests.get(endpoint, timeout=10)
+    assert answer.status_code == 405 and answer.json()["code"] == "E405"
