@@ -10,10 +10,11 @@ from adapter.keyring import Keyring
 from adapter.keys import KeyFileError, algorithm_of, load_private_key, load_public_key
 from adapter.settings import SigningSettings, WsseSettings
 from adapter.signing.base import MessageSigner, MessageVerifier, PublicKeyEntry
+from adapter.signing.certificates import certificate_key, same_key
 from adapter.signing.hmac_appkey import HmacSigner, HmacVerifier
 from adapter.signing.jws import JwsSigner, JwsVerifier
 from adapter.signing.sm2 import MissingExtra, Sm2Signer, Sm2Verifier
-from adapter.signing.wsse import WsseSigner, WsseVerifier, certificate_key, same_key
+from adapter.signing.wsse import WsseSigner, WsseVerifier
 
 
 def build_signer(config: SigningSettings, *, platform: str) -> MessageSigner:

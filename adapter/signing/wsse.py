@@ -20,15 +20,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 
-from adapter.keys import load_sm2_public_key
 from adapter.signing import sm2
+from adapter.signing.certificates import certificate_key
 from adapter.signing.errors import SignatureInvalid
 
 SOAP = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -65,52 +65,6 @@ def algorithm_for(key: Any) -> str:
     if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) and curve == "secp256r1":
         return "ecdsa-sha256"
     raise ValueError(f"no WS-Security signature algorithm for a {type(key).__name__}")
-
-
-def certificate_key(certificate: x509.Certificate) -> Any:
-    """The certificate's public key. `cryptography` reads SM2 certificates but not their keys, so for those the
-    SubjectPublicKeyInfo is cut out of the DER and handed to Tongsuo (the sm2 extra)."""
-    try:
-        return certificate.public_key()
-    except UnsupportedAlgorithm:
-        spki = _spki(certificate.tbs_certificate_bytes)
-        pem = b"-----BEGIN PUBLIC KEY-----\n" + base64.encodebytes(spki) + b"-----END PUBLIC KEY-----\n"
-        key = load_sm2_public_key(pem)
-        if key is None:
-            raise ValueError("the certificate's key is neither RSA, EC P-256 nor (with the sm2 extra) SM2") from None
-        return key
-
-
-def same_key(one: Any, other: Any) -> bool:
-    """Whether two public keys are the same key (RSA, EC or Tongsuo's SM2 alike: they all have numbers)."""
-    try:
-        return bool(one.public_numbers() == other.public_numbers())
-    except AttributeError:
-        return False
-
-
-def _spki(tbs: bytes) -> bytes:
-    """The SubjectPublicKeyInfo element of a DER TBSCertificate (RFC 5280 §4.1): the seventh field, counting the
-    optional [0] version — a walk over DER tag-length headers, nothing more."""
-    _, start, _ = _tlv(tbs, 0)  # into the TBSCertificate SEQUENCE
-    position, index = start, 0
-    while position < len(tbs):
-        tag, _, end = _tlv(tbs, position)
-        if index == 0 and tag != 0xA0:
-            index = 1  # no explicit version: v1 layout
-        if index == 6:
-            return tbs[position:end]
-        position, index = end, index + 1
-    raise ValueError("the certificate has no SubjectPublicKeyInfo")
-
-
-def _tlv(data: bytes, position: int) -> tuple[int, int, int]:
-    tag, length = data[position], data[position + 1]
-    header = 2
-    if length & 0x80:
-        count = length & 0x7F
-        length, header = int.from_bytes(data[position + 2 : position + 2 + count], "big"), 2 + count
-    return tag, position + header, position + header + length
 
 
 def _digest(algorithm: str, data: bytes) -> bytes:
