@@ -9,6 +9,7 @@ elements. Each platform passes its own code tables; an unknown code raises Unkno
 from typing import Any
 
 from mappings.access import field, ident, obj, objects
+from mappings.causes import causes
 from mappings.codes import CodeTables, MalformedPayload, UnknownCode
 from mappings.court_agreement import agreement_fields
 from schemas.case import Attachment, CaseDispatch, Party
@@ -58,7 +59,7 @@ def case_to_canonical(ajxx: dict[str, Any], platform_case_id: str, t: CodeTables
         court_name=ajxx.get("fymc"),
         flow=t.to_canonical("flow", field(ajxx, "tjlx", "ajxx"), "ajxx.tjlx"),
         procedure=t.to_canonical("procedure", ajxx.get("cxlx", "1"), "ajxx.cxlx"),
-        cause=field(ajxx, "ay", "ajxx"),
+        cause=_cause(ajxx, t),
         claims=ajxx.get("ssqq", ""),
         amount=field(ajxx, "bdje", "ajxx"),
         parties=tuple(parties),
@@ -67,6 +68,15 @@ def case_to_canonical(ajxx: dict[str, Any], platform_case_id: str, t: CodeTables
         designated_mediator=ajxx.get("tjy"),
         dispatched_at=field(ajxx, "pqsj", "ajxx"),
     )
+
+
+def _cause(ajxx: dict[str, Any], t: CodeTables) -> str:
+    """The cause's 2020-catalogue name: sent as the name, or as a code the platform's own `cause` table maps."""
+    value = field(ajxx, "ay", "ajxx")
+    if not isinstance(value, str):
+        raise MalformedPayload("field ajxx.ay must be a case-cause name")
+    name = t.tables.get("cause", {}).get(value, value)
+    return causes().check(t.platform, name, "ajxx.ay")
 
 
 def case_from_canonical(case: CaseDispatch, t: CodeTables) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 
 from mappings import court_agreement, court_fields, court_soap, odr_rest
+from mappings.causes import causes
 from mappings.court_xml import from_resource, to_resource
 from schemas.agreement import Instalment, MediationAgreement, MonetaryTerm, SignatureRecord
 from schemas.case import Attachment, CaseDispatch, Party
@@ -64,7 +65,7 @@ def cases(draw: st.DrawFn) -> CaseDispatch:
         court_name=draw(st.none() | TEXT),
         flow=draw(st.sampled_from(list(Flow))),
         procedure=draw(st.sampled_from(list(Procedure))),
-        cause=draw(TEXT),
+        cause=draw(st.sampled_from(sorted(causes().names))),
         claims=draw(st.just("") | TEXT),
         amount=draw(MONEY),
         parties=tuple(draw(st.lists(parties(), min_size=2, max_size=4))),
