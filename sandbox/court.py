@@ -352,9 +352,9 @@ class CourtCore:
     # ---- queries
 
     def code_lists(self) -> dict[str, Any]:
-        tables = {name: [*codes, *self.config.extra_codes.get(name, ())] for name, codes in data.CODE_LISTS.items()}
+        tables = {name: list(codes) for name, codes in data.CODE_LISTS.items()}
         for name, codes in self.config.extra_codes.items():
-            tables.setdefault(name, list(codes))
+            tables.setdefault(name, []).extend(codes)
         return {"version": data.CODE_LISTS_VERSION, "tables": tables}
 
     def status(self, ids: list[str]) -> dict[str, str | None]:

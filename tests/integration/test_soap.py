@@ -64,17 +64,23 @@ def soap(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Soap]:
         server.stop()
 
 
-def _captured(soap: Soap) -> list[bytes]:
-    """Record every request the SOAP court receives, as the bytes on the wire."""
-    seen: list[bytes] = []
+def _tap(soap: Soap) -> tuple[list[bytes], list[bytes]]:
+    """Record every request the SOAP court receives and every answer it sends, as the bytes on the wire."""
+    requests_seen: list[bytes] = []
+    answers: list[bytes] = []
     original = soap.pairing.soap.call  # type: ignore[union-attr]
 
     def call(body: bytes) -> bytes:
-        seen.append(body)
-        return original(body)
+        requests_seen.append(body)
+        answers.append(original(body))
+        return answers[-1]
 
     soap.pairing.soap.call = call  # type: ignore[union-attr, method-assign]
-    return seen
+    return requests_seen, answers
+
+
+def _captured(soap: Soap) -> list[bytes]:
+    return _tap(soap)[0]
 
 
 def _xmlsec1() -> str:
@@ -231,9 +237,7 @@ def hostile(soap: Soap) -> Iterator[tuple[_Hostile, CourtSoapPlatform]]:
 
 def _genuine_answer(soap: Soap) -> bytes:
     """A real, correctly signed answer of the court (to a status query), captured on its way out."""
-    answers: list[bytes] = []
-    original = soap.pairing.soap.call  # type: ignore[union-attr]
-    soap.pairing.soap.call = lambda body: answers.append(original(body)) or answers[-1]  # type: ignore[union-attr, method-assign]
+    _, answers = _tap(soap)
     soap.connector.query_status(["x"])
     return answers[-1]
 
