@@ -18,7 +18,7 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from adapter.breaker import CircuitBreaker
 from adapter.clock import Clock, utc_now
-from adapter.db import UnitOfWork, create_schema, make_engine
+from adapter.db import UnitOfWork, create_schema, open_database
 from adapter.delivery import LEASE, deliver_due
 from adapter.errors import ConfigError
 from adapter.masking import mask_text
@@ -125,7 +125,7 @@ def _session(config: PlatformSettings) -> requests.Session:
 
 
 def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
-    engine = make_engine(settings.database_url)
+    engine = open_database(settings)
     create_schema(engine)
     uow = UnitOfWork(engine)
     platforms: Platforms = {}

@@ -12,14 +12,18 @@ from sqlmodel import Session, create_engine
 
 from adapter import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from adapter.errors import ConfigError
+from adapter.sealed_types import attach_vault
+from adapter.settings import Settings
+from adapter.vault import Vault
 
 
-def make_engine(url: str, *, must_exist: bool = False) -> Engine:
+def make_engine(url: str, *, must_exist: bool = False, vault: Vault | None = None) -> Engine:
     """An engine for `url`; SQLite files get WAL and write transactions that take the lock up front.
 
     `must_exist`: read-only commands must not create an empty database where the operator mistyped a path.
     hide_parameters: a failed statement's error must not carry the bound values — they hold ID numbers.
     Driver and URL problems become ConfigError naming what to fix, never a traceback.
+    `vault`: personal data is sealed and opened by the column types (adapter/sealed_types.py) with this vault.
     """
     try:
         if url.startswith("sqlite"):
@@ -29,7 +33,7 @@ def make_engine(url: str, *, must_exist: bool = False) -> Engine:
                     raise ConfigError(f"no database at {path}; check database_url (or --config) or run `docking run`")
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
-            _tune_sqlite(engine)
+            _tune_sqlite(engine, secure_delete=vault is not None)
         else:
             # Every stored time is UTC; pin the session zone so the server's own setting cannot shift them.
             connect_args = {"options": "-c timezone=UTC"} if url.startswith("postgresql") else {}
@@ -41,10 +45,17 @@ def make_engine(url: str, *, must_exist: bool = False) -> Engine:
         raise ConfigError("database_url is not a database URL such as sqlite:///docking.db") from None
     except OSError as exc:
         raise ConfigError(f"cannot prepare the database folder: {exc.strerror}") from None
+    attach_vault(engine, vault)
     return engine
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def open_database(settings: Settings, *, must_exist: bool = False) -> Engine:
+    """The configured database, with the configured data keys (if any) sealing personal data."""
+    vault = settings.encryption.vault() if settings.encryption is not None else None
+    return make_engine(settings.database_url, must_exist=must_exist, vault=vault)
+
+
+def _tune_sqlite(engine: Engine, *, secure_delete: bool) -> None:
     # pysqlite's own transaction handling defers BEGIN and then fails with "database is locked" when a reader
     # upgrades to a writer; taking the write lock at BEGIN (IMMEDIATE) makes concurrent writers queue instead.
     @event.listens_for(engine, "connect")
@@ -55,6 +66,8 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        if secure_delete:  # a rewritten (re-sealed) row must not leave its old bytes in free pages
+            cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -4,7 +4,8 @@ DockingError                 exit_code 2 unless stated
 ├── CaseNotFound             no case with that id
 ├── InvalidRequest           a use case was asked something impossible (digest mismatch, window passed, …)
 ├── IllegalTransition        the case's status does not allow the event (adapter/states.py)
-└── ConfigError              the configuration file or environment is wrong; exit_code 78 (EX_CONFIG)
+├── ConfigError              the configuration file or environment is wrong; exit_code 78 (EX_CONFIG)
+└── VaultError               sealed personal data cannot be opened (adapter/vault.py)
 """
 
 

@@ -6,6 +6,7 @@ duplicate (nothing changes), quarantined (raw bytes + reason; no case changes).
 
 import hashlib
 import json
+import logging
 from enum import StrEnum
 
 from sqlmodel import Session, select
@@ -20,6 +21,8 @@ from adapter.tables import InboxRow, QuarantineRow
 from connectors.port import PayloadError, RawInbound
 from schemas.enums import CourtDecisionKind, Flow, JcResult
 from schemas.envelope import CourtDecisionBody, DispatchBody, Envelope
+
+log = logging.getLogger("docking.ingest")
 
 
 class Ingested(StrEnum):
@@ -99,7 +102,12 @@ def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock) ->
         if find_case(session, platform, envelope.platform_case_id) is not None:
             raise NotApplicable("case_exists", f"case {envelope.platform_case_id} was already dispatched")
         case = create_case(session, body.dispatch, platform, now)
-        transition(session, case, Event.REGISTER, actor=actor, at=now, detail=f"message {envelope.message_id}")
+        detail = f"message {envelope.message_id}"
+        flags = body.dispatch.case_number_flags  # unknown court or type code: flagged, not refused (domain.md §4)
+        if flags:
+            detail += "; case number flagged: " + "; ".join(flags)
+            log.warning("%s case %s: %s", platform, envelope.platform_case_id, "; ".join(flags))
+        transition(session, case, Event.REGISTER, actor=actor, at=now, detail=detail)
         return case.id
     if isinstance(body, CourtDecisionBody):
         found = find_case(session, platform, envelope.platform_case_id)

@@ -15,6 +15,8 @@ from adapter.errors import InvalidRequest
 from adapter.repository import create_case, enqueue, get_case, transition
 from adapter.states import CaseStatus, Event
 from adapter.tables import DocumentRow
+from mappings.causes import causes
+from mappings.codes import UnknownCode
 from schemas.agreement import MediationAgreement
 from schemas.case import CaseDispatch
 from schemas.enums import DeclineReason, Flow, OutcomeCode, ProgressKind
@@ -42,6 +44,13 @@ class CentreServices:
         """Flow C: a party applied to the centre directly; no court knows the case until a JC application."""
         if dispatch.flow is not Flow.SELF_RECEIVED:
             raise InvalidRequest(f"register_self_received takes flow C cases, not {dispatch.flow.value}")
+        try:  # the centre's own intake is held to the same 2020 catalogue as a court's dispatch
+            causes().check("centre", dispatch.cause, "cause")
+        except UnknownCode:
+            raise InvalidRequest(
+                f"case cause {dispatch.cause!r} is not in the 2020 catalogue's causes this centre handles "
+                f"(mappings/causes.toml, version {causes().version})"
+            ) from None
         now = self.clock()
         with self.uow.begin() as session:
             case = create_case(session, dispatch, platform=None, at=now)

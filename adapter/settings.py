@@ -4,6 +4,8 @@ Environment wins over the file (DOCKING_DATABASE_URL, DOCKING_PLATFORMS__<NAME>_
 per-host values need not sit in the file. Nothing here is read at import time.
 """
 
+import base64
+import binascii
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -12,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from adapter.errors import ConfigError
+from adapter.vault import Algorithm, DataKey, Vault
 from schemas.validation import summarize
 
 Profile = Literal["jws-detached", "sm2-sm3", "hmac-appkey"]
@@ -105,6 +108,56 @@ class PlatformSettings(BaseModel):
         return self
 
 
+class DataKeySettings(BaseModel):
+    """One data key for sealing personal data at rest: inline base64 (best from the environment) or a key file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    algorithm: Algorithm = "aes-256-gcm"
+    key: SecretStr | None = None  # base64; e.g. DOCKING_ENCRYPTION__KEYS__<ID>__KEY
+    key_file: Path | None = None  # a file holding the base64 key, as `docking keys data-key` writes it
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "DataKeySettings":
+        if (self.key is None) == (self.key_file is None):
+            raise ValueError("give exactly one of key or key_file")
+        return self
+
+
+class EncryptionSettings(BaseModel):
+    """Field-level encryption at rest (adapter/vault.py). Several keys during a rotation; `active` seals."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    active: str
+    keys: dict[str, DataKeySettings] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _active_listed(self) -> "EncryptionSettings":
+        if self.active not in self.keys:
+            raise ValueError(f"active key {self.active!r} is not in keys ({', '.join(sorted(self.keys))})")
+        return self
+
+    def vault(self) -> Vault:
+        """The vault; ConfigError naming the key when a key file is missing or a key is not valid base64/length."""
+        keys = []
+        for kid, config in self.keys.items():
+            try:
+                if config.key_file is not None:
+                    encoded = config.key_file.read_text(encoding="ascii").strip()
+                else:
+                    assert config.key is not None
+                    encoded = config.key.get_secret_value().strip()
+                keys.append(DataKey(kid, config.algorithm, base64.b64decode(encoded, validate=True)))
+            except OSError as exc:
+                raise ConfigError(f"encryption key {kid}: cannot read {config.key_file}: {exc.strerror}") from None
+            except (binascii.Error, UnicodeDecodeError):
+                raise ConfigError(f"encryption key {kid}: not valid base64") from None
+            except ValueError as exc:
+                raise ConfigError(f"encryption key {kid}: {exc}") from None
+        return Vault(keys, self.active)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOCKING_", env_nested_delimiter="__", extra="forbid")
 
@@ -112,6 +165,8 @@ class Settings(BaseSettings):
     deliver_seconds: float = Field(default=2.0, gt=0)
     deliver_batch: int = Field(default=50, ge=1, le=1000)
     platforms: dict[str, PlatformSettings] = {}
+    # Personal data sealed at rest; without it ID and phone numbers are stored in clear (`docking run` warns).
+    encryption: EncryptionSettings | None = None
 
     @model_validator(mode="after")
     def _own_keyring_per_platform(self) -> "Settings":
@@ -174,6 +229,10 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
         keys = signing.get("court_keys")
         if isinstance(keys, dict):
             signing["court_keys"] = {k: str(base / v) if isinstance(v, str) else v for k, v in keys.items()}
+    keys = (data.get("encryption") or {}).get("keys") if isinstance(data.get("encryption"), dict) else None
+    for key in (keys or {}).values():
+        if isinstance(key, dict) and isinstance(key.get("key_file"), str):
+            key["key_file"] = str(base / key["key_file"])
     url = data.get("database_url")
     if isinstance(url, str) and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         data["database_url"] = f"sqlite:///{base / url.removeprefix('sqlite:///')}"

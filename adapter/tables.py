@@ -2,8 +2,10 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+from adapter.sealed_types import SealedBytes, SealedJson
 
 
 class CaseRow(SQLModel, table=True):
@@ -20,8 +22,8 @@ class CaseRow(SQLModel, table=True):
     amount: str = Field(max_length=20)  # Decimal as text: SQLite has no exact decimal type
     status: str = Field(index=True, max_length=32)
     mediator: str | None = None
-    dispatch_json: str = Field(sa_column=Column(Text, nullable=False))
-    agreement_json: str | None = Field(default=None, sa_column=Column(Text))
+    dispatch_json: str = Field(sa_column=Column(SealedJson, nullable=False))  # parties' IDs and phones sealed
+    agreement_json: str | None = Field(default=None, sa_column=Column(SealedJson))
     agreement_effective_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
@@ -58,7 +60,7 @@ class OutboxRow(SQLModel, table=True):
     case_id: str = Field(foreign_key="cases.id", max_length=40)
     platform: str = Field(index=True, max_length=64)
     type: str = Field(max_length=32)
-    envelope_json: str = Field(sa_column=Column(Text, nullable=False))
+    envelope_json: str = Field(sa_column=Column(SealedJson, nullable=False))
     seq: int = 1  # the message's place in its case's sequence (1, 2, 3, …), for receivers and for audit
     status: str = Field(default="pending", max_length=16)  # pending | delivered | dead
     attempts: int = 0
@@ -97,7 +99,7 @@ class QuarantineRow(SQLModel, table=True):
     detail: str = Field(sa_column=Column(Text, nullable=False))
     raw_sha256: str = Field(index=True, max_length=64)  # a redelivered bad item is kept once
     message_id: str | None = Field(default=None, max_length=64)
-    raw: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    raw: bytes = Field(sa_column=Column(SealedBytes, nullable=False))  # sealed whole
     headers_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
 
 
@@ -118,7 +120,7 @@ class DocumentRow(SQLModel, table=True):
 
     sha256: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=255)
-    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    content: bytes = Field(sa_column=Column(SealedBytes, nullable=False))  # agreements name the parties
     stored_at: datetime
 
 

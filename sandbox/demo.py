@@ -6,6 +6,8 @@ signing and services as `docking run`; only the intervals are short. The sandbox
 centre play the other two parties.
 """
 
+import base64
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -18,10 +20,11 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from adapter.reconcile import reconcile
-from adapter.settings import Profile, Settings
+from adapter.settings import DataKeySettings, EncryptionSettings, Profile, Settings
 from adapter.states import CaseStatus, is_final
 from adapter.stats import summarize
 from adapter.tables import CaseRow, OutboxRow
+from adapter.vault import new_key
 from sandbox.centre import SimulatedCentre
 from sandbox.court import SandboxConfig
 from sandbox.pairing import Pairing, pair
@@ -70,6 +73,7 @@ def run_demo(
         courts[name] = _Court(pairing, pairing.serve())
     settings = Settings(
         database_url=f"sqlite:///{work / 'docking.db'}",
+        encryption=_demo_data_key(work),
         deliver_seconds=0.1,
         platforms={
             name: court.pairing.platform(
@@ -140,6 +144,21 @@ def run_demo(
         and duplicates_applied == 0
     )
     return DemoOutcome(summary, ok, work)
+
+
+def _demo_data_key(work: Path) -> EncryptionSettings:
+    """Personal data is sealed in the demo too; `docking.toml` beside the database lets `docking cases` open it."""
+    key_file = work / "pii-demo.key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(base64.b64encode(new_key("demo").key).decode())
+    (work / "docking.toml").write_text(
+        f'database_url = "sqlite:///docking.db"\n\n[encryption]\nactive = "demo"\n'
+        f'[encryption.keys.demo]\nkey_file = "{key_file.name}"\n',
+        encoding="utf-8",
+    )
+    return EncryptionSettings(active="demo", keys={"demo": DataKeySettings(key_file=key_file)})
 
 
 def _per_platform(uow: Any, courts: dict[str, _Court]) -> dict[str, dict[str, Any]]:

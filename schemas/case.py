@@ -2,8 +2,9 @@
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from mappings import case_number
 from schemas.enums import Flow, IdType, PartyKind, PartyRole, Procedure
-from schemas.identifiers import resident_id, social_credit_code
+from schemas.identifiers import phone_number, resident_id, social_credit_code
 from schemas.money import RMB
 
 
@@ -33,6 +34,11 @@ class Party(Record):
             return social_credit_code(value)
         return value
 
+    @field_validator("phone")
+    @classmethod
+    def _phone_checks_out(cls, value: str | None) -> str | None:
+        return None if value is None else phone_number(value)
+
 
 class Attachment(Record):
     """Evidence travels by digest; the bytes stay in the document store of whichever side holds them."""
@@ -59,3 +65,19 @@ class CaseDispatch(Record):
     designated_org: str | None = None
     designated_mediator: str | None = None
     dispatched_at: AwareDatetime
+
+    @field_validator("case_number")
+    @classmethod
+    def _case_number_parses(cls, value: str | None) -> str | None:
+        """A 案号 must have the shape of one (brackets normalised); an unknown court or type code is only
+        flagged (domain.md §4 "Case numbers": neither silently accepted nor rejected) — see `case_number_flags`."""
+        if value is None:
+            return None
+        try:
+            return case_number.parse(value).text
+        except case_number.MalformedCaseNumber as exc:
+            raise ValueError(str(exc)) from None
+
+    @property
+    def case_number_flags(self) -> list[str]:
+        return [] if self.case_number is None else case_number.parse(self.case_number).problems

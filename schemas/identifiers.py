@@ -137,3 +137,23 @@ def mobile(value: str) -> str:
     if not _MOBILE.fullmatch(digits):
         raise InvalidIdentifier(f"{value!r} is not a mainland mobile number (11 digits starting 13–19)")
     return digits
+
+
+# Landlines: a trunk 0, a 2–3 digit area code (010, 020, 0755 …), a 7–8 digit number, an optional extension;
+# 400/800 service numbers as banks and insurers publish them.
+_LANDLINE = re.compile(r"0\d{2,3}-?[2-9]\d{6,7}(?:(?:-|转|ext\.?)\d{1,6})?")
+_SERVICE = re.compile(r"[48]00-?\d{3}-?\d{4}")
+
+
+def phone_number(value: str) -> str:
+    """A party's contact number: a mainland mobile (normalised to 11 digits) or a landline / 400-800 number
+    (spaces dropped, hyphens kept as written). Anything else is refused, naming neither digits nor person."""
+    compact = re.sub(r"[\s()（）]", "", value.strip())
+    try:
+        return mobile(compact)
+    except InvalidIdentifier:
+        pass
+    landline = re.sub(r"^(\+86|0086)-?(?=[1-9])", "0", compact)  # +86 20 … → 020 …
+    if _LANDLINE.fullmatch(landline) or _SERVICE.fullmatch(landline):
+        return landline
+    raise InvalidIdentifier("not a mainland mobile, landline (area code first) or 400/800 number")

@@ -3,7 +3,7 @@
 import typer
 
 from adapter.cli.output import ConfigOption, console
-from adapter.db import make_engine
+from adapter.db import open_database
 from adapter.schema import upgrade as upgrade_schema
 from adapter.settings import load_settings
 
@@ -13,5 +13,5 @@ app = typer.Typer(help="The adapter's database.", no_args_is_help=True)
 @app.command("upgrade")
 def upgrade(config: ConfigOption = None) -> None:
     """Apply every schema migration the database lacks (safe to run again; run it before `docking run`)."""
-    before, after = upgrade_schema(make_engine(load_settings(config).database_url))
+    before, after = upgrade_schema(open_database(load_settings(config)))
     console.print(f"schema version {before or 'none'} → {after}" if before != after else f"already at {after}")

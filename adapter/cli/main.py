@@ -8,7 +8,7 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
-from adapter.cli import attest, cases, centre, db_cmd, keys, mappings_cmd, ops, run_cmd, sandbox_cmd
+from adapter.cli import attest, cases, centre, data_keys, db_cmd, keys, mappings_cmd, ops, run_cmd, sandbox_cmd
 from adapter.cli.output import err
 from adapter.errors import DockingError
 from adapter.masking import mask_text
@@ -24,6 +24,8 @@ app = typer.Typer(
 app.add_typer(cases.app, name="cases")
 app.add_typer(ops.outbox_app, name="outbox")
 app.add_typer(ops.quarantine_app, name="quarantine")
+keys.app.command("data-key")(data_keys.new_data_key)
+keys.app.command("rotate-data")(data_keys.rotate_data)
 app.add_typer(keys.app, name="keys")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(centre.app, name="centre")
@@ -40,6 +42,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     # max_instances=1 is deliberate: a skipped overlapping run is normal, not worth a warning each time.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "will assume transactional DDL" is not news
     try:
         app()
     except DockingError as exc:

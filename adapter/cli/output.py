@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from adapter.db import UnitOfWork, create_schema, make_engine
+from adapter.db import UnitOfWork, create_schema, open_database
 from adapter.settings import load_settings
 
 console = Console()
@@ -40,7 +40,7 @@ FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output for
 
 def open_uow(config: Path | None) -> UnitOfWork:
     """The existing database of the configured adapter, without contacting any platform."""
-    engine = make_engine(load_settings(config).database_url, must_exist=True)
+    engine = open_database(load_settings(config), must_exist=True)
     create_schema(engine)
     return UnitOfWork(engine)
 

@@ -1,12 +1,14 @@
 """A real sandbox court on loopback and a real adapter runtime on a SQLite file, wired as in production."""
 
+import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from adapter.settings import Settings, SigningSettings
+from adapter.settings import DataKeySettings, EncryptionSettings, Settings, SigningSettings
+from adapter.vault import new_key
 from sandbox.court import CourtCore, SandboxConfig
 from sandbox.pairing import Pairing, pair
 from sandbox.rest import SandboxServer
@@ -76,9 +78,18 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
 
 
 @pytest.fixture
-def settings(database_url: str, court: Court) -> Settings:
+def encryption(backend: str) -> EncryptionSettings:
+    """Personal data is sealed in every integration test: AES-256-GCM on SQLite, SM4-GCM on PostgreSQL."""
+    algorithm = "sm4-gcm" if backend == "postgres" else "aes-256-gcm"
+    key = base64.b64encode(new_key("it", algorithm).key).decode()
+    return EncryptionSettings(active="it", keys={"it": DataKeySettings(algorithm=algorithm, key=key)})
+
+
+@pytest.fixture
+def settings(database_url: str, court: Court, encryption: EncryptionSettings) -> Settings:
     return Settings(
         database_url=database_url,
+        encryption=encryption,
         platforms={PLATFORM: court.pairing.platform(court.server, timeout_seconds=5)},
     )
 

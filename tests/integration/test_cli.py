@@ -98,10 +98,10 @@ def test_demo_under_chaos_loses_nothing_and_applies_nothing_twice(tmp_path: Path
 
 
 def test_cases_show_never_prints_a_full_id_number(demo_run) -> None:
-    """Parties' ID numbers are masked in `cases show`, in the table and in JSON."""
-    _, work = demo_run
-    config = work / "docking.toml"
-    config.write_text(f'database_url = "sqlite:///{work / "docking.db"}"\n')
+    """Parties' ID numbers are masked in `cases show`, in the table and in JSON, and never logged."""
+    result, work = demo_run
+    assert not re.search(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])", result.stderr), "an ID number was logged"
+    config = work / "docking.toml"  # the demo's own: its database and its data key
     listing = docking("cases", "list", "--config", str(config), "--format", "json", "--limit", "3")
     assert listing.returncode == 0, listing.stderr
     case_id = json.loads(listing.stdout)[0]["id"]
@@ -116,7 +116,6 @@ def test_outbox_list_as_csv_has_a_header_and_one_line_per_message(demo_run) -> N
     """`--format csv` is for scripts: a header, then rows."""
     _, work = demo_run
     config = work / "docking.toml"
-    config.write_text(f'database_url = "sqlite:///{work / "docking.db"}"\n')
     result = docking("outbox", "list", "--config", str(config), "--format", "csv", "--limit", "5")
     lines = result.stdout.strip().splitlines()
     assert result.returncode == 0 and lines[0].startswith("id,message_id,case_id") and len(lines) == 6

@@ -1,0 +1,60 @@
+"""`docking keys data-key` and `docking keys rotate-data`: the keys that seal personal data at rest."""
+
+import base64
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from adapter.cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, render
+from adapter.errors import InvalidRequest
+from adapter.reseal import count_rows, reseal
+from adapter.vault import KEY_ID, new_key
+
+
+def new_data_key(
+    key_id: Annotated[str, typer.Option("--key-id", help="The key's id, e.g. pii-2026-11 (stored with every value).")],
+    out: Annotated[Path, typer.Option("--out", help="Write the base64 key to this file (mode 0600).", dir_okay=False)],
+    algorithm: Annotated[str, typer.Option(help="aes-256-gcm, or sm4-gcm (commercial cryptography).")] = "aes-256-gcm",
+) -> None:
+    """Create a data key for field-level encryption of ID and phone numbers; prints the config to add."""
+    if algorithm not in ("aes-256-gcm", "sm4-gcm"):
+        raise InvalidRequest(f"--algorithm {algorithm!r} is not aes-256-gcm or sm4-gcm")
+    if not KEY_ID.match(key_id):
+        raise InvalidRequest(f"--key-id {key_id!r} must be 1–32 of letters, digits, '_', '.', '-'")
+    if out.exists():
+        raise InvalidRequest(f"{out} already exists; a data key is never overwritten (data sealed with it is lost)")
+    key = new_key(key_id, algorithm)  # type: ignore[arg-type]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(base64.b64encode(key.key).decode() + "\n")
+    console.print(
+        f"data key {key_id} ({algorithm}) written to {out}. Add to the configuration, then make it active:\n\n"
+        f'[encryption.keys.{key_id}]\nalgorithm = "{algorithm}"\nkey_file = "{out}"\n',
+        highlight=False,
+        markup=False,
+    )
+
+
+def rotate_data(
+    config: ConfigOption = None,
+    batch: Annotated[int, typer.Option(min=1, max=10000, help="Rows per transaction.")] = 500,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Re-seal every stored ID and phone number with the active data key (and seal any stored in clear).
+
+    Safe while `docking run` is working. When it reports nothing rewritten, keys other than the active one may
+    be removed from the configuration. On PostgreSQL, run VACUUM afterwards so old row versions are reclaimed.
+    """
+    uow = open_uow(config)
+    total = count_rows(uow)
+    with Progress(
+        TextColumn("[bold]rows checked"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as bar:
+        task = bar.add_task("reseal", total=total)
+        report = reseal(uow, batch=batch, progress=lambda n: bar.advance(task, n))
+    rows = [{"table": t, "checked": n, "rewritten": report.rewritten[t]} for t, n in report.checked.items()]
+    render(rows, ["table", "checked", "rewritten"], fmt, title="personal data re-sealed with the active key")
