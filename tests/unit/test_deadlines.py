@@ -2,11 +2,12 @@
 
 import logging
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 
 from adapter.clock import CHINA
-from adapter.deadlines import calendar_period
+from adapter.deadlines import WorkCalendar, calendar_period
 
 
 @pytest.mark.parametrize(
@@ -40,3 +41,12 @@ def test_a_year_without_calendar_data_is_estimated_and_said_loudly(caplog: pytes
     assert deadline.estimated
     assert deadline.last_day == date(2030, 1, 1)
     assert "2030" in caplog.text
+
+
+def test_a_period_honours_the_operator_calendar_when_given_one() -> None:
+    """With the operator's 2027 file, 30 days from 2027-01-11 end on sample holiday 02-10 and run to Mon 02-15."""
+    calendar = WorkCalendar.from_file(Path(__file__).parent.parent / "data" / "holidays-2027.toml")
+    deadline = calendar_period(datetime(2027, 1, 11, 10, 0, tzinfo=CHINA), 30, calendar)
+    assert (deadline.last_day, deadline.estimated) == (date(2027, 2, 15), False)
+    guessed = calendar_period(datetime(2027, 1, 11, 10, 0, tzinfo=CHINA), 30)  # without it: a guessed Wednesday
+    assert (guessed.last_day, guessed.estimated) == (date(2027, 2, 10), True)

@@ -1,0 +1,111 @@
+"""CaseFacts from a stored case and its history (adapter/tables.py), as the centre's use cases record them.
+
+What the history gives, and what it does not (adapter/services.py writes the events):
+- receipt: the REGISTER event (else the case's created_at); acceptance: the ACCEPT event.
+- contact with the other party [S2 Art 15]: no event records it; the first HOLD_SESSION is taken as evidence.
+- suspension and resumption: the SUSPEND / RESUME event times (a TERMINATE while suspended ends it).
+- extensions: EXTEND's detail is a ProgressUpdate carrying `new_due` (the agreed last day), not a number of
+  days, and no explicit consent flag — `services.extend` is only called with all parties' consent. A `days`
+  key in the detail is used if present; else `new_due`; a detail with neither adds nothing (never a later date).
+- the agreement taking effect: the case's agreement_effective_at (else the LAST_PARTY_SIGNS event).
+- JC application and ruling: the APPLY_JC and JC_* events (the court's filing time is not known; application
+  time stands in for it, which can only make the court's 30 days look shorter).
+"""
+
+import json
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from adapter.clock import from_db
+from adapter.deadlines.compute import CaseFacts, Extension, Suspension
+from adapter.states import CaseStatus, Event
+from adapter.tables import CaseEventRow, CaseRow
+from mappings.case_number import MalformedCaseNumber, parse
+from schemas.enums import Flow, Procedure
+
+_JC_RESULTS = frozenset({Event.JC_NOT_ACCEPTED, Event.JC_CONFIRMED, Event.JC_REJECTED, Event.JC_WITHDRAWN})
+
+
+def facts_from_history(case_row: CaseRow, events: Iterable[CaseEventRow]) -> CaseFacts:
+    """The facts the deadlines depend on, read from the case row and its events (in any order)."""
+    history = sorted(events, key=lambda e: (from_db(e.at), e.id or 0))
+    received_at = accepted_at = contacted_at = signed_at = None
+    jc_applied_at = jc_decided_at = remediated_at = None
+    suspensions: list[Suspension] = []
+    suspended_since: datetime | None = None
+    extensions: list[Extension] = []
+    for row in history:
+        at, event = from_db(row.at), row.event
+        if event == Event.REGISTER and received_at is None:
+            received_at = at
+        elif event == Event.ACCEPT and accepted_at is None:
+            accepted_at = at
+        elif event == Event.HOLD_SESSION and contacted_at is None:
+            contacted_at = at
+        elif event == Event.SUSPEND and suspended_since is None:
+            suspended_since = at
+        elif event in (Event.RESUME, Event.TERMINATE) and suspended_since is not None:
+            suspensions.append((suspended_since, at))
+            suspended_since = None
+        elif event == Event.EXTEND:
+            extensions.append(_extension(at, row.detail))
+        elif event == Event.LAST_PARTY_SIGNS:
+            signed_at = at
+        elif event == Event.APPLY_JC:
+            jc_applied_at, jc_decided_at = at, None
+        elif event in _JC_RESULTS:
+            jc_decided_at = at
+        elif event == Event.REMEDIATE:
+            remediated_at = at
+    if suspended_since is not None:
+        suspensions.append((suspended_since, None))
+    effective = case_row.agreement_effective_at
+    return CaseFacts(
+        flow=Flow(case_row.flow),
+        procedure=Procedure(case_row.procedure),
+        status=CaseStatus(case_row.status),
+        court_code=_court_code(case_row),
+        received_at=received_at or from_db(case_row.created_at),
+        accepted_at=accepted_at,
+        contacted_at=contacted_at,
+        suspensions=tuple(suspensions),
+        extensions=tuple(extensions),
+        agreement_effective_at=from_db(effective) if effective is not None else signed_at,
+        jc_applied_at=jc_applied_at,
+        jc_decided_at=jc_decided_at,
+        remediated_at=remediated_at,
+    )
+
+
+def _extension(at: datetime, detail: str) -> Extension:
+    try:
+        data = json.loads(detail) if detail else {}
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    days, new_due = data.get("days"), data.get("new_due")
+    if isinstance(days, int) and not isinstance(days, bool):
+        return Extension(at, days=days)
+    if isinstance(new_due, str):
+        try:
+            return Extension(at, new_due=date.fromisoformat(new_due))
+        except ValueError:
+            pass
+    return Extension(at)
+
+
+def _court_code(case_row: CaseRow) -> str | None:
+    """The dispatch's court code, else the one in its 案号 (mappings/case_number.py); None for flow C."""
+    try:
+        code = json.loads(case_row.dispatch_json).get("court_code")
+    except (ValueError, AttributeError):
+        code = None
+    if isinstance(code, str) and code:
+        return code
+    if case_row.case_number:
+        try:
+            return parse(case_row.case_number).court_code
+        except MalformedCaseNumber:
+            return None
+    return None
