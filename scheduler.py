@@ -17,15 +17,17 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
 from adapter.breaker import CircuitBreaker
-from adapter.clock import Clock, utc_now
+from adapter.clock import CHINA, Clock, utc_now
 from adapter.db import UnitOfWork, create_schema, open_database
+from adapter.deadlines import WorkCalendar
 from adapter.delivery import LEASE, deliver_due
 from adapter.errors import ConfigError
+from adapter.jobs import JobLock, process_holder
 from adapter.masking import mask_text
 from adapter.metrics import Metrics
 from adapter.platforms import PlatformLink, Platforms, RetryPolicy
 from adapter.polling import poll
-from adapter.replay import prune_nonces
+from adapter.routines import Routines
 from adapter.services import CentreServices
 from adapter.settings import PlatformSettings, Settings
 from adapter.signing.base import MessageSigner
@@ -45,9 +47,17 @@ class Runtime:
     services: CentreServices
     clock: Clock
     metrics: Metrics = field(default_factory=Metrics)
+    routines: Routines | None = None  # the singleton jobs (reconcile, deadlines, prune, report)
+    poll_locks: dict[str, JobLock] = field(default_factory=dict)  # one poller per platform across processes
 
     def poll_platform(self, name: str) -> None:
-        """One polling pass over both feeds of a platform; a platform outage is logged, never raised."""
+        """One polling pass over both feeds of a platform; a platform outage is logged, never raised.
+
+        Several processes: only the holder of the platform's poll lease polls (two pollers would read the same
+        page and race on its cursor); another process takes over when the holder stops renewing it."""
+        lock = self.poll_locks.get(name)
+        if lock is not None and not lock.acquire():
+            return
         link = self.platforms[name]
         for feed in (Feed.DISPATCHES, Feed.DECISIONS):
             if link.breaker is not None and not link.breaker.allow(self.clock()):
@@ -69,12 +79,6 @@ class Runtime:
             self.metrics.add("inbound", {k.value: v for k, v in counts.items()})
             if counts:
                 log.info("%s/%s: %s", name, feed.value, ", ".join(f"{n} {k.value}" for k, n in sorted(counts.items())))
-
-    def prune(self) -> None:
-        """Forget signed request ids whose freshness window has passed."""
-        removed = prune_nonces(self.uow, self.clock())
-        if removed:
-            log.info("pruned %d expired nonce(s)", removed)
 
     def deliver(self) -> None:
         self.deliver_counts()
@@ -152,7 +156,34 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
             retry=retry,
             breaker=breaker,
         )
-    return Runtime(settings, uow, platforms, CentreServices(uow, clock, platforms=platforms.keys()), clock, metrics)
+    runtime = Runtime(settings, uow, platforms, CentreServices(uow, clock, platforms=platforms.keys()), clock, metrics)
+    holder = process_holder()
+    calendar = WorkCalendar.from_file(settings.deadlines.holiday_file)
+    _report_calendar_coverage(calendar, clock)
+    runtime.routines = Routines(uow, platforms, settings, clock, holder, calendar)
+    runtime.poll_locks = {
+        # The lease outlives a few missed polls and one slow one (two feeds at the platform's timeout).
+        name: JobLock(
+            uow, clock, f"poll:{name}", holder, timedelta(seconds=max(3 * c.poll_seconds, 4 * c.timeout_seconds))
+        )
+        for name, c in settings.platforms.items()
+    }
+    if settings.encryption is None:
+        log.warning("no [encryption] keys configured: ID and phone numbers are stored in clear (see README)")
+    return runtime
+
+
+def _report_calendar_coverage(calendar: WorkCalendar, clock: Clock) -> None:
+    """A year without holiday data is said loudly at start-up, not discovered in a wrong deadline."""
+    year = clock().year
+    missing = calendar.coverage([year, year + 1])
+    if missing:
+        log.error(
+            "holiday calendar has no data for %s: deadlines in %s count weekends only and are marked estimated; "
+            "add the year to the holiday file ([deadlines] holiday_file) once the State Council publishes it",
+            ", ".join(map(str, missing)),
+            "it" if len(missing) == 1 else "them",
+        )
 
 
 def _check_tls_files(name: str, config: PlatformSettings) -> None:
@@ -168,14 +199,18 @@ def _check_tls_files(name: str, config: PlatformSettings) -> None:
 
 
 def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 1.0) -> None:
-    """Fixed job ids, one instance at a time, coalesced; `speed` shortens every interval (the demo uses it)."""
+    """Fixed job ids, one instance at a time, coalesced, a misfire grace from the settings (APScheduler's default
+    of one second would silently drop a run delayed by a busy process); `speed` shortens every interval (demo).
+
+    Every process registers every job; the singleton jobs decide in the database who runs each period."""
+    jobs = runtime.settings.jobs
     common: dict[str, Any] = {
         "max_instances": 1,
         "coalesce": True,
-        "misfire_grace_time": 30,
+        "misfire_grace_time": jobs.misfire_grace_seconds,
         "replace_existing": True,
-        "next_run_time": datetime.now(UTC),  # first run at start-up, not one interval later
     }
+    now = {"next_run_time": datetime.now(UTC)}  # first run at start-up, not one interval later
     for name, config in runtime.settings.platforms.items():
         scheduler.add_job(
             runtime.poll_platform,
@@ -184,10 +219,28 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
             id=f"poll:{name}",
             seconds=config.poll_seconds / speed,
             **common,
+            **now,
         )
-    scheduler.add_job(runtime.prune, "interval", id="prune-nonces", minutes=10 / speed, **common)
     scheduler.add_job(
-        runtime.deliver, "interval", id="deliver", seconds=runtime.settings.deliver_seconds / speed, **common
+        runtime.deliver, "interval", id="deliver", seconds=runtime.settings.deliver_seconds / speed, **common, **now
+    )
+    routines = runtime.routines
+    if routines is None:
+        return
+    every = [
+        ("reconcile-open", routines.reconcile_open, jobs.reconcile_seconds),
+        ("deadline-sweep", routines.sweep_deadlines, jobs.deadline_sweep_seconds),
+        ("prune", routines.prune, jobs.prune_seconds),
+    ]
+    for job_id, func, seconds in every:
+        scheduler.add_job(func, "interval", id=job_id, seconds=seconds / speed, **common, **now)
+    hour, minute = (int(part) for part in jobs.nightly_reconcile_at.split(":"))
+    scheduler.add_job(
+        routines.reconcile_nightly, "cron", id="reconcile-nightly", hour=hour, minute=minute, timezone=CHINA, **common
+    )
+    hour, minute = (int(part) for part in jobs.monthly_report_at.split(":"))
+    scheduler.add_job(
+        routines.monthly_report, "cron", id="monthly-report", day=1, hour=hour, minute=minute, timezone=CHINA, **common
     )
 
 
@@ -206,4 +259,8 @@ def run(settings: Settings) -> None:
         settings.database_url.split("@")[-1],
     )  # never log credentials in a URL
     stop.wait()
+    log.info("stopping: finishing the jobs in flight")
     scheduler.shutdown(wait=True)
+    for lock in runtime.poll_locks.values():  # let another process poll at once rather than after the lease
+        lock.release()
+    log.info("stopped")

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from adapter.deadlines.config import DeadlinePolicy
 from adapter.errors import ConfigError
 from adapter.vault import Algorithm, DataKey, Vault
 from schemas.validation import summarize
@@ -158,6 +159,24 @@ class EncryptionSettings(BaseModel):
         return Vault(keys, self.active)
 
 
+class JobSettings(BaseModel):
+    """How often the scheduled jobs run (scheduler.py). Times of day are China time (Asia/Shanghai)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reconcile_seconds: float = Field(default=900, gt=0)  # frequent pass over open cases
+    # Scheduled passes make the safe repairs (re-send, re-deliver, fetch); other differences are only reported.
+    reconcile_repair: bool = True
+    nightly_reconcile_at: str = Field(default="02:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # the full pass
+    deadline_sweep_seconds: float = Field(default=900, gt=0)
+    prune_seconds: float = Field(default=3600, gt=0)
+    # Delivered messages of cases at rest are kept this long (for audit and re-sends), then pruned.
+    retention_days: float = Field(default=90, gt=0)
+    monthly_report_at: str = Field(default="06:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # on the 1st
+    # A run that missed its time (process busy or down) still runs if this late, once (coalesced).
+    misfire_grace_seconds: int = Field(default=600, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOCKING_", env_nested_delimiter="__", extra="forbid")
 
@@ -167,6 +186,8 @@ class Settings(BaseSettings):
     platforms: dict[str, PlatformSettings] = {}
     # Personal data sealed at rest; without it ID and phone numbers are stored in clear (`docking run` warns).
     encryption: EncryptionSettings | None = None
+    jobs: JobSettings = JobSettings()
+    deadlines: DeadlinePolicy = DeadlinePolicy()  # statutory periods, per-court overrides, the holiday file
 
     @model_validator(mode="after")
     def _own_keyring_per_platform(self) -> "Settings":
@@ -229,6 +250,9 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
         keys = signing.get("court_keys")
         if isinstance(keys, dict):
             signing["court_keys"] = {k: str(base / v) if isinstance(v, str) else v for k, v in keys.items()}
+    deadlines = data.get("deadlines")
+    if isinstance(deadlines, dict) and isinstance(deadlines.get("holiday_file"), str):
+        deadlines["holiday_file"] = str(base / deadlines["holiday_file"])
     keys = (data.get("encryption") or {}).get("keys") if isinstance(data.get("encryption"), dict) else None
     for key in (keys or {}).values():
         if isinstance(key, dict) and isinstance(key.get("key_file"), str):

@@ -1,10 +1,12 @@
 """Operational figures straight from the database: cases by outcome, messages by delivery state."""
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import distinct, func
 from sqlmodel import col, select
 
+from adapter.clock import to_utc
 from adapter.db import UnitOfWork
 from adapter.states import CaseStatus
 from adapter.tables import CaseEventRow, CaseRow, OutboxRow, QuarantineRow
@@ -44,4 +46,58 @@ def summarize(uow: UnitOfWork) -> dict[str, Any]:
         "messages_dead": int(messages.get("dead", 0)),
         "quarantined": int(quarantined),
         "by_status": by_status,
+    }
+
+
+def monthly(uow: UnitOfWork, start: datetime, end: datetime) -> dict[str, Any]:
+    """One month's figures (`start` ≤ t < `end`, UTC instants of the China-time month's bounds): cases received
+    by flow, what happened to cases in the month (from their history), messages delivered and dead, quarantine."""
+    start, end = to_utc(start), to_utc(end)
+    with uow.begin() as session:
+        received = dict(
+            session.exec(
+                select(CaseRow.flow, func.count())
+                .where(col(CaseRow.created_at) >= start, col(CaseRow.created_at) < end)
+                .group_by(CaseRow.flow)
+            ).all()
+        )
+        events = dict(
+            session.exec(
+                select(CaseEventRow.event, func.count(distinct(col(CaseEventRow.case_id))))
+                .where(col(CaseEventRow.at) >= start, col(CaseEventRow.at) < end)
+                .group_by(CaseEventRow.event)
+            ).all()
+        )
+        delivered = session.exec(
+            select(func.count(col(OutboxRow.id))).where(
+                col(OutboxRow.delivered_at) >= start, col(OutboxRow.delivered_at) < end
+            )
+        ).one()
+        dead = session.exec(
+            select(func.count(col(OutboxRow.id))).where(
+                OutboxRow.status == "dead", col(OutboxRow.created_at) >= start, col(OutboxRow.created_at) < end
+            )
+        ).one()
+        quarantined = session.exec(
+            select(func.count(col(QuarantineRow.id))).where(
+                col(QuarantineRow.received_at) >= start, col(QuarantineRow.received_at) < end
+            )
+        ).one()
+    reached = lambda e: int(events.get(e, 0))  # noqa: E731
+    return {
+        "received": sum(received.values()),
+        "received_by_flow": received,
+        "accepted": reached("accept"),
+        "declined": reached("decline"),
+        "acceptance_overdue": reached("acceptance_timeout"),
+        "settled": reached("last_party_signs"),
+        "failed": reached("terminate"),
+        "jc_applied": reached("apply_jc"),
+        "jc_confirmed": reached("jc_confirmed"),
+        "jc_rejected": reached("jc_rejected"),
+        "jc_not_accepted": reached("jc_not_accepted"),
+        "deadline_alerts": reached("deadline_alert"),
+        "messages_delivered": int(delivered),
+        "messages_dead": int(dead),
+        "quarantined": int(quarantined),
     }

@@ -145,3 +145,69 @@ class AuditRow(SQLModel, table=True):
     action: str = Field(max_length=32)
     subject: str = Field(max_length=128)  # e.g. the message id
     reason: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ReconcileRunRow(SQLModel, table=True):
+    """One reconciliation run: what it covered, what it found and repaired (adapter/reconcile/)."""
+
+    __tablename__ = "reconcile_runs"
+
+    id: int | None = Field(default=None, primary_key=True)
+    started_at: datetime
+    finished_at: datetime | None = None
+    platform: str | None = Field(default=None, max_length=64)  # the --platform filter; None: every platform
+    scope: str = Field(max_length=8)  # open | full
+    repair: bool = False
+    checked: int = 0
+    in_flight: int = 0
+    differences: int = 0
+    repaired: int = 0
+    status: str = Field(default="running", max_length=16)  # running | ok | repaired | differences | failed
+    actor: str = Field(max_length=64)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # why a run failed
+
+
+class ReconcileDifferenceRow(SQLModel, table=True):
+    """One difference a run found, and what was done about it. Holds ids and statuses only, no personal data."""
+
+    __tablename__ = "reconcile_differences"
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="reconcile_runs.id", index=True)
+    case_id: str | None = Field(default=None, index=True, max_length=40)  # None: a case only the platform knows
+    platform: str = Field(max_length=64)
+    platform_case_id: str = Field(max_length=64)
+    ours: str | None = Field(default=None, max_length=32)  # court statuses (schemas.enums.CourtStatus)
+    theirs: str | None = Field(default=None, max_length=32)
+    kind: str = Field(max_length=32)
+    action: str = Field(max_length=16)  # resend | redeliver | fetch | report
+    repaired: bool = False  # the action was taken (not only suggested)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class JobRunRow(SQLModel, table=True):
+    """One run of a singleton job for one period (e.g. reconcile-nightly 2026-11-23): the unique key is what
+    makes several `docking run` processes run it once per period (adapter/jobs.py)."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=64)
+    period: str = Field(max_length=32)
+    holder: str = Field(max_length=80)  # host:pid:token of the process that ran it
+    started_at: datetime
+    lease_until: datetime  # a run still "running" past this is presumed dead and may be taken over
+    finished_at: datetime | None = None
+    status: str = Field(default="running", max_length=16)  # running | ok | failed
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # result summary (JSON)
+
+
+class JobLockRow(SQLModel, table=True):
+    """A lease on a job that must not run in two processes at once but has no period (a platform's polling)."""
+
+    __tablename__ = "job_locks"
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=80)
+    lease_until: datetime

@@ -25,7 +25,16 @@ from zeep.transports import Transport
 from adapter.signing.errors import SignatureInvalid
 from adapter.signing.wsse import WsseSigner, WsseVerifier
 from connectors.http import MAX_RESPONSE_BYTES, decoded, read_capped, retry_after
-from connectors.port import Feed, FeedPage, RawInbound, Receipt, RejectedError, TransientError
+from connectors.port import (
+    CasePage,
+    Feed,
+    FeedPage,
+    ListedCase,
+    RawInbound,
+    Receipt,
+    RejectedError,
+    TransientError,
+)
 from mappings import court_soap
 from mappings.codes import UnknownCode
 from schemas.enums import CourtStatus, MessageType
@@ -136,15 +145,7 @@ class CourtSoapPlatform:
         if page is None or not getattr(page, "nextCursor", None):
             # The page itself is broken (not one item): nothing can be kept per message, so retry the page later.
             raise TransientError(self.name, f"{FEED_OPERATIONS[feed]} answer lacks nextCursor")
-        items = [
-            RawInbound(
-                body=(item.payload or "").encode("utf-8"),
-                headers={h.name: h.value for h in (item.header or []) if h.name and h.value is not None},
-                position=str(item.seq or ""),
-            )
-            for item in (page.item or [])
-        ]
-        return FeedPage(items=items, next_cursor=str(page.nextCursor))
+        return FeedPage(items=_raw_items(page.item), next_cursor=str(page.nextCursor))
 
     def decode(self, item: RawInbound) -> Envelope:
         return decoded(self.name, court_soap.decode, item.body)
@@ -174,6 +175,20 @@ class CourtSoapPlatform:
         except UnknownCode as exc:
             raise TransientError(self.name, f"status answer is not understood: {exc}") from exc
 
+    def list_cases(self, cursor: str, limit: int) -> CasePage:
+        page = self._call("ListCases", cursor=cursor, limit=limit)
+        if page is None or not hasattr(page, "nextCursor"):
+            raise TransientError(self.name, "ListCases answer lacks nextCursor")
+        try:
+            listed = [(str(c.ajbs), court_soap.decode_status(self.name, str(c.status))) for c in page.case or []]
+        except (UnknownCode, ValueError) as exc:
+            raise TransientError(self.name, f"case list is not understood: {exc}") from exc
+        cases = [ListedCase(i, s) for i, s in listed if s is not None]
+        return CasePage(cases=cases, next_cursor=str(page.nextCursor or ""))
+
+    def fetch_case(self, platform_case_id: str) -> Sequence[RawInbound]:
+        return _raw_items(self._call("FetchCase", ajbs=platform_case_id))
+
     # ---- the one place transport failures are translated
 
     def _call(self, operation: str, **arguments: Any) -> Any:
@@ -194,6 +209,18 @@ class CourtSoapPlatform:
             raise TransientError(self.name, f"{operation} failed: {type(exc).__name__}") from None
         except (ZeepError, etree.XMLSyntaxError, ValueError) as exc:  # unparseable, DTD/entities, wrong shape
             raise TransientError(self.name, f"{operation}: answer refused: {type(exc).__name__}") from None
+
+
+def _raw_items(items: Any) -> list[RawInbound]:
+    """FeedItems (a feed page's, or one case's) as raw bytes and the court's signature headers, unverified."""
+    return [
+        RawInbound(
+            body=(item.payload or "").encode("utf-8"),
+            headers={h.name: h.value for h in (item.header or []) if h.name and h.value is not None},
+            position=str(item.seq or ""),
+        )
+        for item in (items or [])
+    ]
 
 
 def _court_fault(fault: Fault) -> tuple[str, str]:

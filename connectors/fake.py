@@ -9,7 +9,17 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from connectors.port import ConnectorError, Feed, FeedPage, PayloadError, RawInbound, Receipt, RequestSigner
+from connectors.port import (
+    CasePage,
+    ConnectorError,
+    Feed,
+    FeedPage,
+    ListedCase,
+    PayloadError,
+    RawInbound,
+    Receipt,
+    RequestSigner,
+)
 from schemas.enums import CourtStatus
 from schemas.envelope import Envelope
 from schemas.validation import summarize
@@ -25,6 +35,7 @@ class FakeCourtPlatform:
         self._failures: deque[ConnectorError] = deque()
         self.sent: list[Envelope] = []  # every message applied, in order
         self.statuses: dict[str, CourtStatus] = {}
+        self.published: dict[str, list[RawInbound]] = {}  # case → every item published about it
 
     # ---- test controls
 
@@ -34,13 +45,20 @@ class FakeCourtPlatform:
             self._signer.sign(body, message_id=envelope.message_id, at=envelope.created_at) if self._signer else {}
         )
         items = self._feeds[feed]
-        items.append(RawInbound(body=body, headers=dict(headers), position=str(len(items) + 1)))
+        item = RawInbound(body=body, headers=dict(headers), position=str(len(items) + 1))
+        items.append(item)
+        self.published.setdefault(envelope.platform_case_id, []).append(item)
         if feed is Feed.DISPATCHES:
             self.statuses.setdefault(envelope.platform_case_id, CourtStatus.PENDING)
 
     def fail_next(self, *errors: ConnectorError) -> None:
         """The next calls (of any kind) raise these, in order."""
         self._failures.extend(errors)
+
+    def forget(self, case_id: str) -> None:
+        """The court loses a case and its memory of the messages applied to it (its publications stay)."""
+        self.statuses.pop(case_id, None)
+        self.sent = [e for e in self.sent if e.platform_case_id != case_id]
 
     def _maybe_fail(self) -> None:
         if self._failures:
@@ -72,3 +90,13 @@ class FakeCourtPlatform:
     def query_status(self, platform_case_ids: Sequence[str]) -> dict[str, CourtStatus | None]:
         self._maybe_fail()
         return {case_id: self.statuses.get(case_id) for case_id in platform_case_ids}
+
+    def list_cases(self, cursor: str, limit: int) -> CasePage:
+        self._maybe_fail()
+        ids = sorted(i for i in self.statuses if i > cursor)[:limit]
+        cases = [ListedCase(i, self.statuses[i]) for i in ids]
+        return CasePage(cases=cases, next_cursor=ids[-1] if len(ids) == limit else "")
+
+    def fetch_case(self, platform_case_id: str) -> Sequence[RawInbound]:
+        self._maybe_fail()
+        return list(self.published.get(platform_case_id, [])) if platform_case_id in self.statuses else []

@@ -5,6 +5,8 @@ Endpoints (relative to base_url):
        → {"items": [{"seq", "body", "headers"}], "next_cursor"}   (headers: the court's signature over body)
   POST /api/v1/messages        one signed outbound message; Idempotency-Key = message id
   POST /api/v1/cases/status    {"ajbs": [...]} → {"cases": {ajbs: status code | null}}
+  GET  /api/v1/cases?cursor=C&limit=N      → {"cases": [{"ajbs", "zt"}], "next_cursor"}   ("" on the last page)
+  GET  /api/v1/cases/{ajbs}/messages       → {"items": [{"seq", "body", "headers"}]}   (as the feeds carry them)
   GET  /api/v1/codes           → {"version", "tables": {table: [codes]}}   (the platform's published code lists)
 Every request is signed under the platform's profile (adapter/signing) over its body and "METHOD <full URL>".
 """
@@ -14,14 +16,16 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, NoReturn
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import requests
 
 from connectors.http import MAX_RESPONSE_BYTES, decoded, read_capped, retry_after
 from connectors.port import (
+    CasePage,
     Feed,
     FeedPage,
+    ListedCase,
     RawInbound,
     Receipt,
     RejectedError,
@@ -92,6 +96,24 @@ class OdrRestPlatform:
             return {case_id: odr_rest.decode_status(self.name, cases.get(case_id)) for case_id in platform_case_ids}
         except (KeyError, TypeError, AttributeError, UnknownCode) as exc:
             raise TransientError(self.name, f"status answer is not understood: {exc}") from exc
+
+    def list_cases(self, cursor: str, limit: int) -> CasePage:
+        doc = self._call("GET", f"/api/v1/cases?{urlencode({'cursor': cursor, 'limit': limit})}", b"")
+        try:
+            listed = [(str(case["ajbs"]), odr_rest.decode_status(self.name, str(case["zt"]))) for case in doc["cases"]]
+            next_cursor = doc["next_cursor"]
+        except (KeyError, TypeError, AttributeError, UnknownCode) as exc:
+            raise TransientError(self.name, f"case list is not understood: {exc}") from exc
+        if not isinstance(next_cursor, str):
+            raise TransientError(self.name, "case list lacks next_cursor")
+        return CasePage(cases=[ListedCase(i, s) for i, s in listed if s is not None], next_cursor=next_cursor)
+
+    def fetch_case(self, platform_case_id: str) -> Sequence[RawInbound]:
+        doc = self._call("GET", f"/api/v1/cases/{quote(platform_case_id, safe='')}/messages", b"")
+        items = doc.get("items")
+        if not isinstance(items, list):
+            raise TransientError(self.name, f"messages of case {platform_case_id} lack items")
+        return [self._raw_item(item) for item in items]
 
     def code_lists(self) -> dict[str, list[str]]:
         """The code lists the platform publishes (GET /api/v1/codes), for `docking mappings check`."""

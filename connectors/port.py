@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from schemas.enums import CourtStatus
 from schemas.envelope import Envelope
@@ -69,6 +69,21 @@ class FeedPage:
     next_cursor: str
 
 
+class ListedCase(NamedTuple):
+    """One case in a platform's list (a tuple: a full listing makes a million of them)."""
+
+    platform_case_id: str
+    status: CourtStatus
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One page of the platform's case list; `next_cursor` is "" once the list is complete."""
+
+    cases: Sequence[ListedCase]
+    next_cursor: str
+
+
 @dataclass(frozen=True)
 class Receipt:
     message_id: str
@@ -105,4 +120,14 @@ class CourtPlatform(Protocol):
 
     def query_status(self, platform_case_ids: Sequence[str]) -> dict[str, CourtStatus | None]:
         """The platform's own status of each case; None where it does not know the case."""
+        ...
+
+    def list_cases(self, cursor: str, limit: int) -> CasePage:
+        """Every case the platform holds for the centre, a page at a time from `cursor` ("" for the start);
+        each case appears once per complete listing, in an order the platform chooses."""
+        ...
+
+    def fetch_case(self, platform_case_id: str) -> Sequence[RawInbound]:
+        """Everything the platform has published about one case (its dispatch, its decisions), as the same signed
+        items its feeds carry, oldest first; empty if it does not know the case. Verified and applied like a feed."""
         ...

@@ -98,6 +98,13 @@ class CourtCore:
         self.signature_failures: dict[str, int] = {}
         self.applications: dict[str, int] = {}  # message id → times applied (must never exceed 1)
         self.applied_order: dict[str, list[str]] = {}  # case → the message ids applied to it, in order
+        # Drift for reconciliation (forget, alter, lose): what the court issued about each case (body, message id),
+        # its dispatch log (case → flow, kept even when a case is forgotten), and per applied message the case's
+        # status and history length before it, so losing messages rolls the case back as if they never came.
+        self._records: dict[str, list[tuple[str, str]]] = {}
+        self._dispatched: dict[str, str] = {}
+        self._undo: dict[str, tuple[str | None, int]] = {}
+        self.forgotten_messages = 0
         self.faults: dict[str, int] = {}
         self._fault_rng = random.Random(config.seed + 1)
         self._outage_until = 0.0
@@ -151,21 +158,26 @@ class CourtCore:
         """The court's signature headers for a feed item (tests use it to publish crafted but authentic items)."""
         return dict(self._signer.sign(body.encode(), message_id=message_id, at=datetime.now(UTC)))
 
-    def _publish(self, feed: str, doc: dict[str, Any]) -> None:
+    def _publish(self, feed: str, doc: dict[str, Any], *, lost: bool = False) -> None:
+        """Issue a message about a case: kept in the case's record, and on the feed unless it is `lost` on its way."""
         body = self.render(doc)
+        self._records.setdefault(str(doc["ajbs"]), []).append((body, str(doc["xxbh"])))
+        if lost:
+            return
         items = self._feeds[feed]
         items.append(FeedItem(len(items) + 1, body, self.sign_item(body, str(doc["xxbh"]))))
 
     # ---- dispatching new cases
 
-    def dispatch(self, count: int, tjlx: str | None = None) -> list[str]:
-        """Dispatch `count` new cases; `tjlx` fixes the flow (01 委派, 02 委托, 04 party-applied), else a mix."""
+    def dispatch(self, count: int, tjlx: str | None = None, *, publish: bool = True) -> list[str]:
+        """Dispatch `count` new cases; `tjlx` fixes the flow (01 委派, 02 委托, 04 party-applied), else a mix.
+        `publish=False`: the dispatch feed item is lost on its way, so only reconciliation can find the cases."""
         if tjlx is not None and tjlx not in FLOWS:
             raise CourtRefusal(400, "E400", f"flow {tjlx!r} is not one a court dispatches ({sorted(FLOWS)})")
         with self._lock:
-            return [self._dispatch_one(tjlx) for _ in range(count)]
+            return [self._dispatch_one(tjlx, publish) for _ in range(count)]
 
-    def _dispatch_one(self, fixed_flow: str | None) -> str:
+    def _dispatch_one(self, fixed_flow: str | None, publish: bool = True) -> str:
         rng = self._rng
         tjlx = fixed_flow or rng.choices(["01", "02", "04"], weights=[45, 40, 15])[0]
         court_code, court_name = rng.choice(data.COURTS[:-1])
@@ -192,7 +204,7 @@ class CourtCore:
                     "dsrlx": "2",
                     "zjlx": "02",
                     "zjhm": data.social_credit_code(bank),
-                    "lxdh": "020" + f"{rng.randrange(10**7, 10**8)}",
+                    "lxdh": "020" + f"{rng.randrange(2 * 10**7, 10**8)}",  # local numbers start 2–9
                     "sddz": "广州市天河区珠江新城",
                 },
                 {
@@ -211,9 +223,11 @@ class CourtCore:
             "pqsj": now.isoformat(),
         }
         self.cases[ajbs] = CourtCase(ajbs, tjlx)
+        self._dispatched[ajbs] = tjlx
         self._publish(
             "dispatches",
             {"xxbh": f"PQ-{ajbs}", "xxlx": "PQ", "fssj": now.isoformat(), "ajbs": ajbs, "ajxx": ajxx},
+            lost=not publish,
         )
         return ajbs
 
@@ -292,17 +306,24 @@ class CourtCore:
             if msg_id in self._applied:
                 self.duplicates_dropped += 1
                 return {**self._applied[msg_id], "duplicate": True}
+            before = self.cases.get(ajbs)
+            undo = (before.status, len(before.history)) if before is not None else (None, 0)
             try:
                 self._apply(kind, ajbs, content)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise CourtRefusal(400, "E400", f"malformed {kind} content: {exc!r}") from None
             answer = {"code": "0", "message": "ok", "xxbh": msg_id, "zt": self.cases[ajbs].status}
             self._applied[msg_id] = answer
+            self._undo[msg_id] = undo
             self.applications[msg_id] = self.applications.get(msg_id, 0) + 1
             self.applied_order.setdefault(ajbs, []).append(msg_id)
             return {**answer, "duplicate": False}
 
     def _apply(self, kind: str, ajbs: str, content: dict[str, Any]) -> None:
+        if ajbs not in self.cases and ajbs in self._dispatched:
+            # A case the court dispatched and then lost: its dispatch log re-opens it, so the centre's re-sent
+            # messages can rebuild it from the start.
+            self.cases[ajbs] = CourtCase(ajbs, self._dispatched[ajbs])
         if kind == "SQ" and ajbs not in self.cases and content.get("ajxx"):
             self.cases[ajbs] = CourtCase(ajbs, "03", status="40")  # a self-received case meets the court
         case = self.cases.get(ajbs)
@@ -349,7 +370,85 @@ class CourtCore:
         elif kind == "XY" and case.tjlx == "02":
             self._due.append((delay, ajbs, "2"))  # post-filing success: the court issues a 调解书 [S1 Art 20]
 
+    # ---- drift, for reconciliation: what a court restored from an old backup or edited by hand looks like
+
+    def forget(self, ajbs: str) -> None:
+        """Lose a case and the court's memory of every message applied to it; its dispatch log remains."""
+        with self._lock:
+            self._known(ajbs)
+            del self.cases[ajbs]
+            for msg_id in self.applied_order.pop(ajbs, []):
+                self._forget_message(msg_id)
+            self._due = [d for d in self._due if d[1] != ajbs]
+
+    def alter(self, ajbs: str, status: str) -> None:
+        """Set a case's status by hand, as a clerk's edit would; the court still remembers every message."""
+        if status not in data.CODE_LISTS["court_status"]:
+            raise CourtRefusal(400, "E400", f"status {status!r} is not a court status code")
+        with self._lock:
+            case = self._known(ajbs)
+            case.status = status
+            case.history.append(status)
+
+    def lose(self, ajbs: str, count: int) -> list[str]:
+        """Roll a case back as if its last `count` applied messages never arrived (state, history and memory of
+        their ids; rulings that followed them too). Returns the lost message ids."""
+        with self._lock:
+            self._known(ajbs)
+            order = self.applied_order.get(ajbs, [])
+            if not 1 <= count <= len(order):
+                raise CourtRefusal(400, "E400", f"case {ajbs} has {len(order)} applied message(s), not {count}")
+            lost = order[-count:]
+            del order[-count:]
+            status, length = self._undo[lost[0]]
+            if status is None:  # the first lost message made the case (a self-received case's JC application)
+                del self.cases[ajbs]
+                self.applied_order.pop(ajbs, None)
+            else:
+                case = self.cases[ajbs]
+                case.status = status
+                del case.history[length:]
+            for msg_id in lost:
+                self._forget_message(msg_id)
+            self._due = [d for d in self._due if d[1] != ajbs]
+            return lost
+
+    def _known(self, ajbs: str) -> CourtCase:
+        case = self.cases.get(ajbs)
+        if case is None:
+            raise CourtRefusal(404, "E404", f"unknown case {ajbs}")
+        return case
+
+    def _forget_message(self, msg_id: str) -> None:
+        self._applied.pop(msg_id, None)
+        self._undo.pop(msg_id, None)
+        applied = self.applications.get(msg_id, 0) - 1
+        if applied > 0:
+            self.applications[msg_id] = applied
+        else:
+            self.applications.pop(msg_id, None)
+        self.forgotten_messages += 1
+
     # ---- queries
+
+    def list_cases(self, after: str, limit: int) -> dict[str, Any]:
+        """The court's cases in id order after `after`; `next_cursor` is "" on the last page."""
+        with self._lock:
+            ids = sorted(i for i in self.cases if i > after)[: max(1, min(limit, 1000))]
+            page = [{"ajbs": i, "zt": self.cases[i].status} for i in ids]
+            more = len(ids) == max(1, min(limit, 1000)) and any(i > ids[-1] for i in self.cases)
+            return {"code": "0", "cases": page, "next_cursor": ids[-1] if more else ""}
+
+    def case_messages(self, ajbs: str) -> dict[str, Any]:
+        """What the court issued about a case (its dispatch, its rulings) as feed items, signed now; none for a
+        case it does not hold."""
+        with self._lock:
+            records = self._records.get(ajbs, []) if ajbs in self.cases else []
+            items = [
+                {"seq": n, "body": body, "headers": self.sign_item(body, msg_id)}
+                for n, (body, msg_id) in enumerate(records, 1)
+            ]
+            return {"code": "0", "items": items}
 
     def code_lists(self) -> dict[str, Any]:
         tables = {name: list(codes) for name, codes in data.CODE_LISTS.items()}
@@ -375,5 +474,6 @@ class CourtCore:
                 "by_status": by_status,
                 "applied_messages": len(self._applied),
                 "duplicates_dropped": self.duplicates_dropped,
+                "forgotten_messages": self.forgotten_messages,
                 "now": datetime.now(UTC).isoformat(),
             }

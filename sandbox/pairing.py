@@ -52,6 +52,35 @@ class Pairing:
             )
         return PlatformSettings(base_url=server.url, signing=self.signing, **settings)
 
+    # ---- drift for reconciliation (the same as POST /sandbox/forget|alter|lose on the control API)
+
+    def forget(self, ajbs: str) -> None:
+        """The court loses the case and its memory of every message applied to it."""
+        self.core.forget(ajbs)
+
+    def alter(self, ajbs: str, status: str) -> None:
+        """The court's status of the case is edited by hand (a court status code such as "30")."""
+        self.core.alter(ajbs, status)
+
+    def lose(self, ajbs: str, count: int = 1) -> list[str]:
+        """The court rolls the case back as if its last `count` applied messages never arrived."""
+        return self.core.lose(ajbs, count)
+
+
+def control(server: SandboxServer, path: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Call a running sandbox's control API (POST /sandbox/<path>) with its bearer token, as an integrator would."""
+    import requests  # only callers of the control API need it
+
+    answer = requests.post(
+        f"{server.url}/sandbox/{path}",
+        json=payload or {},
+        headers={"Authorization": f"Bearer {server.control_token}"},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    result: dict[str, Any] = answer.json()
+    return result
+
 
 def pair(
     workdir: Path,

@@ -1,7 +1,8 @@
 """The REST sandbox court: a real HTTP/1.1 server on loopback in front of a CourtCore.
 
 Platform API (what the adapter's odr-rest connector calls) under /api/v1, every request signed by the centre.
-Sandbox control API under /sandbox (loopback only, bearer token): dispatch new cases, inject raw feed items, stats.
+Sandbox control API under /sandbox (loopback only, bearer token): dispatch new cases, inject raw feed items, stats,
+and drift for reconciliation: forget a case, alter its status, lose its last applied messages.
 """
 
 import hmac
@@ -15,7 +16,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from sandbox.court import CourtCore, CourtRefusal
 
@@ -153,6 +154,17 @@ class _Handler(BaseHTTPRequestHandler):
             return core.code_lists()
         if method == "POST" and path == "/api/v1/messages":
             return core.receive(body, headers, target)
+        if method == "GET" and path == "/api/v1/cases":
+            core.verify_request(b"", headers, target)
+            query = parse_qs(url.query)
+            try:
+                limit = int(query.get("limit", ["500"])[0])
+            except ValueError:
+                raise CourtRefusal(400, "E400", "limit must be an integer") from None
+            return core.list_cases(query.get("cursor", [""])[0], limit)
+        if method == "GET" and path.startswith("/api/v1/cases/") and path.endswith("/messages"):
+            core.verify_request(b"", headers, target)
+            return core.case_messages(unquote(path.removeprefix("/api/v1/cases/").removesuffix("/messages")))
         if method == "POST" and path == "/api/v1/cases/status":
             core.verify_request(body, headers, target)
             try:
@@ -175,7 +187,8 @@ class _Handler(BaseHTTPRequestHandler):
                 count = int(args.get("count", 1))
                 if not 1 <= count <= 10000:
                     raise CourtRefusal(400, "E400", "count must be between 1 and 10000")
-                return {"dispatched": core.dispatch(count, args.get("flow"))}
+                publish = args.get("publish", True) is not False
+                return {"dispatched": core.dispatch(count, args.get("flow"), publish=publish)}
             if method == "POST" and path == "/sandbox/inject":
                 if args.get("feed") not in ("dispatches", "decisions") or not isinstance(args.get("body"), str):
                     raise CourtRefusal(
@@ -183,7 +196,15 @@ class _Handler(BaseHTTPRequestHandler):
                     )
                 core.inject(args["feed"], args["body"], args.get("headers"))
                 return {"injected": True}
-        except (ValueError, TypeError, AttributeError) as exc:
+            if method == "POST" and path == "/sandbox/forget":
+                core.forget(str(args["ajbs"]))
+                return {"forgotten": args["ajbs"]}
+            if method == "POST" and path == "/sandbox/alter":
+                core.alter(str(args["ajbs"]), str(args["status"]))
+                return {"altered": args["ajbs"], "status": args["status"]}
+            if method == "POST" and path == "/sandbox/lose":
+                return {"lost": core.lose(str(args["ajbs"]), int(args.get("count", 1)))}
+        except (ValueError, TypeError, AttributeError, KeyError) as exc:
             raise CourtRefusal(400, "E400", f"bad control request: {type(exc).__name__}") from None
         if method == "GET" and path == "/sandbox/stats":
             return core.stats()

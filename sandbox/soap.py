@@ -74,6 +74,19 @@ class SoapCourt:
             self._feed(FEEDS[name], operation, answer)
         elif name in SUBMISSIONS:
             self._submit(SUBMISSIONS[name], operation, answer)
+        elif name == "ListCases":
+            try:
+                limit = int(operation.findtext(f"{{{TNS}}}limit") or "500")
+            except ValueError:
+                raise CourtRefusal(400, "E400", "limit must be an integer") from None
+            page = self.core.list_cases(operation.findtext(f"{{{TNS}}}cursor") or "", limit)
+            _text(answer, "nextCursor", page["next_cursor"])
+            for listed in page["cases"]:
+                case = etree.SubElement(answer, f"{{{TNS}}}case")
+                _text(case, "ajbs", listed["ajbs"])
+                _text(case, "status", listed["zt"])
+        elif name == "FetchCase":
+            _items(answer, self.core.case_messages(operation.findtext(f"{{{TNS}}}ajbs") or "")["items"])
         elif name == "QueryCaseStatus":
             ids = [(e.text or "") for e in operation.findall(f"{{{TNS}}}ajbs")][:1000]
             for ajbs, status in self.core.status(ids).items():
@@ -103,14 +116,7 @@ class SoapCourt:
             raise CourtRefusal(400, "E400", "cursor and limit must be integers") from None
         page = self.core.feed(feed, cursor, limit)
         _text(answer, "nextCursor", str(page["next_cursor"]))
-        for item in page["items"]:
-            element = etree.SubElement(answer, f"{{{TNS}}}item")
-            _text(element, "seq", str(item["seq"]))
-            _text(element, "payload", item["body"])
-            for name, value in item["headers"].items():
-                header = etree.SubElement(element, f"{{{TNS}}}header")
-                _text(header, "name", name)
-                _text(header, "value", value)
+        _items(answer, page["items"])
 
     def _submit(self, kind: str, operation: Any, answer: Any) -> None:
         message_id = operation.findtext(f"{{{TNS}}}messageId") or ""
@@ -137,6 +143,18 @@ class SoapCourt:
         etree.SubElement(envelope, f"{{{SOAP}}}Body").append(content)
         self._signer.sign(envelope)
         return bytes(etree.tostring(envelope, encoding="utf-8", xml_declaration=True))
+
+
+def _items(answer: Any, items: list[dict[str, Any]]) -> None:
+    """Feed items as the WSDL's FeedItem: seq, payload, and the court's signature headers."""
+    for item in items:
+        element = etree.SubElement(answer, f"{{{TNS}}}item")
+        _text(element, "seq", str(item["seq"]))
+        _text(element, "payload", item["body"])
+        for name, value in item["headers"].items():
+            header = etree.SubElement(element, f"{{{TNS}}}header")
+            _text(header, "name", name)
+            _text(header, "value", value)
 
 
 def _text(parent: Any, name: str, value: str) -> None:

@@ -8,7 +8,20 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
-from adapter.cli import attest, cases, centre, data_keys, db_cmd, keys, mappings_cmd, ops, run_cmd, sandbox_cmd
+from adapter.cli import (
+    attest,
+    cases,
+    centre,
+    data_keys,
+    db_cmd,
+    deadlines_cmd,
+    keys,
+    mappings_cmd,
+    ops,
+    reconcile_cmd,
+    run_cmd,
+    sandbox_cmd,
+)
 from adapter.cli.output import err
 from adapter.errors import DockingError
 from adapter.masking import mask_text
@@ -32,8 +45,9 @@ app.add_typer(centre.app, name="centre")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(mappings_cmd.app, name="mappings")
 app.command("demo")(run_cmd.demo)
+app.command("deadlines")(deadlines_cmd.deadlines)
 app.command("run")(run_cmd.run)
-app.command("reconcile")(ops.reconcile_cmd)
+app.add_typer(reconcile_cmd.app, name="reconcile")
 app.command("sign")(attest.sign)
 app.command("verify")(attest.verify)
 

@@ -1,4 +1,4 @@
-"""Operations: `docking outbox list`, `docking quarantine list`, `docking reconcile`."""
+"""Operations: `docking outbox list|dead|show|replay`, `docking quarantine list` (reconcile: reconcile_cmd.py)."""
 
 import json
 from datetime import datetime
@@ -11,9 +11,7 @@ from adapter.cli.output import ConfigOption, Format, FormatOption, console, err,
 from adapter.clock import CHINA, utc_now
 from adapter.errors import InvalidRequest
 from adapter.masking import mask_text
-from adapter.reconcile import reconcile
 from adapter.replay_outbox import replay_dead, replay_message
-from adapter.settings import load_settings
 from adapter.tables import AuditRow, OutboxRow, QuarantineRow
 
 outbox_app = typer.Typer(help="Outgoing messages and their delivery.", no_args_is_help=True)
@@ -160,27 +158,3 @@ def quarantine_list(
             for q in session.exec(query).all()
         ]
     render(rows, ["id", "platform", "feed", "received_at", "reason", "detail", "bytes"], fmt, title="quarantine")
-
-
-def reconcile_cmd(config: ConfigOption = None, fmt: FormatOption = Format.table) -> None:
-    """Compare every case's status with each platform's own; exit 1 while differences remain."""
-    from scheduler import build_runtime  # the composition root names the concrete connectors
-
-    runtime = build_runtime(load_settings(config))
-    report = reconcile(runtime.uow, runtime.platforms)
-    rows = [
-        {
-            "case_id": d.case_id,
-            "platform": d.platform,
-            "platform_case_id": d.platform_case_id,
-            "ours": d.ours.value,
-            "theirs": d.theirs.value if d.theirs else "—",
-            "kind": d.kind,
-        }
-        for d in report.differences
-    ]
-    render(rows, ["case_id", "platform", "platform_case_id", "ours", "theirs", "kind"], fmt, title="differences")
-    err.print(
-        f"checked {report.checked} case(s); {report.in_flight} in flight; {len(report.differences)} difference(s)"
-    )
-    raise typer.Exit(1 if report.differences else 0)

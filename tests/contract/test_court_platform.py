@@ -130,3 +130,41 @@ def test_undecodable_bytes_raise_payload_error(harness: Harness) -> None:
     """Garbage never decodes to a message: it is a PayloadError for quarantine."""
     with pytest.raises(PayloadError):
         harness.platform.decode(RawInbound(body=b'{"not": "a message"}', headers={}, position="1"))
+
+
+def test_the_case_list_pages_through_every_case_once(harness: Harness) -> None:
+    """Listing page by page from the returned cursors yields each case once, with its status, and then ends."""
+    dispatched = {harness.dispatch() for _ in range(3)}
+    harness.platform.send(samples.accepted(sorted(dispatched)[0], "M-3", harness.platform.name))
+    seen: list[str] = []
+    statuses = {}
+    cursor, pages = "", 0
+    while True:
+        page = harness.platform.list_cases(cursor, 2)
+        pages += 1
+        seen += [case.platform_case_id for case in page.cases]
+        statuses.update({case.platform_case_id: case.status for case in page.cases})
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert sorted(seen) == sorted(dispatched) and pages >= 2
+    assert statuses[sorted(dispatched)[0]] is CourtStatus.ACCEPTED
+    assert {statuses[i] for i in sorted(dispatched)[1:]} == {CourtStatus.PENDING}
+
+
+def test_a_fetched_case_carries_the_dispatch_its_feed_carried(harness: Harness) -> None:
+    """fetch_case returns the case's dispatch as the same signed bytes the feed carries, decodable the same way."""
+    case_id = harness.dispatch()
+    (from_feed,) = harness.platform.fetch(Feed.DISPATCHES, "", 10).items
+    fetched = harness.platform.fetch_case(case_id)
+    assert [item.body for item in fetched] == [from_feed.body]
+    assert fetched[0].headers  # signed by the court, for ingest to verify
+    envelope = harness.platform.decode(fetched[0])
+    assert envelope.platform_case_id == case_id and isinstance(envelope.body, DispatchBody)
+
+
+def test_an_unknown_case_is_neither_listed_nor_fetched(harness: Harness) -> None:
+    """A platform with no cases lists none, and fetching an unknown case gives nothing."""
+    page = harness.platform.list_cases("", 10)
+    assert list(page.cases) == [] and page.next_cursor == ""
+    assert list(harness.platform.fetch_case("unknown")) == []

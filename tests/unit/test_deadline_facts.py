@@ -1,16 +1,12 @@
 """CaseFacts read back from a case's stored history, as the centre's use cases write it."""
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlmodel import col, select
 
 from adapter.clock import CHINA
-from adapter.db import UnitOfWork, create_schema, make_engine
+from adapter.db import UnitOfWork
 from adapter.deadlines import (
     CaseFacts,
     DeadlineKind,
@@ -27,22 +23,7 @@ from adapter.states import CaseStatus, Event
 from adapter.tables import CaseEventRow, CaseRow
 from schemas.enums import Flow, Procedure
 from tests.unit import samples
-
-
-@dataclass
-class FakeClock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def uow(tmp_path: Path) -> Iterator[UnitOfWork]:
-    engine = make_engine(f"sqlite:///{tmp_path}/t.db")
-    create_schema(engine)
-    yield UnitOfWork(engine)
-    engine.dispose()
+from tests.unit.conftest import FakeClock
 
 
 def china(m: int, d: int, hh: int = 10) -> datetime:

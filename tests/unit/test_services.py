@@ -1,15 +1,12 @@
 """The centre's use cases on a real SQLite file: each move changes the case and queues its message in one go."""
 
 import base64
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlmodel import col, select
 
-from adapter.db import UnitOfWork, create_schema, make_engine
+from adapter.db import UnitOfWork
 from adapter.errors import InvalidRequest
 from adapter.repository import create_case, transition
 from adapter.services import CentreServices
@@ -19,26 +16,9 @@ from schemas.enums import CourtStatus, Flow, MessageType, OutcomeCode, ProgressK
 from schemas.envelope import AgreementBody, Envelope, JcApplicationBody, OutcomeBody, ProgressBody
 from schemas.outcome import FailureReport
 from tests.unit import samples
+from tests.unit.conftest import FakeClock
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=samples.CST)
-
-
-@dataclass
-class FakeClock:
-    """A clock that stands still until a test moves it."""
-
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def uow(tmp_path: Path) -> Iterator[UnitOfWork]:
-    engine = make_engine(f"sqlite:///{tmp_path}/t.db")
-    create_schema(engine)
-    yield UnitOfWork(engine)
-    engine.dispose()
 
 
 @pytest.fixture

@@ -1,0 +1,135 @@
+"""Singleton jobs across several `docking run` processes sharing one database.
+
+Every process runs its own APScheduler (a shared APScheduler job store would make one scheduler's clock and
+pickled jobs everyone's problem); the database decides who actually works:
+
+- `once_per_period`: reconcile, the deadline sweep, pruning and the monthly report run once per period. The
+  first process to insert (job, period) into `job_runs` runs it; the unique key turns every other process away.
+  A run still `running` after its lease is presumed dead (process killed) and the next trigger takes it over.
+- `JobLock`: a platform's polling has no period but must not run twice at once (two pollers would fetch the
+  same page and race on the cursor); a lease row says who polls now, renewed by each run of its holder.
+"""
+
+import json
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from adapter.clock import Clock, to_utc
+from adapter.db import UnitOfWork
+from adapter.tables import JobLockRow, JobRunRow
+
+log = logging.getLogger("docking.jobs")
+
+
+def process_holder() -> str:
+    """host:pid:token — the token tells apart two processes that reuse a pid after a restart."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def interval_period(now: datetime, seconds: float) -> str:
+    """The period a run at `now` belongs to: whole intervals since the epoch, the same in every process."""
+    return f"i{int(to_utc(now).timestamp() // seconds)}"
+
+
+def once_per_period(
+    uow: UnitOfWork,
+    clock: Clock,
+    job: str,
+    period: str,
+    holder: str,
+    lease: timedelta,
+    work: Callable[[], dict[str, Any] | None],
+) -> bool:
+    """Run `work` if no process has run (or is running) `job` for `period`; True if this process ran it."""
+    if not _claim(uow, clock, job, period, holder, lease):
+        return False
+    status, detail = "ok", ""
+    try:
+        result = work()
+        detail = json.dumps(result or {}, ensure_ascii=False, default=str)
+    except Exception as exc:  # recorded, then the scheduler's job wrapper logs it; the next period runs anew
+        status, detail = "failed", f"{type(exc).__name__}: {exc}"[:2000]
+        raise
+    finally:
+        with uow.begin() as session:
+            session.exec(
+                update(JobRunRow)
+                .where(col(JobRunRow.job) == job, col(JobRunRow.period) == period, col(JobRunRow.holder) == holder)
+                .values(status=status, finished_at=to_utc(clock()), detail=detail)
+            )
+    return True
+
+
+def _claim(uow: UnitOfWork, clock: Clock, job: str, period: str, holder: str, lease: timedelta) -> bool:
+    now = to_utc(clock())
+    try:
+        with uow.begin() as session:
+            session.add(
+                JobRunRow(job=job, period=period, holder=holder, started_at=now, lease_until=now + lease, detail="")
+            )
+        return True
+    except IntegrityError:
+        pass
+    # Someone has the period. Take it over only from a holder that died mid-run (lease passed, still running).
+    with uow.begin() as session:
+        taken = session.exec(
+            update(JobRunRow)
+            .where(
+                col(JobRunRow.job) == job,
+                col(JobRunRow.period) == period,
+                col(JobRunRow.status) == "running",
+                col(JobRunRow.lease_until) < now,
+            )
+            .values(holder=holder, started_at=now, lease_until=now + lease)
+        )
+        if taken.rowcount:
+            log.warning("job %s %s: taking over from a run whose lease expired", job, period)
+            return True
+    return False
+
+
+class JobLock:
+    """A renewable lease on `name`; `acquire()` is True while this holder may run the job."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock, name: str, holder: str, lease: timedelta) -> None:
+        self.uow, self.clock, self.name, self.holder, self.lease = uow, clock, name, holder, lease
+
+    def acquire(self) -> bool:
+        now = to_utc(self.clock())
+        with self.uow.begin() as session:
+            renewed = session.exec(
+                update(JobLockRow)
+                .where(
+                    col(JobLockRow.name) == self.name,
+                    or_(col(JobLockRow.holder) == self.holder, col(JobLockRow.lease_until) <= now),
+                )
+                .values(holder=self.holder, lease_until=now + self.lease)
+            )
+            if renewed.rowcount:
+                return True
+            if session.exec(select(JobLockRow.name).where(JobLockRow.name == self.name)).first() is not None:
+                return False  # held by a live process
+        try:
+            with self.uow.begin() as session:
+                session.add(JobLockRow(name=self.name, holder=self.holder, lease_until=now + self.lease))
+            return True
+        except IntegrityError:
+            return False  # another process created it first
+
+    def release(self) -> None:
+        """Let another process take over at once (on shutdown), instead of after the lease."""
+        with self.uow.begin() as session:
+            session.exec(
+                update(JobLockRow)
+                .where(col(JobLockRow.name) == self.name, col(JobLockRow.holder) == self.holder)
+                .values(lease_until=to_utc(self.clock()))
+            )

@@ -1,0 +1,53 @@
+"""Pruning past retention: delivered messages of cases at rest, expired nonces, old job and reconcile runs.
+
+Only cases at rest lose their delivered messages: an open case may still need them re-sent by reconciliation
+(a court that lost a case), and pending or dead messages are never pruned. Deleted in bounded batches, each its
+own transaction, so a large first prune never holds a long lock on the outbox.
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+
+from adapter.clock import to_utc
+from adapter.db import UnitOfWork
+from adapter.reconcile import runs as reconcile_runs
+from adapter.replay import prune_nonces
+from adapter.states import FINAL
+from adapter.tables import CaseRow, JobRunRow, OutboxRow
+
+BATCH = 2000
+
+
+def prune(uow: UnitOfWork, now: datetime, retention: timedelta) -> dict[str, int]:
+    cutoff = to_utc(now) - retention
+    at_rest = select(CaseRow.id).where(col(CaseRow.status).in_([s.value for s in FINAL]))
+    messages = 0
+    while True:
+        with uow.begin() as session:
+            ids = session.exec(
+                select(OutboxRow.id)
+                .where(
+                    OutboxRow.status == "delivered",
+                    col(OutboxRow.delivered_at) < cutoff,
+                    col(OutboxRow.case_id).in_(at_rest),
+                )
+                .limit(BATCH)
+            ).all()
+            if ids:
+                session.exec(delete(OutboxRow).where(col(OutboxRow.id).in_(ids)))
+        messages += len(ids)
+        if len(ids) < BATCH:
+            break
+    with uow.begin() as session:
+        runs = session.exec(
+            delete(JobRunRow).where(col(JobRunRow.started_at) < cutoff, col(JobRunRow.status) != "running")
+        )
+        job_runs = int(runs.rowcount or 0)
+    return {
+        "messages": messages,
+        "nonces": prune_nonces(uow, now),
+        "job_runs": job_runs,
+        "reconcile_runs": reconcile_runs.prune(uow, cutoff),
+    }

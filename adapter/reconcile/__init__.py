@@ -1,0 +1,17 @@
+"""Reconciliation: prove, case by case, that every platform's view agrees with ours; classify and repair the rest.
+
+    reconcile(uow, platforms, *, platform=None, scope=Scope.FULL, repair=False, actor=…, clock=…) → ReconcileReport
+
+Scope "open" compares our cases not yet at rest (the frequent pass); "full" compares every case and also pages
+through every case each platform lists, to find cases we never received (the nightly pass). Every run and every
+difference it finds is stored (tables reconcile_runs, reconcile_differences). Without `repair` nothing changes
+but the stored report; with it, messages are requeued through the outbox (audited) and missing cases fetched and
+ingested — see classify.py for the classes of difference and what repairs each.
+"""
+
+from adapter.reconcile.cases import Scope
+from adapter.reconcile.classify import Action, Kind
+from adapter.reconcile.reconciler import Progress, reconcile
+from adapter.reconcile.report import Difference, ReconcileReport
+
+__all__ = ["Action", "Difference", "Kind", "Progress", "ReconcileReport", "Scope", "reconcile"]

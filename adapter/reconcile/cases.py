@@ -1,0 +1,145 @@
+"""Our side of reconciliation, read lean: only the columns compared, in keyset pages, each its own short transaction.
+
+A million cases must fit in bounded memory and must not hold SQLite's write lock (every transaction here takes
+it, adapter/db.py) for more than one page: so SQLAlchemy Core rows of five columns, never ORM objects carrying
+dispatch_json. "In flight" — a pending message not yet delivered — is decided per case by an EXISTS probe on
+ix_outbox_case (case_id, status, id), never by collecting every pending row.
+"""
+
+import json
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Row, bindparam, exists, func, select, text
+from sqlalchemy.sql.elements import ColumnElement
+
+from adapter.clock import from_db
+from adapter.db import UnitOfWork
+from adapter.reconcile.classify import Held
+from adapter.states import FINAL
+from adapter.tables import CaseRow, OutboxRow, ReconcileDifferenceRow, ReconcileRunRow
+from schemas.enums import CourtStatus
+
+CASES = CaseRow.__table__  # type: ignore[attr-defined]
+OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+DIFFERENCES = ReconcileDifferenceRow.__table__  # type: ignore[attr-defined]
+RUNS = ReconcileRunRow.__table__  # type: ignore[attr-defined]
+
+
+class Scope(StrEnum):
+    OPEN = "open"  # cases not yet at rest: the frequent pass
+    FULL = "full"  # every case, and every case the platform lists: the nightly pass
+
+
+# A page row's columns, by position: a million rows are read through tuple indexing, not attribute lookups
+# (a SQLAlchemy Row's named access costs more than reading the row from SQLite).
+ID, PLATFORM, PLATFORM_CASE_ID, STATUS, IN_FLIGHT = range(5)
+
+
+def _filters(platform: str | None, scope: Scope) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [CASES.c.platform.is_not(None)]  # flow C before its JC: no court yet
+    if platform is not None:
+        conditions.append(CASES.c.platform == platform)
+    if scope is Scope.OPEN:
+        conditions.append(CASES.c.status.not_in(sorted(s.value for s in FINAL)))
+    return conditions
+
+
+def count(uow: UnitOfWork, *, platform: str | None, scope: Scope) -> int:
+    with uow.begin() as session:
+        return int(session.connection().execute(select(func.count()).where(*_filters(platform, scope))).scalar_one())
+
+
+def pages(uow: UnitOfWork, *, platform: str | None, scope: Scope, size: int) -> Iterator[Sequence[Row[Any]]]:
+    """Our cases with a court, in id order, `size` at a time (keyset paging on the primary key); each row is
+    (id, platform, platform_case_id, status, in_flight)."""
+    pending = exists().where(OUTBOX.c.case_id == CASES.c.id, OUTBOX.c.status == "pending")
+    query = (
+        select(CASES.c.id, CASES.c.platform, CASES.c.platform_case_id, CASES.c.status, pending)
+        .where(CASES.c.id > bindparam("after"), *_filters(platform, scope))
+        .order_by(CASES.c.id)
+        .limit(size)
+    )
+    after = ""
+    while True:
+        with uow.begin() as session:
+            rows = session.connection().execute(query, {"after": after}).all()
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][ID]
+
+
+def unknown(uow: UnitOfWork, platform: str, platform_case_ids: Sequence[str]) -> list[str]:
+    """Which of these platform case ids we do not hold: the page goes to the database as one JSON array and an
+    anti-join probes the (platform, platform_case_id) unique index per id, returning only the misses (usually none)."""
+    if not platform_case_ids:
+        return []
+    with uow.begin() as session:
+        connection = session.connection()
+        query = _ANTI_JOIN[connection.dialect.name]
+        found = connection.execute(query, {"platform": platform, "ids": json.dumps(list(platform_case_ids))})
+        return [str(value) for value in found.scalars()]
+
+
+_ANTI_JOIN = {
+    "sqlite": text(
+        "SELECT listed.value FROM json_each(:ids) AS listed WHERE NOT EXISTS "
+        "(SELECT 1 FROM cases WHERE cases.platform = :platform AND cases.platform_case_id = listed.value)"
+    ),
+    "postgresql": text(
+        "SELECT listed.value FROM jsonb_array_elements_text(CAST(:ids AS jsonb)) AS listed(value) WHERE NOT EXISTS "
+        "(SELECT 1 FROM cases WHERE cases.platform = :platform AND cases.platform_case_id = listed.value)"
+    ),
+}
+
+
+def now(uow: UnitOfWork, case_ids: Sequence[str]) -> dict[str, tuple[str, str, bool]]:
+    """Each case's (flow, status, in flight) as it is now, read only for the cases that differ: a case that moved
+    since its page was read is compared again by the next run, not reported on a stale reading."""
+    pending = exists().where(OUTBOX.c.case_id == CASES.c.id, OUTBOX.c.status == "pending")
+    query = select(CASES.c.id, CASES.c.flow, CASES.c.status, pending).where(CASES.c.id.in_(list(case_ids)))
+    with uow.begin() as session:
+        rows = session.connection().execute(query).all()
+    return {case_id: (flow, status, bool(busy)) for case_id, flow, status, busy in rows}
+
+
+def held(uow: UnitOfWork, case_ids: Sequence[str]) -> dict[str, list[Held]]:
+    """The delivered and dead messages of these cases, each case's in its order (read only for differences)."""
+    query = (
+        select(OUTBOX.c.case_id, OUTBOX.c.message_id, OUTBOX.c.status, OUTBOX.c.created_at, OUTBOX.c.envelope_json)
+        .where(OUTBOX.c.case_id.in_(list(case_ids)), OUTBOX.c.status.in_(("delivered", "dead")))
+        .order_by(OUTBOX.c.case_id, OUTBOX.c.id)
+    )
+    found: dict[str, list[Held]] = {case_id: [] for case_id in case_ids}
+    with uow.begin() as session:
+        for case_id, message_id, status, created_at, envelope in session.connection().execute(query):
+            found[case_id].append(Held(message_id, _status_after(envelope), from_db(created_at), status == "dead"))
+    return found
+
+
+def last_repairs(uow: UnitOfWork, case_ids: Sequence[str]) -> dict[str, datetime]:
+    """When an earlier run last re-sent or re-delivered each of these cases' messages."""
+    query = (
+        select(DIFFERENCES.c.case_id, func.max(RUNS.c.started_at))
+        .join(RUNS, RUNS.c.id == DIFFERENCES.c.run_id)
+        .where(
+            DIFFERENCES.c.case_id.in_(list(case_ids)),
+            DIFFERENCES.c.repaired.is_(True),
+            DIFFERENCES.c.action.in_(("resend", "redeliver")),
+        )
+        .group_by(DIFFERENCES.c.case_id)
+    )
+    with uow.begin() as session:
+        return {case_id: from_db(at) for case_id, at in session.connection().execute(query)}
+
+
+def _status_after(envelope_json: str) -> CourtStatus | None:
+    """The court status a stored message moves the case to (Envelope.status_after), without validating the rest."""
+    try:
+        value = json.loads(envelope_json).get("status_after")
+        return CourtStatus(value) if value is not None else None
+    except (ValueError, AttributeError):
+        return None

@@ -1,0 +1,270 @@
+"""One reconciliation run: our cases against each platform's statuses, then each platform's list against ours.
+
+Pass 1 pages through our cases (adapter/reconcile/cases.py), asks each platform for the statuses of a page's cases
+in one call, and classifies what differs (classify.py). Pass 2 (full scope only) pages through every case each
+platform lists and looks up the ones we do not hold. Memory is bounded by the page size whatever the case count;
+differences are stored as they are found. Repairs (opt-in) run page by page (repair.py).
+"""
+
+import logging
+from collections.abc import Callable, Sequence
+from contextlib import suppress
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import Row
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from adapter.clock import Clock, utc_now
+from adapter.db import UnitOfWork
+from adapter.errors import InvalidRequest
+from adapter.ingest import Ingested
+from adapter.masking import mask_text
+from adapter.platforms import PlatformLink, Platforms
+from adapter.reconcile import cases, runs
+from adapter.reconcile import repair as repairs
+from adapter.reconcile.cases import ID, IN_FLIGHT, PLATFORM, PLATFORM_CASE_ID, STATUS, Scope
+from adapter.reconcile.classify import Action, Kind, classify
+from adapter.reconcile.report import Difference, ReconcileReport
+from adapter.states import CaseStatus, court_view
+from connectors.port import ConnectorError, TransientError
+from schemas.enums import CourtStatus, Flow
+
+log = logging.getLogger("docking.reconcile")
+
+# phase ("cases" or "listing <platform>"), done, total (None: not known in advance)
+Progress = Callable[[str, int, int | None], None]
+Theirs = CourtStatus | None
+
+_ADD_PLATFORM = "add the platform to the configuration"
+_VIEW = {status.value: court_view(status) for status in CaseStatus}  # looked up once per case: no enum per row
+
+
+def reconcile(
+    uow: UnitOfWork,
+    platforms: Platforms,
+    *,
+    platform: str | None = None,
+    scope: Scope = Scope.FULL,
+    repair: bool = False,
+    actor: str = "reconcile",
+    clock: Clock = utc_now,
+    batch: int = 500,
+    progress: Progress | None = None,
+    retrying: Callable[[], Retrying] | None = None,
+) -> ReconcileReport:
+    """Compare, classify, store the run and, with `repair`, repair what can be repaired; see the package doc."""
+    if platform is not None and platform not in platforms:
+        raise InvalidRequest(f"platform {platform!r} is not configured; configured: {', '.join(platforms) or 'none'}")
+    scope = Scope(scope)
+    report = ReconcileReport(scope=scope, platform=platform, repair=repair)
+    run_id = report.run_id = runs.start(uow, report, actor=actor, at=clock())
+    run = _Run(uow, platforms, report, run_id, actor=actor, clock=clock, batch=batch, progress=progress)
+    run.retrying = retrying or read_retrying  # injectable: tests give it zero waits
+    try:
+        run.our_cases()
+        if scope is Scope.FULL:
+            for name in [platform] if platform else list(platforms):
+                if name not in report.failures:
+                    run.their_cases(name, platforms[name])
+    except BaseException as exc:
+        with suppress(Exception):  # the database may be what failed: the original error is what matters
+            runs.fail(uow, run_id, at=clock(), detail=f"stopped: {type(exc).__name__}: {mask_text(str(exc))[:500]}")
+        raise
+    runs.finish(uow, run_id, report, at=clock())
+    log.info(
+        "reconciliation run %d (%s%s): %d checked, %d in flight, %d difference(s), %d repaired, %s",
+        run_id,
+        scope.value,
+        f", {platform}" if platform else "",
+        report.checked,
+        report.in_flight,
+        len(report.differences),
+        report.repaired,
+        report.status,
+    )
+    return report
+
+
+class _Run:
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        platforms: Platforms,
+        report: ReconcileReport,
+        run_id: int,
+        *,
+        actor: str,
+        clock: Clock,
+        batch: int,
+        progress: Progress | None,
+    ) -> None:
+        self.uow, self.platforms, self.report, self.run_id = uow, platforms, report, run_id
+        self.actor, self.clock, self.batch, self.progress = actor, clock, batch, progress
+        self.retrying: Callable[[], Retrying] = read_retrying
+
+    # ---- pass 1: our cases
+
+    def our_cases(self) -> None:
+        report = self.report
+        total = cases.count(self.uow, platform=report.platform, scope=report.scope) if self.progress else None
+        done = 0
+        for page in cases.pages(self.uow, platform=report.platform, scope=report.scope, size=self.batch):
+            by_platform: dict[str, list[Row[Any]]] = {}
+            for row in page:
+                by_platform.setdefault(row[PLATFORM], []).append(row)
+            found: list[Difference] = []
+            for name, group in by_platform.items():
+                found += self._compare(name, group)
+            self._store(found)
+            done += len(page)
+            if self.progress:
+                self.progress("cases", done, total)
+
+    def _compare(self, name: str, group: list[Row[Any]]) -> list[Difference]:
+        report, link = self.report, self.platforms.get(name)
+        if link is None:
+            unconfigured = (None, Kind.PLATFORM_UNCONFIGURED, Action.REPORT, False, _ADD_PLATFORM)
+            return [Difference(r[ID], name, r[PLATFORM_CASE_ID], _VIEW[r[STATUS]], *unconfigured) for r in group]
+        if name in report.failures:
+            return []  # already unreachable in this run: its remaining cases are not checked
+        settled = [r for r in group if not r[IN_FLIGHT]]
+        report.in_flight += len(group) - len(settled)
+        if not settled:
+            return []
+        try:
+            theirs = self.retrying()(link.connector.query_status, [r[PLATFORM_CASE_ID] for r in settled])
+        except ConnectorError as exc:
+            report.failures[name] = mask_text(str(exc))
+            log.warning("reconciliation: %s cannot be reconciled now: %s", name, report.failures[name])
+            return []
+        report.checked += len(settled)
+        view, get = _VIEW, theirs.get
+        mismatched = [(r, get(r[PLATFORM_CASE_ID])) for r in settled if get(r[PLATFORM_CASE_ID]) is not view[r[STATUS]]]
+        return self._examine(link, mismatched) if mismatched else []
+
+    def _examine(self, link: PlatformLink, mismatched: Sequence[tuple[Row[Any], Theirs]]) -> list[Difference]:
+        """Classify the cases that differ (a few per page at most: their messages are read only now)."""
+        ids = [row[ID] for row, _ in mismatched]
+        current, held = cases.now(self.uow, ids), cases.held(self.uow, ids)
+        repaired_at = cases.last_repairs(self.uow, ids)
+        found = []
+        for row, theirs in mismatched:
+            case_id, ours = row[ID], _VIEW[row[STATUS]]
+            flow, status, busy = current.get(case_id, ("", "", True))
+            if status != row[STATUS] or busy:
+                continue  # it moved on while the platform was asked: the next run compares it
+            verdict = classify(
+                ours,
+                theirs,
+                held[case_id],
+                dispatched_by_court=flow != Flow.SELF_RECEIVED.value,
+                repaired_at=repaired_at.get(case_id),
+            )
+            if verdict is None:
+                continue
+            difference = Difference(
+                case_id,
+                link.name,
+                row[PLATFORM_CASE_ID],
+                ours,
+                theirs,
+                verdict.kind,
+                verdict.action,
+                detail=verdict.detail,
+            )
+            if self.report.repair and verdict.action in (Action.RESEND, Action.REDELIVER):
+                difference = self._requeue(difference, row[STATUS], verdict.messages)
+            elif self.report.repair and verdict.action is Action.FETCH:
+                difference = self._fetch(link, difference)
+            found.append(difference)
+        return found
+
+    # ---- pass 2: the platforms' cases
+
+    def their_cases(self, name: str, link: PlatformLink) -> None:
+        report, cursor, listed = self.report, "", 0
+        while True:
+            try:
+                page = self.retrying()(link.connector.list_cases, cursor, self.batch)
+            except ConnectorError as exc:
+                report.failures[name] = mask_text(str(exc))
+                log.warning("reconciliation: %s cannot list its cases now: %s", name, report.failures[name])
+                return
+            listed += len(page.cases)
+            report.listed += len(page.cases)
+            missing = set(cases.unknown(self.uow, name, [c.platform_case_id for c in page.cases]))
+            found = []
+            for listed_case in page.cases:
+                if listed_case.platform_case_id not in missing:
+                    continue
+                difference = Difference(
+                    None,
+                    name,
+                    listed_case.platform_case_id,
+                    None,
+                    listed_case.status,
+                    Kind.MISSING_HERE,
+                    Action.FETCH,
+                    detail="the platform has a case we never received",
+                )
+                found.append(self._fetch(link, difference) if report.repair else difference)
+            self._store(found)
+            if self.progress:
+                self.progress(f"listing {name}", listed, None)
+            if not page.next_cursor:
+                return
+            if page.next_cursor == cursor:
+                report.failures[name] = f"the case list does not advance past cursor {cursor!r}"
+                return
+            cursor = page.next_cursor
+
+    # ---- repairs
+
+    def _requeue(self, difference: Difference, status: str, messages: tuple[str, ...]) -> Difference:
+        here, there = _name(difference.ours), _name(difference.theirs)
+        why = f"run {self.run_id}: {difference.kind.value} ({here} here, {there} at the platform)"
+        assert difference.case_id is not None  # only our own cases are requeued
+        refused = repairs.requeue(
+            self.uow,
+            difference.case_id,
+            messages,
+            expected_status=status,
+            action=difference.action.value,
+            actor=self.actor,
+            reason=why,
+            now=self.clock(),
+        )
+        if refused:
+            return replace(difference, repaired=False, detail=refused)
+        done = "re-sent" if difference.action is Action.RESEND else "re-delivered"
+        detail = f"{done} {len(messages)} message(s) from {messages[0]} (queued for delivery)"
+        return replace(difference, repaired=True, detail=detail)
+
+    def _fetch(self, link: PlatformLink, difference: Difference) -> Difference:
+        try:
+            counts = repairs.fetch_and_ingest(self.uow, link, difference.platform_case_id, self.clock)
+        except ConnectorError as exc:
+            return replace(difference, repaired=False, detail=f"fetch failed: {mask_text(str(exc))[:300]}")
+        summary = ", ".join(f"{n} {outcome.value}" for outcome, n in sorted(counts.items())) or "nothing published"
+        applied = counts[Ingested.APPLIED] > 0
+        return replace(difference, repaired=applied, detail=f"fetched and ingested: {summary}")
+
+    def _store(self, found: list[Difference]) -> None:
+        if found:
+            runs.record(self.uow, self.run_id, found)
+            self.report.differences += found
+
+
+def read_retrying() -> Retrying:
+    """Reads are cheap to repeat: ride out a few transient failures before calling the platform unreachable."""
+    return Retrying(
+        retry=retry_if_exception_type(TransientError),
+        stop=stop_after_attempt(5),
+        wait=wait_exponential_jitter(multiplier=0.2, max=3),
+        reraise=True,
+    )
+
+
+def _name(status: CourtStatus | None) -> str:
+    return status.value if status else "unknown"

@@ -1,0 +1,91 @@
+"""Repairs a reconciliation may carry out: requeue delivered messages, or fetch a case from the platform and ingest.
+
+Requeued messages are the stored envelopes, unchanged (same message ids), put back in the outbox in their case's
+order and delivered on the normal schedule — audited like an operator's replay (adapter/replay_outbox.py). A court
+that still holds a message answers it as a duplicate; one that lost it applies it again, once. Fetched items go
+through ingest like a feed page: verified, deduplicated by the inbox, or quarantined with their bytes.
+"""
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+
+from adapter.clock import Clock, to_utc
+from adapter.db import UnitOfWork
+from adapter.ingest import Ingested, ingest
+from adapter.platforms import PlatformLink
+from adapter.reconcile.cases import CASES, OUTBOX
+from adapter.tables import AuditRow
+
+AUDIT = AuditRow.__table__  # type: ignore[attr-defined]
+
+
+def requeue(
+    uow: UnitOfWork,
+    case_id: str,
+    message_ids: Sequence[str],
+    *,
+    expected_status: str,
+    action: str,
+    actor: str,
+    reason: str,
+    now: datetime,
+) -> str | None:
+    """Put these delivered messages of one case back in the queue, in one transaction; None when done, else why not.
+
+    Checked again inside the transaction: the case may have moved on, or queued a message, since it was compared —
+    then it is left for the next run rather than repaired on a stale reading.
+    """
+    at = to_utc(now)
+    try:
+        with uow.begin() as session:
+            connection = session.connection()
+            status = connection.execute(
+                select(CASES.c.status).where(CASES.c.id == case_id).with_for_update()
+            ).scalar_one_or_none()
+            if status != expected_status:
+                return "the case changed during the run; the next run compares it again"
+            pending = select(OUTBOX.c.id).where(OUTBOX.c.case_id == case_id, OUTBOX.c.status == "pending").limit(1)
+            if connection.execute(pending).first() is not None:
+                return "the case has a message in flight now; the next run compares it again"
+            requeued = connection.execute(
+                update(OUTBOX)
+                .where(
+                    OUTBOX.c.case_id == case_id,
+                    OUTBOX.c.message_id.in_(list(message_ids)),
+                    OUTBOX.c.status == "delivered",
+                )
+                .values(
+                    status="pending",
+                    next_attempt_at=at,
+                    claimed_by=None,
+                    claimed_until=None,
+                    last_error=f"{action} by reconciliation ({actor}): {reason}",
+                )
+            ).rowcount
+            if requeued != len(message_ids):  # one is no longer delivered: undo the whole case, leave it for later
+                raise _Changed("a message of the case changed during the run; the next run compares it again")
+            connection.execute(
+                insert(AUDIT),
+                [
+                    {"at": at, "actor": actor, "action": f"reconcile-{action}", "subject": message_id, "reason": reason}
+                    for message_id in message_ids
+                ],
+            )
+    except _Changed as changed:
+        return str(changed)
+    return None
+
+
+class _Changed(Exception):
+    pass
+
+
+def fetch_and_ingest(uow: UnitOfWork, link: PlatformLink, platform_case_id: str, clock: Clock) -> Counter[Ingested]:
+    """Ask the platform for everything it published about the case and ingest it, item by item."""
+    counts: Counter[Ingested] = Counter()
+    for item in link.connector.fetch_case(platform_case_id):
+        counts[ingest(uow, link, "reconcile", item, clock)] += 1
+    return counts

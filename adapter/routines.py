@@ -1,0 +1,96 @@
+"""The periodic singleton jobs: reconcile (frequent over open cases, nightly in full), the deadline sweep,
+pruning and the monthly report — each run by one process per period (adapter/jobs.py), its result stored
+with the run in `job_runs`.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from adapter.clock import CHINA, Clock, from_db
+from adapter.db import UnitOfWork
+from adapter.deadlines import WorkCalendar
+from adapter.jobs import interval_period, once_per_period
+from adapter.platforms import Platforms
+from adapter.prune import prune
+from adapter.reconcile import reconcile
+from adapter.reconcile.cases import Scope
+from adapter.settings import Settings
+from adapter.stats import monthly
+from adapter.sweep import sweep
+
+log = logging.getLogger("docking.jobs")
+
+
+@dataclass
+class Routines:
+    uow: UnitOfWork
+    platforms: Platforms
+    settings: Settings
+    clock: Clock
+    holder: str
+    calendar: WorkCalendar
+
+    def reconcile_open(self) -> bool:
+        """The frequent pass: open cases only, safe repairs made (re-sends are dropped by a court that has them)."""
+        seconds = self.settings.jobs.reconcile_seconds
+        return self._once("reconcile-open", interval_period(self.clock(), seconds), seconds, self._reconcile_open)
+
+    def reconcile_nightly(self) -> bool:
+        """The full pass, once per China-time day: every case, and every case each platform lists."""
+        day = self._china_now().date().isoformat()
+        return self._once("reconcile-nightly", day, 6 * 3600, self._reconcile_full)
+
+    def sweep_deadlines(self) -> bool:
+        seconds = self.settings.jobs.deadline_sweep_seconds
+        period = interval_period(self.clock(), seconds)
+        return self._once(
+            "deadline-sweep",
+            period,
+            seconds,
+            lambda: sweep(self.uow, self.clock, self.settings.deadlines, self.calendar),
+        )
+
+    def prune(self) -> bool:
+        seconds = self.settings.jobs.prune_seconds
+        retention = timedelta(days=self.settings.jobs.retention_days)
+        return self._once(
+            "prune", interval_period(self.clock(), seconds), seconds, lambda: prune(self.uow, self.clock(), retention)
+        )
+
+    def monthly_report(self) -> bool:
+        """On the 1st: the previous China-time month's figures, stored with the run and logged."""
+        first = self._china_now().date().replace(day=1)
+        previous = (first - timedelta(days=1)).replace(day=1)
+        return self._once("monthly-report", previous.strftime("%Y-%m"), 3600, lambda: self._report(previous, first))
+
+    # ---- bodies
+
+    def _reconcile_open(self) -> dict[str, Any]:
+        return self._reconcile(Scope.OPEN)
+
+    def _reconcile_full(self) -> dict[str, Any]:
+        return self._reconcile(Scope.FULL)
+
+    def _reconcile(self, scope: Scope) -> dict[str, Any]:
+        repair = self.settings.jobs.reconcile_repair
+        report = reconcile(self.uow, self.platforms, scope=scope, repair=repair, actor="scheduler", clock=self.clock)
+        return {"run": report.run_id, "checked": report.checked, "differences": len(report.differences)}
+
+    def _report(self, month: date, next_month: date) -> dict[str, Any]:
+        figures = monthly(self.uow, _china_midnight(month), _china_midnight(next_month))
+        log.info("monthly report %s: %s", month.strftime("%Y-%m"), figures)
+        return {"month": month.strftime("%Y-%m"), **figures}
+
+    def _once(self, job: str, period: str, seconds: float, work: Any) -> bool:
+        # The lease outlives any sane run of the job; a holder killed mid-run is replaced after it.
+        lease = timedelta(seconds=max(600.0, 2 * seconds))
+        return once_per_period(self.uow, self.clock, job, period, self.holder, lease, work)
+
+    def _china_now(self) -> datetime:
+        return from_db(self.clock()).astimezone(CHINA)
+
+
+def _china_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=CHINA)

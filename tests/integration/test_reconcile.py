@@ -1,0 +1,182 @@
+"""Drift injected at a real sandbox court is found by `docking reconcile`, repaired by `--repair`, and a second
+run after delivery is in step — on SQLite and PostgreSQL, against a REST and a SOAP court."""
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from sqlmodel import select
+
+from adapter.reconcile import Action, Kind, reconcile
+from adapter.settings import Settings
+from adapter.tables import AuditRow, CursorRow
+from sandbox.pairing import control
+from scheduler import Runtime
+from schemas.enums import DeclineReason
+from tests.integration.conftest import PLATFORM, Court, pump
+from tests.integration.helpers import DOCUMENT, agreement, case_for, parties, status_of
+from tests.integration.test_cli import docking
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(params=["rest", "soap"])
+def transport(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def write_config(settings: Settings, folder: Path) -> Path:
+    """The test's settings as a config file for the `docking` process (TOML inline tables, secrets included)."""
+
+    def value(item: Any) -> str:
+        if isinstance(item, dict):
+            return "{ " + ", ".join(f"{json.dumps(str(k))} = {value(v)}" for k, v in item.items()) + " }"
+        if isinstance(item, list | tuple):
+            return "[" + ", ".join(value(v) for v in item) + "]"
+        if isinstance(item, bool):
+            return "true" if item else "false"
+        if isinstance(item, int | float):
+            return repr(item)
+        if isinstance(item, SecretStr):
+            return json.dumps(item.get_secret_value())
+        return json.dumps(str(item))
+
+    path = folder / "docking.toml"
+    dumped = settings.model_dump(exclude_none=True)
+    path.write_text("".join(f"{key} = {value(v)}\n" for key, v in dumped.items()), encoding="utf-8")
+    return path
+
+
+def _mediated(runtime: Runtime, ajbs: str) -> str:
+    case_id = case_for(runtime, ajbs).id
+    s = runtime.services
+    s.accept(case_id)
+    s.assign_mediator(case_id, "陈调解员")
+    s.hold_session(case_id, "第一次调解")
+    s.submit_agreement(case_id, agreement(), DOCUMENT)
+    return case_id
+
+
+def _miss_the_rulings(runtime: Runtime, court: Court) -> None:
+    """The court publishes its due rulings, and the adapter's cursor moves past them: their feed items are lost."""
+    page = court.core.feed("decisions", 0, 500)
+    with runtime.uow.begin() as session:
+        session.merge(CursorRow(platform=PLATFORM, feed="decisions", value=str(page["next_cursor"])))
+
+
+def test_drift_is_found_repaired_and_the_next_run_is_in_step(
+    runtime: Runtime, court: Court, settings: Settings, tmp_path: Path
+) -> None:
+    """Lost messages, a forgotten case, a dispatch never received and a ruling never read: each is classified,
+    each is repaired, the court applies nothing twice, and every run is stored."""
+    lost, forgotten, ruled = court.core.dispatch(3, "01")
+    pump(runtime, 1)
+    _mediated(runtime, lost)
+    runtime.services.decline(case_for(runtime, forgotten).id, DeclineReason.OUTSIDE_CHARTER, "非金融纠纷")
+    ruled_id = _mediated(runtime, ruled)
+    runtime.services.apply_jc(ruled_id, *parties(runtime, ruled_id))
+    runtime.deliver()
+    _miss_the_rulings(runtime, court)
+    assert court.core.status([lost, forgotten, ruled]) == {lost: "40", forgotten: "21", ruled: "61"}
+
+    lost_messages = court.pairing.lose(lost, 2)  # the session and the agreement: back to "30"
+    control(court.server, "forget", {"ajbs": forgotten})  # through the control API, as an integrator would
+    (unseen,) = court.core.dispatch(1, "01", publish=False)
+    config = write_config(settings, tmp_path)
+
+    found = docking("reconcile", "--config", str(config), "--format", "json")
+    assert found.returncode == 1, found.stderr
+    rows = json.loads(found.stdout)
+    assert {r["platform_case_id"]: (r["kind"], r["action"], r["repaired"]) for r in rows} == {
+        lost: ("behind", "redeliver", False),
+        forgotten: ("missing_at_platform", "resend", False),
+        unseen: ("missing_here", "fetch", False),
+        ruled: ("ahead", "fetch", False),
+    }
+    assert "4 remaining" in found.stderr
+
+    repaired = docking("reconcile", "--config", str(config), "--repair", "--format", "csv", "--actor", "ops:wang")
+    assert repaired.returncode == 0, repaired.stderr
+    table = list(csv.DictReader(io.StringIO(repaired.stdout)))
+    assert len(table) == 4 and {r["repaired"] for r in table} == {"True"}
+    assert status_of(runtime, ruled_id).value == "JC_CONFIRMED"  # the ruling was fetched and ingested
+    assert case_for(runtime, unseen).status == "PENDING_ACCEPTANCE"  # the dispatch, verified and ingested
+
+    pump(runtime)
+    again = docking("reconcile", "--config", str(config))
+    assert again.returncode == 0, again.stderr
+    assert "0 difference(s)" in again.stderr
+    assert court.core.status([lost, forgotten]) == {lost: "40", forgotten: "21"}
+    assert court.core.applied_order[lost][-2:] == lost_messages and court.core.duplicates_applied == 0
+    with runtime.uow.begin() as session:
+        audit = session.exec(select(AuditRow).where(AuditRow.actor == "ops:wang")).all()
+    assert sorted(a.action for a in audit) == ["reconcile-redeliver"] * 2 + ["reconcile-resend"]
+
+    listed = docking("reconcile", "runs", "--config", str(config), "--format", "json")
+    assert listed.returncode == 0, listed.stderr
+    stored = json.loads(listed.stdout)
+    assert [(r["status"], r["differences"], r["repaired"]) for r in stored[:3]] == [
+        ("ok", 0, 0),
+        ("repaired", 4, 4),
+        ("differences", 4, 0),
+    ]
+    shown = docking("reconcile", "show", str(stored[1]["id"]), "--config", str(config), "--format", "json")
+    assert shown.returncode == 0 and len(json.loads(shown.stdout)) == 4, shown.stderr
+    assert "ops:wang" in shown.stderr
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("transport", ["rest"])
+def test_a_hand_edited_status_is_reported_and_a_futile_repair_is_not_repeated(runtime: Runtime, court: Court) -> None:
+    """A status no message explains is reported only. One that looks behind is re-delivered once; the court,
+    still holding those ids, answers duplicates; the next run reports it instead of re-delivering again."""
+    edited, rewound = court.core.dispatch(2, "01")
+    pump(runtime, 1)
+    for ajbs in (edited, rewound):
+        case_id = case_for(runtime, ajbs).id
+        runtime.services.accept(case_id)
+        runtime.services.assign_mediator(case_id, "陈调解员")
+    pump(runtime)
+    court.pairing.alter(edited, "21")  # declined, by hand
+    court.pairing.alter(rewound, "20")  # back to accepted, by hand: the court still remembers our messages
+
+    first = reconcile(runtime.uow, runtime.platforms, repair=True)
+    kinds = {d.platform_case_id: (d.kind, d.action, d.repaired) for d in first.differences}
+    assert kinds == {
+        edited: (Kind.STATE_MISMATCH, Action.REPORT, False),
+        rewound: (Kind.BEHIND, Action.REDELIVER, True),
+    }
+    dropped = court.core.duplicates_dropped
+    pump(runtime)
+    assert court.core.duplicates_dropped == dropped + 1 and court.core.status([rewound]) == {rewound: "20"}
+
+    second = reconcile(runtime.uow, runtime.platforms, repair=True)
+    kinds = {d.platform_case_id: (d.kind, d.repaired) for d in second.differences}
+    assert kinds == {edited: (Kind.STATE_MISMATCH, False), rewound: (Kind.STATE_MISMATCH, False)}
+    assert "already re-delivered" in next(d.detail for d in second.differences if d.platform_case_id == rewound)
+
+    court.pairing.alter(edited, "30")  # the court's clerk puts both right
+    court.pairing.alter(rewound, "30")
+    assert reconcile(runtime.uow, runtime.platforms).differences == []
+
+
+@pytest.mark.parametrize("transport", ["rest"])
+def test_the_control_api_refuses_unknown_cases_and_statuses(court: Court) -> None:
+    """Drift is injected only into cases the court holds, with status codes it knows."""
+    (ajbs,) = court.core.dispatch(1, "01")
+    with pytest.raises(Exception, match="404"):
+        control(court.server, "forget", {"ajbs": "nope"})
+    with pytest.raises(Exception, match="400"):
+        control(court.server, "alter", {"ajbs": ajbs, "status": "99"})
+    with pytest.raises(Exception, match="400"):
+        control(court.server, "lose", {"ajbs": ajbs, "count": 1})  # nothing applied yet
+    assert control(court.server, "alter", {"ajbs": ajbs, "status": "11"}) == {"altered": ajbs, "status": "11"}

@@ -1,0 +1,53 @@
+"""Pruning past retention keeps what reconciliation may still need: only cases at rest lose delivered messages."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import col, select, update
+
+from adapter.db import UnitOfWork
+from adapter.prune import prune
+from adapter.repository import create_case, enqueue, transition
+from adapter.states import CaseStatus, Event
+from adapter.tables import CaseRow, OutboxRow
+from schemas.envelope import ProgressBody
+from schemas.progress import ProgressUpdate
+from tests.unit import samples
+
+T0 = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
+
+
+def _case_with_messages(uow: UnitOfWork, ident: str, status: CaseStatus, delivered: bool) -> str:
+    with uow.begin() as session:
+        case = create_case(session, samples.dispatch(platform_case_id=ident), "p1", T0)
+        transition(session, case, Event.REGISTER, actor="test", at=T0)
+        for _ in range(2):
+            update_ = ProgressUpdate(kind="accepted", at=T0)
+            enqueue(session, case, ProgressBody(progress=update_), T0)
+        case.status = status.value
+        case_id = case.id
+    with uow.begin() as session:
+        session.exec(
+            update(OutboxRow)
+            .where(col(OutboxRow.case_id) == case_id)
+            .values(status="delivered" if delivered else "pending", delivered_at=T0 if delivered else None)
+        )
+    return case_id
+
+
+def _messages(uow: UnitOfWork, case_id: str) -> int:
+    with uow.begin() as session:
+        return len(session.exec(select(OutboxRow.id).where(OutboxRow.case_id == case_id)).all())
+
+
+def test_only_delivered_messages_of_cases_at_rest_go_after_retention(uow: UnitOfWork) -> None:
+    at_rest = _case_with_messages(uow, "a", CaseStatus.JC_CONFIRMED, delivered=True)
+    open_case = _case_with_messages(uow, "b", CaseStatus.IN_MEDIATION, delivered=True)
+    waiting = _case_with_messages(uow, "c", CaseStatus.JC_CONFIRMED, delivered=False)
+    retention = timedelta(days=90)
+    assert prune(uow, T0 + timedelta(days=89), retention)["messages"] == 0, "inside retention: kept"
+    done = prune(uow, T0 + timedelta(days=91), retention)
+    assert done["messages"] == 2 and _messages(uow, at_rest) == 0
+    assert _messages(uow, open_case) == 2, "an open case may still need its messages re-sent"
+    assert _messages(uow, waiting) == 2, "pending messages are never pruned"
+    with uow.begin() as session:
+        assert len(session.exec(select(CaseRow.id)).all()) == 3, "cases themselves are kept"
