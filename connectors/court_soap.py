@@ -189,6 +189,14 @@ class CourtSoapPlatform:
     def fetch_case(self, platform_case_id: str) -> Sequence[RawInbound]:
         return _raw_items(self._call("FetchCase", ajbs=platform_case_id))
 
+    def code_lists(self) -> dict[str, list[str]]:
+        """The code tables the court publishes (FetchCodeLists), for `docking mappings check`."""
+        answer = self._call("FetchCodeLists")
+        tables = getattr(answer, "table", None) if answer is not None else None
+        if answer is None or not hasattr(answer, "version"):
+            raise TransientError(self.name, "FetchCodeLists answer lacks its version")
+        return {str(t.name): [str(code) for code in (t.code or [])] for t in (tables or [])}
+
     # ---- the one place transport failures are translated
 
     def _call(self, operation: str, **arguments: Any) -> Any:

@@ -85,6 +85,14 @@ class SoapCourt:
                 case = etree.SubElement(answer, f"{{{TNS}}}case")
                 _text(case, "ajbs", listed["ajbs"])
                 _text(case, "status", listed["zt"])
+        elif name == "FetchCodeLists":
+            published = self.core.code_lists()
+            _text(answer, "version", str(published["version"]))
+            for table, codes in published["tables"].items():
+                element = etree.SubElement(answer, f"{{{TNS}}}table")
+                _text(element, "name", table)
+                for code in codes:
+                    _text(element, "code", str(code))
         elif name == "FetchCase":
             _items(answer, self.core.case_messages(operation.findtext(f"{{{TNS}}}ajbs") or "")["items"])
         elif name == "QueryCaseStatus":

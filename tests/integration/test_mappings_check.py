@@ -13,15 +13,29 @@ from tests.integration.test_cli import docking
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture(params=["rest", "soap"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """The REST court publishes its code lists over GET /api/v1/codes, the SOAP court by FetchCodeLists."""
+    return str(request.param)
+
+
 def _config(tmp_path: Path, court: Court) -> Path:
+    platform = court.pairing.platform(court.server)
     assert court.signing.keyring is not None
     config = tmp_path / "docking.toml"
-    config.write_text(
+    text = (
         f'database_url = "sqlite:///{tmp_path / "a.db"}"\n'
-        f'[platforms.court]\nbase_url = "{court.server.url}"\n'
+        f'[platforms.court]\ntransport = "{platform.transport}"\nbase_url = "{platform.base_url}"\n'
         f'[platforms.court.signing]\nkeyring = "{court.signing.keyring}"\n'
         f'court_keys = {{ "{COURT_KID}" = "{court.signing.court_keys[COURT_KID]}" }}\n'
     )
+    if platform.wsse is not None:
+        certificates = ", ".join(f'"{c}"' for c in platform.wsse.court_certificates)
+        text += (
+            f'[platforms.court.wsse]\nkey = "{platform.wsse.key}"\ncertificate = "{platform.wsse.certificate}"\n'
+            f"court_certificates = [{certificates}]\n"
+        )
+    config.write_text(text)
     return config
 
 
