@@ -17,7 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
 from adapter.breaker import CircuitBreaker
-from adapter.clock import CHINA, Clock, utc_now
+from adapter.clock import Clock, utc_now
 from adapter.db import UnitOfWork, create_schema, open_database
 from adapter.deadlines import WorkCalendar
 from adapter.delivery import LEASE, deliver_due
@@ -63,7 +63,7 @@ class Runtime:
             if link.breaker is not None and not link.breaker.allow(self.clock()):
                 return  # the platform keeps failing: leave it alone until the breaker lets a probe through
             try:
-                counts = poll(self.uow, link, feed, self.clock)
+                counts = poll(self.uow, link, feed, self.clock, still_ours=lock.acquire if lock else lambda: True)
             except ConnectorError as exc:
                 self.metrics.add("poll", {"errors": 1})
                 if link.breaker is not None and exc.retryable:
@@ -231,17 +231,14 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
         ("reconcile-open", routines.reconcile_open, jobs.reconcile_seconds),
         ("deadline-sweep", routines.sweep_deadlines, jobs.deadline_sweep_seconds),
         ("prune", routines.prune, jobs.prune_seconds),
+        # The nightly full pass and the monthly report are checked hourly (and at start-up); each runs once for
+        # its period (the day from nightly_reconcile_at, the month from the 1st at monthly_report_at), so a run
+        # missed while every process was down, or killed part-way, is caught up rather than lost.
+        ("reconcile-nightly", routines.reconcile_nightly, 3600.0),
+        ("monthly-report", routines.monthly_report, 3600.0),
     ]
     for job_id, func, seconds in every:
         scheduler.add_job(func, "interval", id=job_id, seconds=seconds / speed, **common, **now)
-    hour, minute = (int(part) for part in jobs.nightly_reconcile_at.split(":"))
-    scheduler.add_job(
-        routines.reconcile_nightly, "cron", id="reconcile-nightly", hour=hour, minute=minute, timezone=CHINA, **common
-    )
-    hour, minute = (int(part) for part in jobs.monthly_report_at.split(":"))
-    scheduler.add_job(
-        routines.monthly_report, "cron", id="monthly-report", day=1, hour=hour, minute=minute, timezone=CHINA, **common
-    )
 
 
 def run(settings: Settings) -> None:

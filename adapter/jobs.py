@@ -5,7 +5,8 @@ pickled jobs everyone's problem); the database decides who actually works:
 
 - `once_per_period`: reconcile, the deadline sweep, pruning and the monthly report run once per period. The
   first process to insert (job, period) into `job_runs` runs it; the unique key turns every other process away.
-  A run still `running` after its lease is presumed dead (process killed) and the next trigger takes it over.
+  A run still `running` after its lease is presumed dead (process killed), and a `failed` run is retried: the
+  next trigger in the same period takes either over.
 - `JobLock`: a platform's polling has no period but must not run twice at once (two pollers would fetch the
   same page and race on the cursor); a lease row says who polls now, renewed by each run of its holder.
 """
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -79,20 +80,23 @@ def _claim(uow: UnitOfWork, clock: Clock, job: str, period: str, holder: str, le
         return True
     except IntegrityError:
         pass
-    # Someone has the period. Take it over only from a holder that died mid-run (lease passed, still running).
+    # Someone has the period. Take it over only from a holder that died mid-run (lease passed, still running),
+    # or from a run that failed: a failed nightly reconcile or monthly report is tried again, not lost.
     with uow.begin() as session:
         taken = session.exec(
             update(JobRunRow)
             .where(
                 col(JobRunRow.job) == job,
                 col(JobRunRow.period) == period,
-                col(JobRunRow.status) == "running",
-                col(JobRunRow.lease_until) < now,
+                or_(
+                    col(JobRunRow.status) == "failed",
+                    and_(col(JobRunRow.status) == "running", col(JobRunRow.lease_until) < now),
+                ),
             )
-            .values(holder=holder, started_at=now, lease_until=now + lease)
+            .values(holder=holder, started_at=now, lease_until=now + lease, status="running", finished_at=None)
         )
         if taken.rowcount:
-            log.warning("job %s %s: taking over from a run whose lease expired", job, period)
+            log.warning("job %s %s: running again (the last run failed or its process died)", job, period)
             return True
     return False
 

@@ -5,8 +5,10 @@ was already applied. Feeds are at least once by contract — duplicates are expe
 """
 
 from collections import Counter
+from collections.abc import Callable
 
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 
 from adapter.clock import Clock
 from adapter.db import UnitOfWork
@@ -17,16 +19,27 @@ from connectors.port import Feed
 
 
 def poll(
-    uow: UnitOfWork, link: PlatformLink, feed: Feed, clock: Clock, *, limit: int = 100, max_pages: int = 50
+    uow: UnitOfWork,
+    link: PlatformLink,
+    feed: Feed,
+    clock: Clock,
+    *,
+    limit: int = 100,
+    max_pages: int = 50,
+    still_ours: Callable[[], bool] = lambda: True,
 ) -> Counter[Ingested]:
+    """`still_ours` renews this process's polling lease before each page (adapter/jobs.py JobLock): a long
+    catch-up must not outlive the lease and end up reading the same pages as a process that took over."""
     counts: Counter[Ingested] = Counter()
     for _ in range(max_pages):  # bounded: one poll never monopolises a worker
+        if not still_ours():
+            break
         cursor = _cursor(uow, link.name, feed)
         page = link.connector.fetch(feed, cursor, limit)
         for item in page.items:
             counts[ingest(uow, link, feed.value, item, clock)] += 1
-        if page.next_cursor != cursor:
-            _advance(uow, link.name, feed, page.next_cursor)
+        if page.next_cursor != cursor and not _advance(uow, link.name, feed, cursor, page.next_cursor):
+            break  # another poller moved the cursor meanwhile: never move it back
         if len(page.items) < limit or page.next_cursor == cursor:
             break
     return counts
@@ -40,8 +53,16 @@ def _cursor(uow: UnitOfWork, platform: str, feed: Feed) -> str:
         return row.value if row else ""
 
 
-def _advance(uow: UnitOfWork, platform: str, feed: Feed, value: str) -> None:
+def _advance(uow: UnitOfWork, platform: str, feed: Feed, old: str, new: str) -> bool:
+    """Move the cursor from `old` to `new`; False if it no longer reads `old` (someone else advanced it)."""
     with uow.begin() as session:
-        row = session.get(CursorRow, (platform, feed.value)) or CursorRow(platform=platform, feed=feed.value)
-        row.value = value
-        session.add(row)
+        row = session.get(CursorRow, (platform, feed.value))
+        if row is None:
+            session.add(CursorRow(platform=platform, feed=feed.value, value=new))
+            return old == ""
+        moved = session.exec(
+            update(CursorRow)
+            .where(col(CursorRow.platform) == platform, col(CursorRow.feed) == feed.value, col(CursorRow.value) == old)
+            .values(value=new)
+        )
+        return bool(moved.rowcount)

@@ -14,15 +14,17 @@ from adapter.clock import to_utc
 from adapter.db import UnitOfWork
 from adapter.reconcile import runs as reconcile_runs
 from adapter.replay import prune_nonces
-from adapter.states import FINAL
+from adapter.states import FINAL, TRANSITIONS
 from adapter.tables import CaseRow, JobRunRow, OutboxRow
 
 BATCH = 2000
+# At rest for good: final statuses no event leads out of (a rejected JC agreement may be mediated again).
+_FOR_GOOD = [s.value for s in FINAL if not any(state is s for state, _ in TRANSITIONS)]
 
 
 def prune(uow: UnitOfWork, now: datetime, retention: timedelta) -> dict[str, int]:
     cutoff = to_utc(now) - retention
-    at_rest = select(CaseRow.id).where(col(CaseRow.status).in_([s.value for s in FINAL]))
+    at_rest = select(CaseRow.id).where(col(CaseRow.status).in_(_FOR_GOOD))
     messages = 0
     while True:
         with uow.begin() as session:

@@ -97,5 +97,4 @@ def _reseal_row(conn: Connection, vault: Vault, table: Table, key: str, columns:
         for n, v in zip(columns, row[1:], strict=True)
         if n in changes
     ]
-    conn.execute(update(table).where(table.c[key] == row[0], *guard).values(changes))
-    return 1
+    return int(conn.execute(update(table).where(table.c[key] == row[0], *guard).values(changes)).rowcount or 0)

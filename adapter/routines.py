@@ -38,9 +38,14 @@ class Routines:
         return self._once("reconcile-open", interval_period(self.clock(), seconds), seconds, self._reconcile_open)
 
     def reconcile_nightly(self) -> bool:
-        """The full pass, once per China-time day: every case, and every case each platform lists."""
-        day = self._china_now().date().isoformat()
-        return self._once("reconcile-nightly", day, 6 * 3600, self._reconcile_full)
+        """The full pass, once per China-time day from `nightly_reconcile_at`: every case, and every case each
+        platform lists. Checked hourly (and at start-up), so a day missed while every process was down, or a
+        run killed part-way, is caught up rather than lost. Report only: closed cases a court has archived must
+        not be re-sent wholesale; the frequent pass repairs open cases."""
+        at = datetime.strptime(self.settings.jobs.nightly_reconcile_at, "%H:%M").time()
+        now = self._china_now()
+        day = now.date() if now.time() >= at else now.date() - timedelta(days=1)
+        return self._once("reconcile-nightly", day.isoformat(), 3600, self._reconcile_full)
 
     def sweep_deadlines(self) -> bool:
         seconds = self.settings.jobs.deadline_sweep_seconds
@@ -60,21 +65,26 @@ class Routines:
         )
 
     def monthly_report(self) -> bool:
-        """On the 1st: the previous China-time month's figures, stored with the run and logged."""
-        first = self._china_now().date().replace(day=1)
+        """From the 1st at `monthly_report_at`: the previous China-time month's figures, stored with the run and
+        logged. Checked hourly (and at start-up), so a 1st spent down is caught up."""
+        at = datetime.strptime(self.settings.jobs.monthly_report_at, "%H:%M").time()
+        now = self._china_now()
+        first = now.date().replace(day=1)
+        if now.date() == first and now.time() < at:
+            first = (first - timedelta(days=1)).replace(day=1)  # this month's report is not due yet
         previous = (first - timedelta(days=1)).replace(day=1)
         return self._once("monthly-report", previous.strftime("%Y-%m"), 3600, lambda: self._report(previous, first))
 
     # ---- bodies
 
-    def _reconcile_open(self) -> dict[str, Any]:
+    def _reconcile_open(self) -> dict[str, Any]:  # repairs as configured: open cases only
         return self._reconcile(Scope.OPEN)
 
     def _reconcile_full(self) -> dict[str, Any]:
-        return self._reconcile(Scope.FULL)
+        return self._reconcile(Scope.FULL, repair=False)
 
-    def _reconcile(self, scope: Scope) -> dict[str, Any]:
-        repair = self.settings.jobs.reconcile_repair
+    def _reconcile(self, scope: Scope, *, repair: bool | None = None) -> dict[str, Any]:
+        repair = self.settings.jobs.reconcile_repair if repair is None else repair
         report = reconcile(self.uow, self.platforms, scope=scope, repair=repair, actor="scheduler", clock=self.clock)
         return {"run": report.run_id, "checked": report.checked, "differences": len(report.differences)}
 

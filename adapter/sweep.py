@@ -3,7 +3,8 @@
 - A deadline closing within the warning window, or passed, raises an alert once per deadline and state: a log
   line and a `deadline_alert` event in the case's history, which the centre's staff read.
 - An acceptance not answered in 3 working days moves the case to ACCEPTANCE_OVERDUE [S2 Art 12]; the court may
-  then reassign it (its view of the case does not change, so nothing is sent).
+  then reassign it (its view of the case does not change, so nothing is sent). Not when the date is estimated
+  (a year without holiday data): then only the alert is raised.
 - An expired mediation period is flagged for termination with outcome 6 (超期) [S2 Art 24, Art 25] — flagged,
   not terminated: the parties may still have agreed an extension the centre has not recorded yet.
 """
@@ -99,7 +100,10 @@ def sweep(uow: UnitOfWork, clock: Clock, policy: DeadlinePolicy, calendar: WorkC
         for due in item.due:
             if due.state not in _ALERTING:
                 continue
-            overdue_acceptance = due.kind is DeadlineKind.ACCEPTANCE and due.state is DueState.OVERDUE
+            # Never an automatic transition on a guessed calendar (domain.md §3): the alert says it is estimated.
+            overdue_acceptance = (
+                due.kind is DeadlineKind.ACCEPTANCE and due.state is DueState.OVERDUE and not due.estimated
+            )
             if overdue_acceptance and _acceptance_overdue(uow, item.case.id, due, now):
                 done["acceptance_overdue"] += 1
             key = (due.kind.value, due.state.value, due.due.last_day.isoformat())

@@ -26,7 +26,8 @@ from adapter.errors import DockingError
 
 Algorithm = Literal["aes-256-gcm", "sm4-gcm"]
 KEY_BYTES: dict[str, int] = {"aes-256-gcm": 32, "sm4-gcm": 16}
-SEALED_FIELDS = frozenset({"id_number", "phone"})
+# document_b64: outbound agreement and JC messages carry the signed agreement, which names the parties.
+SEALED_FIELDS = frozenset({"id_number", "phone", "document_b64"})
 KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 
 _PREFIX = "enc:1:"
@@ -109,7 +110,8 @@ class Vault:
     def seal_json(self, text: str) -> str:
         if not any(f'"{name}"' in text for name in SEALED_FIELDS):
             return text  # most envelopes (progress, outcomes) carry no party: skip the parse
-        return _dump(_walk(json.loads(text), lambda name, v: v if v.startswith(_PREFIX) else self.seal_value(name, v)))
+        # Always sealed, even a value that looks sealed: a party must not be able to plant a token in a field.
+        return _dump(_walk(json.loads(text), self.seal_value))
 
     def open_json(self, text: str) -> str:
         return open_json(text, self)
@@ -117,8 +119,6 @@ class Vault:
     # ---- whole blobs (quarantined raw bytes)
 
     def seal_blob(self, raw: bytes) -> bytes:
-        if raw.startswith(_BLOB_PREFIX):
-            return raw
         return _BLOB_PREFIX + self.active.kid.encode() + b":" + self.active.encrypt(raw, b"blob")
 
     def open_blob(self, raw: bytes) -> bytes:
@@ -153,9 +153,15 @@ def open_json(text: str, vault: Vault | None) -> str:
     """Open every sealed field; without a vault, sealed data is a clear error, never a silent token."""
     if f'"{_PREFIX}' not in text:
         return text
-    if vault is None:
-        raise VaultError("the database holds sealed personal data but no [encryption] keys are configured")
-    return _dump(_walk(json.loads(text), lambda name, v: vault.open_value(name, v) if v.startswith(_PREFIX) else v))
+
+    def opened(name: str, value: str) -> str:
+        if not value.startswith(_PREFIX):
+            return value  # written before encryption was configured
+        if vault is None:
+            raise VaultError(f"field {name} is sealed but no [encryption] keys are configured")
+        return vault.open_value(name, value)
+
+    return _dump(_walk(json.loads(text), opened))
 
 
 def open_blob(raw: bytes, vault: Vault | None) -> bytes:

@@ -170,6 +170,9 @@ class CourtSoapPlatform:
     def query_status(self, platform_case_ids: Sequence[str]) -> dict[str, CourtStatus | None]:
         answer = self._call("QueryCaseStatus", ajbs=list(platform_case_ids))
         known = {case.ajbs: case.status for case in (answer or [])}
+        omitted = [i for i in platform_case_ids if i not in known]
+        if omitted:  # "unknown" is a <case> without a status, never an absent one: absence would trigger re-sends
+            raise TransientError(self.name, f"status answer omits {len(omitted)} of the cases asked about")
         try:
             return {i: court_soap.decode_status(self.name, known.get(i)) for i in platform_case_ids}
         except UnknownCode as exc:

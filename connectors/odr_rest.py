@@ -93,7 +93,10 @@ class OdrRestPlatform:
         doc = self._call("POST", "/api/v1/cases/status", body)
         try:
             cases = doc["cases"]
-            return {case_id: odr_rest.decode_status(self.name, cases.get(case_id)) for case_id in platform_case_ids}
+            omitted = [case_id for case_id in platform_case_ids if case_id not in cases]
+            if omitted:  # "unknown" must be said (null), never inferred from a short answer: it triggers re-sends
+                raise TransientError(self.name, f"status answer omits {len(omitted)} of the cases asked about")
+            return {case_id: odr_rest.decode_status(self.name, cases[case_id]) for case_id in platform_case_ids}
         except (KeyError, TypeError, AttributeError, UnknownCode) as exc:
             raise TransientError(self.name, f"status answer is not understood: {exc}") from exc
 

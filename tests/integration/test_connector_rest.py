@@ -76,3 +76,15 @@ def test_a_platform_that_is_down_is_a_transient_error() -> None:
     connector = OdrRestPlatform("court", f"http://127.0.0.1:{port}", signer, timeout=(0.5, 0.5))
     with pytest.raises(TransientError):
         connector.send(samples.accepted("x"))
+
+
+def test_a_status_answer_that_omits_a_case_is_transient_not_unknown() -> None:
+    """An id missing from the answer is not "the court does not know it" — that would trigger re-sends."""
+    import responses
+
+    signer = JwsSigner(Ed25519PrivateKey.generate(), "centre")
+    connector = OdrRestPlatform("court", "http://127.0.0.1:9", signer, timeout=(0.5, 0.5))
+    with responses.RequestsMock() as mock:
+        mock.post("http://127.0.0.1:9/api/v1/cases/status", json={"cases": {"a": "20"}})
+        with pytest.raises(TransientError, match="omits 1 of the cases"):
+            connector.query_status(["a", "b"])

@@ -44,7 +44,7 @@ def test_a_period_runs_once_whoever_asks(uow: UnitOfWork) -> None:
     assert first.status == "ok" and first.detail == '{"n": 1}' and first.finished_at is not None
 
 
-def test_a_failed_run_is_recorded_and_the_error_raised(uow: UnitOfWork) -> None:
+def test_a_failed_run_is_recorded_raised_and_retried(uow: UnitOfWork) -> None:
     def boom() -> dict[str, int]:
         raise RuntimeError("platform exploded")
 
@@ -52,7 +52,10 @@ def test_a_failed_run_is_recorded_and_the_error_raised(uow: UnitOfWork) -> None:
         once_per_period(uow, FakeClock(T0), "sweep", "p1", "A", LEASE, boom)
     (run,) = _runs(uow)
     assert run.status == "failed" and "platform exploded" in run.detail
-    assert not once_per_period(uow, FakeClock(T0), "sweep", "p1", "B", LEASE, lambda: {}), "failed is not retried"
+    assert once_per_period(uow, FakeClock(T0), "sweep", "p1", "B", LEASE, lambda: {"n": 2}), "a failed run is retried"
+    (run,) = _runs(uow)
+    assert run.status == "ok" and run.holder == "B" and run.detail == '{"n": 2}'
+    assert not once_per_period(uow, FakeClock(T0), "sweep", "p1", "A", LEASE, lambda: {}), "but an ok one is not"
 
 
 def test_a_run_whose_holder_died_is_taken_over_after_its_lease_only(uow: UnitOfWork) -> None:
@@ -100,8 +103,29 @@ def test_every_job_is_registered_with_a_fixed_id_and_a_real_misfire_grace(tmp_pa
     assert set(jobs) == {"deliver", "reconcile-open", "reconcile-nightly", "deadline-sweep", "prune", "monthly-report"}
     for job in jobs.values():
         assert job.max_instances == 1 and job.coalesce and job.misfire_grace_time == 420
-    nightly, report = jobs["reconcile-nightly"].trigger, jobs["monthly-report"].trigger
-    assert str(nightly) == "cron[hour='3', minute='15']" and str(report) == "cron[day='1', hour='7', minute='5']"
-    china_noon = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # 12:00 in China
-    assert nightly.get_next_fire_time(None, china_noon) == datetime(2026, 11, 23, 19, 15, tzinfo=UTC)
-    assert report.get_next_fire_time(None, china_noon) == datetime(2026, 11, 30, 23, 5, tzinfo=UTC)
+    assert all(str(job.trigger).startswith("interval[") for job in jobs.values())
+    assert jobs["reconcile-nightly"].trigger.interval.total_seconds() == 3600
+
+
+@pytest.mark.parametrize(
+    ("china_time", "day", "month"),
+    [
+        ("2026-11-23 02:29", "2026-11-22", "2026-10"),  # before 03:15: yesterday's nightly pass is the one due
+        ("2026-11-23 03:15", "2026-11-23", "2026-10"),
+        ("2026-12-01 07:04", "2026-12-01", "2026-10"),  # the 1st before 07:05: November's report is not due yet
+        ("2026-12-01 07:05", "2026-12-01", "2026-11"),
+    ],
+)
+def test_nightly_and_monthly_periods_follow_china_time(tmp_path: Path, china_time: str, day: str, month: str) -> None:
+    clock = FakeClock(datetime.fromisoformat(china_time + "+08:00"))
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/p.db",
+        jobs=JobSettings(nightly_reconcile_at="03:15", monthly_report_at="07:05"),
+    )
+    routines = build_runtime(settings, clock=clock).routines
+    assert routines is not None
+    assert routines.reconcile_nightly() and routines.monthly_report()
+    assert not routines.reconcile_nightly() and not routines.monthly_report(), "once per period"
+    with UnitOfWork(routines.uow.engine).begin() as session:
+        periods = {r.job: r.period for r in session.exec(select(JobRunRow)).all()}
+    assert periods == {"reconcile-nightly": day, "monthly-report": month}

@@ -30,12 +30,17 @@ def test_sealed_json_hides_ids_and_phones_and_opens_to_the_same_record(algorithm
     assert json.loads(vault.open_json(sealed)) == json.loads(text)
 
 
-def test_sealing_is_randomised_and_idempotent() -> None:
+def test_sealing_is_randomised_and_cannot_be_planted() -> None:
     vault = Vault([new_key("k1")], "k1")
     text = _dispatch_json()
     once = vault.seal_json(text)
     assert vault.seal_json(text) != once, "a fresh nonce per value: equal IDs do not give equal tokens"
-    assert vault.seal_json(once) == once, "an already sealed value is not sealed twice"
+    planted = '{"id_number":"enc:1:zz:AAAA","claims":"enc:1: in free text"}'
+    sealed = vault.seal_json(planted)
+    assert "enc:1:zz" not in sealed, "a value that merely looks sealed is sealed like any other"
+    assert vault.open_json(sealed) == planted
+    free_text = '{"claims":"\\"enc:1: quoted in free text"}'
+    assert open_json(free_text, None) == free_text, "only sealed fields are ever opened"
 
 
 def test_a_document_without_personal_fields_is_left_untouched() -> None:
@@ -91,7 +96,7 @@ def test_clear_personal_data_is_not_current_so_rotation_seals_it() -> None:
 
 def test_sealed_data_without_keys_is_a_clear_error_and_clear_data_passes() -> None:
     vault = Vault([new_key("k1")], "k1")
-    with pytest.raises(VaultError, match=r"no \[encryption\] keys"):
+    with pytest.raises(VaultError, match=r"field id_number is sealed but no \[encryption\] keys"):
         open_json(vault.seal_json(_dispatch_json()), None)
     with pytest.raises(VaultError, match=r"no \[encryption\] keys"):
         open_blob(vault.seal_blob(b"x"), None)
