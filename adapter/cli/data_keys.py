@@ -46,8 +46,9 @@ def rotate_data(
 ) -> None:
     """Re-seal every stored ID and phone number with the active data key (and seal any stored in clear).
 
-    Safe while `docking run` is working. When it reports nothing rewritten, keys other than the active one may
-    be removed from the configuration. On PostgreSQL, run VACUUM afterwards so old row versions are reclaimed.
+    First add the new key everywhere and restart, then make it active everywhere and restart; then this may run
+    while `docking run` works. When a second run reports nothing rewritten, the old key may be removed. On
+    PostgreSQL, run VACUUM afterwards so old row versions are reclaimed.
     """
     uow = open_uow(config)
     total = count_rows(uow)
