@@ -6,7 +6,6 @@ per-host values need not sit in the file. Nothing here is read at import time.
 
 import base64
 import binascii
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -15,6 +14,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from adapter.deadlines.config import DeadlinePolicy
 from adapter.errors import ConfigError
+from adapter.tomlfile import read_toml
 from adapter.vault import Algorithm, DataKey, Vault
 from schemas.validation import summarize
 
@@ -218,14 +218,7 @@ def load_settings(path: Path | None) -> Settings:
     """Settings from `path` (or defaults and environment only); ConfigError naming the file and field."""
     data: dict[str, Any] = {}
     if path is not None:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"config file {path} does not exist") from None
-        except OSError as exc:
-            raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        data = read_toml(path, "config file")
         _resolve_paths(data, path.parent)
     try:
         return Settings(**data)

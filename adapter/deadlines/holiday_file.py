@@ -18,7 +18,6 @@ listing one 2028 holiday must not make the rest of 2028 look known. Every proble
 file, the entry and what to change.
 """
 
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from adapter.errors import ConfigError
+from adapter.tomlfile import read_toml
 
 DayKind = Literal["holiday", "workday"]
 KINDS: tuple[DayKind, ...] = ("holiday", "workday")
@@ -50,14 +50,7 @@ class HolidayTable:
 
 def load_holiday_file(path: Path, package_years: frozenset[int]) -> HolidayTable:
     """The table in `path`, validated; ConfigError naming the file, the entry and the problem."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"holiday file {path} does not exist; fix deadlines.holiday_file") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read holiday file {path}: {exc.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"holiday file {path} is not valid TOML: {exc}") from None
+    data = read_toml(path, "holiday file", missing_hint="; fix deadlines.holiday_file")
     return parse_holiday_table(data, where=f"holiday file {path}", package_years=package_years)
 
 
