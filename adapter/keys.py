@@ -69,11 +69,16 @@ def generate_keypair(
     ser = _serialization(key)
     encryption = ser.BestAvailableEncryption(passphrase) if passphrase else ser.NoEncryption()
     pem = key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, encryption)
-    fd = os.open(private_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
+    write_secret(private_path, pem)
     public_path.write_bytes(public_pem(key.public_key()))
     return KeyPairFiles(key_id, private_path, public_path)
+
+
+def write_secret(path: Path, data: bytes) -> None:
+    """A new file readable by its owner only (0600 from creation, never widened); refuses to overwrite."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
 
 
 def public_pem(public_key: Any) -> bytes:

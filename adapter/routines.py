@@ -4,6 +4,7 @@ with the run in `job_runs`.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -35,7 +36,12 @@ class Routines:
     def reconcile_open(self) -> bool:
         """The frequent pass: open cases only, safe repairs made (re-sends are dropped by a court that has them)."""
         seconds = self.settings.jobs.reconcile_seconds
-        return self._once("reconcile-open", interval_period(self.clock(), seconds), seconds, self._reconcile_open)
+        return self._once(
+            "reconcile-open",
+            interval_period(self.clock(), seconds),
+            seconds,
+            lambda: self._reconcile(Scope.OPEN, repair=self.settings.jobs.reconcile_repair),
+        )
 
     def reconcile_nightly(self) -> bool:
         """The full pass, once per China-time day from `nightly_reconcile_at`: every case, and every case each
@@ -45,7 +51,7 @@ class Routines:
         at = datetime.strptime(self.settings.jobs.nightly_reconcile_at, "%H:%M").time()
         now = self._china_now()
         day = now.date() if now.time() >= at else now.date() - timedelta(days=1)
-        return self._once("reconcile-nightly", day.isoformat(), 3600, self._reconcile_full)
+        return self._once("reconcile-nightly", day.isoformat(), 3600, lambda: self._reconcile(Scope.FULL, repair=False))
 
     def sweep_deadlines(self) -> bool:
         seconds = self.settings.jobs.deadline_sweep_seconds
@@ -77,14 +83,7 @@ class Routines:
 
     # ---- bodies
 
-    def _reconcile_open(self) -> dict[str, Any]:  # repairs as configured: open cases only
-        return self._reconcile(Scope.OPEN)
-
-    def _reconcile_full(self) -> dict[str, Any]:
-        return self._reconcile(Scope.FULL, repair=False)
-
-    def _reconcile(self, scope: Scope, *, repair: bool | None = None) -> dict[str, Any]:
-        repair = self.settings.jobs.reconcile_repair if repair is None else repair
+    def _reconcile(self, scope: Scope, *, repair: bool) -> dict[str, Any]:
         report = reconcile(self.uow, self.platforms, scope=scope, repair=repair, actor="scheduler", clock=self.clock)
         return {"run": report.run_id, "checked": report.checked, "differences": len(report.differences)}
 
@@ -93,7 +92,7 @@ class Routines:
         log.info("monthly report %s: %s", month.strftime("%Y-%m"), figures)
         return {"month": month.strftime("%Y-%m"), **figures}
 
-    def _once(self, job: str, period: str, seconds: float, work: Any) -> bool:
+    def _once(self, job: str, period: str, seconds: float, work: Callable[[], dict[str, Any] | None]) -> bool:
         # The lease outlives any sane run of the job; a holder killed mid-run is replaced after it.
         lease = timedelta(seconds=max(600.0, 2 * seconds))
         return once_per_period(self.uow, self.clock, job, period, self.holder, lease, work)

@@ -7,7 +7,6 @@ centre play the other two parties.
 """
 
 import base64
-import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func
 from sqlmodel import select
 
+from adapter.keys import write_secret
 from adapter.reconcile import reconcile
 from adapter.settings import DataKeySettings, EncryptionSettings, Profile, Settings
 from adapter.states import CaseStatus, is_final
@@ -150,9 +150,7 @@ def _demo_data_key(work: Path) -> EncryptionSettings:
     """Personal data is sealed in the demo too; `docking.toml` beside the database lets `docking cases` open it."""
     key_file = work / "pii-demo.key"
     if not key_file.exists():
-        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(base64.b64encode(new_key("demo").key).decode())
+        write_secret(key_file, base64.b64encode(new_key("demo").key))
     (work / "docking.toml").write_text(
         f'database_url = "sqlite:///docking.db"\n\n[encryption]\nactive = "demo"\n'
         f'[encryption.keys.demo]\nkey_file = "{key_file.name}"\n',

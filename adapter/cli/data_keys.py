@@ -1,7 +1,6 @@
 """`docking keys data-key` and `docking keys rotate-data`: the keys that seal personal data at rest."""
 
 import base64
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from adapter.cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, render
 from adapter.errors import InvalidRequest
+from adapter.keys import write_secret
 from adapter.reseal import count_rows, reseal
 from adapter.vault import KEY_ID, new_key
 
@@ -28,9 +28,7 @@ def new_data_key(
         raise InvalidRequest(f"{out} already exists; a data key is never overwritten (data sealed with it is lost)")
     key = new_key(key_id, algorithm)  # type: ignore[arg-type]
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(base64.b64encode(key.key).decode() + "\n")
+    write_secret(out, base64.b64encode(key.key) + b"\n")
     console.print(
         f"data key {key_id} ({algorithm}) written to {out}. Add to the configuration, then make it active:\n\n"
         f'[encryption.keys.{key_id}]\nalgorithm = "{algorithm}"\nkey_file = "{out}"\n',
