@@ -19,7 +19,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from adapter.breaker import CircuitBreaker
 from adapter.clock import Clock, utc_now
 from adapter.db import UnitOfWork, create_schema, open_database
-from adapter.deadlines import WorkCalendar
+from adapter.deadlines import Deadlines, WorkCalendar
 from adapter.delivery import LEASE, deliver_due
 from adapter.errors import ConfigError
 from adapter.jobs import JobLock, process_holder
@@ -156,11 +156,12 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
             retry=retry,
             breaker=breaker,
         )
-    runtime = Runtime(settings, uow, platforms, CentreServices(uow, clock, platforms=platforms.keys()), clock, metrics)
+    deadlines = Deadlines.from_policy(settings.deadlines)  # one engine: the sweep and the use cases agree
+    _report_calendar_coverage(deadlines.calendar, clock)
+    services = CentreServices(uow, clock, platforms=platforms.keys(), deadlines=deadlines)
+    runtime = Runtime(settings, uow, platforms, services, clock, metrics)
     holder = process_holder()
-    calendar = WorkCalendar.from_file(settings.deadlines.holiday_file)
-    _report_calendar_coverage(calendar, clock)
-    runtime.routines = Routines(uow, platforms, settings, clock, holder, calendar)
+    runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines)
     runtime.poll_locks = {
         # The lease outlives a few missed polls and one slow one (two feeds at the platform's timeout).
         name: JobLock(

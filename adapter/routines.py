@@ -11,7 +11,7 @@ from typing import Any
 
 from adapter.clock import CHINA, Clock, from_db
 from adapter.db import UnitOfWork
-from adapter.deadlines import WorkCalendar
+from adapter.deadlines import Deadlines
 from adapter.jobs import interval_period, once_per_period
 from adapter.platforms import Platforms
 from adapter.prune import prune
@@ -31,7 +31,7 @@ class Routines:
     settings: Settings
     clock: Clock
     holder: str
-    calendar: WorkCalendar
+    deadlines: Deadlines
 
     def reconcile_open(self) -> bool:
         """The frequent pass: open cases only, safe repairs made (re-sends are dropped by a court that has them)."""
@@ -60,7 +60,7 @@ class Routines:
             "deadline-sweep",
             period,
             seconds,
-            lambda: sweep(self.uow, self.clock, self.settings.deadlines, self.calendar),
+            lambda: sweep(self.uow, self.clock, self.deadlines),
         )
 
     def prune(self) -> bool:

@@ -8,13 +8,15 @@ import hashlib
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
+from sqlmodel import select
+
 from adapter.clock import Clock, from_db, to_utc
 from adapter.db import UnitOfWork
-from adapter.deadlines import calendar_period
+from adapter.deadlines import DeadlineKind, Deadlines, china_date
 from adapter.errors import InvalidRequest
 from adapter.repository import create_case, enqueue, get_case, transition
 from adapter.states import CaseStatus, Event
-from adapter.tables import DocumentRow
+from adapter.tables import CaseEventRow, DocumentRow
 from mappings.causes import causes
 from mappings.codes import UnknownCode
 from schemas.agreement import MediationAgreement
@@ -25,17 +27,21 @@ from schemas.jc import JcApplication
 from schemas.outcome import FailureReport, MediationOutcome
 from schemas.progress import ProgressUpdate
 
-JC_WINDOW_DAYS = 30  # [S3 Art 205]: 30 days from the agreement taking effect (the last party's e-signature)
-
-
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024  # base64 makes it ~6.7 MB on the wire, under platforms' 10 MB body limits
 
 
 class CentreServices:
     def __init__(
-        self, uow: UnitOfWork, clock: Clock, actor: str = "centre", platforms: Collection[str] | None = None
+        self,
+        uow: UnitOfWork,
+        clock: Clock,
+        actor: str = "centre",
+        platforms: Collection[str] | None = None,
+        deadlines: Deadlines | None = None,
     ) -> None:
         self.uow, self.clock, self.actor = uow, clock, actor
+        # The configured engine (holiday file, per-court periods); the statutory one only where none is configured.
+        self.deadlines = deadlines or Deadlines()
         self.platforms = None if platforms is None else frozenset(platforms)  # None: not checked (tests, tools)
 
     # ---- intake
@@ -149,18 +155,23 @@ class CentreServices:
     # ---- step 9–10: after the agreement
 
     def apply_jc(self, case_id: str, applicant: str, consenting_party: str, platform: str | None = None) -> CaseStatus:
-        """Joint JC application within 30 days of effect [S3 Art 205]; flow C names the court platform here."""
+        """Joint JC application within the window of `[deadlines]` (30 days of effect by default [S3 Art 205], a
+        court's `jc_application_days` where set), decided by the same engine as the sweep; flow C names the court
+        platform here. Raises InvalidRequest naming the window's last day once it has closed."""
         now = self.clock()
         with self.uow.begin() as session:
             case = get_case(session, case_id)
             if case.agreement_json is None or case.agreement_effective_at is None:
                 raise InvalidRequest(f"case {case_id} has no effective agreement to confirm")
             effective = from_db(case.agreement_effective_at)
-            deadline = calendar_period(effective, JC_WINDOW_DAYS)
-            if now >= deadline.closes_at:
+            events = session.exec(select(CaseEventRow).where(CaseEventRow.case_id == case.id)).all()
+            # The window as `docking deadlines` and the sweep see it: the holiday file, the court's own period.
+            window = self.deadlines.due(case, events, DeadlineKind.JC_APPLICATION, now)
+            if window is not None and now >= window.due.closes_at:
+                guessed = "; estimated: no holiday data for that year" if window.estimated else ""
                 raise InvalidRequest(
-                    f"the JC window closed at the end of {deadline.last_day} (30 days from {effective:%Y-%m-%d}, "
-                    "rolled past rest days); the parties may sue on the agreement instead"
+                    f"the JC window closed at the end of {window.due.last_day} ({window.rule}, from "
+                    f"{china_date(window.starts_at):%Y-%m-%d}{guessed}); the parties may sue on the agreement instead"
                 )
             dispatch = CaseDispatch.model_validate_json(case.dispatch_json)
             if dispatch.flow is Flow.ENTRUSTED:

@@ -21,15 +21,7 @@ from sqlmodel import col, select
 
 from adapter.clock import Clock, to_utc
 from adapter.db import UnitOfWork
-from adapter.deadlines import (
-    DeadlineKind,
-    DeadlinePolicy,
-    DueDate,
-    DueState,
-    WorkCalendar,
-    case_deadlines,
-    facts_from_history,
-)
+from adapter.deadlines import DeadlineKind, Deadlines, DueDate, DueState
 from adapter.repository import get_case, transition
 from adapter.states import FINAL, CaseStatus, Event
 from adapter.tables import CaseEventRow, CaseRow
@@ -57,8 +49,7 @@ def count_open(uow: UnitOfWork) -> int:
 
 def open_case_deadlines(
     uow: UnitOfWork,
-    policy: DeadlinePolicy,
-    calendar: WorkCalendar,
+    deadlines: Deadlines,
     now: datetime,
     *,
     batch: int = 500,
@@ -86,16 +77,16 @@ def open_case_deadlines(
         for case in cases:
             events = history[case.id]
             alerted = frozenset(_alert_key(json.loads(e.detail)) for e in events if e.event == ALERT)
-            yield CaseDeadlines(case, case_deadlines(facts_from_history(case, events), policy, calendar, now), alerted)
+            yield CaseDeadlines(case, deadlines.for_case(case, events, now), alerted)
         progress(len(cases))
         after = cases[-1].id
 
 
-def sweep(uow: UnitOfWork, clock: Clock, policy: DeadlinePolicy, calendar: WorkCalendar) -> dict[str, int]:
+def sweep(uow: UnitOfWork, clock: Clock, deadlines: Deadlines) -> dict[str, int]:
     """One pass over the open cases; returns what it did, by kind (for the job's stored result)."""
     now = clock()
     done: Counter[str] = Counter()
-    for item in open_case_deadlines(uow, policy, calendar, now):
+    for item in open_case_deadlines(uow, deadlines, now):
         done["cases"] += 1
         for due in item.due:
             if due.state not in _ALERTING:

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from adapter.cli.output import ConfigOption, console, open_uow
 from adapter.clock import utc_now
+from adapter.deadlines import Deadlines
 from adapter.errors import InvalidRequest
 from adapter.services import CentreServices
 from adapter.settings import load_settings
@@ -24,8 +25,9 @@ CaseArg = Annotated[str, typer.Argument(help="The adapter's case id (see `dockin
 
 
 def _services(config: Path | None) -> CentreServices:
-    platforms = load_settings(config).platforms.keys()
-    return CentreServices(open_uow(config), utc_now, actor="centre:cli", platforms=platforms)
+    settings = load_settings(config)
+    deadlines = Deadlines.from_policy(settings.deadlines)  # the holiday file and court periods, as the sweep
+    return CentreServices(open_uow(config), utc_now, "centre:cli", platforms=settings.platforms, deadlines=deadlines)
 
 
 def _done(case_id: str, status: object) -> None:

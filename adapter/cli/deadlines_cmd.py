@@ -9,7 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from adapter.cli.output import ConfigOption, Format, FormatOption, err, open_uow, render
 from adapter.clock import utc_now
-from adapter.deadlines import DueState, WorkCalendar
+from adapter.deadlines import Deadlines, DueState
 from adapter.errors import InvalidRequest
 from adapter.settings import load_settings
 from adapter.sweep import count_open, open_case_deadlines
@@ -32,14 +32,14 @@ def deadlines(
     horizon = int(match[1]) * _UNITS[match[2]]
     settings = load_settings(config)
     uow = open_uow(config)
-    calendar = WorkCalendar.from_file(settings.deadlines.holiday_file)
+    engine = Deadlines.from_policy(settings.deadlines)
     now = utc_now()
     rows = []
     bar = Progress(TextColumn("[bold]open cases"), BarColumn(), MofNCompleteColumn(), console=err, transient=True)
     with bar:
         task = bar.add_task("scan", total=count_open(uow))
         tick = lambda n: bar.advance(task, n)  # noqa: E731
-        for item in open_case_deadlines(uow, settings.deadlines, calendar, now, progress=tick):
+        for item in open_case_deadlines(uow, engine, now, progress=tick):
             for due in item.due:
                 left = due.due.closes_at - now
                 if due.state in _LIVE and left <= horizon:

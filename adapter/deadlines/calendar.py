@@ -110,11 +110,3 @@ def china_date(at: datetime) -> date:
     """The China-time date of a stored or aware instant (SQLite gives zone-less UTC back)."""
     return from_db(at).astimezone(CHINA).date()
 
-
-def calendar_period(start: datetime, days: int, calendar: WorkCalendar | None = None) -> Deadline:
-    """The deadline of a `days`-day period whose clock starts at `start` (e.g. the JC window's 30 days).
-
-    Without a calendar, the package alone is used, with a fresh calendar per call so a missing year is
-    warned about every time (the behaviour callers had before the deadline package).
-    """
-    return (calendar or WorkCalendar()).calendar_days(china_date(start), days)

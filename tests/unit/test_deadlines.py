@@ -7,7 +7,12 @@ from pathlib import Path
 import pytest
 
 from adapter.clock import CHINA
-from adapter.deadlines import WorkCalendar, calendar_period
+from adapter.deadlines import Deadline, WorkCalendar, china_date
+
+
+def calendar_period(start: datetime, days: int, calendar: WorkCalendar | None = None) -> Deadline:
+    """A `days`-day period from `start`, on the package calendar alone unless one is given."""
+    return (calendar or WorkCalendar()).calendar_days(china_date(start), days)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from adapter.clock import CHINA
 from adapter.db import UnitOfWork
-from adapter.deadlines import DeadlinePolicy, WorkCalendar
+from adapter.deadlines import DeadlinePolicy, Deadlines, WorkCalendar
 from adapter.repository import create_case, transition
 from adapter.services import CentreServices
 from adapter.states import CaseStatus, Event
@@ -41,14 +41,14 @@ def _alerts(uow: UnitOfWork, case_id: str) -> list[dict[str, str]]:
         return [json.loads(r.detail) for r in rows]
 
 
-POLICY, CALENDAR = DeadlinePolicy(), WorkCalendar()
+ENGINE = Deadlines(DeadlinePolicy(), WorkCalendar())
 
 
 def test_an_acceptance_closing_soon_alerts_once(uow: UnitOfWork) -> None:
     case_id = _dispatched(uow)
     clock = FakeClock(datetime(2026, 11, 18, 9, 0, tzinfo=CHINA))
-    assert sweep(uow, clock, POLICY, CALENDAR)["alert_acceptance_due_soon"] == 1
-    assert sweep(uow, clock, POLICY, CALENDAR).get("alert_acceptance_due_soon") is None, "said once"
+    assert sweep(uow, clock, ENGINE)["alert_acceptance_due_soon"] == 1
+    assert sweep(uow, clock, ENGINE).get("alert_acceptance_due_soon") is None, "said once"
     (alert,) = _alerts(uow, case_id)
     assert alert["last_day"] == "2026-11-19" and alert["state"] == "due_soon" and "S2 Art 12" in alert["rule"]
     assert _status(uow, case_id) == CaseStatus.PENDING_ACCEPTANCE
@@ -57,13 +57,13 @@ def test_an_acceptance_closing_soon_alerts_once(uow: UnitOfWork) -> None:
 def test_an_unanswered_dispatch_becomes_acceptance_overdue_after_three_working_days(uow: UnitOfWork) -> None:
     case_id = _dispatched(uow)
     clock = FakeClock(datetime(2026, 11, 19, 23, 59, tzinfo=CHINA))
-    sweep(uow, clock, POLICY, CALENDAR)
+    sweep(uow, clock, ENGINE)
     assert _status(uow, case_id) == CaseStatus.PENDING_ACCEPTANCE, "the last day is not over yet"
     clock.now = datetime(2026, 11, 20, 0, 1, tzinfo=CHINA)
-    done = sweep(uow, clock, POLICY, CALENDAR)
+    done = sweep(uow, clock, ENGINE)
     assert done["acceptance_overdue"] == 1 and _status(uow, case_id) == CaseStatus.ACCEPTANCE_OVERDUE
     assert {a["state"] for a in _alerts(uow, case_id)} == {"due_soon", "overdue"}
-    assert sweep(uow, clock, POLICY, CALENDAR).get("acceptance_overdue") is None
+    assert sweep(uow, clock, ENGINE).get("acceptance_overdue") is None
 
 
 def test_a_mediation_past_its_period_is_flagged_for_outcome_6_not_terminated(uow: UnitOfWork) -> None:
@@ -73,7 +73,7 @@ def test_a_mediation_past_its_period_is_flagged_for_outcome_6_not_terminated(uow
     services.accept(case_id)
     services.assign_mediator(case_id, "陈调解员")
     clock.now = datetime(2026, 11, 24, 9, 0, tzinfo=CHINA)  # 7 days from Monday 11-16 end Monday 11-23
-    sweep(uow, clock, POLICY, CALENDAR)
+    sweep(uow, clock, ENGINE)
     (alert,) = [a for a in _alerts(uow, case_id) if a["kind"] == "mediation"]
     assert alert["state"] == "overdue" and alert["last_day"] == "2026-11-23" and "outcome 6" in alert["suggest"]
     assert _status(uow, case_id) == CaseStatus.MEDIATOR_ASSIGNED
@@ -82,5 +82,5 @@ def test_a_mediation_past_its_period_is_flagged_for_outcome_6_not_terminated(uow
 def test_cases_at_rest_are_not_swept(uow: UnitOfWork) -> None:
     case_id = _dispatched(uow)
     CentreServices(uow, FakeClock(RECEIVED)).decline(case_id, DeclineReason.OUTSIDE_CHARTER)
-    done = sweep(uow, FakeClock(RECEIVED + timedelta(days=40)), POLICY, CALENDAR)
+    done = sweep(uow, FakeClock(RECEIVED + timedelta(days=40)), ENGINE)
     assert done.get("cases", 0) == 0 and _alerts(uow, case_id) == []
