@@ -269,7 +269,12 @@ def test_financial_internet_ip_maritime_and_railway_courts_are_found(code: str, 
 
 @pytest.mark.parametrize(
     ("code", "name"),
-    [("粤72", "广州海事法院"), ("粤73", "广州知识产权法院"), ("粤0192", "广州互联网法院"), ("兵", "新疆维吾尔自治区高级人民法院生产建设兵团分院")],
+    [
+        ("粤72", "广州海事法院"),
+        ("粤73", "广州知识产权法院"),
+        ("粤0192", "广州互联网法院"),
+        ("兵", "新疆维吾尔自治区高级人民法院生产建设兵团分院"),
+    ],
 )
 def test_the_courts_listed_before_are_unchanged(code: str, name: str) -> None:
     court = court_table().get(code)
