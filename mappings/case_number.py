@@ -129,7 +129,7 @@ def parse(text: str) -> CaseNumber:
 
 
 def _suffix_number(text: str, suffix: str) -> int:
-    """之一 → 1 … 之九十九 → 99, 之一百零五 → 105 (之1, as some systems print it, → 1); anything else is refused."""
+    """之一 → 1 … 之九十九 → 99, 之一百零五 → 105; 之1 in ASCII digits is read as 之一; anything else is refused."""
     value = int(suffix[1:]) if suffix[1:].isascii() else _chinese_numeral(suffix[1:])
     if not value:
         raise MalformedCaseNumber(f"{text!r}: suffix {suffix!r} is not 之 followed by a number like 之一 or 之十二")

@@ -47,7 +47,7 @@ class Periods(BaseModel):
 
 
 # A court code as in a 案号 (粤0104, 粤73) or a prefix of one (粤, 粤01): mappings/case_number.py.
-_COURT_PREFIX = re.compile(r"[\u4e00-\u9fff]\d{0,4}")
+_COURT_PREFIX = re.compile(r"[\u4e00-\u9fff][0-9]{0,4}")  # ASCII digits: keys are normalised first
 
 
 class DeadlinePolicy(Periods):
