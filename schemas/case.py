@@ -69,14 +69,21 @@ class CaseDispatch(Record):
     @field_validator("case_number")
     @classmethod
     def _case_number_parses(cls, value: str | None) -> str | None:
-        """A 案号 must have the shape of one (brackets normalised); an unknown court or type code is only
-        flagged (domain.md §4 "Case numbers": neither silently accepted nor rejected) — see `case_number_flags`."""
+        """A 案号 must have the shape of one (brackets, full-width digits and spaces normalised); an unknown court
+        or type code is only flagged (domain.md §4 "Case numbers": neither silently accepted nor rejected) — see
+        `case_number_flags`."""
         if value is None:
             return None
         try:
             return case_number.parse(value).text
         except case_number.MalformedCaseNumber as exc:
             raise ValueError(str(exc)) from None
+
+    @field_validator("court_code")
+    @classmethod
+    def _court_code_normalised(cls, value: str | None) -> str | None:
+        """粤０１０４ and ' 粤0104 ' are 粤0104: per-court settings are matched on this form (adapter/deadlines)."""
+        return None if value is None else case_number.normalise_court_code(value)
 
     @property
     def case_number_flags(self) -> list[str]:

@@ -20,7 +20,7 @@ from adapter.clock import from_db
 from adapter.deadlines.compute import CaseFacts, Extension, Suspension
 from adapter.states import CaseStatus, Event
 from adapter.tables import CaseEventRow, CaseRow
-from mappings.case_number import MalformedCaseNumber, parse
+from mappings.case_number import MalformedCaseNumber, normalise_court_code, parse
 from schemas.enums import Flow, Procedure
 
 _JC_RESULTS = frozenset({Event.JC_NOT_ACCEPTED, Event.JC_CONFIRMED, Event.JC_REJECTED, Event.JC_WITHDRAWN})
@@ -96,13 +96,14 @@ def _extension(at: datetime, detail: str) -> Extension:
 
 
 def _court_code(case_row: CaseRow) -> str | None:
-    """The dispatch's court code, else the one in its 案号 (mappings/case_number.py); None for flow C."""
+    """The dispatch's court code, else the one in its 案号 (mappings/case_number.py), normalised as both are on
+    intake now — rows stored before that may hold 粤０１０４; None for flow C."""
     try:
         code = json.loads(case_row.dispatch_json).get("court_code")
     except (ValueError, AttributeError):
         code = None
-    if isinstance(code, str) and code:
-        return code
+    if isinstance(code, str) and code.strip():
+        return normalise_court_code(code)
     if case_row.case_number:
         try:
             return parse(case_row.case_number).court_code
