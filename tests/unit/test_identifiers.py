@@ -2,7 +2,8 @@
 
 import pytest
 
-from schemas.identifiers import InvalidIdentifier, mobile, resident_id, resident_id_kind, social_credit_code
+from schemas.contacts import mobile
+from schemas.identifiers import InvalidIdentifier, resident_id, resident_id_kind, social_credit_code
 from tests.unit import samples
 
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
