@@ -57,7 +57,7 @@ def mask_fields(doc: Any) -> Any:
     """A JSON document with every `id_number` and `phone` value masked, at any depth: the fields that are sealed at
     rest (adapter/vault.py), whatever form their value has."""
     if isinstance(doc, dict):
-        return {key: _MASKS[key](v) if key in _MASKS and isinstance(v, str) else mask_fields(v) for key, v in doc.items()}
+        return {k: _MASKS[k](v) if k in _MASKS and isinstance(v, str) else mask_fields(v) for k, v in doc.items()}
     if isinstance(doc, list):
         return [mask_fields(v) for v in doc]
     return doc
