@@ -14,7 +14,7 @@ _PHONE_LIKE = re.compile(
     rf"|0\d{{2,3}}-?[2-9]\d{{2,3}}-?\d{{4}}){_END}"
 )
 _KEPT = "+-() 转"  # separators shown as they are; every other character of a phone is masked or shown as a digit
-KEEP_FIRST, KEEP_LAST = 3, 4
+KEEP_FIRST, KEEP_LAST, HIDDEN = 3, 4, 4
 
 
 def mask_id(value: str | None) -> str:
@@ -28,17 +28,19 @@ def mask_id(value: str | None) -> str:
 
 def mask_phone(value: str | None) -> str:
     """Every form a phone can have (mobile, landline with extension, service, international, unrecognised text):
-    the first 3 and the last 4 digits kept, every other digit and any other character (a name written into the
-    field, say) masked, separators kept; a number of 7 digits or fewer is masked whole."""
+    at least 4 digits are always hidden — a number of 11 digits or more keeps its first 3 and last 4, one of 8 to
+    10 only its last 4, a shorter one nothing. Separators stay; any other character (a name written into the
+    field, say) is masked."""
     if not value:
         return ""
     digits = sum(c.isdecimal() for c in value)
+    first = KEEP_FIRST if digits >= KEEP_FIRST + KEEP_LAST + HIDDEN else 0
+    last = KEEP_LAST if digits >= KEEP_LAST + HIDDEN else 0
     shown, seen = [], 0
     for c in value:
         if c.isdecimal():
             seen += 1
-            keep = digits > KEEP_FIRST + KEEP_LAST and (seen <= KEEP_FIRST or seen > digits - KEEP_LAST)
-            shown.append(c if keep else "*")
+            shown.append(c if seen <= first or seen > digits - last else "*")
         else:
             shown.append(c if c in _KEPT else "*")
     return "".join(shown)
