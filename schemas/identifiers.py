@@ -60,18 +60,19 @@ GB_T_2260_PROVINCES = {
 }
 # The permanent-residence card is issued by the exit-entry administration of a mainland province (GA 2102-2023);
 # Hong Kong, Macau and Taiwan issue none.
-ISSUING_PROVINCES = frozenset(code for code in GB_T_2260_PROVINCES if code < "71")
+ISSUING_PROVINCES = frozenset(GB_T_2260_PROVINCES) - {"71", "81", "82"}
 PERMIT_PREFIXES = {"810000": "hk_permit", "820000": "macau_permit", "830000": "taiwan_permit"}
 # A resident ID's first two digits: a GB/T 2260 province, or 83 of the Taiwan residence permit (830000; Taiwan's
 # own GB/T 2260 code is 71).
 PROVINCES = frozenset(GB_T_2260_PROVINCES) | {"83"}
-_FULL_WIDTH = str.maketrans(
-    "０１２３４５６７８９ＸｘＡＢＣＤＥＦＧＨＪＫＬＭＮＰＱＲＴＵＷＹ", "0123456789XXABCDEFGHJKLMNPQRTUWY"
-)
+
+
+# Full-width forms (U+FF01–FF5E: digits, letters of either case) typed with a Chinese input method, as ASCII.
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
 
 def _compact(value: str) -> str:
-    return value.strip().replace(" ", "").translate(_FULL_WIDTH).upper()
+    return "".join(value.translate(_FULL_WIDTH).split()).upper()  # split(): any space, the ideographic one too
 
 
 def resident_id_kind(value: str) -> str:

@@ -241,3 +241,9 @@ def test_a_kind_the_department_does_not_register_is_refused(department: str, kin
 def test_a_division_that_is_none_is_refused(division: str, said: str) -> None:
     with pytest.raises(InvalidIdentifier, match=said):
         social_credit_code(_uscc("91" + division + "MA0000001"))
+
+
+def test_a_code_typed_in_full_width_either_case_is_normalised() -> None:
+    """Ｎ２４４０１０６ｍａ…: full-width letters of either case and digits, an ideographic space."""
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in "n2440106ma") + "\u3000" + "0000001g"
+    assert social_credit_code(wide) == "N2440106MA0000001G"
