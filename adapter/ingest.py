@@ -103,10 +103,10 @@ def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock) ->
             raise NotApplicable("case_exists", f"case {envelope.platform_case_id} was already dispatched")
         case = create_case(session, body.dispatch, platform, now)
         detail = f"message {envelope.message_id}"
-        flags = body.dispatch.case_number_flags  # unknown court or type code: flagged, not refused (domain.md §4)
-        if flags:
-            detail += "; case number flagged: " + "; ".join(flags)
-            log.warning("%s case %s: %s", platform, envelope.platform_case_id, "; ".join(flags))
+        flags = body.dispatch.flags  # an unknown court or type code, an odd phone: flagged, not refused
+        if flags:  # recorded as received; `docking cases show` reads them from the stored dispatch
+            detail += "; flagged: " + "; ".join(flags)
+            log.warning("%s case %s flagged: %s", platform, envelope.platform_case_id, "; ".join(flags))
         transition(session, case, Event.REGISTER, actor=actor, at=now, detail=detail)
         return case.id
     if isinstance(body, CourtDecisionBody):

@@ -169,15 +169,19 @@ class CourtCore:
 
     # ---- dispatching new cases
 
-    def dispatch(self, count: int, tjlx: str | None = None, *, publish: bool = True) -> list[str]:
+    def dispatch(
+        self, count: int, tjlx: str | None = None, *, publish: bool = True, phone: object = None
+    ) -> list[str]:
         """Dispatch `count` new cases; `tjlx` fixes the flow (01 委派, 02 委托, 04 party-applied), else a mix.
-        `publish=False`: the dispatch feed item is lost on its way, so only reconciliation can find the cases."""
+        `publish=False`: the dispatch feed item is lost on its way, so only reconciliation can find the cases.
+        `phone`: the person's contact number (lxdh) exactly as given, to try the forms courts send (95588,
+        "+852 5123 4567", "020-87654321转123", a JSON number …); else a random mainland mobile."""
         if tjlx is not None and tjlx not in FLOWS:
             raise CourtRefusal(400, "E400", f"flow {tjlx!r} is not one a court dispatches ({sorted(FLOWS)})")
         with self._lock:
-            return [self._dispatch_one(tjlx, publish) for _ in range(count)]
+            return [self._dispatch_one(tjlx, publish, phone) for _ in range(count)]
 
-    def _dispatch_one(self, fixed_flow: str | None, publish: bool = True) -> str:
+    def _dispatch_one(self, fixed_flow: str | None, publish: bool = True, phone: object = None) -> str:
         rng = self._rng
         tjlx = fixed_flow or rng.choices(["01", "02", "04"], weights=[45, 40, 15])[0]
         court_code, court_name = rng.choice(data.COURTS[:-1])
@@ -213,7 +217,7 @@ class CourtCore:
                     "dsrlx": "1",
                     "zjlx": "01",
                     "zjhm": data.resident_id(rng),
-                    "lxdh": data.mobile(rng),
+                    "lxdh": data.mobile(rng) if phone is None else phone,
                     "sddz": "广州市越秀区中山五路",
                 },
             ],

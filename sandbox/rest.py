@@ -188,7 +188,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if not 1 <= count <= 10000:
                     raise CourtRefusal(400, "E400", "count must be between 1 and 10000")
                 publish = args.get("publish", True) is not False
-                return {"dispatched": core.dispatch(count, args.get("flow"), publish=publish)}
+                phone = args.get("phone")  # any JSON value: courts send numbers as numbers, lists, text
+                return {"dispatched": core.dispatch(count, args.get("flow"), publish=publish, phone=phone)}
             if method == "POST" and path == "/sandbox/inject":
                 if args.get("feed") not in ("dispatches", "decisions") or not isinstance(args.get("body"), str):
                     raise CourtRefusal(

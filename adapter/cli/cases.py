@@ -38,7 +38,8 @@ def list_cases(
 
 @app.command("show")
 def show(case_id: str, config: ConfigOption = None, fmt: FormatOption = Format.table) -> None:
-    """One case: parties (masked), history and messages."""
+    """One case: its flags (what to look at: an unknown court or type code, a phone of no known form), parties
+    (masked), history and messages."""
     if fmt is Format.csv:
         raise InvalidRequest("cases show has several tables; use --format table or --format json")
     uow = open_uow(config)
@@ -59,9 +60,13 @@ def show(case_id: str, config: ConfigOption = None, fmt: FormatOption = Format.t
             "id_type": p.id_type.value,
             "id_number": mask_id(p.id_number),
             "phone": mask_phone(p.phone),
+            "phone_kind": p.phone_kind.value if p.phone_kind else "",
         }
         for p in dispatch.parties
     ]
+    # Flags are computed from the stored dispatch, so every case shows them, whenever and however it arrived; the
+    # REGISTER event's detail keeps those seen on arrival. Never a number: a party is named by its place.
+    flags = dispatch.flags
     history = [
         {"at": e.at, "event": e.event, "from": e.from_status, "to": e.to_status, "actor": e.actor} for e in events
     ]
@@ -76,10 +81,14 @@ def show(case_id: str, config: ConfigOption = None, fmt: FormatOption = Format.t
         for m in messages
     ]
     if fmt is not Format.table:
-        render([{**_row(case), "parties": parties, "history": history, "messages": outbox}], COLUMNS, fmt)
+        render(
+            [{**_row(case), "flags": flags, "parties": parties, "history": history, "messages": outbox}], COLUMNS, fmt
+        )
         return
     render([_row(case)], COLUMNS, fmt, title=f"case {case_id}")
-    render(parties, ["name", "role", "kind", "id_type", "id_number", "phone"], fmt, title="parties")
+    if flags:
+        render([{"flag": flag} for flag in flags], ["flag"], fmt, title="flags")
+    render(parties, ["name", "role", "kind", "id_type", "id_number", "phone", "phone_kind"], fmt, title="parties")
     render(history, ["at", "event", "from", "to", "actor"], fmt, title="history")
     render(outbox, ["message_id", "type", "status", "attempts", "last_error"], fmt, title="messages")
     if case.agreement_effective_at:

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from adapter.cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, render
 from adapter.clock import CHINA, utc_now
 from adapter.errors import InvalidRequest
-from adapter.masking import mask_text
+from adapter.masking import mask_fields, mask_text
 from adapter.replay_outbox import replay_dead, replay_message
 from adapter.tables import AuditRow, OutboxRow, QuarantineRow
 
@@ -102,7 +102,9 @@ def outbox_show(message_id: str, config: ConfigOption = None) -> None:
         Format.table,
         title="message",
     )
-    print(mask_text(json.dumps(json.loads(row.envelope_json), ensure_ascii=False, indent=2)))
+    # The sealed fields are masked by name whatever their form (an unrecognised phone is kept as written), then
+    # anything ID- or phone-shaped in free text.
+    print(mask_text(json.dumps(mask_fields(json.loads(row.envelope_json)), ensure_ascii=False, indent=2)))
     for entry in audit:
         err.print(f"{entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action}: {entry.reason}")
 
