@@ -10,7 +10,8 @@ a gateway, throttling), a redirect, a timeout, a broken connection, an unsigned 
 TransientError; a message that cannot be written as XML → RejectedError.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -64,9 +65,11 @@ class _Transport(Transport):
     the signed envelope, and our client certificate, elsewhere), and answering HTTP errors that carry no SOAP
     envelope itself, so Retry-After is not lost."""
 
-    def __init__(self, platform: str, session: requests.Session, timeout: tuple[float, float]) -> None:
+    def __init__(
+        self, platform: str, session: requests.Session, timeout: tuple[float, float], clock: Callable[[], datetime]
+    ) -> None:
         super().__init__(session=session, timeout=timeout[1], operation_timeout=timeout)
-        self._platform = platform
+        self._platform, self._clock = platform, clock
 
     def post(self, address: str, message: Any, headers: dict[str, str]) -> requests.Response:
         response = self.session.post(
@@ -86,7 +89,7 @@ class _Transport(Transport):
         is_xml = "xml" in response.headers.get("Content-Type", "")
         status = response.status_code
         if status >= 300 and not (status == 500 and is_xml):  # 500 with XML: a SOAP Fault, checked by zeep
-            wait = retry_after(response.headers.get("Retry-After"))
+            wait = retry_after(response.headers.get("Retry-After"), now=self._clock())
             raise _Refused(TransientError(self._platform, f"HTTP {status} without a SOAP answer", retry_after=wait))
         return response
 
@@ -121,6 +124,7 @@ class CourtSoapPlatform:
         session: requests.Session | None = None,
         timeout: tuple[float, float] = (3.05, 10.0),
         debug: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.name = name
         # Opt-in: the last envelopes in and out, for an engineer chasing a court's complaint. Off by default, since
@@ -131,7 +135,7 @@ class CourtSoapPlatform:
         )
         client = zeep.Client(
             str(WSDL),
-            transport=_Transport(name, session or requests.Session(), timeout),
+            transport=_Transport(name, session or requests.Session(), timeout, clock),
             settings=settings,
             wsse=_Wsse(signer, verifier),
             plugins=[self.history] if self.history else [],
