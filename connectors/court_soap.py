@@ -227,7 +227,9 @@ class CourtSoapPlatform:
 
 
 def _raw_items(items: Any) -> list[RawInbound]:
-    """FeedItems (a feed page's, or one case's) as raw bytes and the court's signature headers, unverified."""
+    """FeedItems (a feed page's, or one case's) as raw bytes and the court's signature headers, unverified. The
+    payload is text (xsd:string), kept as its UTF-8 bytes — what the court's item signature covers — and read back
+    as that text by mappings/court_soap.py, whatever encoding its own XML declaration names."""
     return [
         RawInbound(
             body=(item.payload or "").encode("utf-8"),
