@@ -217,7 +217,8 @@ class CourtSoapPlatform:
                 raise TransientError(self.name, f"{operation}: court fault {code}: {detail}") from None
             raise RejectedError(self.name, code, f"{operation}: {detail}") from None
         except SignatureInvalid as exc:
-            raise TransientError(self.name, f"{operation}: answer refused, WS-Security {exc.reason}") from None
+            # the detail names what failed (the Timestamp, a certificate not configured …): what an operator needs
+            raise TransientError(self.name, f"{operation}: answer refused, WS-Security {exc}") from None
         except requests.Timeout:
             raise TransientError(self.name, f"{operation} timed out") from None
         except requests.RequestException as exc:
