@@ -48,11 +48,12 @@ _OID = re.compile(r"(?:OID\.)?([0-9]+(?:\.[0-9]+)+)", re.IGNORECASE | re.ASCII)
 _STRING_CODECS = {0x1E: "utf-16-be", 0x1C: "utf-32-be"}  # BMPString, UniversalString; the rest read as UTF-8
 
 Rdns = list[frozenset[tuple[str, str]]]
+MAX_LENGTH = 4096  # no real name comes near; a longer one from a message is not parsed at all
 
 
 def matches(text: str, name: x509.Name) -> bool:
     """Whether `text` writes `name` (in either RDN order)."""
-    written = parse(text)
+    written = parse(text) if len(text) <= MAX_LENGTH else None
     if written is None:
         return False
     held = [frozenset((attribute.oid.dotted_string, _fold(attribute.value)) for attribute in rdn) for rdn in name.rdns]
@@ -70,21 +71,25 @@ def parse(text: str) -> Rdns | None:
 def _split(text: str, separators: str) -> list[str]:
     """`text` cut at separators that are neither escaped nor quoted."""
     parts: list[str] = []
-    current, quoted, escaped = "", False, False
+    current: list[str] = []
+    quoted = escaped = False
     for char in text:
         if escaped:
-            current, escaped = current + "\\" + char, False
+            current += ["\\", char]
+            escaped = False
         elif char == "\\":
             escaped = True
         elif char == '"':
-            current, quoted = current + char, not quoted
+            current.append(char)
+            quoted = not quoted
         elif char in separators and not quoted:
-            parts, current = [*parts, current], ""
+            parts.append("".join(current))
+            current = []
         else:
-            current += char
+            current.append(char)
     if escaped or quoted:
         raise ValueError("unterminated escape or quote")
-    return [*parts, current]
+    return [*parts, "".join(current)]
 
 
 def _attribute(text: str) -> tuple[str, str]:

@@ -411,6 +411,12 @@ def test_the_issue_s_message_names_issuer_and_serial_exactly(court: Court, tmp_p
             "decimal serial",
         ),
         ("<ds:X509Data/>", "unsigned", "names no certificate"),
+        (
+            "<ds:X509Data><ds:X509IssuerSerial><ds:X509IssuerName>CN=x</ds:X509IssuerName>"
+            "<ds:X509SerialNumber>--5</ds:X509SerialNumber></ds:X509IssuerSerial></ds:X509Data>",
+            "malformed",
+            "decimal serial",
+        ),
     ],
 )
 def test_key_references_that_cannot_name_a_configured_certificate_are_refused_with_the_reason(

@@ -16,6 +16,7 @@ certificate that is not configured is refused naming the certificate as the refe
 """
 
 import base64
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -66,16 +67,15 @@ class TrustedCertificates:
             return self._token(tokens[0])
         refusals: list[SignatureInvalid] = []
         for child in (c for c in key_info if isinstance(c.tag, str)):
-            try:
-                if (found := self._named(child, security)) is not None:
-                    return found
+            try:  # the first child that names a configured certificate decides; the rest are alternatives
+                return self._named(child, security)
             except SignatureInvalid as refusal:
                 refusals.append(refusal)
         if refusals:  # the first reason is the one worth reading
             raise refusals[0]
         raise SignatureInvalid("unsigned", "the KeyInfo names no key")
 
-    def _named(self, child: Any, security: Any) -> list[Trusted] | None:
+    def _named(self, child: Any, security: Any) -> list[Trusted]:
         if child.tag == f"{{{WSSE}}}SecurityTokenReference":
             return self._reference(child, security)
         if child.tag == f"{{{DS}}}X509Data":
@@ -166,13 +166,13 @@ class TrustedCertificates:
         if name == "X509IssuerSerial":
             issuer = " ".join((item.findtext(f"{{{DS}}}X509IssuerName") or "").split())
             serial_text = (item.findtext(f"{{{DS}}}X509SerialNumber") or "").strip()
-            if not issuer or not serial_text.lstrip("-").isdigit() or not serial_text.isascii():
+            if not issuer or not re.fullmatch(r"-?[0-9]{1,200}", serial_text):  # xsd:integer, within reason
                 raise SignatureInvalid(
                     "malformed",
                     f"X509IssuerSerial needs an issuer name and a decimal serial "
                     f"(issuer={_shown(issuer)}, serial={_shown(serial_text)})",
                 )
-            serial = int(serial_text[:200])
+            serial = int(serial_text)
             return self._matching(
                 lambda t: t.certificate.serial_number == serial and dn.matches(issuer, t.certificate.issuer),
                 f"issuer={_shown(issuer)}, serial={serial_text[:60]}",

@@ -55,8 +55,8 @@ class WsseVerifier:
         candidates = self._trusted.named_by(signature, security)
         method = _algorithm(info, "SignatureMethod")
         usable = [c for c in candidates if ALGORITHMS[c.algorithm][0] == method]
-        canonicalization = _only(info, f"{{{DS}}}CanonicalizationMethod", "CanonicalizationMethod")
-        if not usable or canonicalization.get("Algorithm") != EXC_C14N:
+        canonicalization = info.find(f"{{{DS}}}CanonicalizationMethod")
+        if not usable or canonicalization is None or canonicalization.get("Algorithm") != EXC_C14N:
             raise SignatureInvalid("algorithm", f"the signature must be exclusive c14n + {candidates[0].algorithm}")
         algorithm = usable[0].algorithm
         for reference, target in _references(envelope, security, stamp, info):
