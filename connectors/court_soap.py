@@ -10,7 +10,8 @@ a gateway, throttling), a redirect, a timeout, a broken connection, an unsigned 
 TransientError; a message that cannot be written as XML → RejectedError.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -64,9 +65,11 @@ class _Transport(Transport):
     the signed envelope, and our client certificate, elsewhere), and answering HTTP errors that carry no SOAP
     envelope itself, so Retry-After is not lost."""
 
-    def __init__(self, platform: str, session: requests.Session, timeout: tuple[float, float]) -> None:
+    def __init__(
+        self, platform: str, session: requests.Session, timeout: tuple[float, float], clock: Callable[[], datetime]
+    ) -> None:
         super().__init__(session=session, timeout=timeout[1], operation_timeout=timeout)
-        self._platform = platform
+        self._platform, self._clock = platform, clock
 
     def post(self, address: str, message: Any, headers: dict[str, str]) -> requests.Response:
         response = self.session.post(
@@ -86,7 +89,7 @@ class _Transport(Transport):
         is_xml = "xml" in response.headers.get("Content-Type", "")
         status = response.status_code
         if status >= 300 and not (status == 500 and is_xml):  # 500 with XML: a SOAP Fault, checked by zeep
-            wait = retry_after(response.headers.get("Retry-After"))
+            wait = retry_after(response.headers.get("Retry-After"), now=self._clock())
             raise _Refused(TransientError(self._platform, f"HTTP {status} without a SOAP answer", retry_after=wait))
         return response
 
@@ -121,6 +124,7 @@ class CourtSoapPlatform:
         session: requests.Session | None = None,
         timeout: tuple[float, float] = (3.05, 10.0),
         debug: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.name = name
         # Opt-in: the last envelopes in and out, for an engineer chasing a court's complaint. Off by default, since
@@ -131,7 +135,7 @@ class CourtSoapPlatform:
         )
         client = zeep.Client(
             str(WSDL),
-            transport=_Transport(name, session or requests.Session(), timeout),
+            transport=_Transport(name, session or requests.Session(), timeout, clock),
             settings=settings,
             wsse=_Wsse(signer, verifier),
             plugins=[self.history] if self.history else [],
@@ -213,7 +217,8 @@ class CourtSoapPlatform:
                 raise TransientError(self.name, f"{operation}: court fault {code}: {detail}") from None
             raise RejectedError(self.name, code, f"{operation}: {detail}") from None
         except SignatureInvalid as exc:
-            raise TransientError(self.name, f"{operation}: answer refused, WS-Security {exc.reason}") from None
+            # the detail names what failed (the Timestamp, a certificate not configured …): what an operator needs
+            raise TransientError(self.name, f"{operation}: answer refused, WS-Security {exc}") from None
         except requests.Timeout:
             raise TransientError(self.name, f"{operation} timed out") from None
         except requests.RequestException as exc:
@@ -223,7 +228,9 @@ class CourtSoapPlatform:
 
 
 def _raw_items(items: Any) -> list[RawInbound]:
-    """FeedItems (a feed page's, or one case's) as raw bytes and the court's signature headers, unverified."""
+    """FeedItems (a feed page's, or one case's) as raw bytes and the court's signature headers, unverified. The
+    payload is text (xsd:string), kept as its UTF-8 bytes — what the court's item signature covers — and read back
+    as that text by mappings/court_soap.py, whatever encoding its own XML declaration names."""
     return [
         RawInbound(
             body=(item.payload or "").encode("utf-8"),

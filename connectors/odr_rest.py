@@ -191,7 +191,7 @@ class OdrRestPlatform:
             raise TransientError(
                 self.name,
                 f"HTTP {status} {detail}".strip(),
-                retry_after=retry_after(response.headers.get("Retry-After")),
+                retry_after=retry_after(response.headers.get("Retry-After"), now=self._clock()),
             )
         raise RejectedError(self.name, code, f"HTTP {status}: {detail}")
 

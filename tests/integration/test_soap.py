@@ -1,7 +1,9 @@
 """The SOAP court profile against real servers on loopback: WS-Security checked by an independent XML-DSig
 implementation (xmlsec1), hostile XML refused in both directions, faults translated, the WSDL never fetched."""
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -24,11 +26,13 @@ from connectors.port import RejectedError, TransientError
 from sandbox.court import CourtCore, SandboxConfig
 from sandbox.pairing import Pairing, pair
 from sandbox.rest import SandboxServer
+from sandbox.soap import render as soap_render
 from scheduler import Runtime
 from schemas.enums import CourtStatus, ProgressKind
 from schemas.envelope import ProgressBody
 from schemas.progress import ProgressUpdate
 from tests.integration.conftest import PLATFORM, Court, pump
+from tests.integration.helpers import case_for, parties
 from tests.unit import samples
 
 pytestmark = pytest.mark.integration
@@ -352,6 +356,25 @@ def test_a_hostile_payload_in_a_signed_feed_item_is_quarantined(runtime: Runtime
     with runtime.uow.begin() as session:
         (row,) = session.exec(select(QuarantineRow)).all()
     assert row.platform == PLATFORM and row.reason == "malformed" and "DTDs are refused" in row.detail
+
+
+@pytest.mark.parametrize("declared", ["GBK", "GB18030", "GB2312", "UTF-16"])
+def test_a_dispatch_whose_payload_declares_another_encoding_is_applied_with_names_intact(
+    runtime: Runtime, court: Court, declared: str
+) -> None:
+    """A court that writes its payload in GBK and hands the string to its SOAP stack (the declaration stays): the
+    adapter reads the text as text, so the dispatch is applied with its names as the court wrote them, not
+    quarantined and not turned into 寮犱笁."""
+    court.core.render = functools.partial(soap_render, declared=declared)
+    (ajbs,) = court.core.dispatch(1, "01")
+    (published,) = court.core.case_messages(ajbs)["items"]
+    assert f"encoding='{declared}'" in published["body"].replace('"', "'")
+    written = re.findall(r"<XM>([^<]*)</XM>", published["body"])  # the names, read without any XML parser
+    assert len(written) == 2 and all("\u4e00" <= name[0] <= "\u9fff" for name in written)
+    pump(runtime, 1)
+    with runtime.uow.begin() as session:
+        assert session.exec(select(QuarantineRow)).all() == []
+    assert list(parties(runtime, case_for(runtime, ajbs).id)) == written
 
 
 def test_a_wsse_key_that_is_not_the_certificates_is_a_configuration_error(soap: Soap, tmp_path: Path) -> None:
