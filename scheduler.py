@@ -106,9 +106,18 @@ def build_connector(name: str, config: PlatformSettings, signer: MessageSigner, 
         assert config.wsse is not None  # the settings validator guarantees it
         wsse_signer, wsse_verifier = build_wsse(config.wsse, platform=name)
         return CourtSoapPlatform(
-            name, config.base_url, wsse_signer, wsse_verifier, session=session, timeout=timeout, debug=config.soap_debug
+            name,
+            config.base_url,
+            wsse_signer,
+            wsse_verifier,
+            session=session,
+            timeout=timeout,
+            debug=config.soap_debug,
+            timestamps=config.timestamp_format,
         )
-    return OdrRestPlatform(name, config.base_url, signer, session=session, timeout=timeout, clock=clock)
+    return OdrRestPlatform(
+        name, config.base_url, signer, session=session, timeout=timeout, clock=clock, timestamps=config.timestamp_format
+    )
 
 
 def _session(config: PlatformSettings) -> requests.Session:

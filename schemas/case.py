@@ -1,11 +1,12 @@
 """A dispatched case and its parties (domain.md §4 "Dispatch")."""
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from mappings import case_number
 from schemas.enums import Flow, IdType, PartyKind, PartyRole, Procedure
 from schemas.identifiers import phone_number, resident_id, social_credit_code
 from schemas.money import RMB
+from schemas.times import Timestamp
 
 
 class Record(BaseModel):
@@ -64,7 +65,7 @@ class CaseDispatch(Record):
     attachments: tuple[Attachment, ...] = ()
     designated_org: str | None = None
     designated_mediator: str | None = None
-    dispatched_at: AwareDatetime
+    dispatched_at: Timestamp
 
     @field_validator("case_number")
     @classmethod
