@@ -300,11 +300,11 @@ class CourtCore:
             msg_id, kind, ajbs, content = doc["xxbh"], doc["xxlx"], str(doc["ajbs"]), doc["nr"]
         except (ValueError, KeyError, TypeError) as exc:
             raise CourtRefusal(400, "E400", f"malformed message: {exc}") from None
-        self.check_sent_time(doc)
         # The body is signed; the Idempotency-Key header is not, so it must name the same message.
         idempotency_key = {k.lower(): v for k, v in headers.items()}.get("idempotency-key")
         if idempotency_key != msg_id:
             raise CourtRefusal(400, "E400", f"Idempotency-Key {idempotency_key!r} does not name message {msg_id!r}")
+        self.check_sent_time(doc)
         return self.apply_message(msg_id, kind, ajbs, content)
 
     def check_sent_time(self, doc: Mapping[str, Any]) -> None:
