@@ -361,6 +361,16 @@ def test_a_case_and_an_agreement_survive_the_round_trip_in_every_form(form: Time
     )
 
 
+@pytest.mark.parametrize("form", FORMS)
+def test_a_json_number_too_long_to_read_is_malformed_not_a_crash(form: TimestampForm) -> None:
+    """A 5,000-digit number where a time belongs is beyond what JSON is read into: malformed, never ValueError."""
+    doc = _dispatch(form)
+    body = json.dumps(doc).replace(f'"fssj": {json.dumps(doc["fssj"])}', '"fssj": ' + "9" * 5000).encode()
+    assert b"9" * 5000 in body
+    with pytest.raises(MalformedPayload, match="not UTF-8 JSON"):
+        odr_rest.decode(PLATFORM, body, form)
+
+
 def test_a_null_seal_time_is_no_seal() -> None:
     """gzsj is optional: null is an agreement not yet sealed, in every form."""
     for form in FORMS:
