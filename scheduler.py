@@ -114,8 +114,11 @@ def build_connector(name: str, config: PlatformSettings, signer: MessageSigner, 
             timeout=timeout,
             debug=config.soap_debug,
             clock=clock,
+            timestamps=config.timestamp_format,
         )
-    return OdrRestPlatform(name, config.base_url, signer, session=session, timeout=timeout, clock=clock)
+    return OdrRestPlatform(
+        name, config.base_url, signer, session=session, timeout=timeout, clock=clock, timestamps=config.timestamp_format
+    )
 
 
 def _session(config: PlatformSettings) -> requests.Session:

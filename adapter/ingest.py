@@ -7,6 +7,7 @@ duplicate (nothing changes), quarantined (raw bytes + reason; no case changes).
 import hashlib
 import json
 import logging
+from datetime import timedelta
 from enum import StrEnum
 
 from sqlmodel import Session, select
@@ -23,6 +24,11 @@ from schemas.enums import CourtDecisionKind, Flow, JcResult
 from schemas.envelope import CourtDecisionBody, DispatchBody, Envelope
 
 log = logging.getLogger("docking.ingest")
+
+# How far ahead of our clock a pulled item may be signed. Generous next to a request's five minutes (a feed item is
+# never replayed against a live window), yet it catches a unit or zone error: a court whose epoch time is its China
+# wall clock read as UTC signs eight hours ahead.
+FEED_CLOCK_SKEW = timedelta(hours=1)
 
 
 class Ingested(StrEnum):
@@ -58,6 +64,11 @@ def ingest(uow: UnitOfWork, link: PlatformLink, feed: str, item: RawInbound, clo
             raise SignatureInvalid(
                 SignatureInvalid.STALE,
                 f"signed {verified.issued_at:%Y-%m-%d %H:%M}, past the feed's maximum age of {link.feed_max_age}",
+            )
+        if verified.issued_at is not None and verified.issued_at > clock() + FEED_CLOCK_SKEW:
+            raise SignatureInvalid(
+                SignatureInvalid.FUTURE,
+                f"signed {verified.issued_at:%Y-%m-%d %H:%M} UTC, more than {FEED_CLOCK_SKEW} ahead of our clock",
             )
         envelope = link.connector.decode(item)
         if verified.message_id is not None and verified.message_id != envelope.message_id:

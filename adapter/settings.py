@@ -16,6 +16,7 @@ from adapter.deadlines.config import DeadlinePolicy
 from adapter.errors import ConfigError
 from adapter.tomlfile import read_toml
 from adapter.vault import Algorithm, DataKey, Vault
+from mappings.times import DEFAULT_FORM, TimestampForm
 from schemas.validation import summarize
 
 Profile = Literal["jws-detached", "sm2-sm3", "hmac-appkey"]
@@ -79,6 +80,10 @@ class PlatformSettings(BaseModel):
     signing: SigningSettings  # how the court's published messages are signed (and, for rest, our requests)
     wsse: WsseSettings | None = None  # soap only, and required there
     soap_debug: bool = False  # soap: keep the last request and answer envelopes in memory for inspection
+    # The form of every time in this court's messages, as its interface documents it (mappings/times.py):
+    # iso8601 (an offset-less time is China time), yyyyMMddHHmmss, "yyyy-MM-dd HH:mm:ss" (China time),
+    # epoch_seconds, epoch_millis. A time in any other form is quarantined as malformed, naming the field.
+    timestamp_format: TimestampForm = DEFAULT_FORM
     poll_seconds: float = Field(default=10.0, gt=0)
     timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # Delivery: transient failures back off exponentially with full jitter up to the cap, for at least

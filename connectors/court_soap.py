@@ -38,6 +38,7 @@ from connectors.port import (
 )
 from mappings import court_soap
 from mappings.codes import UnknownCode
+from mappings.times import DEFAULT_FORM, TimestampForm
 from schemas.enums import CourtStatus, MessageType
 from schemas.envelope import Envelope
 
@@ -125,8 +126,10 @@ class CourtSoapPlatform:
         timeout: tuple[float, float] = (3.05, 10.0),
         debug: bool = False,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        timestamps: TimestampForm = DEFAULT_FORM,
     ) -> None:
         self.name = name
+        self.timestamps = timestamps  # the form of every time in this court's messages, both ways
         # Opt-in: the last envelopes in and out, for an engineer chasing a court's complaint. Off by default, since
         # they hold personal data.
         self.history: HistoryPlugin | None = HistoryPlugin(maxlen=10) if debug else None
@@ -152,14 +155,14 @@ class CourtSoapPlatform:
         return FeedPage(items=_raw_items(page.item), next_cursor=str(page.nextCursor))
 
     def decode(self, item: RawInbound) -> Envelope:
-        return decoded(self.name, court_soap.decode, item.body)
+        return decoded(self.name, lambda p, b: court_soap.decode(p, b, self.timestamps), item.body)
 
     def send(self, envelope: Envelope) -> Receipt:
         operation = OPERATIONS.get(envelope.type)
         if operation is None:
             raise RejectedError(self.name, "unsupported", f"{envelope.type} is not a message the centre sends")
         try:
-            payload = court_soap.encode(envelope).decode("utf-8")
+            payload = court_soap.encode(envelope, self.timestamps).decode("utf-8")
         except ValueError as exc:  # e.g. a control character in free text: XML 1.0 cannot carry it
             raise RejectedError(self.name, "unencodable", f"the message cannot be written as XML: {exc}") from None
         receipt = self._call(operation, messageId=envelope.message_id, payload=payload)

@@ -34,6 +34,7 @@ from connectors.port import (
 )
 from mappings import odr_rest
 from mappings.codes import UnknownCode
+from mappings.times import DEFAULT_FORM, TimestampForm
 from schemas.enums import CourtStatus
 from schemas.envelope import Envelope
 
@@ -52,8 +53,10 @@ class OdrRestPlatform:
         session: requests.Session | None = None,
         timeout: tuple[float, float] = (3.05, 10.0),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        timestamps: TimestampForm = DEFAULT_FORM,
     ) -> None:
         self.name = name
+        self.timestamps = timestamps  # the form of every time in this court's messages, both ways
         self._base = base_url.rstrip("/")
         self._signer = signer
         self._session = session or requests.Session()
@@ -72,10 +75,10 @@ class OdrRestPlatform:
         return FeedPage(items=[self._raw_item(item) for item in items], next_cursor=str(next_cursor))
 
     def decode(self, item: RawInbound) -> Envelope:
-        return decoded(self.name, odr_rest.decode, item.body)
+        return decoded(self.name, lambda p, b: odr_rest.decode(p, b, self.timestamps), item.body)
 
     def send(self, envelope: Envelope) -> Receipt:
-        body = odr_rest.encode(envelope)
+        body = odr_rest.encode(envelope, self.timestamps)
         doc = self._call("POST", "/api/v1/messages", body, message_id=envelope.message_id)
         # Platforms of this kind often answer HTTP 200 with a business error: only code "0" for *this* message
         # id is a delivery.

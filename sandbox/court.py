@@ -22,6 +22,7 @@ from typing import Any
 from adapter.signing.base import MemoryReplayGuard, MessageSigner, MessageVerifier, check
 from adapter.signing.errors import SignatureInvalid
 from sandbox import data
+from sandbox.timeforms import FORMS, court_time, is_court_time
 
 CST = timezone(timedelta(hours=8))
 FLOWS = {"01": "民诉前调", "02": "民初", "04": "民诉前调"}  # 调解类型 → case-number type code
@@ -68,6 +69,13 @@ class SandboxConfig:
     latency_seconds: float = 0.0  # added to every platform request (a slow court; lets tests kill mid-delivery)
     # Codes this court publishes beyond its standard lists (table → codes): drift for `docking mappings check`.
     extra_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The form of the times in this court's messages (sandbox/timeforms.py), both ways: what it publishes, and
+    # what it demands of the centre's send time (fssj). Courts document one; many use yyyyMMddHHmmss.
+    timestamp_format: str = "iso8601"
+
+    def __post_init__(self) -> None:
+        if self.timestamp_format not in FORMS:
+            raise ValueError(f"timestamp_format {self.timestamp_format!r} is not one of {', '.join(FORMS)}")
 
 
 class CourtCore:
@@ -191,7 +199,7 @@ class CourtCore:
         bank = rng.choice(data.INSTITUTIONS)
         person = data.person_name(rng)
         plaintiff_first = tjlx == "02"
-        now = datetime.now(CST).replace(microsecond=0)
+        now = court_time(datetime.now(CST).replace(microsecond=0), self.config.timestamp_format)
         ajxx = {
             "ah": f"（2026）{court_code}{FLOWS[tjlx]}{self._serial}号",
             "fydm": court_code,
@@ -224,13 +232,13 @@ class CourtCore:
             "fj": [{"wjmc": "起诉状.pdf", "sha256": hashlib.sha256(ajbs.encode()).hexdigest(), "dx": 48213}],
             "tjzz": "广东银行业保险业纠纷调解中心",
             "tjy": None,
-            "pqsj": now.isoformat(),
+            "pqsj": now,
         }
         self.cases[ajbs] = CourtCase(ajbs, tjlx)
         self._dispatched[ajbs] = tjlx
         self._publish(
             "dispatches",
-            {"xxbh": f"PQ-{ajbs}", "xxlx": "PQ", "fssj": now.isoformat(), "ajbs": ajbs, "ajxx": ajxx},
+            {"xxbh": f"PQ-{ajbs}", "xxlx": "PQ", "fssj": now, "ajbs": ajbs, "ajxx": ajxx},
             lost=not publish,
         )
         return ajbs
@@ -261,7 +269,7 @@ class CourtCore:
         due, self._due = [d for d in self._due if d[0] <= now], [d for d in self._due if d[0] > now]
         for _, ajbs, kind in due:
             case = self.cases[ajbs]
-            decided = datetime.now(CST).replace(microsecond=0).isoformat()
+            decided = court_time(datetime.now(CST).replace(microsecond=0), self.config.timestamp_format)
             if kind == "2":
                 jdxx: dict[str, Any] = {"jdlx": "2", "jdsj": decided, "wsh": f"调解书-{ajbs}"}
                 case.status = "70"
@@ -300,7 +308,14 @@ class CourtCore:
         idempotency_key = {k.lower(): v for k, v in headers.items()}.get("idempotency-key")
         if idempotency_key != msg_id:
             raise CourtRefusal(400, "E400", f"Idempotency-Key {idempotency_key!r} does not name message {msg_id!r}")
+        self.check_sent_time(doc)
         return self.apply_message(msg_id, kind, ajbs, content)
+
+    def check_sent_time(self, doc: Mapping[str, Any]) -> None:
+        """A message whose send time (fssj) is not in this court's documented form is refused, as a real
+        court's interface would refuse it."""
+        if not is_court_time(doc.get("fssj"), self.config.timestamp_format):
+            raise CourtRefusal(400, "E400", f"fssj {doc.get('fssj')!r} is not a {self.config.timestamp_format} time")
 
     def apply_message(self, msg_id: str, kind: str, ajbs: str, content: Any) -> dict[str, Any]:
         """Apply one authenticated message of the centre once; a duplicate gets the original answer back."""

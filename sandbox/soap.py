@@ -142,6 +142,7 @@ class SoapCourt:
             )
         if doc.get("xxbh") != message_id:  # the signed payload and the operation must name the same message
             raise CourtRefusal(400, "E400", f"messageId {message_id!r} does not name message {doc.get('xxbh')!r}")
+        self.core.check_sent_time(doc)
         receipt = self.core.apply_message(message_id, kind, str(doc.get("ajbs", "")), doc.get("nr"))
         _text(answer, "code", receipt["code"])
         _text(answer, "message", receipt["message"])

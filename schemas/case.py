@@ -1,12 +1,13 @@
 """A dispatched case and its parties (domain.md §4 "Dispatch")."""
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from mappings import case_number
 from schemas.contacts import classify_phone, contact_text
 from schemas.enums import Flow, IdType, PartyKind, PartyRole, PhoneKind, Procedure
 from schemas.identifiers import resident_id, social_credit_code
 from schemas.money import RMB
+from schemas.times import Timestamp
 
 
 class Record(BaseModel):
@@ -80,7 +81,7 @@ class CaseDispatch(Record):
     attachments: tuple[Attachment, ...] = ()
     designated_org: str | None = None
     designated_mediator: str | None = None
-    dispatched_at: AwareDatetime
+    dispatched_at: Timestamp
 
     @field_validator("case_number")
     @classmethod

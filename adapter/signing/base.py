@@ -2,16 +2,20 @@
 
 import base64
 import binascii
+import math
 import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from adapter.signing.errors import SignatureInvalid
 
 DEFAULT_WINDOW = timedelta(seconds=300)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LAST_SECOND = (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - _EPOCH) // timedelta(seconds=1)
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,33 @@ def check(
         if not replay.first_sighting(scope, verified.message_id, now=now, until=verified.issued_at + window):
             raise SignatureInvalid(SignatureInvalid.REPLAYED, f"message {verified.message_id!r} was seen before")
     return verified
+
+
+def signed_time(value: object, what: str, *, millis: bool = False) -> datetime:
+    """A signed Unix time (seconds, or milliseconds where the profile says so) as an aware UTC datetime.
+
+    A header carries ASCII digits only (str.isdigit() would also pass "²" or other scripts' digits, which int()
+    refuses or reads); a JWS `iat` is a JSON number, whole or not (RFC 7519 §2 NumericDate). Anything else is
+    SignatureInvalid — never ValueError or OverflowError, which would turn a bad request into a server error:
+    `malformed_signature` for what is no time at all (text, negative, NaN, infinity), `future` for a time beyond any
+    calendar (the usual cause: milliseconds where seconds are agreed). A plausible time is judged against the
+    clock by `check()` (requests) and the feed's limits (adapter/ingest.py)."""
+    unit = "milliseconds" if millis else "seconds"
+    number: int | float
+    if isinstance(value, str):
+        if not _ASCII_DIGITS.fullmatch(value):
+            raise SignatureInvalid(SignatureInvalid.MALFORMED, f"{what} {value[:40]!r} is not Unix {unit}")
+        number = int(value) if len(value) <= 20 else math.inf  # never int() of thousands of digits
+    elif isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        number = value  # (Python's json reads NaN and Infinity; neither is a time)
+    else:
+        raise SignatureInvalid(SignatureInvalid.MALFORMED, f"{what} is a {type(value).__name__}, not Unix {unit}")
+    if number < 0:
+        raise SignatureInvalid(SignatureInvalid.MALFORMED, f"{what} {str(value)[:40]} is negative")
+    if number > _LAST_SECOND * (1000 if millis else 1):
+        hint = "microseconds where milliseconds are agreed?" if millis else "milliseconds where seconds are agreed?"
+        raise SignatureInvalid(SignatureInvalid.FUTURE, f"{what} {str(value)[:40]} is beyond the year 9999 ({hint})")
+    return _EPOCH + timedelta(milliseconds=number) if millis else _EPOCH + timedelta(seconds=number)
 
 
 def header(headers: Mapping[str, str], name: str) -> str:

@@ -15,13 +15,13 @@ The canonical string, one field per line (LF), no trailing newline:
 import hashlib
 import hmac
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as chmac
 
-from adapter.signing.base import PublicKeyEntry, Verified, header, hexdecode, lookup
+from adapter.signing.base import PublicKeyEntry, Verified, header, hexdecode, lookup, signed_time
 from adapter.signing.errors import SignatureInvalid
 
 METHODS = ("HMAC-SHA256", "HMAC-SM3")
@@ -101,10 +101,9 @@ class HmacVerifier:
         if method != entry.algorithm:
             raise SignatureInvalid(SignatureInvalid.BAD_ALGORITHM, f"app key {entry.key_id!r} uses {entry.algorithm}")
         timestamp, nonce = header(headers, "X-Timestamp"), header(headers, "X-Nonce")
-        if not timestamp.isdigit():
-            raise SignatureInvalid(SignatureInvalid.MALFORMED, "X-Timestamp is not Unix milliseconds")
+        issued = signed_time(timestamp, "X-Timestamp", millis=True)
         given = hexdecode(header(headers, "X-Signature"), "X-Signature", 32)
         expected = mac(entry.key, canonical_string(target, entry.key_id, nonce, timestamp, body, method), method)
         if not hmac.compare_digest(given, expected):
             raise SignatureInvalid(SignatureInvalid.MISMATCH, f"request does not match app key {entry.key_id!r}")
-        return Verified(entry.key_id, nonce, datetime.fromtimestamp(int(timestamp) / 1000, UTC))
+        return Verified(entry.key_id, nonce, issued)

@@ -13,14 +13,14 @@ against the OpenSSL 3 command line in the tests.
 
 import base64
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from adapter.signing.base import PublicKeyEntry, Verified, b64decode, header, hexdecode, lookup
+from adapter.signing.base import PublicKeyEntry, Verified, b64decode, header, hexdecode, lookup, signed_time
 from adapter.signing.errors import SignatureInvalid
 
 DEFAULT_ID = "1234567812345678"
@@ -135,13 +135,12 @@ class Sm2Verifier:
     def verify(self, body: bytes, headers: Mapping[str, str], *, target: str = "") -> Verified:
         entry = lookup(self._keys, header(headers, "X-Key-Id"))
         timestamp, message_id = header(headers, "X-Timestamp"), header(headers, "X-Nonce")
-        if not timestamp.isdigit():
-            raise SignatureInvalid(SignatureInvalid.MALFORMED, "X-Timestamp is not Unix seconds")
+        issued = signed_time(timestamp, "X-Timestamp")
         raw = self._decode(header(headers, "X-Signature"))
         e = digest(entry.key, signed_message(timestamp, message_id, target, body), self.distid)
         if not verify_digest(entry.key, raw, e):
             raise SignatureInvalid(SignatureInvalid.MISMATCH, f"body does not match key {entry.key_id!r}")
-        return Verified(entry.key_id, message_id, datetime.fromtimestamp(int(timestamp), UTC))
+        return Verified(entry.key_id, message_id, issued)
 
     def _decode(self, text: str) -> bytes:
         raw = hexdecode(text, "X-Signature") if self.encoding == "hex" else b64decode(text, "X-Signature")

@@ -86,6 +86,10 @@ def test_a_soap_sandbox_without_the_centre_certificate_is_refused_clearly(tmp_pa
     assert result.returncode == 2 and "--centre-cert" in result.stderr and "Traceback" not in result.stderr
     result = docking("sandbox", "serve", "--transport", "ftp", "--centre-key", f"k={key}", "--keys", str(tmp_path))
     assert result.returncode == 2 and "--transport 'ftp'" in result.stderr
+    result = docking(
+        "sandbox", "serve", "--timestamp-format", "unix", "--centre-key", f"k={key}", "--keys", str(tmp_path)
+    )
+    assert result.returncode == 2 and "--timestamp-format 'unix'" in result.stderr and "yyyyMMddHHmmss" in result.stderr
 
 
 def test_demo_under_chaos_loses_nothing_and_applies_nothing_twice(tmp_path: Path) -> None:
