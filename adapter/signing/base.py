@@ -8,7 +8,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from adapter.signing.errors import SignatureInvalid
 
@@ -161,10 +161,21 @@ def b64decode(value: str, what: str, *, urlsafe: bool = False) -> bytes:
     return raw
 
 
+HexCase = Literal["lower", "upper"]
+
+
+def hexencode(data: bytes, case: HexCase = "lower") -> str:
+    """Hex as the counterpart agreed to read it: Java and .NET peers often write upper case (`hex_case`)."""
+    text = data.hex()
+    return text.upper() if case == "upper" else text
+
+
 def hexdecode(value: str, what: str, length: int | None = None) -> bytes:
-    """Lower-case hex only, of the expected length when known."""
-    if not re.fullmatch(r"(?:[0-9a-f]{2})+", value) or (length is not None and len(value) != 2 * length):
-        raise SignatureInvalid(SignatureInvalid.MALFORMED, f"{what} is not lower-case hex of the right length")
+    """Hex in one case, lower or upper (the bytes are the same, so either is read whatever `hex_case` says we
+    write); mixed case is refused as no implementation writes it. Of the expected length when known."""
+    well_formed = re.fullmatch(r"(?:[0-9a-f]{2})+|(?:[0-9A-F]{2})+", value)
+    if not well_formed or (length is not None and len(value) != 2 * length):
+        raise SignatureInvalid(SignatureInvalid.MALFORMED, f"{what} is not hex (one case) of the right length")
     return bytes.fromhex(value)
 
 

@@ -21,7 +21,8 @@ def build_signer(config: SigningSettings, *, platform: str) -> MessageSigner:
     try:
         if config.profile == "hmac-appkey":
             assert config.app_key and config.app_secret  # the settings validator guarantees both
-            return HmacSigner(config.app_key, config.app_secret.get_secret_value().encode(), config.hmac_method)
+            secret = config.app_secret.get_secret_value().encode()
+            return HmacSigner(config.app_key, secret, config.hmac_method, config.hex_case)
         assert config.keyring is not None
         keyring = Keyring.open(config.keyring)
         record = keyring.active()
@@ -33,6 +34,7 @@ def build_signer(config: SigningSettings, *, platform: str) -> MessageSigner:
                 distid=config.sm2_distid,
                 der=config.sm2_signature == "der",
                 encoding=config.sm2_encoding,
+                hex_case=config.hex_case,
             )
         return JwsSigner(key, record.key_id)
     except (KeyFileError, MissingExtra, ValueError) as exc:
@@ -45,7 +47,8 @@ def build_verifier(config: SigningSettings, *, platform: str) -> MessageVerifier
             assert config.court_app_key and config.court_app_secret
             secret = config.court_app_secret.get_secret_value().encode()
             return HmacVerifier(
-                {config.court_app_key: PublicKeyEntry(config.court_app_key, secret, config.hmac_method)}
+                {config.court_app_key: PublicKeyEntry(config.court_app_key, secret, config.hmac_method)},
+                config.hex_case,
             )
         keys = {}
         for key_id, path in config.court_keys.items():

@@ -20,7 +20,17 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from adapter.signing.base import PublicKeyEntry, Verified, b64decode, header, hexdecode, lookup, signed_time
+from adapter.signing.base import (
+    HexCase,
+    PublicKeyEntry,
+    Verified,
+    b64decode,
+    header,
+    hexdecode,
+    hexencode,
+    lookup,
+    signed_time,
+)
 from adapter.signing.errors import SignatureInvalid
 
 DEFAULT_ID = "1234567812345678"
@@ -97,10 +107,18 @@ class Sm2Signer:
     profile = "sm2-sm3"
 
     def __init__(
-        self, private_key: Any, key_id: str, *, distid: str = DEFAULT_ID, der: bool = True, encoding: str = "base64"
+        self,
+        private_key: Any,
+        key_id: str,
+        *,
+        distid: str = DEFAULT_ID,
+        der: bool = True,
+        encoding: str = "base64",
+        hex_case: HexCase = "lower",
     ) -> None:
         tongsuo()
         self._key, self.key_id, self.distid, self.der, self.encoding = private_key, key_id, distid, der, encoding
+        self.hex_case = hex_case
         numbers = private_key.public_key().public_numbers()
         self._z = _z(distid.encode(), numbers.x, numbers.y)  # Z_A depends only on the key and the ID: once
 
@@ -114,7 +132,7 @@ class Sm2Signer:
         if not self.der:
             r, s = decode_dss_signature(signature)
             signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-        text = signature.hex() if self.encoding == "hex" else _b64(signature)
+        text = hexencode(signature, self.hex_case) if self.encoding == "hex" else _b64(signature)
         return {"X-Key-Id": self.key_id, "X-Timestamp": timestamp, "X-Nonce": message_id, "X-Signature": text}
 
 
