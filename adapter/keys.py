@@ -107,13 +107,17 @@ def load_private_key(path: Path, passphrase: bytes | None = None) -> Any:
 
 
 def load_public_key(path: Path) -> Any:
-    data = _read(path)
+    return public_key_from_pem(_read(path), str(path))
+
+
+def public_key_from_pem(data: bytes, source: str) -> Any:
+    """A SubjectPublicKeyInfo PEM (SM2 too, with the sm2 extra); `source` names where it came from in errors."""
     try:
         return serialization.load_pem_public_key(data)
     except (ValueError, UnsupportedAlgorithm):
         sm2 = _load_sm2(data, private=False)
         if sm2 is None:
-            raise KeyFileError(f"{path} is not a PEM public key") from None
+            raise KeyFileError(f"{source} is not a PEM public key") from None
         return sm2
 
 
