@@ -137,7 +137,7 @@ def list_keys(
             # published: when it will sign (blank: on `activate`); active, retired: when it began to
             "activation": shown(r.activate_at if r.state == PUBLISHED else r.activated_at or r.created_at),
             "retire_at": shown(r.retire_at) if r.state == RETIRED else "",
-            "published": "true" if r.verifies_at(now) else "false",
+            "published": r.verifies_at(now),
             "created_at": shown(r.created_at),
         }
         for r in keyring.view(now)

@@ -21,6 +21,7 @@ from adapter.cli import (
     reconcile_cmd,
     run_cmd,
     sandbox_cmd,
+    wsse_cmd,
 )
 from adapter.cli.output import err
 from adapter.errors import DockingError
@@ -39,6 +40,7 @@ app.add_typer(ops.outbox_app, name="outbox")
 app.add_typer(ops.quarantine_app, name="quarantine")
 keys.app.command("data-key")(data_keys.new_data_key)
 keys.app.command("rotate-data")(data_keys.rotate_data)
+keys.app.command("wsse")(wsse_cmd.wsse)
 app.add_typer(keys.app, name="keys")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(centre.app, name="centre")
