@@ -80,21 +80,22 @@ class CredentialHold:
                 self._held_since = now
             if self._next_probe is None or self._next_probe <= now:
                 self._next_probe = now + self.probe_every
-            self.reason = f"held: {error.detail}"
+            self.reason = f"held: the court refuses our credentials ({error.code}: {error.said})"
         if not first:
-            log.debug("platform %s still refuses our credentials: %s", error.platform, mask_text(error.detail))
+            log.debug("platform %s still refuses our credentials: %s", error.platform, mask_text(error.said))
             return
         self.platform = self.platform or error.platform
         credential = self._credential(now) if self._credential else None
         what = credential.what if credential else "our credentials"
         remedy = credential.remedy if credential else "fix the credentials this platform is configured with"
-        if any(word in error.detail.lower() for word in CLOCK_WORDS):
+        if any(word in error.said.lower() for word in CLOCK_WORDS):
             remedy += "; the court also names the signed time: check this host's clock (NTP)"
         log.error(
-            "platform %s: the court refuses our signature (%s). It does not trust %s: %s. Delivery and polling to "
+            "platform %s: the court refuses our signature (%s: %s). It does not trust %s: %s. Delivery and polling to "
             "%s are held — nothing goes dead — with one probe every %ds; they resume by themselves once it accepts us.",
             self.platform,
-            mask_text(error.detail),
+            error.code,
+            mask_text(error.said),
             what,
             remedy,
             self.platform,

@@ -46,6 +46,7 @@ class CredentialsRefused(TransientError):
     def __init__(self, platform: str, code: str, detail: str) -> None:
         super().__init__(platform, f"the court refuses our signature or credentials ({code}): {detail}")
         self.code = code
+        self.said = detail  # the court's own words, for the alert
 
 
 class RejectedError(ConnectorError):
