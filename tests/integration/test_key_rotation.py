@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
+from adapter.clock import utc_now
 from adapter.settings import EncryptionSettings, Settings
 from adapter.tables import OutboxRow
+from adapter.wsse_keys import make_wsse_files
 from sandbox.pairing import CENTRE_KEY_ID, control
-from scheduler import Runtime
+from scheduler import Runtime, build_runtime
 from tests.integration.conftest import PLATFORM, Court, pump
 from tests.integration.helpers import case_for
 
@@ -91,9 +93,42 @@ def test_rotating_before_the_court_trusts_the_key_holds_the_platform_until_fixed
     rows = _outbox(runtime)
     assert len(rows) == 9 and {r.status for r in rows} == {"delivered"}
     assert {court.core.applications[r.message_id] for r in rows} == {1}  # each applied once
-    alerts = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    alerts = [r.getMessage() for r in caplog.records if r.name == "docking.credentials" and r.levelno >= logging.ERROR]
     assert len(alerts) == 1, alerts
     assert PLATFORM in alerts[0] and f"key {NEW_KEY}" in alerts[0]
     assert f"docking keys activate {CENTRE_KEY_ID} --dir {Path(ring).resolve()}" in alerts[0]
     assert sum("accepts our signature again" in r.getMessage() for r in caplog.records) == 1
     assert not [r for r in caplog.records if r.name == "docking.delivery" and r.levelno >= logging.WARNING]
+
+
+@pytest.mark.parametrize("transport", ["soap"])
+def test_a_soap_court_refusing_a_new_wsse_certificate_holds_the_platform_until_the_old_one_is_back(
+    settings: Settings, court: Court, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A certificate from `docking keys wsse` the court was never given: its signed E401 fault holds the platform
+    (one alert naming the certificate), nothing goes dead; with the trusted certificate back, all is delivered."""
+    trusted = build_runtime(settings)
+    cases = court.core.dispatch(2, "01")
+    pump(trusted, 1)
+    ids = [case_for(trusted, ajbs).id for ajbs in cases]
+    wsse = settings.platforms[PLATFORM].wsse
+    assert wsse is not None
+    new = make_wsse_files(tmp_path / "wsse-new", "centre", "CN=centre", now=utc_now(), algorithm="EC")
+    platform = settings.platforms[PLATFORM].model_copy(
+        update={"wsse": wsse.model_copy(update={"key": new.key, "certificate": new.written})}
+    )
+    untrusted = build_runtime(settings.model_copy(update={"platforms": {PLATFORM: platform}}))
+    for case_id in ids:
+        untrusted.services.accept(case_id)
+    with caplog.at_level(logging.INFO):
+        for _ in range(3):
+            pump(untrusted, 1)
+        assert {r.status for r in _outbox(untrusted)} == {"pending"}
+        assert {r.attempts for r in _outbox(untrusted)} == {0}
+        restarted = build_runtime(settings)  # with the certificate the court trusts
+        time.sleep(COOL_DOWN + 0.2)  # held messages were deferred to the next probe, at most a cool-down
+        pump(restarted, 2)
+    assert {r.status for r in _outbox(trusted)} == {"delivered"}
+    alerts = [r.getMessage() for r in caplog.records if r.name == "docking.credentials" and r.levelno >= logging.ERROR]
+    assert len(alerts) == 1 and f"WS-Security certificate {new.written.resolve()}" in alerts[0]
+    assert "unknown_key" in alerts[0]
