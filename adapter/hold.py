@@ -92,14 +92,14 @@ class CredentialHold:
             remedy += "; the court also names the signed time: check this host's clock (NTP)"
         log.error(
             "platform %s: the court refuses our signature (%s: %s). It does not trust %s: %s. Delivery and polling to "
-            "%s are held — nothing goes dead — with one probe every %ds; they resume by themselves once it accepts us.",
+            "%s are held — nothing goes dead — with one probe every %gs; they resume by themselves once it accepts us.",
             self.platform,
             error.code,
             mask_text(error.said),
             what,
             remedy,
             self.platform,
-            int(self.probe_every.total_seconds()),
+            self.probe_every.total_seconds(),
         )
         self._notify("held")
 
