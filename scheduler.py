@@ -22,6 +22,7 @@ from adapter.db import UnitOfWork, create_schema, open_database
 from adapter.deadlines import Deadlines, WorkCalendar
 from adapter.delivery import LEASE, deliver_due
 from adapter.errors import ConfigError
+from adapter.hold import CredentialHold
 from adapter.jobs import JobLock, process_holder
 from adapter.masking import mask_text
 from adapter.metrics import Metrics
@@ -31,10 +32,10 @@ from adapter.routines import Routines
 from adapter.services import CentreServices
 from adapter.settings import PlatformSettings, Settings
 from adapter.signing.base import MessageSigner
-from adapter.signing.factory import build_signer, build_verifier, build_wsse
+from adapter.signing.factory import build_signer, build_verifier, build_wsse, credential_of
 from connectors.court_soap import CourtSoapPlatform
 from connectors.odr_rest import OdrRestPlatform
-from connectors.port import ConnectorError, CourtPlatform, Feed
+from connectors.port import ConnectorError, CourtPlatform, CredentialsRefused, Feed
 
 log = logging.getLogger("docking.scheduler")
 
@@ -60,10 +61,16 @@ class Runtime:
             return
         link = self.platforms[name]
         for feed in (Feed.DISPATCHES, Feed.DECISIONS):
+            if not link.hold.allow(self.clock()):
+                return  # the court refuses our credentials: only a probe per interval until it accepts us
             if link.breaker is not None and not link.breaker.allow(self.clock()):
                 return  # the platform keeps failing: leave it alone until the breaker lets a probe through
             try:
                 counts = poll(self.uow, link, feed, self.clock, still_ours=lock.acquire if lock else lambda: True)
+            except CredentialsRefused as exc:
+                self.metrics.add("poll", {"held": 1})
+                link.hold.refused(exc, self.clock())  # the one alert is the hold's; the other feed waits too
+                return
             except ConnectorError as exc:
                 self.metrics.add("poll", {"errors": 1})
                 if link.breaker is not None and exc.retryable:
@@ -74,6 +81,7 @@ class Runtime:
                 self.metrics.add("poll", {"errors": 1})
                 log.error("polling %s/%s failed unexpectedly: %s", name, feed.value, type(exc).__name__)
                 continue
+            link.hold.accepted(self.clock())
             if link.breaker is not None:
                 link.breaker.record_success()
             self.metrics.add("inbound", {k.value: v for k, v in counts.items()})
@@ -146,7 +154,7 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
     metrics = Metrics()
     for name, config in settings.platforms.items():
         _check_tls_files(name, config)
-        signer = build_signer(config.signing, platform=name)
+        signer = build_signer(config.signing, platform=name, now=clock())
         verifier = build_verifier(config.signing, platform=name)
         breaker = CircuitBreaker(
             name,
@@ -159,12 +167,20 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
             cap=config.retry_cap_seconds,
             give_up_after=timedelta(hours=config.give_up_after_hours),
         )
+        # A court refusing our signature holds the platform, probing at the breaker's cool-down (adapter/hold.py).
+        hold = CredentialHold(
+            name,
+            probe_every=timedelta(seconds=config.breaker_cooldown_seconds),
+            credential=credential_of(name, config, signer),
+            on_change=lambda platform, what: metrics.add("hold", {what: 1}),
+        )
         platforms[name] = PlatformLink(
             build_connector(name, config, signer, clock),
             verifier,
             feed_max_age=timedelta(hours=config.signing.feed_max_age_hours),
             retry=retry,
             breaker=breaker,
+            hold=hold,
         )
     deadlines = Deadlines.from_policy(settings.deadlines)  # one engine: the sweep and the use cases agree
     _report_calendar_coverage(deadlines.calendar, clock)

@@ -3,7 +3,8 @@
 Per-case order: a row is claimable only when no earlier row of the same case is pending or dead, so a court
 never sees an agreement before the acceptance (nor after a rejected acceptance); other cases keep flowing.
 The retry schedule (attempts, next_attempt_at, last_error) lives in the row; tenacity covers only the short
-in-process retries of one attempt.
+in-process retries of one attempt. A court's refusal of our credentials holds the whole platform (adapter/hold.py):
+its messages wait, uncounted, and never go dead for it.
 """
 
 import logging
@@ -18,14 +19,20 @@ from typing import Any
 from sqlalchemy import bindparam, exists, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from adapter.clock import Clock, from_db, to_utc
 from adapter.db import UnitOfWork
 from adapter.masking import mask_text
 from adapter.platforms import Platforms, RetryPolicy
 from adapter.tables import OutboxRow
-from connectors.port import RejectedError, TransientError
+from connectors.port import CredentialsRefused, RejectedError, TransientError
 from schemas.envelope import Envelope
 
 log = logging.getLogger("docking.delivery")
@@ -42,9 +49,10 @@ def backoff(
 
 
 def default_retrying() -> Retrying:
-    """Three quick tries inside one attempt, for blips; longer outages go back to the row's schedule."""
+    """Three quick tries inside one attempt, for blips; longer outages go back to the row's schedule. A refusal
+    of our credentials is not a blip: asking again at once only adds to the court's failed-login count."""
     return Retrying(
-        retry=retry_if_exception_type(TransientError),
+        retry=retry_if_exception_type(TransientError) & retry_if_not_exception_type(CredentialsRefused),
         stop=stop_after_attempt(3),
         wait=wait_exponential_jitter(multiplier=0.05, max=0.5, jitter=0.05),
         reraise=True,
@@ -122,7 +130,8 @@ def deliver_due(
     jitter: Callable[[], float] = random.random,
     lease: timedelta = LEASE,
 ) -> Counter[str]:
-    """Deliver what is due now; returns counts of delivered / duplicate / retried / dead.
+    """Deliver what is due now; returns counts of delivered / duplicate / retried / dead, and of messages
+    deferred untried: `deferred` (circuit open) and `held` (the court refuses our credentials, adapter/hold.py).
 
     Claims again after each batch, because delivering a case's message unblocks its next one; bounded by
     `max_rounds` so one run never monopolises the worker. `lease` must outlast one message's send with its quick
@@ -213,6 +222,10 @@ def _deliver_one(
     if link is None:
         outcome, error = "retried", f"platform {row.platform!r} is not configured"
         delay = backoff(row.attempts + 1, base=policy.base, cap=policy.cap, rng=jitter)
+    elif not link.hold.allow(started):
+        # The court refuses our signature (adapter/hold.py): the message is not sent, counted or killed for it.
+        outcome, error, counted = "held", link.hold.reason, False
+        delay = link.hold.wait(started)
     elif link.breaker is not None and not link.breaker.allow(started):
         # The platform is failing: do not call it, and do not count an attempt the message never made.
         reopen = link.breaker.retry_at()
@@ -224,8 +237,14 @@ def _deliver_one(
             receipt = retrying(link.connector.send, envelope)
             if receipt.duplicate:
                 outcome = "duplicate"  # delivered before (e.g. the answer was lost); the platform kept one copy
+            link.hold.accepted(clock())
             if link.breaker is not None:
                 link.breaker.record_success()
+        except CredentialsRefused as exc:
+            # About who signed, not about this message: hold the platform (one alert), keep the message as it was.
+            link.hold.refused(exc, clock())
+            outcome, error, counted = "held", link.hold.reason, False
+            delay = link.hold.wait(clock())
         except TransientError as exc:
             outcome, error = "retried", str(exc)
             delay = (
@@ -246,7 +265,7 @@ def _deliver_one(
     now = clock()
     if outcome == "retried" and now - from_db(row.created_at) >= policy.give_up_after:
         outcome, error = "dead", f"gave up after {row.attempts + 1} attempts over {policy.give_up_after}: {error}"
-    if error is not None and outcome != "deferred":
+    if error is not None and outcome not in ("deferred", "held"):  # said once, by the breaker or the hold
         log.warning("message %s to %s %s: %s", row.message_id, row.platform, outcome, mask_text(error))
     values: dict[str, Any] = {
         "new_status": row.status,

@@ -4,9 +4,10 @@ The WSDL (connectors/wsdl/court_exchange.wsdl) ships with the adapter and is nev
 endpoint comes from configuration. Every request is signed with WS-Security and every answer — faults too — must
 carry the court's valid signature (adapter/signing/wsse.py). zeep parses with DTDs, entities and external
 references forbidden, and answers are read at most MAX_RESPONSE_BYTES. Failures are translated once, here:
-a SOAP Client fault → RejectedError (its CourtFault code); a Server fault, a WS-Security fault (clock skew, a
-certificate being rotated), any HTTP error answered without a signed envelope (it is not the court's word: a proxy,
-a gateway, throttling), a redirect, a timeout, a broken connection, an unsigned or unparseable answer →
+a SOAP Client fault → RejectedError (its CourtFault code); the court's signed refusal of our WS-Security (a wsse:
+fault code per WSS 1.1 §12, or its CourtFault E401/E403: our certificate not trusted, our clock off) →
+CredentialsRefused; a Server fault, any HTTP error answered without a signed envelope (it is not the court's word:
+a proxy, a gateway, throttling), a redirect, a timeout, a broken connection, an unsigned or unparseable answer →
 TransientError; a message that cannot be written as XML → RejectedError.
 """
 
@@ -28,6 +29,7 @@ from adapter.signing.wsse import WsseSigner, WsseVerifier
 from connectors.http import MAX_RESPONSE_BYTES, decoded, read_capped, retry_after
 from connectors.port import (
     CasePage,
+    CredentialsRefused,
     Feed,
     FeedPage,
     ListedCase,
@@ -216,6 +218,8 @@ class CourtSoapPlatform:
             raise refused.error from None
         except Fault as fault:
             code, detail = _court_fault(fault)
+            if _credentials_fault(fault, code):
+                raise CredentialsRefused(self.name, code, f"{operation}: {detail}") from None
             if _transient_fault(fault, code):
                 raise TransientError(self.name, f"{operation}: court fault {code}: {detail}") from None
             raise RejectedError(self.name, code, f"{operation}: {detail}") from None
@@ -251,11 +255,19 @@ def _court_fault(fault: Fault) -> tuple[str, str]:
     return code or "fault", (message or str(fault.message))[:500]
 
 
-TRANSIENT_CODES = {"E401", "E429", "E500", "E503"}  # the court's own: its authentication and capacity troubles
+TRANSIENT_CODES = {"E429", "E500", "E503"}  # the court's own capacity troubles
+CREDENTIAL_CODES = {"E401", "E403"}  # the court's own word for "not authenticated" / "not allowed"
+
+
+def _credentials_fault(fault: Fault, code: str) -> bool:
+    """The court (its answer verified as signed) refuses our WS-Security: a wsse: fault code (WSS 1.1 §12:
+    FailedAuthentication, InvalidSecurityToken, FailedCheck, MessageExpired, …) or its E401/E403. Every request
+    would meet the same answer: an operator's fix, never a reason to kill a message."""
+    prefix, _, _ = str(fault.code or "").rpartition(":")
+    return prefix.lower() == "wsse" or code in CREDENTIAL_CODES
 
 
 def _transient_fault(fault: Fault, code: str) -> bool:
-    """Server faults, WS-Security faults (wsse:…, the court's E401) and anything not a proper court fault are
-    worth retrying: a clock or certificate problem is fixed by an operator, not by killing every message."""
-    prefix, _, local = str(fault.code or "").rpartition(":")
-    return local == "Server" or prefix.lower() == "wsse" or code in TRANSIENT_CODES or code == "fault"
+    """Server faults and anything not a proper court fault are worth retrying."""
+    _, _, local = str(fault.code or "").rpartition(":")
+    return local == "Server" or code in TRANSIENT_CODES or code == "fault"

@@ -9,6 +9,8 @@ Endpoints (relative to base_url):
   GET  /api/v1/cases/{ajbs}/messages       → {"items": [{"seq", "body", "headers"}]}   (as the feeds carry them)
   GET  /api/v1/codes           → {"version", "tables": {table: [codes]}}   (the platform's published code lists)
 Every request is signed under the platform's profile (adapter/signing) over its body and "METHOD <full URL>".
+Failures are translated once, in `_raise_for`: 401/403 → CredentialsRefused (our signature or key is not trusted),
+408/429/5xx → TransientError, any other 4xx → RejectedError.
 """
 
 import json
@@ -23,6 +25,7 @@ import requests
 from connectors.http import MAX_RESPONSE_BYTES, decoded, read_capped, retry_after
 from connectors.port import (
     CasePage,
+    CredentialsRefused,
     Feed,
     FeedPage,
     ListedCase,
@@ -190,6 +193,10 @@ class OdrRestPlatform:
             code, detail = str(doc.get("code", status)), str(doc.get("message", ""))[:500]
         else:
             code, detail = str(status), content[:200].decode("utf-8", "replace")
+        if status in (401, 403):
+            # Authentication (RFC 9110 §15.5.2, §15.5.4): the court refuses who signed, not what was sent, so every
+            # message would meet the same answer — a platform-wide hold, never a dead message.
+            raise CredentialsRefused(self.name, code, f"HTTP {status}: {detail}")
         if status == 429 or status >= 500 or status == 408:
             raise TransientError(
                 self.name,

@@ -2,6 +2,9 @@
 
     ConnectorError
     ├── TransientError   timeouts, connection errors, 5xx, 429 — retry later (`retry_after` seconds if told)
+    │   └── CredentialsRefused   the court refuses OUR signature or credentials (HTTP 401/403, a court-signed
+    │                            fault naming an unknown key or bad signature): a platform-wide fault, not a
+    │                            verdict on one message — hold the platform, alert once, probe until accepted
     ├── RejectedError    4xx, a business rejection or SOAP Fault — do not retry; `code` and `detail` say why
     └── PayloadError     inbound bytes that do not decode to a canonical message — quarantine, never apply
 
@@ -33,6 +36,17 @@ class TransientError(ConnectorError):
     def __init__(self, platform: str, detail: str, *, retry_after: float | None = None) -> None:
         super().__init__(platform, detail)
         self.retry_after = retry_after
+
+
+class CredentialsRefused(TransientError):
+    """The court did not authenticate us: every request would be refused alike until an operator acts (the court
+    is given our key, or we sign with one it trusts). A TransientError, so code that does not know this branch
+    still keeps the message for later instead of killing it; delivery and polling hold the platform instead."""
+
+    def __init__(self, platform: str, code: str, detail: str) -> None:
+        super().__init__(platform, f"the court refuses our signature or credentials ({code}): {detail}")
+        self.code = code
+        self.said = detail  # the court's own words, for the alert
 
 
 class RejectedError(ConnectorError):

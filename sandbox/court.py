@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from adapter.signing.base import MemoryReplayGuard, MessageSigner, MessageVerifier, check
+from adapter.signing.base import MemoryReplayGuard, MessageSigner, MessageVerifier, PublicKeyEntry, check
 from adapter.signing.errors import SignatureInvalid
 from sandbox import data
 from sandbox.timeforms import FORMS, court_time, is_court_time
@@ -161,6 +161,15 @@ class CourtCore:
         except SignatureInvalid as exc:
             self.signature_failures[exc.reason] = self.signature_failures.get(exc.reason, 0) + 1
             raise CourtRefusal(401, "E401", f"signature refused ({exc.reason}): {exc.detail}") from None
+
+    def trust(self, entry: PublicKeyEntry) -> None:
+        """The court is given another centre key (what `docking keys export-public` is for): it verifies with it
+        from now on. A profile without public keys (HMAC) cannot be given one."""
+        trusting = getattr(self._verifier, "trusting", None)
+        if trusting is None:
+            raise CourtRefusal(400, "E400", f"a {self._verifier.profile} court is not given public keys")
+        with self._lock:
+            self._verifier = trusting(entry)
 
     def sign_item(self, body: str, message_id: str) -> dict[str, str]:
         """The court's signature headers for a feed item (tests use it to publish crafted but authentic items)."""

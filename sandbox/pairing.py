@@ -114,7 +114,7 @@ def pair(
         )
         return Pairing(CourtCore(config, court_signer, centre_verifier), signing)
     algorithm = "SM2" if profile == "sm2-sm3" else algorithm
-    keyring = Keyring.open(workdir / "keys" / "centre")
+    keyring = Keyring.open(workdir / "keys" / "centre", create=True)
     record = keyring.generate(CENTRE_KEY_ID, algorithm, datetime.now(UTC))
     keyring.save()
     court = generate_keypair(workdir / "keys" / "court", config.court_key_id, algorithm)

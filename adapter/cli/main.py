@@ -21,11 +21,12 @@ from adapter.cli import (
     reconcile_cmd,
     run_cmd,
     sandbox_cmd,
+    wsse_cmd,
 )
 from adapter.cli.output import err
 from adapter.errors import DockingError
 from adapter.masking import mask_text
-from connectors.port import ConnectorError
+from connectors.port import ConnectorError, CredentialsRefused
 from schemas.validation import summarize
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ app.add_typer(ops.outbox_app, name="outbox")
 app.add_typer(ops.quarantine_app, name="quarantine")
 keys.app.command("data-key")(data_keys.new_data_key)
 keys.app.command("rotate-data")(data_keys.rotate_data)
+keys.app.command("wsse")(wsse_cmd.wsse)
 app.add_typer(keys.app, name="keys")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(centre.app, name="centre")
@@ -63,6 +65,9 @@ def main() -> None:
         _fail(str(exc), exc.exit_code)
     except ValidationError as exc:  # e.g. an over-long mediator name given to `docking centre assign`
         _fail(f"invalid input: {summarize(exc)}", 2)
+    except CredentialsRefused as exc:  # e.g. `docking reconcile` signed with a key the court was never given
+        advice = "give it our public key (`docking keys export-public`) or sign with one it trusts (`keys activate`)"
+        _fail(f"{mask_text(str(exc))}; {advice}", 78)  # EX_CONFIG: what we sign with is ours to fix
     except ConnectorError as exc:  # e.g. `docking reconcile` while the court is unreachable
         _fail(f"{mask_text(str(exc))} (the platform may be down; try again later)", 69)  # EX_UNAVAILABLE
     except ImportError as exc:  # an optional extra the chosen profile needs, e.g. Tongsuo for SM2

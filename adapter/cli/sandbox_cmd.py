@@ -70,7 +70,8 @@ def serve(
     if transport == "soap":
         console.print(f"SOAP endpoint {server.url}/ws/exchange (?wsdl); WS-Security certificate {keys / 'court.crt'}")
     console.print(
-        f"control token: {server.control_token}  (POST /sandbox/dispatch, /sandbox/inject; GET /sandbox/stats)"
+        f"control token: {server.control_token}  (POST /sandbox/dispatch, /sandbox/inject, /sandbox/trust; "
+        "GET /sandbox/stats)"
     )
     console.print(public.decode().strip(), highlight=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

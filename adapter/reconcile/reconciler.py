@@ -13,7 +13,13 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Row
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from adapter.clock import Clock, utc_now
 from adapter.db import UnitOfWork
@@ -27,7 +33,7 @@ from adapter.reconcile.cases import ID, IN_FLIGHT, PLATFORM, PLATFORM_CASE_ID, S
 from adapter.reconcile.classify import Action, Kind, classify
 from adapter.reconcile.report import Difference, ReconcileReport
 from adapter.states import CaseStatus, court_view
-from connectors.port import ConnectorError, TransientError
+from connectors.port import ConnectorError, CredentialsRefused, TransientError
 from schemas.enums import CourtStatus, Flow
 
 log = logging.getLogger("docking.reconcile")
@@ -259,7 +265,8 @@ class _Run:
 def read_retrying() -> Retrying:
     """Reads are cheap to repeat: ride out a few transient failures before calling the platform unreachable."""
     return Retrying(
-        retry=retry_if_exception_type(TransientError),
+        # A refusal of our credentials will not pass by itself: asking again only adds failed logins at the court.
+        retry=retry_if_exception_type(TransientError) & retry_if_not_exception_type(CredentialsRefused),
         stop=stop_after_attempt(5),
         wait=wait_exponential_jitter(multiplier=0.2, max=3),
         reraise=True,

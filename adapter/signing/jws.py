@@ -72,6 +72,10 @@ class JwsVerifier:
     def __init__(self, keys: Mapping[str, PublicKeyEntry]) -> None:
         self._keys = dict(keys)
 
+    def trusting(self, entry: PublicKeyEntry) -> "JwsVerifier":
+        """A verifier that also trusts `entry` (a counterpart given our new key during a rotation)."""
+        return JwsVerifier({**self._keys, entry.key_id: entry})
+
     def verify(self, body: bytes, headers: Mapping[str, str], *, target: str = "") -> Verified:
         token = header(headers, HEADER)
         protected = protected_header(token)

@@ -150,6 +150,11 @@ class Sm2Verifier:
         tongsuo()
         self._keys, self.distid, self.der, self.encoding = dict(keys), distid, der, encoding
 
+    def trusting(self, entry: PublicKeyEntry) -> "Sm2Verifier":
+        """A verifier that also trusts `entry` (a counterpart given our new key during a rotation)."""
+        keys = {**self._keys, entry.key_id: entry}
+        return Sm2Verifier(keys, distid=self.distid, der=self.der, encoding=self.encoding)
+
     def verify(self, body: bytes, headers: Mapping[str, str], *, target: str = "") -> Verified:
         entry = lookup(self._keys, header(headers, "X-Key-Id"))
         timestamp, message_id = header(headers, "X-Timestamp"), header(headers, "X-Nonce")

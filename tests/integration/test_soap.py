@@ -22,7 +22,7 @@ from adapter.errors import ConfigError
 from adapter.signing.factory import build_wsse
 from adapter.tables import QuarantineRow
 from connectors.court_soap import CourtSoapPlatform
-from connectors.port import RejectedError, TransientError
+from connectors.port import CredentialsRefused, RejectedError, TransientError
 from sandbox.court import CourtCore, SandboxConfig
 from sandbox.pairing import Pairing, pair
 from sandbox.rest import SandboxServer
@@ -324,15 +324,16 @@ def test_a_message_xml_cannot_carry_is_rejected_before_sending(soap: Soap) -> No
 
 
 def test_a_request_the_court_cannot_authenticate_is_retried_not_killed(soap: Soap, tmp_path: Path) -> None:
-    """The court's E401 (our certificate not yet installed there, a clock off) is an operator's problem to fix:
-    the message waits, it is not marked dead."""
+    """The court's signed E401 (our certificate not yet installed there, a clock off) is an operator's problem to
+    fix: a credentials refusal (the platform is held), still a TransientError to code that does not know it."""
     stranger = pair(tmp_path / "other", SandboxConfig(), transport="soap")
     assert stranger.wsse is not None and soap.pairing.wsse is not None
     wrong = soap.pairing.wsse.model_copy(update={"key": stranger.wsse.key, "certificate": stranger.wsse.certificate})
     signer, verifier = build_wsse(wrong, platform="court")
     connector = CourtSoapPlatform("court", soap.pairing.platform(soap.server).base_url, signer, verifier)
-    with pytest.raises(TransientError, match="E401"):
+    with pytest.raises(CredentialsRefused, match="E401") as caught:
         connector.query_status(["x"])
+    assert isinstance(caught.value, TransientError) and "unknown_key" in caught.value.detail
 
 
 def test_the_wsdl_comes_from_the_repository_and_the_court_serves_its_own(soap: Soap) -> None:
