@@ -35,7 +35,7 @@ from adapter.signing.base import MessageSigner
 from adapter.signing.factory import build_signer, build_verifier, build_wsse, credential_of
 from connectors.court_soap import CourtSoapPlatform
 from connectors.odr_rest import OdrRestPlatform
-from connectors.port import ConnectorError, CourtPlatform, CredentialsRefused, Feed
+from connectors.port import ConnectorError, CourtPlatform, CredentialsRefused, Feed, TransientError
 
 log = logging.getLogger("docking.scheduler")
 
@@ -50,6 +50,9 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     routines: Routines | None = None  # the singleton jobs (reconcile, deadlines, prune, report)
     poll_locks: dict[str, JobLock] = field(default_factory=dict)  # one poller per platform across processes
+    # A court that answered a poll with Retry-After (429/503) is not polled again before then (capped at the
+    # platform's retry cap): polling every few seconds through a court's rate limit is what got us limited.
+    poll_after: dict[str, datetime] = field(default_factory=dict)
 
     def poll_platform(self, name: str) -> None:
         """One polling pass over both feeds of a platform; a platform outage is logged, never raised.
@@ -60,6 +63,8 @@ class Runtime:
         if lock is not None and not lock.acquire():
             return
         link = self.platforms[name]
+        if self.clock() < self.poll_after.get(name, self.clock()):
+            return
         for feed in (Feed.DISPATCHES, Feed.DECISIONS):
             if not link.hold.allow(self.clock()):
                 return  # the court refuses our credentials: only a probe per interval until it accepts us
@@ -76,6 +81,10 @@ class Runtime:
                 if link.breaker is not None and exc.retryable:
                     link.breaker.record_failure(self.clock())
                 log.warning("polling %s/%s failed: %s", name, feed.value, mask_text(str(exc)))
+                wait = exc.retry_after if isinstance(exc, TransientError) else None
+                if wait:  # the court said when to come back: both feeds wait
+                    self.poll_after[name] = self.clock() + timedelta(seconds=min(wait, link.retry.cap))
+                    return
                 continue
             except Exception as exc:  # one feed's failure must not stop the other feed or the job itself
                 self.metrics.add("poll", {"errors": 1})

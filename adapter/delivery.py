@@ -247,8 +247,10 @@ def _deliver_one(
             delay = link.hold.wait(clock())
         except TransientError as exc:
             outcome, error = "retried", str(exc)
+            # The court's Retry-After, but never past our own cap: a proxy's `Retry-After: 99999999999` or a date
+            # in 9999 must not park a message beyond the give-up horizon it is judged by.
             delay = (
-                exc.retry_after
+                min(exc.retry_after, policy.cap)
                 if exc.retry_after is not None
                 else backoff(row.attempts + 1, base=policy.base, cap=policy.cap, rng=jitter)
             )

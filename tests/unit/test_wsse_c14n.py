@@ -93,3 +93,29 @@ def test_anything_else_in_the_method_is_refused(inner: str) -> None:
     with pytest.raises(SignatureInvalid) as caught:
         prefix_list(_method(inner))
     assert caught.value.reason == "algorithm"
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        b'status="p xmlns=" zz="v"',
+        b'a="xmlns=" b=""',
+        b'a=" xmlns=&quot;x&quot;" b="1"',
+        b'xmlns:q="urn:q" a=" xmlns="',
+    ],
+)
+def test_an_attribute_value_holding_xmlns_is_kept_whole_under_default(attributes: bytes) -> None:
+    """A value that ends in ` xmlns=` must not swallow the next attribute: two different documents never share one
+    canonical form (review PoC: `status="p xmlns=" zz="v"` canonicalised like `status="pv"`)."""
+    element = etree.fromstring(b'<r xmlns="urn:d"><b ' + attributes + b"/></r>")
+    canonical = c14n(element, ("#default",))
+    for name in (a.split(b"=")[0] for a in attributes.split(b'" ') if b"xmlns:" not in a.split(b"=")[0]):
+        assert b" " + name + b'="' in canonical
+    assert canonical.count(b'="') == etree.tostring(element, method="c14n", exclusive=True).count(b'="')
+
+
+def test_a_relative_namespace_uri_is_malformed_not_a_crash() -> None:
+    """C14N refuses relative namespace URIs; that is a refusal with a reason, never an lxml exception."""
+    element = etree.fromstring(b'<r xmlns:t="u#n:x"><t:b/></r>')
+    with pytest.raises(SignatureInvalid, match="canonicalised"):
+        c14n(element)

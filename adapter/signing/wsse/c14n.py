@@ -24,9 +24,12 @@ _INCLUSIVE = f"{{{EXC_C14N}}}InclusiveNamespaces"
 def c14n(element: Any, prefixes: Sequence[str] = ()) -> bytes:
     """`element` exclusive-canonicalised, without comments, the namespaces of `prefixes` rendered inclusively."""
     named = [prefix for prefix in prefixes if prefix != DEFAULT]
-    canonical = bytes(
-        etree.tostring(element, method="c14n", exclusive=True, with_comments=False, inclusive_ns_prefixes=named)
-    )
+    try:
+        canonical = bytes(
+            etree.tostring(element, method="c14n", exclusive=True, with_comments=False, inclusive_ns_prefixes=named)
+        )
+    except (etree.C14NError, ValueError) as exc:  # e.g. a relative namespace URI, which C14N refuses
+        raise SignatureInvalid("malformed", f"the signed XML cannot be canonicalised ({exc})") from None
     return _defaults(element, canonical) if DEFAULT in prefixes else canonical
 
 
@@ -47,7 +50,9 @@ def prefix_list(method: Any) -> list[str]:
 _PI = re.compile(rb"<\?.*?\?>", re.DOTALL)
 _END = re.compile(rb"</[^>]+>")
 _START = re.compile(rb'<([^\s>]+)((?: [^\s="]+="[^"]*")*)>')
-_DEFAULT_DECLARATION = re.compile(rb' xmlns="[^"]*"')
+# One attribute: canonical form escapes '"' inside values, so a value ends at the first '"'. Attributes are read one
+# by one — a pattern run over the whole attribute text could start inside a value (` a="p xmlns=" b="v"`).
+_ATTRIBUTE = re.compile(rb' ([^\s="]+)="[^"]*"')
 
 
 def _defaults(apex: Any, canonical: bytes) -> bytes:
@@ -70,7 +75,8 @@ def _defaults(apex: Any, canonical: bytes) -> bytes:
                 raise SignatureInvalid("malformed", "the canonical form does not follow the document")
             default = str(element.nsmap.get(None) or "")
             declaration = b' xmlns="' + _escape(default).encode() + b'"' if default != parents[-1] else b""
-            out += b"<" + match.group(1) + declaration + _DEFAULT_DECLARATION.sub(b"", match.group(2)) + b">"
+            kept = b"".join(a.group(0) for a in _ATTRIBUTE.finditer(match.group(2)) if a.group(1) != b"xmlns")
+            out += b"<" + match.group(1) + declaration + kept + b">"
             parents.append(default)
         else:  # cannot happen with libxml2's output; never sign or verify bytes not understood
             raise SignatureInvalid("malformed", "the canonical form could not be read back")

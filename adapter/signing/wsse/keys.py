@@ -15,7 +15,6 @@ Anything else (ds:KeyValue, ds:KeyName, a SAML or Kerberos token) is refused nam
 certificate that is not configured is refused naming the certificate as the reference gave it.
 """
 
-import base64
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from adapter.signing import dn
 from adapter.signing.certificates import certificate_key, pki_path, subject_key_identifier, thumbprint
 from adapter.signing.errors import SignatureInvalid
 from adapter.signing.wsse.algorithms import algorithm_for
+from adapter.signing.wsse.fields import base64_field, only
 from adapter.signing.wsse.names import BASE64, DS, ID, THUMBPRINT_SHA1, WSSE, X509_PKIPATH, X509_SKI, X509V3
 
 
@@ -104,7 +104,7 @@ class TrustedCertificates:
         if part.tag == f"{{{DS}}}X509Data":
             return self._x509_data(part)
         if part.tag == f"{{{WSSE}}}Embedded":
-            return self._token(_one(part, f"{{{WSSE}}}BinarySecurityToken", "embedded BinarySecurityToken"))
+            return self._token(only(part, f"{{{WSSE}}}BinarySecurityToken", "embedded BinarySecurityToken"))
         raise SignatureInvalid(
             "unknown_key",
             f"a SecurityTokenReference by {etree.QName(part).localname} is not "
@@ -114,9 +114,9 @@ class TrustedCertificates:
     def _token(self, token: Any) -> list[Trusted]:
         kind = token.get("ValueType")
         if kind == X509V3:
-            return self._certificate(_b64(token.text), "the BinarySecurityToken")
+            return self._certificate(base64_field(token.text, "the BinarySecurityToken"), "the BinarySecurityToken")
         if kind == X509_PKIPATH:  # a chain; the signing certificate is one of them, and must be configured
-            chain = _chain(_b64(token.text))
+            chain = _chain(base64_field(token.text, "the X509PKIPathv1 token"))
             found = [t for t in self.all if any(t.der == c.public_bytes(Encoding.DER) for c in chain)]
             if not found:
                 raise SignatureInvalid(
@@ -131,13 +131,11 @@ class TrustedCertificates:
         kind, encoding = identifier.get("ValueType"), identifier.get("EncodingType", BASE64)
         if encoding != BASE64:
             raise SignatureInvalid("malformed", f"a KeyIdentifier encoded as {_shown(encoding)!r}, not base64")
-        value = _b64(identifier.text)
+        value = base64_field(identifier.text, "the KeyIdentifier")
         if kind == X509V3:
             return self._certificate(value, "the KeyIdentifier")
         if kind == X509_SKI:
-            return self._matching(
-                lambda t: subject_key_identifier(t.certificate) == value, f"ski={value.hex()}", "subject key identifier"
-            )
+            return self._by_ski(value)
         if kind == THUMBPRINT_SHA1:
             return self._matching(
                 lambda t: thumbprint(t.certificate) == value, f"thumbprint={value.hex()}", "SHA-1 thumbprint"
@@ -179,12 +177,9 @@ class TrustedCertificates:
                 "issuer/serial",
             )
         if name == "X509Certificate":
-            return self._certificate(_b64(item.text), "the X509Certificate")
+            return self._certificate(base64_field(item.text, "the X509Certificate"), "the X509Certificate")
         if name == "X509SKI":
-            value = _b64(item.text)
-            return self._matching(
-                lambda t: subject_key_identifier(t.certificate) == value, f"ski={value.hex()}", "subject key identifier"
-            )
+            return self._by_ski(base64_field(item.text, "the X509SKI"))
         if name == "X509SubjectName":
             subject = " ".join((item.text or "").split())
             return self._matching(
@@ -201,6 +196,12 @@ class TrustedCertificates:
             )
         return found
 
+    def _by_ski(self, value: bytes) -> list[Trusted]:
+        """WSS's X509SubjectKeyIdentifier and XML-DSig's X509SKI name the same thing."""
+        return self._matching(
+            lambda t: subject_key_identifier(t.certificate) == value, f"ski={value.hex()}", "subject key identifier"
+        )
+
     def _matching(self, test: Callable[[Trusted], bool], named: str, by: str) -> list[Trusted]:
         found = [t for t in self.all if test(t)]
         if not found:
@@ -208,20 +209,6 @@ class TrustedCertificates:
                 "unknown_key", f"the signature names a certificate by {by} that is not configured: {named}"
             )
         return found
-
-
-def _one(parent: Any, tag: str, what: str) -> Any:
-    found = parent.findall(tag)
-    if len(found) != 1:
-        raise SignatureInvalid("malformed", f"expected one {what}, found {len(found)}")
-    return found[0]
-
-
-def _b64(text: str | None) -> bytes:
-    try:
-        return base64.b64decode("".join((text or "").split()), validate=True)
-    except ValueError:
-        raise SignatureInvalid("malformed", "a key reference is not base64") from None
 
 
 def _certificate(der: bytes, where: str) -> x509.Certificate:
@@ -232,10 +219,12 @@ def _certificate(der: bytes, where: str) -> x509.Certificate:
 
 
 def _describe(certificate: x509.Certificate) -> str:
-    return (
-        f"subject={_shown(certificate.subject.rfc4514_string())}, "
-        f"issuer={_shown(certificate.issuer.rfc4514_string())}, serial={certificate.serial_number}"
-    )
+    """Who a certificate says it is, for the refusal; its names are parsed lazily and may be hostile DER."""
+    try:
+        subject, issuer = certificate.subject.rfc4514_string(), certificate.issuer.rfc4514_string()
+    except ValueError:
+        raise SignatureInvalid("malformed", "a certificate in the signature has unreadable names") from None
+    return f"subject={_shown(subject)}, issuer={_shown(issuer)}, serial={certificate.serial_number}"
 
 
 def _chain(der: bytes) -> list[x509.Certificate]:

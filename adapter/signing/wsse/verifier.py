@@ -14,6 +14,7 @@ from adapter.signing import sm2
 from adapter.signing.errors import SignatureInvalid
 from adapter.signing.wsse.algorithms import digest, verify
 from adapter.signing.wsse.c14n import c14n, prefix_list
+from adapter.signing.wsse.fields import base64_field, only
 from adapter.signing.wsse.keys import TrustedCertificates
 from adapter.signing.wsse.names import ALGORITHMS, DS, EXC_C14N, ID, SOAP, WSSE, WSU
 from adapter.signing.wsse.times import xsd_datetime
@@ -45,12 +46,12 @@ class WsseVerifier:
 
     def verify(self, envelope: Any) -> WsseVerified:
         """Raise SignatureInvalid unless `envelope` carries a fresh, valid signature over its Body and Timestamp."""
-        header = _only(envelope, f"{{{SOAP}}}Header", "Header")
-        security = _only(header, f"{{{WSSE}}}Security", "Security header")
-        stamp = _only(security, f"{{{WSU}}}Timestamp", "Timestamp")
+        header = only(envelope, f"{{{SOAP}}}Header", "Header", missing="unsigned")
+        security = only(header, f"{{{WSSE}}}Security", "Security header", missing="unsigned")
+        stamp = only(security, f"{{{WSU}}}Timestamp", "Timestamp", missing="unsigned")
         expires = self._check_window(stamp)
-        signature = _only(security, f"{{{DS}}}Signature", "Signature")
-        info = _only(signature, f"{{{DS}}}SignedInfo", "SignedInfo")
+        signature = only(security, f"{{{DS}}}Signature", "Signature", missing="unsigned")
+        info = only(signature, f"{{{DS}}}SignedInfo", "SignedInfo", missing="unsigned")
         # An envelope must use exactly the algorithm of the certificate it names (its key decides).
         candidates = self._trusted.named_by(signature, security)
         method = _algorithm(info, "SignatureMethod")
@@ -68,7 +69,7 @@ class WsseVerifier:
             expected = base64.b64encode(digest(algorithm, c14n(target, prefix_list(transforms[0])))).decode()
             if (reference.findtext(f"{{{DS}}}DigestValue") or "").strip() != expected:
                 raise SignatureInvalid("digest", f"the {etree.QName(target).localname} was changed after signing")
-        value = _b64(signature.findtext(f"{{{DS}}}SignatureValue") or "")
+        value = base64_field(signature.findtext(f"{{{DS}}}SignatureValue"), "the SignatureValue")
         signed = c14n(info, prefix_list(canonicalization))
         if not any(verify(c.key, algorithm, value, signed, self._distid) for c in usable):
             raise SignatureInvalid("signature", "the signature does not verify with the trusted certificate")
@@ -96,7 +97,7 @@ def _references(envelope: Any, security: Any, stamp: Any, info: Any) -> list[tup
     """Each Reference with the element it covers: the Envelope's own Body and the Security header's own Timestamp,
     both required, and at most the header's BinarySecurityTokens besides (WSS4J's ProtectTokens) — each by a
     wsu:Id unique in the envelope, so no signature wrapping can point a reference elsewhere."""
-    body = _only(envelope, f"{{{SOAP}}}Body", "Body")
+    body = only(envelope, f"{{{SOAP}}}Body", "Body", missing="unsigned")
     required = {body.get(ID): body, stamp.get(ID): stamp}
     if None in required or len(required) != 2:
         raise SignatureInvalid("malformed", "the Body and the Timestamp each need one unique wsu:Id")
@@ -118,20 +119,6 @@ def _references(envelope: Any, security: Any, stamp: Any, info: Any) -> list[tup
     return [(reference, allowed[i]) for reference, i in zip(references, ids, strict=True)]
 
 
-def _only(parent: Any, tag: str, what: str) -> Any:
-    found = parent.findall(tag)
-    if len(found) != 1:
-        raise SignatureInvalid("unsigned" if not found else "malformed", f"expected one {what}, found {len(found)}")
-    return found[0]
-
-
 def _algorithm(parent: Any, name: str) -> str | None:
     element = parent.find(f"{{{DS}}}{name}")
     return None if element is None else element.get("Algorithm")
-
-
-def _b64(text: str) -> bytes:
-    try:
-        return base64.b64decode("".join(text.split()), validate=True)
-    except ValueError:
-        raise SignatureInvalid("malformed", "a signature field is not base64") from None
