@@ -39,7 +39,9 @@ from schemas.envelope import Envelope
 log = logging.getLogger("docking.delivery")
 
 LEASE = timedelta(seconds=60)
-UNREADABLE_DELAY = timedelta(minutes=5)  # how long an unreadable row waits before this process looks again
+# How long an unreadable row waits before it is looked at again: long enough that such rows cannot fill every
+# claim, short enough that a process restarted with the key sends them at once in practice.
+UNREADABLE_DELAY = timedelta(minutes=2)
 
 
 def backoff(
@@ -127,7 +129,7 @@ def claim(
 
 def _set_aside(session: Session, row: OutboxRow, error: VaultError, now: datetime) -> None:
     """Leave an unreadable row pending, unattempted, and out of the next few claims; say so once."""
-    REPORTED.report("delivery", f"message {row.message_id} (case {row.case_id})", error)
+    REPORTED.report("delivery", f"message {row.message_id} (case {row.case_id})", error, outcome="left pending")
     session.exec(
         update(OutboxRow)
         .where(col(OutboxRow.id) == row.id)

@@ -130,7 +130,9 @@ def sweep(uow: UnitOfWork, clock: Clock, deadlines: Deadlines) -> dict[str, int]
         lacking = sorted(sealed_key_ids(item.case.dispatch_json) - held)
         if lacking:
             done["unreadable"] += 1
-            REPORTED.report(ACTOR, f"case {item.case.id}", _lacking(vault, lacking[0]))
+            # Swept all the same; said because the other jobs and the centre's actions on it will fail.
+            outcome = "swept, but its personal data does not open in this process"
+            REPORTED.report(ACTOR, f"case {item.case.id}", _lacking(vault, lacking[0]), outcome=outcome)
         for due in item.due:
             if due.state not in _ALERTING:
                 continue

@@ -28,8 +28,8 @@ class UnreadableRows:
         self._said: set[tuple[str, str, str, str]] = set()
         self._lock = threading.Lock()
 
-    def report(self, job: str, row: str, error: VaultError) -> None:
-        """Log `row` (e.g. "case MC-…", "message M-…") as skipped by `job`, once per row and condition."""
+    def report(self, job: str, row: str, error: VaultError, *, outcome: str = "skipped") -> None:
+        """Log `row` (e.g. "case MC-…", "message M-…") and what `job` did with it, once per row and condition."""
         key = error.key_id or "?"
         seen = (job, row, error.condition, key)
         with self._lock:
@@ -37,7 +37,7 @@ class UnreadableRows:
                 return
             self._said.add(seen)
         advice = _ADVICE.get(error.condition, _ADVICE[VaultError.DOES_NOT_OPEN]).format(key=key)
-        log.error("%s: %s skipped, data key %s: %s; %s", job, row, key, error, advice)
+        log.error("%s: %s %s, data key %s: %s; %s", job, row, outcome, key, error, advice)
 
     def forget(self) -> None:
         """Report everything again (tests; a long-lived process never needs it)."""

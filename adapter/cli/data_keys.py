@@ -65,8 +65,21 @@ def rotate_data(
     ) as bar:
         task = bar.add_task("reseal", total=total)
         report = reseal(uow, batch=batch, progress=lambda n: bar.advance(task, n))
-    rows = [{"table": t, "checked": n, "rewritten": report.rewritten[t]} for t, n in report.checked.items()]
-    render(rows, ["table", "checked", "rewritten"], fmt, title="personal data re-sealed with the active key")
+    rows = [
+        {"table": t, "checked": n, "rewritten": report.rewritten[t], "unreadable": report.unreadable[t]}
+        for t, n in report.checked.items()
+    ]
+    render(
+        rows, ["table", "checked", "rewritten", "unreadable"], fmt, title="personal data re-sealed with the active key"
+    )
+    if any(report.unreadable.values()):
+        err.print(
+            "some rows do not open with the configured data keys (logged above, by id): add the key they name "
+            "back to [encryption.keys] and run this again before removing any key",
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(1)
 
 
 def _check_running_processes(uow: UnitOfWork, *, force: bool) -> None:
@@ -88,17 +101,20 @@ def _check_running_processes(uow: UnitOfWork, *, force: bool) -> None:
     if not blind:
         return
     names = ", ".join(f"{p.name} (holds {', '.join(sorted(p.data_keys)) or 'no data keys'})" for p in blind)
+    one = len(blind) == 1
     what = (
-        f"running process(es) {names} do(es) not hold data key {kid}: once stored data is re-sealed with it, "
-        "they can open no case, message or document"
+        f"running process{'' if one else 'es'} {names} {'does' if one else 'do'} not hold data key {kid}: once "
+        f"stored data is re-sealed with it, {'it' if one else 'they'} can open no case, message or document"
     )
     if not force:
         raise InvalidRequest(
-            f"refusing to re-seal: {what}. Add [encryption.keys.{kid}] to their configuration and restart them "
+            f"refusing to re-seal: {what}. Add [encryption.keys.{kid}] to the configuration and restart "
+            f"{'it' if one else 'them'} "
             "(a stopped process's heartbeat is withdrawn at once; a killed one's expires after "
             f"{heartbeats.STALE_AFTER} × {int(heartbeats.PERIOD.total_seconds())} s), then run this again; "
             "--force re-seals anyway"
         )
     err.print(
-        f"[red]WARNING[/red]: --force: re-sealing although {what}; restart them with the key now", highlight=False
+        f"[red]WARNING[/red]: --force: re-sealing although {what}; restart {'it' if one else 'them'} with the key now",
+        highlight=False,
     )
