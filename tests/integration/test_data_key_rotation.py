@@ -79,11 +79,11 @@ def _cases(runtime: Runtime) -> dict[str, str]:
     return {ajbs: case_id for ajbs, case_id in rows}
 
 
-def _jc_application_queued(runtime: Runtime) -> str:
+def _jc_application_queued(runtime: Runtime, platform_case_id: str = "ZS-1") -> str:
     """A self-received case taken to a JC application, whose envelope (parties, agreement) waits in the outbox."""
     dispatch = samples.dispatch()
     flow_c = CaseDispatch.model_validate(
-        {**dispatch.model_dump(), "flow": Flow.SELF_RECEIVED, "case_number": None, "platform_case_id": "ZS-1"}
+        {**dispatch.model_dump(), "flow": Flow.SELF_RECEIVED, "case_number": None, "platform_case_id": platform_case_id}
     )
     s = runtime.services
     case_id = s.register_self_received(flow_c)
@@ -115,7 +115,8 @@ def test_rotate_data_before_the_restart_leaves_every_job_running(
     runtime.poll_platform(PLATFORM)
     first, second, third = _cases(runtime).values()
     runtime.services.accept(first)
-    assert runtime.deliver_counts() == {"delivered": 1}
+    confirmed = _jc_application_queued(runtime, "ZS-2")  # delivered now; the court's ruling is read after
+    assert runtime.deliver_counts() == {"delivered": 2}
     runtime.services.accept(second)  # queued, not yet delivered when the keys change
     jc_case = _jc_application_queued(runtime)  # its envelope carries the parties: sealed
     runtime.heartbeat()
@@ -126,7 +127,7 @@ def test_rotate_data_before_the_restart_leaves_every_job_running(
     assert f"does not hold data key {NEW}" in " ".join(stderr.split()) and "pid" in stderr and "--force" in stderr
     code, stderr, resealed = _rotate(config, "--force")
     assert code == 0 and "WARNING" in stderr, stderr
-    assert resealed["cases"]["rewritten"] == 4 and resealed["outbox"]["rewritten"] == 1
+    assert resealed["cases"]["rewritten"] == 5 and resealed["outbox"]["rewritten"] == 2
 
     # The process still runs with only the old key. Delivery: the acceptance (no personal data) goes; the JC
     # application is set aside, not dead, and reported.
@@ -137,9 +138,12 @@ def test_rotate_data_before_the_restart_leaves_every_job_running(
             select(OutboxRow.status, OutboxRow.attempts, OutboxRow.last_error).where(OutboxRow.case_id == jc_case)
         ).one()
     assert (status, attempts) == ("pending", 0) and f"data key {NEW!r}" in error
-    # Polling and ingest: a new dispatch is registered (sealed with the key the process has) and accepted.
+    # Polling and ingest: the court's ruling on an unreadable case applies (no personal data is needed for it),
+    # and a new dispatch is registered (sealed with the key the process has) and accepted.
     court.core.dispatch(1, "01")
     runtime.poll_platform(PLATFORM)
+    with runtime.uow.engine.connect() as conn:
+        assert conn.execute(select(CaseRow.status).where(CaseRow.id == confirmed)).scalar_one() == "JC_CONFIRMED"
     fourth = _cases(runtime)[list(_cases(runtime))[-1]]
     runtime.services.accept(fourth)
     assert runtime.deliver_counts() == {"delivered": 1}
@@ -158,12 +162,16 @@ def test_rotate_data_before_the_restart_leaves_every_job_running(
     sweep(runtime.uow, later, runtime.services.deadlines)
     assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == errors, "once per row"
 
-    # Reconcile (a court that lost the accepted case: its stored messages are read), prune and the report.
+    # Reconcile (a court that lost two cases: their stored messages are read, one sealed), prune and the report.
     court.core.forget(next(ajbs for ajbs, case_id in _cases(runtime).items() if case_id == first))
+    court.core.forget("ZS-2")
     report = reconcile(runtime.uow, runtime.platforms, scope=Scope.FULL, repair=False, clock=utc_now)
-    assert [d.kind for d in report.differences] == [Kind.MISSING_AT_PLATFORM]
-    assert prune(runtime.uow, utc_now() + timedelta(days=400), timedelta(days=90))["messages"] == 0
-    assert monthly(runtime.uow, utc_now() - timedelta(days=1), utc_now() + timedelta(days=1))["received"] == 5
+    assert sorted((d.case_id, d.kind) for d in report.differences) == sorted(
+        [(first, Kind.MISSING_AT_PLATFORM), (confirmed, Kind.MISSING_AT_PLATFORM)]
+    )
+    # the confirmed case is at rest for good: its delivered (sealed) message goes, unopened
+    assert prune(runtime.uow, utc_now() + timedelta(days=400), timedelta(days=90))["messages"] == 1
+    assert monthly(runtime.uow, utc_now() - timedelta(days=1), utc_now() + timedelta(days=1))["received"] == 6
     assert runtime.routines is not None
     assert runtime.routines.sweep_deadlines() and runtime.routines.prune()
     with runtime.uow.engine.connect() as conn:
