@@ -16,6 +16,7 @@ import requests
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
+from adapter import heartbeats
 from adapter.breaker import CircuitBreaker
 from adapter.clock import Clock, utc_now
 from adapter.db import UnitOfWork, create_schema, open_database
@@ -29,6 +30,7 @@ from adapter.metrics import Metrics
 from adapter.platforms import PlatformLink, Platforms, RetryPolicy
 from adapter.polling import poll
 from adapter.routines import Routines
+from adapter.sealed_types import engine_vault
 from adapter.services import CentreServices
 from adapter.settings import PlatformSettings, Settings
 from adapter.signing.base import MessageSigner
@@ -53,6 +55,19 @@ class Runtime:
     # A court that answered a poll with Retry-After (429/503) is not polled again before then (capped at the
     # platform's retry cap): polling every few seconds through a court's rate limit is what got us limited.
     poll_after: dict[str, datetime] = field(default_factory=dict)
+    holder: str = ""  # host:pid:token of this process (adapter/jobs.py)
+
+    def heartbeat(self, period: float = heartbeats.PERIOD.total_seconds()) -> None:
+        """Tell `docking keys rotate-data` this process runs and which data keys it holds (adapter/heartbeats.py)."""
+        heartbeats.beat(
+            self.uow, self.clock, self.holder, os.getpid(), engine_vault(self.uow.engine), timedelta(seconds=period)
+        )
+
+    def stop(self) -> None:
+        """After the jobs have finished: hand polling to another process at once, and withdraw the heartbeat."""
+        for lock in self.poll_locks.values():  # let another process poll at once rather than after the lease
+            lock.release()
+        heartbeats.stop(self.uow, self.holder)
 
     def poll_platform(self, name: str) -> None:
         """One polling pass over both feeds of a platform; a platform outage is logged, never raised.
@@ -194,8 +209,8 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
     deadlines = Deadlines.from_policy(settings.deadlines)  # one engine: the sweep and the use cases agree
     _report_calendar_coverage(deadlines.calendar, clock)
     services = CentreServices(uow, clock, platforms=platforms.keys(), deadlines=deadlines)
-    runtime = Runtime(settings, uow, platforms, services, clock, metrics)
     holder = process_holder()
+    runtime = Runtime(settings, uow, platforms, services, clock, metrics, holder=holder)
     runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines)
     runtime.poll_locks = {
         # The lease outlives a few missed polls and one slow one (two feeds at the platform's timeout).
@@ -260,6 +275,8 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
     scheduler.add_job(
         runtime.deliver, "interval", id="deliver", seconds=runtime.settings.deliver_seconds / speed, **common, **now
     )
+    period = heartbeats.PERIOD.total_seconds() / speed
+    scheduler.add_job(runtime.heartbeat, "interval", args=[period], id="heartbeat", seconds=period, **common, **now)
     routines = runtime.routines
     if routines is None:
         return
@@ -280,6 +297,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
 def run(settings: Settings) -> None:
     """The long-running production process: run the jobs until SIGTERM/SIGINT, then let in-flight jobs finish."""
     runtime = build_runtime(settings)
+    runtime.heartbeat()  # before any job: rotate-data must see this process from its first moment
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, runtime)
     stop = threading.Event()
@@ -294,6 +312,5 @@ def run(settings: Settings) -> None:
     stop.wait()
     log.info("stopping: finishing the jobs in flight")
     scheduler.shutdown(wait=True)
-    for lock in runtime.poll_locks.values():  # let another process poll at once rather than after the lease
-        lock.release()
+    runtime.stop()
     log.info("stopped")

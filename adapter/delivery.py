@@ -5,6 +5,10 @@ never sees an agreement before the acceptance (nor after a rejected acceptance);
 The retry schedule (attempts, next_attempt_at, last_error) lives in the row; tenacity covers only the short
 in-process retries of one attempt. A court's refusal of our credentials holds the whole platform (adapter/hold.py):
 its messages wait, uncounted, and never go dead for it.
+
+A row sealed under a data key this process lacks is not claimed: it stays pending, without an attempt counted,
+is put back by UNREADABLE_DELAY (so it cannot fill every batch), and is reported once (adapter/unreadable.py);
+every other row keeps flowing, and it is delivered once a process holding the key picks it up.
 """
 
 import logging
@@ -16,9 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, or_, update
-from sqlalchemy.orm import aliased
-from sqlmodel import col, select
+from sqlalchemy import Text, bindparam, exists, or_, type_coerce, update
+from sqlalchemy.orm import aliased, defer
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col, select
 from tenacity import (
     Retrying,
     retry_if_exception_type,
@@ -31,13 +36,19 @@ from adapter.clock import Clock, from_db, to_utc
 from adapter.db import UnitOfWork
 from adapter.masking import mask_text
 from adapter.platforms import Platforms, RetryPolicy
+from adapter.sealed_types import engine_vault
 from adapter.tables import OutboxRow
+from adapter.unreadable import REPORTED
+from adapter.vault import VaultError, open_json
 from connectors.port import CredentialsRefused, RejectedError, TransientError
 from schemas.envelope import Envelope
 
 log = logging.getLogger("docking.delivery")
 
 LEASE = timedelta(seconds=60)
+# How long an unreadable row waits before it is looked at again: long enough that such rows cannot fill every
+# claim, short enough that a process restarted with the key sends them at once in practice.
+UNREADABLE_DELAY = timedelta(minutes=2)
 
 
 def backoff(
@@ -60,13 +71,20 @@ def default_retrying() -> Retrying:
 
 
 def claim(
-    uow: UnitOfWork, clock: Clock, *, limit: int, owner_lease: timedelta = LEASE, token: str | None = None
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    limit: int,
+    owner_lease: timedelta = LEASE,
+    token: str | None = None,
+    counts: Counter[str] | None = None,
 ) -> list[OutboxRow]:
     """Take up to `limit` due rows under a lease, marked with `token`; only that token may record their result.
 
     A worker that crashes (or stalls past its lease) loses its rows to the next claim; if it comes back and
     tries to record a result, the token no longer matches and the write is skipped. The court drops the
-    duplicate send by message id, so nothing is applied twice.
+    duplicate send by message id, so nothing is applied twice. Rows this process cannot open are left pending
+    and counted in `counts["unreadable"]` (see the module doc).
     """
     now = to_utc(clock())
     token = token or uuid.uuid4().hex
@@ -77,8 +95,12 @@ def claim(
         col(earlier.status).in_(("pending", "dead")),
         col(earlier.id) < col(OutboxRow.id),
     )
+    # The envelope is read as stored and opened row by row below: opened by the column type, one row sealed
+    # under a missing key would fail the whole claim, and with it every platform's delivery.
+    stored = type_coerce(col(OutboxRow.envelope_json), Text)
     query = (
-        select(OutboxRow)
+        select(OutboxRow, stored)
+        .options(defer(OutboxRow.envelope_json, raiseload=True))  # type: ignore[arg-type]
         .where(
             OutboxRow.status == "pending",
             col(OutboxRow.next_attempt_at) <= now,
@@ -89,8 +111,18 @@ def claim(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    vault = engine_vault(uow.engine)
     with uow.begin() as session:
-        rows = list(session.exec(query).all())
+        rows: list[OutboxRow] = []
+        for row, text in session.exec(query).all():
+            try:
+                set_committed_value(row, "envelope_json", open_json(text, vault))  # as if loaded: nothing to write
+            except VaultError as exc:
+                _set_aside(session, row, exc, now)
+                if counts is not None:
+                    counts["unreadable"] += 1
+                continue
+            rows.append(row)
         if rows:  # one statement for the whole claim, not one per row
             ids = [row.id for row in rows]
             session.exec(
@@ -101,6 +133,16 @@ def claim(
             for row in rows:
                 row.claimed_by, row.claimed_until = token, now + owner_lease
         return rows
+
+
+def _set_aside(session: Session, row: OutboxRow, error: VaultError, now: datetime) -> None:
+    """Leave an unreadable row pending, unattempted, and out of the next few claims; say so once."""
+    REPORTED.report("delivery", f"message {row.message_id} (case {row.case_id})", error, outcome="left pending")
+    session.exec(
+        update(OutboxRow)
+        .where(col(OutboxRow.id) == row.id)
+        .values(next_attempt_at=now + UNREADABLE_DELAY, last_error=f"not sent by this process: {error}"[:2000])
+    )
 
 
 def renew(uow: UnitOfWork, rows: list[OutboxRow], until: datetime) -> None:
@@ -140,8 +182,11 @@ def deliver_due(
     """
     counts: Counter[str] = Counter()
     for _ in range(max_rounds):
-        rows = claim(uow, clock, limit=limit, owner_lease=lease)
+        set_aside = counts["unreadable"]
+        rows = claim(uow, clock, limit=limit, owner_lease=lease, counts=counts)
         if not rows:
+            if counts["unreadable"] > set_aside:
+                continue  # a batch of rows this process cannot open was put back: the next claim finds others
             break
         leased_at = clock()
         results: list[_Result] = []

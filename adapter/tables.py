@@ -211,3 +211,19 @@ class JobLockRow(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=80)
     lease_until: datetime
+
+
+class ProcessHeartbeatRow(SQLModel, table=True):
+    """A running `docking run` process and the data keys it holds, refreshed while it runs and removed when it
+    stops cleanly (adapter/heartbeats.py): what `docking keys rotate-data` checks before re-sealing."""
+
+    __tablename__ = "process_heartbeats"
+
+    holder: str = Field(primary_key=True, max_length=80)  # host:pid:token, as in job_runs
+    host: str = Field(max_length=64)
+    pid: int
+    started_at: datetime
+    seen_at: datetime  # refreshed every `period_seconds`; older than a few periods means the process is gone
+    period_seconds: int
+    data_keys: str = Field(default="", max_length=1000)  # the data key ids it holds, comma-separated, sorted
+    active_key: str | None = Field(default=None, max_length=32)  # the one it seals with; None: no [encryption]

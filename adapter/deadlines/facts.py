@@ -15,18 +15,40 @@ What the history gives, and what it does not (adapter/services.py writes the eve
 import json
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Protocol
 
 from adapter.clock import from_db
 from adapter.deadlines.compute import CaseFacts, Extension, Suspension
 from adapter.states import CaseStatus, Event
-from adapter.tables import CaseEventRow, CaseRow
+from adapter.tables import CaseEventRow
 from mappings.case_number import MalformedCaseNumber, normalise_court_code, parse
 from schemas.enums import Flow, Procedure
 
 _JC_RESULTS = frozenset({Event.JC_NOT_ACCEPTED, Event.JC_CONFIRMED, Event.JC_REJECTED, Event.JC_WITHDRAWN})
 
 
-def facts_from_history(case_row: CaseRow, events: Iterable[CaseEventRow]) -> CaseFacts:
+class StoredCase(Protocol):
+    """What the deadlines read of a stored case: adapter/tables.py CaseRow, or the sweep's lean row of unsealed
+    columns (adapter/sweep.py), whose `dispatch_json` is the stored text with sealed values left sealed — only
+    `court_code` is read from it, and it is not a sealed field (adapter/vault.py SEALED_FIELDS)."""
+
+    @property
+    def flow(self) -> str: ...
+    @property
+    def procedure(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def case_number(self) -> str | None: ...
+    @property
+    def dispatch_json(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def agreement_effective_at(self) -> datetime | None: ...
+
+
+def facts_from_history(case_row: StoredCase, events: Iterable[CaseEventRow]) -> CaseFacts:
     """The facts the deadlines depend on, read from the case row and its events (in any order)."""
     history = sorted(events, key=lambda e: (from_db(e.at), e.id or 0))
     received_at = accepted_at = contacted_at = signed_at = None
@@ -95,7 +117,7 @@ def _extension(at: datetime, detail: str) -> Extension:
     return Extension(at)
 
 
-def _court_code(case_row: CaseRow) -> str | None:
+def _court_code(case_row: StoredCase) -> str | None:
     """The dispatch's court code, else the one in its 案号 (mappings/case_number.py), normalised as both are on
     intake now — rows stored before that may hold 粤０１０４; None for flow C."""
     try:
