@@ -40,8 +40,8 @@ class SigningSettings(BaseModel):
     sm2_distid: str = Field(default="1234567812345678", min_length=1, max_length=64)
     sm2_signature: Literal["der", "raw"] = "der"
     sm2_encoding: Literal["base64", "hex"] = "base64"
-    # How we write hex: sm2-sm3 hex signatures, hmac-appkey signatures and the body hash inside the HMAC's signed
-    # text (which the court must compute the same way). Inbound signature hex is read in either case.
+    # The case of hex, both ways: sm2-sm3 hex signatures, hmac-appkey signatures and the body hash inside the HMAC's
+    # signed text (which the court must compute the same way). The other case is refused as malformed.
     hex_case: Literal["lower", "upper"] = "lower"
     # A feed is read whenever the adapter is up, so a pulled message may rightly be old; older than this it is
     # refused as stale (a replayed archive, or a court clock years off), and kept in quarantine.

@@ -170,12 +170,14 @@ def hexencode(data: bytes, case: HexCase = "lower") -> str:
     return text.upper() if case == "upper" else text
 
 
-def hexdecode(value: str, what: str, length: int | None = None) -> bytes:
-    """Hex in one case, lower or upper (the bytes are the same, so either is read whatever `hex_case` says we
-    write); mixed case is refused as no implementation writes it. Of the expected length when known."""
-    well_formed = re.fullmatch(r"(?:[0-9a-f]{2})+|(?:[0-9A-F]{2})+", value)
-    if not well_formed or (length is not None and len(value) != 2 * length):
-        raise SignatureInvalid(SignatureInvalid.MALFORMED, f"{what} is not hex (one case) of the right length")
+_HEX = {"lower": re.compile(r"(?:[0-9a-f]{2})+"), "upper": re.compile(r"(?:[0-9A-F]{2})+")}
+
+
+def hexdecode(value: str, what: str, length: int | None = None, case: HexCase = "lower") -> bytes:
+    """Hex in the agreed case only, of the expected length when known: one spelling per signature, so nothing
+    keyed on a signature's text can be passed by respelling it (as for base64 and JWS)."""
+    if not _HEX[case].fullmatch(value) or (length is not None and len(value) != 2 * length):
+        raise SignatureInvalid(SignatureInvalid.MALFORMED, f"{what} is not {case}-case hex of the right length")
     return bytes.fromhex(value)
 
 

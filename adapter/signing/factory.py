@@ -64,7 +64,11 @@ def build_verifier(config: SigningSettings, *, platform: str) -> MessageVerifier
             keys[key_id] = PublicKeyEntry(key_id, key, algorithm_of(key), revoked=key_id in config.revoked_court_keys)
         if config.profile == "sm2-sm3":
             return Sm2Verifier(
-                keys, distid=config.sm2_distid, der=config.sm2_signature == "der", encoding=config.sm2_encoding
+                keys,
+                distid=config.sm2_distid,
+                der=config.sm2_signature == "der",
+                encoding=config.sm2_encoding,
+                hex_case=config.hex_case,
             )
         return JwsVerifier(keys)
     except (KeyFileError, MissingExtra, ValueError) as exc:

@@ -106,7 +106,7 @@ class HmacVerifier:
             raise SignatureInvalid(SignatureInvalid.BAD_ALGORITHM, f"app key {entry.key_id!r} uses {entry.algorithm}")
         timestamp, nonce = header(headers, "X-Timestamp"), header(headers, "X-Nonce")
         issued = signed_time(timestamp, "X-Timestamp", millis=True)
-        given = hexdecode(header(headers, "X-Signature"), "X-Signature", 32)
+        given = hexdecode(header(headers, "X-Signature"), "X-Signature", 32, self.hex_case)
         data = canonical_string(target, entry.key_id, nonce, timestamp, body, method, self.hex_case)
         expected = mac(entry.key, data, method)
         if not hmac.compare_digest(given, expected):

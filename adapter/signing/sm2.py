@@ -146,9 +146,11 @@ class Sm2Verifier:
         distid: str = DEFAULT_ID,
         der: bool = True,
         encoding: str = "base64",
+        hex_case: HexCase = "lower",
     ) -> None:
         tongsuo()
         self._keys, self.distid, self.der, self.encoding = dict(keys), distid, der, encoding
+        self.hex_case = hex_case
 
     def trusting(self, entry: PublicKeyEntry) -> "Sm2Verifier":
         """A verifier that also trusts `entry` (a counterpart given our new key during a rotation)."""
@@ -166,7 +168,10 @@ class Sm2Verifier:
         return Verified(entry.key_id, message_id, issued)
 
     def _decode(self, text: str) -> bytes:
-        raw = hexdecode(text, "X-Signature") if self.encoding == "hex" else b64decode(text, "X-Signature")
+        if self.encoding == "hex":
+            raw = hexdecode(text, "X-Signature", case=self.hex_case)
+        else:
+            raw = b64decode(text, "X-Signature")
         if self.der:
             return raw
         if len(raw) != 64:
