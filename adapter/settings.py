@@ -84,7 +84,8 @@ class PlatformSettings(BaseModel):
     wsse: WsseSettings | None = None  # soap only, and required there
     soap_debug: bool = False  # soap: keep the last request and answer envelopes in memory for inspection
     # The form of every time in this court's messages, as its interface documents it (mappings/times.py):
-    # iso8601 (an offset-less time is China time), yyyyMMddHHmmss, "yyyy-MM-dd HH:mm:ss" (China time),
+    # iso8601 (offset required), iso8601_china (an offset-less time is China time), yyyyMMddHHmmss,
+    # "yyyy-MM-dd HH:mm:ss" (China time),
     # epoch_seconds, epoch_millis. A time in any other form is quarantined as malformed, naming the field.
     timestamp_format: TimestampForm = DEFAULT_FORM
     poll_seconds: float = Field(default=10.0, gt=0)

@@ -3,15 +3,17 @@
 A court states its times in one agreed form per platform (`timestamp_format` in the platform's settings):
 
   iso8601              2026-03-02T09:30:00+08:00 (RFC 3339 §5.6; `Z`, ±HH:MM or ±HHMM; a space may stand for T;
-                       up to 9 fraction digits, kept to the microsecond). Without an offset it is China time.
+                       up to 9 fraction digits, kept to the microsecond). The offset is required.
+  iso8601_china        the same, but a time without an offset is China time (a court documented so)
   yyyyMMddHHmmss       20260302093000        China time
   yyyy-MM-dd HH:mm:ss  2026-03-02 09:30:00   China time
   epoch_seconds        1772415000            Unix seconds (a JSON integer or a string of digits)
   epoch_millis         1772415000000         Unix milliseconds
 
-Why a naive time is China time: China keeps one civil time zone, UTC+8 with no daylight saving since 1991
-(GB/T 7408 local time), and Chinese platforms that omit the offset write Beijing time; reading it as UTC would
-move every time by eight hours without a word, and refusing it would refuse such a court altogether.
+Why a naive time is refused under iso8601 but China time under iso8601_china: RFC 3339 requires the offset, and a
+time without one could be UTC written carelessly — read as China time it would move by eight hours without a word.
+Many Chinese platforms do omit it and mean Beijing time (China keeps one zone, UTC+8, no daylight saving since
+1991): such a court is configured `iso8601_china` from its documentation, so the reading is a decision, not a guess.
 
 Dates (a calendar day: instalment due dates, an extended deadline) travel as yyyyMMdd under yyyyMMddHHmmss and as
 yyyy-MM-dd under every other form (an epoch number names an instant, not a day).
@@ -29,7 +31,9 @@ from typing import Literal, get_args
 
 from mappings.codes import MalformedPayload
 
-TimestampForm = Literal["iso8601", "yyyyMMddHHmmss", "yyyy-MM-dd HH:mm:ss", "epoch_seconds", "epoch_millis"]
+TimestampForm = Literal[
+    "iso8601", "iso8601_china", "yyyyMMddHHmmss", "yyyy-MM-dd HH:mm:ss", "epoch_seconds", "epoch_millis"
+]
 FORMS: tuple[TimestampForm, ...] = get_args(TimestampForm)
 DEFAULT_FORM: TimestampForm = "iso8601"
 
@@ -59,11 +63,15 @@ def read_time(value: object, form: TimestampForm, field: str) -> datetime:
     if form in _EPOCH_UNIT:
         return _epoch(value, form, field)
     text = _text(value, form, field, digits_ok=form == "yyyyMMddHHmmss")
-    if form == "iso8601":
+    if form in ("iso8601", "iso8601_china"):
         match = _ISO.fullmatch(text)
         if match is None:
             raise _refused(field, form, value, _iso_hint(text))
         fraction, zulu, sign, off_h, off_m = match.groups()[6:]
+        if form == "iso8601" and not (zulu or sign):
+            raise _refused(
+                field, form, value, 'has no UTC offset (a court that writes China time without one: "iso8601_china")'
+            )
         zone = CHINA if not (zulu or sign) else UTC if zulu else _offset(sign, off_h, off_m, field, form, value)
         micro = int((fraction or "0").ljust(6, "0")[:6])  # beyond microseconds is truncated, never rounded up a day
     else:
@@ -100,7 +108,7 @@ def read_date(value: object, form: TimestampForm, field: str) -> date:
 def write_time(value: datetime, form: TimestampForm) -> str | int:
     """`value` in `form`: iso8601 keeps its own offset (exactly `isoformat()`, as every platform got before
     forms were configurable); the offset-less forms are written in China time, whole seconds."""
-    if form == "iso8601":
+    if form in ("iso8601", "iso8601_china"):
         return value.isoformat()
     if form in _EPOCH_UNIT:
         return (value - _EPOCH) // _EPOCH_UNIT[form]

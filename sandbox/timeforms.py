@@ -13,13 +13,16 @@ CST = timezone(timedelta(hours=8))
 
 _WRITERS: dict[str, Callable[[datetime], str | int]] = {
     "iso8601": lambda t: t.astimezone(CST).isoformat(),
+    "iso8601_china": lambda t: t.astimezone(CST).replace(tzinfo=None).isoformat(),  # Beijing time, no offset
     "yyyyMMddHHmmss": lambda t: t.astimezone(CST).strftime("%Y%m%d%H%M%S"),
     "yyyy-MM-dd HH:mm:ss": lambda t: t.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S"),
     "epoch_seconds": lambda t: int(t.timestamp()),
     "epoch_millis": lambda t: int(t.timestamp()) * 1000 + t.microsecond // 1000,
 }
+_ISO = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?"
 _SHAPES = {
-    "iso8601": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([+-][0-9]{2}:[0-9]{2}|Z)"),
+    "iso8601": re.compile(_ISO + r"([+-][0-9]{2}:[0-9]{2}|Z)"),
+    "iso8601_china": re.compile(_ISO + r"([+-][0-9]{2}:[0-9]{2}|Z)?"),
     "yyyyMMddHHmmss": re.compile(r"20[0-9]{12}"),
     "yyyy-MM-dd HH:mm:ss": re.compile(r"20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"),
     "epoch_seconds": re.compile(r"[0-9]{10}"),

@@ -36,8 +36,8 @@ def serve(
     timestamp_format: Annotated[
         str,
         typer.Option(
-            help="The form of the court's times: iso8601, yyyyMMddHHmmss, 'yyyy-MM-dd HH:mm:ss', epoch_seconds or "
-            "epoch_millis (give the adapter's platform the same timestamp_format)."
+            help="The form of the court's times: iso8601, iso8601_china, yyyyMMddHHmmss, 'yyyy-MM-dd HH:mm:ss', "
+            "epoch_seconds or epoch_millis (give the adapter's platform the same timestamp_format)."
         ),
     ] = "iso8601",
 ) -> None:

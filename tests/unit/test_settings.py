@@ -7,6 +7,7 @@ import pytest
 
 from adapter.errors import ConfigError
 from adapter.settings import load_settings
+from mappings.times import FORMS
 
 PLATFORM = """
 [platforms.court-gz]
@@ -194,7 +195,7 @@ def test_two_platforms_may_not_share_a_keyring(tmp_path: Path) -> None:
     assert "share the keyring" in _error(_config(tmp_path, text))
 
 
-@pytest.mark.parametrize("form", ["iso8601", "yyyyMMddHHmmss", "yyyy-MM-dd HH:mm:ss", "epoch_seconds", "epoch_millis"])
+@pytest.mark.parametrize("form", FORMS)
 def test_a_platform_names_its_timestamp_form(tmp_path: Path, form: str) -> None:
     """timestamp_format takes each documented form; without it a platform keeps iso8601, the form before it."""
     platform = load_settings(_config(tmp_path, PLATFORM.format(extra=f'timestamp_format = "{form}"'))).platforms

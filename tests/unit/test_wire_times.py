@@ -34,9 +34,9 @@ GOOD: dict[str, list[object]] = {
         "2026-03-01T19:30:00-06:00",
         "2026-03-02 09:30:00+0800",  # a space for T (RFC 3339 §5.6 note), an ISO basic offset
         "2026-03-02T09:30:00.0000000+08:00",  # seven fraction digits, as .NET writes them
-        "2026-03-02T09:30:00",  # no offset: China time
         " 2026-03-02T09:30:00+08:00\n",  # layout around an XML text
     ],
+    "iso8601_china": ["2026-03-02T09:30:00", "2026-03-02 09:30:00", "2026-03-02T01:30:00Z"],  # no offset: China time
     "yyyyMMddHHmmss": ["20260302093000", 20260302093000],
     "yyyy-MM-dd HH:mm:ss": ["2026-03-02 09:30:00"],
     "epoch_seconds": [1772415000, "1772415000"],
@@ -47,6 +47,7 @@ _NOT_TIMES: list[tuple[object, str]] = [("", "empty"), (None, "null"), (True, "b
 # Per form, values that must be refused, with the words the refusal must contain.
 BAD: dict[str, list[tuple[object, str]]] = {
     "iso8601": [
+        ("2026-03-02T09:30:00", "has no UTC offset"),  # RFC 3339 requires it: never guessed
         ("20260302093000", "only digits"),  # the bug: once the year 2612
         ("20260302", "only digits"),  # once 1970
         ("1772415000", "only digits"),
@@ -112,6 +113,8 @@ BAD: dict[str, list[tuple[object, str]]] = {
         (True, "boolean"),
     ],
 }
+# iso8601_china refuses what iso8601 refuses, except the missing offset it exists to read (as China time).
+BAD["iso8601_china"] = [(value, why) for value, why in BAD["iso8601"] if why != "has no UTC offset"]
 
 
 # ---- every inbound time field, as the decoders reach it
