@@ -78,7 +78,8 @@ class Runtime:
         if lock is not None and not lock.acquire():
             return
         link = self.platforms[name]
-        if self.clock() < self.poll_after.get(name, self.clock()):
+        not_before = self.poll_after.get(name)
+        if not_before is not None and self.clock() < not_before:
             return
         for feed in (Feed.DISPATCHES, Feed.DECISIONS):
             if not link.hold.allow(self.clock()):
