@@ -215,9 +215,10 @@ def _deliver_one(
         delay = backoff(row.attempts + 1, base=policy.base, cap=policy.cap, rng=jitter)
     elif link.breaker is not None and not link.breaker.allow(started):
         # The platform is failing: do not call it, and do not count an attempt the message never made.
-        reopen = link.breaker.retry_at()
+        # Deferred to when the breaker may let a call through — never "now": while another caller's probe is in
+        # flight that would hand the row straight back to the next claim round (a spin).
         outcome, error, counted = "deferred", "circuit open: the platform has been failing", False
-        delay = max(0.0, (reopen - started).total_seconds()) if reopen else policy.base
+        delay = (link.breaker.next_call_at(started) - started).total_seconds()
     else:
         try:
             envelope = Envelope.model_validate_json(row.envelope_json)
