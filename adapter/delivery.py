@@ -245,7 +245,9 @@ def _deliver_one(
             outcome, error = "retried", f"unexpected {type(exc).__name__}"
             delay = backoff(row.attempts + 1, base=policy.base, cap=policy.cap, rng=jitter)
     now = clock()
-    if outcome == "retried" and now - from_db(row.created_at) >= policy.give_up_after:
+    # Measured from when the row (re-)entered the queue, not from its creation: a message an operator replays
+    # after an outage gets its full window again instead of dying on its first transient failure.
+    if outcome == "retried" and now - from_db(row.queued_at) >= policy.give_up_after:
         outcome, error = "dead", f"gave up after {row.attempts + 1} attempts over {policy.give_up_after}: {error}"
     if error is not None and outcome != "deferred":
         log.warning("message %s to %s %s: %s", row.message_id, row.platform, outcome, mask_text(error))

@@ -69,6 +69,9 @@ class OutboxRow(SQLModel, table=True):
     claimed_until: datetime | None = None
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime
+    # When the row last entered the queue: created, or put back by a replay or a reconciliation repair. Giving up
+    # (give_up_after_hours) counts from here, so a requeued message gets its full retry window again.
+    queued_at: datetime
     delivered_at: datetime | None = None
 
 
