@@ -34,13 +34,18 @@ class Routines:
     deadlines: Deadlines
 
     def reconcile_open(self) -> bool:
-        """The frequent pass: open cases only, safe repairs made (re-sends are dropped by a court that has them)."""
+        """The frequent pass: open cases only, safe repairs made (re-deliveries are dropped by a court that has
+        them); a case the court does not know is re-sent only with `reconcile_resend_missing`."""
         seconds = self.settings.jobs.reconcile_seconds
         return self._once(
             "reconcile-open",
             interval_period(self.clock(), seconds),
             seconds,
-            lambda: self._reconcile(Scope.OPEN, repair=self.settings.jobs.reconcile_repair),
+            lambda: self._reconcile(
+                Scope.OPEN,
+                repair=self.settings.jobs.reconcile_repair,
+                resend_missing=self.settings.jobs.reconcile_resend_missing,
+            ),
         )
 
     def reconcile_nightly(self) -> bool:
@@ -83,8 +88,16 @@ class Routines:
 
     # ---- bodies
 
-    def _reconcile(self, scope: Scope, *, repair: bool) -> dict[str, Any]:
-        report = reconcile(self.uow, self.platforms, scope=scope, repair=repair, actor="scheduler", clock=self.clock)
+    def _reconcile(self, scope: Scope, *, repair: bool, resend_missing: bool = False) -> dict[str, Any]:
+        report = reconcile(
+            self.uow,
+            self.platforms,
+            scope=scope,
+            repair=repair,
+            resend_missing=resend_missing,
+            actor="scheduler",
+            clock=self.clock,
+        )
         return {"run": report.run_id, "checked": report.checked, "differences": len(report.differences)}
 
     def _report(self, month: date, next_month: date) -> dict[str, Any]:
