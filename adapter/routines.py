@@ -32,6 +32,10 @@ class Routines:
     clock: Clock
     holder: str
     deadlines: Deadlines
+    # False until every platform's dispatch feed has been read once by this process (scheduler.Runtime): a full
+    # pass before that reports every case not yet polled as missing_here (a fresh install: all of them).
+    ready: Callable[[], bool] = lambda: True
+    _waiting_said: bool = False
 
     def reconcile_open(self) -> bool:
         """The frequent pass: open cases only, safe repairs made (re-deliveries are dropped by a court that has
@@ -52,7 +56,13 @@ class Routines:
         """The full pass, once per China-time day from `nightly_reconcile_at`: every case, and every case each
         platform lists. Checked hourly (and at start-up), so a day missed while every process was down, or a
         run killed part-way, is caught up rather than lost. Report only: closed cases a court has archived must
-        not be re-sent wholesale; the frequent pass repairs open cases."""
+        not be re-sent wholesale; the frequent pass repairs open cases. Not before every platform's first poll
+        (`ready`), or a fresh install would report every case the court has dispatched as missing here."""
+        if not self.ready():
+            if not self._waiting_said:
+                self._waiting_said = True
+                log.info("reconcile-nightly waits for the first poll of every platform")
+            return False
         at = datetime.strptime(self.settings.jobs.nightly_reconcile_at, "%H:%M").time()
         now = self._china_now()
         day = now.date() if now.time() >= at else now.date() - timedelta(days=1)

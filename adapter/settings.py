@@ -88,6 +88,9 @@ class PlatformSettings(BaseModel):
     give_up_after_hours: float = Field(default=24.0, gt=0)
     breaker_failures: int = Field(default=5, ge=1)
     breaker_cooldown_seconds: float = Field(default=30.0, gt=0)
+    # A dispatch feed that has not moved for this many polls has the court's case list compared with ours: a
+    # feed restarted behind our cursor would otherwise hide new dispatches (adapter/feed_watch.py).
+    feed_stall_polls: int = Field(default=360, ge=1)
     # Mutual TLS, for courts that require a client certificate (PEM files), and a private CA bundle.
     client_cert: Path | None = None
     client_key: Path | None = None
