@@ -25,6 +25,10 @@ class CaseRow(SQLModel, table=True):
     dispatch_json: str = Field(sa_column=Column(SealedJson, nullable=False))  # parties' IDs and phones sealed
     agreement_json: str | None = Field(default=None, sa_column=Column(SealedJson))
     agreement_effective_at: datetime | None = None
+    # When the court published its dispatch to the centre: the later of its dispatch time (pqsj) and its feed
+    # item's time (fssj). The acceptance clock starts here, not when we happened to read it (deadlines/facts.py).
+    # None for flow C and for cases stored before it was recorded.
+    court_dispatched_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 
