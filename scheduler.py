@@ -3,6 +3,7 @@
 The only module that names concrete connectors. Nothing happens at import time.
 """
 
+import contextlib
 import logging
 import os
 import signal
@@ -14,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
@@ -274,9 +276,14 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
     ]
     for job_id, func, seconds in every:
         scheduler.add_job(func, "interval", id=job_id, seconds=seconds / speed, **common, **now)
+
     # The full pass waits for every platform's first poll (Runtime.feeds_read); run its check as soon as they
     # are in rather than at the next hourly check.
-    runtime.on_feeds_read = lambda: scheduler.modify_job("reconcile-nightly", next_run_time=datetime.now(UTC))
+    def run_nightly_check_now() -> None:
+        with contextlib.suppress(JobLookupError):  # a scheduler shutting down has removed it: nothing to hurry
+            scheduler.modify_job("reconcile-nightly", next_run_time=datetime.now(UTC))
+
+    runtime.on_feeds_read = run_nightly_check_now
 
 
 def run(settings: Settings) -> None:

@@ -5,7 +5,7 @@ with the run in `job_runs`.
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -35,7 +35,7 @@ class Routines:
     # False until every platform's dispatch feed has been read once by this process (scheduler.Runtime): a full
     # pass before that reports every case not yet polled as missing_here (a fresh install: all of them).
     ready: Callable[[], bool] = lambda: True
-    _waiting_said: bool = False
+    _waiting_said: bool = field(default=False, init=False)
 
     def reconcile_open(self) -> bool:
         """The frequent pass: open cases only, safe repairs made (re-deliveries are dropped by a court that has
