@@ -3,16 +3,19 @@
 The only module that names concrete connectors. Nothing happens at import time.
 """
 
+import contextlib
 import logging
 import os
 import signal
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
@@ -24,6 +27,7 @@ from adapter.deadlines import Deadlines, WorkCalendar
 from adapter.delivery import LEASE, deliver_due
 from adapter.errors import ConfigError
 from adapter.hold import CredentialHold
+from adapter.feed_watch import FeedWatch
 from adapter.jobs import JobLock, process_holder
 from adapter.masking import mask_text
 from adapter.metrics import Metrics
@@ -68,6 +72,25 @@ class Runtime:
         for lock in self.poll_locks.values():  # let another process poll at once rather than after the lease
             lock.release()
         heartbeats.stop(self.uow, self.holder)
+    feed_watch: FeedWatch | None = None  # a dispatch feed that restarted behind our cursor without saying so
+    # Platforms whose dispatch feed this process has read to its end (or found failing, or left to the process
+    # holding its poll lease) since it started; the full reconciliation waits for all of them (feeds_read).
+    first_polls: set[str] = field(default_factory=set)
+    on_feeds_read: Callable[[], None] | None = None  # register_jobs: run the nightly check at once
+
+    def feeds_read(self) -> bool:
+        """Has every platform had its first poll? Until then a court's list holds cases merely not yet polled,
+        and a full reconciliation would report each of them as missing_here."""
+        return self.first_polls >= set(self.platforms)
+
+    def _first_poll_done(self, name: str) -> None:
+        if name in self.first_polls:
+            return
+        self.first_polls.add(name)
+        if self.feeds_read():
+            log.info("every platform's dispatch feed has been read once: full reconciliation may run")
+            if self.on_feeds_read is not None:
+                self.on_feeds_read()
 
     def poll_platform(self, name: str) -> None:
         """One polling pass over both feeds of a platform; a platform outage is logged, never raised.
@@ -76,6 +99,7 @@ class Runtime:
         page and race on its cursor); another process takes over when the holder stops renewing it."""
         lock = self.poll_locks.get(name)
         if lock is not None and not lock.acquire():
+            self._first_poll_done(name)  # another process polls it
             return
         link = self.platforms[name]
         not_before = self.poll_after.get(name)
@@ -85,14 +109,22 @@ class Runtime:
             if not link.hold.allow(self.clock()):
                 return  # the court refuses our credentials: only a probe per interval until it accepts us
             if link.breaker is not None and not link.breaker.allow(self.clock()):
+                self._first_poll_done(name)  # failing: its case list cannot be read either
                 return  # the platform keeps failing: leave it alone until the breaker lets a probe through
             try:
-                counts = poll(self.uow, link, feed, self.clock, still_ours=lock.acquire if lock else lambda: True)
+                polled = poll(self.uow, link, feed, self.clock, still_ours=lock.acquire if lock else lambda: True)
+                if feed is Feed.DISPATCHES:
+                    if polled.caught_up:
+                        self._first_poll_done(name)
+                    if self.feed_watch is not None:
+                        self.feed_watch.after_poll(link, polled)
             except CredentialsRefused as exc:
                 self.metrics.add("poll", {"held": 1})
                 link.hold.refused(exc, self.clock())  # the one alert is the hold's; the other feed waits too
                 return
             except ConnectorError as exc:
+                if feed is Feed.DISPATCHES:
+                    self._first_poll_done(name)
                 self.metrics.add("poll", {"errors": 1})
                 if link.breaker is not None and exc.retryable:
                     link.breaker.record_failure(self.clock())
@@ -103,12 +135,15 @@ class Runtime:
                     return
                 continue
             except Exception as exc:  # one feed's failure must not stop the other feed or the job itself
+                if feed is Feed.DISPATCHES:
+                    self._first_poll_done(name)
                 self.metrics.add("poll", {"errors": 1})
                 log.error("polling %s/%s failed unexpectedly: %s", name, feed.value, type(exc).__name__)
                 continue
             link.hold.accepted(self.clock())
             if link.breaker is not None:
                 link.breaker.record_success()
+            counts = polled.counts
             self.metrics.add("inbound", {k.value: v for k, v in counts.items()})
             if counts:
                 log.info("%s/%s: %s", name, feed.value, ", ".join(f"{n} {k.value}" for k, n in sorted(counts.items())))
@@ -212,7 +247,8 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
     services = CentreServices(uow, clock, platforms=platforms.keys(), deadlines=deadlines)
     holder = process_holder()
     runtime = Runtime(settings, uow, platforms, services, clock, metrics, holder=holder)
-    runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines)
+    runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines, ready=runtime.feeds_read)
+    runtime.feed_watch = FeedWatch(uow, clock, {name: c.feed_stall_polls for name, c in settings.platforms.items()})
     runtime.poll_locks = {
         # The lease outlives a few missed polls and one slow one (two feeds at the platform's timeout).
         name: JobLock(
@@ -293,6 +329,14 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
     ]
     for job_id, func, seconds in every:
         scheduler.add_job(func, "interval", id=job_id, seconds=seconds / speed, **common, **now)
+
+    # The full pass waits for every platform's first poll (Runtime.feeds_read); run its check as soon as they
+    # are in rather than at the next hourly check.
+    def run_nightly_check_now() -> None:
+        with contextlib.suppress(JobLookupError):  # a scheduler shutting down has removed it: nothing to hurry
+            scheduler.modify_job("reconcile-nightly", next_run_time=datetime.now(UTC))
+
+    runtime.on_feeds_read = run_nightly_check_now
 
 
 def run(settings: Settings) -> None:

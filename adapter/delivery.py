@@ -273,9 +273,10 @@ def _deliver_one(
         delay = link.hold.wait(started)
     elif link.breaker is not None and not link.breaker.allow(started):
         # The platform is failing: do not call it, and do not count an attempt the message never made.
-        reopen = link.breaker.retry_at()
+        # Deferred to when the breaker may let a call through — never "now": while another caller's probe is in
+        # flight that would hand the row straight back to the next claim round (a spin).
         outcome, error, counted = "deferred", "circuit open: the platform has been failing", False
-        delay = max(0.0, (reopen - started).total_seconds()) if reopen else policy.base
+        delay = (link.breaker.next_call_at(started) - started).total_seconds()
     else:
         try:
             envelope = Envelope.model_validate_json(row.envelope_json)
@@ -310,7 +311,9 @@ def _deliver_one(
             outcome, error = "retried", f"unexpected {type(exc).__name__}"
             delay = backoff(row.attempts + 1, base=policy.base, cap=policy.cap, rng=jitter)
     now = clock()
-    if outcome == "retried" and now - from_db(row.created_at) >= policy.give_up_after:
+    # Measured from when the row (re-)entered the queue, not from its creation: a message an operator replays
+    # after an outage gets its full window again instead of dying on its first transient failure.
+    if outcome == "retried" and now - from_db(row.queued_at) >= policy.give_up_after:
         outcome, error = "dead", f"gave up after {row.attempts + 1} attempts over {policy.give_up_after}: {error}"
     if error is not None and outcome not in ("deferred", "held"):  # said once, by the breaker or the hold
         log.warning("message %s to %s %s: %s", row.message_id, row.platform, outcome, mask_text(error))

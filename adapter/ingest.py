@@ -113,6 +113,9 @@ def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock) ->
         if find_case(session, platform, envelope.platform_case_id) is not None:
             raise NotApplicable("case_exists", f"case {envelope.platform_case_id} was already dispatched")
         case = create_case(session, body.dispatch, platform, now)
+        # It reached the centre's platform inbox when the court published it: not before its dispatch time, nor
+        # before the feed item carrying it was issued (domain.md §3, e-service [S3 Art 90]).
+        case.court_dispatched_at = to_utc(max(body.dispatch.dispatched_at, envelope.created_at))
         detail = f"message {envelope.message_id}"
         flags = body.dispatch.flags  # an unknown court or type code, an odd phone: flagged, not refused
         if flags:  # recorded as received; `docking cases show` reads them from the stored dispatch

@@ -109,6 +109,7 @@ def enqueue(session: Session, case: CaseRow, body: Body, at: datetime) -> Envelo
             envelope_json=envelope.model_dump_json(),
             next_attempt_at=at,
             created_at=at,
+            queued_at=at,
         )
     )
     return envelope

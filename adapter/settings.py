@@ -97,6 +97,9 @@ class PlatformSettings(BaseModel):
     give_up_after_hours: float = Field(default=24.0, gt=0)
     breaker_failures: int = Field(default=5, ge=1)
     breaker_cooldown_seconds: float = Field(default=30.0, gt=0)
+    # A dispatch feed that has not moved for this many polls has the court's case list compared with ours: a
+    # feed restarted behind our cursor would otherwise hide new dispatches (adapter/feed_watch.py).
+    feed_stall_polls: int = Field(default=360, ge=1)
     # Mutual TLS, for courts that require a client certificate (PEM files), and a private CA bundle.
     client_cert: Path | None = None
     client_key: Path | None = None
@@ -174,8 +177,11 @@ class JobSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reconcile_seconds: float = Field(default=900, gt=0)  # frequent pass over open cases
-    # Scheduled passes make the safe repairs (re-send, re-deliver, fetch); other differences are only reported.
+    # The frequent pass makes the safe repairs (re-deliver, fetch); other differences are only reported.
     reconcile_repair: bool = True
+    # … and also re-sends every message of a case the court does not know (missing_at_platform). Off: a court
+    # that lost its state may refuse the re-sent messages, and they would go dead (see adapter/reconcile).
+    reconcile_resend_missing: bool = False
     nightly_reconcile_at: str = Field(default="02:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # the full pass
     deadline_sweep_seconds: float = Field(default=900, gt=0)
     prune_seconds: float = Field(default=3600, gt=0)

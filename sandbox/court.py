@@ -99,6 +99,9 @@ class CourtCore:
         self._lock = threading.RLock()
         self.cases: dict[str, CourtCase] = {}
         self._feeds: dict[str, list[FeedItem]] = {"dispatches": [], "decisions": []}
+        # How a feed answers a cursor past its end: "echo" hands it back (nothing new), "position" gives the
+        # feed's own end — what a court whose feed restarted (reset_feed) may do either way.
+        self._past_end = "echo"
         self._applied: dict[str, dict[str, Any]] = {}  # message id → the original answer
         self._due: list[tuple[float, str, str]] = []  # (when, ajbs, decision type)
         self._serial = 1000
@@ -261,11 +264,25 @@ class CourtCore:
             if name == "decisions":
                 self._publish_due_decisions()
             items = self._feeds[name]
+            if cursor > len(items) and self._past_end == "position":
+                return {"items": [], "next_cursor": len(items)}  # a restarted feed says where it really is
             page = items[cursor : cursor + max(1, min(limit, 500))]
             if cursor > 0 and self._rng.random() < self.config.redeliver_rate:
                 page = [items[cursor - 1], *page]  # at least once: the last item read comes again
             next_cursor = page[-1].seq if page else cursor
             return {"items": [item.__dict__ for item in page], "next_cursor": max(next_cursor, cursor)}
+
+    def reset_feed(self, answer: str = "position") -> None:
+        """The court's feeds restart empty (a migration, a restore from backup): what it publishes from now on is
+        numbered from 1 again, behind every client's cursor. Asked from a cursor past its new end it answers with
+        its own position (`answer="position"`, a cursor going backwards) or hands the cursor back with nothing
+        after it (`"echo"`: a restart the client cannot see in the feed). Its cases are kept."""
+        if answer not in ("position", "echo"):
+            raise CourtRefusal(400, "E400", f"answer {answer!r} is not position or echo")
+        with self._lock:
+            for items in self._feeds.values():
+                items.clear()
+            self._past_end = answer
 
     def inject(self, feed: str, body: str, headers: Mapping[str, str] | None = None) -> None:
         """Publish raw bytes on a feed as they are, e.g. an unsigned or malformed item, for bad-input tests."""

@@ -3,7 +3,8 @@
 Platform API (what the adapter's odr-rest connector calls) under /api/v1, every request signed by the centre.
 Sandbox control API under /sandbox (loopback only, bearer token): dispatch new cases, inject raw feed items, stats,
 trust another centre key (`{"key_id", "public_key": PEM}`, as a court is given our rotated key), and drift for
-reconciliation: forget a case, alter its status, lose its last applied messages.
+reconciliation: forget a case, alter its status, lose its last applied messages, restart its feeds behind the
+adapter's cursor (reset-feed).
 """
 
 import hmac
@@ -212,6 +213,10 @@ class _Handler(BaseHTTPRequestHandler):
                 return {"altered": args["ajbs"], "status": args["status"]}
             if method == "POST" and path == "/sandbox/lose":
                 return {"lost": core.lose(str(args["ajbs"]), int(args.get("count", 1)))}
+            if method == "POST" and path == "/sandbox/reset-feed":
+                answer = str(args.get("answer", "position"))
+                core.reset_feed(answer)
+                return {"reset": True, "answer": answer}
         except (ValueError, TypeError, AttributeError, KeyError, KeyFileError) as exc:
             raise CourtRefusal(400, "E400", f"bad control request: {type(exc).__name__}") from None
         if method == "GET" and path == "/sandbox/stats":

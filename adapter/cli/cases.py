@@ -6,9 +6,11 @@ import typer
 from sqlmodel import col, select
 
 from adapter.cli.output import ConfigOption, Format, FormatOption, console, open_uow, render
+from adapter.clock import CHINA, from_db
+from adapter.deadlines import receipt
 from adapter.errors import CaseNotFound, InvalidRequest
 from adapter.masking import mask_id, mask_phone
-from adapter.states import CaseStatus
+from adapter.states import CaseStatus, Event
 from adapter.tables import CaseEventRow, CaseRow, OutboxRow
 from schemas.case import CaseDispatch
 
@@ -70,6 +72,9 @@ def show(case_id: str, config: ConfigOption = None, fmt: FormatOption = Format.t
     history = [
         {"at": e.at, "event": e.event, "from": e.from_status, "to": e.to_status, "actor": e.actor} for e in events
     ]
+    registered = next((from_db(e.at) for e in events if e.event == Event.REGISTER), None)
+    clock = receipt(case, registered)
+    clock_line = f"acceptance clock from: {clock.source} {clock.at.astimezone(CHINA):%Y-%m-%d %H:%M} CST"
     outbox = [
         {
             "message_id": m.message_id,
@@ -82,10 +87,22 @@ def show(case_id: str, config: ConfigOption = None, fmt: FormatOption = Format.t
     ]
     if fmt is not Format.table:
         render(
-            [{**_row(case), "flags": flags, "parties": parties, "history": history, "messages": outbox}], COLUMNS, fmt
+            [
+                {
+                    **_row(case),
+                    "acceptance_clock": {"from": clock.source, "at": clock.at.astimezone(CHINA).isoformat()},
+                    "flags": flags,
+                    "parties": parties,
+                    "history": history,
+                    "messages": outbox,
+                }
+            ],
+            COLUMNS,
+            fmt,
         )
         return
     render([_row(case)], COLUMNS, fmt, title=f"case {case_id}")
+    console.print(clock_line)
     if flags:
         render([{"flag": flag} for flag in flags], ["flag"], fmt, title="flags")
     render(parties, ["name", "role", "kind", "id_type", "id_number", "phone", "phone_kind"], fmt, title="parties")

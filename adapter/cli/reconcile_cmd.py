@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adapter.cli.output import ConfigOption, Format, FormatOption, err, open_uow, render
+from adapter.errors import InvalidRequest
 from adapter.masking import mask_text
 from adapter.reconcile import Difference, ReconcileReport, Scope, reconcile
 from adapter.reconcile import runs as stored
@@ -48,6 +49,13 @@ def reconcile_cmd(
     repair: Annotated[
         bool, typer.Option("--repair", help="Repair what can be: re-send, re-deliver, fetch and ingest (audited).")
     ] = False,
+    resend_missing: Annotated[
+        bool,
+        typer.Option(
+            "--resend-missing",
+            help="With --repair: also re-send every message of a case the court does not know (ask the court first).",
+        ),
+    ] = False,
     scope: ScopeOption = Scope.FULL,
     actor: Annotated[str, typer.Option(envvar="USER", help="Who runs it (audit; default: $USER).")] = "operator",
     fmt: FormatOption = Format.table,
@@ -57,6 +65,9 @@ def reconcile_cmd(
         return
     from scheduler import build_runtime  # the composition root names the concrete connectors
 
+    if resend_missing and not repair:
+        raise InvalidRequest("--resend-missing re-sends as a repair: give --repair with it")
+
     runtime = build_runtime(load_settings(config))
     with _ProgressBar() as bar:
         report = reconcile(
@@ -65,6 +76,7 @@ def reconcile_cmd(
             platform=platform,
             scope=scope,
             repair=repair,
+            resend_missing=resend_missing,
             actor=actor,
             clock=runtime.clock,
             progress=bar,

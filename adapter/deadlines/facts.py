@@ -1,7 +1,8 @@
 """CaseFacts from a stored case and its history (adapter/tables.py), as the centre's use cases record them.
 
 What the history gives, and what it does not (adapter/services.py writes the events):
-- receipt: the REGISTER event (else the case's created_at); acceptance: the ACCEPT event.
+- receipt (the acceptance clock, `receipt`): when the court published the dispatch (cases.court_dispatched_at),
+  else the REGISTER event, else the case's created_at. Acceptance: the ACCEPT event.
 - contact with the other party [S2 Art 15]: no event records it; the first HOLD_SESSION is taken as evidence.
 - suspension and resumption: the SUSPEND / RESUME event times (a TERMINATE while suspended ends it).
 - extensions: EXTEND's detail is a ProgressUpdate carrying `new_due` (the agreed last day), not a number of
@@ -14,6 +15,7 @@ What the history gives, and what it does not (adapter/services.py writes the eve
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
@@ -87,7 +89,7 @@ def facts_from_history(case_row: StoredCase, events: Iterable[CaseEventRow]) -> 
         procedure=Procedure(case_row.procedure),
         status=CaseStatus(case_row.status),
         court_code=_court_code(case_row),
-        received_at=received_at or from_db(case_row.created_at),
+        received_at=receipt(case_row, received_at).at,
         accepted_at=accepted_at,
         contacted_at=contacted_at,
         suspensions=tuple(suspensions),
@@ -97,6 +99,28 @@ def facts_from_history(case_row: StoredCase, events: Iterable[CaseEventRow]) -> 
         jc_decided_at=jc_decided_at,
         remediated_at=remediated_at,
     )
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """When the acceptance clock starts, and what that time is (for `docking cases show`)."""
+
+    at: datetime
+    source: str  # "court dispatch" | "received here"
+
+
+def receipt(case_row: CaseRow, registered_at: datetime | None) -> Receipt:
+    """The dispatch reached the centre when the court published it on its platform — the centre's e-service
+    address for docking — not when our poll happened to read it: e-service takes effect when the document
+    reaches the recipient's system (domain.md §3 [S3 Arts 85, 90]), and the court counts its 3 working days
+    [S2 Art 12] from its own record. So a poll that was down for a day must not move the deadline a day later.
+    Never later than our own receipt, though: a court clock running ahead must not push the deadline out.
+    Cases stored before the court's time was recorded (and flow C) start at our receipt, as before."""
+    here = registered_at or from_db(case_row.created_at)
+    published = case_row.court_dispatched_at
+    if published is not None and from_db(published) <= here:
+        return Receipt(from_db(published), "court dispatch")
+    return Receipt(here, "received here")
 
 
 def _extension(at: datetime, detail: str) -> Extension:

@@ -43,6 +43,10 @@ Progress = Callable[[str, int, int | None], None]
 Theirs = CourtStatus | None
 
 _ADD_PLATFORM = "add the platform to the configuration"
+_RESEND_HELD = (
+    "not re-sent: the court does not know the case, and may refuse what it once applied; "
+    "ask the court, then `docking reconcile --repair --resend-missing`"
+)
 _VIEW = {status.value: court_view(status) for status in CaseStatus}  # looked up once per case: no enum per row
 
 
@@ -53,19 +57,27 @@ def reconcile(
     platform: str | None = None,
     scope: Scope = Scope.FULL,
     repair: bool = False,
+    resend_missing: bool = False,
     actor: str = "reconcile",
     clock: Clock = utc_now,
     batch: int = 500,
     progress: Progress | None = None,
     retrying: Callable[[], Retrying] | None = None,
 ) -> ReconcileReport:
-    """Compare, classify, store the run and, with `repair`, repair what can be repaired; see the package doc."""
+    """Compare, classify, store the run and, with `repair`, repair what can be repaired; see the package doc.
+
+    `resend_missing`: with `repair`, also re-send every delivered message of a case the platform does not know
+    (missing_at_platform). Off by default: a court that lost its state may refuse what it once applied (an
+    acceptance of a case it no longer has), turning delivered messages into dead ones — an operator who has
+    asked the court says so.
+    """
     if platform is not None and platform not in platforms:
         raise InvalidRequest(f"platform {platform!r} is not configured; configured: {', '.join(platforms) or 'none'}")
     scope = Scope(scope)
     report = ReconcileReport(scope=scope, platform=platform, repair=repair)
     run_id = report.run_id = runs.start(uow, report, actor=actor, at=clock())
     run = _Run(uow, platforms, report, run_id, actor=actor, clock=clock, batch=batch, progress=progress)
+    run.resend_missing = resend_missing
     run.retrying = retrying or read_retrying  # injectable: tests give it zero waits
     try:
         run.our_cases()
@@ -108,6 +120,7 @@ class _Run:
         self.uow, self.platforms, self.report, self.run_id = uow, platforms, report, run_id
         self.actor, self.clock, self.batch, self.progress = actor, clock, batch, progress
         self.retrying: Callable[[], Retrying] = read_retrying
+        self.resend_missing = False
 
     # ---- pass 1: our cases
 
@@ -179,7 +192,9 @@ class _Run:
                 verdict.action,
                 detail=verdict.detail,
             )
-            if self.report.repair and verdict.action in (Action.RESEND, Action.REDELIVER):
+            if self.report.repair and verdict.action is Action.RESEND and not self.resend_missing:
+                difference = replace(difference, detail=f"{verdict.detail}; {_RESEND_HELD}")
+            elif self.report.repair and verdict.action in (Action.RESEND, Action.REDELIVER):
                 difference = self._requeue(difference, row[STATUS], verdict.messages)
             elif self.report.repair and verdict.action is Action.FETCH:
                 difference = self._fetch(link, difference)
