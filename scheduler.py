@@ -26,8 +26,8 @@ from adapter.db import UnitOfWork, create_schema, open_database
 from adapter.deadlines import Deadlines, WorkCalendar
 from adapter.delivery import LEASE, deliver_due
 from adapter.errors import ConfigError
-from adapter.hold import CredentialHold
 from adapter.feed_watch import FeedWatch
+from adapter.hold import CredentialHold
 from adapter.jobs import JobLock, process_holder
 from adapter.masking import mask_text
 from adapter.metrics import Metrics

@@ -54,6 +54,7 @@ class SweptCase:
     status: str
     created_at: datetime
     agreement_effective_at: datetime | None
+    court_dispatched_at: datetime | None  # when the court published the dispatch (the acceptance clock's start)
     dispatch_json: str  # as stored: never opened here (adapter/deadlines/facts.py StoredCase)
 
 
@@ -66,7 +67,8 @@ _COLUMNS = (
     col(CaseRow.status),
     col(CaseRow.created_at),
     col(CaseRow.agreement_effective_at),
-    type_coerce(col(CaseRow.dispatch_json), Text),  # bypasses SealedJson: nothing is decrypted
+    col(CaseRow.court_dispatched_at),
+    type_coerce(col(CaseRow.dispatch_json), Text).label("dispatch_json"),  # bypasses SealedJson: nothing decrypted
 )
 
 
@@ -103,7 +105,7 @@ def open_case_deadlines(
                 .order_by(col(CaseRow.id))
                 .limit(batch)
             )
-            cases = [SweptCase(*row) for row in session.connection().execute(query)]
+            cases = [SweptCase(**row._mapping) for row in session.connection().execute(query)]
             history: dict[str, list[CaseEventRow]] = {c.id: [] for c in cases}
             if cases:
                 for event in session.exec(select(CaseEventRow).where(col(CaseEventRow.case_id).in_(list(history)))):

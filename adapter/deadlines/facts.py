@@ -48,6 +48,8 @@ class StoredCase(Protocol):
     def created_at(self) -> datetime: ...
     @property
     def agreement_effective_at(self) -> datetime | None: ...
+    @property
+    def court_dispatched_at(self) -> datetime | None: ...
 
 
 def facts_from_history(case_row: StoredCase, events: Iterable[CaseEventRow]) -> CaseFacts:
@@ -109,7 +111,7 @@ class Receipt:
     source: str  # "court dispatch" | "received here"
 
 
-def receipt(case_row: CaseRow, registered_at: datetime | None) -> Receipt:
+def receipt(case_row: StoredCase, registered_at: datetime | None) -> Receipt:
     """The dispatch reached the centre when the court published it on its platform — the centre's e-service
     address for docking — not when our poll happened to read it: e-service takes effect when the document
     reaches the recipient's system (domain.md §3 [S3 Arts 85, 90]), and the court counts its 3 working days
