@@ -49,7 +49,8 @@ def _stored(uow: UnitOfWork) -> tuple[CaseRow, list[CaseEventRow]]:
         # published on the Friday before (a weekend of silence): Mon, Tue, Wed
         (MONDAY - timedelta(days=3),) * 3 + ("court dispatch", date(2026, 12, 2)),
         # a court clock running ahead of ours: never later than our own receipt
-        (TUESDAY + timedelta(hours=2), TUESDAY + timedelta(hours=2), TUESDAY, "received here", date(2026, 12, 4)),
+        # (within FEED_CLOCK_SKEW: further ahead, the item is refused as `future`)
+        (TUESDAY + timedelta(minutes=30), TUESDAY + timedelta(minutes=30), TUESDAY, "received here", date(2026, 12, 4)),
     ],
     ids=["published-monday", "item-later-than-dispatch", "published-friday", "court-clock-ahead"],
 )
