@@ -72,6 +72,7 @@ class Runtime:
         for lock in self.poll_locks.values():  # let another process poll at once rather than after the lease
             lock.release()
         heartbeats.stop(self.uow, self.holder)
+
     feed_watch: FeedWatch | None = None  # a dispatch feed that restarted behind our cursor without saying so
     # Platforms whose dispatch feed this process has read to its end (or found failing, or left to the process
     # holding its poll lease) since it started; the full reconciliation waits for all of them (feeds_read).

@@ -189,9 +189,7 @@ class CourtCore:
 
     # ---- dispatching new cases
 
-    def dispatch(
-        self, count: int, tjlx: str | None = None, *, publish: bool = True, phone: object = None
-    ) -> list[str]:
+    def dispatch(self, count: int, tjlx: str | None = None, *, publish: bool = True, phone: object = None) -> list[str]:
         """Dispatch `count` new cases; `tjlx` fixes the flow (01 委派, 02 委托, 04 party-applied), else a mix.
         `publish=False`: the dispatch feed item is lost on its way, so only reconciliation can find the cases.
         `phone`: the person's contact number (lxdh) exactly as given, to try the forms courts send (95588,
