@@ -44,7 +44,7 @@ def _centre_headers(court: Court, profile: str, signed_time: str, target: str) -
         return raw.hmac_appkey(signing.app_key, secret, BODY, signed_time, nonce=nonce, target=target)
     assert signing.keyring is not None
     keyring = Keyring.open(signing.keyring)
-    record = keyring.active()
+    record = keyring.active(datetime.now(UTC))
     key = keyring.private_key(record, None)
     if profile == "sm2-sm3":
         return raw.sm2(key, record.key_id, BODY, signed_time, nonce=nonce, target=target)
