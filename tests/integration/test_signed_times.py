@@ -14,7 +14,6 @@ from sqlmodel import select
 
 from adapter.keyring import Keyring
 from adapter.keys import load_private_key
-from adapter.signing.jws import JwsSigner
 from adapter.tables import CaseRow, QuarantineRow
 from scheduler import Runtime
 from tests import raw_signatures as raw
