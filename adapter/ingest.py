@@ -1,7 +1,8 @@
 """Applying what a platform sends: verify → decode → drop duplicates → apply, or quarantine with the raw bytes.
 
-Every item ends in exactly one of three ways, each in one transaction: applied (inbox row + case change),
-duplicate (nothing changes), quarantined (raw bytes + reason; no case changes).
+Every item ends in exactly one of four ways, each in one transaction: applied (inbox row with the envelope's
+digest + case change), duplicate (nothing changes), quarantined (raw bytes + reason; no case changes), or
+conflict: quarantined as `conflict` because it reuses an applied message id with another body (adapter/inbox.py).
 """
 
 import hashlib
@@ -14,6 +15,7 @@ from sqlmodel import Session, select
 
 from adapter.clock import Clock, to_utc
 from adapter.db import UnitOfWork
+from adapter.inbox import CONFLICT, envelope_digest, report_conflict, same_message
 from adapter.platforms import PlatformLink
 from adapter.repository import create_case, find_case, transition
 from adapter.signing import SignatureInvalid
@@ -35,6 +37,7 @@ class Ingested(StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     QUARANTINED = "quarantined"
+    CONFLICT = "conflict"  # quarantined too, and alerted: an applied message id with another body
 
 
 class NotApplicable(Exception):
@@ -82,10 +85,17 @@ def ingest(uow: UnitOfWork, link: PlatformLink, feed: str, item: RawInbound, clo
         return _quarantine(uow, platform, feed, item, clock, exc.reason, exc.detail)
     except Exception as exc:  # a decoder bug on one item: keep the bytes, never stall the whole feed on it
         return _quarantine(uow, platform, feed, item, clock, "undecodable", f"{type(exc).__name__} while decoding")
+    digest = envelope_digest(envelope)
     with uow.begin() as session:
-        seen = select(InboxRow.id).where(InboxRow.platform == platform, InboxRow.message_id == envelope.message_id)
-        if session.exec(seen).first() is not None:
-            return Ingested.DUPLICATE
+        seen = select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == envelope.message_id)
+        applied = session.exec(seen).first()
+        if applied is not None:
+            if same_message(platform, envelope.message_id, applied.body_sha256, digest):
+                return Ingested.DUPLICATE
+            assert applied.body_sha256 is not None  # same_message takes an unknown digest as the same message
+            detail = report_conflict(session, platform, envelope.message_id, applied.body_sha256, digest)
+            _keep(session, platform, feed, item, clock, CONFLICT, detail, envelope.message_id)
+            return Ingested.CONFLICT
         try:
             with session.begin_nested():  # a refusal part-way through leaves nothing of the message behind
                 case_id = _apply(session, platform, envelope, clock)
@@ -99,6 +109,7 @@ def ingest(uow: UnitOfWork, link: PlatformLink, feed: str, item: RawInbound, clo
                 type=envelope.type.value,
                 case_id=case_id,
                 received_at=to_utc(clock()),
+                body_sha256=digest,
             )
         )
         return Ingested.APPLIED
