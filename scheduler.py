@@ -173,6 +173,7 @@ def delivery_lease(settings: Settings) -> timedelta:
 def build_connector(name: str, config: PlatformSettings, signer: MessageSigner, clock: Clock) -> CourtPlatform:
     session = _session(config)
     timeout = (min(3.05, config.timeout_seconds), config.timeout_seconds)
+    cap = int(config.max_response_mb * 1024 * 1024)
     if config.transport == "soap":
         assert config.wsse is not None  # the settings validator guarantees it
         wsse_signer, wsse_verifier = build_wsse(config.wsse, platform=name)
@@ -186,9 +187,17 @@ def build_connector(name: str, config: PlatformSettings, signer: MessageSigner, 
             debug=config.soap_debug,
             clock=clock,
             timestamps=config.timestamp_format,
+            max_response_bytes=cap,
         )
     return OdrRestPlatform(
-        name, config.base_url, signer, session=session, timeout=timeout, clock=clock, timestamps=config.timestamp_format
+        name,
+        config.base_url,
+        signer,
+        session=session,
+        timeout=timeout,
+        clock=clock,
+        timestamps=config.timestamp_format,
+        max_response_bytes=cap,
     )
 
 

@@ -30,8 +30,8 @@ from connectors.port import (
     RejectedError,
     TransientError,
 )
-from schemas.envelope import Envelope
 from scheduler import Runtime
+from schemas.envelope import Envelope
 from tests.unit.conftest import FakeClock
 from tests.unit.test_delivery_breaker import _pending_cases
 
