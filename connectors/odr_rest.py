@@ -14,7 +14,7 @@ Failures are translated once, in `_raise_for`: 401/403 → CredentialsRefused (o
 UnreadableAnswer (a feed page is then asked for in smaller pages).
 
 One bad item never fails its page: the page is read even where an item's bytes are not UTF-8, or a string holds a
-raw control character or an escaped lone surrogate ("\udcff", valid JSON syntax that no UTF-8 text can carry);
+raw control character or an escaped lone surrogate ("\\udcff", valid JSON syntax that no UTF-8 text can carry);
 such an item is handed on as the bytes it carried, for ingest to quarantine (`_body_bytes`).
 """
 
@@ -248,7 +248,7 @@ def _json_object(content: bytes) -> dict[str, Any] | None:
 
 def _body_bytes(text: str, escaped: bool) -> bytes:
     """An item's body as the bytes it carried. Valid text is its UTF-8. Bytes that were not UTF-8 (`escaped`)
-    come back exactly. A lone surrogate the court escaped in JSON ("\udcff") has no UTF-8 form at all: it is
+    come back exactly. A lone surrogate the court escaped in JSON ("\\udcff") has no UTF-8 form at all: it is
     kept as its three-byte WTF-8 form (ED B3 BF) — invalid UTF-8, so ingest quarantines the item as malformed."""
     try:
         return text.encode("utf-8")
