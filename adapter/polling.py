@@ -74,12 +74,12 @@ def poll(
         if not link.feeds.allow(feed, cursor, clock()):
             polled.held = True
             break
-        page, size = _readable_page(link, feed, cursor, size, clock)
+        page, asked = _readable_page(link, feed, cursor, size, clock)
         if page is None:
             polled.held = True
             break
         link.feeds.moving(feed, clock())
-        size = min(limit, size * 2)  # a page that needed shrinking does not make the rest of the feed small
+        size = min(limit, asked * 2)  # a page that needed shrinking does not make the rest of the feed small
         for item in page.items:
             polled.counts[ingest(uow, link, feed.value, item, clock)] += 1
         if behind(page.next_cursor, cursor):
@@ -99,7 +99,7 @@ def poll(
             if not _advance(uow, link.name, feed, cursor, page.next_cursor):
                 break  # another poller moved the cursor meanwhile: never move it back
             polled.advanced = True
-        if len(page.items) < limit or page.next_cursor == cursor:
+        if len(page.items) < asked or page.next_cursor == cursor:
             polled.caught_up = True
             break
     return polled
