@@ -199,16 +199,18 @@ class _Handler(BaseHTTPRequestHandler):
             if method == "POST" and path == "/sandbox/inject":
                 # "body": text as it is (a lone surrogate goes out as its \u escape); "body_base64": bytes written
                 # as they are inside the page's JSON string, e.g. not UTF-8
-                raw = args.get("body_base64")
-                body = RawText.of(base64.b64decode(raw, validate=True)) if isinstance(raw, str) else args.get("body")
-                if args.get("feed") not in ("dispatches", "decisions") or not isinstance(body, str):
+                encoded = args.get("body_base64")
+                text = args.get("body")
+                if isinstance(encoded, str):
+                    text = RawText.of(base64.b64decode(encoded, validate=True))
+                if args.get("feed") not in ("dispatches", "decisions") or not isinstance(text, str):
                     raise CourtRefusal(
                         400,
                         "E400",
                         'expected {"feed": "dispatches"|"decisions", "body": "..." or "body_base64": "...", '
                         '"headers": {…}}',
                     )
-                core.inject(args["feed"], body, args.get("headers"))
+                core.inject(args["feed"], text, args.get("headers"))
                 return {"injected": True}
             if method == "POST" and path == "/sandbox/trust":
                 key = public_key_from_pem(str(args["public_key"]).encode(), "public_key")

@@ -2,12 +2,14 @@
 dispatches around it are applied, and the next poll is quiet — on SQLite and on PostgreSQL. A page too large to
 read is asked for in smaller pages; a single item too large is held at its cursor with one alert."""
 
+import base64
 import json
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 from sqlmodel import select
 
 from adapter.settings import Settings
@@ -178,3 +180,30 @@ def test_a_single_item_larger_than_the_read_cap_holds_its_feed_with_one_alert(
     link.connector.max_response_bytes = 4 * 1024 * 1024  # type: ignore[attr-defined]  # the operator raised it
     pump(small_cap, 1)
     assert _cases(small_cap) >= {before, after} and link.feeds.held() == {}
+
+
+@pytest.mark.parametrize(
+    ("control", "raw"),
+    [
+        ({"body": '{"xxbh": "PQ-\udcff"}'}, '{"xxbh": "PQ-\udcff"}'.encode("utf-8", "surrogatepass")),
+        ({"body_base64": base64.b64encode(b'{"xxbh": "PQ-\xff"}').decode()}, b'{"xxbh": "PQ-\xff"}'),
+    ],
+    ids=["lone-surrogate", "not-utf8-bytes"],
+)
+def test_items_injected_through_the_control_api_are_served_not_answered_with_500(
+    runtime: Runtime, court: Court, control: dict[str, str], raw: bytes
+) -> None:
+    """The sandbox serves a page holding a lone surrogate (as its JSON escape) or bytes that are not UTF-8 (as they
+    are), as a court with such an encoder would; the adapter quarantines the item and applies the next dispatch."""
+    answer = requests.post(
+        f"{court.server.url}/sandbox/inject",
+        data=json.dumps({"feed": "dispatches", **control}),  # ensure_ascii: the surrogate travels as \udcff
+        headers={"Authorization": f"Bearer {court.server.control_token}"},
+        timeout=5,
+    )
+    assert answer.status_code == 200
+    (after,) = court.core.dispatch(1, "01")
+    pump(runtime, 1)
+    assert _cases(runtime) == {after} and runtime.metrics.get("poll_errors") == 0
+    (row,) = _quarantine(runtime)
+    assert row.raw == raw and row.reason == "unsigned"
