@@ -3,6 +3,9 @@
 Every item ends in exactly one of four ways, each in one transaction: applied (inbox row with the envelope's
 digest + case change), duplicate (nothing changes), quarantined (raw bytes + reason; no case changes), or
 conflict: quarantined as `conflict` because it reuses an applied message id with another body (adapter/inbox.py).
+An item the database itself would refuse (a NUL or a lone surrogate in any text field: PostgreSQL refuses NUL in
+text, no UTF-8 holds a surrogate; any other value it refuses as data) is quarantined like any bad item — it must
+never stall its feed — and the quarantine row itself is always storable.
 """
 
 import hashlib
@@ -11,6 +14,7 @@ import logging
 from datetime import timedelta
 from enum import StrEnum
 
+from sqlalchemy.exc import DataError
 from sqlmodel import Session, select
 
 from adapter.clock import Clock, to_utc
@@ -79,12 +83,23 @@ def ingest(uow: UnitOfWork, link: PlatformLink, feed: str, item: RawInbound, clo
                 SignatureInvalid.MISMATCH,
                 f"signed for message {verified.message_id!r}, but the body is message {envelope.message_id!r}",
             )
+        unstorable = _unstorable(envelope.model_dump())
+        if unstorable:
+            raise PayloadError(platform, "invalid", f"{unstorable}, which the database cannot store")
     except SignatureInvalid as exc:
         return _quarantine(uow, platform, feed, item, clock, exc.reason, exc.detail)
     except PayloadError as exc:
         return _quarantine(uow, platform, feed, item, clock, exc.reason, exc.detail)
     except Exception as exc:  # a decoder bug on one item: keep the bytes, never stall the whole feed on it
         return _quarantine(uow, platform, feed, item, clock, "undecodable", f"{type(exc).__name__} while decoding")
+    try:
+        return _store(uow, platform, feed, item, clock, envelope)
+    except DataError as exc:  # a value this database refuses (too long for its column, out of range …)
+        detail = f"the database refuses a value in message {envelope.message_id!r}: {type(exc.orig).__name__}"
+        return _quarantine(uow, platform, feed, item, clock, "unstorable", detail)
+
+
+def _store(uow: UnitOfWork, platform: str, feed: str, item: RawInbound, clock: Clock, envelope: Envelope) -> Ingested:
     digest = envelope_digest(envelope)
     with uow.begin() as session:
         seen = select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == envelope.message_id)
@@ -183,10 +198,35 @@ def _keep(
             feed=feed,
             received_at=to_utc(clock()),
             reason=reason,
-            detail=detail[:2000],
+            detail=_storable(detail[:2000]),
             raw=item.body,
             raw_sha256=digest,
-            message_id=message_id,
-            headers_json=json.dumps(headers, ensure_ascii=False),
+            message_id=message_id if message_id is None or _unstorable(message_id) is None else None,
+            # \u escapes for a header holding what the database cannot store (json.dumps escapes NUL already)
+            headers_json=json.dumps(headers, ensure_ascii=_unstorable(headers) is not None),
         )
     )
+
+
+def _unstorable(value: object) -> str | None:
+    """Where `value` (a message as plain data) holds text no database of ours can store, said without the text:
+    "field dispatch.parties[0].name holds NUL (U+0000)"; None if all of it can be stored."""
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:  # a walk, not recursion: a message's nesting is the court's choice
+        path, node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return f"field {path or 'text'} holds NUL (U+0000)"
+            bad = next((c for c in node if "\ud800" <= c <= "\udfff"), None)
+            if bad is not None:
+                return f"field {path or 'text'} holds a lone surrogate (U+{ord(bad):04X})"
+        elif isinstance(node, dict):
+            stack.extend((f"{path}.{key}" if path else str(key), child) for key, child in node.items())
+        elif isinstance(node, list | tuple):
+            stack.extend((f"{path}[{n}]", child) for n, child in enumerate(node))
+    return None
+
+
+def _storable(text: str) -> str:
+    """`text` with NUL and lone surrogates written as escapes, for a quarantine detail."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")

@@ -283,7 +283,8 @@ class CourtCore:
             self._past_end = answer
 
     def inject(self, feed: str, body: str, headers: Mapping[str, str] | None = None) -> None:
-        """Publish raw bytes on a feed as they are, e.g. an unsigned or malformed item, for bad-input tests."""
+        """Publish an item on a feed as it is, e.g. unsigned or malformed, for bad-input tests; a `body` that is a
+        sandbox.wire.RawText goes out byte for byte (e.g. not UTF-8), one with a lone surrogate as its \\u escape."""
         with self._lock:
             items = self._feeds[feed]
             items.append(FeedItem(len(items) + 1, body, dict(headers or {})))
