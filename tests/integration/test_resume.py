@@ -67,7 +67,8 @@ def test_a_worker_restarted_after_sigkill_resumes_within_seconds(court: Court, t
         ids = session.exec(select(CaseRow.id)).all()
     for case_id in ids:
         runtime.services.accept(case_id)
-    _wait("a batch in progress", lambda: rows(OutboxRow.status == "delivered") and rows(OutboxRow.claimed_by != None))  # noqa: E711
+    _wait("a batch in progress", lambda: rows(OutboxRow.status == "pending", OutboxRow.claimed_by != None))  # noqa: E711
+    time.sleep(1.0)  # a few sends into it
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
     interrupted = [r.id for r in rows(OutboxRow.status == "pending", OutboxRow.claimed_by != None)]  # noqa: E711
