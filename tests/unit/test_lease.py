@@ -93,21 +93,21 @@ def test_a_renewal_that_fails_is_said_once_and_tried_again(caplog: pytest.LogCap
 
 
 def test_a_batch_slower_than_its_lease_stays_with_its_worker(uow: UnitOfWork) -> None:
-    """Three sends of 0.4 s under a 0.3 s lease: another worker claiming meanwhile gets nothing, each message
+    """Three sends of 0.8 s under a 0.6 s lease: another worker claiming meanwhile gets nothing, each message
     is sent once, and every result is recorded (no lease lost)."""
     _pending_cases(uow, 3)
-    court = SlowCourt(seconds=0.4)
+    court = SlowCourt(seconds=0.8)
     platforms = {"court": PlatformLink(court, JwsVerifier({}), breaker=None)}
     taken: list[int] = []
 
     def other_worker() -> None:
         for _ in range(9):
-            time.sleep(0.12)
+            time.sleep(0.25)
             taken.append(len(claim(uow, utc_now, limit=10, owner_lease=LEASE, token="worker-b")))
 
     thief = threading.Thread(target=other_worker)
     thief.start()
-    counts = deliver_due(uow, platforms, utc_now, lease=LEASE, max_rounds=1)
+    counts = deliver_due(uow, platforms, utc_now, lease=2 * LEASE, max_rounds=1)  # renewed every 0.2 s
     thief.join()
     assert counts == Counter(delivered=3) and sum(taken) == 0
     assert len(court.sent) == 3 and {r.status for r in _rows(uow)} == {"delivered"}
