@@ -30,6 +30,7 @@ from adapter.feed_hold import FeedHolds
 from adapter.feed_watch import FeedWatch
 from adapter.hold import CredentialHold
 from adapter.jobs import JobLock, process_holder
+from adapter.lease import Renewal
 from adapter.masking import mask_text
 from adapter.metrics import Metrics
 from adapter.platforms import PlatformLink, Platforms, RetryPolicy
@@ -61,6 +62,9 @@ class Runtime:
     # platform's retry cap): polling every few seconds through a court's rate limit is what got us limited.
     poll_after: dict[str, datetime] = field(default_factory=dict)
     holder: str = ""  # host:pid:token of this process (adapter/jobs.py)
+    # Set on SIGTERM/SIGINT: deliveries record what they sent and give back the rest of their claim, polls stop
+    # after the page in hand, so a clean stop leaves nothing leased for the next process to wait out.
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def heartbeat(self, period: float = heartbeats.PERIOD.total_seconds()) -> None:
         """Tell `docking keys rotate-data` this process runs and which data keys it holds (adapter/heartbeats.py)."""
@@ -116,7 +120,18 @@ class Runtime:
             # poll() tells the breaker and the credentials hold how each page read ended (adapter/polling.py);
             # what is left here is the job's own bookkeeping.
             try:
-                polled = poll(self.uow, link, feed, self.clock, still_ours=lock.acquire if lock else lambda: True)
+                with Renewal(
+                    lock.renew if lock else lambda: None,
+                    lease=POLL_LEASE,
+                    stall=slowest_page(self.settings.platforms.get(name)),
+                    name=f"poll:{name}",
+                ) as renewal:
+
+                    def still_ours(lock: JobLock | None = lock, renewal: Renewal = renewal) -> bool:
+                        renewal.step()
+                        return not self.stopping.is_set() and (lock is None or lock.acquire())
+
+                    polled = poll(self.uow, link, feed, self.clock, still_ours=still_ours)
                 if feed is Feed.DISPATCHES:
                     if polled.caught_up or polled.held:  # a held feed cannot be read further: do not wait for it
                         self._first_poll_done(name)
@@ -156,7 +171,13 @@ class Runtime:
 
     def deliver_counts(self) -> Counter[str]:
         counts = deliver_due(
-            self.uow, self.platforms, self.clock, limit=self.settings.deliver_batch, lease=delivery_lease(self.settings)
+            self.uow,
+            self.platforms,
+            self.clock,
+            limit=self.settings.deliver_batch,
+            lease=delivery_lease(self.settings),
+            slowest=slowest_send(self.settings),
+            keep_going=lambda: not self.stopping.is_set(),
         )
         self.metrics.add("outbound", counts)
         if counts:
@@ -165,9 +186,30 @@ class Runtime:
 
 
 def delivery_lease(settings: Settings) -> timedelta:
-    """Long enough for two sends with their three quick tries at the slowest platform's timeout (connect + read)."""
+    """An outbox claim's lease: short whatever the timeouts, for it is renewed while the batch is sent
+    (adapter/lease.py) — a worker killed mid-batch frees its rows within seconds."""
+    return LEASE
+
+
+def slowest_send(settings: Settings) -> timedelta:
+    """One send's three quick tries at the slowest platform's timeouts (connect + read), and a margin: a send
+    running longer means a hung worker, whose claim is then left to lapse."""
     slowest = max((p.timeout_seconds for p in settings.platforms.values()), default=10.0)
-    return max(LEASE, timedelta(seconds=2 * 3 * (3.05 + slowest)))
+    return timedelta(seconds=3 * (3.05 + slowest) + 2)
+
+
+# The poll lock's lease: short, renewed while a poll runs (adapter/lease.py) and released on a clean stop, so the
+# process restarted after a kill polls within seconds. Between polls it may lapse: the next poll takes it again,
+# and while several processes share a platform any one of them may poll it, never two at once.
+POLL_LEASE = timedelta(seconds=6)
+
+
+def slowest_page(config: PlatformSettings | None) -> timedelta:
+    """The longest one feed page may take before its poller is presumed hung and its lock left to lapse: a read
+    at the platform's timeouts (default 10 s) for each halving of an unreadable page (100 items down to 1), then
+    the ingest."""
+    timeout = config.timeout_seconds if config is not None else 10.0
+    return timedelta(seconds=8 * (3.05 + timeout) + 30)
 
 
 def build_connector(name: str, config: PlatformSettings, signer: MessageSigner, clock: Clock) -> CourtPlatform:
@@ -268,13 +310,7 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
     runtime = Runtime(settings, uow, platforms, services, clock, metrics, holder=holder)
     runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines, ready=runtime.feeds_read)
     runtime.feed_watch = FeedWatch(uow, clock, {name: c.feed_stall_polls for name, c in settings.platforms.items()})
-    runtime.poll_locks = {
-        # The lease outlives a few missed polls and one slow one (two feeds at the platform's timeout).
-        name: JobLock(
-            uow, clock, f"poll:{name}", holder, timedelta(seconds=max(3 * c.poll_seconds, 4 * c.timeout_seconds))
-        )
-        for name, c in settings.platforms.items()
-    }
+    runtime.poll_locks = {name: JobLock(uow, clock, f"poll:{name}", holder, POLL_LEASE) for name in settings.platforms}
     if settings.encryption is None:
         log.warning("no [encryption] keys configured: ID and phone numbers are stored in clear (see README)")
     return runtime
@@ -374,6 +410,7 @@ def run(settings: Settings) -> None:
         settings.database_url.split("@")[-1],
     )  # never log credentials in a URL
     stop.wait()
+    runtime.stopping.set()
     log.info("stopping: finishing the jobs in flight")
     scheduler.shutdown(wait=True)
     runtime.stop()

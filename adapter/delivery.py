@@ -34,6 +34,7 @@ from tenacity import (
 
 from adapter.clock import Clock, from_db, to_utc
 from adapter.db import UnitOfWork
+from adapter.lease import Renewal
 from adapter.masking import mask_text
 from adapter.platforms import Platforms, RetryPolicy
 from adapter.sealed_types import engine_vault
@@ -45,7 +46,13 @@ from schemas.envelope import Envelope
 
 log = logging.getLogger("docking.delivery")
 
-LEASE = timedelta(seconds=60)
+# A claim's lease: short, so a worker killed mid-batch frees its rows within seconds for the process restarted in
+# its place; renewed every third of it while the batch is in progress (adapter/lease.py), so a slow court never
+# makes it lapse under a live worker.
+LEASE = timedelta(seconds=6)
+# The longest one message's send may take before its worker is presumed hung and its claim left to lapse: three
+# quick tries at a 10 s read timeout (the composition root passes the slowest platform's, scheduler.slowest_send).
+SLOWEST_SEND = timedelta(seconds=3 * (3.05 + 10) + 2)
 # How long an unreadable row waits before it is looked at again: long enough that such rows cannot fill every
 # claim, short enough that a process restarted with the key sends them at once in practice.
 UNREADABLE_DELAY = timedelta(minutes=2)
@@ -161,6 +168,22 @@ def renew(uow: UnitOfWork, rows: list[OutboxRow], until: datetime) -> None:
         session.exec(update(OutboxRow).where(*still_ours).values(claimed_until=to_utc(until)))
 
 
+def release(uow: UnitOfWork, rows: list[OutboxRow]) -> None:
+    """Give back the rows of a claim not yet sent (a clean stop): another worker may claim them at once."""
+    if not rows:
+        return
+    with uow.begin() as session:
+        session.exec(
+            update(OutboxRow)
+            .where(
+                col(OutboxRow.id).in_([row.id for row in rows]),
+                col(OutboxRow.claimed_by) == rows[0].claimed_by,
+                col(OutboxRow.status) == "pending",
+            )
+            .values(claimed_by=None, claimed_until=None)
+        )
+
+
 def deliver_due(
     uow: UnitOfWork,
     platforms: Platforms,
@@ -171,31 +194,56 @@ def deliver_due(
     retrying: Callable[[], Retrying] = default_retrying,
     jitter: Callable[[], float] = random.random,
     lease: timedelta = LEASE,
+    slowest: timedelta = SLOWEST_SEND,
+    keep_going: Callable[[], bool] = lambda: True,
 ) -> Counter[str]:
     """Deliver what is due now; returns counts of delivered / duplicate / retried / dead, and of messages
     deferred untried: `deferred` (circuit open) and `held` (the court refuses our credentials, adapter/hold.py).
 
     Claims again after each batch, because delivering a case's message unblocks its next one; bounded by
-    `max_rounds` so one run never monopolises the worker. `lease` must outlast one message's send with its quick
-    retries at least twice over (the composition root derives it from the platforms' timeouts), or another worker
-    could take a row while it is still being sent.
+    `max_rounds` so one run never monopolises the worker. The claim's `lease` is renewed from a thread while the
+    batch is in progress (adapter/lease.py), unless one send runs past `slowest` (a hung worker). Once
+    `keep_going()` turns false (a clean stop) what was sent is recorded and the rest of the claim given back.
     """
     counts: Counter[str] = Counter()
     for _ in range(max_rounds):
+        if not keep_going():
+            break
         set_aside = counts["unreadable"]
         rows = claim(uow, clock, limit=limit, owner_lease=lease, counts=counts)
         if not rows:
             if counts["unreadable"] > set_aside:
                 continue  # a batch of rows this process cannot open was put back: the next claim finds others
             break
-        leased_at = clock()
+        counts.update(_deliver_batch(uow, platforms, clock, rows, retrying, jitter, lease, slowest, keep_going))
+    return counts
+
+
+def _deliver_batch(
+    uow: UnitOfWork,
+    platforms: Platforms,
+    clock: Clock,
+    rows: list[OutboxRow],
+    retrying: Callable[[], Retrying],
+    jitter: Callable[[], float],
+    lease: timedelta,
+    slowest: timedelta,
+    keep_going: Callable[[], bool],
+) -> Counter[str]:
+    """Send one claim's rows in order, its lease renewed meanwhile; record the results as the batch goes."""
+    counts: Counter[str] = Counter()
+    with Renewal(lambda: renew(uow, rows, clock() + lease), lease=lease, stall=slowest, name="outbox claim") as renewal:
+        recorded_at = clock()
         results: list[_Result] = []
         for index, row in enumerate(rows):
-            if clock() - leased_at > lease / 2:  # half the lease gone: record what is done, keep the rest ours
+            if not keep_going():  # stopping: record what is done, and let another worker have the rest now
+                release(uow, rows[index:])
+                break
+            if clock() - recorded_at > lease / 2:  # record what is done as the batch goes, not only at its end
                 counts.update(_record(uow, results))
                 results = []
-                leased_at = clock()
-                renew(uow, rows[index:], leased_at + lease)
+                recorded_at = clock()
+            renewal.step()
             results.append(_deliver_one(platforms, clock, row, retrying(), jitter))
         counts.update(_record(uow, results))
     return counts

@@ -8,7 +8,9 @@ pickled jobs everyone's problem); the database decides who actually works:
   A run still `running` after its lease is presumed dead (process killed), and a `failed` run is retried: the
   next trigger in the same period takes either over.
 - `JobLock`: a platform's polling has no period but must not run twice at once (two pollers would fetch the
-  same page and race on the cursor); a lease row says who polls now, renewed by each run of its holder.
+  same page and race on the cursor); a lease row says who polls now, taken by each run of its holder and
+  renewed while that run lasts (adapter/lease.py), short enough that a killed holder's successor polls within
+  seconds, and released on a clean stop.
 """
 
 import json
@@ -128,6 +130,17 @@ class JobLock:
             return True
         except IntegrityError:
             return False  # another process created it first
+
+    def renew(self) -> bool:
+        """Extend the lease only if this holder still has it (a renewal never takes a lock over)."""
+        now = to_utc(self.clock())
+        with self.uow.begin() as session:
+            renewed = session.exec(
+                update(JobLockRow)
+                .where(col(JobLockRow.name) == self.name, col(JobLockRow.holder) == self.holder)
+                .values(lease_until=now + self.lease)
+            )
+            return bool(renewed.rowcount)
 
     def release(self) -> None:
         """Let another process take over at once (on shutdown), instead of after the lease."""

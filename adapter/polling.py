@@ -23,12 +23,15 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from adapter.clock import Clock
+from adapter.clock import Clock, from_db, to_utc
 from adapter.db import UnitOfWork
 from adapter.ingest import Ingested, ingest
 from adapter.platforms import PlatformLink
@@ -71,7 +74,8 @@ def poll(
         if not still_ours():
             break
         cursor = _cursor(uow, link.name, feed)
-        if not link.feeds.allow(feed, cursor, clock()):
+        asked_at = clock()  # whatever the feed held before this read is in its answer
+        if not link.feeds.allow(feed, cursor, asked_at):
             polled.held = True
             break
         page, asked = _readable_page(link, feed, cursor, size, clock)
@@ -101,6 +105,7 @@ def poll(
             polled.advanced = True
         if len(page.items) < asked or page.next_cursor == cursor:
             polled.caught_up = True
+            _caught_up(uow, link.name, feed, asked_at)
             break
     return polled
 
@@ -164,6 +169,28 @@ def _cursor(uow: UnitOfWork, platform: str, feed: Feed) -> str:
             select(CursorRow).where(CursorRow.platform == platform, CursorRow.feed == feed.value)
         ).first()
         return row.value if row else ""
+
+
+def caught_up_at(uow: UnitOfWork, platform: str, feed: Feed) -> datetime | None:
+    """When the last poll that read `feed` to its end began (None: never, or not since this was recorded)."""
+    with uow.begin() as session:
+        row = session.get(CursorRow, (platform, feed.value))
+        return from_db(row.caught_up_at) if row is not None and row.caught_up_at is not None else None
+
+
+def _caught_up(uow: UnitOfWork, platform: str, feed: Feed, at: datetime) -> None:
+    """Remember that the feed was read to its end by a read begun `at` (never moved back: two pollers may race)."""
+    with uow.begin() as session:
+        later = or_(col(CursorRow.caught_up_at).is_(None), col(CursorRow.caught_up_at) < to_utc(at))
+        moved = session.exec(
+            update(CursorRow)
+            .where(col(CursorRow.platform) == platform, col(CursorRow.feed) == feed.value, later)
+            .values(caught_up_at=to_utc(at))
+        )
+        if not moved.rowcount and session.get(CursorRow, (platform, feed.value)) is None:
+            # An empty feed read from its start leaves no cursor row: make one (a racing poller's row wins).
+            with suppress(IntegrityError), session.begin_nested():
+                session.add(CursorRow(platform=platform, feed=feed.value, value="", caught_up_at=to_utc(at)))
 
 
 def _advance(uow: UnitOfWork, platform: str, feed: Feed, old: str, new: str) -> bool:

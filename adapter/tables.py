@@ -121,6 +121,8 @@ class CursorRow(SQLModel, table=True):
     platform: str = Field(primary_key=True, max_length=64)
     feed: str = Field(primary_key=True, max_length=32)
     value: str = Field(default="", max_length=128)
+    # When the last poll that read this feed to its end began: what the feed held then is here (or quarantined).
+    caught_up_at: datetime | None = None
 
 
 class DocumentRow(SQLModel, table=True):

@@ -39,14 +39,16 @@ class FakeCourtPlatform:
 
     # ---- test controls
 
-    def publish(self, feed: Feed, envelope: Envelope) -> None:
+    def publish(self, feed: Feed, envelope: Envelope, *, lost: bool = False) -> None:
+        """Issue a message about a case; `lost`: it never reaches the feed (only `fetch_case` has it)."""
         body = envelope.model_dump_json().encode()
         headers = (
             self._signer.sign(body, message_id=envelope.message_id, at=envelope.created_at) if self._signer else {}
         )
         items = self._feeds[feed]
         item = RawInbound(body=body, headers=dict(headers), position=str(len(items) + 1))
-        items.append(item)
+        if not lost:
+            items.append(item)
         self.published.setdefault(envelope.platform_case_id, []).append(item)
         if feed is Feed.DISPATCHES:
             self.statuses.setdefault(envelope.platform_case_id, CourtStatus.PENDING)

@@ -62,6 +62,7 @@ class SandboxConfig:
     window_seconds: int = 300  # how far a request's signed time may be from the court's clock
     # Fault injection (`docking demo --chaos RATE`): this share of platform requests fails in one of the ways
     # below, chosen at random; `outage_seconds` > 0 also takes the platform down for that long now and then.
+    # "refuse" (REST only, not a default) answers a read with HTTP 400, and lets a send through.
     fault_rate: float = 0.0
     fault_kinds: tuple[str, ...] = ("error", "throttle", "timeout", "drop", "lost_answer")
     timeout_seconds: float = 1.5  # how long a "timeout" fault keeps the client waiting

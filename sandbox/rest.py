@@ -133,6 +133,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._hang_up()
         elif fault == "drop":
             self._hang_up()
+        elif fault == "refuse" and self.command == "GET":
+            # A 4xx to a read (a feed page, the case list): the court answers, so the platform is up. Only reads:
+            # a send refused with a 4xx goes dead by design, which is not what this fault is for.
+            self._reply(400, {"code": "E400", "message": "injected refusal"})
         else:
             return False
         return True

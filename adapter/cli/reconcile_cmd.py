@@ -148,7 +148,9 @@ def _summary(report: ReconcileReport) -> None:
         kinds[difference.kind.value] = kinds.get(difference.kind.value, 0) + 1
     by_kind = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
     err.print(
-        f"run {report.run_id}: checked {report.checked} case(s); {report.in_flight} in flight; "
+        f"run {report.run_id}: checked {report.checked} case(s); {report.in_flight} in flight"
+        + (f" ({len(report.arriving)} dispatched since our last poll)" if report.arriving else "")
+        + "; "
         f"{report.listed} listed by the platforms; {len(report.differences)} difference(s)"
         + (f" ({by_kind})" if by_kind else "")
         + f"; {report.repaired} repaired; {len(report.remaining)} remaining → {report.status}",

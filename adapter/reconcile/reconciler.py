@@ -27,13 +27,13 @@ from adapter.errors import InvalidRequest
 from adapter.ingest import Ingested
 from adapter.masking import mask_text
 from adapter.platforms import PlatformLink, Platforms
-from adapter.reconcile import cases, runs
+from adapter.reconcile import arrival, cases, runs
 from adapter.reconcile import repair as repairs
 from adapter.reconcile.cases import ID, IN_FLIGHT, PLATFORM, PLATFORM_CASE_ID, STATUS, Scope
 from adapter.reconcile.classify import Action, Kind, classify
 from adapter.reconcile.report import Difference, ReconcileReport
 from adapter.states import CaseStatus, court_view
-from connectors.port import ConnectorError, CredentialsRefused, TransientError
+from connectors.port import ConnectorError, CredentialsRefused, RawInbound, TransientError
 from schemas.enums import CourtStatus, Flow
 
 log = logging.getLogger("docking.reconcile")
@@ -121,6 +121,7 @@ class _Run:
         self.actor, self.clock, self.batch, self.progress = actor, clock, batch, progress
         self.retrying: Callable[[], Retrying] = read_retrying
         self.resend_missing = False
+        self.horizons: dict[str, arrival.Horizon] = {}  # per platform: how far our dispatch feed read has gone
 
     # ---- pass 1: our cases
 
@@ -217,19 +218,8 @@ class _Run:
             missing = set(cases.unknown(self.uow, name, [c.platform_case_id for c in page.cases]))
             found = []
             for listed_case in page.cases:
-                if listed_case.platform_case_id not in missing:
-                    continue
-                difference = Difference(
-                    None,
-                    name,
-                    listed_case.platform_case_id,
-                    None,
-                    listed_case.status,
-                    Kind.MISSING_HERE,
-                    Action.FETCH,
-                    detail="the platform has a case we never received",
-                )
-                found.append(self._fetch(link, difference) if report.repair else difference)
+                if listed_case.platform_case_id in missing:
+                    found += self._missing_here(name, link, listed_case.platform_case_id, listed_case.status)
             self._store(found)
             if self.progress:
                 self.progress(f"listing {name}", listed, None)
@@ -239,6 +229,35 @@ class _Run:
                 report.failures[name] = f"the case list does not advance past cursor {cursor!r}"
                 return
             cursor = page.next_cursor
+
+    def _missing_here(self, name: str, link: PlatformLink, platform_case_id: str, theirs: Theirs) -> list[Difference]:
+        """A listed case we lack: in flight if our feed read has not passed its dispatch yet (arrival.py), else a
+        difference, fetched and ingested with `repair`."""
+        difference = Difference(
+            None,
+            name,
+            platform_case_id,
+            None,
+            theirs,
+            Kind.MISSING_HERE,
+            Action.FETCH,
+            detail="the platform has a case we never received",
+        )
+        try:
+            items = self.retrying()(link.connector.fetch_case, platform_case_id)
+        except ConnectorError as exc:
+            return [replace(difference, detail=f"{difference.detail}; fetching it failed: {mask_text(str(exc))[:300]}")]
+        if name not in self.horizons:  # read once per platform and run: the feed moves on, the verdict stays safe
+            self.horizons[name] = arrival.horizon(self.uow, name)
+        published = arrival.published_at(link, platform_case_id, items)
+        # Asked again after the horizon was read: a poll may have brought the case since its page was listed.
+        if arrival.in_flight(published, self.horizons[name]) or not cases.unknown(self.uow, name, [platform_case_id]):
+            self.report.in_flight += 1
+            self.report.arriving.append((name, platform_case_id))
+            return []
+        if published is None:
+            difference = replace(difference, detail=f"{difference.detail}; the platform gives no readable dispatch")
+        return [self._ingest(link, difference, items) if self.report.repair else difference]
 
     # ---- repairs
 
@@ -270,6 +289,11 @@ class _Run:
         summary = ", ".join(f"{n} {outcome.value}" for outcome, n in sorted(counts.items())) or "nothing published"
         applied = counts[Ingested.APPLIED] > 0
         return replace(difference, repaired=applied, detail=f"fetched and ingested: {summary}")
+
+    def _ingest(self, link: PlatformLink, difference: Difference, items: Sequence[RawInbound]) -> Difference:
+        counts = repairs.ingest_items(self.uow, link, items, self.clock)
+        summary = ", ".join(f"{n} {outcome.value}" for outcome, n in sorted(counts.items())) or "nothing published"
+        return replace(difference, repaired=counts[Ingested.APPLIED] > 0, detail=f"fetched and ingested: {summary}")
 
     def _store(self, found: list[Difference]) -> None:
         if found:

@@ -19,6 +19,7 @@ from adapter.platforms import PlatformLink
 from adapter.reconcile.cases import CASES, OUTBOX
 from adapter.requeue import RequeueConflict
 from adapter.requeue import requeue as requeue_messages
+from connectors.port import RawInbound
 
 
 def requeue(
@@ -66,7 +67,12 @@ def requeue(
 
 def fetch_and_ingest(uow: UnitOfWork, link: PlatformLink, platform_case_id: str, clock: Clock) -> Counter[Ingested]:
     """Ask the platform for everything it published about the case and ingest it, item by item."""
+    return ingest_items(uow, link, link.connector.fetch_case(platform_case_id), clock)
+
+
+def ingest_items(uow: UnitOfWork, link: PlatformLink, items: Sequence[RawInbound], clock: Clock) -> Counter[Ingested]:
+    """Ingest what the platform published about a case (already fetched), item by item."""
     counts: Counter[Ingested] = Counter()
-    for item in link.connector.fetch_case(platform_case_id):
+    for item in items:
         counts[ingest(uow, link, "reconcile", item, clock)] += 1
     return counts

@@ -27,7 +27,10 @@ class ReconcileReport:
     repair: bool = False
     run_id: int | None = None
     checked: int = 0  # our cases compared with their platform
-    in_flight: int = 0  # our cases skipped because a message is still on its way
+    in_flight: int = 0  # cases skipped because a message is still on its way (either way: see `arriving`)
+    # (platform, platform case id) of the listed cases we lack whose dispatch our feed read has not passed yet:
+    # counted in `in_flight`, not differences (arrival.py)
+    arriving: list[tuple[str, str]] = field(default_factory=list)
     listed: int = 0  # cases the platforms listed (full scope)
     differences: list[Difference] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)  # platform → why it could not be reconciled

@@ -4,6 +4,7 @@ run after delivery is in step — on SQLite and PostgreSQL, against a REST and a
 import csv
 import io
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,14 @@ def _miss_the_rulings(runtime: Runtime, court: Court) -> None:
         session.merge(CursorRow(platform=PLATFORM, feed="decisions", value=str(page["next_cursor"])))
 
 
+def _received_a_later_dispatch(runtime: Runtime, court: Court) -> str:
+    """The court dispatches once more (a second later: its times are whole seconds) and we poll it in."""
+    time.sleep(1.1)
+    (later,) = court.core.dispatch(1, "01")
+    runtime.poll_platform(PLATFORM)
+    return later
+
+
 def test_drift_is_found_repaired_and_the_next_run_is_in_step(
     runtime: Runtime, court: Court, settings: Settings, tmp_path: Path
 ) -> None:
@@ -92,6 +101,7 @@ def test_drift_is_found_repaired_and_the_next_run_is_in_step(
     lost_messages = court.pairing.lose(lost, 2)  # the session and the agreement: back to "30"
     control(court.server, "forget", {"ajbs": forgotten})  # through the control API, as an integrator would
     (unseen,) = court.core.dispatch(1, "01", publish=False)
+    _received_a_later_dispatch(runtime, court)  # our feed read has passed the lost one: missing, not in flight
     config = write_config(settings, tmp_path)
 
     found = docking("reconcile", "--config", str(config), "--format", "json")
@@ -196,3 +206,26 @@ def test_the_control_api_refuses_unknown_cases_and_statuses(court: Court) -> Non
     with pytest.raises(Exception, match="400"):
         control(court.server, "lose", {"ajbs": ajbs, "count": 1})  # nothing applied yet
     assert control(court.server, "alter", {"ajbs": ajbs, "status": "11"}) == {"altered": ajbs, "status": "11"}
+
+
+def test_cases_dispatched_since_the_last_poll_are_in_flight_and_a_lost_one_is_missing_here(
+    runtime: Runtime, court: Court, settings: Settings, tmp_path: Path
+) -> None:
+    """A full `docking reconcile` during normal load: what the court dispatched since our last poll is in flight
+    (exit 0, said on stderr); a dispatch its feed lost, older than one we received since, is missing_here (exit 1)."""
+    court.core.dispatch(2, "01")
+    pump(runtime, 1)
+    arriving = court.core.dispatch(3, "01")  # not polled yet
+    config = write_config(settings, tmp_path)
+
+    found = docking("reconcile", "--config", str(config), "--format", "json")
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout) == [] and "3 in flight (3 dispatched since our last poll)" in found.stderr
+
+    (unseen,) = court.core.dispatch(1, "01", publish=False)
+    _received_a_later_dispatch(runtime, court)
+    assert {case_for(runtime, ajbs).status for ajbs in arriving} == {"PENDING_ACCEPTANCE"}  # they did arrive
+    found = docking("reconcile", "--config", str(config), "--format", "json")
+    assert found.returncode == 1, found.stderr
+    assert [(r["platform_case_id"], r["kind"]) for r in json.loads(found.stdout)] == [(unseen, "missing_here")]
+    assert " 0 in flight" in found.stderr

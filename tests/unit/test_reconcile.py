@@ -1,7 +1,7 @@
 """Reconciliation runs against the in-memory fake court on a real SQLite file: compare, classify, store, repair."""
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -62,16 +62,24 @@ def no_wait() -> Retrying:
     return Retrying(retry=retry_if_exception_type(TransientError), stop=stop_after_attempt(2), reraise=True)
 
 
-def dispatch(link: PlatformLink, ajbs: str) -> None:
-    """The court dispatches a case on its feed (the adapter has not read it yet)."""
+def dispatch(link: PlatformLink, ajbs: str, *, at: datetime | None = None, lost: bool = False) -> None:
+    """The court dispatches a case on its feed (the adapter has not read it yet); `lost`: the item never reaches
+    the feed."""
     envelope = Envelope(
         message_id=f"PQ-{ajbs}",
         platform=link.name,
         platform_case_id=ajbs,
-        created_at=datetime.now(UTC),
+        created_at=at or datetime.now(UTC),
         body=DispatchBody(dispatch=samples.dispatch(Flow.DELEGATED, ajbs)),
     )
-    fake(link).publish(Feed.DISPATCHES, envelope)
+    fake(link).publish(Feed.DISPATCHES, envelope, lost=lost)
+
+
+def lost(uow: UnitOfWork, link: PlatformLink, ajbs: str) -> None:
+    """A dispatch the court's feed lost an hour ago; our feed has been read to its end since: only the court's
+    case list shows it (missing_here, not in flight)."""
+    dispatch(link, ajbs, at=datetime.now(UTC) - timedelta(hours=1), lost=True)
+    poll(uow, link, Feed.DISPATCHES, utc_now)
 
 
 def received(uow: UnitOfWork, link: PlatformLink, ajbs: str) -> str:
@@ -161,7 +169,7 @@ def test_open_scope_skips_cases_at_rest_and_the_platforms_lists(uow: UnitOfWork,
     CentreServices(uow, utc_now).decline(case_id, DeclineReason.OUTSIDE_CHARTER, "非金融纠纷")
     deliver_due(uow, platforms, utc_now)
     fake(link).forget("A-3")
-    dispatch(link, "A-4")
+    lost(uow, link, "A-4")
 
     assert run(uow, platforms, scope=Scope.OPEN).differences == []
     full = run(uow, platforms, scope=Scope.FULL)
@@ -173,7 +181,7 @@ def test_open_scope_skips_cases_at_rest_and_the_platforms_lists(uow: UnitOfWork,
 
 def test_a_case_only_the_platform_has_is_fetched_and_ingested_verified(uow: UnitOfWork, platforms: Platforms) -> None:
     """Repair fetches the dispatch and ingests it like a feed item: the case appears, the inbox records it."""
-    dispatch(platforms["court"], "A-5")
+    lost(uow, platforms["court"], "A-5")
     report = run(uow, platforms, repair=True)
     (difference,) = report.differences
     assert (difference.kind, difference.repaired) == (Kind.MISSING_HERE, True) and "1 applied" in difference.detail
@@ -217,7 +225,7 @@ def test_cases_of_a_platform_no_longer_configured_are_reported(uow: UnitOfWork, 
 
 def test_every_run_and_its_differences_are_stored(uow: UnitOfWork, platforms: Platforms) -> None:
     """`runs.latest` lists runs newest first; `runs.load` gives one run's differences with what was done."""
-    dispatch(platforms["court"], "A-8")
+    lost(uow, platforms["court"], "A-8")
     first = run(uow, platforms, actor="nightly")
     second = run(uow, platforms, scope=Scope.OPEN)
     listed = runs.latest(uow, 10)
@@ -254,7 +262,7 @@ def test_a_case_that_moves_while_the_platform_is_asked_is_left_for_the_next_run(
 
 def test_old_runs_are_pruned_with_their_differences(uow: UnitOfWork, platforms: Platforms) -> None:
     """Runs started before the cutoff go, differences and all; later runs stay."""
-    dispatch(platforms["court"], "A-10")
+    lost(uow, platforms["court"], "A-10")
     old = run(uow, platforms, clock=lambda: datetime(2026, 1, 1, tzinfo=UTC))
     recent = run(uow, platforms)
     assert runs.prune(uow, datetime(2026, 6, 1, tzinfo=UTC)) == 1
