@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -400,16 +401,19 @@ def run(settings: Settings) -> None:
     runtime.heartbeat()  # before any job: rotate-data must see this process from its first moment
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, runtime)
-    stop = threading.Event()
+    # The handler only records the signal: it runs on the main thread between bytecodes, and an Event.set() there
+    # can deadlock on the Event's own lock if the signal lands while the main thread holds it inside wait().
+    received: list[int] = []
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, lambda signum, _frame: received.append(signum))
     scheduler.start()
     log.info(
         "docking run: %d platform(s), database %s",
         len(runtime.platforms),
         settings.database_url.split("@")[-1],
     )  # never log credentials in a URL
-    stop.wait()
+    while not received:
+        time.sleep(0.2)  # interrupted by the signal; its handler takes no lock
     runtime.stopping.set()
     log.info("stopping: finishing the jobs in flight")
     scheduler.shutdown(wait=True)
