@@ -18,7 +18,7 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from adapter.breaker import CircuitBreaker
 from adapter.clock import Clock, utc_now
-from adapter.db import UnitOfWork, create_schema, open_database
+from adapter.db import UnitOfWork, create_schema, open_database, run_lock
 from adapter.deadlines import Deadlines, WorkCalendar
 from adapter.delivery import LEASE, deliver_due
 from adapter.errors import ConfigError
@@ -243,7 +243,12 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
 
 
 def run(settings: Settings) -> None:
-    """The long-running production process: run the jobs until SIGTERM/SIGINT, then let in-flight jobs finish."""
+    """The long-running production process: run the jobs until SIGTERM/SIGINT, then let in-flight jobs finish.
+
+    On SQLite a second `docking run` on the same file is refused (adapter/sqlite_file.py RunLock)."""
+    lock = run_lock(settings.database_url)
+    if lock is not None:
+        lock.acquire()
     runtime = build_runtime(settings)
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, runtime)
@@ -259,6 +264,8 @@ def run(settings: Settings) -> None:
     stop.wait()
     log.info("stopping: finishing the jobs in flight")
     scheduler.shutdown(wait=True)
-    for lock in runtime.poll_locks.values():  # let another process poll at once rather than after the lease
+    for poll_lock in runtime.poll_locks.values():  # let another process poll at once rather than after the lease
+        poll_lock.release()
+    if lock is not None:
         lock.release()
     log.info("stopped")

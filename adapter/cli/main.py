@@ -18,6 +18,7 @@ from adapter.cli import (
     keys,
     mappings_cmd,
     ops,
+    quarantine_cmd,
     reconcile_cmd,
     run_cmd,
     sandbox_cmd,
@@ -36,7 +37,7 @@ app = typer.Typer(
 )
 app.add_typer(cases.app, name="cases")
 app.add_typer(ops.outbox_app, name="outbox")
-app.add_typer(ops.quarantine_app, name="quarantine")
+app.add_typer(quarantine_cmd.app, name="quarantine", no_args_is_help=True)
 keys.app.command("data-key")(data_keys.new_data_key)
 keys.app.command("rotate-data")(data_keys.rotate_data)
 app.add_typer(keys.app, name="keys")

@@ -1,4 +1,4 @@
-"""Operations: `docking outbox list|dead|show|replay`, `docking quarantine list` (reconcile: reconcile_cmd.py)."""
+"""Operations on the outbox: `docking outbox list|dead|show|replay` (quarantine: quarantine_cmd.py)."""
 
 import json
 from datetime import datetime
@@ -12,10 +12,9 @@ from adapter.clock import CHINA, utc_now
 from adapter.errors import InvalidRequest
 from adapter.masking import mask_text
 from adapter.replay_outbox import replay_dead, replay_message
-from adapter.tables import AuditRow, OutboxRow, QuarantineRow
+from adapter.tables import AuditRow, OutboxRow
 
 outbox_app = typer.Typer(help="Outgoing messages and their delivery.", no_args_is_help=True)
-quarantine_app = typer.Typer(help="Inbound messages refused and kept for inspection.", no_args_is_help=True)
 
 STATUSES = ("pending", "delivered", "dead")
 
@@ -134,27 +133,3 @@ def outbox_replay(
         cutoff = cutoff.replace(tzinfo=CHINA)  # operators think in China time
     replayed = replay_dead(uow, platform=platform, since=cutoff, actor=actor, reason=reason, now=now)
     console.print(f"{len(replayed)} dead message(s) requeued")
-
-
-@quarantine_app.command("list")
-def quarantine_list(
-    config: ConfigOption = None,
-    limit: Annotated[int, typer.Option(min=1, max=100000)] = 50,
-    fmt: FormatOption = Format.table,
-) -> None:
-    """List refused inbound messages with the reason; the raw bytes stay in the database."""
-    with open_uow(config).begin() as session:
-        query = select(QuarantineRow).order_by(col(QuarantineRow.id).desc()).limit(limit)
-        rows = [
-            {
-                "id": q.id,
-                "platform": q.platform,
-                "feed": q.feed,
-                "received_at": f"{q.received_at:%Y-%m-%d %H:%M:%S}",
-                "reason": q.reason,
-                "detail": mask_text(q.detail)[:160],
-                "bytes": len(q.raw),
-            }
-            for q in session.exec(query).all()
-        ]
-    render(rows, ["id", "platform", "feed", "received_at", "reason", "detail", "bytes"], fmt, title="quarantine")
