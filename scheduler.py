@@ -20,6 +20,7 @@ from adapter.breaker import CircuitBreaker
 from adapter.clock import Clock, utc_now
 from adapter.db import UnitOfWork, create_schema, open_database, run_lock
 from adapter.deadlines import Deadlines, WorkCalendar
+from adapter.deadlines.calendar import missing_year
 from adapter.delivery import LEASE, deliver_due
 from adapter.errors import ConfigError
 from adapter.jobs import JobLock, process_holder
@@ -175,16 +176,11 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
 
 
 def _report_calendar_coverage(calendar: WorkCalendar, clock: Clock) -> None:
-    """A year without holiday data is said loudly at start-up, not discovered in a wrong deadline."""
+    """A year without holiday data is said at start-up, not discovered in a wrong deadline — once per process:
+    the calendar says the same (adapter/deadlines/calendar.py missing_year) when a deadline first meets it."""
     year = clock().year
-    missing = calendar.coverage([year, year + 1])
-    if missing:
-        log.error(
-            "holiday calendar has no data for %s: deadlines in %s count weekends only and are marked estimated; "
-            "add the year to the holiday file ([deadlines] holiday_file) once the State Council publishes it",
-            ", ".join(map(str, missing)),
-            "it" if len(missing) == 1 else "them",
-        )
+    for missing in calendar.coverage([year, year + 1]):
+        missing_year(missing)
 
 
 def _check_tls_files(name: str, config: PlatformSettings) -> None:

@@ -12,9 +12,7 @@ _MOBILE = re.compile(r"(?<![0-9A-Za-z])(1[3-9]\d)\d{4}(\d{4})(?![0-9A-Za-z])")  
 _ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
 # Payloads only. GB 32100: department and type characters, 6-digit division, 9-character organisation code, check.
 _USCC_CHAR = "[0-9A-HJ-NP-RTUWXY]"  # the GB 32100 alphabet: no I, O, S, V, Z
-_USCC = re.compile(
-    rf"(?<![0-9A-Za-z])({_USCC_CHAR}{{2}}\d{{4}})({_USCC_CHAR}{{8}})({_USCC_CHAR}{{4}})(?![0-9A-Za-z])"
-)
+_USCC = re.compile(rf"(?<![0-9A-Za-z])({_USCC_CHAR}{{2}}\d{{4}})({_USCC_CHAR}{{8}})({_USCC_CHAR}{{4}})(?![0-9A-Za-z])")
 _MOBILE_86 = re.compile(r"(?<![0-9A-Za-z])(\+?86[- ]?)(1[3-9]\d)\d{4}(\d{4})(?![0-9A-Za-z])")
 _LANDLINE = re.compile(r"(?<![0-9A-Za-z])(0\d{2,3})([- ]?)(\d{3,4})(\d{4})(?![0-9A-Za-z])")
 _OLD_ID = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{5})(\d{4})(?![0-9A-Za-z])")  # 15-digit IDs issued before 1999

@@ -24,7 +24,7 @@ from zeep.transports import Transport
 
 from adapter.signing.errors import SignatureInvalid
 from adapter.signing.wsse import WsseSigner, WsseVerifier
-from connectors.http import MAX_RESPONSE_BYTES, decoded, read_capped, retry_after
+from connectors.http import MAX_RESPONSE_BYTES, decoded, describe_failure, read_capped, retry_after
 from connectors.port import (
     CasePage,
     Feed,
@@ -137,6 +137,7 @@ class CourtSoapPlatform:
             plugins=[self.history] if self.history else [],
         )
         self._service = client.create_service(f"{{{TNS}}}CourtExchangeBinding", endpoint)
+        self._endpoint = endpoint
 
     # ---- the port
 
@@ -214,10 +215,9 @@ class CourtSoapPlatform:
             raise RejectedError(self.name, code, f"{operation}: {detail}") from None
         except SignatureInvalid as exc:
             raise TransientError(self.name, f"{operation}: answer refused, WS-Security {exc.reason}") from None
-        except requests.Timeout:
-            raise TransientError(self.name, f"{operation} timed out") from None
         except requests.RequestException as exc:
-            raise TransientError(self.name, f"{operation} failed: {type(exc).__name__}") from None
+            cause, what = describe_failure(exc, self._endpoint)
+            raise TransientError(self.name, f"{operation}: {what}", cause=cause) from None
         except (ZeepError, etree.XMLSyntaxError, ValueError) as exc:  # unparseable, DTD/entities, wrong shape
             raise TransientError(self.name, f"{operation}: answer refused: {type(exc).__name__}") from None
 

@@ -1,11 +1,13 @@
 """The CourtPlatform port and the connector error tree. Canonical types in and out; nothing else crosses.
 
     ConnectorError
-    ├── TransientError   timeouts, connection errors, 5xx, 429 — retry later (`retry_after` seconds if told)
+    ├── TransientError   timeouts, connection errors, 5xx, 429 — retry later (`retry_after` seconds if told);
+    │                    `cause` names what failed, and `temporary` is False where waiting alone will not help
     ├── RejectedError    4xx, a business rejection or SOAP Fault — do not retry; `code` and `detail` say why
     └── PayloadError     inbound bytes that do not decode to a canonical message — quarantine, never apply
 
 Each connector translates its transport's failures into this tree once, at its boundary, with `raise … from exc`.
+`advice` on each class is the operator's next step, for a command-line message or a report.
 """
 
 from collections.abc import Mapping, Sequence
@@ -26,19 +28,45 @@ class ConnectorError(Exception):
         self.platform = platform
         self.detail = detail
 
+    @property
+    def advice(self) -> str:
+        return "see the platform's documentation"
+
+
+# Connection causes that retrying will not cure by itself: the operator has to change something first.
+LASTING_CAUSES = {
+    "dns": "check the host name in base_url (and this machine's DNS)",
+    "tls": "check the court's certificate, ca_bundle and this machine's clock",
+}
+
 
 class TransientError(ConnectorError):
+    """`cause`: refused, timeout, dropped, unreachable, dns, dns_temporary, tls, proxy, http, answer, or ""."""
+
     retryable = True
 
-    def __init__(self, platform: str, detail: str, *, retry_after: float | None = None) -> None:
+    def __init__(self, platform: str, detail: str, *, retry_after: float | None = None, cause: str = "") -> None:
         super().__init__(platform, detail)
         self.retry_after = retry_after
+        self.cause = cause
+
+    @property
+    def temporary(self) -> bool:
+        return self.cause not in LASTING_CAUSES
+
+    @property
+    def advice(self) -> str:
+        return LASTING_CAUSES.get(self.cause, "the platform may be down or busy; try again later")
 
 
 class RejectedError(ConnectorError):
     def __init__(self, platform: str, code: str, detail: str) -> None:
         super().__init__(platform, f"rejected ({code}): {detail}")
         self.code = code
+
+    @property
+    def advice(self) -> str:
+        return "the court refused the request; repeating it unchanged will not help"
 
 
 class PayloadError(ConnectorError):
