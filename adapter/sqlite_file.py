@@ -143,6 +143,6 @@ class RunLock:
 def _reason(path: Path, exc: OSError) -> str:
     if isinstance(exc, PermissionError):
         return "permission denied (check the owner and mode of the folders on the way)"
-    if isinstance(exc, NotADirectoryError):
+    if isinstance(exc, NotADirectoryError | FileExistsError):  # mkdir meets a file where a folder should be
         return "a part of the path is a file, not a folder"
     return exc.strerror or type(exc).__name__

@@ -6,7 +6,16 @@ import typer
 from sqlmodel import col, select
 
 from adapter.case_lookup import CaseFilter, find_cases, identify, parse_when
-from adapter.cli.output import ConfigOption, Format, FormatOption, console, open_uow, print_object, render
+from adapter.cli.output import (
+    ConfigOption,
+    Format,
+    FormatOption,
+    console,
+    open_uow,
+    print_object,
+    render,
+    render_record,
+)
 from adapter.clock import china_text
 from adapter.errors import InvalidRequest
 from adapter.masking import mask_id, mask_phone
@@ -17,7 +26,6 @@ from schemas.case import CaseDispatch
 app = typer.Typer(help="Inspect cases.", no_args_is_help=True)
 
 COLUMNS = ["id", "platform", "case_number", "flow", "cause", "amount", "status", "created_at", "updated_at"]
-SHOW_COLUMNS = ["id", "platform", "court_case_id", "case_number", "flow", "cause", "amount", "status", "updated_at"]
 
 
 @app.command("list")
@@ -103,7 +111,7 @@ def show(
     if fmt is not Format.table:
         print_object({**_show_row(case), "parties": parties, "history": history, "messages": outbox})
         return
-    render([_show_row(case)], SHOW_COLUMNS, fmt, title=f"case {case_id}")
+    render_record(_show_row(case), title=f"case {case_id}")
     render(parties, ["name", "role", "kind", "id_type", "id_number", "phone"], fmt, title="parties")
     render(history, ["at", "event", "from", "to", "actor"], fmt, title="history")
     render(outbox, ["message_id", "type", "status", "attempts", "last_error"], fmt, title="messages")
@@ -127,4 +135,5 @@ def _row(case: CaseRow) -> dict[str, Any]:
 
 def _show_row(case: CaseRow) -> dict[str, Any]:
     """Our id, the court's case id and the 案号 side by side, whichever the operator looked it up by."""
-    return {**_row(case), "court_case_id": case.platform_case_id}
+    row = _row(case)
+    return {"id": row.pop("id"), "platform": row.pop("platform"), "court_case_id": case.platform_case_id, **row}

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import col, select
 
-from adapter.cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, render
+from adapter.cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, render, render_record
 from adapter.clock import CHINA, china_text, utc_now
 from adapter.errors import InvalidRequest
 from adapter.masking import mask_document, mask_text
@@ -92,22 +92,18 @@ def outbox_show(message_id: str, config: ConfigOption = None) -> None:
         if row is None:
             raise InvalidRequest(f"no outgoing message {message_id!r}")
         audit = session.exec(select(AuditRow).where(AuditRow.subject == message_id).order_by(col(AuditRow.id))).all()
-    render(
-        [
-            {
-                "message_id": row.message_id,
-                "case_id": row.case_id,
-                "platform": row.platform,
-                "type": row.type,
-                "status": row.status,
-                "attempts": row.attempts,
-                "created_at": row.created_at,
-                "delivered_at": row.delivered_at,
-                "last_error": mask_document(row.last_error or ""),
-            }
-        ],
-        ["message_id", "case_id", "platform", "type", "status", "attempts", "created_at", "delivered_at", "last_error"],
-        Format.table,
+    render_record(
+        {
+            "message_id": row.message_id,
+            "case_id": row.case_id,
+            "platform": row.platform,
+            "type": row.type,
+            "status": row.status,
+            "attempts": row.attempts,
+            "created_at": row.created_at,
+            "delivered_at": row.delivered_at,
+            "last_error": mask_document(row.last_error or ""),
+        },
         title="message",
     )
     payload = without_documents(json.loads(row.envelope_json))

@@ -97,3 +97,14 @@ def render(
     console.print(table)
     if limit is not None and len(rows) >= limit:
         err.print(f"showing the newest {limit}; --limit N shows more")
+
+
+def render_record(record: Mapping[str, Any], title: str) -> None:
+    """One record as a table of fields and values: a row of a dozen columns would fold every value unreadably."""
+    table = Table(title=title, show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    for key, value in record.items():
+        shown = scalar(value, Format.table)
+        table.add_row(key, "" if shown is None else str(shown))
+    console.print(table)

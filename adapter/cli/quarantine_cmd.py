@@ -10,7 +10,17 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import col, select
 
-from adapter.cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, print_object, render
+from adapter.cli.output import (
+    ConfigOption,
+    Format,
+    FormatOption,
+    console,
+    err,
+    open_uow,
+    print_object,
+    render,
+    render_record,
+)
 from adapter.clock import utc_now
 from adapter.errors import InvalidRequest
 from adapter.ingest import Ingested
@@ -92,7 +102,7 @@ def quarantine_show(
     if fmt is Format.json:
         print_object({**record, "position": position, "headers": headers, "signed_headers": signed, "raw": text})
         return
-    render([record], SHOW_COLUMNS, fmt, title=f"quarantined message {quarantine_id}")
+    render_record({c: record[c] for c in SHOW_COLUMNS}, title=f"quarantined message {quarantine_id}")
     header_rows = [{"header": k, "value": v} for k, v in headers.items()]
     header_rows += [{"header": f"{k} (protected header)", "value": json.dumps(v)} for k, v in signed.items()]
     if position:
