@@ -107,7 +107,7 @@ def test_drift_is_found_repaired_and_the_next_run_is_in_step(
     repaired = docking("reconcile", "--config", str(config), "--repair", "--format", "csv", "--actor", "ops:wang")
     assert repaired.returncode == 0, repaired.stderr
     table = list(csv.DictReader(io.StringIO(repaired.stdout)))
-    assert len(table) == 4 and {r["repaired"] for r in table} == {"True"}
+    assert len(table) == 4 and {r["repaired"] for r in table} == {"true"}  # CSV booleans: true/false (#13)
     assert status_of(runtime, ruled_id).value == "JC_CONFIRMED"  # the ruling was fetched and ingested
     assert case_for(runtime, unseen).status == "PENDING_ACCEPTANCE"  # the dispatch, verified and ingested
 
