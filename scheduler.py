@@ -3,19 +3,23 @@
 The only module that names concrete connectors. Nothing happens at import time.
 """
 
+import contextlib
 import logging
 import os
 import signal
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.base import STATE_RUNNING, BaseScheduler
 
+from adapter import heartbeats
 from adapter.breaker import CircuitBreaker
 from adapter.clock import Clock, utc_now
 from adapter.db import UnitOfWork, create_schema, open_database, run_lock
@@ -23,19 +27,22 @@ from adapter.deadlines import Deadlines, WorkCalendar
 from adapter.deadlines.calendar import missing_year
 from adapter.delivery import LEASE, deliver_due
 from adapter.errors import ConfigError
+from adapter.feed_watch import FeedWatch
+from adapter.hold import CredentialHold
 from adapter.jobs import JobLock, process_holder
 from adapter.masking import mask_text
 from adapter.metrics import Metrics
 from adapter.platforms import PlatformLink, Platforms, RetryPolicy
 from adapter.polling import poll
 from adapter.routines import Routines
+from adapter.sealed_types import engine_vault
 from adapter.services import CentreServices
 from adapter.settings import PlatformSettings, Settings
 from adapter.signing.base import MessageSigner
-from adapter.signing.factory import build_signer, build_verifier, build_wsse
+from adapter.signing.factory import build_signer, build_verifier, build_wsse, credential_of
 from connectors.court_soap import CourtSoapPlatform
 from connectors.odr_rest import OdrRestPlatform
-from connectors.port import ConnectorError, CourtPlatform, Feed
+from connectors.port import ConnectorError, CourtPlatform, CredentialsRefused, Feed, TransientError
 
 log = logging.getLogger("docking.scheduler")
 
@@ -50,6 +57,42 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     routines: Routines | None = None  # the singleton jobs (reconcile, deadlines, prune, report)
     poll_locks: dict[str, JobLock] = field(default_factory=dict)  # one poller per platform across processes
+    # A court that answered a poll with Retry-After (429/503) is not polled again before then (capped at the
+    # platform's retry cap): polling every few seconds through a court's rate limit is what got us limited.
+    poll_after: dict[str, datetime] = field(default_factory=dict)
+    holder: str = ""  # host:pid:token of this process (adapter/jobs.py)
+
+    def heartbeat(self, period: float = heartbeats.PERIOD.total_seconds()) -> None:
+        """Tell `docking keys rotate-data` this process runs and which data keys it holds (adapter/heartbeats.py)."""
+        heartbeats.beat(
+            self.uow, self.clock, self.holder, os.getpid(), engine_vault(self.uow.engine), timedelta(seconds=period)
+        )
+
+    def stop(self) -> None:
+        """After the jobs have finished: hand polling to another process at once, and withdraw the heartbeat."""
+        for lock in self.poll_locks.values():  # let another process poll at once rather than after the lease
+            lock.release()
+        heartbeats.stop(self.uow, self.holder)
+
+    feed_watch: FeedWatch | None = None  # a dispatch feed that restarted behind our cursor without saying so
+    # Platforms whose dispatch feed this process has read to its end (or found failing, or left to the process
+    # holding its poll lease) since it started; the full reconciliation waits for all of them (feeds_read).
+    first_polls: set[str] = field(default_factory=set)
+    on_feeds_read: Callable[[], None] | None = None  # register_jobs: run the nightly check at once
+
+    def feeds_read(self) -> bool:
+        """Has every platform had its first poll? Until then a court's list holds cases merely not yet polled,
+        and a full reconciliation would report each of them as missing_here."""
+        return self.first_polls >= set(self.platforms)
+
+    def _first_poll_done(self, name: str) -> None:
+        if name in self.first_polls:
+            return
+        self.first_polls.add(name)
+        if self.feeds_read():
+            log.info("every platform's dispatch feed has been read once: full reconciliation may run")
+            if self.on_feeds_read is not None:
+                self.on_feeds_read()
 
     def poll_platform(self, name: str) -> None:
         """One polling pass over both feeds of a platform; a platform outage is logged, never raised.
@@ -58,25 +101,51 @@ class Runtime:
         page and race on its cursor); another process takes over when the holder stops renewing it."""
         lock = self.poll_locks.get(name)
         if lock is not None and not lock.acquire():
+            self._first_poll_done(name)  # another process polls it
             return
         link = self.platforms[name]
+        not_before = self.poll_after.get(name)
+        if not_before is not None and self.clock() < not_before:
+            return
         for feed in (Feed.DISPATCHES, Feed.DECISIONS):
+            if not link.hold.allow(self.clock()):
+                return  # the court refuses our credentials: only a probe per interval until it accepts us
             if link.breaker is not None and not link.breaker.allow(self.clock()):
+                self._first_poll_done(name)  # failing: its case list cannot be read either
                 return  # the platform keeps failing: leave it alone until the breaker lets a probe through
             try:
-                counts = poll(self.uow, link, feed, self.clock, still_ours=lock.acquire if lock else lambda: True)
+                polled = poll(self.uow, link, feed, self.clock, still_ours=lock.acquire if lock else lambda: True)
+                if feed is Feed.DISPATCHES:
+                    if polled.caught_up:
+                        self._first_poll_done(name)
+                    if self.feed_watch is not None:
+                        self.feed_watch.after_poll(link, polled)
+            except CredentialsRefused as exc:
+                self.metrics.add("poll", {"held": 1})
+                link.hold.refused(exc, self.clock())  # the one alert is the hold's; the other feed waits too
+                return
             except ConnectorError as exc:
+                if feed is Feed.DISPATCHES:
+                    self._first_poll_done(name)
                 self.metrics.add("poll", {"errors": 1})
                 if link.breaker is not None and exc.retryable:
                     link.breaker.record_failure(self.clock())
                 log.warning("polling %s/%s failed: %s", name, feed.value, mask_text(str(exc)))
+                wait = exc.retry_after if isinstance(exc, TransientError) else None
+                if wait:  # the court said when to come back: both feeds wait
+                    self.poll_after[name] = self.clock() + timedelta(seconds=min(wait, link.retry.cap))
+                    return
                 continue
             except Exception as exc:  # one feed's failure must not stop the other feed or the job itself
+                if feed is Feed.DISPATCHES:
+                    self._first_poll_done(name)
                 self.metrics.add("poll", {"errors": 1})
                 log.error("polling %s/%s failed unexpectedly: %s", name, feed.value, type(exc).__name__)
                 continue
+            link.hold.accepted(self.clock())
             if link.breaker is not None:
                 link.breaker.record_success()
+            counts = polled.counts
             self.metrics.add("inbound", {k.value: v for k, v in counts.items()})
             if counts:
                 log.info("%s/%s: %s", name, feed.value, ", ".join(f"{n} {k.value}" for k, n in sorted(counts.items())))
@@ -107,9 +176,19 @@ def build_connector(name: str, config: PlatformSettings, signer: MessageSigner, 
         assert config.wsse is not None  # the settings validator guarantees it
         wsse_signer, wsse_verifier = build_wsse(config.wsse, platform=name)
         return CourtSoapPlatform(
-            name, config.base_url, wsse_signer, wsse_verifier, session=session, timeout=timeout, debug=config.soap_debug
+            name,
+            config.base_url,
+            wsse_signer,
+            wsse_verifier,
+            session=session,
+            timeout=timeout,
+            debug=config.soap_debug,
+            clock=clock,
+            timestamps=config.timestamp_format,
         )
-    return OdrRestPlatform(name, config.base_url, signer, session=session, timeout=timeout, clock=clock)
+    return OdrRestPlatform(
+        name, config.base_url, signer, session=session, timeout=timeout, clock=clock, timestamps=config.timestamp_format
+    )
 
 
 def _session(config: PlatformSettings) -> requests.Session:
@@ -137,7 +216,7 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
     metrics = Metrics()
     for name, config in settings.platforms.items():
         _check_tls_files(name, config)
-        signer = build_signer(config.signing, platform=name)
+        signer = build_signer(config.signing, platform=name, now=clock())
         verifier = build_verifier(config.signing, platform=name)
         breaker = CircuitBreaker(
             name,
@@ -150,19 +229,28 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
             cap=config.retry_cap_seconds,
             give_up_after=timedelta(hours=config.give_up_after_hours),
         )
+        # A court refusing our signature holds the platform, probing at the breaker's cool-down (adapter/hold.py).
+        hold = CredentialHold(
+            name,
+            probe_every=timedelta(seconds=config.breaker_cooldown_seconds),
+            credential=credential_of(name, config, signer),
+            on_change=lambda platform, what: metrics.add("hold", {what: 1}),
+        )
         platforms[name] = PlatformLink(
             build_connector(name, config, signer, clock),
             verifier,
             feed_max_age=timedelta(hours=config.signing.feed_max_age_hours),
             retry=retry,
             breaker=breaker,
+            hold=hold,
         )
     deadlines = Deadlines.from_policy(settings.deadlines)  # one engine: the sweep and the use cases agree
     _report_calendar_coverage(deadlines.calendar, clock)
     services = CentreServices(uow, clock, platforms=platforms.keys(), deadlines=deadlines)
-    runtime = Runtime(settings, uow, platforms, services, clock, metrics)
     holder = process_holder()
-    runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines)
+    runtime = Runtime(settings, uow, platforms, services, clock, metrics, holder=holder)
+    runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines, ready=runtime.feeds_read)
+    runtime.feed_watch = FeedWatch(uow, clock, {name: c.feed_stall_polls for name, c in settings.platforms.items()})
     runtime.poll_locks = {
         # The lease outlives a few missed polls and one slow one (two feeds at the platform's timeout).
         name: JobLock(
@@ -221,6 +309,8 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
     scheduler.add_job(
         runtime.deliver, "interval", id="deliver", seconds=runtime.settings.deliver_seconds / speed, **common, **now
     )
+    period = heartbeats.PERIOD.total_seconds() / speed
+    scheduler.add_job(runtime.heartbeat, "interval", args=[period], id="heartbeat", seconds=period, **common, **now)
     routines = runtime.routines
     if routines is None:
         return
@@ -237,6 +327,21 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
     for job_id, func, seconds in every:
         scheduler.add_job(func, "interval", id=job_id, seconds=seconds / speed, **common, **now)
 
+    # The full pass waits for every platform's first poll (Runtime.feeds_read); run its check as soon as they
+    # are in rather than at the next hourly check.
+    def run_nightly_check_now() -> None:
+        # From a job's thread, never wait on the scheduler's job-store lock: shutdown(wait=True) holds it while it
+        # waits for the running jobs, so a job waiting for it would hang `docking run` on SIGTERM. A daemon thread
+        # does the waiting instead (and is moot once the scheduler has stopped).
+        def hurry() -> None:
+            with contextlib.suppress(JobLookupError):  # a scheduler shutting down has removed it: nothing to hurry
+                scheduler.modify_job("reconcile-nightly", next_run_time=datetime.now(UTC))
+
+        if scheduler.state == STATE_RUNNING:
+            threading.Thread(target=hurry, name="hurry-nightly", daemon=True).start()
+
+    runtime.on_feeds_read = run_nightly_check_now
+
 
 def run(settings: Settings) -> None:
     """The long-running production process: run the jobs until SIGTERM/SIGINT, then let in-flight jobs finish.
@@ -246,6 +351,7 @@ def run(settings: Settings) -> None:
     if lock is not None:
         lock.acquire()
     runtime = build_runtime(settings)
+    runtime.heartbeat()  # before any job: rotate-data must see this process from its first moment
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, runtime)
     stop = threading.Event()
@@ -257,11 +363,13 @@ def run(settings: Settings) -> None:
         len(runtime.platforms),
         settings.database_url.split("@")[-1],
     )  # never log credentials in a URL
-    stop.wait()
+    # A timed wait, not stop.wait(): the kernel may hand SIGTERM to a job's thread, and Python runs the handler
+    # only when the main thread wakes — an untimed wait could sleep through it and never stop.
+    while not stop.wait(timeout=0.5):
+        pass
     log.info("stopping: finishing the jobs in flight")
     scheduler.shutdown(wait=True)
-    for poll_lock in runtime.poll_locks.values():  # let another process poll at once rather than after the lease
-        poll_lock.release()
+    runtime.stop()
     if lock is not None:
         lock.release()
     log.info("stopped")

@@ -51,6 +51,19 @@ class CircuitBreaker:
         with self._lock:
             return None if self._opened_at is None or self.state == "closed" else self._opened_at + self.cooldown
 
+    def next_call_at(self, now: datetime) -> datetime:
+        """When a call `allow` refused at `now` should be tried again: never `now` itself, or a worker that
+        re-claims due work would spin on it.
+
+        Open: at the probe time. Half-open with the probe in flight (the probe time has passed, so it would be
+        "now"): a full cool-down on — the probe's answer decides, and a failed probe keeps it open that long.
+        """
+        with self._lock:
+            probe = self._opened_at + self.cooldown if self._opened_at is not None else None
+            if self.state == "open" and probe is not None and probe > now:
+                return probe
+            return now + self.cooldown
+
     def record_success(self) -> None:
         with self._lock:
             was = self.state

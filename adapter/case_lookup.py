@@ -28,8 +28,11 @@ class CaseFilter:
     platform: str | None = None
     case_number: str | None = None
     court: str | None = None  # a court code (粤0104) or a court's name in the court table
-    since: datetime | None = None  # created at or after (aware)
-    until: datetime | None = None  # created before (aware)
+    since: datetime | None = None  # at or after (aware)
+    until: datetime | None = None  # before (aware)
+    # The dates compare with the court's publication of the dispatch (cases.court_dispatched_at, the acceptance
+    # clock's start) instead of our receipt; a case without one (flow C, or stored before it was kept) by receipt.
+    by_dispatch: bool = False
 
 
 def identify(session: Session, name: str, *, platform: str | None = None) -> CaseRow:
@@ -65,10 +68,11 @@ def find_cases(session: Session, wanted: CaseFilter, *, limit: int) -> Sequence[
         query = query.where(_case_number_is(wanted.case_number))
     if wanted.court:
         query = query.where(_court_is(court_code(wanted.court)))
+    when = func.coalesce(CaseRow.court_dispatched_at, CaseRow.created_at) if wanted.by_dispatch else CaseRow.created_at
     if wanted.since:
-        query = query.where(col(CaseRow.created_at) >= to_utc(wanted.since))
+        query = query.where(when >= to_utc(wanted.since))
     if wanted.until:
-        query = query.where(col(CaseRow.created_at) < to_utc(wanted.until))
+        query = query.where(when < to_utc(wanted.until))
     return session.exec(query).all()
 
 

@@ -3,7 +3,12 @@
 Per-case order: a row is claimable only when no earlier row of the same case is pending or dead, so a court
 never sees an agreement before the acceptance (nor after a rejected acceptance); other cases keep flowing.
 The retry schedule (attempts, next_attempt_at, last_error) lives in the row; tenacity covers only the short
-in-process retries of one attempt.
+in-process retries of one attempt. A court's refusal of our credentials holds the whole platform (adapter/hold.py):
+its messages wait, uncounted, and never go dead for it.
+
+A row sealed under a data key this process lacks is not claimed: it stays pending, without an attempt counted,
+is put back by UNREADABLE_DELAY (so it cannot fill every batch), and is reported once (adapter/unreadable.py);
+every other row keeps flowing, and it is delivered once a process holding the key picks it up.
 """
 
 import logging
@@ -15,22 +20,35 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, exists, or_, update
-from sqlalchemy.orm import aliased
-from sqlmodel import col, select
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from sqlalchemy import Text, bindparam, exists, or_, type_coerce, update
+from sqlalchemy.orm import aliased, defer
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col, select
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from adapter.clock import Clock, from_db, to_utc
 from adapter.db import UnitOfWork
 from adapter.masking import mask_text
 from adapter.platforms import Platforms, RetryPolicy
+from adapter.sealed_types import engine_vault
 from adapter.tables import OutboxRow
-from connectors.port import RejectedError, TransientError
+from adapter.unreadable import REPORTED
+from adapter.vault import VaultError, open_json
+from connectors.port import CredentialsRefused, RejectedError, TransientError
 from schemas.envelope import Envelope
 
 log = logging.getLogger("docking.delivery")
 
 LEASE = timedelta(seconds=60)
+# How long an unreadable row waits before it is looked at again: long enough that such rows cannot fill every
+# claim, short enough that a process restarted with the key sends them at once in practice.
+UNREADABLE_DELAY = timedelta(minutes=2)
 
 
 def backoff(
@@ -42,9 +60,10 @@ def backoff(
 
 
 def default_retrying() -> Retrying:
-    """Three quick tries inside one attempt, for blips; longer outages go back to the row's schedule."""
+    """Three quick tries inside one attempt, for blips; longer outages go back to the row's schedule. A refusal
+    of our credentials is not a blip: asking again at once only adds to the court's failed-login count."""
     return Retrying(
-        retry=retry_if_exception_type(TransientError),
+        retry=retry_if_exception_type(TransientError) & retry_if_not_exception_type(CredentialsRefused),
         stop=stop_after_attempt(3),
         wait=wait_exponential_jitter(multiplier=0.05, max=0.5, jitter=0.05),
         reraise=True,
@@ -52,13 +71,20 @@ def default_retrying() -> Retrying:
 
 
 def claim(
-    uow: UnitOfWork, clock: Clock, *, limit: int, owner_lease: timedelta = LEASE, token: str | None = None
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    limit: int,
+    owner_lease: timedelta = LEASE,
+    token: str | None = None,
+    counts: Counter[str] | None = None,
 ) -> list[OutboxRow]:
     """Take up to `limit` due rows under a lease, marked with `token`; only that token may record their result.
 
     A worker that crashes (or stalls past its lease) loses its rows to the next claim; if it comes back and
     tries to record a result, the token no longer matches and the write is skipped. The court drops the
-    duplicate send by message id, so nothing is applied twice.
+    duplicate send by message id, so nothing is applied twice. Rows this process cannot open are left pending
+    and counted in `counts["unreadable"]` (see the module doc).
     """
     now = to_utc(clock())
     token = token or uuid.uuid4().hex
@@ -69,8 +95,12 @@ def claim(
         col(earlier.status).in_(("pending", "dead")),
         col(earlier.id) < col(OutboxRow.id),
     )
+    # The envelope is read as stored and opened row by row below: opened by the column type, one row sealed
+    # under a missing key would fail the whole claim, and with it every platform's delivery.
+    stored = type_coerce(col(OutboxRow.envelope_json), Text)
     query = (
-        select(OutboxRow)
+        select(OutboxRow, stored)
+        .options(defer(OutboxRow.envelope_json, raiseload=True))  # type: ignore[arg-type]
         .where(
             OutboxRow.status == "pending",
             col(OutboxRow.next_attempt_at) <= now,
@@ -81,8 +111,18 @@ def claim(
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
+    vault = engine_vault(uow.engine)
     with uow.begin() as session:
-        rows = list(session.exec(query).all())
+        rows: list[OutboxRow] = []
+        for row, text in session.exec(query).all():
+            try:
+                set_committed_value(row, "envelope_json", open_json(text, vault))  # as if loaded: nothing to write
+            except VaultError as exc:
+                _set_aside(session, row, exc, now)
+                if counts is not None:
+                    counts["unreadable"] += 1
+                continue
+            rows.append(row)
         if rows:  # one statement for the whole claim, not one per row
             ids = [row.id for row in rows]
             session.exec(
@@ -93,6 +133,16 @@ def claim(
             for row in rows:
                 row.claimed_by, row.claimed_until = token, now + owner_lease
         return rows
+
+
+def _set_aside(session: Session, row: OutboxRow, error: VaultError, now: datetime) -> None:
+    """Leave an unreadable row pending, unattempted, and out of the next few claims; say so once."""
+    REPORTED.report("delivery", f"message {row.message_id} (case {row.case_id})", error, outcome="left pending")
+    session.exec(
+        update(OutboxRow)
+        .where(col(OutboxRow.id) == row.id)
+        .values(next_attempt_at=now + UNREADABLE_DELAY, last_error=f"not sent by this process: {error}"[:2000])
+    )
 
 
 def renew(uow: UnitOfWork, rows: list[OutboxRow], until: datetime) -> None:
@@ -122,7 +172,8 @@ def deliver_due(
     jitter: Callable[[], float] = random.random,
     lease: timedelta = LEASE,
 ) -> Counter[str]:
-    """Deliver what is due now; returns counts of delivered / duplicate / retried / dead.
+    """Deliver what is due now; returns counts of delivered / duplicate / retried / dead, and of messages
+    deferred untried: `deferred` (circuit open) and `held` (the court refuses our credentials, adapter/hold.py).
 
     Claims again after each batch, because delivering a case's message unblocks its next one; bounded by
     `max_rounds` so one run never monopolises the worker. `lease` must outlast one message's send with its quick
@@ -131,8 +182,11 @@ def deliver_due(
     """
     counts: Counter[str] = Counter()
     for _ in range(max_rounds):
-        rows = claim(uow, clock, limit=limit, owner_lease=lease)
+        set_aside = counts["unreadable"]
+        rows = claim(uow, clock, limit=limit, owner_lease=lease, counts=counts)
         if not rows:
+            if counts["unreadable"] > set_aside:
+                continue  # a batch of rows this process cannot open was put back: the next claim finds others
             break
         leased_at = clock()
         results: list[_Result] = []
@@ -213,23 +267,36 @@ def _deliver_one(
     if link is None:
         outcome, error = "retried", f"platform {row.platform!r} is not configured"
         delay = backoff(row.attempts + 1, base=policy.base, cap=policy.cap, rng=jitter)
+    elif not link.hold.allow(started):
+        # The court refuses our signature (adapter/hold.py): the message is not sent, counted or killed for it.
+        outcome, error, counted = "held", link.hold.reason, False
+        delay = link.hold.wait(started)
     elif link.breaker is not None and not link.breaker.allow(started):
         # The platform is failing: do not call it, and do not count an attempt the message never made.
-        reopen = link.breaker.retry_at()
+        # Deferred to when the breaker may let a call through — never "now": while another caller's probe is in
+        # flight that would hand the row straight back to the next claim round (a spin).
         outcome, error, counted = "deferred", "circuit open: the platform has been failing", False
-        delay = max(0.0, (reopen - started).total_seconds()) if reopen else policy.base
+        delay = (link.breaker.next_call_at(started) - started).total_seconds()
     else:
         try:
             envelope = Envelope.model_validate_json(row.envelope_json)
             receipt = retrying(link.connector.send, envelope)
             if receipt.duplicate:
                 outcome = "duplicate"  # delivered before (e.g. the answer was lost); the platform kept one copy
+            link.hold.accepted(clock())
             if link.breaker is not None:
                 link.breaker.record_success()
+        except CredentialsRefused as exc:
+            # About who signed, not about this message: hold the platform (one alert), keep the message as it was.
+            link.hold.refused(exc, clock())
+            outcome, error, counted = "held", link.hold.reason, False
+            delay = link.hold.wait(clock())
         except TransientError as exc:
             outcome, error = "retried", str(exc)
+            # The court's Retry-After, but never past our own cap: a proxy's `Retry-After: 99999999999` or a date
+            # in 9999 must not park a message beyond the give-up horizon it is judged by.
             delay = (
-                exc.retry_after
+                min(exc.retry_after, policy.cap)
                 if exc.retry_after is not None
                 else backoff(row.attempts + 1, base=policy.base, cap=policy.cap, rng=jitter)
             )
@@ -244,9 +311,11 @@ def _deliver_one(
             outcome, error = "retried", f"unexpected {type(exc).__name__}"
             delay = backoff(row.attempts + 1, base=policy.base, cap=policy.cap, rng=jitter)
     now = clock()
-    if outcome == "retried" and now - from_db(row.created_at) >= policy.give_up_after:
+    # Measured from when the row (re-)entered the queue, not from its creation: a message an operator replays
+    # after an outage gets its full window again instead of dying on its first transient failure.
+    if outcome == "retried" and now - from_db(row.queued_at) >= policy.give_up_after:
         outcome, error = "dead", f"gave up after {row.attempts + 1} attempts over {policy.give_up_after}: {error}"
-    if error is not None and outcome != "deferred":
+    if error is not None and outcome not in ("deferred", "held"):  # said once, by the breaker or the hold
         log.warning("message %s to %s %s: %s", row.message_id, row.platform, outcome, mask_text(error))
     values: dict[str, Any] = {
         "new_status": row.status,

@@ -10,7 +10,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlmodel import Session, select
@@ -28,6 +28,11 @@ from schemas.enums import CourtDecisionKind, Flow, JcResult
 from schemas.envelope import CourtDecisionBody, DispatchBody, Envelope
 
 log = logging.getLogger("docking.ingest")
+
+# How far ahead of our clock a pulled item may be signed. Generous next to a request's five minutes (a feed item is
+# never replayed against a live window), yet it catches a unit or zone error: a court whose epoch time is its China
+# wall clock read as UTC signs eight hours ahead.
+FEED_CLOCK_SKEW = timedelta(hours=1)
 
 
 class Ingested(StrEnum):
@@ -107,6 +112,12 @@ def ingest_item(
                 f"signed {china_text(verified.issued_at, seconds=False)}, past the feed's maximum age of "
                 f"{link.feed_max_age}",
             )
+        if verified.issued_at is not None and verified.issued_at > arrived + FEED_CLOCK_SKEW:
+            raise SignatureInvalid(
+                SignatureInvalid.FUTURE,
+                f"signed {china_text(verified.issued_at, seconds=False)}, more than {FEED_CLOCK_SKEW} ahead of our "
+                "clock",
+            )
         envelope = link.connector.decode(item)
         if verified.message_id is not None and verified.message_id != envelope.message_id:
             raise SignatureInvalid(
@@ -159,11 +170,14 @@ def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock) ->
         if find_case(session, platform, envelope.platform_case_id) is not None:
             raise NotApplicable("case_exists", f"case {envelope.platform_case_id} was already dispatched")
         case = create_case(session, body.dispatch, platform, now)
+        # It reached the centre's platform inbox when the court published it: not before its dispatch time, nor
+        # before the feed item carrying it was issued (domain.md §3, e-service [S3 Art 90]).
+        case.court_dispatched_at = to_utc(max(body.dispatch.dispatched_at, envelope.created_at))
         detail = f"message {envelope.message_id}"
-        flags = body.dispatch.case_number_flags  # unknown court or type code: flagged, not refused (domain.md §4)
-        if flags:
-            detail += "; case number flagged: " + "; ".join(flags)
-            log.warning("%s case %s: %s", platform, envelope.platform_case_id, "; ".join(flags))
+        flags = body.dispatch.flags  # an unknown court or type code, an odd phone: flagged, not refused
+        if flags:  # recorded as received; `docking cases show` reads them from the stored dispatch
+            detail += "; flagged: " + "; ".join(flags)
+            log.warning("%s case %s flagged: %s", platform, envelope.platform_case_id, "; ".join(flags))
         transition(session, case, Event.REGISTER, actor=actor, at=now, detail=detail)
         return case.id
     if isinstance(body, CourtDecisionBody):

@@ -30,7 +30,7 @@ class KeyPairFiles:
     public: Path
 
 
-def _new_private_key(algorithm: str) -> Any:
+def new_private_key(algorithm: str) -> Any:
     if algorithm == "EdDSA":
         return ed25519.Ed25519PrivateKey.generate()
     if algorithm == "ES256":
@@ -65,13 +65,17 @@ def generate_keypair(
     for path in (private_path, public_path):
         if path.exists():
             raise KeyFileError(f"{path} already exists; choose another key id or remove it first")
-    key = _new_private_key(algorithm)
-    ser = _serialization(key)
-    encryption = ser.BestAvailableEncryption(passphrase) if passphrase else ser.NoEncryption()
-    pem = key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, encryption)
-    write_secret(private_path, pem)
+    key = new_private_key(algorithm)
+    write_secret(private_path, private_pem(key, passphrase))
     public_path.write_bytes(public_pem(key.public_key()))
     return KeyPairFiles(key_id, private_path, public_path)
+
+
+def private_pem(key: Any, passphrase: bytes | None = None) -> bytes:
+    """PKCS#8 PEM, encrypted with the passphrase if one is given (SM2 keys through Tongsuo's serializer)."""
+    ser = _serialization(key)
+    encryption = ser.BestAvailableEncryption(passphrase) if passphrase else ser.NoEncryption()
+    return bytes(key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, encryption))
 
 
 def write_secret(path: Path, data: bytes) -> None:
@@ -107,13 +111,17 @@ def load_private_key(path: Path, passphrase: bytes | None = None) -> Any:
 
 
 def load_public_key(path: Path) -> Any:
-    data = _read(path)
+    return public_key_from_pem(_read(path), str(path))
+
+
+def public_key_from_pem(data: bytes, source: str) -> Any:
+    """A SubjectPublicKeyInfo PEM (SM2 too, with the sm2 extra); `source` names where it came from in errors."""
     try:
         return serialization.load_pem_public_key(data)
     except (ValueError, UnsupportedAlgorithm):
         sm2 = _load_sm2(data, private=False)
         if sm2 is None:
-            raise KeyFileError(f"{path} is not a PEM public key") from None
+            raise KeyFileError(f"{source} is not a PEM public key") from None
         return sm2
 
 

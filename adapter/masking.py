@@ -1,24 +1,32 @@
 """Personal data masking for logs, CLI output and exports (PIPL Art 28: IDs, phones, accounts are sensitive).
 
 `mask_text` is for free text (an error detail, a note); `mask_document` is for whole payloads an operator reads
-(a quarantined message, an outgoing envelope), where account numbers, landlines and USCCs also appear.
+(a quarantined message, an outgoing envelope), where account numbers, USCCs and old IDs also appear.
 """
 
 import re
 from datetime import datetime
+from typing import Any
 
 # Not \b: CJK characters count as word characters, and an ID usually follows Chinese text directly (身份证号1101…).
-_MOBILE = re.compile(r"(?<![0-9A-Za-z])(1[3-9]\d)\d{4}(\d{4})(?![0-9A-Za-z])")  # mainland mobile numbers
-_ID_LIKE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
+_EDGE, _END = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
+_ID_LIKE = re.compile(rf"{_EDGE}(\d{{6}})(\d{{8}})(\d{{3}}[\dXx]){_END}")
+# Phone numbers as people write them in free text (schemas/contacts.py has the forms): mainland mobiles, also
+# grouped (138 1234 5678) or after +86; international numbers after + or 00; landlines with their area code.
+_PHONE_LIKE = re.compile(
+    rf"{_EDGE}(?:(?:\+|00)[1-9]\d{{0,2}}[ -]?(?:\d[ -]?){{3,11}}\d{{3}}"
+    rf"|1[3-9]\d[ -]?\d{{4}}[ -]?\d{{4}}"
+    rf"|0\d{{2,3}}-?[2-9]\d{{2,3}}-?\d{{4}}){_END}"
+)
 # Payloads only. GB 32100: department and type characters, 6-digit division, 9-character organisation code, check.
 _USCC_CHAR = "[0-9A-HJ-NP-RTUWXY]"  # the GB 32100 alphabet: no I, O, S, V, Z
-_USCC = re.compile(rf"(?<![0-9A-Za-z])({_USCC_CHAR}{{2}}\d{{4}})({_USCC_CHAR}{{8}})({_USCC_CHAR}{{4}})(?![0-9A-Za-z])")
-_MOBILE_86 = re.compile(r"(?<![0-9A-Za-z])(\+?86[- ]?)(1[3-9]\d)\d{4}(\d{4})(?![0-9A-Za-z])")
-_LANDLINE = re.compile(r"(?<![0-9A-Za-z])(0\d{2,3})([- ]?)(\d{3,4})(\d{4})(?![0-9A-Za-z])")
-_OLD_ID = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{5})(\d{4})(?![0-9A-Za-z])")  # 15-digit IDs issued before 1999
+_USCC = re.compile(rf"{_EDGE}({_USCC_CHAR}{{2}}\d{{4}})({_USCC_CHAR}{{8}})({_USCC_CHAR}{{4}}){_END}")
+_OLD_ID = re.compile(rf"{_EDGE}(\d{{6}})(\d{{5}})(\d{{4}}){_END}")  # 15-digit IDs issued before 1999
 # Bank accounts and cards: 12–30 digits, possibly grouped by spaces; not part of an id such as MC-1234….
-_ACCOUNT = re.compile(r"(?<![0-9A-Za-z_-])\d(?:[ ]?\d){11,29}(?![0-9A-Za-z])")
+_ACCOUNT = re.compile(rf"(?<![0-9A-Za-z_-])\d(?:[ ]?\d){{11,29}}{_END}")
 _STAMP_FORMS = {12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S", 17: "%Y%m%d%H%M%S%f"}
+_KEPT = "+-() 转"  # separators shown as they are; every other character of a phone is masked or shown as a digit
+KEEP_FIRST, KEEP_LAST, HIDDEN = 3, 4, 4
 
 
 def mask_id(value: str | None) -> str:
@@ -31,28 +39,38 @@ def mask_id(value: str | None) -> str:
 
 
 def mask_phone(value: str | None) -> str:
+    """Every form a phone can have (mobile, landline with extension, service, international, unrecognised text):
+    at least 4 digits are always hidden — a number of 11 digits or more keeps its first 3 and last 4, one of 8 to
+    10 only its last 4, a shorter one nothing. Separators stay; any other character (a name written into the
+    field, say) is masked."""
     if not value:
         return ""
-    if len(value) <= 7:
-        return "*" * len(value)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    digits = sum(c.isdecimal() for c in value)
+    first = KEEP_FIRST if digits >= KEEP_FIRST + KEEP_LAST + HIDDEN else 0
+    last = KEEP_LAST if digits >= KEEP_LAST + HIDDEN else 0
+    shown, seen = [], 0
+    for c in value:
+        if c.isdecimal():
+            seen += 1
+            shown.append(c if seen <= first or seen > digits - last else "*")
+        else:
+            shown.append(c if c in _KEPT else "*")
+    return "".join(shown)
 
 
 def mask_text(text: str) -> str:
-    """Mask resident-ID- and mobile-shaped numbers that slipped into free text (a note, an error detail)."""
+    """Mask resident-ID- and phone-shaped numbers that slipped into free text (a note, an error detail)."""
     text = _ID_LIKE.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
-    return _MOBILE.sub(lambda m: m.group(1) + "****" + m.group(2), text)
+    return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
 def mask_document(text: str) -> str:
-    """`mask_text`, and also USCCs, +86 mobiles, landlines, 15-digit IDs and account numbers (last 4 kept).
+    """`mask_text`, and also USCCs, 15-digit IDs and account numbers (last 4 kept).
 
     A digit run that reads as a compact timestamp (yyyyMMddHHmm[ss[SSS]]) is left alone: operators need those to
     see why a message was refused, and they identify no one."""
     text = mask_text(text)
     text = _USCC.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
-    text = _MOBILE_86.sub(lambda m: m.group(1) + m.group(2) + "****" + m.group(3), text)
-    text = _LANDLINE.sub(lambda m: m.group(1) + m.group(2) + "*" * len(m.group(3)) + m.group(4), text)
     text = _OLD_ID.sub(lambda m: m.group(1) + "*" * 5 + m.group(3), text)
     return _ACCOUNT.sub(_mask_account, text)
 
@@ -75,3 +93,16 @@ def _is_timestamp(run: str) -> bool:
     except ValueError:
         return False
     return 1949 <= stamp.year <= 2100
+
+
+_MASKS = {"id_number": mask_id, "phone": mask_phone}
+
+
+def mask_fields(doc: Any) -> Any:
+    """A JSON document with every `id_number` and `phone` value masked, at any depth: the fields that are sealed at
+    rest (adapter/vault.py), whatever form their value has."""
+    if isinstance(doc, dict):
+        return {k: _MASKS[k](v) if k in _MASKS and isinstance(v, str) else mask_fields(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [mask_fields(v) for v in doc]
+    return doc

@@ -1,9 +1,10 @@
-"""The registry of configured platforms as the core sees them: connector, verifier, retry policy, breaker."""
+"""The registry of configured platforms as the core sees them: connector, verifier, retry policy, breaker, hold."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from adapter.breaker import CircuitBreaker
+from adapter.hold import CredentialHold
 from adapter.signing.base import MessageVerifier
 from connectors.port import CourtPlatform
 
@@ -24,6 +25,9 @@ class PlatformLink:
     feed_max_age: timedelta = timedelta(days=7)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     breaker: CircuitBreaker | None = None  # None: never trip (for tests that want the raw behaviour)
+    # Held while the court refuses our signature or credentials (adapter/hold.py): always present, since a refusal
+    # of who we are must never kill a message, whatever else a test switches off.
+    hold: CredentialHold = field(default_factory=CredentialHold)
 
     @property
     def name(self) -> str:

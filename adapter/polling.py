@@ -2,10 +2,18 @@
 
 The cursor moves only after a page is processed, so a crash re-reads at most one page; the inbox drops what
 was already applied. Feeds are at least once by contract — duplicates are expected, not errors.
+
+A court whose feed restarted (a migration, a restore) answers our cursor with a position before it: read from
+where it says, we would skip everything it published since the restart. So a feed found behind our cursor is
+warned about and re-read from its start — the inbox drops what was already applied. A feed that restarted
+without saying so (it echoes our cursor) is caught by adapter/feed_watch.py.
 """
 
+import logging
+import re
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -17,6 +25,19 @@ from adapter.platforms import PlatformLink
 from adapter.tables import CursorRow
 from connectors.port import Feed
 
+log = logging.getLogger("docking.polling")
+_NUMBER = re.compile(r"[0-9]{1,30}")  # ASCII digits only (str.isdigit accepts ² and ٣)
+
+
+@dataclass
+class Polled:
+    """What one poll of one feed did."""
+
+    counts: Counter[Ingested] = field(default_factory=Counter)
+    advanced: bool = False  # the cursor moved
+    caught_up: bool = False  # read to the end of what the feed holds now
+    rewound: bool = False  # the feed stood behind our cursor: it was re-read from its start
+
 
 def poll(
     uow: UnitOfWork,
@@ -27,22 +48,51 @@ def poll(
     limit: int = 100,
     max_pages: int = 50,
     still_ours: Callable[[], bool] = lambda: True,
-) -> Counter[Ingested]:
+) -> Polled:
     """`still_ours` renews this process's polling lease before each page (adapter/jobs.py JobLock): a long
     catch-up must not outlive the lease and end up reading the same pages as a process that took over."""
-    counts: Counter[Ingested] = Counter()
+    polled = Polled()
     for _ in range(max_pages):  # bounded: one poll never monopolises a worker
         if not still_ours():
             break
         cursor = _cursor(uow, link.name, feed)
         page = link.connector.fetch(feed, cursor, limit)
         for item in page.items:
-            counts[ingest(uow, link, feed.value, item, clock)] += 1
-        if page.next_cursor != cursor and not _advance(uow, link.name, feed, cursor, page.next_cursor):
-            break  # another poller moved the cursor meanwhile: never move it back
+            polled.counts[ingest(uow, link, feed.value, item, clock)] += 1
+        if behind(page.next_cursor, cursor):
+            log.warning(
+                "%s/%s: the court's feed is at %r, behind our cursor %r: it restarted; re-reading it from the start "
+                "(what was already applied is dropped as a duplicate)",
+                link.name,
+                feed.value,
+                page.next_cursor,
+                cursor,
+            )
+            if not _advance(uow, link.name, feed, cursor, ""):
+                break  # another poller moved the cursor meanwhile
+            polled.rewound = True
+            continue
+        if page.next_cursor != cursor:
+            if not _advance(uow, link.name, feed, cursor, page.next_cursor):
+                break  # another poller moved the cursor meanwhile: never move it back
+            polled.advanced = True
         if len(page.items) < limit or page.next_cursor == cursor:
+            polled.caught_up = True
             break
-    return counts
+    return polled
+
+
+def behind(answer: str, ours: str) -> bool:
+    """Is the feed's position `answer` before our cursor `ours`? Decided only where both are numbers (the REST
+    and SOAP profiles' sequence numbers); an opaque cursor cannot be ordered, and a restarted feed that hands
+    out opaque cursors is caught by adapter/feed_watch.py instead."""
+    return bool(_NUMBER.fullmatch(answer) and _NUMBER.fullmatch(ours)) and int(answer) < int(ours)
+
+
+def rewind(uow: UnitOfWork, platform: str, feed: Feed) -> bool:
+    """Read `feed` from its start on the next poll; False if it was never read (nothing to rewind)."""
+    cursor = _cursor(uow, platform, feed)
+    return cursor != "" and _advance(uow, platform, feed, cursor, "")
 
 
 def _cursor(uow: UnitOfWork, platform: str, feed: Feed) -> str:

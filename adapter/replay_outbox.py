@@ -6,22 +6,26 @@ delivered again, in its case's order, on the normal schedule.
 
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlalchemy.engine import Connection
+from sqlmodel import col, select
 
 from adapter.clock import to_utc
 from adapter.db import UnitOfWork
 from adapter.errors import InvalidRequest
-from adapter.tables import AuditRow, OutboxRow
+from adapter.requeue import RequeueConflict, requeue
+from adapter.tables import OutboxRow
 
 
 def replay_message(uow: UnitOfWork, message_id: str, *, actor: str, reason: str, now: datetime) -> OutboxRow:
+    _check_reason(reason)
     with uow.begin() as session:
         row = session.exec(select(OutboxRow).where(OutboxRow.message_id == message_id)).first()
         if row is None:
             raise InvalidRequest(f"no outgoing message {message_id!r}; `docking outbox dead` lists the dead ones")
         if row.status != "dead":
             raise InvalidRequest(f"message {message_id} is {row.status}, not dead; only dead messages are replayed")
-        _requeue(session, row, actor=actor, reason=reason, now=now)
+        _requeue(session.connection(), [message_id], actor=actor, reason=reason, now=now)
+        session.refresh(row)
         return row
 
 
@@ -29,23 +33,34 @@ def replay_dead(
     uow: UnitOfWork, *, platform: str | None, since: datetime | None, actor: str, reason: str, now: datetime
 ) -> list[str]:
     """Requeue every dead message of `platform` (or all) created since `since`; returns their ids."""
+    _check_reason(reason)
     with uow.begin() as session:
-        query = select(OutboxRow).where(OutboxRow.status == "dead").order_by(col(OutboxRow.id))
+        query = select(OutboxRow.message_id).where(OutboxRow.status == "dead").order_by(col(OutboxRow.id))
         if platform:
             query = query.where(OutboxRow.platform == platform)
         if since:
             query = query.where(col(OutboxRow.created_at) >= to_utc(since))
-        rows = list(session.exec(query).all())
-        for row in rows:
-            _requeue(session, row, actor=actor, reason=reason, now=now)
-        return [row.message_id for row in rows]
+        ids = list(session.exec(query).all())
+        _requeue(session.connection(), ids, actor=actor, reason=reason, now=now)
+        return ids
 
 
-def _requeue(session: Session, row: OutboxRow, *, actor: str, reason: str, now: datetime) -> None:
+def _check_reason(reason: str) -> None:
     if not reason.strip():
         raise InvalidRequest("a replay needs a reason (--reason): it is recorded in the audit log")
-    previous = row.last_error or ""
-    row.status, row.next_attempt_at, row.claimed_until = "pending", to_utc(now), None
-    row.last_error = f"replayed by {actor}: {reason} (was: {previous[:300]})"
-    session.add(row)
-    session.add(AuditRow(at=to_utc(now), actor=actor, action="replay", subject=row.message_id, reason=reason))
+
+
+def _requeue(connection: Connection, ids: list[str], *, actor: str, reason: str, now: datetime) -> None:
+    try:
+        requeue(
+            connection,
+            ids,
+            from_status="dead",
+            action="replay",
+            actor=actor,
+            reason=reason,
+            note=f"replayed by {actor}: {reason}",
+            now=now,
+        )
+    except RequeueConflict:
+        raise InvalidRequest("a message changed while it was being replayed (another replay?): run it again") from None

@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import func
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from adapter.clock import to_utc
@@ -18,17 +19,29 @@ def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:20]}"
 
 
-def get_case(session: Session, case_id: str) -> CaseRow:
+# Loading a case for a status change opens none of its personal data: a case sealed under a data key this
+# process lacks can still move (a court's ruling, an overdue acceptance), and touching a sealed column raises
+# rather than quietly decrypting it.
+_UNSEALED = (
+    defer(CaseRow.dispatch_json, raiseload=True),  # type: ignore[arg-type]  # SQLModel fields are ORM attributes
+    defer(CaseRow.agreement_json, raiseload=True),  # type: ignore[arg-type]
+)
+
+
+def get_case(session: Session, case_id: str, *, personal: bool = True) -> CaseRow:
+    """The case, locked for update; `personal=False` leaves its sealed columns unread (and unreadable)."""
     # FOR UPDATE: on PostgreSQL two writers of one case queue here; SQLite already holds the write lock.
-    row = session.exec(select(CaseRow).where(CaseRow.id == case_id).with_for_update()).first()
+    query = select(CaseRow).where(CaseRow.id == case_id).with_for_update()
+    row = session.exec(query if personal else query.options(*_UNSEALED)).first()
     if row is None:
         raise CaseNotFound(case_id)
     return row
 
 
 def find_case(session: Session, platform: str, platform_case_id: str) -> CaseRow | None:
+    """A court's case by its id there, locked, without its personal data: ingest only checks and moves it."""
     query = select(CaseRow).where(CaseRow.platform == platform, CaseRow.platform_case_id == platform_case_id)
-    return session.exec(query.with_for_update()).first()
+    return session.exec(query.with_for_update().options(*_UNSEALED)).first()
 
 
 def create_case(session: Session, dispatch: CaseDispatch, platform: str | None, at: datetime) -> CaseRow:
@@ -96,6 +109,7 @@ def enqueue(session: Session, case: CaseRow, body: Body, at: datetime) -> Envelo
             envelope_json=envelope.model_dump_json(),
             next_attempt_at=at,
             created_at=at,
+            queued_at=at,
         )
     )
     return envelope

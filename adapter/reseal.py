@@ -3,7 +3,8 @@
 Run after adding a new key and making it `active` (old keys stay configured until this reports nothing left);
 also seals, in place, data written before encryption was configured. Batches of rows, each its own short
 transaction, so `docking run` can keep working meanwhile; a row is rewritten only if it still holds the value
-read (the columns are written once, so in practice it always does).
+read (the columns are written once, so in practice it always does). A row that does not open with the
+configured keys (its key was removed too early) is left as it is, reported once and counted as unreadable.
 """
 
 from collections.abc import Callable, Iterator
@@ -16,6 +17,7 @@ from sqlmodel import SQLModel
 
 from adapter.db import UnitOfWork
 from adapter.sealed_types import engine_vault
+from adapter.unreadable import REPORTED
 from adapter.vault import Vault, VaultError, open_blob, open_json
 
 # (table, key column, sealed columns): every place personal data is stored (adapter/tables.py).
@@ -32,6 +34,7 @@ _BLOBS = frozenset({"raw", "content"})
 class ResealReport:
     checked: dict[str, int] = field(default_factory=dict)
     rewritten: dict[str, int] = field(default_factory=dict)
+    unreadable: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_rewritten(self) -> int:
@@ -50,14 +53,19 @@ def reseal(uow: UnitOfWork, *, batch: int = 500, progress: Callable[[int], None]
     report = ResealReport()
     for name, key, columns in _SEALED:
         table = _table(name)
-        checked = rewritten = 0
+        checked = rewritten = unreadable = 0
         for rows in _pages(uow, table, key, columns, batch):
             with uow.engine.begin() as conn:
                 for row in rows:
-                    rewritten += _reseal_row(conn, vault, table, key, columns, row)
+                    try:
+                        rewritten += _reseal_row(conn, vault, table, key, columns, row)
+                    except VaultError as exc:  # this row only: the others are re-sealed
+                        REPORTED.report("rotate-data", f"{name} row {row[0]}", exc)
+                        unreadable += 1
             checked += len(rows)
             progress(len(rows))
         report.checked[table.name], report.rewritten[table.name] = checked, rewritten
+        report.unreadable[table.name] = unreadable
     return report
 
 

@@ -5,7 +5,7 @@ with the run in `job_runs`.
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -32,22 +32,37 @@ class Routines:
     clock: Clock
     holder: str
     deadlines: Deadlines
+    # False until every platform's dispatch feed has been read once by this process (scheduler.Runtime): a full
+    # pass before that reports every case not yet polled as missing_here (a fresh install: all of them).
+    ready: Callable[[], bool] = lambda: True
+    _waiting_said: bool = field(default=False, init=False)
 
     def reconcile_open(self) -> bool:
-        """The frequent pass: open cases only, safe repairs made (re-sends are dropped by a court that has them)."""
+        """The frequent pass: open cases only, safe repairs made (re-deliveries are dropped by a court that has
+        them); a case the court does not know is re-sent only with `reconcile_resend_missing`."""
         seconds = self.settings.jobs.reconcile_seconds
         return self._once(
             "reconcile-open",
             interval_period(self.clock(), seconds),
             seconds,
-            lambda: self._reconcile(Scope.OPEN, repair=self.settings.jobs.reconcile_repair),
+            lambda: self._reconcile(
+                Scope.OPEN,
+                repair=self.settings.jobs.reconcile_repair,
+                resend_missing=self.settings.jobs.reconcile_resend_missing,
+            ),
         )
 
     def reconcile_nightly(self) -> bool:
         """The full pass, once per China-time day from `nightly_reconcile_at`: every case, and every case each
         platform lists. Checked hourly (and at start-up), so a day missed while every process was down, or a
         run killed part-way, is caught up rather than lost. Report only: closed cases a court has archived must
-        not be re-sent wholesale; the frequent pass repairs open cases."""
+        not be re-sent wholesale; the frequent pass repairs open cases. Not before every platform's first poll
+        (`ready`), or a fresh install would report every case the court has dispatched as missing here."""
+        if not self.ready():
+            if not self._waiting_said:
+                self._waiting_said = True
+                log.info("reconcile-nightly waits for the first poll of every platform")
+            return False
         at = datetime.strptime(self.settings.jobs.nightly_reconcile_at, "%H:%M").time()
         now = self._china_now()
         day = now.date() if now.time() >= at else now.date() - timedelta(days=1)
@@ -83,8 +98,16 @@ class Routines:
 
     # ---- bodies
 
-    def _reconcile(self, scope: Scope, *, repair: bool) -> dict[str, Any]:
-        report = reconcile(self.uow, self.platforms, scope=scope, repair=repair, actor="scheduler", clock=self.clock)
+    def _reconcile(self, scope: Scope, *, repair: bool, resend_missing: bool = False) -> dict[str, Any]:
+        report = reconcile(
+            self.uow,
+            self.platforms,
+            scope=scope,
+            repair=repair,
+            resend_missing=resend_missing,
+            actor="scheduler",
+            clock=self.clock,
+        )
         return {"run": report.run_id, "checked": report.checked, "differences": len(report.differences)}
 
     def _report(self, month: date, next_month: date) -> dict[str, Any]:

@@ -60,7 +60,9 @@ class CentreServices:
         now = self.clock()
         with self.uow.begin() as session:
             case = create_case(session, dispatch, platform=None, at=now)
-            transition(session, case, Event.REGISTER, actor=self.actor, at=now, detail="self-received")
+            flags = dispatch.flags  # held to the same flags as a court's dispatch
+            detail = "self-received" + ("; flagged: " + "; ".join(flags) if flags else "")
+            transition(session, case, Event.REGISTER, actor=self.actor, at=now, detail=detail)
             return case.id
 
     # ---- step 1–5: acceptance, mediator, sessions, extension, suspension

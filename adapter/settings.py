@@ -19,6 +19,7 @@ from adapter.deadlines.config import DeadlinePolicy
 from adapter.errors import ConfigError
 from adapter.tomlfile import read_toml
 from adapter.vault import Algorithm, DataKey, Vault
+from mappings.times import DEFAULT_FORM, TimestampForm
 
 log = logging.getLogger("docking.settings")
 
@@ -48,6 +49,9 @@ class SigningSettings(BaseModel):
     sm2_distid: str = Field(default="1234567812345678", min_length=1, max_length=64)
     sm2_signature: Literal["der", "raw"] = "der"
     sm2_encoding: Literal["base64", "hex"] = "base64"
+    # The case of hex, both ways: sm2-sm3 hex signatures, hmac-appkey signatures and the body hash inside the HMAC's
+    # signed text (which the court must compute the same way). The other case is refused as malformed.
+    hex_case: Literal["lower", "upper"] = "lower"
     # A feed is read whenever the adapter is up, so a pulled message may rightly be old; older than this it is
     # refused as stale (a replayed archive, or a court clock years off), and kept in quarantine.
     feed_max_age_hours: int = Field(default=168, ge=1, le=24 * 365)
@@ -88,6 +92,11 @@ class PlatformSettings(BaseModel):
     signing: SigningSettings  # how the court's published messages are signed (and, for rest, our requests)
     wsse: WsseSettings | None = None  # soap only, and required there
     soap_debug: bool = False  # soap: keep the last request and answer envelopes in memory for inspection
+    # The form of every time in this court's messages, as its interface documents it (mappings/times.py):
+    # iso8601 (offset required), iso8601_china (an offset-less time is China time), yyyyMMddHHmmss,
+    # "yyyy-MM-dd HH:mm:ss" (China time),
+    # epoch_seconds, epoch_millis. A time in any other form is quarantined as malformed, naming the field.
+    timestamp_format: TimestampForm = DEFAULT_FORM
     poll_seconds: float = Field(default=10.0, gt=0)
     timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # Delivery: transient failures back off exponentially with full jitter up to the cap, for at least
@@ -97,6 +106,9 @@ class PlatformSettings(BaseModel):
     give_up_after_hours: float = Field(default=24.0, gt=0)
     breaker_failures: int = Field(default=5, ge=1)
     breaker_cooldown_seconds: float = Field(default=30.0, gt=0)
+    # A dispatch feed that has not moved for this many polls has the court's case list compared with ours: a
+    # feed restarted behind our cursor would otherwise hide new dispatches (adapter/feed_watch.py).
+    feed_stall_polls: int = Field(default=360, ge=1)
     # Mutual TLS, for courts that require a client certificate (PEM files), and a private CA bundle.
     client_cert: Path | None = None
     client_key: Path | None = None
@@ -174,8 +186,11 @@ class JobSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reconcile_seconds: float = Field(default=900, gt=0)  # frequent pass over open cases
-    # Scheduled passes make the safe repairs (re-send, re-deliver, fetch); other differences are only reported.
+    # The frequent pass makes the safe repairs (re-deliver, fetch); other differences are only reported.
     reconcile_repair: bool = True
+    # … and also re-sends every message of a case the court does not know (missing_at_platform). Off: a court
+    # that lost its state may refuse the re-sent messages, and they would go dead (see adapter/reconcile).
+    reconcile_resend_missing: bool = False
     nightly_reconcile_at: str = Field(default="02:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # the full pass
     deadline_sweep_seconds: float = Field(default=900, gt=0)
     prune_seconds: float = Field(default=3600, gt=0)

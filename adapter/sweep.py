@@ -7,6 +7,11 @@
   (a year without holiday data): then only the alert is raised.
 - An expired mediation period is flagged for termination with outcome 6 (超期) [S2 Art 24, Art 25] — flagged,
   not terminated: the parties may still have agreed an extension the centre has not recorded yet.
+
+The sweep opens no personal data: it reads the unsealed columns and the dispatch as stored (the court code is
+not sealed), so a data-key problem cannot stop deadline alerts. A case whose sealed values name a key this
+process lacks is still swept, and reported once (adapter/unreadable.py) — the other jobs and the centre's
+actions on it will fail until the process is restarted with the key.
 """
 
 import json
@@ -16,15 +21,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import Text, func, type_coerce
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
 from adapter.clock import Clock, to_utc
 from adapter.db import UnitOfWork
 from adapter.deadlines import DeadlineKind, Deadlines, DueDate, DueState
 from adapter.repository import get_case, transition
+from adapter.sealed_types import engine_vault
 from adapter.states import FINAL, CaseStatus, Event
 from adapter.tables import CaseEventRow, CaseRow
+from adapter.unreadable import REPORTED
+from adapter.vault import Vault, VaultError, sealed_key_ids
 
 log = logging.getLogger("docking.deadlines")
 
@@ -34,8 +43,38 @@ _ALERTING = (DueState.DUE_SOON, DueState.OVERDUE)
 
 
 @dataclass(frozen=True)
+class SweptCase:
+    """A case as the sweep reads it: unsealed columns, and the dispatch as stored (sealed values still sealed)."""
+
+    id: str
+    platform_case_id: str
+    case_number: str | None
+    flow: str
+    procedure: str
+    status: str
+    created_at: datetime
+    agreement_effective_at: datetime | None
+    court_dispatched_at: datetime | None  # when the court published the dispatch (the acceptance clock's start)
+    dispatch_json: str  # as stored: never opened here (adapter/deadlines/facts.py StoredCase)
+
+
+_COLUMNS = (
+    col(CaseRow.id),
+    col(CaseRow.platform_case_id),
+    col(CaseRow.case_number),
+    col(CaseRow.flow),
+    col(CaseRow.procedure),
+    col(CaseRow.status),
+    col(CaseRow.created_at),
+    col(CaseRow.agreement_effective_at),
+    col(CaseRow.court_dispatched_at),
+    type_coerce(col(CaseRow.dispatch_json), Text).label("dispatch_json"),  # bypasses SealedJson: nothing decrypted
+)
+
+
+@dataclass(frozen=True)
 class CaseDeadlines:
-    case: CaseRow
+    case: SweptCase
     due: list[DueDate]
     alerted: frozenset[tuple[str, str, str]]  # (kind, state, last day) already raised for this case
 
@@ -60,14 +99,13 @@ def open_case_deadlines(
     final = [s.value for s in FINAL]
     while True:
         with uow.begin() as session:
-            cases = list(
-                session.exec(
-                    select(CaseRow)
-                    .where(col(CaseRow.id) > after, col(CaseRow.status).not_in(final))
-                    .order_by(col(CaseRow.id))
-                    .limit(batch)
-                ).all()
+            query = (
+                core_select(*_COLUMNS)
+                .where(col(CaseRow.id) > after, col(CaseRow.status).not_in(final))
+                .order_by(col(CaseRow.id))
+                .limit(batch)
             )
+            cases = [SweptCase(**row._mapping) for row in session.connection().execute(query)]
             history: dict[str, list[CaseEventRow]] = {c.id: [] for c in cases}
             if cases:
                 for event in session.exec(select(CaseEventRow).where(col(CaseEventRow.case_id).in_(list(history)))):
@@ -83,11 +121,20 @@ def open_case_deadlines(
 
 
 def sweep(uow: UnitOfWork, clock: Clock, deadlines: Deadlines) -> dict[str, int]:
-    """One pass over the open cases; returns what it did, by kind (for the job's stored result)."""
+    """One pass over the open cases; returns what it did, by kind (for the job's stored result), with
+    `unreadable`: cases swept whose personal data this process could not open."""
     now = clock()
     done: Counter[str] = Counter()
+    vault = engine_vault(uow.engine)
+    held = set(vault.keys) if vault is not None else set()
     for item in open_case_deadlines(uow, deadlines, now):
         done["cases"] += 1
+        lacking = sorted(sealed_key_ids(item.case.dispatch_json) - held)
+        if lacking:
+            done["unreadable"] += 1
+            # Swept all the same; said because the other jobs and the centre's actions on it will fail.
+            outcome = "swept, but its personal data does not open in this process"
+            REPORTED.report(ACTOR, f"case {item.case.id}", _lacking(vault, lacking[0]), outcome=outcome)
         for due in item.due:
             if due.state not in _ALERTING:
                 continue
@@ -104,16 +151,25 @@ def sweep(uow: UnitOfWork, clock: Clock, deadlines: Deadlines) -> dict[str, int]
     return dict(done)
 
 
+def _lacking(vault: Vault | None, kid: str) -> VaultError:
+    """The error opening the case would raise (adapter/vault.py), so the report reads the same as every job's."""
+    if vault is None:
+        return VaultError(
+            "the dispatch is sealed but no [encryption] keys are configured", condition=VaultError.NO_KEYS, key_id=kid
+        )
+    return VaultError.unknown_key("the dispatch", kid)
+
+
 def _acceptance_overdue(uow: UnitOfWork, case_id: str, due: DueDate, now: datetime) -> bool:
     with uow.begin() as session:
-        case = get_case(session, case_id)
+        case = get_case(session, case_id, personal=False)
         if case.status != CaseStatus.PENDING_ACCEPTANCE:
             return False  # answered (or already overdue) since the page was read
         transition(session, case, Event.ACCEPTANCE_TIMEOUT, actor=ACTOR, at=now, detail=f"closed {due.due.closes_at}")
     return True
 
 
-def _alert(uow: UnitOfWork, case: CaseRow, due: DueDate, now: datetime) -> None:
+def _alert(uow: UnitOfWork, case: SweptCase, due: DueDate, now: datetime) -> None:
     detail = {
         "kind": due.kind.value,
         "state": due.state.value,

@@ -25,6 +25,10 @@ class CaseRow(SQLModel, table=True):
     dispatch_json: str = Field(sa_column=Column(SealedJson, nullable=False))  # parties' IDs and phones sealed
     agreement_json: str | None = Field(default=None, sa_column=Column(SealedJson))
     agreement_effective_at: datetime | None = None
+    # When the court published its dispatch to the centre: the later of its dispatch time (pqsj) and its feed
+    # item's time (fssj). The acceptance clock starts here, not when we happened to read it (deadlines/facts.py).
+    # None for flow C and for cases stored before it was recorded.
+    court_dispatched_at: datetime | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -69,6 +73,9 @@ class OutboxRow(SQLModel, table=True):
     claimed_until: datetime | None = None
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime
+    # When the row last entered the queue: created, or put back by a replay or a reconciliation repair. Giving up
+    # (give_up_after_hours) counts from here, so a requeued message gets its full retry window again.
+    queued_at: datetime
     delivered_at: datetime | None = None
 
 
@@ -218,3 +225,19 @@ class JobLockRow(SQLModel, table=True):
     name: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=80)
     lease_until: datetime
+
+
+class ProcessHeartbeatRow(SQLModel, table=True):
+    """A running `docking run` process and the data keys it holds, refreshed while it runs and removed when it
+    stops cleanly (adapter/heartbeats.py): what `docking keys rotate-data` checks before re-sealing."""
+
+    __tablename__ = "process_heartbeats"
+
+    holder: str = Field(primary_key=True, max_length=80)  # host:pid:token, as in job_runs
+    host: str = Field(max_length=64)
+    pid: int
+    started_at: datetime
+    seen_at: datetime  # refreshed every `period_seconds`; older than a few periods means the process is gone
+    period_seconds: int
+    data_keys: str = Field(default="", max_length=1000)  # the data key ids it holds, comma-separated, sorted
+    active_key: str | None = Field(default=None, max_length=32)  # the one it seals with; None: no [encryption]

@@ -36,7 +36,26 @@ _NONCE, _TAG = 12, 16
 
 
 class VaultError(DockingError):
-    """Sealed data that cannot be opened: an unknown key id, a wrong key, or tampered ciphertext."""
+    """Sealed data that cannot be opened: an unknown key id, a wrong key, or tampered ciphertext.
+
+    `condition` says which (UNKNOWN_KEY, NO_KEYS, DOES_NOT_OPEN) and `key_id` names the data key involved, so a
+    job can skip the row and report it once per row and condition (adapter/unreadable.py). The message names a
+    field and a key id, never a value.
+    """
+
+    UNKNOWN_KEY = "unknown_key"  # sealed with a key this process does not hold (e.g. rotate-data before restart)
+    NO_KEYS = "no_keys"  # sealed, but no [encryption] keys are configured at all
+    DOES_NOT_OPEN = "does_not_open"  # the named key is held but the value does not open: wrong key or tampered
+
+    def __init__(self, message: str, *, condition: str = DOES_NOT_OPEN, key_id: str | None = None) -> None:
+        super().__init__(message)
+        self.condition, self.key_id = condition, key_id
+
+    @classmethod
+    def unknown_key(cls, what: str, kid: str) -> "VaultError":
+        return cls(
+            f"{what} is sealed with data key {kid!r}, which is not configured", condition=cls.UNKNOWN_KEY, key_id=kid
+        )
 
 
 @dataclass(frozen=True)
@@ -102,7 +121,7 @@ class Vault:
             return key.decrypt(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)), field.encode()).decode()
         except (InvalidTag, ValueError):
             raise VaultError(
-                f"field {field}: sealed value does not open with data key {kid} (wrong key or tampered)"
+                f"field {field}: sealed value does not open with data key {kid} (wrong key or tampered)", key_id=kid
             ) from None
 
     # ---- JSON documents (case dispatches, agreements, outbound envelopes)
@@ -145,7 +164,7 @@ class Vault:
     def _key(self, kid: str, what: str) -> DataKey:
         key = self.keys.get(kid)
         if key is None:
-            raise VaultError(f"{what} is sealed with data key {kid!r}, which is not configured")
+            raise VaultError.unknown_key(what, kid)
         return key
 
 
@@ -158,7 +177,12 @@ def open_json(text: str, vault: Vault | None) -> str:
         if not value.startswith(_PREFIX):
             return value  # written before encryption was configured
         if vault is None:
-            raise VaultError(f"field {name} is sealed but no [encryption] keys are configured")
+            kid = value.removeprefix(_PREFIX).partition(":")[0]
+            raise VaultError(
+                f"field {name} is sealed but no [encryption] keys are configured",
+                condition=VaultError.NO_KEYS,
+                key_id=kid,
+            )
         return vault.open_value(name, value)
 
     return _dump(_walk(json.loads(text), opened))
@@ -168,13 +192,38 @@ def open_blob(raw: bytes, vault: Vault | None) -> bytes:
     if not raw.startswith(_BLOB_PREFIX):
         return raw
     if vault is None:
-        raise VaultError("the database holds sealed raw bytes but no [encryption] keys are configured")
+        raise VaultError(
+            "the database holds sealed raw bytes but no [encryption] keys are configured",
+            condition=VaultError.NO_KEYS,
+            key_id=raw.removeprefix(_BLOB_PREFIX).partition(b":")[0].decode(errors="replace"),
+        )
     kid, _, sealed = raw.removeprefix(_BLOB_PREFIX).partition(b":")
     key = vault._key(kid.decode(errors="replace"), "quarantined raw bytes")
     try:
         return key.decrypt(sealed, b"blob")
     except InvalidTag:
-        raise VaultError(f"quarantined raw bytes do not open with data key {key.kid} (wrong key or tampered)") from None
+        raise VaultError(
+            f"quarantined raw bytes do not open with data key {key.kid} (wrong key or tampered)", key_id=key.kid
+        ) from None
+
+
+def sealed_key_ids(text: str) -> set[str]:
+    """The data key ids the sealed fields of stored JSON `text` name, read from the tokens without opening any:
+    what a job that needs no personal data checks to say early which rows others will fail to open."""
+    if f'"{_PREFIX}' not in text:
+        return set()
+    found: set[str] = set()
+
+    def named(name: str, value: str) -> str:
+        if value.startswith(_PREFIX):
+            found.add(value.removeprefix(_PREFIX).partition(":")[0])
+        return value
+
+    try:
+        _walk(json.loads(text), named)
+    except ValueError:
+        return set()  # not JSON: nothing this check can say; whoever opens it will report it
+    return found
 
 
 def _walk(node: Any, change: Any) -> Any:

@@ -48,7 +48,7 @@ class Court:
 
     def __init__(self, work: Path, transport: str = "rest") -> None:
         work = work / transport
-        keyring = Keyring.open(work / "keys" / "centre")
+        keyring = Keyring.open(work / "keys" / "centre", create=True)
         record = keyring.generate("centre-2026-01", "EdDSA", datetime.now(UTC))
         keyring.save()
         self.wsse: WsseSettings | None = None

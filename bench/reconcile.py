@@ -158,6 +158,7 @@ def _message(n: int, seq: int, status_after: CourtStatus, status: str) -> dict[s
         "claimed_until": None,
         "last_error": None,
         "created_at": at,
+        "queued_at": at,
         "delivered_at": at if status == "delivered" else None,
     }
 

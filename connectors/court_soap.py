@@ -4,13 +4,15 @@ The WSDL (connectors/wsdl/court_exchange.wsdl) ships with the adapter and is nev
 endpoint comes from configuration. Every request is signed with WS-Security and every answer — faults too — must
 carry the court's valid signature (adapter/signing/wsse.py). zeep parses with DTDs, entities and external
 references forbidden, and answers are read at most MAX_RESPONSE_BYTES. Failures are translated once, here:
-a SOAP Client fault → RejectedError (its CourtFault code); a Server fault, a WS-Security fault (clock skew, a
-certificate being rotated), any HTTP error answered without a signed envelope (it is not the court's word: a proxy,
-a gateway, throttling), a redirect, a timeout, a broken connection, an unsigned or unparseable answer →
+a SOAP Client fault → RejectedError (its CourtFault code); the court's signed refusal of our WS-Security (a wsse:
+fault code per WSS 1.1 §12, or its CourtFault E401/E403: our certificate not trusted, our clock off) →
+CredentialsRefused; a Server fault, any HTTP error answered without a signed envelope (it is not the court's word:
+a proxy, a gateway, throttling), a redirect, a timeout, a broken connection, an unsigned or unparseable answer →
 TransientError; a message that cannot be written as XML → RejectedError.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -27,6 +29,7 @@ from adapter.signing.wsse import WsseSigner, WsseVerifier
 from connectors.http import MAX_RESPONSE_BYTES, decoded, describe_failure, read_capped, retry_after
 from connectors.port import (
     CasePage,
+    CredentialsRefused,
     Feed,
     FeedPage,
     ListedCase,
@@ -37,6 +40,7 @@ from connectors.port import (
 )
 from mappings import court_soap
 from mappings.codes import UnknownCode
+from mappings.times import DEFAULT_FORM, TimestampForm
 from schemas.enums import CourtStatus, MessageType
 from schemas.envelope import Envelope
 
@@ -64,9 +68,11 @@ class _Transport(Transport):
     the signed envelope, and our client certificate, elsewhere), and answering HTTP errors that carry no SOAP
     envelope itself, so Retry-After is not lost."""
 
-    def __init__(self, platform: str, session: requests.Session, timeout: tuple[float, float]) -> None:
+    def __init__(
+        self, platform: str, session: requests.Session, timeout: tuple[float, float], clock: Callable[[], datetime]
+    ) -> None:
         super().__init__(session=session, timeout=timeout[1], operation_timeout=timeout)
-        self._platform = platform
+        self._platform, self._clock = platform, clock
 
     def post(self, address: str, message: Any, headers: dict[str, str]) -> requests.Response:
         response = self.session.post(
@@ -86,7 +92,7 @@ class _Transport(Transport):
         is_xml = "xml" in response.headers.get("Content-Type", "")
         status = response.status_code
         if status >= 300 and not (status == 500 and is_xml):  # 500 with XML: a SOAP Fault, checked by zeep
-            wait = retry_after(response.headers.get("Retry-After"))
+            wait = retry_after(response.headers.get("Retry-After"), now=self._clock())
             raise _Refused(TransientError(self._platform, f"HTTP {status} without a SOAP answer", retry_after=wait))
         return response
 
@@ -121,8 +127,11 @@ class CourtSoapPlatform:
         session: requests.Session | None = None,
         timeout: tuple[float, float] = (3.05, 10.0),
         debug: bool = False,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        timestamps: TimestampForm = DEFAULT_FORM,
     ) -> None:
         self.name = name
+        self.timestamps = timestamps  # the form of every time in this court's messages, both ways
         # Opt-in: the last envelopes in and out, for an engineer chasing a court's complaint. Off by default, since
         # they hold personal data.
         self.history: HistoryPlugin | None = HistoryPlugin(maxlen=10) if debug else None
@@ -131,7 +140,7 @@ class CourtSoapPlatform:
         )
         client = zeep.Client(
             str(WSDL),
-            transport=_Transport(name, session or requests.Session(), timeout),
+            transport=_Transport(name, session or requests.Session(), timeout, clock),
             settings=settings,
             wsse=_Wsse(signer, verifier),
             plugins=[self.history] if self.history else [],
@@ -149,14 +158,14 @@ class CourtSoapPlatform:
         return FeedPage(items=_raw_items(page.item), next_cursor=str(page.nextCursor))
 
     def decode(self, item: RawInbound) -> Envelope:
-        return decoded(self.name, court_soap.decode, item.body)
+        return decoded(self.name, lambda p, b: court_soap.decode(p, b, self.timestamps), item.body)
 
     def send(self, envelope: Envelope) -> Receipt:
         operation = OPERATIONS.get(envelope.type)
         if operation is None:
             raise RejectedError(self.name, "unsupported", f"{envelope.type} is not a message the centre sends")
         try:
-            payload = court_soap.encode(envelope).decode("utf-8")
+            payload = court_soap.encode(envelope, self.timestamps).decode("utf-8")
         except ValueError as exc:  # e.g. a control character in free text: XML 1.0 cannot carry it
             raise RejectedError(self.name, "unencodable", f"the message cannot be written as XML: {exc}") from None
         receipt = self._call(operation, messageId=envelope.message_id, payload=payload)
@@ -210,11 +219,14 @@ class CourtSoapPlatform:
             raise refused.error from None
         except Fault as fault:
             code, detail = _court_fault(fault)
+            if _credentials_fault(fault, code):
+                raise CredentialsRefused(self.name, code, f"{operation}: {detail}") from None
             if _transient_fault(fault, code):
                 raise TransientError(self.name, f"{operation}: court fault {code}: {detail}") from None
             raise RejectedError(self.name, code, f"{operation}: {detail}") from None
         except SignatureInvalid as exc:
-            raise TransientError(self.name, f"{operation}: answer refused, WS-Security {exc.reason}") from None
+            # the detail names what failed (the Timestamp, a certificate not configured …): what an operator needs
+            raise TransientError(self.name, f"{operation}: answer refused, WS-Security {exc}") from None
         except requests.RequestException as exc:
             cause, what = describe_failure(exc, self._endpoint)
             raise TransientError(self.name, f"{operation}: {what}", cause=cause) from None
@@ -223,7 +235,9 @@ class CourtSoapPlatform:
 
 
 def _raw_items(items: Any) -> list[RawInbound]:
-    """FeedItems (a feed page's, or one case's) as raw bytes and the court's signature headers, unverified."""
+    """FeedItems (a feed page's, or one case's) as raw bytes and the court's signature headers, unverified. The
+    payload is text (xsd:string), kept as its UTF-8 bytes — what the court's item signature covers — and read back
+    as that text by mappings/court_soap.py, whatever encoding its own XML declaration names."""
     return [
         RawInbound(
             body=(item.payload or "").encode("utf-8"),
@@ -241,11 +255,19 @@ def _court_fault(fault: Fault) -> tuple[str, str]:
     return code or "fault", (message or str(fault.message))[:500]
 
 
-TRANSIENT_CODES = {"E401", "E429", "E500", "E503"}  # the court's own: its authentication and capacity troubles
+TRANSIENT_CODES = {"E429", "E500", "E503"}  # the court's own capacity troubles
+CREDENTIAL_CODES = {"E401", "E403"}  # the court's own word for "not authenticated" / "not allowed"
+
+
+def _credentials_fault(fault: Fault, code: str) -> bool:
+    """The court (its answer verified as signed) refuses our WS-Security: a wsse: fault code (WSS 1.1 §12:
+    FailedAuthentication, InvalidSecurityToken, FailedCheck, MessageExpired, …) or its E401/E403. Every request
+    would meet the same answer: an operator's fix, never a reason to kill a message."""
+    prefix, _, _ = str(fault.code or "").rpartition(":")
+    return prefix.lower() == "wsse" or code in CREDENTIAL_CODES
 
 
 def _transient_fault(fault: Fault, code: str) -> bool:
-    """Server faults, WS-Security faults (wsse:…, the court's E401) and anything not a proper court fault are
-    worth retrying: a clock or certificate problem is fixed by an operator, not by killing every message."""
-    prefix, _, local = str(fault.code or "").rpartition(":")
-    return local == "Server" or prefix.lower() == "wsse" or code in TRANSIENT_CODES or code == "fault"
+    """Server faults and anything not a proper court fault are worth retrying."""
+    _, _, local = str(fault.code or "").rpartition(":")
+    return local == "Server" or code in TRANSIENT_CODES or code == "fault"

@@ -1,10 +1,10 @@
 """What the HTTP connectors share: bounded reads, Retry-After, and the one translation of decoding failures."""
 
+import re
 import socket
 import ssl
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import requests
@@ -30,17 +30,67 @@ def decoded(platform: str, decode: Callable[[str, bytes], Envelope], body: bytes
         raise PayloadError(platform, "invalid", summarize(exc)) from exc
 
 
-def retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds: either delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
-    if not value:
+def retry_after(value: str | None, *, now: datetime) -> float | None:
+    """Retry-After as seconds from `now` (RFC 9110 §10.2.3): delta-seconds, or an HTTP-date in any of the three
+    forms a recipient must accept (§5.6.7), read as UTC. A date in the past is 0; a malformed or negative value is
+    None (the caller's own backoff applies), never an exception."""
+    if now.tzinfo is None:
+        raise ValueError("retry_after needs an aware `now`")
+    text = (value or "").strip()
+    if not text:
         return None
-    if value.strip().isdigit():
-        return float(value.strip())
+    if text.isascii() and text.isdigit():
+        # §1.2.2: a delta-seconds larger than can be represented is taken as 2^31 (also avoids int() on a huge string)
+        return float(min(int(text[:11]), MAX_DELTA_SECONDS))
+    when = http_date(text, now=now)
+    return None if when is None else max(0.0, (when - now).total_seconds())
+
+
+MAX_DELTA_SECONDS = 2**31
+_DAYS = "Mon|Tue|Wed|Thu|Fri|Sat|Sun"
+_LONG_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH = "|".join(_MONTHS)
+_TIME = r"(?P<hour>\d\d):(?P<minute>\d\d):(?P<second>\d\d)"
+# RFC 9110 §5.6.7, one pattern per form. The day name must be a day name, but is not checked against the date: a
+# court whose clock library gets the weekday wrong still means the date it wrote.
+_FORMS = (
+    re.compile(rf"(?:{_DAYS}), (?P<day>\d\d) (?P<month>{_MONTH}) (?P<year>\d{{4}}) {_TIME} GMT"),  # IMF-fixdate
+    re.compile(rf"(?:{_LONG_DAYS}), (?P<day>\d\d)-(?P<month>{_MONTH})-(?P<yy>\d\d) {_TIME} GMT"),  # RFC 850
+    re.compile(rf"(?:{_DAYS}) (?P<month>{_MONTH}) (?P<day>[ \d]\d) {_TIME} (?P<year>\d{{4}})"),  # asctime
+)
+
+
+def http_date(text: str, *, now: datetime) -> datetime | None:
+    """An HTTP-date (IMF-fixdate, obsolete RFC 850 or asctime; all GMT) as an aware UTC datetime, else None."""
+    for form in _FORMS:
+        match = form.fullmatch(text)
+        if match is not None:
+            break
+    else:
+        return None
+    fields = match.groupdict()
+    if fields.get("yy") is not None:
+        # §5.6.7: a two-digit year more than 50 years ahead is the most recent past year with those digits
+        year = now.year - now.year % 100 + int(fields["yy"])
+        year -= 100 if year > now.year + 50 else 0
+    else:
+        year = int(fields["year"])
+    second = int(fields["second"])
     try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        # time-of-day allows a leap second (…:60); it is the instant after …:59
+        when = datetime(
+            year,
+            _MONTHS.index(fields["month"]) + 1,
+            int(fields["day"]),
+            int(fields["hour"]),
+            int(fields["minute"]),
+            min(second, 59),
+            tzinfo=UTC,
+        )
+    except ValueError:  # 30 February, hour 24, …
         return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return when + timedelta(seconds=1) if second == 60 else when
 
 
 def read_capped(response: requests.Response) -> bytes | None:

@@ -9,6 +9,8 @@ Endpoints (relative to base_url):
   GET  /api/v1/cases/{ajbs}/messages       → {"items": [{"seq", "body", "headers"}]}   (as the feeds carry them)
   GET  /api/v1/codes           → {"version", "tables": {table: [codes]}}   (the platform's published code lists)
 Every request is signed under the platform's profile (adapter/signing) over its body and "METHOD <full URL>".
+Failures are translated once, in `_raise_for`: 401/403 → CredentialsRefused (our signature or key is not trusted),
+408/429/5xx → TransientError, any other 4xx → RejectedError.
 """
 
 import json
@@ -23,6 +25,7 @@ import requests
 from connectors.http import MAX_RESPONSE_BYTES, decoded, describe_failure, read_capped, retry_after
 from connectors.port import (
     CasePage,
+    CredentialsRefused,
     Feed,
     FeedPage,
     ListedCase,
@@ -34,6 +37,7 @@ from connectors.port import (
 )
 from mappings import odr_rest
 from mappings.codes import UnknownCode
+from mappings.times import DEFAULT_FORM, TimestampForm
 from schemas.enums import CourtStatus
 from schemas.envelope import Envelope
 
@@ -52,8 +56,10 @@ class OdrRestPlatform:
         session: requests.Session | None = None,
         timeout: tuple[float, float] = (3.05, 10.0),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        timestamps: TimestampForm = DEFAULT_FORM,
     ) -> None:
         self.name = name
+        self.timestamps = timestamps  # the form of every time in this court's messages, both ways
         self._base = base_url.rstrip("/")
         self._signer = signer
         self._session = session or requests.Session()
@@ -72,10 +78,10 @@ class OdrRestPlatform:
         return FeedPage(items=[self._raw_item(item) for item in items], next_cursor=str(next_cursor))
 
     def decode(self, item: RawInbound) -> Envelope:
-        return decoded(self.name, odr_rest.decode, item.body)
+        return decoded(self.name, lambda p, b: odr_rest.decode(p, b, self.timestamps), item.body)
 
     def send(self, envelope: Envelope) -> Receipt:
-        body = odr_rest.encode(envelope)
+        body = odr_rest.encode(envelope, self.timestamps)
         doc = self._call("POST", "/api/v1/messages", body, message_id=envelope.message_id)
         # Platforms of this kind often answer HTTP 200 with a business error: only code "0" for *this* message
         # id is a delivery.
@@ -186,11 +192,15 @@ class OdrRestPlatform:
             code, detail = str(doc.get("code", status)), str(doc.get("message", ""))[:500]
         else:
             code, detail = str(status), content[:200].decode("utf-8", "replace")
+        if status in (401, 403):
+            # Authentication (RFC 9110 §15.5.2, §15.5.4): the court refuses who signed, not what was sent, so every
+            # message would meet the same answer — a platform-wide hold, never a dead message.
+            raise CredentialsRefused(self.name, code, f"HTTP {status}: {detail}")
         if status == 429 or status >= 500 or status == 408:
             raise TransientError(
                 self.name,
                 f"HTTP {status} {detail}".strip(),
-                retry_after=retry_after(response.headers.get("Retry-After")),
+                retry_after=retry_after(response.headers.get("Retry-After"), now=self._clock()),
             )
         raise RejectedError(self.name, code, f"HTTP {status}: {detail}")
 

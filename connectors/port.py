@@ -2,7 +2,10 @@
 
     ConnectorError
     ├── TransientError   timeouts, connection errors, 5xx, 429 — retry later (`retry_after` seconds if told);
-    │                    `cause` names what failed, and `temporary` is False where waiting alone will not help
+    │   │                `cause` names what failed, and `temporary` is False where waiting alone will not help
+    │   └── CredentialsRefused   the court refuses OUR signature or credentials (HTTP 401/403, a court-signed
+    │                            fault naming an unknown key or bad signature): a platform-wide fault, not a
+    │                            verdict on one message — hold the platform, alert once, probe until accepted
     ├── RejectedError    4xx, a business rejection or SOAP Fault — do not retry; `code` and `detail` say why
     └── PayloadError     inbound bytes that do not decode to a canonical message — quarantine, never apply
 
@@ -57,6 +60,28 @@ class TransientError(ConnectorError):
     @property
     def advice(self) -> str:
         return LASTING_CAUSES.get(self.cause, "the platform may be down or busy; try again later")
+
+
+class CredentialsRefused(TransientError):
+    """The court did not authenticate us: every request would be refused alike until an operator acts (the court
+    is given our key, or we sign with one it trusts). A TransientError, so code that does not know this branch
+    still keeps the message for later instead of killing it; delivery and polling hold the platform instead."""
+
+    def __init__(self, platform: str, code: str, detail: str) -> None:
+        super().__init__(platform, f"the court refuses our signature or credentials ({code}): {detail}")
+        self.code = code
+        self.said = detail  # the court's own words, for the alert
+        self.cause = "credentials"
+
+    @property
+    def temporary(self) -> bool:
+        return False  # waiting does not help: the court must be given our key, or we must sign with one it has
+
+    @property
+    def advice(self) -> str:
+        return (
+            "give the court our public key (`docking keys export-public`) or sign with one it trusts (`keys activate`)"
+        )
 
 
 class RejectedError(ConnectorError):

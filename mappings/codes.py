@@ -3,6 +3,10 @@
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # mappings/times.py raises this module's MalformedPayload: import its type only for checking
+    from mappings.times import TimestampForm
 
 
 class UnknownCode(ValueError):
@@ -15,9 +19,13 @@ class UnknownCode(ValueError):
 
 @dataclass(frozen=True)
 class CodeTables:
+    """One platform's wire vocabulary: its code tables (from the profile's TOML) and the form its times take
+    (from the platform's settings, mappings/times.py)."""
+
     platform: str
     version: str
     tables: dict[str, dict[str, str]]  # table → platform code → canonical value
+    timestamps: "TimestampForm" = "iso8601"
 
     def to_canonical(self, table: str, code: object, field: str) -> str:
         try:

@@ -4,6 +4,7 @@ from typing import Any
 
 from mappings.access import field
 from mappings.codes import CodeTables
+from mappings.times import read_date, read_time, write_date, write_time
 from schemas.agreement import Instalment, MediationAgreement, MonetaryTerm, SignatureRecord
 
 
@@ -16,7 +17,7 @@ def agreement_fields(a: MediationAgreement, t: CodeTables) -> dict[str, Any]:
                 "fkf": m.payer,
                 "skf": m.payee,
                 "ze": f"{m.total:.2f}",
-                "fq": [{"rq": i.due.isoformat(), "je": f"{i.amount:.2f}"} for i in m.instalments],
+                "fq": [{"rq": write_date(i.due, t.timestamps), "je": f"{i.amount:.2f}"} for i in m.instalments],
                 "jmwyj": None if m.waived_penalties is None else f"{m.waived_penalties:.2f}",
             }
             for m in a.monetary_terms
@@ -28,13 +29,13 @@ def agreement_fields(a: MediationAgreement, t: CodeTables) -> dict[str, Any]:
             {
                 "qmr": s.signer,
                 "js": t.from_canonical("signer_role", s.role, "signature.role"),
-                "qmsj": s.signed_at.isoformat(),
+                "qmsj": write_time(s.signed_at, t.timestamps),
                 "zsxh": s.certificate_serial,
             }
             for s in a.signatures
         ],
-        "gzsj": a.organisation_seal_at.isoformat() if a.organisation_seal_at else None,
-        "sxsj": a.effective_at.isoformat(),
+        "gzsj": write_time(a.organisation_seal_at, t.timestamps) if a.organisation_seal_at else None,
+        "sxsj": write_time(a.effective_at, t.timestamps),
     }
 
 
@@ -48,7 +49,10 @@ def agreement_to_canonical(xy: dict[str, Any], t: CodeTables) -> MediationAgreem
                 payer=m["fkf"],
                 payee=m["skf"],
                 total=m["ze"],
-                instalments=tuple(Instalment(due=i["rq"], amount=i["je"]) for i in m.get("fq", [])),
+                instalments=tuple(
+                    Instalment(due=read_date(i["rq"], t.timestamps, "xy.jjtk.fq.rq"), amount=i["je"])
+                    for i in m.get("fq", [])
+                ),
                 waived_penalties=m.get("jmwyj"),
             )
             for m in xy.get("jjtk", [])
@@ -60,10 +64,10 @@ def agreement_to_canonical(xy: dict[str, Any], t: CodeTables) -> MediationAgreem
             SignatureRecord(
                 signer=s["qmr"],
                 role=t.to_canonical("signer_role", s["js"], "xy.qm.js"),
-                signed_at=s["qmsj"],
+                signed_at=read_time(s["qmsj"], t.timestamps, "xy.qm.qmsj"),
                 certificate_serial=s.get("zsxh", ""),
             )
             for s in field(xy, "qm", "xy")
         ),
-        organisation_seal_at=xy.get("gzsj"),
+        organisation_seal_at=None if xy.get("gzsj") is None else read_time(xy["gzsj"], t.timestamps, "xy.gzsj"),
     )

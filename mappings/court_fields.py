@@ -4,6 +4,8 @@ Shared by the transports that carry it: odr-rest sends these fields as JSON, cou
 elements. Each platform passes its own code tables; an unknown code raises UnknownCode, never a default.
   court → centre:  {"xxbh": id, "xxlx": "PQ"|"CD", "fssj": time, "ajbs": court case id, "ajxx"|"jdxx": {...}}
   centre → court:  {"xxbh": id, "xxlx": "JZ"|"JG"|"XY"|"SQ"|"JA", "fssj": time, "ajbs": id, "zt": status, "nr": {...}}
+Every time, both ways, is in the platform's agreed form (`t.timestamps`, mappings/times.py): a time in another form
+is refused naming its field, never guessed at.
 """
 
 from typing import Any
@@ -12,6 +14,7 @@ from mappings.access import field, ident, obj, objects
 from mappings.causes import causes
 from mappings.codes import CodeTables, MalformedPayload, UnknownCode
 from mappings.court_agreement import agreement_fields
+from mappings.times import read_time, write_date, write_time
 from schemas.case import Attachment, CaseDispatch, Party
 from schemas.enums import MessageType
 from schemas.envelope import (
@@ -66,7 +69,7 @@ def case_to_canonical(ajxx: dict[str, Any], platform_case_id: str, t: CodeTables
         attachments=tuple(attachments),
         designated_org=ajxx.get("tjzz"),
         designated_mediator=ajxx.get("tjy"),
-        dispatched_at=field(ajxx, "pqsj", "ajxx"),
+        dispatched_at=read_time(field(ajxx, "pqsj", "ajxx"), t.timestamps, "ajxx.pqsj"),
     )
 
 
@@ -104,7 +107,7 @@ def case_from_canonical(case: CaseDispatch, t: CodeTables) -> dict[str, Any]:
         "fj": [{"wjmc": a.name, "sha256": a.sha256, "dx": a.size} for a in case.attachments],
         "tjzz": case.designated_org,
         "tjy": case.designated_mediator,
-        "pqsj": case.dispatched_at.isoformat(),
+        "pqsj": write_time(case.dispatched_at, t.timestamps),
     }
 
 
@@ -117,20 +120,20 @@ def _content(envelope: Envelope, t: CodeTables) -> dict[str, Any]:
         p: ProgressUpdate = body.progress
         return {
             "jzlx": t.from_canonical("progress_kind", p.kind, "progress.kind"),
-            "sj": p.at.isoformat(),
+            "sj": write_time(p.at, t.timestamps),
             "jjly": None
             if p.decline_reason is None
             else t.from_canonical("decline_reason", p.decline_reason, "reason"),
             "tjy": p.mediator,
             "bz": p.note,
-            "xqx": p.new_due.isoformat() if p.new_due else None,
+            "xqx": write_date(p.new_due, t.timestamps) if p.new_due else None,
         }
     if isinstance(body, OutcomeBody):
         o: MediationOutcome = body.outcome
         r: FailureReport | None = o.report
         return {
             "jgdm": t.from_canonical("outcome", int(o.code), "outcome.code"),
-            "sj": o.at.isoformat(),
+            "sj": write_time(o.at, t.timestamps),
             "bg": None
             if r is None
             else {
@@ -149,8 +152,8 @@ def _content(envelope: Envelope, t: CodeTables) -> dict[str, Any]:
             "sq": {
                 "sqr": a.applicant,
                 "tyr": a.consenting_party,
-                "sqsj": a.applied_at.isoformat(),
-                "xysxsj": a.agreement_effective_at.isoformat(),
+                "sqsj": write_time(a.applied_at, t.timestamps),
+                "xysxsj": write_time(a.agreement_effective_at, t.timestamps),
                 "tjzm": a.mediation_proof,
             },
             "ajxx": None if a.case is None else case_from_canonical(a.case, t),
@@ -158,7 +161,7 @@ def _content(envelope: Envelope, t: CodeTables) -> dict[str, Any]:
             "wj": body.document_b64,
         }
     if isinstance(body, ClosureBody):
-        return {"jasj": body.closed_at.isoformat(), "bz": body.note}
+        return {"jasj": write_time(body.closed_at, t.timestamps), "bz": body.note}
     raise UnknownCode(t.platform, "message_type", "type", body.type)
 
 
@@ -167,7 +170,7 @@ def encode_doc(envelope: Envelope, t: CodeTables) -> dict[str, Any]:
     return {
         "xxbh": envelope.message_id,
         "xxlx": t.from_canonical("message_type", envelope.type, "type"),
-        "fssj": envelope.created_at.isoformat(),
+        "fssj": write_time(envelope.created_at, t.timestamps),
         "ajbs": envelope.platform_case_id,
         "zt": None if envelope.status_after is None else t.from_canonical("court_status", envelope.status_after, "zt"),
         "nr": _content(envelope, t),
@@ -191,7 +194,7 @@ def decode_doc(platform: str, doc: Any, t: CodeTables) -> Envelope:
         body_model = CourtDecisionBody(
             decision=CourtDecision(
                 kind=t.to_canonical("decision_kind", field(jdxx, "jdlx", "jdxx"), "jdxx.jdlx"),
-                decided_at=field(jdxx, "jdsj", "jdxx"),
+                decided_at=read_time(field(jdxx, "jdsj", "jdxx"), t.timestamps, "jdxx.jdsj"),
                 jc_result=None if result is None else t.to_canonical("jc_result", result, "jdxx.sqjg"),
                 reason=jdxx.get("ly", ""),
                 document_number=jdxx.get("wsh"),
@@ -203,6 +206,6 @@ def decode_doc(platform: str, doc: Any, t: CodeTables) -> Envelope:
         message_id=ident(doc, "xxbh", ""),
         platform=platform,
         platform_case_id=case_id,
-        created_at=field(doc, "fssj", ""),
+        created_at=read_time(field(doc, "fssj", ""), t.timestamps, "fssj"),
         body=body_model,
     )

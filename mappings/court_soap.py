@@ -14,7 +14,14 @@ __all__ = ["MalformedPayload", "UnknownCode", "decode", "decode_status", "encode
 
 
 def _read(payload: bytes) -> dict[str, Any]:
-    rows = from_resource(payload, what="the court message")
+    """One court message. The WSDL carries the payload as text (xsd:string), and the connector keeps that text as
+    its UTF-8 bytes (what the court's signature covers): so the bytes are read back as that text, and the encoding
+    the payload's own declaration names (GBK, say: it was the court's bytes once) plays no part."""
+    try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedPayload(f"the court message is not the UTF-8 of its text: byte {exc.start}") from None
+    rows = from_resource(text, what="the court message")
     if len(rows) != 1:
         raise MalformedPayload(f"a court message holds one row, not {len(rows)}")
     return rows[0]

@@ -2,7 +2,8 @@
 
 Inside a row, each field is an element named by its key in upper case; a nested object is nested elements; a list
 is an element marked list="1" whose children are <R> rows; an absent (null) value is an absent element; every
-value is text. Parsing goes through mappings/xmlsafe.py, so DTDs, entities and oversized documents are refused.
+value is text. Parsing goes through mappings/xmlsafe.py, so DTDs, entities and oversized documents are refused, and
+a document given as text is read as text whatever encoding its declaration names (bytes: as they declare).
 """
 
 from typing import Any
@@ -13,17 +14,19 @@ from mappings.codes import MalformedPayload
 from mappings.xmlsafe import parse
 
 
-def to_resource(rows: list[dict[str, Any]]) -> bytes:
+def to_resource(rows: list[dict[str, Any]], *, encoding: str = "utf-8") -> bytes:
+    """The resource document as bytes in `encoding`, declared in its XML declaration (what we send is UTF-8)."""
     resource = etree.Element("resource")
     etree.SubElement(etree.SubElement(resource, "brief"), "count").text = str(len(rows))
     data = etree.SubElement(resource, "data")
     for row in rows:
         _fill(etree.SubElement(data, "R"), row)
-    return bytes(etree.tostring(resource, encoding="utf-8", xml_declaration=True))
+    return bytes(etree.tostring(resource, encoding=encoding, xml_declaration=True))
 
 
-def from_resource(payload: bytes, *, what: str = "the payload") -> list[dict[str, Any]]:
-    """The rows of a resource document; MalformedPayload if it is not one (or its count disagrees)."""
+def from_resource(payload: bytes | str, *, what: str = "the payload") -> list[dict[str, Any]]:
+    """The rows of a resource document; MalformedPayload if it is not one (or its count disagrees). `payload` as
+    text is parsed as text; as bytes, in the encoding it declares (mappings/xmlsafe.py)."""
     root = parse(payload, what=what)
     if root.tag != "resource":
         raise MalformedPayload(f"{what} is a <{root.tag}>, not a <resource> document")

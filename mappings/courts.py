@@ -1,5 +1,7 @@
 """The court table (mappings/courts.csv): case-number court codes, names, levels, provinces — loaded once, checked
-as data so a typo in the file fails loudly at start-up instead of passing a wrong court to a platform."""
+as data so a typo in the file fails loudly at start-up instead of passing a wrong court to a platform. The file
+names its version and its source (`# version:`, `# source:`), so what the table was checked against travels with
+it; the per-court evidence is in the file's comments."""
 
 import csv
 import io
@@ -22,6 +24,7 @@ class Court:
 class CourtTable:
     version: str
     courts: dict[str, Court]
+    source: str = ""
 
     def get(self, code: str) -> Court | None:
         return self.courts.get(code)
@@ -37,15 +40,17 @@ def court_table() -> CourtTable:
 
 
 def parse(text: str) -> CourtTable:
-    version = ""
+    header = {"version": "", "source": ""}
     data_lines = []
     for line in text.splitlines():
-        if line.startswith("# version:"):
-            version = line.split(":", 1)[1].strip()
+        key, _, value = line.removeprefix("# ").partition(":")
+        if line.startswith("#") and key in header and not header[key]:
+            header[key] = value.strip()
         elif not line.startswith("#"):
             data_lines.append(line)
-    if not version:
-        raise CourtTableError("the court table has no '# version:' line")
+    for key, value in header.items():
+        if not value:
+            raise CourtTableError(f"the court table has no '# {key}:' line")
     courts: dict[str, Court] = {}
     for number, row in enumerate(csv.DictReader(io.StringIO("\n".join(data_lines))), start=2):
         court = Court(**{k: (v or "").strip() for k, v in row.items()})
@@ -57,7 +62,7 @@ def parse(text: str) -> CourtTable:
             raise CourtTableError(f"court {court.code}: no high court for province code {court.code[0]!r}")
         if court.level == "basic" and court.code[:-2] not in courts:
             raise CourtTableError(f"basic court {court.code}: its intermediate court {court.code[:-2]} is not listed")
-    return CourtTable(version, courts)
+    return CourtTable(header["version"], courts, header["source"])
 
 
 def _check(court: Court, line: int, seen: dict[str, Court]) -> None:

@@ -15,8 +15,8 @@ __all__ = ["MalformedPayload", "UnknownCode", "decode", "decode_status", "encode
 def _read(body: bytes) -> Any:
     try:
         return json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise MalformedPayload(f"the body is not UTF-8 JSON ({exc})") from None
+    except ValueError as exc:  # not UTF-8, not JSON, or a number too long for int() (a 5,000-digit time)
+        raise MalformedPayload(f"the body is not UTF-8 JSON ({str(exc)[:200]})") from None
     except RecursionError:
         raise MalformedPayload("the body nests JSON too deeply to parse") from None
 

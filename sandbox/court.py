@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from adapter.signing.base import MemoryReplayGuard, MessageSigner, MessageVerifier, check
+from adapter.signing.base import MemoryReplayGuard, MessageSigner, MessageVerifier, PublicKeyEntry, check
 from adapter.signing.errors import SignatureInvalid
 from sandbox import data
+from sandbox.timeforms import FORMS, court_time, is_court_time
 
 CST = timezone(timedelta(hours=8))
 FLOWS = {"01": "民诉前调", "02": "民初", "04": "民诉前调"}  # 调解类型 → case-number type code
@@ -68,6 +69,13 @@ class SandboxConfig:
     latency_seconds: float = 0.0  # added to every platform request (a slow court; lets tests kill mid-delivery)
     # Codes this court publishes beyond its standard lists (table → codes): drift for `docking mappings check`.
     extra_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The form of the times in this court's messages (sandbox/timeforms.py), both ways: what it publishes, and
+    # what it demands of the centre's send time (fssj). Courts document one; many use yyyyMMddHHmmss.
+    timestamp_format: str = "iso8601"
+
+    def __post_init__(self) -> None:
+        if self.timestamp_format not in FORMS:
+            raise ValueError(f"timestamp_format {self.timestamp_format!r} is not one of {', '.join(FORMS)}")
 
 
 class CourtCore:
@@ -91,6 +99,9 @@ class CourtCore:
         self._lock = threading.RLock()
         self.cases: dict[str, CourtCase] = {}
         self._feeds: dict[str, list[FeedItem]] = {"dispatches": [], "decisions": []}
+        # How a feed answers a cursor past its end: "echo" hands it back (nothing new), "position" gives the
+        # feed's own end — what a court whose feed restarted (reset_feed) may do either way.
+        self._past_end = "echo"
         self._applied: dict[str, dict[str, Any]] = {}  # message id → the original answer
         self._due: list[tuple[float, str, str]] = []  # (when, ajbs, decision type)
         self._serial = 1000
@@ -154,6 +165,15 @@ class CourtCore:
             self.signature_failures[exc.reason] = self.signature_failures.get(exc.reason, 0) + 1
             raise CourtRefusal(401, "E401", f"signature refused ({exc.reason}): {exc.detail}") from None
 
+    def trust(self, entry: PublicKeyEntry) -> None:
+        """The court is given another centre key (what `docking keys export-public` is for): it verifies with it
+        from now on. A profile without public keys (HMAC) cannot be given one."""
+        trusting = getattr(self._verifier, "trusting", None)
+        if trusting is None:
+            raise CourtRefusal(400, "E400", f"a {self._verifier.profile} court is not given public keys")
+        with self._lock:
+            self._verifier = trusting(entry)
+
     def sign_item(self, body: str, message_id: str) -> dict[str, str]:
         """The court's signature headers for a feed item (tests use it to publish crafted but authentic items)."""
         return dict(self._signer.sign(body.encode(), message_id=message_id, at=datetime.now(UTC)))
@@ -169,15 +189,19 @@ class CourtCore:
 
     # ---- dispatching new cases
 
-    def dispatch(self, count: int, tjlx: str | None = None, *, publish: bool = True) -> list[str]:
+    def dispatch(
+        self, count: int, tjlx: str | None = None, *, publish: bool = True, phone: object = None
+    ) -> list[str]:
         """Dispatch `count` new cases; `tjlx` fixes the flow (01 委派, 02 委托, 04 party-applied), else a mix.
-        `publish=False`: the dispatch feed item is lost on its way, so only reconciliation can find the cases."""
+        `publish=False`: the dispatch feed item is lost on its way, so only reconciliation can find the cases.
+        `phone`: the person's contact number (lxdh) exactly as given, to try the forms courts send (95588,
+        "+852 5123 4567", "020-87654321转123", a JSON number …); else a random mainland mobile."""
         if tjlx is not None and tjlx not in FLOWS:
             raise CourtRefusal(400, "E400", f"flow {tjlx!r} is not one a court dispatches ({sorted(FLOWS)})")
         with self._lock:
-            return [self._dispatch_one(tjlx, publish) for _ in range(count)]
+            return [self._dispatch_one(tjlx, publish, phone) for _ in range(count)]
 
-    def _dispatch_one(self, fixed_flow: str | None, publish: bool = True) -> str:
+    def _dispatch_one(self, fixed_flow: str | None, publish: bool = True, phone: object = None) -> str:
         rng = self._rng
         tjlx = fixed_flow or rng.choices(["01", "02", "04"], weights=[45, 40, 15])[0]
         court_code, court_name = rng.choice(data.COURTS[:-1])
@@ -187,7 +211,7 @@ class CourtCore:
         bank = rng.choice(data.INSTITUTIONS)
         person = data.person_name(rng)
         plaintiff_first = tjlx == "02"
-        now = datetime.now(CST).replace(microsecond=0)
+        now = court_time(datetime.now(CST).replace(microsecond=0), self.config.timestamp_format)
         ajxx = {
             "ah": f"（2026）{court_code}{FLOWS[tjlx]}{self._serial}号",
             "fydm": court_code,
@@ -213,20 +237,20 @@ class CourtCore:
                     "dsrlx": "1",
                     "zjlx": "01",
                     "zjhm": data.resident_id(rng),
-                    "lxdh": data.mobile(rng),
+                    "lxdh": data.mobile(rng) if phone is None else phone,
                     "sddz": "广州市越秀区中山五路",
                 },
             ],
             "fj": [{"wjmc": "起诉状.pdf", "sha256": hashlib.sha256(ajbs.encode()).hexdigest(), "dx": 48213}],
             "tjzz": "广东银行业保险业纠纷调解中心",
             "tjy": None,
-            "pqsj": now.isoformat(),
+            "pqsj": now,
         }
         self.cases[ajbs] = CourtCase(ajbs, tjlx)
         self._dispatched[ajbs] = tjlx
         self._publish(
             "dispatches",
-            {"xxbh": f"PQ-{ajbs}", "xxlx": "PQ", "fssj": now.isoformat(), "ajbs": ajbs, "ajxx": ajxx},
+            {"xxbh": f"PQ-{ajbs}", "xxlx": "PQ", "fssj": now, "ajbs": ajbs, "ajxx": ajxx},
             lost=not publish,
         )
         return ajbs
@@ -240,11 +264,25 @@ class CourtCore:
             if name == "decisions":
                 self._publish_due_decisions()
             items = self._feeds[name]
+            if cursor > len(items) and self._past_end == "position":
+                return {"items": [], "next_cursor": len(items)}  # a restarted feed says where it really is
             page = items[cursor : cursor + max(1, min(limit, 500))]
             if cursor > 0 and self._rng.random() < self.config.redeliver_rate:
                 page = [items[cursor - 1], *page]  # at least once: the last item read comes again
             next_cursor = page[-1].seq if page else cursor
             return {"items": [item.__dict__ for item in page], "next_cursor": max(next_cursor, cursor)}
+
+    def reset_feed(self, answer: str = "position") -> None:
+        """The court's feeds restart empty (a migration, a restore from backup): what it publishes from now on is
+        numbered from 1 again, behind every client's cursor. Asked from a cursor past its new end it answers with
+        its own position (`answer="position"`, a cursor going backwards) or hands the cursor back with nothing
+        after it (`"echo"`: a restart the client cannot see in the feed). Its cases are kept."""
+        if answer not in ("position", "echo"):
+            raise CourtRefusal(400, "E400", f"answer {answer!r} is not position or echo")
+        with self._lock:
+            for items in self._feeds.values():
+                items.clear()
+            self._past_end = answer
 
     def inject(self, feed: str, body: str, headers: Mapping[str, str] | None = None) -> None:
         """Publish raw bytes on a feed as they are, e.g. an unsigned or malformed item, for bad-input tests."""
@@ -257,7 +295,7 @@ class CourtCore:
         due, self._due = [d for d in self._due if d[0] <= now], [d for d in self._due if d[0] > now]
         for _, ajbs, kind in due:
             case = self.cases[ajbs]
-            decided = datetime.now(CST).replace(microsecond=0).isoformat()
+            decided = court_time(datetime.now(CST).replace(microsecond=0), self.config.timestamp_format)
             if kind == "2":
                 jdxx: dict[str, Any] = {"jdlx": "2", "jdsj": decided, "wsh": f"调解书-{ajbs}"}
                 case.status = "70"
@@ -296,7 +334,14 @@ class CourtCore:
         idempotency_key = {k.lower(): v for k, v in headers.items()}.get("idempotency-key")
         if idempotency_key != msg_id:
             raise CourtRefusal(400, "E400", f"Idempotency-Key {idempotency_key!r} does not name message {msg_id!r}")
+        self.check_sent_time(doc)
         return self.apply_message(msg_id, kind, ajbs, content)
+
+    def check_sent_time(self, doc: Mapping[str, Any]) -> None:
+        """A message whose send time (fssj) is not in this court's documented form is refused, as a real
+        court's interface would refuse it."""
+        if not is_court_time(doc.get("fssj"), self.config.timestamp_format):
+            raise CourtRefusal(400, "E400", f"fssj {doc.get('fssj')!r} is not a {self.config.timestamp_format} time")
 
     def apply_message(self, msg_id: str, kind: str, ajbs: str, content: Any) -> dict[str, Any]:
         """Apply one authenticated message of the centre once; a duplicate gets the original answer back."""

@@ -52,7 +52,7 @@ class Pairing:
             )
         return PlatformSettings(base_url=server.url, signing=self.signing, **settings)
 
-    # ---- drift for reconciliation (the same as POST /sandbox/forget|alter|lose on the control API)
+    # ---- drift for reconciliation (the same as POST /sandbox/forget|alter|lose|reset-feed on the control API)
 
     def forget(self, ajbs: str) -> None:
         """The court loses the case and its memory of every message applied to it."""
@@ -65,6 +65,10 @@ class Pairing:
     def lose(self, ajbs: str, count: int = 1) -> list[str]:
         """The court rolls the case back as if its last `count` applied messages never arrived."""
         return self.core.lose(ajbs, count)
+
+    def reset_feed(self, answer: str = "position") -> None:
+        """The court's feeds restart from 1 behind the adapter's cursor (POST /sandbox/reset-feed)."""
+        self.core.reset_feed(answer)
 
 
 def control(server: SandboxServer, path: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -114,7 +118,7 @@ def pair(
         )
         return Pairing(CourtCore(config, court_signer, centre_verifier), signing)
     algorithm = "SM2" if profile == "sm2-sm3" else algorithm
-    keyring = Keyring.open(workdir / "keys" / "centre")
+    keyring = Keyring.open(workdir / "keys" / "centre", create=True)
     record = keyring.generate(CENTRE_KEY_ID, algorithm, datetime.now(UTC))
     keyring.save()
     court = generate_keypair(workdir / "keys" / "court", config.court_key_id, algorithm)

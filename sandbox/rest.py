@@ -2,7 +2,9 @@
 
 Platform API (what the adapter's odr-rest connector calls) under /api/v1, every request signed by the centre.
 Sandbox control API under /sandbox (loopback only, bearer token): dispatch new cases, inject raw feed items, stats,
-and drift for reconciliation: forget a case, alter its status, lose its last applied messages.
+trust another centre key (`{"key_id", "public_key": PEM}`, as a court is given our rotated key), and drift for
+reconciliation: forget a case, alter its status, lose its last applied messages, restart its feeds behind the
+adapter's cursor (reset-feed).
 """
 
 import hmac
@@ -18,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from adapter.keys import KeyFileError, algorithm_of, public_key_from_pem
+from adapter.signing.base import PublicKeyEntry
 from sandbox.court import CourtCore, CourtRefusal
 
 MAX_BODY = 10 * 1024 * 1024
@@ -188,7 +192,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if not 1 <= count <= 10000:
                     raise CourtRefusal(400, "E400", "count must be between 1 and 10000")
                 publish = args.get("publish", True) is not False
-                return {"dispatched": core.dispatch(count, args.get("flow"), publish=publish)}
+                phone = args.get("phone")  # any JSON value: courts send numbers as numbers, lists, text
+                return {"dispatched": core.dispatch(count, args.get("flow"), publish=publish, phone=phone)}
             if method == "POST" and path == "/sandbox/inject":
                 if args.get("feed") not in ("dispatches", "decisions") or not isinstance(args.get("body"), str):
                     raise CourtRefusal(
@@ -196,6 +201,10 @@ class _Handler(BaseHTTPRequestHandler):
                     )
                 core.inject(args["feed"], args["body"], args.get("headers"))
                 return {"injected": True}
+            if method == "POST" and path == "/sandbox/trust":
+                key = public_key_from_pem(str(args["public_key"]).encode(), "public_key")
+                core.trust(PublicKeyEntry(str(args["key_id"]), key, algorithm_of(key)))
+                return {"trusted": args["key_id"]}
             if method == "POST" and path == "/sandbox/forget":
                 core.forget(str(args["ajbs"]))
                 return {"forgotten": args["ajbs"]}
@@ -204,7 +213,11 @@ class _Handler(BaseHTTPRequestHandler):
                 return {"altered": args["ajbs"], "status": args["status"]}
             if method == "POST" and path == "/sandbox/lose":
                 return {"lost": core.lose(str(args["ajbs"]), int(args.get("count", 1)))}
-        except (ValueError, TypeError, AttributeError, KeyError) as exc:
+            if method == "POST" and path == "/sandbox/reset-feed":
+                answer = str(args.get("answer", "position"))
+                core.reset_feed(answer)
+                return {"reset": True, "answer": answer}
+        except (ValueError, TypeError, AttributeError, KeyError, KeyFileError) as exc:
             raise CourtRefusal(400, "E400", f"bad control request: {type(exc).__name__}") from None
         if method == "GET" and path == "/sandbox/stats":
             return core.stats()

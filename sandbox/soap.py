@@ -35,9 +35,12 @@ FEEDS = {"FetchDispatches": "dispatches", "FetchRulings": "decisions"}
 XML = "text/xml; charset=utf-8"
 
 
-def render(doc: dict[str, Any]) -> str:
-    """How the SOAP court publishes a message: a court-standard resource document."""
-    return to_resource([doc]).decode("utf-8")
+def render(doc: dict[str, Any], *, declared: str = "UTF-8") -> str:
+    """How the SOAP court publishes a message: a court-standard resource document, as text. `declared` is the
+    encoding its XML declaration names — a court that builds its payload as GBK (or GB18030, GB2312 …) bytes and
+    hands the decoded string to its SOAP stack keeps that declaration on text that is no longer in that encoding.
+    Set it with `core.render = functools.partial(render, declared="GBK")`."""
+    return to_resource([doc], encoding=declared).decode(declared)
 
 
 class SoapCourt:
@@ -129,7 +132,8 @@ class SoapCourt:
     def _submit(self, kind: str, operation: Any, answer: Any) -> None:
         message_id = operation.findtext(f"{{{TNS}}}messageId") or ""
         try:
-            (doc,) = from_resource((operation.findtext(f"{{{TNS}}}payload") or "").encode(), what="the payload")
+            # the payload is text (xsd:string): read as text, whatever its declaration says
+            (doc,) = from_resource(operation.findtext(f"{{{TNS}}}payload") or "", what="the payload")
         except ValueError as exc:  # MalformedPayload, or not exactly one row
             raise CourtRefusal(400, "E400", f"malformed message: {exc}") from None
         if doc.get("xxlx") != kind:
@@ -138,6 +142,7 @@ class SoapCourt:
             )
         if doc.get("xxbh") != message_id:  # the signed payload and the operation must name the same message
             raise CourtRefusal(400, "E400", f"messageId {message_id!r} does not name message {doc.get('xxbh')!r}")
+        self.core.check_sent_time(doc)
         receipt = self.core.apply_message(message_id, kind, str(doc.get("ajbs", "")), doc.get("nr"))
         _text(answer, "code", receipt["code"])
         _text(answer, "message", receipt["message"])

@@ -1,16 +1,17 @@
 """A mediation agreement: terms, money, signatures; it takes effect at the last party's e-signature."""
 
-from datetime import date, datetime
+from datetime import datetime
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from schemas.case import Record
 from schemas.enums import SignerRole
 from schemas.money import RMB
+from schemas.times import CalendarDate, Timestamp
 
 
 class Instalment(Record):
-    due: date
+    due: CalendarDate
     amount: RMB
 
 
@@ -33,7 +34,7 @@ class SignatureRecord(Record):
 
     signer: str = Field(min_length=1)
     role: SignerRole
-    signed_at: AwareDatetime
+    signed_at: Timestamp
     certificate_serial: str = ""
 
 
@@ -45,7 +46,7 @@ class MediationAgreement(Record):
     document_name: str = "mediation-agreement.pdf"
     document_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     signatures: tuple[SignatureRecord, ...] = Field(min_length=1)
-    organisation_seal_at: AwareDatetime | None = None
+    organisation_seal_at: Timestamp | None = None
 
     @property
     def effective_at(self) -> datetime:

@@ -1,11 +1,13 @@
 """A dispatched case and its parties (domain.md §4 "Dispatch")."""
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from mappings import case_number
-from schemas.enums import Flow, IdType, PartyKind, PartyRole, Procedure
-from schemas.identifiers import phone_number, resident_id, social_credit_code
+from schemas.contacts import classify_phone, contact_text
+from schemas.enums import Flow, IdType, PartyKind, PartyRole, PhoneKind, Procedure
+from schemas.identifiers import resident_id, social_credit_code
 from schemas.money import RMB
+from schemas.times import Timestamp
 
 
 class Record(BaseModel):
@@ -20,8 +22,10 @@ class Party(Record):
     kind: PartyKind
     id_type: IdType
     id_number: str = Field(min_length=1, max_length=64)
-    phone: str | None = Field(default=None, max_length=32)
-    address: str | None = Field(default=None, max_length=500)  # e-service address (送达地址)
+    # Contact details have no length limit of their own: a dispatch is never refused for one (the message's size
+    # is bounded where it is read).
+    phone: str | None = None
+    address: str | None = None  # e-service address (送达地址)
 
     @field_validator("id_number")
     @classmethod
@@ -34,10 +38,23 @@ class Party(Record):
             return social_credit_code(value)
         return value
 
+    @field_validator("phone", "address", mode="before")
+    @classmethod
+    def _contact_as_text(cls, value: object) -> object:
+        return contact_text(value)
+
     @field_validator("phone")
     @classmethod
-    def _phone_checks_out(cls, value: str | None) -> str | None:
-        return None if value is None else phone_number(value)
+    def _phone_normalised(cls, value: str | None) -> str | None:
+        # Never refused (schemas/contacts.py): a recognised number in its canonical form, any other as written;
+        # `phone_kind` says which, and an unrecognised one is flagged on the case.
+        if value is None or not value.strip():
+            return None
+        return classify_phone(value).text
+
+    @property
+    def phone_kind(self) -> PhoneKind | None:
+        return None if self.phone is None else classify_phone(self.phone).kind
 
 
 class Attachment(Record):
@@ -64,13 +81,14 @@ class CaseDispatch(Record):
     attachments: tuple[Attachment, ...] = ()
     designated_org: str | None = None
     designated_mediator: str | None = None
-    dispatched_at: AwareDatetime
+    dispatched_at: Timestamp
 
     @field_validator("case_number")
     @classmethod
     def _case_number_parses(cls, value: str | None) -> str | None:
-        """A 案号 must have the shape of one (brackets normalised); an unknown court or type code is only
-        flagged (domain.md §4 "Case numbers": neither silently accepted nor rejected) — see `case_number_flags`."""
+        """A 案号 must have the shape of one (brackets, full-width digits and spaces normalised); an unknown court
+        or type code is only flagged (domain.md §4 "Case numbers": neither silently accepted nor rejected) — see
+        `case_number_flags`."""
         if value is None:
             return None
         try:
@@ -78,6 +96,25 @@ class CaseDispatch(Record):
         except case_number.MalformedCaseNumber as exc:
             raise ValueError(str(exc)) from None
 
+    @field_validator("court_code")
+    @classmethod
+    def _court_code_normalised(cls, value: str | None) -> str | None:
+        """粤０１０４ and ' 粤0104 ' are 粤0104: per-court settings are matched on this form (adapter/deadlines)."""
+        return None if value is None else case_number.normalise_court_code(value)
+
     @property
     def case_number_flags(self) -> list[str]:
         return [] if self.case_number is None else case_number.parse(self.case_number).problems
+
+    @property
+    def flags(self) -> list[str]:
+        """What a person should look at in this case, which refused nothing: an unknown court or type code in the
+        案号 (domain.md §4 "Case numbers") and a phone number of no known form (schemas/contacts.py). Never the
+        number itself: parties are named by their place in `parties`, from 1."""
+        found = [f"case number: {problem}" for problem in self.case_number_flags]
+        found += [
+            f"party {place} phone: unrecognised form"
+            for place, party in enumerate(self.parties, start=1)
+            if party.phone_kind is PhoneKind.UNRECOGNISED
+        ]
+        return found

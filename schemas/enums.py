@@ -58,6 +58,16 @@ class IdType(StrEnum):
     OTHER = "other"
 
 
+class PhoneKind(StrEnum):
+    """What a party's phone number is (schemas/phones.py); an unrecognised one is kept and flagged, never refused."""
+
+    MOBILE = "mobile"
+    LANDLINE = "landline"
+    SERVICE = "service"  # 95xxx / 96xxx / 1xxxx short numbers, 400 / 800
+    INTERNATIONAL = "international"  # Hong Kong, Macau, Taiwan and abroad
+    UNRECOGNISED = "unrecognised"
+
+
 class ProgressKind(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import Field
 
 from schemas.agreement import MediationAgreement
 from schemas.case import CaseDispatch, Record
@@ -10,6 +10,7 @@ from schemas.enums import CourtStatus, MessageType
 from schemas.jc import CourtDecision, JcApplication
 from schemas.outcome import MediationOutcome
 from schemas.progress import ProgressUpdate
+from schemas.times import Timestamp
 
 
 class DispatchBody(Record):
@@ -44,7 +45,7 @@ class ClosureBody(Record):
     """The agreement was performed without judicial confirmation (CLOSED_PERFORMED)."""
 
     type: Literal[MessageType.CLOSURE] = MessageType.CLOSURE
-    closed_at: AwareDatetime
+    closed_at: Timestamp
     note: str = ""
 
 
@@ -65,7 +66,7 @@ class Envelope(Record):
     message_id: str = Field(min_length=1, max_length=64)
     platform: str = Field(min_length=1, max_length=64)
     platform_case_id: str = Field(min_length=1, max_length=64)
-    created_at: AwareDatetime
+    created_at: Timestamp
     body: Body
     # The court status this message moves the case to, as the sender sees it (used by reconciliation).
     status_after: CourtStatus | None = None

@@ -1,9 +1,10 @@
 """Judicial confirmation: the joint application and the court's decision (domain.md §2 step 10)."""
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from schemas.case import CaseDispatch, Record
 from schemas.enums import CourtDecisionKind, JcResult
+from schemas.times import Timestamp
 
 
 class JcApplication(Record):
@@ -11,8 +12,8 @@ class JcApplication(Record):
 
     applicant: str = Field(min_length=1)
     consenting_party: str = Field(min_length=1)
-    applied_at: AwareDatetime
-    agreement_effective_at: AwareDatetime
+    applied_at: Timestamp
+    agreement_effective_at: Timestamp
     mediation_proof: str = Field(default="", max_length=2000)
     # Flow C cases are new to the court: the application carries the case itself [S4 Art 354].
     case: CaseDispatch | None = None
@@ -20,7 +21,7 @@ class JcApplication(Record):
 
 class CourtDecision(Record):
     kind: CourtDecisionKind
-    decided_at: AwareDatetime
+    decided_at: Timestamp
     jc_result: JcResult | None = None
     reason: str = Field(default="", max_length=2000)
     document_number: str | None = None  # e.g. the 民特 ruling number

@@ -1,9 +1,10 @@
 """How a mediation ended, and the failure report that goes back to the court (domain.md §2 step 7)."""
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from schemas.case import Record
 from schemas.enums import OutcomeCode
+from schemas.times import Timestamp
 
 
 class FailureReport(Record):
@@ -18,7 +19,7 @@ class FailureReport(Record):
 
 class MediationOutcome(Record):
     code: OutcomeCode
-    at: AwareDatetime
+    at: Timestamp
     report: FailureReport | None = None
 
     @model_validator(mode="after")

@@ -1,20 +1,19 @@
 """Progress the centre reports on a case: acceptance, mediator, sessions, extension, suspension."""
 
-from datetime import date
-
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from schemas.case import Record
 from schemas.enums import DeclineReason, ProgressKind
+from schemas.times import CalendarDate, Timestamp
 
 
 class ProgressUpdate(Record):
     kind: ProgressKind
-    at: AwareDatetime
+    at: Timestamp
     decline_reason: DeclineReason | None = None
     mediator: str | None = Field(default=None, max_length=100)
     note: str = Field(default="", max_length=2000)
-    new_due: date | None = None  # for an extension agreed by all parties
+    new_due: CalendarDate | None = None  # for an extension agreed by all parties
 
     @model_validator(mode="after")
     def _fields_match_kind(self) -> "ProgressUpdate":

@@ -48,7 +48,7 @@ def sign(
     try:
         content = document.read_bytes()
         ring = Keyring.open(keyring)
-        record = ring.active()
+        record = ring.active(utc_now())
         key = ring.private_key(record, passphrase)
     except OSError as exc:
         raise InvalidRequest(f"cannot read {document}: {exc.strerror}") from None

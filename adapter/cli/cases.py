@@ -1,5 +1,6 @@
 """`docking cases list|show`: what the adapter knows of each case, personal data masked."""
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -16,14 +17,21 @@ from adapter.cli.output import (
     render,
     render_record,
 )
-from adapter.clock import china_text
+from adapter.clock import china_text, from_db
+from adapter.deadlines import receipt
 from adapter.errors import InvalidRequest
 from adapter.masking import mask_id, mask_phone
-from adapter.states import CaseStatus
+from adapter.states import CaseStatus, Event
 from adapter.tables import CaseEventRow, CaseRow, OutboxRow
 from schemas.case import CaseDispatch
 
 app = typer.Typer(help="Inspect cases.", no_args_is_help=True)
+
+
+class DatedBy(StrEnum):
+    received = "received"  # created here: polled from the court's feed, or registered (flow C)
+    dispatched = "dispatched"  # the court's publication of the dispatch, where it gave one
+
 
 COLUMNS = ["id", "platform", "case_number", "flow", "cause", "amount", "status", "created_at", "updated_at"]
 
@@ -43,6 +51,10 @@ def list_cases(
         str | None, typer.Option(help="Received (dispatched to us, or registered) on or after: 2026-11-23[T10:00].")
     ] = None,
     until: Annotated[str | None, typer.Option(help="… and before this (a date alone: up to its end).")] = None,
+    dated: Annotated[
+        DatedBy,
+        typer.Option("--by", help="What --since/--until compare: our receipt, or the court's dispatch time."),
+    ] = DatedBy.received,
     limit: Annotated[int, typer.Option(min=1, max=100000)] = 50,
     fmt: FormatOption = Format.table,
 ) -> None:
@@ -56,6 +68,7 @@ def list_cases(
         court=court,
         since=parse_when(since, "--since") if since else None,
         until=parse_when(until, "--until", end_of_day=True) if until else None,
+        by_dispatch=dated is DatedBy.dispatched,
     )
     uow = open_uow(config, read_only=True)
     with uow.begin() as session:
@@ -72,7 +85,8 @@ def show(
     platform: Annotated[str | None, typer.Option(help="The platform, if a court's case id is not unique.")] = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """One case: parties (masked), history and messages. Found by any of its three names; all three are shown."""
+    """One case, found by any of its three names (all three are shown): its flags (what to look at: an unknown
+    court or type code, a phone of no known form), parties (masked), history and messages."""
     if fmt is Format.csv:
         raise InvalidRequest("cases show has several tables; use --format table or --format json")
     uow = open_uow(config, read_only=True)
@@ -92,12 +106,19 @@ def show(
             "id_type": p.id_type.value,
             "id_number": mask_id(p.id_number),
             "phone": mask_phone(p.phone),
+            "phone_kind": p.phone_kind.value if p.phone_kind else "",
         }
         for p in dispatch.parties
     ]
+    # Flags are computed from the stored dispatch, so every case shows them, whenever and however it arrived; the
+    # REGISTER event's detail keeps those seen on arrival. Never a number: a party is named by its place.
+    flags = dispatch.flags
     history = [
         {"at": e.at, "event": e.event, "from": e.from_status, "to": e.to_status, "actor": e.actor} for e in events
     ]
+    registered = next((from_db(e.at) for e in events if e.event == Event.REGISTER), None)
+    clock = receipt(case, registered)
+    clock_line = f"acceptance clock from: {clock.source} {china_text(clock.at, seconds=False)}"
     outbox = [
         {
             "message_id": m.message_id,
@@ -109,10 +130,22 @@ def show(
         for m in messages
     ]
     if fmt is not Format.table:
-        print_object({**_show_row(case), "parties": parties, "history": history, "messages": outbox})
+        print_object(
+            {
+                **_show_row(case),
+                "acceptance_clock": {"from": clock.source, "at": clock.at},
+                "flags": flags,
+                "parties": parties,
+                "history": history,
+                "messages": outbox,
+            }
+        )
         return
     render_record(_show_row(case), title=f"case {case_id}")
-    render(parties, ["name", "role", "kind", "id_type", "id_number", "phone"], fmt, title="parties")
+    console.print(clock_line)
+    if flags:
+        render([{"flag": flag} for flag in flags], ["flag"], fmt, title="flags")
+    render(parties, ["name", "role", "kind", "id_type", "id_number", "phone", "phone_kind"], fmt, title="parties")
     render(history, ["at", "event", "from", "to", "actor"], fmt, title="history")
     render(outbox, ["message_id", "type", "status", "attempts", "last_error"], fmt, title="messages")
     if case.agreement_effective_at:

@@ -23,12 +23,13 @@ from adapter.cli import (
     reconcile_cmd,
     run_cmd,
     sandbox_cmd,
+    wsse_cmd,
 )
 from adapter.cli.output import err
 from adapter.clock import CHINA
 from adapter.errors import DockingError
 from adapter.masking import mask_text
-from connectors.port import ConnectorError
+from connectors.port import ConnectorError, CredentialsRefused
 from schemas.validation import summarize
 
 app = typer.Typer(
@@ -42,6 +43,7 @@ app.add_typer(ops.outbox_app, name="outbox")
 app.add_typer(quarantine_cmd.app, name="quarantine", no_args_is_help=True)
 keys.app.command("data-key")(data_keys.new_data_key)
 keys.app.command("rotate-data")(data_keys.rotate_data)
+keys.app.command("wsse")(wsse_cmd.wsse)
 app.add_typer(keys.app, name="keys")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(centre.app, name="centre")
@@ -68,6 +70,8 @@ def main() -> None:
         _fail(str(exc), exc.exit_code)
     except ValidationError as exc:  # e.g. an over-long mediator name given to `docking centre assign`
         _fail(f"invalid input: {summarize(exc)}", 2)
+    except CredentialsRefused as exc:  # e.g. `docking reconcile` signed with a key the court was never given
+        _fail(f"{mask_text(str(exc))}; {exc.advice}", 78)  # EX_CONFIG: what we sign with is ours to fix
     except ConnectorError as exc:
         # Unreachable (refused, timed out, a name that does not resolve, a certificate that does not verify) is
         # 69 EX_UNAVAILABLE; a court's refusal of the request is 2, like any refused request. The advice says

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from adapter.cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, render, render_record
 from adapter.clock import CHINA, china_text, utc_now
 from adapter.errors import InvalidRequest
-from adapter.masking import mask_document, mask_text
+from adapter.masking import mask_document, mask_fields, mask_text
 from adapter.replay_outbox import replay_dead, replay_message
 from adapter.settings import load_settings
 from adapter.tables import AuditRow, OutboxRow
@@ -106,7 +106,9 @@ def outbox_show(message_id: str, config: ConfigOption = None) -> None:
         },
         title="message",
     )
-    payload = without_documents(json.loads(row.envelope_json))
+    # The sealed fields are masked by name whatever their form (an unrecognised phone is kept as written), then
+    # anything ID-, USCC-, phone- or account-shaped elsewhere; documents are given by size and digest only.
+    payload = without_documents(mask_fields(json.loads(row.envelope_json)))
     print(mask_document(json.dumps(payload, ensure_ascii=False, indent=2)))
     for entry in audit:
         err.print(f"{china_text(entry.at)} {entry.actor} {entry.action}: {mask_text(entry.reason)}", highlight=False)

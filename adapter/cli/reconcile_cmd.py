@@ -1,8 +1,8 @@
 """`docking reconcile`: compare every case with its platform, optionally repair; `runs` and `show` read stored runs.
 
 Exit codes: 0 in step, or every difference found was repaired (re-sent, re-delivered or fetched; run again after
-delivery to see zero) · 1 differences remain that were not repaired · 69 a platform could not be reached · 2 the
-platforms that failed refused our requests (credentials, signature).
+delivery to see zero) · 1 differences remain that were not repaired · 69 a platform could not be reached · 78 a platform
+refused our signature or key · 2 the platforms that failed refused the requests themselves.
 """
 
 from typing import Annotated, Any
@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from adapter.cli.output import ConfigOption, Format, FormatOption, err, open_uow, render
 from adapter.clock import china_text
+from adapter.errors import InvalidRequest
 from adapter.masking import mask_text
 from adapter.reconcile import Difference, ReconcileReport, Scope, reconcile
 from adapter.reconcile import runs as stored
@@ -51,6 +52,13 @@ def reconcile_cmd(
     repair: Annotated[
         bool, typer.Option("--repair", help="Repair what can be: re-send, re-deliver, fetch and ingest (audited).")
     ] = False,
+    resend_missing: Annotated[
+        bool,
+        typer.Option(
+            "--resend-missing",
+            help="With --repair: also re-send every message of a case the court does not know (ask the court first).",
+        ),
+    ] = False,
     scope: ScopeOption = Scope.FULL,
     actor: Annotated[str, typer.Option(envvar="USER", help="Who runs it (audit; default: $USER).")] = "operator",
     fmt: FormatOption = Format.table,
@@ -60,6 +68,9 @@ def reconcile_cmd(
         return
     from scheduler import build_runtime  # the composition root names the concrete connectors
 
+    if resend_missing and not repair:
+        raise InvalidRequest("--resend-missing re-sends as a repair: give --repair with it")
+
     runtime = build_runtime(load_settings(config))
     with _ProgressBar() as bar:
         report = reconcile(
@@ -68,6 +79,7 @@ def reconcile_cmd(
             platform=platform,
             scope=scope,
             repair=repair,
+            resend_missing=resend_missing,
             actor=actor,
             clock=runtime.clock,
             progress=bar,
@@ -77,8 +89,11 @@ def reconcile_cmd(
     if report.failures:
         for why in report.failures.values():  # each names its platform
             err.print(f"[red]error:[/red] {escape(why)}", highlight=False)
-        # 69: a platform could not be reached; 2: every failing platform refused us (a refused request)
-        raise typer.Exit(2 if report.refused == set(report.failures) else 69)
+        # 69: a platform could not be reached; else 78: one refused our signature or key (ours to fix, as for any
+        # command); else 2: the platforms refused the requests themselves
+        if set(report.failures) - set(report.refused):
+            raise typer.Exit(69)
+        raise typer.Exit(78 if "credentials" in report.refused.values() else 2)
     raise typer.Exit(1 if report.remaining else 0)
 
 

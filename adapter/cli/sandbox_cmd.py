@@ -33,17 +33,28 @@ def serve(
     centre_cert: Annotated[
         list[Path] | None, typer.Option(help="soap: a PEM certificate whose WS-Security signatures the court trusts.")
     ] = None,
+    timestamp_format: Annotated[
+        str,
+        typer.Option(
+            help="The form of the court's times: iso8601, iso8601_china, yyyyMMddHHmmss, 'yyyy-MM-dd HH:mm:ss', "
+            "epoch_seconds or epoch_millis (give the adapter's platform the same timestamp_format)."
+        ),
+    ] = "iso8601",
 ) -> None:
     """Serve a court ODR platform on HOST:PORT until Ctrl-C."""
     from sandbox.court import CourtCore, SandboxConfig
     from sandbox.rest import SandboxServer
+    from sandbox.timeforms import FORMS
 
     if transport not in ("rest", "soap"):
         raise InvalidRequest(f"--transport {transport!r} is not rest or soap")
     if centre_cert and transport != "soap":
         raise InvalidRequest("--centre-cert is for --transport soap (WS-Security); a REST court checks --centre-key")
+    if timestamp_format not in FORMS:
+        raise InvalidRequest(f"--timestamp-format {timestamp_format!r} is not one of {', '.join(FORMS)}")
     signer, verifier, court_key = _court_keys(centre_key, keys, court_key_id, profile)
-    core = CourtCore(SandboxConfig(seed=seed, court_key_id=court_key_id), signer, verifier)
+    config = SandboxConfig(seed=seed, court_key_id=court_key_id, timestamp_format=timestamp_format)
+    core = CourtCore(config, signer, verifier)
     try:
         if transport == "soap":
             from sandbox.soap import SoapSandboxServer
@@ -59,7 +70,8 @@ def serve(
     if transport == "soap":
         console.print(f"SOAP endpoint {server.url}/ws/exchange (?wsdl); WS-Security certificate {keys / 'court.crt'}")
     console.print(
-        f"control token: {server.control_token}  (POST /sandbox/dispatch, /sandbox/inject; GET /sandbox/stats)"
+        f"control token: {server.control_token}  (POST /sandbox/dispatch, /sandbox/inject, /sandbox/trust; "
+        "GET /sandbox/stats)"
     )
     console.print(public.decode().strip(), highlight=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -6,7 +6,7 @@ pure computation of a case's due dates from its facts. Nothing here writes to th
     rules.py          the periods of §3 as data, by flow and procedure
     config.py         DeadlinePolicy: statutory defaults, per-court overrides, the holiday file, warn window
     compute.py        CaseFacts → [DueDate]
-    facts.py          CaseFacts from a case row and its history
+    facts.py          CaseFacts from a case row and its history; `receipt`: where the acceptance clock starts
     engine.py         Deadlines: policy + calendar, the one engine the sweep, the CLI and the use cases ask
 """
 
@@ -14,7 +14,7 @@ from adapter.deadlines.calendar import Deadline, WorkCalendar, china_date
 from adapter.deadlines.compute import CaseFacts, DueDate, DueState, Extension, Suspension, at_risk, case_deadlines
 from adapter.deadlines.config import DeadlinePolicy, Periods
 from adapter.deadlines.engine import Deadlines
-from adapter.deadlines.facts import facts_from_history
+from adapter.deadlines.facts import Receipt, facts_from_history, receipt
 from adapter.deadlines.rules import DeadlineKind, Rule, rules_for
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "DueState",
     "Extension",
     "Periods",
+    "Receipt",
     "Rule",
     "Suspension",
     "WorkCalendar",
@@ -34,5 +35,6 @@ __all__ = [
     "case_deadlines",
     "china_date",
     "facts_from_history",
+    "receipt",
     "rules_for",
 ]

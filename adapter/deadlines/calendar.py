@@ -131,4 +131,3 @@ class WorkCalendar:
 def china_date(at: datetime) -> date:
     """The China-time date of a stored or aware instant (SQLite gives zone-less UTC back)."""
     return from_db(at).astimezone(CHINA).date()
-

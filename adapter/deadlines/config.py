@@ -18,6 +18,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from mappings.case_number import normalise_court_code
+
 
 class Periods(BaseModel):
     """The periods of domain.md §3; the defaults are the statutory ones. A court override sets only some."""
@@ -45,7 +47,7 @@ class Periods(BaseModel):
 
 
 # A court code as in a 案号 (粤0104, 粤73) or a prefix of one (粤, 粤01): mappings/case_number.py.
-_COURT_PREFIX = re.compile(r"[\u4e00-\u9fff]\d{0,4}")
+_COURT_PREFIX = re.compile(r"[\u4e00-\u9fff][0-9]{0,4}")  # ASCII digits: keys are normalised first
 
 
 class DeadlinePolicy(Periods):
@@ -58,15 +60,21 @@ class DeadlinePolicy(Periods):
     @field_validator("courts")
     @classmethod
     def _prefixes(cls, value: dict[str, Periods]) -> dict[str, Periods]:
-        bad = [key for key in value if not _COURT_PREFIX.fullmatch(key)]
+        """Keys in the form a 案号 yields (粤０１ is 粤01, as for the court codes matched against them)."""
+        normalised = {normalise_court_code(key): periods for key, periods in value.items()}
+        bad = [key for key in value if not _COURT_PREFIX.fullmatch(normalise_court_code(key))]
         if bad:
             raise ValueError(f"{', '.join(map(repr, bad))}: a court key is a court code or its prefix, like 粤01")
-        return value
+        if len(normalised) != len(value):
+            raise ValueError(f"{', '.join(map(repr, value))}: two court keys name the same court code")
+        return normalised
 
     def for_court(self, court_code: str | None) -> Periods:
         """The periods for a court: the defaults, then every matching prefix from shortest to longest, each
         setting only the fields it names — so the longest prefix wins, field by field."""
         merged = {name: getattr(self, name) for name in Periods.model_fields}
+        # A code stored before 案号 normalisation (粤０１０４) must still find 粤01's settings.
+        court_code = normalise_court_code(court_code) if court_code else court_code
         if court_code:
             for prefix in sorted((p for p in self.courts if court_code.startswith(p)), key=len):
                 override = self.courts[prefix]

@@ -1,7 +1,8 @@
 """CaseFacts from a stored case and its history (adapter/tables.py), as the centre's use cases record them.
 
 What the history gives, and what it does not (adapter/services.py writes the events):
-- receipt: the REGISTER event (else the case's created_at); acceptance: the ACCEPT event.
+- receipt (the acceptance clock, `receipt`): when the court published the dispatch (cases.court_dispatched_at),
+  else the REGISTER event, else the case's created_at. Acceptance: the ACCEPT event.
 - contact with the other party [S2 Art 15]: no event records it; the first HOLD_SESSION is taken as evidence.
 - suspension and resumption: the SUSPEND / RESUME event times (a TERMINATE while suspended ends it).
 - extensions: EXTEND's detail is a ProgressUpdate carrying `new_due` (the agreed last day), not a number of
@@ -14,19 +15,44 @@ What the history gives, and what it does not (adapter/services.py writes the eve
 
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
 from adapter.clock import from_db
 from adapter.deadlines.compute import CaseFacts, Extension, Suspension
 from adapter.states import CaseStatus, Event
-from adapter.tables import CaseEventRow, CaseRow
-from mappings.case_number import MalformedCaseNumber, parse
+from adapter.tables import CaseEventRow
+from mappings.case_number import MalformedCaseNumber, normalise_court_code, parse
 from schemas.enums import Flow, Procedure
 
 _JC_RESULTS = frozenset({Event.JC_NOT_ACCEPTED, Event.JC_CONFIRMED, Event.JC_REJECTED, Event.JC_WITHDRAWN})
 
 
-def facts_from_history(case_row: CaseRow, events: Iterable[CaseEventRow]) -> CaseFacts:
+class StoredCase(Protocol):
+    """What the deadlines read of a stored case: adapter/tables.py CaseRow, or the sweep's lean row of unsealed
+    columns (adapter/sweep.py), whose `dispatch_json` is the stored text with sealed values left sealed — only
+    `court_code` is read from it, and it is not a sealed field (adapter/vault.py SEALED_FIELDS)."""
+
+    @property
+    def flow(self) -> str: ...
+    @property
+    def procedure(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def case_number(self) -> str | None: ...
+    @property
+    def dispatch_json(self) -> str: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def agreement_effective_at(self) -> datetime | None: ...
+    @property
+    def court_dispatched_at(self) -> datetime | None: ...
+
+
+def facts_from_history(case_row: StoredCase, events: Iterable[CaseEventRow]) -> CaseFacts:
     """The facts the deadlines depend on, read from the case row and its events (in any order)."""
     history = sorted(events, key=lambda e: (from_db(e.at), e.id or 0))
     received_at = accepted_at = contacted_at = signed_at = None
@@ -65,7 +91,7 @@ def facts_from_history(case_row: CaseRow, events: Iterable[CaseEventRow]) -> Cas
         procedure=Procedure(case_row.procedure),
         status=CaseStatus(case_row.status),
         court_code=_court_code(case_row),
-        received_at=received_at or from_db(case_row.created_at),
+        received_at=receipt(case_row, received_at).at,
         accepted_at=accepted_at,
         contacted_at=contacted_at,
         suspensions=tuple(suspensions),
@@ -75,6 +101,28 @@ def facts_from_history(case_row: CaseRow, events: Iterable[CaseEventRow]) -> Cas
         jc_decided_at=jc_decided_at,
         remediated_at=remediated_at,
     )
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """When the acceptance clock starts, and what that time is (for `docking cases show`)."""
+
+    at: datetime
+    source: str  # "court dispatch" | "received here"
+
+
+def receipt(case_row: StoredCase, registered_at: datetime | None) -> Receipt:
+    """The dispatch reached the centre when the court published it on its platform — the centre's e-service
+    address for docking — not when our poll happened to read it: e-service takes effect when the document
+    reaches the recipient's system (domain.md §3 [S3 Arts 85, 90]), and the court counts its 3 working days
+    [S2 Art 12] from its own record. So a poll that was down for a day must not move the deadline a day later.
+    Never later than our own receipt, though: a court clock running ahead must not push the deadline out.
+    Cases stored before the court's time was recorded (and flow C) start at our receipt, as before."""
+    here = registered_at or from_db(case_row.created_at)
+    published = case_row.court_dispatched_at
+    if published is not None and from_db(published) <= here:
+        return Receipt(from_db(published), "court dispatch")
+    return Receipt(here, "received here")
 
 
 def _extension(at: datetime, detail: str) -> Extension:
@@ -95,14 +143,15 @@ def _extension(at: datetime, detail: str) -> Extension:
     return Extension(at)
 
 
-def _court_code(case_row: CaseRow) -> str | None:
-    """The dispatch's court code, else the one in its 案号 (mappings/case_number.py); None for flow C."""
+def _court_code(case_row: StoredCase) -> str | None:
+    """The dispatch's court code, else the one in its 案号 (mappings/case_number.py), normalised as both are on
+    intake now — rows stored before that may hold 粤０１０４; None for flow C."""
     try:
         code = json.loads(case_row.dispatch_json).get("court_code")
     except (ValueError, AttributeError):
         code = None
-    if isinstance(code, str) and code:
-        return code
+    if isinstance(code, str) and code.strip():
+        return normalise_court_code(code)
     if case_row.case_number:
         try:
             return parse(case_row.case_number).court_code

@@ -6,7 +6,9 @@ Scope "open" compares our cases not yet at rest (the frequent pass); "full" comp
 through every case each platform lists, to find cases we never received (the nightly pass). Every run and every
 difference it finds is stored (tables reconcile_runs, reconcile_differences). Without `repair` nothing changes
 but the stored report; with it, messages are requeued through the outbox (audited) and missing cases fetched and
-ingested — see classify.py for the classes of difference and what repairs each.
+ingested — see classify.py for the classes of difference and what repairs each. A case the platform does not
+know at all is re-sent only with `resend_missing` as well: a court that lost its state may refuse the re-sent
+messages, and they would go dead.
 """
 
 from adapter.reconcile.cases import Scope

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, func, select, text
+from sqlalchemy import Row, Text, bindparam, exists, func, select, text, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from adapter.clock import from_db
@@ -107,9 +107,13 @@ def now(uow: UnitOfWork, case_ids: Sequence[str]) -> dict[str, tuple[str, str, b
 
 
 def held(uow: UnitOfWork, case_ids: Sequence[str]) -> dict[str, list[Held]]:
-    """The delivered and dead messages of these cases, each case's in its order (read only for differences)."""
+    """The delivered and dead messages of these cases, each case's in its order (read only for differences).
+
+    The envelope is read as stored, never opened: `status_after` is not a sealed field (adapter/vault.py), so
+    a message sealed under a data key this process lacks is classified like any other."""
+    stored = type_coerce(OUTBOX.c.envelope_json, Text)
     query = (
-        select(OUTBOX.c.case_id, OUTBOX.c.message_id, OUTBOX.c.status, OUTBOX.c.created_at, OUTBOX.c.envelope_json)
+        select(OUTBOX.c.case_id, OUTBOX.c.message_id, OUTBOX.c.status, OUTBOX.c.created_at, stored)
         .where(OUTBOX.c.case_id.in_(list(case_ids)), OUTBOX.c.status.in_(("delivered", "dead")))
         .order_by(OUTBOX.c.case_id, OUTBOX.c.id)
     )

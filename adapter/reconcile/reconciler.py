@@ -13,7 +13,13 @@ from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import Row
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
 
 from adapter.clock import Clock, utc_now
 from adapter.db import UnitOfWork
@@ -27,7 +33,7 @@ from adapter.reconcile.cases import ID, IN_FLIGHT, PLATFORM, PLATFORM_CASE_ID, S
 from adapter.reconcile.classify import Action, Kind, classify
 from adapter.reconcile.report import Difference, ReconcileReport
 from adapter.states import CaseStatus, court_view
-from connectors.port import ConnectorError, TransientError
+from connectors.port import ConnectorError, CredentialsRefused, TransientError
 from schemas.enums import CourtStatus, Flow
 
 log = logging.getLogger("docking.reconcile")
@@ -37,6 +43,10 @@ Progress = Callable[[str, int, int | None], None]
 Theirs = CourtStatus | None
 
 _ADD_PLATFORM = "add the platform to the configuration"
+_RESEND_HELD = (
+    "not re-sent: the court does not know the case, and may refuse what it once applied; "
+    "ask the court, then `docking reconcile --repair --resend-missing`"
+)
 _VIEW = {status.value: court_view(status) for status in CaseStatus}  # looked up once per case: no enum per row
 
 
@@ -47,19 +57,27 @@ def reconcile(
     platform: str | None = None,
     scope: Scope = Scope.FULL,
     repair: bool = False,
+    resend_missing: bool = False,
     actor: str = "reconcile",
     clock: Clock = utc_now,
     batch: int = 500,
     progress: Progress | None = None,
     retrying: Callable[[], Retrying] | None = None,
 ) -> ReconcileReport:
-    """Compare, classify, store the run and, with `repair`, repair what can be repaired; see the package doc."""
+    """Compare, classify, store the run and, with `repair`, repair what can be repaired; see the package doc.
+
+    `resend_missing`: with `repair`, also re-send every delivered message of a case the platform does not know
+    (missing_at_platform). Off by default: a court that lost its state may refuse what it once applied (an
+    acceptance of a case it no longer has), turning delivered messages into dead ones — an operator who has
+    asked the court says so.
+    """
     if platform is not None and platform not in platforms:
         raise InvalidRequest(f"platform {platform!r} is not configured; configured: {', '.join(platforms) or 'none'}")
     scope = Scope(scope)
     report = ReconcileReport(scope=scope, platform=platform, repair=repair)
     run_id = report.run_id = runs.start(uow, report, actor=actor, at=clock())
     run = _Run(uow, platforms, report, run_id, actor=actor, clock=clock, batch=batch, progress=progress)
+    run.resend_missing = resend_missing
     run.retrying = retrying or read_retrying  # injectable: tests give it zero waits
     try:
         run.our_cases()
@@ -102,6 +120,7 @@ class _Run:
         self.uow, self.platforms, self.report, self.run_id = uow, platforms, report, run_id
         self.actor, self.clock, self.batch, self.progress = actor, clock, batch, progress
         self.retrying: Callable[[], Retrying] = read_retrying
+        self.resend_missing = False
 
     # ---- pass 1: our cases
 
@@ -173,7 +192,9 @@ class _Run:
                 verdict.action,
                 detail=verdict.detail,
             )
-            if self.report.repair and verdict.action in (Action.RESEND, Action.REDELIVER):
+            if self.report.repair and verdict.action is Action.RESEND and not self.resend_missing:
+                difference = replace(difference, detail=f"{verdict.detail}; {_RESEND_HELD}")
+            elif self.report.repair and verdict.action in (Action.RESEND, Action.REDELIVER):
                 difference = self._requeue(difference, row[STATUS], verdict.messages)
             elif self.report.repair and verdict.action is Action.FETCH:
                 difference = self._fetch(link, difference)
@@ -259,7 +280,8 @@ class _Run:
 def read_retrying() -> Retrying:
     """Reads are cheap to repeat: ride out a few transient failures before calling the platform unreachable."""
     return Retrying(
-        retry=retry_if_exception_type(TransientError),
+        # A refusal of our credentials will not pass by itself: asking again only adds failed logins at the court.
+        retry=retry_if_exception_type(TransientError) & retry_if_not_exception_type(CredentialsRefused),
         stop=stop_after_attempt(5),
         wait=wait_exponential_jitter(multiplier=0.2, max=3),
         reraise=True,
@@ -269,8 +291,10 @@ def read_retrying() -> Retrying:
 def _failed(report: ReconcileReport, name: str, exc: ConnectorError) -> None:
     """Why `name` could not be reconciled, with what to do: wait (unreachable) or fix something (refused, DNS, TLS)."""
     report.failures[name] = f"{mask_text(str(exc))} ({exc.advice})"
-    if not exc.retryable:
-        report.refused.add(name)
+    if isinstance(exc, CredentialsRefused):
+        report.refused[name] = "credentials"
+    elif not exc.retryable:
+        report.refused[name] = "rejected"
 
 
 def _name(status: CourtStatus | None) -> str:

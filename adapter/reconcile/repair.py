@@ -1,7 +1,7 @@
 """Repairs a reconciliation may carry out: requeue delivered messages, or fetch a case from the platform and ingest.
 
 Requeued messages are the stored envelopes, unchanged (same message ids), put back in the outbox in their case's
-order and delivered on the normal schedule — audited like an operator's replay (adapter/replay_outbox.py). A court
+order and delivered on the normal schedule, by the same requeue as an operator's replay (adapter/requeue.py). A court
 that still holds a message answers it as a duplicate; one that lost it applies it again, once. Fetched items go
 through ingest like a feed page: verified, deduplicated by the inbox, or quarantined with their bytes.
 """
@@ -10,16 +10,15 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 
-from adapter.clock import Clock, to_utc
+from adapter.clock import Clock
 from adapter.db import UnitOfWork
 from adapter.ingest import Ingested, ingest
 from adapter.platforms import PlatformLink
 from adapter.reconcile.cases import CASES, OUTBOX
-from adapter.tables import AuditRow
-
-AUDIT = AuditRow.__table__  # type: ignore[attr-defined]
+from adapter.requeue import RequeueConflict
+from adapter.requeue import requeue as requeue_messages
 
 
 def requeue(
@@ -38,7 +37,6 @@ def requeue(
     Checked again inside the transaction: the case may have moved on, or queued a message, since it was compared —
     then it is left for the next run rather than repaired on a stale reading.
     """
-    at = to_utc(now)
     try:
         with uow.begin() as session:
             connection = session.connection()
@@ -50,37 +48,20 @@ def requeue(
             pending = select(OUTBOX.c.id).where(OUTBOX.c.case_id == case_id, OUTBOX.c.status == "pending").limit(1)
             if connection.execute(pending).first() is not None:
                 return "the case has a message in flight now; the next run compares it again"
-            requeued = connection.execute(
-                update(OUTBOX)
-                .where(
-                    OUTBOX.c.case_id == case_id,
-                    OUTBOX.c.message_id.in_(list(message_ids)),
-                    OUTBOX.c.status == "delivered",
-                )
-                .values(
-                    status="pending",
-                    next_attempt_at=at,
-                    claimed_by=None,
-                    claimed_until=None,
-                    last_error=f"{action} by reconciliation ({actor}): {reason}",
-                )
-            ).rowcount
-            if requeued != len(message_ids):  # one is no longer delivered: undo the whole case, leave it for later
-                raise _Changed("a message of the case changed during the run; the next run compares it again")
-            connection.execute(
-                insert(AUDIT),
-                [
-                    {"at": at, "actor": actor, "action": f"reconcile-{action}", "subject": message_id, "reason": reason}
-                    for message_id in message_ids
-                ],
+            # One is no longer delivered: the conflict rolls back the whole case, left for the next run.
+            requeue_messages(
+                connection,
+                message_ids,
+                from_status="delivered",
+                action=f"reconcile-{action}",
+                actor=actor,
+                reason=reason,
+                note=f"{action} by reconciliation ({actor}): {reason}",
+                now=now,
             )
-    except _Changed as changed:
-        return str(changed)
+    except RequeueConflict:
+        return "a message of the case changed during the run; the next run compares it again"
     return None
-
-
-class _Changed(Exception):
-    pass
 
 
 def fetch_and_ingest(uow: UnitOfWork, link: PlatformLink, platform_case_id: str, clock: Clock) -> Counter[Ingested]:

@@ -2,17 +2,21 @@
 
 import base64
 import binascii
+import math
 import re
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol
 
 from adapter.clock import china_text
 from adapter.signing.errors import SignatureInvalid
 
 DEFAULT_WINDOW = timedelta(seconds=300)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LAST_SECOND = (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - _EPOCH) // timedelta(seconds=1)
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -102,6 +106,33 @@ def check(
     return verified
 
 
+def signed_time(value: object, what: str, *, millis: bool = False) -> datetime:
+    """A signed Unix time (seconds, or milliseconds where the profile says so) as an aware UTC datetime.
+
+    A header carries ASCII digits only (str.isdigit() would also pass "²" or other scripts' digits, which int()
+    refuses or reads); a JWS `iat` is a JSON number, whole or not (RFC 7519 §2 NumericDate). Anything else is
+    SignatureInvalid — never ValueError or OverflowError, which would turn a bad request into a server error:
+    `malformed_signature` for what is no time at all (text, negative, NaN, infinity), `future` for a time beyond any
+    calendar (the usual cause: milliseconds where seconds are agreed). A plausible time is judged against the
+    clock by `check()` (requests) and the feed's limits (adapter/ingest.py)."""
+    unit = "milliseconds" if millis else "seconds"
+    number: int | float
+    if isinstance(value, str):
+        if not _ASCII_DIGITS.fullmatch(value):
+            raise SignatureInvalid(SignatureInvalid.MALFORMED, f"{what} {value[:40]!r} is not Unix {unit}")
+        number = int(value) if len(value) <= 20 else math.inf  # never int() of thousands of digits
+    elif isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
+        number = value  # (Python's json reads NaN and Infinity; neither is a time)
+    else:
+        raise SignatureInvalid(SignatureInvalid.MALFORMED, f"{what} is a {type(value).__name__}, not Unix {unit}")
+    if number < 0:
+        raise SignatureInvalid(SignatureInvalid.MALFORMED, f"{what} {str(value)[:40]} is negative")
+    if number > _LAST_SECOND * (1000 if millis else 1):
+        hint = "microseconds where milliseconds are agreed?" if millis else "milliseconds where seconds are agreed?"
+        raise SignatureInvalid(SignatureInvalid.FUTURE, f"{what} {str(value)[:40]} is beyond the year 9999 ({hint})")
+    return _EPOCH + timedelta(milliseconds=number) if millis else _EPOCH + timedelta(seconds=number)
+
+
 def header(headers: Mapping[str, str], name: str) -> str:
     """A required signature header, looked up without regard to case (HTTP header names are case-insensitive)."""
     lowered = {k.lower(): v for k, v in headers.items()}
@@ -131,10 +162,23 @@ def b64decode(value: str, what: str, *, urlsafe: bool = False) -> bytes:
     return raw
 
 
-def hexdecode(value: str, what: str, length: int | None = None) -> bytes:
-    """Lower-case hex only, of the expected length when known."""
-    if not re.fullmatch(r"(?:[0-9a-f]{2})+", value) or (length is not None and len(value) != 2 * length):
-        raise SignatureInvalid(SignatureInvalid.MALFORMED, f"{what} is not lower-case hex of the right length")
+HexCase = Literal["lower", "upper"]
+
+
+def hexencode(data: bytes, case: HexCase = "lower") -> str:
+    """Hex as the counterpart agreed to read it: Java and .NET peers often write upper case (`hex_case`)."""
+    text = data.hex()
+    return text.upper() if case == "upper" else text
+
+
+_HEX = {"lower": re.compile(r"(?:[0-9a-f]{2})+"), "upper": re.compile(r"(?:[0-9A-F]{2})+")}
+
+
+def hexdecode(value: str, what: str, length: int | None = None, case: HexCase = "lower") -> bytes:
+    """Hex in the agreed case only, of the expected length when known: one spelling per signature, so nothing
+    keyed on a signature's text can be passed by respelling it (as for base64 and JWS)."""
+    if not _HEX[case].fullmatch(value) or (length is not None and len(value) != 2 * length):
+        raise SignatureInvalid(SignatureInvalid.MALFORMED, f"{what} is not {case}-case hex of the right length")
     return bytes.fromhex(value)
 
 

@@ -1,42 +1,52 @@
 """Signers and verifiers built from a platform's signing settings (called by the composition root only)."""
 
 import os
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 
+from adapter.clock import utc_now
 from adapter.errors import ConfigError
-from adapter.keyring import Keyring
+from adapter.hold import Credential
 from adapter.keys import KeyFileError, algorithm_of, load_private_key, load_public_key
-from adapter.settings import SigningSettings, WsseSettings
+from adapter.settings import PlatformSettings, SigningSettings, WsseSettings
 from adapter.signing.base import MessageSigner, MessageVerifier, PublicKeyEntry
 from adapter.signing.certificates import certificate_key, same_key
 from adapter.signing.hmac_appkey import HmacSigner, HmacVerifier
 from adapter.signing.jws import JwsSigner, JwsVerifier
+from adapter.signing.keyring_signer import KeyringSigner
 from adapter.signing.sm2 import MissingExtra, Sm2Signer, Sm2Verifier
 from adapter.signing.wsse import WsseSigner, WsseVerifier
 
 
-def build_signer(config: SigningSettings, *, platform: str) -> MessageSigner:
+def build_signer(config: SigningSettings, *, platform: str, now: datetime | None = None) -> MessageSigner:
     try:
         if config.profile == "hmac-appkey":
             assert config.app_key and config.app_secret  # the settings validator guarantees both
-            return HmacSigner(config.app_key, config.app_secret.get_secret_value().encode(), config.hmac_method)
+            secret = config.app_secret.get_secret_value().encode()
+            return HmacSigner(config.app_key, secret, config.hmac_method, config.hex_case)
         assert config.keyring is not None
-        keyring = Keyring.open(config.keyring)
-        record = keyring.active()
-        key = keyring.private_key(record, _passphrase(config, platform))
-        if config.profile == "sm2-sm3":
-            return Sm2Signer(
-                key,
-                record.key_id,
-                distid=config.sm2_distid,
-                der=config.sm2_signature == "der",
-                encoding=config.sm2_encoding,
-            )
-        return JwsSigner(key, record.key_id)
+        return build_keyring_signer(config, platform=platform, now=now or utc_now())
     except (KeyFileError, MissingExtra, ValueError) as exc:
         raise ConfigError(f"platform {platform}: {exc}") from None
+
+
+def build_keyring_signer(config: SigningSettings, *, platform: str, now: datetime) -> KeyringSigner:
+    """Our requests signed with the keyring's active key at each signing time (staged rotation, no restart)."""
+    assert config.keyring is not None
+
+    def make(key: Any, key_id: str) -> MessageSigner:
+        if config.profile == "sm2-sm3":
+            der = config.sm2_signature == "der"
+            return Sm2Signer(
+                key, key_id, distid=config.sm2_distid, der=der, encoding=config.sm2_encoding, hex_case=config.hex_case
+            )
+        return JwsSigner(key, key_id)
+
+    return KeyringSigner(config.keyring, make, passphrase=_passphrase(config, platform), now=now)
 
 
 def build_verifier(config: SigningSettings, *, platform: str) -> MessageVerifier:
@@ -45,7 +55,8 @@ def build_verifier(config: SigningSettings, *, platform: str) -> MessageVerifier
             assert config.court_app_key and config.court_app_secret
             secret = config.court_app_secret.get_secret_value().encode()
             return HmacVerifier(
-                {config.court_app_key: PublicKeyEntry(config.court_app_key, secret, config.hmac_method)}
+                {config.court_app_key: PublicKeyEntry(config.court_app_key, secret, config.hmac_method)},
+                config.hex_case,
             )
         keys = {}
         for key_id, path in config.court_keys.items():
@@ -53,7 +64,11 @@ def build_verifier(config: SigningSettings, *, platform: str) -> MessageVerifier
             keys[key_id] = PublicKeyEntry(key_id, key, algorithm_of(key), revoked=key_id in config.revoked_court_keys)
         if config.profile == "sm2-sm3":
             return Sm2Verifier(
-                keys, distid=config.sm2_distid, der=config.sm2_signature == "der", encoding=config.sm2_encoding
+                keys,
+                distid=config.sm2_distid,
+                der=config.sm2_signature == "der",
+                encoding=config.sm2_encoding,
+                hex_case=config.hex_case,
             )
         return JwsVerifier(keys)
     except (KeyFileError, MissingExtra, ValueError) as exc:
@@ -73,6 +88,32 @@ def build_wsse(config: WsseSettings, *, platform: str) -> tuple[WsseSigner, Wsse
         return signer, WsseVerifier(court, distid=config.sm2_distid)
     except (KeyFileError, MissingExtra, ValueError) as exc:
         raise ConfigError(f"platform {platform}: wsse: {exc}") from None
+
+
+def credential_of(name: str, config: PlatformSettings, signer: MessageSigner) -> Callable[[datetime], Credential]:
+    """What a platform's requests are authenticated with, and the fix when the court refuses it: the words of the
+    one alert a credentials hold raises (adapter/hold.py)."""
+    if config.transport == "soap" and config.wsse is not None:  # WS-Security authenticates SOAP requests
+        path = config.wsse.certificate.resolve()
+        try:
+            certificate = _certificate(path)
+            what = f"WS-Security certificate {path} ({certificate.subject.rfc4514_string()}, "
+            what += f"serial {certificate.serial_number:x})"
+        except KeyFileError:
+            what = f"WS-Security certificate {path}"
+        remedy = (
+            "give the court this certificate (or one its CA issues from `docking keys wsse --csr`), or put the "
+            f"previous key and certificate back in [platforms.{name}.wsse] and restart"
+        )
+        fixed = Credential(what, remedy)
+    elif isinstance(signer, KeyringSigner):
+        return signer.credential
+    else:
+        fixed = Credential(
+            f"app key {config.signing.app_key}",
+            f"check app_key and app_secret with the court (DOCKING_PLATFORMS__{name.upper()}__SIGNING__APP_SECRET)",
+        )
+    return lambda at: fixed
 
 
 def _certificate(path: Path) -> x509.Certificate:

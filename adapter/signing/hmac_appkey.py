@@ -15,19 +15,22 @@ The canonical string, one field per line (LF), no trailing newline:
 import hashlib
 import hmac
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import parse_qsl, quote, urlsplit
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as chmac
 
-from adapter.signing.base import PublicKeyEntry, Verified, header, hexdecode, lookup
+from adapter.signing.base import HexCase, PublicKeyEntry, Verified, header, hexdecode, hexencode, lookup, signed_time
 from adapter.signing.errors import SignatureInvalid
 
 METHODS = ("HMAC-SHA256", "HMAC-SM3")
 
 
-def canonical_string(target: str, app_key: str, nonce: str, timestamp: str, body: bytes, method: str) -> bytes:
+def canonical_string(
+    target: str, app_key: str, nonce: str, timestamp: str, body: bytes, method: str, hex_case: HexCase = "lower"
+) -> bytes:
+    """The signed text; the body hash's hex case is part of it, so both sides must agree on `hex_case`."""
     verb, _, url = target.partition(" ")
     parts = urlsplit(url or "/")
     query = "&".join(
@@ -40,7 +43,7 @@ def canonical_string(target: str, app_key: str, nonce: str, timestamp: str, body
             f"{parts.scheme}://{parts.netloc}{parts.path or '/'}" if parts.netloc else parts.path or "/",
             query,
             f"appKey={app_key}&nonce={nonce}&timestamp={timestamp}",
-            _hash(body, method).hex(),
+            hexencode(_hash(body, method), hex_case),
         ]
     ).encode("utf-8")
 
@@ -64,23 +67,23 @@ def _hash(data: bytes, method: str) -> bytes:
 class HmacSigner:
     profile = "hmac-appkey"
 
-    def __init__(self, app_key: str, secret: bytes, method: str = "HMAC-SHA256") -> None:
+    def __init__(self, app_key: str, secret: bytes, method: str = "HMAC-SHA256", hex_case: HexCase = "lower") -> None:
         if method not in METHODS:
             raise ValueError(f"signature method {method!r} is not one of {METHODS}")
-        self.key_id, self._secret, self.method = app_key, secret, method
+        self.key_id, self._secret, self.method, self.hex_case = app_key, secret, method, hex_case
 
     def __repr__(self) -> str:  # never the secret
         return f"HmacSigner(app_key={self.key_id!r}, method={self.method})"
 
     def sign(self, body: bytes, *, message_id: str, at: datetime, target: str = "") -> dict[str, str]:
         timestamp = str(int(at.timestamp() * 1000))
-        data = canonical_string(target, self.key_id, message_id, timestamp, body, self.method)
+        data = canonical_string(target, self.key_id, message_id, timestamp, body, self.method, self.hex_case)
         return {
             "X-App-Key": self.key_id,
             "X-Timestamp": timestamp,
             "X-Nonce": message_id,
             "X-Signature-Method": self.method,
-            "X-Signature": mac(self._secret, data, self.method).hex(),
+            "X-Signature": hexencode(mac(self._secret, data, self.method), self.hex_case),
         }
 
 
@@ -89,7 +92,8 @@ class HmacVerifier:
 
     profile = "hmac-appkey"
 
-    def __init__(self, keys: Mapping[str, PublicKeyEntry]) -> None:
+    def __init__(self, keys: Mapping[str, PublicKeyEntry], hex_case: HexCase = "lower") -> None:
+        self.hex_case = hex_case
         for entry in keys.values():
             if not isinstance(entry.key, bytes):  # a PEM public key is not an HMAC secret (key confusion)
                 raise ValueError(f"app key {entry.key_id!r}: an HMAC secret must be bytes")
@@ -101,10 +105,10 @@ class HmacVerifier:
         if method != entry.algorithm:
             raise SignatureInvalid(SignatureInvalid.BAD_ALGORITHM, f"app key {entry.key_id!r} uses {entry.algorithm}")
         timestamp, nonce = header(headers, "X-Timestamp"), header(headers, "X-Nonce")
-        if not timestamp.isdigit():
-            raise SignatureInvalid(SignatureInvalid.MALFORMED, "X-Timestamp is not Unix milliseconds")
-        given = hexdecode(header(headers, "X-Signature"), "X-Signature", 32)
-        expected = mac(entry.key, canonical_string(target, entry.key_id, nonce, timestamp, body, method), method)
+        issued = signed_time(timestamp, "X-Timestamp", millis=True)
+        given = hexdecode(header(headers, "X-Signature"), "X-Signature", 32, self.hex_case)
+        data = canonical_string(target, entry.key_id, nonce, timestamp, body, method, self.hex_case)
+        expected = mac(entry.key, data, method)
         if not hmac.compare_digest(given, expected):
             raise SignatureInvalid(SignatureInvalid.MISMATCH, f"request does not match app key {entry.key_id!r}")
-        return Verified(entry.key_id, nonce, datetime.fromtimestamp(int(timestamp) / 1000, UTC))
+        return Verified(entry.key_id, nonce, issued)

@@ -11,7 +11,7 @@ registry for msgid/iat; interoperability is proved against joserfc and jwcrypto 
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from adapter.signing.base import PublicKeyEntry, Verified, b64decode, b64url, header, lookup
+from adapter.signing.base import PublicKeyEntry, Verified, b64decode, b64url, header, lookup, signed_time
 from adapter.signing.errors import SignatureInvalid
 
 HEADER = "X-JWS-Signature"
@@ -72,6 +72,10 @@ class JwsVerifier:
     def __init__(self, keys: Mapping[str, PublicKeyEntry]) -> None:
         self._keys = dict(keys)
 
+    def trusting(self, entry: PublicKeyEntry) -> "JwsVerifier":
+        """A verifier that also trusts `entry` (a counterpart given our new key during a rotation)."""
+        return JwsVerifier({**self._keys, entry.key_id: entry})
+
     def verify(self, body: bytes, headers: Mapping[str, str], *, target: str = "") -> Verified:
         token = header(headers, HEADER)
         protected = protected_header(token)
@@ -92,8 +96,12 @@ class JwsVerifier:
             raise SignatureInvalid(SignatureInvalid.MISMATCH, f"body does not match key {entry.key_id!r}") from None
         if target and protected.get("tgt") != target:
             raise SignatureInvalid(SignatureInvalid.MISMATCH, "the signature was made for another request")
+        # Absent, it is no time (check() then refuses a request as unsigned); present, it must be a real one: a
+        # JSON number (RFC 7519 §2 NumericDate), never a string of digits.
         iat = protected.get("iat")
-        issued = datetime.fromtimestamp(iat, UTC) if isinstance(iat, int) and not isinstance(iat, bool) else None
+        if isinstance(iat, str):
+            raise SignatureInvalid(SignatureInvalid.MALFORMED, "iat is a string, not a JSON number of seconds")
+        issued = signed_time(iat, "iat") if "iat" in protected else None
         msgid = protected.get("msgid")
         return Verified(entry.key_id, msgid if isinstance(msgid, str) else None, issued)
 

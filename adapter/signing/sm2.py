@@ -13,14 +13,24 @@ against the OpenSSL 3 command line in the tests.
 
 import base64
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 
-from adapter.signing.base import PublicKeyEntry, Verified, b64decode, header, hexdecode, lookup
+from adapter.signing.base import (
+    HexCase,
+    PublicKeyEntry,
+    Verified,
+    b64decode,
+    header,
+    hexdecode,
+    hexencode,
+    lookup,
+    signed_time,
+)
 from adapter.signing.errors import SignatureInvalid
 
 DEFAULT_ID = "1234567812345678"
@@ -97,10 +107,18 @@ class Sm2Signer:
     profile = "sm2-sm3"
 
     def __init__(
-        self, private_key: Any, key_id: str, *, distid: str = DEFAULT_ID, der: bool = True, encoding: str = "base64"
+        self,
+        private_key: Any,
+        key_id: str,
+        *,
+        distid: str = DEFAULT_ID,
+        der: bool = True,
+        encoding: str = "base64",
+        hex_case: HexCase = "lower",
     ) -> None:
         tongsuo()
         self._key, self.key_id, self.distid, self.der, self.encoding = private_key, key_id, distid, der, encoding
+        self.hex_case = hex_case
         numbers = private_key.public_key().public_numbers()
         self._z = _z(distid.encode(), numbers.x, numbers.y)  # Z_A depends only on the key and the ID: once
 
@@ -114,7 +132,7 @@ class Sm2Signer:
         if not self.der:
             r, s = decode_dss_signature(signature)
             signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-        text = signature.hex() if self.encoding == "hex" else _b64(signature)
+        text = hexencode(signature, self.hex_case) if self.encoding == "hex" else _b64(signature)
         return {"X-Key-Id": self.key_id, "X-Timestamp": timestamp, "X-Nonce": message_id, "X-Signature": text}
 
 
@@ -128,23 +146,32 @@ class Sm2Verifier:
         distid: str = DEFAULT_ID,
         der: bool = True,
         encoding: str = "base64",
+        hex_case: HexCase = "lower",
     ) -> None:
         tongsuo()
         self._keys, self.distid, self.der, self.encoding = dict(keys), distid, der, encoding
+        self.hex_case = hex_case
+
+    def trusting(self, entry: PublicKeyEntry) -> "Sm2Verifier":
+        """A verifier that also trusts `entry` (a counterpart given our new key during a rotation)."""
+        keys = {**self._keys, entry.key_id: entry}
+        return Sm2Verifier(keys, distid=self.distid, der=self.der, encoding=self.encoding)
 
     def verify(self, body: bytes, headers: Mapping[str, str], *, target: str = "") -> Verified:
         entry = lookup(self._keys, header(headers, "X-Key-Id"))
         timestamp, message_id = header(headers, "X-Timestamp"), header(headers, "X-Nonce")
-        if not timestamp.isdigit():
-            raise SignatureInvalid(SignatureInvalid.MALFORMED, "X-Timestamp is not Unix seconds")
+        issued = signed_time(timestamp, "X-Timestamp")
         raw = self._decode(header(headers, "X-Signature"))
         e = digest(entry.key, signed_message(timestamp, message_id, target, body), self.distid)
         if not verify_digest(entry.key, raw, e):
             raise SignatureInvalid(SignatureInvalid.MISMATCH, f"body does not match key {entry.key_id!r}")
-        return Verified(entry.key_id, message_id, datetime.fromtimestamp(int(timestamp), UTC))
+        return Verified(entry.key_id, message_id, issued)
 
     def _decode(self, text: str) -> bytes:
-        raw = hexdecode(text, "X-Signature") if self.encoding == "hex" else b64decode(text, "X-Signature")
+        if self.encoding == "hex":
+            raw = hexdecode(text, "X-Signature", case=self.hex_case)
+        else:
+            raw = b64decode(text, "X-Signature")
         if self.der:
             return raw
         if len(raw) != 64:

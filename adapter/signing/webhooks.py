@@ -10,12 +10,12 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from adapter.signing.base import PublicKeyEntry, Verified, header
+from adapter.signing.base import PublicKeyEntry, Verified, header, signed_time
 from adapter.signing.errors import SignatureInvalid
 
 MAX_SIGNATURES = 5  # a rotation needs two or three; more is an attempt to make us work
@@ -63,8 +63,7 @@ class WebhookVerifier:
 
     def verify(self, body: bytes, headers: Mapping[str, str], *, target: str = "") -> Verified:
         message_id, timestamp = header(headers, "webhook-id"), header(headers, "webhook-timestamp")
-        if not timestamp.isdigit():
-            raise SignatureInvalid(SignatureInvalid.MALFORMED, "webhook-timestamp is not Unix seconds")
+        issued = signed_time(timestamp, "webhook-timestamp")
         content = _content(message_id, timestamp, body)
         offered = [item.partition(",") for item in header(headers, "webhook-signature").split()]
         if len(offered) > MAX_SIGNATURES:  # each entry costs a verification per key: bound the work a sender can ask
@@ -76,7 +75,7 @@ class WebhookVerifier:
                 continue  # one malformed entry does not spoil the others (rotation lists several)
             for entry in self._keys:
                 if self._matches(entry, version, raw, content):
-                    return Verified(entry.key_id, message_id, datetime.fromtimestamp(int(timestamp), UTC))
+                    return Verified(entry.key_id, message_id, issued)
         raise SignatureInvalid(SignatureInvalid.MISMATCH, "no signature matches a configured, unrevoked key")
 
     @staticmethod

@@ -86,6 +86,10 @@ def test_a_soap_sandbox_without_the_centre_certificate_is_refused_clearly(tmp_pa
     assert result.returncode == 2 and "--centre-cert" in result.stderr and "Traceback" not in result.stderr
     result = docking("sandbox", "serve", "--transport", "ftp", "--centre-key", f"k={key}", "--keys", str(tmp_path))
     assert result.returncode == 2 and "--transport 'ftp'" in result.stderr
+    result = docking(
+        "sandbox", "serve", "--timestamp-format", "unix", "--centre-key", f"k={key}", "--keys", str(tmp_path)
+    )
+    assert result.returncode == 2 and "--timestamp-format 'unix'" in result.stderr and "yyyyMMddHHmmss" in result.stderr
 
 
 def test_demo_under_chaos_loses_nothing_and_applies_nothing_twice(tmp_path: Path) -> None:
@@ -177,14 +181,22 @@ def test_keys_generate_refuses_a_second_active_key(tmp_path: Path) -> None:
 
 
 def test_key_rotation_overlap_and_revocation_show_in_the_published_keys(tmp_path: Path) -> None:
-    """After rotate both keys are published (JWKS) during the overlap; a revoked key is withdrawn at once."""
+    """A rotated key is published at once (JWKS) but signs only when activated; the key it replaces stays
+    published for the overlap; a revoked key is withdrawn at once."""
     assert docking("keys", "generate", "--key-id", "k1", "--algorithm", "ES256", "--dir", str(tmp_path)).returncode == 0
     rotated = docking("keys", "rotate", "--key-id", "k2", "--overlap", "3", "--dir", str(tmp_path))
-    assert rotated.returncode == 0 and "k2 now signs" in rotated.stdout
+    assert rotated.returncode == 0 and "k2 is published; k1 still signs" in rotated.stdout
     listed = json.loads(docking("keys", "list", "--dir", str(tmp_path), "--format", "json").stdout)
-    assert [(k["key_id"], k["state"]) for k in listed] == [("k1", "retiring"), ("k2", "active")]
+    assert [(k["key_id"], k["state"]) for k in listed] == [("k1", "active"), ("k2", "published")]
     jwks = json.loads(docking("keys", "export-public", "--dir", str(tmp_path), "--format", "jwks").stdout)
     assert [(k["kid"], k["kty"], k["crv"]) for k in jwks["keys"]] == [("k1", "EC", "P-256"), ("k2", "EC", "P-256")]
+    activated = docking("keys", "activate", "k2", "--overlap", "3", "--dir", str(tmp_path))
+    assert activated.returncode == 0 and "k2 signs from now" in activated.stdout
+    listed = json.loads(docking("keys", "list", "--dir", str(tmp_path), "--format", "json").stdout)
+    assert [(k["key_id"], k["state"]) for k in listed] == [("k1", "retired"), ("k2", "active")]
+    assert listed[0]["retire_at"].endswith("+08:00") and listed[0]["published"] is True
+    jwks = json.loads(docking("keys", "export-public", "--dir", str(tmp_path), "--format", "jwks").stdout)
+    assert [k["kid"] for k in jwks["keys"]] == ["k1", "k2"]
     assert docking("keys", "revoke", "--key-id", "k1", "--dir", str(tmp_path)).returncode == 0
     jwks = json.loads(docking("keys", "export-public", "--dir", str(tmp_path), "--format", "jwks").stdout)
     assert [k["kid"] for k in jwks["keys"]] == ["k2"]

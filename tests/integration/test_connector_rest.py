@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from adapter.signing.factory import build_signer
 from adapter.signing.jws import JwsSigner
 from connectors.odr_rest import OdrRestPlatform
-from connectors.port import Feed, RejectedError, TransientError
+from connectors.port import CredentialsRefused, Feed, RejectedError, TransientError
 from schemas.enums import CourtStatus
 from tests.integration.conftest import Court
 from tests.unit import samples
@@ -50,13 +50,15 @@ def test_a_message_the_court_state_does_not_allow_is_rejected_with_its_code(
     assert caught.value.code == "E409" and "409" in str(caught.value)
 
 
-def test_a_message_signed_with_a_key_the_court_does_not_know_is_rejected(court: Court) -> None:
-    """The sandbox verifies every signature: a stranger's key gets E401."""
+def test_a_message_signed_with_a_key_the_court_does_not_know_is_a_credentials_refusal(court: Court) -> None:
+    """The sandbox verifies every signature: a stranger's key gets E401 — a refusal of who signed (the whole
+    platform's traffic), not a rejection of this message, so it is never a RejectedError that kills it."""
     connector = OdrRestPlatform("court", court.server.url, JwsSigner(Ed25519PrivateKey.generate(), "stranger"))
     (ajbs,) = court.core.dispatch(1, "01")
-    with pytest.raises(RejectedError) as caught:
+    with pytest.raises(CredentialsRefused) as caught:
         connector.send(samples.accepted(ajbs))
-    assert caught.value.code == "E401"
+    assert caught.value.code == "E401" and "unknown_key" in caught.value.detail
+    assert not isinstance(caught.value, RejectedError)
     assert court.core.cases[ajbs].status == "10"
 
 

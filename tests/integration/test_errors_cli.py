@@ -34,7 +34,7 @@ LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} CST WARNING ", re.
 
 
 def _keyring(folder: Path) -> Path:
-    keyring = Keyring.open(folder)
+    keyring = Keyring.open(folder, create=True)
     keyring.generate("centre-1", "EdDSA", datetime.now(UTC))
     keyring.save()
     return folder
@@ -122,17 +122,51 @@ def test_a_name_that_does_not_resolve_is_named(tmp_path: Path, eai: str, says: s
     assert ("check the host name in base_url" in line) is not temporary
 
 
-def test_a_court_that_refuses_our_signature_is_exit_2_not_may_be_down(tmp_path: Path, court: Court) -> None:
-    """A keyring the court has never seen (rotated before the court trusted it): the court answers 401; that is
-    a refused request (exit 2, README), in `mappings check` as in `reconcile` — not "the platform may be down"."""
-    config = _config(tmp_path, court.server.url, keyring=_keyring(tmp_path / "new-keys"))
-    checked = docking("mappings", "check", "--platform", "gz", "-c", str(config))
-    line = _error_line(checked, 2)
-    assert "rejected" in line and "HTTP 401" in line and "the court refused the request" in line
-    assert "may be down" not in line
+class _Refusing(BaseHTTPRequestHandler):
+    """A court that answers every request with a business refusal (HTTP 409 and its error code)."""
+
+    def _refuse(self) -> None:
+        body = json.dumps({"code": "E409", "message": "request not accepted in this state"}).encode()
+        self.send_response(409)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _refuse
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def refusing_court() -> Iterator[str]:
+    server = HTTPServer(("127.0.0.1", 0), _Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_a_court_that_refuses_the_request_is_exit_2_not_may_be_down(tmp_path: Path, refusing_court: str) -> None:
+    """A court's rejection is a refused request (exit 2, as the README promises), in `mappings check` as in
+    `reconcile` — not 69 "the platform may be down"."""
+    config = _config(tmp_path, refusing_court)
+    line = _error_line(docking("mappings", "check", "--platform", "gz", "-c", str(config)), 2)
+    assert "rejected (E409)" in line and "the court refused the request" in line and "may be down" not in line
     reconciled = docking("reconcile", "--scope", "full", "-c", str(config))
     assert reconciled.returncode == 2, reconciled.stderr
-    assert "HTTP 401" in reconciled.stderr and "may be down" not in reconciled.stderr
+    assert "rejected (E409)" in reconciled.stderr and "try again later" not in reconciled.stderr
+
+
+def test_a_court_that_refuses_our_signature_says_what_to_do_not_may_be_down(tmp_path: Path, court: Court) -> None:
+    """A keyring the court has never seen (rotated before the court trusted it): exit 78 with what to give the
+    court, in `reconcile` as in any other command — not "try again later"."""
+    config = _config(tmp_path, court.server.url, keyring=_keyring(tmp_path / "new-keys"))
+    line = _error_line(docking("mappings", "check", "--platform", "gz", "-c", str(config)), 78)
+    assert "HTTP 401" in line and "docking keys export-public" in line and "try again later" not in line
+    reconciled = docking("reconcile", "--scope", "full", "-c", str(config))
+    assert reconciled.returncode == 78, reconciled.stderr
+    assert "docking keys export-public" in reconciled.stderr and "try again later" not in reconciled.stderr
 
 
 def test_a_mistyped_key_gets_did_you_mean(tmp_path: Path) -> None:

@@ -47,6 +47,8 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]
             changes = {} if number is None else {"case_number": number, "court_code": number[6:-7]}
             dispatch = samples.dispatch(flow, platform_case_id=court_id, **changes)
             case = create_case(session, dispatch, platform, created)
+            if label == "A":  # the court published it two days before our poll read it
+                case.court_dispatched_at = created - timedelta(days=2)
             transition(session, case, Event.REGISTER, actor="test", at=created)
             if declined:
                 transition(session, case, Event.DECLINE, actor="test", at=created)
@@ -74,6 +76,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]
                     attempts=1,
                     next_attempt_at=sent + timedelta(minutes=5),
                     created_at=sent,
+                    queued_at=sent,
                     delivered_at=sent + timedelta(seconds=1) if status == "delivered" else None,
                     last_error="rejected (E400): bad" if status == "dead" else None,
                 )
@@ -122,13 +125,16 @@ def _listed(config: Path, *args: str) -> list[dict[str, object]]:
         (["--until", "2026-11-25T23:00"], ["A"]),
         (["--since", "2026-11-25T15:30:00+00:00"], ["D", "C", "B"]),  # an explicit zone is honoured
         (["--since", "2026-11-21", "--until", "2026-11-28", "--platform", "gz"], ["B"]),
+        (["--since", "2026-11-19"], ["D", "C", "B", "A"]),
+        (["--since", "2026-11-19", "--by", "dispatched"], ["D", "C", "B"]),  # A was dispatched on the 18th
+        (["--until", "2026-11-19", "--by", "dispatched"], ["A"]),
         (["--platform", "sz", "--status", "declined"], []),
     ],
 )
 def test_cases_list_filters_combine(
     desk: tuple[Path, dict[str, str], dict[str, str]], args: list[str], expected: list[str]
 ) -> None:
-    """Platform, status, 案号 (any brackets), court (code or name, exactly), received since/until."""
+    """Platform, status, 案号 (any brackets), court (code or name, exactly), received or dispatched since/until."""
     config, ids, _ = desk
     assert [row["id"] for row in _listed(config, *args)] == [ids[label] for label in expected]
 

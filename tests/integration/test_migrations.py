@@ -60,3 +60,36 @@ def test_docking_db_upgrade_from_the_command_line(tmp_path: Path) -> None:
     assert first.returncode == 0 and f"none → {head()}" in first.stdout, first.stderr
     second = docking("db", "upgrade", "--config", str(config))
     assert second.returncode == 0 and "already at" in second.stdout
+
+
+def test_upgrading_gives_queued_messages_their_creation_time_as_queued_at(url: str) -> None:
+    """0006: rows queued before the upgrade keep the retry window they had (counted from their creation)."""
+    from alembic import command
+
+    from adapter.schema import _config
+
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        command.upgrade(_config(connection), "0004")
+        connection.commit()
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO cases (id, platform, platform_case_id, flow, procedure, cause, amount, status, "
+                "dispatch_json, created_at, updated_at) VALUES ('MC-1', 'court', 'A-1', 'delegated', 'ordinary', "
+                "'信用卡纠纷', '1.00', 'accepted', '{}', :at, :at)"
+            ),
+            {"at": "2026-11-20 01:00:00"},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO outbox (message_id, case_id, platform, type, envelope_json, seq, status, attempts, "
+                "next_attempt_at, created_at) VALUES ('M-1', 'MC-1', 'court', 'progress', '{}', 1, 'pending', 3, "
+                ":next, :at)"
+            ),
+            {"at": "2026-11-20 01:00:00", "next": "2026-11-23 01:00:00"},
+        )
+    upgrade(engine)
+    with engine.connect() as connection:
+        queued, created = connection.execute(text("SELECT queued_at, created_at FROM outbox")).one()
+    assert queued == created and str(created).startswith("2026-11-20 01:00:00")

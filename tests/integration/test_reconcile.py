@@ -77,7 +77,8 @@ def test_drift_is_found_repaired_and_the_next_run_is_in_step(
     runtime: Runtime, court: Court, settings: Settings, tmp_path: Path
 ) -> None:
     """Lost messages, a forgotten case, a dispatch never received and a ruling never read: each is classified,
-    each is repaired, the court applies nothing twice, and every run is stored."""
+    each is repaired (the forgotten case only once the operator adds --resend-missing), the court applies
+    nothing twice, and every run is stored."""
     lost, forgotten, ruled = court.core.dispatch(3, "01")
     pump(runtime, 1)
     _mediated(runtime, lost)
@@ -105,11 +106,25 @@ def test_drift_is_found_repaired_and_the_next_run_is_in_step(
     assert "4 remaining" in found.stderr
 
     repaired = docking("reconcile", "--config", str(config), "--repair", "--format", "csv", "--actor", "ops:wang")
-    assert repaired.returncode == 0, repaired.stderr
-    table = list(csv.DictReader(io.StringIO(repaired.stdout)))
-    assert len(table) == 4 and {r["repaired"] for r in table} == {"true"}  # CSV booleans: true/false (#13)
+    assert repaired.returncode == 1, repaired.stderr  # the case the court lost is not re-sent by default
+    table = {r["platform_case_id"]: r for r in csv.DictReader(io.StringIO(repaired.stdout))}
+    assert {ajbs: r["repaired"] for ajbs, r in table.items()} == {  # CSV booleans read true/false (#13)
+        lost: "true",
+        forgotten: "false",
+        unseen: "true",
+        ruled: "true",
+    }
+    assert "--resend-missing" in table[forgotten]["detail"]
     assert status_of(runtime, ruled_id).value == "JC_CONFIRMED"  # the ruling was fetched and ingested
     assert case_for(runtime, unseen).status == "PENDING_ACCEPTANCE"  # the dispatch, verified and ingested
+
+    resent = docking(
+        "reconcile", "--config", str(config), "--repair", "--resend-missing", "--format", "json", "--actor", "ops:wang"
+    )
+    assert resent.returncode == 0, resent.stderr  # the operator asked the court, and says so
+    assert [(r["platform_case_id"], r["kind"], r["repaired"]) for r in json.loads(resent.stdout)] == [
+        (forgotten, "missing_at_platform", True)
+    ]
 
     pump(runtime)
     again = docking("reconcile", "--config", str(config))
@@ -124,12 +139,13 @@ def test_drift_is_found_repaired_and_the_next_run_is_in_step(
     listed = docking("reconcile", "runs", "--config", str(config), "--format", "json")
     assert listed.returncode == 0, listed.stderr
     stored = json.loads(listed.stdout)
-    assert [(r["status"], r["differences"], r["repaired"]) for r in stored[:3]] == [
+    assert [(r["status"], r["differences"], r["repaired"]) for r in stored[:4]] == [
         ("ok", 0, 0),
-        ("repaired", 4, 4),
+        ("repaired", 1, 1),
+        ("differences", 4, 3),
         ("differences", 4, 0),
     ]
-    shown = docking("reconcile", "show", str(stored[1]["id"]), "--config", str(config), "--format", "json")
+    shown = docking("reconcile", "show", str(stored[2]["id"]), "--config", str(config), "--format", "json")
     assert shown.returncode == 0 and len(json.loads(shown.stdout)) == 4, shown.stderr
     assert "ops:wang" in shown.stderr
 

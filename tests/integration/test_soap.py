@@ -1,7 +1,9 @@
 """The SOAP court profile against real servers on loopback: WS-Security checked by an independent XML-DSig
 implementation (xmlsec1), hostile XML refused in both directions, faults translated, the WSDL never fetched."""
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -20,15 +22,17 @@ from adapter.errors import ConfigError
 from adapter.signing.factory import build_wsse
 from adapter.tables import QuarantineRow
 from connectors.court_soap import CourtSoapPlatform
-from connectors.port import RejectedError, TransientError
+from connectors.port import CredentialsRefused, RejectedError, TransientError
 from sandbox.court import CourtCore, SandboxConfig
 from sandbox.pairing import Pairing, pair
 from sandbox.rest import SandboxServer
+from sandbox.soap import render as soap_render
 from scheduler import Runtime
 from schemas.enums import CourtStatus, ProgressKind
 from schemas.envelope import ProgressBody
 from schemas.progress import ProgressUpdate
 from tests.integration.conftest import PLATFORM, Court, pump
+from tests.integration.helpers import case_for, parties
 from tests.unit import samples
 
 pytestmark = pytest.mark.integration
@@ -320,15 +324,16 @@ def test_a_message_xml_cannot_carry_is_rejected_before_sending(soap: Soap) -> No
 
 
 def test_a_request_the_court_cannot_authenticate_is_retried_not_killed(soap: Soap, tmp_path: Path) -> None:
-    """The court's E401 (our certificate not yet installed there, a clock off) is an operator's problem to fix:
-    the message waits, it is not marked dead."""
+    """The court's signed E401 (our certificate not yet installed there, a clock off) is an operator's problem to
+    fix: a credentials refusal (the platform is held), still a TransientError to code that does not know it."""
     stranger = pair(tmp_path / "other", SandboxConfig(), transport="soap")
     assert stranger.wsse is not None and soap.pairing.wsse is not None
     wrong = soap.pairing.wsse.model_copy(update={"key": stranger.wsse.key, "certificate": stranger.wsse.certificate})
     signer, verifier = build_wsse(wrong, platform="court")
     connector = CourtSoapPlatform("court", soap.pairing.platform(soap.server).base_url, signer, verifier)
-    with pytest.raises(TransientError, match="E401"):
+    with pytest.raises(CredentialsRefused, match="E401") as caught:
         connector.query_status(["x"])
+    assert isinstance(caught.value, TransientError) and "unknown_key" in caught.value.detail
 
 
 def test_the_wsdl_comes_from_the_repository_and_the_court_serves_its_own(soap: Soap) -> None:
@@ -352,6 +357,25 @@ def test_a_hostile_payload_in_a_signed_feed_item_is_quarantined(runtime: Runtime
     with runtime.uow.begin() as session:
         (row,) = session.exec(select(QuarantineRow)).all()
     assert row.platform == PLATFORM and row.reason == "malformed" and "DTDs are refused" in row.detail
+
+
+@pytest.mark.parametrize("declared", ["GBK", "GB18030", "GB2312", "UTF-16"])
+def test_a_dispatch_whose_payload_declares_another_encoding_is_applied_with_names_intact(
+    runtime: Runtime, court: Court, declared: str
+) -> None:
+    """A court that writes its payload in GBK and hands the string to its SOAP stack (the declaration stays): the
+    adapter reads the text as text, so the dispatch is applied with its names as the court wrote them, not
+    quarantined and not turned into 寮犱笁."""
+    court.core.render = functools.partial(soap_render, declared=declared)
+    (ajbs,) = court.core.dispatch(1, "01")
+    (published,) = court.core.case_messages(ajbs)["items"]
+    assert f"encoding='{declared}'" in published["body"].replace('"', "'")
+    written = re.findall(r"<XM>([^<]*)</XM>", published["body"])  # the names, read without any XML parser
+    assert len(written) == 2 and all("\u4e00" <= name[0] <= "\u9fff" for name in written)
+    pump(runtime, 1)
+    with runtime.uow.begin() as session:
+        assert session.exec(select(QuarantineRow)).all() == []
+    assert list(parties(runtime, case_for(runtime, ajbs).id)) == written
 
 
 def test_a_wsse_key_that_is_not_the_certificates_is_a_configuration_error(soap: Soap, tmp_path: Path) -> None:

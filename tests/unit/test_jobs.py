@@ -8,6 +8,7 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import select
 
+from adapter import heartbeats
 from adapter.db import UnitOfWork
 from adapter.jobs import JobLock, interval_period, once_per_period
 from adapter.settings import JobSettings, Settings
@@ -100,11 +101,20 @@ def test_every_job_is_registered_with_a_fixed_id_and_a_real_misfire_grace(tmp_pa
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, runtime)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"deliver", "reconcile-open", "reconcile-nightly", "deadline-sweep", "prune", "monthly-report"}
+    assert set(jobs) == {
+        "deliver",
+        "reconcile-open",
+        "reconcile-nightly",
+        "deadline-sweep",
+        "prune",
+        "monthly-report",
+        "heartbeat",  # names this process's data keys for `docking keys rotate-data` (adapter/heartbeats.py)
+    }
     for job in jobs.values():
         assert job.max_instances == 1 and job.coalesce and job.misfire_grace_time == 420
     assert all(str(job.trigger).startswith("interval[") for job in jobs.values())
     assert jobs["reconcile-nightly"].trigger.interval.total_seconds() == 3600
+    assert jobs["heartbeat"].trigger.interval == heartbeats.PERIOD
 
 
 @pytest.mark.parametrize(

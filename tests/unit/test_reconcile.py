@@ -7,21 +7,24 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlmodel import select
+from sqlmodel import col, select
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from adapter.clock import utc_now
 from adapter.db import UnitOfWork, create_schema, make_engine
+from adapter.deadlines import Deadlines
 from adapter.delivery import deliver_due
 from adapter.errors import InvalidRequest
 from adapter.platforms import PlatformLink, Platforms
 from adapter.polling import poll
 from adapter.reconcile import Action, Kind, ReconcileReport, Scope, reconcile, runs
 from adapter.repository import create_case
+from adapter.routines import Routines
 from adapter.services import CentreServices
+from adapter.settings import JobSettings, Settings
 from adapter.signing.base import PublicKeyEntry
 from adapter.signing.jws import JwsSigner, JwsVerifier
-from adapter.tables import AuditRow, CaseRow, InboxRow, QuarantineRow
+from adapter.tables import AuditRow, CaseRow, InboxRow, OutboxRow, QuarantineRow, ReconcileDifferenceRow
 from connectors.fake import FakeCourtPlatform
 from connectors.port import Feed, TransientError
 from schemas.enums import CourtStatus, DeclineReason, Flow
@@ -99,7 +102,7 @@ def test_a_forgotten_case_is_resent_on_repair_and_the_next_run_is_in_step(uow: U
     assert (difference.kind, difference.action, difference.repaired) == (Kind.MISSING_AT_PLATFORM, Action.RESEND, False)
     assert difference.ours is CourtStatus.MEDIATING and difference.theirs is None and report.status == "differences"
 
-    repaired = run(uow, platforms, repair=True, actor="ops:li")
+    repaired = run(uow, platforms, repair=True, resend_missing=True, actor="ops:li")
     assert [d.repaired for d in repaired.differences] == [True] and repaired.status == "repaired"
     with uow.begin() as session:
         audit = session.exec(select(AuditRow).where(AuditRow.action == "reconcile-resend")).all()
@@ -109,6 +112,38 @@ def test_a_forgotten_case_is_resent_on_repair_and_the_next_run_is_in_step(uow: U
     assert [e.message_id for e in fake(link).sent] == first_ids  # the same messages, in order, applied once each
     final = run(uow, platforms)
     assert final.differences == [] and final.status == "ok" and final.checked == 1
+
+
+@pytest.mark.parametrize(
+    ("resend_missing", "outbox"),
+    [(False, ["delivered", "delivered"]), (True, ["pending", "pending"])],
+    ids=["default", "opted-in"],
+)
+def test_the_scheduled_repair_re_sends_to_a_court_that_lost_a_case_only_when_told(
+    uow: UnitOfWork, platforms: Platforms, resend_missing: bool, outbox: list[str]
+) -> None:
+    """The frequent pass with repair on: a case the court forgot is reported, its delivered messages left alone
+    (a court that lost its state may refuse them, and they would go dead) — unless reconcile_resend_missing."""
+    link, services = platforms["court"], CentreServices(uow, utc_now)
+    case_id = received(uow, link, "A-9")
+    services.accept(case_id)
+    services.assign_mediator(case_id, "陈调解员")
+    deliver_due(uow, platforms, utc_now)
+    fake(link).forget("A-9")
+    settings = Settings(jobs=JobSettings(reconcile_repair=True, reconcile_resend_missing=resend_missing))
+    routines = Routines(uow, platforms, settings, utc_now, "test:1", Deadlines.from_policy(settings.deadlines))
+
+    assert routines.reconcile_open()
+
+    with uow.begin() as session:
+        (stored,) = session.exec(select(ReconcileDifferenceRow)).all()
+        statuses = [r.status for r in session.exec(select(OutboxRow).order_by(col(OutboxRow.id))).all()]
+        audited = session.exec(select(AuditRow)).all()
+    assert (stored.kind, stored.repaired) == (Kind.MISSING_AT_PLATFORM.value, resend_missing)
+    assert statuses == outbox
+    assert len(audited) == (2 if resend_missing else 0)
+    if not resend_missing:
+        assert "--resend-missing" in stored.detail
 
 
 def test_a_case_with_a_message_on_its_way_is_in_flight_not_different(uow: UnitOfWork, platforms: Platforms) -> None:

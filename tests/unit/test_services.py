@@ -12,6 +12,7 @@ from adapter.repository import create_case, transition
 from adapter.services import CentreServices
 from adapter.states import CaseStatus, Event, IllegalTransition
 from adapter.tables import CaseEventRow, CaseRow, OutboxRow
+from schemas.case import Party
 from schemas.enums import CourtStatus, Flow, MessageType, OutcomeCode, ProgressKind
 from schemas.envelope import AgreementBody, Envelope, JcApplicationBody, OutcomeBody, ProgressBody
 from schemas.outcome import FailureReport
@@ -314,6 +315,26 @@ def test_self_received_case_sends_nothing_until_the_jc_application(
     assert envelope.body.application.case == dispatch
     assert envelope.body.application.agreement_effective_at == effective
     assert envelope.body.agreement.document_sha256 == samples.agreement().document_sha256
+
+
+def test_a_phone_the_centre_types_in_no_known_form_is_flagged_and_still_goes_out(
+    services: CentreServices, clock: FakeClock, uow: UnitOfWork
+) -> None:
+    """The centre's own intake uses the same Party: an odd phone is flagged on registration, never refused, and
+    the JC application carries it as typed."""
+    bank, person = samples.dispatch().parties
+    typed = Party.model_validate({**person.model_dump(), "phone": "8765 4321（白天）"})
+    dispatch = samples.dispatch(flow=Flow.SELF_RECEIVED, parties=(bank, typed))
+    case_id = services.register_self_received(dispatch)
+    with uow.begin() as session:
+        register = session.exec(select(CaseEventRow).where(CaseEventRow.case_id == case_id)).first()
+        assert register is not None and register.detail == "self-received; flagged: party 2 phone: unrecognised form"
+    _settle(services, clock, case_id)
+    clock.now += timedelta(days=1)
+    assert services.apply_jc(case_id, "张三", "某某银行股份有限公司", platform="p1") is CaseStatus.JC_APPLIED
+    (_, envelope), *_ = _outbox(uow)
+    assert isinstance(envelope.body, JcApplicationBody) and envelope.body.application.case is not None
+    assert envelope.body.application.case.parties[1].phone == "8765 4321（白天）"
 
 
 def test_self_received_jc_application_must_name_the_court(

@@ -8,6 +8,7 @@ import pytest
 
 from adapter.errors import ConfigError
 from adapter.settings import load_settings
+from mappings.times import FORMS
 
 PLATFORM = """
 [platforms.court-gz]
@@ -193,6 +194,23 @@ def test_two_platforms_may_not_share_a_keyring(tmp_path: Path) -> None:
         for name in ("a", "b")
     )
     assert "share the keyring" in _error(_config(tmp_path, text))
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_platform_names_its_timestamp_form(tmp_path: Path, form: str) -> None:
+    """timestamp_format takes each documented form; without it a platform keeps iso8601, the form before it."""
+    platform = load_settings(_config(tmp_path, PLATFORM.format(extra=f'timestamp_format = "{form}"'))).platforms
+    assert platform["court-gz"].timestamp_format == form
+    assert load_settings(_config(tmp_path, PLATFORM.format(extra=""))).platforms["court-gz"].timestamp_format == (
+        "iso8601"
+    )
+
+
+@pytest.mark.parametrize("form", ["yyyyMMdd", "unix", "YYYYMMDDHHMMSS", ""])
+def test_an_unknown_timestamp_form_names_the_field(tmp_path: Path, form: str) -> None:
+    """A form the adapter cannot read is a configuration error naming the platform's field, at start-up."""
+    message = _error(_config(tmp_path, PLATFORM.format(extra=f'timestamp_format = "{form}"')))
+    assert "platforms.court-gz.timestamp_format" in message
 
 
 @pytest.mark.parametrize(

@@ -219,3 +219,26 @@ def test_a_rotation_may_change_the_key_type_and_each_certificate_keeps_its_own_a
     with pytest.raises(SignatureInvalid) as caught:  # never a TypeError from a key of the wrong type
         verifier.verify(relabelled)
     assert caught.value.reason == "algorithm"
+
+
+def _hostile_names(certificate: x509.Certificate) -> bytes:
+    """The certificate's DER with its common name's string tag zeroed: it loads, but its names do not parse."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    der = bytearray(certificate.public_bytes(Encoding.DER))
+    at = der.find(b"test")
+    der[at - 2] = 0x00
+    x509.load_der_x509_certificate(bytes(der))  # names are parsed lazily: loading still succeeds
+    return bytes(der)
+
+
+def test_a_stranger_certificate_with_unreadable_names_is_refused_not_a_crash() -> None:
+    """An unconfigured certificate is described in the refusal; one whose names cannot be read is malformed."""
+    stranger = ec.generate_private_key(ec.SECP256R1())
+    trusted = _certificate(ec.generate_private_key(ec.SECP256R1()))
+    envelope = _envelope()
+    WsseSigner(stranger, _certificate(stranger), clock=lambda: NOW).sign(envelope)
+    token = envelope.find(f".//{{{WSSE}}}BinarySecurityToken")
+    token.text = base64.b64encode(_hostile_names(_certificate(stranger))).decode()
+    with pytest.raises(SignatureInvalid, match="unreadable names"):
+        WsseVerifier([trusted], clock=lambda: NOW).verify(envelope)
