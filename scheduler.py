@@ -17,7 +17,7 @@ from typing import Any
 import requests
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import STATE_RUNNING, BaseScheduler
+from apscheduler.schedulers.base import BaseScheduler
 
 from adapter import heartbeats
 from adapter.breaker import CircuitBreaker
@@ -330,15 +330,16 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
     # The full pass waits for every platform's first poll (Runtime.feeds_read); run its check as soon as they
     # are in rather than at the next hourly check.
     def run_nightly_check_now() -> None:
-        # From a job's thread, never wait on the scheduler's job-store lock: shutdown(wait=True) holds it while it
-        # waits for the running jobs, so a job waiting for it would hang `docking run` on SIGTERM. A daemon thread
-        # does the waiting instead (and is moot once the scheduler has stopped).
+        # Called from a job's thread, which must not wait on the scheduler's job-store lock for long:
+        # shutdown(wait=True) holds that lock while it waits for the running jobs, so a job blocked on it would
+        # hang `docking run` on SIGTERM. A daemon thread takes the lock; the job waits for it only briefly.
         def hurry() -> None:
             with contextlib.suppress(JobLookupError):  # a scheduler shutting down has removed it: nothing to hurry
                 scheduler.modify_job("reconcile-nightly", next_run_time=datetime.now(UTC))
 
-        if scheduler.state == STATE_RUNNING:
-            threading.Thread(target=hurry, name="hurry-nightly", daemon=True).start()
+        helper = threading.Thread(target=hurry, name="hurry-nightly", daemon=True)
+        helper.start()
+        helper.join(timeout=1.0)
 
     runtime.on_feeds_read = run_nightly_check_now
 
