@@ -27,6 +27,7 @@ from adapter.deadlines import Deadlines, WorkCalendar
 from adapter.deadlines.calendar import missing_year
 from adapter.delivery import LEASE, deliver_due
 from adapter.errors import ConfigError
+from adapter.feed_hold import FeedHolds
 from adapter.feed_watch import FeedWatch
 from adapter.hold import CredentialHold
 from adapter.jobs import JobLock, process_holder
@@ -113,23 +114,22 @@ class Runtime:
             if link.breaker is not None and not link.breaker.allow(self.clock()):
                 self._first_poll_done(name)  # failing: its case list cannot be read either
                 return  # the platform keeps failing: leave it alone until the breaker lets a probe through
+            # poll() tells the breaker and the credentials hold how each page read ended (adapter/polling.py);
+            # what is left here is the job's own bookkeeping.
             try:
                 polled = poll(self.uow, link, feed, self.clock, still_ours=lock.acquire if lock else lambda: True)
                 if feed is Feed.DISPATCHES:
-                    if polled.caught_up:
+                    if polled.caught_up or polled.held:  # a held feed cannot be read further: do not wait for it
                         self._first_poll_done(name)
-                    if self.feed_watch is not None:
+                    if self.feed_watch is not None and not polled.held:
                         self.feed_watch.after_poll(link, polled)
-            except CredentialsRefused as exc:
-                self.metrics.add("poll", {"held": 1})
-                link.hold.refused(exc, self.clock())  # the one alert is the hold's; the other feed waits too
+            except CredentialsRefused:
+                self.metrics.add("poll", {"held": 1})  # the one alert is the hold's; the other feed waits too
                 return
             except ConnectorError as exc:
                 if feed is Feed.DISPATCHES:
                     self._first_poll_done(name)
                 self.metrics.add("poll", {"errors": 1})
-                if link.breaker is not None and exc.retryable:
-                    link.breaker.record_failure(self.clock())
                 log.warning("polling %s/%s failed: %s", name, feed.value, mask_text(str(exc)))
                 wait = exc.retry_after if isinstance(exc, TransientError) else None
                 if wait:  # the court said when to come back: both feeds wait
@@ -142,9 +142,11 @@ class Runtime:
                 self.metrics.add("poll", {"errors": 1})
                 log.error("polling %s/%s failed unexpectedly: %s", name, feed.value, type(exc).__name__)
                 continue
-            link.hold.accepted(self.clock())
-            if link.breaker is not None:
-                link.breaker.record_success()
+            finally:
+                if link.breaker is not None:  # a probe that ended without the platform's word frees its slot
+                    link.breaker.release()
+            if polled.held:
+                self.metrics.add("poll", {"feed_held": 1})
             counts = polled.counts
             self.metrics.add("inbound", {k.value: v for k, v in counts.items()})
             if counts:
@@ -172,6 +174,7 @@ def delivery_lease(settings: Settings) -> timedelta:
 def build_connector(name: str, config: PlatformSettings, signer: MessageSigner, clock: Clock) -> CourtPlatform:
     session = _session(config)
     timeout = (min(3.05, config.timeout_seconds), config.timeout_seconds)
+    cap = int(config.max_response_mb * 1024 * 1024)
     if config.transport == "soap":
         assert config.wsse is not None  # the settings validator guarantees it
         wsse_signer, wsse_verifier = build_wsse(config.wsse, platform=name)
@@ -185,9 +188,17 @@ def build_connector(name: str, config: PlatformSettings, signer: MessageSigner, 
             debug=config.soap_debug,
             clock=clock,
             timestamps=config.timestamp_format,
+            max_response_bytes=cap,
         )
     return OdrRestPlatform(
-        name, config.base_url, signer, session=session, timeout=timeout, clock=clock, timestamps=config.timestamp_format
+        name,
+        config.base_url,
+        signer,
+        session=session,
+        timeout=timeout,
+        clock=clock,
+        timestamps=config.timestamp_format,
+        max_response_bytes=cap,
     )
 
 
@@ -222,6 +233,8 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
             name,
             failures=config.breaker_failures,
             cooldown=timedelta(seconds=config.breaker_cooldown_seconds),
+            # the slowest call: a send with its three quick tries, each at the connect and read timeouts
+            max_call=timedelta(seconds=3 * (3.05 + config.timeout_seconds) + 2),
             on_change=lambda platform, what: metrics.add("breaker", {what: 1}),
         )
         retry = RetryPolicy(
@@ -243,6 +256,11 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
             retry=retry,
             breaker=breaker,
             hold=hold,
+            feeds=FeedHolds(
+                name,
+                probe_every=timedelta(seconds=config.breaker_cooldown_seconds),
+                on_change=lambda platform, what: metrics.add("feed", {what: 1}),
+            ),
         )
     deadlines = Deadlines.from_policy(settings.deadlines)  # one engine: the sweep and the use cases agree
     _report_calendar_coverage(deadlines.calendar, clock)

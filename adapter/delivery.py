@@ -278,20 +278,22 @@ def _deliver_one(
         outcome, error, counted = "deferred", "circuit open: the platform has been failing", False
         delay = (link.breaker.next_call_at(started) - started).total_seconds()
     else:
+        answer: BaseException | None = None  # how the call ended, for the breaker (adapter/breaker.py `observe`)
         try:
             envelope = Envelope.model_validate_json(row.envelope_json)
             receipt = retrying(link.connector.send, envelope)
             if receipt.duplicate:
                 outcome = "duplicate"  # delivered before (e.g. the answer was lost); the platform kept one copy
             link.hold.accepted(clock())
-            if link.breaker is not None:
-                link.breaker.record_success()
         except CredentialsRefused as exc:
             # About who signed, not about this message: hold the platform (one alert), keep the message as it was.
+            # For the breaker it is an answer: the platform is up, and the hold gates it from now on.
+            answer = exc
             link.hold.refused(exc, clock())
             outcome, error, counted = "held", link.hold.reason, False
             delay = link.hold.wait(clock())
         except TransientError as exc:
+            answer = exc
             outcome, error = "retried", str(exc)
             # The court's Retry-After, but never past our own cap: a proxy's `Retry-After: 99999999999` or a date
             # in 9999 must not park a message beyond the give-up horizon it is judged by.
@@ -300,16 +302,18 @@ def _deliver_one(
                 if exc.retry_after is not None
                 else backoff(row.attempts + 1, base=policy.base, cap=policy.cap, rng=jitter)
             )
-            if link.breaker is not None:
-                link.breaker.record_failure(clock())
         except RejectedError as exc:
+            # A verdict on this message (it goes dead); for the breaker, an answer: the platform is up.
+            answer = exc
             outcome, error = "dead", str(exc)
-            if link.breaker is not None:
-                link.breaker.record_success()  # a refusal is an answer: the platform is up
         except Exception as exc:  # a connector bug or a corrupt row: retry on the schedule, never lose the batch
+            # Says nothing about the platform: the breaker is told neither way, but a probe's slot is released.
+            answer = exc
             log.error("message %s to %s failed unexpectedly: %s", row.message_id, row.platform, type(exc).__name__)
             outcome, error = "retried", f"unexpected {type(exc).__name__}"
             delay = backoff(row.attempts + 1, base=policy.base, cap=policy.cap, rng=jitter)
+        if link.breaker is not None:
+            link.breaker.observe(answer, clock())
     now = clock()
     # Measured from when the row (re-)entered the queue, not from its creation: a message an operator replays
     # after an outage gets its full window again instead of dying on its first transient failure.

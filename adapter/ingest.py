@@ -1,22 +1,28 @@
 """Applying what a platform sends: verify → decode → drop duplicates → apply, or quarantine with the raw bytes.
 
-Every item ends in exactly one of three ways, each in one transaction: applied (inbox row + case change),
-duplicate (nothing changes), quarantined (raw bytes + reason; no case changes). A quarantined item is logged at
-WARNING once, when it is first kept (platform, message id, reason); a re-delivery of the same bytes is a duplicate.
+Every item ends in exactly one of four ways, each in one transaction: applied (inbox row with the envelope's
+digest + case change), duplicate (nothing changes), quarantined (raw bytes + reason; no case changes), or
+conflict: quarantined as `conflict` because it reuses an applied message id with another body (adapter/inbox.py).
+An item the database itself would refuse (a NUL or a lone surrogate in any text field: PostgreSQL refuses NUL in
+text, no UTF-8 holds a surrogate; any other value it refuses as data) is quarantined like any bad item — it must
+never stall its feed — and the quarantine row itself is always storable. A quarantined item is logged at WARNING
+once, when it is first kept (platform, message id, reason); a re-delivery of the same bytes counts as a duplicate.
 """
 
 import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from sqlalchemy.exc import DataError
 from sqlmodel import Session, select
 
 from adapter.clock import Clock, china_text, to_utc
 from adapter.db import UnitOfWork
+from adapter.inbox import CONFLICT, envelope_digest, report_conflict, same_message
 from adapter.masking import mask_text
 from adapter.platforms import PlatformLink
 from adapter.repository import create_case, find_case, transition
@@ -39,6 +45,7 @@ class Ingested(StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     QUARANTINED = "quarantined"
+    CONFLICT = "conflict"  # quarantined too, and alerted: an applied message id with another body
 
 
 class NotApplicable(Exception):
@@ -95,8 +102,8 @@ def ingest_item(
 ) -> Outcome:
     """The one ingest path — the feeds, reconciliation's fetches and an operator's reprocessing all use it.
 
-    `received_at`: when the bytes reached us (default: now). The feed's maximum age is measured to it, so a
-    message reprocessed from quarantine days later is judged as it was when it arrived, not refused as stale.
+    `received_at`: when the bytes reached us (default: now). The feed's maximum age and clock skew are measured to
+    it, so a message reprocessed from quarantine days later is judged as it was when it arrived.
     `settle(session, outcome)` runs in the transaction that records the outcome."""
     platform = link.name
     envelope: Envelope | None = None
@@ -124,6 +131,9 @@ def ingest_item(
                 SignatureInvalid.MISMATCH,
                 f"signed for message {verified.message_id!r}, but the body is message {envelope.message_id!r}",
             )
+        unstorable = _unstorable(envelope.model_dump())
+        if unstorable:
+            raise PayloadError(platform, "invalid", f"{unstorable}, which the database cannot store")
     except SignatureInvalid as exc:
         return _quarantine(uow, link, feed, item, clock, exc.reason, exc.detail, envelope, settle)
     except PayloadError as exc:
@@ -131,34 +141,58 @@ def ingest_item(
     except Exception as exc:  # a decoder bug on one item: keep the bytes, never stall the whole feed on it
         detail = f"{type(exc).__name__} while decoding"
         return _quarantine(uow, link, feed, item, clock, "undecodable", detail, envelope, settle)
-    kept: Outcome | None = None
+    try:
+        outcome = _store(uow, platform, feed, item, clock, envelope, settle)
+    except DataError as exc:  # a value this database refuses (too long for its column, out of range …)
+        detail = f"the database refuses a value in message {envelope.message_id!r}: {type(exc.orig).__name__}"
+        return _quarantine(uow, link, feed, item, clock, "unstorable", detail, envelope, settle)
+    _log_kept(platform, outcome)
+    return outcome
+
+
+def _store(
+    uow: UnitOfWork,
+    platform: str,
+    feed: str,
+    item: RawInbound,
+    clock: Clock,
+    envelope: Envelope,
+    settle: Settle | None,
+) -> Outcome:
     with uow.begin() as session:
-        seen = select(InboxRow.id).where(InboxRow.platform == platform, InboxRow.message_id == envelope.message_id)
-        if session.exec(seen).first() is not None:
-            outcome = Outcome(Ingested.DUPLICATE, message_id=envelope.message_id)
-        else:
-            try:
-                with session.begin_nested():  # a refusal part-way through leaves nothing of the message behind
-                    case_id = _apply(session, platform, envelope, clock)
-            except NotApplicable as exc:
-                kept = _keep(session, platform, feed, item, clock, exc.reason, str(exc), envelope.message_id)
-                outcome = kept
-            else:
-                session.add(
-                    InboxRow(
-                        platform=platform,
-                        message_id=envelope.message_id,
-                        type=envelope.type.value,
-                        case_id=case_id,
-                        received_at=to_utc(clock()),
-                    )
-                )
-                outcome = Outcome(Ingested.APPLIED, message_id=envelope.message_id, case_id=case_id)
+        outcome = _record(session, platform, feed, item, clock, envelope)
         if settle is not None:
             settle(session, outcome)
-    if kept is not None:
-        _log_kept(platform, kept)
     return outcome
+
+
+def _record(session: Session, platform: str, feed: str, item: RawInbound, clock: Clock, envelope: Envelope) -> Outcome:
+    digest = envelope_digest(envelope)
+    seen = select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == envelope.message_id)
+    applied = session.exec(seen).first()
+    if applied is not None:
+        if same_message(platform, envelope.message_id, applied.body_sha256, digest):
+            return Outcome(Ingested.DUPLICATE, message_id=envelope.message_id)
+        assert applied.body_sha256 is not None  # same_message takes an unknown digest as the same message
+        detail = report_conflict(session, platform, envelope.message_id, applied.body_sha256, digest)
+        kept = _keep(session, platform, feed, item, clock, CONFLICT, detail, envelope.message_id)
+        return replace(kept, result=Ingested.CONFLICT)
+    try:
+        with session.begin_nested():  # a refusal part-way through leaves nothing of the message behind
+            case_id = _apply(session, platform, envelope, clock)
+    except NotApplicable as exc:
+        return _keep(session, platform, feed, item, clock, exc.reason, str(exc), envelope.message_id)
+    session.add(
+        InboxRow(
+            platform=platform,
+            message_id=envelope.message_id,
+            type=envelope.type.value,
+            case_id=case_id,
+            received_at=to_utc(clock()),
+            body_sha256=digest,
+        )
+    )
+    return Outcome(Ingested.APPLIED, message_id=envelope.message_id, case_id=case_id)
 
 
 def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock) -> str:
@@ -242,24 +276,26 @@ def _keep(
     """Store the item with its reason, once: the same bytes from the same platform are kept only the first time."""
     digest = hashlib.sha256(item.body).hexdigest()
     again = select(QuarantineRow.id).where(QuarantineRow.platform == platform, QuarantineRow.raw_sha256 == digest)
+    storable_id = message_id if message_id is None or _unstorable(message_id) is None else None
     existing = session.exec(again).first()
     if existing is not None:
-        return Outcome(Ingested.QUARANTINED, reason, detail[:2000], message_id, quarantine_id=existing)
+        return Outcome(Ingested.QUARANTINED, reason, _storable(detail[:2000]), storable_id, quarantine_id=existing)
     headers = {"position": item.position, **item.headers}
     row = QuarantineRow(
         platform=platform,
         feed=feed,
         received_at=to_utc(clock()),
         reason=reason,
-        detail=detail[:2000],
+        detail=_storable(detail[:2000]),
         raw=item.body,
         raw_sha256=digest,
-        message_id=message_id,
-        headers_json=json.dumps(headers, ensure_ascii=False),
+        message_id=storable_id,
+        # \u escapes for a header holding what the database cannot store (json.dumps escapes NUL already)
+        headers_json=json.dumps(headers, ensure_ascii=_unstorable(headers) is not None),
     )
     session.add(row)
     session.flush()  # the id, for the log line and the operator
-    return Outcome(Ingested.QUARANTINED, reason, detail[:2000], message_id, kept=True, quarantine_id=row.id)
+    return Outcome(Ingested.QUARANTINED, reason, row.detail, storable_id, kept=True, quarantine_id=row.id)
 
 
 def _log_kept(platform: str, outcome: Outcome) -> None:
@@ -273,3 +309,27 @@ def _log_kept(platform: str, outcome: Outcome) -> None:
             mask_text(outcome.detail)[:300],
             outcome.quarantine_id,
         )
+
+
+def _unstorable(value: object) -> str | None:
+    """Where `value` (a message as plain data) holds text no database of ours can store, said without the text:
+    "field dispatch.parties[0].name holds NUL (U+0000)"; None if all of it can be stored."""
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:  # a walk, not recursion: a message's nesting is the court's choice
+        path, node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node:
+                return f"field {path or 'text'} holds NUL (U+0000)"
+            bad = next((c for c in node if "\ud800" <= c <= "\udfff"), None)
+            if bad is not None:
+                return f"field {path or 'text'} holds a lone surrogate (U+{ord(bad):04X})"
+        elif isinstance(node, dict):
+            stack.extend((f"{path}.{key}" if path else str(key), child) for key, child in node.items())
+        elif isinstance(node, list | tuple):
+            stack.extend((f"{path}[{n}]", child) for n, child in enumerate(node))
+    return None
+
+
+def _storable(text: str) -> str:
+    """`text` with NUL and lone surrogates written as escapes, for a quarantine detail."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")

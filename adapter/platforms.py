@@ -1,9 +1,10 @@
-"""The registry of configured platforms as the core sees them: connector, verifier, retry policy, breaker, hold."""
+"""The registry of configured platforms as the core sees them: connector, verifier, retry policy, breaker, holds."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from adapter.breaker import CircuitBreaker
+from adapter.feed_hold import FeedHolds
 from adapter.hold import CredentialHold
 from adapter.signing.base import MessageVerifier
 from connectors.port import CourtPlatform
@@ -28,6 +29,8 @@ class PlatformLink:
     # Held while the court refuses our signature or credentials (adapter/hold.py): always present, since a refusal
     # of who we are must never kill a message, whatever else a test switches off.
     hold: CredentialHold = field(default_factory=CredentialHold)
+    # A feed whose next item cannot be read even alone waits at its cursor, said once (adapter/feed_hold.py).
+    feeds: FeedHolds = field(default_factory=FeedHolds)
 
     @property
     def name(self) -> str:

@@ -7,6 +7,16 @@ A court whose feed restarted (a migration, a restore) answers our cursor with a 
 where it says, we would skip everything it published since the restart. So a feed found behind our cursor is
 warned about and re-read from its start — the inbox drops what was already applied. A feed that restarted
 without saying so (it echoes our cursor) is caught by adapter/feed_watch.py.
+
+Each page read is told to the platform's breaker and credentials hold right where it is made (as delivery does for
+a send): a page read → success; a refusal of our credentials → the hold, and an answer for the breaker; any other
+rejection of the read (a 4xx) → an answer for the breaker — the platform is up, so deliveries must not stop
+because one feed's read is refused — while the poll fails and is logged; a timeout, 5xx, 429 → a breaker failure;
+anything of ours (the database while ingesting, a decoder bug) → neither, the probe slot released.
+
+A page that arrived but cannot be read (larger than the read cap, not JSON/XML: connectors.port.UnreadableAnswer)
+is asked for again with half the items, down to one, growing back after each page read; a single item still
+unreadable holds the feed at its cursor (adapter/feed_hold.py). Such an answer is no breaker failure either.
 """
 
 import logging
@@ -23,10 +33,13 @@ from adapter.db import UnitOfWork
 from adapter.ingest import Ingested, ingest
 from adapter.platforms import PlatformLink
 from adapter.tables import CursorRow
-from connectors.port import Feed
+from connectors.port import CredentialsRefused, Feed, FeedPage, UnreadableAnswer
 
 log = logging.getLogger("docking.polling")
 _NUMBER = re.compile(r"[0-9]{1,30}")  # ASCII digits only (str.isdigit accepts ² and ٣)
+# What the cursors table can hold on every database: at most its 128 characters, none a control character
+# (PostgreSQL refuses NUL in text; the others would only garble a log line).
+_STORABLE_CURSOR = re.compile(r"[^\x00-\x1f\x7f]{0,128}")
 
 
 @dataclass
@@ -37,6 +50,7 @@ class Polled:
     advanced: bool = False  # the cursor moved
     caught_up: bool = False  # read to the end of what the feed holds now
     rewound: bool = False  # the feed stood behind our cursor: it was re-read from its start
+    held: bool = False  # the feed waits at its cursor: its next item cannot be read (adapter/feed_hold.py)
 
 
 def poll(
@@ -52,11 +66,20 @@ def poll(
     """`still_ours` renews this process's polling lease before each page (adapter/jobs.py JobLock): a long
     catch-up must not outlive the lease and end up reading the same pages as a process that took over."""
     polled = Polled()
+    size = limit
     for _ in range(max_pages):  # bounded: one poll never monopolises a worker
         if not still_ours():
             break
         cursor = _cursor(uow, link.name, feed)
-        page = link.connector.fetch(feed, cursor, limit)
+        if not link.feeds.allow(feed, cursor, clock()):
+            polled.held = True
+            break
+        page, asked = _readable_page(link, feed, cursor, size, clock)
+        if page is None:
+            polled.held = True
+            break
+        link.feeds.moving(feed, clock())
+        size = min(limit, asked * 2)  # a page that needed shrinking does not make the rest of the feed small
         for item in page.items:
             polled.counts[ingest(uow, link, feed.value, item, clock)] += 1
         if behind(page.next_cursor, cursor):
@@ -76,10 +99,50 @@ def poll(
             if not _advance(uow, link.name, feed, cursor, page.next_cursor):
                 break  # another poller moved the cursor meanwhile: never move it back
             polled.advanced = True
-        if len(page.items) < limit or page.next_cursor == cursor:
+        if len(page.items) < asked or page.next_cursor == cursor:
             polled.caught_up = True
             break
     return polled
+
+
+def _readable_page(link: PlatformLink, feed: Feed, cursor: str, size: int, clock: Clock) -> tuple[FeedPage | None, int]:
+    """The page at `cursor`, asked for with fewer items while the answer cannot be read; None once even one item
+    cannot be (the feed is then held). Returns the page size that worked."""
+    while True:
+        try:
+            page = _fetch(link, feed, cursor, size, clock)
+            if not _STORABLE_CURSOR.fullmatch(page.next_cursor):
+                raise UnreadableAnswer(
+                    link.name, "unparseable", f"next cursor {page.next_cursor[:40]!r}… is not one we can store"
+                )
+            return page, size
+        except UnreadableAnswer as exc:
+            if link.breaker is not None:
+                link.breaker.record_refusal()  # it answered: the platform is up, the page is the trouble
+            if size > 1:
+                log.info("%s/%s: %s; asking for %d item(s) instead of %d", link.name, feed.value, exc, size // 2, size)
+                size //= 2
+                continue
+            link.feeds.hold(feed, cursor, exc, clock())
+            return None, size
+
+
+def _fetch(link: PlatformLink, feed: Feed, cursor: str, size: int, clock: Clock) -> FeedPage:
+    """One page from the platform, its outcome told to the breaker and the credentials hold (module doc)."""
+    try:
+        page = link.connector.fetch(feed, cursor, size)
+    except UnreadableAnswer:
+        raise  # the caller's (_readable_page): a smaller page may be readable
+    except BaseException as exc:
+        if isinstance(exc, CredentialsRefused):
+            link.hold.refused(exc, clock())
+        if link.breaker is not None:
+            link.breaker.observe(exc, clock())
+        raise
+    link.hold.accepted(clock())
+    if link.breaker is not None:
+        link.breaker.record_success()
+    return page
 
 
 def behind(answer: str, ours: str) -> bool:

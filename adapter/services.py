@@ -166,20 +166,25 @@ class CentreServices:
             if case.agreement_json is None or case.agreement_effective_at is None:
                 raise InvalidRequest(f"case {case_id} has no effective agreement to confirm")
             effective = from_db(case.agreement_effective_at)
-            events = session.exec(select(CaseEventRow).where(CaseEventRow.case_id == case.id)).all()
-            # The window as `docking deadlines` and the sweep see it: the holiday file, the court's own period.
-            window = self.deadlines.due(case, events, DeadlineKind.JC_APPLICATION, now)
-            if window is not None and now >= window.due.closes_at:
-                guessed = "; estimated: no holiday data for that year" if window.estimated else ""
-                raise InvalidRequest(
-                    f"the JC window closed at the end of {window.due.last_day} ({window.rule}, from "
-                    f"{china_date(window.starts_at):%Y-%m-%d}{guessed}); the parties may sue on the agreement instead"
-                )
             dispatch = CaseDispatch.model_validate_json(case.dispatch_json)
             if dispatch.flow is Flow.ENTRUSTED:
                 raise InvalidRequest(
                     f"case {case_id} is a post-filing (委托) case: the court ends it with a 调解书 or a withdrawal, "
                     "not judicial confirmation [S1 Art 20]"
+                )
+            events = session.exec(select(CaseEventRow).where(CaseEventRow.case_id == case.id)).all()
+            # The window as `docking deadlines` and the sweep see it: the holiday file, the court's own period.
+            window = self.deadlines.due(case, events, DeadlineKind.JC_APPLICATION, now)
+            if window is None:  # fail closed: an agreement from before the mediation restarted opens no window
+                raise InvalidRequest(
+                    f"case {case_id}: the agreement effective {effective:%Y-%m-%d} belongs to an earlier round of "
+                    "mediation; submit the new agreement before applying for judicial confirmation"
+                )
+            if now >= window.due.closes_at:
+                guessed = "; estimated: no holiday data for that year" if window.estimated else ""
+                raise InvalidRequest(
+                    f"the JC window closed at the end of {window.due.last_day} ({window.rule}, from "
+                    f"{china_date(window.starts_at):%Y-%m-%d}{guessed}); the parties may sue on the agreement instead"
                 )
             names = {p.name for p in dispatch.parties}
             if applicant == consenting_party or not {applicant, consenting_party} <= names:

@@ -91,6 +91,9 @@ class InboxRow(SQLModel, table=True):
     type: str = Field(max_length=32)
     case_id: str | None = Field(default=None, max_length=40)
     received_at: datetime
+    # The digest of the canonical envelope applied (adapter/inbox.py): a later item with this message id and
+    # another digest is a conflict, not a duplicate. None for messages applied before it was kept (0008).
+    body_sha256: str | None = Field(default=None, max_length=64)
 
 
 class QuarantineRow(SQLModel, table=True):

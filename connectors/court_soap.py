@@ -7,8 +7,10 @@ references forbidden, and answers are read at most MAX_RESPONSE_BYTES. Failures 
 a SOAP Client fault → RejectedError (its CourtFault code); the court's signed refusal of our WS-Security (a wsse:
 fault code per WSS 1.1 §12, or its CourtFault E401/E403: our certificate not trusted, our clock off) →
 CredentialsRefused; a Server fault, any HTTP error answered without a signed envelope (it is not the court's word:
-a proxy, a gateway, throttling), a redirect, a timeout, a broken connection, an unsigned or unparseable answer →
-TransientError; a message that cannot be written as XML → RejectedError.
+a proxy, a gateway, throttling), a redirect, a timeout, a broken connection, an unsigned answer → TransientError; an
+answer past the read cap or not well-formed XML (e.g. one item's bytes not UTF-8, a character XML 1.0 forbids) →
+UnreadableAnswer, its TransientError kind (a feed page is then asked for in smaller pages: XML cannot isolate one
+bad item in a signed page); a message that cannot be written as XML → RejectedError.
 """
 
 from collections.abc import Callable, Sequence
@@ -20,7 +22,7 @@ import requests
 import zeep
 from lxml import etree
 from zeep.exceptions import Error as ZeepError
-from zeep.exceptions import Fault
+from zeep.exceptions import Fault, XMLSyntaxError
 from zeep.plugins import HistoryPlugin
 from zeep.transports import Transport
 
@@ -37,6 +39,7 @@ from connectors.port import (
     Receipt,
     RejectedError,
     TransientError,
+    UnreadableAnswer,
 )
 from mappings import court_soap
 from mappings.codes import UnknownCode
@@ -59,7 +62,7 @@ FEED_OPERATIONS = {Feed.DISPATCHES: "FetchDispatches", Feed.DECISIONS: "FetchRul
 class _Refused(Exception):
     """Raised inside zeep's transport; carries our error out through zeep unchanged."""
 
-    def __init__(self, error: TransientError | RejectedError) -> None:
+    def __init__(self, error: TransientError | RejectedError) -> None:  # UnreadableAnswer is a TransientError
         self.error = error
 
 
@@ -69,10 +72,15 @@ class _Transport(Transport):
     envelope itself, so Retry-After is not lost."""
 
     def __init__(
-        self, platform: str, session: requests.Session, timeout: tuple[float, float], clock: Callable[[], datetime]
+        self,
+        platform: str,
+        session: requests.Session,
+        timeout: tuple[float, float],
+        clock: Callable[[], datetime],
+        cap: int = MAX_RESPONSE_BYTES,
     ) -> None:
         super().__init__(session=session, timeout=timeout[1], operation_timeout=timeout)
-        self._platform, self._clock = platform, clock
+        self._platform, self._clock, self._cap = platform, clock, cap
 
     def post(self, address: str, message: Any, headers: dict[str, str]) -> requests.Response:
         response = self.session.post(
@@ -85,9 +93,9 @@ class _Transport(Transport):
             verify=self.session.verify,  # explicit: REQUESTS_CA_BUNDLE must not override a configured bundle
             cert=self.session.cert,
         )
-        content = read_capped(response)
+        content = read_capped(response, self._cap)
         if content is None:
-            raise _Refused(TransientError(self._platform, f"answer exceeds {MAX_RESPONSE_BYTES} bytes"))
+            raise _Refused(UnreadableAnswer(self._platform, "oversized", f"answer exceeds {self._cap} bytes"))
         response._content = content
         is_xml = "xml" in response.headers.get("Content-Type", "")
         status = response.status_code
@@ -129,6 +137,7 @@ class CourtSoapPlatform:
         debug: bool = False,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         timestamps: TimestampForm = DEFAULT_FORM,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self.name = name
         self.timestamps = timestamps  # the form of every time in this court's messages, both ways
@@ -140,7 +149,7 @@ class CourtSoapPlatform:
         )
         client = zeep.Client(
             str(WSDL),
-            transport=_Transport(name, session or requests.Session(), timeout, clock),
+            transport=_Transport(name, session or requests.Session(), timeout, clock, max_response_bytes),
             settings=settings,
             wsse=_Wsse(signer, verifier),
             plugins=[self.history] if self.history else [],
@@ -230,7 +239,11 @@ class CourtSoapPlatform:
         except requests.RequestException as exc:
             cause, what = describe_failure(exc, self._endpoint)
             raise TransientError(self.name, f"{operation}: {what}", cause=cause) from None
-        except (ZeepError, etree.XMLSyntaxError, ValueError) as exc:  # unparseable, DTD/entities, wrong shape
+        except (etree.XMLSyntaxError, XMLSyntaxError) as exc:  # not well-formed: the same request, the same answer
+            raise UnreadableAnswer(
+                self.name, "unparseable", f"{operation}: answer is not well-formed XML: {str(exc)[:200]}"
+            ) from None
+        except (ZeepError, ValueError) as exc:  # DTD/entities, wrong shape
             raise TransientError(self.name, f"{operation}: answer refused: {type(exc).__name__}") from None
 
 

@@ -93,16 +93,16 @@ def http_date(text: str, *, now: datetime) -> datetime | None:
     return when + timedelta(seconds=1) if second == 60 else when
 
 
-def read_capped(response: requests.Response) -> bytes | None:
-    """The body, or None if it is longer than MAX_RESPONSE_BYTES (checked before and while reading)."""
+def read_capped(response: requests.Response, cap: int = MAX_RESPONSE_BYTES) -> bytes | None:
+    """The body, or None if it is longer than `cap` bytes (checked before and while reading)."""
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+    if declared.isdigit() and int(declared) > cap:
         response.close()
         return None
     chunks, size = [], 0
     for chunk in response.iter_content(chunk_size=65536):
         size += len(chunk)
-        if size > MAX_RESPONSE_BYTES:
+        if size > cap:
             response.close()
             return None
         chunks.append(chunk)

@@ -10,7 +10,12 @@ Endpoints (relative to base_url):
   GET  /api/v1/codes           → {"version", "tables": {table: [codes]}}   (the platform's published code lists)
 Every request is signed under the platform's profile (adapter/signing) over its body and "METHOD <full URL>".
 Failures are translated once, in `_raise_for`: 401/403 → CredentialsRefused (our signature or key is not trusted),
-408/429/5xx → TransientError, any other 4xx → RejectedError.
+408/429/5xx → TransientError, any other 4xx → RejectedError; an answer past the read cap or not a JSON object →
+UnreadableAnswer (a feed page is then asked for in smaller pages).
+
+One bad item never fails its page: the page is read even where an item's bytes are not UTF-8, or a string holds a
+raw control character or an escaped lone surrogate ("\\udcff", valid JSON syntax that no UTF-8 text can carry);
+such an item is handed on as the bytes it carried, for ingest to quarantine (`_body_bytes`).
 """
 
 import json
@@ -34,6 +39,7 @@ from connectors.port import (
     RejectedError,
     RequestSigner,
     TransientError,
+    UnreadableAnswer,
 )
 from mappings import odr_rest
 from mappings.codes import UnknownCode
@@ -57,8 +63,10 @@ class OdrRestPlatform:
         timeout: tuple[float, float] = (3.05, 10.0),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         timestamps: TimestampForm = DEFAULT_FORM,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self.name = name
+        self.max_response_bytes = max_response_bytes
         self.timestamps = timestamps  # the form of every time in this court's messages, both ways
         self._base = base_url.rstrip("/")
         self._signer = signer
@@ -75,7 +83,8 @@ class OdrRestPlatform:
         if not isinstance(items, list) or not isinstance(next_cursor, str | int) or isinstance(next_cursor, bool):
             # The page itself is broken (not one item): nothing can be kept per message, so retry the page later.
             raise TransientError(self.name, f"feed page from {feed.value} lacks items or next_cursor")
-        return FeedPage(items=[self._raw_item(item) for item in items], next_cursor=str(next_cursor))
+        escaped = doc.pop(_ESCAPED, False) is True
+        return FeedPage(items=[self._raw_item(item, escaped) for item in items], next_cursor=str(next_cursor))
 
     def decode(self, item: RawInbound) -> Envelope:
         return decoded(self.name, lambda p, b: odr_rest.decode(p, b, self.timestamps), item.body)
@@ -135,15 +144,21 @@ class OdrRestPlatform:
     # ---- transport, and the one place its failures are translated
 
     @staticmethod
-    def _raw_item(item: Any) -> RawInbound:
+    def _raw_item(item: Any, escaped: bool = False) -> RawInbound:
         """One feed item as raw bytes; a misshapen item is still kept (it will fail verification into quarantine)
-        rather than failing the page, so one poison item can never stall the feed."""
+        rather than failing the page, so one poison item can never stall the feed. `escaped`: the page held bytes
+        that are not UTF-8, kept in its strings as surrogate escapes (see `_json_object`)."""
         if not isinstance(item, dict):
-            return RawInbound(body=json.dumps(item, ensure_ascii=False).encode(), headers={})
+            return RawInbound(body=_body_bytes(json.dumps(item, ensure_ascii=False), escaped), headers={})
         body, headers = item.get("body"), item.get("headers")
-        raw = body.encode("utf-8") if isinstance(body, str) else json.dumps(item, ensure_ascii=False).encode()
-        clean = {str(k): v for k, v in headers.items() if isinstance(v, str)} if isinstance(headers, dict) else {}
-        return RawInbound(body=raw, headers=clean, position=str(item.get("seq", "")))
+        text = body if isinstance(body, str) else json.dumps(item, ensure_ascii=False)
+        # A header that is not text, or not UTF-8 text, is dropped: the item then fails verification into quarantine
+        clean = (
+            {str(k): v for k, v in headers.items() if isinstance(v, str) and _utf8(str(k) + v)}
+            if isinstance(headers, dict)
+            else {}
+        )
+        return RawInbound(body=_body_bytes(text, escaped), headers=clean, position=_printable(str(item.get("seq", ""))))
 
     def _call(self, method: str, target: str, body: bytes, *, message_id: str | None = None) -> dict[str, Any]:
         # Every attempt is signed with a fresh nonce: the court refuses a replayed nonce, while a retry of the same
@@ -171,19 +186,21 @@ class OdrRestPlatform:
                 verify=self._session.verify,
                 cert=self._session.cert,
             )
-            content = read_capped(response)
+            content = read_capped(response, self.max_response_bytes)
         except requests.RequestException as exc:
             cause, what = describe_failure(exc, url)
             raise TransientError(self.name, f"{method} {target.split('?')[0]}: {what}", cause=cause) from exc
         if content is None:
-            raise TransientError(self.name, f"{method} answer exceeds {MAX_RESPONSE_BYTES} bytes")
+            raise UnreadableAnswer(self.name, "oversized", f"{method} answer exceeds {self.max_response_bytes} bytes")
         if 300 <= response.status_code < 400:
             raise TransientError(self.name, f"{method} was redirected (HTTP {response.status_code}); not followed")
         doc = _json_object(content)
         if response.status_code >= 400:
             self._raise_for(response, doc, content)
         if doc is None:
-            raise TransientError(self.name, f"{method} answer is not a JSON object (HTTP {response.status_code})")
+            raise UnreadableAnswer(
+                self.name, "unparseable", f"{method} answer is not a JSON object (HTTP {response.status_code})"
+            )
         return doc
 
     def _raise_for(self, response: requests.Response, doc: dict[str, Any] | None, content: bytes) -> NoReturn:
@@ -205,9 +222,53 @@ class OdrRestPlatform:
         raise RejectedError(self.name, code, f"HTTP {status}: {detail}")
 
 
+_ESCAPED = "\x00escaped"  # a key no JSON answer can produce (raw NUL): marks a page read with surrogate escapes
+
+
 def _json_object(content: bytes) -> dict[str, Any] | None:
+    """The JSON object in an answer, read leniently so one item cannot spoil the page: bytes that are not valid
+    UTF-8 are kept as surrogate escapes (PEP 383; the page is then marked `_ESCAPED`), control characters are
+    allowed inside strings (`strict=False`). Whatever an item holds is judged per item, by ingest."""
+    encoding = json.detect_encoding(content)  # RFC 8259 §8.1: UTF-8 (a BOM tolerated); UTF-16/32 as json reads them
     try:
-        doc = json.loads(content)
+        text, escaped = content.decode(encoding), False
+    except UnicodeDecodeError:
+        text, escaped = content.decode(encoding, "surrogateescape"), True
+    try:
+        doc = json.loads(text, strict=False)
     except (ValueError, RecursionError):
         return None
-    return doc if isinstance(doc, dict) else None
+    if not isinstance(doc, dict):
+        return None
+    if escaped:
+        doc[_ESCAPED] = True
+    return doc
+
+
+def _body_bytes(text: str, escaped: bool) -> bytes:
+    """An item's body as the bytes it carried. Valid text is its UTF-8. Bytes that were not UTF-8 (`escaped`)
+    come back exactly. A lone surrogate the court escaped in JSON ("\\udcff") has no UTF-8 form at all: it is
+    kept as its three-byte WTF-8 form (ED B3 BF) — invalid UTF-8, so ingest quarantines the item as malformed."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        pass
+    if escaped:
+        try:
+            return text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:
+            pass
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _printable(text: str) -> str:
+    """A feed position for the quarantine record: surrogates and control characters shown as escapes."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")

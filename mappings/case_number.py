@@ -49,13 +49,13 @@ _BRACKETS = str.maketrans({o: "（" for o in "([〔【〖"} | {c: "）" for c in
 # White space of every kind (ASCII, ideographic U+3000, NBSP — NFKC turns the last two into spaces) and the
 # invisible characters copy-paste leaves behind (zero-width space/joiners, word joiner, BOM).
 _INVISIBLE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")
-_SUFFIX = r"(?P<suffix>之(?:[一二三四五六七八九十百零〇]+|[0-9]+))?"
+_SUFFIX = r"(?P<suffix>之(?:[一二三四五六七八九十百零〇]+|[0-9]{1,3}))?"
 _CURRENT = re.compile(
     r"（(?P<year>[0-9]{4})）(?P<court>[\u4e00-\u9fff](?:[0-9]{4}|[0-9]{2})?)(?P<kind>[\u4e00-\u9fff]{1,5}?)"
-    r"(?P<serial>[0-9]+)号" + _SUFFIX
+    r"(?P<serial>[0-9]{1,9})号" + _SUFFIX
 )
 _OLD = re.compile(
-    r"（(?P<year>[0-9]{4})）(?P<court>[\u4e00-\u9fff]{1,6}法)(?P<kind>[\u4e00-\u9fff]{1,4}字)第(?P<serial>[0-9]+)号"
+    r"（(?P<year>[0-9]{4})）(?P<court>[\u4e00-\u9fff]{1,6}法)(?P<kind>[\u4e00-\u9fff]{1,4}字)第(?P<serial>[0-9]{1,9})号"
     + _SUFFIX
 )
 _DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}

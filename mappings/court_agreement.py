@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from mappings.access import field
+from mappings.access import amount, field, objects, optional_text, text
 from mappings.codes import CodeTables
 from mappings.times import read_date, read_time, write_date, write_time
 from schemas.agreement import Instalment, MediationAgreement, MonetaryTerm, SignatureRecord
@@ -40,34 +40,38 @@ def agreement_fields(a: MediationAgreement, t: CodeTables) -> dict[str, Any]:
 
 
 def agreement_to_canonical(xy: dict[str, Any], t: CodeTables) -> MediationAgreement:
-    """The inverse of the agreement map (used by tests and by any platform that echoes agreements back)."""
+    """The inverse of the agreement map (used by tests and by any platform that echoes agreements back); wire
+    types as listed in mappings/court_fields.py."""
     return MediationAgreement(
-        facts=xy.get("ss", ""),
-        terms=field(xy, "tk", "xy"),
+        facts=optional_text(xy, "ss", "xy", ""),
+        terms=text(xy, "tk", "xy"),
         monetary_terms=tuple(
             MonetaryTerm(
-                payer=m["fkf"],
-                payee=m["skf"],
-                total=m["ze"],
+                payer=text(m, "fkf", "xy.jjtk"),
+                payee=text(m, "skf", "xy.jjtk"),
+                total=amount(m, "ze", "xy.jjtk"),
                 instalments=tuple(
-                    Instalment(due=read_date(i["rq"], t.timestamps, "xy.jjtk.fq.rq"), amount=i["je"])
-                    for i in m.get("fq", [])
+                    Instalment(
+                        due=read_date(field(i, "rq", "xy.jjtk.fq"), t.timestamps, "xy.jjtk.fq.rq"),
+                        amount=amount(i, "je", "xy.jjtk.fq"),
+                    )
+                    for i in objects(m, "fq", "xy.jjtk", required=False)
                 ),
-                waived_penalties=m.get("jmwyj"),
+                waived_penalties=amount(m, "jmwyj", "xy.jjtk", required=False),
             )
-            for m in xy.get("jjtk", [])
+            for m in objects(xy, "jjtk", "xy", required=False)
         ),
-        performance=xy.get("lxfs", ""),
-        document_name=xy.get("wjmc", "mediation-agreement.pdf"),
-        document_sha256=field(xy, "wjzy", "xy"),
+        performance=optional_text(xy, "lxfs", "xy", ""),
+        document_name=optional_text(xy, "wjmc", "xy", "mediation-agreement.pdf"),
+        document_sha256=text(xy, "wjzy", "xy"),
         signatures=tuple(
             SignatureRecord(
-                signer=s["qmr"],
-                role=t.to_canonical("signer_role", s["js"], "xy.qm.js"),
-                signed_at=read_time(s["qmsj"], t.timestamps, "xy.qm.qmsj"),
-                certificate_serial=s.get("zsxh", ""),
+                signer=text(s, "qmr", "xy.qm"),
+                role=t.to_canonical("signer_role", text(s, "js", "xy.qm"), "xy.qm.js"),
+                signed_at=read_time(field(s, "qmsj", "xy.qm"), t.timestamps, "xy.qm.qmsj"),
+                certificate_serial=optional_text(s, "zsxh", "xy.qm", ""),
             )
-            for s in field(xy, "qm", "xy")
+            for s in objects(xy, "qm", "xy", required=True)
         ),
         organisation_seal_at=None if xy.get("gzsj") is None else read_time(xy["gzsj"], t.timestamps, "xy.gzsj"),
     )

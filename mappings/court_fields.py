@@ -6,11 +6,21 @@ elements. Each platform passes its own code tables; an unknown code raises Unkno
   centre → court:  {"xxbh": id, "xxlx": "JZ"|"JG"|"XY"|"SQ"|"JA", "fssj": time, "ajbs": id, "zt": status, "nr": {...}}
 Every time, both ways, is in the platform's agreed form (`t.timestamps`, mappings/times.py): a time in another form
 is refused naming its field, never guessed at.
+
+Wire types of what a court sends (strict, mappings/access.py: anything else is malformed, naming the field):
+  string   xxbh, ajbs (non-empty ids); every code (xxlx, tjlx, cxlx, ssdw, dsrlx, zjlx, jdlx, sqjg, js); ah, fydm,
+           fymc, ay, ssqq, tjzz, tjy; xm, zjhm; wjmc, sha256; ly, wsh; the agreement's ss, tk, fkf, skf, lxfs, wjmc,
+           wjzy, qmr, zsxh. Optional ones may be absent or null.
+  amount   bdje, ze, je, jmwyj: decimal text ("35000.50"), never a JSON number
+  number   dx (a file size): a JSON integer, or digits as text (the XML framing has only text)
+  time     fssj, pqsj, jdsj, qmsj, gzsj, rq: the platform's agreed form (mappings/times.py)
+  object   ajxx, jdxx; list of objects: dsr, fj, jjtk, fq, qm
+  lenient  a party's lxdh and sddz: a contact detail never refuses a message (schemas/contacts.py, issue 12)
 """
 
 from typing import Any
 
-from mappings.access import field, ident, obj, objects
+from mappings.access import amount, count, field, ident, obj, objects, optional_text, text
 from mappings.causes import causes
 from mappings.codes import CodeTables, MalformedPayload, UnknownCode
 from mappings.court_agreement import agreement_fields
@@ -34,50 +44,55 @@ from schemas.progress import ProgressUpdate
 # ---- case information (ajxx), both directions: dispatches come in with it, flow-C JC applications go out with it
 
 
+def code(t: CodeTables, table: str, obj: dict[str, Any], key: str, path: str, default: str | None = None) -> Any:
+    """A code field (a string, "01") through the platform's `table`; an absent optional code is `default`, and
+    null stays None for the caller (or the table) to refuse."""
+    value = text(obj, key, path) if default is None else optional_text(obj, key, path, default)
+    return t.to_canonical(table, value, f"{path}.{key}" if path else key)
+
+
 def case_to_canonical(ajxx: dict[str, Any], platform_case_id: str, t: CodeTables) -> CaseDispatch:
     parties = [
         Party(
-            name=field(p, "xm", "ajxx.dsr"),
-            role=t.to_canonical("party_role", field(p, "ssdw", "ajxx.dsr"), "ajxx.dsr.ssdw"),
-            kind=t.to_canonical("party_kind", field(p, "dsrlx", "ajxx.dsr"), "ajxx.dsr.dsrlx"),
-            id_type=t.to_canonical("id_type", field(p, "zjlx", "ajxx.dsr"), "ajxx.dsr.zjlx"),
-            id_number=field(p, "zjhm", "ajxx.dsr"),
-            phone=p.get("lxdh"),
+            name=text(p, "xm", "ajxx.dsr"),
+            role=code(t, "party_role", p, "ssdw", "ajxx.dsr"),
+            kind=code(t, "party_kind", p, "dsrlx", "ajxx.dsr"),
+            id_type=code(t, "id_type", p, "zjlx", "ajxx.dsr"),
+            id_number=text(p, "zjhm", "ajxx.dsr"),
+            phone=p.get("lxdh"),  # lenient on purpose: see the module doc
             address=p.get("sddz"),
         )
         for p in objects(ajxx, "dsr", "ajxx", required=True)
     ]
     attachments = [
         Attachment(
-            name=field(a, "wjmc", "ajxx.fj"),
-            sha256=field(a, "sha256", "ajxx.fj"),
-            size=field(a, "dx", "ajxx.fj"),
+            name=text(a, "wjmc", "ajxx.fj"),
+            sha256=text(a, "sha256", "ajxx.fj"),
+            size=count(a, "dx", "ajxx.fj"),
         )
         for a in objects(ajxx, "fj", "ajxx", required=False)
     ]
     return CaseDispatch(
         platform_case_id=platform_case_id,
-        case_number=ajxx.get("ah"),
-        court_code=ajxx.get("fydm"),
-        court_name=ajxx.get("fymc"),
-        flow=t.to_canonical("flow", field(ajxx, "tjlx", "ajxx"), "ajxx.tjlx"),
-        procedure=t.to_canonical("procedure", ajxx.get("cxlx", "1"), "ajxx.cxlx"),
+        case_number=optional_text(ajxx, "ah", "ajxx"),
+        court_code=optional_text(ajxx, "fydm", "ajxx"),
+        court_name=optional_text(ajxx, "fymc", "ajxx"),
+        flow=code(t, "flow", ajxx, "tjlx", "ajxx"),
+        procedure=code(t, "procedure", ajxx, "cxlx", "ajxx", default="1"),
         cause=_cause(ajxx, t),
-        claims=ajxx.get("ssqq", ""),
-        amount=field(ajxx, "bdje", "ajxx"),
+        claims=optional_text(ajxx, "ssqq", "ajxx", ""),
+        amount=amount(ajxx, "bdje", "ajxx"),
         parties=tuple(parties),
         attachments=tuple(attachments),
-        designated_org=ajxx.get("tjzz"),
-        designated_mediator=ajxx.get("tjy"),
+        designated_org=optional_text(ajxx, "tjzz", "ajxx"),
+        designated_mediator=optional_text(ajxx, "tjy", "ajxx"),
         dispatched_at=read_time(field(ajxx, "pqsj", "ajxx"), t.timestamps, "ajxx.pqsj"),
     )
 
 
 def _cause(ajxx: dict[str, Any], t: CodeTables) -> str:
     """The cause's 2020-catalogue name: sent as the name, or as a code the platform's own `cause` table maps."""
-    value = field(ajxx, "ay", "ajxx")
-    if not isinstance(value, str):
-        raise MalformedPayload("field ajxx.ay must be a case-cause name")
+    value = text(ajxx, "ay", "ajxx")
     name = t.tables.get("cause", {}).get(value, value)
     return causes().check(t.platform, name, "ajxx.ay")
 
@@ -183,21 +198,21 @@ def encode_doc(envelope: Envelope, t: CodeTables) -> dict[str, Any]:
 def decode_doc(platform: str, doc: Any, t: CodeTables) -> Envelope:
     """The canonical envelope in a court message already parsed into fields; raises MalformedPayload,
     UnknownCode or ValidationError."""
-    kind = t.to_canonical("message_type", field(doc, "xxlx", ""), "xxlx")
+    kind = code(t, "message_type", doc, "xxlx", "")
     case_id = ident(doc, "ajbs", "")
     body_model: DispatchBody | CourtDecisionBody
     if kind == MessageType.DISPATCH:
         body_model = DispatchBody(dispatch=case_to_canonical(obj(doc, "ajxx", ""), case_id, t))
     elif kind == MessageType.COURT_DECISION:
         jdxx = obj(doc, "jdxx", "")
-        result = jdxx.get("sqjg")
+        result = optional_text(jdxx, "sqjg", "jdxx")
         body_model = CourtDecisionBody(
             decision=CourtDecision(
-                kind=t.to_canonical("decision_kind", field(jdxx, "jdlx", "jdxx"), "jdxx.jdlx"),
+                kind=code(t, "decision_kind", jdxx, "jdlx", "jdxx"),
                 decided_at=read_time(field(jdxx, "jdsj", "jdxx"), t.timestamps, "jdxx.jdsj"),
                 jc_result=None if result is None else t.to_canonical("jc_result", result, "jdxx.sqjg"),
-                reason=jdxx.get("ly", ""),
-                document_number=jdxx.get("wsh"),
+                reason=optional_text(jdxx, "ly", "jdxx", ""),
+                document_number=optional_text(jdxx, "wsh", "jdxx"),
             )
         )
     else:

@@ -189,9 +189,7 @@ class CourtCore:
 
     # ---- dispatching new cases
 
-    def dispatch(
-        self, count: int, tjlx: str | None = None, *, publish: bool = True, phone: object = None
-    ) -> list[str]:
+    def dispatch(self, count: int, tjlx: str | None = None, *, publish: bool = True, phone: object = None) -> list[str]:
         """Dispatch `count` new cases; `tjlx` fixes the flow (01 委派, 02 委托, 04 party-applied), else a mix.
         `publish=False`: the dispatch feed item is lost on its way, so only reconciliation can find the cases.
         `phone`: the person's contact number (lxdh) exactly as given, to try the forms courts send (95588,
@@ -285,7 +283,8 @@ class CourtCore:
             self._past_end = answer
 
     def inject(self, feed: str, body: str, headers: Mapping[str, str] | None = None) -> None:
-        """Publish raw bytes on a feed as they are, e.g. an unsigned or malformed item, for bad-input tests."""
+        """Publish an item on a feed as it is, e.g. unsigned or malformed, for bad-input tests; a `body` that is a
+        sandbox.wire.RawText goes out byte for byte (e.g. not UTF-8), one with a lone surrogate as its \\u escape."""
         with self._lock:
             items = self._feeds[feed]
             items.append(FeedItem(len(items) + 1, body, dict(headers or {})))

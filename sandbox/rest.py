@@ -7,6 +7,7 @@ reconciliation: forget a case, alter its status, lose its last applied messages,
 adapter's cursor (reset-feed).
 """
 
+import base64
 import hmac
 import ipaddress
 import json
@@ -23,6 +24,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from adapter.keys import KeyFileError, algorithm_of, public_key_from_pem
 from adapter.signing.base import PublicKeyEntry
 from sandbox.court import CourtCore, CourtRefusal
+from sandbox.wire import RawText, wire_json
 
 MAX_BODY = 10 * 1024 * 1024
 
@@ -195,11 +197,20 @@ class _Handler(BaseHTTPRequestHandler):
                 phone = args.get("phone")  # any JSON value: courts send numbers as numbers, lists, text
                 return {"dispatched": core.dispatch(count, args.get("flow"), publish=publish, phone=phone)}
             if method == "POST" and path == "/sandbox/inject":
-                if args.get("feed") not in ("dispatches", "decisions") or not isinstance(args.get("body"), str):
+                # "body": text as it is (a lone surrogate goes out as its \u escape); "body_base64": bytes written
+                # as they are inside the page's JSON string, e.g. not UTF-8
+                encoded = args.get("body_base64")
+                text = args.get("body")
+                if isinstance(encoded, str):
+                    text = RawText.of(base64.b64decode(encoded, validate=True))
+                if args.get("feed") not in ("dispatches", "decisions") or not isinstance(text, str):
                     raise CourtRefusal(
-                        400, "E400", 'expected {"feed": "dispatches"|"decisions", "body": "...", "headers": {…}}'
+                        400,
+                        "E400",
+                        'expected {"feed": "dispatches"|"decisions", "body": "..." or "body_base64": "...", '
+                        '"headers": {…}}',
                     )
-                core.inject(args["feed"], args["body"], args.get("headers"))
+                core.inject(args["feed"], text, args.get("headers"))
                 return {"injected": True}
             if method == "POST" and path == "/sandbox/trust":
                 key = public_key_from_pem(str(args["public_key"]).encode(), "public_key")
@@ -217,7 +228,7 @@ class _Handler(BaseHTTPRequestHandler):
                 answer = str(args.get("answer", "position"))
                 core.reset_feed(answer)
                 return {"reset": True, "answer": answer}
-        except (ValueError, TypeError, AttributeError, KeyError, KeyFileError) as exc:
+        except (ValueError, TypeError, AttributeError, KeyError, KeyFileError) as exc:  # a bad base64 is a ValueError
             raise CourtRefusal(400, "E400", f"bad control request: {type(exc).__name__}") from None
         if method == "GET" and path == "/sandbox/stats":
             return core.stats()
@@ -227,7 +238,7 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(doc, Raw):
             status, payload, content_type = doc.status, doc.body, doc.content_type
         else:
-            payload, content_type = json.dumps(doc, ensure_ascii=False).encode(), "application/json; charset=utf-8"
+            payload, content_type = wire_json(doc), "application/json; charset=utf-8"
         self.send_response(status)
         for name, value in (headers or {}).items():
             self.send_header(name, value)

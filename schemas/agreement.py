@@ -7,6 +7,7 @@ from pydantic import Field, model_validator
 from schemas.case import Record
 from schemas.enums import SignerRole
 from schemas.money import RMB
+from schemas.text import Line, Text
 from schemas.times import CalendarDate, Timestamp
 
 
@@ -16,8 +17,8 @@ class Instalment(Record):
 
 
 class MonetaryTerm(Record):
-    payer: str = Field(min_length=1)
-    payee: str = Field(min_length=1)
+    payer: Line = Field(min_length=1)
+    payee: Line = Field(min_length=1)
     total: RMB
     instalments: tuple[Instalment, ...] = ()
     waived_penalties: RMB | None = None
@@ -32,18 +33,18 @@ class MonetaryTerm(Record):
 class SignatureRecord(Record):
     """One signer's e-signature (电子签章) on the agreement document."""
 
-    signer: str = Field(min_length=1)
+    signer: Line = Field(min_length=1)
     role: SignerRole
     signed_at: Timestamp
-    certificate_serial: str = ""
+    certificate_serial: Line = ""
 
 
 class MediationAgreement(Record):
-    facts: str = Field(default="", max_length=10000)
-    terms: str = Field(min_length=1, max_length=10000)
+    facts: Text = Field(default="", max_length=10000)
+    terms: Text = Field(min_length=1, max_length=10000)
     monetary_terms: tuple[MonetaryTerm, ...] = ()
-    performance: str = Field(default="", max_length=2000)  # how and when it is performed
-    document_name: str = "mediation-agreement.pdf"
+    performance: Text = Field(default="", max_length=2000)  # how and when it is performed
+    document_name: Line = "mediation-agreement.pdf"
     document_sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     signatures: tuple[SignatureRecord, ...] = Field(min_length=1)
     organisation_seal_at: Timestamp | None = None

@@ -7,6 +7,7 @@ from schemas.contacts import classify_phone, contact_text
 from schemas.enums import Flow, IdType, PartyKind, PartyRole, PhoneKind, Procedure
 from schemas.identifiers import resident_id, social_credit_code
 from schemas.money import RMB
+from schemas.text import Line, Text
 from schemas.times import Timestamp
 
 
@@ -17,11 +18,11 @@ class Record(BaseModel):
 
 
 class Party(Record):
-    name: str = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200)
     role: PartyRole
     kind: PartyKind
     id_type: IdType
-    id_number: str = Field(min_length=1, max_length=64)
+    id_number: Line = Field(min_length=1, max_length=64)
     # Contact details have no length limit of their own: a dispatch is never refused for one (the message's size
     # is bounded where it is read).
     phone: str | None = None
@@ -60,7 +61,7 @@ class Party(Record):
 class Attachment(Record):
     """Evidence travels by digest; the bytes stay in the document store of whichever side holds them."""
 
-    name: str = Field(min_length=1, max_length=255)
+    name: Line = Field(min_length=1, max_length=255)
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     size: int = Field(ge=0)
 
@@ -68,19 +69,19 @@ class Attachment(Record):
 class CaseDispatch(Record):
     """A court's dispatch of a dispute to the centre (flows A, B, D) or the centre's own intake (flow C)."""
 
-    platform_case_id: str = Field(min_length=1, max_length=64)  # the court's internal case id
-    case_number: str | None = Field(default=None, max_length=64)  # 案号; flow C has none
-    court_code: str | None = Field(default=None, max_length=16)
-    court_name: str | None = Field(default=None, max_length=100)
+    platform_case_id: Line = Field(min_length=1, max_length=64)  # the court's internal case id
+    case_number: Line | None = Field(default=None, max_length=64)  # 案号; flow C has none
+    court_code: Line | None = Field(default=None, max_length=16)
+    court_name: Line | None = Field(default=None, max_length=100)
     flow: Flow
     procedure: Procedure = Procedure.ORDINARY
-    cause: str = Field(min_length=1, max_length=100)  # 案由, by name in the 2020 catalogue
-    claims: str = Field(default="", max_length=5000)
+    cause: Line = Field(min_length=1, max_length=100)  # 案由, by name in the 2020 catalogue
+    claims: Text = Field(default="", max_length=5000)
     amount: RMB
     parties: tuple[Party, ...] = Field(min_length=2)
     attachments: tuple[Attachment, ...] = ()
-    designated_org: str | None = None
-    designated_mediator: str | None = None
+    designated_org: Line | None = None
+    designated_mediator: Line | None = None
     dispatched_at: Timestamp
 
     @field_validator("case_number")

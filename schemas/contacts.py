@@ -85,16 +85,48 @@ def mobile(value: str) -> str:
 
 def contact_text(value: object) -> object:
     """A contact detail as text, whatever JSON type a platform sent it as: a number (13800138000), several numbers
-    in a list (joined with "; "), even an object (its JSON). Kept, never refused; anything else passes unchanged
-    for the field's own type check."""
+    in a list, however nested (joined with "; ", walked without recursion), even an object (its JSON). Kept, never
+    refused; anything else passes unchanged for the field's own type check."""
     if value is None or isinstance(value, str):
         return value
+    if isinstance(value, list | tuple):
+        parts, stack = [], [iter(value)]
+        while stack:  # a hostile court's 10,000-deep list must not exhaust the stack
+            item = next(stack[-1], _END)
+            if item is _END:
+                stack.pop()
+            elif isinstance(item, list | tuple):
+                stack.append(iter(item))
+            elif item is not None:
+                parts.append(str(_scalar_text(item)))
+        return "; ".join(parts)
+    return _scalar_text(value)
+
+
+_END = object()
+
+
+def _scalar_text(value: object) -> object:
+    if isinstance(value, bool | dict):
+        try:
+            return json.dumps(value, ensure_ascii=False)
+        except (RecursionError, ValueError):  # nested past what json can write: the raw message keeps it
+            return "(a nested value too deep to show)"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return value
     if isinstance(value, bool | dict):
         return json.dumps(value, ensure_ascii=False)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, list | tuple):
-        return "; ".join(str(contact_text(v)) for v in value if v is not None)
+    if isinstance(value, list | tuple):  # one level: several numbers; anything deeper is kept as its JSON
+        return "; ".join(
+            json.dumps(v, ensure_ascii=False) if isinstance(v, list | tuple) else str(contact_text(v))
+            for v in value
+            if v is not None
+        )
     return value

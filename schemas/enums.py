@@ -59,7 +59,7 @@ class IdType(StrEnum):
 
 
 class PhoneKind(StrEnum):
-    """What a party's phone number is (schemas/phones.py); an unrecognised one is kept and flagged, never refused."""
+    """What a party's phone number is (schemas/contacts.py); an unrecognised one is kept and flagged, never refused."""
 
     MOBILE = "mobile"
     LANDLINE = "landline"

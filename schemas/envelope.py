@@ -10,6 +10,7 @@ from schemas.enums import CourtStatus, MessageType
 from schemas.jc import CourtDecision, JcApplication
 from schemas.outcome import MediationOutcome
 from schemas.progress import ProgressUpdate
+from schemas.text import Line, Text
 from schemas.times import Timestamp
 
 
@@ -31,14 +32,14 @@ class OutcomeBody(Record):
 class AgreementBody(Record):
     type: Literal[MessageType.AGREEMENT] = MessageType.AGREEMENT
     agreement: MediationAgreement
-    document_b64: str = Field(min_length=1)  # the signed PDF travels with the agreement
+    document_b64: Text = Field(min_length=1)  # the signed PDF travels with the agreement
 
 
 class JcApplicationBody(Record):
     type: Literal[MessageType.JC_APPLICATION] = MessageType.JC_APPLICATION
     application: JcApplication
     agreement: MediationAgreement
-    document_b64: str = Field(min_length=1)
+    document_b64: Text = Field(min_length=1)  # MIME base64 may break lines
 
 
 class ClosureBody(Record):
@@ -46,7 +47,7 @@ class ClosureBody(Record):
 
     type: Literal[MessageType.CLOSURE] = MessageType.CLOSURE
     closed_at: Timestamp
-    note: str = ""
+    note: Text = ""
 
 
 class CourtDecisionBody(Record):
@@ -63,9 +64,9 @@ Body = Annotated[
 class Envelope(Record):
     """What crosses the connector port; `message_id` is stable across retries so receivers drop duplicates."""
 
-    message_id: str = Field(min_length=1, max_length=64)
-    platform: str = Field(min_length=1, max_length=64)
-    platform_case_id: str = Field(min_length=1, max_length=64)
+    message_id: Line = Field(min_length=1, max_length=64)
+    platform: Line = Field(min_length=1, max_length=64)
+    platform_case_id: Line = Field(min_length=1, max_length=64)
     created_at: Timestamp
     body: Body
     # The court status this message moves the case to, as the sender sees it (used by reconciliation).

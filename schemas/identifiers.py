@@ -1,7 +1,7 @@
 """Identity numbers (domain.md §4 "Parties and identifiers"): resident IDs and unified social credit codes.
 
 Each returns the value in its canonical form or raises InvalidIdentifier naming the rule broken — never a guess.
-Identity numbers stay strict; a party's phone number never refuses anything (schemas/phones.py).
+Identity numbers stay strict; a party's phone number never refuses anything (schemas/contacts.py).
 
 GB 11643 numbers: the structure is read here, python-stdnum computes the mod-11 check digit [S20]. Its birth-place
 table is not used: it misses real divisions (e.g. 445102, Chaozhou Xiangqiao) and knows nothing of residence
@@ -11,6 +11,7 @@ GB 32100 codes are checked entirely here: python-stdnum's `cn.uscc` wants digits
 refuses real codes whose registration department is a letter (`A…`, `N…` village collectives, `Y…`).
 """
 
+import re
 from datetime import date
 
 from stdnum.cn import ric
@@ -71,6 +72,9 @@ PROVINCES = frozenset(GB_T_2260_PROVINCES) | {"83"}
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 
 
+_RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]")
+
+
 def _compact(value: str) -> str:
     return "".join(value.translate(_FULL_WIDTH).split()).upper()  # split(): any space, the ideographic one too
 
@@ -91,7 +95,7 @@ def resident_id(value: str) -> str:
     number = _compact(value)
     if len(number) != 18:
         raise InvalidIdentifier(f"resident ID must have 18 characters, not {len(number)}")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _RESIDENT_ID.fullmatch(number):  # ASCII only: str.isdigit() also takes other scripts' digits
         raise InvalidIdentifier("resident ID must be 17 digits and a digit or X")
     if number[0] == "9":
         if number[1:3] not in ISSUING_PROVINCES:
@@ -184,7 +188,7 @@ def social_credit_code(value: str) -> str:
             f"unified social credit code institution kind {kind!r} is not one that registration department "
             f"{department} ({name}) registers (GB 32100: {', '.join(kinds)})"
         )
-    if not division.isdigit():
+    if not re.fullmatch(r"[0-9]{6}", division):
         raise InvalidIdentifier(f"unified social credit code division {division!r} must be 6 digits (GB/T 2260)")
     if division[:2] not in USCC_DIVISION_PROVINCES:
         raise InvalidIdentifier(

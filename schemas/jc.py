@@ -4,17 +4,18 @@ from pydantic import Field, model_validator
 
 from schemas.case import CaseDispatch, Record
 from schemas.enums import CourtDecisionKind, JcResult
+from schemas.text import Line, Text
 from schemas.times import Timestamp
 
 
 class JcApplication(Record):
     """Joint application [S3 Art 205]: one applies, the other agrees; must be filed within 30 days of effect."""
 
-    applicant: str = Field(min_length=1)
-    consenting_party: str = Field(min_length=1)
+    applicant: Line = Field(min_length=1)
+    consenting_party: Line = Field(min_length=1)
     applied_at: Timestamp
     agreement_effective_at: Timestamp
-    mediation_proof: str = Field(default="", max_length=2000)
+    mediation_proof: Text = Field(default="", max_length=2000)
     # Flow C cases are new to the court: the application carries the case itself [S4 Art 354].
     case: CaseDispatch | None = None
 
@@ -23,8 +24,8 @@ class CourtDecision(Record):
     kind: CourtDecisionKind
     decided_at: Timestamp
     jc_result: JcResult | None = None
-    reason: str = Field(default="", max_length=2000)
-    document_number: str | None = None  # e.g. the 民特 ruling number
+    reason: Text = Field(default="", max_length=2000)
+    document_number: Line | None = None  # e.g. the 民特 ruling number
 
     @model_validator(mode="after")
     def _ruling_has_result(self) -> "CourtDecision":

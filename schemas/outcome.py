@@ -4,17 +4,18 @@ from pydantic import Field, model_validator
 
 from schemas.case import Record
 from schemas.enums import OutcomeCode
+from schemas.text import Text
 from schemas.times import Timestamp
 
 
 class FailureReport(Record):
     """Facts, why it failed, cost-raising conduct, points for the court [S2 Arts 21–22]."""
 
-    facts: str = Field(default="", max_length=5000)
-    reason: str = Field(min_length=1, max_length=2000)
-    cost_raising_conduct: str = Field(default="", max_length=2000)
-    points_for_court: str = Field(default="", max_length=2000)
-    undisputed_facts: str = Field(default="", max_length=5000)
+    facts: Text = Field(default="", max_length=5000)
+    reason: Text = Field(min_length=1, max_length=2000)
+    cost_raising_conduct: Text = Field(default="", max_length=2000)
+    points_for_court: Text = Field(default="", max_length=2000)
+    undisputed_facts: Text = Field(default="", max_length=5000)
 
 
 class MediationOutcome(Record):

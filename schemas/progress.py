@@ -4,6 +4,7 @@ from pydantic import Field, model_validator
 
 from schemas.case import Record
 from schemas.enums import DeclineReason, ProgressKind
+from schemas.text import Line, Text
 from schemas.times import CalendarDate, Timestamp
 
 
@@ -11,8 +12,8 @@ class ProgressUpdate(Record):
     kind: ProgressKind
     at: Timestamp
     decline_reason: DeclineReason | None = None
-    mediator: str | None = Field(default=None, max_length=100)
-    note: str = Field(default="", max_length=2000)
+    mediator: Line | None = Field(default=None, max_length=100)
+    note: Text = Field(default="", max_length=2000)
     new_due: CalendarDate | None = None  # for an extension agreed by all parties
 
     @model_validator(mode="after")

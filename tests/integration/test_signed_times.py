@@ -14,7 +14,6 @@ from sqlmodel import select
 
 from adapter.keyring import Keyring
 from adapter.keys import load_private_key
-from adapter.signing.jws import JwsSigner
 from adapter.tables import CaseRow, QuarantineRow
 from scheduler import Runtime
 from tests import raw_signatures as raw
@@ -44,7 +43,7 @@ def _centre_headers(court: Court, profile: str, signed_time: str, target: str) -
         return raw.hmac_appkey(signing.app_key, secret, BODY, signed_time, nonce=nonce, target=target)
     assert signing.keyring is not None
     keyring = Keyring.open(signing.keyring)
-    record = keyring.active()
+    record = keyring.active(datetime.now(UTC))
     key = keyring.private_key(record, None)
     if profile == "sm2-sm3":
         return raw.sm2(key, record.key_id, BODY, signed_time, nonce=nonce, target=target)
@@ -56,7 +55,9 @@ def _court_headers(court: Court, tmp_path: Path, profile: str, body: str, signed
     if profile == "hmac-appkey":
         assert court.signing.court_app_key and court.signing.court_app_secret
         secret = court.signing.court_app_secret.get_secret_value().encode()
-        return raw.hmac_appkey(court.signing.court_app_key, secret, body.encode(), signed_time, nonce="x")
+        return raw.hmac_appkey(
+            court.signing.court_app_key, secret, body.encode(), signed_time, nonce=json.loads(body)["xxbh"]
+        )
     key = load_private_key(tmp_path / "keys" / "court" / f"{COURT_KID}.key")
     if profile == "sm2-sm3":
         return raw.sm2(key, COURT_KID, body.encode(), signed_time, nonce=json.loads(body)["xxbh"])
@@ -115,17 +116,22 @@ def test_a_feed_item_signed_with_a_millisecond_time_is_quarantined_as_future(
     assert _cases(runtime) == []
 
 
-@pytest.mark.parametrize("profile", ["jws-detached"])  # the same check follows every profile's verified time
-@pytest.mark.parametrize(("ahead", "applied"), [(timedelta(hours=2), False), (timedelta(minutes=10), True)])
+@pytest.mark.parametrize(
+    ("ahead", "applied"),
+    [(timedelta(days=400), False), (timedelta(hours=2), False), (timedelta(minutes=10), True)],
+    ids=["400 days", "2 hours", "10 minutes"],
+)
 def test_a_feed_item_signed_well_ahead_of_our_clock_is_refused_as_future(
-    runtime: Runtime, court: Court, tmp_path: Path, ahead: timedelta, applied: bool
+    runtime: Runtime, court: Court, profile: str, tmp_path: Path, ahead: timedelta, applied: bool
 ) -> None:
-    """Two hours ahead (a court clock on the wrong zone or unit) is refused; ten minutes of drift is not."""
+    """Under every signature profile: 400 days ahead (a forged or mis-set date) and two hours ahead (a court clock
+    on the wrong zone) are refused as future and kept; ten minutes of drift is within FEED_CLOCK_SKEW."""
     body = _dispatch_body(court)
-    key = load_private_key(tmp_path / "keys" / "court" / f"{COURT_KID}.key")
-    message_id = json.loads(body)["xxbh"]
-    headers = JwsSigner(key, COURT_KID).sign(body.encode(), message_id=message_id, at=datetime.now(UTC) + ahead)
-    court.core.inject("dispatches", body, headers)
+    unit = 1000 if profile == "hmac-appkey" else 1
+    signed_time = str(_now_in_unit(profile) + int(ahead.total_seconds()) * unit)
+    court.core.inject("dispatches", body, _court_headers(court, tmp_path, profile, body, signed_time))
     pump(runtime, 1)
-    assert [q.reason for q in _quarantine(runtime)] == ([] if applied else ["future"])
+    rows = _quarantine(runtime)
+    assert [q.reason for q in rows] == ([] if applied else ["future"])
+    assert all(q.raw == body.encode() and "ahead of our clock" in q.detail for q in rows)
     assert len(_cases(runtime)) == (1 if applied else 0)

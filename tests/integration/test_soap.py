@@ -315,9 +315,10 @@ def test_an_answer_without_a_receipt_is_transient(hostile: tuple[_Hostile, Court
 def test_a_message_xml_cannot_carry_is_rejected_before_sending(soap: Soap) -> None:
     (case_id,) = soap.core.dispatch(1, "01")
     now = datetime.now(UTC)
-    envelope = samples.accepted(case_id).model_copy(
-        update={"body": ProgressBody(progress=ProgressUpdate(kind=ProgressKind.ACCEPTED, at=now, note="bell\x07"))}
-    )
+    # The canonical schema refuses a control character now (schemas/text.py); the connector's own guard still
+    # holds for a message built around it (model_construct skips validation, as a message stored before would).
+    progress = ProgressUpdate.model_construct(kind=ProgressKind.ACCEPTED, at=now, note="bell\x07")
+    envelope = samples.accepted(case_id).model_copy(update={"body": ProgressBody.model_construct(progress=progress)})
     with pytest.raises(RejectedError) as caught:
         soap.connector.send(envelope)
     assert caught.value.code == "unencodable" and soap.core.applications == {}

@@ -287,3 +287,20 @@ def test_a_court_whose_code_is_unconfirmed_is_flagged_not_guessed(code: str) -> 
     found): not in the table until a source confirms them, so flagged."""
     number = parse(f"（2026）{code}民初8号")
     assert number.court is None and "not in the court table" in number.problems[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "（2026）粤0104民初" + "1" * 5000 + "号",  # past Python's int() digit limit: once a raw ValueError
+        "（2026）粤0104民初1234567890号",  # ten digits: no court numbers its cases so far
+        "（2026）粤0104民初106号之" + "1" * 5000,
+        "（2026）粤0104民初106号之1000",
+        "（2015）广州市越秀区法民一字第" + "9" * 5000 + "号",
+    ],
+    ids=["serial-5000-digits", "serial-10-digits", "suffix-5000-digits", "suffix-4-digits", "old-form-5000"],
+)
+def test_an_absurdly_long_serial_or_suffix_is_not_a_case_number(text: str) -> None:
+    """Refused as MalformedCaseNumber with the usual message — never Python's own integer-size error."""
+    with pytest.raises(MalformedCaseNumber, match="is not a case number"):
+        parse(text)

@@ -114,6 +114,14 @@ def test_a_party_is_never_refused_for_its_phone(written: str, kind: PhoneKind, c
     assert Party.model_validate_json(party.model_dump_json()) == party, "stored and read back unchanged"
 
 
+def _deep(levels: int) -> object:
+    """A phone nested `levels` lists deep, as json.loads would return a hostile court's value."""
+    value: object = "13812345678"
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
 @pytest.mark.parametrize(
     ("sent", "phone", "kind"),
     [
@@ -126,6 +134,8 @@ def test_a_party_is_never_refused_for_its_phone(written: str, kind: PhoneKind, c
         ("   ", None, None),
         (None, None, None),
         ("1" * 300, "1" * 300, U),  # no length limit of its own
+        ([["13812345678"], [["020-87654321"]]], "13812345678; 020-87654321", U),  # nested lists: the numbers
+        (_deep(100_000), "13812345678", M),  # walked without recursion, however deep
     ],
 )
 def test_a_phone_of_any_json_type_is_kept_as_text(sent: object, phone: str | None, kind: PhoneKind | None) -> None:

@@ -247,3 +247,17 @@ def test_a_code_typed_in_full_width_either_case_is_normalised() -> None:
     """Ｎ２４４０１０６ｍａ…: full-width letters of either case and digits, an ideographic space."""
     wide = "".join(chr(ord(c) + 0xFEE0) for c in "n2440106ma") + "\u3000" + "0000001g"
     assert social_credit_code(wide) == "N2440106MA0000001G"
+
+
+@pytest.mark.parametrize(
+    "digits",
+    ["٠١٢٣٤٥٦٧٨٩", "۰۱۲۳۴۵۶۷۸۹", "०१२३४५६७८९", "²³¹"],  # Arabic-Indic, Persian, Devanagari, superscripts
+    ids=["arabic-indic", "persian", "devanagari", "superscript"],
+)
+def test_a_resident_id_with_other_scripts_digits_is_refused(digits: str) -> None:
+    """str.isdigit() takes these and int() reads them; a stored ID would then never match its ASCII twin."""
+    valid = "11010119900307777" + "4"
+    resident_id(valid)  # the ASCII number itself is valid (GB 11643 check)
+    table = str.maketrans("0123456789", (digits * 4)[:10])
+    with pytest.raises(InvalidIdentifier, match="17 digits"):
+        resident_id(valid[:6].translate(table) + valid[6:])

@@ -14,6 +14,7 @@ from adapter.repository import create_case, transition
 from adapter.services import CentreServices
 from adapter.states import CaseStatus, Event
 from adapter.sweep import open_case_deadlines
+from adapter.tables import CaseRow
 from schemas.enums import Flow
 from tests.unit import samples
 from tests.unit.conftest import FakeClock
@@ -77,3 +78,30 @@ def test_the_use_case_and_the_sweep_agree_on_the_jc_window(
     else:
         assert services.apply_jc(case_id, "张三", "某某银行股份有限公司") is CaseStatus.JC_APPLIED
         assert apply_at.date().isoformat() <= last_day
+
+
+def test_an_agreement_from_an_earlier_round_of_mediation_opens_no_window(uow: UnitOfWork) -> None:
+    """Fail closed: a case back at AGREEMENT_EFFECTIVE after a rejected JC and re-mediation, still carrying the
+    first round's agreement (no new one recorded), is refused rather than checked against no window at all."""
+    clock = FakeClock(_at("2026-03-01", 9))
+    services = CentreServices(uow, clock, deadlines=Deadlines())
+    with uow.begin() as session:
+        case = create_case(session, samples.dispatch(Flow.DELEGATED), "p1", clock.now)
+        transition(session, case, Event.REGISTER, actor="test", at=clock.now)
+        case_id = case.id
+    for step in (services.accept, lambda c: services.assign_mediator(c, "李调解"), services.hold_session):
+        clock.now += timedelta(hours=1)
+        step(case_id)
+    effective = clock.now + timedelta(minutes=5)
+    clock.now = effective + timedelta(minutes=10)
+    services.submit_agreement(case_id, samples.agreement(effective=effective), samples.DOCUMENT)
+    services.apply_jc(case_id, "张三", "某某银行股份有限公司")
+    clock.now += timedelta(days=10)
+    with uow.begin() as session:  # the court rejects; the centre mediates again and the parties re-sign
+        case = session.get(CaseRow, case_id)
+        assert case is not None
+        for event in (Event.JC_REJECTED, Event.REMEDIATE, Event.DRAFT_AGREEMENT, Event.LAST_PARTY_SIGNS):
+            clock.now += timedelta(minutes=1)
+            transition(session, case, event, actor="test", at=clock.now)
+    with pytest.raises(InvalidRequest, match="earlier round of mediation"):
+        services.apply_jc(case_id, "张三", "某某银行股份有限公司")

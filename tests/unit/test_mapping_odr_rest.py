@@ -205,11 +205,11 @@ def test_null_message_or_case_id_is_rejected(wire: dict[str, Any], field: str) -
 
 
 def test_float_amount_on_the_wire_is_rejected(wire: dict[str, Any]) -> None:
-    """An amount sent as a JSON number (a float) is refused rather than rounded."""
+    """An amount sent as a JSON number (a float) is refused rather than rounded, naming the wire field."""
     wire["ajxx"]["bdje"] = 35000.5
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(MalformedPayload) as caught:
         odr_rest.decode(PLATFORM, _bytes(wire))
-    assert "amount" in str(caught.value)
+    assert "ajxx.bdje must be a decimal string" in str(caught.value)
 
 
 def test_message_type_the_court_never_sends_is_malformed(wire: dict[str, Any]) -> None:
