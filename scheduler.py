@@ -23,8 +23,9 @@ from apscheduler.schedulers.base import BaseScheduler
 from adapter import heartbeats
 from adapter.breaker import CircuitBreaker
 from adapter.clock import Clock, utc_now
-from adapter.db import UnitOfWork, create_schema, open_database
+from adapter.db import UnitOfWork, create_schema, open_database, run_lock
 from adapter.deadlines import Deadlines, WorkCalendar
+from adapter.deadlines.calendar import missing_year
 from adapter.delivery import LEASE, deliver_due
 from adapter.errors import ConfigError
 from adapter.feed_hold import FeedHolds
@@ -318,16 +319,11 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
 
 
 def _report_calendar_coverage(calendar: WorkCalendar, clock: Clock) -> None:
-    """A year without holiday data is said loudly at start-up, not discovered in a wrong deadline."""
+    """A year without holiday data is said at start-up, not discovered in a wrong deadline — once per process:
+    the calendar says the same (adapter/deadlines/calendar.py missing_year) when a deadline first meets it."""
     year = clock().year
-    missing = calendar.coverage([year, year + 1])
-    if missing:
-        log.error(
-            "holiday calendar has no data for %s: deadlines in %s count weekends only and are marked estimated; "
-            "add the year to the holiday file ([deadlines] holiday_file) once the State Council publishes it",
-            ", ".join(map(str, missing)),
-            "it" if len(missing) == 1 else "them",
-        )
+    for missing in calendar.coverage([year, year + 1]):
+        missing_year(missing)
 
 
 def _check_tls_files(name: str, config: PlatformSettings) -> None:
@@ -389,14 +385,27 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
     # The full pass waits for every platform's first poll (Runtime.feeds_read); run its check as soon as they
     # are in rather than at the next hourly check.
     def run_nightly_check_now() -> None:
-        with contextlib.suppress(JobLookupError):  # a scheduler shutting down has removed it: nothing to hurry
-            scheduler.modify_job("reconcile-nightly", next_run_time=datetime.now(UTC))
+        # Called from a job's thread, which must not wait on the scheduler's job-store lock for long:
+        # shutdown(wait=True) holds that lock while it waits for the running jobs, so a job blocked on it would
+        # hang `docking run` on SIGTERM. A daemon thread takes the lock; the job waits for it only briefly.
+        def hurry() -> None:
+            with contextlib.suppress(JobLookupError):  # a scheduler shutting down has removed it: nothing to hurry
+                scheduler.modify_job("reconcile-nightly", next_run_time=datetime.now(UTC))
+
+        helper = threading.Thread(target=hurry, name="hurry-nightly", daemon=True)
+        helper.start()
+        helper.join(timeout=1.0)
 
     runtime.on_feeds_read = run_nightly_check_now
 
 
 def run(settings: Settings) -> None:
-    """The long-running production process: run the jobs until SIGTERM/SIGINT, then let in-flight jobs finish."""
+    """The long-running production process: run the jobs until SIGTERM/SIGINT, then let in-flight jobs finish.
+
+    On SQLite a second `docking run` on the same file is refused (adapter/sqlite_file.py RunLock)."""
+    lock = run_lock(settings.database_url)
+    if lock is not None:
+        lock.acquire()
     runtime = build_runtime(settings)
     runtime.heartbeat()  # before any job: rotate-data must see this process from its first moment
     scheduler = BackgroundScheduler(timezone="UTC")
@@ -412,10 +421,14 @@ def run(settings: Settings) -> None:
         len(runtime.platforms),
         settings.database_url.split("@")[-1],
     )  # never log credentials in a URL
+    # A polling sleep, not an untimed wait: the kernel may hand SIGTERM to a job's thread, and Python runs the
+    # handler only when the main thread wakes; and the handler takes no lock (see above).
     while not received:
-        time.sleep(0.2)  # interrupted by the signal; its handler takes no lock
+        time.sleep(0.2)
     runtime.stopping.set()
     log.info("stopping: finishing the jobs in flight")
     scheduler.shutdown(wait=True)
     runtime.stop()
+    if lock is not None:
+        lock.release()
     log.info("stopped")

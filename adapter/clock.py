@@ -22,3 +22,16 @@ def to_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("refusing to store a datetime without a time zone")
     return value.astimezone(UTC)
+
+
+def china_text(value: datetime, *, seconds: bool = True) -> str:
+    """The one way a time is shown to people (tables, messages, logs): China time, labelled.
+
+    e.g. "2026-11-30 18:44:05 CST". Stored times are UTC (`from_db` for SQLite's zone-less ones)."""
+    shown = from_db(value).astimezone(CHINA)
+    return f"{shown:%Y-%m-%d %H:%M:%S} CST" if seconds else f"{shown:%Y-%m-%d %H:%M} CST"
+
+
+def china_iso(value: datetime) -> str:
+    """The same instant for scripts (JSON, CSV): ISO 8601 in China time, labelled by its +08:00 offset."""
+    return from_db(value).astimezone(CHINA).isoformat()

@@ -6,73 +6,105 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session, create_engine
 
-from adapter import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from adapter import (
+    sqlite_file,
+    tables,  # noqa: F401  (registers the tables on SQLModel.metadata)
+)
 from adapter.errors import ConfigError
 from adapter.sealed_types import attach_vault
 from adapter.settings import Settings
 from adapter.vault import Vault
 
 
-def make_engine(url: str, *, must_exist: bool = False, vault: Vault | None = None) -> Engine:
+def make_engine(url: str, *, must_exist: bool = False, vault: Vault | None = None, read_only: bool = False) -> Engine:
     """An engine for `url`; SQLite files get WAL and write transactions that take the lock up front.
 
     `must_exist`: read-only commands must not create an empty database where the operator mistyped a path.
+    `read_only`: open a SQLite file read-only (adapter/sqlite_file.py), so reading works where writing cannot.
     hide_parameters: a failed statement's error must not carry the bound values — they hold ID numbers.
-    Driver and URL problems become ConfigError naming what to fix, never a traceback.
+    Driver and URL problems become ConfigError naming what to fix, never a traceback; so do a file or folder
+    this user cannot open or write, whenever it is met (adapter/sqlite_file.py says why, with the path).
     `vault`: personal data is sealed and opened by the column types (adapter/sealed_types.py) with this vault.
     """
+    file = sqlite_file.database_file(url)
     try:
         if url.startswith("sqlite"):
-            path = url.split("///", 1)[-1]
-            if path and path != ":memory:":
-                if must_exist and not Path(path).is_file():
-                    raise ConfigError(f"no database at {path}; check database_url (or --config) or run `docking run`")
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
-            _tune_sqlite(engine, secure_delete=vault is not None)
+            if file is not None and read_only:
+                sqlite_file.check_readable(file)
+                engine = create_engine(
+                    f"sqlite:///{file}", creator=lambda: sqlite_file.connect_read_only(file), hide_parameters=True
+                )
+            else:
+                if file is not None:
+                    sqlite_file.check_writable(file, must_exist=must_exist)
+                connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": 30}
+                engine = create_engine(url, connect_args=connect_args, hide_parameters=True)
+            _tune_sqlite(engine, secure_delete=vault is not None, read_only=read_only and file is not None)
         else:
             # Every stored time is UTC; pin the session zone so the server's own setting cannot shift them.
-            connect_args = {"options": "-c timezone=UTC"} if url.startswith("postgresql") else {}
-            engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args)
+            pg_args = {"options": "-c timezone=UTC"} if url.startswith("postgresql") else {}
+            engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=pg_args)
     except ModuleNotFoundError as exc:
         extra = " (pip install 'court-docking[postgres]')" if "psycopg" in str(exc) else ""
         raise ConfigError(f"database_url needs a driver that is not installed: {exc.name}{extra}") from None
     except ArgumentError:
         raise ConfigError("database_url is not a database URL such as sqlite:///docking.db") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot prepare the database folder: {exc.strerror}") from None
+    _explain_open_failures(engine, file)
     attach_vault(engine, vault)
     return engine
 
 
-def open_database(settings: Settings, *, must_exist: bool = False) -> Engine:
+def open_database(settings: Settings, *, must_exist: bool = False, read_only: bool = False) -> Engine:
     """The configured database, with the configured data keys (if any) sealing personal data."""
     vault = settings.encryption.vault() if settings.encryption is not None else None
-    return make_engine(settings.database_url, must_exist=must_exist, vault=vault)
+    return make_engine(settings.database_url, must_exist=must_exist, vault=vault, read_only=read_only)
 
 
-def _tune_sqlite(engine: Engine, *, secure_delete: bool) -> None:
+def run_lock(url: str) -> sqlite_file.RunLock | None:
+    """The lock `docking run` holds on a SQLite file (a second run is refused); None for PostgreSQL."""
+    file = sqlite_file.database_file(url)
+    return sqlite_file.RunLock(file) if file is not None else None
+
+
+def _explain_open_failures(engine: Engine, file: Path | None) -> None:
+    """A file or folder this user cannot open or write, met at any point, becomes a ConfigError with the path;
+    so does a PostgreSQL server that cannot be reached at connect time. Other database errors pass through."""
+
+    @event.listens_for(engine, "handle_error")
+    def _translate(context: ExceptionContext) -> None:
+        original = context.original_exception
+        message = str(original).splitlines()[0] if str(original) else type(original).__name__
+        if file is not None and any(m in message.lower() for m in sqlite_file.OPEN_FAILURES):
+            raise sqlite_file.explain(file, message) from None
+        if file is None and context.connection is None and isinstance(context.sqlalchemy_exception, DBAPIError):
+            where = engine.url.render_as_string(hide_password=True).split("@")[-1]
+            raise ConfigError(f"cannot connect to the database {where}: {message}") from None
+
+
+def _tune_sqlite(engine: Engine, *, secure_delete: bool, read_only: bool = False) -> None:
     # pysqlite's own transaction handling defers BEGIN and then fails with "database is locked" when a reader
     # upgrades to a writer; taking the write lock at BEGIN (IMMEDIATE) makes concurrent writers queue instead.
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
+        if not read_only:  # journal_mode is kept in the file; setting it is a write
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
-        if secure_delete:  # a rewritten (re-sealed) row must not leave its old bytes in free pages
+        if secure_delete and not read_only:  # a rewritten (re-sealed) row must not leave its old bytes in free pages
             cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader takes no write lock: it must not hold up `docking run` (nor fail on a read-only file).
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_schema(engine: Engine) -> None:

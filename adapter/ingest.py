@@ -5,21 +5,25 @@ digest + case change), duplicate (nothing changes), quarantined (raw bytes + rea
 conflict: quarantined as `conflict` because it reuses an applied message id with another body (adapter/inbox.py).
 An item the database itself would refuse (a NUL or a lone surrogate in any text field: PostgreSQL refuses NUL in
 text, no UTF-8 holds a surrogate; any other value it refuses as data) is quarantined like any bad item — it must
-never stall its feed — and the quarantine row itself is always storable.
+never stall its feed — and the quarantine row itself is always storable. A quarantined item is logged at WARNING
+once, when it is first kept (platform, message id, reason); a re-delivery of the same bytes counts as a duplicate.
 """
 
 import hashlib
 import json
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy.exc import DataError
 from sqlmodel import Session, select
 
-from adapter.clock import Clock, to_utc
+from adapter.clock import Clock, china_text, to_utc
 from adapter.db import UnitOfWork
 from adapter.inbox import CONFLICT, envelope_digest, report_conflict, same_message
+from adapter.masking import mask_text
 from adapter.platforms import PlatformLink
 from adapter.repository import create_case, find_case, transition
 from adapter.signing import SignatureInvalid
@@ -60,22 +64,66 @@ _JC_EVENTS = {
 }
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """How one item ended. `kept`: a quarantined item was stored now (False: the same bytes were already kept,
+    e.g. a feed re-delivering a bad item — it is counted as a duplicate and not logged again)."""
+
+    result: Ingested
+    reason: str = ""  # quarantined: the reason code (unknown_key, invalid, …)
+    detail: str = ""
+    message_id: str | None = None
+    case_id: str | None = None
+    kept: bool = False
+    quarantine_id: int | None = None
+
+
+# Called inside the transaction that records the outcome (adapter/quarantine.py marks the row it reprocesses).
+Settle = Callable[[Session, Outcome], None]
+
+
 def ingest(uow: UnitOfWork, link: PlatformLink, feed: str, item: RawInbound, clock: Clock) -> Ingested:
+    """Verify, decode and apply one item; see `ingest_item`. A bad item kept before counts as a duplicate."""
+    outcome = ingest_item(uow, link, feed, item, clock)
+    if outcome.result is Ingested.QUARANTINED and not outcome.kept:
+        return Ingested.DUPLICATE
+    return outcome.result
+
+
+def ingest_item(
+    uow: UnitOfWork,
+    link: PlatformLink,
+    feed: str,
+    item: RawInbound,
+    clock: Clock,
+    *,
+    received_at: datetime | None = None,
+    settle: Settle | None = None,
+) -> Outcome:
+    """The one ingest path — the feeds, reconciliation's fetches and an operator's reprocessing all use it.
+
+    `received_at`: when the bytes reached us (default: now). The feed's maximum age and clock skew are measured to
+    it, so a message reprocessed from quarantine days later is judged as it was when it arrived.
+    `settle(session, outcome)` runs in the transaction that records the outcome."""
     platform = link.name
+    envelope: Envelope | None = None
     try:
         # Pulled items are verified (key, signature), bound to their own message id, and held to a generous
         # maximum age rather than a request's minutes: a feed is read whenever the adapter is up. Repeats of an
         # applied message are dropped by the inbox.
         verified = link.verifier.verify(item.body, item.headers)
-        if verified.issued_at is not None and verified.issued_at < clock() - link.feed_max_age:
+        arrived = received_at or clock()
+        if verified.issued_at is not None and verified.issued_at < arrived - link.feed_max_age:
             raise SignatureInvalid(
                 SignatureInvalid.STALE,
-                f"signed {verified.issued_at:%Y-%m-%d %H:%M}, past the feed's maximum age of {link.feed_max_age}",
+                f"signed {china_text(verified.issued_at, seconds=False)}, past the feed's maximum age of "
+                f"{link.feed_max_age}",
             )
-        if verified.issued_at is not None and verified.issued_at > clock() + FEED_CLOCK_SKEW:
+        if verified.issued_at is not None and verified.issued_at > arrived + FEED_CLOCK_SKEW:
             raise SignatureInvalid(
                 SignatureInvalid.FUTURE,
-                f"signed {verified.issued_at:%Y-%m-%d %H:%M} UTC, more than {FEED_CLOCK_SKEW} ahead of our clock",
+                f"signed {china_text(verified.issued_at, seconds=False)}, more than {FEED_CLOCK_SKEW} ahead of our "
+                "clock",
             )
         envelope = link.connector.decode(item)
         if verified.message_id is not None and verified.message_id != envelope.message_id:
@@ -87,47 +135,64 @@ def ingest(uow: UnitOfWork, link: PlatformLink, feed: str, item: RawInbound, clo
         if unstorable:
             raise PayloadError(platform, "invalid", f"{unstorable}, which the database cannot store")
     except SignatureInvalid as exc:
-        return _quarantine(uow, platform, feed, item, clock, exc.reason, exc.detail)
+        return _quarantine(uow, link, feed, item, clock, exc.reason, exc.detail, envelope, settle)
     except PayloadError as exc:
-        return _quarantine(uow, platform, feed, item, clock, exc.reason, exc.detail)
+        return _quarantine(uow, link, feed, item, clock, exc.reason, exc.detail, envelope, settle)
     except Exception as exc:  # a decoder bug on one item: keep the bytes, never stall the whole feed on it
-        return _quarantine(uow, platform, feed, item, clock, "undecodable", f"{type(exc).__name__} while decoding")
+        detail = f"{type(exc).__name__} while decoding"
+        return _quarantine(uow, link, feed, item, clock, "undecodable", detail, envelope, settle)
     try:
-        return _store(uow, platform, feed, item, clock, envelope)
+        outcome = _store(uow, platform, feed, item, clock, envelope, settle)
     except DataError as exc:  # a value this database refuses (too long for its column, out of range …)
         detail = f"the database refuses a value in message {envelope.message_id!r}: {type(exc.orig).__name__}"
-        return _quarantine(uow, platform, feed, item, clock, "unstorable", detail)
+        return _quarantine(uow, link, feed, item, clock, "unstorable", detail, envelope, settle)
+    _log_kept(platform, outcome)
+    return outcome
 
 
-def _store(uow: UnitOfWork, platform: str, feed: str, item: RawInbound, clock: Clock, envelope: Envelope) -> Ingested:
-    digest = envelope_digest(envelope)
+def _store(
+    uow: UnitOfWork,
+    platform: str,
+    feed: str,
+    item: RawInbound,
+    clock: Clock,
+    envelope: Envelope,
+    settle: Settle | None,
+) -> Outcome:
     with uow.begin() as session:
-        seen = select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == envelope.message_id)
-        applied = session.exec(seen).first()
-        if applied is not None:
-            if same_message(platform, envelope.message_id, applied.body_sha256, digest):
-                return Ingested.DUPLICATE
-            assert applied.body_sha256 is not None  # same_message takes an unknown digest as the same message
-            detail = report_conflict(session, platform, envelope.message_id, applied.body_sha256, digest)
-            _keep(session, platform, feed, item, clock, CONFLICT, detail, envelope.message_id)
-            return Ingested.CONFLICT
-        try:
-            with session.begin_nested():  # a refusal part-way through leaves nothing of the message behind
-                case_id = _apply(session, platform, envelope, clock)
-        except NotApplicable as exc:
-            _keep(session, platform, feed, item, clock, exc.reason, str(exc), envelope.message_id)
-            return Ingested.QUARANTINED
-        session.add(
-            InboxRow(
-                platform=platform,
-                message_id=envelope.message_id,
-                type=envelope.type.value,
-                case_id=case_id,
-                received_at=to_utc(clock()),
-                body_sha256=digest,
-            )
+        outcome = _record(session, platform, feed, item, clock, envelope)
+        if settle is not None:
+            settle(session, outcome)
+    return outcome
+
+
+def _record(session: Session, platform: str, feed: str, item: RawInbound, clock: Clock, envelope: Envelope) -> Outcome:
+    digest = envelope_digest(envelope)
+    seen = select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == envelope.message_id)
+    applied = session.exec(seen).first()
+    if applied is not None:
+        if same_message(platform, envelope.message_id, applied.body_sha256, digest):
+            return Outcome(Ingested.DUPLICATE, message_id=envelope.message_id)
+        assert applied.body_sha256 is not None  # same_message takes an unknown digest as the same message
+        detail = report_conflict(session, platform, envelope.message_id, applied.body_sha256, digest)
+        kept = _keep(session, platform, feed, item, clock, CONFLICT, detail, envelope.message_id)
+        return replace(kept, result=Ingested.CONFLICT)
+    try:
+        with session.begin_nested():  # a refusal part-way through leaves nothing of the message behind
+            case_id = _apply(session, platform, envelope, clock)
+    except NotApplicable as exc:
+        return _keep(session, platform, feed, item, clock, exc.reason, str(exc), envelope.message_id)
+    session.add(
+        InboxRow(
+            platform=platform,
+            message_id=envelope.message_id,
+            type=envelope.type.value,
+            case_id=case_id,
+            received_at=to_utc(clock()),
+            body_sha256=digest,
         )
-        return Ingested.APPLIED
+    )
+    return Outcome(Ingested.APPLIED, message_id=envelope.message_id, case_id=case_id)
 
 
 def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock) -> str:
@@ -170,11 +235,32 @@ def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock) ->
 
 
 def _quarantine(
-    uow: UnitOfWork, platform: str, feed: str, item: RawInbound, clock: Clock, reason: str, detail: str
-) -> Ingested:
+    uow: UnitOfWork,
+    link: PlatformLink,
+    feed: str,
+    item: RawInbound,
+    clock: Clock,
+    reason: str,
+    detail: str,
+    envelope: Envelope | None,
+    settle: Settle | None,
+) -> Outcome:
+    message_id = envelope.message_id if envelope is not None else _claimed_id(link, item)
     with uow.begin() as session:
-        _keep(session, platform, feed, item, clock, reason, detail, None)
-    return Ingested.QUARANTINED
+        outcome = _keep(session, link.name, feed, item, clock, reason, detail, message_id)
+        if settle is not None:
+            settle(session, outcome)
+    _log_kept(link.name, outcome)
+    return outcome
+
+
+def _claimed_id(link: PlatformLink, item: RawInbound) -> str | None:
+    """The message id a refused item claims, read without trusting it, so the log and `quarantine show` can name
+    the message the court will ask about; None if even that cannot be read."""
+    try:
+        return link.connector.decode(item).message_id
+    except Exception:  # the item is already being refused; its id is only a label
+        return None
 
 
 def _keep(
@@ -186,26 +272,43 @@ def _keep(
     reason: str,
     detail: str,
     message_id: str | None,
-) -> None:
+) -> Outcome:
+    """Store the item with its reason, once: the same bytes from the same platform are kept only the first time."""
     digest = hashlib.sha256(item.body).hexdigest()
     again = select(QuarantineRow.id).where(QuarantineRow.platform == platform, QuarantineRow.raw_sha256 == digest)
-    if session.exec(again).first() is not None:
-        return
+    storable_id = message_id if message_id is None or _unstorable(message_id) is None else None
+    existing = session.exec(again).first()
+    if existing is not None:
+        return Outcome(Ingested.QUARANTINED, reason, _storable(detail[:2000]), storable_id, quarantine_id=existing)
     headers = {"position": item.position, **item.headers}
-    session.add(
-        QuarantineRow(
-            platform=platform,
-            feed=feed,
-            received_at=to_utc(clock()),
-            reason=reason,
-            detail=_storable(detail[:2000]),
-            raw=item.body,
-            raw_sha256=digest,
-            message_id=message_id if message_id is None or _unstorable(message_id) is None else None,
-            # \u escapes for a header holding what the database cannot store (json.dumps escapes NUL already)
-            headers_json=json.dumps(headers, ensure_ascii=_unstorable(headers) is not None),
-        )
+    row = QuarantineRow(
+        platform=platform,
+        feed=feed,
+        received_at=to_utc(clock()),
+        reason=reason,
+        detail=_storable(detail[:2000]),
+        raw=item.body,
+        raw_sha256=digest,
+        message_id=storable_id,
+        # \u escapes for a header holding what the database cannot store (json.dumps escapes NUL already)
+        headers_json=json.dumps(headers, ensure_ascii=_unstorable(headers) is not None),
     )
+    session.add(row)
+    session.flush()  # the id, for the log line and the operator
+    return Outcome(Ingested.QUARANTINED, reason, row.detail, storable_id, kept=True, quarantine_id=row.id)
+
+
+def _log_kept(platform: str, outcome: Outcome) -> None:
+    """One WARNING per item kept, after it is committed — never again for a re-delivery of the same bytes."""
+    if outcome.kept:
+        log.warning(
+            "%s: message %s quarantined (%s): %s — see `docking quarantine show %s`",
+            platform,
+            outcome.message_id or "(id unreadable)",
+            outcome.reason,
+            mask_text(outcome.detail)[:300],
+            outcome.quarantine_id,
+        )
 
 
 def _unstorable(value: object) -> str | None:

@@ -1,6 +1,11 @@
-"""Personal data masking for logs, CLI output and exports (PIPL Art 28: IDs, phones, accounts are sensitive)."""
+"""Personal data masking for logs, CLI output and exports (PIPL Art 28: IDs, phones, accounts are sensitive).
+
+`mask_text` is for free text (an error detail, a note); `mask_document` is for whole payloads an operator reads
+(a quarantined message, an outgoing envelope), where account numbers, USCCs and old IDs also appear.
+"""
 
 import re
+from datetime import datetime
 from typing import Any
 
 # Not \b: CJK characters count as word characters, and an ID usually follows Chinese text directly (身份证号1101…).
@@ -13,6 +18,13 @@ _PHONE_LIKE = re.compile(
     rf"|1[3-9]\d[ -]?\d{{4}}[ -]?\d{{4}}"
     rf"|0\d{{2,3}}-?[2-9]\d{{2,3}}-?\d{{4}}){_END}"
 )
+# Payloads only. GB 32100: department and type characters, 6-digit division, 9-character organisation code, check.
+_USCC_CHAR = "[0-9A-HJ-NP-RTUWXY]"  # the GB 32100 alphabet: no I, O, S, V, Z
+_USCC = re.compile(rf"{_EDGE}({_USCC_CHAR}{{2}}\d{{4}})({_USCC_CHAR}{{8}})({_USCC_CHAR}{{4}}){_END}")
+_OLD_ID = re.compile(rf"{_EDGE}(\d{{6}})(\d{{5}})(\d{{4}}){_END}")  # 15-digit IDs issued before 1999
+# Bank accounts and cards: 12–30 digits, possibly grouped by spaces; not part of an id such as MC-1234….
+_ACCOUNT = re.compile(rf"(?<![0-9A-Za-z_-])\d(?:[ ]?\d){{11,29}}{_END}")
+_STAMP_FORMS = {12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S", 17: "%Y%m%d%H%M%S%f"}
 _KEPT = "+-() 转"  # separators shown as they are; every other character of a phone is masked or shown as a digit
 KEEP_FIRST, KEEP_LAST, HIDDEN = 3, 4, 4
 
@@ -50,6 +62,37 @@ def mask_text(text: str) -> str:
     """Mask resident-ID- and phone-shaped numbers that slipped into free text (a note, an error detail)."""
     text = _ID_LIKE.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
     return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), text)
+
+
+def mask_document(text: str) -> str:
+    """`mask_text`, and also USCCs, 15-digit IDs and account numbers (last 4 kept).
+
+    A digit run that reads as a compact timestamp (yyyyMMddHHmm[ss[SSS]]) is left alone: operators need those to
+    see why a message was refused, and they identify no one."""
+    text = mask_text(text)
+    text = _USCC.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
+    text = _OLD_ID.sub(lambda m: m.group(1) + "*" * 5 + m.group(3), text)
+    return _ACCOUNT.sub(_mask_account, text)
+
+
+def _mask_account(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if _is_timestamp(run):
+        return run
+    digits = [i for i, c in enumerate(run) if c.isdigit()]
+    hidden = set(digits[:-4])
+    return "".join("*" if i in hidden else c for i, c in enumerate(run))
+
+
+def _is_timestamp(run: str) -> bool:
+    form = _STAMP_FORMS.get(len(run))
+    if form is None:
+        return False
+    try:
+        stamp = datetime.strptime(run if len(run) != 17 else run + "000", form)
+    except ValueError:
+        return False
+    return 1949 <= stamp.year <= 2100
 
 
 _MASKS = {"id_number": mask_id, "phone": mask_phone}

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import select
 
-from adapter.clock import Clock, from_db, to_utc
+from adapter.clock import Clock, china_text, from_db, to_utc
 from adapter.db import UnitOfWork
 from adapter.deadlines import DeadlineKind, Deadlines, china_date
 from adapter.errors import InvalidRequest
@@ -237,11 +237,12 @@ def _check_signature_times(agreement: MediationAgreement, *, received: datetime,
     for signature in agreement.signatures:
         if signature.signed_at > now + CLOCK_SKEW:
             raise InvalidRequest(
-                f"the signature of {signature.signer} is dated {signature.signed_at:%Y-%m-%d %H:%M}, in the future"
+                f"the signature of {signature.signer} is dated {china_text(signature.signed_at, seconds=False)}, "
+                "in the future"
             )
         if signature.signed_at < received - CLOCK_SKEW:
             raise InvalidRequest(
-                f"the signature of {signature.signer} is dated {signature.signed_at:%Y-%m-%d %H:%M}, "
+                f"the signature of {signature.signer} is dated {china_text(signature.signed_at, seconds=False)}, "
                 "before the centre received the case"
             )
 

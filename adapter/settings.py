@@ -6,20 +6,29 @@ per-host values need not sit in the file. Nothing here is read at import time.
 
 import base64
 import binascii
+import logging
+import os
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from adapter import config_hints
 from adapter.deadlines.config import DeadlinePolicy
 from adapter.errors import ConfigError
 from adapter.tomlfile import read_toml
 from adapter.vault import Algorithm, DataKey, Vault
 from mappings.times import DEFAULT_FORM, TimestampForm
-from schemas.validation import summarize
+
+log = logging.getLogger("docking.settings")
 
 Profile = Literal["jws-detached", "sm2-sm3", "hmac-appkey"]
+# database_url schemes: one driver each, so "not supported" and "driver not installed" are told apart.
+SUPPORTED_DATABASES = {
+    "sqlite": "a file, one worker process",
+    "postgresql+psycopg": "several workers; pip install 'court-docking[postgres]'",
+}
 
 
 class SigningSettings(BaseModel):
@@ -207,6 +216,17 @@ class Settings(BaseSettings):
     jobs: JobSettings = JobSettings()
     deadlines: DeadlinePolicy = DeadlinePolicy()  # statutory periods, per-court overrides, the holiday file
 
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if not scheme:
+            raise ValueError("is not a database URL such as sqlite:///docking.db")
+        if scheme not in SUPPORTED_DATABASES:
+            supported = "; ".join(f"{s}://… ({what})" for s, what in SUPPORTED_DATABASES.items())
+            raise ValueError(f"{scheme}:// is not supported; use {supported}")
+        return value
+
     @model_validator(mode="after")
     def _own_keyring_per_platform(self) -> "Settings":
         # One key per court: a signature made for one court must never be usable at another.
@@ -233,16 +253,36 @@ class Settings(BaseSettings):
 
 
 def load_settings(path: Path | None) -> Settings:
-    """Settings from `path` (or defaults and environment only); ConfigError naming the file and field."""
+    """Settings from `path` (or defaults and environment only); ConfigError naming the file and field.
+
+    Beyond validation (adapter/config_hints.py): an unknown key gets "did you mean …?", an environment override
+    naming a platform the file lacks is refused, and a DOCKING_* variable no setting reads is warned about."""
     data: dict[str, Any] = {}
     if path is not None:
         data = read_toml(path, "config file")
         _resolve_paths(data, path.parent)
+        file_platforms = list(data.get("platforms") or {}) if isinstance(data.get("platforms"), dict) else []
+        absent = config_hints.absent_platforms(os.environ, file_platforms)
+        if absent:
+            variable, name = absent[0]
+            raise ConfigError(
+                f"{variable} overrides platform {name!r}, which config file {path} does not have (it has: "
+                f"{', '.join(file_platforms) or 'none'}); names in variables match the file's regardless of case"
+            )
     try:
-        return Settings(**data)
+        settings = Settings(**data)
     except ValidationError as exc:
         where = f"config file {path} (with any DOCKING_* environment overrides)" if path else "configuration"
-        raise ConfigError(f"{where} is not valid: {summarize(exc, limit=8)}") from None
+        raise ConfigError(f"{where} is not valid: {config_hints.describe(exc, Settings)}") from None
+    named = {
+        env
+        for platform in settings.platforms.values()
+        for env in (platform.signing.passphrase_env, platform.wsse.passphrase_env if platform.wsse else None)
+        if env
+    }
+    for warning in config_hints.unknown_variables(os.environ, Settings, named):
+        log.warning("%s", warning)
+    return settings
 
 
 def _resolve_paths(data: dict[str, Any], base: Path) -> None:

@@ -111,6 +111,13 @@ class QuarantineRow(SQLModel, table=True):
     message_id: str | None = Field(default=None, max_length=64)
     raw: bytes = Field(sa_column=Column(SealedBytes, nullable=False))  # sealed whole
     headers_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    # What became of it (adapter/quarantine.py): open → reprocessed (applied, or found already applied) or
+    # resolved (an operator closed it with a note). Who and when are kept; every action is also in the audit table.
+    status: str = Field(default="open", max_length=16)
+    outcome: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # the last reprocess
+    handled_by: str | None = Field(default=None, max_length=64)
+    handled_at: datetime | None = None
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
 class CursorRow(SQLModel, table=True):

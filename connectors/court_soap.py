@@ -28,7 +28,7 @@ from zeep.transports import Transport
 
 from adapter.signing.errors import SignatureInvalid
 from adapter.signing.wsse import WsseSigner, WsseVerifier
-from connectors.http import MAX_RESPONSE_BYTES, decoded, read_capped, retry_after
+from connectors.http import MAX_RESPONSE_BYTES, decoded, describe_failure, read_capped, retry_after
 from connectors.port import (
     CasePage,
     CredentialsRefused,
@@ -155,6 +155,7 @@ class CourtSoapPlatform:
             plugins=[self.history] if self.history else [],
         )
         self._service = client.create_service(f"{{{TNS}}}CourtExchangeBinding", endpoint)
+        self._endpoint = endpoint
 
     # ---- the port
 
@@ -235,10 +236,9 @@ class CourtSoapPlatform:
         except SignatureInvalid as exc:
             # the detail names what failed (the Timestamp, a certificate not configured …): what an operator needs
             raise TransientError(self.name, f"{operation}: answer refused, WS-Security {exc}") from None
-        except requests.Timeout:
-            raise TransientError(self.name, f"{operation} timed out") from None
         except requests.RequestException as exc:
-            raise TransientError(self.name, f"{operation} failed: {type(exc).__name__}") from None
+            cause, what = describe_failure(exc, self._endpoint)
+            raise TransientError(self.name, f"{operation}: {what}", cause=cause) from None
         except (etree.XMLSyntaxError, XMLSyntaxError) as exc:  # not well-formed: the same request, the same answer
             raise UnreadableAnswer(
                 self.name, "unparseable", f"{operation}: answer is not well-formed XML: {str(exc)[:200]}"

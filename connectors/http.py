@@ -1,8 +1,11 @@
 """What the HTTP connectors share: bounded reads, Retry-After, and the one translation of decoding failures."""
 
 import re
-from collections.abc import Callable
+import socket
+import ssl
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import requests
 from pydantic import ValidationError
@@ -104,3 +107,54 @@ def read_capped(response: requests.Response, cap: int = MAX_RESPONSE_BYTES) -> b
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def describe_failure(exc: requests.RequestException, url: str) -> tuple[str, str]:
+    """(cause, text) for a request that got no HTTP answer: which host:port, and whether the connection was
+    refused, timed out or dropped, the name did not resolve, or the court's TLS certificate did not verify — the
+    difference between "wait" and "fix the configuration" (connectors.port.LASTING_CAUSES)."""
+    parts = urlsplit(url)
+    where = f"{parts.hostname}:{parts.port or (443 if parts.scheme == 'https' else 80)}"
+    chain = list(_causes(exc))
+    verify = next((c for c in chain if isinstance(c, ssl.SSLCertVerificationError)), None)
+    if verify is not None:
+        return "tls", f"TLS certificate of {where} does not verify: {verify.verify_message or verify.reason}"
+    if isinstance(exc, requests.exceptions.SSLError):
+        tls = next((c for c in chain if isinstance(c, ssl.SSLError)), None)
+        return "tls", f"TLS handshake with {where} failed: {getattr(tls, 'reason', None) or type(exc).__name__}"
+    resolve = next((c for c in chain if isinstance(c, socket.gaierror)), None)
+    if resolve is not None:
+        if resolve.errno == socket.EAI_AGAIN:
+            return "dns_temporary", f"cannot resolve {parts.hostname} now (DNS: {resolve.strerror})"
+        return "dns", f"cannot resolve {parts.hostname} (DNS: {resolve.strerror})"
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return "proxy", f"the proxy to {where} failed"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "timeout", f"no connection to {where} within the timeout"
+    if isinstance(exc, requests.Timeout):
+        return "timeout", f"no answer from {where} within the timeout"
+    if any(isinstance(c, ConnectionRefusedError) for c in chain):
+        return "refused", f"connection refused by {where}"
+    if any(isinstance(c, ConnectionResetError | ConnectionAbortedError | BrokenPipeError) for c in chain) or any(
+        "RemoteDisconnected" in type(c).__name__ or "ProtocolError" in type(c).__name__ for c in chain
+    ):
+        return "dropped", f"connection to {where} dropped before an answer"
+    unreachable = next((c for c in chain if isinstance(c, OSError) and c.strerror), None)
+    if unreachable is not None:
+        return "unreachable", f"{where} unreachable: {unreachable.strerror}"
+    return "connection", f"connection to {where} failed: {type(exc).__name__}"
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and everything under it: requests wraps urllib3, which wraps the socket error in `reason`."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        nested = [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        nested += [a for a in current.args if isinstance(a, BaseException)]
+        stack.extend(n for n in nested if isinstance(n, BaseException))

@@ -27,7 +27,7 @@ from urllib.parse import quote, urlencode
 
 import requests
 
-from connectors.http import MAX_RESPONSE_BYTES, decoded, read_capped, retry_after
+from connectors.http import MAX_RESPONSE_BYTES, decoded, describe_failure, read_capped, retry_after
 from connectors.port import (
     CasePage,
     CredentialsRefused,
@@ -187,10 +187,9 @@ class OdrRestPlatform:
                 cert=self._session.cert,
             )
             content = read_capped(response, self.max_response_bytes)
-        except requests.Timeout as exc:
-            raise TransientError(self.name, f"{method} {target.split('?')[0]} timed out") from exc
         except requests.RequestException as exc:
-            raise TransientError(self.name, f"{method} {target.split('?')[0]} failed: {type(exc).__name__}") from exc
+            cause, what = describe_failure(exc, url)
+            raise TransientError(self.name, f"{method} {target.split('?')[0]}: {what}", cause=cause) from exc
         if content is None:
             raise UnreadableAnswer(self.name, "oversized", f"{method} answer exceeds {self.max_response_bytes} bytes")
         if 300 <= response.status_code < 400:

@@ -1,7 +1,8 @@
 """The CourtPlatform port and the connector error tree. Canonical types in and out; nothing else crosses.
 
     ConnectorError
-    ├── TransientError   timeouts, connection errors, 5xx, 429 — retry later (`retry_after` seconds if told)
+    ├── TransientError   timeouts, connection errors, 5xx, 429 — retry later (`retry_after` seconds if told);
+    │   │                `cause` names what failed, and `temporary` is False where waiting alone will not help
     │   └── CredentialsRefused   the court refuses OUR signature or credentials (HTTP 401/403, a court-signed
     │                            fault naming an unknown key or bad signature): a platform-wide fault, not a
     │                            verdict on one message — hold the platform, alert once, probe until accepted
@@ -12,6 +13,7 @@
     └── PayloadError     inbound bytes that do not decode to a canonical message — quarantine, never apply
 
 Each connector translates its transport's failures into this tree once, at its boundary, with `raise … from exc`.
+`advice` on each class is the operator's next step, for a command-line message or a report.
 """
 
 from collections.abc import Mapping, Sequence
@@ -32,13 +34,35 @@ class ConnectorError(Exception):
         self.platform = platform
         self.detail = detail
 
+    @property
+    def advice(self) -> str:
+        return "see the platform's documentation"
+
+
+# Connection causes that retrying will not cure by itself: the operator has to change something first.
+LASTING_CAUSES = {
+    "dns": "check the host name in base_url (and this machine's DNS)",
+    "tls": "check the court's certificate, ca_bundle and this machine's clock",
+}
+
 
 class TransientError(ConnectorError):
+    """`cause`: refused, timeout, dropped, unreachable, dns, dns_temporary, tls, proxy, http, answer, or ""."""
+
     retryable = True
 
-    def __init__(self, platform: str, detail: str, *, retry_after: float | None = None) -> None:
+    def __init__(self, platform: str, detail: str, *, retry_after: float | None = None, cause: str = "") -> None:
         super().__init__(platform, detail)
         self.retry_after = retry_after
+        self.cause = cause
+
+    @property
+    def temporary(self) -> bool:
+        return self.cause not in LASTING_CAUSES
+
+    @property
+    def advice(self) -> str:
+        return LASTING_CAUSES.get(self.cause, "the platform may be down or busy; try again later")
 
 
 class CredentialsRefused(TransientError):
@@ -50,6 +74,17 @@ class CredentialsRefused(TransientError):
         super().__init__(platform, f"the court refuses our signature or credentials ({code}): {detail}")
         self.code = code
         self.said = detail  # the court's own words, for the alert
+        self.cause = "credentials"
+
+    @property
+    def temporary(self) -> bool:
+        return False  # waiting does not help: the court must be given our key, or we must sign with one it has
+
+    @property
+    def advice(self) -> str:
+        return (
+            "give the court our public key (`docking keys export-public`) or sign with one it trusts (`keys activate`)"
+        )
 
 
 class UnreadableAnswer(TransientError):
@@ -66,6 +101,10 @@ class RejectedError(ConnectorError):
     def __init__(self, platform: str, code: str, detail: str) -> None:
         super().__init__(platform, f"rejected ({code}): {detail}")
         self.code = code
+
+    @property
+    def advice(self) -> str:
+        return "the court refused the request; repeating it unchanged will not help"
 
 
 class PayloadError(ConnectorError):

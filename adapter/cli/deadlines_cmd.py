@@ -1,5 +1,6 @@
 """`docking deadlines --within 3d`: the open cases whose deadlines close soon or have passed."""
 
+import logging
 import re
 from datetime import timedelta
 from typing import Annotated
@@ -31,7 +32,9 @@ def deadlines(
         raise InvalidRequest(f"--within {within!r} is not a span like 3d, 36h or 2w")
     horizon = int(match[1]) * _UNITS[match[2]]
     settings = load_settings(config)
-    uow = open_uow(config)
+    uow = open_uow(config, read_only=True)
+    # The note under the table says it for this command; the log line would say it twice.
+    logging.getLogger("docking.deadlines").setLevel(logging.ERROR)
     engine = Deadlines.from_policy(settings.deadlines)
     now = utc_now()
     rows = []
@@ -57,6 +60,12 @@ def deadlines(
                         }
                     )
     rows.sort(key=lambda r: r["closes_in_hours"])
-    render(rows, COLUMNS, fmt, title=f"deadlines closing within {within} (and passed)")
+    render(rows, COLUMNS, fmt, title=f"deadlines closing within {within} (and passed) — days in China time")
     if fmt is Format.table and not rows:
         err.print(f"no open deadline closes within {within}")
+    for year in sorted(engine.calendar.estimated_years):
+        err.print(
+            f"note: the holiday calendar has no data for {year}: deadlines in {year} count weekends only and are "
+            f"marked estimated; add {year} to the holiday file ([deadlines] holiday_file) once it is published",
+            highlight=False,
+        )

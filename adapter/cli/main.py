@@ -2,6 +2,7 @@
 
 import logging
 import sys
+from datetime import datetime
 from typing import NoReturn
 
 import typer
@@ -18,12 +19,14 @@ from adapter.cli import (
     keys,
     mappings_cmd,
     ops,
+    quarantine_cmd,
     reconcile_cmd,
     run_cmd,
     sandbox_cmd,
     wsse_cmd,
 )
 from adapter.cli.output import err
+from adapter.clock import CHINA
 from adapter.errors import DockingError
 from adapter.masking import mask_text
 from connectors.port import ConnectorError, CredentialsRefused
@@ -37,7 +40,7 @@ app = typer.Typer(
 )
 app.add_typer(cases.app, name="cases")
 app.add_typer(ops.outbox_app, name="outbox")
-app.add_typer(ops.quarantine_app, name="quarantine")
+app.add_typer(quarantine_cmd.app, name="quarantine", no_args_is_help=True)
 keys.app.command("data-key")(data_keys.new_data_key)
 keys.app.command("rotate-data")(data_keys.rotate_data)
 keys.app.command("wsse")(wsse_cmd.wsse)
@@ -55,7 +58,9 @@ app.command("verify")(attest.verify)
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ChinaTimeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     # max_instances=1 is deliberate: a skipped overlapping run is normal, not worth a warning each time.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # "will assume transactional DDL" is not news
@@ -66,14 +71,24 @@ def main() -> None:
     except ValidationError as exc:  # e.g. an over-long mediator name given to `docking centre assign`
         _fail(f"invalid input: {summarize(exc)}", 2)
     except CredentialsRefused as exc:  # e.g. `docking reconcile` signed with a key the court was never given
-        advice = "give it our public key (`docking keys export-public`) or sign with one it trusts (`keys activate`)"
-        _fail(f"{mask_text(str(exc))}; {advice}", 78)  # EX_CONFIG: what we sign with is ours to fix
-    except ConnectorError as exc:  # e.g. `docking reconcile` while the court is unreachable
-        _fail(f"{mask_text(str(exc))} (the platform may be down; try again later)", 69)  # EX_UNAVAILABLE
+        _fail(f"{mask_text(str(exc))}; {exc.advice}", 78)  # EX_CONFIG: what we sign with is ours to fix
+    except ConnectorError as exc:
+        # Unreachable (refused, timed out, a name that does not resolve, a certificate that does not verify) is
+        # 69 EX_UNAVAILABLE; a court's refusal of the request is 2, like any refused request. The advice says
+        # whether waiting will help ("try again later") or what to check instead.
+        _fail(f"{mask_text(str(exc))} ({exc.advice})", 69 if exc.retryable else 2)
     except ImportError as exc:  # an optional extra the chosen profile needs, e.g. Tongsuo for SM2
         if (exc.name or "").startswith("tongsuopy") or "Tongsuo" in str(exc):
             _fail("SM2 needs Tongsuo, an optional extra: pip install 'court-docking[sm2]'", 78)
         raise
+
+
+class ChinaTimeFormatter(logging.Formatter):
+    """Log times in China time, labelled — the same convention as every listing (adapter/cli/output.py)."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        at = datetime.fromtimestamp(record.created, CHINA)
+        return f"{at:%Y-%m-%d %H:%M:%S},{int(record.msecs):03d} CST"
 
 
 def _fail(message: str, code: int) -> NoReturn:

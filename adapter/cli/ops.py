@@ -1,21 +1,24 @@
-"""Operations: `docking outbox list|dead|show|replay`, `docking quarantine list` (reconcile: reconcile_cmd.py)."""
+"""Operations on the outbox: `docking outbox list|dead|show|replay` (quarantine: quarantine_cmd.py)."""
 
+import base64
+import binascii
+import hashlib
 import json
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlmodel import col, select
 
-from adapter.cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, render
-from adapter.clock import CHINA, utc_now
+from adapter.cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, render, render_record
+from adapter.clock import CHINA, china_text, utc_now
 from adapter.errors import InvalidRequest
-from adapter.masking import mask_fields, mask_text
+from adapter.masking import mask_document, mask_fields, mask_text
 from adapter.replay_outbox import replay_dead, replay_message
-from adapter.tables import AuditRow, OutboxRow, QuarantineRow
+from adapter.settings import load_settings
+from adapter.tables import AuditRow, OutboxRow
 
 outbox_app = typer.Typer(help="Outgoing messages and their delivery.", no_args_is_help=True)
-quarantine_app = typer.Typer(help="Inbound messages refused and kept for inspection.", no_args_is_help=True)
 
 STATUSES = ("pending", "delivered", "dead")
 
@@ -30,7 +33,7 @@ def outbox_list(
     """List outgoing messages, newest first."""
     if status is not None and status not in STATUSES:
         raise InvalidRequest(f"--status {status!r} is not one of {', '.join(STATUSES)}")
-    with open_uow(config).begin() as session:
+    with open_uow(config, read_only=True).begin() as session:
         query = select(OutboxRow).order_by(col(OutboxRow.id).desc()).limit(limit)
         if status:
             query = query.where(OutboxRow.status == status)
@@ -43,7 +46,9 @@ def outbox_list(
                 "type": m.type,
                 "status": m.status,
                 "attempts": m.attempts,
-                "next_attempt_at": f"{m.next_attempt_at:%Y-%m-%d %H:%M:%S}",
+                # a delivered message has no next attempt; when it was delivered is what matters
+                "next_attempt_at": m.next_attempt_at if m.status == "pending" else None,
+                "delivered_at": m.delivered_at,
                 "last_error": mask_text(m.last_error or ""),
             }
             for m in session.exec(query).all()
@@ -59,6 +64,7 @@ def outbox_list(
             "status",
             "attempts",
             "next_attempt_at",
+            "delivered_at",
             "last_error",
         ],
         fmt,
@@ -79,34 +85,53 @@ def outbox_dead(
 
 @outbox_app.command("show")
 def outbox_show(message_id: str, config: ConfigOption = None) -> None:
-    """One message: its delivery record and the original payload, personal data masked."""
-    with open_uow(config).begin() as session:
+    """One message: its delivery record and the payload — ID, phone, account numbers and USCCs masked, documents
+    (agreements) given by size and SHA-256 only."""
+    with open_uow(config, read_only=True).begin() as session:
         row = session.exec(select(OutboxRow).where(OutboxRow.message_id == message_id)).first()
         if row is None:
             raise InvalidRequest(f"no outgoing message {message_id!r}")
         audit = session.exec(select(AuditRow).where(AuditRow.subject == message_id).order_by(col(AuditRow.id))).all()
-    render(
-        [
-            {
-                "message_id": row.message_id,
-                "case_id": row.case_id,
-                "platform": row.platform,
-                "type": row.type,
-                "status": row.status,
-                "attempts": row.attempts,
-                "created_at": f"{row.created_at:%Y-%m-%d %H:%M:%S}",
-                "last_error": mask_text(row.last_error or ""),
-            }
-        ],
-        ["message_id", "case_id", "platform", "type", "status", "attempts", "created_at", "last_error"],
-        Format.table,
+    render_record(
+        {
+            "message_id": row.message_id,
+            "case_id": row.case_id,
+            "platform": row.platform,
+            "type": row.type,
+            "status": row.status,
+            "attempts": row.attempts,
+            "created_at": row.created_at,
+            "delivered_at": row.delivered_at,
+            "last_error": mask_document(row.last_error or ""),
+        },
         title="message",
     )
     # The sealed fields are masked by name whatever their form (an unrecognised phone is kept as written), then
-    # anything ID- or phone-shaped in free text.
-    print(mask_text(json.dumps(mask_fields(json.loads(row.envelope_json)), ensure_ascii=False, indent=2)))
+    # anything ID-, USCC-, phone- or account-shaped elsewhere; documents are given by size and digest only.
+    payload = without_documents(mask_fields(json.loads(row.envelope_json)))
+    print(mask_document(json.dumps(payload, ensure_ascii=False, indent=2)))
     for entry in audit:
-        err.print(f"{entry.at:%Y-%m-%d %H:%M:%S} {entry.actor} {entry.action}: {entry.reason}")
+        err.print(f"{china_text(entry.at)} {entry.actor} {entry.action}: {mask_text(entry.reason)}", highlight=False)
+
+
+def without_documents(value: Any) -> Any:
+    """The payload with every embedded document (a `*_b64` field: the signed agreement) replaced by its size and
+    SHA-256 — the digest is what the court and the attestation name; the bytes name the parties."""
+    if isinstance(value, dict):
+        return {k: _document(v) if k.endswith("_b64") else without_documents(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_documents(v) for v in value]
+    return value
+
+
+def _document(value: Any) -> Any:
+    if not isinstance(value, str):
+        return without_documents(value)
+    try:
+        content = base64.b64decode(value, validate=True)
+    except binascii.Error:
+        return f"(not shown: {len(value)} characters, not valid base64)"
+    return f"(document not shown: {len(content)} bytes, SHA-256 {hashlib.sha256(content).hexdigest()})"
 
 
 @outbox_app.command("replay")
@@ -119,6 +144,11 @@ def outbox_replay(
     config: ConfigOption = None,
 ) -> None:
     """Put dead messages back in the queue, unchanged and in their cases' order; every replay is audited."""
+    if platform is not None:
+        configured = load_settings(config).platforms
+        if platform not in configured:
+            names = ", ".join(configured) or "none"
+            raise InvalidRequest(f"--platform {platform!r} is not a configured platform; configured: {names}")
     uow, now = open_uow(config), utc_now()
     if message_id:
         if platform or since:
@@ -135,28 +165,8 @@ def outbox_replay(
     if cutoff is not None and cutoff.tzinfo is None:
         cutoff = cutoff.replace(tzinfo=CHINA)  # operators think in China time
     replayed = replay_dead(uow, platform=platform, since=cutoff, actor=actor, reason=reason, now=now)
+    if not replayed:
+        scope = " ".join(filter(None, [f"of {platform}" if platform else "", f"since {since}" if since else ""]))
+        console.print(f"no dead messages {scope}: nothing requeued", highlight=False)
+        return
     console.print(f"{len(replayed)} dead message(s) requeued")
-
-
-@quarantine_app.command("list")
-def quarantine_list(
-    config: ConfigOption = None,
-    limit: Annotated[int, typer.Option(min=1, max=100000)] = 50,
-    fmt: FormatOption = Format.table,
-) -> None:
-    """List refused inbound messages with the reason; the raw bytes stay in the database."""
-    with open_uow(config).begin() as session:
-        query = select(QuarantineRow).order_by(col(QuarantineRow.id).desc()).limit(limit)
-        rows = [
-            {
-                "id": q.id,
-                "platform": q.platform,
-                "feed": q.feed,
-                "received_at": f"{q.received_at:%Y-%m-%d %H:%M:%S}",
-                "reason": q.reason,
-                "detail": mask_text(q.detail)[:160],
-                "bytes": len(q.raw),
-            }
-            for q in session.exec(query).all()
-        ]
-    render(rows, ["id", "platform", "feed", "received_at", "reason", "detail", "bytes"], fmt, title="quarantine")

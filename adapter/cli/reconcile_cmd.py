@@ -1,15 +1,18 @@
 """`docking reconcile`: compare every case with its platform, optionally repair; `runs` and `show` read stored runs.
 
 Exit codes: 0 in step, or every difference found was repaired (re-sent, re-delivered or fetched; run again after
-delivery to see zero) · 1 differences remain that were not repaired · 69 a platform could not be reconciled.
+delivery to see zero) · 1 differences remain that were not repaired · 69 a platform could not be reached · 78 a platform
+refused our signature or key · 2 the platforms that failed refused the requests themselves.
 """
 
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from adapter.cli.output import ConfigOption, Format, FormatOption, err, open_uow, render
+from adapter.clock import china_text
 from adapter.errors import InvalidRequest
 from adapter.masking import mask_text
 from adapter.reconcile import Difference, ReconcileReport, Scope, reconcile
@@ -84,9 +87,13 @@ def reconcile_cmd(
     render([_row(d) for d in report.differences], COLUMNS, fmt, title="differences")
     _summary(report)
     if report.failures:
-        for name, why in report.failures.items():
-            err.print(f"[red]error:[/red] {name}: {why} (the platform may be down; try again later)", highlight=False)
-        raise typer.Exit(69)
+        for why in report.failures.values():  # each names its platform
+            err.print(f"[red]error:[/red] {escape(why)}", highlight=False)
+        # 69: a platform could not be reached; else 78: one refused our signature or key (ours to fix, as for any
+        # command); else 2: the platforms refused the requests themselves
+        if set(report.failures) - set(report.refused):
+            raise typer.Exit(69)
+        raise typer.Exit(78 if "credentials" in report.refused.values() else 2)
     raise typer.Exit(1 if report.remaining else 0)
 
 
@@ -100,11 +107,9 @@ def runs_cmd(
     rows = [
         {
             **run.__dict__,
-            "started_at": f"{run.started_at:%Y-%m-%d %H:%M:%S}",
-            "finished_at": f"{run.finished_at:%Y-%m-%d %H:%M:%S}" if run.finished_at else "",
             "platform": run.platform or "all",
         }
-        for run in stored.latest(open_uow(config), limit)
+        for run in stored.latest(open_uow(config, read_only=True), limit)
     ]
     render(rows, RUN_COLUMNS, fmt, title="reconciliation runs", limit=limit)
 
@@ -116,12 +121,12 @@ def show_cmd(
     fmt: FormatOption = Format.table,
 ) -> None:
     """One stored run: its summary (on stderr) and every difference it found, with what was done."""
-    run, differences = stored.load(open_uow(config), run_id)
+    run, differences = stored.load(open_uow(config, read_only=True), run_id)
     rows = [{**d, "detail": mask_text(d["detail"] or "")} for d in differences]
     render(rows, COLUMNS, fmt, title=f"run {run.id}")
     err.print(
         f"run {run.id} ({run.scope}{', repair' if run.repair else ''}, {run.platform or 'all platforms'}) by "
-        f"{run.actor}, {run.started_at:%Y-%m-%d %H:%M:%S}: {run.status}; {run.checked} checked, {run.in_flight} in "
+        f"{run.actor}, {china_text(run.started_at)}: {run.status}; {run.checked} checked, {run.in_flight} in "
         f"flight, {run.differences} difference(s), {run.repaired} repaired"
         + (f"; {mask_text(run.detail)}" if run.detail else ""),
         highlight=False,

@@ -3,10 +3,13 @@ operator's holiday file (domain.md §3 "Counting", "Working days").
 
 Lookup order for a date: the holiday file's entry for it; else the package, if it covers the year; else, if the
 file declares the year, weekends rest; else the year is unknown — weekends rest, the answer is marked
-`estimated`, and a WARNING names the year (once per year per calendar). A silent guess is never made [S27].
+`estimated`, and a WARNING names the year (once per year per process: `missing_year`, also called for the
+start-up check). A silent guess is never made [S27]. Each calendar also remembers the years it had to estimate
+(`estimated_years`), so `docking deadlines` can say so under its table.
 """
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -22,6 +25,31 @@ log = logging.getLogger("docking.deadlines")
 # upgrade widens coverage on its own; a year outside raises NotImplementedError in the package.
 PACKAGE_YEARS: frozenset[int] = frozenset(d.year for d in chinese_calendar.holidays)
 
+_warned_years: set[int] = set()  # per process: every calendar and the start-up check share it
+_warned_lock = threading.Lock()
+
+
+def forget_missing_years() -> None:
+    """Start the once-per-process record afresh (for tests that count the warning)."""
+    with _warned_lock:
+        _warned_years.clear()
+
+
+def missing_year(year: int) -> None:
+    """Log, once per process, that `year` has no holiday data — however many calendars or jobs meet it."""
+    with _warned_lock:
+        if year in _warned_years:
+            return
+        _warned_years.add(year)
+    log.warning(
+        "holiday calendar has no data for %d (neither chinesecalendar nor the holiday file covers it): deadlines "
+        "in %d count weekends only and are marked estimated; add %d to the holiday file ([deadlines] "
+        "holiday_file) once the State Council publishes it",
+        year,
+        year,
+        year,
+    )
+
 
 @dataclass(frozen=True)
 class Deadline:
@@ -35,12 +63,12 @@ class Deadline:
 
 
 class WorkCalendar:
-    """Which days are working days. Pure apart from the once-per-year warning; build one at start-up."""
+    """Which days are working days. Pure apart from noting years without data; build one at start-up."""
 
     def __init__(self, table: HolidayTable | None = None, *, package: bool = True) -> None:
         self.table = table or HolidayTable()
         self._package_years = PACKAGE_YEARS if package else frozenset()
-        self._warned: set[int] = set()
+        self.estimated_years: set[int] = set()  # years this calendar met without data (see the module docstring)
 
     @classmethod
     def from_file(cls, holiday_file: Path | None) -> "WorkCalendar":
@@ -63,15 +91,9 @@ class WorkCalendar:
         weekday = day.weekday() < 5
         if day.year in self.table.years:
             return weekday, False
-        if day.year not in self._warned:
-            self._warned.add(day.year)
-            log.warning(
-                "no holiday data for %d (neither chinesecalendar nor the holiday file covers it): deadlines in "
-                "%d count weekends only and are marked estimated; add %d to the holiday file",
-                day.year,
-                day.year,
-                day.year,
-            )
+        if day.year not in self.estimated_years:
+            self.estimated_years.add(day.year)
+            missing_year(day.year)
         return weekday, True
 
     def next_working_day(self, day: date) -> Deadline:

@@ -155,7 +155,7 @@ class _Run:
         try:
             theirs = self.retrying()(link.connector.query_status, [r[PLATFORM_CASE_ID] for r in settled])
         except ConnectorError as exc:
-            report.failures[name] = mask_text(str(exc))
+            _failed(report, name, exc)
             log.warning("reconciliation: %s cannot be reconciled now: %s", name, report.failures[name])
             return []
         report.checked += len(settled)
@@ -210,7 +210,7 @@ class _Run:
             try:
                 page = self.retrying()(link.connector.list_cases, cursor, self.batch)
             except ConnectorError as exc:
-                report.failures[name] = mask_text(str(exc))
+                _failed(report, name, exc)
                 log.warning("reconciliation: %s cannot list its cases now: %s", name, report.failures[name])
                 return
             listed += len(page.cases)
@@ -226,7 +226,7 @@ class _Run:
             if not page.next_cursor:
                 return
             if page.next_cursor == cursor:
-                report.failures[name] = f"the case list does not advance past cursor {cursor!r}"
+                report.failures[name] = f"{name}: the case list does not advance past cursor {cursor!r}"
                 return
             cursor = page.next_cursor
 
@@ -310,6 +310,15 @@ def read_retrying() -> Retrying:
         wait=wait_exponential_jitter(multiplier=0.2, max=3),
         reraise=True,
     )
+
+
+def _failed(report: ReconcileReport, name: str, exc: ConnectorError) -> None:
+    """Why `name` could not be reconciled, with what to do: wait (unreachable) or fix something (refused, DNS, TLS)."""
+    report.failures[name] = f"{mask_text(str(exc))} ({exc.advice})"
+    if isinstance(exc, CredentialsRefused):
+        report.refused[name] = "credentials"
+    elif not exc.retryable:
+        report.refused[name] = "rejected"
 
 
 def _name(status: CourtStatus | None) -> str:

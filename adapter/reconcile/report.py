@@ -34,6 +34,8 @@ class ReconcileReport:
     listed: int = 0  # cases the platforms listed (full scope)
     differences: list[Difference] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)  # platform → why it could not be reconciled
+    # … of those, the platforms that answered and refused: "credentials" (our signature or key) or "rejected"
+    refused: dict[str, str] = field(default_factory=dict)
 
     @property
     def repaired(self) -> int:

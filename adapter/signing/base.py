@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
+from adapter.clock import china_text
 from adapter.signing.errors import SignatureInvalid
 
 DEFAULT_WINDOW = timedelta(seconds=300)
@@ -94,9 +95,9 @@ def check(
     if verified.issued_at is None:
         raise SignatureInvalid(SignatureInvalid.UNSIGNED, f"{verifier.profile}: no signed timestamp")
     if verified.issued_at <= now - window:  # at exactly the edge the replay guard may already have forgotten it
-        raise SignatureInvalid(SignatureInvalid.STALE, f"signed at {verified.issued_at:%Y-%m-%d %H:%M:%S}, too old")
+        raise SignatureInvalid(SignatureInvalid.STALE, f"signed at {china_text(verified.issued_at)}, too old")
     if verified.issued_at > now + window:
-        raise SignatureInvalid(SignatureInvalid.FUTURE, f"signed at {verified.issued_at:%Y-%m-%d %H:%M:%S}, ahead")
+        raise SignatureInvalid(SignatureInvalid.FUTURE, f"signed at {china_text(verified.issued_at)}, ahead")
     if replay is not None:
         if not verified.message_id:
             raise SignatureInvalid(SignatureInvalid.UNSIGNED, f"{verifier.profile}: no signed message id or nonce")

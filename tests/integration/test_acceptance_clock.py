@@ -41,7 +41,7 @@ def test_a_dispatch_polled_a_day_late_keeps_the_courts_time_and_cases_show_names
 
     shown = docking("cases", "show", case.id, "--config", str(config), "--format", "json")
     assert shown.returncode == 0, shown.stderr
-    (doc,) = json.loads(shown.stdout)
+    doc = json.loads(shown.stdout)  # one JSON object (#13)
     assert doc["acceptance_clock"] == {"from": "court dispatch", "at": yesterday.isoformat()}
 
     table = docking("cases", "show", case.id, "--config", str(config))

@@ -242,10 +242,15 @@ def test_a_read_only_command_does_not_create_a_database_at_a_mistyped_path(tmp_p
 
 @pytest.mark.parametrize(
     ("url", "says"),
-    [("not a url", "not a database URL"), ("mysql://u@127.0.0.1/db", "driver that is not installed")],
+    [
+        ("not a url", "not a database URL"),
+        # issue 13: an unsupported scheme says which are supported (it used to blame a missing driver)
+        ("mysql://u@127.0.0.1/db", "mysql:// is not supported; use sqlite://"),
+        ("postgresql://u@127.0.0.1/db", "postgresql:// is not supported; use sqlite://… (a file, one worker process)"),
+    ],
 )
 def test_a_bad_database_url_is_a_config_error(tmp_path: Path, url: str, says: str) -> None:
-    """A malformed URL or a missing driver is exit 78 with what to fix, not a traceback."""
+    """A malformed URL or an unsupported scheme is exit 78 with what to fix, not a traceback."""
     config = tmp_path / "c.toml"
     config.write_text(f'database_url = "{url}"\n')
     result = docking("reconcile", "--config", str(config))

@@ -66,7 +66,7 @@ def test_a_dispatch_with_an_odd_phone_is_applied_and_cases_show_flags_it(
     config = _config(settings, tmp_path)
     shown = docking("cases", "show", case.id, "--config", str(config), "--format", "json")
     assert shown.returncode == 0, shown.stderr
-    (doc,) = json.loads(shown.stdout)
+    doc = json.loads(shown.stdout)  # one JSON object (#13)
     assert doc["flags"] == ([FLAG] if flagged else [])
     assert doc["parties"][1]["phone_kind"] == kind
     table = docking("cases", "show", case.id, "--config", str(config))

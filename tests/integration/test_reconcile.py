@@ -118,11 +118,11 @@ def test_drift_is_found_repaired_and_the_next_run_is_in_step(
     repaired = docking("reconcile", "--config", str(config), "--repair", "--format", "csv", "--actor", "ops:wang")
     assert repaired.returncode == 1, repaired.stderr  # the case the court lost is not re-sent by default
     table = {r["platform_case_id"]: r for r in csv.DictReader(io.StringIO(repaired.stdout))}
-    assert {ajbs: r["repaired"] for ajbs, r in table.items()} == {
-        lost: "True",
-        forgotten: "False",
-        unseen: "True",
-        ruled: "True",
+    assert {ajbs: r["repaired"] for ajbs, r in table.items()} == {  # CSV booleans read true/false (#13)
+        lost: "true",
+        forgotten: "false",
+        unseen: "true",
+        ruled: "true",
     }
     assert "--resend-missing" in table[forgotten]["detail"]
     assert status_of(runtime, ruled_id).value == "JC_CONFIRMED"  # the ruling was fetched and ingested

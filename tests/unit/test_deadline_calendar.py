@@ -8,9 +8,16 @@ from pathlib import Path
 import pytest
 
 from adapter.deadlines import WorkCalendar
+from adapter.deadlines.calendar import forget_missing_years, missing_year
 from adapter.errors import ConfigError
 
 SAMPLE_2027 = Path(__file__).parent.parent / "data" / "holidays-2027.toml"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_record() -> None:
+    """Each test starts as a fresh process would: no year warned yet (the record is per process)."""
+    forget_missing_years()
 
 
 @pytest.fixture
@@ -93,6 +100,22 @@ def test_a_year_nobody_covers_is_estimated_and_warned_once(
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1 and "2027" in warnings[0].getMessage()
     assert package_only.coverage(range(2025, 2029)) == [2027, 2028]
+
+
+def test_a_missing_year_is_warned_once_per_process_across_calendars_and_the_start_up_check(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The start-up check, two calendars (sweep, CLI) and many lookups: one WARNING for 2027, none at ERROR; each
+    calendar still remembers that it estimated 2027."""
+    with caplog.at_level(logging.WARNING, logger="docking.deadlines"):
+        missing_year(2027)  # what scheduler.build_runtime says at start-up
+        sweep, cli = WorkCalendar(), WorkCalendar()
+        for calendar in (sweep, cli, sweep):
+            calendar.add_working_days(date(2027, 3, 1), 5)
+            calendar.calendar_days(date(2027, 6, 1), 30)
+    warned = [r for r in caplog.records if "2027" in r.getMessage()]
+    assert [r.levelno for r in warned] == [logging.WARNING]
+    assert sweep.estimated_years == cli.estimated_years == {2027}
 
 
 def test_operator_file_covers_2027(with_2027: WorkCalendar, caplog: pytest.LogCaptureFixture) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from adapter.masking import mask_fields, mask_id, mask_phone, mask_text
+from adapter.masking import mask_document, mask_fields, mask_id, mask_phone, mask_text
 
 RESIDENT_ID = "110105198503071230"
 
@@ -123,3 +123,40 @@ def test_sealed_fields_are_masked_by_name_whatever_their_form() -> None:
         "id_number": "110105********1230",
         "phone": "**** ****",
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        pytest.param('"zjhm": "91440101MA59ABCD1D"', '"zjhm": "914401********CD1D"', id="uscc-with-letters"),
+        pytest.param("N2440106MA0000001G", "N24401********001G", id="uscc-village-collective-N"),
+        pytest.param("914400001234567899", "914400********7899", id="uscc-all-digits"),
+        pytest.param("身份证号110105198503071230，", "身份证号110105********1230，", id="resident-id"),
+        pytest.param("旧证110105850307123", "旧证110105*****7123", id="old-15-digit-id"),
+        pytest.param("tel 13812345678", "tel 138****5678", id="mobile"),
+        pytest.param("tel 020-87654321", "tel 020-****4321", id="landline-dashed"),
+        pytest.param("tel 0755 1234 5678", "tel **** **** 5678", id="landline-spaced"),
+        pytest.param("账号6222021234567890123。", "账号***************0123。", id="card-19-digits"),
+        pytest.param("account 6222 0212 3456 7890", "account **** **** **** 7890", id="card-grouped"),
+        pytest.param("acct 110060149018800012345", "acct " + "*" * 17 + "2345", id="corporate-account"),
+    ],
+)
+def test_payload_masking_covers_every_kind_of_personal_number(text: str, masked: str) -> None:
+    """`mask_document` (quarantined bytes, outgoing envelopes) hides IDs, USCCs, phones and account numbers."""
+    assert mask_document(text) == masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        pytest.param("fssj 20260302093000", id="yyyyMMddHHmmss"),
+        pytest.param("ts 20261130184405123", id="yyyyMMddHHmmssSSS"),
+        pytest.param("at 202603020930", id="yyyyMMddHHmm"),
+        pytest.param("id MC-12345678901234567890", id="our-id"),
+        pytest.param("amount 35000.50, serial 1001, 案号（2026）粤0104民初1001号", id="amounts-and-case-numbers"),
+        pytest.param("sha256 6f8f5ad2f78eb519acadd3accaeedeacb303c96740288916abd24cccc0656f33", id="digest"),
+    ],
+)
+def test_payload_masking_leaves_timestamps_ids_and_amounts_readable(text: str) -> None:
+    """What an operator needs to see why a message was refused, and which identifies no one, stays as it is."""
+    assert mask_document(text) == text

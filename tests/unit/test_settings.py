@@ -1,5 +1,6 @@
 """Loading settings: a TOML file plus DOCKING_* environment; every mistake is a ConfigError naming file and field."""
 
+import logging
 import os
 from pathlib import Path
 
@@ -210,3 +211,93 @@ def test_an_unknown_timestamp_form_names_the_field(tmp_path: Path, form: str) ->
     """A form the adapter cannot read is a configuration error naming the platform's field, at start-up."""
     message = _error(_config(tmp_path, PLATFORM.format(extra=f'timestamp_format = "{form}"')))
     assert "platforms.court-gz.timestamp_format" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        pytest.param("deliver_secnds = 3\n", "deliver_secnds: unknown key; did you mean deliver_seconds?", id="top"),
+        pytest.param(
+            PLATFORM.format(extra="poll_secnds = 5"),
+            "platforms.court-gz.poll_secnds: unknown key; did you mean poll_seconds?",
+            id="platform",
+        ),
+        pytest.param(
+            PLATFORM.format(extra="").replace("court_keys", "court_key"),
+            "platforms.court-gz.signing.court_key: unknown key; did you mean court_keys?",
+            id="signing",
+        ),
+        pytest.param(
+            "[jobs]\nretention_dys = 3\n", "jobs.retention_dys: unknown key; did you mean retention_days?", id="jobs"
+        ),
+        pytest.param(
+            '[encryption]\nactive = "k"\n[encryption.keys.k]\nkey_fle = "k.b64"\n',
+            "encryption.keys.k.key_fle: unknown key; did you mean key_file?",
+            id="data-key",
+        ),
+        pytest.param("zzz = 1\n", "zzz: unknown key", id="nothing-close"),
+    ],
+)
+def test_a_mistyped_key_is_answered_with_the_key_meant(tmp_path: Path, text: str, says: str) -> None:
+    """At every level of the file, an unknown key names the closest known key of its own table."""
+    message = _error(_config(tmp_path, text))
+    assert says in message
+    if "did you mean" not in says:
+        assert "zzz: unknown key; did you mean" not in message
+
+
+def test_an_environment_override_for_a_platform_the_file_lacks_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DOCKING_PLATFORMS__SHENZHEN__… with only court-gz in the file: said plainly, not "signing: field required"."""
+    path = _config(tmp_path, PLATFORM.format(extra=""))
+    monkeypatch.setenv("DOCKING_PLATFORMS__SHENZHEN__BASE_URL", "https://sz.example")
+    message = _error(path)
+    assert "DOCKING_PLATFORMS__SHENZHEN__BASE_URL overrides platform 'shenzhen'" in message
+    assert "(it has: court-gz)" in message and "field required" not in message.lower()
+
+
+@pytest.mark.parametrize(
+    ("variable", "warned"),
+    [
+        ("DOCKING_DATABASE_UR", "(did you mean DOCKING_DATABASE_URL?)"),
+        ("DOCKING_DELIVER_BATCHES", "(did you mean DOCKING_DELIVER_BATCH?)"),
+        ("DOCKING_CONFIGG", "(did you mean DOCKING_CONFIG?)"),
+        ("DOCKING_SOMETHING_ELSE", "is not a setting and is ignored"),
+        ("DOCKING_CONFIG", None),
+        ("DOCKING_DELIVER_SECONDS", None),
+        ("docking_deliver_seconds", None),  # matched without regard to case, as pydantic-settings reads them
+        ("DOCKING_COURT_PASSPHRASE", None),  # named by passphrase_env
+    ],
+)
+def test_unknown_docking_variables_are_warned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, variable: str, warned: str | None
+) -> None:
+    text = PLATFORM.format(extra="").replace(
+        'keyring = "keys/centre"', 'keyring = "keys/centre", passphrase_env = "DOCKING_COURT_PASSPHRASE"'
+    )
+    monkeypatch.setenv(variable, "3" if "SECONDS" in variable.upper() else "x")
+    with caplog.at_level(logging.WARNING, logger="docking.settings"):
+        load_settings(_config(tmp_path, text))
+    messages = [r.getMessage() for r in caplog.records]
+    if warned is None:
+        assert messages == []
+    else:
+        assert len(messages) == 1 and variable in messages[0] and warned in messages[0]
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        ("mysql://u@db/docking", "mysql:// is not supported; use sqlite://"),
+        ("postgresql://u@db/docking", "postgresql:// is not supported"),
+        ("postgres://u@db/docking", "postgres:// is not supported"),
+        ("sqlite3:///x.db", "sqlite3:// is not supported"),
+        ("docking.db", "is not a database URL such as sqlite:///docking.db"),
+    ],
+)
+def test_an_unsupported_database_scheme_lists_the_supported_ones(tmp_path: Path, url: str, says: str) -> None:
+    message = _error(_config(tmp_path, f'database_url = "{url}"\n'))
+    assert says in message and "database_url" in message
+    if "not supported" in says:
+        assert "postgresql+psycopg://" in message and "sqlite://" in message
