@@ -403,6 +403,12 @@ def run(settings: Settings) -> None:
     """The long-running production process: run the jobs until SIGTERM/SIGINT, then let in-flight jobs finish.
 
     On SQLite a second `docking run` on the same file is refused (adapter/sqlite_file.py RunLock)."""
+    # Installed first: a SIGTERM during start-up is then a clean stop once started, not a kill mid-start.
+    # The handler only records the signal: it runs on the main thread between bytecodes, and an Event.set() there
+    # can deadlock on the Event's own lock if the signal lands while the main thread holds it inside wait().
+    received: list[int] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, _frame: received.append(signum))
     lock = run_lock(settings.database_url)
     if lock is not None:
         lock.acquire()
@@ -410,11 +416,6 @@ def run(settings: Settings) -> None:
     runtime.heartbeat()  # before any job: rotate-data must see this process from its first moment
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, runtime)
-    # The handler only records the signal: it runs on the main thread between bytecodes, and an Event.set() there
-    # can deadlock on the Event's own lock if the signal lands while the main thread holds it inside wait().
-    received: list[int] = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda signum, _frame: received.append(signum))
     scheduler.start()
     log.info(
         "docking run: %d platform(s), database %s",
