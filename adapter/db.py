@@ -7,23 +7,28 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session, create_engine
 
 from adapter import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+from adapter.db_errors import name_database
 from adapter.errors import ConfigError
 from adapter.sealed_types import attach_vault
 from adapter.settings import Settings
 from adapter.vault import Vault
 
 
-def make_engine(url: str, *, must_exist: bool = False, vault: Vault | None = None) -> Engine:
+def make_engine(
+    url: str, *, must_exist: bool = False, vault: Vault | None = None, busy_timeout: float = 30.0
+) -> Engine:
     """An engine for `url`; SQLite files get WAL and write transactions that take the lock up front.
 
     `must_exist`: read-only commands must not create an empty database where the operator mistyped a path.
     hide_parameters: a failed statement's error must not carry the bound values — they hold ID numbers.
     Driver and URL problems become ConfigError naming what to fix, never a traceback.
     `vault`: personal data is sealed and opened by the column types (adapter/sealed_types.py) with this vault.
+    `busy_timeout`: how long an SQLite writer waits for another's write lock before failing "database locked".
+    Every error raised through the engine names its database (adapter/db_errors.py), for the CLI's one line.
     """
     try:
         if url.startswith("sqlite"):
@@ -32,8 +37,10 @@ def make_engine(url: str, *, must_exist: bool = False, vault: Vault | None = Non
                 if must_exist and not Path(path).is_file():
                     raise ConfigError(f"no database at {path}; check database_url (or --config) or run `docking run`")
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
-            _tune_sqlite(engine, secure_delete=vault is not None)
+            engine = create_engine(
+                url, connect_args={"check_same_thread": False, "timeout": busy_timeout}, hide_parameters=True
+            )
+            _tune_sqlite(engine, secure_delete=vault is not None, busy_timeout=busy_timeout)
         else:
             # Every stored time is UTC; pin the session zone so the server's own setting cannot shift them.
             connect_args = {"options": "-c timezone=UTC"} if url.startswith("postgresql") else {}
@@ -46,16 +53,19 @@ def make_engine(url: str, *, must_exist: bool = False, vault: Vault | None = Non
     except OSError as exc:
         raise ConfigError(f"cannot prepare the database folder: {exc.strerror}") from None
     attach_vault(engine, vault)
+    name_database(engine)
     return engine
 
 
 def open_database(settings: Settings, *, must_exist: bool = False) -> Engine:
     """The configured database, with the configured data keys (if any) sealing personal data."""
     vault = settings.encryption.vault() if settings.encryption is not None else None
-    return make_engine(settings.database_url, must_exist=must_exist, vault=vault)
+    return make_engine(
+        settings.database_url, must_exist=must_exist, vault=vault, busy_timeout=settings.database_busy_timeout_seconds
+    )
 
 
-def _tune_sqlite(engine: Engine, *, secure_delete: bool) -> None:
+def _tune_sqlite(engine: Engine, *, secure_delete: bool, busy_timeout: float) -> None:
     # pysqlite's own transaction handling defers BEGIN and then fails with "database is locked" when a reader
     # upgrades to a writer; taking the write lock at BEGIN (IMMEDIATE) makes concurrent writers queue instead.
     @event.listens_for(engine, "connect")
@@ -65,7 +75,7 @@ def _tune_sqlite(engine: Engine, *, secure_delete: bool) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         if secure_delete:  # a rewritten (re-sealed) row must not leave its old bytes in free pages
             cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
@@ -76,14 +86,13 @@ def _tune_sqlite(engine: Engine, *, secure_delete: bool) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """A new database is created at the newest schema version; an existing one must be up to date."""
+    """A new database is created at the newest schema version; an existing one must be up to date.
+
+    A database that cannot be used (server down, file not a database, disk full) raises SQLAlchemy's error as
+    it is: the CLI says what it means once, for this and every later statement (adapter/db_errors.py)."""
     from adapter.schema import prepare  # alembic is imported only when a database is opened
 
-    try:
-        prepare(engine)
-    except DBAPIError as exc:
-        # e.g. "file is not a database", authentication failed, server not running
-        raise ConfigError(f"cannot use the database: {str(exc.orig).splitlines()[0]}") from None
+    prepare(engine)
 
 
 class UnitOfWork:

@@ -7,6 +7,7 @@ from typing import NoReturn
 import typer
 from pydantic import ValidationError
 from rich.markup import escape
+from sqlalchemy.exc import DatabaseError
 
 from adapter.cli import (
     attest,
@@ -24,6 +25,7 @@ from adapter.cli import (
     wsse_cmd,
 )
 from adapter.cli.output import err
+from adapter.db_errors import condition_of, describe
 from adapter.errors import DockingError
 from adapter.masking import mask_text
 from connectors.port import ConnectorError, CredentialsRefused
@@ -70,6 +72,13 @@ def main() -> None:
         _fail(f"{mask_text(str(exc))}; {advice}", 78)  # EX_CONFIG: what we sign with is ours to fix
     except ConnectorError as exc:  # e.g. `docking reconcile` while the court is unreachable
         _fail(f"{mask_text(str(exc))} (the platform may be down; try again later)", 69)  # EX_UNAVAILABLE
+    except DatabaseError as exc:  # e.g. a full disk, a write lock held past the busy timeout, the server down
+        cause = condition_of(exc)
+        if cause is None:  # a constraint or a statement the database refused: a bug, to be seen whole
+            raise
+        # 75 (EX_TEMPFAIL) or 78 (EX_CONFIG), never 1: `reconcile` exits 1 for "differences remain", and a
+        # script must not read a full disk as drift (adapter/db_errors.py).
+        _fail(mask_text(describe(exc, cause)), cause.exit_code)
     except ImportError as exc:  # an optional extra the chosen profile needs, e.g. Tongsuo for SM2
         if (exc.name or "").startswith("tongsuopy") or "Tongsuo" in str(exc):
             _fail("SM2 needs Tongsuo, an optional extra: pip install 'court-docking[sm2]'", 78)
