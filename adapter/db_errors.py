@@ -170,7 +170,8 @@ def database_label(url: str | URL) -> str:
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database or ""
         return "an in-memory SQLite database" if path in ("", ":memory:") else str(Path(path).resolve())
-    return parsed.set(password=None, query={}).render_as_string(hide_password=False)
+    bare = URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database)
+    return bare.render_as_string(hide_password=False)
 
 
 def name_database(engine: Engine) -> None:
