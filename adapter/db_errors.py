@@ -58,7 +58,7 @@ DENIED = Cause(
 )
 CANNOT_OPEN = Cause("cannot open the database file", "check that the folder exists and is writable", CONFIG)
 NOT_A_DATABASE = Cause("not a database", "database_url points at a file that is not an SQLite database", CONFIG)
-AUTH = Cause("authentication failed", "check the user and password in database_url (or the server's pg_hba.conf)", CONFIG)
+AUTH = Cause("authentication failed", "check the user and password in database_url (and pg_hba.conf)", CONFIG)
 NO_SUCH_DATABASE = Cause("no such database", "create it (createdb) or correct the name in database_url", CONFIG)
 UNKNOWN_HOST = Cause("unknown host", "correct the host name in database_url", CONFIG)
 OTHER = Cause("database error", "see the server's log; try again, and report it if it persists")
