@@ -17,7 +17,7 @@ from typing import Any
 import requests
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 
 from adapter import heartbeats
 from adapter.breaker import CircuitBreaker
@@ -351,9 +351,16 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
 
     # The full pass waits for every platform's first poll (Runtime.feeds_read); run its check as soon as they
     # are in rather than at the next hourly check.
-    def run_nightly_check_now() -> None:
+    def hurry() -> None:
         with contextlib.suppress(JobLookupError):  # a scheduler shutting down has removed it: nothing to hurry
             scheduler.modify_job("reconcile-nightly", next_run_time=datetime.now(UTC))
+
+    def run_nightly_check_now() -> None:
+        # Never from the polling job's own thread: shutdown(wait=True) holds the job-store lock while it waits
+        # for running jobs, so a job calling modify_job during a stop would wait for it forever (APScheduler 3)
+        # and `docking run` would hang on SIGTERM. A daemon thread left waiting does not keep the process alive.
+        if scheduler.state != STATE_STOPPED:
+            threading.Thread(target=hurry, name="hurry-nightly", daemon=True).start()
 
     runtime.on_feeds_read = run_nightly_check_now
 
