@@ -17,12 +17,13 @@ from typing import Any
 import requests
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
+from apscheduler.schedulers.base import BaseScheduler
 
 from adapter import heartbeats
 from adapter.breaker import CircuitBreaker
 from adapter.clock import Clock, utc_now
 from adapter.db import UnitOfWork, create_schema, open_database
+from adapter.db_outage import DatabaseOutage
 from adapter.deadlines import Deadlines, WorkCalendar
 from adapter.delivery import LEASE, deliver_due
 from adapter.errors import ConfigError
@@ -61,6 +62,8 @@ class Runtime:
     # platform's retry cap): polling every few seconds through a court's rate limit is what got us limited.
     poll_after: dict[str, datetime] = field(default_factory=dict)
     holder: str = ""  # host:pid:token of this process (adapter/jobs.py)
+    # A database outage is logged when it starts and when it ends, not per job run (adapter/db_outage.py).
+    database: DatabaseOutage | None = None
 
     def heartbeat(self, period: float = heartbeats.PERIOD.total_seconds()) -> None:
         """Tell `docking keys rotate-data` this process runs and which data keys it holds (adapter/heartbeats.py)."""
@@ -139,7 +142,8 @@ class Runtime:
                 if feed is Feed.DISPATCHES:
                     self._first_poll_done(name)
                 self.metrics.add("poll", {"errors": 1})
-                log.error("polling %s/%s failed unexpectedly: %s", name, feed.value, type(exc).__name__)
+                if self.database is None or not self.database.failed(exc, f"polling {name}/{feed.value}"):
+                    log.error("polling %s/%s failed unexpectedly: %s", name, feed.value, type(exc).__name__)
                 continue
             finally:
                 if link.breaker is not None:  # a probe that ended without the platform's word frees its slot
@@ -266,6 +270,7 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
     services = CentreServices(uow, clock, platforms=platforms.keys(), deadlines=deadlines)
     holder = process_holder()
     runtime = Runtime(settings, uow, platforms, services, clock, metrics, holder=holder)
+    runtime.database = DatabaseOutage(engine)
     runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines, ready=runtime.feeds_read)
     runtime.feed_watch = FeedWatch(uow, clock, {name: c.feed_stall_polls for name, c in settings.platforms.items()})
     runtime.poll_locks = {
@@ -318,9 +323,14 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
         "replace_existing": True,
     }
     now = {"next_run_time": datetime.now(UTC)}  # first run at start-up, not one interval later
+
+    def guarded(job: Callable[..., Any], what: str) -> Callable[..., Any]:
+        # A database outage is said when it starts and ends, not as a traceback per run (adapter/db_outage.py).
+        return job if runtime.database is None else runtime.database.guard(job, what)
+
     for name, config in runtime.settings.platforms.items():
         scheduler.add_job(
-            runtime.poll_platform,
+            guarded(runtime.poll_platform, f"polling {name}"),
             "interval",
             args=[name],
             id=f"poll:{name}",
@@ -329,10 +339,23 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
             **now,
         )
     scheduler.add_job(
-        runtime.deliver, "interval", id="deliver", seconds=runtime.settings.deliver_seconds / speed, **common, **now
+        guarded(runtime.deliver, "delivery"),
+        "interval",
+        id="deliver",
+        seconds=runtime.settings.deliver_seconds / speed,
+        **common,
+        **now,
     )
     period = heartbeats.PERIOD.total_seconds() / speed
-    scheduler.add_job(runtime.heartbeat, "interval", args=[period], id="heartbeat", seconds=period, **common, **now)
+    scheduler.add_job(
+        guarded(runtime.heartbeat, "heartbeat"),
+        "interval",
+        args=[period],
+        id="heartbeat",
+        seconds=period,
+        **common,
+        **now,
+    )
     routines = runtime.routines
     if routines is None:
         return
@@ -347,7 +370,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
         ("monthly-report", routines.monthly_report, 3600.0),
     ]
     for job_id, func, seconds in every:
-        scheduler.add_job(func, "interval", id=job_id, seconds=seconds / speed, **common, **now)
+        scheduler.add_job(guarded(func, job_id), "interval", id=job_id, seconds=seconds / speed, **common, **now)
 
     # The full pass waits for every platform's first poll (Runtime.feeds_read); run its check as soon as they
     # are in rather than at the next hourly check.
@@ -356,11 +379,12 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
             scheduler.modify_job("reconcile-nightly", next_run_time=datetime.now(UTC))
 
     def run_nightly_check_now() -> None:
-        # Never from the polling job's own thread: shutdown(wait=True) holds the job-store lock while it waits
-        # for running jobs, so a job calling modify_job during a stop would wait for it forever (APScheduler 3)
-        # and `docking run` would hang on SIGTERM. A daemon thread left waiting does not keep the process alive.
-        if scheduler.state != STATE_STOPPED:
-            threading.Thread(target=hurry, name="hurry-nightly", daemon=True).start()
+        # Not waited for without a bound: shutdown(wait=True) holds the job-store lock while it waits for the
+        # running jobs, so a polling job calling modify_job during a stop would wait for it forever (APScheduler
+        # 3) and `docking run` would hang on SIGTERM. A daemon thread left waiting does not keep the process up.
+        helper = threading.Thread(target=hurry, name="hurry-nightly", daemon=True)
+        helper.start()
+        helper.join(timeout=2.0)
 
     runtime.on_feeds_read = run_nightly_check_now
 
@@ -380,7 +404,10 @@ def run(settings: Settings) -> None:
         len(runtime.platforms),
         settings.database_url.split("@")[-1],
     )  # never log credentials in a URL
-    stop.wait()
+    # A timed wait: the kernel may hand SIGTERM to any thread, and CPython runs the handler only when the main
+    # thread next runs bytecode — an untimed wait on a lock could sleep through it, and the stop never come.
+    while not stop.wait(timeout=0.5):
+        pass
     log.info("stopping: finishing the jobs in flight")
     scheduler.shutdown(wait=True)
     runtime.stop()

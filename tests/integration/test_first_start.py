@@ -70,7 +70,7 @@ def test_two_docking_run_processes_on_a_fresh_postgresql_database_both_start(pos
         text=True,
     )
     assert made.returncode == 0, made.stderr
-    for trial in range(3):
+    for trial in range(TRIALS):
         config = tmp_path / f"c{trial}.toml"
         config.write_text(
             f'database_url = "{fresh_database(postgres)}"\n[platforms.gz]\nbase_url = "{court}"\n'
