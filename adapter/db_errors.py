@@ -37,7 +37,7 @@ class Cause:
 DISK_FULL = Cause("disk full", "free space on the database's disk (or raise its quota), then run it again")
 LOCKED = Cause(
     "database locked",
-    "another process held its write lock past the busy timeout; let it finish (or stop it) and run it again",
+    "another process held the write lock past database_busy_timeout_seconds; let it finish (or stop it), then retry",
 )
 REFUSED = Cause("connection refused", "the database server is not running or not listening there; start it")
 UNREACHABLE = Cause("server unreachable", "check the network path and that the server is up, then try again")
