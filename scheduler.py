@@ -24,6 +24,7 @@ from adapter import heartbeats
 from adapter.breaker import CircuitBreaker
 from adapter.clock import Clock, utc_now
 from adapter.db import UnitOfWork, create_schema, open_database, run_lock
+from adapter.db_outage import DatabaseOutage
 from adapter.deadlines import Deadlines, WorkCalendar
 from adapter.deadlines.calendar import missing_year
 from adapter.delivery import LEASE, deliver_due
@@ -67,6 +68,8 @@ class Runtime:
     # Set on SIGTERM/SIGINT: deliveries record what they sent and give back the rest of their claim, polls stop
     # after the page in hand, so a clean stop leaves nothing leased for the next process to wait out.
     stopping: threading.Event = field(default_factory=threading.Event)
+    # A database outage is logged when it starts and when it ends, not per job run (adapter/db_outage.py).
+    database: DatabaseOutage | None = None
 
     def heartbeat(self, period: float = heartbeats.PERIOD.total_seconds()) -> None:
         """Tell `docking keys rotate-data` this process runs and which data keys it holds (adapter/heartbeats.py)."""
@@ -156,7 +159,8 @@ class Runtime:
                 if feed is Feed.DISPATCHES:
                     self._first_poll_done(name)
                 self.metrics.add("poll", {"errors": 1})
-                log.error("polling %s/%s failed unexpectedly: %s", name, feed.value, type(exc).__name__)
+                if self.database is None or not self.database.failed(exc, f"polling {name}/{feed.value}"):
+                    log.error("polling %s/%s failed unexpectedly: %s", name, feed.value, type(exc).__name__)
                 continue
             finally:
                 if link.breaker is not None:  # a probe that ended without the platform's word frees its slot
@@ -310,6 +314,7 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
     services = CentreServices(uow, clock, platforms=platforms.keys(), deadlines=deadlines)
     holder = process_holder()
     runtime = Runtime(settings, uow, platforms, services, clock, metrics, holder=holder)
+    runtime.database = DatabaseOutage(engine)
     runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines, ready=runtime.feeds_read)
     runtime.feed_watch = FeedWatch(uow, clock, {name: c.feed_stall_polls for name, c in settings.platforms.items()})
     runtime.poll_locks = {name: JobLock(uow, clock, f"poll:{name}", holder, POLL_LEASE) for name in settings.platforms}
@@ -351,9 +356,14 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
         "replace_existing": True,
     }
     now = {"next_run_time": datetime.now(UTC)}  # first run at start-up, not one interval later
+
+    def guarded(job: Callable[..., Any], what: str) -> Callable[..., Any]:
+        # A database outage is said when it starts and ends, not as a traceback per run (adapter/db_outage.py).
+        return job if runtime.database is None else runtime.database.guard(job, what)
+
     for name, config in runtime.settings.platforms.items():
         scheduler.add_job(
-            runtime.poll_platform,
+            guarded(runtime.poll_platform, f"polling {name}"),
             "interval",
             args=[name],
             id=f"poll:{name}",
@@ -362,10 +372,23 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
             **now,
         )
     scheduler.add_job(
-        runtime.deliver, "interval", id="deliver", seconds=runtime.settings.deliver_seconds / speed, **common, **now
+        guarded(runtime.deliver, "delivery"),
+        "interval",
+        id="deliver",
+        seconds=runtime.settings.deliver_seconds / speed,
+        **common,
+        **now,
     )
     period = heartbeats.PERIOD.total_seconds() / speed
-    scheduler.add_job(runtime.heartbeat, "interval", args=[period], id="heartbeat", seconds=period, **common, **now)
+    scheduler.add_job(
+        guarded(runtime.heartbeat, "heartbeat"),
+        "interval",
+        args=[period],
+        id="heartbeat",
+        seconds=period,
+        **common,
+        **now,
+    )
     routines = runtime.routines
     if routines is None:
         return
@@ -380,21 +403,21 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
         ("monthly-report", routines.monthly_report, 3600.0),
     ]
     for job_id, func, seconds in every:
-        scheduler.add_job(func, "interval", id=job_id, seconds=seconds / speed, **common, **now)
+        scheduler.add_job(guarded(func, job_id), "interval", id=job_id, seconds=seconds / speed, **common, **now)
 
     # The full pass waits for every platform's first poll (Runtime.feeds_read); run its check as soon as they
     # are in rather than at the next hourly check.
-    def run_nightly_check_now() -> None:
-        # Called from a job's thread, which must not wait on the scheduler's job-store lock for long:
-        # shutdown(wait=True) holds that lock while it waits for the running jobs, so a job blocked on it would
-        # hang `docking run` on SIGTERM. A daemon thread takes the lock; the job waits for it only briefly.
-        def hurry() -> None:
-            with contextlib.suppress(JobLookupError):  # a scheduler shutting down has removed it: nothing to hurry
-                scheduler.modify_job("reconcile-nightly", next_run_time=datetime.now(UTC))
+    def hurry() -> None:
+        with contextlib.suppress(JobLookupError):  # a scheduler shutting down has removed it: nothing to hurry
+            scheduler.modify_job("reconcile-nightly", next_run_time=datetime.now(UTC))
 
+    def run_nightly_check_now() -> None:
+        # Not waited for without a bound: shutdown(wait=True) holds the job-store lock while it waits for the
+        # running jobs, so a polling job calling modify_job during a stop would wait for it forever (APScheduler
+        # 3) and `docking run` would hang on SIGTERM. A daemon thread left waiting does not keep the process up.
         helper = threading.Thread(target=hurry, name="hurry-nightly", daemon=True)
         helper.start()
-        helper.join(timeout=1.0)
+        helper.join(timeout=2.0)
 
     runtime.on_feeds_read = run_nightly_check_now
 

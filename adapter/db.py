@@ -7,20 +7,28 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, ExceptionContext
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session, create_engine
 
 from adapter import (
     sqlite_file,
     tables,  # noqa: F401  (registers the tables on SQLModel.metadata)
 )
+from adapter.db_errors import name_database
 from adapter.errors import ConfigError
 from adapter.sealed_types import attach_vault
 from adapter.settings import Settings
 from adapter.vault import Vault
 
 
-def make_engine(url: str, *, must_exist: bool = False, vault: Vault | None = None, read_only: bool = False) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    must_exist: bool = False,
+    vault: Vault | None = None,
+    read_only: bool = False,
+    busy_timeout: float = 30.0,
+) -> Engine:
     """An engine for `url`; SQLite files get WAL and write transactions that take the lock up front.
 
     `must_exist`: read-only commands must not create an empty database where the operator mistyped a path.
@@ -29,6 +37,8 @@ def make_engine(url: str, *, must_exist: bool = False, vault: Vault | None = Non
     Driver and URL problems become ConfigError naming what to fix, never a traceback; so do a file or folder
     this user cannot open or write, whenever it is met (adapter/sqlite_file.py says why, with the path).
     `vault`: personal data is sealed and opened by the column types (adapter/sealed_types.py) with this vault.
+    `busy_timeout`: how long an SQLite writer waits for another's write lock before failing "database locked".
+    Every error raised through the engine names its database (adapter/db_errors.py), for the CLI's one line.
     """
     file = sqlite_file.database_file(url)
     try:
@@ -41,9 +51,10 @@ def make_engine(url: str, *, must_exist: bool = False, vault: Vault | None = Non
             else:
                 if file is not None:
                     sqlite_file.check_writable(file, must_exist=must_exist)
-                connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": 30}
+                connect_args: dict[str, Any] = {"check_same_thread": False, "timeout": busy_timeout}
                 engine = create_engine(url, connect_args=connect_args, hide_parameters=True)
-            _tune_sqlite(engine, secure_delete=vault is not None, read_only=read_only and file is not None)
+            read_only_file = read_only and file is not None
+            _tune_sqlite(engine, secure_delete=vault is not None, read_only=read_only_file, busy_timeout=busy_timeout)
         else:
             # Every stored time is UTC; pin the session zone so the server's own setting cannot shift them.
             pg_args = {"options": "-c timezone=UTC"} if url.startswith("postgresql") else {}
@@ -55,13 +66,20 @@ def make_engine(url: str, *, must_exist: bool = False, vault: Vault | None = Non
         raise ConfigError("database_url is not a database URL such as sqlite:///docking.db") from None
     _explain_open_failures(engine, file)
     attach_vault(engine, vault)
+    name_database(engine)
     return engine
 
 
 def open_database(settings: Settings, *, must_exist: bool = False, read_only: bool = False) -> Engine:
     """The configured database, with the configured data keys (if any) sealing personal data."""
     vault = settings.encryption.vault() if settings.encryption is not None else None
-    return make_engine(settings.database_url, must_exist=must_exist, vault=vault, read_only=read_only)
+    return make_engine(
+        settings.database_url,
+        must_exist=must_exist,
+        vault=vault,
+        read_only=read_only,
+        busy_timeout=settings.database_busy_timeout_seconds,
+    )
 
 
 def run_lock(url: str) -> sqlite_file.RunLock | None:
@@ -71,21 +89,21 @@ def run_lock(url: str) -> sqlite_file.RunLock | None:
 
 
 def _explain_open_failures(engine: Engine, file: Path | None) -> None:
-    """A file or folder this user cannot open or write, met at any point, becomes a ConfigError with the path;
-    so does a PostgreSQL server that cannot be reached at connect time. Other database errors pass through."""
+    """A SQLite file or folder this user cannot open or write, met at any point, becomes a ConfigError with the
+    path. Other database errors — a PostgreSQL server down included — pass through to adapter/db_errors.py, which
+    tells a passing condition (exit 75, one log line per outage) from a setting to fix (78)."""
+    if file is None:
+        return
 
     @event.listens_for(engine, "handle_error")
     def _translate(context: ExceptionContext) -> None:
         original = context.original_exception
         message = str(original).splitlines()[0] if str(original) else type(original).__name__
-        if file is not None and any(m in message.lower() for m in sqlite_file.OPEN_FAILURES):
+        if any(m in message.lower() for m in sqlite_file.OPEN_FAILURES):
             raise sqlite_file.explain(file, message) from None
-        if file is None and context.connection is None and isinstance(context.sqlalchemy_exception, DBAPIError):
-            where = engine.url.render_as_string(hide_password=True).split("@")[-1]
-            raise ConfigError(f"cannot connect to the database {where}: {message}") from None
 
 
-def _tune_sqlite(engine: Engine, *, secure_delete: bool, read_only: bool = False) -> None:
+def _tune_sqlite(engine: Engine, *, secure_delete: bool, read_only: bool = False, busy_timeout: float = 30.0) -> None:
     # pysqlite's own transaction handling defers BEGIN and then fails with "database is locked" when a reader
     # upgrades to a writer; taking the write lock at BEGIN (IMMEDIATE) makes concurrent writers queue instead.
     @event.listens_for(engine, "connect")
@@ -96,7 +114,7 @@ def _tune_sqlite(engine: Engine, *, secure_delete: bool, read_only: bool = False
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")  # durable across process crashes in WAL mode
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         if secure_delete and not read_only:  # a rewritten (re-sealed) row must not leave its old bytes in free pages
             cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
@@ -108,14 +126,13 @@ def _tune_sqlite(engine: Engine, *, secure_delete: bool, read_only: bool = False
 
 
 def create_schema(engine: Engine) -> None:
-    """A new database is created at the newest schema version; an existing one must be up to date."""
+    """A new database is created at the newest schema version; an existing one must be up to date.
+
+    A database that cannot be used (server down, file not a database, disk full) raises SQLAlchemy's error as
+    it is: the CLI says what it means once, for this and every later statement (adapter/db_errors.py)."""
     from adapter.schema import prepare  # alembic is imported only when a database is opened
 
-    try:
-        prepare(engine)
-    except DBAPIError as exc:
-        # e.g. "file is not a database", authentication failed, server not running
-        raise ConfigError(f"cannot use the database: {str(exc.orig).splitlines()[0]}") from None
+    prepare(engine)
 
 
 class UnitOfWork:

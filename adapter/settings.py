@@ -208,6 +208,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOCKING_", env_nested_delimiter="__", extra="forbid")
 
     database_url: str = "sqlite:///docking-data/docking.db"
+    # SQLite: how long a writer waits for another process's write lock before failing with "database locked".
+    database_busy_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
     deliver_seconds: float = Field(default=2.0, gt=0)
     deliver_batch: int = Field(default=50, ge=1, le=1000)
     platforms: dict[str, PlatformSettings] = {}

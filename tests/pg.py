@@ -29,8 +29,26 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+class PgServer(str):
+    """The server's URL, as a str, that can also stop and start the server (database outage tests)."""
+
+    _pg_ctl: list[str]
+
+    def __new__(cls, url: str, pg_ctl: list[str]) -> "PgServer":
+        server = super().__new__(cls, url)
+        server._pg_ctl = pg_ctl
+        return server
+
+    def stop(self) -> None:
+        """Stop at once, as a crash or a failover would: clients see their connections drop and refused."""
+        subprocess.run([*self._pg_ctl, "-m", "immediate", "stop"], check=True, capture_output=True, timeout=60)
+
+    def start(self) -> None:
+        subprocess.run([*self._pg_ctl, "-t", "60", "start"], check=True, capture_output=True, timeout=90)
+
+
 @contextmanager
-def postgres_server() -> Iterator[str]:
+def postgres_server() -> Iterator[PgServer]:
     """Yields a SQLAlchemy URL for a fresh, empty database on a private server."""
     bin_dir = _binaries()
     if bin_dir is None:
@@ -53,25 +71,8 @@ def postgres_server() -> Iterator[str]:
         timeout=120,
     )
     options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
-    subprocess.run(
-        [
-            *prefix,
-            str(bin_dir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(base / "log"),
-            "-w",
-            "-t",
-            "60",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-        timeout=90,
-    )
+    start = [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w"]
+    subprocess.run([*start, "-t", "60", "start"], check=True, capture_output=True, timeout=90)
     try:
         subprocess.run(
             [*prefix, str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "docking", "docking"],
@@ -79,7 +80,7 @@ def postgres_server() -> Iterator[str]:
             capture_output=True,
             timeout=60,
         )
-        yield f"postgresql+psycopg://docking@127.0.0.1:{port}/docking"
+        yield PgServer(f"postgresql+psycopg://docking@127.0.0.1:{port}/docking", start)
     finally:
         subprocess.run(
             [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],

@@ -8,6 +8,7 @@ from typing import NoReturn
 import typer
 from pydantic import ValidationError
 from rich.markup import escape
+from sqlalchemy.exc import DatabaseError
 
 from adapter.cli import (
     attest,
@@ -27,6 +28,7 @@ from adapter.cli import (
 )
 from adapter.cli.output import err
 from adapter.clock import CHINA
+from adapter.db_errors import condition_of, describe
 from adapter.errors import DockingError
 from adapter.masking import mask_text
 from connectors.port import ConnectorError, CredentialsRefused
@@ -77,6 +79,13 @@ def main() -> None:
         # 69 EX_UNAVAILABLE; a court's refusal of the request is 2, like any refused request. The advice says
         # whether waiting will help ("try again later") or what to check instead.
         _fail(f"{mask_text(str(exc))} ({exc.advice})", 69 if exc.retryable else 2)
+    except DatabaseError as exc:  # e.g. a full disk, a write lock held past the busy timeout, the server down
+        cause = condition_of(exc)
+        if cause is None:  # a constraint or a statement the database refused: a bug, to be seen whole
+            raise
+        # 75 (EX_TEMPFAIL) or 78 (EX_CONFIG), never 1: `reconcile` exits 1 for "differences remain", and a
+        # script must not read a full disk as drift (adapter/db_errors.py).
+        _fail(mask_text(describe(exc, cause)), cause.exit_code)
     except ImportError as exc:  # an optional extra the chosen profile needs, e.g. Tongsuo for SM2
         if (exc.name or "").startswith("tongsuopy") or "Tongsuo" in str(exc):
             _fail("SM2 needs Tongsuo, an optional extra: pip install 'court-docking[sm2]'", 78)

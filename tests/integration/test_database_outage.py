@@ -1,0 +1,116 @@
+"""A database outage under a running `docking run`: one line when it starts, one when it ends with a count of
+the operations that failed — no traceback per job run — and the work resumes by itself afterwards.
+
+Real outages: the private PostgreSQL server stopped (immediate mode, as a crash) and started again; on SQLite,
+another process holding the write lock past the busy timeout.
+"""
+
+import logging
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlmodel import select
+
+from adapter.settings import Settings
+from adapter.tables import CaseRow
+from scheduler import Runtime, build_runtime, register_jobs
+from tests.integration.conftest import PLATFORM, Court
+from tests.pg import PgServer, fresh_database, postgres_server
+
+pytestmark = pytest.mark.integration
+
+OUTAGE = 4.0  # seconds: dozens of job runs at the test's speed
+
+
+@pytest.fixture(scope="module")
+def own_server() -> Iterator[PgServer]:
+    """A server of this module's own: stopping the shared one would fail other tests."""
+    with postgres_server() as server:
+        yield server
+
+
+@contextmanager
+def _server_stopped(server: PgServer) -> Iterator[None]:
+    server.stop()
+    try:
+        time.sleep(OUTAGE)
+    finally:
+        server.start()
+    yield
+
+
+@contextmanager
+def _write_lock_held(path: Path) -> Iterator[None]:
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    time.sleep(OUTAGE)
+    other.execute("ROLLBACK")
+    other.close()
+    yield
+
+
+@pytest.fixture(params=["postgres-stopped", "sqlite-locked"])
+def outage(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Callable[[], AbstractContextManager[None]]]:
+    """(database_url, what takes the database away for OUTAGE seconds and gives it back)."""
+    if request.param == "postgres-stopped":
+        server: PgServer = request.getfixturevalue("own_server")
+        return fresh_database(server), lambda: _server_stopped(server)
+    path = tmp_path / "adapter.db"
+    return f"sqlite:///{path}", lambda: _write_lock_held(path)
+
+
+def _cases(runtime: Runtime) -> int:
+    with runtime.uow.begin() as session:
+        return len(session.exec(select(CaseRow.id)).all())
+
+
+def _until(condition: Callable[[], bool], seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.1)
+
+
+def test_an_outage_is_two_lines_and_a_count_and_the_jobs_resume(
+    court: Court,
+    outage: tuple[str, Callable[[], AbstractContextManager[None]]],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Polling, delivery, heartbeat and the singleton jobs all fail through the outage; the log says so twice."""
+    url, take_away = outage
+    settings = Settings(
+        database_url=url,
+        database_busy_timeout_seconds=0.2,
+        platforms={PLATFORM: court.pairing.platform(court.server, timeout_seconds=5)},
+    )
+    runtime = build_runtime(settings)
+    scheduler = BackgroundScheduler(timezone="UTC")
+    register_jobs(scheduler, runtime, speed=20)  # polls every 0.25 s, delivers every 0.1 s
+    court.core.dispatch(2, "01")
+    caplog.set_level(logging.INFO)
+    scheduler.start()
+    try:
+        _until(lambda: _cases(runtime) == 2)
+        with take_away():
+            pass
+        court.core.dispatch(2, "01")  # after the outage: polled and ingested as if nothing had happened
+        _until(lambda: _cases(runtime) == 4)
+        _until(lambda: any("available again" in r.getMessage() for r in caplog.records))
+    finally:
+        scheduler.shutdown(wait=True)
+        runtime.stop()
+    records = [r for r in caplog.records if r.name.startswith(("docking", "apscheduler"))]
+    started = [r for r in records if r.getMessage().startswith("database unavailable")]
+    ended = [r for r in records if r.getMessage().startswith("database available again")]
+    assert len(started) == 1 and len(ended) == 1, [r.getMessage() for r in started + ended]
+    assert runtime.database is not None and runtime.database.database in started[0].getMessage()
+    failed = re.search(r"(\d+) operation\(s\) failed meanwhile", ended[0].getMessage())
+    assert failed is not None and int(failed.group(1)) >= 10, ended[0].getMessage()  # many runs, two lines
+    assert [r.getMessage() for r in records if r.exc_info] == []  # not one traceback
+    assert [r.getMessage() for r in records if "failed unexpectedly" in r.getMessage()] == []
