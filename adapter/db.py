@@ -99,8 +99,11 @@ def _explain_open_failures(engine: Engine, file: Path | None) -> None:
     def _translate(context: ExceptionContext) -> None:
         original = context.original_exception
         message = str(original).splitlines()[0] if str(original) else type(original).__name__
-        if any(m in message.lower() for m in sqlite_file.OPEN_FAILURES):
-            raise sqlite_file.explain(file, message) from None
+        if not any(m in message.lower() for m in sqlite_file.OPEN_FAILURES):
+            return
+        explained = sqlite_file.explain(file, message)
+        if explained is not None:
+            raise explained from None
 
 
 def _tune_sqlite(engine: Engine, *, secure_delete: bool, read_only: bool = False, busy_timeout: float = 30.0) -> None:

@@ -80,8 +80,10 @@ def connect_read_only(file: Path) -> sqlite3.Connection:
         return sqlite3.connect(f"{base}?immutable=1", uri=True, check_same_thread=False, timeout=30)
 
 
-def explain(file: Path, message: str) -> ConfigError:
-    """A driver error met while opening or writing `file`, as one line with the path and the likely reason."""
+def explain(file: Path, message: str) -> ConfigError | None:
+    """A driver error met while opening or writing `file`, as one line with the path and the permission or folder
+    problem behind it; None when no such problem is found, so the error goes on to adapter/db_errors.py (a full
+    disk, which SQLite may report as an I/O error, is a passing condition there, not a setting)."""
     folder = file.parent
     if not folder.is_dir():
         reason = f"the folder {folder} does not exist"
@@ -93,11 +95,11 @@ def explain(file: Path, message: str) -> ConfigError:
         elif not os.access(folder, os.W_OK):
             reason = f"the folder {folder} is not writable by this user (SQLite writes {file.name}-wal beside it)"
         else:
-            reason = message
+            return None
     elif not os.access(folder, os.W_OK | os.X_OK) and not file.exists():
         reason = f"the folder {folder} is not writable by this user"
     else:
-        reason = message
+        return None
     return ConfigError(f"cannot use the database {file}: {reason}")
 
 
