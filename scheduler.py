@@ -118,6 +118,7 @@ class Runtime:
             return
         for feed in (Feed.DISPATCHES, Feed.DECISIONS):
             if not link.hold.allow(self.clock()):
+                self._first_poll_done(name)  # held: its case list cannot be read either; others must not wait
                 return  # the court refuses our credentials: only a probe per interval until it accepts us
             if link.breaker is not None and not link.breaker.allow(self.clock()):
                 self._first_poll_done(name)  # failing: its case list cannot be read either
@@ -144,6 +145,7 @@ class Runtime:
                         self.feed_watch.after_poll(link, polled)
             except CredentialsRefused:
                 self.metrics.add("poll", {"held": 1})  # the one alert is the hold's; the other feed waits too
+                self._first_poll_done(name)
                 return
             except ConnectorError as exc:
                 if feed is Feed.DISPATCHES:

@@ -275,6 +275,7 @@ _RECORD = (
         last_error=bindparam("new_error"),
         next_attempt_at=bindparam("new_next"),
         delivered_at=bindparam("new_delivered"),
+        queued_at=bindparam("new_queued"),
     )
 )
 
@@ -345,10 +346,12 @@ def _deliver_one(
             outcome, error = "retried", str(exc)
             # The court's Retry-After, but never past our own cap: a proxy's `Retry-After: 99999999999` or a date
             # in 9999 must not park a message beyond the give-up horizon it is judged by.
+            # And never sooner than the base delay: `Retry-After: 0` (or a past date) would otherwise have the row
+            # claimed again in the same tick, over and over, against a court that just said it is busy.
             delay = (
-                min(exc.retry_after, policy.cap)
-                if exc.retry_after is not None
-                else backoff(row.attempts + 1, base=policy.base, cap=policy.cap, rng=jitter)
+                backoff(row.attempts + 1, base=policy.base, cap=policy.cap, rng=jitter)
+                if exc.retry_after is None
+                else min(max(exc.retry_after, policy.base), policy.cap)
             )
         except RejectedError as exc:
             # A verdict on this message (it goes dead); for the breaker, an answer: the platform is up.
@@ -375,7 +378,12 @@ def _deliver_one(
         "new_error": error,
         "new_next": to_utc(from_db(row.next_attempt_at)),
         "new_delivered": None,
+        "new_queued": to_utc(from_db(row.queued_at)),
     }
+    if outcome == "held":
+        # Time spent held for our own credentials is not the court failing this message: the give-up window
+        # starts again when the hold ends, so a hold longer than give_up_after cannot kill on the first blip after.
+        values["new_queued"] = to_utc(now)
     if outcome in ("delivered", "duplicate"):
         values.update(new_status="delivered", new_delivered=to_utc(now))
     elif outcome == "dead":

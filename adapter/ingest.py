@@ -113,12 +113,7 @@ def ingest_item(
         # applied message are dropped by the inbox.
         verified = link.verifier.verify(item.body, item.headers)
         arrived = received_at or clock()
-        if verified.issued_at is not None and verified.issued_at < arrived - link.feed_max_age:
-            raise SignatureInvalid(
-                SignatureInvalid.STALE,
-                f"signed {china_text(verified.issued_at, seconds=False)}, past the feed's maximum age of "
-                f"{link.feed_max_age}",
-            )
+        stale = verified.issued_at is not None and verified.issued_at < arrived - link.feed_max_age
         if verified.issued_at is not None and verified.issued_at > arrived + FEED_CLOCK_SKEW:
             raise SignatureInvalid(
                 SignatureInvalid.FUTURE,
@@ -130,6 +125,15 @@ def ingest_item(
             raise SignatureInvalid(
                 SignatureInvalid.MISMATCH,
                 f"signed for message {verified.message_id!r}, but the body is message {envelope.message_id!r}",
+            )
+        # Too old to apply — unless it is a message we applied: a court feed re-read from its start (a restart behind
+        # our cursor) repeats its whole history, which is a duplicate (or a conflict), never a quarantined `stale`.
+        if stale and not _applied(uow, platform, envelope.message_id):
+            assert verified.issued_at is not None
+            raise SignatureInvalid(
+                SignatureInvalid.STALE,
+                f"signed {china_text(verified.issued_at, seconds=False)}, past the feed's maximum age of "
+                f"{link.feed_max_age}",
             )
         unstorable = _unstorable(envelope.model_dump())
         if unstorable:
@@ -148,6 +152,12 @@ def ingest_item(
         return _quarantine(uow, link, feed, item, clock, "unstorable", detail, envelope, settle)
     _log_kept(platform, outcome)
     return outcome
+
+
+def _applied(uow: UnitOfWork, platform: str, message_id: str) -> bool:
+    with uow.begin() as session:
+        seen = select(InboxRow.id).where(InboxRow.platform == platform, InboxRow.message_id == message_id)
+        return session.exec(seen).first() is not None
 
 
 def _store(

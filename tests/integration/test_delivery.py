@@ -126,12 +126,14 @@ def test_retry_after_is_honoured_and_the_message_stays_queued(world) -> None:
         ("120", 120.0),
         ("99999999999", 3600.0),  # taken as 2^31 s (RFC 9110 §1.2.2), then cut to the retry cap
         ("Fri, 31 Dec 9999 23:59:59 GMT", 3600.0),
-        ("Sun Nov  6 08:49:37 1994", None),  # asctime (RFC 9110's example), long past: due at once
+        ("Sun Nov  6 08:49:37 1994", 2.0),  # asctime (RFC 9110's example), long past: the base delay, never 0
+        ("0", 2.0),  # "now": still the base delay, so the row is not claimed again in the same tick
     ],
 )
 @responses.activate
-def test_retry_after_never_parks_a_message_past_the_retry_cap(world, header: str, due_in: float | None) -> None:
-    """However far off a court or proxy says to come back, the message is tried again within `retry_cap_seconds`."""
+def test_retry_after_never_parks_a_message_past_the_retry_cap(world, header: str, due_in: float) -> None:
+    """However far off a court or proxy says to come back, the message is tried again within `retry_cap_seconds`;
+    however soon, not before the base delay."""
     uow, platforms, services, (case, _) = world
     services.accept(case)
     responses.add(responses.POST, URL, json={"code": "E429"}, status=429, headers={"Retry-After": header})
@@ -139,7 +141,7 @@ def test_retry_after_never_parks_a_message_past_the_retry_cap(world, header: str
     (row,) = _rows(uow)
     waited = (from_db(row.next_attempt_at) - NOW).total_seconds()
     assert row.status == "pending"
-    assert waited == due_in if due_in is not None else waited <= 0.0
+    assert waited == due_in
 
 
 @responses.activate
