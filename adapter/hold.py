@@ -37,6 +37,9 @@ class Credential:
     remedy: str  # e.g. "publish it to the court (…) or go back to the previous key: `docking keys activate …`"
 
 
+REALERT_AFTER = timedelta(hours=1)
+
+
 class CredentialHold:
     def __init__(
         self,
@@ -50,6 +53,7 @@ class CredentialHold:
         self._credential, self._on_change = credential, on_change
         self._lock = threading.Lock()
         self._held_since: datetime | None = None
+        self._alerted_at: datetime | None = None  # the last ERROR: a hold that flaps is not re-alerted every cycle
         self._next_probe: datetime | None = None
         self.reason = ""  # why the platform is held, for the outbox rows it defers
 
@@ -83,6 +87,14 @@ class CredentialHold:
             self.reason = f"held: the court refuses our credentials ({error.code}: {error.said})"
         if not first:
             log.debug("platform %s still refuses our credentials: %s", error.platform, mask_text(error.said))
+            return
+        with self._lock:
+            recent = self._alerted_at is not None and now - self._alerted_at < REALERT_AFTER
+            if not recent:
+                self._alerted_at = now
+        if recent:  # released by one accepted call and refused again: the alert stands, said once an hour
+            log.warning("platform %s refuses our credentials again (%s); still held", error.platform, error.code)
+            self._notify("held")
             return
         self.platform = self.platform or error.platform
         credential = self._credential(now) if self._credential else None

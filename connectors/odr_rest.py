@@ -19,6 +19,7 @@ such an item is handed on as the bytes it carried, for ingest to quarantine (`_b
 """
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -209,10 +210,14 @@ class OdrRestPlatform:
             code, detail = str(doc.get("code", status)), str(doc.get("message", ""))[:500]
         else:
             code, detail = str(status), content[:200].decode("utf-8", "replace")
-        if status in (401, 403):
-            # Authentication (RFC 9110 §15.5.2, §15.5.4): the court refuses who signed, not what was sent, so every
-            # message would meet the same answer — a platform-wide hold, never a dead message.
+        if status == 401 or (status == 403 and doc is not None and _names_credentials(code, detail)):
+            # Authentication (RFC 9110 §15.5.2): the court refuses who signed, not what was sent, so every message
+            # would meet the same answer — a platform-wide hold, never a dead message.
             raise CredentialsRefused(self.name, code, f"HTTP {status}: {detail}")
+        if status == 403 and doc is None:
+            # Not the court's JSON: a proxy or firewall in the way. Neither this message's fault (dead) nor proof
+            # that our key is refused (hold, with advice about keys): retried, and the breaker sees it.
+            raise TransientError(self.name, f"HTTP 403 from something other than the court: {detail[:100]}")
         if status == 429 or status >= 500 or status == 408:
             raise TransientError(
                 self.name,
@@ -220,6 +225,19 @@ class OdrRestPlatform:
                 retry_after=retry_after(response.headers.get("Retry-After"), now=self._clock()),
             )
         raise RejectedError(self.name, code, f"HTTP {status}: {detail}")
+
+
+# A 403 is about credentials (a platform-wide hold) only when the court's answer says so; otherwise it forbids this
+# request (RFC 9110 §15.5.4: authorisation for this message or case), and the message is refused like any 4xx.
+_CREDENTIAL_WORDS = re.compile(
+    r"\b(?:e401|e403|unknown_key|revoked_key|bad_signature|signature|signed|key|key_id|credentials?|"
+    r"auth\w*|token|certificate|app_?key)\b",
+    re.IGNORECASE,
+)
+
+
+def _names_credentials(code: str, detail: str) -> bool:
+    return _CREDENTIAL_WORDS.search(f"{code} {detail}") is not None
 
 
 _ESCAPED = "\x00escaped"  # a key no JSON answer can produce (raw NUL): marks a page read with surrogate escapes

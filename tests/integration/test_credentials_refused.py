@@ -119,6 +119,29 @@ STATUSES = {
 }
 
 
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ({"code": "E403", "message": "signature refused"}, CredentialsRefused),  # the court names our credentials
+        ({"code": "FORBIDDEN_CASE", "message": "case 0104-1 is not assigned to this organisation"}, RejectedError),
+        (None, TransientError),  # a proxy's or firewall's HTML page: not the court's word on us or the message
+    ],
+    ids=["credentials", "this-request", "not-the-court"],
+)
+@responses.activate
+def test_a_403_holds_only_when_the_court_names_our_credentials(body: dict[str, str] | None, kind: type) -> None:
+    """403 is authorisation: a hold when the court's answer is about our key, a refusal of this request when it is
+    about the case, and a transient fault when it does not come from the court at all."""
+    url = f"{BASE}/api/v1/cases/status"
+    if body is None:
+        responses.add(responses.POST, url, body=b"<html>Access denied by policy</html>", status=403)
+    else:
+        responses.add(responses.POST, url, json=body, status=403)
+    with pytest.raises(kind) as caught:
+        _connector().query_status(["x"])
+    assert type(caught.value) is kind
+
+
 @pytest.mark.parametrize(("status", "kind"), STATUSES.items())
 @responses.activate
 def test_each_http_status_is_translated_once_into_its_kind(status: int, kind: type) -> None:

@@ -93,3 +93,18 @@ def test_a_refusal_of_the_signed_time_points_at_the_clock(
     with caplog.at_level(logging.ERROR, "docking.credentials"):
         _hold().refused(CredentialsRefused("guangzhou", "E401", detail), T0)
     assert ("check this host's clock" in caplog.records[0].message) is clock_hint
+
+
+def test_a_hold_that_flaps_is_alerted_once_an_hour(caplog: pytest.LogCaptureFixture) -> None:
+    """Refused, released by an accepted poll, refused again by the next send: one ERROR, then WARNINGs, and a new
+    ERROR only an hour after the last."""
+    hold = CredentialHold("court", probe_every=timedelta(seconds=30))
+    error = CredentialsRefused("court", "E401", "unknown_key")
+    start = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+    with caplog.at_level(logging.WARNING, logger="docking.credentials"):
+        for minute in range(0, 50, 10):
+            hold.refused(error, start + timedelta(minutes=minute))
+            hold.accepted(start + timedelta(minutes=minute, seconds=30))
+        hold.refused(error, start + timedelta(minutes=61))
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 2  # the first, and the one an hour later
