@@ -85,7 +85,9 @@ def reprocess(
         results.append(_mark(session, quarantine_id, outcome, actor=actor, note=note, at=clock()))
 
     ingest_item(uow, link, row.feed, item, clock, received_at=from_db(row.received_at), settle=settle)
-    return results[0]
+    # The last settle is the one that committed: one whose transaction the database then refused (e.g. a value it
+    # cannot store) is followed by the quarantine outcome that replaced it.
+    return results[-1]
 
 
 def resolve(uow: UnitOfWork, quarantine_id: int, *, actor: str, note: str, now: datetime) -> QuarantineRow:

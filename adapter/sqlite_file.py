@@ -77,6 +77,10 @@ def connect_read_only(file: Path) -> sqlite3.Connection:
         connection.execute("PRAGMA schema_version").fetchone()  # the first read is what fails, not connect()
         return connection
     except sqlite3.OperationalError:
+        # Only where the WAL index cannot be made: `immutable` ignores the WAL, so on a live database it would show
+        # old states (a lock or a checkpoint in progress is an error to report, not a reason to read stale data).
+        if os.access(file.parent, os.W_OK):
+            raise
         return sqlite3.connect(f"{base}?immutable=1", uri=True, check_same_thread=False, timeout=30)
 
 
