@@ -309,8 +309,9 @@ def _keep(
 
 
 def _log_kept(platform: str, outcome: Outcome) -> None:
-    """One WARNING per item kept, after it is committed — never again for a re-delivery of the same bytes."""
-    if outcome.kept:
+    """One WARNING per item kept, after it is committed — never again for a re-delivery of the same bytes. A conflict
+    is said by adapter/inbox.py instead (a WARNING each time, an ERROR once per message id)."""
+    if outcome.kept and outcome.reason != CONFLICT:
         log.warning(
             "%s: message %s quarantined (%s): %s — see `docking quarantine show %s`",
             platform,
