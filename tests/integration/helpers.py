@@ -1,8 +1,11 @@
 """Small helpers for integration tests: find cases, build a signed agreement, read the sandbox's view."""
 
 import hashlib
+import os
+import shutil
 from datetime import timedelta
 
+import pytest
 from sqlmodel import col, select
 
 from adapter.clock import utc_now
@@ -11,6 +14,17 @@ from adapter.tables import CaseRow, OutboxRow
 from scheduler import Runtime
 from schemas.agreement import MediationAgreement, MonetaryTerm, SignatureRecord
 from schemas.case import CaseDispatch
+
+
+def find_xmlsec1() -> str:
+    """The Debian xmlsec1 binary, the independent XML-DSig peer: a CI failure if missing there, else a skip."""
+    found = shutil.which("xmlsec1")
+    if found is None:
+        if os.environ.get("CI"):
+            pytest.fail("xmlsec1 is missing: .ci/run should have installed it")
+        pytest.skip("xmlsec1 is not installed (apt-get install -y xmlsec1)")
+    return found
+
 
 DOCUMENT = "调解协议书：被申请人分两期还款。".encode()
 

@@ -2,9 +2,7 @@
 implementation (xmlsec1), hostile XML refused in both directions, faults translated, the WSDL never fetched."""
 
 import functools
-import os
 import re
-import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -32,7 +30,7 @@ from schemas.enums import CourtStatus, ProgressKind
 from schemas.envelope import ProgressBody
 from schemas.progress import ProgressUpdate
 from tests.integration.conftest import PLATFORM, Court, pump
-from tests.integration.helpers import case_for, parties
+from tests.integration.helpers import case_for, find_xmlsec1, parties
 from tests.unit import samples
 
 pytestmark = pytest.mark.integration
@@ -87,17 +85,8 @@ def _captured(soap: Soap) -> list[bytes]:
     return _tap(soap)[0]
 
 
-def _xmlsec1() -> str:
-    found = shutil.which("xmlsec1")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("xmlsec1 is missing: .ci/run should have installed it")
-        pytest.skip("xmlsec1 is not installed (apt-get install -y xmlsec1)")
-    return found
-
-
 def test_xmlsec1_verifies_our_request_signature_and_refuses_a_one_byte_change(soap: Soap, tmp_path: Path) -> None:
-    xmlsec1 = _xmlsec1()
+    xmlsec1 = find_xmlsec1()
     seen = _captured(soap)
     (case_id,) = soap.core.dispatch(1, "01")
     assert soap.connector.send(samples.accepted(case_id, "M-interop-1")).duplicate is False

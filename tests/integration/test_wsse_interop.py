@@ -6,8 +6,6 @@ one-byte change; the SOAP connector accepts the answer on a poll."""
 import base64
 import copy
 import hashlib
-import os
-import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from adapter.signing.wsse.names import THUMBPRINT_SHA1, X509_PKIPATH, X509_SKI, 
 from connectors.court_soap import CourtSoapPlatform
 from connectors.port import TransientError
 from mappings.xmlsafe import parse
+from tests.integration.helpers import find_xmlsec1
 
 pytestmark = pytest.mark.integration
 
@@ -41,15 +40,6 @@ METHODS = {
     "rsa": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
     "ec": "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
 }
-
-
-def _xmlsec1() -> str:
-    found = shutil.which("xmlsec1")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("xmlsec1 is missing: .ci/run should have installed it")
-        pytest.skip("xmlsec1 is not installed (apt-get install -y xmlsec1)")
-    return found
 
 
 @dataclass
@@ -196,7 +186,7 @@ def _xmlsec(tmp_path: Path, court: Court, action: str, document: bytes) -> subpr
     path.write_bytes(document)
     key = ["--privkey-pem", f"{court.key_file},{court.cert_file}"] if action == "sign" else []
     key += ["--pubkey-cert-pem", str(court.cert_file)] if action == "verify" else []
-    args = [_xmlsec1(), f"--{action}", *key, *ID_ATTRIBUTES, "--output", str(out), str(path)]
+    args = [find_xmlsec1(), f"--{action}", *key, *ID_ATTRIBUTES, "--output", str(out), str(path)]
     done = subprocess.run(args, capture_output=True, text=True, timeout=30)
     if action == "sign":
         assert done.returncode == 0, done.stderr

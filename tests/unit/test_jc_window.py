@@ -29,6 +29,21 @@ def _at(day: str, hour: int = 10, minute: int = 0) -> datetime:
     return datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=CHINA)
 
 
+def _settled(uow: UnitOfWork, services: CentreServices, clock: FakeClock, effective: datetime) -> str:
+    """A court case registered, accepted, given a mediator and a session an hour apart, and settled by an
+    agreement effective at `effective` (submitted ten minutes later); returns its id."""
+    with uow.begin() as session:
+        case = create_case(session, samples.dispatch(Flow.DELEGATED), "p1", clock.now)
+        transition(session, case, Event.REGISTER, actor="test", at=clock.now)
+        case_id = case.id
+    for step in (services.accept, lambda c: services.assign_mediator(c, "李调解"), services.hold_session):
+        clock.now += timedelta(hours=1)
+        step(case_id)
+    clock.now = effective + timedelta(minutes=10)
+    services.submit_agreement(case_id, samples.agreement(effective=effective), samples.DOCUMENT)
+    return case_id
+
+
 @pytest.mark.parametrize(
     ("policy", "calendar", "effective", "apply_at", "last_day"),
     [
@@ -57,15 +72,7 @@ def test_the_use_case_and_the_sweep_agree_on_the_jc_window(
     engine = Deadlines(policy, calendar)
     clock = FakeClock(effective - timedelta(days=2))
     services = CentreServices(uow, clock, deadlines=engine)
-    with uow.begin() as session:
-        case = create_case(session, samples.dispatch(Flow.DELEGATED), "p1", clock.now)
-        transition(session, case, Event.REGISTER, actor="test", at=clock.now)
-        case_id = case.id
-    for step in (services.accept, lambda c: services.assign_mediator(c, "李调解"), services.hold_session):
-        clock.now += timedelta(hours=1)
-        step(case_id)
-    clock.now = effective + timedelta(minutes=10)
-    services.submit_agreement(case_id, samples.agreement(effective=effective), samples.DOCUMENT)
+    case_id = _settled(uow, services, clock, effective)
 
     clock.now = apply_at
     [seen] = [item for item in open_case_deadlines(uow, engine, apply_at) if item.case.id == case_id]
@@ -85,16 +92,7 @@ def test_an_agreement_from_an_earlier_round_of_mediation_opens_no_window(uow: Un
     first round's agreement (no new one recorded), is refused rather than checked against no window at all."""
     clock = FakeClock(_at("2026-03-01", 9))
     services = CentreServices(uow, clock, deadlines=Deadlines())
-    with uow.begin() as session:
-        case = create_case(session, samples.dispatch(Flow.DELEGATED), "p1", clock.now)
-        transition(session, case, Event.REGISTER, actor="test", at=clock.now)
-        case_id = case.id
-    for step in (services.accept, lambda c: services.assign_mediator(c, "李调解"), services.hold_session):
-        clock.now += timedelta(hours=1)
-        step(case_id)
-    effective = clock.now + timedelta(minutes=5)
-    clock.now = effective + timedelta(minutes=10)
-    services.submit_agreement(case_id, samples.agreement(effective=effective), samples.DOCUMENT)
+    case_id = _settled(uow, services, clock, clock.now + timedelta(hours=3, minutes=5))
     services.apply_jc(case_id, "张三", "某某银行股份有限公司")
     clock.now += timedelta(days=10)
     with uow.begin() as session:  # the court rejects; the centre mediates again and the parties re-sign
