@@ -21,32 +21,32 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 
 from adapter import heartbeats
-from adapter.breaker import CircuitBreaker
-from adapter.clock import Clock, utc_now
-from adapter.db import UnitOfWork, create_schema, open_database, run_lock
-from adapter.db_outage import DatabaseOutage
+from adapter.config.settings import PlatformSettings, Settings
 from adapter.deadlines import Deadlines, WorkCalendar
 from adapter.deadlines.calendar import missing_year
-from adapter.delivery import LEASE, deliver_due
 from adapter.errors import ConfigError
-from adapter.feed_hold import FeedHolds
-from adapter.feed_watch import FeedWatch
-from adapter.hold import CredentialHold
+from adapter.inbox.feed_hold import FeedHolds
+from adapter.inbox.feed_watch import FeedWatch
+from adapter.inbox.polling import poll
 from adapter.jobs import JobLock, process_holder
 from adapter.lease import Renewal
 from adapter.masking import mask_text
 from adapter.metrics import Metrics
-from adapter.platforms import PlatformLink, Platforms, RetryPolicy
-from adapter.polling import poll
+from adapter.outbox.delivery import LEASE, deliver_due
+from adapter.persistence.engine import UnitOfWork, create_schema, open_database, run_lock
+from adapter.persistence.outage import DatabaseOutage
+from adapter.persistence.sealed_types import engine_vault
+from adapter.platforms.breaker import CircuitBreaker
+from adapter.platforms.credential_hold import CredentialHold
+from adapter.platforms.registry import PlatformLink, Platforms, RetryPolicy
+from adapter.platforms.signers import build_signer, build_verifier, build_wsse, credential_of
 from adapter.routines import Routines
-from adapter.sealed_types import engine_vault
 from adapter.services import CentreServices
-from adapter.settings import PlatformSettings, Settings
-from adapter.signing.base import MessageSigner
-from adapter.signing.factory import build_signer, build_verifier, build_wsse, credential_of
 from connectors.court_soap import CourtSoapPlatform
 from connectors.odr_rest import OdrRestPlatform
 from connectors.port import ConnectorError, CourtPlatform, CredentialsRefused, Feed, TransientError
+from schemas.clock import Clock, utc_now
+from signing.base import MessageSigner
 
 log = logging.getLogger("docking.scheduler")
 
@@ -68,7 +68,7 @@ class Runtime:
     # Set on SIGTERM/SIGINT: deliveries record what they sent and give back the rest of their claim, polls stop
     # after the page in hand, so a clean stop leaves nothing leased for the next process to wait out.
     stopping: threading.Event = field(default_factory=threading.Event)
-    # A database outage is logged when it starts and when it ends, not per job run (adapter/db_outage.py).
+    # A database outage is logged when it starts and when it ends, not per job run (adapter/persistence/outage.py).
     database: DatabaseOutage | None = None
 
     def heartbeat(self, period: float = heartbeats.PERIOD.total_seconds()) -> None:
@@ -123,7 +123,7 @@ class Runtime:
             if link.breaker is not None and not link.breaker.allow(self.clock()):
                 self._first_poll_done(name)  # failing: its case list cannot be read either
                 return  # the platform keeps failing: leave it alone until the breaker lets a probe through
-            # poll() tells the breaker and the credentials hold how each page read ended (adapter/polling.py);
+            # poll() tells the breaker and the credentials hold how each page read ended (adapter/inbox/polling.py);
             # what is left here is the job's own bookkeeping.
             try:
                 with Renewal(
@@ -291,7 +291,8 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
             cap=config.retry_cap_seconds,
             give_up_after=timedelta(hours=config.give_up_after_hours),
         )
-        # A court refusing our signature holds the platform, probing at the breaker's cool-down (adapter/hold.py).
+        # A court refusing our signature holds the platform, probing at the breaker's cool-down
+        # (adapter/platforms/credential_hold.py).
         hold = CredentialHold(
             name,
             probe_every=timedelta(seconds=config.breaker_cooldown_seconds),
@@ -360,7 +361,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
     now = {"next_run_time": datetime.now(UTC)}  # first run at start-up, not one interval later
 
     def guarded(job: Callable[..., Any], what: str) -> Callable[..., Any]:
-        # A database outage is said when it starts and ends, not as a traceback per run (adapter/db_outage.py).
+        # A database outage is said when it starts and ends, not as a traceback per run (adapter/persistence/outage.py).
         return job if runtime.database is None else runtime.database.guard(job, what)
 
     for name, config in runtime.settings.platforms.items():
@@ -427,7 +428,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
 def run(settings: Settings) -> None:
     """The long-running production process: run the jobs until SIGTERM/SIGINT, then let in-flight jobs finish.
 
-    On SQLite a second `docking run` on the same file is refused (adapter/sqlite_file.py RunLock)."""
+    On SQLite a second `docking run` on the same file is refused (adapter/persistence/sqlite_file.py RunLock)."""
     # Installed first: a SIGTERM during start-up is then a clean stop once started, not a kill mid-start.
     # The handler only records the signal: it runs on the main thread between bytecodes, and an Event.set() there
     # can deadlock on the Event's own lock if the signal lands while the main thread holds it inside wait().

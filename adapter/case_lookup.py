@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, func, not_, or_
 from sqlmodel import Session, col, select
 
-from adapter.clock import CHINA, to_utc
 from adapter.errors import CaseNotFound, InvalidRequest
-from adapter.tables import CaseRow
-from mappings import case_number as case_numbers
-from mappings.courts import court_table
+from adapter.persistence.tables import CaseRow
+from reference import case_number as case_numbers
+from reference.courts import court_table
+from schemas.clock import CHINA, to_utc
 
 _YEAR_PREFIX = len("（2026）")  # the court code starts right after the bracketed year
 
@@ -108,7 +108,7 @@ def parse_when(text: str, option: str, *, end_of_day: bool = False) -> datetime:
 
 
 def _case_number_is(text: str) -> ColumnElement[bool]:
-    """The stored 案号 is normalised (（） brackets, no spaces: mappings/case_number.py); so is the one typed."""
+    """The stored 案号 is normalised (（） brackets, no spaces: reference/case_number.py); so is the one typed."""
     forms = {text.strip()}
     # Not a case number: only its literal form can match (it may still be a court's case id).
     with suppress(case_numbers.MalformedCaseNumber):

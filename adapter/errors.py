@@ -5,7 +5,7 @@ DockingError                 exit_code 2 unless stated
 ├── InvalidRequest           a use case was asked something impossible (digest mismatch, window passed, …)
 ├── IllegalTransition        the case's status does not allow the event (adapter/states.py)
 ├── ConfigError              the configuration file or environment is wrong; exit_code 78 (EX_CONFIG)
-└── VaultError               sealed personal data cannot be opened (adapter/vault.py)
+└── VaultError               sealed personal data cannot be opened (adapter/persistence/vault.py)
 """
 
 

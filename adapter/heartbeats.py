@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import col, select
 
-from adapter.clock import Clock, from_db, to_utc
-from adapter.db import UnitOfWork
-from adapter.tables import ProcessHeartbeatRow
-from adapter.vault import Vault
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import ProcessHeartbeatRow
+from adapter.persistence.vault import Vault
+from schemas.clock import Clock, from_db, to_utc
 
 PERIOD = timedelta(seconds=60)
 STALE_AFTER = 3  # periods without a refresh before a process counts as gone

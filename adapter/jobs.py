@@ -26,9 +26,9 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from adapter.clock import Clock, to_utc
-from adapter.db import UnitOfWork
-from adapter.tables import JobLockRow, JobRunRow
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import JobLockRow, JobRunRow
+from schemas.clock import Clock, to_utc
 
 log = logging.getLogger("docking.jobs")
 

@@ -100,7 +100,7 @@ _MASKS = {"id_number": mask_id, "phone": mask_phone}
 
 def mask_fields(doc: Any) -> Any:
     """A JSON document with every `id_number` and `phone` value masked, at any depth: the fields that are sealed at
-    rest (adapter/vault.py), whatever form their value has."""
+    rest (adapter/persistence/vault.py), whatever form their value has."""
     if isinstance(doc, dict):
         return {k: _MASKS[k](v) if k in _MASKS and isinstance(v, str) else mask_fields(v) for k, v in doc.items()}
     if isinstance(doc, list):

@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import col, select
 
-from adapter.clock import to_utc
-from adapter.db import UnitOfWork
+from adapter.inbox.replay_guard import prune_nonces
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import CaseRow, JobRunRow, OutboxRow
 from adapter.reconcile import runs as reconcile_runs
-from adapter.replay import prune_nonces
 from adapter.states import FINAL, TRANSITIONS
-from adapter.tables import CaseRow, JobRunRow, OutboxRow
+from schemas.clock import to_utc
 
 BATCH = 2000
 # At rest for good: final statuses no event leads out of (a rejected JC agreement may be mediated again).

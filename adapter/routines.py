@@ -9,17 +9,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from adapter.clock import CHINA, Clock, from_db
-from adapter.db import UnitOfWork
+from adapter.config.settings import Settings
 from adapter.deadlines import Deadlines
+from adapter.deadlines.sweep import sweep
 from adapter.jobs import interval_period, once_per_period
-from adapter.platforms import Platforms
+from adapter.persistence.engine import UnitOfWork
+from adapter.platforms.registry import Platforms
 from adapter.prune import prune
 from adapter.reconcile import reconcile
 from adapter.reconcile.cases import Scope
-from adapter.settings import Settings
 from adapter.stats import monthly
-from adapter.sweep import sweep
+from schemas.clock import CHINA, Clock, from_db
 
 log = logging.getLogger("docking.jobs")
 

@@ -10,17 +10,17 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import select
 
-from adapter.clock import Clock, china_text, from_db, to_utc
-from adapter.db import UnitOfWork
 from adapter.deadlines import DeadlineKind, Deadlines, china_date
 from adapter.errors import InvalidRequest
-from adapter.repository import create_case, enqueue, get_case, transition
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.repository import create_case, enqueue, get_case, transition
+from adapter.persistence.tables import CaseEventRow, DocumentRow
 from adapter.states import CaseStatus, Event
-from adapter.tables import CaseEventRow, DocumentRow
-from mappings.causes import causes
-from mappings.codes import UnknownCode
+from reference.causes import causes
+from reference.errors import UnknownCode
 from schemas.agreement import MediationAgreement
 from schemas.case import CaseDispatch
+from schemas.clock import Clock, china_text, from_db, to_utc
 from schemas.enums import DeclineReason, Flow, OutcomeCode, ProgressKind
 from schemas.envelope import AgreementBody, ClosureBody, JcApplicationBody, OutcomeBody, ProgressBody
 from schemas.jc import JcApplication
@@ -55,7 +55,7 @@ class CentreServices:
         except UnknownCode:
             raise InvalidRequest(
                 f"case cause {dispatch.cause!r} is not in the 2020 catalogue's causes this centre handles "
-                f"(mappings/causes.toml, version {causes().version})"
+                f"(reference/causes.toml, version {causes().version})"
             ) from None
         now = self.clock()
         with self.uow.begin() as session:

@@ -6,10 +6,10 @@ from typing import Any
 from sqlalchemy import distinct, func
 from sqlmodel import col, select
 
-from adapter.clock import to_utc
-from adapter.db import UnitOfWork
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow, QuarantineRow
 from adapter.states import CaseStatus
-from adapter.tables import CaseEventRow, CaseRow, OutboxRow, QuarantineRow
+from schemas.clock import to_utc
 from schemas.enums import Flow
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, text
 
-from adapter.tables import CaseRow, OutboxRow
+from adapter.persistence.tables import CaseRow, OutboxRow
 from bench.harness import Court, Timed, adapter_settings, queue_acceptances, run_workers
 
 CASE_COLUMNS = [column.name for column in CaseRow.__table__.columns]  # type: ignore[attr-defined]

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import requests
 
-from adapter.signing.factory import build_signer
+from adapter.platforms.signers import build_signer
 from bench import backlog, peer
 from bench.harness import Court, adapter_settings, queue_acceptances, run_workers
 from mappings import odr_rest

@@ -13,9 +13,9 @@ from pathlib import Path
 import requests
 from sqlmodel import select
 
-from adapter.keyring import Keyring
-from adapter.settings import PlatformSettings, Settings, SigningSettings, WsseSettings
-from adapter.tables import CaseRow
+from adapter.config.settings import PlatformSettings, Settings, SigningSettings, WsseSettings
+from adapter.keys.keyring import Keyring
+from adapter.persistence.tables import CaseRow
 from sandbox.pairing import key_and_certificate
 from scheduler import Runtime, build_runtime
 
@@ -23,8 +23,8 @@ from scheduler import Runtime, build_runtime
 # are delivered (0: until nothing is due), then print when it finished and its peak RSS.
 WORKER = """
 import pathlib, resource, sys, time
-from adapter.delivery import deliver_due
-from adapter.settings import Settings
+from adapter.outbox.delivery import deliver_due
+from adapter.config.settings import Settings
 from scheduler import build_runtime, delivery_lease
 settings = Settings.model_validate_json(sys.argv[1])
 runtime = build_runtime(settings)
@@ -63,7 +63,7 @@ class Court:
             [
                 sys.executable,
                 "-m",
-                "adapter.cli",
+                "cli",
                 "sandbox",
                 "serve",
                 "--port",

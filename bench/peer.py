@@ -12,14 +12,14 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from adapter.settings import Settings
-from adapter.tables import OutboxRow
+from adapter.config.settings import Settings
+from adapter.persistence.tables import OutboxRow
 from bench.harness import Court, adapter_settings, queue_acceptances
 
 PEER_WORKER = """
 import asyncio, pathlib, sys, time
 import procrastinate
-from adapter.settings import Settings
+from adapter.config.settings import Settings
 from schemas.envelope import Envelope
 from scheduler import build_runtime
 

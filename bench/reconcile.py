@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from adapter.db import UnitOfWork, create_schema, make_engine
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.reconcile.cases import CASES, OUTBOX
 from adapter.states import CaseStatus, court_view
 from connectors.port import CasePage, Feed, FeedPage, ListedCase, RawInbound, Receipt
@@ -68,7 +68,7 @@ def ajbs(n: int) -> str:
 
 def build(work: Path, cases: int, per_kind: int) -> dict[str, int]:
     """Our database and the court's file; returns the differences injected, by kind."""
-    ours = work / "adapter.db"
+    ours = work / "adapter.persistence.engine"
     engine = make_engine(f"sqlite:///{ours}")
     create_schema(engine)
     special = {kind: range(1 + i * per_kind, 1 + (i + 1) * per_kind) for i, kind in enumerate(KINDS)}
@@ -226,11 +226,11 @@ def peak_rss_kib() -> int:
 
 
 def child_reconcile(work: Path, cases: int) -> dict[str, Any]:
-    from adapter.platforms import PlatformLink
+    from adapter.platforms.registry import PlatformLink
     from adapter.reconcile import Scope, reconcile
-    from adapter.signing.jws import JwsVerifier
+    from signing.jws import JwsVerifier
 
-    engine = make_engine(f"sqlite:///{work / 'adapter.db'}", must_exist=True)
+    engine = make_engine(f"sqlite:///{work / 'adapter.persistence.engine'}", must_exist=True)
     create_schema(engine)
     platforms = {PLATFORM: PlatformLink(BenchPlatform(work / "court.db", cases), JwsVerifier({}))}
     started = time.perf_counter()

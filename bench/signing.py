@@ -22,11 +22,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tongsuopy.crypto import hashes as sm_hashes
 from tongsuopy.crypto.asymciphers import ec as sm_ec
 
-from adapter.signing.base import MessageSigner, MessageVerifier, PublicKeyEntry
-from adapter.signing.hmac_appkey import HmacSigner, HmacVerifier
-from adapter.signing.jws import JwsSigner, JwsVerifier
-from adapter.signing.sm2 import Sm2Signer, Sm2Verifier
-from adapter.signing.webhooks import WebhookSigner, WebhookVerifier
+from signing.base import MessageSigner, MessageVerifier, PublicKeyEntry
+from signing.hmac_appkey import HmacSigner, HmacVerifier
+from signing.jws import JwsSigner, JwsVerifier
+from signing.sm2 import Sm2Signer, Sm2Verifier
+from signing.webhooks import WebhookSigner, WebhookVerifier
 
 BODY = json.dumps({"xxbh": "M-1", "xxlx": "JZ", "nr": {"bz": "调解进展" * 80}}, ensure_ascii=False).encode()[:1024]
 TARGET = "POST /api/v1/messages"

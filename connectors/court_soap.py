@@ -2,7 +2,7 @@
 
 The WSDL (connectors/wsdl/court_exchange.wsdl) ships with the adapter and is never fetched at run time; the
 endpoint comes from configuration. Every request is signed with WS-Security and every answer — faults too — must
-carry the court's valid signature (adapter/signing/wsse.py). zeep parses with DTDs, entities and external
+carry the court's valid signature (signing/wsse.py). zeep parses with DTDs, entities and external
 references forbidden, and answers are read at most MAX_RESPONSE_BYTES. Failures are translated once, here:
 a SOAP Client fault → RejectedError (its CourtFault code); the court's signed refusal of our WS-Security (a wsse:
 fault code per WSS 1.1 §12, or its CourtFault E401/E403: our certificate not trusted, our clock off) →
@@ -26,8 +26,6 @@ from zeep.exceptions import Fault, XMLSyntaxError
 from zeep.plugins import HistoryPlugin
 from zeep.transports import Transport
 
-from adapter.signing.errors import SignatureInvalid
-from adapter.signing.wsse import WsseSigner, WsseVerifier
 from connectors.http import MAX_RESPONSE_BYTES, decoded, describe_failure, read_capped, retry_after
 from connectors.port import (
     CasePage,
@@ -42,10 +40,12 @@ from connectors.port import (
     UnreadableAnswer,
 )
 from mappings import court_soap
-from mappings.codes import UnknownCode
 from mappings.times import DEFAULT_FORM, TimestampForm
+from reference.errors import UnknownCode
 from schemas.enums import CourtStatus, MessageType
 from schemas.envelope import Envelope
+from signing.errors import SignatureInvalid
+from signing.wsse import WsseSigner, WsseVerifier
 
 TNS = "urn:court-docking:exchange:v1"
 WSDL = resources.files("connectors").joinpath("wsdl/court_exchange.wsdl")

@@ -11,7 +11,8 @@ import requests
 from pydantic import ValidationError
 
 from connectors.port import PayloadError
-from mappings.codes import MalformedPayload, UnknownCode
+from mappings.codes import MalformedPayload
+from reference.errors import UnknownCode
 from schemas.envelope import Envelope
 from schemas.validation import summarize
 

@@ -43,8 +43,8 @@ from connectors.port import (
     UnreadableAnswer,
 )
 from mappings import odr_rest
-from mappings.codes import UnknownCode
 from mappings.times import DEFAULT_FORM, TimestampForm
+from reference.errors import UnknownCode
 from schemas.enums import CourtStatus
 from schemas.envelope import Envelope
 

@@ -8,7 +8,7 @@
     │                            verdict on one message — hold the platform, alert once, probe until accepted
     │   └── UnreadableAnswer     the court answered, completely, but the answer cannot be read as asked for
     │                            (larger than the read cap, not JSON/XML): the same request meets the same
-    │                            answer, so a feed page is asked for again in smaller pages (adapter/polling.py)
+    │                            answer, so a feed page is asked for again in smaller pages (adapter/inbox/polling.py)
     ├── RejectedError    4xx, a business rejection or SOAP Fault — do not retry; `code` and `detail` say why
     └── PayloadError     inbound bytes that do not decode to a canonical message — quarantine, never apply
 
@@ -90,7 +90,7 @@ class CredentialsRefused(TransientError):
 class UnreadableAnswer(TransientError):
     """A whole answer that cannot be read: `cause` is "oversized" (past the read cap) or "unparseable". A
     TransientError, so a send or a one-shot command treats it as before (retry later); a feed poll knows better:
-    asked again for fewer items the answer may fit, and at one item the feed is held (adapter/polling.py)."""
+    asked again for fewer items the answer may fit, and at one item the feed is held (adapter/inbox/polling.py)."""
 
     def __init__(self, platform: str, cause: str, detail: str) -> None:
         super().__init__(platform, detail)

@@ -5,16 +5,10 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
 
+from reference.errors import UnknownCode
+
 if TYPE_CHECKING:  # mappings/times.py raises this module's MalformedPayload: import its type only for checking
     from mappings.times import TimestampForm
-
-
-class UnknownCode(ValueError):
-    """A code (or canonical value) that the platform's table does not list."""
-
-    def __init__(self, platform: str, table: str, field: str, value: object) -> None:
-        super().__init__(f"{platform}: field {field!r} has {value!r}, which table {table!r} does not list")
-        self.platform, self.table, self.field, self.value = platform, table, field, value
 
 
 @dataclass(frozen=True)

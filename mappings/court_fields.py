@@ -21,10 +21,11 @@ Wire types of what a court sends (strict, mappings/access.py: anything else is m
 from typing import Any
 
 from mappings.access import amount, count, field, ident, obj, objects, optional_text, text
-from mappings.causes import causes
-from mappings.codes import CodeTables, MalformedPayload, UnknownCode
+from mappings.codes import CodeTables, MalformedPayload
 from mappings.court_agreement import agreement_fields
 from mappings.times import read_time, write_date, write_time
+from reference.causes import causes
+from reference.errors import UnknownCode
 from schemas.case import Attachment, CaseDispatch, Party
 from schemas.enums import MessageType
 from schemas.envelope import (

@@ -6,9 +6,10 @@ Every code goes through the versioned tables in court_soap.toml; an unknown code
 
 from typing import Any
 
-from mappings.codes import MalformedPayload, UnknownCode
+from mappings.codes import MalformedPayload
 from mappings.court_xml import from_resource, to_resource
 from mappings.framing import Framing
+from reference.errors import UnknownCode
 
 __all__ = ["MalformedPayload", "UnknownCode", "decode", "decode_status", "encode", "tables"]
 

@@ -6,8 +6,9 @@ Every code goes through the versioned tables in odr_rest.toml; an unknown code r
 import json
 from typing import Any
 
-from mappings.codes import MalformedPayload, UnknownCode
+from mappings.codes import MalformedPayload
 from mappings.framing import Framing
+from reference.errors import UnknownCode
 
 __all__ = ["MalformedPayload", "UnknownCode", "decode", "decode_status", "encode", "tables"]
 

@@ -13,13 +13,13 @@ from decimal import Decimal
 
 from sqlmodel import col, select
 
-from adapter.clock import CHINA
+from adapter.persistence.tables import CaseEventRow, CaseRow
 from adapter.services import CentreServices
 from adapter.states import CaseStatus, is_final
-from adapter.tables import CaseEventRow, CaseRow
 from sandbox import data
 from schemas.agreement import Instalment, MediationAgreement, MonetaryTerm, SignatureRecord
 from schemas.case import CaseDispatch, Party
+from schemas.clock import CHINA
 from schemas.enums import DeclineReason, Flow, IdType, OutcomeCode, PartyKind, PartyRole
 from schemas.outcome import FailureReport
 

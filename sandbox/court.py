@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from adapter.signing.base import MemoryReplayGuard, MessageSigner, MessageVerifier, PublicKeyEntry, check
-from adapter.signing.errors import SignatureInvalid
 from sandbox import data
 from sandbox.timeforms import FORMS, court_time, is_court_time
+from signing.base import MemoryReplayGuard, MessageSigner, MessageVerifier, PublicKeyEntry, check
+from signing.errors import SignatureInvalid
 
 CST = timezone(timedelta(hours=8))
 FLOWS = {"01": "民诉前调", "02": "民初", "04": "民诉前调"}  # 调解类型 → case-number type code

@@ -18,18 +18,18 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func
 from sqlmodel import select
 
-from adapter.keys import write_secret
+from adapter.config.settings import DataKeySettings, EncryptionSettings, Profile, Settings
+from adapter.persistence.tables import CaseRow, OutboxRow
+from adapter.persistence.vault import new_key
 from adapter.reconcile import reconcile
-from adapter.settings import DataKeySettings, EncryptionSettings, Profile, Settings
 from adapter.states import CaseStatus, is_final
 from adapter.stats import summarize
-from adapter.tables import CaseRow, OutboxRow
-from adapter.vault import new_key
 from sandbox.centre import SimulatedCentre
 from sandbox.court import SandboxConfig
 from sandbox.pairing import Pairing, pair
 from sandbox.rest import SandboxServer
 from scheduler import build_runtime, register_jobs
+from signing.keyfiles import write_secret
 
 # Two courts side by side: a JSON/REST platform and a SOAP WebService (WS-Security, court-standard XML).
 COURTS = {"gz-odr": "rest", "sz-soap": "soap"}

@@ -16,18 +16,18 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 
-from adapter.keyring import Keyring
-from adapter.keys import generate_keypair, load_private_key
-from adapter.settings import PlatformSettings, Profile, SigningSettings, WsseSettings
-from adapter.signing.base import MessageSigner, MessageVerifier, PublicKeyEntry
-from adapter.signing.hmac_appkey import HmacSigner, HmacVerifier
-from adapter.signing.jws import JwsSigner, JwsVerifier
-from adapter.signing.sm2 import Sm2Signer, Sm2Verifier
-from adapter.signing.wsse import WsseSigner, WsseVerifier
+from adapter.config.settings import PlatformSettings, Profile, SigningSettings, WsseSettings
+from adapter.keys.keyring import Keyring
 from sandbox.court import CourtCore, SandboxConfig
 from sandbox.rest import SandboxServer
 from sandbox.soap import SoapCourt, SoapSandboxServer
 from sandbox.soap import render as soap_render
+from signing.base import MessageSigner, MessageVerifier, PublicKeyEntry
+from signing.hmac_appkey import HmacSigner, HmacVerifier
+from signing.jws import JwsSigner, JwsVerifier
+from signing.keyfiles import generate_keypair, load_private_key
+from signing.sm2 import Sm2Signer, Sm2Verifier
+from signing.wsse import WsseSigner, WsseVerifier
 
 CENTRE_KEY_ID = "centre-2026-01"
 

@@ -21,10 +21,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from adapter.keys import KeyFileError, algorithm_of, public_key_from_pem
-from adapter.signing.base import PublicKeyEntry
 from sandbox.court import CourtCore, CourtRefusal
 from sandbox.wire import RawText, wire_json
+from signing.base import PublicKeyEntry
+from signing.keyfiles import KeyFileError, algorithm_of, public_key_from_pem
 
 MAX_BODY = 10 * 1024 * 1024
 

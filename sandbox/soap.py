@@ -13,13 +13,13 @@ from typing import Any
 
 from lxml import etree
 
-from adapter.signing.errors import SignatureInvalid
-from adapter.signing.wsse import SOAP, WsseSigner, WsseVerifier
 from mappings.codes import MalformedPayload
 from mappings.court_xml import from_resource, to_resource
 from mappings.xmlsafe import parse
 from sandbox.court import CourtCore, CourtRefusal
 from sandbox.rest import Raw, SandboxServer, _Handler
+from signing.errors import SignatureInvalid
+from signing.wsse import SOAP, WsseSigner, WsseVerifier
 
 TNS = "urn:court-docking:exchange:v1"
 PATH = "/ws/exchange"

@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from mappings import case_number
+from reference import case_number
 from schemas.contacts import classify_phone, contact_text
 from schemas.enums import Flow, IdType, PartyKind, PartyRole, PhoneKind, Procedure
 from schemas.identifiers import resident_id, social_credit_code

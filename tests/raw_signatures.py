@@ -9,10 +9,10 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from adapter.signing.base import b64url
-from adapter.signing.hmac_appkey import canonical_string, mac
-from adapter.signing.jws import HEADER, _sign, algorithm_of, signing_input
-from adapter.signing.sm2 import digest, sign_digest, signed_message
+from signing.base import b64url
+from signing.hmac_appkey import canonical_string, mac
+from signing.jws import HEADER, _sign, algorithm_of, signing_input
+from signing.sm2 import digest, sign_digest, signed_message
 
 
 def jws(key: Any, kid: str, body: bytes, iat_json: str | None, *, nonce: str, target: str = "") -> dict[str, str]:

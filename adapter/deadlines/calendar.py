@@ -16,8 +16,8 @@ from pathlib import Path
 
 import chinese_calendar
 
-from adapter.clock import CHINA, from_db
 from adapter.deadlines.holiday_file import HolidayTable, load_holiday_file
+from schemas.clock import CHINA, from_db
 
 log = logging.getLogger("docking.deadlines")
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from adapter.clock import from_db
 from adapter.deadlines.calendar import Deadline, WorkCalendar, china_date
 from adapter.deadlines.config import DeadlinePolicy, Periods
 from adapter.deadlines.rules import Counting, DeadlineKind, Rule, max_extension_days, rules_for
 from adapter.states import CaseStatus
+from schemas.clock import from_db
 from schemas.enums import Flow, Procedure
 
 S = CaseStatus

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from mappings.case_number import normalise_court_code
+from reference.case_number import normalise_court_code
 
 
 class Periods(BaseModel):
@@ -46,7 +46,7 @@ class Periods(BaseModel):
     mediation_days_cap: int | None = Field(default=None, ge=1, le=366)
 
 
-# A court code as in a 案号 (粤0104, 粤73) or a prefix of one (粤, 粤01): mappings/case_number.py.
+# A court code as in a 案号 (粤0104, 粤73) or a prefix of one (粤, 粤01): reference/case_number.py.
 _COURT_PREFIX = re.compile(r"[\u4e00-\u9fff][0-9]{0,4}")  # ASCII digits: keys are normalised first
 
 

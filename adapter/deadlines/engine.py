@@ -15,7 +15,7 @@ from adapter.deadlines.compute import DueDate, case_deadlines
 from adapter.deadlines.config import DeadlinePolicy
 from adapter.deadlines.facts import StoredCase, facts_from_history
 from adapter.deadlines.rules import DeadlineKind
-from adapter.tables import CaseEventRow
+from adapter.persistence.tables import CaseEventRow
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""CaseFacts from a stored case and its history (adapter/tables.py), as the centre's use cases record them.
+"""CaseFacts from a stored case and its history (adapter/persistence/tables.py), as the centre's use cases record them.
 
 What the history gives, and what it does not (adapter/services.py writes the events):
 - receipt (the acceptance clock, `receipt`): when the court published the dispatch (cases.court_dispatched_at),
@@ -19,20 +19,21 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from adapter.clock import from_db
 from adapter.deadlines.compute import CaseFacts, Extension, Suspension
+from adapter.persistence.tables import CaseEventRow
 from adapter.states import CaseStatus, Event
-from adapter.tables import CaseEventRow
-from mappings.case_number import MalformedCaseNumber, normalise_court_code, parse
+from reference.case_number import MalformedCaseNumber, normalise_court_code, parse
+from schemas.clock import from_db
 from schemas.enums import Flow, Procedure
 
 _JC_RESULTS = frozenset({Event.JC_NOT_ACCEPTED, Event.JC_CONFIRMED, Event.JC_REJECTED, Event.JC_WITHDRAWN})
 
 
 class StoredCase(Protocol):
-    """What the deadlines read of a stored case: adapter/tables.py CaseRow, or the sweep's lean row of unsealed
-    columns (adapter/sweep.py), whose `dispatch_json` is the stored text with sealed values left sealed — only
-    `court_code` is read from it, and it is not a sealed field (adapter/vault.py SEALED_FIELDS)."""
+    """What the deadlines read of a stored case: adapter/persistence/tables.py CaseRow, or the sweep's lean row of
+    unsealed
+    columns (adapter/deadlines/sweep.py), whose `dispatch_json` is the stored text with sealed values left sealed — only
+    `court_code` is read from it, and it is not a sealed field (adapter/persistence/vault.py SEALED_FIELDS)."""
 
     @property
     def flow(self) -> str: ...
@@ -144,7 +145,7 @@ def _extension(at: datetime, detail: str) -> Extension:
 
 
 def _court_code(case_row: StoredCase) -> str | None:
-    """The dispatch's court code, else the one in its 案号 (mappings/case_number.py), normalised as both are on
+    """The dispatch's court code, else the one in its 案号 (reference/case_number.py), normalised as both are on
     intake now — rows stored before that may hold 粤０１０４; None for flow C."""
     try:
         code = json.loads(case_row.dispatch_json).get("court_code")

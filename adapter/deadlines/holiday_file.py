@@ -24,8 +24,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from adapter.config.tomlfile import read_toml
 from adapter.errors import ConfigError
-from adapter.tomlfile import read_toml
 
 DayKind = Literal["holiday", "workday"]
 KINDS: tuple[DayKind, ...] = ("holiday", "workday")

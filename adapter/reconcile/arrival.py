@@ -22,14 +22,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from adapter.clock import from_db, to_utc
-from adapter.db import UnitOfWork
-from adapter.platforms import PlatformLink
-from adapter.polling import caught_up_at
+from adapter.inbox.polling import caught_up_at
+from adapter.persistence.engine import UnitOfWork
+from adapter.platforms.registry import PlatformLink
 from adapter.reconcile.cases import CASES
-from adapter.signing import SignatureInvalid
 from connectors.port import Feed, PayloadError, RawInbound
+from schemas.clock import from_db, to_utc
 from schemas.envelope import DispatchBody
+from signing import SignatureInvalid
 
 # How far the court's clock may be behind ours: the freshness window both sides already demand of a signed request
 # (five minutes), so a court further off would be refusing our requests anyway.

@@ -1,7 +1,8 @@
 """Our side of reconciliation, read lean: only the columns compared, in keyset pages, each its own short transaction.
 
 A million cases must fit in bounded memory and must not hold SQLite's write lock (every transaction here takes
-it, adapter/db.py) for more than one page: so SQLAlchemy Core rows of five columns, never ORM objects carrying
+it, adapter/persistence/engine.py) for more than one page: so SQLAlchemy Core rows of five columns, never ORM objects
+carrying
 dispatch_json. "In flight" — a pending message not yet delivered — is decided per case by an EXISTS probe on
 ix_outbox_case (case_id, status, id), never by collecting every pending row.
 """
@@ -15,11 +16,11 @@ from typing import Any
 from sqlalchemy import Row, Text, bindparam, exists, func, select, text, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
-from adapter.clock import from_db
-from adapter.db import UnitOfWork
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import CaseRow, OutboxRow, ReconcileDifferenceRow, ReconcileRunRow
 from adapter.reconcile.classify import Held
 from adapter.states import FINAL
-from adapter.tables import CaseRow, OutboxRow, ReconcileDifferenceRow, ReconcileRunRow
+from schemas.clock import from_db
 from schemas.enums import CourtStatus
 
 CASES = CaseRow.__table__  # type: ignore[attr-defined]
@@ -109,7 +110,8 @@ def now(uow: UnitOfWork, case_ids: Sequence[str]) -> dict[str, tuple[str, str, b
 def held(uow: UnitOfWork, case_ids: Sequence[str]) -> dict[str, list[Held]]:
     """The delivered and dead messages of these cases, each case's in its order (read only for differences).
 
-    The envelope is read as stored, never opened: `status_after` is not a sealed field (adapter/vault.py), so
+    The envelope is read as stored, never opened: `status_after` is not a sealed field
+    (adapter/persistence/vault.py), so
     a message sealed under a data key this process lacks is classified like any other."""
     stored = type_coerce(OUTBOX.c.envelope_json, Text)
     query = (

@@ -21,12 +21,11 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from adapter.clock import Clock, utc_now
-from adapter.db import UnitOfWork
 from adapter.errors import InvalidRequest
-from adapter.ingest import Ingested
+from adapter.inbox.ingest import Ingested
 from adapter.masking import mask_text
-from adapter.platforms import PlatformLink, Platforms
+from adapter.persistence.engine import UnitOfWork
+from adapter.platforms.registry import PlatformLink, Platforms
 from adapter.reconcile import arrival, cases, runs
 from adapter.reconcile import repair as repairs
 from adapter.reconcile.cases import ID, IN_FLIGHT, PLATFORM, PLATFORM_CASE_ID, STATUS, Scope
@@ -34,6 +33,7 @@ from adapter.reconcile.classify import Action, Kind, classify
 from adapter.reconcile.report import Difference, ReconcileReport
 from adapter.states import CaseStatus, court_view
 from connectors.port import ConnectorError, CredentialsRefused, RawInbound, TransientError
+from schemas.clock import Clock, utc_now
 from schemas.enums import CourtStatus, Flow
 
 log = logging.getLogger("docking.reconcile")

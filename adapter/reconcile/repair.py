@@ -1,7 +1,8 @@
 """Repairs a reconciliation may carry out: requeue delivered messages, or fetch a case from the platform and ingest.
 
 Requeued messages are the stored envelopes, unchanged (same message ids), put back in the outbox in their case's
-order and delivered on the normal schedule, by the same requeue as an operator's replay (adapter/requeue.py). A court
+order and delivered on the normal schedule, by the same requeue as an operator's replay (adapter/outbox/requeue.py).
+A court
 that still holds a message answers it as a duplicate; one that lost it applies it again, once. Fetched items go
 through ingest like a feed page: verified, deduplicated by the inbox, or quarantined with their bytes.
 """
@@ -12,14 +13,14 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from adapter.clock import Clock
-from adapter.db import UnitOfWork
-from adapter.ingest import Ingested, ingest
-from adapter.platforms import PlatformLink
+from adapter.inbox.ingest import Ingested, ingest
+from adapter.outbox.requeue import RequeueConflict
+from adapter.outbox.requeue import requeue as requeue_messages
+from adapter.persistence.engine import UnitOfWork
+from adapter.platforms.registry import PlatformLink
 from adapter.reconcile.cases import CASES, OUTBOX
-from adapter.requeue import RequeueConflict
-from adapter.requeue import requeue as requeue_messages
 from connectors.port import RawInbound
+from schemas.clock import Clock
 
 
 def requeue(

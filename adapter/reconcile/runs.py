@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import delete, desc, insert, select, update
 
-from adapter.clock import from_db, to_utc
-from adapter.db import UnitOfWork
 from adapter.errors import InvalidRequest
+from adapter.persistence.engine import UnitOfWork
 from adapter.reconcile.cases import DIFFERENCES, RUNS
 from adapter.reconcile.report import Difference, ReconcileReport
+from schemas.clock import from_db, to_utc
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from adapter.signing.factory import build_signer, build_wsse
-from adapter.signing.jws import JwsSigner
+from adapter.platforms.signers import build_signer, build_wsse
 from connectors.court_soap import CourtSoapPlatform
 from connectors.fake import FakeCourtPlatform
 from connectors.odr_rest import OdrRestPlatform
@@ -21,6 +20,7 @@ from sandbox.pairing import pair
 from schemas.case import CaseDispatch, Party
 from schemas.enums import CourtStatus, Flow, IdType, PartyKind, PartyRole
 from schemas.envelope import DispatchBody, Envelope
+from signing.jws import JwsSigner
 from tests.unit import samples
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from adapter.settings import DataKeySettings, EncryptionSettings, Settings, SigningSettings
-from adapter.vault import new_key
+from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings, SigningSettings
+from adapter.persistence.vault import new_key
 from sandbox.court import CourtCore, SandboxConfig
 from sandbox.pairing import Pairing, pair
 from sandbox.rest import SandboxServer
@@ -72,7 +72,7 @@ def backend() -> str:
 @pytest.fixture
 def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'adapter.db'}"
+        return f"sqlite:///{tmp_path / 'adapter.persistence.engine'}"
     server_url: str = request.getfixturevalue("postgres")
     return fresh_database(server_url)
 

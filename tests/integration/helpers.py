@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, select
 
-from adapter.clock import utc_now
+from adapter.persistence.tables import CaseRow, OutboxRow
 from adapter.states import CaseStatus
-from adapter.tables import CaseRow, OutboxRow
 from scheduler import Runtime
 from schemas.agreement import MediationAgreement, MonetaryTerm, SignatureRecord
 from schemas.case import CaseDispatch
+from schemas.clock import utc_now
 
 
 def find_xmlsec1() -> str:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from adapter.clock import CHINA
-from adapter.settings import Settings
+from adapter.config.settings import Settings
 from scheduler import Runtime
+from schemas.clock import CHINA
 from tests.integration.conftest import PLATFORM, Court
 from tests.integration.helpers import case_for
 from tests.integration.test_cli import docking

@@ -10,14 +10,14 @@ import responses
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import select
 
-from adapter.settings import Settings
-from adapter.signing.factory import build_signer
-from adapter.signing.jws import JwsSigner
+from adapter.config.settings import Settings
+from adapter.persistence.tables import CaseEventRow, CaseRow, InboxRow, QuarantineRow
+from adapter.platforms.signers import build_signer
 from adapter.states import CaseStatus
-from adapter.tables import CaseEventRow, CaseRow, InboxRow, QuarantineRow
 from sandbox.court import CourtCore
 from sandbox.rest import SandboxServer
 from scheduler import Runtime, build_runtime
+from signing.jws import JwsSigner
 from tests.integration.conftest import COURT_KID, Court, pump
 from tests.integration.helpers import case_for
 

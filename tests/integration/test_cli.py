@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from adapter.db import UnitOfWork, create_schema, make_engine
-from adapter.keys import generate_keypair
-from adapter.repository import create_case
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.repository import create_case
+from adapter.persistence.tables import OutboxRow
 from adapter.services import CentreServices
-from adapter.tables import OutboxRow
+from signing.keyfiles import generate_keypair
 from tests.unit import samples
 
 pytestmark = pytest.mark.integration
@@ -42,7 +42,7 @@ REQUIRED = [
 
 def docking(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "adapter.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
         timeout=240,
@@ -213,7 +213,7 @@ def test_an_encrypted_key_needs_its_passphrase(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "adapter.cli",
+            "cli",
             "keys",
             "generate",
             "--key-id",
@@ -417,7 +417,7 @@ def test_sm2_without_the_sm2_extra_says_what_to_install(tmp_path: Path) -> None:
     """Tongsuo hidden as if the extra were not installed: a one-line hint and exit 78, never a traceback."""
     script = (
         "import sys; sys.modules['tongsuopy'] = None\n"
-        "from adapter.cli.main import main\n"
+        "from cli.main import main\n"
         f"sys.argv = ['docking', 'keys', 'generate', '--dir', {str(tmp_path / 'k')!r}, '--key-id', 'k1',"
         " '--algorithm', 'SM2']\n"
         "main()\n"

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from adapter.inbox import envelope_digest
-from adapter.tables import CaseEventRow, CaseRow, InboxRow, QuarantineRow
+from adapter.inbox.digest import envelope_digest
+from adapter.persistence.tables import CaseEventRow, CaseRow, InboxRow, QuarantineRow
 from mappings import odr_rest
 from scheduler import Runtime
 from tests.integration.conftest import Court, pump

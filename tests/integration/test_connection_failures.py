@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from adapter.clock import utc_now
-from adapter.signing.factory import build_signer
+from adapter.platforms.signers import build_signer
 from connectors.port import Feed, TransientError
 from sandbox.pairing import key_and_certificate
 from scheduler import build_connector
+from schemas.clock import utc_now
 from tests.integration.conftest import Court
 
 pytestmark = pytest.mark.integration

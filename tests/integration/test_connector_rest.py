@@ -5,11 +5,11 @@ import socket
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from adapter.signing.factory import build_signer
-from adapter.signing.jws import JwsSigner
+from adapter.platforms.signers import build_signer
 from connectors.odr_rest import OdrRestPlatform
 from connectors.port import CredentialsRefused, Feed, RejectedError, TransientError
 from schemas.enums import CourtStatus
+from signing.jws import JwsSigner
 from tests.integration.conftest import Court
 from tests.unit import samples
 

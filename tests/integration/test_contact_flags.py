@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from adapter.settings import Settings
+from adapter.config.settings import Settings
+from adapter.persistence.tables import CaseEventRow, QuarantineRow
 from adapter.states import Event
-from adapter.tables import CaseEventRow, QuarantineRow
 from sandbox.pairing import control
 from scheduler import Runtime
 from tests.integration.conftest import Court, pump

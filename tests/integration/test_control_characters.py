@@ -8,8 +8,8 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import select
 
+from adapter.persistence.tables import CaseRow, InboxRow, QuarantineRow
 from adapter.states import CaseStatus
-from adapter.tables import CaseRow, InboxRow, QuarantineRow
 from scheduler import Runtime
 from tests.integration.conftest import Court, pump
 from tests.integration.helpers import case_for

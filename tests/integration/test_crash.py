@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from adapter.settings import PlatformSettings, Settings
+from adapter.config.settings import PlatformSettings, Settings
+from adapter.persistence.tables import CaseRow, OutboxRow
 from adapter.states import CaseStatus
-from adapter.tables import CaseRow, OutboxRow
 from sandbox.court import SandboxConfig
 from scheduler import build_runtime
 from schemas.enums import OutcomeCode
@@ -40,7 +40,7 @@ def sandbox_config() -> SandboxConfig:
 
 def _start(config: Path, log: Path) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "adapter.cli", "run", "--config", str(config)],
+        [sys.executable, "-m", "cli", "run", "--config", str(config)],
         stdout=subprocess.DEVNULL,
         stderr=log.open("ab"),
     )
@@ -71,7 +71,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(court: Cour
     """40 dispatched cases, four messages each, the adapter killed 20 times: the court ends with each message
     applied exactly once, in each case's order, and every case at rest on both sides."""
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'adapter.db'}",
+        database_url=f"sqlite:///{tmp_path / 'adapter.persistence.engine'}",
         deliver_seconds=0.05,
         deliver_batch=5,
         platforms={

@@ -11,20 +11,20 @@ import responses
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import select
 
-from adapter.clock import from_db
-from adapter.db import UnitOfWork, create_schema, make_engine
-from adapter.delivery import deliver_due
-from adapter.hold import CredentialHold
-from adapter.platforms import PlatformLink, RetryPolicy
-from adapter.repository import create_case, transition
+from adapter.outbox.delivery import deliver_due
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.repository import create_case, transition
+from adapter.persistence.tables import OutboxRow
+from adapter.platforms.credential_hold import CredentialHold
+from adapter.platforms.registry import PlatformLink, RetryPolicy
 from adapter.services import CentreServices
-from adapter.signing.jws import JwsSigner, JwsVerifier
 from adapter.states import Event
-from adapter.tables import OutboxRow
 from connectors.odr_rest import OdrRestPlatform
 from connectors.port import CredentialsRefused, RejectedError, TransientError
 from schemas.case import CaseDispatch, Party
+from schemas.clock import from_db
 from schemas.enums import Flow, IdType, PartyKind, PartyRole
+from signing.jws import JwsSigner, JwsVerifier
 
 BASE = "http://127.0.0.1:9"
 URL = f"{BASE}/api/v1/messages"

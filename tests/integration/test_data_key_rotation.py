@@ -18,18 +18,18 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from adapter import heartbeats
-from adapter.clock import utc_now
-from adapter.delivery import UNREADABLE_DELAY, deliver_due
+from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
+from adapter.deadlines.sweep import ALERT, sweep
+from adapter.outbox.delivery import UNREADABLE_DELAY, deliver_due
+from adapter.persistence.tables import CaseEventRow, CaseRow, JobRunRow, OutboxRow
+from adapter.persistence.unreadable import REPORTED
+from adapter.persistence.vault import new_key
 from adapter.prune import prune
 from adapter.reconcile import Kind, Scope, reconcile
-from adapter.settings import DataKeySettings, EncryptionSettings, Settings
 from adapter.stats import monthly
-from adapter.sweep import ALERT, sweep
-from adapter.tables import CaseEventRow, CaseRow, JobRunRow, OutboxRow
-from adapter.unreadable import REPORTED
-from adapter.vault import new_key
 from scheduler import Runtime, build_runtime
 from schemas.case import CaseDispatch
+from schemas.clock import utc_now
 from schemas.enums import Flow
 from tests.integration.conftest import PLATFORM, Court
 from tests.integration.helpers import DOCUMENT, agreement, parties

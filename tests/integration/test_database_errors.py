@@ -19,11 +19,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from adapter.db import UnitOfWork, create_schema, make_engine
-from adapter.repository import create_case, transition
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.repository import create_case, transition
+from adapter.persistence.tables import OutboxRow
 from adapter.services import CentreServices
 from adapter.states import Event
-from adapter.tables import OutboxRow
 from schemas.enums import Flow
 from tests.pg import _free_port
 from tests.unit import samples
@@ -39,7 +39,7 @@ class Setup:
 
 
 def _docking(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "adapter.cli", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=120)
 
 
 def _populate(path: Path) -> str:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from adapter.db import UnitOfWork, create_schema, make_engine
-from adapter.repository import create_case, transition
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.repository import create_case, transition
 from adapter.states import Event
 from schemas.enums import Flow
 from tests.integration.test_cli import docking
@@ -46,7 +46,7 @@ def _as_ordinary_user() -> None:
 
 def as_operator(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "adapter.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -143,7 +143,7 @@ def test_a_relative_database_path_is_reported_absolute(tmp_path: Path) -> None:
     (work / "docking-data").mkdir(parents=True)
     (work / "docking-data").chmod(0o555)
     result = subprocess.run(
-        [sys.executable, "-m", "adapter.cli", "db", "upgrade"],
+        [sys.executable, "-m", "cli", "db", "upgrade"],
         capture_output=True,
         text=True,
         timeout=120,
@@ -166,7 +166,7 @@ def test_a_second_docking_run_on_one_sqlite_file_is_refused(tmp_path: Path) -> N
         'poll_seconds = 60\n[platforms.gz.signing]\nkeyring = "keys"\ncourt_keys = { c = "keys/c1.pub" }\n'
     )
     lock = tmp_path / "d.db.run.lock"
-    first = subprocess.Popen([sys.executable, "-m", "adapter.cli", "run", "-c", str(config)], stderr=subprocess.PIPE)
+    first = subprocess.Popen([sys.executable, "-m", "cli", "run", "-c", str(config)], stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and not (lock.exists() and lock.read_text().startswith("pid")):
@@ -177,7 +177,7 @@ def test_a_second_docking_run_on_one_sqlite_file_is_refused(tmp_path: Path) -> N
     finally:
         first.kill()  # SIGKILL: the kernel drops the lock with the process
         first.wait()
-    third = subprocess.Popen([sys.executable, "-m", "adapter.cli", "run", "-c", str(config)], stderr=subprocess.PIPE)
+    third = subprocess.Popen([sys.executable, "-m", "cli", "run", "-c", str(config)], stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and f"pid {third.pid}" not in (lock.read_text() if lock.exists() else ""):

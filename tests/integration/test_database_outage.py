@@ -17,8 +17,8 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import select
 
-from adapter.settings import Settings
-from adapter.tables import CaseRow
+from adapter.config.settings import Settings
+from adapter.persistence.tables import CaseRow
 from scheduler import Runtime, build_runtime, register_jobs
 from tests.integration.conftest import PLATFORM, Court
 from tests.pg import PgServer, fresh_database, postgres_server
@@ -61,7 +61,7 @@ def outage(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Callabl
     if request.param == "postgres-stopped":
         server: PgServer = request.getfixturevalue("own_server")
         return fresh_database(server), lambda: _server_stopped(server)
-    path = tmp_path / "adapter.db"
+    path = tmp_path / "adapter.persistence.engine"
     return f"sqlite:///{path}", lambda: _write_lock_held(path)
 
 

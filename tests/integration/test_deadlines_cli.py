@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from adapter.clock import utc_now
-from adapter.db import UnitOfWork, create_schema, make_engine
-from adapter.repository import create_case, transition
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.repository import create_case, transition
 from adapter.states import Event
+from schemas.clock import utc_now
 from schemas.enums import Flow
 from tests.integration.test_cli import docking
 from tests.unit import samples

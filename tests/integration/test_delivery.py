@@ -12,22 +12,22 @@ from requests.exceptions import ConnectionError as RequestsConnectionError
 from sqlmodel import select
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_none
 
-from adapter.breaker import CircuitBreaker
-from adapter.clock import from_db
-from adapter.db import UnitOfWork, create_schema, make_engine
-from adapter.delivery import LEASE, _deliver_one, _record, claim, deliver_due
 from adapter.errors import InvalidRequest
-from adapter.platforms import PlatformLink
-from adapter.replay_outbox import replay_dead, replay_message
-from adapter.repository import create_case, transition
+from adapter.outbox.dead_letters import replay_dead, replay_message
+from adapter.outbox.delivery import LEASE, _deliver_one, _record, claim, deliver_due
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.repository import create_case, transition
+from adapter.persistence.tables import AuditRow, OutboxRow
+from adapter.platforms.breaker import CircuitBreaker
+from adapter.platforms.registry import PlatformLink
 from adapter.services import CentreServices
-from adapter.signing.jws import JwsSigner, JwsVerifier
 from adapter.states import Event
-from adapter.tables import AuditRow, OutboxRow
 from connectors.odr_rest import OdrRestPlatform
 from connectors.port import TransientError
 from schemas.case import CaseDispatch, Party
+from schemas.clock import from_db
 from schemas.enums import Flow, IdType, PartyKind, PartyRole
+from signing.jws import JwsSigner, JwsVerifier
 
 URL = "http://127.0.0.1:9/api/v1/messages"
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)

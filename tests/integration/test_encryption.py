@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import LargeBinary, Text, select, type_coerce
 from sqlmodel import select as orm_select
 
-from adapter.settings import Settings
-from adapter.tables import CaseRow, DocumentRow, OutboxRow, QuarantineRow
+from adapter.config.settings import Settings
+from adapter.persistence.tables import CaseRow, DocumentRow, OutboxRow, QuarantineRow
 from scheduler import Runtime, build_runtime
 from schemas.case import CaseDispatch
 from schemas.enums import Flow
@@ -150,6 +150,6 @@ def test_rotation_reseals_everything_and_the_old_key_can_go(
 
 
 def _load(path: Path) -> Settings:
-    from adapter.settings import load_settings
+    from adapter.config.settings import load_settings
 
     return load_settings(path)

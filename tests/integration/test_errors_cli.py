@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from adapter.db import UnitOfWork, create_schema, make_engine
-from adapter.keyring import Keyring
-from adapter.keys import generate_keypair
-from adapter.repository import create_case, transition
+from adapter.keys.keyring import Keyring
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.repository import create_case, transition
 from adapter.states import Event
 from sandbox.pairing import key_and_certificate
 from schemas.enums import Flow
+from signing.keyfiles import generate_keypair
 from tests.integration.conftest import Court
 from tests.integration.test_cli import docking
 from tests.unit import samples
@@ -112,7 +112,7 @@ def test_a_name_that_does_not_resolve_is_named(tmp_path: Path, eai: str, says: s
         "def fail(*args, **kwargs):\n"
         f"    raise socket.gaierror(socket.{eai}, {messages[eai]!r})\n"
         "socket.getaddrinfo = fail\n"
-        "from adapter.cli.main import main\n"
+        "from cli.main import main\n"
         f"sys.argv = ['docking', 'mappings', 'check', '--platform', 'gz', '-c', {str(config)!r}]\n"
         "main()\n"
     )
@@ -201,7 +201,7 @@ def test_a_missing_postgresql_driver_is_named_with_what_to_install(tmp_path: Pat
     config.write_text('database_url = "postgresql+psycopg://docking@127.0.0.1:9/docking"\n')
     script = (
         "import sys; sys.modules['psycopg'] = None\n"
-        "from adapter.cli.main import main\n"
+        "from cli.main import main\n"
         f"sys.argv = ['docking', 'cases', 'list', '-c', {str(config)!r}]\n"
         "main()\n"
     )

@@ -8,10 +8,10 @@ import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import select
 
-from adapter.polling import behind
+from adapter.config.settings import EncryptionSettings, Settings
+from adapter.inbox.polling import behind
+from adapter.persistence.tables import CaseRow, ReconcileRunRow
 from adapter.reconcile import reconcile
-from adapter.settings import EncryptionSettings, Settings
-from adapter.tables import CaseRow, ReconcileRunRow
 from sandbox.pairing import control
 from scheduler import Runtime, register_jobs
 from tests.integration.conftest import PLATFORM, Court, pump

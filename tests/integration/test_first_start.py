@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import Engine
 
-from adapter.db import create_schema, make_engine
-from adapter.schema import current, head, upgrade
+from adapter.persistence.engine import create_schema, make_engine
+from adapter.persistence.migrate import current, head, upgrade
 from tests.pg import _free_port, fresh_database
 
 pytestmark = pytest.mark.integration
@@ -65,7 +65,7 @@ def test_two_docking_run_processes_on_a_fresh_postgresql_database_both_start(pos
     """`docking run` twice at the same instant: both start (no exit 78 on a pg_type duplicate), both stop cleanly."""
     court = f"http://127.0.0.1:{_free_port()}"  # no court listening: polling fails quietly, which is fine here
     made = subprocess.run(
-        [sys.executable, "-m", "adapter.cli", "keys", "generate", "--key-id", "c1", "--dir", str(tmp_path / "keys")],
+        [sys.executable, "-m", "cli", "keys", "generate", "--key-id", "c1", "--dir", str(tmp_path / "keys")],
         capture_output=True,
         text=True,
     )
@@ -92,7 +92,7 @@ class _Run:
 
     def __init__(self, config: Path, cwd: Path) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "adapter.cli", "run", "--config", str(config)],
+            [sys.executable, "-m", "cli", "run", "--config", str(config)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

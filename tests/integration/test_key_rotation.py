@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from adapter.clock import utc_now
-from adapter.settings import EncryptionSettings, Settings
-from adapter.tables import OutboxRow
-from adapter.wsse_keys import make_wsse_files
+from adapter.config.settings import EncryptionSettings, Settings
+from adapter.keys.wsse_files import make_wsse_files
+from adapter.persistence.tables import OutboxRow
 from sandbox.pairing import CENTRE_KEY_ID, control
 from scheduler import Runtime, build_runtime
+from schemas.clock import utc_now
 from tests.integration.conftest import PLATFORM, Court, pump
 from tests.integration.helpers import case_for
 
@@ -27,7 +27,7 @@ COOL_DOWN = 1.0  # the breaker's cool-down: while held, one probe per second
 
 
 def docking(*args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "adapter.cli", *args], capture_output=True, text=True, timeout=120)
+    result = subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return result
 

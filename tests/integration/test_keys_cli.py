@@ -12,9 +12,7 @@ pytestmark = pytest.mark.integration
 
 
 def docking(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "adapter.cli", *args], capture_output=True, text=True, timeout=120, cwd=cwd
-    )
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=120, cwd=cwd)
 
 
 def _states(ring: Path) -> list[tuple[str, str, str]]:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from adapter.db import UnitOfWork, create_schema, make_engine
-from adapter.repository import create_case, transition
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.repository import create_case, transition
+from adapter.persistence.tables import OutboxRow
 from adapter.states import Event
-from adapter.tables import OutboxRow
 from schemas.enums import Flow
 from tests.integration.test_cli import docking
 from tests.unit import samples

@@ -8,9 +8,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from adapter.db import create_schema, make_engine
 from adapter.errors import ConfigError
-from adapter.schema import current, head, upgrade
+from adapter.persistence.engine import create_schema, make_engine
+from adapter.persistence.migrate import current, head, upgrade
 from tests.integration.test_cli import docking
 from tests.pg import fresh_database
 
@@ -66,7 +66,7 @@ def test_upgrading_gives_queued_messages_their_creation_time_as_queued_at(url: s
     """0006: rows queued before the upgrade keep the retry window they had (counted from their creation)."""
     from alembic import command
 
-    from adapter.schema import _config
+    from adapter.persistence.migrate import _config
 
     engine = make_engine(url)
     with engine.connect() as connection:

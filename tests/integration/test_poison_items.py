@@ -12,8 +12,8 @@ import pytest
 import requests
 from sqlmodel import select
 
-from adapter.settings import Settings
-from adapter.tables import CaseRow, CursorRow, QuarantineRow
+from adapter.config.settings import Settings
+from adapter.persistence.tables import CaseRow, CursorRow, QuarantineRow
 from connectors.port import Feed
 from sandbox.wire import RawText
 from scheduler import Runtime, build_runtime

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from adapter.keys import generate_keypair
-from adapter.settings import Settings, load_settings
-from adapter.tables import AuditRow, CaseEventRow, CaseRow, InboxRow, QuarantineRow
-from adapter.vault import new_key
+from adapter.config.settings import Settings, load_settings
+from adapter.persistence.tables import AuditRow, CaseEventRow, CaseRow, InboxRow, QuarantineRow
+from adapter.persistence.vault import new_key
 from scheduler import Runtime, build_runtime
+from signing.keyfiles import generate_keypair
 from tests.integration.conftest import COURT_KID, PLATFORM, Court, pump
 from tests.integration.test_cli import docking
 

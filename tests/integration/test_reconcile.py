@@ -12,9 +12,9 @@ import pytest
 from pydantic import SecretStr
 from sqlmodel import select
 
+from adapter.config.settings import Settings
+from adapter.persistence.tables import AuditRow, CursorRow
 from adapter.reconcile import Action, Kind, reconcile
-from adapter.settings import Settings
-from adapter.tables import AuditRow, CursorRow
 from sandbox.pairing import control
 from scheduler import Runtime
 from schemas.enums import DeclineReason

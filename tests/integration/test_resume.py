@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from adapter.clock import from_db
-from adapter.settings import PlatformSettings, Settings
-from adapter.tables import CaseRow, JobLockRow, OutboxRow
+from adapter.config.settings import PlatformSettings, Settings
+from adapter.persistence.tables import CaseRow, JobLockRow, OutboxRow
 from sandbox.court import SandboxConfig
 from scheduler import build_runtime
+from schemas.clock import from_db
 from tests.integration.conftest import Court
 from tests.integration.test_crash import _start, _toml
 
@@ -41,7 +41,7 @@ def test_a_worker_restarted_after_sigkill_resumes_within_seconds(court: Court, t
     """Default timeouts (10 s): killed while its claim is leased, the restarted worker re-sends the interrupted
     batch and polls the feed within RESUMED_WITHIN seconds of starting; every message is applied exactly once."""
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'adapter.db'}",
+        database_url=f"sqlite:///{tmp_path / 'adapter.persistence.engine'}",
         deliver_seconds=0.5,
         deliver_batch=CASES,
         platforms={"court": PlatformSettings(base_url=court.server.url, signing=court.signing, poll_seconds=1)},

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from adapter.settings import JobSettings, PlatformSettings, Settings
-from adapter.tables import CaseRow, JobRunRow, OutboxRow, ReconcileRunRow
+from adapter.config.settings import JobSettings, PlatformSettings, Settings
+from adapter.persistence.tables import CaseRow, JobRunRow, OutboxRow, ReconcileRunRow
 from scheduler import build_runtime
 from tests.integration.conftest import Court
 from tests.integration.test_crash import _centre_step, _start, _toml

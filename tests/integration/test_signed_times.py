@@ -12,10 +12,10 @@ import pytest
 import requests
 from sqlmodel import select
 
-from adapter.keyring import Keyring
-from adapter.keys import load_private_key
-from adapter.tables import CaseRow, QuarantineRow
+from adapter.keys.keyring import Keyring
+from adapter.persistence.tables import CaseRow, QuarantineRow
 from scheduler import Runtime
+from signing.keyfiles import load_private_key
 from tests import raw_signatures as raw
 from tests.integration.conftest import COURT_KID, Court, pump
 

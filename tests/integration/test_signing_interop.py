@@ -26,11 +26,11 @@ from joserfc.registry import HeaderParameter
 from jwcrypto import jwk as jwcrypto_jwk
 from jwcrypto import jws as jwcrypto_jws
 
-from adapter.keys import generate_keypair, load_private_key, load_public_key
-from adapter.signing.base import PublicKeyEntry, b64url
-from adapter.signing.jws import HEADER, JwsSigner, JwsVerifier, algorithm_of, signing_input
-from adapter.signing.sm2 import Sm2Signer, Sm2Verifier, signed_message
-from adapter.signing.webhooks import WebhookSigner, WebhookVerifier, parse_secret
+from signing.base import PublicKeyEntry, b64url
+from signing.jws import HEADER, JwsSigner, JwsVerifier, algorithm_of, signing_input
+from signing.keyfiles import generate_keypair, load_private_key, load_public_key
+from signing.sm2 import Sm2Signer, Sm2Verifier, signed_message
+from signing.webhooks import WebhookSigner, WebhookVerifier, parse_secret
 
 pytestmark = pytest.mark.integration
 

@@ -21,13 +21,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from adapter.clock import from_db
-from adapter.settings import PlatformSettings, Settings
+from adapter.config.settings import PlatformSettings, Settings
+from adapter.persistence.tables import CaseRow, CursorRow, OutboxRow, QuarantineRow
 from adapter.states import CaseStatus
-from adapter.tables import CaseRow, CursorRow, OutboxRow, QuarantineRow
 from sandbox.court import SandboxConfig
 from sandbox.pairing import control
 from scheduler import build_runtime
+from schemas.clock import from_db
 from tests.integration.conftest import Court
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(150)]
@@ -88,7 +88,7 @@ def test_soak_a_court_alternating_healthy_4xx_5xx_hung_and_poisoned(court: Court
     """Two cycles of healthy → 4xx → 5xx → hung → poisoned while cases are dispatched and worked on; then the
     court heals and everything drains: delivered once, in order, poison quarantined, breaker closed, feed read."""
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'adapter.db'}",
+        database_url=f"sqlite:///{tmp_path / 'adapter.persistence.engine'}",
         platforms={"court": PlatformSettings(base_url=court.server.url, signing=court.signing)},
     )
     config = tmp_path / "docking.toml"
@@ -96,7 +96,7 @@ def test_soak_a_court_alternating_healthy_4xx_5xx_hung_and_poisoned(court: Court
     runtime = build_runtime(settings)  # the centre's handle on the same database
     uow, log = runtime.uow, tmp_path / "run.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "adapter.cli", "run", "--config", str(config)],
+        [sys.executable, "-m", "cli", "run", "--config", str(config)],
         stdout=subprocess.DEVNULL,
         stderr=log.open("wb"),
         env={**os.environ, "PYTHONFAULTHANDLER": "1"},

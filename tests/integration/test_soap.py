@@ -17,8 +17,8 @@ import requests
 from sqlmodel import select
 
 from adapter.errors import ConfigError
-from adapter.signing.factory import build_wsse
-from adapter.tables import QuarantineRow
+from adapter.persistence.tables import QuarantineRow
+from adapter.platforms.signers import build_wsse
 from connectors.court_soap import CourtSoapPlatform
 from connectors.port import CredentialsRefused, RejectedError, TransientError
 from sandbox.court import CourtCore, SandboxConfig

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from adapter.settings import EncryptionSettings, Settings
+from adapter.config.settings import EncryptionSettings, Settings
+from adapter.persistence.tables import CaseRow, QuarantineRow
 from adapter.states import CaseStatus
-from adapter.tables import CaseRow, QuarantineRow
 from mappings.times import FORMS
 from sandbox.court import SandboxConfig
 from scheduler import Runtime

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from adapter.settings import PlatformSettings, Settings
-from adapter.tables import CaseRow, OutboxRow
+from adapter.config.settings import PlatformSettings, Settings
+from adapter.persistence.tables import CaseRow, OutboxRow
 from scheduler import build_runtime
 from tests.integration.conftest import Court
 from tests.pg import fresh_database
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 
 WORKER = textwrap.dedent("""
     import pathlib, sys, time
-    from adapter.settings import Settings
+    from adapter.config.settings import Settings
     from scheduler import build_runtime
     runtime = build_runtime(Settings.model_validate_json(sys.argv[1]))
     print("ready", flush=True)

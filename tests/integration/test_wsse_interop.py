@@ -21,12 +21,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
-from adapter.signing.errors import SignatureInvalid
-from adapter.signing.wsse import DS, EXC_C14N, SOAP, WSSE, WSU, WsseSigner, WsseVerifier
-from adapter.signing.wsse.names import THUMBPRINT_SHA1, X509_PKIPATH, X509_SKI, X509V3
 from connectors.court_soap import CourtSoapPlatform
 from connectors.port import TransientError
 from mappings.xmlsafe import parse
+from signing.errors import SignatureInvalid
+from signing.wsse import DS, EXC_C14N, SOAP, WSSE, WSU, WsseSigner, WsseVerifier
+from signing.wsse.names import THUMBPRINT_SHA1, X509_PKIPATH, X509_SKI, X509V3
 from tests.integration.helpers import find_xmlsec1
 
 pytestmark = pytest.mark.integration

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from adapter.db import UnitOfWork, create_schema, make_engine
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 
 
 @dataclass

@@ -6,19 +6,19 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import col, select
 
-from adapter.clock import CHINA
-from adapter.db import UnitOfWork
 from adapter.deadlines import DeadlineKind, DeadlinePolicy, Deadlines, Receipt, receipt
-from adapter.platforms import PlatformLink
-from adapter.polling import poll
-from adapter.signing.base import PublicKeyEntry
-from adapter.signing.jws import JwsSigner, JwsVerifier
+from adapter.inbox.polling import poll
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import CaseEventRow, CaseRow
+from adapter.platforms.registry import PlatformLink
 from adapter.states import Event
-from adapter.tables import CaseEventRow, CaseRow
 from connectors.fake import FakeCourtPlatform
 from connectors.port import Feed
+from schemas.clock import CHINA
 from schemas.enums import Flow
 from schemas.envelope import DispatchBody, Envelope
+from signing.base import PublicKeyEntry
+from signing.jws import JwsSigner, JwsVerifier
 from tests.unit import samples
 
 KEY = Ed25519PrivateKey.generate()

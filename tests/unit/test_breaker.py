@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
-from adapter.breaker import CircuitBreaker
+from adapter.platforms.breaker import CircuitBreaker
 
 T0 = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
 

@@ -11,15 +11,14 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 from tenacity import Retrying, stop_after_attempt
 
-import adapter.polling as polling
-from adapter.breaker import CircuitBreaker
-from adapter.db import UnitOfWork
-from adapter.delivery import deliver_due
-from adapter.platforms import PlatformLink
+import adapter.inbox.polling as polling
+from adapter.config.settings import Settings
+from adapter.outbox.delivery import deliver_due
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import OutboxRow
+from adapter.platforms.breaker import CircuitBreaker
+from adapter.platforms.registry import PlatformLink
 from adapter.services import CentreServices
-from adapter.settings import Settings
-from adapter.signing.jws import JwsVerifier
-from adapter.tables import OutboxRow
 from connectors.fake import FakeCourtPlatform
 from connectors.port import (
     CredentialsRefused,
@@ -32,6 +31,7 @@ from connectors.port import (
 )
 from scheduler import Runtime
 from schemas.envelope import Envelope
+from signing.jws import JwsVerifier
 from tests.unit.conftest import FakeClock
 from tests.unit.test_delivery_breaker import _pending_cases
 

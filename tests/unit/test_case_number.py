@@ -3,9 +3,9 @@ specialised-trial characters, old-style numbers, malformed ones; the court table
 
 import pytest
 
-from mappings.case_number import SPECIALISED, TYPE_CODES, MalformedCaseNumber, normalise_court_code, parse
-from mappings.courts import CourtTableError, court_table
-from mappings.courts import parse as parse_table
+from reference.case_number import SPECIALISED, TYPE_CODES, MalformedCaseNumber, normalise_court_code, parse
+from reference.courts import CourtTableError, court_table
+from reference.courts import parse as parse_table
 
 
 @pytest.mark.parametrize(
@@ -239,7 +239,7 @@ def test_the_shipped_court_table_names_its_version_and_source() -> None:
 
 
 # Specialised and other courts a banking/insurance dispatch may name, each confirmed by a published case number
-# (the evidence is cited in mappings/courts.csv); a 案号 of each is read with the court found.
+# (the evidence is cited in reference/courts.csv); a 案号 of each is read with the court found.
 ADDED_COURTS = [
     ("京74", "北京金融法院", "specialised"),
     ("沪74", "上海金融法院", "specialised"),

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from adapter.db import UnitOfWork
 from adapter.errors import InvalidRequest
+from adapter.persistence.engine import UnitOfWork
 from adapter.services import CentreServices
 from mappings import odr_rest
-from mappings.causes import PARTS, SEPARATOR, CauseCatalogueError, causes
-from mappings.causes import parse as parse_catalogue
-from mappings.codes import UnknownCode
 from mappings.court_fields import case_to_canonical
+from reference.causes import PARTS, SEPARATOR, CauseCatalogueError, causes
+from reference.causes import parse as parse_catalogue
+from reference.errors import UnknownCode
 from sandbox import data
 from schemas.enums import Flow
 from tests.unit import samples

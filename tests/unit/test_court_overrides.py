@@ -7,13 +7,13 @@ from datetime import date, datetime
 
 import pytest
 
-from adapter.clock import CHINA
-from adapter.db import UnitOfWork
 from adapter.deadlines import DeadlineKind, DeadlinePolicy, WorkCalendar, case_deadlines, facts_from_history
-from adapter.repository import create_case, transition
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.repository import create_case, transition
+from adapter.persistence.tables import CaseRow
 from adapter.services import CentreServices
 from adapter.states import Event
-from adapter.tables import CaseRow
+from schemas.clock import CHINA
 from schemas.enums import Flow
 from tests.unit import samples
 from tests.unit.conftest import FakeClock

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapter.hold import Credential, CredentialHold
+from adapter.platforms.credential_hold import Credential, CredentialHold
 from connectors.port import CredentialsRefused
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)

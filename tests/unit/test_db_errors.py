@@ -9,9 +9,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from adapter import db_errors
-from adapter.db import make_engine
-from adapter.db_errors import Cause, condition_of, database_label, database_of
+from adapter.persistence import diagnosis as db_errors
+from adapter.persistence.diagnosis import Cause, condition_of, database_label, database_of
+from adapter.persistence.engine import make_engine
 
 
 def _engine(tmp_path: Path) -> Engine:

@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from adapter.db import make_engine
-from adapter.db_outage import DatabaseOutage
+from adapter.persistence.engine import make_engine
+from adapter.persistence.outage import DatabaseOutage
 
 
 def _locked_database(tmp_path: Path) -> tuple[Engine, Callable[[], None], sqlite3.Connection]:

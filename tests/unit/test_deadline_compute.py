@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from adapter.clock import CHINA
 from adapter.deadlines import (
     CaseFacts,
     DeadlineKind,
@@ -20,6 +19,7 @@ from adapter.deadlines import (
     case_deadlines,
 )
 from adapter.states import CaseStatus
+from schemas.clock import CHINA
 from schemas.enums import Flow, Procedure
 
 K, S = DeadlineKind, CaseStatus

@@ -5,8 +5,6 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from adapter.clock import CHINA
-from adapter.db import UnitOfWork
 from adapter.deadlines import (
     CaseFacts,
     DeadlineKind,
@@ -17,10 +15,12 @@ from adapter.deadlines import (
     case_deadlines,
     facts_from_history,
 )
-from adapter.repository import create_case, transition
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.repository import create_case, transition
+from adapter.persistence.tables import CaseEventRow, CaseRow
 from adapter.services import CentreServices
 from adapter.states import CaseStatus, Event
-from adapter.tables import CaseEventRow, CaseRow
+from schemas.clock import CHINA
 from schemas.enums import Flow, Procedure
 from tests.unit import samples
 from tests.unit.conftest import FakeClock

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from adapter.clock import CHINA
 from adapter.deadlines import Deadline, WorkCalendar, china_date
+from schemas.clock import CHINA
 
 
 def calendar_period(start: datetime, days: int, calendar: WorkCalendar | None = None) -> Deadline:

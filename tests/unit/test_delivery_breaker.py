@@ -6,19 +6,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-import adapter.delivery as delivery
-from adapter.breaker import CircuitBreaker
-from adapter.clock import from_db
-from adapter.db import UnitOfWork
-from adapter.platforms import PlatformLink
-from adapter.repository import create_case, transition
+import adapter.outbox.delivery as delivery
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.repository import create_case, transition
+from adapter.persistence.tables import OutboxRow
+from adapter.platforms.breaker import CircuitBreaker
+from adapter.platforms.registry import PlatformLink
 from adapter.services import CentreServices
-from adapter.signing.jws import JwsVerifier
 from adapter.states import Event
-from adapter.tables import OutboxRow
 from connectors.fake import FakeCourtPlatform
 from connectors.port import TransientError
+from schemas.clock import from_db
 from schemas.enums import Flow
+from signing.jws import JwsVerifier
 from tests.unit import samples
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)

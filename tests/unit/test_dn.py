@@ -5,7 +5,7 @@ import pytest
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from adapter.signing import dn
+from signing import dn
 
 NAME = x509.Name(
     [

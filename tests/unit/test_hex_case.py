@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from tongsuopy.crypto.asymciphers import ec as sm_ec
 
-from adapter.signing.base import HexCase, PublicKeyEntry, hexdecode, hexencode
-from adapter.signing.errors import SignatureInvalid
-from adapter.signing.hmac_appkey import HmacSigner, HmacVerifier
-from adapter.signing.sm2 import Sm2Signer, Sm2Verifier
+from signing.base import HexCase, PublicKeyEntry, hexdecode, hexencode
+from signing.errors import SignatureInvalid
+from signing.hmac_appkey import HmacSigner, HmacVerifier
+from signing.sm2 import Sm2Signer, Sm2Verifier
 
 AT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 BODY, TARGET = '{"xxbh":"m1","xm":"张三"}'.encode(), "POST https://court.example/api/v1/messages"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from adapter.inbox import envelope_digest
+from adapter.inbox.digest import envelope_digest
 from mappings import odr_rest
 from mappings.court_fields import case_from_canonical
 from tests.unit.samples import dispatch

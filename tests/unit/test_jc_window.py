@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from adapter.clock import CHINA
-from adapter.db import UnitOfWork
 from adapter.deadlines import DeadlineKind, DeadlinePolicy, Deadlines, DueState, Periods, WorkCalendar
+from adapter.deadlines.sweep import open_case_deadlines
 from adapter.errors import InvalidRequest
-from adapter.repository import create_case, transition
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.repository import create_case, transition
+from adapter.persistence.tables import CaseRow
 from adapter.services import CentreServices
 from adapter.states import CaseStatus, Event
-from adapter.sweep import open_case_deadlines
-from adapter.tables import CaseRow
+from schemas.clock import CHINA
 from schemas.enums import Flow
 from tests.unit import samples
 from tests.unit.conftest import FakeClock

@@ -9,10 +9,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import select
 
 from adapter import heartbeats
-from adapter.db import UnitOfWork
+from adapter.config.settings import JobSettings, Settings
 from adapter.jobs import JobLock, interval_period, once_per_period
-from adapter.settings import JobSettings, Settings
-from adapter.tables import JobRunRow
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import JobRunRow
 from scheduler import build_runtime, register_jobs
 from tests.unit.conftest import FakeClock
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from adapter.cli.keys import parse_activate_at
-from adapter.clock import CHINA
 from adapter.errors import InvalidRequest
-from adapter.keyring import Keyring
-from adapter.keys import KeyFileError
+from adapter.keys.keyring import Keyring
+from cli.keys import parse_activate_at
+from schemas.clock import CHINA
+from signing.keyfiles import KeyFileError
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 H, DAY, WEEK = timedelta(hours=1), timedelta(days=1), timedelta(days=7)
@@ -265,6 +265,6 @@ def test_a_scheduled_time_is_stored_in_utc_and_shown_in_china_time(tmp_path: Pat
     ring = _ring(tmp_path)
     ring.rotate("k2", T0, WEEK, activate_at=datetime(2026, 12, 1, 2, 0, tzinfo=CHINA))
     assert ring.find("k2").activate_at == "2026-11-30T18:00:00+00:00"
-    from adapter.keyring import shown
+    from adapter.keys.keyring import shown
 
     assert shown(ring.find("k2").activate_at) == "2026-12-01T02:00+08:00"

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from adapter.keyring import Keyring
-from adapter.keys import KeyFileError
-from adapter.signing.base import PublicKeyEntry
-from adapter.signing.jws import JwsSigner, JwsVerifier
-from adapter.signing.keyring_signer import KeyringSigner
+from adapter.keys.keyring import Keyring
+from adapter.keys.keyring_signer import KeyringSigner
+from signing.base import PublicKeyEntry
+from signing.jws import JwsSigner, JwsVerifier
+from signing.keyfiles import KeyFileError
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 DAY, WEEK = timedelta(days=1), timedelta(days=7)

@@ -7,7 +7,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from adapter.keys import KeyFileError, algorithm_of, generate_keypair, load_private_key, load_public_key
+from signing.keyfiles import KeyFileError, algorithm_of, generate_keypair, load_private_key, load_public_key
 
 
 @pytest.mark.parametrize("algorithm", ["EdDSA", "ES256", "PS256", "SM2"])

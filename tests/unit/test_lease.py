@@ -11,16 +11,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
-from adapter.clock import utc_now
-from adapter.db import UnitOfWork
-from adapter.delivery import claim, deliver_due
 from adapter.jobs import JobLock
 from adapter.lease import Renewal
-from adapter.platforms import PlatformLink
-from adapter.signing.jws import JwsVerifier
-from adapter.tables import OutboxRow
+from adapter.outbox.delivery import claim, deliver_due
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import OutboxRow
+from adapter.platforms.registry import PlatformLink
 from connectors.fake import FakeCourtPlatform
+from schemas.clock import utc_now
 from schemas.envelope import Envelope
+from signing.jws import JwsVerifier
 from tests.unit.test_delivery_breaker import _pending_cases
 
 LEASE = timedelta(seconds=0.3)

@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from mappings import court_agreement, court_fields, court_soap, odr_rest
-from mappings.codes import MalformedPayload, UnknownCode
+from mappings.codes import MalformedPayload
 from mappings.court_xml import from_resource, to_resource
 from mappings.xmlsafe import XmlRefused, parse
+from reference.errors import UnknownCode
 from schemas.enums import CourtStatus, Flow, ProgressKind
 from schemas.envelope import AgreementBody, ProgressBody
 from schemas.progress import ProgressUpdate

@@ -12,7 +12,8 @@ import pytest
 from pydantic import ValidationError
 
 from mappings import codes, court_agreement, court_fields, odr_rest
-from mappings.codes import MalformedPayload, UnknownCode, load_tables
+from mappings.codes import MalformedPayload, load_tables
+from reference.errors import UnknownCode
 from schemas.enums import (
     CourtDecisionKind,
     CourtStatus,

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from stdnum.cn import ric, uscc
 
 from mappings import court_agreement, court_fields, court_soap, odr_rest
-from mappings.causes import causes
 from mappings.court_xml import from_resource, to_resource
+from reference.causes import causes
 from schemas.agreement import Instalment, MediationAgreement, MonetaryTerm, SignatureRecord
 from schemas.case import Attachment, CaseDispatch, Party
 from schemas.enums import Flow, IdType, PartyKind, PartyRole, Procedure, SignerRole

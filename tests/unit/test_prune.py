@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import col, select, update
 
-from adapter.db import UnitOfWork
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.repository import create_case, enqueue, transition
+from adapter.persistence.tables import CaseRow, OutboxRow
 from adapter.prune import prune
-from adapter.repository import create_case, enqueue, transition
 from adapter.states import CaseStatus, Event
-from adapter.tables import CaseRow, OutboxRow
 from schemas.envelope import ProgressBody
 from schemas.progress import ProgressUpdate
 from tests.unit import samples

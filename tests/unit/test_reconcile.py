@@ -10,25 +10,25 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import col, select
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
-from adapter.clock import utc_now
-from adapter.db import UnitOfWork, create_schema, make_engine
+from adapter.config.settings import JobSettings, Settings
 from adapter.deadlines import Deadlines
-from adapter.delivery import deliver_due
 from adapter.errors import InvalidRequest
-from adapter.platforms import PlatformLink, Platforms
-from adapter.polling import poll
+from adapter.inbox.polling import poll
+from adapter.outbox.delivery import deliver_due
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.repository import create_case
+from adapter.persistence.tables import AuditRow, CaseRow, InboxRow, OutboxRow, QuarantineRow, ReconcileDifferenceRow
+from adapter.platforms.registry import PlatformLink, Platforms
 from adapter.reconcile import Action, Kind, ReconcileReport, Scope, reconcile, runs
-from adapter.repository import create_case
 from adapter.routines import Routines
 from adapter.services import CentreServices
-from adapter.settings import JobSettings, Settings
-from adapter.signing.base import PublicKeyEntry
-from adapter.signing.jws import JwsSigner, JwsVerifier
-from adapter.tables import AuditRow, CaseRow, InboxRow, OutboxRow, QuarantineRow, ReconcileDifferenceRow
 from connectors.fake import FakeCourtPlatform
 from connectors.port import Feed, TransientError
+from schemas.clock import utc_now
 from schemas.enums import CourtStatus, DeclineReason, Flow
 from schemas.envelope import DispatchBody, Envelope
+from signing.base import PublicKeyEntry
+from signing.jws import JwsSigner, JwsVerifier
 from tests.unit import samples
 
 KEY = Ed25519PrivateKey.generate()

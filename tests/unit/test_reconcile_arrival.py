@@ -5,13 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapter.clock import utc_now
-from adapter.db import UnitOfWork
-from adapter.platforms import Platforms
-from adapter.polling import caught_up_at, poll
+from adapter.inbox.polling import caught_up_at, poll
+from adapter.persistence.engine import UnitOfWork
+from adapter.platforms.registry import Platforms
 from adapter.reconcile import Kind, reconcile
 from adapter.reconcile.arrival import CLOCK_SKEW, Horizon, in_flight
 from connectors.port import Feed, RawInbound
+from schemas.clock import utc_now
 from tests.unit.test_reconcile import court, dispatch, fake, lost, no_wait, platforms, received, uow
 
 __all__ = ["platforms", "uow"]  # fixtures

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from adapter.db import UnitOfWork, create_schema, make_engine
-from adapter.replay import SqlReplayGuard, prune_nonces
-from adapter.signing.base import PublicKeyEntry, check
-from adapter.signing.errors import SignatureInvalid
-from adapter.signing.hmac_appkey import HmacSigner, HmacVerifier
+from adapter.inbox.replay_guard import SqlReplayGuard, prune_nonces
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from signing.base import PublicKeyEntry, check
+from signing.errors import SignatureInvalid
+from signing.hmac_appkey import HmacSigner, HmacVerifier
 
 NOW = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
 WINDOW = timedelta(seconds=300)

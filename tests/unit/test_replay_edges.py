@@ -6,17 +6,17 @@ from datetime import timedelta
 from sqlmodel import col, select
 from tenacity import Retrying, stop_after_attempt
 
-from adapter import delivery
-from adapter.db import UnitOfWork
-from adapter.hold import CredentialHold
-from adapter.platforms import PlatformLink, RetryPolicy
-from adapter.polling import poll, rewind
-from adapter.signing.jws import JwsVerifier
-from adapter.tables import OutboxRow, QuarantineRow
+from adapter.inbox.polling import poll, rewind
+from adapter.outbox import delivery
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import OutboxRow, QuarantineRow
+from adapter.platforms.credential_hold import CredentialHold
+from adapter.platforms.registry import PlatformLink, RetryPolicy
 from connectors.fake import FakeCourtPlatform
 from connectors.port import CredentialsRefused, Feed, TransientError
 from schemas.enums import Flow
 from schemas.envelope import DispatchBody, Envelope
+from signing.jws import JwsVerifier
 from tests.unit import samples
 from tests.unit.test_acceptance_clock import MONDAY, _court
 from tests.unit.test_delivery_breaker import T0, _pending_cases

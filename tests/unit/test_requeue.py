@@ -9,21 +9,21 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import select
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
-from adapter.clock import from_db, to_utc
-from adapter.db import UnitOfWork
-from adapter.delivery import deliver_due
-from adapter.platforms import PlatformLink, Platforms, RetryPolicy
+from adapter.outbox.dead_letters import replay_dead, replay_message
+from adapter.outbox.delivery import deliver_due
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.repository import create_case, transition
+from adapter.persistence.tables import AuditRow, OutboxRow
+from adapter.platforms.registry import PlatformLink, Platforms, RetryPolicy
 from adapter.reconcile import Action, Kind, reconcile
-from adapter.replay_outbox import replay_dead, replay_message
-from adapter.repository import create_case, transition
 from adapter.services import CentreServices
-from adapter.signing.base import PublicKeyEntry
-from adapter.signing.jws import JwsSigner, JwsVerifier
 from adapter.states import Event
-from adapter.tables import AuditRow, OutboxRow
 from connectors.fake import FakeCourtPlatform
 from connectors.port import RejectedError, TransientError
+from schemas.clock import from_db, to_utc
 from schemas.enums import CourtStatus, Flow
+from signing.base import PublicKeyEntry
+from signing.jws import JwsSigner, JwsVerifier
 from tests.unit import samples
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)

@@ -12,12 +12,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.x509.oid import NameOID
 
-from adapter.signing.jws import JwsSigner
-from adapter.signing.wsse import WsseSigner, WsseVerifier
 from connectors.court_soap import CourtSoapPlatform
 from connectors.http import MAX_DELTA_SECONDS, retry_after
 from connectors.odr_rest import OdrRestPlatform
 from connectors.port import TransientError
+from signing.jws import JwsSigner
+from signing.wsse import WsseSigner, WsseVerifier
 from tests.unit import samples
 
 NOW = datetime(2026, 11, 30, 8, 44, 33, tzinfo=UTC)  # a Monday

@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
-from adapter.db import UnitOfWork
 from adapter.errors import InvalidRequest
-from adapter.repository import create_case, transition
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.repository import create_case, transition
+from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow
 from adapter.services import CentreServices
 from adapter.states import CaseStatus, Event, IllegalTransition
-from adapter.tables import CaseEventRow, CaseRow, OutboxRow
 from schemas.case import Party
 from schemas.enums import CourtStatus, Flow, MessageType, OutcomeCode, ProgressKind
 from schemas.envelope import AgreementBody, Envelope, JcApplicationBody, OutcomeBody, ProgressBody

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from adapter.config.settings import load_settings
 from adapter.errors import ConfigError
-from adapter.settings import load_settings
 from mappings.times import FORMS
 
 PLATFORM = """

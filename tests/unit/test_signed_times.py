@@ -12,12 +12,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tongsuopy.crypto.asymciphers import ec as sm_ec
 
-from adapter.signing.base import MessageVerifier, PublicKeyEntry, check, signed_time
-from adapter.signing.errors import SignatureInvalid
-from adapter.signing.hmac_appkey import HmacVerifier
-from adapter.signing.jws import JwsVerifier
-from adapter.signing.sm2 import Sm2Verifier
-from adapter.signing.webhooks import WebhookVerifier
+from signing.base import MessageVerifier, PublicKeyEntry, check, signed_time
+from signing.errors import SignatureInvalid
+from signing.hmac_appkey import HmacVerifier
+from signing.jws import JwsVerifier
+from signing.sm2 import Sm2Verifier
+from signing.webhooks import WebhookVerifier
 from tests import raw_signatures as raw
 
 BODY = b'{"xxbh":"M-1","xxlx":"PQ"}'

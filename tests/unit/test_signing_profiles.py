@@ -14,12 +14,12 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tongsuopy.crypto.asymciphers import ec as sm_ec
 
-from adapter.signing.base import MemoryReplayGuard, MessageSigner, MessageVerifier, PublicKeyEntry, check
-from adapter.signing.errors import SignatureInvalid
-from adapter.signing.hmac_appkey import HmacSigner, HmacVerifier
-from adapter.signing.jws import HEADER, JwsSigner, JwsVerifier
-from adapter.signing.sm2 import Sm2Signer, Sm2Verifier
-from adapter.signing.webhooks import WebhookSigner, WebhookVerifier
+from signing.base import MemoryReplayGuard, MessageSigner, MessageVerifier, PublicKeyEntry, check
+from signing.errors import SignatureInvalid
+from signing.hmac_appkey import HmacSigner, HmacVerifier
+from signing.jws import HEADER, JwsSigner, JwsVerifier
+from signing.sm2 import Sm2Signer, Sm2Verifier
+from signing.webhooks import WebhookSigner, WebhookVerifier
 
 BODY = '{"xxbh":"M-1","xxlx":"JZ","nr":{"bz":"已受理"}}'.encode()
 NOW = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
@@ -208,8 +208,8 @@ def test_a_replayed_message_id_is_refused(profile: Profile) -> None:
 
 
 def _jws_with(header: dict[str, Any], key: Any, sign: Callable[[bytes], bytes]) -> dict[str, str]:
-    from adapter.signing.base import b64url
-    from adapter.signing.jws import signing_input
+    from signing.base import b64url
+    from signing.jws import signing_input
 
     encoded = b64url(json.dumps(header).encode())
     return {HEADER: f"{encoded}..{b64url(sign(signing_input(encoded, BODY)))}"}
@@ -298,7 +298,7 @@ def test_webhook_rotation_sends_every_signature_and_either_key_verifies() -> Non
 
 def test_the_hmac_canonical_string_is_the_documented_one() -> None:
     """Sorted, RFC 3986-encoded query; app key, nonce and timestamp; the body's SHA-256 in hex."""
-    from adapter.signing.hmac_appkey import canonical_string
+    from signing.hmac_appkey import canonical_string
 
     text = canonical_string(
         "GET /api/v1/feeds/dispatches?limit=100&cursor=a b", "app", "n1", "1700000000000", b"", "HMAC-SHA256"

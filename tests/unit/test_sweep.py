@@ -5,14 +5,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel import select
 
-from adapter.clock import CHINA
-from adapter.db import UnitOfWork
 from adapter.deadlines import DeadlinePolicy, Deadlines, WorkCalendar
-from adapter.repository import create_case, transition
+from adapter.deadlines.sweep import ALERT, sweep
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.repository import create_case, transition
+from adapter.persistence.tables import CaseEventRow, CaseRow
 from adapter.services import CentreServices
 from adapter.states import CaseStatus, Event
-from adapter.sweep import ALERT, sweep
-from adapter.tables import CaseEventRow, CaseRow
+from schemas.clock import CHINA
 from schemas.enums import DeclineReason, Flow
 from tests.unit import samples
 from tests.unit.conftest import FakeClock

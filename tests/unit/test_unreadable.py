@@ -10,14 +10,14 @@ from sqlmodel import Session
 from sqlmodel import select as orm_select
 
 from adapter import heartbeats
-from adapter.db import UnitOfWork
-from adapter.repository import create_case, find_case, get_case, transition
-from adapter.reseal import reseal
-from adapter.sealed_types import attach_vault
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.repository import create_case, find_case, get_case, transition
+from adapter.persistence.reseal import reseal
+from adapter.persistence.sealed_types import attach_vault
+from adapter.persistence.tables import CaseRow, ProcessHeartbeatRow
+from adapter.persistence.unreadable import UnreadableRows
+from adapter.persistence.vault import Vault, VaultError, new_key, open_blob, open_json, sealed_key_ids
 from adapter.states import Event
-from adapter.tables import CaseRow, ProcessHeartbeatRow
-from adapter.unreadable import UnreadableRows
-from adapter.vault import Vault, VaultError, new_key, open_blob, open_json, sealed_key_ids
 from tests.unit import samples
 from tests.unit.conftest import FakeClock
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from adapter.config.settings import load_settings
 from adapter.errors import ConfigError
-from adapter.settings import load_settings
-from adapter.vault import DataKey, Vault, VaultError, new_key, open_blob, open_json
+from adapter.persistence.vault import DataKey, Vault, VaultError, new_key, open_blob, open_json
 from tests.unit import samples
 
 ALGORITHMS = ["aes-256-gcm", "sm4-gcm"]

@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
-from adapter.keys import load_private_key
-from adapter.signing.errors import SignatureInvalid
-from adapter.signing.wsse import DS, ID, SOAP, WSSE, WSU, WsseSigner, WsseVerifier, c14n
+from signing.errors import SignatureInvalid
+from signing.keyfiles import load_private_key
+from signing.wsse import DS, ID, SOAP, WSSE, WSU, WsseSigner, WsseVerifier, c14n
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 

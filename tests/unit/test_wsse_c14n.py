@@ -5,9 +5,9 @@ bytes for the default namespace, and lxml's output kept byte for byte wherever n
 import pytest
 from lxml import etree
 
-from adapter.signing.errors import SignatureInvalid
-from adapter.signing.wsse.c14n import c14n, prefix_list
-from adapter.signing.wsse.names import DS, EXC_C14N
+from signing.errors import SignatureInvalid
+from signing.wsse.c14n import c14n, prefix_list
+from signing.wsse.names import DS, EXC_C14N
 
 DOC = (
     b'<e:E xmlns:e="urn:e" xmlns="urn:d" xmlns:x="urn:x"><e:H><w:T xmlns:w="urn:w"><u/><n xmlns=""><m/></n>'

@@ -11,12 +11,12 @@ import pytest
 from cryptography import x509
 from lxml import etree
 
-from adapter.keys import KeyFileError, load_private_key
-from adapter.settings import WsseSettings
-from adapter.signing.certificates import certificate_key, same_key
-from adapter.signing.factory import build_wsse
-from adapter.signing.wsse import SOAP, WsseVerifier
-from adapter.wsse_keys import make_wsse_files
+from adapter.config.settings import WsseSettings
+from adapter.keys.wsse_files import make_wsse_files
+from adapter.platforms.signers import build_wsse
+from signing.certificates import certificate_key, same_key
+from signing.keyfiles import KeyFileError, load_private_key
+from signing.wsse import SOAP, WsseVerifier
 
 OPENSSL = shutil.which("openssl")
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -11,9 +11,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
-from adapter.signing.errors import SignatureInvalid
-from adapter.signing.wsse import SOAP, WSU, WsseSigner, WsseVerifier
-from adapter.signing.wsse.times import xsd_datetime
+from signing.errors import SignatureInvalid
+from signing.wsse import SOAP, WSU, WsseSigner, WsseVerifier
+from signing.wsse.times import xsd_datetime
 
 T = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 

@@ -1,0 +1,315 @@
+"""Configuration: one typed object built once at start-up from a TOML file and DOCKING_* environment variables.
+
+Environment wins over the file (DOCKING_DATABASE_URL, DOCKING_PLATFORMS__<NAME>__BASE_URL, …), so secrets and
+per-host values need not sit in the file. Nothing here is read at import time.
+"""
+
+import base64
+import binascii
+import logging
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from adapter.config import hints as config_hints
+from adapter.config.tomlfile import read_toml
+from adapter.deadlines.config import DeadlinePolicy
+from adapter.errors import ConfigError
+from adapter.persistence.vault import Algorithm, DataKey, Vault
+from mappings.times import DEFAULT_FORM, TimestampForm
+
+log = logging.getLogger("docking.settings")
+
+Profile = Literal["jws-detached", "sm2-sm3", "hmac-appkey"]
+# database_url schemes: one driver each, so "not supported" and "driver not installed" are told apart.
+SUPPORTED_DATABASES = {
+    "sqlite": "a file, one worker process",
+    "postgresql+psycopg": "several workers; pip install 'court-docking[postgres]'",
+}
+
+
+class SigningSettings(BaseModel):
+    """How one platform signs and verifies (domain.md §5: agreed per counterpart)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    profile: Profile = "jws-detached"
+    keyring: Path | None = None  # our keys (jws-detached, sm2-sm3): a folder made by `docking keys generate`
+    passphrase_env: str | None = None  # the environment variable holding the keyring's passphrase, if encrypted
+    court_keys: dict[str, Path] = {}  # the court's key ids → public key files (jws-detached, sm2-sm3)
+    revoked_court_keys: list[str] = []
+    app_key: str | None = None  # hmac-appkey: ours …
+    app_secret: SecretStr | None = None
+    court_app_key: str | None = None  # … and the court's
+    court_app_secret: SecretStr | None = None
+    hmac_method: Literal["HMAC-SHA256", "HMAC-SM3"] = "HMAC-SHA256"
+    sm2_distid: str = Field(default="1234567812345678", min_length=1, max_length=64)
+    sm2_signature: Literal["der", "raw"] = "der"
+    sm2_encoding: Literal["base64", "hex"] = "base64"
+    # The case of hex, both ways: sm2-sm3 hex signatures, hmac-appkey signatures and the body hash inside the HMAC's
+    # signed text (which the court must compute the same way). The other case is refused as malformed.
+    hex_case: Literal["lower", "upper"] = "lower"
+    # A feed is read whenever the adapter is up, so a pulled message may rightly be old; older than this it is
+    # refused as stale (a replayed archive, or a court clock years off), and kept in quarantine.
+    feed_max_age_hours: int = Field(default=168, ge=1, le=24 * 365)
+
+    @model_validator(mode="after")
+    def _complete(self) -> "SigningSettings":
+        if self.profile == "hmac-appkey":
+            missing = [
+                n for n in ("app_key", "app_secret", "court_app_key", "court_app_secret") if not getattr(self, n)
+            ]
+        else:
+            missing = [n for n in ("keyring", "court_keys") if not getattr(self, n)]
+        if missing:
+            raise ValueError(f"profile {self.profile} needs {', '.join(missing)}")
+        return self
+
+
+class WsseSettings(BaseModel):
+    """WS-Security for a SOAP court: our signing key and certificate, and the court's certificates (PEM files).
+
+    The court's answers are trusted only if signed by one of `court_certificates` (several during rotation).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    key: Path
+    certificate: Path
+    passphrase_env: str | None = None  # the environment variable holding the key's passphrase, if encrypted
+    court_certificates: list[Path] = Field(min_length=1)
+    sm2_distid: str = Field(default="1234567812345678", min_length=1, max_length=64)
+
+
+class PlatformSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    transport: Literal["rest", "soap"] = "rest"
+    base_url: str  # rest: the API root; soap: the WebService endpoint (the WSDL itself ships with the adapter)
+    signing: SigningSettings  # how the court's published messages are signed (and, for rest, our requests)
+    wsse: WsseSettings | None = None  # soap only, and required there
+    soap_debug: bool = False  # soap: keep the last request and answer envelopes in memory for inspection
+    # The form of every time in this court's messages, as its interface documents it (mappings/times.py):
+    # iso8601 (offset required), iso8601_china (an offset-less time is China time), yyyyMMddHHmmss,
+    # "yyyy-MM-dd HH:mm:ss" (China time),
+    # epoch_seconds, epoch_millis. A time in any other form is quarantined as malformed, naming the field.
+    timestamp_format: TimestampForm = DEFAULT_FORM
+    poll_seconds: float = Field(default=10.0, gt=0)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # The largest answer read from the court; a feed page past it is asked for in smaller pages, and a feed whose
+    # single next item is larger is held with an alert naming this setting (adapter/inbox/feed_hold.py).
+    max_response_mb: float = Field(default=20.0, gt=0, le=1024)
+    # Delivery: transient failures back off exponentially with full jitter up to the cap, for at least
+    # give_up_after_hours before a message is declared dead; the breaker stops calls after repeated failures.
+    retry_base_seconds: float = Field(default=2.0, gt=0)
+    retry_cap_seconds: float = Field(default=3600.0, gt=0)
+    give_up_after_hours: float = Field(default=24.0, gt=0)
+    breaker_failures: int = Field(default=5, ge=1)
+    breaker_cooldown_seconds: float = Field(default=30.0, gt=0)
+    # A dispatch feed that has not moved for this many polls has the court's case list compared with ours: a
+    # feed restarted behind our cursor would otherwise hide new dispatches (adapter/inbox/feed_watch.py).
+    feed_stall_polls: int = Field(default=360, ge=1)
+    # Mutual TLS, for courts that require a client certificate (PEM files), and a private CA bundle.
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    ca_bundle: Path | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def _wsse_for_soap(self) -> "PlatformSettings":
+        if self.transport == "soap" and self.wsse is None:
+            raise ValueError("a soap platform needs [wsse] key, certificate and court_certificates")
+        if self.transport == "rest" and self.wsse is not None:
+            raise ValueError("wsse applies to soap platforms only")
+        return self
+
+
+class DataKeySettings(BaseModel):
+    """One data key for sealing personal data at rest: inline base64 (best from the environment) or a key file."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    algorithm: Algorithm = "aes-256-gcm"
+    key: SecretStr | None = None  # base64; e.g. DOCKING_ENCRYPTION__KEYS__<ID>__KEY
+    key_file: Path | None = None  # a file holding the base64 key, as `docking keys data-key` writes it
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "DataKeySettings":
+        if (self.key is None) == (self.key_file is None):
+            raise ValueError("give exactly one of key or key_file")
+        return self
+
+
+class EncryptionSettings(BaseModel):
+    """Field-level encryption at rest (adapter/persistence/vault.py). Several keys during a rotation; `active` seals."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    active: str
+    keys: dict[str, DataKeySettings] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _active_listed(self) -> "EncryptionSettings":
+        if self.active not in self.keys:
+            raise ValueError(f"active key {self.active!r} is not in keys ({', '.join(sorted(self.keys))})")
+        return self
+
+    def vault(self) -> Vault:
+        """The vault; ConfigError naming the key when a key file is missing or a key is not valid base64/length."""
+        keys = []
+        for kid, config in self.keys.items():
+            try:
+                if config.key_file is not None:
+                    encoded = config.key_file.read_text(encoding="ascii").strip()
+                else:
+                    assert config.key is not None
+                    encoded = config.key.get_secret_value().strip()
+                keys.append(DataKey(kid, config.algorithm, base64.b64decode(encoded, validate=True)))
+            except OSError as exc:
+                raise ConfigError(f"encryption key {kid}: cannot read {config.key_file}: {exc.strerror}") from None
+            except (binascii.Error, UnicodeDecodeError):
+                raise ConfigError(f"encryption key {kid}: not valid base64") from None
+            except ValueError as exc:
+                raise ConfigError(f"encryption key {kid}: {exc}") from None
+        return Vault(keys, self.active)
+
+
+class JobSettings(BaseModel):
+    """How often the scheduled jobs run (scheduler.py). Times of day are China time (Asia/Shanghai)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reconcile_seconds: float = Field(default=900, gt=0)  # frequent pass over open cases
+    # The frequent pass makes the safe repairs (re-deliver, fetch); other differences are only reported.
+    reconcile_repair: bool = True
+    # … and also re-sends every message of a case the court does not know (missing_at_platform). Off: a court
+    # that lost its state may refuse the re-sent messages, and they would go dead (see adapter/reconcile).
+    reconcile_resend_missing: bool = False
+    nightly_reconcile_at: str = Field(default="02:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # the full pass
+    deadline_sweep_seconds: float = Field(default=900, gt=0)
+    prune_seconds: float = Field(default=3600, gt=0)
+    # Delivered messages of cases at rest are kept this long (for audit and re-sends), then pruned.
+    retention_days: float = Field(default=90, gt=0)
+    monthly_report_at: str = Field(default="06:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # on the 1st
+    # A run that missed its time (process busy or down) still runs if this late, once (coalesced).
+    misfire_grace_seconds: int = Field(default=600, ge=1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DOCKING_", env_nested_delimiter="__", extra="forbid")
+
+    database_url: str = "sqlite:///docking-data/docking.db"
+    # SQLite: how long a writer waits for another process's write lock before failing with "database locked".
+    database_busy_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    deliver_seconds: float = Field(default=2.0, gt=0)
+    deliver_batch: int = Field(default=50, ge=1, le=1000)
+    platforms: dict[str, PlatformSettings] = {}
+    # Personal data sealed at rest; without it ID and phone numbers are stored in clear (`docking run` warns).
+    encryption: EncryptionSettings | None = None
+    jobs: JobSettings = JobSettings()
+    deadlines: DeadlinePolicy = DeadlinePolicy()  # statutory periods, per-court overrides, the holiday file
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if not scheme:
+            raise ValueError("is not a database URL such as sqlite:///docking.db")
+        if scheme not in SUPPORTED_DATABASES:
+            supported = "; ".join(f"{s}://… ({what})" for s, what in SUPPORTED_DATABASES.items())
+            raise ValueError(f"{scheme}:// is not supported; use {supported}")
+        return value
+
+    @model_validator(mode="after")
+    def _own_keyring_per_platform(self) -> "Settings":
+        # One key per court: a signature made for one court must never be usable at another.
+        seen: dict[Path, str] = {}
+        for name, platform in self.platforms.items():
+            keyring = platform.signing.keyring
+            if keyring is None:
+                continue
+            other = seen.setdefault(keyring.resolve(), name)
+            if other != name:
+                raise ValueError(f"platforms {other} and {name} share the keyring {keyring}; give each its own")
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return env_settings, init_settings  # environment over file
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Settings from `path` (or defaults and environment only); ConfigError naming the file and field.
+
+    Beyond validation (adapter/config/hints.py): an unknown key gets "did you mean …?", an environment override
+    naming a platform the file lacks is refused, and a DOCKING_* variable no setting reads is warned about."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        data = read_toml(path, "config file")
+        _resolve_paths(data, path.parent)
+        file_platforms = list(data.get("platforms") or {}) if isinstance(data.get("platforms"), dict) else []
+        absent = config_hints.absent_platforms(os.environ, file_platforms)
+        if absent:
+            variable, name = absent[0]
+            raise ConfigError(
+                f"{variable} overrides platform {name!r}, which config file {path} does not have (it has: "
+                f"{', '.join(file_platforms) or 'none'}); names in variables match the file's regardless of case"
+            )
+    try:
+        settings = Settings(**data)
+    except ValidationError as exc:
+        where = f"config file {path} (with any DOCKING_* environment overrides)" if path else "configuration"
+        raise ConfigError(f"{where} is not valid: {config_hints.describe(exc, Settings)}") from None
+    named = {
+        env
+        for platform in settings.platforms.values()
+        for env in (platform.signing.passphrase_env, platform.wsse.passphrase_env if platform.wsse else None)
+        if env
+    }
+    for warning in config_hints.unknown_variables(os.environ, Settings, named):
+        log.warning("%s", warning)
+    return settings
+
+
+def _resolve_paths(data: dict[str, Any], base: Path) -> None:
+    """Key file paths in a config file are relative to that file, not to wherever the process started."""
+    for platform in (data.get("platforms") or {}).values():
+        if not isinstance(platform, dict):
+            continue
+        for name in ("client_cert", "client_key", "ca_bundle"):
+            if isinstance(platform.get(name), str):
+                platform[name] = str(base / platform[name])
+        signing = platform.get("signing")
+        if not isinstance(signing, dict):
+            continue
+        if isinstance(signing.get("keyring"), str):
+            signing["keyring"] = str(base / signing["keyring"])
+        keys = signing.get("court_keys")
+        if isinstance(keys, dict):
+            signing["court_keys"] = {k: str(base / v) if isinstance(v, str) else v for k, v in keys.items()}
+    deadlines = data.get("deadlines")
+    if isinstance(deadlines, dict) and isinstance(deadlines.get("holiday_file"), str):
+        deadlines["holiday_file"] = str(base / deadlines["holiday_file"])
+    keys = (data.get("encryption") or {}).get("keys") if isinstance(data.get("encryption"), dict) else None
+    for key in (keys or {}).values():
+        if isinstance(key, dict) and isinstance(key.get("key_file"), str):
+            key["key_file"] = str(base / key["key_file"])
+    url = data.get("database_url")
+    if isinstance(url, str) and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        data["database_url"] = f"sqlite:///{base / url.removeprefix('sqlite:///')}"

@@ -1,0 +1,208 @@
+"""Reading a platform's feeds: page by page from the stored cursor, each item ingested in its own transaction.
+
+The cursor moves only after a page is processed, so a crash re-reads at most one page; the inbox drops what
+was already applied. Feeds are at least once by contract — duplicates are expected, not errors.
+
+A court whose feed restarted (a migration, a restore) answers our cursor with a position before it: read from
+where it says, we would skip everything it published since the restart. So a feed found behind our cursor is
+warned about and re-read from its start — the inbox drops what was already applied. A feed that restarted
+without saying so (it echoes our cursor) is caught by adapter/inbox/feed_watch.py.
+
+Each page read is told to the platform's breaker and credentials hold right where it is made (as delivery does for
+a send): a page read → success; a refusal of our credentials → the hold, and an answer for the breaker; any other
+rejection of the read (a 4xx) → an answer for the breaker — the platform is up, so deliveries must not stop
+because one feed's read is refused — while the poll fails and is logged; a timeout, 5xx, 429 → a breaker failure;
+anything of ours (the database while ingesting, a decoder bug) → neither, the probe slot released.
+
+A page that arrived but cannot be read (larger than the read cap, not JSON/XML: connectors.port.UnreadableAnswer)
+is asked for again with half the items, down to one, growing back after each page read; a single item still
+unreadable holds the feed at its cursor (adapter/inbox/feed_hold.py). Such an answer is no breaker failure either.
+"""
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from adapter.inbox.ingest import Ingested, ingest
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import CursorRow
+from adapter.platforms.registry import PlatformLink
+from connectors.port import CredentialsRefused, Feed, FeedPage, UnreadableAnswer
+from schemas.clock import Clock, from_db, to_utc
+
+log = logging.getLogger("docking.polling")
+_NUMBER = re.compile(r"[0-9]{1,30}")  # ASCII digits only (str.isdigit accepts ² and ٣)
+# What the cursors table can hold on every database: at most its 128 characters, none a control character
+# (PostgreSQL refuses NUL in text; the others would only garble a log line).
+_STORABLE_CURSOR = re.compile(r"[^\x00-\x1f\x7f]{0,128}")
+
+
+@dataclass
+class Polled:
+    """What one poll of one feed did."""
+
+    counts: Counter[Ingested] = field(default_factory=Counter)
+    advanced: bool = False  # the cursor moved
+    caught_up: bool = False  # read to the end of what the feed holds now
+    rewound: bool = False  # the feed stood behind our cursor: it was re-read from its start
+    held: bool = False  # the feed waits at its cursor: its next item cannot be read (adapter/inbox/feed_hold.py)
+
+
+def poll(
+    uow: UnitOfWork,
+    link: PlatformLink,
+    feed: Feed,
+    clock: Clock,
+    *,
+    limit: int = 100,
+    max_pages: int = 50,
+    still_ours: Callable[[], bool] = lambda: True,
+) -> Polled:
+    """`still_ours` renews this process's polling lease before each page (adapter/jobs.py JobLock): a long
+    catch-up must not outlive the lease and end up reading the same pages as a process that took over."""
+    polled = Polled()
+    size = limit
+    for _ in range(max_pages):  # bounded: one poll never monopolises a worker
+        if not still_ours():
+            break
+        cursor = _cursor(uow, link.name, feed)
+        asked_at = clock()  # whatever the feed held before this read is in its answer
+        if not link.feeds.allow(feed, cursor, asked_at):
+            polled.held = True
+            break
+        page, asked = _readable_page(link, feed, cursor, size, clock)
+        if page is None:
+            polled.held = True
+            break
+        link.feeds.moving(feed, clock())
+        size = min(limit, asked * 2)  # a page that needed shrinking does not make the rest of the feed small
+        for item in page.items:
+            polled.counts[ingest(uow, link, feed.value, item, clock)] += 1
+        if behind(page.next_cursor, cursor):
+            log.warning(
+                "%s/%s: the court's feed is at %r, behind our cursor %r: it restarted; re-reading it from the start "
+                "(what was already applied is dropped as a duplicate)",
+                link.name,
+                feed.value,
+                page.next_cursor,
+                cursor,
+            )
+            if not _advance(uow, link.name, feed, cursor, ""):
+                break  # another poller moved the cursor meanwhile
+            polled.rewound = True
+            continue
+        if page.next_cursor != cursor:
+            if not _advance(uow, link.name, feed, cursor, page.next_cursor):
+                break  # another poller moved the cursor meanwhile: never move it back
+            polled.advanced = True
+        if len(page.items) < asked or page.next_cursor == cursor:
+            polled.caught_up = True
+            _caught_up(uow, link.name, feed, asked_at)
+            break
+    return polled
+
+
+def _readable_page(link: PlatformLink, feed: Feed, cursor: str, size: int, clock: Clock) -> tuple[FeedPage | None, int]:
+    """The page at `cursor`, asked for with fewer items while the answer cannot be read; None once even one item
+    cannot be (the feed is then held). Returns the page size that worked."""
+    while True:
+        try:
+            page = _fetch(link, feed, cursor, size, clock)
+            if not _STORABLE_CURSOR.fullmatch(page.next_cursor):
+                raise UnreadableAnswer(
+                    link.name, "unparseable", f"next cursor {page.next_cursor[:40]!r}… is not one we can store"
+                )
+            return page, size
+        except UnreadableAnswer as exc:
+            if link.breaker is not None:
+                link.breaker.record_refusal()  # it answered: the platform is up, the page is the trouble
+            if size > 1:
+                log.info("%s/%s: %s; asking for %d item(s) instead of %d", link.name, feed.value, exc, size // 2, size)
+                size //= 2
+                continue
+            link.feeds.hold(feed, cursor, exc, clock())
+            return None, size
+
+
+def _fetch(link: PlatformLink, feed: Feed, cursor: str, size: int, clock: Clock) -> FeedPage:
+    """One page from the platform, its outcome told to the breaker and the credentials hold (module doc)."""
+    try:
+        page = link.connector.fetch(feed, cursor, size)
+    except UnreadableAnswer:
+        raise  # the caller's (_readable_page): a smaller page may be readable
+    except BaseException as exc:
+        if isinstance(exc, CredentialsRefused):
+            link.hold.refused(exc, clock())
+        if link.breaker is not None:
+            link.breaker.observe(exc, clock())
+        raise
+    link.hold.accepted(clock())
+    if link.breaker is not None:
+        link.breaker.record_success()
+    return page
+
+
+def behind(answer: str, ours: str) -> bool:
+    """Is the feed's position `answer` before our cursor `ours`? Decided only where both are numbers (the REST
+    and SOAP profiles' sequence numbers); an opaque cursor cannot be ordered, and a restarted feed that hands
+    out opaque cursors is caught by adapter/inbox/feed_watch.py instead."""
+    return bool(_NUMBER.fullmatch(answer) and _NUMBER.fullmatch(ours)) and int(answer) < int(ours)
+
+
+def rewind(uow: UnitOfWork, platform: str, feed: Feed) -> bool:
+    """Read `feed` from its start on the next poll; False if it was never read (nothing to rewind)."""
+    cursor = _cursor(uow, platform, feed)
+    return cursor != "" and _advance(uow, platform, feed, cursor, "")
+
+
+def _cursor(uow: UnitOfWork, platform: str, feed: Feed) -> str:
+    with uow.begin() as session:
+        row = session.exec(
+            select(CursorRow).where(CursorRow.platform == platform, CursorRow.feed == feed.value)
+        ).first()
+        return row.value if row else ""
+
+
+def caught_up_at(uow: UnitOfWork, platform: str, feed: Feed) -> datetime | None:
+    """When the last poll that read `feed` to its end began (None: never, or not since this was recorded)."""
+    with uow.begin() as session:
+        row = session.get(CursorRow, (platform, feed.value))
+        return from_db(row.caught_up_at) if row is not None and row.caught_up_at is not None else None
+
+
+def _caught_up(uow: UnitOfWork, platform: str, feed: Feed, at: datetime) -> None:
+    """Remember that the feed was read to its end by a read begun `at` (never moved back: two pollers may race)."""
+    with uow.begin() as session:
+        later = or_(col(CursorRow.caught_up_at).is_(None), col(CursorRow.caught_up_at) < to_utc(at))
+        moved = session.exec(
+            update(CursorRow)
+            .where(col(CursorRow.platform) == platform, col(CursorRow.feed) == feed.value, later)
+            .values(caught_up_at=to_utc(at))
+        )
+        if not moved.rowcount and session.get(CursorRow, (platform, feed.value)) is None:
+            # An empty feed read from its start leaves no cursor row: make one (a racing poller's row wins).
+            with suppress(IntegrityError), session.begin_nested():
+                session.add(CursorRow(platform=platform, feed=feed.value, value="", caught_up_at=to_utc(at)))
+
+
+def _advance(uow: UnitOfWork, platform: str, feed: Feed, old: str, new: str) -> bool:
+    """Move the cursor from `old` to `new`; False if it no longer reads `old` (someone else advanced it)."""
+    with uow.begin() as session:
+        row = session.get(CursorRow, (platform, feed.value))
+        if row is None:
+            session.add(CursorRow(platform=platform, feed=feed.value, value=new))
+            return old == ""
+        moved = session.exec(
+            update(CursorRow)
+            .where(col(CursorRow.platform) == platform, col(CursorRow.feed) == feed.value, col(CursorRow.value) == old)
+            .values(value=new)
+        )
+        return bool(moved.rowcount)

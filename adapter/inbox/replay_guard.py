@@ -1,0 +1,42 @@
+"""The persisted replay guard: a signed request id is accepted once per scope until its window has passed.
+
+The insert is the check — the primary key (scope, nonce) makes two workers racing on one replay agree that only
+one of them saw it first. Expired rows are pruned by the scheduler, so the table holds one window's worth.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import col
+
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import SeenNonceRow
+from schemas.clock import from_db, to_utc
+
+
+class SqlReplayGuard:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    def first_sighting(self, scope: str, message_id: str, *, now: datetime, until: datetime) -> bool:
+        try:
+            with self.uow.begin() as session:
+                stale = session.get(SeenNonceRow, (scope, message_id))
+                if stale is not None:
+                    if from_db(stale.expires_at) > to_utc(now):
+                        return False
+                    session.delete(stale)  # an id seen long ago, outside every window: a new sighting
+                    session.flush()
+                session.add(SeenNonceRow(scope=scope, nonce=message_id, expires_at=to_utc(until)))
+            return True
+        except (IntegrityError, StaleDataError):
+            return False  # another worker recorded (or renewed) it between our read and our write: fail closed
+
+
+def prune_nonces(uow: UnitOfWork, now: datetime) -> int:
+    """Forget ids whose window has passed; returns how many were removed."""
+    with uow.begin() as session:
+        result = session.exec(delete(SeenNonceRow).where(col(SeenNonceRow.expires_at) <= to_utc(now)))
+        return int(result.rowcount or 0)

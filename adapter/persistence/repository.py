@@ -1,0 +1,115 @@
+"""Case storage operations inside one unit of work: load, create, transition (with history), enqueue."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.orm import defer
+from sqlmodel import Session, select
+
+from adapter.errors import CaseNotFound
+from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow
+from adapter.states import CaseStatus, Event, advance, court_view
+from schemas.case import CaseDispatch
+from schemas.clock import to_utc
+from schemas.envelope import Body, Envelope
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:20]}"
+
+
+# Loading a case for a status change opens none of its personal data: a case sealed under a data key this
+# process lacks can still move (a court's ruling, an overdue acceptance), and touching a sealed column raises
+# rather than quietly decrypting it.
+_UNSEALED = (
+    defer(CaseRow.dispatch_json, raiseload=True),  # type: ignore[arg-type]  # SQLModel fields are ORM attributes
+    defer(CaseRow.agreement_json, raiseload=True),  # type: ignore[arg-type]
+)
+
+
+def get_case(session: Session, case_id: str, *, personal: bool = True) -> CaseRow:
+    """The case, locked for update; `personal=False` leaves its sealed columns unread (and unreadable)."""
+    # FOR UPDATE: on PostgreSQL two writers of one case queue here; SQLite already holds the write lock.
+    query = select(CaseRow).where(CaseRow.id == case_id).with_for_update()
+    row = session.exec(query if personal else query.options(*_UNSEALED)).first()
+    if row is None:
+        raise CaseNotFound(case_id)
+    return row
+
+
+def find_case(session: Session, platform: str, platform_case_id: str) -> CaseRow | None:
+    """A court's case by its id there, locked, without its personal data: ingest only checks and moves it."""
+    query = select(CaseRow).where(CaseRow.platform == platform, CaseRow.platform_case_id == platform_case_id)
+    return session.exec(query.with_for_update().options(*_UNSEALED)).first()
+
+
+def create_case(session: Session, dispatch: CaseDispatch, platform: str | None, at: datetime) -> CaseRow:
+    at = to_utc(at)
+    row = CaseRow(
+        id=new_id("MC"),
+        platform=platform,
+        platform_case_id=dispatch.platform_case_id,
+        case_number=dispatch.case_number,
+        flow=dispatch.flow.value,
+        procedure=dispatch.procedure.value,
+        cause=dispatch.cause,
+        amount=f"{dispatch.amount:.2f}",
+        status=CaseStatus.RECEIVED.value,
+        dispatch_json=dispatch.model_dump_json(),
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def transition(session: Session, case: CaseRow, event: Event, *, actor: str, at: datetime, detail: str = "") -> None:
+    """Advance the case by `event` (raising IllegalTransition) and record it in the history."""
+    at = to_utc(at)
+    before = CaseStatus(case.status)
+    after = advance(before, event)
+    case.status, case.updated_at = after.value, at
+    session.add(case)
+    session.add(
+        CaseEventRow(
+            case_id=case.id,
+            at=at,
+            event=event.value,
+            from_status=before.value,
+            to_status=after.value,
+            actor=actor,
+            detail=detail,
+        )
+    )
+
+
+def enqueue(session: Session, case: CaseRow, body: Body, at: datetime) -> Envelope | None:
+    """Queue a message to the case's court in the caller's transaction; a case with no court gets none."""
+    if case.platform is None:
+        return None
+    at = to_utc(at)
+    envelope = Envelope(
+        message_id=new_id("M"),
+        platform=case.platform,
+        platform_case_id=case.platform_case_id,
+        created_at=at,
+        body=body,
+        status_after=court_view(CaseStatus(case.status)),
+    )
+    last = session.exec(select(func.max(OutboxRow.seq)).where(OutboxRow.case_id == case.id)).one()
+    session.add(
+        OutboxRow(
+            seq=(last or 0) + 1,
+            message_id=envelope.message_id,
+            case_id=case.id,
+            platform=case.platform,
+            type=envelope.type.value,
+            envelope_json=envelope.model_dump_json(),
+            next_attempt_at=at,
+            created_at=at,
+            queued_at=at,
+        )
+    )
+    return envelope

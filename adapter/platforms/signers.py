@@ -1,0 +1,136 @@
+"""Signers and verifiers built from a platform's signing settings (called by the composition root only)."""
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+
+from adapter.config.settings import PlatformSettings, SigningSettings, WsseSettings
+from adapter.errors import ConfigError
+from adapter.keys.keyring_signer import KeyringSigner
+from adapter.platforms.credential_hold import Credential
+from schemas.clock import utc_now
+from signing.base import MessageSigner, MessageVerifier, PublicKeyEntry
+from signing.certificates import certificate_key, same_key
+from signing.hmac_appkey import HmacSigner, HmacVerifier
+from signing.jws import JwsSigner, JwsVerifier
+from signing.keyfiles import KeyFileError, algorithm_of, load_private_key, load_public_key
+from signing.sm2 import MissingExtra, Sm2Signer, Sm2Verifier
+from signing.wsse import WsseSigner, WsseVerifier
+
+
+def build_signer(config: SigningSettings, *, platform: str, now: datetime | None = None) -> MessageSigner:
+    try:
+        if config.profile == "hmac-appkey":
+            assert config.app_key and config.app_secret  # the settings validator guarantees both
+            secret = config.app_secret.get_secret_value().encode()
+            return HmacSigner(config.app_key, secret, config.hmac_method, config.hex_case)
+        assert config.keyring is not None
+        return build_keyring_signer(config, platform=platform, now=now or utc_now())
+    except (KeyFileError, MissingExtra, ValueError) as exc:
+        raise ConfigError(f"platform {platform}: {exc}") from None
+
+
+def build_keyring_signer(config: SigningSettings, *, platform: str, now: datetime) -> KeyringSigner:
+    """Our requests signed with the keyring's active key at each signing time (staged rotation, no restart)."""
+    assert config.keyring is not None
+
+    def make(key: Any, key_id: str) -> MessageSigner:
+        if config.profile == "sm2-sm3":
+            der = config.sm2_signature == "der"
+            return Sm2Signer(
+                key, key_id, distid=config.sm2_distid, der=der, encoding=config.sm2_encoding, hex_case=config.hex_case
+            )
+        return JwsSigner(key, key_id)
+
+    return KeyringSigner(config.keyring, make, passphrase=_passphrase(config, platform), now=now)
+
+
+def build_verifier(config: SigningSettings, *, platform: str) -> MessageVerifier:
+    try:
+        if config.profile == "hmac-appkey":
+            assert config.court_app_key and config.court_app_secret
+            secret = config.court_app_secret.get_secret_value().encode()
+            return HmacVerifier(
+                {config.court_app_key: PublicKeyEntry(config.court_app_key, secret, config.hmac_method)},
+                config.hex_case,
+            )
+        keys = {}
+        for key_id, path in config.court_keys.items():
+            key = load_public_key(path)
+            keys[key_id] = PublicKeyEntry(key_id, key, algorithm_of(key), revoked=key_id in config.revoked_court_keys)
+        if config.profile == "sm2-sm3":
+            return Sm2Verifier(
+                keys,
+                distid=config.sm2_distid,
+                der=config.sm2_signature == "der",
+                encoding=config.sm2_encoding,
+                hex_case=config.hex_case,
+            )
+        return JwsVerifier(keys)
+    except (KeyFileError, MissingExtra, ValueError) as exc:
+        raise ConfigError(f"platform {platform}: {exc}") from None
+
+
+def build_wsse(config: WsseSettings, *, platform: str) -> tuple[WsseSigner, WsseVerifier]:
+    """Our WS-Security signer and the verifier of the court's answers, for a SOAP platform."""
+    try:
+        key = load_private_key(config.key, _passphrase(config, platform))
+        certificate = _certificate(config.certificate)
+        if not same_key(key.public_key(), certificate_key(certificate)):
+            # Caught here, or every request would be refused by the court (E401) with nothing pointing at why.
+            raise KeyFileError(f"{config.key} is not the key of certificate {config.certificate}")
+        court = [_certificate(path) for path in config.court_certificates]
+        signer = WsseSigner(key, certificate, distid=config.sm2_distid)
+        return signer, WsseVerifier(court, distid=config.sm2_distid)
+    except (KeyFileError, MissingExtra, ValueError) as exc:
+        raise ConfigError(f"platform {platform}: wsse: {exc}") from None
+
+
+def credential_of(name: str, config: PlatformSettings, signer: MessageSigner) -> Callable[[datetime], Credential]:
+    """What a platform's requests are authenticated with, and the fix when the court refuses it: the words of the
+    one alert a credentials hold raises (adapter/platforms/credential_hold.py)."""
+    if config.transport == "soap" and config.wsse is not None:  # WS-Security authenticates SOAP requests
+        path = config.wsse.certificate.resolve()
+        try:
+            certificate = _certificate(path)
+            what = f"WS-Security certificate {path} ({certificate.subject.rfc4514_string()}, "
+            what += f"serial {certificate.serial_number:x})"
+        except KeyFileError:
+            what = f"WS-Security certificate {path}"
+        remedy = (
+            "give the court this certificate (or one its CA issues from `docking keys wsse --csr`), or put the "
+            f"previous key and certificate back in [platforms.{name}.wsse] and restart"
+        )
+        fixed = Credential(what, remedy)
+    elif isinstance(signer, KeyringSigner):
+        return signer.credential
+    else:
+        fixed = Credential(
+            f"app key {config.signing.app_key}",
+            f"check app_key and app_secret with the court (DOCKING_PLATFORMS__{name.upper()}__SIGNING__APP_SECRET)",
+        )
+    return lambda at: fixed
+
+
+def _certificate(path: Path) -> x509.Certificate:
+    try:
+        return x509.load_pem_x509_certificate(path.read_bytes())
+    except OSError as exc:
+        raise KeyFileError(f"cannot read certificate {path}: {exc.strerror}") from None
+    except ValueError:
+        raise KeyFileError(f"{path} is not a PEM X.509 certificate") from None
+
+
+def _passphrase(config: SigningSettings | WsseSettings, platform: str) -> bytes | None:
+    if config.passphrase_env is None:
+        return None
+    value = os.environ.get(config.passphrase_env)
+    if not value:
+        raise ConfigError(
+            f"platform {platform}: environment variable {config.passphrase_env} (the key passphrase) is not set"
+        )
+    return value.encode()

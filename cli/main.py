@@ -1,0 +1,106 @@
+"""The `docking` entry point: the command tree, and the one place errors become messages and exit codes."""
+
+import logging
+import sys
+from datetime import datetime
+from typing import NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.markup import escape
+from sqlalchemy.exc import DatabaseError
+
+from adapter.errors import DockingError
+from adapter.masking import mask_text
+from adapter.persistence.diagnosis import condition_of, describe
+from cli import (
+    attest,
+    cases,
+    centre,
+    data_keys,
+    db_cmd,
+    deadlines_cmd,
+    keys,
+    mappings_cmd,
+    ops,
+    quarantine_cmd,
+    reconcile_cmd,
+    run_cmd,
+    sandbox_cmd,
+    wsse_cmd,
+)
+from cli.output import err
+from connectors.port import ConnectorError, CredentialsRefused
+from schemas.clock import CHINA
+from schemas.validation import summarize
+
+app = typer.Typer(
+    help="Court–mediation docking adapter (诉调对接): courts' ODR platforms ⇄ the mediation centre.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(cases.app, name="cases")
+app.add_typer(ops.outbox_app, name="outbox")
+app.add_typer(quarantine_cmd.app, name="quarantine", no_args_is_help=True)
+keys.app.command("data-key")(data_keys.new_data_key)
+keys.app.command("rotate-data")(data_keys.rotate_data)
+keys.app.command("wsse")(wsse_cmd.wsse)
+app.add_typer(keys.app, name="keys")
+app.add_typer(sandbox_cmd.app, name="sandbox")
+app.add_typer(centre.app, name="centre")
+app.add_typer(db_cmd.app, name="db")
+app.add_typer(mappings_cmd.app, name="mappings")
+app.command("demo")(run_cmd.demo)
+app.command("deadlines")(deadlines_cmd.deadlines)
+app.command("run")(run_cmd.run)
+app.add_typer(reconcile_cmd.app, name="reconcile")
+app.command("sign")(attest.sign)
+app.command("verify")(attest.verify)
+
+
+def main() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(ChinaTimeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
+    # max_instances=1 is deliberate: a skipped overlapping run is normal, not worth a warning each time.
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # "will assume transactional DDL" is not news
+    try:
+        app()
+    except DockingError as exc:
+        _fail(str(exc), exc.exit_code)
+    except ValidationError as exc:  # e.g. an over-long mediator name given to `docking centre assign`
+        _fail(f"invalid input: {summarize(exc)}", 2)
+    except CredentialsRefused as exc:  # e.g. `docking reconcile` signed with a key the court was never given
+        _fail(f"{mask_text(str(exc))}; {exc.advice}", 78)  # EX_CONFIG: what we sign with is ours to fix
+    except ConnectorError as exc:
+        # Unreachable (refused, timed out, a name that does not resolve, a certificate that does not verify) is
+        # 69 EX_UNAVAILABLE; a court's refusal of the request is 2, like any refused request. The advice says
+        # whether waiting will help ("try again later") or what to check instead.
+        _fail(f"{mask_text(str(exc))} ({exc.advice})", 69 if exc.retryable else 2)
+    except DatabaseError as exc:  # e.g. a full disk, a write lock held past the busy timeout, the server down
+        cause = condition_of(exc)
+        if cause is None:  # a constraint or a statement the database refused: a bug, to be seen whole
+            raise
+        # 75 (EX_TEMPFAIL) or 78 (EX_CONFIG), never 1: `reconcile` exits 1 for "differences remain", and a
+        # script must not read a full disk as drift (adapter/persistence/diagnosis.py).
+        _fail(mask_text(describe(exc, cause)), cause.exit_code)
+    except ImportError as exc:  # an optional extra the chosen profile needs, e.g. Tongsuo for SM2
+        if (exc.name or "").startswith("tongsuopy") or "Tongsuo" in str(exc):
+            _fail("SM2 needs Tongsuo, an optional extra: pip install 'court-docking[sm2]'", 78)
+        raise
+
+
+class ChinaTimeFormatter(logging.Formatter):
+    """Log times in China time, labelled — the same convention as every listing (cli/output.py)."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        at = datetime.fromtimestamp(record.created, CHINA)
+        return f"{at:%Y-%m-%d %H:%M:%S},{int(record.msecs):03d} CST"
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    # escape: a message such as "add a [platforms.<name>] table" must not be eaten as rich markup
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    raise SystemExit(code) from None

@@ -1,0 +1,172 @@
+"""Operations on the outbox: `docking outbox list|dead|show|replay` (quarantine: quarantine_cmd.py)."""
+
+import base64
+import binascii
+import hashlib
+import json
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+from sqlmodel import col, select
+
+from adapter.config.settings import load_settings
+from adapter.errors import InvalidRequest
+from adapter.masking import mask_document, mask_fields, mask_text
+from adapter.outbox.dead_letters import replay_dead, replay_message
+from adapter.persistence.tables import AuditRow, OutboxRow
+from cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, render, render_record
+from schemas.clock import CHINA, china_text, utc_now
+
+outbox_app = typer.Typer(help="Outgoing messages and their delivery.", no_args_is_help=True)
+
+STATUSES = ("pending", "delivered", "dead")
+
+
+@outbox_app.command("list")
+def outbox_list(
+    config: ConfigOption = None,
+    status: Annotated[str | None, typer.Option(help="pending, delivered or dead.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100000)] = 50,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List outgoing messages, newest first."""
+    if status is not None and status not in STATUSES:
+        raise InvalidRequest(f"--status {status!r} is not one of {', '.join(STATUSES)}")
+    with open_uow(config, read_only=True).begin() as session:
+        query = select(OutboxRow).order_by(col(OutboxRow.id).desc()).limit(limit)
+        if status:
+            query = query.where(OutboxRow.status == status)
+        rows = [
+            {
+                "id": m.id,
+                "message_id": m.message_id,
+                "case_id": m.case_id,
+                "platform": m.platform,
+                "type": m.type,
+                "status": m.status,
+                "attempts": m.attempts,
+                # a delivered message has no next attempt; when it was delivered is what matters
+                "next_attempt_at": m.next_attempt_at if m.status == "pending" else None,
+                "delivered_at": m.delivered_at,
+                "last_error": mask_text(m.last_error or ""),
+            }
+            for m in session.exec(query).all()
+        ]
+    render(
+        rows,
+        [
+            "id",
+            "message_id",
+            "case_id",
+            "platform",
+            "type",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "delivered_at",
+            "last_error",
+        ],
+        fmt,
+        title="outbox",
+        limit=limit,
+    )
+
+
+@outbox_app.command("dead")
+def outbox_dead(
+    config: ConfigOption = None,
+    limit: Annotated[int, typer.Option(min=1, max=100000)] = 50,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Messages that will not be retried any more, with the reason; `replay` puts them back."""
+    outbox_list(config=config, status="dead", limit=limit, fmt=fmt)
+
+
+@outbox_app.command("show")
+def outbox_show(message_id: str, config: ConfigOption = None) -> None:
+    """One message: its delivery record and the payload — ID, phone, account numbers and USCCs masked, documents
+    (agreements) given by size and SHA-256 only."""
+    with open_uow(config, read_only=True).begin() as session:
+        row = session.exec(select(OutboxRow).where(OutboxRow.message_id == message_id)).first()
+        if row is None:
+            raise InvalidRequest(f"no outgoing message {message_id!r}")
+        audit = session.exec(select(AuditRow).where(AuditRow.subject == message_id).order_by(col(AuditRow.id))).all()
+    render_record(
+        {
+            "message_id": row.message_id,
+            "case_id": row.case_id,
+            "platform": row.platform,
+            "type": row.type,
+            "status": row.status,
+            "attempts": row.attempts,
+            "created_at": row.created_at,
+            "delivered_at": row.delivered_at,
+            "last_error": mask_document(row.last_error or ""),
+        },
+        title="message",
+    )
+    # The sealed fields are masked by name whatever their form (an unrecognised phone is kept as written), then
+    # anything ID-, USCC-, phone- or account-shaped elsewhere; documents are given by size and digest only.
+    payload = without_documents(mask_fields(json.loads(row.envelope_json)))
+    print(mask_document(json.dumps(payload, ensure_ascii=False, indent=2)))
+    for entry in audit:
+        err.print(f"{china_text(entry.at)} {entry.actor} {entry.action}: {mask_text(entry.reason)}", highlight=False)
+
+
+def without_documents(value: Any) -> Any:
+    """The payload with every embedded document (a `*_b64` field: the signed agreement) replaced by its size and
+    SHA-256 — the digest is what the court and the attestation name; the bytes name the parties."""
+    if isinstance(value, dict):
+        return {k: _document(v) if k.endswith("_b64") else without_documents(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [without_documents(v) for v in value]
+    return value
+
+
+def _document(value: Any) -> Any:
+    if not isinstance(value, str):
+        return without_documents(value)
+    try:
+        content = base64.b64decode(value, validate=True)
+    except binascii.Error:
+        return f"(not shown: {len(value)} characters, not valid base64)"
+    return f"(document not shown: {len(content)} bytes, SHA-256 {hashlib.sha256(content).hexdigest()})"
+
+
+@outbox_app.command("replay")
+def outbox_replay(
+    message_id: Annotated[str | None, typer.Argument(help="One dead message; or use --platform/--since.")] = None,
+    platform: Annotated[str | None, typer.Option(help="Replay this platform's dead messages.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only messages created since (ISO 8601, e.g. 2026-11-23).")] = None,
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit log with who and when).")] = "",
+    actor: Annotated[str, typer.Option(envvar="USER", help="Who is replaying (default: $USER).")] = "operator",
+    config: ConfigOption = None,
+) -> None:
+    """Put dead messages back in the queue, unchanged and in their cases' order; every replay is audited."""
+    if platform is not None:
+        configured = load_settings(config).platforms
+        if platform not in configured:
+            names = ", ".join(configured) or "none"
+            raise InvalidRequest(f"--platform {platform!r} is not a configured platform; configured: {names}")
+    uow, now = open_uow(config), utc_now()
+    if message_id:
+        if platform or since:
+            raise InvalidRequest("give either a message id or --platform/--since, not both")
+        replay_message(uow, message_id, actor=actor, reason=reason, now=now)
+        console.print(f"{message_id} requeued")
+        return
+    if not platform and not since:
+        raise InvalidRequest("name a message id, or --platform and/or --since")
+    try:
+        cutoff = datetime.fromisoformat(since) if since else None
+    except ValueError:
+        raise InvalidRequest(f"--since {since!r} is not an ISO 8601 date or time") from None
+    if cutoff is not None and cutoff.tzinfo is None:
+        cutoff = cutoff.replace(tzinfo=CHINA)  # operators think in China time
+    replayed = replay_dead(uow, platform=platform, since=cutoff, actor=actor, reason=reason, now=now)
+    if not replayed:
+        scope = " ".join(filter(None, [f"of {platform}" if platform else "", f"since {since}" if since else ""]))
+        console.print(f"no dead messages {scope}: nothing requeued", highlight=False)
+        return
+    console.print(f"{len(replayed)} dead message(s) requeued")

@@ -1,0 +1,110 @@
+"""Rendering rows for people (a rich table) or scripts (--format json|csv), and the shared CLI options.
+
+One convention for values, whatever the command: a time is China time, labelled ("2026-11-30 18:44:05 CST" in a
+table, ISO 8601 with +08:00 in JSON and CSV); a boolean is true/false in CSV as in JSON. Commands pass datetimes
+and booleans as they are and let `render` write them.
+"""
+
+import csv
+import io
+import json
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from adapter.config.settings import load_settings
+from adapter.persistence.engine import UnitOfWork, create_schema, open_database
+from schemas.clock import china_iso, china_text
+
+console = Console()
+err = Console(stderr=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        envvar="DOCKING_CONFIG",
+        help="TOML configuration file (or $DOCKING_CONFIG).",
+        dir_okay=False,
+    ),
+]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+
+
+def open_uow(config: Path | None, *, read_only: bool = False) -> UnitOfWork:
+    """The existing database of the configured adapter, without contacting any platform.
+
+    `read_only`: for commands that only read — they then work on a database file this user cannot write (a copy
+    handed over for inspection, a folder mounted read-only) and never take the write lock from `docking run`."""
+    engine = open_database(load_settings(config), must_exist=True, read_only=read_only)
+    create_schema(engine)
+    return UnitOfWork(engine)
+
+
+def scalar(value: Any, fmt: Format) -> Any:
+    """One value as `fmt` writes it (see the module docstring)."""
+    if isinstance(value, datetime):
+        return china_text(value) if fmt is Format.table else china_iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool) and fmt is not Format.json:
+        return "true" if value else "false"
+    if isinstance(value, Mapping):
+        return {k: scalar(v, fmt) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scalar(v, fmt) for v in value]
+    return value
+
+
+def print_object(obj: Mapping[str, Any]) -> None:
+    """One JSON object on stdout (`show` commands: one thing, not a list of one)."""
+    print(json.dumps(scalar(obj, Format.json), ensure_ascii=False, default=str))
+
+
+def render(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: Format, title: str = "", limit: int | None = None
+) -> None:
+    rows = [{k: scalar(v, fmt) for k, v in row.items()} for row in rows]
+    if fmt is Format.json:
+        print(json.dumps(list(rows), ensure_ascii=False, default=str))
+        return
+    if fmt is Format.csv:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(columns), extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+        print(buffer.getvalue(), end="")
+        return
+    table = Table(title=title or None)
+    for column in columns:
+        table.add_column(column, overflow="fold")  # never cut an id the operator needs to copy
+    for row in rows:
+        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+    console.print(table)
+    if limit is not None and len(rows) >= limit:
+        err.print(f"showing the newest {limit}; --limit N shows more")
+
+
+def render_record(record: Mapping[str, Any], title: str) -> None:
+    """One record as a table of fields and values: a row of a dozen columns would fold every value unreadably."""
+    table = Table(title=title, show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    for key, value in record.items():
+        shown = scalar(value, Format.table)
+        table.add_row(key, "" if shown is None else str(shown))
+    console.print(table)

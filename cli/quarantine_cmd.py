@@ -1,0 +1,212 @@
+"""`docking quarantine list|show|reprocess|resolve`: refused inbound messages, and what to do about them."""
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from typing import Annotated, Any
+
+import typer
+from sqlmodel import col, select
+
+from adapter.config.settings import load_settings
+from adapter.errors import InvalidRequest
+from adapter.inbox.ingest import Ingested
+from adapter.inbox.quarantine import STATUSES, Reprocessed, load, open_ids, reprocess, resolve, split_headers
+from adapter.masking import mask_document, mask_text
+from adapter.persistence.tables import QuarantineRow
+from cli.output import (
+    ConfigOption,
+    Format,
+    FormatOption,
+    console,
+    err,
+    open_uow,
+    print_object,
+    render,
+    render_record,
+)
+from schemas.clock import utc_now
+
+app = typer.Typer(help="Inbound messages refused and kept for inspection; reprocess or resolve them.")
+
+LIST_COLUMNS = ["id", "platform", "feed", "received_at", "message_id", "reason", "status", "detail", "bytes"]
+SHOW_COLUMNS = [
+    "id",
+    "platform",
+    "feed",
+    "received_at",
+    "message_id",
+    "reason",
+    "detail",
+    "status",
+    "outcome",
+    "handled_by",
+    "handled_at",
+    "note",
+    "bytes",
+    "sha256",
+]
+SHOWN_BYTES = 65536
+_JWS = re.compile(r"^([A-Za-z0-9_-]+)\.\.[A-Za-z0-9_-]+$")
+ActorOption = Annotated[str, typer.Option(envvar="USER", help="Who acts (audit; default: $USER).")]
+
+
+@app.command("list")
+def quarantine_list(
+    config: ConfigOption = None,
+    status: Annotated[str | None, typer.Option(help="open, reprocessed or resolved.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Only this reason, e.g. unknown_key.")] = None,
+    platform: Annotated[str | None, typer.Option(help="Only this platform's.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100000)] = 50,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """List refused inbound messages, newest first, with the reason and what became of each."""
+    if status is not None and status not in STATUSES:
+        raise InvalidRequest(f"--status {status!r} is not one of {', '.join(STATUSES)}")
+    with open_uow(config, read_only=True).begin() as session:
+        query = select(QuarantineRow).order_by(col(QuarantineRow.id).desc()).limit(limit)
+        for column, value in ((QuarantineRow.status, status), (QuarantineRow.reason, reason)):
+            if value:
+                query = query.where(column == value)
+        if platform:
+            query = query.where(QuarantineRow.platform == platform)
+        rows = [{**_summary(q), "detail": mask_text(q.detail)[:160]} for q in session.exec(query).all()]
+    render(rows, LIST_COLUMNS, fmt, title="quarantine", limit=limit)
+
+
+@app.command("show")
+def quarantine_show(
+    quarantine_id: Annotated[int, typer.Argument(help="An id from `docking quarantine list`.")],
+    config: ConfigOption = None,
+    whole: Annotated[bool, typer.Option("--all", help=f"Print all the bytes, not the first {SHOWN_BYTES}.")] = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """One refused message: why, its headers, and its raw bytes with ID, phone and account numbers masked."""
+    if fmt is Format.csv:
+        raise InvalidRequest("quarantine show has several parts; use --format table or --format json")
+    row = load(open_uow(config, read_only=True), quarantine_id)
+    headers, position = split_headers(row)
+    text, note = _raw_text(row.raw, whole)
+    record = {
+        **_summary(row),
+        "detail": mask_text(row.detail),
+        "outcome": mask_text(row.outcome),
+        "handled_by": row.handled_by,
+        "handled_at": row.handled_at,
+        "note": mask_text(row.note),
+        "sha256": row.raw_sha256,
+    }
+    signed = {name: protected for name, value in headers.items() if (protected := _jws_header(value))}
+    if fmt is Format.json:
+        print_object({**record, "position": position, "headers": headers, "signed_headers": signed, "raw": text})
+        return
+    render_record({c: record[c] for c in SHOW_COLUMNS}, title=f"quarantined message {quarantine_id}")
+    header_rows = [{"header": k, "value": v} for k, v in headers.items()]
+    header_rows += [{"header": f"{k} (protected header)", "value": json.dumps(v)} for k, v in signed.items()]
+    if position:
+        header_rows.append({"header": "feed position", "value": position})
+    render(header_rows, ["header", "value"], fmt, title="headers")
+    console.print("[bold]raw bytes[/bold] (ID, phone and account numbers masked):", highlight=False)
+    print(text)
+    if note:
+        err.print(note, highlight=False)
+
+
+@app.command("reprocess")
+def quarantine_reprocess(
+    quarantine_id: Annotated[int | None, typer.Argument(help="One quarantined message; or use --reason.")] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Every open message refused for this reason, e.g. unknown_key, oldest first.")
+    ] = None,
+    platform: Annotated[str | None, typer.Option(help="With --reason: only this platform's.")] = None,
+    note: Annotated[str, typer.Option(help="Why (kept with the row and in the audit log).")] = "",
+    actor: ActorOption = "operator",
+    config: ConfigOption = None,
+) -> None:
+    """Verify, decode and apply kept messages again with today's keys and code tables, through the normal ingest
+    path: each is applied at most once, however often it is reprocessed. Exit 1 if any is still refused."""
+    if (quarantine_id is None) == (reason is None):
+        raise InvalidRequest("name one quarantined message id, or --reason R (e.g. --reason unknown_key)")
+    if platform and reason is None:
+        raise InvalidRequest("--platform goes with --reason")
+    from scheduler import build_runtime  # the composition root builds the platforms' verifiers and decoders
+
+    runtime = build_runtime(load_settings(config))
+    if platform and platform not in runtime.platforms:
+        configured = ", ".join(runtime.platforms) or "none"
+        raise InvalidRequest(f"platform {platform!r} is not configured; configured: {configured}")
+    ids = [quarantine_id] if quarantine_id is not None else open_ids(runtime.uow, reason=str(reason), platform=platform)
+    if not ids:
+        console.print(f"no open quarantined message with reason {reason!r}")
+        return
+    done: list[Reprocessed] = []
+    for ident in ids:
+        result = reprocess(runtime.uow, runtime.platforms, ident, actor=actor, note=note, clock=runtime.clock)
+        console.print(f"{ident}: {result.summary}", highlight=False)
+        done.append(result)
+    refused = sum(1 for r in done if r.result is Ingested.QUARANTINED)
+    applied = sum(1 for r in done if r.result is Ingested.APPLIED)
+    err.print(
+        f"{len(done)} reprocessed: {applied} applied, {len(done) - applied - refused} already applied, "
+        f"{refused} still refused",
+        highlight=False,
+    )
+    if refused:
+        raise typer.Exit(1)
+
+
+@app.command("resolve")
+def quarantine_resolve(
+    quarantine_id: Annotated[int, typer.Argument(help="An open quarantined message.")],
+    note: Annotated[str, typer.Option(help="What was done about it (required; kept with who and when).")] = "",
+    actor: ActorOption = "operator",
+    config: ConfigOption = None,
+) -> None:
+    """Close an open quarantined message that will not be reprocessed; who, when and the note are kept."""
+    row = resolve(open_uow(config), quarantine_id, actor=actor, note=note, now=utc_now())
+    console.print(f"{quarantine_id} resolved by {row.handled_by}", highlight=False)
+
+
+def _summary(row: QuarantineRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "platform": row.platform,
+        "feed": row.feed,
+        "received_at": row.received_at,
+        "message_id": row.message_id or "",
+        "reason": row.reason,
+        "status": row.status,
+        "bytes": len(row.raw),
+    }
+
+
+def _raw_text(raw: bytes, whole: bool) -> tuple[str, str]:
+    """The bytes as text, masked, and a note on stderr if they were cut or are not UTF-8."""
+    shown = raw if whole else raw[:SHOWN_BYTES]
+    notes = []
+    if len(shown) < len(raw):
+        notes.append(f"showing the first {len(shown)} of {len(raw)} bytes; --all shows everything")
+    try:
+        text = shown.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = shown.decode("gb18030")
+            notes.append("the bytes are not UTF-8; shown decoded as GB18030")
+        except UnicodeDecodeError:
+            digest = hashlib.sha256(raw).hexdigest()
+            return "", f"the bytes are not text ({len(raw)} bytes, SHA-256 {digest}); not shown"
+    return mask_document(text), "; ".join(notes)
+
+
+def _jws_header(value: str) -> dict[str, Any] | None:
+    """A detached JWS's protected header (kid, msgid, iat), so the key a court signed with can be read at once."""
+    match = _JWS.match(value.strip())
+    if match is None:
+        return None
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(match[1] + "=" * (-len(match[1]) % 4)))
+    except (binascii.Error, ValueError):
+        return None
+    return decoded if isinstance(decoded, dict) else None

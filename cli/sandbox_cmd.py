@@ -1,0 +1,130 @@
+"""`docking sandbox serve`: the simulated court (REST, or the SOAP WebService), standalone, for integrators and
+manual testing."""
+
+import threading
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from adapter.errors import InvalidRequest
+from cli.output import console
+from signing.base import PublicKeyEntry
+from signing.jws import JwsSigner, JwsVerifier
+from signing.keyfiles import KeyFileError, algorithm_of, generate_keypair, load_private_key, load_public_key, public_pem
+from signing.sm2 import Sm2Signer, Sm2Verifier
+
+app = typer.Typer(help="The sandbox court platform.", no_args_is_help=True)
+
+
+@app.command("serve")
+def serve(
+    centre_key: Annotated[list[str], typer.Option(help="KEY_ID=PATH of a centre public key the court trusts.")],
+    host: Annotated[str, typer.Option(help="Listen address (loopback unless you mean otherwise).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535)] = 8700,
+    keys: Annotated[Path, typer.Option(help="Where the court's own key pair lives (created if absent).")] = Path(
+        "sandbox-keys"
+    ),
+    court_key_id: Annotated[str, typer.Option()] = "court-2026-01",
+    dispatch: Annotated[int, typer.Option(min=0, help="Cases to dispatch at start-up.")] = 10,
+    seed: Annotated[int, typer.Option()] = 7,
+    profile: Annotated[str, typer.Option(help="jws-detached (EdDSA) or sm2-sm3.")] = "jws-detached",
+    transport: Annotated[str, typer.Option(help="rest (JSON API) or soap (the WebService, WS-Security).")] = "rest",
+    centre_cert: Annotated[
+        list[Path] | None, typer.Option(help="soap: a PEM certificate whose WS-Security signatures the court trusts.")
+    ] = None,
+    timestamp_format: Annotated[
+        str,
+        typer.Option(
+            help="The form of the court's times: iso8601, iso8601_china, yyyyMMddHHmmss, 'yyyy-MM-dd HH:mm:ss', "
+            "epoch_seconds or epoch_millis (give the adapter's platform the same timestamp_format)."
+        ),
+    ] = "iso8601",
+) -> None:
+    """Serve a court ODR platform on HOST:PORT until Ctrl-C."""
+    from sandbox.court import CourtCore, SandboxConfig
+    from sandbox.rest import SandboxServer
+    from sandbox.timeforms import FORMS
+
+    if transport not in ("rest", "soap"):
+        raise InvalidRequest(f"--transport {transport!r} is not rest or soap")
+    if centre_cert and transport != "soap":
+        raise InvalidRequest("--centre-cert is for --transport soap (WS-Security); a REST court checks --centre-key")
+    if timestamp_format not in FORMS:
+        raise InvalidRequest(f"--timestamp-format {timestamp_format!r} is not one of {', '.join(FORMS)}")
+    signer, verifier, court_key = _court_keys(centre_key, keys, court_key_id, profile)
+    config = SandboxConfig(seed=seed, court_key_id=court_key_id, timestamp_format=timestamp_format)
+    core = CourtCore(config, signer, verifier)
+    try:
+        if transport == "soap":
+            from sandbox.soap import SoapSandboxServer
+
+            server: SandboxServer = SoapSandboxServer(_soap_court(core, keys, centre_cert or []), host, port)
+        else:
+            server = SandboxServer(core, host, port)
+    except OSError as exc:
+        raise InvalidRequest(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    core.dispatch(dispatch)
+    public = public_pem(court_key.public_key())
+    console.print(f"sandbox court on {server.url}  (court key {court_key_id}: {keys / (court_key_id + '.pub')})")
+    if transport == "soap":
+        console.print(f"SOAP endpoint {server.url}/ws/exchange (?wsdl); WS-Security certificate {keys / 'court.crt'}")
+    console.print(
+        f"control token: {server.control_token}  (POST /sandbox/dispatch, /sandbox/inject, /sandbox/trust; "
+        "GET /sandbox/stats)"
+    )
+    console.print(public.decode().strip(), highlight=False)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        thread.join()
+    except KeyboardInterrupt:
+        server.shutdown()
+
+
+def _court_keys(centre_key: list[str], keys: Path, court_key_id: str, profile: str) -> tuple[Any, Any, Any]:
+    """The court's signer (its own key, made on first use), a verifier of the centre's keys, the court key."""
+    if profile not in ("jws-detached", "sm2-sm3"):
+        raise InvalidRequest(f"--profile {profile!r}: the standalone sandbox serves jws-detached or sm2-sm3")
+    algorithm = "SM2" if profile == "sm2-sm3" else "EdDSA"
+    trusted = {}
+    try:
+        for item in centre_key:
+            kid, sep, path = item.partition("=")
+            if not sep or not kid or not path:
+                raise InvalidRequest(f"--centre-key {item!r} must look like KEY_ID=PATH")
+            key = load_public_key(Path(path))
+            trusted[kid] = PublicKeyEntry(kid, key, algorithm_of(key))
+        private = keys / f"{court_key_id}.key"
+        if not private.exists():
+            generate_keypair(keys, court_key_id, algorithm)
+        court_key = load_private_key(private)
+    except KeyFileError as exc:
+        raise InvalidRequest(str(exc)) from exc
+    if profile == "sm2-sm3":
+        return Sm2Signer(court_key, court_key_id), Sm2Verifier(trusted), court_key
+    return JwsSigner(court_key, court_key_id), JwsVerifier(trusted), court_key
+
+
+def _soap_court(core: Any, keys: Path, centre_certs: list[Path]) -> Any:
+    """The WebService around `core`: the court's WS-Security key and certificate (made on first use), trusting
+    the centre certificates given."""
+    from cryptography import x509
+
+    from sandbox.pairing import key_and_certificate
+    from sandbox.soap import SoapCourt, render
+    from signing.wsse import WsseSigner, WsseVerifier
+
+    if not centre_certs:
+        raise InvalidRequest("--transport soap needs --centre-cert (the centre's WS-Security certificate)")
+    try:
+        trusted = [x509.load_pem_x509_certificate(path.read_bytes()) for path in centre_certs]
+        key_path, cert_path = keys / "court.key", keys / "court.crt"
+        if not key_path.exists():
+            keys.mkdir(parents=True, exist_ok=True)
+            key_path, cert_path = key_and_certificate(keys, "court", "rsa")
+        signer = WsseSigner(load_private_key(key_path), x509.load_pem_x509_certificate(cert_path.read_bytes()))
+    except (OSError, ValueError, KeyFileError) as exc:
+        raise InvalidRequest(f"WS-Security files: {exc}") from exc
+    core.render = render
+    return SoapCourt(core, signer, WsseVerifier(trusted))
