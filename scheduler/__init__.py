@@ -1,6 +1,7 @@
 """The composition root: builds settings, engine, connectors and services, and registers the APScheduler jobs.
 
-The only module that names concrete connectors. Nothing happens at import time.
+The only module that names concrete connectors. Nothing happens at import time. A package of this one file rather
+than `scheduler.py` only because import-linter checks the imports of packages alone (pyproject [tool.importlinter]).
 """
 
 import contextlib
