@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -14,11 +13,11 @@ from adapter.keys import attestations as attestation
 from adapter.keys.keyring import Keyring
 from cli.output import console
 from schemas.clock import utc_now
-from signing.base import MessageSigner, MessageVerifier, PublicKeyEntry
+from signing.base import MessageVerifier, PublicKeyEntry
 from signing.errors import SignatureInvalid
-from signing.jws import JwsSigner, JwsVerifier
-from signing.keyfiles import KeyFileError, algorithm_of, load_public_key, public_pem
-from signing.sm2 import DEFAULT_ID, Sm2Signer, Sm2Verifier
+from signing.keyfiles import algorithm_of, load_public_key, passphrase_from, public_pem
+from signing.profiles import Sm2Form, key_signer, key_verifier, profile_of
+from signing.sm2 import DEFAULT_ID
 
 Document = Annotated[Path, typer.Argument(help="The agreement document (e.g. the signed PDF).", dir_okay=False)]
 
@@ -40,11 +39,7 @@ def sign(
         raise InvalidRequest(
             f"--effective-at {effective_at!r} is not an ISO 8601 time such as 2026-11-23T10:05:00+08:00"
         ) from None
-    passphrase = None
-    if passphrase_env:
-        if not os.environ.get(passphrase_env):
-            raise InvalidRequest(f"environment variable {passphrase_env} is empty or not set")
-        passphrase = os.environ[passphrase_env].encode()
+    passphrase = passphrase_from(passphrase_env or None)
     try:
         content = document.read_bytes()
         ring = Keyring.open(keyring)
@@ -52,10 +47,9 @@ def sign(
         key = ring.private_key(record, passphrase)
     except OSError as exc:
         raise InvalidRequest(f"cannot read {document}: {exc.strerror}") from None
-    except KeyFileError as exc:
-        raise InvalidRequest(str(exc)) from None
-    sm2 = record.algorithm == "SM2"
-    signer: MessageSigner = Sm2Signer(key, record.key_id) if sm2 else JwsSigner(key, record.key_id)
+    profile = profile_of(record.algorithm)
+    signer = key_signer(profile, key, record.key_id)
+    sm2 = profile == "sm2-sm3"
     try:
         statement = attestation.attest(
             content,
@@ -93,8 +87,6 @@ def verify(
         raise InvalidRequest(f"cannot read {exc.filename}: {exc.strerror}") from None
     except ValueError:
         raise InvalidRequest(f"{source} is not JSON") from None
-    except KeyFileError as exc:
-        raise InvalidRequest(str(exc)) from None
     if not isinstance(signed, dict):
         raise InvalidRequest(f"{source} is not an attestation file")
     try:
@@ -114,14 +106,13 @@ def verify(
 def _verifier(key: Any, signed: dict[str, Any]) -> MessageVerifier:
     """A verifier holding only the given key, under the key id the file names (the key, not the name, decides)."""
     key_id = attestation.signer_key_id(signed)
-    entry = {key_id: PublicKeyEntry(key_id, key, algorithm_of(key))}
-    if algorithm_of(key) != "SM2":
-        return JwsVerifier(entry)
+    algorithm = algorithm_of(key)
+    entry = {key_id: PublicKeyEntry(key_id, key, algorithm)}
     params = signed.get("sm2") if isinstance(signed.get("sm2"), dict) else {}
     assert isinstance(params, dict)
-    return Sm2Verifier(
-        entry,
+    form = Sm2Form(
         distid=str(params.get("distid", DEFAULT_ID)),
         der=params.get("signature", "der") == "der",
         encoding=str(params.get("encoding", "base64")),
     )
+    return key_verifier(profile_of(algorithm), entry, form)

@@ -17,11 +17,11 @@ from cli.output import (
     Format,
     FormatOption,
     console,
-    open_uow,
     print_object,
     render,
     render_record,
 )
+from scheduler import bootstrap
 from schemas.case import CaseDispatch
 from schemas.clock import china_text, from_db
 
@@ -70,7 +70,7 @@ def list_cases(
         until=parse_when(until, "--until", end_of_day=True) if until else None,
         by_dispatch=dated is DatedBy.dispatched,
     )
-    uow = open_uow(config, read_only=True)
+    uow = bootstrap.open_store(bootstrap.load(config), read_only=True)
     with uow.begin() as session:
         rows = [_row(case) for case in find_cases(session, wanted, limit=limit)]
     render(rows, COLUMNS, fmt, title="cases", limit=limit)
@@ -89,7 +89,7 @@ def show(
     court or type code, a phone of no known form), parties (masked), history and messages."""
     if fmt is Format.csv:
         raise InvalidRequest("cases show has several tables; use --format table or --format json")
-    uow = open_uow(config, read_only=True)
+    uow = bootstrap.open_store(bootstrap.load(config), read_only=True)
     with uow.begin() as session:
         case = identify(session, case_id, platform=platform)
         case_id = case.id

@@ -8,14 +8,12 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from adapter.config.settings import load_settings
-from adapter.deadlines import Deadlines
 from adapter.errors import InvalidRequest
 from adapter.services import CentreServices
-from cli.output import ConfigOption, console, open_uow
+from cli.output import ConfigOption, console
+from scheduler import bootstrap
 from schemas.agreement import MediationAgreement
 from schemas.case import CaseDispatch
-from schemas.clock import utc_now
 from schemas.enums import DeclineReason, OutcomeCode
 from schemas.outcome import FailureReport
 from schemas.validation import summarize
@@ -25,9 +23,7 @@ CaseArg = Annotated[str, typer.Argument(help="The adapter's case id (see `dockin
 
 
 def _services(config: Path | None) -> CentreServices:
-    settings = load_settings(config)
-    deadlines = Deadlines.from_policy(settings.deadlines)  # the holiday file and court periods, as the sweep
-    return CentreServices(open_uow(config), utc_now, "centre:cli", platforms=settings.platforms, deadlines=deadlines)
+    return bootstrap.centre_services(bootstrap.load(config), "centre:cli")
 
 
 def _done(case_id: str, status: object) -> None:

@@ -14,7 +14,8 @@ from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.reseal import count_rows, reseal
 from adapter.persistence.sealed_types import engine_vault
 from adapter.persistence.vault import KEY_ID, VaultError, new_key
-from cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, render
+from cli.output import ConfigOption, Format, FormatOption, console, err, render
+from scheduler import bootstrap
 from schemas.clock import utc_now
 from signing.keyfiles import write_secret
 
@@ -57,7 +58,7 @@ def rotate_data(
     open nothing). When a second run reports nothing rewritten, the old key may be removed. On PostgreSQL, run
     VACUUM afterwards so old row versions are reclaimed.
     """
-    uow = open_uow(config)
+    uow = bootstrap.open_store(bootstrap.load(config))
     _check_running_processes(uow, force=force)
     total = count_rows(uow)
     with Progress(

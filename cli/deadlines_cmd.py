@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from adapter.config.settings import load_settings
 from adapter.deadlines import Deadlines, DueState
 from adapter.deadlines.sweep import count_open, open_case_deadlines
 from adapter.errors import InvalidRequest
-from cli.output import ConfigOption, Format, FormatOption, err, open_uow, render
+from cli.output import ConfigOption, Format, FormatOption, err, render
+from scheduler import bootstrap
 from schemas.clock import utc_now
 
 _SPAN = re.compile(r"^(\d{1,4})([dhw])$")
@@ -31,8 +31,8 @@ def deadlines(
     if match is None:
         raise InvalidRequest(f"--within {within!r} is not a span like 3d, 36h or 2w")
     horizon = int(match[1]) * _UNITS[match[2]]
-    settings = load_settings(config)
-    uow = open_uow(config, read_only=True)
+    settings = bootstrap.load(config)
+    uow = bootstrap.open_store(settings, read_only=True)
     # The note under the table says it for this command; the log line would say it twice.
     logging.getLogger("docking.deadlines").setLevel(logging.ERROR)
     engine = Deadlines.from_policy(settings.deadlines)

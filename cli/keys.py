@@ -5,19 +5,18 @@ from `--activate-at` or on `activate`, which also goes back to the previous key 
 """
 
 import json
-import os
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from adapter.config.settings import load_settings
 from adapter.errors import InvalidRequest
-from adapter.keys.keyring import ACTIVE, PUBLISHED, RETIRED, Keyring, shown
+from adapter.keys.keyring import Keyring, KeyState, shown
 from cli.output import ConfigOption, Format, FormatOption, console, render
+from scheduler import bootstrap
 from schemas.clock import CHINA, utc_now
-from signing.keyfiles import ALGORITHMS, KeyFileError, public_pem
+from signing.keyfiles import ALGORITHMS, passphrase_from, public_pem
 
 app = typer.Typer(help="Signing keys: one keyring (a folder) per platform.", no_args_is_help=True)
 
@@ -39,10 +38,7 @@ PassphraseOption = Annotated[
 
 
 def _keyring(directory: Path | None, platform: str | None, config: Path | None, *, create: bool = False) -> Keyring:
-    try:
-        return Keyring.open(_folder(directory, platform, config), create=create)
-    except KeyFileError as exc:
-        raise InvalidRequest(str(exc)) from exc
+    return Keyring.open(_folder(directory, platform, config), create=create)
 
 
 def _folder(directory: Path | None, platform: str | None, config: Path | None) -> Path:
@@ -50,22 +46,13 @@ def _folder(directory: Path | None, platform: str | None, config: Path | None) -
         return directory
     if platform is None:
         raise InvalidRequest("name the keyring: --dir DIR, or --platform NAME with --config FILE")
-    settings = load_settings(config)
+    settings = bootstrap.load(config)
     if platform not in settings.platforms:
         raise InvalidRequest(f"platform {platform!r} is not configured (configured: {', '.join(settings.platforms)})")
     keyring = settings.platforms[platform].signing.keyring
     if keyring is None:
         raise InvalidRequest(f"platform {platform!r} signs with a shared secret (hmac-appkey): it has no keyring")
     return keyring
-
-
-def _passphrase(variable: str | None) -> bytes | None:
-    if variable is None:
-        return None
-    value = os.environ.get(variable)
-    if not value:
-        raise InvalidRequest(f"environment variable {variable} is empty or not set")
-    return value.encode()
 
 
 def _checked_key_id(key_id: str) -> str:
@@ -87,10 +74,7 @@ def generate(
     if algorithm not in ALGORITHMS:
         raise InvalidRequest(f"--algorithm {algorithm!r} is not one of {', '.join(ALGORITHMS)}")
     keyring = _keyring(directory, platform, config, create=True)
-    try:
-        record = keyring.generate(_checked_key_id(key_id), algorithm, utc_now(), _passphrase(passphrase_env))
-    except KeyFileError as exc:
-        raise InvalidRequest(str(exc)) from exc
+    record = keyring.generate(_checked_key_id(key_id), algorithm, utc_now(), passphrase_from(passphrase_env))
     keyring.save()
     console.print(
         f"{record.key_id} ({record.algorithm}) is active in {keyring.directory}; "
@@ -135,8 +119,8 @@ def list_keys(
             "algorithm": r.algorithm,
             "state": r.state,
             # published: when it will sign (blank: on `activate`); active, retired: when it began to
-            "activation": shown(r.activate_at if r.state == PUBLISHED else r.activated_at or r.created_at),
-            "retire_at": shown(r.retire_at) if r.state == RETIRED else "",
+            "activation": shown(r.activate_at if r.state == KeyState.PUBLISHED else r.activated_at or r.created_at),
+            "retire_at": shown(r.retire_at) if r.state == KeyState.RETIRED else "",
             "published": r.verifies_at(now),
             "created_at": shown(r.created_at),
         }
@@ -163,17 +147,14 @@ def rotate(
     keyring = _keyring(directory, platform, config)
     now = utc_now()
     when = parse_activate_at(activate_at, now) if activate_at is not None else None
-    try:
-        new, current = keyring.rotate(
-            _checked_key_id(key_id), now, timedelta(days=overlap), _passphrase(passphrase_env), algorithm, when
-        )
-    except KeyFileError as exc:
-        raise InvalidRequest(str(exc)) from exc
+    new, current = keyring.rotate(
+        _checked_key_id(key_id), now, timedelta(days=overlap), passphrase_from(passphrase_env), algorithm, when
+    )
     keyring.save()
     where = keyring.directory.resolve()
     give = f"give the court its public key: `docking keys export-public --dir {where}`"
     record, previous = keyring.find(new.key_id), keyring.find(current.key_id)
-    if record.state == ACTIVE:
+    if record.state == KeyState.ACTIVE:
         console.print(
             f"{new.key_id} signs from now; {current.key_id} stays published until {shown(previous.retire_at)}. "
             f"If the court does not trust {new.key_id} yet, it refuses every request: that platform is held "
@@ -204,10 +185,7 @@ def activate(
     keyring = _keyring(directory, platform, config)
     now = utc_now()
     when = parse_activate_at(at, now) if at is not None else None
-    try:
-        changes = keyring.activate(key_id, now, timedelta(days=overlap), at=when)
-    except KeyFileError as exc:
-        raise InvalidRequest(str(exc)) from exc
+    changes = keyring.activate(key_id, now, timedelta(days=overlap), at=when)
     keyring.save()
     console.print("; ".join(changes) + ". A running `docking run` follows from its next request.")
 
@@ -219,16 +197,13 @@ def revoke(
     """Withdraw a key at once (e.g. it leaked); it is left out of the published keys from now on."""
     keyring = _keyring(directory, platform, config)
     now = utc_now()
-    try:
-        if keyring.active(now).key_id == key_id:
-            # Revoking the signing key would leave the platform nothing to sign with: make another key sign first.
-            raise InvalidRequest(
-                f"{key_id} signs now: make another key sign first (`docking keys activate KEY`, or `docking keys "
-                f"rotate --key-id NEW --activate-at now`), then revoke {key_id}"
-            )
-        record = keyring.revoke(key_id, now)
-    except KeyFileError as exc:
-        raise InvalidRequest(str(exc)) from exc
+    if keyring.active(now).key_id == key_id:
+        # Revoking the signing key would leave the platform nothing to sign with: make another key sign first.
+        raise InvalidRequest(
+            f"{key_id} signs now: make another key sign first (`docking keys activate KEY`, or `docking keys "
+            f"rotate --key-id NEW --activate-at now`), then revoke {key_id}"
+        )
+    record = keyring.revoke(key_id, now)
     keyring.save()
     console.print(f"{record.key_id} is revoked. Tell the court to withdraw it.")
 

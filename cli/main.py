@@ -33,6 +33,8 @@ from cli.output import err
 from connectors.port import ConnectorError, CredentialsRefused
 from schemas.clock import CHINA
 from schemas.validation import summarize
+from signing.errors import MissingExtra
+from signing.keyfiles import KeyFileError
 
 app = typer.Typer(
     help="Court–mediation docking adapter (诉调对接): courts' ODR platforms ⇄ the mediation centre.",
@@ -86,10 +88,10 @@ def main() -> None:
         # 75 (EX_TEMPFAIL) or 78 (EX_CONFIG), never 1: `reconcile` exits 1 for "differences remain", and a
         # script must not read a full disk as drift (adapter/persistence/diagnosis.py).
         _fail(mask_text(describe(exc, cause)), cause.exit_code)
-    except ImportError as exc:  # an optional extra the chosen profile needs, e.g. Tongsuo for SM2
-        if (exc.name or "").startswith("tongsuopy") or "Tongsuo" in str(exc):
-            _fail("SM2 needs Tongsuo, an optional extra: pip install 'court-docking[sm2]'", 78)
-        raise
+    except KeyFileError as exc:  # worded where it is raised (signing/keyfiles.py): a refused request, as it is
+        _fail(str(exc), 2)
+    except MissingExtra as exc:  # an optional extra the chosen profile needs (Tongsuo for SM2): ours to install
+        _fail(str(exc), 78)
 
 
 class ChinaTimeFormatter(logging.Formatter):

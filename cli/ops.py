@@ -10,12 +10,12 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import col, select
 
-from adapter.config.settings import load_settings
 from adapter.errors import InvalidRequest
 from adapter.masking import mask_document, mask_fields, mask_text
 from adapter.outbox.dead_letters import replay_dead, replay_message
 from adapter.persistence.tables import AuditRow, OutboxRow
-from cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, render, render_record
+from cli.output import ConfigOption, Format, FormatOption, console, err, render, render_record
+from scheduler import bootstrap
 from schemas.clock import CHINA, china_text, utc_now
 
 outbox_app = typer.Typer(help="Outgoing messages and their delivery.", no_args_is_help=True)
@@ -33,7 +33,7 @@ def outbox_list(
     """List outgoing messages, newest first."""
     if status is not None and status not in STATUSES:
         raise InvalidRequest(f"--status {status!r} is not one of {', '.join(STATUSES)}")
-    with open_uow(config, read_only=True).begin() as session:
+    with bootstrap.open_store(bootstrap.load(config), read_only=True).begin() as session:
         query = select(OutboxRow).order_by(col(OutboxRow.id).desc()).limit(limit)
         if status:
             query = query.where(OutboxRow.status == status)
@@ -87,7 +87,7 @@ def outbox_dead(
 def outbox_show(message_id: str, config: ConfigOption = None) -> None:
     """One message: its delivery record and the payload — ID, phone, account numbers and USCCs masked, documents
     (agreements) given by size and SHA-256 only."""
-    with open_uow(config, read_only=True).begin() as session:
+    with bootstrap.open_store(bootstrap.load(config), read_only=True).begin() as session:
         row = session.exec(select(OutboxRow).where(OutboxRow.message_id == message_id)).first()
         if row is None:
             raise InvalidRequest(f"no outgoing message {message_id!r}")
@@ -144,12 +144,13 @@ def outbox_replay(
     config: ConfigOption = None,
 ) -> None:
     """Put dead messages back in the queue, unchanged and in their cases' order; every replay is audited."""
+    settings = bootstrap.load(config)
     if platform is not None:
-        configured = load_settings(config).platforms
+        configured = settings.platforms
         if platform not in configured:
             names = ", ".join(configured) or "none"
             raise InvalidRequest(f"--platform {platform!r} is not a configured platform; configured: {names}")
-    uow, now = open_uow(config), utc_now()
+    uow, now = bootstrap.open_store(settings), utc_now()
     if message_id:
         if platform or since:
             raise InvalidRequest("give either a message id or --platform/--since, not both")

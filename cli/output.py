@@ -18,8 +18,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from adapter.config.settings import load_settings
-from adapter.persistence.engine import UnitOfWork, create_schema, open_database
 from schemas.clock import china_iso, china_text
 
 console = Console()
@@ -43,16 +41,6 @@ ConfigOption = Annotated[
     ),
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
-
-
-def open_uow(config: Path | None, *, read_only: bool = False) -> UnitOfWork:
-    """The existing database of the configured adapter, without contacting any platform.
-
-    `read_only`: for commands that only read — they then work on a database file this user cannot write (a copy
-    handed over for inspection, a folder mounted read-only) and never take the write lock from `docking run`."""
-    engine = open_database(load_settings(config), must_exist=True, read_only=read_only)
-    create_schema(engine)
-    return UnitOfWork(engine)
 
 
 def scalar(value: Any, fmt: Format) -> Any:

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 import typer
 from sqlmodel import col, select
 
-from adapter.config.settings import load_settings
 from adapter.errors import InvalidRequest
 from adapter.inbox.ingest import Ingested
 from adapter.inbox.quarantine import STATUSES, Reprocessed, load, open_ids, reprocess, resolve, split_headers
@@ -22,11 +21,11 @@ from cli.output import (
     FormatOption,
     console,
     err,
-    open_uow,
     print_object,
     render,
     render_record,
 )
+from scheduler import bootstrap, build_runtime
 from schemas.clock import utc_now
 
 app = typer.Typer(help="Inbound messages refused and kept for inspection; reprocess or resolve them.")
@@ -65,7 +64,7 @@ def quarantine_list(
     """List refused inbound messages, newest first, with the reason and what became of each."""
     if status is not None and status not in STATUSES:
         raise InvalidRequest(f"--status {status!r} is not one of {', '.join(STATUSES)}")
-    with open_uow(config, read_only=True).begin() as session:
+    with bootstrap.open_store(bootstrap.load(config), read_only=True).begin() as session:
         query = select(QuarantineRow).order_by(col(QuarantineRow.id).desc()).limit(limit)
         for column, value in ((QuarantineRow.status, status), (QuarantineRow.reason, reason)):
             if value:
@@ -86,7 +85,7 @@ def quarantine_show(
     """One refused message: why, its headers, and its raw bytes with ID, phone and account numbers masked."""
     if fmt is Format.csv:
         raise InvalidRequest("quarantine show has several parts; use --format table or --format json")
-    row = load(open_uow(config, read_only=True), quarantine_id)
+    row = load(bootstrap.open_store(bootstrap.load(config), read_only=True), quarantine_id)
     headers, position = split_headers(row)
     text, note = _raw_text(row.raw, whole)
     record = {
@@ -131,9 +130,7 @@ def quarantine_reprocess(
         raise InvalidRequest("name one quarantined message id, or --reason R (e.g. --reason unknown_key)")
     if platform and reason is None:
         raise InvalidRequest("--platform goes with --reason")
-    from scheduler import build_runtime  # the composition root builds the platforms' verifiers and decoders
-
-    runtime = build_runtime(load_settings(config))
+    runtime = build_runtime(bootstrap.load(config))
     if platform and platform not in runtime.platforms:
         configured = ", ".join(runtime.platforms) or "none"
         raise InvalidRequest(f"platform {platform!r} is not configured; configured: {configured}")
@@ -165,7 +162,7 @@ def quarantine_resolve(
     config: ConfigOption = None,
 ) -> None:
     """Close an open quarantined message that will not be reprocessed; who, when and the note are kept."""
-    row = resolve(open_uow(config), quarantine_id, actor=actor, note=note, now=utc_now())
+    row = resolve(bootstrap.open_store(bootstrap.load(config)), quarantine_id, actor=actor, note=note, now=utc_now())
     console.print(f"{quarantine_id} resolved by {row.handled_by}", highlight=False)
 
 

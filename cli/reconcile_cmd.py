@@ -11,12 +11,12 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from adapter.config.settings import load_settings
 from adapter.errors import InvalidRequest
 from adapter.masking import mask_text
 from adapter.reconcile import Difference, ReconcileReport, Scope, reconcile
 from adapter.reconcile import runs as stored
-from cli.output import ConfigOption, Format, FormatOption, err, open_uow, render
+from cli.output import ConfigOption, Format, FormatOption, err, render
+from scheduler import bootstrap, build_runtime
 from schemas.clock import china_text
 
 app = typer.Typer(
@@ -66,12 +66,10 @@ def reconcile_cmd(
     """Compare every case with its platform; exit 0 when in step (or all repaired), 1 while differences remain."""
     if ctx.invoked_subcommand is not None:
         return
-    from scheduler import build_runtime  # the composition root names the concrete connectors
-
     if resend_missing and not repair:
         raise InvalidRequest("--resend-missing re-sends as a repair: give --repair with it")
 
-    runtime = build_runtime(load_settings(config))
+    runtime = build_runtime(bootstrap.load(config))
     with _ProgressBar() as bar:
         report = reconcile(
             runtime.uow,
@@ -109,7 +107,7 @@ def runs_cmd(
             **run.__dict__,
             "platform": run.platform or "all",
         }
-        for run in stored.latest(open_uow(config, read_only=True), limit)
+        for run in stored.latest(bootstrap.open_store(bootstrap.load(config), read_only=True), limit)
     ]
     render(rows, RUN_COLUMNS, fmt, title="reconciliation runs", limit=limit)
 
@@ -121,7 +119,7 @@ def show_cmd(
     fmt: FormatOption = Format.table,
 ) -> None:
     """One stored run: its summary (on stderr) and every difference it found, with what was done."""
-    run, differences = stored.load(open_uow(config, read_only=True), run_id)
+    run, differences = stored.load(bootstrap.open_store(bootstrap.load(config), read_only=True), run_id)
     rows = [{**d, "detail": mask_text(d["detail"] or "")} for d in differences]
     render(rows, COLUMNS, fmt, title=f"run {run.id}")
     err.print(

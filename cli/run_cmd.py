@@ -9,16 +9,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from adapter.config.settings import load_settings
+import scheduler
 from adapter.errors import ConfigError, InvalidRequest
 from cli.output import ConfigOption, console, err
+from sandbox.demo import run_demo
+from scheduler import bootstrap
 
 
 def run(config: ConfigOption = None) -> None:
     """Run the adapter: poll every platform, deliver the outbox; stops cleanly on SIGTERM or Ctrl-C."""
-    import scheduler
-
-    settings = load_settings(config)
+    settings = bootstrap.load(config)
     if not settings.platforms:
         raise ConfigError("no platforms configured: add a [platforms.<name>] table (see README, Configuration)")
     scheduler.run(settings)
@@ -44,8 +44,6 @@ def demo(
     chaos: Annotated[float, typer.Option(min=0.0, max=0.9, help="Share of court requests that fail on purpose.")] = 0.0,
 ) -> None:
     """Run two sandbox courts (REST and SOAP) and the adapter on SQLite through every flow, then reconcile."""
-    from sandbox.demo import run_demo
-
     if profile not in ("jws-detached", "sm2-sm3", "hmac-appkey"):
         raise InvalidRequest(f"--profile {profile!r} is not jws-detached, sm2-sm3 or hmac-appkey")
 

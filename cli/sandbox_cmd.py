@@ -6,13 +6,19 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from cryptography import x509
 
 from adapter.errors import InvalidRequest
 from cli.output import console
+from sandbox.court import CourtCore, SandboxConfig
+from sandbox.pairing import key_and_certificate
+from sandbox.rest import SandboxServer
+from sandbox.soap import SoapCourt, SoapSandboxServer, render
+from sandbox.timeforms import FORMS
 from signing.base import PublicKeyEntry
-from signing.jws import JwsSigner, JwsVerifier
-from signing.keyfiles import KeyFileError, algorithm_of, generate_keypair, load_private_key, load_public_key, public_pem
-from signing.sm2 import Sm2Signer, Sm2Verifier
+from signing.keyfiles import algorithm_of, generate_keypair, load_private_key, load_public_key, public_pem
+from signing.profiles import key_signer, key_verifier
+from signing.wsse import WsseSigner, WsseVerifier
 
 app = typer.Typer(help="The sandbox court platform.", no_args_is_help=True)
 
@@ -42,10 +48,6 @@ def serve(
     ] = "iso8601",
 ) -> None:
     """Serve a court ODR platform on HOST:PORT until Ctrl-C."""
-    from sandbox.court import CourtCore, SandboxConfig
-    from sandbox.rest import SandboxServer
-    from sandbox.timeforms import FORMS
-
     if transport not in ("rest", "soap"):
         raise InvalidRequest(f"--transport {transport!r} is not rest or soap")
     if centre_cert and transport != "soap":
@@ -57,8 +59,6 @@ def serve(
     core = CourtCore(config, signer, verifier)
     try:
         if transport == "soap":
-            from sandbox.soap import SoapSandboxServer
-
             server: SandboxServer = SoapSandboxServer(_soap_court(core, keys, centre_cert or []), host, port)
         else:
             server = SandboxServer(core, host, port)
@@ -88,33 +88,22 @@ def _court_keys(centre_key: list[str], keys: Path, court_key_id: str, profile: s
         raise InvalidRequest(f"--profile {profile!r}: the standalone sandbox serves jws-detached or sm2-sm3")
     algorithm = "SM2" if profile == "sm2-sm3" else "EdDSA"
     trusted = {}
-    try:
-        for item in centre_key:
-            kid, sep, path = item.partition("=")
-            if not sep or not kid or not path:
-                raise InvalidRequest(f"--centre-key {item!r} must look like KEY_ID=PATH")
-            key = load_public_key(Path(path))
-            trusted[kid] = PublicKeyEntry(kid, key, algorithm_of(key))
-        private = keys / f"{court_key_id}.key"
-        if not private.exists():
-            generate_keypair(keys, court_key_id, algorithm)
-        court_key = load_private_key(private)
-    except KeyFileError as exc:
-        raise InvalidRequest(str(exc)) from exc
-    if profile == "sm2-sm3":
-        return Sm2Signer(court_key, court_key_id), Sm2Verifier(trusted), court_key
-    return JwsSigner(court_key, court_key_id), JwsVerifier(trusted), court_key
+    for item in centre_key:
+        kid, sep, path = item.partition("=")
+        if not sep or not kid or not path:
+            raise InvalidRequest(f"--centre-key {item!r} must look like KEY_ID=PATH")
+        key = load_public_key(Path(path))
+        trusted[kid] = PublicKeyEntry(kid, key, algorithm_of(key))
+    private = keys / f"{court_key_id}.key"
+    if not private.exists():
+        generate_keypair(keys, court_key_id, algorithm)
+    court_key = load_private_key(private)
+    return key_signer(profile, court_key, court_key_id), key_verifier(profile, trusted), court_key
 
 
 def _soap_court(core: Any, keys: Path, centre_certs: list[Path]) -> Any:
     """The WebService around `core`: the court's WS-Security key and certificate (made on first use), trusting
     the centre certificates given."""
-    from cryptography import x509
-
-    from sandbox.pairing import key_and_certificate
-    from sandbox.soap import SoapCourt, render
-    from signing.wsse import WsseSigner, WsseVerifier
-
     if not centre_certs:
         raise InvalidRequest("--transport soap needs --centre-cert (the centre's WS-Security certificate)")
     try:
@@ -124,7 +113,7 @@ def _soap_court(core: Any, keys: Path, centre_certs: list[Path]) -> Any:
             keys.mkdir(parents=True, exist_ok=True)
             key_path, cert_path = key_and_certificate(keys, "court", "rsa")
         signer = WsseSigner(load_private_key(key_path), x509.load_pem_x509_certificate(cert_path.read_bytes()))
-    except (OSError, ValueError, KeyFileError) as exc:
+    except (OSError, ValueError) as exc:
         raise InvalidRequest(f"WS-Security files: {exc}") from exc
     core.render = render
     return SoapCourt(core, signer, WsseVerifier(trusted))

@@ -1,6 +1,5 @@
 """`docking keys wsse`: the WS-Security key and certificate (or signing request) a SOAP court needs."""
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +11,7 @@ from adapter.errors import InvalidRequest
 from adapter.keys.wsse_files import WSSE_ALGORITHMS, make_wsse_files
 from cli.output import console
 from schemas.clock import CHINA, utc_now
-from signing.keyfiles import KeyFileError
+from signing.keyfiles import passphrase_from
 
 
 def wsse(
@@ -39,12 +38,7 @@ def wsse(
         raise InvalidRequest(f"--algorithm {algorithm!r} is not one of {', '.join(WSSE_ALGORITHMS)}")
     if not name.replace("-", "").replace("_", "").replace(".", "").isalnum():
         raise InvalidRequest(f"--name {name!r} may hold only letters, digits, '-', '_' and '.'")
-    passphrase = None
-    if passphrase_env is not None:
-        value = os.environ.get(passphrase_env)
-        if not value:
-            raise InvalidRequest(f"environment variable {passphrase_env} is empty or not set")
-        passphrase = value.encode()
+    passphrase = passphrase_from(passphrase_env)
     try:
         files = make_wsse_files(
             directory,
@@ -57,7 +51,7 @@ def wsse(
             passphrase=passphrase,
             key_file=key,
         )
-    except (KeyFileError, OSError) as exc:
+    except OSError as exc:
         raise InvalidRequest(str(exc)) from exc
     private = "" if key else " (private, mode 0600)"
     settings = f'key = "{files.key.resolve()}", certificate = "{directory.resolve() / (name + ".crt")}"'

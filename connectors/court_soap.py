@@ -40,6 +40,7 @@ from connectors.port import (
     UnreadableAnswer,
 )
 from mappings import court_soap
+from mappings.codes import CodeTables
 from mappings.times import DEFAULT_FORM, TimestampForm
 from reference.errors import UnknownCode
 from schemas.enums import CourtStatus, MessageType
@@ -218,6 +219,10 @@ class CourtSoapPlatform:
         if answer is None or not hasattr(answer, "version"):
             raise TransientError(self.name, "FetchCodeLists answer lacks its version")
         return {str(t.name): [str(code) for code in (t.code or [])] for t in (tables or [])}
+
+    def code_tables(self) -> CodeTables:
+        """Our code tables for this court, which `code_lists` is compared with (PublishesCodeLists)."""
+        return court_soap.tables(self.name, self.timestamps)
 
     # ---- the one place transport failures are translated
 

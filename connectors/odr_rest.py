@@ -43,6 +43,7 @@ from connectors.port import (
     UnreadableAnswer,
 )
 from mappings import odr_rest
+from mappings.codes import CodeTables
 from mappings.times import DEFAULT_FORM, TimestampForm
 from reference.errors import UnknownCode
 from schemas.enums import CourtStatus
@@ -141,6 +142,10 @@ class OdrRestPlatform:
         if not isinstance(tables, dict) or not all(isinstance(v, list) for v in tables.values()):
             raise TransientError(self.name, "the published code lists are not {table: [codes]}")
         return {str(name): [str(code) for code in codes] for name, codes in tables.items()}
+
+    def code_tables(self) -> CodeTables:
+        """Our code tables for this court, which `code_lists` is compared with (PublishesCodeLists)."""
+        return odr_rest.tables(self.name, self.timestamps)
 
     # ---- transport, and the one place its failures are translated
 

@@ -22,6 +22,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple, Protocol, runtime_checkable
 
+from mappings.codes import CodeTables
 from schemas.enums import CourtStatus
 from schemas.envelope import Envelope
 
@@ -196,4 +197,18 @@ class CourtPlatform(Protocol):
     def fetch_case(self, platform_case_id: str) -> Sequence[RawInbound]:
         """Everything the platform has published about one case (its dispatch, its decisions), as the same signed
         items its feeds carry, oldest first; empty if it does not know the case. Verified and applied like a feed."""
+        ...
+
+
+@runtime_checkable
+class PublishesCodeLists(Protocol):
+    """A platform that publishes its code lists, for `docking mappings check` (adapter/mapping_check.py). Not
+    every platform does, so it is a capability of its own beside CourtPlatform, not a method every one must fake."""
+
+    def code_lists(self) -> dict[str, list[str]]:
+        """The code lists the platform publishes now: {table: [codes]}."""
+        ...
+
+    def code_tables(self) -> CodeTables:
+        """Our code tables for this platform: those its messages are read and written with."""
         ...

@@ -1,7 +1,9 @@
 """Key files: generate and load Ed25519, P-256, RSA and SM2 key pairs as PKCS#8 / SubjectPublicKeyInfo PEM.
 
 Private keys may be passphrase-encrypted (the passphrase comes from the environment, never a file or a log).
-SM2 keys need the optional Tongsuo backend (court-docking[sm2]); the others use `cryptography`.
+SM2 keys need the optional Tongsuo backend (court-docking[sm2]), reached through signing/sm2.py only; the others
+use `cryptography`. KeyFileError is worded here, where it is raised, as a sentence an operator can act on: callers
+show it as it is (the CLI) or say which platform's key it was (adapter/platforms/signers.py).
 """
 
 import logging
@@ -13,6 +15,9 @@ from typing import Any
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+from signing import jws, sm2
+from signing.errors import MissingExtra
 
 log = logging.getLogger("docking.keys")
 
@@ -38,22 +43,13 @@ def new_private_key(algorithm: str) -> Any:
     if algorithm == "PS256":
         return rsa.generate_private_key(public_exponent=65537, key_size=3072)
     if algorithm == "SM2":
-        from tongsuopy.crypto.asymciphers import ec as sm_ec
-
-        from signing.sm2 import tongsuo
-
-        tongsuo()
-        return sm_ec.generate_private_key(sm_ec.SM2())
+        return sm2.new_private_key()
     raise KeyFileError(f"algorithm {algorithm!r} is not one of {', '.join(ALGORITHMS)}")
 
 
 def _serialization(key: Any) -> Any:
     """The serialization module that can encode `key` (Tongsuo's for SM2 keys)."""
-    if type(key).__module__.startswith("tongsuopy"):
-        from tongsuopy.crypto import serialization as sm_serialization
-
-        return sm_serialization
-    return serialization
+    return sm2.serialization() if sm2.is_sm2_key(key) else serialization
 
 
 def generate_keypair(
@@ -76,6 +72,17 @@ def private_pem(key: Any, passphrase: bytes | None = None) -> bytes:
     ser = _serialization(key)
     encryption = ser.BestAvailableEncryption(passphrase) if passphrase else ser.NoEncryption()
     return bytes(key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, encryption))
+
+
+def passphrase_from(variable: str | None) -> bytes | None:
+    """The passphrase held by environment variable `variable` (None: the key is not encrypted); the one place a
+    key passphrase is read, so it is never taken from a file or an argument that a log or `ps` would show."""
+    if variable is None:
+        return None
+    value = os.environ.get(variable)
+    if not value:
+        raise KeyFileError(f"environment variable {variable} (the key passphrase) is empty or not set")
+    return value.encode()
 
 
 def write_secret(path: Path, data: bytes) -> None:
@@ -128,8 +135,8 @@ def public_key_from_pem(data: bytes, source: str) -> Any:
 def _load_sm2(data: bytes, *, private: bool, passphrase: bytes | None = None) -> Any:
     """`cryptography` cannot read SM2 keys; Tongsuo can, when installed."""
     try:
-        from tongsuopy.crypto import serialization as sm_serialization
-    except ImportError:
+        sm_serialization = sm2.serialization()
+    except MissingExtra:
         return None
     try:
         if private:
@@ -146,13 +153,10 @@ def load_sm2_public_key(pem: bytes) -> Any:
 
 def algorithm_of(key: Any) -> str:
     """The signature algorithm a key is for; SM2 keys are recognised by their curve."""
-    curve = getattr(key, "curve", None)
-    if curve is not None and curve.name == "SM2":
+    if sm2.is_sm2_key(key):
         return "SM2"
-    from signing.jws import algorithm_of as jws_algorithm
-
     try:
-        return jws_algorithm(key)
+        return jws.algorithm_of(key)
     except ValueError as exc:
         raise KeyFileError(str(exc)) from None
 

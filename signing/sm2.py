@@ -31,7 +31,7 @@ from signing.base import (
     lookup,
     signed_time,
 )
-from signing.errors import SignatureInvalid
+from signing.errors import MissingExtra, SignatureInvalid
 
 DEFAULT_ID = "1234567812345678"
 _A = 0xFFFFFFFEFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF00000000FFFFFFFFFFFFFFFC
@@ -40,8 +40,8 @@ _GX = 0x32C4AE2C1F1981195F9904466A39C9948FE30BBFF2660BE1715A4589334C74C7
 _GY = 0xBC3736A2F4F6779C59BDCEE36B692153D0A9877CC62A474002DF32E52139F0A0
 
 
-class MissingExtra(ImportError):
-    pass
+# Tongsuo is an optional extra (court-docking[sm2]): its modules are imported inside the functions below, only when
+# an SM2 key is used, and a missing extra is the typed MissingExtra raised here — never a bare ImportError.
 
 
 def tongsuo() -> Any:
@@ -49,8 +49,28 @@ def tongsuo() -> Any:
     try:
         from tongsuopy.backends.tongsuo.backend import backend
     except ImportError as exc:  # pragma: no cover - exercised only where the extra is absent
-        raise MissingExtra("the sm2-sm3 profile needs Tongsuo: pip install 'court-docking[sm2]'") from exc
+        raise MissingExtra from exc
     return backend
+
+
+def serialization() -> Any:
+    """Tongsuo's serialization module (PEM/DER of SM2 keys, which `cryptography` cannot encode or read)."""
+    tongsuo()
+    from tongsuopy.crypto import serialization as sm_serialization  # the optional extra (see above)
+
+    return sm_serialization
+
+
+def new_private_key() -> Any:
+    tongsuo()
+    from tongsuopy.crypto.asymciphers import ec as sm_ec  # the optional extra (see above)
+
+    return sm_ec.generate_private_key(sm_ec.SM2())
+
+
+def is_sm2_key(key: Any) -> bool:
+    """Whether `key` (private or public) is an SM2 key: Tongsuo's keys name their curve SM2."""
+    return getattr(getattr(key, "curve", None), "name", None) == "SM2"
 
 
 def sm3(data: bytes) -> bytes:

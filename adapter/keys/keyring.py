@@ -23,6 +23,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -34,15 +35,25 @@ from signing.base import b64url
 from signing.keyfiles import KeyFileError, generate_keypair, load_private_key, load_public_key
 
 MANIFEST = "keyring.json"
-PUBLISHED, ACTIVE, RETIRED, REVOKED = "published", "active", "retired", "revoked"
-_LEGACY = {"retiring": RETIRED}
+
+
+class KeyState(StrEnum):
+    """A key's place in the rotation (the diagram above); its value is what the manifest stores."""
+
+    PUBLISHED = "published"
+    ACTIVE = "active"
+    RETIRED = "retired"
+    REVOKED = "revoked"
+
+
+_LEGACY = {"retiring": KeyState.RETIRED}
 
 
 @dataclass
 class KeyRecord:
     key_id: str
     algorithm: str
-    state: str  # published | active | retired | revoked
+    state: KeyState
     created_at: str
     retire_at: str | None = None  # retired: published (and a rollback target) until then
     activate_at: str | None = None  # published: takes over at this instant
@@ -51,9 +62,13 @@ class KeyRecord:
 
     def verifies_at(self, now: datetime) -> bool:
         """Whether the court should still trust it at `now` (it is in what we publish)."""
-        if self.state in (PUBLISHED, ACTIVE):
+        if self.state in (KeyState.PUBLISHED, KeyState.ACTIVE):
             return True
-        return self.state == RETIRED and self.retire_at is not None and datetime.fromisoformat(self.retire_at) > now
+        return (
+            self.state == KeyState.RETIRED
+            and self.retire_at is not None
+            and datetime.fromisoformat(self.retire_at) > now
+        )
 
 
 def settled(records: list[KeyRecord], now: datetime) -> list[KeyRecord]:
@@ -61,17 +76,21 @@ def settled(records: list[KeyRecord], now: datetime) -> list[KeyRecord]:
     key it replaced retired for the overlap its schedule named. Pure: the records given are not changed."""
     ring = [replace(record) for record in records]
     due = sorted(
-        (r for r in ring if r.state == PUBLISHED and r.activate_at and datetime.fromisoformat(r.activate_at) <= now),
+        (
+            r
+            for r in ring
+            if r.state == KeyState.PUBLISHED and r.activate_at and datetime.fromisoformat(r.activate_at) <= now
+        ),
         key=lambda r: datetime.fromisoformat(r.activate_at or ""),
     )
     for record in due:
         assert record.activate_at is not None
         switch = datetime.fromisoformat(record.activate_at)
         for previous in ring:
-            if previous.state == ACTIVE:
+            if previous.state == KeyState.ACTIVE:
                 until = switch + timedelta(seconds=record.overlap_seconds or 0)
-                previous.state, previous.retire_at = RETIRED, stamp(until)
-        record.state, record.activated_at = ACTIVE, record.activate_at
+                previous.state, previous.retire_at = KeyState.RETIRED, stamp(until)
+        record.state, record.activated_at = KeyState.ACTIVE, record.activate_at
         record.activate_at = record.overlap_seconds = None
     return ring
 
@@ -116,9 +135,12 @@ class Keyring:
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise KeyFileError(f"{path.resolve()} is not a keyring manifest: {exc}") from None
         for record in records:
-            record.state = _LEGACY.get(record.state, record.state)
-            if record.state not in (PUBLISHED, ACTIVE, RETIRED, REVOKED):
-                raise KeyFileError(f"{path.resolve()}: key {record.key_id!r} has an unknown state {record.state!r}")
+            try:
+                record.state = _LEGACY.get(record.state) or KeyState(record.state)
+            except ValueError:
+                raise KeyFileError(
+                    f"{path.resolve()}: key {record.key_id!r} has an unknown state {record.state!r}"
+                ) from None
         return cls(directory, records)
 
     def save(self) -> None:
@@ -141,7 +163,7 @@ class Keyring:
     def active(self, now: datetime) -> KeyRecord:
         """The key that signs at `now`, or an error naming the keyring's absolute path and what to do."""
         ring = self.view(now)
-        active = [r for r in ring if r.state == ACTIVE]
+        active = [r for r in ring if r.state == KeyState.ACTIVE]
         if active:
             return active[-1]
         where = self.directory.resolve()
@@ -155,19 +177,19 @@ class Keyring:
 
     def previous(self, now: datetime) -> KeyRecord | None:
         """The most recently retired key that is still valid: where `docking keys activate` can go back to."""
-        retired = [r for r in self.view(now) if r.state == RETIRED and r.verifies_at(now)]
+        retired = [r for r in self.view(now) if r.state == KeyState.RETIRED and r.verifies_at(now)]
         return max(retired, key=lambda r: datetime.fromisoformat(r.retire_at or ""), default=None)
 
     def pending(self, now: datetime) -> KeyRecord | None:
         """The published key scheduled to take over after `now`, if any."""
-        return next((r for r in self.view(now) if r.state == PUBLISHED and r.activate_at), None)
+        return next((r for r in self.view(now) if r.state == KeyState.PUBLISHED and r.activate_at), None)
 
     def generate(self, key_id: str, algorithm: str, now: datetime, passphrase: bytes | None = None) -> KeyRecord:
         """The keyring's first key, active at once (the court is given it before the adapter first runs)."""
-        if any(r.state == ACTIVE for r in self.view(now)):
+        if any(r.state == KeyState.ACTIVE for r in self.view(now)):
             raise KeyFileError(f"{self.directory.resolve()} already has an active key; use `docking keys rotate`")
         record = self._add(key_id, algorithm, now, passphrase)
-        record.state, record.activated_at = ACTIVE, stamp(now)
+        record.state, record.activated_at = KeyState.ACTIVE, stamp(now)
         return record
 
     def rotate(
@@ -201,9 +223,9 @@ class Keyring:
         word wins. Returns what changed, one sentence each."""
         self.records = settled(self.records, now)
         target = self.find(key_id)
-        if target.state == REVOKED:
+        if target.state == KeyState.REVOKED:
             raise KeyFileError(f"{key_id} is revoked and never signs again; `docking keys rotate` makes a new key")
-        if target.state == RETIRED and not target.verifies_at(now):
+        if target.state == KeyState.RETIRED and not target.verifies_at(now):
             raise KeyFileError(
                 f"{key_id} retired at {shown(target.retire_at)} and is no longer published, so the court may no "
                 "longer trust it; `docking keys rotate` makes a new key"
@@ -211,40 +233,40 @@ class Keyring:
         changes = [
             f"the switch to {r.key_id} at {shown(r.activate_at)} is cancelled"
             for r in self.records
-            if r.state == PUBLISHED and r.activate_at and r is not target
+            if r.state == KeyState.PUBLISHED and r.activate_at and r is not target
         ]
         for record in self.records:
             if record is not target:
                 record.activate_at = record.overlap_seconds = None
         if at is not None and at > now:
-            if target.state != PUBLISHED:
+            if target.state != KeyState.PUBLISHED:
                 raise KeyFileError(f"{key_id} is {target.state}: only a published key can be scheduled")
             target.activate_at, target.overlap_seconds = stamp(at), overlap.total_seconds()
             return [*changes, f"{key_id} signs from {shown(target.activate_at)}"]
-        if target.state == ACTIVE:
+        if target.state == KeyState.ACTIVE:
             return [*changes, f"{key_id} already signs"]
-        for current in (r for r in self.records if r.state == ACTIVE):
-            if target.state == RETIRED:
-                current.state, current.retire_at, current.activated_at = PUBLISHED, None, None
+        for current in (r for r in self.records if r.state == KeyState.ACTIVE):
+            if target.state == KeyState.RETIRED:
+                current.state, current.retire_at, current.activated_at = KeyState.PUBLISHED, None, None
                 changes.append(f"{current.key_id} no longer signs and stays published")
             else:
-                current.state, current.retire_at = RETIRED, stamp(now + overlap)
+                current.state, current.retire_at = KeyState.RETIRED, stamp(now + overlap)
                 changes.append(f"{current.key_id} retires; it stays published until {shown(current.retire_at)}")
-        target.state, target.activated_at = ACTIVE, stamp(now)
+        target.state, target.activated_at = KeyState.ACTIVE, stamp(now)
         target.retire_at = target.activate_at = target.overlap_seconds = None
         return [*changes, f"{key_id} signs from now"]
 
     def revoke(self, key_id: str, now: datetime) -> KeyRecord:
         self.records = settled(self.records, now)
         record = self.find(key_id)
-        record.state, record.retire_at, record.activate_at, record.overlap_seconds = REVOKED, None, None, None
+        record.state, record.retire_at, record.activate_at, record.overlap_seconds = KeyState.REVOKED, None, None, None
         return record
 
     def _add(self, key_id: str, algorithm: str, now: datetime, passphrase: bytes | None) -> KeyRecord:
         if any(r.key_id == key_id for r in self.records):
             raise KeyFileError(f"key id {key_id!r} is already in {self.directory.resolve()}")
         generate_keypair(self.directory, key_id, algorithm, passphrase)
-        record = KeyRecord(key_id, algorithm, PUBLISHED, stamp(now))
+        record = KeyRecord(key_id, algorithm, KeyState.PUBLISHED, stamp(now))
         self.records.append(record)
         return record
 

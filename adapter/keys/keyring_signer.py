@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from adapter.keys.keyring import MANIFEST, PUBLISHED, KeyRecord, Keyring
+from adapter.keys.keyring import MANIFEST, KeyRecord, Keyring, KeyState
 from adapter.platforms.credential_hold import Credential
 from signing.base import MessageSigner
 from signing.keyfiles import KeyFileError
@@ -34,7 +34,7 @@ class _Loaded:
         self.switches = sorted(
             (datetime.fromisoformat(r.activate_at), r)
             for r in ring.view(now)
-            if r.state == PUBLISHED and r.activate_at is not None
+            if r.state == KeyState.PUBLISHED and r.activate_at is not None
         )
         self.base = current
         self.signers = {r.key_id: make(ring.private_key(r, passphrase), r.key_id) for r in self._candidates()}

@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 
-from signing import der
-from signing.keyfiles import KeyFileError, load_private_key, new_private_key, private_pem, write_secret
+from signing import der, sm2
+from signing.keyfiles import KeyFileError, load_private_key, private_pem, write_secret
 
 WSSE_ALGORITHMS = ("RSA", "EC", "SM2")
 SM2_WITH_SM3 = "1.2.156.10197.1.501"  # GM/T 0006 signature algorithm identifier; no parameters
@@ -81,7 +81,7 @@ def _new_key(algorithm: str) -> Any:
         return rsa.generate_private_key(public_exponent=65537, key_size=3072)
     if algorithm == "EC":
         return ec.generate_private_key(ec.SECP256R1())
-    return new_private_key("SM2")
+    return sm2.new_private_key()
 
 
 def _check_key(key: Any, path: Path) -> None:
@@ -90,10 +90,6 @@ def _check_key(key: Any, path: Path) -> None:
     if (isinstance(key, rsa.RSAPrivateKey) and key.key_size >= 2048) or curve in ("secp256r1", "SM2"):
         return
     raise KeyFileError(f"{path.resolve()} is not an RSA (2048 bits or more), EC P-256 or SM2 private key")
-
-
-def _sm2(key: Any) -> bool:
-    return getattr(getattr(key, "curve", None), "name", None) == "SM2"
 
 
 def _extensions(key: Any) -> list[tuple[x509.ExtensionType, bool]]:
@@ -118,7 +114,7 @@ def _extensions(key: Any) -> list[tuple[x509.ExtensionType, bool]]:
 
 def _key_identifier(public_key: Any) -> bytes:
     """RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey bits (an identifier, not a security use)."""
-    if _sm2(public_key):
+    if sm2.is_sm2_key(public_key):
         numbers = public_key.public_numbers()
         point = b"\x04" + numbers.x.to_bytes(32, "big") + numbers.y.to_bytes(32, "big")
         return hashlib.sha1(point).digest()
@@ -128,7 +124,7 @@ def _key_identifier(public_key: Any) -> bytes:
 def _certificate(key: Any, name: x509.Name, now: datetime, days: int) -> bytes:
     start, end = now - SKEW, now + timedelta(days=days)
     serial = x509.random_serial_number()
-    if _sm2(key):
+    if sm2.is_sm2_key(key):
         validity = der.sequence(der.time(start), der.time(end))
         tbs = der.sequence(
             der.context(0, der.integer(2)),  # v3
@@ -156,7 +152,7 @@ def _certificate(key: Any, name: x509.Name, now: datetime, days: int) -> bytes:
 
 
 def _request(key: Any, name: x509.Name) -> bytes:
-    if _sm2(key):
+    if sm2.is_sm2_key(key):
         wanted = der.sequence(der.oid(EXTENSION_REQUEST), der.tlv(0x31, _extensions_der(key)))
         info = der.sequence(der.integer(0), name.public_bytes(), _spki(key), der.context(0, wanted))
         return _pem("CERTIFICATE REQUEST", der.sequence(info, _SM2_ALGORITHM, der.bit_string(_sm2_sign(key, info))))
@@ -183,17 +179,12 @@ def _extensions_der(key: Any) -> bytes:
 
 
 def _spki(key: Any) -> bytes:
-    from tongsuopy.crypto import serialization
-
-    return bytes(
-        key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
+    ser = sm2.serialization()  # an SM2 key: only Tongsuo encodes it
+    return bytes(key.public_key().public_bytes(ser.Encoding.DER, ser.PublicFormat.SubjectPublicKeyInfo))
 
 
 def _sm2_sign(key: Any, data: bytes) -> bytes:
     """SM2 with SM3 over `data` under the default distinguishing ID (GM/T 0015 certificates), DER r, s."""
-    from signing import sm2
-
     return sm2.sign_digest(key, sm2.digest(key.public_key(), data, sm2.DEFAULT_ID))
 
 

@@ -1,7 +1,7 @@
 """Signers and verifiers built from a platform's signing settings (called by the composition root only)."""
 
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,42 +15,48 @@ from adapter.platforms.credential_hold import Credential
 from schemas.clock import utc_now
 from signing.base import MessageSigner, MessageVerifier, PublicKeyEntry
 from signing.certificates import certificate_key, same_key
+from signing.errors import MissingExtra
 from signing.hmac_appkey import HmacSigner, HmacVerifier
-from signing.jws import JwsSigner, JwsVerifier
-from signing.keyfiles import KeyFileError, algorithm_of, load_private_key, load_public_key
-from signing.sm2 import MissingExtra, Sm2Signer, Sm2Verifier
+from signing.keyfiles import KeyFileError, algorithm_of, load_private_key, load_public_key, passphrase_from
+from signing.profiles import Sm2Form, key_signer, key_verifier
 from signing.wsse import WsseSigner, WsseVerifier
 
 
-def build_signer(config: SigningSettings, *, platform: str, now: datetime | None = None) -> MessageSigner:
+@contextmanager
+def _configuring(platform: str, part: str = "") -> Iterator[None]:
+    """A key file, passphrase, certificate or extra that does not serve is the configuration's fault: one
+    ConfigError (exit 78) naming the platform, around the error's own words (signing/keyfiles.py)."""
     try:
+        yield
+    except (KeyFileError, MissingExtra, ValueError) as exc:
+        raise ConfigError(f"platform {platform}: {part}{exc}") from None
+
+
+def build_signer(config: SigningSettings, *, platform: str, now: datetime | None = None) -> MessageSigner:
+    with _configuring(platform):
         if config.profile == "hmac-appkey":
             assert config.app_key and config.app_secret  # the settings validator guarantees both
             secret = config.app_secret.get_secret_value().encode()
             return HmacSigner(config.app_key, secret, config.hmac_method, config.hex_case)
         assert config.keyring is not None
         return build_keyring_signer(config, platform=platform, now=now or utc_now())
-    except (KeyFileError, MissingExtra, ValueError) as exc:
-        raise ConfigError(f"platform {platform}: {exc}") from None
 
 
 def build_keyring_signer(config: SigningSettings, *, platform: str, now: datetime) -> KeyringSigner:
     """Our requests signed with the keyring's active key at each signing time (staged rotation, no restart)."""
     assert config.keyring is not None
+    form = sm2_form(config)
 
     def make(key: Any, key_id: str) -> MessageSigner:
-        if config.profile == "sm2-sm3":
-            der = config.sm2_signature == "der"
-            return Sm2Signer(
-                key, key_id, distid=config.sm2_distid, der=der, encoding=config.sm2_encoding, hex_case=config.hex_case
-            )
-        return JwsSigner(key, key_id)
+        return key_signer(config.profile, key, key_id, form)
 
-    return KeyringSigner(config.keyring, make, passphrase=_passphrase(config, platform), now=now)
+    with _configuring(platform):
+        passphrase = passphrase_from(config.passphrase_env)
+    return KeyringSigner(config.keyring, make, passphrase=passphrase, now=now)
 
 
 def build_verifier(config: SigningSettings, *, platform: str) -> MessageVerifier:
-    try:
+    with _configuring(platform):
         if config.profile == "hmac-appkey":
             assert config.court_app_key and config.court_app_secret
             secret = config.court_app_secret.get_secret_value().encode()
@@ -62,23 +68,23 @@ def build_verifier(config: SigningSettings, *, platform: str) -> MessageVerifier
         for key_id, path in config.court_keys.items():
             key = load_public_key(path)
             keys[key_id] = PublicKeyEntry(key_id, key, algorithm_of(key), revoked=key_id in config.revoked_court_keys)
-        if config.profile == "sm2-sm3":
-            return Sm2Verifier(
-                keys,
-                distid=config.sm2_distid,
-                der=config.sm2_signature == "der",
-                encoding=config.sm2_encoding,
-                hex_case=config.hex_case,
-            )
-        return JwsVerifier(keys)
-    except (KeyFileError, MissingExtra, ValueError) as exc:
-        raise ConfigError(f"platform {platform}: {exc}") from None
+        return key_verifier(config.profile, keys, sm2_form(config))
+
+
+def sm2_form(config: SigningSettings) -> Sm2Form:
+    """The platform's SM2 choices, as its settings name them."""
+    return Sm2Form(
+        distid=config.sm2_distid,
+        der=config.sm2_signature == "der",
+        encoding=config.sm2_encoding,
+        hex_case=config.hex_case,
+    )
 
 
 def build_wsse(config: WsseSettings, *, platform: str) -> tuple[WsseSigner, WsseVerifier]:
     """Our WS-Security signer and the verifier of the court's answers, for a SOAP platform."""
-    try:
-        key = load_private_key(config.key, _passphrase(config, platform))
+    with _configuring(platform, "wsse: "):
+        key = load_private_key(config.key, passphrase_from(config.passphrase_env))
         certificate = _certificate(config.certificate)
         if not same_key(key.public_key(), certificate_key(certificate)):
             # Caught here, or every request would be refused by the court (E401) with nothing pointing at why.
@@ -86,8 +92,6 @@ def build_wsse(config: WsseSettings, *, platform: str) -> tuple[WsseSigner, Wsse
         court = [_certificate(path) for path in config.court_certificates]
         signer = WsseSigner(key, certificate, distid=config.sm2_distid)
         return signer, WsseVerifier(court, distid=config.sm2_distid)
-    except (KeyFileError, MissingExtra, ValueError) as exc:
-        raise ConfigError(f"platform {platform}: wsse: {exc}") from None
 
 
 def credential_of(name: str, config: PlatformSettings, signer: MessageSigner) -> Callable[[datetime], Credential]:
@@ -123,14 +127,3 @@ def _certificate(path: Path) -> x509.Certificate:
         raise KeyFileError(f"cannot read certificate {path}: {exc.strerror}") from None
     except ValueError:
         raise KeyFileError(f"{path} is not a PEM X.509 certificate") from None
-
-
-def _passphrase(config: SigningSettings | WsseSettings, platform: str) -> bytes | None:
-    if config.passphrase_env is None:
-        return None
-    value = os.environ.get(config.passphrase_env)
-    if not value:
-        raise ConfigError(
-            f"platform {platform}: environment variable {config.passphrase_env} (the key passphrase) is not set"
-        )
-    return value.encode()

@@ -1,0 +1,56 @@
+"""The one bootstrap the entry points call for what they need short of the whole runtime: the settings, read once;
+the existing database; the centre's use cases; one platform's connector. `build_runtime` (scheduler/__init__.py)
+builds everything, for the commands that poll, deliver or reconcile.
+
+The CLI (and next the HTTP API) import this; nothing in adapter/ does (pyproject [tool.importlinter]).
+"""
+
+from pathlib import Path
+
+from adapter.config.settings import Settings, load_settings
+from adapter.deadlines import Deadlines
+from adapter.errors import InvalidRequest
+from adapter.persistence.engine import UnitOfWork, create_schema, open_database
+from adapter.persistence.migrate import upgrade as upgrade_schema
+from adapter.platforms.signers import build_signer
+from adapter.services import CentreServices
+from connectors.port import CourtPlatform
+from scheduler import build_connector
+from schemas.clock import utc_now
+
+
+def load(config: Path | None) -> Settings:
+    """The settings of `config` (or defaults and the environment): read once per command and passed on."""
+    return load_settings(config)
+
+
+def open_store(settings: Settings, *, read_only: bool = False) -> UnitOfWork:
+    """The existing database of the configured adapter, without contacting any platform.
+
+    `read_only`: for commands that only read — they then work on a database file this user cannot write (a copy
+    handed over for inspection, a folder mounted read-only) and never take the write lock from `docking run`."""
+    engine = open_database(settings, must_exist=True, read_only=read_only)
+    create_schema(engine)
+    return UnitOfWork(engine)
+
+
+def upgrade_store(settings: Settings) -> tuple[str | None, str]:
+    """Bring the configured database (made if it is a new SQLite file) to the newest schema version; the
+    versions before and after (adapter/persistence/migrate.py)."""
+    return upgrade_schema(open_database(settings))
+
+
+def centre_services(settings: Settings, actor: str) -> CentreServices:
+    """The centre's use cases on the configured database, acting as `actor` (the audit trail's name for it)."""
+    deadlines = Deadlines.from_policy(settings.deadlines)  # the holiday file and court periods, as the sweep
+    return CentreServices(open_store(settings), utc_now, actor, platforms=settings.platforms, deadlines=deadlines)
+
+
+def connector(settings: Settings, platform: str) -> CourtPlatform:
+    """One configured platform's connector (with its signer), for a command that talks to that court alone."""
+    if platform not in settings.platforms:
+        raise InvalidRequest(
+            f"no platform {platform!r} in the configuration ({', '.join(settings.platforms) or 'none'})"
+        )
+    config = settings.platforms[platform]
+    return build_connector(platform, config, build_signer(config.signing, platform=platform), utc_now)
