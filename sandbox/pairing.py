@@ -24,9 +24,8 @@ from sandbox.soap import SoapCourt, SoapSandboxServer
 from sandbox.soap import render as soap_render
 from signing.base import MessageSigner, MessageVerifier, PublicKeyEntry
 from signing.hmac_appkey import HmacSigner, HmacVerifier
-from signing.jws import JwsSigner, JwsVerifier
 from signing.keyfiles import generate_keypair, load_private_key
-from signing.sm2 import Sm2Signer, Sm2Verifier
+from signing.profiles import Sm2Form, key_signer, key_verifier
 from signing.wsse import WsseSigner, WsseVerifier
 
 CENTRE_KEY_ID = "centre-2026-01"
@@ -124,12 +123,8 @@ def pair(
     court = generate_keypair(workdir / "keys" / "court", config.court_key_id, algorithm)
     court_key = load_private_key(court.private)
     centre_public = {record.key_id: PublicKeyEntry(record.key_id, keyring.public_key(record), algorithm)}
-    if profile == "sm2-sm3":
-        court_signer = Sm2Signer(court_key, config.court_key_id, distid=distid)
-        centre_verifier = Sm2Verifier(centre_public, distid=distid)
-    else:
-        court_signer = JwsSigner(court_key, config.court_key_id)
-        centre_verifier = JwsVerifier(centre_public)
+    court_signer = key_signer(profile, court_key, config.court_key_id, Sm2Form(distid=distid))
+    centre_verifier = key_verifier(profile, centre_public, Sm2Form(distid=distid))
     signing = SigningSettings(
         profile=profile, keyring=keyring.directory, court_keys={config.court_key_id: court.public}, sm2_distid=distid
     )

@@ -1,7 +1,11 @@
 """The composition root: builds settings, engine, connectors and services, and registers the APScheduler jobs.
 
-The only module that names concrete connectors. Nothing happens at import time. A package of this one file rather
-than `scheduler.py` only because import-linter checks the imports of packages alone (pyproject [tool.importlinter]).
+The only module that names concrete connectors. Nothing happens at import time. A package rather than
+`scheduler.py` because import-linter checks the imports of packages alone (pyproject [tool.importlinter]):
+
+    __init__.py    build_runtime, build_connector, register_jobs, run — the whole runtime for `docking run`
+    bootstrap.py   what an entry point needs short of it: the settings read once, the database, the centre's use
+                   cases, one platform's connector (cli/ and next the HTTP API call it)
 """
 
 import contextlib

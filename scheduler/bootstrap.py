@@ -11,7 +11,6 @@ from adapter.config.settings import Settings, load_settings
 from adapter.deadlines import Deadlines
 from adapter.errors import InvalidRequest
 from adapter.persistence.engine import UnitOfWork, create_schema, open_database
-from adapter.persistence.migrate import upgrade as upgrade_schema
 from adapter.platforms.signers import build_signer
 from adapter.services import CentreServices
 from connectors.port import CourtPlatform
@@ -37,7 +36,11 @@ def open_store(settings: Settings, *, read_only: bool = False) -> UnitOfWork:
 def upgrade_store(settings: Settings) -> tuple[str | None, str]:
     """Bring the configured database (made if it is a new SQLite file) to the newest schema version; the
     versions before and after (adapter/persistence/migrate.py)."""
-    return upgrade_schema(open_database(settings))
+    # Alembic is imported only when a database is opened (as adapter/persistence/engine.py does): importing it
+    # at module top would slow every `docking` command, `--help` included, by a quarter of a second or more.
+    from adapter.persistence.migrate import upgrade
+
+    return upgrade(open_database(settings))
 
 
 def centre_services(settings: Settings, actor: str) -> CentreServices:

@@ -5,29 +5,43 @@ also seals, in place, data written before encryption was configured. Batches of 
 transaction, so `docking run` can keep working meanwhile; a row is rewritten only if it still holds the value
 read (the columns are written once, so in practice it always does). A row that does not open with the
 configured keys (its key was removed too early) is left as it is, reported once and counted as unreadable.
+
+Which columns hold sealed data is read from the column types (adapter/persistence/sealed_types.py), never from a
+list kept here: a sealed column added to adapter/persistence/tables.py is rotated with no further step.
 """
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import LargeBinary, Table, Text, func, select, type_coerce, update
+from sqlalchemy import Column, Table, func, select, type_coerce, update
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
+from adapter.persistence import tables  # noqa: F401  (registers every table in SQLModel.metadata)
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.sealed_types import engine_vault
+from adapter.persistence.sealed_types import SealedBytes, SealedJson, engine_vault
 from adapter.persistence.unreadable import REPORTED
 from adapter.persistence.vault import Vault, VaultError, open_blob, open_json
 
-# (table, key column, sealed columns): every place personal data is stored (adapter/persistence/tables.py).
-_SEALED: list[tuple[str, str, tuple[str, ...]]] = [
-    ("cases", "id", ("dispatch_json", "agreement_json")),
-    ("outbox", "id", ("envelope_json",)),
-    ("quarantine", "id", ("raw",)),
-    ("documents", "sha256", ("content",)),
-]
-_BLOBS = frozenset({"raw", "content"})
+
+def sealed_columns() -> list[tuple[Table, str, tuple[str, ...]]]:
+    """(table, key column, sealed columns) for every table with a column of a sealed type: every place personal
+    data is stored. Keyset paging needs a one-column primary key, which each such table has."""
+    found = []
+    for table in SQLModel.metadata.sorted_tables:
+        columns = tuple(c.name for c in table.columns if isinstance(c.type, SealedJson | SealedBytes))
+        if columns:
+            (key,) = table.primary_key.columns
+            found.append((table, key.name, columns))
+    return found
+
+
+def _stored(column: Column[Any]) -> Any:
+    """The column as the bytes or text on disk: its sealed type's underlying type, the sealing bypassed."""
+    sealed = column.type
+    assert isinstance(sealed, SealedJson | SealedBytes)  # only sealed_columns() are passed
+    return type_coerce(column, sealed.impl_instance)
 
 
 @dataclass
@@ -43,7 +57,7 @@ class ResealReport:
 
 def count_rows(uow: UnitOfWork) -> int:
     with uow.engine.connect() as conn:
-        return sum(conn.execute(select(func.count()).select_from(_table(n))).scalar_one() for n, _, _ in _SEALED)
+        return sum(conn.execute(select(func.count()).select_from(t)).scalar_one() for t, _, _ in sealed_columns())
 
 
 def reseal(uow: UnitOfWork, *, batch: int = 500, progress: Callable[[int], None] = lambda n: None) -> ResealReport:
@@ -51,8 +65,7 @@ def reseal(uow: UnitOfWork, *, batch: int = 500, progress: Callable[[int], None]
     if vault is None:
         raise VaultError("no [encryption] keys are configured: there is nothing to seal with")
     report = ResealReport()
-    for name, key, columns in _SEALED:
-        table = _table(name)
+    for table, key, columns in sealed_columns():
         checked = rewritten = unreadable = 0
         for rows in _pages(uow, table, key, columns, batch):
             with uow.engine.begin() as conn:
@@ -60,7 +73,7 @@ def reseal(uow: UnitOfWork, *, batch: int = 500, progress: Callable[[int], None]
                     try:
                         rewritten += _reseal_row(conn, vault, table, key, columns, row)
                     except VaultError as exc:  # this row only: the others are re-sealed
-                        REPORTED.report("rotate-data", f"{name} row {row[0]}", exc)
+                        REPORTED.report("rotate-data", f"{table.name} row {row[0]}", exc)
                         unreadable += 1
             checked += len(rows)
             progress(len(rows))
@@ -69,13 +82,9 @@ def reseal(uow: UnitOfWork, *, batch: int = 500, progress: Callable[[int], None]
     return report
 
 
-def _table(name: str) -> Table:
-    return SQLModel.metadata.tables[name]
-
-
 def _pages(uow: UnitOfWork, table: Table, key: str, columns: tuple[str, ...], size: int) -> Iterator[list[Any]]:
     """Stored bytes as they are on disk (the column types bypassed), keyset-paged for bounded memory."""
-    stored = [type_coerce(table.c[c], LargeBinary if c in _BLOBS else Text).label(c) for c in columns]
+    stored = [_stored(table.c[c]).label(c) for c in columns]
     after: Any = None
     while True:
         query = select(table.c[key], *stored).order_by(table.c[key]).limit(size)
@@ -100,9 +109,5 @@ def _reseal_row(conn: Connection, vault: Vault, table: Table, key: str, columns:
         )
     if not changes:
         return 0
-    guard = [
-        type_coerce(table.c[n], LargeBinary if n in _BLOBS else Text) == v
-        for n, v in zip(columns, row[1:], strict=True)
-        if n in changes
-    ]
+    guard = [_stored(table.c[n]) == v for n, v in zip(columns, row[1:], strict=True) if n in changes]
     return int(conn.execute(update(table).where(table.c[key] == row[0], *guard).values(changes)).rowcount or 0)

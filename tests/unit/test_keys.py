@@ -7,7 +7,14 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from signing.keyfiles import KeyFileError, algorithm_of, generate_keypair, load_private_key, load_public_key
+from signing.keyfiles import (
+    KeyFileError,
+    algorithm_of,
+    generate_keypair,
+    load_private_key,
+    load_public_key,
+    passphrase_from,
+)
 
 
 @pytest.mark.parametrize("algorithm", ["EdDSA", "ES256", "PS256", "SM2"])
@@ -97,3 +104,13 @@ def test_loading_a_private_key_as_public_names_the_path(tmp_path: Path) -> None:
     with pytest.raises(KeyFileError) as caught:
         load_public_key(files.private)
     assert str(files.private) in str(caught.value)
+
+
+def test_a_missing_passphrase_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The one reader of key passphrases names the variable it found empty."""
+    monkeypatch.delenv("NO_SUCH_PASSPHRASE", raising=False)
+    assert passphrase_from(None) is None
+    with pytest.raises(KeyFileError, match="NO_SUCH_PASSPHRASE"):
+        passphrase_from("NO_SUCH_PASSPHRASE")
+    monkeypatch.setenv("NO_SUCH_PASSPHRASE", "horse")
+    assert passphrase_from("NO_SUCH_PASSPHRASE") == b"horse"

@@ -8,6 +8,7 @@ import pytest
 
 from adapter.config.settings import load_settings
 from adapter.errors import ConfigError
+from adapter.persistence.reseal import sealed_columns
 from adapter.persistence.vault import DataKey, Vault, VaultError, new_key, open_blob, open_json
 from tests.unit import samples
 
@@ -168,3 +169,14 @@ def test_unusable_key_material_is_a_config_error(tmp_path: Path, key_line: str, 
     assert settings.encryption is not None
     with pytest.raises(ConfigError, match=message):
         settings.encryption.vault()
+
+
+def test_data_key_rotation_finds_every_sealed_column_from_the_column_types() -> None:
+    """reseal reads the sealed columns from the column types, so a sealed column cannot escape rotation."""
+    found = {table.name: (key, columns) for table, key, columns in sealed_columns()}
+    assert found == {
+        "cases": ("id", ("dispatch_json", "agreement_json")),
+        "outbox": ("id", ("envelope_json",)),
+        "quarantine": ("id", ("raw",)),
+        "documents": ("sha256", ("content",)),
+    }
