@@ -13,9 +13,9 @@ from signing import sm2
 
 
 def algorithm_for(key: Any) -> str:
-    curve = getattr(getattr(key, "curve", None), "name", None)
-    if curve == "SM2":  # a Tongsuo key (the sm2 extra)
+    if sm2.is_sm2_key(key):  # a Tongsuo key (the sm2 extra)
         return "sm2-sm3"
+    curve = getattr(getattr(key, "curve", None), "name", None)
     if isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey):
         return "rsa-sha256"
     if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey) and curve == "secp256r1":
