@@ -10,7 +10,7 @@ alone:
   reconcile  `adapter.reconcile.reconcile` (scope full, no repair) against an in-process fake platform that
              answers status queries and its case list from the court file (loaded before the clock starts)
   baseline   the same comparison as one streamed SQL query over both files (ATTACH, LEFT JOIN + NOT EXISTS,
-             fetchmany), with plain sqlite3: the floor for reading both sides once
+             fetchmany), with plain sqlite3: the floor for reading both sides once (bench/baseline.py)
 Goal: ≤ 10 s and ≤ 300 MiB for 1M cases. Prints a line per run, a table of medians, then one JSON line.
 """
 
@@ -68,7 +68,7 @@ def ajbs(n: int) -> str:
 
 def build(work: Path, cases: int, per_kind: int) -> dict[str, int]:
     """Our database and the court's file; returns the differences injected, by kind."""
-    ours = work / "adapter.persistence.engine"
+    ours = work / "adapter.db"
     engine = make_engine(f"sqlite:///{ours}")
     create_schema(engine)
     special = {kind: range(1 + i * per_kind, 1 + (i + 1) * per_kind) for i, kind in enumerate(KINDS)}
@@ -230,7 +230,7 @@ def child_reconcile(work: Path, cases: int) -> dict[str, Any]:
     from adapter.reconcile import Scope, reconcile
     from signing.jws import JwsVerifier
 
-    engine = make_engine(f"sqlite:///{work / 'adapter.persistence.engine'}", must_exist=True)
+    engine = make_engine(f"sqlite:///{work / 'adapter.db'}", must_exist=True)
     create_schema(engine)
     platforms = {PLATFORM: PlatformLink(BenchPlatform(work / "court.db", cases), JwsVerifier({}))}
     started = time.perf_counter()
@@ -250,41 +250,11 @@ def child_reconcile(work: Path, cases: int) -> dict[str, Any]:
     }
 
 
-BASELINE_SQL = """
-SELECT c.id, k.status FROM main.cases AS c
-JOIN temp.court_view AS v ON v.status = c.status
-LEFT JOIN court.court_cases AS k ON k.ajbs = c.platform_case_id
-WHERE c.platform = :platform
-  AND NOT EXISTS (SELECT 1 FROM main.outbox AS o WHERE o.case_id = c.id AND o.status = 'pending')
-  AND (k.status IS NULL OR k.status <> v.court)
-UNION ALL
-SELECT NULL, k.status FROM court.court_cases AS k
-WHERE NOT EXISTS (SELECT 1 FROM main.cases AS c WHERE c.platform = :platform AND c.platform_case_id = k.ajbs)
-"""
-
-# The baseline runs in a process that imports nothing of ours (plain sqlite3): its time and RSS are the floor.
-BASELINE = """
-import json, sqlite3, sys, time
-work, platform, view, query = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
-started = time.perf_counter()
-connection = sqlite3.connect(work + "/adapter.db")
-connection.execute("ATTACH DATABASE ? AS court", (work + "/court.db",))
-connection.execute("CREATE TEMP TABLE court_view (status TEXT PRIMARY KEY, court INTEGER NOT NULL)")
-connection.executemany("INSERT INTO temp.court_view VALUES (?, ?)", view.items())
-cursor, found = connection.execute(query, {"platform": platform}), 0
-while rows := cursor.fetchmany(1000):
-    found += len(rows)
-seconds = time.perf_counter() - started
-peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(json.dumps({"seconds": seconds, "peak_rss_kib": peak, "found": found}))
-"""
-
-
 def measure(work: Path, cases: int, what: str) -> dict[str, Any]:
     """One fresh process doing one measurement; its last stdout line is the result."""
     if what == "baseline":
         view = json.dumps({s.value: STATUSES.index(court_view(s)) + 1 for s in CaseStatus})
-        command = [sys.executable, "-c", BASELINE, str(work), PLATFORM, view, BASELINE_SQL]
+        command = [sys.executable, "-m", "bench.baseline", str(work), PLATFORM, view]
     else:
         command = [sys.executable, "-m", "bench.reconcile", "--child", what, "--work", str(work), "--cases", str(cases)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=1800, check=False)

@@ -29,9 +29,10 @@ from scheduler import Runtime
 from schemas.enums import CourtStatus, ProgressKind
 from schemas.envelope import ProgressBody
 from schemas.progress import ProgressUpdate
-from tests.integration.conftest import PLATFORM, Court, pump
-from tests.integration.helpers import case_for, find_xmlsec1, parties
-from tests.unit import samples
+from tests.support import samples
+from tests.support.court import PLATFORM, Court
+from tests.support.external import find_xmlsec1
+from tests.support.runtime import case_for, parties, pump
 
 pytestmark = pytest.mark.integration
 

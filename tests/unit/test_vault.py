@@ -9,7 +9,7 @@ import pytest
 from adapter.config.settings import load_settings
 from adapter.errors import ConfigError
 from adapter.persistence.vault import DataKey, Vault, VaultError, new_key, open_blob, open_json
-from tests.unit import samples
+from tests.support import samples
 
 ALGORITHMS = ["aes-256-gcm", "sm4-gcm"]
 
