@@ -44,6 +44,7 @@ def serve(
     """Serve a court ODR platform on HOST:PORT until Ctrl-C."""
     from sandbox.court import CourtCore, SandboxConfig
     from sandbox.rest import SandboxServer
+    from sandbox.server import BaseSandboxServer
     from sandbox.timeforms import FORMS
 
     if transport not in ("rest", "soap"):
@@ -59,7 +60,7 @@ def serve(
         if transport == "soap":
             from sandbox.soap import SoapSandboxServer
 
-            server: SandboxServer = SoapSandboxServer(_soap_court(core, keys, centre_cert or []), host, port)
+            server: BaseSandboxServer = SoapSandboxServer(_soap_court(core, keys, centre_cert or []), host, port)
         else:
             server = SandboxServer(core, host, port)
     except OSError as exc:

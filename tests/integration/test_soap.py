@@ -23,7 +23,7 @@ from connectors.court_soap import CourtSoapPlatform
 from connectors.port import CredentialsRefused, RejectedError, TransientError
 from sandbox.court import CourtCore, SandboxConfig
 from sandbox.pairing import Pairing, pair
-from sandbox.rest import SandboxServer
+from sandbox.server import BaseSandboxServer
 from sandbox.soap import render as soap_render
 from scheduler import Runtime
 from schemas.enums import CourtStatus, ProgressKind
@@ -43,7 +43,7 @@ STAMP_ID = "--id-attr:Id http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss
 @dataclass
 class Soap:
     pairing: Pairing
-    server: SandboxServer
+    server: BaseSandboxServer
     connector: CourtSoapPlatform
 
     @property

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from adapter.config.settings import SigningSettings
 from sandbox.court import CourtCore
 from sandbox.pairing import Pairing
-from sandbox.rest import SandboxServer
+from sandbox.server import BaseSandboxServer
 
 PLATFORM = "court"  # the adapter's name for the court under test
 COURT_KID = "court-test"  # the court's signing key id
@@ -14,6 +14,6 @@ COURT_KID = "court-test"  # the court's signing key id
 @dataclass
 class Court:
     core: CourtCore
-    server: SandboxServer
+    server: BaseSandboxServer
     signing: SigningSettings  # the adapter's side of this court's signing arrangement
     pairing: Pairing
