@@ -27,13 +27,13 @@ from pathlib import Path
 import requests
 
 from adapter.platforms.signers import build_signer
+from adapter.testing import fresh_database, postgres_server
 from bench import backlog, peer
 from bench.harness import Court, adapter_settings, queue_acceptances, run_workers
 from mappings import odr_rest
 from schemas.enums import CourtStatus, ProgressKind
 from schemas.envelope import Envelope, ProgressBody
 from schemas.progress import ProgressUpdate
-from tests.pg import fresh_database, postgres_server
 
 SMALL_BACKLOG = 10_000
 

@@ -19,29 +19,6 @@ from adapter.persistence.tables import CaseRow
 from sandbox.pairing import key_and_certificate
 from scheduler import Runtime, build_runtime
 
-# A worker process: build the runtime, say "ready", wait for the go file, deliver until `stop_after` messages
-# are delivered (0: until nothing is due), then print when it finished and its peak RSS.
-WORKER = """
-import pathlib, resource, sys, time
-from adapter.outbox.delivery import deliver_due
-from adapter.config.settings import Settings
-from scheduler import build_runtime, delivery_lease
-settings = Settings.model_validate_json(sys.argv[1])
-runtime = build_runtime(settings)
-go, stop_after, delivered, idle = pathlib.Path(sys.argv[2]), int(sys.argv[3]), 0, 0
-lease = delivery_lease(settings)
-print("ready", flush=True)
-while not go.exists():
-    time.sleep(0.002)
-while idle < 2 and not (stop_after and delivered >= stop_after):
-    counts = deliver_due(
-        runtime.uow, runtime.platforms, runtime.clock, limit=settings.deliver_batch, max_rounds=1, lease=lease
-    )
-    delivered += counts["delivered"] + counts["duplicate"]
-    idle = 0 if counts else idle + 1
-print(time.time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, delivered, flush=True)
-"""
-
 
 class Court:
     """One court process on loopback; `dispatch` creates cases it will send to the adapter."""
@@ -143,9 +120,10 @@ class Timed:
 
 
 def run_workers(settings: Settings, workers: int, work: Path, *, stop_after: int = 0) -> Timed:
-    """Start `workers` processes, release them together, and time them until the last one finishes."""
+    """Start `workers` processes (bench/worker.py), release them together, and time them until the last one
+    finishes."""
     go = work / f"go-{uuid.uuid4().hex}"
-    command = [sys.executable, "-c", WORKER, settings.model_dump_json(), str(go), str(stop_after)]
+    command = [sys.executable, "-m", "bench.worker", settings.model_dump_json(), str(go), str(stop_after)]
     processes = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(workers)]
     for process in processes:
         assert process.stdout is not None and process.stdout.readline().strip() == "ready"

@@ -2,7 +2,8 @@
 
 Each job carries one stored envelope; the task decodes it and sends it with the same connector (encode, sign,
 POST, check the receipt) that our worker uses, so the comparison is between the two queues, not the two HTTP
-paths. One procrastinate worker with concurrency 1, against one of our workers on PostgreSQL.
+paths. One procrastinate worker (bench/peer_worker.py) with concurrency 1, against one of our workers on
+PostgreSQL.
 """
 
 import subprocess
@@ -15,38 +16,6 @@ from sqlmodel import select
 from adapter.config.settings import Settings
 from adapter.persistence.tables import OutboxRow
 from bench.harness import Court, adapter_settings, queue_acceptances
-
-PEER_WORKER = """
-import asyncio, pathlib, sys, time
-import procrastinate
-from adapter.config.settings import Settings
-from schemas.envelope import Envelope
-from scheduler import build_runtime
-
-settings = Settings.model_validate_json(sys.argv[1])
-connector = build_runtime(settings).platforms["court"].connector
-app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=sys.argv[2]))
-
-@app.task(name="deliver", queue="outbox")
-def deliver(envelope_json: str) -> None:
-    connector.send(Envelope.model_validate_json(envelope_json))
-
-async def main() -> None:
-    async with app.open_async():
-        if sys.argv[3] == "setup":
-            await app.schema_manager.apply_schema_async()
-            jobs = [{"envelope_json": line} for line in pathlib.Path(sys.argv[4]).read_text().splitlines()]
-            await deliver.batch_defer_async(*jobs)
-            return
-        print("ready", flush=True)
-        go = pathlib.Path(sys.argv[4])
-        while not go.exists():
-            await asyncio.sleep(0.002)
-        await app.run_worker_async(queues=["outbox"], wait=False, concurrency=1, install_signal_handlers=False)
-        print(time.time(), flush=True)
-
-asyncio.run(main())
-"""
 
 
 def _conninfo(database_url: str) -> str:
@@ -62,7 +31,7 @@ def peer_rps(court: Court, database_url: str, messages: int, work: Path) -> floa
     runtime.uow.engine.dispose()
     jobs = work / "peer-jobs.jsonl"
     jobs.write_text("\n".join(envelopes))
-    base = [sys.executable, "-c", PEER_WORKER, settings.model_dump_json(), _conninfo(database_url)]
+    base = [sys.executable, "-m", "bench.peer_worker", settings.model_dump_json(), _conninfo(database_url)]
     subprocess.run([*base, "setup", str(jobs)], check=True, timeout=300)
     go = work / f"peer-go-{time.monotonic_ns()}"
     process = subprocess.Popen([*base, "work", str(go)], stdout=subprocess.PIPE, text=True)

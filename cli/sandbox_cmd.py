@@ -13,6 +13,7 @@ from cli.output import console
 from sandbox.court import CourtCore, SandboxConfig
 from sandbox.pairing import key_and_certificate
 from sandbox.rest import SandboxServer
+from sandbox.server import BaseSandboxServer
 from sandbox.soap import SoapCourt, SoapSandboxServer, render
 from sandbox.timeforms import FORMS
 from signing.base import PublicKeyEntry
@@ -59,7 +60,7 @@ def serve(
     core = CourtCore(config, signer, verifier)
     try:
         if transport == "soap":
-            server: SandboxServer = SoapSandboxServer(_soap_court(core, keys, centre_cert or []), host, port)
+            server: BaseSandboxServer = SoapSandboxServer(_soap_court(core, keys, centre_cert or []), host, port)
         else:
             server = SandboxServer(core, host, port)
     except OSError as exc:

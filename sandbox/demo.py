@@ -27,7 +27,7 @@ from adapter.stats import summarize
 from sandbox.centre import SimulatedCentre
 from sandbox.court import SandboxConfig
 from sandbox.pairing import Pairing, pair
-from sandbox.rest import SandboxServer
+from sandbox.server import BaseSandboxServer
 from scheduler import build_runtime, register_jobs
 from signing.keyfiles import write_secret
 
@@ -48,7 +48,7 @@ class DemoOutcome:
 @dataclass
 class _Court:
     pairing: Pairing
-    server: SandboxServer
+    server: BaseSandboxServer
     dispatched: int = 0
 
 

@@ -20,6 +20,7 @@ from adapter.config.settings import PlatformSettings, Profile, SigningSettings, 
 from adapter.keys.keyring import Keyring
 from sandbox.court import CourtCore, SandboxConfig
 from sandbox.rest import SandboxServer
+from sandbox.server import BaseSandboxServer
 from sandbox.soap import SoapCourt, SoapSandboxServer
 from sandbox.soap import render as soap_render
 from signing.base import MessageSigner, MessageVerifier, PublicKeyEntry
@@ -38,12 +39,14 @@ class Pairing:
     soap: SoapCourt | None = None  # a SOAP court: its WebService around the core …
     wsse: WsseSettings | None = None  # … and the adapter's WS-Security files for it
 
-    def serve(self, **kwargs: Any) -> SandboxServer:
+    def serve(self, **kwargs: Any) -> BaseSandboxServer:
         """Start this court's server on loopback (REST, or the SOAP WebService)."""
-        server = SandboxServer(self.core, **kwargs) if self.soap is None else SoapSandboxServer(self.soap, **kwargs)
+        server: BaseSandboxServer = (
+            SandboxServer(self.core, **kwargs) if self.soap is None else SoapSandboxServer(self.soap, **kwargs)
+        )
         return server.start()
 
-    def platform(self, server: SandboxServer, **settings: Any) -> PlatformSettings:
+    def platform(self, server: BaseSandboxServer, **settings: Any) -> PlatformSettings:
         """The adapter's settings for this court, served by `server`."""
         if isinstance(server, SoapSandboxServer):
             return PlatformSettings(
@@ -70,7 +73,7 @@ class Pairing:
         self.core.reset_feed(answer)
 
 
-def control(server: SandboxServer, path: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+def control(server: BaseSandboxServer, path: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
     """Call a running sandbox's control API (POST /sandbox/<path>) with its bearer token, as an integrator would."""
     import requests  # only callers of the control API need it
 

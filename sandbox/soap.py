@@ -4,7 +4,7 @@ front of the same CourtCore as the REST sandbox.
 POST /ws/exchange  document/literal SOAP 1.1; every request must carry a valid WS-Security signature by the
                    centre's certificate, every answer (faults too) is signed with the court's.
 GET  /ws/exchange?wsdl   the WSDL, its address pointing at this server.
-The control API (/sandbox/…) and the fault injection are the REST sandbox's own.
+The control API (/sandbox/…) and the fault injection are the shared sandbox server's (sandbox/server.py).
 """
 
 from datetime import UTC, datetime
@@ -17,7 +17,7 @@ from mappings.codes import MalformedPayload
 from mappings.court_xml import from_resource, to_resource
 from mappings.xmlsafe import parse
 from sandbox.court import CourtCore, CourtRefusal
-from sandbox.rest import Raw, SandboxServer, _Handler
+from sandbox.server import BaseCourtHandler, BaseSandboxServer, Raw
 from signing.errors import SignatureInvalid
 from signing.wsse import SOAP, WsseSigner, WsseVerifier
 
@@ -174,23 +174,15 @@ def _text(parent: Any, name: str, value: str) -> None:
     etree.SubElement(parent, f"{{{TNS}}}{name}").text = value
 
 
-class SoapSandboxServer(SandboxServer):
-    def __init__(self, soap: SoapCourt, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
-        self.soap = soap
-        super().__init__(soap.core, host, port, token)
+class SoapHandler(BaseCourtHandler):
+    """The WebService and its WSDL; the control API as every sandbox court has it."""
 
-    @property
-    def endpoint(self) -> str:
-        return self.url + PATH
-
-
-class _SoapHandler(_Handler):
-    server: SoapSandboxServer
+    server: "SoapSandboxServer"
     platform_prefix = "/ws/"
 
-    def _route(self, method: str, url: Any, body: bytes) -> dict[str, Any] | Raw:
+    def route(self, method: str, url: Any, body: bytes) -> dict[str, Any] | Raw:
         if url.path.startswith("/sandbox/"):
-            return self._control(method, url.path, body)
+            return self.control(method, url.path, body)
         if method == "GET" and url.path == PATH and url.query.lower() == "wsdl":
             text = WSDL.read_text(encoding="utf-8").replace("http://127.0.0.1:8090/ws/exchange", self.server.endpoint)
             return Raw(text.encode("utf-8"), XML)
@@ -200,11 +192,22 @@ class _SoapHandler(_Handler):
             raise CourtRefusal(405, "E405", f"{PATH} takes POST (SOAP) or GET ?wsdl")
         raise CourtRefusal(404, "E404", f"no route {method} {url.path}")
 
-    def _refuse(self, refusal: CourtRefusal) -> None:
+    def refuse(self, refusal: CourtRefusal) -> None:
         if self.path.startswith("/ws/") and self.command == "POST":  # SOAP 1.1: a fault travels with HTTP 500
-            self._reply(500, Raw(self.server.soap.fault(refusal), XML, status=500))
+            self.reply(500, Raw(self.server.soap.fault(refusal), XML, status=500))
         else:
-            super()._refuse(refusal)
+            super().refuse(refusal)
 
 
-SoapSandboxServer.handler = _SoapHandler
+class SoapSandboxServer(BaseSandboxServer):
+    """The SOAP sandbox court's server: the WebService at PATH, the WSDL, and the shared control API."""
+
+    handler = SoapHandler
+
+    def __init__(self, soap: SoapCourt, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
+        self.soap = soap
+        super().__init__(soap.core, host, port, token)
+
+    @property
+    def endpoint(self) -> str:
+        return self.url + PATH

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.pg import postgres_server
+from tests.support.external import private_postgres
 
 _real_connect = socket.socket.connect
 
@@ -29,5 +29,5 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[str]:
     """One private PostgreSQL server for the whole run (tests take fresh databases on it)."""
-    with postgres_server() as url:
+    with private_postgres() as url:
         yield url

@@ -21,7 +21,7 @@ from schemas.case import CaseDispatch, Party
 from schemas.enums import CourtStatus, Flow, IdType, PartyKind, PartyRole
 from schemas.envelope import DispatchBody, Envelope
 from signing.jws import JwsSigner
-from tests.unit import samples
+from tests.support import samples
 
 
 @dataclass

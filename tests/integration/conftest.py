@@ -2,29 +2,17 @@
 
 import base64
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings, SigningSettings
+from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
 from adapter.persistence.vault import new_key
-from sandbox.court import CourtCore, SandboxConfig
-from sandbox.pairing import Pairing, pair
-from sandbox.rest import SandboxServer
+from adapter.testing import fresh_database
+from sandbox.court import SandboxConfig
+from sandbox.pairing import pair
 from scheduler import Runtime, build_runtime
-from tests.pg import fresh_database
-
-PLATFORM = "court"
-COURT_KID = "court-test"
-
-
-@dataclass
-class Court:
-    core: CourtCore
-    server: SandboxServer
-    signing: SigningSettings  # the adapter's side of this court's signing arrangement
-    pairing: Pairing
+from tests.support.court import COURT_KID, PLATFORM, Court
 
 
 @pytest.fixture
@@ -72,7 +60,7 @@ def backend() -> str:
 @pytest.fixture
 def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'adapter.persistence.engine'}"
+        return f"sqlite:///{tmp_path / 'adapter.db'}"
     server_url: str = request.getfixturevalue("postgres")
     return fresh_database(server_url)
 
@@ -97,10 +85,3 @@ def settings(database_url: str, court: Court, encryption: EncryptionSettings) ->
 @pytest.fixture
 def runtime(settings: Settings) -> Runtime:
     return build_runtime(settings)
-
-
-def pump(runtime: Runtime, rounds: int = 3) -> None:
-    """Run the two production jobs a few times, as the scheduler would."""
-    for _ in range(rounds):
-        runtime.poll_platform(PLATFORM)
-        runtime.deliver()

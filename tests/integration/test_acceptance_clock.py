@@ -10,10 +10,9 @@ import pytest
 from adapter.config.settings import Settings
 from scheduler import Runtime
 from schemas.clock import CHINA
-from tests.integration.conftest import PLATFORM, Court
-from tests.integration.helpers import case_for
-from tests.integration.test_cli import docking
-from tests.integration.test_contact_flags import _config
+from tests.support.cli import docking, write_config
+from tests.support.court import PLATFORM, Court
+from tests.support.runtime import case_for
 
 pytestmark = pytest.mark.integration
 
@@ -37,7 +36,7 @@ def test_a_dispatch_polled_a_day_late_keeps_the_courts_time_and_cases_show_names
     ajbs, yesterday = _published_a_day_ago(court)
     runtime.poll_platform(PLATFORM)
     case = case_for(runtime, ajbs)
-    config = _config(settings, tmp_path)
+    config = write_config(settings, tmp_path)
 
     shown = docking("cases", "show", case.id, "--config", str(config), "--format", "json")
     assert shown.returncode == 0, shown.stderr

@@ -18,8 +18,8 @@ from sandbox.court import CourtCore
 from sandbox.rest import SandboxServer
 from scheduler import Runtime, build_runtime
 from signing.jws import JwsSigner
-from tests.integration.conftest import COURT_KID, Court, pump
-from tests.integration.helpers import case_for
+from tests.support.court import COURT_KID, Court
+from tests.support.runtime import case_for, pump
 
 pytestmark = pytest.mark.integration
 

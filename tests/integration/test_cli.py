@@ -16,7 +16,8 @@ from adapter.persistence.repository import create_case
 from adapter.persistence.tables import OutboxRow
 from adapter.services import CentreServices
 from signing.keyfiles import generate_keypair
-from tests.unit import samples
+from tests.support import samples
+from tests.support.cli import docking
 
 pytestmark = pytest.mark.integration
 
@@ -38,17 +39,6 @@ REQUIRED = [
     "reconciliation_differences",
     "seconds",
 ]
-
-
-def docking(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        cwd=cwd,
-        env=env,
-    )
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,8 @@ from adapter.inbox.digest import envelope_digest
 from adapter.persistence.tables import CaseEventRow, CaseRow, InboxRow, QuarantineRow
 from mappings import odr_rest
 from scheduler import Runtime
-from tests.integration.conftest import Court, pump
+from tests.support.court import Court
+from tests.support.runtime import pump
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ from connectors.port import Feed, TransientError
 from sandbox.pairing import key_and_certificate
 from scheduler import build_connector
 from schemas.clock import utc_now
-from tests.integration.conftest import Court
+from tests.support.court import Court
 
 pytestmark = pytest.mark.integration
 

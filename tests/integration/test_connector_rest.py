@@ -10,8 +10,8 @@ from connectors.odr_rest import OdrRestPlatform
 from connectors.port import CredentialsRefused, Feed, RejectedError, TransientError
 from schemas.enums import CourtStatus
 from signing.jws import JwsSigner
-from tests.integration.conftest import Court
-from tests.unit import samples
+from tests.support import samples
+from tests.support.court import Court
 
 pytestmark = pytest.mark.integration
 

@@ -14,26 +14,13 @@ from adapter.persistence.tables import CaseEventRow, QuarantineRow
 from adapter.states import Event
 from sandbox.pairing import control
 from scheduler import Runtime
-from tests.integration.conftest import Court, pump
-from tests.integration.helpers import case_for
-from tests.integration.test_cli import docking
+from tests.support.cli import docking, write_config
+from tests.support.court import Court
+from tests.support.runtime import case_for, pump
 
 pytestmark = pytest.mark.integration
 
 FLAG = "party 2 phone: unrecognised form"  # the person is the dispatch's second party in the sandbox
-
-
-def _config(settings: Settings, tmp_path: Path) -> Path:
-    """A configuration naming the test's database and its data key, as an operator's docking.toml would."""
-    assert settings.encryption is not None
-    key = settings.encryption.keys["it"]
-    assert key.key is not None
-    path = tmp_path / "docking.toml"
-    path.write_text(
-        f'database_url = "{settings.database_url}"\n[encryption]\nactive = "it"\n'
-        f'[encryption.keys.it]\nalgorithm = "{key.algorithm}"\nkey = "{key.key.get_secret_value()}"\n'
-    )
-    return path
 
 
 @pytest.mark.parametrize("transport", ["rest", "soap"])
@@ -63,7 +50,7 @@ def test_a_dispatch_with_an_odd_phone_is_applied_and_cases_show_flags_it(
     assert register is not None and register.event == Event.REGISTER.value
     assert (FLAG in register.detail) is flagged
 
-    config = _config(settings, tmp_path)
+    config = write_config(settings, tmp_path)
     shown = docking("cases", "show", case.id, "--config", str(config), "--format", "json")
     assert shown.returncode == 0, shown.stderr
     doc = json.loads(shown.stdout)  # one JSON object (#13)

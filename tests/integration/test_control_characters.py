@@ -11,8 +11,8 @@ from sqlmodel import select
 from adapter.persistence.tables import CaseRow, InboxRow, QuarantineRow
 from adapter.states import CaseStatus
 from scheduler import Runtime
-from tests.integration.conftest import Court, pump
-from tests.integration.helpers import case_for
+from tests.support.court import Court
+from tests.support.runtime import case_for, pump
 
 pytestmark = pytest.mark.integration
 

@@ -27,15 +27,15 @@ from adapter.persistence.vault import new_key
 from adapter.prune import prune
 from adapter.reconcile import Kind, Scope, reconcile
 from adapter.stats import monthly
+from adapter.testing import FakeClock
 from scheduler import Runtime, build_runtime
 from schemas.case import CaseDispatch
 from schemas.clock import utc_now
 from schemas.enums import Flow
-from tests.integration.conftest import PLATFORM, Court
-from tests.integration.helpers import DOCUMENT, agreement, parties
-from tests.integration.test_cli import docking
-from tests.unit import samples
-from tests.unit.conftest import FakeClock
+from tests.support import samples
+from tests.support.cli import docking
+from tests.support.court import PLATFORM, Court
+from tests.support.runtime import DOCUMENT, agreement, parties
 
 pytestmark = pytest.mark.integration
 

@@ -24,9 +24,9 @@ from adapter.persistence.repository import create_case, transition
 from adapter.persistence.tables import OutboxRow
 from adapter.services import CentreServices
 from adapter.states import Event
+from adapter.testing import free_port
 from schemas.enums import Flow
-from tests.pg import _free_port
-from tests.unit import samples
+from tests.support import samples
 
 pytestmark = pytest.mark.integration
 
@@ -113,7 +113,7 @@ def _locked(tmp_path: Path) -> Iterator[Setup]:
 @contextmanager
 def _refused(tmp_path: Path) -> Iterator[Setup]:
     """PostgreSQL stopped: nothing listens on the port. The URL's password must appear nowhere."""
-    url = f"postgresql+psycopg://docking:s3cret-pw@127.0.0.1:{_free_port()}/docking"
+    url = f"postgresql+psycopg://docking:s3cret-pw@127.0.0.1:{free_port()}/docking"
     yield Setup(_config(tmp_path, url), url.replace(":s3cret-pw", ""), "MC-0")
 
 

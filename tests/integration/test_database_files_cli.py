@@ -18,8 +18,8 @@ from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.repository import create_case, transition
 from adapter.states import Event
 from schemas.enums import Flow
-from tests.integration.test_cli import docking
-from tests.unit import samples
+from tests.support import samples
+from tests.support.cli import docking
 
 pytestmark = pytest.mark.integration
 

@@ -19,9 +19,10 @@ from sqlmodel import select
 
 from adapter.config.settings import Settings
 from adapter.persistence.tables import CaseRow
+from adapter.testing import PgServer, fresh_database
 from scheduler import Runtime, build_runtime, register_jobs
-from tests.integration.conftest import PLATFORM, Court
-from tests.pg import PgServer, fresh_database, postgres_server
+from tests.support.court import PLATFORM, Court
+from tests.support.external import private_postgres
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +32,7 @@ OUTAGE = 4.0  # seconds: dozens of job runs at the test's speed
 @pytest.fixture(scope="module")
 def own_server() -> Iterator[PgServer]:
     """A server of this module's own: stopping the shared one would fail other tests."""
-    with postgres_server() as server:
+    with private_postgres() as server:
         yield server
 
 
@@ -61,7 +62,7 @@ def outage(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, Callabl
     if request.param == "postgres-stopped":
         server: PgServer = request.getfixturevalue("own_server")
         return fresh_database(server), lambda: _server_stopped(server)
-    path = tmp_path / "adapter.persistence.engine"
+    path = tmp_path / "adapter.db"
     return f"sqlite:///{path}", lambda: _write_lock_held(path)
 
 

@@ -11,8 +11,8 @@ from adapter.persistence.repository import create_case, transition
 from adapter.states import Event
 from schemas.clock import utc_now
 from schemas.enums import Flow
-from tests.integration.test_cli import docking
-from tests.unit import samples
+from tests.support import samples
+from tests.support.cli import docking
 
 pytestmark = pytest.mark.integration
 

@@ -14,10 +14,10 @@ from adapter.persistence.tables import CaseRow, DocumentRow, OutboxRow, Quaranti
 from scheduler import Runtime, build_runtime
 from schemas.case import CaseDispatch
 from schemas.enums import Flow
-from tests.integration.conftest import Court, pump
-from tests.integration.helpers import DOCUMENT, agreement, case_for, parties
-from tests.integration.test_cli import docking
-from tests.unit import samples
+from tests.support import samples
+from tests.support.cli import docking
+from tests.support.court import Court
+from tests.support.runtime import DOCUMENT, agreement, case_for, parties, pump
 
 pytestmark = pytest.mark.integration
 

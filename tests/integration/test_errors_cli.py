@@ -5,7 +5,6 @@ said once, and under `docking deadlines`."""
 import json
 import os
 import re
-import socket
 import ssl
 import subprocess
 import sys
@@ -21,12 +20,13 @@ from adapter.keys.keyring import Keyring
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.repository import create_case, transition
 from adapter.states import Event
+from adapter.testing import free_port
 from sandbox.pairing import key_and_certificate
 from schemas.enums import Flow
 from signing.keyfiles import generate_keypair
-from tests.integration.conftest import Court
-from tests.integration.test_cli import docking
-from tests.unit import samples
+from tests.support import samples
+from tests.support.cli import docking
+from tests.support.court import Court
 
 pytestmark = pytest.mark.integration
 
@@ -54,12 +54,6 @@ def _config(tmp_path: Path, base_url: str, *, keyring: Path | None = None, extra
     return config
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _error_line(result: subprocess.CompletedProcess[str], code: int) -> str:
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
@@ -82,7 +76,7 @@ def tls_court(tmp_path: Path) -> Iterator[str]:
 
 
 def test_a_refused_connection_names_host_and_port_and_says_try_again(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     result = docking("mappings", "check", "--platform", "gz", "-c", str(_config(tmp_path, f"http://127.0.0.1:{port}")))
     line = _error_line(result, 69)
     assert f"connection refused by 127.0.0.1:{port}" in line and "try again later" in line

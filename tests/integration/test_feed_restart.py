@@ -14,7 +14,8 @@ from adapter.persistence.tables import CaseRow, ReconcileRunRow
 from adapter.reconcile import reconcile
 from sandbox.pairing import control
 from scheduler import Runtime, register_jobs
-from tests.integration.conftest import PLATFORM, Court, pump
+from tests.support.court import PLATFORM, Court
+from tests.support.runtime import pump
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from adapter.persistence.engine import create_schema, make_engine
 from adapter.persistence.migrate import current, head, upgrade
-from tests.pg import _free_port, fresh_database
+from adapter.testing import free_port, fresh_database
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +63,7 @@ def test_two_first_starts_at_once_on_sqlite_both_succeed(tmp_path: Path) -> None
 
 def test_two_docking_run_processes_on_a_fresh_postgresql_database_both_start(postgres: str, tmp_path: Path) -> None:
     """`docking run` twice at the same instant: both start (no exit 78 on a pg_type duplicate), both stop cleanly."""
-    court = f"http://127.0.0.1:{_free_port()}"  # no court listening: polling fails quietly, which is fine here
+    court = f"http://127.0.0.1:{free_port()}"  # no court listening: polling fails quietly, which is fine here
     made = subprocess.run(
         [sys.executable, "-m", "cli", "keys", "generate", "--key-id", "c1", "--dir", str(tmp_path / "keys")],
         capture_output=True,

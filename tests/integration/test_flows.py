@@ -11,8 +11,8 @@ from scheduler import Runtime
 from schemas.case import CaseDispatch, Party
 from schemas.enums import DeclineReason, Flow, IdType, OutcomeCode, PartyKind, PartyRole
 from schemas.outcome import FailureReport
-from tests.integration.conftest import PLATFORM, Court, pump
-from tests.integration.helpers import DOCUMENT, agreement, case_for, outbox, parties, status_of
+from tests.support.court import PLATFORM, Court
+from tests.support.runtime import DOCUMENT, agreement, case_for, outbox, parties, pump, status_of
 
 pytestmark = pytest.mark.integration
 

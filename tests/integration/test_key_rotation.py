@@ -17,8 +17,8 @@ from adapter.persistence.tables import OutboxRow
 from sandbox.pairing import CENTRE_KEY_ID, control
 from scheduler import Runtime, build_runtime
 from schemas.clock import utc_now
-from tests.integration.conftest import PLATFORM, Court, pump
-from tests.integration.helpers import case_for
+from tests.support.court import PLATFORM, Court
+from tests.support.runtime import case_for, pump
 
 pytestmark = pytest.mark.integration
 

@@ -7,8 +7,8 @@ import pytest
 
 from adapter.mapping_check import drift
 from mappings import odr_rest
-from tests.integration.conftest import COURT_KID, Court
-from tests.integration.test_cli import docking
+from tests.support.cli import docking
+from tests.support.court import COURT_KID, Court
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ from sqlmodel import SQLModel
 from adapter.errors import ConfigError
 from adapter.persistence.engine import create_schema, make_engine
 from adapter.persistence.migrate import current, head, upgrade
-from tests.integration.test_cli import docking
-from tests.pg import fresh_database
+from adapter.testing import fresh_database
+from tests.support.cli import docking
 
 pytestmark = pytest.mark.integration
 

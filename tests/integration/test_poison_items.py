@@ -17,7 +17,8 @@ from adapter.persistence.tables import CaseRow, CursorRow, QuarantineRow
 from connectors.port import Feed
 from sandbox.wire import RawText
 from scheduler import Runtime, build_runtime
-from tests.integration.conftest import PLATFORM, Court, pump
+from tests.support.court import PLATFORM, Court
+from tests.support.runtime import pump
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.test_cli import docking
+from tests.support.cli import docking
 
 pytestmark = pytest.mark.integration
 

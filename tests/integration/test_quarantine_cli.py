@@ -15,8 +15,9 @@ from adapter.persistence.tables import AuditRow, CaseEventRow, CaseRow, InboxRow
 from adapter.persistence.vault import new_key
 from scheduler import Runtime, build_runtime
 from signing.keyfiles import generate_keypair
-from tests.integration.conftest import COURT_KID, PLATFORM, Court, pump
-from tests.integration.test_cli import docking
+from tests.support.cli import docking
+from tests.support.court import COURT_KID, PLATFORM, Court
+from tests.support.runtime import pump
 
 pytestmark = pytest.mark.integration
 

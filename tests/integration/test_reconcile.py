@@ -18,9 +18,9 @@ from adapter.reconcile import Action, Kind, reconcile
 from sandbox.pairing import control
 from scheduler import Runtime
 from schemas.enums import DeclineReason
-from tests.integration.conftest import PLATFORM, Court, pump
-from tests.integration.helpers import DOCUMENT, agreement, case_for, parties, status_of
-from tests.integration.test_cli import docking
+from tests.support.cli import docking
+from tests.support.court import PLATFORM, Court
+from tests.support.runtime import DOCUMENT, agreement, case_for, parties, pump, status_of
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ from adapter.persistence.tables import CaseRow, JobLockRow, OutboxRow
 from sandbox.court import SandboxConfig
 from scheduler import build_runtime
 from schemas.clock import from_db
-from tests.integration.conftest import Court
-from tests.integration.test_crash import _start, _toml
+from tests.support.cli import run_toml, start_run
+from tests.support.court import Court
 
 pytestmark = pytest.mark.integration
 
@@ -41,13 +41,13 @@ def test_a_worker_restarted_after_sigkill_resumes_within_seconds(court: Court, t
     """Default timeouts (10 s): killed while its claim is leased, the restarted worker re-sends the interrupted
     batch and polls the feed within RESUMED_WITHIN seconds of starting; every message is applied exactly once."""
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'adapter.persistence.engine'}",
+        database_url=f"sqlite:///{tmp_path / 'adapter.db'}",
         deliver_seconds=0.5,
         deliver_batch=CASES,
         platforms={"court": PlatformSettings(base_url=court.server.url, signing=court.signing, poll_seconds=1)},
     )
     config = tmp_path / "docking.toml"
-    config.write_text(_toml(settings))
+    config.write_text(run_toml(settings))
     runtime = build_runtime(settings)  # the centre's handle on the same database
     uow, log = runtime.uow, tmp_path / "run.log"
 
@@ -61,7 +61,7 @@ def test_a_worker_restarted_after_sigkill_resumes_within_seconds(court: Court, t
 
     court.core.dispatch(CASES, "01")
     log.write_bytes(b"=== start 1\n")
-    first = _start(config, log)
+    first = start_run(config, log)
     _wait("the dispatches", lambda: cases() == CASES)
     with uow.begin() as session:
         ids = session.exec(select(CaseRow.id)).all()
@@ -76,7 +76,7 @@ def test_a_worker_restarted_after_sigkill_resumes_within_seconds(court: Court, t
     court.core.dispatch(1, "01")  # for the restarted worker's first poll
 
     log.open("ab").write(b"=== start 2\n")
-    second = _start(config, log)  # returns once it has logged "docking run:"
+    second = start_run(config, log)  # returns once it has logged "docking run:"
     sent = _wait(
         "the interrupted batch", lambda: all(r.status == "delivered" for r in rows(col(OutboxRow.id).in_(interrupted)))
     )
@@ -96,7 +96,7 @@ def test_a_worker_restarted_after_sigkill_resumes_within_seconds(court: Court, t
     assert locks and all(from_db(lock.lease_until) <= datetime.now(UTC) for lock in locks)
 
     log.open("ab").write(b"=== start 3\n")
-    third = _start(config, log)
+    third = start_run(config, log)
     _wait("every message", lambda: not rows(OutboxRow.status != "delivered"), RESUMED_WITHIN)
     third.send_signal(signal.SIGTERM)
     assert third.wait(timeout=30) == 0

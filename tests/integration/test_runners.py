@@ -12,10 +12,11 @@ from sqlmodel import select
 
 from adapter.config.settings import JobSettings, PlatformSettings, Settings
 from adapter.persistence.tables import CaseRow, JobRunRow, OutboxRow, ReconcileRunRow
+from adapter.testing import fresh_database
 from scheduler import build_runtime
-from tests.integration.conftest import Court
-from tests.integration.test_crash import _centre_step, _start, _toml
-from tests.pg import fresh_database
+from tests.support.cli import run_toml, start_run
+from tests.support.court import Court
+from tests.support.runtime import centre_step
 
 pytestmark = pytest.mark.integration
 
@@ -38,17 +39,17 @@ def test_two_runners_share_the_work_and_run_each_singleton_once_per_period(
     )
     config = tmp_path / "docking.toml"
     config.write_text(
-        _toml(settings)
+        run_toml(settings)
         + f"[jobs]\nreconcile_seconds = {PERIOD}\ndeadline_sweep_seconds = {PERIOD}\nprune_seconds = {PERIOD}\n"
         "misfire_grace_seconds = 30\n"
     )
     runtime = build_runtime(settings.model_copy(update={"jobs": JobSettings()}))  # the centre's own handle
     court.core.dispatch(30, "01")
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
-    runners = [_start(config, log) for log in logs]
+    runners = [start_run(config, log) for log in logs]
     rng, started = random.Random(3), time.monotonic()
     while time.monotonic() - started < SECONDS:
-        _centre_step(runtime, rng)  # the centre keeps moving cases, so both runners have messages to deliver
+        centre_step(runtime, rng)  # the centre keeps moving cases, so both runners have messages to deliver
         time.sleep(1.0)
         if time.monotonic() - started > SECONDS / 2 and len(court.core.cases) < 60:
             court.core.dispatch(30, "01")  # a second batch half-way through

@@ -16,8 +16,9 @@ from adapter.keys.keyring import Keyring
 from adapter.persistence.tables import CaseRow, QuarantineRow
 from scheduler import Runtime
 from signing.keyfiles import load_private_key
-from tests import raw_signatures as raw
-from tests.integration.conftest import COURT_KID, Court, pump
+from tests.support import raw_signatures as raw
+from tests.support.court import COURT_KID, Court
+from tests.support.runtime import pump
 
 pytestmark = pytest.mark.integration
 

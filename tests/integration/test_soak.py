@@ -28,7 +28,7 @@ from sandbox.court import SandboxConfig
 from sandbox.pairing import control
 from scheduler import build_runtime
 from schemas.clock import from_db
-from tests.integration.conftest import Court
+from tests.support.court import Court
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(150)]
 
@@ -88,7 +88,7 @@ def test_soak_a_court_alternating_healthy_4xx_5xx_hung_and_poisoned(court: Court
     """Two cycles of healthy → 4xx → 5xx → hung → poisoned while cases are dispatched and worked on; then the
     court heals and everything drains: delivered once, in order, poison quarantined, breaker closed, feed read."""
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'adapter.persistence.engine'}",
+        database_url=f"sqlite:///{tmp_path / 'adapter.db'}",
         platforms={"court": PlatformSettings(base_url=court.server.url, signing=court.signing)},
     )
     config = tmp_path / "docking.toml"

@@ -23,15 +23,16 @@ from connectors.court_soap import CourtSoapPlatform
 from connectors.port import CredentialsRefused, RejectedError, TransientError
 from sandbox.court import CourtCore, SandboxConfig
 from sandbox.pairing import Pairing, pair
-from sandbox.rest import SandboxServer
+from sandbox.server import BaseSandboxServer
 from sandbox.soap import render as soap_render
 from scheduler import Runtime
 from schemas.enums import CourtStatus, ProgressKind
 from schemas.envelope import ProgressBody
 from schemas.progress import ProgressUpdate
-from tests.integration.conftest import PLATFORM, Court, pump
-from tests.integration.helpers import case_for, find_xmlsec1, parties
-from tests.unit import samples
+from tests.support import samples
+from tests.support.court import PLATFORM, Court
+from tests.support.external import find_xmlsec1
+from tests.support.runtime import case_for, parties, pump
 
 pytestmark = pytest.mark.integration
 
@@ -42,7 +43,7 @@ STAMP_ID = "--id-attr:Id http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss
 @dataclass
 class Soap:
     pairing: Pairing
-    server: SandboxServer
+    server: BaseSandboxServer
     connector: CourtSoapPlatform
 
     @property

@@ -13,8 +13,8 @@ from mappings.times import FORMS
 from sandbox.court import SandboxConfig
 from scheduler import Runtime
 from schemas.case import CaseDispatch
-from tests.integration.conftest import COURT_KID, PLATFORM, Court, pump
-from tests.integration.helpers import DOCUMENT, agreement, case_for, parties, status_of
+from tests.support.court import COURT_KID, PLATFORM, Court
+from tests.support.runtime import DOCUMENT, agreement, case_for, parties, pump, status_of
 
 pytestmark = pytest.mark.integration
 

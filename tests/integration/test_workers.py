@@ -10,9 +10,9 @@ from sqlmodel import func, select
 
 from adapter.config.settings import PlatformSettings, Settings
 from adapter.persistence.tables import CaseRow, OutboxRow
+from adapter.testing import fresh_database
 from scheduler import build_runtime
-from tests.integration.conftest import Court
-from tests.pg import fresh_database
+from tests.support.court import Court
 
 pytestmark = pytest.mark.integration
 

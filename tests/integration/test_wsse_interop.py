@@ -27,7 +27,7 @@ from mappings.xmlsafe import parse
 from signing.errors import SignatureInvalid
 from signing.wsse import DS, EXC_C14N, SOAP, WSSE, WSU, WsseSigner, WsseVerifier
 from signing.wsse.names import THUMBPRINT_SHA1, X509_PKIPATH, X509_SKI, X509V3
-from tests.integration.helpers import find_xmlsec1
+from tests.support.external import find_xmlsec1
 
 pytestmark = pytest.mark.integration
 

@@ -1,21 +1,18 @@
-"""Shared unit-test fixtures: a fresh SQLite database with the adapter's tables, and a clock tests can move."""
+"""Shared unit-test fixtures: a fresh SQLite database with the adapter's tables, and one trusted fake court."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.platforms.registry import Platforms
+from adapter.testing import FakeClock
+from tests.support.fake_court import court
 
-
-@dataclass
-class FakeClock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
+# Re-exported only for the modules issue #15's fake-unit-of-work branch rewrites (test_services, test_sweep,
+# test_jc_window import it from here); new code takes it from adapter.testing. Drop at that merge.
+__all__ = ["FakeClock"]
 
 
 @pytest.fixture
@@ -24,3 +21,9 @@ def uow(tmp_path: Path) -> Iterator[UnitOfWork]:
     create_schema(engine)
     yield UnitOfWork(engine)
     engine.dispose()
+
+
+@pytest.fixture
+def platforms() -> Platforms:
+    """One fake court, "court", whose signatures the adapter trusts (tests.support.fake_court)."""
+    return {"court": court()}

@@ -19,6 +19,7 @@ from adapter.persistence.tables import OutboxRow
 from adapter.platforms.breaker import CircuitBreaker
 from adapter.platforms.registry import PlatformLink
 from adapter.services import CentreServices
+from adapter.testing import FakeClock
 from connectors.fake import FakeCourtPlatform
 from connectors.port import (
     CredentialsRefused,
@@ -32,8 +33,7 @@ from connectors.port import (
 from scheduler import Runtime
 from schemas.envelope import Envelope
 from signing.jws import JwsVerifier
-from tests.unit.conftest import FakeClock
-from tests.unit.test_delivery_breaker import _pending_cases
+from tests.support.cases import pending_cases
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 COOLDOWN = timedelta(seconds=30)
@@ -151,7 +151,7 @@ def test_a_sends_probe_outcome_is_recorded_and_frees_the_slot(
     uow: UnitOfWork, error: BaseException | None, ours: str, state: str, outcome: str
 ) -> None:
     """The send that is the probe moves the breaker as its outcome says; the message gets its own outcome."""
-    _pending_cases(uow, 1)
+    pending_cases(uow, 1)
     if ours == "corrupt":
         with uow.begin() as session:
             row = session.exec(select(OutboxRow)).one()

@@ -10,6 +10,7 @@ import pytest
 from adapter.errors import InvalidRequest
 from adapter.persistence.engine import UnitOfWork
 from adapter.services import CentreServices
+from adapter.testing import FakeClock
 from mappings import odr_rest
 from mappings.court_fields import case_to_canonical
 from reference.causes import PARTS, SEPARATOR, CauseCatalogueError, causes
@@ -17,8 +18,7 @@ from reference.causes import parse as parse_catalogue
 from reference.errors import UnknownCode
 from sandbox import data
 from schemas.enums import Flow
-from tests.unit import samples
-from tests.unit.conftest import FakeClock
+from tests.support import samples
 
 SAMPLE = Path(__file__).parents[1] / "data" / "odr_rest" / "dispatch.json"
 

@@ -6,7 +6,7 @@ from pydantic import ValidationError
 from schemas.case import Party
 from schemas.contacts import classify_phone
 from schemas.enums import IdType, PartyKind, PartyRole, PhoneKind
-from tests.unit import samples
+from tests.support import samples
 
 M, L, S, INTL, U = (
     PhoneKind.MOBILE,

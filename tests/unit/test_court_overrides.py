@@ -13,11 +13,11 @@ from adapter.persistence.repository import create_case, transition
 from adapter.persistence.tables import CaseRow
 from adapter.services import CentreServices
 from adapter.states import Event
+from adapter.testing import FakeClock
 from schemas.clock import CHINA
 from schemas.enums import Flow
-from tests.unit import samples
-from tests.unit.conftest import FakeClock
-from tests.unit.test_deadline_facts import _row, _stored
+from tests.support import samples
+from tests.support.cases import case_row, stored
 
 RECEIVED, ACCEPTED, NOW = (datetime(2026, 3, d, 10, tzinfo=CHINA) for d in (2, 3, 4))
 GUANGZHOU = DeadlinePolicy.model_validate({"courts": {"粤01": {"mediation_days_delegated": 20}}})
@@ -32,7 +32,7 @@ def _mediation_last_day(uow: UnitOfWork, policy: DeadlinePolicy, **dispatch: obj
         case_id = case.id
     clock.now = ACCEPTED
     CentreServices(uow, clock).accept(case_id)
-    facts = facts_from_history(*_stored(uow, case_id))
+    facts = facts_from_history(*stored(uow, case_id))
     due = {d.kind: d for d in case_deadlines(facts, policy, WorkCalendar(), NOW)}
     return facts.court_code, due[DeadlineKind.MEDIATION].due.last_day
 
@@ -66,7 +66,7 @@ def test_the_guangzhou_override_applies_to_a_full_width_dispatch(uow: UnitOfWork
 def test_a_row_stored_before_normalisation_still_finds_its_override() -> None:
     """Rows written by an earlier version kept 粤０１０４ as sent: the facts and the policy fold it."""
     dispatch_json = json.dumps({"court_code": "粤０１０４"}, ensure_ascii=False)
-    for row in (_row(case_number="（２０２６）粤０１０４民初１０６号"), _row(dispatch_json=dispatch_json)):
+    for row in (case_row(case_number="（２０２６）粤０１０４民初１０６号"), case_row(dispatch_json=dispatch_json)):
         facts = facts_from_history(CaseRow.model_validate(row), [])
         assert facts.court_code == "粤0104"
     assert GUANGZHOU.for_court("粤０１０４").mediation_days_delegated == 20

@@ -1,9 +1,6 @@
 """CaseFacts read back from a case's stored history, as the centre's use cases write it."""
 
 from datetime import UTC, date, datetime
-from typing import Any
-
-from sqlmodel import col, select
 
 from adapter.deadlines import (
     CaseFacts,
@@ -17,27 +14,18 @@ from adapter.deadlines import (
 )
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import create_case, transition
-from adapter.persistence.tables import CaseEventRow, CaseRow
+from adapter.persistence.tables import CaseEventRow
 from adapter.services import CentreServices
 from adapter.states import CaseStatus, Event
+from adapter.testing import FakeClock
 from schemas.clock import CHINA
 from schemas.enums import Flow, Procedure
-from tests.unit import samples
-from tests.unit.conftest import FakeClock
+from tests.support import samples
+from tests.support.cases import case_row, stored
 
 
 def china(m: int, d: int, hh: int = 10) -> datetime:
     return datetime(2026, m, d, hh, tzinfo=CHINA)
-
-
-def _stored(uow: UnitOfWork, case_id: str) -> tuple[CaseRow, list[CaseEventRow]]:
-    with uow.begin() as session:
-        case = session.get(CaseRow, case_id)
-        assert case is not None
-        query = select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(col(CaseEventRow.id))
-        events = list(session.exec(query).all())
-        session.expunge_all()
-        return case, events
 
 
 def test_facts_from_a_real_history(uow: UnitOfWork) -> None:
@@ -60,7 +48,7 @@ def test_facts_from_a_real_history(uow: UnitOfWork) -> None:
         clock.now = when
         act()
 
-    facts = facts_from_history(*_stored(uow, case_id))
+    facts = facts_from_history(*stored(uow, case_id))
 
     assert facts == CaseFacts(
         flow=Flow.DELEGATED,
@@ -85,25 +73,6 @@ def test_facts_from_a_real_history(uow: UnitOfWork) -> None:
     assert later[DeadlineKind.MEDIATION].due.last_day == date(2026, 10, 23)
 
 
-def _row(**changes: Any) -> CaseRow:
-    fields: dict[str, Any] = {
-        "id": "MC-1",
-        "platform": "p1",
-        "platform_case_id": "x",
-        "case_number": "（2026）粤0106民初77号",
-        "flow": "delegated",
-        "procedure": "ordinary",
-        "cause": "信用卡纠纷",
-        "amount": "1.00",
-        "status": "IN_MEDIATION",
-        "dispatch_json": "{}",
-        "created_at": datetime(2026, 3, 1, 2, 0),  # zone-less UTC, as SQLite returns it
-        "updated_at": datetime(2026, 3, 1, 2, 0),
-    }
-    fields.update(changes)
-    return CaseRow(**fields)
-
-
 def _event(event: Event, at: datetime, detail: str = "") -> CaseEventRow:
     return CaseEventRow(
         case_id="MC-1", at=at, event=event.value, from_status="", to_status="", actor="t", detail=detail
@@ -117,7 +86,7 @@ def test_facts_fall_back_sensibly() -> None:
         _event(Event.EXTEND, datetime(2026, 3, 20, 1, 0), '{"days": 12}'),
         _event(Event.EXTEND, datetime(2026, 3, 21, 1, 0), "not json"),
     ]
-    facts = facts_from_history(_row(), reversed(events))  # order does not matter
+    facts = facts_from_history(case_row(), reversed(events))  # order does not matter
     assert facts.court_code == "粤0106"
     assert facts.received_at == datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
     assert facts.accepted_at == datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -125,7 +94,7 @@ def test_facts_fall_back_sensibly() -> None:
         Extension(datetime(2026, 3, 20, 1, 0, tzinfo=UTC), days=12),
         Extension(datetime(2026, 3, 21, 1, 0, tzinfo=UTC)),
     )
-    assert facts_from_history(_row(case_number=None), []).court_code is None
+    assert facts_from_history(case_row(case_number=None), []).court_code is None
 
 
 def test_re_mediation_after_a_rejected_confirmation_restarts_the_clock() -> None:
@@ -137,7 +106,7 @@ def test_re_mediation_after_a_rejected_confirmation_restarts_the_clock() -> None
         _event(Event.JC_REJECTED, datetime(2026, 4, 20, 1)),
         _event(Event.REMEDIATE, datetime(2026, 5, 6, 1)),
     ]
-    row = _row(
+    row = case_row(
         status="IN_MEDIATION", agreement_effective_at=datetime(2026, 3, 20, 1), dispatch_json='{"court_code": "京01"}'
     )
     facts = facts_from_history(row, events)

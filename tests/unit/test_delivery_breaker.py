@@ -1,41 +1,23 @@
 """Delivery while a platform's circuit breaker refuses calls: rows wait for the breaker, they never spin."""
 
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import select
 
 import adapter.outbox.delivery as delivery
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.repository import create_case, transition
 from adapter.persistence.tables import OutboxRow
 from adapter.platforms.breaker import CircuitBreaker
 from adapter.platforms.registry import PlatformLink
-from adapter.services import CentreServices
-from adapter.states import Event
 from connectors.fake import FakeCourtPlatform
 from connectors.port import TransientError
 from schemas.clock import from_db
-from schemas.enums import Flow
 from signing.jws import JwsVerifier
-from tests.unit import samples
+from tests.support.cases import T0, pending_cases
 
-T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 COOLDOWN = timedelta(seconds=30)
-
-
-def _pending_cases(uow: UnitOfWork, count: int) -> None:
-    """`count` received cases, each accepted: one pending message per case."""
-    with uow.begin() as session:
-        ids = []
-        for n in range(count):
-            case = create_case(session, samples.dispatch(Flow.DELEGATED, f"A-{n}"), "court", T0)
-            transition(session, case, Event.REGISTER, actor="test", at=T0)
-            ids.append(case.id)
-    services = CentreServices(uow, lambda: T0)
-    for case_id in ids:
-        services.accept(case_id)
 
 
 def _open_breaker() -> CircuitBreaker:
@@ -75,7 +57,7 @@ def test_rows_refused_by_the_breaker_are_deferred_once_per_tick_not_re_claimed(
     expected_next: datetime,
 ) -> None:
     """3 pending rows and a probe in flight: one claim takes them, 3 deferred (not 60), due again later."""
-    _pending_cases(uow, 3)
+    pending_cases(uow, 3)
     breaker = _open_breaker()
     if probe_taken_at is not None:
         assert breaker.allow(probe_taken_at) and breaker.state == "half_open"  # another caller's probe
@@ -96,7 +78,7 @@ def test_rows_refused_by_the_breaker_are_deferred_once_per_tick_not_re_claimed(
 
 def test_once_the_probe_succeeds_the_deferred_rows_are_delivered(uow: UnitOfWork) -> None:
     """After the probe closes the breaker, the rows go out when they are next due."""
-    _pending_cases(uow, 3)
+    pending_cases(uow, 3)
     breaker = _open_breaker()
     probe_at = T0 + COOLDOWN
     assert breaker.allow(probe_at)
@@ -109,7 +91,7 @@ def test_once_the_probe_succeeds_the_deferred_rows_are_delivered(uow: UnitOfWork
 
 def test_a_failed_probe_keeps_the_rows_deferred_for_another_cool_down(uow: UnitOfWork) -> None:
     """The probe fails: the breaker re-opens, and the rows are not sent before its next probe time."""
-    _pending_cases(uow, 1)
+    pending_cases(uow, 1)
     breaker = _open_breaker()
     court = FakeCourtPlatform("court")
     court.fail_next(*(TransientError("court", "down") for _ in range(3)))

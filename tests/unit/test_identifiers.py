@@ -4,7 +4,7 @@ import pytest
 
 from schemas.contacts import mobile
 from schemas.identifiers import InvalidIdentifier, resident_id, resident_id_kind, social_credit_code
-from tests.unit import samples
+from tests.support import samples
 
 WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 

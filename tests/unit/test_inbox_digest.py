@@ -10,7 +10,7 @@ import pytest
 from adapter.inbox.digest import envelope_digest
 from mappings import odr_rest
 from mappings.court_fields import case_from_canonical
-from tests.unit.samples import dispatch
+from tests.support.samples import dispatch
 
 Doc = dict[str, Any]
 

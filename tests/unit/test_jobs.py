@@ -13,8 +13,8 @@ from adapter.config.settings import JobSettings, Settings
 from adapter.jobs import JobLock, interval_period, once_per_period
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import JobRunRow
+from adapter.testing import FakeClock
 from scheduler import build_runtime, register_jobs
-from tests.unit.conftest import FakeClock
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=10)

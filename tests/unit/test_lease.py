@@ -21,7 +21,7 @@ from connectors.fake import FakeCourtPlatform
 from schemas.clock import utc_now
 from schemas.envelope import Envelope
 from signing.jws import JwsVerifier
-from tests.unit.test_delivery_breaker import _pending_cases
+from tests.support.cases import pending_cases
 
 LEASE = timedelta(seconds=0.3)
 
@@ -95,7 +95,7 @@ def test_a_renewal_that_fails_is_said_once_and_tried_again(caplog: pytest.LogCap
 def test_a_batch_slower_than_its_lease_stays_with_its_worker(uow: UnitOfWork) -> None:
     """Three sends of 0.8 s under a 0.6 s lease: another worker claiming meanwhile gets nothing, each message
     is sent once, and every result is recorded (no lease lost)."""
-    _pending_cases(uow, 3)
+    pending_cases(uow, 3)
     court = SlowCourt(seconds=0.8)
     platforms = {"court": PlatformLink(court, JwsVerifier({}), breaker=None)}
     taken: list[int] = []
@@ -116,7 +116,7 @@ def test_a_batch_slower_than_its_lease_stays_with_its_worker(uow: UnitOfWork) ->
 def test_a_hung_worker_loses_its_claim_and_cannot_overwrite_the_result(uow: UnitOfWork) -> None:
     """A send stuck past `slowest`: the lease lapses, another worker delivers, the hung one's late result is
     not recorded (the claim token no longer matches)."""
-    _pending_cases(uow, 1)
+    pending_cases(uow, 1)
     release = threading.Event()
     hung = SlowCourt(release=release)
     outcome: list[Counter[str]] = []
@@ -147,7 +147,7 @@ def test_a_hung_worker_loses_its_claim_and_cannot_overwrite_the_result(uow: Unit
 
 def test_a_clean_stop_gives_back_the_rest_of_the_claim(uow: UnitOfWork) -> None:
     """Stopping after the first send: that result is recorded, the other rows are free for any worker at once."""
-    _pending_cases(uow, 3)
+    pending_cases(uow, 3)
     court = FakeCourtPlatform("court")
     sent = iter([True, True])  # asked before the claim, then before each send: stop before the second
     counts = deliver_due(

@@ -17,7 +17,7 @@ from reference.errors import UnknownCode
 from schemas.enums import CourtStatus, Flow, ProgressKind
 from schemas.envelope import AgreementBody, ProgressBody
 from schemas.progress import ProgressUpdate
-from tests.unit import samples
+from tests.support import samples
 
 PLATFORM = "court-soap-gz"
 SAMPLE = Path(__file__).parents[1] / "data" / "odr_rest" / "dispatch.json"

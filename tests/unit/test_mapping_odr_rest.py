@@ -40,7 +40,7 @@ from schemas.envelope import (
 from schemas.jc import JcApplication
 from schemas.outcome import FailureReport, MediationOutcome
 from schemas.progress import ProgressUpdate
-from tests.unit import samples
+from tests.support import samples
 
 PLATFORM = "court-gz"
 SAMPLE = Path(__file__).parents[1] / "data" / "odr_rest" / "dispatch.json"

@@ -9,11 +9,11 @@ from adapter.config.settings import Settings
 from adapter.persistence.engine import UnitOfWork
 from adapter.platforms.registry import PlatformLink, RetryPolicy
 from adapter.services import CentreServices
+from adapter.testing import FakeClock
 from connectors.fake import FakeCourtPlatform
 from connectors.port import Feed, FeedPage, TransientError
 from scheduler import Runtime
 from signing.jws import JwsVerifier
-from tests.unit.conftest import FakeClock
 
 T0 = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 

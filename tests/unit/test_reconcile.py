@@ -1,94 +1,28 @@
 """Reconciliation runs against the in-memory fake court on a real SQLite file: compare, classify, store, repair."""
 
-from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import col, select
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from adapter.config.settings import JobSettings, Settings
 from adapter.deadlines import Deadlines
 from adapter.errors import InvalidRequest
-from adapter.inbox.polling import poll
 from adapter.outbox.delivery import deliver_due
-from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import create_case
 from adapter.persistence.tables import AuditRow, CaseRow, InboxRow, OutboxRow, QuarantineRow, ReconcileDifferenceRow
-from adapter.platforms.registry import PlatformLink, Platforms
+from adapter.platforms.registry import Platforms
 from adapter.reconcile import Action, Kind, ReconcileReport, Scope, reconcile, runs
 from adapter.routines import Routines
 from adapter.services import CentreServices
-from connectors.fake import FakeCourtPlatform
-from connectors.port import Feed, TransientError
+from connectors.port import TransientError
 from schemas.clock import utc_now
 from schemas.enums import CourtStatus, DeclineReason, Flow
-from schemas.envelope import DispatchBody, Envelope
-from signing.base import PublicKeyEntry
-from signing.jws import JwsSigner, JwsVerifier
-from tests.unit import samples
-
-KEY = Ed25519PrivateKey.generate()
-
-
-@pytest.fixture
-def uow(tmp_path: Path) -> Iterator[UnitOfWork]:
-    engine = make_engine(f"sqlite:///{tmp_path}/r.db")
-    create_schema(engine)
-    yield UnitOfWork(engine)
-    engine.dispose()
-
-
-def court(name: str = "court", *, trusted: bool = True) -> PlatformLink:
-    fake = FakeCourtPlatform(name, JwsSigner(KEY, "court-key"))
-    keys = {"court-key": PublicKeyEntry("court-key", KEY.public_key(), "EdDSA")} if trusted else {}
-    return PlatformLink(fake, JwsVerifier(keys))
-
-
-def fake(link: PlatformLink) -> FakeCourtPlatform:
-    assert isinstance(link.connector, FakeCourtPlatform)
-    return link.connector
-
-
-@pytest.fixture
-def platforms() -> Platforms:
-    return {"court": court()}
-
-
-def no_wait() -> Retrying:
-    return Retrying(retry=retry_if_exception_type(TransientError), stop=stop_after_attempt(2), reraise=True)
-
-
-def dispatch(link: PlatformLink, ajbs: str, *, at: datetime | None = None, lost: bool = False) -> None:
-    """The court dispatches a case on its feed (the adapter has not read it yet); `lost`: the item never reaches
-    the feed."""
-    envelope = Envelope(
-        message_id=f"PQ-{ajbs}",
-        platform=link.name,
-        platform_case_id=ajbs,
-        created_at=at or datetime.now(UTC),
-        body=DispatchBody(dispatch=samples.dispatch(Flow.DELEGATED, ajbs)),
-    )
-    fake(link).publish(Feed.DISPATCHES, envelope, lost=lost)
-
-
-def lost(uow: UnitOfWork, link: PlatformLink, ajbs: str) -> None:
-    """A dispatch the court's feed lost an hour ago; our feed has been read to its end since: only the court's
-    case list shows it (missing_here, not in flight)."""
-    dispatch(link, ajbs, at=datetime.now(UTC) - timedelta(hours=1), lost=True)
-    poll(uow, link, Feed.DISPATCHES, utc_now)
-
-
-def received(uow: UnitOfWork, link: PlatformLink, ajbs: str) -> str:
-    """A dispatched case, read from the feed: our case id."""
-    dispatch(link, ajbs)
-    poll(uow, link, Feed.DISPATCHES, utc_now)
-    with uow.begin() as session:
-        row = session.exec(select(CaseRow).where(CaseRow.platform_case_id == ajbs)).one()
-    return row.id
+from tests.support import samples
+from tests.support.fake_court import court, dispatch, fake, lost, no_wait, received
 
 
 def run(uow: UnitOfWork, platforms: Platforms, **options: Any) -> ReconcileReport:

@@ -12,9 +12,7 @@ from adapter.reconcile import Kind, reconcile
 from adapter.reconcile.arrival import CLOCK_SKEW, Horizon, in_flight
 from connectors.port import Feed, RawInbound
 from schemas.clock import utc_now
-from tests.unit.test_reconcile import court, dispatch, fake, lost, no_wait, platforms, received, uow
-
-__all__ = ["platforms", "uow"]  # fixtures
+from tests.support.fake_court import court, dispatch, fake, lost, no_wait, received
 
 T = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 S = timedelta(seconds=1)

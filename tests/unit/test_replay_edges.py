@@ -1,7 +1,7 @@
 """Edges found by review: a court feed re-read from its start repeats applied messages (duplicates, not `stale`);
 time held for our own credentials does not count toward giving a message up; Retry-After 0 does not spin."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import col, select
 from tenacity import Retrying, stop_after_attempt
@@ -14,12 +14,15 @@ from adapter.platforms.credential_hold import CredentialHold
 from adapter.platforms.registry import PlatformLink, RetryPolicy
 from connectors.fake import FakeCourtPlatform
 from connectors.port import CredentialsRefused, Feed, TransientError
+from schemas.clock import CHINA
 from schemas.enums import Flow
 from schemas.envelope import DispatchBody, Envelope
 from signing.jws import JwsVerifier
-from tests.unit import samples
-from tests.unit.test_acceptance_clock import MONDAY, _court
-from tests.unit.test_delivery_breaker import T0, _pending_cases
+from tests.support import samples
+from tests.support.cases import T0, pending_cases
+from tests.support.fake_court import court
+
+MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=CHINA)
 
 
 def _once() -> Retrying:
@@ -29,7 +32,7 @@ def _once() -> Retrying:
 def test_a_feed_reread_past_its_maximum_age_repeats_applied_messages_as_duplicates(uow: UnitOfWork) -> None:
     """Applied on Monday, the feed rewound 8 days later (past the 7-day feed age): duplicates, nothing quarantined;
     a never-applied item that old is still refused as stale."""
-    link = _court()
+    link = court()
     assert isinstance(link.connector, FakeCourtPlatform)
     for n in range(3):
         dispatch = samples.dispatch(Flow.DELEGATED, f"0104-{n:06d}")
@@ -64,7 +67,7 @@ def test_a_feed_reread_past_its_maximum_age_repeats_applied_messages_as_duplicat
 
 def test_time_held_for_our_credentials_does_not_count_toward_giving_up(uow: UnitOfWork) -> None:
     """Held for two days (give-up 24 h), then the court's first answer is a 503: the messages stay pending."""
-    _pending_cases(uow, 3)
+    pending_cases(uow, 3)
     court = FakeCourtPlatform("court")
     hold = CredentialHold("court", probe_every=timedelta(seconds=30))
     link = PlatformLink(court, JwsVerifier({}), hold=hold, retry=RetryPolicy(give_up_after=timedelta(hours=24)))
@@ -82,7 +85,7 @@ def test_time_held_for_our_credentials_does_not_count_toward_giving_up(uow: Unit
 
 def test_retry_after_zero_does_not_spin(uow: UnitOfWork) -> None:
     """One pending row, the court answers 503 with Retry-After: 0: one attempt this tick, not twenty."""
-    _pending_cases(uow, 1)
+    pending_cases(uow, 1)
     court = FakeCourtPlatform("court")
     court.fail_next(*[TransientError("court", "HTTP 503", retry_after=0.0)] * 30)
     counts = delivery.deliver_due(uow, {"court": PlatformLink(court, JwsVerifier({}))}, lambda: T0, retrying=_once)

@@ -24,7 +24,7 @@ from schemas.clock import from_db, to_utc
 from schemas.enums import CourtStatus, Flow
 from signing.base import PublicKeyEntry
 from signing.jws import JwsSigner, JwsVerifier
-from tests.unit import samples
+from tests.support import samples
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 DAY = timedelta(hours=24)

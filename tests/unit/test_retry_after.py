@@ -18,7 +18,7 @@ from connectors.odr_rest import OdrRestPlatform
 from connectors.port import TransientError
 from signing.jws import JwsSigner
 from signing.wsse import WsseSigner, WsseVerifier
-from tests.unit import samples
+from tests.support import samples
 
 NOW = datetime(2026, 11, 30, 8, 44, 33, tzinfo=UTC)  # a Monday
 DAY = 86400.0

@@ -20,7 +20,7 @@ from schemas.jc import CourtDecision, JcApplication
 from schemas.outcome import MediationOutcome
 from schemas.progress import ProgressUpdate
 from schemas.times import CalendarDate, Timestamp
-from tests.unit import samples
+from tests.support import samples
 
 T = samples.T0
 

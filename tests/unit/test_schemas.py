@@ -32,7 +32,7 @@ from schemas.envelope import (
 from schemas.jc import CourtDecision, JcApplication
 from schemas.outcome import FailureReport, MediationOutcome
 from schemas.progress import ProgressUpdate
-from tests.unit import samples
+from tests.support import samples
 
 AT = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 

@@ -18,7 +18,7 @@ from signing.hmac_appkey import HmacVerifier
 from signing.jws import JwsVerifier
 from signing.sm2 import Sm2Verifier
 from signing.webhooks import WebhookVerifier
-from tests import raw_signatures as raw
+from tests.support import raw_signatures as raw
 
 BODY = b'{"xxbh":"M-1","xxlx":"PQ"}'
 SECONDS = 1764500000  # 2025-11-30T10:53:20Z

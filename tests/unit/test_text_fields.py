@@ -7,7 +7,7 @@ from pydantic import BaseModel, ValidationError
 
 from schemas import agreement, case, envelope, jc, outcome, progress
 from schemas.text import free_text, one_line
-from tests.unit import samples
+from tests.support import samples
 
 REFUSED = ["\x00", "\x01", "\x1b", "\x7f", "\x80", "\x85", "\x9f", "\ud800", "\udcff"]
 LINE_BREAKS = ["\t", "\n", "\r"]

@@ -18,8 +18,8 @@ from adapter.persistence.tables import CaseRow, ProcessHeartbeatRow
 from adapter.persistence.unreadable import UnreadableRows
 from adapter.persistence.vault import Vault, VaultError, new_key, open_blob, open_json, sealed_key_ids
 from adapter.states import Event
-from tests.unit import samples
-from tests.unit.conftest import FakeClock
+from adapter.testing import FakeClock
+from tests.support import samples
 
 OLD, NEW = new_key("old"), new_key("new")
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)

@@ -10,7 +10,7 @@ from adapter.config.settings import load_settings
 from adapter.errors import ConfigError
 from adapter.persistence.reseal import sealed_columns
 from adapter.persistence.vault import DataKey, Vault, VaultError, new_key, open_blob, open_json
-from tests.unit import samples
+from tests.support import samples
 
 ALGORITHMS = ["aes-256-gcm", "sm4-gcm"]
 

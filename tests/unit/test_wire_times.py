@@ -19,7 +19,7 @@ from schemas.envelope import AgreementBody, ClosureBody, JcApplicationBody, Outc
 from schemas.jc import JcApplication
 from schemas.outcome import MediationOutcome
 from schemas.progress import ProgressUpdate
-from tests.unit import samples
+from tests.support import samples
 
 PLATFORM = "court-gz"
 SAMPLE = Path(__file__).parents[1] / "data" / "odr_rest" / "dispatch.json"

@@ -11,7 +11,7 @@ import pytest
 from mappings import court_agreement, court_soap, odr_rest
 from mappings.codes import MalformedPayload
 from mappings.court_xml import to_resource
-from tests.unit import samples
+from tests.support import samples
 
 PLATFORM = "court-gz"
 SAMPLE = Path(__file__).parents[1] / "data" / "odr_rest" / "dispatch.json"

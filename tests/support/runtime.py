@@ -1,11 +1,12 @@
-"""Small helpers for integration tests: find cases, build a signed agreement, read the sandbox's view."""
+"""Driving and reading a real adapter runtime: run its jobs, find its cases and messages, make the centre move.
+
+Also the agreement (and its document) the centre signs in the end-to-end flows.
+"""
 
 import hashlib
-import os
-import shutil
+import random
 from datetime import timedelta
 
-import pytest
 from sqlmodel import col, select
 
 from adapter.persistence.tables import CaseRow, OutboxRow
@@ -14,16 +15,32 @@ from scheduler import Runtime
 from schemas.agreement import MediationAgreement, MonetaryTerm, SignatureRecord
 from schemas.case import CaseDispatch
 from schemas.clock import utc_now
+from schemas.enums import OutcomeCode
+from schemas.outcome import FailureReport
+from tests.support.court import PLATFORM
 
 
-def find_xmlsec1() -> str:
-    """The Debian xmlsec1 binary, the independent XML-DSig peer: a CI failure if missing there, else a skip."""
-    found = shutil.which("xmlsec1")
-    if found is None:
-        if os.environ.get("CI"):
-            pytest.fail("xmlsec1 is missing: .ci/run should have installed it")
-        pytest.skip("xmlsec1 is not installed (apt-get install -y xmlsec1)")
-    return found
+def pump(runtime: Runtime, rounds: int = 3) -> None:
+    """Run the two production jobs a few times, as the scheduler would."""
+    for _ in range(rounds):
+        runtime.poll_platform(PLATFORM)
+        runtime.deliver()
+
+
+def centre_step(runtime: object, rng: random.Random) -> None:
+    """The centre keeps working while the adapter dies and restarts: one step on every case that can move."""
+    services = runtime.services  # type: ignore[attr-defined]
+    with runtime.uow.begin() as session:  # type: ignore[attr-defined]
+        rows = session.exec(select(CaseRow.id, CaseRow.status)).all()
+    for case_id, status in rows:
+        if status == CaseStatus.PENDING_ACCEPTANCE:
+            services.accept(case_id)
+        elif status == CaseStatus.ACCEPTED:
+            services.assign_mediator(case_id, rng.choice(["陈调解员", "李调解员"]))
+        elif status == CaseStatus.MEDIATOR_ASSIGNED:
+            services.hold_session(case_id, "调解")
+        elif status == CaseStatus.IN_MEDIATION:
+            services.record_failure(case_id, OutcomeCode.POSITIONS_TOO_FAR_APART, FailureReport(reason="分歧过大"))
 
 
 DOCUMENT = "调解协议书：被申请人分两期还款。".encode()

@@ -1,0 +1,38 @@
+"""A delivery worker process of the benchmarks (started by bench/harness.py, several at once).
+
+    python -m bench.worker SETTINGS_JSON GO_FILE STOP_AFTER
+
+Builds the runtime, says "ready", waits for the go file, delivers until `STOP_AFTER` messages are delivered (0:
+until nothing is due), then prints when it finished, its peak RSS (KiB) and how many it delivered. It imports
+only what a worker needs, so its peak RSS is the worker's.
+"""
+
+import resource
+import sys
+import time
+from pathlib import Path
+
+from adapter.config.settings import Settings
+from adapter.outbox.delivery import deliver_due
+from scheduler import build_runtime, delivery_lease
+
+
+def main(argv: list[str]) -> None:
+    settings = Settings.model_validate_json(argv[0])
+    runtime = build_runtime(settings)
+    go, stop_after, delivered, idle = Path(argv[1]), int(argv[2]), 0, 0
+    lease = delivery_lease(settings)
+    print("ready", flush=True)
+    while not go.exists():
+        time.sleep(0.002)
+    while idle < 2 and not (stop_after and delivered >= stop_after):
+        counts = deliver_due(
+            runtime.uow, runtime.platforms, runtime.clock, limit=settings.deliver_batch, max_rounds=1, lease=lease
+        )
+        delivered += counts["delivered"] + counts["duplicate"]
+        idle = 0 if counts else idle + 1
+    print(time.time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, delivered, flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,33 @@
+"""What a sandbox court is told to be: its randomness, its pace and rulings, its faults, its drift, its time form."""
+
+from dataclasses import dataclass, field
+
+from sandbox.timeforms import FORMS
+
+
+@dataclass
+class SandboxConfig:
+    seed: int = 7
+    decision_delay: float = 0.2  # seconds before a JC ruling or 调解书 is published
+    confirm_rate: float = 0.85
+    reject_rate: float = 0.10  # the rest: not accepted
+    redeliver_rate: float = 0.05  # the feed is at least once: sometimes an item comes again
+    court_key_id: str = "court-2026-01"
+    window_seconds: int = 300  # how far a request's signed time may be from the court's clock
+    # Fault injection (`docking demo --chaos RATE`): this share of platform requests fails in one of the ways
+    # below, chosen at random; `outage_seconds` > 0 also takes the platform down for that long now and then.
+    # "refuse" (REST only, not a default) answers a read with HTTP 400, and lets a send through.
+    fault_rate: float = 0.0
+    fault_kinds: tuple[str, ...] = ("error", "throttle", "timeout", "drop", "lost_answer")
+    timeout_seconds: float = 1.5  # how long a "timeout" fault keeps the client waiting
+    outage_seconds: float = 0.0
+    latency_seconds: float = 0.0  # added to every platform request (a slow court; lets tests kill mid-delivery)
+    # Codes this court publishes beyond its standard lists (table → codes): drift for `docking mappings check`.
+    extra_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The form of the times in this court's messages (sandbox/timeforms.py), both ways: what it publishes, and
+    # what it demands of the centre's send time (fssj). Courts document one; many use yyyyMMddHHmmss.
+    timestamp_format: str = "iso8601"
+
+    def __post_init__(self) -> None:
+        if self.timestamp_format not in FORMS:
+            raise ValueError(f"timestamp_format {self.timestamp_format!r} is not one of {', '.join(FORMS)}")

@@ -1,0 +1,61 @@
+"""Cases in the adapter's database for unit tests: accepted cases waiting in the outbox, a bare case row, and a
+case read back with its history."""
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlmodel import col, select
+
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.repository import create_case, transition
+from adapter.persistence.tables import CaseEventRow, CaseRow
+from adapter.services import CentreServices
+from adapter.states import Event
+from schemas.enums import Flow
+from tests.support import samples
+
+T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # when pending_cases' cases arrive and are accepted
+
+
+def pending_cases(uow: UnitOfWork, count: int) -> None:
+    """`count` received cases, each accepted: one pending message per case."""
+    with uow.begin() as session:
+        ids = []
+        for n in range(count):
+            case = create_case(session, samples.dispatch(Flow.DELEGATED, f"A-{n}"), "court", T0)
+            transition(session, case, Event.REGISTER, actor="test", at=T0)
+            ids.append(case.id)
+    services = CentreServices(uow, lambda: T0)
+    for case_id in ids:
+        services.accept(case_id)
+
+
+def stored(uow: UnitOfWork, case_id: str) -> tuple[CaseRow, list[CaseEventRow]]:
+    """A case and its events as stored, detached from the session."""
+    with uow.begin() as session:
+        case = session.get(CaseRow, case_id)
+        assert case is not None
+        query = select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(col(CaseEventRow.id))
+        events = list(session.exec(query).all())
+        session.expunge_all()
+        return case, events
+
+
+def case_row(**changes: Any) -> CaseRow:
+    """A case row in mediation, as SQLite hands it back (zone-less UTC times); `changes` override its fields."""
+    fields: dict[str, Any] = {
+        "id": "MC-1",
+        "platform": "p1",
+        "platform_case_id": "x",
+        "case_number": "（2026）粤0106民初77号",
+        "flow": "delegated",
+        "procedure": "ordinary",
+        "cause": "信用卡纠纷",
+        "amount": "1.00",
+        "status": "IN_MEDIATION",
+        "dispatch_json": "{}",
+        "created_at": datetime(2026, 3, 1, 2, 0),  # zone-less UTC, as SQLite returns it
+        "updated_at": datetime(2026, 3, 1, 2, 0),
+    }
+    fields.update(changes)
+    return CaseRow(**fields)
