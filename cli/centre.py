@@ -13,6 +13,7 @@ from adapter.deadlines import Deadlines
 from adapter.errors import InvalidRequest
 from adapter.services import CentreServices
 from cli.output import ConfigOption, console, open_uow
+from reference.case_intake import read_case_number
 from schemas.agreement import MediationAgreement
 from schemas.case import CaseDispatch
 from schemas.clock import utc_now
@@ -145,7 +146,7 @@ def register(
 ) -> None:
     """Register a case a party brought to the centre directly (flow C)."""
     try:
-        dispatch = CaseDispatch.model_validate(json.loads(case_file.read_bytes()))
+        dispatch = read_case_number(CaseDispatch.model_validate(json.loads(case_file.read_bytes())))
     except OSError as exc:
         raise InvalidRequest(f"cannot read {case_file}: {exc.strerror}") from None
     except ValueError as exc:  # JSONDecodeError and ValidationError are both ValueErrors

@@ -45,12 +45,16 @@ def find_case(session: Session, platform: str, platform_case_id: str) -> CaseRow
 
 
 def create_case(session: Session, dispatch: CaseDispatch, platform: str | None, at: datetime) -> CaseRow:
+    """Store a dispatch as read at its boundary (reference/case_intake.py): its court code is kept in a column of
+    its own, from the dispatch or its 案号's reading, so the deadline sweep never parses the 案号 again."""
     at = to_utc(at)
+    reading = dispatch.case_number_reading
     row = CaseRow(
         id=new_id("MC"),
         platform=platform,
         platform_case_id=dispatch.platform_case_id,
         case_number=dispatch.case_number,
+        court_code=dispatch.court_code or (reading.court_code if reading is not None else None),
         flow=dispatch.flow.value,
         procedure=dispatch.procedure.value,
         cause=dispatch.cause,
