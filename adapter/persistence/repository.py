@@ -8,6 +8,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from adapter.errors import CaseNotFound
+from adapter.outbox.attachments import stored_form
 from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow
 from adapter.states import CaseStatus, Event, advance, court_view
 from schemas.case import CaseDispatch
@@ -110,7 +111,7 @@ def enqueue(session: Session, case: CaseRow, body: Body, at: datetime) -> Envelo
             case_id=case.id,
             platform=case.platform,
             type=envelope.type.value,
-            envelope_json=envelope.model_dump_json(),
+            envelope_json=stored_form(envelope),  # the agreement document by digest, not by value
             next_attempt_at=at,
             created_at=at,
             queued_at=at,
