@@ -32,9 +32,9 @@ _JC_RESULTS = frozenset({Event.JC_NOT_ACCEPTED, Event.JC_CONFIRMED, Event.JC_REJ
 
 class StoredCase(Protocol):
     """What the deadlines read of a stored case: adapter/persistence/tables.py CaseRow, or the sweep's lean row of
-    unsealed
-    columns (adapter/deadlines/sweep.py), whose `dispatch_json` is the stored text with sealed values left sealed — only
-    `court_code` is read from it, and it is not a sealed field (adapter/persistence/vault.py SEALED_FIELDS)."""
+    unsealed columns (adapter/deadlines/sweep.py). The court code is its own column (read once at intake); only a
+    case stored before that column (0011) has its `dispatch_json` read — the stored text, sealed values left sealed,
+    of which only `court_code` is read, and it is not a sealed field (adapter/persistence/vault.py SEALED_FIELDS)."""
 
     @property
     def flow(self) -> str: ...

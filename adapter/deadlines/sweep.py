@@ -56,7 +56,7 @@ class SweptCase:
     created_at: datetime
     agreement_effective_at: datetime | None
     court_dispatched_at: datetime | None  # when the court published the dispatch (the acceptance clock's start)
-    dispatch_json: str  # as stored, sealed values sealed: read only for a case without `court_code` (facts.py)
+    dispatch_json: str  # as stored, sealed values sealed: for their key ids; its court code only for old rows
 
 
 _COLUMNS = (
