@@ -94,7 +94,7 @@ def show(
     with uow.begin() as session:
         case = identify(session, case_id, platform=platform)
         case_id = case.id
-        dispatch = with_reading(CaseDispatch.model_validate_json(case.dispatch_json))  # read at intake (0011)
+        dispatch = with_reading(CaseDispatch.model_validate_json(case.dispatch_json))  # as read at intake
         events = session.exec(
             select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(col(CaseEventRow.id))
         ).all()
