@@ -68,7 +68,7 @@ def ajbs(n: int) -> str:
 
 def build(work: Path, cases: int, per_kind: int) -> dict[str, int]:
     """Our database and the court's file; returns the differences injected, by kind."""
-    ours = work / "adapter.persistence.engine"
+    ours = work / "adapter.db"
     engine = make_engine(f"sqlite:///{ours}")
     create_schema(engine)
     special = {kind: range(1 + i * per_kind, 1 + (i + 1) * per_kind) for i, kind in enumerate(KINDS)}
@@ -230,7 +230,7 @@ def child_reconcile(work: Path, cases: int) -> dict[str, Any]:
     from adapter.reconcile import Scope, reconcile
     from signing.jws import JwsVerifier
 
-    engine = make_engine(f"sqlite:///{work / 'adapter.persistence.engine'}", must_exist=True)
+    engine = make_engine(f"sqlite:///{work / 'adapter.db'}", must_exist=True)
     create_schema(engine)
     platforms = {PLATFORM: PlatformLink(BenchPlatform(work / "court.db", cases), JwsVerifier({}))}
     started = time.perf_counter()
