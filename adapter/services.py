@@ -16,6 +16,7 @@ from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import create_case, enqueue, get_case, transition
 from adapter.persistence.tables import CaseEventRow, DocumentRow
 from adapter.states import CaseStatus, Event
+from reference.case_intake import with_reading
 from reference.causes import causes
 from reference.errors import UnknownCode
 from schemas.agreement import MediationAgreement
@@ -57,6 +58,7 @@ class CentreServices:
                 f"case cause {dispatch.cause!r} is not in the 2020 catalogue's causes this centre handles "
                 f"(reference/causes.toml, version {causes().version})"
             ) from None
+        dispatch = with_reading(dispatch)  # its 案号 read once, unless the caller's boundary did (cli/centre.py)
         now = self.clock()
         with self.uow.begin() as session:
             case = create_case(session, dispatch, platform=None, at=now)

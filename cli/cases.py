@@ -21,6 +21,7 @@ from cli.output import (
     render,
     render_record,
 )
+from reference.case_intake import with_reading
 from scheduler import bootstrap
 from schemas.case import CaseDispatch
 from schemas.clock import china_text, from_db
@@ -93,7 +94,7 @@ def show(
     with uow.begin() as session:
         case = identify(session, case_id, platform=platform)
         case_id = case.id
-        dispatch = CaseDispatch.model_validate_json(case.dispatch_json)
+        dispatch = with_reading(CaseDispatch.model_validate_json(case.dispatch_json))  # as read at intake
         events = session.exec(
             select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(col(CaseEventRow.id))
         ).all()

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from adapter.errors import InvalidRequest
 from adapter.services import CentreServices
 from cli.output import ConfigOption, console
+from reference.case_intake import read_case_number
 from scheduler import bootstrap
 from schemas.agreement import MediationAgreement
 from schemas.case import CaseDispatch
@@ -141,7 +142,7 @@ def register(
 ) -> None:
     """Register a case a party brought to the centre directly (flow C)."""
     try:
-        dispatch = CaseDispatch.model_validate(json.loads(case_file.read_bytes()))
+        dispatch = read_case_number(CaseDispatch.model_validate(json.loads(case_file.read_bytes())))
     except OSError as exc:
         raise InvalidRequest(f"cannot read {case_file}: {exc.strerror}") from None
     except ValueError as exc:  # JSONDecodeError and ValidationError are both ValueErrors

@@ -20,8 +20,9 @@ from connectors.port import (
     Receipt,
     RequestSigner,
 )
+from reference.case_intake import read_case_number
 from schemas.enums import CourtStatus
-from schemas.envelope import Envelope
+from schemas.envelope import DispatchBody, Envelope
 from schemas.validation import summarize
 
 
@@ -76,7 +77,11 @@ class FakeCourtPlatform:
 
     def decode(self, item: RawInbound) -> Envelope:
         try:
-            return Envelope.model_validate_json(item.body)
+            envelope = Envelope.model_validate_json(item.body)
+            if isinstance(envelope.body, DispatchBody):  # its 案号 read once, here (reference/case_intake.py)
+                dispatch = read_case_number(envelope.body.dispatch, loc=("body", "dispatch", "dispatch", "case_number"))
+                envelope = envelope.model_copy(update={"body": DispatchBody(dispatch=dispatch)})
+            return envelope
         except ValidationError as exc:
             raise PayloadError(self.name, "invalid", summarize(exc)) from exc
 

@@ -24,6 +24,7 @@ from mappings.access import amount, count, field, ident, obj, objects, optional_
 from mappings.codes import CodeTables, MalformedPayload
 from mappings.court_agreement import agreement_fields
 from mappings.times import read_time, write_date, write_time
+from reference.case_intake import read_case_number
 from reference.causes import causes
 from reference.errors import UnknownCode
 from schemas.case import Attachment, CaseDispatch, Party
@@ -73,7 +74,7 @@ def case_to_canonical(ajxx: dict[str, Any], platform_case_id: str, t: CodeTables
         )
         for a in objects(ajxx, "fj", "ajxx", required=False)
     ]
-    return CaseDispatch(
+    dispatch = CaseDispatch(
         platform_case_id=platform_case_id,
         case_number=optional_text(ajxx, "ah", "ajxx"),
         court_code=optional_text(ajxx, "fydm", "ajxx"),
@@ -89,6 +90,7 @@ def case_to_canonical(ajxx: dict[str, Any], platform_case_id: str, t: CodeTables
         designated_mediator=optional_text(ajxx, "tjy", "ajxx"),
         dispatched_at=read_time(field(ajxx, "pqsj", "ajxx"), t.timestamps, "ajxx.pqsj"),
     )
+    return read_case_number(dispatch)  # the one reading of its 案号 (reference/case_intake.py)
 
 
 def _cause(ajxx: dict[str, Any], t: CodeTables) -> str:

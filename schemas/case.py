@@ -2,7 +2,6 @@
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from reference import case_number
 from schemas.contacts import classify_phone, contact_text
 from schemas.enums import Flow, IdType, PartyKind, PartyRole, PhoneKind, Procedure
 from schemas.identifiers import resident_id, social_credit_code
@@ -66,11 +65,21 @@ class Attachment(Record):
     size: int = Field(ge=0)
 
 
+class CaseNumberReading(Record):
+    """What the 案号 parser (reference/case_number.py) read from a dispatch's case number, once, at intake: the court
+    code in it, and what it flagged — an unknown court or type code is neither silently accepted nor refused
+    (domain.md §4 "Case numbers"). A 案号 without the shape of one never gets this far: it is refused."""
+
+    court_code: Line = Field(min_length=1, max_length=16)
+    problems: tuple[str, ...] = ()
+
+
 class CaseDispatch(Record):
     """A court's dispatch of a dispute to the centre (flows A, B, D) or the centre's own intake (flow C)."""
 
     platform_case_id: Line = Field(min_length=1, max_length=64)  # the court's internal case id
-    case_number: Line | None = Field(default=None, max_length=64)  # 案号; flow C has none
+    # 案号 (flow C has none) and court code, normalised where the record is built (reference/case_intake.py).
+    case_number: Line | None = Field(default=None, max_length=64)
     court_code: Line | None = Field(default=None, max_length=16)
     court_name: Line | None = Field(default=None, max_length=100)
     flow: Flow
@@ -83,29 +92,14 @@ class CaseDispatch(Record):
     designated_org: Line | None = None
     designated_mediator: Line | None = None
     dispatched_at: Timestamp
-
-    @field_validator("case_number")
-    @classmethod
-    def _case_number_parses(cls, value: str | None) -> str | None:
-        """A 案号 must have the shape of one (brackets, full-width digits and spaces normalised); an unknown court
-        or type code is only flagged (domain.md §4 "Case numbers": neither silently accepted nor rejected) — see
-        `case_number_flags`."""
-        if value is None:
-            return None
-        try:
-            return case_number.parse(value).text
-        except case_number.MalformedCaseNumber as exc:
-            raise ValueError(str(exc)) from None
-
-    @field_validator("court_code")
-    @classmethod
-    def _court_code_normalised(cls, value: str | None) -> str | None:
-        """粤０１０４ and ' 粤0104 ' are 粤0104: per-court settings are matched on this form (adapter/deadlines)."""
-        return None if value is None else case_number.normalise_court_code(value)
+    # What the 案号 parser found, recorded by the boundary that built this record (reference/case_intake.py): set
+    # whenever `case_number` is, so nothing downstream parses the 案号 again. Never sent to a court.
+    case_number_reading: CaseNumberReading | None = None
 
     @property
     def case_number_flags(self) -> list[str]:
-        return [] if self.case_number is None else case_number.parse(self.case_number).problems
+        """What reading the 案号 flagged (an unknown court or type code), as recorded where the dispatch was built."""
+        return [] if self.case_number_reading is None else list(self.case_number_reading.problems)
 
     @property
     def flags(self) -> list[str]:

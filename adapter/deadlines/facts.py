@@ -22,7 +22,8 @@ from typing import Protocol
 from adapter.deadlines.compute import CaseFacts, Extension, Suspension
 from adapter.persistence.tables import CaseEventRow
 from adapter.states import CaseStatus, Event
-from reference.case_number import MalformedCaseNumber, normalise_court_code, parse
+from reference import case_number as case_numbers
+from reference.case_number import MalformedCaseNumber, normalise_court_code
 from schemas.clock import from_db
 from schemas.enums import Flow, Procedure
 
@@ -31,9 +32,9 @@ _JC_RESULTS = frozenset({Event.JC_NOT_ACCEPTED, Event.JC_CONFIRMED, Event.JC_REJ
 
 class StoredCase(Protocol):
     """What the deadlines read of a stored case: adapter/persistence/tables.py CaseRow, or the sweep's lean row of
-    unsealed
-    columns (adapter/deadlines/sweep.py), whose `dispatch_json` is the stored text with sealed values left sealed — only
-    `court_code` is read from it, and it is not a sealed field (adapter/persistence/vault.py SEALED_FIELDS)."""
+    unsealed columns (adapter/deadlines/sweep.py). The court code is its own column (read once at intake); only a
+    case stored before that column (0011) has its `dispatch_json` read — the stored text, sealed values left sealed,
+    of which only `court_code` is read, and it is not a sealed field (adapter/persistence/vault.py SEALED_FIELDS)."""
 
     @property
     def flow(self) -> str: ...
@@ -43,6 +44,8 @@ class StoredCase(Protocol):
     def status(self) -> str: ...
     @property
     def case_number(self) -> str | None: ...
+    @property
+    def court_code(self) -> str | None: ...
     @property
     def dispatch_json(self) -> str: ...
     @property
@@ -145,8 +148,12 @@ def _extension(at: datetime, detail: str) -> Extension:
 
 
 def _court_code(case_row: StoredCase) -> str | None:
-    """The dispatch's court code, else the one in its 案号 (reference/case_number.py), normalised as both are on
-    intake now — rows stored before that may hold 粤０１０４; None for flow C."""
+    """The court code read at intake (cases.court_code: the dispatch's, else the one in its 案号); None for flow C.
+    A case stored before it was kept (migration 0011) has none: for it alone, the stored dispatch's court code, else
+    the one in its 案号 (reference/case_number.py), normalised as both are on intake now — such rows may hold
+    粤０１０４. A new case without one (flow C, a dispatch without either) finds none there without parsing a 案号."""
+    if case_row.court_code:
+        return case_row.court_code
     try:
         code = json.loads(case_row.dispatch_json).get("court_code")
     except (ValueError, AttributeError):
@@ -155,7 +162,7 @@ def _court_code(case_row: StoredCase) -> str | None:
         return normalise_court_code(code)
     if case_row.case_number:
         try:
-            return parse(case_row.case_number).court_code
+            return case_numbers.parse(case_row.case_number).court_code
         except MalformedCaseNumber:
             return None
     return None

@@ -49,19 +49,21 @@ class SweptCase:
     id: str
     platform_case_id: str
     case_number: str | None
+    court_code: str | None  # as read at intake (cases.court_code); None for flow C and cases stored before 0011
     flow: str
     procedure: str
     status: str
     created_at: datetime
     agreement_effective_at: datetime | None
     court_dispatched_at: datetime | None  # when the court published the dispatch (the acceptance clock's start)
-    dispatch_json: str  # as stored: never opened here (adapter/deadlines/facts.py StoredCase)
+    dispatch_json: str  # as stored, sealed values sealed: for their key ids; its court code only for old rows
 
 
 _COLUMNS = (
     col(CaseRow.id),
     col(CaseRow.platform_case_id),
     col(CaseRow.case_number),
+    col(CaseRow.court_code),
     col(CaseRow.flow),
     col(CaseRow.procedure),
     col(CaseRow.status),

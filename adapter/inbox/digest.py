@@ -12,6 +12,8 @@ re-signature) has sent the same message, and what the adapter applies is the env
 to the same envelope cannot differ in effect, and two that decode differently do. Left out of the digest:
 - the send time (`created_at`, the court's fssj): a court may re-stamp a message it sends again, and a repeat
   changes nothing whatever its send time;
+- what the adapter read from the message (the dispatch's `case_number_reading`, reference/case_intake.py): derived
+  from what was sent, not sent;
 - fields at their default value: a field added to the canonical schema later, with a default, leaves the digest of
   every earlier message unchanged, so an upgrade does not turn a feed re-read into false conflicts.
 Wire fields the mapping does not read are outside the envelope and so outside the digest: they were never applied.
@@ -37,12 +39,13 @@ from schemas.envelope import Envelope
 log = logging.getLogger("docking.ingest")
 
 CONFLICT = "conflict"  # the quarantine reason
+_NOT_SENT: dict[str, Any] = {"created_at": True, "body": {"dispatch": {"case_number_reading"}}}  # see the module doc
 
 
 def envelope_digest(envelope: Envelope) -> str:
     """The SHA-256 (hex) of the envelope's canonical JSON: sorted keys, no spaces, ASCII escapes, times in UTC,
     amounts as their two-place text; the send time and fields at their default left out (see the module doc)."""
-    fields = envelope.model_dump(mode="python", exclude={"created_at"}, exclude_defaults=True)
+    fields = envelope.model_dump(mode="python", exclude=_NOT_SENT, exclude_defaults=True)
     fields["type"] = envelope.type.value  # a default of its body model, so left out above: named explicitly
     text = json.dumps(_canonical(fields), sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(text.encode("ascii")).hexdigest()

@@ -36,6 +36,7 @@ from tenacity import (
 
 from adapter.lease import Renewal
 from adapter.masking import mask_text
+from adapter.outbox.attachments import attach
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.sealed_types import engine_vault
 from adapter.persistence.tables import OutboxRow
@@ -125,7 +126,8 @@ def claim(
         rows: list[OutboxRow] = []
         for row, text in session.exec(query).all():
             try:
-                set_committed_value(row, "envelope_json", open_json(text, vault))  # as if loaded: nothing to write
+                opened = attach(session, row.type, open_json(text, vault), vault)  # the document, by its digest
+                set_committed_value(row, "envelope_json", opened)  # as if loaded: nothing to write
             except VaultError as exc:
                 _set_aside(session, row, exc, now)
                 if counts is not None:

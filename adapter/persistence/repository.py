@@ -8,6 +8,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from adapter.errors import CaseNotFound
+from adapter.outbox.attachments import stored_form
 from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow
 from adapter.states import CaseStatus, Event, advance, court_view
 from schemas.case import CaseDispatch
@@ -45,12 +46,16 @@ def find_case(session: Session, platform: str, platform_case_id: str) -> CaseRow
 
 
 def create_case(session: Session, dispatch: CaseDispatch, platform: str | None, at: datetime) -> CaseRow:
+    """Store a dispatch as read at its boundary (reference/case_intake.py): its court code is kept in a column of
+    its own, from the dispatch or its 案号's reading, so the deadline sweep never parses the 案号 again."""
     at = to_utc(at)
+    reading = dispatch.case_number_reading
     row = CaseRow(
         id=new_id("MC"),
         platform=platform,
         platform_case_id=dispatch.platform_case_id,
         case_number=dispatch.case_number,
+        court_code=dispatch.court_code or (reading.court_code if reading is not None else None),
         flow=dispatch.flow.value,
         procedure=dispatch.procedure.value,
         cause=dispatch.cause,
@@ -106,7 +111,7 @@ def enqueue(session: Session, case: CaseRow, body: Body, at: datetime) -> Envelo
             case_id=case.id,
             platform=case.platform,
             type=envelope.type.value,
-            envelope_json=envelope.model_dump_json(),
+            envelope_json=stored_form(envelope),  # the agreement document by digest, not by value
             next_attempt_at=at,
             created_at=at,
             queued_at=at,

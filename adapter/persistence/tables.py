@@ -16,6 +16,10 @@ class CaseRow(SQLModel, table=True):
     platform: str | None = Field(default=None, index=True, max_length=64)  # None until a flow-C case meets a court
     platform_case_id: str = Field(max_length=64)
     case_number: str | None = Field(default=None, max_length=64)
+    # The case's court code as read once at intake (reference/case_intake.py): the dispatch's own, else the one in
+    # its 案号 — what per-court deadline settings match (adapter/deadlines/facts.py). None when the dispatch has
+    # neither, and for cases stored before it was kept (0011): the deadline facts then read the stored dispatch.
+    court_code: str | None = Field(default=None, max_length=16)
     flow: str = Field(max_length=20)
     procedure: str = Field(max_length=20)
     cause: str = Field(max_length=100)

@@ -1,15 +1,21 @@
 """Every flow of domain.md §2, end to end: the real sandbox court over HTTP, the adapter on a SQLite file."""
 
+import base64
+import hashlib
 from decimal import Decimal
 
 import pytest
+from sqlmodel import select
 
+from adapter.persistence.tables import DocumentRow, OutboxRow
 from adapter.reconcile import reconcile
 from adapter.states import CaseStatus
+from connectors.port import Receipt
 from sandbox.court import SandboxConfig
 from scheduler import Runtime
 from schemas.case import CaseDispatch, Party
 from schemas.enums import DeclineReason, Flow, IdType, OutcomeCode, PartyKind, PartyRole
+from schemas.envelope import AgreementBody, Envelope, JcApplicationBody
 from schemas.outcome import FailureReport
 from tests.support.court import PLATFORM, Court
 from tests.support.runtime import DOCUMENT, agreement, case_for, outbox, parties, pump, status_of
@@ -66,6 +72,41 @@ def test_flow_a_delegated_pre_filing_reaches_judicial_confirmation(runtime: Runt
     ]
     assert all(m.status == "delivered" for m in outbox(runtime, case.id))
     _in_step(runtime)
+
+
+def test_flow_a_keeps_the_agreement_document_once_and_the_court_receives_it_whole(
+    runtime: Runtime, court: Court, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The signed PDF is stored once (the document row, by digest); the agreement and JC messages name it, and the
+    court still receives every byte of it with each (its digest checked by the sandbox court)."""
+    document = b"%PDF-1.7\n" + bytes(range(256)) * 4096  # 1 MiB: large enough that a second copy would show
+    link = runtime.platforms.get(PLATFORM)
+    assert link is not None
+    sent: dict[str, bytes] = {}
+    real_send = link.connector.send
+
+    def send(envelope: Envelope) -> Receipt:
+        if isinstance(envelope.body, AgreementBody | JcApplicationBody):
+            sent[envelope.type.value] = base64.b64decode(envelope.body.document_b64)
+        return real_send(envelope)
+
+    monkeypatch.setattr(link.connector, "send", send)
+    (ajbs,) = court.core.dispatch(1, "01")
+    pump(runtime, 1)
+    case = case_for(runtime, ajbs)
+    _mediate(runtime, case.id)
+    runtime.services.submit_agreement(case.id, agreement(document), document)
+    pump(runtime)
+    runtime.services.apply_jc(case.id, *parties(runtime, case.id))
+    pump(runtime)
+    assert status_of(runtime, case.id) is CaseStatus.JC_CONFIRMED
+    assert sent == {"agreement": document, "jc_application": document}
+    with runtime.uow.begin() as session:
+        (stored,) = session.exec(select(DocumentRow)).all()
+        queued = [row.envelope_json for row in session.exec(select(OutboxRow)).all()]
+    assert stored.sha256 == hashlib.sha256(document).hexdigest() and stored.content == document
+    assert all("document_b64" not in text for text in queued)
+    assert sum(len(text) for text in queued) < len(document) // 20  # the messages hold the digest, not the bytes
 
 
 def test_flow_a_failure_returns_the_case_to_court(runtime: Runtime, court: Court) -> None:

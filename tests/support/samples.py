@@ -4,6 +4,7 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
+from reference.case_intake import read_case_number
 from schemas.agreement import Instalment, MediationAgreement, MonetaryTerm, SignatureRecord
 from schemas.case import Attachment, CaseDispatch, Party
 from schemas.enums import CourtStatus, Flow, IdType, PartyKind, PartyRole, Procedure, ProgressKind
@@ -53,7 +54,7 @@ def dispatch(flow: Flow = Flow.ENTRUSTED, platform_case_id: str = "0104-5f3a9c",
         "dispatched_at": T0,
     }
     fields.update(changes)
-    return CaseDispatch.model_validate(fields)
+    return read_case_number(CaseDispatch.model_validate(fields))  # as a boundary builds it
 
 
 def agreement(effective: datetime = T0, document: bytes = DOCUMENT) -> MediationAgreement:

@@ -13,6 +13,7 @@ from stdnum.cn import ric, uscc
 
 from mappings import court_agreement, court_fields, court_soap, odr_rest
 from mappings.court_xml import from_resource, to_resource
+from reference.case_intake import read_case_number
 from reference.causes import causes
 from schemas.agreement import Instalment, MediationAgreement, MonetaryTerm, SignatureRecord
 from schemas.case import Attachment, CaseDispatch, Party
@@ -58,24 +59,26 @@ def parties(draw: st.DrawFn) -> Party:
 
 @st.composite
 def cases(draw: st.DrawFn) -> CaseDispatch:
-    return CaseDispatch(
-        platform_case_id=draw(st.from_regex(r"[0-9A-Za-z\-]{1,40}", fullmatch=True)),
-        case_number=draw(st.none() | st.just("（2026）粤0104民初1001号")),
-        court_code=draw(st.none() | st.just("粤0104")),
-        court_name=draw(st.none() | TEXT),
-        flow=draw(st.sampled_from(list(Flow))),
-        procedure=draw(st.sampled_from(list(Procedure))),
-        cause=draw(st.sampled_from(sorted(causes().names))),
-        claims=draw(st.just("") | TEXT),
-        amount=draw(MONEY),
-        parties=tuple(draw(st.lists(parties(), min_size=2, max_size=4))),
-        attachments=tuple(
-            Attachment(name=name, sha256=hashlib.sha256(name.encode()).hexdigest(), size=size)
-            for name, size in draw(st.lists(st.tuples(TEXT, st.integers(0, 10**9)), max_size=2))
-        ),
-        designated_org=draw(st.none() | TEXT),
-        designated_mediator=draw(st.none() | TEXT),
-        dispatched_at=draw(WHEN),
+    return read_case_number(
+        CaseDispatch(
+            platform_case_id=draw(st.from_regex(r"[0-9A-Za-z\-]{1,40}", fullmatch=True)),
+            case_number=draw(st.none() | st.just("（2026）粤0104民初1001号")),
+            court_code=draw(st.none() | st.just("粤0104")),
+            court_name=draw(st.none() | TEXT),
+            flow=draw(st.sampled_from(list(Flow))),
+            procedure=draw(st.sampled_from(list(Procedure))),
+            cause=draw(st.sampled_from(sorted(causes().names))),
+            claims=draw(st.just("") | TEXT),
+            amount=draw(MONEY),
+            parties=tuple(draw(st.lists(parties(), min_size=2, max_size=4))),
+            attachments=tuple(
+                Attachment(name=name, sha256=hashlib.sha256(name.encode()).hexdigest(), size=size)
+                for name, size in draw(st.lists(st.tuples(TEXT, st.integers(0, 10**9)), max_size=2))
+            ),
+            designated_org=draw(st.none() | TEXT),
+            designated_mediator=draw(st.none() | TEXT),
+            dispatched_at=draw(WHEN),
+        )
     )
 
 

@@ -7,8 +7,10 @@ import pytest
 from sqlmodel import col, select
 
 from adapter.errors import InvalidRequest
+from adapter.outbox.attachments import attach
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import create_case, transition
+from adapter.persistence.sealed_types import engine_vault
 from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow
 from adapter.services import CentreServices
 from adapter.states import CaseStatus, Event, IllegalTransition
@@ -44,7 +46,11 @@ def court_case(uow: UnitOfWork) -> str:
 def _outbox(uow: UnitOfWork) -> list[tuple[str, Envelope]]:
     with uow.begin() as session:
         rows = session.exec(select(OutboxRow).order_by(col(OutboxRow.id))).all()
-        return [(row.type, Envelope.model_validate_json(row.envelope_json)) for row in rows]
+        vault = engine_vault(uow.engine)  # as the delivery claim reads them: the document attached by its digest
+        return [
+            (row.type, Envelope.model_validate_json(attach(session, row.type, row.envelope_json, vault)))
+            for row in rows
+        ]
 
 
 def _status(uow: UnitOfWork, case_id: str) -> CaseStatus:
