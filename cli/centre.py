@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from adapter.config.settings import load_settings
 from adapter.deadlines import Deadlines
 from adapter.errors import InvalidRequest
+from adapter.persistence.case_store import SqlCaseStore
 from adapter.services import CentreServices
 from cli.output import ConfigOption, console, open_uow
 from schemas.agreement import MediationAgreement
@@ -27,7 +28,9 @@ CaseArg = Annotated[str, typer.Argument(help="The adapter's case id (see `dockin
 def _services(config: Path | None) -> CentreServices:
     settings = load_settings(config)
     deadlines = Deadlines.from_policy(settings.deadlines)  # the holiday file and court periods, as the sweep
-    return CentreServices(open_uow(config), utc_now, "centre:cli", platforms=settings.platforms, deadlines=deadlines)
+    return CentreServices(
+        SqlCaseStore(open_uow(config)), utc_now, "centre:cli", platforms=settings.platforms, deadlines=deadlines
+    )
 
 
 def _done(case_id: str, status: object) -> None:

@@ -45,8 +45,36 @@ def find_case(session: Session, platform: str, platform_case_id: str) -> CaseRow
 
 
 def create_case(session: Session, dispatch: CaseDispatch, platform: str | None, at: datetime) -> CaseRow:
+    row = new_case_row(dispatch, platform, at)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def transition(session: Session, case: CaseRow, event: Event, *, actor: str, at: datetime, detail: str = "") -> None:
+    """Advance the case by `event` (raising IllegalTransition) and record it in the history."""
+    history = advance_case(case, event, actor=actor, at=at, detail=detail)
+    session.add(case)
+    session.add(history)
+
+
+def enqueue(session: Session, case: CaseRow, body: Body, at: datetime) -> Envelope | None:
+    """Queue a message to the case's court in the caller's transaction; a case with no court gets none."""
+    if case.platform is None:
+        return None
+    last = session.exec(select(func.max(OutboxRow.seq)).where(OutboxRow.case_id == case.id)).one()
+    envelope, row = outbox_row(case, body, at, seq=(last or 0) + 1)
+    session.add(row)
+    return envelope
+
+
+# ---- the rows themselves, built the same way by every case store (this one and adapter/testing/fake_store.py)
+
+
+def new_case_row(dispatch: CaseDispatch, platform: str | None, at: datetime) -> CaseRow:
+    """A new case in status RECEIVED, with a fresh id."""
     at = to_utc(at)
-    row = CaseRow(
+    return CaseRow(
         id=new_id("MC"),
         platform=platform,
         platform_case_id=dispatch.platform_case_id,
@@ -60,35 +88,28 @@ def create_case(session: Session, dispatch: CaseDispatch, platform: str | None, 
         created_at=at,
         updated_at=at,
     )
-    session.add(row)
-    session.flush()
-    return row
 
 
-def transition(session: Session, case: CaseRow, event: Event, *, actor: str, at: datetime, detail: str = "") -> None:
-    """Advance the case by `event` (raising IllegalTransition) and record it in the history."""
+def advance_case(case: CaseRow, event: Event, *, actor: str, at: datetime, detail: str = "") -> CaseEventRow:
+    """Move the case by `event` (IllegalTransition leaves it untouched) and return the history row that records it."""
     at = to_utc(at)
     before = CaseStatus(case.status)
     after = advance(before, event)
     case.status, case.updated_at = after.value, at
-    session.add(case)
-    session.add(
-        CaseEventRow(
-            case_id=case.id,
-            at=at,
-            event=event.value,
-            from_status=before.value,
-            to_status=after.value,
-            actor=actor,
-            detail=detail,
-        )
+    return CaseEventRow(
+        case_id=case.id,
+        at=at,
+        event=event.value,
+        from_status=before.value,
+        to_status=after.value,
+        actor=actor,
+        detail=detail,
     )
 
 
-def enqueue(session: Session, case: CaseRow, body: Body, at: datetime) -> Envelope | None:
-    """Queue a message to the case's court in the caller's transaction; a case with no court gets none."""
-    if case.platform is None:
-        return None
+def outbox_row(case: CaseRow, body: Body, at: datetime, *, seq: int) -> tuple[Envelope, OutboxRow]:
+    """The envelope to the case's court (which it must have) and its outbox row, `seq`th in the case's sequence."""
+    assert case.platform is not None, "only a case with a court gets messages"
     at = to_utc(at)
     envelope = Envelope(
         message_id=new_id("M"),
@@ -98,18 +119,15 @@ def enqueue(session: Session, case: CaseRow, body: Body, at: datetime) -> Envelo
         body=body,
         status_after=court_view(CaseStatus(case.status)),
     )
-    last = session.exec(select(func.max(OutboxRow.seq)).where(OutboxRow.case_id == case.id)).one()
-    session.add(
-        OutboxRow(
-            seq=(last or 0) + 1,
-            message_id=envelope.message_id,
-            case_id=case.id,
-            platform=case.platform,
-            type=envelope.type.value,
-            envelope_json=envelope.model_dump_json(),
-            next_attempt_at=at,
-            created_at=at,
-            queued_at=at,
-        )
+    row = OutboxRow(
+        seq=seq,
+        message_id=envelope.message_id,
+        case_id=case.id,
+        platform=case.platform,
+        type=envelope.type.value,
+        envelope_json=envelope.model_dump_json(),
+        next_attempt_at=at,
+        created_at=at,
+        queued_at=at,
     )
-    return envelope
+    return envelope, row

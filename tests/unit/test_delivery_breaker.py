@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import select
 
 import adapter.outbox.delivery as delivery
+from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import create_case, transition
 from adapter.persistence.tables import OutboxRow
@@ -33,7 +34,7 @@ def _pending_cases(uow: UnitOfWork, count: int) -> None:
             case = create_case(session, samples.dispatch(Flow.DELEGATED, f"A-{n}"), "court", T0)
             transition(session, case, Event.REGISTER, actor="test", at=T0)
             ids.append(case.id)
-    services = CentreServices(uow, lambda: T0)
+    services = CentreServices(SqlCaseStore(uow), lambda: T0)
     for case_id in ids:
         services.accept(case_id)
 
