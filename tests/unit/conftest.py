@@ -1,13 +1,12 @@
-"""Shared unit-test fixtures: a fresh SQLite database with the adapter's tables, and a clock tests can move."""
+"""Shared unit-test helpers: a clock tests can move, and a guard that keeps unit tests off databases — the use
+cases run on the in-memory case store (adapter/testing/fake_store.py); tests of code that reads and writes the
+tables belong in tests/integration."""
 
-from collections.abc import Iterator
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import pytest
-
-from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 
 
 @dataclass
@@ -18,9 +17,16 @@ class FakeClock:
         return self.now
 
 
-@pytest.fixture
-def uow(tmp_path: Path) -> Iterator[UnitOfWork]:
-    engine = make_engine(f"sqlite:///{tmp_path}/t.db")
-    create_schema(engine)
-    yield UnitOfWork(engine)
-    engine.dispose()
+def _refuse(*args: object, **kwargs: object) -> None:
+    raise RuntimeError(
+        "a unit test opened a database: run the use case on adapter/testing/fake_store.py, "
+        "or move the test to tests/integration"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    # SQLAlchemy's SQLite dialect connects through sqlite3.dbapi2; PostgreSQL would need a server, which unit
+    # tests never start (tests/conftest.py's `postgres` fixture is used by integration and contract tests only).
+    monkeypatch.setattr(sqlite3, "connect", _refuse)
+    monkeypatch.setattr(sqlite3.dbapi2, "connect", _refuse)

@@ -21,6 +21,8 @@ from signing.base import PublicKeyEntry
 from signing.jws import JwsSigner, JwsVerifier
 from tests.unit import samples
 
+pytestmark = pytest.mark.integration
+
 KEY = Ed25519PrivateKey.generate()
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=CHINA)
 TUESDAY = MONDAY + timedelta(days=1, hours=1)  # the poll was down until Tuesday 10:00

@@ -32,6 +32,8 @@ from signing.base import PublicKeyEntry
 from signing.jws import JwsSigner, JwsVerifier
 from tests.unit import samples
 
+pytestmark = pytest.mark.integration
+
 KEY = Ed25519PrivateKey.generate()
 
 

@@ -33,8 +33,10 @@ from connectors.port import (
 from scheduler import Runtime
 from schemas.envelope import Envelope
 from signing.jws import JwsVerifier
+from tests.integration.test_delivery_breaker import _pending_cases
 from tests.unit.conftest import FakeClock
-from tests.unit.test_delivery_breaker import _pending_cases
+
+pytestmark = pytest.mark.integration
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 COOLDOWN = timedelta(seconds=30)

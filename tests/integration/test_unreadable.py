@@ -21,6 +21,8 @@ from adapter.states import Event
 from tests.unit import samples
 from tests.unit.conftest import FakeClock
 
+pytestmark = pytest.mark.integration
+
 OLD, NEW = new_key("old"), new_key("new")
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 

@@ -22,6 +22,8 @@ from schemas.enums import Flow
 from signing.jws import JwsVerifier
 from tests.unit import samples
 
+pytestmark = pytest.mark.integration
+
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 COOLDOWN = timedelta(seconds=30)
 

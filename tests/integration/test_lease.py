@@ -21,7 +21,9 @@ from connectors.fake import FakeCourtPlatform
 from schemas.clock import utc_now
 from schemas.envelope import Envelope
 from signing.jws import JwsVerifier
-from tests.unit.test_delivery_breaker import _pending_cases
+from tests.integration.test_delivery_breaker import _pending_cases
+
+pytestmark = pytest.mark.integration
 
 LEASE = timedelta(seconds=0.3)
 

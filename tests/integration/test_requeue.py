@@ -27,6 +27,8 @@ from signing.base import PublicKeyEntry
 from signing.jws import JwsSigner, JwsVerifier
 from tests.unit import samples
 
+pytestmark = pytest.mark.integration
+
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 DAY = timedelta(hours=24)
 KEY = Ed25519PrivateKey.generate()

@@ -3,6 +3,7 @@
 import json
 from datetime import datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
 from adapter.deadlines import DeadlinePolicy, Deadlines, WorkCalendar
@@ -17,6 +18,8 @@ from schemas.clock import CHINA
 from schemas.enums import DeclineReason, Flow
 from tests.unit import samples
 from tests.unit.conftest import FakeClock
+
+pytestmark = pytest.mark.integration
 
 # Monday 2026-11-16, 10:00 China time: three working days later is Thursday the 19th.
 RECEIVED = datetime(2026, 11, 16, 10, 0, tzinfo=CHINA)

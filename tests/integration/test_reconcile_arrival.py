@@ -12,7 +12,9 @@ from adapter.reconcile import Kind, reconcile
 from adapter.reconcile.arrival import CLOCK_SKEW, Horizon, in_flight
 from connectors.port import Feed, RawInbound
 from schemas.clock import utc_now
-from tests.unit.test_reconcile import court, dispatch, fake, lost, no_wait, platforms, received, uow
+from tests.integration.test_reconcile_fake_court import court, dispatch, fake, lost, no_wait, platforms, received, uow
+
+pytestmark = pytest.mark.integration
 
 __all__ = ["platforms", "uow"]  # fixtures
 

@@ -16,6 +16,8 @@ from scheduler import Runtime
 from signing.jws import JwsVerifier
 from tests.unit.conftest import FakeClock
 
+pytestmark = pytest.mark.integration
+
 T0 = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 
 

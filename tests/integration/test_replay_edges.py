@@ -3,6 +3,7 @@ time held for our own credentials does not count toward giving a message up; Ret
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import col, select
 from tenacity import Retrying, stop_after_attempt
 
@@ -17,9 +18,11 @@ from connectors.port import CredentialsRefused, Feed, TransientError
 from schemas.enums import Flow
 from schemas.envelope import DispatchBody, Envelope
 from signing.jws import JwsVerifier
+from tests.integration.test_acceptance_clock_ingest import MONDAY, _court
+from tests.integration.test_delivery_breaker import T0, _pending_cases
 from tests.unit import samples
-from tests.unit.test_acceptance_clock import MONDAY, _court
-from tests.unit.test_delivery_breaker import T0, _pending_cases
+
+pytestmark = pytest.mark.integration
 
 
 def _once() -> Retrying:

@@ -16,6 +16,8 @@ from adapter.persistence.tables import JobRunRow
 from scheduler import build_runtime, register_jobs
 from tests.unit.conftest import FakeClock
 
+pytestmark = pytest.mark.integration
+
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=10)
 
