@@ -7,16 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from adapter.cases import CaseStore
 from adapter.deadlines import DeadlineKind, DeadlinePolicy, Deadlines, DueState, Periods, WorkCalendar
 from adapter.deadlines.sweep import open_case_deadlines
 from adapter.errors import InvalidRequest
 from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork
 from adapter.services import CentreServices
-from adapter.states import CaseStatus, Event
+from adapter.states import CaseStatus
 from schemas.clock import CHINA
-from schemas.enums import Flow
 from tests.unit import samples
 from tests.unit.conftest import FakeClock
 
@@ -28,21 +26,6 @@ BJ_20_DAYS = DeadlinePolicy(courts={"京": Periods(jc_application_days=20)})
 
 def _at(day: str, hour: int = 10, minute: int = 0) -> datetime:
     return datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=CHINA)
-
-
-def _settled(store: CaseStore, services: CentreServices, clock: FakeClock, effective: datetime) -> str:
-    """A court case registered, accepted, given a mediator and a session an hour apart, and settled by an
-    agreement effective at `effective` (submitted ten minutes later); returns its id."""
-    with store.begin() as cases:
-        case = cases.create(samples.dispatch(Flow.DELEGATED), platform="p1", at=clock.now)
-        cases.transition(case, Event.REGISTER, actor="test", at=clock.now)
-        case_id = case.id
-    for step in (services.accept, lambda c: services.assign_mediator(c, "李调解"), services.hold_session):
-        clock.now += timedelta(hours=1)
-        step(case_id)
-    clock.now = effective + timedelta(minutes=10)
-    services.submit_agreement(case_id, samples.agreement(effective=effective), samples.DOCUMENT)
-    return case_id
 
 
 @pytest.mark.parametrize(
@@ -74,7 +57,7 @@ def test_the_use_case_and_the_sweep_agree_on_the_jc_window(
     clock = FakeClock(effective - timedelta(days=2))
     store = SqlCaseStore(uow)
     services = CentreServices(store, clock, deadlines=engine)
-    case_id = _settled(store, services, clock, effective)
+    case_id = samples.settled_case(store, services, clock, effective)
 
     clock.now = apply_at
     [seen] = [item for item in open_case_deadlines(uow, engine, apply_at) if item.case.id == case_id]

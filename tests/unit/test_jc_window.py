@@ -11,7 +11,6 @@ from adapter.services import CentreServices
 from adapter.states import Event
 from adapter.testing.fake_store import FakeCaseStore
 from schemas.clock import CHINA
-from schemas.enums import Flow
 from tests.unit import samples
 from tests.unit.conftest import FakeClock
 
@@ -20,28 +19,13 @@ def _at(day: str, hour: int = 10, minute: int = 0) -> datetime:
     return datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=CHINA)
 
 
-def _settled(store: FakeCaseStore, services: CentreServices, clock: FakeClock, effective: datetime) -> str:
-    """A court case registered, accepted, given a mediator and a session an hour apart, and settled by an
-    agreement effective at `effective` (submitted ten minutes later); returns its id."""
-    with store.begin() as cases:
-        case = cases.create(samples.dispatch(Flow.DELEGATED), platform="p1", at=clock.now)
-        cases.transition(case, Event.REGISTER, actor="test", at=clock.now)
-        case_id = case.id
-    for step in (services.accept, lambda c: services.assign_mediator(c, "李调解"), services.hold_session):
-        clock.now += timedelta(hours=1)
-        step(case_id)
-    clock.now = effective + timedelta(minutes=10)
-    services.submit_agreement(case_id, samples.agreement(effective=effective), samples.DOCUMENT)
-    return case_id
-
-
 def test_an_agreement_from_an_earlier_round_of_mediation_opens_no_window() -> None:
     """Fail closed: a case back at AGREEMENT_EFFECTIVE after a rejected JC and re-mediation, still carrying the
     first round's agreement (no new one recorded), is refused rather than checked against no window at all."""
     store = FakeCaseStore()
     clock = FakeClock(_at("2026-03-01", 9))
     services = CentreServices(store, clock, deadlines=Deadlines())
-    case_id = _settled(store, services, clock, clock.now + timedelta(hours=3, minutes=5))
+    case_id = samples.settled_case(store, services, clock, clock.now + timedelta(hours=3, minutes=5))
     services.apply_jc(case_id, "张三", "某某银行股份有限公司")
     clock.now += timedelta(days=10)
     with store.begin() as cases:  # the court rejects; the centre mediates again and the parties re-sign
