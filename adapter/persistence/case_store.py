@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from adapter.cases.store import CaseTransaction
+from adapter.cases.store import Case, CaseTransaction
 from adapter.persistence import repository
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CaseEventRow, CaseRow, DocumentRow
@@ -40,13 +40,13 @@ class SqlCases:
     def create(self, dispatch: CaseDispatch, *, platform: str | None, at: datetime) -> CaseRow:
         return repository.create_case(self.session, dispatch, platform, at)
 
-    def transition(self, case: CaseRow, event: Event, *, actor: str, at: datetime, detail: str = "") -> None:
-        repository.transition(self.session, case, event, actor=actor, at=at, detail=detail)
+    def transition(self, case: Case, event: Event, *, actor: str, at: datetime, detail: str = "") -> None:
+        repository.transition(self.session, repository.own_row(case), event, actor=actor, at=at, detail=detail)
 
-    def enqueue(self, case: CaseRow, body: Body, at: datetime) -> Envelope | None:
-        return repository.enqueue(self.session, case, body, at)
+    def enqueue(self, case: Case, body: Body, at: datetime) -> Envelope | None:
+        return repository.enqueue(self.session, repository.own_row(case), body, at)
 
-    def history(self, case: CaseRow) -> Sequence[CaseEventRow]:
+    def history(self, case: Case) -> Sequence[CaseEventRow]:
         query = select(CaseEventRow).where(CaseEventRow.case_id == case.id).order_by(col(CaseEventRow.id))
         return self.session.exec(query).all()
 

@@ -1,4 +1,7 @@
-"""Case storage operations inside one unit of work: load, create, transition (with history), enqueue."""
+"""Case storage operations inside one unit of work: load, create, transition (with history), enqueue.
+
+The SQL case store (case_store.py) and the inbox call these; the rows themselves are built by the pure functions at
+the end, which the in-memory store (adapter/testing/fake_store.py) uses too, so both stores write the same rows."""
 
 import uuid
 from datetime import datetime
@@ -7,6 +10,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
+from adapter.cases.store import Case
 from adapter.errors import CaseNotFound
 from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow
 from adapter.states import CaseStatus, Event, advance, court_view
@@ -69,6 +73,13 @@ def enqueue(session: Session, case: CaseRow, body: Body, at: datetime) -> Envelo
 
 
 # ---- the rows themselves, built the same way by every case store (this one and adapter/testing/fake_store.py)
+
+
+def own_row(case: Case) -> CaseRow:
+    """The row behind a case a case store handed out (the port types it by what the use cases read and set)."""
+    if not isinstance(case, CaseRow):
+        raise TypeError(f"{type(case).__name__} is not a case a case store handed out")
+    return case
 
 
 def new_case_row(dispatch: CaseDispatch, platform: str | None, at: datetime) -> CaseRow:

@@ -13,8 +13,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from adapter.cases.store import Case
 from adapter.errors import CaseNotFound
-from adapter.persistence.repository import advance_case, new_case_row, outbox_row
+from adapter.persistence.repository import advance_case, new_case_row, outbox_row, own_row
 from adapter.persistence.tables import CaseEventRow, CaseRow, DocumentRow, OutboxRow
 from adapter.states import Event
 from schemas.case import CaseDispatch
@@ -78,21 +79,21 @@ class FakeCases:
         self._stored.cases[row.id] = row
         return row
 
-    def transition(self, case: CaseRow, event: Event, *, actor: str, at: datetime, detail: str = "") -> None:
-        history = advance_case(case, event, actor=actor, at=at, detail=detail)
+    def transition(self, case: Case, event: Event, *, actor: str, at: datetime, detail: str = "") -> None:
+        history = advance_case(own_row(case), event, actor=actor, at=at, detail=detail)
         history.id = len(self._stored.events) + 1  # as the table's autoincrement: history is never deleted
         self._stored.events.append(history)
 
-    def enqueue(self, case: CaseRow, body: Body, at: datetime) -> Envelope | None:
+    def enqueue(self, case: Case, body: Body, at: datetime) -> Envelope | None:
         if case.platform is None:
             return None
         last = max((row.seq for row in self._stored.outbox if row.case_id == case.id), default=0)
-        envelope, row = outbox_row(case, body, at, seq=last + 1)
+        envelope, row = outbox_row(own_row(case), body, at, seq=last + 1)
         row.id = len(self._stored.outbox) + 1
         self._stored.outbox.append(row)
         return envelope
 
-    def history(self, case: CaseRow) -> Sequence[CaseEventRow]:
+    def history(self, case: Case) -> Sequence[CaseEventRow]:
         return [e for e in self._stored.events if e.case_id == case.id]
 
     def document(self, sha256: str) -> bytes | None:
