@@ -5,6 +5,7 @@ tables belong in tests/integration."""
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NoReturn
 
 import pytest
 
@@ -17,7 +18,7 @@ class FakeClock:
         return self.now
 
 
-def _refuse(*args: object, **kwargs: object) -> None:
+def _refuse(*args: object, **kwargs: object) -> NoReturn:
     raise RuntimeError(
         "a unit test opened a database: run the use case on adapter/testing/fake_store.py, "
         "or move the test to tests/integration"
@@ -26,7 +27,12 @@ def _refuse(*args: object, **kwargs: object) -> None:
 
 @pytest.fixture(autouse=True)
 def _no_database(monkeypatch: pytest.MonkeyPatch) -> None:
-    # SQLAlchemy's SQLite dialect connects through sqlite3.dbapi2; PostgreSQL would need a server, which unit
-    # tests never start (tests/conftest.py's `postgres` fixture is used by integration and contract tests only).
+    # SQLAlchemy's SQLite dialect connects through sqlite3.dbapi2; PostgreSQL needs the server below.
     monkeypatch.setattr(sqlite3, "connect", _refuse)
     monkeypatch.setattr(sqlite3.dbapi2, "connect", _refuse)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> str:
+    """Unit tests start no PostgreSQL server either (this shadows tests/conftest.py's)."""
+    _refuse()
