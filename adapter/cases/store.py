@@ -1,4 +1,4 @@
-"""The case-store port: what the centre's use cases need of storage, as two small Protocols.
+"""The case-store port: what the centre's use cases need of storage, as small Protocols.
 
 A use case opens one transaction (`with store.begin() as cases:`), loads or creates the case, moves it, queues the
 court's message and returns; leaving the block commits everything, an exception rolls all of it back — the state
@@ -40,6 +40,10 @@ class Case(Protocol):
     def flow(self) -> str: ...
     @property
     def procedure(self) -> str: ...
+    @property
+    def cause(self) -> str: ...
+    @property
+    def amount(self) -> str: ...  # Decimal as text, two places
     @property
     def status(self) -> str: ...
     @property
