@@ -1,6 +1,7 @@
 """The centre's use cases: each loads a case, advances it, and queues the court's message in one transaction.
 
-Every function takes the unit of work and a clock (time is always injected) and returns the case's new status.
+The services take the case store (adapter/cases/store.py: the SQL one in production, wired by scheduler.py; the
+in-memory fake in unit tests) and a clock (time is always injected); each use case returns the case's new status.
 """
 
 import base64
@@ -8,13 +9,9 @@ import hashlib
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
-from sqlmodel import select
-
+from adapter.cases.store import CaseStore
 from adapter.deadlines import DeadlineKind, Deadlines, china_date
 from adapter.errors import InvalidRequest
-from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.repository import create_case, enqueue, get_case, transition
-from adapter.persistence.tables import CaseEventRow, DocumentRow
 from adapter.states import CaseStatus, Event
 from reference.case_intake import with_reading
 from reference.causes import causes
@@ -34,13 +31,13 @@ MAX_DOCUMENT_BYTES = 5 * 1024 * 1024  # base64 makes it ~6.7 MB on the wire, und
 class CentreServices:
     def __init__(
         self,
-        uow: UnitOfWork,
+        store: CaseStore,
         clock: Clock,
         actor: str = "centre",
         platforms: Collection[str] | None = None,
         deadlines: Deadlines | None = None,
     ) -> None:
-        self.uow, self.clock, self.actor = uow, clock, actor
+        self.store, self.clock, self.actor = store, clock, actor
         # The configured engine (holiday file, per-court periods); the statutory one only where none is configured.
         self.deadlines = deadlines or Deadlines()
         self.platforms = None if platforms is None else frozenset(platforms)  # None: not checked (tests, tools)
@@ -60,11 +57,11 @@ class CentreServices:
             ) from None
         dispatch = with_reading(dispatch)  # its 案号 read once, unless the caller's boundary did (cli/centre.py)
         now = self.clock()
-        with self.uow.begin() as session:
-            case = create_case(session, dispatch, platform=None, at=now)
+        with self.store.begin() as cases:
+            case = cases.create(dispatch, platform=None, at=now)
             flags = dispatch.flags  # held to the same flags as a court's dispatch
             detail = "self-received" + ("; flagged: " + "; ".join(flags) if flags else "")
-            transition(session, case, Event.REGISTER, actor=self.actor, at=now, detail=detail)
+            cases.transition(case, Event.REGISTER, actor=self.actor, at=now, detail=detail)
             return case.id
 
     # ---- step 1–5: acceptance, mediator, sessions, extension, suspension
@@ -93,12 +90,12 @@ class CentreServices:
     def _progress(self, case_id: str, event: Event, kind: ProgressKind, **fields: object) -> CaseStatus:
         now = self.clock()
         update = ProgressUpdate.model_validate({"kind": kind, "at": now, **fields})
-        with self.uow.begin() as session:
-            case = get_case(session, case_id)
-            transition(session, case, event, actor=self.actor, at=now, detail=update.model_dump_json())
+        with self.store.begin() as cases:
+            case = cases.get(case_id)
+            cases.transition(case, event, actor=self.actor, at=now, detail=update.model_dump_json())
             if kind is ProgressKind.MEDIATOR_ASSIGNED:
                 case.mediator = update.mediator
-            enqueue(session, case, ProgressBody(progress=update), now)
+            cases.enqueue(case, ProgressBody(progress=update), now)
             return CaseStatus(case.status)
 
     # ---- step 7–8: failure
@@ -109,12 +106,12 @@ class CentreServices:
             raise InvalidRequest("outcome 1 (agreement reached) is recorded with submit_agreement")
         now = self.clock()
         outcome = MediationOutcome(code=code, at=now, report=report)
-        with self.uow.begin() as session:
-            case = get_case(session, case_id)
-            transition(session, case, Event.TERMINATE, actor=self.actor, at=now, detail=outcome.model_dump_json())
+        with self.store.begin() as cases:
+            case = cases.get(case_id)
+            cases.transition(case, Event.TERMINATE, actor=self.actor, at=now, detail=outcome.model_dump_json())
             if case.platform is not None:
-                transition(session, case, Event.RETURN_TO_COURT, actor=self.actor, at=now)
-            enqueue(session, case, OutcomeBody(outcome=outcome), now)
+                cases.transition(case, Event.RETURN_TO_COURT, actor=self.actor, at=now)
+            cases.enqueue(case, OutcomeBody(outcome=outcome), now)
             return CaseStatus(case.status)
 
     # ---- step 6–7: the agreement
@@ -132,16 +129,15 @@ class CentreServices:
         party_signatures = sorted((s for s in agreement.signatures if s.role.is_party), key=lambda s: s.signed_at)
         if not party_signatures:
             raise InvalidRequest("an agreement takes effect only when the parties sign it; no party signature given")
-        with self.uow.begin() as session:
-            case = get_case(session, case_id)
+        with self.store.begin() as cases:
+            case = cases.get(case_id)
             first_signature = party_signatures[0].signed_at
             # drafted no later than the first signature on it, so the history reads in order
-            transition(session, case, Event.DRAFT_AGREEMENT, actor=self.actor, at=min(now, first_signature))
+            cases.transition(case, Event.DRAFT_AGREEMENT, actor=self.actor, at=min(now, first_signature))
             _check_signature_times(agreement, received=from_db(case.created_at), now=now)
             for index, signature in enumerate(party_signatures):
                 last = index == len(party_signatures) - 1
-                transition(
-                    session,
+                cases.transition(
                     case,
                     Event.LAST_PARTY_SIGNS if last else Event.PARTY_SIGNS,
                     actor=f"party:{signature.signer}",
@@ -151,9 +147,8 @@ class CentreServices:
             case.agreement_json = agreement.model_dump_json()
             case.agreement_effective_at = to_utc(agreement.effective_at)
             case.updated_at = to_utc(now)  # the signature events above carry their own, earlier times
-            if session.get(DocumentRow, digest) is None:
-                session.add(DocumentRow(sha256=digest, name=agreement.document_name, content=document, stored_at=now))
-            enqueue(session, case, AgreementBody(agreement=agreement, document_b64=_b64(document)), now)
+            cases.keep_document(sha256=digest, name=agreement.document_name, content=document, at=now)
+            cases.enqueue(case, AgreementBody(agreement=agreement, document_b64=_b64(document)), now)
             return CaseStatus(case.status)
 
     # ---- step 9–10: after the agreement
@@ -163,8 +158,8 @@ class CentreServices:
         court's `jc_application_days` where set), decided by the same engine as the sweep; flow C names the court
         platform here. Raises InvalidRequest naming the window's last day once it has closed."""
         now = self.clock()
-        with self.uow.begin() as session:
-            case = get_case(session, case_id)
+        with self.store.begin() as cases:
+            case = cases.get(case_id)
             if case.agreement_json is None or case.agreement_effective_at is None:
                 raise InvalidRequest(f"case {case_id} has no effective agreement to confirm")
             effective = from_db(case.agreement_effective_at)
@@ -174,7 +169,7 @@ class CentreServices:
                     f"case {case_id} is a post-filing (委托) case: the court ends it with a 调解书 or a withdrawal, "
                     "not judicial confirmation [S1 Art 20]"
                 )
-            events = session.exec(select(CaseEventRow).where(CaseEventRow.case_id == case.id)).all()
+            events = cases.history(case)
             # The window as `docking deadlines` and the sweep see it: the holiday file, the court's own period.
             window = self.deadlines.due(case, events, DeadlineKind.JC_APPLICATION, now)
             if window is None:  # fail closed: an agreement from before the mediation restarted opens no window
@@ -202,7 +197,7 @@ class CentreServices:
                     raise InvalidRequest(f"platform {platform!r} is not configured (configured: {known})")
                 case.platform = platform
             agreement = MediationAgreement.model_validate_json(case.agreement_json)
-            document = session.get(DocumentRow, agreement.document_sha256)
+            document = cases.document(agreement.document_sha256)
             if document is None:
                 raise InvalidRequest(f"the agreement document {agreement.document_sha256} is not stored")
             application = JcApplication(
@@ -213,21 +208,20 @@ class CentreServices:
                 mediation_proof=f"mediated by the centre, case {case.id}",
                 case=dispatch if dispatch.flow is Flow.SELF_RECEIVED else None,
             )
-            transition(session, case, Event.APPLY_JC, actor=self.actor, at=now, detail=f"applicant {applicant}")
-            enqueue(
-                session,
+            cases.transition(case, Event.APPLY_JC, actor=self.actor, at=now, detail=f"applicant {applicant}")
+            cases.enqueue(
                 case,
-                JcApplicationBody(application=application, agreement=agreement, document_b64=_b64(document.content)),
+                JcApplicationBody(application=application, agreement=agreement, document_b64=_b64(document)),
                 now,
             )
             return CaseStatus(case.status)
 
     def close_performed(self, case_id: str, note: str = "performed voluntarily") -> CaseStatus:
         now = self.clock()
-        with self.uow.begin() as session:
-            case = get_case(session, case_id)
-            transition(session, case, Event.CLOSE_PERFORMED, actor=self.actor, at=now, detail=note)
-            enqueue(session, case, ClosureBody(closed_at=now, note=note), now)
+        with self.store.begin() as cases:
+            case = cases.get(case_id)
+            cases.transition(case, Event.CLOSE_PERFORMED, actor=self.actor, at=now, detail=note)
+            cases.enqueue(case, ClosureBody(closed_at=now, note=note), now)
             return CaseStatus(case.status)
 
 

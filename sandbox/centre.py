@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlmodel import col, select
 
+from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CaseEventRow, CaseRow
 from adapter.services import CentreServices
 from adapter.states import CaseStatus, is_final
@@ -32,11 +33,12 @@ class SimulatedCentre:
     def __init__(
         self,
         services: CentreServices,
+        uow: UnitOfWork,  # which cases wait for the centre: the simulator lists them from the tables directly
         jc_platform: str,
         seed: int = 7,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self.services = services
+        self.services, self.uow = services, uow
         self.jc_platform = jc_platform
         self.seed = seed
         self.clock = clock or services.clock
@@ -52,7 +54,7 @@ class SimulatedCentre:
 
     def step(self) -> int:
         """Take one action on every case that is waiting for the centre; returns how many actions were taken."""
-        with self.services.uow.begin() as session:
+        with self.uow.begin() as session:
             rows = session.exec(select(CaseRow).order_by(col(CaseRow.id))).all()
             waiting = [(r.id, CaseStatus(r.status), r.flow, r.platform is not None) for r in rows]
         acted = 0
@@ -112,11 +114,11 @@ class SimulatedCentre:
         return parties[0].name, parties[1].name
 
     def _history(self, case_id: str) -> set[str]:
-        with self.services.uow.begin() as session:
+        with self.uow.begin() as session:
             return set(session.exec(select(CaseEventRow.event).where(CaseEventRow.case_id == case_id)).all())
 
     def _dispatch(self, case_id: str) -> CaseDispatch:
-        with self.services.uow.begin() as session:
+        with self.uow.begin() as session:
             row = session.get(CaseRow, case_id)
             assert row is not None
             return CaseDispatch.model_validate_json(row.dispatch_json)

@@ -88,7 +88,7 @@ def run_demo(
         },
     )
     runtime = build_runtime(settings)
-    centre = SimulatedCentre(runtime.services, PLATFORM, seed)
+    centre = SimulatedCentre(runtime.services, runtime.uow, PLATFORM, seed)
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, runtime)
     self_received = max(1, cases // 10) if cases >= 2 else 0

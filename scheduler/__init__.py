@@ -38,6 +38,7 @@ from adapter.lease import Renewal
 from adapter.masking import mask_text
 from adapter.metrics import Metrics
 from adapter.outbox.delivery import LEASE, deliver_due
+from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, open_database, run_lock
 from adapter.persistence.outage import DatabaseOutage
 from adapter.persistence.sealed_types import engine_vault
@@ -319,7 +320,8 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
         )
     deadlines = Deadlines.from_policy(settings.deadlines)  # one engine: the sweep and the use cases agree
     _report_calendar_coverage(deadlines.calendar, clock)
-    services = CentreServices(uow, clock, platforms=platforms.keys(), deadlines=deadlines)
+    # The use cases reach the database only through the case store: the one place the SQL store is named.
+    services = CentreServices(SqlCaseStore(uow), clock, platforms=platforms.keys(), deadlines=deadlines)
     holder = process_holder()
     runtime = Runtime(settings, uow, platforms, services, clock, metrics, holder=holder)
     runtime.database = DatabaseOutage(engine)

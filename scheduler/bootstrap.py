@@ -10,6 +10,7 @@ from pathlib import Path
 from adapter.config.settings import Settings, load_settings
 from adapter.deadlines import Deadlines
 from adapter.errors import InvalidRequest
+from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, open_database
 from adapter.platforms.signers import build_signer
 from adapter.services import CentreServices
@@ -46,7 +47,9 @@ def upgrade_store(settings: Settings) -> tuple[str | None, str]:
 def centre_services(settings: Settings, actor: str) -> CentreServices:
     """The centre's use cases on the configured database, acting as `actor` (the audit trail's name for it)."""
     deadlines = Deadlines.from_policy(settings.deadlines)  # the holiday file and court periods, as the sweep
-    return CentreServices(open_store(settings), utc_now, actor, platforms=settings.platforms, deadlines=deadlines)
+    return CentreServices(
+        SqlCaseStore(open_store(settings)), utc_now, actor, platforms=settings.platforms, deadlines=deadlines
+    )
 
 
 def connector(settings: Settings, platform: str) -> CourtPlatform:

@@ -13,9 +13,8 @@ from datetime import datetime
 from adapter.deadlines.calendar import WorkCalendar
 from adapter.deadlines.compute import DueDate, case_deadlines
 from adapter.deadlines.config import DeadlinePolicy
-from adapter.deadlines.facts import StoredCase, facts_from_history
+from adapter.deadlines.facts import StoredCase, StoredEvent, facts_from_history
 from adapter.deadlines.rules import DeadlineKind
-from adapter.persistence.tables import CaseEventRow
 
 
 @dataclass(frozen=True)
@@ -30,12 +29,10 @@ class Deadlines:
         """The engine for a `[deadlines]` table; ConfigError if its holiday file is wrong."""
         return cls(policy, WorkCalendar.from_file(policy.holiday_file))
 
-    def for_case(self, case: StoredCase, events: Iterable[CaseEventRow], now: datetime) -> list[DueDate]:
+    def for_case(self, case: StoredCase, events: Iterable[StoredEvent], now: datetime) -> list[DueDate]:
         """Every started deadline of a stored case, with its state at `now` (see compute.case_deadlines)."""
         return case_deadlines(facts_from_history(case, events), self.policy, self.calendar, now)
 
-    def due(
-        self, case: StoredCase, events: Iterable[CaseEventRow], kind: DeadlineKind, now: datetime
-    ) -> DueDate | None:
+    def due(self, case: StoredCase, events: Iterable[StoredEvent], kind: DeadlineKind, now: datetime) -> DueDate | None:
         """One deadline of a stored case, or None while its clock has not started or it does not apply."""
         return next((d for d in self.for_case(case, events, now) if d.kind is kind), None)

@@ -20,7 +20,6 @@ from datetime import date, datetime
 from typing import Protocol
 
 from adapter.deadlines.compute import CaseFacts, Extension, Suspension
-from adapter.persistence.tables import CaseEventRow
 from adapter.states import CaseStatus, Event
 from reference import case_number as case_numbers
 from reference.case_number import MalformedCaseNumber, normalise_court_code
@@ -56,7 +55,20 @@ class StoredCase(Protocol):
     def court_dispatched_at(self) -> datetime | None: ...
 
 
-def facts_from_history(case_row: StoredCase, events: Iterable[CaseEventRow]) -> CaseFacts:
+class StoredEvent(Protocol):
+    """What the deadlines read of one recorded transition (adapter/persistence/tables.py CaseEventRow)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def event(self) -> str: ...
+    @property
+    def detail(self) -> str: ...
+
+
+def facts_from_history(case_row: StoredCase, events: Iterable[StoredEvent]) -> CaseFacts:
     """The facts the deadlines depend on, read from the case row and its events (in any order)."""
     history = sorted(events, key=lambda e: (from_db(e.at), e.id or 0))
     received_at = accepted_at = contacted_at = signed_at = None

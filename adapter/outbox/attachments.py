@@ -18,6 +18,7 @@ claim leaves the row pending for a process that holds the key (adapter/outbox/de
 
 import base64
 import json
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import LargeBinary, type_coerce
@@ -46,6 +47,19 @@ def attach(session: Session, message_type: str, stored: str, vault: Vault | None
     """The envelope JSON of an outbox row (opened) ready to send: for an agreement or a JC application, with its
     document read from the document store; anything else, and a row that already holds its document, unchanged.
     A stored text that is not such an envelope is left for the send to refuse, as before."""
+
+    def stored_document(digest: str) -> bytes | None:
+        raw = session.exec(
+            select(type_coerce(col(DocumentRow.content), LargeBinary)).where(col(DocumentRow.sha256) == digest)
+        ).first()
+        return None if raw is None else open_blob(raw, vault)
+
+    return attach_from(message_type, stored, stored_document)
+
+
+def attach_from(message_type: str, stored: str, document: Callable[[str], bytes | None]) -> str:
+    """`attach` over any document store: `document(sha256)` gives the bytes, or None when it holds none (so the
+    in-memory case store, adapter/testing/fake_store.py, hands out what the delivery claim would send)."""
     if message_type not in _WITH_DOCUMENT:
         return stored  # most messages: nothing to attach, nothing parsed here
     try:
@@ -56,10 +70,8 @@ def attach(session: Session, message_type: str, stored: str, vault: Vault | None
         return stored
     if not isinstance(body, dict) or _FIELD in body or not isinstance(digest, str):
         return stored
-    raw = session.exec(
-        select(type_coerce(col(DocumentRow.content), LargeBinary)).where(col(DocumentRow.sha256) == digest)
-    ).first()
-    if raw is None:
+    content = document(digest)
+    if content is None:
         return stored  # not in the store (never the case: submit_agreement stores it): the send refuses the row
-    body[_FIELD] = base64.b64encode(open_blob(raw, vault)).decode("ascii")
+    body[_FIELD] = base64.b64encode(content).decode("ascii")
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))

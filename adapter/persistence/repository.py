@@ -1,4 +1,7 @@
-"""Case storage operations inside one unit of work: load, create, transition (with history), enqueue."""
+"""Case storage operations inside one unit of work: load, create, transition (with history), enqueue.
+
+The SQL case store (case_store.py) and the inbox call these; the rows themselves are built by the pure functions at
+the end, which the in-memory store (adapter/testing/fake_store.py) uses too, so both stores write the same rows."""
 
 import uuid
 from datetime import datetime
@@ -7,6 +10,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
+from adapter.cases.store import Case
 from adapter.errors import CaseNotFound
 from adapter.outbox.attachments import stored_form
 from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow
@@ -46,11 +50,46 @@ def find_case(session: Session, platform: str, platform_case_id: str) -> CaseRow
 
 
 def create_case(session: Session, dispatch: CaseDispatch, platform: str | None, at: datetime) -> CaseRow:
-    """Store a dispatch as read at its boundary (reference/case_intake.py): its court code is kept in a column of
-    its own, from the dispatch or its 案号's reading, so the deadline sweep never parses the 案号 again."""
+    row = new_case_row(dispatch, platform, at)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def transition(session: Session, case: CaseRow, event: Event, *, actor: str, at: datetime, detail: str = "") -> None:
+    """Advance the case by `event` (raising IllegalTransition) and record it in the history."""
+    history = advance_case(case, event, actor=actor, at=at, detail=detail)
+    session.add(case)
+    session.add(history)
+
+
+def enqueue(session: Session, case: CaseRow, body: Body, at: datetime) -> Envelope | None:
+    """Queue a message to the case's court in the caller's transaction; a case with no court gets none."""
+    if case.platform is None:
+        return None
+    last = session.exec(select(func.max(OutboxRow.seq)).where(OutboxRow.case_id == case.id)).one()
+    envelope, row = outbox_row(case, body, at, seq=(last or 0) + 1)
+    session.add(row)
+    return envelope
+
+
+# ---- the rows themselves, built the same way by every case store (this one and adapter/testing/fake_store.py)
+
+
+def own_row(case: Case) -> CaseRow:
+    """The row behind a case a case store handed out (the port types it by what the use cases read and set)."""
+    if not isinstance(case, CaseRow):
+        raise TypeError(f"{type(case).__name__} is not a case a case store handed out")
+    return case
+
+
+def new_case_row(dispatch: CaseDispatch, platform: str | None, at: datetime) -> CaseRow:
+    """A new case in status RECEIVED, with a fresh id, storing the dispatch as read at its boundary
+    (reference/case_intake.py): its court code is kept in a column of its own, from the dispatch or its 案号's
+    reading, so the deadline sweep never parses the 案号 again."""
     at = to_utc(at)
     reading = dispatch.case_number_reading
-    row = CaseRow(
+    return CaseRow(
         id=new_id("MC"),
         platform=platform,
         platform_case_id=dispatch.platform_case_id,
@@ -65,35 +104,28 @@ def create_case(session: Session, dispatch: CaseDispatch, platform: str | None, 
         created_at=at,
         updated_at=at,
     )
-    session.add(row)
-    session.flush()
-    return row
 
 
-def transition(session: Session, case: CaseRow, event: Event, *, actor: str, at: datetime, detail: str = "") -> None:
-    """Advance the case by `event` (raising IllegalTransition) and record it in the history."""
+def advance_case(case: CaseRow, event: Event, *, actor: str, at: datetime, detail: str = "") -> CaseEventRow:
+    """Move the case by `event` (IllegalTransition leaves it untouched) and return the history row that records it."""
     at = to_utc(at)
     before = CaseStatus(case.status)
     after = advance(before, event)
     case.status, case.updated_at = after.value, at
-    session.add(case)
-    session.add(
-        CaseEventRow(
-            case_id=case.id,
-            at=at,
-            event=event.value,
-            from_status=before.value,
-            to_status=after.value,
-            actor=actor,
-            detail=detail,
-        )
+    return CaseEventRow(
+        case_id=case.id,
+        at=at,
+        event=event.value,
+        from_status=before.value,
+        to_status=after.value,
+        actor=actor,
+        detail=detail,
     )
 
 
-def enqueue(session: Session, case: CaseRow, body: Body, at: datetime) -> Envelope | None:
-    """Queue a message to the case's court in the caller's transaction; a case with no court gets none."""
-    if case.platform is None:
-        return None
+def outbox_row(case: CaseRow, body: Body, at: datetime, *, seq: int) -> tuple[Envelope, OutboxRow]:
+    """The envelope to the case's court (which it must have) and its outbox row, `seq`th in the case's sequence."""
+    assert case.platform is not None, "only a case with a court gets messages"
     at = to_utc(at)
     envelope = Envelope(
         message_id=new_id("M"),
@@ -103,18 +135,15 @@ def enqueue(session: Session, case: CaseRow, body: Body, at: datetime) -> Envelo
         body=body,
         status_after=court_view(CaseStatus(case.status)),
     )
-    last = session.exec(select(func.max(OutboxRow.seq)).where(OutboxRow.case_id == case.id)).one()
-    session.add(
-        OutboxRow(
-            seq=(last or 0) + 1,
-            message_id=envelope.message_id,
-            case_id=case.id,
-            platform=case.platform,
-            type=envelope.type.value,
-            envelope_json=stored_form(envelope),  # the agreement document by digest, not by value
-            next_attempt_at=at,
-            created_at=at,
-            queued_at=at,
-        )
+    row = OutboxRow(
+        seq=seq,
+        message_id=envelope.message_id,
+        case_id=case.id,
+        platform=case.platform,
+        type=envelope.type.value,
+        envelope_json=stored_form(envelope),  # the agreement document by digest, not by value
+        next_attempt_at=at,
+        created_at=at,
+        queued_at=at,
     )
-    return envelope
+    return envelope, row

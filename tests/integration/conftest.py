@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.vault import new_key
 from adapter.testing import fresh_database
 from sandbox.court import SandboxConfig
@@ -63,6 +64,15 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
         return f"sqlite:///{tmp_path / 'adapter.db'}"
     server_url: str = request.getfixturevalue("postgres")
     return fresh_database(server_url)
+
+
+@pytest.fixture
+def uow(database_url: str) -> Iterator[UnitOfWork]:
+    """The adapter's tables alone on the `backend` database, for the code that reads and writes them directly."""
+    engine = make_engine(database_url)
+    create_schema(engine)
+    yield UnitOfWork(engine)
+    engine.dispose()
 
 
 @pytest.fixture

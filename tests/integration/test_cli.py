@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.repository import create_case
 from adapter.persistence.tables import OutboxRow
@@ -384,7 +385,7 @@ def test_outbox_replay_from_the_command_line_requeues_and_audits(tmp_path: Path)
     with uow.begin() as session:
         case = create_case(session, samples.dispatch(), "gz", samples.T0)
         case.status = "PENDING_ACCEPTANCE"
-    CentreServices(uow, lambda: samples.T0).accept(case.id)
+    CentreServices(SqlCaseStore(uow), lambda: samples.T0).accept(case.id)
     with uow.begin() as session:
         row = session.exec(select(OutboxRow)).one()
         row.status, row.last_error = "dead", "rejected (E400): bad"

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import select
 
 from adapter.outbox.delivery import deliver_due
+from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.repository import create_case, transition
 from adapter.persistence.tables import OutboxRow
@@ -60,7 +61,7 @@ def world(tmp_path):
             case = create_case(session, dispatch.model_copy(update={"platform_case_id": pid}), "court", NOW)
             transition(session, case, Event.REGISTER, actor="test", at=NOW)
             case_ids.append(case.id)
-    return uow, {"court": link}, CentreServices(uow, lambda: NOW), case_ids
+    return uow, {"court": link}, CentreServices(SqlCaseStore(uow), lambda: NOW), case_ids
 
 
 def _ok(request):

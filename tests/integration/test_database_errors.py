@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.repository import create_case, transition
 from adapter.persistence.tables import OutboxRow
@@ -54,7 +55,7 @@ def _populate(path: Path) -> str:
             case = create_case(session, samples.dispatch(Flow.DELEGATED, platform_case_id=f"db-{n}"), "gz", now)
             transition(session, case, Event.REGISTER, actor="test", at=now)
             ids.append(case.id)
-    CentreServices(uow, lambda: now).accept(ids[0])
+    CentreServices(SqlCaseStore(uow), lambda: now).accept(ids[0])
     with uow.begin() as session:
         for row in session.exec(select(OutboxRow)):
             row.status = "dead"

@@ -15,6 +15,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from adapter.errors import InvalidRequest
 from adapter.outbox.dead_letters import replay_dead, replay_message
 from adapter.outbox.delivery import LEASE, _deliver_one, _record, claim, deliver_due
+from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.repository import create_case, transition
 from adapter.persistence.tables import AuditRow, OutboxRow
@@ -72,7 +73,7 @@ def world(database_url: str):
             case = create_case(session, dispatch.model_copy(update={"platform_case_id": pid}), "court", NOW)
             transition(session, case, Event.REGISTER, actor="test", at=NOW)
             case_ids.append(case.id)
-    return uow, platforms, CentreServices(uow, lambda: NOW), case_ids
+    return uow, platforms, CentreServices(SqlCaseStore(uow), lambda: NOW), case_ids
 
 
 def _ok(request):

@@ -4,13 +4,13 @@ case read back with its history."""
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlmodel import col, select
-
+from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import create_case, transition
 from adapter.persistence.tables import CaseEventRow, CaseRow
 from adapter.services import CentreServices
 from adapter.states import Event
+from adapter.testing.fake_store import FakeCaseStore
 from schemas.enums import Flow
 from tests.support import samples
 
@@ -25,20 +25,16 @@ def pending_cases(uow: UnitOfWork, count: int) -> None:
             case = create_case(session, samples.dispatch(Flow.DELEGATED, f"A-{n}"), "court", T0)
             transition(session, case, Event.REGISTER, actor="test", at=T0)
             ids.append(case.id)
-    services = CentreServices(uow, lambda: T0)
+    services = CentreServices(SqlCaseStore(uow), lambda: T0)
     for case_id in ids:
         services.accept(case_id)
 
 
-def stored(uow: UnitOfWork, case_id: str) -> tuple[CaseRow, list[CaseEventRow]]:
-    """A case and its events as stored, detached from the session."""
-    with uow.begin() as session:
-        case = session.get(CaseRow, case_id)
-        assert case is not None
-        query = select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(col(CaseEventRow.id))
-        events = list(session.exec(query).all())
-        session.expunge_all()
-        return case, events
+def stored(store: FakeCaseStore, case_id: str) -> tuple[CaseRow, list[CaseEventRow]]:
+    """A case and its history as the in-memory case store committed them."""
+    case = store.case(case_id)
+    assert case is not None
+    return case, store.history(case_id)
 
 
 def case_row(**changes: Any) -> CaseRow:

@@ -4,6 +4,10 @@ import hashlib
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
+from adapter.cases import CaseStore
+from adapter.services import CentreServices
+from adapter.states import Event
+from adapter.testing import FakeClock
 from reference.case_intake import read_case_number
 from schemas.agreement import Instalment, MediationAgreement, MonetaryTerm, SignatureRecord
 from schemas.case import Attachment, CaseDispatch, Party
@@ -116,3 +120,18 @@ def accepted(case_id: str, message_id: str = "M-1", platform: str = "court") -> 
     now = datetime.now(UTC)
     body = ProgressBody(progress=ProgressUpdate(kind=ProgressKind.ACCEPTED, at=now))
     return outbound(body, CourtStatus.ACCEPTED, platform=platform, case_id=case_id, message_id=message_id, at=now)
+
+
+def settled_case(store: CaseStore, services: CentreServices, clock: FakeClock, effective: datetime) -> str:
+    """A court case (platform p1) registered, accepted, given a mediator and a session an hour apart, and settled by
+    an agreement effective at `effective` (submitted ten minutes later), on any case store; returns its id."""
+    with store.begin() as cases:
+        case = cases.create(dispatch(Flow.DELEGATED), platform="p1", at=clock.now)
+        cases.transition(case, Event.REGISTER, actor="test", at=clock.now)
+        case_id = case.id
+    for step in (services.accept, lambda c: services.assign_mediator(c, "李调解"), services.hold_session):
+        clock.now += timedelta(hours=1)
+        step(case_id)
+    clock.now = effective + timedelta(minutes=10)
+    services.submit_agreement(case_id, agreement(effective=effective), DOCUMENT)
+    return case_id

@@ -1,26 +1,34 @@
-"""Shared unit-test fixtures: a fresh SQLite database with the adapter's tables, and one trusted fake court."""
+"""Shared unit-test fixtures, and a guard that keeps unit tests off databases — the use cases run on the in-memory
+case store (adapter/testing/fake_store.py); tests of code that reads and writes the tables belong in
+tests/integration."""
 
-from collections.abc import Iterator
-from pathlib import Path
+import sqlite3
+from typing import NoReturn
 
 import pytest
 
-from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.platforms.registry import Platforms
-from adapter.testing import FakeClock
 from tests.support.fake_court import court
 
-# Re-exported only for the modules issue #15's fake-unit-of-work branch rewrites (test_services, test_sweep,
-# test_jc_window import it from here); new code takes it from adapter.testing. Drop at that merge.
-__all__ = ["FakeClock"]
+
+def _refuse(*args: object, **kwargs: object) -> NoReturn:
+    raise RuntimeError(
+        "a unit test opened a database: run the use case on adapter/testing/fake_store.py, "
+        "or move the test to tests/integration"
+    )
 
 
-@pytest.fixture
-def uow(tmp_path: Path) -> Iterator[UnitOfWork]:
-    engine = make_engine(f"sqlite:///{tmp_path}/t.db")
-    create_schema(engine)
-    yield UnitOfWork(engine)
-    engine.dispose()
+@pytest.fixture(autouse=True)
+def _no_database(monkeypatch: pytest.MonkeyPatch) -> None:
+    # SQLAlchemy's SQLite dialect connects through sqlite3.dbapi2; PostgreSQL needs the server below.
+    monkeypatch.setattr(sqlite3, "connect", _refuse)
+    monkeypatch.setattr(sqlite3.dbapi2, "connect", _refuse)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> str:
+    """Unit tests start no PostgreSQL server either (this shadows tests/conftest.py's)."""
+    _refuse()
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from adapter.errors import InvalidRequest
-from adapter.persistence.engine import UnitOfWork
 from adapter.services import CentreServices
 from adapter.testing import FakeClock
+from adapter.testing.fake_store import FakeCaseStore
 from mappings import odr_rest
 from mappings.court_fields import case_to_canonical
 from reference.causes import PARTS, SEPARATOR, CauseCatalogueError, causes
@@ -194,9 +194,9 @@ def test_a_near_miss_is_refused_as_an_unknown_code(near_miss: str) -> None:
     assert (caught.value.table, caught.value.value) == ("cause", near_miss)
 
 
-def test_the_centres_own_intake_takes_the_added_causes_too(uow: UnitOfWork) -> None:
+def test_the_centres_own_intake_takes_the_added_causes_too() -> None:
     """Flow C is held to the same catalogue: 追偿权纠纷 registers, 追偿纠纷 is refused naming the catalogue."""
-    services = CentreServices(uow, FakeClock(samples.T0))
+    services = CentreServices(FakeCaseStore(), FakeClock(samples.T0))
     assert services.register_self_received(samples.dispatch(Flow.SELF_RECEIVED, cause="追偿权纠纷"))
     with pytest.raises(InvalidRequest, match="2020 catalogue"):
         services.register_self_received(samples.dispatch(Flow.SELF_RECEIVED, "other", cause="追偿纠纷"))

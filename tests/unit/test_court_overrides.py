@@ -8,12 +8,11 @@ from datetime import date, datetime
 import pytest
 
 from adapter.deadlines import DeadlineKind, DeadlinePolicy, WorkCalendar, case_deadlines, facts_from_history
-from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.repository import create_case, transition
 from adapter.persistence.tables import CaseRow
 from adapter.services import CentreServices
 from adapter.states import Event
 from adapter.testing import FakeClock
+from adapter.testing.fake_store import FakeCaseStore
 from schemas.clock import CHINA
 from schemas.enums import Flow
 from tests.support import samples
@@ -23,16 +22,16 @@ RECEIVED, ACCEPTED, NOW = (datetime(2026, 3, d, 10, tzinfo=CHINA) for d in (2, 3
 GUANGZHOU = DeadlinePolicy.model_validate({"courts": {"粤01": {"mediation_days_delegated": 20}}})
 
 
-def _mediation_last_day(uow: UnitOfWork, policy: DeadlinePolicy, **dispatch: object) -> tuple[str | None, date]:
+def _mediation_last_day(store: FakeCaseStore, policy: DeadlinePolicy, **dispatch: object) -> tuple[str | None, date]:
     """Dispatch (flow A) → store → accept → the facts' court code and the mediation deadline's last day."""
     clock = FakeClock(RECEIVED)
-    with uow.begin() as session:
-        case = create_case(session, samples.dispatch(Flow.DELEGATED, uuid.uuid4().hex, **dispatch), "p1", clock.now)
-        transition(session, case, Event.REGISTER, actor="test", at=clock.now)
+    with store.begin() as cases:
+        case = cases.create(samples.dispatch(Flow.DELEGATED, uuid.uuid4().hex, **dispatch), platform="p1", at=clock.now)
+        cases.transition(case, Event.REGISTER, actor="test", at=clock.now)
         case_id = case.id
     clock.now = ACCEPTED
-    CentreServices(uow, clock).accept(case_id)
-    facts = facts_from_history(*stored(uow, case_id))
+    CentreServices(store, clock).accept(case_id)
+    facts = facts_from_history(*stored(store, case_id))
     due = {d.kind: d for d in case_deadlines(facts, policy, WorkCalendar(), NOW)}
     return facts.court_code, due[DeadlineKind.MEDIATION].due.last_day
 
@@ -54,11 +53,12 @@ def _mediation_last_day(uow: UnitOfWork, policy: DeadlinePolicy, **dispatch: obj
         pytest.param({"case_number": "（２０２６）粤０１０４民初１０６号之一", "court_code": None}, id="suffixed"),
     ],
 )
-def test_the_guangzhou_override_applies_to_a_full_width_dispatch(uow: UnitOfWork, dispatch: dict[str, object]) -> None:
+def test_the_guangzhou_override_applies_to_a_full_width_dispatch(dispatch: dict[str, object]) -> None:
     """The 粤01 override reaches a dispatch written with full-width digits exactly as it reaches an ASCII one."""
-    court, last_day = _mediation_last_day(uow, GUANGZHOU, **dispatch)
-    _, ascii_last_day = _mediation_last_day(uow, GUANGZHOU, case_number="（2026）粤0104民初107号", court_code=None)
-    _, statutory_last_day = _mediation_last_day(uow, DeadlinePolicy(), **dispatch)
+    store = FakeCaseStore()
+    court, last_day = _mediation_last_day(store, GUANGZHOU, **dispatch)
+    _, ascii_last_day = _mediation_last_day(store, GUANGZHOU, case_number="（2026）粤0104民初107号", court_code=None)
+    _, statutory_last_day = _mediation_last_day(store, DeadlinePolicy(), **dispatch)
     assert court == "粤0104"
     assert last_day == ascii_last_day != statutory_last_day  # 20 days, not the statutory 30
 

@@ -12,12 +12,11 @@ from adapter.deadlines import (
     case_deadlines,
     facts_from_history,
 )
-from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.repository import create_case, transition
 from adapter.persistence.tables import CaseEventRow
 from adapter.services import CentreServices
 from adapter.states import CaseStatus, Event
 from adapter.testing import FakeClock
+from adapter.testing.fake_store import FakeCaseStore
 from schemas.clock import CHINA
 from schemas.enums import Flow, Procedure
 from tests.support import samples
@@ -28,14 +27,15 @@ def china(m: int, d: int, hh: int = 10) -> datetime:
     return datetime(2026, m, d, hh, tzinfo=CHINA)
 
 
-def test_facts_from_a_real_history(uow: UnitOfWork) -> None:
+def test_facts_from_a_real_history() -> None:
     """Receipt, acceptance, first session, a closed and an open suspension and an extension to a new last day."""
     clock = FakeClock(china(9, 4))
-    with uow.begin() as session:
-        case = create_case(session, samples.dispatch(Flow.DELEGATED), "p1", clock.now)
-        transition(session, case, Event.REGISTER, actor="test", at=clock.now)
+    store = FakeCaseStore()
+    with store.begin() as cases:
+        case = cases.create(samples.dispatch(Flow.DELEGATED), platform="p1", at=clock.now)
+        cases.transition(case, Event.REGISTER, actor="test", at=clock.now)
         case_id = case.id
-    services = CentreServices(uow, clock)
+    services = CentreServices(store, clock)
     for when, act in [
         (china(9, 7), lambda: services.accept(case_id)),
         (china(9, 7, 11), lambda: services.assign_mediator(case_id, "李调解")),
@@ -48,7 +48,7 @@ def test_facts_from_a_real_history(uow: UnitOfWork) -> None:
         clock.now = when
         act()
 
-    facts = facts_from_history(*stored(uow, case_id))
+    facts = facts_from_history(*stored(store, case_id))
 
     assert facts == CaseFacts(
         flow=Flow.DELEGATED,

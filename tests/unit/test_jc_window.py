@@ -1,105 +1,37 @@
-"""The JC window is decided by the one deadline engine: the use case refuses exactly when the sweep and
-`docking deadlines` say the window has closed — holiday file and per-court `jc_application_days` included."""
+"""The JC window is decided by the one deadline engine: the use case fails closed where the engine sees no window
+(tests/integration/test_jc_window.py holds it to the sweep's view of the same window)."""
 
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from adapter.deadlines import DeadlineKind, DeadlinePolicy, Deadlines, DueState, Periods, WorkCalendar
-from adapter.deadlines.sweep import open_case_deadlines
+from adapter.deadlines import Deadlines
 from adapter.errors import InvalidRequest
-from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.repository import create_case, transition
-from adapter.persistence.tables import CaseRow
 from adapter.services import CentreServices
-from adapter.states import CaseStatus, Event
+from adapter.states import Event
+from adapter.testing import FakeClock
+from adapter.testing.fake_store import FakeCaseStore
 from schemas.clock import CHINA
-from schemas.enums import Flow
-from tests.unit import samples
-from tests.unit.conftest import FakeClock
-
-HOLIDAYS_2027 = WorkCalendar.from_file(Path(__file__).parent.parent / "data" / "holidays-2027.toml")
-STATUTORY = DeadlinePolicy()
-GZ_20_DAYS = DeadlinePolicy(courts={"粤01": Periods(jc_application_days=20)})  # the sample case is 粤0104's
-BJ_20_DAYS = DeadlinePolicy(courts={"京": Periods(jc_application_days=20)})
+from tests.support import samples
 
 
 def _at(day: str, hour: int = 10, minute: int = 0) -> datetime:
     return datetime.fromisoformat(day).replace(hour=hour, minute=minute, tzinfo=CHINA)
 
 
-def _settled(uow: UnitOfWork, services: CentreServices, clock: FakeClock, effective: datetime) -> str:
-    """A court case registered, accepted, given a mediator and a session an hour apart, and settled by an
-    agreement effective at `effective` (submitted ten minutes later); returns its id."""
-    with uow.begin() as session:
-        case = create_case(session, samples.dispatch(Flow.DELEGATED), "p1", clock.now)
-        transition(session, case, Event.REGISTER, actor="test", at=clock.now)
-        case_id = case.id
-    for step in (services.accept, lambda c: services.assign_mediator(c, "李调解"), services.hold_session):
-        clock.now += timedelta(hours=1)
-        step(case_id)
-    clock.now = effective + timedelta(minutes=10)
-    services.submit_agreement(case_id, samples.agreement(effective=effective), samples.DOCUMENT)
-    return case_id
-
-
-@pytest.mark.parametrize(
-    ("policy", "calendar", "effective", "apply_at", "last_day"),
-    [
-        # 30 days from 2027-01-11 end on sample holiday 02-10; the holiday file runs the window to Monday 02-15,
-        # where the package alone (no 2027 data) would have closed it on the 10th.
-        (STATUTORY, HOLIDAYS_2027, _at("2027-01-11"), _at("2027-02-11", 12), "2027-02-15"),
-        (STATUTORY, HOLIDAYS_2027, _at("2027-01-11"), _at("2027-02-15", 23, 30), "2027-02-15"),
-        (STATUTORY, HOLIDAYS_2027, _at("2027-01-11"), _at("2027-02-16", 0, 30), "2027-02-15"),
-        # A court's own window (粤01 prefix covers 粤0104): 20 days from 2026-03-02 end Sunday 03-22 → Monday 03-23.
-        (GZ_20_DAYS, WorkCalendar(), _at("2026-03-02", 9), _at("2026-03-23", 20), "2026-03-23"),
-        (GZ_20_DAYS, WorkCalendar(), _at("2026-03-02", 9), _at("2026-03-24", 9), "2026-03-23"),
-        # Another court's override does not touch this case: the statutory 30 days, to Wednesday 04-01.
-        (BJ_20_DAYS, WorkCalendar(), _at("2026-03-02", 9), _at("2026-03-24", 9), "2026-04-01"),
-        (STATUTORY, WorkCalendar(), _at("2026-03-02", 9), _at("2026-04-02", 9), "2026-04-01"),
-    ],
-)
-def test_the_use_case_and_the_sweep_agree_on_the_jc_window(
-    uow: UnitOfWork,
-    policy: DeadlinePolicy,
-    calendar: WorkCalendar,
-    effective: datetime,
-    apply_at: datetime,
-    last_day: str,
-) -> None:
-    """apply_jc is refused, naming the last day, exactly when the sweep's engine shows the window overdue."""
-    engine = Deadlines(policy, calendar)
-    clock = FakeClock(effective - timedelta(days=2))
-    services = CentreServices(uow, clock, deadlines=engine)
-    case_id = _settled(uow, services, clock, effective)
-
-    clock.now = apply_at
-    [seen] = [item for item in open_case_deadlines(uow, engine, apply_at) if item.case.id == case_id]
-    [window] = [d for d in seen.due if d.kind is DeadlineKind.JC_APPLICATION]
-    assert window.due.last_day.isoformat() == last_day
-    if window.state is DueState.OVERDUE:
-        with pytest.raises(InvalidRequest, match=f"closed at the end of {last_day}"):
-            services.apply_jc(case_id, "张三", "某某银行股份有限公司")
-        assert apply_at.date().isoformat() > last_day
-    else:
-        assert services.apply_jc(case_id, "张三", "某某银行股份有限公司") is CaseStatus.JC_APPLIED
-        assert apply_at.date().isoformat() <= last_day
-
-
-def test_an_agreement_from_an_earlier_round_of_mediation_opens_no_window(uow: UnitOfWork) -> None:
+def test_an_agreement_from_an_earlier_round_of_mediation_opens_no_window() -> None:
     """Fail closed: a case back at AGREEMENT_EFFECTIVE after a rejected JC and re-mediation, still carrying the
     first round's agreement (no new one recorded), is refused rather than checked against no window at all."""
+    store = FakeCaseStore()
     clock = FakeClock(_at("2026-03-01", 9))
-    services = CentreServices(uow, clock, deadlines=Deadlines())
-    case_id = _settled(uow, services, clock, clock.now + timedelta(hours=3, minutes=5))
+    services = CentreServices(store, clock, deadlines=Deadlines())
+    case_id = samples.settled_case(store, services, clock, clock.now + timedelta(hours=3, minutes=5))
     services.apply_jc(case_id, "张三", "某某银行股份有限公司")
     clock.now += timedelta(days=10)
-    with uow.begin() as session:  # the court rejects; the centre mediates again and the parties re-sign
-        case = session.get(CaseRow, case_id)
-        assert case is not None
+    with store.begin() as cases:  # the court rejects; the centre mediates again and the parties re-sign
+        case = cases.get(case_id)
         for event in (Event.JC_REJECTED, Event.REMEDIATE, Event.DRAFT_AGREEMENT, Event.LAST_PARTY_SIGNS):
             clock.now += timedelta(minutes=1)
-            transition(session, case, event, actor="test", at=clock.now)
+            cases.transition(case, event, actor="test", at=clock.now)
     with pytest.raises(InvalidRequest, match="earlier round of mediation"):
         services.apply_jc(case_id, "张三", "某某银行股份有限公司")

@@ -1,27 +1,29 @@
-"""The centre's use cases on a real SQLite file: each move changes the case and queues its message in one go."""
+"""The centre's use cases on the in-memory case store: each move changes the case and queues its message in one go."""
 
 import base64
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import col, select
 
 from adapter.errors import InvalidRequest
-from adapter.outbox.attachments import attach
-from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.repository import create_case, transition
-from adapter.persistence.sealed_types import engine_vault
-from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow
+from adapter.outbox.attachments import attach_from
 from adapter.services import CentreServices
 from adapter.states import CaseStatus, Event, IllegalTransition
+from adapter.testing import FakeClock
+from adapter.testing.fake_store import FakeCaseStore
 from schemas.case import Party
 from schemas.enums import CourtStatus, Flow, MessageType, OutcomeCode, ProgressKind
 from schemas.envelope import AgreementBody, Envelope, JcApplicationBody, OutcomeBody, ProgressBody
 from schemas.outcome import FailureReport
-from tests.unit import samples
-from tests.unit.conftest import FakeClock
+from tests.support import samples
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=samples.CST)
+
+
+@pytest.fixture
+def store() -> FakeCaseStore:
+    return FakeCaseStore()
 
 
 @pytest.fixture
@@ -30,40 +32,43 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def services(uow: UnitOfWork, clock: FakeClock) -> CentreServices:
-    return CentreServices(uow, clock, actor="centre:test")
+def services(store: FakeCaseStore, clock: FakeClock) -> CentreServices:
+    return CentreServices(store, clock, actor="centre:test")
 
 
 @pytest.fixture
-def court_case(uow: UnitOfWork) -> str:
+def court_case(store: FakeCaseStore) -> str:
     """A case dispatched by court platform p1 and registered, waiting for acceptance."""
-    with uow.begin() as session:
-        case = create_case(session, samples.dispatch(Flow.DELEGATED), "p1", START)
-        transition(session, case, Event.REGISTER, actor="test", at=START)
+    with store.begin() as cases:
+        case = cases.create(samples.dispatch(Flow.DELEGATED), platform="p1", at=START)
+        cases.transition(case, Event.REGISTER, actor="test", at=START)
         return case.id
 
 
-def _outbox(uow: UnitOfWork) -> list[tuple[str, Envelope]]:
-    with uow.begin() as session:
-        rows = session.exec(select(OutboxRow).order_by(col(OutboxRow.id))).all()
-        vault = engine_vault(uow.engine)  # as the delivery claim reads them: the document attached by its digest
-        return [
-            (row.type, Envelope.model_validate_json(attach(session, row.type, row.envelope_json, vault)))
-            for row in rows
-        ]
+def _outbox(store: FakeCaseStore) -> list[tuple[str, Envelope]]:
+    # as the delivery claim reads them: the agreement document attached by its digest
+    return [
+        (row.type, Envelope.model_validate_json(attach_from(row.type, row.envelope_json, _document(store))))
+        for row in store.outbox()
+    ]
 
 
-def _status(uow: UnitOfWork, case_id: str) -> CaseStatus:
-    with uow.begin() as session:
-        case = session.get(CaseRow, case_id)
-        assert case is not None
-        return CaseStatus(case.status)
+def _document(store: FakeCaseStore) -> Callable[[str], bytes | None]:
+    def content(sha256: str) -> bytes | None:
+        row = store.document(sha256)
+        return None if row is None else row.content
+
+    return content
 
 
-def _history(uow: UnitOfWork, case_id: str) -> list[tuple[str, str, datetime]]:
-    with uow.begin() as session:
-        query = select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(col(CaseEventRow.id))
-        return [(row.event, row.to_status, row.at) for row in session.exec(query).all()]
+def _status(store: FakeCaseStore, case_id: str) -> CaseStatus:
+    case = store.case(case_id)
+    assert case is not None
+    return CaseStatus(case.status)
+
+
+def _history(store: FakeCaseStore, case_id: str) -> list[tuple[str, str, datetime]]:
+    return [(row.event, row.to_status, row.at) for row in store.history(case_id)]
 
 
 def _mediate(services: CentreServices, clock: FakeClock, case_id: str) -> None:
@@ -90,7 +95,7 @@ def _settle(services: CentreServices, clock: FakeClock, case_id: str) -> datetim
 
 
 def test_court_case_moves_through_mediation_with_one_message_per_step(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork, court_case: str
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore, court_case: str
 ) -> None:
     """accept → assign → session → agreement each queue exactly one message, in order, with the court status."""
     steps = [
@@ -119,8 +124,8 @@ def test_court_case_moves_through_mediation_with_one_message_per_step(
     for count, (step, status, kind, court_status) in enumerate(steps, start=1):
         clock.now += timedelta(hours=1)
         assert step() is status
-        assert _status(uow, court_case) is status
-        outbox = _outbox(uow)
+        assert _status(store, court_case) is status
+        outbox = _outbox(store)
         assert len(outbox) == count
         row_type, envelope = outbox[-1]
         assert row_type == kind == envelope.type.value
@@ -128,38 +133,38 @@ def test_court_case_moves_through_mediation_with_one_message_per_step(
         assert envelope.platform == "p1"
         assert envelope.platform_case_id == samples.dispatch().platform_case_id
         assert envelope.created_at == clock.now
-    progress = [e.body.progress for _, e in _outbox(uow) if isinstance(e.body, ProgressBody)]
+    progress = [e.body.progress for _, e in _outbox(store) if isinstance(e.body, ProgressBody)]
     assert [p.kind for p in progress] == [ProgressKind.ACCEPTED, ProgressKind.MEDIATOR_ASSIGNED, ProgressKind.SESSION]
     assert progress[1].mediator == "李调解"
 
 
 def test_every_message_has_its_own_id(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork, court_case: str
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore, court_case: str
 ) -> None:
     """Message ids are unique, so the court's duplicate check never drops a different message."""
     _settle(services, clock, court_case)
-    ids = [e.message_id for _, e in _outbox(uow)]
+    ids = [e.message_id for _, e in _outbox(store)]
     assert len(ids) == 4
     assert len(set(ids)) == len(ids)
 
 
 def test_agreement_message_carries_the_document_and_effective_time(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork, court_case: str
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore, court_case: str
 ) -> None:
     """The agreement goes out with its PDF, and the case remembers the last party signature as effective time."""
     effective = _settle(services, clock, court_case)
-    _, envelope = _outbox(uow)[-1]
+    _, envelope = _outbox(store)[-1]
     assert isinstance(envelope.body, AgreementBody)
     assert envelope.body.agreement.effective_at == effective
     assert base64.b64decode(envelope.body.document_b64) == samples.DOCUMENT
 
 
 def test_agreement_signatures_are_recorded_per_party_at_their_own_time(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork, court_case: str
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore, court_case: str
 ) -> None:
     """The history shows the draft, then each party's signature at its time, the last one making it effective."""
     effective = _settle(services, clock, court_case)
-    tail = _history(uow, court_case)[-3:]
+    tail = _history(store, court_case)[-3:]
     assert [(event, status) for event, status, _ in tail] == [
         ("draft_agreement", "AGREEMENT_DRAFTED"),
         ("party_signs", "SIGNING"),
@@ -172,20 +177,20 @@ def test_agreement_signatures_are_recorded_per_party_at_their_own_time(
 
 
 def test_agreement_whose_document_does_not_match_its_digest_changes_nothing(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork, court_case: str
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore, court_case: str
 ) -> None:
     """A document whose SHA-256 differs from the agreement's raises InvalidRequest; status and outbox are unchanged."""
     _mediate(services, clock, court_case)
-    before_outbox, before_history = _outbox(uow), _history(uow, court_case)
+    before_outbox, before_history = _outbox(store), _history(store, court_case)
     with pytest.raises(InvalidRequest, match="SHA-256"):
         services.submit_agreement(court_case, samples.agreement(effective=clock.now), samples.DOCUMENT + b" (edited)")
-    assert _status(uow, court_case) is CaseStatus.IN_MEDIATION
-    assert _outbox(uow) == before_outbox
-    assert _history(uow, court_case) == before_history
+    assert _status(store, court_case) is CaseStatus.IN_MEDIATION
+    assert _outbox(store) == before_outbox
+    assert _history(store, court_case) == before_history
 
 
 def test_agreement_without_any_party_signature_is_refused(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork, court_case: str
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore, court_case: str
 ) -> None:
     """Only mediator and organisation signatures do not make an agreement effective; nothing is written."""
     _mediate(services, clock, court_case)
@@ -193,46 +198,46 @@ def test_agreement_without_any_party_signature_is_refused(
     unsigned = agreement.model_copy(update={"signatures": agreement.signatures[2:]})
     with pytest.raises(InvalidRequest, match="party"):
         services.submit_agreement(court_case, unsigned, samples.DOCUMENT)
-    assert _status(uow, court_case) is CaseStatus.IN_MEDIATION
-    assert len(_outbox(uow)) == 3
+    assert _status(store, court_case) is CaseStatus.IN_MEDIATION
+    assert len(_outbox(store)) == 3
 
 
 def test_illegal_move_raises_and_writes_nothing(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork, court_case: str
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore, court_case: str
 ) -> None:
     """Accepting an accepted case raises IllegalTransition and adds no history and no message."""
     services.accept(court_case)
-    before_outbox, before_history = _outbox(uow), _history(uow, court_case)
+    before_outbox, before_history = _outbox(store), _history(store, court_case)
     clock.now += timedelta(hours=1)
     with pytest.raises(IllegalTransition, match="ACCEPTED"):
         services.accept(court_case)
-    assert _status(uow, court_case) is CaseStatus.ACCEPTED
-    assert _outbox(uow) == before_outbox
-    assert _history(uow, court_case) == before_history
+    assert _status(store, court_case) is CaseStatus.ACCEPTED
+    assert _outbox(store) == before_outbox
+    assert _history(store, court_case) == before_history
 
 
 def test_agreement_before_mediation_is_an_illegal_move(
-    services: CentreServices, uow: UnitOfWork, court_case: str
+    services: CentreServices, store: FakeCaseStore, court_case: str
 ) -> None:
     """An agreement for a case not yet accepted is refused and leaves no document message behind."""
     with pytest.raises(IllegalTransition):
         services.submit_agreement(court_case, samples.agreement(), samples.DOCUMENT)
-    assert _status(uow, court_case) is CaseStatus.PENDING_ACCEPTANCE
-    assert _outbox(uow) == []
+    assert _status(store, court_case) is CaseStatus.PENDING_ACCEPTANCE
+    assert _outbox(store) == []
 
 
 # ---- judicial confirmation window
 
 
 def test_jc_application_on_the_thirtieth_day_is_accepted(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork, court_case: str
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore, court_case: str
 ) -> None:
     """Late on day 30 (China time) after the agreement took effect, the joint application is still in time."""
     effective = _settle(services, clock, court_case)
     day_30 = (effective.astimezone(samples.CST) + timedelta(days=30)).date()
     clock.now = datetime(day_30.year, day_30.month, day_30.day, 23, 0, tzinfo=samples.CST)
     assert services.apply_jc(court_case, "张三", "某某银行股份有限公司") is CaseStatus.JC_APPLIED
-    row_type, envelope = _outbox(uow)[-1]
+    row_type, envelope = _outbox(store)[-1]
     assert row_type == MessageType.JC_APPLICATION.value
     assert envelope.status_after is CourtStatus.JC_PENDING
     assert isinstance(envelope.body, JcApplicationBody)
@@ -241,18 +246,18 @@ def test_jc_application_on_the_thirtieth_day_is_accepted(
 
 
 def test_jc_application_31_days_after_effect_is_refused_naming_the_deadline(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork, court_case: str
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore, court_case: str
 ) -> None:
     """31 days after the last party signed, apply_jc raises InvalidRequest naming the closing date; nothing changes."""
     effective = _settle(services, clock, court_case)
     deadline = (effective.astimezone(samples.CST) + timedelta(days=30)).date()
     clock.now = effective + timedelta(days=31)
-    before = _outbox(uow)
+    before = _outbox(store)
     with pytest.raises(InvalidRequest) as caught:
         services.apply_jc(court_case, "张三", "某某银行股份有限公司")
     assert deadline.isoformat() in str(caught.value)
-    assert _status(uow, court_case) is CaseStatus.AGREEMENT_EFFECTIVE
-    assert _outbox(uow) == before
+    assert _status(store, court_case) is CaseStatus.AGREEMENT_EFFECTIVE
+    assert _outbox(store) == before
 
 
 def test_jc_application_without_agreement_is_refused(
@@ -268,7 +273,7 @@ def test_jc_application_without_agreement_is_refused(
 
 
 def test_court_case_failure_goes_back_to_the_court_with_one_outcome_message(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork, court_case: str
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore, court_case: str
 ) -> None:
     """Outcome 4 terminates the mediation and returns the case at once, with one outcome message."""
     _mediate(services, clock, court_case)
@@ -277,40 +282,40 @@ def test_court_case_failure_goes_back_to_the_court_with_one_outcome_message(
         services.record_failure(court_case, OutcomeCode.PARTY_REFUSES_TO_CONTINUE, report)
         is CaseStatus.RETURNED_TO_COURT
     )
-    row_type, envelope = _outbox(uow)[-1]
+    row_type, envelope = _outbox(store)[-1]
     assert (row_type, envelope.status_after) == ("outcome", CourtStatus.RETURNED)
     assert isinstance(envelope.body, OutcomeBody)
     assert envelope.body.outcome.code is OutcomeCode.PARTY_REFUSES_TO_CONTINUE
-    assert len(_outbox(uow)) == 4
+    assert len(_outbox(store)) == 4
 
 
 def test_outcome_one_is_not_a_failure(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork, court_case: str
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore, court_case: str
 ) -> None:
     """record_failure refuses outcome 1 (agreement reached) and writes nothing."""
     _mediate(services, clock, court_case)
     with pytest.raises(InvalidRequest, match="submit_agreement"):
         services.record_failure(court_case, OutcomeCode.AGREEMENT_REACHED, FailureReport(reason="x"))
-    assert _status(uow, court_case) is CaseStatus.IN_MEDIATION
+    assert _status(store, court_case) is CaseStatus.IN_MEDIATION
 
 
 # ---- flow C: self-received
 
 
 def test_self_received_case_sends_nothing_until_the_jc_application(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore
 ) -> None:
     """A flow-C case queues no messages while mediated; apply_jc names the court, whose message carries the case."""
     dispatch = samples.dispatch(flow=Flow.SELF_RECEIVED, platform_case_id="SR-2026-0001")
     case_id = services.register_self_received(dispatch)
-    assert _status(uow, case_id) is CaseStatus.PENDING_ACCEPTANCE
+    assert _status(store, case_id) is CaseStatus.PENDING_ACCEPTANCE
     effective = _settle(services, clock, case_id)
-    assert _status(uow, case_id) is CaseStatus.AGREEMENT_EFFECTIVE
-    assert _outbox(uow) == []
+    assert _status(store, case_id) is CaseStatus.AGREEMENT_EFFECTIVE
+    assert _outbox(store) == []
 
     clock.now += timedelta(days=1)
     assert services.apply_jc(case_id, "张三", "某某银行股份有限公司", platform="p1") is CaseStatus.JC_APPLIED
-    outbox = _outbox(uow)
+    outbox = _outbox(store)
     assert len(outbox) == 1
     row_type, envelope = outbox[0]
     assert row_type == "jc_application"
@@ -324,7 +329,7 @@ def test_self_received_case_sends_nothing_until_the_jc_application(
 
 
 def test_a_phone_the_centre_types_in_no_known_form_is_flagged_and_still_goes_out(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore
 ) -> None:
     """The centre's own intake uses the same Party: an odd phone is flagged on registration, never refused, and
     the JC application carries it as typed."""
@@ -332,31 +337,30 @@ def test_a_phone_the_centre_types_in_no_known_form_is_flagged_and_still_goes_out
     typed = Party.model_validate({**person.model_dump(), "phone": "8765 4321（白天）"})
     dispatch = samples.dispatch(flow=Flow.SELF_RECEIVED, parties=(bank, typed))
     case_id = services.register_self_received(dispatch)
-    with uow.begin() as session:
-        register = session.exec(select(CaseEventRow).where(CaseEventRow.case_id == case_id)).first()
-        assert register is not None and register.detail == "self-received; flagged: party 2 phone: unrecognised form"
+    register = next(iter(store.history(case_id)), None)
+    assert register is not None and register.detail == "self-received; flagged: party 2 phone: unrecognised form"
     _settle(services, clock, case_id)
     clock.now += timedelta(days=1)
     assert services.apply_jc(case_id, "张三", "某某银行股份有限公司", platform="p1") is CaseStatus.JC_APPLIED
-    (_, envelope), *_ = _outbox(uow)
+    (_, envelope), *_ = _outbox(store)
     assert isinstance(envelope.body, JcApplicationBody) and envelope.body.application.case is not None
     assert envelope.body.application.case.parties[1].phone == "8765 4321（白天）"
 
 
 def test_self_received_jc_application_must_name_the_court(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore
 ) -> None:
     """Without a platform, a flow-C JC application is refused and the case stays effective."""
     case_id = services.register_self_received(samples.dispatch(flow=Flow.SELF_RECEIVED))
     _settle(services, clock, case_id)
     with pytest.raises(InvalidRequest, match="name the court platform"):
         services.apply_jc(case_id, "张三", "某某银行股份有限公司")
-    assert _status(uow, case_id) is CaseStatus.AGREEMENT_EFFECTIVE
-    assert _outbox(uow) == []
+    assert _status(store, case_id) is CaseStatus.AGREEMENT_EFFECTIVE
+    assert _outbox(store) == []
 
 
 def test_self_received_failure_rests_without_a_message(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore
 ) -> None:
     """A failed flow-C case stops at TERMINATED (no court to return to) and queues nothing."""
     case_id = services.register_self_received(samples.dispatch(flow=Flow.SELF_RECEIVED))
@@ -365,19 +369,18 @@ def test_self_received_failure_rests_without_a_message(
         services.record_failure(case_id, OutcomeCode.POSITIONS_TOO_FAR_APART, FailureReport(reason="分歧过大"))
         is CaseStatus.TERMINATED
     )
-    assert _outbox(uow) == []
+    assert _outbox(store) == []
 
 
-def test_court_dispatch_cannot_be_registered_as_self_received(services: CentreServices, uow: UnitOfWork) -> None:
+def test_court_dispatch_cannot_be_registered_as_self_received(services: CentreServices, store: FakeCaseStore) -> None:
     """register_self_received takes only flow C; a court's case is refused and nothing is stored."""
     with pytest.raises(InvalidRequest, match="entrusted"):
         services.register_self_received(samples.dispatch(flow=Flow.ENTRUSTED))
-    with uow.begin() as session:
-        assert session.exec(select(CaseRow)).all() == []
+    assert store.cases() == []
 
 
 def test_a_signature_dated_in_the_future_is_refused(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork, court_case: str
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore, court_case: str
 ) -> None:
     """A party signature a day ahead of now would move the JC window: refused, the case stays in mediation."""
     _mediate(services, clock, court_case)
@@ -385,11 +388,11 @@ def test_a_signature_dated_in_the_future_is_refused(
         services.submit_agreement(
             court_case, samples.agreement(effective=clock.now + timedelta(days=1)), samples.DOCUMENT
         )
-    assert _status(uow, court_case) is CaseStatus.IN_MEDIATION
+    assert _status(store, court_case) is CaseStatus.IN_MEDIATION
 
 
 def test_a_signature_older_than_the_case_is_refused(
-    services: CentreServices, clock: FakeClock, uow: UnitOfWork, court_case: str
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore, court_case: str
 ) -> None:
     """A signature dated before the centre received the case cannot belong to this mediation."""
     _mediate(services, clock, court_case)
@@ -397,4 +400,4 @@ def test_a_signature_older_than_the_case_is_refused(
         services.submit_agreement(
             court_case, samples.agreement(effective=START - timedelta(days=400)), samples.DOCUMENT
         )
-    assert _status(uow, court_case) is CaseStatus.IN_MEDIATION
+    assert _status(store, court_case) is CaseStatus.IN_MEDIATION

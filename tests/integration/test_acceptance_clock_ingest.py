@@ -19,7 +19,9 @@ from schemas.enums import Flow
 from schemas.envelope import DispatchBody, Envelope
 from signing.base import PublicKeyEntry
 from signing.jws import JwsSigner, JwsVerifier
-from tests.unit import samples
+from tests.support import samples
+
+pytestmark = pytest.mark.integration
 
 KEY = Ed25519PrivateKey.generate()
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=CHINA)

@@ -13,7 +13,7 @@ from adapter.persistence.sealed_types import attach_vault
 from adapter.persistence.tables import DocumentRow
 from adapter.persistence.vault import Vault, VaultError, new_key
 from schemas.envelope import AgreementBody, Envelope
-from tests.unit import samples
+from tests.support import samples
 
 DOCUMENT_B64 = base64.b64encode(samples.DOCUMENT).decode("ascii")
 

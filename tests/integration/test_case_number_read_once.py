@@ -26,7 +26,7 @@ from schemas.envelope import DispatchBody
 from schemas.validation import summarize
 from signing.base import PublicKeyEntry
 from signing.jws import JwsSigner, JwsVerifier
-from tests.unit import samples
+from tests.support import samples
 
 RECEIVED = datetime(2026, 11, 16, 10, 0, tzinfo=CHINA)
 ENGINE = Deadlines(DeadlinePolicy(), WorkCalendar())

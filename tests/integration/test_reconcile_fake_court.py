@@ -11,6 +11,7 @@ from adapter.config.settings import JobSettings, Settings
 from adapter.deadlines import Deadlines
 from adapter.errors import InvalidRequest
 from adapter.outbox.delivery import deliver_due
+from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import create_case
 from adapter.persistence.tables import AuditRow, CaseRow, InboxRow, OutboxRow, QuarantineRow, ReconcileDifferenceRow
@@ -24,6 +25,8 @@ from schemas.enums import CourtStatus, DeclineReason, Flow
 from tests.support import samples
 from tests.support.fake_court import court, dispatch, fake, lost, no_wait, received
 
+pytestmark = pytest.mark.integration
+
 
 def run(uow: UnitOfWork, platforms: Platforms, **options: Any) -> ReconcileReport:
     return reconcile(uow, platforms, retrying=no_wait, **options)
@@ -31,7 +34,7 @@ def run(uow: UnitOfWork, platforms: Platforms, **options: Any) -> ReconcileRepor
 
 def test_a_forgotten_case_is_resent_on_repair_and_the_next_run_is_in_step(uow: UnitOfWork, platforms: Platforms):
     """Report only, then repair (audited requeue, same message ids), deliver, and a third run finds nothing."""
-    link, services = platforms["court"], CentreServices(uow, utc_now)
+    link, services = platforms["court"], CentreServices(SqlCaseStore(uow), utc_now)
     case_id = received(uow, link, "A-1")
     services.accept(case_id)
     services.assign_mediator(case_id, "陈调解员")
@@ -66,7 +69,7 @@ def test_the_scheduled_repair_re_sends_to_a_court_that_lost_a_case_only_when_tol
 ) -> None:
     """The frequent pass with repair on: a case the court forgot is reported, its delivered messages left alone
     (a court that lost its state may refuse them, and they would go dead) — unless reconcile_resend_missing."""
-    link, services = platforms["court"], CentreServices(uow, utc_now)
+    link, services = platforms["court"], CentreServices(SqlCaseStore(uow), utc_now)
     case_id = received(uow, link, "A-9")
     services.accept(case_id)
     services.assign_mediator(case_id, "陈调解员")
@@ -91,7 +94,7 @@ def test_the_scheduled_repair_re_sends_to_a_court_that_lost_a_case_only_when_tol
 def test_a_case_with_a_message_on_its_way_is_in_flight_not_different(uow: UnitOfWork, platforms: Platforms) -> None:
     """Accepted here, not yet delivered: the court rightly still shows it pending."""
     case_id = received(uow, platforms["court"], "A-2")
-    CentreServices(uow, utc_now).accept(case_id)
+    CentreServices(SqlCaseStore(uow), utc_now).accept(case_id)
     report = run(uow, platforms)
     assert (report.checked, report.in_flight, report.differences) == (0, 1, [])
 
@@ -100,7 +103,7 @@ def test_open_scope_skips_cases_at_rest_and_the_platforms_lists(uow: UnitOfWork,
     """A declined case the court lost and a case we never received show up in the full pass only."""
     link = platforms["court"]
     case_id = received(uow, link, "A-3")
-    CentreServices(uow, utc_now).decline(case_id, DeclineReason.OUTSIDE_CHARTER, "非金融纠纷")
+    CentreServices(SqlCaseStore(uow), utc_now).decline(case_id, DeclineReason.OUTSIDE_CHARTER, "非金融纠纷")
     deliver_due(uow, platforms, utc_now)
     fake(link).forget("A-3")
     lost(uow, link, "A-4")
@@ -186,7 +189,7 @@ def test_a_case_that_moves_while_the_platform_is_asked_is_left_for_the_next_run(
     asked = fake(link).query_status
 
     def racing(ids: Sequence[str]) -> dict[str, CourtStatus | None]:
-        CentreServices(uow, utc_now).accept(case_id)
+        CentreServices(SqlCaseStore(uow), utc_now).accept(case_id)
         return {i: CourtStatus.DECLINED for i in asked(ids)}  # and the court shows something else entirely
 
     monkeypatch.setattr(fake(link), "query_status", racing)

@@ -21,6 +21,8 @@ from adapter.states import Event
 from adapter.testing import FakeClock
 from tests.support import samples
 
+pytestmark = pytest.mark.integration
+
 OLD, NEW = new_key("old"), new_key("new")
 NOW = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 

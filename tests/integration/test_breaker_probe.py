@@ -14,6 +14,7 @@ from tenacity import Retrying, stop_after_attempt
 import adapter.inbox.polling as polling
 from adapter.config.settings import Settings
 from adapter.outbox.delivery import deliver_due
+from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import OutboxRow
 from adapter.platforms.breaker import CircuitBreaker
@@ -34,6 +35,9 @@ from scheduler import Runtime
 from schemas.envelope import Envelope
 from signing.jws import JwsVerifier
 from tests.support.cases import pending_cases
+
+pytestmark = pytest.mark.integration
+
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 COOLDOWN = timedelta(seconds=30)
@@ -100,7 +104,7 @@ def test_a_polls_probe_outcome_is_recorded_and_frees_the_slot(
     court, clock = ProbedCourt(), FakeClock(PROBE_AT)
     court._feeds[Feed.DISPATCHES].append(RawInbound(b"{}", {}, "1"))  # one item: ingest has something to do
     link = _open_link(court)
-    runtime = Runtime(Settings(), uow, {"court": link}, CentreServices(uow, clock), clock)
+    runtime = Runtime(Settings(), uow, {"court": link}, CentreServices(SqlCaseStore(uow), clock), clock)
     court.failing = error
     if ours == "ingest":
         monkeypatch.setattr(polling, "ingest", _db_down)

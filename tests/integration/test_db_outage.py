@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from adapter.persistence.engine import make_engine
 from adapter.persistence.outage import DatabaseOutage
 
+pytestmark = pytest.mark.integration
+
 
 def _locked_database(tmp_path: Path) -> tuple[Engine, Callable[[], None], sqlite3.Connection]:
     """An engine whose every write fails for real with SQLITE_BUSY: another connection holds the write lock."""

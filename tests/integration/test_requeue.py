@@ -11,6 +11,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt
 
 from adapter.outbox.dead_letters import replay_dead, replay_message
 from adapter.outbox.delivery import deliver_due
+from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import create_case, transition
 from adapter.persistence.tables import AuditRow, OutboxRow
@@ -25,6 +26,8 @@ from schemas.enums import CourtStatus, Flow
 from signing.base import PublicKeyEntry
 from signing.jws import JwsSigner, JwsVerifier
 from tests.support import samples
+
+pytestmark = pytest.mark.integration
 
 T0 = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 DAY = timedelta(hours=24)
@@ -65,7 +68,7 @@ def _stale_claim(uow: UnitOfWork, message_id: str) -> None:
 
 def _replayed_after_an_outage(uow: UnitOfWork, platforms: Platforms, court: FakeCourtPlatform, case_id: str) -> str:
     """Dead after a rejection on day 0; the operator replays it two days later."""
-    CentreServices(uow, lambda: T0).accept(case_id)
+    CentreServices(SqlCaseStore(uow), lambda: T0).accept(case_id)
     court.fail_next(RejectedError("court", "E500", "court system migrating"))
     assert _deliver(uow, platforms, T0) == Counter({"dead": 1})
     (message_id,) = [r.message_id for r in _all(uow)]
@@ -76,7 +79,7 @@ def _replayed_after_an_outage(uow: UnitOfWork, platforms: Platforms, court: Fake
 
 def _replayed_in_bulk(uow: UnitOfWork, platforms: Platforms, court: FakeCourtPlatform, case_id: str) -> str:
     """As above, with `docking outbox replay --platform court`."""
-    CentreServices(uow, lambda: T0).accept(case_id)
+    CentreServices(SqlCaseStore(uow), lambda: T0).accept(case_id)
     court.fail_next(RejectedError("court", "E500", "court system migrating"))
     assert _deliver(uow, platforms, T0) == Counter({"dead": 1})
     (message_id,) = [r.message_id for r in _all(uow)]
@@ -89,7 +92,7 @@ def _replayed_in_bulk(uow: UnitOfWork, platforms: Platforms, court: FakeCourtPla
 
 def _redelivered_by_repair(uow: UnitOfWork, platforms: Platforms, court: FakeCourtPlatform, case_id: str) -> str:
     """Delivered on day 0; two days later the court has rolled back past it and reconciliation re-delivers it."""
-    services = CentreServices(uow, lambda: T0)
+    services = CentreServices(SqlCaseStore(uow), lambda: T0)
     services.accept(case_id)
     services.assign_mediator(case_id, "陈调解员")
     assert _deliver(uow, platforms, T0) == Counter({"delivered": 2})

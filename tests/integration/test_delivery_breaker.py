@@ -20,6 +20,9 @@ from tests.support.cases import T0, pending_cases
 COOLDOWN = timedelta(seconds=30)
 
 
+pytestmark = pytest.mark.integration
+
+
 def _open_breaker() -> CircuitBreaker:
     breaker = CircuitBreaker("court", failures=1, cooldown=COOLDOWN)
     breaker.record_failure(T0)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from adapter.config.settings import Settings
+from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork
 from adapter.platforms.registry import PlatformLink, RetryPolicy
 from adapter.services import CentreServices
@@ -14,6 +15,8 @@ from connectors.fake import FakeCourtPlatform
 from connectors.port import Feed, FeedPage, TransientError
 from scheduler import Runtime
 from signing.jws import JwsVerifier
+
+pytestmark = pytest.mark.integration
 
 T0 = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 
@@ -38,7 +41,7 @@ def test_a_poll_told_to_retry_after_waits_that_long_at_most_the_cap(
     """Both feeds wait out the court's Retry-After (cut to retry_cap_seconds); without one, the next pass polls."""
     court, clock = CountingCourt(), FakeClock(T0)
     link = PlatformLink(court, JwsVerifier({}), retry=RetryPolicy(cap=3600.0), breaker=None)
-    runtime = Runtime(Settings(), uow, {"court": link}, CentreServices(uow, clock), clock)
+    runtime = Runtime(Settings(), uow, {"court": link}, CentreServices(SqlCaseStore(uow), clock), clock)
     court.fail_next(TransientError("court", "HTTP 429", retry_after=retry_after))
     runtime.poll_platform("court")
     told = court.fetches

@@ -13,6 +13,8 @@ from adapter.persistence import diagnosis as db_errors
 from adapter.persistence.diagnosis import Cause, condition_of, database_label, database_of
 from adapter.persistence.engine import make_engine
 
+pytestmark = pytest.mark.integration
+
 
 def _engine(tmp_path: Path) -> Engine:
     engine = make_engine(f"sqlite:///{tmp_path / 'd.db'}", busy_timeout=0.05)

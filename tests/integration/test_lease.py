@@ -23,6 +23,9 @@ from schemas.envelope import Envelope
 from signing.jws import JwsVerifier
 from tests.support.cases import pending_cases
 
+pytestmark = pytest.mark.integration
+
+
 LEASE = timedelta(seconds=0.3)
 
 

@@ -14,6 +14,9 @@ from connectors.port import Feed, RawInbound
 from schemas.clock import utc_now
 from tests.support.fake_court import court, dispatch, fake, lost, no_wait, received
 
+pytestmark = pytest.mark.integration
+
+
 T = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 S = timedelta(seconds=1)
 

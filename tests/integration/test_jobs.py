@@ -16,6 +16,8 @@ from adapter.persistence.tables import JobRunRow
 from adapter.testing import FakeClock
 from scheduler import build_runtime, register_jobs
 
+pytestmark = pytest.mark.integration
+
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=10)
 

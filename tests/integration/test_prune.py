@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import col, select, update
 
 from adapter.persistence.engine import UnitOfWork
@@ -11,7 +12,9 @@ from adapter.prune import prune
 from adapter.states import CaseStatus, Event
 from schemas.envelope import ProgressBody
 from schemas.progress import ProgressUpdate
-from tests.unit import samples
+from tests.support import samples
+
+pytestmark = pytest.mark.integration
 
 T0 = datetime(2026, 1, 5, 2, 0, tzinfo=UTC)
 

@@ -3,19 +3,23 @@
 import json
 from datetime import datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
 from adapter.deadlines import DeadlinePolicy, Deadlines, WorkCalendar
 from adapter.deadlines.sweep import ALERT, sweep
+from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import create_case, transition
 from adapter.persistence.tables import CaseEventRow, CaseRow
 from adapter.services import CentreServices
 from adapter.states import CaseStatus, Event
+from adapter.testing import FakeClock
 from schemas.clock import CHINA
 from schemas.enums import DeclineReason, Flow
-from tests.unit import samples
-from tests.unit.conftest import FakeClock
+from tests.support import samples
+
+pytestmark = pytest.mark.integration
 
 # Monday 2026-11-16, 10:00 China time: three working days later is Thursday the 19th.
 RECEIVED = datetime(2026, 11, 16, 10, 0, tzinfo=CHINA)
@@ -69,7 +73,7 @@ def test_an_unanswered_dispatch_becomes_acceptance_overdue_after_three_working_d
 def test_a_mediation_past_its_period_is_flagged_for_outcome_6_not_terminated(uow: UnitOfWork) -> None:
     case_id = _dispatched(uow, Flow.ENTRUSTED)  # post-filing, simple procedure: 7 days [S2 Art 24]
     clock = FakeClock(RECEIVED + timedelta(hours=1))
-    services = CentreServices(uow, clock)
+    services = CentreServices(SqlCaseStore(uow), clock)
     services.accept(case_id)
     services.assign_mediator(case_id, "陈调解员")
     clock.now = datetime(2026, 11, 24, 9, 0, tzinfo=CHINA)  # 7 days from Monday 11-16 end Monday 11-23
@@ -81,6 +85,6 @@ def test_a_mediation_past_its_period_is_flagged_for_outcome_6_not_terminated(uow
 
 def test_cases_at_rest_are_not_swept(uow: UnitOfWork) -> None:
     case_id = _dispatched(uow)
-    CentreServices(uow, FakeClock(RECEIVED)).decline(case_id, DeclineReason.OUTSIDE_CHARTER)
+    CentreServices(SqlCaseStore(uow), FakeClock(RECEIVED)).decline(case_id, DeclineReason.OUTSIDE_CHARTER)
     done = sweep(uow, FakeClock(RECEIVED + timedelta(days=40)), ENGINE)
     assert done.get("cases", 0) == 0 and _alerts(uow, case_id) == []

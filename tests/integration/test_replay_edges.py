@@ -3,6 +3,7 @@ time held for our own credentials does not count toward giving a message up; Ret
 
 from datetime import datetime, timedelta
 
+import pytest
 from sqlmodel import col, select
 from tenacity import Retrying, stop_after_attempt
 
@@ -23,6 +24,8 @@ from tests.support.cases import T0, pending_cases
 from tests.support.fake_court import court
 
 MONDAY = datetime(2026, 11, 30, 9, 0, tzinfo=CHINA)
+
+pytestmark = pytest.mark.integration
 
 
 def _once() -> Retrying:

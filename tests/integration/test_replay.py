@@ -11,6 +11,8 @@ from signing.base import PublicKeyEntry, check
 from signing.errors import SignatureInvalid
 from signing.hmac_appkey import HmacSigner, HmacVerifier
 
+pytestmark = pytest.mark.integration
+
 NOW = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
 WINDOW = timedelta(seconds=300)
 
