@@ -32,13 +32,15 @@ from adapter.jobs import JobLock, process_holder
 from adapter.lease import Renewal
 from adapter.masking import mask_text
 from adapter.metrics import Metrics
-from adapter.outbox.delivery import LEASE, deliver_due
+from adapter.outbox.claim import LEASE
+from adapter.outbox.delivery import deliver_due
 from adapter.persistence.engine import UnitOfWork, create_schema, open_database, run_lock
 from adapter.persistence.outage import DatabaseOutage
 from adapter.persistence.sealed_types import engine_vault
 from adapter.platforms.breaker import CircuitBreaker
 from adapter.platforms.credential_hold import CredentialHold
-from adapter.platforms.registry import PlatformLink, Platforms, RetryPolicy
+from adapter.platforms.registry import PlatformLink, Platforms
+from adapter.platforms.retry import RetryPolicy
 from adapter.platforms.signers import build_signer, build_verifier, build_wsse, credential_of
 from adapter.routines import Routines
 from adapter.services import CentreServices

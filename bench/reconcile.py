@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.tables import OutboxStatus
 from adapter.reconcile.cases import CASES, OUTBOX
 from adapter.states import CaseStatus, court_view
 from connectors.port import CasePage, Feed, FeedPage, ListedCase, RawInbound, Receipt
@@ -86,9 +87,9 @@ def build(work: Path, cases: int, per_kind: int) -> dict[str, int]:
         for chunk in _chunks(range(1, cases + 1), 50_000):
             connection.execute(insert(CASES), [_case_row(n, status_of(n)) for n in chunk])
         messages = [
-            *(_message(n, 1, CourtStatus.ACCEPTED, "delivered") for n in special["behind"]),
-            *(_message(n, 2, CourtStatus.MEDIATING, "delivered") for n in special["behind"]),
-            *(_message(n, 1, CourtStatus.ACCEPTED, "pending") for n in in_flight),
+            *(_message(n, 1, CourtStatus.ACCEPTED, OutboxStatus.DELIVERED) for n in special["behind"]),
+            *(_message(n, 2, CourtStatus.MEDIATING, OutboxStatus.DELIVERED) for n in special["behind"]),
+            *(_message(n, 1, CourtStatus.ACCEPTED, OutboxStatus.PENDING) for n in in_flight),
         ]
         connection.execute(insert(OUTBOX), messages)
     engine.dispose()
@@ -133,7 +134,7 @@ def _case_row(n: int, status: CaseStatus) -> dict[str, Any]:
     }
 
 
-def _message(n: int, seq: int, status_after: CourtStatus, status: str) -> dict[str, Any]:
+def _message(n: int, seq: int, status_after: CourtStatus, status: OutboxStatus) -> dict[str, Any]:
     at = T0 + timedelta(minutes=seq)
     kind = ProgressKind.ACCEPTED if seq == 1 else ProgressKind.MEDIATOR_ASSIGNED
     envelope = Envelope(
@@ -152,14 +153,14 @@ def _message(n: int, seq: int, status_after: CourtStatus, status: str) -> dict[s
         "envelope_json": envelope.model_dump_json(),
         "seq": seq,
         "status": status,
-        "attempts": 1 if status == "delivered" else 0,
+        "attempts": 1 if status == OutboxStatus.DELIVERED else 0,
         "next_attempt_at": at,
         "claimed_by": None,
         "claimed_until": None,
         "last_error": None,
         "created_at": at,
         "queued_at": at,
-        "delivered_at": at if status == "delivered" else None,
+        "delivered_at": at if status == OutboxStatus.DELIVERED else None,
     }
 
 

@@ -6,17 +6,9 @@ from datetime import timedelta
 from adapter.inbox.feed_hold import FeedHolds
 from adapter.platforms.breaker import CircuitBreaker
 from adapter.platforms.credential_hold import CredentialHold
+from adapter.platforms.retry import RetryPolicy
 from connectors.port import CourtPlatform
 from signing.base import MessageVerifier
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter, capped; a message is dead only after `give_up_after`."""
-
-    base: float = 2.0
-    cap: float = 3600.0
-    give_up_after: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -27,8 +19,7 @@ class PlatformLink:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     breaker: CircuitBreaker | None = None  # None: never trip (for tests that want the raw behaviour)
     # Held while the court refuses our signature or credentials (adapter/platforms/credential_hold.py): always
-    # present, since a refusal
-    # of who we are must never kill a message, whatever else a test switches off.
+    # present, since a refusal of who we are must never kill a message, whatever else a test switches off.
     hold: CredentialHold = field(default_factory=CredentialHold)
     # A feed whose next item cannot be read even alone waits at its cursor, said once (adapter/inbox/feed_hold.py).
     feeds: FeedHolds = field(default_factory=FeedHolds)

@@ -7,7 +7,8 @@ import pytest
 
 from adapter.config.settings import Settings
 from adapter.persistence.engine import UnitOfWork
-from adapter.platforms.registry import PlatformLink, RetryPolicy
+from adapter.platforms.registry import PlatformLink
+from adapter.platforms.retry import RetryPolicy
 from adapter.services import CentreServices
 from connectors.fake import FakeCourtPlatform
 from connectors.port import Feed, FeedPage, TransientError

@@ -14,7 +14,8 @@ from adapter.outbox.delivery import deliver_due
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import create_case, transition
 from adapter.persistence.tables import AuditRow, OutboxRow
-from adapter.platforms.registry import PlatformLink, Platforms, RetryPolicy
+from adapter.platforms.registry import PlatformLink, Platforms
+from adapter.platforms.retry import RetryPolicy
 from adapter.reconcile import Action, Kind, reconcile
 from adapter.services import CentreServices
 from adapter.states import Event
