@@ -22,12 +22,12 @@ from adapter.outbox.send import deliver_one
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import OutboxRow
 from adapter.platforms.registry import Platforms
-from adapter.platforms.retry import quick_retries
+from adapter.platforms.retry import quick_retries, slowest_call
 from schemas.clock import Clock
 
-# The longest one message's send may take before its worker is presumed hung and its claim left to lapse: three
-# quick tries at a 10 s read timeout (the composition root passes the slowest platform's, scheduler.slowest_send).
-SLOWEST_SEND = timedelta(seconds=3 * (3.05 + 10) + 2)
+# The longest one message's send may take before its worker is presumed hung and its claim left to lapse: at a
+# 10 s read timeout (the composition root passes the slowest platform's, scheduler.slowest_send).
+SLOWEST_SEND = slowest_call(10.0)
 
 
 def deliver_due(

@@ -1,12 +1,16 @@
-"""The registry of configured platforms as the core sees them: connector, verifier, retry policy, breaker, holds."""
+"""The registry of configured platforms as the core sees them: connector, verifier, retry policy, breaker, holds;
+and `link_platform`, which builds one from a platform's settings (for the composition root)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from adapter.config.settings import PlatformSettings
 from adapter.inbox.feed_hold import FeedHolds
+from adapter.metrics import Metrics
 from adapter.platforms.breaker import CircuitBreaker
-from adapter.platforms.credential_hold import CredentialHold
-from adapter.platforms.retry import RetryPolicy
+from adapter.platforms.credential_hold import Credential, CredentialHold
+from adapter.platforms.retry import RetryPolicy, slowest_call
 from connectors.port import CourtPlatform
 from signing.base import MessageVerifier
 
@@ -30,3 +34,42 @@ class PlatformLink:
 
 
 Platforms = dict[str, PlatformLink]
+
+
+def link_platform(
+    name: str,
+    config: PlatformSettings,
+    connector: CourtPlatform,
+    verifier: MessageVerifier,
+    credential: Callable[[datetime], Credential],
+    metrics: Metrics,
+) -> PlatformLink:
+    """A platform's link with the policies its settings give: retry schedule, breaker, credentials hold, feed holds;
+    each says its changes to `metrics`."""
+    cooldown = timedelta(seconds=config.breaker_cooldown_seconds)
+    return PlatformLink(
+        connector,
+        verifier,
+        feed_max_age=timedelta(hours=config.signing.feed_max_age_hours),
+        retry=RetryPolicy(
+            base=config.retry_base_seconds,
+            cap=config.retry_cap_seconds,
+            give_up_after=timedelta(hours=config.give_up_after_hours),
+        ),
+        breaker=CircuitBreaker(
+            name,
+            failures=config.breaker_failures,
+            cooldown=cooldown,
+            max_call=slowest_call(config.timeout_seconds),  # the slowest call: a send with its quick tries
+            on_change=lambda platform, what: metrics.add("breaker", {what: 1}),
+        ),
+        # A court refusing our signature holds the platform, probing at the breaker's cool-down
+        # (adapter/platforms/credential_hold.py).
+        hold=CredentialHold(
+            name,
+            probe_every=cooldown,
+            credential=credential,
+            on_change=lambda platform, what: metrics.add("hold", {what: 1}),
+        ),
+        feeds=FeedHolds(name, probe_every=cooldown, on_change=lambda platform, what: metrics.add("feed", {what: 1})),
+    )

@@ -20,6 +20,10 @@ from tenacity import (
 
 from connectors.port import CredentialsRefused, TransientError
 
+# Quick tries within one attempt (quick_retries), and the connect timeout each may spend before its read timeout.
+QUICK_TRIES = 3
+CONNECT_TIMEOUT = 3.05
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -56,7 +60,13 @@ def quick_retries() -> Retrying:
     of our credentials is not a blip: asking again at once only adds to the court's failed-login count."""
     return Retrying(
         retry=retry_if_exception_type(TransientError) & retry_if_not_exception_type(CredentialsRefused),
-        stop=stop_after_attempt(3),
+        stop=stop_after_attempt(QUICK_TRIES),
         wait=wait_exponential_jitter(multiplier=0.05, max=0.5, jitter=0.05),
         reraise=True,
     )
+
+
+def slowest_call(read_timeout: float = 10.0) -> timedelta:
+    """The longest one send may legitimately take: its quick tries, each at the connect and read timeouts, and a
+    margin. Longer means a hung call (the breaker takes its probe as lost; delivery lets the claim lapse)."""
+    return timedelta(seconds=QUICK_TRIES * (CONNECT_TIMEOUT + read_timeout) + 2)
