@@ -31,7 +31,8 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from adapter.inbox.ingest import Ingested, ingest
+from adapter.inbox.ingest import ingest
+from adapter.inbox.ingested import Ingested
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CursorRow
 from adapter.platforms.registry import PlatformLink
