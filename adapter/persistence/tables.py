@@ -108,6 +108,14 @@ class InboxRow(SQLModel, table=True):
     body_sha256: str | None = Field(default=None, max_length=64)
 
 
+class QuarantineStatus(StrEnum):
+    """What became of a quarantined item (QuarantineRow.status; adapter/inbox/quarantine.py)."""
+
+    OPEN = "open"
+    REPROCESSED = "reprocessed"  # applied now, or found already applied
+    RESOLVED = "resolved"  # an operator closed it with a note
+
+
 class QuarantineRow(SQLModel, table=True):
     """Inbound bytes that failed verification or validation, kept exactly as received for inspection."""
 
@@ -125,7 +133,7 @@ class QuarantineRow(SQLModel, table=True):
     headers_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
     # What became of it (adapter/inbox/quarantine.py): open → reprocessed (applied, or found already applied) or
     # resolved (an operator closed it with a note). Who and when are kept; every action is also in the audit table.
-    status: str = Field(default="open", max_length=16)
+    status: str = Field(default=QuarantineStatus.OPEN, max_length=16)  # QuarantineStatus
     outcome: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # the last reprocess
     handled_by: str | None = Field(default=None, max_length=64)
     handled_at: datetime | None = None
