@@ -98,6 +98,7 @@ class Runtime:
         return self.polling.first_polls.all_read()
 
     def poll_platform(self, name: str) -> None:
+        """The polling job: one pass over the platform's feeds (adapter/inbox/poll_policy.py)."""
         self.polling.poll_platform(name)
 
     def deliver(self) -> None:

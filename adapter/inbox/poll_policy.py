@@ -33,7 +33,7 @@ from adapter.platforms.registry import PlatformLink, Platforms
 from connectors.port import ConnectorError, CredentialsRefused, Feed, TransientError
 from schemas.clock import Clock
 
-log = logging.getLogger("docking.scheduler")
+log = logging.getLogger("docking.scheduler")  # the name operators already filter polling failures by
 
 # The poll lock's lease: short, renewed while a poll runs (adapter/lease.py) and released on a clean stop, so the
 # process restarted after a kill polls within seconds. Between polls it may lapse: the next poll takes it again,
