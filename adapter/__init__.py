@@ -8,9 +8,9 @@ Which package owns what:
     services.py      the centre's use cases: load a case, advance it, queue the court's message, one transaction
     outbox/          sending to courts: claim (lease, per-case order), send, record, dead letters, the one requeue
     inbox/           receiving from courts: polling and its policy, ingest (verify, decode, apply or quarantine),
-                     quarantine actions, the replay guard, held and restarted feeds
+                     quarantine actions, the replay guard, restarted feeds
     platforms/       each configured court as the core sees it: registry, retry policy + backoff, circuit breaker,
-                     credentials hold, signers built from settings
+                     credentials and feed holds, signers built from settings
     reconcile/       comparing each court's view with ours, classifying and repairing the differences
     deadlines/       working-day calendar, statutory periods, due dates, and the sweep that alerts on them
     persistence/     engine and unit of work, tables (and the statuses they store), repository, migrations,

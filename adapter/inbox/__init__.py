@@ -3,7 +3,6 @@
     poll_policy.py   PollPolicy: the polling job — one poller per platform, Retry-After, credentials hold and
                      breaker gates, failures logged and counted, never raised; which feeds were read once
     polling.py       poll: one feed page by page from its cursor; a feed found behind our cursor re-read
-    feed_hold.py     a feed whose next item cannot be read waits at its cursor, said once
     feed_watch.py    a dispatch feed that restarted without saying so, found and recovered
     ingest.py        ingest / ingest_item: the one ingest path — verify, decode, route to apply or quarantine
     ingested.py      Ingested and Outcome: how an item ended
@@ -13,5 +12,5 @@
     quarantine.py    an operator's actions on quarantined items: reprocess through ingest, or resolve
     replay_guard.py  the nonce guard against replayed signed requests
 
-The breaker and the credentials hold that gate a poll are the platform's (adapter/platforms/), shared with delivery.
+The breaker, the credentials hold and the feed holds that gate a poll are the platform's (adapter/platforms/).
 """

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from adapter.config.settings import PlatformSettings
-from adapter.inbox.feed_hold import FeedHolds
 from adapter.metrics import Metrics
 from adapter.platforms.breaker import CircuitBreaker
 from adapter.platforms.credential_hold import Credential, CredentialHold
+from adapter.platforms.feed_hold import FeedHolds
 from adapter.platforms.retry import RetryPolicy, slowest_call
 from connectors.port import CourtPlatform
 from signing.base import MessageVerifier
@@ -25,7 +25,7 @@ class PlatformLink:
     # Held while the court refuses our signature or credentials (adapter/platforms/credential_hold.py): always
     # present, since a refusal of who we are must never kill a message, whatever else a test switches off.
     hold: CredentialHold = field(default_factory=CredentialHold)
-    # A feed whose next item cannot be read even alone waits at its cursor, said once (adapter/inbox/feed_hold.py).
+    # A feed whose next item cannot be read even alone waits at its cursor, said once (adapter/platforms/feed_hold.py).
     feeds: FeedHolds = field(default_factory=FeedHolds)
 
     @property
