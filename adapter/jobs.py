@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.tables import JobLockRow, JobRunRow
+from adapter.persistence.tables import JobLockRow, JobRunRow, JobRunStatus
 from schemas.clock import Clock, to_utc
 
 log = logging.getLogger("docking.jobs")
@@ -55,12 +55,12 @@ def once_per_period(
     """Run `work` if no process has run (or is running) `job` for `period`; True if this process ran it."""
     if not _claim(uow, clock, job, period, holder, lease):
         return False
-    status, detail = "ok", ""
+    status, detail = JobRunStatus.OK, ""
     try:
         result = work()
         detail = json.dumps(result or {}, ensure_ascii=False, default=str)
     except Exception as exc:  # recorded, then the scheduler's job wrapper logs it; the next period runs anew
-        status, detail = "failed", f"{type(exc).__name__}: {exc}"[:2000]
+        status, detail = JobRunStatus.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
         raise
     finally:
         with uow.begin() as session:
@@ -91,11 +91,13 @@ def _claim(uow: UnitOfWork, clock: Clock, job: str, period: str, holder: str, le
                 col(JobRunRow.job) == job,
                 col(JobRunRow.period) == period,
                 or_(
-                    col(JobRunRow.status) == "failed",
-                    and_(col(JobRunRow.status) == "running", col(JobRunRow.lease_until) < now),
+                    col(JobRunRow.status) == JobRunStatus.FAILED,
+                    and_(col(JobRunRow.status) == JobRunStatus.RUNNING, col(JobRunRow.lease_until) < now),
                 ),
             )
-            .values(holder=holder, started_at=now, lease_until=now + lease, status="running", finished_at=None)
+            .values(
+                holder=holder, started_at=now, lease_until=now + lease, status=JobRunStatus.RUNNING, finished_at=None
+            )
         )
         if taken.rowcount:
             log.warning("job %s %s: running again (the last run failed or its process died)", job, period)

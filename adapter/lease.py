@@ -5,7 +5,7 @@ work within seconds for the process restarted in its place; yet it must never la
 on a slow court. So the lease is short and renewed every third of it from a thread, for as long as the holder
 says it is moving on (`step()`): a holder stuck on one step for longer than `stall` (its slowest legitimate step)
 is presumed hung, and its lease is left to lapse. Whoever takes the work over then, the claim token and the
-conditional UPDATE (adapter/outbox/delivery.py `_record`) keep a stale worker from overwriting a result.
+conditional UPDATE (adapter/outbox/record.py) keep a stale worker from overwriting a result.
 """
 
 import logging

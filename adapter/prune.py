@@ -12,7 +12,7 @@ from sqlmodel import col, select
 
 from adapter.inbox.replay_guard import prune_nonces
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.tables import CaseRow, JobRunRow, OutboxRow
+from adapter.persistence.tables import CaseRow, JobRunRow, JobRunStatus, OutboxRow, OutboxStatus
 from adapter.reconcile import runs as reconcile_runs
 from adapter.states import FINAL, TRANSITIONS
 from schemas.clock import to_utc
@@ -31,7 +31,7 @@ def prune(uow: UnitOfWork, now: datetime, retention: timedelta) -> dict[str, int
             ids = session.exec(
                 select(OutboxRow.id)
                 .where(
-                    OutboxRow.status == "delivered",
+                    OutboxRow.status == OutboxStatus.DELIVERED,
                     col(OutboxRow.delivered_at) < cutoff,
                     col(OutboxRow.case_id).in_(at_rest),
                 )
@@ -44,7 +44,7 @@ def prune(uow: UnitOfWork, now: datetime, retention: timedelta) -> dict[str, int
             break
     with uow.begin() as session:
         runs = session.exec(
-            delete(JobRunRow).where(col(JobRunRow.started_at) < cutoff, col(JobRunRow.status) != "running")
+            delete(JobRunRow).where(col(JobRunRow.started_at) < cutoff, col(JobRunRow.status) != JobRunStatus.RUNNING)
         )
         job_runs = int(runs.rowcount or 0)
     return {

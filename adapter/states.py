@@ -1,4 +1,5 @@
-"""The case state machine (domain.md §2 "A canonical state machine"): statuses, events, the table, `advance()`.
+"""The case state machine (domain.md §2 "A canonical state machine"): statuses, events, the table, `advance()`;
+and the notes a case's history holds beside its events.
 
 Driven by events only — never by the case-number type, because since the 2025 reform a 民初 number can carry
 either a new entrusted mediation or a legacy flow (domain.md §2 "2025 reform").
@@ -60,6 +61,16 @@ class Event(StrEnum):
     CLOSE_PERFORMED = "close_performed"
     REMEDIATE = "remediate"
 
+
+class HistoryNote(StrEnum):
+    """Entries in a case's history (CaseEventRow.event) that move no state: recorded beside the events, counted by
+    adapter/stats.py like them."""
+
+    DEADLINE_ALERT = "deadline_alert"  # a deadline due soon or overdue (adapter/deadlines/sweep.py)
+
+
+# Everything CaseEventRow.event may hold.
+HistoryEvent = Event | HistoryNote
 
 S, E = CaseStatus, Event
 

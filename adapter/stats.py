@@ -1,4 +1,9 @@
-"""Operational figures straight from the database: cases by outcome, messages by delivery state."""
+"""Operational figures straight from the database: cases by outcome, messages by delivery state.
+
+Figures from the case history are counted by the enum members of adapter/states.py, named once in the tables
+below (REACHED, MONTHLY_EVENTS), so renaming an event cannot silently zero a figure
+(tests/unit/test_stats_names.py holds every counted name to the enums).
+"""
 
 from datetime import datetime
 from typing import Any
@@ -7,10 +12,32 @@ from sqlalchemy import distinct, func
 from sqlmodel import col, select
 
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow, QuarantineRow
-from adapter.states import CaseStatus
+from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow, OutboxStatus, QuarantineRow
+from adapter.states import CaseStatus, Event, HistoryEvent, HistoryNote
 from schemas.clock import to_utc
 from schemas.enums import Flow
+
+# summarize(): cases that reached each event at least once.
+REACHED: dict[str, HistoryEvent] = {
+    "accepted": Event.ACCEPT,
+    "settled": Event.LAST_PARTY_SIGNS,
+    "failed": Event.TERMINATE,
+    "jc_requested": Event.APPLY_JC,
+}
+
+# monthly(): cases with each event (or history note) in the month.
+MONTHLY_EVENTS: dict[str, HistoryEvent] = {
+    "accepted": Event.ACCEPT,
+    "declined": Event.DECLINE,
+    "acceptance_overdue": Event.ACCEPTANCE_TIMEOUT,
+    "settled": Event.LAST_PARTY_SIGNS,
+    "failed": Event.TERMINATE,
+    "jc_applied": Event.APPLY_JC,
+    "jc_confirmed": Event.JC_CONFIRMED,
+    "jc_rejected": Event.JC_REJECTED,
+    "jc_not_accepted": Event.JC_NOT_ACCEPTED,
+    "deadline_alerts": HistoryNote.DEADLINE_ALERT,
+}
 
 
 def summarize(uow: UnitOfWork) -> dict[str, Any]:
@@ -30,20 +57,20 @@ def summarize(uow: UnitOfWork) -> dict[str, Any]:
         "dispatched": sum(n for flow, n in by_flow.items() if flow != Flow.SELF_RECEIVED.value),
         "self_received": int(by_flow.get(Flow.SELF_RECEIVED.value, 0)),
         "by_flow": by_flow,
-        "accepted": int(reached.get("accept", 0)),
+        "accepted": int(reached.get(REACHED["accepted"], 0)),
         "declined": status(CaseStatus.DECLINED),
-        "settled": int(reached.get("last_party_signs", 0)),
-        "failed": int(reached.get("terminate", 0)),
-        "jc_requested": int(reached.get("apply_jc", 0)),
+        "settled": int(reached.get(REACHED["settled"], 0)),
+        "failed": int(reached.get(REACHED["failed"], 0)),
+        "jc_requested": int(reached.get(REACHED["jc_requested"], 0)),
         "jc_confirmed": status(CaseStatus.JC_CONFIRMED),
         "jc_rejected": status(CaseStatus.JC_REJECTED),
         "jc_not_accepted": status(CaseStatus.JC_NOT_ACCEPTED),
         "mediation_docs_issued": status(CaseStatus.MEDIATION_DOC_ISSUED),
         "closed_performed": status(CaseStatus.CLOSED_PERFORMED),
         "messages_sent": sum(messages.values()),
-        "messages_delivered": int(messages.get("delivered", 0)),
-        "messages_pending": int(messages.get("pending", 0)),
-        "messages_dead": int(messages.get("dead", 0)),
+        "messages_delivered": int(messages.get(OutboxStatus.DELIVERED, 0)),
+        "messages_pending": int(messages.get(OutboxStatus.PENDING, 0)),
+        "messages_dead": int(messages.get(OutboxStatus.DEAD, 0)),
         "quarantined": int(quarantined),
         "by_status": by_status,
     }
@@ -75,7 +102,9 @@ def monthly(uow: UnitOfWork, start: datetime, end: datetime) -> dict[str, Any]:
         ).one()
         dead = session.exec(
             select(func.count(col(OutboxRow.id))).where(
-                OutboxRow.status == "dead", col(OutboxRow.created_at) >= start, col(OutboxRow.created_at) < end
+                OutboxRow.status == OutboxStatus.DEAD,
+                col(OutboxRow.created_at) >= start,
+                col(OutboxRow.created_at) < end,
             )
         ).one()
         quarantined = session.exec(
@@ -83,20 +112,10 @@ def monthly(uow: UnitOfWork, start: datetime, end: datetime) -> dict[str, Any]:
                 col(QuarantineRow.received_at) >= start, col(QuarantineRow.received_at) < end
             )
         ).one()
-    reached = lambda e: int(events.get(e, 0))  # noqa: E731
     return {
         "received": sum(received.values()),
         "received_by_flow": received,
-        "accepted": reached("accept"),
-        "declined": reached("decline"),
-        "acceptance_overdue": reached("acceptance_timeout"),
-        "settled": reached("last_party_signs"),
-        "failed": reached("terminate"),
-        "jc_applied": reached("apply_jc"),
-        "jc_confirmed": reached("jc_confirmed"),
-        "jc_rejected": reached("jc_rejected"),
-        "jc_not_accepted": reached("jc_not_accepted"),
-        "deadline_alerts": reached("deadline_alert"),
+        **{figure: int(events.get(event, 0)) for figure, event in MONTHLY_EVENTS.items()},
         "messages_delivered": int(delivered),
         "messages_dead": int(dead),
         "quarantined": int(quarantined),

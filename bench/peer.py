@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from adapter.config.settings import Settings
-from adapter.persistence.tables import OutboxRow
+from adapter.persistence.tables import OutboxRow, OutboxStatus
 from bench.harness import Court, adapter_settings, queue_acceptances
 
 
@@ -27,7 +27,7 @@ def peer_rps(court: Court, database_url: str, messages: int, work: Path) -> floa
     settings: Settings = adapter_settings(court, database_url)
     runtime = queue_acceptances(court, settings, messages)  # the same acceptances our worker would send
     with runtime.uow.begin() as session:
-        envelopes = session.exec(select(OutboxRow.envelope_json).where(OutboxRow.status == "pending")).all()
+        envelopes = session.exec(select(OutboxRow.envelope_json).where(OutboxRow.status == OutboxStatus.PENDING)).all()
     runtime.uow.engine.dispose()
     jobs = work / "peer-jobs.jsonl"
     jobs.write_text("\n".join(envelopes))

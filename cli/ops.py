@@ -13,14 +13,14 @@ from sqlmodel import col, select
 from adapter.errors import InvalidRequest
 from adapter.masking import mask_document, mask_fields, mask_text
 from adapter.outbox.dead_letters import replay_dead, replay_message
-from adapter.persistence.tables import AuditRow, OutboxRow
+from adapter.persistence.tables import AuditRow, OutboxRow, OutboxStatus
 from cli.output import ConfigOption, Format, FormatOption, console, err, render, render_record
 from scheduler import bootstrap
 from schemas.clock import CHINA, china_text, utc_now
 
 outbox_app = typer.Typer(help="Outgoing messages and their delivery.", no_args_is_help=True)
 
-STATUSES = ("pending", "delivered", "dead")
+STATUSES = tuple(OutboxStatus)
 
 
 @outbox_app.command("list")
@@ -47,7 +47,7 @@ def outbox_list(
                 "status": m.status,
                 "attempts": m.attempts,
                 # a delivered message has no next attempt; when it was delivered is what matters
-                "next_attempt_at": m.next_attempt_at if m.status == "pending" else None,
+                "next_attempt_at": m.next_attempt_at if m.status == OutboxStatus.PENDING else None,
                 "delivered_at": m.delivered_at,
                 "last_error": mask_text(m.last_error or ""),
             }
@@ -80,7 +80,7 @@ def outbox_dead(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Messages that will not be retried any more, with the reason; `replay` puts them back."""
-    outbox_list(config=config, status="dead", limit=limit, fmt=fmt)
+    outbox_list(config=config, status=OutboxStatus.DEAD, limit=limit, fmt=fmt)
 
 
 @outbox_app.command("show")

@@ -19,7 +19,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from adapter.config.settings import DataKeySettings, EncryptionSettings, Profile, Settings
-from adapter.persistence.tables import CaseRow, OutboxRow
+from adapter.persistence.tables import CaseRow, OutboxRow, OutboxStatus
 from adapter.persistence.vault import new_key
 from adapter.reconcile import reconcile
 from adapter.states import CaseStatus, is_final
@@ -162,7 +162,9 @@ def _demo_data_key(work: Path) -> EncryptionSettings:
 def _per_platform(uow: Any, courts: dict[str, _Court]) -> dict[str, dict[str, Any]]:
     with uow.begin() as session:
         delivered = session.exec(
-            select(OutboxRow.platform, func.count()).where(OutboxRow.status == "delivered").group_by(OutboxRow.platform)
+            select(OutboxRow.platform, func.count())
+            .where(OutboxRow.status == OutboxStatus.DELIVERED)
+            .group_by(OutboxRow.platform)
         ).all()
     counts = dict(delivered)
     return {
@@ -183,6 +185,6 @@ def _split(total: int, parts: int) -> list[int]:
 def _progress(uow: Any) -> tuple[int, int]:
     with uow.begin() as session:
         rows = session.exec(select(CaseRow.status, CaseRow.platform)).all()
-        pending = len(session.exec(select(OutboxRow.id).where(OutboxRow.status == "pending")).all())
+        pending = len(session.exec(select(OutboxRow.id).where(OutboxRow.status == OutboxStatus.PENDING)).all())
     done = sum(1 for status, platform in rows if is_final(CaseStatus(status), platform is not None))
     return done, pending

@@ -16,7 +16,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,27 +30,24 @@ from adapter.config.settings import PlatformSettings, Settings
 from adapter.deadlines import Deadlines, WorkCalendar
 from adapter.deadlines.calendar import missing_year
 from adapter.errors import ConfigError
-from adapter.inbox.feed_hold import FeedHolds
 from adapter.inbox.feed_watch import FeedWatch
-from adapter.inbox.polling import poll
+from adapter.inbox.poll_policy import POLL_LEASE, PollPolicy, slowest_page
 from adapter.jobs import JobLock, process_holder
-from adapter.lease import Renewal
-from adapter.masking import mask_text
 from adapter.metrics import Metrics
-from adapter.outbox.delivery import LEASE, deliver_due
+from adapter.outbox.claim import LEASE
+from adapter.outbox.delivery import deliver_due
 from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, open_database, run_lock
 from adapter.persistence.outage import DatabaseOutage
 from adapter.persistence.sealed_types import engine_vault
-from adapter.platforms.breaker import CircuitBreaker
-from adapter.platforms.credential_hold import CredentialHold
-from adapter.platforms.registry import PlatformLink, Platforms, RetryPolicy
+from adapter.platforms.registry import Platforms, link_platform
+from adapter.platforms.retry import CONNECT_TIMEOUT, slowest_call
 from adapter.platforms.signers import build_signer, build_verifier, build_wsse, credential_of
 from adapter.routines import Routines
 from adapter.services import CentreServices
 from connectors.court_soap import CourtSoapPlatform
 from connectors.odr_rest import OdrRestPlatform
-from connectors.port import ConnectorError, CourtPlatform, CredentialsRefused, Feed, TransientError
+from connectors.port import CourtPlatform
 from schemas.clock import Clock, utc_now
 from signing.base import MessageSigner
 
@@ -67,15 +64,28 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     routines: Routines | None = None  # the singleton jobs (reconcile, deadlines, prune, report)
     poll_locks: dict[str, JobLock] = field(default_factory=dict)  # one poller per platform across processes
-    # A court that answered a poll with Retry-After (429/503) is not polled again before then (capped at the
-    # platform's retry cap): polling every few seconds through a court's rate limit is what got us limited.
-    poll_after: dict[str, datetime] = field(default_factory=dict)
     holder: str = ""  # host:pid:token of this process (adapter/jobs.py)
     # Set on SIGTERM/SIGINT: deliveries record what they sent and give back the rest of their claim, polls stop
     # after the page in hand, so a clean stop leaves nothing leased for the next process to wait out.
     stopping: threading.Event = field(default_factory=threading.Event)
     # A database outage is logged when it starts and when it ends, not per job run (adapter/persistence/outage.py).
     database: DatabaseOutage | None = None
+    feed_watch: InitVar[FeedWatch | None] = None  # a dispatch feed that restarted behind our cursor silently
+    # The polling job with its policy (adapter/inbox/poll_policy.py), over this runtime's locks and stop signal.
+    polling: PollPolicy = field(init=False)
+
+    def __post_init__(self, feed_watch: FeedWatch | None) -> None:
+        self.polling = PollPolicy(
+            self.uow,
+            self.platforms,
+            self.clock,
+            self.metrics,
+            locks=self.poll_locks,
+            stopping=self.stopping,
+            stall=lambda name: slowest_page(_timeout(self.settings.platforms.get(name))),
+            database=self.database,
+            feed_watch=feed_watch,
+        )
 
     def heartbeat(self, period: float = heartbeats.PERIOD.total_seconds()) -> None:
         """Tell `docking keys rotate-data` this process runs and which data keys it holds (adapter/heartbeats.py)."""
@@ -89,96 +99,13 @@ class Runtime:
             lock.release()
         heartbeats.stop(self.uow, self.holder)
 
-    feed_watch: FeedWatch | None = None  # a dispatch feed that restarted behind our cursor without saying so
-    # Platforms whose dispatch feed this process has read to its end (or found failing, or left to the process
-    # holding its poll lease) since it started; the full reconciliation waits for all of them (feeds_read).
-    first_polls: set[str] = field(default_factory=set)
-    on_feeds_read: Callable[[], None] | None = None  # register_jobs: run the nightly check at once
-
     def feeds_read(self) -> bool:
-        """Has every platform had its first poll? Until then a court's list holds cases merely not yet polled,
-        and a full reconciliation would report each of them as missing_here."""
-        return self.first_polls >= set(self.platforms)
-
-    def _first_poll_done(self, name: str) -> None:
-        if name in self.first_polls:
-            return
-        self.first_polls.add(name)
-        if self.feeds_read():
-            log.info("every platform's dispatch feed has been read once: full reconciliation may run")
-            if self.on_feeds_read is not None:
-                self.on_feeds_read()
+        """Has every platform had its first poll? The full reconciliation waits until then (FirstPolls)."""
+        return self.polling.first_polls.all_read()
 
     def poll_platform(self, name: str) -> None:
-        """One polling pass over both feeds of a platform; a platform outage is logged, never raised.
-
-        Several processes: only the holder of the platform's poll lease polls (two pollers would read the same
-        page and race on its cursor); another process takes over when the holder stops renewing it."""
-        lock = self.poll_locks.get(name)
-        if lock is not None and not lock.acquire():
-            self._first_poll_done(name)  # another process polls it
-            return
-        link = self.platforms[name]
-        not_before = self.poll_after.get(name)
-        if not_before is not None and self.clock() < not_before:
-            return
-        for feed in (Feed.DISPATCHES, Feed.DECISIONS):
-            if not link.hold.allow(self.clock()):
-                self._first_poll_done(name)  # held: its case list cannot be read either; others must not wait
-                return  # the court refuses our credentials: only a probe per interval until it accepts us
-            if link.breaker is not None and not link.breaker.allow(self.clock()):
-                self._first_poll_done(name)  # failing: its case list cannot be read either
-                return  # the platform keeps failing: leave it alone until the breaker lets a probe through
-            # poll() tells the breaker and the credentials hold how each page read ended (adapter/inbox/polling.py);
-            # what is left here is the job's own bookkeeping.
-            try:
-                with Renewal(
-                    lock.renew if lock else lambda: None,
-                    lease=POLL_LEASE,
-                    stall=slowest_page(self.settings.platforms.get(name)),
-                    name=f"poll:{name}",
-                ) as renewal:
-
-                    def still_ours(lock: JobLock | None = lock, renewal: Renewal = renewal) -> bool:
-                        renewal.step()
-                        return not self.stopping.is_set() and (lock is None or lock.acquire())
-
-                    polled = poll(self.uow, link, feed, self.clock, still_ours=still_ours)
-                if feed is Feed.DISPATCHES:
-                    if polled.caught_up or polled.held:  # a held feed cannot be read further: do not wait for it
-                        self._first_poll_done(name)
-                    if self.feed_watch is not None and not polled.held:
-                        self.feed_watch.after_poll(link, polled)
-            except CredentialsRefused:
-                self.metrics.add("poll", {"held": 1})  # the one alert is the hold's; the other feed waits too
-                self._first_poll_done(name)
-                return
-            except ConnectorError as exc:
-                if feed is Feed.DISPATCHES:
-                    self._first_poll_done(name)
-                self.metrics.add("poll", {"errors": 1})
-                log.warning("polling %s/%s failed: %s", name, feed.value, mask_text(str(exc)))
-                wait = exc.retry_after if isinstance(exc, TransientError) else None
-                if wait:  # the court said when to come back: both feeds wait
-                    self.poll_after[name] = self.clock() + timedelta(seconds=min(wait, link.retry.cap))
-                    return
-                continue
-            except Exception as exc:  # one feed's failure must not stop the other feed or the job itself
-                if feed is Feed.DISPATCHES:
-                    self._first_poll_done(name)
-                self.metrics.add("poll", {"errors": 1})
-                if self.database is None or not self.database.failed(exc, f"polling {name}/{feed.value}"):
-                    log.error("polling %s/%s failed unexpectedly: %s", name, feed.value, type(exc).__name__)
-                continue
-            finally:
-                if link.breaker is not None:  # a probe that ended without the platform's word frees its slot
-                    link.breaker.release()
-            if polled.held:
-                self.metrics.add("poll", {"feed_held": 1})
-            counts = polled.counts
-            self.metrics.add("inbound", {k.value: v for k, v in counts.items()})
-            if counts:
-                log.info("%s/%s: %s", name, feed.value, ", ".join(f"{n} {k.value}" for k, n in sorted(counts.items())))
+        """The polling job: one pass over the platform's feeds (adapter/inbox/poll_policy.py)."""
+        self.polling.poll_platform(name)
 
     def deliver(self) -> None:
         self.deliver_counts()
@@ -208,27 +135,16 @@ def delivery_lease(settings: Settings) -> timedelta:
 def slowest_send(settings: Settings) -> timedelta:
     """One send's three quick tries at the slowest platform's timeouts (connect + read), and a margin: a send
     running longer means a hung worker, whose claim is then left to lapse."""
-    slowest = max((p.timeout_seconds for p in settings.platforms.values()), default=10.0)
-    return timedelta(seconds=3 * (3.05 + slowest) + 2)
+    return slowest_call(max((p.timeout_seconds for p in settings.platforms.values()), default=10.0))
 
 
-# The poll lock's lease: short, renewed while a poll runs (adapter/lease.py) and released on a clean stop, so the
-# process restarted after a kill polls within seconds. Between polls it may lapse: the next poll takes it again,
-# and while several processes share a platform any one of them may poll it, never two at once.
-POLL_LEASE = timedelta(seconds=6)
-
-
-def slowest_page(config: PlatformSettings | None) -> timedelta:
-    """The longest one feed page may take before its poller is presumed hung and its lock left to lapse: a read
-    at the platform's timeouts (default 10 s) for each halving of an unreadable page (100 items down to 1), then
-    the ingest."""
-    timeout = config.timeout_seconds if config is not None else 10.0
-    return timedelta(seconds=8 * (3.05 + timeout) + 30)
+def _timeout(config: PlatformSettings | None) -> float:
+    return config.timeout_seconds if config is not None else 10.0
 
 
 def build_connector(name: str, config: PlatformSettings, signer: MessageSigner, clock: Clock) -> CourtPlatform:
     session = _session(config)
-    timeout = (min(3.05, config.timeout_seconds), config.timeout_seconds)
+    timeout = (min(CONNECT_TIMEOUT, config.timeout_seconds), config.timeout_seconds)
     cap = int(config.max_response_mb * 1024 * 1024)
     if config.transport == "soap":
         assert config.wsse is not None  # the settings validator guarantees it
@@ -282,52 +198,29 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
     metrics = Metrics()
     for name, config in settings.platforms.items():
         _check_tls_files(name, config)
-        signer = build_signer(config.signing, platform=name, now=clock())
+        signer = build_signer(config.signing, platform=name, clock=clock)
         verifier = build_verifier(config.signing, platform=name)
-        breaker = CircuitBreaker(
-            name,
-            failures=config.breaker_failures,
-            cooldown=timedelta(seconds=config.breaker_cooldown_seconds),
-            # the slowest call: a send with its three quick tries, each at the connect and read timeouts
-            max_call=timedelta(seconds=3 * (3.05 + config.timeout_seconds) + 2),
-            on_change=lambda platform, what: metrics.add("breaker", {what: 1}),
-        )
-        retry = RetryPolicy(
-            base=config.retry_base_seconds,
-            cap=config.retry_cap_seconds,
-            give_up_after=timedelta(hours=config.give_up_after_hours),
-        )
-        # A court refusing our signature holds the platform, probing at the breaker's cool-down
-        # (adapter/platforms/credential_hold.py).
-        hold = CredentialHold(
-            name,
-            probe_every=timedelta(seconds=config.breaker_cooldown_seconds),
-            credential=credential_of(name, config, signer),
-            on_change=lambda platform, what: metrics.add("hold", {what: 1}),
-        )
-        platforms[name] = PlatformLink(
-            build_connector(name, config, signer, clock),
-            verifier,
-            feed_max_age=timedelta(hours=config.signing.feed_max_age_hours),
-            retry=retry,
-            breaker=breaker,
-            hold=hold,
-            feeds=FeedHolds(
-                name,
-                probe_every=timedelta(seconds=config.breaker_cooldown_seconds),
-                on_change=lambda platform, what: metrics.add("feed", {what: 1}),
-            ),
-        )
+        connector = build_connector(name, config, signer, clock)
+        credential = credential_of(name, config, signer)
+        platforms[name] = link_platform(name, config, connector, verifier, credential, metrics)
     deadlines = Deadlines.from_policy(settings.deadlines)  # one engine: the sweep and the use cases agree
     _report_calendar_coverage(deadlines.calendar, clock)
     # The use cases reach the database only through the case store: the one place the SQL store is named.
     services = CentreServices(SqlCaseStore(uow), clock, platforms=platforms.keys(), deadlines=deadlines)
     holder = process_holder()
-    runtime = Runtime(settings, uow, platforms, services, clock, metrics, holder=holder)
-    runtime.database = DatabaseOutage(engine)
+    runtime = Runtime(
+        settings,
+        uow,
+        platforms,
+        services,
+        clock,
+        metrics,
+        poll_locks={name: JobLock(uow, clock, f"poll:{name}", holder, POLL_LEASE) for name in settings.platforms},
+        holder=holder,
+        database=DatabaseOutage(engine),
+        feed_watch=FeedWatch(uow, clock, {name: c.feed_stall_polls for name, c in settings.platforms.items()}),
+    )
     runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines, ready=runtime.feeds_read)
-    runtime.feed_watch = FeedWatch(uow, clock, {name: c.feed_stall_polls for name, c in settings.platforms.items()})
-    runtime.poll_locks = {name: JobLock(uow, clock, f"poll:{name}", holder, POLL_LEASE) for name in settings.platforms}
     if settings.encryption is None:
         log.warning("no [encryption] keys configured: ID and phone numbers are stored in clear (see README)")
     return runtime
@@ -353,6 +246,13 @@ def _check_tls_files(name: str, config: PlatformSettings) -> None:
         raise ConfigError(f"platform {name}: client_key is set but client_cert is not")
 
 
+def _scheduler_now() -> datetime:
+    """The present on APScheduler's timeline, which is the wall clock (its triggers and misfire grace are
+    reckoned in it) whatever clock the runtime was given: a fake clock's present would be a run time days in the
+    past or the future."""
+    return datetime.now(UTC)
+
+
 def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 1.0) -> None:
     """Fixed job ids, one instance at a time, coalesced, a misfire grace from the settings (APScheduler's default
     of one second would silently drop a run delayed by a busy process); `speed` shortens every interval (demo).
@@ -365,7 +265,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
         "misfire_grace_time": jobs.misfire_grace_seconds,
         "replace_existing": True,
     }
-    now = {"next_run_time": datetime.now(UTC)}  # first run at start-up, not one interval later
+    now = {"next_run_time": _scheduler_now()}  # first run at start-up, not one interval later
 
     def guarded(job: Callable[..., Any], what: str) -> Callable[..., Any]:
         # A database outage is said when it starts and ends, not as a traceback per run (adapter/persistence/outage.py).
@@ -419,7 +319,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
     # are in rather than at the next hourly check.
     def hurry() -> None:
         with contextlib.suppress(JobLookupError):  # a scheduler shutting down has removed it: nothing to hurry
-            scheduler.modify_job("reconcile-nightly", next_run_time=datetime.now(UTC))
+            scheduler.modify_job("reconcile-nightly", next_run_time=_scheduler_now())
 
     def run_nightly_check_now() -> None:
         # Not waited for without a bound: shutdown(wait=True) holds the job-store lock while it waits for the
@@ -429,7 +329,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
         helper.start()
         helper.join(timeout=2.0)
 
-    runtime.on_feeds_read = run_nightly_check_now
+    runtime.polling.first_polls.on_all_read = run_nightly_check_now
 
 
 def run(settings: Settings) -> None:

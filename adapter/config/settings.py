@@ -100,7 +100,7 @@ class PlatformSettings(BaseModel):
     poll_seconds: float = Field(default=10.0, gt=0)
     timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # The largest answer read from the court; a feed page past it is asked for in smaller pages, and a feed whose
-    # single next item is larger is held with an alert naming this setting (adapter/inbox/feed_hold.py).
+    # single next item is larger is held with an alert naming this setting (adapter/platforms/feed_hold.py).
     max_response_mb: float = Field(default=20.0, gt=0, le=1024)
     # Delivery: transient failures back off exponentially with full jitter up to the cap, for at least
     # give_up_after_hours before a message is declared dead; the breaker stops calls after repeated failures.

@@ -32,12 +32,12 @@ from adapter.persistence.sealed_types import engine_vault
 from adapter.persistence.tables import CaseEventRow, CaseRow
 from adapter.persistence.unreadable import REPORTED
 from adapter.persistence.vault import Vault, VaultError, sealed_key_ids
-from adapter.states import FINAL, CaseStatus, Event
+from adapter.states import FINAL, CaseStatus, Event, HistoryNote
 from schemas.clock import Clock, to_utc
 
 log = logging.getLogger("docking.deadlines")
 
-ALERT = "deadline_alert"
+ALERT = HistoryNote.DEADLINE_ALERT
 ACTOR = "deadline-sweep"
 _ALERTING = (DueState.DUE_SOON, DueState.OVERDUE)
 

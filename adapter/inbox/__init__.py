@@ -1,0 +1,16 @@
+"""The inbox: what the courts publish, read from their feeds, verified, applied once, or quarantined with its bytes.
+
+    poll_policy.py   PollPolicy: the polling job — one poller per platform, Retry-After, credentials hold and
+                     breaker gates, failures logged and counted, never raised; which feeds were read once
+    polling.py       poll: one feed page by page from its cursor; a feed found behind our cursor re-read
+    feed_watch.py    a dispatch feed that restarted without saying so, found and recovered
+    ingest.py        ingest / ingest_item: the one ingest path — verify, decode, route to apply or quarantine
+    ingested.py      Ingested and Outcome: how an item ended
+    apply.py         applying a message: the inbox row and the case change in one transaction
+    refusal.py       keeping a refused item's bytes and reason in quarantine, once; text a database can store
+    digest.py        the envelope digest that tells a duplicate from a conflicting replay
+    quarantine.py    an operator's actions on quarantined items: reprocess through ingest, or resolve
+    replay_guard.py  the nonce guard against replayed signed requests
+
+The breaker, the credentials hold and the feed holds that gate a poll are the platform's (adapter/platforms/).
+"""

@@ -16,7 +16,7 @@ anything of ours (the database while ingesting, a decoder bug) → neither, the 
 
 A page that arrived but cannot be read (larger than the read cap, not JSON/XML: connectors.port.UnreadableAnswer)
 is asked for again with half the items, down to one, growing back after each page read; a single item still
-unreadable holds the feed at its cursor (adapter/inbox/feed_hold.py). Such an answer is no breaker failure either.
+unreadable holds the feed at its cursor (adapter/platforms/feed_hold.py). Such an answer is no breaker failure either.
 """
 
 import logging
@@ -31,7 +31,8 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from adapter.inbox.ingest import Ingested, ingest
+from adapter.inbox.ingest import ingest
+from adapter.inbox.ingested import Ingested
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CursorRow
 from adapter.platforms.registry import PlatformLink
@@ -53,7 +54,7 @@ class Polled:
     advanced: bool = False  # the cursor moved
     caught_up: bool = False  # read to the end of what the feed holds now
     rewound: bool = False  # the feed stood behind our cursor: it was re-read from its start
-    held: bool = False  # the feed waits at its cursor: its next item cannot be read (adapter/inbox/feed_hold.py)
+    held: bool = False  # the feed waits at its cursor: its next item cannot be read (adapter/platforms/feed_hold.py)
 
 
 def poll(

@@ -19,15 +19,16 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from adapter.errors import InvalidRequest
-from adapter.inbox.ingest import Ingested, Outcome, ingest_item
+from adapter.inbox.ingest import ingest_item
+from adapter.inbox.ingested import Ingested, Outcome
 from adapter.masking import mask_text
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.tables import AuditRow, QuarantineRow
+from adapter.persistence.tables import AuditRow, QuarantineRow, QuarantineStatus
 from adapter.platforms.registry import Platforms
 from connectors.port import RawInbound
 from schemas.clock import Clock, china_text, from_db, to_utc
 
-STATUSES = ("open", "reprocessed", "resolved")
+STATUSES = tuple(QuarantineStatus)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,9 @@ def split_headers(row: QuarantineRow) -> tuple[dict[str, str], str]:
 def open_ids(uow: UnitOfWork, *, reason: str, platform: str | None) -> list[int]:
     """The open rows with `reason` (of `platform`), oldest first — a dispatch before the decisions about it."""
     with uow.begin() as session:
-        query = select(QuarantineRow.id).where(QuarantineRow.status == "open", QuarantineRow.reason == reason)
+        query = select(QuarantineRow.id).where(
+            QuarantineRow.status == QuarantineStatus.OPEN, QuarantineRow.reason == reason
+        )
         if platform:
             query = query.where(QuarantineRow.platform == platform)
         return [i for i in session.exec(query.order_by(col(QuarantineRow.id))).all() if i is not None]
@@ -66,7 +69,7 @@ def reprocess(
 ) -> Reprocessed:
     """Run one kept message through the normal ingest path again; see the module docstring."""
     row = load(uow, quarantine_id)
-    if row.status == "resolved":
+    if row.status == QuarantineStatus.RESOLVED:
         raise InvalidRequest(
             f"quarantined message {quarantine_id} was resolved by {row.handled_by} at "
             f"{china_text(row.handled_at) if row.handled_at else '?'}; nothing to reprocess"
@@ -98,12 +101,12 @@ def resolve(uow: UnitOfWork, quarantine_id: int, *, actor: str, note: str, now: 
         row = session.exec(select(QuarantineRow).where(QuarantineRow.id == quarantine_id).with_for_update()).first()
         if row is None:
             raise InvalidRequest(f"no quarantined message {quarantine_id}; `docking quarantine list` shows them")
-        if row.status != "open":
+        if row.status != QuarantineStatus.OPEN:
             raise InvalidRequest(
                 f"quarantined message {quarantine_id} is already {row.status} (by {row.handled_by} at "
                 f"{china_text(row.handled_at) if row.handled_at else '?'}): {row.outcome or row.note}"
             )
-        row.status, row.handled_by, row.handled_at, row.note = "resolved", actor, to_utc(now), note
+        row.status, row.handled_by, row.handled_at, row.note = QuarantineStatus.RESOLVED, actor, to_utc(now), note
         session.add(row)
         session.add(
             AuditRow(at=to_utc(now), actor=actor, action="quarantine-resolve", subject=_subject(row), reason=note)
@@ -118,10 +121,10 @@ def _mark(
     assert row is not None  # it was loaded a moment ago and rows are never deleted while open
     if outcome.result is Ingested.APPLIED:
         summary = f"applied to case {outcome.case_id} (message {outcome.message_id})"
-        row.status = "reprocessed"
+        row.status = QuarantineStatus.REPROCESSED
     elif outcome.result is Ingested.DUPLICATE:
         summary = f"already applied (message {outcome.message_id}): nothing changed"
-        row.status = "reprocessed"
+        row.status = QuarantineStatus.REPROCESSED
     else:
         summary = f"still refused: {outcome.reason}: {mask_text(outcome.detail)[:300]}"
         row.reason, row.detail = outcome.reason, outcome.detail

@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from adapter.errors import InvalidRequest
 from adapter.outbox.requeue import RequeueConflict, requeue
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.tables import OutboxRow
+from adapter.persistence.tables import OutboxRow, OutboxStatus
 from schemas.clock import to_utc
 
 
@@ -22,7 +22,7 @@ def replay_message(uow: UnitOfWork, message_id: str, *, actor: str, reason: str,
         row = session.exec(select(OutboxRow).where(OutboxRow.message_id == message_id)).first()
         if row is None:
             raise InvalidRequest(f"no outgoing message {message_id!r}; `docking outbox dead` lists the dead ones")
-        if row.status != "dead":
+        if row.status != OutboxStatus.DEAD:
             raise InvalidRequest(f"message {message_id} is {row.status}, not dead; only dead messages are replayed")
         _requeue(session.connection(), [message_id], actor=actor, reason=reason, now=now)
         session.refresh(row)
@@ -35,7 +35,7 @@ def replay_dead(
     """Requeue every dead message of `platform` (or all) created since `since`; returns their ids."""
     _check_reason(reason)
     with uow.begin() as session:
-        query = select(OutboxRow.message_id).where(OutboxRow.status == "dead").order_by(col(OutboxRow.id))
+        query = select(OutboxRow.message_id).where(OutboxRow.status == OutboxStatus.DEAD).order_by(col(OutboxRow.id))
         if platform:
             query = query.where(OutboxRow.platform == platform)
         if since:
@@ -55,7 +55,7 @@ def _requeue(connection: Connection, ids: list[str], *, actor: str, reason: str,
         requeue(
             connection,
             ids,
-            from_status="dead",
+            from_status=OutboxStatus.DEAD,
             action="replay",
             actor=actor,
             reason=reason,

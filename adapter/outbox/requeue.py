@@ -3,7 +3,7 @@
 
 The stored envelope is never rebuilt (same message id, so a court that has it answers a duplicate). A requeued
 row is due at once, holds no claim (a stale worker's token must not be able to record a result for it), and
-starts a new retry window: `queued_at` is where give_up_after_hours counts from (adapter/outbox/delivery.py). Every
+starts a new retry window: `queued_at` is where give_up_after_hours counts from (adapter/outbox/send.py). Every
 requeue is audited: who, when, why, which message.
 """
 
@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Text, case, func, insert, literal, update
 from sqlalchemy.engine import Connection
 
-from adapter.persistence.tables import AuditRow, OutboxRow
+from adapter.persistence.tables import AuditRow, OutboxRow, OutboxStatus
 from schemas.clock import to_utc
 
 OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
@@ -28,7 +28,7 @@ def requeue(
     connection: Connection,
     message_ids: Sequence[str],
     *,
-    from_status: str,
+    from_status: OutboxStatus,
     action: str,
     actor: str,
     reason: str,
@@ -51,7 +51,7 @@ def requeue(
         update(OUTBOX)
         .where(OUTBOX.c.message_id.in_(list(message_ids)), OUTBOX.c.status == from_status)
         .values(
-            status="pending",
+            status=OutboxStatus.PENDING,
             next_attempt_at=at,
             queued_at=at,
             claimed_by=None,

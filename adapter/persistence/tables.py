@@ -1,6 +1,8 @@
-"""SQLModel table rows — the storage shape, kept apart from the canonical schema types."""
+"""SQLModel table rows — the storage shape, kept apart from the canonical schema types — and the status values
+some of them store (StrEnums: each member is the very string stored, so no migration goes with them)."""
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -52,6 +54,16 @@ class CaseEventRow(SQLModel, table=True):
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
+class OutboxStatus(StrEnum):
+    """Where an outgoing message stands (OutboxRow.status). Defined beside its table rather than in adapter/outbox/:
+    the reconciliation, the figures, pruning and the CLI read the column too, and persistence imports nothing above
+    it."""
+
+    PENDING = "pending"  # queued or being retried; claimable when due (adapter/outbox/claim.py)
+    DELIVERED = "delivered"  # the court has it (or answered a duplicate)
+    DEAD = "dead"  # refused, or given up on; waits for an operator's replay (adapter/outbox/dead_letters.py)
+
+
 class OutboxRow(SQLModel, table=True):
     """A message to deliver, written in the same transaction as the state change that caused it."""
 
@@ -70,7 +82,7 @@ class OutboxRow(SQLModel, table=True):
     type: str = Field(max_length=32)
     envelope_json: str = Field(sa_column=Column(SealedJson, nullable=False))
     seq: int = 1  # the message's place in its case's sequence (1, 2, 3, …), for receivers and for audit
-    status: str = Field(default="pending", max_length=16)  # pending | delivered | dead
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16)  # OutboxStatus
     attempts: int = 0
     next_attempt_at: datetime
     claimed_by: str | None = Field(default=None, max_length=40)  # the claim token of the worker holding the row
@@ -100,6 +112,14 @@ class InboxRow(SQLModel, table=True):
     body_sha256: str | None = Field(default=None, max_length=64)
 
 
+class QuarantineStatus(StrEnum):
+    """What became of a quarantined item (QuarantineRow.status; adapter/inbox/quarantine.py)."""
+
+    OPEN = "open"
+    REPROCESSED = "reprocessed"  # applied now, or found already applied
+    RESOLVED = "resolved"  # an operator closed it with a note
+
+
 class QuarantineRow(SQLModel, table=True):
     """Inbound bytes that failed verification or validation, kept exactly as received for inspection."""
 
@@ -117,7 +137,7 @@ class QuarantineRow(SQLModel, table=True):
     headers_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
     # What became of it (adapter/inbox/quarantine.py): open → reprocessed (applied, or found already applied) or
     # resolved (an operator closed it with a note). Who and when are kept; every action is also in the audit table.
-    status: str = Field(default="open", max_length=16)
+    status: str = Field(default=QuarantineStatus.OPEN, max_length=16)  # QuarantineStatus
     outcome: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # the last reprocess
     handled_by: str | None = Field(default=None, max_length=64)
     handled_at: datetime | None = None
@@ -208,6 +228,14 @@ class ReconcileDifferenceRow(SQLModel, table=True):
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
+class JobRunStatus(StrEnum):
+    """How a singleton job's run for one period stands (JobRunRow.status; adapter/jobs.py)."""
+
+    RUNNING = "running"  # a run "running" past its lease is presumed dead and may be taken over
+    OK = "ok"
+    FAILED = "failed"  # tried again by the next process to look at the period
+
+
 class JobRunRow(SQLModel, table=True):
     """One run of a singleton job for one period (e.g. reconcile-nightly 2026-11-23): the unique key is what
     makes several `docking run` processes run it once per period (adapter/jobs.py)."""
@@ -222,7 +250,7 @@ class JobRunRow(SQLModel, table=True):
     started_at: datetime
     lease_until: datetime  # a run still "running" past this is presumed dead and may be taken over
     finished_at: datetime | None = None
-    status: str = Field(default="running", max_length=16)  # running | ok | failed
+    status: str = Field(default=JobRunStatus.RUNNING, max_length=16)  # JobRunStatus
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # result summary (JSON)
 
 

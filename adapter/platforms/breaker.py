@@ -24,10 +24,17 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from connectors.port import ConnectorError, CredentialsRefused
 
 log = logging.getLogger("docking.breaker")
+
+
+class BreakerState(StrEnum):
+    CLOSED = "closed"  # calls go through; consecutive failures are counted
+    OPEN = "open"  # no calls until the cool-down has passed
+    HALF_OPEN = "half_open"  # one probe at a time decides
 
 
 class CircuitBreaker:
@@ -45,7 +52,7 @@ class CircuitBreaker:
         self.platform, self.threshold, self.cooldown, self.max_call = platform, failures, cooldown, max_call
         self._on_change = on_change
         self._lock = threading.Lock()
-        self.state = "closed"
+        self.state = BreakerState.CLOSED
         self._failures = 0
         self._opened_at: datetime | None = None
         self._probing = False
@@ -57,13 +64,13 @@ class CircuitBreaker:
         """May a call go to the platform now? In half-open state only one probe at a time."""
         lost = False
         with self._lock:
-            if self.state == "closed":
+            if self.state == BreakerState.CLOSED:
                 return True
-            if self.state == "open":
+            if self.state == BreakerState.OPEN:
                 assert self._opened_at is not None
                 if now < self._opened_at + self.cooldown:
                     return False
-                self.state = "half_open"
+                self.state = BreakerState.HALF_OPEN
             if self._probing:
                 assert self._probe_started is not None
                 if now < self._probe_started + self.cooldown + self.max_call:
@@ -85,7 +92,11 @@ class CircuitBreaker:
     def retry_at(self) -> datetime | None:
         """When an open breaker will let a probe through (None when closed)."""
         with self._lock:
-            return None if self._opened_at is None or self.state == "closed" else self._opened_at + self.cooldown
+            return (
+                None
+                if self._opened_at is None or self.state == BreakerState.CLOSED
+                else self._opened_at + self.cooldown
+            )
 
     def next_call_at(self, now: datetime) -> datetime:
         """When a call `allow` refused at `now` should be tried again: never `now` itself, or a worker that
@@ -96,7 +107,7 @@ class CircuitBreaker:
         """
         with self._lock:
             probe = self._opened_at + self.cooldown if self._opened_at is not None else None
-            if self.state == "open" and probe is not None and probe > now:
+            if self.state == BreakerState.OPEN and probe is not None and probe > now:
                 return probe
             return now + self.cooldown
 
@@ -126,18 +137,20 @@ class CircuitBreaker:
         """The call ended without the platform's word on its health (our database, our bug, a lease lost before
         the call): free the probe slot if this thread holds it; the breaker's state is unchanged."""
         with self._lock:
-            if self.state == "half_open" and self._probing and self._prober == threading.get_ident():
+            if self.state == BreakerState.HALF_OPEN and self._probing and self._prober == threading.get_ident():
                 self._probing, self._probe_started, self._prober = False, None, None
 
     def record_failure(self, now: datetime) -> None:
         with self._lock:
             self._failures += 1
-            opening = self.state == "half_open" or (self.state == "closed" and self._failures >= self.threshold)
-            alert = opening and self.state == "closed"  # re-opening after a failed probe is not news
-            if self.state == "half_open":
+            opening = self.state == BreakerState.HALF_OPEN or (
+                self.state == BreakerState.CLOSED and self._failures >= self.threshold
+            )
+            alert = opening and self.state == BreakerState.CLOSED  # re-opening after a failed probe is not news
+            if self.state == BreakerState.HALF_OPEN:
                 self._failed_probes += 1
             if opening:
-                self.state, self._opened_at = "open", now
+                self.state, self._opened_at = BreakerState.OPEN, now
                 self._probing, self._probe_started, self._prober = False, None, None
             probes = self._failed_probes
         if alert:
@@ -154,9 +167,9 @@ class CircuitBreaker:
     def _close(self, how: str) -> None:
         with self._lock:
             was, probes = self.state, self._failed_probes
-            self.state, self._failures, self._opened_at = "closed", 0, None
+            self.state, self._failures, self._opened_at = BreakerState.CLOSED, 0, None
             self._probing, self._probe_started, self._prober, self._failed_probes = False, None, None, 0
-        if was != "closed":
+        if was != BreakerState.CLOSED:
             log.info("platform %s %s after %d failed probe(s): circuit closed", self.platform, how, probes)
             self._notify("closed")
 

@@ -1,22 +1,18 @@
-"""The registry of configured platforms as the core sees them: connector, verifier, retry policy, breaker, holds."""
+"""The registry of configured platforms as the core sees them: connector, verifier, retry policy, breaker, holds;
+and `link_platform`, which builds one from a platform's settings (for the composition root)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from adapter.inbox.feed_hold import FeedHolds
+from adapter.config.settings import PlatformSettings
+from adapter.metrics import Metrics
 from adapter.platforms.breaker import CircuitBreaker
-from adapter.platforms.credential_hold import CredentialHold
+from adapter.platforms.credential_hold import Credential, CredentialHold
+from adapter.platforms.feed_hold import FeedHolds
+from adapter.platforms.retry import RetryPolicy, slowest_call
 from connectors.port import CourtPlatform
 from signing.base import MessageVerifier
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with full jitter, capped; a message is dead only after `give_up_after`."""
-
-    base: float = 2.0
-    cap: float = 3600.0
-    give_up_after: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -27,10 +23,9 @@ class PlatformLink:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     breaker: CircuitBreaker | None = None  # None: never trip (for tests that want the raw behaviour)
     # Held while the court refuses our signature or credentials (adapter/platforms/credential_hold.py): always
-    # present, since a refusal
-    # of who we are must never kill a message, whatever else a test switches off.
+    # present, since a refusal of who we are must never kill a message, whatever else a test switches off.
     hold: CredentialHold = field(default_factory=CredentialHold)
-    # A feed whose next item cannot be read even alone waits at its cursor, said once (adapter/inbox/feed_hold.py).
+    # A feed whose next item cannot be read even alone waits at its cursor, said once (adapter/platforms/feed_hold.py).
     feeds: FeedHolds = field(default_factory=FeedHolds)
 
     @property
@@ -39,3 +34,42 @@ class PlatformLink:
 
 
 Platforms = dict[str, PlatformLink]
+
+
+def link_platform(
+    name: str,
+    config: PlatformSettings,
+    connector: CourtPlatform,
+    verifier: MessageVerifier,
+    credential: Callable[[datetime], Credential],
+    metrics: Metrics,
+) -> PlatformLink:
+    """A platform's link with the policies its settings give: retry schedule, breaker, credentials hold, feed holds;
+    each says its changes to `metrics`."""
+    cooldown = timedelta(seconds=config.breaker_cooldown_seconds)
+    return PlatformLink(
+        connector,
+        verifier,
+        feed_max_age=timedelta(hours=config.signing.feed_max_age_hours),
+        retry=RetryPolicy(
+            base=config.retry_base_seconds,
+            cap=config.retry_cap_seconds,
+            give_up_after=timedelta(hours=config.give_up_after_hours),
+        ),
+        breaker=CircuitBreaker(
+            name,
+            failures=config.breaker_failures,
+            cooldown=cooldown,
+            max_call=slowest_call(config.timeout_seconds),  # the slowest call: a send with its quick tries
+            on_change=lambda platform, what: metrics.add("breaker", {what: 1}),
+        ),
+        # A court refusing our signature holds the platform, probing at the breaker's cool-down
+        # (adapter/platforms/credential_hold.py).
+        hold=CredentialHold(
+            name,
+            probe_every=cooldown,
+            credential=credential,
+            on_change=lambda platform, what: metrics.add("hold", {what: 1}),
+        ),
+        feeds=FeedHolds(name, probe_every=cooldown, on_change=lambda platform, what: metrics.add("feed", {what: 1})),
+    )

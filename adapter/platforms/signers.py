@@ -12,7 +12,7 @@ from adapter.config.settings import PlatformSettings, SigningSettings, WsseSetti
 from adapter.errors import ConfigError
 from adapter.keys.keyring_signer import KeyringSigner
 from adapter.platforms.credential_hold import Credential
-from schemas.clock import utc_now
+from schemas.clock import Clock, utc_now
 from signing.base import MessageSigner, MessageVerifier, PublicKeyEntry
 from signing.certificates import certificate_key, same_key
 from signing.errors import MissingExtra
@@ -32,14 +32,16 @@ def _configuring(platform: str, part: str = "") -> Iterator[None]:
         raise ConfigError(f"platform {platform}: {part}{exc}") from None
 
 
-def build_signer(config: SigningSettings, *, platform: str, now: datetime | None = None) -> MessageSigner:
+def build_signer(config: SigningSettings, *, platform: str, clock: Clock = utc_now) -> MessageSigner:
+    """Our request signer for a platform; a keyring's active key is chosen at `clock()` (the composition root's
+    clock; the wall clock only for the CLI and tests that build a signer on their own)."""
     with _configuring(platform):
         if config.profile == "hmac-appkey":
             assert config.app_key and config.app_secret  # the settings validator guarantees both
             secret = config.app_secret.get_secret_value().encode()
             return HmacSigner(config.app_key, secret, config.hmac_method, config.hex_case)
         assert config.keyring is not None
-        return build_keyring_signer(config, platform=platform, now=now or utc_now())
+        return build_keyring_signer(config, platform=platform, now=clock())
 
 
 def build_keyring_signer(config: SigningSettings, *, platform: str, now: datetime) -> KeyringSigner:

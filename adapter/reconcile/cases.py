@@ -17,7 +17,7 @@ from sqlalchemy import Row, Text, bindparam, exists, func, select, text, type_co
 from sqlalchemy.sql.elements import ColumnElement
 
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.tables import CaseRow, OutboxRow, ReconcileDifferenceRow, ReconcileRunRow
+from adapter.persistence.tables import CaseRow, OutboxRow, OutboxStatus, ReconcileDifferenceRow, ReconcileRunRow
 from adapter.reconcile.classify import Held
 from adapter.states import FINAL
 from schemas.clock import from_db
@@ -56,7 +56,7 @@ def count(uow: UnitOfWork, *, platform: str | None, scope: Scope) -> int:
 def pages(uow: UnitOfWork, *, platform: str | None, scope: Scope, size: int) -> Iterator[Sequence[Row[Any]]]:
     """Our cases with a court, in id order, `size` at a time (keyset paging on the primary key); each row is
     (id, platform, platform_case_id, status, in_flight)."""
-    pending = exists().where(OUTBOX.c.case_id == CASES.c.id, OUTBOX.c.status == "pending")
+    pending = exists().where(OUTBOX.c.case_id == CASES.c.id, OUTBOX.c.status == OutboxStatus.PENDING)
     query = (
         select(CASES.c.id, CASES.c.platform, CASES.c.platform_case_id, CASES.c.status, pending)
         .where(CASES.c.id > bindparam("after"), *_filters(platform, scope))
@@ -100,7 +100,7 @@ _ANTI_JOIN = {
 def now(uow: UnitOfWork, case_ids: Sequence[str]) -> dict[str, tuple[str, str, bool]]:
     """Each case's (flow, status, in flight) as it is now, read only for the cases that differ: a case that moved
     since its page was read is compared again by the next run, not reported on a stale reading."""
-    pending = exists().where(OUTBOX.c.case_id == CASES.c.id, OUTBOX.c.status == "pending")
+    pending = exists().where(OUTBOX.c.case_id == CASES.c.id, OUTBOX.c.status == OutboxStatus.PENDING)
     query = select(CASES.c.id, CASES.c.flow, CASES.c.status, pending).where(CASES.c.id.in_(list(case_ids)))
     with uow.begin() as session:
         rows = session.connection().execute(query).all()
@@ -116,13 +116,15 @@ def held(uow: UnitOfWork, case_ids: Sequence[str]) -> dict[str, list[Held]]:
     stored = type_coerce(OUTBOX.c.envelope_json, Text)
     query = (
         select(OUTBOX.c.case_id, OUTBOX.c.message_id, OUTBOX.c.status, OUTBOX.c.created_at, stored)
-        .where(OUTBOX.c.case_id.in_(list(case_ids)), OUTBOX.c.status.in_(("delivered", "dead")))
+        .where(OUTBOX.c.case_id.in_(list(case_ids)), OUTBOX.c.status.in_((OutboxStatus.DELIVERED, OutboxStatus.DEAD)))
         .order_by(OUTBOX.c.case_id, OUTBOX.c.id)
     )
     found: dict[str, list[Held]] = {case_id: [] for case_id in case_ids}
     with uow.begin() as session:
         for case_id, message_id, status, created_at, envelope in session.connection().execute(query):
-            found[case_id].append(Held(message_id, _status_after(envelope), from_db(created_at), status == "dead"))
+            found[case_id].append(
+                Held(message_id, _status_after(envelope), from_db(created_at), status == OutboxStatus.DEAD)
+            )
     return found
 
 

@@ -17,6 +17,7 @@ from adapter.inbox.ingest import Ingested, ingest
 from adapter.outbox.requeue import RequeueConflict
 from adapter.outbox.requeue import requeue as requeue_messages
 from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import OutboxStatus
 from adapter.platforms.registry import PlatformLink
 from adapter.reconcile.cases import CASES, OUTBOX
 from connectors.port import RawInbound
@@ -47,14 +48,16 @@ def requeue(
             ).scalar_one_or_none()
             if status != expected_status:
                 return "the case changed during the run; the next run compares it again"
-            pending = select(OUTBOX.c.id).where(OUTBOX.c.case_id == case_id, OUTBOX.c.status == "pending").limit(1)
+            pending = (
+                select(OUTBOX.c.id).where(OUTBOX.c.case_id == case_id, OUTBOX.c.status == OutboxStatus.PENDING).limit(1)
+            )
             if connection.execute(pending).first() is not None:
                 return "the case has a message in flight now; the next run compares it again"
             # One is no longer delivered: the conflict rolls back the whole case, left for the next run.
             requeue_messages(
                 connection,
                 message_ids,
-                from_status="delivered",
+                from_status=OutboxStatus.DELIVERED,
                 action=f"reconcile-{action}",
                 actor=actor,
                 reason=reason,

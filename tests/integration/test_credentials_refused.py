@@ -17,7 +17,8 @@ from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.repository import create_case, transition
 from adapter.persistence.tables import OutboxRow
 from adapter.platforms.credential_hold import CredentialHold
-from adapter.platforms.registry import PlatformLink, RetryPolicy
+from adapter.platforms.registry import PlatformLink
+from adapter.platforms.retry import RetryPolicy
 from adapter.services import CentreServices
 from adapter.states import Event
 from connectors.odr_rest import OdrRestPlatform

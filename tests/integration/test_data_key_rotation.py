@@ -20,7 +20,8 @@ from sqlmodel import col
 from adapter import heartbeats
 from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
 from adapter.deadlines.sweep import ALERT, sweep
-from adapter.outbox.delivery import UNREADABLE_DELAY, deliver_due
+from adapter.outbox.claim import UNREADABLE_DELAY
+from adapter.outbox.delivery import deliver_due
 from adapter.persistence.tables import CaseEventRow, CaseRow, JobRunRow, OutboxRow
 from adapter.persistence.unreadable import REPORTED
 from adapter.persistence.vault import new_key

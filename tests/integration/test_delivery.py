@@ -13,8 +13,11 @@ from sqlmodel import select
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_none
 
 from adapter.errors import InvalidRequest
+from adapter.outbox.claim import LEASE, claim
 from adapter.outbox.dead_letters import replay_dead, replay_message
-from adapter.outbox.delivery import LEASE, _deliver_one, _record, claim, deliver_due
+from adapter.outbox.delivery import deliver_due
+from adapter.outbox.record import record as _record
+from adapter.outbox.send import deliver_one as _deliver_one
 from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.repository import create_case, transition

@@ -13,7 +13,8 @@ from sqlmodel import col, select
 
 from adapter.jobs import JobLock
 from adapter.lease import Renewal
-from adapter.outbox.delivery import claim, deliver_due
+from adapter.outbox.claim import claim
+from adapter.outbox.delivery import deliver_due
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import OutboxRow
 from adapter.platforms.registry import PlatformLink

@@ -8,7 +8,8 @@ import pytest
 from adapter.config.settings import Settings
 from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork
-from adapter.platforms.registry import PlatformLink, RetryPolicy
+from adapter.platforms.registry import PlatformLink
+from adapter.platforms.retry import RetryPolicy
 from adapter.services import CentreServices
 from adapter.testing import FakeClock
 from connectors.fake import FakeCourtPlatform

@@ -12,7 +12,8 @@ from adapter.outbox import delivery
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import OutboxRow, QuarantineRow
 from adapter.platforms.credential_hold import CredentialHold
-from adapter.platforms.registry import PlatformLink, RetryPolicy
+from adapter.platforms.registry import PlatformLink
+from adapter.platforms.retry import RetryPolicy
 from connectors.fake import FakeCourtPlatform
 from connectors.port import CredentialsRefused, Feed, TransientError
 from schemas.clock import CHINA

@@ -15,7 +15,8 @@ from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import create_case, transition
 from adapter.persistence.tables import AuditRow, OutboxRow
-from adapter.platforms.registry import PlatformLink, Platforms, RetryPolicy
+from adapter.platforms.registry import PlatformLink, Platforms
+from adapter.platforms.retry import RetryPolicy
 from adapter.reconcile import Action, Kind, reconcile
 from adapter.services import CentreServices
 from adapter.states import Event

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from adapter.outbox.delivery import backoff
+from adapter.platforms.retry import backoff
 
 
 @pytest.mark.parametrize(("attempts", "expected"), [(1, 2.0), (2, 4.0), (3, 8.0), (4, 16.0), (10, 1024.0)])

@@ -1,0 +1,123 @@
+"""Applying a verified, decoded message: the inbox row (with the envelope's digest) and the case change, in one
+transaction — or a duplicate (nothing changes), a conflict (an applied message id with another body,
+adapter/inbox/digest.py), or NotApplicable (an authentic message the case cannot take, kept in quarantine).
+"""
+
+import logging
+from dataclasses import replace
+
+from sqlmodel import Session, select
+
+from adapter.inbox.digest import CONFLICT, envelope_digest, report_conflict, same_message
+from adapter.inbox.ingested import Ingested, Outcome, Settle
+from adapter.inbox.refusal import keep
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.repository import create_case, find_case, transition
+from adapter.persistence.tables import InboxRow
+from adapter.states import Event, IllegalTransition
+from connectors.port import RawInbound
+from schemas.clock import Clock, to_utc
+from schemas.enums import CourtDecisionKind, Flow, JcResult
+from schemas.envelope import CourtDecisionBody, DispatchBody, Envelope
+
+log = logging.getLogger("docking.ingest")
+
+
+class NotApplicable(Exception):
+    """A well-formed, authentic message that cannot be applied; `reason` goes to quarantine."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+_JC_EVENTS = {
+    JcResult.CONFIRMED: Event.JC_CONFIRMED,
+    JcResult.REJECTED: Event.JC_REJECTED,
+    JcResult.NOT_ACCEPTED: Event.JC_NOT_ACCEPTED,
+    JcResult.WITHDRAWN: Event.JC_WITHDRAWN,
+}
+
+
+def store(
+    uow: UnitOfWork,
+    platform: str,
+    feed: str,
+    item: RawInbound,
+    clock: Clock,
+    envelope: Envelope,
+    settle: Settle | None,
+) -> Outcome:
+    with uow.begin() as session:
+        outcome = _record(session, platform, feed, item, clock, envelope)
+        if settle is not None:
+            settle(session, outcome)
+    return outcome
+
+
+def _record(session: Session, platform: str, feed: str, item: RawInbound, clock: Clock, envelope: Envelope) -> Outcome:
+    digest = envelope_digest(envelope)
+    seen = select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == envelope.message_id)
+    applied = session.exec(seen).first()
+    if applied is not None:
+        if same_message(platform, envelope.message_id, applied.body_sha256, digest):
+            return Outcome(Ingested.DUPLICATE, message_id=envelope.message_id)
+        assert applied.body_sha256 is not None  # same_message takes an unknown digest as the same message
+        detail = report_conflict(session, platform, envelope.message_id, applied.body_sha256, digest)
+        kept = keep(session, platform, feed, item, clock, CONFLICT, detail, envelope.message_id)
+        return replace(kept, result=Ingested.CONFLICT)
+    try:
+        with session.begin_nested():  # a refusal part-way through leaves nothing of the message behind
+            case_id = _apply(session, platform, envelope, clock)
+    except NotApplicable as exc:
+        return keep(session, platform, feed, item, clock, exc.reason, str(exc), envelope.message_id)
+    session.add(
+        InboxRow(
+            platform=platform,
+            message_id=envelope.message_id,
+            type=envelope.type.value,
+            case_id=case_id,
+            received_at=to_utc(clock()),
+            body_sha256=digest,
+        )
+    )
+    return Outcome(Ingested.APPLIED, message_id=envelope.message_id, case_id=case_id)
+
+
+def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock) -> str:
+    now, actor = clock(), f"court:{platform}"
+    body = envelope.body
+    if isinstance(body, DispatchBody):
+        if body.dispatch.flow is Flow.SELF_RECEIVED:
+            raise NotApplicable("invalid", "a court cannot dispatch a self-received (flow C) case")
+        if find_case(session, platform, envelope.platform_case_id) is not None:
+            raise NotApplicable("case_exists", f"case {envelope.platform_case_id} was already dispatched")
+        case = create_case(session, body.dispatch, platform, now)
+        # It reached the centre's platform inbox when the court published it: not before its dispatch time, nor
+        # before the feed item carrying it was issued (domain.md §3, e-service [S3 Art 90]).
+        case.court_dispatched_at = to_utc(max(body.dispatch.dispatched_at, envelope.created_at))
+        detail = f"message {envelope.message_id}"
+        flags = body.dispatch.flags  # an unknown court or type code, an odd phone: flagged, not refused
+        if flags:  # recorded as received; `docking cases show` reads them from the stored dispatch
+            detail += "; flagged: " + "; ".join(flags)
+            log.warning("%s case %s flagged: %s", platform, envelope.platform_case_id, "; ".join(flags))
+        transition(session, case, Event.REGISTER, actor=actor, at=now, detail=detail)
+        return case.id
+    if isinstance(body, CourtDecisionBody):
+        found = find_case(session, platform, envelope.platform_case_id)
+        if found is None:
+            raise NotApplicable("unknown_case", f"no case {envelope.platform_case_id} from {platform}")
+        decision = body.decision
+        if decision.kind is CourtDecisionKind.JC_RULING:
+            assert decision.jc_result is not None  # the schema guarantees it for rulings
+            event = _JC_EVENTS[decision.jc_result]
+        elif decision.kind is CourtDecisionKind.MEDIATION_DOC_ISSUED:
+            event = Event.ISSUE_MEDIATION_DOC
+        else:
+            event = Event.ALLOW_WITHDRAWAL
+        try:
+            transition(session, found, event, actor=actor, at=now, detail=decision.model_dump_json())
+        except IllegalTransition as exc:
+            raise NotApplicable("illegal_transition", str(exc)) from exc
+        return found.id
+    raise NotApplicable("unexpected_type", f"{envelope.type.value} is not a message a court sends")

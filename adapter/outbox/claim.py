@@ -1,0 +1,138 @@
+"""Claiming due outbox rows under a lease: take, renew, give back. Only a claim's token may record its rows' results
+(adapter/outbox/record.py).
+
+Per-case order: a row is claimable only when no earlier row of the same case is pending or dead, so a court
+never sees an agreement before the acceptance (nor after a rejected acceptance); other cases keep flowing.
+
+A row sealed under a data key this process lacks is not claimed: it stays pending, without an attempt counted,
+is put back by UNREADABLE_DELAY (so it cannot fill every batch), and is reported once
+(adapter/persistence/unreadable.py); every other row keeps flowing, and it is delivered once a process holding the
+key picks it up.
+"""
+
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, Text, exists, or_, type_coerce, update
+from sqlalchemy.orm import aliased, defer
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlmodel import Session, col, select
+
+from adapter.outbox.attachments import attach
+from adapter.outbox.record import DeliveryResult
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.sealed_types import engine_vault
+from adapter.persistence.tables import OutboxRow, OutboxStatus
+from adapter.persistence.unreadable import REPORTED
+from adapter.persistence.vault import VaultError, open_json
+from schemas.clock import Clock, to_utc
+
+# A claim's lease: short, so a worker killed mid-batch frees its rows within seconds for the process restarted in
+# its place; renewed every third of it while the batch is in progress (adapter/lease.py), so a slow court never
+# makes it lapse under a live worker.
+LEASE = timedelta(seconds=6)
+# How long an unreadable row waits before it is looked at again: long enough that such rows cannot fill every
+# claim, short enough that a process restarted with the key sends them at once in practice.
+UNREADABLE_DELAY = timedelta(minutes=2)
+
+
+def claim(
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    limit: int,
+    owner_lease: timedelta = LEASE,
+    token: str | None = None,
+    counts: Counter[str] | None = None,
+) -> list[OutboxRow]:
+    """Take up to `limit` due rows under a lease, marked with `token`; only that token may record their result.
+
+    A worker that crashes (or stalls past its lease) loses its rows to the next claim; if it comes back and
+    tries to record a result, the token no longer matches and the write is skipped. The court drops the
+    duplicate send by message id, so nothing is applied twice. Rows this process cannot open are left pending
+    and counted in `counts["unreadable"]` (see the module doc).
+    """
+    now = to_utc(clock())
+    token = token or uuid.uuid4().hex
+    earlier = aliased(OutboxRow)
+    blocked = exists().where(
+        col(earlier.case_id) == col(OutboxRow.case_id),
+        # dead blocks too: a case's later messages must not overtake a rejected one that an operator may replay
+        col(earlier.status).in_((OutboxStatus.PENDING, OutboxStatus.DEAD)),
+        col(earlier.id) < col(OutboxRow.id),
+    )
+    # The envelope is read as stored and opened row by row below: opened by the column type, one row sealed
+    # under a missing key would fail the whole claim, and with it every platform's delivery.
+    stored = type_coerce(col(OutboxRow.envelope_json), Text)
+    query = (
+        select(OutboxRow, stored)
+        .options(defer(OutboxRow.envelope_json, raiseload=True))  # type: ignore[arg-type]
+        .where(
+            OutboxRow.status == OutboxStatus.PENDING,
+            col(OutboxRow.next_attempt_at) <= now,
+            or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now),
+            ~blocked,
+        )
+        .order_by(col(OutboxRow.next_attempt_at), col(OutboxRow.id))  # the index order: oldest due first
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    vault = engine_vault(uow.engine)
+    with uow.begin() as session:
+        rows: list[OutboxRow] = []
+        for row, text in session.exec(query).all():
+            try:
+                opened = attach(session, row.type, open_json(text, vault), vault)  # the document, by its digest
+                set_committed_value(row, "envelope_json", opened)  # as if loaded: nothing to write
+            except VaultError as exc:
+                _set_aside(session, row, exc, now)
+                if counts is not None:
+                    counts[DeliveryResult.UNREADABLE] += 1
+                continue
+            rows.append(row)
+        if rows:  # one statement for the whole claim, not one per row
+            ids = [row.id for row in rows]
+            session.exec(
+                update(OutboxRow)
+                .where(col(OutboxRow.id).in_(ids))
+                .values(claimed_by=token, claimed_until=now + owner_lease)
+            )
+            for row in rows:
+                row.claimed_by, row.claimed_until = token, now + owner_lease
+        return rows
+
+
+def _set_aside(session: Session, row: OutboxRow, error: VaultError, now: datetime) -> None:
+    """Leave an unreadable row pending, unattempted, and out of the next few claims; say so once."""
+    REPORTED.report("delivery", f"message {row.message_id} (case {row.case_id})", error, outcome="left pending")
+    session.exec(
+        update(OutboxRow)
+        .where(col(OutboxRow.id) == row.id)
+        .values(next_attempt_at=now + UNREADABLE_DELAY, last_error=f"not sent by this process: {error}"[:2000])
+    )
+
+
+def _still_ours(rows: list[OutboxRow]) -> tuple[ColumnElement[bool], ...]:
+    """The rows of one claim this worker still holds: one claim's rows share its token, so one statement serves."""
+    return (
+        col(OutboxRow.id).in_([row.id for row in rows]),
+        col(OutboxRow.claimed_by) == rows[0].claimed_by,
+        col(OutboxRow.status) == OutboxStatus.PENDING,
+    )
+
+
+def renew(uow: UnitOfWork, rows: list[OutboxRow], until: datetime) -> None:
+    """Extend the lease on rows this worker still holds (a slow platform must not hand them to another)."""
+    if not rows:
+        return
+    with uow.begin() as session:
+        session.exec(update(OutboxRow).where(*_still_ours(rows)).values(claimed_until=to_utc(until)))
+
+
+def release(uow: UnitOfWork, rows: list[OutboxRow]) -> None:
+    """Give back the rows of a claim not yet sent (a clean stop): another worker may claim them at once."""
+    if not rows:
+        return
+    with uow.begin() as session:
+        session.exec(update(OutboxRow).where(*_still_ours(rows)).values(claimed_by=None, claimed_until=None))

@@ -1,0 +1,86 @@
+"""Recording what became of each send: the results' vocabulary, and the one conditional UPDATE that writes them.
+
+A result is written only if this worker still holds the row (same claim token, still pending): the check and the
+write are one statement, without loading the row (adapter/lease.py says why leases and tokens go together).
+"""
+
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import bindparam, update
+
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import OutboxRow, OutboxStatus
+
+log = logging.getLogger("docking.delivery")
+
+
+class DeliveryResult(StrEnum):
+    """How one message fared in one delivery run: the keys of deliver_due's counts (and the `outbound` metrics).
+
+    Not stored (the row stores an OutboxStatus), so defined here with the code that counts them."""
+
+    DELIVERED = "delivered"
+    DUPLICATE = "duplicate"  # delivered before (e.g. the answer was lost); the platform kept one copy
+    RETRIED = "retried"  # failed for now; due again on the policy's schedule
+    DEAD = "dead"  # refused by the court, or given up after give_up_after
+    DEFERRED = "deferred"  # not tried: the platform's breaker is open; no attempt counted
+    HELD = "held"  # not tried: the court refuses our credentials (adapter/platforms/credential_hold.py)
+    LEASE_LOST = "lease_lost"  # sent, but another worker holds the row now: this attempt is not recorded
+    UNREADABLE = "unreadable"  # sealed under a data key this process lacks: left pending (adapter/outbox/claim.py)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One send's result: the outcome counted, and the row's new values (the bind parameters of _RECORD)."""
+
+    row: OutboxRow
+    outcome: DeliveryResult
+    values: dict[str, Any]
+
+
+# Built once: constructing a SQLAlchemy expression per message costs more CPU than sending it.
+_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+_RECORD = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.id == bindparam("row_id"),
+        _OUTBOX.c.claimed_by == bindparam("token"),
+        _OUTBOX.c.status == OutboxStatus.PENDING,
+    )
+    .values(
+        claimed_by=None,
+        claimed_until=None,
+        status=bindparam("new_status"),
+        attempts=bindparam("new_attempts"),
+        last_error=bindparam("new_error"),
+        next_attempt_at=bindparam("new_next"),
+        delivered_at=bindparam("new_delivered"),
+        queued_at=bindparam("new_queued"),
+    )
+)
+
+
+def record(uow: UnitOfWork, results: list[Result]) -> Counter[str]:
+    """Write a batch's results in one transaction. A crash before it commits loses only the bookkeeping: the
+    rows' leases expire, they are sent again, and the court answers each as a duplicate of what it applied."""
+    counts: Counter[str] = Counter()
+    if not results:
+        return counts
+    with uow.begin() as session:
+        connection = session.connection()
+        for result in results:
+            written = connection.execute(
+                _RECORD, {"row_id": result.row.id, "token": result.row.claimed_by, **result.values}
+            ).rowcount
+            if written:
+                counts[result.outcome] += 1
+            else:
+                log.warning(
+                    "message %s: lease lost to another worker; not recording this attempt", result.row.message_id
+                )
+                counts[DeliveryResult.LEASE_LOST] += 1
+    return counts

@@ -1,0 +1,125 @@
+"""Sending one claimed message through its platform, and judging what the answer means for the row.
+
+The platform's gates come first (adapter/platforms/): a court refusing our credentials holds every message
+(`held`: not sent, not counted, never dead for it); an open breaker defers it (`deferred`: not counted). Otherwise
+the message is sent (`_send`, the one place an envelope leaves the outbox) and the answer sorted: delivered or
+duplicate; a transient failure retried on the platform's RetryPolicy (adapter/platforms/retry.py); a refusal is dead.
+The result is written by adapter/outbox/record.py.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from tenacity import Retrying
+
+from adapter.masking import mask_text
+from adapter.outbox.record import DeliveryResult, Result
+from adapter.persistence.tables import OutboxRow, OutboxStatus
+from adapter.platforms.registry import PlatformLink, Platforms
+from adapter.platforms.retry import RetryPolicy, next_delay
+from connectors.port import CredentialsRefused, Receipt, RejectedError, TransientError
+from schemas.clock import Clock, from_db, to_utc
+from schemas.envelope import Envelope
+
+log = logging.getLogger("docking.delivery")
+
+R = DeliveryResult
+
+
+def deliver_one(
+    platforms: Platforms,
+    clock: Clock,
+    row: OutboxRow,
+    retrying: Retrying,
+    jitter: Callable[[], float],
+) -> Result:
+    """Send `row` unless its platform is gated, and return what to record for it (nothing is written here)."""
+    link = platforms.get(row.platform)
+    policy = link.retry if link is not None else RetryPolicy()
+    started = clock()
+    outcome, error, delay, counted = R.DELIVERED, None, 0.0, True
+    if link is None:
+        outcome, error = R.RETRIED, f"platform {row.platform!r} is not configured"
+        delay = next_delay(policy, row.attempts, jitter)
+    elif not link.hold.allow(started):
+        # The court refuses our signature (adapter/platforms/credential_hold.py): the message is not sent, counted
+        # or killed for it.
+        outcome, error, counted = R.HELD, link.hold.reason, False
+        delay = link.hold.wait(started)
+    elif link.breaker is not None and not link.breaker.allow(started):
+        # The platform is failing: do not call it, and do not count an attempt the message never made.
+        # Deferred to when the breaker may let a call through — never "now": while another caller's probe is in
+        # flight that would hand the row straight back to the next claim round (a spin).
+        outcome, error, counted = R.DEFERRED, "circuit open: the platform has been failing", False
+        delay = (link.breaker.next_call_at(started) - started).total_seconds()
+    else:
+        answer: BaseException | None = None  # how the call ended, for the breaker (adapter/platforms/breaker.py)
+        try:
+            receipt = _send(link, row, retrying)
+            if receipt.duplicate:
+                outcome = R.DUPLICATE  # delivered before (e.g. the answer was lost); the platform kept one copy
+            link.hold.accepted(clock())
+        except CredentialsRefused as exc:
+            # About who signed, not about this message: hold the platform (one alert), keep the message as it was.
+            # For the breaker it is an answer: the platform is up, and the hold gates it from now on.
+            answer = exc
+            link.hold.refused(exc, clock())
+            outcome, error, counted = R.HELD, link.hold.reason, False
+            delay = link.hold.wait(clock())
+        except TransientError as exc:
+            answer = exc
+            outcome, error = R.RETRIED, str(exc)
+            delay = next_delay(policy, row.attempts, jitter, exc.retry_after)
+        except RejectedError as exc:
+            # A verdict on this message (it goes dead); for the breaker, an answer: the platform is up.
+            answer = exc
+            outcome, error = R.DEAD, str(exc)
+        except Exception as exc:  # a connector bug or a corrupt row: retry on the schedule, never lose the batch
+            # Says nothing about the platform: the breaker is told neither way, but a probe's slot is released.
+            answer = exc
+            log.error("message %s to %s failed unexpectedly: %s", row.message_id, row.platform, type(exc).__name__)
+            outcome, error = R.RETRIED, f"unexpected {type(exc).__name__}"
+            delay = next_delay(policy, row.attempts, jitter)
+        if link.breaker is not None:
+            link.breaker.observe(answer, clock())
+    now = clock()
+    # Measured from when the row (re-)entered the queue, not from its creation: a message an operator replays
+    # after an outage gets its full window again instead of dying on its first transient failure.
+    if outcome is R.RETRIED and now - from_db(row.queued_at) >= policy.give_up_after:
+        outcome, error = R.DEAD, f"gave up after {row.attempts + 1} attempts over {policy.give_up_after}: {error}"
+    if error is not None and outcome not in (R.DEFERRED, R.HELD):  # said once, by the breaker or the hold
+        log.warning("message %s to %s %s: %s", row.message_id, row.platform, outcome, mask_text(error))
+    return Result(row, outcome, _new_values(row, outcome, error, delay, counted, now))
+
+
+def _send(link: PlatformLink, row: OutboxRow, retrying: Retrying) -> Receipt:
+    """The stored envelope, as sent: parsed from the row and handed to the platform's connector."""
+    envelope = Envelope.model_validate_json(row.envelope_json)
+    return retrying(link.connector.send, envelope)
+
+
+def _new_values(
+    row: OutboxRow, outcome: DeliveryResult, error: str | None, delay: float, counted: bool, now: datetime
+) -> dict[str, Any]:
+    """The row's columns after this result, as the bind parameters of adapter/outbox/record.py's UPDATE."""
+    values: dict[str, Any] = {
+        "new_status": row.status,
+        "new_attempts": row.attempts + (1 if counted else 0),
+        "new_error": error,
+        "new_next": to_utc(from_db(row.next_attempt_at)),
+        "new_delivered": None,
+        "new_queued": to_utc(from_db(row.queued_at)),
+    }
+    if outcome is R.HELD:
+        # Time spent held for our own credentials is not the court failing this message: the give-up window
+        # starts again when the hold ends, so a hold longer than give_up_after cannot kill on the first blip after.
+        values["new_queued"] = to_utc(now)
+    if outcome in (R.DELIVERED, R.DUPLICATE):
+        values.update(new_status=OutboxStatus.DELIVERED, new_delivered=to_utc(now))
+    elif outcome is R.DEAD:
+        values["new_status"] = OutboxStatus.DEAD
+    else:
+        values["new_next"] = to_utc(now) + timedelta(seconds=delay)
+    return values
