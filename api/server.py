@@ -1,0 +1,102 @@
+"""`docking serve`: the API under uvicorn, with the jobs of `docking run` in the same process unless told not to.
+
+One process (the default, and the only choice on SQLite, which takes one worker process): the API and the jobs
+share the runtime, the database lock of `docking run` and its clean stop. With `jobs=False` the process serves the
+API only, beside separate `docking run` processes (PostgreSQL); it still keeps a heartbeat, since it seals
+personal data too (`docking keys rotate-data` must see it).
+
+SIGTERM/SIGINT: uvicorn stops accepting, finishes the requests in flight (up to the request time limit), and
+returns; then the jobs finish what they hold, as `docking run` does.
+"""
+
+import logging
+import signal
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+import uvicorn
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from adapter import heartbeats
+from adapter.config.settings import ApiSettings, Settings
+from adapter.persistence.engine import run_lock
+from api.app import create_app
+from scheduler import Runtime, build_runtime, register_jobs
+
+log = logging.getLogger("docking.serve")
+
+
+def uvicorn_config(app: Any, api: ApiSettings, *, host: str | None = None, port: int | None = None) -> uvicorn.Config:
+    tls: dict[str, Any] = {}
+    if api.tls_certificate is not None:
+        tls = {"ssl_certfile": str(api.tls_certificate), "ssl_keyfile": str(api.tls_key)}
+        if api.tls_client_ca is not None:  # mutual TLS: no certificate from that CA, no connection
+            tls |= {"ssl_ca_certs": str(api.tls_client_ca), "ssl_cert_reqs": ssl.CERT_REQUIRED}
+    return uvicorn.Config(
+        app,
+        host=host or api.host,
+        port=api.port if port is None else port,
+        log_config=None,  # the process's logging (cli/main.py), not uvicorn's own
+        proxy_headers=False,  # no proxy is trusted to rewrite the client address unless configured
+        server_header=False,
+        lifespan="off",
+        timeout_graceful_shutdown=int(api.request_timeout_seconds) + 1,
+        **tls,
+    )
+
+
+def serve(
+    settings: Settings,
+    *,
+    jobs: bool = True,
+    host: str | None = None,
+    port: int | None = None,
+    started: Callable[[Runtime, uvicorn.Server], None] | None = None,
+) -> None:
+    """Serve until SIGTERM/SIGINT; `started` is told once the socket listens (tests, the demo)."""
+    received: list[int] = []
+
+    def note(signum: int, _frame: object) -> None:
+        received.append(signum)
+
+    # Ours first: uvicorn restores the handler it found and re-raises the signal after its own clean stop, which
+    # must land here (the jobs still have to stop), not in the default handler that ends the process at once.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, note)
+    lock = run_lock(settings.database_url) if jobs else None
+    if lock is not None:
+        lock.acquire()
+    runtime = build_runtime(settings)
+    runtime.heartbeat()
+    scheduler = BackgroundScheduler(timezone="UTC")
+    if jobs:
+        register_jobs(scheduler, runtime)
+    else:
+        period = heartbeats.PERIOD.total_seconds()
+        scheduler.add_job(runtime.heartbeat, "interval", args=[period], id="heartbeat", seconds=period)
+    scheduler.start()
+    server = uvicorn.Server(uvicorn_config(create_app(runtime), settings.api, host=host, port=port))
+    if started is not None:
+        _when_started(server, lambda: started(runtime, server))
+    log.info("docking serve: API on %s:%s, jobs %s", server.config.host, server.config.port, "on" if jobs else "off")
+    try:
+        server.run()
+    finally:
+        runtime.stopping.set()
+        log.info("stopping: finishing the jobs in flight")
+        scheduler.shutdown(wait=True)
+        runtime.stop()
+        if lock is not None:
+            lock.release()
+        log.info("stopped")
+
+
+def _when_started(server: uvicorn.Server, callback: Callable[[], None]) -> None:
+    original = server.startup
+
+    async def startup(sockets: Any = None) -> None:
+        await original(sockets=sockets)
+        callback()
+
+    server.startup = startup  # type: ignore[method-assign]

@@ -1,0 +1,55 @@
+"""`docking clients add|list|revoke`: who may call the HTTP API, with which role (api/clients.py)."""
+
+from typing import Annotated
+
+import typer
+
+from adapter.config.settings import load_settings
+from cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, render
+from schemas.clock import utc_now
+
+app = typer.Typer(help="API clients: keys and roles for the HTTP API.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="The client's name (letters, digits, . _ -).")],
+    role: Annotated[str, typer.Option(help="centre, ops, admin or court:<platform>.")],
+    config: ConfigOption = None,
+) -> None:
+    """Create a client and print its key — once: only its SHA-256 is kept."""
+    from api.clients import Role, add_client
+
+    settings = load_settings(config)
+    parsed = Role.parse(role, frozenset(settings.platforms))
+    key = add_client(open_uow(config), name, parsed, utc_now())
+    err.print(f"client {name} ({parsed}) created; its key, shown only now:", highlight=False)
+    print(key)
+
+
+@app.command("list")
+def list_clients(config: ConfigOption = None, fmt: FormatOption = Format.table) -> None:
+    """Every client, its role, key prefix, and when it was created or revoked (never the key)."""
+    from api.clients import list_clients as listed
+
+    rows = [
+        {
+            "name": c.name,
+            "role": c.role,
+            "key_prefix": c.key_prefix,
+            "created_at": c.created_at,
+            "revoked_at": c.revoked_at,
+            "state": "revoked" if c.revoked_at else "active",
+        }
+        for c in listed(open_uow(config, read_only=True))
+    ]
+    render(rows, ["name", "role", "key_prefix", "state", "created_at", "revoked_at"], fmt, title="API clients")
+
+
+@app.command("revoke")
+def revoke(name: Annotated[str, typer.Argument()], config: ConfigOption = None) -> None:
+    """Revoke a client's key at once: its next request is a 401."""
+    from api.clients import revoke_client
+
+    row = revoke_client(open_uow(config), name, utc_now())
+    console.print(f"client {row.name} revoked", highlight=False)
