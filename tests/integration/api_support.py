@@ -1,5 +1,6 @@
 """The real API under uvicorn on a free loopback port, over a real runtime; clients with keys; a requests session."""
 
+import socket
 import threading
 import time
 import uuid
@@ -10,6 +11,7 @@ from typing import Any
 import requests
 import uvicorn
 
+from adapter.config.settings import Settings
 from api.app import create_app
 from api.clients import Role, add_client
 from api.server import uvicorn_config
@@ -65,3 +67,27 @@ class Api:
         assert answer.status_code == 200, answer.text
         body: dict[str, Any] = answer.json()
         return body
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def config_toml(settings: Settings, *, port: int, api: str = "") -> str:
+    """A config file for `docking serve`: the database, the REST court of the integration fixtures, [api]."""
+    lines = [f'database_url = "{settings.database_url}"', "deliver_seconds = 0.2"]
+    for name, platform in settings.platforms.items():
+        court_keys = ", ".join(f'"{k}" = "{v}"' for k, v in platform.signing.court_keys.items())
+        lines += [
+            f"[platforms.{name}]",
+            f'base_url = "{platform.base_url}"',
+            "poll_seconds = 0.2",
+            f"[platforms.{name}.signing]",
+            f'keyring = "{platform.signing.keyring}"',
+            f"court_keys = {{ {court_keys} }}",
+        ]
+    lines += ["[api]", f"port = {port}", api]
+    return "\n".join(lines) + "\n"
