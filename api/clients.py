@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from adapter.errors import InvalidRequest
 from adapter.persistence.api_tables import ApiClientRow
 from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import AuditRow
 from schemas.clock import to_utc
 
 KEY_PREFIX = "dk_"
@@ -68,8 +69,9 @@ def key_digest(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def add_client(uow: UnitOfWork, name: str, role: Role, now: datetime) -> str:
-    """Create a client; returns its key, which exists nowhere else from here on."""
+def add_client(uow: UnitOfWork, name: str, role: Role, now: datetime, *, actor: str = "operator") -> str:
+    """Create a client; returns its key, which exists nowhere else from here on. Who made it, and when, goes to
+    the audit table (`api-client-add`)."""
     if not _NAME.match(name):
         raise InvalidRequest(
             f"client name {name!r}: 1–48 letters, digits, '.', '_' or '-', starting with a letter or digit"
@@ -83,6 +85,7 @@ def add_client(uow: UnitOfWork, name: str, role: Role, now: datetime) -> str:
             if session.exec(select(ApiClientRow).where(ApiClientRow.name == name)).first() is not None:
                 raise InvalidRequest(f"a client named {name!r} exists already (revoked names are not reused)")
             session.add(row)
+            session.add(_audit(actor, "api-client-add", name, f"role {role}", now))
     except IntegrityError:  # a concurrent `clients add` of the same name
         raise InvalidRequest(f"a client named {name!r} exists already") from None
     return key
@@ -93,8 +96,9 @@ def list_clients(uow: UnitOfWork) -> list[ApiClientRow]:
         return list(session.exec(select(ApiClientRow).order_by(col(ApiClientRow.name))).all())
 
 
-def revoke_client(uow: UnitOfWork, name: str, now: datetime) -> ApiClientRow:
-    """Revoke at once: the next request with its key is a 401. Revoking twice changes nothing."""
+def revoke_client(uow: UnitOfWork, name: str, now: datetime, *, actor: str = "operator") -> ApiClientRow:
+    """Revoke at once: the next request with its key is a 401. Revoking twice changes nothing. Audited
+    (`api-client-revoke`)."""
     with uow.begin() as session:
         row = session.exec(select(ApiClientRow).where(ApiClientRow.name == name)).first()
         if row is None:
@@ -102,6 +106,7 @@ def revoke_client(uow: UnitOfWork, name: str, now: datetime) -> ApiClientRow:
         if row.revoked_at is None:
             row.revoked_at = to_utc(now)
             session.add(row)
+            session.add(_audit(actor, "api-client-revoke", name, f"role {row.role}", now))
         return row
 
 
@@ -111,3 +116,7 @@ def authenticate(session: Session, key: str) -> Client | None:
     if row is None or row.revoked_at is not None:
         return None
     return Client(row.name, Role.parse(row.role))
+
+
+def _audit(actor: str, action: str, name: str, reason: str, now: datetime) -> AuditRow:
+    return AuditRow(at=to_utc(now), actor=actor[:64], action=action, subject=f"api-client:{name}", reason=reason)

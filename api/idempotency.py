@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -249,3 +249,12 @@ def replay_after_conflict(uow: UnitOfWork, call: Call) -> Stored | None:
     """After a duplicate-key failure: the answer the concurrent winner stored (422 if its request differs)."""
     with uow.begin() as session:
         return lookup(session, call)
+
+
+def forget_before(uow: UnitOfWork, cutoff: datetime) -> int:
+    """Forget the answers kept before `cutoff` ([api] idempotency_retention_hours): a retry after that acts anew."""
+    with uow.begin() as session:
+        result = session.connection().execute(
+            delete(ApiIdempotencyRow).where(ApiIdempotencyRow.created_at < to_utc(cutoff))  # type: ignore[arg-type]
+        )
+        return int(result.rowcount or 0)

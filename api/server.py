@@ -12,7 +12,7 @@ returns; then the jobs finish what they hold, as `docking run` does.
 import logging
 import signal
 import ssl
-from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import uvicorn
@@ -22,7 +22,8 @@ from adapter import heartbeats
 from adapter.config.settings import ApiSettings, Settings
 from adapter.persistence.engine import run_lock
 from api.app import create_app
-from scheduler import Runtime, build_runtime, register_jobs
+from api.idempotency import forget_before
+from scheduler import build_runtime, register_jobs
 
 log = logging.getLogger("docking.serve")
 
@@ -52,9 +53,8 @@ def serve(
     jobs: bool = True,
     host: str | None = None,
     port: int | None = None,
-    started: Callable[[Runtime, uvicorn.Server], None] | None = None,
 ) -> None:
-    """Serve until SIGTERM/SIGINT; `started` is told once the socket listens (tests, the demo)."""
+    """Serve until SIGTERM/SIGINT."""
     received: list[int] = []
 
     def note(signum: int, _frame: object) -> None:
@@ -75,10 +75,13 @@ def serve(
     else:
         period = heartbeats.PERIOD.total_seconds()
         scheduler.add_job(runtime.heartbeat, "interval", args=[period], id="heartbeat", seconds=period)
+    # The first answers kept for Idempotency-Key retries are forgotten after [api] idempotency_retention_hours.
+    retention = timedelta(hours=settings.api.idempotency_retention_hours)
+    scheduler.add_job(
+        lambda: forget_before(runtime.uow, runtime.clock() - retention), "interval", id="api-idempotency", hours=1
+    )
     scheduler.start()
     server = uvicorn.Server(uvicorn_config(create_app(runtime), settings.api, host=host, port=port))
-    if started is not None:
-        _when_started(server, lambda: started(runtime, server))
     log.info("docking serve: API on %s:%s, jobs %s", server.config.host, server.config.port, "on" if jobs else "off")
     try:
         server.run()
@@ -90,13 +93,3 @@ def serve(
         if lock is not None:
             lock.release()
         log.info("stopped")
-
-
-def _when_started(server: uvicorn.Server, callback: Callable[[], None]) -> None:
-    original = server.startup
-
-    async def startup(sockets: Any = None) -> None:
-        await original(sockets=sockets)
-        callback()
-
-    server.startup = startup  # type: ignore[method-assign]

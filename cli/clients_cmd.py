@@ -8,6 +8,7 @@ from adapter.config.settings import load_settings
 from cli.output import ConfigOption, Format, FormatOption, console, err, open_uow, render
 from schemas.clock import utc_now
 
+Actor = Annotated[str, typer.Option(envvar="USER", help="Who does it (audit table; default: $USER).")]
 app = typer.Typer(help="API clients: keys and roles for the HTTP API.", no_args_is_help=True)
 
 
@@ -15,6 +16,7 @@ app = typer.Typer(help="API clients: keys and roles for the HTTP API.", no_args_
 def add(
     name: Annotated[str, typer.Argument(help="The client's name (letters, digits, . _ -).")],
     role: Annotated[str, typer.Option(help="centre, ops, admin or court:<platform>.")],
+    actor: Actor = "operator",
     config: ConfigOption = None,
 ) -> None:
     """Create a client and print its key — once: only its SHA-256 is kept."""
@@ -22,7 +24,7 @@ def add(
 
     settings = load_settings(config)
     parsed = Role.parse(role, frozenset(settings.platforms))
-    key = add_client(open_uow(config), name, parsed, utc_now())
+    key = add_client(open_uow(config), name, parsed, utc_now(), actor=actor)
     err.print(f"client {name} ({parsed}) created; its key, shown only now:", highlight=False)
     print(key)
 
@@ -47,9 +49,9 @@ def list_clients(config: ConfigOption = None, fmt: FormatOption = Format.table) 
 
 
 @app.command("revoke")
-def revoke(name: Annotated[str, typer.Argument()], config: ConfigOption = None) -> None:
+def revoke(name: Annotated[str, typer.Argument()], actor: Actor = "operator", config: ConfigOption = None) -> None:
     """Revoke a client's key at once: its next request is a 401."""
     from api.clients import revoke_client
 
-    row = revoke_client(open_uow(config), name, utc_now())
+    row = revoke_client(open_uow(config), name, utc_now(), actor=actor)
     console.print(f"client {row.name} revoked", highlight=False)

@@ -216,6 +216,8 @@ class ApiSettings(BaseModel):
     tls_client_ca: Path | None = None  # PEM bundle: with it, every client must present a certificate it signed
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)  # a 5 MB agreement PDF in multipart fits
     request_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # How long the first answer to a POST is kept for retries under its Idempotency-Key (a retry later acts anew).
+    idempotency_retention_hours: float = Field(default=168.0, gt=0)
 
     @model_validator(mode="after")
     def _tls_pair(self) -> "ApiSettings":

@@ -3,17 +3,20 @@ and the Guard middleware's body and time limits driven as a bare ASGI app."""
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlmodel import col, select
 
 from adapter.errors import CaseNotFound, InvalidRequest
+from adapter.persistence.api_tables import ApiIdempotencyRow
 from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import AuditRow
 from adapter.states import CaseStatus, Event, IllegalTransition
 from api import cursor
 from api.clients import KEY_PREFIX, Role, add_client, authenticate, key_digest, list_clients, new_key, revoke_client
-from api.idempotency import matches, request_digest
+from api.idempotency import forget_before, matches, request_digest
 from api.middleware import Guard
 from api.problems import MEDIA_TYPE, Problem, refusal, render
 
@@ -166,3 +169,33 @@ def test_the_guard_answers_503_when_a_request_outlives_the_time_limit() -> None:
     guard = Guard(_slow, max_body=10, timeout=0.05, audit=lambda record: None)
     status, body = _drive(guard, [b"{}"], [(b"idempotency-key", b"k")])
     assert status == 503 and "same Idempotency-Key" in body["detail"]
+
+
+def test_adding_and_revoking_a_client_is_audited(uow: UnitOfWork) -> None:
+    add_client(uow, "gz", Role("court", "gz"), NOW, actor="alice")
+    revoke_client(uow, "gz", NOW, actor="bob")
+    revoke_client(uow, "gz", NOW, actor="bob")  # a second revoke changes nothing, and is not recorded
+    with uow.begin() as session:
+        rows = session.exec(select(AuditRow).order_by(col(AuditRow.id))).all()
+        assert [(r.actor, r.action, r.subject, r.reason) for r in rows] == [
+            ("alice", "api-client-add", "api-client:gz", "role court:gz"),
+            ("bob", "api-client-revoke", "api-client:gz", "role court:gz"),
+        ]
+
+
+def test_kept_answers_are_forgotten_after_the_retention(uow: UnitOfWork) -> None:
+    with uow.begin() as session:
+        for key, hours in (("old", 200), ("new", 1)):
+            session.add(
+                ApiIdempotencyRow(
+                    client="c",
+                    key=key,
+                    request_sha256="0" * 64,
+                    status_code=200,
+                    response_json="{}",
+                    created_at=NOW - timedelta(hours=hours),
+                )
+            )
+    assert forget_before(uow, NOW - timedelta(hours=168)) == 1
+    with uow.begin() as session:
+        assert [r.key for r in session.exec(select(ApiIdempotencyRow)).all()] == ["new"]
