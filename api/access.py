@@ -38,6 +38,9 @@ class ApiContext:
     uow: UnitOfWork
     clock: Clock
     services: CentreServices  # the runtime's: its configured platforms and deadline engine
+    # Reads (the key lookup of every request, every GET): on a SQLite file a read-only connection, which takes no
+    # write lock (the writable engine takes it at BEGIN); elsewhere the same unit of work.
+    reads: UnitOfWork
 
 
 def context(request: Request) -> ApiContext:
@@ -55,7 +58,7 @@ def caller(request: Request) -> Client:
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise _unauthorized("send the API key as `Authorization: Bearer <key>` (`docking clients add` makes one)")
-    with context(request).uow.begin() as session:
+    with context(request).reads.begin() as session:
         client = authenticate(session, key.strip())
     if client is None:
         raise _unauthorized("the API key is unknown or revoked")

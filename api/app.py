@@ -6,6 +6,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from adapter.persistence.api_tables import ApiAuditRow
+from adapter.persistence.engine import UnitOfWork, open_database
+from adapter.persistence.sqlite_file import database_file
 from api import centre_actions, centre_reads, court, meta, problems
 from api.access import ApiContext
 from api.middleware import Guard
@@ -28,7 +30,10 @@ The adapter's HTTP face: the centre's case system drives cases here; courts quer
 
 def create_app(runtime: Runtime) -> FastAPI:
     """The app for this runtime: its settings, unit of work, clock and use cases (scheduler.build_runtime)."""
-    ctx = ApiContext(runtime.settings, runtime.uow, runtime.clock, runtime.services)
+    reads = runtime.uow
+    if database_file(runtime.settings.database_url) is not None:
+        reads = UnitOfWork(open_database(runtime.settings, read_only=True))
+    ctx = ApiContext(runtime.settings, runtime.uow, runtime.clock, runtime.services, reads)
     app = FastAPI(
         title="court-docking",
         version="1",

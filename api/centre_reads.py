@@ -100,7 +100,7 @@ def list_cases(
             or_(col(CaseRow.created_at) < at, and_(col(CaseRow.created_at) == at, col(CaseRow.id) < position.case_id))
         )
     query = query.order_by(col(CaseRow.created_at).desc(), col(CaseRow.id).desc()).limit(limit + 1)
-    with ctx.uow.begin() as session:
+    with ctx.reads.begin() as session:
         rows = list(session.exec(query).all())
     more = len(rows) > limit
     rows = rows[:limit]
@@ -146,7 +146,7 @@ def _deadline_within(ctx: ApiContext, days: int) -> list[str]:
     horizon = timedelta(days=days)
     return sorted(
         item.case.id
-        for item in open_case_deadlines(ctx.uow, ctx.services.deadlines, now)
+        for item in open_case_deadlines(ctx.reads, ctx.services.deadlines, now)
         if any(d.state in _LIVE and d.due.closes_at - now <= horizon for d in item.due)
     )
 
@@ -156,7 +156,7 @@ def show_case(request: Request, case_id: str, client: Centre) -> JSONResponse:
     """One case: parties masked as `docking cases show` masks them, history, deadlines, messages and their
     delivery state, and the actions its status allows. The ETag header is its version, for If-Match."""
     ctx = context(request)
-    with ctx.uow.begin() as session:
+    with ctx.reads.begin() as session:
         case = session.get(CaseRow, case_id)
         if case is None:
             raise not_found_case(case_id)

@@ -35,7 +35,7 @@ def case_status(request: Request, ref: str, client: Court) -> dict[str, Any]:
         .where(col(CaseRow.platform) == platform, or_(col(CaseRow.id) == ref, col(CaseRow.platform_case_id) == ref))
         .options(defer(CaseRow.dispatch_json), defer(CaseRow.agreement_json))  # type: ignore[arg-type]
     )
-    with context(request).uow.begin() as session:
+    with context(request).reads.begin() as session:
         case = session.exec(query).first()
         if case is None:
             raise not_found_case(ref)

@@ -29,7 +29,7 @@ Anyone = Annotated[Client, Depends(require("meta"))]
 @router.get("/healthz", tags=["meta"])
 def healthz(request: Request) -> dict[str, str]:
     """Up, and the database answers. No credentials: for load balancers and probes."""
-    with context(request).uow.begin() as session:
+    with context(request).reads.begin() as session:
         session.connection().execute(text("SELECT 1"))
     return {"status": "ok"}
 
