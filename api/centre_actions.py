@@ -6,10 +6,11 @@ row commit together. No business rule lives here.
 """
 
 import hashlib
+import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Header, Request, UploadFile
+from fastapi import APIRouter, Body, Depends, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +21,8 @@ from api.clients import Client
 from api.idempotency import ActionTransaction, Call, Replay, Stored, check_key, remember_refusal, replay_after_conflict
 from api.idempotency import request_digest as digest
 from api.models import (
+    AGREEMENT_EXAMPLE,
+    SELF_RECEIVED_EXAMPLE,
     ActionResult,
     CloseBody,
     DeclineBody,
@@ -105,7 +108,12 @@ def _body(model: BaseModel) -> Any:
 
 
 @router.post("/cases", status_code=201, response_model=ActionResult, responses=ACTION_RESPONSES)
-def register(request: Request, body: CaseDispatch, client: Centre, key: IdempotencyKey = None) -> JSONResponse:
+def register(
+    request: Request,
+    body: Annotated[CaseDispatch, Body(openapi_examples={"flow C": {"value": SELF_RECEIVED_EXAMPLE}})],
+    client: Centre,
+    key: IdempotencyKey = None,
+) -> JSONResponse:
     """Register a case a party brought to the centre directly (flow C: `flow` must be `self_received`)."""
     return act(request, client, key, None, None, _body(body), lambda s: s.register_self_received(body))
 
@@ -206,7 +214,13 @@ def agreement(
     request: Request,
     case_id: str,
     client: Centre,
-    agreement: Annotated[str, Form(description="The agreement (canonical MediationAgreement JSON, signatures in it).")],
+    agreement: Annotated[
+        str,
+        Form(
+            description="The agreement (canonical MediationAgreement JSON, the signature records in it).",
+            examples=[json.dumps(AGREEMENT_EXAMPLE, ensure_ascii=False)],
+        ),
+    ],
     document: Annotated[UploadFile, File(description="The signed agreement PDF; its SHA-256 must match.")],
     key: IdempotencyKey = None,
     if_match: IfMatch = None,

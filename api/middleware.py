@@ -49,6 +49,7 @@ class Guard:
 
         async def problem(p: Problem) -> None:
             response = render(p, request_id, path)
+            response.headers["x-request-id"] = request_id
             outcome["status"] = p.status
             await response(scope, _closed, send)
 

@@ -11,36 +11,36 @@ from schemas.enums import DeclineReason, OutcomeCode
 from schemas.text import Line, Text
 
 
-class Body(BaseModel):
+class ActionBody(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Note(Body):
+class Note(ActionBody):
     note: Text = Field(default="", max_length=2000)
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"note": "第一次调解：双方到场"}]})
 
 
-class SuspendBody(Body):
+class SuspendBody(ActionBody):
     note: Text = Field(min_length=1, max_length=2000)  # why: the rules ask for a reason
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"note": "疑似虚假调解，暂停核查"}]})
 
 
-class DeclineBody(Body):
+class DeclineBody(ActionBody):
     reason: DeclineReason
     note: Text = Field(default="", max_length=2000)
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "outside_expertise", "note": ""}]})
 
 
-class MediatorBody(Body):
+class MediatorBody(ActionBody):
     mediator: Line = Field(min_length=1, max_length=100)
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"mediator": "陈调解员"}]})
 
 
-class ExtendBody(Body):
+class ExtendBody(ActionBody):
     until: date  # the new last day of the mediation period (China calendar day)
     note: Text = Field(default="all parties consented", max_length=2000)
 
@@ -49,7 +49,7 @@ class ExtendBody(Body):
     )
 
 
-class OutcomeBody(Body):
+class OutcomeBody(ActionBody):
     """Outcome codes 2–8 end the mediation without agreement; 1 (agreement reached) is the agreement action."""
 
     code: OutcomeCode
@@ -64,7 +64,7 @@ class OutcomeBody(Body):
     )
 
 
-class JcBody(Body):
+class JcBody(ActionBody):
     applicant: Line = Field(min_length=1, max_length=200)
     consenting_party: Line = Field(min_length=1, max_length=200)
     platform: Line | None = Field(default=None, max_length=64)  # self-received cases only: the court platform
@@ -74,7 +74,7 @@ class JcBody(Body):
     )
 
 
-class CloseBody(Body):
+class CloseBody(ActionBody):
     note: Text = Field(default="performed voluntarily", max_length=2000)
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"note": "performed voluntarily"}]})
@@ -117,3 +117,28 @@ def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         }
         for code in codes
     }
+
+
+SELF_RECEIVED_EXAMPLE = {
+    "platform_case_id": "ZS-2026-0001",
+    "flow": "self_received",
+    "cause": "信用卡纠纷",
+    "claims": "请求调解信用卡欠款分期还款",
+    "amount": "8320.00",
+    "parties": [
+        {"name": "张三", "role": "applicant", "kind": "natural_person", "id_type": "resident_id",
+         "id_number": "11010519491231002X", "phone": "13800138000"},
+        {"name": "某某银行股份有限公司", "role": "respondent", "kind": "legal_person", "id_type": "uscc",
+         "id_number": "91110000600037341L"},
+    ],
+    "dispatched_at": "2026-11-23T09:00:00+08:00",
+}  # fmt: skip
+AGREEMENT_EXAMPLE = {
+    "terms": "张三于两个月内分两期向某某银行股份有限公司支付8000.00元",
+    "document_name": "agreement.pdf",
+    "document_sha256": "dcab8afcd36b5ae4a393f5e845f9c79d63d8f4924d1d261cfb00ac0d24915319",
+    "signatures": [
+        {"signer": "某某银行股份有限公司", "role": "applicant", "signed_at": "2026-11-23T10:00:00+08:00"},
+        {"signer": "张三", "role": "respondent", "signed_at": "2026-11-23T10:05:00+08:00"},
+    ],
+}

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from sqlmodel import col, select
 
 from adapter.errors import CaseNotFound, InvalidRequest
@@ -18,7 +19,7 @@ from api import cursor
 from api.clients import KEY_PREFIX, Role, add_client, authenticate, key_digest, list_clients, new_key, revoke_client
 from api.idempotency import forget_before, matches, request_digest
 from api.middleware import Guard
-from api.problems import MEDIA_TYPE, Problem, refusal, render
+from api.problems import MEDIA_TYPE, Problem, install, refusal, render
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
@@ -199,3 +200,28 @@ def test_kept_answers_are_forgotten_after_the_retention(uow: UnitOfWork) -> None
     assert forget_before(uow, NOW - timedelta(hours=168)) == 1
     with uow.begin() as session:
         assert [r.key for r in session.exec(select(ApiIdempotencyRow)).all()] == ["new"]
+
+
+def test_an_unexpected_failure_is_a_bare_500_problem() -> None:
+    """No traceback, no exception text: the type is logged, the client gets a problem with its request id."""
+    app = FastAPI()
+    install(app)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("secret detail 11010519491231002X")
+
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b""}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/boom", "headers": [], "query_string": b"", "app": app}
+    with pytest.raises(RuntimeError):  # Starlette re-raises for the server's log, after answering
+        asyncio.run(app(scope, receive, send))
+    body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+    assert sent[0]["status"] == 500 and body["type"].endswith("internal")
+    assert "secret" not in json.dumps(body) and "Traceback" not in json.dumps(body)
