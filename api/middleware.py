@@ -3,6 +3,12 @@ record of every state-changing call whose action did not already write it in its
 
 Pure ASGI (no BaseHTTPMiddleware): the body is counted as it streams, so a body without Content-Length cannot
 slip past the limit, and nothing is buffered here.
+
+The time limit ([api] request_timeout_seconds) cuts what waits on the event loop — above all a body that arrives
+too slowly — with a 503. A use case already running in its worker thread is deliberately not abandoned (a thread
+cannot be stopped safely): it finishes, its transaction commits or rolls back whole, and it answers late; the
+database's own busy timeout bounds how long it can wait for a lock. A client that gave up meanwhile learns the
+outcome by repeating the request under the same Idempotency-Key.
 """
 
 import asyncio

@@ -14,8 +14,8 @@ def serve(
     jobs: Annotated[
         bool, typer.Option("--jobs/--no-jobs", help="Also run the jobs of `docking run` (default; SQLite needs it).")
     ] = True,
-    host: Annotated[str | None, typer.Option(help="Bind address (default: [api] host, 127.0.0.1).")] = None,
-    port: Annotated[int | None, typer.Option(min=0, max=65535, help="Port (default: [api] port, 8750).")] = None,
+    host: Annotated[str | None, typer.Option(help="Bind address (default: the \\[api] host, 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(min=0, max=65535, help="Port (default: the \\[api] port, 8750).")] = None,
 ) -> None:
     """Serve the HTTP API (and, unless --no-jobs, poll and deliver as `docking run`); stops cleanly on SIGTERM."""
     from api.server import serve as run_server  # fastapi and uvicorn load only for this command
