@@ -26,7 +26,7 @@ router = APIRouter()
 Anyone = Annotated[Client, Depends(require("meta"))]
 
 
-@router.get("/healthz", tags=["meta"])
+@router.get("/healthz", tags=["meta"], openapi_extra={"security": []})
 def healthz(request: Request) -> dict[str, str]:
     """Up, and the database answers. No credentials: for load balancers and probes."""
     with context(request).reads.begin() as session:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import col, select
 
-from adapter.config.settings import ApiSettings
+from adapter.config.settings import ApiSettings, Settings
 from adapter.persistence.api_tables import ApiAuditRow, ApiIdempotencyRow
 from adapter.persistence.tables import OutboxRow
 from scheduler import Runtime, build_runtime
@@ -20,9 +20,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def runtime(settings: object) -> Runtime:
+def runtime(settings: Settings) -> Runtime:
     """A small body limit, so a 413 needs no megabytes."""
-    assert hasattr(settings, "model_copy")
     limited = settings.model_copy(update={"api": ApiSettings(max_body_bytes=4096)})
     return build_runtime(limited)
 
