@@ -5,8 +5,9 @@ opaque cursor bound to its filters (api/cursor.py). One case carries its ETag: t
 (api/idempotency.py), to send back as If-Match with an action.
 """
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -33,6 +34,7 @@ from schemas.clock import china_iso, from_db, to_utc
 router = APIRouter(prefix="/api/centre/v1", tags=["centre cases"])
 Centre = Annotated[Client, Depends(require("centre"))]
 _LIVE = (DueState.OPEN, DueState.DUE_SOON, DueState.OVERDUE)
+T = TypeVar("T")
 
 
 def _time(value: Any) -> str | None:
@@ -123,20 +125,26 @@ def _conditions(ctx: ApiContext, f: dict[str, Any]) -> list[Any]:
         where.append(_case_number_is(f["case_number"]))
     if f["cause"]:
         where.append(col(CaseRow.cause) == f["cause"])
-    try:
-        if f["court"]:
-            where.append(_court_is(court_code(f["court"])))
-        dispatched = func.coalesce(CaseRow.court_dispatched_at, CaseRow.created_at)
-        if f["dispatched_from"]:
-            where.append(dispatched >= to_utc(parse_when(f["dispatched_from"], "dispatched_from")))
-        if f["dispatched_to"]:
-            where.append(dispatched < to_utc(parse_when(f["dispatched_to"], "dispatched_to", end_of_day=True)))
-    except InvalidRequest as exc:
-        field = next((n for n in ("dispatched_from", "dispatched_to", "court") if n in str(exc)), "query")
-        raise _invalid(f"query.{field}", "format", str(exc)) from None
+    if f["court"]:
+        where.append(_court_is(_checked("court", lambda: court_code(f["court"]))))
+    dispatched = func.coalesce(CaseRow.court_dispatched_at, CaseRow.created_at)
+    if f["dispatched_from"]:
+        since = _checked("dispatched_from", lambda: parse_when(f["dispatched_from"], "dispatched_from"))
+        where.append(dispatched >= to_utc(since))
+    if f["dispatched_to"]:
+        until = _checked("dispatched_to", lambda: parse_when(f["dispatched_to"], "dispatched_to", end_of_day=True))
+        where.append(dispatched < to_utc(until))
     if f["deadline_within_days"] is not None:
         where.append(col(CaseRow.id).in_(_deadline_within(ctx, f["deadline_within_days"])))
     return where
+
+
+def _checked(field: str, parse: Callable[[], T]) -> T:
+    """A filter parsed as `docking cases list` parses it; its refusal names the query parameter."""
+    try:
+        return parse()
+    except InvalidRequest as exc:
+        raise _invalid(f"query.{field}", "format", str(exc)) from None
 
 
 def _deadline_within(ctx: ApiContext, days: int) -> list[str]:
