@@ -77,14 +77,16 @@ def serve(
         scheduler.add_job(runtime.heartbeat, "interval", args=[period], id="heartbeat", seconds=period)
     # The first answers kept for Idempotency-Key retries are forgotten after [api] idempotency_retention_hours.
     retention = timedelta(hours=settings.api.idempotency_retention_hours)
-    scheduler.add_job(
-        lambda: forget_before(runtime.uow, runtime.clock() - retention), "interval", id="api-idempotency", hours=1
-    )
+    forget: Any = lambda: forget_before(runtime.uow, runtime.clock() - retention)  # noqa: E731
+    if runtime.database is not None:  # an outage said once, not a traceback per run (adapter/persistence/outage.py)
+        forget = runtime.database.guard(forget, "forgetting idempotency answers")
+    scheduler.add_job(forget, "interval", id="api-idempotency", hours=1)
     scheduler.start()
     server = uvicorn.Server(uvicorn_config(create_app(runtime), settings.api, host=host, port=port))
     log.info("docking serve: API on %s:%s, jobs %s", server.config.host, server.config.port, "on" if jobs else "off")
     try:
-        server.run()
+        if not received:  # a SIGTERM during start-up is a clean stop now, not a lost signal
+            server.run()
     finally:
         runtime.stopping.set()
         log.info("stopping: finishing the jobs in flight")
