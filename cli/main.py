@@ -17,6 +17,7 @@ from cli import (
     attest,
     cases,
     centre,
+    clients_cmd,
     data_keys,
     db_cmd,
     deadlines_cmd,
@@ -27,6 +28,7 @@ from cli import (
     reconcile_cmd,
     run_cmd,
     sandbox_cmd,
+    serve_cmd,
     wsse_cmd,
 )
 from cli.output import err
@@ -56,6 +58,8 @@ app.add_typer(mappings_cmd.app, name="mappings")
 app.command("demo")(run_cmd.demo)
 app.command("deadlines")(deadlines_cmd.deadlines)
 app.command("run")(run_cmd.run)
+app.command("serve")(serve_cmd.serve)
+app.add_typer(clients_cmd.app, name="clients")
 app.add_typer(reconcile_cmd.app, name="reconcile")
 app.command("sign")(attest.sign)
 app.command("verify")(attest.verify)

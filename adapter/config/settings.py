@@ -204,6 +204,30 @@ class JobSettings(BaseModel):
     misfire_grace_seconds: int = Field(default=600, ge=1)
 
 
+class ApiSettings(BaseModel):
+    """`docking serve`: where the HTTP API listens, its TLS and its limits (api/)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"  # loopback unless the operator decides otherwise
+    port: int = Field(default=8750, ge=0, le=65535)  # 0: any free port (tests)
+    tls_certificate: Path | None = None  # PEM; with tls_key the API speaks HTTPS only
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None  # PEM bundle: with it, every client must present a certificate it signed
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)  # a 5 MB agreement PDF in multipart fits
+    request_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # How long the first answer to a POST is kept for retries under its Idempotency-Key (a retry later acts anew).
+    idempotency_retention_hours: float = Field(default=168.0, gt=0)
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> "ApiSettings":
+        if (self.tls_certificate is None) != (self.tls_key is None):
+            raise ValueError("give both tls_certificate and tls_key, or neither")
+        if self.tls_client_ca is not None and self.tls_certificate is None:
+            raise ValueError("tls_client_ca needs tls_certificate and tls_key")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOCKING_", env_nested_delimiter="__", extra="forbid")
 
@@ -217,6 +241,7 @@ class Settings(BaseSettings):
     encryption: EncryptionSettings | None = None
     jobs: JobSettings = JobSettings()
     deadlines: DeadlinePolicy = DeadlinePolicy()  # statutory periods, per-court overrides, the holiday file
+    api: ApiSettings = ApiSettings()  # `docking serve`
 
     @field_validator("database_url")
     @classmethod
@@ -310,6 +335,10 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
     for key in (keys or {}).values():
         if isinstance(key, dict) and isinstance(key.get("key_file"), str):
             key["key_file"] = str(base / key["key_file"])
+    api = data.get("api")
+    for name in ("tls_certificate", "tls_key", "tls_client_ca"):
+        if isinstance(api, dict) and isinstance(api.get(name), str):
+            api[name] = str(base / api[name])
     url = data.get("database_url")
     if isinstance(url, str) and url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
         data["database_url"] = f"sqlite:///{base / url.removeprefix('sqlite:///')}"

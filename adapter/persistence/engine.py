@@ -13,6 +13,7 @@ from sqlmodel import Session, create_engine
 from adapter.config.settings import Settings
 from adapter.errors import ConfigError
 from adapter.persistence import (
+    api_tables,  # noqa: F401  (registers the HTTP API's tables)
     sqlite_file,
     tables,  # noqa: F401  (registers the tables on SQLModel.metadata)
 )

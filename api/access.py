@@ -1,0 +1,83 @@
+"""Who is calling and what they may do: bearer-key authentication and the role each endpoint group admits.
+
+    group     roles admitted                  endpoints
+    meta      every role                      /openapi.json, /docs, /.well-known/jwks.json
+    centre    centre, admin                   /api/centre/v1/…
+    court     court:<platform>                /api/court/v1/… (that platform's cases only: another's is a 404)
+    (ops)     ops, admin                      the operations endpoints (next issue)
+
+Unknown and revoked keys get the same 401, so a revoked key says nothing about the client; a known key outside
+its role gets 403. The key is never logged nor stored: only its SHA-256 is looked up (api/clients.py).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from adapter.config.settings import Settings
+from adapter.persistence.engine import UnitOfWork
+from adapter.services import CentreServices
+from api.clients import Client, authenticate
+from api.problems import Problem
+from schemas.clock import Clock
+
+GROUPS: dict[str, frozenset[str]] = {
+    "meta": frozenset({"centre", "ops", "admin", "court"}),
+    "centre": frozenset({"centre", "admin"}),
+    "court": frozenset({"court"}),
+    "ops": frozenset({"ops", "admin"}),
+}
+
+
+@dataclass
+class ApiContext:
+    """What every route needs from the composition root (scheduler.Runtime), handed over once by the factory."""
+
+    settings: Settings
+    uow: UnitOfWork
+    clock: Clock
+    services: CentreServices  # the runtime's: its configured platforms and deadline engine
+    # Reads (the key lookup of every request, every GET): on a SQLite file a read-only connection, which takes no
+    # write lock (the writable engine takes it at BEGIN); elsewhere the same unit of work.
+    reads: UnitOfWork
+
+
+def context(request: Request) -> ApiContext:
+    ctx: ApiContext = request.app.state.context
+    return ctx
+
+
+def _unauthorized(detail: str) -> Problem:
+    return Problem(401, "unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="docking"'})
+
+
+def caller(request: Request) -> Client:
+    """The client whose key is in `Authorization: Bearer …`; 401 otherwise."""
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        raise _unauthorized("send the API key as `Authorization: Bearer <key>` (`docking clients add` makes one)")
+    with context(request).reads.begin() as session:
+        client = authenticate(session, key.strip())
+    if client is None:
+        raise _unauthorized("the API key is unknown or revoked")
+    request.state.client = client.name  # for the audit record (api/middleware.py)
+    return client
+
+
+def admits(group: str, client: Client) -> bool:
+    return client.role.kind in GROUPS[group]
+
+
+def require(group: str) -> Callable[[Request], Client]:
+    """A dependency: the caller, if its role is admitted to `group`; 403 otherwise."""
+
+    def dependency(request: Request) -> Client:
+        client = caller(request)
+        if not admits(group, client):
+            raise Problem(403, "forbidden", f"role {client.role} may not use this endpoint ({group} API)")
+        return client
+
+    dependency.__name__ = f"require_{group}"
+    return dependency

@@ -1,0 +1,66 @@
+"""The ASGI application, built by `create_app` from the composition root's runtime; nothing at import time."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from adapter.persistence.api_tables import ApiAuditRow
+from adapter.persistence.engine import UnitOfWork, open_database
+from adapter.persistence.sqlite_file import database_file
+from api import centre_actions, centre_reads, court, meta, problems
+from api.access import ApiContext
+from api.middleware import Guard
+from scheduler import Runtime
+from schemas.clock import to_utc
+
+DESCRIPTION = """\
+The adapter's HTTP face: the centre's case system drives cases here; courts query their cases.
+
+* **Auth**: `Authorization: Bearer <key>` on every endpoint but `/healthz` (`docking clients add NAME --role R`).
+  Roles: `centre` and `admin` use the centre API; `court:<platform>` its own cases only; `ops` (operations, later).
+* **Idempotency**: every POST needs `Idempotency-Key`; a retry with the same key and body gets the first answer
+  (`Idempotent-Replayed: true`) without acting again; the same key with another body is a 422.
+* **Concurrency**: `GET …/cases/{id}` returns an `ETag` (the case's version); send it as `If-Match` with an action:
+  if the case moved on meanwhile the action is refused with 412 and the current ETag.
+* **Errors**: RFC 9457 `application/problem+json`; validation errors list `errors[]` of `{field, rule, message}`;
+  an illegal transition is a 409 with `current_state` and `allowed_events`.
+"""
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    """The app for this runtime: its settings, unit of work, clock and use cases (scheduler.build_runtime)."""
+    reads = runtime.uow
+    if database_file(runtime.settings.database_url) is not None:
+        reads = UnitOfWork(open_database(runtime.settings, read_only=True))
+    ctx = ApiContext(runtime.settings, runtime.uow, runtime.clock, runtime.services, reads)
+    app = FastAPI(
+        title="court-docking",
+        version="1",
+        description=DESCRIPTION,
+        docs_url=None,  # served by api/meta.py, behind a key like everything but /healthz
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.context = ctx
+    problems.install(app)
+    for module in (meta, centre_reads, centre_actions, court):
+        app.include_router(module.router)
+
+    def schema() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            doc.setdefault("components", {})["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
+            doc["security"] = [{"bearer": []}]
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = schema  # type: ignore[method-assign]
+
+    def audit(record: dict[str, Any]) -> None:
+        with ctx.uow.begin() as session:
+            session.add(ApiAuditRow(at=to_utc(ctx.clock()), **record))
+
+    api = ctx.settings.api
+    app.add_middleware(Guard, max_body=api.max_body_bytes, timeout=api.request_timeout_seconds, audit=audit)
+    return app

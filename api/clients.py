@@ -1,0 +1,122 @@
+"""API clients and their keys: create (the key is shown once), list, revoke, and find the caller by its key.
+
+A key is 32 random bytes (256 bits, `secrets.token_urlsafe`) behind a `dk_` prefix. Only its SHA-256 is stored.
+A slow password hash (argon2, bcrypt, scrypt) exists to make guessing a *low-entropy* secret expensive; a key of
+256 random bits cannot be guessed at any speed, so a fast hash protects it as well, costs microseconds instead of
+tens of milliseconds on every request, and lets the key be found by its digest with one indexed lookup (no
+per-row verification loop, and nothing an attacker can time: they cannot choose digests).
+"""
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from adapter.errors import InvalidRequest
+from adapter.persistence.api_tables import ApiClientRow
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import AuditRow
+from schemas.clock import to_utc
+
+KEY_PREFIX = "dk_"
+ROLES = ("centre", "ops", "admin")  # and court:<platform>
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$")  # ≤ 48: "api:<name>" must fit a history actor (64)
+
+
+@dataclass(frozen=True)
+class Role:
+    """One client's role: `kind` is centre, ops, admin or court; `platform` only for court."""
+
+    kind: str
+    platform: str | None = None
+
+    @classmethod
+    def parse(cls, text: str, platforms: frozenset[str] | None = None) -> "Role":
+        """`centre`, `ops`, `admin` or `court:<platform>`; InvalidRequest naming the forms otherwise (and the
+        configured platforms, when given, for a court role naming another)."""
+        text = text.strip()
+        if text in ROLES:
+            return cls(text)
+        kind, _, platform = text.partition(":")
+        if kind != "court" or not platform:
+            raise InvalidRequest(f"role {text!r} is not one of centre, ops, admin, court:<platform>")
+        if platforms is not None and platform not in platforms:
+            known = ", ".join(sorted(platforms)) or "none"
+            raise InvalidRequest(f"role {text!r} names platform {platform!r}, which is not configured ({known})")
+        return cls("court", platform)
+
+    def __str__(self) -> str:
+        return f"court:{self.platform}" if self.kind == "court" else self.kind
+
+
+@dataclass(frozen=True)
+class Client:
+    """The authenticated caller of one request."""
+
+    name: str
+    role: Role
+
+
+def new_key() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+def key_digest(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def add_client(uow: UnitOfWork, name: str, role: Role, now: datetime, *, actor: str = "operator") -> str:
+    """Create a client; returns its key, which exists nowhere else from here on. Who made it, and when, goes to
+    the audit table (`api-client-add`)."""
+    if not _NAME.match(name):
+        raise InvalidRequest(
+            f"client name {name!r}: 1–48 letters, digits, '.', '_' or '-', starting with a letter or digit"
+        )
+    key = new_key()
+    row = ApiClientRow(
+        name=name, role=str(role), key_sha256=key_digest(key), key_prefix=key[:10], created_at=to_utc(now)
+    )
+    try:
+        with uow.begin() as session:
+            if session.exec(select(ApiClientRow).where(ApiClientRow.name == name)).first() is not None:
+                raise InvalidRequest(f"a client named {name!r} exists already (revoked names are not reused)")
+            session.add(row)
+            session.add(_audit(actor, "api-client-add", name, f"role {role}", now))
+    except IntegrityError:  # a concurrent `clients add` of the same name
+        raise InvalidRequest(f"a client named {name!r} exists already") from None
+    return key
+
+
+def list_clients(uow: UnitOfWork) -> list[ApiClientRow]:
+    with uow.begin() as session:
+        return list(session.exec(select(ApiClientRow).order_by(col(ApiClientRow.name))).all())
+
+
+def revoke_client(uow: UnitOfWork, name: str, now: datetime, *, actor: str = "operator") -> ApiClientRow:
+    """Revoke at once: the next request with its key is a 401. Revoking twice changes nothing. Audited
+    (`api-client-revoke`)."""
+    with uow.begin() as session:
+        row = session.exec(select(ApiClientRow).where(ApiClientRow.name == name)).first()
+        if row is None:
+            raise InvalidRequest(f"no API client {name!r}; `docking clients list` shows them")
+        if row.revoked_at is None:
+            row.revoked_at = to_utc(now)
+            session.add(row)
+            session.add(_audit(actor, "api-client-revoke", name, f"role {row.role}", now))
+        return row
+
+
+def authenticate(session: Session, key: str) -> Client | None:
+    """The live client holding `key`, or None (unknown or revoked: the caller is told the same either way)."""
+    row = session.exec(select(ApiClientRow).where(ApiClientRow.key_sha256 == key_digest(key))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    return Client(row.name, Role.parse(row.role))
+
+
+def _audit(actor: str, action: str, name: str, reason: str, now: datetime) -> AuditRow:
+    return AuditRow(at=to_utc(now), actor=actor[:64], action=action, subject=f"api-client:{name}", reason=reason)

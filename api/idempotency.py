@@ -1,0 +1,260 @@
+"""Idempotency-Key and If-Match for the centre's POSTs, kept in the action's own transaction.
+
+The use cases (adapter/services.py) each open exactly one transaction through the unit of work they are given.
+The API gives them an `ActionTransaction`: a unit of work whose transaction, *before* the use case runs, locks the
+case (PostgreSQL: `FOR UPDATE`; SQLite holds the write lock from BEGIN), looks up the key and checks If-Match, and
+*after* it, writes the answer under the key and the audit row — then commits once. So:
+
+  * an action and its remembered answer commit together or not at all: no window where one exists without the
+    other, however the process dies;
+  * two requests with one key queue on the case lock; the second finds the first's answer and replays it. A
+    register (no case yet) is guarded by the table's primary key instead: the loser's whole transaction —
+    its new case included — rolls back on the duplicate key, and it replays the winner's answer;
+  * the key is looked up before If-Match is checked: a retry of a write that succeeded must get its answer,
+    not a 412 for the version its own first attempt moved on.
+
+A refusal by the use case (404, 409, 422) changes nothing; it is remembered in a transaction of its own
+(`remember_refusal`), so a retry gets the same refusal. 412 and 5xx answers are not remembered: the first asks the
+client to re-read, the second to try again.
+
+The case version behind ETag/If-Match is the id of the case's latest history entry (case_events): every change of
+a case's status, mediator or agreement is a transition and writes one, ids only grow, and the core needs no new
+column bumped at every write (derived, so no writer can forget it).
+"""
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from adapter.persistence.api_tables import ApiAuditRow, ApiIdempotencyRow
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import CaseEventRow, CaseRow
+from api.problems import Problem, not_found_case
+from schemas.clock import Clock, to_utc
+
+_KEY_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F))
+
+
+def request_digest(method: str, path: str, payload: Any) -> str:
+    """SHA-256 over the method, the path and the *parsed* body (sorted JSON): a multipart retry with a new
+    boundary, or JSON re-serialised with other spacing, is the same request."""
+    text = json.dumps([method.upper(), path, payload], sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def check_key(key: str | None) -> str:
+    if key is None:
+        raise Problem(
+            400,
+            "idempotency-key-missing",
+            "every POST needs an Idempotency-Key header (a unique value per intended action, e.g. a UUID)",
+            errors=[{"field": "header.Idempotency-Key", "rule": "missing", "message": "required on every POST"}],
+        )
+    if not 1 <= len(key) <= 128 or not set(key) <= _KEY_CHARS:
+        raise Problem(
+            400,
+            "idempotency-key-invalid",
+            "Idempotency-Key must be 1–128 printable ASCII characters without spaces",
+            errors=[{"field": "header.Idempotency-Key", "rule": "format", "message": "1–128 printable ASCII"}],
+        )
+    return key
+
+
+def etag(version: int) -> str:
+    return f'"v{version}"'
+
+
+def case_version(session: Session, case_id: str) -> int:
+    latest = session.exec(select(func.max(CaseEventRow.id)).where(CaseEventRow.case_id == case_id)).one()
+    return int(latest or 0)
+
+
+def matches(if_match: str, current: str) -> bool:
+    """RFC 9110 If-Match: `*`, or a list of entity tags compared strongly (a weak tag never matches)."""
+    tags = [t.strip() for t in if_match.split(",")]
+    return "*" in tags or current in tags
+
+
+@dataclass
+class Stored:
+    """A remembered answer, replayed as it was."""
+
+    status_code: int
+    body: dict[str, Any]
+    etag: str | None
+
+
+class Replay(Exception):
+    """Control flow, not an error: the first answer is given again."""
+
+    def __init__(self, stored: Stored) -> None:
+        super().__init__("replay")
+        self.stored = stored
+
+
+@dataclass(frozen=True)
+class Call:
+    """What one POST is: who, under which key, the digest of what it asks, its request id, method and path."""
+
+    client: str
+    key: str
+    digest: str
+    request_id: str
+    method: str
+    path: str
+
+
+def lookup(session: Session, call: Call) -> Stored | None:
+    """The answer remembered under the caller's key; 422 if the key was used for another request."""
+    row = session.get(ApiIdempotencyRow, (call.client, call.key))
+    if row is None:
+        return None
+    if row.request_sha256 != call.digest:
+        raise Problem(
+            422,
+            "idempotency-key-reused",
+            "this Idempotency-Key was used for a different request (method, path or body); use a new key",
+            errors=[{"field": "header.Idempotency-Key", "rule": "reused", "message": "used for another request"}],
+        )
+    return Stored(row.status_code, json.loads(row.response_json), row.etag)
+
+
+class ActionTransaction(UnitOfWork):
+    """The unit of work one API action hands to the use case; see the module docstring. Single use."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        clock: Clock,
+        call: Call,
+        *,
+        case_id: str | None,
+        if_match: str | None,
+    ) -> None:
+        super().__init__(uow.engine)
+        self.clock, self.call, self.case_id, self.if_match = clock, call, case_id, if_match
+        self.result: Stored | None = None
+        self._used = False
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        if self._used:  # every use case opens one transaction; a second would escape the guard
+            raise RuntimeError("an ActionTransaction covers one transaction")
+        self._used = True
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                self._before(session)
+                yield session
+                self._after(session)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def _before(self, session: Session) -> None:
+        case = None
+        if self.case_id is not None:
+            case = session.exec(select(CaseRow).where(CaseRow.id == self.case_id).with_for_update()).first()
+        stored = lookup(session, self.call)
+        if stored is not None:
+            raise Replay(stored)
+        if self.case_id is not None and case is None:
+            raise not_found_case(self.case_id)
+        if self.if_match is not None and case is not None:
+            current = etag(case_version(session, case.id))
+            if not matches(self.if_match, current):
+                raise Problem(
+                    412,
+                    "stale-version",
+                    f"the case has changed since that version: it is now at {current} (status {case.status}); "
+                    "read it again and decide afresh",
+                    headers={"ETag": current},
+                    current_etag=current,
+                    current_state=case.status,
+                )
+
+    def _after(self, session: Session) -> None:
+        session.flush()
+        case = self._case(session)
+        tag = etag(case_version(session, case.id))
+        body = {"case_id": case.id, "status": case.status, "etag": tag}
+        now = to_utc(self.clock())
+        status = 201 if self.case_id is None else 200
+        session.add(
+            ApiIdempotencyRow(
+                client=self.call.client,
+                key=self.call.key,
+                request_sha256=self.call.digest,
+                status_code=status,
+                response_json=json.dumps(body, ensure_ascii=False),
+                etag=tag,
+                created_at=now,
+            )
+        )
+        session.add(audit_row(self.call, status, now))
+        self.result = Stored(status, body, tag)
+
+    def _case(self, session: Session) -> CaseRow:
+        if self.case_id is not None:
+            found = session.get(CaseRow, self.case_id)
+            assert found is not None  # locked in _before
+            return found
+        created = [o for o in session.identity_map.values() if isinstance(o, CaseRow)]
+        if len(created) != 1:
+            raise RuntimeError(f"a register should create one case, not {len(created)}")
+        return created[0]
+
+
+def audit_row(call: Call, status: int, at: datetime, *, replayed: bool = False) -> ApiAuditRow:
+    return ApiAuditRow(
+        at=to_utc(at),
+        client=call.client,
+        request_id=call.request_id,
+        method=call.method,
+        path=call.path[:512],
+        status_code=status,
+        idempotency_key=call.key,
+        replayed=replayed,
+    )
+
+
+def remember_refusal(uow: UnitOfWork, call: Call, problem: dict[str, Any], status: int, now: datetime) -> None:
+    """Keep a use case's refusal under the key, so a retry gets it again; a concurrent first answer wins."""
+    try:
+        with uow.begin() as session:
+            if session.get(ApiIdempotencyRow, (call.client, call.key)) is None:
+                session.add(
+                    ApiIdempotencyRow(
+                        client=call.client,
+                        key=call.key,
+                        request_sha256=call.digest,
+                        status_code=status,
+                        response_json=json.dumps(problem, ensure_ascii=False),
+                        created_at=to_utc(now),
+                    )
+                )
+    except IntegrityError:
+        pass
+
+
+def replay_after_conflict(uow: UnitOfWork, call: Call) -> Stored | None:
+    """After a duplicate-key failure: the answer the concurrent winner stored (422 if its request differs)."""
+    with uow.begin() as session:
+        return lookup(session, call)
+
+
+def forget_before(uow: UnitOfWork, cutoff: datetime) -> int:
+    """Forget the answers kept before `cutoff` ([api] idempotency_retention_hours): a retry after that acts anew."""
+    with uow.begin() as session:
+        result = session.connection().execute(
+            delete(ApiIdempotencyRow).where(ApiIdempotencyRow.created_at < to_utc(cutoff))  # type: ignore[arg-type]
+        )
+        return int(result.rowcount or 0)

@@ -1,0 +1,66 @@
+"""The API about itself: /healthz (no credentials), /openapi.json and /docs, and /.well-known/jwks.json — our
+current and retiring public signing keys per platform keyring, so a court can fetch them.
+
+JWKS: EC P-256, Ed25519 and RSA keys as RFC 7517/8037 JWKs (adapter/keys/keyring.py `jwk`), each with its
+`kid`, `alg` and `use`. SM2 keys are left out: JOSE registers no SM2 curve, and a JWK Set with an unknown `crv`
+makes common JOSE libraries refuse the whole set; a court on the sm2-sm3 profile takes our key as PEM
+(`docking keys export-public`). A court role gets its own platform's keys only; other roles get every platform's,
+each key marked with its platform (`x-platform`), since a kid is unique within a keyring, not across them.
+"""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy import text
+
+from adapter.keys.keyring import Keyring
+from api.access import context, require
+from api.clients import Client
+from api.problems import Problem
+from signing.keyfiles import KeyFileError
+
+router = APIRouter()
+Anyone = Annotated[Client, Depends(require("meta"))]
+
+
+@router.get("/healthz", tags=["meta"], openapi_extra={"security": []})
+def healthz(request: Request) -> dict[str, str]:
+    """Up, and the database answers. No credentials: for load balancers and probes."""
+    with context(request).reads.begin() as session:
+        session.connection().execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@router.get("/openapi.json", include_in_schema=False)
+def openapi(request: Request, client: Anyone) -> JSONResponse:
+    return JSONResponse(request.app.openapi())
+
+
+@router.get("/docs", include_in_schema=False)
+def docs(client: Anyone) -> HTMLResponse:
+    return get_swagger_ui_html(openapi_url="/openapi.json", title="court-docking API")
+
+
+@router.get("/.well-known/jwks.json", tags=["meta"])
+def jwks(request: Request, client: Anyone) -> dict[str, Any]:
+    """Our public signing keys a court should trust now: published, active and retired within the overlap."""
+    ctx = context(request)
+    now = ctx.clock()
+    keys: list[dict[str, Any]] = []
+    for name, platform in sorted(ctx.settings.platforms.items()):
+        if client.role.kind == "court" and name != client.role.platform:
+            continue
+        if platform.signing.keyring is None:  # hmac-appkey: a shared secret, nothing public to publish
+            continue
+        keys += [{**key, "x-platform": name} for key in _keys(platform.signing.keyring, name, now)]
+    return {"keys": keys}
+
+
+def _keys(folder: Any, platform: str, now: datetime) -> list[dict[str, Any]]:
+    try:
+        return list(Keyring.open(folder).jwks(now)["keys"])
+    except KeyFileError:
+        raise Problem(503, "keyring-unreadable", f"the keyring of platform {platform} cannot be read now") from None

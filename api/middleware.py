@@ -1,0 +1,125 @@
+"""The ASGI layer around every request: its request id, the body limit (413), the time limit, and the audit
+record of every state-changing call whose action did not already write it in its own transaction.
+
+Pure ASGI (no BaseHTTPMiddleware): the body is counted as it streams, so a body without Content-Length cannot
+slip past the limit, and nothing is buffered here.
+
+The time limit ([api] request_timeout_seconds) cuts what waits on the event loop — above all a body that arrives
+too slowly — with a 503. A use case already running in its worker thread is deliberately not abandoned (a thread
+cannot be stopped safely): it finishes, its transaction commits or rolls back whole, and it answers late; the
+database's own busy timeout bounds how long it can wait for a lock. A client that gave up meanwhile learns the
+outcome by repeating the request under the same Idempotency-Key.
+"""
+
+import asyncio
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.problems import BodyTooLarge, Problem, render
+
+log = logging.getLogger("docking.api")
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class Guard:
+    """Request id, body limit, time limit, audit (see the module docstring)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body: int,
+        timeout: float,
+        audit: Callable[[dict[str, Any]], None],
+    ) -> None:
+        self.app, self.max_body, self.timeout, self.audit = app, max_body, timeout, audit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        given = headers.get("x-request-id", "")
+        request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex  # a client's own id, if sane
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
+        outcome = {"started": False, "status": 0, "exceeded": False, "suppress": False}
+        path = scope.get("path", "")
+
+        async def problem(p: Problem) -> None:
+            response = render(p, request_id, path)
+            response.headers["x-request-id"] = request_id
+            outcome["status"] = p.status
+            await response(scope, _closed, send)
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                if outcome["exceeded"]:  # whatever the app made of the cut-off body, the answer is 413
+                    outcome["suppress"] = True
+                    await problem(BodyTooLarge(self.max_body))
+                    outcome["started"] = True
+                    return
+                outcome["started"], outcome["status"] = True, message["status"]
+                message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())]}
+            elif outcome["suppress"]:
+                return
+            await send(message)
+
+        received = 0
+
+        async def receiving() -> Message:
+            nonlocal received
+            message: Message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    outcome["exceeded"] = True
+                    raise BodyTooLarge(self.max_body)
+            return message
+
+        declared = headers.get("content-length", "")
+        try:
+            if declared.isdigit() and int(declared) > self.max_body:
+                await problem(BodyTooLarge(self.max_body))  # refused before a byte of it is read
+            else:
+                await asyncio.wait_for(self.app(scope, receiving, sending), self.timeout)
+        except TimeoutError:
+            if not outcome["started"]:
+                await problem(
+                    Problem(
+                        503,
+                        "timeout",
+                        f"the request took longer than {self.timeout:g} s; it may still complete: repeat it with the "
+                        "same Idempotency-Key to learn its outcome",
+                        headers={"Retry-After": "1"},
+                    )
+                )
+        except BodyTooLarge as exc:
+            if not outcome["started"]:
+                await problem(exc)
+        finally:
+            if scope.get("method", "GET") not in READS and not state.get("audited"):
+                record = {
+                    "client": state.get("client") or "-",
+                    "request_id": request_id,
+                    "method": scope.get("method", ""),
+                    "path": path,
+                    "status_code": int(outcome["status"]) or 500,
+                    "idempotency_key": headers.get("idempotency-key"),
+                    "replayed": bool(state.get("replayed")),
+                }
+                try:
+                    await anyio.to_thread.run_sync(self.audit, record)
+                except Exception as exc:  # the answer is given; a lost audit row is said, not raised
+                    log.error("audit record for request %s not written: %s", request_id, type(exc).__name__)
+
+
+async def _closed() -> Message:
+    return {"type": "http.disconnect"}

@@ -1,0 +1,144 @@
+"""Request and answer bodies of the centre API that are not canonical records (those come from schemas/ as they
+are: a self-received case is a `CaseDispatch`, an agreement a `MediationAgreement`). Unknown fields are refused,
+as in every canonical record, so a misspelt field never passes silently."""
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.enums import DeclineReason, OutcomeCode
+from schemas.text import Line, Text
+
+
+class ActionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Note(ActionBody):
+    note: Text = Field(default="", max_length=2000)
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "第一次调解：双方到场"}]})
+
+
+class SuspendBody(ActionBody):
+    note: Text = Field(min_length=1, max_length=2000)  # why: the rules ask for a reason
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "疑似虚假调解，暂停核查"}]})
+
+
+class DeclineBody(ActionBody):
+    reason: DeclineReason
+    note: Text = Field(default="", max_length=2000)
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "outside_expertise", "note": ""}]})
+
+
+class MediatorBody(ActionBody):
+    mediator: Line = Field(min_length=1, max_length=100)
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"mediator": "陈调解员"}]})
+
+
+class ExtendBody(ActionBody):
+    until: date  # the new last day of the mediation period (China calendar day)
+    note: Text = Field(default="all parties consented", max_length=2000)
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"until": "2027-01-31", "note": "all parties consented"}]}
+    )
+
+
+class OutcomeBody(ActionBody):
+    """Outcome codes 2–8 end the mediation without agreement; 1 (agreement reached) is the agreement action."""
+
+    code: OutcomeCode
+    reason: Text = Field(min_length=1, max_length=2000)
+    facts: Text = Field(default="", max_length=5000)
+    cost_raising_conduct: Text = Field(default="", max_length=2000)
+    points_for_court: Text = Field(default="", max_length=2000)
+    undisputed_facts: Text = Field(default="", max_length=5000)
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"code": 5, "reason": "双方对还款金额分歧过大", "facts": ""}]}
+    )
+
+
+class JcBody(ActionBody):
+    applicant: Line = Field(min_length=1, max_length=200)
+    consenting_party: Line = Field(min_length=1, max_length=200)
+    platform: Line | None = Field(default=None, max_length=64)  # self-received cases only: the court platform
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"applicant": "某某银行股份有限公司", "consenting_party": "张三"}]}
+    )
+
+
+class CloseBody(ActionBody):
+    note: Text = Field(default="performed voluntarily", max_length=2000)
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"note": "performed voluntarily"}]})
+
+
+class ActionResult(BaseModel):
+    """What every action answers: the case, its new status and its new version (also the ETag header)."""
+
+    case_id: str
+    status: str
+    etag: str
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"case_id": "MC-3f2a9c…", "status": "ACCEPTED", "etag": '"v42"'}]}
+    )
+
+
+class CasePage(BaseModel):
+    items: list[dict[str, Any]]
+    next_cursor: str | None  # pass as ?cursor= for the next page; null on the last
+
+
+PROBLEM_EXAMPLE = {
+    "type": "urn:court-docking:problem:illegal-transition",
+    "title": "Conflict",
+    "status": 409,
+    "detail": "cannot accept a case in DECLINED; allowed here: nothing",
+    "current_state": "DECLINED",
+    "event": "accept",
+    "allowed_events": [],
+}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the refusals an endpoint can give, each application/problem+json."""
+    return {
+        code: {
+            "description": f"refused ({code}), RFC 9457 problem details",
+            "content": {"application/problem+json": {"example": {**PROBLEM_EXAMPLE, "status": code}}},
+        }
+        for code in codes
+    }
+
+
+SELF_RECEIVED_EXAMPLE = {
+    "platform_case_id": "ZS-2026-0001",
+    "flow": "self_received",
+    "cause": "信用卡纠纷",
+    "claims": "请求调解信用卡欠款分期还款",
+    "amount": "8320.00",
+    "parties": [
+        {"name": "张三", "role": "applicant", "kind": "natural_person", "id_type": "resident_id",
+         "id_number": "11010519491231002X", "phone": "13800138000"},
+        {"name": "某某银行股份有限公司", "role": "respondent", "kind": "legal_person", "id_type": "uscc",
+         "id_number": "91110000600037341L"},
+    ],
+    "dispatched_at": "2026-11-23T09:00:00+08:00",
+}  # fmt: skip
+AGREEMENT_EXAMPLE = {
+    "terms": "张三于两个月内分两期向某某银行股份有限公司支付8000.00元",
+    "document_name": "agreement.pdf",
+    "document_sha256": "dcab8afcd36b5ae4a393f5e845f9c79d63d8f4924d1d261cfb00ac0d24915319",
+    "signatures": [
+        {"signer": "某某银行股份有限公司", "role": "applicant", "signed_at": "2026-11-23T10:00:00+08:00"},
+        {"signer": "张三", "role": "respondent", "signed_at": "2026-11-23T10:05:00+08:00"},
+    ],
+}

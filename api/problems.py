@@ -1,0 +1,197 @@
+"""RFC 9457 problem details: the one shape every refusal and failure of the API takes.
+
+    Problem                      an answer that is not a success; status, title, detail, extension members
+    ├── BodyTooLarge             413: the body passed [api] max_body_bytes (raised while it is read)
+    └── (instances made by name: bad_request, unauthorized, forbidden, not_found, conflict, …)
+
+`install(app)` registers one handler per error class, so routes raise and never build error answers themselves:
+the core's CaseNotFound → 404, IllegalTransition → 409 naming the current state and the allowed events,
+InvalidRequest and pydantic's ValidationError → 422 naming the field and the rule, a database that is busy or down
+→ 503 with Retry-After; anything else → a bare 500 (logged by type only, never a traceback to the client).
+"""
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from sqlalchemy.exc import DatabaseError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from adapter.errors import CaseNotFound, InvalidRequest
+from adapter.masking import mask_text
+from adapter.persistence.diagnosis import condition_of
+from adapter.states import TRANSITIONS, CaseStatus, IllegalTransition
+
+log = logging.getLogger("docking.api")
+
+MEDIA_TYPE = "application/problem+json"
+TYPE_BASE = "urn:court-docking:problem:"  # stable identifiers; nothing to dereference
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Unprocessable content",
+    428: "Precondition required",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+class Problem(Exception):
+    """An answer that is not a success. `kind` becomes the type URI; `extensions` are extra members (RFC 9457 §3.2)."""
+
+    def __init__(
+        self,
+        status: int,
+        kind: str,
+        detail: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.kind, self.detail = status, kind, detail
+        self.headers = dict(headers or {})
+        self.extensions = extensions
+
+    def body(self, instance: str | None = None) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "type": TYPE_BASE + self.kind,
+            "title": _TITLES.get(self.status, "Error"),
+            "status": self.status,
+            "detail": self.detail,
+        }
+        if instance:
+            doc["instance"] = instance
+        return {**doc, **self.extensions}
+
+
+class BodyTooLarge(Problem):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, "body-too-large", f"the request body is larger than {limit} bytes ([api] max_body_bytes)")
+
+
+def render(problem: Problem, request_id: str | None = None, instance: str | None = None) -> JSONResponse:
+    body = problem.body(instance)
+    if request_id:
+        body["request_id"] = request_id
+    return JSONResponse(body, status_code=problem.status, headers=problem.headers, media_type=MEDIA_TYPE)
+
+
+def field_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """pydantic's errors as {field, rule, message}: where, which rule (pydantic's error type), what it said.
+    The input values are left out on purpose: they may be ID or phone numbers."""
+    return [
+        {
+            "field": ".".join(str(p) for p in e.get("loc", ())) or "body",
+            "rule": str(e.get("type", "invalid")),
+            "message": str(e.get("msg", "")),
+        }
+        for e in errors
+    ]
+
+
+def invalid(errors: list[dict[str, str]]) -> Problem:
+    named = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return Problem(422, "validation", f"the request is not valid: {named}", errors=errors)
+
+
+def illegal_transition(exc: IllegalTransition) -> Problem:
+    return Problem(
+        409,
+        "illegal-transition",
+        str(exc),
+        current_state=exc.status.value,
+        event=exc.event.value,
+        allowed_events=allowed_events(exc.status),
+    )
+
+
+def allowed_events(status: CaseStatus) -> list[str]:
+    return sorted(e.value for (s, e) in TRANSITIONS if s is status)
+
+
+def _request_id(request: Request) -> str | None:
+    value = getattr(request.state, "request_id", None)
+    return value if isinstance(value, str) else None
+
+
+def install(app: FastAPI) -> None:
+    """One handler per error class (STYLE.md: translate once, at the boundary)."""
+
+    def answer(request: Request, problem: Problem) -> JSONResponse:
+        return render(problem, _request_id(request), request.url.path)
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return answer(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return answer(request, invalid(field_errors(exc.errors())))
+
+    async def _refusal(request: Request, exc: Exception) -> JSONResponse:
+        # ValidationError: e.g. an over-long mediator name met by the use case's own model (schemas/progress.py)
+        problem = refusal(exc)
+        assert problem is not None
+        return answer(request, problem)
+
+    for refused in (ValidationError, CaseNotFound, IllegalTransition, InvalidRequest):
+        app.add_exception_handler(refused, _refusal)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http")
+        problem = Problem(exc.status_code, kind, str(exc.detail), headers=exc.headers)
+        return answer(request, problem)
+
+    @app.exception_handler(DatabaseError)
+    async def _database(request: Request, exc: DatabaseError) -> JSONResponse:
+        return answer(request, database_problem(exc))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("%s %s failed unexpectedly: %s", request.method, request.url.path, type(exc).__name__)
+        return answer(request, Problem(500, "internal", "the request failed; the server log has its request id"))
+
+
+def refusal(exc: Exception) -> Problem | None:
+    """A use case's refusal as a problem (404, 409, 422), or None for anything else."""
+    if isinstance(exc, Problem):
+        return exc
+    if isinstance(exc, CaseNotFound):
+        return not_found_case(exc.case_id)
+    if isinstance(exc, IllegalTransition):
+        return illegal_transition(exc)
+    if isinstance(exc, InvalidRequest):
+        return Problem(422, "invalid-request", mask_text(str(exc)))
+    if isinstance(exc, ValidationError):
+        return invalid(field_errors(exc.errors()))
+    return None
+
+
+def not_found_case(case_id: str) -> Problem:
+    return Problem(404, "case-not-found", f"no case {case_id!r}")
+
+
+def database_problem(exc: DatabaseError) -> Problem:
+    cause = condition_of(exc)
+    if cause is None:  # a statement the database refused: a bug, logged by type only
+        log.error("a database statement was refused: %s", type(exc.orig).__name__)
+        return Problem(500, "internal", "the request failed; the server log has its request id")
+    return Problem(
+        503,
+        "database-unavailable",
+        f"the database is unavailable ({cause.name}); retry later",
+        headers={"Retry-After": "5"},
+    )

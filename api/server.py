@@ -1,0 +1,97 @@
+"""`docking serve`: the API under uvicorn, with the jobs of `docking run` in the same process unless told not to.
+
+One process (the default, and the only choice on SQLite, which takes one worker process): the API and the jobs
+share the runtime, the database lock of `docking run` and its clean stop. With `jobs=False` the process serves the
+API only, beside separate `docking run` processes (PostgreSQL); it still keeps a heartbeat, since it seals
+personal data too (`docking keys rotate-data` must see it).
+
+SIGTERM/SIGINT: uvicorn stops accepting, finishes the requests in flight (up to the request time limit), and
+returns; then the jobs finish what they hold, as `docking run` does.
+"""
+
+import logging
+import signal
+import ssl
+from datetime import timedelta
+from typing import Any
+
+import uvicorn
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from adapter import heartbeats
+from adapter.config.settings import ApiSettings, Settings
+from adapter.persistence.engine import run_lock
+from api.app import create_app
+from api.idempotency import forget_before
+from scheduler import build_runtime, register_jobs
+
+log = logging.getLogger("docking.serve")
+
+
+def uvicorn_config(app: Any, api: ApiSettings, *, host: str | None = None, port: int | None = None) -> uvicorn.Config:
+    tls: dict[str, Any] = {}
+    if api.tls_certificate is not None:
+        tls = {"ssl_certfile": str(api.tls_certificate), "ssl_keyfile": str(api.tls_key)}
+        if api.tls_client_ca is not None:  # mutual TLS: no certificate from that CA, no connection
+            tls |= {"ssl_ca_certs": str(api.tls_client_ca), "ssl_cert_reqs": ssl.CERT_REQUIRED}
+    return uvicorn.Config(
+        app,
+        host=host or api.host,
+        port=api.port if port is None else port,
+        log_config=None,  # the process's logging (cli/main.py), not uvicorn's own
+        proxy_headers=False,  # no proxy is trusted to rewrite the client address unless configured
+        server_header=False,
+        lifespan="off",
+        timeout_graceful_shutdown=int(api.request_timeout_seconds) + 1,
+        **tls,
+    )
+
+
+def serve(
+    settings: Settings,
+    *,
+    jobs: bool = True,
+    host: str | None = None,
+    port: int | None = None,
+) -> None:
+    """Serve until SIGTERM/SIGINT."""
+    received: list[int] = []
+
+    def note(signum: int, _frame: object) -> None:
+        received.append(signum)
+
+    # Ours first: uvicorn restores the handler it found and re-raises the signal after its own clean stop, which
+    # must land here (the jobs still have to stop), not in the default handler that ends the process at once.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, note)
+    lock = run_lock(settings.database_url) if jobs else None
+    if lock is not None:
+        lock.acquire()
+    runtime = build_runtime(settings)
+    runtime.heartbeat()
+    scheduler = BackgroundScheduler(timezone="UTC")
+    if jobs:
+        register_jobs(scheduler, runtime)
+    else:
+        period = heartbeats.PERIOD.total_seconds()
+        scheduler.add_job(runtime.heartbeat, "interval", args=[period], id="heartbeat", seconds=period)
+    # The first answers kept for Idempotency-Key retries are forgotten after [api] idempotency_retention_hours.
+    retention = timedelta(hours=settings.api.idempotency_retention_hours)
+    forget: Any = lambda: forget_before(runtime.uow, runtime.clock() - retention)  # noqa: E731
+    if runtime.database is not None:  # an outage said once, not a traceback per run (adapter/persistence/outage.py)
+        forget = runtime.database.guard(forget, "forgetting idempotency answers")
+    scheduler.add_job(forget, "interval", id="api-idempotency", hours=1)
+    scheduler.start()
+    server = uvicorn.Server(uvicorn_config(create_app(runtime), settings.api, host=host, port=port))
+    log.info("docking serve: API on %s:%s, jobs %s", server.config.host, server.config.port, "on" if jobs else "off")
+    try:
+        if not received:  # a SIGTERM during start-up is a clean stop now, not a lost signal
+            server.run()
+    finally:
+        runtime.stopping.set()
+        log.info("stopping: finishing the jobs in flight")
+        scheduler.shutdown(wait=True)
+        runtime.stop()
+        if lock is not None:
+            lock.release()
+        log.info("stopped")

@@ -1,0 +1,227 @@
+"""The API's guards over real HTTP: idempotent retries, key reuse, stale If-Match, illegal transitions, body limit,
+validation naming the field, the audit trail, masked parties, and no key in any log line."""
+
+import logging
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlmodel import col, select
+
+from adapter.config.settings import ApiSettings, Settings
+from adapter.persistence.api_tables import ApiAuditRow, ApiIdempotencyRow
+from adapter.persistence.tables import OutboxRow
+from scheduler import Runtime, build_runtime
+from tests.support.api import Api, keys, served
+from tests.support.court import Court
+from tests.support.runtime import case_for, pump
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Runtime:
+    """A small body limit, so a 413 needs no megabytes."""
+    limited = settings.model_copy(update={"api": ApiSettings(max_body_bytes=4096)})
+    return build_runtime(limited)
+
+
+@pytest.fixture
+def all_keys(runtime: Runtime) -> dict[str, str]:
+    return keys(runtime)
+
+
+@pytest.fixture
+def base(runtime: Runtime) -> Iterator[str]:
+    with served(runtime) as url:
+        yield url
+
+
+@pytest.fixture
+def centre(base: str, all_keys: dict[str, str]) -> Api:
+    return Api(base, all_keys["centre"])
+
+
+@pytest.fixture
+def case_id(runtime: Runtime, court: Court) -> str:
+    (ajbs,) = court.core.dispatch(1, "01")
+    pump(runtime, 1)
+    return case_for(runtime, ajbs).id
+
+
+def _messages(runtime: Runtime, case_id: str) -> list[OutboxRow]:
+    with runtime.uow.begin() as session:
+        return list(session.exec(select(OutboxRow).where(OutboxRow.case_id == case_id)).all())
+
+
+def _audit(runtime: Runtime) -> list[ApiAuditRow]:
+    with runtime.uow.begin() as session:
+        return list(session.exec(select(ApiAuditRow).order_by(col(ApiAuditRow.id))).all())
+
+
+def test_a_retry_with_the_same_key_gets_the_first_answer_without_acting_again(
+    runtime: Runtime, centre: Api, case_id: str
+) -> None:
+    """The second POST under one key replays status and body; one transition, one outbound message."""
+    first = centre.act(case_id, "sessions", {"note": "x"}, key="k-1")
+    centre.ok(case_id, "accept")
+    centre.ok(case_id, "mediator", {"mediator": "陈"})
+    once = centre.act(case_id, "sessions", {"note": "第一次"}, key="k-2")
+    again = centre.act(case_id, "sessions", {"note": "第一次"}, key="k-2")
+    assert first.status_code == 409
+    assert (once.status_code, once.json()) == (200, again.json() | {}) and again.status_code == 200
+    assert again.headers["Idempotent-Replayed"] == "true" and again.headers["ETag"] == once.headers["ETag"]
+    assert [m.type for m in _messages(runtime, case_id)] == ["progress", "progress", "progress"]
+    # a refusal is remembered too: the same key and body get the same 409, though the case could now take it
+    replayed = centre.act(case_id, "sessions", {"note": "x"}, key="k-1")
+    assert replayed.status_code == 409 and replayed.json()["current_state"] == "PENDING_ACCEPTANCE"
+
+
+def test_a_key_reused_with_another_body_is_refused(runtime: Runtime, centre: Api, case_id: str) -> None:
+    """422 naming the header; nothing acted."""
+    centre.ok(case_id, "accept", key="k-accept")
+    reused = centre.act(case_id, "decline", {"reason": "unsuitable"}, key="k-accept")
+    assert reused.status_code == 422, reused.text
+    assert reused.headers["Content-Type"] == "application/problem+json"
+    assert reused.json()["errors"][0] == {
+        "field": "header.Idempotency-Key",
+        "rule": "reused",
+        "message": "used for another request",
+    }
+    assert centre.get(f"/api/centre/v1/cases/{case_id}").json()["status"] == "ACCEPTED"
+
+
+def test_a_post_without_an_idempotency_key_is_refused(centre: Api, case_id: str) -> None:
+    answer = centre.session.post(f"{centre.base}/api/centre/v1/cases/{case_id}/accept", json={}, timeout=10)
+    assert answer.status_code == 400 and answer.json()["errors"][0]["field"] == "header.Idempotency-Key"
+
+
+def test_a_stale_if_match_is_refused_with_the_current_etag(runtime: Runtime, centre: Api, case_id: str) -> None:
+    """412 with the current ETag; the matching ETag acts; the case is untouched by the refusal."""
+    read = centre.get(f"/api/centre/v1/cases/{case_id}")
+    seen = read.headers["ETag"]
+    moved = centre.ok(case_id, "accept", headers={"If-Match": seen})
+    stale = centre.act(case_id, "mediator", {"mediator": "陈"}, headers={"If-Match": seen})
+    assert stale.status_code == 412, stale.text
+    assert stale.headers["ETag"] == moved["etag"] == stale.json()["current_etag"] != seen
+    assert centre.get(f"/api/centre/v1/cases/{case_id}").json()["status"] == "ACCEPTED"
+    assert centre.act(case_id, "mediator", {"mediator": "陈"}, headers={"If-Match": moved["etag"]}).status_code == 200
+
+
+def test_an_illegal_transition_is_a_409_naming_the_state_and_allowed_events(centre: Api, case_id: str) -> None:
+    answer = centre.act(case_id, "close")
+    body = answer.json()
+    assert answer.status_code == 409 and answer.headers["Content-Type"] == "application/problem+json"
+    assert body["current_state"] == "PENDING_ACCEPTANCE" and body["event"] == "close_performed"
+    assert body["allowed_events"] == ["accept", "acceptance_timeout", "decline"]
+
+
+def test_validation_errors_name_the_field_and_the_rule(centre: Api, case_id: str) -> None:
+    bad = centre.act(case_id, "decline", {"reason": "bored"})
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "body.reason" and bad.json()["errors"][0]["rule"] == "enum"
+    extra = centre.act(case_id, "accept", {"note": "", "surprise": 1})
+    assert extra.status_code == 422 and extra.json()["errors"][0]["rule"] == "extra_forbidden"
+    broken = centre.session.post(
+        f"{centre.base}/api/centre/v1/cases/{case_id}/accept",
+        data=b"{not json",
+        headers={"Idempotency-Key": "k", "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert broken.status_code == 422 and broken.json()["errors"][0]["rule"] == "json_invalid"
+    one = centre.act(case_id, "outcome", {"code": 1, "reason": "r"})
+    assert one.status_code == 422 and one.json()["errors"][0]["field"] == "body.code"
+    nine = centre.act(case_id, "outcome", {"code": 9, "reason": "r"})
+    assert nine.status_code == 422 and nine.json()["errors"][0]["field"] == "body.code"
+    agreement = centre.act(case_id, "agreement", data={"agreement": "{}"}, files={"document": ("a.pdf", b"%PDF")})
+    assert agreement.status_code == 422 and agreement.json()["errors"][0]["field"].startswith("agreement.")
+    assert centre.get("/api/centre/v1/cases?limit=0").json()["errors"][0]["field"] == "query.limit"
+    assert centre.get("/api/centre/v1/cases?cursor=zzz").json()["errors"][0]["field"] == "query.cursor"
+    assert centre.get("/api/centre/v1/cases?dispatched_from=soon").json()["errors"][0]["field"] == (
+        "query.dispatched_from"
+    )
+
+
+def test_an_unknown_case_is_a_404(centre: Api) -> None:
+    assert centre.act("MC-nope", "accept").status_code == 404
+    assert centre.get("/api/centre/v1/cases/MC-nope").json()["type"].endswith("case-not-found")
+
+
+def test_a_body_over_the_limit_is_a_413_and_acts_on_nothing(runtime: Runtime, centre: Api, case_id: str) -> None:
+    """Declared (Content-Length) or streamed (chunked), a body over [api] max_body_bytes is refused."""
+    big = {"note": "长" * 5000}
+    assert centre.act(case_id, "accept", big).status_code == 413
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"note": "'
+        for _ in range(10):
+            yield b"x" * 1000
+        yield b'"}'
+
+    streamed = centre.session.post(
+        f"{centre.base}/api/centre/v1/cases/{case_id}/accept",
+        data=chunks(),
+        headers={"Idempotency-Key": "k-big", "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert streamed.status_code == 413 and streamed.headers["Content-Type"] == "application/problem+json"
+    assert centre.get(f"/api/centre/v1/cases/{case_id}").json()["status"] == "PENDING_ACCEPTANCE"
+
+
+def test_every_state_changing_call_is_audited(runtime: Runtime, centre: Api, case_id: str) -> None:
+    """Client, UTC time, request id, method, path and outcome, for acted, replayed and refused calls alike."""
+    centre.ok(case_id, "accept", key="a1", headers={"X-Request-ID": "req-1"})
+    centre.act(case_id, "accept", key="a1")
+    centre.act(case_id, "accept", key="a2")
+    Api(centre.base, "dk_wrong").act(case_id, "accept")
+    rows = [(r.client, r.method, r.status_code, r.replayed) for r in _audit(runtime)]
+    assert rows == [
+        ("centre", "POST", 200, False),
+        ("centre", "POST", 200, True),
+        ("centre", "POST", 409, False),
+        ("-", "POST", 401, False),
+    ]
+    first = _audit(runtime)[0]
+    assert first.request_id == "req-1" and first.path == f"/api/centre/v1/cases/{case_id}/accept"
+    assert first.at.utcoffset() is not None and first.at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    with runtime.uow.begin() as session:
+        assert session.get(ApiIdempotencyRow, ("centre", "a1")) is not None
+
+
+def test_parties_are_masked(centre: Api, case_id: str) -> None:
+    """ID and phone numbers as `docking cases show` masks them."""
+    for party in centre.get(f"/api/centre/v1/cases/{case_id}").json()["parties"]:
+        assert "*" in party["id_number"]
+        assert not party["phone"] or "*" in party["phone"]
+
+
+def test_no_key_reaches_the_log(
+    runtime: Runtime, base: str, all_keys: dict[str, str], case_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Keys in headers, good or bad, never appear in any log record."""
+    caplog.set_level(logging.DEBUG)
+    for key in [*all_keys.values(), "dk_not-a-real-key"]:
+        api = Api(base, key)
+        api.get(f"/api/centre/v1/cases/{case_id}")
+        api.act(case_id, "accept")
+        api.get("/.well-known/jwks.json")
+    logged = "\n".join(f"{r.getMessage()} {r.args}" for r in caplog.records)
+    assert logged  # uvicorn's access log, at least
+    assert not any(key in logged for key in [*all_keys.values(), "dk_not-a-real-key"])
+
+
+def test_concurrent_retries_act_once(runtime: Runtime, centre: Api, case_id: str) -> None:
+    """Eight simultaneous POSTs under one key: one acts, the others get its answer."""
+    answers: list[tuple[int, str]] = []
+
+    def send() -> None:
+        answer = centre.act(case_id, "accept", {"note": "并发"}, key="same")
+        answers.append((answer.status_code, answer.text))
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {a for a in answers} == {answers[0]} and answers[0][0] == 200
+    assert [m.type for m in _messages(runtime, case_id)] == ["progress"]

@@ -1,0 +1,69 @@
+"""The API's stored pieces on a real database: client keys, remembered answers and their pruning, audit rows."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from adapter.errors import InvalidRequest
+from adapter.persistence.api_tables import ApiIdempotencyRow
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import AuditRow
+from api.clients import Role, add_client, authenticate, key_digest, list_clients, revoke_client
+from api.idempotency import forget_before
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+def test_a_client_key_authenticates_until_revoked(uow: UnitOfWork) -> None:
+    key = add_client(uow, "case-system", Role("centre"), NOW)
+    with uow.begin() as session:
+        found = authenticate(session, key)
+        assert found is not None and found.name == "case-system" and found.role == Role("centre")
+        assert authenticate(session, key + "x") is None
+    (row,) = list_clients(uow)
+    assert row.key_sha256 == key_digest(key) and key not in row.model_dump_json()
+    revoke_client(uow, "case-system", NOW)
+    with uow.begin() as session:
+        assert authenticate(session, key) is None
+
+
+def test_client_names_are_unique_and_plain(uow: UnitOfWork) -> None:
+    add_client(uow, "a", Role("ops"), NOW)
+    with pytest.raises(InvalidRequest, match="exists already"):
+        add_client(uow, "a", Role("ops"), NOW)
+    with pytest.raises(InvalidRequest, match="client name"):
+        add_client(uow, "a b", Role("ops"), NOW)
+    with pytest.raises(InvalidRequest, match="no API client"):
+        revoke_client(uow, "nobody", NOW)
+
+
+def test_adding_and_revoking_a_client_is_audited(uow: UnitOfWork) -> None:
+    add_client(uow, "gz", Role("court", "gz"), NOW, actor="alice")
+    revoke_client(uow, "gz", NOW, actor="bob")
+    revoke_client(uow, "gz", NOW, actor="bob")  # a second revoke changes nothing, and is not recorded
+    with uow.begin() as session:
+        rows = session.exec(select(AuditRow).order_by(col(AuditRow.id))).all()
+        assert [(r.actor, r.action, r.subject, r.reason) for r in rows] == [
+            ("alice", "api-client-add", "api-client:gz", "role court:gz"),
+            ("bob", "api-client-revoke", "api-client:gz", "role court:gz"),
+        ]
+
+
+def test_kept_answers_are_forgotten_after_the_retention(uow: UnitOfWork) -> None:
+    with uow.begin() as session:
+        for key, hours in (("old", 200), ("new", 1)):
+            session.add(
+                ApiIdempotencyRow(
+                    client="c",
+                    key=key,
+                    request_sha256="0" * 64,
+                    status_code=200,
+                    response_json="{}",
+                    created_at=NOW - timedelta(hours=hours),
+                )
+            )
+    assert forget_before(uow, NOW - timedelta(hours=168)) == 1
+    with uow.begin() as session:
+        assert [r.key for r in session.exec(select(ApiIdempotencyRow)).all()] == ["new"]

@@ -1,0 +1,85 @@
+"""The real API under uvicorn on a free loopback port, over a real runtime; clients with keys; a requests session."""
+
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import requests
+import uvicorn
+
+from adapter.config.settings import Settings
+from api.app import create_app
+from api.clients import Role, add_client
+from api.server import uvicorn_config
+from scheduler import Runtime
+from schemas.clock import utc_now
+
+ROLES = ("centre", "ops", "admin", "court:court", "court:other")
+
+
+@contextmanager
+def served(runtime: Runtime) -> Iterator[str]:
+    """The app on 127.0.0.1 (port 0: any free one), in a thread; its base URL."""
+    server = uvicorn.Server(uvicorn_config(create_app(runtime), runtime.settings.api, host="127.0.0.1", port=0))
+    thread = threading.Thread(target=server.run, name="api", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the API did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def keys(runtime: Runtime) -> dict[str, str]:
+    """One client per role (court:other names a platform the runtime does not have)."""
+    return {role: add_client(runtime.uow, role.replace(":", "-"), Role.parse(role), utc_now()) for role in ROLES}
+
+
+class Api:
+    """requests against the served API as one client."""
+
+    def __init__(self, base: str, key: str | None) -> None:
+        self.base, self.session = base, requests.Session()
+        if key is not None:
+            self.session.headers["Authorization"] = f"Bearer {key}"
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.session.get(self.base + path, timeout=30, **kwargs)
+
+    def post(self, path: str, json: Any = None, *, key: str | None = None, **kwargs: Any) -> requests.Response:
+        headers = {"Idempotency-Key": key or uuid.uuid4().hex, **kwargs.pop("headers", {})}
+        return self.session.post(self.base + path, json=json, headers=headers, timeout=30, **kwargs)
+
+    def act(self, case_id: str, action: str, json: Any = None, **kwargs: Any) -> requests.Response:
+        return self.post(f"/api/centre/v1/cases/{case_id}/{action}", json, **kwargs)
+
+    def ok(self, case_id: str, action: str, json: Any = None, **kwargs: Any) -> dict[str, Any]:
+        answer = self.act(case_id, action, json, **kwargs)
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        return body
+
+
+def config_toml(settings: Settings, *, port: int, api: str = "") -> str:
+    """A config file for `docking serve`: the database, the REST court of the integration fixtures, [api]."""
+    lines = [f'database_url = "{settings.database_url}"', "deliver_seconds = 0.2"]
+    for name, platform in settings.platforms.items():
+        court_keys = ", ".join(f'"{k}" = "{v}"' for k, v in platform.signing.court_keys.items())
+        lines += [
+            f"[platforms.{name}]",
+            f'base_url = "{platform.base_url}"',
+            "poll_seconds = 0.2",
+            f"[platforms.{name}.signing]",
+            f'keyring = "{platform.signing.keyring}"',
+            f"court_keys = {{ {court_keys} }}",
+        ]
+    lines += ["[api]", f"port = {port}", api]
+    return "\n".join(lines) + "\n"
