@@ -36,6 +36,7 @@ from api.models import (
     problem_responses,
 )
 from api.problems import Problem, field_errors, invalid, refusal
+from reference.case_intake import read_case_number
 from schemas.agreement import MediationAgreement
 from schemas.case import CaseDispatch
 from schemas.enums import OutcomeCode
@@ -118,7 +119,10 @@ def register(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Register a case a party brought to the centre directly (flow C: `flow` must be `self_received`)."""
-    return act(request, client, key, None, None, _body(body), lambda s: s.register_self_received(body))
+    # The 案号 is read here, at the API's boundary (reference/case_intake.py), whatever reading the body carried.
+    return act(
+        request, client, key, None, None, _body(body), lambda s: s.register_self_received(read_case_number(body))
+    )
 
 
 @router.post("/cases/{case_id}/accept", response_model=ActionResult, responses=ACTION_RESPONSES)

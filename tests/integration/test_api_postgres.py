@@ -100,3 +100,21 @@ def test_of_two_writers_holding_one_etag_only_one_gets_through(runtime: Runtime,
     winner = next(a for a in answers if a.status_code == 200).json()["etag"]
     assert all(a.headers["ETag"] == winner for a in answers if a.status_code == 412)
     assert _count(runtime, CaseEventRow, CaseEventRow.case_id == case_id, CaseEventRow.event == "hold_session") == 1
+
+
+def test_a_registration_is_read_at_the_api_whatever_reading_its_body_claims(runtime: Runtime, centre: Api) -> None:
+    """The 案号 is read where the API builds the record (reference/case_intake.py): a body carrying its own
+    `case_number_reading` (another court, no problems) cannot plant a court code or hide a flag."""
+    forged = {
+        **CASE,
+        "platform_case_id": "ZS-PG-2",
+        "case_number": "（2026）粤0104民初9号",
+        "case_number_reading": {"court_code": "京74", "problems": []},
+    }
+    answer = centre.post("/api/centre/v1/cases", forged)
+    assert answer.status_code == 201, answer.text
+    with runtime.uow.begin() as session:
+        case = session.exec(select(CaseRow).where(CaseRow.platform_case_id == "ZS-PG-2")).one()
+        assert case.court_code == "粤0104"
+    bad = centre.post("/api/centre/v1/cases", {**forged, "platform_case_id": "ZS-PG-3", "case_number": "not a 案号"})
+    assert bad.status_code == 422 and "case_number" in bad.text
