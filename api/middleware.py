@@ -50,13 +50,34 @@ class Guard:
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex  # a client's own id, if sane
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
-        outcome = {"started": False, "status": 0, "exceeded": False, "suppress": False}
+        outcome = {"started": False, "status": 0, "exceeded": False, "suppress": False, "audit_done": False}
         path = scope.get("path", "")
+
+        async def audited() -> None:
+            """Write the call's audit record once, before its answer is complete: a client that has its answer
+            finds the call audited (an action that wrote its record in its own transaction is not written again)."""
+            if outcome["audit_done"] or scope.get("method", "GET") in READS or state.get("audited"):
+                return
+            outcome["audit_done"] = True
+            record = {
+                "client": state.get("client") or "-",
+                "request_id": request_id,
+                "method": scope.get("method", ""),
+                "path": path,
+                "status_code": int(outcome["status"]) or 500,
+                "idempotency_key": headers.get("idempotency-key"),
+                "replayed": bool(state.get("replayed")),
+            }
+            try:
+                await anyio.to_thread.run_sync(self.audit, record)
+            except Exception as exc:  # a lost audit row is said, not raised: the call itself is done
+                log.error("audit record for request %s not written: %s", request_id, type(exc).__name__)
 
         async def problem(p: Problem) -> None:
             response = render(p, request_id, path)
             response.headers["x-request-id"] = request_id
             outcome["status"] = p.status
+            await audited()
             await response(scope, _closed, send)
 
         async def sending(message: Message) -> None:
@@ -70,6 +91,8 @@ class Guard:
                 message = {**message, "headers": [*message.get("headers", []), (b"x-request-id", request_id.encode())]}
             elif outcome["suppress"]:
                 return
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                await audited()  # before the last byte of the answer
             await send(message)
 
         received = 0
@@ -105,20 +128,7 @@ class Guard:
             if not outcome["started"]:
                 await problem(exc)
         finally:
-            if scope.get("method", "GET") not in READS and not state.get("audited"):
-                record = {
-                    "client": state.get("client") or "-",
-                    "request_id": request_id,
-                    "method": scope.get("method", ""),
-                    "path": path,
-                    "status_code": int(outcome["status"]) or 500,
-                    "idempotency_key": headers.get("idempotency-key"),
-                    "replayed": bool(state.get("replayed")),
-                }
-                try:
-                    await anyio.to_thread.run_sync(self.audit, record)
-                except Exception as exc:  # the answer is given; a lost audit row is said, not raised
-                    log.error("audit record for request %s not written: %s", request_id, type(exc).__name__)
+            await audited()  # an answer that never completed (the app failed, the client went away) is audited too
 
 
 async def _closed() -> Message:

@@ -13,6 +13,7 @@ from adapter.testing import fresh_database
 from sandbox.court import SandboxConfig
 from sandbox.pairing import pair
 from scheduler import Runtime, build_runtime
+from tests.support.api import Api, keys, served
 from tests.support.court import COURT_KID, PLATFORM, Court
 
 
@@ -95,3 +96,25 @@ def settings(database_url: str, court: Court, encryption: EncryptionSettings) ->
 @pytest.fixture
 def runtime(settings: Settings) -> Runtime:
     return build_runtime(settings)
+
+
+# ---- the HTTP API served on loopback over the `runtime` fixture (tests/support/api.py)
+
+
+@pytest.fixture
+def api_keys(runtime: Runtime) -> dict[str, str]:
+    """One client per role, by role name (tests.support.api.ROLES): their keys."""
+    return keys(runtime)
+
+
+@pytest.fixture
+def api_base(runtime: Runtime) -> Iterator[str]:
+    """The API's base URL, served by uvicorn on 127.0.0.1 for the test."""
+    with served(runtime) as url:
+        yield url
+
+
+@pytest.fixture
+def centre(api_base: str, api_keys: dict[str, str]) -> Api:
+    """The centre's case system as an API client."""
+    return Api(api_base, api_keys["centre"])

@@ -1,24 +1,17 @@
 """Every flow of domain.md §2, the centre's side driven over HTTP: the real API under uvicorn, the real sandbox
 court on loopback, the adapter on a SQLite file."""
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from adapter.reconcile import reconcile
 from scheduler import Runtime
-from tests.support.api import Api, keys, served
+from tests.support.api import Api
 from tests.support.court import PLATFORM, Court
 from tests.support.runtime import DOCUMENT, agreement, case_for, pump
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def centre(runtime: Runtime) -> Iterator[Api]:
-    with served(runtime) as base:
-        yield Api(base, keys(runtime)["centre"])
 
 
 def _dispatched(runtime: Runtime, court: Court, flow: str) -> str:

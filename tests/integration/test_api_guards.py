@@ -12,7 +12,7 @@ from adapter.config.settings import ApiSettings, Settings
 from adapter.persistence.api_tables import ApiAuditRow, ApiIdempotencyRow
 from adapter.persistence.tables import OutboxRow
 from scheduler import Runtime, build_runtime
-from tests.support.api import Api, keys, served
+from tests.support.api import Api
 from tests.support.court import Court
 from tests.support.runtime import case_for, pump
 
@@ -24,22 +24,6 @@ def runtime(settings: Settings) -> Runtime:
     """A small body limit, so a 413 needs no megabytes."""
     limited = settings.model_copy(update={"api": ApiSettings(max_body_bytes=4096)})
     return build_runtime(limited)
-
-
-@pytest.fixture
-def all_keys(runtime: Runtime) -> dict[str, str]:
-    return keys(runtime)
-
-
-@pytest.fixture
-def base(runtime: Runtime) -> Iterator[str]:
-    with served(runtime) as url:
-        yield url
-
-
-@pytest.fixture
-def centre(base: str, all_keys: dict[str, str]) -> Api:
-    return Api(base, all_keys["centre"])
 
 
 @pytest.fixture
@@ -196,18 +180,18 @@ def test_parties_are_masked(centre: Api, case_id: str) -> None:
 
 
 def test_no_key_reaches_the_log(
-    runtime: Runtime, base: str, all_keys: dict[str, str], case_id: str, caplog: pytest.LogCaptureFixture
+    runtime: Runtime, api_base: str, api_keys: dict[str, str], case_id: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Keys in headers, good or bad, never appear in any log record."""
     caplog.set_level(logging.DEBUG)
-    for key in [*all_keys.values(), "dk_not-a-real-key"]:
-        api = Api(base, key)
+    for key in [*api_keys.values(), "dk_not-a-real-key"]:
+        api = Api(api_base, key)
         api.get(f"/api/centre/v1/cases/{case_id}")
         api.act(case_id, "accept")
         api.get("/.well-known/jwks.json")
     logged = "\n".join(f"{r.getMessage()} {r.args}" for r in caplog.records)
     assert logged  # uvicorn's access log, at least
-    assert not any(key in logged for key in [*all_keys.values(), "dk_not-a-real-key"])
+    assert not any(key in logged for key in [*api_keys.values(), "dk_not-a-real-key"])
 
 
 def test_concurrent_retries_act_once(runtime: Runtime, centre: Api, case_id: str) -> None:

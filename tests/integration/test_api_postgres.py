@@ -2,7 +2,7 @@
 SQLite (one writer): simultaneous requests act once, and of two writers holding one ETag only one gets through."""
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -11,7 +11,7 @@ from sqlmodel import func, select
 
 from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow
 from scheduler import Runtime
-from tests.support.api import Api, keys, served
+from tests.support.api import Api
 from tests.support.court import Court
 from tests.support.runtime import case_for, pump
 
@@ -35,12 +35,6 @@ CASE = {
 @pytest.fixture(params=["postgres", "sqlite"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-@pytest.fixture
-def centre(runtime: Runtime) -> Iterator[Api]:
-    with served(runtime) as base:
-        yield Api(base, keys(runtime)["centre"])
 
 
 def _at_once(count: int, send: Callable[[Api], requests.Response], api: Api) -> list[requests.Response]:

@@ -1,8 +1,6 @@
 """The centre's reads over HTTP: filters as `docking cases list` reads them, keyset pages, the OpenAPI document,
 the JWKS of every key algorithm, and bad input that is always a problem, never a server error."""
 
-from collections.abc import Iterator
-
 import pytest
 from jwcrypto import jwk
 
@@ -10,27 +8,11 @@ from adapter.keys.keyring import Keyring
 from reference import case_number
 from scheduler import Runtime
 from schemas.clock import utc_now
-from tests.support.api import Api, keys, served
+from tests.support.api import Api
 from tests.support.court import PLATFORM, Court
 from tests.support.runtime import pump
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def callers(runtime: Runtime) -> dict[str, str]:
-    return keys(runtime)
-
-
-@pytest.fixture
-def base(runtime: Runtime) -> Iterator[str]:
-    with served(runtime) as url:
-        yield url
-
-
-@pytest.fixture
-def centre(base: str, callers: dict[str, str]) -> Api:
-    return Api(base, callers["centre"])
 
 
 def _all(api: Api, query: str, limit: int = 2) -> list[dict[str, object]]:
@@ -94,25 +76,25 @@ def test_the_list_filters_combine(runtime: Runtime, court: Court, centre: Api) -
     [("jws-detached", "EdDSA", "OKP"), ("jws-detached", "ES256", "EC"), ("jws-detached", "PS256", "RSA")],
 )
 def test_the_jwks_publishes_our_keys_as_standard_jwks(
-    runtime: Runtime, base: str, callers: dict[str, str], kty: str
+    runtime: Runtime, api_base: str, api_keys: dict[str, str], kty: str
 ) -> None:
     """The keyring's published keys, each importable by an independent JOSE library (jwcrypto)."""
     keyring = runtime.settings.platforms[PLATFORM].signing.keyring
     assert keyring is not None
     for role in ("court:court", "centre", "admin"):
-        published = Api(base, callers[role]).get("/.well-known/jwks.json").json()["keys"]
+        published = Api(api_base, api_keys[role]).get("/.well-known/jwks.json").json()["keys"]
         assert [{k: v for k, v in key.items() if k != "x-platform"} for key in published] == (
             Keyring.open(keyring).jwks(utc_now())["keys"]
         )
         assert published[0]["kty"] == kty and published[0]["x-platform"] == PLATFORM
         jwk.JWK(**{k: v for k, v in published[0].items() if k != "x-platform"})
-    assert Api(base, callers["court:other"]).get("/.well-known/jwks.json").json() == {"keys": []}
+    assert Api(api_base, api_keys["court:other"]).get("/.well-known/jwks.json").json() == {"keys": []}
 
 
 @pytest.mark.parametrize(("profile", "algorithm"), [("sm2-sm3", "SM2")])
-def test_sm2_keys_are_left_out_of_the_jwks(base: str, callers: dict[str, str]) -> None:
+def test_sm2_keys_are_left_out_of_the_jwks(api_base: str, api_keys: dict[str, str]) -> None:
     """JOSE registers no SM2 curve; such a key is given as PEM (`docking keys export-public`)."""
-    assert Api(base, callers["centre"]).get("/.well-known/jwks.json").json() == {"keys": []}
+    assert Api(api_base, api_keys["centre"]).get("/.well-known/jwks.json").json() == {"keys": []}
 
 
 def test_the_openapi_document_has_examples_and_the_docs_page_is_served(centre: Api) -> None:
