@@ -13,7 +13,7 @@ from adapter.cases.store import CaseStore
 from adapter.deadlines import DeadlineKind, Deadlines, china_date
 from adapter.errors import InvalidRequest
 from adapter.states import CaseStatus, Event
-from reference.case_intake import with_reading
+from reference.case_intake import read_case_number
 from reference.causes import causes
 from reference.errors import UnknownCode
 from schemas.agreement import MediationAgreement
@@ -55,7 +55,10 @@ class CentreServices:
                 f"case cause {dispatch.cause!r} is not in the 2020 catalogue's causes this centre handles "
                 f"(reference/causes.toml, version {causes().version})"
             ) from None
-        dispatch = with_reading(dispatch)  # its 案号 read once, unless the caller's boundary did (cli/centre.py)
+        # The use case is the centre's intake boundary: its 案号 is read here whatever reading the caller's record
+        # carries, so no caller (CLI, API, a tool) can plant a court code or hide a flag (a malformed 案号 is a
+        # pydantic ValidationError naming `case_number`, as for a court's dispatch).
+        dispatch = read_case_number(dispatch)
         now = self.clock()
         with self.store.begin() as cases:
             case = cases.create(dispatch, platform=None, at=now)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, File, Form, Header, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -119,10 +120,13 @@ def register(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Register a case a party brought to the centre directly (flow C: `flow` must be `self_received`)."""
-    # The 案号 is read here, at the API's boundary (reference/case_intake.py), whatever reading the body carried.
-    return act(
-        request, client, key, None, None, _body(body), lambda s: s.register_self_received(read_case_number(body))
-    )
+    # A malformed 案号 is refused here as the request's own invalid field (a 422 naming body.case_number, never
+    # stored under the Idempotency-Key); the use case reads the 案号 again as the centre's intake boundary.
+    try:
+        read_case_number(body, loc=("body", "case_number"))
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None
+    return act(request, client, key, None, None, _body(body), lambda s: s.register_self_received(body))
 
 
 @router.post("/cases/{case_id}/accept", response_model=ActionResult, responses=ACTION_RESPONSES)

@@ -20,7 +20,7 @@ from adapter.deadlines import DueState, receipt
 from adapter.deadlines.sweep import open_case_deadlines
 from adapter.errors import InvalidRequest
 from adapter.masking import mask_id, mask_phone, mask_text
-from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow
+from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow, OutboxStatus
 from adapter.states import CaseStatus, Event
 from api import cursor
 from api.access import ApiContext, context, require
@@ -28,6 +28,7 @@ from api.clients import Client
 from api.idempotency import case_version, etag
 from api.models import CasePage, problem_responses
 from api.problems import Problem, allowed_events, not_found_case
+from reference.case_intake import with_reading
 from schemas.case import CaseDispatch
 from schemas.clock import china_iso, from_db, to_utc
 
@@ -173,11 +174,11 @@ def show_case(request: Request, case_id: str, client: Centre) -> JSONResponse:
 
 
 def detail(ctx: ApiContext, session: Session, case: CaseRow) -> dict[str, Any]:
-    dispatch = CaseDispatch.model_validate_json(case.dispatch_json)
+    dispatch = with_reading(CaseDispatch.model_validate_json(case.dispatch_json))  # as read at intake (old rows too)
     events = list(
         session.exec(select(CaseEventRow).where(CaseEventRow.case_id == case.id).order_by(col(CaseEventRow.id)))
     )
-    messages = session.exec(select(OutboxRow).where(OutboxRow.case_id == case.id).order_by(col(OutboxRow.id))).all()
+    messages = session.exec(_messages_of(case.id)).all()
     registered = next((from_db(e.at) for e in events if e.event == Event.REGISTER), None)
     clock = receipt(case, registered)
     now = ctx.clock()
@@ -228,7 +229,7 @@ def detail(ctx: ApiContext, session: Session, case: CaseRow) -> dict[str, Any]:
                 "type": m.type,
                 "status": m.status,
                 "attempts": m.attempts,
-                "next_attempt_at": _time(m.next_attempt_at) if m.status == "pending" else None,
+                "next_attempt_at": _time(m.next_attempt_at) if m.status == OutboxStatus.PENDING else None,
                 "delivered_at": _time(m.delivered_at),
                 "last_error": mask_text(m.last_error or "") or None,
             }
@@ -236,3 +237,14 @@ def detail(ctx: ApiContext, session: Session, case: CaseRow) -> dict[str, Any]:
         ],
         "allowed_events": allowed_events(CaseStatus(case.status)),
     }
+
+
+def _messages_of(case_id: str) -> Any:
+    """A case's messages without their envelopes: the view needs none, and opening them would cost a decryption per
+    message (and fail on one sealed under a data key this process lacks)."""
+    return (
+        select(OutboxRow)
+        .where(OutboxRow.case_id == case_id)
+        .order_by(col(OutboxRow.id))
+        .options(defer(OutboxRow.envelope_json, raiseload=True))  # type: ignore[arg-type]
+    )

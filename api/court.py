@@ -39,7 +39,12 @@ def case_status(request: Request, ref: str, client: Court) -> dict[str, Any]:
         case = session.exec(query).first()
         if case is None:
             raise not_found_case(ref)
-        messages = session.exec(select(OutboxRow).where(OutboxRow.case_id == case.id).order_by(col(OutboxRow.id)))
+        messages = session.exec(
+            select(OutboxRow)
+            .where(OutboxRow.case_id == case.id)
+            .order_by(col(OutboxRow.id))
+            .options(defer(OutboxRow.envelope_json, raiseload=True))  # type: ignore[arg-type]  # never opened here
+        )
         sent = [
             {
                 "message_id": m.message_id,

@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from adapter.errors import InvalidRequest
 from adapter.services import CentreServices
 from cli.output import ConfigOption, console
-from reference.case_intake import read_case_number
 from scheduler import bootstrap
 from schemas.agreement import MediationAgreement
 from schemas.case import CaseDispatch
@@ -142,10 +141,11 @@ def register(
 ) -> None:
     """Register a case a party brought to the centre directly (flow C)."""
     try:
-        dispatch = read_case_number(CaseDispatch.model_validate(json.loads(case_file.read_bytes())))
+        dispatch = CaseDispatch.model_validate(json.loads(case_file.read_bytes()))
+        case_id = _services(config).register_self_received(dispatch)  # its 案号 is read there
     except OSError as exc:
         raise InvalidRequest(f"cannot read {case_file}: {exc.strerror}") from None
     except ValueError as exc:  # JSONDecodeError and ValidationError are both ValueErrors
         detail = summarize(exc) if isinstance(exc, ValidationError) else str(exc)
         raise InvalidRequest(f"{case_file} is not a valid case: {detail}") from None
-    console.print(_services(config).register_self_received(dispatch))
+    console.print(case_id)
