@@ -1,6 +1,6 @@
 """The adapter core: everything between the court connectors and the centre's operators. Imports schemas/,
 reference/, mappings/, signing/ and connectors/port.py — never a concrete connector, the sandbox, the CLI or the
-composition root (scheduler.py), which wires this package together.
+composition root (scheduler/), which wires this package together.
 
 Which package owns what:
 

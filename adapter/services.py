@@ -1,6 +1,6 @@
 """The centre's use cases: each loads a case, advances it, and queues the court's message in one transaction.
 
-The services take the case store (adapter/cases/store.py: the SQL one in production, wired by scheduler.py; the
+The services take the case store (adapter/cases/store.py: the SQL one in production, wired by scheduler/; the
 in-memory fake in unit tests) and a clock (time is always injected); each use case returns the case's new status.
 """
 

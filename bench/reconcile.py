@@ -39,6 +39,8 @@ def peak_rss_kib() -> int:
 
 
 def child_reconcile(work: Path, cases: int) -> dict[str, Any]:
+    # Imported by the measured child alone (`--child reconcile`): the parent, which builds the data and times the
+    # baseline, never needs the reconciler.
     from adapter.platforms.registry import PlatformLink
     from adapter.reconcile import Scope, reconcile
     from signing.jws import JwsVerifier

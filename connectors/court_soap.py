@@ -2,7 +2,7 @@
 
 The WSDL (connectors/wsdl/court_exchange.wsdl) ships with the adapter and is never fetched at run time; the
 endpoint comes from configuration. Every request is signed with WS-Security and every answer — faults too — must
-carry the court's valid signature (signing/wsse.py). zeep parses with DTDs, entities and external
+carry the court's valid signature (signing/wsse/). zeep parses with DTDs, entities and external
 references forbidden, and answers are read at most MAX_RESPONSE_BYTES. Failures are translated once, here:
 a SOAP Client fault → RejectedError (its CourtFault code); the court's signed refusal of our WS-Security (a wsse:
 fault code per WSS 1.1 §12, or its CourtFault E401/E403: our certificate not trusted, our clock off) →

@@ -8,7 +8,7 @@ Endpoints (relative to base_url):
   GET  /api/v1/cases?cursor=C&limit=N      → {"cases": [{"ajbs", "zt"}], "next_cursor"}   ("" on the last page)
   GET  /api/v1/cases/{ajbs}/messages       → {"items": [{"seq", "body", "headers"}]}   (as the feeds carry them)
   GET  /api/v1/codes           → {"version", "tables": {table: [codes]}}   (the platform's published code lists)
-Every request is signed under the platform's profile (adapter/signing) over its body and "METHOD <full URL>".
+Every request is signed under the platform's profile (signing/) over its body and "METHOD <full URL>".
 Failures are translated once, in `_raise_for`: 401/403 → CredentialsRefused (our signature or key is not trusted),
 408/429/5xx → TransientError, any other 4xx → RejectedError; an answer past the read cap or not a JSON object →
 UnreadableAnswer (a feed page is then asked for in smaller pages).

@@ -184,7 +184,7 @@ class EncryptionSettings(BaseModel):
 
 
 class JobSettings(BaseModel):
-    """How often the scheduled jobs run (scheduler.py). Times of day are China time (Asia/Shanghai)."""
+    """How often the scheduled jobs run (scheduler/). Times of day are China time (Asia/Shanghai)."""
 
     model_config = ConfigDict(extra="forbid")
 

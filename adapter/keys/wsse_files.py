@@ -1,6 +1,6 @@
 """WS-Security files for a SOAP court: our signing key and its certificate — self-signed, or a certificate signing
 request (PKCS #10, RFC 2986) for the court's CA — in the algorithms the wsse profile signs with
-(signing/wsse.py): RSA (3072 bits; RSA-SHA256), EC P-256 (ECDSA-SHA256) and SM2 (SM2-with-SM3, GB/T 32918;
+(signing/wsse/): RSA (3072 bits; RSA-SHA256), EC P-256 (ECDSA-SHA256) and SM2 (SM2-with-SM3, GB/T 32918;
 certificates per GM/T 0015, signed under the default distinguishing ID). `docking keys wsse` is the command.
 
 RSA and EC certificates are built and signed by `cryptography`; it cannot sign with SM2, so an SM2 certificate or
@@ -87,7 +87,7 @@ def _new_key(algorithm: str) -> Any:
 def _check_key(key: Any, path: Path) -> None:
     """Only what the wsse profile can sign with (RSA of 2048 bits or more, EC P-256, SM2)."""
     curve = getattr(getattr(key, "curve", None), "name", None)
-    if (isinstance(key, rsa.RSAPrivateKey) and key.key_size >= 2048) or curve in ("secp256r1", "SM2"):
+    if (isinstance(key, rsa.RSAPrivateKey) and key.key_size >= 2048) or curve == "secp256r1" or sm2.is_sm2_key(key):
         return
     raise KeyFileError(f"{path.resolve()} is not an RSA (2048 bits or more), EC P-256 or SM2 private key")
 

@@ -72,6 +72,6 @@ def attach_from(message_type: str, stored: str, document: Callable[[str], bytes 
         return stored
     content = document(digest)
     if content is None:
-        return stored  # not in the store (never the case: submit_agreement stores it): the send refuses the row
+        return stored  # not in the store (submit_agreement stores it first): like any corrupt row, retried, then dead
     body[_FIELD] = base64.b64encode(content).decode("ascii")
     return json.dumps(envelope, ensure_ascii=False, separators=(",", ":"))

@@ -18,7 +18,10 @@ from sqlalchemy import Column, Table, func, select, type_coerce, update
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from adapter.persistence import tables  # noqa: F401  (registers every table in SQLModel.metadata)
+from adapter.persistence import (  # noqa: F401  (register every table in SQLModel.metadata: a sealed column found)
+    api_tables,
+    tables,
+)
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.sealed_types import SealedBytes, SealedJson, engine_vault
 from adapter.persistence.unreadable import REPORTED

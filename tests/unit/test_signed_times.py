@@ -1,6 +1,6 @@
 """Every signed time of every profile: a bad one is refused with a reason, never a ValueError or OverflowError.
 
-Each message below carries a genuine signature over its bad time (tests/raw_signatures.py), so the refusal is
+Each message below carries a genuine signature over its bad time (tests/support/raw_signatures.py), so the refusal is
 about the time itself; a well-formed time under the same signer passes, which proves the signing is right.
 """
 
