@@ -4,7 +4,6 @@ key, or `docking keys activate <old>`) and every message is delivered once, with
 
 import logging
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from adapter.persistence.tables import OutboxRow
 from sandbox.pairing import CENTRE_KEY_ID, control
 from scheduler import Runtime, build_runtime
 from schemas.clock import utc_now
+from tests.support.cli import docking as run_docking
 from tests.support.court import PLATFORM, Court
 from tests.support.runtime import case_for, pump
 
@@ -27,9 +27,7 @@ COOL_DOWN = 1.0  # the breaker's cool-down: while held, one probe per second
 
 
 def docking(*args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    return result
+    return run_docking(*args, check=True)
 
 
 @pytest.fixture

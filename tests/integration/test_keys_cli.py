@@ -2,17 +2,13 @@
 absolute path when it is missing, and the WS-Security files a SOAP court needs — real processes, real exit codes."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import docking
+
 pytestmark = pytest.mark.integration
-
-
-def docking(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=120, cwd=cwd)
 
 
 def _states(ring: Path) -> list[tuple[str, str, str]]:

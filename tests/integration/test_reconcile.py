@@ -35,7 +35,7 @@ def transport(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def write_config(settings: Settings, folder: Path) -> Path:
+def reconcile_config(settings: Settings, folder: Path) -> Path:
     """The test's settings as a config file for the `docking` process (TOML inline tables, secrets included)."""
 
     def value(item: Any) -> str:
@@ -102,7 +102,7 @@ def test_drift_is_found_repaired_and_the_next_run_is_in_step(
     control(court.server, "forget", {"ajbs": forgotten})  # through the control API, as an integrator would
     (unseen,) = court.core.dispatch(1, "01", publish=False)
     _received_a_later_dispatch(runtime, court)  # our feed read has passed the lost one: missing, not in flight
-    config = write_config(settings, tmp_path)
+    config = reconcile_config(settings, tmp_path)
 
     found = docking("reconcile", "--config", str(config), "--format", "json")
     assert found.returncode == 1, found.stderr
@@ -216,7 +216,7 @@ def test_cases_dispatched_since_the_last_poll_are_in_flight_and_a_lost_one_is_mi
     court.core.dispatch(2, "01")
     pump(runtime, 1)
     arriving = court.core.dispatch(3, "01")  # not polled yet
-    config = write_config(settings, tmp_path)
+    config = reconcile_config(settings, tmp_path)
 
     found = docking("reconcile", "--config", str(config), "--format", "json")
     assert found.returncode == 0, found.stderr

@@ -8,8 +8,11 @@ from pathlib import Path
 from adapter.config.settings import Settings
 
 
-def docking(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+def docking(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, check: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """`docking ARGS` in a child process; `check`: it must exit 0 (its stderr is the failure message)."""
+    result = subprocess.run(
         [sys.executable, "-m", "cli", *args],
         capture_output=True,
         text=True,
@@ -17,6 +20,9 @@ def docking(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
         cwd=cwd,
         env=env,
     )
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
 
 
 def write_config(settings: Settings, tmp_path: Path) -> Path:
