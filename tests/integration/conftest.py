@@ -9,12 +9,14 @@ import pytest
 from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.vault import new_key
+from adapter.platforms.registry import Platforms
 from adapter.testing import fresh_database
 from sandbox.court import SandboxConfig
 from sandbox.pairing import pair
 from scheduler import Runtime, build_runtime
 from tests.support.api import Api, keys, served
 from tests.support.court import COURT_KID, PLATFORM, Court
+from tests.support.fake_court import court as fake_court
 
 
 @pytest.fixture
@@ -118,3 +120,9 @@ def api_base(runtime: Runtime) -> Iterator[str]:
 def centre(api_base: str, api_keys: dict[str, str]) -> Api:
     """The centre's case system as an API client."""
     return Api(api_base, api_keys["centre"])
+
+
+@pytest.fixture
+def platforms() -> Platforms:
+    """One in-process fake court, "court", whose signatures the adapter trusts (tests.support.fake_court)."""
+    return {"court": fake_court()}

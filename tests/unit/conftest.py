@@ -1,4 +1,4 @@
-"""Shared unit-test fixtures, and a guard that keeps unit tests off databases — the use cases run on the in-memory
+"""A guard that keeps unit tests off databases — the use cases run on the in-memory
 case store (adapter/testing/fake_store.py); tests of code that reads and writes the tables belong in
 tests/integration."""
 
@@ -6,9 +6,6 @@ import sqlite3
 from typing import NoReturn
 
 import pytest
-
-from adapter.platforms.registry import Platforms
-from tests.support.fake_court import court
 
 
 def _refuse(*args: object, **kwargs: object) -> NoReturn:
@@ -29,9 +26,3 @@ def _no_database(monkeypatch: pytest.MonkeyPatch) -> None:
 def postgres() -> str:
     """Unit tests start no PostgreSQL server either (this shadows tests/conftest.py's)."""
     _refuse()
-
-
-@pytest.fixture
-def platforms() -> Platforms:
-    """One fake court, "court", whose signatures the adapter trusts (tests.support.fake_court)."""
-    return {"court": court()}
