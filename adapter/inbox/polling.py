@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from adapter.inbox.ingest import ingest
-from adapter.inbox.ingested import Ingested
+from adapter.inbox.item_outcome import Ingested
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CursorRow
 from adapter.platforms.registry import PlatformLink
