@@ -22,7 +22,7 @@ from adapter.deadlines.calendar import missing_year
 from adapter.errors import ConfigError
 from adapter.inbox.feed_watch import FeedWatch
 from adapter.inbox.poll_policy import POLL_LEASE, PollPolicy, slowest_page
-from adapter.jobs import JobLock, process_holder
+from adapter.job_locks import JobLock, process_holder
 from adapter.metrics import Metrics
 from adapter.outbox.claim import LEASE
 from adapter.outbox.delivery import deliver_due
@@ -54,7 +54,7 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     routines: Routines | None = None  # the singleton jobs (reconcile, deadlines, prune, report)
     poll_locks: dict[str, JobLock] = field(default_factory=dict)  # one poller per platform across processes
-    holder: str = ""  # host:pid:token of this process (adapter/jobs.py)
+    holder: str = ""  # host:pid:token of this process (adapter/job_locks.py)
     # Set on SIGTERM/SIGINT: deliveries record what they sent and give back the rest of their claim, polls stop
     # after the page in hand, so a clean stop leaves nothing leased for the next process to wait out.
     stopping: threading.Event = field(default_factory=threading.Event)

@@ -67,7 +67,7 @@ def poll(
     max_pages: int = 50,
     still_ours: Callable[[], bool] = lambda: True,
 ) -> Polled:
-    """`still_ours` renews this process's polling lease before each page (adapter/jobs.py JobLock): a long
+    """`still_ours` renews this process's polling lease before each page (adapter/job_locks.py JobLock): a long
     catch-up must not outlive the lease and end up reading the same pages as a process that took over."""
     polled = Polled()
     size = limit
