@@ -18,7 +18,8 @@ Which package owns what:
     keys/            our signing keys: keyrings, the keyring signer, WS-Security files, agreement attestations
     config/          the settings object, built once at start-up, and what the loader tells an operator
 
-    jobs.py routines.py lease.py heartbeats.py    the periodic work: singleton runs, their leases, live processes
+    job_locks.py routines.py lease.py heartbeats.py
+                                                  the periodic work: singleton runs, their leases, live processes
     prune.py stats.py metrics.py                  retention, the figures from the database, in-process counters
     errors.py masking.py                          the error tree; masking personal data for logs and output
     case_lookup.py mapping_check.py               finding a case as an operator names it; code-list drift

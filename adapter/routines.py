@@ -1,5 +1,5 @@
 """The periodic singleton jobs: reconcile (frequent over open cases, nightly in full), the deadline sweep,
-pruning and the monthly report — each run by one process per period (adapter/jobs.py), its result stored
+pruning and the monthly report — each run by one process per period (adapter/job_locks.py), its result stored
 with the run in `job_runs`.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 from adapter.config.settings import Settings
 from adapter.deadlines import Deadlines
 from adapter.deadlines.sweep import sweep
-from adapter.jobs import interval_period, once_per_period
+from adapter.job_locks import interval_period, once_per_period
 from adapter.persistence.engine import UnitOfWork
 from adapter.platforms.registry import Platforms
 from adapter.prune import prune

@@ -13,7 +13,8 @@ from pathlib import Path
 import requests
 from sqlmodel import select
 
-from adapter.config.settings import PlatformSettings, Settings, SigningSettings, WsseSettings
+from adapter.config.platform import PlatformSettings, SigningSettings, WsseSettings
+from adapter.config.settings import Settings
 from adapter.keys.keyring import Keyring
 from adapter.persistence.tables import CaseRow
 from sandbox.pairing import key_and_certificate

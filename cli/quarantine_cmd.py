@@ -11,7 +11,7 @@ import typer
 from sqlmodel import col, select
 
 from adapter.errors import InvalidRequest
-from adapter.inbox.ingest import Ingested
+from adapter.inbox.item_outcome import Ingested
 from adapter.inbox.quarantine import STATUSES, Reprocessed, load, open_ids, reprocess, resolve, split_headers
 from adapter.masking import mask_document, mask_text
 from adapter.persistence.tables import QuarantineRow

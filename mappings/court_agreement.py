@@ -2,9 +2,9 @@
 
 from typing import Any
 
-from mappings.access import amount, field, objects, optional_text, text
 from mappings.codes import CodeTables
 from mappings.times import read_date, read_time, write_date, write_time
+from mappings.wire_types import amount, field, objects, optional_text, text
 from schemas.agreement import Instalment, MediationAgreement, MonetaryTerm, SignatureRecord
 
 

@@ -7,7 +7,7 @@ elements. Each platform passes its own code tables; an unknown code raises Unkno
 Every time, both ways, is in the platform's agreed form (`t.timestamps`, mappings/times.py): a time in another form
 is refused naming its field, never guessed at.
 
-Wire types of what a court sends (strict, mappings/access.py: anything else is malformed, naming the field):
+Wire types of what a court sends (strict, mappings/wire_types.py: anything else is malformed, naming the field):
   string   xxbh, ajbs (non-empty ids); every code (xxlx, tjlx, cxlx, ssdw, dsrlx, zjlx, jdlx, sqjg, js); ah, fydm,
            fymc, ay, ssqq, tjzz, tjy; xm, zjhm; wjmc, sha256; ly, wsh; the agreement's ss, tk, fkf, skf, lxfs, wjmc,
            wjzy, qmr, zsxh. Optional ones may be absent or null.
@@ -20,10 +20,10 @@ Wire types of what a court sends (strict, mappings/access.py: anything else is m
 
 from typing import Any
 
-from mappings.access import amount, count, field, ident, obj, objects, optional_text, text
 from mappings.codes import CodeTables, MalformedPayload
 from mappings.court_agreement import agreement_fields
 from mappings.times import read_time, write_date, write_time
+from mappings.wire_types import amount, count, field, ident, obj, objects, optional_text, text
 from reference.case_intake import read_case_number
 from reference.causes import causes
 from reference.errors import UnknownCode

@@ -18,7 +18,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import func
 from sqlmodel import select
 
-from adapter.config.settings import DataKeySettings, EncryptionSettings, Profile, Settings
+from adapter.config.platform import Profile
+from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
 from adapter.persistence.tables import CaseRow, OutboxRow, OutboxStatus
 from adapter.persistence.vault import new_key
 from adapter.reconcile import reconcile

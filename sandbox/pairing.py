@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 
-from adapter.config.settings import PlatformSettings, Profile, SigningSettings, WsseSettings
+from adapter.config.platform import PlatformSettings, Profile, SigningSettings, WsseSettings
 from adapter.keys.keyring import Keyring
 from sandbox.court import CourtCore, SandboxConfig
 from sandbox.rest import SandboxServer

@@ -1,5 +1,5 @@
 """The one bootstrap the entry points call for what they need short of the whole runtime: the settings, read once;
-the existing database; the centre's use cases; one platform's connector. `build_runtime` (scheduler/__init__.py)
+the existing database; the centre's use cases; one platform's connector. `build_runtime` (scheduler/runtime.py)
 builds everything, for the commands that poll, deliver or reconcile.
 
 The CLI (and next the HTTP API) import this; nothing in adapter/ does (pyproject [tool.importlinter]).
@@ -15,7 +15,7 @@ from adapter.persistence.engine import UnitOfWork, create_schema, open_database
 from adapter.platforms.signers import build_signer
 from adapter.services import CentreServices
 from connectors.port import CourtPlatform
-from scheduler import build_connector
+from scheduler.runtime import build_connector
 from schemas.clock import utc_now
 
 

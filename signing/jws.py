@@ -62,7 +62,7 @@ class JwsSigner:
         if target:
             protected["tgt"] = target  # binds method, path and query: a signature cannot be moved to another request
         encoded = b64url(json.dumps(protected, separators=(",", ":")).encode())
-        signature = _sign(self._key, self.algorithm, signing_input(encoded, body))
+        signature = signature_bytes(self._key, self.algorithm, signing_input(encoded, body))
         return {HEADER: f"{encoded}..{b64url(signature)}"}
 
 
@@ -129,7 +129,9 @@ def _same_algorithm(key_alg: str, header_alg: str) -> bool:
     return key_alg == header_alg or {key_alg, header_alg} <= _ED25519_ALIASES
 
 
-def _sign(key: Any, alg: str, data: bytes) -> bytes:
+def signature_bytes(key: Any, alg: str, data: bytes) -> bytes:
+    """The JWS signature of `data` (the signing input) under `alg`, in JWS's raw form. JwsSigner signs with it;
+    public so that a test can sign a header the signer would never write (tests/support/raw_signatures.py)."""
     if alg == "EdDSA":
         return key.sign(data)
     if alg == "ES256":

@@ -9,128 +9,25 @@ import binascii
 import logging
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from adapter.config import hints as config_hints
+from adapter.config.platform import PlatformSettings
 from adapter.config.tomlfile import read_toml
 from adapter.deadlines.config import DeadlinePolicy
 from adapter.errors import ConfigError
 from adapter.persistence.vault import Algorithm, DataKey, Vault
-from mappings.times import DEFAULT_FORM, TimestampForm
 
 log = logging.getLogger("docking.settings")
 
-Profile = Literal["jws-detached", "sm2-sm3", "hmac-appkey"]
 # database_url schemes: one driver each, so "not supported" and "driver not installed" are told apart.
 SUPPORTED_DATABASES = {
     "sqlite": "a file, one worker process",
     "postgresql+psycopg": "several workers; pip install 'court-docking[postgres]'",
 }
-
-
-class SigningSettings(BaseModel):
-    """How one platform signs and verifies (domain.md §5: agreed per counterpart)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    profile: Profile = "jws-detached"
-    keyring: Path | None = None  # our keys (jws-detached, sm2-sm3): a folder made by `docking keys generate`
-    passphrase_env: str | None = None  # the environment variable holding the keyring's passphrase, if encrypted
-    court_keys: dict[str, Path] = {}  # the court's key ids → public key files (jws-detached, sm2-sm3)
-    revoked_court_keys: list[str] = []
-    app_key: str | None = None  # hmac-appkey: ours …
-    app_secret: SecretStr | None = None
-    court_app_key: str | None = None  # … and the court's
-    court_app_secret: SecretStr | None = None
-    hmac_method: Literal["HMAC-SHA256", "HMAC-SM3"] = "HMAC-SHA256"
-    sm2_distid: str = Field(default="1234567812345678", min_length=1, max_length=64)
-    sm2_signature: Literal["der", "raw"] = "der"
-    sm2_encoding: Literal["base64", "hex"] = "base64"
-    # The case of hex, both ways: sm2-sm3 hex signatures, hmac-appkey signatures and the body hash inside the HMAC's
-    # signed text (which the court must compute the same way). The other case is refused as malformed.
-    hex_case: Literal["lower", "upper"] = "lower"
-    # A feed is read whenever the adapter is up, so a pulled message may rightly be old; older than this it is
-    # refused as stale (a replayed archive, or a court clock years off), and kept in quarantine.
-    feed_max_age_hours: int = Field(default=168, ge=1, le=24 * 365)
-
-    @model_validator(mode="after")
-    def _complete(self) -> "SigningSettings":
-        if self.profile == "hmac-appkey":
-            missing = [
-                n for n in ("app_key", "app_secret", "court_app_key", "court_app_secret") if not getattr(self, n)
-            ]
-        else:
-            missing = [n for n in ("keyring", "court_keys") if not getattr(self, n)]
-        if missing:
-            raise ValueError(f"profile {self.profile} needs {', '.join(missing)}")
-        return self
-
-
-class WsseSettings(BaseModel):
-    """WS-Security for a SOAP court: our signing key and certificate, and the court's certificates (PEM files).
-
-    The court's answers are trusted only if signed by one of `court_certificates` (several during rotation).
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    key: Path
-    certificate: Path
-    passphrase_env: str | None = None  # the environment variable holding the key's passphrase, if encrypted
-    court_certificates: list[Path] = Field(min_length=1)
-    sm2_distid: str = Field(default="1234567812345678", min_length=1, max_length=64)
-
-
-class PlatformSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    transport: Literal["rest", "soap"] = "rest"
-    base_url: str  # rest: the API root; soap: the WebService endpoint (the WSDL itself ships with the adapter)
-    signing: SigningSettings  # how the court's published messages are signed (and, for rest, our requests)
-    wsse: WsseSettings | None = None  # soap only, and required there
-    soap_debug: bool = False  # soap: keep the last request and answer envelopes in memory for inspection
-    # The form of every time in this court's messages, as its interface documents it (mappings/times.py):
-    # iso8601 (offset required), iso8601_china (an offset-less time is China time), yyyyMMddHHmmss,
-    # "yyyy-MM-dd HH:mm:ss" (China time),
-    # epoch_seconds, epoch_millis. A time in any other form is quarantined as malformed, naming the field.
-    timestamp_format: TimestampForm = DEFAULT_FORM
-    poll_seconds: float = Field(default=10.0, gt=0)
-    timeout_seconds: float = Field(default=10.0, gt=0, le=300)
-    # The largest answer read from the court; a feed page past it is asked for in smaller pages, and a feed whose
-    # single next item is larger is held with an alert naming this setting (adapter/platforms/feed_hold.py).
-    max_response_mb: float = Field(default=20.0, gt=0, le=1024)
-    # Delivery: transient failures back off exponentially with full jitter up to the cap, for at least
-    # give_up_after_hours before a message is declared dead; the breaker stops calls after repeated failures.
-    retry_base_seconds: float = Field(default=2.0, gt=0)
-    retry_cap_seconds: float = Field(default=3600.0, gt=0)
-    give_up_after_hours: float = Field(default=24.0, gt=0)
-    breaker_failures: int = Field(default=5, ge=1)
-    breaker_cooldown_seconds: float = Field(default=30.0, gt=0)
-    # A dispatch feed that has not moved for this many polls has the court's case list compared with ours: a
-    # feed restarted behind our cursor would otherwise hide new dispatches (adapter/inbox/feed_watch.py).
-    feed_stall_polls: int = Field(default=360, ge=1)
-    # Mutual TLS, for courts that require a client certificate (PEM files), and a private CA bundle.
-    client_cert: Path | None = None
-    client_key: Path | None = None
-    ca_bundle: Path | None = None
-
-    @field_validator("base_url")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
-        return value
-
-    @model_validator(mode="after")
-    def _wsse_for_soap(self) -> "PlatformSettings":
-        if self.transport == "soap" and self.wsse is None:
-            raise ValueError("a soap platform needs [wsse] key, certificate and court_certificates")
-        if self.transport == "rest" and self.wsse is not None:
-            raise ValueError("wsse applies to soap platforms only")
-        return self
 
 
 class DataKeySettings(BaseModel):

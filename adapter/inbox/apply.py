@@ -9,7 +9,7 @@ from dataclasses import replace
 from sqlmodel import Session, select
 
 from adapter.inbox.digest import CONFLICT, envelope_digest, report_conflict, same_message
-from adapter.inbox.ingested import Ingested, Outcome, Settle
+from adapter.inbox.item_outcome import Ingested, Outcome, Settle
 from adapter.inbox.refusal import keep
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import create_case, find_case, transition

@@ -13,7 +13,7 @@ drops what was already applied), and the missing cases fetched and ingested as r
 import logging
 from dataclasses import dataclass, field
 
-from adapter.inbox.ingested import Ingested
+from adapter.inbox.item_outcome import Ingested
 from adapter.inbox.polling import Polled, poll, rewind
 from adapter.persistence.engine import UnitOfWork
 from adapter.platforms.registry import PlatformLink

@@ -1,6 +1,6 @@
 """Applying what a platform sends: verify → decode → drop duplicates → apply, or quarantine with the raw bytes.
 
-Every item ends in exactly one of four ways (adapter/inbox/ingested.py), each in one transaction: applied (inbox
+Every item ends in exactly one of four ways (adapter/inbox/item_outcome.py), each in one transaction: applied (inbox
 row with the envelope's digest + case change: adapter/inbox/apply.py), duplicate (nothing changes), quarantined
 (raw bytes + reason; no case changes: adapter/inbox/refusal.py), or conflict: quarantined as `conflict` because it
 reuses an applied message id with another body (adapter/inbox/digest.py). An item the database itself would refuse
@@ -18,7 +18,7 @@ from sqlalchemy.exc import DataError
 from sqlmodel import select
 
 from adapter.inbox.apply import store
-from adapter.inbox.ingested import Ingested, Outcome, Settle
+from adapter.inbox.item_outcome import Ingested, Outcome, Settle
 from adapter.inbox.refusal import log_kept, quarantine, unstorable
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import InboxRow

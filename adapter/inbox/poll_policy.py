@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from adapter.inbox.feed_watch import FeedWatch
 from adapter.inbox.polling import Polled, poll
-from adapter.jobs import JobLock
+from adapter.job_locks import JobLock
 from adapter.lease import Renewal
 from adapter.masking import mask_text
 from adapter.metrics import Metrics
@@ -78,7 +78,7 @@ class PollPolicy:
     platforms: Platforms
     clock: Clock
     metrics: Metrics
-    locks: dict[str, JobLock]  # one poller per platform across processes (adapter/jobs.py)
+    locks: dict[str, JobLock]  # one poller per platform across processes (adapter/job_locks.py)
     stopping: threading.Event  # a clean stop: the poll ends after the page in hand
     stall: Callable[[str], timedelta]  # the slowest legitimate page per platform (slowest_page)
     database: DatabaseOutage | None = None  # an outage is said when it starts and ends (adapter/persistence/outage.py)

@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from adapter.inbox.ingest import ingest
-from adapter.inbox.ingested import Ingested
+from adapter.inbox.item_outcome import Ingested
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CursorRow
 from adapter.platforms.registry import PlatformLink
@@ -67,7 +67,7 @@ def poll(
     max_pages: int = 50,
     still_ours: Callable[[], bool] = lambda: True,
 ) -> Polled:
-    """`still_ours` renews this process's polling lease before each page (adapter/jobs.py JobLock): a long
+    """`still_ours` renews this process's polling lease before each page (adapter/job_locks.py JobLock): a long
     catch-up must not outlive the lease and end up reading the same pages as a process that took over."""
     polled = Polled()
     size = limit

@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 
 from adapter.errors import InvalidRequest
 from adapter.inbox.ingest import ingest_item
-from adapter.inbox.ingested import Ingested, Outcome
+from adapter.inbox.item_outcome import Ingested, Outcome
 from adapter.masking import mask_text
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import AuditRow, QuarantineRow, QuarantineStatus

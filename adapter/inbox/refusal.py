@@ -14,7 +14,7 @@ import logging
 from sqlmodel import Session, select
 
 from adapter.inbox.digest import CONFLICT
-from adapter.inbox.ingested import Ingested, Outcome, Settle
+from adapter.inbox.item_outcome import Ingested, Outcome, Settle
 from adapter.masking import mask_text
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import QuarantineRow

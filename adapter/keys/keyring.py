@@ -17,6 +17,9 @@ is read (`settled`), so every process switches at the same instant without anyon
 written before staged rotation (states active / retiring / revoked, no activate_at) loads unchanged: `retiring`
 is the old name of `retired`. The manifest holds no secrets; private keys stay in their own mode-0600 files,
 optionally passphrase-encrypted.
+
+Kept whole at ~300 lines: the states, the rule that settles them (`settled`) and the operations that move a key
+between them are one state machine over one manifest, read together when a rotation is checked.
 """
 
 import json

@@ -32,7 +32,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SCHEMA_LOCK = 0x646F636B696E67  # "docking"
 
 
-def _config(connection: Connection) -> Config:
+def alembic_config(connection: Connection) -> Config:
+    """Alembic's configuration for our migrations, run on `connection`: for `command.upgrade` / `stamp` to a given
+    revision (here to head; a migration's test upgrades to the revision before it, fills rows, then to head)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -40,7 +42,7 @@ def _config(connection: Connection) -> Config:
 
 
 def head() -> str:
-    return str(ScriptDirectory.from_config(_config(None)).get_current_head())  # type: ignore[arg-type]
+    return str(ScriptDirectory.from_config(alembic_config(None)).get_current_head())  # type: ignore[arg-type]
 
 
 def current(connection: Connection) -> str | None:
@@ -57,7 +59,7 @@ def prepare(engine: Engine) -> None:
             if inspect(connection).get_table_names():
                 raise ConfigError("the database has tables but no schema version: run `docking db upgrade`")
             SQLModel.metadata.create_all(connection)
-            command.stamp(_config(connection), "head")
+            command.stamp(alembic_config(connection), "head")
         elif version != head():
             raise ConfigError(
                 f"the database schema is at {version}, the adapter needs {head()}: run `docking db upgrade`"
@@ -73,7 +75,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     with engine.connect() as connection, _schema_lock(connection):
         before = current(connection)
         connection.commit()
-        command.upgrade(_config(connection), "head")
+        command.upgrade(alembic_config(connection), "head")
         connection.commit()
         return before, str(current(connection))
 

@@ -229,7 +229,7 @@ class ReconcileDifferenceRow(SQLModel, table=True):
 
 
 class JobRunStatus(StrEnum):
-    """How a singleton job's run for one period stands (JobRunRow.status; adapter/jobs.py)."""
+    """How a singleton job's run for one period stands (JobRunRow.status; adapter/job_locks.py)."""
 
     RUNNING = "running"  # a run "running" past its lease is presumed dead and may be taken over
     OK = "ok"
@@ -238,7 +238,7 @@ class JobRunStatus(StrEnum):
 
 class JobRunRow(SQLModel, table=True):
     """One run of a singleton job for one period (e.g. reconcile-nightly 2026-11-23): the unique key is what
-    makes several `docking run` processes run it once per period (adapter/jobs.py)."""
+    makes several `docking run` processes run it once per period (adapter/job_locks.py)."""
 
     __tablename__ = "job_runs"
     __table_args__ = (UniqueConstraint("job", "period"),)

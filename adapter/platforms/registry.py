@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from adapter.config.settings import PlatformSettings
+from adapter.config.platform import PlatformSettings
 from adapter.metrics import Metrics
 from adapter.platforms.breaker import CircuitBreaker
 from adapter.platforms.credential_hold import Credential, CredentialHold

@@ -8,7 +8,7 @@ from typing import Any
 
 from cryptography import x509
 
-from adapter.config.settings import PlatformSettings, SigningSettings, WsseSettings
+from adapter.config.platform import PlatformSettings, SigningSettings, WsseSettings
 from adapter.errors import ConfigError
 from adapter.keys.keyring_signer import KeyringSigner
 from adapter.platforms.credential_hold import Credential

@@ -9,6 +9,14 @@ but the stored report; with it, messages are requeued through the outbox (audite
 ingested — see classify.py for the classes of difference and what repairs each. A case the platform does not
 know at all is re-sent only with `resend_missing` as well: a court that lost its state may refuse the re-sent
 messages, and they would go dead.
+
+    reconciler.py  one run: pass 1 over our cases, pass 2 over each platform's list, repairs page by page
+    cases.py       our side, read lean: the compared columns in keyset pages, each a short transaction
+    classify.py    what a difference is and what would repair it (pure)
+    arrival.py     a case the platform lists that we lack: still on its way (in flight), or lost?
+    repair.py      the repairs: requeue delivered messages, or fetch a case and ingest it
+    report.py      what a run found (Difference, ReconcileReport)
+    runs.py        the stored runs and their differences (tables reconcile_runs, reconcile_differences)
 """
 
 from adapter.reconcile.cases import Scope

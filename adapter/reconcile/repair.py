@@ -13,7 +13,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from adapter.inbox.ingest import Ingested, ingest
+from adapter.inbox.ingest import ingest
+from adapter.inbox.item_outcome import Ingested
 from adapter.outbox.requeue import RequeueConflict
 from adapter.outbox.requeue import requeue as requeue_messages
 from adapter.persistence.engine import UnitOfWork

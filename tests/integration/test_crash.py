@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from adapter.config.settings import PlatformSettings, Settings
+from adapter.config.platform import PlatformSettings
+from adapter.config.settings import Settings
 from adapter.persistence.tables import CaseRow, OutboxRow
 from adapter.states import CaseStatus
 from sandbox.court import SandboxConfig

@@ -16,8 +16,8 @@ from adapter.errors import InvalidRequest
 from adapter.outbox.claim import LEASE, claim
 from adapter.outbox.dead_letters import replay_dead, replay_message
 from adapter.outbox.delivery import deliver_due
-from adapter.outbox.record import record as _record
-from adapter.outbox.send import deliver_one as _deliver_one
+from adapter.outbox.record import record
+from adapter.outbox.send import deliver_one
 from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.repository import create_case, transition
@@ -334,11 +334,11 @@ def test_a_worker_whose_lease_was_taken_over_does_not_overwrite_the_new_result(w
     taken = claim(uow, lambda: later, limit=10, token="worker-b")
     assert [r.id for r in taken] == [r.id for r in stale] and taken[0].claimed_by == "worker-b"
     responses.add_callback(responses.POST, URL, callback=_ok)
-    first = _deliver_one(platforms, lambda: later, taken[0], _retrying()(), lambda: 0.5)
-    assert _record(uow, [first]) == Counter(delivered=1)
+    first = deliver_one(platforms, lambda: later, taken[0], _retrying()(), lambda: 0.5)
+    assert record(uow, [first]) == Counter(delivered=1)
     responses.replace(responses.POST, URL, json={"code": "E503"}, status=503)
-    late = _deliver_one(platforms, lambda: later, stale[0], _retrying(1)(), lambda: 0.5)
-    assert late.outcome == "retried" and _record(uow, [late]) == Counter(lease_lost=1)
+    late = deliver_one(platforms, lambda: later, stale[0], _retrying(1)(), lambda: 0.5)
+    assert late.outcome == "retried" and record(uow, [late]) == Counter(lease_lost=1)
     (row,) = _rows(uow)
     assert row.status == "delivered" and row.attempts == 1
 

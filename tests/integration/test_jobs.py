@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from adapter import heartbeats
 from adapter.config.settings import JobSettings, Settings
-from adapter.jobs import JobLock, interval_period, once_per_period
+from adapter.job_locks import JobLock, interval_period, once_per_period
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import JobRunRow
 from adapter.testing import FakeClock

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import col, select
 
-from adapter.jobs import JobLock
+from adapter.job_locks import JobLock
 from adapter.lease import Renewal
 from adapter.outbox.claim import claim
 from adapter.outbox.delivery import deliver_due

@@ -66,11 +66,11 @@ def test_upgrading_gives_queued_messages_their_creation_time_as_queued_at(url: s
     """0006: rows queued before the upgrade keep the retry window they had (counted from their creation)."""
     from alembic import command
 
-    from adapter.persistence.migrate import _config
+    from adapter.persistence.migrate import alembic_config
 
     engine = make_engine(url)
     with engine.connect() as connection:
-        command.upgrade(_config(connection), "0004")
+        command.upgrade(alembic_config(connection), "0004")
         connection.commit()
     with engine.begin() as connection:
         connection.execute(

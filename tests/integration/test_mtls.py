@@ -12,7 +12,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from adapter.config.settings import PlatformSettings, Settings
+from adapter.config.platform import PlatformSettings
+from adapter.config.settings import Settings
 from sandbox.court import SandboxConfig
 from sandbox.pairing import pair
 from sandbox.rest import SandboxServer

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from adapter.config.settings import JobSettings, PlatformSettings, Settings
+from adapter.config.platform import PlatformSettings
+from adapter.config.settings import JobSettings, Settings
 from adapter.persistence.tables import CaseRow, JobRunRow, OutboxRow, ReconcileRunRow
 from adapter.testing import fresh_database
 from scheduler import build_runtime

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from adapter.config.settings import PlatformSettings, Settings
+from adapter.config.platform import PlatformSettings
+from adapter.config.settings import Settings
 from adapter.persistence.tables import CaseRow, OutboxRow
 from adapter.testing import fresh_database
 from scheduler import build_runtime

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from adapter.config.settings import SigningSettings
+from adapter.config.platform import SigningSettings
 from sandbox.court import CourtCore
 from sandbox.pairing import Pairing
 from sandbox.server import BaseSandboxServer

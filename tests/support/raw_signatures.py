@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from signing.base import b64url
 from signing.hmac_appkey import canonical_string, mac
-from signing.jws import HEADER, _sign, algorithm_of, signing_input
+from signing.jws import HEADER, algorithm_of, signature_bytes, signing_input
 from signing.sm2 import digest, sign_digest, signed_message
 
 
@@ -26,7 +26,7 @@ def jws(key: Any, kid: str, body: bytes, iat_json: str | None, *, nonce: str, ta
     if iat_json is not None:
         protected = protected[:-1] + f',"iat":{iat_json}}}'
     encoded = b64url(protected.encode())
-    return {HEADER: f"{encoded}..{b64url(_sign(key, alg, signing_input(encoded, body)))}"}
+    return {HEADER: f"{encoded}..{b64url(signature_bytes(key, alg, signing_input(encoded, body)))}"}
 
 
 def sm2(key: Any, kid: str, body: bytes, timestamp: str, *, nonce: str, target: str = "") -> dict[str, str]:

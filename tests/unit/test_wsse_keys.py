@@ -11,7 +11,7 @@ import pytest
 from cryptography import x509
 from lxml import etree
 
-from adapter.config.settings import WsseSettings
+from adapter.config.platform import WsseSettings
 from adapter.keys.wsse_files import make_wsse_files
 from adapter.platforms.signers import build_wsse
 from signing.certificates import certificate_key, same_key

@@ -1,0 +1,236 @@
+"""The runtime: settings, database, platforms (each with its connector, signer and breaker) and the centre's use
+cases, built once by `build_runtime`; the jobs the scheduler runs are its methods (registered by
+scheduler/schedule.py).
+
+The only module that names concrete connectors (`build_connector`).
+"""
+
+import logging
+import os
+import threading
+from collections import Counter
+from dataclasses import InitVar, dataclass, field
+from datetime import timedelta
+
+import requests
+
+from adapter import heartbeats
+from adapter.config.platform import PlatformSettings
+from adapter.config.settings import Settings
+from adapter.deadlines import Deadlines, WorkCalendar
+from adapter.deadlines.calendar import missing_year
+from adapter.errors import ConfigError
+from adapter.inbox.feed_watch import FeedWatch
+from adapter.inbox.poll_policy import POLL_LEASE, PollPolicy, slowest_page
+from adapter.job_locks import JobLock, process_holder
+from adapter.metrics import Metrics
+from adapter.outbox.claim import LEASE
+from adapter.outbox.delivery import deliver_due
+from adapter.persistence.case_store import SqlCaseStore
+from adapter.persistence.engine import UnitOfWork, create_schema, open_database
+from adapter.persistence.outage import DatabaseOutage
+from adapter.persistence.sealed_types import engine_vault
+from adapter.platforms.registry import Platforms, link_platform
+from adapter.platforms.retry import CONNECT_TIMEOUT, slowest_call
+from adapter.platforms.signers import build_signer, build_verifier, build_wsse, credential_of
+from adapter.routines import Routines
+from adapter.services import CentreServices
+from connectors.court_soap import CourtSoapPlatform
+from connectors.odr_rest import OdrRestPlatform
+from connectors.port import CourtPlatform
+from schemas.clock import Clock, utc_now
+from signing.base import MessageSigner
+
+log = logging.getLogger("docking.scheduler")
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    uow: UnitOfWork
+    platforms: Platforms
+    services: CentreServices
+    clock: Clock
+    metrics: Metrics = field(default_factory=Metrics)
+    routines: Routines | None = None  # the singleton jobs (reconcile, deadlines, prune, report)
+    poll_locks: dict[str, JobLock] = field(default_factory=dict)  # one poller per platform across processes
+    holder: str = ""  # host:pid:token of this process (adapter/job_locks.py)
+    # Set on SIGTERM/SIGINT: deliveries record what they sent and give back the rest of their claim, polls stop
+    # after the page in hand, so a clean stop leaves nothing leased for the next process to wait out.
+    stopping: threading.Event = field(default_factory=threading.Event)
+    # A database outage is logged when it starts and when it ends, not per job run (adapter/persistence/outage.py).
+    database: DatabaseOutage | None = None
+    feed_watch: InitVar[FeedWatch | None] = None  # a dispatch feed that restarted behind our cursor silently
+    # The polling job with its policy (adapter/inbox/poll_policy.py), over this runtime's locks and stop signal.
+    polling: PollPolicy = field(init=False)
+
+    def __post_init__(self, feed_watch: FeedWatch | None) -> None:
+        self.polling = PollPolicy(
+            self.uow,
+            self.platforms,
+            self.clock,
+            self.metrics,
+            locks=self.poll_locks,
+            stopping=self.stopping,
+            stall=lambda name: slowest_page(_timeout(self.settings.platforms.get(name))),
+            database=self.database,
+            feed_watch=feed_watch,
+        )
+
+    def heartbeat(self, period: float = heartbeats.PERIOD.total_seconds()) -> None:
+        """Tell `docking keys rotate-data` this process runs and which data keys it holds (adapter/heartbeats.py)."""
+        heartbeats.beat(
+            self.uow, self.clock, self.holder, os.getpid(), engine_vault(self.uow.engine), timedelta(seconds=period)
+        )
+
+    def stop(self) -> None:
+        """After the jobs have finished: hand polling to another process at once, and withdraw the heartbeat."""
+        for lock in self.poll_locks.values():  # let another process poll at once rather than after the lease
+            lock.release()
+        heartbeats.stop(self.uow, self.holder)
+
+    def feeds_read(self) -> bool:
+        """Has every platform had its first poll? The full reconciliation waits until then (FirstPolls)."""
+        return self.polling.first_polls.all_read()
+
+    def poll_platform(self, name: str) -> None:
+        """The polling job: one pass over the platform's feeds (adapter/inbox/poll_policy.py)."""
+        self.polling.poll_platform(name)
+
+    def deliver(self) -> None:
+        self.deliver_counts()
+
+    def deliver_counts(self) -> Counter[str]:
+        counts = deliver_due(
+            self.uow,
+            self.platforms,
+            self.clock,
+            limit=self.settings.deliver_batch,
+            lease=delivery_lease(self.settings),
+            slowest=slowest_send(self.settings),
+            keep_going=lambda: not self.stopping.is_set(),
+        )
+        self.metrics.add("outbound", counts)
+        if counts:
+            log.info("outbox: %s", ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+        return counts
+
+
+def delivery_lease(settings: Settings) -> timedelta:
+    """An outbox claim's lease: short whatever the timeouts, for it is renewed while the batch is sent
+    (adapter/lease.py) — a worker killed mid-batch frees its rows within seconds."""
+    return LEASE
+
+
+def slowest_send(settings: Settings) -> timedelta:
+    """One send's three quick tries at the slowest platform's timeouts (connect + read), and a margin: a send
+    running longer means a hung worker, whose claim is then left to lapse."""
+    return slowest_call(max((p.timeout_seconds for p in settings.platforms.values()), default=10.0))
+
+
+def _timeout(config: PlatformSettings | None) -> float:
+    return config.timeout_seconds if config is not None else 10.0
+
+
+def build_connector(name: str, config: PlatformSettings, signer: MessageSigner, clock: Clock) -> CourtPlatform:
+    session = _session(config)
+    timeout = (min(CONNECT_TIMEOUT, config.timeout_seconds), config.timeout_seconds)
+    cap = int(config.max_response_mb * 1024 * 1024)
+    if config.transport == "soap":
+        assert config.wsse is not None  # the settings validator guarantees it
+        wsse_signer, wsse_verifier = build_wsse(config.wsse, platform=name)
+        return CourtSoapPlatform(
+            name,
+            config.base_url,
+            wsse_signer,
+            wsse_verifier,
+            session=session,
+            timeout=timeout,
+            debug=config.soap_debug,
+            clock=clock,
+            timestamps=config.timestamp_format,
+            max_response_bytes=cap,
+        )
+    return OdrRestPlatform(
+        name,
+        config.base_url,
+        signer,
+        session=session,
+        timeout=timeout,
+        clock=clock,
+        timestamps=config.timestamp_format,
+        max_response_bytes=cap,
+    )
+
+
+def _session(config: PlatformSettings) -> requests.Session:
+    session = requests.Session()
+    if config.client_cert is not None:  # mutual TLS: the court checks our client certificate
+        session.cert = (
+            (str(config.client_cert), str(config.client_key)) if config.client_key else str(config.client_cert)
+        )
+    if config.ca_bundle is not None:
+        session.verify = str(config.ca_bundle)
+    else:  # what requests would pick per request, resolved once (below it stops reading the environment)
+        session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+    # Proxies from the environment (honouring NO_PROXY) are looked up once here, not on every request: requests
+    # otherwise rescans os.environ twice per call, a measurable share of a delivery's CPU time.
+    session.proxies.update(requests.utils.get_environ_proxies(config.base_url))
+    session.trust_env = False
+    return session
+
+
+def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
+    engine = open_database(settings)
+    create_schema(engine)
+    uow = UnitOfWork(engine)
+    platforms: Platforms = {}
+    metrics = Metrics()
+    for name, config in settings.platforms.items():
+        _check_tls_files(name, config)
+        signer = build_signer(config.signing, platform=name, clock=clock)
+        verifier = build_verifier(config.signing, platform=name)
+        connector = build_connector(name, config, signer, clock)
+        credential = credential_of(name, config, signer)
+        platforms[name] = link_platform(name, config, connector, verifier, credential, metrics)
+    deadlines = Deadlines.from_policy(settings.deadlines)  # one engine: the sweep and the use cases agree
+    _report_calendar_coverage(deadlines.calendar, clock)
+    # The use cases reach the database only through the case store: the one place the SQL store is named.
+    services = CentreServices(SqlCaseStore(uow), clock, platforms=platforms.keys(), deadlines=deadlines)
+    holder = process_holder()
+    runtime = Runtime(
+        settings,
+        uow,
+        platforms,
+        services,
+        clock,
+        metrics,
+        poll_locks={name: JobLock(uow, clock, f"poll:{name}", holder, POLL_LEASE) for name in settings.platforms},
+        holder=holder,
+        database=DatabaseOutage(engine),
+        feed_watch=FeedWatch(uow, clock, {name: c.feed_stall_polls for name, c in settings.platforms.items()}),
+    )
+    runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines, ready=runtime.feeds_read)
+    if settings.encryption is None:
+        log.warning("no [encryption] keys configured: ID and phone numbers are stored in clear (see README)")
+    return runtime
+
+
+def _report_calendar_coverage(calendar: WorkCalendar, clock: Clock) -> None:
+    """A year without holiday data is said at start-up, not discovered in a wrong deadline — once per process:
+    the calendar says the same (adapter/deadlines/calendar.py missing_year) when a deadline first meets it."""
+    year = clock().year
+    for missing in calendar.coverage([year, year + 1]):
+        missing_year(missing)
+
+
+def _check_tls_files(name: str, config: PlatformSettings) -> None:
+    for label, path in (
+        ("client_cert", config.client_cert),
+        ("client_key", config.client_key),
+        ("ca_bundle", config.ca_bundle),
+    ):
+        if path is not None and not path.is_file():
+            raise ConfigError(f"platform {name}: {label} {path} does not exist")
+    if config.client_key is not None and config.client_cert is None:
+        raise ConfigError(f"platform {name}: client_key is set but client_cert is not")
