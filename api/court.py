@@ -6,20 +6,27 @@ A court role sees only its own platform's cases: another platform's case, named 
 endpoints (court dispatches, rulings, receipts) join this router.
 """
 
+import json
+import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import or_
 from sqlalchemy.orm import defer
 from sqlmodel import col, select
+from starlette.concurrency import run_in_threadpool
 
+from adapter.inbox.push import ACCEPTED, DUPLICATE, Pushed, receive
 from adapter.persistence.tables import CaseRow, OutboxRow
+from adapter.platforms.signers import build_signer
 from adapter.states import CaseStatus, court_view
 from api.access import context, require
 from api.clients import Client
 from api.models import problem_responses
-from api.problems import not_found_case
+from api.problems import Problem, not_found_case
+from connectors.port import Feed
 from schemas.clock import china_iso
+from signing.base import MessageSigner
 
 router = APIRouter(prefix="/api/court/v1", tags=["court"])
 Court = Annotated[Client, Depends(require("court"))]
@@ -57,3 +64,86 @@ def case_status(request: Request, ref: str, client: Court) -> dict[str, Any]:
         "court_status": court_view(CaseStatus(case.status)).value,
         "messages": sent,
     }
+
+
+# ---- push intake (adapter/inbox/push.py): a court whose platform says mode = "push" POSTs its feed items here.
+# Authenticated twice: the court's API key (bearer, role court:<platform>) AND the platform's signature over the raw
+# bytes (the verifier its polled feed would use). Answered with a receipt signed by our signer for that platform,
+# after everything is committed.
+
+_REFUSED_STATUS = {"oversized": 413, "malformed": 400, "undecodable": 400}
+_SIGNATURE_REASONS = {
+    "unsigned",
+    "unknown_key",
+    "revoked_key",
+    "malformed_signature",
+    "bad_algorithm",
+    "bad_signature",
+    "stale",
+    "future",
+    "replayed",
+}
+
+
+@router.post("/platforms/{platform}/dispatches", responses=problem_responses(401, 403, 404))
+async def push_dispatch(request: Request, platform: str, client: Court) -> Response:
+    """A dispatch the court pushes: the same signed item its dispatch feed would carry."""
+    return await _push(request, platform, client, Feed.DISPATCHES)
+
+
+@router.post("/platforms/{platform}/decisions", responses=problem_responses(401, 403, 404))
+async def push_decision(request: Request, platform: str, client: Court) -> Response:
+    """A ruling or decision the court pushes: the same signed item its decisions feed would carry."""
+    return await _push(request, platform, client, Feed.DECISIONS)
+
+
+async def _push(request: Request, platform: str, client: Client, feed: Feed) -> Response:
+    ctx = context(request)
+    config = ctx.settings.platforms.get(platform)
+    link = request.app.state.platforms.get(platform)  # the runtime's links: its verifiers (api/app.py)
+    if client.role.platform != platform or config is None or config.mode != "push" or link is None:
+        # another court's platform is as unknown as one that does not exist
+        raise Problem(404, "not_found", f"no push intake for platform {platform!r} here")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > config.push_max_bytes:
+            break
+    headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
+    pushed = await run_in_threadpool(
+        receive, ctx.uow, link, feed, body, headers, ctx.clock, max_bytes=config.push_max_bytes
+    )
+    return _receipt(request, platform, pushed)
+
+
+def _receipt(request: Request, platform: str, pushed: Pushed) -> Response:
+    ctx = context(request)
+    answer: dict[str, Any] = {
+        "receipt_id": uuid.uuid4().hex,
+        "platform": platform,
+        "result": pushed.result,
+        "message_id": pushed.message_id,
+        "case_id": pushed.case_id,
+        "reason": pushed.reason or None,
+        "detail": pushed.detail or None,
+        "first_result": pushed.first or None,
+        "at": china_iso(ctx.clock()),
+    }
+    body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+    signed = _signer(request, platform).sign(body, message_id=answer["receipt_id"], at=ctx.clock())
+    if pushed.result in (ACCEPTED, DUPLICATE):
+        status = 200
+    elif pushed.reason in _SIGNATURE_REASONS:
+        status = 401
+    else:
+        status = _REFUSED_STATUS.get(pushed.reason, 422)
+    return Response(body, status_code=status, media_type="application/json", headers=dict(signed))
+
+
+def _signer(request: Request, platform: str) -> MessageSigner:
+    """Our signer for `platform`, built once per app (a keyring's active key is chosen at each signing)."""
+    signers: dict[str, MessageSigner] = request.app.state.__dict__.setdefault("push_signers", {})
+    if platform not in signers:
+        ctx = context(request)
+        signers[platform] = build_signer(ctx.settings.platforms[platform].signing, platform=platform, clock=ctx.clock)
+    return signers[platform]

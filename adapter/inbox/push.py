@@ -1,0 +1,162 @@
+"""A court that pushes: one item POSTed by the court (a dispatch, a decision) taken in through the ingest path.
+
+The order, each step on the raw bytes as they arrived:
+
+1. size: past the platform's `push_max_bytes` → refused `oversized` (what was read is kept);
+2. the request: the platform's own verifier (the one its polled feed uses), a signed time within ±`window` and a
+   signed message id (signing/base.py `check`) → else refused with the verifier's reason and kept;
+3. the persisted replay guard (adapter/inbox/replay_guard.py, scope `push:<platform>`) records the message id for
+   the window. An id seen before is a repeat: a retry after a lost answer (same body) must be answered `duplicate`
+   with the first result, and a different body under that id refused — decided below from what was stored;
+4. the one ingest path (adapter/inbox/ingest.py `ingest_item`): inbox dedupe by message id, apply, or quarantine.
+
+Everything is committed before the caller answers, so an item is never lost between a 2xx and its commit, and a
+retry finds it (inbox or quarantine) and is answered `duplicate` — never applied twice.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from adapter.inbox.ingest import ingest_item
+from adapter.inbox.ingested import Ingested, Outcome
+from adapter.inbox.refusal import quarantine
+from adapter.inbox.replay_guard import SqlReplayGuard
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import InboxRow, QuarantineRow
+from adapter.platforms.registry import PlatformLink
+from connectors.port import Feed, RawInbound
+from schemas.clock import Clock
+from signing.base import check
+from signing.errors import SignatureInvalid
+
+ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
+REPLAYED = "replayed"
+PUSH_WINDOW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Pushed:
+    """The answer to one push: `result` accepted / duplicate / rejected; `first` is a duplicate's first result
+    ("accepted", or "rejected: <reason>"); `reason`/`detail` say why an item was rejected."""
+
+    result: str
+    message_id: str | None = None
+    case_id: str | None = None
+    reason: str = ""
+    detail: str = ""
+    first: str = ""
+    quarantine_id: int | None = None
+
+
+def receive(
+    uow: UnitOfWork,
+    link: PlatformLink,
+    feed: Feed,
+    body: bytes,
+    headers: dict[str, str],
+    clock: Clock,
+    *,
+    max_bytes: int,
+    window: timedelta = PUSH_WINDOW,
+) -> Pushed:
+    """Take one pushed item in (module doc); everything it decides is committed when it returns."""
+    item = RawInbound(body=body[: max_bytes + 1], headers=headers)
+    if len(body) > max_bytes:
+        return _refused(uow, link, feed, item, clock, "oversized", f"{len(body)} bytes or more, past {max_bytes}")
+    now = clock()
+    try:
+        verified = check(link.verifier, body, headers, now=now, window=window)
+        if not verified.message_id:
+            raise SignatureInvalid(SignatureInvalid.UNSIGNED, f"{link.verifier.profile}: no signed message id")
+    except SignatureInvalid as exc:
+        return _refused(uow, link, feed, item, clock, exc.reason, exc.detail)
+    assert verified.issued_at is not None  # check() refuses an unsigned time
+    guard = SqlReplayGuard(uow)
+    scope = f"push:{link.name}"
+    if not guard.first_sighting(scope, verified.message_id, now=now, until=verified.issued_at + window):
+        repeat = _repeat(uow, link.name, verified.message_id, body)
+        if repeat == REPLAYED:
+            detail = f"message {verified.message_id!r} was refused before with another body"
+            return _refused(uow, link, feed, item, clock, SignatureInvalid.REPLAYED, detail)
+        if isinstance(repeat, Pushed):
+            return repeat
+        # Seen, yet nothing stored under it: the first push died before its commit — take it in now.
+    signed_id = verified.message_id
+
+    def label(session: Session, outcome: Outcome) -> None:
+        """A kept item whose id cannot be read from its body is filed under its signed id, in the same
+        transaction, so a repeat of that id finds it (`_repeat`)."""
+        if outcome.result is Ingested.QUARANTINED and outcome.kept and outcome.quarantine_id is not None:
+            row = session.get(QuarantineRow, outcome.quarantine_id)
+            if row is not None and not row.message_id:
+                row.message_id = signed_id[:64]
+                session.add(row)
+
+    outcome = ingest_item(uow, link, feed.value, item, clock, settle=label)
+    if outcome.result is Ingested.APPLIED:
+        return Pushed(ACCEPTED, outcome.message_id, outcome.case_id)
+    if outcome.result is Ingested.DUPLICATE:
+        return Pushed(DUPLICATE, outcome.message_id, _case_of(uow, link.name, outcome.message_id), first=ACCEPTED)
+    if outcome.result is Ingested.QUARANTINED and not outcome.kept:  # these very bytes were refused before
+        first = _first_refusal(uow, link.name, body)
+        return Pushed(DUPLICATE, outcome.message_id, reason=outcome.reason, detail=outcome.detail, first=first)
+    return Pushed(
+        REJECTED,
+        outcome.message_id,
+        reason=outcome.reason,
+        detail=outcome.detail,
+        quarantine_id=outcome.quarantine_id,
+    )
+
+
+def _refused(
+    uow: UnitOfWork, link: PlatformLink, feed: Feed, item: RawInbound, clock: Clock, reason: str, detail: str
+) -> Pushed:
+    outcome = quarantine(uow, link, feed.value, item, clock, reason, detail, None, None)
+    return Pushed(REJECTED, outcome.message_id, reason=reason, detail=detail, quarantine_id=outcome.quarantine_id)
+
+
+def _repeat(uow: UnitOfWork, platform: str, message_id: str, body: bytes) -> Pushed | str | None:
+    """A message id the guard saw within its window: None if nothing was stored under it (ingest it); else the
+    answer (REPLAYED: another body under an id refused before). An applied id goes to ingest too, which tells a
+    duplicate from a conflict by the envelope's digest."""
+    digest = hashlib.sha256(body).hexdigest()
+    with uow.begin() as session:
+        applied = session.exec(
+            select(InboxRow.id).where(InboxRow.platform == platform, InboxRow.message_id == message_id)
+        ).first()
+        if applied is not None:
+            return None
+        kept = session.exec(
+            select(QuarantineRow)
+            .where(QuarantineRow.platform == platform, QuarantineRow.message_id == message_id)
+            .order_by(col(QuarantineRow.id))
+        ).all()
+        if not kept:
+            return None
+        same = [row for row in kept if row.raw_sha256 == digest]
+        if same:
+            return Pushed(DUPLICATE, message_id, reason=same[0].reason, first=f"{REJECTED}: {same[0].reason}")
+    return REPLAYED
+
+
+def _first_refusal(uow: UnitOfWork, platform: str, body: bytes) -> str:
+    digest = hashlib.sha256(body).hexdigest()
+    with uow.begin() as session:
+        row = session.exec(
+            select(QuarantineRow).where(QuarantineRow.platform == platform, QuarantineRow.raw_sha256 == digest)
+        ).first()
+        return f"{REJECTED}: {row.reason}" if row is not None else REJECTED
+
+
+def _case_of(uow: UnitOfWork, platform: str, message_id: str | None) -> str | None:
+    if message_id is None:
+        return None
+    with uow.begin() as session:
+        row = session.exec(
+            select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == message_id)
+        ).first()
+        return getattr(row, "case_id", None) if row is not None else None
