@@ -16,7 +16,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
-from adapter.inbox.push import ACCEPTED, DUPLICATE, Pushed, receive
+from adapter.inbox.push import ACCEPTED, DUPLICATE, Pushed, receive, receive_receipt
 from adapter.persistence.tables import CaseRow, OutboxRow
 from adapter.platforms.signers import build_signer
 from adapter.states import CaseStatus, court_view
@@ -72,47 +72,49 @@ def case_status(request: Request, ref: str, client: Court) -> dict[str, Any]:
 # after everything is committed.
 
 _REFUSED_STATUS = {"oversized": 413, "malformed": 400, "undecodable": 400}
-_SIGNATURE_REASONS = {
-    "unsigned",
-    "unknown_key",
-    "revoked_key",
-    "malformed_signature",
-    "bad_algorithm",
-    "bad_signature",
-    "stale",
-    "future",
-    "replayed",
-}
 
 
-@router.post("/platforms/{platform}/dispatches", responses=problem_responses(401, 403, 404))
-async def push_dispatch(request: Request, platform: str, client: Court) -> Response:
+@router.post("/dispatches", responses=problem_responses(401, 403, 404, 409))
+async def push_dispatch(request: Request, client: Court) -> Response:
     """A dispatch the court pushes: the same signed item its dispatch feed would carry."""
-    return await _push(request, platform, client, Feed.DISPATCHES)
+    return await _push(request, client, Feed.DISPATCHES)
 
 
-@router.post("/platforms/{platform}/decisions", responses=problem_responses(401, 403, 404))
-async def push_decision(request: Request, platform: str, client: Court) -> Response:
+@router.post("/decisions", responses=problem_responses(401, 403, 404, 409))
+async def push_decision(request: Request, client: Court) -> Response:
     """A ruling or decision the court pushes: the same signed item its decisions feed would carry."""
-    return await _push(request, platform, client, Feed.DECISIONS)
+    return await _push(request, client, Feed.DECISIONS)
 
 
-async def _push(request: Request, platform: str, client: Client, feed: Feed) -> Response:
+@router.post("/receipts", responses=problem_responses(401, 403, 404, 409))
+async def push_receipt(request: Request, client: Court) -> Response:
+    """The court's receipt of one of our messages (applied, duplicate or rejected), signed by the court."""
+    return await _push(request, client, None)
+
+
+async def _push(request: Request, client: Client, feed: Feed | None) -> Response:
     ctx = context(request)
+    platform = client.role.platform or ""  # a court pushes for its own platform only: its key names it
     config = ctx.settings.platforms.get(platform)
-    link = request.app.state.platforms.get(platform)  # the runtime's links: its verifiers (api/app.py)
-    if client.role.platform != platform or config is None or config.mode != "push" or link is None:
-        # another court's platform is as unknown as one that does not exist
-        raise Problem(404, "not_found", f"no push intake for platform {platform!r} here")
+    link = request.app.state.platforms.get(platform)  # the runtime's links: their verifiers (api/app.py)
+    if config is None or link is None:
+        raise Problem(404, "platform-not-found", f"platform {platform!r} is not configured here")
+    if config.mode != "push":
+        raise Problem(409, "push-off", f'platform {platform!r} is polled (mode = "poll"): its push intake is off')
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > config.push_max_bytes:
             break
     headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
-    pushed = await run_in_threadpool(
-        receive, ctx.uow, link, feed, body, headers, ctx.clock, max_bytes=config.push_max_bytes
-    )
+    if feed is None:
+        pushed = await run_in_threadpool(
+            receive_receipt, ctx.uow, link, body, headers, ctx.clock, max_bytes=config.push_max_bytes
+        )
+    else:
+        pushed = await run_in_threadpool(
+            receive, ctx.uow, link, feed, body, headers, ctx.clock, max_bytes=config.push_max_bytes
+        )
     return _receipt(request, platform, pushed)
 
 
@@ -131,12 +133,8 @@ def _receipt(request: Request, platform: str, pushed: Pushed) -> Response:
     }
     body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
     signed = _signer(request, platform).sign(body, message_id=answer["receipt_id"], at=ctx.clock())
-    if pushed.result in (ACCEPTED, DUPLICATE):
-        status = 200
-    elif pushed.reason in _SIGNATURE_REASONS:
-        status = 401
-    else:
-        status = _REFUSED_STATUS.get(pushed.reason, 422)
+    # 401/403/404 stay the API key's: a refused item is 422 (400 unreadable, 413 oversized), its reason said
+    status = 200 if pushed.result in (ACCEPTED, DUPLICATE) else _REFUSED_STATUS.get(pushed.reason, 422)
     return Response(body, status_code=status, media_type="application/json", headers=dict(signed))
 
 

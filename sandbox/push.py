@@ -11,6 +11,7 @@ answered `duplicate`. The court still receives our messages as before (its REST 
 import json
 import logging
 import threading
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,8 @@ FEEDS = ("dispatches", "decisions")
 
 @dataclass
 class PushCourt:
-    """Pushes `core`'s feeds to `url` (the adapter's base URL) for `platform`, as the court holding `api_key`."""
+    """Pushes `core`'s feeds to `url` (the adapter's base URL) as the court holding `api_key` (its role names the
+    platform; `platform` is for messages only)."""
 
     core: CourtCore
     url: str
@@ -33,16 +35,17 @@ class PushCourt:
     timeout: float = 10.0
     cursors: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FEEDS, 0))
     receipts: list[dict[str, Any]] = field(default_factory=list)  # every answer, newest last
+    receipted: set[str] = field(default_factory=set)  # our messages the court has sent its receipt for
     _session: requests.Session = field(default_factory=requests.Session)
     _stop: threading.Event = field(default_factory=threading.Event)
 
     def endpoint(self, feed: str) -> str:
-        return f"{self.url.rstrip('/')}/api/court/v1/platforms/{self.platform}/{feed}"
+        return f"{self.url.rstrip('/')}/api/court/v1/{feed}"
 
     def push_once(self) -> int:
         """Push everything published since the last round; returns how many items were answered."""
         answered = 0
-        for feed in FEEDS:
+        for feed in FEEDS:  # then receipts of the centre's messages the court applied since
             while True:
                 page = self.core.feed(feed, self.cursors[feed], 50)
                 items = [i for i in page["items"] if i["seq"] > self.cursors[feed]]  # a redelivered item is skipped
@@ -53,11 +56,24 @@ class PushCourt:
                         return answered  # no answer: the same item first at the next round
                     self.cursors[feed] = item["seq"]
                     answered += 1
+        for message_id in sorted(set(self.core.applications) - self.receipted):
+            if self.push_receipt(message_id) is None:
+                break
+            self.receipted.add(message_id)
+            answered += 1
         return answered
+
+    def push_receipt(self, message_id: str, result: str = "applied", **extra: str) -> dict[str, Any] | None:
+        """The court's receipt of one of the centre's messages, signed as its items are."""
+        receipt_id = f"RC-{uuid.uuid4().hex[:20]}"
+        doc = {"receipt_id": receipt_id, "message_id": message_id, "result": result, **extra}
+        return self._post("receipts", json.dumps(doc, ensure_ascii=False), receipt_id)
 
     def push(self, feed: str, body: str) -> dict[str, Any] | None:
         """POST one item; its receipt, or None if there was no answer worth keeping (try again later)."""
-        message_id = str(json.loads(body).get("xxbh", ""))
+        return self._post(feed, body, str(json.loads(body).get("xxbh", "")))
+
+    def _post(self, feed: str, body: str, message_id: str) -> dict[str, Any] | None:
         headers = {
             **self.core.sign_item(body, message_id),
             "Authorization": f"Bearer {self.api_key}",

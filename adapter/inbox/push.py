@@ -15,6 +15,7 @@ retry finds it (inbox or quarantine) and is answered `duplicate` — never appli
 """
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,10 +26,10 @@ from adapter.inbox.ingested import Ingested, Outcome
 from adapter.inbox.refusal import quarantine
 from adapter.inbox.replay_guard import SqlReplayGuard
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.tables import InboxRow, QuarantineRow
+from adapter.persistence.tables import AuditRow, InboxRow, OutboxRow, OutboxStatus, QuarantineRow
 from adapter.platforms.registry import PlatformLink
 from connectors.port import Feed, RawInbound
-from schemas.clock import Clock
+from schemas.clock import Clock, from_db, to_utc
 from signing.base import check
 from signing.errors import SignatureInvalid
 
@@ -160,3 +161,85 @@ def _case_of(uow: UnitOfWork, platform: str, message_id: str | None) -> str | No
             select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == message_id)
         ).first()
         return getattr(row, "case_id", None) if row is not None else None
+
+
+# ---- receipts: the court says it has (or refused) one of OUR messages -------------------------------------------
+# Body: {"receipt_id": "…", "message_id": "<our message id>", "result": "applied" | "duplicate" | "rejected",
+# "code": "…", "detail": "…"}, signed by the court (its signed id: the receipt id, recorded by the replay guard).
+# applied / duplicate: an outbox row of this platform still pending or dead (our send's answer was lost, or we gave
+# up) is marked delivered — unless a worker holds it right now, whose send records the court's answer itself.
+# rejected: said in the audit table; the send path already handles the court's synchronous refusals.
+
+COURT_RESULTS = ("applied", "duplicate", "rejected")
+
+
+def receive_receipt(
+    uow: UnitOfWork,
+    link: PlatformLink,
+    body: bytes,
+    headers: dict[str, str],
+    clock: Clock,
+    *,
+    max_bytes: int,
+    window: timedelta = PUSH_WINDOW,
+) -> Pushed:
+    """Take one receipt of ours in; refused ones are kept in quarantine (feed "receipts") with the reason."""
+    item = RawInbound(body=body[: max_bytes + 1], headers=headers)
+    feed = "receipts"
+    if len(body) > max_bytes:
+        return _kept(uow, link, feed, item, clock, "oversized", f"{len(body)} bytes or more, past {max_bytes}")
+    now = clock()
+    try:
+        verified = check(
+            link.verifier,
+            body,
+            headers,
+            now=now,
+            window=window,
+            replay=SqlReplayGuard(uow),
+            scope=f"push-receipt:{link.name}",
+        )
+    except SignatureInvalid as exc:
+        if exc.reason == SignatureInvalid.REPLAYED:  # the same signed receipt again: harmless, answered as before
+            return Pushed(DUPLICATE, first=ACCEPTED)
+        return _kept(uow, link, feed, item, clock, exc.reason, exc.detail)
+    try:
+        doc = json.loads(body)
+        message_id, result = doc["message_id"], doc["result"]
+        if not isinstance(message_id, str) or result not in COURT_RESULTS:
+            raise ValueError("message_id must be text and result one of " + ", ".join(COURT_RESULTS))
+    except (ValueError, KeyError, TypeError) as exc:
+        return _kept(uow, link, feed, item, clock, "malformed", f"not a receipt: {type(exc).__name__}: {exc}"[:300])
+    if verified.message_id and doc.get("receipt_id") not in (None, verified.message_id):
+        detail = f"signed for receipt {verified.message_id!r}, but the body is receipt {doc.get('receipt_id')!r}"
+        return _kept(uow, link, feed, item, clock, SignatureInvalid.MISMATCH, detail)
+    with uow.begin() as session:
+        row = session.exec(
+            select(OutboxRow).where(OutboxRow.message_id == message_id, OutboxRow.platform == link.name)
+        ).first()
+        if row is None:
+            detail = f"no message {message_id!r} of ours was sent to {link.name}"
+        else:
+            at = to_utc(now)
+            claimed = row.claimed_until is not None and from_db(row.claimed_until) > now
+            if result != "rejected" and row.status != OutboxStatus.DELIVERED and not claimed:
+                row.status, row.delivered_at = OutboxStatus.DELIVERED, at
+                row.claimed_by, row.claimed_until = None, None
+                session.add(row)
+            said = f"court receipt {result}" + (
+                f" ({doc.get('code')}: {doc.get('detail')})" if result == "rejected" else ""
+            )
+            session.add(
+                AuditRow(
+                    at=at, actor=f"court:{link.name}", action="court-receipt", subject=message_id, reason=said[:2000]
+                )
+            )
+            return Pushed(ACCEPTED, message_id, row.case_id)
+    return _kept(uow, link, feed, item, clock, "unknown_message", detail)
+
+
+def _kept(
+    uow: UnitOfWork, link: PlatformLink, feed: str, item: RawInbound, clock: Clock, reason: str, detail: str
+) -> Pushed:
+    outcome = quarantine(uow, link, feed, item, clock, reason, detail, None, None)
+    return Pushed(REJECTED, outcome.message_id, reason=reason, detail=detail, quarantine_id=outcome.quarantine_id)

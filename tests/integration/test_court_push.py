@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from adapter.config.settings import EncryptionSettings, Settings
-from adapter.persistence.tables import CaseRow, QuarantineRow
+from adapter.persistence.tables import AuditRow, CaseRow, OutboxRow, QuarantineRow
 from adapter.states import CaseStatus
 from sandbox.push import PushCourt
 from scheduler import Runtime
@@ -92,10 +92,16 @@ def test_flow_a_end_to_end_through_a_pushing_court(
     parties = {"applicant": first["name"], "consenting_party": second["name"]}
     assert centre.ok(case_id, "jc", parties)["status"] == "JC_APPLIED"
     _deliver(runtime)
-    assert pusher.push_once() == 1  # the court's ruling, pushed
-    assert pusher.receipts[-1]["result"] == "accepted"
+    assert pusher.push_once() == 1 + 5  # the court's ruling, pushed; then its receipts of our five messages
+    ruling, *receipts = pusher.receipts[-6:]
+    assert ruling["result"] == "accepted" and ruling["case_id"] == case_id
+    assert [r["result"] for r in receipts] == ["accepted"] * 5 and {r["case_id"] for r in receipts} == {case_id}
     assert status_of(runtime, case_id) == CaseStatus.JC_CONFIRMED
     assert court.core.status([ajbs])[ajbs] == "61"
+    with runtime.uow.begin() as session:
+        said = session.exec(select(AuditRow.subject).where(AuditRow.action == "court-receipt")).all()
+        sent = session.exec(select(OutboxRow.message_id, OutboxRow.status).where(OutboxRow.case_id == case_id)).all()
+    assert sorted(said) == sorted(m for m, _ in sent) and {s for _, s in sent} == {"delivered"}
 
 
 def test_a_receipt_is_signed_by_us_and_a_retry_after_a_lost_answer_is_a_duplicate(
@@ -136,23 +142,23 @@ def test_every_bad_push_is_refused_with_its_reason_and_kept(
     bad: list[tuple[str, bytes, dict[str, str], int, str]] = []
     body, message_id = _dispatch_body(court)
     tampered = body.replace("请求判令", "请求改判")
-    bad.append(("tampered", tampered.encode(), court.core.sign_item(body, message_id), 401, "bad_signature"))
+    bad.append(("tampered", tampered.encode(), court.core.sign_item(body, message_id), 422, "bad_signature"))
     body, message_id = _dispatch_body(court)
     wrong_key = stranger.sign(body.encode(), message_id=message_id, at=now)
-    bad.append(("wrong key", body.encode(), dict(wrong_key), 401, "unknown_key"))
+    bad.append(("wrong key", body.encode(), dict(wrong_key), 422, "unknown_key"))
     body, message_id = _dispatch_body(court)
     stale = signer.sign(body.encode(), message_id=message_id, at=now - timedelta(hours=2))
-    bad.append(("stale", body.encode(), dict(stale), 401, "stale"))
+    bad.append(("stale", body.encode(), dict(stale), 422, "stale"))
     body, message_id = _dispatch_body(court)
     ahead = signer.sign(body.encode(), message_id=message_id, at=now + timedelta(hours=2))
-    bad.append(("future", body.encode(), dict(ahead), 401, "future"))
+    bad.append(("future", body.encode(), dict(ahead), 422, "future"))
     body, message_id = _dispatch_body(court)
     header: dict[str, Any] = {"alg": "HS256", "b64": False, "crit": ["b64"], "kid": "court-test", "msgid": message_id}
     header["iat"] = int(now.timestamp())
     encoded = base64.urlsafe_b64encode(json.dumps(header).encode()).rstrip(b"=").decode()
-    bad.append(("alg-confused", body.encode(), {HEADER: f"{encoded}..AAAA"}, 401, "bad_algorithm"))
+    bad.append(("alg-confused", body.encode(), {HEADER: f"{encoded}..AAAA"}, 422, "bad_algorithm"))
     body, message_id = _dispatch_body(court)
-    bad.append(("unsigned", body.encode(), {}, 401, "unsigned"))
+    bad.append(("unsigned", body.encode(), {}, 422, "unsigned"))
     garbage = b"{not json"
     bad.append(("malformed", garbage, dict(signer.sign(garbage, message_id="M-1", at=now)), 400, "malformed"))
     body, message_id = _dispatch_body(court)
@@ -189,17 +195,27 @@ def test_the_same_id_with_another_body_is_refused(runtime: Runtime, court: Court
 def test_a_court_reaches_only_its_own_platforms_intake(
     runtime: Runtime, court: Court, pusher: PushCourt, api_keys: dict[str, str]
 ) -> None:
+    """The intake serves the platform the court's key names: another court's key cannot push as this court."""
     body, message_id = _dispatch_body(court)
     headers = court.core.sign_item(body, message_id)
-    other = PushCourt(court.core, pusher.url, api_keys["court:other"], platform=PLATFORM)
-    assert _post(other, "dispatches", body.encode(), headers).status_code == 404  # another court's key
-    elsewhere = PushCourt(court.core, pusher.url, pusher.api_key, platform="other")
-    assert _post(elsewhere, "dispatches", body.encode(), headers).status_code == 404  # another platform's path
-    centre = PushCourt(court.core, pusher.url, api_keys["centre"], platform=PLATFORM)
+    other = PushCourt(court.core, pusher.url, api_keys["court:other"])
+    assert _post(other, "dispatches", body.encode(), headers).status_code == 404  # a key for another platform
+    centre = PushCourt(court.core, pusher.url, api_keys["centre"])
     assert _post(centre, "dispatches", body.encode(), headers).status_code == 403  # not a court
     nobody = requests.post(pusher.endpoint("dispatches"), data=body.encode(), headers=headers, timeout=30)
     assert nobody.status_code == 401  # the signature alone is not enough: the court's API key too
-    assert _counts(runtime)[0] == 0
+    assert _counts(runtime)[:2] == (0, 0)
+    ok = _post(pusher, "dispatches", body.encode(), headers)  # the key AND the signature
+    assert ok.status_code == 200 and ok.json()["result"] == "accepted"
+
+
+def test_a_polled_platform_has_no_push_intake(runtime: Runtime, court: Court, pusher: PushCourt) -> None:
+    """A platform left at mode = "poll" refuses pushes (409) and takes nothing in."""
+    object.__setattr__(runtime.settings.platforms[PLATFORM], "mode", "poll")
+    body, message_id = _dispatch_body(court)
+    answer = _post(pusher, "dispatches", body.encode(), court.core.sign_item(body, message_id))
+    assert answer.status_code == 409 and answer.headers["Content-Type"] == "application/problem+json"
+    assert _counts(runtime)[:2] == (0, 0)
 
 
 def test_a_refused_id_answers_its_first_result_and_refuses_another_body(
@@ -217,6 +233,34 @@ def test_a_refused_id_answers_its_first_result_and_refuses_another_body(
     assert again.status_code == 200 and again.json()["result"] == "duplicate", again.text
     assert again.json()["first_result"] == f"rejected: {reason}"
     other = _post(pusher, "dispatches", body.encode(), court.core.sign_item(body, message_id))
-    assert other.status_code == 401 and other.json()["reason"] == "replayed", other.text
+    assert other.status_code == 422 and other.json()["reason"] == "replayed", other.text
     cases, kept, _ = _counts(runtime)
     assert (cases, kept) == (0, 2)
+
+
+def test_receipts_of_our_messages(runtime: Runtime, court: Court, centre: Api, pusher: PushCourt) -> None:
+    """A receipt marks a message the court has as delivered (our send's answer lost); a receipt replayed is a
+    duplicate; one naming no message of ours, or badly signed, is refused and kept."""
+    (ajbs,) = court.core.dispatch(1, "01")
+    pusher.push_once()
+    case_id = case_for(runtime, ajbs).id
+    centre.ok(case_id, "accept")  # its progress message waits in the outbox: not delivered yet
+    with runtime.uow.begin() as session:
+        (row,) = session.exec(select(OutboxRow).where(OutboxRow.case_id == case_id)).all()
+    assert row.status == "pending"
+    receipt = pusher.push_receipt(row.message_id)
+    assert receipt is not None and receipt["result"] == "accepted" and receipt["case_id"] == case_id
+    with runtime.uow.begin() as session:
+        assert session.exec(select(OutboxRow.status).where(OutboxRow.id == row.id)).one() == "delivered"
+    doc = json.dumps({"receipt_id": "RC-1", "message_id": row.message_id, "result": "applied"})
+    headers = court.core.sign_item(doc, "RC-1")
+    assert _post(pusher, "receipts", doc.encode(), headers).json()["result"] == "accepted"
+    again = _post(pusher, "receipts", doc.encode(), headers)
+    assert again.status_code == 200 and again.json()["result"] == "duplicate"
+    kept = _counts(runtime)[1]
+    unknown = pusher.push_receipt("MSG-not-ours")
+    assert unknown is not None and unknown["status"] == 422 and unknown["reason"] == "unknown_message"
+    tampered = doc.replace("applied", "rejected")
+    answer = _post(pusher, "receipts", tampered.encode(), court.core.sign_item(doc, "RC-2"))
+    assert answer.status_code == 422 and answer.json()["reason"] == "bad_signature"
+    assert _counts(runtime)[1] == kept + 2
