@@ -16,9 +16,11 @@ retry finds it (inbox or quarantine) and is answered `duplicate` — never appli
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from adapter.inbox.ingest import ingest_item
@@ -35,6 +37,7 @@ from signing.errors import SignatureInvalid
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 REPLAYED = "replayed"
+_STRIPES = tuple(threading.Lock() for _ in range(64))
 PUSH_WINDOW = timedelta(minutes=5)
 
 
@@ -96,7 +99,15 @@ def receive(
                 row.message_id = signed_id[:64]
                 session.add(row)
 
-    outcome = ingest_item(uow, link, feed.value, item, clock, settle=label)
+    # Two copies of one item pushed at once (a court retrying while its first try is still being taken in) would
+    # race between the inbox check and the insert: the database keeps one, but the other would be answered with an
+    # error or kept as `case_exists`. Serialised here per message id within this process; across processes the
+    # inbox's unique key still applies it once, and the loser's retry after an IntegrityError finds it.
+    with _STRIPES[hash((link.name, signed_id)) % len(_STRIPES)]:
+        try:
+            outcome = ingest_item(uow, link, feed.value, item, clock, settle=label)
+        except IntegrityError:
+            outcome = ingest_item(uow, link, feed.value, item, clock, settle=label)
     if outcome.result is Ingested.APPLIED:
         return Pushed(ACCEPTED, outcome.message_id, outcome.case_id)
     if outcome.result is Ingested.DUPLICATE:

@@ -4,6 +4,7 @@ refused with its reason and kept in quarantine, no case changed. On SQLite and o
 
 import base64
 import json
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -264,3 +265,48 @@ def test_receipts_of_our_messages(runtime: Runtime, court: Court, centre: Api, p
     answer = _post(pusher, "receipts", tampered.encode(), court.core.sign_item(doc, "RC-2"))
     assert answer.status_code == 422 and answer.json()["reason"] == "bad_signature"
     assert _counts(runtime)[1] == kept + 2
+
+
+def test_a_push_whose_answer_is_lost_after_its_commit_is_answered_duplicate(
+    runtime: Runtime, court: Court, pusher: PushCourt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The item is committed, then the answer fails (a 500 reaches the court): the court pushes it again at its
+    next round and is told `duplicate` of the first result; the case was made once."""
+    import api.court
+
+    answer = api.court._receipt
+    calls: list[int] = []
+
+    def lost(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("the connection dropped before the answer")
+        return answer(*args, **kwargs)
+
+    monkeypatch.setattr(api.court, "_receipt", lost)
+    (ajbs,) = court.core.dispatch(1, "01")
+    assert pusher.push_once() == 0 and pusher.receipts == []  # no answer: the court keeps the item
+    case_id = case_for(runtime, ajbs).id  # yet it was committed before the answer
+    for _ in range(3):  # the court's next rounds (the first may meet the dropped connection in its pool)
+        if pusher.push_once():
+            break
+    assert pusher.receipts[-1]["result"] == "duplicate" and pusher.receipts[-1]["first_result"] == "accepted"
+    assert pusher.receipts[-1]["case_id"] == case_id
+    assert _counts(runtime)[:2] == (1, 0)
+
+
+def test_the_same_push_twice_at_once_is_applied_once(runtime: Runtime, court: Court, pusher: PushCourt) -> None:
+    body, message_id = _dispatch_body(court)
+    results: list[str] = []
+
+    def push() -> None:
+        answer = _post(pusher, "dispatches", body.encode(), court.core.sign_item(body, message_id))
+        results.append(answer.json()["result"])
+
+    threads = [threading.Thread(target=push) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == ["accepted", "duplicate", "duplicate", "duplicate"], results
+    assert _counts(runtime)[:2] == (1, 0)
