@@ -2,8 +2,14 @@
 resends run out) — what it should show for the case and the state of each message we owe it.
 
 A court role sees only its own platform's cases: another platform's case, named by any of its ids, is the same
-404 as a case that does not exist, so a court learns nothing of cases that are not its own. The push intake
-endpoints (court dispatches, rulings, receipts) join this router.
+404 as a case that does not exist, so a court learns nothing of cases that are not its own.
+
+POST /api/court/v1/{dispatches,decisions,receipts}: the push intake of a platform whose settings say mode = "push"
+(adapter/inbox/push.py). The platform is the one the court's key names (a court cannot push as another: 404 for a
+platform not configured, 409 for one that is polled); the request needs the key AND the platform's signature over
+the raw bytes. The answer is a receipt signed with our signer for the platform, sent after the commit: 200 accepted
+or duplicate (with the first result), 422 rejected with its reason (400 unreadable, 413 oversized), the item kept
+in quarantine.
 """
 
 import json
