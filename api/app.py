@@ -43,6 +43,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         openapi_url=None,
     )
     app.state.context = ctx
+    app.state.platforms = runtime.platforms  # the court push intake verifies with each platform's link (api/court.py)
     problems.install(app)
     for module in (meta, centre_reads, centre_actions, court):
         app.include_router(module.router)

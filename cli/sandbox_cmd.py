@@ -12,6 +12,7 @@ from adapter.errors import InvalidRequest
 from cli.output import console
 from sandbox.court import CourtCore, SandboxConfig
 from sandbox.pairing import key_and_certificate
+from sandbox.push import PushCourt
 from sandbox.rest import SandboxServer
 from sandbox.server import BaseSandboxServer
 from sandbox.soap import SoapCourt, SoapSandboxServer, render
@@ -47,12 +48,25 @@ def serve(
             "epoch_seconds or epoch_millis (give the adapter's platform the same timestamp_format)."
         ),
     ] = "iso8601",
+    push_to: Annotated[
+        str | None,
+        typer.Option(
+            help="A pushing court: POST its dispatches, rulings and receipts to the adapter at this base URL "
+            '(its platform says mode = "push") instead of waiting to be polled.'
+        ),
+    ] = None,
+    push_key: Annotated[
+        str | None, typer.Option(help="--push-to: the court's API key (`docking clients add --role court:NAME`).")
+    ] = None,
+    push_every: Annotated[float, typer.Option(min=0.05, help="--push-to: seconds between push rounds.")] = 1.0,
 ) -> None:
     """Serve a court ODR platform on HOST:PORT until Ctrl-C."""
     if transport not in ("rest", "soap"):
         raise InvalidRequest(f"--transport {transport!r} is not rest or soap")
     if centre_cert and transport != "soap":
         raise InvalidRequest("--centre-cert is for --transport soap (WS-Security); a REST court checks --centre-key")
+    if push_to is not None and (not push_key or transport != "rest"):
+        raise InvalidRequest("--push-to needs --push-key (the court's API key) and --transport rest")
     if timestamp_format not in FORMS:
         raise InvalidRequest(f"--timestamp-format {timestamp_format!r} is not one of {', '.join(FORMS)}")
     signer, verifier, court_key = _court_keys(centre_key, keys, court_key_id, profile)
@@ -77,6 +91,10 @@ def serve(
     console.print(public.decode().strip(), highlight=False)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    if push_to is not None:
+        assert push_key is not None
+        PushCourt(core, push_to, push_key).start(push_every)
+        console.print(f"pushing to {push_to}/api/court/v1/{{dispatches,decisions,receipts}} every {push_every:g} s")
     try:
         thread.join()
     except KeyboardInterrupt:

@@ -94,7 +94,11 @@ class Runtime:
         return self.polling.first_polls.all_read()
 
     def poll_platform(self, name: str) -> None:
-        """The polling job: one pass over the platform's feeds (adapter/inbox/poll_policy.py)."""
+        """The polling job: one pass over the platform's feeds (adapter/inbox/poll_policy.py); none for a platform
+        whose court pushes (mode = "push")."""
+        if self.settings.platforms[name].mode == "push":
+            self.polling.first_polls.mark(name)
+            return
         self.polling.poll_platform(name)
 
     def deliver(self) -> None:

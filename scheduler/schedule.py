@@ -43,6 +43,9 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
         return job if runtime.database is None else runtime.database.guard(job, what)
 
     for name, config in runtime.settings.platforms.items():
+        if config.mode == "push":  # its court pushes its items (api/court.py): never polled, never waited for
+            runtime.polling.first_polls.mark(name)
+            continue
         scheduler.add_job(
             guarded(runtime.poll_platform, f"polling {name}"),
             "interval",

@@ -80,6 +80,10 @@ class PlatformSettings(BaseModel):
     # epoch_seconds, epoch_millis. A time in any other form is quarantined as malformed, naming the field.
     timestamp_format: TimestampForm = DEFAULT_FORM
     poll_seconds: float = Field(default=10.0, gt=0)
+    # "poll": we read the court's feeds; "push": the court POSTs its feed items to /api/court/v1/… (api/court.py,
+    # adapter/inbox/push.py) and the platform is not polled. Either way we send to it as before.
+    mode: Literal["poll", "push"] = "poll"
+    push_max_bytes: int = Field(default=1024 * 1024, ge=1024)  # a larger pushed item is refused and kept (oversized)
     timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # The largest answer read from the court; a feed page past it is asked for in smaller pages, and a feed whose
     # single next item is larger is held with an alert naming this setting (adapter/platforms/feed_hold.py).
