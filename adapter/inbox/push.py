@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from adapter.inbox.ingest import ingest_item
-from adapter.inbox.ingested import Ingested, Outcome
+from adapter.inbox.item_outcome import Ingested, Outcome
 from adapter.inbox.refusal import quarantine
 from adapter.inbox.replay_guard import SqlReplayGuard
 from adapter.persistence.engine import UnitOfWork
