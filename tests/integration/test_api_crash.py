@@ -1,6 +1,6 @@
-"""`docking serve` killed with SIGKILL, 20 times, in the middle of a burst of centre registrations (SQLite): every
-request answered 2xx is applied exactly once, none that failed is half applied, and after each restart a retry
-under the same Idempotency-Key gets the first answer (Idempotent-Replayed) or acts once."""
+"""`docking serve` killed with SIGKILL, 20 times, in the middle of a burst of centre registrations, on SQLite and on
+PostgreSQL: every request answered 2xx is applied exactly once, none that failed is half applied, and after each
+restart a retry under the same Idempotency-Key gets the first answer (Idempotent-Replayed) or acts once."""
 
 import random
 import signal
@@ -26,6 +26,11 @@ pytestmark = pytest.mark.integration
 
 KILLS = 20
 WORKERS = 4
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 def _case(name: str) -> dict[str, Any]:
