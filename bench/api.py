@@ -4,12 +4,14 @@ CentreServices call in-process, in the same run on one SQLite file; then p50/p99
 
     python -m bench.api [--calls 300] [--rate 150] [--seconds 10] [--runs 3]
 
-The API is served by uvicorn on 127.0.0.1 in this process (as the integration tests serve it); the client is one
-keep-alive requests session. Medians of `--runs` runs; the last line is JSON.
+The API is served by uvicorn on 127.0.0.1 in a child process (one worker, as `docking serve` runs it); the
+throughput client is one keep-alive requests session, the fixed-rate one a pool of them. Medians of `--runs`
+runs; the last line is JSON.
 """
 
 import argparse
 import json
+import multiprocessing
 import statistics
 import tempfile
 import threading
@@ -25,6 +27,7 @@ import requests
 import uvicorn
 
 from adapter.config.settings import Settings
+from adapter.testing import free_port
 from api.app import create_app
 from api.clients import Role, add_client
 from api.server import uvicorn_config
@@ -50,20 +53,32 @@ def dispatch(name: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _serve(database_url: str, port: int) -> None:
+    runtime = build_runtime(Settings(database_url=database_url))
+    uvicorn.Server(uvicorn_config(create_app(runtime), runtime.settings.api, host="127.0.0.1", port=port)).run()
+
+
 @contextmanager
-def served(runtime: Runtime) -> Iterator[str]:
-    server = uvicorn.Server(uvicorn_config(create_app(runtime), runtime.settings.api, host="127.0.0.1", port=0))
-    thread = threading.Thread(target=server.run, name="api", daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("the API did not start")
-        time.sleep(0.02)
+def served(database_url: str) -> Iterator[str]:
+    """The API in a child process (so the client's threads do not share its GIL), on a free loopback port."""
+    port = free_port()
+    child = multiprocessing.get_context("spawn").Process(target=_serve, args=(database_url, port), daemon=True)
+    child.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(f"{base}/healthz", timeout=2).ok:
+                break
+        except requests.ConnectionError:
+            if not child.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the API did not start") from None
+            time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+        yield base
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        child.terminate()
+        child.join(timeout=10)
 
 
 def in_process(runtime: Runtime, calls: int) -> float:
@@ -122,9 +137,10 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def run(work: Path, calls: int, rate: float, seconds: float) -> dict[str, float]:
-    runtime = build_runtime(Settings(database_url=f"sqlite:///{work / f'api-{uuid.uuid4().hex}.db'}"))
+    database_url = f"sqlite:///{work / f'api-{uuid.uuid4().hex}.db'}"
+    runtime = build_runtime(Settings(database_url=database_url))
     key = add_client(runtime.uow, "bench", Role.parse("centre"), utc_now())
-    with served(runtime) as base:
+    with served(database_url) as base:
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {key}"
         over_http(session, base, 20)  # warm both paths up
