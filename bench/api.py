@@ -1,0 +1,182 @@
+"""The HTTP API's cost over the use cases it calls: flow-C registrations (a state-changing centre call: a case, its
+history row, the answer kept under its Idempotency-Key and the audit row) over HTTP against the same
+CentreServices call in-process, in the same run on one SQLite file; then p50/p99 latency at a fixed request rate.
+
+    python -m bench.api [--calls 300] [--rate 150] [--seconds 10] [--runs 3]
+
+The API is served by uvicorn on 127.0.0.1 in a child process (one worker, as `docking serve` runs it); the
+throughput client is one keep-alive requests session, the fixed-rate one a pool of them. Medians of `--runs`
+runs; the last line is JSON.
+"""
+
+import argparse
+import json
+import multiprocessing
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+import uvicorn
+
+from adapter.config.settings import Settings
+from adapter.testing import free_port
+from api.app import create_app
+from api.clients import Role, add_client
+from api.server import uvicorn_config
+from reference.case_intake import read_case_number
+from scheduler import Runtime, build_runtime
+from schemas.case import CaseDispatch
+from schemas.clock import utc_now
+
+
+def dispatch(name: str) -> dict[str, Any]:
+    return {
+        "platform_case_id": name,
+        "flow": "self_received",
+        "cause": "信用卡纠纷",
+        "amount": "100.00",
+        "parties": [
+            {"name": "甲", "role": "applicant", "kind": "natural_person", "id_type": "resident_id",
+             "id_number": "11010519491231002X"},
+            {"name": "乙", "role": "respondent", "kind": "natural_person", "id_type": "resident_id",
+             "id_number": "110105194912310046"},
+        ],
+        "dispatched_at": "2026-11-20T09:00:00+08:00",
+    }  # fmt: skip
+
+
+def _serve(database_url: str, port: int) -> None:
+    runtime = build_runtime(Settings(database_url=database_url))
+    uvicorn.Server(uvicorn_config(create_app(runtime), runtime.settings.api, host="127.0.0.1", port=port)).run()
+
+
+@contextmanager
+def served(database_url: str) -> Iterator[str]:
+    """The API in a child process (so the client's threads do not share its GIL), on a free loopback port."""
+    port = free_port()
+    child = multiprocessing.get_context("spawn").Process(target=_serve, args=(database_url, port), daemon=True)
+    child.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(f"{base}/healthz", timeout=2).ok:
+                break
+        except requests.ConnectionError:
+            if not child.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the API did not start") from None
+            time.sleep(0.05)
+    try:
+        yield base
+    finally:
+        child.terminate()
+        child.join(timeout=10)
+
+
+def in_process(runtime: Runtime, calls: int) -> float:
+    """Registrations per second through CentreServices directly."""
+    bodies = [CaseDispatch.model_validate(dispatch(f"IN-{uuid.uuid4().hex[:12]}")) for _ in range(calls)]
+    started = time.perf_counter()
+    for body in bodies:
+        runtime.services.register_self_received(read_case_number(body))
+    return calls / (time.perf_counter() - started)
+
+
+def register(session: requests.Session, base: str) -> float:
+    """One registration over HTTP; its latency in seconds."""
+    started = time.perf_counter()
+    answer = session.post(
+        f"{base}/api/centre/v1/cases",
+        json=dispatch(f"HTTP-{uuid.uuid4().hex[:12]}"),
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+        timeout=30,
+    )
+    elapsed = time.perf_counter() - started
+    if answer.status_code != 201:
+        raise RuntimeError(f"registration refused: {answer.status_code} {answer.text[:200]}")
+    return elapsed
+
+
+def over_http(session: requests.Session, base: str, calls: int) -> float:
+    started = time.perf_counter()
+    for _ in range(calls):
+        register(session, base)
+    return calls / (time.perf_counter() - started)
+
+
+def at_rate(base: str, key: str, rate: float, seconds: float) -> list[float]:
+    """Open loop: a registration every 1/rate s (on a pool, so a slow answer does not delay the next start);
+    each latency counted from its scheduled start, so queueing shows."""
+    local = threading.local()
+    start = time.perf_counter() + 0.1
+
+    def one(index: int) -> float:
+        due = start + index / rate
+        time.sleep(max(0.0, due - time.perf_counter()))
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+            local.session.headers["Authorization"] = f"Bearer {key}"
+        register(local.session, base)
+        return time.perf_counter() - due
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        return list(pool.map(one, range(int(rate * seconds))))
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def run(work: Path, calls: int, rate: float, seconds: float) -> dict[str, float]:
+    database_url = f"sqlite:///{work / f'api-{uuid.uuid4().hex}.db'}"
+    runtime = build_runtime(Settings(database_url=database_url))
+    key = add_client(runtime.uow, "bench", Role.parse("centre"), utc_now())
+    with served(database_url) as base:
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {key}"
+        over_http(session, base, 20)  # warm both paths up
+        in_process(runtime, 20)
+        http, direct = over_http(session, base, calls), in_process(runtime, calls)
+        latencies = at_rate(base, key, rate, seconds)
+    runtime.uow.engine.dispose()
+    return {
+        "http_per_s": http,
+        "in_process_per_s": direct,
+        "ratio": http / direct,
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--calls", type=int, default=300, help="registrations per throughput measurement")
+    parser.add_argument("--rate", type=float, default=150, help="requests per second for the latency run")
+    parser.add_argument("--seconds", type=float, default=10, help="length of the latency run")
+    parser.add_argument("--runs", type=int, default=3, help="runs; medians are reported")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        results = [run(Path(tmp), args.calls, args.rate, args.seconds) for _ in range(args.runs)]
+    for index, result in enumerate(results, 1):
+        print(f"run {index}: " + ", ".join(f"{k}={v:.2f}" for k, v in result.items()))
+    summary: dict[str, Any] = {k: round(statistics.median(r[k] for r in results), 3) for k in results[0]}
+    summary.update(backend="sqlite", calls=args.calls, rate=args.rate, seconds=args.seconds, runs=args.runs)
+    print(
+        f"HTTP {summary['http_per_s']:.0f}/s vs in-process {summary['in_process_per_s']:.0f}/s: "
+        f"ratio {summary['ratio']:.2f} (goal ≥ 0.5); at {args.rate:.0f} req/s p50 {summary['p50_ms']:.1f} ms, "
+        f"p99 {summary['p99_ms']:.1f} ms"
+    )
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
