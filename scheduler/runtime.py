@@ -96,7 +96,8 @@ class Runtime:
     def poll_platform(self, name: str) -> None:
         """The polling job: one pass over the platform's feeds (adapter/inbox/poll_policy.py); none for a platform
         whose court pushes (mode = "push")."""
-        if self.settings.platforms[name].mode == "push":
+        configured = self.settings.platforms.get(name)  # a runtime built around given links has no settings for them
+        if configured is not None and configured.mode == "push":
             self.polling.first_polls.mark(name)
             return
         self.polling.poll_platform(name)
