@@ -48,6 +48,7 @@ from adapter.services import CentreServices
 from connectors.court_soap import CourtSoapPlatform
 from connectors.odr_rest import OdrRestPlatform
 from connectors.port import CourtPlatform
+from scheduler import centre_events
 from schemas.clock import Clock, utc_now
 from signing.base import MessageSigner
 
@@ -289,6 +290,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
         **common,
         **now,
     )
+    centre_events.register(scheduler, runtime.settings, runtime.uow, runtime.clock, {**common, **now}, speed)
     period = heartbeats.PERIOD.total_seconds() / speed
     scheduler.add_job(
         guarded(runtime.heartbeat, "heartbeat"),
