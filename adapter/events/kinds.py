@@ -86,3 +86,42 @@ def _masked(doc: Any) -> Any:
     if isinstance(doc, str):
         return mask_text(doc)
     return doc
+
+
+def deadline_alert(
+    *, case_number: str | None, platform_case_id: str, status: str, detail: dict[str, Any]
+) -> dict[str, Any]:
+    """A deadline closing soon or passed, as the sweep records it in the case's history (kind, state, last day,
+    estimated, rule, and a suggestion when there is one)."""
+    return {"case_number": case_number, "court_case_id": platform_case_id, "status": status, **_masked(detail)}
+
+
+def reconcile_difference(
+    *,
+    platform: str,
+    platform_case_id: str,
+    ours: str | None,
+    theirs: str | None,
+    kind: str,
+    action: str,
+    repaired: bool,
+    detail: str,
+    run_id: int,
+) -> dict[str, Any]:
+    """One difference a reconciliation run found between our record and the court's (adapter/reconcile/)."""
+    return {
+        "platform": platform,
+        "court_case_id": platform_case_id,
+        "ours": ours,
+        "theirs": theirs,
+        "kind": kind,
+        "action": action,
+        "repaired": repaired,
+        "detail": mask_text(detail),
+        "run_id": run_id,
+    }
+
+
+def platform_hold(*, platform: str, reason: str) -> dict[str, Any]:
+    """A court refusing our credentials (held: its messages wait, none goes dead) or accepting them again."""
+    return {"platform": platform, "reason": mask_text(reason)}

@@ -20,10 +20,12 @@ from adapter.events.store import EVENTS
 from adapter.outbox.delivery import deliver_due
 from adapter.persistence.tables import AuditRow, CaseRow, OutboxStatus
 from adapter.platforms.retry import RetryPolicy
+from adapter.states import CaseStatus
 from connectors.centre_webhook import CentreWebhook
 from connectors.port import Receipt, RejectedError, TransientError
 from scheduler import Runtime
 from schemas.case import CaseDispatch
+from schemas.enums import CourtDecisionKind
 from schemas.envelope import Envelope
 from signing.webhooks import WebhookSigner, parse_secret
 from tests.support.api import Api
@@ -236,3 +238,45 @@ def test_the_centre_pages_the_events_by_cursor(
     court_client = Api(centre.base, api_keys[f"court:{PLATFORM}"]) if f"court:{PLATFORM}" in api_keys else None
     if court_client is not None:
         assert court_client.get("/api/centre/v1/events").status_code == 403
+
+
+def _uow_events(uow: Any) -> list[Any]:
+    with uow.begin() as session:
+        return list(session.connection().execute(select(EVENTS).order_by(EVENTS.c.id)))
+
+
+def test_a_deadline_alert_is_an_event_written_with_the_alert(uow: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from adapter.deadlines import DeadlinePolicy, Deadlines, WorkCalendar
+    from adapter.deadlines.sweep import sweep
+    from adapter.persistence.repository import create_case, transition
+    from adapter.states import Event
+    from adapter.testing import FakeClock
+    from schemas.clock import CHINA
+    from schemas.enums import Flow
+    from tests.support import samples
+
+    received = datetime(2026, 11, 16, 10, 0, tzinfo=CHINA)
+    with uow.begin() as session:
+        case = create_case(session, samples.dispatch(Flow.DELEGATED, platform_case_id="c1"), "p1", received)
+        transition(session, case, Event.REGISTER, actor="test", at=received)
+        case_id = case.id
+    engine = Deadlines(DeadlinePolicy(), WorkCalendar())
+    clock = FakeClock(datetime(2026, 11, 18, 9, 0, tzinfo=CHINA))
+
+    real = causes.emit
+
+    def emit_then_fail(*args: Any, **kwargs: Any) -> str:
+        real(*args, **kwargs)
+        raise RuntimeError("failed after the event was written")
+
+    monkeypatch.setattr(causes, "emit", emit_then_fail)
+    with contextlib.suppress(RuntimeError):
+        sweep(uow, clock, engine)
+    assert _uow_events(uow) == []  # neither the alert nor its event
+    monkeypatch.setattr(causes, "emit", real)
+    assert sweep(uow, clock, engine)["alert_acceptance_due_soon"] == 1
+    assert sweep(uow, clock, engine).get("alert_acceptance_due_soon") is None
+    (event,) = _uow_events(uow)
+    data = json.loads(event.data_json)
+    assert event.type == "case.deadline_alert" and event.case_id == case_id
+    assert data["kind"] == "acceptance" and data["state"] == "due_soon" and data["last_day"] == "2026-11-19"
