@@ -280,3 +280,25 @@ def test_a_deadline_alert_is_an_event_written_with_the_alert(uow: Any, monkeypat
     data = json.loads(event.data_json)
     assert event.type == "case.deadline_alert" and event.case_id == case_id
     assert data["kind"] == "acceptance" and data["state"] == "due_soon" and data["last_day"] == "2026-11-19"
+
+
+def test_a_reconciliation_difference_is_an_event_stored_with_it(uow: Any) -> None:
+    from adapter.persistence.case_store import SqlCaseStore
+    from adapter.reconcile import reconcile
+    from adapter.services import CentreServices
+    from schemas.clock import utc_now
+    from tests.support.fake_court import court as fake_court
+    from tests.support.fake_court import fake, no_wait, received
+
+    link = fake_court()
+    platforms = {"court": link}
+    case_id = received(uow, link, "A-1")
+    CentreServices(SqlCaseStore(uow), utc_now).accept(case_id)
+    deliver_due(uow, platforms, utc_now)
+    fake(link).forget("A-1")
+    report = reconcile(uow, platforms, retrying=no_wait)
+    (difference,) = report.differences
+    (event,) = [e for e in _uow_events(uow) if e.type == "reconcile.difference"]
+    data = json.loads(event.data_json)
+    assert event.case_id == case_id and data["kind"] == difference.kind.value and data["court_case_id"] == "A-1"
+    assert data["run_id"] == report.run_id and data["repaired"] is False
