@@ -302,3 +302,32 @@ def test_a_reconciliation_difference_is_an_event_stored_with_it(uow: Any) -> Non
     data = json.loads(event.data_json)
     assert event.case_id == case_id and data["kind"] == difference.kind.value and data["court_case_id"] == "A-1"
     assert data["run_id"] == report.run_id and data["repaired"] is False
+
+
+class _RefusingUs(_Refusing):
+    """The court refuses our credentials: the platform is held, nothing goes dead."""
+
+    def send(self, envelope: Envelope) -> Receipt:
+        from connectors.port import CredentialsRefused
+
+        raise CredentialsRefused(self.name, "401", "signature not trusted")
+
+
+def test_a_platform_held_and_released_are_events(runtime: Runtime, court: Court) -> None:
+    (ajbs,) = court.core.dispatch(1, "01")
+    pump(runtime, 1)
+    runtime.services.accept(case_for(runtime, ajbs).id)
+    link = runtime.platforms[PLATFORM]
+    now = datetime.now(UTC)
+    refusing = {PLATFORM: dataclasses.replace(link, connector=_RefusingUs(link.connector), breaker=None)}
+    assert deliver_due(runtime.uow, refusing, lambda: now)["held"] == 1
+    later = now + timedelta(minutes=5)  # past the probe interval: the real court accepts the probe
+    assert (
+        deliver_due(runtime.uow, {PLATFORM: dataclasses.replace(link, breaker=None)}, lambda: later)["delivered"] == 1
+    )
+    held, released = (
+        [e for e in _events(runtime) if e.type == kind] for kind in ("platform.held", "platform.released")
+    )
+    assert len(held) == 1 and len(released) == 1 and held[0].id < released[0].id
+    assert held[0].case_id is None and json.loads(held[0].data_json)["platform"] == PLATFORM
+    assert "signature not trusted" in json.loads(held[0].data_json)["reason"]
