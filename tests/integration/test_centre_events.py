@@ -331,3 +331,22 @@ def test_a_platform_held_and_released_are_events(runtime: Runtime, court: Court)
     assert len(held) == 1 and len(released) == 1 and held[0].id < released[0].id
     assert held[0].case_id is None and json.loads(held[0].data_json)["platform"] == PLATFORM
     assert "signature not trusted" in json.loads(held[0].data_json)["reason"]
+
+
+def test_a_mediation_document_issued_by_the_court_is_its_own_event(runtime: Runtime, court: Court) -> None:
+    (ajbs,) = court.core.dispatch(1, "02")  # 委托: the court answers an agreement with its 调解书
+    pump(runtime, 1)
+    case = case_for(runtime, ajbs)
+    s = runtime.services
+    s.accept(case.id)
+    s.assign_mediator(case.id, "陈调解员")
+    s.hold_session(case.id, "第一次调解")
+    s.submit_agreement(case.id, agreement(), DOCUMENT)
+    pump(runtime)
+    kinds = [row.type for row in _events(runtime, case_id=case.id)]
+    assert kinds == ["case.dispatch_received", "case.mediation_doc_issued"]
+    (issued,) = _events(runtime, type="case.mediation_doc_issued")
+    data = json.loads(issued.data_json)
+    assert data["status"] == CaseStatus.MEDIATION_DOC_ISSUED.value
+    assert data["decision"]["kind"] == CourtDecisionKind.MEDIATION_DOC_ISSUED.value
+    assert _clear(runtime, issued.data_json) == []
