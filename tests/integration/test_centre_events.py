@@ -350,3 +350,34 @@ def test_a_mediation_document_issued_by_the_court_is_its_own_event(runtime: Runt
     assert data["status"] == CaseStatus.MEDIATION_DOC_ISSUED.value
     assert data["decision"]["kind"] == CourtDecisionKind.MEDIATION_DOC_ISSUED.value
     assert _clear(runtime, issued.data_json) == []
+
+
+def test_docking_events_dead_replay_and_deliver_from_the_command_line(
+    runtime: Runtime, court: Court, settings: Any, tmp_path: Any
+) -> None:
+    from tests.support.cli import docking, write_config
+
+    court.core.dispatch(1, "01")
+    pump(runtime, 1)
+    policy = RetryPolicy(base=60, cap=60, give_up_after=timedelta(hours=1))
+    start = datetime.now(UTC) - timedelta(hours=2)  # queued two hours ago: the first failure gives up
+    with runtime.uow.begin() as session:
+        session.connection().execute(EVENTS.update().values(queued_at=start))
+    with receiving(SECRET, fail_rate=1.0) as down:
+        assert deliver_events(runtime.uow, _sender(down), lambda: datetime.now(UTC), policy, retrying=_no_wait) == {
+            "dead": 1
+        }
+    (dead,) = _events(runtime, status=OutboxStatus.DEAD)
+    with receiving(SECRET) as receiver:
+        config = write_config(settings, tmp_path)
+        config.write_text(config.read_text() + f'[events]\nurls = ["{receiver.url}"]\nsecrets = ["{SECRET}"]\n')
+        listed = docking("events", "dead", "--config", str(config), "--format", "json")
+        assert listed.returncode == 0, listed.stderr
+        assert [e["event_id"] for e in json.loads(listed.stdout)] == [dead.event_id]
+        refused = docking("events", "replay", dead.event_id, "--config", str(config))
+        assert refused.returncode == 2 and "needs a reason" in refused.stderr
+        done = docking("events", "replay", dead.event_id, "--reason", "fixed", "--config", str(config))
+        assert done.returncode == 0 and "1 dead event(s) requeued" in done.stdout, done.stderr
+        sent = docking("events", "deliver", "--config", str(config))
+        assert sent.returncode == 0 and "1 delivered" in sent.stdout, sent.stderr
+    assert [e["id"] for e in receiver.applied] == [dead.event_id]
