@@ -8,7 +8,7 @@ from fastapi.openapi.utils import get_openapi
 from adapter.persistence.api_tables import ApiAuditRow
 from adapter.persistence.engine import UnitOfWork, open_database
 from adapter.persistence.sqlite_file import database_file
-from api import centre_actions, centre_reads, court, meta, problems
+from api import centre_actions, centre_events, centre_reads, court, meta, problems
 from api.access import ApiContext
 from api.middleware import Guard
 from scheduler import Runtime
@@ -45,7 +45,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.context = ctx
     app.state.platforms = runtime.platforms  # the court push intake verifies with each platform's link (api/court.py)
     problems.install(app)
-    for module in (meta, centre_reads, centre_actions, court):
+    for module in (meta, centre_reads, centre_actions, centre_events, court):
         app.include_router(module.router)
 
     def schema() -> dict[str, Any]:

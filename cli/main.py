@@ -21,6 +21,7 @@ from cli import (
     data_keys,
     db_cmd,
     deadlines_cmd,
+    events_cmd,
     keys,
     mappings_cmd,
     ops,
@@ -46,6 +47,7 @@ app = typer.Typer(
 )
 app.add_typer(cases.app, name="cases")
 app.add_typer(ops.outbox_app, name="outbox")
+app.add_typer(events_cmd.app, name="events")
 app.add_typer(quarantine_cmd.app, name="quarantine", no_args_is_help=True)
 keys.app.command("data-key")(data_keys.new_data_key)
 keys.app.command("rotate-data")(data_keys.rotate_data)

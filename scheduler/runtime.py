@@ -20,6 +20,7 @@ from adapter.config.settings import Settings
 from adapter.deadlines import Deadlines, WorkCalendar
 from adapter.deadlines.calendar import missing_year
 from adapter.errors import ConfigError
+from adapter.events.causes import platform_hold_recorder
 from adapter.inbox.feed_watch import FeedWatch
 from adapter.inbox.poll_policy import POLL_LEASE, PollPolicy, slowest_page
 from adapter.job_locks import JobLock, process_holder
@@ -197,7 +198,9 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
         verifier = build_verifier(config.signing, platform=name)
         connector = build_connector(name, config, signer, clock)
         credential = credential_of(name, config, signer)
-        platforms[name] = link_platform(name, config, connector, verifier, credential, metrics)
+        platforms[name] = link_platform(
+            name, config, connector, verifier, credential, metrics, on_hold=platform_hold_recorder(uow, clock)
+        )
     deadlines = Deadlines.from_policy(settings.deadlines)  # one engine: the sweep and the use cases agree
     _report_calendar_coverage(deadlines.calendar, clock)
     # The use cases reach the database only through the case store: the one place the SQL store is named.

@@ -19,6 +19,7 @@ from adapter.config.platform import PlatformSettings
 from adapter.config.tomlfile import read_toml
 from adapter.deadlines.config import DeadlinePolicy
 from adapter.errors import ConfigError
+from adapter.events.settings import EventSettings
 from adapter.persistence.vault import Algorithm, DataKey, Vault
 
 log = logging.getLogger("docking.settings")
@@ -139,6 +140,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = JobSettings()
     deadlines: DeadlinePolicy = DeadlinePolicy()  # statutory periods, per-court overrides, the holiday file
     api: ApiSettings = ApiSettings()  # `docking serve`
+    events: EventSettings = EventSettings()  # centre events by webhook (adapter/events/settings.py)
 
     @field_validator("database_url")
     @classmethod

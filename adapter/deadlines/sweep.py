@@ -26,6 +26,7 @@ from sqlalchemy import select as core_select
 from sqlmodel import col, select
 
 from adapter.deadlines import DeadlineKind, Deadlines, DueDate, DueState
+from adapter.events import causes as events
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import get_case, transition
 from adapter.persistence.sealed_types import engine_vault
@@ -194,6 +195,15 @@ def _alert(uow: UnitOfWork, case: SweptCase, due: DueDate, now: datetime) -> Non
                 actor=ACTOR,
                 detail=json.dumps(detail, ensure_ascii=False),
             )
+        )
+        events.deadline_alert(
+            session.connection(),
+            case_id=case.id,
+            case_number=case.case_number,
+            platform_case_id=case.platform_case_id,
+            status=status,
+            detail=detail,
+            at=now,
         )
     log.warning(
         "case %s (%s): %s deadline %s, last day %s%s",

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from sqlmodel import Session, select
 
+from adapter.events import causes as events
 from adapter.inbox.digest import CONFLICT, envelope_digest, report_conflict, same_message
 from adapter.inbox.item_outcome import Ingested, Outcome, Settle
 from adapter.inbox.refusal import keep
@@ -102,6 +103,9 @@ def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock) ->
             detail += "; flagged: " + "; ".join(flags)
             log.warning("%s case %s flagged: %s", platform, envelope.platform_case_id, "; ".join(flags))
         transition(session, case, Event.REGISTER, actor=actor, at=now, detail=detail)
+        events.dispatch_received(
+            session.connection(), case, platform=platform, message_id=envelope.message_id, flags=flags, at=now
+        )
         return case.id
     if isinstance(body, CourtDecisionBody):
         found = find_case(session, platform, envelope.platform_case_id)
@@ -115,9 +119,20 @@ def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock) ->
             event = Event.ISSUE_MEDIATION_DOC
         else:
             event = Event.ALLOW_WITHDRAWAL
+        was = found.status
         try:
             transition(session, found, event, actor=actor, at=now, detail=decision.model_dump_json())
         except IllegalTransition as exc:
             raise NotApplicable("illegal_transition", str(exc)) from exc
+        events.decision_applied(
+            session.connection(),
+            found,
+            platform=platform,
+            kind=decision.kind,
+            decision=decision.model_dump(mode="json"),
+            from_status=was,
+            message_id=envelope.message_id,
+            at=now,
+        )
         return found.id
     raise NotApplicable("unexpected_type", f"{envelope.type.value} is not a message a court sends")

@@ -87,10 +87,10 @@ def _deliver_batch(
                 release(uow, rows[index:])
                 break
             if clock() - recorded_at > lease / 2:  # record what is done as the batch goes, not only at its end
-                counts.update(record(uow, results))
+                counts.update(record(uow, results, clock))
                 results = []
                 recorded_at = clock()
             renewal.step()
             results.append(deliver_one(platforms, clock, row, retrying(), jitter))
-        counts.update(record(uow, results))
+        counts.update(record(uow, results, clock))
     return counts

@@ -7,13 +7,17 @@ write are one statement, without loading the row (adapter/lease.py says why leas
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import bindparam, update
+from sqlalchemy.engine import Connection
 
+from adapter.events.causes import message_dead
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import OutboxRow, OutboxStatus
+from schemas.clock import Clock, utc_now
 
 log = logging.getLogger("docking.delivery")
 
@@ -64,7 +68,7 @@ _RECORD = (
 )
 
 
-def record(uow: UnitOfWork, results: list[Result]) -> Counter[str]:
+def record(uow: UnitOfWork, results: list[Result], clock: Clock = utc_now) -> Counter[str]:
     """Write a batch's results in one transaction. A crash before it commits loses only the bookkeeping: the
     rows' leases expire, they are sent again, and the court answers each as a duplicate of what it applied."""
     counts: Counter[str] = Counter()
@@ -78,9 +82,25 @@ def record(uow: UnitOfWork, results: list[Result]) -> Counter[str]:
             ).rowcount
             if written:
                 counts[result.outcome] += 1
+                if result.outcome is DeliveryResult.DEAD:  # the centre hears of it in the same transaction
+                    _dead(connection, result, clock())
             else:
                 log.warning(
                     "message %s: lease lost to another worker; not recording this attempt", result.row.message_id
                 )
                 counts[DeliveryResult.LEASE_LOST] += 1
     return counts
+
+
+def _dead(connection: Connection, result: Result, at: datetime) -> None:
+    row = result.row
+    message_dead(
+        connection,
+        case_id=row.case_id,
+        platform=row.platform,
+        message_id=row.message_id,
+        message_type=row.type,
+        seq=row.seq,
+        error=result.values.get("new_error"),
+        at=at,
+    )

@@ -14,6 +14,7 @@ from adapter.config.settings import Settings
 from adapter.errors import ConfigError
 from adapter.persistence import (
     api_tables,  # noqa: F401  (registers the HTTP API's tables)
+    event_tables,  # noqa: F401  (registers the centre-event store)
     sqlite_file,
     tables,  # noqa: F401  (registers the tables on SQLModel.metadata)
 )

@@ -43,10 +43,19 @@ def link_platform(
     verifier: MessageVerifier,
     credential: Callable[[datetime], Credential],
     metrics: Metrics,
+    on_hold: Callable[[str, str, str], None] | None = None,
 ) -> PlatformLink:
     """A platform's link with the policies its settings give: retry schedule, breaker, credentials hold, feed holds;
-    each says its changes to `metrics`."""
+    each says its changes to `metrics`; a credentials hold taken or released is also told to `on_hold(platform,
+    "held"|"released", reason)` (the centre events, adapter/events/causes.py)."""
     cooldown = timedelta(seconds=config.breaker_cooldown_seconds)
+
+    def hold_changed(platform: str, what: str) -> None:
+        metrics.add("hold", {what: 1})
+        if on_hold is not None:
+            on_hold(platform, what, hold.reason)
+
+    hold = CredentialHold(name, probe_every=cooldown, credential=credential, on_change=hold_changed)
     return PlatformLink(
         connector,
         verifier,
@@ -65,11 +74,6 @@ def link_platform(
         ),
         # A court refusing our signature holds the platform, probing at the breaker's cool-down
         # (adapter/platforms/credential_hold.py).
-        hold=CredentialHold(
-            name,
-            probe_every=cooldown,
-            credential=credential,
-            on_change=lambda platform, what: metrics.add("hold", {what: 1}),
-        ),
+        hold=hold,
         feeds=FeedHolds(name, probe_every=cooldown, on_change=lambda platform, what: metrics.add("feed", {what: 1})),
     )

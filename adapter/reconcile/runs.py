@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import delete, desc, insert, select, update
 
 from adapter.errors import InvalidRequest
+from adapter.events import causes as events
 from adapter.persistence.engine import UnitOfWork
 from adapter.reconcile.cases import DIFFERENCES, RUNS
 from adapter.reconcile.report import Difference, ReconcileReport
-from schemas.clock import from_db, to_utc
+from schemas.clock import from_db, to_utc, utc_now
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ def start(uow: UnitOfWork, report: ReconcileReport, *, actor: str, at: datetime)
         return int(session.connection().execute(insert(RUNS).values(values).returning(RUNS.c.id)).scalar_one())
 
 
-def record(uow: UnitOfWork, run_id: int, differences: Sequence[Difference]) -> None:
+def record(uow: UnitOfWork, run_id: int, differences: Sequence[Difference], at: datetime | None = None) -> None:
+    """Store a run's differences; the centre hears of each in the same transaction (adapter/events/)."""
     if not differences:
         return
     rows = [
@@ -67,8 +69,25 @@ def record(uow: UnitOfWork, run_id: int, differences: Sequence[Difference]) -> N
         }
         for d in differences
     ]
+    when = at or utc_now()
     with uow.begin() as session:
-        session.connection().execute(insert(DIFFERENCES), rows)
+        connection = session.connection()
+        connection.execute(insert(DIFFERENCES), rows)
+        for d in differences:
+            events.reconcile_difference(
+                connection,
+                case_id=d.case_id,
+                at=when,
+                platform=d.platform,
+                platform_case_id=d.platform_case_id,
+                ours=d.ours.value if d.ours else None,
+                theirs=d.theirs.value if d.theirs else None,
+                kind=d.kind.value,
+                action=d.action.value,
+                repaired=d.repaired,
+                detail=d.detail,
+                run_id=run_id,
+            )
 
 
 def finish(uow: UnitOfWork, run_id: int, report: ReconcileReport, *, at: datetime, detail: str = "") -> None:

@@ -1,0 +1,76 @@
+"""The centre-event store: `emit` writes an event in its cause's transaction; `page` reads them in order.
+
+`emit` takes the cause's Connection (a Session's `session.connection()`), so the event commits or rolls back with
+its cause: a cause rolled back leaves no event, and a committed one always has its event.
+"""
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Connection
+
+from adapter.events.kinds import EventType
+from adapter.persistence.event_tables import CentreEventRow
+from adapter.persistence.tables import OutboxStatus
+from schemas.clock import from_db, to_utc
+
+EVENTS = CentreEventRow.__table__  # type: ignore[attr-defined]
+
+
+def new_event_id() -> str:
+    return "evt_" + uuid.uuid4().hex
+
+
+def emit(connection: Connection, type: EventType, case_id: str | None, data: dict[str, Any], at: datetime) -> str:
+    """Write one event, due for delivery at once, in the caller's transaction; returns its id."""
+    when = to_utc(at)
+    event_id = new_event_id()
+    connection.execute(
+        insert(EVENTS).values(
+            event_id=event_id,
+            type=type.value,
+            case_id=case_id,
+            at=when,
+            data_json=json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str),
+            status=OutboxStatus.PENDING,
+            attempts=0,
+            next_attempt_at=when,
+            queued_at=when,
+        )
+    )
+    return event_id
+
+
+@dataclass(frozen=True)
+class Event:
+    """An event as the centre sees it (the GET list's item and the webhook's body)."""
+
+    position: int
+    id: str
+    type: str
+    case_id: str | None
+    at: datetime  # aware, UTC
+    data: dict[str, Any]
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": self.type,
+            "case_id": self.case_id,
+            "time": self.at.isoformat().replace("+00:00", "Z"),
+            "data": self.data,
+        }
+
+
+def to_event(row: Any) -> Event:
+    return Event(row.id, row.event_id, row.type, row.case_id, from_db(row.at), json.loads(row.data_json))
+
+
+def page(connection: Connection, *, after: int, limit: int) -> list[Event]:
+    """Up to `limit` events after position `after`, oldest first."""
+    query = select(EVENTS).where(EVENTS.c.id > after).order_by(EVENTS.c.id).limit(limit)
+    return [to_event(row) for row in connection.execute(query)]

@@ -1,0 +1,65 @@
+"""GET /api/centre/v1/events: the centre events (adapter/events/) for a system that cannot receive webhooks.
+
+Oldest first, by the store's order; `after` is the previous page's next_cursor (api/cursor.py: an opaque cursor,
+here naming the last event's time and position). Each event has a stable id (what a receiver dedupes by, the same
+as a webhook's `webhook-id`), its type, case id, time (UTC, ISO 8601) and masked data. The last page's next_cursor
+is still given (the position to poll from), with `more` false.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel
+
+from adapter.events.store import page
+from api import cursor
+from api.access import context, require
+from api.clients import Client
+from api.models import problem_responses
+from api.problems import Problem
+
+router = APIRouter(prefix="/api/centre/v1", tags=["centre events"])
+Centre = Annotated[Client, Depends(require("centre"))]
+_FILTERS: dict[str, Any] = {"list": "events"}
+
+
+class EventItem(BaseModel):
+    id: str
+    type: str
+    case_id: str | None
+    time: str
+    data: dict[str, Any]
+
+
+class EventPage(BaseModel):
+    items: list[EventItem]
+    next_cursor: str | None
+    more: bool
+
+
+@router.get("/events", response_model=EventPage, responses=problem_responses(401, 403, 422))
+def list_events(
+    request: Request,
+    client: Centre,
+    after: Annotated[str | None, Query(description="next_cursor of the previous page; none: from the first.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> EventPage:
+    """Centre events after the cursor, oldest first."""
+    ctx = context(request)
+    position = 0
+    if after is not None:
+        try:
+            position = int(cursor.decode(after, _FILTERS).case_id)
+        except (cursor.BadCursor, ValueError):
+            message = "after is not a cursor this API issued (use next_cursor as given)"
+            raise Problem(
+                422, "validation", message, errors=[{"field": "query.after", "rule": "cursor", "message": message}]
+            ) from None
+    with ctx.reads.begin() as session:
+        events = page(session.connection(), after=position, limit=limit + 1)
+    more = len(events) > limit
+    events = events[:limit]
+    token = after
+    if events:
+        token = cursor.encode(cursor.Position(events[-1].at, str(events[-1].position)), _FILTERS)
+    return EventPage(items=[EventItem(**event.document()) for event in events], next_cursor=token, more=more)
