@@ -30,6 +30,7 @@ from adapter.config.settings import Settings
 from adapter.testing import free_port
 from api.app import create_app
 from api.clients import Role, add_client
+from api.models import SELF_RECEIVED_EXAMPLE
 from api.server import uvicorn_config
 from reference.case_intake import read_case_number
 from scheduler import Runtime, build_runtime
@@ -38,19 +39,8 @@ from schemas.clock import utc_now
 
 
 def dispatch(name: str) -> dict[str, Any]:
-    return {
-        "platform_case_id": name,
-        "flow": "self_received",
-        "cause": "信用卡纠纷",
-        "amount": "100.00",
-        "parties": [
-            {"name": "甲", "role": "applicant", "kind": "natural_person", "id_type": "resident_id",
-             "id_number": "11010519491231002X"},
-            {"name": "乙", "role": "respondent", "kind": "natural_person", "id_type": "resident_id",
-             "id_number": "110105194912310046"},
-        ],
-        "dispatched_at": "2026-11-20T09:00:00+08:00",
-    }  # fmt: skip
+    """The API's own flow-C example (api/models.py), under its own platform case id."""
+    return {**SELF_RECEIVED_EXAMPLE, "platform_case_id": name}
 
 
 def _serve(database_url: str, port: int) -> None:

@@ -19,7 +19,7 @@ from adapter.config.settings import Settings
 from adapter.persistence.tables import CaseEventRow, CaseRow
 from adapter.testing import free_port
 from scheduler import build_runtime
-from tests.support.api import config_toml
+from tests.support.api import config_toml, flow_c_case
 from tests.support.cli import docking
 
 pytestmark = pytest.mark.integration
@@ -34,19 +34,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 def _case(name: str) -> dict[str, Any]:
-    return {
-        "platform_case_id": name,
-        "flow": "self_received",
-        "cause": "信用卡纠纷",
-        "amount": "100.00",
-        "parties": [
-            {"name": "甲", "role": "applicant", "kind": "natural_person", "id_type": "resident_id",
-             "id_number": "11010519491231002X"},
-            {"name": "乙", "role": "respondent", "kind": "natural_person", "id_type": "resident_id",
-             "id_number": "110105194912310046"},
-        ],
-        "dispatched_at": "2026-11-20T09:00:00+08:00",
-    }  # fmt: skip
+    return flow_c_case(name)
 
 
 def _serve(config: Path) -> subprocess.Popen[bytes]:

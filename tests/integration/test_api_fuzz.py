@@ -20,23 +20,12 @@ from sqlmodel import func, select
 from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow
 from api.problems import MEDIA_TYPE
 from scheduler import Runtime
+from tests.support.api import flow_c_case
 
 pytestmark = pytest.mark.integration
 
 EXAMPLES = 12  # per operation, generation mode and role
-CASE = {
-    "platform_case_id": "ZS-FUZZ-1",
-    "flow": "self_received",
-    "cause": "信用卡纠纷",
-    "amount": "100.00",
-    "parties": [
-        {"name": "甲", "role": "applicant", "kind": "natural_person", "id_type": "resident_id",
-         "id_number": "11010519491231002X"},
-        {"name": "乙", "role": "respondent", "kind": "natural_person", "id_type": "resident_id",
-         "id_number": "110105194912310046"},
-    ],
-    "dispatched_at": "2026-11-20T09:00:00+08:00",
-}  # fmt: skip
+CASE = flow_c_case("ZS-FUZZ-1")
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -11,25 +11,13 @@ from sqlmodel import func, select
 
 from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow
 from scheduler import Runtime
-from tests.support.api import Api
+from tests.support.api import Api, flow_c_case
 from tests.support.court import Court
 from tests.support.runtime import case_for, pump
 
 pytestmark = pytest.mark.integration
 
-CASE = {
-    "platform_case_id": "ZS-PG-1",
-    "flow": "self_received",
-    "cause": "信用卡纠纷",
-    "amount": "100.00",
-    "parties": [
-        {"name": "甲", "role": "applicant", "kind": "natural_person", "id_type": "resident_id",
-         "id_number": "11010519491231002X"},
-        {"name": "乙", "role": "respondent", "kind": "natural_person", "id_type": "resident_id",
-         "id_number": "110105194912310046"},
-    ],
-    "dispatched_at": "2026-11-20T09:00:00+08:00",
-}  # fmt: skip
+CASE = flow_c_case("ZS-PG-1")
 
 
 @pytest.fixture(params=["postgres", "sqlite"])

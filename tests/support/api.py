@@ -83,3 +83,20 @@ def config_toml(settings: Settings, *, port: int, api: str = "") -> str:
         ]
     lines += ["[api]", f"port = {port}", api]
     return "\n".join(lines) + "\n"
+
+
+def flow_c_case(platform_case_id: str) -> dict[str, Any]:
+    """A self-received (flow C) case as the centre registers it over the API: two natural persons, ¥100."""
+    return {
+        "platform_case_id": platform_case_id,
+        "flow": "self_received",
+        "cause": "信用卡纠纷",
+        "amount": "100.00",
+        "parties": [
+            {"name": "甲", "role": "applicant", "kind": "natural_person", "id_type": "resident_id",
+             "id_number": "11010519491231002X"},
+            {"name": "乙", "role": "respondent", "kind": "natural_person", "id_type": "resident_id",
+             "id_number": "110105194912310046"},
+        ],
+        "dispatched_at": "2026-11-20T09:00:00+08:00",
+    }  # fmt: skip
