@@ -4,7 +4,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from ipaddress import IPv4Address
 from pathlib import Path
@@ -19,7 +18,7 @@ from cryptography.x509.oid import NameOID
 
 from adapter.config.settings import Settings
 from adapter.testing import free_port
-from tests.support.api import config_toml
+from tests.support.api import config_toml, until
 from tests.support.cli import docking
 from tests.support.court import Court
 
@@ -33,19 +32,6 @@ def _serve(config: Path, *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def _until(check: Any, seconds: float = 30) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            found = check()
-        except requests.ConnectionError:
-            found = None
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 def _key(config: Path, name: str, role: str) -> str:
@@ -75,9 +61,9 @@ def test_serve_runs_the_api_and_the_jobs_and_stops_cleanly(tmp_path: Path, setti
     base = f"http://127.0.0.1:{port}"
     centre = {"Authorization": f"Bearer {centre_key}"}
     try:
-        _until(lambda: requests.get(f"{base}/healthz", timeout=2).ok)
+        until(lambda: requests.get(f"{base}/healthz", timeout=2).ok)
         (ajbs,) = court.core.dispatch(1, "01")
-        cases = _until(lambda: requests.get(f"{base}/api/centre/v1/cases", headers=centre, timeout=5).json()["items"])
+        cases = until(lambda: requests.get(f"{base}/api/centre/v1/cases", headers=centre, timeout=5).json()["items"])
         case_id = cases[0]["id"]
         accepted = requests.post(
             f"{base}/api/centre/v1/cases/{case_id}/accept",
@@ -86,16 +72,16 @@ def test_serve_runs_the_api_and_the_jobs_and_stops_cleanly(tmp_path: Path, setti
             timeout=5,
         )
         assert accepted.status_code == 200, accepted.text
-        _until(lambda: court.core.status([ajbs])[ajbs] == "20")
+        until(lambda: court.core.status([ajbs])[ajbs] == "20")
         court_auth = {"Authorization": f"Bearer {court_key}"}
-        mine = _until(lambda: requests.get(f"{base}/api/court/v1/cases/{ajbs}", headers=court_auth, timeout=5).json())
+        mine = until(lambda: requests.get(f"{base}/api/court/v1/cases/{ajbs}", headers=court_auth, timeout=5).json())
         assert mine["court_status"] == "accepted" and mine["case_id"] == case_id
 
         def delivered() -> bool:
             sent = requests.get(f"{base}/api/court/v1/cases/{ajbs}", headers=court_auth, timeout=5).json()["messages"]
             return [(m["type"], m["status"]) for m in sent] == [("progress", "delivered")]
 
-        _until(delivered)
+        until(delivered)
         jwks = requests.get(f"{base}/.well-known/jwks.json", headers=court_auth, timeout=5)
         assert [k["x-platform"] for k in jwks.json()["keys"]] == ["court"] and jwks.json()["keys"][0]["kid"]
         assert docking("clients", "revoke", "case-system", "--config", str(config)).returncode == 0
@@ -157,7 +143,7 @@ def test_serve_speaks_tls_and_requires_a_client_certificate_when_given_a_ca(tmp_
     server = _serve(config, "--no-jobs")
     base = f"https://127.0.0.1:{port}"
     try:
-        health = _until(
+        health = until(
             lambda: requests.get(f"{base}/healthz", verify=tmp_path / "ca.pem", cert=tuple(map(str, client)), timeout=2)
         )
         assert health.json() == {"status": "ok"}

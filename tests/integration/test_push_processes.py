@@ -6,7 +6,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ import pytest
 import requests
 
 from adapter.testing import free_port
+from tests.support.api import until
 from tests.support.cli import docking
 
 pytestmark = pytest.mark.integration
@@ -37,19 +37,6 @@ def _config(path: Path, court_url: str, port: int) -> None:
         'court_keys = { "court-2026-01" = "court/court-2026-01.pub" }\n'
         f"[api]\nport = {port}\n"
     )
-
-
-def _until(check: Any, seconds: float = 30) -> Any:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            found = check()
-        except requests.ConnectionError:
-            found = None
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 def test_a_pushing_sandbox_court_and_the_serve_process(tmp_path: Path) -> None:
@@ -95,7 +82,7 @@ def test_a_pushing_sandbox_court_and_the_serve_process(tmp_path: Path) -> None:
             items: list[dict[str, Any]] = requests.get(listing, headers=centre, timeout=5).json()["items"]
             return items if len(items) == 2 else []
 
-        cases = _until(two)
+        cases = until(two)
         case_id = cases[0]["id"]
         accepted = requests.post(
             f"{listing}/{case_id}/accept", headers={**centre, "Idempotency-Key": "a-1"}, json={}, timeout=10
@@ -106,7 +93,7 @@ def test_a_pushing_sandbox_court_and_the_serve_process(tmp_path: Path) -> None:
             shown = requests.get(f"{listing}/{case_id}", headers=centre, timeout=5).json()
             return bool(shown["messages"]) and all(m["status"] == "delivered" for m in shown["messages"])
 
-        _until(delivered)
+        until(delivered)
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
         assert "Traceback" not in (server.stderr.read() if server.stderr else "")

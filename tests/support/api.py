@@ -3,7 +3,7 @@
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -100,3 +100,19 @@ def flow_c_case(platform_case_id: str) -> dict[str, Any]:
         ],
         "dispatched_at": "2026-11-20T09:00:00+08:00",
     }  # fmt: skip
+
+
+def until(check: Callable[[], Any], seconds: float = 30) -> Any:
+    """The first truthy value `check()` gives within `seconds`, polling every 0.2 s; a server not listening yet
+    counts as not yet. Fails naming the check and the last thing it gave, so a hung wait says what it waited for."""
+    deadline, last = time.monotonic() + seconds, None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except requests.ConnectionError as exc:
+            last = f"not listening ({type(exc).__name__})"
+        else:
+            if last:
+                return last
+        time.sleep(0.2)
+    raise AssertionError(f"{getattr(check, '__qualname__', check)} not true within {seconds:g} s; last: {last!r}")
