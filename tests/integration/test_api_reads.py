@@ -7,7 +7,7 @@ from jwcrypto import jwk
 from adapter.keys.keyring import Keyring
 from reference import case_number
 from scheduler import Runtime
-from schemas.clock import utc_now
+from schemas.clock import CHINA, utc_now
 from tests.support.api import Api
 from tests.support.court import PLATFORM, Court
 from tests.support.runtime import pump
@@ -60,7 +60,8 @@ def test_the_list_filters_combine(runtime: Runtime, court: Court, centre: Api) -
     assert [c["id"] for c in _all(centre, "status=ACCEPTED")] == [one["id"]]
     assert len(_all(centre, "status=PENDING_ACCEPTANCE")) == 4
     assert {c["id"] for c in _all(centre, f"cause={one['cause']}")} >= {one["id"]}
-    today = utc_now().date().isoformat()
+    # a date alone is read as a China-time day (parse_when): after 16:00 UTC China is already on the next day
+    today = utc_now().astimezone(CHINA).date().isoformat()
     assert len(_all(centre, f"dispatched_from=2000-01-01&dispatched_to={today}")) == 5
     assert _all(centre, "dispatched_to=2000-01-01") == []
     # every pending case's acceptance clock runs out within 3 working days: within 10 days, all; none has passed
