@@ -59,10 +59,6 @@ def demo(
         raise InvalidRequest(f"--profile {profile!r} is not jws-detached, sm2-sm3 or hmac-appkey")
 
     host = ThreadedApi()
-    stop = threading.Event()
-    if keep_running:  # set before the run: a Ctrl-C or SIGTERM at any point stops cleanly
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, lambda *_: stop.set())
     with Progress(
         TextColumn("[bold]cases at rest"),
         BarColumn(),
@@ -78,33 +74,42 @@ def demo(
             note = f"sent {metrics.get('outbound_delivered', 0)} · received {metrics.get('inbound_applied', 0)}"
             bar.update(task, completed=done, note=note)
 
-        outcome = run_demo(
-            cases,
-            seed=seed,
-            workdir=workdir,
-            timeout=timeout,
-            progress=show,
-            profile=profile,  # type: ignore[arg-type]
-            chaos=chaos,
-            host=host,
-            keep_running=keep_running,
-        )
+        try:
+            outcome = run_demo(
+                cases,
+                seed=seed,
+                workdir=workdir,
+                timeout=timeout,
+                progress=show,
+                profile=profile,  # type: ignore[arg-type]
+                chaos=chaos,
+                host=host,
+                keep_running=keep_running,
+            )
+        except BaseException:  # the API thread must not outlive a failed run
+            host.stop()
+            raise
     summary = outcome.summary
-    _table(summary, err if as_json else console)
-    (err if as_json else console).print(f"database and keys kept in {outcome.workdir}")
+    out = err if as_json or keep_running else console  # stdout: the JSON line, the export lines; nothing else
+    _table(summary, out)
+    out.print(f"database and keys kept in {outcome.workdir}")
     if as_json:
         flat = {k: v for k, v in summary.items() if not isinstance(v, dict)}
         print(json.dumps({**flat, "platforms": summary.get("platforms", {}), "ok": outcome.ok}, ensure_ascii=False))
     if outcome.api is not None:
-        _serve_until_stopped(outcome.api, host, stop)
+        _serve_until_stopped(outcome.api, host)
     if not outcome.ok:
         err.print("[red]demo did not finish in step[/red]: see the table above")
         raise typer.Exit(1)
 
 
-def _serve_until_stopped(api: dict[str, str], host: ThreadedApi, stop: threading.Event) -> None:
-    """Say where the API is and with which keys (stdout, shell syntax: `eval` them, as README, Try the API does),
-    then wait for Ctrl-C or SIGTERM. The keys are for this throwaway demo database only."""
+def _serve_until_stopped(api: dict[str, str], host: ThreadedApi) -> None:
+    """Say where the API is and with which keys (stdout, shell syntax: source them, as README, Try the API does),
+    then wait for Ctrl-C or SIGTERM and stop the API cleanly. The keys are for this throwaway demo database only.
+    (During the run itself Ctrl-C interrupts it as without --keep-running.)"""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before the lines are printed: whoever reads them may signal at once
+        signal.signal(sig, lambda *_: stop.set())
     print(f"export DOCKING_URL={api['url']}")
     print(f"export DOCKING_KEY={api['key']}  # role centre")
     print(f"export DOCKING_OPS_KEY={api['ops_key']}  # role ops")

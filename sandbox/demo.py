@@ -180,7 +180,6 @@ def run_demo(
     for core in cores:  # the storm is over: now prove every side agrees
         core.config.fault_rate, core.config.outage_seconds = 0.0, 0.0
     report = reconcile(runtime.uow, runtime.platforms)
-    api = _leave_running(runtime, host, base, courts) if keep_running else None
     for court in courts.values():
         court.server.stop()
     metrics = runtime.metrics.snapshot()
@@ -221,6 +220,7 @@ def run_demo(
         and tally.errors_5xx == 0
         and events["dead"] == 0
     )
+    api = _leave_running(runtime, host, base, courts) if keep_running else None  # after the figures: one case more
     return DemoOutcome(summary, ok, work, api)
 
 
