@@ -202,6 +202,7 @@ def run_demo(
             "events_dead": events["dead"],
             "events_received_by_centre": receiver.counts["received"],
             "events_verified_with": receiver.verifier,
+            "centre_found_by_listing": centre.found_by_listing,  # case changes its periodic listing saw first
             # Counted from the answers the demo's HTTP clients (simulated centre, pushing court) saw, every request
             # (reads too); the API's own api_audit table records only the state-changing calls.
             "api_requests": tally.answers,

@@ -2,6 +2,7 @@
 which keys; the README's "Try the API" curl block, read from README.md itself (so the README cannot drift), runs
 against it with the real curl, every request a 2xx; SIGTERM stops it cleanly (exit 0, no traceback)."""
 
+import json
 import os
 import queue
 import re
@@ -11,10 +12,15 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+
+from sandbox.hooks import WebhookReceiver, new_secret
+from signing.webhooks import WebhookSigner, parse_secret
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +42,12 @@ def _exports(process: subprocess.Popen[str], seconds: float) -> dict[str, str]:
     blocking readline cannot be bounded; select on a buffered text stream misses lines already buffered)."""
     assert process.stdout is not None
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout or ()], daemon=True).start()
+
+    def pump() -> None:
+        for line in process.stdout or ():
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
     found: dict[str, str] = {}
     deadline = time.monotonic() + seconds
     while set(EXPORTS) - found.keys():
@@ -91,3 +102,35 @@ def test_the_readme_curl_block_works_against_demo_keep_running(tmp_path: Path) -
         log.close()
     stderr = (tmp_path / "demo.err").read_text()
     assert "Traceback" not in stderr and "API stopped" in stderr, stderr[-2000:]
+
+
+def _signed(secret: str, event: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(event).encode()
+    headers = WebhookSigner([parse_secret(secret)]).sign(body, message_id=str(event["id"]), at=datetime.now(UTC))
+    return body, {**headers, "Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize("reference", [True, False], ids=["standardwebhooks", "fallback"])
+def test_the_demo_centre_takes_only_verified_events_and_each_once(
+    reference: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The receiver (sandbox/hooks.py) verifies with the reference package, or without it with ours: a signed
+    event is handed on once (a repeat is acknowledged, not handed on again); a tampered or unsigned one is a 401."""
+    if not reference:
+        monkeypatch.setitem(sys.modules, "standardwebhooks", None)  # as on a machine without the test extra
+    heard: list[dict[str, Any]] = []
+    receiver = WebhookReceiver(heard.append)
+    try:
+        assert receiver.verifier == ("standardwebhooks" if reference else "signing.webhooks")
+        event: dict[str, Any] = {"id": "evt_1", "type": "case.dispatch_received", "case_id": "MC-1", "data": {}}
+        body, headers = _signed(receiver.secret, event)
+        answers = [requests.post(receiver.url, data=body, headers=headers, timeout=5).status_code for _ in range(2)]
+        tampered = requests.post(receiver.url, data=body.replace(b"MC-1", b"MC-2"), headers=headers, timeout=5)
+        unsigned = requests.post(receiver.url, json=event, timeout=5)
+        other, other_headers = _signed(new_secret(), {**event, "id": "evt_2"})
+        wrong_key = requests.post(receiver.url, data=other, headers=other_headers, timeout=5)
+    finally:
+        receiver.stop()
+    assert answers == [204, 204] and heard == [event]
+    assert (tampered.status_code, unsigned.status_code, wrong_key.status_code) == (401, 401, 401)
+    assert receiver.counts == {"received": 1, "duplicate": 1, "refused": 3}
