@@ -2,8 +2,8 @@
 realistic mix of outcomes.
 
 Roughly 70 % of accepted cases settle (the seed figures: 340 of 482 closed, 70.54 %); the rest end on the
-failure codes 2–8; a few are declined, suspended or extended first. One action per case per step, so flows
-interleave the way a busy centre's do.
+failure codes 2–8; a few are declined, suspended or extended first. A few actions per case per step, several
+cases at once, so flows interleave the way a busy centre's do.
 
 How it hears of work, as a centre system would: the webhook events (sandbox/hooks.py hands each to `heard`) name
 the cases a court dispatched or changed; the centre reads each such case (GET: its status, parties and ETag) and
@@ -24,6 +24,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -45,6 +46,8 @@ FAILURE_WEIGHTS = [10, 20, 20, 25, 5, 10, 10]
 CASES = "/api/centre/v1/cases"
 RESYNC_SECONDS = 3.0
 EVENT_LAG = timedelta(seconds=2)  # events leave every 0.1 s in the demo: older news the listing finds was missed
+WORKERS = 4  # cases acted on at once (more only queue for SQLite's one writer)
+ACTIONS_PER_STEP = 3  # a mediator's next step follows the last one's answer, but not the whole case in one go
 TRIES = 3  # attempts of one request that got no answer (same Idempotency-Key each time)
 
 
@@ -72,11 +75,9 @@ class SimulatedCentre:
         clock: Callable[[], datetime] | None = None,
         tally: Callable[[requests.Response], None] | None = None,
     ) -> None:
-        self.base = base_url.rstrip("/")
-        self.session = requests.Session()
-        self.session.headers["Authorization"] = f"Bearer {api_key}"
-        if tally is not None:
-            self.session.hooks["response"].append(lambda answer, *_, **__: tally(answer))
+        self.base, self._key, self._tally = base_url.rstrip("/"), api_key, tally
+        self._local = threading.local()  # one requests.Session per worker thread
+        self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="centre")
         self.jc_platform, self.seed = jc_platform, seed
         self.clock = clock or (lambda: datetime.now(UTC))
         self._rng = random.Random(seed)
@@ -109,30 +110,32 @@ class SimulatedCentre:
         return ids
 
     def step(self) -> int:
-        """Read the cases heard of, then take one action on every case waiting for the centre; how many acted."""
+        """Read the cases heard of, then take one action on every case waiting for the centre; how many acted.
+        Cases are independent, so WORKERS of them are in flight at once, as a centre's many mediators would be."""
         with self._lock:
             heard, self._heard = self._heard, set()
-        for case_id in sorted(heard):
-            self._read(case_id)
-        acted = 0
-        for case_id, seen in list(self.cases.items()):
-            if is_final(seen.status, seen.has_court):
-                continue
-            acted += self._act(case_id, seen)
+        for case_id, seen in zip(sorted(heard), self._pool.map(self._read, sorted(heard)), strict=True):
+            if seen is not None:
+                seen.done |= self.cases[case_id].done if case_id in self.cases else set()
+                self.cases[case_id] = seen
+        waiting = [(c, s) for c, s in self.cases.items() if not is_final(s.status, s.has_court)]
+        acted = sum(self._pool.map(lambda item: self._work(*item), waiting))
         if time.monotonic() - self._listed_at > RESYNC_SECONDS:
             self._resync()  # after acting: what it finds for the next step is what no event has said yet
         return acted
 
     # ---- HTTP
 
-    def _read(self, case_id: str) -> None:
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+    def _read(self, case_id: str) -> Seen | None:
         answer = self._request("GET", f"{CASES}/{case_id}")
         if answer is None or answer.status_code != 200:
-            return  # said by the tally; heard again at the next event or listing
+            return None  # said by the tally; heard again at the next event or listing
         doc = answer.json()
-        done = self.cases[case_id].done if case_id in self.cases else set()
-        self.cases[case_id] = Seen(
-            CaseStatus(doc["status"]), answer.headers["ETag"], Flow(doc["flow"]), doc["platform"] is not None, doc, done
+        return Seen(
+            CaseStatus(doc["status"]), answer.headers["ETag"], Flow(doc["flow"]), doc["platform"] is not None, doc
         )
 
     def _resync(self) -> None:
@@ -166,10 +169,20 @@ class SimulatedCentre:
         """The answer, or None after TRIES attempts without one (a POST retried under its first key)."""
         for attempt in range(TRIES):
             try:
-                return self.session.request(method, self.base + path, timeout=30, **kwargs)
+                return self._session().request(method, self.base + path, timeout=30, **kwargs)
             except requests.RequestException as exc:
                 log.warning("%s %s: no answer (%s), attempt %d", method, path, type(exc).__name__, attempt + 1)
         return None
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+            session.headers["Authorization"] = f"Bearer {self._key}"
+            if self._tally is not None:
+                tally = self._tally
+                session.hooks["response"].append(lambda answer, *_, **__: tally(answer))
+        return session
 
     def _do(self, case_id: str, seen: Seen, action: str, body: Any = None, **kwargs: Any) -> int:
         """POST one action under If-Match; 1 if it was taken (the answer's status and ETag kept), else 0."""
@@ -180,7 +193,8 @@ class SimulatedCentre:
             seen.done.add(action)
             return 1
         if answer is not None:
-            self.refusals[answer.status_code] += 1
+            with self._lock:
+                self.refusals[answer.status_code] += 1
             if answer.status_code >= 500:
                 log.error("%s %s: HTTP %d", action, case_id, answer.status_code)
         with self._lock:  # 412: the case moved on; 409: not in the state we thought; no answer: unknown. Read again.
@@ -188,6 +202,13 @@ class SimulatedCentre:
         return 0
 
     # ---- decisions
+
+    def _work(self, case_id: str, seen: Seen) -> int:
+        """Up to ACTIONS_PER_STEP actions on one case, each on the last one's answer; how many were taken."""
+        acted = 0
+        while acted < ACTIONS_PER_STEP and not is_final(seen.status, seen.has_court) and self._act(case_id, seen):
+            acted += 1
+        return acted
 
     def _act(self, case_id: str, seen: Seen) -> int:
         status, rng = seen.status, self._rng_for(case_id, seen.status.value)

@@ -11,9 +11,10 @@ The sandbox courts and the simulated centre play the other two parties: the push
 
 import base64
 import tempfile
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -82,10 +83,12 @@ class _Tally:
 
     answers: int = 0
     errors_5xx: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)  # the centre's workers and the push court count
 
     def __call__(self, answer: requests.Response) -> None:
-        self.answers += 1
-        self.errors_5xx += answer.status_code >= 500
+        with self._lock:
+            self.answers += 1
+            self.errors_5xx += answer.status_code >= 500
 
 
 def run_demo(
@@ -175,6 +178,8 @@ def run_demo(
                 court.pusher.stop()
         scheduler.shutdown(wait=True)
         receiver.stop()
+        if centre is not None:
+            centre.close()
         if not keep_running:
             host.stop()
     for core in cores:  # the storm is over: now prove every side agrees
