@@ -110,7 +110,7 @@ class SimulatedCentre:
         return ids
 
     def step(self) -> int:
-        """Read the cases heard of, then take one action on every case waiting for the centre; how many acted.
+        """Read the cases heard of, then act on every case waiting for the centre; how many actions were taken.
         Cases are independent, so WORKERS of them are in flight at once, as a centre's many mediators would be."""
         with self._lock:
             heard, self._heard = self._heard, set()

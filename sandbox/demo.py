@@ -236,8 +236,11 @@ def _leave_running(runtime: Runtime, host: ApiHost, base: str, courts: dict[str,
     pushing = next(court for court in courts.values() if court.pusher is not None)
     assert pushing.pusher is not None
     (ajbs,) = pushing.pairing.core.dispatch(1, "01")  # 委派: waits for the centre to accept it
+    before = len(pushing.pusher.receipts)
     pushing.pusher.push_once()
-    receipt = next(r for r in reversed(pushing.pusher.receipts) if r.get("result") == "accepted")
+    receipt = next((r for r in pushing.pusher.receipts[before:] if r.get("result") == "accepted"), None)
+    if receipt is None:
+        raise RuntimeError(f"the pushing court's dispatch {ajbs} was not accepted: {pushing.pusher.receipts[before:]}")
     return {
         "url": base,
         "key": host.client(runtime, "demo-reader", "centre"),
