@@ -1,6 +1,8 @@
 """`docking run` (the production process) and `docking demo` (sandbox court + SQLite, every flow)."""
 
 import json
+import signal
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +13,7 @@ from rich.table import Table
 
 import scheduler
 from adapter.errors import ConfigError, InvalidRequest
+from api.host import ThreadedApi
 from cli.output import ConfigOption, console, err
 from sandbox.demo import run_demo
 from scheduler import bootstrap
@@ -42,11 +45,20 @@ def demo(
         str, typer.Option(help="Signature profile: jws-detached, sm2-sm3 or hmac-appkey.")
     ] = "jws-detached",
     chaos: Annotated[float, typer.Option(min=0.0, max=0.9, help="Share of court requests that fail on purpose.")] = 0.0,
+    keep_running: Annotated[
+        bool,
+        typer.Option(
+            "--keep-running",
+            help="After the run keep the API up, print its URL and keys (README, Try the API); Ctrl-C stops.",
+        ),
+    ] = False,
 ) -> None:
-    """Run two sandbox courts (REST and SOAP) and the adapter on SQLite through every flow, then reconcile."""
+    """Run three sandbox courts (REST and SOAP polled, one pushing) and the adapter with its HTTP API on SQLite
+    through every flow, the simulated centre driving it over HTTP; then reconcile."""
     if profile not in ("jws-detached", "sm2-sm3", "hmac-appkey"):
         raise InvalidRequest(f"--profile {profile!r} is not jws-detached, sm2-sm3 or hmac-appkey")
 
+    host = ThreadedApi()
     with Progress(
         TextColumn("[bold]cases at rest"),
         BarColumn(),
@@ -62,24 +74,53 @@ def demo(
             note = f"sent {metrics.get('outbound_delivered', 0)} · received {metrics.get('inbound_applied', 0)}"
             bar.update(task, completed=done, note=note)
 
-        outcome = run_demo(
-            cases,
-            seed=seed,
-            workdir=workdir,
-            timeout=timeout,
-            progress=show,
-            profile=profile,  # type: ignore[arg-type]
-            chaos=chaos,
-        )
+        try:
+            outcome = run_demo(
+                cases,
+                seed=seed,
+                workdir=workdir,
+                timeout=timeout,
+                progress=show,
+                profile=profile,  # type: ignore[arg-type]
+                chaos=chaos,
+                host=host,
+                keep_running=keep_running,
+            )
+        except BaseException:  # the API thread must not outlive a failed run
+            host.stop()
+            raise
     summary = outcome.summary
-    _table(summary, err if as_json else console)
-    (err if as_json else console).print(f"database and keys kept in {outcome.workdir}")
+    out = err if as_json or keep_running else console  # stdout: the JSON line, the export lines; nothing else
+    _table(summary, out)
+    out.print(f"database and keys kept in {outcome.workdir}")
     if as_json:
         flat = {k: v for k, v in summary.items() if not isinstance(v, dict)}
         print(json.dumps({**flat, "platforms": summary.get("platforms", {}), "ok": outcome.ok}, ensure_ascii=False))
+    if outcome.api is not None:
+        _serve_until_stopped(outcome.api, host)
     if not outcome.ok:
         err.print("[red]demo did not finish in step[/red]: see the table above")
         raise typer.Exit(1)
+
+
+def _serve_until_stopped(api: dict[str, str], host: ThreadedApi) -> None:
+    """Say where the API is and with which keys (stdout, shell syntax: source them, as README, Try the API does),
+    then wait for Ctrl-C or SIGTERM and stop the API cleanly. The keys are for this throwaway demo database only.
+    (During the run itself Ctrl-C interrupts it as without --keep-running.)"""
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before the lines are printed: whoever reads them may signal at once
+        signal.signal(sig, lambda *_: stop.set())
+    print(f"export DOCKING_URL={api['url']}")
+    print(f"export DOCKING_KEY={api['key']}  # role centre")
+    print(f"export DOCKING_OPS_KEY={api['ops_key']}  # role ops")
+    print(f"export DOCKING_CASE={api['case']}  # waiting for acceptance (court case {api['court_case']})", flush=True)
+    err.print(f"API at {api['url']} (docs: {api['url']}/docs) — Ctrl-C stops it")
+    try:
+        while not stop.wait(0.5):  # a bounded wait, so the main thread still runs signal handlers
+            pass
+    finally:
+        host.stop()
+        err.print("API stopped")
 
 
 def _table(summary: dict[str, object], out: Console) -> None:
@@ -93,8 +134,9 @@ def _table(summary: dict[str, object], out: Console) -> None:
     platforms = summary.get("platforms")
     if isinstance(platforms, dict) and platforms:
         courts = Table(title="courts")
-        for column in ("platform", "transport", "dispatched", "messages_delivered"):
-            courts.add_column(column, justify="left" if column in ("platform", "transport") else "right")
+        figures_shown = ("transport", "mode", "dispatched", "messages_delivered")
+        for column in ("platform", *figures_shown):
+            courts.add_column(column, justify="left" if column in ("platform", "transport", "mode") else "right")
         for name, figures in platforms.items():
-            courts.add_row(name, *(str(figures[k]) for k in ("transport", "dispatched", "messages_delivered")))
+            courts.add_row(name, *(str(figures.get(k, "")) for k in figures_shown))
         out.print(courts)

@@ -12,6 +12,9 @@ a mapping bug must show up as a disagreement with the sandbox, not be mirrored b
     timeforms.py the time forms a court may document
     data.py      realistic dispatch data (案号, resident IDs, USCCs, causes)
     pairing.py   a court wired to one adapter platform under a signature profile (keys on both sides)
-    centre.py    a simulated mediation centre driving the adapter's services
-    demo.py      `docking demo`: two courts, the adapter and the centre, every flow
+    push.py      a court that pushes its feed items to the adapter's /api/court/v1/… (mode = "push")
+    centre.py    a simulated mediation centre driving cases through the centre API over HTTP
+    hooks.py     its webhook receiver: the centre events, verified with the reference standardwebhooks package
+    demo.py      `docking demo`: three courts (REST and SOAP polled, one pushing), the adapter with its HTTP API,
+                 and the centre, every flow
 """

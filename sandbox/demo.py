@@ -1,25 +1,33 @@
-"""`docking demo`: two sandbox courts (REST and SOAP) and the adapter on SQLite in a temporary directory, every
-flow, reconciled.
+"""`docking demo`: three sandbox courts (REST and SOAP that we poll, one that pushes to us) and the adapter on
+SQLite in a temporary directory, every flow, reconciled.
 
 The adapter side is the production path — the same settings, composition root, APScheduler jobs, connector,
-signing and services as `docking run`; only the intervals are short. The sandbox court and the simulated
-centre play the other two parties.
+signing and services as `docking run`, and the HTTP API of `docking serve` on a loopback port (the CLI hands it
+in as an `ApiHost`: the sandbox drives the API over HTTP and may not import it); only the intervals are short.
+The sandbox courts and the simulated centre play the other two parties: the pushing court POSTs its items to
+/api/court/v1/…, the centre drives every case through /api/centre/v1/… and hears of cases by signed webhooks
+(sandbox/centre.py, sandbox/hooks.py).
 """
 
 import base64
 import tempfile
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import requests
 from apscheduler.schedulers.background import BackgroundScheduler
+from pydantic import SecretStr
 from sqlalchemy import func
 from sqlmodel import select
 
 from adapter.config.platform import Profile
 from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
+from adapter.events.settings import EventSettings
+from adapter.events.store import EVENTS
 from adapter.persistence.tables import CaseRow, OutboxRow, OutboxStatus
 from adapter.persistence.vault import new_key
 from adapter.reconcile import reconcile
@@ -27,16 +35,30 @@ from adapter.states import CaseStatus, is_final
 from adapter.stats import summarize
 from sandbox.centre import SimulatedCentre
 from sandbox.court import SandboxConfig
+from sandbox.hooks import WebhookReceiver
 from sandbox.pairing import Pairing, pair
+from sandbox.push import PushCourt
 from sandbox.server import BaseSandboxServer
-from scheduler import build_runtime, register_jobs
+from scheduler import Runtime, build_runtime, register_jobs
 from signing.keyfiles import write_secret
 
-# Two courts side by side: a JSON/REST platform and a SOAP WebService (WS-Security, court-standard XML).
-COURTS = {"gz-odr": "rest", "sz-soap": "soap"}
+# Three courts side by side: a JSON/REST platform and a SOAP WebService (WS-Security, court-standard XML) that we
+# poll, and a REST platform that pushes its dispatches and rulings to us (it still receives our messages by REST).
+COURTS = {"gz-odr": "rest", "sz-soap": "soap", "hz-push": "rest"}
+MODES = {"hz-push": "push"}  # the others: poll
 PLATFORM = "gz-odr"  # where the centre's own (flow C) cases apply for judicial confirmation
 
 Progress = Callable[[int, int, dict[str, int]], None]
+
+
+class ApiHost(Protocol):
+    """Serves the adapter's HTTP API over a runtime (api/host.py ThreadedApi; the sandbox may not import api/)."""
+
+    def start(self, runtime: Runtime) -> str: ...  # the base URL, once it listens
+
+    def client(self, runtime: Runtime, name: str, role: str) -> str: ...  # a new client's key
+
+    def stop(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -44,6 +66,7 @@ class DemoOutcome:
     summary: dict[str, Any]
     ok: bool
     workdir: Path
+    api: dict[str, str] | None = None  # --keep-running: url, centre and ops keys, a case waiting for acceptance
 
 
 @dataclass
@@ -51,6 +74,21 @@ class _Court:
     pairing: Pairing
     server: BaseSandboxServer
     dispatched: int = 0
+    pusher: PushCourt | None = None
+
+
+@dataclass
+class _Tally:
+    """Every answer the demo's HTTP clients (the simulated centre, the pushing court) got from the API."""
+
+    answers: int = 0
+    errors_5xx: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)  # the centre's workers and the push court count
+
+    def __call__(self, answer: requests.Response) -> None:
+        with self._lock:
+            self.answers += 1
+            self.errors_5xx += answer.status_code >= 500
 
 
 def run_demo(
@@ -62,7 +100,11 @@ def run_demo(
     progress: Progress | None = None,
     profile: Profile = "jws-detached",
     chaos: float = 0.0,
+    host: ApiHost,
+    keep_running: bool = False,
 ) -> DemoOutcome:
+    """Run the demo; with `keep_running` the API stays up (the caller stops `host`) with a case waiting for
+    acceptance, and the outcome's `api` says where and with which keys."""
     started = time.monotonic()
     work = workdir or Path(tempfile.mkdtemp(prefix="docking-demo-"))
     # With chaos the courts fail that share of requests (5xx, 429, timeouts, dropped connections, lost answers,
@@ -72,6 +114,9 @@ def run_demo(
         sandbox = SandboxConfig(seed=seed + index, fault_rate=chaos, outage_seconds=2.0 if chaos else 0.0)
         pairing = pair(work / name, sandbox, profile=profile, transport=transport)  # type: ignore[arg-type]
         courts[name] = _Court(pairing, pairing.serve())
+    tally = _Tally()
+    centre: SimulatedCentre | None = None
+    receiver = WebhookReceiver(lambda event: centre.heard(event) if centre else None)
     settings = Settings(
         database_url=f"sqlite:///{work / 'docking.db'}",
         encryption=_demo_data_key(work),
@@ -79,6 +124,7 @@ def run_demo(
         platforms={
             name: court.pairing.platform(
                 court.server,
+                mode=MODES.get(name, "poll"),
                 poll_seconds=0.2,
                 timeout_seconds=1.0 if chaos else 5.0,
                 retry_base_seconds=0.2,
@@ -87,9 +133,21 @@ def run_demo(
             )
             for name, court in courts.items()
         },
+        events=EventSettings(
+            urls=[receiver.url],
+            secrets=[SecretStr(receiver.secret)],
+            deliver_seconds=0.1,
+            retry_base_seconds=0.2,
+            retry_cap_seconds=3.0,
+        ),
     )
     runtime = build_runtime(settings)
-    centre = SimulatedCentre(runtime.services, runtime.uow, PLATFORM, seed)
+    base = host.start(runtime)
+    centre = SimulatedCentre(base, host.client(runtime, "demo-centre", "centre"), PLATFORM, seed, tally=tally)
+    for name, court in courts.items():
+        if MODES.get(name) == "push":
+            court.pusher = PushCourt(court.pairing.core, base, host.client(runtime, f"{name}-court", f"court:{name}"))
+            court.pusher._session.hooks["response"].append(lambda answer, *_, **__: tally(answer))
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, runtime)
     self_received = max(1, cases // 10) if cases >= 2 else 0
@@ -97,6 +155,9 @@ def run_demo(
     cores = [court.pairing.core for court in courts.values()]
     try:
         scheduler.start()
+        for court in courts.values():
+            if court.pusher is not None:
+                court.pusher.start(every=0.2)
         centre.intake(self_received)
         while time.monotonic() - started < timeout:
             if batches:  # each batch is shared between the courts
@@ -108,11 +169,19 @@ def run_demo(
             if progress:
                 progress(done, cases, runtime.metrics.snapshot())
             quiet = all(core.pending_decisions() == 0 for core in cores)
-            if not batches and done == cases and pending == 0 and quiet:
+            if not batches and done == cases and pending == 0 and quiet and _events(runtime.uow)["pending"] == 0:
                 break
             time.sleep(0.05)
     finally:
+        for court in courts.values():
+            if court.pusher is not None:
+                court.pusher.stop()
         scheduler.shutdown(wait=True)
+        receiver.stop()
+        if centre is not None:
+            centre.close()
+        if not keep_running:
+            host.stop()
     for core in cores:  # the storm is over: now prove every side agrees
         core.config.fault_rate, core.config.outage_seconds = 0.0, 0.0
     report = reconcile(runtime.uow, runtime.platforms)
@@ -122,6 +191,7 @@ def run_demo(
     summary = summarize(runtime.uow)
     done, _ = _progress(runtime.uow)
     duplicates_applied = sum(core.duplicates_applied for core in cores)
+    events = _events(runtime.uow)
     summary.update(
         {
             "cases_final": done,
@@ -133,6 +203,16 @@ def run_demo(
             "breaker_opened": metrics.get("breaker_opened", 0),
             "reconciliation_checked": report.checked,
             "reconciliation_differences": len(report.differences),
+            "events_delivered": events["delivered"],
+            "events_dead": events["dead"],
+            "events_received_by_centre": receiver.counts["received"],
+            "events_verified_with": receiver.verifier,
+            "centre_found_by_listing": centre.found_by_listing,  # case changes its periodic listing saw first
+            # Counted from the answers the demo's HTTP clients (simulated centre, pushing court) saw, every request
+            # (reads too); the API's own api_audit table records only the state-changing calls.
+            "api_requests": tally.answers,
+            "api_errors_5xx": tally.errors_5xx,
+            "api_precondition_failed": centre.refusals[412],  # If-Match refused: a court moved the case first
             "platforms": _per_platform(runtime.uow, courts),
             "seconds": round(time.monotonic() - started, 2),
         }
@@ -143,8 +223,31 @@ def run_demo(
         and summary["messages_pending"] == 0
         and summary["messages_dead"] == 0
         and duplicates_applied == 0
+        and tally.errors_5xx == 0
+        and events["dead"] == 0
     )
-    return DemoOutcome(summary, ok, work)
+    api = _leave_running(runtime, host, base, courts) if keep_running else None  # after the figures: one case more
+    return DemoOutcome(summary, ok, work, api)
+
+
+def _leave_running(runtime: Runtime, host: ApiHost, base: str, courts: dict[str, _Court]) -> dict[str, str]:
+    """Keys for the README's curl examples, and one case waiting for acceptance to accept with them: the pushing
+    court dispatches it and pushes it once (the jobs have stopped; the API takes the push in as it is)."""
+    pushing = next(court for court in courts.values() if court.pusher is not None)
+    assert pushing.pusher is not None
+    (ajbs,) = pushing.pairing.core.dispatch(1, "01")  # 委派: waits for the centre to accept it
+    before = len(pushing.pusher.receipts)
+    pushing.pusher.push_once()
+    receipt = next((r for r in pushing.pusher.receipts[before:] if r.get("result") == "accepted"), None)
+    if receipt is None:
+        raise RuntimeError(f"the pushing court's dispatch {ajbs} was not accepted: {pushing.pusher.receipts[before:]}")
+    return {
+        "url": base,
+        "key": host.client(runtime, "demo-reader", "centre"),
+        "ops_key": host.client(runtime, "demo-ops", "ops"),
+        "case": str(receipt["case_id"]),
+        "court_case": ajbs,
+    }
 
 
 def _demo_data_key(work: Path) -> EncryptionSettings:
@@ -171,6 +274,7 @@ def _per_platform(uow: Any, courts: dict[str, _Court]) -> dict[str, dict[str, An
     return {
         name: {
             "transport": COURTS[name],
+            "mode": MODES.get(name, "poll"),
             "dispatched": court.dispatched,
             "messages_delivered": counts.get(name, 0),
         }
@@ -189,3 +293,11 @@ def _progress(uow: Any) -> tuple[int, int]:
         pending = len(session.exec(select(OutboxRow.id).where(OutboxRow.status == OutboxStatus.PENDING)).all())
     done = sum(1 for status, platform in rows if is_final(CaseStatus(status), platform is not None))
     return done, pending
+
+
+def _events(uow: Any) -> dict[str, int]:
+    """Centre events by delivery status (pending, delivered, dead)."""
+    with uow.begin() as session:
+        rows = session.execute(select(EVENTS.c.status, func.count()).group_by(EVENTS.c.status)).all()
+    counts = {str(status): int(n) for status, n in rows}
+    return {key: counts.get(key, 0) for key in ("pending", "delivered", "dead")}
