@@ -13,6 +13,7 @@ from dataclasses import InitVar, dataclass, field
 from datetime import timedelta
 
 import requests
+import structlog
 
 from adapter import heartbeats
 from adapter.config.platform import PlatformSettings
@@ -25,6 +26,7 @@ from adapter.inbox.feed_watch import FeedWatch
 from adapter.inbox.poll_policy import POLL_LEASE, PollPolicy, slowest_page
 from adapter.job_locks import JobLock, process_holder
 from adapter.metrics import Metrics
+from adapter.metrics_db import DatabaseCollector
 from adapter.outbox.claim import LEASE
 from adapter.outbox.delivery import deliver_due
 from adapter.persistence.case_store import SqlCaseStore
@@ -101,7 +103,8 @@ class Runtime:
         if configured is not None and configured.mode == "push":
             self.polling.first_polls.mark(name)
             return
-        self.polling.poll_platform(name)
+        with structlog.contextvars.bound_contextvars(platform=name):  # every line of this poll names its platform
+            self.polling.poll_platform(name)
 
     def deliver(self) -> None:
         self.deliver_counts()
@@ -115,6 +118,7 @@ class Runtime:
             lease=delivery_lease(self.settings),
             slowest=slowest_send(self.settings),
             keep_going=lambda: not self.stopping.is_set(),
+            observe=self.metrics.delivery,
         )
         self.metrics.add("outbound", counts)
         if counts:
@@ -218,6 +222,7 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
         database=DatabaseOutage(engine),
         feed_watch=FeedWatch(uow, clock, {name: c.feed_stall_polls for name, c in settings.platforms.items()}),
     )
+    metrics.registry.register(DatabaseCollector(uow, clock, platforms))  # read at scrape time (/metrics)
     runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines, ready=runtime.feeds_read)
     if settings.encryption is None:
         log.warning("no [encryption] keys configured: ID and phone numbers are stored in clear (see README)")

@@ -5,11 +5,13 @@ period.
 """
 
 import contextlib
+import functools
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import structlog
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 
@@ -23,6 +25,17 @@ def _scheduler_now() -> datetime:
     reckoned in it) whatever clock the runtime was given: a fake clock's present would be a run time days in the
     past or the future."""
     return datetime.now(UTC)
+
+
+def _bound(job: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """The job with `job=<name>` bound for its log lines (structlog contextvars; cli/logs.py renders them)."""
+
+    @functools.wraps(job)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with structlog.contextvars.bound_contextvars(job=name):
+            return job(*args, **kwargs)
+
+    return run
 
 
 def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 1.0) -> None:
@@ -41,7 +54,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
 
     def guarded(job: Callable[..., Any], what: str) -> Callable[..., Any]:
         # A database outage is said when it starts and ends, not as a traceback per run (adapter/persistence/outage.py).
-        return job if runtime.database is None else runtime.database.guard(job, what)
+        return _bound(job if runtime.database is None else runtime.database.guard(job, what), what)
 
     for name, config in runtime.settings.platforms.items():
         if config.mode == "push":  # its court pushes its items (api/court.py): never polled, never waited for
