@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4 as TEXT_FORMAT  # read by Prometheus 2 and 3
 
 from adapter.metrics import Metrics
 from adapter.readiness import readiness
@@ -80,9 +80,9 @@ Operator = Annotated[Client, Depends(require("ops"))]
     "/metrics",
     tags=["meta"],
     response_class=Response,
-    responses={200: {"description": "Prometheus text format 0.0.4", "content": {CONTENT_TYPE_LATEST: {}}}},
+    responses={200: {"description": "Prometheus text format 0.0.4", "content": {TEXT_FORMAT: {}}}},
 )
 def metrics(request: Request, client: Operator) -> Response:
     """This process's metrics and the database's figures, for Prometheus (role ops or admin)."""
     registry: Metrics = request.app.state.metrics
-    return Response(registry.exposition(), media_type=CONTENT_TYPE_LATEST)
+    return Response(registry.exposition(), media_type=TEXT_FORMAT)
