@@ -5,18 +5,17 @@ period.
 """
 
 import contextlib
-import functools
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import structlog
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 
 from adapter import heartbeats
 from scheduler import centre_events
+from scheduler.job_context import bound
 from scheduler.runtime import Runtime
 
 
@@ -25,17 +24,6 @@ def _scheduler_now() -> datetime:
     reckoned in it) whatever clock the runtime was given: a fake clock's present would be a run time days in the
     past or the future."""
     return datetime.now(UTC)
-
-
-def _bound(job: Callable[..., Any], name: str) -> Callable[..., Any]:
-    """The job with `job=<name>` bound for its log lines (structlog contextvars; cli/logs.py renders them)."""
-
-    @functools.wraps(job)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        with structlog.contextvars.bound_contextvars(job=name):
-            return job(*args, **kwargs)
-
-    return run
 
 
 def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 1.0) -> None:
@@ -52,16 +40,17 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
     }
     now = {"next_run_time": _scheduler_now()}  # first run at start-up, not one interval later
 
-    def guarded(job: Callable[..., Any], what: str) -> Callable[..., Any]:
-        # A database outage is said when it starts and ends, not as a traceback per run (adapter/persistence/outage.py).
-        return _bound(job if runtime.database is None else runtime.database.guard(job, what), what)
+    def guarded(job: Callable[..., Any], what: str, job_id: str) -> Callable[..., Any]:
+        # A database outage is said when it starts and ends, not as a traceback per run (adapter/persistence/outage.py);
+        # every line the run writes carries its job id (scheduler/job_context.py).
+        return bound(job if runtime.database is None else runtime.database.guard(job, what), job_id)
 
     for name, config in runtime.settings.platforms.items():
         if config.mode == "push":  # its court pushes its items (api/court.py): never polled, never waited for
             runtime.polling.first_polls.mark(name)
             continue
         scheduler.add_job(
-            guarded(runtime.poll_platform, f"polling {name}"),
+            guarded(runtime.poll_platform, f"polling {name}", f"poll:{name}"),
             "interval",
             args=[name],
             id=f"poll:{name}",
@@ -70,7 +59,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
             **now,
         )
     scheduler.add_job(
-        guarded(runtime.deliver, "delivery"),
+        guarded(runtime.deliver, "delivery", "deliver"),
         "interval",
         id="deliver",
         seconds=runtime.settings.deliver_seconds / speed,
@@ -80,7 +69,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
     centre_events.register(scheduler, runtime.settings, runtime.uow, runtime.clock, {**common, **now}, speed)
     period = heartbeats.PERIOD.total_seconds() / speed
     scheduler.add_job(
-        guarded(runtime.heartbeat, "heartbeat"),
+        guarded(runtime.heartbeat, "heartbeat", "heartbeat"),
         "interval",
         args=[period],
         id="heartbeat",
@@ -102,7 +91,9 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
         ("monthly-report", routines.monthly_report, 3600.0),
     ]
     for job_id, func, seconds in every:
-        scheduler.add_job(guarded(func, job_id), "interval", id=job_id, seconds=seconds / speed, **common, **now)
+        scheduler.add_job(
+            guarded(func, job_id, job_id), "interval", id=job_id, seconds=seconds / speed, **common, **now
+        )
 
     # The full pass waits for every platform's first poll (Runtime.feeds_read); run its check as soon as they
     # are in rather than at the next hourly check.
