@@ -27,6 +27,7 @@ from collections import Counter
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.metrics import Counter as PromCounter
 from prometheus_client.metrics import Histogram
+from prometheus_client.registry import Collector
 
 # Seconds. A court answers in tens to hundreds of milliseconds; a send with its quick retries can take up to the
 # slowest call (adapter/platforms/retry.py slowest_call: about 40 s at a 10 s read timeout).
@@ -42,6 +43,7 @@ class Metrics:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[str] = Counter()
+        self._scraped: Collector | None = None
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self._attempts = PromCounter(
@@ -75,6 +77,15 @@ class Metrics:
             buckets=API_BUCKETS,
             registry=r,
         )
+
+    def read_at_scrape(self, collector: Collector) -> None:
+        """Collect `collector` (adapter/metrics_db.py) on every scrape, in place of an earlier one: each app built
+        over the runtime brings its own read connection (api/app.py), and a registry refuses a name twice."""
+        with self._lock:
+            if self._scraped is not None:
+                self.registry.unregister(self._scraped)
+            self.registry.register(collector)
+            self._scraped = collector
 
     def add(self, prefix: str, counts: Counter[str] | dict[str, int]) -> None:
         """Count `counts` under `prefix` (`outbound` from deliver_due, `inbound` and `poll` from the poller)."""

@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from adapter.metrics_db import DatabaseCollector
 from adapter.persistence.api_tables import ApiAuditRow
 from adapter.persistence.engine import UnitOfWork, open_database
 from adapter.persistence.sqlite_file import database_file
@@ -49,6 +50,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.platforms = runtime.platforms  # the court push intake verifies with each platform's link (api/court.py)
     problems.install(app)
     app.state.metrics = runtime.metrics  # /metrics (api/health.py) and the request metrics (api/observe.py)
+    # The database's figures are read at each scrape, over the read connection: on SQLite it takes no write lock.
+    runtime.metrics.read_at_scrape(DatabaseCollector(reads, runtime.clock, runtime.platforms))
     for module in (meta, health, centre_reads, centre_actions, centre_events, court):
         app.include_router(module.router)
 

@@ -63,7 +63,8 @@ async def readyz(request: Request) -> JSONResponse:
     """Ready when the database answers, its schema is current, a process runs the jobs and none is stale, and no
     platform is held. 200 or 503; `detail` per check for an ops/admin key only (see the module docstring)."""
     ctx = context(request)
-    checks = await run_in_threadpool(readiness, ctx.uow, ctx.settings, request.app.state.platforms, ctx.clock)
+    # Over the read connection: on SQLite a probe takes no write lock from `docking run`.
+    checks = await run_in_threadpool(readiness, ctx.reads, ctx.settings, request.app.state.platforms, ctx.clock)
     detailed = await run_in_threadpool(_operator, request)
     ready = all(check.ok for check in checks)
     body: dict[str, Any] = {

@@ -26,7 +26,6 @@ from adapter.inbox.feed_watch import FeedWatch
 from adapter.inbox.poll_policy import POLL_LEASE, PollPolicy, slowest_page
 from adapter.job_locks import JobLock, process_holder
 from adapter.metrics import Metrics
-from adapter.metrics_db import DatabaseCollector
 from adapter.outbox.claim import LEASE
 from adapter.outbox.delivery import deliver_due
 from adapter.persistence.case_store import SqlCaseStore
@@ -222,7 +221,6 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
         database=DatabaseOutage(engine),
         feed_watch=FeedWatch(uow, clock, {name: c.feed_stall_polls for name, c in settings.platforms.items()}),
     )
-    metrics.registry.register(DatabaseCollector(uow, clock, platforms))  # read at scrape time (/metrics)
     runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines, ready=runtime.feeds_read)
     if settings.encryption is None:
         log.warning("no [encryption] keys configured: ID and phone numbers are stored in clear (see README)")
