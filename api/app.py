@@ -42,7 +42,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         title="court-docking",
         version="1",
         description=DESCRIPTION,
-        docs_url=None,  # served by api/meta.py, behind a key like everything but /healthz
+        docs_url=None,  # served by api/meta.py, behind a key like everything but the probes
         redoc_url=None,
         openapi_url=None,
     )
