@@ -113,7 +113,8 @@ def _platforms(session: Session, platforms: Mapping[str, PlatformLink]) -> Check
         .order_by(CentreEventRow.id)  # type: ignore[arg-type]
     ).all():
         latest[str(json.loads(data).get("platform", ""))] = kind
-    held |= {name for name, kind in latest.items() if kind == EventType.PLATFORM_HELD}
+    # A platform no longer configured is not waited for (an empty mapping: a caller that names none, every one).
+    held |= {n for n, kind in latest.items() if kind == EventType.PLATFORM_HELD and (not platforms or n in platforms)}
     if held:
         return Check("platforms", False, "held (the court refuses our credentials): " + ", ".join(sorted(held)))
     return Check("platforms", True, f"{len(platforms)} configured, none held")
