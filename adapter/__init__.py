@@ -20,7 +20,9 @@ Which package owns what:
 
     job_locks.py routines.py lease.py heartbeats.py
                                                   the periodic work: singleton runs, their leases, live processes
-    prune.py stats.py metrics.py                  retention, the figures from the database, in-process counters
+    prune.py stats.py                             retention, the figures from the database
+    metrics.py metrics_db.py readiness.py         Prometheus metrics (this process's, the database's at scrape
+                                                  time) and the readiness checks of /readyz
     errors.py masking.py                          the error tree; masking personal data for logs and output
     case_lookup.py mapping_check.py               finding a case as an operator names it; code-list drift
 """

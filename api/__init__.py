@@ -14,4 +14,6 @@ cli/ — it may import scheduler, adapter and schemas; the core never imports it
     centre_actions.py  POST /api/centre/v1/… — every centre action of cli/centre.py
     court.py           GET /api/court/v1/cases/{ref} — a court's status query on its own cases
     meta.py            /healthz, /openapi.json, /docs, /.well-known/jwks.json
+    health.py          /readyz (adapter/readiness.py), /metrics (Prometheus, role ops/admin)
+    observe.py         request metrics by route template (outermost ASGI layer)
 """

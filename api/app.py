@@ -5,20 +5,24 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from adapter.metrics_db import DatabaseCollector
 from adapter.persistence.api_tables import ApiAuditRow
 from adapter.persistence.engine import UnitOfWork, open_database
 from adapter.persistence.sqlite_file import database_file
-from api import centre_actions, centre_events, centre_reads, court, meta, problems
+from api import centre_actions, centre_events, centre_reads, court, health, meta, problems
 from api.access import ApiContext
 from api.middleware import Guard
+from api.observe import Observed
 from scheduler import Runtime
 from schemas.clock import to_utc
 
 DESCRIPTION = """\
 The adapter's HTTP face: the centre's case system drives cases here; courts query their cases.
 
-* **Auth**: `Authorization: Bearer <key>` on every endpoint but `/healthz` (`docking clients add NAME --role R`).
-  Roles: `centre` and `admin` use the centre API; `court:<platform>` its own cases only; `ops` (operations, later).
+* **Auth**: `Authorization: Bearer <key>` on every endpoint but the probes `/healthz` and `/readyz`
+  (`docking clients add NAME --role R`). Roles: `centre` and `admin` use the centre API; `court:<platform>` its own
+  cases only; `ops` and `admin` read `/metrics` (Prometheus) and `/readyz`'s details.
+* **Probes**: `/healthz` — the process lives; `/readyz` — database, migrations, jobs, platforms: 200 or 503.
 * **Idempotency**: every POST needs `Idempotency-Key`; a retry with the same key and body gets the first answer
   (`Idempotent-Replayed: true`) without acting again; the same key with another body is a 422.
 * **Concurrency**: `GET …/cases/{id}` returns an `ETag` (the case's version); send it as `If-Match` with an action:
@@ -38,14 +42,17 @@ def create_app(runtime: Runtime) -> FastAPI:
         title="court-docking",
         version="1",
         description=DESCRIPTION,
-        docs_url=None,  # served by api/meta.py, behind a key like everything but /healthz
+        docs_url=None,  # served by api/meta.py, behind a key like everything but the probes
         redoc_url=None,
         openapi_url=None,
     )
     app.state.context = ctx
     app.state.platforms = runtime.platforms  # the court push intake verifies with each platform's link (api/court.py)
     problems.install(app)
-    for module in (meta, centre_reads, centre_actions, centre_events, court):
+    app.state.metrics = runtime.metrics  # /metrics (api/health.py) and the request metrics (api/observe.py)
+    # The database's figures are read at each scrape, over the read connection: on SQLite it takes no write lock.
+    runtime.metrics.read_at_scrape(DatabaseCollector(reads, runtime.clock, runtime.platforms))
+    for module in (meta, health, centre_reads, centre_actions, centre_events, court):
         app.include_router(module.router)
 
     def schema() -> dict[str, Any]:
@@ -64,4 +71,5 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     api = ctx.settings.api
     app.add_middleware(Guard, max_body=api.max_body_bytes, timeout=api.request_timeout_seconds, audit=audit)
+    app.add_middleware(Observed, metrics=runtime.metrics)  # added last: outermost, so it counts the Guard's answers
     return app

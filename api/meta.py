@@ -1,5 +1,6 @@
-"""The API about itself: /healthz (no credentials), /openapi.json and /docs, and /.well-known/jwks.json — our
-current and retiring public signing keys per platform keyring, so a court can fetch them.
+"""The API about itself: /healthz (no credentials; /readyz and /metrics are api/health.py's), /openapi.json and
+/docs, and /.well-known/jwks.json — our current and retiring public signing keys per platform keyring, so a court
+can fetch them.
 
 JWKS: EC P-256, Ed25519 and RSA keys as RFC 7517/8037 JWKs (adapter/keys/keyring.py `jwk`), each with its
 `kid`, `alg` and `use`. SM2 keys are left out: JOSE registers no SM2 curve, and a JWK Set with an unknown `crv`
@@ -14,7 +15,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy import text
 
 from adapter.keys.keyring import Keyring
 from api.access import context, require
@@ -27,10 +27,9 @@ Anyone = Annotated[Client, Depends(require("meta"))]
 
 
 @router.get("/healthz", tags=["meta"], openapi_extra={"security": []})
-def healthz(request: Request) -> dict[str, str]:
-    """Up, and the database answers. No credentials: for load balancers and probes."""
-    with context(request).reads.begin() as session:
-        session.connection().execute(text("SELECT 1"))
+def healthz() -> dict[str, str]:
+    """The process lives and answers: a liveness probe, so it asks nothing of the database (a database outage
+    is `/readyz`'s to report — restarting the process would not cure it). No credentials: for probes."""
     return {"status": "ok"}
 
 

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio
+import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import BodyTooLarge, Problem, render
@@ -108,6 +109,9 @@ class Guard:
             return message
 
         declared = headers.get("content-length", "")
+        # Every log line of the request names it (cli/logs.py renders the bound ids); the handler's worker thread
+        # copies the context, so the binding follows the request there too.
+        binding = structlog.contextvars.bind_contextvars(request_id=request_id)
         try:
             if declared.isdigit() and int(declared) > self.max_body:
                 await problem(BodyTooLarge(self.max_body))  # refused before a byte of it is read
@@ -129,6 +133,7 @@ class Guard:
                 await problem(exc)
         finally:
             await audited()  # an answer that never completed (the app failed, the client went away) is audited too
+            structlog.contextvars.reset_contextvars(**binding)
 
 
 async def _closed() -> Message:

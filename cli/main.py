@@ -1,9 +1,7 @@
 """The `docking` entry point: the command tree, and the one place errors become messages and exit codes."""
 
-import logging
-import sys
-from datetime import datetime
-from typing import NoReturn
+from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -23,6 +21,7 @@ from cli import (
     deadlines_cmd,
     events_cmd,
     keys,
+    logs,
     mappings_cmd,
     ops,
     quarantine_cmd,
@@ -34,7 +33,6 @@ from cli import (
 )
 from cli.output import err
 from connectors.port import ConnectorError, CredentialsRefused
-from schemas.clock import CHINA
 from schemas.validation import summarize
 from signing.errors import MissingExtra
 from signing.keyfiles import KeyFileError
@@ -67,13 +65,32 @@ app.command("sign")(attest.sign)
 app.command("verify")(attest.verify)
 
 
+@app.callback()
+def root(
+    log_level: Annotated[
+        str, typer.Option(envvar="DOCKING_LOG_LEVEL", help="DEBUG, INFO, WARNING, ERROR or CRITICAL.")
+    ] = "INFO",
+    log_format: Annotated[
+        str, typer.Option(envvar="DOCKING_LOG_FORMAT", help="json, console, or auto (console on a terminal).")
+    ] = "auto",
+    log_file: Annotated[
+        Path | None,
+        typer.Option(envvar="DOCKING_LOG_FILE", help="Append the log here instead of stderr.", dir_okay=False),
+    ] = None,
+) -> None:
+    """Court–mediation docking adapter (诉调对接): courts' ODR platforms ⇄ the mediation centre."""
+    if log_level.upper() not in logs.LEVELS:
+        raise typer.BadParameter(f"{log_level!r}: use one of {', '.join(logs.LEVELS)}", param_hint="--log-level")
+    if log_format not in ("auto", "json", "console"):
+        raise typer.BadParameter(f"{log_format!r}: use json, console or auto", param_hint="--log-format")
+    try:
+        logs.configure(log_level, log_format, log_file)  # type: ignore[arg-type]
+    except OSError as exc:
+        raise typer.BadParameter(f"{log_file}: cannot be opened ({exc.strerror})", param_hint="--log-file") from None
+
+
 def main() -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(ChinaTimeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.INFO, handlers=[handler])
-    # max_instances=1 is deliberate: a skipped overlapping run is normal, not worth a warning each time.
-    logging.getLogger("apscheduler").setLevel(logging.ERROR)
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # "will assume transactional DDL" is not news
+    logs.configure()  # until the options are read (a bad one is said in this shape too)
     try:
         app()
     except DockingError as exc:
@@ -98,14 +115,6 @@ def main() -> None:
         _fail(str(exc), 2)
     except MissingExtra as exc:  # an optional extra the chosen profile needs (Tongsuo for SM2): ours to install
         _fail(str(exc), 78)
-
-
-class ChinaTimeFormatter(logging.Formatter):
-    """Log times in China time, labelled — the same convention as every listing (cli/output.py)."""
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        at = datetime.fromtimestamp(record.created, CHINA)
-        return f"{at:%Y-%m-%d %H:%M:%S},{int(record.msecs):03d} CST"
 
 
 def _fail(message: str, code: int) -> NoReturn:

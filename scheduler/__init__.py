@@ -6,6 +6,7 @@ The only package that names concrete connectors. Nothing happens at import time.
     runtime.py     Runtime and build_runtime — the whole runtime for `docking run` — and build_connector, the
                    one place a concrete connector is chosen
     schedule.py    register_jobs: the APScheduler jobs of a runtime, their ids, periods and outage guard
+    job_context.py a job's id bound to the log lines it writes (structlog contextvars)
     process.py     run: the `docking run` process loop — start the jobs, stop cleanly on SIGTERM/SIGINT
     bootstrap.py   what an entry point needs short of it: the settings read once, the database, the centre's use
                    cases, one platform's connector (cli/ and api/ call it)

@@ -15,6 +15,7 @@ from adapter.events.settings import EventSettings
 from adapter.persistence.engine import UnitOfWork
 from adapter.platforms.retry import RetryPolicy
 from connectors.centre_webhook import CentreWebhook
+from scheduler.job_context import bound
 from schemas.clock import Clock
 from signing.webhooks import WebhookSigner, parse_secret
 
@@ -62,5 +63,9 @@ def register(
     run = event_delivery(settings, uow, clock)
     if run is not None:
         scheduler.add_job(
-            run, "interval", id="deliver-events", seconds=settings.events.deliver_seconds / speed, **common
+            bound(run, "deliver-events"),
+            "interval",
+            id="deliver-events",
+            seconds=settings.events.deliver_seconds / speed,
+            **common,
         )

@@ -13,6 +13,7 @@ from dataclasses import InitVar, dataclass, field
 from datetime import timedelta
 
 import requests
+import structlog
 
 from adapter import heartbeats
 from adapter.config.platform import PlatformSettings
@@ -101,7 +102,8 @@ class Runtime:
         if configured is not None and configured.mode == "push":
             self.polling.first_polls.mark(name)
             return
-        self.polling.poll_platform(name)
+        with structlog.contextvars.bound_contextvars(platform=name):  # every line of this poll names its platform
+            self.polling.poll_platform(name)
 
     def deliver(self) -> None:
         self.deliver_counts()
@@ -115,6 +117,7 @@ class Runtime:
             lease=delivery_lease(self.settings),
             slowest=slowest_send(self.settings),
             keep_going=lambda: not self.stopping.is_set(),
+            observe=self.metrics.delivery,
         )
         self.metrics.add("outbound", counts)
         if counts:

@@ -15,6 +15,7 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from adapter import heartbeats
 from scheduler import centre_events
+from scheduler.job_context import bound
 from scheduler.runtime import Runtime
 
 
@@ -39,16 +40,17 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
     }
     now = {"next_run_time": _scheduler_now()}  # first run at start-up, not one interval later
 
-    def guarded(job: Callable[..., Any], what: str) -> Callable[..., Any]:
-        # A database outage is said when it starts and ends, not as a traceback per run (adapter/persistence/outage.py).
-        return job if runtime.database is None else runtime.database.guard(job, what)
+    def guarded(job: Callable[..., Any], what: str, job_id: str) -> Callable[..., Any]:
+        # A database outage is said when it starts and ends, not as a traceback per run (adapter/persistence/outage.py);
+        # every line the run writes carries its job id (scheduler/job_context.py).
+        return bound(job if runtime.database is None else runtime.database.guard(job, what), job_id)
 
     for name, config in runtime.settings.platforms.items():
         if config.mode == "push":  # its court pushes its items (api/court.py): never polled, never waited for
             runtime.polling.first_polls.mark(name)
             continue
         scheduler.add_job(
-            guarded(runtime.poll_platform, f"polling {name}"),
+            guarded(runtime.poll_platform, f"polling {name}", f"poll:{name}"),
             "interval",
             args=[name],
             id=f"poll:{name}",
@@ -57,7 +59,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
             **now,
         )
     scheduler.add_job(
-        guarded(runtime.deliver, "delivery"),
+        guarded(runtime.deliver, "delivery", "deliver"),
         "interval",
         id="deliver",
         seconds=runtime.settings.deliver_seconds / speed,
@@ -67,7 +69,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
     centre_events.register(scheduler, runtime.settings, runtime.uow, runtime.clock, {**common, **now}, speed)
     period = heartbeats.PERIOD.total_seconds() / speed
     scheduler.add_job(
-        guarded(runtime.heartbeat, "heartbeat"),
+        guarded(runtime.heartbeat, "heartbeat", "heartbeat"),
         "interval",
         args=[period],
         id="heartbeat",
@@ -89,7 +91,9 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
         ("monthly-report", routines.monthly_report, 3600.0),
     ]
     for job_id, func, seconds in every:
-        scheduler.add_job(guarded(func, job_id), "interval", id=job_id, seconds=seconds / speed, **common, **now)
+        scheduler.add_job(
+            guarded(func, job_id, job_id), "interval", id=job_id, seconds=seconds / speed, **common, **now
+        )
 
     # The full pass waits for every platform's first poll (Runtime.feeds_read); run its check as soon as they
     # are in rather than at the next hourly check.

@@ -9,10 +9,12 @@ and never go dead for it.
 """
 
 import random
+import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 
+import structlog
 from tenacity import Retrying
 
 from adapter.lease import Renewal
@@ -29,6 +31,13 @@ from schemas.clock import Clock
 # 10 s read timeout (the composition root passes the slowest platform's, scheduler.slowest_send).
 SLOWEST_SEND = slowest_call(10.0)
 
+# observe(platform, result, seconds): one send's outcome and duration, for the metrics (adapter/metrics.py delivery).
+Observe = Callable[[str, str, float], None]
+
+
+def _unobserved(platform: str, result: str, seconds: float) -> None:
+    pass
+
 
 def deliver_due(
     uow: UnitOfWork,
@@ -42,6 +51,7 @@ def deliver_due(
     lease: timedelta = LEASE,
     slowest: timedelta = SLOWEST_SEND,
     keep_going: Callable[[], bool] = lambda: True,
+    observe: Observe = _unobserved,
 ) -> Counter[str]:
     """Deliver what is due now; returns counts by DeliveryResult (adapter/outbox/record.py): delivered /
     duplicate / retried / dead, and messages deferred untried: `deferred` (circuit open) and `held` (the court
@@ -51,6 +61,8 @@ def deliver_due(
     `max_rounds` so one run never monopolises the worker. The claim's `lease` is renewed from a thread while the
     batch is in progress (adapter/lease.py), unless one send runs past `slowest` (a hung worker). Once
     `keep_going()` turns false (a clean stop) what was sent is recorded and the rest of the claim given back.
+    Each send is told to `observe` (platform, result, seconds); its log lines carry the message's platform,
+    case_id and message_id (structlog contextvars).
     """
     counts: Counter[str] = Counter()
     for _ in range(max_rounds):
@@ -62,7 +74,9 @@ def deliver_due(
             if counts[DeliveryResult.UNREADABLE] > set_aside:
                 continue  # a batch of rows this process cannot open was put back: the next claim finds others
             break
-        counts.update(_deliver_batch(uow, platforms, clock, rows, retrying, jitter, lease, slowest, keep_going))
+        counts.update(
+            _deliver_batch(uow, platforms, clock, rows, retrying, jitter, lease, slowest, keep_going, observe)
+        )
     return counts
 
 
@@ -76,6 +90,7 @@ def _deliver_batch(
     lease: timedelta,
     slowest: timedelta,
     keep_going: Callable[[], bool],
+    observe: Observe,
 ) -> Counter[str]:
     """Send one claim's rows in order, its lease renewed meanwhile; record the results as the batch goes."""
     counts: Counter[str] = Counter()
@@ -91,6 +106,12 @@ def _deliver_batch(
                 results = []
                 recorded_at = clock()
             renewal.step()
-            results.append(deliver_one(platforms, clock, row, retrying(), jitter))
+            started = time.perf_counter()
+            with structlog.contextvars.bound_contextvars(
+                platform=row.platform, case_id=row.case_id, message_id=row.message_id
+            ):
+                result = deliver_one(platforms, clock, row, retrying(), jitter)
+            observe(row.platform, result.outcome.value, time.perf_counter() - started)
+            results.append(result)
         counts.update(record(uow, results, clock))
     return counts

@@ -51,7 +51,7 @@ def link_platform(
     cooldown = timedelta(seconds=config.breaker_cooldown_seconds)
 
     def hold_changed(platform: str, what: str) -> None:
-        metrics.add("hold", {what: 1})
+        metrics.transition("hold", platform, what)
         if on_hold is not None:
             on_hold(platform, what, hold.reason)
 
@@ -70,10 +70,12 @@ def link_platform(
             failures=config.breaker_failures,
             cooldown=cooldown,
             max_call=slowest_call(config.timeout_seconds),  # the slowest call: a send with its quick tries
-            on_change=lambda platform, what: metrics.add("breaker", {what: 1}),
+            on_change=lambda platform, what: metrics.transition("breaker", platform, what),
         ),
         # A court refusing our signature holds the platform, probing at the breaker's cool-down
         # (adapter/platforms/credential_hold.py).
         hold=hold,
-        feeds=FeedHolds(name, probe_every=cooldown, on_change=lambda platform, what: metrics.add("feed", {what: 1})),
+        feeds=FeedHolds(
+            name, probe_every=cooldown, on_change=lambda platform, what: metrics.transition("feed", platform, what)
+        ),
     )

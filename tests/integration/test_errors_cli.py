@@ -30,7 +30,8 @@ from tests.support.court import Court
 
 pytestmark = pytest.mark.integration
 
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} CST WARNING ", re.M)
+# A WARNING log line, in either shape (cli/logs.py): JSON (stderr not a terminal, as here) or console.
+LOG_LINE = re.compile(r'^(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} CST WARNING |\{.*"level": "warning")', re.M)
 
 
 def _keyring(folder: Path) -> Path:
