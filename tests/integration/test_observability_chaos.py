@@ -8,7 +8,6 @@ import logging
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +15,11 @@ import pytest
 import requests
 import structlog
 
-from adapter.config.settings import Settings
+from api.host import ThreadedApi
 from cli import logs
 from sandbox import demo
-from scheduler import Runtime, build_runtime
+from scheduler import Runtime
 from tests.integration.test_observability import samples
-from tests.support.api import keys, served
 
 pytestmark = pytest.mark.integration
 
@@ -51,19 +49,16 @@ def _total(found: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str
     return sum(v for (n, ls), v in found.items() if n == name and set(labels.items()) <= ls)
 
 
-def test_a_chaos_demo_seen_through_metrics_and_logs(
-    tmp_path: Path, json_log: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_chaos_demo_seen_through_metrics_and_logs(tmp_path: Path, json_log: Path) -> None:
     served_at: dict[str, Any] = {}
-    stack = ExitStack()
 
-    def build_and_serve(settings: Settings) -> Runtime:  # the demo's runtime, with the API served over it
-        runtime = build_runtime(settings)
-        served_at["base"] = stack.enter_context(served(runtime))
-        served_at["key"] = keys(runtime)["ops"]
-        return runtime
+    class Watched(ThreadedApi):  # the demo's own served API; the test scrapes it with an ops key of its own
+        def start(self, runtime: Runtime) -> str:
+            served_at["key"] = self.client(runtime, "test-ops", "ops")
+            served_at["base"] = base = super().start(runtime)
+            return base
 
-    monkeypatch.setattr(demo, "build_runtime", build_and_serve)
+    host = Watched()
     scrapes: list[str] = []
     done = threading.Event()
 
@@ -78,9 +73,11 @@ def test_a_chaos_demo_seen_through_metrics_and_logs(
 
     scraper = threading.Thread(target=scrape, daemon=True)
     scraper.start()
-    with stack:
+    try:
         try:
-            outcome = demo.run_demo(4, seed=3, chaos=0.6, workdir=tmp_path / "demo", timeout=120)
+            outcome = demo.run_demo(
+                4, seed=3, chaos=0.6, workdir=tmp_path / "demo", timeout=120, host=host, keep_running=True
+            )
             logging.getLogger("docking.test").warning(
                 "connecting with password=%s", PLANTED, extra={"token": PLANTED, "api_key": PLANTED}
             )
@@ -93,6 +90,8 @@ def test_a_chaos_demo_seen_through_metrics_and_logs(
                 f"{served_at['base']}/metrics", headers={"Authorization": f"Bearer {served_at['key']}"}, timeout=10
             ).text
         )
+    finally:
+        host.stop()
     summary = outcome.summary
     assert outcome.ok, summary
     assert scrapes, "no scrape happened during the run"
