@@ -97,7 +97,7 @@ def _take(
         first = session.exec(
             select(AuditRow)
             .where(AuditRow.action == "court-receipt", AuditRow.subject == message_id)
-            .where(col(AuditRow.reason).contains(tag))
+            .where(col(AuditRow.reason).contains(tag, autoescape=True))
         ).first()
         if first is None:
             return SignatureInvalid.REPLAYED, f"receipt {receipt_id!r} was taken in before with another body"

@@ -8,6 +8,7 @@ The insert is the check — the primary key (scope, nonce) makes two workers rac
 one of them saw it first. Expired rows are pruned by the scheduler, so the table holds one window's worth.
 """
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import delete
@@ -46,9 +47,16 @@ def prune_nonces(uow: UnitOfWork, now: datetime) -> int:
         return int(result.rowcount or 0)
 
 
+def _key(message_id: str) -> str:
+    """The id as stored: one longer than the column (128) by its SHA-256, so a long signed id is guarded too."""
+    if len(message_id) <= 128:
+        return message_id
+    return "sha256:" + hashlib.sha256(message_id.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def seen(session: Session, scope: str, message_id: str, *, now: datetime) -> bool:
     """Whether `message_id` was recorded in `scope` and its window has not passed yet."""
-    row = session.get(SeenNonceRow, (scope, message_id))
+    row = session.get(SeenNonceRow, (scope, _key(message_id)))
     return row is not None and from_db(row.expires_at) > to_utc(now)
 
 
@@ -56,9 +64,9 @@ def remember(session: Session, scope: str, message_id: str, *, until: datetime) 
     """Record `message_id` in `scope` until `until`, in the caller's transaction (committed with its effect). A row
     left from an earlier window is renewed; a concurrent insert of the same id fails the caller's commit with an
     IntegrityError, which the caller answers as a repeat."""
-    row = session.get(SeenNonceRow, (scope, message_id))
+    row = session.get(SeenNonceRow, (scope, _key(message_id)))
     if row is None:
-        session.add(SeenNonceRow(scope=scope, nonce=message_id, expires_at=to_utc(until)))
+        session.add(SeenNonceRow(scope=scope, nonce=_key(message_id), expires_at=to_utc(until)))
     elif from_db(row.expires_at) < to_utc(until):
         row.expires_at = to_utc(until)
         session.add(row)

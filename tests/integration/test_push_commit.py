@@ -151,3 +151,26 @@ def test_the_push_window_is_the_platforms_setting_and_named_when_missed(
     taken = _post(pusher, feed, body, dict(inside))
     assert taken.json()["reason"] != reason, taken.text  # (a receipt of no message of ours is then refused for that)
     assert (taken.json()["result"] == "accepted") is (feed == "dispatches")
+
+
+def test_a_long_receipt_id_is_guarded_as_any_other(
+    runtime: Runtime, court: Court, centre: Api, pusher: PushCourt
+) -> None:
+    """An id longer than the guard's column (128) is recorded by its digest: a retry is still a duplicate, and
+    another receipt of the same message under another long id is taken in as well."""
+    (ajbs,) = court.core.dispatch(1, "01")
+    pusher.push_once()
+    case_id = case_for(runtime, ajbs).id
+    centre.ok(case_id, "accept")
+    with runtime.uow.begin() as session:
+        (message,) = session.exec(select(OutboxRow).where(OutboxRow.case_id == case_id)).all()
+    receipt_id = "RC-%_" + "x" * 200
+    doc = json.dumps({"receipt_id": receipt_id, "message_id": message.message_id, "result": "applied"})
+    first = _post(pusher, "receipts", doc, court.core.sign_item(doc, receipt_id))
+    assert first.status_code == 200 and first.json()["result"] == "accepted", first.text
+    again = _post(pusher, "receipts", doc, court.core.sign_item(doc, receipt_id))
+    assert again.json()["result"] == "duplicate" and again.json()["first_result"] == "accepted", again.text
+    other_id = "RC-%%" + "x" * 200
+    other = json.dumps({"receipt_id": other_id, "message_id": message.message_id, "result": "applied"})
+    assert _post(pusher, "receipts", other, court.core.sign_item(other, other_id)).json()["result"] == "accepted"
+    assert _count(runtime, AuditRow, AuditRow.action == "court-receipt") == 2
