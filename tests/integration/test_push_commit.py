@@ -1,7 +1,8 @@
 """The push intake records nothing for an effect that did not commit: the replay guard's record of a pushed item's
 id (and of a receipt's id) is written in the effect's own transaction, so a push that failed before its commit is
 taken in when retried, and one retried after a lost answer is answered `duplicate` with the first result. And the
-timestamp window is the platform's `push_window_seconds`, named when a push falls outside it."""
+timestamp window is the platform's `push_window_seconds`, named when a push falls outside it. On SQLite and on
+PostgreSQL."""
 
 import json
 from collections.abc import Callable
@@ -25,6 +26,11 @@ from tests.support.runtime import case_for
 pytestmark = pytest.mark.integration
 
 WINDOW = 60  # seconds: this platform's push_window_seconds, not the default 300
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture
