@@ -20,7 +20,13 @@ class CaseNotFound(DockingError):
 
 
 class InvalidRequest(DockingError):
-    pass
+    """`field`: the input refused, named as the use case takes it (e.g. "cause", "agreement.signatures"; the API
+    prefixes its own location, api/problems.py); `rule`: the rule it breaks, a short stable name. A refusal about
+    the case's state rather than one input carries a rule and no field; one from a tool's option may carry neither."""
+
+    def __init__(self, message: str, *, field: str | None = None, rule: str | None = None) -> None:
+        super().__init__(message)
+        self.field, self.rule = field, rule
 
 
 class ConfigError(DockingError):

@@ -1,17 +1,24 @@
-"""Pruning past retention: delivered messages of cases at rest, expired nonces, old job and reconcile runs.
+"""Pruning past retention: delivered messages of cases at rest, delivered centre events, expired nonces, old job and
+reconcile runs.
 
 Only cases at rest lose their delivered messages: an open case may still need them re-sent by reconciliation
-(a court that lost a case), and pending or dead messages are never pruned. Deleted in bounded batches, each its
-own transaction, so a large first prune never holds a long lock on the outbox.
+(a court that lost a case), and pending or dead messages are never pruned. Centre events (adapter/events/) go
+once delivered to the centre's webhook longer ago than the retention period, whatever their case's state: the
+centre has them, and a reader of GET /events?after=CURSOR that is further behind than the retention period starts
+from the oldest kept event. A pending or dead event is never pruned (it is still owed; `docking events replay`
+needs the dead). Deleted in bounded batches, each its own transaction, so a large first prune never holds a long
+lock on the outbox or the event table.
 """
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete
 from sqlmodel import col, select
 
 from adapter.inbox.replay_guard import prune_nonces
 from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.event_tables import CentreEventRow
 from adapter.persistence.tables import CaseRow, JobRunRow, JobRunStatus, OutboxRow, OutboxStatus
 from adapter.reconcile import runs as reconcile_runs
 from adapter.states import FINAL, TRANSITIONS
@@ -23,25 +30,19 @@ _FOR_GOOD = [s.value for s in FINAL if not any(state is s for state, _ in TRANSI
 
 
 def prune(uow: UnitOfWork, now: datetime, retention: timedelta) -> dict[str, int]:
+    """Prune what passed `retention` at `now` (module doc); how many rows of each kind went: messages, events,
+    nonces, job_runs, reconcile_runs."""
     cutoff = to_utc(now) - retention
     at_rest = select(CaseRow.id).where(col(CaseRow.status).in_(_FOR_GOOD))
-    messages = 0
-    while True:
-        with uow.begin() as session:
-            ids = session.exec(
-                select(OutboxRow.id)
-                .where(
-                    OutboxRow.status == OutboxStatus.DELIVERED,
-                    col(OutboxRow.delivered_at) < cutoff,
-                    col(OutboxRow.case_id).in_(at_rest),
-                )
-                .limit(BATCH)
-            ).all()
-            if ids:
-                session.exec(delete(OutboxRow).where(col(OutboxRow.id).in_(ids)))
-        messages += len(ids)
-        if len(ids) < BATCH:
-            break
+    delivered = OutboxRow.status == OutboxStatus.DELIVERED, col(OutboxRow.delivered_at) < cutoff
+    messages = _batches(uow, select(OutboxRow.id).where(*delivered, col(OutboxRow.case_id).in_(at_rest)), OutboxRow)
+    events = _batches(
+        uow,
+        select(CentreEventRow.id).where(
+            CentreEventRow.status == OutboxStatus.DELIVERED, col(CentreEventRow.delivered_at) < cutoff
+        ),
+        CentreEventRow,
+    )
     with uow.begin() as session:
         runs = session.exec(
             delete(JobRunRow).where(col(JobRunRow.started_at) < cutoff, col(JobRunRow.status) != JobRunStatus.RUNNING)
@@ -49,7 +50,21 @@ def prune(uow: UnitOfWork, now: datetime, retention: timedelta) -> dict[str, int
         job_runs = int(runs.rowcount or 0)
     return {
         "messages": messages,
+        "events": events,
         "nonces": prune_nonces(uow, now),
         "job_runs": job_runs,
         "reconcile_runs": reconcile_runs.prune(uow, cutoff),
     }
+
+
+def _batches(uow: UnitOfWork, ids: Any, model: Any) -> int:
+    """Delete the rows of `model` whose ids `ids` selects, BATCH at a time, each batch its own transaction."""
+    deleted = 0
+    while True:
+        with uow.begin() as session:
+            batch = session.exec(ids.limit(BATCH)).all()
+            if batch:
+                session.exec(delete(model).where(col(model.id).in_(batch)))
+        deleted += len(batch)
+        if len(batch) < BATCH:
+            return deleted

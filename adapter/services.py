@@ -47,13 +47,19 @@ class CentreServices:
     def register_self_received(self, dispatch: CaseDispatch) -> str:
         """Flow C: a party applied to the centre directly; no court knows the case until a JC application."""
         if dispatch.flow is not Flow.SELF_RECEIVED:
-            raise InvalidRequest(f"register_self_received takes flow C cases, not {dispatch.flow.value}")
+            raise InvalidRequest(
+                f"register_self_received takes flow C cases, not {dispatch.flow.value}",
+                field="flow",
+                rule="self_received",
+            )
         try:  # the centre's own intake is held to the same 2020 catalogue as a court's dispatch
             causes().check("centre", dispatch.cause, "cause")
         except UnknownCode:
             raise InvalidRequest(
                 f"case cause {dispatch.cause!r} is not in the 2020 catalogue's causes this centre handles "
-                f"(reference/causes.toml, version {causes().version})"
+                f"(reference/causes.toml, version {causes().version})",
+                field="cause",
+                rule="catalogue",
             ) from None
         # The use case is the centre's intake boundary: its 案号 is read here whatever reading the caller's record
         # carries, so no caller (CLI, API, a tool) can plant a court code or hide a flag (a malformed 案号 is a
@@ -106,7 +112,9 @@ class CentreServices:
     def record_failure(self, case_id: str, code: OutcomeCode, report: FailureReport) -> CaseStatus:
         """End the mediation with outcome 2–8; a court's case goes back to that court at once [S2 Art 21]."""
         if code is OutcomeCode.AGREEMENT_REACHED:
-            raise InvalidRequest("outcome 1 (agreement reached) is recorded with submit_agreement")
+            raise InvalidRequest(
+                "outcome 1 (agreement reached) is recorded with submit_agreement", field="code", rule="not_one"
+            )
         now = self.clock()
         outcome = MediationOutcome(code=code, at=now, report=report)
         with self.store.begin() as cases:
@@ -122,16 +130,26 @@ class CentreServices:
     def submit_agreement(self, case_id: str, agreement: MediationAgreement, document: bytes) -> CaseStatus:
         """Record a signed agreement: drafted, signed party by party, effective at the last party's signature."""
         if len(document) > MAX_DOCUMENT_BYTES:
-            raise InvalidRequest(f"the agreement document has {len(document)} bytes; the limit is {MAX_DOCUMENT_BYTES}")
+            raise InvalidRequest(
+                f"the agreement document has {len(document)} bytes; the limit is {MAX_DOCUMENT_BYTES}",
+                field="document",
+                rule="max_bytes",
+            )
         digest = hashlib.sha256(document).hexdigest()
         if digest != agreement.document_sha256:
             raise InvalidRequest(
-                f"the document's SHA-256 is {digest}, but the agreement names {agreement.document_sha256}"
+                f"the document's SHA-256 is {digest}, but the agreement names {agreement.document_sha256}",
+                field="agreement.document_sha256",
+                rule="digest",
             )
         now = self.clock()
         party_signatures = sorted((s for s in agreement.signatures if s.role.is_party), key=lambda s: s.signed_at)
         if not party_signatures:
-            raise InvalidRequest("an agreement takes effect only when the parties sign it; no party signature given")
+            raise InvalidRequest(
+                "an agreement takes effect only when the parties sign it; no party signature given",
+                field="agreement.signatures",
+                rule="party_signature",
+            )
         with self.store.begin() as cases:
             case = cases.get(case_id)
             first_signature = party_signatures[0].signed_at
@@ -164,13 +182,16 @@ class CentreServices:
         with self.store.begin() as cases:
             case = cases.get(case_id)
             if case.agreement_json is None or case.agreement_effective_at is None:
-                raise InvalidRequest(f"case {case_id} has no effective agreement to confirm")
+                raise InvalidRequest(
+                    f"case {case_id} has no effective agreement to confirm", rule="agreement_effective"
+                )
             effective = from_db(case.agreement_effective_at)
             dispatch = CaseDispatch.model_validate_json(case.dispatch_json)
             if dispatch.flow is Flow.ENTRUSTED:
                 raise InvalidRequest(
                     f"case {case_id} is a post-filing (委托) case: the court ends it with a 调解书 or a withdrawal, "
-                    "not judicial confirmation [S1 Art 20]"
+                    "not judicial confirmation [S1 Art 20]",
+                    rule="jc_flow",
                 )
             events = cases.history(case)
             # The window as `docking deadlines` and the sweep see it: the holiday file, the court's own period.
@@ -178,31 +199,45 @@ class CentreServices:
             if window is None:  # fail closed: an agreement from before the mediation restarted opens no window
                 raise InvalidRequest(
                     f"case {case_id}: the agreement effective {effective:%Y-%m-%d} belongs to an earlier round of "
-                    "mediation; submit the new agreement before applying for judicial confirmation"
+                    "mediation; submit the new agreement before applying for judicial confirmation",
+                    rule="agreement_current",
                 )
             if now >= window.due.closes_at:
                 guessed = "; estimated: no holiday data for that year" if window.estimated else ""
                 raise InvalidRequest(
                     f"the JC window closed at the end of {window.due.last_day} ({window.rule}, from "
-                    f"{china_date(window.starts_at):%Y-%m-%d}{guessed}); the parties may sue on the agreement instead"
+                    f"{china_date(window.starts_at):%Y-%m-%d}{guessed}); the parties may sue on the agreement instead",
+                    rule="jc_window",
                 )
             names = {p.name for p in dispatch.parties}
             if applicant == consenting_party or not {applicant, consenting_party} <= names:
                 raise InvalidRequest(
                     f"a JC application is joint: applicant and consenting party must be two different parties of "
-                    f"case {case_id} ({', '.join(sorted(names))}) [S3 Art 205]"
+                    f"case {case_id} ({', '.join(sorted(names))}) [S3 Art 205]",
+                    field="consenting_party" if applicant in names else "applicant",
+                    rule="two_parties_of_case",
                 )
             if case.platform is None:
                 if not platform:
-                    raise InvalidRequest(f"case {case_id} came to the centre directly: name the court platform")
+                    raise InvalidRequest(
+                        f"case {case_id} came to the centre directly: name the court platform",
+                        field="platform",
+                        rule="required",
+                    )
                 if self.platforms is not None and platform not in self.platforms:
                     known = ", ".join(sorted(self.platforms)) or "none"
-                    raise InvalidRequest(f"platform {platform!r} is not configured (configured: {known})")
+                    raise InvalidRequest(
+                        f"platform {platform!r} is not configured (configured: {known})",
+                        field="platform",
+                        rule="configured",
+                    )
                 case.platform = platform
             agreement = MediationAgreement.model_validate_json(case.agreement_json)
             document = cases.document(agreement.document_sha256)
             if document is None:
-                raise InvalidRequest(f"the agreement document {agreement.document_sha256} is not stored")
+                raise InvalidRequest(
+                    f"the agreement document {agreement.document_sha256} is not stored", rule="document_stored"
+                )
             application = JcApplication(
                 applicant=applicant,
                 consenting_party=consenting_party,
@@ -237,12 +272,16 @@ def _check_signature_times(agreement: MediationAgreement, *, received: datetime,
         if signature.signed_at > now + CLOCK_SKEW:
             raise InvalidRequest(
                 f"the signature of {signature.signer} is dated {china_text(signature.signed_at, seconds=False)}, "
-                "in the future"
+                "in the future",
+                field="agreement.signatures",
+                rule="signed_at",
             )
         if signature.signed_at < received - CLOCK_SKEW:
             raise InvalidRequest(
                 f"the signature of {signature.signer} is dated {china_text(signature.signed_at, seconds=False)}, "
-                "before the centre received the case"
+                "before the centre received the case",
+                field="agreement.signatures",
+                rule="signed_at",
             )
 
 

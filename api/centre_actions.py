@@ -74,8 +74,11 @@ def act(
     case_id: str | None,
     payload: Any,
     do: Callable[[CentreServices], object],
+    *,
+    within: str = "body",
 ) -> JSONResponse:
-    """Run one use case under the key and the version guard; replay, refuse or answer."""
+    """Run one use case under the key and the version guard; replay, refuse or answer. `within`: where the use
+    case's inputs sit in the request, so a refusal names the request's own field (api/problems.py)."""
     ctx = context(request)
     path = request.url.path
     call = Call(client.name, check_key(key), digest("POST", path, payload), request.state.request_id, "POST", path)
@@ -96,7 +99,7 @@ def act(
         request.state.replayed = True
         return _answer(stored, replayed=True)
     except Exception as exc:
-        problem = refusal(exc)
+        problem = refusal(exc, within=within)
         if problem is None:
             raise
         if problem.status in REMEMBERED and not isinstance(exc, Problem):
@@ -249,7 +252,17 @@ def agreement(
         "document_sha256": hashlib.sha256(content).hexdigest(),
         "document_name": document.filename,
     }
-    return act(request, client, key, if_match, case_id, payload, lambda s: s.submit_agreement(case_id, parsed, content))
+    # the use case's inputs are the multipart fields themselves: "agreement" (its members "agreement.…") and "document"
+    return act(
+        request,
+        client,
+        key,
+        if_match,
+        case_id,
+        payload,
+        lambda s: s.submit_agreement(case_id, parsed, content),
+        within="",
+    )
 
 
 @router.post("/cases/{case_id}/jc", response_model=ActionResult, responses=ACTION_RESPONSES)

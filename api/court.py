@@ -14,6 +14,7 @@ in quarantine.
 
 import json
 import uuid
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -22,7 +23,8 @@ from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
-from adapter.inbox.push import ACCEPTED, DUPLICATE, Pushed, receive, receive_receipt
+from adapter.inbox.push import ACCEPTED, DUPLICATE, Pushed, receive
+from adapter.inbox.push_receipts import receive_receipt
 from adapter.persistence.tables import CaseRow, OutboxRow
 from adapter.platforms.signers import build_signer
 from adapter.states import CaseStatus, court_view
@@ -118,13 +120,14 @@ async def _push(request: Request, client: Client, feed: Feed | None) -> Response
         if len(body) > config.push_max_bytes:
             break
     headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
+    size, window = config.push_max_bytes, timedelta(seconds=config.push_window_seconds)
     if feed is None:
         pushed = await run_in_threadpool(
-            receive_receipt, ctx.uow, link, body, headers, ctx.clock, max_bytes=config.push_max_bytes
+            receive_receipt, ctx.uow, link, body, headers, ctx.clock, max_bytes=size, window=window
         )
     else:
         pushed = await run_in_threadpool(
-            receive, ctx.uow, link, feed, body, headers, ctx.clock, max_bytes=config.push_max_bytes
+            receive, ctx.uow, link, feed, body, headers, ctx.clock, max_bytes=size, window=window
         )
     return _receipt(request, platform, pushed)
 

@@ -6,7 +6,8 @@
 
 `install(app)` registers one handler per error class, so routes raise and never build error answers themselves:
 the core's CaseNotFound → 404, IllegalTransition → 409 naming the current state and the allowed events,
-InvalidRequest and pydantic's ValidationError → 422 naming the field and the rule, a database that is busy or down
+InvalidRequest and pydantic's ValidationError → 422 naming the field and the rule (an InvalidRequest about the
+case's state rather than one input names its rule alone), a database that is busy or down
 → 503 with Retry-After; anything else → a bare 500 (logged by type only, never a traceback to the client).
 """
 
@@ -88,6 +89,16 @@ def render(problem: Problem, request_id: str | None = None, instance: str | None
     return JSONResponse(body, status_code=problem.status, headers=problem.headers, media_type=MEDIA_TYPE)
 
 
+_UNPARSED = "error parsing the body"  # FastAPI's 400 for a body it cannot read as its declared content type
+
+
+def unparsed_body(content_type: str) -> Problem:
+    """400 naming the body: it is not readable as the content type it declares (e.g. JSON that is not JSON)."""
+    declared = content_type.split(";")[0].strip()[:80] or "none"
+    message = f"the body cannot be read as its declared content type ({declared})"
+    return Problem(400, "unreadable-body", message, errors=[{"field": "body", "rule": "parse", "message": message}])
+
+
 def field_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
     """pydantic's errors as {field, rule, message}: where, which rule (pydantic's error type), what it said.
     The input values are left out on purpose: they may be ID or phone numbers."""
@@ -151,6 +162,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and _UNPARSED in str(exc.detail):
+            return answer(request, unparsed_body(request.headers.get("content-type", "")))
         kind = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http")
         problem = Problem(exc.status_code, kind, str(exc.detail), headers=exc.headers)
         return answer(request, problem)
@@ -165,8 +178,9 @@ def install(app: FastAPI) -> None:
         return answer(request, Problem(500, "internal", "the request failed; the server log has its request id"))
 
 
-def refusal(exc: Exception) -> Problem | None:
-    """A use case's refusal as a problem (404, 409, 422), or None for anything else."""
+def refusal(exc: Exception, *, within: str = "") -> Problem | None:
+    """A use case's refusal as a problem (404, 409, 422), or None for anything else. `within`: where the use case's
+    inputs sit in the request (e.g. "body"), put before an InvalidRequest's field so it names the request's own."""
     if isinstance(exc, Problem):
         return exc
     if isinstance(exc, CaseNotFound):
@@ -174,10 +188,24 @@ def refusal(exc: Exception) -> Problem | None:
     if isinstance(exc, IllegalTransition):
         return illegal_transition(exc)
     if isinstance(exc, InvalidRequest):
-        return Problem(422, "invalid-request", mask_text(str(exc)))
+        return invalid_request(exc, within)
     if isinstance(exc, ValidationError):
         return invalid(field_errors(exc.errors()))
     return None
+
+
+def invalid_request(exc: InvalidRequest, within: str = "") -> Problem:
+    """422 `invalid-request`: with `errors` [{field, rule, message}] when the refusal names its input (as a
+    validation problem does), else with its `rule` alone; the message masked (it may quote an ID number)."""
+    detail = mask_text(str(exc))
+    if exc.field:
+        field = f"{within}.{exc.field}" if within else exc.field
+        return Problem(
+            422, "invalid-request", detail, errors=[{"field": field, "rule": exc.rule or "invalid", "message": detail}]
+        )
+    if exc.rule:
+        return Problem(422, "invalid-request", detail, rule=exc.rule)
+    return Problem(422, "invalid-request", detail)
 
 
 def not_found_case(case_id: str) -> Problem:

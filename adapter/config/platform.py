@@ -84,6 +84,10 @@ class PlatformSettings(BaseModel):
     # adapter/inbox/push.py) and the platform is not polled. Either way we send to it as before.
     mode: Literal["poll", "push"] = "poll"
     push_max_bytes: int = Field(default=1024 * 1024, ge=1024)  # a larger pushed item is refused and kept (oversized)
+    # How far a pushed request's signed time may be from our clock, either way, in seconds (partners.md §6: a
+    # timestamp window; default ±5 min). Outside it the push is refused `stale` or `future`, naming this setting.
+    # A court whose clock drifts, or whose gateway queues requests, may need more; never more than a day.
+    push_window_seconds: int = Field(default=300, ge=10, le=86400)
     timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # The largest answer read from the court; a feed page past it is asked for in smaller pages, and a feed whose
     # single next item is larger is held with an alert naming this setting (adapter/platforms/feed_hold.py).

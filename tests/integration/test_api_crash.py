@@ -4,8 +4,6 @@ restart a retry under the same Idempotency-Key gets the first answer (Idempotent
 
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -19,7 +17,7 @@ from adapter.config.settings import Settings
 from adapter.persistence.tables import CaseEventRow, CaseRow
 from adapter.testing import free_port
 from scheduler import build_runtime
-from tests.support.api import config_toml, flow_c_case
+from tests.support.api import config_toml, flow_c_case, serve_process, wait_up
 from tests.support.cli import docking
 
 pytestmark = pytest.mark.integration
@@ -35,28 +33,6 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 def _case(name: str) -> dict[str, Any]:
     return flow_c_case(name)
-
-
-def _serve(config: Path) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [sys.executable, "-m", "cli", "serve", "--config", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return server
-
-
-def _up(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "serve exited"
-        try:
-            if requests.get(f"{base}/healthz", timeout=2).ok:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError("serve did not come up")
 
 
 @pytest.mark.timeout(400)
@@ -108,9 +84,9 @@ def test_kill_9_during_a_burst(tmp_path: Path, settings: Settings) -> None:
             assert answer.json()["case_id"] == first[name]
 
     for _ in range(KILLS):
-        server = _serve(config)
+        server = serve_process(config)
         try:
-            _up(base, server)
+            wait_up(base, server)
             retry(requests.Session())
             stop = threading.Event()
             threads = [threading.Thread(target=burst, args=(stop,)) for _ in range(WORKERS)]
@@ -126,9 +102,9 @@ def test_kill_9_during_a_burst(tmp_path: Path, settings: Settings) -> None:
             if server.poll() is None:
                 server.kill()
                 server.wait(timeout=10)
-    server = _serve(config)
+    server = serve_process(config)
     try:
-        _up(base, server)
+        wait_up(base, server)
         retry(requests.Session())
     finally:
         server.send_signal(signal.SIGTERM)

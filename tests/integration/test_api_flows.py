@@ -1,15 +1,14 @@
 """Every flow of domain.md §2, the centre's side driven over HTTP: the real API under uvicorn, the real sandbox
 court on loopback, the adapter on a SQLite file."""
 
-from typing import Any
-
 import pytest
 
 from adapter.reconcile import reconcile
 from scheduler import Runtime
 from tests.support.api import Api
 from tests.support.court import PLATFORM, Court
-from tests.support.runtime import DOCUMENT, agreement, case_for, pump
+from tests.support.flows import agree, court_status, mediate, parties
+from tests.support.runtime import case_for, pump
 
 pytestmark = pytest.mark.integration
 
@@ -20,27 +19,6 @@ def _dispatched(runtime: Runtime, court: Court, flow: str) -> str:
     return case_for(runtime, ajbs).id
 
 
-def _mediate(api: Api, case_id: str) -> None:
-    assert api.ok(case_id, "accept")["status"] == "ACCEPTED"
-    assert api.ok(case_id, "mediator", {"mediator": "陈调解员"})["status"] == "MEDIATOR_ASSIGNED"
-    assert api.ok(case_id, "sessions", {"note": "第一次调解"})["status"] == "IN_MEDIATION"
-
-
-def _agree(api: Api, case_id: str) -> dict[str, Any]:
-    files = {"document": ("agreement.pdf", DOCUMENT, "application/pdf")}
-    return api.ok(case_id, "agreement", data={"agreement": agreement().model_dump_json()}, files=files)
-
-
-def _parties(api: Api, case_id: str) -> dict[str, str]:
-    first, second = api.get(f"/api/centre/v1/cases/{case_id}").json()["parties"][:2]
-    return {"applicant": first["name"], "consenting_party": second["name"]}
-
-
-def _court_status(api: Api, court: Court, case_id: str) -> str | None:
-    ajbs = api.get(f"/api/centre/v1/cases/{case_id}").json()["court_case_id"]
-    return court.core.status([ajbs])[ajbs]
-
-
 def _in_step(runtime: Runtime) -> None:
     report = reconcile(runtime.uow, runtime.platforms)
     assert report.differences == [] and report.in_flight == 0
@@ -49,37 +27,37 @@ def _in_step(runtime: Runtime) -> None:
 def test_flow_a_through_the_api_reaches_judicial_confirmation(runtime: Runtime, court: Court, centre: Api) -> None:
     """委派: accepted, mediated, agreed (multipart upload) and confirmed, every centre step over HTTP."""
     case_id = _dispatched(runtime, court, "01")
-    _mediate(centre, case_id)
-    assert _agree(centre, case_id)["status"] == "AGREEMENT_EFFECTIVE"
-    assert centre.ok(case_id, "jc", _parties(centre, case_id))["status"] == "JC_APPLIED"
+    mediate(centre, case_id)
+    assert agree(centre, case_id)["status"] == "AGREEMENT_EFFECTIVE"
+    assert centre.ok(case_id, "jc", parties(centre, case_id))["status"] == "JC_APPLIED"
     pump(runtime)
     shown = centre.get(f"/api/centre/v1/cases/{case_id}").json()
     assert shown["status"] == "JC_CONFIRMED"
     assert [m["type"] for m in shown["messages"]] == ["progress", "progress", "progress", "agreement", "jc_application"]
     assert all(m["status"] == "delivered" for m in shown["messages"])
-    assert _court_status(centre, court, case_id) == "61"
+    assert court_status(centre, court, case_id) == "61"
     _in_step(runtime)
 
 
 def test_flow_a_failure_through_the_api_returns_the_case(runtime: Runtime, court: Court, centre: Api) -> None:
     """An outcome code 2–8 with its failure report sends the case back to its court."""
     case_id = _dispatched(runtime, court, "01")
-    _mediate(centre, case_id)
+    mediate(centre, case_id)
     answer = centre.ok(case_id, "outcome", {"code": 5, "reason": "双方对还款金额分歧过大", "facts": "多次调解"})
     assert answer["status"] == "RETURNED_TO_COURT"
     pump(runtime)
-    assert _court_status(centre, court, case_id) == "50"
+    assert court_status(centre, court, case_id) == "50"
     _in_step(runtime)
 
 
 def test_flow_b_through_the_api_ends_with_a_mediation_document(runtime: Runtime, court: Court, centre: Api) -> None:
     """委托: the agreement goes up over HTTP; the court answers with its 调解书."""
     case_id = _dispatched(runtime, court, "02")
-    _mediate(centre, case_id)
-    _agree(centre, case_id)
+    mediate(centre, case_id)
+    agree(centre, case_id)
     pump(runtime)
     assert centre.get(f"/api/centre/v1/cases/{case_id}").json()["status"] == "MEDIATION_DOC_ISSUED"
-    assert _court_status(centre, court, case_id) == "70"
+    assert court_status(centre, court, case_id) == "70"
     _in_step(runtime)
 
 
@@ -102,8 +80,8 @@ def test_flow_c_registered_over_the_api_meets_its_court_at_jc(runtime: Runtime, 
     assert created.status_code == 201, created.text
     case_id = created.json()["case_id"]
     assert created.headers["Location"] == f"/api/centre/v1/cases/{case_id}"
-    _mediate(centre, case_id)
-    _agree(centre, case_id)
+    mediate(centre, case_id)
+    agree(centre, case_id)
     assert centre.get(f"/api/centre/v1/cases/{case_id}").json()["messages"] == []
     centre.ok(case_id, "jc", {"applicant": "张三", "consenting_party": "某银行", "platform": PLATFORM})
     pump(runtime)
@@ -118,19 +96,19 @@ def test_flow_d_declined_over_the_api(runtime: Runtime, court: Court, centre: Ap
         "DECLINED"
     )
     pump(runtime)
-    assert _court_status(centre, court, case_id) == "21"
+    assert court_status(centre, court, case_id) == "21"
     _in_step(runtime)
 
 
 def test_flow_d_suspended_extended_and_closed_over_the_api(runtime: Runtime, court: Court, centre: Api) -> None:
     """Suspend, resume, extend, agree and close performed, each over HTTP, reach the court in order."""
     case_id = _dispatched(runtime, court, "04")
-    _mediate(centre, case_id)
+    mediate(centre, case_id)
     assert centre.ok(case_id, "suspend", {"note": "待补充证据"})["status"] == "SUSPENDED"
     assert centre.ok(case_id, "resume")["status"] == "IN_MEDIATION"
     assert centre.ok(case_id, "extend", {"until": "2026-12-31"})["status"] == "EXTENDED"
     assert centre.ok(case_id, "mediator", {"mediator": "王调解员"})["status"] == "EXTENDED"  # a replacement
-    _agree(centre, case_id)
+    agree(centre, case_id)
     assert centre.ok(case_id, "close")["status"] == "CLOSED_PERFORMED"
     pump(runtime, 6)
     ajbs = centre.get(f"/api/centre/v1/cases/{case_id}").json()["court_case_id"]

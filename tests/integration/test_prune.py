@@ -6,6 +6,7 @@ import pytest
 from sqlmodel import col, select, update
 
 from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.event_tables import CentreEventRow
 from adapter.persistence.repository import create_case, enqueue, transition
 from adapter.persistence.tables import CaseRow, OutboxRow
 from adapter.prune import prune
@@ -54,3 +55,29 @@ def test_only_delivered_messages_of_cases_at_rest_go_after_retention(uow: UnitOf
     assert _messages(uow, waiting) == 2, "pending messages are never pruned"
     with uow.begin() as session:
         assert len(session.exec(select(CaseRow.id)).all()) == 3, "cases themselves are kept"
+
+
+def test_centre_events_go_once_delivered_past_retention_never_pending_or_dead(uow: UnitOfWork) -> None:
+    """A delivered centre event older than the retention period is pruned, whatever its case; one delivered inside
+    it stays, and a pending or dead one (still owed to the centre) stays however old it is."""
+    old, recent = T0, T0 + timedelta(days=60)
+
+    def event(name: str, status: str, at: datetime) -> None:
+        with uow.begin() as session:
+            session.add(
+                CentreEventRow(
+                    event_id=name, type="case.updated", case_id=None, at=at, data_json="{}", status=status,
+                    next_attempt_at=at, queued_at=at, delivered_at=at if status == "delivered" else None,
+                )
+            )  # fmt: skip
+
+    event("delivered-old", "delivered", old)
+    event("delivered-recent", "delivered", recent)
+    event("pending-old", "pending", old)
+    event("dead-old", "dead", old)
+    retention = timedelta(days=90)
+    assert prune(uow, T0 + timedelta(days=89), retention)["events"] == 0, "inside retention: kept"
+    assert prune(uow, T0 + timedelta(days=91), retention)["events"] == 1
+    with uow.begin() as session:
+        kept = sorted(session.exec(select(CentreEventRow.event_id)).all())
+    assert kept == ["dead-old", "delivered-recent", "pending-old"]

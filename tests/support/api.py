@@ -1,11 +1,17 @@
 """The real API under uvicorn on a free loopback port, over a real runtime; clients with keys; a requests session."""
 
+import contextlib
+import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
 
 import requests
 import uvicorn
@@ -76,6 +82,7 @@ def config_toml(settings: Settings, *, port: int, api: str = "") -> str:
         lines += [
             f"[platforms.{name}]",
             f'base_url = "{platform.base_url}"',
+            f'mode = "{platform.mode}"',
             "poll_seconds = 0.2",
             f"[platforms.{name}.signing]",
             f'keyring = "{platform.signing.keyring}"',
@@ -83,6 +90,79 @@ def config_toml(settings: Settings, *, port: int, api: str = "") -> str:
         ]
     lines += ["[api]", f"port = {port}", api]
     return "\n".join(lines) + "\n"
+
+
+def serve_process(config: Path) -> "subprocess.Popen[bytes]":
+    """`docking serve --config CONFIG` as a process of its own (API + jobs), its output discarded."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "cli", "serve", "--config", str(config)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+class Serving(Protocol):
+    def poll(self) -> int | None: ...
+
+
+class Forks:
+    """`docking serve` processes forked from one that imported it already (tests/support/serve_fork.py)."""
+
+    def __init__(self, config: Path) -> None:
+        self.parent = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.serve_fork", str(config)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def start(self) -> "Forked":
+        assert self.parent.stdin is not None and self.parent.stdout is not None
+        self.parent.stdin.write("start\n")
+        self.parent.stdin.flush()
+        return Forked(int(self.parent.stdout.readline()))
+
+    def close(self) -> None:
+        self.parent.kill()
+        self.parent.wait(timeout=10)
+
+
+@dataclass
+class Forked:
+    """One forked `docking serve`, handled as a Popen is: poll, send_signal, wait."""
+
+    pid: int
+
+    def poll(self) -> int | None:
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return 0  # gone (reaped by the kernel: its exit status is not kept)
+        return None
+
+    def send_signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signum)
+
+    def wait(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.poll() is None:
+            assert time.monotonic() < deadline, f"serve {self.pid} did not stop within {timeout:g} s"
+            time.sleep(0.02)
+
+
+def wait_up(base: str, server: Serving, seconds: float = 30) -> None:
+    """Until `base`/healthz answers; fails if the process exits or `seconds` pass first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert server.poll() is None, "serve exited"
+        try:
+            if requests.get(f"{base}/healthz", timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("serve did not come up")
 
 
 def flow_c_case(platform_case_id: str) -> dict[str, Any]:

@@ -301,3 +301,18 @@ def test_an_unsupported_database_scheme_lists_the_supported_ones(tmp_path: Path,
     assert says in message and "database_url" in message
     if "not supported" in says:
         assert "postgresql+psycopg://" in message and "sqlite://" in message
+
+
+def test_the_push_window_is_a_platform_setting_of_five_minutes_by_default(tmp_path: Path) -> None:
+    """push_window_seconds: ±300 s unless the platform says otherwise (partners.md §6 timestamp window)."""
+    platform = load_settings(_config(tmp_path, PLATFORM.format(extra=""))).platforms["court-gz"]
+    assert platform.push_window_seconds == 300
+    wider = load_settings(_config(tmp_path, PLATFORM.format(extra="push_window_seconds = 900"))).platforms
+    assert wider["court-gz"].push_window_seconds == 900
+
+
+@pytest.mark.parametrize("value", ["0", "5", "86401", '"five minutes"', "-300"])
+def test_a_push_window_out_of_range_names_the_field(tmp_path: Path, value: str) -> None:
+    """10 s to one day, whole seconds; anything else is refused at start-up naming the platform's field."""
+    message = _error(_config(tmp_path, PLATFORM.format(extra=f"push_window_seconds = {value}")))
+    assert "platforms.court-gz.push_window_seconds" in message
