@@ -18,7 +18,7 @@ from adapter.platforms.registry import Platforms
 from adapter.prune import prune
 from adapter.reconcile import reconcile
 from adapter.reconcile.cases import Scope
-from adapter.stats import monthly
+from adapter.report import Month, compute
 from schemas.clock import CHINA, Clock, from_db
 
 log = logging.getLogger("docking.jobs")
@@ -111,9 +111,19 @@ class Routines:
         return {"run": report.run_id, "checked": report.checked, "differences": len(report.differences)}
 
     def _report(self, month: date, next_month: date) -> dict[str, Any]:
-        figures = monthly(self.uow, _china_midnight(month), _china_midnight(next_month))
-        log.info("monthly report %s: %s", month.strftime("%Y-%m"), figures)
-        return {"month": month.strftime("%Y-%m"), **figures}
+        report = compute(
+            self.uow,
+            Month(month.year, month.month),
+            clock=self.clock,
+            deadlines=self.deadlines,
+            partner_clients=self.settings.report.partner_clients,
+        )
+        figures = {f.key: f.value for f in report.headline()}
+        log.info("monthly report %s: %s", report.month, figures)
+        return {
+            "month": str(report.month),
+            **{k: v if isinstance(v, int | None) else str(v) for k, v in figures.items()},
+        }
 
     def _once(self, job: str, period: str, seconds: float, work: Callable[[], dict[str, Any] | None]) -> bool:
         # The lease outlives any sane run of the job; a holder killed mid-run is replaced after it.

@@ -1,11 +1,11 @@
-"""Operational figures straight from the database: cases by outcome, messages by delivery state.
+"""Operational figures straight from the database, all time: cases by outcome, messages by delivery state.
+A month's figures are the monthly report's (adapter/report/monthly.py), defined there once.
 
-Figures from the case history are counted by the enum members of adapter/states.py, named once in the tables
-below (REACHED, MONTHLY_EVENTS), so renaming an event cannot silently zero a figure
+Figures from the case history are counted by the enum members of adapter/states.py, named once in the table
+below (REACHED; the report's COUNTED and CLOSING), so renaming an event cannot silently zero a figure
 (tests/unit/test_stats_names.py holds every counted name to the enums).
 """
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import distinct, func
@@ -13,8 +13,7 @@ from sqlmodel import col, select
 
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow, OutboxStatus, QuarantineRow
-from adapter.states import CaseStatus, Event, HistoryEvent, HistoryNote
-from schemas.clock import to_utc
+from adapter.states import CaseStatus, Event, HistoryEvent
 from schemas.enums import Flow
 
 # summarize(): cases that reached each event at least once.
@@ -23,20 +22,6 @@ REACHED: dict[str, HistoryEvent] = {
     "settled": Event.LAST_PARTY_SIGNS,
     "failed": Event.TERMINATE,
     "jc_requested": Event.APPLY_JC,
-}
-
-# monthly(): cases with each event (or history note) in the month.
-MONTHLY_EVENTS: dict[str, HistoryEvent] = {
-    "accepted": Event.ACCEPT,
-    "declined": Event.DECLINE,
-    "acceptance_overdue": Event.ACCEPTANCE_TIMEOUT,
-    "settled": Event.LAST_PARTY_SIGNS,
-    "failed": Event.TERMINATE,
-    "jc_applied": Event.APPLY_JC,
-    "jc_confirmed": Event.JC_CONFIRMED,
-    "jc_rejected": Event.JC_REJECTED,
-    "jc_not_accepted": Event.JC_NOT_ACCEPTED,
-    "deadline_alerts": HistoryNote.DEADLINE_ALERT,
 }
 
 
@@ -73,50 +58,4 @@ def summarize(uow: UnitOfWork) -> dict[str, Any]:
         "messages_dead": int(messages.get(OutboxStatus.DEAD, 0)),
         "quarantined": int(quarantined),
         "by_status": by_status,
-    }
-
-
-def monthly(uow: UnitOfWork, start: datetime, end: datetime) -> dict[str, Any]:
-    """One month's figures (`start` ≤ t < `end`, UTC instants of the China-time month's bounds): cases received
-    by flow, what happened to cases in the month (from their history), messages delivered and dead, quarantine."""
-    start, end = to_utc(start), to_utc(end)
-    with uow.begin() as session:
-        received = dict(
-            session.exec(
-                select(CaseRow.flow, func.count())
-                .where(col(CaseRow.created_at) >= start, col(CaseRow.created_at) < end)
-                .group_by(CaseRow.flow)
-            ).all()
-        )
-        events = dict(
-            session.exec(
-                select(CaseEventRow.event, func.count(distinct(col(CaseEventRow.case_id))))
-                .where(col(CaseEventRow.at) >= start, col(CaseEventRow.at) < end)
-                .group_by(CaseEventRow.event)
-            ).all()
-        )
-        delivered = session.exec(
-            select(func.count(col(OutboxRow.id))).where(
-                col(OutboxRow.delivered_at) >= start, col(OutboxRow.delivered_at) < end
-            )
-        ).one()
-        dead = session.exec(
-            select(func.count(col(OutboxRow.id))).where(
-                OutboxRow.status == OutboxStatus.DEAD,
-                col(OutboxRow.created_at) >= start,
-                col(OutboxRow.created_at) < end,
-            )
-        ).one()
-        quarantined = session.exec(
-            select(func.count(col(QuarantineRow.id))).where(
-                col(QuarantineRow.received_at) >= start, col(QuarantineRow.received_at) < end
-            )
-        ).one()
-    return {
-        "received": sum(received.values()),
-        "received_by_flow": received,
-        **{figure: int(events.get(event, 0)) for figure, event in MONTHLY_EVENTS.items()},
-        "messages_delivered": int(delivered),
-        "messages_dead": int(dead),
-        "quarantined": int(quarantined),
     }
