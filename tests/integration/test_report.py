@@ -2,16 +2,26 @@
 on a real SQLite database built with the real use cases; and what leaves it is desensitised and scanned."""
 
 import io
+import json
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
 from openpyxl.chart import BarChart, PieChart
+from sqlmodel import select
 
+from adapter.config.settings import ReportSettings, Settings
 from adapter.persistence.engine import UnitOfWork
-from adapter.report import Month, MonthlyReport, PiiFound, compute, desensitise
+from adapter.persistence.report_tables import MonthlyReportRow
+from adapter.persistence.tables import JobRunRow
+from adapter.report import Month, MonthlyReport, PiiFound, compute, desensitise, store
 from adapter.report.export import ExportFormat, export
+from adapter.report.model import table
+from adapter.testing import FakeClock
+from scheduler import build_runtime
 from schemas.clock import CHINA
 from tests.support import report_data
 
@@ -197,3 +207,47 @@ def test_a_planted_id_in_a_court_name_fails_the_export_closed(uow: UnitOfWork) -
         message = str(refused.value)
         assert "table 'received_by_court' row 2 (court)" in message and "resident ID" in message
         assert "110105198503071230" not in message and "110105" in message
+
+
+def test_the_job_on_the_1st_stores_last_months_report(tmp_path: Path) -> None:
+    """At 06:00 China time on 12-01 (22:00 UTC on 11-30) the job stores November's report, once; the stored body
+    reads back as computed, its digest checks, and job_runs keeps the headline figures."""
+    clock = FakeClock(datetime(2026, 12, 1, 6, 0, tzinfo=CHINA))
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/jobs.db", report=ReportSettings(partner_clients=[report_data.PARTNER])
+    )
+    runtime = build_runtime(settings, clock=clock)
+    report_data.build(runtime.uow)
+    assert runtime.routines is not None
+    clock.now = datetime(2026, 12, 1, 5, 59, tzinfo=CHINA)
+    assert runtime.routines.monthly_report() and store.stored_months(runtime.uow)[0][0] == "2026-10", "not yet due"
+    clock.now = datetime(2026, 12, 1, 6, 0, tzinfo=CHINA)
+    assert runtime.routines.monthly_report() and not runtime.routines.monthly_report(), "once a month"
+    stored = store.load(runtime.uow, NOVEMBER)
+    assert stored is not None
+    expected = compute(runtime.uow, NOVEMBER, clock=clock, partner_clients=[report_data.PARTNER])
+    assert stored.report.headline() == expected.headline() and stored.report.tables == expected.tables
+    with runtime.uow.begin() as session:
+        run = session.exec(select(JobRunRow).where(JobRunRow.period == "2026-11")).one()
+    detail = json.loads(run.detail)
+    assert run.status == "ok" and detail["success_rate"] == "50.00" and detail["sha256"] == stored.sha256
+
+
+def test_an_altered_stored_report_is_refused(uow: UnitOfWork, november: MonthlyReport) -> None:
+    """The digest is checked on reading: a body edited in the database is not passed on."""
+    store.save(uow, november)
+    with uow.begin() as session:
+        row = session.get(MonthlyReportRow, "2026-11")
+        assert row is not None
+        row.body_json = row.body_json.replace('"received":6', '"received":7')
+        session.add(row)
+    with pytest.raises(ValueError, match="altered"):
+        store.load(uow, NOVEMBER)
+
+
+def test_a_report_with_a_personal_number_is_not_stored(uow: UnitOfWork, november: MonthlyReport) -> None:
+    """The job's store refuses what an export would: nothing is written."""
+    planted = replace(november, tables=(table("received_by_cause", "Cause", "cause", {"张三 13812345678": 1}),))
+    with pytest.raises(PiiFound, match="mobile number"):
+        store.save(uow, planted)
+    assert store.stored_months(uow) == []
