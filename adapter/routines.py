@@ -18,7 +18,7 @@ from adapter.platforms.registry import Platforms
 from adapter.prune import prune
 from adapter.reconcile import reconcile
 from adapter.reconcile.cases import Scope
-from adapter.report import Month, compute, store
+from adapter.report import Month, monthly_report, store
 from schemas.clock import CHINA, Clock, from_db
 
 log = logging.getLogger("docking.jobs")
@@ -114,13 +114,7 @@ class Routines:
     def _report(self, month: date) -> dict[str, Any]:
         """The month's report (adapter/report/), stored in monthly_reports (refused whole if a label holds a
         personal number: the run fails and is tried again at the next hourly check, job_runs says why)."""
-        report = compute(
-            self.uow,
-            Month(month.year, month.month),
-            clock=self.clock,
-            deadlines=self.deadlines,
-            partner_clients=self.settings.report.partner_clients,
-        )
+        report = monthly_report(self.uow, Month(month.year, month.month), self.settings, self.clock, self.deadlines)
         digest = store.save(self.uow, report)
         log.info("monthly report %s stored (sha256 %s)", report.month, digest)
         figures = {f.key: f.value if isinstance(f.value, int | None) else str(f.value) for f in report.headline()}

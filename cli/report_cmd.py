@@ -8,11 +8,10 @@ from typing import Annotated
 
 import typer
 
-from adapter.deadlines import Deadlines
 from adapter.errors import InvalidRequest
-from adapter.report import Month, compute, desensitise, store
+from adapter.report import Month, monthly_report, publish, store
 from adapter.report.export import ExportFormat, export
-from cli.output import ConfigOption, err
+from cli.output import ConfigOption, Format, FormatOption, err, render
 from scheduler import bootstrap
 from schemas.clock import utc_now
 
@@ -57,16 +56,10 @@ def monthly(
     else:
         if chosen.start > utc_now():
             raise InvalidRequest(f"--month {chosen} has not begun (months are China time)")
-        report = compute(
-            uow,
-            chosen,
-            clock=utc_now,
-            deadlines=Deadlines.from_policy(settings.deadlines),
-            partner_clients=settings.report.partner_clients,
-        )
+        report = monthly_report(uow, chosen, settings, utc_now)
         if chosen.end > utc_now():
             err.print(f"note: {chosen} is not over yet: these are its figures so far", highlight=False)
-    body = export(desensitise(report, settings.report.min_cell), ExportFormat(fmt.value))
+    body = export(publish(report, settings), ExportFormat(fmt.value))
     if output is None:
         sys.stdout.buffer.write(body)
         sys.stdout.flush()
@@ -76,3 +69,13 @@ def monthly(
     except OSError as exc:
         raise InvalidRequest(f"cannot write --output {output}: {exc.strerror}") from None
     err.print(f"monthly report {chosen} written to {output} ({fmt.value})", highlight=False)
+
+
+@app.command("stored")
+def stored_reports(config: ConfigOption = None, fmt: FormatOption = Format.table) -> None:
+    """The reports the job on the 1st has stored: month, when computed (China time), SHA-256 of the stored body."""
+    uow = bootstrap.open_store(bootstrap.load(config), read_only=True)
+    rows = [{"month": m, "computed_at": at, "sha256": digest} for m, at, digest in store.stored_months(uow)]
+    render(rows, ["month", "computed_at", "sha256"], fmt, title="stored monthly reports")
+    if fmt is Format.table and not rows:
+        err.print("no report stored yet: the job stores last month's on the 1st (China time)")

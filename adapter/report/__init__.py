@@ -8,6 +8,7 @@ for personal numbers, exported. Nothing here opens sealed personal data.
     desensitise.py    small cells suppressed (with complementary suppression) → PublishedReport
     pii.py            the scanner that refuses an export holding an ID, mobile or card number
     export.py         table / json / csv / xlsx (openpyxl, native charts) of a PublishedReport
+    publish.py        monthly_report() and publish(): the above as the configuration asks (CLI, dashboard, job)
     store.py          the stored reports (monthly_reports, migration 0015): what the job on the 1st keeps
 """
 
@@ -15,6 +16,7 @@ from adapter.report.desensitise import PublishedReport, desensitise
 from adapter.report.model import Figure, Month, MonthlyReport, Table
 from adapter.report.monthly import compute
 from adapter.report.pii import PiiFound, scan
+from adapter.report.publish import monthly_report, publish
 
 __all__ = [
     "Figure",
@@ -25,5 +27,7 @@ __all__ = [
     "Table",
     "compute",
     "desensitise",
+    "monthly_report",
+    "publish",
     "scan",
 ]

@@ -3,12 +3,15 @@ the input (exit 2, no traceback); the formats write the suppressed report of a k
 
 import io
 import json
+from datetime import datetime
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from adapter.persistence.engine import UnitOfWork
+from adapter.report import Month, compute, store
+from schemas.clock import CHINA
 from tests.support import report_data
 from tests.support.cli import docking
 
@@ -55,3 +58,19 @@ def test_the_formats_write_the_suppressed_report(config: Path, tmp_path: Path) -
 
     missing = docking("report", "monthly", "--month", "2026-11", "--stored", "-c", str(config))
     assert missing.returncode == 2 and "no stored report for 2026-11" in missing.stderr
+
+
+def test_the_stored_report_is_listed_and_exported(config: Path, uow: UnitOfWork) -> None:
+    """What the job stored: `report stored` lists it with its digest; --stored exports it, not a new one."""
+    stored = compute(uow, Month(2026, 11), clock=lambda: datetime(2026, 12, 1, 6, 0, tzinfo=CHINA))
+    digest = store.save(uow, stored)
+    listed = docking("report", "stored", "-f", "json", "-c", str(config), check=True)
+    assert json.loads(listed.stdout) == [
+        {"month": "2026-11", "computed_at": "2026-12-01T06:00:00+08:00", "sha256": digest}
+    ]
+    got = docking("report", "monthly", "--month", "2026-11", "--stored", "-f", "json", "-c", str(config), check=True)
+    body = json.loads(got.stdout)
+    assert body["computed_at"] == "2026-12-01T06:00:00+08:00"
+    # stored without partner_clients: the partner's case counted as self-received, as computed then
+    source = dict(next(t for t in body["tables"] if t["key"] == "received_by_source")["rows"])
+    assert set(source) == {"court 法院", "self-received 自收"}
