@@ -1,11 +1,13 @@
 """Operational figures straight from the database, all time: cases by outcome, messages by delivery state.
-A month's figures are the monthly report's (adapter/report/monthly.py), defined there once.
+A month's figures are the monthly report's (adapter/report/monthly.py), defined there once; monthly() gives some
+of them under the names it used before the report.
 
 Figures from the case history are counted by the enum members of adapter/states.py, named once in the table
 below (REACHED; the report's COUNTED and CLOSING), so renaming an event cannot silently zero a figure
 (tests/unit/test_stats_names.py holds every counted name to the enums).
 """
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import distinct, func
@@ -13,7 +15,10 @@ from sqlmodel import col, select
 
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow, OutboxStatus, QuarantineRow
+from adapter.report.model import Month
+from adapter.report.monthly import FLOWS, compute
 from adapter.states import CaseStatus, Event, HistoryEvent
+from schemas.clock import to_utc, utc_now
 from schemas.enums import Flow
 
 # summarize(): cases that reached each event at least once.
@@ -58,4 +63,33 @@ def summarize(uow: UnitOfWork) -> dict[str, Any]:
         "messages_dead": int(messages.get(OutboxStatus.DEAD, 0)),
         "quarantined": int(quarantined),
         "by_status": by_status,
+    }
+
+
+def monthly(uow: UnitOfWork, start: datetime, end: datetime) -> dict[str, Any]:
+    """The monthly report's figures (adapter/report/monthly.py, where each is defined) under the names this
+    function gave before the report replaced it, for callers written against them: `start` and `end` bound one
+    China-time month (its first midnight and the next month's), else ValueError. New code reads the report:
+    adapter.report.monthly_report(), and publish() for anything shown outside operations."""
+    month = Month.containing(start)
+    if to_utc(start) != to_utc(month.start) or to_utc(end) != to_utc(month.end):
+        raise ValueError(f"monthly() takes one China-time month's bounds, not {start.isoformat()} – {end.isoformat()}")
+    report = compute(uow, month, clock=utc_now)
+    flows = {label: flow.value for flow, label in FLOWS.items()}
+    return {
+        "received": report.received,
+        "received_by_flow": {flows.get(label, label): n for label, n in report.table("received_by_flow").rows},
+        "accepted": report.accepted,
+        "declined": report.declined,
+        "acceptance_overdue": report.acceptance_overdue,
+        "settled": report.successful,
+        "failed": report.closed - report.successful,
+        "jc_applied": report.jc_applied,
+        "jc_confirmed": report.jc_confirmed,
+        "jc_rejected": report.jc_rejected,
+        "jc_not_accepted": report.jc_not_accepted,
+        "deadline_alerts": report.deadline_alerts,
+        "messages_delivered": report.messages_delivered,
+        "messages_dead": report.messages_dead,
+        "quarantined": report.quarantined,
     }

@@ -10,6 +10,8 @@
 import csv
 import io
 import json
+import unicodedata
+from datetime import datetime
 from enum import StrEnum
 
 from openpyxl import Workbook
@@ -19,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from adapter.report.desensitise import DEFINITIONS, PublishedReport, PublishedTable
 from adapter.report.pii import scan
+from schemas.clock import china_text
 
 PIE_TABLES = frozenset({"closed_by_outcome", "received_by_source"})
 
@@ -46,17 +49,27 @@ def _value(value: object) -> str:
     return "—" if value is None else str(value)
 
 
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _left(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
 def _text(report: PublishedReport) -> str:
-    lines = [f"Monthly report 工作月报 {report.month} (China time, CST) — computed {report.computed_at}", ""]
-    width = max(len(f.label) for f in report.figures)
-    lines += [f"  {f.label:<{width}}  {_value(f.value):>14} {f.unit}" for f in report.figures]
+    computed = china_text(datetime.fromisoformat(report.computed_at))
+    lines = [f"Monthly report 工作月报 {report.month} (China time) — computed {computed}", ""]
+    width = max(_width(f.label) for f in report.figures)
+    lines += [f"  {_left(f.label, width)}  {_value(f.value):>14} {f.unit}" for f in report.figures]
     for table in report.tables:
         lines += ["", f"{table.title} (by {table.column})"]
         if not table.rows:
             lines.append("  (none)")
-        label_width = max([len(label) for label, _ in table.rows] + [5])
-        lines += [f"  {label:<{label_width}}  {report.shown(n):>6}" for label, n in table.rows]
-        lines.append(f"  {'total':<{label_width}}  {report.shown(table.total):>6}")
+        label_width = max([_width(label) for label, _ in table.rows] + [5])
+        lines += [f"  {_left(label, label_width)}  {report.shown(n):>6}" for label, n in table.rows]
+        lines.append(f"  {_left('total', label_width)}  {report.shown(table.total):>6}")
     lines += ["", f"Cells of 1 to {report.min_cell - 1} cases are shown as {report.hidden} (with complementary cells)."]
     return "\n".join(lines) + "\n"
 

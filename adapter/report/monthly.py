@@ -123,7 +123,7 @@ def compute(
     reached = {figure: len({e.case_id for e in in_month if e.event == event}) for figure, event in COUNTED.items()}
     return MonthlyReport(
         month=month,
-        computed_at=from_db(clock()).astimezone(CHINA),
+        computed_at=from_db(clock()).astimezone(CHINA).replace(microsecond=0),
         received=len(received),
         closed=len(closings),
         successful=len(successful),

@@ -13,6 +13,7 @@ import pytest
 from openpyxl.chart import BarChart, PieChart
 from sqlmodel import select
 
+from adapter import stats
 from adapter.config.settings import ReportSettings, Settings
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.report_tables import MonthlyReportRow
@@ -251,3 +252,14 @@ def test_a_report_with_a_personal_number_is_not_stored(uow: UnitOfWork, november
     with pytest.raises(PiiFound, match="mobile number"):
         store.save(uow, planted)
     assert store.stored_months(uow) == []
+
+
+def test_stats_monthly_gives_the_reports_figures_under_its_old_names(uow: UnitOfWork) -> None:
+    """adapter.stats.monthly is a view of the report, not a second definition; it takes one China-time month."""
+    report_data.build(uow)
+    figures = stats.monthly(uow, NOVEMBER.start, NOVEMBER.end)
+    assert figures["received"] == 6 and figures["settled"] == 2 and figures["failed"] == 2
+    assert figures["received_by_flow"] == {"delegated": 3, "entrusted": 1, "self_received": 2}
+    assert figures["jc_confirmed"] == 1 and figures["messages_dead"] == 0
+    with pytest.raises(ValueError, match="one China-time month"):
+        stats.monthly(uow, NOVEMBER.start, NOVEMBER.start.replace(day=15))
