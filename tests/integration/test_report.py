@@ -76,8 +76,8 @@ TABLES = {
         "广州市天河区人民法院 (粤0106)": 1,  # N3
         "— no court (flow C) 无": 2,  # N4, N5
     },
-    "received_by_cause": {"信用卡纠纷": 6},
-    "received_by_institution": {report_data.BANK: 6},
+    "received_by_cause": {"信用卡纠纷": 5, "金融借款合同纠纷": 1},  # N2's
+    "received_by_institution": {report_data.BANK: 5, report_data.INSURER: 1},  # N3's
     "received_by_flow": {"A delegated 委派": 3, "B entrusted 委托": 1, "C self-received 自收": 2},
     "closed_by_outcome": {
         "1 agreement reached 达成协议": 2,
@@ -121,13 +121,19 @@ def test_breakdowns_cross_foot_to_the_headline(november: MonthlyReport) -> None:
     assert november.table("closed_by_outcome").total == november.closed
 
 
-def test_october_counts_what_closed_in_october(uow: UnitOfWork) -> None:
-    """The month boundary: K2 closed (outcome 5) in October, K1 only received and accepted there."""
+def test_october_counts_what_closed_in_october_in_working_days_with_the_make_up_saturday(uow: UnitOfWork) -> None:
+    """The month boundary: K0 (received in September) and K2 closed in October, K1 was only received and accepted
+    there. Handling time: K0 4 working days (10-08, 10-09, the 调休 Saturday 10-10, 10-12 — National Day skipped),
+    K2 4 (10-27 to 10-30): mean 4.0 — 3.5 had the make-up Saturday been a rest day, 6.0 counting weekdays only."""
     report_data.build(uow)
     october = compute(uow, Month(2026, 10), clock=lambda: COMPUTED)
-    assert (october.received, october.accepted, october.closed, october.successful) == (2, 2, 1, 0)
+    assert (october.received, october.accepted, october.closed, october.successful) == (2, 3, 2, 0)
     assert october.success_rate == Decimal("0.00")
-    assert dict(october.table("closed_by_outcome").rows) == {"5 positions too far apart 分歧过大": 1}
+    assert (october.handling_days_mean, october.handling_days_median) == (Decimal("4.0"), Decimal("4.0"))
+    assert dict(october.table("closed_by_outcome").rows) == {
+        "4 party refuses to continue 拒绝继续": 1,
+        "5 positions too far apart 分歧过大": 1,
+    }
     assert dict(october.table("received_by_source").rows) == {"court 法院": 2}, "no partner_clients: none"
 
 
@@ -190,24 +196,31 @@ def test_no_export_holds_a_personal_number_of_the_data_set(november: MonthlyRepo
             assert number not in text, fmt
 
 
-def test_a_planted_id_in_a_court_name_fails_the_export_closed(uow: UnitOfWork) -> None:
-    """A dispatch with an ID typed into its court name: every format refuses, naming the cell, the ID masked."""
+PLANTED = {
+    "ID in a court name": ("court_name", "天河法院 110105198503071230", "received_by_court", "resident ID"),
+    "mobile in a cause": ("cause", "信用卡纠纷 13812345678", "received_by_cause", "mobile number"),
+    "card in a cause": ("cause", "卡号6222021234567894纠纷", "received_by_cause", "bank card number"),
+}
+
+
+@pytest.mark.parametrize(("field", "planted", "key", "kind"), PLANTED.values(), ids=PLANTED.keys())
+def test_a_planted_number_fails_every_export_closed(
+    uow: UnitOfWork, field: str, planted: str, key: str, kind: str
+) -> None:
+    """A dispatch with a personal number typed into a field the report groups by: every format refuses, naming
+    the table and row, the number masked — suppression does not hide a label, so the scan runs on all of them."""
     month = report_data.Month(uow)
-    month.court_case("X1", report_data.at(11, 3), report_data.Flow.DELEGATED, "粤0104", "1.00")
-    month.court_case("X2", report_data.at(11, 3), report_data.Flow.DELEGATED, "粤0104", "1.00")
-    planted = dict(report_data.COURTS, **{"粤0106": "天河法院 110105198503071230"})
-    report_data.COURTS, saved = planted, report_data.COURTS
-    try:
-        month.court_case("X3", report_data.at(11, 4), report_data.Flow.DELEGATED, "粤0106", "1.00")
-    finally:
-        report_data.COURTS = saved
-    published = desensitise(compute(uow, NOVEMBER, clock=lambda: COMPUTED), 1)
+    for name in ("X1", "X2", "X3"):
+        month.court_case(name, report_data.at(11, 3), report_data.Flow.DELEGATED, "粤0104", "1.00")
+    month.court_case("X4", report_data.at(11, 4), report_data.Flow.DELEGATED, "粤0106", "1.00", **{field: planted})
+    published = desensitise(compute(uow, NOVEMBER, clock=lambda: COMPUTED), 3)
     for fmt in ExportFormat:
         with pytest.raises(PiiFound) as refused:
             export(published, fmt)
         message = str(refused.value)
-        assert "table 'received_by_court' row 2 (court)" in message and "resident ID" in message
-        assert "110105198503071230" not in message and "110105" in message
+        assert f"table {key!r} row 2 (" in message and kind in message, message
+        digits = "".join(c for c in planted if c.isdigit())
+        assert digits not in message and "*" in message
 
 
 def test_the_job_on_the_1st_stores_last_months_report(tmp_path: Path) -> None:
