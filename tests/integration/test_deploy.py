@@ -6,6 +6,7 @@ import io
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,14 @@ def test_the_containerfile_keeps_the_deployment_rules() -> None:
     assert ("EXPOSE", "8750") in instructions
     (entry,) = [value for kind, value in instructions if kind == "ENTRYPOINT"]
     assert entry == '["docking"]'
+
+
+def test_the_containerfile_copies_every_package_the_project_installs() -> None:
+    """A package added to pyproject's packages.find but not copied would be missing from the image."""
+    project = tomllib.loads((DEPLOY.parent / "pyproject.toml").read_text())
+    packages = {name.rstrip("*") for name in project["tool"]["setuptools"]["packages"]["find"]["include"]}
+    parser = DockerfileParser(fileobj=io.BytesIO(CONTAINERFILE.read_bytes()))
+    copied = {i["value"].split()[0] for i in parser.structure if i["instruction"] == "COPY"}
+    assert packages <= copied and {"pyproject.toml", project["project"]["readme"]} <= set(
+        " ".join(i["value"] for i in parser.structure if i["instruction"] == "COPY").split()
+    )
