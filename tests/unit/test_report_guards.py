@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from adapter.report import Month, MonthlyReport, PiiFound, Table, desensitise, scan
+from adapter.config.settings import Settings
+from adapter.report import Month, MonthlyReport, PiiFound, Table, desensitise, publish, scan
 from adapter.report.model import InvalidMonth, table
 from adapter.report.pii import find, luhn
+from adapter.report.publish import TotalsDoNotCrossFoot
 from schemas.clock import CHINA
 
 REFUSED = {
@@ -152,3 +154,12 @@ def test_a_month_runs_from_china_midnight_to_china_midnight() -> None:
     assert month.start.isoformat() == "2026-11-01T00:00:00+08:00" and month.end == Month(2026, 12).start
     assert Month(2026, 12).next() == Month(2027, 1) and Month(2026, 1).previous() == Month(2025, 12)
     assert Month.containing(datetime(2026, 11, 30, 16, 10, tzinfo=CHINA).astimezone(CHINA)) == Month(2026, 11)
+
+
+def test_a_breakdown_that_does_not_sum_to_its_figure_is_never_published() -> None:
+    """partners.md §5: totals cross-foot; a report that does not is a bug, refused naming the table."""
+    settings = Settings()
+    good = replace(REPORT, received=5, tables=(table("received_by_court", "Court", "court", {"a": 3, "b": 2}),))
+    assert publish(good, settings).tables[0].total == 5
+    with pytest.raises(TotalsDoNotCrossFoot, match="'received_by_court' sums to 5, but received is 6"):
+        publish(replace(good, received=6), settings)
