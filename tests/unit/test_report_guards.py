@@ -22,6 +22,7 @@ REFUSED = {
     "resident ID, full-width digits": ("１１０１０５１９８５０３０７１２３０", "resident ID"),
     "Hong Kong residence permit": ("810000199001010019", "resident ID"),
     "permanent-residence card": ("944840199001010016", "resident ID"),
+    "old 15-digit resident ID": ("身份证440106850307123", "resident ID (15 digits)"),
     "unified social credit code": ("914400001234567899", "unified social credit code"),
     "mobile": ("13812345678", "mobile number"),
     "mobile after +86, grouped": ("联系 +86 138 1234 5678", "mobile number"),
@@ -38,6 +39,7 @@ LET_THROUGH = {
     "an ID with a wrong check digit": "110105198503071231",
     "16 digits failing Luhn": "4111111111111112",
     "12 digits": "123456789012",
+    "15 digits that are no old ID (no province 00)": "001234567890123",
     "a landline-length number, not a mobile": "12345678901",
     "a percentage": "70.54",
 }
@@ -141,7 +143,9 @@ def test_suppressed_cells_show_as_less_than_min_cell() -> None:
     assert published.to_dict()["tables"][0]["rows"] == [["a", "<5"], ["b", "<5"]]
 
 
-@pytest.mark.parametrize("text", ["2026-13", "2026-1", "26-10", "2026/10", "October", "", "1999-12", "2026-00"])
+@pytest.mark.parametrize(
+    "text", ["2026-13", "2026-1", "26-10", "2026/10", "October", "", "1999-12", "2026-00", "3000-01"]
+)
 def test_a_bad_month_is_refused_naming_it(text: str) -> None:
     with pytest.raises(InvalidMonth, match="YYYY-MM") as refused:
         Month.parse(text)
