@@ -23,6 +23,7 @@ Which package owns what:
     prune.py stats.py                             retention, the figures from the database
     metrics.py metrics_db.py readiness.py         Prometheus metrics (this process's, the database's at scrape
                                                   time) and the readiness checks of /readyz
+    report/                                       the monthly report (工作月报): figures, suppression, PII scan, exports
     errors.py masking.py                          the error tree; masking personal data for logs and output
     case_lookup.py mapping_check.py               finding a case as an operator names it; code-list drift
 """
