@@ -163,7 +163,7 @@ def _queue_writers(engine: Engine, busy_timeout: float) -> None:
         holders.add(id(conn))
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:  # no transaction began, so no COMMIT or ROLLBACK will come to release it
+        except BaseException:  # no transaction began: release now (a ROLLBACK after it finds nothing to release)
             _release(conn)
             raise
 
