@@ -52,11 +52,11 @@ def settle() -> None:
     """Move everything alive after start-up (modules, the app, its schemas, the engine's compiled statements) out
     of the garbage collector's reach, just before serving.
 
-    Why (measured with bench/api.py, #16): those objects are long-lived and never garbage, yet each full (oldest
-    generation) collection walked them all — 30 to 260 ms with every thread stopped, once every few thousand
-    requests — and every request in flight waited: one such pause set the p99 at a fixed rate (100 req/s: p99
-    300–400 ms for a p50 of 3 ms; with the start-up heap frozen, 15–35 ms). Objects made later are collected as
-    before; reference counting frees most of them anyway.
+    Why (measured with bench/api.py's fixed-rate client and a GC callback in the server, #16): those objects are
+    long-lived and never garbage, yet each full (oldest-generation) collection walked them all — 30 to 260 ms with
+    every thread stopped, about once per thousand or two requests — and every request in flight waited behind it:
+    one such pause set the p99 (100 req/s for 10 s: p99 300–400 ms for a p50 of 3 ms; with the start-up heap frozen,
+    no full collection and a p99 of 15–35 ms in the quieter runs). Objects made later are collected as before.
     """
     gc.collect()
     gc.freeze()
