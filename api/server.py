@@ -9,6 +9,7 @@ SIGTERM/SIGINT: uvicorn stops accepting, finishes the requests in flight (up to 
 returns; then the jobs finish what they hold, as `docking run` does.
 """
 
+import gc
 import logging
 import signal
 import ssl
@@ -47,6 +48,20 @@ def uvicorn_config(app: Any, api: ApiSettings, *, host: str | None = None, port:
     )
 
 
+def settle() -> None:
+    """Move everything alive after start-up (modules, the app, its schemas, the engine's compiled statements) out
+    of the garbage collector's reach, just before serving.
+
+    Why (measured with bench/api.py's fixed-rate client and a GC callback in the server, #16): those objects are
+    long-lived and never garbage, yet each full (oldest-generation) collection walked them all — 30 to 260 ms with
+    every thread stopped, about once per thousand or two requests — and every request in flight waited behind it:
+    one such pause set the p99 (100 req/s for 10 s: p99 300–400 ms for a p50 of 3 ms; with the start-up heap frozen,
+    no full collection and a p99 of 15–35 ms in the quieter runs). Objects made later are collected as before.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def serve(
     settings: Settings,
     *,
@@ -83,6 +98,7 @@ def serve(
     scheduler.add_job(forget, "interval", id="api-idempotency", hours=1)
     scheduler.start()
     server = uvicorn.Server(uvicorn_config(create_app(runtime), settings.api, host=host, port=port))
+    settle()
     log.info("docking serve: API on %s:%s, jobs %s", server.config.host, server.config.port, "on" if jobs else "off")
     try:
         if not received:  # a SIGTERM during start-up is a clean stop now, not a lost signal
