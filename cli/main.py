@@ -30,6 +30,7 @@ from cli import (
     run_cmd,
     sandbox_cmd,
     serve_cmd,
+    status_cmd,
     wsse_cmd,
 )
 from cli.output import err
@@ -61,6 +62,7 @@ app.command("demo")(run_cmd.demo)
 app.command("deadlines")(deadlines_cmd.deadlines)
 app.command("run")(run_cmd.run)
 app.command("serve")(serve_cmd.serve)
+app.command("status")(status_cmd.status)
 app.add_typer(clients_cmd.app, name="clients")
 app.add_typer(reconcile_cmd.app, name="reconcile")
 app.command("sign")(attest.sign)
