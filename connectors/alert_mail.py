@@ -68,6 +68,10 @@ class Mail:
                 raise TransientError(self.name, f"SMTP {exc.smtp_code}: {said}", cause="http") from None
             raise RejectedError(self.name, str(exc.smtp_code), f"SMTP {exc.smtp_code}: {said}") from None
         except smtplib.SMTPRecipientsRefused as exc:
-            raise RejectedError(self.name, "recipients", f"every recipient refused: {sorted(exc.recipients)}") from None
+            codes = sorted({code for code, _ in exc.recipients.values()})
+            said = f"every recipient refused (SMTP {', '.join(map(str, codes))})"
+            if all(400 <= code < 500 for code in codes):  # e.g. 451 greylisting: try again later
+                raise TransientError(self.name, said, cause="http") from None
+            raise RejectedError(self.name, "recipients", said) from None
         except (smtplib.SMTPException, OSError) as exc:  # OSError: refused, unreachable, timed out
             raise TransientError(self.name, f"{type(exc).__name__}", cause="unreachable") from None
