@@ -14,6 +14,7 @@ from adapter.errors import DockingError
 from adapter.masking import mask_text
 from adapter.persistence.diagnosis import condition_of, describe
 from cli import (
+    alerts_cmd,
     attest,
     cases,
     centre,
@@ -49,6 +50,7 @@ app = typer.Typer(
 app.add_typer(cases.app, name="cases")
 app.add_typer(ops.outbox_app, name="outbox")
 app.add_typer(events_cmd.app, name="events")
+app.add_typer(alerts_cmd.app, name="alerts")
 app.add_typer(quarantine_cmd.app, name="quarantine", no_args_is_help=True)
 keys.app.command("data-key")(data_keys.new_data_key)
 keys.app.command("rotate-data")(data_keys.rotate_data)

@@ -10,19 +10,15 @@ The document (what a generic webhook receives; the robots and mail render `title
 
 import json
 import logging
-import random
 from collections import Counter
-from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Protocol
-
-from tenacity import Retrying
 
 from adapter.alerts.conditions import ALERTS
 from adapter.outbox import table_queue
-from adapter.outbox.claim import LEASE
 from adapter.persistence.engine import UnitOfWork
-from adapter.platforms.retry import RetryPolicy, quick_retries
+from adapter.platforms.retry import RetryPolicy
 from schemas.clock import Clock, china_text, from_db
 
 log = logging.getLogger("docking.alerts")
@@ -32,7 +28,7 @@ QUEUE = table_queue.QueueTable(
     order="topic",
     noun="alert",
     replay_action="replay_alert",
-    list_command="docking status --format json",
+    list_command="docking alerts list --status dead",
     log=log,
 )
 
@@ -64,27 +60,12 @@ def document(row: Any) -> dict[str, Any]:
 
 
 def deliver_alerts(
-    uow: UnitOfWork,
-    sender: AlertSender,
-    clock: Clock,
-    policy: RetryPolicy,
-    *,
-    limit: int = 50,
-    retrying: Callable[[], Retrying] = quick_retries,
-    jitter: Callable[[], float] = random.random,
-    lease: timedelta = LEASE,
+    uow: UnitOfWork, sender: AlertSender, clock: Clock, policy: RetryPolicy, **options: Any
 ) -> Counter[str]:
-    """Deliver the alerts due now; counts by DeliveryResult (delivered / retried / dead / lease_lost)."""
+    """Deliver the alerts due now; counts by DeliveryResult (delivered / retried / dead / lease_lost).
+    `options`: table_queue.deliver's (limit, max_rounds, retrying, jitter, lease)."""
     return table_queue.deliver(
-        uow,
-        QUEUE,
-        lambda row: sender.send(row.alert_id, document(row)),
-        clock,
-        policy,
-        limit=limit,
-        retrying=retrying,
-        jitter=jitter,
-        lease=lease,
+        uow, QUEUE, lambda row: sender.send(row.alert_id, document(row)), clock, policy, **options
     )
 
 

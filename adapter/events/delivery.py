@@ -13,20 +13,17 @@ quick_retries); giving up counts from queued_at; a replay is audited like an out
 """
 
 import logging
-import random
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
-
-from tenacity import Retrying
 
 from adapter.events.port import EventSender
 from adapter.events.store import EVENTS, Event, to_event
 from adapter.outbox import table_queue
 from adapter.outbox.claim import LEASE
 from adapter.persistence.engine import UnitOfWork
-from adapter.platforms.retry import RetryPolicy, quick_retries
+from adapter.platforms.retry import RetryPolicy
 from schemas.clock import Clock
 
 log = logging.getLogger("docking.events")
@@ -47,35 +44,16 @@ def claim(uow: UnitOfWork, clock: Clock, *, limit: int, lease: timedelta = LEASE
 
 
 def deliver_events(
-    uow: UnitOfWork,
-    sender: EventSender,
-    clock: Clock,
-    policy: RetryPolicy,
-    *,
-    limit: int = 50,
-    max_rounds: int = 20,
-    retrying: Callable[[], Retrying] = quick_retries,
-    jitter: Callable[[], float] = random.random,
-    lease: timedelta = LEASE,
+    uow: UnitOfWork, sender: EventSender, clock: Clock, policy: RetryPolicy, **options: Any
 ) -> Counter[str]:
-    """Deliver what is due now; returns counts by DeliveryResult (delivered / retried / dead / lease_lost)."""
+    """Deliver what is due now; returns counts by DeliveryResult (delivered / retried / dead / lease_lost).
+    `options`: table_queue.deliver's (limit, max_rounds, retrying, jitter, lease)."""
 
     def send(row: Any) -> None:
         event = to_event(row)
         sender.send(event.id, event.document())
 
-    return table_queue.deliver(
-        uow,
-        QUEUE,
-        send,
-        clock,
-        policy,
-        limit=limit,
-        max_rounds=max_rounds,
-        retrying=retrying,
-        jitter=jitter,
-        lease=lease,
-    )
+    return table_queue.deliver(uow, QUEUE, send, clock, policy, **options)
 
 
 def dead_events(uow: UnitOfWork) -> list[tuple[Event, str | None]]:

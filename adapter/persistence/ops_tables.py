@@ -12,6 +12,8 @@ from datetime import datetime
 from sqlalchemy import Column, Index, Text
 from sqlmodel import Field, SQLModel
 
+from adapter.persistence.delivery_columns import DeliveryColumns
+
 
 class PlatformStateRow(SQLModel, table=True):
     """A platform's breaker and credentials hold as the process running it last saw them (written on change)."""
@@ -58,7 +60,7 @@ class AlertConditionRow(SQLModel, table=True):
     detail: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # masked
 
 
-class AlertRow(SQLModel, table=True):
+class AlertRow(DeliveryColumns, table=True):
     """One alert to send to every configured destination: a condition opened or cleared. Never changed but for its
     delivery columns. Alerts of one condition (kind, subject: `topic`) are delivered in order."""
 
@@ -76,11 +78,3 @@ class AlertRow(SQLModel, table=True):
     state: str = Field(max_length=16)  # opened | closed
     at: datetime
     data_json: str = Field(sa_column=Column(Text, nullable=False))  # masked: never a clear ID or phone
-    status: str = Field(default="pending", max_length=16)  # OutboxStatus
-    attempts: int = 0
-    next_attempt_at: datetime
-    claimed_by: str | None = Field(default=None, max_length=40)
-    claimed_until: datetime | None = None
-    last_error: str | None = Field(default=None, sa_column=Column(Text))
-    queued_at: datetime
-    delivered_at: datetime | None = None

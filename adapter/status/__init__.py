@@ -7,31 +7,6 @@ attention.py  findings(report) -> [Attention], needs_attention(report) -> [str];
 
 from adapter.status.attention import EXIT_ATTENTION, Attention, findings, needs_attention
 from adapter.status.collect import collect
-from adapter.status.report import (
-    DatabaseStatus,
-    FeedStatus,
-    JobStatus,
-    Limits,
-    OpenCondition,
-    PlatformStatus,
-    ProcessStatus,
-    QueueStatus,
-    StatusReport,
-)
+from adapter.status.report import StatusReport
 
-__all__ = [
-    "EXIT_ATTENTION",
-    "Attention",
-    "DatabaseStatus",
-    "FeedStatus",
-    "JobStatus",
-    "Limits",
-    "OpenCondition",
-    "PlatformStatus",
-    "ProcessStatus",
-    "QueueStatus",
-    "StatusReport",
-    "collect",
-    "findings",
-    "needs_attention",
-]
+__all__ = ["EXIT_ATTENTION", "Attention", "StatusReport", "collect", "findings", "needs_attention"]

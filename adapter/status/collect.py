@@ -22,6 +22,7 @@ from adapter.persistence.tables import (
     JobRunStatus,
     OutboxRow,
     OutboxStatus,
+    ProcessHeartbeatRow,
     QuarantineRow,
     QuarantineStatus,
 )
@@ -64,7 +65,8 @@ def collect(uow: UnitOfWork, settings: Settings, clock: Clock) -> StatusReport:
         for b in (heartbeats.live(uow, now) if "process_heartbeats" in present else [])
     )
     with uow.engine.connect() as connection:
-        platforms = _platforms(connection, settings, present, now, limits, running=bool(processes))
+        running = _running_longer_than(connection, [p.holder for p in processes], now, limits.feed_stale_seconds)
+        platforms = _platforms(connection, settings, present, now, limits, running=running)
         jobs = _jobs(connection, present)
         conditions = _conditions(connection, present)
         queues = _queues(connection, present)
@@ -149,6 +151,16 @@ def _platforms(
     return tuple(found)
 
 
+def _running_longer_than(connection: Connection, holders: list[str], now: datetime, seconds: float) -> bool:
+    """Has one of the live processes been running for `seconds`? Only then is a feed never read a stale one (a
+    process just started has not had its first poll yet)."""
+    if not holders:
+        return False
+    beats = _t(ProcessHeartbeatRow)
+    first = connection.execute(select(func.min(beats.c.started_at)).where(beats.c.holder.in_(holders))).scalar()
+    return first is not None and (now - from_db(first)).total_seconds() > seconds
+
+
 def _feed(feed: str, cursor: Any, state: Any, mode: str, now: datetime, limits: Limits, running: bool) -> FeedStatus:
     caught_up = _at(cursor.caught_up_at) if cursor is not None else None
     success = _at(state.last_success_at) if state is not None else None
@@ -163,8 +175,8 @@ def _feed(feed: str, cursor: Any, state: Any, mode: str, now: datetime, limits: 
         last_error_at=_at(state.last_error_at) if state is not None else None,
         last_error=mask_text(state.last_error) if state is not None else "",
         held=state.held_cause if state is not None else None,
-        # a polled feed not read for too long, or never read while a `docking run` is live (before the first run
-        # nothing has been read, and nothing is wrong); a push platform has no feeds to read
+        # a polled feed not read for too long, or never read while a `docking run` has been live that long (before
+        # the first run nothing has been read, and nothing is wrong); a push platform has no feeds to read
         stale=mode == "poll" and (lag > limits.feed_stale_seconds if lag is not None else running),
     )
 

@@ -4,14 +4,16 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import insert
-from sqlalchemy.engine import Connection
+from sqlmodel import col, select
 
-from adapter.persistence.engine import create_schema, make_engine
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.ops_tables import PlatformStateRow
-from adapter.persistence.tables import CaseRow, CursorRow, JobRunRow, OutboxRow, QuarantineRow
+from adapter.persistence.tables import CursorRow, JobRunRow, OutboxRow, QuarantineRow
+from schemas.clock import china_iso
+from tests.support.cases import T0, pending_cases
 from tests.support.cli import docking
 
 pytestmark = pytest.mark.integration
@@ -28,113 +30,63 @@ court_app_secret = "s2"
 """
 
 
-def _healthy(c: Connection) -> None:
-    for feed in ("dispatches", "decisions"):
-        c.execute(insert(CursorRow.__table__).values(platform="court", feed=feed, value="42", caught_up_at=NOW))  # type: ignore[attr-defined]
+def _healthy(uow: UnitOfWork) -> None:
+    with uow.begin() as session:
+        for feed in ("dispatches", "decisions"):
+            session.add(CursorRow(platform="court", feed=feed, value="42", caught_up_at=NOW))
 
 
-def _case(c: Connection) -> None:
-    c.execute(
-        insert(CaseRow.__table__).values(  # type: ignore[attr-defined]
-            id="MC-1",
-            platform="court",
-            platform_case_id="A-1",
-            flow="delegated",
-            procedure="ordinary",
-            cause="信用卡纠纷",
-            amount="1.00",
-            status="accepted",
-            dispatch_json="{}",
-            created_at=NOW,
-            updated_at=NOW,
+def _platform_state(uow: UnitOfWork, **values: Any) -> None:
+    _healthy(uow)
+    with uow.begin() as session:
+        session.add(PlatformStateRow(platform="court", updated_at=NOW, holder="h:1:t", **values))
+
+
+def held(uow: UnitOfWork) -> None:
+    _platform_state(uow, held=True, held_reason="held: the court refuses our credentials", held_since=NOW)
+
+
+def breaker_open_long(uow: UnitOfWork) -> None:
+    _platform_state(uow, breaker="open", breaker_since=NOW - timedelta(hours=1))
+
+
+def dead_letters(uow: UnitOfWork) -> None:
+    """Two accepted cases, one message each: one given up on, one still pending."""
+    _healthy(uow)
+    pending_cases(uow, 2)
+    with uow.begin() as session:
+        first = session.exec(select(OutboxRow).order_by(col(OutboxRow.id))).first()
+        assert first is not None
+        first.status, first.last_error = "dead", "HTTP 400"
+        session.add(first)
+
+
+def quarantined_and_failing_job(uow: UnitOfWork) -> None:
+    _healthy(uow)
+    with uow.begin() as session:
+        session.add(
+            QuarantineRow(
+                platform="court",
+                feed="dispatches",
+                received_at=NOW,
+                reason="bad_signature",
+                detail="x",
+                raw_sha256="0" * 64,
+                raw=b"{}",
+            )
         )
-    )
-
-
-def _outbox(c: Connection, status: str, at: datetime) -> None:
-    c.execute(
-        insert(OutboxRow.__table__).values(  # type: ignore[attr-defined]
-            message_id=f"m-{status}",
-            case_id="MC-1",
-            platform="court",
-            type="accept",
-            envelope_json="{}",
-            status=status,
-            attempts=3,
-            next_attempt_at=at,
-            created_at=at,
-            queued_at=at,
-            last_error="HTTP 400",
+        session.add(
+            JobRunRow(
+                job="reconcile-nightly",
+                period="2026-11-29",
+                holder="h:1:t",
+                started_at=NOW,
+                lease_until=NOW,
+                finished_at=NOW,
+                status="failed",
+                detail="OperationalError: disk full",
+            )
         )
-    )
-
-
-def held(c: Connection) -> None:
-    _healthy(c)
-    c.execute(
-        insert(PlatformStateRow.__table__).values(  # type: ignore[attr-defined]
-            platform="court",
-            breaker="closed",
-            held=True,
-            held_reason="held: the court refuses our credentials",
-            held_since=NOW,
-            updated_at=NOW,
-            holder="h:1:t",
-        )
-    )
-
-
-def dead_letters(c: Connection) -> None:
-    _healthy(c)
-    _case(c)
-    _outbox(c, "dead", NOW)
-    _outbox(c, "pending", NOW - timedelta(minutes=5))
-
-
-def breaker_open_long(c: Connection) -> None:
-    _healthy(c)
-    c.execute(
-        insert(PlatformStateRow.__table__).values(  # type: ignore[attr-defined]
-            platform="court",
-            breaker="open",
-            breaker_since=NOW - timedelta(hours=1),
-            held=False,
-            held_reason="",
-            updated_at=NOW,
-            holder="h:1:t",
-        )
-    )
-
-
-def quarantined_and_failing_job(c: Connection) -> None:
-    _healthy(c)
-    c.execute(
-        insert(QuarantineRow.__table__).values(  # type: ignore[attr-defined]
-            platform="court",
-            feed="dispatches",
-            received_at=NOW,
-            reason="bad_signature",
-            detail="x",
-            raw_sha256="0" * 64,
-            raw=b"{}",
-            headers_json="{}",
-            status="open",
-            outcome="",
-            note="",
-        )
-    )
-    c.execute(
-        insert(JobRunRow.__table__).values(  # type: ignore[attr-defined]
-            job="reconcile-nightly",
-            period="2026-11-29",
-            holder="h:1:t",
-            started_at=NOW,
-            lease_until=NOW,
-            finished_at=NOW,
-            status="failed",
-            detail="OperationalError: disk full",
-        )
-    )
 
 
 @pytest.mark.parametrize(
@@ -153,14 +105,13 @@ def quarantined_and_failing_job(c: Connection) -> None:
     ids=lambda v: getattr(v, "__name__", None),
 )
 def test_status_shows_the_state_and_exits_non_zero_when_a_person_is_needed(
-    tmp_path: Path, state: Callable[[Connection], None], code: int, attention: list[str]
+    tmp_path: Path, state: Callable[[UnitOfWork], None], code: int, attention: list[str]
 ) -> None:
     """The JSON report carries the findings; the exit code is 1 exactly when there are any."""
     db = tmp_path / "d.db"
     engine = make_engine(f"sqlite:///{db}")
     create_schema(engine)
-    with engine.begin() as connection:
-        state(connection)
+    state(UnitOfWork(engine))
     config = tmp_path / "c.toml"
     config.write_text(CONFIG.format(db=db))
     result = docking("status", "--config", str(config), "--format", "json")
@@ -172,7 +123,7 @@ def test_status_shows_the_state_and_exits_non_zero_when_a_person_is_needed(
     assert report["database"]["current"] == report["database"]["head"]
     if state is dead_letters:
         assert (court["dead"], court["pending"]) == (1, 1)
-        assert 290 <= court["oldest_pending_seconds"] <= 400
+        assert court["oldest_pending_at"] == china_iso(T0) and court["oldest_pending_seconds"] > 0
     table = docking("status", "--config", str(config))
     assert table.returncode == code and "court" in table.stdout
     assert all(f"needs attention: {line}" in table.stderr.replace("\n", " ") for line in attention) or not attention
