@@ -34,14 +34,14 @@ def change(
     when, c = to_utc(at), CONDITIONS
     detail = mask_text(detail)[:2000]
     key = (c.c.kind == kind.value) & (c.c.subject == subject)
-    if opened:
+    if kind in ONE_SHOT:  # announced once per subject: its row, left closed, is the memory of it
+        changed = _insert_new(connection, kind, subject, when, detail, open_=False) if opened else 0
+    elif opened:
         changed = connection.execute(
             update(c).where(key, c.c.open.is_(False)).values(open=True, since=when, detail=detail)
         ).rowcount
-        if kind in ONE_SHOT:
-            changed = 0  # a one-shot row exists (left closed): it was announced already
         if not changed:
-            changed = _insert_new(connection, kind, subject, when, detail, open_=kind not in ONE_SHOT)
+            changed = _insert_new(connection, kind, subject, when, detail, open_=True)
     else:
         changed = connection.execute(update(c).where(key, c.c.open.is_(True)).values(open=False, since=when)).rowcount
     if not changed:
@@ -58,8 +58,9 @@ def open_subjects(connection: Connection, kind: AlertKind) -> set[str]:
 def _insert_new(connection: Connection, kind: AlertKind, subject: str, when: datetime, detail: str, open_: bool) -> int:
     values = {"kind": kind.value, "subject": subject, "open": open_, "since": when, "detail": detail}
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement: Any = dialect.insert(CONDITIONS).values(**values).on_conflict_do_nothing()
-    return int(connection.execute(statement).rowcount)
+    statement: Any = dialect.insert(CONDITIONS).values(**values).on_conflict_do_nothing().returning(CONDITIONS.c.kind)
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT … ON CONFLICT DO NOTHING
+    return len(connection.execute(statement).all())
 
 
 def _alert(connection: Connection, kind: AlertKind, subject: str, state: str, when: datetime, detail: str) -> str:
