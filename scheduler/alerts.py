@@ -138,10 +138,11 @@ def register(
         seconds=settings.alerts.deliver_seconds / speed,
         **common,
     )
+    later = {k: v for k, v in common.items() if k != "next_run_time"}  # not at start-up, which has enough to do
     scheduler.add_job(
         guard(lambda: evaluate(uow, settings, clock), "alert evaluation"),
         "interval",
         id="evaluate-alerts",
         seconds=settings.alerts.evaluate_seconds / speed,
-        **common,
+        **later,
     )
