@@ -42,6 +42,8 @@ class Destinations:
         self._took: dict[str, set[str]] = {}
 
     def send(self, alert_id: str, document: dict[str, Any]) -> None:
+        if len(self._took) > 1000:  # alerts given up on while partly sent: forget them rather than grow
+            self._took.clear()
         took = self._took.setdefault(alert_id, set())
         transient: list[TransientError] = []
         refused: list[RejectedError] = []
