@@ -1,7 +1,7 @@
 """The stored monthly reports (adapter/persistence/report_tables.py): one row a month, kept by the job on the 1st.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-11-30
 
 A new table only: nothing existing changes, so the migration is safe on a live database.
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
