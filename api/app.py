@@ -8,7 +8,7 @@ from fastapi.openapi.utils import get_openapi
 from adapter.persistence.api_tables import ApiAuditRow
 from adapter.persistence.engine import UnitOfWork, open_database
 from adapter.persistence.sqlite_file import database_file
-from api import centre_actions, centre_events, centre_reads, court, meta, problems
+from api import centre_actions, centre_events, centre_reads, console, court, meta, problems
 from api.access import ApiContext
 from api.middleware import Guard
 from scheduler import Runtime
@@ -47,6 +47,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     problems.install(app)
     for module in (meta, centre_reads, centre_actions, centre_events, court):
         app.include_router(module.router)
+    console.install(app)  # the operations console's pages (api/console/), behind a login for ops and admin
 
     def schema() -> dict[str, Any]:
         if app.openapi_schema is None:
