@@ -93,6 +93,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     for ajbs in (first, second):
         runtime.services.accept(cases[ajbs])
     runtime.deliver()
+    pairing.lose(second)  # 3. the court loses the delivered accept: reconciliation finds it behind us
     reconcile(runtime.uow, runtime.platforms, scope=Scope.OPEN, actor="test")
     with runtime.uow.begin() as session:
         dead = session.exec(select(OutboxRow).where(OutboxRow.status == "dead")).one()
@@ -101,7 +102,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     print(f"\nconsole screenshots: {shots}")
     with served(runtime) as base:
         api_keys = keys(runtime)
-        # 3. A self-received case whose party carries a known ID and mobile: neither may appear in any page.
+        # 4. A self-received case whose party carries a known ID and mobile: neither may appear in any page.
         body = flow_c_case("PLANT-1")
         body["parties"][0] = {**body["parties"][0], "id_number": PLANTED_ID, "phone": PLANTED_PHONE}
         registered = Api(base, api_keys["centre"]).post("/api/centre/v1/cases", body)
@@ -216,6 +217,17 @@ def test_a_form_post_without_the_csrf_token_is_refused(page: Page, world: World)
         assert session.exec(select(AuditRow).where(AuditRow.reason == "forged")).first() is None
 
 
+def test_a_replay_without_a_reason_is_refused_and_says_why(page: Page, world: World) -> None:
+    """With the session's token but a blank reason (past the field's `required`): 422 naming the reason, nothing
+    requeued."""
+    page.goto(f"/console/outbox/{world.dead}")
+    token = page.locator("input[name=csrf]").first.get_attribute("value") or ""
+    answer = page.request.post(f"/console/outbox/{world.dead}/replay", form={"reason": "  ", "csrf": token})
+    assert answer.status == 422 and "needs a reason" in answer.text()
+    with world.runtime.uow.begin() as session:
+        assert session.exec(select(OutboxRow).where(OutboxRow.message_id == world.dead)).one().status == "dead"
+
+
 def test_a_dead_letter_is_replayed_through_the_page(page: Page, world: World) -> None:
     """Replay with a reason: the message is pending again and the audit names the console operator and the reason."""
     page.goto(f"/console/outbox/{world.dead}")
@@ -255,6 +267,8 @@ def test_a_reconciliation_with_repair_runs_from_the_page(page: Page, world: Worl
     page.wait_for_url(re.compile(r".*/console/reconcile/\d+$"))
     html = _shoot(page, world, "reconcile-run")
     assert "by console:ops" in html and "repair" in html
+    cells = [c.strip() for c in page.locator("tbody tr").first.locator("td").all_inner_texts()]
+    assert cells[6:8] == ["redeliver", "yes"], cells  # the lost accept is requeued, audited
     assert world.errors == [], world.errors
 
 
