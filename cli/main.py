@@ -14,6 +14,7 @@ from adapter.errors import DockingError
 from adapter.masking import mask_text
 from adapter.persistence.diagnosis import condition_of, describe
 from cli import (
+    alerts_cmd,
     attest,
     cases,
     centre,
@@ -30,6 +31,7 @@ from cli import (
     run_cmd,
     sandbox_cmd,
     serve_cmd,
+    status_cmd,
     wsse_cmd,
 )
 from cli.output import err
@@ -48,6 +50,7 @@ app = typer.Typer(
 app.add_typer(cases.app, name="cases")
 app.add_typer(ops.outbox_app, name="outbox")
 app.add_typer(events_cmd.app, name="events")
+app.add_typer(alerts_cmd.app, name="alerts")
 app.add_typer(quarantine_cmd.app, name="quarantine", no_args_is_help=True)
 keys.app.command("data-key")(data_keys.new_data_key)
 keys.app.command("rotate-data")(data_keys.rotate_data)
@@ -61,6 +64,7 @@ app.command("demo")(run_cmd.demo)
 app.command("deadlines")(deadlines_cmd.deadlines)
 app.command("run")(run_cmd.run)
 app.command("serve")(serve_cmd.serve)
+app.command("status")(status_cmd.status)
 app.add_typer(clients_cmd.app, name="clients")
 app.add_typer(reconcile_cmd.app, name="reconcile")
 app.command("sign")(attest.sign)

@@ -31,11 +31,12 @@ class CentreWebhook:
         timeout: float = 10.0,
         session: requests.Session | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        name: str = NAME,  # in errors: an alert destination (scheduler/alerts.py) gives its own
     ) -> None:
         self._urls, self._signer, self._timeout = list(urls), signer, timeout
         self._session = session or requests.Session()
         self._clock = clock
-        self.name = NAME
+        self.name = name
 
     def send(self, event_id: str, document: dict[str, Any]) -> None:
         body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
@@ -45,13 +46,13 @@ class CentreWebhook:
             try:
                 answer = self._session.post(url, data=body, headers=headers, timeout=(3.05, self._timeout))
             except requests.Timeout as exc:
-                raise TransientError(NAME, f"{url}: timed out", cause="timeout") from exc
+                raise TransientError(self.name, f"{url}: timed out", cause="timeout") from exc
             except requests.RequestException as exc:
-                raise TransientError(NAME, f"{url}: {type(exc).__name__}", cause="unreachable") from exc
+                raise TransientError(self.name, f"{url}: {type(exc).__name__}", cause="unreachable") from exc
             status = answer.status_code
             if 200 <= status < 300:
                 continue
             if status >= 500 or status in _TRANSIENT:
                 wait = retry_after(answer.headers.get("retry-after"), now=datetime.now(UTC))
-                raise TransientError(NAME, f"{url}: HTTP {status}", retry_after=wait, cause="http")
-            raise RejectedError(NAME, str(status), f"{url}: HTTP {status}")
+                raise TransientError(self.name, f"{url}: HTTP {status}", retry_after=wait, cause="http")
+            raise RejectedError(self.name, str(status), f"{url}: HTTP {status}")

@@ -15,6 +15,7 @@ from datetime import timedelta
 import requests
 
 from adapter import heartbeats
+from adapter.alerts.causes import calendar_coverage
 from adapter.config.platform import PlatformSettings
 from adapter.config.settings import Settings
 from adapter.deadlines import Deadlines, WorkCalendar
@@ -34,6 +35,7 @@ from adapter.persistence.sealed_types import engine_vault
 from adapter.platforms.registry import Platforms, link_platform
 from adapter.platforms.retry import CONNECT_TIMEOUT, slowest_call
 from adapter.platforms.signers import build_signer, build_verifier, build_wsse, credential_of
+from adapter.platforms.state_store import PlatformStates
 from adapter.routines import Routines
 from adapter.services import CentreServices
 from connectors.court_soap import CourtSoapPlatform
@@ -64,6 +66,7 @@ class Runtime:
     feed_watch: InitVar[FeedWatch | None] = None  # a dispatch feed that restarted behind our cursor silently
     # The polling job with its policy (adapter/inbox/poll_policy.py), over this runtime's locks and stop signal.
     polling: PollPolicy = field(init=False)
+    states: PlatformStates | None = None  # the platforms' state for other processes (adapter/platforms/state_store.py)
 
     def __post_init__(self, feed_watch: FeedWatch | None) -> None:
         self.polling = PollPolicy(
@@ -76,6 +79,7 @@ class Runtime:
             stall=lambda name: slowest_page(_timeout(self.settings.platforms.get(name))),
             database=self.database,
             feed_watch=feed_watch,
+            states=self.states,
         )
 
     def heartbeat(self, period: float = heartbeats.PERIOD.total_seconds()) -> None:
@@ -192,6 +196,8 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
     uow = UnitOfWork(engine)
     platforms: Platforms = {}
     metrics = Metrics()
+    holder = process_holder()
+    states = PlatformStates(uow, clock, holder)
     for name, config in settings.platforms.items():
         _check_tls_files(name, config)
         signer = build_signer(config.signing, platform=name, clock=clock)
@@ -199,13 +205,20 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
         connector = build_connector(name, config, signer, clock)
         credential = credential_of(name, config, signer)
         platforms[name] = link_platform(
-            name, config, connector, verifier, credential, metrics, on_hold=platform_hold_recorder(uow, clock)
+            name,
+            config,
+            connector,
+            verifier,
+            credential,
+            metrics,
+            on_hold=platform_hold_recorder(uow, clock),
+            states=states,
         )
+    states.started(list(platforms))
     deadlines = Deadlines.from_policy(settings.deadlines)  # one engine: the sweep and the use cases agree
-    _report_calendar_coverage(deadlines.calendar, clock)
+    _report_calendar_coverage(deadlines.calendar, clock, uow)
     # The use cases reach the database only through the case store: the one place the SQL store is named.
     services = CentreServices(SqlCaseStore(uow), clock, platforms=platforms.keys(), deadlines=deadlines)
-    holder = process_holder()
     runtime = Runtime(
         settings,
         uow,
@@ -217,6 +230,7 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
         holder=holder,
         database=DatabaseOutage(engine),
         feed_watch=FeedWatch(uow, clock, {name: c.feed_stall_polls for name, c in settings.platforms.items()}),
+        states=states,
     )
     runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines, ready=runtime.feeds_read)
     if settings.encryption is None:
@@ -224,12 +238,15 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
     return runtime
 
 
-def _report_calendar_coverage(calendar: WorkCalendar, clock: Clock) -> None:
+def _report_calendar_coverage(calendar: WorkCalendar, clock: Clock, uow: UnitOfWork) -> None:
     """A year without holiday data is said at start-up, not discovered in a wrong deadline — once per process:
-    the calendar says the same (adapter/deadlines/calendar.py missing_year) when a deadline first meets it."""
+    the calendar says the same (adapter/deadlines/calendar.py missing_year) when a deadline first meets it; and its
+    alert condition opens (or clears, once the data is there: adapter/alerts/causes.py)."""
     year = clock().year
-    for missing in calendar.coverage([year, year + 1]):
-        missing_year(missing)
+    missing = calendar.coverage([year, year + 1])
+    for absent in missing:
+        missing_year(absent)
+    calendar_coverage(uow, clock, [year, year + 1], missing)
 
 
 def _check_tls_files(name: str, config: PlatformSettings) -> None:

@@ -14,7 +14,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 
 from adapter import heartbeats
-from scheduler import centre_events
+from scheduler import alerts, centre_events
 from scheduler.runtime import Runtime
 
 
@@ -65,6 +65,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
         **now,
     )
     centre_events.register(scheduler, runtime.settings, runtime.uow, runtime.clock, {**common, **now}, speed)
+    alerts.register(scheduler, runtime.settings, runtime.uow, runtime.clock, {**common, **now}, speed, guarded)
     period = heartbeats.PERIOD.total_seconds() / speed
     scheduler.add_job(
         guarded(runtime.heartbeat, "heartbeat"),

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from adapter.alerts.settings import AlertSettings
 from adapter.config import hints as config_hints
 from adapter.config.platform import PlatformSettings
 from adapter.config.tomlfile import read_toml
@@ -141,6 +142,7 @@ class Settings(BaseSettings):
     deadlines: DeadlinePolicy = DeadlinePolicy()  # statutory periods, per-court overrides, the holiday file
     api: ApiSettings = ApiSettings()  # `docking serve`
     events: EventSettings = EventSettings()  # centre events by webhook (adapter/events/settings.py)
+    alerts: AlertSettings = AlertSettings()  # thresholds and alert destinations (adapter/alerts/settings.py)
 
     @field_validator("database_url")
     @classmethod

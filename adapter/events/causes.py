@@ -1,4 +1,5 @@
-"""The core's calls into the event store, one per cause, each in its cause's transaction (adapter/events/store.py).
+"""The core's calls into the event store, one per cause, each in its cause's transaction (adapter/events/store.py);
+the causes that need a person also open their alert condition there (adapter/alerts/causes.py).
 
 Called from where the cause is written: adapter/inbox/apply.py (a dispatch, a court's decision) and
 adapter/outbox/record.py (a message given up).
@@ -11,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from adapter.alerts import causes as alerts
 from adapter.events import kinds
 from adapter.events.kinds import EventType
 from adapter.events.store import emit
@@ -85,6 +87,7 @@ def message_dead(
     at: datetime,
 ) -> str:
     data = kinds.message_dead(platform=platform, message_id=message_id, message_type=message_type, seq=seq, error=error)
+    alerts.dead_letter(connection, platform=platform, message_id=message_id, error=error, at=at)  # people hear too
     return emit(connection, EventType.MESSAGE_DEAD, case_id, data, at)
 
 
@@ -102,11 +105,13 @@ def deadline_alert(
     data = kinds.deadline_alert(
         case_number=case_number, platform_case_id=platform_case_id, status=status, detail=detail
     )
+    alerts.deadline(connection, case_id=case_id, detail=detail, at=at)
     return emit(connection, EventType.DEADLINE_ALERT, case_id, data, at)
 
 
 def reconcile_difference(connection: Connection, *, case_id: str | None, at: datetime, **fields: Any) -> str:
     """A difference, in the transaction that stores it (adapter/reconcile/runs.py); `fields`: kinds'."""
+    alerts.reconcile_difference(connection, platform=fields["platform"], kind=fields["kind"], at=at)
     return emit(connection, EventType.RECONCILE_DIFFERENCE, case_id, kinds.reconcile_difference(**fields), at)
 
 

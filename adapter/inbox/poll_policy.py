@@ -30,6 +30,7 @@ from adapter.metrics import Metrics
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.outage import DatabaseOutage
 from adapter.platforms.registry import PlatformLink, Platforms
+from adapter.platforms.state_store import PlatformStates
 from connectors.port import ConnectorError, CredentialsRefused, Feed, TransientError
 from schemas.clock import Clock
 
@@ -84,6 +85,7 @@ class PollPolicy:
     database: DatabaseOutage | None = None  # an outage is said when it starts and ends (adapter/persistence/outage.py)
     feed_watch: FeedWatch | None = None  # a dispatch feed that restarted behind our cursor without saying so
     not_before: dict[str, datetime] = field(default_factory=dict)  # a court's Retry-After, per platform
+    states: PlatformStates | None = None  # each feed's last success or error, once per poll (state_store.py)
     first_polls: FirstPolls = field(init=False)
 
     def __post_init__(self) -> None:
@@ -116,11 +118,13 @@ class PollPolicy:
         what is left here is the job's own bookkeeping."""
         try:
             polled = self._read(name, link, feed, lock)
-        except CredentialsRefused:
+        except CredentialsRefused as exc:
+            self._polled(name, feed, str(exc))
             self.metrics.add("poll", {"held": 1})  # the one alert is the hold's; the other feed waits too
             self.first_polls.mark(name)
             return False
         except ConnectorError as exc:
+            self._polled(name, feed, str(exc))
             if feed is Feed.DISPATCHES:
                 self.first_polls.mark(name)
             self.metrics.add("poll", {"errors": 1})
@@ -131,6 +135,7 @@ class PollPolicy:
                 return False
             return True
         except Exception as exc:  # one feed's failure must not stop the other feed or the job itself
+            self._polled(name, feed, f"unexpected {type(exc).__name__}")
             if feed is Feed.DISPATCHES:
                 self.first_polls.mark(name)
             self.metrics.add("poll", {"errors": 1})
@@ -142,11 +147,17 @@ class PollPolicy:
                 link.breaker.release()
         if polled.held:
             self.metrics.add("poll", {"feed_held": 1})
+        else:
+            self._polled(name, feed, None)
         counts = polled.counts
         self.metrics.add("inbound", {k.value: v for k, v in counts.items()})
         if counts:
             log.info("%s/%s: %s", name, feed.value, ", ".join(f"{n} {k.value}" for k, n in sorted(counts.items())))
         return True
+
+    def _polled(self, name: str, feed: Feed, error: str | None) -> None:
+        if self.states is not None:
+            self.states.polled(name, feed, error)
 
     def _read(self, name: str, link: PlatformLink, feed: Feed, lock: JobLock | None) -> Polled:
         """Read the feed under the poll lease, renewed page by page; note a dispatch feed read to its end."""

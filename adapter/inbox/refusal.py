@@ -13,6 +13,7 @@ import logging
 
 from sqlmodel import Session, select
 
+from adapter.alerts import causes as alerts
 from adapter.inbox.digest import CONFLICT
 from adapter.inbox.item_outcome import Ingested, Outcome, Settle
 from adapter.masking import mask_text
@@ -87,6 +88,7 @@ def keep(
     )
     session.add(row)
     session.flush()  # the id, for the log line and the operator
+    alerts.quarantined(session.connection(), platform=platform, reason=reason, at=clock())
     return Outcome(Ingested.QUARANTINED, reason, row.detail, storable_id, kept=True, quarantine_id=row.id)
 
 

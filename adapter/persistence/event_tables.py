@@ -9,10 +9,12 @@ statuses (OutboxStatus); adapter/events/delivery.py says why the events have the
 from datetime import datetime
 
 from sqlalchemy import Column, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from adapter.persistence.delivery_columns import DeliveryColumns
 
 
-class CentreEventRow(SQLModel, table=True):
+class CentreEventRow(DeliveryColumns, table=True):
     """One event for the centre: never changed but for its delivery columns. `id` is the order (the GET cursor's
     position and, per case, the webhook delivery order); `event_id` is what a receiver dedupes by."""
 
@@ -28,11 +30,3 @@ class CentreEventRow(SQLModel, table=True):
     case_id: str | None = Field(default=None, max_length=40)  # None: about a platform, not a case
     at: datetime
     data_json: str = Field(sa_column=Column(Text, nullable=False))  # masked: never a clear ID or phone
-    status: str = Field(default="pending", max_length=16)  # OutboxStatus
-    attempts: int = 0
-    next_attempt_at: datetime
-    claimed_by: str | None = Field(default=None, max_length=40)
-    claimed_until: datetime | None = None
-    last_error: str | None = Field(default=None, sa_column=Column(Text))
-    queued_at: datetime
-    delivered_at: datetime | None = None

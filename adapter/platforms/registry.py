@@ -11,6 +11,7 @@ from adapter.platforms.breaker import CircuitBreaker
 from adapter.platforms.credential_hold import Credential, CredentialHold
 from adapter.platforms.feed_hold import FeedHolds
 from adapter.platforms.retry import RetryPolicy, slowest_call
+from adapter.platforms.state_store import PlatformStates
 from connectors.port import CourtPlatform
 from signing.base import MessageVerifier
 
@@ -44,18 +45,33 @@ def link_platform(
     credential: Callable[[datetime], Credential],
     metrics: Metrics,
     on_hold: Callable[[str, str, str], None] | None = None,
+    states: PlatformStates | None = None,
 ) -> PlatformLink:
     """A platform's link with the policies its settings give: retry schedule, breaker, credentials hold, feed holds;
     each says its changes to `metrics`; a credentials hold taken or released is also told to `on_hold(platform,
-    "held"|"released", reason)` (the centre events, adapter/events/causes.py)."""
+    "held"|"released", reason)` (the centre events, adapter/events/causes.py); every change of the breaker and the holds
+    is also written to `states` (adapter/platforms/state_store.py), for other processes to see."""
     cooldown = timedelta(seconds=config.breaker_cooldown_seconds)
 
     def hold_changed(platform: str, what: str) -> None:
         metrics.add("hold", {what: 1})
         if on_hold is not None:
             on_hold(platform, what, hold.reason)
+        if states is not None:
+            states.hold(platform, what, hold.reason)
+
+    def breaker_changed(platform: str, what: str) -> None:
+        metrics.add("breaker", {what: 1})
+        if states is not None:
+            states.breaker(platform, what)
+
+    def feeds_changed(platform: str, what: str) -> None:
+        metrics.add("feed", {what: 1})
+        if states is not None:
+            states.feeds(platform, feeds.held())
 
     hold = CredentialHold(name, probe_every=cooldown, credential=credential, on_change=hold_changed)
+    feeds = FeedHolds(name, probe_every=cooldown, on_change=feeds_changed)
     return PlatformLink(
         connector,
         verifier,
@@ -70,10 +86,10 @@ def link_platform(
             failures=config.breaker_failures,
             cooldown=cooldown,
             max_call=slowest_call(config.timeout_seconds),  # the slowest call: a send with its quick tries
-            on_change=lambda platform, what: metrics.add("breaker", {what: 1}),
+            on_change=breaker_changed,
         ),
         # A court refusing our signature holds the platform, probing at the breaker's cool-down
         # (adapter/platforms/credential_hold.py).
         hold=hold,
-        feeds=FeedHolds(name, probe_every=cooldown, on_change=lambda platform, what: metrics.add("feed", {what: 1})),
+        feeds=feeds,
     )

@@ -1,0 +1,1 @@
+"""Alerts for people: conditions that open and clear, and the messages announcing them."""

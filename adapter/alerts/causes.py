@@ -1,0 +1,51 @@
+"""The causes' calls into the alert conditions (adapter/alerts/conditions.py), each in its cause's transaction where
+there is one: a dead letter (adapter/outbox/record.py, through adapter/events/causes.py message_dead), a deadline
+alert (adapter/deadlines/sweep.py, through deadline_alert), a reconciliation difference (adapter/reconcile/runs.py,
+through reconcile_difference), a quarantined item (adapter/inbox/refusal.py). The breaker and the holds open theirs
+through adapter/platforms/state_store.py; what clears is seen by adapter/alerts/evaluate.py.
+"""
+
+import logging
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from adapter.alerts.conditions import change
+from adapter.alerts.kinds import AlertKind
+from adapter.persistence.engine import UnitOfWork
+from schemas.clock import Clock
+
+log = logging.getLogger("docking.alerts")
+
+
+def dead_letter(connection: Connection, *, platform: str, message_id: str, error: str | None, at: datetime) -> None:
+    """The first dead message of a platform opens its condition; later ones are counted by `docking status`."""
+    change(connection, AlertKind.DEAD_LETTERS, platform, opened=True, at=at, detail=f"{message_id}: {error or ''}")
+
+
+def quarantined(connection: Connection, *, platform: str, reason: str, at: datetime) -> None:
+    change(connection, AlertKind.QUARANTINE, platform, opened=True, at=at, detail=f"an item quarantined ({reason})")
+
+
+def deadline(connection: Connection, *, case_id: str, detail: dict[str, Any], at: datetime) -> None:
+    """A deadline alert of the sweep: closing soon (due_soon) or passed (overdue); one-shot per case and deadline."""
+    kind = AlertKind.DEADLINE_PASSED if detail.get("state") == "overdue" else AlertKind.DEADLINE_AT_RISK
+    text = f"{detail.get('kind', '')} deadline, last day {detail.get('last_day', '')} (China time)"
+    change(connection, kind, f"{case_id}:{detail.get('kind', '')}", opened=True, at=at, detail=text)
+
+
+def reconcile_difference(connection: Connection, *, platform: str, kind: str, at: datetime) -> None:
+    change(connection, AlertKind.RECONCILE, platform, opened=True, at=at, detail=f"e.g. {kind}")
+
+
+def calendar_coverage(uow: UnitOfWork, clock: Clock, years: Collection[int], missing: Collection[int]) -> None:
+    """At start-up: each year of `years` opens (in `missing`) or clears its condition. A database that cannot take
+    it is logged: the start-up's own warning has said it already."""
+    try:
+        with uow.begin() as session:
+            for year in years:
+                change(session.connection(), AlertKind.CALENDAR_MISSING, str(year), opened=year in missing, at=clock())
+    except Exception as exc:
+        log.error("holiday calendar coverage: the alert could not be stored: %s", type(exc).__name__)

@@ -1,0 +1,209 @@
+"""The outbox's claim/record protocol over a sibling table: claim due rows under a lease and a token, send each,
+record what became of it with one conditional UPDATE, replay dead rows (audited). Used by the tables that are not
+court messages but are delivered the same way: centre events (adapter/events/delivery.py) and alerts
+(adapter/alerts/delivery.py).
+
+A table served here has the outbox's delivery columns (status, attempts, next_attempt_at, claimed_by, claimed_until,
+last_error, queued_at, delivered_at; statuses OutboxStatus), an integer `id` giving the order, a public id column
+(what a receiver dedupes by) and an order key column: rows sharing a key are delivered in id order — a row waits
+while an earlier row of its key is pending or dead (adapter/outbox/claim.py's per-case order); a NULL key waits for
+none. The schedule is the outbox's (adapter/platforms/retry.py); giving up counts from queued_at.
+"""
+
+import logging
+import random
+import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, exists, insert, or_, select, update
+from tenacity import Retrying
+
+from adapter.errors import InvalidRequest
+from adapter.masking import mask_text
+from adapter.outbox.claim import LEASE
+from adapter.outbox.record import DeliveryResult
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import AuditRow, OutboxStatus
+from adapter.platforms.retry import RetryPolicy, next_delay, quick_retries
+from connectors.port import RejectedError, TransientError
+from schemas.clock import Clock, from_db, to_utc
+
+AUDIT = AuditRow.__table__  # type: ignore[attr-defined]
+R = DeliveryResult
+
+
+@dataclass(frozen=True)
+class QueueTable:
+    """A table delivered with this protocol, and how it is named to operators."""
+
+    table: Table
+    key: str  # the public id column, e.g. "event_id"
+    order: str  # the order key column, e.g. "case_id"
+    noun: str  # e.g. "centre event": in log lines and errors
+    replay_action: str  # the audit action of a replay, e.g. "replay_event"
+    list_command: str  # the command listing dead rows, e.g. "docking events dead"
+    log: logging.Logger
+
+
+def claim(
+    uow: UnitOfWork, queue: QueueTable, clock: Clock, *, limit: int, lease: timedelta = LEASE
+) -> tuple[str, list[Any]]:
+    """Take up to `limit` due rows under a lease; returns the claim token and the rows (Row objects)."""
+    t, now, token = queue.table, to_utc(clock()), uuid.uuid4().hex
+    earlier = t.alias("earlier")
+    blocked = exists().where(
+        earlier.c[queue.order] == t.c[queue.order],  # NULL never equals: a row without a key waits for none
+        earlier.c.status.in_((OutboxStatus.PENDING, OutboxStatus.DEAD)),
+        earlier.c.id < t.c.id,
+    )
+    query = (
+        select(t)
+        .where(
+            t.c.status == OutboxStatus.PENDING,
+            t.c.next_attempt_at <= now,
+            or_(t.c.claimed_until.is_(None), t.c.claimed_until < now),
+            ~blocked,
+        )
+        .order_by(t.c.next_attempt_at, t.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    with uow.begin() as session:
+        connection = session.connection()
+        rows = list(connection.execute(query))
+        if rows:
+            connection.execute(
+                update(t)
+                .where(t.c.id.in_([row.id for row in rows]))
+                .values(claimed_by=token, claimed_until=now + lease)
+            )
+    return token, rows
+
+
+def deliver(
+    uow: UnitOfWork,
+    queue: QueueTable,
+    send: Callable[[Any], None],
+    clock: Clock,
+    policy: RetryPolicy,
+    *,
+    limit: int = 50,
+    max_rounds: int = 20,
+    retrying: Callable[[], Retrying] = quick_retries,
+    jitter: Callable[[], float] = random.random,
+    lease: timedelta = LEASE,
+) -> Counter[str]:
+    """Deliver what is due now with `send(row)` (raises TransientError: retried; RejectedError: dead); returns counts
+    by DeliveryResult (delivered / retried / dead / lease_lost)."""
+    counts: Counter[str] = Counter()
+    for _ in range(max_rounds):
+        token, rows = claim(uow, queue, clock, limit=limit, lease=lease)
+        if not rows:
+            break
+        for row in rows:
+            outcome, values = _send(queue, send, clock, policy, row, retrying(), jitter)
+            counts[_record(uow, queue, token, row.id, outcome, values)] += 1
+    return counts
+
+
+def _send(
+    queue: QueueTable,
+    send: Callable[[Any], None],
+    clock: Clock,
+    policy: RetryPolicy,
+    row: Any,
+    retrying: Retrying,
+    jitter: Callable[[], float],
+) -> tuple[DeliveryResult, dict[str, object]]:
+    outcome, error, delay = R.DELIVERED, None, 0.0
+    try:
+        retrying(send, row)
+    except TransientError as exc:
+        outcome, error = R.RETRIED, str(exc)
+        delay = next_delay(policy, row.attempts, jitter, exc.retry_after)
+    except RejectedError as exc:
+        outcome, error = R.DEAD, str(exc)
+    except Exception as exc:  # a sender bug: retry on the schedule, never lose the run
+        outcome, error = R.RETRIED, f"unexpected {type(exc).__name__}"
+        delay = next_delay(policy, row.attempts, jitter)
+    now = clock()
+    if outcome is R.RETRIED and now - from_db(row.queued_at) >= policy.give_up_after:
+        outcome, error = R.DEAD, f"gave up after {row.attempts + 1} attempts over {policy.give_up_after}: {error}"
+    if error is not None:
+        queue.log.warning("%s %s %s: %s", queue.noun, getattr(row, queue.key), outcome, mask_text(error))
+    values: dict[str, object] = {
+        "attempts": row.attempts + 1,
+        "last_error": error,
+        "claimed_by": None,
+        "claimed_until": None,
+    }
+    if outcome is R.DELIVERED:
+        values.update(status=OutboxStatus.DELIVERED, delivered_at=to_utc(now))
+    elif outcome is R.DEAD:
+        values["status"] = OutboxStatus.DEAD
+    else:
+        values["next_attempt_at"] = to_utc(now) + timedelta(seconds=delay)
+    return outcome, values
+
+
+def _record(
+    uow: UnitOfWork, queue: QueueTable, token: str, row_id: int, outcome: DeliveryResult, values: dict[str, object]
+) -> str:
+    t = queue.table
+    with uow.begin() as session:
+        written = (
+            session.connection()
+            .execute(
+                update(t)
+                .where(t.c.id == row_id, t.c.claimed_by == token, t.c.status == OutboxStatus.PENDING)
+                .values(**values)
+            )
+            .rowcount
+        )
+    return outcome if written else R.LEASE_LOST
+
+
+def dead_rows(uow: UnitOfWork, queue: QueueTable) -> list[Any]:
+    """The dead rows, oldest first."""
+    t = queue.table
+    with uow.begin() as session:
+        return list(session.connection().execute(select(t).where(t.c.status == OutboxStatus.DEAD).order_by(t.c.id)))
+
+
+def replay_dead(
+    uow: UnitOfWork, queue: QueueTable, ids: Sequence[str] | None, *, actor: str, reason: str, now: datetime
+) -> list[str]:
+    """Put dead rows (the ones named by public id, or all) back in the queue, due at once with a new retry window;
+    audited. InvalidRequest naming the id when one is unknown or not dead, or when `reason` is blank."""
+    if not reason.strip():
+        raise InvalidRequest("a replay needs a reason (--reason): it is recorded in the audit log")
+    t, key, at = queue.table, queue.table.c[queue.key], to_utc(now)
+    with uow.begin() as session:
+        connection = session.connection()
+        query = select(key.label("key"), t.c.status).order_by(t.c.id)
+        if ids is not None:
+            found = {row.key: row.status for row in connection.execute(query.where(key.in_(list(ids))))}
+            for item in ids:
+                if item not in found:
+                    raise InvalidRequest(f"no {queue.noun} {item!r}; `{queue.list_command}` lists the dead ones")
+                if found[item] != OutboxStatus.DEAD:
+                    raise InvalidRequest(f"{queue.noun} {item} is {found[item]}, not dead; only dead ones are replayed")
+            chosen = list(ids)
+        else:
+            chosen = [row.key for row in connection.execute(query.where(t.c.status == OutboxStatus.DEAD))]
+        if not chosen:
+            return []
+        connection.execute(
+            update(t)
+            .where(key.in_(chosen), t.c.status == OutboxStatus.DEAD)
+            .values(status=OutboxStatus.PENDING, next_attempt_at=at, queued_at=at, claimed_by=None, claimed_until=None)
+        )
+        connection.execute(
+            insert(AUDIT),
+            [{"at": at, "actor": actor, "action": queue.replay_action, "subject": i, "reason": reason} for i in chosen],
+        )
+        return chosen

@@ -1,0 +1,71 @@
+"""What in a status report needs a person: the judgement `docking status` exits non-zero on, the dashboard shows,
+and the alert conditions follow (adapter/alerts/evaluate.py)."""
+
+from dataclasses import dataclass
+
+from adapter.status.report import StatusReport
+
+EXIT_ATTENTION = 1  # `docking status`: something needs a person (2, 69, 75, 78: the CLI's usual meanings)
+
+
+@dataclass(frozen=True)
+class Attention:
+    # held | breaker_open | feed_held | feed_stale | dead_letters | quarantine | job_failing | migrations |
+    # dead_centre_events | dead_alerts
+    kind: str
+    subject: str  # a platform, platform/feed, job, or the database
+    message: str  # one line for an operator
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def findings(report: StatusReport) -> list[Attention]:
+    """Every finding, in a stable order: database, platforms (by name), jobs, queues."""
+    found: list[Attention] = []
+    db = report.database
+    if db.behind:
+        found.append(
+            Attention("migrations", "database", f"database at {db.current or 'no version'}, adapter needs {db.head}")
+        )
+    for p in report.platforms:
+        if p.held:
+            found.append(Attention("held", p.name, f"{p.name}: held — {p.held_reason or 'credentials refused'}"))
+        if p.breaker != "closed" and p.breaker_since is not None:
+            open_for = (report.at - p.breaker_since).total_seconds()
+            if open_for >= report.limits.breaker_open_seconds:
+                found.append(Attention("breaker_open", p.name, f"{p.name}: breaker {p.breaker} for {_span(open_for)}"))
+        for f in p.feeds:
+            subject = f"{p.name}/{f.feed}"
+            if f.held:
+                found.append(Attention("feed_held", subject, f"{subject}: held at cursor {f.cursor!r} ({f.held})"))
+            elif f.stale:
+                since = "never read" if f.lag_seconds is None else f"last read {_span(f.lag_seconds)} ago"
+                found.append(Attention("feed_stale", subject, f"{subject}: stale, {since}"))
+        if p.dead:
+            found.append(Attention("dead_letters", p.name, f"{p.name}: {p.dead} dead message(s)"))
+        if p.quarantined:
+            found.append(Attention("quarantine", p.name, f"{p.name}: {p.quarantined} open quarantine item(s)"))
+    for j in report.jobs:
+        if j.failing:
+            found.append(Attention("job_failing", j.job, f"job {j.job}: failing — {j.last_failure}"))
+    for q in report.queues:
+        if q.dead:
+            found.append(Attention(f"dead_{q.name}", q.name, f"{q.name}: {q.dead} dead"))
+    return found
+
+
+def needs_attention(report: StatusReport) -> list[str]:
+    """The findings as one line each; empty when nothing needs a person."""
+    return [a.message for a in findings(report)]
+
+
+def _span(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}min"
+    if seconds < 172800:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"

@@ -1,0 +1,129 @@
+"""`docking status`: what it shows and its exit code (0 healthy, 1 needs a person), in states set in the database."""
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.ops_tables import PlatformStateRow
+from adapter.persistence.tables import CursorRow, JobRunRow, OutboxRow, QuarantineRow
+from schemas.clock import china_iso
+from tests.support.cases import T0, pending_cases
+from tests.support.cli import docking
+
+pytestmark = pytest.mark.integration
+NOW = datetime.now(UTC)
+CONFIG = """database_url = "sqlite:///{db}"
+[platforms.court]
+base_url = "http://127.0.0.1:9"
+[platforms.court.signing]
+profile = "hmac-appkey"
+app_key = "ours"
+app_secret = "s1"
+court_app_key = "theirs"
+court_app_secret = "s2"
+"""
+
+
+def _healthy(uow: UnitOfWork) -> None:
+    with uow.begin() as session:
+        for feed in ("dispatches", "decisions"):
+            session.add(CursorRow(platform="court", feed=feed, value="42", caught_up_at=NOW))
+
+
+def _platform_state(uow: UnitOfWork, **values: Any) -> None:
+    _healthy(uow)
+    with uow.begin() as session:
+        session.add(PlatformStateRow(platform="court", updated_at=NOW, holder="h:1:t", **values))
+
+
+def held(uow: UnitOfWork) -> None:
+    _platform_state(uow, held=True, held_reason="held: the court refuses our credentials", held_since=NOW)
+
+
+def breaker_open_long(uow: UnitOfWork) -> None:
+    _platform_state(uow, breaker="open", breaker_since=NOW - timedelta(hours=1))
+
+
+def dead_letters(uow: UnitOfWork) -> None:
+    """Two accepted cases, one message each: one given up on, one still pending."""
+    _healthy(uow)
+    pending_cases(uow, 2)
+    with uow.begin() as session:
+        first = session.exec(select(OutboxRow).order_by(col(OutboxRow.id))).first()
+        assert first is not None
+        first.status, first.last_error = "dead", "HTTP 400"
+        session.add(first)
+
+
+def quarantined_and_failing_job(uow: UnitOfWork) -> None:
+    _healthy(uow)
+    with uow.begin() as session:
+        session.add(
+            QuarantineRow(
+                platform="court",
+                feed="dispatches",
+                received_at=NOW,
+                reason="bad_signature",
+                detail="x",
+                raw_sha256="0" * 64,
+                raw=b"{}",
+            )
+        )
+        session.add(
+            JobRunRow(
+                job="reconcile-nightly",
+                period="2026-11-29",
+                holder="h:1:t",
+                started_at=NOW,
+                lease_until=NOW,
+                finished_at=NOW,
+                status="failed",
+                detail="OperationalError: disk full",
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    ("state", "code", "attention"),
+    [
+        (_healthy, 0, []),
+        (held, 1, ["court: held — held: the court refuses our credentials"]),
+        (dead_letters, 1, ["court: 1 dead message(s)"]),
+        (breaker_open_long, 1, ["court: breaker open for 60min"]),
+        (
+            quarantined_and_failing_job,
+            1,
+            ["court: 1 open quarantine item(s)", "job reconcile-nightly: failing — OperationalError: disk full"],
+        ),
+    ],
+    ids=lambda v: getattr(v, "__name__", None),
+)
+def test_status_shows_the_state_and_exits_non_zero_when_a_person_is_needed(
+    tmp_path: Path, state: Callable[[UnitOfWork], None], code: int, attention: list[str]
+) -> None:
+    """The JSON report carries the findings; the exit code is 1 exactly when there are any."""
+    db = tmp_path / "d.db"
+    engine = make_engine(f"sqlite:///{db}")
+    create_schema(engine)
+    state(UnitOfWork(engine))
+    config = tmp_path / "c.toml"
+    config.write_text(CONFIG.format(db=db))
+    result = docking("status", "--config", str(config), "--format", "json")
+    assert result.returncode == code, result.stderr
+    report = json.loads(result.stdout)
+    assert report["attention"] == attention
+    (court,) = report["platforms"]
+    assert court["mode"] == "poll" and [f["cursor"] for f in court["feeds"]] == ["42", "42"]
+    assert report["database"]["current"] == report["database"]["head"]
+    if state is dead_letters:
+        assert (court["dead"], court["pending"]) == (1, 1)
+        assert court["oldest_pending_at"] == china_iso(T0) and court["oldest_pending_seconds"] > 0
+    table = docking("status", "--config", str(config))
+    assert table.returncode == code and "court" in table.stdout
+    assert all(f"needs attention: {line}" in table.stderr.replace("\n", " ") for line in attention) or not attention
