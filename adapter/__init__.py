@@ -21,6 +21,7 @@ Which package owns what:
     job_locks.py routines.py lease.py heartbeats.py
                                                   the periodic work: singleton runs, their leases, live processes
     prune.py stats.py metrics.py                  retention, the figures from the database, in-process counters
+    report/                                       the monthly report (工作月报): figures, suppression, PII scan, exports
     errors.py masking.py                          the error tree; masking personal data for logs and output
     case_lookup.py mapping_check.py               finding a case as an operator names it; code-list drift
 """

@@ -1,7 +1,9 @@
-"""Operational figures straight from the database: cases by outcome, messages by delivery state.
+"""Operational figures straight from the database, all time: cases by outcome, messages by delivery state.
+A month's figures are the monthly report's (adapter/report/monthly.py), defined there once; monthly() gives some
+of them under the names it used before the report.
 
-Figures from the case history are counted by the enum members of adapter/states.py, named once in the tables
-below (REACHED, MONTHLY_EVENTS), so renaming an event cannot silently zero a figure
+Figures from the case history are counted by the enum members of adapter/states.py, named once in the table
+below (REACHED; the report's COUNTED and CLOSING), so renaming an event cannot silently zero a figure
 (tests/unit/test_stats_names.py holds every counted name to the enums).
 """
 
@@ -13,8 +15,10 @@ from sqlmodel import col, select
 
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow, OutboxStatus, QuarantineRow
-from adapter.states import CaseStatus, Event, HistoryEvent, HistoryNote
-from schemas.clock import to_utc
+from adapter.report.model import Month
+from adapter.report.monthly import FLOWS, compute
+from adapter.states import CaseStatus, Event, HistoryEvent
+from schemas.clock import to_utc, utc_now
 from schemas.enums import Flow
 
 # summarize(): cases that reached each event at least once.
@@ -23,20 +27,6 @@ REACHED: dict[str, HistoryEvent] = {
     "settled": Event.LAST_PARTY_SIGNS,
     "failed": Event.TERMINATE,
     "jc_requested": Event.APPLY_JC,
-}
-
-# monthly(): cases with each event (or history note) in the month.
-MONTHLY_EVENTS: dict[str, HistoryEvent] = {
-    "accepted": Event.ACCEPT,
-    "declined": Event.DECLINE,
-    "acceptance_overdue": Event.ACCEPTANCE_TIMEOUT,
-    "settled": Event.LAST_PARTY_SIGNS,
-    "failed": Event.TERMINATE,
-    "jc_applied": Event.APPLY_JC,
-    "jc_confirmed": Event.JC_CONFIRMED,
-    "jc_rejected": Event.JC_REJECTED,
-    "jc_not_accepted": Event.JC_NOT_ACCEPTED,
-    "deadline_alerts": HistoryNote.DEADLINE_ALERT,
 }
 
 
@@ -77,46 +67,29 @@ def summarize(uow: UnitOfWork) -> dict[str, Any]:
 
 
 def monthly(uow: UnitOfWork, start: datetime, end: datetime) -> dict[str, Any]:
-    """One month's figures (`start` ≤ t < `end`, UTC instants of the China-time month's bounds): cases received
-    by flow, what happened to cases in the month (from their history), messages delivered and dead, quarantine."""
-    start, end = to_utc(start), to_utc(end)
-    with uow.begin() as session:
-        received = dict(
-            session.exec(
-                select(CaseRow.flow, func.count())
-                .where(col(CaseRow.created_at) >= start, col(CaseRow.created_at) < end)
-                .group_by(CaseRow.flow)
-            ).all()
-        )
-        events = dict(
-            session.exec(
-                select(CaseEventRow.event, func.count(distinct(col(CaseEventRow.case_id))))
-                .where(col(CaseEventRow.at) >= start, col(CaseEventRow.at) < end)
-                .group_by(CaseEventRow.event)
-            ).all()
-        )
-        delivered = session.exec(
-            select(func.count(col(OutboxRow.id))).where(
-                col(OutboxRow.delivered_at) >= start, col(OutboxRow.delivered_at) < end
-            )
-        ).one()
-        dead = session.exec(
-            select(func.count(col(OutboxRow.id))).where(
-                OutboxRow.status == OutboxStatus.DEAD,
-                col(OutboxRow.created_at) >= start,
-                col(OutboxRow.created_at) < end,
-            )
-        ).one()
-        quarantined = session.exec(
-            select(func.count(col(QuarantineRow.id))).where(
-                col(QuarantineRow.received_at) >= start, col(QuarantineRow.received_at) < end
-            )
-        ).one()
+    """The monthly report's figures (adapter/report/monthly.py, where each is defined) under the names this
+    function gave before the report replaced it, for callers written against them: `start` and `end` bound one
+    China-time month (its first midnight and the next month's), else ValueError. New code reads the report:
+    adapter.report.monthly_report(), and publish() for anything shown outside operations."""
+    month = Month.containing(start)
+    if to_utc(start) != to_utc(month.start) or to_utc(end) != to_utc(month.end):
+        raise ValueError(f"monthly() takes one China-time month's bounds, not {start.isoformat()} – {end.isoformat()}")
+    report = compute(uow, month, clock=utc_now)
+    flows = {label: flow.value for flow, label in FLOWS.items()}
     return {
-        "received": sum(received.values()),
-        "received_by_flow": received,
-        **{figure: int(events.get(event, 0)) for figure, event in MONTHLY_EVENTS.items()},
-        "messages_delivered": int(delivered),
-        "messages_dead": int(dead),
-        "quarantined": int(quarantined),
+        "received": report.received,
+        "received_by_flow": {flows.get(label, label): n for label, n in report.table("received_by_flow").rows},
+        "accepted": report.accepted,
+        "declined": report.declined,
+        "acceptance_overdue": report.acceptance_overdue,
+        "settled": report.successful,
+        "failed": report.closed - report.successful,
+        "jc_applied": report.jc_applied,
+        "jc_confirmed": report.jc_confirmed,
+        "jc_rejected": report.jc_rejected,
+        "jc_not_accepted": report.jc_not_accepted,
+        "deadline_alerts": report.deadline_alerts,
+        "messages_delivered": report.messages_delivered,
+        "messages_dead": report.messages_dead,
+        "quarantined": report.quarantined,
     }

@@ -28,6 +28,7 @@ from cli import (
     ops,
     quarantine_cmd,
     reconcile_cmd,
+    report_cmd,
     run_cmd,
     sandbox_cmd,
     serve_cmd,
@@ -67,6 +68,7 @@ app.command("serve")(serve_cmd.serve)
 app.command("status")(status_cmd.status)
 app.add_typer(clients_cmd.app, name="clients")
 app.add_typer(reconcile_cmd.app, name="reconcile")
+app.add_typer(report_cmd.app, name="report")
 app.command("sign")(attest.sign)
 app.command("verify")(attest.verify)
 

@@ -103,6 +103,18 @@ class JobSettings(BaseModel):
     misfire_grace_seconds: int = Field(default=600, ge=1)
 
 
+class ReportSettings(BaseModel):
+    """The monthly report (adapter/report/, partners.md §5): suppression and who counts as a partner."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Case counts of 1 to min_cell − 1 are shown as "<min_cell" (with complementary cells; adapter/report/
+    # desensitise.py). partners.md §5 suggests 5 for the regulator's package; 3 keeps small courts' rows readable.
+    min_cell: int = Field(default=3, ge=1, le=100)
+    # API clients (api/clients.py names) whose self-received cases are a partner's (e.g. a bank's complaint system).
+    partner_clients: list[str] = []
+
+
 class ApiSettings(BaseModel):
     """`docking serve`: where the HTTP API listens, its TLS and its limits (api/)."""
 
@@ -139,6 +151,7 @@ class Settings(BaseSettings):
     # Personal data sealed at rest; without it ID and phone numbers are stored in clear (`docking run` warns).
     encryption: EncryptionSettings | None = None
     jobs: JobSettings = JobSettings()
+    report: ReportSettings = ReportSettings()
     deadlines: DeadlinePolicy = DeadlinePolicy()  # statutory periods, per-court overrides, the holiday file
     api: ApiSettings = ApiSettings()  # `docking serve`
     events: EventSettings = EventSettings()  # centre events by webhook (adapter/events/settings.py)

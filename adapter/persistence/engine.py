@@ -16,6 +16,7 @@ from adapter.persistence import (
     api_tables,  # noqa: F401  (registers the HTTP API's tables)
     event_tables,  # noqa: F401  (registers the centre-event store)
     ops_tables,  # noqa: F401  (registers platform states and alerts)
+    report_tables,  # noqa: F401  (registers the stored monthly reports)
     sqlite_file,
     tables,  # noqa: F401  (registers the tables on SQLModel.metadata)
 )

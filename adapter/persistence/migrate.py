@@ -24,7 +24,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from adapter.errors import ConfigError
-from adapter.persistence import api_tables, event_tables, ops_tables, tables  # noqa: F401  (registers the tables)
+from adapter.persistence import (  # noqa: F401  (registers the tables)
+    api_tables,
+    event_tables,
+    ops_tables,
+    report_tables,
+    tables,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # pg_advisory_lock key for schema changes: any fixed bigint, unlikely to be chosen by another application sharing

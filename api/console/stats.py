@@ -1,82 +1,74 @@
-"""Monthly statistics with charts (adapter/stats.py `monthly`): one China-time month's figures, as bars."""
+"""/console/stats — the monthly report (工作月报, adapter/report/): the same desensitised, scanned figures as
+`docking report monthly`, as bar charts (inline SVG) and tables, and its xlsx for download."""
 
-import re
-from datetime import date, datetime, time
-from typing import Any
+from decimal import Decimal
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from adapter.errors import DockingError, InvalidRequest
-from adapter.stats import monthly
+from adapter.errors import DockingError
+from adapter.report import Month, PublishedReport, monthly_report, publish
+from adapter.report.export import ExportFormat, export
 from api.access import context
 from api.console.charts import bars
 from api.console.session import PATH, LoggedIn
-from api.console.views import View
-from schemas.clock import CHINA, from_db
+from api.console.views import HEADERS, View
 
 router = APIRouter(prefix=PATH, include_in_schema=False)
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-OUTCOMES = ("accepted", "declined", "acceptance_overdue", "settled", "failed")
-JC = ("jc_applied", "jc_confirmed", "jc_rejected", "jc_not_accepted")
-MESSAGES = ("messages_delivered", "messages_dead", "quarantined", "deadline_alerts")
-TREND_MONTHS = 6
+# The headline figures drawn as bars, by the unit they share (a chart of cases, one of messages).
+CHARTED = {"cases": "Cases 案件", "messages": "Messages to courts 消息"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def month_start(text: str) -> date:
-    """`2026-10` → its first day; InvalidRequest naming the input otherwise."""
-    match = _MONTH.match(text.strip())
-    if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
-        raise InvalidRequest(f"month {text!r} is not a month like 2026-10")
-    return date(int(match[1]), int(match[2]), 1)
+def _published(request: Request, month: Month) -> PublishedReport:
+    ctx = context(request)
+    return publish(monthly_report(ctx.reads, month, ctx.settings, ctx.clock), ctx.settings)
 
 
-def next_month(first: date) -> date:
-    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
-
-
-def previous_month(first: date) -> date:
-    return date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
-
-
-def figures(ctx: Any, first: date) -> dict[str, Any]:
-    """One China-time month: from its first midnight CST up to the next month's."""
-
-    def midnight(day: date) -> datetime:
-        return datetime.combine(day, time(0), tzinfo=CHINA)
-
-    return monthly(ctx.reads, midnight(first), midnight(next_month(first)))
+def _month(request: Request) -> Month:
+    """`?month=YYYY-MM`, else the current China-time month; InvalidMonth naming the input."""
+    given = request.query_params.get("month", "").strip()
+    return Month.parse(given) if given else Month.containing(context(request).clock())
 
 
 @router.get("/stats")
 def stats(request: Request, op: LoggedIn, view: View) -> Response:
-    ctx = context(request)
-    this_month = from_db(ctx.clock()).astimezone(CHINA).date().replace(day=1)
     try:
-        first = month_start(request.query_params.get("month") or this_month.strftime("%Y-%m"))
-    except DockingError as exc:
+        month = _month(request)
+        report = _published(request, month)
+    except DockingError as exc:  # a bad month, or a cell the scanner refuses (adapter/report/pii.py)
         return view.refusal(request, op, exc, back=f"{PATH}/stats", tab="stats")
-    month = figures(ctx, first)
-    trend, day = [], first
-    for _ in range(TREND_MONTHS):
-        trend.append((day.strftime("%Y-%m"), figures(ctx, day)["received"]))
-        day = previous_month(day)
-    series = [
-        ("Cases received by flow", sorted(month["received_by_flow"].items())),
-        ("What happened to cases", [(k.replace("_", " "), month[k]) for k in OUTCOMES]),
-        ("Judicial confirmation", [(k.replace("_", " "), month[k]) for k in JC]),
-        ("Messages and alerts", [(k.replace("_", " "), month[k]) for k in MESSAGES]),
-        (f"Cases received, last {TREND_MONTHS} months", list(reversed(trend))),
+    charts = [
+        (title, bars([(f.label, _count(f.value)) for f in report.figures if f.unit == unit], title=title))
+        for unit, title in CHARTED.items()
     ]
-    charts = [(title, bars(items, title=title)) for title, items in series]
+    charts += [(t.title, bars(t.rows, title=t.title, hidden=report.hidden)) for t in report.tables if t.rows]
+    this_month = Month.containing(context(request).clock())
     return view.render(
         request,
         "stats.html",
         op=op,
         tab="stats",
-        month=first.strftime("%Y-%m"),
-        previous=previous_month(first).strftime("%Y-%m"),
-        following=next_month(first).strftime("%Y-%m") if first < this_month else "",
-        figures=month,
+        report=report,
+        month=str(month),
+        previous=str(month.previous()),
+        following=str(month.next()) if month < this_month else "",
+        so_far=month == this_month,
         charts=charts,
     )
+
+
+@router.get("/stats/report.xlsx")
+def workbook(request: Request, op: LoggedIn, view: View) -> Response:
+    """The month's report as the CLI's `--format xlsx` writes it (native charts), for download."""
+    try:
+        month = _month(request)
+        body = export(_published(request, month), ExportFormat.xlsx)
+    except DockingError as exc:
+        return view.refusal(request, op, exc, back=f"{PATH}/stats", tab="stats")
+    disposition = f'attachment; filename="monthly-report-{month}.xlsx"'
+    return Response(body, media_type=XLSX, headers={**HEADERS, "Content-Disposition": disposition})
+
+
+def _count(value: int | Decimal | None) -> int | None:
+    return None if value is None else int(value)

@@ -9,6 +9,7 @@ a directory under pytest's tmp dir (its path is printed), and to $DOCKING_CONSOL
 """
 
 import base64
+import io
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlmodel import select
 
@@ -283,6 +285,9 @@ def test_the_monthly_chart_is_a_non_empty_svg(page: Page, world: World) -> None:
     ]
     assert max(widths) > 0
     assert charts.first.bounding_box() is not None
+    workbook = page.request.get("/console/stats/report.xlsx")
+    assert workbook.status == 200 and workbook.body()[:2] == b"PK"  # the same xlsx as `docking report monthly`
+    assert load_workbook(io.BytesIO(workbook.body())).sheetnames
     assert world.errors == [], world.errors
 
 

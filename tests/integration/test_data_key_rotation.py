@@ -27,7 +27,7 @@ from adapter.persistence.unreadable import REPORTED
 from adapter.persistence.vault import new_key
 from adapter.prune import prune
 from adapter.reconcile import Kind, Scope, reconcile
-from adapter.stats import monthly
+from adapter.report import Month, compute
 from adapter.testing import FakeClock
 from scheduler import Runtime, build_runtime
 from schemas.case import CaseDispatch
@@ -172,7 +172,7 @@ def test_rotate_data_before_the_restart_leaves_every_job_running(
     )
     # the confirmed case is at rest for good: its delivered (sealed) message goes, unopened
     assert prune(runtime.uow, utc_now() + timedelta(days=400), timedelta(days=90))["messages"] == 1
-    assert monthly(runtime.uow, utc_now() - timedelta(days=1), utc_now() + timedelta(days=1))["received"] == 6
+    assert compute(runtime.uow, Month.containing(utc_now()), clock=utc_now).received == 6
     assert runtime.routines is not None
     assert runtime.routines.sweep_deadlines() and runtime.routines.prune()
     with runtime.uow.engine.connect() as conn:

@@ -25,6 +25,14 @@ def find_xmlsec1() -> str:
     return found
 
 
+def find_systemd_analyze() -> str:
+    """systemd's unit checker, for deploy/docking.service: a CI failure if missing there, else a skip."""
+    found = shutil.which("systemd-analyze")
+    if found is None:
+        _missing("systemd-analyze", "apt-get install -y systemd")
+    return found
+
+
 def private_postgres() -> AbstractContextManager[PgServer]:
     """A private PostgreSQL server for as long as the `with` lasts (adapter.testing.postgres)."""
     if server_binaries() is None:

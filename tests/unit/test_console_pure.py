@@ -38,3 +38,9 @@ def test_bars_scale_to_the_largest_and_escape_labels() -> None:
 
 def test_an_empty_chart_says_so() -> None:
     assert "no data" in str(bars([], title="empty"))
+
+
+def test_a_suppressed_cell_draws_no_bar_and_says_so() -> None:
+    """None (a small cell the report hides) is not drawn as zero: no bar, and the report's marker as its figure."""
+    svg = str(bars([("court A", 7), ("court B", None)], title="by court", hidden="<3"))
+    assert re.findall(r'<rect class="bar"[^>]* width="(\d+)"', svg)[1] == "0" and "&lt;3" in svg

@@ -4,11 +4,13 @@ import pytest
 
 from adapter import stats
 from adapter.deadlines import sweep
+from adapter.report import monthly
 from adapter.states import Event, HistoryNote
 
 COUNTED = {
     **{f"summarize:{figure}": event for figure, event in stats.REACHED.items()},
-    **{f"monthly:{figure}": event for figure, event in stats.MONTHLY_EVENTS.items()},
+    **{f"monthly:{figure}": event for figure, event in monthly.COUNTED.items()},
+    **{f"monthly-closing:{figure}": event for figure, event in monthly.CLOSING.items()},
 }
 
 
@@ -21,4 +23,4 @@ def test_every_counted_event_is_a_member_of_the_state_machines_enums(counted: ob
 
 def test_the_deadline_alert_figure_counts_what_the_sweep_records() -> None:
     """The monthly deadline-alert figure and the sweep's history entry are the same name."""
-    assert stats.MONTHLY_EVENTS["deadline_alerts"] is sweep.ALERT
+    assert monthly.COUNTED["deadline_alerts"] is sweep.ALERT
