@@ -66,6 +66,7 @@ def login(
         return again(401, "That API key is unknown or revoked.")
     if not admitted(client):
         return again(403, f"The role {client.role} may not use the console: it needs ops or admin.")
+    request.state.client = f"console:{client.name}"  # the login's own audit record names who logged in
     sessions: Sessions = request.app.state.console_sessions
     response = RedirectResponse(f"{PATH}/", 303)
     set_cookie(response, request, COOKIE, sessions.issue(client), int(sessions.lifetime.total_seconds()))

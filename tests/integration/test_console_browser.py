@@ -314,6 +314,21 @@ def test_login_is_refused_without_a_key_and_with_a_centre_key(browser: Browser, 
     assert world.errors == [], world.errors
 
 
+def test_an_admin_logs_in_and_out(browser: Browser, world: World) -> None:
+    """The admin role is admitted too; after logging out the session cookie is gone and pages ask for a login."""
+    context = _context(browser, world)
+    tab = _watch(context.new_page(), world)
+    _log_in(tab, world.keys["admin"])
+    assert tab.url.endswith("/console/") and "admin (admin)" in tab.content()
+    tab.click("form.logout button")
+    tab.wait_for_url("**/console/login")
+    assert not [c for c in context.cookies() if c["name"] == "docking_console"]
+    tab.goto("/console/quarantine")
+    assert tab.url.endswith("/console/login")
+    context.close()
+    assert world.errors == [], world.errors
+
+
 def test_a_revoked_client_loses_its_session_at_the_next_request(browser: Browser, world: World) -> None:
     """Logged in, then revoked: the next page is the login form."""
     key = add_client(world.runtime.uow, "ops-revoked", Role.parse("ops"), utc_now())
