@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
-from sqlmodel import select
+from sqlmodel import col, select
 
 from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
 from adapter.persistence.tables import AuditRow, CaseRow, OutboxRow, QuarantineRow
@@ -32,8 +32,9 @@ from sandbox.pairing import pair
 from scheduler import Runtime, build_runtime
 from schemas.clock import utc_now
 from signing.keyfiles import generate_keypair
+from tests.integration.test_poison_items import POISONS
 from tests.support.api import Api, flow_c_case, keys, served
-from tests.support.court import COURT_KID, PLATFORM
+from tests.support.court import COURT_KID, PLATFORM, Court
 
 pytestmark = pytest.mark.integration
 
@@ -50,6 +51,7 @@ class World:
     keys: dict[str, str]
     dead: str  # the dead letter's message id
     quarantined: int  # an open quarantined dispatch (refused for a court key we did not have yet)
+    poison: int  # an open quarantined item that no key will make valid
     planted_case: str
     shots: Path
     errors: list[str] = field(default_factory=list)  # console errors and page errors, from every page
@@ -72,6 +74,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     )
     pairing = pair(tmp, config, profile="jws-detached", algorithm="EdDSA", transport="rest")
     server = pairing.serve()
+    court = Court(pairing.core, server, pairing.signing, pairing)
     data_key = base64.b64encode(new_key("it", "aes-256-gcm").key).decode()
     settings = Settings(
         database_url=f"sqlite:///{tmp / 'adapter.db'}",
@@ -87,6 +90,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     # 2. Two dispatches polled and accepted; the court has meanwhile moved one on by hand, so its accept is refused
     # (409): a dead letter. The other is delivered.
     first, second = pairing.core.dispatch(2, "01")
+    POISONS["nul-in-case-id"](court)  # an authentic item the adapter cannot store: quarantined (invalid)
     runtime.poll_platform(PLATFORM)
     with runtime.uow.begin() as session:
         cases = {c.platform_case_id: c.id for c in session.exec(select(CaseRow)).all()}
@@ -99,7 +103,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     reconcile(runtime.uow, runtime.platforms, scope=Scope.OPEN, actor="test")
     with runtime.uow.begin() as session:
         dead = session.exec(select(OutboxRow).where(OutboxRow.status == "dead")).one()
-        quarantined = session.exec(select(QuarantineRow)).one()
+        quarantined, poison = session.exec(select(QuarantineRow).order_by(col(QuarantineRow.id))).all()
     shots = tmp_path_factory.mktemp("console-screens")
     print(f"\nconsole screenshots: {shots}")
     with served(runtime) as base:
@@ -109,8 +113,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         body["parties"][0] = {**body["parties"][0], "id_number": PLANTED_ID, "phone": PLANTED_PHONE}
         registered = Api(base, api_keys["centre"]).post("/api/centre/v1/cases", body)
         assert registered.status_code == 201, registered.text
-        assert quarantined.id is not None
-        yield World(base, runtime, api_keys, dead.message_id, quarantined.id, registered.json()["case_id"], shots)
+        assert quarantined.id is not None and poison.id is not None
+        case_id = registered.json()["case_id"]
+        yield World(base, runtime, api_keys, dead.message_id, quarantined.id, poison.id, case_id, shots)
     server.stop()
     extra = os.environ.get("DOCKING_CONSOLE_SCREENS")
     if extra:
@@ -258,6 +263,24 @@ def test_a_quarantined_item_is_reprocessed_through_the_page(page: Page, world: W
     assert row is not None and row.status == "reprocessed" and row.handled_by == "console:ops"
     assert row.outcome.startswith("applied to case MC-"), row.outcome
     assert row.outcome in page.content()
+    assert world.errors == [], world.errors
+
+
+def test_a_quarantined_item_is_resolved_through_the_page_with_a_note(page: Page, world: World) -> None:
+    """Resolve needs a note; with one, the item is closed by the console operator and the note kept."""
+    page.goto(f"/console/quarantine/{world.poison}")
+    page.fill("#snote", "court re-sent it corrected")
+    page.click("form[action$='/resolve'] button")
+    page.wait_for_url(f"**/console/quarantine/{world.poison}?done=resolve")
+    _shoot(page, world, "quarantined-resolved")
+    with world.runtime.uow.begin() as session:
+        row = session.get(QuarantineRow, world.poison)
+    assert row is not None and (row.status, row.handled_by, row.note) == (
+        "resolved",
+        "console:ops",
+        "court re-sent it corrected",
+    )
+    assert page.locator("form[action$='/resolve']").count() == 0  # nothing left to resolve
     assert world.errors == [], world.errors
 
 
