@@ -21,7 +21,7 @@ from schemas.clock import to_utc
 
 router = APIRouter(prefix=PATH, include_in_schema=False)
 FILTERS = ("platform", "status", "case", "type")
-DONE = {"replayed": "Requeued: the message will be delivered again on the normal schedule."}
+DONE = {"replay": "Requeued: the message will be delivered again on the normal schedule."}
 
 
 @router.get("/outbox")
@@ -90,7 +90,7 @@ def replay(
         op,
         csrf,
         lambda: replay_message(ctx.uow, message_id, actor=op.actor, reason=reason, now=to_utc(ctx.clock())),
-        done=f"{PATH}/outbox/{message_id}?done=replayed",
+        done=f"{PATH}/outbox/{message_id}?done=replay",
         refused=lambda why: _message_page(request, message_id, op, view, error=why, status=422),
     )
 

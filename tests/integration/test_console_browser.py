@@ -235,14 +235,19 @@ def test_a_replay_without_a_reason_is_refused_and_says_why(page: Page, world: Wo
         assert session.exec(select(OutboxRow).where(OutboxRow.message_id == world.dead)).one().status == "dead"
 
 
+def _press(page: Page, world: World, path: str, action: str, field: tuple[str, str]) -> None:
+    """On `path`, fill the action's field and press its button, as an operator would; wait for the outcome page."""
+    page.goto(path)
+    page.fill(*field)
+    page.click(f"form[action$='/{action}'] button")
+    page.wait_for_url(f"**{path}?done={action}*")
+    _shoot(page, world, f"{path.split('/')[2]}-{action}")
+
+
 def test_a_dead_letter_is_replayed_through_the_page(page: Page, world: World) -> None:
     """Replay with a reason: the message is pending again and the audit names the console operator and the reason."""
-    page.goto(f"/console/outbox/{world.dead}")
-    page.fill("#reason", "court fixed the case status")
-    page.click("form[action$='/replay'] button")
-    page.wait_for_url(f"**/console/outbox/{world.dead}?done=replayed")
+    _press(page, world, f"/console/outbox/{world.dead}", "replay", ("#reason", "court fixed the case status"))
     assert "Requeued" in page.content()
-    _shoot(page, world, "message-replayed")
     with world.runtime.uow.begin() as session:
         row = session.exec(select(OutboxRow).where(OutboxRow.message_id == world.dead)).one()
         audit = session.exec(select(AuditRow).where(AuditRow.subject == world.dead)).all()
@@ -253,11 +258,7 @@ def test_a_dead_letter_is_replayed_through_the_page(page: Page, world: World) ->
 
 def test_a_quarantined_item_is_reprocessed_through_the_page(page: Page, world: World) -> None:
     """With the court's key now configured, reprocessing applies the kept dispatch: a case, and the row says so."""
-    page.goto(f"/console/quarantine/{world.quarantined}")
-    page.fill("#rnote", "court key added")
-    page.click("form[action$='/reprocess'] button")
-    page.wait_for_url(f"**/console/quarantine/{world.quarantined}?done=reprocess")
-    _shoot(page, world, "quarantined-reprocessed")
+    _press(page, world, f"/console/quarantine/{world.quarantined}", "reprocess", ("#rnote", "court key added"))
     with world.runtime.uow.begin() as session:
         row = session.get(QuarantineRow, world.quarantined)
     assert row is not None and row.status == "reprocessed" and row.handled_by == "console:ops"
@@ -268,11 +269,7 @@ def test_a_quarantined_item_is_reprocessed_through_the_page(page: Page, world: W
 
 def test_a_quarantined_item_is_resolved_through_the_page_with_a_note(page: Page, world: World) -> None:
     """Resolve needs a note; with one, the item is closed by the console operator and the note kept."""
-    page.goto(f"/console/quarantine/{world.poison}")
-    page.fill("#snote", "court re-sent it corrected")
-    page.click("form[action$='/resolve'] button")
-    page.wait_for_url(f"**/console/quarantine/{world.poison}?done=resolve")
-    _shoot(page, world, "quarantined-resolved")
+    _press(page, world, f"/console/quarantine/{world.poison}", "resolve", ("#snote", "court re-sent it corrected"))
     with world.runtime.uow.begin() as session:
         row = session.get(QuarantineRow, world.poison)
     assert row is not None and (row.status, row.handled_by, row.note) == (
