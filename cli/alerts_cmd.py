@@ -61,7 +61,7 @@ app.command("replay")(
 
 app.command("deliver")(
     deliver_command(
-        alert_delivery,
+        lambda settings, uow, clock: alert_delivery(settings, uow, clock) if settings.alerts.destinations else None,
         "no [alerts] destinations configured: nothing to deliver to",
         "Deliver the due alerts now (as `docking run` does every \\[alerts] deliver_seconds).",
     )

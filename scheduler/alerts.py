@@ -1,8 +1,9 @@
 """Wiring the alerts (adapter/alerts/): the destinations from the [alerts] settings, the delivery job and the
 evaluation job (conditions without a cause of their own: what clears, a failing job, a stale feed).
 
-Nothing is sent when no destination is configured; conditions and alerts are recorded all the same (`docking status`
-shows the open ones).
+With no destination configured the alerts are recorded all the same and count as delivered (to none) as they
+fall due, so that one configured later does not receive, or give up on, months of history; the open conditions
+are in `docking status`.
 """
 
 import logging
@@ -93,9 +94,7 @@ def build_destination(config: Destination, clock: Clock) -> Any:
     )
 
 
-def build_sender(config: AlertSettings, clock: Clock) -> AlertSender | None:
-    if not config.destinations:
-        return None
+def build_sender(config: AlertSettings, clock: Clock) -> AlertSender:
     return Destinations([build_destination(d, clock) for d in config.destinations])
 
 
@@ -107,11 +106,9 @@ def retry_policy(config: AlertSettings) -> RetryPolicy:
     )
 
 
-def alert_delivery(settings: Settings, uow: UnitOfWork, clock: Clock) -> Callable[[], Counter[str]] | None:
-    """One delivery run of due alerts, or None when no destination is configured."""
+def alert_delivery(settings: Settings, uow: UnitOfWork, clock: Clock) -> Callable[[], Counter[str]]:
+    """One delivery run of due alerts (to every destination; with none, each counts as delivered)."""
     sender = build_sender(settings.alerts, clock)
-    if sender is None:
-        return None
     policy = retry_policy(settings.alerts)
 
     def run() -> Counter[str]:
@@ -134,15 +131,13 @@ def register(
 ) -> None:
     """The `deliver-alerts` and `evaluate-alerts` jobs (scheduler.register_jobs); `guard` says a database outage
     once (adapter/persistence/outage.py)."""
-    run = alert_delivery(settings, uow, clock)
-    if run is not None:
-        scheduler.add_job(
-            guard(run, "alert delivery"),
-            "interval",
-            id="deliver-alerts",
-            seconds=settings.alerts.deliver_seconds / speed,
-            **common,
-        )
+    scheduler.add_job(
+        guard(alert_delivery(settings, uow, clock), "alert delivery"),
+        "interval",
+        id="deliver-alerts",
+        seconds=settings.alerts.deliver_seconds / speed,
+        **common,
+    )
     scheduler.add_job(
         guard(lambda: evaluate(uow, settings, clock), "alert evaluation"),
         "interval",

@@ -39,7 +39,8 @@ conditions share) and where alerts go (adapter/alerts/).
     sender = "docking@example.cn"  # whole list as JSON in DOCKING_ALERTS__DESTINATIONS
     to = ["ops@example.cn"]
 
-No destination: conditions and alerts are still recorded (`docking status` shows the open ones), nothing is sent.
+No destination: conditions and alerts are still recorded (`docking status` shows the open ones), nothing is sent
+(each alert counts as delivered to none: scheduler/alerts.py).
 """
 
 import base64

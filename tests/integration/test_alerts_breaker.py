@@ -42,7 +42,6 @@ def test_a_breaker_episode_gives_one_opened_and_one_closed_alert(
         clock = FakeClock(utc_now())
         runtime = build_runtime(settings, clock)
         deliver = alert_delivery(settings, runtime.uow, clock)
-        assert deliver is not None
         faults = court.core.config
         faults.fault_kinds = ("error",)
         for _ in range(2):
