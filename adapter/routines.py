@@ -6,7 +6,7 @@ with the run in `job_runs`.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from adapter.config.settings import Settings
@@ -127,7 +127,3 @@ class Routines:
 
     def _china_now(self) -> datetime:
         return from_db(self.clock()).astimezone(CHINA)
-
-
-def _china_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=CHINA)

@@ -42,8 +42,8 @@ class Month:
     def parse(cls, text: str) -> "Month":
         """'2026-10' → Month(2026, 10); InvalidMonth naming `text` otherwise."""
         found = _MONTH.fullmatch(text.strip())
-        if not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 2000:
-            raise InvalidMonth(f"month {text!r} is not a month in the form YYYY-MM (e.g. 2026-10), year 2000 or later")
+        if not found or not 1 <= int(found.group(2)) <= 12 or not 2000 <= int(found.group(1)) <= 2999:
+            raise InvalidMonth(f"month {text!r} is not a month in the form YYYY-MM (e.g. 2026-10), years 2000–2999")
         return cls(int(found.group(1)), int(found.group(2)))
 
     @classmethod

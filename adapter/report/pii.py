@@ -5,6 +5,8 @@ raises PiiFound naming the cell and the kind of number, the number itself masked
 What counts (the report holds aggregates only, so none of these has any business in it):
 - resident ID: 18 characters that pass schemas/identifiers.py resident_id() — GB 11643 IDs with a valid mod-11
   check, HK / Macau / Taiwan residence permits, the 2023 permanent-residence card;
+- old resident ID: 15 digits issued before 1999 (a province code, a 19yymmdd birth date that exists, no check
+  digit) — adapter/masking.py masks them as well;
 - unified social credit code: 18 characters that pass social_credit_code() (GB 32100; an individual business's
   code names its owner);
 - mobile: a mainland mobile number, 1[3-9] and 9 digits, possibly after +86 / 86 and grouped by spaces or dashes;
@@ -14,16 +16,18 @@ Digits are read after full-width forms are made ASCII, as people type them with 
 
 import re
 from collections.abc import Iterator
+from datetime import date
 
 from adapter.errors import DockingError
 from adapter.masking import mask_document, mask_phone
 from adapter.report.desensitise import PublishedReport
-from schemas.identifiers import InvalidIdentifier, resident_id, social_credit_code
+from schemas.identifiers import GB_T_2260_PROVINCES, InvalidIdentifier, resident_id, social_credit_code
 
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 # Not \b: CJK characters are word characters, and a number usually follows Chinese text directly.
 _EDGE, _END = r"(?<![0-9A-Za-z.])", r"(?![0-9A-Za-z]|\.\d)"
 _EIGHTEEN = re.compile(rf"{_EDGE}[0-9A-Za-z]{{18}}{_END}")
+_FIFTEEN = re.compile(rf"{_EDGE}\d{{15}}{_END}")
 _MOBILE = re.compile(rf"{_EDGE}(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d{{4}}){{2}}{_END}")
 _DIGIT_RUN = re.compile(rf"{_EDGE}\d(?:[ -]?\d){{12,18}}{_END}")
 
@@ -59,6 +63,9 @@ def find(text: str) -> tuple[str, str] | None:
             except InvalidIdentifier:
                 continue
             return kind, mask_document(match.group(0).upper())
+    for match in _FIFTEEN.finditer(text):
+        if _old_resident_id(match.group(0)):
+            return "resident ID (15 digits)", mask_document(match.group(0))
     if (mobile := _MOBILE.search(text)) is not None:
         return "mobile number", mask_phone(mobile.group(0))
     for match in _DIGIT_RUN.finditer(text):
@@ -66,6 +73,17 @@ def find(text: str) -> tuple[str, str] | None:
         if luhn(digits):
             return "bank card number", digits[:6] + "*" * (len(digits) - 10) + digits[-4:]
     return None
+
+
+def _old_resident_id(number: str) -> bool:
+    """A 15-digit GB 11643-1989 number: province, 6-digit area, yymmdd (19yy), 3-digit sequence."""
+    if number[:2] not in GB_T_2260_PROVINCES:
+        return False
+    try:
+        date(1900 + int(number[6:8]), int(number[8:10]), int(number[10:12]))
+    except ValueError:
+        return False
+    return True
 
 
 def cells(report: PublishedReport) -> Iterator[tuple[str, str]]:

@@ -17,6 +17,7 @@ from adapter.persistence.report_tables import MonthlyReportRow
 from adapter.report.desensitise import desensitise
 from adapter.report.model import Month, MonthlyReport
 from adapter.report.pii import scan
+from adapter.report.publish import cross_foot
 from schemas.clock import CHINA, from_db, to_utc
 
 
@@ -31,9 +32,9 @@ def body_bytes(report: MonthlyReport) -> bytes:
 
 
 def save(uow: UnitOfWork, report: MonthlyReport) -> str:
-    """Store `report` (replacing its month's row); its digest. PiiFound (nothing stored) if a label holds a
-    personal number — every label is scanned, nothing suppressed (min_cell 1)."""
-    scan(desensitise(report, 1))
+    """Store `report` (replacing its month's row); its digest. Nothing is stored if a breakdown does not
+    cross-foot (TotalsDoNotCrossFoot) or a label holds a personal number (PiiFound: every label is scanned)."""
+    scan(desensitise(cross_foot(report), 1))
     body = body_bytes(report)
     digest = hashlib.sha256(body).hexdigest()
     with uow.begin() as session:

@@ -3,7 +3,9 @@
 pinned base). No image is built: there is no container engine here or in CI."""
 
 import io
+import json
 import re
+import socket
 import subprocess
 import sys
 import tomllib
@@ -133,3 +135,19 @@ def test_the_containerfile_copies_every_package_the_project_installs() -> None:
     assert packages <= copied and {"pyproject.toml", project["project"]["readme"]} <= set(
         " ".join(i["value"] for i in parser.structure if i["instruction"] == "COPY").split()
     )
+
+
+def test_the_health_check_command_passes_against_the_served_api(api_base: str) -> None:
+    """The HEALTHCHECK's own command, run against the real API on loopback (its port in place of 8750): exit 0;
+    against a port nobody serves: non-zero, as the container engine needs to mark the container unhealthy."""
+    parser = DockerfileParser(fileobj=io.BytesIO(CONTAINERFILE.read_bytes()))
+    (health,) = [i["value"] for i in parser.structure if i["instruction"] == "HEALTHCHECK"]
+    command = json.loads(health[health.index("CMD") + 3 :].strip())
+    assert command[:2] == ["python", "-c"] and "http://127.0.0.1:8750/healthz" in command[2]
+    here = [sys.executable, "-c", command[2].replace("http://127.0.0.1:8750", api_base)]
+    assert subprocess.run(here, capture_output=True, timeout=30).returncode == 0
+    with socket.socket() as probe:  # a port just freed: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    nobody = [sys.executable, "-c", command[2].replace("http://127.0.0.1:8750", closed)]
+    assert subprocess.run(nobody, capture_output=True, timeout=30).returncode != 0

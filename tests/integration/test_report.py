@@ -261,7 +261,7 @@ def test_an_altered_stored_report_is_refused(uow: UnitOfWork, november: MonthlyR
 
 def test_a_report_with_a_personal_number_is_not_stored(uow: UnitOfWork, november: MonthlyReport) -> None:
     """The job's store refuses what an export would: nothing is written."""
-    planted = replace(november, tables=(table("received_by_cause", "Cause", "cause", {"张三 13812345678": 1}),))
+    planted = replace(november, tables=(table("received_by_cause", "Cause", "cause", {"张三 13812345678": 6}),))
     with pytest.raises(PiiFound, match="mobile number"):
         store.save(uow, planted)
     assert store.stored_months(uow) == []

@@ -7,9 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from adapter.report import Month, MonthlyReport, PiiFound, Table, desensitise, scan
+from adapter.config.settings import Settings
+from adapter.report import Month, MonthlyReport, PiiFound, Table, desensitise, publish, scan
 from adapter.report.model import InvalidMonth, table
 from adapter.report.pii import find, luhn
+from adapter.report.publish import TotalsDoNotCrossFoot
 from schemas.clock import CHINA
 
 REFUSED = {
@@ -20,6 +22,7 @@ REFUSED = {
     "resident ID, full-width digits": ("１１０１０５１９８５０３０７１２３０", "resident ID"),
     "Hong Kong residence permit": ("810000199001010019", "resident ID"),
     "permanent-residence card": ("944840199001010016", "resident ID"),
+    "old 15-digit resident ID": ("身份证440106850307123", "resident ID (15 digits)"),
     "unified social credit code": ("914400001234567899", "unified social credit code"),
     "mobile": ("13812345678", "mobile number"),
     "mobile after +86, grouped": ("联系 +86 138 1234 5678", "mobile number"),
@@ -36,6 +39,7 @@ LET_THROUGH = {
     "an ID with a wrong check digit": "110105198503071231",
     "16 digits failing Luhn": "4111111111111112",
     "12 digits": "123456789012",
+    "15 digits that are no old ID (no province 00)": "001234567890123",
     "a landline-length number, not a mobile": "12345678901",
     "a percentage": "70.54",
 }
@@ -139,7 +143,9 @@ def test_suppressed_cells_show_as_less_than_min_cell() -> None:
     assert published.to_dict()["tables"][0]["rows"] == [["a", "<5"], ["b", "<5"]]
 
 
-@pytest.mark.parametrize("text", ["2026-13", "2026-1", "26-10", "2026/10", "October", "", "1999-12", "2026-00"])
+@pytest.mark.parametrize(
+    "text", ["2026-13", "2026-1", "26-10", "2026/10", "October", "", "1999-12", "2026-00", "3000-01"]
+)
 def test_a_bad_month_is_refused_naming_it(text: str) -> None:
     with pytest.raises(InvalidMonth, match="YYYY-MM") as refused:
         Month.parse(text)
@@ -152,3 +158,12 @@ def test_a_month_runs_from_china_midnight_to_china_midnight() -> None:
     assert month.start.isoformat() == "2026-11-01T00:00:00+08:00" and month.end == Month(2026, 12).start
     assert Month(2026, 12).next() == Month(2027, 1) and Month(2026, 1).previous() == Month(2025, 12)
     assert Month.containing(datetime(2026, 11, 30, 16, 10, tzinfo=CHINA).astimezone(CHINA)) == Month(2026, 11)
+
+
+def test_a_breakdown_that_does_not_sum_to_its_figure_is_never_published() -> None:
+    """partners.md §5: totals cross-foot; a report that does not is a bug, refused naming the table."""
+    settings = Settings()
+    good = replace(REPORT, received=5, tables=(table("received_by_court", "Court", "court", {"a": 3, "b": 2}),))
+    assert publish(good, settings).tables[0].total == 5
+    with pytest.raises(TotalsDoNotCrossFoot, match="'received_by_court' sums to 5, but received is 6"):
+        publish(replace(good, received=6), settings)
