@@ -66,7 +66,7 @@ def _without_the_court_key(settings: Settings, tmp: Path) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[World]:
     """A sandbox court and an adapter on a SQLite file, after a short run; the console served on loopback."""
     tmp = tmp_path_factory.mktemp("console")
     config = SandboxConfig(
@@ -105,7 +105,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         dead = session.exec(select(OutboxRow).where(OutboxRow.status == "dead")).one()
         quarantined, poison = session.exec(select(QuarantineRow).order_by(col(QuarantineRow.id))).all()
     shots = tmp_path_factory.mktemp("console-screens")
-    print(f"\nconsole screenshots: {shots}")
+    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:  # said even when output is captured: the screenshots are the test's artifact
+        reporter.write_line(f"\nconsole screenshots: {shots}")
     with served(runtime) as base:
         api_keys = keys(runtime)
         # 4. A self-received case whose party carries a known ID and mobile: neither may appear in any page.
