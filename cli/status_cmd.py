@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import typer
+from rich.markup import escape
 
 from adapter.persistence.engine import UnitOfWork, open_database
 from adapter.status import EXIT_ATTENTION, StatusReport, collect, needs_attention
@@ -36,7 +37,7 @@ def status(config: ConfigOption = None, fmt: FormatOption = Format.table) -> Non
     else:
         _tables(report)
     for line in attention:
-        err.print(f"[yellow]needs attention:[/yellow] {line}", highlight=False, markup=True, soft_wrap=True)
+        err.print(f"[yellow]needs attention:[/yellow] {escape(line)}", highlight=False, soft_wrap=True)
     if attention:
         raise typer.Exit(EXIT_ATTENTION)
 

@@ -42,6 +42,8 @@ class Destinations:
         self._took: dict[str, set[str]] = {}
 
     def send(self, alert_id: str, document: dict[str, Any]) -> None:
+        if len(self._took) > 1000:  # alerts given up on while partly sent: forget them rather than grow
+            self._took.clear()
         took = self._took.setdefault(alert_id, set())
         transient: list[TransientError] = []
         refused: list[RejectedError] = []
@@ -138,10 +140,11 @@ def register(
         seconds=settings.alerts.deliver_seconds / speed,
         **common,
     )
+    later = {k: v for k, v in common.items() if k != "next_run_time"}  # not at start-up, which has enough to do
     scheduler.add_job(
         guard(lambda: evaluate(uow, settings, clock), "alert evaluation"),
         "interval",
         id="evaluate-alerts",
         seconds=settings.alerts.evaluate_seconds / speed,
-        **common,
+        **later,
     )

@@ -21,15 +21,21 @@ from schemas.clock import Clock
 
 log = logging.getLogger("docking.alerts")
 RUNS = ReconcileRunRow.__table__  # type: ignore[attr-defined]
+# Kinds whose state the report alone decides (the breaker and the holds are decided where they change)
+DECIDED_HERE = (AlertKind.DEAD_LETTERS, AlertKind.QUARANTINE, AlertKind.FEED_STALE, AlertKind.JOB_FAILING)
 
 
 def evaluate(uow: UnitOfWork, settings: Settings, clock: Clock) -> int:
     """Open and clear conditions from the database's state now; returns the number of alerts written."""
     report = collect(uow, settings, clock)
+    decided = states(report)
     written = 0
     with uow.begin() as session:
         connection = session.connection()
-        for kind, subject, is_open, detail in states(report):
+        for kind in DECIDED_HERE:  # a subject the report no longer names at all (nothing dead, nothing open) clears
+            named = {subject for k, subject, _, _ in decided if k is kind}
+            decided += [(kind, subject, False, "") for subject in open_subjects(connection, kind) - named]
+        for kind, subject, is_open, detail in decided:
             if change(connection, kind, subject, opened=is_open, at=report.at, detail=detail):
                 written += 1
         written += _reconcile_cleared(connection, report.at)

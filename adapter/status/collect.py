@@ -3,6 +3,7 @@ outbox, quarantine, cursors, job runs, heartbeats, the platforms' persisted stat
 and the open alert conditions. Reads only: works on a read-only database and on one whose migrations are behind
 (the tables a newer migration adds are then read as empty)."""
 
+import functools
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -60,6 +61,8 @@ def collect(uow: UnitOfWork, settings: Settings, clock: Clock) -> StatusReport:
     with uow.engine.connect() as connection:
         database = _database(connection)
         present = set(inspect(connection).get_table_names())
+    if database.current is None:  # not an adapter's database (yet): nothing to read but the finding
+        return StatusReport(now, database, limits)
     processes = tuple(
         ProcessStatus(b.holder, b.host, b.pid, b.seen_at, tuple(sorted(b.data_keys)), b.active_key)
         for b in (heartbeats.live(uow, now) if "process_heartbeats" in present else [])
@@ -74,11 +77,19 @@ def collect(uow: UnitOfWork, settings: Settings, clock: Clock) -> StatusReport:
 
 
 def _database(connection: Connection) -> DatabaseStatus:
-    from adapter.persistence.migrate import current, head  # alembic only when a database is opened
+    from adapter.persistence.migrate import current  # alembic only when a database is opened
 
     url = connection.engine.url
     name = url.database or "" if url.get_backend_name() == "sqlite" else url.render_as_string(hide_password=True)
-    return DatabaseStatus(url.get_backend_name(), name, current(connection), head())
+    return DatabaseStatus(url.get_backend_name(), name, current(connection), _head())
+
+
+@functools.cache
+def _head() -> str:
+    """The newest migration: read from the scripts once per process (the alert evaluation asks every minute)."""
+    from adapter.persistence.migrate import head
+
+    return head()
 
 
 def _platforms(

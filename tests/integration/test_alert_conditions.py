@@ -1,24 +1,28 @@
 """Alert conditions and the persisted platform state on SQLite and PostgreSQL: one alert when a condition opens and
-one when it clears, written with its cause (a cause rolled back leaves none); a dead letter opens its platform's
-condition in the transaction that records it, and a replay followed by the evaluation clears it."""
+one when it clears, written with its cause (a cause rolled back leaves none); a dead letter or a quarantined item
+opens its platform's condition in the transaction that records it, and the evaluation clears it once handled."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import select as select_rows
 
 from adapter.alerts.conditions import ALERTS, CONDITIONS, change
 from adapter.alerts.evaluate import evaluate
 from adapter.alerts.kinds import AlertKind
 from adapter.config.settings import Settings
+from adapter.inbox.quarantine import resolve
+from adapter.inbox.refusal import keep
 from adapter.outbox.dead_letters import replay_dead
 from adapter.outbox.delivery import deliver_due
 from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import QuarantineRow
 from adapter.platforms.registry import PlatformLink
 from adapter.platforms.state_store import FEEDS, PLATFORMS, PlatformStates
 from adapter.status import collect
 from connectors.fake import FakeCourtPlatform
-from connectors.port import Feed, RejectedError
+from connectors.port import Feed, RawInbound, RejectedError
 from signing.jws import JwsVerifier
 from tests.support.cases import T0, pending_cases
 
@@ -105,3 +109,22 @@ def test_the_platform_state_is_written_on_change_for_other_processes(uow: UnitOf
     states.hold("court", "released", "")
     (court,) = collect(uow, Settings(database_url=database_url), lambda: now).platforms
     assert court.breaker == "closed" and not court.held and court.held_since is None
+
+
+def test_a_quarantined_item_opens_its_condition_once_and_resolving_the_last_clears_it(
+    uow: UnitOfWork, database_url: str
+) -> None:
+    """Two items kept: one alert; both resolved: the evaluation clears it."""
+    with uow.begin() as session:
+        for n in range(2):
+            item = RawInbound(f"not json {n}".encode(), {})
+            keep(session, "court", "dispatches", item, lambda: T0, "unparseable", "not JSON", None)
+    assert _alerts(uow) == [("quarantine", "court", "opened")]
+    settings = Settings(database_url=database_url)
+    clock = lambda: T0 + timedelta(minutes=1)  # noqa: E731
+    with uow.begin() as session:
+        ids = [row.id for row in session.exec(select_rows(QuarantineRow))]
+    for quarantine_id in ids:
+        resolve(uow, quarantine_id, actor="ops", note="court re-sent it", now=clock())
+    assert evaluate(uow, settings, clock) == 1
+    assert _alerts(uow)[-1] == ("quarantine", "court", "closed")

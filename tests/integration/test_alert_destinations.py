@@ -19,8 +19,9 @@ import pytest
 from tenacity import Retrying, stop_after_attempt
 
 from adapter.alerts.conditions import change
-from adapter.alerts.delivery import deliver_alerts
+from adapter.alerts.delivery import deliver_alerts, replay_dead_alerts
 from adapter.alerts.kinds import AlertKind
+from adapter.errors import InvalidRequest
 from adapter.persistence.engine import UnitOfWork
 from adapter.platforms.retry import RetryPolicy
 from adapter.testing import FakeClock
@@ -152,3 +153,20 @@ def test_an_alert_reaches_every_destination_once_through_the_outbox(uow: UnitOfW
         assert deliver_alerts(uow, sender, clock, policy, retrying=once, jitter=lambda: 1) == {"delivered": 1}
     assert len(box.messages) == 1 and len(endpoint.requests) == 2
     assert "dead messages" in endpoint.requests[1][1]["markdown"]["content"]
+
+
+def test_an_alert_refused_goes_dead_and_a_replay_sends_it_again(uow: UnitOfWork) -> None:
+    """A robot refusing the signature kills the alert (nothing lost): once fixed, a replay with a reason delivers it."""
+    clock = FakeClock(AT)
+    with uow.begin() as session:
+        alert_id = change(session.connection(), AlertKind.JOB_FAILING, "prune", opened=True, at=AT, detail="disk full")
+    once = lambda: Retrying(stop=stop_after_attempt(1), reraise=True)  # noqa: E731
+    with robot_endpoint() as endpoint:
+        endpoint.answers.append((200, {"errcode": 310000, "errmsg": "sign not match"}))
+        robot = Destinations([Robot("ding", "dingtalk", endpoint.url, "SECx", clock=clock)])
+        assert deliver_alerts(uow, robot, clock, RetryPolicy(), retrying=once) == {"dead": 1}
+        with pytest.raises(InvalidRequest, match="reason"):
+            replay_dead_alerts(uow, [str(alert_id)], actor="ops", reason=" ", now=AT)
+        assert replay_dead_alerts(uow, None, actor="ops", reason="secret fixed", now=AT) == [alert_id]
+        assert deliver_alerts(uow, robot, clock, RetryPolicy(), retrying=once) == {"delivered": 1}
+    assert len(endpoint.requests) == 2 and "job prune: failing" in endpoint.requests[1][1]["markdown"]["title"]

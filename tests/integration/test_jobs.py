@@ -111,6 +111,8 @@ def test_every_job_is_registered_with_a_fixed_id_and_a_real_misfire_grace(tmp_pa
         "prune",
         "monthly-report",
         "heartbeat",  # names this process's data keys for `docking keys rotate-data` (adapter/heartbeats.py)
+        "deliver-alerts",  # alerts to the [alerts] destinations (scheduler/alerts.py)
+        "evaluate-alerts",  # conditions that clear, failing jobs, stale feeds (adapter/alerts/evaluate.py)
     }
     for job in jobs.values():
         assert job.max_instances == 1 and job.coalesce and job.misfire_grace_time == 420

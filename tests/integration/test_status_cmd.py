@@ -7,9 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import col, select
 
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.migrate import head
 from adapter.persistence.ops_tables import PlatformStateRow
 from adapter.persistence.tables import CursorRow, JobRunRow, OutboxRow, QuarantineRow
 from schemas.clock import china_iso
@@ -47,7 +49,7 @@ def held(uow: UnitOfWork) -> None:
 
 
 def breaker_open_long(uow: UnitOfWork) -> None:
-    _platform_state(uow, breaker="open", breaker_since=NOW - timedelta(hours=1))
+    _platform_state(uow, breaker="open", breaker_since=NOW - timedelta(hours=2))
 
 
 def dead_letters(uow: UnitOfWork) -> None:
@@ -89,13 +91,23 @@ def quarantined_and_failing_job(uow: UnitOfWork) -> None:
         )
 
 
+def migrations_behind(uow: UnitOfWork) -> None:
+    """A database still at 0013: without the tables 0014 adds (read as empty), the version says so."""
+    _healthy(uow)
+    with uow.engine.begin() as connection:
+        for table in ("alerts", "alert_conditions", "feed_states", "platform_states"):
+            connection.execute(text(f"DROP TABLE {table}"))
+        connection.execute(text("UPDATE alembic_version SET version_num = '0013'"))
+
+
 @pytest.mark.parametrize(
     ("state", "code", "attention"),
     [
         (_healthy, 0, []),
         (held, 1, ["court: held — held: the court refuses our credentials"]),
         (dead_letters, 1, ["court: 1 dead message(s)"]),
-        (breaker_open_long, 1, ["court: breaker open for 60min"]),
+        (breaker_open_long, 1, ["court: breaker open for 2h"]),
+        (migrations_behind, 1, [f"database at 0013, adapter needs {head()}"]),
         (
             quarantined_and_failing_job,
             1,
@@ -120,10 +132,10 @@ def test_status_shows_the_state_and_exits_non_zero_when_a_person_is_needed(
     assert report["attention"] == attention
     (court,) = report["platforms"]
     assert court["mode"] == "poll" and [f["cursor"] for f in court["feeds"]] == ["42", "42"]
-    assert report["database"]["current"] == report["database"]["head"]
+    assert (report["database"]["current"] == report["database"]["head"]) is (state is not migrations_behind)
     if state is dead_letters:
         assert (court["dead"], court["pending"]) == (1, 1)
         assert court["oldest_pending_at"] == china_iso(T0) and court["oldest_pending_seconds"] > 0
     table = docking("status", "--config", str(config))
     assert table.returncode == code and "court" in table.stdout
-    assert all(f"needs attention: {line}" in table.stderr.replace("\n", " ") for line in attention) or not attention
+    assert all(f"needs attention: {line}" in table.stderr.replace("\n", " ") for line in attention), table.stderr
