@@ -9,7 +9,7 @@ from adapter.metrics_db import DatabaseCollector
 from adapter.persistence.api_tables import ApiAuditRow
 from adapter.persistence.engine import UnitOfWork, open_database
 from adapter.persistence.sqlite_file import database_file
-from api import centre_actions, centre_events, centre_reads, court, health, meta, problems
+from api import centre_actions, centre_events, centre_reads, console, court, health, meta, problems
 from api.access import ApiContext
 from api.middleware import Guard
 from api.observe import Observed
@@ -54,6 +54,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     runtime.metrics.read_at_scrape(DatabaseCollector(reads, runtime.clock, runtime.platforms))
     for module in (meta, health, centre_reads, centre_actions, centre_events, court):
         app.include_router(module.router)
+    console.install(app)  # the operations console's pages (api/console/), behind a login for ops and admin
 
     def schema() -> dict[str, Any]:
         if app.openapi_schema is None:

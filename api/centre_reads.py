@@ -16,10 +16,11 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from adapter.case_lookup import _case_number_is, _court_is, court_code, parse_when
+from adapter.case_timeline import masked_party
 from adapter.deadlines import DueState, receipt
 from adapter.deadlines.sweep import open_case_deadlines
 from adapter.errors import InvalidRequest
-from adapter.masking import mask_id, mask_phone, mask_text
+from adapter.masking import mask_text
 from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow, OutboxStatus
 from adapter.states import CaseStatus, Event
 from api import cursor
@@ -187,18 +188,7 @@ def detail(ctx: ApiContext, session: Session, case: CaseRow) -> dict[str, Any]:
         "agreement_effective_at": _time(case.agreement_effective_at),
         "acceptance_clock": {"from": clock.source, "at": _time(clock.at)},
         "flags": dispatch.flags,
-        "parties": [
-            {
-                "name": p.name,
-                "role": p.role.value,
-                "kind": p.kind.value,
-                "id_type": p.id_type.value,
-                "id_number": mask_id(p.id_number),
-                "phone": mask_phone(p.phone),
-                "phone_kind": p.phone_kind.value if p.phone_kind else None,
-            }
-            for p in dispatch.parties
-        ],
+        "parties": [masked_party(p) for p in dispatch.parties],
         "history": [
             {
                 "id": e.id,

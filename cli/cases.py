@@ -4,14 +4,12 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
-from sqlmodel import col, select
 
-from adapter.case_lookup import CaseFilter, find_cases, identify, parse_when
-from adapter.deadlines import receipt
+from adapter.case_lookup import CaseFilter, find_cases, parse_when
+from adapter.case_timeline import timeline
 from adapter.errors import InvalidRequest
-from adapter.masking import mask_id, mask_phone
-from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow
-from adapter.states import CaseStatus, Event
+from adapter.persistence.tables import CaseRow
+from adapter.states import CaseStatus
 from cli.output import (
     ConfigOption,
     Format,
@@ -21,10 +19,8 @@ from cli.output import (
     render,
     render_record,
 )
-from reference.case_intake import with_reading
 from scheduler import bootstrap
-from schemas.case import CaseDispatch
-from schemas.clock import china_text, from_db
+from schemas.clock import china_text
 
 app = typer.Typer(help="Inspect cases.", no_args_is_help=True)
 
@@ -90,46 +86,11 @@ def show(
     court or type code, a phone of no known form), parties (masked), history and messages."""
     if fmt is Format.csv:
         raise InvalidRequest("cases show has several tables; use --format table or --format json")
-    uow = bootstrap.open_store(bootstrap.load(config), read_only=True)
-    with uow.begin() as session:
-        case = identify(session, case_id, platform=platform)
-        case_id = case.id
-        dispatch = with_reading(CaseDispatch.model_validate_json(case.dispatch_json))  # as read at intake
-        events = session.exec(
-            select(CaseEventRow).where(CaseEventRow.case_id == case_id).order_by(col(CaseEventRow.id))
-        ).all()
-        messages = session.exec(select(OutboxRow).where(OutboxRow.case_id == case_id).order_by(col(OutboxRow.id))).all()
-    parties = [
-        {
-            "name": p.name,
-            "role": p.role.value,
-            "kind": p.kind.value,
-            "id_type": p.id_type.value,
-            "id_number": mask_id(p.id_number),
-            "phone": mask_phone(p.phone),
-            "phone_kind": p.phone_kind.value if p.phone_kind else "",
-        }
-        for p in dispatch.parties
-    ]
-    # Flags are computed from the stored dispatch, so every case shows them, whenever and however it arrived; the
-    # REGISTER event's detail keeps those seen on arrival. Never a number: a party is named by its place.
-    flags = dispatch.flags
-    history = [
-        {"at": e.at, "event": e.event, "from": e.from_status, "to": e.to_status, "actor": e.actor} for e in events
-    ]
-    registered = next((from_db(e.at) for e in events if e.event == Event.REGISTER), None)
-    clock = receipt(case, registered)
+    found = timeline(bootstrap.open_store(bootstrap.load(config), read_only=True), case_id, platform=platform)
+    case, clock, flags = found.case, found.clock, found.flags
+    parties, history, outbox = found.parties, found.history, found.messages
+    case_id = case.id
     clock_line = f"acceptance clock from: {clock.source} {china_text(clock.at, seconds=False)}"
-    outbox = [
-        {
-            "message_id": m.message_id,
-            "type": m.type,
-            "status": m.status,
-            "attempts": m.attempts,
-            "last_error": m.last_error,
-        }
-        for m in messages
-    ]
     if fmt is not Format.table:
         print_object(
             {

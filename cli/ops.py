@@ -1,19 +1,16 @@
 """Operations on the outbox: `docking outbox list|dead|show|replay` (quarantine: quarantine_cmd.py)."""
 
-import base64
-import binascii
-import hashlib
-import json
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from sqlmodel import col, select
 
 from adapter.errors import InvalidRequest
-from adapter.masking import mask_document, mask_fields, mask_text
+from adapter.masking import mask_document, mask_text
 from adapter.outbox.dead_letters import replay_dead, replay_message
-from adapter.persistence.tables import AuditRow, OutboxRow, OutboxStatus
+from adapter.outbox.inspect import listing, load_message, masked_payload
+from adapter.persistence.tables import OutboxRow, OutboxStatus
 from cli.output import ConfigOption, Format, FormatOption, console, err, render, render_record
 from scheduler import bootstrap
 from schemas.clock import CHINA, china_text, utc_now
@@ -37,22 +34,7 @@ def outbox_list(
         query = select(OutboxRow).order_by(col(OutboxRow.id).desc()).limit(limit)
         if status:
             query = query.where(OutboxRow.status == status)
-        rows = [
-            {
-                "id": m.id,
-                "message_id": m.message_id,
-                "case_id": m.case_id,
-                "platform": m.platform,
-                "type": m.type,
-                "status": m.status,
-                "attempts": m.attempts,
-                # a delivered message has no next attempt; when it was delivered is what matters
-                "next_attempt_at": m.next_attempt_at if m.status == OutboxStatus.PENDING else None,
-                "delivered_at": m.delivered_at,
-                "last_error": mask_text(m.last_error or ""),
-            }
-            for m in session.exec(query).all()
-        ]
+        rows = [listing(m) for m in session.exec(query).all()]
     render(
         rows,
         [
@@ -87,11 +69,7 @@ def outbox_dead(
 def outbox_show(message_id: str, config: ConfigOption = None) -> None:
     """One message: its delivery record and the payload — ID, phone, account numbers and USCCs masked, documents
     (agreements) given by size and SHA-256 only."""
-    with bootstrap.open_store(bootstrap.load(config), read_only=True).begin() as session:
-        row = session.exec(select(OutboxRow).where(OutboxRow.message_id == message_id)).first()
-        if row is None:
-            raise InvalidRequest(f"no outgoing message {message_id!r}")
-        audit = session.exec(select(AuditRow).where(AuditRow.subject == message_id).order_by(col(AuditRow.id))).all()
+    row, audit = load_message(bootstrap.open_store(bootstrap.load(config), read_only=True), message_id)
     render_record(
         {
             "message_id": row.message_id,
@@ -106,32 +84,9 @@ def outbox_show(message_id: str, config: ConfigOption = None) -> None:
         },
         title="message",
     )
-    # The sealed fields are masked by name whatever their form (an unrecognised phone is kept as written), then
-    # anything ID-, USCC-, phone- or account-shaped elsewhere; documents are given by size and digest only.
-    payload = without_documents(mask_fields(json.loads(row.envelope_json)))
-    print(mask_document(json.dumps(payload, ensure_ascii=False, indent=2)))
+    print(masked_payload(row.envelope_json))
     for entry in audit:
         err.print(f"{china_text(entry.at)} {entry.actor} {entry.action}: {mask_text(entry.reason)}", highlight=False)
-
-
-def without_documents(value: Any) -> Any:
-    """The payload with every embedded document (a `*_b64` field: the signed agreement) replaced by its size and
-    SHA-256 — the digest is what the court and the attestation name; the bytes name the parties."""
-    if isinstance(value, dict):
-        return {k: _document(v) if k.endswith("_b64") else without_documents(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [without_documents(v) for v in value]
-    return value
-
-
-def _document(value: Any) -> Any:
-    if not isinstance(value, str):
-        return without_documents(value)
-    try:
-        content = base64.b64decode(value, validate=True)
-    except binascii.Error:
-        return f"(not shown: {len(value)} characters, not valid base64)"
-    return f"(document not shown: {len(content)} bytes, SHA-256 {hashlib.sha256(content).hexdigest()})"
 
 
 @outbox_app.command("replay")

@@ -2,7 +2,6 @@
 
 import base64
 import binascii
-import hashlib
 import json
 import re
 from typing import Annotated, Any
@@ -13,7 +12,8 @@ from sqlmodel import col, select
 from adapter.errors import InvalidRequest
 from adapter.inbox.item_outcome import Ingested
 from adapter.inbox.quarantine import STATUSES, Reprocessed, load, open_ids, reprocess, resolve, split_headers
-from adapter.masking import mask_document, mask_text
+from adapter.inbox.quarantine_view import SHOWN_BYTES, raw_text, summary
+from adapter.masking import mask_text
 from adapter.persistence.tables import QuarantineRow
 from cli.output import (
     ConfigOption,
@@ -47,7 +47,6 @@ SHOW_COLUMNS = [
     "bytes",
     "sha256",
 ]
-SHOWN_BYTES = 65536
 _JWS = re.compile(r"^([A-Za-z0-9_-]+)\.\.[A-Za-z0-9_-]+$")
 ActorOption = Annotated[str, typer.Option(envvar="USER", help="Who acts (audit; default: $USER).")]
 
@@ -71,7 +70,7 @@ def quarantine_list(
                 query = query.where(column == value)
         if platform:
             query = query.where(QuarantineRow.platform == platform)
-        rows = [{**_summary(q), "detail": mask_text(q.detail)[:160]} for q in session.exec(query).all()]
+        rows = [{**summary(q), "detail": mask_text(q.detail)[:160]} for q in session.exec(query).all()]
     render(rows, LIST_COLUMNS, fmt, title="quarantine", limit=limit)
 
 
@@ -87,9 +86,9 @@ def quarantine_show(
         raise InvalidRequest("quarantine show has several parts; use --format table or --format json")
     row = load(bootstrap.open_store(bootstrap.load(config), read_only=True), quarantine_id)
     headers, position = split_headers(row)
-    text, note = _raw_text(row.raw, whole)
+    text, note = raw_text(row.raw, whole)
     record = {
-        **_summary(row),
+        **summary(row),
         "detail": mask_text(row.detail),
         "outcome": mask_text(row.outcome),
         "handled_by": row.handled_by,
@@ -164,37 +163,6 @@ def quarantine_resolve(
     """Close an open quarantined message that will not be reprocessed; who, when and the note are kept."""
     row = resolve(bootstrap.open_store(bootstrap.load(config)), quarantine_id, actor=actor, note=note, now=utc_now())
     console.print(f"{quarantine_id} resolved by {row.handled_by}", highlight=False)
-
-
-def _summary(row: QuarantineRow) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "platform": row.platform,
-        "feed": row.feed,
-        "received_at": row.received_at,
-        "message_id": row.message_id or "",
-        "reason": row.reason,
-        "status": row.status,
-        "bytes": len(row.raw),
-    }
-
-
-def _raw_text(raw: bytes, whole: bool) -> tuple[str, str]:
-    """The bytes as text, masked, and a note on stderr if they were cut or are not UTF-8."""
-    shown = raw if whole else raw[:SHOWN_BYTES]
-    notes = []
-    if len(shown) < len(raw):
-        notes.append(f"showing the first {len(shown)} of {len(raw)} bytes; --all shows everything")
-    try:
-        text = shown.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            text = shown.decode("gb18030")
-            notes.append("the bytes are not UTF-8; shown decoded as GB18030")
-        except UnicodeDecodeError:
-            digest = hashlib.sha256(raw).hexdigest()
-            return "", f"the bytes are not text ({len(raw)} bytes, SHA-256 {digest}); not shown"
-    return mask_document(text), "; ".join(notes)
 
 
 def _jws_header(value: str) -> dict[str, Any] | None:

@@ -1,0 +1,58 @@
+"""Cases at risk (`docking deadlines`, the console's deadlines page): every open deadline closing within a horizon,
+and every one already passed, soonest first."""
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from adapter.deadlines.compute import DueState
+from adapter.deadlines.engine import Deadlines
+from adapter.deadlines.sweep import open_case_deadlines
+from adapter.errors import InvalidRequest
+from adapter.persistence.engine import UnitOfWork
+
+LIVE = (DueState.OPEN, DueState.DUE_SOON, DueState.OVERDUE)
+_SPAN = re.compile(r"^(\d{1,4})([dhw])$")
+_UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+
+
+def parse_span(text: str, name: str) -> timedelta:
+    """`3d`, `36h`, `2w` (1–4 digits and a unit: hours, days, weeks); InvalidRequest naming `name` otherwise."""
+    match = _SPAN.match(text.strip())
+    if match is None:
+        raise InvalidRequest(f"{name} {text!r} is not a span like 3d, 36h or 2w")
+    return int(match[1]) * _UNITS[match[2]]
+
+
+def closing_within(
+    uow: UnitOfWork,
+    engine: Deadlines,
+    now: datetime,
+    horizon: timedelta,
+    *,
+    progress: Callable[[int], None] = lambda n: None,
+) -> list[dict[str, Any]]:
+    """One row per live deadline (domain.md §3) that closes within `horizon` of `now` (or has closed): case, its
+    court case number (or the court's id), status, deadline kind, last day (China-time date, ISO), state, hours
+    left (negative once passed, 0.1 h), whether the calendar was estimated, and the rule; soonest first."""
+    rows = []
+    for item in open_case_deadlines(uow, engine, now, progress=progress):
+        for due in item.due:
+            left = due.due.closes_at - now
+            if due.state in LIVE and left <= horizon:
+                rows.append(
+                    {
+                        "case": item.case.id,
+                        "court_case": item.case.case_number or item.case.platform_case_id,
+                        "status": item.case.status,
+                        "deadline": due.kind.value,
+                        "last_day": due.due.last_day.isoformat(),
+                        "state": due.state.value,
+                        "closes_in_hours": round(left.total_seconds() / 3600, 1),
+                        "estimated": due.estimated,
+                        "rule": due.rule,
+                    }
+                )
+    rows.sort(key=lambda r: r["closes_in_hours"])
+    return rows
