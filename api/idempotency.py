@@ -193,7 +193,7 @@ class ActionTransaction(UnitOfWork):
 
     def _after(self, session: Session) -> None:
         case = self._case(session)
-        tag = etag(case_version(session, case.id))  # flushes the use case's rows first
+        tag = etag(self._version(session, case.id))
         body = {"case_id": case.id, "status": case.status, "etag": tag}
         now = to_utc(self.clock())
         status = 201 if self.case_id is None else 200
@@ -214,6 +214,18 @@ class ActionTransaction(UnitOfWork):
         connection.execute(_KEEP_ANSWER, answer)
         connection.execute(_KEEP_AUDIT, audit_values(self.call, status, now))
         self.result = Stored(status, body, tag)
+
+    def _version(self, session: Session, case_id: str) -> int:
+        """The case's version after the use case (its rows flushed first). A case registered in this transaction
+        has all its history in this session, ids assigned by the flush: the newest is its version, no query needed
+        (one SELECT less per register, bench/api.py #16). An existing case's is read from the table."""
+        if self.case_id is not None:
+            return case_version(session, case_id)
+        # Held here across the flush: the session keeps a flushed row only weakly, and nothing else refers to it.
+        pending = [o for o in session.new if isinstance(o, CaseEventRow) and o.case_id == case_id]
+        session.flush()
+        ids = [o.id for o in pending if o.id is not None]
+        return max(ids) if ids else case_version(session, case_id)
 
     def _case(self, session: Session) -> CaseRow:
         if self.case_id is not None:

@@ -7,9 +7,9 @@ from sqlmodel import col, select
 
 from adapter.errors import InvalidRequest
 from adapter.persistence.api_tables import ApiIdempotencyRow
-from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.engine import UnitOfWork, make_engine
 from adapter.persistence.tables import AuditRow
-from api.clients import Role, add_client, authenticate, key_digest, list_clients, revoke_client
+from api.clients import Role, add_client, authenticate, authenticate_sqlite, key_digest, list_clients, revoke_client
 from api.idempotency import forget_before
 
 pytestmark = pytest.mark.integration
@@ -27,6 +27,28 @@ def test_a_client_key_authenticates_until_revoked(uow: UnitOfWork) -> None:
     revoke_client(uow, "case-system", NOW)
     with uow.begin() as session:
         assert authenticate(session, key) is None
+
+
+def test_the_per_request_lookup_on_a_read_only_sqlite_file_answers_as_authenticate(uow: UnitOfWork) -> None:
+    """api/access.py looks keys up through the DB-API connection of the read-only SQLite engine: known, unknown and
+    revoked keys get the same answers as `authenticate`, and a revocation counts from the next lookup on."""
+    if uow.engine.dialect.name != "sqlite":
+        pytest.skip("the read-only DB-API lookup is SQLite's")
+    key = add_client(uow, "case-system", Role("centre"), NOW)
+    court = add_client(uow, "court-a", Role.parse("court:court-a"), NOW)
+    reads = make_engine(str(uow.engine.url), read_only=True)
+    try:
+        assert authenticate_sqlite(reads, key) == authenticate_sqlite(reads, key)  # the pooled connection reused
+        found = authenticate_sqlite(reads, key)
+        assert found is not None and found.name == "case-system" and found.role == Role("centre")
+        with reads.connect() as connection:
+            assert authenticate_sqlite(reads, court) == authenticate(connection, court)
+            assert authenticate(connection, court) is not None
+        assert authenticate_sqlite(reads, key + "x") is None
+        revoke_client(uow, "case-system", NOW)
+        assert authenticate_sqlite(reads, key) is None
+    finally:
+        reads.dispose()
 
 
 def test_client_names_are_unique_and_plain(uow: UnitOfWork) -> None:
