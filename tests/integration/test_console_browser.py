@@ -237,6 +237,25 @@ def test_a_replay_without_a_reason_is_refused_and_says_why(page: Page, world: Wo
         assert session.exec(select(OutboxRow).where(OutboxRow.message_id == world.dead)).one().status == "dead"
 
 
+def test_a_bad_filter_is_named_and_a_page_past_the_end_is_the_last(page: Page, world: World) -> None:
+    """A hand-typed `?status=` the listing does not know: 422 naming the filter and its values (not "any" above an
+    empty table); `?page=999`: the last page with its rows (not "page 999 of 1" over nothing)."""
+    for path, allowed in (("/console/outbox?status=zzz", "pending"), ("/console/quarantine?status=bogus", "open")):
+        answer = page.goto(path)
+        assert answer is not None and answer.status == 422, path
+        text = page.inner_text("body")
+        assert "status" in text and "is not one of" in text and allowed in text, text
+    for path in ("/console/outbox?page=999", "/console/quarantine?page=999"):
+        answer = page.goto(path)
+        assert answer is not None and answer.status == 200, path
+        html = page.content()
+        shown = re.search(r"page (\d+) of (\d+)", html)
+        assert shown is None or shown.group(1) == shown.group(2), (path, shown)  # "page" shows past one page
+        assert "No message matches" not in html and "Nothing quarantined matches" not in html, path
+    world.errors[:] = [e for e in world.errors if "422" not in e]  # the refusals' own statuses
+    assert world.errors == [], world.errors
+
+
 def _press(page: Page, world: World, path: str, action: str, field: tuple[str, str]) -> None:
     """On `path`, fill the action's field and press its button, as an operator would; wait for the outcome page."""
     page.goto(path)
