@@ -16,9 +16,10 @@ full ID, phone or account number (adapter/masking.py); no script runs, nothing i
 """
 
 from fastapi import FastAPI, Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from api.console import cases, health, login, outbox, quarantine, reconcile, stats
+from api.console.login import to_login
 from api.console.session import PATH, BadToken, LoginRequired, Sessions
 from api.console.views import Pages
 
@@ -33,7 +34,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
-        return RedirectResponse(f"{PATH}/login", 303)
+        return to_login(request)
 
     @app.exception_handler(BadToken)
     async def _token(request: Request, exc: BadToken) -> Response:

@@ -370,6 +370,25 @@ def test_an_admin_logs_in_and_out(browser: Browser, world: World) -> None:
     assert world.errors == [], world.errors
 
 
+def test_an_ended_session_says_so_and_the_login_returns_to_the_page_asked_for(browser: Browser, world: World) -> None:
+    """A garbled session cookie (expired, forged, the server restarted): the login form says the session ended, and
+    logging in lands on the filtered page the operator asked for, not on Platforms; a first visit says nothing."""
+    context = _context(browser, world)
+    tab = _watch(context.new_page(), world)
+    tab.goto("/console/outbox?status=dead")
+    assert tab.url.endswith("/console/login") and "session ended" not in tab.content()  # a first visit
+    _log_in(tab, world.keys["ops"])
+    tab.wait_for_url(re.compile(r".*/console/outbox\?status=dead$"))
+    cookie = next(c for c in context.cookies() if c["name"] == "docking_console")
+    context.add_cookies([{**cookie, "value": cookie["value"][:-4] + "AAAA"}])
+    tab.goto("/console/quarantine?status=open")
+    assert tab.url.endswith("/console/login") and "Your session ended" in tab.content()
+    _log_in(tab, world.keys["ops"])
+    tab.wait_for_url(re.compile(r".*/console/quarantine\?status=open$"))
+    context.close()
+    assert world.errors == [], world.errors
+
+
 def test_a_revoked_client_loses_its_session_at_the_next_request(browser: Browser, world: World) -> None:
     """Logged in, then revoked: the next page is the login form."""
     key = add_client(world.runtime.uow, "ops-revoked", Role.parse("ops"), utc_now())
