@@ -256,6 +256,16 @@ def test_a_bad_filter_is_named_and_a_page_past_the_end_is_the_last(page: Page, w
     assert world.errors == [], world.errors
 
 
+def test_an_unknown_console_address_is_a_console_page(page: Page, world: World) -> None:
+    """A mistyped or stale address under /console/: 404 as a page with the menu, naming the address, not JSON."""
+    answer = page.goto("/console/reconciliation")
+    assert answer is not None and answer.status == 404
+    assert page.locator("nav a[href='/console/reconcile']").count() == 1
+    assert "There is no console page /console/reconciliation" in page.inner_text("body")
+    world.errors[:] = [e for e in world.errors if "404" not in e]  # the page's own status
+    assert world.errors == [], world.errors
+
+
 def _press(page: Page, world: World, path: str, action: str, field: tuple[str, str]) -> None:
     """On `path`, fill the action's field and press its button, as an operator would; wait for the outcome page."""
     page.goto(path)
