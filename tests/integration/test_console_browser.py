@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlmodel import col, select
 
 from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
-from adapter.persistence.tables import AuditRow, CaseRow, OutboxRow, QuarantineRow
+from adapter.persistence.tables import AuditRow, CaseRow, OutboxRow, QuarantineRow, ReconcileRunRow
 from adapter.persistence.vault import new_key
 from adapter.reconcile import Scope, reconcile
 from api.clients import Role, add_client, revoke_client
@@ -263,6 +263,22 @@ def test_an_unknown_console_address_is_a_console_page(page: Page, world: World) 
     assert page.locator("nav a[href='/console/reconcile']").count() == 1
     assert "There is no console page /console/reconciliation" in page.inner_text("body")
     world.errors[:] = [e for e in world.errors if "404" not in e]  # the page's own status
+    assert world.errors == [], world.errors
+
+
+def test_a_failed_reconciliation_run_does_not_say_in_step(page: Page, world: World) -> None:
+    """A run that could not reach a court, with no difference among what it did compare: the page says it failed and
+    what to do, never "in step"."""
+    with world.runtime.uow.begin() as session:
+        run = ReconcileRunRow(
+            started_at=utc_now(), scope="open", status="failed", actor="test", detail="court: connection refused"
+        )
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    page.goto(f"/console/reconcile/{run_id}")
+    text = page.inner_text("body")
+    assert "failed" in text and "in step" not in text and "Run it again" in text, text
     assert world.errors == [], world.errors
 
 
