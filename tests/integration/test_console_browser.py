@@ -282,6 +282,16 @@ def test_a_failed_reconciliation_run_does_not_say_in_step(page: Page, world: Wor
     assert world.errors == [], world.errors
 
 
+def test_the_dead_letters_fit_a_1366_pixel_screen(page: Page, world: World) -> None:
+    """At 1366×768 the outbox's rows fit the window: the last error, the column an operator reads first, is not
+    cut off at the right edge."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/console/outbox?status=dead")
+    box = page.locator("table").first.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 1366, box
+    assert world.errors == [], world.errors
+
+
 def _press(page: Page, world: World, path: str, action: str, field: tuple[str, str]) -> None:
     """On `path`, fill the action's field and press its button, as an operator would; wait for the outcome page."""
     page.goto(path)
