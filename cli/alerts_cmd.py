@@ -32,7 +32,8 @@ def alerts_list(
     query = select(ALERTS).order_by(ALERTS.c.id.desc()).limit(limit)
     if status is not None:
         query = query.where(ALERTS.c.status == status)
-    with bootstrap.open_store(bootstrap.load(config), read_only=True).begin() as session:
+    settings = bootstrap.load(config)
+    with bootstrap.open_store(settings, read_only=True).begin() as session:
         rows = [
             {
                 "alert_id": r.alert_id,
@@ -48,6 +49,14 @@ def alerts_list(
         ]
     columns = ["alert_id", "kind", "subject", "state", "at", "status", "attempts", "last_error"]
     render(rows, columns, fmt, title="alerts", limit=limit)
+    if not settings.alerts.destinations:
+        # With none, each alert is marked delivered on being recorded (scheduler/alerts.py): say that no person
+        # was told, or "delivered" reads as "someone was paged". On stderr, so json/csv output stays clean.
+        typer.echo(
+            "note: no [alerts] destinations are configured: alerts are recorded (and marked delivered) but "
+            "nobody is notified; add [[alerts.destinations]] (README: Alerts)",
+            err=True,
+        )
 
 
 app.command("replay")(

@@ -15,6 +15,9 @@ from pydantic import BaseModel, ValidationError
 PREFIX = "DOCKING_"
 # Variables the CLI itself reads (typer's envvar), not settings.
 CLI_VARIABLES = frozenset({"DOCKING_CONFIG"})
+# Variables `docking demo --keep-running` prints as `export …` lines for the operator's shell (cli/run_cmd.py): not
+# settings, but a shell that sourced them must not get four warnings from every later `docking` command.
+DEMO_VARIABLES = frozenset({"DOCKING_URL", "DOCKING_KEY", "DOCKING_OPS_KEY", "DOCKING_CASE"})
 
 
 def describe(exc: ValidationError, root: type[BaseModel], *, limit: int = 8) -> str:
@@ -49,7 +52,7 @@ def unknown_variables(environ: Mapping[str, str], root: type[BaseModel], also_kn
 
     `also_known`: variables the settings name themselves, such as a keyring's `passphrase_env`."""
     fields = {f"{PREFIX}{name.upper()}" for name in root.model_fields}
-    known = fields | CLI_VARIABLES | {v.upper() for v in also_known}
+    known = fields | CLI_VARIABLES | DEMO_VARIABLES | {v.upper() for v in also_known}
     warnings = []
     for variable in sorted(environ):
         upper = variable.upper()

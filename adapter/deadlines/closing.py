@@ -20,6 +20,9 @@ _UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=
 def parse_span(text: str, name: str) -> timedelta:
     """`3d`, `36h`, `2w` (1–4 digits and a unit: hours, days, weeks); InvalidRequest naming `name` otherwise."""
     match = _SPAN.match(text.strip())
+    if match is None and re.fullmatch(r"\d+[dhw]", text.strip()):
+        # A span in the right form but too long (99999d) is not "not a span": say what the limit is.
+        raise InvalidRequest(f"{name} {text!r} is too long: at most 4 digits (9999d, 9999h or 9999w)")
     if match is None:
         raise InvalidRequest(f"{name} {text!r} is not a span like 3d, 36h or 2w")
     return int(match[1]) * _UNITS[match[2]]

@@ -1,6 +1,6 @@
 """Stored reconciliation runs: one row per run, one row per difference found, written as the run goes."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -90,6 +90,12 @@ def record(uow: UnitOfWork, run_id: int, differences: Sequence[Difference], at: 
             )
 
 
+def failures_text(failures: Mapping[str, str]) -> str:
+    """The stored run's detail: each court's failure once, "name: why", joined by "; " — a connector's error that
+    already starts with the platform's name is not prefixed again ("gz: gz: POST … refused")."""
+    return "; ".join(why if why.startswith(f"{name}:") else f"{name}: {why}" for name, why in failures.items())
+
+
 def finish(uow: UnitOfWork, run_id: int, report: ReconcileReport, *, at: datetime, detail: str = "") -> None:
     values = {
         "finished_at": to_utc(at),
@@ -98,7 +104,7 @@ def finish(uow: UnitOfWork, run_id: int, report: ReconcileReport, *, at: datetim
         "differences": len(report.differences),
         "repaired": report.repaired,
         "status": report.status,
-        "detail": detail or "; ".join(f"{name}: {why}" for name, why in report.failures.items()),
+        "detail": detail or failures_text(report.failures),
     }
     with uow.begin() as session:
         session.connection().execute(update(RUNS).where(RUNS.c.id == run_id).values(values))

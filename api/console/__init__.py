@@ -15,12 +15,24 @@ Every button is the same audited core call the CLI makes, with the actor `consol
 full ID, phone or account number (adapter/masking.py); no script runs, nothing is fetched from elsewhere.
 """
 
-from fastapi import FastAPI, Request
-from starlette.responses import RedirectResponse, Response
+from fastapi import APIRouter, FastAPI, Request
+from starlette.responses import Response
 
+from adapter.masking import mask_text
 from api.console import cases, health, login, outbox, quarantine, reconcile, stats
-from api.console.session import PATH, BadToken, LoginRequired, Sessions
-from api.console.views import Pages
+from api.console.login import to_login
+from api.console.session import PATH, BadToken, LoggedIn, LoginRequired, Sessions
+from api.console.views import Pages, View
+
+unknown = APIRouter(prefix=PATH, include_in_schema=False)
+
+
+@unknown.get("/{rest:path}")
+def no_such_page(request: Request, rest: str, op: LoggedIn, view: View) -> Response:
+    """Any other address under /console/ (a mistyped or stale bookmark): a console page saying so, with the menu,
+    rather than the API's problem+json. Included last, so every real page matches first."""
+    message = mask_text(f"There is no console page {PATH}/{rest}; the menu above lists every page.")
+    return view.render(request, "refused.html", 404, op=op, tab="", message=message, back=f"{PATH}/")
 
 
 def install(app: FastAPI) -> None:
@@ -30,10 +42,11 @@ def install(app: FastAPI) -> None:
     app.state.console_pages = Pages()
     for module in (login, health, outbox, quarantine, cases, reconcile, stats):
         app.include_router(module.router)
+    app.include_router(unknown)  # last: only what no page matched
 
     @app.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
-        return RedirectResponse(f"{PATH}/login", 303)
+        return to_login(request)
 
     @app.exception_handler(BadToken)
     async def _token(request: Request, exc: BadToken) -> Response:

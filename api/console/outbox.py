@@ -16,7 +16,7 @@ from adapter.persistence.tables import OutboxRow, OutboxStatus
 from api.access import context
 from api.console.forms import act
 from api.console.session import PATH, LoggedIn, Operator
-from api.console.views import PAGE_SIZE, Pages, View, page_number
+from api.console.views import PAGE_SIZE, Pages, View, last_page, page_number
 from schemas.clock import to_utc
 
 router = APIRouter(prefix=PATH, include_in_schema=False)
@@ -28,6 +28,11 @@ DONE = {"replay": "Requeued: the message will be delivered again on the normal s
 def outbox(request: Request, op: LoggedIn, view: View) -> Response:
     wanted = {name: request.query_params.get(name, "").strip() for name in FILTERS}
     page = page_number(request.query_params.get("page"))
+    refused = view.bad_filter(
+        request, op, "status", wanted["status"], [str(s) for s in OutboxStatus], back="/console/outbox", tab="outbox"
+    )
+    if refused is not None:
+        return refused
     conditions = []
     for name, column in (("platform", OutboxRow.platform), ("status", OutboxRow.status), ("type", OutboxRow.type)):
         if wanted[name]:
@@ -36,6 +41,7 @@ def outbox(request: Request, op: LoggedIn, view: View) -> Response:
         conditions.append(col(OutboxRow.case_id) == wanted["case"])
     with context(request).reads.begin() as session:
         total = session.exec(select(func.count(col(OutboxRow.id))).where(*conditions)).one()
+        page, pages = last_page(page, int(total))
         rows = session.exec(
             select(OutboxRow)
             .where(*conditions)
@@ -56,7 +62,7 @@ def outbox(request: Request, op: LoggedIn, view: View) -> Response:
         messages=messages,
         wanted=wanted,
         page=page,
-        pages=max(1, -(-int(total) // PAGE_SIZE)),
+        pages=pages,
         total=int(total),
         statuses=list(OutboxStatus),
         platforms=sorted(platforms),

@@ -17,7 +17,7 @@ from adapter.persistence.tables import QuarantineRow, QuarantineStatus
 from api.access import context
 from api.console.forms import act
 from api.console.session import PATH, LoggedIn, Operator
-from api.console.views import PAGE_SIZE, Pages, View, page_number
+from api.console.views import PAGE_SIZE, Pages, View, last_page, page_number
 from schemas.clock import to_utc
 
 router = APIRouter(prefix=PATH, include_in_schema=False)
@@ -29,10 +29,16 @@ DONE = {"reprocess": "Reprocessed through the normal ingest path.", "resolve": "
 def quarantine(request: Request, op: LoggedIn, view: View) -> Response:
     wanted = {name: request.query_params.get(name, "").strip() for name in FILTERS}
     page = page_number(request.query_params.get("page"))
+    statuses = [str(s) for s in STATUSES]
+    back = PATH + "/quarantine"
+    refused = view.bad_filter(request, op, "status", wanted["status"], statuses, back=back, tab="quarantine")
+    if refused is not None:
+        return refused
     columns = {"status": QuarantineRow.status, "reason": QuarantineRow.reason, "platform": QuarantineRow.platform}
     conditions = [col(columns[name]) == value for name, value in wanted.items() if value]
     with context(request).reads.begin() as session:
         total = session.exec(select(func.count(col(QuarantineRow.id))).where(*conditions)).one()
+        page, pages = last_page(page, int(total))
         rows = session.exec(
             select(QuarantineRow)
             .where(*conditions)
@@ -51,7 +57,7 @@ def quarantine(request: Request, op: LoggedIn, view: View) -> Response:
         items=items,
         wanted=wanted,
         page=page,
-        pages=max(1, -(-int(total) // PAGE_SIZE)),
+        pages=pages,
         total=int(total),
         statuses=STATUSES,
         reasons=sorted(reasons),

@@ -1,6 +1,7 @@
 """Rendering the console's pages: one Jinja2 environment (autoescape on), the filters every template uses, and the
 headers every page carries (no script, nothing from elsewhere: the CSP allows this origin only)."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -74,6 +75,23 @@ class Pages:
         case, 422 otherwise; the message masked like any free text."""
         status = 404 if isinstance(exc, CaseNotFound) else 422
         return self.render(request, "refused.html", status, op=op, tab=tab, message=mask_text(str(exc)), back=back)
+
+    def bad_filter(
+        self, request: Request, op: Any, name: str, value: str, allowed: Sequence[str], *, back: str, tab: str
+    ) -> HTMLResponse | None:
+        """A 422 page naming the filter and its allowed values when `value` is not one of them (the select would
+        otherwise show "any" above an empty listing); None when it is empty or allowed."""
+        if not value or value in allowed:
+            return None
+        message = f"{name} {value!r} is not one of: {', '.join(allowed)}"
+        return self.render(request, "refused.html", 422, op=op, tab=tab, message=mask_text(message), back=back)
+
+
+def last_page(page: int, total: int) -> tuple[int, int]:
+    """(page, pages) for a listing of `total` rows: a page past the end is the last one, so a stale or hand-typed
+    `?page=` never shows "page 999 of 9" over an empty table."""
+    pages = max(1, -(-total // PAGE_SIZE))
+    return min(page, pages), pages
 
 
 def page_number(text: str | None) -> int:

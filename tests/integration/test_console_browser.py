@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from sqlmodel import col, select
 
 from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
-from adapter.persistence.tables import AuditRow, CaseRow, OutboxRow, QuarantineRow
+from adapter.persistence.tables import AuditRow, CaseRow, OutboxRow, QuarantineRow, ReconcileRunRow
 from adapter.persistence.vault import new_key
 from adapter.reconcile import Scope, reconcile
 from api.clients import Role, add_client, revoke_client
@@ -237,6 +237,61 @@ def test_a_replay_without_a_reason_is_refused_and_says_why(page: Page, world: Wo
         assert session.exec(select(OutboxRow).where(OutboxRow.message_id == world.dead)).one().status == "dead"
 
 
+def test_a_bad_filter_is_named_and_a_page_past_the_end_is_the_last(page: Page, world: World) -> None:
+    """A hand-typed `?status=` the listing does not know: 422 naming the filter and its values (not "any" above an
+    empty table); `?page=999`: the last page with its rows (not "page 999 of 1" over nothing)."""
+    for path, allowed in (("/console/outbox?status=zzz", "pending"), ("/console/quarantine?status=bogus", "open")):
+        answer = page.goto(path)
+        assert answer is not None and answer.status == 422, path
+        text = page.inner_text("body")
+        assert "status" in text and "is not one of" in text and allowed in text, text
+    for path in ("/console/outbox?page=999", "/console/quarantine?page=999"):
+        answer = page.goto(path)
+        assert answer is not None and answer.status == 200, path
+        html = page.content()
+        shown = re.search(r"page (\d+) of (\d+)", html)
+        assert shown is None or shown.group(1) == shown.group(2), (path, shown)  # "page" shows past one page
+        assert "No message matches" not in html and "Nothing quarantined matches" not in html, path
+    world.errors[:] = [e for e in world.errors if "422" not in e]  # the refusals' own statuses
+    assert world.errors == [], world.errors
+
+
+def test_an_unknown_console_address_is_a_console_page(page: Page, world: World) -> None:
+    """A mistyped or stale address under /console/: 404 as a page with the menu, naming the address, not JSON."""
+    answer = page.goto("/console/reconciliation")
+    assert answer is not None and answer.status == 404
+    assert page.locator("nav a[href='/console/reconcile']").count() == 1
+    assert "There is no console page /console/reconciliation" in page.inner_text("body")
+    world.errors[:] = [e for e in world.errors if "404" not in e]  # the page's own status
+    assert world.errors == [], world.errors
+
+
+def test_a_failed_reconciliation_run_does_not_say_in_step(page: Page, world: World) -> None:
+    """A run that could not reach a court, with no difference among what it did compare: the page says it failed and
+    what to do, never "in step"."""
+    with world.runtime.uow.begin() as session:
+        run = ReconcileRunRow(
+            started_at=utc_now(), scope="open", status="failed", actor="test", detail="court: connection refused"
+        )
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    page.goto(f"/console/reconcile/{run_id}")
+    text = page.inner_text("body")
+    assert "failed" in text and "in step" not in text and "Run it again" in text, text
+    assert world.errors == [], world.errors
+
+
+def test_the_dead_letters_fit_a_1366_pixel_screen(page: Page, world: World) -> None:
+    """At 1366×768 the outbox's rows fit the window: the last error, the column an operator reads first, is not
+    cut off at the right edge."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/console/outbox?status=dead")
+    box = page.locator("table").first.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 1366, box
+    assert world.errors == [], world.errors
+
+
 def _press(page: Page, world: World, path: str, action: str, field: tuple[str, str]) -> None:
     """On `path`, fill the action's field and press its button, as an operator would; wait for the outcome page."""
     page.goto(path)
@@ -347,6 +402,25 @@ def test_an_admin_logs_in_and_out(browser: Browser, world: World) -> None:
     assert not [c for c in context.cookies() if c["name"] == "docking_console"]
     tab.goto("/console/quarantine")
     assert tab.url.endswith("/console/login")
+    context.close()
+    assert world.errors == [], world.errors
+
+
+def test_an_ended_session_says_so_and_the_login_returns_to_the_page_asked_for(browser: Browser, world: World) -> None:
+    """A garbled session cookie (expired, forged, the server restarted): the login form says the session ended, and
+    logging in lands on the filtered page the operator asked for, not on Platforms; a first visit says nothing."""
+    context = _context(browser, world)
+    tab = _watch(context.new_page(), world)
+    tab.goto("/console/outbox?status=dead")
+    assert tab.url.endswith("/console/login") and "session ended" not in tab.content()  # a first visit
+    _log_in(tab, world.keys["ops"])
+    tab.wait_for_url(re.compile(r".*/console/outbox\?status=dead$"))
+    cookie = next(c for c in context.cookies() if c["name"] == "docking_console")
+    context.add_cookies([{**cookie, "value": cookie["value"][:-4] + "AAAA"}])
+    tab.goto("/console/quarantine?status=open")
+    assert tab.url.endswith("/console/login") and "Your session ended" in tab.content()
+    _log_in(tab, world.keys["ops"])
+    tab.wait_for_url(re.compile(r".*/console/quarantine\?status=open$"))
     context.close()
     assert world.errors == [], world.errors
 

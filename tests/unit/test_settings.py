@@ -265,6 +265,8 @@ def test_an_environment_override_for_a_platform_the_file_lacks_is_refused(
         ("DOCKING_CONFIGG", "(did you mean DOCKING_CONFIG?)"),
         ("DOCKING_SOMETHING_ELSE", "is not a setting and is ignored"),
         ("DOCKING_CONFIG", None),
+        ("DOCKING_OPS_KEY", None),  # printed by `docking demo --keep-running` for the shell
+        ("DOCKING_URL", None),
         ("DOCKING_DELIVER_SECONDS", None),
         ("docking_deliver_seconds", None),  # matched without regard to case, as pydantic-settings reads them
         ("DOCKING_COURT_PASSPHRASE", None),  # named by passphrase_env
