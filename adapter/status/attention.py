@@ -10,8 +10,8 @@ EXIT_ATTENTION = 1  # `docking status`: something needs a person (2, 69, 75, 78:
 
 @dataclass(frozen=True)
 class Attention:
-    # held | breaker_open | feed_held | feed_stale | dead_letters | quarantine | job_failing | migrations |
-    # dead_centre_events | dead_alerts
+    # no_worker | held | breaker_open | feed_held | feed_stale | dead_letters | quarantine | job_failing |
+    # migrations | dead_centre_events | dead_alerts
     kind: str
     subject: str  # a platform, platform/feed, job, or the database
     message: str  # one line for an operator
@@ -21,12 +21,23 @@ class Attention:
 
 
 def findings(report: StatusReport) -> list[Attention]:
-    """Every finding, in a stable order: database, platforms (by name), jobs, queues."""
+    """Every finding, in a stable order: database, workers, platforms (by name), jobs, queues."""
     found: list[Attention] = []
     db = report.database
     if db.behind:
         found.append(
             Attention("migrations", "database", f"database at {db.current or 'no version'}, adapter needs {db.head}")
+        )
+    if not report.processes and report.platforms:
+        # Nothing polls, delivers or runs the jobs: every other figure here only gets worse, and /readyz already
+        # answers 503 for the same reason (adapter/readiness.py) — status and the console must not say "all well".
+        found.append(
+            Attention(
+                "no_worker",
+                "jobs",
+                "no live `docking run` or `docking serve` process: nothing polls, delivers or runs the jobs — start"
+                " one (systemctl start docking)",
+            )
         )
     for p in report.platforms:
         if p.held:

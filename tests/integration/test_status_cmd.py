@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.migrate import head
 from adapter.persistence.ops_tables import PlatformStateRow
-from adapter.persistence.tables import CursorRow, JobRunRow, OutboxRow, QuarantineRow
+from adapter.persistence.tables import CursorRow, JobRunRow, OutboxRow, ProcessHeartbeatRow, QuarantineRow
 from schemas.clock import china_iso
 from tests.support.cases import T0, pending_cases
 from tests.support.cli import docking
@@ -33,6 +33,15 @@ court_app_secret = "s2"
 
 
 def _healthy(uow: UnitOfWork) -> None:
+    _no_worker(uow)
+    with uow.begin() as session:
+        session.add(
+            ProcessHeartbeatRow(holder="h:1:t", host="h", pid=1, started_at=NOW, seen_at=NOW, period_seconds=60)
+        )
+
+
+def _no_worker(uow: UnitOfWork) -> None:
+    """Feeds read a moment ago, but no process runs the jobs any more (e.g. after `docking demo --keep-running`)."""
     with uow.begin() as session:
         for feed in ("dispatches", "decisions"):
             session.add(CursorRow(platform="court", feed=feed, value="42", caught_up_at=NOW))
@@ -104,6 +113,14 @@ def migrations_behind(uow: UnitOfWork) -> None:
     ("state", "code", "attention"),
     [
         (_healthy, 0, []),
+        (
+            _no_worker,
+            1,
+            [
+                "no live `docking run` or `docking serve` process: nothing polls, delivers or runs the jobs — start"
+                " one (systemctl start docking)"
+            ],
+        ),
         (held, 1, ["court: held — held: the court refuses our credentials"]),
         (dead_letters, 1, ["court: 1 dead message(s)"]),
         (breaker_open_long, 1, ["court: breaker open for 2h"]),
