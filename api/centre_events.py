@@ -43,9 +43,17 @@ def list_events(
     client: Centre,
     after: Annotated[str | None, Query(description="next_cursor of the previous page; none: from the first.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor_: Annotated[
+        str | None, Query(alias="cursor", description="The same as `after` (the name GET /cases uses).")
+    ] = None,
 ) -> EventPage:
-    """Centre events after the cursor, oldest first."""
+    """Centre events after the cursor, oldest first. 422 (`query.cursor`) when `after` and `cursor` differ."""
     ctx = context(request)
+    # /cases pages with `cursor`; a client paging both alike must not get the first page again and again
+    if cursor_ is not None and after is not None and cursor_ != after:
+        message = "give the previous page's next_cursor once, as after or as cursor, not two different ones"
+        raise Problem(422, "validation", message, errors=[{"field": "query.cursor", "rule": "one", "message": message}])
+    after = after if after is not None else cursor_
     position = 0
     if after is not None:
         try:

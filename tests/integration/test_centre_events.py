@@ -235,6 +235,13 @@ def test_the_centre_pages_the_events_by_cursor(
     assert _clear(runtime, first.text + json.dumps(second, ensure_ascii=False)) == []
     bad = centre.get("/api/centre/v1/events", params={"after": "nonsense"})
     assert bad.status_code == 422
+    # `cursor`, as GET /cases names it, pages the same (it was ignored: the first page came back for ever)
+    by_after = centre.get("/api/centre/v1/events", params={"limit": 2, "after": page["next_cursor"]}).json()
+    assert centre.get("/api/centre/v1/events", params={"limit": 2, "cursor": page["next_cursor"]}).json() == by_after
+    assert by_after["items"][0]["id"] == second["items"][0]["id"]
+    assert centre.get("/api/centre/v1/events", params={"cursor": "nonsense"}).status_code == 422
+    both = centre.get("/api/centre/v1/events", params={"after": page["next_cursor"], "cursor": second["next_cursor"]})
+    assert both.status_code == 422 and both.json()["errors"][0]["field"] == "query.cursor"
     court_client = Api(centre.base, api_keys[f"court:{PLATFORM}"]) if f"court:{PLATFORM}" in api_keys else None
     if court_client is not None:
         assert court_client.get("/api/centre/v1/events").status_code == 403
