@@ -244,8 +244,7 @@ def agreement(
     try:
         parsed = MediationAgreement.model_validate_json(agreement)
     except ValidationError as exc:
-        errors = field_errors(exc.errors())
-        raise invalid([{**e, "field": f"agreement.{e['field']}"} for e in errors]) from None
+        raise invalid(field_errors(exc.errors(), under="agreement")) from None
     content = document.file.read(MAX_DOCUMENT_BYTES + 1)
     payload = {
         "agreement": _body(parsed),

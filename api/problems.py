@@ -99,17 +99,23 @@ def unparsed_body(content_type: str) -> Problem:
     return Problem(400, "unreadable-body", message, errors=[{"field": "body", "rule": "parse", "message": message}])
 
 
-def field_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+def field_errors(errors: Sequence[Mapping[str, Any]], *, under: str = "") -> list[dict[str, str]]:
     """pydantic's errors as {field, rule, message}: where, which rule (pydantic's error type), what it said.
+    `under`: the request field the errors' locations are relative to (e.g. "agreement", a multipart field's JSON).
     The input values are left out on purpose: they may be ID or phone numbers."""
-    return [
-        {
-            "field": ".".join(str(p) for p in e.get("loc", ())) or "body",
-            "rule": str(e.get("type", "invalid")),
-            "message": str(e.get("msg", "")),
-        }
-        for e in errors
-    ]
+    return [_field_error(e, under) for e in errors]
+
+
+def _field_error(error: Mapping[str, Any], under: str) -> dict[str, str]:
+    loc = [str(p) for p in error.get("loc", ())]
+    rule, message = str(error.get("type", "invalid")), str(error.get("msg", ""))
+    if rule == "json_invalid" and loc[:1] == ["body"]:
+        # FastAPI puts the character position where the field goes ("body.8"): the field is the body itself
+        at = f" at character {loc[1]}" if len(loc) > 1 else ""
+        reason = str((error.get("ctx") or {}).get("error", "")) or "not JSON"
+        loc, message = ["body"], f"the body is not valid JSON ({reason}{at}); send one JSON object"
+    field = ".".join([under, *loc] if under else loc) or "body"
+    return {"field": field, "rule": rule, "message": message}
 
 
 def invalid(errors: list[dict[str, str]]) -> Problem:
