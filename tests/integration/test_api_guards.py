@@ -92,6 +92,21 @@ def test_a_stale_if_match_is_refused_with_the_current_etag(runtime: Runtime, cen
     assert centre.act(case_id, "mediator", {"mediator": "陈"}, headers={"If-Match": moved["etag"]}).status_code == 200
 
 
+def test_an_if_match_without_its_quotes_is_a_400_saying_how_to_send_it(
+    runtime: Runtime, centre: Api, case_id: str
+) -> None:
+    """`If-Match: v7` (the ETag stripped of its quotes) or a weak tag could never match: a 400 naming the header
+    and the form to send, not a 412 that shows the same version back; nothing acts, nothing is remembered."""
+    etag = centre.get(f"/api/centre/v1/cases/{case_id}").headers["ETag"]
+    for sent in (etag.strip('"'), f"W/{etag}"):
+        bare = centre.act(case_id, "accept", headers={"If-Match": sent, "Idempotency-Key": "bare-etag"})
+        assert bare.status_code == 400, bare.text
+        assert bare.json()["errors"][0]["field"] == "header.If-Match" and "quotes included" in bare.json()["detail"]
+    assert centre.get(f"/api/centre/v1/cases/{case_id}").json()["status"] == "PENDING_ACCEPTANCE"
+    accepted = centre.act(case_id, "accept", headers={"If-Match": f'{etag}, "v0"', "Idempotency-Key": "bare-etag"})
+    assert accepted.status_code == 200, accepted.text
+
+
 def test_an_illegal_transition_is_a_409_naming_the_state_and_allowed_events(centre: Api, case_id: str) -> None:
     answer = centre.act(case_id, "close")
     body = answer.json()
