@@ -27,7 +27,7 @@ from api.access import ApiContext, context, require
 from api.clients import Client
 from api.idempotency import case_version, etag
 from api.models import CasePage, problem_responses
-from api.problems import Problem, allowed_events, not_found_case
+from api.problems import Problem, allowed_actions, allowed_events, not_found_case
 from reference.case_intake import with_reading
 from schemas.case import CaseDispatch
 from schemas.clock import china_iso, from_db, to_utc
@@ -236,6 +236,7 @@ def detail(ctx: ApiContext, session: Session, case: CaseRow) -> dict[str, Any]:
             for m in messages
         ],
         "allowed_events": allowed_events(CaseStatus(case.status)),
+        "allowed_actions": allowed_actions(CaseStatus(case.status)),  # the centre's own: POST …/<action>
     }
 
 

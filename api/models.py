@@ -101,10 +101,12 @@ PROBLEM_EXAMPLE = {
     "type": "urn:court-docking:problem:illegal-transition",
     "title": "Conflict",
     "status": 409,
-    "detail": "cannot accept a case in DECLINED; allowed here: nothing",
+    "detail": "cannot accept a case in DECLINED; allowed here: nothing; no centre action is open now: the case waits "
+    "for the court or has ended",
     "current_state": "DECLINED",
     "event": "accept",
     "allowed_events": [],
+    "allowed_actions": [],
 }
 
 

@@ -113,6 +113,14 @@ def test_an_illegal_transition_is_a_409_naming_the_state_and_allowed_events(cent
     assert answer.status_code == 409 and answer.headers["Content-Type"] == "application/problem+json"
     assert body["current_state"] == "PENDING_ACCEPTANCE" and body["event"] == "close_performed"
     assert body["allowed_events"] == ["accept", "acceptance_timeout", "decline"]
+    # the centre's own actions, named as the endpoints are (acceptance_timeout is the clock's, not the centre's)
+    assert body["allowed_actions"] == ["accept", "decline"] and "may now: accept, decline" in body["detail"]
+    assert centre.get(f"/api/centre/v1/cases/{case_id}").json()["allowed_actions"] == ["accept", "decline"]
+    centre.ok(case_id, "accept")
+    centre.ok(case_id, "mediator", {"mediator": "陈"})
+    late = centre.act(case_id, "accept").json()  # "assign_mediator" would name no endpoint: "mediator" does
+    assert late["allowed_actions"] == ["agreement", "extend", "mediator", "outcome", "sessions", "suspend"]
+    assert "assign_mediator" in late["allowed_events"]
 
 
 def test_validation_errors_name_the_field_and_the_rule(centre: Api, case_id: str) -> None:
