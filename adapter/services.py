@@ -28,6 +28,7 @@ from schemas.progress import ProgressUpdate
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024  # base64 makes it ~6.7 MB on the wire, under platforms' 10 MB body limits
 
 
+PDF_MAGIC = b"%PDF-"  # every PDF file begins so (ISO 32000-2 §7.5.2)
 _Check = Callable[[CaseTransaction, Case, datetime], None]  # a use case's own rule, in its transaction
 
 
@@ -166,6 +167,14 @@ class CentreServices:
                 f"the agreement document has {len(document)} bytes; the limit is {MAX_DOCUMENT_BYTES}",
                 field="document",
                 rule="max_bytes",
+            )
+        if not document.startswith(PDF_MAGIC):
+            # the court files the agreement as the signed PDF; anything else would reach it unreadable
+            raise InvalidRequest(
+                f"the agreement document is not a PDF (it does not begin with %PDF-; {len(document)} bytes): "
+                "send the signed agreement PDF itself",
+                field="document",
+                rule="pdf",
             )
         digest = hashlib.sha256(document).hexdigest()
         if digest != agreement.document_sha256:

@@ -259,7 +259,7 @@ class SimulatedCentre:
         doc = seen.doc
         now = self.clock().astimezone(CHINA)
         amount = Decimal(str(doc["amount"]))
-        document = f"调解协议书\n案件：{doc['case_number'] or case_id}\n金额：{amount}\n".encode()
+        document = f"%PDF-1.7\n调解协议书\n案件：{doc['case_number'] or case_id}\n金额：{amount}\n".encode()
         cent = Decimal("0.01")
         total = (amount * rng.choice([60, 75, 90]) / 100).quantize(cent)  # a negotiated reduction
         first = (total / 2).quantize(cent)

@@ -142,9 +142,9 @@ def test_validation_errors_name_the_field_and_the_rule(centre: Api, case_id: str
     assert one.status_code == 422 and one.json()["errors"][0]["field"] == "body.code"
     nine = centre.act(case_id, "outcome", {"code": 9, "reason": "r"})
     assert nine.status_code == 422 and nine.json()["errors"][0]["field"] == "body.code"
-    agreement = centre.act(case_id, "agreement", data={"agreement": "{}"}, files={"document": ("a.pdf", b"%PDF")})
+    agreement = centre.act(case_id, "agreement", data={"agreement": "{}"}, files={"document": ("a.pdf", b"%PDF-")})
     assert agreement.status_code == 422 and agreement.json()["errors"][0]["field"].startswith("agreement.")
-    unreadable = centre.act(case_id, "agreement", data={"agreement": "{x"}, files={"document": ("a.pdf", b"%PDF")})
+    unreadable = centre.act(case_id, "agreement", data={"agreement": "{x"}, files={"document": ("a.pdf", b"%PDF-")})
     assert unreadable.json()["errors"][0]["field"] == "agreement"  # the multipart field, not "agreement.body"
     assert centre.get("/api/centre/v1/cases?limit=0").json()["errors"][0]["field"] == "query.limit"
     assert centre.get("/api/centre/v1/cases?cursor=zzz").json()["errors"][0]["field"] == "query.cursor"
