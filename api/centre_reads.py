@@ -129,12 +129,20 @@ def _conditions(ctx: ApiContext, f: dict[str, Any]) -> list[Any]:
     if f["court"]:
         where.append(_court_is(_checked("court", lambda: court_code(f["court"]))))
     dispatched = func.coalesce(CaseRow.court_dispatched_at, CaseRow.created_at)
+    since = until = None
     if f["dispatched_from"]:
         since = _checked("dispatched_from", lambda: parse_when(f["dispatched_from"], "dispatched_from"))
         where.append(dispatched >= to_utc(since))
     if f["dispatched_to"]:
         until = _checked("dispatched_to", lambda: parse_when(f["dispatched_to"], "dispatched_to", end_of_day=True))
         where.append(dispatched < to_utc(until))
+    if since is not None and until is not None and until <= since:  # an empty page would look like "no cases"
+        raise _invalid(
+            "query.dispatched_to",
+            "after_from",
+            f"dispatched_to {f['dispatched_to']!r} ends before dispatched_from {f['dispatched_from']!r} begins: "
+            "swap them (a date alone as dispatched_to runs to the end of that day)",
+        )
     if f["deadline_within_days"] is not None:
         where.append(col(CaseRow.id).in_(_deadline_within(ctx, f["deadline_within_days"])))
     return where

@@ -151,6 +151,10 @@ def test_validation_errors_name_the_field_and_the_rule(centre: Api, case_id: str
     assert centre.get("/api/centre/v1/cases?dispatched_from=soon").json()["errors"][0]["field"] == (
         "query.dispatched_from"
     )
+    swapped = centre.get("/api/centre/v1/cases?dispatched_from=2026-12-02&dispatched_to=2026-12-01")
+    assert swapped.status_code == 422 and swapped.json()["errors"][0]["field"] == "query.dispatched_to"
+    one_day = centre.get("/api/centre/v1/cases?dispatched_from=2026-12-01&dispatched_to=2026-12-01")
+    assert one_day.status_code == 200  # a date alone as the upper bound: to the end of that day
 
 
 def test_an_unknown_case_is_a_404(centre: Api) -> None:
