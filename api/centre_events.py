@@ -53,15 +53,16 @@ def list_events(
     if cursor_ is not None and after is not None and cursor_ != after:
         message = "give the previous page's next_cursor once, as after or as cursor, not two different ones"
         raise Problem(422, "validation", message, errors=[{"field": "query.cursor", "rule": "one", "message": message}])
+    name = "after" if after is not None else "cursor"  # a refusal names the parameter the client sent
     after = after if after is not None else cursor_
     position = 0
     if after is not None:
         try:
             position = int(cursor.decode(after, _FILTERS).case_id)
         except (cursor.BadCursor, ValueError):
-            message = "after is not a cursor this API issued (use next_cursor as given)"
+            message = f"{name} is not a cursor this API issued (use next_cursor as given)"
             raise Problem(
-                422, "validation", message, errors=[{"field": "query.after", "rule": "cursor", "message": message}]
+                422, "validation", message, errors=[{"field": f"query.{name}", "rule": "cursor", "message": message}]
             ) from None
     with ctx.reads.begin() as session:
         events = page(session.connection(), after=position, limit=limit + 1)
