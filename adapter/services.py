@@ -52,7 +52,8 @@ class CentreServices:
         """Flow C: a party applied to the centre directly; no court knows the case until a JC application."""
         if dispatch.flow is not Flow.SELF_RECEIVED:
             raise InvalidRequest(
-                f"register_self_received takes flow C cases, not {dispatch.flow.value}",
+                f"only a self-received case (flow self_received, flow C) is registered at the centre, not "
+                f"{dispatch.flow.value}: a court's case arrives from its court",
                 field="flow",
                 rule="self_received",
             )

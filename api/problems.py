@@ -109,6 +109,7 @@ def field_errors(errors: Sequence[Mapping[str, Any]], *, under: str = "") -> lis
 def _field_error(error: Mapping[str, Any], under: str) -> dict[str, str]:
     loc = [str(p) for p in error.get("loc", ())]
     rule, message = str(error.get("type", "invalid")), str(error.get("msg", ""))
+    message = message.removeprefix("Value error, ")  # pydantic's prefix for a validator's own message
     if rule == "json_invalid" and loc[:1] == ["body"]:
         # FastAPI puts the character position where the field goes ("body.8"): the field is the body itself
         at = f" at character {loc[1]}" if len(loc) > 1 else ""

@@ -12,7 +12,7 @@ from adapter.config.settings import ApiSettings, Settings
 from adapter.persistence.api_tables import ApiAuditRow, ApiIdempotencyRow
 from adapter.persistence.tables import OutboxRow
 from scheduler import Runtime, build_runtime
-from tests.support.api import Api
+from tests.support.api import Api, flow_c_case
 from tests.support.court import Court
 from tests.support.runtime import case_for, pump
 
@@ -151,6 +151,12 @@ def test_validation_errors_name_the_field_and_the_rule(centre: Api, case_id: str
     assert centre.get("/api/centre/v1/cases?dispatched_from=soon").json()["errors"][0]["field"] == (
         "query.dispatched_from"
     )
+    numbered = centre.post("/api/centre/v1/cases", {**flow_c_case("ZS-G-1"), "case_number": "（2026）粤XX民初号"})
+    error = numbered.json()["errors"][0]
+    assert error["field"] == "body.case_number" and not error["message"].startswith("Value error")  # pydantic's noise
+    court_flow = centre.post("/api/centre/v1/cases", {**flow_c_case("ZS-G-2"), "flow": "delegated"})
+    assert court_flow.json()["errors"][0]["field"] == "body.flow"
+    assert "register_self_received" not in court_flow.json()["detail"]  # no internal names in an answer
     swapped = centre.get("/api/centre/v1/cases?dispatched_from=2026-12-02&dispatched_to=2026-12-01")
     assert swapped.status_code == 422 and swapped.json()["errors"][0]["field"] == "query.dispatched_to"
     one_day = centre.get("/api/centre/v1/cases?dispatched_from=2026-12-01&dispatched_to=2026-12-01")
