@@ -127,7 +127,7 @@ def _conditions(ctx: ApiContext, f: dict[str, Any]) -> list[Any]:
     if f["cause"]:
         where.append(col(CaseRow.cause) == f["cause"])
     if f["court"]:
-        where.append(_court_is(_checked("court", lambda: court_code(f["court"]))))
+        where.append(_court_is(_checked("court", lambda: court_code(f["court"], "court"))))
     dispatched = func.coalesce(CaseRow.court_dispatched_at, CaseRow.created_at)
     since = until = None
     if f["dispatched_from"]:

@@ -157,6 +157,8 @@ def test_validation_errors_name_the_field_and_the_rule(centre: Api, case_id: str
     court_flow = centre.post("/api/centre/v1/cases", {**flow_c_case("ZS-G-2"), "flow": "delegated"})
     assert court_flow.json()["errors"][0]["field"] == "body.flow"
     assert "register_self_received" not in court_flow.json()["detail"]  # no internal names in an answer
+    unknown_court = centre.get("/api/centre/v1/cases", params={"court": "福田区人民法院"}).json()
+    assert unknown_court["errors"][0]["field"] == "query.court" and "--court" not in unknown_court["detail"]
     swapped = centre.get("/api/centre/v1/cases?dispatched_from=2026-12-02&dispatched_to=2026-12-01")
     assert swapped.status_code == 422 and swapped.json()["errors"][0]["field"] == "query.dispatched_to"
     one_day = centre.get("/api/centre/v1/cases?dispatched_from=2026-12-01&dispatched_to=2026-12-01")
