@@ -6,6 +6,7 @@ as a webhook's `webhook-id`), its type, case id, time (UTC, ISO 8601) and masked
 is still given (the position to poll from), with `more` false.
 """
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,6 +22,7 @@ from api.problems import Problem
 router = APIRouter(prefix="/api/centre/v1", tags=["centre events"])
 Centre = Annotated[Client, Depends(require("centre"))]
 _FILTERS: dict[str, Any] = {"list": "events"}
+_START = datetime(1970, 1, 1, tzinfo=UTC)  # the position before every event: an empty first page's next_cursor
 
 
 class EventItem(BaseModel):
@@ -68,7 +70,7 @@ def list_events(
         events = page(session.connection(), after=position, limit=limit + 1)
     more = len(events) > limit
     events = events[:limit]
-    token = after
+    token = after if after is not None else cursor.encode(cursor.Position(_START, "0"), _FILTERS)  # never null
     if events:
         token = cursor.encode(cursor.Position(events[-1].at, str(events[-1].position)), _FILTERS)
     return EventPage(items=[EventItem(**event.document()) for event in events], next_cursor=token, more=more)

@@ -213,8 +213,12 @@ def test_an_event_the_receiver_never_takes_goes_dead_after_the_give_up_time_and_
 def test_the_centre_pages_the_events_by_cursor(
     runtime: Runtime, court: Court, centre: Api, api_keys: dict[str, str]
 ) -> None:
+    empty = centre.get("/api/centre/v1/events").json()  # no event yet: still a cursor to poll from (README)
+    assert empty["items"] == [] and empty["next_cursor"] and empty["more"] is False
     court.core.dispatch(3, "01")
     pump(runtime, 1)
+    from_empty = centre.get("/api/centre/v1/events", params={"after": empty["next_cursor"], "limit": 1}).json()
+    assert len(from_empty["items"]) == 1
     first = centre.get("/api/centre/v1/events", params={"limit": 2})
     assert first.status_code == 200, first.text
     page = first.json()
