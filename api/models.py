@@ -165,7 +165,7 @@ SELF_RECEIVED_EXAMPLE = {
 AGREEMENT_EXAMPLE = {
     "terms": "张三于两个月内分两期向某某银行股份有限公司支付8000.00元",
     "document_name": "agreement.pdf",
-    "document_sha256": "dcab8afcd36b5ae4a393f5e845f9c79d63d8f4924d1d261cfb00ac0d24915319",
+    "document_sha256": "f184128a1e28bf1f5d32ca36924d9ad23d3f9e2e68bbc61bceb0960f7386af83",
     "signatures": [
         {"signer": "某某银行股份有限公司", "role": "applicant", "signed_at": "2026-11-23T10:00:00+08:00"},
         {"signer": "张三", "role": "respondent", "signed_at": "2026-11-23T10:05:00+08:00"},
