@@ -76,9 +76,10 @@ def find_cases(session: Session, wanted: CaseFilter, *, limit: int) -> Sequence[
     return session.exec(query).all()
 
 
-def court_code(text: str) -> str:
+def court_code(text: str, option: str = "--court") -> str:
     """A court code as typed (粤0104, or an old-form abbreviation such as 穗越法), or the code of a court named in
-    the court table; a name the table does not know is refused rather than matching nothing."""
+    the court table; a name the table does not know is refused (InvalidRequest naming `option`, as the caller
+    calls it) rather than matching nothing."""
     text = text.strip()
     table = court_table()
     if table.get(text) is not None:
@@ -87,7 +88,7 @@ def court_code(text: str) -> str:
         if court.name == text:
             return court.code
     if text.endswith("法院"):
-        raise InvalidRequest(f"--court {text!r} is not a court in the court table; give its code, e.g. 粤0104")
+        raise InvalidRequest(f"{option} {text!r} is not a court in the court table; give its code, e.g. 粤0104")
     return text
 
 

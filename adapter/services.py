@@ -6,10 +6,10 @@ in-memory fake in unit tests) and a clock (time is always injected); each use ca
 
 import base64
 import hashlib
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
 
-from adapter.cases.store import CaseStore
+from adapter.cases.store import Case, CaseStore, CaseTransaction
 from adapter.deadlines import DeadlineKind, Deadlines, china_date
 from adapter.errors import InvalidRequest
 from adapter.states import CaseStatus, Event
@@ -26,6 +26,10 @@ from schemas.outcome import FailureReport, MediationOutcome
 from schemas.progress import ProgressUpdate
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024  # base64 makes it ~6.7 MB on the wire, under platforms' 10 MB body limits
+
+
+PDF_MAGIC = b"%PDF-"  # every PDF file begins so (ISO 32000-2 §7.5.2)
+_Check = Callable[[CaseTransaction, Case, datetime], None]  # a use case's own rule, in its transaction
 
 
 class CentreServices:
@@ -48,7 +52,8 @@ class CentreServices:
         """Flow C: a party applied to the centre directly; no court knows the case until a JC application."""
         if dispatch.flow is not Flow.SELF_RECEIVED:
             raise InvalidRequest(
-                f"register_self_received takes flow C cases, not {dispatch.flow.value}",
+                f"only a self-received case (flow self_received, flow C) is registered at the centre, not "
+                f"{dispatch.flow.value}: a court's case arrives from its court",
                 field="flow",
                 rule="self_received",
             )
@@ -88,7 +93,32 @@ class CentreServices:
         return self._progress(case_id, Event.HOLD_SESSION, ProgressKind.SESSION, note=note)
 
     def extend(self, case_id: str, new_due: date, note: str = "all parties consented") -> CaseStatus:
-        return self._progress(case_id, Event.EXTEND, ProgressKind.EXTENDED, note=note, new_due=new_due)
+        """Extend the mediation period, with the parties' consent, to `new_due` (its new last day, China time).
+
+        InvalidRequest (field `until`) when `new_due` is not after today or not after the period's current last
+        day: such a date would extend nothing, yet the court would be told of an extension [S2 Art 24]."""
+        today = china_date(self.clock())
+        if new_due <= today:
+            raise InvalidRequest(
+                f"until {new_due} is not after today ({today}, China time): give the new last day of the "
+                "mediation period the parties agreed to",
+                field="until",
+                rule="after_today",
+            )
+
+        def later_than_due(cases: CaseTransaction, case: Case, now: datetime) -> None:
+            current = self.deadlines.due(case, cases.history(case), DeadlineKind.MEDIATION, now)
+            if current is not None and new_due <= current.due.last_day:
+                raise InvalidRequest(
+                    f"until {new_due} is not after the mediation period's current last day "
+                    f"{current.due.last_day} ({current.rule}): an extension must move it later",
+                    field="until",
+                    rule="after_due",
+                )
+
+        return self._progress(
+            case_id, Event.EXTEND, ProgressKind.EXTENDED, check=later_than_due, note=note, new_due=new_due
+        )
 
     def suspend(self, case_id: str, note: str) -> CaseStatus:
         return self._progress(case_id, Event.SUSPEND, ProgressKind.SUSPENDED, note=note)
@@ -96,11 +126,15 @@ class CentreServices:
     def resume(self, case_id: str, note: str = "") -> CaseStatus:
         return self._progress(case_id, Event.RESUME, ProgressKind.RESUMED, note=note)
 
-    def _progress(self, case_id: str, event: Event, kind: ProgressKind, **fields: object) -> CaseStatus:
+    def _progress(
+        self, case_id: str, event: Event, kind: ProgressKind, check: _Check | None = None, **fields: object
+    ) -> CaseStatus:
         now = self.clock()
         update = ProgressUpdate.model_validate({"kind": kind, "at": now, **fields})
         with self.store.begin() as cases:
             case = cases.get(case_id)
+            if check is not None:
+                check(cases, case, now)
             cases.transition(case, event, actor=self.actor, at=now, detail=update.model_dump_json())
             if kind is ProgressKind.MEDIATOR_ASSIGNED:
                 case.mediator = update.mediator
@@ -134,6 +168,14 @@ class CentreServices:
                 f"the agreement document has {len(document)} bytes; the limit is {MAX_DOCUMENT_BYTES}",
                 field="document",
                 rule="max_bytes",
+            )
+        if not document.startswith(PDF_MAGIC):
+            # the court files the agreement as the signed PDF; anything else would reach it unreadable
+            raise InvalidRequest(
+                f"the agreement document is not a PDF (it does not begin with %PDF-; {len(document)} bytes): "
+                "send the signed agreement PDF itself",
+                field="document",
+                rule="pdf",
             )
         digest = hashlib.sha256(document).hexdigest()
         if digest != agreement.document_sha256:

@@ -79,6 +79,7 @@ def act(
 ) -> JSONResponse:
     """Run one use case under the key and the version guard; replay, refuse or answer. `within`: where the use
     case's inputs sit in the request, so a refusal names the request's own field (api/problems.py)."""
+    _check_if_match(if_match)
     ctx = context(request)
     path = request.url.path
     call = Call(client.name, check_key(key), digest("POST", path, payload), request.state.request_id, "POST", path)
@@ -109,6 +110,22 @@ def act(
     assert tx.result is not None  # the use case committed through the guard
     request.state.audited = True  # written in the action's own transaction
     return _answer(tx.result)
+
+
+def _check_if_match(if_match: str | None) -> None:
+    """400 naming header.If-Match when a tag in it is not a strong entity tag ("v791", quotes included) or `*`:
+    compared as given it could never match, and a 412 "it is now at "v791"" would not say why."""
+    if if_match is None:
+        return
+    for tag in (t.strip() for t in if_match.split(",")):
+        if tag != "*" and not (len(tag) >= 2 and tag[0] == tag[-1] == '"'):
+            message = (
+                f"If-Match {tag[:40]!r} is not an ETag as GET /cases/{{id}} gives it: send it unchanged, "
+                'quotes included (e.g. If-Match: "v791"); a weak W/ tag never matches'
+            )
+            raise Problem(
+                400, "bad-if-match", message, errors=[{"field": "header.If-Match", "rule": "etag", "message": message}]
+            )
 
 
 def _body(model: BaseModel) -> Any:
@@ -244,8 +261,7 @@ def agreement(
     try:
         parsed = MediationAgreement.model_validate_json(agreement)
     except ValidationError as exc:
-        errors = field_errors(exc.errors())
-        raise invalid([{**e, "field": f"agreement.{e['field']}"} for e in errors]) from None
+        raise invalid(field_errors(exc.errors(), under="agreement")) from None
     content = document.file.read(MAX_DOCUMENT_BYTES + 1)
     payload = {
         "agreement": _body(parsed),

@@ -28,7 +28,7 @@ from api.access import ApiContext, context, require
 from api.clients import Client
 from api.idempotency import case_version, etag
 from api.models import CasePage, problem_responses
-from api.problems import Problem, allowed_events, not_found_case
+from api.problems import Problem, allowed_actions, allowed_events, not_found_case
 from reference.case_intake import with_reading
 from schemas.case import CaseDispatch
 from schemas.clock import china_iso, from_db, to_utc
@@ -128,14 +128,22 @@ def _conditions(ctx: ApiContext, f: dict[str, Any]) -> list[Any]:
     if f["cause"]:
         where.append(col(CaseRow.cause) == f["cause"])
     if f["court"]:
-        where.append(_court_is(_checked("court", lambda: court_code(f["court"]))))
+        where.append(_court_is(_checked("court", lambda: court_code(f["court"], "court"))))
     dispatched = func.coalesce(CaseRow.court_dispatched_at, CaseRow.created_at)
+    since = until = None
     if f["dispatched_from"]:
         since = _checked("dispatched_from", lambda: parse_when(f["dispatched_from"], "dispatched_from"))
         where.append(dispatched >= to_utc(since))
     if f["dispatched_to"]:
         until = _checked("dispatched_to", lambda: parse_when(f["dispatched_to"], "dispatched_to", end_of_day=True))
         where.append(dispatched < to_utc(until))
+    if since is not None and until is not None and until <= since:  # an empty page would look like "no cases"
+        raise _invalid(
+            "query.dispatched_to",
+            "after_from",
+            f"dispatched_to {f['dispatched_to']!r} ends before dispatched_from {f['dispatched_from']!r} begins: "
+            "swap them (a date alone as dispatched_to runs to the end of that day)",
+        )
     if f["deadline_within_days"] is not None:
         where.append(col(CaseRow.id).in_(_deadline_within(ctx, f["deadline_within_days"])))
     return where
@@ -226,6 +234,7 @@ def detail(ctx: ApiContext, session: Session, case: CaseRow) -> dict[str, Any]:
             for m in messages
         ],
         "allowed_events": allowed_events(CaseStatus(case.status)),
+        "allowed_actions": allowed_actions(CaseStatus(case.status)),  # the centre's own: POST …/<action>
     }
 
 

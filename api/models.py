@@ -101,19 +101,48 @@ PROBLEM_EXAMPLE = {
     "type": "urn:court-docking:problem:illegal-transition",
     "title": "Conflict",
     "status": 409,
-    "detail": "cannot accept a case in DECLINED; allowed here: nothing",
+    "detail": "cannot accept a case in DECLINED; allowed here: nothing; no centre action is open now: the case waits "
+    "for the court or has ended",
     "current_state": "DECLINED",
     "event": "accept",
     "allowed_events": [],
+    "allowed_actions": [],
 }
 
 
+def _problem(code: int, kind: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
+    return {"type": f"urn:court-docking:problem:{kind}", "title": title, "status": code, "detail": detail, **extra}
+
+
+def _invalid(field: str, rule: str, message: str) -> dict[str, Any]:
+    errors = [{"field": field, "rule": rule, "message": message}]
+    return _problem(422, "validation", "Unprocessable content", f"the request is not valid: {field}: {message}",
+                    errors=errors)  # fmt: skip
+
+
+# One example per status, each as the API answers it (a 422 is not the 409's illegal transition renumbered).
+PROBLEM_EXAMPLES: dict[int, dict[str, Any]] = {
+    400: _problem(400, "idempotency-key-missing", "Bad request", "every POST needs an Idempotency-Key header",
+                  errors=[{"field": "header.Idempotency-Key", "rule": "missing", "message": "required on every POST"}]),
+    401: _problem(401, "unauthorized", "Unauthorized", "send the API key as `Authorization: Bearer <key>`"),
+    403: _problem(403, "forbidden", "Forbidden", "role ops may not use this endpoint (centre API)"),
+    404: _problem(404, "case-not-found", "Not found", "no case 'MC-…'"),
+    409: PROBLEM_EXAMPLE,
+    412: _problem(412, "stale-version", "Precondition failed", "the case has changed since that version",
+                  current_etag='"v792"', current_state="ACCEPTED"),
+    413: _problem(413, "body-too-large", "Content too large", "the request body is larger than 8388608 bytes"),
+    422: _invalid("body.reason", "enum", "Input should be 'outside_charter', 'outside_expertise' or 'unsuitable'"),
+}  # fmt: skip
+
+
 def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the refusals an endpoint can give, each application/problem+json."""
+    """OpenAPI entries for the refusals an endpoint can give, each application/problem+json with its own example."""
     return {
         code: {
             "description": f"refused ({code}), RFC 9457 problem details",
-            "content": {"application/problem+json": {"example": {**PROBLEM_EXAMPLE, "status": code}}},
+            "content": {
+                "application/problem+json": {"example": PROBLEM_EXAMPLES.get(code, {**PROBLEM_EXAMPLE, "status": code})}
+            },
         }
         for code in codes
     }
@@ -136,7 +165,7 @@ SELF_RECEIVED_EXAMPLE = {
 AGREEMENT_EXAMPLE = {
     "terms": "张三于两个月内分两期向某某银行股份有限公司支付8000.00元",
     "document_name": "agreement.pdf",
-    "document_sha256": "dcab8afcd36b5ae4a393f5e845f9c79d63d8f4924d1d261cfb00ac0d24915319",
+    "document_sha256": "f184128a1e28bf1f5d32ca36924d9ad23d3f9e2e68bbc61bceb0960f7386af83",
     "signatures": [
         {"signer": "某某银行股份有限公司", "role": "applicant", "signed_at": "2026-11-23T10:00:00+08:00"},
         {"signer": "张三", "role": "respondent", "signed_at": "2026-11-23T10:05:00+08:00"},

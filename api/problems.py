@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from adapter.errors import CaseNotFound, InvalidRequest
 from adapter.masking import mask_text
 from adapter.persistence.diagnosis import condition_of
-from adapter.states import TRANSITIONS, CaseStatus, IllegalTransition
+from adapter.states import TRANSITIONS, CaseStatus, Event, IllegalTransition
 
 log = logging.getLogger("docking.api")
 
@@ -99,17 +99,24 @@ def unparsed_body(content_type: str) -> Problem:
     return Problem(400, "unreadable-body", message, errors=[{"field": "body", "rule": "parse", "message": message}])
 
 
-def field_errors(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+def field_errors(errors: Sequence[Mapping[str, Any]], *, under: str = "") -> list[dict[str, str]]:
     """pydantic's errors as {field, rule, message}: where, which rule (pydantic's error type), what it said.
+    `under`: the request field the errors' locations are relative to (e.g. "agreement", a multipart field's JSON).
     The input values are left out on purpose: they may be ID or phone numbers."""
-    return [
-        {
-            "field": ".".join(str(p) for p in e.get("loc", ())) or "body",
-            "rule": str(e.get("type", "invalid")),
-            "message": str(e.get("msg", "")),
-        }
-        for e in errors
-    ]
+    return [_field_error(e, under) for e in errors]
+
+
+def _field_error(error: Mapping[str, Any], under: str) -> dict[str, str]:
+    loc = [str(p) for p in error.get("loc", ())]
+    rule, message = str(error.get("type", "invalid")), str(error.get("msg", ""))
+    message = message.removeprefix("Value error, ")  # pydantic's prefix for a validator's own message
+    if rule == "json_invalid" and loc[:1] == ["body"]:
+        # FastAPI puts the character position where the field goes ("body.8"): the field is the body itself
+        at = f" at character {loc[1]}" if len(loc) > 1 else ""
+        reason = str((error.get("ctx") or {}).get("error", "")) or "not JSON"
+        loc, message = ["body"], f"the body is not valid JSON ({reason}{at}); send one JSON object"
+    field = ".".join([under, *loc] if under else loc) or "body"
+    return {"field": field, "rule": rule, "message": message}
 
 
 def invalid(errors: list[dict[str, str]]) -> Problem:
@@ -118,18 +125,47 @@ def invalid(errors: list[dict[str, str]]) -> Problem:
 
 
 def illegal_transition(exc: IllegalTransition) -> Problem:
+    actions = allowed_actions(exc.status)
+    if actions:
+        then = f"; the centre may now: {', '.join(actions)} (POST /cases/{{id}}/<action>)"
+    else:
+        then = "; no centre action is open now: the case waits for the court or has ended"
     return Problem(
         409,
         "illegal-transition",
-        str(exc),
+        f"{exc}{then}",
         current_state=exc.status.value,
         event=exc.event.value,
         allowed_events=allowed_events(exc.status),
+        allowed_actions=actions,
     )
 
 
 def allowed_events(status: CaseStatus) -> list[str]:
+    """Every state-machine event open in `status` (adapter/states.py), the court's and the clock's included."""
     return sorted(e.value for (s, e) in TRANSITIONS if s is status)
+
+
+# The centre API's action (the last segment of POST /cases/{id}/<action>) for each event it can cause; the other
+# events (acceptance_timeout, jc_confirmed, …) come from the court or the clock, never from the centre.
+_ACTIONS = {
+    Event.ACCEPT: "accept",
+    Event.DECLINE: "decline",
+    Event.ASSIGN_MEDIATOR: "mediator",
+    Event.HOLD_SESSION: "sessions",
+    Event.EXTEND: "extend",
+    Event.SUSPEND: "suspend",
+    Event.RESUME: "resume",
+    Event.TERMINATE: "outcome",
+    Event.DRAFT_AGREEMENT: "agreement",
+    Event.APPLY_JC: "jc",
+    Event.CLOSE_PERFORMED: "close",
+}
+
+
+def allowed_actions(status: CaseStatus) -> list[str]:
+    """The centre API actions open in `status`, as the endpoints name them (e.g. ["mediator", "outcome"])."""
+    return sorted({_ACTIONS[e] for (s, e) in TRANSITIONS if s is status and e in _ACTIONS})
 
 
 def _request_id(request: Request) -> str | None:

@@ -226,7 +226,8 @@ class SimulatedCentre:
             if side < 0.08 and "suspend" not in seen.done:
                 return self._do(case_id, seen, "suspend", {"note": "待补充证据材料"})
             if side < 0.16 and "extend" not in seen.done:
-                until = (self.clock().astimezone(CHINA) + timedelta(days=15)).date().isoformat()
+                # past the longest period (30 days, flow A): an extension must move the last day later
+                until = (self.clock().astimezone(CHINA) + timedelta(days=45)).date().isoformat()
                 return self._do(case_id, seen, "extend", {"until": until})
             if self._rng_for(case_id, "outcome").random() < 0.70:
                 return self._settle(case_id, seen, rng)
@@ -258,7 +259,7 @@ class SimulatedCentre:
         doc = seen.doc
         now = self.clock().astimezone(CHINA)
         amount = Decimal(str(doc["amount"]))
-        document = f"调解协议书\n案件：{doc['case_number'] or case_id}\n金额：{amount}\n".encode()
+        document = f"%PDF-1.7\n调解协议书\n案件：{doc['case_number'] or case_id}\n金额：{amount}\n".encode()
         cent = Decimal("0.01")
         total = (amount * rng.choice([60, 75, 90]) / 100).quantize(cent)  # a negotiated reduction
         first = (total / 2).quantize(cent)

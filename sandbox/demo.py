@@ -243,7 +243,7 @@ def _leave_running(runtime: Runtime, host: ApiHost, base: str, courts: dict[str,
         raise RuntimeError(f"the pushing court's dispatch {ajbs} was not accepted: {pushing.pusher.receipts[before:]}")
     return {
         "url": base,
-        "key": host.client(runtime, "demo-reader", "centre"),
+        "key": host.client(runtime, "try-the-api", "centre"),
         "ops_key": host.client(runtime, "demo-ops", "ops"),
         "case": str(receipt["case_id"]),
         "court_case": ajbs,

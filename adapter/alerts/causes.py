@@ -40,12 +40,26 @@ def reconcile_difference(connection: Connection, *, platform: str, kind: str, at
     change(connection, AlertKind.RECONCILE, platform, opened=True, at=at, detail=f"e.g. {kind}")
 
 
+# what the operator does about it (shown by `docking status` and `docking alerts list`)
+CALENDAR_TODO = (
+    "deadlines in {year} count weekends only (marked estimated): add {year} to [deadlines] holiday_file once the "
+    "State Council publishes its holidays, then restart"
+)
+
+
 def calendar_coverage(uow: UnitOfWork, clock: Clock, years: Collection[int], missing: Collection[int]) -> None:
     """At start-up: each year of `years` opens (in `missing`) or clears its condition. A database that cannot take
     it is logged: the start-up's own warning has said it already."""
     try:
         with uow.begin() as session:
             for year in years:
-                change(session.connection(), AlertKind.CALENDAR_MISSING, str(year), opened=year in missing, at=clock())
+                change(
+                    session.connection(),
+                    AlertKind.CALENDAR_MISSING,
+                    str(year),
+                    opened=year in missing,
+                    at=clock(),
+                    detail=CALENDAR_TODO.format(year=year),
+                )
     except Exception as exc:
         log.error("holiday calendar coverage: the alert could not be stored: %s", type(exc).__name__)

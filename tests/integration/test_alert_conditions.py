@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlmodel import select as select_rows
 
+from adapter.alerts.causes import calendar_coverage
 from adapter.alerts.conditions import ALERTS, CONDITIONS, change
 from adapter.alerts.evaluate import evaluate
 from adapter.alerts.kinds import AlertKind
@@ -59,6 +60,15 @@ def test_a_condition_alerts_once_when_it_opens_and_once_when_it_clears(uow: Unit
     with uow.begin() as session:
         open_now = session.connection().execute(select(CONDITIONS.c.kind).where(CONDITIONS.c.open.is_(True)))
         assert sorted(open_now.scalars()) == ["held"]
+
+
+def test_a_missing_calendar_year_says_what_to_do(uow: UnitOfWork) -> None:
+    """The condition's detail (what `docking status` shows) names the year and the setting to fill, not blank."""
+    calendar_coverage(uow, lambda: T0, [2026, 2027], [2027])
+    with uow.begin() as session:
+        rows = session.connection().execute(select(CONDITIONS.c.subject, CONDITIONS.c.detail).where(CONDITIONS.c.open))
+        details: dict[str, str] = {row.subject: row.detail for row in rows}
+    assert list(details) == ["2027"] and "add 2027 to [deadlines] holiday_file" in details["2027"]
 
 
 def test_a_cause_rolled_back_leaves_no_alert(uow: UnitOfWork) -> None:

@@ -7,7 +7,7 @@ from adapter.reconcile import reconcile
 from scheduler import Runtime
 from tests.support.api import Api
 from tests.support.court import PLATFORM, Court
-from tests.support.flows import agree, court_status, mediate, parties
+from tests.support.flows import EXTENDED_UNTIL, agree, court_status, mediate, parties
 from tests.support.runtime import case_for, pump
 
 pytestmark = pytest.mark.integration
@@ -106,7 +106,7 @@ def test_flow_d_suspended_extended_and_closed_over_the_api(runtime: Runtime, cou
     mediate(centre, case_id)
     assert centre.ok(case_id, "suspend", {"note": "待补充证据"})["status"] == "SUSPENDED"
     assert centre.ok(case_id, "resume")["status"] == "IN_MEDIATION"
-    assert centre.ok(case_id, "extend", {"until": "2026-12-31"})["status"] == "EXTENDED"
+    assert centre.ok(case_id, "extend", {"until": EXTENDED_UNTIL})["status"] == "EXTENDED"
     assert centre.ok(case_id, "mediator", {"mediator": "王调解员"})["status"] == "EXTENDED"  # a replacement
     agree(centre, case_id)
     assert centre.ok(case_id, "close")["status"] == "CLOSED_PERFORMED"

@@ -12,7 +12,7 @@ from adapter.config.settings import ApiSettings, Settings
 from adapter.persistence.api_tables import ApiAuditRow, ApiIdempotencyRow
 from adapter.persistence.tables import OutboxRow
 from scheduler import Runtime, build_runtime
-from tests.support.api import Api
+from tests.support.api import Api, flow_c_case
 from tests.support.court import Court
 from tests.support.runtime import case_for, pump
 
@@ -92,12 +92,35 @@ def test_a_stale_if_match_is_refused_with_the_current_etag(runtime: Runtime, cen
     assert centre.act(case_id, "mediator", {"mediator": "陈"}, headers={"If-Match": moved["etag"]}).status_code == 200
 
 
+def test_an_if_match_without_its_quotes_is_a_400_saying_how_to_send_it(
+    runtime: Runtime, centre: Api, case_id: str
+) -> None:
+    """`If-Match: v7` (the ETag stripped of its quotes) or a weak tag could never match: a 400 naming the header
+    and the form to send, not a 412 that shows the same version back; nothing acts, nothing is remembered."""
+    etag = centre.get(f"/api/centre/v1/cases/{case_id}").headers["ETag"]
+    for sent in (etag.strip('"'), f"W/{etag}"):
+        bare = centre.act(case_id, "accept", headers={"If-Match": sent, "Idempotency-Key": "bare-etag"})
+        assert bare.status_code == 400, bare.text
+        assert bare.json()["errors"][0]["field"] == "header.If-Match" and "quotes included" in bare.json()["detail"]
+    assert centre.get(f"/api/centre/v1/cases/{case_id}").json()["status"] == "PENDING_ACCEPTANCE"
+    accepted = centre.act(case_id, "accept", headers={"If-Match": f'{etag}, "v0"', "Idempotency-Key": "bare-etag"})
+    assert accepted.status_code == 200, accepted.text
+
+
 def test_an_illegal_transition_is_a_409_naming_the_state_and_allowed_events(centre: Api, case_id: str) -> None:
     answer = centre.act(case_id, "close")
     body = answer.json()
     assert answer.status_code == 409 and answer.headers["Content-Type"] == "application/problem+json"
     assert body["current_state"] == "PENDING_ACCEPTANCE" and body["event"] == "close_performed"
     assert body["allowed_events"] == ["accept", "acceptance_timeout", "decline"]
+    # the centre's own actions, named as the endpoints are (acceptance_timeout is the clock's, not the centre's)
+    assert body["allowed_actions"] == ["accept", "decline"] and "may now: accept, decline" in body["detail"]
+    assert centre.get(f"/api/centre/v1/cases/{case_id}").json()["allowed_actions"] == ["accept", "decline"]
+    centre.ok(case_id, "accept")
+    centre.ok(case_id, "mediator", {"mediator": "陈"})
+    late = centre.act(case_id, "accept").json()  # "assign_mediator" would name no endpoint: "mediator" does
+    assert late["allowed_actions"] == ["agreement", "extend", "mediator", "outcome", "sessions", "suspend"]
+    assert "assign_mediator" in late["allowed_events"]
 
 
 def test_validation_errors_name_the_field_and_the_rule(centre: Api, case_id: str) -> None:
@@ -113,17 +136,33 @@ def test_validation_errors_name_the_field_and_the_rule(centre: Api, case_id: str
         timeout=10,
     )
     assert broken.status_code == 422 and broken.json()["errors"][0]["rule"] == "json_invalid"
+    assert broken.json()["errors"][0]["field"] == "body"  # not "body.1", the character position
+    assert "at character 1" in broken.json()["errors"][0]["message"]
     one = centre.act(case_id, "outcome", {"code": 1, "reason": "r"})
     assert one.status_code == 422 and one.json()["errors"][0]["field"] == "body.code"
     nine = centre.act(case_id, "outcome", {"code": 9, "reason": "r"})
     assert nine.status_code == 422 and nine.json()["errors"][0]["field"] == "body.code"
-    agreement = centre.act(case_id, "agreement", data={"agreement": "{}"}, files={"document": ("a.pdf", b"%PDF")})
+    agreement = centre.act(case_id, "agreement", data={"agreement": "{}"}, files={"document": ("a.pdf", b"%PDF-")})
     assert agreement.status_code == 422 and agreement.json()["errors"][0]["field"].startswith("agreement.")
+    unreadable = centre.act(case_id, "agreement", data={"agreement": "{x"}, files={"document": ("a.pdf", b"%PDF-")})
+    assert unreadable.json()["errors"][0]["field"] == "agreement"  # the multipart field, not "agreement.body"
     assert centre.get("/api/centre/v1/cases?limit=0").json()["errors"][0]["field"] == "query.limit"
     assert centre.get("/api/centre/v1/cases?cursor=zzz").json()["errors"][0]["field"] == "query.cursor"
     assert centre.get("/api/centre/v1/cases?dispatched_from=soon").json()["errors"][0]["field"] == (
         "query.dispatched_from"
     )
+    numbered = centre.post("/api/centre/v1/cases", {**flow_c_case("ZS-G-1"), "case_number": "（2026）粤XX民初号"})
+    error = numbered.json()["errors"][0]
+    assert error["field"] == "body.case_number" and not error["message"].startswith("Value error")  # pydantic's noise
+    court_flow = centre.post("/api/centre/v1/cases", {**flow_c_case("ZS-G-2"), "flow": "delegated"})
+    assert court_flow.json()["errors"][0]["field"] == "body.flow"
+    assert "register_self_received" not in court_flow.json()["detail"]  # no internal names in an answer
+    unknown_court = centre.get("/api/centre/v1/cases", params={"court": "福田区人民法院"}).json()
+    assert unknown_court["errors"][0]["field"] == "query.court" and "--court" not in unknown_court["detail"]
+    swapped = centre.get("/api/centre/v1/cases?dispatched_from=2026-12-02&dispatched_to=2026-12-01")
+    assert swapped.status_code == 422 and swapped.json()["errors"][0]["field"] == "query.dispatched_to"
+    one_day = centre.get("/api/centre/v1/cases?dispatched_from=2026-12-01&dispatched_to=2026-12-01")
+    assert one_day.status_code == 200  # a date alone as the upper bound: to the end of that day
 
 
 def test_an_unknown_case_is_a_404(centre: Api) -> None:

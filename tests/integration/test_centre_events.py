@@ -213,8 +213,12 @@ def test_an_event_the_receiver_never_takes_goes_dead_after_the_give_up_time_and_
 def test_the_centre_pages_the_events_by_cursor(
     runtime: Runtime, court: Court, centre: Api, api_keys: dict[str, str]
 ) -> None:
+    empty = centre.get("/api/centre/v1/events").json()  # no event yet: still a cursor to poll from (README)
+    assert empty["items"] == [] and empty["next_cursor"] and empty["more"] is False
     court.core.dispatch(3, "01")
     pump(runtime, 1)
+    from_empty = centre.get("/api/centre/v1/events", params={"after": empty["next_cursor"], "limit": 1}).json()
+    assert len(from_empty["items"]) == 1
     first = centre.get("/api/centre/v1/events", params={"limit": 2})
     assert first.status_code == 200, first.text
     page = first.json()
@@ -235,6 +239,14 @@ def test_the_centre_pages_the_events_by_cursor(
     assert _clear(runtime, first.text + json.dumps(second, ensure_ascii=False)) == []
     bad = centre.get("/api/centre/v1/events", params={"after": "nonsense"})
     assert bad.status_code == 422
+    # `cursor`, as GET /cases names it, pages the same (it was ignored: the first page came back for ever)
+    by_after = centre.get("/api/centre/v1/events", params={"limit": 2, "after": page["next_cursor"]}).json()
+    assert centre.get("/api/centre/v1/events", params={"limit": 2, "cursor": page["next_cursor"]}).json() == by_after
+    assert by_after["items"][0]["id"] == second["items"][0]["id"]
+    bad_cursor = centre.get("/api/centre/v1/events", params={"cursor": "nonsense"})
+    assert bad_cursor.status_code == 422 and bad_cursor.json()["errors"][0]["field"] == "query.cursor"
+    both = centre.get("/api/centre/v1/events", params={"after": page["next_cursor"], "cursor": second["next_cursor"]})
+    assert both.status_code == 422 and both.json()["errors"][0]["field"] == "query.cursor"
     court_client = Api(centre.base, api_keys[f"court:{PLATFORM}"]) if f"court:{PLATFORM}" in api_keys else None
     if court_client is not None:
         assert court_client.get("/api/centre/v1/events").status_code == 403

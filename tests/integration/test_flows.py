@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,7 @@ from schemas.enums import DeclineReason, Flow, IdType, OutcomeCode, PartyKind, P
 from schemas.envelope import AgreementBody, Envelope, JcApplicationBody
 from schemas.outcome import FailureReport
 from tests.support.court import PLATFORM, Court
+from tests.support.flows import EXTENDED_UNTIL
 from tests.support.runtime import DOCUMENT, agreement, case_for, outbox, parties, pump, status_of
 
 pytestmark = pytest.mark.integration
@@ -210,7 +212,7 @@ def test_flow_d_settled_and_performed_closes_without_jc(runtime: Runtime, court:
     _mediate(runtime, case.id)
     s.suspend(case.id, "待补充证据")
     s.resume(case.id)
-    s.extend(case.id, __import__("datetime").date(2026, 12, 31))
+    s.extend(case.id, date.fromisoformat(EXTENDED_UNTIL))
     s.submit_agreement(case.id, agreement(), DOCUMENT)
     s.close_performed(case.id)
     pump(runtime, 6)

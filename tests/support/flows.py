@@ -9,8 +9,10 @@ the case's status, the court's status of it and, where it matters, the court's w
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Protocol
 
+from schemas.clock import CHINA, utc_now
 from tests.support.api import Api, flow_c_case
 from tests.support.court import PLATFORM, Court
 from tests.support.runtime import DOCUMENT, agreement
@@ -58,6 +60,8 @@ MEDIATE: tuple[tuple[str, Body, str], ...] = (
     ("sessions", {"note": "第一次调解"}, "IN_MEDIATION"),
 )
 AGREE = ("agreement", None, "AGREEMENT_EFFECTIVE")
+# past the 30-day period of a case accepted today: an extension must move the last day later (services.extend)
+EXTENDED_UNTIL = (utc_now().astimezone(CHINA) + timedelta(days=45)).date().isoformat()
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,7 @@ FLOWS = (
             *MEDIATE,
             ("suspend", {"note": "待补充证据"}, "SUSPENDED"),
             ("resume", None, "IN_MEDIATION"),
-            ("extend", {"until": "2026-12-31"}, "EXTENDED"),
+            ("extend", {"until": EXTENDED_UNTIL}, "EXTENDED"),
             ("mediator", {"mediator": "王调解员"}, "EXTENDED"),  # a replacement
             AGREE,
             ("close", None, "CLOSED_PERFORMED"),

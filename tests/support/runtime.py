@@ -43,7 +43,7 @@ def centre_step(runtime: object, rng: random.Random) -> None:
             services.record_failure(case_id, OutcomeCode.POSITIONS_TOO_FAR_APART, FailureReport(reason="分歧过大"))
 
 
-DOCUMENT = "调解协议书：被申请人分两期还款。".encode()
+DOCUMENT = "%PDF-1.7 调解协议书：被申请人分两期还款。".encode()  # a PDF, as the centre must send
 
 
 def case_for(runtime: Runtime, platform_case_id: str) -> CaseRow:

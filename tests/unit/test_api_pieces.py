@@ -15,6 +15,7 @@ from api import cursor
 from api.clients import KEY_PREFIX, Role, key_digest, new_key
 from api.idempotency import matches, request_digest
 from api.middleware import Guard
+from api.models import problem_responses
 from api.problems import MEDIA_TYPE, Problem, install, refusal, render
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -168,3 +169,13 @@ def test_an_unexpected_failure_is_a_bare_500_problem() -> None:
     body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
     assert sent[0]["status"] == 500 and body["type"].endswith("internal")
     assert "secret" not in json.dumps(body) and "Traceback" not in json.dumps(body)
+
+
+def test_each_refusal_in_the_openapi_document_has_its_own_example() -> None:
+    """A 422's example is a validation problem naming a field, not the 409's illegal transition renumbered."""
+    documented = problem_responses(400, 401, 403, 404, 409, 412, 413, 422)
+    examples = {code: entry["content"]["application/problem+json"]["example"] for code, entry in documented.items()}
+    assert all(example["status"] == code for code, example in examples.items())
+    assert len({example["type"] for example in examples.values()}) == len(examples)
+    assert examples[422]["errors"][0]["field"] == "body.reason"
+    assert examples[409]["allowed_actions"] == [] and "allowed_events" in examples[409]

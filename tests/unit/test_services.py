@@ -401,3 +401,39 @@ def test_a_signature_older_than_the_case_is_refused(
             court_case, samples.agreement(effective=START - timedelta(days=400)), samples.DOCUMENT
         )
     assert _status(store, court_case) is CaseStatus.IN_MEDIATION
+
+
+@pytest.mark.parametrize(
+    ("days", "rule"),
+    [(-400, "after_today"), (0, "after_today"), (10, "after_due"), (30, "after_due")],  # 30 days: the period's own
+)
+def test_an_extension_that_moves_nothing_is_refused_and_sends_nothing(
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore, court_case: str, days: int, rule: str
+) -> None:
+    """`until` in the past, today, or not after the mediation period's current last day (30 days from acceptance,
+    flow A) extends nothing: refused naming `until`, the case and its outbox unchanged [S2 Art 24]."""
+    _mediate(services, clock, court_case)
+    queued = len(store.outbox())
+    until = (START + timedelta(days=days)).date()
+    with pytest.raises(InvalidRequest) as refused:
+        services.extend(court_case, until)
+    assert (refused.value.field, refused.value.rule) == ("until", rule)
+    assert str(until) in str(refused.value)
+    assert _status(store, court_case) is CaseStatus.IN_MEDIATION
+    assert len(store.outbox()) == queued
+    assert services.extend(court_case, (START + timedelta(days=31)).date()) is CaseStatus.EXTENDED
+    assert len(store.outbox()) == queued + 1
+
+
+def test_an_agreement_document_that_is_not_a_pdf_is_refused_naming_it(
+    services: CentreServices, clock: FakeClock, store: FakeCaseStore, court_case: str
+) -> None:
+    """The court files the signed agreement PDF: other bytes (even with a matching digest) are refused naming
+    `document`, and the case stays in mediation with nothing queued."""
+    _mediate(services, clock, court_case)
+    queued = len(store.outbox())
+    text = "调解协议书：分两期还款。".encode()
+    with pytest.raises(InvalidRequest) as refused:
+        services.submit_agreement(court_case, samples.agreement(effective=clock.now, document=text), text)
+    assert (refused.value.field, refused.value.rule) == ("document", "pdf") and "not a PDF" in str(refused.value)
+    assert _status(store, court_case) is CaseStatus.IN_MEDIATION and len(store.outbox()) == queued
