@@ -32,9 +32,9 @@ from sandbox.pairing import pair
 from scheduler import Runtime, build_runtime
 from schemas.clock import utc_now
 from signing.keyfiles import generate_keypair
-from tests.integration.test_poison_items import POISONS
 from tests.support.api import Api, flow_c_case, keys, served
 from tests.support.court import COURT_KID, PLATFORM, Court
+from tests.support.poisons import POISONS
 
 pytestmark = pytest.mark.integration
 

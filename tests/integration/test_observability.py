@@ -6,24 +6,15 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from prometheus_client.parser import text_string_to_metric_families
 
 from adapter.config.settings import Settings
 from adapter.testing import PgServer, fresh_database
 from scheduler import Runtime, build_runtime
 from tests.support.api import Api, keys, served, until
 from tests.support.external import private_postgres
+from tests.support.metrics import samples
 
 pytestmark = pytest.mark.integration
-
-
-def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
-    """Prometheus text → {(sample name, labels): value}; fails if the text is not valid exposition format."""
-    return {
-        (s.name, frozenset(s.labels.items())): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
 
 
 def test_metrics_need_an_ops_or_admin_key(api_base: str, api_keys: dict[str, str]) -> None:

@@ -19,7 +19,7 @@ from api.host import ThreadedApi
 from cli import logs
 from sandbox import demo
 from scheduler import Runtime
-from tests.integration.test_observability import samples
+from tests.support.metrics import samples
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ import base64
 import json
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
@@ -15,9 +15,9 @@ from sqlmodel import select
 from adapter.config.settings import Settings
 from adapter.persistence.tables import CaseRow, CursorRow, QuarantineRow
 from connectors.port import Feed
-from sandbox.wire import RawText
 from scheduler import Runtime, build_runtime
 from tests.support.court import PLATFORM, Court
+from tests.support.poisons import POISONS, genuine, signed
 from tests.support.runtime import pump
 
 pytestmark = pytest.mark.integration
@@ -26,67 +26,6 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-def _genuine(court: Court) -> dict[str, object]:
-    """A genuine dispatch document from the court, taken off its feed, to be altered into a poison item."""
-    court.core.dispatch(1, "01")
-    item = court.core._feeds["dispatches"].pop()
-    doc: dict[str, object] = json.loads(item.body)
-    return doc
-
-
-def _signed(court: Court, raw: bytes, message_id: str) -> dict[str, str]:
-    """The court's own signature over exactly these bytes: the item is authentic, only its content is poison."""
-    return dict(court.core._signer.sign(raw, message_id=message_id, at=datetime.now(UTC)))
-
-
-def _not_utf8(court: Court) -> tuple[str, bytes]:
-    """Bytes that are not UTF-8 inside the item's JSON string (a court whose encoder is broken)."""
-    doc = _genuine(court)
-    raw = json.dumps(doc, ensure_ascii=False).encode().replace(b'"xxbh": "', b'"xxbh": "\xff\xfe', 1)
-    court.core.inject("dispatches", RawText.of(raw), _signed(court, raw, str(doc["xxbh"])))
-    return "malformed", raw
-
-
-def _escaped_lone_surrogate(court: Court) -> tuple[str, bytes]:
-    """The page's JSON carries the item's body with an escaped lone surrogate ("\\udcff"): valid JSON syntax that
-    no UTF-8 text can hold. Kept as its WTF-8 bytes."""
-    doc = _genuine(court)
-    body = json.dumps(doc, ensure_ascii=False).replace('"xxbh": "', '"xxbh": "\udcff', 1)
-    raw = body.encode("utf-8", "surrogatepass")
-    court.core.inject("dispatches", body, _signed(court, raw, str(doc["xxbh"])))
-    return "malformed", raw
-
-
-def _lone_surrogate_in_the_message(court: Court) -> tuple[str, bytes]:
-    """The body itself is UTF-8 JSON whose case id escapes a lone surrogate: decodes, but cannot be stored."""
-    doc = _genuine(court)
-    raw = json.dumps(doc).replace('"ajbs": "', '"ajbs": "\\udcff', 1).encode()
-    court.core.inject("dispatches", raw.decode(), _signed(court, raw, str(doc["xxbh"])))
-    return "invalid", raw
-
-
-def _nul_in(field: str) -> Callable[[Court], tuple[str, bytes]]:
-    def poison(court: Court) -> tuple[str, bytes]:
-        """A NUL in the court's case id or message id: SQLite would store it, PostgreSQL refuses it."""
-        doc = _genuine(court)
-        doc[field] = f"{doc[field]}\x00"
-        raw = json.dumps(doc, ensure_ascii=False).encode()
-        court.core.inject("dispatches", raw.decode(), _signed(court, raw, str(doc["xxbh"])))
-        return "invalid", raw
-
-    poison.__doc__ = f"A NUL in {field}."
-    return poison
-
-
-POISONS = {
-    "not-utf8": _not_utf8,
-    "escaped-lone-surrogate": _escaped_lone_surrogate,
-    "lone-surrogate-in-the-message": _lone_surrogate_in_the_message,
-    "nul-in-case-id": _nul_in("ajbs"),
-    "nul-in-message-id": _nul_in("xxbh"),
-}
 
 
 def _quarantine(runtime: Runtime) -> list[QuarantineRow]:
@@ -128,10 +67,10 @@ def test_a_poison_item_between_two_good_dispatches_is_quarantined_and_passed(
 
 def _big_item(court: Court, size: int) -> bytes:
     """An authentic item of `size` bytes (a dispatch carrying a long note): larger than the page cap allows."""
-    doc = _genuine(court)
+    doc = genuine(court)
     doc["padding"] = "x" * size
     raw = json.dumps(doc, ensure_ascii=False).encode()
-    court.core.inject("dispatches", raw.decode(), _signed(court, raw, str(doc["xxbh"])))
+    court.core.inject("dispatches", raw.decode(), signed(court, raw, str(doc["xxbh"])))
     return raw
 
 

@@ -15,8 +15,8 @@ from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import JobRunRow, JobRunStatus
 from adapter.readiness import Check, readiness
 from scheduler import Runtime
-from tests.integration.test_observability import samples
 from tests.support.court import Court
+from tests.support.metrics import samples
 from tests.support.runtime import pump
 
 pytestmark = pytest.mark.integration

@@ -25,11 +25,9 @@ from adapter.testing import FakeClock
 from scheduler import build_runtime
 from schemas.clock import CHINA
 from tests.support import report_data
+from tests.support.report_data import COMPUTED, HEADLINE, NOVEMBER, TABLES
 
 pytestmark = pytest.mark.integration
-
-NOVEMBER = Month(2026, 11)
-COMPUTED = datetime(2026, 12, 1, 6, 0, tzinfo=CHINA)
 
 
 @pytest.fixture
@@ -39,64 +37,6 @@ def november(uow: UnitOfWork) -> MonthlyReport:
 
 
 # Worked out by hand from the data set's table (working days: November 2026 has no holiday).
-HEADLINE = {
-    "received": 6,  # N1–N6; K1, K2 in October; N7 is 12-01 00:10 China time (11-30 16:10 UTC)
-    "accepted": 4,  # N1, N3, N4, N5 (K1, K2 in October)
-    "declined": 1,  # N2
-    "acceptance_overdue": 0,
-    "closed": 4,  # K1 (1, received in October), N1 (1), N3 (3), N4 (2); K2 closed in October, N5 in December
-    "successful": 2,  # K1, N1: outcome 1 only
-    "success_rate": Decimal("50.00"),  # 2 ÷ 4 closed — not ÷ 6 received (33.33) nor ÷ 4 accepted
-    "jc_applied": 2,  # K1 11-05, N1 11-18
-    "jc_confirmed": 1,  # K1
-    "jc_rejected": 1,  # N1
-    "jc_not_accepted": 0,
-    "jc_withdrawn": 0,
-    "amount_claimed": Decimal("74146.42"),  # 35000.50 + 1000.00 + 20000.00 + 5000.25 + 12345.67 + 800.00
-    "amount_settled": Decimal("70001.00"),  # K1 and N1 agreements, 35000.50 each
-    # K1 10-20 → 11-03: 10; N1 11-02 → 11-16: 10; N3 11-05 → 11-20: 11; N4 11-09 → 11-25: 12
-    "handling_days_mean": Decimal("10.8"),  # 43 ÷ 4 = 10.75, half to even
-    "handling_days_median": Decimal("10.5"),  # (10 + 11) ÷ 2
-    "deadlines_met": 9,
-    "deadlines_missed": 3,
-    "deadline_alerts": 0,
-    # K1: mediator, agreement, JC; N1: accepted, mediator, agreement, JC; N2: declined; N3: accepted, outcome.
-    # Flow C cases have no court to tell (N4, N5); N5's mediator is assigned 12-01.
-    "messages_queued": 10,
-    "messages_delivered": 0,
-    "messages_pending": 10,
-    "messages_dead": 0,
-    "quarantined": 0,
-}
-
-TABLES = {
-    "received_by_source": {"court 法院": 4, "self-received 自收": 1, "partner 合作机构": 1},
-    "received_by_court": {
-        "广州市越秀区人民法院 (粤0104)": 3,  # N1, N2, N6
-        "广州市天河区人民法院 (粤0106)": 1,  # N3
-        "— no court (flow C) 无": 2,  # N4, N5
-    },
-    "received_by_cause": {"信用卡纠纷": 5, "金融借款合同纠纷": 1},  # N2's
-    "received_by_institution": {report_data.BANK: 5, report_data.INSURER: 1},  # N3's
-    "received_by_flow": {"A delegated 委派": 3, "B entrusted 委托": 1, "C self-received 自收": 2},
-    "closed_by_outcome": {
-        "1 agreement reached 达成协议": 2,
-        "2 settled and withdrew 和解撤回": 1,
-        "3 party unreachable 无法联系": 1,
-    },
-    # acceptance: N1 (next day), N2 (declined within 3 working days), N3 (same day); contact: K1 and N1 never held
-    # a session before their agreements, past the contact day; mediation: K1, N1 in time, N3 (entrusted, simple:
-    # 7 days from 11-05, last day 11-12) failed 11-20; JC application and review: K1, N1 in time.
-    "deadlines": {
-        "acceptance: met": 3,
-        "contact: late": 2,
-        "mediation: met": 2,
-        "mediation: late": 1,
-        "jc_application: met": 2,
-        "jc_review: met": 2,
-    },
-    "messages": {"pending": 10},
-}
 
 
 @pytest.mark.parametrize(("key", "expected"), HEADLINE.items(), ids=HEADLINE.keys())

@@ -5,8 +5,8 @@ import pytest
 
 from adapter.persistence.engine import UnitOfWork
 from adapter.report import compute
-from tests.integration.test_report import COMPUTED, HEADLINE, NOVEMBER, TABLES
 from tests.support import report_data
+from tests.support.report_data import COMPUTED, HEADLINE, NOVEMBER, TABLES
 
 pytestmark = pytest.mark.integration
 
