@@ -16,7 +16,6 @@ share its cores).
 
 import argparse
 import json
-import multiprocessing
 import os
 import socket
 import statistics
@@ -24,21 +23,14 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import requests
-import uvicorn
-
 from adapter.config.settings import Settings
-from adapter.testing import free_port
-from api.app import create_app
 from api.clients import Role, add_client
 from api.models import SELF_RECEIVED_EXAMPLE
-from api.server import settle, uvicorn_config
+from bench.serving import served
 from reference.case_intake import read_case_number
 from scheduler import Runtime, build_runtime
 from schemas.case import CaseDispatch
@@ -48,36 +40,6 @@ from schemas.clock import utc_now
 def dispatch(name: str) -> dict[str, Any]:
     """The API's own flow-C example (api/models.py), under its own platform case id."""
     return {**SELF_RECEIVED_EXAMPLE, "platform_case_id": name}
-
-
-def _serve(database_url: str, port: int) -> None:
-    runtime = build_runtime(Settings(database_url=database_url))
-    server = uvicorn.Server(uvicorn_config(create_app(runtime), runtime.settings.api, host="127.0.0.1", port=port))
-    settle()  # as `docking serve` does (api/server.py)
-    server.run()
-
-
-@contextmanager
-def served(database_url: str) -> Iterator[str]:
-    """The API in a child process (so the client's threads do not share its GIL), on a free loopback port."""
-    port = free_port()
-    child = multiprocessing.get_context("spawn").Process(target=_serve, args=(database_url, port), daemon=True)
-    child.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if requests.get(f"{base}/healthz", timeout=2).ok:
-                break
-        except requests.ConnectionError:
-            if not child.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the API did not start") from None
-            time.sleep(0.05)
-    try:
-        yield base
-    finally:
-        child.terminate()
-        child.join(timeout=10)
 
 
 def in_process(runtime: Runtime, calls: int) -> float:
@@ -208,7 +170,7 @@ def run(work: Path, calls: int, rate: float, seconds: float) -> dict[str, float]
     database_url = f"sqlite:///{work / f'api-{uuid.uuid4().hex}.db'}"
     runtime = build_runtime(Settings(database_url=database_url))
     key = add_client(runtime.uow, "bench", Role.parse("centre"), utc_now())
-    with served(database_url) as base:
+    with served(Settings(database_url=database_url)) as base:
         over_http(Client(base, key), 20)  # warm both paths up
         in_process(runtime, 20)
         http, direct, client_cpu = compare(Client(base, key), runtime, calls)

@@ -14,62 +14,27 @@ sandbox's pushing court does). Rates are dispatches per second; medians of `--ru
 
 import argparse
 import json
-import multiprocessing
 import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import requests
-import uvicorn
 from sqlmodel import func, select
 
 from adapter.config.settings import Settings
 from adapter.persistence.tables import CaseRow
-from adapter.testing import free_port
-from api.app import create_app
 from api.clients import Role, add_client
-from api.server import uvicorn_config
+from bench.serving import served
 from sandbox.court import SandboxConfig
 from sandbox.pairing import Pairing, pair
 from scheduler import Runtime, build_runtime
 from schemas.clock import utc_now
 
 PLATFORM = "court"
-
-
-def _serve(settings_json: str, port: int) -> None:
-    runtime = build_runtime(Settings.model_validate_json(settings_json))
-    uvicorn.Server(uvicorn_config(create_app(runtime), runtime.settings.api, host="127.0.0.1", port=port)).run()
-
-
-@contextmanager
-def served(settings: Settings) -> Iterator[str]:
-    """The API in a child process (the client's threads do not share its GIL), on a free loopback port."""
-    port = free_port()
-    context = multiprocessing.get_context("spawn")
-    child = context.Process(target=_serve, args=(settings.model_dump_json(), port), daemon=True)
-    child.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(f"{base}/healthz", timeout=2).ok:
-                break
-        except requests.ConnectionError:
-            if not child.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the API did not start") from None
-            time.sleep(0.05)
-    try:
-        yield base
-    finally:
-        child.terminate()
-        child.join(timeout=10)
 
 
 def _cases(runtime: Runtime) -> int:
