@@ -86,9 +86,7 @@ def test_the_case_list_finds_a_case_by_the_id_it_came_with(centre: Api, runtime:
     centre.post(CASES, flow_c_case("ZS-F-2"))
     court.core.dispatch(1, "01")
     pump(runtime, 1)
-    dispatched: list[dict[str, Any]] = [
-        c for c in centre.get(CASES).json()["items"] if c["flow"] != "self_received"
-    ]
+    dispatched: list[dict[str, Any]] = [c for c in centre.get(CASES).json()["items"] if c["flow"] != "self_received"]
     assert len(dispatched) == 1
     court_id = dispatched[0]["court_case_id"]
     assert [c["id"] for c in centre.get(CASES, params={"platform_case_id": "ZS-F-1"}).json()["items"]] == [own]
