@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from adapter.cases.store import Case, CaseStore, CaseTransaction
 from adapter.deadlines import DeadlineKind, Deadlines, china_date
-from adapter.errors import InvalidRequest
+from adapter.errors import DuplicateCase, InvalidRequest
 from adapter.states import CaseStatus, Event
 from reference.case_intake import read_case_number
 from reference.causes import causes
@@ -49,7 +49,9 @@ class CentreServices:
     # ---- intake
 
     def register_self_received(self, dispatch: CaseDispatch) -> str:
-        """Flow C: a party applied to the centre directly; no court knows the case until a JC application."""
+        """Flow C: a party applied to the centre directly; no court knows the case until a JC application.
+        Returns our case id. Raises InvalidRequest (flow, cause), DuplicateCase when a flow-C case already holds
+        `dispatch.platform_case_id` (the centre's own case id)."""
         if dispatch.flow is not Flow.SELF_RECEIVED:
             raise InvalidRequest(
                 f"only a self-received case (flow self_received, flow C) is registered at the centre, not "
@@ -72,6 +74,12 @@ class CentreServices:
         dispatch = read_case_number(dispatch)
         now = self.clock()
         with self.store.begin() as cases:
+            # The centre's own case id names one case: a second registration (a lost answer retried under a new
+            # Idempotency-Key) is refused naming the first, in this transaction (the store's create checks again
+            # against a concurrent one).
+            existing = cases.self_received(dispatch.platform_case_id)
+            if existing is not None:
+                raise DuplicateCase(dispatch.platform_case_id, existing.id)
             case = cases.create(dispatch, platform=None, at=now)
             flags = dispatch.flags  # held to the same flags as a court's dispatch
             detail = "self-received" + ("; flagged: " + "; ".join(flags) if flags else "")

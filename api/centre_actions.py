@@ -16,9 +16,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from adapter.errors import DuplicateCase
 from adapter.persistence.case_store import SqlCaseStore
 from adapter.services import MAX_DOCUMENT_BYTES, CentreServices
-from api.access import context, require
+from api.access import ApiContext, context, require
 from api.clients import Client
 from api.idempotency import ActionTransaction, Call, Replay, Stored, check_key, remember_refusal, replay_after_conflict
 from api.idempotency import request_digest as digest
@@ -93,23 +94,33 @@ def act(
     except Replay as replay:
         request.state.replayed = True
         return _answer(replay.stored, replayed=True)
-    except IntegrityError:  # the same key's first request committed meanwhile (a register: no case lock to queue on)
+    except (IntegrityError, DuplicateCase) as exc:
+        # The same key's first request committed meanwhile (a register: no case lock to queue on); when it was a
+        # registration, its case is what refused this one's (DuplicateCase): the retry gets the first 201.
         stored = replay_after_conflict(ctx.uow, call)
-        if stored is None:
+        if stored is not None:
+            request.state.replayed = True
+            return _answer(stored, replayed=True)
+        if not isinstance(exc, DuplicateCase):
             raise
-        request.state.replayed = True
-        return _answer(stored, replayed=True)
+        raise _remembered(exc, ctx, call, within) from None
     except Exception as exc:
-        problem = refusal(exc, within=within)
-        if problem is None:
+        if refusal(exc, within=within) is None:
             raise
-        if problem.status in REMEMBERED and not isinstance(exc, Problem):
-            body = {**problem.body(path), "request_id": call.request_id}
-            remember_refusal(ctx.uow, call, body, problem.status, ctx.clock())
-        raise problem from None
+        raise _remembered(exc, ctx, call, within) from None
     assert tx.result is not None  # the use case committed through the guard
     request.state.audited = True  # written in the action's own transaction
     return _answer(tx.result)
+
+
+def _remembered(exc: Exception, ctx: ApiContext, call: Call, within: str) -> Problem:
+    """The use case's refusal as its problem, kept under the call's key when the same answer is due again."""
+    problem = refusal(exc, within=within)
+    assert problem is not None  # the caller asked
+    if problem.status in REMEMBERED and not isinstance(exc, Problem):
+        body = {**problem.body(call.path), "request_id": call.request_id}
+        remember_refusal(ctx.uow, call, body, problem.status, ctx.clock())
+    return problem
 
 
 def _check_if_match(if_match: str | None) -> None:
@@ -139,7 +150,11 @@ def register(
     client: Centre,
     key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Register a case a party brought to the centre directly (flow C: `flow` must be `self_received`)."""
+    """Register a case a party brought to the centre directly (flow C: `flow` must be `self_received`).
+
+    `platform_case_id` is the centre's own case id and registers one case: a second registration under a new
+    Idempotency-Key is a 409 `duplicate-case` naming `existing_case_id` (the same key replays the first 201);
+    `GET /cases?platform_case_id=…` finds the case when the answer was lost."""
     # A malformed 案号 is refused here as the request's own invalid field (a 422 naming body.case_number, never
     # stored under the Idempotency-Key); the use case reads the 案号 again as the centre's intake boundary.
     try:

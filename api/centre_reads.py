@@ -69,6 +69,14 @@ def list_cases(
     platform: Annotated[str | None, Query(max_length=64, description="Only this platform's cases.")] = None,
     court: Annotated[str | None, Query(max_length=100, description="Court code in the 案号 (粤0104) or name.")] = None,
     case_number: Annotated[str | None, Query(max_length=64, description="A 案号, in any bracket form.")] = None,
+    platform_case_id: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="The case's own id where it came from, exactly: the court's case id (court_case_id) of a "
+            "dispatched case, the centre's case id of a self-received one (with `platform`: that court's only).",
+        ),
+    ] = None,
     cause: Annotated[str | None, Query(max_length=100, description="Case cause (案由), exactly.")] = None,
     dispatched_from: Annotated[
         str | None, Query(description="Dispatched (or, flow C, received) at or after: 2026-11-23[T10:00]; China time")
@@ -87,6 +95,7 @@ def list_cases(
         "platform": platform,
         "court": court,
         "case_number": case_number,
+        "platform_case_id": platform_case_id,
         "cause": cause,
         "dispatched_from": dispatched_from,
         "dispatched_to": dispatched_to,
@@ -125,6 +134,8 @@ def _conditions(ctx: ApiContext, f: dict[str, Any]) -> list[Any]:
         where.append(col(CaseRow.platform) == f["platform"])
     if f["case_number"]:
         where.append(_case_number_is(f["case_number"]))
+    if f["platform_case_id"]:  # how a centre that lost a registration's answer finds the case it created
+        where.append(col(CaseRow.platform_case_id) == f["platform_case_id"])
     if f["cause"]:
         where.append(col(CaseRow.cause) == f["cause"])
     if f["court"]:

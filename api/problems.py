@@ -6,6 +6,7 @@
 
 `install(app)` registers one handler per error class, so routes raise and never build error answers themselves:
 the core's CaseNotFound → 404, IllegalTransition → 409 naming the current state and the allowed events,
+DuplicateCase → 409 naming the case registered first (`existing_case_id`),
 InvalidRequest and pydantic's ValidationError → 422 naming the field and the rule (an InvalidRequest about the
 case's state rather than one input names its rule alone), a database that is busy or down
 → 503 with Retry-After; anything else → a bare 500 (logged by type only, never a traceback to the client).
@@ -22,7 +23,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DatabaseError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adapter.errors import CaseNotFound, InvalidRequest
+from adapter.errors import CaseNotFound, DuplicateCase, InvalidRequest
 from adapter.masking import mask_text
 from adapter.persistence.diagnosis import condition_of
 from adapter.states import TRANSITIONS, CaseStatus, Event, IllegalTransition
@@ -193,7 +194,7 @@ def install(app: FastAPI) -> None:
         assert problem is not None
         return answer(request, problem)
 
-    for refused in (ValidationError, CaseNotFound, IllegalTransition, InvalidRequest):
+    for refused in (ValidationError, CaseNotFound, IllegalTransition, DuplicateCase, InvalidRequest):
         app.add_exception_handler(refused, _refusal)
 
     @app.exception_handler(StarletteHTTPException)
@@ -223,6 +224,8 @@ def refusal(exc: Exception, *, within: str = "") -> Problem | None:
         return not_found_case(exc.case_id)
     if isinstance(exc, IllegalTransition):
         return illegal_transition(exc)
+    if isinstance(exc, DuplicateCase):
+        return duplicate_case(exc, within)
     if isinstance(exc, InvalidRequest):
         return invalid_request(exc, within)
     if isinstance(exc, ValidationError):
@@ -242,6 +245,20 @@ def invalid_request(exc: InvalidRequest, within: str = "") -> Problem:
     if exc.rule:
         return Problem(422, "invalid-request", detail, rule=exc.rule)
     return Problem(422, "invalid-request", detail)
+
+
+def duplicate_case(exc: DuplicateCase, within: str = "") -> Problem:
+    """409 `duplicate-case`: the centre case id is already registered; `existing_case_id` is our id of that case
+    and `errors` names the field, so a centre that lost the first answer finds its case (GET /cases/{id})."""
+    detail = mask_text(str(exc))
+    field = f"{within}.{exc.field}" if within else exc.field
+    return Problem(
+        409,
+        "duplicate-case",
+        detail,
+        existing_case_id=exc.existing_case_id,
+        errors=[{"field": field, "rule": "unique", "message": detail}],
+    )
 
 
 def not_found_case(case_id: str) -> Problem:

@@ -85,7 +85,13 @@ class CaseTransaction(Protocol):
         ...
 
     def create(self, dispatch: CaseDispatch, *, platform: str | None, at: datetime) -> Case:
-        """A new case in status RECEIVED, with a fresh id; `platform` None for a case no court knows yet."""
+        """A new case in status RECEIVED, with a fresh id; `platform` None for a case no court knows yet.
+        A self-received (flow C) case whose `platform_case_id` another flow-C case holds raises DuplicateCase, also
+        when a concurrent registration committed it first (the SQL store's unique index ux_cases_self_received)."""
+        ...
+
+    def self_received(self, platform_case_id: str) -> Case | None:
+        """The self-received (flow C) case registered under this centre case id, if any."""
         ...
 
     def transition(self, case: Case, event: Event, *, actor: str, at: datetime, detail: str = "") -> None:

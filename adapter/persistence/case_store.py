@@ -5,14 +5,17 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from adapter.cases.store import Case, CaseTransaction
+from adapter.errors import DuplicateCase
 from adapter.persistence import repository
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CaseEventRow, CaseRow, DocumentRow
 from adapter.states import Event
 from schemas.case import CaseDispatch
+from schemas.enums import Flow
 from schemas.envelope import Body, Envelope
 
 
@@ -38,7 +41,25 @@ class SqlCases:
         return repository.get_case(self.session, case_id)
 
     def create(self, dispatch: CaseDispatch, *, platform: str | None, at: datetime) -> CaseRow:
-        return repository.create_case(self.session, dispatch, platform, at)
+        if dispatch.flow is not Flow.SELF_RECEIVED:
+            return repository.create_case(self.session, dispatch, platform, at)
+        # A concurrent registration of the same centre case id may commit between the use case's look-up and this
+        # insert: the unique index ux_cases_self_received refuses the second (on PostgreSQL it waits for the first
+        # to commit). A savepoint keeps the transaction usable, so the case registered first can be named.
+        try:
+            with self.session.begin_nested():
+                return repository.create_case(self.session, dispatch, platform, at)
+        except IntegrityError:
+            existing = self.self_received(dispatch.platform_case_id)
+            if existing is None:  # some other constraint: not ours to explain
+                raise
+            raise DuplicateCase(dispatch.platform_case_id, existing.id) from None
+
+    def self_received(self, platform_case_id: str) -> CaseRow | None:
+        query = select(CaseRow).where(
+            CaseRow.flow == Flow.SELF_RECEIVED.value, CaseRow.platform_case_id == platform_case_id
+        )
+        return self.session.exec(query.order_by(col(CaseRow.created_at))).first()
 
     def transition(self, case: Case, event: Event, *, actor: str, at: datetime, detail: str = "") -> None:
         repository.transition(self.session, repository.own_row(case), event, actor=actor, at=at, detail=detail)

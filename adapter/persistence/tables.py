@@ -4,7 +4,7 @@ some of them store (StrEnums: each member is the very string stored, so no migra
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from adapter.persistence.sealed_types import SealedBytes, SealedJson
@@ -12,7 +12,18 @@ from adapter.persistence.sealed_types import SealedBytes, SealedJson
 
 class CaseRow(SQLModel, table=True):
     __tablename__ = "cases"
-    __table_args__ = (UniqueConstraint("platform", "platform_case_id"),)
+    __table_args__ = (
+        UniqueConstraint("platform", "platform_case_id"),
+        # A court's id is unique per platform (above); the centre's own id for a self-received case is unique among
+        # flow-C cases, whether or not the case has met a court since (0016): a second registration is refused.
+        Index(
+            "ux_cases_self_received",
+            "platform_case_id",
+            unique=True,
+            sqlite_where=text("flow = 'self_received'"),
+            postgresql_where=text("flow = 'self_received'"),
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=40)
     platform: str | None = Field(default=None, index=True, max_length=64)  # None until a flow-C case meets a court

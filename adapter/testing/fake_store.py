@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from adapter.cases.store import Case
-from adapter.errors import CaseNotFound
+from adapter.errors import CaseNotFound, DuplicateCase
 from adapter.persistence.repository import advance_case, new_case_row, outbox_row, own_row
 from adapter.persistence.tables import CaseEventRow, CaseRow, DocumentRow, OutboxRow
 from adapter.states import Event
 from schemas.case import CaseDispatch
+from schemas.enums import Flow
 from schemas.envelope import Body, Envelope
 
 
@@ -75,9 +76,19 @@ class FakeCases:
         return row
 
     def create(self, dispatch: CaseDispatch, *, platform: str | None, at: datetime) -> CaseRow:
+        existing = self.self_received(dispatch.platform_case_id) if dispatch.flow is Flow.SELF_RECEIVED else None
+        if existing is not None:  # as the SQL store's unique index ux_cases_self_received
+            raise DuplicateCase(dispatch.platform_case_id, existing.id)
         row = new_case_row(dispatch, platform, at)
         self._stored.cases[row.id] = row
         return row
+
+    def self_received(self, platform_case_id: str) -> CaseRow | None:
+        found = (
+            r for r in self._stored.cases.values()
+            if r.flow == Flow.SELF_RECEIVED.value and r.platform_case_id == platform_case_id
+        )  # fmt: skip
+        return next(found, None)
 
     def transition(self, case: Case, event: Event, *, actor: str, at: datetime, detail: str = "") -> None:
         history = advance_case(own_row(case), event, actor=actor, at=at, detail=detail)

@@ -352,6 +352,20 @@ def test_the_shipped_examples_take_a_self_received_case_to_an_effective_agreemen
     assert jc.returncode == 2 and "'nowhere' is not configured" in jc.stderr
 
 
+def test_registering_the_same_centre_case_id_twice_is_refused_naming_the_first(empty_config: Path) -> None:
+    """`docking centre register` runs the API's use case: a second registration of ZS-2026-0001 is refused (exit 2)
+    naming the case registered first, which `docking cases show` finds by that id."""
+    case_file = Path(__file__).resolve().parents[2] / "sandbox" / "examples" / "case.json"
+    first = docking("centre", "register", str(case_file), "--config", str(empty_config))
+    assert first.returncode == 0, first.stderr
+    case_id = first.stdout.strip()
+    second = docking("centre", "register", str(case_file), "--config", str(empty_config))
+    assert second.returncode == 2 and "Traceback" not in second.stderr, second.stderr
+    assert "ZS-2026-0001" in second.stderr and case_id in second.stderr, second.stderr
+    shown = docking("cases", "show", "ZS-2026-0001", "--config", str(empty_config))
+    assert shown.returncode == 0 and case_id in shown.stdout, shown.stderr
+
+
 @pytest.mark.parametrize("algorithm", ["EdDSA", "SM2"])
 def test_an_agreement_signed_with_docking_sign_verifies_offline_and_detects_changes(
     tmp_path: Path, algorithm: str

@@ -1,11 +1,13 @@
 """Schema migrations: the migrations build exactly the model's schema, on SQLite and on PostgreSQL."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel
 
 from adapter.errors import ConfigError
@@ -93,3 +95,41 @@ def test_upgrading_gives_queued_messages_their_creation_time_as_queued_at(url: s
     with engine.connect() as connection:
         queued, created = connection.execute(text("SELECT queued_at, created_at FROM outbox")).one()
     assert queued == created and str(created).startswith("2026-11-20 01:00:00")
+
+
+def _flow_c_row(connection: Any, case_id: str, centre_id: str) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO cases (id, platform, platform_case_id, flow, procedure, cause, amount, status, "
+            "dispatch_json, created_at, updated_at) VALUES (:id, NULL, :centre_id, 'self_received', 'ordinary', "
+            "'信用卡纠纷', '1.00', 'received', '{}', :at, :at)"
+        ),
+        {"id": case_id, "centre_id": centre_id, "at": "2026-11-20 01:00:00"},
+    )
+
+
+def test_0016_refuses_a_database_holding_one_centre_case_id_twice_then_indexes_it_once_resolved(url: str) -> None:
+    """0016's unique index on flow-C centre case ids: existing duplicates stop the upgrade, changing nothing, with
+    a message naming each id and its cases; once the centre renames one, the upgrade runs and the index holds."""
+    from alembic import command
+
+    from adapter.persistence.migrate import alembic_config
+
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        command.upgrade(alembic_config(connection), "0015")
+        connection.commit()
+    with engine.begin() as connection:
+        _flow_c_row(connection, "MC-A", "ZS-2026-0001")
+        _flow_c_row(connection, "MC-B", "ZS-2026-0001")
+        _flow_c_row(connection, "MC-C", "ZS-2026-0002")
+    with pytest.raises(ConfigError) as refused:
+        upgrade(engine)
+    assert "ZS-2026-0001: MC-A, MC-B" in str(refused.value) and "ZS-2026-0002" not in str(refused.value)
+    with engine.connect() as connection:
+        assert current(connection) == "0015"
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE cases SET platform_case_id = 'ZS-2026-0001-B' WHERE id = 'MC-B'"))
+    assert upgrade(engine) == ("0015", head())
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        _flow_c_row(connection, "MC-D", "ZS-2026-0002")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapter.errors import InvalidRequest
+from adapter.errors import DuplicateCase, InvalidRequest
 from adapter.outbox.attachments import attach_from
 from adapter.services import CentreServices
 from adapter.states import CaseStatus, Event, IllegalTransition
@@ -300,6 +300,23 @@ def test_outcome_one_is_not_a_failure(
 
 
 # ---- flow C: self-received
+
+
+def test_a_centre_case_id_registers_one_self_received_case(
+    services: CentreServices, store: FakeCaseStore, clock: FakeClock
+) -> None:
+    """A second registration under the same centre case id is refused naming the first; a court's case with the
+    same id is no conflict (a court's ids are scoped by its platform)."""
+    first = services.register_self_received(samples.dispatch(flow=Flow.SELF_RECEIVED, platform_case_id="SR-DUP-1"))
+    with pytest.raises(DuplicateCase) as refused:
+        services.register_self_received(samples.dispatch(flow=Flow.SELF_RECEIVED, platform_case_id="SR-DUP-1"))
+    assert refused.value.existing_case_id == first and refused.value.field == "platform_case_id"
+    assert "SR-DUP-1" in str(refused.value) and first in str(refused.value)
+    other = services.register_self_received(samples.dispatch(flow=Flow.SELF_RECEIVED, platform_case_id="SR-DUP-2"))
+    with store.begin() as cases:  # a court's dispatch under the same id: its id is scoped by its platform
+        cases.create(samples.dispatch(flow=Flow.DELEGATED, platform_case_id="SR-DUP-3"), platform="p1", at=clock())
+    third = services.register_self_received(samples.dispatch(flow=Flow.SELF_RECEIVED, platform_case_id="SR-DUP-3"))
+    assert len({first, other, third}) == 3 and len(store.cases()) == 4
 
 
 def test_self_received_case_sends_nothing_until_the_jc_application(
