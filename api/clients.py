@@ -10,12 +10,13 @@ per-row verification loop, and nothing an attacker can time: they cannot choose 
 import hashlib
 import re
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, Table, bindparam
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session, col, select
 
 from adapter.errors import InvalidRequest
@@ -138,7 +139,15 @@ def authenticate_sqlite(engine: Engine, key: str) -> Client | None:
     as the transaction did; a revoked key is refused from the next request on, as before."""
     raw = engine.raw_connection()
     try:
-        row = raw.cursor().execute(_BY_DIGEST_SQLITE, (key_digest(key),)).fetchone()
+        cursor = raw.cursor()
+        try:
+            row = cursor.execute(_BY_DIGEST_SQLITE, (key_digest(key),)).fetchone()
+        finally:
+            cursor.close()
+    except sqlite3.Error as exc:
+        # The driver's own error, past SQLAlchemy's layer: wrapped as SQLAlchemy would, so the API answers a locked,
+        # unreadable or unmigrated file with its 503 and advice (api/problems.py), not a bare 500.
+        raise DBAPIError.instance(_BY_DIGEST_SQLITE, (), exc, sqlite3.Error) from exc
     finally:
         raw.close()  # back to the pool
     if row is None or row[2] is not None:

@@ -30,6 +30,7 @@ QUEUE = table_queue.QueueTable(
     replay_action="replay_alert",
     list_command="docking alerts list --status dead",
     log=log,
+    waits_behind_dead=False,  # a dead alert must not silence its condition's later news (table_queue.QueueTable)
 )
 
 

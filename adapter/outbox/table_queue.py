@@ -47,6 +47,10 @@ class QueueTable:
     replay_action: str  # the audit action of a replay, e.g. "replay_event"
     list_command: str  # the command listing dead rows, e.g. "docking events dead"
     log: logging.Logger
+    # Does a row wait behind an earlier DEAD row of its order key, as well as a PENDING one? Yes for the outbox's
+    # per-case order (a court or the centre must not hear of a later step before an earlier one); no for alerts,
+    # where a dead "opened" must not hide the "closed" and every later episode of the same condition.
+    waits_behind_dead: bool = True
 
 
 def claim(
@@ -57,7 +61,9 @@ def claim(
     earlier = t.alias("earlier")
     blocked = exists().where(
         earlier.c[queue.order] == t.c[queue.order],  # NULL never equals: a row without a key waits for none
-        earlier.c.status.in_((OutboxStatus.PENDING, OutboxStatus.DEAD)),
+        earlier.c.status.in_(
+            (OutboxStatus.PENDING, OutboxStatus.DEAD) if queue.waits_behind_dead else (OutboxStatus.PENDING,)
+        ),
         earlier.c.id < t.c.id,
     )
     query = (

@@ -170,3 +170,21 @@ def test_an_alert_refused_goes_dead_and_a_replay_sends_it_again(uow: UnitOfWork)
         assert replay_dead_alerts(uow, None, actor="ops", reason="secret fixed", now=AT) == [alert_id]
         assert deliver_alerts(uow, robot, clock, RetryPolicy(), retrying=once) == {"delivered": 1}
     assert len(endpoint.requests) == 2 and "job prune: failing" in endpoint.requests[1][1]["markdown"]["title"]
+
+
+def test_a_dead_alert_does_not_hold_back_its_conditions_later_alerts(uow: UnitOfWork) -> None:
+    """Alerts of one condition go out in order, but one given up on (dead) does not silence the "closed" after it:
+    unlike the outbox's per-case order, a stuck earlier alert is no reason to hide later news."""
+    clock = FakeClock(AT)
+    with uow.begin() as session:
+        change(session.connection(), AlertKind.JOB_FAILING, "prune", opened=True, at=AT, detail="disk full")
+    once = lambda: Retrying(stop=stop_after_attempt(1), reraise=True)  # noqa: E731
+    with robot_endpoint() as endpoint:
+        endpoint.answers.append((200, {"errcode": 310000, "errmsg": "sign not match"}))
+        robot = Destinations([Robot("ding", "dingtalk", endpoint.url, "SECx", clock=clock)])
+        assert deliver_alerts(uow, robot, clock, RetryPolicy(), retrying=once) == {"dead": 1}
+        with uow.begin() as session:
+            change(session.connection(), AlertKind.JOB_FAILING, "prune", opened=False, at=AT + timedelta(minutes=5))
+        clock.now = AT + timedelta(minutes=5)
+        assert deliver_alerts(uow, robot, clock, RetryPolicy(), retrying=once) == {"delivered": 1}
+    assert len(endpoint.requests) == 2

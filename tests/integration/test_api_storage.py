@@ -3,6 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from adapter.errors import InvalidRequest
@@ -89,3 +91,19 @@ def test_kept_answers_are_forgotten_after_the_retention(uow: UnitOfWork) -> None
     assert forget_before(uow, NOW - timedelta(hours=168)) == 1
     with uow.begin() as session:
         assert [r.key for r in session.exec(select(ApiIdempotencyRow)).all()] == ["new"]
+
+
+def test_a_driver_error_in_the_per_request_lookup_is_a_database_error(uow: UnitOfWork) -> None:
+    """The DB-API lookup bypasses SQLAlchemy's execution layer, so it wraps the driver's own error as SQLAlchemy
+    would: the API then answers 503 with the condition and its advice (api/problems.py), not a bare 500."""
+    if uow.engine.dialect.name != "sqlite":
+        pytest.skip("the read-only DB-API lookup is SQLite's")
+    add_client(uow, "case-system", Role("centre"), NOW)
+    reads = make_engine(str(uow.engine.url), read_only=True)
+    try:
+        with uow.engine.begin() as connection:
+            connection.execute(text("DROP TABLE api_clients"))  # as a file that was never migrated
+        with pytest.raises(DBAPIError, match="api_clients"):
+            authenticate_sqlite(reads, "any-key")
+    finally:
+        reads.dispose()
