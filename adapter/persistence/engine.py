@@ -162,6 +162,9 @@ def _queue_writers(engine: Engine, busy_timeout: float) -> None:
     def _on_begin(conn: Any) -> None:
         if not lock.acquire(timeout=busy_timeout):
             locked = sqlite3.OperationalError("database is locked (a writer in this process held it too long)")
+            # As the driver would say it: SQLITE_BUSY, so the outage guard and the diagnosis read it as the same
+            # condition as SQLite's own busy timeout (adapter/persistence/diagnosis.py) — not as a bug to raise.
+            locked.sqlite_errorcode, locked.sqlite_errorname = sqlite3.SQLITE_BUSY, "SQLITE_BUSY"
             raise OperationalError("BEGIN IMMEDIATE", None, locked)
         holders.add(id(conn))
         try:

@@ -34,9 +34,10 @@ court_app_secret = "s2"
 
 def _healthy(uow: UnitOfWork) -> None:
     _no_worker(uow)
+    now = datetime.now(UTC)  # not NOW, taken at import: a heartbeat is live for three periods only
     with uow.begin() as session:
         session.add(
-            ProcessHeartbeatRow(holder="h:1:t", host="h", pid=1, started_at=NOW, seen_at=NOW, period_seconds=60)
+            ProcessHeartbeatRow(holder="h:1:t", host="h", pid=1, started_at=now, seen_at=now, period_seconds=60)
         )
 
 
@@ -44,7 +45,7 @@ def _no_worker(uow: UnitOfWork) -> None:
     """Feeds read a moment ago, but no process runs the jobs any more (e.g. after `docking demo --keep-running`)."""
     with uow.begin() as session:
         for feed in ("dispatches", "decisions"):
-            session.add(CursorRow(platform="court", feed=feed, value="42", caught_up_at=NOW))
+            session.add(CursorRow(platform="court", feed=feed, value="42", caught_up_at=datetime.now(UTC)))
 
 
 def _platform_state(uow: UnitOfWork, **values: Any) -> None:
