@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 import requests
-import structlog
 
 from api.host import ThreadedApi
 from cli import logs
 from sandbox import demo
 from scheduler import Runtime
+from tests.support.logs import restored_logging
 from tests.support.metrics import samples
 
 pytestmark = pytest.mark.integration
@@ -31,18 +31,9 @@ FULL_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d[ -]?\d{4}[ -]?\d{4}(?![0-9A-
 @pytest.fixture
 def json_log(tmp_path: Path) -> Iterator[Path]:
     """This process logs JSON lines to a file for the test (as `docking --log-format json --log-file`)."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    path = tmp_path / "docking.log"
-    logs.configure("INFO", "json", path)
-    yield path
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
-    structlog.reset_defaults()
+    with restored_logging(tmp_path / "docking.log") as path:
+        logs.configure("INFO", "json", path)
+        yield path
 
 
 def _total(found: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str) -> float:

@@ -14,6 +14,7 @@ import structlog
 
 from api.middleware import Guard
 from cli import logs
+from tests.support.logs import restored_logging
 
 ID = "11010519491231002X"
 PHONE = "13812345678"
@@ -23,18 +24,8 @@ SECRET = "s3cr3t-planted-9f2c"
 @pytest.fixture
 def log_file(tmp_path: Path) -> Iterator[Path]:
     """The process's logging pointed at a file for the test, and given back as it was afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    path = tmp_path / "docking.log"
-    yield path
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-        handler.close()
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
-    structlog.reset_defaults()
-    structlog.contextvars.clear_contextvars()
+    with restored_logging(tmp_path / "docking.log") as path:
+        yield path
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:
