@@ -21,7 +21,7 @@ our messages: adapter/inbox/push_receipts.py.
 import hashlib
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -35,7 +35,7 @@ from adapter.persistence.tables import InboxRow, QuarantineRow
 from adapter.platforms.registry import PlatformLink
 from connectors.port import Feed, RawInbound
 from schemas.clock import Clock
-from signing.base import check
+from signing.base import Verified, check
 from signing.errors import SignatureInvalid
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
@@ -75,24 +75,21 @@ def receive(
         return _refused(uow, link, feed, item, clock, "oversized", f"{len(body)} bytes or more, past {max_bytes}")
     now = clock()
     try:
-        verified = check(link.verifier, body, headers, now=now, window=window)
-        if not verified.message_id:
-            raise SignatureInvalid(SignatureInvalid.UNSIGNED, f"{link.verifier.profile}: no signed message id")
+        verified, signed_id = verified_with_id(link, body, headers, now=now, window=window, noun="message")
     except SignatureInvalid as exc:
         return _refused(uow, link, feed, item, clock, exc.reason, windowed(exc, link.name, window))
     assert verified.issued_at is not None  # check() refuses an unsigned time
     scope, until = f"push:{link.name}", verified.issued_at + window
     with uow.begin() as session:
-        repeated = seen(session, scope, verified.message_id, now=now)
+        repeated = seen(session, scope, signed_id, now=now)
     if repeated:
-        repeat = _repeat(uow, link.name, verified.message_id, body)
+        repeat = _repeat(uow, link.name, signed_id, body)
         if repeat == REPLAYED:
-            detail = f"message {verified.message_id!r} was refused before with another body"
+            detail = f"message {signed_id!r} was refused before with another body"
             return _refused(uow, link, feed, item, clock, SignatureInvalid.REPLAYED, detail)
         if isinstance(repeat, Pushed):
             return repeat
         # Seen, yet nothing stored under it (recorded by an older release before its effect): take it in now.
-    signed_id = verified.message_id
 
     def label(session: Session, outcome: Outcome) -> None:
         """In the transaction of the outcome: the replay guard's record of the signed id; and a kept item whose id
@@ -127,6 +124,18 @@ def receive(
         detail=outcome.detail,
         quarantine_id=outcome.quarantine_id,
     )
+
+
+def verified_with_id(
+    link: PlatformLink, body: bytes, headers: dict[str, str], *, now: datetime, window: timedelta, noun: str
+) -> tuple[Verified, str]:
+    """The push's signature checked with the platform's profile within ±`window` of `now`, and a signed id required
+    (the replay guard and the repeat answers key on it): the verified item and that id. SignatureInvalid names what
+    failed."""
+    verified = check(link.verifier, body, headers, now=now, window=window)
+    if not verified.message_id:
+        raise SignatureInvalid(SignatureInvalid.UNSIGNED, f"{link.verifier.profile}: no signed {noun} id")
+    return verified, verified.message_id
 
 
 def windowed(exc: SignatureInvalid, platform: str, window: timedelta) -> str:

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from adapter.inbox.push import ACCEPTED, DUPLICATE, PUSH_WINDOW, REJECTED, Pushed, windowed
+from adapter.inbox.push import ACCEPTED, DUPLICATE, PUSH_WINDOW, REJECTED, Pushed, verified_with_id, windowed
 from adapter.inbox.refusal import quarantine
 from adapter.inbox.replay_guard import remember, seen
 from adapter.persistence.engine import UnitOfWork
@@ -29,7 +29,6 @@ from adapter.persistence.tables import AuditRow, OutboxRow, OutboxStatus, Quaran
 from adapter.platforms.registry import PlatformLink
 from connectors.port import RawInbound
 from schemas.clock import Clock, from_db, to_utc
-from signing.base import check
 from signing.errors import SignatureInvalid
 
 COURT_RESULTS = ("applied", "duplicate", "rejected")
@@ -52,9 +51,7 @@ def receive_receipt(
         return _kept(uow, link, item, clock, "oversized", f"{len(body)} bytes or more, past {max_bytes}")
     now = clock()
     try:
-        verified = check(link.verifier, body, headers, now=now, window=window)
-        if not verified.message_id:
-            raise SignatureInvalid(SignatureInvalid.UNSIGNED, f"{link.verifier.profile}: no signed receipt id")
+        verified, receipt_id = verified_with_id(link, body, headers, now=now, window=window, noun="receipt")
     except SignatureInvalid as exc:
         return _kept(uow, link, item, clock, exc.reason, windowed(exc, link.name, window))
     assert verified.issued_at is not None  # check() refuses an unsigned time
@@ -66,7 +63,6 @@ def receive_receipt(
     except (ValueError, KeyError, TypeError) as exc:
         detail = f"not a receipt: {type(exc).__name__}: {exc}"[:300]
         return _kept(uow, link, item, clock, "malformed", detail, signed=True)
-    receipt_id = verified.message_id
     if doc.get("receipt_id") not in (None, receipt_id):
         detail = f"signed for receipt {receipt_id!r}, but the body is receipt {doc.get('receipt_id')!r}"
         return _kept(uow, link, item, clock, SignatureInvalid.MISMATCH, detail, signed=True)
