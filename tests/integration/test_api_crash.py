@@ -5,7 +5,6 @@ restart a retry under the same Idempotency-Key gets the first answer (Idempotent
 import random
 import signal
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from adapter.config.settings import Settings
 from adapter.persistence.tables import CaseEventRow, CaseRow
 from adapter.testing import free_port
 from scheduler import build_runtime
-from tests.support.api import config_toml, flow_c_case, serve_process, wait_up
+from tests.support.api import config_toml, flow_c_case, kill_during, serve_process, wait_up
 from tests.support.cli import docking
 
 pytestmark = pytest.mark.integration
@@ -88,16 +87,7 @@ def test_kill_9_during_a_burst(tmp_path: Path, settings: Settings) -> None:
         try:
             wait_up(base, server)
             retry(requests.Session())
-            stop = threading.Event()
-            threads = [threading.Thread(target=burst, args=(stop,)) for _ in range(WORKERS)]
-            for t in threads:
-                t.start()
-            time.sleep(rng.uniform(0.2, 0.8))
-            server.send_signal(signal.SIGKILL)
-            server.wait(timeout=10)
-            stop.set()
-            for t in threads:
-                t.join(timeout=30)
+            kill_during(server, [burst] * WORKERS, after=rng.uniform(0.2, 0.8))
         finally:
             if server.poll() is None:
                 server.kill()

@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 from collections import Counter
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from adapter.persistence.event_tables import CentreEventRow
 from adapter.persistence.tables import CaseEventRow, CaseRow, InboxRow, OutboxRow, QuarantineRow
 from adapter.testing import free_port
 from scheduler import Runtime, build_runtime
-from tests.support.api import Forks, config_toml, flow_c_case, wait_up
+from tests.support.api import Forks, config_toml, flow_c_case, kill_during, wait_up
 from tests.support.cli import docking
 from tests.support.court import PLATFORM, Court
 from tests.support.push import push_settings
@@ -209,16 +210,8 @@ def test_kill_9_during_a_mixed_burst_of_pushes_and_centre_calls(
                 if round_ == KILLS:
                     break
                 publish(PER_ROUND)
-                stop = threading.Event()
-                threads = [threading.Thread(target=burst.worker, args=(stop, round_ * 10 + i)) for i in range(WORKERS)]
-                for thread in threads:
-                    thread.start()
-                time.sleep(rng.uniform(0.2, 0.7))
-                server.send_signal(signal.SIGKILL)
-                server.wait(timeout=10)
-                stop.set()
-                for thread in threads:
-                    thread.join(timeout=30)
+                workers = [partial(burst.worker, seed=round_ * 10 + i) for i in range(WORKERS)]
+                kill_during(server, workers, after=rng.uniform(0.2, 0.7))
                 assert _half_applied(runtime) == [], f"after kill {round_ + 1}"
             finally:
                 if server.poll() is None:

@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -104,6 +105,10 @@ def serve_process(config: Path) -> "subprocess.Popen[bytes]":
 class Serving(Protocol):
     def poll(self) -> int | None: ...
 
+    def send_signal(self, signum: int, /) -> None: ...
+
+    def wait(self, timeout: float) -> object: ...
+
 
 class Forks:
     """`docking serve` processes forked from one that imported it already (tests/support/serve_fork.py)."""
@@ -163,6 +168,21 @@ def wait_up(base: str, server: Serving, seconds: float = 30) -> None:
             pass
         time.sleep(0.05)
     raise AssertionError("serve did not come up")
+
+
+def kill_during(server: Serving, workers: list[Callable[[threading.Event], None]], after: float) -> None:
+    """Start each worker in a thread (it runs until its stop event is set), SIGKILL `server` after `after` seconds
+    of their burst, wait for it to die, then stop the workers and join them."""
+    stop = threading.Event()
+    threads = [threading.Thread(target=worker, args=(stop,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    time.sleep(after)
+    server.send_signal(signal.SIGKILL)
+    server.wait(timeout=10)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=30)
 
 
 def flow_c_case(platform_case_id: str) -> dict[str, Any]:
