@@ -191,6 +191,10 @@ def parse(text: str, filename: str) -> CodeTable:
     for dimension, letter in prefixes.items():
         if dimension not in DIMENSIONS:
             raise CodeTableError(f"{filename}: unknown dimension {dimension!r} (known: {', '.join(DIMENSIONS)})")
+        if not (len(letter) == 1 and letter.isascii() and letter.isupper()):
+            raise CodeTableError(
+                f"{filename}: dimension {dimension}'s prefix must be one capital letter, not {letter!r}"
+            )
         codes[dimension] = {str(k): str(v) for k, v in data.get(dimension, {}).items()}
     result = CodeTable(
         table=table,

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from adapter.complaints.memoranda import Memorandum
 from adapter.complaints.states import ComplaintStatus
 from adapter.errors import InvalidRequest
-from adapter.masking import mask_text
+from adapter.masking import mask_document, mask_id, mask_text
 from reference import complaint_codes
 from schemas.complaint import Complainant, Complaint, RepresentativeKind, Track
 from schemas.identifiers import InvalidIdentifier
@@ -56,7 +56,11 @@ def read_complaint(data: Mapping[str, Any]) -> Complaint:
         field = ".".join(str(part) for part in error["loc"]) or "complaint"
         rule = "identifier" if isinstance(error.get("ctx", {}).get("error"), InvalidIdentifier) else error["type"]
         value = error.get("input")
-        shown = f"; input {mask_text(str(value))[:80]!r}" if isinstance(value, str | int) else ""
+        if isinstance(value, str | int):  # an ID, USCC, phone or account number is never shown whole
+            masked = mask_id(str(value)) if rule == "identifier" else mask_document(str(value))[:80]
+            shown = f"; input {masked!r}"
+        else:
+            shown = ""  # a whole object (a missing field's parent) says nothing the field does not
         raise InvalidRequest(
             f"{field}: {mask_text(error['msg'])} (rule {rule}{shown})"
             + (f"; and {len(exc.errors()) - 1} more" if len(exc.errors()) > 1 else ""),
