@@ -2,11 +2,13 @@
 the centre's targets, the institution's 15/30/60 days with appraisal pauses, repeats, review windows, mediation."""
 
 import logging
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from adapter.complaints.deadline_settings import ComplaintDeadlineSettings
 from adapter.complaints.deadlines import (
@@ -19,6 +21,12 @@ from adapter.complaints.deadlines import (
     with_repeat,
 )
 from adapter.complaints.states import ComplaintStatus
+from adapter.complaints.working_days import (
+    WorkingDays,
+    small_claim_figures,
+    small_claim_working_days,
+    working_days_between,
+)
 from adapter.deadlines import DueState, WorkCalendar
 from schemas.clock import CHINA, from_db
 
@@ -420,3 +428,99 @@ def test_mediation_after_conversion(ended: datetime | None, now: datetime, state
     facts = at_desk(status=S.TO_MEDIATION, mediation_accepted_at=DECIDED, mediation_ended_at=ended)
     found = dues(facts, now)[K.MEDIATION]
     assert last_day(found) == date(2026, 12, 2) and found.state is state and "[P67a]" in found.rule
+
+
+# ---- the small-claim track: working days from receipt to payment, reported not enforced [P67a] ---------------------
+
+
+@pytest.mark.parametrize(
+    ("received", "paid", "days", "estimated"),
+    [
+        pytest.param(china(2026, 11, 16, 9), china(2026, 11, 16, 16), 0, False, id="paid-the-same-day"),
+        pytest.param(china(2026, 10, 16, 17), china(2026, 10, 19, 9), 1, False, id="friday-to-monday"),
+        pytest.param(china(2026, 10, 16), china(2026, 10, 17), 0, False, id="paid-on-a-saturday-counts-nothing"),
+        pytest.param(china(2026, 9, 30), china(2026, 10, 12), 4, False, id="across-national-day-and-make-up-saturday"),
+        pytest.param(china(2026, 11, 2), china(2026, 11, 10, 18), 6, False, id="six-working-days"),
+        pytest.param(china(2026, 12, 30), china(2027, 1, 4), 3, True, id="into-an-unknown-year-estimated"),
+    ],
+)
+def test_small_claim_working_days_from_receipt_to_payment(
+    received: datetime, paid: datetime, days: int, estimated: bool
+) -> None:
+    """Counted as periods are: the receipt day does not count, the payment day does if it is a working day."""
+    assert small_claim_working_days(received, paid, WorkCalendar()) == WorkingDays(days, estimated)
+
+
+def test_working_days_refuse_an_end_before_the_start() -> None:
+    """A payment recorded before the complaint's receipt is an error naming both times, never a negative count."""
+    with pytest.raises(ValueError, match=r"2026-11-01 10:00:00 CST is before the start 2026-11-02 10:00:00 CST"):
+        working_days_between(china(2026, 11, 2), china(2026, 11, 1), WorkCalendar())
+
+
+@pytest.mark.parametrize(
+    ("counts", "average", "within"),
+    [
+        pytest.param([4, 9], Decimal("6.5"), True, id="on-target"),
+        pytest.param([7, 7], Decimal("7.0"), False, id="over-target"),
+        pytest.param([6, 7, 7], Decimal("6.7"), False, id="rounded-half-up-to-a-tenth"),
+        pytest.param([0, 1, 2], Decimal("1.0"), True, id="fast"),
+        pytest.param([], None, None, id="no-paid-small-claim"),
+    ],
+)
+def test_small_claim_average_against_the_target(
+    counts: list[int], average: Decimal | None, within: bool | None
+) -> None:
+    """The report's average beside the configured 6.5-working-day target; nothing is enforced."""
+    figures = small_claim_figures([WorkingDays(n, False) for n in counts], DEFAULTS)
+    assert (figures.count, figures.average, figures.within_target) == (len(counts), average, within)
+    assert figures.target == Decimal("6.5") and not figures.estimated
+
+
+# ---- settings and facts: bad values refused naming the field ------------------------------------------------------
+
+
+def test_settings_defaults_are_the_sources() -> None:
+    """The defaults are partners.md §1's periods; TOML-like input (a "17:00" string, a float 6.5) is read exactly."""
+    assert DEFAULTS.forward_cutoff == time(17, 0) and DEFAULTS.after_hours_next_working_day
+    assert [DEFAULTS.decision_days(stage) for stage in (15, 30, 60)] == [15, 30, 60]
+    assert (DEFAULTS.review_request_days, DEFAULTS.review_decision_days, DEFAULTS.mediation_days) == (30, 30, 30)
+    read = ComplaintDeadlineSettings.model_validate({"forward_cutoff": "17:30", "small_claim_target_working_days": 6.5})
+    assert read.forward_cutoff == time(17, 30) and read.small_claim_target_working_days == Decimal("6.5")
+    assert all(field.description for field in ComplaintDeadlineSettings.model_fields.values()), "every field told"
+
+
+@pytest.mark.parametrize(
+    ("given", "named"),
+    [
+        pytest.param({"decision_days_simple": 0}, "decision_days_simple", id="zero-days"),
+        pytest.param({"centre_target_general_working_days": 61}, "centre_target_general_working_days", id="too-many"),
+        pytest.param({"forward_cutoff": "25:00"}, "forward_cutoff", id="not-a-time"),
+        pytest.param({"forward_cutoff": "17:00+08:00"}, "forward_cutoff", id="a-zone-on-a-china-time"),
+        pytest.param({"small_claim_target_working_days": -1}, "small_claim_target_working_days", id="negative"),
+        pytest.param({"review_request_days": "thirty"}, "review_request_days", id="not-a-number"),
+        pytest.param({"decision_days_complex": 15}, "decision_days_complex", id="extension-not-longer"),
+        pytest.param({"decision_days_especially_complex": 45, "decision_days_complex": 50}, "especially", id="60<30"),
+        pytest.param({"forward_hours": "17:00"}, "forward_hours", id="unknown-key"),
+    ],
+)
+def test_bad_settings_are_refused_naming_the_field(given: dict[str, object], named: str) -> None:
+    """pydantic refuses each with the field's name (the settings loader adds complaints.deadlines. before it)."""
+    with pytest.raises(ValidationError, match=named):
+        ComplaintDeadlineSettings.model_validate(given)
+
+
+@pytest.mark.parametrize(
+    ("more", "named"),
+    [
+        pytest.param({"stage": 45}, "stage: 45 is not a decision stage", id="stage"),
+        pytest.param(
+            {"pauses": ((china(2026, 10, 14), None), (china(2026, 10, 20), china(2026, 10, 19)))},
+            r"pauses\[2\]: the appraisal ends \(2026-10-19 10:00:00 CST\) before it starts",
+            id="pause-backwards",
+        ),
+    ],
+)
+def test_bad_facts_are_refused_naming_the_field(more: dict[str, Any], named: str) -> None:
+    """Facts the store could fill wrongly fail at once, naming the field, never as a wrong date later."""
+    with pytest.raises(ValueError, match=named):
+        ComplaintFacts(S.HANDLING, FORWARDED, **more)
