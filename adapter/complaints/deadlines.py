@@ -14,10 +14,10 @@ Days are calendar days counted as domain.md §3 counts them (from the next day; 
 the next working day) — reading complaint-rule days as calendar days is an *inference* (partners.md §0), no source
 says so. Working days and "estimated" (a year the holiday calendar lacks) come from adapter/deadlines/calendar.py.
 States are the case deadlines' DueState (open, due_soon, overdue, met, late, lapsed) plus `paused`: an external
-appraisal is running, so the decision clock stands still and no due date can be given [P33]. In partners.md's
-flags, FORWARD_LATE is a late/overdue `forward`, CENTRE_TARGET_MISSED `centre_target`, INSTITUTION_OVERDUE `decision`.
-The working-day clocks (forwarding, centre targets) and the small-claim track's 6.5-working-day average — reported,
-not enforced — are in adapter/complaints/working_days.py.
+appraisal is running, so the decision clock stands still and no due date can be given [P33]. The review request
+is the complainant's window, not a duty: open, then lapsed if unused (COMPLAINANT_WINDOWS), never an alert.
+partners.md's flags: FORWARD_LATE is a late/overdue `forward`, CENTRE_TARGET_MISSED `centre_target`,
+INSTITUTION_OVERDUE `decision`. Working-day clocks and the small-claim average: adapter/complaints/working_days.py.
 """
 
 from dataclasses import dataclass, replace
@@ -57,6 +57,9 @@ BINDS_WHILE: dict[ComplaintDeadlineKind, frozenset[ComplaintStatus]] = {
     K.REVIEW_DECISION: frozenset({S.REVIEW_REQUESTED}),
     K.MEDIATION: frozenset({S.TO_MEDIATION}),  # final for the complaint; the mediation runs on as a flow-C case
 }
+# The complainant's own window, nobody's duty: open until it closes, then lapsed — never due_soon or overdue, so the
+# sweep raises no alert for a right left unused. A request after it closed is `late` (for the guard to judge).
+COMPLAINANT_WINDOWS = frozenset({K.REVIEW_REQUEST})
 
 
 @dataclass(frozen=True)
@@ -220,6 +223,8 @@ def _dated(
         state = DueState.MET if from_db(done_at) < due.closes_at else DueState.LATE
     elif facts.status not in BINDS_WHILE[kind]:
         state = DueState.LAPSED
+    elif kind in COMPLAINANT_WINDOWS:
+        state = DueState.LAPSED if now >= due.closes_at else DueState.OPEN
     elif now >= due.closes_at:
         state = DueState.OVERDUE
     elif now >= due.closes_at - timedelta(days=settings.warn_within_days):

@@ -365,9 +365,21 @@ DECIDED = china(2026, 11, 2)
         ),
         pytest.param(
             at_desk(status=S.VISITED, decided_at=DECIDED),
+            china(2026, 12, 1),
+            {K.REVIEW_REQUEST: (date(2026, 12, 2), D.OPEN)},
+            id="complainant-window-never-due-soon",
+        ),
+        pytest.param(
+            at_desk(status=S.VISITED, decided_at=DECIDED),
             china(2026, 12, 3),
-            {K.REVIEW_REQUEST: (date(2026, 12, 2), D.OVERDUE)},
-            id="request-window-closed",
+            {K.REVIEW_REQUEST: (date(2026, 12, 2), D.LAPSED)},
+            id="window-closed-unused-lapses-not-overdue",
+        ),
+        pytest.param(
+            at_desk(status=S.REVIEW_REQUESTED, decided_at=DECIDED, review_requested_at=china(2026, 12, 3)),
+            china(2026, 12, 4),
+            {K.REVIEW_REQUEST: (date(2026, 12, 2), D.LATE), K.REVIEW_DECISION: (date(2027, 1, 4), D.OPEN)},
+            id="requested-after-the-window-late",
         ),
         pytest.param(
             at_desk(status=S.CLOSED, decided_at=DECIDED),
