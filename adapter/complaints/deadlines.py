@@ -70,7 +70,7 @@ class ComplaintFacts:
 
     status: ComplaintStatus
     received_at: datetime  # the complaint reached the centre
-    track: Track = Track.GENERAL
+    track: Track = Track.GENERAL  # no period depends on it: the small-claim target is reported, not enforced
     undisputed: bool = False  # the centre's same-day target applies
     forwarded_at: datetime | None = None  # delivered to the desk: the institution's receipt
     acknowledged_at: datetime | None = None  # stands in for forwarded_at if that is missing
