@@ -1,6 +1,7 @@
 """ComplaintFacts read from a stored complaint's history, and the ComplaintDeadlines engine over it."""
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -11,10 +12,19 @@ from adapter.complaints.deadline_facts import ComplaintDeadlines, facts_from_his
 from adapter.complaints.deadlines import ComplaintDeadlineKind
 from adapter.complaints.states import ComplaintEvent, ComplaintNote, ComplaintStatus
 from adapter.deadlines import DueState
+from adapter.deadlines.calendar import forget_missing_years
 from schemas.clock import CHINA
 from schemas.complaint import Track
 
 E, N, S, K = ComplaintEvent, ComplaintNote, ComplaintStatus, ComplaintDeadlineKind
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_record() -> Iterator[None]:
+    """No year warned before or after each test: the record is per process, and other tests count the warning."""
+    forget_missing_years()
+    yield
+    forget_missing_years()
 
 
 def china(m: int, d: int, hh: int = 10) -> datetime:

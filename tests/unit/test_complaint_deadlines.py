@@ -2,6 +2,7 @@
 the centre's targets, the institution's 15/30/60 days with appraisal pauses, repeats, review windows, mediation."""
 
 import logging
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,11 +29,20 @@ from adapter.complaints.working_days import (
     working_days_between,
 )
 from adapter.deadlines import DueState, WorkCalendar
+from adapter.deadlines.calendar import forget_missing_years
 from schemas.clock import CHINA, from_db
 
 K, S, D = ComplaintDeadlineKind, ComplaintStatus, DueState
 SAMPLE_2027 = Path(__file__).parent.parent / "data" / "holidays-2027.toml"
 DEFAULTS = ComplaintDeadlineSettings()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_record() -> Iterator[None]:
+    """No year warned before or after each test: the record is per process, and other tests count the warning."""
+    forget_missing_years()
+    yield
+    forget_missing_years()
 
 
 def china(y: int, m: int, d: int, hh: int = 10, mm: int = 0) -> datetime:
@@ -141,6 +151,7 @@ def test_a_year_the_calendar_does_not_know_is_estimated(caplog: pytest.LogCaptur
     with caplog.at_level(logging.WARNING, logger="docking.deadlines"):
         guessed = dues(facts, received, calendar=calendar)[K.FORWARD]
     assert last_day(guessed) == date(2027, 1, 1) and guessed.estimated
+    assert "no data for 2027" in caplog.text
     assert 2027 in calendar.estimated_years
     known = dues(facts, received, calendar=WorkCalendar.from_file(SAMPLE_2027))[K.FORWARD]
     assert last_day(known) == date(2027, 1, 4) and not known.estimated
