@@ -114,7 +114,10 @@ class ComplaintDueDate:
 def complaint_deadlines(
     facts: ComplaintFacts, calendar: WorkCalendar, settings: ComplaintDeadlineSettings, now: datetime
 ) -> list[ComplaintDueDate]:
-    """Every deadline of the complaint whose clock has started, in the order of the table above, at `now`."""
+    """Every deadline of the complaint whose clock has started, in the order of the table above, with its state at
+    `now` (aware, or zone-less UTC): forward and centre_target always (their clock is the receipt), the others once
+    their start is known. Each `due` is a China-time last day (closing at the following midnight, CST), marked
+    estimated where the holiday calendar lacked a year. Raises nothing: the facts were checked when built."""
     now = from_db(now)
     received = from_db(facts.received_at)
     decided = _first(facts.decided_at, facts.small_claim_decided_at)
@@ -142,7 +145,8 @@ def complaint_deadlines(
 def with_repeat(earlier: ComplaintFacts, repeat_received_at: datetime, *, new_facts: bool) -> ComplaintFacts:
     """The earlier complaint's facts once a repeat of it arrives [P33]. Without new facts the repeat is merged
     (ComplaintEvent.MERGE) and the earlier complaint's clock runs on: its facts are returned unchanged. With new
-    facts its decision clock restarts at the new material's receipt (never earlier than a restart it has)."""
+    facts its decision clock restarts at the new material's receipt (never earlier than a restart it has); the
+    forwarding and the centre's target stay with the first receipt."""
     if not new_facts:
         return earlier
     if earlier.restarted_at is not None and from_db(earlier.restarted_at) >= from_db(repeat_received_at):
