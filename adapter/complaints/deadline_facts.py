@@ -1,6 +1,7 @@
-"""ComplaintFacts from a stored complaint and its history, and ComplaintDeadlines: the engine the sweep and
-`docking deadlines` ask — the complaint periods (`[complaints.deadlines]`) over the case deadlines' calendar
-(`Deadlines.calendar`: chinesecalendar + the holiday file), so complaints and cases can never count days apart.
+"""ComplaintFacts from a stored complaint and its history (and after a repeat, `with_repeat`), and
+ComplaintDeadlines: the engine the sweep and `docking deadlines` ask — the complaint periods
+(`[complaints.deadlines]`) over the case deadlines' calendar (`Deadlines.calendar`: chinesecalendar + the holiday
+file), so complaints and cases can never count days apart.
 
 What the history gives (one row per ComplaintEvent or ComplaintNote; `detail` the message body as JSON, or the
 envelope stored whole, or the action's inputs):
@@ -22,7 +23,7 @@ act counts (a duplicate acknowledgement changes nothing); a later review or new-
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -118,6 +119,18 @@ def facts_from_history(
         mediation_ended_at=mediation_ended_at,
         **found,
     )
+
+
+def with_repeat(earlier: ComplaintFacts, repeat_received_at: datetime, *, new_facts: bool) -> ComplaintFacts:
+    """The earlier complaint's facts once a repeat of it arrives [P33]. Without new facts the repeat is merged
+    (ComplaintEvent.MERGE) and the earlier complaint's clock runs on: its facts are returned unchanged. With new
+    facts its decision clock restarts at the new material's receipt (never earlier than a restart it has); the
+    forwarding and the centre's target stay with the first receipt."""
+    if not new_facts:
+        return earlier
+    if earlier.restarted_at is not None and from_db(earlier.restarted_at) >= from_db(repeat_received_at):
+        return earlier
+    return replace(earlier, restarted_at=repeat_received_at)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ partners.md's flags: FORWARD_LATE is a late/overdue `forward`, CENTRE_TARGET_MIS
 INSTITUTION_OVERDUE `decision`. Working-day clocks and the small-claim average: adapter/complaints/working_days.py.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -140,18 +140,6 @@ def complaint_deadlines(
             due, rule = calendar.calendar_days(china_date(began), days), _RULES[kind].format(days=days)
             results.append(_dated(kind, due, rule, from_db(began), done, facts, now, settings))
     return results
-
-
-def with_repeat(earlier: ComplaintFacts, repeat_received_at: datetime, *, new_facts: bool) -> ComplaintFacts:
-    """The earlier complaint's facts once a repeat of it arrives [P33]. Without new facts the repeat is merged
-    (ComplaintEvent.MERGE) and the earlier complaint's clock runs on: its facts are returned unchanged. With new
-    facts its decision clock restarts at the new material's receipt (never earlier than a restart it has); the
-    forwarding and the centre's target stay with the first receipt."""
-    if not new_facts:
-        return earlier
-    if earlier.restarted_at is not None and from_db(earlier.restarted_at) >= from_db(repeat_received_at):
-        return earlier
-    return replace(earlier, restarted_at=repeat_received_at)
 
 
 def stage_of(facts: ComplaintFacts) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from adapter.complaints.deadline_facts import with_repeat
 from adapter.complaints.deadline_settings import ComplaintDeadlineSettings
 from adapter.complaints.deadlines import (
     ComplaintDeadlineKind,
@@ -19,7 +20,6 @@ from adapter.complaints.deadlines import (
     Pause,
     complaint_deadlines,
     stage_of,
-    with_repeat,
 )
 from adapter.complaints.states import ComplaintStatus
 from adapter.complaints.working_days import (
