@@ -148,4 +148,3 @@ def _resend(uow: UnitOfWork, complaint_id: str, now: datetime, actor: str) -> bo
             },
         )
     return True
-
