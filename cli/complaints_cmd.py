@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from adapter.case_lookup import parse_when
-from adapter.complaints import delivery, views
+from adapter.complaints import blind_index, delivery, views
 from adapter.complaints.guards import read_complaint
 from adapter.complaints.states import ComplaintStatus
 from adapter.errors import InvalidRequest
@@ -167,6 +167,14 @@ def to_mediation(
     services = _complaints(config).services(f"cli:{actor}")
     case_id = services.convert_to_mediation(complaint_id, at[0], at[1], note, version=version)
     console.print(f"{complaint_id} TO_MEDIATION case {case_id}")
+
+
+@app.command("reindex")
+def reindex(config: ConfigOption = None) -> None:
+    """Recompute the complainants' blind index under the active data key: after `docking keys rotate-data`, before
+    an old data key is retired (else complaints indexed under it are no longer found as repeats)."""
+    changed = blind_index.reindex(bootstrap.open_store(bootstrap.load(config)))
+    console.print(f"{changed} complaint(s) re-indexed")
 
 
 @app.command("dead")
