@@ -41,7 +41,7 @@ class DeskServer(ThreadingHTTPServer):
         return f"http://{host!s}:{port}"
 
     def start(self) -> Self:
-        threading.Thread(target=self.serve_forever, name="sandbox-desk", daemon=True).start()
+        threading.Thread(target=self.serve_forever, args=(0.05,), name="sandbox-desk", daemon=True).start()
         return self
 
     def stop(self) -> None:
