@@ -17,6 +17,7 @@ from schemas.complaint import (
     AppraisalBody,
     ComplaintBody,
     ComplaintEnvelope,
+    ComplaintMessageType,
     ContactedBody,
     DecisionResult,
     ExtendedBody,
@@ -158,3 +159,37 @@ def test_an_envelope_the_desk_answers_keeps_its_reference_and_correlation() -> N
     envelope: ComplaintEnvelope = s.ack()
     doc = json.loads(complaint_desk.encode(envelope.model_copy(update={"correlates_to": "F-9"}), "desk"))
     assert doc["jgslh"] == "KF-0001" and doc["hfxx"] == "F-9" and doc["xxlx"] == "SL"
+
+
+def test_the_wire_is_the_documented_one_written_by_hand() -> None:
+    """Against a message written by hand from the profile's documentation, not by the encoder: a field renamed or
+    a code changed on both sides at once would pass a round trip, never this."""
+    ack = s.ack()
+    assert json.loads(complaint_desk.encode(ack, "desk", "yyyyMMddHHmmss")) == {
+        "xxbh": "A-1",
+        "tsbh": "TS20260302-0001",
+        "jgslh": "KF-0001",
+        "fssj": "20260302103000",
+        "xxlx": "SL",
+        "nr": {"jgslh": "KF-0001", "slsj": "20260302103000", "cbr": "李四"},
+    }
+    decided = {
+        "xxbh": "D-7",
+        "tsbh": "TS-7",
+        "jgslh": "KF-7",
+        "fssj": 1772589000,
+        "hfxx": "F-7",
+        "xxlx": "BJ",
+        "nr": {"jg": "2", "bcje": "300.50", "gzsj": 1772589000, "jjtj": ["FH", "TJ", "ZC", "SS"], "zy": "部分支持"},
+    }
+    envelope = complaint_desk.decode("desk", json.dumps(decided, ensure_ascii=False).encode(), "epoch_seconds")
+    assert envelope.body.type is ComplaintMessageType.DECIDED
+    assert envelope.model_dump(mode="json")["body"] == {
+        "type": "complaint.decided",
+        "result": "partly",
+        "remedy_amount": "300.50",
+        "notified_at": "2026-03-04T09:50:00+08:00",  # epoch seconds, read as China time
+        "remedies_told": ["review", "mediation", "arbitration", "litigation"],
+        "summary": "部分支持",
+    }
+    assert (envelope.complaint_id, envelope.desk_ref, envelope.correlates_to) == ("TS-7", "KF-7", "F-7")
