@@ -46,6 +46,19 @@ def institution(
         raise InvalidRequest(f"--profile {profile!r}: the standalone desks serve jws-detached or sm2-sm3")
     if timestamp_format not in FORMS:
         raise InvalidRequest(f"--timestamp-format {timestamp_format!r} is not one of {', '.join(FORMS)}")
+    try:
+        configs = [
+            InstitutionConfig(
+                kind=name,
+                faults=tuple(fault or ()),
+                seconds_per_day=seconds_per_day,
+                timestamp_format=timestamp_format,
+                desk_key_id=f"desk-{name.replace('_', '-')}",
+            )
+            for name in kind
+        ]
+    except ValueError as exc:  # an unknown kind or misbehaviour, named
+        raise InvalidRequest(str(exc)) from exc
     trusted = {}
     for item in centre_key:
         kid, sep, path = item.partition("=")
@@ -54,17 +67,8 @@ def institution(
         key = load_public_key(Path(path))
         trusted[kid] = PublicKeyEntry(kid, key, algorithm_of(key))
     servers: list[DeskServer] = []
-    for n, name in enumerate(kind):
-        try:
-            config = InstitutionConfig(
-                kind=name,
-                faults=tuple(fault or ()),
-                seconds_per_day=seconds_per_day,
-                timestamp_format=timestamp_format,
-                desk_key_id=f"desk-{name.replace('_', '-')}",
-            )
-        except ValueError as exc:
-            raise InvalidRequest(str(exc)) from exc
+    for n, config in enumerate(configs):
+        name = config.kind
         private = keys / f"{config.desk_key_id}.key"
         if not private.exists():
             generate_keypair(keys, config.desk_key_id, "SM2" if profile == "sm2-sm3" else "EdDSA")
