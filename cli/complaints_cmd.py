@@ -173,8 +173,13 @@ def to_mediation(
 def reindex(config: ConfigOption = None) -> None:
     """Recompute the complainants' blind index under the active data key: after `docking keys rotate-data`, before
     an old data key is retired (else complaints indexed under it are no longer found as repeats)."""
-    changed = blind_index.reindex(bootstrap.open_store(bootstrap.load(config)))
+    changed, unreadable = blind_index.reindex(bootstrap.open_store(bootstrap.load(config)))
     console.print(f"{changed} complaint(s) re-indexed")
+    if unreadable:
+        raise InvalidRequest(
+            f"{len(unreadable)} complaint(s) do not open with the configured data keys ({', '.join(unreadable[:5])}"
+            "…): add the key they name back to [encryption.keys] and run this again"
+        )
 
 
 @app.command("dead")

@@ -218,7 +218,7 @@ def test_reindex_moves_the_blind_index_to_a_new_active_key_and_repeats_are_still
     rotated = Vault([*old.keys.values(), new_key("k2")], "k2")
     engine = make_engine(database_url, vault=rotated)
     uow = UnitOfWork(engine)
-    assert reindex(uow) == 1 and reindex(uow) == 0
+    assert reindex(uow) == (1, []) and reindex(uow) == (0, [])
     with uow.begin() as session:
         from adapter.persistence.complaint_tables import ComplaintRow
 
