@@ -137,3 +137,22 @@ def test_a_desk_failing_again_and_again_is_left_alone_until_its_breaker_lets_a_p
     assert run() == {"retried": 1} and desk.sent == []  # still open: the desk is not called
     w.clock.advance(seconds=61)
     assert run() == {"delivered": 1} and len(desk.sent) == 1
+
+
+def test_a_message_about_a_complaint_not_yet_received_is_applied_once_reprocessed(
+    w: World, desk: FakeComplaintDesk
+) -> None:
+    from adapter.complaints.reprocess import reprocess
+
+    desk.publish(w.message(CID, AckBody(desk_ref="FD000001", acknowledged_at=w.clock())))
+    assert dict(desk_feed.poll(w.uow, desk, w.clock)) == {"quarantined": 1}
+    with w.uow.begin() as session:
+        (kept,) = session.exec(select(QuarantineRow)).all()
+    assert kept.id is not None
+    again = reprocess(w.uow, desk, kept.id, actor="op", note="", clock=w.clock)
+    assert again.startswith("still refused: unknown_complaint")
+    w.services.receive(complaint())
+    assert reprocess(w.uow, desk, kept.id, actor="op", note="arrived", clock=w.clock).startswith("applied")
+    assert w.row(CID).status == "ACKNOWLEDGED"
+    with pytest.raises(InvalidRequest, match="reprocessed"):
+        reprocess(w.uow, desk, kept.id, actor="op", note="", clock=w.clock)
