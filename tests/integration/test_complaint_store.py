@@ -75,6 +75,19 @@ def test_a_complaint_is_forwarded_acknowledged_extended_decided_visited_and_clos
         "close",
     ]  # fmt: skip
     assert row.closed_at is not None and row.version == len(events)
+    from adapter.complaints.facts import facts_of
+
+    (pause,) = facts_of(row, w.history("CP-2026-0001")).pauses  # the appraisal: the decision clock stood still
+    assert pause[1] is None and pause[0] == later
+
+
+def test_a_second_intake_under_a_known_id_is_refused_naming_it(w: World) -> None:
+    from adapter.complaints.service import DuplicateComplaint
+
+    w.services.receive(complaint())
+    with pytest.raises(DuplicateComplaint, match="CP-2026-0001 is already received"):
+        w.services.receive(complaint())
+    assert len(w.outbox()) == 1
 
 
 def test_personal_numbers_are_sealed_at_rest_and_the_blind_index_is_keyed(w: World) -> None:
