@@ -26,7 +26,9 @@ from adapter.persistence.tables import AuditRow
 from schemas.clock import to_utc
 
 KEY_PREFIX = "dk_"
-ROLES = ("centre", "ops", "admin")  # and court:<platform>
+ROLES = ("centre", "ops", "admin")  # and court:<platform>, desk:<platform>
+# Roles bound to one platform: a court (its cases, its push intake) or an institution's complaint desk (its push).
+PLATFORM_KINDS = ("court", "desk")
 _CLIENTS: Table = ApiClientRow.__table__  # type: ignore[attr-defined]
 # Every request looks its key up: a statement built once (compiled form and cache key kept), Core rows, no entity
 # loading — the ORM version cost a third of a millisecond per request (bench/api.py, #16).
@@ -40,7 +42,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$")  # ≤ 48: "api:<name>"
 
 @dataclass(frozen=True)
 class Role:
-    """One client's role: `kind` is centre, ops, admin or court; `platform` only for court."""
+    """One client's role: `kind` is centre, ops, admin, court or desk; `platform` only for court and desk."""
 
     kind: str
     platform: str | None = None
@@ -53,15 +55,15 @@ class Role:
         if text in ROLES:
             return cls(text)
         kind, _, platform = text.partition(":")
-        if kind != "court" or not platform:
-            raise InvalidRequest(f"role {text!r} is not one of centre, ops, admin, court:<platform>")
+        if kind not in PLATFORM_KINDS or not platform:
+            raise InvalidRequest(f"role {text!r} is not one of centre, ops, admin, court:<platform>, desk:<platform>")
         if platforms is not None and platform not in platforms:
             known = ", ".join(sorted(platforms)) or "none"
             raise InvalidRequest(f"role {text!r} names platform {platform!r}, which is not configured ({known})")
-        return cls("court", platform)
+        return cls(kind, platform)
 
     def __str__(self) -> str:
-        return f"court:{self.platform}" if self.kind == "court" else self.kind
+        return f"{self.kind}:{self.platform}" if self.kind in PLATFORM_KINDS else self.kind
 
 
 @dataclass(frozen=True)
