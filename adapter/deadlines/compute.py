@@ -8,6 +8,8 @@ Pure: facts, policy, calendar and `now` in; DueDates out. States:
     met       the act was done before it closed
     late      the act was done, after it closed
     lapsed    the case moved on without the act (declined, terminated, …); nothing to chase
+    paused    the clock stands still and no due date can be given — complaints only, during an external
+              appraisal (adapter/complaints/deadlines.py); a suspended case stays open with a moving date
 """
 
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ class DueState(StrEnum):
     MET = "met"
     LATE = "late"
     LAPSED = "lapsed"
+    PAUSED = "paused"  # never for a case (see the module docstring)
 
 
 @dataclass(frozen=True)
