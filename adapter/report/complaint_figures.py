@@ -15,7 +15,8 @@ How each is counted ("in the month": start ≤ t < end, China time; a complaint 
   Decimal yuan;
 - small claims: complaints the mediator decided on the small-claim track in the month; their working days: from
   receipt to the institution's payment, of those paid in the month (working days after the receipt date up to and
-  including the payment date, the holiday calendar with 调休), mean to one place — reported, not enforced [P67a];
+  including the payment date, the holiday calendar with 调休), mean to one place (half up) — reported,
+  not enforced [P67a];
 - to mediation: complaints converted to a mediation case in the month.
 """
 
@@ -24,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from adapter.complaints.states import ComplaintEvent
@@ -85,11 +86,12 @@ def complaint_figures(
     received: Iterable[ReportComplaint],
     touched: dict[str, ReportComplaint],
     in_month: Iterable[ReportComplaintEvent],
-    working_days: Callable[[date, date], int],
+    working_days: Callable[[datetime, datetime], int],
 ) -> ComplaintFigures:
     """The figures of `month` (module docstring): `received` the complaints received in it, `touched` every
-    complaint with an event in it by id, `in_month` those events, `working_days(start, end)` the count after
-    `start` up to and including `end`."""
+    complaint with an event in it by id, `in_month` those events, `working_days(received, paid)` the count after
+    the receipt's day up to and including the payment's (adapter/complaints/working_days.py
+    small_claim_working_days)."""
     received = list(received)
     events = sorted(in_month, key=lambda e: (from_db(e.at), e.id or 0))
     firsts: dict[tuple[str, str], ReportComplaintEvent] = {}
@@ -109,11 +111,7 @@ def complaint_figures(
     paid = having(ComplaintEvent.SMALL_CLAIM_PAID)
     for e in paid:
         amounts[e.complaint_id] = amounts.get(e.complaint_id, ZERO) + _money(_detail(e).get("amount"))
-    days = [
-        working_days(_china_day(touched[e.complaint_id].received_at), _china_day(e.at))
-        for e in paid
-        if e.complaint_id in touched
-    ]
+    days = [working_days(touched[e.complaint_id].received_at, e.at) for e in paid if e.complaint_id in touched]
     return ComplaintFigures(
         received=len(received),
         forwarded=len(forwarded),
@@ -121,7 +119,9 @@ def complaint_figures(
         settled=len(amounts),
         settled_amount=sum(amounts.values(), ZERO),
         small_claims=len(having(ComplaintEvent.SMALL_CLAIM_DECIDE)),
-        small_claim_days_avg=None if not days else (Decimal(sum(days)) / len(days)).quantize(Decimal("0.1")),
+        small_claim_days_avg=None
+        if not days
+        else (Decimal(sum(days)) / len(days)).quantize(Decimal("0.1"), ROUND_HALF_UP),
         to_mediation=len(having(ComplaintEvent.CONVERT_TO_MEDIATION)),
         tables=(
             _by("complaints_by_channel", "Complaints by channel 投诉渠道", "channel", received, CHANNELS, "channel"),

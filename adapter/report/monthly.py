@@ -120,7 +120,9 @@ def compute(
         for cid, (at, _) in _closing_times(in_month).items()
     ]
     met, late, by_deadline = deadline_figures(engine, [cases[cid] for cid in touched], history, month)
-    reached: dict[str, Any] = {figure: len({e.case_id for e in in_month if e.event == event}) for figure, event in COUNTED.items()}
+    reached: dict[str, Any] = {
+        figure: len({e.case_id for e in in_month if e.event == event}) for figure, event in COUNTED.items()
+    }
     return MonthlyReport(
         month=month,
         computed_at=from_db(clock()).astimezone(CHINA).replace(microsecond=0),

@@ -2,12 +2,13 @@
 complaints and their history in, the figures of partners.md §5 out, each worked out by hand."""
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
 
 from adapter.complaints.states import ComplaintEvent
+from adapter.complaints.working_days import small_claim_working_days
 from adapter.deadlines import WorkCalendar
 from adapter.report import Month
 from adapter.report.complaint_figures import (
@@ -67,12 +68,8 @@ EVENTS = [
 ]
 
 
-def _working_days(start: date, end: date) -> int:
-    calendar, days, day = WorkCalendar(), 0, start
-    while day < end:
-        day += timedelta(days=1)
-        days += calendar.is_working_day(day)[0]
-    return days
+def _working_days(received: datetime, paid: datetime) -> int:
+    return small_claim_working_days(received, paid, WorkCalendar()).days
 
 
 @pytest.fixture
