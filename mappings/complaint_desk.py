@@ -280,7 +280,7 @@ def _wire_path(spec: Spec, parts: list[str], prefix: str) -> str:
 
 
 def _canonical_path(spec: Spec, parts: list[str]) -> str:
-    names = []
+    names: list[str] = []
     for i, part in enumerate(parts):
         entry = next((e for e in spec if e[1] == part), None)
         if entry is None:

@@ -102,6 +102,8 @@ class Representative(Record):
     def _identifier_checks_out(cls, value: str, info: ValidationInfo) -> str:
         if info.data.get("id_type") is IdType.RESIDENT_ID:
             return resident_id(value)
+        if info.data.get("id_type") is IdType.USCC:  # an agent may be a firm: its code is checked as any party's
+            return social_credit_code(value)
         return value
 
     @field_validator("phone", mode="before")

@@ -1,0 +1,49 @@
+"""The blind index of a complainant's identifier, for the repeat check (partners.md §1 "Guards": a repeat is
+detected before forwarding): the store keeps `"<key id>:<HMAC-SHA256 hex>"` in complaints.complainant_key and finds
+earlier complaints of the same person without storing or searching by the ID number itself.
+
+Why keyed: a plain SHA-256 of an 18-digit resident ID (birth date, region, check digit) is reversed by trying every
+plausible number in minutes. The HMAC key is derived from a data key of the vault (adapter/persistence/vault.py) —
+HMAC(data key, "docking/complainant-key/v1") — so the data key itself is never used for two purposes and nothing new
+needs to be configured. The stored value names the data key it was made under.
+
+Rotation (`docking keys data-key` + `rotate-data`): new complaints are indexed under the new active key; the repeat
+check searches under every configured key (one value per key), so earlier complaints stay findable while their key is
+configured. Re-sealing does not rewrite the index: before an old data key is retired, `reindex` (run by
+`docking complaints reindex`) recomputes every complaint's index under the active key from its sealed record —
+otherwise complaints indexed under the retired key are no longer found as repeats (nothing else is lost).
+
+Without [encryption] the key id is "none" and the key is a fixed constant: the complaint record then stores the ID
+number in clear anyway (complaint_json is sealed only when keys are configured), so the index exposes nothing more.
+"""
+
+import hashlib
+import hmac
+
+from adapter.complaints.guards import complainant_key
+from adapter.persistence.vault import Vault
+from schemas.complaint import Complainant
+
+NO_KEY_ID = "none"
+_UNKEYED = b"docking/complainant-key/unkeyed"
+_PURPOSE = b"docking/complainant-key/v1"
+
+
+def _subkeys(vault: Vault | None) -> dict[str, bytes]:
+    if vault is None:
+        return {NO_KEY_ID: _UNKEYED}
+    return {kid: hmac.new(key.key, _PURPOSE, hashlib.sha256).digest() for kid, key in vault.keys.items()}
+
+
+def index_value(complainant: Complainant, vault: Vault | None) -> str:
+    """The value to store for a new complaint: under the active data key (or "none" without encryption)."""
+    kid = NO_KEY_ID if vault is None else vault.active.kid
+    return f"{kid}:{complainant_key(complainant, _subkeys(vault)[kid])}"
+
+
+def search_values(complainant: Complainant, vault: Vault | None) -> list[str]:
+    """Every value an earlier complaint of the same complainant may hold: one per configured key, and the unkeyed
+    one (complaints received before encryption was configured)."""
+    keys = _subkeys(vault)
+    keys.setdefault(NO_KEY_ID, _UNKEYED)
+    return sorted(f"{kid}:{complainant_key(complainant, key)}" for kid, key in keys.items())
