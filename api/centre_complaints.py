@@ -21,6 +21,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
+from adapter.complaints.service import ComplaintServices, DuplicateComplaint
+from adapter.masking import mask_text
+from adapter.persistence.complaint_store import ComplaintNotFound
 from api.access import ApiContext, context, require
 from api.centre_actions import REMEMBERED, IdempotencyKey, IfMatch, _check_if_match
 from api.clients import Client
@@ -35,7 +38,7 @@ from api.complaint_models import (
     VisitBody,
     WithdrawBody,
 )
-from api.complaint_tx import ComplaintTransaction
+from api.complaint_tx import ComplaintTransaction, not_found_complaint
 from api.idempotency import Call, Replay, Stored, check_key, remember_refusal, replay_after_conflict
 from api.idempotency import request_digest as digest
 from api.models import problem_responses
@@ -44,7 +47,6 @@ from api.problems import Problem, refusal
 router = APIRouter(prefix="/api/centre/v1", tags=["centre complaints"])
 Centre = Annotated[Client, Depends(require("centre"))]
 RESPONSES = problem_responses(400, 401, 403, 404, 409, 412, 413, 422)
-Services = Any  # adapter.complaints.service.ComplaintServices, bound to the transaction (see `act`)
 
 
 def _answer(stored: Stored, *, replayed: bool = False) -> JSONResponse:
@@ -64,42 +66,79 @@ def act(
     if_match: str | None,
     complaint_id: str | None,
     payload: Any,
-    do: Callable[[Services], object],
+    do: Callable[[ComplaintServices], object],
+    *,
+    created: str | None = None,
 ) -> JSONResponse:
     """Run one complaint use case under the key and the version guard; replay, refuse or answer."""
     _check_if_match(if_match)
     ctx = context(request)
     path = request.url.path
     call = Call(client.name, check_key(key), digest("POST", path, payload), request.state.request_id, "POST", path)
-    tx = ComplaintTransaction(ctx.uow, ctx.clock, call, complaint_id=complaint_id, if_match=if_match)
+    tx = ComplaintTransaction(ctx.uow, ctx.clock, call, complaint_id=complaint_id, if_match=if_match, created=created)
     try:
-        do(_services(ctx, tx, client))
+        do(_services(request, tx, client))
     except Replay as replay:
         request.state.replayed = True
         return _answer(replay.stored, replayed=True)
-    except IntegrityError:
-        stored = replay_after_conflict(ctx.uow, call)  # the same key's first request committed meanwhile
-        if stored is None:
+    except (IntegrityError, DuplicateComplaint) as exc:
+        # The same key's first intake committed meanwhile (its primary key refused ours): replay its answer.
+        stored = replay_after_conflict(ctx.uow, call)
+        if stored is not None:
+            request.state.replayed = True
+            return _answer(stored, replayed=True)
+        if not isinstance(exc, DuplicateComplaint):
             raise
-        request.state.replayed = True
-        return _answer(stored, replayed=True)
+        raise _remembered(exc, ctx, call) from None
     except Exception as exc:
-        problem = refusal(exc, within="body")
-        if problem is None:
+        if _refusal(exc) is None:
             raise
-        if problem.status in REMEMBERED and not isinstance(exc, Problem):
-            remember_refusal(ctx.uow, call, {**problem.body(path), "request_id": call.request_id}, problem.status,
-                             ctx.clock())  # fmt: skip
-        raise problem from None
+        raise _remembered(exc, ctx, call) from None
     assert tx.result is not None  # the use case committed through the guard
     request.state.audited = True
     return _answer(tx.result)
 
 
-def _services(ctx: ApiContext, tx: ComplaintTransaction, client: Client) -> Services:
-    from adapter.complaints.service import ComplaintServices
+def _refusal(exc: Exception) -> Problem | None:
+    """A complaint use case's refusal as its problem: 404 unknown, 409 duplicate or illegal transition, 412 stale,
+    422 naming the field (under `body.`) and the rule; None for anything else."""
+    if isinstance(exc, ComplaintNotFound):
+        return not_found_complaint(exc.complaint_id)
+    if isinstance(exc, DuplicateComplaint):
+        detail = mask_text(str(exc))
+        return Problem(
+            409,
+            "duplicate-complaint",
+            detail,
+            existing_complaint_id=exc.complaint_id,
+            current_state=exc.status,
+            errors=[{"field": "body.complaint_id", "rule": "unique", "message": detail}],
+        )
+    return refusal(exc, within="body")
 
-    return ComplaintServices(tx, ctx.clock, f"api:{client.name}")
+
+def _remembered(exc: Exception, ctx: ApiContext, call: Call) -> Problem:
+    """The refusal as its problem, kept under the call's key when the same answer is due again (404, 409, 422)."""
+    problem = _refusal(exc)
+    assert problem is not None  # the caller asked
+    if problem.status in REMEMBERED and not isinstance(exc, Problem):
+        body = {**problem.body(call.path), "request_id": call.request_id}
+        remember_refusal(ctx.uow, call, body, problem.status, ctx.clock())
+    return problem
+
+
+def _services(request: Request, tx: ComplaintTransaction, client: Client) -> ComplaintServices:
+    """The runtime's complaint use cases (its desks, calendar and deadline settings) over this transaction."""
+    base: ComplaintServices = request.app.state.complaints
+    return ComplaintServices(
+        tx,
+        base.clock,
+        f"api:{client.name}",
+        desks=base.desks,
+        calendar=base.calendar,
+        deadlines=base.deadlines,
+        repeat_window=base.repeat_window,
+    )
 
 
 def _body(model: BaseModel) -> Any:
@@ -120,7 +159,9 @@ def intake(
     amount over the institution's small-claim cap (`body.amount_in_dispute`), an institution no desk serves
     (`body.institution.uscc`)."""
     complaint = body.complete(context(request).clock())
-    return act(request, client, key, None, None, _body(body), lambda s: s.receive(complaint))
+    return act(
+        request, client, key, None, None, _body(body), lambda s: s.receive(complaint), created=complaint.complaint_id
+    )
 
 
 @router.post("/complaints/{complaint_id}/withdraw", response_model=ComplaintResult, responses=RESPONSES)

@@ -5,7 +5,7 @@ fields are refused, as everywhere, so a misspelt field never passes silently."""
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,10 +44,10 @@ class WithdrawBody(ActionBody):
 class VisitBody(ActionBody):
     """The return visit (回访) after a decision or payment: the complainant's satisfaction [P67a]."""
 
-    satisfaction: Literal["satisfied", "basically_satisfied", "dissatisfied"]
+    satisfaction: int = Field(ge=1, le=5)  # 1 very dissatisfied … 5 very satisfied
     note: Text = Field(default="", max_length=2000)
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"satisfaction": "satisfied", "note": "电话回访"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"satisfaction": 5, "note": "电话回访"}]})
 
 
 class CloseComplaintBody(ActionBody):
