@@ -15,7 +15,6 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-
 revision: str = "0017"
 down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
@@ -29,7 +28,8 @@ def _text(length: int) -> sqlmodel.sql.sqltypes.AutoString:
 
 
 def _delivery() -> list[sa.Column]:  # type: ignore[type-arg]
-    """The outbox's delivery columns (adapter/persistence/delivery_columns.py), sealed JSON columns as Text (their impl)."""
+    """The outbox's delivery columns (adapter/persistence/delivery_columns.py). Sealed JSON columns are Text here
+    (their impl), as in 0001."""
     return [
         sa.Column("status", _text(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
