@@ -49,7 +49,9 @@ def list_complaints(
         str | None, Query(min_length=18, max_length=18, description="The institution's USCC, exactly.")
     ] = None,
     channel: Annotated[Channel | None, Query(description="How it reached the centre.")] = None,
-    received_from: Annotated[str | None, Query(description="Received at or after: 2026-11-23[T10:00]; China time")] = None,
+    received_from: Annotated[
+        str | None, Query(description="Received at or after: 2026-11-23[T10:00]; China time")
+    ] = None,
     received_to: Annotated[str | None, Query(description="… and before (a date alone: to its end).")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     after: Annotated[str | None, Query(alias="cursor", description="next_cursor of the previous page.")] = None,

@@ -13,14 +13,13 @@ the first result); a refused item is kept in quarantine with its original bytes 
 """
 
 import uuid
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from adapter.complaints.desk_push import ACCEPTED, DUPLICATE, DeskPushed, receive_from_desk
+from adapter.complaints.desk_push import ACCEPTED, DUPLICATE, DeskPushed, PushDesk, receive_from_desk, store_apply
 from api.access import context, require
 from api.clients import Client
 from api.models import problem_responses
@@ -42,11 +41,11 @@ async def push_message(request: Request, platform: str, client: Desk) -> JSONRes
             f"role {client.role} may push only as itself: POST /api/desks/v1/{client.role.platform}/messages",
         )
     ctx = context(request)
-    desks = getattr(request.app.state, "desks", {}) or {}
+    desks: dict[str, PushDesk] = request.app.state.desks
     link = desks.get(platform)
     if link is None:
         raise Problem(404, "desk-not-found", f"desk {platform!r} is not configured here ([desks.{platform}])")
-    limit, window = link.push_max_bytes, timedelta(seconds=link.push_window_seconds)
+    limit, window = link.max_bytes, link.window
     body = b""
     async for chunk in request.stream():
         body += chunk
@@ -58,7 +57,7 @@ async def push_message(request: Request, platform: str, client: Desk) -> JSONRes
         ctx.uow,
         link.connector,
         link.verifier,
-        link.apply,
+        store_apply(ctx.uow, platform, ctx.clock),
         body,
         headers,
         ctx.clock,

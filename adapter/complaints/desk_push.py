@@ -23,8 +23,12 @@ from datetime import timedelta
 
 from sqlmodel import col, select
 
-from adapter.inbox.refusal import keep, log_kept
+from adapter.complaints import inbound
+from adapter.complaints.states import IllegalComplaintTransition
+from adapter.errors import InvalidRequest
+from adapter.inbox.refusal import keep, log_kept, unstorable
 from adapter.inbox.replay_guard import remember, seen
+from adapter.persistence.complaint_store import ComplaintNotFound
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import QuarantineRow
 from connectors.desk_port import ComplaintDesk
@@ -35,7 +39,7 @@ from signing.base import MessageVerifier, check
 from signing.errors import SignatureInvalid
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
-FEED = "push"  # the quarantine's feed column for a pushed desk item
+FEED = inbound.FEED  # the quarantine's feed for desk items, pulled or pushed
 PUSH_WINDOW = timedelta(minutes=5)
 
 
@@ -65,6 +69,39 @@ class Refused(Exception):
 
 # apply(envelope, raw item) → True applied now, False applied before (an inbox duplicate); Refused otherwise.
 Apply = Callable[[ComplaintEnvelope, RawInbound], bool]
+
+
+@dataclass(frozen=True)
+class PushDesk:
+    """What the push intake needs of one desk whose settings say it pushes: its connector (the decoder), the
+    verifier of its signing profile, the largest item it may push and the signed-time window."""
+
+    connector: ComplaintDesk
+    verifier: MessageVerifier
+    max_bytes: int = 1_048_576
+    window: timedelta = PUSH_WINDOW
+
+
+def store_apply(uow: UnitOfWork, desk: str, clock: Clock) -> Apply:
+    """The store's apply use case (adapter/complaints/inbound.py: inbox dedupe, transition, history, one
+    transaction) for desk `desk`, its refusals as Refused with the reasons its feed ingest keeps them under."""
+
+    def apply(envelope: ComplaintEnvelope, item: RawInbound) -> bool:
+        bad = unstorable(envelope.model_dump())
+        if bad:
+            raise Refused("invalid", f"{bad}, which the database cannot store")
+        try:
+            return inbound.apply(uow, desk, envelope, clock) == inbound.APPLIED
+        except ComplaintNotFound as exc:
+            raise Refused("unknown_complaint", str(exc)) from None
+        except inbound.WrongDesk as exc:
+            raise Refused("wrong_desk", str(exc)) from None
+        except IllegalComplaintTransition as exc:
+            raise Refused("illegal_transition", str(exc)) from None
+        except InvalidRequest as exc:
+            raise Refused(exc.rule or "refused", str(exc)) from None
+
+    return apply
 
 
 def receive_from_desk(
