@@ -134,6 +134,7 @@ def _ack(served: Served, cid: str) -> None:
     assert inbound.apply(served.runtime.uow, BANK, envelope, served.runtime.clock) == inbound.APPLIED
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_an_action_needs_the_current_etag_and_an_illegal_one_names_the_status(served: Served) -> None:
     """Stale If-Match → 412 with the current ETag; an event the status does not allow → 409 naming it."""
     cid = served.centre.post(URL, intake()).json()["complaint_id"]

@@ -52,6 +52,7 @@ def _kept(served: Served) -> list[QuarantineRow]:
         return list(session.exec(select(QuarantineRow)))
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_a_pushed_ack_is_applied_once_and_its_retry_is_a_duplicate(served: Served) -> None:
     cid = _complaint(served)
     body, headers = served.signed(_ack(served, cid))
