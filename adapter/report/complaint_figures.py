@@ -5,31 +5,31 @@ history in, the figures out; reading them is reading.py's.
 
 How each is counted ("in the month": start ≤ t < end, China time; a complaint counts once per figure):
 - received: complaints received in the month (`received_at`), by channel, institution type, business line (the
-  classification's business code in its table), institution and track;
+  top level of the classification's business code: JR/T 0169-2018 for banks, the regulator's categories for
+  insurers), institution and track;
 - forwarded: complaints forwarded to the institution in the month; forwarded the same day: of those, forwarded on
   the China calendar day they were received (当日接收、当日转办 [P67a]) — an after-hours complaint forwarded the next
   working day is on time by the deadline rules but not "the same day" here;
 - settled: complaints the institution decided in the month in the complainant's favour — upheld, partly upheld or
-  settled by agreement (a rejection is decided, not settled) — and small claims the institution paid in the month;
-  a complaint decided and paid in the month counts once. Amount: the decisions' remedy amounts and the payments,
-  Decimal yuan;
+  settled by agreement (a rejection is decided, not settled; the result is the complaint's decision) — and small
+  claims the institution paid in the month; each complaint once. Amount: their remedy amounts (the decision's
+  remedy, or the small claim the mediator decided and the institution paid), Decimal yuan;
 - small claims: complaints the mediator decided on the small-claim track in the month; their working days: from
-  receipt to the institution's payment, of those paid in the month (working days after the receipt date up to and
-  including the payment date, the holiday calendar with 调休), mean to one place (half up) — reported,
-  not enforced [P67a];
+  receipt to the payment the institution confirmed, of those paid in the month (working days after the receipt
+  date up to and including the payment date, the holiday calendar with 调休), mean to one place (half up) —
+  reported, not enforced [P67a];
 - to mediation: complaints converted to a mediation case in the month.
 """
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
 
 from adapter.complaints.states import ComplaintEvent
 from adapter.report.model import Month, Table, table
+from reference import complaint_codes
 from schemas.clock import CHINA, from_db
 
 # The results of a decision that settle the complaint in the complainant's favour (schemas/complaint.py).
@@ -55,8 +55,11 @@ class ReportComplaint:
     channel: str
     institution_kind: str
     institution_name: str
-    business: str  # "<table> <code>", e.g. "jrt0169 B05"
+    business: str  # the classification's business code, e.g. "B0302" (banks, JR/T 0169-2018) or "L0206"
     track: str
+    decision_result: str | None = None  # the institution's decision (schemas/complaint.py DecisionResult)
+    remedy_amount: str | None = None  # yuan, as stored: the decision's remedy, or the small claim decided
+    paid_at: datetime | None = None  # small claim: the payment the institution confirmed
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,6 @@ class ReportComplaintEvent:
     complaint_id: str
     at: datetime
     event: str
-    detail: str  # JSON text as stored: the message body or the action's inputs
 
 
 @dataclass(frozen=True)
@@ -103,21 +105,16 @@ def complaint_figures(
 
     forwarded = having(ComplaintEvent.FORWARD)
     same_day = [e for e in forwarded if e.complaint_id in touched and _same_day(touched[e.complaint_id], e)]
-    amounts: dict[str, Decimal] = {}
-    for e in having(ComplaintEvent.DECIDE):
-        body = _detail(e)
-        if body.get("result") in SETTLING:
-            amounts[e.complaint_id] = amounts.get(e.complaint_id, ZERO) + _money(body.get("remedy_amount"))
-    paid = having(ComplaintEvent.SMALL_CLAIM_PAID)
-    for e in paid:
-        amounts[e.complaint_id] = amounts.get(e.complaint_id, ZERO) + _money(_detail(e).get("amount"))
-    days = [working_days(touched[e.complaint_id].received_at, e.at) for e in paid if e.complaint_id in touched]
+    decided = [touched[e.complaint_id] for e in having(ComplaintEvent.DECIDE) if e.complaint_id in touched]
+    paid = [touched[e.complaint_id] for e in having(ComplaintEvent.SMALL_CLAIM_PAID) if e.complaint_id in touched]
+    settled = {c.id: c for c in decided if c.decision_result in SETTLING} | {c.id: c for c in paid}
+    days = [working_days(c.received_at, c.paid_at) for c in paid if c.paid_at is not None]
     return ComplaintFigures(
         received=len(received),
         forwarded=len(forwarded),
         forwarded_same_day=len(same_day),
-        settled=len(amounts),
-        settled_amount=sum(amounts.values(), ZERO),
+        settled=len(settled),
+        settled_amount=sum((_money(c.remedy_amount) for c in settled.values()), ZERO),
         small_claims=len(having(ComplaintEvent.SMALL_CLAIM_DECIDE)),
         small_claim_days_avg=None
         if not days
@@ -136,8 +133,8 @@ def complaint_figures(
             table(
                 "complaints_by_business",
                 "Complaints by business line 业务类别",
-                "business",
-                Counter(c.business for c in received),
+                "business line",
+                Counter(business_line(c.institution_kind, c.business) for c in received),
             ),
             table(
                 "complaints_by_institution",
@@ -158,22 +155,25 @@ def _by(
     )
 
 
+def business_line(kind: str, code: str) -> str:
+    """The business line of a business code: its top-level code and name in the shipped code table for the
+    institution's kind (reference/complaint_codes.py: `B0302` → "B03 银行卡类"); the code itself if no shipped
+    table lists it."""
+    for codes in complaint_codes.shipped_tables():
+        if codes.institution_kind.value == kind and codes.knows("business", code):
+            top = code
+            while (above := codes.parent(top)) is not None:
+                top = above
+            return f"{top} {codes.codes['business'][top]}"
+    return code
+
+
 def _china_day(at: datetime) -> date:
     return from_db(at).astimezone(CHINA).date()
 
 
 def _same_day(complaint: ReportComplaint, forward: ReportComplaintEvent) -> bool:
     return _china_day(forward.at) == _china_day(complaint.received_at)
-
-
-def _detail(e: ReportComplaintEvent) -> dict[str, Any]:
-    try:
-        body = json.loads(e.detail or "{}")
-    except ValueError:
-        return {}
-    if isinstance(body, dict) and isinstance(body.get("body"), dict):  # an envelope stored whole
-        body = body["body"]
-    return body if isinstance(body, dict) else {}
 
 
 def _money(value: object) -> Decimal:
