@@ -20,9 +20,14 @@ number in clear anyway (complaint_json is sealed only when keys are configured),
 import hashlib
 import hmac
 
+from sqlmodel import select
+
 from adapter.complaints.guards import complainant_key
+from adapter.persistence.complaint_tables import ComplaintRow
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.sealed_types import engine_vault
 from adapter.persistence.vault import Vault
-from schemas.complaint import Complainant
+from schemas.complaint import Complainant, Complaint
 
 NO_KEY_ID = "none"
 _UNKEYED = b"docking/complainant-key/unkeyed"
@@ -47,3 +52,19 @@ def search_values(complainant: Complainant, vault: Vault | None) -> list[str]:
     keys = _subkeys(vault)
     keys.setdefault(NO_KEY_ID, _UNKEYED)
     return sorted(f"{kid}:{complainant_key(complainant, key)}" for kid, key in keys.items())
+
+
+def reindex(uow: UnitOfWork) -> int:
+    """Recompute every complaint's blind index under the active data key (from its sealed record); the number
+    changed. Run after `docking keys rotate-data` and before an old data key is retired (see the module docstring).
+    A record sealed under a key this process lacks raises VaultError naming it (nothing is changed then)."""
+    vault = engine_vault(uow.engine)
+    changed = 0
+    with uow.begin() as session:
+        for row in session.exec(select(ComplaintRow).with_for_update()).all():
+            value = index_value(Complaint.model_validate_json(row.complaint_json).complainant, vault)
+            if value != row.complainant_key:
+                row.complainant_key = value
+                session.add(row)
+                changed += 1
+    return changed

@@ -84,6 +84,10 @@ class DeskCore:
         self._serial = 0
         self._signed: dict[int, dict[str, str]] = {}  # seq → the headers the feed carries for it
 
+    def monotonic(self) -> float:
+        """The desk's own clock for pacing (seconds; injectable, so tests can step it)."""
+        return self._monotonic()
+
     # ---- controls (tests, the control API)
 
     def misbehave(self, complaint_id: str, *faults: str) -> None:
@@ -96,7 +100,7 @@ class DeskCore:
                 known.pending = script(self.config.kind, known.track, known.faults)
 
     def fail_next(self, *faults: str) -> None:
-        """The next desk requests fail so: error (503), throttle (429), timeout, drop."""
+        """The next desk requests fail so: error (503), throttle (429), timeout, drop, refuse (400)."""
         with self._lock:
             self._faults.extend(faults)
 

@@ -5,7 +5,7 @@
   GET  /api/desk/v1/feed?cursor=&limit= → {"items": [{"seq", "body", "headers"}], "next_cursor"}
   POST /api/desk/v1/complaints/status   {"tsbh": [...]} → {"code": "0", "complaints": {tsbh: code | null}}
 Control (loopback, bearer token): POST /sandbox/misbehave {"tsbh", "faults": [...]}, POST /sandbox/fail-next
-{"faults": ["error"|"throttle"|"timeout"|"drop"]}, POST /sandbox/forget {"tsbh"}, GET /sandbox/stats.
+{"faults": ["error"|"throttle"|"timeout"|"drop"|"refuse"]}, POST /sandbox/forget {"tsbh"}, GET /sandbox/stats.
 Refusals are JSON {"code", "message"} with the HTTP status: 400 bad message, 401 signature, 404 unknown complaint.
 """
 
@@ -41,7 +41,7 @@ class DeskServer(ThreadingHTTPServer):
         return f"http://{host!s}:{port}"
 
     def start(self) -> Self:
-        threading.Thread(target=self.serve_forever, name="sandbox-desk", daemon=True).start()
+        threading.Thread(target=self.serve_forever, args=(0.05,), name="sandbox-desk", daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -95,6 +95,8 @@ class DeskHandler(BaseHTTPRequestHandler):
             self.reply(503, {"code": "E503", "message": "injected error"})
         elif fault == "throttle":
             self.reply(429, {"code": "E429", "message": "injected throttle"}, {"Retry-After": "1"})
+        elif fault == "refuse":
+            self.reply(400, {"code": "E400", "message": "injected refusal"})
         elif fault in ("timeout", "drop"):
             if fault == "timeout":
                 time.sleep(self.server.core.config.timeout_seconds)

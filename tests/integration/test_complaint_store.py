@@ -11,8 +11,18 @@ from sqlalchemy import text
 from adapter.complaints import inbound
 from adapter.complaints.states import ComplaintStatus, IllegalComplaintTransition
 from adapter.errors import InvalidRequest
-from adapter.persistence.complaint_store import ComplaintNotFound
-from schemas.complaint import AckBody, AppraisalBody, DecidedBody, DecisionResult, ExtendedBody, ForwardBody
+from adapter.persistence.complaint_store import ComplaintNotFound, StaleComplaint
+from schemas.complaint import (
+    AckBody,
+    AppraisalBody,
+    DecidedBody,
+    DecisionResult,
+    ExtendedBody,
+    ForwardBody,
+    ReviewDecidedBody,
+    ReviewRequestedBody,
+    SmallClaimPerformedBody,
+)
 from tests.support.complaint_samples import AMOUNT_OVER_CAP, RESIDENT_ID, complaint, complaint_data
 from tests.support.complaint_store import DESK, World, world
 
@@ -151,3 +161,68 @@ def test_a_decision_before_the_acknowledgement_is_applied_and_noted(w: World) ->
     inbound.apply(w.uow, DESK, w.message("CP-2026-0001", decided), w.clock)
     assert w.row("CP-2026-0001").status == S.DECIDED
     assert [e.event for e in w.history("CP-2026-0001")][-2:] == ["decide", "decided_before_ack"]
+
+
+def test_a_small_claim_is_decided_within_the_cap_paid_visited_and_closed(w: World) -> None:
+    w.services.receive(complaint(track="small_claim"))
+    with pytest.raises(InvalidRequest) as refused:
+        w.services.small_claim_decide("CP-2026-0001", AMOUNT_OVER_CAP, "陈调解员")
+    assert (refused.value.field, refused.value.rule) == ("amount", "small_claim_cap")
+    assert w.row("CP-2026-0001").status == S.FORWARDED and len(w.outbox("CP-2026-0001")) == 1
+    assert w.services.small_claim_decide("CP-2026-0001", Decimal("600.00"), "陈调解员") is S.SMALL_CLAIM_DECIDED
+    assert [m.type for m in w.outbox("CP-2026-0001")] == ["complaint.forward", "smallclaim.decision"]
+    paid = SmallClaimPerformedBody(paid_at=w.clock.advance(days=2), amount=Decimal("600.00"))
+    inbound.apply(w.uow, DESK, w.message("CP-2026-0001", paid), w.clock)
+    assert w.services.visit("CP-2026-0001", 5) is S.VISITED
+    with pytest.raises(InvalidRequest):
+        w.services.visit("CP-2026-0001", 6)
+    assert w.services.close("CP-2026-0001") is S.CLOSED
+    row = w.row("CP-2026-0001")
+    assert (row.remedy_amount, row.paid_at is not None, row.satisfaction) == ("600.00", True, 5)
+
+
+def test_a_disputed_decision_is_reviewed_and_a_stale_version_is_refused(w: World) -> None:
+    w.services.receive(complaint())
+    decided = DecidedBody(result=DecisionResult.REJECTED, notified_at=w.clock.advance(days=5))
+    inbound.apply(w.uow, DESK, w.message("CP-2026-0001", decided), w.clock)
+    version = w.row("CP-2026-0001").version
+    with pytest.raises(StaleComplaint):
+        w.services.request_review("CP-2026-0001", "未考虑账单日", version=version - 1)
+    assert w.services.request_review("CP-2026-0001", "未考虑账单日", version=version) is S.REVIEW_REQUESTED
+    review = ReviewDecidedBody(result=DecisionResult.PARTLY, decided_at=w.clock.advance(days=10))
+    inbound.apply(w.uow, DESK, w.message("CP-2026-0001", review), w.clock)
+    assert w.row("CP-2026-0001").status == S.REVIEW_DECIDED
+    assert [m.type for m in w.outbox("CP-2026-0001")][-1] == "complaint.review_requested"
+
+
+def test_a_message_from_another_desk_or_of_the_centres_kind_is_refused(w: World) -> None:
+    w.services.receive(complaint())
+    ack = AckBody(desk_ref="X", acknowledged_at=w.clock())
+    with pytest.raises(inbound.WrongDesk):
+        inbound.apply(w.uow, "other-desk", w.message("CP-2026-0001", ack), w.clock)
+    grounds = ReviewRequestedBody(requested_at=w.clock(), grounds="x")
+    with pytest.raises(InvalidRequest, match="centre sends"):
+        inbound.apply(w.uow, DESK, w.message("CP-2026-0001", grounds), w.clock)
+    assert w.row("CP-2026-0001").status == S.FORWARDED
+
+
+def test_reindex_moves_the_blind_index_to_a_new_active_key_and_repeats_are_still_found(database_url: str) -> None:
+    from adapter.complaints.blind_index import reindex
+    from adapter.persistence.engine import UnitOfWork, make_engine
+    from adapter.persistence.vault import Vault, new_key
+
+    worlds = world(database_url)
+    w = next(worlds)
+    w.services.receive(complaint())
+    old = w.uow.engine.dialect.docking_vault  # type: ignore[attr-defined]
+    rotated = Vault([*old.keys.values(), new_key("k2")], "k2")
+    engine = make_engine(database_url, vault=rotated)
+    uow = UnitOfWork(engine)
+    assert reindex(uow) == 1 and reindex(uow) == 0
+    with uow.begin() as session:
+        from adapter.persistence.complaint_tables import ComplaintRow
+
+        row = session.get(ComplaintRow, "CP-2026-0001")
+        assert row is not None and row.complainant_key.startswith("k2:")
+    engine.dispose()
+    worlds.close()
