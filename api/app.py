@@ -62,8 +62,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.context = ctx
     app.state.platforms = runtime.platforms  # the court push intake verifies with each platform's link (api/court.py)
     # The complaint use cases (their desks, calendar, settings) and the desks' push links (api/desk_push.py).
-    app.state.complaints = getattr(runtime, "complaints", None) or ComplaintServices(runtime.uow, runtime.clock)
-    app.state.desks = getattr(runtime, "desks", None) or {}
+    complaints = runtime.complaints
+    app.state.complaints = complaints.services() if complaints else ComplaintServices(runtime.uow, runtime.clock)
+    app.state.desks = desk_push.push_desks(complaints) if complaints else {}
     problems.install(app)
     app.state.metrics = runtime.metrics  # /metrics (api/health.py) and the request metrics (api/observe.py)
     # The database's figures are read at each scrape, over the read connection: on SQLite it takes no write lock.

@@ -48,18 +48,21 @@ class Role:
     platform: str | None = None
 
     @classmethod
-    def parse(cls, text: str, platforms: frozenset[str] | None = None) -> "Role":
-        """`centre`, `ops`, `admin` or `court:<platform>`; InvalidRequest naming the forms otherwise (and the
-        configured platforms, when given, for a court role naming another)."""
+    def parse(cls, text: str, platforms: frozenset[str] | None = None, desks: frozenset[str] | None = None) -> "Role":
+        """`centre`, `ops`, `admin`, `court:<platform>` or `desk:<desk>`; InvalidRequest naming the forms otherwise
+        (and the configured court platforms, when given, for a court role naming another; the configured desks,
+        when given, for a desk role naming another)."""
         text = text.strip()
         if text in ROLES:
             return cls(text)
         kind, _, platform = text.partition(":")
         if kind not in PLATFORM_KINDS or not platform:
-            raise InvalidRequest(f"role {text!r} is not one of centre, ops, admin, court:<platform>, desk:<platform>")
-        if platforms is not None and platform not in platforms:
-            known = ", ".join(sorted(platforms)) or "none"
-            raise InvalidRequest(f"role {text!r} names platform {platform!r}, which is not configured ({known})")
+            raise InvalidRequest(f"role {text!r} is not one of centre, ops, admin, court:<platform>, desk:<desk>")
+        configured = platforms if kind == "court" else desks
+        if configured is not None and platform not in configured:
+            known = ", ".join(sorted(configured)) or "none"
+            where = "platform" if kind == "court" else "desk ([desks.<name>])"
+            raise InvalidRequest(f"role {text!r} names {where} {platform!r}, which is not configured ({known})")
         return cls(kind, platform)
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ the first result); a refused item is kept in quarantine with its original bytes 
 """
 
 import uuid
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -20,10 +21,12 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from adapter.complaints.desk_push import ACCEPTED, DUPLICATE, DeskPushed, PushDesk, receive_from_desk, store_apply
+from adapter.platforms.signers import build_verifier
 from api.access import context, require
 from api.clients import Client
 from api.models import problem_responses
 from api.problems import Problem
+from scheduler.complaints import ComplaintRuntime
 from schemas.clock import china_iso
 
 router = APIRouter(prefix="/api/desks/v1", tags=["desks"])
@@ -65,6 +68,21 @@ async def push_message(request: Request, platform: str, client: Desk) -> JSONRes
         window=window,
     )
     return _answer(platform, pushed, china_iso(ctx.clock()))
+
+
+def push_desks(complaints: ComplaintRuntime) -> dict[str, PushDesk]:
+    """The desks whose settings say mode = "push", each with its connector, the verifier of its own signing profile
+    and its `push_max_bytes` / `push_window_seconds`."""
+    return {
+        name: PushDesk(
+            complaints.desks[name],
+            build_verifier(config.signing, platform=name),
+            max_bytes=config.push_max_bytes,
+            window=timedelta(seconds=config.push_window_seconds),
+        )
+        for name, config in complaints.settings.desks.items()
+        if config.mode == "push" and name in complaints.desks
+    }
 
 
 def _answer(platform: str, pushed: DeskPushed, at: str) -> JSONResponse:
