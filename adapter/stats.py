@@ -7,16 +7,23 @@ below (REACHED; the report's COUNTED and CLOSING), so renaming an event cannot s
 (tests/unit/test_stats_names.py holds every counted name to the enums).
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import distinct, func
 from sqlmodel import col, select
 
+from adapter.complaints.states import FINAL as COMPLAINT_FINAL
+from adapter.complaints.states import ComplaintStatus
+from adapter.complaints.working_days import small_claim_working_days
+from adapter.deadlines.calendar import WorkCalendar
+from adapter.persistence.complaint_tables import ComplaintEventRow, ComplaintOutboxRow, ComplaintRow
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow, OutboxStatus, QuarantineRow
+from adapter.report.complaint_figures import complaint_figures
 from adapter.report.model import Month
 from adapter.report.monthly import FLOWS, compute
+from adapter.report.reading import complaint_events, complaints_received
 from adapter.states import CaseStatus, Event, HistoryEvent
 from schemas.clock import to_utc, utc_now
 from schemas.enums import Flow
@@ -63,6 +70,49 @@ def summarize(uow: UnitOfWork) -> dict[str, Any]:
         "messages_dead": int(messages.get(OutboxStatus.DEAD, 0)),
         "quarantined": int(quarantined),
         "by_status": by_status,
+    }
+
+
+def summarize_complaints(uow: UnitOfWork, calendar: WorkCalendar) -> dict[str, Any]:
+    """The complaint figures all time, counted as the monthly report counts them in a month
+    (adapter/report/complaint_figures.py, defined there once: forwarded the same China day as received; settled =
+    decided upheld, partly or settled, or a small claim paid; small claims = mediator's decisions; their working
+    days from receipt to the confirmed payment by adapter/complaints/working_days.py on `calendar`, mean half up to
+    0.1, None without a paid one) — plus where they rest: `complaints_at_rest` (a final status), the messages to
+    the desks by delivery state. Shape: a flat dict of ints (and the one float or None), `complaints_by_status`."""
+    everything = (datetime(1900, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC))
+    with uow.begin() as session:
+        received = complaints_received(session, *everything)
+        events = complaint_events(session, *everything)
+        by_status = dict(session.exec(select(ComplaintRow.status, func.count()).group_by(ComplaintRow.status)).all())
+        messages = dict(
+            session.exec(select(ComplaintOutboxRow.status, func.count()).group_by(ComplaintOutboxRow.status)).all()
+        )
+        histories = session.exec(select(func.count(col(ComplaintEventRow.id)))).one()
+    figures = complaint_figures(
+        Month.containing(utc_now()),  # unused by the counts: every complaint and event is passed in
+        received,
+        {c.id: c for c in received},
+        events,
+        lambda start, paid: small_claim_working_days(start, paid, calendar).days,
+    )
+    average = figures.small_claim_days_avg
+    return {
+        "complaints": figures.received,
+        "complaints_forwarded": figures.forwarded,
+        "complaints_forwarded_same_day": figures.forwarded_same_day,
+        "complaints_settled": figures.settled,
+        "complaints_settled_amount": str(figures.settled_amount),
+        "complaints_to_mediation": figures.to_mediation,
+        "small_claims": figures.small_claims,
+        "small_claim_working_days_avg": None if average is None else float(average),
+        "complaints_at_rest": sum(int(n) for s, n in by_status.items() if ComplaintStatus(s) in COMPLAINT_FINAL),
+        "complaint_history_entries": int(histories),
+        "complaint_messages_sent": sum(int(n) for n in messages.values()),
+        "complaint_messages_delivered": int(messages.get(OutboxStatus.DELIVERED, 0)),
+        "complaint_messages_pending": int(messages.get(OutboxStatus.PENDING, 0)),
+        "complaint_messages_dead": int(messages.get(OutboxStatus.DEAD, 0)),
+        "complaints_by_status": {str(s): int(n) for s, n in by_status.items()},
     }
 
 

@@ -52,9 +52,18 @@ def demo(
             help="After the run keep the API up, print its URL and keys (README, Try the API); Ctrl-C stops.",
         ),
     ] = False,
+    complaints: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=5000,
+            help="How many complaints the centre receives for the sandbox institutions (default: cases × 6 ÷ 10).",
+        ),
+    ] = None,
 ) -> None:
     """Run three sandbox courts (REST and SOAP polled, one pushing) and the adapter with its HTTP API on SQLite
-    through every flow, the simulated centre driving it over HTTP; then reconcile."""
+        through every flow, the simulated centre driving it over HTTP, and three sandbox institutions' complaint desks
+    answering the complaints it receives; then reconcile."""
     if profile not in ("jws-detached", "sm2-sm3", "hmac-appkey"):
         raise InvalidRequest(f"--profile {profile!r} is not jws-detached, sm2-sm3 or hmac-appkey")
 
@@ -72,6 +81,7 @@ def demo(
 
         def show(done: int, total: int, metrics: dict[str, int]) -> None:
             note = f"sent {metrics.get('outbound_delivered', 0)} · received {metrics.get('inbound_applied', 0)}"
+            note += f" · complaints at rest {metrics.get('complaints_at_rest', 0)}/{metrics.get('complaints', 0)}"
             bar.update(task, completed=done, note=note)
 
         try:
@@ -85,6 +95,7 @@ def demo(
                 chaos=chaos,
                 host=host,
                 keep_running=keep_running,
+                complaints=complaints,
             )
         except BaseException:  # the API thread must not outlive a failed run
             host.stop()
@@ -95,7 +106,8 @@ def demo(
     out.print(f"database and keys kept in {outcome.workdir}")
     if as_json:
         flat = {k: v for k, v in summary.items() if not isinstance(v, dict)}
-        print(json.dumps({**flat, "platforms": summary.get("platforms", {}), "ok": outcome.ok}, ensure_ascii=False))
+        nested = {key: summary.get(key, {}) for key in ("platforms", "desks")}
+        print(json.dumps({**flat, **nested, "ok": outcome.ok}, ensure_ascii=False))
     if outcome.api is not None:
         _serve_until_stopped(outcome.api, host)
     if not outcome.ok:

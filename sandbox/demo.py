@@ -1,12 +1,15 @@
-"""`docking demo`: three sandbox courts (REST and SOAP that we poll, one that pushes to us) and the adapter on
-SQLite in a temporary directory, every flow, reconciled.
+"""`docking demo`: three sandbox courts (REST and SOAP that we poll, one that pushes to us), three sandbox
+institutions' complaint desks (two polled, one pushing) and the adapter on SQLite in a temporary directory, every
+flow, reconciled.
 
 The adapter side is the production path — the same settings, composition root, APScheduler jobs, connector,
 signing and services as `docking run`, and the HTTP API of `docking serve` on a loopback port (the CLI hands it
 in as an `ApiHost`: the sandbox drives the API over HTTP and may not import it); only the intervals are short.
 The sandbox courts and the simulated centre play the other two parties: the pushing court POSTs its items to
 /api/court/v1/…, the centre drives every case through /api/centre/v1/… and hears of cases by signed webhooks
-(sandbox/centre.py, sandbox/hooks.py).
+(sandbox/centre.py, sandbox/hooks.py); its complaint desk files complaints through /api/centre/v1/complaints and
+the institutions answer them (sandbox/complaint_demo.py) — those converted to mediation become flow-C cases the
+centre works like its own, and count among `cases`.
 """
 
 import base64
@@ -34,6 +37,7 @@ from adapter.reconcile import reconcile
 from adapter.states import CaseStatus, is_final
 from adapter.stats import summarize
 from sandbox.centre import SimulatedCentre
+from sandbox.complaint_demo import ComplaintDemo
 from sandbox.court import SandboxConfig
 from sandbox.hooks import WebhookReceiver
 from sandbox.pairing import Pairing, pair
@@ -102,9 +106,13 @@ def run_demo(
     chaos: float = 0.0,
     host: ApiHost,
     keep_running: bool = False,
+    complaints: int | None = None,
 ) -> DemoOutcome:
     """Run the demo; with `keep_running` the API stays up (the caller stops `host`) with a case waiting for
-    acceptance, and the outcome's `api` says where and with which keys."""
+    acceptance, and the outcome's `api` says where and with which keys. `complaints`: how many complaints the
+    centre receives (default cases × 6 ÷ 10: the seed forwards ~6.5 complaints per mediation case, scaled down to
+    keep the demo quick); those converted to mediation take the place of centre intakes, so `cases` stays the
+    total."""
     started = time.monotonic()
     work = workdir or Path(tempfile.mkdtemp(prefix="docking-demo-"))
     # With chaos the courts fail that share of requests (5xx, 429, timeouts, dropped connections, lost answers,
@@ -115,6 +123,7 @@ def run_demo(
         pairing = pair(work / name, sandbox, profile=profile, transport=transport)  # type: ignore[arg-type]
         courts[name] = _Court(pairing, pairing.serve())
     tally = _Tally()
+    side = ComplaintDemo.start(work, profile, seed, cases * 6 // 10 if complaints is None else complaints)
     centre: SimulatedCentre | None = None
     receiver = WebhookReceiver(lambda event: centre.heard(event) if centre else None)
     settings = Settings(
@@ -133,6 +142,9 @@ def run_demo(
             )
             for name, court in courts.items()
         },
+        desks=side.institutions.settings(
+            poll_seconds=0.2, timeout_seconds=5.0, retry_base_seconds=0.2, retry_cap_seconds=3.0
+        ),
         events=EventSettings(
             urls=[receiver.url],
             secrets=[SecretStr(receiver.secret)],
@@ -151,6 +163,14 @@ def run_demo(
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, runtime)
     self_received = max(1, cases // 10) if cases >= 2 else 0
+    intakes = self_received - side.connect(
+        base,
+        host.client(runtime, "demo-complaints", "centre"),
+        lambda desk: host.client(runtime, f"{desk}-desk", f"desk:{desk}"),
+        tally,
+        lambda case_id: centre.heard({"case_id": case_id}) if centre else None,
+        mediation_at_most=self_received,
+    )
     batches = _split(cases - self_received, 4)  # courts send cases in batches, as they do credit-card runs
     cores = [court.pairing.core for court in courts.values()]
     try:
@@ -158,24 +178,27 @@ def run_demo(
         for court in courts.values():
             if court.pusher is not None:
                 court.pusher.start(every=0.2)
-        centre.intake(self_received)
+        centre.intake(intakes)
         while time.monotonic() - started < timeout:
             if batches:  # each batch is shared between the courts
                 for court, share in zip(courts.values(), _split(batches.pop(0), len(courts)), strict=False):
                     court.pairing.core.dispatch(share)
                     court.dispatched += share
+            side.step()
             centre.step()
             done, pending = _progress(runtime.uow)
             if progress:
-                progress(done, cases, runtime.metrics.snapshot())
+                progress(done, cases, {**runtime.metrics.snapshot(), **side.progress()})
             quiet = all(core.pending_decisions() == 0 for core in cores)
-            if not batches and done == cases and pending == 0 and quiet and _events(runtime.uow)["pending"] == 0:
+            settled = not batches and done == cases and pending == 0 and quiet and side.done(runtime.uow)
+            if settled and _events(runtime.uow)["pending"] == 0:
                 break
             time.sleep(0.05)
     finally:
         for court in courts.values():
             if court.pusher is not None:
                 court.pusher.stop()
+        side.institutions.stop_pushing()
         scheduler.shutdown(wait=True)
         receiver.stop()
         if centre is not None:
@@ -187,6 +210,7 @@ def run_demo(
     report = reconcile(runtime.uow, runtime.platforms)
     for court in courts.values():
         court.server.stop()
+    complaint_figures = side.finish(runtime)
     metrics = runtime.metrics.snapshot()
     summary = summarize(runtime.uow)
     done, _ = _progress(runtime.uow)
@@ -213,6 +237,7 @@ def run_demo(
             "api_requests": tally.answers,
             "api_errors_5xx": tally.errors_5xx,
             "api_precondition_failed": centre.refusals[412],  # If-Match refused: a court moved the case first
+            **complaint_figures,
             "platforms": _per_platform(runtime.uow, courts),
             "seconds": round(time.monotonic() - started, 2),
         }
@@ -225,6 +250,11 @@ def run_demo(
         and duplicates_applied == 0
         and tally.errors_5xx == 0
         and events["dead"] == 0
+        and complaint_figures["complaints"] == complaint_figures["complaints_filed"] == side.count
+        and complaint_figures["complaints_at_rest"] == side.count
+        and complaint_figures["complaint_messages_dead"] == 0
+        and complaint_figures["complaint_messages_pending"] == 0
+        and complaint_figures["complaint_reconciliation_differences"] == 0
     )
     api = _leave_running(runtime, host, base, courts) if keep_running else None  # after the figures: one case more
     return DemoOutcome(summary, ok, work, api)

@@ -204,6 +204,10 @@ class DeskCore:
 
     def _publish(self, known: DeskComplaint, day: float, step: str) -> None:
         at = known.arrived_at + timedelta(days=day)
+        if step == "to_mediation":
+            # Consent is given before it is told: never dated after the desk's real clock, however far its
+            # simulated days ran (the centre refuses a consent in the future, adapter/complaints/mediation.py).
+            at = min(at, self._clock())
         cid = f"UNKNOWN-{known.complaint_id}" if step == "ack_unknown" else known.complaint_id
         body, status = body_of(step, known.desk_ref, at, known.amount)
         self._serial += 1
