@@ -7,16 +7,20 @@ import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
+from adapter.complaints.working_days import small_claim_working_days
+from adapter.deadlines.calendar import WorkCalendar
 from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.repository import create_case
 from adapter.persistence.tables import OutboxRow
 from adapter.services import CentreServices
+from adapter.states import CaseStatus, is_final
 from signing.keyfiles import generate_keypair
 from tests.support import samples
 from tests.support.cli import docking
@@ -457,3 +461,63 @@ def test_a_centre_certificate_for_a_rest_sandbox_is_refused(tmp_path: Path) -> N
     key = generate_keypair(tmp_path / "centre", "k").public
     result = docking("sandbox", "serve", "--centre-key", f"k={key}", "--centre-cert", str(key), "--keys", str(tmp_path))
     assert result.returncode == 2 and "--centre-cert is for --transport soap" in result.stderr
+
+
+COMPLAINT_KEYS = [
+    "complaints",
+    "complaints_forwarded_same_day",
+    "complaints_settled",
+    "complaints_to_mediation",
+    "small_claims",
+    "small_claim_working_days_avg",
+]
+
+
+def test_demo_receives_complaints_and_its_figures_agree_with_the_database(demo_run) -> None:
+    """The centre files complaints for three sandbox institutions (two polled, one pushing); every complaint ends
+    at rest, none of its messages dead; the figures are consistent with each other and with the stored rows —
+    each complaint converted to mediation is a flow-C case linked to it whose history names the complaint, and
+    the small claims' working days are those of adapter/complaints/working_days.py over the stored times."""
+    result, work = demo_run
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    assert summary["ok"] is True and set(COMPLAINT_KEYS) <= summary.keys()
+    assert summary["complaints"] == 24 * 6 // 10 == summary["complaints_at_rest"]  # the default: cases × 6 ÷ 10
+    assert 0 < summary["complaints_forwarded_same_day"] <= summary["complaints"]
+    assert 0 < summary["complaints_settled"] <= summary["complaints"]
+    assert 0 < summary["small_claims"] < summary["complaints"] and summary["complaints_to_mediation"] > 0
+    assert summary["complaint_messages_dead"] == 0 and summary["api_errors_5xx"] == 0
+    assert sorted(d["mode"] for d in summary["desks"].values()) == ["poll", "poll", "push"]
+    assert all(d["complaints"] > 0 and d["applied_twice"] == 0 for d in summary["desks"].values())
+    with sqlite3.connect(work / "docking.db") as db:
+        columns = "complaint_id, status, track, case_id, received_at, paid_at"
+        rows = db.execute(f"SELECT {columns} FROM complaints").fetchall()
+        assert len(rows) == summary["complaints"]
+        assert {status for _, status, *_ in rows} <= {"CLOSED", "WITHDRAWN", "MERGED", "TO_MEDIATION"}
+        converted = [(cid, case) for cid, status, _, case, *_ in rows if status == "TO_MEDIATION"]
+        assert len(converted) == summary["complaints_to_mediation"]
+        for complaint_id, case_id in converted:
+            flow, status, court = db.execute(
+                "SELECT flow, status, platform FROM cases WHERE id = ?", (case_id,)
+            ).fetchone()
+            history = db.execute(
+                "SELECT detail FROM case_events WHERE case_id = ? AND event = 'complaint'", (case_id,)
+            ).fetchall()
+            assert flow == "self_received" and is_final(CaseStatus(status), court is not None), (case_id, status)
+            assert len(history) == 1 and complaint_id in history[0][0]
+        paid = [(received, at) for _, _, track, _, received, at in rows if track == "small_claim" and at]
+    calendar = WorkCalendar()
+    days = [small_claim_working_days(_stored(r), _stored(p), calendar).days for r, p in paid]
+    assert len(paid) == summary["small_claims"]
+    expected = float((Decimal(sum(days)) / len(days)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+    assert summary["small_claim_working_days_avg"] == expected
+
+
+def _stored(text: str) -> datetime:
+    """A time as SQLite holds it (UTC, naive) as an aware datetime."""
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("option", "says"), [("-1", "--complaints"), ("5001", "--complaints"), ("x", "--complaints")])
+def test_a_bad_complaints_option_is_refused_naming_it(option: str, says: str) -> None:
+    result = docking("demo", "--cases", "2", "--complaints", option)
+    assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
