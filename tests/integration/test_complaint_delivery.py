@@ -149,6 +149,10 @@ def test_a_message_about_a_complaint_not_yet_received_is_applied_once_reprocesse
     with w.uow.begin() as session:
         (kept,) = session.exec(select(QuarantineRow)).all()
     assert kept.id is not None
+    from adapter.inbox import quarantine
+
+    with pytest.raises(InvalidRequest, match=f"docking complaints reprocess {kept.id} --desk {DESK}"):
+        quarantine.reprocess(w.uow, {}, kept.id, actor="op", note="", clock=w.clock)  # the courts' command
     again = reprocess(w.uow, desk, kept.id, actor="op", note="", clock=w.clock)
     assert again.startswith("still refused: unknown_complaint")
     w.services.receive(complaint())
