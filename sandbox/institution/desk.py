@@ -109,8 +109,12 @@ class DeskCore:
             return self._faults.popleft() if self._faults else None
 
     def forget(self, complaint_id: str) -> None:
+        """The desk loses the complaint and its memory of the messages applied to it (reconciliation's drift)."""
         with self._lock:
             self.complaints.pop(complaint_id, None)
+            for envelope in self.received:
+                if envelope.complaint_id == complaint_id:
+                    self._answers.pop(envelope.message_id, None)
 
     # ---- the centre's requests
 

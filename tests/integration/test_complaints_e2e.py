@@ -20,6 +20,7 @@ from sqlmodel import col, select
 from adapter.complaints.mediation import HISTORY_EVENT
 from adapter.complaints.views import shown
 from adapter.config.desks import DeskSettings
+from adapter.config.platform import Profile
 from adapter.config.settings import EncryptionSettings, Settings
 from adapter.deadlines.complaint_sweep import sweep_complaints
 from adapter.persistence.complaint_tables import ComplaintRow
@@ -113,20 +114,21 @@ Make = Callable[..., World]
 
 @pytest.fixture
 def world(tmp_path: Path, database_url: str, encryption: EncryptionSettings, mode: str) -> Iterator[Make]:
-    """`world(kind, *faults)`: a sandbox desk of that kind, and the adapter's runtime with it as `[desks.desk-1]`."""
+    """`world(kind, *faults, profile=)`: a sandbox desk of that kind signing under `profile`, and the adapter's
+    runtime with it as `[desks.desk-1]`."""
     stack = ExitStack()
 
-    def make(kind: str = "card_centre", *faults: str) -> World:
+    def make(kind: str = "card_centre", *faults: str, profile: Profile = "jws-detached") -> World:
         pace, clock = StepClock(), FakeClock(utc_now())
         config = InstitutionConfig(kind=kind, faults=faults, seconds_per_day=1.0)
-        pairing = pair_desk(tmp_path / "desk", config, monotonic=pace, clock=clock)
+        pairing = pair_desk(tmp_path / "desk", config, profile=profile, monotonic=pace, clock=clock)
         server = pairing.serve()
         stack.callback(server.stop)
         desk = DeskSettings(
             base_url=server.url,
             signing=pairing.signing,
             institution_uscc=[BANK_USCC if kind == "card_centre" else INSURER_USCC],
-            memorandum=memorandum(),
+            memorandum=memorandum(tracks=["general", "small_claim", "green_channel"]),
             mode="push" if mode == "push" else "poll",
         )
         runtime = build_runtime(
@@ -144,15 +146,16 @@ def world(tmp_path: Path, database_url: str, encryption: EncryptionSettings, mod
         yield make
 
 
-def test_the_card_centre_acknowledges_decides_and_the_centre_visits_and_closes(world: Make) -> None:
-    w = world("card_centre")
-    w.receive()
-    w.exchange()
+@pytest.mark.parametrize(("kind", "track"), [("card_centre", "general"), ("green_pc", "green_channel")])
+def test_the_desk_acknowledges_decides_and_the_centre_visits_and_closes(world: Make, kind: str, track: str) -> None:
+    w = world(kind)
+    w.receive(track=track)
     assert w.status() == "FORWARDED" and w.core.complaints[CID].status == "received"
+    assert w.core.received[0].body.complaint.track.value == track  # type: ignore[union-attr]
     w.days(0.01)  # a quarter of an hour
     assert w.status() == "ACKNOWLEDGED"
     assert shown(w.runtime.uow, CID)["desk_ref"] == w.core.complaints[CID].desk_ref
-    w.days(2)
+    w.days(5)
     assert w.status() == "DECIDED"
     services = w.complaints.services("clerk")
     services.visit(CID, 5, "满意")
@@ -160,6 +163,28 @@ def test_the_card_centre_acknowledges_decides_and_the_centre_visits_and_closes(w
     assert w.status() == "CLOSED"
     assert w.events() == ["received", "forward", "acknowledge", "contact", "decide", "visit", "close"]
     assert w.kept() == [] and w.complaints.reconcile() == {DESK: []}
+
+
+@pytest.mark.parametrize("profile", ["sm2-sm3", "hmac-appkey"])
+def test_the_desk_signs_under_each_profile(world: Make, profile: Profile) -> None:
+    """The same path under the other signing profiles: our requests verified by the desk, its items by us."""
+    w = world("card_centre", profile=profile)
+    w.receive()
+    w.days(3)
+    assert w.status() == "DECIDED" and w.kept() == []
+    assert w.core.signature_failures == {}
+
+
+def test_reconciliation_finds_what_the_desk_lost_and_resends_the_forward(world: Make) -> None:
+    w = world("card_centre")
+    w.receive()
+    w.core.forget(CID)  # the desk loses the complaint before answering
+    found = w.complaints.reconcile()[DESK]
+    assert [(d.complaint_id, d.theirs, d.action) for d in found] == [(CID, None, "resent")]
+    w.exchange()  # the resent forward is delivered (the same message id: the desk forgot it) …
+    w.days(3)  # … and answered
+    assert w.status() == "DECIDED" and w.complaints.reconcile() == {DESK: []}
+    assert [e.body.type.value for e in w.core.received].count("complaint.forward") == 2
 
 
 @pytest.mark.parametrize(("faults", "stages"), [((), ["extend_30"]), (("extend_60",), ["extend_30", "extend_60"])])
