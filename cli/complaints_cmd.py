@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from adapter.case_lookup import parse_when
-from adapter.complaints import blind_index, delivery, views
+from adapter.complaints import blind_index, delivery, reprocess, views
 from adapter.complaints.guards import read_complaint
 from adapter.complaints.states import ComplaintStatus
 from adapter.errors import InvalidRequest
@@ -169,12 +169,35 @@ def to_mediation(
     console.print(f"{complaint_id} TO_MEDIATION case {case_id}")
 
 
+@app.command("reprocess")
+def reprocess_item(
+    quarantine_id: Annotated[int, typer.Argument(help="The quarantined desk item (docking quarantine list).")],
+    desk: Annotated[str, typer.Option(help="The desk it came from ([desks.<name>]).")],
+    note: str = "",
+    actor: Actor = "operator",
+    config: ConfigOption = None,
+) -> None:
+    """Apply a desk's quarantined item again once what refused it is fixed (e.g. the complaint it is about)."""
+    complaints = _complaints(config, connect=True)
+    if desk not in complaints.desks:
+        raise InvalidRequest(f"--desk {desk!r} is not a configured desk ({', '.join(complaints.desks) or 'none'})")
+    outcome = reprocess.reprocess(
+        complaints.uow, complaints.desks[desk], quarantine_id, actor=actor, note=note, clock=complaints.clock
+    )
+    console.print(f"quarantined message {quarantine_id}: {outcome}")
+
+
 @app.command("reindex")
 def reindex(config: ConfigOption = None) -> None:
     """Recompute the complainants' blind index under the active data key: after `docking keys rotate-data`, before
     an old data key is retired (else complaints indexed under it are no longer found as repeats)."""
-    changed = blind_index.reindex(bootstrap.open_store(bootstrap.load(config)))
+    changed, unreadable = blind_index.reindex(bootstrap.open_store(bootstrap.load(config)))
     console.print(f"{changed} complaint(s) re-indexed")
+    if unreadable:
+        raise InvalidRequest(
+            f"{len(unreadable)} complaint(s) do not open with the configured data keys ({', '.join(unreadable[:5])}"
+            "…): add the key they name back to [encryption.keys] and run this again"
+        )
 
 
 @app.command("dead")

@@ -14,6 +14,7 @@ from apscheduler.schedulers.base import BaseScheduler
 
 from adapter.complaints import delivery, desk_feed
 from adapter.complaints.directory import Desk, DeskDirectory
+from adapter.complaints.guarded_desk import GuardedDesk
 from adapter.complaints.service import ComplaintServices
 from adapter.config.desks import DeskSettings
 from adapter.config.settings import Settings
@@ -21,7 +22,8 @@ from adapter.deadlines.calendar import WorkCalendar
 from adapter.inbox.poll_policy import POLL_LEASE
 from adapter.job_locks import JobLock
 from adapter.persistence.engine import UnitOfWork
-from adapter.platforms.retry import CONNECT_TIMEOUT, RetryPolicy
+from adapter.platforms.breaker import CircuitBreaker
+from adapter.platforms.retry import CONNECT_TIMEOUT, RetryPolicy, slowest_call
 from adapter.platforms.signers import build_signer, build_verifier
 from connectors.complaint_desk import ComplaintDeskRest
 from connectors.desk_port import ComplaintDesk
@@ -77,7 +79,18 @@ class ComplaintRuntime:
         }
 
 
-def build_desk(name: str, config: DeskSettings, clock: Clock) -> ComplaintDeskRest:
+def build_desk(name: str, config: DeskSettings, clock: Clock) -> GuardedDesk:
+    """The desk's REST connector behind its breaker (breaker_failures, breaker_cooldown_seconds)."""
+    breaker = CircuitBreaker(
+        name,
+        failures=config.breaker_failures,
+        cooldown=timedelta(seconds=config.breaker_cooldown_seconds),
+        max_call=slowest_call(config.timeout_seconds),
+    )
+    return GuardedDesk(_rest_desk(name, config, clock), breaker, clock)
+
+
+def _rest_desk(name: str, config: DeskSettings, clock: Clock) -> ComplaintDeskRest:
     signer = build_signer(config.signing, platform=name, clock=clock)
     verifier = build_verifier(config.signing, platform=name)
     return ComplaintDeskRest(

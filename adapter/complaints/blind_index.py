@@ -9,9 +9,9 @@ needs to be configured. The stored value names the data key it was made under.
 
 Rotation (`docking keys data-key` + `rotate-data`): new complaints are indexed under the new active key; the repeat
 check searches under every configured key (one value per key), so earlier complaints stay findable while their key is
-configured. Re-sealing does not rewrite the index: before an old data key is retired, `reindex` (run by
-`docking complaints reindex`) recomputes every complaint's index under the active key from its sealed record —
-otherwise complaints indexed under the retired key are no longer found as repeats (nothing else is lost).
+configured. `docking keys rotate-data` re-keys every complaint's index after re-sealing (`reindex`; also
+`docking complaints reindex`), so once it reports nothing left the old key may be retired without losing repeats.
+A complaint whose record does not open (its key removed too early) keeps its old index and is reported.
 
 Without [encryption] the key id is "none" and the key is a fixed constant: the complaint record then stores the ID
 number in clear anyway (complaint_json is sealed only when keys are configured), so the index exposes nothing more.
@@ -26,7 +26,7 @@ from adapter.complaints.guards import complainant_key
 from adapter.persistence.complaint_tables import ComplaintRow
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.sealed_types import engine_vault
-from adapter.persistence.vault import Vault
+from adapter.persistence.vault import Vault, VaultError
 from schemas.complaint import Complainant, Complaint
 
 NO_KEY_ID = "none"
@@ -54,17 +54,29 @@ def search_values(complainant: Complainant, vault: Vault | None) -> list[str]:
     return sorted(f"{kid}:{complainant_key(complainant, key)}" for kid, key in keys.items())
 
 
-def reindex(uow: UnitOfWork) -> int:
-    """Recompute every complaint's blind index under the active data key (from its sealed record); the number
-    changed. Run after `docking keys rotate-data` and before an old data key is retired (see the module docstring).
-    A record sealed under a key this process lacks raises VaultError naming it (nothing is changed then)."""
+def reindex(uow: UnitOfWork) -> tuple[int, list[str]]:
+    """Recompute every complaint's blind index under the active data key (from its sealed record): (the number
+    changed, the ids whose record does not open with the configured keys — left as they are). Run by
+    `docking keys rotate-data` after re-sealing, and by `docking complaints reindex`; before an old data key is
+    retired (see the module docstring)."""
     vault = engine_vault(uow.engine)
-    changed = 0
+    changed, unreadable = 0, []
     with uow.begin() as session:
-        for row in session.exec(select(ComplaintRow).with_for_update()).all():
-            value = index_value(Complaint.model_validate_json(row.complaint_json).complainant, vault)
+        ids = session.exec(select(ComplaintRow.complaint_id).order_by(ComplaintRow.complaint_id)).all()
+    for complaint_id in ids:  # one short transaction per complaint: `docking run` keeps working meanwhile
+        with uow.begin() as session:
+            row = session.exec(
+                select(ComplaintRow).where(ComplaintRow.complaint_id == complaint_id).with_for_update()
+            ).first()
+            if row is None:
+                continue
+            try:
+                value = index_value(Complaint.model_validate_json(row.complaint_json).complainant, vault)
+            except VaultError:
+                unreadable.append(complaint_id)
+                continue
             if value != row.complainant_key:
                 row.complainant_key = value
                 session.add(row)
                 changed += 1
-    return changed
+    return changed, unreadable

@@ -14,13 +14,13 @@ Days are calendar days counted as domain.md §3 counts them (from the next day; 
 the next working day) — reading complaint-rule days as calendar days is an *inference* (partners.md §0), no source
 says so. Working days and "estimated" (a year the holiday calendar lacks) come from adapter/deadlines/calendar.py.
 States are the case deadlines' DueState (open, due_soon, overdue, met, late, lapsed) plus `paused`: an external
-appraisal is running, so the decision clock stands still and no due date can be given [P33]. In partners.md's
-flags, FORWARD_LATE is a late/overdue `forward`, CENTRE_TARGET_MISSED `centre_target`, INSTITUTION_OVERDUE `decision`.
-The working-day clocks (forwarding, centre targets) and the small-claim track's 6.5-working-day average — reported,
-not enforced — are in adapter/complaints/working_days.py.
+appraisal is running, so the decision clock stands still and no due date can be given [P33]. The review request
+is the complainant's window, not a duty: open, then lapsed if unused (COMPLAINANT_WINDOWS), never an alert.
+partners.md's flags: FORWARD_LATE is a late/overdue `forward`, CENTRE_TARGET_MISSED `centre_target`,
+INSTITUTION_OVERDUE `decision`. Working-day clocks and the small-claim average: adapter/complaints/working_days.py.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -57,6 +57,9 @@ BINDS_WHILE: dict[ComplaintDeadlineKind, frozenset[ComplaintStatus]] = {
     K.REVIEW_DECISION: frozenset({S.REVIEW_REQUESTED}),
     K.MEDIATION: frozenset({S.TO_MEDIATION}),  # final for the complaint; the mediation runs on as a flow-C case
 }
+# The complainant's own window, nobody's duty: open until it closes, then lapsed — never due_soon or overdue, so the
+# sweep raises no alert for a right left unused. A request after it closed is `late` (for the guard to judge).
+COMPLAINANT_WINDOWS = frozenset({K.REVIEW_REQUEST})
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ class ComplaintFacts:
 
     status: ComplaintStatus
     received_at: datetime  # the complaint reached the centre
-    track: Track = Track.GENERAL
+    track: Track = Track.GENERAL  # no period depends on it: the small-claim target is reported, not enforced
     undisputed: bool = False  # the centre's same-day target applies
     forwarded_at: datetime | None = None  # delivered to the desk: the institution's receipt
     acknowledged_at: datetime | None = None  # stands in for forwarded_at if that is missing
@@ -111,7 +114,10 @@ class ComplaintDueDate:
 def complaint_deadlines(
     facts: ComplaintFacts, calendar: WorkCalendar, settings: ComplaintDeadlineSettings, now: datetime
 ) -> list[ComplaintDueDate]:
-    """Every deadline of the complaint whose clock has started, in the order of the table above, at `now`."""
+    """Every deadline of the complaint whose clock has started, in the order of the table above, with its state at
+    `now` (aware, or zone-less UTC): forward and centre_target always (their clock is the receipt), the others once
+    their start is known. Each `due` is a China-time last day (closing at the following midnight, CST), marked
+    estimated where the holiday calendar lacked a year. Raises nothing: the facts were checked when built."""
     now = from_db(now)
     received = from_db(facts.received_at)
     decided = _first(facts.decided_at, facts.small_claim_decided_at)
@@ -134,17 +140,6 @@ def complaint_deadlines(
             due, rule = calendar.calendar_days(china_date(began), days), _RULES[kind].format(days=days)
             results.append(_dated(kind, due, rule, from_db(began), done, facts, now, settings))
     return results
-
-
-def with_repeat(earlier: ComplaintFacts, repeat_received_at: datetime, *, new_facts: bool) -> ComplaintFacts:
-    """The earlier complaint's facts once a repeat of it arrives [P33]. Without new facts the repeat is merged
-    (ComplaintEvent.MERGE) and the earlier complaint's clock runs on: its facts are returned unchanged. With new
-    facts its decision clock restarts at the new material's receipt (never earlier than a restart it has)."""
-    if not new_facts:
-        return earlier
-    if earlier.restarted_at is not None and from_db(earlier.restarted_at) >= from_db(repeat_received_at):
-        return earlier
-    return replace(earlier, restarted_at=repeat_received_at)
 
 
 def stage_of(facts: ComplaintFacts) -> int:
@@ -220,6 +215,8 @@ def _dated(
         state = DueState.MET if from_db(done_at) < due.closes_at else DueState.LATE
     elif facts.status not in BINDS_WHILE[kind]:
         state = DueState.LAPSED
+    elif kind in COMPLAINANT_WINDOWS:
+        state = DueState.LAPSED if now >= due.closes_at else DueState.OPEN
     elif now >= due.closes_at:
         state = DueState.OVERDUE
     elif now >= due.closes_at - timedelta(days=settings.warn_within_days):

@@ -11,6 +11,7 @@ adapter/complaints/mediation.py's.
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from adapter.complaints import mediation
@@ -95,7 +96,13 @@ class ComplaintServices:
                 session, search_values(complaint.complainant, vault), complaint.institution.uscc, as_key=key
             )
             repeat = find_repeat(complaint, earlier, key=key, window=self.repeat_window)
-            row = store.create(session, complaint, desk=desk.name, complainant_key=key, actor=self.actor, at=now)
+            try:  # a concurrent intake of the same id may commit first: its primary key refuses ours
+                with session.begin_nested():
+                    row = store.create(
+                        session, complaint, desk=desk.name, complainant_key=key, actor=self.actor, at=now
+                    )
+            except IntegrityError:
+                raise DuplicateComplaint(complaint.complaint_id, "just received") from None
             if repeat is not None and not complaint.new_facts:
                 row.repeat_of = repeat.complaint_id
                 store.transition(

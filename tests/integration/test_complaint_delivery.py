@@ -112,3 +112,47 @@ def test_reconciliation_resends_a_forward_the_desk_lost_and_reports_other_differ
     assert desk.statuses[CID] is DeskStatus.RECEIVED
     with w.uow.engine.connect() as connection:
         assert connection.execute(text("SELECT action FROM audit")).scalar_one() == "resend_complaint"
+
+
+def test_a_desk_failing_again_and_again_is_left_alone_until_its_breaker_lets_a_probe_through(
+    w: World, desk: FakeComplaintDesk
+) -> None:
+    from adapter.complaints.guarded_desk import GuardedDesk
+    from adapter.platforms.breaker import CircuitBreaker
+
+    guarded = GuardedDesk(desk, CircuitBreaker(DESK, failures=2, cooldown=timedelta(seconds=60)), w.clock)
+    w.services.receive(complaint())
+    desk.fail_next(TransientError(DESK, "timeout"), TransientError(DESK, "timeout"))
+    run = lambda: dict(  # noqa: E731
+        delivery.deliver(w.uow, {DESK: guarded}, w.clock, POLICY, retrying=_once, jitter=lambda: 0.5, max_rounds=1)
+    )
+    assert run() == {"retried": 1}
+    w.clock.advance(seconds=5)
+    assert run() == {"retried": 1}  # the second failure opens the circuit
+    w.clock.advance(seconds=5)
+    assert run() == {"retried": 1} and desk.sent == []  # refused by the open circuit, not sent: backed off
+    (row,) = w.outbox(CID)
+    assert "circuit open" in (row.last_error or "") and row.status == "pending"
+    w.clock.advance(seconds=30)
+    assert run() == {"retried": 1} and desk.sent == []  # still open: the desk is not called
+    w.clock.advance(seconds=61)
+    assert run() == {"delivered": 1} and len(desk.sent) == 1
+
+
+def test_a_message_about_a_complaint_not_yet_received_is_applied_once_reprocessed(
+    w: World, desk: FakeComplaintDesk
+) -> None:
+    from adapter.complaints.reprocess import reprocess
+
+    desk.publish(w.message(CID, AckBody(desk_ref="FD000001", acknowledged_at=w.clock())))
+    assert dict(desk_feed.poll(w.uow, desk, w.clock)) == {"quarantined": 1}
+    with w.uow.begin() as session:
+        (kept,) = session.exec(select(QuarantineRow)).all()
+    assert kept.id is not None
+    again = reprocess(w.uow, desk, kept.id, actor="op", note="", clock=w.clock)
+    assert again.startswith("still refused: unknown_complaint")
+    w.services.receive(complaint())
+    assert reprocess(w.uow, desk, kept.id, actor="op", note="arrived", clock=w.clock).startswith("applied")
+    assert w.row(CID).status == "ACKNOWLEDGED"
+    with pytest.raises(InvalidRequest, match="reprocessed"):
+        reprocess(w.uow, desk, kept.id, actor="op", note="", clock=w.clock)

@@ -75,6 +75,19 @@ def test_a_complaint_is_forwarded_acknowledged_extended_decided_visited_and_clos
         "close",
     ]  # fmt: skip
     assert row.closed_at is not None and row.version == len(events)
+    from adapter.complaints.facts import facts_of
+
+    (pause,) = facts_of(row, w.history("CP-2026-0001")).pauses  # the appraisal: the decision clock stood still
+    assert pause[1] is None and pause[0] == later
+
+
+def test_a_second_intake_under_a_known_id_is_refused_naming_it(w: World) -> None:
+    from adapter.complaints.service import DuplicateComplaint
+
+    w.services.receive(complaint())
+    with pytest.raises(DuplicateComplaint, match="CP-2026-0001 is already received"):
+        w.services.receive(complaint())
+    assert len(w.outbox()) == 1
 
 
 def test_personal_numbers_are_sealed_at_rest_and_the_blind_index_is_keyed(w: World) -> None:
@@ -218,7 +231,7 @@ def test_reindex_moves_the_blind_index_to_a_new_active_key_and_repeats_are_still
     rotated = Vault([*old.keys.values(), new_key("k2")], "k2")
     engine = make_engine(database_url, vault=rotated)
     uow = UnitOfWork(engine)
-    assert reindex(uow) == 1 and reindex(uow) == 0
+    assert reindex(uow) == (1, []) and reindex(uow) == (0, [])
     with uow.begin() as session:
         from adapter.persistence.complaint_tables import ComplaintRow
 

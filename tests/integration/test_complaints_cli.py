@@ -105,3 +105,24 @@ def test_a_bad_complaint_file_is_refused_naming_the_file_and_the_input(
     refused = docking("complaints", "receive", str(path), "--config", str(config))
     assert refused.returncode == 2 and said in refused.stderr and str(path) in refused.stderr.replace("\n", "")
     assert "Traceback" not in refused.stderr and "110105198503071231" not in refused.stderr
+
+
+def test_small_claim_and_mediation_from_the_command_line(config: Path, tmp_path: Path) -> None:
+    c = ("--config", str(config))
+    data = complaint_data(complaint_id="CP-S1", track="small_claim", complainant={
+        **complaint_data()["complainant"], "id_number": "440104199001011232"})  # fmt: skip
+    docking("complaints", "receive", _file(tmp_path, "s.json", data), *c, check=True)
+    for amount, said in (("abc", "--amount 'abc' is not an amount"), ("9000.00", "small-claim cap of 5000.00")):
+        refused = docking("complaints", "small-claim", "CP-S1", "--amount", amount, "--mediator", "陈", *c)
+        assert refused.returncode == 2 and said in refused.stderr, refused.stderr
+    done = docking("complaints", "small-claim", "CP-S1", "--amount", "600.00", "--mediator", "陈", *c, check=True)
+    assert "SMALL_CLAIM_DECIDED" in done.stdout
+    converted = docking(
+        "complaints", "to-mediation", "CP-S1", "--complainant-consented", "2026-03-03T10:00",
+        "--institution-consented", "2026-03-03T11:00", *c, check=True,
+    )  # fmt: skip
+    assert "TO_MEDIATION case MC-" in converted.stdout
+    table = docking("complaints", "show", "CP-S1", *c, check=True).stdout
+    assert "TO_MEDIATION" in table and "440104199001011232" not in table and "CST" in table
+    csv = docking("complaints", "list", "--track", "small_claim", "--format", "csv", *c, check=True).stdout
+    assert csv.splitlines()[0].startswith("complaint_id,desk,status") and "CP-S1" in csv

@@ -2,6 +2,7 @@
 the centre's targets, the institution's 15/30/60 days with appraisal pauses, repeats, review windows, mediation."""
 
 import logging
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from adapter.complaints.deadline_facts import with_repeat
 from adapter.complaints.deadline_settings import ComplaintDeadlineSettings
 from adapter.complaints.deadlines import (
     ComplaintDeadlineKind,
@@ -18,7 +20,6 @@ from adapter.complaints.deadlines import (
     Pause,
     complaint_deadlines,
     stage_of,
-    with_repeat,
 )
 from adapter.complaints.states import ComplaintStatus
 from adapter.complaints.working_days import (
@@ -28,11 +29,20 @@ from adapter.complaints.working_days import (
     working_days_between,
 )
 from adapter.deadlines import DueState, WorkCalendar
+from adapter.deadlines.calendar import forget_missing_years
 from schemas.clock import CHINA, from_db
 
 K, S, D = ComplaintDeadlineKind, ComplaintStatus, DueState
 SAMPLE_2027 = Path(__file__).parent.parent / "data" / "holidays-2027.toml"
 DEFAULTS = ComplaintDeadlineSettings()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_record() -> Iterator[None]:
+    """No year warned before or after each test: the record is per process, and other tests count the warning."""
+    forget_missing_years()
+    yield
+    forget_missing_years()
 
 
 def china(y: int, m: int, d: int, hh: int = 10, mm: int = 0) -> datetime:
@@ -141,6 +151,7 @@ def test_a_year_the_calendar_does_not_know_is_estimated(caplog: pytest.LogCaptur
     with caplog.at_level(logging.WARNING, logger="docking.deadlines"):
         guessed = dues(facts, received, calendar=calendar)[K.FORWARD]
     assert last_day(guessed) == date(2027, 1, 1) and guessed.estimated
+    assert "no data for 2027" in caplog.text
     assert 2027 in calendar.estimated_years
     known = dues(facts, received, calendar=WorkCalendar.from_file(SAMPLE_2027))[K.FORWARD]
     assert last_day(known) == date(2027, 1, 4) and not known.estimated
@@ -365,9 +376,21 @@ DECIDED = china(2026, 11, 2)
         ),
         pytest.param(
             at_desk(status=S.VISITED, decided_at=DECIDED),
+            china(2026, 12, 1),
+            {K.REVIEW_REQUEST: (date(2026, 12, 2), D.OPEN)},
+            id="complainant-window-never-due-soon",
+        ),
+        pytest.param(
+            at_desk(status=S.VISITED, decided_at=DECIDED),
             china(2026, 12, 3),
-            {K.REVIEW_REQUEST: (date(2026, 12, 2), D.OVERDUE)},
-            id="request-window-closed",
+            {K.REVIEW_REQUEST: (date(2026, 12, 2), D.LAPSED)},
+            id="window-closed-unused-lapses-not-overdue",
+        ),
+        pytest.param(
+            at_desk(status=S.REVIEW_REQUESTED, decided_at=DECIDED, review_requested_at=china(2026, 12, 3)),
+            china(2026, 12, 4),
+            {K.REVIEW_REQUEST: (date(2026, 12, 2), D.LATE), K.REVIEW_DECISION: (date(2027, 1, 4), D.OPEN)},
+            id="requested-after-the-window-late",
         ),
         pytest.param(
             at_desk(status=S.CLOSED, decided_at=DECIDED),
