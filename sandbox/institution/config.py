@@ -24,7 +24,7 @@ at 0.5. The business times in the messages are simulated (the forward's arrival 
 script's days); the signatures carry the real time, as ingest's freshness checks want.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sandbox.timeforms import FORMS
 
@@ -52,8 +52,6 @@ class InstitutionConfig:
     timestamp_format: str = "iso8601"
     latency_seconds: float = 0.0  # added to every desk request
     timeout_seconds: float = 1.5  # how long a "timeout" fault keeps the client waiting
-    fault_rate: float = 0.0  # (the shared server's random faults; the desk scripts its own with fail_next)
-    extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

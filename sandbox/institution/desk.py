@@ -109,8 +109,12 @@ class DeskCore:
             return self._faults.popleft() if self._faults else None
 
     def forget(self, complaint_id: str) -> None:
+        """The desk loses the complaint and its memory of the messages applied to it (reconciliation's drift)."""
         with self._lock:
             self.complaints.pop(complaint_id, None)
+            for envelope in self.received:
+                if envelope.complaint_id == complaint_id:
+                    self._answers.pop(envelope.message_id, None)
 
     # ---- the centre's requests
 
@@ -120,7 +124,7 @@ class DeskCore:
                 self._verifier,
                 body,
                 headers,
-                now=datetime.now(UTC),
+                now=self._clock(),  # the desk's calendar: a test moving it moves the signatures' too
                 target=target,
                 window=timedelta(seconds=self.config.window_seconds),
                 replay=self.replay,
@@ -230,7 +234,7 @@ class DeskCore:
     def sign_item(self, item: DeskItem) -> dict[str, str]:
         """The desk's signature headers for an item, signed now (a spoiled item: over other bytes)."""
         signed = item.body.encode() + (b" " if item.spoiled else b"")
-        return dict(self._signer.sign(signed, message_id=item.message_id, at=datetime.now(UTC)))
+        return dict(self._signer.sign(signed, message_id=item.message_id, at=self._clock()))
 
     def _published_about(self, complaint_id: str) -> bool:
         return any(f'"tsbh":"{complaint_id}"' in item.body for item in self.items)

@@ -39,8 +39,10 @@ def script(kind: str, track: str, faults: set[str]) -> list[Step]:
     if "unknown_complaint" in faults:
         steps.append((ack_day, "ack_unknown"))
     if "decision_before_ack" in faults and any(step == "decided" for _, step in steps):
+        # The decision comes first, on the day the acknowledgement was due; the acknowledgement on the decision's
+        # day, and nothing else (a desk that decided at once calls nobody first).
         decided = next(day for day, step in steps if step == "decided")
-        steps = [(ack_day, "decided")] + [(decided, s) if s == "ack" else (d, s) for d, s in steps if s != "decided"]
+        steps = [(ack_day, "decided"), (decided, "ack")]
     return sorted(steps, key=lambda s: s[0])
 
 

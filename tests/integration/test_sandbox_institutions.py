@@ -80,7 +80,7 @@ PATHS = [  # (kind, server-wide faults, the desk's answers after 60 days, its fi
     ("life_insurer", ("extend_60",), [M.ACK, M.CONTACTED, M.EXTENDED, M.EXTENDED, M.DECIDED], DeskStatus.DECIDED),
     ("green_pc", ("to_mediation",), [M.ACK, M.CONTACTED, M.TO_MEDIATION], DeskStatus.TO_MEDIATION),
     ("card_centre", ("duplicate_ack",), [M.ACK, M.ACK, M.CONTACTED, M.DECIDED], DeskStatus.DECIDED),
-    ("card_centre", ("decision_before_ack",), [M.DECIDED, M.CONTACTED, M.ACK], DeskStatus.DECIDED),
+    ("card_centre", ("decision_before_ack",), [M.DECIDED, M.ACK], DeskStatus.DECIDED),
     ("green_pc", ("unknown_complaint",), [M.ACK, M.ACK, M.CONTACTED, M.DECIDED], DeskStatus.DECIDED),
 ]
 
