@@ -275,3 +275,15 @@ def test_a_decided_complaint_is_reviewed_visited_and_closed_each_under_its_etag(
     assert [m["type"] for m in doc["messages"]] == ["complaint.forward", "complaint.review_requested"]
     bad = served.centre.post(f"{URL}/{cid}/visit", {"satisfaction": 6})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.satisfaction"
+
+
+@pytest.mark.parametrize(("new_facts", "status"), [(False, "MERGED"), (True, "FORWARDED")])
+def test_a_repeat_is_merged_without_new_facts_and_handled_anew_with_them(
+    served: Served, new_facts: bool, status: str
+) -> None:
+    """The same complainant, institution and classification again [P33]: merged into the first, or forwarded."""
+    first = served.centre.post(URL, intake()).json()["complaint_id"]
+    again = served.centre.post(URL, intake(new_facts=new_facts))
+    assert again.status_code == 201 and again.json()["status"] == status, again.text
+    shown = served.centre.get(f"{URL}/{again.json()['complaint_id']}").json()
+    assert shown["repeat_of"] == first and shown["status"] == status
