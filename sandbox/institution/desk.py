@@ -208,7 +208,7 @@ class DeskCore:
 
     def _publish(self, known: DeskComplaint, day: float, step: str) -> None:
         at = known.arrived_at + timedelta(days=day)
-        cid = f"UNKNOWN-{known.complaint_id}" if step == "ack_unknown" else known.complaint_id
+        cid = f"UNKNOWN-{known.complaint_id}"[:40] if step == "ack_unknown" else known.complaint_id
         body, status = body_of(step, known.desk_ref, at, known.amount)
         self._serial += 1
         envelope = ComplaintEnvelope(
