@@ -1,7 +1,7 @@
 """A sandbox institution that pushes (sandbox/institution/push.py) to the served API of a runtime built from the
 settings — `[desks.card-centre] mode = "push"` under each signing profile: its acknowledgement and decision are
 verified with that desk's own keys, applied once, and the complaint is decided; the same items pushed with another
-desk's key are refused before anything is read."""
+desk's key are refused before anything is read; every answer is a receipt signed with our keys for that desk."""
 
 from collections.abc import Iterator
 from pathlib import Path
