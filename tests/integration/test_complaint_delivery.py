@@ -176,3 +176,19 @@ def test_delivered_messages_of_complaints_at_rest_are_pruned_and_an_open_ones_ke
     assert prune(w.uow, w.clock() + timedelta(days=1), timedelta(days=30))["complaint_messages"] == 0
     assert prune(w.uow, w.clock() + timedelta(days=31), timedelta(days=30))["complaint_messages"] == 2
     assert [m.complaint_id for m in w.outbox()] == [CID]  # the open complaint's forward stays
+
+
+@pytest.mark.parametrize(("offset", "reason"), [(timedelta(days=-30), None), (timedelta(hours=2), "future")])
+def test_a_pulled_item_sent_ahead_of_our_clock_is_quarantined_a_late_one_applied(
+    w: World, desk: FakeComplaintDesk, offset: timedelta, reason: str | None
+) -> None:
+    w.services.receive(complaint())
+    now = w.clock()
+    desk.publish(w.message(CID, AckBody(desk_ref="FD1", acknowledged_at=now), sent_at=now + offset))
+    if reason is None:  # a late answer is still the institution's answer
+        assert dict(desk_feed.poll(w.uow, desk, w.clock)) == {"applied": 1}
+        return
+    assert dict(desk_feed.poll(w.uow, desk, w.clock)) == {"quarantined": 1}
+    with w.uow.begin() as session:
+        (kept,) = session.exec(select(QuarantineRow)).all()
+    assert kept.reason == reason and w.row(CID).status == "FORWARDED"
