@@ -5,8 +5,10 @@ filing complaints through the API.
 
 Time at the desks is compressed (SECONDS_PER_DAY real seconds for a simulated day): the card centre decides in two
 days (0.4 s), the life insurer extends to 30 days and decides on day 25 (5 s), so the complaints finish within the
-courts' run. The business times the desks write are simulated days after the forward arrived — the small claims'
-working days are counted on those (adapter/stats.py summarize_complaints).
+courts' run. The desks date their answers by the real clock, not by their simulated days (dated_by_clock): the
+adapter, on the real clock, quarantines an answer sent more than an hour ahead of it, as a real desk's could never
+be. So the stored times are real ones, and the small claims' working days (adapter/stats.py summarize_complaints,
+counted by adapter/complaints/working_days.py) are those of a run of seconds: 0, unless it crosses a midnight.
 """
 
 from collections.abc import Callable
@@ -95,7 +97,7 @@ class Institutions:
         started = cls()
         for name, (kind, mode, institution) in DESKS.items():
             config = InstitutionConfig(kind=kind, seconds_per_day=SECONDS_PER_DAY)
-            pairing = pair_desk(work / "desks" / name, config, profile=profile)
+            pairing = pair_desk(work / "desks" / name, config, profile=profile, dated_by_clock=True)
             started.desks[name] = _Desk(pairing, pairing.serve(), mode, institution)
         return started
 

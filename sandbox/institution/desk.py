@@ -64,12 +64,16 @@ class DeskCore:
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
+        dated_by_clock: bool = False,
     ) -> None:
         self.config = config
         self._signer = desk_signer
         self._verifier = centre_verifier
         self._clock = clock
         self._monotonic = monotonic
+        # True: every message is dated no later than `clock` (a desk beside a centre on the real clock, as in
+        # `docking demo`, whose answers may not lie in the centre's future); False: on the script's simulated days.
+        self.dated_by_clock = dated_by_clock
         self._lock = threading.RLock()
         self.replay = MemoryReplayGuard()
         self.complaints: dict[str, DeskComplaint] = {}
@@ -208,7 +212,7 @@ class DeskCore:
 
     def _publish(self, known: DeskComplaint, day: float, step: str) -> None:
         at = known.arrived_at + timedelta(days=day)
-        if step == "to_mediation":
+        if step == "to_mediation" or self.dated_by_clock:
             # Consent is given before it is told: never dated after the desk's real clock, however far its
             # simulated days ran (the centre refuses a consent in the future, adapter/complaints/mediation.py).
             at = min(at, self._clock())
