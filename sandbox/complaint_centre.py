@@ -53,10 +53,11 @@ class Institution:
 
 
 # Plans: what happens to a complaint. "general" is decided by the desk; "small_claim" is decided by the mediator
-# within the memorandum and paid by the desk; "withdrawn" the complainant withdraws while the desk handles it;
-# "mediation" the desk refuses and both sides consent to mediation.
-PLANS = ("general", "small_claim", "withdrawn", "mediation")
-SHARE = {"small_claim": 0.22, "withdrawn": 0.04, "mediation": 0.12}
+# within the memorandum and paid by the desk; "review" the complainant asks the desk to review (核查) its decision
+# [P34][P42b]; "withdrawn" the complainant withdraws while the desk handles it; "mediation" the desk refuses and
+# both sides consent to mediation. Every plan ends with the return visit and closing, or at rest where it stops.
+PLANS = ("general", "small_claim", "review", "withdrawn", "mediation")
+SHARE = {"small_claim": 0.22, "review": 0.05, "withdrawn": 0.04, "mediation": 0.12}
 
 
 @dataclass
@@ -99,8 +100,8 @@ class ComplaintCentre:
         """`count` plans in the demo's proportions (SHARE), at most `mediation_at_most` converted to mediation."""
         mediation = min(mediation_at_most, round(count * SHARE["mediation"]))
         small = round(count * SHARE["small_claim"])
-        withdrawn = round(count * SHARE["withdrawn"]) if count >= 10 else 0
-        mix = ["mediation"] * mediation + ["small_claim"] * small + ["withdrawn"] * withdrawn
+        review, withdrawn = (round(count * SHARE[p]) if count >= 10 else 0 for p in ("review", "withdrawn"))
+        mix = ["mediation"] * mediation + ["small_claim"] * small + ["review"] * review + ["withdrawn"] * withdrawn
         mix = mix[:count] + ["general"] * max(0, count - len(mix))
         self._rng.shuffle(mix)
         return mix
@@ -150,6 +151,8 @@ class ComplaintCentre:
         if known.plan == "small_claim" and status is ComplaintStatus.HANDLING:
             # After the desk's first contact: its own messages about the complaint have arrived.
             return "small-claim", {"amount": str(known.amount), "mediator": self._pick(known, MEDIATORS)}
+        if known.plan == "review" and status is ComplaintStatus.DECIDED:
+            return "review", {"grounds": "对处理结果不满意，申请核查"}
         if known.plan == "withdrawn" and status in (ComplaintStatus.HANDLING, ComplaintStatus.EXTENDED_30):
             return "withdraw", {"reason": "投诉人来电撤回投诉"}
         if status in (ComplaintStatus.DECIDED, ComplaintStatus.PAID, ComplaintStatus.REVIEW_DECIDED):
@@ -166,6 +169,8 @@ class ComplaintCentre:
             return self.institutions["life"]  # it handles long enough (extends to 30 days) to be withdrawn from
         if plan == "mediation":
             return self._rng.choice([self.institutions["bank"], self.institutions["life"]])
+        if plan == "review":
+            return self._rng.choice([self.institutions["bank"], self.institutions["green"]])  # quick to decide
         return self._rng.choices(list(self.institutions.values()), weights=[5, 3, 2][: len(self.institutions)])[0]
 
     def _amount(self, plan: str) -> Decimal:

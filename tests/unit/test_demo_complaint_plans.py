@@ -16,25 +16,26 @@ def centre(seed: int = 7) -> ComplaintCentre:
 
 
 @pytest.mark.parametrize(
-    ("count", "cap", "mediation", "small", "withdrawn"),
+    ("count", "cap", "mediation", "small", "review", "withdrawn"),
     [
-        (0, 5, 0, 0, 0),
-        (1, 0, 0, 0, 0),
-        (6, 1, 1, 1, 0),
-        (14, 2, 2, 3, 1),
-        (60, 10, 7, 13, 2),
-        (60, 3, 3, 13, 2),
-        (600, 100, 72, 132, 24),
+        (0, 5, 0, 0, 0, 0),
+        (1, 0, 0, 0, 0, 0),
+        (6, 1, 1, 1, 0, 0),  # under ten: no reviews or withdrawals
+        (14, 2, 2, 3, 1, 1),
+        (60, 10, 7, 13, 3, 2),
+        (60, 3, 3, 13, 3, 2),
+        (600, 100, 72, 132, 30, 24),
     ],
 )
 def test_plans_follow_the_stated_shares_and_the_mediation_cap(
-    count: int, cap: int, mediation: int, small: int, withdrawn: int
+    count: int, cap: int, mediation: int, small: int, review: int, withdrawn: int
 ) -> None:
     plans = centre().plans(count, cap)
     assert len(plans) == count and set(plans) <= set(PLANS)
     assert plans.count("mediation") == mediation == min(cap, round(count * SHARE["mediation"]))
     assert plans.count("small_claim") == small and plans.count("withdrawn") == withdrawn
-    assert plans.count("general") == count - mediation - small - withdrawn
+    assert plans.count("review") == review
+    assert plans.count("general") == count - mediation - small - review - withdrawn
 
 
 def test_plans_are_the_same_for_a_seed_and_differ_between_seeds() -> None:
@@ -48,6 +49,7 @@ def test_each_plan_goes_to_a_desk_that_can_carry_it(plan: str) -> None:
     expected = {
         "small_claim": {"card-centre"},  # the one desk with a memorandum
         "withdrawn": {"life-insurer"},  # it handles for days before deciding
+        "review": {"card-centre", "green-pc"},
         "mediation": {"card-centre", "life-insurer"},
         "general": {"card-centre", "life-insurer", "green-pc"},
     }[plan]
