@@ -1,6 +1,6 @@
-"""The periodic singleton jobs: reconcile (frequent over open cases, nightly in full), the deadline sweep,
-pruning and the monthly report — each run by one process per period (adapter/job_locks.py), its result stored
-with the run in `job_runs`.
+"""The periodic singleton jobs: reconcile (frequent over open cases, nightly in full), the deadline sweep (cases
+and complaints), pruning and the monthly report — each run by one process per period (adapter/job_locks.py), its
+result stored with the run in `job_runs`.
 """
 
 import logging
@@ -11,6 +11,7 @@ from typing import Any
 
 from adapter.config.settings import Settings
 from adapter.deadlines import Deadlines
+from adapter.deadlines.complaint_sweep import sweep_complaints
 from adapter.deadlines.sweep import sweep
 from adapter.job_locks import interval_period, once_per_period
 from adapter.persistence.engine import UnitOfWork
@@ -75,7 +76,7 @@ class Routines:
             "deadline-sweep",
             period,
             seconds,
-            lambda: sweep(self.uow, self.clock, self.deadlines),
+            self._sweep,
         )
 
     def prune(self) -> bool:
@@ -98,6 +99,12 @@ class Routines:
         return self._once("monthly-report", previous.strftime("%Y-%m"), 3600, lambda: self._report(previous))
 
     # ---- bodies
+
+    def _sweep(self) -> dict[str, int]:
+        """The cases' sweep, then the complaints' (adapter/deadlines/complaint_sweep.py) on the same calendar."""
+        cases = sweep(self.uow, self.clock, self.deadlines)
+        complaints = self.settings.complaints.deadlines
+        return {**cases, **sweep_complaints(self.uow, self.clock, self.deadlines.calendar, complaints)}
 
     def _reconcile(self, scope: Scope, *, repair: bool, resend_missing: bool = False) -> dict[str, Any]:
         report = reconcile(

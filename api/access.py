@@ -4,6 +4,7 @@
     meta      every role                      /openapi.json, /docs, /.well-known/jwks.json
     centre    centre, admin                   /api/centre/v1/…
     court     court:<platform>                /api/court/v1/… (that platform's cases only: another's is a 404)
+    desk      desk:<platform>                 /api/desks/v1/<platform>/messages (its own platform only: 403)
     (ops)     ops, admin                      the operations endpoints (next issue)
 
 Unknown and revoked keys get the same 401, so a revoked key says nothing about the client; a known key outside
@@ -27,6 +28,7 @@ GROUPS: dict[str, frozenset[str]] = {
     "meta": frozenset({"centre", "ops", "admin", "court"}),
     "centre": frozenset({"centre", "admin"}),
     "court": frozenset({"court"}),
+    "desk": frozenset({"desk"}),
     "ops": frozenset({"ops", "admin"}),
 }
 

@@ -5,11 +5,24 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from adapter.complaints.service import ComplaintServices
 from adapter.metrics_db import DatabaseCollector
 from adapter.persistence.api_tables import ApiAuditRow
 from adapter.persistence.engine import UnitOfWork, open_database
 from adapter.persistence.sqlite_file import database_file
-from api import centre_actions, centre_events, centre_reads, console, court, health, meta, problems
+from api import (
+    centre_actions,
+    centre_complaint_reads,
+    centre_complaints,
+    centre_events,
+    centre_reads,
+    console,
+    court,
+    desk_push,
+    health,
+    meta,
+    problems,
+)
 from api.access import ApiContext
 from api.middleware import Guard
 from api.observe import Observed
@@ -48,11 +61,16 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.context = ctx
     app.state.platforms = runtime.platforms  # the court push intake verifies with each platform's link (api/court.py)
+    # The complaint use cases (their desks, calendar, settings) and the desks' push links (api/desk_push.py).
+    complaints = runtime.complaints
+    app.state.complaints = complaints.services() if complaints else ComplaintServices(runtime.uow, runtime.clock)
+    app.state.desks = desk_push.push_desks(complaints) if complaints else {}
     problems.install(app)
     app.state.metrics = runtime.metrics  # /metrics (api/health.py) and the request metrics (api/observe.py)
     # The database's figures are read at each scrape, over the read connection: on SQLite it takes no write lock.
     runtime.metrics.read_at_scrape(DatabaseCollector(reads, runtime.clock, runtime.platforms))
-    for module in (meta, health, centre_reads, centre_actions, centre_events, court):
+    routes = (meta, health, centre_reads, centre_actions, centre_events, court)
+    for module in (*routes, centre_complaint_reads, centre_complaints, desk_push):
         app.include_router(module.router)
     console.install(app)  # the operations console's pages (api/console/), behind a login for ops and admin
 

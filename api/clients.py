@@ -26,7 +26,9 @@ from adapter.persistence.tables import AuditRow
 from schemas.clock import to_utc
 
 KEY_PREFIX = "dk_"
-ROLES = ("centre", "ops", "admin")  # and court:<platform>
+ROLES = ("centre", "ops", "admin")  # and court:<platform>, desk:<platform>
+# Roles bound to one platform: a court (its cases, its push intake) or an institution's complaint desk (its push).
+PLATFORM_KINDS = ("court", "desk")
 _CLIENTS: Table = ApiClientRow.__table__  # type: ignore[attr-defined]
 # Every request looks its key up: a statement built once (compiled form and cache key kept), Core rows, no entity
 # loading — the ORM version cost a third of a millisecond per request (bench/api.py, #16).
@@ -40,28 +42,31 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,47}$")  # ≤ 48: "api:<name>"
 
 @dataclass(frozen=True)
 class Role:
-    """One client's role: `kind` is centre, ops, admin or court; `platform` only for court."""
+    """One client's role: `kind` is centre, ops, admin, court or desk; `platform` only for court and desk."""
 
     kind: str
     platform: str | None = None
 
     @classmethod
-    def parse(cls, text: str, platforms: frozenset[str] | None = None) -> "Role":
-        """`centre`, `ops`, `admin` or `court:<platform>`; InvalidRequest naming the forms otherwise (and the
-        configured platforms, when given, for a court role naming another)."""
+    def parse(cls, text: str, platforms: frozenset[str] | None = None, desks: frozenset[str] | None = None) -> "Role":
+        """`centre`, `ops`, `admin`, `court:<platform>` or `desk:<desk>`; InvalidRequest naming the forms otherwise
+        (and the configured court platforms, when given, for a court role naming another; the configured desks,
+        when given, for a desk role naming another)."""
         text = text.strip()
         if text in ROLES:
             return cls(text)
         kind, _, platform = text.partition(":")
-        if kind != "court" or not platform:
-            raise InvalidRequest(f"role {text!r} is not one of centre, ops, admin, court:<platform>")
-        if platforms is not None and platform not in platforms:
-            known = ", ".join(sorted(platforms)) or "none"
-            raise InvalidRequest(f"role {text!r} names platform {platform!r}, which is not configured ({known})")
-        return cls("court", platform)
+        if kind not in PLATFORM_KINDS or not platform:
+            raise InvalidRequest(f"role {text!r} is not one of centre, ops, admin, court:<platform>, desk:<desk>")
+        configured = platforms if kind == "court" else desks
+        if configured is not None and platform not in configured:
+            known = ", ".join(sorted(configured)) or "none"
+            where = "platform" if kind == "court" else "desk ([desks.<name>])"
+            raise InvalidRequest(f"role {text!r} names {where} {platform!r}, which is not configured ({known})")
+        return cls(kind, platform)
 
     def __str__(self) -> str:
-        return f"court:{self.platform}" if self.kind == "court" else self.kind
+        return f"{self.kind}:{self.platform}" if self.kind in PLATFORM_KINDS else self.kind
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DatabaseError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from adapter.complaints.states import TRANSITIONS as COMPLAINT_TRANSITIONS
+from adapter.complaints.states import ComplaintEvent, ComplaintStatus, IllegalComplaintTransition
 from adapter.errors import CaseNotFound, DuplicateCase, InvalidRequest
 from adapter.masking import mask_text
 from adapter.persistence.diagnosis import condition_of
@@ -169,6 +171,37 @@ def allowed_actions(status: CaseStatus) -> list[str]:
     return sorted({_ACTIONS[e] for (s, e) in TRANSITIONS if s is status and e in _ACTIONS})
 
 
+# The complaint actions (POST /complaints/{id}/<action>, api/centre_complaints.py) for the events the centre causes.
+COMPLAINT_ACTIONS = {
+    ComplaintEvent.WITHDRAW: "withdraw",
+    ComplaintEvent.VISIT: "visit",
+    ComplaintEvent.CLOSE: "close",
+    ComplaintEvent.REQUEST_REVIEW: "review",
+    ComplaintEvent.SMALL_CLAIM_DECIDE: "small-claim",
+    ComplaintEvent.CONVERT_TO_MEDIATION: "to-mediation",
+}
+
+
+def complaint_actions(status: ComplaintStatus) -> list[str]:
+    """The centre's complaint actions open in `status`, as the endpoints name them."""
+    return sorted({COMPLAINT_ACTIONS[e] for (s, e) in COMPLAINT_TRANSITIONS if s is status and e in COMPLAINT_ACTIONS})
+
+
+def illegal_complaint_transition(exc: IllegalComplaintTransition) -> Problem:
+    """409 naming the complaint's status, the events open there and the centre's actions among them."""
+    actions = complaint_actions(exc.status)
+    then = f"; the centre may now: {', '.join(actions)}" if actions else "; no centre action is open now"
+    return Problem(
+        409,
+        "illegal-transition",
+        f"{exc}{then}",
+        current_state=exc.status.value,
+        event=exc.event.value,
+        allowed_events=exc.allowed,
+        allowed_actions=actions,
+    )
+
+
 def _request_id(request: Request) -> str | None:
     value = getattr(request.state, "request_id", None)
     return value if isinstance(value, str) else None
@@ -194,7 +227,9 @@ def install(app: FastAPI) -> None:
         assert problem is not None
         return answer(request, problem)
 
-    for refused in (ValidationError, CaseNotFound, IllegalTransition, DuplicateCase, InvalidRequest):
+    for refused in (
+        ValidationError, CaseNotFound, IllegalTransition, DuplicateCase, InvalidRequest, IllegalComplaintTransition,
+    ):  # fmt: skip
         app.add_exception_handler(refused, _refusal)
 
     @app.exception_handler(StarletteHTTPException)
@@ -224,6 +259,8 @@ def refusal(exc: Exception, *, within: str = "") -> Problem | None:
         return not_found_case(exc.case_id)
     if isinstance(exc, IllegalTransition):
         return illegal_transition(exc)
+    if isinstance(exc, IllegalComplaintTransition):
+        return illegal_complaint_transition(exc)
     if isinstance(exc, DuplicateCase):
         return duplicate_case(exc, within)
     if isinstance(exc, InvalidRequest):

@@ -1,4 +1,4 @@
-"""`docking deadlines --within 3d`: the open cases whose deadlines close soon or have passed."""
+"""`docking deadlines --within 3d`: the open cases and complaints whose deadlines close soon or have passed."""
 
 import logging
 from typing import Annotated
@@ -8,12 +8,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from adapter.deadlines import Deadlines
 from adapter.deadlines.closing import closing_within, parse_span
+from adapter.deadlines.complaint_sweep import count_open_complaints
 from adapter.deadlines.sweep import count_open
 from cli.output import ConfigOption, Format, FormatOption, err, render
 from scheduler import bootstrap
 from schemas.clock import utc_now
 
-COLUMNS = ["case", "court_case", "status", "deadline", "last_day", "state", "closes_in_hours", "estimated", "rule"]
+# `kind` last: "case" or "complaint" (then `case` is the complaint id and `court_case` its desk and reference).
+COLUMNS = [
+    "case", "court_case", "status", "deadline", "last_day", "state", "closes_in_hours", "estimated", "rule", "kind",
+]  # fmt: skip
 
 
 def deadlines(
@@ -21,7 +25,8 @@ def deadlines(
     config: ConfigOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Cases at risk: every open deadline (domain.md §3) closing within --within, and every one already passed."""
+    """Cases and complaints at risk: every open deadline (domain.md §3; complaints partners.md §1) closing within
+    --within, and every one already passed; the last column says which kind each row is."""
     horizon = parse_span(within, "--within")
     settings = bootstrap.load(config)
     uow = bootstrap.open_store(settings, read_only=True)
@@ -29,11 +34,13 @@ def deadlines(
     logging.getLogger("docking.deadlines").setLevel(logging.ERROR)
     engine = Deadlines.from_policy(settings.deadlines)
     now = utc_now()
-    bar = Progress(TextColumn("[bold]open cases"), BarColumn(), MofNCompleteColumn(), console=err, transient=True)
+    bar = Progress(TextColumn("[bold]open cases and complaints"), BarColumn(), MofNCompleteColumn(), console=err,
+                   transient=True)  # fmt: skip
     with bar:
-        task = bar.add_task("scan", total=count_open(uow))
+        task = bar.add_task("scan", total=count_open(uow) + count_open_complaints(uow))
         tick = lambda n: bar.advance(task, n)  # noqa: E731
-        rows = closing_within(uow, engine, now, horizon, progress=tick)
+        complaints = settings.complaints.deadlines
+        rows = closing_within(uow, engine, now, horizon, progress=tick, complaints=complaints)
     render(rows, COLUMNS, fmt, title=f"deadlines closing within {within} (and passed) — days in China time")
     if fmt is Format.table and not rows:
         err.print(f"no open deadline closes within {within}")

@@ -17,6 +17,7 @@ from cli import (
     cases,
     centre,
     clients_cmd,
+    complaints_cmd,
     data_keys,
     db_cmd,
     deadlines_cmd,
@@ -49,6 +50,7 @@ app = typer.Typer(
 app.add_typer(cases.app, name="cases")
 app.add_typer(ops.outbox_app, name="outbox")
 app.add_typer(events_cmd.app, name="events")
+app.add_typer(complaints_cmd.app, name="complaints")
 app.add_typer(alerts_cmd.app, name="alerts")
 app.add_typer(quarantine_cmd.app, name="quarantine", no_args_is_help=True)
 keys.app.command("data-key")(data_keys.new_data_key)

@@ -9,6 +9,7 @@ import typer
 from cryptography import x509
 
 from adapter.errors import InvalidRequest
+from cli.institution_cmd import institution
 from cli.output import console
 from sandbox.court import CourtCore, SandboxConfig
 from sandbox.pairing import key_and_certificate
@@ -23,6 +24,7 @@ from signing.profiles import key_signer, key_verifier
 from signing.wsse import WsseSigner, WsseVerifier
 
 app = typer.Typer(help="The sandbox court platform.", no_args_is_help=True)
+app.command("institution")(institution)  # sandbox complaint desks (cli/institution_cmd.py)
 
 
 @app.command("serve")

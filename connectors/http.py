@@ -5,6 +5,7 @@ import socket
 import ssl
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -13,13 +14,15 @@ from pydantic import ValidationError
 from connectors.port import PayloadError
 from mappings.codes import MalformedPayload
 from reference.errors import UnknownCode
+from schemas.complaint import ComplaintEnvelope
 from schemas.envelope import Envelope
 from schemas.validation import summarize
 
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024  # a feed page or receipt larger than this is refused, not parsed
+Message = TypeVar("Message", Envelope, ComplaintEnvelope)  # a court's message or a complaint desk's
 
 
-def decoded(platform: str, decode: Callable[[str, bytes], Envelope], body: bytes) -> Envelope:
+def decoded(platform: str, decode: Callable[[str, bytes], Message], body: bytes) -> Message:
     """`decode(platform, body)`, its failures as PayloadError with a reason code for the quarantine."""
     try:
         return decode(platform, body)

@@ -103,11 +103,28 @@ def pair(
         return _with_soap(
             pair(workdir, config, profile=profile, algorithm=algorithm, distid=distid), workdir, wsse_algorithm
         )
+    court_signer, centre_verifier, signing = arrange_keys(
+        workdir, profile=profile, algorithm=algorithm, distid=distid, counterpart_key_id=config.court_key_id
+    )
+    return Pairing(CourtCore(config, court_signer, centre_verifier), signing)
+
+
+def arrange_keys(
+    workdir: Path,
+    *,
+    profile: Profile = "jws-detached",
+    algorithm: str = "EdDSA",
+    distid: str = "1234567812345678",
+    counterpart_key_id: str = "court-2026-01",
+    counterpart: str = "court",
+) -> tuple[MessageSigner, MessageVerifier, SigningSettings]:
+    """Keys on both sides under `profile`: the counterpart's signer (a court's, or an institution desk's), its
+    verifier of the centre's requests, and the adapter's signing settings for the same arrangement."""
     court_signer: MessageSigner
     centre_verifier: MessageVerifier
     if profile == "hmac-appkey":
         centre_secret, court_secret = secrets.token_hex(32), secrets.token_hex(32)
-        court_signer = HmacSigner("court-app", court_secret.encode())
+        court_signer = HmacSigner(f"{counterpart}-app", court_secret.encode())
         centre_verifier = HmacVerifier(
             {"centre-app": PublicKeyEntry("centre-app", centre_secret.encode(), "HMAC-SHA256")}
         )
@@ -115,23 +132,23 @@ def pair(
             profile=profile,
             app_key="centre-app",
             app_secret=SecretStr(centre_secret),
-            court_app_key="court-app",
+            court_app_key=f"{counterpart}-app",
             court_app_secret=SecretStr(court_secret),
         )
-        return Pairing(CourtCore(config, court_signer, centre_verifier), signing)
+        return court_signer, centre_verifier, signing
     algorithm = "SM2" if profile == "sm2-sm3" else algorithm
     keyring = Keyring.open(workdir / "keys" / "centre", create=True)
     record = keyring.generate(CENTRE_KEY_ID, algorithm, datetime.now(UTC))
     keyring.save()
-    court = generate_keypair(workdir / "keys" / "court", config.court_key_id, algorithm)
+    court = generate_keypair(workdir / "keys" / counterpart, counterpart_key_id, algorithm)
     court_key = load_private_key(court.private)
     centre_public = {record.key_id: PublicKeyEntry(record.key_id, keyring.public_key(record), algorithm)}
-    court_signer = key_signer(profile, court_key, config.court_key_id, Sm2Form(distid=distid))
+    court_signer = key_signer(profile, court_key, counterpart_key_id, Sm2Form(distid=distid))
     centre_verifier = key_verifier(profile, centre_public, Sm2Form(distid=distid))
     signing = SigningSettings(
-        profile=profile, keyring=keyring.directory, court_keys={config.court_key_id: court.public}, sm2_distid=distid
+        profile=profile, keyring=keyring.directory, court_keys={counterpart_key_id: court.public}, sm2_distid=distid
     )
-    return Pairing(CourtCore(config, court_signer, centre_verifier), signing)
+    return court_signer, centre_verifier, signing
 
 
 def _with_soap(rest: Pairing, workdir: Path, algorithm: str) -> Pairing:

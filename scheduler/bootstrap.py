@@ -15,6 +15,7 @@ from adapter.persistence.engine import UnitOfWork, create_schema, open_database
 from adapter.platforms.signers import build_signer
 from adapter.services import CentreServices
 from connectors.port import CourtPlatform
+from scheduler.complaints import ComplaintRuntime, build_complaints
 from scheduler.runtime import build_connector
 from schemas.clock import utc_now
 
@@ -50,6 +51,13 @@ def centre_services(settings: Settings, actor: str) -> CentreServices:
     return CentreServices(
         SqlCaseStore(open_store(settings)), utc_now, actor, platforms=settings.platforms, deadlines=deadlines
     )
+
+
+def complaints(settings: Settings, *, connect: bool = False) -> ComplaintRuntime:
+    """The complaint use cases and desk directory on the configured database; `connect`: with the desks'
+    connectors (deliver, reconcile), else none are built (no keys are read)."""
+    calendar = Deadlines.from_policy(settings.deadlines).calendar
+    return build_complaints(settings, open_store(settings), utc_now, calendar, "cli", None if connect else {})
 
 
 def connector(settings: Settings, platform: str) -> CourtPlatform:

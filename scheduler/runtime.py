@@ -42,6 +42,7 @@ from adapter.services import CentreServices
 from connectors.court_soap import CourtSoapPlatform
 from connectors.odr_rest import OdrRestPlatform
 from connectors.port import CourtPlatform
+from scheduler.complaints import ComplaintRuntime, build_complaints
 from schemas.clock import Clock, utc_now
 from signing.base import MessageSigner
 
@@ -68,6 +69,7 @@ class Runtime:
     # The polling job with its policy (adapter/inbox/poll_policy.py), over this runtime's locks and stop signal.
     polling: PollPolicy = field(init=False)
     states: PlatformStates | None = None  # the platforms' state for other processes (adapter/platforms/state_store.py)
+    complaints: ComplaintRuntime | None = None  # the desks, their use cases and jobs (scheduler/complaints.py)
 
     def __post_init__(self, feed_watch: FeedWatch | None) -> None:
         self.polling = PollPolicy(
@@ -235,6 +237,7 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
         feed_watch=FeedWatch(uow, clock, {name: c.feed_stall_polls for name, c in settings.platforms.items()}),
         states=states,
     )
+    runtime.complaints = build_complaints(settings, uow, clock, deadlines.calendar, holder)
     runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines, ready=runtime.feeds_read)
     if settings.encryption is None:
         log.warning("no [encryption] keys configured: ID and phone numbers are stored in clear (see README)")

@@ -14,7 +14,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 
 from adapter import heartbeats
-from scheduler import alerts, centre_events
+from scheduler import alerts, centre_events, complaints
 from scheduler.job_context import bound
 from scheduler.runtime import Runtime
 
@@ -68,6 +68,8 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
     )
     centre_events.register(scheduler, runtime.settings, runtime.uow, runtime.clock, {**common, **now}, speed)
     alerts.register(scheduler, runtime.settings, runtime.uow, runtime.clock, {**common, **now}, speed, guarded)
+    if runtime.complaints is not None:
+        complaints.register(scheduler, runtime.complaints, {**common, **now}, speed, guarded)
     period = heartbeats.PERIOD.total_seconds() / speed
     scheduler.add_job(
         guarded(runtime.heartbeat, "heartbeat", "heartbeat"),

@@ -1,8 +1,9 @@
 """The causes' calls into the alert conditions (adapter/alerts/conditions.py), each in its cause's transaction where
 there is one: a dead letter (adapter/outbox/record.py, through adapter/events/causes.py message_dead), a deadline
-alert (adapter/deadlines/sweep.py, through deadline_alert), a reconciliation difference (adapter/reconcile/runs.py,
-through reconcile_difference), a quarantined item (adapter/inbox/refusal.py). The breaker and the holds open theirs
-through adapter/platforms/state_store.py; what clears is seen by adapter/alerts/evaluate.py.
+alert (adapter/deadlines/sweep.py, through deadline_alert; a complaint's: adapter/deadlines/complaint_sweep.py), a
+reconciliation difference (adapter/reconcile/runs.py, through reconcile_difference), a quarantined item
+(adapter/inbox/refusal.py). The breaker and the holds open theirs through adapter/platforms/state_store.py; what
+clears is seen by adapter/alerts/evaluate.py.
 """
 
 import logging
@@ -34,6 +35,16 @@ def deadline(connection: Connection, *, case_id: str, detail: dict[str, Any], at
     kind = AlertKind.DEADLINE_PASSED if detail.get("state") == "overdue" else AlertKind.DEADLINE_AT_RISK
     text = f"{detail.get('kind', '')} deadline, last day {detail.get('last_day', '')} (China time)"
     change(connection, kind, f"{case_id}:{detail.get('kind', '')}", opened=True, at=at, detail=text)
+
+
+def complaint_deadline(connection: Connection, *, complaint_id: str, detail: dict[str, Any], at: datetime) -> None:
+    """A complaint deadline alert of the sweep (adapter/deadlines/complaint_sweep.py): closing soon or passed —
+    an institution overdue with its decision, a forward or a centre target late; one-shot per complaint and
+    deadline."""
+    passed = detail.get("state") == "overdue"
+    kind = AlertKind.COMPLAINT_DEADLINE_PASSED if passed else AlertKind.COMPLAINT_DEADLINE_AT_RISK
+    text = f"{detail.get('kind', '')} deadline, last day {detail.get('last_day', '')} (China time)"
+    change(connection, kind, f"{complaint_id}:{detail.get('kind', '')}", opened=True, at=at, detail=text)
 
 
 def reconcile_difference(connection: Connection, *, platform: str, kind: str, at: datetime) -> None:

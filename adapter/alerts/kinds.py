@@ -17,12 +17,21 @@ class AlertKind(StrEnum):
     QUARANTINE = "quarantine"  # platform: open quarantine items
     DEADLINE_AT_RISK = "deadline_at_risk"  # case id (one-shot)
     DEADLINE_PASSED = "deadline_passed"  # case id (one-shot)
+    COMPLAINT_DEADLINE_AT_RISK = "complaint_deadline_at_risk"  # complaint id:deadline (one-shot)
+    COMPLAINT_DEADLINE_PASSED = "complaint_deadline_passed"  # complaint id:deadline (one-shot)
     RECONCILE = "reconcile_differences"  # platform: the last reconciliation found differences
     JOB_FAILING = "job_failing"  # job: its last run failed
     CALENDAR_MISSING = "calendar_missing"  # year: no holiday data
 
 
-ONE_SHOT = frozenset({AlertKind.DEADLINE_AT_RISK, AlertKind.DEADLINE_PASSED})
+ONE_SHOT = frozenset(
+    {
+        AlertKind.DEADLINE_AT_RISK,
+        AlertKind.DEADLINE_PASSED,
+        AlertKind.COMPLAINT_DEADLINE_AT_RISK,
+        AlertKind.COMPLAINT_DEADLINE_PASSED,
+    }
+)
 
 # (opened, cleared): the title a person reads first; {subject} is the condition's subject
 TITLES: dict[AlertKind, tuple[str, str]] = {
@@ -40,6 +49,14 @@ TITLES: dict[AlertKind, tuple[str, str]] = {
         "case {subject}: deadline no longer at risk",
     ),
     AlertKind.DEADLINE_PASSED: ("case {subject}: a deadline has PASSED", "case {subject}: deadline settled"),
+    AlertKind.COMPLAINT_DEADLINE_AT_RISK: (
+        "complaint {subject}: a deadline closes soon",
+        "complaint {subject}: deadline no longer at risk",
+    ),
+    AlertKind.COMPLAINT_DEADLINE_PASSED: (
+        "complaint {subject}: a deadline has PASSED",
+        "complaint {subject}: deadline settled",
+    ),
     AlertKind.RECONCILE: ("{subject}: reconciliation found differences", "{subject}: reconciliation clean again"),
     AlertKind.JOB_FAILING: ("job {subject}: failing", "job {subject}: recovered"),
     AlertKind.CALENDAR_MISSING: (

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from adapter.alerts.settings import AlertSettings
 from adapter.config import hints as config_hints
+from adapter.config.desks import ComplaintSettings, DeskSettings
 from adapter.config.platform import PlatformSettings
 from adapter.config.tomlfile import read_toml
 from adapter.deadlines.config import DeadlinePolicy
@@ -156,6 +157,8 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()  # `docking serve`
     events: EventSettings = EventSettings()  # centre events by webhook (adapter/events/settings.py)
     alerts: AlertSettings = AlertSettings()  # thresholds and alert destinations (adapter/alerts/settings.py)
+    desks: dict[str, DeskSettings] = {}  # institutions' complaint desks (adapter/config/desks.py)
+    complaints: ComplaintSettings = ComplaintSettings()
 
     @field_validator("database_url")
     @classmethod
@@ -179,6 +182,14 @@ class Settings(BaseSettings):
             other = seen.setdefault(keyring.resolve(), name)
             if other != name:
                 raise ValueError(f"platforms {other} and {name} share the keyring {keyring}; give each its own")
+        return self
+
+    @model_validator(mode="after")
+    def _desks_apart_from_courts(self) -> "Settings":
+        # A desk is a platform too: its inbox rows, quarantine, cursors and breaker state are kept by name.
+        both = sorted(set(self.platforms) & set(self.desks))
+        if both:
+            raise ValueError(f"{', '.join(both)} is both a court platform and a complaint desk; name them apart")
         return self
 
     @classmethod
@@ -228,7 +239,7 @@ def load_settings(path: Path | None) -> Settings:
 
 def _resolve_paths(data: dict[str, Any], base: Path) -> None:
     """Key file paths in a config file are relative to that file, not to wherever the process started."""
-    for platform in (data.get("platforms") or {}).values():
+    for platform in [*(data.get("platforms") or {}).values(), *(data.get("desks") or {}).values()]:
         if not isinstance(platform, dict):
             continue
         for name in ("client_cert", "client_key", "ca_bundle"):

@@ -1,11 +1,14 @@
-"""Cases at risk (`docking deadlines`, the console's deadlines page): every open deadline closing within a horizon,
-and every one already passed, soonest first."""
+"""Cases and complaints at risk (`docking deadlines`, the console's deadlines page): every open deadline closing
+within a horizon, and every one already passed, soonest first; `kind` says whether the row is a case's or a
+complaint's (adapter/deadlines/complaint_sweep.py)."""
 
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from adapter.complaints.deadline_settings import ComplaintDeadlineSettings
+from adapter.deadlines.complaint_sweep import complaints_closing_within
 from adapter.deadlines.compute import DueState
 from adapter.deadlines.engine import Deadlines
 from adapter.deadlines.sweep import open_case_deadlines
@@ -35,10 +38,13 @@ def closing_within(
     horizon: timedelta,
     *,
     progress: Callable[[int], None] = lambda n: None,
+    complaints: ComplaintDeadlineSettings | None = None,
 ) -> list[dict[str, Any]]:
     """One row per live deadline (domain.md §3) that closes within `horizon` of `now` (or has closed): case, its
     court case number (or the court's id), status, deadline kind, last day (China-time date, ISO), state, hours
-    left (negative once passed, 0.1 h), whether the calendar was estimated, and the rule; soonest first."""
+    left (negative once passed, 0.1 h), whether the calendar was estimated, the rule, and `kind` "case"; with
+    `complaints` (the `[complaints.deadlines]` settings) the open complaints' too, `kind` "complaint" (partners.md
+    §1 table, on the same calendar); soonest first."""
     rows = []
     for item in open_case_deadlines(uow, engine, now, progress=progress):
         for due in item.due:
@@ -55,7 +61,10 @@ def closing_within(
                         "closes_in_hours": round(left.total_seconds() / 3600, 1),
                         "estimated": due.estimated,
                         "rule": due.rule,
+                        "kind": "case",
                     }
                 )
+    if complaints is not None:
+        rows += complaints_closing_within(uow, engine.calendar, complaints, now, horizon, progress=progress)
     rows.sort(key=lambda r: r["closes_in_hours"])
     return rows

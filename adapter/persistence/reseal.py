@@ -20,6 +20,8 @@ from sqlmodel import SQLModel
 
 from adapter.persistence import (  # noqa: F401  (register every table in SQLModel.metadata: a sealed column found)
     api_tables,
+    complaint_tables,
+    event_tables,
     tables,
 )
 from adapter.persistence.engine import UnitOfWork

@@ -83,6 +83,12 @@ DEFINITIONS = {
     "amounts": "Decimal yuan; claimed over the cases received, settled over the agreements of the cases settled",
     "handling_days": "working days (State Council holidays and 调休) from receipt to the end, of the cases closed",
     "zone": "months and times in China time (CST, UTC+08:00)",
+    "complaints_forwarded_same_day": "complaints forwarded to the institution on the China calendar day received "
+    "(当日接收、当日转办 [P67a])",
+    "complaints_settled": "complaints decided upheld, partly upheld or settled in the month, and small claims paid "
+    "in the month (a complaint once); amount: remedy amounts and payments, Decimal yuan",
+    "small_claim_working_days": "working days from receipt to the institution's payment, of the small claims paid "
+    "in the month (reported, not enforced [P67a])",
 }
 
 

@@ -135,6 +135,16 @@ class MonthlyReport:
     messages_dead: int  # of those queued in the month, dead now
     quarantined: int  # inbound items quarantined in the month
     tables: tuple[Table, ...] = field(default=())
+    # Complaints forwarded to institutions (complaint_figures.py has each definition); defaults for reports stored
+    # before complaints were counted.
+    complaints: int = 0  # received in the month
+    complaints_forwarded: int = 0
+    complaints_forwarded_same_day: int = 0
+    complaints_settled: int = 0
+    complaints_settled_amount: Decimal = Decimal("0.00")  # yuan
+    small_claims: int = 0
+    small_claim_working_days_avg: Decimal | None = None  # working days, receipt to payment; one place
+    complaints_to_mediation: int = 0
 
     @property
     def success_rate(self) -> Decimal | None:
@@ -184,6 +194,35 @@ class MonthlyReport:
             Figure("messages_dead", "Messages dead 投递失败", self.messages_dead, "messages"),
             Figure("quarantined", "Inbound items quarantined 隔离", self.quarantined, "items"),
         ]
+        return tuple(figures) + self._complaint_figures()
+
+    def _complaint_figures(self) -> tuple[Figure, ...]:
+        """The complaint figures of partners.md §5 [P67a][P67b], after the mediation ones."""
+        counted = [
+            ("complaints", "Complaints received 投诉受理"),
+            ("complaints_forwarded", "Complaints forwarded 转办"),
+            ("complaints_forwarded_same_day", "Forwarded the same day 当日转办"),
+            ("complaints_settled", "Complaints settled 投诉化解"),
+        ]
+        figures = [Figure(key, label, getattr(self, key), "complaints") for key, label in counted]
+        figures += [
+            Figure(
+                "complaints_settled_amount",
+                "Amount settled, complaints 投诉化解金额",
+                self.complaints_settled_amount,
+                "yuan",
+            ),
+            Figure("small_claims", "Small claims decided 小额快速处理", self.small_claims, "complaints"),
+            Figure(
+                "small_claim_working_days_avg",
+                "Small claims, mean time to payment 小额平均办理时长",
+                self.small_claim_working_days_avg,
+                "working days",
+            ),
+            Figure(
+                "complaints_to_mediation", "Converted to mediation 转调解", self.complaints_to_mediation, "complaints"
+            ),
+        ]
         return tuple(figures)
 
     def to_dict(self) -> dict[str, Any]:
@@ -204,8 +243,8 @@ class MonthlyReport:
         """The inverse of to_dict (a stored report, store.py)."""
         figures = dict(body["figures"])
         figures.pop("success_rate", None)  # derived
-        money = {"amount_claimed", "amount_settled"}
-        days = {"handling_days_mean", "handling_days_median"}
+        money = {"amount_claimed", "amount_settled", "complaints_settled_amount"}
+        days = {"handling_days_mean", "handling_days_median", "small_claim_working_days_avg"}
         values: dict[str, Any] = {}
         for key, value in figures.items():
             values[key] = Decimal(value) if key in money or (key in days and value is not None) else value

@@ -23,6 +23,8 @@ How each figure is counted (a case counts once per figure; "in the month": start
 - deadlines met / missed: deadlines (adapter/deadlines) of cases with an event in the month that came to rest in
   it — met (done in time) or late (done after the last day) at the month's end, and not yet at its start.
 - messages: outbox rows queued in the month, by their status now; delivered in the month; quarantined items.
+- complaints: received, forwarded (the same day), settled (count, amount), small claims and their working days,
+  converted to mediation, and the breakdowns of the complaints received — complaint_figures.py defines each.
 """
 
 import json
@@ -33,12 +35,14 @@ from decimal import Decimal
 from statistics import median
 from typing import Any
 
-from sqlmodel import col
+from sqlmodel import Session, col
 
+from adapter.complaints.working_days import small_claim_working_days
 from adapter.deadlines import Deadlines, WorkCalendar, china_date, receipt
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CaseEventRow, OutboxStatus
 from adapter.report import reading
+from adapter.report.complaint_figures import ComplaintFigures, complaint_figures
 from adapter.report.deadline_figures import deadline_figures
 from adapter.report.model import Month, MonthlyReport, table
 from adapter.report.reading import ReportCase, ReportEvent, ordered
@@ -113,6 +117,7 @@ def compute(
             if from_db(e.at) < end:
                 history.setdefault(e.case_id, []).append(e)
         messages = reading.messages(session, start, end)
+        complaints = _complaints(session, month, start, end, engine.calendar)
     closings = _closings(in_month)
     successful = [cid for cid, code in closings.items() if code in SUCCESSFUL]
     handling = [
@@ -120,7 +125,9 @@ def compute(
         for cid, (at, _) in _closing_times(in_month).items()
     ]
     met, late, by_deadline = deadline_figures(engine, [cases[cid] for cid in touched], history, month)
-    reached = {figure: len({e.case_id for e in in_month if e.event == event}) for figure, event in COUNTED.items()}
+    reached: dict[str, Any] = {
+        figure: len({e.case_id for e in in_month if e.event == event}) for figure, event in COUNTED.items()
+    }
     return MonthlyReport(
         month=month,
         computed_at=from_db(clock()).astimezone(CHINA).replace(microsecond=0),
@@ -163,17 +170,39 @@ def compute(
                 messages["by_status"],
                 personal=False,
             ),
+            *complaints.tables,
         ),
         messages_queued=sum(messages["by_status"].values()),
         messages_delivered=messages["delivered"],
         messages_pending=messages["by_status"].get(OutboxStatus.PENDING.value, 0),
         messages_dead=messages["by_status"].get(OutboxStatus.DEAD.value, 0),
         quarantined=messages["quarantined"],
+        complaints=complaints.received,
+        complaints_forwarded=complaints.forwarded,
+        complaints_forwarded_same_day=complaints.forwarded_same_day,
+        complaints_settled=complaints.settled,
+        complaints_settled_amount=complaints.settled_amount,
+        small_claims=complaints.small_claims,
+        small_claim_working_days_avg=complaints.small_claim_days_avg,
+        complaints_to_mediation=complaints.to_mediation,
         **reached,
     )
 
 
 # ---- figures
+
+
+def _complaints(
+    session: Session, month: Month, start: datetime, end: datetime, calendar: WorkCalendar
+) -> ComplaintFigures:
+    """The complaint figures (complaint_figures.py): the complaints received in the month, and those with an event
+    in it with their events; small claims' working days on the configured calendar."""
+    received = reading.complaints_received(session, start, end)
+    in_month = reading.complaint_events(session, start, end)
+    touched = {c.id: c for c in reading.complaints(session, sorted({e.complaint_id for e in in_month}))}
+    return complaint_figures(
+        month, received, touched, in_month, lambda at, paid: small_claim_working_days(at, paid, calendar).days
+    )
 
 
 def _closing_times(in_month: list[ReportEvent]) -> dict[str, tuple[datetime, ReportEvent]]:

@@ -29,6 +29,11 @@ FOOTS = {
     "received_by_flow": "received",
     "closed_by_outcome": "closed",
     "messages": "messages_queued",
+    "complaints_by_channel": "complaints",
+    "complaints_by_institution_type": "complaints",
+    "complaints_by_business": "complaints",
+    "complaints_by_institution": "complaints",
+    "complaints_by_track": "complaints",
 }
 
 

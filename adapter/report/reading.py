@@ -10,7 +10,9 @@ from sqlalchemy import Text, func, type_coerce
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from adapter.persistence.complaint_tables import ComplaintEventRow, ComplaintRow
 from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow, QuarantineRow
+from adapter.report.complaint_figures import ReportComplaint, ReportComplaintEvent
 from schemas.clock import from_db
 
 _CHUNK = 500  # ids per IN (…): well under every backend's bound-parameter limit
@@ -132,3 +134,49 @@ def cases_created(session: Session, start: datetime, end: datetime) -> list[Repo
     """The cases registered in [start, end)."""
     query = core_select(*CASE_COLUMNS).where(col(CaseRow.created_at) >= start, col(CaseRow.created_at) < end)
     return [ReportCase(**row._mapping) for row in session.connection().execute(query)]
+
+
+# ---- complaints (adapter/report/complaint_figures.py): unsealed columns only, the complaint record stays sealed
+
+COMPLAINT_COLUMNS: tuple[Any, ...] = (
+    col(ComplaintRow.complaint_id).label("id"),
+    col(ComplaintRow.received_at),
+    col(ComplaintRow.channel),
+    col(ComplaintRow.institution_kind),
+    col(ComplaintRow.institution_name),
+    col(ComplaintRow.business),
+    col(ComplaintRow.track),
+    col(ComplaintRow.decision_result),
+    col(ComplaintRow.remedy_amount),
+    col(ComplaintRow.paid_at),
+)
+
+
+def complaints_received(session: Session, start: datetime, end: datetime) -> list[ReportComplaint]:
+    """The complaints received in [start, end)."""
+    query = core_select(*COMPLAINT_COLUMNS).where(
+        col(ComplaintRow.received_at) >= start, col(ComplaintRow.received_at) < end
+    )
+    return [ReportComplaint(**row._mapping) for row in session.connection().execute(query)]
+
+
+def complaint_events(session: Session, start: datetime, end: datetime) -> list[ReportComplaintEvent]:
+    """The complaints' history entries in [start, end) (no detail: it is never needed for a count)."""
+    columns = (
+        col(ComplaintEventRow.id),
+        col(ComplaintEventRow.complaint_id),
+        col(ComplaintEventRow.at),
+        col(ComplaintEventRow.event),
+    )
+    query = core_select(*columns).where(col(ComplaintEventRow.at) >= start, col(ComplaintEventRow.at) < end)
+    return [ReportComplaintEvent(**row._mapping) for row in session.connection().execute(query)]
+
+
+def complaints(session: Session, ids: Sequence[str]) -> list[ReportComplaint]:
+    return [
+        ReportComplaint(**row._mapping)
+        for chunk in _chunks(ids)
+        for row in session.connection().execute(
+            core_select(*COMPLAINT_COLUMNS).where(col(ComplaintRow.complaint_id).in_(chunk))
+        )
+    ]

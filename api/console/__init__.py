@@ -7,7 +7,8 @@
     health.py      /console/ — the platforms' health from the database
     outbox.py      /console/outbox — the message browser; replay a dead letter (adapter/outbox/dead_letters.py)
     quarantine.py  /console/quarantine — refused inbound messages; reprocess, resolve (adapter/inbox/quarantine.py)
-    cases.py       /console/cases — search → timeline; /console/deadlines — deadlines at risk
+    cases.py       /console/cases — search → timeline; /console/deadlines — deadlines at risk (cases, complaints)
+    complaints.py  /console/complaints — filtered list with due dates and overdue flags; one complaint, masked
     reconcile.py   /console/reconcile — runs, differences, a run with repair (adapter/reconcile/)
     stats.py       /console/stats — monthly figures and charts (adapter/stats.py)
 
@@ -19,7 +20,7 @@ from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import Response
 
 from adapter.masking import mask_text
-from api.console import cases, health, login, outbox, quarantine, reconcile, stats
+from api.console import cases, complaints, health, login, outbox, quarantine, reconcile, stats
 from api.console.login import to_login
 from api.console.session import PATH, BadToken, LoggedIn, LoginRequired, Sessions
 from api.console.views import Pages, View
@@ -40,7 +41,7 @@ def install(app: FastAPI) -> None:
     without its CSRF token → 403, nothing done)."""
     app.state.console_sessions = Sessions()
     app.state.console_pages = Pages()
-    for module in (login, health, outbox, quarantine, cases, reconcile, stats):
+    for module in (login, health, outbox, quarantine, cases, complaints, reconcile, stats):
         app.include_router(module.router)
     app.include_router(unknown)  # last: only what no page matched
 

@@ -52,7 +52,7 @@ def deadlines(request: Request, op: LoggedIn, view: View) -> Response:
     except DockingError as exc:
         return view.refusal(request, op, exc, back=f"{PATH}/deadlines", tab="deadlines")
     engine = Deadlines.from_policy(ctx.settings.deadlines)
-    rows = closing_within(ctx.reads, engine, to_utc(ctx.clock()), horizon)
+    rows = closing_within(ctx.reads, engine, to_utc(ctx.clock()), horizon, complaints=ctx.settings.complaints.deadlines)
     return view.render(
         request,
         "deadlines.html",

@@ -34,6 +34,7 @@ NAV = [
     ("deadlines", "/console/deadlines", "Deadlines"),
     ("reconcile", "/console/reconcile", "Reconciliation"),
     ("cases", "/console/cases", "Cases"),
+    ("complaints", "/console/complaints", "Complaints"),
     ("stats", "/console/stats", "Statistics"),
 ]
 

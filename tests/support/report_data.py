@@ -13,6 +13,8 @@ cases on a real database; the figures it must give are worked out by hand in tes
     N6    court    A     粤0104  11-30 23:30   (received only)
     N7    court    A     粤0104  12-01 00:10   (received only; 11-30 16:10 UTC: December in China time)
 
+The complaints of the same month (Q1–Q6) are tests/support/report_complaints.py's.
+
 November 2026 has no public holiday: its working days are Monday to Friday. October has National Day (10-01 to
 10-07) and a make-up working Saturday (调休, 10-10): K0's handling time is 4 working days (10-08, 10-09, 10-10,
 10-12), not 3 (weekdays after the holiday) nor 8 (every weekday).
@@ -33,7 +35,7 @@ from schemas.case import Party
 from schemas.clock import CHINA
 from schemas.enums import DeclineReason, Flow, OutcomeCode
 from schemas.outcome import FailureReport
-from tests.support import samples
+from tests.support import report_complaints, samples
 
 BANK, PERSON = "某某银行股份有限公司", "张三"
 INSURER = "某某财产保险股份有限公司"
@@ -144,6 +146,7 @@ def build(uow: UnitOfWork) -> Month:
     m.court_case("N6", at(11, 30, 23, 30), Flow.DELEGATED, "粤0104", "800.00")
     m.court_case("N7", at(12, 1, 0, 10), Flow.DELEGATED, "粤0104", "700.00")
     m.agreement("N5", at(12, 2))
+    report_complaints.build(uow)
     return m
 
 
@@ -179,6 +182,7 @@ HEADLINE = {
     "messages_pending": 10,
     "messages_dead": 0,
     "quarantined": 0,
+    **report_complaints.HEADLINE,
 }
 
 TABLES = {
@@ -208,4 +212,5 @@ TABLES = {
         "jc_review: met": 2,
     },
     "messages": {"pending": 10},
+    **report_complaints.TABLES,
 }

@@ -3,7 +3,13 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-from adapter.persistence import api_tables, event_tables, report_tables, tables  # noqa: F401  (registers the tables)
+from adapter.persistence import (  # noqa: F401  (registers the tables)
+    api_tables,
+    complaint_tables,
+    event_tables,
+    report_tables,
+    tables,
+)
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=SQLModel.metadata, render_as_batch=True, compare_type=True)

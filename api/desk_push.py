@@ -1,0 +1,102 @@
+"""POST /api/desks/v1/{platform}/messages: the push intake of an institution's complaint desk (partners.md §1, §6;
+adapter/complaints/desk_push.py).
+
+The body is one signed item's exact bytes — what the desk's feed would carry — and its signature travels in the
+headers of the desk's signing profile. Authenticated twice: the desk's API key (bearer, role `desk:<platform>`)
+AND the desk's signature over the raw bytes, verified with THAT desk's profile. A desk pushes only as itself: a key
+of another desk is a 403, and court, centre, ops and admin keys are 403 too (the `desk` group admits desk roles
+only). A platform not configured as a desk is a 404.
+
+Answered after everything is committed, quickly (nothing is sent from here): 200 `accepted` or `duplicate` (with
+the first result); a refused item is kept in quarantine with its original bytes and answered 422 with its reason
+(400 unreadable, 413 oversized) — 401/403/404 stay the API key's.
+"""
+
+import uuid
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from adapter.complaints.desk_push import ACCEPTED, DUPLICATE, DeskPushed, PushDesk, receive_from_desk, store_apply
+from adapter.platforms.signers import build_verifier
+from api.access import context, require
+from api.clients import Client
+from api.models import problem_responses
+from api.problems import Problem
+from scheduler.complaints import ComplaintRuntime
+from schemas.clock import china_iso
+
+router = APIRouter(prefix="/api/desks/v1", tags=["desks"])
+Desk = Annotated[Client, Depends(require("desk"))]
+_REFUSED_STATUS = {"oversized": 413, "undecodable": 400}
+
+
+@router.post("/{platform}/messages", responses=problem_responses(401, 403, 404))
+async def push_message(request: Request, platform: str, client: Desk) -> JSONResponse:
+    """One message the desk pushes (an acknowledgement, an extension, a decision, a payment …), signed."""
+    if client.role.platform != platform:
+        raise Problem(
+            403,
+            "forbidden",
+            f"role {client.role} may push only as itself: POST /api/desks/v1/{client.role.platform}/messages",
+        )
+    ctx = context(request)
+    desks: dict[str, PushDesk] = request.app.state.desks
+    link = desks.get(platform)
+    if link is None:
+        raise Problem(404, "desk-not-found", f"desk {platform!r} is not configured here ([desks.{platform}])")
+    limit, window = link.max_bytes, link.window
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            break
+    headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
+    pushed = await run_in_threadpool(
+        receive_from_desk,
+        ctx.uow,
+        link.connector,
+        link.verifier,
+        store_apply(ctx.uow, platform, ctx.clock),
+        body,
+        headers,
+        ctx.clock,
+        max_bytes=limit,
+        window=window,
+    )
+    return _answer(platform, pushed, china_iso(ctx.clock()))
+
+
+def push_desks(complaints: ComplaintRuntime) -> dict[str, PushDesk]:
+    """The desks whose settings say mode = "push", each with its connector, the verifier of its own signing profile
+    and its `push_max_bytes` / `push_window_seconds`."""
+    return {
+        name: PushDesk(
+            complaints.desks[name],
+            build_verifier(config.signing, platform=name),
+            max_bytes=config.push_max_bytes,
+            window=timedelta(seconds=config.push_window_seconds),
+        )
+        for name, config in complaints.settings.desks.items()
+        if config.mode == "push" and name in complaints.desks
+    }
+
+
+def _answer(platform: str, pushed: DeskPushed, at: str) -> JSONResponse:
+    answer: dict[str, Any] = {
+        "receipt_id": uuid.uuid4().hex,
+        "platform": platform,
+        "result": pushed.result,
+        "message_id": pushed.message_id,
+        "complaint_id": pushed.complaint_id,
+        "reason": pushed.reason or None,
+        "detail": pushed.detail or None,
+        "first_result": pushed.first or None,
+        "quarantine_id": pushed.quarantine_id,
+        "at": at,
+    }
+    status = 200 if pushed.result in (ACCEPTED, DUPLICATE) else _REFUSED_STATUS.get(pushed.reason, 422)
+    return JSONResponse(answer, status_code=status)

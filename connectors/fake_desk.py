@@ -1,0 +1,195 @@
+"""FakeComplaintDesk: an in-memory institution complaint desk behind connectors/desk_port.ComplaintDesk, for unit
+tests of the core and the desk contract suite (tests/contract/test_desk_contract.py).
+
+Stateful, not a mock: it applies each message id once (a resend gets `duplicate=True` and the same desk reference),
+gives each forwarded complaint a desk reference, refuses messages about complaints it never received
+(`unknown_complaint`), keeps a coarse status per complaint (what `query_status` answers), and publishes its own
+answers as signed items on its feed. Tests script it: `refuse` (a complaint's sends are refused), `fail_next` (the
+next calls raise), `publish` / `publish_raw` (what the feed holds), `set_status`, `forget`.
+
+Signing: with a `signer` its items carry that profile's headers and `verifier` checks them in `decode`; without
+them the fake stands in with a SHA-256 digest header (`X-Fake-Digest`), which `tamper=True` spoils — either way a
+bad signature is a PayloadError, as from a real desk.
+"""
+
+import hashlib
+from collections import deque
+from collections.abc import Mapping, Sequence
+
+from pydantic import ValidationError
+
+from connectors.desk_port import DeskReceipt, DeskStatus
+from connectors.port import ConnectorError, FeedPage, PayloadError, RawInbound, RejectedError
+from schemas.complaint import ComplaintEnvelope, ComplaintMessageType
+from schemas.validation import summarize
+from signing.base import MessageSigner, MessageVerifier
+from signing.errors import SignatureInvalid
+
+DIGEST_HEADER = "X-Fake-Digest"
+
+# What each message does to the desk's coarse status, sent by us or published by the desk.
+STATUS_AFTER: dict[ComplaintMessageType, DeskStatus] = {
+    ComplaintMessageType.FORWARD: DeskStatus.RECEIVED,
+    ComplaintMessageType.WITHDRAWN: DeskStatus.WITHDRAWN,
+    ComplaintMessageType.ACK: DeskStatus.ACKNOWLEDGED,
+    ComplaintMessageType.CONTACTED: DeskStatus.HANDLING,
+    ComplaintMessageType.EXTENDED: DeskStatus.EXTENDED,
+    ComplaintMessageType.APPRAISAL: DeskStatus.HANDLING,
+    ComplaintMessageType.DECIDED: DeskStatus.DECIDED,
+    ComplaintMessageType.TO_MEDIATION: DeskStatus.TO_MEDIATION,
+    ComplaintMessageType.SMALL_CLAIM_DECISION: DeskStatus.HANDLING,
+    ComplaintMessageType.SMALL_CLAIM_PERFORMED: DeskStatus.PAID,
+    ComplaintMessageType.REVIEW_REQUESTED: DeskStatus.HANDLING,
+    ComplaintMessageType.REVIEW_DECIDED: DeskStatus.DECIDED,
+}
+
+
+class FakeComplaintDesk:
+    transport = "fake"
+
+    def __init__(
+        self,
+        name: str = "fake-desk",
+        signer: MessageSigner | None = None,
+        verifier: MessageVerifier | None = None,
+        *,
+        ref_prefix: str = "FD",
+    ) -> None:
+        self.name = name
+        self._signer = signer
+        self._verifier = verifier
+        self._ref_prefix = ref_prefix
+        self._feed: list[RawInbound] = []
+        self._failures: deque[ConnectorError] = deque()
+        self._refused: dict[str, tuple[str, str]] = {}
+        self._receipts: dict[str, DeskReceipt] = {}  # message id → the receipt first given
+        self.sent: list[ComplaintEnvelope] = []  # every message applied, in order (resends not repeated)
+        self.statuses: dict[str, DeskStatus] = {}
+        self.desk_refs: dict[str, str] = {}  # complaint id → the desk's reference
+        self.published: dict[str, list[RawInbound]] = {}  # complaint id → every item published about it
+
+    # ---- test controls
+
+    def publish(self, envelope: ComplaintEnvelope, *, lost: bool = False, tamper: bool = False) -> RawInbound:
+        """Issue a desk message: signed, appended to the feed (unless `lost`), the status moved. `tamper`: the
+        signature no longer matches the bytes (decode refuses it). Returns the item as the feed carries it."""
+        body = envelope.model_dump_json().encode()
+        headers = self._sign(body, envelope)
+        if tamper:
+            body = body.replace(b'"sent_at"', b'"sent_at" ', 1)  # same meaning, other bytes: the signature fails
+        item = self._append(body, headers, lost=lost)
+        self.published.setdefault(envelope.complaint_id, []).append(item)
+        status = STATUS_AFTER.get(envelope.body.type)
+        if status is not None and envelope.complaint_id in self.statuses:
+            self.statuses[envelope.complaint_id] = status
+        return item
+
+    def publish_raw(self, body: bytes, headers: Mapping[str, str] | None = None) -> RawInbound:
+        """Put arbitrary bytes on the feed (signed as given, or carrying the fake digest if `headers` is None)."""
+        return self._append(body, dict(headers) if headers is not None else self._digest(body), lost=False)
+
+    def fail_next(self, *errors: ConnectorError) -> None:
+        """The next calls (send, fetch, query_status) raise these, in order."""
+        self._failures.extend(errors)
+
+    def refuse(self, complaint_id: str, code: str = "refused", detail: str = "the desk refuses the message") -> None:
+        """Every later send about `complaint_id` is a RejectedError with `code` (until `accept` is called)."""
+        self._refused[complaint_id] = (code, detail)
+
+    def accept(self, complaint_id: str) -> None:
+        self._refused.pop(complaint_id, None)
+
+    def set_status(self, complaint_id: str, status: DeskStatus | None) -> None:
+        if status is None:
+            self.statuses.pop(complaint_id, None)
+        else:
+            self.statuses[complaint_id] = status
+
+    def forget(self, complaint_id: str) -> None:
+        """The desk loses a complaint and its memory of the messages applied to it (its publications stay)."""
+        self.statuses.pop(complaint_id, None)
+        self.desk_refs.pop(complaint_id, None)
+        lost = {e.message_id for e in self.sent if e.complaint_id == complaint_id}
+        self.sent = [e for e in self.sent if e.complaint_id != complaint_id]
+        self._receipts = {k: v for k, v in self._receipts.items() if k not in lost}
+
+    # ---- the port
+
+    def send(self, envelope: ComplaintEnvelope) -> DeskReceipt:
+        self._maybe_fail()
+        first = self._receipts.get(envelope.message_id)
+        if first is not None:
+            return DeskReceipt(first.message_id, duplicate=True, desk_ref=first.desk_ref)
+        cid = envelope.complaint_id
+        if cid in self._refused:
+            code, detail = self._refused[cid]
+            raise RejectedError(self.name, code, detail)
+        is_forward = envelope.body.type is ComplaintMessageType.FORWARD
+        if not is_forward and cid not in self.statuses:
+            raise RejectedError(self.name, "unknown_complaint", f"no complaint {cid!r} was forwarded to this desk")
+        if is_forward and cid not in self.desk_refs:
+            self.desk_refs[cid] = f"{self._ref_prefix}{len(self.desk_refs) + 1:06d}"
+        self.sent.append(envelope)
+        status = STATUS_AFTER.get(envelope.body.type)
+        if status is not None and not (is_forward and cid in self.statuses):  # a re-forward does not reset it
+            self.statuses[cid] = status
+        receipt = DeskReceipt(envelope.message_id, duplicate=False, desk_ref=self.desk_refs.get(cid))
+        self._receipts[envelope.message_id] = receipt
+        return receipt
+
+    def fetch(self, cursor: str, limit: int) -> FeedPage:
+        self._maybe_fail()
+        start = int(cursor or 0)
+        page = self._feed[start : start + limit]
+        return FeedPage(items=page, next_cursor=str(start + len(page)))
+
+    def decode(self, item: RawInbound) -> ComplaintEnvelope:
+        try:
+            signed_id = self._verify(item)
+        except SignatureInvalid as exc:
+            raise PayloadError(self.name, exc.reason, exc.detail) from exc
+        try:
+            envelope = ComplaintEnvelope.model_validate_json(item.body)
+        except ValidationError as exc:
+            raise PayloadError(self.name, "invalid", summarize(exc)) from exc
+        if signed_id is not None and signed_id != envelope.message_id:
+            raise PayloadError(
+                self.name, SignatureInvalid.MISMATCH, f"signed for {signed_id!r}, body is {envelope.message_id!r}"
+            )
+        return envelope
+
+    def query_status(self, complaint_ids: Sequence[str]) -> dict[str, DeskStatus | None]:
+        self._maybe_fail()
+        return {cid: self.statuses.get(cid) for cid in complaint_ids}
+
+    # ---- inside
+
+    def _maybe_fail(self) -> None:
+        if self._failures:
+            raise self._failures.popleft()
+
+    def _append(self, body: bytes, headers: Mapping[str, str], *, lost: bool) -> RawInbound:
+        item = RawInbound(body=body, headers=dict(headers), position=str(len(self._feed) + 1))
+        if not lost:
+            self._feed.append(item)
+        return item
+
+    def _sign(self, body: bytes, envelope: ComplaintEnvelope) -> dict[str, str]:
+        if self._signer is None:
+            return self._digest(body)
+        return dict(self._signer.sign(body, message_id=envelope.message_id, at=envelope.sent_at))
+
+    @staticmethod
+    def _digest(body: bytes) -> dict[str, str]:
+        return {DIGEST_HEADER: hashlib.sha256(body).hexdigest()}
+
+    def _verify(self, item: RawInbound) -> str | None:
+        """The signed message id (None where the scheme signs none), or SignatureInvalid."""
+        if self._verifier is not None:
+            return self._verifier.verify(item.body, item.headers).message_id
+        given = {k.lower(): v for k, v in item.headers.items()}.get(DIGEST_HEADER.lower())
+        if not given:
+            raise SignatureInvalid(SignatureInvalid.UNSIGNED, f"header {DIGEST_HEADER} is missing")
+        if given != hashlib.sha256(item.body).hexdigest():
+            raise SignatureInvalid(SignatureInvalid.MISMATCH, "the digest does not match the bytes")
+        return None

@@ -1,0 +1,169 @@
+"""The sandbox institution's HTTP server on loopback: the desk API the adapter's complaint-desk connector calls
+(connectors/complaint_desk.py), every request signed by the centre, and a small control API.
+
+  POST /api/desk/v1/messages            the centre's message → {"code": "0", "xxbh", "cf", "jgslh"}
+  GET  /api/desk/v1/feed?cursor=&limit= → {"items": [{"seq", "body", "headers"}], "next_cursor"}
+  POST /api/desk/v1/complaints/status   {"tsbh": [...]} → {"code": "0", "complaints": {tsbh: code | null}}
+Control (loopback, bearer token): POST /sandbox/misbehave {"tsbh", "faults": [...]}, POST /sandbox/fail-next
+{"faults": ["error"|"throttle"|"timeout"|"drop"|"refuse"]}, POST /sandbox/forget {"tsbh"}, GET /sandbox/stats.
+Refusals are JSON {"code", "message"} with the HTTP status: 400 bad message, 401 signature, 404 unknown complaint.
+"""
+
+import hmac
+import ipaddress
+import json
+import secrets
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
+from urllib.parse import parse_qs, urlsplit
+
+from sandbox.court import CourtRefusal
+from sandbox.institution.config import FAULTS
+from sandbox.institution.desk import DeskCore
+from sandbox.server import MAX_BODY
+from sandbox.wire import wire_json
+
+
+class DeskServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, core: DeskCore, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
+        self.core = core
+        self.control_token = token or secrets.token_urlsafe(16)
+        super().__init__((host, port), DeskHandler)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self) -> Self:
+        threading.Thread(target=self.serve_forever, args=(0.05,), name="sandbox-desk", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class DeskHandler(BaseHTTPRequestHandler):
+    server: DeskServer
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def _handle(self, method: str) -> None:
+        core = self.server.core
+        try:
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                raise CourtRefusal(400, "E400", "Content-Length is not a number") from None
+            if not 0 <= length <= MAX_BODY:
+                raise CourtRefusal(413, "E413", f"body of {length} bytes is not accepted")
+            body = self.rfile.read(length) if length else b""
+            url = urlsplit(self.path)
+            if url.path.startswith("/api/"):
+                if core.config.latency_seconds:
+                    time.sleep(core.config.latency_seconds)
+                fault = core.draw_fault()
+                if fault is not None and self._inflict(fault):
+                    return
+            self.reply(200, self.route(method, url, body))
+        except CourtRefusal as refusal:
+            core.rejected.append((refusal.code, refusal.message))
+            self.reply(refusal.status, {"code": refusal.code, "message": refusal.message})
+        except Exception as exc:  # a desk answers, it never drops the connection on its own bug
+            self.reply(500, {"code": "E500", "message": f"internal error: {type(exc).__name__}"})
+
+    def _inflict(self, fault: str) -> bool:
+        if fault == "error":
+            self.reply(503, {"code": "E503", "message": "injected error"})
+        elif fault == "throttle":
+            self.reply(429, {"code": "E429", "message": "injected throttle"}, {"Retry-After": "1"})
+        elif fault == "refuse":
+            self.reply(400, {"code": "E400", "message": "injected refusal"})
+        elif fault in ("timeout", "drop"):
+            if fault == "timeout":
+                time.sleep(self.server.core.config.timeout_seconds)
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+        else:
+            return False
+        return True
+
+    def route(self, method: str, url: Any, body: bytes) -> dict[str, Any]:
+        core, path = self.server.core, url.path
+        if path.startswith("/sandbox/"):
+            return self.control(method, path, body)
+        headers = dict(self.headers.items())
+        target = f"{method} {self.server.url}{self.path}"  # the desk checks the request was signed for itself
+        if method == "POST" and path == "/api/desk/v1/messages":
+            return core.receive(body, headers, target)
+        if method == "GET" and path == "/api/desk/v1/feed":
+            core.verify_request(b"", headers, target)
+            query = parse_qs(url.query)
+            try:
+                cursor, limit = int(query.get("cursor", ["0"])[0] or 0), int(query.get("limit", ["100"])[0])
+            except ValueError:
+                raise CourtRefusal(400, "E400", "cursor and limit must be integers") from None
+            return core.feed(cursor, limit)
+        if method == "POST" and path == "/api/desk/v1/complaints/status":
+            core.verify_request(body, headers, target)
+            try:
+                ids = [str(i) for i in json.loads(body)["tsbh"]][:1000]
+            except (ValueError, KeyError, TypeError):
+                raise CourtRefusal(400, "E400", 'expected {"tsbh": [...]}') from None
+            return {"code": "0", "complaints": core.status(ids)}
+        raise CourtRefusal(404, "E404", f"no route {method} {path}")
+
+    def control(self, method: str, path: str, body: bytes) -> dict[str, Any]:
+        given = self.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {self.server.control_token}".encode()):
+            raise CourtRefusal(401, "E401", "sandbox control needs the bearer token printed at start-up")
+        if not ipaddress.ip_address(self.client_address[0]).is_loopback:
+            raise CourtRefusal(403, "E403", "sandbox control answers loopback clients only")
+        core = self.server.core
+        if method == "GET" and path == "/sandbox/stats":
+            return core.stats()
+        try:
+            args = json.loads(body or b"{}")
+            if method == "POST" and path == "/sandbox/misbehave":
+                faults = [str(f) for f in args["faults"]]
+                if not set(faults) <= set(FAULTS):
+                    raise CourtRefusal(400, "E400", f"faults must be among {', '.join(FAULTS)}")
+                core.misbehave(str(args["tsbh"]), *faults)
+                return {"tsbh": args["tsbh"], "faults": faults}
+            if method == "POST" and path == "/sandbox/fail-next":
+                core.fail_next(*[str(f) for f in args["faults"]])
+                return {"failing": args["faults"]}
+            if method == "POST" and path == "/sandbox/forget":
+                core.forget(str(args["tsbh"]))
+                return {"forgotten": args["tsbh"]}
+        except (ValueError, TypeError, KeyError) as exc:
+            raise CourtRefusal(400, "E400", f"bad control request: {type(exc).__name__}") from None
+        raise CourtRefusal(404, "E404", f"no control route {method} {path}")
+
+    def reply(self, status: int, doc: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        payload = wire_json(doc)
+        self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)

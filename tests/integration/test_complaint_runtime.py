@@ -1,0 +1,69 @@
+"""The composition root's complaint side from the settings: a `[desks.<name>]` desk built into a REST connector that
+talks to a sandbox institution on loopback (signed under the settings' profile), the complaint jobs registered, and a
+complaint taken from intake to the institution's decision by the runtime's own jobs — on SQLite and PostgreSQL."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from adapter.complaints.views import shown
+from adapter.config.desks import DeskSettings
+from adapter.config.settings import Settings
+from sandbox.institution import InstitutionConfig
+from sandbox.institution.pairing import DeskPairing, pair_desk
+from sandbox.institution.server import DeskServer
+from scheduler import build_runtime, register_jobs
+from schemas.clock import utc_now
+from tests.support.complaint_samples import BANK_USCC, complaint, memorandum
+
+pytestmark = pytest.mark.integration
+DESK = "card-centre"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+class StepClock:
+    now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def institution(tmp_path: Path) -> Iterator[tuple[DeskPairing, DeskServer, StepClock]]:
+    clock = StepClock()
+    pairing = pair_desk(tmp_path / "desk", InstitutionConfig(kind="card_centre", seconds_per_day=1.0), monotonic=clock)
+    server = pairing.serve()
+    try:
+        yield pairing, server, clock
+    finally:
+        server.stop()
+
+
+def test_a_configured_desk_is_forwarded_to_and_read_by_the_runtimes_jobs(
+    settings: Settings, institution: tuple[DeskPairing, DeskServer, StepClock]
+) -> None:
+    pairing, server, clock = institution
+    desk = DeskSettings(
+        base_url=server.url, signing=pairing.signing, institution_uscc=[BANK_USCC], memorandum=memorandum()
+    )
+    runtime = build_runtime(settings.model_copy(update={"desks": {DESK: desk}}))
+    complaints = runtime.complaints
+    assert complaints is not None and set(complaints.desks) == {DESK}
+    scheduler = BackgroundScheduler()
+    register_jobs(scheduler, runtime)
+    assert {"deliver-complaints", f"poll-desk:{DESK}", "reconcile-complaints"} <= {j.id for j in scheduler.get_jobs()}
+    complaints.services("clerk").receive(complaint(received_at=utc_now().isoformat()))
+    assert dict(complaints.deliver()) == {"delivered": 1}
+    clock.now += 3  # three simulated days: acknowledged in minutes, decided in two days
+    pairing.core.tick()
+    assert complaints.poll(DESK)["applied"] >= 3
+    record = shown(runtime.uow, "CP-2026-0001")
+    assert record["status"] == "DECIDED" and record["desk_ref"]
+    assert [h["event"] for h in record["history"]][:3] == ["received", "forward", "acknowledge"]
+    assert complaints.reconcile() == {DESK: []}

@@ -1,0 +1,102 @@
+"""The console's complaint pages in a real headless browser (Playwright driving Debian's Chromium) against the app
+under uvicorn on loopback, over complaints taken in through the centre API: the list with its filters, due dates and
+overdue flags, one complaint with its deadlines, timeline and messages — never a full ID or phone number — and the
+menu's link. Screenshots go to a directory under pytest's tmp dir."""
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from adapter.config.settings import EncryptionSettings
+from schemas.clock import CHINA, utc_now
+from tests.support.complaint_api import BANK, Served, complaint_api
+from tests.support.complaint_samples import RESIDENT_ID, complaint_data
+
+pytestmark = pytest.mark.integration
+CHROMIUM = "/usr/bin/chromium"
+PHONE = "13812345678"
+FULL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+FULL_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    import base64
+
+    from adapter.config.settings import DataKeySettings
+    from adapter.persistence.vault import new_key
+
+    tmp = tmp_path_factory.mktemp("console-complaints")
+    key = base64.b64encode(new_key("it", "aes-256-gcm").key).decode()
+    sealed = EncryptionSettings(active="it", keys={"it": DataKeySettings(algorithm="aes-256-gcm", key=key)})
+    with complaint_api(f"sqlite:///{tmp / 'adapter.db'}", sealed) as api:
+        now = utc_now().astimezone(CHINA)
+        late = {**complaint_data(complaint_id="ZX-LATE"), "received_at": (now - timedelta(days=20)).isoformat()}
+        fresh = {**complaint_data(complaint_id="ZX-FRESH", channel="phone"), "received_at": now.isoformat()}
+        fresh["complainant"] = {**fresh["complainant"], "id_number": "440104199001010117"}
+        for body in (late, fresh):
+            answer = api.centre.post("/api/centre/v1/complaints", body)
+            assert answer.status_code == 201, answer.text
+        yield api
+
+
+@pytest.fixture(scope="module")
+def page(served: Served) -> Iterator[Page]:
+    with sync_playwright() as driver:
+        browser: Browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
+        context = browser.new_context(base_url=served.base, viewport={"width": 1360, "height": 900})
+        context.set_default_timeout(10_000)
+        tab = context.new_page()
+        tab.errors = []  # type: ignore[attr-defined]
+        tab.on("console", lambda m: m.type == "error" and tab.errors.append(m.text))  # type: ignore[attr-defined]
+        tab.goto("/console/login")
+        tab.fill("#key", served.keys["ops"])
+        tab.click("button[type=submit]")
+        assert tab.url.endswith("/console/"), tab.url
+        yield tab
+        context.close()
+        browser.close()
+
+
+def _html(page: Page, shots: Path, name: str) -> str:
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+    html: str = page.content()
+    assert RESIDENT_ID not in html and PHONE not in html, name
+    assert not FULL_ID.search(html) and not FULL_MOBILE.search(html), name
+    return html
+
+
+def test_the_list_shows_due_dates_and_overdue_flags_and_filters(page: Page, tmp_path: Path, served: Served) -> None:
+    answer = page.goto("/console/complaints")
+    assert answer is not None and answer.status == 200
+    html = _html(page, tmp_path, "complaints")
+    assert "ZX-LATE" in html and "ZX-FRESH" in html and "2 complaint(s)" in html and BANK in html
+    late_row = page.locator("tr", has_text="ZX-LATE")
+    assert "centre_target" in late_row.inner_text()  # 8 working days from receipt, passed: flagged
+    assert page.locator("tr", has_text="ZX-FRESH").locator(".s-overdue").count() == 0
+    page.check("input[name=overdue]")
+    page.click("form.filters button")
+    assert "ZX-LATE" in page.content() and "ZX-FRESH" not in page.content()
+    page.goto("/console/complaints?channel=&status=WITHDRAWN")
+    assert "No complaint matches" in page.content()
+    refused = page.goto("/console/complaints?status=SLEEPING")
+    assert refused is not None and refused.status == 422 and "is not one of" in page.inner_text("body")
+    assert page.locator("nav a[href='/console/complaints']").count() == 1
+
+
+def test_one_complaint_shows_its_deadlines_timeline_and_messages_masked(page: Page, tmp_path: Path) -> None:
+    answer = page.goto("/console/complaints/ZX-LATE")
+    assert answer is not None and answer.status == 200
+    html = _html(page, tmp_path, "complaint")
+    text = page.inner_text("main")
+    assert "110105********1230" in text  # the complainant's ID, masked (adapter/masking.py mask_id)
+    assert "centre_target" in text and "overdue" in text and "decision" in text
+    assert "complaint.forward" in text and "forward" in text and "CST" in html
+    missing = page.goto("/console/complaints/ZX-NONE")
+    assert missing is not None and missing.status == 404 and "There is no complaint" in page.inner_text("body")
+    unexpected = [e for e in page.errors if "404" not in e and "422" not in e]  # type: ignore[attr-defined]
+    assert unexpected == [], unexpected  # only the refusals' own statuses

@@ -1,0 +1,71 @@
+"""`docking sandbox institution` as an integrator starts it: several desks in one process, each answering the
+REST connector signed with the centre's keyring, and bad options refused naming the option."""
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from adapter.config.platform import SigningSettings
+from adapter.platforms.signers import build_signer, build_verifier
+from connectors.complaint_desk import ComplaintDeskRest
+from schemas.complaint import ComplaintMessageType
+from tests.support import desk_samples as s
+from tests.support.cli import docking
+
+pytestmark = pytest.mark.integration
+
+
+def test_the_standalone_desks_answer_the_connector(tmp_path: Path) -> None:
+    assert docking("keys", "generate", "--key-id", "centre-1", "--dir", str(tmp_path / "keys")).returncode == 0
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "cli", "sandbox", "institution", "--port", "0", "--kind", "card_centre"),
+            *("--kind", "green_pc", "--keys", str(tmp_path / "desks"), "--seconds-per-day", "0.5"),
+            *("--centre-key", f"centre-1={tmp_path / 'keys' / 'centre-1.pub'}"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        urls: list[str] = []
+        for _ in range(60):
+            found = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline())
+            if found:
+                urls.append(found.group(0))
+            if len(urls) == 2:
+                break
+        assert len(urls) == 2, "the desks did not print their URLs"
+        signing = SigningSettings(
+            keyring=tmp_path / "keys", court_keys={"desk-card-centre": tmp_path / "desks" / "desk-card-centre.pub"}
+        )
+        desk = ComplaintDeskRest(
+            "card", urls[0], build_signer(signing, platform="card"), build_verifier(signing, platform="card")
+        )
+        assert desk.send(s.forward("TS-1", "F-1")).desk_ref
+        kinds: list[ComplaintMessageType] = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and ComplaintMessageType.DECIDED not in kinds:
+            time.sleep(0.2)
+            kinds = [desk.decode(item).body.type for item in desk.fetch("", 50).items]
+        assert kinds == [ComplaintMessageType.ACK, ComplaintMessageType.CONTACTED, ComplaintMessageType.DECIDED]
+    finally:
+        process.kill()
+        process.wait()
+
+
+@pytest.mark.parametrize(
+    ("option", "named"),
+    [(("--kind", "bank"), "kind 'bank'"), (("--fault", "sulks"), "sulks"), (("--profile", "rsa"), "--profile")],
+)
+def test_bad_options_are_refused_naming_them(tmp_path: Path, option: tuple[str, str], named: str) -> None:
+    result = docking(
+        "sandbox", "institution", "--port", "0", "--keys", str(tmp_path), "--centre-key", "c=missing.pub", *option
+    )
+    assert result.returncode != 0 and named in result.stderr + result.stdout
+    assert "Traceback" not in result.stderr
