@@ -1,5 +1,6 @@
-"""Pruning past retention: delivered messages of cases at rest, delivered centre events, expired nonces, old job and
-reconcile runs.
+"""Pruning past retention: delivered messages of cases at rest, delivered messages of complaints at rest (closed,
+withdrawn, merged, converted: never an open complaint's, whose forward reconciliation may resend), delivered centre
+events, expired nonces, old job and reconcile runs.
 
 Only cases at rest lose their delivered messages: an open case may still need them re-sent by reconciliation
 (a court that lost a case), and pending or dead messages are never pruned. Centre events (adapter/events/) go
@@ -16,7 +17,9 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import col, select
 
+from adapter.complaints.states import FINAL as COMPLAINT_FINAL
 from adapter.inbox.replay_guard import prune_nonces
+from adapter.persistence.complaint_tables import ComplaintOutboxRow, ComplaintRow
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.event_tables import CentreEventRow
 from adapter.persistence.tables import CaseRow, JobRunRow, JobRunStatus, OutboxRow, OutboxStatus
@@ -30,12 +33,22 @@ _FOR_GOOD = [s.value for s in FINAL if not any(state is s for state, _ in TRANSI
 
 
 def prune(uow: UnitOfWork, now: datetime, retention: timedelta) -> dict[str, int]:
-    """Prune what passed `retention` at `now` (module doc); how many rows of each kind went: messages, events,
-    nonces, job_runs, reconcile_runs."""
+    """Prune what passed `retention` at `now` (module doc); how many rows of each kind went: messages,
+    complaint_messages, events, nonces, job_runs, reconcile_runs."""
     cutoff = to_utc(now) - retention
     at_rest = select(CaseRow.id).where(col(CaseRow.status).in_(_FOR_GOOD))
     delivered = OutboxRow.status == OutboxStatus.DELIVERED, col(OutboxRow.delivered_at) < cutoff
     messages = _batches(uow, select(OutboxRow.id).where(*delivered, col(OutboxRow.case_id).in_(at_rest)), OutboxRow)
+    done = select(ComplaintRow.complaint_id).where(col(ComplaintRow.status).in_([s.value for s in COMPLAINT_FINAL]))
+    complaint_messages = _batches(
+        uow,
+        select(ComplaintOutboxRow.id).where(
+            ComplaintOutboxRow.status == OutboxStatus.DELIVERED,
+            col(ComplaintOutboxRow.delivered_at) < cutoff,
+            col(ComplaintOutboxRow.complaint_id).in_(done),
+        ),
+        ComplaintOutboxRow,
+    )
     events = _batches(
         uow,
         select(CentreEventRow.id).where(
@@ -50,6 +63,7 @@ def prune(uow: UnitOfWork, now: datetime, retention: timedelta) -> dict[str, int
         job_runs = int(runs.rowcount or 0)
     return {
         "messages": messages,
+        "complaint_messages": complaint_messages,
         "events": events,
         "nonces": prune_nonces(uow, now),
         "job_runs": job_runs,

@@ -189,8 +189,8 @@ def reprocess_item(
 
 @app.command("reindex")
 def reindex(config: ConfigOption = None) -> None:
-    """Recompute the complainants' blind index under the active data key: after `docking keys rotate-data`, before
-    an old data key is retired (else complaints indexed under it are no longer found as repeats)."""
+    """Recompute the complainants' blind index under the active data key (`docking keys rotate-data` does it too):
+    needed before an old data key is retired, else complaints indexed under it are no longer found as repeats."""
     changed, unreadable = blind_index.reindex(bootstrap.open_store(bootstrap.load(config)))
     console.print(f"{changed} complaint(s) re-indexed")
     if unreadable:

@@ -25,6 +25,7 @@ from sqlmodel import Session, select
 from adapter.complaints import mediation
 from adapter.complaints.states import ComplaintEvent, ComplaintNote, ComplaintStatus, IllegalComplaintTransition
 from adapter.errors import DockingError, InvalidRequest
+from adapter.inbox.ingest import FEED_CLOCK_SKEW
 from adapter.inbox.refusal import keep, log_kept, unstorable
 from adapter.persistence import complaint_store as store
 from adapter.persistence.complaint_store import ComplaintNotFound, detail_json
@@ -33,7 +34,7 @@ from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import InboxRow
 from connectors.desk_port import ComplaintDesk
 from connectors.port import PayloadError, RawInbound
-from schemas.clock import Clock, to_utc
+from schemas.clock import Clock, china_text, from_db, to_utc
 from schemas.complaint import (
     AckBody,
     AppraisalBody,
@@ -46,6 +47,7 @@ from schemas.complaint import (
     ToMediationBody,
     WithdrawnBody,
 )
+from signing import SignatureInvalid
 
 FEED = "complaints"  # the quarantine's and the cursors' feed name for desks
 APPLIED, DUPLICATE, QUARANTINED = "applied", "duplicate", "quarantined"
@@ -153,14 +155,15 @@ def _apply_body(session: Session, row: ComplaintRow, envelope: ComplaintEnvelope
 
 def ingest(uow: UnitOfWork, desk: ComplaintDesk, item: RawInbound, clock: Clock) -> str:
     """Decode (signature verified) and apply one item from `desk`; a bad or refused item is quarantined with its raw
-    bytes and reason (payload reasons, unknown_complaint, wrong_desk, illegal_transition, refused). Returns
-    "applied", "duplicate" or "quarantined"."""
+    bytes and reason (payload reasons, future (`_fresh`), unknown_complaint, wrong_desk, illegal_transition,
+    refused). Returns "applied", "duplicate" or "quarantined"."""
     envelope: ComplaintEnvelope | None = None
     try:
         envelope = desk.decode(item)
         bad = unstorable(envelope.model_dump())
         if bad:
             raise PayloadError(desk.name, "invalid", f"{bad}, which the database cannot store")
+        _fresh(desk.name, envelope, clock())
         return apply(uow, desk.name, envelope, clock)
     except PayloadError as exc:
         reason, detail = exc.reason, exc.detail
@@ -178,3 +181,13 @@ def ingest(uow: UnitOfWork, desk: ComplaintDesk, item: RawInbound, clock: Clock)
         outcome = keep(session, desk.name, FEED, item, clock, reason, detail, envelope.message_id if envelope else None)
     log_kept(desk.name, outcome)
     return QUARANTINED if outcome.kept else DUPLICATE
+
+
+def _fresh(platform: str, envelope: ComplaintEnvelope, now: datetime) -> None:
+    """Refuse a message signed as sent more than an hour ahead of our clock: a zone or unit error on the desk's side
+    (its China wall clock read as UTC), as for the courts' feeds (adapter/inbox/ingest.py FEED_CLOCK_SKEW). No
+    maximum age, unlike the courts' feeds: a desk's late answer (the adapter down for days) is still the
+    institution's answer, and a replay of one applied is dropped by the inbox."""
+    sent = from_db(envelope.sent_at)
+    if sent > from_db(now) + FEED_CLOCK_SKEW:
+        raise PayloadError(platform, SignatureInvalid.FUTURE, f"sent {china_text(sent)}, ahead of our clock")

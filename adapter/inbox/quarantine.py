@@ -75,6 +75,11 @@ def reprocess(
             f"{china_text(row.handled_at) if row.handled_at else '?'}; nothing to reprocess"
         )
     link = platforms.get(row.platform)
+    if row.feed == "complaints":  # a complaint desk's item (adapter/complaints/reprocess.py), not a court's
+        raise InvalidRequest(
+            f"quarantined message {quarantine_id} came from complaint desk {row.platform!r}: "
+            f"`docking complaints reprocess {quarantine_id} --desk {row.platform}` reprocesses it"
+        )
     if link is None:
         raise InvalidRequest(
             f"quarantined message {quarantine_id} came from platform {row.platform!r}, which is not configured "

@@ -149,6 +149,10 @@ def test_a_message_about_a_complaint_not_yet_received_is_applied_once_reprocesse
     with w.uow.begin() as session:
         (kept,) = session.exec(select(QuarantineRow)).all()
     assert kept.id is not None
+    from adapter.inbox import quarantine
+
+    with pytest.raises(InvalidRequest, match=f"docking complaints reprocess {kept.id} --desk {DESK}"):
+        quarantine.reprocess(w.uow, {}, kept.id, actor="op", note="", clock=w.clock)  # the courts' command
     again = reprocess(w.uow, desk, kept.id, actor="op", note="", clock=w.clock)
     assert again.startswith("still refused: unknown_complaint")
     w.services.receive(complaint())
@@ -156,3 +160,35 @@ def test_a_message_about_a_complaint_not_yet_received_is_applied_once_reprocesse
     assert w.row(CID).status == "ACKNOWLEDGED"
     with pytest.raises(InvalidRequest, match="reprocessed"):
         reprocess(w.uow, desk, kept.id, actor="op", note="", clock=w.clock)
+
+
+def test_delivered_messages_of_complaints_at_rest_are_pruned_and_an_open_ones_kept(
+    w: World, desk: FakeComplaintDesk
+) -> None:
+    from adapter.prune import prune
+
+    w.services.receive(complaint())
+    w.services.receive(complaint(complaint_id="CP-2026-0002", classification={
+        "table": "jrt0169", "version": "2018", "business": "B0302", "cause": "C01"}))  # fmt: skip
+    w.services.withdraw("CP-2026-0002", "settled")
+    _deliver(w, desk)
+    _deliver(w, desk)
+    assert prune(w.uow, w.clock() + timedelta(days=1), timedelta(days=30))["complaint_messages"] == 0
+    assert prune(w.uow, w.clock() + timedelta(days=31), timedelta(days=30))["complaint_messages"] == 2
+    assert [m.complaint_id for m in w.outbox()] == [CID]  # the open complaint's forward stays
+
+
+@pytest.mark.parametrize(("offset", "reason"), [(timedelta(days=-30), None), (timedelta(hours=2), "future")])
+def test_a_pulled_item_sent_ahead_of_our_clock_is_quarantined_a_late_one_applied(
+    w: World, desk: FakeComplaintDesk, offset: timedelta, reason: str | None
+) -> None:
+    w.services.receive(complaint())
+    now = w.clock()
+    desk.publish(w.message(CID, AckBody(desk_ref="FD1", acknowledged_at=now), sent_at=now + offset))
+    if reason is None:  # a late answer is still the institution's answer
+        assert dict(desk_feed.poll(w.uow, desk, w.clock)) == {"applied": 1}
+        return
+    assert dict(desk_feed.poll(w.uow, desk, w.clock)) == {"quarantined": 1}
+    with w.uow.begin() as session:
+        (kept,) = session.exec(select(QuarantineRow)).all()
+    assert kept.reason == reason and w.row(CID).status == "FORWARDED"

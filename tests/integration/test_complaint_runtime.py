@@ -3,6 +3,7 @@ talks to a sandbox institution on loopback (signed under the settings' profile),
 complaint taken from intake to the institution's decision by the runtime's own jobs — on SQLite and PostgreSQL."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from adapter.complaints.views import shown
 from adapter.config.desks import DeskSettings
 from adapter.config.settings import Settings
+from adapter.testing import FakeClock
 from sandbox.institution import InstitutionConfig
 from sandbox.institution.pairing import DeskPairing, pair_desk
 from sandbox.institution.server import DeskServer
@@ -35,32 +37,36 @@ class StepClock:
 
 
 @pytest.fixture
-def institution(tmp_path: Path) -> Iterator[tuple[DeskPairing, DeskServer, StepClock]]:
-    clock = StepClock()
-    pairing = pair_desk(tmp_path / "desk", InstitutionConfig(kind="card_centre", seconds_per_day=1.0), monotonic=clock)
+def institution(tmp_path: Path) -> Iterator[tuple[DeskPairing, DeskServer, StepClock, FakeClock]]:
+    """The desk paced by a step clock (one second a simulated day) and on the adapter's calendar (one FakeClock for
+    both sides' times and signatures), as tests/integration/test_complaints_e2e.py does."""
+    pace, clock = StepClock(), FakeClock(utc_now())
+    config = InstitutionConfig(kind="card_centre", seconds_per_day=1.0)
+    pairing = pair_desk(tmp_path / "desk", config, monotonic=pace, clock=clock)
     server = pairing.serve()
     try:
-        yield pairing, server, clock
+        yield pairing, server, pace, clock
     finally:
         server.stop()
 
 
 def test_a_configured_desk_is_forwarded_to_and_read_by_the_runtimes_jobs(
-    settings: Settings, institution: tuple[DeskPairing, DeskServer, StepClock]
+    settings: Settings, institution: tuple[DeskPairing, DeskServer, StepClock, FakeClock]
 ) -> None:
-    pairing, server, clock = institution
+    pairing, server, pace, clock = institution
     desk = DeskSettings(
         base_url=server.url, signing=pairing.signing, institution_uscc=[BANK_USCC], memorandum=memorandum()
     )
-    runtime = build_runtime(settings.model_copy(update={"desks": {DESK: desk}}))
+    runtime = build_runtime(settings.model_copy(update={"desks": {DESK: desk}}), clock=clock)
     complaints = runtime.complaints
     assert complaints is not None and set(complaints.desks) == {DESK}
     scheduler = BackgroundScheduler()
     register_jobs(scheduler, runtime)
     assert {"deliver-complaints", f"poll-desk:{DESK}", "reconcile-complaints"} <= {j.id for j in scheduler.get_jobs()}
-    complaints.services("clerk").receive(complaint(received_at=utc_now().isoformat()))
+    complaints.services("clerk").receive(complaint(received_at=clock().isoformat()))
     assert dict(complaints.deliver()) == {"delivered": 1}
-    clock.now += 3  # three simulated days: acknowledged in minutes, decided in two days
+    pace.now += 3  # three simulated days: acknowledged in minutes, decided in two days
+    clock.now += timedelta(days=3)
     pairing.core.tick()
     assert complaints.poll(DESK)["applied"] >= 3
     record = shown(runtime.uow, "CP-2026-0001")

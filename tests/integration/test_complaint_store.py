@@ -239,3 +239,10 @@ def test_reindex_moves_the_blind_index_to_a_new_active_key_and_repeats_are_still
         assert row is not None and row.complainant_key.startswith("k2:")
     engine.dispose()
     worlds.close()
+
+
+def test_free_text_in_the_history_is_stored_masked(w: World) -> None:
+    w.services.receive(complaint())
+    w.services.withdraw("CP-2026-0001", "客户来电 13812345678 撤回")
+    (entry,) = [e for e in w.history("CP-2026-0001") if e.event == "withdraw"]
+    assert "13812345678" not in entry.detail and "撤回" in entry.detail

@@ -62,7 +62,7 @@ class World:
         return ComplaintEnvelope(
             message_id=extra.pop("message_id", f"D-{self._seq[0]:04d}"),
             complaint_id=complaint_id,
-            sent_at=self.clock(),
+            sent_at=extra.pop("sent_at", self.clock()),
             body=body,
             **extra,
         )
