@@ -30,16 +30,19 @@ from scheduler import Runtime
 from schemas.clock import to_utc
 
 DESCRIPTION = """\
-The adapter's HTTP face: the centre's case system drives cases here; courts query their cases.
+The adapter's HTTP face: the centre's case system drives cases and complaints here; courts query their cases;
+institutions' complaint desks push their answers.
 
 * **Auth**: `Authorization: Bearer <key>` on every endpoint but the probes `/healthz` and `/readyz`
   (`docking clients add NAME --role R`). Roles: `centre` and `admin` use the centre API; `court:<platform>` its own
-  cases only; `ops` and `admin` read `/metrics` (Prometheus) and `/readyz`'s details.
+  cases only; `desk:<desk>` pushes to `/api/desks/v1/<desk>/messages` only; `ops` and `admin` read `/metrics`
+  (Prometheus) and `/readyz`'s details.
 * **Probes**: `/healthz` — the process lives; `/readyz` — database, migrations, jobs, platforms: 200 or 503.
-* **Idempotency**: every POST needs `Idempotency-Key`; a retry with the same key and body gets the first answer
-  (`Idempotent-Replayed: true`) without acting again; the same key with another body is a 422.
-* **Concurrency**: `GET …/cases/{id}` returns an `ETag` (the case's version); send it as `If-Match` with an action:
-  if the case moved on meanwhile the action is refused with 412 and the current ETag.
+* **Idempotency**: every POST needs `Idempotency-Key` (but a desk's push: its signed message id dedupes it); a
+  retry with the same key and body gets the first answer (`Idempotent-Replayed: true`) without acting again; the
+  same key with another body is a 422.
+* **Concurrency**: `GET …/cases/{id}` (and `…/complaints/{id}`) returns an `ETag` (its version); send it as
+  `If-Match` with an action: if it moved on meanwhile the action is refused with 412 and the current ETag.
 * **Errors**: RFC 9457 `application/problem+json`; validation errors list `errors[]` of `{field, rule, message}`;
   an illegal transition is a 409 with `current_state` and `allowed_events`.
 """

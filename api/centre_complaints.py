@@ -153,7 +153,9 @@ def intake(
     key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Receive a complaint. `complaint_id` given: the centre's own id, one complaint per id (a second intake under
-    a new Idempotency-Key is a 409 naming it); left out: `CP-…` is assigned and answered. Refused with 422 naming
+    a new Idempotency-Key is a 409 naming it); left out: `CP-…` is assigned and answered (a retry under the same
+    key gets the same id). `received_at` left out: now. Forwarded in the same transaction (status FORWARDED), or
+    MERGED when it repeats an earlier complaint without new facts. Refused with 422 naming
     the field and the rule: an agent without a power of attorney or an heir without proof
     (`body.representative.document`), an unknown classification code (`body.classification.business|cause`), an
     amount over the institution's small-claim cap (`body.amount_in_dispute`), an institution no desk serves
@@ -171,8 +173,8 @@ def withdraw(
 ) -> JSONResponse:  # fmt: skip
     """The complainant withdrew: handling ends, and the institution is told (Order 2020 No 3)."""
     body = body or WithdrawBody()
-    return act(request, client, key, if_match, complaint_id, _body(body), lambda s: s.withdraw(complaint_id,
-               body.reason))  # fmt: skip
+    return act(request, client, key, if_match, complaint_id, _body(body),
+               lambda s: s.withdraw(complaint_id, body.reason))  # fmt: skip
 
 
 @router.post("/complaints/{complaint_id}/visit", response_model=ComplaintResult, responses=RESPONSES)

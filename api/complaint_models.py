@@ -4,7 +4,6 @@ fields are refused, as everywhere, so a misspelt field never passes silently."""
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -122,4 +121,3 @@ INTAKE_EXAMPLE: dict[str, Any] = {
     "facts": "2026年11月账单多收年费300元",
     "amount_in_dispute": "300.00",
 }
-ZERO = Decimal("0.00")

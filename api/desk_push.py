@@ -7,27 +7,29 @@ AND the desk's signature over the raw bytes, verified with THAT desk's profile. 
 of another desk is a 403, and court, centre, ops and admin keys are 403 too (the `desk` group admits desk roles
 only). A platform not configured as a desk is a 404.
 
-Answered after everything is committed, quickly (nothing is sent from here): 200 `accepted` or `duplicate` (with
-the first result); a refused item is kept in quarantine with its original bytes and answered 422 with its reason
-(400 unreadable, 413 oversized) — 401/403/404 stay the API key's.
+Answered after everything is committed, quickly (nothing is sent from here), with a receipt signed by our signer
+for that desk: 200 `accepted` or `duplicate` (with the first result); a refused item is kept in quarantine with its
+original bytes and answered 422 with its reason (400 unreadable, 413 oversized) — 401/403/404 stay the API key's.
 """
 
+import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from adapter.complaints.desk_push import ACCEPTED, DUPLICATE, DeskPushed, PushDesk, receive_from_desk, store_apply
-from adapter.platforms.signers import build_verifier
+from adapter.platforms.signers import build_signer, build_verifier
 from api.access import context, require
 from api.clients import Client
 from api.models import problem_responses
 from api.problems import Problem
 from scheduler.complaints import ComplaintRuntime
 from schemas.clock import china_iso
+from signing.base import MessageSigner
 
 router = APIRouter(prefix="/api/desks/v1", tags=["desks"])
 Desk = Annotated[Client, Depends(require("desk"))]
@@ -35,7 +37,7 @@ _REFUSED_STATUS = {"oversized": 413, "undecodable": 400}
 
 
 @router.post("/{platform}/messages", responses=problem_responses(401, 403, 404))
-async def push_message(request: Request, platform: str, client: Desk) -> JSONResponse:
+async def push_message(request: Request, platform: str, client: Desk) -> Response:
     """One message the desk pushes (an acknowledgement, an extension, a decision, a payment …), signed."""
     if client.role.platform != platform:
         raise Problem(
@@ -67,25 +69,27 @@ async def push_message(request: Request, platform: str, client: Desk) -> JSONRes
         max_bytes=limit,
         window=window,
     )
-    return _answer(platform, pushed, china_iso(ctx.clock()))
+    return _answer(platform, pushed, ctx.clock(), link.signer)
 
 
 def push_desks(complaints: ComplaintRuntime) -> dict[str, PushDesk]:
-    """The desks whose settings say mode = "push", each with its connector, the verifier of its own signing profile
-    and its `push_max_bytes` / `push_window_seconds`."""
+    """The desks whose settings say mode = "push", each with its connector, the verifier of its own signing profile,
+    its `push_max_bytes` / `push_window_seconds`, and our signer for it (the answers are signed)."""
     return {
         name: PushDesk(
             complaints.desks[name],
             build_verifier(config.signing, platform=name),
             max_bytes=config.push_max_bytes,
             window=timedelta(seconds=config.push_window_seconds),
+            signer=build_signer(config.signing, platform=name, clock=complaints.clock),
         )
         for name, config in complaints.settings.desks.items()
         if config.mode == "push" and name in complaints.desks
     }
 
 
-def _answer(platform: str, pushed: DeskPushed, at: str) -> JSONResponse:
+def _answer(platform: str, pushed: DeskPushed, now: datetime, signer: MessageSigner | None) -> Response:
+    """The receipt: JSON, signed with our signer for the desk (its profile's headers) when there is one."""
     answer: dict[str, Any] = {
         "receipt_id": uuid.uuid4().hex,
         "platform": platform,
@@ -96,7 +100,9 @@ def _answer(platform: str, pushed: DeskPushed, at: str) -> JSONResponse:
         "detail": pushed.detail or None,
         "first_result": pushed.first or None,
         "quarantine_id": pushed.quarantine_id,
-        "at": at,
+        "at": china_iso(now),
     }
+    body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+    headers = dict(signer.sign(body, message_id=answer["receipt_id"], at=now)) if signer is not None else {}
     status = 200 if pushed.result in (ACCEPTED, DUPLICATE) else _REFUSED_STATUS.get(pushed.reason, 422)
-    return JSONResponse(answer, status_code=status)
+    return Response(body, status_code=status, media_type="application/json", headers=headers)

@@ -35,7 +35,7 @@ from connectors.desk_port import ComplaintDesk
 from connectors.port import PayloadError, RawInbound
 from schemas.clock import Clock
 from schemas.complaint import ComplaintEnvelope
-from signing.base import MessageVerifier, check
+from signing.base import MessageSigner, MessageVerifier, check
 from signing.errors import SignatureInvalid
 
 ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
@@ -74,12 +74,14 @@ Apply = Callable[[ComplaintEnvelope, RawInbound], bool]
 @dataclass(frozen=True)
 class PushDesk:
     """What the push intake needs of one desk whose settings say it pushes: its connector (the decoder), the
-    verifier of its signing profile, the largest item it may push and the signed-time window."""
+    verifier of its signing profile, the largest item it may push, the signed-time window, and our signer for it
+    (the answer is signed, so the desk can tell our receipt from anyone's; None: unsigned)."""
 
     connector: ComplaintDesk
     verifier: MessageVerifier
     max_bytes: int = 1_048_576
     window: timedelta = PUSH_WINDOW
+    signer: MessageSigner | None = None
 
 
 def store_apply(uow: UnitOfWork, desk: str, clock: Clock) -> Apply:

@@ -65,7 +65,6 @@ S, E = ComplaintStatus, ComplaintEvent
 
 # With the institution, before its decision: where acknowledgements, extensions and decisions arrive.
 _AT_DESK = (S.FORWARDED, S.ACKNOWLEDGED, S.HANDLING, S.EXTENDED_30, S.EXTENDED_60)
-_UNDECIDED = (S.ACKNOWLEDGED, S.HANDLING, S.EXTENDED_30, S.EXTENDED_60)
 
 FINAL: frozenset[ComplaintStatus] = frozenset({S.CLOSED, S.WITHDRAWN, S.MERGED, S.TO_MEDIATION})
 
@@ -103,10 +102,11 @@ TRANSITIONS: dict[tuple[ComplaintStatus, ComplaintEvent], ComplaintStatus] = {
     (S.VISITED, E.CLOSE): S.CLOSED,
     # Withdrawal ends handling on arrival, from any open state.
     **{(state, E.WITHDRAW): S.WITHDRAWN for state in S if state not in FINAL},
-    # Converted to mediation with both parties' consent: unsettled at the desk, or after a decision disputed.
+    # Converted to mediation with both parties' consent: unsettled at the desk (a desk that never acknowledged
+    # included, as for decisions), or after a decision disputed.
     **{
         (state, E.CONVERT_TO_MEDIATION): S.TO_MEDIATION
-        for state in (*_UNDECIDED, S.DECIDED, S.VISITED, S.REVIEW_DECIDED, S.SMALL_CLAIM_DECIDED)
+        for state in (*_AT_DESK, S.DECIDED, S.VISITED, S.REVIEW_DECIDED, S.SMALL_CLAIM_DECIDED)
     },
 }
 

@@ -15,8 +15,8 @@ from api.console.session import PATH, LoggedIn
 from api.console.views import HEADERS, View
 
 router = APIRouter(prefix=PATH, include_in_schema=False)
-# The headline figures drawn as bars, by the unit they share (a chart of cases, one of messages).
-CHARTED = {"cases": "Cases 案件", "messages": "Messages to courts 消息"}
+# The headline figures drawn as bars, by the unit they share (a chart of cases, one of complaints, one of messages).
+CHARTED = {"cases": "Cases 案件", "complaints": "Complaints 投诉", "messages": "Messages to courts 消息"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 

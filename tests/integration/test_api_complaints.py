@@ -12,7 +12,7 @@ import pytest
 
 from adapter.complaints import inbound
 from adapter.config.settings import EncryptionSettings
-from schemas.complaint import AckBody, ComplaintEnvelope
+from schemas.complaint import AckBody, ComplaintEnvelope, DecidedBody, DecisionResult, ReviewDecidedBody
 from tests.support.complaint_api import BANK, Served, complaint_api
 from tests.support.complaint_samples import DOCUMENT, INSURER_USCC, OTHER_USCC, RECEIVED, RESIDENT_ID, complaint_data
 
@@ -57,7 +57,7 @@ def test_an_intake_is_forwarded_and_shown_masked_with_its_history_deadlines_and_
     assert [e["event"] for e in doc["history"]] == ["received", "forward"]
     assert [m["type"] for m in doc["messages"]] == ["complaint.forward"] and doc["messages"][0]["status"] == "pending"
     assert {d["kind"] for d in doc["deadlines"]} >= {"forward", "centre_target", "decision"}
-    assert doc["allowed_actions"] == ["small-claim", "withdraw"] and "acknowledge" in doc["allowed_events"]
+    assert doc["allowed_actions"] == ["small-claim", "to-mediation", "withdraw"] and "acknowledge" in doc["allowed_events"]
 
 
 def test_the_centres_own_id_registers_one_complaint_and_a_retry_replays(served: Served) -> None:
@@ -235,3 +235,55 @@ def test_every_answer_is_json_and_no_refusal_is_a_server_error(served: Served) -
             served.base + URL, data=body, headers={"Idempotency-Key": "x" + str(hash(body)),
                                                    "Content-Type": "application/json"}, timeout=30)  # fmt: skip
         assert 400 <= answer.status_code < 500 and answer.headers["content-type"].startswith("application/problem")
+
+
+def test_a_decided_complaint_is_reviewed_visited_and_closed_each_under_its_etag(served: Served) -> None:
+    """The centre's whole course after a decision; an action retried with its key replays, another body under it
+    is refused."""
+    cid = served.centre.post(URL, intake()).json()["complaint_id"]
+    _ack(served, cid)
+    at = RECEIVED + timedelta(days=2)
+    decided = ComplaintEnvelope(message_id=f"D-{cid}", complaint_id=cid, sent_at=at,
+                                body=DecidedBody(result=DecisionResult.PARTLY, notified_at=at))  # fmt: skip
+    assert inbound.apply(served.runtime.uow, BANK, decided, served.runtime.clock) == inbound.APPLIED
+    tag = served.centre.get(f"{URL}/{cid}").headers["ETag"]
+    steps = [
+        ("review", {"grounds": "对处理结果不满意"}, "REVIEW_REQUESTED"),
+        ("visit", {"satisfaction": 2, "note": "电话回访"}, None),  # not before the review is decided: 409
+    ]
+    for action, body, status in steps:
+        answer = served.centre.post(f"{URL}/{cid}/{action}", body, key=f"{action}-1", headers={"If-Match": tag})
+        if status is None:
+            assert answer.status_code == 409 and answer.json()["current_state"] == "REVIEW_REQUESTED"
+            continue
+        assert answer.status_code == 200 and answer.json()["status"] == status, answer.text
+        again = served.centre.post(f"{URL}/{cid}/{action}", body, key=f"{action}-1", headers={"If-Match": tag})
+        assert again.headers["Idempotent-Replayed"] == "true" and again.json() == answer.json()
+        reused = served.centre.post(f"{URL}/{cid}/{action}", {"grounds": "另一理由"}, key=f"{action}-1")
+        assert reused.status_code == 422 and reused.json()["errors"][0]["field"] == "header.Idempotency-Key"
+        tag = answer.headers["ETag"]
+    review = ComplaintEnvelope(message_id=f"R-{cid}", complaint_id=cid, sent_at=at,
+                               body=ReviewDecidedBody(result=DecisionResult.REJECTED, decided_at=at))  # fmt: skip
+    assert inbound.apply(served.runtime.uow, BANK, review, served.runtime.clock) == inbound.APPLIED
+    tag = served.centre.get(f"{URL}/{cid}").headers["ETag"]
+    visited = served.centre.post(f"{URL}/{cid}/visit", {"satisfaction": 4}, headers={"If-Match": tag})
+    assert visited.status_code == 200 and visited.json()["status"] == "VISITED"
+    closed = served.centre.post(f"{URL}/{cid}/close", {"note": "结案"}, headers={"If-Match": visited.headers["ETag"]})
+    assert closed.status_code == 200 and closed.json()["status"] == "CLOSED"
+    doc = served.centre.get(f"{URL}/{cid}").json()
+    assert doc["satisfaction"] == 4 and doc["allowed_actions"] == []
+    assert [m["type"] for m in doc["messages"]] == ["complaint.forward", "complaint.review_requested"]
+    bad = served.centre.post(f"{URL}/{cid}/visit", {"satisfaction": 6})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "body.satisfaction"
+
+
+@pytest.mark.parametrize(("new_facts", "status"), [(False, "MERGED"), (True, "FORWARDED")])
+def test_a_repeat_is_merged_without_new_facts_and_handled_anew_with_them(
+    served: Served, new_facts: bool, status: str
+) -> None:
+    """The same complainant, institution and classification again [P33]: merged into the first, or forwarded."""
+    first = served.centre.post(URL, intake()).json()["complaint_id"]
+    again = served.centre.post(URL, intake(new_facts=new_facts))
+    assert again.status_code == 201 and again.json()["status"] == status, again.text
+    shown = served.centre.get(f"{URL}/{again.json()['complaint_id']}").json()
+    assert shown["repeat_of"] == first and shown["status"] == status

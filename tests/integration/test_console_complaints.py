@@ -100,3 +100,12 @@ def test_one_complaint_shows_its_deadlines_timeline_and_messages_masked(page: Pa
     assert missing is not None and missing.status == 404 and "There is no complaint" in page.inner_text("body")
     unexpected = [e for e in page.errors if "404" not in e and "422" not in e]  # type: ignore[attr-defined]
     assert unexpected == [], unexpected  # only the refusals' own statuses
+
+
+def test_the_statistics_page_charts_the_complaint_figures(page: Page, tmp_path: Path) -> None:
+    """The dashboard's monthly report (/console/stats) gains the complaint figures and their chart."""
+    answer = page.goto("/console/stats")
+    assert answer is not None and answer.status == 200
+    html = _html(page, tmp_path, "stats")
+    assert "Complaints received 投诉受理" in html and "Forwarded the same day 当日转办" in html
+    assert page.locator("svg", has_text="Complaints 投诉").count() >= 1

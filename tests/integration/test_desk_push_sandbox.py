@@ -1,12 +1,13 @@
 """A sandbox institution that pushes (sandbox/institution/push.py) to the served API of a runtime built from the
 settings — `[desks.card-centre] mode = "push"` under each signing profile: its acknowledgement and decision are
 verified with that desk's own keys, applied once, and the complaint is decided; the same items pushed with another
-desk's key are refused before anything is read."""
+desk's key are refused before anything is read; every answer is a receipt signed with our keys for that desk."""
 
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from adapter.config.desks import DeskSettings
 from adapter.config.platform import Profile
@@ -75,6 +76,12 @@ def test_a_pushing_institution_decides_a_complaint_through_the_push_intake(
         pusher = DeskPusher(desk_pairing.core, base, DESK, api_key=mine)
         pusher.push_once()
         assert pusher.answers and {(a["status"], a["result"]) for a in pusher.answers} == {(200, "accepted")}
+        item = desk_pairing.core.items[0]  # pushed again by hand: the answer is a duplicate, signed by us
+        headers = {**desk_pairing.core.sign_item(item), "Authorization": f"Bearer {mine}"}
+        again = requests.post(pusher.endpoint, data=item.body.encode(), headers=headers, timeout=30)
+        assert again.status_code == 200 and again.json()["result"] == "duplicate"
+        signed = desk_pairing.core._verifier.verify(again.content, again.headers)  # the desk's keys for us
+        assert signed.message_id == again.json()["receipt_id"]
         centre = Api(base, add_client(runtime.uow, "centre", Role("centre"), utc_now()))
         shown = centre.get("/api/centre/v1/complaints/CP-2026-0001").json()
     assert shown["status"] == "DECIDED" and shown["desk_ref"]

@@ -29,13 +29,9 @@ _OPEN_AT_DESK = {  # the institution handles it and has not decided: decisions, 
 # Written from the issue's and partners.md §1's description, not read from TRANSITIONS.
 EXPECTED: dict[ComplaintStatus, dict[ComplaintEvent, ComplaintStatus]] = {
     S.RECEIVED: {E.FORWARD: S.FORWARDED, E.MERGE: S.MERGED, E.WITHDRAW: S.WITHDRAWN},
-    # Forwarded, not yet acknowledged: a decision (or small-claim decision) may arrive before the ack.
-    S.FORWARDED: {
-        E.ACKNOWLEDGE: S.ACKNOWLEDGED,
-        E.DECIDE: S.DECIDED,
-        E.SMALL_CLAIM_DECIDE: S.SMALL_CLAIM_DECIDED,
-        E.WITHDRAW: S.WITHDRAWN,
-    },
+    # Forwarded, not yet acknowledged: a decision (or small-claim decision, or both sides' consent to mediation)
+    # may arrive before the ack.
+    S.FORWARDED: {E.ACKNOWLEDGE: S.ACKNOWLEDGED, **_OPEN_AT_DESK},
     S.ACKNOWLEDGED: {E.CONTACT: S.HANDLING, E.EXTEND_30: S.EXTENDED_30, **_OPEN_AT_DESK},
     S.HANDLING: {E.CONTACT: S.HANDLING, E.EXTEND_30: S.EXTENDED_30, **_OPEN_AT_DESK},
     S.EXTENDED_30: {E.CONTACT: S.EXTENDED_30, E.EXTEND_60: S.EXTENDED_60, **_OPEN_AT_DESK},
