@@ -12,13 +12,11 @@ from typing import Annotated
 import typer
 
 from adapter.case_lookup import parse_when
-from adapter.complaints import blind_index, delivery, reprocess, views
+from adapter.complaints import views
 from adapter.complaints.guards import read_complaint
 from adapter.complaints.states import ComplaintStatus
 from adapter.errors import InvalidRequest
-from adapter.masking import mask_text
 from cli.output import ConfigOption, Format, FormatOption, console, print_object, render, render_record
-from cli.queue_cmds import replay_command
 from scheduler import bootstrap
 from scheduler.complaints import ComplaintRuntime
 from schemas.complaint import Track
@@ -28,7 +26,7 @@ Actor = Annotated[str, typer.Option(envvar="USER", help="Who acts (the history's
 Version = Annotated[int | None, typer.Option(help="Refuse if the complaint is no longer at this version.")]
 
 
-def _complaints(config: Path | None, *, connect: bool = False) -> ComplaintRuntime:
+def complaints_runtime(config: Path | None, *, connect: bool = False) -> ComplaintRuntime:
     return bootstrap.complaints(bootstrap.load(config), connect=connect)
 
 
@@ -50,7 +48,7 @@ def receive(
         raise InvalidRequest(f"{complaint_file} must hold one JSON object (a complaint)")
     try:
         complaint = read_complaint(data)
-        status = _complaints(config).services(f"cli:{actor}").receive(complaint)
+        status = complaints_runtime(config).services(f"cli:{actor}").receive(complaint)
     except InvalidRequest as exc:  # the file's fault: named with it, whichever check refused it
         raise InvalidRequest(f"{complaint_file}: {exc}", field=exc.field, rule=exc.rule) from None
     console.print(f"{complaint.complaint_id} {status.value}")
@@ -102,7 +100,10 @@ def withdraw(
     version: Version = None, config: ConfigOption = None,
 ) -> None:  # fmt: skip
     """The complainant withdrew: handling ends and the desk is told."""
-    _done(complaint_id, _complaints(config).services(f"cli:{actor}").withdraw(complaint_id, reason, version=version))
+    _done(
+        complaint_id,
+        complaints_runtime(config).services(f"cli:{actor}").withdraw(complaint_id, reason, version=version),
+    )
 
 
 @app.command("visit")
@@ -112,7 +113,7 @@ def visit(
     note: str = "", actor: Actor = "operator", version: Version = None, config: ConfigOption = None,
 ) -> None:  # fmt: skip
     """The return visit (回访) with the complainant's satisfaction."""
-    services = _complaints(config).services(f"cli:{actor}")
+    services = complaints_runtime(config).services(f"cli:{actor}")
     _done(complaint_id, services.visit(complaint_id, satisfaction, note, version=version))
 
 
@@ -121,7 +122,7 @@ def close(
     complaint_id: str, note: str = "", actor: Actor = "operator", version: Version = None, config: ConfigOption = None
 ) -> None:
     """Close a decided, paid, reviewed or visited complaint."""
-    _done(complaint_id, _complaints(config).services(f"cli:{actor}").close(complaint_id, note, version=version))
+    _done(complaint_id, complaints_runtime(config).services(f"cli:{actor}").close(complaint_id, note, version=version))
 
 
 @app.command("review")
@@ -130,7 +131,7 @@ def review(
     actor: Actor = "operator", version: Version = None, config: ConfigOption = None,
 ) -> None:  # fmt: skip
     """Ask the institution to review its decision (核查); the desk is told."""
-    services = _complaints(config).services(f"cli:{actor}")
+    services = complaints_runtime(config).services(f"cli:{actor}")
     _done(complaint_id, services.request_review(complaint_id, grounds, version=version))
 
 
@@ -148,7 +149,7 @@ def small_claim(
         raise InvalidRequest(f"--amount {amount!r} is not an amount in yuan such as 860.00", field="amount") from None
     if not yuan.is_finite() or yuan < 0 or yuan != yuan.quantize(Decimal("0.01")):
         raise InvalidRequest(f"--amount {amount!r}: yuan, not negative, at most two decimals", field="amount")
-    services = _complaints(config).services(f"cli:{actor}")
+    services = complaints_runtime(config).services(f"cli:{actor}")
     _done(complaint_id, services.small_claim_decide(complaint_id, yuan, mediator, version=version))
 
 
@@ -164,84 +165,6 @@ def to_mediation(
         parse_when(complainant_consented, "--complainant-consented"),
         parse_when(institution_consented, "--institution-consented"),
     ]
-    services = _complaints(config).services(f"cli:{actor}")
+    services = complaints_runtime(config).services(f"cli:{actor}")
     case_id = services.convert_to_mediation(complaint_id, at[0], at[1], note, version=version)
     console.print(f"{complaint_id} TO_MEDIATION case {case_id}")
-
-
-@app.command("reprocess")
-def reprocess_item(
-    quarantine_id: Annotated[int, typer.Argument(help="The quarantined desk item (docking quarantine list).")],
-    desk: Annotated[str, typer.Option(help="The desk it came from ([desks.<name>]).")],
-    note: str = "",
-    actor: Actor = "operator",
-    config: ConfigOption = None,
-) -> None:
-    """Apply a desk's quarantined item again once what refused it is fixed (e.g. the complaint it is about)."""
-    complaints = _complaints(config, connect=True)
-    if desk not in complaints.desks:
-        raise InvalidRequest(f"--desk {desk!r} is not a configured desk ({', '.join(complaints.desks) or 'none'})")
-    outcome = reprocess.reprocess(
-        complaints.uow, complaints.desks[desk], quarantine_id, actor=actor, note=note, clock=complaints.clock
-    )
-    console.print(f"quarantined message {quarantine_id}: {outcome}")
-
-
-@app.command("reindex")
-def reindex(config: ConfigOption = None) -> None:
-    """Recompute the complainants' blind index under the active data key (`docking keys rotate-data` does it too):
-    needed before an old data key is retired, else complaints indexed under it are no longer found as repeats."""
-    changed, unreadable = blind_index.reindex(bootstrap.open_store(bootstrap.load(config)))
-    console.print(f"{changed} complaint(s) re-indexed")
-    if unreadable:
-        raise InvalidRequest(
-            f"{len(unreadable)} complaint(s) do not open with the configured data keys ({', '.join(unreadable[:5])}"
-            "…): add the key they name back to [encryption.keys] and run this again"
-        )
-
-
-@app.command("dead")
-def dead(config: ConfigOption = None, fmt: FormatOption = Format.table) -> None:
-    """Messages a desk refused or that gave up, with the reason; `replay` resends them."""
-    rows = [
-        {
-            "message_id": r.message_id,
-            "complaint_id": r.complaint_id,
-            "desk": r.platform,
-            "type": r.type,
-            "attempts": r.attempts,
-            "last_error": mask_text(r.last_error or ""),
-        }
-        for r in delivery.dead(bootstrap.open_store(bootstrap.load(config), read_only=True))
-    ]
-    render(rows, ["message_id", "complaint_id", "desk", "type", "attempts", "last_error"], fmt, title="dead")
-
-
-app.command("replay")(
-    replay_command(
-        "complaint message",
-        delivery.replay,
-        "Put dead complaint messages back in the queue (same id, the complaint's order kept); audited.",
-    )
-)
-
-
-@app.command("deliver")
-def deliver(config: ConfigOption = None) -> None:
-    """Deliver the due complaint messages now (as `docking run` does)."""
-    counts = _complaints(config, connect=True).deliver()
-    console.print(", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing due")
-
-
-@app.command("reconcile")
-def reconcile(
-    config: ConfigOption = None,
-    repair: Annotated[bool, typer.Option(help="Resend forwards a desk does not know.")] = True,
-    fmt: FormatOption = Format.table,
-) -> None:
-    """Compare each desk's view of our open complaints with ours; exit 1 when differences remain."""
-    found = _complaints(config, connect=True).reconcile(repair=repair)
-    rows = [{"desk": name, **vars(d)} for name, diffs in found.items() for d in diffs]
-    render(rows, ["desk", "complaint_id", "ours", "theirs", "action"], fmt, title="complaint differences")
-    if any(row["action"] == "report" for row in rows):
-        raise typer.Exit(1)

@@ -18,6 +18,7 @@ from cli import (
     centre,
     clients_cmd,
     complaints_cmd,
+    complaints_ops,  # noqa: F401  (adds the queue commands to `docking complaints`)
     data_keys,
     db_cmd,
     deadlines_cmd,

@@ -126,3 +126,11 @@ def test_small_claim_and_mediation_from_the_command_line(config: Path, tmp_path:
     assert "TO_MEDIATION" in table and "440104199001011232" not in table and "CST" in table
     csv = docking("complaints", "list", "--track", "small_claim", "--format", "csv", *c, check=True).stdout
     assert csv.splitlines()[0].startswith("complaint_id,desk,status") and "CP-S1" in csv
+
+
+def test_polling_an_unreachable_desk_says_so_with_the_unavailable_exit_code(config: Path) -> None:
+    c = ("--config", str(config))
+    unknown = docking("complaints", "poll", "--desk", "nope", *c)
+    assert unknown.returncode == 2 and "'nope' is not a configured desk" in unknown.stderr
+    down = docking("complaints", "poll", *c)
+    assert down.returncode == 69 and "card-centre" in down.stderr and "Traceback" not in down.stderr
