@@ -152,3 +152,12 @@ def _table(summary: dict[str, object], out: Console) -> None:
         for name, figures in platforms.items():
             courts.add_row(name, *(str(figures.get(k, "")) for k in figures_shown))
         out.print(courts)
+    desks = summary.get("desks")
+    if isinstance(desks, dict) and desks:
+        shown = Table(title="institutions' complaint desks")
+        desk_figures = ("kind", "mode", "complaints", "published", "applied")
+        for column in ("desk", *desk_figures):
+            shown.add_column(column, justify="left" if column in ("desk", "kind", "mode") else "right")
+        for name, figures in desks.items():
+            shown.add_row(name, *(str(figures.get(k, "")) for k in desk_figures))
+        out.print(shown)
