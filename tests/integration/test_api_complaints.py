@@ -57,7 +57,8 @@ def test_an_intake_is_forwarded_and_shown_masked_with_its_history_deadlines_and_
     assert [e["event"] for e in doc["history"]] == ["received", "forward"]
     assert [m["type"] for m in doc["messages"]] == ["complaint.forward"] and doc["messages"][0]["status"] == "pending"
     assert {d["kind"] for d in doc["deadlines"]} >= {"forward", "centre_target", "decision"}
-    assert doc["allowed_actions"] == ["small-claim", "to-mediation", "withdraw"] and "acknowledge" in doc["allowed_events"]
+    assert doc["allowed_actions"] == ["small-claim", "to-mediation", "withdraw"]
+    assert "acknowledge" in doc["allowed_events"]
 
 
 def test_the_centres_own_id_registers_one_complaint_and_a_retry_replays(served: Served) -> None:
