@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 import schemas
 from connectors.fake import FakeCourtPlatform
 from connectors.port import Feed, PayloadError
+from schemas import complaint as cp
 from schemas.agreement import Instalment, MediationAgreement, SignatureRecord
 from schemas.case import CaseDispatch
 from schemas.enums import CourtDecisionKind, JcResult, OutcomeCode, ProgressKind
@@ -20,7 +21,7 @@ from schemas.jc import CourtDecision, JcApplication
 from schemas.outcome import MediationOutcome
 from schemas.progress import ProgressUpdate
 from schemas.times import CalendarDate, Timestamp
-from tests.support import samples
+from tests.support import complaint_samples, samples
 
 T = samples.T0
 
@@ -79,6 +80,50 @@ _add(
 )
 _add(ClosureBody, {"closed_at": T}, "closed_at")
 _add(Envelope, samples.outbound(ClosureBody(closed_at=T)).model_dump(), "created_at")
+
+# The complaint records (schemas/complaint.py) and the messages about a complaint, each way.
+_COMPLAINT = complaint_samples.complaint().model_dump()
+_add(cp.Complaint, _COMPLAINT, "received_at")
+_add(
+    cp.ForwardBody,
+    {"complaint": _COMPLAINT, "forwarded_at": T, "centre_due": T, "statutory_due": T},
+    "forwarded_at",
+    "centre_due",
+    "statutory_due",
+)
+_add(
+    cp.ComplaintEnvelope,
+    {
+        "message_id": "m1",
+        "complaint_id": "CP-1",
+        "sent_at": T,
+        "body": {"type": "complaint.ack", "desk_ref": "D1", "acknowledged_at": T},
+    },
+    "sent_at",
+)
+_add(cp.AckBody, {"desk_ref": "D1", "acknowledged_at": T}, "acknowledged_at")
+_add(cp.ContactedBody, {"contacted_at": T}, "contacted_at")
+_add(
+    cp.ExtendedBody,
+    {"stage": 30, "new_due": T, "approver_level": "总行", "complainant_told_at": T},
+    "new_due",
+    "complainant_told_at",
+)
+_add(cp.AppraisalBody, {"phase": "started", "at": T}, "at")
+_add(cp.DecidedBody, {"result": "upheld", "notified_at": T}, "notified_at")
+_add(cp.WithdrawnBody, {"withdrawn_at": T}, "withdrawn_at")
+_add(
+    cp.ToMediationBody,
+    {"complainant_consented_at": T, "institution_consented_at": T},
+    "complainant_consented_at",
+    "institution_consented_at",
+)
+_add(
+    cp.SmallClaimDecisionBody, {"amount": "100.00", "cap": "5000.00", "decided_at": T, "mediator": "李四"}, "decided_at"
+)
+_add(cp.SmallClaimPerformedBody, {"paid_at": T, "amount": "100.00"}, "paid_at")
+_add(cp.ReviewRequestedBody, {"requested_at": T, "grounds": "不服"}, "requested_at")
+_add(cp.ReviewDecidedBody, {"result": "rejected", "decided_at": T}, "decided_at")
 
 # Values pydantic's own datetime/date read as Unix time (seconds, or milliseconds above 2e10).
 NUMBERS = [

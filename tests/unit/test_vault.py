@@ -179,4 +179,6 @@ def test_data_key_rotation_finds_every_sealed_column_from_the_column_types() -> 
         "outbox": ("id", ("envelope_json",)),
         "quarantine": ("id", ("raw",)),
         "documents": ("sha256", ("content",)),
+        "complaints": ("complaint_id", ("complaint_json",)),
+        "complaint_outbox": ("id", ("envelope_json",)),
     }
