@@ -16,18 +16,12 @@ class Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Party(Record):
-    name: Line = Field(min_length=1, max_length=200)
-    role: PartyRole
-    kind: PartyKind
-    id_type: IdType
-    id_number: Line = Field(min_length=1, max_length=64)
-    # Contact details have no length limit of their own: a dispatch is never refused for one (the message's size
-    # is bounded where it is read).
-    phone: str | None = None
-    address: str | None = None  # e-service address (送达地址)
+class Identified(Record):
+    """A record naming a person or organisation by an identity document, with contact details: a case's party, a
+    complaint's complainant or representative (schemas/complaint.py). Each subclass declares `id_type` before
+    `id_number` (the check reads the type) and whichever of `phone` and `address` it has."""
 
-    @field_validator("id_number")
+    @field_validator("id_number", check_fields=False)
     @classmethod
     def _identifier_checks_out(cls, value: str, info: ValidationInfo) -> str:
         # A wrong check digit is a wrong party: refuse it here, so an inbound message with one is quarantined
@@ -38,12 +32,12 @@ class Party(Record):
             return social_credit_code(value)
         return value
 
-    @field_validator("phone", "address", mode="before")
+    @field_validator("phone", "address", mode="before", check_fields=False)
     @classmethod
     def _contact_as_text(cls, value: object) -> object:
         return contact_text(value)
 
-    @field_validator("phone")
+    @field_validator("phone", check_fields=False)
     @classmethod
     def _phone_normalised(cls, value: str | None) -> str | None:
         # Never refused (schemas/contacts.py): a recognised number in its canonical form, any other as written;
@@ -51,6 +45,18 @@ class Party(Record):
         if value is None or not value.strip():
             return None
         return classify_phone(value).text
+
+
+class Party(Identified):
+    name: Line = Field(min_length=1, max_length=200)
+    role: PartyRole
+    kind: PartyKind
+    id_type: IdType
+    id_number: Line = Field(min_length=1, max_length=64)
+    # Contact details have no length limit of their own: a dispatch is never refused for one (the message's size
+    # is bounded where it is read).
+    phone: str | None = None
+    address: str | None = None  # e-service address (送达地址)
 
     @property
     def phone_kind(self) -> PhoneKind | None:

@@ -14,12 +14,11 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from schemas.case import Attachment, Record
-from schemas.contacts import classify_phone, contact_text
+from schemas.case import Attachment, Identified, Record
 from schemas.enums import IdType, PartyKind
-from schemas.identifiers import resident_id, social_credit_code
+from schemas.identifiers import social_credit_code
 from schemas.money import RMB
 from schemas.text import Line, Text
 from schemas.times import Timestamp
@@ -51,7 +50,7 @@ class RepresentativeKind(StrEnum):
     HEIR = "heir"  # 继承人: needs proof of inheritance
 
 
-class Complainant(Record):
+class Complainant(Identified):
     """The consumer: a natural person (name, ID, contact) or an organisation (name, domicile, USCC, legal
     representative) — Order 2020 No 3 Art 13."""
 
@@ -63,29 +62,8 @@ class Complainant(Record):
     address: str | None = None  # domicile (organisation) or contact address
     legal_representative: Line | None = Field(default=None, max_length=100)  # organisations
 
-    @field_validator("id_number")
-    @classmethod
-    def _identifier_checks_out(cls, value: str, info: ValidationInfo) -> str:
-        if info.data.get("id_type") is IdType.RESIDENT_ID:
-            return resident_id(value)
-        if info.data.get("id_type") is IdType.USCC:
-            return social_credit_code(value)
-        return value
 
-    @field_validator("phone", "address", mode="before")
-    @classmethod
-    def _contact_as_text(cls, value: object) -> object:
-        return contact_text(value)
-
-    @field_validator("phone")
-    @classmethod
-    def _phone_normalised(cls, value: str | None) -> str | None:
-        if value is None or not value.strip():
-            return None
-        return classify_phone(value).text
-
-
-class Representative(Record):
+class Representative(Identified):
     """Someone acting for the complainant: an agent with a signed power of attorney or an heir with proof of
     inheritance (Art 13). The document travels by digest, like any attachment; whether it is present is checked by
     the intake guard (adapter/complaints/guards.py), which names the missing one."""
@@ -96,20 +74,6 @@ class Representative(Record):
     id_number: Line = Field(min_length=1, max_length=64)
     phone: str | None = None
     document: Attachment | None = None  # the power of attorney (agent) or the proof of inheritance (heir)
-
-    @field_validator("id_number")
-    @classmethod
-    def _identifier_checks_out(cls, value: str, info: ValidationInfo) -> str:
-        if info.data.get("id_type") is IdType.RESIDENT_ID:
-            return resident_id(value)
-        if info.data.get("id_type") is IdType.USCC:  # an agent may be a firm: its code is checked as any party's
-            return social_credit_code(value)
-        return value
-
-    @field_validator("phone", mode="before")
-    @classmethod
-    def _contact_as_text(cls, value: object) -> object:
-        return contact_text(value)
 
 
 class Institution(Record):
