@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from adapter.complaints import inbound
+from adapter.complaints import inbound, views
 from adapter.complaints.states import ComplaintStatus, IllegalComplaintTransition
 from adapter.errors import InvalidRequest
 from adapter.persistence.complaint_store import ComplaintNotFound, StaleComplaint
@@ -246,3 +246,14 @@ def test_free_text_in_the_history_is_stored_masked(w: World) -> None:
     w.services.withdraw("CP-2026-0001", "客户来电 13812345678 撤回")
     (entry,) = [e for e in w.history("CP-2026-0001") if e.event == "withdraw"]
     assert "13812345678" not in entry.detail and "撤回" in entry.detail
+
+
+def test_card_and_account_numbers_in_free_text_are_masked_in_the_history_and_the_view(w: World) -> None:
+    """A bank complaint's facts and a clerk's note name the card: never stored in the history or shown in clear."""
+    card = "6222021234567890123"
+    w.services.receive(complaint(complaint_id="CP-2026-0009", facts=f"卡号 {card} 被收取违约金"))
+    w.services.withdraw("CP-2026-0009", f"客户确认卡号{card}已退费，撤回")
+    (entry,) = [e for e in w.history("CP-2026-0009") if e.event == "withdraw"]
+    assert card not in entry.detail and "0123" in entry.detail
+    shown = views.shown(w.uow, "CP-2026-0009")
+    assert card not in str(shown) and shown["facts"].endswith("0123 被收取违约金")
