@@ -69,15 +69,21 @@ def apply(uow: UnitOfWork, platform: str, envelope: ComplaintEnvelope, clock: Cl
         with uow.begin() as session:
             return apply_in(session, platform, envelope, clock())
     except IntegrityError:  # the same message applied meanwhile by another process: the inbox key refused ours
+        with uow.begin() as session:  # ... or another key refused something else: then it is not a duplicate
+            if _inbox_row(session, platform, envelope.message_id) is None:
+                raise
         return DUPLICATE
+
+
+def _inbox_row(session: Session, platform: str, message_id: str) -> InboxRow | None:
+    query = select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == message_id)
+    return session.exec(query).first()
 
 
 def apply_in(session: Session, platform: str, envelope: ComplaintEnvelope, now: datetime) -> str:
     """`apply` inside the caller's transaction (the push intake's own, with its receipt)."""
     digest = hashlib.sha256(envelope.model_dump_json().encode()).hexdigest()
-    seen = session.exec(
-        select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == envelope.message_id)
-    ).first()
+    seen = _inbox_row(session, platform, envelope.message_id)
     if seen is not None:
         if seen.body_sha256 not in (None, digest):
             raise InvalidRequest(
@@ -175,6 +181,8 @@ def ingest(uow: UnitOfWork, desk: ComplaintDesk, item: RawInbound, clock: Clock)
         reason, detail = "illegal_transition", str(exc)
     except InvalidRequest as exc:
         reason, detail = exc.rule or "refused", str(exc)
+    except IntegrityError:  # not the inbox key (apply says so): kept to reprocess once the conflict is resolved
+        reason, detail = "conflict", "the database refused applying it (an integrity constraint other than the inbox)"
     except Exception as exc:  # a decoder bug on one item: keep the bytes, never stall the feed on it
         reason, detail = "undecodable", f"{type(exc).__name__} while decoding"
     with uow.begin() as session:

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from adapter.complaints import inbound, views
 from adapter.complaints.states import ComplaintStatus, IllegalComplaintTransition
@@ -257,3 +258,21 @@ def test_card_and_account_numbers_in_free_text_are_masked_in_the_history_and_the
     assert card not in entry.detail and "0123" in entry.detail
     shown = views.shown(w.uow, "CP-2026-0009")
     assert card not in str(shown) and shown["facts"].endswith("0123 被收取违约金")
+
+
+def test_a_database_refusal_other_than_the_inbox_key_is_not_taken_for_a_duplicate(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the inbox's own key makes a message a duplicate: any other integrity error must surface (the desk
+    resends, or the feed keeps the item), never be answered as applied-before and so lost."""
+    w.services.receive(complaint())
+    ack = w.message("CP-2026-0001", AckBody(desk_ref="FD000001", acknowledged_at=w.clock()))
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise IntegrityError("INSERT INTO cases …", {}, Exception("UNIQUE constraint failed: cases.platform_case_id"))
+
+    monkeypatch.setattr(inbound, "_apply_body", refused)
+    with pytest.raises(IntegrityError):
+        inbound.apply(w.uow, DESK, ack, w.clock)
+    monkeypatch.undo()
+    assert inbound.apply(w.uow, DESK, ack, w.clock) == "applied"  # nothing was recorded: it applies once fixed
