@@ -123,7 +123,7 @@ def _apply_body(session: Session, row: ComplaintRow, envelope: ComplaintEnvelope
         if row.acknowledged_at is not None:
             note(ComplaintNote.DUPLICATE_ACK, f"another ack, message {envelope.message_id}: kept, no change")
             return
-        row.acknowledged_at, row.desk_ref = to_utc(body.acknowledged_at), row.desk_ref or body.desk_ref
+        row.acknowledged_at, row.desk_ref = _no_later(body.acknowledged_at, now), row.desk_ref or body.desk_ref
         if status is S.FORWARDED:
             move(E.ACKNOWLEDGE, f"desk reference {body.desk_ref}")
         else:
@@ -140,7 +140,7 @@ def _apply_body(session: Session, row: ComplaintRow, envelope: ComplaintEnvelope
         move(E.DECIDE, f"{body.result.value}; remedy {body.remedy_amount:.2f} yuan")
         if status is S.FORWARDED:
             note("decided_before_ack", "the decision arrived before any acknowledgement; applied")
-        row.decided_at, row.decision_result = to_utc(body.notified_at), body.result.value
+        row.decided_at, row.decision_result = _no_later(body.notified_at, now), body.result.value
         row.remedy_amount = f"{body.remedy_amount:.2f}"
     elif isinstance(body, WithdrawnBody):
         move(E.WITHDRAW, body.reason[:200])
@@ -151,12 +151,18 @@ def _apply_body(session: Session, row: ComplaintRow, envelope: ComplaintEnvelope
         )  # fmt: skip
     elif isinstance(body, SmallClaimPerformedBody):
         move(E.SMALL_CLAIM_PAID, f"{body.amount:.2f} yuan paid")
-        row.paid_at = to_utc(body.paid_at)
+        row.paid_at = _no_later(body.paid_at, now)
     elif isinstance(body, ReviewDecidedBody):
         move(E.DECIDE_REVIEW, f"{body.result.value}; remedy {body.remedy_amount:.2f} yuan")
-        row.review_decided_at = to_utc(body.decided_at)
+        row.review_decided_at = _no_later(body.decided_at, now)
     else:
         raise InvalidRequest(f"{body.type.value} is a message the centre sends, not a desk", rule="direction")
+
+
+def _no_later(at: datetime, now: datetime) -> datetime:
+    """A desk's own time for an act, as stored: never later than its arrival here — a desk clock running ahead must
+    not make a decision late, or a payment's working days longer, than it was (as the appraisal times, facts.py)."""
+    return min(to_utc(at), to_utc(now))
 
 
 def ingest(uow: UnitOfWork, desk: ComplaintDesk, item: RawInbound, clock: Clock) -> str:

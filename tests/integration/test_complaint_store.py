@@ -2,7 +2,7 @@
 decide → visit → close; repeats merged or restarted; refusals kept out whole; sealed at rest."""
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
@@ -276,3 +276,14 @@ def test_a_database_refusal_other_than_the_inbox_key_is_not_taken_for_a_duplicat
         inbound.apply(w.uow, DESK, ack, w.clock)
     monkeypatch.undo()
     assert inbound.apply(w.uow, DESK, ack, w.clock) == "applied"  # nothing was recorded: it applies once fixed
+
+
+def test_a_desks_time_ahead_of_our_clock_is_stored_as_the_arrival(w: World) -> None:
+    """A decision 'notified' two days from now (a desk clock ahead) is recorded when it arrived, not later: it must
+    not make the institution's decision late, nor a payment's working days longer."""
+    w.services.receive(complaint())
+    now = w.clock.advance(days=1)
+    decided = DecidedBody(result=DecisionResult.UPHELD, notified_at=now + timedelta(days=2))
+    inbound.apply(w.uow, DESK, w.message("CP-2026-0001", decided), w.clock)
+    stored = w.row("CP-2026-0001").decided_at
+    assert stored is not None and stored.replace(tzinfo=None) == now.astimezone(UTC).replace(tzinfo=None)
