@@ -14,7 +14,7 @@ from adapter.complaints.deadlines import ComplaintDueDate, complaint_deadlines
 from adapter.complaints.facts import facts_of
 from adapter.complaints.states import TRANSITIONS, ComplaintStatus
 from adapter.deadlines import DueState, WorkCalendar
-from adapter.masking import mask_id, mask_phone, mask_text
+from adapter.masking import mask_document, mask_id, mask_phone, mask_text
 from adapter.persistence.complaint_tables import ComplaintEventRow, ComplaintOutboxRow, ComplaintRow
 from adapter.persistence.tables import OutboxStatus
 from api.problems import complaint_actions
@@ -98,8 +98,8 @@ def detail(
         "classification": complaint.classification.model_dump(mode="json"),
         "complainant": masked_person(complaint),
         "representative": masked_representative(complaint),
-        "request": mask_text(complaint.request),
-        "facts": mask_text(complaint.facts),
+        "request": mask_document(complaint.request),
+        "facts": mask_document(complaint.facts),
         "undisputed": row.undisputed,
         "stage": row.stage,
         "satisfaction": row.satisfaction,
@@ -112,7 +112,7 @@ def detail(
                 "from": e.from_status,
                 "to": e.to_status,
                 "actor": e.actor,
-                "detail": mask_text(e.detail) or None,
+                "detail": mask_document(e.detail) or None,
             }
             for e in events
         ],

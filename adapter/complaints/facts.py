@@ -44,7 +44,11 @@ def pauses(history: Sequence[ComplaintEventRow]) -> tuple[Pause, ...]:
 
 
 def _at(entry: ComplaintEventRow) -> datetime:
+    """The desk's own time for the appraisal note, but never later than when we recorded it: a desk clock running
+    ahead (or a time in the future) must not stretch the pause and so the institution's deadline (as
+    adapter/complaints/deadline_facts.py reads every act's time)."""
+    recorded = from_db(entry.at)
     try:
-        return from_db(datetime.fromisoformat(json.loads(entry.detail)["at"]))
+        return min(from_db(datetime.fromisoformat(json.loads(entry.detail)["at"])), recorded)
     except (ValueError, KeyError, TypeError):
-        return from_db(entry.at)
+        return recorded

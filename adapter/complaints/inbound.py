@@ -69,15 +69,21 @@ def apply(uow: UnitOfWork, platform: str, envelope: ComplaintEnvelope, clock: Cl
         with uow.begin() as session:
             return apply_in(session, platform, envelope, clock())
     except IntegrityError:  # the same message applied meanwhile by another process: the inbox key refused ours
+        with uow.begin() as session:  # ... or another key refused something else: then it is not a duplicate
+            if _inbox_row(session, platform, envelope.message_id) is None:
+                raise
         return DUPLICATE
+
+
+def _inbox_row(session: Session, platform: str, message_id: str) -> InboxRow | None:
+    query = select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == message_id)
+    return session.exec(query).first()
 
 
 def apply_in(session: Session, platform: str, envelope: ComplaintEnvelope, now: datetime) -> str:
     """`apply` inside the caller's transaction (the push intake's own, with its receipt)."""
     digest = hashlib.sha256(envelope.model_dump_json().encode()).hexdigest()
-    seen = session.exec(
-        select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == envelope.message_id)
-    ).first()
+    seen = _inbox_row(session, platform, envelope.message_id)
     if seen is not None:
         if seen.body_sha256 not in (None, digest):
             raise InvalidRequest(
@@ -117,7 +123,7 @@ def _apply_body(session: Session, row: ComplaintRow, envelope: ComplaintEnvelope
         if row.acknowledged_at is not None:
             note(ComplaintNote.DUPLICATE_ACK, f"another ack, message {envelope.message_id}: kept, no change")
             return
-        row.acknowledged_at, row.desk_ref = to_utc(body.acknowledged_at), row.desk_ref or body.desk_ref
+        row.acknowledged_at, row.desk_ref = _no_later(body.acknowledged_at, now), row.desk_ref or body.desk_ref
         if status is S.FORWARDED:
             move(E.ACKNOWLEDGE, f"desk reference {body.desk_ref}")
         else:
@@ -134,7 +140,7 @@ def _apply_body(session: Session, row: ComplaintRow, envelope: ComplaintEnvelope
         move(E.DECIDE, f"{body.result.value}; remedy {body.remedy_amount:.2f} yuan")
         if status is S.FORWARDED:
             note("decided_before_ack", "the decision arrived before any acknowledgement; applied")
-        row.decided_at, row.decision_result = to_utc(body.notified_at), body.result.value
+        row.decided_at, row.decision_result = _no_later(body.notified_at, now), body.result.value
         row.remedy_amount = f"{body.remedy_amount:.2f}"
     elif isinstance(body, WithdrawnBody):
         move(E.WITHDRAW, body.reason[:200])
@@ -145,12 +151,18 @@ def _apply_body(session: Session, row: ComplaintRow, envelope: ComplaintEnvelope
         )  # fmt: skip
     elif isinstance(body, SmallClaimPerformedBody):
         move(E.SMALL_CLAIM_PAID, f"{body.amount:.2f} yuan paid")
-        row.paid_at = to_utc(body.paid_at)
+        row.paid_at = _no_later(body.paid_at, now)
     elif isinstance(body, ReviewDecidedBody):
         move(E.DECIDE_REVIEW, f"{body.result.value}; remedy {body.remedy_amount:.2f} yuan")
-        row.review_decided_at = to_utc(body.decided_at)
+        row.review_decided_at = _no_later(body.decided_at, now)
     else:
         raise InvalidRequest(f"{body.type.value} is a message the centre sends, not a desk", rule="direction")
+
+
+def _no_later(at: datetime, now: datetime) -> datetime:
+    """A desk's own time for an act, as stored: never later than its arrival here — a desk clock running ahead must
+    not make a decision late, or a payment's working days longer, than it was (as the appraisal times, facts.py)."""
+    return min(to_utc(at), to_utc(now))
 
 
 def ingest(uow: UnitOfWork, desk: ComplaintDesk, item: RawInbound, clock: Clock) -> str:
@@ -175,6 +187,8 @@ def ingest(uow: UnitOfWork, desk: ComplaintDesk, item: RawInbound, clock: Clock)
         reason, detail = "illegal_transition", str(exc)
     except InvalidRequest as exc:
         reason, detail = exc.rule or "refused", str(exc)
+    except IntegrityError:  # not the inbox key (apply says so): kept to reprocess once the conflict is resolved
+        reason, detail = "conflict", "the database refused applying it (an integrity constraint other than the inbox)"
     except Exception as exc:  # a decoder bug on one item: keep the bytes, never stall the feed on it
         reason, detail = "undecodable", f"{type(exc).__name__} while decoding"
     with uow.begin() as session:

@@ -15,7 +15,7 @@ from sqlmodel import Session
 from adapter.cases.store import CaseTransaction
 from adapter.complaints.states import ComplaintEvent, ComplaintStatus, advance
 from adapter.errors import InvalidRequest
-from adapter.masking import mask_text
+from adapter.masking import mask_document
 from adapter.persistence import complaint_store as store
 from adapter.persistence.case_store import SqlCases
 from adapter.persistence.complaint_tables import ComplaintRow
@@ -62,7 +62,7 @@ def convert(
     case_id = CentreServices(_Within(cases), lambda: now, actor).register_self_received(_dispatch(complaint, now))
     lines = [
         f"{china_text(e.at)} {e.event} {e.from_status}→{e.to_status} by {e.actor}"
-        + (f": {mask_text(e.detail)[:200]}" if e.detail else "")
+        + (f": {mask_document(e.detail)[:200]}" if e.detail else "")
         for e in store.history(session, row.complaint_id)
     ]
     case = session.get(CaseRow, case_id)

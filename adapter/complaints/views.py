@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from adapter.masking import mask_fields, mask_id, mask_phone, mask_text
+from adapter.masking import mask_document, mask_fields, mask_id, mask_phone, mask_text
 from adapter.persistence import complaint_store as store
 from adapter.persistence.complaint_tables import ComplaintOutboxRow, ComplaintRow
 from adapter.persistence.engine import UnitOfWork
@@ -76,8 +76,8 @@ def shown(uow: UnitOfWork, complaint_id: str) -> dict[str, Any]:
         if complaint.representative is None
         else f"{complaint.representative.kind.value} {complaint.representative.name}"
         + (" with document" if complaint.representative.document else " WITHOUT document"),
-        request=mask_text(complaint.request),
-        facts=mask_text(complaint.facts),
+        request=mask_document(complaint.request),
+        facts=mask_document(complaint.facts),
         history=[
             {
                 "at": e.at,
@@ -85,7 +85,7 @@ def shown(uow: UnitOfWork, complaint_id: str) -> dict[str, Any]:
                 "from": e.from_status,
                 "to": e.to_status,
                 "actor": e.actor,
-                "detail": mask_text(e.detail),
+                "detail": mask_document(e.detail),
             }
             for e in history
         ],

@@ -173,9 +173,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _own_keyring_per_platform(self) -> "Settings":
-        # One key per court: a signature made for one court must never be usable at another.
+        # One key per court or desk: a signature made for one must never be usable at another.
         seen: dict[Path, str] = {}
-        for name, platform in self.platforms.items():
+        for name, platform in [*self.platforms.items(), *self.desks.items()]:
             keyring = platform.signing.keyring
             if keyring is None:
                 continue
@@ -190,6 +190,13 @@ class Settings(BaseSettings):
         both = sorted(set(self.platforms) & set(self.desks))
         if both:
             raise ValueError(f"{', '.join(both)} is both a court platform and a complaint desk; name them apart")
+        # One desk per institution: its complaints (personal data) must not go to whichever desk is listed first.
+        served: dict[str, str] = {}
+        for name, desk in self.desks.items():
+            for uscc in desk.institution_uscc:
+                other = served.setdefault(uscc, name)
+                if other != name:
+                    raise ValueError(f"desks {other} and {name} both list institution {uscc}; give it to one")
         return self
 
     @classmethod

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from adapter.complaints.guards import PriorComplaint
 from adapter.complaints.states import ComplaintEvent, ComplaintNote, ComplaintStatus, advance, is_final
 from adapter.errors import DockingError
-from adapter.masking import mask_text
+from adapter.masking import mask_document
 from adapter.persistence.complaint_tables import ComplaintEventRow, ComplaintOutboxRow, ComplaintRow
 from schemas.clock import to_utc
 from schemas.complaint import Complaint, ComplaintBody, ComplaintEnvelope
@@ -200,7 +200,8 @@ def _history(
         from_status=before.value,
         to_status=after.value,
         actor=actor,
-        # Free text from a desk or a clerk (a reason, a note) may hold a phone or account number: the history is
-        # read in lists, pages and exports, so it is stored masked (adapter/masking.py), never in clear.
-        detail=mask_text(detail),
+        # Free text from a desk or a clerk (a reason, a note) may hold a phone, card or account number: the history
+        # is read in lists, pages and exports, so it is stored masked (adapter/masking.py mask_document: also cards
+        # and accounts, which mask_text leaves), never in clear.
+        detail=mask_document(detail),
     )

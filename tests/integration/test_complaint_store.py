@@ -2,13 +2,14 @@
 decide → visit → close; repeats merged or restarted; refusals kept out whole; sealed at rest."""
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
-from adapter.complaints import inbound
+from adapter.complaints import inbound, views
 from adapter.complaints.states import ComplaintStatus, IllegalComplaintTransition
 from adapter.errors import InvalidRequest
 from adapter.persistence.complaint_store import ComplaintNotFound, StaleComplaint
@@ -246,3 +247,43 @@ def test_free_text_in_the_history_is_stored_masked(w: World) -> None:
     w.services.withdraw("CP-2026-0001", "客户来电 13812345678 撤回")
     (entry,) = [e for e in w.history("CP-2026-0001") if e.event == "withdraw"]
     assert "13812345678" not in entry.detail and "撤回" in entry.detail
+
+
+def test_card_and_account_numbers_in_free_text_are_masked_in_the_history_and_the_view(w: World) -> None:
+    """A bank complaint's facts and a clerk's note name the card: never stored in the history or shown in clear."""
+    card = "6222021234567890123"
+    w.services.receive(complaint(complaint_id="CP-2026-0009", facts=f"卡号 {card} 被收取违约金"))
+    w.services.withdraw("CP-2026-0009", f"客户确认卡号{card}已退费，撤回")
+    (entry,) = [e for e in w.history("CP-2026-0009") if e.event == "withdraw"]
+    assert card not in entry.detail and "0123" in entry.detail
+    shown = views.shown(w.uow, "CP-2026-0009")
+    assert card not in str(shown) and shown["facts"].endswith("0123 被收取违约金")
+
+
+def test_a_database_refusal_other_than_the_inbox_key_is_not_taken_for_a_duplicate(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the inbox's own key makes a message a duplicate: any other integrity error must surface (the desk
+    resends, or the feed keeps the item), never be answered as applied-before and so lost."""
+    w.services.receive(complaint())
+    ack = w.message("CP-2026-0001", AckBody(desk_ref="FD000001", acknowledged_at=w.clock()))
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise IntegrityError("INSERT INTO cases …", {}, Exception("UNIQUE constraint failed: cases.platform_case_id"))
+
+    monkeypatch.setattr(inbound, "_apply_body", refused)
+    with pytest.raises(IntegrityError):
+        inbound.apply(w.uow, DESK, ack, w.clock)
+    monkeypatch.undo()
+    assert inbound.apply(w.uow, DESK, ack, w.clock) == "applied"  # nothing was recorded: it applies once fixed
+
+
+def test_a_desks_time_ahead_of_our_clock_is_stored_as_the_arrival(w: World) -> None:
+    """A decision 'notified' two days from now (a desk clock ahead) is recorded when it arrived, not later: it must
+    not make the institution's decision late, nor a payment's working days longer."""
+    w.services.receive(complaint())
+    now = w.clock.advance(days=1)
+    decided = DecidedBody(result=DecisionResult.UPHELD, notified_at=now + timedelta(days=2))
+    inbound.apply(w.uow, DESK, w.message("CP-2026-0001", decided), w.clock)
+    stored = w.row("CP-2026-0001").decided_at
+    assert stored is not None and stored.replace(tzinfo=None) == now.astimezone(UTC).replace(tzinfo=None)

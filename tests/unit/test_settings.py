@@ -318,3 +318,27 @@ def test_a_push_window_out_of_range_names_the_field(tmp_path: Path, value: str) 
     """10 s to one day, whole seconds; anything else is refused at start-up naming the platform's field."""
     message = _error(_config(tmp_path, PLATFORM.format(extra=f"push_window_seconds = {value}")))
     assert "platforms.court-gz.push_window_seconds" in message
+
+
+def test_a_desk_may_not_share_a_keyring_with_a_court_or_another_desk(tmp_path: Path) -> None:
+    """Desks are platforms too: a key trusted for one court or desk must not verify another's messages."""
+    signing = 'keyring = "keys/shared"\ncourt_keys = { c = "c.pub" }\n'
+    court = f'[platforms.a]\nbase_url = "https://a"\n[platforms.a.signing]\n{signing}'
+
+    def desk(n: str, u: str) -> str:
+        return f'[desks.{n}]\nbase_url = "https://{n}"\ninstitution_uscc = ["{u}"]\n[desks.{n}.signing]\n{signing}'
+
+    assert "share the keyring" in _error(_config(tmp_path, court + desk(n="d", u="914400001234567899")))
+    two = desk(n="d", u="914400001234567899") + desk(n="e", u="91310000MA1FL0000N")
+    assert "share the keyring" in _error(_config(tmp_path, two))
+
+
+def test_an_institution_is_served_by_one_desk_only(tmp_path: Path) -> None:
+    """A USCC under two desks would send its complaints to whichever desk the settings list first: refused."""
+    text = "".join(
+        f'[desks.{n}]\nbase_url = "https://{n}"\ninstitution_uscc = ["914400001234567899"]\n'
+        f'[desks.{n}.signing]\nkeyring = "keys/{n}"\ncourt_keys = {{ c = "c.pub" }}\n'
+        for n in ("d", "e")
+    )
+    error = _error(_config(tmp_path, text))
+    assert "914400001234567899" in error and "desks d and e" in error
