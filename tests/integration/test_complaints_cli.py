@@ -134,3 +134,19 @@ def test_polling_an_unreachable_desk_says_so_with_the_unavailable_exit_code(conf
     assert unknown.returncode == 2 and "'nope' is not a configured desk" in unknown.stderr
     down = docking("complaints", "poll", *c)
     assert down.returncode == 69 and "card-centre" in down.stderr and "Traceback" not in down.stderr
+
+
+def test_serve_and_run_start_with_desks_alone(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A centre that only forwards complaints configures desks and no court: `docking serve` and `docking run` start
+    (their jobs poll and deliver the desks) instead of refusing "no platforms configured"."""
+    import api.server
+    import scheduler
+    from cli.run_cmd import run
+    from cli.serve_cmd import serve
+
+    started: list[tuple[str, set[str]]] = []
+    monkeypatch.setattr(api.server, "serve", lambda settings, **_: started.append(("serve", set(settings.desks))))
+    monkeypatch.setattr(scheduler, "run", lambda settings: started.append(("run", set(settings.desks))))
+    serve(config)
+    run(config)
+    assert started == [("serve", {"card-centre"}), ("run", {"card-centre"})]
