@@ -132,6 +132,7 @@ def test_a_repeat_is_merged_without_new_facts_and_restarts_the_clock_with_them(w
             "unknown_code",
         ),
         ({"track": "small_claim", "amount_in_dispute": str(AMOUNT_OVER_CAP)}, "amount_in_dispute", "small_claim_cap"),
+        ({"received_at": "2026-03-03T10:15:00+08:00"}, "received_at", "future"),  # a day after the clock's now
         (
             {"institution": {"kind": "bank", "name": "无柜台银行", "uscc": "91110000100001234U"}},
             "institution.uscc",
