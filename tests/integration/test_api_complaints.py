@@ -76,6 +76,19 @@ def test_the_centres_own_id_registers_one_complaint_and_a_retry_replays(served: 
     assert other.headers["content-type"].startswith("application/problem+json")
 
 
+def test_a_centre_id_in_chinese_is_answered_with_a_percent_encoded_location(served: Served) -> None:
+    """An id the centre gives in Chinese is stored as given; the 201's Location (HTTP headers are Latin-1) carries it
+    percent-encoded, it leads to the complaint, and a retry replays the 201 — never a 500 after the commit."""
+    data = {**intake(), "complaint_id": "投诉-2026-001"}
+    first = served.centre.post(URL, data, key="k-zh")
+    assert first.status_code == 201, first.text
+    assert first.json()["complaint_id"] == "投诉-2026-001"
+    assert first.headers["Location"] == f"{URL}/%E6%8A%95%E8%AF%89-2026-001"
+    assert served.centre.post(URL, data, key="k-zh").status_code == 201
+    shown = served.centre.get(first.headers["Location"])
+    assert shown.status_code == 200 and shown.json()["complaint_id"] == "投诉-2026-001"
+
+
 def _agent(document: bool) -> dict[str, Any]:
     agent = {"kind": "agent", "name": "王五", "id_type": "resident_id", "id_number": RESIDENT_ID}
     return {**agent, "document": DOCUMENT} if document else agent
