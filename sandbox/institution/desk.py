@@ -208,6 +208,8 @@ class DeskCore:
 
     def _publish(self, known: DeskComplaint, day: float, step: str) -> None:
         at = known.arrived_at + timedelta(days=day)
+        if self.config.live:  # a real adapter reads it now: dated when it is published, never in the future
+            at = min(at, self._clock())
         cid = f"UNKNOWN-{known.complaint_id}"[:40] if step == "ack_unknown" else known.complaint_id
         body, status = body_of(step, known.desk_ref, at, known.amount)
         self._serial += 1
