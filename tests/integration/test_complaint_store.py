@@ -23,7 +23,7 @@ from schemas.complaint import (
     ReviewRequestedBody,
     SmallClaimPerformedBody,
 )
-from tests.support.complaint_samples import AMOUNT_OVER_CAP, RESIDENT_ID, complaint, complaint_data
+from tests.support.complaint_samples import AMOUNT_OVER_CAP, BANK_USCC, RESIDENT_ID, complaint, complaint_data
 from tests.support.complaint_store import DESK, World, world
 
 pytestmark = pytest.mark.integration
@@ -247,3 +247,21 @@ def test_free_text_in_the_history_is_stored_masked(w: World) -> None:
     w.services.withdraw("CP-2026-0001", "客户来电 13812345678 撤回")
     (entry,) = [e for e in w.history("CP-2026-0001") if e.event == "withdraw"]
     assert "13812345678" not in entry.detail and "撤回" in entry.detail
+
+
+def test_docking_status_shows_a_desk_with_its_mode_its_feed_and_its_queue(w: World, database_url: str) -> None:
+    """A desk in the settings is a platform of `docking status`: its mode (not "unconfigured"), its one feed
+    ("complaints", not the courts' dispatches/decisions) and the complaint messages waiting for it."""
+    from adapter.config.desks import DeskSettings
+    from adapter.config.platform import SigningSettings
+    from adapter.config.settings import Settings
+    from adapter.status import collect
+
+    w.services.receive(complaint())
+    signing = SigningSettings(
+        profile="hmac-appkey", app_key="c", app_secret="s", court_app_key="d", court_app_secret="t"
+    )
+    desk = DeskSettings(base_url="http://127.0.0.1:9", institution_uscc=[BANK_USCC], signing=signing)
+    (shown,) = collect(w.uow, Settings(database_url=database_url, desks={DESK: desk}), w.clock).platforms
+    assert (shown.name, shown.mode, shown.pending) == (DESK, "poll", 1)
+    assert [f.feed for f in shown.feeds] == ["complaints"]
