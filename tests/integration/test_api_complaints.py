@@ -90,7 +90,7 @@ def test_a_centre_id_in_chinese_is_answered_with_a_percent_encoded_location(serv
 
 
 def test_a_centre_id_with_a_slash_is_refused_as_unaddressable(served: Served) -> None:
-    """"A/B-1" would be stored but never found again (GET /complaints/A/B-1 is another path): refused, none stored."""
+    """ "A/B-1" would be stored but never found again (GET /complaints/A/B-1 is another path): refused, none stored."""
     refused = served.centre.post(URL, {**intake(), "complaint_id": "A/B-1"})
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == "body.complaint_id" and "'/'" in refused.text
