@@ -203,6 +203,10 @@ def test_a_complaint_goes_to_mediation_as_a_flow_c_case(served: Served) -> None:
     case = served.centre.get(f"/api/centre/v1/cases/{case_id}")
     assert case.status_code == 200 and case.json()["flow"] == "self_received"
     assert served.centre.get(f"{URL}/{cid}").json()["case_id"] == case_id
+    # the case's history shows the complaint's, carried over (masked); it had only the bare event name
+    (carried,) = [e for e in case.json()["history"] if e["event"] == "complaint"]
+    assert carried["note"].startswith(f"converted from complaint {cid}") and " acknowledge " in carried["note"]
+    assert person(1) not in case.text
 
 
 def test_the_list_filters_combine_and_pages_every_complaint_once(served: Served) -> None:
