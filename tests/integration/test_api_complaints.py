@@ -57,7 +57,7 @@ def test_an_intake_is_forwarded_and_shown_masked_with_its_history_deadlines_and_
     assert [e["event"] for e in doc["history"]] == ["received", "forward"]
     assert [m["type"] for m in doc["messages"]] == ["complaint.forward"] and doc["messages"][0]["status"] == "pending"
     assert {d["kind"] for d in doc["deadlines"]} >= {"forward", "centre_target", "decision"}
-    assert doc["allowed_actions"] == ["small-claim", "to-mediation", "withdraw"]
+    assert doc["allowed_actions"] == ["to-mediation", "withdraw"]  # a general-track complaint: no small-claim
     assert "acknowledge" in doc["allowed_events"]
 
 
@@ -182,6 +182,7 @@ def test_an_action_needs_the_current_etag_and_an_illegal_one_names_the_status(se
 
 def test_a_small_claim_is_decided_within_the_cap_only(served: Served) -> None:
     cid = served.centre.post(URL, intake(track="small_claim", amount_in_dispute="3000.00")).json()["complaint_id"]
+    assert served.centre.get(f"{URL}/{cid}").json()["allowed_actions"] == ["small-claim", "to-mediation", "withdraw"]
     over = served.centre.post(f"{URL}/{cid}/small-claim", {"amount": "5000.01", "mediator": "陈调解员"})
     assert over.status_code == 422 and over.json()["errors"][0]["field"] == "body.amount"
     assert over.json()["errors"][0]["rule"] == "small_claim_cap"
