@@ -58,6 +58,9 @@ def test_receive_list_show_and_act(config: Path, tmp_path: Path) -> None:
     ]
     shown = docking("complaints", "show", "CP-2026-0001", "--format", "json", *c, check=True).stdout
     assert RESIDENT_ID not in shown and "13812345678" not in shown and "李四" in shown
+    table = docking("complaints", "show", "CP-2026-0001", *c, check=True).stdout
+    fields = [line.split("│")[1].strip() for line in table.splitlines() if line.count("│") == 3]
+    assert fields[:4] == ["complaint_id", "status", "desk", "desk_ref"], fields  # the id first, not mid-table
     assert [h["event"] for h in json.loads(shown)["history"]] == ["received", "forward"]
     wrong = docking("complaints", "close", "CP-2026-0001", *c)
     assert wrong.returncode == 2 and "cannot close a complaint in FORWARDED" in wrong.stderr
