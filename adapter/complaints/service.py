@@ -223,8 +223,7 @@ class ComplaintServices:
             if row.track != Track.SMALL_CLAIM:
                 raise InvalidRequest(
                     f"track: complaint {complaint_id} is on the {row.track} track, not small_claim",
-                    field="track",
-                    rule="small_claim_track",
+                    rule="small_claim_track",  # the complaint's state, not an input: no field (adapter/errors.py)
                 )
             if memo is None:
                 raise InvalidRequest(

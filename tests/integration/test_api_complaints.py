@@ -190,6 +190,10 @@ def test_a_small_claim_is_decided_within_the_cap_only(served: Served) -> None:
     assert ok.status_code == 200 and ok.json()["status"] == "SMALL_CLAIM_DECIDED"
     types = [m["type"] for m in served.centre.get(f"{URL}/{cid}").json()["messages"]]
     assert types == ["complaint.forward", "smallclaim.decision"]
+    general = served.centre.post(URL, intake(2)).json()["complaint_id"]
+    refused = served.centre.post(f"{URL}/{general}/small-claim", {"amount": "100.00", "mediator": "陈调解员"})
+    assert refused.status_code == 422 and refused.json()["rule"] == "small_claim_track", refused.text
+    assert "errors" not in refused.json()  # no "body.track": the request has no such field; the complaint's track
 
 
 def test_a_complaint_goes_to_mediation_as_a_flow_c_case(served: Served) -> None:
