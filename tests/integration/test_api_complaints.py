@@ -89,6 +89,13 @@ def test_a_centre_id_in_chinese_is_answered_with_a_percent_encoded_location(serv
     assert shown.status_code == 200 and shown.json()["complaint_id"] == "投诉-2026-001"
 
 
+def test_an_unquoted_if_match_on_a_complaint_points_to_the_complaints_get(served: Served) -> None:
+    """The 400 for an unquoted ETag names where the ETag comes from; on a complaint route it said GET /cases/{id}."""
+    cid = served.centre.post(URL, intake()).json()["complaint_id"]
+    refused = served.centre.post(f"{URL}/{cid}/withdraw", {"reason": "撤回"}, headers={"If-Match": "v2"})
+    assert refused.status_code == 400 and "/cases/" not in refused.json()["detail"], refused.text
+
+
 def test_a_centre_id_with_a_slash_is_refused_as_unaddressable(served: Served) -> None:
     """ "A/B-1" would be stored but never found again (GET /complaints/A/B-1 is another path): refused, none stored."""
     refused = served.centre.post(URL, {**intake(), "complaint_id": "A/B-1"})
