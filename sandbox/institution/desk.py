@@ -4,6 +4,7 @@ threads. It speaks the complaint-desk wire (mappings/complaint_desk.py), verifie
 (signature, freshness, replayed nonces) and applies each message id once.
 """
 
+import secrets
 import threading
 import time
 from collections import deque
@@ -82,6 +83,9 @@ class DeskCore:
         self.signature_failures: dict[str, int] = {}
         self.rejected: list[tuple[str, str]] = []
         self._serial = 0
+        # live (standalone): a restarted desk must not reuse the ids of its last run, which the adapter's inbox holds
+        # (the same id with other bytes is a `conflict`): each run's message ids carry a token of their own
+        self._run = f"{secrets.token_hex(3).upper()}-" if config.live else ""
         self._signed: dict[int, dict[str, str]] = {}  # seq → the headers the feed carries for it
 
     def monotonic(self) -> float:
@@ -214,7 +218,7 @@ class DeskCore:
         body, status = body_of(step, known.desk_ref, at, known.amount)
         self._serial += 1
         envelope = ComplaintEnvelope(
-            message_id=f"{self.config.prefix}-M{self._serial:06d}",
+            message_id=f"{self.config.prefix}-{self._run}M{self._serial:06d}",
             complaint_id=cid,
             desk_ref=known.desk_ref,
             sent_at=at,
