@@ -45,6 +45,15 @@ def masked_party(p: Party) -> dict[str, Any]:
     }
 
 
+COMPLAINT_EVENT = "complaint"  # adapter/complaints/mediation.py HISTORY_EVENT: a converted complaint's history
+
+
+def history_note(event: str, detail: str | None) -> str:
+    """What a history row shows besides its event: the complaint's history a case converted from a complaint carries
+    (masked); "" for every other event, whose detail is a message payload, not for display."""
+    return mask_text(detail or "") if event == COMPLAINT_EVENT else ""
+
+
 def timeline(uow: UnitOfWork, name: str, *, platform: str | None = None) -> Timeline:
     """The case named `name` (our id MC-…, its 案号 in any bracket form, or the court's id; `platform` when a court's
     id is not unique); InvalidRequest naming `name` if none (adapter/case_lookup.py)."""
@@ -57,7 +66,15 @@ def timeline(uow: UnitOfWork, name: str, *, platform: str | None = None) -> Time
         messages = session.exec(select(OutboxRow).where(OutboxRow.case_id == case.id).order_by(col(OutboxRow.id))).all()
     parties = [{**masked_party(p), "phone_kind": p.phone_kind.value if p.phone_kind else ""} for p in dispatch.parties]
     history = [
-        {"at": e.at, "event": e.event, "from": e.from_status, "to": e.to_status, "actor": e.actor} for e in events
+        {
+            "at": e.at,
+            "event": e.event,
+            "from": e.from_status,
+            "to": e.to_status,
+            "actor": e.actor,
+            "note": history_note(e.event, e.detail),
+        }
+        for e in events
     ]
     registered = next((from_db(e.at) for e in events if e.event == Event.REGISTER), None)
     outbox = [

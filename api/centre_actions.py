@@ -131,8 +131,8 @@ def _check_if_match(if_match: str | None) -> None:
     for tag in (t.strip() for t in if_match.split(",")):
         if tag != "*" and not (len(tag) >= 2 and tag[0] == tag[-1] == '"'):
             message = (
-                f"If-Match {tag[:40]!r} is not an ETag as GET /cases/{{id}} gives it: send it unchanged, "
-                'quotes included (e.g. If-Match: "v791"); a weak W/ tag never matches'
+                f"If-Match {tag[:40]!r} is not an ETag as the GET of the case or complaint gives it: "
+                'send it unchanged, quotes included (e.g. If-Match: "v791"); a weak W/ tag never matches'
             )
             raise Problem(
                 400, "bad-if-match", message, errors=[{"field": "header.If-Match", "rule": "etag", "message": message}]

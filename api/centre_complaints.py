@@ -15,6 +15,7 @@ refusal RFC 9457 problem+json naming the field and the rule. No business rule li
 
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
@@ -52,7 +53,8 @@ RESPONSES = problem_responses(400, 401, 403, 404, 409, 412, 413, 422)
 def _answer(stored: Stored, *, replayed: bool = False) -> JSONResponse:
     headers = {"ETag": stored.etag} if stored.etag else {}
     if stored.status_code == 201:
-        headers["Location"] = f"/api/centre/v1/complaints/{stored.body['complaint_id']}"
+        # The centre's own id may be Chinese; HTTP headers are Latin-1, so the path is percent-encoded.
+        headers["Location"] = f"/api/centre/v1/complaints/{quote(stored.body['complaint_id'], safe='')}"
     if replayed:
         headers["Idempotent-Replayed"] = "true"
     media = "application/json" if stored.status_code < 400 else "application/problem+json"

@@ -16,7 +16,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from adapter.case_lookup import _case_number_is, _court_is, court_code, parse_when
-from adapter.case_timeline import masked_party
+from adapter.case_timeline import history_note, masked_party
 from adapter.deadlines import DueState, receipt
 from adapter.deadlines.sweep import open_case_deadlines
 from adapter.errors import InvalidRequest
@@ -216,6 +216,7 @@ def detail(ctx: ApiContext, session: Session, case: CaseRow) -> dict[str, Any]:
                 "from": e.from_status,
                 "to": e.to_status,
                 "actor": e.actor,
+                "note": history_note(e.event, e.detail),
             }
             for e in events
         ],

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.models import ActionBody
 from schemas.complaint import Complaint
@@ -25,6 +25,15 @@ class ComplaintIntake(Complaint):
 
     complaint_id: Line | None = Field(default=None, min_length=1, max_length=40)  # type: ignore[assignment]
     received_at: Timestamp | None = None  # type: ignore[assignment]
+
+    @field_validator("complaint_id")
+    @classmethod
+    def _addressable(cls, value: str | None) -> str | None:
+        """The id is a segment of the complaint's URL (/complaints/{id}, the console's links): a "/" would make it
+        unreachable, so it is refused here rather than stored."""
+        if value is not None and "/" in value:
+            raise ValueError("a complaint id cannot hold '/': it is a segment of the complaint's URL")
+        return value
 
     def complete(self, now: datetime) -> Complaint:
         """The canonical record: the id and the receipt time filled in where the centre left them out."""

@@ -130,7 +130,8 @@ def detail(
             for m in messages
         ],
         "allowed_events": sorted(e.value for (s, e) in TRANSITIONS if s is status),
-        "allowed_actions": complaint_actions(status),
+        # the small-claim decision is open on the small-claim track only (ComplaintServices.small_claim_decide)
+        "allowed_actions": [a for a in complaint_actions(status) if a != "small-claim" or row.track == "small_claim"],
     }
 
 

@@ -5,7 +5,7 @@ The body is one signed item's exact bytes — what the desk's feed would carry �
 headers of the desk's signing profile. Authenticated twice: the desk's API key (bearer, role `desk:<platform>`)
 AND the desk's signature over the raw bytes, verified with THAT desk's profile. A desk pushes only as itself: a key
 of another desk is a 403, and court, centre, ops and admin keys are 403 too (the `desk` group admits desk roles
-only). A platform not configured as a desk is a 404.
+only). A platform not configured as a desk is a 404; a desk that is polled (mode = "poll"), a 409.
 
 Answered after everything is committed, quickly (nothing is sent from here), with a receipt signed by our signer
 for that desk: 200 `accepted` or `duplicate` (with the first result); a refused item is kept in quarantine with its
@@ -36,7 +36,7 @@ Desk = Annotated[Client, Depends(require("desk"))]
 _REFUSED_STATUS = {"oversized": 413, "undecodable": 400}
 
 
-@router.post("/{platform}/messages", responses=problem_responses(401, 403, 404))
+@router.post("/{platform}/messages", responses=problem_responses(401, 403, 404, 409))
 async def push_message(request: Request, platform: str, client: Desk) -> Response:
     """One message the desk pushes (an acknowledgement, an extension, a decision, a payment …), signed."""
     if client.role.platform != platform:
@@ -49,6 +49,9 @@ async def push_message(request: Request, platform: str, client: Desk) -> Respons
     desks: dict[str, PushDesk] = request.app.state.desks
     link = desks.get(platform)
     if link is None:
+        configured = ctx.settings.desks.get(platform)
+        if configured is not None and configured.mode != "push":  # as a polled court's push intake: 409, not 404
+            raise Problem(409, "push-off", f'desk {platform!r} is polled (mode = "poll"): its push intake is off')
         raise Problem(404, "desk-not-found", f"desk {platform!r} is not configured here ([desks.{platform}])")
     limit, window = link.max_bytes, link.window
     body = b""

@@ -246,7 +246,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.error("%s %s failed unexpectedly: %s", request.method, request.url.path, type(exc).__name__)
+        # the id named in the answer, in the line (this handler runs outside the middleware that binds it to the log)
+        log.error(
+            "%s %s failed unexpectedly: %s (request %s)",
+            request.method, request.url.path, type(exc).__name__, _request_id(request),
+        )  # fmt: skip
         return answer(request, Problem(500, "internal", "the request failed; the server log has its request id"))
 
 

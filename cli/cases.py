@@ -108,7 +108,7 @@ def show(
     if flags:
         render([{"flag": flag} for flag in flags], ["flag"], fmt, title="flags")
     render(parties, ["name", "role", "kind", "id_type", "id_number", "phone", "phone_kind"], fmt, title="parties")
-    render(history, ["at", "event", "from", "to", "actor"], fmt, title="history")
+    render(history, ["at", "event", "from", "to", "actor", "note"], fmt, title="history")
     render(outbox, ["message_id", "type", "status", "attempts", "last_error"], fmt, title="messages")
     if case.agreement_effective_at:
         console.print(f"agreement effective at {china_text(case.agreement_effective_at)}")

@@ -73,6 +73,13 @@ def list_complaints(
     render(rows, views.LIST_COLUMNS, fmt, title="complaints", limit=limit)
 
 
+_FIRST = (
+    "complaint_id", "status", "desk", "desk_ref", "track", "channel", "institution_name", "institution_uscc",
+    "complainant", "representative", "business", "cause", "amount", "request", "facts",
+    "received_at", "forwarded_at", "acknowledged_at", "decided_at", "decision_result", "remedy_amount", "case_id",
+)  # fmt: skip
+
+
 @app.command("show")
 def show(
     complaint_id: Annotated[str, typer.Argument(help="The complaint id.")],
@@ -85,7 +92,8 @@ def show(
         print_object(record)
         return
     history, messages = record.pop("history"), record.pop("messages")
-    render_record(record, f"complaint {complaint_id}")
+    first = {k: record.pop(k) for k in _FIRST if k in record}  # who, where, what first; the row's other columns after
+    render_record({**first, **record}, f"complaint {complaint_id}")
     render(history, ["at", "event", "from", "to", "actor", "detail"], fmt, title="history")
     render(messages, ["message_id", "type", "status", "attempts", "last_error"], fmt, title="messages to the desk")
 

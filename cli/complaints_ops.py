@@ -12,6 +12,7 @@ from cli.complaints_cmd import Actor, app, complaints_runtime
 from cli.output import ConfigOption, Format, FormatOption, console, render
 from cli.queue_cmds import replay_command
 from scheduler import bootstrap
+from scheduler.complaints import BUSY
 
 
 @app.command("reprocess")
@@ -90,6 +91,9 @@ def poll(
         if name not in complaints.desks:
             raise InvalidRequest(f"--desk {name!r} is not a configured desk ({', '.join(complaints.desks) or 'none'})")
         counts = complaints.poll(name)
+        if counts.get(BUSY):
+            console.print(f"{name}: not read now — another process (docking run / serve) polls this desk; it reads it")
+            continue
         console.print(f"{name}: " + (", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing new"))
 
 

@@ -49,4 +49,5 @@ def deadlines(
             f"note: the holiday calendar has no data for {year}: deadlines in {year} count weekends only and are "
             f"marked estimated; add {year} to the holiday file ([deadlines] holiday_file) once it is published",
             highlight=False,
+            markup=False,
         )

@@ -54,6 +54,7 @@ def institution(
                 seconds_per_day=seconds_per_day,
                 timestamp_format=timestamp_format,
                 desk_key_id=f"desk-{name.replace('_', '-')}",
+                live=True,
             )
             for name in kind
         ]

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from schemas.clock import china_iso, china_text
 
@@ -81,7 +82,7 @@ def render(
     for column in columns:
         table.add_column(column, overflow="fold")  # never cut an id the operator needs to copy
     for row in rows:
-        table.add_row(*("" if row.get(c) is None else str(row.get(c)) for c in columns))
+        table.add_row(*(Text("" if row.get(c) is None else str(row.get(c))) for c in columns))  # data, not markup
     console.print(table)
     if limit is not None and len(rows) >= limit:
         err.print(f"showing the newest {limit}; --limit N shows more")
@@ -94,5 +95,5 @@ def render_record(record: Mapping[str, Any], title: str) -> None:
     table.add_column("value", overflow="fold")
     for key, value in record.items():
         shown = scalar(value, Format.table)
-        table.add_row(key, "" if shown is None else str(shown))
+        table.add_row(key, Text("" if shown is None else str(shown)))  # "[desks.x]" in a value is text, not markup
     console.print(table)

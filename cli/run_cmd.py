@@ -22,8 +22,11 @@ from scheduler import bootstrap
 def run(config: ConfigOption = None) -> None:
     """Run the adapter: poll every platform, deliver the outbox; stops cleanly on SIGTERM or Ctrl-C."""
     settings = bootstrap.load(config)
-    if not settings.platforms:
-        raise ConfigError("no platforms configured: add a [platforms.<name>] table (see README, Configuration)")
+    if not settings.platforms and not settings.desks:
+        raise ConfigError(
+            "no platforms or desks configured: add a [platforms.<name>] or [desks.<name>] table (see README,"
+            " Configuration)"
+        )
     scheduler.run(settings)
 
 

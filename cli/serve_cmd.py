@@ -21,6 +21,9 @@ def serve(
     from api.server import serve as run_server  # fastapi and uvicorn load only for this command
 
     settings = load_settings(config)
-    if jobs and not settings.platforms:
-        raise ConfigError("no platforms configured: add a [platforms.<name>] table (see README, Configuration)")
+    if jobs and not settings.platforms and not settings.desks:
+        raise ConfigError(
+            "no platforms or desks configured: add a [platforms.<name>] or [desks.<name>] table (see README,"
+            " Configuration)"
+        )
     run_server(settings, jobs=jobs, host=host, port=port)

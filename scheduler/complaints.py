@@ -29,6 +29,8 @@ from connectors.complaint_desk import ComplaintDeskRest
 from connectors.desk_port import ComplaintDesk
 from schemas.clock import Clock
 
+BUSY = "busy"  # poll(): another process holds the desk's poll lease (`docking run` / `docking serve`)
+
 
 @dataclass
 class ComplaintRuntime:
@@ -70,7 +72,7 @@ class ComplaintRuntime:
     def poll(self, name: str) -> Counter[str]:
         lock = self.locks.get(name)
         if lock is not None and not lock.acquire():
-            return Counter()  # another process polls this desk
+            return Counter({BUSY: 1})  # another process polls this desk: not read now (and not "nothing new")
         return desk_feed.poll(self.uow, self.desks[name], self.clock)
 
     def reconcile(self, *, repair: bool = True) -> dict[str, list[desk_feed.Difference]]:

@@ -162,7 +162,8 @@ def _refused(
         outcome = keep(session, desk, FEED, item, clock, reason, detail, message_id)
     log_kept(desk, outcome)
     if not outcome.kept:  # these very bytes were refused before: the same answer, as a duplicate
-        return DeskPushed(DUPLICATE, message_id, reason=reason, first=f"{REJECTED}: {reason}")
+        first = _first_refusal(uow, desk, item.body) or f"{REJECTED}: {reason}"  # the first refusal's reason
+        return DeskPushed(DUPLICATE, message_id, reason=reason, first=first)
     return DeskPushed(REJECTED, message_id, reason=reason, detail=outcome.detail, quarantine_id=outcome.quarantine_id)
 
 

@@ -29,7 +29,7 @@ from adapter.persistence import complaint_store as store
 from adapter.persistence.complaint_tables import ComplaintRow
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.sealed_types import engine_vault
-from schemas.clock import Clock, to_utc
+from schemas.clock import Clock, china_text, to_utc
 from schemas.complaint import (
     Complaint,
     ForwardBody,
@@ -51,6 +51,9 @@ class DuplicateComplaint(DockingError):
             f"{complaint_id}`; a new complaint needs a new complaint_id"
         )
         self.complaint_id, self.status = complaint_id, status
+
+
+RECEIPT_SKEW = timedelta(minutes=5)  # intake systems' clocks drift; more than this is a wrong date, not drift
 
 
 class ComplaintServices:
@@ -79,13 +82,21 @@ class ComplaintServices:
     def receive(self, complaint: Complaint) -> ComplaintStatus:
         """Take a complaint in: refused (InvalidRequest naming field and rule, nothing stored) when no desk serves
         its institution (rule no_desk), or by the intake guards (representative's document, codes, track, cap —
-        adapter/complaints/guards.py); DuplicateComplaint for a known id. A repeat of an earlier complaint against
+        adapter/complaints/guards.py), or a `received_at` more than five minutes ahead of the clock (rule future);
+        DuplicateComplaint for a known id. A repeat of an earlier complaint against
         the same institution is MERGED when it brings no new facts; otherwise stored and FORWARDED, its
         complaint.forward queued in the same transaction (fields the MoU withholds removed). With new facts the
         clock restarts [P33] (CBIRC Order 2020 No 3; forwarded the day received [P67a]). Returns the status."""
         desk = self.desks.for_institution(complaint.institution.uscc)
         check_intake(complaint, desk.memorandum)
         now = self.clock()
+        if complaint.received_at > now + RECEIPT_SKEW:  # a wrong date would move every deadline of the complaint
+            raise InvalidRequest(
+                f"received_at: {china_text(complaint.received_at)} is in the future; give the time the centre "
+                "received the complaint, or leave it out for now (rule future)",
+                field="received_at",
+                rule="future",
+            )
         with self.uow.begin() as session:
             existing = store.find(session, complaint.complaint_id)
             if existing is not None:
@@ -212,8 +223,7 @@ class ComplaintServices:
             if row.track != Track.SMALL_CLAIM:
                 raise InvalidRequest(
                     f"track: complaint {complaint_id} is on the {row.track} track, not small_claim",
-                    field="track",
-                    rule="small_claim_track",
+                    rule="small_claim_track",  # the complaint's state, not an input: no field (adapter/errors.py)
                 )
             if memo is None:
                 raise InvalidRequest(

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from adapter import heartbeats
 from adapter.config.settings import Settings
 from adapter.masking import mask_text
+from adapter.persistence.complaint_tables import ComplaintOutboxRow
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.event_tables import CentreEventRow
 from adapter.persistence.ops_tables import AlertConditionRow, AlertRow, FeedStateRow, PlatformStateRow
@@ -41,6 +42,7 @@ from adapter.status.report import (
 from schemas.clock import Clock, from_db, to_utc
 
 FEEDS = ("dispatches", "decisions")
+DESK_FEEDS = ("complaints",)  # a complaint desk's one feed (adapter/complaints/inbound.py FEED)
 
 
 def _t(model: Any) -> Any:
@@ -95,23 +97,27 @@ def _head() -> str:
 def _platforms(
     connection: Connection, settings: Settings, present: set[str], now: datetime, limits: Limits, *, running: bool
 ) -> tuple[PlatformStatus, ...]:
-    outbox, utc_now = _t(OutboxRow), to_utc(now)
+    utc_now = to_utc(now)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for platform, status, n in connection.execute(
-        select(outbox.c.platform, outbox.c.status, func.count()).group_by(outbox.c.platform, outbox.c.status)
-    ):
-        counts[platform][status] = n
-    claimed = and_(outbox.c.status == OutboxStatus.PENDING, outbox.c.claimed_until > utc_now)
-    in_flight: dict[str, int] = dict(
-        connection.execute(select(outbox.c.platform, func.count()).where(claimed).group_by(outbox.c.platform)).all()
-    )
-    oldest: dict[str, datetime] = dict(
-        connection.execute(
+    in_flight: dict[str, int] = defaultdict(int)
+    oldest: dict[str, datetime] = {}
+    # the courts' outbox and the complaint desks' (same delivery columns; a desk's name is its platform)
+    for outbox in [_t(OutboxRow)] + ([_t(ComplaintOutboxRow)] if "complaint_outbox" in present else []):
+        for platform, status, n in connection.execute(
+            select(outbox.c.platform, outbox.c.status, func.count()).group_by(outbox.c.platform, outbox.c.status)
+        ):
+            counts[platform][status] += n
+        claimed = and_(outbox.c.status == OutboxStatus.PENDING, outbox.c.claimed_until > utc_now)
+        for platform, n in connection.execute(
+            select(outbox.c.platform, func.count()).where(claimed).group_by(outbox.c.platform)
+        ):
+            in_flight[platform] += n
+        for platform, first in connection.execute(
             select(outbox.c.platform, func.min(outbox.c.queued_at))
             .where(outbox.c.status == OutboxStatus.PENDING)
             .group_by(outbox.c.platform)
-        ).all()
-    )
+        ):
+            oldest[platform] = min(first, oldest.get(platform, first))
     q = _t(QuarantineRow)
     quarantined: dict[str, int] = dict(
         connection.execute(
@@ -129,14 +135,15 @@ def _platforms(
         if "feed_states" in present
         else {}
     )
-    names = sorted(set(settings.platforms) | set(counts) | set(quarantined) | set(states))
+    names = sorted(set(settings.platforms) | set(settings.desks) | set(counts) | set(quarantined) | set(states))
     found = []
     for name in names:
-        config = settings.platforms.get(name)
+        config = settings.platforms.get(name) or settings.desks.get(name)
         mode = config.mode if config is not None else "unconfigured"
         state = states.get(name)
         feeds = tuple(
-            _feed(f, cursors.get((name, f)), feed_states.get((name, f)), mode, now, limits, running) for f in FEEDS
+            _feed(f, cursors.get((name, f)), feed_states.get((name, f)), mode, now, limits, running)
+            for f in (DESK_FEEDS if name in settings.desks else FEEDS)
         )
         first = oldest.get(name)
         found.append(

@@ -52,6 +52,9 @@ class InstitutionConfig:
     timestamp_format: str = "iso8601"
     latency_seconds: float = 0.0  # added to every desk request
     timeout_seconds: float = 1.5  # how long a "timeout" fault keeps the client waiting
+    # Standalone beside a real adapter (`docking sandbox institution`): a message is never dated after the moment it
+    # is published, so compressed days do not put its times ahead of the adapter's clock (refused as `future`).
+    live: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

@@ -4,6 +4,7 @@ threads. It speaks the complaint-desk wire (mappings/complaint_desk.py), verifie
 (signature, freshness, replayed nonces) and applies each message id once.
 """
 
+import secrets
 import threading
 import time
 from collections import deque
@@ -86,6 +87,9 @@ class DeskCore:
         self.signature_failures: dict[str, int] = {}
         self.rejected: list[tuple[str, str]] = []
         self._serial = 0
+        # live (standalone): a restarted desk must not reuse the ids of its last run, which the adapter's inbox holds
+        # (the same id with other bytes is a `conflict`): each run's message ids carry a token of their own
+        self._run = f"{secrets.token_hex(3).upper()}-" if config.live else ""
         self._signed: dict[int, dict[str, str]] = {}  # seq → the headers the feed carries for it
 
     def monotonic(self) -> float:
@@ -212,15 +216,16 @@ class DeskCore:
 
     def _publish(self, known: DeskComplaint, day: float, step: str) -> None:
         at = known.arrived_at + timedelta(days=day)
-        if step == "to_mediation" or self.dated_by_clock:
-            # Consent is given before it is told: never dated after the desk's real clock, however far its
-            # simulated days ran (the centre refuses a consent in the future, adapter/complaints/mediation.py).
+        if step == "to_mediation" or self.dated_by_clock or self.config.live:
+            # Never dated after the desk's real clock, however far its simulated days ran: consent is given before
+            # it is told (the centre refuses a consent in the future, adapter/complaints/mediation.py), and a live
+            # desk read by a real adapter dates each message when it is published.
             at = min(at, self._clock())
         cid = f"UNKNOWN-{known.complaint_id}"[:40] if step == "ack_unknown" else known.complaint_id
         body, status = body_of(step, known.desk_ref, at, known.amount)
         self._serial += 1
         envelope = ComplaintEnvelope(
-            message_id=f"{self.config.prefix}-M{self._serial:06d}",
+            message_id=f"{self.config.prefix}-{self._run}M{self._serial:06d}",
             complaint_id=cid,
             desk_ref=known.desk_ref,
             sent_at=at,

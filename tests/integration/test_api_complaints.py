@@ -57,7 +57,7 @@ def test_an_intake_is_forwarded_and_shown_masked_with_its_history_deadlines_and_
     assert [e["event"] for e in doc["history"]] == ["received", "forward"]
     assert [m["type"] for m in doc["messages"]] == ["complaint.forward"] and doc["messages"][0]["status"] == "pending"
     assert {d["kind"] for d in doc["deadlines"]} >= {"forward", "centre_target", "decision"}
-    assert doc["allowed_actions"] == ["small-claim", "to-mediation", "withdraw"]
+    assert doc["allowed_actions"] == ["to-mediation", "withdraw"]  # a general-track complaint: no small-claim
     assert "acknowledge" in doc["allowed_events"]
 
 
@@ -74,6 +74,34 @@ def test_the_centres_own_id_registers_one_complaint_and_a_retry_replays(served: 
     assert problem["type"].endswith("duplicate-complaint") and problem["existing_complaint_id"] == "ZX-2026-0001"
     assert problem["errors"][0]["field"] == "body.complaint_id"
     assert other.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_centre_id_in_chinese_is_answered_with_a_percent_encoded_location(served: Served) -> None:
+    """An id the centre gives in Chinese is stored as given; the 201's Location (HTTP headers are Latin-1) carries it
+    percent-encoded, it leads to the complaint, and a retry replays the 201 — never a 500 after the commit."""
+    data = {**intake(), "complaint_id": "投诉-2026-001"}
+    first = served.centre.post(URL, data, key="k-zh")
+    assert first.status_code == 201, first.text
+    assert first.json()["complaint_id"] == "投诉-2026-001"
+    assert first.headers["Location"] == f"{URL}/%E6%8A%95%E8%AF%89-2026-001"
+    assert served.centre.post(URL, data, key="k-zh").status_code == 201
+    shown = served.centre.get(first.headers["Location"])
+    assert shown.status_code == 200 and shown.json()["complaint_id"] == "投诉-2026-001"
+
+
+def test_an_unquoted_if_match_on_a_complaint_points_to_the_complaints_get(served: Served) -> None:
+    """The 400 for an unquoted ETag names where the ETag comes from; on a complaint route it said GET /cases/{id}."""
+    cid = served.centre.post(URL, intake()).json()["complaint_id"]
+    refused = served.centre.post(f"{URL}/{cid}/withdraw", {"reason": "撤回"}, headers={"If-Match": "v2"})
+    assert refused.status_code == 400 and "/cases/" not in refused.json()["detail"], refused.text
+
+
+def test_a_centre_id_with_a_slash_is_refused_as_unaddressable(served: Served) -> None:
+    """ "A/B-1" would be stored but never found again (GET /complaints/A/B-1 is another path): refused, none stored."""
+    refused = served.centre.post(URL, {**intake(), "complaint_id": "A/B-1"})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["field"] == "body.complaint_id" and "'/'" in refused.text
+    assert served.centre.get(URL).json()["items"] == []
 
 
 def _agent(document: bool) -> dict[str, Any]:
@@ -161,6 +189,7 @@ def test_an_action_needs_the_current_etag_and_an_illegal_one_names_the_status(se
 
 def test_a_small_claim_is_decided_within_the_cap_only(served: Served) -> None:
     cid = served.centre.post(URL, intake(track="small_claim", amount_in_dispute="3000.00")).json()["complaint_id"]
+    assert served.centre.get(f"{URL}/{cid}").json()["allowed_actions"] == ["small-claim", "to-mediation", "withdraw"]
     over = served.centre.post(f"{URL}/{cid}/small-claim", {"amount": "5000.01", "mediator": "陈调解员"})
     assert over.status_code == 422 and over.json()["errors"][0]["field"] == "body.amount"
     assert over.json()["errors"][0]["rule"] == "small_claim_cap"
@@ -168,6 +197,10 @@ def test_a_small_claim_is_decided_within_the_cap_only(served: Served) -> None:
     assert ok.status_code == 200 and ok.json()["status"] == "SMALL_CLAIM_DECIDED"
     types = [m["type"] for m in served.centre.get(f"{URL}/{cid}").json()["messages"]]
     assert types == ["complaint.forward", "smallclaim.decision"]
+    general = served.centre.post(URL, intake(2)).json()["complaint_id"]
+    refused = served.centre.post(f"{URL}/{general}/small-claim", {"amount": "100.00", "mediator": "陈调解员"})
+    assert refused.status_code == 422 and refused.json()["rule"] == "small_claim_track", refused.text
+    assert "errors" not in refused.json()  # no "body.track": the request has no such field; the complaint's track
 
 
 def test_a_complaint_goes_to_mediation_as_a_flow_c_case(served: Served) -> None:
@@ -182,6 +215,10 @@ def test_a_complaint_goes_to_mediation_as_a_flow_c_case(served: Served) -> None:
     case = served.centre.get(f"/api/centre/v1/cases/{case_id}")
     assert case.status_code == 200 and case.json()["flow"] == "self_received"
     assert served.centre.get(f"{URL}/{cid}").json()["case_id"] == case_id
+    # the case's history shows the complaint's, carried over (masked); it had only the bare event name
+    (carried,) = [e for e in case.json()["history"] if e["event"] == "complaint"]
+    assert carried["note"].startswith(f"converted from complaint {cid}") and " acknowledge " in carried["note"]
+    assert person(1) not in case.text
 
 
 def test_the_list_filters_combine_and_pages_every_complaint_once(served: Served) -> None:

@@ -73,3 +73,20 @@ def test_a_configured_desk_is_forwarded_to_and_read_by_the_runtimes_jobs(
     assert record["status"] == "DECIDED" and record["desk_ref"]
     assert [h["event"] for h in record["history"]][:3] == ["received", "forward", "acknowledge"]
     assert complaints.reconcile() == {DESK: []}
+
+
+def test_a_poll_while_another_process_polls_the_desk_says_so(
+    settings: Settings, institution: tuple[DeskPairing, DeskServer, StepClock, FakeClock]
+) -> None:
+    """`docking complaints poll` beside a running `docking serve`: the other process holds the desk's poll lease, so
+    this one reads nothing — answered `busy`, which the CLI prints as such (it printed "nothing new")."""
+    from adapter.inbox.poll_policy import POLL_LEASE
+    from adapter.job_locks import JobLock
+    from scheduler.complaints import BUSY
+
+    pairing, server, _, clock = institution
+    desk = DeskSettings(base_url=server.url, signing=pairing.signing, institution_uscc=[BANK_USCC])
+    runtime = build_runtime(settings.model_copy(update={"desks": {DESK: desk}}), clock=clock)
+    assert runtime.complaints is not None
+    assert JobLock(runtime.uow, clock, f"poll-desk:{DESK}", "serve-1234", POLL_LEASE).acquire()
+    assert runtime.complaints.poll(DESK) == {BUSY: 1}

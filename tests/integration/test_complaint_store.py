@@ -24,7 +24,7 @@ from schemas.complaint import (
     ReviewRequestedBody,
     SmallClaimPerformedBody,
 )
-from tests.support.complaint_samples import AMOUNT_OVER_CAP, RESIDENT_ID, complaint, complaint_data
+from tests.support.complaint_samples import AMOUNT_OVER_CAP, BANK_USCC, RESIDENT_ID, complaint, complaint_data
 from tests.support.complaint_store import DESK, World, world
 
 pytestmark = pytest.mark.integration
@@ -133,6 +133,7 @@ def test_a_repeat_is_merged_without_new_facts_and_restarts_the_clock_with_them(w
             "unknown_code",
         ),
         ({"track": "small_claim", "amount_in_dispute": str(AMOUNT_OVER_CAP)}, "amount_in_dispute", "small_claim_cap"),
+        ({"received_at": "2026-03-03T10:15:00+08:00"}, "received_at", "future"),  # a day after the clock's now
         (
             {"institution": {"kind": "bank", "name": "无柜台银行", "uscc": "91110000100001234U"}},
             "institution.uscc",
@@ -287,3 +288,21 @@ def test_a_desks_time_ahead_of_our_clock_is_stored_as_the_arrival(w: World) -> N
     inbound.apply(w.uow, DESK, w.message("CP-2026-0001", decided), w.clock)
     stored = w.row("CP-2026-0001").decided_at
     assert stored is not None and stored.replace(tzinfo=None) == now.astimezone(UTC).replace(tzinfo=None)
+
+
+def test_docking_status_shows_a_desk_with_its_mode_its_feed_and_its_queue(w: World, database_url: str) -> None:
+    """A desk in the settings is a platform of `docking status`: its mode (not "unconfigured"), its one feed
+    ("complaints", not the courts' dispatches/decisions) and the complaint messages waiting for it."""
+    from adapter.config.desks import DeskSettings
+    from adapter.config.platform import SigningSettings
+    from adapter.config.settings import Settings
+    from adapter.status import collect
+
+    w.services.receive(complaint())
+    signing = SigningSettings(
+        profile="hmac-appkey", app_key="c", app_secret="s", court_app_key="d", court_app_secret="t"
+    )
+    desk = DeskSettings(base_url="http://127.0.0.1:9", institution_uscc=[BANK_USCC], signing=signing)
+    (shown,) = collect(w.uow, Settings(database_url=database_url, desks={DESK: desk}), w.clock).platforms
+    assert (shown.name, shown.mode, shown.pending) == (DESK, "poll", 1)
+    assert [f.feed for f in shown.feeds] == ["complaints"]

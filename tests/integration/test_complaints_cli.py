@@ -58,6 +58,9 @@ def test_receive_list_show_and_act(config: Path, tmp_path: Path) -> None:
     ]
     shown = docking("complaints", "show", "CP-2026-0001", "--format", "json", *c, check=True).stdout
     assert RESIDENT_ID not in shown and "13812345678" not in shown and "李四" in shown
+    table = docking("complaints", "show", "CP-2026-0001", *c, check=True).stdout
+    fields = [line.split("│")[1].strip() for line in table.splitlines() if line.count("│") == 3]
+    assert fields[:4] == ["complaint_id", "status", "desk", "desk_ref"], fields  # the id first, not mid-table
     assert [h["event"] for h in json.loads(shown)["history"]] == ["received", "forward"]
     wrong = docking("complaints", "close", "CP-2026-0001", *c)
     assert wrong.returncode == 2 and "cannot close a complaint in FORWARDED" in wrong.stderr
@@ -134,3 +137,19 @@ def test_polling_an_unreachable_desk_says_so_with_the_unavailable_exit_code(conf
     assert unknown.returncode == 2 and "'nope' is not a configured desk" in unknown.stderr
     down = docking("complaints", "poll", *c)
     assert down.returncode == 69 and "card-centre" in down.stderr and "Traceback" not in down.stderr
+
+
+def test_serve_and_run_start_with_desks_alone(config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A centre that only forwards complaints configures desks and no court: `docking serve` and `docking run` start
+    (their jobs poll and deliver the desks) instead of refusing "no platforms configured"."""
+    import api.server
+    import scheduler
+    from cli.run_cmd import run
+    from cli.serve_cmd import serve
+
+    started: list[tuple[str, set[str]]] = []
+    monkeypatch.setattr(api.server, "serve", lambda settings, **_: started.append(("serve", set(settings.desks))))
+    monkeypatch.setattr(scheduler, "run", lambda settings: started.append(("run", set(settings.desks))))
+    serve(config)
+    run(config)
+    assert started == [("serve", {"card-centre"}), ("run", {"card-centre"})]

@@ -109,3 +109,19 @@ def test_the_statistics_page_charts_the_complaint_figures(page: Page, tmp_path: 
     html = _html(page, tmp_path, "stats")
     assert "Complaints received 投诉受理" in html and "Forwarded the same day 当日转办" in html
     assert page.locator("svg", has_text="Complaints 投诉").count() >= 1
+
+
+def test_the_list_fits_a_1366_pixel_screen_with_assigned_ids(page: Page, tmp_path: Path, served: Served) -> None:
+    """An id the adapter assigns (CP- and 32 hex digits) wraps in its cell: at 1366 px the list needs no sideways
+    scrolling (it was 1458 px wide, the Overdue column off screen)."""
+    body = complaint_data(channel="letter")
+    body.pop("complaint_id")
+    body["complainant"] = {**body["complainant"], "id_number": "440104199001010133"}
+    body["institution"] = {**body["institution"], "name": "某某银行股份有限公司信用卡中心"}  # as long as they come
+    answer = served.centre.post("/api/centre/v1/complaints", body)
+    assert answer.status_code == 201, answer.text
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto("/console/complaints")
+    _html(page, tmp_path, "complaints-1366")
+    assert answer.json()["complaint_id"] in page.content()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366

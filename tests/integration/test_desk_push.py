@@ -8,13 +8,15 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from adapter.config.desks import DeskSettings
+from adapter.config.platform import SigningSettings
 from adapter.config.settings import EncryptionSettings
 from adapter.persistence.tables import QuarantineRow
 from adapter.testing import FakeClock
 from schemas.clock import utc_now
 from schemas.complaint import AckBody, ComplaintEnvelope, DecidedBody, DecisionResult
 from tests.support.complaint_api import BANK, INSURER, Served, complaint_api
-from tests.support.complaint_samples import complaint_data
+from tests.support.complaint_samples import INSURER_USCC, complaint_data
 
 pytestmark = pytest.mark.integration
 URL = "/api/centre/v1/complaints"
@@ -121,3 +123,29 @@ def test_an_oversized_push_is_refused_with_413(served: Served) -> None:
     body = b"{" + b" " * 70000 + b"}"
     refused = served.push(f"desk:{BANK}", BANK, body, {})
     assert refused.status_code == 413 and refused.json()["reason"] == "oversized"
+
+
+def test_a_polled_desk_has_no_push_intake(served: Served) -> None:
+    """A desk configured with mode = "poll" is answered 409 naming the mode (as a polled court is), not 404."""
+    served.runtime.settings.desks[INSURER] = DeskSettings(
+        base_url="http://127.0.0.1:9",
+        institution_uscc=[INSURER_USCC],
+        signing=SigningSettings(
+            profile="hmac-appkey", app_key="c", app_secret="s", court_app_key="d", court_app_secret="t"
+        ),
+    )
+    body, headers = served.signed(_ack(served, _complaint(served)))
+    refused = served.push(f"desk:{INSURER}", INSURER, body, headers)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["type"].endswith("push-off") and 'mode = "poll"' in refused.json()["detail"]
+
+
+def test_the_same_refused_bytes_again_name_their_first_refusal(served: Served) -> None:
+    """Bytes refused once (bad signature) and pushed again under another refusal (unsigned) are a duplicate whose
+    first_result is the first refusal's reason, not the new one's."""
+    cid = _complaint(served)
+    body, headers = served.signed(_ack(served, cid), secret=b"x" * 32)
+    assert served.push(f"desk:{BANK}", BANK, body, headers).json()["reason"] == "bad_signature"
+    again = served.push(f"desk:{BANK}", BANK, body, {})
+    assert again.json()["result"] == "duplicate", again.text
+    assert again.json()["first_result"] == "rejected: bad_signature"

@@ -20,6 +20,7 @@ from sandbox.institution import InstitutionConfig
 from sandbox.institution.desk import DeskCore
 from sandbox.institution.pairing import pair_desk
 from sandbox.institution.push import LADDER, DeskPusher
+from schemas.clock import utc_now
 from schemas.complaint import (
     ComplaintEnvelope,
     ComplaintMessageType,
@@ -122,6 +123,40 @@ def test_the_card_centre_acknowledges_within_minutes_and_decides_in_two_days(ins
     assert decided.body.type is M.DECIDED
     ack = institution.answers()[0]
     assert timedelta(days=1.9) < decided.sent_at - ack.sent_at < timedelta(days=2.1)
+
+
+def test_a_live_desk_never_dates_a_message_ahead_of_the_clock_nor_reuses_ids_after_a_restart(tmp_path: Path) -> None:
+    """Standalone (`docking sandbox institution`, live) the desk's compressed days run ahead of the real calendar: its
+    decision "two days later" is published within minutes, dated then — not two days ahead, which the adapter
+    quarantines as `future`."""
+    clock = StepClock()
+    config = InstitutionConfig(kind="card_centre", seconds_per_day=1.0, live=True)
+    pairing = pair_desk(tmp_path, config, monotonic=clock)
+    server = pairing.serve()
+    signer, verifier = build_signer(pairing.signing, platform="desk"), build_verifier(pairing.signing, platform="desk")
+    try:
+        desk = ComplaintDeskRest("desk", server.url, signer, verifier)
+        desk.send(s.forward("TS-1", "F-1"))
+        clock.now += 3
+        pairing.core.tick()
+        answers = [desk.decode(item) for item in desk.fetch("", 50).items]
+        assert [a.body.type for a in answers] == [M.ACK, M.CONTACTED, M.DECIDED]
+        assert all(a.sent_at <= utc_now() for a in answers)
+    finally:
+        server.stop()
+    # the desk restarted: its new run never reuses a message id of the last, which the adapter's inbox holds
+    again = pair_desk(tmp_path / "again", config, monotonic=clock)
+    server = again.serve()
+    try:
+        signer = build_signer(again.signing, platform="desk")
+        desk = ComplaintDeskRest("desk", server.url, signer, build_verifier(again.signing, platform="desk"))
+        desk.send(s.forward("TS-1", "F-1"))
+        clock.now += 3
+        again.core.tick()
+        second = {desk.decode(item).message_id for item in desk.fetch("", 50).items}
+        assert len(second) == 3 and not second & {a.message_id for a in answers}
+    finally:
+        server.stop()
 
 
 @pytest.mark.parametrize("institution", [("card_centre", ("bad_signature",))], indirect=True)

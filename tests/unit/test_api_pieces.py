@@ -146,8 +146,8 @@ def test_the_guard_answers_503_when_a_request_outlives_the_time_limit() -> None:
     assert status == 503 and "same Idempotency-Key" in body["detail"]
 
 
-def test_an_unexpected_failure_is_a_bare_500_problem() -> None:
-    """No traceback, no exception text: the type is logged, the client gets a problem with its request id."""
+def test_an_unexpected_failure_is_a_bare_500_problem(caplog: pytest.LogCaptureFixture) -> None:
+    """No traceback, no exception text: the type is logged with the request id the client gets in its problem."""
     app = FastAPI()
     install(app)
 
@@ -164,11 +164,14 @@ def test_an_unexpected_failure_is_a_bare_500_problem() -> None:
         sent.append(message)
 
     scope = {"type": "http", "method": "GET", "path": "/boom", "headers": [], "query_string": b"", "app": app}
+    scope["state"] = {"request_id": "rid-1"}  # as api/middleware.py sets it
     with pytest.raises(RuntimeError):  # Starlette re-raises for the server's log, after answering
         asyncio.run(app(scope, receive, send))
     body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
     assert sent[0]["status"] == 500 and body["type"].endswith("internal")
     assert "secret" not in json.dumps(body) and "Traceback" not in json.dumps(body)
+    (line,) = [r.getMessage() for r in caplog.records if "failed unexpectedly" in r.getMessage()]
+    assert body["request_id"] == "rid-1" and "rid-1" in line, line
 
 
 def test_each_refusal_in_the_openapi_document_has_its_own_example() -> None:
