@@ -50,7 +50,7 @@ K = ComplaintDeadlineKind
 _AT_DESK = frozenset({S.FORWARDED, S.ACKNOWLEDGED, S.HANDLING, S.EXTENDED_30, S.EXTENDED_60})
 # The statuses in which each deadline binds; outside them, undone, it has lapsed (withdrawn, merged, …).
 BINDS_WHILE: dict[ComplaintDeadlineKind, frozenset[ComplaintStatus]] = {
-    K.FORWARD: frozenset({S.RECEIVED}),
+    K.FORWARD: frozenset({S.RECEIVED, S.FORWARDED}),  # FORWARDED: queued; met once the desk's receipt is in
     K.CENTRE_TARGET: _AT_DESK | {S.RECEIVED},
     K.DECISION: _AT_DESK,
     K.REVIEW_REQUEST: frozenset({S.DECIDED, S.VISITED}),

@@ -20,8 +20,8 @@ from adapter.persistence.engine import UnitOfWork
 from adapter.platforms.retry import RetryPolicy
 from connectors.desk_port import ComplaintDesk
 from connectors.port import TransientError
-from schemas.clock import Clock
-from schemas.complaint import ComplaintEnvelope
+from schemas.clock import Clock, to_utc
+from schemas.complaint import ComplaintEnvelope, ComplaintMessageType
 
 log = logging.getLogger("docking.complaints")
 OUTBOX: Table = ComplaintOutboxRow.__table__  # type: ignore[attr-defined]
@@ -43,21 +43,30 @@ def deliver(
 ) -> Counter[str]:
     """Send every due complaint message through its desk; counts by outcome (delivered / retried / dead /
     lease_lost). A message for a desk no longer configured is retried (the setting may come back) until it gives up."""
-    return table_queue.deliver(uow, QUEUE, _sender(uow, desks), clock, policy, **options)
+    return table_queue.deliver(uow, QUEUE, _sender(uow, desks, clock), clock, policy, **options)
 
 
-def _sender(uow: UnitOfWork, desks: Mapping[str, ComplaintDesk]) -> Callable[[Any], None]:
+def _sender(uow: UnitOfWork, desks: Mapping[str, ComplaintDesk], clock: Clock) -> Callable[[Any], None]:
     def send(row: Any) -> None:
         desk = desks.get(row.platform)
         if desk is None:
             raise TransientError(row.platform, "no desk of this name is configured ([desks.<name>])")
-        receipt = desk.send(ComplaintEnvelope.model_validate_json(row.envelope_json))
-        if receipt.desk_ref:
-            with uow.begin() as session:
+        envelope = ComplaintEnvelope.model_validate_json(row.envelope_json)
+        receipt = desk.send(envelope)
+        # The desk has it: the institution's receipt (forwarded_at, where its decision clock starts and the
+        # same-day forward is met) on the first forward it confirms, and its reference unless the ack gave it.
+        with uow.begin() as session:
+            if receipt.desk_ref:
                 session.connection().execute(
                     update(COMPLAINTS)
                     .where(COMPLAINTS.c.complaint_id == row.complaint_id, COMPLAINTS.c.desk_ref.is_(None))
                     .values(desk_ref=receipt.desk_ref)
+                )
+            if envelope.body.type == ComplaintMessageType.FORWARD:
+                session.connection().execute(
+                    update(COMPLAINTS)
+                    .where(COMPLAINTS.c.complaint_id == row.complaint_id, COMPLAINTS.c.forwarded_at.is_(None))
+                    .values(forwarded_at=to_utc(clock()))
                 )
 
     return send

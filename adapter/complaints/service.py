@@ -8,6 +8,7 @@ The desk's own messages are applied by adapter/complaints/inbound.py; conversion
 adapter/complaints/mediation.py's.
 """
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -135,12 +136,16 @@ class ComplaintServices:
         self, session: Session, row: ComplaintRow, complaint: Complaint, desk: Desk, now: datetime
     ) -> ComplaintStatus:
         visible, withheld = withhold(complaint, desk.memorandum)
-        row.forwarded_at = to_utc(now)
+        # FORWARDED: handed to the outbox now. `forwarded_at` — the institution's receipt, where its decision
+        # clock starts — is set when the desk's receipt comes back (adapter/complaints/delivery.py); until then
+        # the forward deadline stays live, so a desk that cannot be reached shows the complaint late. The dues the
+        # message carries are counted as if it arrives now.
         status = store.transition(
             session, row, E.FORWARD, actor=self.actor, at=now,
             detail=f"to desk {desk.name}" + (f"; withheld: {', '.join(withheld)}" if withheld else ""),
         )  # fmt: skip
-        dues = {d.kind: d for d in complaint_deadlines(facts_of(row), self.calendar, self.deadlines, now)}
+        arriving = replace(facts_of(row), forwarded_at=to_utc(now))
+        dues = {d.kind: d for d in complaint_deadlines(arriving, self.calendar, self.deadlines, now)}
         centre, decision = dues.get(ComplaintDeadlineKind.CENTRE_TARGET), dues.get(ComplaintDeadlineKind.DECISION)
         body = ForwardBody(
             complaint=visible,

@@ -21,10 +21,12 @@ from adapter.persistence.complaint_tables import ComplaintEventRow
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.ops_tables import AlertRow
 from adapter.testing import FakeClock
+from connectors.fake_desk import FakeComplaintDesk
 from schemas.clock import CHINA
 from schemas.complaint import AckBody, AppraisalBody, ComplaintBody, ComplaintEnvelope
 from tests.support.cli import docking
 from tests.support.complaint_samples import BANK_USCC, complaint, memorandum
+from tests.support.complaint_store import deliver_all
 
 pytestmark = pytest.mark.integration
 DESK = "card-centre"
@@ -53,6 +55,7 @@ def clock() -> FakeClock:
 def _receive(uow: UnitOfWork, clock: FakeClock, cid: str = "CP-1") -> str:
     desks = DeskDirectory.of([Desk(DESK, (BANK_USCC,), memorandum())])
     ComplaintServices(uow, clock, "clerk", desks=desks).receive(complaint(complaint_id=cid, received_at=RECEIVED))
+    assert deliver_all(uow, clock, FakeComplaintDesk(DESK)) == {"delivered": 1}  # the desk's receipt: its clock runs
     return cid
 
 
@@ -123,6 +126,22 @@ def test_docking_deadlines_lists_complaints_beside_cases(uow: UnitOfWork, clock:
     assert listed.returncode == 0, listed.stderr
     rows = [r for r in json.loads(listed.stdout) if r["case"] == cid]
     assert {r["kind"] for r in rows} == {"complaint"} and {r["deadline"] for r in rows} >= {"centre_target", "decision"}
-    assert all(r["court_case"] == DESK and r["status"] == "FORWARDED" for r in rows)
+    assert all(r["court_case"] == f"{DESK} FD000001" and r["status"] == "FORWARDED" for r in rows)
     table = docking("deadlines", "--within", "9999d", "--format", "csv", "-c", str(config))
     assert table.returncode == 0 and table.stdout.splitlines()[0].endswith(",rule,kind")
+
+
+def test_a_forward_the_desk_never_received_is_late_and_starts_no_decision_clock(
+    uow: UnitOfWork, clock: FakeClock
+) -> None:
+    """Queued at 10:00 but the desk unreachable: the same-day forward is overdue the next day (alerted), and the
+    institution's 15 days have not started — they run from its receipt (CBIRC Order 2020 No 3)."""
+    desks = DeskDirectory.of([Desk(DESK, (BANK_USCC,), memorandum())])
+    ComplaintServices(uow, clock, "clerk", desks=desks).receive(complaint(complaint_id="CP-9", received_at=RECEIVED))
+    clock.now = RECEIVED + timedelta(days=1)
+    sweep_complaints(uow, clock, WorkCalendar(), SETTINGS)
+    assert ("complaint_deadline_passed", "CP-9:forward") in _alerts(uow)
+    assert all(not subject.endswith(":decision") for _, subject in _alerts(uow))
+    assert deliver_all(uow, clock, FakeComplaintDesk(DESK)) == {"delivered": 1}
+    rows = complaints_closing_within(uow, WorkCalendar(), SETTINGS, clock(), timedelta(days=30))
+    assert "decision" in {r["deadline"] for r in rows if r["case"] == "CP-9"}

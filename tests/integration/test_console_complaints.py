@@ -94,7 +94,8 @@ def test_one_complaint_shows_its_deadlines_timeline_and_messages_masked(page: Pa
     html = _html(page, tmp_path, "complaint")
     text = page.inner_text("main")
     assert "110105********1230" in text  # the complainant's ID, masked (adapter/masking.py mask_id)
-    assert "centre_target" in text and "overdue" in text and "decision" in text
+    # never delivered (no desk runs here): the same-day forward is overdue, the decision clock not started
+    assert "centre_target" in text and "overdue" in text and "forward" in text and "decision" not in text
     assert "complaint.forward" in text and "forward" in text and "CST" in html
     missing = page.goto("/console/complaints/ZX-NONE")
     assert missing is not None and missing.status == 404 and "There is no complaint" in page.inner_text("body")

@@ -76,3 +76,21 @@ def world(database_url: str, *, sealed: bool = True) -> Iterator[World]:
     desks = DeskDirectory.of([Desk(DESK, (BANK_USCC,), memorandum(withheld=["complainant.address"]))])
     yield World(uow, clock, desks, ComplaintServices(uow, clock, "clerk", desks=desks))
     engine.dispose()
+
+
+def deliver_all(uow: UnitOfWork, clock: Any, desk: Any) -> dict[str, int]:
+    """Deliver every due complaint message to `desk` (one ComplaintDesk, e.g. connectors.fake_desk) in one round,
+    no retry wait: what the deliver-complaints job does, for tests that need the desk's receipt in."""
+    from tenacity import Retrying, stop_after_attempt
+
+    from adapter.complaints import delivery
+    from adapter.platforms.retry import RetryPolicy
+
+    policy = RetryPolicy(base=1.0, cap=2.0, give_up_after=timedelta(hours=1))
+
+    def once() -> Retrying:
+        return Retrying(stop=stop_after_attempt(1), reraise=True)
+
+    return dict(
+        delivery.deliver(uow, {desk.name: desk}, clock, policy, retrying=once, jitter=lambda: 0.5, max_rounds=1)
+    )
