@@ -99,7 +99,7 @@ class WebhookReceiver:
         self._server = ThreadingHTTPServer((host, 0), Handler)
         self._server.daemon_threads = True
         self.url = f"http://{host}:{self._server.server_address[1]}/hooks/docking"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="webhooks", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="webhooks", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

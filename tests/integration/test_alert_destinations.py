@@ -62,7 +62,7 @@ def robot_endpoint() -> Iterator[RobotEndpoint]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     endpoint.url = f"http://127.0.0.1:{server.server_address[1]}/send?key=k1"
     try:
         yield endpoint

@@ -72,7 +72,7 @@ def endpoint(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(certificate, key)
         server.socket = context.wrap_socket(server.socket, server_side=True)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         yield f"https://127.0.0.1:{server.server_port}"
         server.shutdown()
     else:  # a stand-in resolver: no DNS query leaves the machine

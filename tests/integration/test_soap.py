@@ -221,7 +221,7 @@ class _HostileHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def hostile(soap: Soap) -> Iterator[tuple[_Hostile, CourtSoapPlatform]]:
     server = _Hostile(("127.0.0.1", 0), _HostileHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     try:
         yield server, _connector(soap.pairing, f"http://127.0.0.1:{server.server_address[1]}/ws/exchange")
     finally:
@@ -281,7 +281,7 @@ def test_a_redirect_is_not_followed(hostile: tuple[_Hostile, CourtSoapPlatform])
     """Following it would re-post the signed envelope (and a client certificate) to another host."""
     server, connector = hostile
     elsewhere = _Hostile(("127.0.0.1", 0), _HostileHandler)
-    threading.Thread(target=elsewhere.serve_forever, daemon=True).start()
+    threading.Thread(target=elsewhere.serve_forever, args=(0.05,), daemon=True).start()
     hits: list[str] = []
     elsewhere.RequestHandlerClass = type("Counting", (_HostileHandler,), {"do_POST": lambda self: hits.append("x")})
     try:

@@ -1,8 +1,17 @@
 """The `docking` command as an operator runs it, in a child process: a command, a config file, `docking run`."""
 
+import atexit
+import contextlib
+import json
+import os
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import time
+import uuid
+from collections.abc import Mapping
 from pathlib import Path
 
 from adapter.config.settings import Settings
@@ -11,18 +20,82 @@ from adapter.config.settings import Settings
 def docking(
     *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, check: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    """`docking ARGS` in a child process; `check`: it must exit 0 (its stderr is the failure message)."""
-    result = subprocess.run(
-        [sys.executable, "-m", "cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=240,
-        cwd=cwd,
-        env=env,
-    )
+    """`docking ARGS` in a child process; `check`: it must exit 0 (its stderr is the failure message).
+
+    The child is forked from a process that imported the CLI already (tests/support/cli_fork.py), unless the
+    environment is not the one that process started with (`env`, or a test's monkeypatch.setenv; pytest's own
+    PYTEST_CURRENT_TEST aside): then it is a fresh interpreter, as something read at import time could differ."""
+    command = [sys.executable, "-m", "cli", *args]
+    if env is None and _FORKS.same_environment():
+        result = _FORKS.run(list(args), cwd or Path.cwd())
+    else:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=240, cwd=cwd, env=env)
     if check:
         assert result.returncode == 0, result.stderr
     return result
+
+
+class _Forks:
+    """The fork server of `docking` commands, started at the first one and stopped when the tests end."""
+
+    def __init__(self) -> None:
+        self.environment = dict(os.environ)
+        self.process: subprocess.Popen[str] | None = None
+        self.folder = Path(tempfile.mkdtemp(prefix="docking-forks-"))
+        self.socket = str(self.folder / "socket")
+
+    def same_environment(self) -> bool:
+        return _steady(os.environ) == _steady(self.environment)
+
+    def _start(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            return
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.socket)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.cli_fork", self.socket],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=self.environment,
+        )
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline().strip() == "ready", "the docking fork server did not start"
+        atexit.register(self.close)
+
+    def run(self, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+        self._start()
+        out, err = self.folder / f"{uuid.uuid4().hex}.out", self.folder / f"{uuid.uuid4().hex}.err"
+        request = {"args": args, "cwd": str(cwd), "env": dict(os.environ), "stdout": str(out), "stderr": str(err)}
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.settimeout(240)
+            connection.connect(self.socket)
+            connection.sendall((json.dumps(request) + "\n").encode())
+            with connection.makefile("r") as answer:
+                status = answer.readline()
+        assert status, "the docking fork server did not answer"
+        try:
+            return subprocess.CompletedProcess(
+                [sys.executable, "-m", "cli", *args], int(status), out.read_text(), err.read_text()
+            )
+        finally:
+            out.unlink(missing_ok=True)
+            err.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+            self.process = None
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _steady(environment: Mapping[str, str]) -> dict[str, str]:
+    """The environment but for what pytest sets per test phase (the command gets it all the same)."""
+    return {name: value for name, value in environment.items() if name != "PYTEST_CURRENT_TEST"}
+
+
+_FORKS = _Forks()
 
 
 def write_config(settings: Settings, tmp_path: Path) -> Path:
