@@ -14,14 +14,14 @@ from fastapi import APIRouter, Body, Depends, File, Form, Header, Request, Uploa
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.exc import IntegrityError
 
 from adapter.errors import DuplicateCase
 from adapter.persistence.case_store import SqlCaseStore
 from adapter.services import MAX_DOCUMENT_BYTES, CentreServices
-from api.access import ApiContext, context, require
+from api import action_run
+from api.access import context, require
 from api.clients import Client
-from api.idempotency import ActionTransaction, Call, Replay, Stored, check_key, remember_refusal, replay_after_conflict
+from api.idempotency import ActionTransaction, Call, check_key
 from api.idempotency import request_digest as digest
 from api.models import (
     AGREEMENT_EXAMPLE,
@@ -53,18 +53,11 @@ IdempotencyKey = Annotated[
 IfMatch = Annotated[
     str | None, Header(alias="If-Match", description="The case's ETag as last read: a stale one is refused (412).")
 ]
-REMEMBERED = (404, 409, 422)  # refusals by the use case: nothing changed, the same answer is given again
 ACTION_RESPONSES = problem_responses(400, 401, 403, 404, 409, 412, 413, 422)
 
 
-def _answer(stored: Stored, *, replayed: bool = False) -> JSONResponse:
-    headers = {"ETag": stored.etag} if stored.etag else {}
-    if stored.status_code == 201:
-        headers["Location"] = f"/api/centre/v1/cases/{stored.body['case_id']}"
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    media = "application/json" if stored.status_code < 400 else "application/problem+json"
-    return JSONResponse(stored.body, status_code=stored.status_code, headers=headers, media_type=media)
+def _case_location(body: dict[str, Any]) -> str:
+    return f"/api/centre/v1/cases/{body['case_id']}"
 
 
 def act(
@@ -78,8 +71,8 @@ def act(
     *,
     within: str = "body",
 ) -> JSONResponse:
-    """Run one use case under the key and the version guard; replay, refuse or answer. `within`: where the use
-    case's inputs sit in the request, so a refusal names the request's own field (api/problems.py)."""
+    """Run one use case under the key and the version guard; replay, refuse or answer (api/action_run.py). `within`:
+    where the use case's inputs sit in the request, so a refusal names the request's own field (api/problems.py)."""
     _check_if_match(if_match)
     ctx = context(request)
     path = request.url.path
@@ -89,38 +82,16 @@ def act(
     services = CentreServices(
         SqlCaseStore(tx), ctx.clock, f"api:{client.name}", platforms=base.platforms, deadlines=base.deadlines
     )
-    try:
-        do(services)
-    except Replay as replay:
-        request.state.replayed = True
-        return _answer(replay.stored, replayed=True)
-    except (IntegrityError, DuplicateCase) as exc:
-        # The same key's first request committed meanwhile (a register: no case lock to queue on); when it was a
-        # registration, its case is what refused this one's (DuplicateCase): the retry gets the first 201.
-        stored = replay_after_conflict(ctx.uow, call)
-        if stored is not None:
-            request.state.replayed = True
-            return _answer(stored, replayed=True)
-        if not isinstance(exc, DuplicateCase):
-            raise
-        raise _remembered(exc, ctx, call, within) from None
-    except Exception as exc:
-        if refusal(exc, within=within) is None:
-            raise
-        raise _remembered(exc, ctx, call, within) from None
-    assert tx.result is not None  # the use case committed through the guard
-    request.state.audited = True  # written in the action's own transaction
-    return _answer(tx.result)
-
-
-def _remembered(exc: Exception, ctx: ApiContext, call: Call, within: str) -> Problem:
-    """The use case's refusal as its problem, kept under the call's key when the same answer is due again."""
-    problem = refusal(exc, within=within)
-    assert problem is not None  # the caller asked
-    if problem.status in REMEMBERED and not isinstance(exc, Problem):
-        body = {**problem.body(call.path), "request_id": call.request_id}
-        remember_refusal(ctx.uow, call, body, problem.status, ctx.clock())
-    return problem
+    return action_run.run(
+        request,
+        ctx,
+        call,
+        tx,
+        lambda: do(services),
+        refuse=lambda exc: refusal(exc, within=within),
+        duplicate=DuplicateCase,
+        location=_case_location,
+    )
 
 
 def _check_if_match(if_match: str | None) -> None:

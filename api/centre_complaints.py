@@ -20,13 +20,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import IntegrityError
 
 from adapter.complaints.service import ComplaintServices, DuplicateComplaint
 from adapter.masking import mask_text
 from adapter.persistence.complaint_store import ComplaintNotFound
-from api.access import ApiContext, context, require
-from api.centre_actions import REMEMBERED, IdempotencyKey, IfMatch, _check_if_match
+from api import action_run
+from api.access import context, require
+from api.centre_actions import IdempotencyKey, IfMatch, _check_if_match
 from api.clients import Client
 from api.complaint_models import (
     INTAKE_EXAMPLE,
@@ -40,7 +40,7 @@ from api.complaint_models import (
     WithdrawBody,
 )
 from api.complaint_tx import ComplaintTransaction, not_found_complaint
-from api.idempotency import Call, Replay, Stored, check_key, remember_refusal, replay_after_conflict
+from api.idempotency import Call, check_key
 from api.idempotency import request_digest as digest
 from api.models import problem_responses
 from api.problems import Problem, refusal
@@ -50,15 +50,9 @@ Centre = Annotated[Client, Depends(require("centre"))]
 RESPONSES = problem_responses(400, 401, 403, 404, 409, 412, 413, 422)
 
 
-def _answer(stored: Stored, *, replayed: bool = False) -> JSONResponse:
-    headers = {"ETag": stored.etag} if stored.etag else {}
-    if stored.status_code == 201:
-        # The centre's own id may be Chinese; HTTP headers are Latin-1, so the path is percent-encoded.
-        headers["Location"] = f"/api/centre/v1/complaints/{quote(stored.body['complaint_id'], safe='')}"
-    if replayed:
-        headers["Idempotent-Replayed"] = "true"
-    media = "application/json" if stored.status_code < 400 else "application/problem+json"
-    return JSONResponse(stored.body, status_code=stored.status_code, headers=headers, media_type=media)
+def _complaint_location(body: dict[str, Any]) -> str:
+    # The centre's own id may be Chinese; HTTP headers are Latin-1, so the path is percent-encoded.
+    return f"/api/centre/v1/complaints/{quote(body['complaint_id'], safe='')}"
 
 
 def act(
@@ -72,33 +66,23 @@ def act(
     *,
     created: str | None = None,
 ) -> JSONResponse:
-    """Run one complaint use case under the key and the version guard; replay, refuse or answer."""
+    """Run one complaint use case under the key and the version guard; replay, refuse or answer
+    (api/action_run.py)."""
     _check_if_match(if_match)
     ctx = context(request)
     path = request.url.path
     call = Call(client.name, check_key(key), digest("POST", path, payload), request.state.request_id, "POST", path)
     tx = ComplaintTransaction(ctx.uow, ctx.clock, call, complaint_id=complaint_id, if_match=if_match, created=created)
-    try:
-        do(_services(request, tx, client))
-    except Replay as replay:
-        request.state.replayed = True
-        return _answer(replay.stored, replayed=True)
-    except (IntegrityError, DuplicateComplaint) as exc:
-        # The same key's first intake committed meanwhile (its primary key refused ours): replay its answer.
-        stored = replay_after_conflict(ctx.uow, call)
-        if stored is not None:
-            request.state.replayed = True
-            return _answer(stored, replayed=True)
-        if not isinstance(exc, DuplicateComplaint):
-            raise
-        raise _remembered(exc, ctx, call) from None
-    except Exception as exc:
-        if _refusal(exc) is None:
-            raise
-        raise _remembered(exc, ctx, call) from None
-    assert tx.result is not None  # the use case committed through the guard
-    request.state.audited = True
-    return _answer(tx.result)
+    return action_run.run(
+        request,
+        ctx,
+        call,
+        tx,
+        lambda: do(_services(request, tx, client)),
+        refuse=_refusal,
+        duplicate=DuplicateComplaint,
+        location=_complaint_location,
+    )
 
 
 def _refusal(exc: Exception) -> Problem | None:
@@ -117,16 +101,6 @@ def _refusal(exc: Exception) -> Problem | None:
             errors=[{"field": "body.complaint_id", "rule": "unique", "message": detail}],
         )
     return refusal(exc, within="body")
-
-
-def _remembered(exc: Exception, ctx: ApiContext, call: Call) -> Problem:
-    """The refusal as its problem, kept under the call's key when the same answer is due again (404, 409, 422)."""
-    problem = _refusal(exc)
-    assert problem is not None  # the caller asked
-    if problem.status in REMEMBERED and not isinstance(exc, Problem):
-        body = {**problem.body(call.path), "request_id": call.request_id}
-        remember_refusal(ctx.uow, call, body, problem.status, ctx.clock())
-    return problem
 
 
 def _services(request: Request, tx: ComplaintTransaction, client: Client) -> ComplaintServices:
