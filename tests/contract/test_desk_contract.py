@@ -32,18 +32,9 @@ from schemas.complaint import (
     WithdrawnBody,
 )
 from tests.support import desk_samples as s
+from tests.support.step_clock import StepClock
 
 PROFILES = ("jws-detached", "sm2-sm3", "hmac-appkey")
-
-
-class StepClock:
-    """The sandbox desk's pacing clock, stepped by the test: no sleeping for simulated days."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass

@@ -19,6 +19,7 @@ from sandbox.institution.server import DeskServer
 from scheduler import build_runtime, register_jobs
 from schemas.clock import utc_now
 from tests.support.complaint_samples import BANK_USCC, complaint, memorandum
+from tests.support.step_clock import StepClock
 
 pytestmark = pytest.mark.integration
 DESK = "card-centre"
@@ -27,13 +28,6 @@ DESK = "card-centre"
 @pytest.fixture(params=["sqlite", "postgres"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-class StepClock:
-    now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

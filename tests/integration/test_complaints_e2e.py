@@ -36,6 +36,7 @@ from schemas.clock import utc_now
 from schemas.enums import Flow
 from tests.support.api import served
 from tests.support.complaint_samples import BANK_USCC, INSURER_USCC, complaint, insurer_complaint, memorandum
+from tests.support.step_clock import StepClock
 
 pytestmark = pytest.mark.integration
 DESK = "desk-1"
@@ -50,14 +51,6 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(params=["pull", "push"])
 def mode(request: pytest.FixtureRequest) -> str:
     return str(request.param)
-
-
-class StepClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass

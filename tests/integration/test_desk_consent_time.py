@@ -14,15 +14,9 @@ from sandbox.institution import InstitutionConfig
 from sandbox.institution.pairing import pair_desk
 from schemas.complaint import ComplaintEnvelope, ComplaintMessageType, ToMediationBody
 from tests.support import desk_samples as s
+from tests.support.step_clock import StepClock
 
 pytestmark = pytest.mark.integration
-
-
-class StepClock:
-    now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def answers_after(

@@ -20,16 +20,10 @@ from scheduler import Runtime, build_runtime
 from schemas.clock import utc_now
 from tests.support.api import Api, served
 from tests.support.complaint_samples import BANK_USCC, complaint, memorandum
+from tests.support.step_clock import StepClock
 
 pytestmark = pytest.mark.integration
 DESK = "card-centre"
-
-
-class StepClock:
-    now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(params=["jws-detached", "hmac-appkey", "sm2-sm3"])

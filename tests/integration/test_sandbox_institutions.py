@@ -32,18 +32,11 @@ from schemas.complaint import (
     WithdrawnBody,
 )
 from tests.support import desk_samples as s
+from tests.support.step_clock import StepClock
 
 pytestmark = pytest.mark.integration
 
 M = ComplaintMessageType
-
-
-class StepClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass
