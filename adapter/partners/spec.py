@@ -1,0 +1,144 @@
+"""The seam between the generic partner core (store, outbox, inbox, reconciliation, deadline sweep, API, console)
+and one kind's domain (adapter/partners/<kind>/): a PartnerSpec. The core never imports a kind's modules; it asks
+the registry (adapter/partners/specs.py) for the spec of a record's kind.
+
+A record as the core keeps it is a PartnerRecord: ids, status, version, a few list columns, and `facts` — the
+kind's own data as a JSON object (sealed at rest: it holds IDs, phones, payee accounts). Everything a kind decides
+is a pure function of a record, a message and the time, returning a Change the core applies in one transaction
+(the status advanced through the kind's Machine, facts merged, a history entry, replies queued in the outbox).
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from pydantic import BaseModel
+
+from adapter.deadlines.calendar import WorkCalendar
+from adapter.deadlines.compute import DueState
+from adapter.partners.machine import Machine
+from schemas.partner import PartnerEnvelope, PartnerKind
+
+
+@dataclass(frozen=True)
+class PartnerRecord:
+    """A record as stored (read-only view). `facts` is the kind's data (JSON-ready: Decimal yuan as text, times as
+    ISO text with offset); `subject` the list column naming it to a person (certificate number, commission case
+    number, USCC or mediator ref — never an ID number); `amount` yuan as text or None."""
+
+    record_id: str
+    kind: PartnerKind
+    partner: str
+    partner_ref: str | None
+    status: str
+    version: int
+    subject: str
+    amount: str | None
+    facts: Mapping[str, Any]
+    case_id: str | None  # the mediation case it belongs to, if any
+    opened_at: datetime
+    updated_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to queue for the partner in the same transaction: its type and typed body."""
+
+    type: str
+    body: BaseModel
+    correlates_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one message or action does to a record. `event` is the Machine event (None: nothing moves — a note
+    such as a duplicate or an appraisal fee); `note` names a history entry that moves no state; `facts` are merged
+    into the record's facts (top-level keys replaced); `detail` is the history text — masked, never an ID number;
+    `outgoing` the messages queued with it; `subject`/`amount`/`partner_ref`/`case_id` update the list columns when
+    not None."""
+
+    event: str | None = None
+    note: str | None = None
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    detail: str = ""
+    outgoing: Sequence[Outgoing] = ()
+    subject: str | None = None
+    amount: str | None = None
+    partner_ref: str | None = None
+    case_id: str | None = None
+
+
+@dataclass(frozen=True)
+class PartnerDue:
+    """One due date of a record. `counting` is "working" or "calendar" (police rules count working days, court and
+    arbitration rules calendar days — partners.md §0); `rule` names the rule and its source, e.g. "insurer pays
+    within 10 days of agreeing (保险法 Art 23)"; `due_at` None while `state` is PAUSED or the clock has not
+    started; `estimated` when the holiday calendar lacked a year involved."""
+
+    name: str
+    rule: str
+    counting: str
+    state: DueState
+    due_at: datetime | None
+    met_at: datetime | None = None
+    estimated: bool = False
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something the centre does to a record (accept an offer, submit an application, upsert a mediator …), offered
+    alike by the API (`POST /api/centre/v1/partners/<kind>/…/actions/<name>`), the CLI and the console: `input` is
+    the pydantic model of its arguments; `run(record, input, now)` is pure and returns the Change — or raises
+    InvalidRequest naming the field and the rule (a guard: nothing is stored, nothing sent). `rules` is the
+    partner's rules (an instance of the spec's `rules_model`, from `[partners.<name>.rules]`). `opens`: the action
+    creates the record (`record` is None), e.g. an arbitration application or a roster entry."""
+
+    name: str
+    summary: str
+    input: type[BaseModel]
+    run: Callable[[PartnerRecord | None, Any, datetime, Any], Change]  # (record, input, now, rules)
+    opens: bool = False
+
+
+class PartnerSpec(Protocol):
+    """One kind's domain, registered in adapter/partners/specs.py."""
+
+    kind: PartnerKind
+    machine: Machine
+    actions: Mapping[str, Action]
+    # The partner's rules (periods, caps, code-table versions, law version by date …): every rule partners.md marks
+    # *unconfirmed* is a field here with the documented default; one instance per partner, from the settings.
+    rules_model: type[BaseModel]
+
+    def body_model(self, type: str) -> type[BaseModel]:
+        """The typed body for a message type, or KeyError (the connector answers an unknown type as PayloadError)."""
+        ...
+
+    def on_message(self, record: PartnerRecord | None, envelope: PartnerEnvelope, now: datetime, rules: Any) -> Change:
+        """What an inbound message does. `record` is None when the message opens a record (a traffic offer, a
+        commission entrusting mediation, an unsolicited roster entry); raises InvalidRequest (adapter/errors.py)
+        naming the field and rule when the message cannot apply — the core quarantines it with its bytes."""
+        ...
+
+    def due_dates(
+        self,
+        record: PartnerRecord,
+        history: Sequence[tuple[datetime, str]],
+        calendar: WorkCalendar,
+        now: datetime,
+        rules: Any,
+    ) -> list[PartnerDue]:
+        """The record's due dates now; `history` is (at, event or note) oldest first. Pure."""
+        ...
+
+    def partner_status(self, record: PartnerRecord) -> str | None:
+        """What the partner should say about this record in its coarse vocabulary (PartnerStatus.status), for
+        reconciliation; None when nothing has been sent to it yet."""
+        ...
+
+    def repair(self, record: PartnerRecord, theirs: str | None, now: datetime) -> Sequence[Outgoing]:
+        """The messages that bring the partner back in step when reconciliation finds `theirs` differing from
+        `partner_status(record)` (e.g. resend a lost application); empty when only an operator can repair it."""
+        ...
