@@ -57,7 +57,9 @@ class Change:
     such as a duplicate or an appraisal fee); `note` names a history entry that moves no state; `facts` are merged
     into the record's facts (top-level keys replaced); `detail` is the history text — masked, never an ID number;
     `outgoing` the messages queued with it; `subject`/`amount`/`partner_ref`/`case_id` update the list columns when
-    not None."""
+    not None. `match_id` is the record's main personal identifier for duplicate checks (a mediator's ID number: "an ID
+    active in two organisations", partners.md §4): the core stores only its blind index (adapter/complaints/
+    blind_index.py, keyed by the data key) in the record's `match_key` column, never the number itself."""
 
     event: str | None = None
     note: str | None = None
@@ -68,6 +70,7 @@ class Change:
     amount: str | None = None
     partner_ref: str | None = None
     case_id: str | None = None
+    match_id: str | None = None
 
 
 @dataclass(frozen=True)
