@@ -13,88 +13,39 @@ allow (IllegalPartnerTransition, a 409).
 """
 
 from datetime import datetime
-from typing import Any, Literal
-
-from pydantic import Field
+from typing import Any
 
 from adapter.errors import InvalidRequest
 from adapter.masking import mask_text
 from adapter.partners.spec import Action, Change, Outgoing, PartnerRecord
 from adapter.partners.traffic import facts, guards
 from adapter.partners.traffic.claims import recalculate
+from adapter.partners.traffic.inputs import (
+    ApplyJcInput,
+    AppraisalInput,
+    ClaimInput,
+    DeclineInput,
+    EscalateInput,
+    JcResultInput,
+    NoteInput,
+    OutcomeInput,
+    StartMediationInput,
+)
 from adapter.partners.traffic.jc import jc_result
 from adapter.partners.traffic.rules import TrafficRules
 from adapter.partners.traffic.states import TrafficEvent, TrafficStatus
 from schemas.case import Record
 from schemas.clock import china_iso
-from schemas.money import RMB
-from schemas.text import Line, Text
 from schemas.traffic import (
     AppraisalRequest,
-    ClaimBasis,
     ClaimRequest,
-    Instalment,
     OfferAnswer,
     Outcome,
-    OutcomeItem,
-    Payee,
     PolicyRef,
     TrafficMessageType,
 )
 
 E, S, T = TrafficEvent, TrafficStatus, TrafficMessageType
-
-
-class NoteInput(Record):
-    note: Text = Field(default="", max_length=1000)
-
-
-class DeclineInput(Record):
-    reason: Text = Field(min_length=1, max_length=1000)
-
-
-class StartMediationInput(Record):
-    mediator: Line = Field(min_length=1, max_length=100)
-
-
-class AppraisalInput(Record):
-    matters: Text = Field(min_length=1, max_length=2000)
-    party_ref: Line | None = Field(default=None, max_length=64)
-
-
-class OutcomeInput(Record):
-    """`items` default to the recalculated figures under the certificate in force; `advice` to the table's."""
-
-    result: Literal["agreement", "failure"]
-    items: tuple[OutcomeItem, ...] = ()
-    schedule: tuple[Instalment, ...] = ()
-    failure_code: int | None = None
-    advice: Text = Field(default="", max_length=2000)
-
-
-class ApplyJcInput(Record):
-    court_code: Line = Field(min_length=1, max_length=16)
-    case_id: Line | None = Field(default=None, max_length=40)  # the mediation case that carries the JC flow
-
-
-class JcResultInput(Record):
-    confirmed: bool
-    ruling_no: Line = Field(min_length=1, max_length=64)
-    reason: Text = Field(default="", max_length=1000)
-
-
-class ClaimInput(Record):
-    basis: ClaimBasis
-    basis_ref: Line = Field(min_length=1, max_length=64)
-    insurer_uscc: Line = Field(min_length=1, max_length=18)
-    policy_no: Line = Field(min_length=1, max_length=64)
-    payee: Payee
-    amount: RMB
-
-
-class EscalateInput(Record):
-    to: Literal["court", "regulator"]  # a judicial suggestion, or a complaint to the regulator [P1]
-    note: Text = Field(default="", max_length=1000)
 
 
 def accept(record: PartnerRecord | None, given: NoteInput, now: datetime, rules: TrafficRules) -> Change:
@@ -139,7 +90,8 @@ def record_outcome(record: PartnerRecord | None, given: OutcomeInput, now: datet
     record = _record(record)
     if given.result == "failure":
         if given.failure_code is None:
-            raise InvalidRequest("failure_code: a failure names its code (2–8)", field="failure_code", rule="required")
+            message = "failure_code: a failure names its code (2–8); rule required"
+            raise InvalidRequest(message, field="failure_code", rule="required")
         code = guards.failure(given.failure_code, rules.failure_codes_version)
         body = Outcome(result="failure", at=now, failure_code=code.code, advice=given.advice or code.advice)
         detail = f"mediation failed, code {code.code} {code.name}"
