@@ -110,22 +110,27 @@ class Vehicle(Record):
     driver_ref: Line | None = Field(default=None, max_length=64)
 
 
-class Policy(Record):
-    """A motor policy: the insurer by USCC (check digit verified), its policy number, the cover and its limit (yuan);
-    `insured_ref` the party whose liability it covers, `plate` the vehicle."""
+class PolicyRef(Record):
+    """An insurer's policy by the insurer's USCC (GB 32100 check digit verified) and the policy number."""
 
     insurer_uscc: Line = Field(min_length=18, max_length=18)
-    insurer_name: Line = Field(default="", max_length=200)
     policy_no: Line = Field(min_length=1, max_length=64)
-    cover: Cover
-    limit: RMB
-    insured_ref: Line | None = Field(default=None, max_length=64)
-    plate: Line | None = Field(default=None, max_length=16)
 
     @field_validator("insurer_uscc")
     @classmethod
     def _uscc_checks_out(cls, value: str) -> str:
         return social_credit_code(value)
+
+
+class Policy(PolicyRef):
+    """A motor policy: the insurer by USCC (check digit verified), its policy number, the cover and its limit (yuan);
+    `insured_ref` the party whose liability it covers, `plate` the vehicle."""
+
+    insurer_name: Line = Field(default="", max_length=200)
+    cover: Cover
+    limit: RMB
+    insured_ref: Line | None = Field(default=None, max_length=64)
+    plate: Line | None = Field(default=None, max_length=16)
 
 
 class Harm(Record):
@@ -257,9 +262,7 @@ class OutcomeItem(Record):
     policy_no: Line | None = Field(default=None, max_length=64)
 
 
-class InsurerShare(Record):
-    insurer_uscc: Line = Field(min_length=18, max_length=18)
-    policy_no: Line = Field(min_length=1, max_length=64)
+class InsurerShare(PolicyRef):
     cover: Cover
     amount: RMB
 
@@ -312,16 +315,6 @@ class ClaimBasis(StrEnum):
     AGREEMENT_JC = "agreement_jc"  # the agreement with the court's confirmation ruling
     MEDIATION_STATEMENT = "mediation_statement"  # a court's 调解书
     JUDGMENT = "judgment"
-
-
-class PolicyRef(Record):
-    insurer_uscc: Line = Field(min_length=18, max_length=18)
-    policy_no: Line = Field(min_length=1, max_length=64)
-
-    @field_validator("insurer_uscc")
-    @classmethod
-    def _uscc_checks_out(cls, value: str) -> str:
-        return social_credit_code(value)
 
 
 class Payee(Record):

@@ -2,6 +2,7 @@
 any status with extra facts — what the core would hold (PartnerRecord), without a database."""
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from adapter.partners.spec import Change, PartnerRecord
@@ -35,8 +36,8 @@ def opening() -> Change:
     )
 
 
-def record(status: str, **facts: Any) -> PartnerRecord:
-    """The sample case in `status`, its facts as the offer left them plus `facts` (top-level keys replaced)."""
+def partner_record(status: str, facts: dict[str, Any], opened_at: datetime = OFFERED_AT) -> PartnerRecord:
+    """A traffic record as the core would hold it, in `status` with exactly `facts`."""
     return PartnerRecord(
         record_id="TR-1",
         kind=PartnerKind.TRAFFIC,
@@ -45,13 +46,18 @@ def record(status: str, **facts: Any) -> PartnerRecord:
         status=status,
         version=3,
         subject="粤公交认字〔2026〕第0001号",
-        amount="256000.00",
-        facts={**opening().facts, **facts},
+        amount=None,
+        facts=facts,
         case_id=None,
-        opened_at=OFFERED_AT,
-        updated_at=OFFERED_AT,
+        opened_at=opened_at,
+        updated_at=opened_at,
         closed_at=None,
     )
+
+
+def record(status: str, **facts: Any) -> PartnerRecord:
+    """The sample case in `status`, its facts as the offer left them plus `facts` (top-level keys replaced)."""
+    return partner_record(status, {**opening().facts, **facts})
 
 
 def after(record_: PartnerRecord, change: Change, status: str | None = None) -> PartnerRecord:

@@ -235,6 +235,7 @@ def test_every_action_is_listed_with_its_input_model() -> None:
     assert set(ACTIONS) == {
         "accept",
         "decline",
+        "offer_overdue",
         "start_mediation",
         "request_appraisal",
         "record_outcome",

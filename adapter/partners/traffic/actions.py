@@ -4,6 +4,7 @@ naming the field and rule before anything is stored or sent; the Machine refuses
 allow (IllegalPartnerTransition, a 409).
 
     accept, decline(reason)            the offer answer, within 3 working days (*unconfirmed*, [P44 Art 12])
+    offer_overdue                      the answer period passed (the core's sweep alerts, moves nothing)
     start_mediation(mediator)          ACCEPTED → MEDIATING
     request_appraisal(matters, party)  the mediation clock pauses [P44 Art 26]
     record_outcome(result, …)          agreement (items by head and payer, insurer shares, schedule) or failure code
@@ -60,6 +61,12 @@ def _answer(record: PartnerRecord, body: OfferAnswer, event: TrafficEvent) -> Ch
     said = "accepted the offer" if body.accepted else f"declined the offer: {mask_text(body.reason)}"
     reply = Outgoing(T.OFFER_ANSWER, body, correlates_to=record.facts.get("offer_message_id"))
     return Change(event=event, facts={"answer": body.model_dump(mode="json")}, detail=said, outgoing=(reply,))
+
+
+def offer_overdue(record: PartnerRecord | None, given: NoteInput, now: datetime, rules: Any) -> Change:
+    """The answer period passed unanswered (the sweep's offer_answer is overdue): recorded, so the console lists it;
+    a late accept or decline still counts, the platform decides whether it takes the case back."""
+    return Change(event=E.OFFER_OVERDUE, detail=mask_text(given.note) or "offer answer overdue [P44 Art 12]")
 
 
 def start_mediation(record: PartnerRecord | None, given: StartMediationInput, now: datetime, rules: Any) -> Change:
@@ -215,6 +222,9 @@ ACTIONS: dict[str, Action] = dict(
     [
         _action("accept", "accept the offer (3 working days, [P44 Art 12])", NoteInput, accept),
         _action("decline", "decline the offer, with the reason", DeclineInput, decline),
+        _action(
+            "offer_overdue", "mark the offer's answer overdue (late answers still count)", NoteInput, offer_overdue
+        ),
         _action("start_mediation", "assign the mediator: mediation begins", StartMediationInput, start_mediation),
         _action(
             "request_appraisal", "ask for an appraisal; the mediation clock pauses", AppraisalInput, request_appraisal
