@@ -66,7 +66,8 @@ ARTICLES_2017: dict[str, str] = {
     "set_aside": "Arts 58–59",
     "set_aside_ruling": "Art 60",
 }
-ARTICLES_REVISED_DEFAULT: dict[str, str] = {topic: "article unconfirmed" for topic in ARTICLES_2017}
+UNCONFIRMED = "unconfirmed"
+ARTICLES_REVISED_DEFAULT: dict[str, str] = {topic: UNCONFIRMED for topic in ARTICLES_2017}
 
 
 class CommissionRules(BaseModel):
@@ -117,10 +118,14 @@ class CommissionRules(BaseModel):
         return "2026" if china_date(at) >= self.revised_law_from else "2017"
 
     def cite(self, topic: str, at: datetime) -> str:
-        """The reference to cite for `topic` (a key of ARTICLES_2017) at `at`, e.g. "仲裁法 (2017) Art 24";
-        KeyError names the topics known."""
+        """The reference to cite for `topic` (a key of ARTICLES_2017) at `at`, e.g. "仲裁法 (2017) Art 24", or
+        from `revised_law_from` "仲裁法 (2026) Art n" as set in `articles_revised`, or while unset
+        "仲裁法 (2026; 2017 text Art 24, revised article unconfirmed)"; KeyError names the topics known."""
         if topic not in ARTICLES_2017:
             raise KeyError(f"unknown topic {topic!r}; known: {', '.join(ARTICLES_2017)}")
-        version = self.law_version(at)
-        article = ARTICLES_2017[topic] if version == "2017" else self.articles_revised.get(topic, "article unconfirmed")
-        return f"仲裁法 ({version}) {article}"
+        if self.law_version(at) == "2017":
+            return f"仲裁法 (2017) {ARTICLES_2017[topic]}"
+        article = self.articles_revised.get(topic, UNCONFIRMED)
+        if article == UNCONFIRMED:  # still name the rule: the 2017 text's article, marked as such
+            return f"仲裁法 (2026; 2017 text {ARTICLES_2017[topic]}, revised article unconfirmed)"
+        return f"仲裁法 (2026) {article}"
