@@ -1,18 +1,22 @@
 """Arbitration samples (partners.md §3): a valid application as JSON-ready dicts to vary per test, and a record view
 builder — shared by the unit tests and the sandbox tests. Made-up people; check digits valid."""
 
+import itertools
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from adapter.partners.spec import PartnerRecord
+from adapter.partners.arbitration.states import MACHINE
+from adapter.partners.spec import Change, PartnerRecord
 from schemas.arbitration import ArbitrationApplication
 from schemas.clock import CHINA
-from schemas.partner import PartnerKind
+from schemas.partner import PartnerEnvelope, PartnerKind
 
 PERSON_ID = "11010519491231002X"
 COMPANY_USCC = "914400001234567899"
 DISPUTE = datetime(2026, 4, 1, 10, 0, tzinfo=CHINA)  # when the dispute arose
 NOW = datetime(2026, 6, 1, 10, 0, tzinfo=CHINA)
+_IDS = itertools.count(1)
 
 
 def digest(n: int) -> dict[str, Any]:
@@ -113,3 +117,30 @@ def record(status: str, facts: dict[str, Any] | None = None, **columns: Any) -> 
     }
     values.update(columns)
     return PartnerRecord(**values)
+
+
+def apply(current: PartnerRecord | None, change: Change) -> PartnerRecord:
+    """What the core does with a Change, in memory: open (from the machine's initial status), advance, merge facts,
+    update the list columns — for pure tests of whole paths."""
+    base = current or record(MACHINE.initial.value, partner_ref=None, subject="", amount=None, case_id=None)
+    status = MACHINE.advance(base.status, change.event) if change.event else base.status
+    columns = {
+        k: v
+        for k, v in (("subject", change.subject), ("amount", change.amount), ("partner_ref", change.partner_ref))
+        if v is not None
+    }
+    return replace(base, status=status, facts={**base.facts, **change.facts}, version=base.version + 1, **columns)
+
+
+def envelope(
+    type: str, body: dict[str, Any], *, sent_at: datetime = NOW, record_id: str | None = "AR-0001"
+) -> PartnerEnvelope:
+    return PartnerEnvelope(
+        message_id=f"M{next(_IDS):06d}",
+        kind=PartnerKind.ARBITRATION,
+        partner="gzac",
+        record_id=record_id,
+        type=type,
+        sent_at=sent_at,
+        body=body,
+    )
