@@ -122,7 +122,7 @@ def _tribunal(f: ArbFacts, status: ArbStatus, b: TribunalFormedBody, arrived: da
     how = " (appointed by the chairman)" if b.appointed_by_chairman else ""
     detail = f"tribunal of {len(b.arbitrators)} formed{how}"
     event = _event(status, E.FORM_TRIBUNAL, "a tribunal")
-    return Change(event=event, facts=dump(tribunal_formed_at=b.formed_at), detail=detail)
+    return Change(event=event, facts=dump(tribunal_formed_at=min(b.formed_at, arrived)), detail=detail)
 
 
 def _hearing(f: ArbFacts, status: ArbStatus, b: HearingBody, arrived: datetime) -> Change:
