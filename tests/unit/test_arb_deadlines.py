@@ -14,6 +14,7 @@ from adapter.partners.arbitration.deadlines import add_months, due_dates, statem
 from adapter.partners.arbitration.facts import dump
 from adapter.partners.arbitration.rules import CommissionRules
 from adapter.partners.spec import PartnerDue
+from reference.arbitration_fees import fee_table, shipped
 from schemas.clock import CHINA
 from tests.support.arb_samples import digest, record
 
@@ -278,3 +279,11 @@ def test_fee_bands_must_ascend() -> None:
     ]
     with pytest.raises(ValueError, match="ascend"):
         CommissionRules.model_validate({"fee_bands": bands})
+
+
+def test_the_fee_table_is_shipped_data_named_by_the_rules_or_given_inline() -> None:
+    assert fee_table("national-1995").status == "unconfirmed" and "national-1995" in shipped()
+    with pytest.raises(ValueError, match="national-1995"):  # the error names what is shipped
+        CommissionRules(fee_table="gzac-2099")
+    own = CommissionRules(fee_bands=[{"over": "0", "base": "50", "rate": "0.01"}])
+    assert own.fee(Decimal("10000")) == Decimal("150.00")
