@@ -110,70 +110,22 @@ def award(issued: datetime, **served: datetime) -> dict[str, Any]:
     return dump(instrument=body, effective_at=issued, served=served)
 
 
-# (case, award received, now, set-aside filed at or None, status, expected last day, state)
+MAR10, SEP10 = cst(2026, 3, 10), date(2026, 9, 10)
+P, EFF = pytest.param, "EFFECTIVE"
+# award received, now, set-aside filed at or None, status → the window's last day and state
 SET_ASIDE = [
-    (
-        "month five, nothing filed: open",
-        cst(2026, 3, 10),
-        cst(2026, 8, 15),
-        None,
-        "EFFECTIVE",
-        date(2026, 9, 10),
-        DueState.OPEN,
-    ),
-    (
-        "filed in month five: met",
-        cst(2026, 3, 10),
-        cst(2026, 8, 20),
-        cst(2026, 8, 15),
-        "SET_ASIDE_PENDING",
-        date(2026, 9, 10),
-        DueState.MET,
-    ),
-    (
-        "month seven, nothing filed: lapsed",
-        cst(2026, 3, 10),
-        cst(2026, 10, 12),
-        None,
-        "EFFECTIVE",
-        date(2026, 9, 10),
-        DueState.LAPSED,
-    ),
-    (
-        "last day, still open (a window never overdue)",
-        cst(2026, 3, 10),
-        cst(2026, 9, 10, 20),
-        None,
-        "EFFECTIVE",
-        date(2026, 9, 10),
-        DueState.OPEN,
-    ),
-    (
-        "month end: Aug 31 → Feb 28, a make-up working Saturday",
-        cst(2025, 8, 31),
-        cst(2026, 1, 5),
-        None,
-        "AWARD_ISSUED",
-        date(2026, 2, 28),
-        DueState.OPEN,
-    ),
-    (
-        "six months end on a Sunday → Monday",
-        cst(2026, 1, 5),
-        cst(2026, 2, 5),
-        None,
-        "EFFECTIVE",
-        date(2026, 7, 6),
-        DueState.OPEN,
-    ),
+    P(MAR10, cst(2026, 8, 15), None, EFF, SEP10, DueState.OPEN, id="month five, nothing filed: open"),
+    P(MAR10, cst(2026, 8, 20), cst(2026, 8, 15), "SET_ASIDE_PENDING", SEP10, DueState.MET, id="filed in month five"),
+    P(MAR10, cst(2026, 10, 12), None, EFF, SEP10, DueState.LAPSED, id="month seven, nothing filed: lapsed"),
+    P(MAR10, cst(2026, 9, 10, 20), None, EFF, SEP10, DueState.OPEN, id="last day: open (a window is never overdue)"),
+    P(cst(2025, 8, 31), cst(2026, 1, 5), None, EFF, date(2026, 2, 28), DueState.OPEN, id="Aug 31 → Feb 28, 调休 Sat"),
+    P(cst(2026, 1, 5), cst(2026, 2, 5), None, EFF, date(2026, 7, 6), DueState.OPEN, id="ends on a Sunday → Monday"),
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "received", "now", "filed", "status", "expected", "state"), SET_ASIDE, ids=[s[0] for s in SET_ASIDE]
-)
+@pytest.mark.parametrize(("received", "now", "filed", "status", "expected", "state"), SET_ASIDE)
 def test_set_aside_window_of_six_months_from_receipt(
-    case: str, received: datetime, now: datetime, filed: datetime | None, status: str, expected: date, state: DueState
+    received: datetime, now: datetime, filed: datetime | None, status: str, expected: date, state: DueState
 ) -> None:
     facts = award(received)
     if filed is not None:
