@@ -80,6 +80,9 @@ def test_a_party_backing_out_before_signing_leads_to_an_award() -> None:
     assert refused(r, T.SERVICE, {"party": "R1", "signed_for_at": at(73)}).rule == "party_repented"
     r = receive(r, T.INSTRUMENT_ISSUED, AWARD)
     assert r.status == "AWARD_ISSUED" and r.facts["effective_at"] == AWARD["issued_at"] and r.facts["served"] == {}
+    late = ARBITRATION.on_message(r, envelope(T.INSTRUMENT_ISSUED, STATEMENT), LATER, RULES)  # the old 调解书 again
+    assert (late.event, late.note) == (None, ArbNote.DUPLICATE)
+    assert refused(r, T.INSTRUMENT_ISSUED, {**AWARD, "pdf": digest(99)}).rule == "conflicting_answer"
     r = receive(r, T.SERVICE, {"party": "R1", "signed_for_at": at(92)})  # the award's service: noted, clocks start
     assert r.status == "AWARD_ISSUED" and r.facts["served"] == {"R1": at(92)}
     r = receive(r, T.SET_ASIDE, {"filed_at": at(230), "ruling": "set_aside", "ruled_at": at(280)})  # filing unreported
