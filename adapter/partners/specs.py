@@ -1,11 +1,15 @@
 """The registry of partner kinds: kind → PartnerSpec. The one module that imports every kind's spec (each kind's
 package adds its line); the generic core asks here and never imports a kind directly."""
 
+from adapter.partners.arbitration.spec import ARBITRATION
+from adapter.partners.roster.spec import ROSTER
 from adapter.partners.spec import PartnerSpec
 from adapter.partners.traffic.spec import TRAFFIC
 from schemas.partner import PartnerKind
 
 SPECS: dict[PartnerKind, PartnerSpec] = {
+    PartnerKind.ARBITRATION: ARBITRATION,
+    PartnerKind.ROSTER: ROSTER,
     PartnerKind.TRAFFIC: TRAFFIC,
 }
 
