@@ -11,6 +11,7 @@ from stdnum.cn import ric
 
 from adapter.partners.roster import actions, registration
 from adapter.partners.roster.rules import RosterRules
+from adapter.partners.roster.states import MACHINE
 from adapter.partners.spec import Change, PartnerRecord
 from schemas.clock import CHINA
 from schemas.enums import IdType
@@ -123,3 +124,10 @@ def registration_record(status: str = "PENDING", closed_at: datetime = T0, **fac
     data = registration.RegisterCaseInput(closed_at=closed_at, registration=form())
     record = applied(registration.register_case(None, data, max(closed_at, T0), RULES), status=status)
     return replace(record, facts={**record.facts, **facts})
+
+
+def step(record: PartnerRecord | None, change: Change, at: datetime = T0) -> PartnerRecord:
+    """Apply `change` as the core does: the status through the roster machine (NEW for an opening change)."""
+    before = record.status if record is not None else MACHINE.initial.value
+    after = MACHINE.advance(before, change.event) if change.event is not None else before
+    return applied(change, record, status=after, at=at)
