@@ -9,6 +9,7 @@ import pytest
 
 from adapter.errors import InvalidRequest
 from adapter.partners.roster import actions as a
+from adapter.partners.roster import lifecycle as lc
 from adapter.partners.roster import registration as r
 from adapter.partners.roster.guards import assignable, standing_of
 from adapter.partners.roster.inbound import on_message
@@ -64,10 +65,10 @@ def test_an_organisation_from_draft_to_retirement() -> None:
     org = step(org, change, later)
     recertified = answer(org, "roster.certified", {**CERTIFIED, "certified_at": "2026-03-10T10:00:00+08:00"}, later)
     assert recertified.note == "recertified"
-    org = step(org, a.suspend(org, a.ReasonInput(reason="整改"), later, RULES), later)
+    org = step(org, lc.suspend(org, a.ReasonInput(reason="整改"), later, RULES), later)
     assert org.status == "SUSPENDED" and org.facts["organisation"]["status"] == "suspended"
-    org = step(org, a.resume(org, a.ChangedInput(), later, RULES), later)
-    change = a.retire(org, a.ReasonInput(reason="停止合作"), later, RULES)
+    org = step(org, lc.resume(org, a.ChangedInput(), later, RULES), later)
+    change = lc.retire(org, a.ReasonInput(reason="停止合作"), later, RULES)
     assert (
         isinstance(change.outgoing[0].body, Organisation)
         and change.outgoing[0].body.status is RosterEntryStatus.RETIRED
@@ -98,20 +99,20 @@ def test_a_mediator_rejected_corrected_certified_expired_renewed_and_retired() -
     rec = step(rec, a.activate(rec, a.NoInput(), april, RULES), april)
     assignable(rec, april.date())
     with pytest.raises(InvalidRequest) as running:
-        a.expire(rec, a.NoInput(), april, RULES)
+        lc.expire(rec, a.NoInput(), april, RULES)
     assert running.value.rule == "term_not_ended"
     new_year = datetime(2027, 1, 1, 9, 0, tzinfo=CHINA)
-    rec = step(rec, a.expire(rec, a.NoInput(), new_year, RULES), new_year)
+    rec = step(rec, lc.expire(rec, a.NoInput(), new_year, RULES), new_year)
     with pytest.raises(InvalidRequest) as refused:
         assignable(rec, new_year.date())
     assert refused.value.rule == "mediator_expired"
-    change = a.renew(rec, a.RenewInput(term_from=date(2027, 1, 1), term_to=date(2029, 12, 31)), new_year, RULES)
+    change = lc.renew(rec, a.RenewInput(term_from=date(2027, 1, 1), term_to=date(2029, 12, 31)), new_year, RULES)
     assert isinstance(change.outgoing[0].body, Mediator) and change.outgoing[0].body.term_to == date(2029, 12, 31)
     rec = step(rec, change, new_year)
     assert rec.status == "SUBMITTED"
     rec = step(rec, answer(rec, "roster.certified", {**CERTIFIED, "platform_id": "SPC-M-1"}, new_year), new_year)
     rec = step(rec, a.activate(rec, a.NoInput(), new_year, RULES), new_year)
-    change = a.retire(rec, a.ReasonInput(reason="本人申请"), new_year, RULES)
+    change = lc.retire(rec, a.ReasonInput(reason="本人申请"), new_year, RULES)
     (out,) = change.outgoing
     assert out.type == "roster.mediator_retire" and isinstance(out.body, MediatorRetireBody)
     assert out.body.ref == "M-0001"
@@ -130,7 +131,7 @@ def test_a_court_removes_a_mediator_who_is_then_unassignable() -> None:
 
 
 def test_a_draft_retired_sends_nothing_and_leaves_no_sync_clock() -> None:
-    change = a.retire(org_record("DRAFT"), a.ReasonInput(reason="不再申报"), T0, RULES)
+    change = lc.retire(org_record("DRAFT"), a.ReasonInput(reason="不再申报"), T0, RULES)
     assert change.outgoing == () and change.facts["changed_at"] is None
 
 
@@ -171,7 +172,7 @@ REFUSALS = {
         None,
         "entry_closed",
     ),
-    "expire an organisation": (lambda: a.expire(org_record("ACTIVE"), a.NoInput(), T0, RULES), "record_id", "entity"),
+    "expire an organisation": (lambda: lc.expire(org_record("ACTIVE"), a.NoInput(), T0, RULES), "record_id", "entity"),
     "submit a mediator past their term": (
         lambda: a.submit(
             mediator_record("DRAFT", mediator(1, term_from=date(2024, 1, 1), term_to=date(2025, 12, 31))),
