@@ -90,7 +90,11 @@ def test_a_mediator_rejected_corrected_certified_expired_renewed_and_retired() -
     fixed = mediator(1, term_from=date(2026, 4, 1), term_to=date(2026, 12, 31), specialties=("保险", "银行"))
     change = a.edit_mediator(rec, a.MediatorInput(mediator=fixed), T0, RULES)
     assert (change.event, change.note, change.outgoing) == (None, "edited", ())
-    rec = step(step(rec, change), a.submit(rec, a.SubmitInput(), T0, RULES))
+    assert change.facts["changed_at"] == T0.isoformat()  # the correction restarts the sync clock
+    rec = step(rec, change)
+    change = a.submit(rec, a.SubmitInput(), T0, RULES)
+    assert change.outgoing[0].body == fixed
+    rec = step(rec, change)
     rec = step(rec, answer(rec, "roster.certified", {**CERTIFIED, "platform_id": "SPC-M-1"}))
     with pytest.raises(InvalidRequest) as early:
         a.activate(rec, a.NoInput(), T0, RULES)

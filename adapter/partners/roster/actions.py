@@ -159,9 +159,11 @@ def _edit(
     if record.status in (S.EXPIRED, S.RETIRED):
         raise InvalidRequest(f"{record.record_id} is {record.status}: renew or open a new entry", rule="entry_closed")
     facts: dict[str, Any] = {key: new.model_dump(mode="json")}
-    if record.status in (S.DRAFT, S.REJECTED):  # not on the platform yet: `submit` sends it
-        return Change(note=RosterNote.EDITED, facts=facts, detail=f"{record.subject} edited before submission")
     changed = iso(when(changed_at, now))
+    if record.status in (S.DRAFT, S.REJECTED):  # not on the platform (live) yet: `submit` sends it
+        if record.status == S.REJECTED:  # the correction is a new change to sync; a draft's clock runs from opening
+            facts["changed_at"] = changed
+        return Change(note=RosterNote.EDITED, facts=facts, detail=f"{record.subject} edited before submission")
     facts.update(changed_at=changed, sent_at=iso(now))
     event = E.UPDATE if record.status in _CERTIFIED else None  # SUBMITTED: the corrected one awaits certification
     return Change(
