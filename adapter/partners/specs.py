@@ -2,12 +2,14 @@
 package adds its line); the generic core asks here and never imports a kind directly."""
 
 from adapter.partners.arbitration.spec import ARBITRATION
+from adapter.partners.roster.spec import ROSTER
 from adapter.partners.spec import PartnerSpec
 from adapter.partners.traffic.spec import TRAFFIC
 from schemas.partner import PartnerKind
 
 SPECS: dict[PartnerKind, PartnerSpec] = {
     PartnerKind.ARBITRATION: ARBITRATION,
+    PartnerKind.ROSTER: ROSTER,
     PartnerKind.TRAFFIC: TRAFFIC,
 }
 
