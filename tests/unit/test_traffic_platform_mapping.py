@@ -1,0 +1,209 @@
+"""The traffic-platform wire (mappings/traffic_platform.py): envelopes both ways under every time form, the agreed
+names on the wire, amounts as decimal text, and bad wire refused naming the wire field (a PayloadError at the
+connector, via connectors/http.py `decoded`)."""
+
+import json
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pydantic import BaseModel, ValidationError
+
+from connectors.http import decoded
+from connectors.port import PayloadError
+from mappings import traffic_platform as wire
+from mappings.codes import MalformedPayload
+from mappings.times import FORMS
+from mappings.traffic_platform_fields import canonical_name, fields_of, kind_of, wire_name
+from schemas.case import Record
+from schemas.money import RMB
+from schemas.partner import PartnerEnvelope, PartnerKind
+
+CST = timezone(timedelta(hours=8), "CST")
+T0 = datetime(2026, 3, 2, 9, 30, tzinfo=CST)
+
+
+class Liability(Record):
+    party_ref: str
+    level: str
+
+
+class Accident(Record):
+    cert_no: str
+    issued_at: datetime
+    liability: list[Liability]
+
+
+class Claim(Record):
+    head: str
+    amount: RMB
+
+
+class Offer(Record):
+    serial_no: str
+    accident: Accident
+    claims: tuple[Claim, ...] = ()
+    hearing_day: date | None = None
+    extra: dict[str, Any] | None = None
+
+
+class Answer(Record):
+    accepted: bool
+    answered_at: datetime
+
+
+MODELS: dict[str, type[BaseModel]] = {"traffic.case_offered": Offer, "traffic.offer_answer": Answer}
+
+
+def offer_body() -> dict[str, Any]:
+    return {
+        "serial_no": "DJ4401202603020001",
+        "accident": {
+            "cert_no": "440104120260001",
+            "issued_at": T0.isoformat(),
+            "liability": [{"party_ref": "P1", "level": "main"}, {"party_ref": "P2", "level": "secondary"}],
+        },
+        "claims": [{"head": "医疗费", "amount": "18600.50"}, {"head": "误工费", "amount": "4200.00"}],
+        "hearing_day": "2026-03-20",
+        "extra": {"weather_kind": "晴"},
+    }
+
+
+def envelope(type_: str = "traffic.case_offered", body: dict[str, Any] | None = None, **over: Any) -> PartnerEnvelope:
+    fields: dict[str, Any] = {
+        "message_id": "DJ-M000001",
+        "kind": PartnerKind.TRAFFIC,
+        "partner": "gd-traffic",
+        "partner_ref": "DJ4401202603020001",
+        "type": type_,
+        "sent_at": T0,
+        "body": offer_body() if body is None else body,
+    }
+    return PartnerEnvelope(**{**fields, **over})
+
+
+def encoded(env: PartnerEnvelope, form: Any = "iso8601") -> dict[str, Any]:
+    return json.loads(wire.encode(env, MODELS.__getitem__, form))
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_an_offer_survives_the_round_trip_under_every_time_form(form: Any) -> None:
+    env = envelope()
+    back = wire.decode("gd-traffic", wire.encode(env, MODELS.__getitem__, form), MODELS.__getitem__, form)
+    assert back == env
+
+
+def test_the_wire_speaks_the_agreed_names() -> None:
+    doc = encoded(envelope(record_id="TR-000001", correlates_to="C-1"))
+    assert set(doc) == {"msgId", "msgType", "serialNo", "bizNo", "sendTime", "replyTo", "data"}
+    assert doc["msgType"] == "CASE_OFFERED" and doc["bizNo"] == "TR-000001"
+    assert doc["data"]["serialNo"] == "DJ4401202603020001"
+    assert doc["data"]["accident"]["sgrdsbh"] == "440104120260001"
+    assert doc["data"]["accident"]["liability"][0] == {"partyRef": "P1", "level": "main"}
+    assert doc["data"]["extra"] == {"weatherKind": "晴"}
+
+
+def test_amounts_travel_as_decimal_text() -> None:
+    doc = encoded(envelope())
+    assert [c["amount"] for c in doc["data"]["claims"]] == ["18600.50", "4200.00"]
+    back = wire.decode("p", json.dumps(doc).encode(), MODELS.__getitem__)
+    assert [Decimal(c["amount"]) for c in back.body["claims"]] == [Decimal("18600.50"), Decimal("4200.00")]
+
+
+@pytest.mark.parametrize(
+    ("name", "wire_form"),
+    [("serial_no", "serialNo"), ("cert_no", "sgrdsbh"), ("plate", "hphm"), ("policy_limit", "policyLimit")],
+)
+def test_names_map_both_ways(name: str, wire_form: str) -> None:
+    assert wire_name(name) == wire_form and canonical_name(wire_form) == name
+
+
+def test_kinds_are_read_from_the_body_model() -> None:
+    assert fields_of(Offer)["hearing_day"] == "d"
+    assert fields_of(Claim)["amount"] == "a"
+    assert fields_of(Accident)["issued_at"] == "t"
+    assert kind_of(list[Liability]) == ("l", ("o", Liability))
+    assert kind_of(dict[str, int]) == "j"
+
+
+def _poke(path: list[str | int], value: Any) -> bytes:
+    doc = encoded(envelope())
+    node: Any = doc
+    for part in path[:-1]:
+        node = node[part]
+    if value is _DROP:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    return json.dumps(doc, ensure_ascii=False).encode()
+
+
+_DROP = object()
+BAD_WIRE: list[tuple[list[str | int], Any, str]] = [
+    (["msgId"], _DROP, "field msgId is missing"),
+    (["msgId"], 17, "field msgId must be a string"),
+    (["msgType"], "case-offered", "field msgType"),
+    (["msgType"], "NO_SUCH_TYPE", "field msgType 'NO_SUCH_TYPE'"),
+    (["sendTime"], "2026-03-02", "field sendTime"),
+    (["surprise"], 1, "field surprise is not part"),
+    (["data"], [], "field data must be a JSON object"),
+    (["data", "claims", 0, "amount"], 18600.5, "field data.claims[0].amount must be yuan"),
+    (["data", "claims", 0, "amount"], "18,600.50", "field data.claims[0].amount must be yuan"),
+    (["data", "claims"], {"head": "x"}, "field data.claims must be a list"),
+    (["data", "accident", "issuedAt"], 1772415000, "field data.accident.issuedAt"),
+    (["data", "accident", "sgrdsbh"], {"x": 1}, "field data.accident.sgrdsbh must be a single value"),
+    (["data", "hearingDay"], "20260320", "field data.hearingDay"),
+    (["data", "newField"], "x", "field data.newField is not part"),
+]
+
+
+@pytest.mark.parametrize(("path", "value", "named"), BAD_WIRE, ids=[str(b[0]) for b in BAD_WIRE])
+def test_bad_wire_is_a_payload_error_naming_the_field(path: list[str | int], value: Any, named: str) -> None:
+    raw = _poke(path, value)
+    with pytest.raises(MalformedPayload, match=named.replace("[", r"\[").replace("]", r"\]")):
+        wire.decode("p", raw, MODELS.__getitem__)
+    with pytest.raises(PayloadError) as caught:
+        decoded("p", lambda p, b: wire.decode(p, b, MODELS.__getitem__), raw)
+    assert caught.value.reason == "malformed"
+
+
+def test_a_value_the_body_refuses_is_invalid_not_malformed() -> None:
+    raw = _poke(["data", "claims", 0, "amount"], "999999999999.00")  # decimal text, beyond any claim
+    with pytest.raises(ValidationError):
+        wire.decode("p", raw, MODELS.__getitem__)
+    with pytest.raises(PayloadError) as caught:
+        decoded("p", lambda p, b: wire.decode(p, b, MODELS.__getitem__), raw)
+    assert caught.value.reason == "invalid"
+
+
+@pytest.mark.parametrize("raw", [b"\xff\xfe", b"[1]", b"not json", b"[" * 100_000])
+def test_bytes_that_are_not_a_message_are_malformed(raw: bytes) -> None:
+    with pytest.raises(MalformedPayload):
+        wire.decode("p", raw, MODELS.__getitem__)
+
+
+def test_a_type_of_another_kind_never_goes_on_this_wire() -> None:
+    with pytest.raises(ValueError, match="not a traffic-platform message"):
+        wire.wire_type("arb.accepted")
+
+
+@pytest.mark.parametrize("result", wire.RESULTS)
+def test_receipts_round_trip(result: str) -> None:
+    doc = wire.receipt("M1", result, "DJ1", "why" if result == "rejected" else "")
+    assert wire.read_receipt(json.loads(json.dumps(doc))) == ("M1", result, "DJ1", doc.get("reason", ""))
+    assert doc["code"] == ("1" if result == "rejected" else "0")
+
+
+@pytest.mark.parametrize(
+    ("doc", "named"),
+    [
+        ({"result": "accepted"}, "msgId"),
+        ({"msgId": "M", "result": "ok"}, "result"),
+        ({"msgId": "M", "result": "accepted", "serialNo": 5}, "serialNo"),
+        ([], "receipt"),
+    ],
+)
+def test_a_bad_receipt_is_malformed(doc: Any, named: str) -> None:
+    with pytest.raises(MalformedPayload, match=named):
+        wire.read_receipt(doc)
