@@ -1,0 +1,296 @@
+"""The simulated traffic-accident platform: the cases it offered, its feed of signed messages, its memory of the
+centre's messages (each message id applied once), the insurer and the appraisers behind it, its misbehaviours, and
+its own view for the status query and the monthly statistics. Thread-safe (one lock). It speaks the
+traffic-platform wire (mappings/traffic_platform.py) and verifies every request of the centre (signature,
+freshness, replayed nonces).
+"""
+
+import random
+import secrets
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from adapter.deadlines.calendar import WorkCalendar, china_date
+from mappings import traffic_platform as wire
+from mappings.codes import MalformedPayload
+from sandbox.court import CourtRefusal
+from sandbox.institution.desk import DeskItem
+from sandbox.traffic import script
+from sandbox.traffic.bodies import CENTRE, Models, body_of, default_models
+from sandbox.traffic.config import TrafficConfig
+from sandbox.traffic.police import certificate
+from schemas.partner import PartnerEnvelope, PartnerKind
+from schemas.validation import summarize
+from signing.base import MemoryReplayGuard, MessageSigner, MessageVerifier, check
+from signing.errors import SignatureInvalid
+
+PARTNER = "centre"  # how the platform names the centre in the envelopes it decodes
+
+
+@dataclass
+class PlatformCase:
+    serial_no: str
+    offer: dict[str, Any]  # the offer's canonical body, as the police feed made it
+    arrived: float  # the platform's monotonic clock when the step list last restarted
+    offered_at: datetime  # simulated
+    faults: set[str]
+    record_id: str | None = None  # ours (TR-…), once the centre named it
+    status: str = "offered"
+    pending: list[script.Step] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)  # what later bodies need (claim amount, appraisal count …)
+    applied: list[tuple[str, str]] = field(default_factory=list)  # (centre message id, status before it)
+    last_centre: str | None = None  # the centre's latest message id (what the next answer correlates to)
+
+
+class TrafficCore:
+    def __init__(
+        self,
+        config: TrafficConfig,
+        signer: MessageSigner,
+        centre_verifier: MessageVerifier,
+        *,
+        models: Models | None = None,
+        calendar: WorkCalendar | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self._signer, self._verifier = signer, centre_verifier
+        self.models = models or default_models()
+        self.calendar = calendar or WorkCalendar()
+        self._clock, self._monotonic = clock, monotonic
+        self._rng = random.Random(config.seed)
+        self._lock = threading.RLock()
+        self.replay = MemoryReplayGuard()
+        self.cases: dict[str, PlatformCase] = {}  # serial number → case
+        self.items: list[DeskItem] = []
+        self._signed: dict[int, dict[str, str]] = {}
+        self._answers: dict[str, dict[str, Any]] = {}  # centre message id → its receipt
+        self.applications: dict[str, int] = {}  # centre message id → times applied (never above 1)
+        self.received: list[PartnerEnvelope] = []
+        self.signature_failures: dict[str, int] = {}
+        self.rejected: list[tuple[str, str]] = []
+        self._faults: list[str] = []
+        self._serial = 0
+        # a restarted standalone platform must not reuse its last run's message ids, which the adapter's inbox holds
+        self._run = f"{secrets.token_hex(3).upper()}-" if config.live else ""
+
+    def monotonic(self) -> float:
+        return self._monotonic()
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    # ---- the police feed
+
+    def offer(self, count: int = 1, *, faults: tuple[str, ...] = (), levels: tuple[str, str] | None = None) -> list[str]:
+        """`count` new cases offered to the centre (an offer each); their serial numbers."""
+        serials = []
+        with self._lock:
+            for _ in range(count):
+                self._serial += 1
+                now = self._clock()
+                serial = f"DJ{self.config.division}{now:%Y%m%d}{self._serial:04d}"
+                accident = now - timedelta(days=self._rng.randint(20, 40))
+                facts = certificate(self._rng, self._serial, accident, self.calendar, levels)
+                known = PlatformCase(serial, facts, self._monotonic(), now, set(self.config.faults) | set(faults))
+                self.cases[serial] = known
+                self._emit(known, "case_offered", now)
+                known.pending = script.after_offer(known.faults)
+                serials.append(serial)
+        return serials
+
+    # ---- controls (tests, the control API)
+
+    def misbehave(self, serial_no: str, *faults: str) -> None:
+        with self._lock:
+            self.cases[serial_no].faults |= set(faults)
+
+    def fail_next(self, *faults: str) -> None:
+        with self._lock:
+            self._faults.extend(faults)
+
+    def draw_fault(self) -> str | None:
+        with self._lock:
+            return self._faults.pop(0) if self._faults else None
+
+    def forget_last(self, record_id: str) -> str | None:
+        """Drift: the platform loses the centre's latest message about a record (its status rolls back, the message
+        id is forgotten, so a resend applies). Returns the forgotten message id."""
+        with self._lock:
+            known = self._by_record(record_id)
+            if known is None or not known.applied:
+                return None
+            message_id, before = known.applied.pop()
+            known.status = before
+            self._answers.pop(message_id, None)
+            return message_id
+
+    # ---- the centre's requests
+
+    def verify_request(self, body: bytes, headers: Mapping[str, str], target: str) -> None:
+        try:
+            check(
+                self._verifier,
+                body,
+                headers,
+                now=self._clock(),
+                target=target,
+                window=timedelta(seconds=self.config.window_seconds),
+                replay=self.replay,
+                scope="centre",
+            )
+        except SignatureInvalid as exc:
+            with self._lock:
+                self.signature_failures[exc.reason] = self.signature_failures.get(exc.reason, 0) + 1
+            raise CourtRefusal(401, "E401", f"signature refused ({exc.reason}): {exc.detail}") from None
+
+    def receive(self, body: bytes, headers: Mapping[str, str], target: str) -> dict[str, Any]:
+        """One message of the centre: verified, read, applied once; its receipt (accepted, or duplicate)."""
+        self.verify_request(body, headers, target)
+        try:
+            envelope = wire.decode(PARTNER, body, self.models, self.config.timestamp_format)  # type: ignore[arg-type]
+        except MalformedPayload as exc:
+            raise CourtRefusal(400, "rejected", str(exc)[:300]) from None
+        except ValidationError as exc:
+            raise CourtRefusal(400, "rejected", summarize(exc)[:300]) from None
+        with self._lock:
+            self.tick()
+            first = self._answers.get(envelope.message_id)
+            if first is not None:
+                return {**first, "result": "duplicate"}
+            known = self._apply(envelope)
+            answer = wire.receipt(envelope.message_id, "accepted", known.serial_no)
+            self._answers[envelope.message_id] = answer
+            self.applications[envelope.message_id] = self.applications.get(envelope.message_id, 0) + 1
+            self.received.append(envelope)
+            return answer
+
+    def _apply(self, envelope: PartnerEnvelope) -> PlatformCase:
+        known = self.cases.get(envelope.partner_ref or "")
+        if known is None:
+            raise CourtRefusal(404, "rejected", f"no case {envelope.partner_ref!r} was offered by this platform")
+        if known.record_id not in (None, envelope.record_id):
+            raise CourtRefusal(409, "rejected", f"case {known.serial_no} belongs to record {known.record_id}")
+        step = CENTRE.get(envelope.type)
+        if step is None:
+            raise CourtRefusal(422, "rejected", f"the platform takes no {envelope.type} from a centre")
+        status, later = step(known, envelope.body, self)  # refuses (CourtRefusal) before anything changes
+        known.record_id = envelope.record_id
+        known.applied.append((envelope.message_id, known.status))
+        known.last_centre = envelope.message_id
+        known.status = status
+        if later:  # the steps that follow count from now
+            known.pending = sorted(later)
+            known.arrived = self._monotonic()
+        return known
+
+    def today(self) -> Any:
+        return china_date(self._clock())
+
+    # ---- the platform's messages
+
+    def tick(self) -> int:
+        """Publish every scripted message whose time has come; returns how many."""
+        published = 0
+        with self._lock:
+            for known in list(self.cases.values()):
+                elapsed = (self._monotonic() - known.arrived) / self.config.seconds_per_day
+                while known.pending and known.pending[0][0] <= elapsed:
+                    day, step = known.pending.pop(0)
+                    at = self._clock() if self.config.live else self._clock() - timedelta(days=elapsed - day)
+                    self._emit(known, step, at)
+                    published += 1
+        return published
+
+    def _emit(self, known: PlatformCase, step: str, at: datetime) -> None:
+        type_, body, status = body_of(step, known, at, self)
+        self._serial += 1
+        envelope = PartnerEnvelope(
+            message_id=f"DJ-{self._run}M{self._serial:06d}",
+            kind=PartnerKind.TRAFFIC,
+            partner=PARTNER,
+            record_id=known.record_id,
+            partner_ref=known.serial_no,
+            type=type_,
+            sent_at=at,
+            correlates_to=known.last_centre,
+            body=body,
+        )
+        spoiled = "bad_signature" in known.faults
+        self.publish(envelope, spoiled=spoiled)
+        if "duplicate_push" in known.faults:
+            self.publish(envelope, spoiled=spoiled)  # the same bytes under the same id, again
+        if status is not None:
+            known.status = status
+
+    def publish(self, envelope: PartnerEnvelope, *, spoiled: bool = False) -> DeskItem:
+        """Put one message on the feed as the platform writes it (tests use it for crafted but authentic items)."""
+        raw = wire.encode(envelope, self.models, self.config.timestamp_format)  # type: ignore[arg-type]
+        with self._lock:
+            item = DeskItem(len(self.items) + 1, raw.decode("utf-8"), envelope.message_id, spoiled)
+            self.items.append(item)
+            return item
+
+    def sign_item(self, item: DeskItem) -> dict[str, str]:
+        """The platform's signature headers for an item, signed now (a spoiled item: over other bytes)."""
+        signed = item.body.encode() + (b" " if item.spoiled else b"")
+        return dict(self._signer.sign(signed, message_id=item.message_id, at=self._clock()))
+
+    def sign_answer(self, payload: bytes) -> dict[str, str]:
+        """Signature headers for one of the platform's answers (a receipt is signed like a message)."""
+        return dict(self._signer.sign(payload, message_id=secrets.token_hex(8), at=self._clock()))
+
+    # ---- reads
+
+    def feed(self, cursor: int, limit: int) -> dict[str, Any]:
+        with self._lock:
+            self.tick()
+            page = [i for i in self.items if i.seq > cursor][: max(1, min(limit, 500))]
+            entries = [item.page_entry(self._headers(item)) for item in page]
+            return {"code": "0", "items": entries, "next_cursor": str(page[-1].seq if page else cursor)}
+
+    def _headers(self, item: DeskItem) -> dict[str, str]:
+        cached = self._signed.get(item.seq)
+        if cached is None:
+            cached = self._signed[item.seq] = self.sign_item(item)
+        return cached
+
+    def status(self, record_ids: list[str]) -> dict[str, dict[str, str] | None]:
+        """The platform's view of each of our records: {"status", "serialNo"}, or None where it knows none."""
+        with self._lock:
+            self.tick()
+            return {
+                rid: None if known is None else {"status": known.status, "serialNo": known.serial_no}
+                for rid in record_ids
+                for known in [self._by_record(rid)]
+            }
+
+    def statistics(self, month: str) -> dict[str, int]:
+        """The platform's own counts for the month "YYYY-MM" the cases were offered in, by status."""
+        with self._lock:
+            counts: dict[str, int] = {"offered": 0}
+            for known in self.cases.values():
+                if f"{known.offered_at:%Y-%m}" == month:
+                    counts["offered"] += 1
+                    counts[known.status] = counts.get(known.status, 0) + 1
+            return counts
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "cases": {s: {"status": k.status, "record_id": k.record_id} for s, k in self.cases.items()},
+                "published": len(self.items),
+                "applied": len(self.applications),
+                "applied_twice": sorted(m for m, n in self.applications.items() if n > 1),
+                "signature_failures": dict(self.signature_failures),
+            }
+
+    def _by_record(self, record_id: str) -> PlatformCase | None:
+        return next((k for k in self.cases.values() if k.record_id == record_id), None)
