@@ -33,6 +33,7 @@ from mappings.times import DEFAULT_FORM, TimestampForm, read_date, read_time, wr
 from mappings.traffic_platform_fields import Kind, canonical_name, fields_of, wire_name
 from mappings.wire_types import json_type
 from schemas.partner import PartnerEnvelope, PartnerKind
+from schemas.traffic import BODIES
 
 __all__ = ["MalformedPayload", "canonical_type", "decode", "encode", "read_receipt", "receipt", "wire_type"]
 
@@ -63,8 +64,9 @@ def canonical_type(code: str) -> str:
     return PREFIX + code.lower()
 
 
-def encode(envelope: PartnerEnvelope, models: Models, form: TimestampForm = DEFAULT_FORM) -> bytes:
-    """The exact bytes sent for one message (deterministic: the same envelope, the same bytes)."""
+def encode(envelope: PartnerEnvelope, models: Models | None = None, form: TimestampForm = DEFAULT_FORM) -> bytes:
+    """The exact bytes sent for one message (deterministic: the same envelope, the same bytes). `models` gives each
+    message type's body model (default: schemas/traffic.py BODIES)."""
     doc: dict[str, Any] = {}
     for name, wire, _ in ENVELOPE:
         value = getattr(envelope, name)
@@ -72,14 +74,17 @@ def encode(envelope: PartnerEnvelope, models: Models, form: TimestampForm = DEFA
             doc[wire] = value
     doc["msgType"] = wire_type(envelope.type)
     doc["sendTime"] = write_time(envelope.sent_at, form)
-    model = models(envelope.type)
-    # Typed first, so what goes out is what the body model says (amounts "0.00", times with their offset)
-    body = model.model_validate(envelope.body).model_dump(mode="python", exclude_none=True)
+    model = (models or BODIES.__getitem__)(envelope.type)
+    # Typed first, so what goes out is what the body model says (amounts "0.00", times with their offset); the
+    # body's own `type` is msgType already
+    body = model.model_validate(envelope.body).model_dump(mode="python", exclude_none=True, exclude={"type"})
     doc["data"] = _write(fields_of(model), body, form)
     return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def decode(partner: str, raw: bytes, models: Models, form: TimestampForm = DEFAULT_FORM) -> PartnerEnvelope:
+def decode(
+    partner: str, raw: bytes, models: Models | None = None, form: TimestampForm = DEFAULT_FORM
+) -> PartnerEnvelope:
     """The canonical message in the platform's bytes, its body validated by its model; MalformedPayload (naming
     the wire field) or ValidationError."""
     doc = _object(_parse(raw), "the message")
@@ -96,11 +101,13 @@ def decode(partner: str, raw: bytes, models: Models, form: TimestampForm = DEFAU
     if unknown:
         raise MalformedPayload(f"field {unknown[0]} is not part of the traffic-platform profile")
     try:
-        model = models(canonical["type"])
+        model = (models or BODIES.__getitem__)(canonical["type"])
     except KeyError:
         raise MalformedPayload(f"field msgType {doc['msgType']!r} is not a message type of this profile") from None
     data = _object(doc.get("data", {}), "field data")
-    body = model.model_validate(_read(fields_of(model), data, form, "data"))
+    spec = {name: kind for name, kind in fields_of(model).items() if name != "type"}
+    read = _read(spec, data, form, "data")
+    body = model.model_validate({"type": canonical["type"], **read} if "type" in fields_of(model) else read)
     canonical["body"] = body.model_dump(mode="json", exclude_none=True)
     return PartnerEnvelope.model_validate(canonical)
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel, FutureDatetime, NaiveDatetime, PastDatetime
 
 # Where the platform's word is not the camelCase of ours: the 认定书 and vehicle terms as the police systems name
 # them (公安交管: 号牌号码 hphm, 号牌种类 hpzl, 驾驶证号 jszh), and the platform's own `serialNo`.
@@ -44,6 +44,7 @@ def canonical_name(wire: str) -> str:
     return _WIRE_NAMES.get(wire) or _SNAKE.sub(lambda m: "_" + m.group(1).lower(), wire)
 
 
+_PYDANTIC_TIMES = (AwareDatetime, NaiveDatetime, PastDatetime, FutureDatetime)  # markers, not datetime subclasses
 Kind = Any  # "t" | "d" | "a" | "j" | "s" | ("o", model) | ("l", Kind)
 
 
@@ -61,6 +62,8 @@ def kind_of(annotation: Any) -> Kind:
         return ("l", kind_of(args[0]) if args else "s")
     if origin is dict or annotation is dict:
         return "j"
+    if annotation in _PYDANTIC_TIMES:
+        return "t"
     if isinstance(annotation, type):
         if issubclass(annotation, datetime):
             return "t"

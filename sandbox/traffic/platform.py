@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from adapter.deadlines.calendar import WorkCalendar, china_date
 from mappings import traffic_platform as wire
 from mappings.codes import MalformedPayload
+from mappings.times import CHINA
 from sandbox.court import CourtRefusal
 from sandbox.institution.desk import DeskItem
 from sandbox.traffic import script
@@ -39,6 +40,7 @@ class PlatformCase:
     offer: dict[str, Any]  # the offer's canonical body, as the police feed made it
     arrived: float  # the platform's monotonic clock when the step list last restarted
     offered_at: datetime  # simulated
+    started_at: datetime  # the simulated time the step list last restarted (the centre's message, or the offer)
     faults: set[str]
     record_id: str | None = None  # ours (TR-…), once the centre named it
     status: str = "offered"
@@ -65,7 +67,7 @@ class TrafficCore:
         self.models = models or default_models()
         self.calendar = calendar or WorkCalendar()
         self._clock, self._monotonic = clock, monotonic
-        self._rng = random.Random(config.seed)
+        self.rng = random.Random(config.seed)
         self._lock = threading.RLock()
         self.replay = MemoryReplayGuard()
         self.cases: dict[str, PlatformCase] = {}  # serial number → case
@@ -77,7 +79,8 @@ class TrafficCore:
         self.signature_failures: dict[str, int] = {}
         self.rejected: list[tuple[str, str]] = []
         self._faults: list[str] = []
-        self._serial = 0
+        self._serial = 0  # messages published
+        self._cases = 0
         # a restarted standalone platform must not reuse its last run's message ids, which the adapter's inbox holds
         self._run = f"{secrets.token_hex(3).upper()}-" if config.live else ""
 
@@ -89,17 +92,19 @@ class TrafficCore:
 
     # ---- the police feed
 
-    def offer(self, count: int = 1, *, faults: tuple[str, ...] = (), levels: tuple[str, str] | None = None) -> list[str]:
+    def offer(
+        self, count: int = 1, *, faults: tuple[str, ...] = (), levels: tuple[str, str] | None = None
+    ) -> list[str]:
         """`count` new cases offered to the centre (an offer each); their serial numbers."""
         serials = []
         with self._lock:
             for _ in range(count):
-                self._serial += 1
-                now = self._clock()
-                serial = f"DJ{self.config.division}{now:%Y%m%d}{self._serial:04d}"
-                accident = now - timedelta(days=self._rng.randint(20, 40))
-                facts = certificate(self._rng, self._serial, accident, self.calendar, levels)
-                known = PlatformCase(serial, facts, self._monotonic(), now, set(self.config.faults) | set(faults))
+                self._cases += 1
+                now = self._clock().astimezone(CHINA)
+                serial = f"DJ{self.config.division}{now:%Y%m%d}{self._cases:04d}"
+                accident = now - timedelta(days=self.rng.randint(20, 40))
+                facts = certificate(self.rng, self._cases, accident, self.calendar, levels)
+                known = PlatformCase(serial, facts, self._monotonic(), now, now, set(self.config.faults) | set(faults))
                 self.cases[serial] = known
                 self._emit(known, "case_offered", now)
                 known.pending = script.after_offer(known.faults)
@@ -188,7 +193,7 @@ class TrafficCore:
         known.status = status
         if later:  # the steps that follow count from now
             known.pending = sorted(later)
-            known.arrived = self._monotonic()
+            known.arrived, known.started_at = self._monotonic(), max(envelope.sent_at, self._clock())
         return known
 
     def today(self) -> Any:
@@ -204,7 +209,11 @@ class TrafficCore:
                 elapsed = (self._monotonic() - known.arrived) / self.config.seconds_per_day
                 while known.pending and known.pending[0][0] <= elapsed:
                     day, step = known.pending.pop(0)
-                    at = self._clock() if self.config.live else self._clock() - timedelta(days=elapsed - day)
+                    # On the platform's simulated calendar: the day the script says, counted from the centre's
+                    # message; a live platform beside a real adapter never dates a message after its publication
+                    at = known.started_at + timedelta(days=day)
+                    if self.config.live:
+                        at = min(at, self._clock().astimezone(CHINA))
                     self._emit(known, step, at)
                     published += 1
         return published

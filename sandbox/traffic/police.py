@@ -9,8 +9,7 @@ days of the accident and delivered within 3 working days of being made; the offe
 
 import random
 import string
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -27,17 +26,9 @@ INSURERS = (
     "中华联合财产保险股份有限公司广东分公司",
 )
 PLATE_CITIES = ("粤A", "粤B", "粤E", "粤S")  # Guangzhou, Shenzhen, Foshan, Dongguan
-HEADS = ("医疗费", "误工费", "护理费", "交通费", "住院伙食补助费", "营养费", "财产损失")
+HEADS = ("01", "02", "03", "04", "05", "06", "12")  # 医疗费 误工费 护理费 交通费 住院伙食补助费 营养费 财产损失
 COMPULSORY_LIMIT = Decimal("200000.00")  # 交强险 total limit since 2020 (death/disability 180,000 + medical 18,000
 # + property 2,000)
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """What the sandbox keeps about one certificate to supersede or review it later."""
-
-    cert_no: str
-    levels: tuple[str, str]
 
 
 def plate(rng: random.Random) -> str:
@@ -56,61 +47,86 @@ def policy_no(rng: random.Random, year: int, cover: str) -> str:
 
 
 def certificate(
-    rng: random.Random, serial: int, accident_at: datetime, calendar: WorkCalendar, levels: tuple[str, str] | None = None
+    rng: random.Random,
+    serial: int,
+    accident_at: datetime,
+    calendar: WorkCalendar,
+    levels: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
-    """An accident as the police feed states it: certificate, parties, vehicles, policies, harm, claims."""
+    """An accident as the police feed states it (CaseOffered's fields, schemas/traffic.py, without the offer's own):
+    certificate, parties (two drivers, their insurers), vehicles, policies, harm, claims."""
     division = rng.choice(DIVISIONS)
     made = calendar.add_working_days(accident_at.date(), rng.randint(3, 10)).last_day  # [P18 Art 62]
     delivered = calendar.add_working_days(made, rng.randint(1, 3)).last_day  # [P18 Art 65]
-    issued_at = accident_at.replace(year=made.year, month=made.month, day=made.day, hour=10, minute=0)
-    delivered_at = issued_at + timedelta(days=(delivered - made).days, hours=5)
+    issued_at = datetime.combine(made, time(16, 0), tzinfo=accident_at.tzinfo)
+    delivered_at = datetime.combine(delivered, time(10, 0), tzinfo=accident_at.tzinfo)
     levels = levels or rng.choice(PAIRS)
-    parties, vehicles, policies = [], [], []
     # The party bearing less liability claims from the other (equal shares: the second party claims)
     claimant = 1 if LEVELS.index(levels[0]) > LEVELS.index(levels[1]) else 2
-    for n, level in enumerate(levels, start=1):
+    parties: list[dict[str, Any]] = []
+    vehicles, policies, insurers = [], [], []
+    for n, _level in enumerate(levels, start=1):
         ref = f"P{n}"
         parties.append(
             {
                 "party_ref": ref,
                 "role": "claimant" if n == claimant else "liable",  # 赔偿权利人 / 赔偿义务人
+                "kind": "natural_person",
                 "name": person_name(rng),
+                "id_type": "resident_id",
                 "id_number": resident_id(rng),
                 "phone": mobile(rng),
             }
         )
         car = plate(rng)
-        vehicles.append({"plate": car, "plate_kind": "02", "owner_ref": ref, "driver_ref": ref})
-        insurer = rng.choice(INSURERS)
+        vehicles.append({"plate": car, "vehicle_kind": "小型轿车", "owner_ref": ref, "driver_ref": ref})
+        insurer = INSURERS[(serial + n) % len(INSURERS)]  # two different insurers per accident
+        insurers.append(insurer)
         for cover, limit in (("compulsory", COMPULSORY_LIMIT), ("commercial", Decimal(rng.choice((1, 2, 3))) * 10**6)):
             policies.append(
                 {
-                    "insurer_name": insurer,
                     "insurer_uscc": social_credit_code(insurer),
+                    "insurer_name": insurer,
                     "policy_no": policy_no(rng, accident_at.year, cover),
                     "cover": cover,
                     "limit": f"{limit:.2f}",
+                    "insured_ref": ref,
                     "plate": car,
                 }
             )
+    for n, insurer in enumerate(insurers, start=1):
+        parties.append(
+            {
+                "party_ref": f"I{n}",
+                "role": "insurer",
+                "kind": "legal_person",
+                "name": insurer,
+                "id_type": "uscc",
+                "id_number": social_credit_code(insurer),
+            }
+        )
     claims = [
         {"head": head, "amount": f"{Decimal(rng.randrange(50_000, 3_000_000)) / 100:.2f}"}
-        for head in rng.sample(HEADS, rng.randint(2, 5))
+        for head in sorted(rng.sample(HEADS, rng.randint(2, 5)))
     ]
+    number = cert_no(division, accident_at.year, serial)
     return {
         "accident": {
-            "cert_no": cert_no(division, accident_at.year, serial),
-            "cert_kind": "ordinary",
-            "occurred_at": accident_at.isoformat(),
+            "cert_no": number,
+            "cert_kind": "standard",
             "issued_at": issued_at.isoformat(),
             "delivered_at": delivered_at.isoformat(),
-            "place": f"{division}辖区 广州大道中与环市东路交叉路口",
-            "liability": [{"party_ref": p["party_ref"], "level": lv} for p, lv in zip(parties, levels, strict=True)],
-            "cert_pdf": {"name": "认定书.pdf", "sha256": f"{rng.getrandbits(256):064x}", "size": rng.randint(80_000, 400_000)},
+            "liability": [{"party_ref": f"P{n}", "level": lv} for n, lv in enumerate(levels, start=1)],
+            "pdf": pdf(number, rng),
         },
         "parties": parties,
         "vehicles": vehicles,
         "policies": policies,
-        "harm": {"injured": 1, "dead": 0, "property": True},
+        "harm": {"deaths": 0, "injured": 1, "property_damage": True, "description": "一人受伤，两车受损"},
         "claims": claims,
     }
+
+
+def pdf(title: str, rng: random.Random) -> dict[str, Any]:
+    """A document by digest (the bytes stay with the platform)."""
+    return {"name": f"{title}.pdf", "sha256": f"{rng.getrandbits(256):064x}", "size": rng.randint(80_000, 400_000)}

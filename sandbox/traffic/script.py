@@ -14,7 +14,8 @@ from adapter.deadlines.calendar import WorkCalendar
 Step = tuple[float, str]
 
 SUPERSEDE_AFTER = 0.5  # days after the offer the police replace its certificate (superseded)
-REVIEW = ((2.0, "review_requested"), (5.0, "review_redo"))  # after acceptance (review_liability)
+# after acceptance (review_liability): requested, redo decided [P18 Art 74], the new certificate a day later
+REVIEW = ((2.0, "review_requested"), (5.0, "review_redo"), (6.0, "review_replaced"))
 REAPPRAISE_AFTER = 3.0  # days after the first result that a second one follows (reappraisal)
 JC_RULING_AFTER = 3.0  # days after the outcome that the court's refusal is reported (jc_rejected)
 INSURER = ((0.01, "claim_received"), (1.0, "claim_assessing"), (5.0, "claim_agreed"))

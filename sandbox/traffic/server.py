@@ -38,7 +38,7 @@ class TrafficServer(DeskServer):
 
 
 class TrafficHandler(DeskHandler):
-    server: TrafficServer  # type: ignore[assignment]
+    server: TrafficServer
 
     def route(self, method: str, url: Any, body: bytes) -> dict[str, Any]:
         core, path = self.server.core, url.path
