@@ -108,7 +108,7 @@ def decode(
     spec = {name: kind for name, kind in fields_of(model).items() if name != "type"}
     read = _read(spec, data, form, "data")
     body = model.model_validate({"type": canonical["type"], **read} if "type" in fields_of(model) else read)
-    canonical["body"] = body.model_dump(mode="json", exclude_none=True)
+    canonical["body"] = body.model_dump(mode="json")  # as the core types it: every field, defaults included
     return PartnerEnvelope.model_validate(canonical)
 
 

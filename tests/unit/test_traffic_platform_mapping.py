@@ -3,6 +3,7 @@ names on the wire, amounts as decimal text, and bad wire refused naming the wire
 connector, via connectors/http.py `decoded`)."""
 
 import json
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,8 @@ from mappings.traffic_platform_fields import canonical_name, fields_of, kind_of,
 from schemas.case import Record
 from schemas.money import RMB
 from schemas.partner import PartnerEnvelope, PartnerKind
+from schemas.traffic import BODIES
+from tests.support import traffic_samples
 
 CST = timezone(timedelta(hours=8), "CST")
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=CST)
@@ -207,3 +210,92 @@ def test_receipts_round_trip(result: str) -> None:
 def test_a_bad_receipt_is_malformed(doc: Any, named: str) -> None:
     with pytest.raises(MalformedPayload, match=named):
         wire.read_receipt(doc)
+
+
+# ---- the real bodies (schemas/traffic.py)
+
+NOW = "2026-09-22T10:00:00+08:00"
+SAMPLES: dict[str, dict[str, Any]] = {
+    "traffic.case_offered": traffic_samples.offer_data(),
+    "traffic.offer_answer": {"accepted": False, "answered_at": NOW, "reason": "不属本中心受理范围"},
+    "traffic.liability_review": {"phase": "redo", "at": NOW, "cert_no": "粤公交认字〔2026〕第0001号"},
+    "traffic.certificate_replaced": {
+        "certificate": {
+            **traffic_samples.certificate_data("粤公交认字〔2026〕第0002号"),
+            "supersedes": "粤公交认字〔2026〕第0001号",
+        },
+        "at": NOW,
+    },
+    "traffic.appraisal_request": {
+        "appraisal_id": "JD-1",
+        "matters": "伤残等级",
+        "party_ref": "P1",
+        "requested_at": NOW,
+    },
+    "traffic.appraisal_result": {
+        "appraisal_id": "JD-1",
+        "conclusion": "十级伤残",
+        "pdf": traffic_samples.pdf("意见书"),
+        "fee": "2800.00",
+        "challenge_deadline": "2026-10-09T00:00:00+08:00",
+        "delivered_at": NOW,
+    },
+    "traffic.outcome": {
+        "result": "agreement",
+        "at": NOW,
+        "items": [{"head": "01", "amount": "52000.00", "payer_ref": "I1", "policy_no": "JQ-A-001"}],
+        "shares": [
+            {
+                "insurer_uscc": traffic_samples.INSURER_A,
+                "policy_no": "JQ-A-001",
+                "cover": "compulsory",
+                "amount": "52000.00",
+            }
+        ],
+        "schedule": [{"due_on": "2026-10-31", "amount": "52000.00", "payer_ref": "I1"}],
+    },
+    "traffic.jc_result": {"confirmed": True, "ruling_no": "（2026）粤0104民特88号", "ruled_at": NOW},
+    "traffic.claim_request": {
+        "claim_id": "CL-1",
+        "basis": "agreement_jc",
+        "basis_ref": "（2026）粤0104民特88号",
+        "policy": {"insurer_uscc": traffic_samples.INSURER_A, "policy_no": "JQ-A-001"},
+        "payee": {"name": "王五", "account": "6222020200112233445", "bank": "工商银行"},
+        "amount": "52000.00",
+        "requested_at": NOW,
+    },
+    "traffic.claim_update": {"claim_id": "CL-1", "status": "part_paid", "amount": "31200.00", "at": NOW},
+}
+
+
+def test_every_message_type_has_a_sample() -> None:
+    assert set(SAMPLES) == set(BODIES)
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("type_", sorted(SAMPLES))
+def test_every_traffic_message_survives_the_round_trip(type_: str, form: Any) -> None:
+    body = BODIES[type_].model_validate({"type": type_, **SAMPLES[type_]}).model_dump(mode="json")
+    env = envelope(type_, body, record_id="TR-000001", correlates_to="C-9")
+    raw = wire.encode(env, form=form)
+    assert '"type"' not in raw.decode()  # the body's type travels once, as msgType
+    assert wire.decode("gd-traffic", raw, form=form) == env
+
+
+@pytest.mark.parametrize("model", sorted(BODIES.values(), key=lambda m: m.__name__), ids=lambda m: m.__name__)
+def test_every_field_name_maps_back_to_itself(model: type[BaseModel]) -> None:
+    def walk(m: type[BaseModel]) -> Iterator[str]:
+        for name, kind in fields_of(m).items():
+            yield name
+            while isinstance(kind, tuple) and kind[0] == "l":
+                kind = kind[1]
+            if isinstance(kind, tuple):
+                yield from walk(kind[1])
+
+    for name in walk(model):
+        assert canonical_name(wire_name(name)) == name
+
+
+def test_the_payee_account_and_ids_travel_as_text() -> None:
+    raw = wire.encode(envelope("traffic.claim_request", SAMPLES["traffic.claim_request"]))
+    assert json.loads(raw)["data"]["payee"]["account"] == "6222020200112233445"
