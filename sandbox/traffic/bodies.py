@@ -35,7 +35,8 @@ def _answer(known: "PlatformCase", body: dict[str, Any], core: "TrafficCore") ->
         raise CourtRefusal(409, "rejected", f"case {known.serial_no} was answered already ({known.status})")
     if not body["accepted"]:
         return P.DECLINED, []
-    return P.ACCEPTED, script.after_acceptance(known.faults)
+    # Accepted is in mediation, for the platform (调解中): the centre's own start of mediation is not sent
+    return P.MEDIATING, script.after_acceptance(known.faults)
 
 
 def _appraisal(known: "PlatformCase", body: dict[str, Any], core: "TrafficCore") -> tuple[str, list[script.Step]]:
@@ -114,14 +115,16 @@ def body_of(
             "delivered_at": stamp,
         }
         return T.APPRAISAL_RESULT, body, P.MEDIATING
-    if step == "jc_rejected":
+    if step in ("jc_confirmed", "jc_rejected"):
+        confirmed = step == "jc_confirmed"
         body = {
-            "confirmed": False,
+            "confirmed": confirmed,
             "ruling_no": f"（{at.year}）粤0104民特{known.serial_no[-4:]}号",
             "ruled_at": stamp,
-            "reason": "调解协议内容违反法律强制性规定",
+            "reason": "" if confirmed else "调解协议内容违反法律强制性规定",
         }
-        return T.JC_RESULT, body, P.FAILED
+        known.facts["ruling_no"] = body["ruling_no"]
+        return T.JC_RESULT, body, None  # the platform's case stays agreed either way
     return _claim_update(step, known, stamp)
 
 

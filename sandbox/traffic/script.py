@@ -1,10 +1,11 @@
 """What the sandbox platform publishes about a case after each message of the centre, and when: (simulated day
 after the centre's message, step) lists, from the platform's pace and the case's misbehaviours.
 
-Steps: superseded (the police replace the certificate), review_requested / review_redo (a liability review that
-redoes the certificate, [P18 Arts 71, 74]), appraisal_result / appraisal_redone (鉴定, after N working days),
-jc_rejected, claim_received / claim_assessing / claim_agreed / claim_paid / claim_part_paid / claim_refused (the
-insurer; 保险法 Art 23: assess a complex claim within 30 days, pay within 10 days of agreeing).
+Steps: superseded (the police replace the certificate); review_requested / review_redo / review_replaced (a
+liability review that redoes the certificate, [P18 Arts 71, 74]); appraisal_result / appraisal_redone (鉴定, after
+N working days); jc_confirmed / jc_rejected (the court's ruling on the agreement); claim_received / claim_assessing
+/ claim_agreed / claim_paid / claim_part_paid / claim_refused (the insurer; 保险法 Art 23: assess a complex claim
+within 30 days, pay within 10 days of agreeing).
 """
 
 from datetime import date
@@ -17,7 +18,7 @@ SUPERSEDE_AFTER = 0.5  # days after the offer the police replace its certificate
 # after acceptance (review_liability): requested, redo decided [P18 Art 74], the new certificate a day later
 REVIEW = ((2.0, "review_requested"), (5.0, "review_redo"), (6.0, "review_replaced"))
 REAPPRAISE_AFTER = 3.0  # days after the first result that a second one follows (reappraisal)
-JC_RULING_AFTER = 3.0  # days after the outcome that the court's refusal is reported (jc_rejected)
+JC_RULING_AFTER = 3.0  # days after an agreement that the court's JC ruling is reported (jc_rejected: a refusal)
 INSURER = ((0.01, "claim_received"), (1.0, "claim_assessing"), (5.0, "claim_agreed"))
 PAY_AFTER = 7.0  # the insurer pays two days after agreeing …
 PAY_LATE_AFTER = 35.0  # … or after day 30 (paid_late)
@@ -42,7 +43,10 @@ def after_appraisal_request(faults: set[str], calendar: WorkCalendar, today: dat
 
 
 def after_outcome(faults: set[str], agreed: bool) -> list[Step]:
-    return [(JC_RULING_AFTER, "jc_rejected")] if agreed and "jc_rejected" in faults else []
+    """An agreement goes to the court for judicial confirmation; the platform reports the ruling."""
+    if not agreed:
+        return []
+    return [(JC_RULING_AFTER, "jc_rejected" if "jc_rejected" in faults else "jc_confirmed")]
 
 
 def after_claim(faults: set[str]) -> list[Step]:

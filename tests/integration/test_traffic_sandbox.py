@@ -108,7 +108,7 @@ def test_an_offer_is_pulled_accepted_once_and_a_resend_is_a_duplicate(platform: 
     again = platform.send("traffic.offer_answer", serial, "TR-000001", {"accepted": True, "answered_at": _now()}, "C-1")
     assert again.duplicate is True and again.partner_ref == serial
     assert platform.pairing.core.applications == {"C-1": 1}
-    assert platform.client.query_status(["TR-000001"])["TR-000001"].status == "accepted"  # type: ignore[union-attr]
+    assert platform.client.query_status(["TR-000001"])["TR-000001"].status == "mediating"  # type: ignore[union-attr]
 
 
 def test_a_second_answer_and_an_unknown_case_are_refused(platform: Platform) -> None:
@@ -168,7 +168,6 @@ FLOWS = [
     (
         ("jc_rejected",),
         [
-            "jc_result:False",
             "claim_update:received",
             "claim_update:assessing",
             "claim_update:agreed",
@@ -194,7 +193,7 @@ def test_the_insurer_answers_a_claim_as_its_faults_say(
                 if m.body.get("status") in ("paid", "part_paid"):
                     paid_on, amount = day, m.body["amount"]
             p.days(1)
-        assert seen == published
+        assert seen == [f"jc_result:{'jc_rejected' not in faults}", *published]  # the court's ruling, then the insurer
         if paid_on is not None:
             assert (paid_on > 30) == ("paid_late" in faults)
             assert (amount == "52000.00") == ("part_paid" not in faults)
@@ -249,7 +248,7 @@ def test_status_statistics_and_a_lost_message(platform: Platform) -> None:
     assert platform.client.query_status(["TR-000001", "TR-NONE"])["TR-NONE"] is None
     # drift: the platform loses the outcome; a resend of the same message applies again, not as a duplicate
     assert platform.pairing.core.forget_last("TR-000001") == "C-2"
-    assert platform.client.query_status(["TR-000001"])["TR-000001"].status == "accepted"  # type: ignore[union-attr]
+    assert platform.client.query_status(["TR-000001"])["TR-000001"].status == "mediating"  # type: ignore[union-attr]
     resent = platform.send("traffic.outcome", serial, "TR-000001", {**AGREEMENT, "at": _now()}, "C-2")
     assert resent.duplicate is False
     assert platform.client.query_status(["TR-000001"])["TR-000001"].status == "agreed"  # type: ignore[union-attr]

@@ -86,8 +86,9 @@ def test_a_review_redoes_the_certificate_after_acceptance() -> None:
     ]
 
 
-def test_jc_rejection_follows_only_an_agreement() -> None:
+def test_a_jc_ruling_follows_only_an_agreement() -> None:
     assert script.after_outcome({"jc_rejected"}, agreed=True) == [(script.JC_RULING_AFTER, "jc_rejected")]
+    assert script.after_outcome(set(), agreed=True) == [(script.JC_RULING_AFTER, "jc_confirmed")]
     assert script.after_outcome({"jc_rejected"}, agreed=False) == []
     assert script.after_offer({"superseded"}) == [(script.SUPERSEDE_AFTER, "superseded")]
 
