@@ -7,7 +7,6 @@ freshness, replayed nonces).
 
 import random
 import secrets
-import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,15 +20,14 @@ from mappings import traffic_platform as wire
 from mappings.codes import MalformedPayload
 from mappings.times import CHINA
 from sandbox.court import CourtRefusal
-from sandbox.institution.desk import DeskItem
+from sandbox.signed_feed import FeedItem, SignedFeed
 from sandbox.traffic import script
 from sandbox.traffic.bodies import CENTRE, Models, body_of, default_models
 from sandbox.traffic.config import TrafficConfig
 from sandbox.traffic.police import certificate
 from schemas.partner import PartnerEnvelope, PartnerKind
 from schemas.validation import summarize
-from signing.base import MemoryReplayGuard, MessageSigner, MessageVerifier, check
-from signing.errors import SignatureInvalid
+from signing.base import MessageSigner, MessageVerifier
 
 PARTNER = "centre"  # how the platform names the centre in the envelopes it decodes
 
@@ -50,7 +48,7 @@ class PlatformCase:
     last_centre: str | None = None  # the centre's latest message id (what the next answer correlates to)
 
 
-class TrafficCore:
+class TrafficCore(SignedFeed):
     def __init__(
         self,
         config: TrafficConfig,
@@ -62,33 +60,24 @@ class TrafficCore:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(
+            signer,
+            centre_verifier,
+            window_seconds=config.window_seconds,
+            live=config.live,
+            clock=clock,
+            monotonic=monotonic,
+        )
         self.config = config
-        self._signer, self._verifier = signer, centre_verifier
         self.models = models or default_models()
         self.calendar = calendar or WorkCalendar()
-        self._clock, self._monotonic = clock, monotonic
         self.rng = random.Random(config.seed)
-        self._lock = threading.RLock()
-        self.replay = MemoryReplayGuard()
         self.cases: dict[str, PlatformCase] = {}  # serial number → case
-        self.items: list[DeskItem] = []
-        self._signed: dict[int, dict[str, str]] = {}
         self._answers: dict[str, dict[str, Any]] = {}  # centre message id → its receipt
         self.applications: dict[str, int] = {}  # centre message id → times applied (never above 1)
         self.received: list[PartnerEnvelope] = []
-        self.signature_failures: dict[str, int] = {}
-        self.rejected: list[tuple[str, str]] = []
-        self._faults: list[str] = []
         self._serial = 0  # messages published
         self._cases = 0
-        # a restarted standalone platform must not reuse its last run's message ids, which the adapter's inbox holds
-        self._run = f"{secrets.token_hex(3).upper()}-" if config.live else ""
-
-    def monotonic(self) -> float:
-        return self._monotonic()
-
-    def now(self) -> datetime:
-        return self._clock()
 
     # ---- the police feed
 
@@ -117,14 +106,6 @@ class TrafficCore:
         with self._lock:
             self.cases[serial_no].faults |= set(faults)
 
-    def fail_next(self, *faults: str) -> None:
-        with self._lock:
-            self._faults.extend(faults)
-
-    def draw_fault(self) -> str | None:
-        with self._lock:
-            return self._faults.pop(0) if self._faults else None
-
     def forget_last(self, record_id: str) -> str | None:
         """Drift: the platform loses the centre's latest message about a record (its status rolls back, the message
         id is forgotten, so a resend applies). Returns the forgotten message id."""
@@ -138,23 +119,6 @@ class TrafficCore:
             return message_id
 
     # ---- the centre's requests
-
-    def verify_request(self, body: bytes, headers: Mapping[str, str], target: str) -> None:
-        try:
-            check(
-                self._verifier,
-                body,
-                headers,
-                now=self._clock(),
-                target=target,
-                window=timedelta(seconds=self.config.window_seconds),
-                replay=self.replay,
-                scope="centre",
-            )
-        except SignatureInvalid as exc:
-            with self._lock:
-                self.signature_failures[exc.reason] = self.signature_failures.get(exc.reason, 0) + 1
-            raise CourtRefusal(401, "E401", f"signature refused ({exc.reason}): {exc.detail}") from None
 
     def receive(self, body: bytes, headers: Mapping[str, str], target: str) -> dict[str, Any]:
         """One message of the centre: verified, read, applied once; its receipt (accepted, or duplicate)."""
@@ -239,18 +203,10 @@ class TrafficCore:
         if status is not None:
             known.status = status
 
-    def publish(self, envelope: PartnerEnvelope, *, spoiled: bool = False) -> DeskItem:
+    def publish(self, envelope: PartnerEnvelope, *, spoiled: bool = False) -> FeedItem:
         """Put one message on the feed as the platform writes it (tests use it for crafted but authentic items)."""
         raw = wire.encode(envelope, self.models, self.config.timestamp_format)  # type: ignore[arg-type]
-        with self._lock:
-            item = DeskItem(len(self.items) + 1, raw.decode("utf-8"), envelope.message_id, spoiled)
-            self.items.append(item)
-            return item
-
-    def sign_item(self, item: DeskItem) -> dict[str, str]:
-        """The platform's signature headers for an item, signed now (a spoiled item: over other bytes)."""
-        signed = item.body.encode() + (b" " if item.spoiled else b"")
-        return dict(self._signer.sign(signed, message_id=item.message_id, at=self._clock()))
+        return self.append(raw, envelope.message_id, spoiled=spoiled)
 
     def sign_answer(self, payload: bytes) -> dict[str, str]:
         """Signature headers for one of the platform's answers (a receipt is signed like a message)."""
@@ -259,17 +215,7 @@ class TrafficCore:
     # ---- reads
 
     def feed(self, cursor: int, limit: int) -> dict[str, Any]:
-        with self._lock:
-            self.tick()
-            page = [i for i in self.items if i.seq > cursor][: max(1, min(limit, 500))]
-            entries = [item.page_entry(self._headers(item)) for item in page]
-            return {"code": "0", "items": entries, "next_cursor": str(page[-1].seq if page else cursor)}
-
-    def _headers(self, item: DeskItem) -> dict[str, str]:
-        cached = self._signed.get(item.seq)
-        if cached is None:
-            cached = self._signed[item.seq] = self.sign_item(item)
-        return cached
+        return {"code": "0", **super().feed(cursor, limit)}
 
     def status(self, record_ids: list[str]) -> dict[str, dict[str, str] | None]:
         """The platform's view of each of our records: {"status", "serialNo"}, or None where it knows none."""
