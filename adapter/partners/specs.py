@@ -2,9 +2,12 @@
 package adds its line); the generic core asks here and never imports a kind directly."""
 
 from adapter.partners.spec import PartnerSpec
+from adapter.partners.traffic.spec import TRAFFIC
 from schemas.partner import PartnerKind
 
-SPECS: dict[PartnerKind, PartnerSpec] = {}
+SPECS: dict[PartnerKind, PartnerSpec] = {
+    PartnerKind.TRAFFIC: TRAFFIC,
+}
 
 
 def spec_for(kind: PartnerKind | str) -> PartnerSpec:

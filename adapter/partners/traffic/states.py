@@ -78,6 +78,8 @@ class TrafficEvent(StrEnum):
 class TrafficNote(StrEnum):
     """History entries that move no state."""
 
+    OFFERED = "offered"  # the platform's offer opened the record (in OFFERED)
+    REVIEW_REDO = "review_redo"  # the review will reissue the certificate: the pause goes on
     DUPLICATE = "duplicate"  # a message seen before under another id, or one that no longer applies
     OUT_OF_ORDER = "out_of_order"  # a message the status does not expect: kept for the operator, nothing moves
     CERTIFICATE_REPLACED = "certificate_replaced"  # figures recalculated
