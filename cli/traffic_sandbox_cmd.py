@@ -71,7 +71,7 @@ def traffic(
     server.start()
     core.offer(offers)
     console.print(
-        f"sandbox traffic platform on {server.url}  (key {platform_key_id}: {keys / (platform_key_id + '.pub')})"
+        f"sandbox traffic platform on {server.api}  (key {platform_key_id}: {keys / (platform_key_id + '.pub')})"
     )
     console.print(
         f"control token: {server.control_token}  (POST /sandbox/offer, /sandbox/misbehave, /sandbox/fail-next, "

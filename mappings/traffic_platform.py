@@ -13,8 +13,8 @@ codes as the canonical code values.
      platform's case number, "bizNo": our record id (TR-…), "sendTime": sent at, "replyTo": the message answered,
      "data": {the body, camelCase}}
 
-Receipt (the platform's synchronous answer, and ours to its pushes):
-    {"code": "0", "msgId", "result": "accepted" | "duplicate" | "rejected", "serialNo", "reason"}
+Transport (receipts, feed pages, status, statistics) is the generic partner REST vocabulary of
+connectors/partner_rest.py, under the platform's base URL; `TrafficWire` plugs this profile into that connector.
 
 Bad wire raises MalformedPayload naming the wire field (never its value: it may be personal data); a value the body
 model refuses raises pydantic's ValidationError — connectors/http.py `decoded` turns each into a PayloadError.
@@ -35,10 +35,9 @@ from mappings.wire_types import json_type
 from schemas.partner import PartnerEnvelope, PartnerKind
 from schemas.traffic import BODIES
 
-__all__ = ["MalformedPayload", "canonical_type", "decode", "encode", "read_receipt", "receipt", "wire_type"]
+__all__ = ["MalformedPayload", "TrafficWire", "canonical_type", "decode", "decode_doc", "encode", "wire_type"]
 
 Models = Callable[[str], type[BaseModel]]  # message type → its body model; KeyError for an unknown type
-RESULTS = ("accepted", "duplicate", "rejected")
 PREFIX = "traffic."
 ENVELOPE = (  # (canonical, wire, required)
     ("message_id", "msgId", True),
@@ -87,7 +86,14 @@ def decode(
 ) -> PartnerEnvelope:
     """The canonical message in the platform's bytes, its body validated by its model; MalformedPayload (naming
     the wire field) or ValidationError."""
-    doc = _object(_parse(raw), "the message")
+    return decode_doc(partner, _parse(raw), models, form)
+
+
+def decode_doc(
+    partner: str, doc: Any, models: Models | None = None, form: TimestampForm = DEFAULT_FORM
+) -> PartnerEnvelope:
+    """`decode` of a parsed JSON document."""
+    doc = _object(doc, "the message")
     canonical: dict[str, Any] = {"kind": PartnerKind.TRAFFIC, "partner": partner}
     for name, wire, required in ENVELOPE:
         if wire not in doc or doc[wire] is None:
@@ -112,30 +118,19 @@ def decode(
     return PartnerEnvelope.model_validate(canonical)
 
 
-def receipt(message_id: str, result: str, serial_no: str | None = None, reason: str = "") -> dict[str, Any]:
-    """A receipt as the wire writes it (see the module doc)."""
-    if result not in RESULTS:
-        raise ValueError(f"result {result!r} is not one of {', '.join(RESULTS)}")
-    doc: dict[str, Any] = {"code": "0" if result != "rejected" else "1", "msgId": message_id, "result": result}
-    if serial_no:
-        doc["serialNo"] = serial_no
-    if reason:
-        doc["reason"] = reason[:300]
-    return doc
+class TrafficWire:
+    """The profile as the generic partner REST connector's wire mapping (connectors/partner_wire.py WireMapping):
+    one per partner, which names the envelopes it decodes and fixes the agreed time form."""
 
+    def __init__(self, partner: str, form: TimestampForm = DEFAULT_FORM, models: Models | None = None) -> None:
+        self.partner, self.form, self.models = partner, form, models
 
-def read_receipt(doc: Any) -> tuple[str, str, str | None, str]:
-    """(message id, result, serial number or None, reason) from a receipt; MalformedPayload naming the field."""
-    doc = _object(doc, "the receipt")
-    message_id = _string(doc.get("msgId"), "msgId")
-    result = _string(doc.get("result"), "result")
-    if result not in RESULTS:
-        raise MalformedPayload(f"field result must be one of {', '.join(RESULTS)}")
-    serial = doc.get("serialNo")
-    if serial is not None and (not isinstance(serial, str) or not 0 < len(serial) <= 64):
-        raise MalformedPayload("field serialNo must be a reference of 1–64 characters")
-    reason = doc.get("reason", "")
-    return message_id, result, serial, reason if isinstance(reason, str) else ""
+    def encode(self, envelope: PartnerEnvelope) -> dict[str, Any]:
+        doc: dict[str, Any] = json.loads(encode(envelope, self.models, self.form))
+        return doc
+
+    def decode(self, doc: dict[str, Any]) -> PartnerEnvelope:
+        return decode_doc(self.partner, doc, self.models, self.form)
 
 
 # ---- the walk

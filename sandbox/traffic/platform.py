@@ -78,6 +78,8 @@ class TrafficCore(SignedFeed):
         self.received: list[PartnerEnvelope] = []
         self._serial = 0  # messages published
         self._cases = 0
+        self.refusals: dict[str, tuple[str, str]] = {}  # our record id → (code, detail) the platform refuses with
+        self.published_statistics: dict[str, dict[str, int]] | None = None
 
     # ---- the police feed
 
@@ -106,6 +108,11 @@ class TrafficCore(SignedFeed):
         with self._lock:
             self.cases[serial_no].faults |= set(faults)
 
+    def refuse(self, record_id: str, code: str = "rejected", detail: str = "the platform refuses the message") -> None:
+        """Every message about `record_id` is refused from now on (HTTP 422 with `code`)."""
+        with self._lock:
+            self.refusals[record_id] = (code, detail)
+
     def forget_last(self, record_id: str) -> str | None:
         """Drift: the platform loses the centre's latest message about a record (its status rolls back, the message
         id is forgotten, so a resend applies). Returns the forgotten message id."""
@@ -133,9 +140,15 @@ class TrafficCore(SignedFeed):
             self.tick()
             first = self._answers.get(envelope.message_id)
             if first is not None:
-                return {**first, "result": "duplicate"}
+                return {**first, "duplicate": True, "result": "duplicate"}
             known = self._apply(envelope)
-            answer = wire.receipt(envelope.message_id, "accepted", known.serial_no)
+            answer = {
+                "code": "0",
+                "message_id": envelope.message_id,
+                "duplicate": False,
+                "result": "accepted",
+                "partner_ref": known.serial_no,
+            }
             self._answers[envelope.message_id] = answer
             self.applications[envelope.message_id] = self.applications.get(envelope.message_id, 0) + 1
             self.received.append(envelope)
@@ -147,6 +160,9 @@ class TrafficCore(SignedFeed):
             raise CourtRefusal(404, "rejected", f"no case {envelope.partner_ref!r} was offered by this platform")
         if known.record_id not in (None, envelope.record_id):
             raise CourtRefusal(409, "rejected", f"case {known.serial_no} belongs to record {known.record_id}")
+        refused = self.refusals.get(envelope.record_id or "")
+        if refused is not None:
+            raise CourtRefusal(422, *refused)
         step = CENTRE.get(envelope.type)
         if step is None:
             raise CourtRefusal(422, "rejected", f"the platform takes no {envelope.type} from a centre")
@@ -218,23 +234,28 @@ class TrafficCore(SignedFeed):
         return {"code": "0", **super().feed(cursor, limit)}
 
     def status(self, record_ids: list[str]) -> dict[str, dict[str, str] | None]:
-        """The platform's view of each of our records: {"status", "serialNo"}, or None where it knows none."""
+        """The platform's view of each of our records: {"status", "partner_ref"}, or None where it knows none."""
         with self._lock:
             self.tick()
             return {
-                rid: None if known is None else {"status": known.status, "serialNo": known.serial_no}
+                rid: None if known is None else {"status": known.status, "partner_ref": known.serial_no}
                 for rid in record_ids
                 for known in [self._by_record(rid)]
             }
 
-    def statistics(self, month: str) -> dict[str, int]:
-        """The platform's own counts for the month "YYYY-MM" the cases were offered in, by status."""
+    def statistics(self, month: str) -> dict[str, int] | None:
+        """The platform's counts for the month "YYYY-MM" the cases were offered in (China time), by status; None
+        for a month it offered nothing in. `published_statistics`, when set, is what it publishes instead (figures
+        that differ from ours, for reconciliation; a month absent from it: no counts)."""
         with self._lock:
-            counts: dict[str, int] = {"offered": 0}
-            for known in self.cases.values():
-                if f"{known.offered_at:%Y-%m}" == month:
-                    counts["offered"] += 1
-                    counts[known.status] = counts.get(known.status, 0) + 1
+            if self.published_statistics is not None:
+                return dict(self.published_statistics.get(month, {}))
+            months = [k for k in self.cases.values() if f"{k.offered_at.astimezone(CHINA):%Y-%m}" == month]
+            if not months:
+                return None
+            counts: dict[str, int] = {"offered": len(months)}
+            for known in months:
+                counts[known.status] = counts.get(known.status, 0) + 1
             return counts
 
     def stats(self) -> dict[str, Any]:

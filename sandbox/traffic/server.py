@@ -1,17 +1,18 @@
-"""The sandbox traffic platform's HTTP server on loopback: the platform API the adapter's partner connector calls
-(traffic-platform wire, every request signed by the centre, every answer signed by the platform), and a small
-control API. Transport faults, latency and refusals are the desk server's (sandbox/institution/server.py).
+"""The sandbox traffic platform's HTTP server on loopback: the generic partner REST vocabulary
+(connectors/partner_rest.py) under the platform's base path, its messages in the traffic-platform wire
+(mappings/traffic_platform.py), every request signed by the centre, every answer signed by the platform, and a
+small control API. Transport faults, latency and refusals are the desk server's (sandbox/institution/server.py).
 
-  POST /api/traffic/v1/messages         the centre's message → receipt {"code": "0", "msgId", "result":
-                                        "accepted" | "duplicate", "serialNo"}; refused: 4xx {"code": "rejected",
-                                        "message"} (400 bad message, 401 signature, 404 unknown case, 409 another
-                                        record's case, 422 a message the platform takes not from a centre)
+  POST /api/traffic/v1/messages          the centre's message → receipt {"code": "0", "message_id", "duplicate",
+                                         "result": "accepted" | "duplicate", "partner_ref": serialNo}; refused:
+                                         4xx {"code", "message"} (400 bad message, 401 signature, 404 unknown case,
+                                         409 a case in another state or another record's, 422 refused)
   GET  /api/traffic/v1/feed?cursor=&limit= → {"code": "0", "items": [{"seq", "body", "headers"}], "next_cursor"}
-  POST /api/traffic/v1/cases/status     {"bizNos": [...]} → {"code": "0", "cases": {bizNo: {"status", "serialNo"}
-                                        | null}}
-  GET  /api/traffic/v1/statistics?month=YYYY-MM → {"code": "0", "month", "counts": {status: n}}
+  POST /api/traffic/v1/status            {"record_ids": [...]} → {"code": "0", "records": {id: {"status",
+                                         "partner_ref"} | null}}
+  GET  /api/traffic/v1/statistics?month=YYYY-MM → {"code": "0", "month", "counts": {status: n} | null}
 Control (loopback, bearer token): POST /sandbox/offer {"count", "faults"}, POST /sandbox/misbehave {"serialNo",
-"faults"}, POST /sandbox/fail-next {"faults"}, POST /sandbox/forget {"bizNo"} (drift: the latest centre message
+"faults"}, POST /sandbox/fail-next {"faults"}, POST /sandbox/forget {"record_id"} (drift: the latest centre message
 about it is lost), GET /sandbox/stats.
 """
 
@@ -35,6 +36,11 @@ class TrafficServer(DeskServer):
     def __init__(self, core: TrafficCore, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
         super().__init__(core, host, port, token)  # type: ignore[arg-type]
         self.RequestHandlerClass = TrafficHandler
+
+    @property
+    def api(self) -> str:
+        """The platform's base URL, as a partner's `base_url` names it."""
+        return self.url + BASE
 
 
 class TrafficHandler(DeskHandler):
@@ -61,13 +67,13 @@ class TrafficHandler(DeskHandler):
             except ValueError:
                 raise CourtRefusal(400, "rejected", "cursor and limit must be integers") from None
             return core.feed(cursor, limit)
-        if method == "POST" and path == f"{BASE}/cases/status":
+        if method == "POST" and path == f"{BASE}/status":
             core.verify_request(body, headers, target)
             try:
-                ids = [str(i) for i in json.loads(body)["bizNos"]][:1000]
+                ids = [str(i) for i in json.loads(body)["record_ids"]][:1000]
             except (ValueError, KeyError, TypeError):
-                raise CourtRefusal(400, "rejected", 'expected {"bizNos": [...]}') from None
-            return {"code": "0", "cases": core.status(ids)}
+                raise CourtRefusal(400, "rejected", 'expected {"record_ids": [...]}') from None
+            return {"code": "0", "records": core.status(ids)}
         raise CourtRefusal(404, "E404", f"no route {method} {path}")
 
     def control(self, method: str, path: str, body: bytes) -> dict[str, Any]:
@@ -89,7 +95,7 @@ class TrafficHandler(DeskHandler):
                 core.fail_next(*faults)
                 return {"failing": faults}
             if method == "POST" and path == "/sandbox/forget":
-                return {"forgotten": core.forget_last(str(args["bizNo"]))}
+                return {"forgotten": core.forget_last(str(args["record_id"]))}
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise CourtRefusal(400, "E400", f"bad control request: {type(exc).__name__}") from None
         raise CourtRefusal(404, "E404", f"no control route {method} {path}")

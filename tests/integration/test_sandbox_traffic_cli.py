@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 
 from adapter.config.platform import SigningSettings
-from adapter.platforms.signers import build_signer, build_verifier
-from connectors.traffic_platform import TrafficPlatformRest
 from schemas.partner import PartnerEnvelope, PartnerKind
 from tests.support.cli import docking
+from tests.support.traffic_sandbox import traffic_port
 
 pytestmark = pytest.mark.integration
 
@@ -34,7 +33,7 @@ def test_the_standalone_platform_answers_the_connector(tmp_path: Path) -> None:
         assert process.stdout is not None
         url = None
         for _ in range(60):
-            found = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline())
+            found = re.search(r"http://127\.0\.0\.1:\d+/\S+", process.stdout.readline())
             if found:
                 url = found.group(0)
                 break
@@ -42,9 +41,7 @@ def test_the_standalone_platform_answers_the_connector(tmp_path: Path) -> None:
         signing = SigningSettings(
             keyring=tmp_path / "keys", court_keys={"traffic-2026-01": tmp_path / "platform" / "traffic-2026-01.pub"}
         )
-        client = TrafficPlatformRest(
-            "gd", url, build_signer(signing, platform="gd"), build_verifier(signing, platform="gd")
-        )
+        client = traffic_port("gd", url, signing)
         offers = [client.decode(item) for item in client.fetch("", 50).items]
         assert [o.type for o in offers] == ["traffic.case_offered"] * 4  # two offers, each published twice
         serial = offers[0].partner_ref

@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 import requests
 
-from adapter.platforms.signers import build_signer, build_verifier
+from connectors.partner_rest import PartnerRest
 from connectors.port import CredentialsRefused, PayloadError, RawInbound, RejectedError
-from connectors.traffic_platform import TrafficPlatformRest
 from mappings.times import CHINA
 from sandbox.pairing import arrange_keys
 from sandbox.traffic.config import TrafficConfig
@@ -24,6 +23,7 @@ from sandbox.traffic.push import TrafficPusher
 from sandbox.traffic.server import TrafficServer
 from schemas.partner import PartnerEnvelope, PartnerKind
 from tests.support.step_clock import StepClock
+from tests.support.traffic_sandbox import traffic_port
 
 pytestmark = pytest.mark.integration
 
@@ -32,7 +32,7 @@ pytestmark = pytest.mark.integration
 class Platform:
     pairing: TrafficPairing
     server: TrafficServer
-    client: TrafficPlatformRest
+    client: PartnerRest
     clock: StepClock
     cursor: str = ""
     sent: int = 0
@@ -71,9 +71,8 @@ def _platform(tmp_path: Path, profile: Any = "jws-detached", **config: Any) -> I
     clock = StepClock()
     pairing = pair_traffic(tmp_path, TrafficConfig(seconds_per_day=1.0, **config), profile=profile, monotonic=clock)
     server = pairing.serve()
-    signer, verifier = build_signer(pairing.signing, platform="gd"), build_verifier(pairing.signing, platform="gd")
     try:
-        yield Platform(pairing, server, TrafficPlatformRest("gd", server.url, signer, verifier), clock)
+        yield Platform(pairing, server, traffic_port("gd", server.api, pairing.signing), clock)
     finally:
         server.stop()
 
@@ -126,7 +125,7 @@ def test_a_second_answer_and_an_unknown_case_are_refused(platform: Platform) -> 
 def test_a_stranger_is_refused_as_credentials(tmp_path: Path) -> None:
     for p in _platform(tmp_path):
         _, _, stranger = arrange_keys(tmp_path / "stranger")
-        untrusted = TrafficPlatformRest("gd", p.server.url, build_signer(stranger, platform="gd"), p.client.verifier)
+        untrusted = traffic_port("gd", p.server.api, stranger)
         with pytest.raises(CredentialsRefused):
             untrusted.fetch("", 10)
 
@@ -245,6 +244,7 @@ def test_status_statistics_and_a_lost_message(platform: Platform) -> None:
     platform.send("traffic.outcome", serial, "TR-000001", {**AGREEMENT, "at": _now()})
     month = f"{platform.pairing.core.cases[serial].offered_at:%Y-%m}"
     assert platform.client.statistics(month) == {"offered": 1, "agreed": 1}
+    assert platform.client.statistics("2025-01") is None  # a month it offered nothing in
     assert platform.client.query_status(["TR-000001", "TR-NONE"])["TR-NONE"] is None
     # drift: the platform loses the outcome; a resend of the same message applies again, not as a duplicate
     assert platform.pairing.core.forget_last("TR-000001") == "C-2"
@@ -288,6 +288,6 @@ def test_the_platform_pushes_signed_items_to_the_centre(tmp_path: Path) -> None:
 
 def test_signed_answers(platform: Platform) -> None:
     """The platform signs its receipts too: the answer's headers verify over its bytes."""
-    answer = requests.get(f"{platform.server.url}/api/traffic/v1/feed", timeout=5)
+    answer = requests.get(f"{platform.server.api}/feed", timeout=5)
     assert answer.status_code == 401  # an unsigned request is refused …
     platform.client.verifier.verify(answer.content, dict(answer.headers))  # … in a signed answer

@@ -191,25 +191,13 @@ def test_a_type_of_another_kind_never_goes_on_this_wire() -> None:
         wire.wire_type("arb.accepted")
 
 
-@pytest.mark.parametrize("result", wire.RESULTS)
-def test_receipts_round_trip(result: str) -> None:
-    doc = wire.receipt("M1", result, "DJ1", "why" if result == "rejected" else "")
-    assert wire.read_receipt(json.loads(json.dumps(doc))) == ("M1", result, "DJ1", doc.get("reason", ""))
-    assert doc["code"] == ("1" if result == "rejected" else "0")
-
-
-@pytest.mark.parametrize(
-    ("doc", "named"),
-    [
-        ({"result": "accepted"}, "msgId"),
-        ({"msgId": "M", "result": "ok"}, "result"),
-        ({"msgId": "M", "result": "accepted", "serialNo": 5}, "serialNo"),
-        ([], "receipt"),
-    ],
-)
-def test_a_bad_receipt_is_malformed(doc: Any, named: str) -> None:
-    with pytest.raises(MalformedPayload, match=named):
-        wire.read_receipt(doc)
+def test_the_wire_mapping_object_names_its_partner_and_form() -> None:
+    mapping = wire.TrafficWire("gd-traffic", "yyyyMMddHHmmss", MODELS.__getitem__)
+    doc = mapping.encode(envelope())
+    assert doc["sendTime"] == "20260302093000"
+    assert mapping.decode(doc) == envelope()
+    with pytest.raises(MalformedPayload, match="the message must be a JSON object"):
+        mapping.decode([])  # type: ignore[arg-type]
 
 
 # ---- the real bodies (schemas/traffic.py)
