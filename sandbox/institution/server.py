@@ -131,12 +131,15 @@ class DeskHandler(BaseHTTPRequestHandler):
             return {"code": "0", "complaints": core.status(ids)}
         raise CourtRefusal(404, "E404", f"no route {method} {path}")
 
-    def control(self, method: str, path: str, body: bytes) -> dict[str, Any]:
+    def authorise_control(self) -> None:
         given = self.headers.get("Authorization", "")
         if not hmac.compare_digest(given.encode(), f"Bearer {self.server.control_token}".encode()):
             raise CourtRefusal(401, "E401", "sandbox control needs the bearer token printed at start-up")
         if not ipaddress.ip_address(self.client_address[0]).is_loopback:
             raise CourtRefusal(403, "E403", "sandbox control answers loopback clients only")
+
+    def control(self, method: str, path: str, body: bytes) -> dict[str, Any]:
+        self.authorise_control()
         core = self.server.core
         if method == "GET" and path == "/sandbox/stats":
             return core.stats()
