@@ -12,21 +12,30 @@ their offset (China time, +08:00), yuan as decimal text ("1200.00", never a JSON
      "sentAt": "2026-03-02T09:30:00+08:00", "replyTo": the message answered, "data": {the body, camelCase}}
 
 Body keys are the canonical field names in camelCase, at every depth (`dispute_arose_at` ↔ `disputeAroseAt`);
-a key that is not a snake_case / camelCase identifier (a party's name as a key) travels as it is. Coded values —
-a refusal's `reason`, an instrument's `kind` — are the commission's codes. Wire input that is not the promised
-shape raises MalformedPayload naming the wire field; an unknown code raises UnknownCode naming table and field
-(connectors/http.py `decoded` turns each into a PayloadError for the quarantine, original bytes kept).
+a key that is not a snake_case / camelCase identifier (a party's name as a key) travels as it is; the body's
+`type` is not repeated in "data" (msgType says it). Coded values — a refusal's `reason`, an instrument's `kind`,
+the application's `requestedInstrument`, a withdrawal's `reason` — are the commission's codes.
+
+Inbound, the body is validated by its typed model (schemas/arbitration.py BODIES) here, at the boundary: wire input
+that is not the promised shape or breaks a body rule raises MalformedPayload naming the wire field
+("data.application.parties[0].idNumber") and the rule, never the value; an unknown code raises UnknownCode naming
+table and field (connectors/http.py `decoded` turns each into a PayloadError for the quarantine, bytes kept).
 """
 
+import copy
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from pydantic import ValidationError
 
 from mappings.codes import CodeTables, MalformedPayload, load_tables
 from mappings.times import CHINA, read_time
 from mappings.wire_types import field, ident, json_type
 from reference.errors import UnknownCode
+from schemas.arbitration import BODIES
 from schemas.partner import PartnerEnvelope, PartnerKind
 
 __all__ = [
@@ -53,12 +62,12 @@ _ENVELOPE = {
     "partner_ref": "caseNo",
     "correlates_to": "replyTo",
 }
-# Coded body values: (message type, canonical key at the body's top level) → code table.
+# Coded body values: (message type, canonical path in the body) → code table.
 _CODED = {
-    ("arb.refused", "reason"): "refusal_reason",
-    ("arb.instrument_issued", "kind"): "instrument_kind",
-    ("arb.corrected", "kind"): "instrument_kind",
-    ("arb.application", "requested_instrument"): "instrument_kind",
+    ("arb.refused", ("reason",)): "refusal_reason",
+    ("arb.instrument_issued", ("kind",)): "instrument_kind",
+    ("arb.application", ("application", "requested_instrument")): "requested_instrument",
+    ("arb.withdrawn", ("reason",)): "withdrawal_reason",
 }
 _SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z][a-z0-9]*)*")
 _CAMEL = re.compile(r"[a-z][a-z0-9]*(?:[A-Z][a-z0-9]*)*")
@@ -80,10 +89,10 @@ def to_wire(envelope: PartnerEnvelope) -> dict[str, Any]:
         if value is not None:
             doc[wire] = value
     doc["sentAt"] = envelope.sent_at.astimezone(CHINA).isoformat()
-    body = dict(envelope.body)
-    for (kind, key), table in _CODED.items():
-        if kind == envelope.type and body.get(key) is not None:
-            body[key] = codes.from_canonical(table, body[key], f"data.{camel(key)}")
+    body = copy.deepcopy({k: v for k, v in envelope.body.items() if k != "type"})  # msgType says it; ours untouched
+    for (kind, path), table in _CODED.items():
+        if kind == envelope.type:
+            _recode(body, path, table, codes, outbound=True)
     doc["data"] = _keys(body, camel)
     return doc
 
@@ -110,10 +119,10 @@ def from_wire(doc: Any, partner: str) -> PartnerEnvelope:
     if not isinstance(data, dict):
         raise MalformedPayload(f"field data must be an object, not {json_type(data)}")
     body = _keys(data, snake)
-    for (type_, key), table in _CODED.items():
-        if type_ == kind and body.get(key) is not None:
-            body[key] = codes.to_canonical(table, _text(data, camel(key), "data"), f"data.{camel(key)}")
-    canonical["body"] = body
+    for (type_, path), table in _CODED.items():
+        if type_ == kind:
+            _recode(body, path, table, codes, outbound=False)
+    canonical["body"] = _validated(kind, body)
     return PartnerEnvelope.model_validate(canonical)
 
 
@@ -196,11 +205,45 @@ def snake(name: str) -> str:
     return re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)
 
 
-def _keys(value: Any, rename: Any) -> Any:
+def _keys(value: Any, rename: Callable[[str], str]) -> Any:
     if isinstance(value, dict):
         return {rename(k) if isinstance(k, str) else k: _keys(v, rename) for k, v in value.items()}
     if isinstance(value, list):
         return [_keys(v, rename) for v in value]
+    return value
+
+
+def _recode(body: dict[str, Any], path: tuple[str, ...], table: str, codes: CodeTables, *, outbound: bool) -> None:
+    """Replace the coded value at `path` (canonical keys) in place, if present: canonical → the commission's code
+    (`outbound`), or back."""
+    node: Any = body
+    for key in path[:-1]:
+        node = node.get(key) if isinstance(node, dict) else None
+    if not isinstance(node, dict) or node.get(path[-1]) is None:
+        return
+    where, value = "data." + ".".join(camel(k) for k in path), node[path[-1]]
+    if outbound:
+        node[path[-1]] = codes.from_canonical(table, value, where)
+    else:
+        node[path[-1]] = codes.to_canonical(table, _string(value, where), where)
+
+
+def _validated(kind: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The body through its typed model (schemas/arbitration.py BODIES), as canonical JSON; a refusal names the
+    wire field and the rule, never the value (it may be an ID number)."""
+    try:
+        typed = BODIES[kind].model_validate({**body, "type": kind})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(camel(str(p)) if isinstance(p, str) else f"[{p}]" for p in first["loc"])
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise MalformedPayload(f"field data.{where}: {first['msg']}{more}".replace(".[", "[")) from None
+    return typed.model_dump(mode="json")
+
+
+def _string(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise MalformedPayload(f"field {where} must be a string, not {json_type(value)}")
     return value
 
 

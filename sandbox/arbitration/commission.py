@@ -7,7 +7,7 @@ request of the centre (signature, freshness, replayed nonces) and applies each m
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,8 +19,9 @@ from mappings.codes import MalformedPayload
 from reference.errors import UnknownCode
 from sandbox.arbitration.config import CommissionConfig
 from sandbox.arbitration.scripts import MEDIATION_STATEMENT, Step, on_application, on_fee_paid
-from sandbox.arbitration.steps import body_of
+from sandbox.arbitration.steps import ENTRUSTED_PARTIES, body_of
 from sandbox.court import CourtRefusal
+from schemas.arbitration import BODIES
 from schemas.clock import china_iso
 from schemas.partner import PartnerEnvelope, PartnerKind
 from schemas.validation import summarize
@@ -38,7 +39,8 @@ class CommissionCase:
     arrived: float  # the commission's monotonic clock when it opened
     arrived_at: datetime  # the same moment on the commission's calendar
     requested: str = MEDIATION_STATEMENT
-    parties: list[str] = field(default_factory=list)
+    issued: str = ""  # the kind of the last instrument issued (for its correction's number)
+    parties: list[str] = field(default_factory=list)  # the parties' refs, in the application's order
     faults: set[str] = field(default_factory=set)
     status: str = "received"
     pending: list[Step] = field(default_factory=list)
@@ -98,7 +100,7 @@ class CommissionCore:
             known = self.by_record(record_id)
             if known is not None and known.status == "received":
                 known.faults |= set(faults)
-                known.pending = on_application(self.config, known.faults)
+                known.pending = [s for s in on_application(self.config, known.faults) if s[1] != "receipt"]
 
     def fail_next(self, *faults: str) -> None:
         """The next requests fail so: error (503), throttle (429), timeout, drop, refuse (400)."""
@@ -120,20 +122,22 @@ class CommissionCore:
                 if envelope.record_id == record_id:
                     self._answers.pop(envelope.message_id, None)
 
-    def entrust(self, parties: list[str], claim: str, amount: str) -> str:
-        """The reverse flow: the commission entrusts mediation of one of its cases to the centre; its case number."""
+    def entrust(self, claim: str, amount: str, parties: Sequence[Mapping[str, Any]] = ENTRUSTED_PARTIES) -> str:
+        """The reverse flow: the commission entrusts mediation of one of its cases to the centre (parties as
+        schemas/arbitration.py ArbParty JSON); returns its case number."""
         with self._lock:
-            case = self._open(None, "", parties, set())
+            case = self._open(None, "", [str(p["ref"]) for p in parties], set())
             case.status = "entrusted"
             body = {
+                "type": "arb.mediation_entrusted",
                 "case_no": case.case_no,
                 "entrusted_at": china_iso(self._date(case, 0.0)),
-                "parties": [{"name": p} for p in parties],
-                "claim": claim,
-                "amount": amount,
-                "mediation_days": 30,
+                "parties": list(parties),
+                "claims": [{"text": claim, "amount": amount}],
+                "facts": "申请人与被申请人因物业服务费发生争议，经双方同意委托调解。",
             }
-            self._emit(case, "arb.mediation_entrusted", body, 0.0)
+            typed = BODIES["arb.mediation_entrusted"].model_validate(body).model_dump(mode="json")
+            self._emit(case, "arb.mediation_entrusted", typed, 0.0)
             return case.case_no
 
     def by_record(self, record_id: str) -> CommissionCase | None:
@@ -187,10 +191,11 @@ class CommissionCore:
             known = self.by_record(envelope.record_id or "")
             if known is not None:  # our resend under a new message id: the same case, not a second one
                 return known
-            parties = [str(p.get("name", "")) for p in body.get("parties", ()) if isinstance(p, dict)]
+            application = body["application"]  # validated by the wire (mappings/arbitration.py)
+            parties = [str(p["ref"]) for p in application["parties"]]
             faults = set(self.config.faults) | self._planned.get(envelope.record_id or "", set())
             case = self._open(envelope.record_id, envelope.message_id, parties, faults)
-            case.requested = str(body.get("requested_instrument") or MEDIATION_STATEMENT)
+            case.requested = str(application["requested_instrument"])
             case.pending = on_application(self.config, faults)
             return case
         case = self._case_of(envelope)
@@ -201,12 +206,12 @@ class CommissionCore:
                 elapsed = self._elapsed(case)
                 later = on_fee_paid(self.config, case.requested, max(len(case.parties), 1), case.faults)
                 case.pending = [(elapsed + day, step) for day, step in later]
-                case.status = "fee_paid"
-        elif envelope.type == "arb.withdraw":
+                case.status = "in_proceedings"
+        elif envelope.type == "arb.withdrawn":
             case.pending, case.status = [], "withdrawn"
         elif envelope.type == "arb.mediation_result":
             case.record_id = case.record_id or envelope.record_id
-            case.status = "closed"
+            case.status = "result_received"
         return case
 
     def _case_of(self, envelope: PartnerEnvelope) -> CommissionCase:
@@ -235,6 +240,8 @@ class CommissionCore:
                     day, step = case.pending.pop(0)
                     kind, body, status = body_of(step, case, self._date(case, day), self.config)
                     self._emit(case, kind, body, day)
+                    if kind == "arb.instrument_issued":
+                        case.issued = str(body["kind"])
                     case.status = status
                     if status in ("refused", "withdrawn"):
                         case.pending = []

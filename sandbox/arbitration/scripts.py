@@ -2,25 +2,25 @@
 application's misbehaviours. Days count from the event that starts them (the application's receipt, the fee's
 payment, the instrument's issue) — calendar days, as arbitration rules count (partners.md §0).
 
-Steps: accepted, refused:<reason>, withdrawn (fee overdue), tribunal_formed, hearing, instrument_issued:<kind>,
-served:<party index>, repented:<party index>, award (after a repentance), corrected, set_aside.
+Steps: receipt, accepted, refused:<reason>, withdrawn (fee overdue), tribunal_formed, hearing,
+instrument_issued:<requested instrument>, served:<party index>, repented:<party index>, corrected, set_aside.
 """
 
 from sandbox.arbitration.config import CommissionConfig
 
 Step = tuple[float, str]
 MEDIATION_STATEMENT = "mediation_statement"
-AWARD = "award_on_agreed_terms"
 
 
 def on_application(config: CommissionConfig, faults: set[str]) -> list[Step]:
-    """Art 24: accept (with a fee notice) or refuse in writing within 5 days of receipt."""
+    """The intake receipt at once; then Art 24: accept (with a fee notice) or refuse in writing within 5 days."""
     if "refuse_no_agreement" in faults:
-        return [(config.decide_after, "refused:no_agreement")]
+        return [(0.0, "receipt"), (config.decide_after, "refused:no_agreement")]
     if "refuse_pre_dispute" in faults:
-        return [(config.decide_after, "refused:pre_dispute_confirmation")]
-    # The withdrawal is cancelled when the fee is paid (on_fee_paid): an unpaid fee lets it run.
-    return [(config.decide_after, "accepted"), (config.decide_after + config.fee_days + 0.5, "withdrawn")]
+        return [(0.0, "receipt"), (config.decide_after, "refused:pre_dispute_confirmation")]
+    # The withdrawal is dropped when the fee is paid (on_fee_paid replaces the plan): an unpaid fee lets it run.
+    overdue = config.decide_after + config.fee_days + 1.0
+    return [(0.0, "receipt"), (config.decide_after, "accepted"), (overdue, "withdrawn")]
 
 
 def on_fee_paid(config: CommissionConfig, requested: str, parties: int, faults: set[str]) -> list[Step]:
@@ -34,13 +34,13 @@ def on_fee_paid(config: CommissionConfig, requested: str, parties: int, faults: 
         (issued, f"instrument_issued:{requested}"),
     ]
     effective = issued
-    if requested == MEDIATION_STATEMENT:
+    if requested == MEDIATION_STATEMENT:  # served on each party; an award on agreed terms binds the day made
         days = list(config.signing_days) + [config.signing_days[-1] + n for n in range(1, parties)]
         for n in range(parties):
             if "party_repents" in faults and n == parties - 1:
                 steps.append((issued + days[n], f"repented:{n}"))
                 effective = issued + days[n] + config.award_after_repent
-                steps.append((effective, f"instrument_issued:{AWARD}"))
+                steps.append((effective, "instrument_issued:award"))
                 break
             steps.append((issued + days[n], f"served:{n}"))
             effective = issued + days[n]

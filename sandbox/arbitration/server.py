@@ -5,7 +5,7 @@ every request signed by the centre, every answer signed by the commission, and a
   GET  /api/arb/v1/feed?cursor=&limit= → {"items": [{"seq", "body", "headers"}], "nextCursor"}
   POST /api/arb/v1/cases/status       {"centreRefs": [...]} → {"code": "0000", "cases": {ref: code | null}}
 Control (loopback, bearer token): POST /sandbox/misbehave {"centreRef", "faults"}, /sandbox/fail-next {"faults"},
-/sandbox/forget {"centreRef"}, /sandbox/entrust {"parties", "claim", "amount"}; GET /sandbox/stats.
+/sandbox/forget {"centreRef"}, /sandbox/entrust {"claim", "amount"}; GET /sandbox/stats.
 Refusals are JSON {"code", "message"} (the commission's receipt codes, mappings/arbitration.toml) with the HTTP
 status: 400 bad message (2001), 401 signature (1001), 404 unknown case (3001), 409 wrong state (3002).
 """
@@ -85,8 +85,7 @@ class CommissionHandler(LoopbackHandler):
                 core.forget(str(args["centreRef"]))
                 return {"forgotten": args["centreRef"]}
             if method == "POST" and path == "/sandbox/entrust":
-                parties = [str(p) for p in args["parties"]]
-                return {"caseNo": core.entrust(parties, str(args["claim"]), str(args["amount"]))}
+                return {"caseNo": core.entrust(str(args["claim"]), str(args["amount"]))}
         except (ValueError, TypeError, KeyError) as exc:
             raise CourtRefusal(400, "E400", f"bad control request: {type(exc).__name__}") from None
         raise CourtRefusal(404, "E404", f"no control route {method} {path}")
