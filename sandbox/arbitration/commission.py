@@ -179,6 +179,7 @@ class CommissionCore:
             if first is not None:
                 return {**first, "code": "0001"}
             case = self._apply(envelope)
+            self.tick()  # the intake receipt goes out at once
             answer = wire.encode_receipt(wire.WireReceipt(envelope.message_id, "accepted", case.case_no))
             self._answers[envelope.message_id] = answer
             self.applications[envelope.message_id] = self.applications.get(envelope.message_id, 0) + 1
@@ -261,7 +262,7 @@ class CommissionCore:
         at = self._date(case, day)
         self._serial += 1
         envelope = PartnerEnvelope(
-            message_id=f"{self.config.abbreviation}-M{self._serial:06d}",
+            message_id=f"{self.config.message_prefix}-M{self._serial:06d}",
             kind=PartnerKind.ARBITRATION,
             partner=CENTRE,
             record_id=case.record_id,

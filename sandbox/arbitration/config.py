@@ -37,6 +37,7 @@ class CommissionConfig:
     abbreviation: str = "穗仲"  # the commission's short name in its case numbers
     case_no_format: str = "（{year}）{abbr}案字第{n}号"  # the commission's case numbers
     first_case_number: int = 123
+    message_prefix: str = "GZAC"  # the commission's message ids (ASCII: they travel in signature headers too)
     seconds_per_day: float = 0.5  # real seconds per simulated day
     faults: tuple[str, ...] = ()
     commission_key_id: str = "commission-2026-01"
