@@ -4,7 +4,6 @@ the 调解书 served per party or an award, and each misbehaviour; its receipts 
 refusals with the commission's codes, its own status view, forgetting (drift) and the reverse flow (entrustment).
 The commission's days are stepped (StepClock): one stepped second is a simulated day."""
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,13 +15,14 @@ from typing import Any
 import pytest
 
 from adapter.platforms.signers import build_signer, build_verifier
-from connectors.port import CredentialsRefused, RejectedError
-from connectors.rest_client import SignedJsonClient
+from connectors.arbitration_rest import ArbitrationRest
+from connectors.partner_port import PartnerReceipt
+from connectors.port import CredentialsRefused, PayloadError, RejectedError
 from mappings import arbitration as wire
 from sandbox.arbitration import CommissionConfig, CommissionCore
 from sandbox.arbitration.pairing import pair_commission
 from sandbox.arbitration.push import CommissionPusher
-from sandbox.arbitration.server import FEED, MESSAGES, STATUS, CommissionServer
+from sandbox.arbitration.server import MESSAGES, CommissionServer
 from schemas.partner import PartnerEnvelope, PartnerKind
 from signing.base import MessageVerifier
 from tests.support.arbitration_wire_samples import application
@@ -36,25 +36,25 @@ RID = "AR-2026-0001"
 class Commission:
     core: CommissionCore
     server: CommissionServer
-    client: SignedJsonClient
+    port: ArbitrationRest  # the centre's connector for it
     verifier: MessageVerifier  # the commission's keys, on our side
     pace: StepClock
     sent: int = 0
+    cursor: str = "0"
 
-    def send(self, type: str, body: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    def send(self, type: str, body: dict[str, Any], **fields: Any) -> PartnerReceipt:
         self.sent += 1
-        envelope = PartnerEnvelope(
+        self.last = PartnerEnvelope(
             message_id=fields.pop("message_id", f"C-{self.sent}"), kind=PartnerKind.ARBITRATION, partner="gzac",
             record_id=fields.pop("record_id", RID), type=type, sent_at=datetime.now(UTC), body=body, **fields,
         )  # fmt: skip
-        self.last = (wire.encode(envelope), envelope.message_id)
-        return self.client._call("POST", MESSAGES, self.last[0], message_id=envelope.message_id)
+        return self.port.send(self.last)
 
-    def resend(self) -> dict[str, Any]:
-        """The last message again, the same bytes (a retry after a lost answer)."""
-        return self.client._call("POST", MESSAGES, self.last[0], message_id=self.last[1])
+    def resend(self) -> PartnerReceipt:
+        """The last message again (a retry after a lost answer)."""
+        return self.port.send(self.last)
 
-    def apply(self, **changes: Any) -> dict[str, Any]:
+    def apply(self, **changes: Any) -> PartnerReceipt:
         body = {"application": application(**changes).model_dump(mode="json"), "submitted_at": _now()}
         return self.send("arb.application", body)
 
@@ -64,20 +64,12 @@ class Commission:
         return self.read()
 
     def read(self) -> list[PartnerEnvelope]:
-        cursor = getattr(self, "_cursor", "0")
-        page = self.client._call("GET", f"{FEED}?cursor={cursor}&limit=100", b"")
-        self._cursor = page["nextCursor"]
-        out = []
-        for item in page["items"]:
-            signed = self.verifier.verify(item["body"].encode(), item["headers"])
-            envelope = wire.decode(item["body"].encode(), "gzac")
-            assert signed.message_id == envelope.message_id
-            out.append(envelope)
-        return out
+        page = self.port.fetch(self.cursor, 100)
+        self.cursor = page.next_cursor
+        return [self.port.decode(item) for item in page.items]
 
     def status(self, *ids: str) -> dict[str, str | None]:
-        answer = self.client._call("POST", STATUS, json.dumps({"centreRefs": list(ids)}).encode())
-        return {k: wire.decode_status(v) for k, v in answer["cases"].items()}
+        return {k: None if v is None else v.status for k, v in self.port.query_status(ids).items()}
 
 
 def _now() -> str:
@@ -93,9 +85,10 @@ def _commission(tmp_path: Path, config: CommissionConfig) -> Iterator[Commission
     pace = StepClock()
     pairing = pair_commission(tmp_path, config, monotonic=pace)
     server = pairing.serve()
-    client = SignedJsonClient("gzac", server.url, build_signer(pairing.signing, platform="gzac"))
+    verifier = build_verifier(pairing.signing, platform="gzac")
+    port = ArbitrationRest("gzac", server.url, build_signer(pairing.signing, platform="gzac"), verifier)
     try:
-        yield Commission(pairing.core, server, client, build_verifier(pairing.signing, platform="gzac"), pace)
+        yield Commission(pairing.core, server, port, verifier, pace)
     finally:
         server.stop()
 
@@ -106,15 +99,15 @@ def types(envelopes: list[PartnerEnvelope]) -> list[str]:
 
 def test_receipts_are_signed_and_each_message_applied_once(commission: Commission) -> None:
     first = commission.apply()
-    assert first["code"] == "0000" and first["caseNo"] == "（2026）穗仲案字第123号"
-    assert commission.resend() == {**first, "code": "0001"}  # a duplicate, with the first answer
+    assert not first.duplicate and first.partner_ref == "（2026）穗仲案字第123号"
+    assert commission.resend() == PartnerReceipt("C-1", duplicate=True, partner_ref=first.partner_ref)
     assert commission.core.applications == {"C-1": 1}
     received = commission.days(0)
     assert types(received) == ["arb.receipt"] and received[0].record_id == RID
     assert received[0].correlates_to == "C-1"
 
 
-def fee(commission: Commission) -> dict[str, Any]:
+def fee(commission: Commission) -> PartnerReceipt:
     body = {"amount": "1200.00", "paid_at": _now(), "payer": "applicant", "reference": "PAY-1"}
     return commission.send("arb.fee_paid", body, partner_ref="（2026）穗仲案字第123号")
 
@@ -141,7 +134,7 @@ def test_every_path_after_the_fee(
     notice = accepted[0].body["fee_notice"]
     assert notice["amount"] == "1200.00" and accepted[0].partner_ref == "（2026）穗仲案字第123号"
     assert commission.status(RID) == {RID: "accepted"}
-    assert fee(commission)["code"] == "0000"
+    assert not fee(commission).duplicate
     assert commission.status(RID) == {RID: "in_proceedings"}
     later = commission.days(200)
     assert types(later)[:3] == ["arb.tribunal_formed", "arb.hearing", "arb.instrument_issued"]
@@ -173,7 +166,7 @@ def test_an_unpaid_fee_is_withdrawn(tmp_path: Path, paid: bool) -> None:
         commission.apply()
         commission.days(3.5)
         if paid:  # the centre paid, the money never reached the commission
-            assert fee(commission)["code"] == "0000"
+            assert not fee(commission).duplicate
         withdrawn = commission.days(10)
         assert types(withdrawn) == ["arb.withdrawn"] and withdrawn[0].body["reason"] == "fee_unpaid"
         assert commission.status(RID) == {RID: "withdrawn"}
@@ -188,11 +181,11 @@ def test_refusals_of_requests_name_the_commissions_codes(commission: Commission)
         fee(commission)  # no fee is due before acceptance
     assert early.value.code == "3002"
     with pytest.raises(RejectedError) as bad:
-        commission.client._call("POST", MESSAGES, b'{"msgType":"APPLICATION"}', message_id="X")
+        commission.port._call("POST", MESSAGES, b'{"msgType":"APPLICATION"}', message_id="X")
     assert bad.value.code == "2001" and "msgId" in bad.value.detail
-    stranger = SignedJsonClient("gzac", commission.server.url, commission.core._signer)  # not the centre's key
-    with pytest.raises(CredentialsRefused) as refused:
-        stranger._call("GET", f"{FEED}?cursor=0", b"")
+    stranger = ArbitrationRest("gzac", commission.server.url, commission.core._signer, commission.verifier)
+    with pytest.raises(CredentialsRefused) as refused:  # signed with a key the commission does not trust
+        stranger.fetch("0", 10)
     assert refused.value.code == "1001"
     assert commission.core.applications == {"C-2": 1}  # only the application was applied
 
@@ -201,7 +194,7 @@ def test_forgetting_loses_the_application_and_a_resend_is_a_new_case(commission:
     commission.apply()
     commission.core.forget(RID)
     assert commission.status(RID, "AR-UNKNOWN") == {RID: None, "AR-UNKNOWN": None}
-    assert commission.resend()["code"] == "0000"  # not a duplicate: the commission forgot it
+    assert not commission.resend().duplicate  # the commission forgot it: applied anew
     assert commission.status(RID) == {RID: "received"}
 
 
@@ -211,9 +204,8 @@ def test_the_commission_entrusts_mediation_to_the_centre(commission: Commission)
     assert types(entrusted) == ["arb.mediation_entrusted"] and entrusted[0].record_id is None
     assert entrusted[0].partner_ref == case_no and len(entrusted[0].body["parties"]) == 2
     answer = {"outcome": "failed", "at": _now(), "text": "调解不成"}
-    assert (
-        commission.send("arb.mediation_result", answer, record_id="AR-2026-0009", partner_ref=case_no)["code"] == "0000"
-    )
+    receipt = commission.send("arb.mediation_result", answer, record_id="AR-2026-0009", partner_ref=case_no)
+    assert receipt.partner_ref == case_no and not receipt.duplicate
     assert commission.status("AR-2026-0009") == {"AR-2026-0009": "result_received"}
 
 
@@ -223,8 +215,9 @@ def test_duplicates_and_bad_signatures_on_the_feed(tmp_path: Path) -> None:
         assert [i.message_id for i in commission.core.items] == ["GZAC-M000001"] * 2
     for commission in _commission(tmp_path / "b", CommissionConfig(seconds_per_day=1.0, faults=("bad_signature",))):
         commission.apply()
-        with pytest.raises(Exception, match="signature"):
+        with pytest.raises(PayloadError) as spoiled:
             commission.read()
+        assert spoiled.value.reason == "bad_signature"
 
 
 def test_a_pushing_commission_posts_signed_items_to_the_partner_intake(commission: Commission) -> None:
