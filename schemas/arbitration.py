@@ -118,7 +118,7 @@ class ReceiptBody(Record):
 
 class FeeNotice(Record):
     amount: RMB
-    due: CalendarDate  # the last day to pay, China time
+    due: CalendarDate | None = None  # the last day to pay, China time; None: the commission's rule (fee_payment_days)
 
 
 class AcceptedBody(Record):
