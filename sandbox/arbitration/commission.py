@@ -204,7 +204,7 @@ class CommissionCore:
             if case.status != "accepted":
                 raise CourtRefusal(409, "3002", f"case {case.case_no} is {case.status}: no fee is due")
             if "fee_unpaid" not in case.faults:  # fee_unpaid: the payment never reaches the commission's account
-                elapsed = self._elapsed(case)
+                elapsed = self.elapsed(case)
                 later = on_fee_paid(self.config, case.requested, max(len(case.parties), 1), case.faults)
                 case.pending = [(elapsed + day, step) for day, step in later]
                 case.status = "in_proceedings"
@@ -236,7 +236,7 @@ class CommissionCore:
         published = 0
         with self._lock:
             for case in list(self.cases.values()):
-                elapsed = self._elapsed(case)
+                elapsed = self.elapsed(case)
                 while case.pending and case.pending[0][0] <= elapsed:
                     day, step = case.pending.pop(0)
                     kind, body, status = body_of(step, case, self._date(case, day), self.config)
@@ -249,7 +249,8 @@ class CommissionCore:
                     published += 1
         return published
 
-    def _elapsed(self, case: CommissionCase) -> float:
+    def elapsed(self, case: CommissionCase) -> float:
+        """Simulated days since `case` opened, on the commission's pace."""
         return (self._monotonic() - case.arrived) / self.config.seconds_per_day
 
     def _date(self, case: CommissionCase, day: float) -> datetime:

@@ -55,7 +55,7 @@ def application(
         "claims": (Claim(text="请求依调解协议制作调解书：被申请人支付货款12000元", amount=Decimal("12000.00")),),
         "facts": "双方因货款发生纠纷，经中心调解达成协议。",
         "mediation_agreement": MediationAgreement(
-            case_id="MC-2026-0042", concluded_at=AT - timedelta(days=21), effective_at=AT - timedelta(days=21),
+            concluded_at=AT - timedelta(days=21), effective_at=AT - timedelta(days=21),
             pdf=pdf("调解协议.pdf"),
         ),
         "requested_instrument": requested,
