@@ -16,10 +16,11 @@ from mappings.codes import MalformedPayload
 from reference.errors import UnknownCode
 from schemas.complaint import ComplaintEnvelope
 from schemas.envelope import Envelope
+from schemas.partner import PartnerEnvelope
 from schemas.validation import summarize
 
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024  # a feed page or receipt larger than this is refused, not parsed
-Message = TypeVar("Message", Envelope, ComplaintEnvelope)  # a court's message or a complaint desk's
+Message = TypeVar("Message", Envelope, ComplaintEnvelope, PartnerEnvelope)  # a court's, a desk's or a partner's
 
 
 def decoded(platform: str, decode: Callable[[str, bytes], Message], body: bytes) -> Message:
