@@ -11,6 +11,7 @@ from cryptography import x509
 from adapter.errors import InvalidRequest
 from cli.institution_cmd import institution
 from cli.output import console
+from cli.spc_sandbox_cmd import spc
 from sandbox.court import CourtCore, SandboxConfig
 from sandbox.pairing import key_and_certificate
 from sandbox.push import PushCourt
@@ -25,6 +26,7 @@ from signing.wsse import WsseSigner, WsseVerifier
 
 app = typer.Typer(help="The sandbox court platform.", no_args_is_help=True)
 app.command("institution")(institution)  # sandbox complaint desks (cli/institution_cmd.py)
+app.command("spc")(spc)  # the sandbox SPC platform (cli/spc_sandbox_cmd.py)
 
 
 @app.command("serve")
