@@ -34,22 +34,24 @@ _UNKEYED = b"docking/complainant-key/unkeyed"
 _PURPOSE = b"docking/complainant-key/v1"
 
 
-def _subkeys(vault: Vault | None) -> dict[str, bytes]:
+def subkeys(vault: Vault | None, purpose: bytes = _PURPOSE, unkeyed: bytes = _UNKEYED) -> dict[str, bytes]:
+    """One HMAC key per configured data key (by key id) for `purpose`, derived so a data key serves no two purposes;
+    {"none": `unkeyed`} without encryption. Shared with the partner records' match key (adapter/partners/match.py)."""
     if vault is None:
-        return {NO_KEY_ID: _UNKEYED}
-    return {kid: hmac.new(key.key, _PURPOSE, hashlib.sha256).digest() for kid, key in vault.keys.items()}
+        return {NO_KEY_ID: unkeyed}
+    return {kid: hmac.new(key.key, purpose, hashlib.sha256).digest() for kid, key in vault.keys.items()}
 
 
 def index_value(complainant: Complainant, vault: Vault | None) -> str:
     """The value to store for a new complaint: under the active data key (or "none" without encryption)."""
     kid = NO_KEY_ID if vault is None else vault.active.kid
-    return f"{kid}:{complainant_key(complainant, _subkeys(vault)[kid])}"
+    return f"{kid}:{complainant_key(complainant, subkeys(vault)[kid])}"
 
 
 def search_values(complainant: Complainant, vault: Vault | None) -> list[str]:
     """Every value an earlier complaint of the same complainant may hold: one per configured key, and the unkeyed
     one (complaints received before encryption was configured)."""
-    keys = _subkeys(vault)
+    keys = subkeys(vault)
     keys.setdefault(NO_KEY_ID, _UNKEYED)
     return sorted(f"{kid}:{complainant_key(complainant, key)}" for kid, key in keys.items())
 

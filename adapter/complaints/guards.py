@@ -21,15 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
-
 from adapter.complaints.memoranda import Memorandum
 from adapter.complaints.states import ComplaintStatus
 from adapter.errors import InvalidRequest
-from adapter.masking import mask_document, mask_id, mask_text
+from adapter.field_errors import read_model
 from reference import complaint_codes
 from schemas.complaint import Complainant, Complaint, RepresentativeKind, Track
-from schemas.identifiers import InvalidIdentifier
 
 # A repeat is the same complainant, institution, business and cause within this many days. *inference*: Order 2020
 # No 3 lets an institution merge a repeat without new facts [P33] but names no window; 180 days is a setting.
@@ -49,24 +46,7 @@ def read_complaint(data: Mapping[str, Any]) -> Complaint:
     ("complainant.id_number"), its rule ("identifier" for a GB 11643 / GB 32100 failure, else pydantic's error
     type) and the input (masked). The schema checks identifiers (schemas/identifiers.py); this turns its refusal
     into the field error a use case raises."""
-    try:
-        return Complaint.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"]) or "complaint"
-        rule = "identifier" if isinstance(error.get("ctx", {}).get("error"), InvalidIdentifier) else error["type"]
-        value = error.get("input")
-        if isinstance(value, str | int):  # an ID, USCC, phone or account number is never shown whole
-            masked = mask_id(str(value)) if rule == "identifier" else mask_document(str(value))[:80]
-            shown = f"; input {masked!r}"
-        else:
-            shown = ""  # a whole object (a missing field's parent) says nothing the field does not
-        raise InvalidRequest(
-            f"{field}: {mask_text(error['msg'])} (rule {rule}{shown})"
-            + (f"; and {len(exc.errors()) - 1} more" if len(exc.errors()) > 1 else ""),
-            field=field,
-            rule=rule,
-        ) from None
+    return read_model(Complaint, data, root="complaint")
 
 
 def check_intake(complaint: Complaint, memo: Memorandum | None) -> None:

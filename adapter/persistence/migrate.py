@@ -29,6 +29,7 @@ from adapter.persistence import (  # noqa: F401  (registers the tables)
     complaint_tables,
     event_tables,
     ops_tables,
+    partner_tables,
     report_tables,
     tables,
 )

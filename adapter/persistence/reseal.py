@@ -22,6 +22,7 @@ from adapter.persistence import (  # noqa: F401  (register every table in SQLMod
     api_tables,
     complaint_tables,
     event_tables,
+    partner_tables,
     tables,
 )
 from adapter.persistence.engine import UnitOfWork

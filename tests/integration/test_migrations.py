@@ -133,3 +133,24 @@ def test_0016_refuses_a_database_holding_one_centre_case_id_twice_then_indexes_i
     assert upgrade(engine) == ("0015", head())
     with pytest.raises(IntegrityError), engine.begin() as connection:
         _flow_c_row(connection, "MC-D", "ZS-2026-0002")
+
+
+def test_0018_adds_the_partner_tables_and_downgrading_removes_them_leaving_the_rest(url: str) -> None:
+    """0018 creates partner_records, partner_events and partner_outbox; down to 0017 drops exactly those three."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from adapter.persistence.migrate import alembic_config
+
+    partner = {"partner_records", "partner_events", "partner_outbox"}
+    engine = make_engine(url)
+    assert upgrade(engine) == (None, head())
+    with engine.connect() as connection:
+        assert current(connection) == "0018" and partner <= set(inspect(connection).get_table_names())
+        tables_at_head = set(inspect(connection).get_table_names())
+        command.downgrade(alembic_config(connection), "0017")
+        connection.commit()
+    with engine.connect() as connection:
+        assert current(connection) == "0017"
+        assert set(inspect(connection).get_table_names()) == tables_at_head - partner
+    assert upgrade(engine) == ("0017", head())

@@ -7,6 +7,7 @@ from adapter.persistence import (  # noqa: F401  (registers the tables)
     api_tables,
     complaint_tables,
     event_tables,
+    partner_tables,
     report_tables,
     tables,
 )
