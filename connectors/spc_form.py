@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import requests
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from connectors.http import MAX_RESPONSE_BYTES, decoded, describe_failure, read_capped
 from connectors.partner_port import PartnerReceipt, PartnerStatus
@@ -43,9 +43,19 @@ from connectors.port import (
 from mappings import spc_form
 from mappings.spc_form import Answer
 from schemas.partner import PartnerEnvelope, PartnerKind
+from schemas.roster import MESSAGE_BODIES, RosterMessageType
+from schemas.validation import summarize
 
 SIGNATURE = "X-Spc-Signature"
 BodyModels = Callable[[str], type[BaseModel]]  # message type → its typed body (KeyError: unknown type)
+
+
+def roster_body(type_: str) -> type[BaseModel]:
+    """The typed body of a roster message type (schemas/roster.py); KeyError for an unknown type."""
+    try:
+        return MESSAGE_BODIES[RosterMessageType(type_)]
+    except ValueError:
+        raise KeyError(type_) from None
 
 
 def callback_signature(key: str, body: bytes) -> str:
@@ -67,7 +77,7 @@ class SpcForm:
         password: str,
         *,
         callback_key: str | None = None,
-        body_models: BodyModels | None = None,
+        body_models: BodyModels = roster_body,
         session: requests.Session | None = None,
         timeout: tuple[float, float] = (3.05, 10.0),
         max_response_bytes: int = MAX_RESPONSE_BYTES,
@@ -110,17 +120,15 @@ class SpcForm:
             if not hmac.compare_digest(given.encode(), callback_signature(self._callback_key, item.body).encode()):
                 raise PayloadError(self.name, "bad_signature", f"{SIGNATURE} does not match the body")
         envelope = decoded(self.name, spc_form.decode_item, item.body)
-        if self._body_models is not None:
-            try:
-                model = self._body_models(envelope.type)
-            except KeyError:
-                raise PayloadError(self.name, "unknown_code", f"message type {envelope.type!r} is unknown") from None
-            try:
-                body = model.model_validate(envelope.body).model_dump(mode="json")
-            except ValueError as exc:
-                raise PayloadError(self.name, "invalid", f"{envelope.type} body: {str(exc)[:300]}") from exc
-            envelope = envelope.model_copy(update={"body": body})
-        return envelope
+        try:
+            model = self._body_models(envelope.type)
+        except KeyError:
+            raise PayloadError(self.name, "unknown_code", f"message type {envelope.type!r} is unknown") from None
+        try:
+            body = model.model_validate(envelope.body).model_dump(mode="json")
+        except ValidationError as exc:
+            raise PayloadError(self.name, "invalid", f"{envelope.type} body: {summarize(exc)}") from exc
+        return envelope.model_copy(update={"body": body})
 
     def query_status(self, record_ids: Sequence[str]) -> dict[str, PartnerStatus | None]:
         answer = self._form("POST", spc_form.QUERY, {"localIds": json.dumps(list(record_ids))})

@@ -10,15 +10,15 @@ the organisation and mediator upserts below follow the same pattern and are **ou
     POST /fayuan/a/offline/addOffline        mediationFormStr = {causeCode, money, claimMoney, successState,
                                              startTimeStr, endTimeStr, agreement, mediatorId, ...}
     POST /fayuan/a/org/saveOrg               orgFormStr       = {orgName, creditCode, orgType, ...}
-    POST /fayuan/a/mediator/saveMediator     mediatorFormStr  = {mediatorName, idCard, orgId, ...}
-    POST /fayuan/a/mediator/retire           retireFormStr    = {reason}
+    POST /fayuan/a/mediator/saveMediator     mediatorFormStr  = {mediatorName, idCard, orgCreditCode, ...}
+    POST /fayuan/a/mediator/retire           retireFormStr    = {mediatorNo, reason, retireTimeStr}
 each with `msgId` (our message id: the platform applies it once) and `localId` (our record id). Answers: JSON
 {"code": "0", "id": platform id, "repeat": true if applied before}; a failure is `-1` — the bare text or
 {"code": "-1", "msg": the platform's words}; an HTML page (the login form) means the session has expired.
 
 Back from the platform — certification answered later, by callback or in the roster listing (one row each):
-    {"seq", "msgId", "event": certified | rejected | registered | retired, "localId", "id", "reason", "at",
-     "termEnd"?}
+    {"seq", "msgId", "event": certified | rejected | removed | registered | refused, "localId" (our record id),
+     "id" (the platform's), "reason"?, "at", "answers"? (our message id it answers), "termEnd"? (yyyy-MM-dd)}
 Times on this wire are "yyyy-MM-dd HH:mm:ss" China time. Wire input that is not the promised shape raises
 MalformedPayload naming the wire field.
 """
@@ -71,38 +71,52 @@ RENAMES: dict[str, dict[str, str]] = {
         "status": "state",
     },
     "roster.mediator_upsert": {
+        "ref": "mediatorNo",
         "name": "mediatorName",
+        "id_type": "credentialsType",
         "id_number": "idCard",
-        "organisation": "orgLocalId",
-        "organisation_ref": "orgId",
+        "organisation": "orgCreditCode",
         "specialties": "specialty",
         "term_from": "termStart",
         "term_to": "termEnd",
         "status": "state",
+        "qualifying": "qualified",
     },
-    "roster.mediator_retire": {"reason": "reason"},
+    "roster.mediator_retire": {"ref": "mediatorNo", "reason": "reason", "retired_at": "retireTimeStr"},
     "case.offline_register": {
+        "case_id": "caseNo",
         "cause_code": "causeCode",
-        "amount": "money",
-        "claim_amount": "claimMoney",
-        "success": "successState",
-        "started_at": "startTimeStr",
-        "closed_at": "endTimeStr",
+        "money": "money",
+        "claim_money": "claimMoney",
+        "success_state": "successState",
+        "start_time": "startTimeStr",
+        "end_time": "endTimeStr",
         "agreement": "agreement",
-        "mediator_ref": "mediatorId",
+        "mediator_id": "mediatorId",
+        "evidence": "evidenceList",
         "applicants": "applicantPartyList",
         "respondents": "respondentPartyList",
     },
 }
+# The parties and agents inside a registration form ([P52]: name, phone, credentialsType, ID, sex, birthday,
+# areaCode, address, agents).
+PARTY_RENAMES = {
+    "id_type": "credentialsType",
+    "id_number": "idCard",
+    "area_code": "areaCode",
+    "agents": "agentList",
+}
+PARTY_LISTS = frozenset({"applicantPartyList", "respondentPartyList", "agentList"})
 # Wire fields holding a time: written "yyyy-MM-dd HH:mm:ss" China time.
-TIME_FIELDS = frozenset({"startTimeStr", "endTimeStr"})
+TIME_FIELDS = frozenset({"startTimeStr", "endTimeStr", "retireTimeStr"})
 
-# Listing / callback event → canonical inbound type (partners.md §4: SPC → centre).
-EVENTS: dict[str, str] = {
-    "certified": "roster.certified",
-    "rejected": "roster.rejected",
-    "retired": "roster.retired",
-    "registered": "case.offline_registered",
+# Listing / callback event → canonical inbound type (partners.md §4: SPC → centre), and the body's time field.
+EVENTS: dict[str, tuple[str, str]] = {
+    "certified": ("roster.certified", "certified_at"),
+    "rejected": ("roster.rejected", "rejected_at"),
+    "removed": ("roster.removed", "removed_at"),
+    "registered": ("case.offline_registered", "registered_at"),
+    "refused": ("case.offline_rejected", "rejected_at"),
 }
 
 
@@ -110,10 +124,7 @@ def encode(envelope: PartnerEnvelope) -> tuple[str, dict[str, str]]:
     """(path, form fields) of one outbound message; KeyError for a type the platform has no form for."""
     form = FORMS[envelope.type]
     renames = RENAMES[envelope.type]
-    doc: dict[str, Any] = {}
-    for key, value in envelope.body.items():
-        wire = renames.get(key, key)
-        doc[wire] = _wire_time(value) if wire in TIME_FIELDS and isinstance(value, str) else value
+    doc = _renamed(envelope.body, renames)
     fields = {
         form.field: json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")),
         "msgId": envelope.message_id,
@@ -131,9 +142,28 @@ def wire_form(type_: str, fields: Mapping[str, str]) -> dict[str, Any]:
 
 
 def canonical_body(type_: str, doc: Mapping[str, Any]) -> dict[str, Any]:
-    """The reverse of the renames (for the sandbox and tests): wire fields back under their canonical names."""
+    """The reverse of the renames (for the sandbox and tests): wire fields back under their canonical names (times
+    stay in the wire's form)."""
     back = {wire: key for key, wire in RENAMES[type_].items()}
-    return {back.get(key, key): value for key, value in doc.items()}
+    party = {wire: key for key, wire in PARTY_RENAMES.items()}
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if key in PARTY_LISTS and isinstance(value, list):
+            value = [{party.get(k, k): v for k, v in p.items()} if isinstance(p, dict) else p for p in value]
+        out[back.get(key, key)] = value
+    return out
+
+
+def _renamed(body: Mapping[str, Any], renames: Mapping[str, str]) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for key, value in body.items():
+        wire = renames.get(key, key)
+        if wire in TIME_FIELDS and isinstance(value, str):
+            value = _wire_time(value)
+        elif wire in PARTY_LISTS and isinstance(value, list):
+            value = [_renamed(p, PARTY_RENAMES) if isinstance(p, dict) else p for p in value]
+        doc[wire] = value
+    return doc
 
 
 @dataclass(frozen=True)
@@ -178,24 +208,24 @@ def decode_item(platform: str, body: bytes) -> PartnerEnvelope:
     if event not in EVENTS:
         raise MalformedPayload(f"event {event!r} is not one of {', '.join(EVENTS)}")
     at = read_time(_text(row, "at"), SPACED, "at")
-    body_doc: dict[str, Any] = {}
-    if row.get("id") not in (None, ""):
-        body_doc["partner_ref"] = str(row["id"])
-    if row.get("reason"):
-        body_doc["reason"] = str(row["reason"])
-    if row.get("termEnd"):
-        body_doc["term_to"] = str(row["termEnd"])
+    type_, at_field = EVENTS[event]
+    ref = str(row["id"]) if row.get("id") not in (None, "") else None
+    body_doc: dict[str, Any] = {at_field: at.isoformat()}
     if event == "certified":
-        body_doc["certified_at"] = at.isoformat()
-    if event == "registered":
-        body_doc["platform_case_id"] = str(row.get("id", ""))
+        body_doc["platform_id"] = _text(row, "id")
+        if row.get("termEnd"):
+            body_doc["term_to"] = str(row["termEnd"])
+    elif event == "registered":
+        body_doc["platform_case_id"] = _text(row, "id")
+    else:
+        body_doc["reason"] = str(row.get("reason") or "")
     return PartnerEnvelope(
         message_id=_text(row, "msgId"),
         kind=PartnerKind.ROSTER,
         partner=platform,
         record_id=_text(row, "localId"),
-        partner_ref=str(row["id"]) if row.get("id") not in (None, "") else None,
-        type=EVENTS[event],
+        partner_ref=ref,
+        type=type_,
         sent_at=at,
         correlates_to=str(row["answers"]) if row.get("answers") else None,
         body=body_doc,

@@ -35,7 +35,7 @@ class Entry:
     type: str  # the canonical message type that made it (roster.org_upsert …)
     id: str
     doc: dict[str, Any]
-    status: str  # submitted | certified | rejected | retired | registered
+    status: str  # pending | certified | rejected | retired | registered (RosterPartnerStatus)
     reason: str = ""
     due: float = 0.0  # monotonic time its certification is answered
     answers: str = ""  # our message id it answers
@@ -123,8 +123,7 @@ class SpcCore:
             if entry is None:
                 raise Failure("调解员不存在")
             entry.status, entry.reason = "retired", str(doc.get("reason", ""))
-            self._row("retired", entry, msg_id)
-            return entry
+            return entry  # the receipt is the answer: nothing follows on the listing
         entry = self.entries.get(local_id)
         if entry is None:
             prefix = {"roster.org_upsert": "O", "roster.mediator_upsert": "M"}.get(type_, "C")
@@ -135,7 +134,7 @@ class SpcCore:
             entry.status = "registered"
             self._row("registered", entry, msg_id)
         else:  # certified (or refused) later, at a tick
-            entry.status, entry.reason = "submitted", ""
+            entry.status, entry.reason = "pending", ""
             entry.due = self.monotonic() + self.config.certify_after
         return entry
 
@@ -147,7 +146,7 @@ class SpcCore:
         with self._lock:
             now = self.monotonic()
             for entry in list(self.entries.values()):
-                if entry.status == "submitted" and entry.due <= now:
+                if entry.status == "pending" and entry.due <= now:
                     self._certify(entry)
                     answered += 1
         return answered
@@ -175,7 +174,7 @@ class SpcCore:
         return bool(number) and any(
             e is not entry
             and e.type == "roster.mediator_upsert"
-            and (e.status == "certified" or (e.status == "submitted" and order.index(e) < order.index(entry)))
+            and (e.status == "certified" or (e.status == "pending" and order.index(e) < order.index(entry)))
             and e.doc.get("id_number") == number
             and e.doc.get("organisation") != org
             for e in order
@@ -235,6 +234,16 @@ class SpcCore:
     def fail_next(self, *words: str) -> None:
         with self._lock:
             self.failing.extend(words)
+
+    def remove(self, local_id: str, reason: str) -> bool:
+        """A court removes an entry (misconduct, [P43 Art 28]): a `removed` row follows."""
+        with self._lock:
+            entry = self.entries.get(local_id)
+            if entry is None:
+                return False
+            entry.status, entry.reason = "retired", reason
+            self._row("removed", entry, "")
+            return True
 
     def forget(self, local_id: str) -> bool:
         """Lose a record (drift for reconciliation to find): as if the upsert had never arrived."""

@@ -8,7 +8,7 @@
   GET  /fayuan/a/statistics?month=YYYY-MM → {"code": "0", "month", "counts": {...}}
 Without a live session every /fayuan/a/ page answers the HTML login page (HTTP 200, as such platforms do). A refusal
 is `-1`: {"code": "-1", "msg": words}, or the bare text `-1` when the platform gives no words.
-Control (loopback, bearer token): POST /sandbox/fail-next {"words": [...]}, POST /sandbox/forget {"localId"},
+Control (loopback, bearer token): POST /sandbox/fail-next {"words": [...]}, POST /sandbox/forget {"localId"}, POST /sandbox/remove {"localId", "reason"},
 POST /sandbox/expire-sessions, POST /sandbox/tick, GET /sandbox/stats.
 """
 
@@ -153,6 +153,8 @@ class SpcHandler(BaseHTTPRequestHandler):
             return {"failing": args["words"]}
         if method == "POST" and path == "/sandbox/forget":
             return {"forgotten": core.forget(str(args["localId"]))}
+        if method == "POST" and path == "/sandbox/remove":
+            return {"removed": core.remove(str(args["localId"]), str(args.get("reason") or "法院除名"))}
         if method == "POST" and path == "/sandbox/expire-sessions":
             return {"expired": core.expire_sessions()}
         if method == "POST" and path == "/sandbox/tick":

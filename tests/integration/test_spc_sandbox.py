@@ -53,10 +53,11 @@ def platform(make: Callable[..., Platform]) -> Platform:
 
 
 def submit_org_with(p: Platform, count: int, org_id: str = "RO-ORG-1", first: int = 1) -> list[str]:
-    p.spc.send(s.org(org_id))
-    ids = [f"RO-MED-{org_id[-1]}{n}" for n in range(first, first + count)]
+    serial = int(org_id[-1])
+    p.spc.send(s.org(org_id, serial))
+    ids = [f"RO-MED-{serial}{n}" for n in range(first, first + count)]
     for n, rid in enumerate(ids, first):
-        p.spc.send(s.mediator(rid, org_id, n))
+        p.spc.send(s.mediator_upsert(rid, serial, n))
     return ids
 
 
@@ -89,9 +90,9 @@ def test_same_id_in_two_organisations(faults: tuple[str, ...], expected: str, re
     p = Platform(faults=faults)
     try:
         p.spc.send(s.org("RO-ORG-1"))
-        p.spc.send(s.org("RO-ORG-2", "另一调解中心"))
-        p.spc.send(s.mediator("RO-MED-1", "RO-ORG-1", 7))
-        p.spc.send(s.mediator("RO-MED-2", "RO-ORG-2", 7))  # the same person, the other organisation
+        p.spc.send(s.org("RO-ORG-2", 2, "另一调解中心"))
+        p.spc.send(s.mediator_upsert("RO-MED-1", 1, 7))
+        p.spc.send(s.mediator_upsert("RO-MED-2", 2, 7))  # the same person, the other organisation
         second = [e for e in p.feed() if e.record_id == "RO-MED-2"]
         assert [e.type for e in second] == [expected]
         assert second[0].body.get("reason") == reason
@@ -105,7 +106,7 @@ def test_expired_term(faults: tuple[str, ...], expected: str) -> None:
     try:
         today = p.core.clock().astimezone(CHINA).date()
         term_to = today - timedelta(days=1) if not faults else today + timedelta(days=100)
-        p.spc.send(s.mediator("RO-MED-1", "RO-ORG-1", 3, term_to=term_to))
+        p.spc.send(s.mediator_upsert("RO-MED-1", 1, 3, term_to=term_to))
         (event,) = p.feed()
         assert event.type == expected
         if faults:  # certified, but the platform's record says the term ended yesterday
@@ -132,7 +133,7 @@ def test_minus_one_fault_fails_the_first_and_every_fifth(make: Callable[..., Pla
     outcomes = []
     for n in range(6):
         try:
-            platform.spc.send(s.mediator(f"RO-MED-{n}", "RO-ORG-1", n))
+            platform.spc.send(s.mediator_upsert(f"RO-MED-{n}", 1, n))
             outcomes.append("ok")
         except RejectedError:
             outcomes.append("-1")
@@ -142,7 +143,7 @@ def test_minus_one_fault_fails_the_first_and_every_fifth(make: Callable[..., Pla
 def test_session_expiry_logs_in_again_once(platform: Platform) -> None:
     platform.spc.send(s.org())
     assert platform.core.expire_sessions() == 1
-    platform.spc.send(s.mediator("RO-MED-1", "RO-ORG-1", 1))
+    platform.spc.send(s.mediator_upsert("RO-MED-1", 1, 1))
     assert platform.spc.logins == 2
 
 
@@ -175,13 +176,34 @@ def test_offline_registration_and_statistics() -> None:
             assert receipt.partner_ref and receipt.partner_ref.startswith("SPC-C")
             (event,) = p.feed()
             assert event.type == "case.offline_registered" and event.body["platform_case_id"] == receipt.partner_ref
+            assert form_party(p.core.entries["RO-REG-1"].doc)["id_number"] == s.resident_id(901)
             month = p.core.clock().strftime("%Y-%m")
             assert p.spc.statistics(month) == {"registered": 1 + extra, "certified_orgs": 0, "certified_mediators": 0}
             assert p.spc.statistics("2020-01")["registered"] == extra
             form = p.core.entries["RO-REG-1"].doc
-            assert form["closed_at"].count(":") == 2 and "T" not in form["closed_at"]  # yyyy-MM-dd HH:mm:ss
+            assert form["end_time"].count(":") == 2 and "T" not in form["end_time"]  # yyyy-MM-dd HH:mm:ss
         finally:
             p.server.stop()
+
+
+def form_party(doc: dict[str, Any]) -> dict[str, Any]:
+    party: dict[str, Any] = doc["applicants"][0]
+    return party
+
+
+def test_removed_by_a_court_is_announced(platform: Platform) -> None:
+    submit_org_with(platform, 1)
+    platform.feed()
+    assert platform.core.remove("RO-MED-11", "违反调解纪律")
+    (event,) = platform.feed("2")
+    assert event.type == "roster.removed" and event.body["reason"] == "违反调解纪律"
+
+
+def test_retirement_is_acknowledged_by_its_receipt(platform: Platform) -> None:
+    submit_org_with(platform, 1)
+    assert platform.spc.send(s.retire("RO-MED-11")).partner_ref
+    status = platform.spc.query_status(["RO-MED-11"])["RO-MED-11"]
+    assert status is not None and status.status == "retired"
 
 
 def test_forgotten_record_is_unknown_to_query(platform: Platform) -> None:
