@@ -8,8 +8,8 @@
   GET  /fayuan/a/statistics?month=YYYY-MM → {"code": "0", "month", "counts": {...}}
 Without a live session every /fayuan/a/ page answers the HTML login page (HTTP 200, as such platforms do). A refusal
 is `-1`: {"code": "-1", "msg": words}, or the bare text `-1` when the platform gives no words.
-Control (loopback, bearer token): POST /sandbox/fail-next {"words": [...]}, POST /sandbox/forget {"localId"}, POST /sandbox/remove {"localId", "reason"},
-POST /sandbox/expire-sessions, POST /sandbox/tick, GET /sandbox/stats.
+Control (loopback, bearer token): POST /sandbox/fail-next {"words": [...]}, POST /sandbox/forget {"localId"},
+POST /sandbox/remove {"localId", "reason"}, POST /sandbox/expire-sessions, POST /sandbox/tick, GET /sandbox/stats.
 """
 
 import hmac
