@@ -14,9 +14,10 @@ from sqlmodel import col, select
 
 from adapter.complaints.inbound import FEED, ingest
 from adapter.complaints.states import FINAL, ComplaintStatus
+from adapter.inbox.paged_feed import read_pages
 from adapter.persistence.complaint_tables import ComplaintOutboxRow, ComplaintRow
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.tables import AuditRow, CursorRow, OutboxStatus
+from adapter.persistence.tables import AuditRow, OutboxStatus
 from connectors.desk_port import ComplaintDesk, DeskStatus
 from schemas.clock import Clock, to_utc
 from schemas.complaint import ComplaintMessageType
@@ -45,33 +46,9 @@ def poll(uow: UnitOfWork, desk: ComplaintDesk, clock: Clock, *, limit: int = 100
     """Read the desk's feed from our cursor, each page ingested then the cursor moved; counts by outcome
     (applied / duplicate / quarantined). A TransientError propagates (the job retries next time; the cursor is
     where the last whole page left it)."""
-    counts: Counter[str] = Counter()
-    for _ in range(max_pages):
-        cursor = _cursor(uow, desk.name)
-        page = desk.fetch(cursor, limit)
-        for item in page.items:
-            counts[ingest(uow, desk, item, clock)] += 1
-        if page.next_cursor and page.next_cursor != cursor:
-            _advance(uow, desk.name, page.next_cursor)
-        if not page.items or page.next_cursor == cursor:
-            break
-    return counts
-
-
-def _cursor(uow: UnitOfWork, platform: str) -> str:
-    with uow.begin() as session:
-        row = session.get(CursorRow, (platform, FEED))
-        return row.value if row is not None else ""
-
-
-def _advance(uow: UnitOfWork, platform: str, value: str) -> None:
-    with uow.begin() as session:
-        row = session.get(CursorRow, (platform, FEED))
-        if row is None:
-            session.add(CursorRow(platform=platform, feed=FEED, value=value))
-        else:
-            row.value = value
-            session.add(row)
+    return read_pages(
+        uow, desk.name, FEED, desk.fetch, lambda item: ingest(uow, desk, item, clock), limit=limit, max_pages=max_pages
+    )
 
 
 @dataclass(frozen=True)

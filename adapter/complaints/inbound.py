@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 from adapter.complaints import mediation
 from adapter.complaints.states import ComplaintEvent, ComplaintNote, ComplaintStatus, IllegalComplaintTransition
 from adapter.errors import DockingError, InvalidRequest
-from adapter.inbox.ingest import FEED_CLOCK_SKEW
+from adapter.inbox.ingest import refuse_ahead
 from adapter.inbox.refusal import keep, log_kept, unstorable
 from adapter.persistence import complaint_store as store
 from adapter.persistence.complaint_store import ComplaintNotFound, detail_json
@@ -34,7 +34,7 @@ from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import InboxRow
 from connectors.desk_port import ComplaintDesk
 from connectors.port import PayloadError, RawInbound
-from schemas.clock import Clock, china_text, from_db, to_utc
+from schemas.clock import Clock, to_utc
 from schemas.complaint import (
     AckBody,
     AppraisalBody,
@@ -47,7 +47,6 @@ from schemas.complaint import (
     ToMediationBody,
     WithdrawnBody,
 )
-from signing import SignatureInvalid
 
 FEED = "complaints"  # the quarantine's and the cursors' feed name for desks
 APPLIED, DUPLICATE, QUARANTINED = "applied", "duplicate", "quarantined"
@@ -198,10 +197,7 @@ def ingest(uow: UnitOfWork, desk: ComplaintDesk, item: RawInbound, clock: Clock)
 
 
 def _fresh(platform: str, envelope: ComplaintEnvelope, now: datetime) -> None:
-    """Refuse a message signed as sent more than an hour ahead of our clock: a zone or unit error on the desk's side
-    (its China wall clock read as UTC), as for the courts' feeds (adapter/inbox/ingest.py FEED_CLOCK_SKEW). No
-    maximum age, unlike the courts' feeds: a desk's late answer (the adapter down for days) is still the
-    institution's answer, and a replay of one applied is dropped by the inbox."""
-    sent = from_db(envelope.sent_at)
-    if sent > from_db(now) + FEED_CLOCK_SKEW:
-        raise PayloadError(platform, SignatureInvalid.FUTURE, f"sent {china_text(sent)}, ahead of our clock")
+    """Refuse a message signed as sent more than an hour ahead of our clock (adapter/inbox/ingest.py refuse_ahead):
+    a zone or unit error on the desk's side. No maximum age, unlike the courts' feeds: a desk's late answer (the
+    adapter down for days) is still the institution's answer, and a replay of one applied is dropped by the inbox."""
+    refuse_ahead(platform, envelope.sent_at, now)

@@ -24,7 +24,7 @@ from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import InboxRow
 from adapter.platforms.registry import PlatformLink
 from connectors.port import PayloadError, RawInbound
-from schemas.clock import Clock, china_text
+from schemas.clock import Clock, china_text, from_db
 from schemas.envelope import Envelope
 from signing import SignatureInvalid
 
@@ -34,6 +34,15 @@ log = logging.getLogger("docking.ingest")
 # never replayed against a live window), yet it catches a unit or zone error: a court whose epoch time is its China
 # wall clock read as UTC signs eight hours ahead.
 FEED_CLOCK_SKEW = timedelta(hours=1)
+
+
+def refuse_ahead(platform: str, sent_at: datetime, now: datetime) -> None:
+    """PayloadError (reason future) for a message signed as sent more than FEED_CLOCK_SKEW ahead of our clock: a
+    zone or unit error on the sender's side. Used by the desks' and partners' inbound paths (their envelopes carry
+    `sent_at`); no maximum age there — a late answer is still the answer, and a replay is dropped by the inbox."""
+    sent = from_db(sent_at)
+    if sent > from_db(now) + FEED_CLOCK_SKEW:
+        raise PayloadError(platform, SignatureInvalid.FUTURE, f"sent {china_text(sent)}, ahead of our clock")
 
 
 def ingest(uow: UnitOfWork, link: PlatformLink, feed: str, item: RawInbound, clock: Clock) -> Ingested:

@@ -1,0 +1,195 @@
+"""FakePartner: an in-memory docking partner (traffic platform, arbitration commission, SPC platform) behind
+connectors/partner_port.PartnerPort, for the core's tests and the partner contract suite
+(tests/contract/test_partner_contract.py).
+
+Stateful, not a mock: it applies each message id once (a resend gets `duplicate=True` and the same reference), gives
+each record a reference on its first message (`<ref_prefix>000001` …), keeps a coarse status per record (moved by
+`status_after[type]`, answered by `query_status`), publishes its own messages as signed items on its feed, and
+answers `statistics` from what tests set (None when it keeps none). Tests script it: `publish` / `publish_raw`,
+`fail_next` (the next calls raise), `refuse` (a record's sends are refused), `set_status`, `forget`, `stats`.
+
+Signing: with a `signer` its items carry that profile's headers and `verifier` checks them in `decode`; without
+them a SHA-256 digest header (`X-Fake-Digest`) stands in, which `tamper=True` spoils — either way a bad signature
+is a PayloadError. `bodies` (the kind's body_model, optional) validates each decoded body: an unknown type or a bad
+body is a PayloadError naming the field.
+"""
+
+import hashlib
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+
+from pydantic import BaseModel, ValidationError
+
+from connectors.partner_port import PartnerReceipt, PartnerStatus
+from connectors.port import ConnectorError, FeedPage, PayloadError, RawInbound, RejectedError
+from schemas.partner import PartnerEnvelope, PartnerKind
+from schemas.validation import summarize
+from signing.base import MessageSigner, MessageVerifier
+from signing.errors import SignatureInvalid
+
+DIGEST_HEADER = "X-Fake-Digest"
+
+
+class FakePartner:
+    transport = "fake"
+
+    def __init__(
+        self,
+        name: str = "fake-partner",
+        kind: PartnerKind = PartnerKind.TRAFFIC,
+        signer: MessageSigner | None = None,
+        verifier: MessageVerifier | None = None,
+        *,
+        ref_prefix: str = "FP",
+        status_after: Mapping[str, str] | None = None,
+        bodies: Callable[[str], type[BaseModel]] | None = None,
+    ) -> None:
+        self.name, self.kind = name, kind
+        self._signer, self._verifier, self._bodies = signer, verifier, bodies
+        self._ref_prefix = ref_prefix
+        self.status_after: dict[str, str] = dict(status_after or {})
+        self._feed: list[RawInbound] = []
+        self._failures: deque[ConnectorError] = deque()
+        self._refused: dict[str, tuple[str, str]] = {}
+        self._receipts: dict[str, PartnerReceipt] = {}  # message id → the receipt first given
+        self.sent: list[PartnerEnvelope] = []  # every message applied, in order (resends not repeated)
+        self.statuses: dict[str, str] = {}  # record id → the partner's coarse status
+        self.refs: dict[str, str] = {}  # record id → the partner's reference
+        self.stats: dict[str, dict[str, int]] | None = None  # month → counts; None: keeps no statistics
+
+    # ---- test controls
+
+    def publish(self, envelope: PartnerEnvelope, *, tamper: bool = False) -> RawInbound:
+        """Issue a partner message: signed and appended to the feed, the record's status moved. `tamper`: the
+        signature no longer matches the bytes (decode refuses it). Returns the item as the feed carries it."""
+        body = envelope.model_dump_json().encode()
+        headers = self._sign(body, envelope)
+        if tamper:
+            body = body.replace(b'"sent_at"', b'"sent_at" ', 1)  # same meaning, other bytes: the signature fails
+        if envelope.record_id is not None and envelope.type in self.status_after:
+            self.statuses[envelope.record_id] = self.status_after[envelope.type]
+        return self._append(body, headers)
+
+    def publish_raw(self, body: bytes, headers: Mapping[str, str] | None = None) -> RawInbound:
+        """Put arbitrary bytes on the feed (signed as given, or carrying the fake digest if `headers` is None)."""
+        return self._append(body, dict(headers) if headers is not None else self._digest(body))
+
+    def fail_next(self, *errors: ConnectorError) -> None:
+        """The next calls (send, fetch, query_status, statistics) raise these, in order."""
+        self._failures.extend(errors)
+
+    def refuse(self, record_id: str, code: str = "refused", detail: str = "the partner refuses the message") -> None:
+        """Every later send about `record_id` is a RejectedError with `code`."""
+        self._refused[record_id] = (code, detail)
+
+    def set_status(self, record_id: str, status: str | None) -> None:
+        if status is None:
+            self.statuses.pop(record_id, None)
+        else:
+            self.statuses[record_id] = status
+
+    def forget(self, record_id: str) -> None:
+        """The partner loses a record and its memory of the messages applied to it."""
+        self.statuses.pop(record_id, None)
+        self.refs.pop(record_id, None)
+        lost = {e.message_id for e in self.sent if e.record_id == record_id}
+        self.sent = [e for e in self.sent if e.record_id != record_id]
+        self._receipts = {k: v for k, v in self._receipts.items() if k not in lost}
+
+    # ---- the port
+
+    def send(self, envelope: PartnerEnvelope) -> PartnerReceipt:
+        self._maybe_fail()
+        first = self._receipts.get(envelope.message_id)
+        if first is not None:
+            return PartnerReceipt(first.message_id, duplicate=True, partner_ref=first.partner_ref)
+        rid = envelope.record_id or ""
+        if rid in self._refused:
+            code, detail = self._refused[rid]
+            raise RejectedError(self.name, code, detail)
+        if rid and rid not in self.refs:
+            self.refs[rid] = f"{self._ref_prefix}{len(self.refs) + 1:06d}"
+        self.sent.append(envelope)
+        if rid and envelope.type in self.status_after:
+            self.statuses[rid] = self.status_after[envelope.type]
+        receipt = PartnerReceipt(envelope.message_id, duplicate=False, partner_ref=self.refs.get(rid))
+        self._receipts[envelope.message_id] = receipt
+        return receipt
+
+    def fetch(self, cursor: str, limit: int) -> FeedPage:
+        self._maybe_fail()
+        start = int(cursor or 0)
+        page = self._feed[start : start + limit]
+        return FeedPage(items=page, next_cursor=str(start + len(page)))
+
+    def decode(self, item: RawInbound) -> PartnerEnvelope:
+        try:
+            signed_id = self._verify(item)
+        except SignatureInvalid as exc:
+            raise PayloadError(self.name, exc.reason, exc.detail) from exc
+        try:
+            envelope = PartnerEnvelope.model_validate_json(item.body)
+        except ValidationError as exc:
+            raise PayloadError(self.name, "invalid", summarize(exc)) from exc
+        if signed_id is not None and signed_id != envelope.message_id:
+            raise PayloadError(
+                self.name, SignatureInvalid.MISMATCH, f"signed for {signed_id!r}, body is {envelope.message_id!r}"
+            )
+        if self._bodies is not None:
+            check_body(self.name, envelope, self._bodies)
+        return envelope
+
+    def query_status(self, record_ids: Sequence[str]) -> dict[str, PartnerStatus | None]:
+        self._maybe_fail()
+        return {
+            rid: PartnerStatus(self.statuses[rid], self.refs.get(rid)) if rid in self.statuses else None
+            for rid in record_ids
+        }
+
+    def statistics(self, month: str) -> dict[str, int] | None:
+        self._maybe_fail()
+        return None if self.stats is None else dict(self.stats.get(month, {}))
+
+    # ---- inside
+
+    def _maybe_fail(self) -> None:
+        if self._failures:
+            raise self._failures.popleft()
+
+    def _append(self, body: bytes, headers: Mapping[str, str]) -> RawInbound:
+        item = RawInbound(body=body, headers=dict(headers), position=str(len(self._feed) + 1))
+        self._feed.append(item)
+        return item
+
+    def _sign(self, body: bytes, envelope: PartnerEnvelope) -> dict[str, str]:
+        if self._signer is None:
+            return self._digest(body)
+        return dict(self._signer.sign(body, message_id=envelope.message_id, at=envelope.sent_at))
+
+    @staticmethod
+    def _digest(body: bytes) -> dict[str, str]:
+        return {DIGEST_HEADER: hashlib.sha256(body).hexdigest()}
+
+    def _verify(self, item: RawInbound) -> str | None:
+        """The signed message id (None where the scheme signs none), or SignatureInvalid."""
+        if self._verifier is not None:
+            return self._verifier.verify(item.body, item.headers).message_id
+        given = {k.lower(): v for k, v in item.headers.items()}.get(DIGEST_HEADER.lower())
+        if not given:
+            raise SignatureInvalid(SignatureInvalid.UNSIGNED, f"header {DIGEST_HEADER} is missing")
+        if given != hashlib.sha256(item.body).hexdigest():
+            raise SignatureInvalid(SignatureInvalid.MISMATCH, "the digest does not match the bytes")
+        return None
+
+
+def check_body(partner: str, envelope: PartnerEnvelope, bodies: Callable[[str], type[BaseModel]]) -> None:
+    """PayloadError unless the envelope's body is the kind's model for its type (reason invalid, naming the field;
+    an unknown type names the type)."""
+    try:
+        model = bodies(envelope.type)
+    except KeyError:
+        raise PayloadError(partner, "invalid", f"type: unknown message type {envelope.type!r}") from None
+    try:
+        model.model_validate(envelope.body)
+    except ValidationError as exc:
+        raise PayloadError(partner, "invalid", f"body of {envelope.type}: {summarize(exc)}") from exc
