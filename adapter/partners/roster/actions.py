@@ -1,0 +1,313 @@
+"""The centre's actions on roster entries (organisations and mediators, partners.md §4), pure: each returns the
+Change the core applies, or raises InvalidRequest naming the field and rule (nothing stored, nothing sent). The
+machine (states.py) refuses an action its status does not allow; the guards here refuse what it does allow but
+the rules do not. `changed_at` in an input is when the change happened (default: now) — the 5-working-day sync
+clock runs from it (deadlines.py), so a change recorded late is late.
+
+    upsert_org / upsert_mediator (open, DRAFT; nothing sent)   edit_org / edit_mediator (a draft edited, or a
+    certified entry's change sent)   submit (the qualifying-minimum guard for an organisation)   activate
+    suspend / resume   retire   expire (a mediator past their term)   renew (an expired mediator's new term)
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from adapter.deadlines.calendar import china_date
+from adapter.errors import InvalidRequest
+from adapter.partners.roster.facts import ENTRIES, iso, mediator_of, organisation_of, require
+from adapter.partners.roster.guards import MediatorStanding, org_submittable
+from adapter.partners.roster.rules import RosterRules
+from adapter.partners.roster.states import RosterEntity, RosterEvent, RosterNote
+from adapter.partners.roster.states import RosterStatus as S
+from adapter.partners.spec import Change, Outgoing, PartnerRecord
+from reference.courts import court_table
+from schemas.roster import Mediator, MediatorRetireBody, Organisation, RosterEntryStatus, RosterMessageType
+from schemas.text import Text
+from schemas.times import CalendarDate, Timestamp
+
+E, M = RosterEvent, RosterMessageType
+ORG, MED = RosterEntity.ORGANISATION, RosterEntity.MEDIATOR
+_CERTIFIED = frozenset({S.CERTIFIED, S.ACTIVE, S.SUSPENDED})
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OrgInput(_Input):
+    organisation: Organisation
+    changed_at: Timestamp | None = None
+
+
+class MediatorInput(_Input):
+    mediator: Mediator
+    changed_at: Timestamp | None = None
+
+
+class SubmitInput(_Input):
+    """For an organisation, `mediators`: the standings of its mediator records as the core loaded them
+    (guards.standing_of) — the qualifying minimum is checked on them [P46]; ignored for a mediator."""
+
+    mediators: tuple[MediatorStanding, ...] = ()
+
+
+class NoInput(_Input):
+    pass
+
+
+class ReasonInput(_Input):
+    reason: Text = Field(min_length=1, max_length=1000)
+    changed_at: Timestamp | None = None
+
+
+class ChangedInput(_Input):
+    changed_at: Timestamp | None = None
+
+
+class RenewInput(_Input):
+    term_from: CalendarDate
+    term_to: CalendarDate
+
+
+def _when(changed_at: datetime | None, now: datetime) -> datetime:
+    if changed_at is not None and changed_at > now:
+        raise InvalidRequest(
+            f"changed_at {changed_at.isoformat()} is in the future", field="changed_at", rule="not_in_future"
+        )
+    return changed_at or now
+
+
+def _courts_known(org: Organisation) -> None:
+    table = court_table()
+    for i, code in enumerate(org.courts):
+        if table.get(code) is None:
+            raise InvalidRequest(
+                f"organisation.courts[{i}]: {code!r} is not a court code of reference/courts.csv "
+                f"(version {table.version})",
+                field=f"organisation.courts.{i}",
+                rule="court_code",
+            )
+
+
+def upsert_org(record: PartnerRecord | None, data: OrgInput, now: datetime, rules: RosterRules) -> Change:
+    """Open an organisation's entry in DRAFT (nothing sent until `submit`); its inviting courts must be in the
+    court table (rule court_code)."""
+    _courts_known(data.organisation)
+    org = data.organisation
+    return Change(
+        event=E.DRAFT,
+        facts={
+            "entity": ORG.value,
+            "organisation": org.model_dump(mode="json"),
+            "changed_at": iso(_when(data.changed_at, now)),
+        },
+        detail=f"organisation {org.name} ({org.uscc}, {org.kind.value}) drafted",
+        subject=org.uscc,
+    )
+
+
+def upsert_mediator(record: PartnerRecord | None, data: MediatorInput, now: datetime, rules: RosterRules) -> Change:
+    """Open a mediator's entry in DRAFT; `match_id` is the ID number, so the core keeps its blind index for the
+    two-organisations check (guards.ids_in_two_orgs) — the history names the ref, never the number."""
+    med = data.mediator
+    return Change(
+        event=E.DRAFT,
+        facts={
+            "entity": MED.value,
+            "mediator": med.model_dump(mode="json"),
+            "changed_at": iso(_when(data.changed_at, now)),
+        },
+        detail=f"mediator {med.ref} of {med.organisation} drafted (term {med.term_from} – {med.term_to})",
+        subject=med.ref,
+        match_id=med.id_number,
+    )
+
+
+def _upsert(entity: RosterEntity, body: Organisation | Mediator) -> Outgoing:
+    return Outgoing(type=M.ORG_UPSERT if entity is ORG else M.MEDIATOR_UPSERT, body=body)
+
+
+def _body(record: PartnerRecord, entity: RosterEntity) -> Organisation | Mediator:
+    return organisation_of(record) if entity is ORG else mediator_of(record)
+
+
+def _edit(
+    record: PartnerRecord,
+    entity: RosterEntity,
+    new: Organisation | Mediator,
+    changed_at: datetime | None,
+    now: datetime,
+) -> Change:
+    old = _body(record, entity)
+    key = "organisation" if entity is ORG else "mediator"
+    same = (
+        (old.uscc == new.uscc)
+        if isinstance(old, Organisation) and isinstance(new, Organisation)
+        else (
+            isinstance(old, Mediator)
+            and isinstance(new, Mediator)
+            and (old.ref, old.id_type, old.id_number) == (new.ref, new.id_type, new.id_number)
+        )
+    )
+    if not same:
+        what = "USCC" if entity is ORG else "ref and ID"
+        raise InvalidRequest(
+            f"an edit keeps the entry's {what}; another one is a new entry", field=key, rule="identity"
+        )
+    if new.status is not old.status:
+        raise InvalidRequest(
+            f"{key}.status changes by suspend, resume or retire, not by an edit",
+            field=f"{key}.status",
+            rule="status_by_action",
+        )
+    if record.status in (S.EXPIRED, S.RETIRED):
+        raise InvalidRequest(f"{record.record_id} is {record.status}: renew or open a new entry", rule="entry_closed")
+    facts: dict[str, Any] = {key: new.model_dump(mode="json")}
+    if record.status in (S.DRAFT, S.REJECTED):  # not on the platform yet: `submit` sends it
+        return Change(note=RosterNote.EDITED, facts=facts, detail=f"{record.subject} edited before submission")
+    when = iso(_when(changed_at, now))
+    facts.update(changed_at=when, sent_at=iso(now))
+    event = E.UPDATE if record.status in _CERTIFIED else None  # SUBMITTED: the corrected one awaits certification
+    return Change(
+        event=event,
+        note=None if event else RosterNote.EDITED,
+        facts=facts,
+        outgoing=(_upsert(entity, new),),
+        detail=f"{record.subject} changed; sent to the platform",
+    )
+
+
+def edit_org(record: PartnerRecord | None, data: OrgInput, now: datetime, rules: RosterRules) -> Change:
+    assert record is not None  # not an opening action: the core always passes the record
+    require(record, ORG, doing="edit_org")
+    _courts_known(data.organisation)
+    return _edit(record, ORG, data.organisation, data.changed_at, now)
+
+
+def edit_mediator(record: PartnerRecord | None, data: MediatorInput, now: datetime, rules: RosterRules) -> Change:
+    assert record is not None
+    require(record, MED, doing="edit_mediator")
+    return _edit(record, MED, data.mediator, data.changed_at, now)
+
+
+def _term_ended(mediator: Mediator, today: date) -> None:
+    if today > mediator.term_to:
+        raise InvalidRequest(
+            f"mediator {mediator.ref}'s term ended {mediator.term_to}: renew it first",
+            field="mediator.term_to",
+            rule="term_ended",
+        )
+
+
+def submit(record: PartnerRecord | None, data: SubmitInput, now: datetime, rules: RosterRules) -> Change:
+    """Send a draft (or a rejected entry, corrected) for certification. An organisation needs the qualifying
+    minimum (guards.org_submittable, rule min_qualifying_mediators [P46]); a mediator a term not yet ended."""
+    assert record is not None
+    entity = require(record, *ENTRIES, doing="submit")
+    today = china_date(now)
+    body = _body(record, entity)
+    if isinstance(body, Organisation):
+        org_submittable(body, data.mediators, today, rules)
+    else:
+        _term_ended(body, today)
+    facts = {"submitted_at": iso(now), "sent_at": iso(now)}
+    if record.facts.get("changed_at") is None:
+        facts["changed_at"] = iso(now)
+    return Change(
+        event=E.SUBMIT,
+        facts=facts,
+        outgoing=(_upsert(entity, body),),
+        detail=f"{record.subject} submitted for certification",
+    )
+
+
+def activate(record: PartnerRecord | None, data: NoInput, now: datetime, rules: RosterRules) -> Change:
+    """A certified entry onboarded; a mediator only once their term has begun (rule term_not_begun)."""
+    assert record is not None
+    entity = require(record, *ENTRIES, doing="activate")
+    if entity is MED and mediator_of(record).term_from > china_date(now):
+        term_from = mediator_of(record).term_from
+        raise InvalidRequest(
+            f"{record.subject}'s term begins {term_from}", field="mediator.term_from", rule="term_not_begun"
+        )
+    return Change(event=E.ACTIVATE, detail=f"{record.subject} active")
+
+
+def _status_change(
+    record: PartnerRecord,
+    event: RosterEvent,
+    status: RosterEntryStatus,
+    changed_at: datetime | None,
+    now: datetime,
+    reason: str | None,
+) -> Change:
+    entity = require(record, *ENTRIES, doing=event.value)
+    key = "organisation" if entity is ORG else "mediator"
+    body = _body(record, entity).model_copy(update={"status": status})
+    facts: dict[str, Any] = {key: body.model_dump(mode="json"), "reason": reason}
+    never_sent = record.status in (S.DRAFT, S.REJECTED)  # the platform holds nothing live to change
+    if never_sent:
+        return Change(event=event, facts={**facts, "changed_at": None}, detail=f"{record.subject} {event.value}d")
+    facts.update(changed_at=iso(_when(changed_at, now)), sent_at=iso(now))
+    out: Outgoing = _upsert(entity, body)
+    if entity is MED and status is RosterEntryStatus.RETIRED:
+        out = Outgoing(M.MEDIATOR_RETIRE, MediatorRetireBody(ref=record.subject, reason=reason or "", retired_at=now))
+    return Change(
+        event=event, facts=facts, outgoing=(out,), detail=f"{record.subject} {event.value}d; sent to the platform"
+    )
+
+
+def suspend(record: PartnerRecord | None, data: ReasonInput, now: datetime, rules: RosterRules) -> Change:
+    assert record is not None
+    return _status_change(record, E.SUSPEND, RosterEntryStatus.SUSPENDED, data.changed_at, now, data.reason)
+
+
+def resume(record: PartnerRecord | None, data: ChangedInput, now: datetime, rules: RosterRules) -> Change:
+    assert record is not None
+    return _status_change(record, E.RESUME, RosterEntryStatus.ACTIVE, data.changed_at, now, None)
+
+
+def retire(record: PartnerRecord | None, data: ReasonInput, now: datetime, rules: RosterRules) -> Change:
+    """Off the roster for good: a mediator's `roster.mediator_retire`, an organisation's upsert as retired; a draft
+    or rejected entry, which the platform does not list, just closes."""
+    assert record is not None
+    return _status_change(record, E.RETIRE, RosterEntryStatus.RETIRED, data.changed_at, now, data.reason)
+
+
+def expire(record: PartnerRecord | None, data: NoInput, now: datetime, rules: RosterRules) -> Change:
+    """A mediator whose term has ended (rule term_not_ended before its last day has passed, China date); the
+    platform holds the term itself, so nothing is sent. Organisations have no term (rule entity)."""
+    assert record is not None
+    require(record, MED, doing="expire")
+    term_to = mediator_of(record).term_to
+    if china_date(now) <= term_to:
+        raise InvalidRequest(
+            f"{record.subject}'s term runs to {term_to}", field="mediator.term_to", rule="term_not_ended"
+        )
+    return Change(event=E.EXPIRE, detail=f"{record.subject} expired (term ended {term_to})")
+
+
+def renew(record: PartnerRecord | None, data: RenewInput, now: datetime, rules: RosterRules) -> Change:
+    """An expired mediator's new term, sent for certification again [P45]; the term must not have ended."""
+    assert record is not None
+    require(record, MED, doing="renew")
+    try:
+        renewed = mediator_of(record).model_copy(update={"term_from": data.term_from, "term_to": data.term_to})
+        renewed = Mediator.model_validate(renewed.model_dump())  # the term's order checked again
+    except ValueError as exc:
+        raise InvalidRequest(f"term: {exc}", field="term_to", rule="term_order") from None
+    _term_ended(renewed, china_date(now))
+    facts = {
+        "mediator": renewed.model_dump(mode="json"),
+        "submitted_at": iso(now),
+        "changed_at": iso(now),
+        "sent_at": iso(now),
+    }
+    return Change(
+        event=E.RENEW,
+        facts=facts,
+        outgoing=(_upsert(MED, renewed),),
+        detail=f"{record.subject} renewed (term {data.term_from} – {data.term_to}); submitted",
+    )
