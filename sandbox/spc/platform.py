@@ -130,10 +130,13 @@ class SpcCore:
             entry = Entry(local_id, type_, f"{self.config.id_prefix}-{prefix}{len(self.entries) + 1:06d}", doc, "")
             self.entries[local_id] = entry
         entry.doc, entry.answers, entry.at = doc, msg_id, self.clock()
+        declared = str(doc.get("status") or "active")
         if type_ == "case.offline_register":
             entry.status = "registered"
             self._row("registered", entry, msg_id)
-        else:  # certified (or refused) later, at a tick
+        elif declared in ("suspended", "retired") and entry.status in ("certified", "suspended"):
+            entry.status = declared  # a certified entry's status change: applied, nothing to certify
+        else:  # certified (or refused) later, at a tick: a new entry, or a change to a certified one
             entry.status, entry.reason = "pending", ""
             entry.due = self.monotonic() + self.config.certify_after
         return entry
@@ -215,16 +218,16 @@ class SpcCore:
             return {"code": "0", "rows": rows}
 
     def statistics(self, month: str) -> dict[str, Any]:
+        """The platform's counts: organisations and mediators certified now (certified or suspended), and offline
+        cases registered in `month` (China time) — the keys the roster reconciles (adapter/partners/roster/spec.py)."""
         with self._lock:
-            counts = {"registered": 0, "certified_orgs": 0, "certified_mediators": 0}
+            counts = {"organisations": 0, "mediators": 0, "registered": 0}
             for entry in self.entries.values():
-                if entry.at is None or entry.at.astimezone(CHINA).strftime("%Y-%m") != month:
-                    continue
                 if entry.status == "registered":
-                    counts["registered"] += 1
-                elif entry.status == "certified":
-                    key = "certified_orgs" if entry.type == "roster.org_upsert" else "certified_mediators"
-                    counts[key] += 1
+                    when = entry.at.astimezone(CHINA).strftime("%Y-%m") if entry.at is not None else ""
+                    counts["registered"] += when == month
+                elif entry.status in ("certified", "suspended"):
+                    counts["organisations" if entry.type == "roster.org_upsert" else "mediators"] += 1
             if "stats_differ" in self.config.faults:
                 counts["registered"] += 1
             return {"code": "0", "month": month, "counts": counts}

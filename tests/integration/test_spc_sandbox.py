@@ -178,7 +178,7 @@ def test_offline_registration_and_statistics() -> None:
             assert event.type == "case.offline_registered" and event.body["platform_case_id"] == receipt.partner_ref
             assert form_party(p.core.entries["RO-REG-1"].doc)["id_number"] == s.resident_id(901)
             month = p.core.clock().strftime("%Y-%m")
-            assert p.spc.statistics(month) == {"registered": 1 + extra, "certified_orgs": 0, "certified_mediators": 0}
+            assert p.spc.statistics(month) == {"registered": 1 + extra, "organisations": 0, "mediators": 0}
             assert p.spc.statistics("2020-01")["registered"] == extra
             form = p.core.entries["RO-REG-1"].doc
             assert form["end_time"].count(":") == 2 and "T" not in form["end_time"]  # yyyy-MM-dd HH:mm:ss

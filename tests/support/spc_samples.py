@@ -50,7 +50,7 @@ def organisation(serial: int = 1, name: str = "广州金融纠纷调解中心") 
         scope="银行业、保险业合同纠纷",
         specialties=("银行", "保险"),
         fee=Fee(free=True),
-        courts=("440106",),
+        courts=("粤0106",),
     )
 
 
