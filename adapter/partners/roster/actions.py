@@ -6,7 +6,7 @@ clock runs from it (deadlines.py), so a change recorded late is late.
 
     upsert_org / upsert_mediator (open, DRAFT; nothing sent)   edit_org / edit_mediator (a draft edited, or a
     certified entry's change sent)   submit (the qualifying-minimum guard for an organisation)   activate
-    suspend / resume   retire   expire (a mediator past their term)   renew (an expired mediator's new term)
+    — and in lifecycle.py: suspend / resume, retire, expire (a mediator past their term), renew
 """
 
 from datetime import date, datetime
@@ -23,7 +23,7 @@ from adapter.partners.roster.states import RosterEntity, RosterEvent, RosterNote
 from adapter.partners.roster.states import RosterStatus as S
 from adapter.partners.spec import Change, Outgoing, PartnerRecord
 from reference.courts import court_table
-from schemas.roster import Mediator, MediatorRetireBody, Organisation, RosterEntryStatus, RosterMessageType
+from schemas.roster import Mediator, Organisation, RosterMessageType
 from schemas.text import Text
 from schemas.times import CalendarDate, Timestamp
 
@@ -71,7 +71,7 @@ class RenewInput(_Input):
     term_to: CalendarDate
 
 
-def _when(changed_at: datetime | None, now: datetime) -> datetime:
+def when(changed_at: datetime | None, now: datetime) -> datetime:
     if changed_at is not None and changed_at > now:
         raise InvalidRequest(
             f"changed_at {changed_at.isoformat()} is in the future", field="changed_at", rule="not_in_future"
@@ -91,45 +91,39 @@ def _courts_known(org: Organisation) -> None:
             )
 
 
+def _draft(entity: RosterEntity, body: Organisation | Mediator, changed_at: datetime | None, now: datetime,
+           detail: str, subject: str) -> Change:  # fmt: skip
+    facts = {
+        "entity": entity.value,
+        entity.value: body.model_dump(mode="json"),
+        "changed_at": iso(when(changed_at, now)),
+    }
+    match_id = body.id_number if isinstance(body, Mediator) else None
+    return Change(event=E.DRAFT, facts=facts, detail=detail, subject=subject, match_id=match_id)
+
+
 def upsert_org(record: PartnerRecord | None, data: OrgInput, now: datetime, rules: RosterRules) -> Change:
     """Open an organisation's entry in DRAFT (nothing sent until `submit`); its inviting courts must be in the
     court table (rule court_code)."""
-    _courts_known(data.organisation)
     org = data.organisation
-    return Change(
-        event=E.DRAFT,
-        facts={
-            "entity": ORG.value,
-            "organisation": org.model_dump(mode="json"),
-            "changed_at": iso(_when(data.changed_at, now)),
-        },
-        detail=f"organisation {org.name} ({org.uscc}, {org.kind.value}) drafted",
-        subject=org.uscc,
-    )
+    _courts_known(org)
+    detail = f"organisation {org.name} ({org.uscc}, {org.kind.value}) drafted"
+    return _draft(ORG, org, data.changed_at, now, detail, org.uscc)
 
 
 def upsert_mediator(record: PartnerRecord | None, data: MediatorInput, now: datetime, rules: RosterRules) -> Change:
     """Open a mediator's entry in DRAFT; `match_id` is the ID number, so the core keeps its blind index for the
     two-organisations check (guards.ids_in_two_orgs) — the history names the ref, never the number."""
     med = data.mediator
-    return Change(
-        event=E.DRAFT,
-        facts={
-            "entity": MED.value,
-            "mediator": med.model_dump(mode="json"),
-            "changed_at": iso(_when(data.changed_at, now)),
-        },
-        detail=f"mediator {med.ref} of {med.organisation} drafted (term {med.term_from} – {med.term_to})",
-        subject=med.ref,
-        match_id=med.id_number,
-    )
+    detail = f"mediator {med.ref} of {med.organisation} drafted (term {med.term_from} – {med.term_to})"
+    return _draft(MED, med, data.changed_at, now, detail, med.ref)
 
 
-def _upsert(entity: RosterEntity, body: Organisation | Mediator) -> Outgoing:
+def upsert_of(entity: RosterEntity, body: Organisation | Mediator) -> Outgoing:
     return Outgoing(type=M.ORG_UPSERT if entity is ORG else M.MEDIATOR_UPSERT, body=body)
 
 
-def _body(record: PartnerRecord, entity: RosterEntity) -> Organisation | Mediator:
+def entry_body(record: PartnerRecord, entity: RosterEntity) -> Organisation | Mediator:
     return organisation_of(record) if entity is ORG else mediator_of(record)
 
 
@@ -140,7 +134,7 @@ def _edit(
     changed_at: datetime | None,
     now: datetime,
 ) -> Change:
-    old = _body(record, entity)
+    old = entry_body(record, entity)
     key = "organisation" if entity is ORG else "mediator"
     same = (
         (old.uscc == new.uscc)
@@ -165,16 +159,18 @@ def _edit(
     if record.status in (S.EXPIRED, S.RETIRED):
         raise InvalidRequest(f"{record.record_id} is {record.status}: renew or open a new entry", rule="entry_closed")
     facts: dict[str, Any] = {key: new.model_dump(mode="json")}
-    if record.status in (S.DRAFT, S.REJECTED):  # not on the platform yet: `submit` sends it
+    changed = iso(when(changed_at, now))
+    if record.status in (S.DRAFT, S.REJECTED):  # not on the platform (live) yet: `submit` sends it
+        if record.status == S.REJECTED:  # the correction is a new change to sync; a draft's clock runs from opening
+            facts["changed_at"] = changed
         return Change(note=RosterNote.EDITED, facts=facts, detail=f"{record.subject} edited before submission")
-    when = iso(_when(changed_at, now))
-    facts.update(changed_at=when, sent_at=iso(now))
+    facts.update(changed_at=changed, sent_at=iso(now))
     event = E.UPDATE if record.status in _CERTIFIED else None  # SUBMITTED: the corrected one awaits certification
     return Change(
         event=event,
         note=None if event else RosterNote.EDITED,
         facts=facts,
-        outgoing=(_upsert(entity, new),),
+        outgoing=(upsert_of(entity, new),),
         detail=f"{record.subject} changed; sent to the platform",
     )
 
@@ -192,7 +188,7 @@ def edit_mediator(record: PartnerRecord | None, data: MediatorInput, now: dateti
     return _edit(record, MED, data.mediator, data.changed_at, now)
 
 
-def _term_ended(mediator: Mediator, today: date) -> None:
+def term_not_ended(mediator: Mediator, today: date) -> None:
     if today > mediator.term_to:
         raise InvalidRequest(
             f"mediator {mediator.ref}'s term ended {mediator.term_to}: renew it first",
@@ -207,18 +203,18 @@ def submit(record: PartnerRecord | None, data: SubmitInput, now: datetime, rules
     assert record is not None
     entity = require(record, *ENTRIES, doing="submit")
     today = china_date(now)
-    body = _body(record, entity)
+    body = entry_body(record, entity)
     if isinstance(body, Organisation):
         org_submittable(body, data.mediators, today, rules)
     else:
-        _term_ended(body, today)
+        term_not_ended(body, today)
     facts = {"submitted_at": iso(now), "sent_at": iso(now)}
     if record.facts.get("changed_at") is None:
         facts["changed_at"] = iso(now)
     return Change(
         event=E.SUBMIT,
         facts=facts,
-        outgoing=(_upsert(entity, body),),
+        outgoing=(upsert_of(entity, body),),
         detail=f"{record.subject} submitted for certification",
     )
 
@@ -233,81 +229,3 @@ def activate(record: PartnerRecord | None, data: NoInput, now: datetime, rules: 
             f"{record.subject}'s term begins {term_from}", field="mediator.term_from", rule="term_not_begun"
         )
     return Change(event=E.ACTIVATE, detail=f"{record.subject} active")
-
-
-def _status_change(
-    record: PartnerRecord,
-    event: RosterEvent,
-    status: RosterEntryStatus,
-    changed_at: datetime | None,
-    now: datetime,
-    reason: str | None,
-) -> Change:
-    entity = require(record, *ENTRIES, doing=event.value)
-    key = "organisation" if entity is ORG else "mediator"
-    body = _body(record, entity).model_copy(update={"status": status})
-    facts: dict[str, Any] = {key: body.model_dump(mode="json"), "reason": reason}
-    never_sent = record.status in (S.DRAFT, S.REJECTED)  # the platform holds nothing live to change
-    if never_sent:
-        return Change(event=event, facts={**facts, "changed_at": None}, detail=f"{record.subject} {event.value}d")
-    facts.update(changed_at=iso(_when(changed_at, now)), sent_at=iso(now))
-    out: Outgoing = _upsert(entity, body)
-    if entity is MED and status is RosterEntryStatus.RETIRED:
-        out = Outgoing(M.MEDIATOR_RETIRE, MediatorRetireBody(ref=record.subject, reason=reason or "", retired_at=now))
-    return Change(
-        event=event, facts=facts, outgoing=(out,), detail=f"{record.subject} {event.value}d; sent to the platform"
-    )
-
-
-def suspend(record: PartnerRecord | None, data: ReasonInput, now: datetime, rules: RosterRules) -> Change:
-    assert record is not None
-    return _status_change(record, E.SUSPEND, RosterEntryStatus.SUSPENDED, data.changed_at, now, data.reason)
-
-
-def resume(record: PartnerRecord | None, data: ChangedInput, now: datetime, rules: RosterRules) -> Change:
-    assert record is not None
-    return _status_change(record, E.RESUME, RosterEntryStatus.ACTIVE, data.changed_at, now, None)
-
-
-def retire(record: PartnerRecord | None, data: ReasonInput, now: datetime, rules: RosterRules) -> Change:
-    """Off the roster for good: a mediator's `roster.mediator_retire`, an organisation's upsert as retired; a draft
-    or rejected entry, which the platform does not list, just closes."""
-    assert record is not None
-    return _status_change(record, E.RETIRE, RosterEntryStatus.RETIRED, data.changed_at, now, data.reason)
-
-
-def expire(record: PartnerRecord | None, data: NoInput, now: datetime, rules: RosterRules) -> Change:
-    """A mediator whose term has ended (rule term_not_ended before its last day has passed, China date); the
-    platform holds the term itself, so nothing is sent. Organisations have no term (rule entity)."""
-    assert record is not None
-    require(record, MED, doing="expire")
-    term_to = mediator_of(record).term_to
-    if china_date(now) <= term_to:
-        raise InvalidRequest(
-            f"{record.subject}'s term runs to {term_to}", field="mediator.term_to", rule="term_not_ended"
-        )
-    return Change(event=E.EXPIRE, detail=f"{record.subject} expired (term ended {term_to})")
-
-
-def renew(record: PartnerRecord | None, data: RenewInput, now: datetime, rules: RosterRules) -> Change:
-    """An expired mediator's new term, sent for certification again [P45]; the term must not have ended."""
-    assert record is not None
-    require(record, MED, doing="renew")
-    try:
-        renewed = mediator_of(record).model_copy(update={"term_from": data.term_from, "term_to": data.term_to})
-        renewed = Mediator.model_validate(renewed.model_dump())  # the term's order checked again
-    except ValueError as exc:
-        raise InvalidRequest(f"term: {exc}", field="term_to", rule="term_order") from None
-    _term_ended(renewed, china_date(now))
-    facts = {
-        "mediator": renewed.model_dump(mode="json"),
-        "submitted_at": iso(now),
-        "changed_at": iso(now),
-        "sent_at": iso(now),
-    }
-    return Change(
-        event=E.RENEW,
-        facts=facts,
-        outgoing=(_upsert(MED, renewed),),
-        detail=f"{record.subject} renewed (term {data.term_from} – {data.term_to}); submitted",
-    )

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from adapter.deadlines.calendar import WorkCalendar, china_date
 from adapter.partners.roster import actions as a
+from adapter.partners.roster import lifecycle as lc
 from adapter.partners.roster import registration as r
 from adapter.partners.roster.deadlines import roster_due_dates
 from adapter.partners.roster.facts import ENTRIES, at, entity, mediator_of, organisation_of, registration_of
@@ -34,11 +35,11 @@ ACTIONS: dict[str, Action] = {
         Action("edit_mediator", "change a mediator's entry (sent if certified)", a.MediatorInput, a.edit_mediator),
         Action("submit", "send an entry for certification (≥3 qualifying mediators [P46])", a.SubmitInput, a.submit),
         Action("activate", "onboard a certified entry", a.NoInput, a.activate),
-        Action("suspend", "suspend an active entry", a.ReasonInput, a.suspend),
-        Action("resume", "resume a suspended entry", a.ChangedInput, a.resume),
-        Action("retire", "take an entry off the roster", a.ReasonInput, a.retire),
-        Action("expire", "expire a mediator past their term", a.NoInput, a.expire),
-        Action("renew", "submit an expired mediator's new term [P45]", a.RenewInput, a.renew),
+        Action("suspend", "suspend an active entry", a.ReasonInput, lc.suspend),
+        Action("resume", "resume a suspended entry", a.ChangedInput, lc.resume),
+        Action("retire", "take an entry off the roster", a.ReasonInput, lc.retire),
+        Action("expire", "expire a mediator past their term", a.NoInput, lc.expire),
+        Action("renew", "submit an expired mediator's new term [P45]", a.RenewInput, lc.renew),
         Action("register_case", "register a closed flow-C case", r.RegisterCaseInput, r.register_case, opens=True),
         Action("resubmit_registration", "send a refused registration again", r.ResubmitInput, r.resubmit_registration),
     )
