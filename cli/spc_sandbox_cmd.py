@@ -31,7 +31,11 @@ def spc(
     ] = None,
     callback_key: Annotated[str | None, typer.Option(help="--callback-to: the platform's API key (bearer).")] = None,
     callback_secret: Annotated[
-        str | None, typer.Option(help="--callback-to: the shared key of the X-Spc-Signature HMAC.")
+        str | None,
+        typer.Option(
+            envvar="DOCKING_SPC_CALLBACK_KEY",
+            help="The shared key of each row's X-Spc-Signature (listing and callbacks).",
+        ),
     ] = None,
 ) -> None:
     """Serve a sandbox SPC platform on HOST:PORT until Ctrl-C."""
@@ -43,6 +47,7 @@ def spc(
             certify_after=certify_after,
             session_seconds=session_seconds,
             session_requests=session_requests,
+            callback_key=callback_secret,
         )
     except ValueError as exc:  # an unknown misbehaviour, named
         raise InvalidRequest(str(exc)) from exc
@@ -61,7 +66,7 @@ def spc(
     )
     callbacks = None
     if callback_to is not None:
-        callbacks = SpcCallbacks(core, callback_to, secret=callback_secret, api_key=callback_key)
+        callbacks = SpcCallbacks(core, callback_to, api_key=callback_key)
         callbacks.start()
         console.print(f"  calling back {callback_to}")
     else:

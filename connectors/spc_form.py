@@ -5,8 +5,9 @@ A form, not an API: the connector logs in with the centre's account (`username`/
 never logged nor put in an error), keeps the session cookie, and posts each message as the platform's pages do.
   login        POST /fayuan/a/login (username, password) → {"code": "0"} and a session cookie
   send         POST the type's form (mappings/spc_form.FORMS) → {"code": "0", "id", "repeat"}
-  fetch        GET /fayuan/a/roster/list?since=C&limit=N → {"code": "0", "rows": [row…], "next": C'}: the
-               platform's certifications, refusals, retirements and registrations as a feed (poll)
+  fetch        GET /fayuan/a/roster/list?since=C&limit=N → {"code": "0", "rows": [{"seq", "body", "sign"}…],
+               "next": C'}: the platform's certifications, refusals, removals and registrations as a feed (poll),
+               each row's `body` the exact text a callback carries and `sign` its X-Spc-Signature
   query_status POST /fayuan/a/roster/query (localIds = JSON list) → {"code": "0", "rows": {id: row | null}}
   statistics   GET /fayuan/a/statistics?month=YYYY-MM → {"code": "0", "counts": {name: n}}
 Failures in the error tree of connectors/port.py: `-1` (or code ≠ "0") → RejectedError with the platform's words
@@ -14,9 +15,9 @@ Failures in the error tree of connectors/port.py: `-1` (or code ≠ "0") → Rej
 has expired: log in again once and repeat; the login page again, or a refused login → CredentialsRefused (hold the
 platform, an operator must act); no answer, 5xx, 408, 429 → TransientError.
 
-Pushed certifications (the platform's callback to the centre) carry `X-Spc-Signature` = hex HMAC-SHA256 over the
-exact body under the callback key both sides hold; `decode` checks it when a key is configured. Rows the connector
-itself fetched over its logged-in session are tagged with the same signature, so one check covers both paths.
+Each row the platform publishes — pushed (its callback to the centre) or listed — is signed: `X-Spc-Signature` = hex
+HMAC-SHA256 over the exact body under the callback key both sides hold; `decode` checks it when a key is configured
+(one check for both paths: a tampered listing row is refused like a forged callback).
 """
 
 import hashlib
@@ -213,8 +214,14 @@ class SpcForm:
             raise RejectedError(self.name, str(status), f"HTTP {status}")
         return answer
 
-    def _item(self, row: Any) -> RawInbound:
-        body = spc_form.encode_item(row) if isinstance(row, dict) else json.dumps(row).encode()
-        position = str(row.get("seq", "")) if isinstance(row, dict) else ""
-        headers = {SIGNATURE: callback_signature(self._callback_key, body)} if self._callback_key else {}
-        return RawInbound(body=body, headers=headers, position=position)
+    @staticmethod
+    def _item(row: Any) -> RawInbound:
+        """One listing row as the bytes the platform signed and its signature; a misshapen row is kept whole (it
+        then fails decode into quarantine) rather than failing the page."""
+        if not isinstance(row, dict) or not isinstance(row.get("body"), str):
+            return RawInbound(body=json.dumps(row, ensure_ascii=False).encode(), headers={})
+        sign = row.get("sign")
+        headers = {SIGNATURE: sign} if isinstance(sign, str) else {}
+        return RawInbound(
+            body=row["body"].encode("utf-8", "surrogatepass"), headers=headers, position=str(row.get("seq", ""))
+        )

@@ -26,6 +26,7 @@ class SpcConfig:
     certify_after: float = 0.0  # seconds from a submission to its certification answer
     faults: tuple[str, ...] = ()
     id_prefix: str = "SPC"
+    callback_key: str | None = None  # the shared key of each row's X-Spc-Signature (listing and callbacks)
 
     def __post_init__(self) -> None:
         unknown = [f for f in self.faults if f not in FAULTS]

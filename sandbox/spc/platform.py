@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from connectors.spc_form import callback_signature
 from mappings import spc_form
 from mappings.codes import MalformedPayload
 from mappings.times import CHINA
@@ -204,7 +205,16 @@ class SpcCore:
         self.tick()
         with self._lock:
             page = self.rows[since : since + max(1, min(limit, 500))]
-            return {"code": "0", "rows": page, "next": since + len(page)}
+            return {"code": "0", "rows": [self.signed(row) for row in page], "next": since + len(page)}
+
+    def signed(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A listing row as published: its exact text and signature (a `tampered` row's signature is wrong)."""
+        body = spc_form.encode_item({k: v for k, v in row.items() if k != "tampered"})
+        published: dict[str, Any] = {"seq": row["seq"], "body": body.decode()}
+        if self.config.callback_key:
+            sign = callback_signature(self.config.callback_key, body)
+            published["sign"] = sign[::-1] if row.get("tampered") else sign
+        return published
 
     def query(self, local_ids: list[str]) -> dict[str, Any]:
         self.tick()

@@ -16,7 +16,6 @@ from typing import Any
 import requests
 
 from connectors.spc_form import SIGNATURE, callback_signature
-from mappings import spc_form
 from sandbox.spc.platform import SpcCore
 
 log = logging.getLogger("docking.sandbox.spc_push")
@@ -26,7 +25,7 @@ log = logging.getLogger("docking.sandbox.spc_push")
 class SpcCallbacks:
     core: SpcCore
     url: str  # the centre's callback endpoint, in full
-    secret: str | None = None
+    secret: str | None = None  # None: the platform's own callback key (config.callback_key)
     api_key: str | None = None
     attempts: int = 5
     timeout: float = 10.0
@@ -51,10 +50,12 @@ class SpcCallbacks:
         return answered
 
     def _post(self, row: dict[str, Any]) -> int | None:
-        body = spc_form.encode_item(row)
+        published = self.core.signed(row)
+        body = published["body"].encode()
         headers = {"Content-Type": "application/json; charset=utf-8"}
-        if self.secret:
-            headers[SIGNATURE] = callback_signature(self.secret, body)
+        secret = self.secret if self.secret is not None else self.core.config.callback_key
+        if secret:
+            headers[SIGNATURE] = callback_signature(secret, body)
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         try:

@@ -25,7 +25,7 @@ KEY = "callback-secret-for-tests"
 
 class Platform:
     def __init__(self, **config: Any) -> None:
-        self.core = SpcCore(SpcConfig(**config))
+        self.core = SpcCore(SpcConfig(callback_key=KEY, **config))
         self.server = SpcServer(self.core).start()
         self.spc = SpcForm("spc", self.server.url, "centre", "sandbox-password", callback_key=KEY, timeout=(2, 5))
 

@@ -98,7 +98,7 @@ def roster_world(database_url: str, **config: Any) -> Iterator[RosterWorld]:
     engine = make_engine(database_url, vault=Vault([new_key("k1")], "k1"))
     create_schema(engine)
     box: list[RosterWorld] = []
-    core = SpcCore(SpcConfig(**config), clock=lambda: box[0].now)
+    core = SpcCore(SpcConfig(callback_key=KEY, **config), clock=lambda: box[0].now)
     server = SpcServer(core).start()
     port = SpcForm(PARTNER, server.url, "centre", "sandbox-password", callback_key=KEY, timeout=(2, 5))
     box.append(RosterWorld(UnitOfWork(engine), core, server, port))
