@@ -11,7 +11,8 @@ from adapter.partners.traffic.claims import Figures, recalculate, split
 from adapter.partners.traffic.rules import TrafficRules
 from reference.traffic_codes import TrafficCodeError
 from schemas.traffic import CaseOffered, Certificate
-from tests.support.traffic_samples import certificate_data, offer_data
+from tests.support import traffic_samples
+from tests.support.traffic_samples import INSURER_A, certificate_data, offer_data
 
 MAIN_SECONDARY = {"P1": "none", "P2": "main", "P3": "secondary"}
 
@@ -151,3 +152,24 @@ def test_an_unknown_head_is_refused_naming_the_table_version() -> None:
 )
 def test_split_rounds_half_up_and_adds_up(amount: str, weights: list[str], parts: list[str]) -> None:
     assert split(Decimal(amount), [Decimal(w) for w in weights]) == [Decimal(p) for p in parts]
+
+
+def test_the_claimants_own_compulsory_policy_pays_nothing_towards_the_claimants_loss() -> None:
+    """P1 drove a third car insured by 交强险 JQ-C-001: that policy covers others' losses, not P1's own
+    (机动车交通事故责任强制保险条例 Arts 3, 21), so the other two compulsory policies pay first, as without it."""
+    own = traffic_samples.policy(INSURER_A, "JQ-C-001", "compulsory", "200000.00", "P1")
+    data = offer_data(claims=[{"head": "07", "amount": "100000.00"}])
+    offer = CaseOffered.model_validate({**data, "policies": [*data["policies"], own]})
+    found = recalculate(offer.claims, offer.accident, offer.parties, offer.policies, TrafficRules())
+    assert paid(found) == {"JQ-A-001": "50000.00", "JQ-B-001": "50000.00"}
+    assert found.borne == Decimal("0.00")
+
+
+def test_with_no_one_at_fault_the_rest_beyond_the_compulsory_cover_is_the_claimants_own() -> None:
+    """Every level none: the compulsory policies pay their 400,000; the other 200,000 nobody owes — borne by the
+    claimant, and the figures still add up to the whole."""
+    found = figures("600000.00", {"P1": "none", "P2": "none", "P3": "none"})
+    assert paid(found) == {"JQ-A-001": "200000.00", "JQ-B-001": "200000.00"}
+    assert found.borne == Decimal("200000.00")
+    assert sum(p.amount for p in found.payers) + found.borne == found.total
+    assert sum(i.amount for i in found.items) == found.total - found.borne

@@ -3,11 +3,14 @@ liability review replacing it mid-mediation forces it, partners.md §2 Guards). 
 
 How the loss is shared — an *inference* from 道路交通安全法 Art 76 and court practice, stated by no platform source:
 1. the loss is the sum of the claims by head (each head checked against the claim-head table version in use);
-2. every 交强险 (compulsory) policy pays first, whoever is at fault, together up to the sum of their limits, shared
-   among them in proportion to their limits;
+2. every 交强险 (compulsory) policy of another vehicle pays first, whoever is at fault, together up to the sum of
+   their limits, shared among them in proportion to their limits — a claimant's own 交强险 pays nothing towards the
+   claimant's loss (it covers victims other than the insured and those in the insured vehicle, 机动车交通事故责任强制
+   保险条例 Arts 3, 21);
 3. the rest is shared by liability: each party bears its level's share (TrafficRules.liability_shares, e.g.
    main 70 %, secondary 30 %), normalised over the parties the certificate names; a claimant's own share is borne
-   by the claimant (not paid); a certificate without levels (cause unknown) shares equally among the liable;
+   by the claimant (not paid); a certificate without levels (cause unknown) shares equally among the liable; when
+   no one bears any share (every level none, or no liable party), the rest is the claimant's own loss (borne);
 4. a liable party's part is paid by its 商业三者险 policies up to their limits, in the order listed, the rest by the
    party itself.
 Each share is rounded ROUND_HALF_UP to the fen and the last of a split takes the rounding remainder, so the parts
@@ -94,16 +97,20 @@ def recalculate(
         traffic_codes.head(c.head, rules.claim_heads_version, field=f"claims[{i}].head") for i, c in enumerate(claims)
     ]
     total = sum((c.amount for c in claims), ZERO)
-    compulsory = [p for p in policies if p.cover is Cover.COMPULSORY]
+    roles = {party.party_ref: party.role for party in parties}
+    compulsory = [
+        p for p in policies if p.cover is Cover.COMPULSORY and roles.get(p.insured_ref or "") is not PartyRole.CLAIMANT
+    ]
     paid_first = min(total, sum((p.limit for p in compulsory), ZERO))
     payers = [
         Payer(p.insured_ref or p.insurer_uscc, amount, p)
         for p, amount in zip(compulsory, split(paid_first, [p.limit for p in compulsory]), strict=True)
     ]
     bearers = _bearers(certificate, parties, rules)
-    parts = split(total - paid_first, [weight for _, weight in bearers])
-    roles = {party.party_ref: party.role for party in parties}
-    borne = ZERO
+    rest = total - paid_first
+    parts = split(rest, [weight for _, weight in bearers])
+    # No one at fault (all weights zero): nobody owes the rest, so it stays the claimant's own loss.
+    borne = rest - sum(parts, ZERO)
     for (ref, _), part in zip(bearers, parts, strict=True):
         if roles.get(ref) is PartyRole.CLAIMANT:
             borne += part
