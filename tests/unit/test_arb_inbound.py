@@ -71,6 +71,19 @@ def test_a_mediation_statement_takes_effect_with_the_last_signature_then_set_asi
     assert r.status == "CLOSED" and ARBITRATION.partner_status(r) == "effective"
 
 
+def test_an_effective_mediation_statement_closes_at_once_an_award_only_after_its_set_aside_window() -> None:
+    """Set-aside is a remedy against an award (Arts 58–59): a 调解书 signed by all has no window to wait out."""
+    r = receive(to_tribunal(), T.INSTRUMENT_ISSUED, STATEMENT)
+    r = receive(r, T.SERVICE, {"party": "A1", "signed_for_at": at(71)})
+    r = receive(r, T.SERVICE, {"party": "R1", "signed_for_at": at(73)})
+    soon = DISPUTE + timedelta(days=74)
+    assert r.status == "EFFECTIVE" and act(r, "close", {}, now=soon).status == "CLOSED"
+    award = receive(to_tribunal(), T.INSTRUMENT_ISSUED, AWARD)
+    with pytest.raises(InvalidRequest) as early:
+        act(award, "close", {}, now=DISPUTE + timedelta(days=91))
+    assert early.value.rule == "set_aside_window_open"
+
+
 def test_a_party_backing_out_before_signing_leads_to_an_award() -> None:
     r = receive(to_tribunal(), T.INSTRUMENT_ISSUED, STATEMENT)
     r = receive(r, T.SERVICE, {"party": "A1", "signed_for_at": at(71)})
