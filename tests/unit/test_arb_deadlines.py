@@ -224,6 +224,7 @@ def test_revised_article_numbers_are_a_setting_and_reach_the_rule_text() -> None
         ("150000", "4560.00"),
         ("1000001", "11060.00"),
         ("3000000", "16060.00"),
+        ("1000002", "11060.01"),  # 11,060.005: half up to the fen, not half-even's 11,060.00
     ],
 )
 def test_fee_table_bands(claim: str, fee: str) -> None:

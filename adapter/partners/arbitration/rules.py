@@ -18,7 +18,7 @@ A bad value is refused by pydantic naming the field.
 """
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -100,10 +100,12 @@ class CommissionRules(BaseModel):
         return self
 
     def fee(self, claim_amount: Decimal) -> Decimal:
-        """The acceptance fee for a claim of `claim_amount` yuan, per `fee_bands`, to the fen."""
+        """The acceptance fee for a claim of `claim_amount` yuan, per `fee_bands`, to the fen rounded half up (as
+        money is; the context's default half-even would round 11,060.005 down)."""
         for band in self.bands:
             if band.up_to is None or claim_amount <= band.up_to:
-                return (band.base + (claim_amount - band.over) * band.rate).quantize(Decimal("0.01"))
+                fee = band.base + (claim_amount - band.over) * band.rate
+                return fee.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         # The last band is unbounded unless a commission's table stops short: a claim above it is refused.
         raise ValueError(f"claim amount {claim_amount} exceeds the fee table's last band")
 
