@@ -148,6 +148,9 @@ def test_an_unknown_head_is_refused_naming_the_table_version() -> None:
         ("0.05", ["0.5", "0.5"], ["0.03", "0.02"]),
         ("10.00", ["0", "0"], ["0.00", "0.00"]),
         ("10.00", [], []),
+        # Both halves round up to 0.01: the remainder goes to the last weighted part, never -0.01 to a zero weight.
+        ("0.01", ["0.5", "0.5", "0"], ["0.01", "0.00", "0.00"]),
+        ("0.03", ["0", "0.5", "0.5", "0"], ["0.00", "0.02", "0.01", "0.00"]),
     ],
 )
 def test_split_rounds_half_up_and_adds_up(amount: str, weights: list[str], parts: list[str]) -> None:
@@ -173,3 +176,12 @@ def test_with_no_one_at_fault_the_rest_beyond_the_compulsory_cover_is_the_claima
     assert found.borne == Decimal("200000.00")
     assert sum(p.amount for p in found.payers) + found.borne == found.total
     assert sum(i.amount for i in found.items) == found.total - found.borne
+
+
+def test_a_party_with_no_liability_listed_last_bears_nothing_when_the_halves_round_up() -> None:
+    """The rest beyond the compulsory cover, 0.05, split equally between P2 and P3 (0.025 each, both rounding up):
+    P1, listed last with no liability, is not handed the −0.01 remainder, and the figures add up."""
+    found = figures("400000.05", {"P2": "equal", "P3": "equal", "P1": "none"})
+    assert paid(found) == {"JQ-A-001": "200000.00", "JQ-B-001": "200000.00", "SZ-A-001": "0.03", "SZ-B-001": "0.02"}
+    assert found.borne == Decimal("0.00")
+    assert sum(p.amount for p in found.payers) + found.borne == found.total

@@ -73,15 +73,18 @@ class Figures:
 
 
 def split(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
-    """`amount` shared in proportion to `weights`, each part ROUND_HALF_UP to the fen, the last taking the rounding
-    remainder (so the parts add up to `amount`). All zero weights: nothing to anyone. ValueError on a negative."""
+    """`amount` shared in proportion to `weights`, each part ROUND_HALF_UP to the fen, the last weighted one taking
+    the rounding remainder (so the parts add up to `amount`; a zero weight — a party with no liability — always gets
+    0.00, never a negative fen). All zero weights: nothing to anyone. ValueError on a negative."""
     if any(w < 0 for w in weights):
         raise ValueError("a weight is negative")
     whole = sum(weights, Decimal(0))
     if not weights or whole == 0:
         return [ZERO for _ in weights]
-    parts = [(amount * w / whole).quantize(FEN, rounding=ROUND_HALF_UP) for w in weights[:-1]]
-    return [*parts, amount - sum(parts, ZERO)]
+    last = max(i for i, w in enumerate(weights) if w > 0)
+    parts = [(amount * w / whole).quantize(FEN, rounding=ROUND_HALF_UP) for w in weights]
+    parts[last] = amount - sum(parts[:last], ZERO)
+    return parts
 
 
 def recalculate(
