@@ -113,6 +113,21 @@ def test_a_review_during_an_appraisal_returns_to_the_appraisal() -> None:
     assert change.event == "review_closed_appraisal_open"
 
 
+def test_a_review_before_mediation_started_returns_to_accepted() -> None:
+    """Reviewed while ACCEPTED (no mediator yet): upheld or replaced, the case goes back to ACCEPTED, not into a
+    mediation nobody started."""
+    accepted = record("ACCEPTED")
+    requested = {"phase": "requested", "at": "2026-09-25T09:00:00+08:00", "cert_no": CERT}
+    paused = receive(accepted, "liability_review", requested)
+    assert paused.event == "review_requested" and paused.facts["review_from"] == "ACCEPTED"
+    under_review = after(accepted, paused, "LIABILITY_UNDER_REVIEW")
+    upheld = receive(under_review, "liability_review", {**requested, "phase": "upheld"})
+    assert upheld.event == "review_closed_unstarted"
+    assert receive(under_review, "certificate_replaced", replacement()).event == "review_closed_unstarted"
+    from_mediation = record("LIABILITY_UNDER_REVIEW", review_from="MEDIATING")
+    assert receive(from_mediation, "liability_review", {**requested, "phase": "upheld"}).event == "review_closed"
+
+
 def _result(appraisal_id: str = "TR-1-A1") -> dict[str, Any]:
     return {
         "appraisal_id": appraisal_id,
