@@ -11,8 +11,12 @@ a rest day runs to the next working day), or calendar months for set-aside.
     fee_table = "national-1995"          # reference/arbitration_fees-<name>.toml; or fee_bands = [...] inline
     simple_procedure_max = "2000000.00"  # ¥; Chongqing's threshold [P25]
     correction_days = 30                 # from receipt of the award [P21 Art 56]
-    set_aside_months = 6                 # from receipt of the award [P21 Art 59]
+    set_aside_months = 6                 # from receipt of the award [P21 Art 59] (calendar months)
+    set_aside_ruling_months = 2          # the court rules, from the filing [P21 Art 60] (calendar months)
+    allow_post_dispute_waivers = false   # a waiver made after the dispute arose passes the guard [P26] (*inference*)
     revised_law_from = 2026-03-01        # the revised Arbitration Law [P22]
+    warn_within_days = 1                 # a duty closing within this many calendar days is due_soon (ours)
+    articles_revised = {}                # topic → article of the revised text (numbering *unconfirmed*)
 
 A bad value is refused by pydantic naming the field.
 """
