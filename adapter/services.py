@@ -8,6 +8,7 @@ import base64
 import hashlib
 from collections.abc import Callable, Collection
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from adapter.cases.store import Case, CaseStore, CaseTransaction
 from adapter.deadlines import DeadlineKind, Deadlines, china_date
@@ -32,6 +33,16 @@ PDF_MAGIC = b"%PDF-"  # every PDF file begins so (ISO 32000-2 §7.5.2)
 _Check = Callable[[CaseTransaction, Case, datetime], None]  # a use case's own rule, in its transaction
 
 
+class MediatorRoster(Protocol):
+    """The centre's roster of mediators, as assignment needs it (adapter/partners/roster_checks.py)."""
+
+    def check_assignable(self, mediator: str, on_day: date) -> None:
+        """None if `mediator` may be assigned a case on `on_day` (China date) — also when the roster holds no record
+        of them; InvalidRequest(field="mediator", rule=…) naming the rule when their record says they may not (an
+        expired or removed mediator cannot be assigned to a case, partners.md §4)."""
+        ...
+
+
 class CentreServices:
     def __init__(
         self,
@@ -40,8 +51,10 @@ class CentreServices:
         actor: str = "centre",
         platforms: Collection[str] | None = None,
         deadlines: Deadlines | None = None,
+        roster: MediatorRoster | None = None,
     ) -> None:
         self.store, self.clock, self.actor = store, clock, actor
+        self.roster = roster  # None: assignments are not checked against the roster (no roster partner configured)
         # The configured engine (holiday file, per-court periods); the statutory one only where none is configured.
         self.deadlines = deadlines or Deadlines()
         self.platforms = None if platforms is None else frozenset(platforms)  # None: not checked (tests, tools)
@@ -95,6 +108,10 @@ class CentreServices:
         return self._progress(case_id, Event.DECLINE, ProgressKind.DECLINED, note=note, decline_reason=reason)
 
     def assign_mediator(self, case_id: str, mediator: str) -> CaseStatus:
+        """Assign (or replace) the case's mediator. InvalidRequest(field="mediator") when the roster holds a record
+        of `mediator` that is not assignable today (expired, removed, retired, suspended — partners.md §4)."""
+        if self.roster is not None:
+            self.roster.check_assignable(mediator, china_date(self.clock()))
         return self._progress(case_id, Event.ASSIGN_MEDIATOR, ProgressKind.MEDIATOR_ASSIGNED, mediator=mediator)
 
     def hold_session(self, case_id: str, note: str = "") -> CaseStatus:

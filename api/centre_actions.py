@@ -80,7 +80,12 @@ def act(
     tx = ActionTransaction(ctx.uow, ctx.clock, call, case_id=case_id, if_match=if_match)
     base = ctx.services
     services = CentreServices(
-        SqlCaseStore(tx), ctx.clock, f"api:{client.name}", platforms=base.platforms, deadlines=base.deadlines
+        SqlCaseStore(tx),
+        ctx.clock,
+        f"api:{client.name}",
+        platforms=base.platforms,
+        deadlines=base.deadlines,
+        roster=base.roster,
     )
     return action_run.run(
         request,

@@ -10,6 +10,7 @@ from pathlib import Path
 from adapter.config.settings import Settings, load_settings
 from adapter.deadlines import Deadlines
 from adapter.errors import InvalidRequest
+from adapter.partners.roster_checks import SqlMediatorRoster
 from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, open_database
 from adapter.platforms.signers import build_signer
@@ -49,8 +50,10 @@ def upgrade_store(settings: Settings) -> tuple[str | None, str]:
 def centre_services(settings: Settings, actor: str) -> CentreServices:
     """The centre's use cases on the configured database, acting as `actor` (the audit trail's name for it)."""
     deadlines = Deadlines.from_policy(settings.deadlines)  # the holiday file and court periods, as the sweep
+    uow = open_store(settings)
+    roster = SqlMediatorRoster(uow)  # an expired or removed mediator cannot be assigned (partners.md §4)
     return CentreServices(
-        SqlCaseStore(open_store(settings)), utc_now, actor, platforms=settings.platforms, deadlines=deadlines
+        SqlCaseStore(uow), utc_now, actor, platforms=settings.platforms, deadlines=deadlines, roster=roster
     )
 
 

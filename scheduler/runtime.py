@@ -29,6 +29,7 @@ from adapter.job_locks import JobLock, process_holder
 from adapter.metrics import Metrics
 from adapter.outbox.claim import LEASE
 from adapter.outbox.delivery import deliver_due
+from adapter.partners.roster_checks import SqlMediatorRoster
 from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, open_database
 from adapter.persistence.outage import DatabaseOutage
@@ -227,7 +228,9 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
     deadlines = Deadlines.from_policy(settings.deadlines)  # one engine: the sweep and the use cases agree
     _report_calendar_coverage(deadlines.calendar, clock, uow)
     # The use cases reach the database only through the case store: the one place the SQL store is named.
-    services = CentreServices(SqlCaseStore(uow), clock, platforms=platforms.keys(), deadlines=deadlines)
+    services = CentreServices(
+        SqlCaseStore(uow), clock, platforms=platforms.keys(), deadlines=deadlines, roster=SqlMediatorRoster(uow)
+    )
     runtime = Runtime(
         settings,
         uow,

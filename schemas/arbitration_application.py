@@ -91,12 +91,20 @@ class ArbitrationAgreement(Record):
 
 class MediationAgreement(Record):
     """The settlement the centre mediated: `concluded_at` when the parties agreed, `effective_at` when it took
-    effect (None: not yet — the guard refuses it); `case_id` the centre's mediation case."""
+    effect (None: not yet — the guard refuses it; never before `concluded_at`, ValueError); `case_id` the centre's
+    mediation case."""
 
     case_id: Line | None = Field(default=None, max_length=40)
     concluded_at: Timestamp
     effective_at: Timestamp | None = None
     pdf: Attachment
+
+    @model_validator(mode="after")
+    def _effective_after_concluded(self) -> "MediationAgreement":
+        # A settlement takes effect when, or after, the parties conclude it (e.g. on the last e-signature).
+        if self.effective_at is not None and self.effective_at < self.concluded_at:
+            raise ValueError("effective_at: the settlement cannot take effect before it was concluded (concluded_at)")
+        return self
 
 
 class Claim(Record):

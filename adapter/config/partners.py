@@ -18,9 +18,10 @@ the file, the table ([partners.<name>.rules]) and the field.
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from adapter.config.platform import PlatformSettings
+from adapter.config.spc_form import SpcFormSettings
 from schemas.partner import PartnerKind
 
 
@@ -33,11 +34,18 @@ class PartnerSettings(PlatformSettings):
     reconcile_seconds: float = Field(default=900, gt=0)  # query_status against ours, every so often
     sweep_seconds: float = Field(default=600, gt=0)  # due dates → alerts
     deliver_batch: int = Field(default=50, ge=1, le=1000)
+    form: SpcFormSettings | None = None  # transport spc_form: the web form's login (adapter/config/spc_form.py)
 
     @field_validator("mode", mode="before")
     @classmethod
     def _pull_is_poll(cls, value: Any) -> Any:
         return "poll" if value == "pull" else value  # partners.md says pull; the platforms' word is poll
+
+    @model_validator(mode="after")
+    def _form_for_spc(self) -> "PartnerSettings":
+        if (self.transport == "spc_form") != (self.form is not None):
+            raise ValueError("transport spc_form needs a [form] table (username, password_env), and only it has one")
+        return self
 
 
 class PartnerRulesError(ValueError):

@@ -12,11 +12,9 @@ compressed by the desk's time scale; after the last rung the item is given up (s
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import requests
-
-from sandbox.institution.desk import DeskCore, DeskItem
 
 log = logging.getLogger("docking.sandbox.desk_push")
 
@@ -24,9 +22,33 @@ LADDER = (15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 1080
 DAY = 86400.0
 
 
+class PushItem(Protocol):
+    """One published item: its feed position, exact bytes (as text) and message id."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def body(self) -> str: ...
+    @property
+    def message_id(self) -> str: ...
+
+
+class PushSource(Protocol):
+    """The sandbox partner that publishes (a desk, a commission): its items, its pace, its signature."""
+
+    @property
+    def items(self) -> Any: ...  # a sequence of PushItem
+    @property
+    def config(self) -> Any: ...  # seconds_per_day
+
+    def tick(self) -> int: ...
+    def monotonic(self) -> float: ...
+    def sign_item(self, item: Any) -> dict[str, str]: ...
+
+
 @dataclass
 class Delivery:
-    item: DeskItem
+    item: PushItem
     attempts: int = 0
     due: float = 0.0  # the desk's monotonic time of the next attempt
     answer: int | None = None  # the HTTP status that ended it
@@ -37,7 +59,7 @@ class Delivery:
 class DeskPusher:
     """Pushes `core`'s feed to the centre at `url` for platform `platform`."""
 
-    core: DeskCore
+    core: PushSource
     url: str
     platform: str
     api_key: str | None = None
@@ -84,7 +106,7 @@ class DeskPusher:
     def pending(self) -> list[Delivery]:
         return [d for d in self.deliveries.values() if d.answer is None and not d.given_up]
 
-    def _post(self, item: DeskItem) -> int | None:
+    def _post(self, item: PushItem) -> int | None:
         headers = {**self.core.sign_item(item), "Content-Type": "application/json; charset=utf-8"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"

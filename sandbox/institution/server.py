@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any, Protocol, Self
 from urllib.parse import parse_qs, urlsplit
 
 from sandbox.court import CourtRefusal
@@ -27,13 +27,30 @@ from sandbox.server import MAX_BODY
 from sandbox.wire import wire_json
 
 
-class DeskServer(ThreadingHTTPServer):
-    daemon_threads = True
+class ServedCore(Protocol):
+    """What the transport half of a loopback sandbox needs of the simulated partner behind it."""
 
-    def __init__(self, core: DeskCore, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
+    rejected: list[tuple[str, str]]
+
+    @property
+    def config(self) -> Any: ...  # latency_seconds, timeout_seconds
+
+    def draw_fault(self) -> str | None: ...
+
+
+class LoopbackServer(ThreadingHTTPServer):
+    """A sandbox partner's server on loopback (a complaint desk, an arbitration commission): its core, the bearer
+    token of its control API, start and stop."""
+
+    daemon_threads = True
+    name = "sandbox"
+
+    def __init__(
+        self, core: ServedCore, handler: type[BaseHTTPRequestHandler], host: str, port: int, token: str | None
+    ) -> None:
         self.core = core
         self.control_token = token or secrets.token_urlsafe(16)
-        super().__init__((host, port), DeskHandler)
+        super().__init__((host, port), handler)
 
     @property
     def url(self) -> str:
@@ -41,7 +58,7 @@ class DeskServer(ThreadingHTTPServer):
         return f"http://{host!s}:{port}"
 
     def start(self) -> Self:
-        threading.Thread(target=self.serve_forever, args=(0.05,), name="sandbox-desk", daemon=True).start()
+        threading.Thread(target=self.serve_forever, args=(0.05,), name=self.name, daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -49,8 +66,19 @@ class DeskServer(ThreadingHTTPServer):
         self.server_close()
 
 
-class DeskHandler(BaseHTTPRequestHandler):
-    server: DeskServer
+class DeskServer(LoopbackServer):
+    name = "sandbox-desk"
+
+    def __init__(self, core: DeskCore, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
+        self.core: DeskCore = core
+        super().__init__(core, DeskHandler, host, port, token)
+
+
+class LoopbackHandler(BaseHTTPRequestHandler):
+    """The transport half: body limits, latency and injected transport faults, JSON answers, the control API's
+    bearer token and loopback check. Subclasses route."""
+
+    server: LoopbackServer
     protocol_version = "HTTP/1.1"
 
     def setup(self) -> None:
@@ -87,7 +115,7 @@ class DeskHandler(BaseHTTPRequestHandler):
         except CourtRefusal as refusal:
             core.rejected.append((refusal.code, refusal.message))
             self.reply(refusal.status, {"code": refusal.code, "message": refusal.message})
-        except Exception as exc:  # a desk answers, it never drops the connection on its own bug
+        except Exception as exc:  # a sandbox answers, it never drops the connection on its own bug
             self.reply(500, {"code": "E500", "message": f"internal error: {type(exc).__name__}"})
 
     def _inflict(self, fault: str) -> bool:
@@ -105,6 +133,34 @@ class DeskHandler(BaseHTTPRequestHandler):
         else:
             return False
         return True
+
+    def route(self, method: str, url: Any, body: bytes) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def authorise_control(self) -> None:
+        given = self.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {self.server.control_token}".encode()):
+            raise CourtRefusal(401, "E401", "sandbox control needs the bearer token printed at start-up")
+        if not ipaddress.ip_address(self.client_address[0]).is_loopback:
+            raise CourtRefusal(403, "E403", "sandbox control answers loopback clients only")
+
+    def reply(self, status: int, doc: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        payload = wire_json(doc)
+        self.send_response(status)
+        for name, value in {**(headers or {}), **self.signed(payload)}.items():
+            self.send_header(name, value)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def signed(self, payload: bytes) -> dict[str, str]:
+        """Headers signing an answer (none here: a desk's answers are not signed)."""
+        return {}
+
+
+class DeskHandler(LoopbackHandler):
+    server: DeskServer
 
     def route(self, method: str, url: Any, body: bytes) -> dict[str, Any]:
         core, path = self.server.core, url.path
@@ -132,11 +188,7 @@ class DeskHandler(BaseHTTPRequestHandler):
         raise CourtRefusal(404, "E404", f"no route {method} {path}")
 
     def control(self, method: str, path: str, body: bytes) -> dict[str, Any]:
-        given = self.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {self.server.control_token}".encode()):
-            raise CourtRefusal(401, "E401", "sandbox control needs the bearer token printed at start-up")
-        if not ipaddress.ip_address(self.client_address[0]).is_loopback:
-            raise CourtRefusal(403, "E403", "sandbox control answers loopback clients only")
+        self.authorise_control()
         core = self.server.core
         if method == "GET" and path == "/sandbox/stats":
             return core.stats()
@@ -157,13 +209,3 @@ class DeskHandler(BaseHTTPRequestHandler):
         except (ValueError, TypeError, KeyError) as exc:
             raise CourtRefusal(400, "E400", f"bad control request: {type(exc).__name__}") from None
         raise CourtRefusal(404, "E404", f"no control route {method} {path}")
-
-    def reply(self, status: int, doc: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        payload = wire_json(doc)
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)

@@ -159,6 +159,18 @@ def test_correction_within_30_days_of_receipt(
     assert last_day(d) == date(2026, 6, 5) and d.state is expected_state and "30 calendar days" in d.rule
 
 
+def test_a_mediation_statement_has_no_correction_or_set_aside_window() -> None:
+    """Correction (Art 56) and set-aside (Arts 58–59) are remedies against an award (裁决书); a 调解书 in effect since
+    the last signature has neither, while an award issued the same day has both."""
+    issued, signed = cst(2026, 4, 30), cst(2026, 5, 6)
+    body = {"kind": "mediation_statement", "number": "(2026)穗仲调字第1号", "issued_at": issued.isoformat()}
+    statement = dump(instrument={**body, "pdf": digest(9)}, effective_at=signed, served={"A1": signed, "R1": signed})
+    names = {d.name for d in due_dates(record("EFFECTIVE", statement), [], CAL, cst(2026, 5, 7), RULES)}
+    assert not names & {"correction", "set_aside"}
+    names = {d.name for d in due_dates(record("EFFECTIVE", award(issued)), [], CAL, cst(2026, 5, 7), RULES)}
+    assert {"correction", "set_aside"} <= names
+
+
 @pytest.mark.parametrize(
     ("served", "expected"),
     [
@@ -212,6 +224,7 @@ def test_revised_article_numbers_are_a_setting_and_reach_the_rule_text() -> None
         ("150000", "4560.00"),
         ("1000001", "11060.00"),
         ("3000000", "16060.00"),
+        ("1000002", "11060.01"),  # 11,060.005: half up to the fen, not half-even's 11,060.00
     ],
 )
 def test_fee_table_bands(claim: str, fee: str) -> None:

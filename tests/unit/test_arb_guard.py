@@ -1,17 +1,18 @@
 """The arbitration guard (partners.md §3 Guards, [P21][P26]), table-driven: each kind of refusal names its field and
 rule, and the submit action then yields no Change (nothing stored, nothing sent); the fine cases pass and send."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from adapter.errors import InvalidRequest
 from adapter.partners.arbitration.actions import SubmitInput, submit_application
 from adapter.partners.arbitration.guard import RULES, check_application
 from adapter.partners.arbitration.rules import CommissionRules
 from adapter.partners.arbitration.states import ArbEvent
-from schemas.arbitration import ArbMessageType
+from schemas.arbitration import ArbMessageType, MediationAgreement
 from schemas.enums import Procedure
 from tests.support.arb_samples import NOW, agreement, at, parsed, settlement
 
@@ -180,3 +181,11 @@ def test_the_procedure_follows_the_threshold_unless_chosen() -> None:
     change = submit_application(None, SubmitInput(application=chosen), NOW, RULES_GZ)
     assert change.facts["application"]["procedure"] == Procedure.SIMPLE
     assert change.amount == "2000000.01" and change.case_id == "C-2026-0001"
+
+
+def test_a_settlement_cannot_take_effect_before_it_was_concluded() -> None:
+    body = settlement()
+    early = {**body, "effective_at": at(-1, base=datetime.fromisoformat(body["concluded_at"]))}
+    with pytest.raises(ValidationError, match="effective_at"):
+        MediationAgreement.model_validate(early)
+    assert MediationAgreement.model_validate({**body, "effective_at": body["concluded_at"]}).effective_at is not None

@@ -71,6 +71,31 @@ def test_a_mediation_statement_takes_effect_with_the_last_signature_then_set_asi
     assert r.status == "CLOSED" and ARBITRATION.partner_status(r) == "effective"
 
 
+def test_an_effective_mediation_statement_closes_at_once_an_award_only_after_its_set_aside_window() -> None:
+    """Set-aside is a remedy against an award (Arts 58–59): a 调解书 signed by all has no window to wait out."""
+    r = receive(to_tribunal(), T.INSTRUMENT_ISSUED, STATEMENT)
+    r = receive(r, T.SERVICE, {"party": "A1", "signed_for_at": at(71)})
+    r = receive(r, T.SERVICE, {"party": "R1", "signed_for_at": at(73)})
+    soon = DISPUTE + timedelta(days=74)
+    assert r.status == "EFFECTIVE" and act(r, "close", {}, now=soon).status == "CLOSED"
+    award = receive(to_tribunal(), T.INSTRUMENT_ISSUED, AWARD)
+    with pytest.raises(InvalidRequest) as early:
+        act(award, "close", {}, now=DISPUTE + timedelta(days=91))
+    assert early.value.rule == "set_aside_window_open"
+
+
+def test_both_parties_backing_out_is_one_repentance_and_a_note() -> None:
+    """The second party to back out of the same 调解书 changes nothing (the award follows anyway) — it is noted,
+    not refused as out of order (which would quarantine a true message)."""
+    r = receive(to_tribunal(), T.INSTRUMENT_ISSUED, STATEMENT)
+    r = receive(r, T.PARTY_REPENTED, {"party": "A1", "at": at(72)})
+    second = ARBITRATION.on_message(r, envelope(T.PARTY_REPENTED, {"party": "R1", "at": at(73)}), LATER, RULES)
+    assert (second.event, second.note) == (None, ArbNote.ALSO_REPENTED) and r.status == "REPENTED"
+    r = receive(r, T.INSTRUMENT_ISSUED, AWARD)
+    late = ARBITRATION.on_message(r, envelope(T.PARTY_REPENTED, {"party": "R1", "at": at(73)}), LATER, RULES)
+    assert (r.status, late.event, late.note) == ("AWARD_ISSUED", None, ArbNote.ALSO_REPENTED)
+
+
 def test_a_party_backing_out_before_signing_leads_to_an_award() -> None:
     r = receive(to_tribunal(), T.INSTRUMENT_ISSUED, STATEMENT)
     r = receive(r, T.SERVICE, {"party": "A1", "signed_for_at": at(71)})

@@ -247,6 +247,19 @@ def test_a_second_claim_gets_the_next_id_and_keeps_the_first() -> None:
     assert list(second.facts["claims"]) == ["TR-1-C1", "TR-1-C2"]
 
 
+def test_claims_on_one_policy_stay_within_its_limit_together_unless_refused() -> None:
+    """JQ-A-001's limit is 200,000: 128,000 claimed, another 72,000.01 on it is refused naming what is claimed; once
+    the first was refused its amount no longer counts."""
+    first = run("request_claim", "JC_CONFIRMED", claim(), **CONFIRMED)
+    with pytest.raises(InvalidRequest) as caught:
+        run("request_claim", "CLAIM_REQUESTED", claim(amount="72000.01"), **CONFIRMED, **first.facts)
+    assert (caught.value.field, caught.value.rule) == ("amount", "policy_limit")
+    assert "128000.00 yuan already claimed" in str(caught.value)
+    assert run("request_claim", "CLAIM_REQUESTED", claim(amount="72000.00"), **CONFIRMED, **first.facts).event
+    refused = {"claims": {"TR-1-C1": {**first.facts["claims"]["TR-1-C1"], "status": "refused"}}}
+    assert run("request_claim", "ESCALATED", claim(amount="200000.00"), **CONFIRMED, **refused).event
+
+
 def test_every_action_is_listed_with_its_input_model() -> None:
     assert set(ACTIONS) == {
         "accept",

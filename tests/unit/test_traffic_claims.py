@@ -11,7 +11,8 @@ from adapter.partners.traffic.claims import Figures, recalculate, split
 from adapter.partners.traffic.rules import TrafficRules
 from reference.traffic_codes import TrafficCodeError
 from schemas.traffic import CaseOffered, Certificate
-from tests.support.traffic_samples import certificate_data, offer_data
+from tests.support import traffic_samples
+from tests.support.traffic_samples import INSURER_A, certificate_data, offer_data
 
 MAIN_SECONDARY = {"P1": "none", "P2": "main", "P3": "secondary"}
 
@@ -27,6 +28,8 @@ def paid(found: Figures) -> dict[str, str]:
     return {(p.policy.policy_no if p.policy else p.payer_ref): f"{p.amount:.2f}" for p in found.payers}
 
 
+# Every row claims under head 07 残疾赔偿金 (death and disability): each 交强险 pays up to 180,000 (18,000 when its
+# insured bears no liability), 强制保险条例 Art 23 with the 2020 amounts.
 ROWS = {
     "within_the_compulsory_limits": (
         "100000.00",
@@ -37,54 +40,55 @@ ROWS = {
     "rest_by_liability_within_commercial_limits": (
         "600000.00",
         MAIN_SECONDARY,
-        {"JQ-A-001": "200000.00", "JQ-B-001": "200000.00", "SZ-A-001": "140000.00", "SZ-B-001": "60000.00"},
+        {"JQ-A-001": "180000.00", "JQ-B-001": "180000.00", "SZ-A-001": "168000.00", "SZ-B-001": "72000.00"},
         "0.00",
     ),
     "beyond_the_commercial_limits_the_party_pays": (
         "2400000.00",
         MAIN_SECONDARY,
         {
-            "JQ-A-001": "200000.00",
-            "JQ-B-001": "200000.00",
+            "JQ-A-001": "180000.00",
+            "JQ-B-001": "180000.00",
             "SZ-A-001": "1000000.00",
-            "P2": "400000.00",
+            "P2": "428000.00",
             "SZ-B-001": "500000.00",
-            "P3": "100000.00",
+            "P3": "112000.00",
         },
         "0.00",
     ),
     "review_made_it_equal": (
         "600000.00",
         {"P1": "none", "P2": "equal", "P3": "equal"},
-        {"JQ-A-001": "200000.00", "JQ-B-001": "200000.00", "SZ-A-001": "100000.00", "SZ-B-001": "100000.00"},
+        {"JQ-A-001": "180000.00", "JQ-B-001": "180000.00", "SZ-A-001": "120000.00", "SZ-B-001": "120000.00"},
         "0.00",
     ),
+    # P2 bears none: its 交强险 pays within the no-fault sub-limit, 18,000; the rest is P3's.
     "review_made_p3_fully_liable": (
         "600000.00",
         {"P1": "none", "P2": "none", "P3": "full"},
-        {"JQ-A-001": "200000.00", "JQ-B-001": "200000.00", "SZ-B-001": "200000.00"},
+        {"JQ-A-001": "18000.00", "JQ-B-001": "180000.00", "SZ-B-001": "402000.00"},
         "0.00",
     ),
     # 100.01 × 0.7 = 70.007 → 70.01; the last takes the rest, 30.00.
     "rounding_to_the_fen_adds_up": (
-        "400100.01",
+        "360100.01",
         MAIN_SECONDARY,
-        {"JQ-A-001": "200000.00", "JQ-B-001": "200000.00", "SZ-A-001": "70.01", "SZ-B-001": "30.00"},
+        {"JQ-A-001": "180000.00", "JQ-B-001": "180000.00", "SZ-A-001": "70.01", "SZ-B-001": "30.00"},
         "0.00",
     ),
     # 0.05 halved: 0.025 → 0.03 half up (half-even would give 0.02), the last 0.02.
     "half_up_not_half_even": (
-        "400000.05",
+        "360000.05",
         {"P1": "none", "P2": "equal", "P3": "equal"},
-        {"JQ-A-001": "200000.00", "JQ-B-001": "200000.00", "SZ-A-001": "0.03", "SZ-B-001": "0.02"},
+        {"JQ-A-001": "180000.00", "JQ-B-001": "180000.00", "SZ-A-001": "0.03", "SZ-B-001": "0.02"},
         "0.00",
     ),
-    # The claimant (P1) secondary, P2 main: P1 bears 30 % of the rest itself.
+    # The claimant (P1) secondary, P2 main, P3 none (no-fault 18,000): P1 bears 30 % of the rest, 302,000, itself.
     "claimant_at_fault_bears_its_share": (
         "500000.00",
         {"P1": "secondary", "P2": "main", "P3": "none"},
-        {"JQ-A-001": "200000.00", "JQ-B-001": "200000.00", "SZ-A-001": "70000.00"},
-        "30000.00",
+        {"JQ-A-001": "180000.00", "JQ-B-001": "18000.00", "SZ-A-001": "211400.00"},
+        "90600.00",
     ),
 }
 
@@ -105,29 +109,56 @@ def test_recalculation(claimed: str, levels: dict[str, str], expected: dict[str,
 
 
 def test_the_liability_share_table_is_a_setting() -> None:
-    """Main 80 / secondary 20: the rest of 200,000 splits 160,000 / 40,000."""
+    """Main 80 / secondary 20: the rest of 240,000 splits 192,000 / 48,000."""
     shares = {**TrafficRules().liability_shares, "main": Decimal("0.80"), "secondary": Decimal("0.20")}
     found = figures("600000.00", MAIN_SECONDARY, TrafficRules.model_validate({"liability_shares": shares}))
-    assert paid(found)["SZ-A-001"] == "160000.00" and paid(found)["SZ-B-001"] == "40000.00"
+    assert paid(found)["SZ-A-001"] == "192000.00" and paid(found)["SZ-B-001"] == "48000.00"
 
 
 def test_items_fill_the_heads_in_table_order() -> None:
-    offer = CaseOffered.model_validate(offer_data())  # 01 52,000; 02 18,000; 03 6,000; 07 180,000 — all compulsory
+    """01 医疗费 52,000 (medical); 02 18,000, 03 6,000, 07 180,000 (death and disability). Each 交强险 pays medical
+    up to 18,000 and death-disability up to 180,000, booked against those heads: 36,000 of the medical, all
+    204,000 of the rest. The medical left, 16,000, goes by liability (70/30) to the commercial policies."""
+    offer = CaseOffered.model_validate(offer_data())
     found = recalculate(offer.claims, offer.accident, offer.parties, offer.policies, TrafficRules())
+    assert paid(found) == {
+        "JQ-A-001": "120000.00",
+        "JQ-B-001": "120000.00",
+        "SZ-A-001": "11200.00",
+        "SZ-B-001": "4800.00",
+    }
     assert [(i.head, f"{i.amount:.2f}", i.policy_no) for i in found.items] == [
-        ("01", "52000.00", "JQ-A-001"),
+        ("01", "18000.00", "JQ-A-001"),
+        ("01", "18000.00", "JQ-B-001"),
+        ("01", "11200.00", "SZ-A-001"),
+        ("01", "4800.00", "SZ-B-001"),
         ("02", "18000.00", "JQ-A-001"),
         ("03", "6000.00", "JQ-A-001"),
-        ("07", "52000.00", "JQ-A-001"),
-        ("07", "128000.00", "JQ-B-001"),
+        ("07", "78000.00", "JQ-A-001"),
+        ("07", "102000.00", "JQ-B-001"),
     ]
+
+
+def test_the_compulsory_sub_limits_are_settings_and_the_policy_limit_caps_them_all() -> None:
+    """Pre-2020 amounts (110,000 / 10,000 / 2,000) as settings; a policy whose own limit is lower pays no more."""
+    old = {"death_disability": "110000.00", "medical": "10000.00", "property": "2000.00"}
+    found = figures("300000.00", MAIN_SECONDARY, TrafficRules.model_validate({"compulsory_limits": old}))
+    assert (paid(found)["JQ-A-001"], paid(found)["JQ-B-001"]) == ("110000.00", "110000.00")
+    data = offer_data(claims=[{"head": "07", "amount": "300000.00"}])
+    data["policies"][0] = {**data["policies"][0], "limit": "50000.00"}
+    offer = CaseOffered.model_validate(data)
+    found = recalculate(offer.claims, offer.accident, offer.parties, offer.policies, TrafficRules())
+    assert (paid(found)["JQ-A-001"], paid(found)["JQ-B-001"]) == ("50000.00", "180000.00")
+    with pytest.raises(ValueError, match="compulsory_limits"):
+        TrafficRules.model_validate({"compulsory_limits": {"medical": "18000.00"}})
 
 
 def test_a_certificate_without_levels_shares_equally_among_the_liable() -> None:
     offer = CaseOffered.model_validate(offer_data(claims=[{"head": "12", "amount": "600000.00"}]))
     unknown = Certificate.model_validate({**certificate_data(), "cert_kind": "cause_unknown", "liability": []})
     found = recalculate(offer.claims, unknown, offer.parties, offer.policies, TrafficRules())
-    assert paid(found)["SZ-A-001"] == paid(found)["SZ-B-001"] == "100000.00"
+    # Head 12 财产损失 is property: each 交强险 pays up to 2,000; the other 596,000 equally.
+    assert paid(found)["SZ-A-001"] == paid(found)["SZ-B-001"] == "298000.00"
 
 
 def test_an_unknown_head_is_refused_naming_the_table_version() -> None:
@@ -147,7 +178,40 @@ def test_an_unknown_head_is_refused_naming_the_table_version() -> None:
         ("0.05", ["0.5", "0.5"], ["0.03", "0.02"]),
         ("10.00", ["0", "0"], ["0.00", "0.00"]),
         ("10.00", [], []),
+        # Both halves round up to 0.01: the remainder goes to the last weighted part, never -0.01 to a zero weight.
+        ("0.01", ["0.5", "0.5", "0"], ["0.01", "0.00", "0.00"]),
+        ("0.03", ["0", "0.5", "0.5", "0"], ["0.00", "0.02", "0.01", "0.00"]),
     ],
 )
 def test_split_rounds_half_up_and_adds_up(amount: str, weights: list[str], parts: list[str]) -> None:
     assert split(Decimal(amount), [Decimal(w) for w in weights]) == [Decimal(p) for p in parts]
+
+
+def test_the_claimants_own_compulsory_policy_pays_nothing_towards_the_claimants_loss() -> None:
+    """P1 drove a third car insured by 交强险 JQ-C-001: that policy covers others' losses, not P1's own
+    (机动车交通事故责任强制保险条例 Arts 3, 21), so the other two compulsory policies pay first, as without it."""
+    own = traffic_samples.policy(INSURER_A, "JQ-C-001", "compulsory", "200000.00", "P1")
+    data = offer_data(claims=[{"head": "07", "amount": "100000.00"}])
+    offer = CaseOffered.model_validate({**data, "policies": [*data["policies"], own]})
+    found = recalculate(offer.claims, offer.accident, offer.parties, offer.policies, TrafficRules())
+    assert paid(found) == {"JQ-A-001": "50000.00", "JQ-B-001": "50000.00"}
+    assert found.borne == Decimal("0.00")
+
+
+def test_with_no_one_at_fault_the_rest_beyond_the_compulsory_cover_is_the_claimants_own() -> None:
+    """Every level none: the compulsory policies pay within their no-fault sub-limits, 18,000 each; the other
+    564,000 nobody owes — borne by the claimant, and the figures still add up to the whole."""
+    found = figures("600000.00", {"P1": "none", "P2": "none", "P3": "none"})
+    assert paid(found) == {"JQ-A-001": "18000.00", "JQ-B-001": "18000.00"}
+    assert found.borne == Decimal("564000.00")
+    assert sum(p.amount for p in found.payers) + found.borne == found.total
+    assert sum(i.amount for i in found.items) == found.total - found.borne
+
+
+def test_a_party_with_no_liability_listed_last_bears_nothing_when_the_halves_round_up() -> None:
+    """The rest beyond the compulsory cover, 0.05, split equally between P2 and P3 (0.025 each, both rounding up):
+    P1, listed last with no liability, is not handed the −0.01 remainder, and the figures add up."""
+    found = figures("360000.05", {"P2": "equal", "P3": "equal", "P1": "none"})
+    assert paid(found) == {"JQ-A-001": "180000.00", "JQ-B-001": "180000.00", "SZ-A-001": "0.03", "SZ-B-001": "0.02"}
+    assert found.borne == Decimal("0.00")
+    assert sum(p.amount for p in found.payers) + found.borne == found.total

@@ -261,12 +261,28 @@ def test_the_insurer_assesses_within_30_days(claim: dict[str, str], now: str, st
     assert "保险法 Art 23" in assess.rule and "30 calendar days" in assess.rule
 
 
+SHORT = {"paid_at": "11-25 10:00", "agreed_amount": "10000.00", "paid_amount": "6000.00"}
 PAY_ROWS = {
     # agreed Fri 11-20: pay by Mon 11-30.
     "paid_in_time": ({"status": "paid", "paid_at": "11-27 10:00"}, "11-28 09:00", D.MET, "11-30"),
     "paid_late": ({"status": "paid", "paid_at": "12-01 10:00"}, "12-01 11:00", D.LATE, "11-30"),
     "part_paid_late": ({"status": "part_paid", "paid_at": "12-04 10:00"}, "12-04 11:00", D.LATE, "11-30"),
     "payment_overdue": ({"status": "agreed"}, "12-01 00:00", D.OVERDUE, "11-30"),
+    # A part payment short of the amount agreed does not meet Art 23: the duty runs on and falls overdue.
+    "part_paid_short_still_runs": ({"status": "part_paid", **SHORT}, "11-26 09:00", D.OPEN, "11-30"),
+    "part_paid_short_overdue": ({"status": "part_paid", **SHORT}, "12-01 00:00", D.OVERDUE, "11-30"),
+    "part_paid_the_whole_agreed_sum": (
+        {"status": "part_paid", **SHORT, "paid_amount": "10000.00"},
+        "12-01 00:00",
+        D.MET,
+        "11-30",
+    ),
+    "rest_paid_late_after_a_short_payment": (
+        {"status": "paid", **SHORT, "paid_at": "12-02 10:00"},
+        "12-02 11:00",
+        D.LATE,
+        "11-30",
+    ),
     # agreed 09-28: 10-08 is a working day (the package), the last day stays.
     "across_national_day": ({"status": "agreed", "agreed_at": "09-28 10:00"}, "10-05 10:00", D.OPEN, "10-08"),
 }

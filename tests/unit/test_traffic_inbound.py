@@ -83,7 +83,8 @@ def test_a_review_pauses_then_a_replacing_certificate_recalculates_and_resumes()
     replaced = receive(under_review, "certificate_replaced", replacement())
     assert replaced.event == "review_closed" and replaced.subject == NEW_CERT
     shares = {s["policy_no"]: s["amount"] for s in replaced.facts["figures"]["shares"]}
-    assert shares == {"JQ-A-001": "128000.00", "JQ-B-001": "128000.00"}  # within 交强险: liability moves nothing
+    # 交强险 as before (120,000 each); the medical beyond its sub-limits, 16,000, now shared equally.
+    assert shares == {"JQ-A-001": "120000.00", "JQ-B-001": "120000.00", "SZ-A-001": "8000.00", "SZ-B-001": "8000.00"}
     assert replaced.facts["replaced"] == [CERT]
     resumed = after(under_review, replaced, "MEDIATING")
     assert receive(resumed, "certificate_replaced", replacement()).note == "duplicate"
@@ -93,10 +94,11 @@ def test_a_review_pauses_then_a_replacing_certificate_recalculates_and_resumes()
 
 def test_a_replacement_beyond_the_compulsory_cover_moves_the_commercial_shares() -> None:
     big = record("LIABILITY_UNDER_REVIEW", offer=offer_data(claims=[{"head": "08", "amount": "600000.00"}]))
-    assert "SZ-A-001" not in {s["policy_no"] for s in big.facts["figures"]["shares"]}  # the sample's figures
+    before = {s["policy_no"]: s["amount"] for s in big.facts["figures"]["shares"]}
+    assert (before["SZ-A-001"], before["SZ-B-001"]) == ("11200.00", "4800.00")  # as stored from the sample offer
     change = receive(big, "certificate_replaced", replacement())
     shares = {s["policy_no"]: s["amount"] for s in change.facts["figures"]["shares"]}
-    assert (shares["SZ-A-001"], shares["SZ-B-001"]) == ("100000.00", "100000.00")
+    assert (shares["SZ-A-001"], shares["SZ-B-001"]) == ("120000.00", "120000.00")
 
 
 def test_a_replacement_of_a_certificate_not_in_force_is_refused() -> None:
@@ -111,6 +113,21 @@ def test_a_review_during_an_appraisal_returns_to_the_appraisal() -> None:
     appraisals = {"TR-1-A1": {"request": {"appraisal_id": "TR-1-A1"}}}
     change = receive(record("LIABILITY_UNDER_REVIEW", appraisals=appraisals), "certificate_replaced", replacement())
     assert change.event == "review_closed_appraisal_open"
+
+
+def test_a_review_before_mediation_started_returns_to_accepted() -> None:
+    """Reviewed while ACCEPTED (no mediator yet): upheld or replaced, the case goes back to ACCEPTED, not into a
+    mediation nobody started."""
+    accepted = record("ACCEPTED")
+    requested = {"phase": "requested", "at": "2026-09-25T09:00:00+08:00", "cert_no": CERT}
+    paused = receive(accepted, "liability_review", requested)
+    assert paused.event == "review_requested" and paused.facts["review_from"] == "ACCEPTED"
+    under_review = after(accepted, paused, "LIABILITY_UNDER_REVIEW")
+    upheld = receive(under_review, "liability_review", {**requested, "phase": "upheld"})
+    assert upheld.event == "review_closed_unstarted"
+    assert receive(under_review, "certificate_replaced", replacement()).event == "review_closed_unstarted"
+    from_mediation = record("LIABILITY_UNDER_REVIEW", review_from="MEDIATING")
+    assert receive(from_mediation, "liability_review", {**requested, "phase": "upheld"}).event == "review_closed"
 
 
 def _result(appraisal_id: str = "TR-1-A1") -> dict[str, Any]:

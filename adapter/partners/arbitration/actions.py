@@ -6,7 +6,7 @@ its messages and advances the status through MACHINE — an event the status doe
     withdraw             before effect → WITHDRAWN, arb.withdrawn (a draft: nothing sent)
     start_mediation      ENTRUSTED → MEDIATING (the reverse: mediation a commission entrusted to the centre)
     send_mediation_result ENTRUSTED|MEDIATING → RESULT_SENT, arb.mediation_result
-    close                → CLOSED once the set-aside window's last day has passed [P21 Art 59], or after a ruling
+    close                → CLOSED once an award's set-aside window passed [P21 Art 59] (a 调解书 at once), or ruled
 """
 
 from datetime import datetime
@@ -155,10 +155,11 @@ def send_mediation_result(record: Opt, data: ResultInput, now: datetime, rules: 
 
 
 def close(record: Opt, data: NoInput, now: datetime, rules: CommissionRules) -> Change:
-    """Close a record in effect once its set-aside window has passed (the unshifted last day: the due date's exact
-    close, moved off rest days, is the deadline sweep's), or one whose set-aside was ruled, or a result sent."""
+    """Close a record in effect once its award's set-aside window has passed (the unshifted last day: the due
+    date's exact close, moved off rest days, is the deadline sweep's) — a 调解书 has no such window (Art 58 sets aside
+    awards) —, or one whose set-aside was ruled, or a result sent."""
     current = _record(record)
-    received = read(current.facts).instrument_received_at
+    received = read(current.facts).award_received_at
     if current.status in (S.EFFECTIVE, S.AWARD_ISSUED) and received is not None:
         last_day = add_months(china_date(received), rules.set_aside_months)
         if china_date(now) <= last_day:

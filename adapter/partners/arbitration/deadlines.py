@@ -8,12 +8,13 @@ its last day when it has none (民法典 Arts 201–203). Pure: record facts, ca
 | acceptance        | 5 days                          | the commission's receipt           | SUBMITTED  [P21 Art 24]   |
 | fee_payment       | the notice's last day, or 7 days| acceptance                         | ACCEPTED                  |
 | arbitrator_choice | 5 days (per commission)         | the acceptance notice              | ACCEPTED, FEE_PAID  [P25] |
-| correction        | 30 days — a party's window      | receipt of the instrument          | in effect  [P21 Art 56]   |
-| set_aside         | 6 months — a party's window     | receipt of the instrument          | in effect  [P21 Art 59]   |
+| correction        | 30 days — a party's window      | receipt of the award               | in effect  [P21 Art 56]   |
+| set_aside         | 6 months — a party's window     | receipt of the award               | in effect  [P21 Art 59]   |
 | set_aside_ruling  | 2 months                        | the filing                         | SET_ASIDE_PENDING [Art 60]|
 | entrusted_result  | the commission's `due`, if set  | the entrustment                    | ENTRUSTED, MEDIATING      |
 
-A party's window (correction, set-aside) is open until it closes, then lapsed — never overdue: nobody's duty.
+A party's window (correction, set-aside) is open until it closes, then lapsed — never overdue: nobody's duty. Both
+are remedies against an award (裁决书, Arts 56, 58–59) only: a 调解书 has neither.
 A 调解书 takes effect when the **last** party signs for it [P21 Arts 51–52]: `statement_effective_at`.
 """
 
@@ -92,7 +93,7 @@ def due_dates(
         rule = f"choose arbitrators within {days} calendar days of the notice, else the chairman appoints [P25]"
         due = calendar.calendar_days(accepted, days)
         add("arbitrator_choice", rule, due, facts.tribunal_formed_at, status in (S.ACCEPTED, S.FEE_PAID))
-    served = facts.instrument_received_at
+    served = facts.award_received_at  # None for a 调解书: no correction or set-aside window [P21 Arts 56, 58]
     if served is not None and status in _AFTER_EFFECT:
         corrected = facts.corrections[-1].corrected_at if facts.corrections else None
         days = rules.correction_days

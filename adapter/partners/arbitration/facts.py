@@ -67,14 +67,13 @@ class ArbFacts(BaseModel):
         return () if source is None else tuple(p.ref for p in source.parties)
 
     @property
-    def instrument_received_at(self) -> datetime | None:
-        """When the instrument reached the parties — the correction and set-aside clocks' start [P21 Arts 56, 59]: a
-        调解书's effect (the last signature); for an award the last party's signature if service was reported,
-        else its issue (a commission that reports no service: the earliest the parties can have it)."""
-        if self.instrument is None:
+    def award_received_at(self) -> datetime | None:
+        """When the award (裁决书) reached the parties — the correction and set-aside clocks' start [P21 Arts 56, 59]:
+        the last party's signature if service was reported, else its issue (a commission that reports no service:
+        the earliest the parties can have it). None for a 调解书: correction and set-aside are remedies against an
+        award only (Art 56 "裁决书", Art 58 "撤销裁决"); a 调解书 binds once signed for and has no such window."""
+        if self.instrument is None or self.instrument.kind != "award":
             return None
-        if self.effective_at is not None and self.instrument.kind == "mediation_statement":
-            return self.effective_at
         signed = [at for at in self.served.values() if at >= self.instrument.issued_at]
         return max(signed) if signed else self.instrument.issued_at
 

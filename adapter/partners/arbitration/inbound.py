@@ -9,7 +9,8 @@ InvalidRequest naming the field and rule (the core quarantines the message with 
     arb.instrument_issued  award → EFFECTIVE (AWARD_ISSUED after a party repented); 调解书 → INSTRUMENT_ISSUED
     arb.service            per party: SERVING, and EFFECTIVE when the last party signed [P21 Arts 51–52]; an award's
                            service only noted (it starts the correction and set-aside windows)
-    arb.party_repented     a party that has not signed backs out → REPENTED (an award follows) [P21 Art 52]
+    arb.party_repented     a party that has not signed backs out → REPENTED (an award follows) [P21 Art 52]; another
+                           party backing out of the same 调解书 is a note
     arb.corrected          a note [P21 Art 56]
     arb.set_aside          filed → SET_ASIDE_PENDING; ruled → SET_ASIDE / UPHELD [P21 Arts 58–60]
     arb.withdrawn          → WITHDRAWN (e.g. deemed withdrawn: fee unpaid)
@@ -182,6 +183,8 @@ def _repented(f: ArbFacts, status: ArbStatus, b: PartyRepentedBody, arrived: dat
         raise InvalidRequest(
             f"party {b.party} already signed for the 调解书", field="body.party", rule="already_signed"
         )
+    if f.repented is not None and status is not S.WITHDRAWN:  # both backed out: one award follows [P21 Art 52]
+        return Change(note=N.ALSO_REPENTED, detail=f"party {b.party} also backed out before signing")
     event = _event(status, E.REPENT, "backing out")
     facts = dump(repented=b, statement=f.instrument)
     return Change(event=event, facts=facts, detail=f"party {b.party} backed out before signing: an award follows")

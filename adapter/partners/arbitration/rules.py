@@ -11,14 +11,18 @@ a rest day runs to the next working day), or calendar months for set-aside.
     fee_table = "national-1995"          # reference/arbitration_fees-<name>.toml; or fee_bands = [...] inline
     simple_procedure_max = "2000000.00"  # ¥; Chongqing's threshold [P25]
     correction_days = 30                 # from receipt of the award [P21 Art 56]
-    set_aside_months = 6                 # from receipt of the award [P21 Art 59]
+    set_aside_months = 6                 # from receipt of the award [P21 Art 59] (calendar months)
+    set_aside_ruling_months = 2          # the court rules, from the filing [P21 Art 60] (calendar months)
+    allow_post_dispute_waivers = false   # a waiver made after the dispute arose passes the guard [P26] (*inference*)
     revised_law_from = 2026-03-01        # the revised Arbitration Law [P22]
+    warn_within_days = 1                 # a duty closing within this many calendar days is due_soon (ours)
+    articles_revised = {}                # topic → article of the revised text (numbering *unconfirmed*)
 
 A bad value is refused by pydantic naming the field.
 """
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -100,10 +104,12 @@ class CommissionRules(BaseModel):
         return self
 
     def fee(self, claim_amount: Decimal) -> Decimal:
-        """The acceptance fee for a claim of `claim_amount` yuan, per `fee_bands`, to the fen."""
+        """The acceptance fee for a claim of `claim_amount` yuan, per `fee_bands`, to the fen rounded half up (as
+        money is; the context's default half-even would round 11,060.005 down)."""
         for band in self.bands:
             if band.up_to is None or claim_amount <= band.up_to:
-                return (band.base + (claim_amount - band.over) * band.rate).quantize(Decimal("0.01"))
+                fee = band.base + (claim_amount - band.over) * band.rate
+                return fee.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         # The last band is unbounded unless a commission's table stops short: a claim above it is refused.
         raise ValueError(f"claim amount {claim_amount} exceeds the fee table's last band")
 

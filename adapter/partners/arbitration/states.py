@@ -79,6 +79,7 @@ class ArbNote(StrEnum):
     DUPLICATE = "duplicate"  # the same business answer again under another message id: kept, changes nothing
     HEARING = "hearing"  # a further hearing while IN_PROCEEDINGS is an event; one in another status only noted
     CORRECTED = "corrected"  # a correction of the instrument [P21 Art 56]
+    ALSO_REPENTED = "also_repented"  # another party backing out of the same 调解书: the award follows all the same
     RESENT = "resent"  # the application resent by reconciliation
     DEADLINE_ALERT = "deadline_alert"
 

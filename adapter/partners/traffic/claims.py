@@ -3,16 +3,23 @@ liability review replacing it mid-mediation forces it, partners.md §2 Guards). 
 
 How the loss is shared — an *inference* from 道路交通安全法 Art 76 and court practice, stated by no platform source:
 1. the loss is the sum of the claims by head (each head checked against the claim-head table version in use);
-2. every 交强险 (compulsory) policy pays first, whoever is at fault, together up to the sum of their limits, shared
-   among them in proportion to their limits;
+2. every 交强险 (compulsory) policy of another vehicle pays first, whoever is at fault, within its sub-limit for
+   each category of loss — death and disability, medical, property (the heads' `category` in the claim-head table)
+   —, the no-fault sub-limits when its insured bears no liability (机动车交通事故责任强制保险条例 Art 23; the 2020
+   amounts 180,000 / 18,000 / 2,000 and 18,000 / 1,800 / 100 yuan are TrafficRules settings) and never beyond the
+   policy's `limit` in all; several policies share a category in proportion to their sub-limits. A claimant's own
+   交强险 pays nothing towards the claimant's loss (it covers victims other than the insured and those in the
+   insured vehicle, 条例 Arts 3, 21);
 3. the rest is shared by liability: each party bears its level's share (TrafficRules.liability_shares, e.g.
    main 70 %, secondary 30 %), normalised over the parties the certificate names; a claimant's own share is borne
-   by the claimant (not paid); a certificate without levels (cause unknown) shares equally among the liable;
+   by the claimant (not paid); a certificate without levels (cause unknown) shares equally among the liable; when
+   no one bears any share (every level none, or no liable party), the rest is the claimant's own loss (borne);
 4. a liable party's part is paid by its 商业三者险 policies up to their limits, in the order listed, the rest by the
    party itself.
 Each share is rounded ROUND_HALF_UP to the fen and the last of a split takes the rounding remainder, so the parts
-always add up to the whole. Items by head and payer fill the heads in table order with the payers in paying order
-(compulsory, commercial, parties): which head a payer's money is booked against is bookkeeping, the totals are not.
+always add up to the whole. Items by head and payer: each 交强险 policy's money is booked against the heads of its
+category (table order); what is left of each head is filled by the other payers in paying order (commercial,
+parties) — which of those a head's money is booked against is bookkeeping, the totals are not.
 """
 
 from collections.abc import Sequence
@@ -21,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from adapter.partners.traffic.rules import TrafficRules
 from reference import traffic_codes
+from reference.traffic_codes import CATEGORIES as CATS
 from schemas.traffic import (
     Certificate,
     ClaimItem,
@@ -44,6 +52,7 @@ class Payer:
     payer_ref: str
     amount: Decimal
     policy: Policy | None = None
+    categories: tuple[tuple[str, Decimal], ...] = ()  # a 交强险 policy's amount by loss category (booked there)
 
 
 @dataclass(frozen=True)
@@ -70,15 +79,18 @@ class Figures:
 
 
 def split(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
-    """`amount` shared in proportion to `weights`, each part ROUND_HALF_UP to the fen, the last taking the rounding
-    remainder (so the parts add up to `amount`). All zero weights: nothing to anyone. ValueError on a negative."""
+    """`amount` shared in proportion to `weights`, each part ROUND_HALF_UP to the fen, the last weighted one taking
+    the rounding remainder (so the parts add up to `amount`; a zero weight — a party with no liability — always gets
+    0.00, never a negative fen). All zero weights: nothing to anyone. ValueError on a negative."""
     if any(w < 0 for w in weights):
         raise ValueError("a weight is negative")
     whole = sum(weights, Decimal(0))
     if not weights or whole == 0:
         return [ZERO for _ in weights]
-    parts = [(amount * w / whole).quantize(FEN, rounding=ROUND_HALF_UP) for w in weights[:-1]]
-    return [*parts, amount - sum(parts, ZERO)]
+    last = max(i for i, w in enumerate(weights) if w > 0)
+    parts = [(amount * w / whole).quantize(FEN, rounding=ROUND_HALF_UP) for w in weights]
+    parts[last] = amount - sum(parts[:last], ZERO)
+    return parts
 
 
 def recalculate(
@@ -94,16 +106,18 @@ def recalculate(
         traffic_codes.head(c.head, rules.claim_heads_version, field=f"claims[{i}].head") for i, c in enumerate(claims)
     ]
     total = sum((c.amount for c in claims), ZERO)
-    compulsory = [p for p in policies if p.cover is Cover.COMPULSORY]
-    paid_first = min(total, sum((p.limit for p in compulsory), ZERO))
-    payers = [
-        Payer(p.insured_ref or p.insurer_uscc, amount, p)
-        for p, amount in zip(compulsory, split(paid_first, [p.limit for p in compulsory]), strict=True)
-    ]
-    bearers = _bearers(certificate, parties, rules)
-    parts = split(total - paid_first, [weight for _, weight in bearers])
     roles = {party.party_ref: party.role for party in parties}
-    borne = ZERO
+    compulsory = [
+        p for p in policies if p.cover is Cover.COMPULSORY and roles.get(p.insured_ref or "") is not PartyRole.CLAIMANT
+    ]
+    losses = {c: sum((cl.amount for h, cl in zip(heads, claims, strict=True) if h.category == c), ZERO) for c in CATS}
+    payers = _compulsory(compulsory, losses, certificate, rules)
+    paid_first = sum((p.amount for p in payers), ZERO)
+    bearers = _bearers(certificate, parties, rules)
+    rest = total - paid_first
+    parts = split(rest, [weight for _, weight in bearers])
+    # No one at fault (all weights zero): nobody owes the rest, so it stays the claimant's own loss.
+    borne = rest - sum(parts, ZERO)
     for (ref, _), part in zip(bearers, parts, strict=True):
         if roles.get(ref) is PartyRole.CLAIMANT:
             borne += part
@@ -124,8 +138,37 @@ def recalculate(
         borne=borne,
         payers=tuple(payers),
         shares=_shares(payers),
-        items=_items([(h.code, c.amount) for h, c in ordered], payers, insurers),
+        items=_items([(h.code, h.category, c.amount) for h, c in ordered], payers, insurers),
     )
+
+
+def _compulsory(
+    policies: Sequence[Policy], losses: dict[str, Decimal], certificate: Certificate, rules: TrafficRules
+) -> list[Payer]:
+    """What each 交强险 policy pays, by category (module docstring, step 2)."""
+    levels = {item.party_ref: item.level for item in certificate.liability}
+
+    def sub_limit(policy: Policy, category: str) -> Decimal:
+        no_fault = levels.get(policy.insured_ref or "") is LiabilityLevel.NONE
+        table = rules.compulsory_no_fault_limits if no_fault else rules.compulsory_limits
+        return min(table[category], policy.limit)
+
+    shares: list[dict[str, Decimal]] = [{} for _ in policies]
+    for category in CATS:
+        caps = [sub_limit(policy, category) for policy in policies]
+        paid = min(losses[category], sum(caps, ZERO))
+        for found, part in zip(shares, split(paid, caps), strict=True):
+            found[category] = part
+    payers = []
+    for policy, found in zip(policies, shares, strict=True):
+        over = sum(found.values(), ZERO) - policy.limit
+        for category in reversed(CATS):  # never beyond the policy's limit in all: the excess goes to the rest
+            cut = min(max(over, ZERO), found[category])
+            found[category] -= cut
+            over -= cut
+        amount = sum(found.values(), ZERO)
+        payers.append(Payer(policy.insured_ref or policy.insurer_uscc, amount, policy, tuple(found.items())))
+    return payers
 
 
 def _bearers(certificate: Certificate, parties: Sequence[Party], rules: TrafficRules) -> list[tuple[str, Decimal]]:
@@ -161,22 +204,38 @@ def _shares(payers: Sequence[Payer]) -> tuple[InsurerShare, ...]:
 
 
 def _items(
-    heads: list[tuple[str, Decimal]], payers: Sequence[Payer], insurers: dict[str, str]
+    heads: list[tuple[str, str, Decimal]], payers: Sequence[Payer], insurers: dict[str, str]
 ) -> tuple[OutcomeItem, ...]:
-    """Heads (table order) filled by payers (paying order): each item the overlap of one head and one payer. A
-    policy's items name the insurer's party_ref (`insurers`: USCC → party_ref; the USCC if the offer lists none)."""
-    items: list[OutcomeItem] = []
-    left = [p.amount for p in payers]
-    at = 0
-    for code, amount in heads:
-        while amount > 0 and at < len(payers):
-            payer, take = payers[at], min(amount, left[at])
-            if payer.policy is None:
-                ref, number = payer.payer_ref, None
-            else:
-                ref, number = insurers.get(payer.policy.insurer_uscc, payer.policy.insurer_uscc), payer.policy.policy_no
-            items.append(OutcomeItem(head=code, amount=take, payer_ref=ref, policy_no=number))
-            amount -= take
-            left[at] -= take
-            at += left[at] == 0
+    """Heads (code, category, amount; table order) filled first by each 交强险 payer's money of the head's category,
+    then by the other payers in paying order: each item the overlap of one head and one payer, sorted by head and
+    paying order. A policy's items name the insurer's party_ref (`insurers`: USCC → party_ref; the USCC if the offer
+    lists none)."""
+    left = [amount for _, _, amount in heads]
+    booked: list[tuple[int, int, Decimal]] = []  # (head index, payer index, amount)
+    for at, payer in enumerate(payers):
+        for category, money in payer.categories:
+            for index, (_, head_category, _) in enumerate(heads):
+                take = min(money, left[index]) if head_category == category else ZERO
+                if take > 0:
+                    booked.append((index, at, take))
+                    left[index] -= take
+                    money -= take
+    rest = [(at, payer.amount) for at, payer in enumerate(payers) if not payer.categories]
+    for index in range(len(heads)):
+        while left[index] > 0 and rest:
+            at, money = rest[0]
+            take = min(money, left[index])
+            booked.append((index, at, take))
+            left[index] -= take
+            rest[0] = (at, money - take)
+            if rest[0][1] == 0:
+                rest.pop(0)
+    items = []
+    for index, at, amount in sorted(booked, key=lambda entry: entry[:2]):
+        payer = payers[at]
+        if payer.policy is None:
+            ref, number = payer.payer_ref, None
+        else:
+            ref, number = insurers.get(payer.policy.insurer_uscc, payer.policy.insurer_uscc), payer.policy.policy_no
+        items.append(OutcomeItem(head=heads[index][0], amount=amount, payer_ref=ref, policy_no=number))
     return tuple(items)

@@ -9,6 +9,9 @@ record, history, calendar, rules and `now` in; PartnerDue out.
 | claim_assess:<claim> | 30                    | calendar days | the claim filed            | 保险法 Art 23     |
 | claim_pay:<claim>    | 10                    | calendar days | the amount agreed          | 保险法 Art 23     |
 
+claim_pay is met by a payment of the amount agreed; a part payment short of it (paid_amount < agreed_amount) leaves
+the duty binding, so it still falls due and goes overdue.
+
 Counting as domain.md §3: from the day after the start; a calendar-day period whose last day is a rest day runs to
 the next working day; working days skip weekends and holidays and count make-up working days (调休). `due_at` is the
 first instant after the period (midnight CST after the last day). `estimated`: a year the holiday calendar lacks.
@@ -23,6 +26,7 @@ pause runs the clock stands still: `paused`, no due date. A pause begun after th
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from adapter.deadlines.calendar import Deadline, WorkCalendar, china_date
@@ -160,9 +164,18 @@ def _claim(
     if agreed is not None:
         due = calendar.calendar_days(china_date(agreed), rules.claim_pay_days)
         rule = f"the insurer pays within {rules.claim_pay_days} calendar days of agreeing the amount (保险法 Art 23)"
-        paid = _time(claim.get("paid_at"))
-        results.append(_dated(f"claim_pay:{claim_id}", rule, "calendar", due, paid, state == "agreed", now, rules))
+        # Art 23 is met by paying the amount agreed: a part payment short of it leaves the duty running.
+        short = state == "part_paid" and _short(claim)
+        paid = None if short else _time(claim.get("paid_at"))
+        binding = state == "agreed" or short
+        results.append(_dated(f"claim_pay:{claim_id}", rule, "calendar", due, paid, binding, now, rules))
     return results
+
+
+def _short(claim: Mapping[str, Any]) -> bool:
+    """A payment (yuan, stored as text) below the amount agreed; False when either amount is not recorded."""
+    agreed, paid = claim.get("agreed_amount"), claim.get("paid_amount")
+    return agreed is not None and paid is not None and Decimal(str(paid)) < Decimal(str(agreed))
 
 
 def _dated(

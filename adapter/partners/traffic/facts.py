@@ -10,6 +10,7 @@ typed readers. Facts are JSON (yuan as text, times ISO with offset); the writers
     mediator            who mediates
     appraisals          {appraisal_id: {"request": AppraisalRequest body, "result": AppraisalResult body | absent}}
     review              the last liability review message (phase, at, cert_no)
+    review_from         the status the last review paused (ACCEPTED, MEDIATING, APPRAISAL_PENDING): where it returns
     outcome             our Outcome body
     jc                  {"applied_at", "court_code", "case_id"} then {"confirmed", "ruling_no", "ruled_at", "reason"}
     claims              {claim_id: {"request": ClaimRequest body (payee account: sealed), "status", "requested_at",

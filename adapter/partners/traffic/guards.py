@@ -8,7 +8,8 @@ field and the rule — nothing stored, nothing sent.
     rule "case_number"        the basis_ref is not a 案号 (reference/case_number.py)
     rule "policy_of_case"     the insurer USCC and policy number are not a policy of the case
     rule "amount_positive"    the amount is not above 0 yuan
-    rule "policy_limit"       the amount exceeds the policy's limit
+    rule "policy_limit"       the amount, with the case's earlier claims on the policy (bar refused ones), exceeds
+                              the policy's limit
     rule "party_ref"          a party reference names no party of the offer
     rule "unknown_head" / "unknown_failure_code" / "code_table"  a code the table version lacks (traffic_codes)
     rule "failure_code_advice" litigation advised for a failure the table advises none for (code 8, withdrawn)
@@ -69,7 +70,8 @@ def claim_basis(record: PartnerRecord, basis: ClaimBasis, basis_ref: str) -> Non
 
 
 def claim_policy(record: PartnerRecord, insurer_uscc: str, policy_no: str, amount: Decimal) -> Policy:
-    """The case's policy the claim is against, the amount above 0 and within its limit."""
+    """The case's policy the claim is against, the amount (yuan) above 0 and, with the earlier claims on the same
+    policy that were not refused, within its limit."""
     if amount <= 0:
         raise InvalidRequest(
             f"amount: {amount} yuan; a claim is for more than 0; rule amount_positive",
@@ -83,9 +85,14 @@ def claim_policy(record: PartnerRecord, insurer_uscc: str, policy_no: str, amoun
             field="policy_no",
             rule="policy_of_case",
         )
-    if amount > policy.limit:
+    # The limit is the policy's for the accident: what the case's earlier claims on it ask (unless refused) counts.
+    same = {"insurer_uscc": insurer_uscc, "policy_no": policy_no}
+    requests = [c.get("request") or {} for c in facts.claims(record).values() if c.get("status") != "refused"]
+    earlier = sum((Decimal(str(r["amount"])) for r in requests if r.get("policy") == same), Decimal("0.00"))
+    if amount + earlier > policy.limit:
+        already = f" with {earlier} yuan already claimed on it" if earlier else ""
         raise InvalidRequest(
-            f"amount: {amount} yuan exceeds policy {policy_no}'s limit {policy.limit}; rule policy_limit",
+            f"amount: {amount} yuan{already} exceeds policy {policy_no}'s limit {policy.limit}; rule policy_limit",
             field="amount",
             rule="policy_limit",
         )

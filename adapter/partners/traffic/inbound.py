@@ -131,7 +131,7 @@ def _review(record: PartnerRecord, body: LiabilityReview) -> Change:
         if status in _REVIEWABLE:
             return Change(
                 event=E.REVIEW_REQUESTED,
-                facts=found,
+                facts={**found, "review_from": status.value},  # where the case returns when the review ends
                 detail=f"liability review of {current} requested: the case pauses",
             )
         return Change(note=N.OUT_OF_ORDER, facts=found, detail=f"review of {current} requested in {status}")
@@ -145,6 +145,9 @@ def _review(record: PartnerRecord, body: LiabilityReview) -> Change:
 
 
 def _review_closed(record: PartnerRecord) -> TrafficEvent:
+    """Back to where the review paused the case: not yet mediating (ACCEPTED), the open appraisal, or mediation."""
+    if record.facts.get("review_from") == S.ACCEPTED:
+        return E.REVIEW_CLOSED_UNSTARTED
     open_appraisal = facts.appraisal_open(facts.appraisals(record))
     return E.REVIEW_CLOSED_APPRAISAL_OPEN if open_appraisal else E.REVIEW_CLOSED
 

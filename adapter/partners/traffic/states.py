@@ -7,6 +7,7 @@ Machine. Pure: the generic core advances a record through `MACHINE.advance` and 
         MEDIATING ─request_appraisal→ APPRAISAL_PENDING ─appraisal_done→ MEDIATING
         ACCEPTED|MEDIATING|APPRAISAL_PENDING ─review_requested→ LIABILITY_UNDER_REVIEW
             ─review_closed→ MEDIATING  |  ─review_closed_appraisal_open→ APPRAISAL_PENDING
+            |  ─review_closed_unstarted→ ACCEPTED (reviewed before a mediator was assigned: still to start)
     judicial confirmation: AGREEMENT_EFFECTIVE ─apply_jc→ JC_APPLIED ─jc_confirm→ JC_CONFIRMED | ─jc_reject→ JC_REJECTED
     insurer claim (一键理赔) on an enforceable basis: AGREEMENT_EFFECTIVE (调解书) | JC_CONFIRMED | LITIGATION_ADVISED
         (judgment) | ESCALATED ─request_claim→ CLAIM_REQUESTED ─assess→ CLAIM_ASSESSING ─agree_claim→ CLAIM_AGREED
@@ -59,6 +60,7 @@ class TrafficEvent(StrEnum):
     REVIEW_REQUESTED = "review_requested"
     REVIEW_CLOSED = "review_closed"
     REVIEW_CLOSED_APPRAISAL_OPEN = "review_closed_appraisal_open"
+    REVIEW_CLOSED_UNSTARTED = "review_closed_unstarted"
     AGREE = "agree"
     TERMINATE = "terminate"
     ADVISE_LITIGATION = "advise_litigation"
@@ -118,6 +120,8 @@ TRANSITIONS: dict[tuple[TrafficStatus, TrafficEvent], TrafficStatus] = {
     (S.APPRAISAL_PENDING, E.REVIEW_REQUESTED): S.LIABILITY_UNDER_REVIEW,
     (S.LIABILITY_UNDER_REVIEW, E.REVIEW_CLOSED): S.MEDIATING,
     (S.LIABILITY_UNDER_REVIEW, E.REVIEW_CLOSED_APPRAISAL_OPEN): S.APPRAISAL_PENDING,
+    # A review requested before mediation started returns there: no mediator was assigned (start_mediation).
+    (S.LIABILITY_UNDER_REVIEW, E.REVIEW_CLOSED_UNSTARTED): S.ACCEPTED,
     (S.MEDIATING, E.AGREE): S.AGREEMENT_EFFECTIVE,
     # Failure: the parties may give up at any point of mediation, paused or not.
     **{(s, E.TERMINATE): S.TERMINATED for s in (S.ACCEPTED, S.MEDIATING, *PAUSES)},

@@ -1,0 +1,330 @@
+"""The simulated arbitration commission: the applications the centre handed over and the mediations it entrusted
+to the centre, its feed of signed answers, its memory of applied message ids, its misbehaviours, its own status of
+each case. Thread-safe (one lock). It speaks the arb-commission wire (mappings/arbitration.py), verifies every
+request of the centre (signature, freshness, replayed nonces) and applies each message id once.
+"""
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from mappings import arbitration as wire
+from mappings.codes import MalformedPayload
+from reference.errors import UnknownCode
+from sandbox.arbitration.config import CommissionConfig
+from sandbox.arbitration.scripts import MEDIATION_STATEMENT, Step, on_application, on_fee_paid
+from sandbox.arbitration.steps import ENTRUSTED_PARTIES, body_of
+from sandbox.court import CourtRefusal
+from schemas.arbitration import BODIES
+from schemas.clock import china_iso
+from schemas.partner import PartnerEnvelope, PartnerKind
+from schemas.validation import summarize
+from signing.base import MemoryReplayGuard, MessageSigner, MessageVerifier, check
+from signing.errors import SignatureInvalid
+
+CENTRE = "centre"  # the name the commission's decoded envelopes carry (ours carry the commission's settings name)
+
+
+@dataclass
+class CommissionCase:
+    case_no: str
+    record_id: str | None  # ours (AR-…); None for an entrustment until the centre answers
+    opened_by: str  # the message id that opened it (our application), or "" for an entrustment
+    arrived: float  # the commission's monotonic clock when it opened
+    arrived_at: datetime  # the same moment on the commission's calendar
+    requested: str = MEDIATION_STATEMENT
+    issued: str = ""  # the kind of the last instrument issued (for its correction's number)
+    parties: list[str] = field(default_factory=list)  # the parties' refs, in the application's order
+    faults: set[str] = field(default_factory=set)
+    status: str = "received"
+    pending: list[Step] = field(default_factory=list)
+
+
+@dataclass
+class CommissionItem:
+    seq: int
+    body: str
+    message_id: str
+    spoiled: bool
+
+
+class CommissionCore:
+    def __init__(
+        self,
+        config: CommissionConfig,
+        signer: MessageSigner,
+        centre_verifier: MessageVerifier,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.config = config
+        self._signer = signer
+        self._verifier = centre_verifier
+        self._clock = clock
+        self._monotonic = monotonic
+        self._lock = threading.RLock()
+        self.replay = MemoryReplayGuard()
+        self.cases: dict[str, CommissionCase] = {}  # case number → case
+        self.items: list[CommissionItem] = []
+        self._answers: dict[str, dict[str, Any]] = {}  # message id → the first receipt
+        self.applications: dict[str, int] = {}  # message id → times applied (never more than 1)
+        self.received: list[PartnerEnvelope] = []  # every centre message applied, in order
+        self.requests: list[str] = []  # every centre request seen, verified or not ("METHOD path")
+        self._planned: dict[str, set[str]] = {}  # our record id → misbehaviours chosen before it arrives
+        self._faults: deque[str] = deque()
+        self.signature_failures: dict[str, int] = {}
+        self.rejected: list[tuple[str, str]] = []
+        self._numbers = config.first_case_number
+        self._serial = 0
+        self._signed: dict[int, dict[str, str]] = {}
+
+    def monotonic(self) -> float:
+        return self._monotonic()
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    # ---- controls (tests, the control API)
+
+    def misbehave(self, record_id: str, *faults: str) -> None:
+        """The application (handed over already, or later) misbehaves so; a known one is re-planned."""
+        with self._lock:
+            self._planned.setdefault(record_id, set()).update(faults)
+            known = self.by_record(record_id)
+            if known is not None and known.status == "received":
+                known.faults |= set(faults)
+                known.pending = [s for s in on_application(self.config, known.faults) if s[1] != "receipt"]
+
+    def fail_next(self, *faults: str) -> None:
+        """The next requests fail so: error (503), throttle (429), timeout, drop, refuse (400)."""
+        with self._lock:
+            self._faults.extend(faults)
+
+    def draw_fault(self) -> str | None:
+        with self._lock:
+            return self._faults.popleft() if self._faults else None
+
+    def forget(self, record_id: str) -> None:
+        """The commission loses the application and its memory of the messages about it (reconciliation's drift:
+        a lost application, to be resent)."""
+        with self._lock:
+            known = self.by_record(record_id)
+            if known is not None:
+                del self.cases[known.case_no]
+            for envelope in self.received:
+                if envelope.record_id == record_id:
+                    self._answers.pop(envelope.message_id, None)
+
+    def entrust(self, claim: str, amount: str, parties: Sequence[Mapping[str, Any]] = ENTRUSTED_PARTIES) -> str:
+        """The reverse flow: the commission entrusts mediation of one of its cases to the centre (parties as
+        schemas/arbitration.py ArbParty JSON); returns its case number."""
+        with self._lock:
+            case = self._open(None, "", [str(p["ref"]) for p in parties], set())
+            case.status = "entrusted"
+            body = {
+                "type": "arb.mediation_entrusted",
+                "case_no": case.case_no,
+                "entrusted_at": china_iso(self._date(case, 0.0)),
+                "parties": list(parties),
+                "claims": [{"text": claim, "amount": amount}],
+                "facts": "申请人与被申请人因物业服务费发生争议，经双方同意委托调解。",
+            }
+            typed = BODIES["arb.mediation_entrusted"].model_validate(body).model_dump(mode="json")
+            self._emit(case, "arb.mediation_entrusted", typed, 0.0)
+            return case.case_no
+
+    def by_record(self, record_id: str) -> CommissionCase | None:
+        return next((c for c in self.cases.values() if c.record_id == record_id), None)
+
+    # ---- the centre's requests
+
+    def verify_request(self, body: bytes, headers: Mapping[str, str], target: str) -> None:
+        with self._lock:
+            self.requests.append(target)
+        try:
+            check(
+                self._verifier,
+                body,
+                headers,
+                now=self._clock(),
+                target=target,
+                window=timedelta(seconds=self.config.window_seconds),
+                replay=self.replay,
+                scope="centre",
+            )
+        except SignatureInvalid as exc:
+            with self._lock:
+                self.signature_failures[exc.reason] = self.signature_failures.get(exc.reason, 0) + 1
+            raise CourtRefusal(401, "1001", f"signature refused ({exc.reason}): {exc.detail}") from None
+
+    def receive(self, body: bytes, headers: Mapping[str, str], target: str) -> dict[str, Any]:
+        """One message of the centre: verified, read, applied once; the receipt (code 0001 on a resend)."""
+        self.verify_request(body, headers, target)
+        try:
+            envelope = wire.decode(body, CENTRE)
+        except (MalformedPayload, UnknownCode) as exc:
+            raise CourtRefusal(400, "2001", str(exc)[:300]) from None
+        except ValidationError as exc:
+            raise CourtRefusal(400, "2001", summarize(exc)[:300]) from None
+        with self._lock:
+            self.tick()
+            first = self._answers.get(envelope.message_id)
+            if first is not None:
+                return {**first, "code": "0001"}
+            case = self._apply(envelope)
+            self.tick()  # the intake receipt goes out at once
+            answer = wire.encode_receipt(wire.WireReceipt(envelope.message_id, "accepted", case.case_no))
+            self._answers[envelope.message_id] = answer
+            self.applications[envelope.message_id] = self.applications.get(envelope.message_id, 0) + 1
+            self.received.append(envelope)
+            return answer
+
+    def _apply(self, envelope: PartnerEnvelope) -> CommissionCase:
+        body = envelope.body
+        if envelope.type == "arb.application":
+            known = self.by_record(envelope.record_id or "")
+            if known is not None:  # our resend under a new message id: the same case, not a second one
+                return known
+            application = body["application"]  # validated by the wire (mappings/arbitration.py)
+            parties = [str(p["ref"]) for p in application["parties"]]
+            faults = set(self.config.faults) | self._planned.get(envelope.record_id or "", set())
+            case = self._open(envelope.record_id, envelope.message_id, parties, faults)
+            case.requested = str(application["requested_instrument"])
+            case.pending = on_application(self.config, faults)
+            return case
+        case = self._case_of(envelope)
+        if envelope.type == "arb.fee_paid":
+            if case.status != "accepted":
+                raise CourtRefusal(409, "3002", f"case {case.case_no} is {case.status}: no fee is due")
+            if "fee_unpaid" not in case.faults:  # fee_unpaid: the payment never reaches the commission's account
+                elapsed = self.elapsed(case)
+                later = on_fee_paid(self.config, case.requested, max(len(case.parties), 1), case.faults)
+                case.pending = [(elapsed + day, step) for day, step in later]
+                case.status = "in_proceedings"
+        elif envelope.type == "arb.withdrawn":
+            case.pending, case.status = [], "withdrawn"
+        elif envelope.type == "arb.mediation_result":
+            case.record_id = case.record_id or envelope.record_id
+            case.status = "result_received"
+        return case
+
+    def _case_of(self, envelope: PartnerEnvelope) -> CommissionCase:
+        case = self.cases.get(envelope.partner_ref or "") or self.by_record(envelope.record_id or "")
+        if case is None:
+            raise CourtRefusal(404, "3001", f"no case {envelope.partner_ref or envelope.record_id} at this commission")
+        return case
+
+    def _open(self, record_id: str | None, opened_by: str, parties: list[str], faults: set[str]) -> CommissionCase:
+        now = self._clock()
+        case_no = self.config.case_no(now.astimezone(UTC).year, self._numbers)
+        self._numbers += 1
+        case = CommissionCase(case_no, record_id, opened_by, self._monotonic(), now, parties=parties, faults=faults)
+        self.cases[case_no] = case
+        return case
+
+    # ---- the commission's answers
+
+    def tick(self) -> int:
+        """Publish every scripted answer whose time has come; returns how many."""
+        published = 0
+        with self._lock:
+            for case in list(self.cases.values()):
+                elapsed = self.elapsed(case)
+                while case.pending and case.pending[0][0] <= elapsed:
+                    day, step = case.pending.pop(0)
+                    kind, body, status = body_of(step, case, self._date(case, day), self.config)
+                    self._emit(case, kind, body, day)
+                    if kind == "arb.instrument_issued":
+                        case.issued = str(body["kind"])
+                    case.status = status
+                    if status in ("refused", "withdrawn"):
+                        case.pending = []
+                    published += 1
+        return published
+
+    def elapsed(self, case: CommissionCase) -> float:
+        """Simulated days since `case` opened, on the commission's pace."""
+        return (self._monotonic() - case.arrived) / self.config.seconds_per_day
+
+    def _date(self, case: CommissionCase, day: float) -> datetime:
+        at = case.arrived_at + timedelta(days=day)
+        # live (beside a real adapter): never dated after the moment it is published, which the adapter would
+        # refuse as a message from the future
+        return min(at, self._clock()) if self.config.live else at
+
+    def _emit(self, case: CommissionCase, kind: str, body: dict[str, Any], day: float) -> None:
+        at = self._date(case, day)
+        self._serial += 1
+        envelope = PartnerEnvelope(
+            message_id=f"{self.config.message_prefix}-M{self._serial:06d}",
+            kind=PartnerKind.ARBITRATION,
+            partner=CENTRE,
+            record_id=case.record_id,
+            partner_ref=case.case_no,
+            type=kind,
+            sent_at=at,
+            correlates_to=case.opened_by or None,
+            body=body,
+        )
+        copies = 2 if "duplicate" in case.faults else 1
+        for _ in range(copies):
+            self.publish(envelope, spoiled="bad_signature" in case.faults)
+
+    def publish(self, envelope: PartnerEnvelope, *, spoiled: bool = False) -> CommissionItem:
+        """Put one message on the feed as the commission writes it (tests use it for crafted items)."""
+        with self._lock:
+            item = CommissionItem(len(self.items) + 1, wire.encode(envelope).decode(), envelope.message_id, spoiled)
+            self.items.append(item)
+            return item
+
+    def sign_item(self, item: CommissionItem) -> dict[str, str]:
+        signed = item.body.encode() + (b" " if item.spoiled else b"")
+        return dict(self._signer.sign(signed, message_id=item.message_id, at=self._clock()))
+
+    def sign_answer(self, payload: bytes, answer_id: str) -> dict[str, str]:
+        """The commission's signature over one of its answers (a receipt, a refusal)."""
+        return dict(self._signer.sign(payload, message_id=answer_id, at=self._clock()))
+
+    # ---- reads
+
+    def feed(self, cursor: int, limit: int) -> dict[str, Any]:
+        with self._lock:
+            self.tick()
+            page = [i for i in self.items if i.seq > cursor][: max(1, min(limit, 500))]
+            entries = [{"seq": i.seq, "body": i.body, "headers": self._headers(i)} for i in page]
+            return {"items": entries, "nextCursor": str(page[-1].seq if page else cursor)}
+
+    def _headers(self, item: CommissionItem) -> dict[str, str]:
+        cached = self._signed.get(item.seq)
+        if cached is None:
+            cached = self._signed[item.seq] = self.sign_item(item)
+        return cached
+
+    def status(self, record_ids: list[str]) -> dict[str, str | None]:
+        """The commission's own view of each record (our ids): its status code, or None where unknown."""
+        with self._lock:
+            self.tick()
+            return {
+                rid: None if case is None else wire.encode_status(case.status)
+                for rid in record_ids
+                for case in [self.by_record(rid)]
+            }
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "commission": self.config.name,
+                "cases": {no: (c.record_id, c.status) for no, c in self.cases.items()},
+                "published": len(self.items),
+                "applied": len(self.applications),
+                "applied_twice": sorted(m for m, n in self.applications.items() if n > 1),
+                "requests": len(self.requests),
+                "signature_failures": dict(self.signature_failures),
+            }

@@ -1,0 +1,249 @@
+"""The SPC roster end to end, on SQLite and PostgreSQL: the roster kind (adapter/partners/roster/) in the partner
+core (run_action, the outbox delivered through the spc_form connector, the roster listing polled, callbacks
+received), against the sandbox SPC platform on loopback with its misbehaviours (partners.md §4 "Sandbox")."""
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from adapter.errors import InvalidRequest
+from adapter.partners import delivery, inbound
+from adapter.partners.roster.spec import ROSTER
+from adapter.partners.roster_checks import ids_in_two_orgs
+from adapter.partners.roster_registration import register_pending
+from adapter.partners.roster_stats import reconcile_statistics
+from adapter.persistence import partner_store as store
+from connectors.port import RawInbound
+from sandbox.spc.push import SpcCallbacks
+from schemas.enums import Flow, OutcomeCode
+from schemas.outcome import FailureReport
+from tests.support import samples
+from tests.support.roster_world import KEY, RosterWorld, roster_world
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def w(database_url: str) -> Iterator[RosterWorld]:
+    yield from roster_world(database_url)
+
+
+@pytest.fixture
+def faulty(database_url: str) -> Iterator[Any]:
+    worlds: list[Iterator[RosterWorld]] = []
+
+    def make(*faults: str, **config: Any) -> RosterWorld:
+        gen = roster_world(database_url, faults=faults, **config)
+        worlds.append(gen)
+        return next(gen)
+
+    yield make
+    for gen in worlds:
+        next(gen, None)
+
+
+def certified_org(w: RosterWorld, serial: int = 1, count: int = 3) -> tuple[str, list[str]]:
+    """An organisation and `count` mediators, submitted (the organisation last, on its standings), delivered and
+    answered by poll."""
+    org = w.org(serial)
+    mediators = [w.mediator(f"M{serial}-{n}", serial, serial * 10 + n) for n in range(1, count + 1)]
+    w.submit(org)
+    assert w.deliver()["delivered"] == count + 1
+    assert w.poll()["applied"] == count + 1
+    return org, mediators
+
+
+def test_org_and_three_mediators_certified_by_poll(w: RosterWorld) -> None:
+    org, mediators = certified_org(w)
+    for record_id in (org, *mediators):
+        record = w.record(record_id)
+        assert record.status == "CERTIFIED" and record.partner_ref.startswith("SPC-")
+    assert w.poll()["applied"] == 0  # the cursor moved on: nothing applied twice
+
+
+class _Centre(ThreadingHTTPServer):
+    """The centre's callback endpoint for the SPC platform, as the core's push intake does it: decode (the
+    X-Spc-Signature checked) and ingest, 200 once committed."""
+
+    def __init__(self, w: RosterWorld) -> None:
+        self.w = w
+        self.outcomes: list[str] = []
+        super().__init__(("127.0.0.1", 0), _Take)
+
+
+class _Take(BaseHTTPRequestHandler):
+    server: _Centre
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        w = self.server.w
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        item = RawInbound(body=body, headers=dict(self.headers.items()))
+        self.server.outcomes.append(inbound.ingest(w.uow, w.port, item, w.clock, w.rules))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def test_certified_by_callback_and_a_forged_one_quarantined(w: RosterWorld) -> None:
+    centre = _Centre(w)
+    threading.Thread(target=centre.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        host, port = centre.server_address[:2]
+        org = w.org(1)
+        mediators = [w.mediator(f"M1-{n}", 1, n) for n in (1, 2, 3)]
+        w.submit(org)
+        w.deliver()
+        SpcCallbacks(w.core, f"http://{host!s}:{port}/cb", secret=KEY, api_key="k").push_once()
+        assert centre.outcomes == ["applied"] * 4
+        assert {w.status(r) for r in (org, *mediators)} == {"CERTIFIED"}
+        SpcCallbacks(w.core, f"http://{host!s}:{port}/cb", secret="not-the-key").push_once()  # resent, badly signed
+        assert centre.outcomes[4:] == ["quarantined"] * 4
+    finally:
+        centre.shutdown()
+        centre.server_close()
+
+
+def test_org_with_two_qualifying_refused_locally_nothing_sent(w: RosterWorld) -> None:
+    org = w.org(1)
+    w.mediator("M1-1", 1, 1)
+    w.mediator("M1-2", 1, 2)
+    w.mediator("M1-3", 1, 3, submit=False, qualifying=False)  # on the roster, but not qualifying
+    w.mediator("M1-4", 1, 4, submit=False, term_to=w.today() - timedelta(days=1))  # term over
+    w.mediator("M2-1", 2, 5)  # another organisation's
+    with pytest.raises(InvalidRequest) as refused:
+        w.submit(org)
+    assert refused.value.rule == "min_qualifying_mediators" and refused.value.field == "mediators"
+    assert "has 2 qualifying" in str(refused.value) and "M1-3: not qualifying" in str(refused.value)
+    assert w.status(org) == "DRAFT"
+    with w.uow.begin() as session:
+        assert store.outbox(session, org) == []
+    w.mediator("M1-5", 1, 6)
+    assert w.submit(org).record.status == "SUBMITTED"  # a third qualifying mediator: now it goes
+
+
+@pytest.mark.parametrize(("faults", "second"), [((), "REJECTED"), (("dup_id",), "CERTIFIED")])
+def test_same_id_in_two_organisations_flagged(faulty: Any, faults: tuple[str, ...], second: str) -> None:
+    w = faulty(*faults)
+    certified_org(w, 1)
+    w.org(2)
+    twin = w.mediator("M2-twin", 2, 11)  # the same person as M1-1 (serial 11)
+    w.deliver()
+    w.poll()
+    assert w.status(twin) == second  # the platform refused it, or (misbehaving) certified it anyway
+    flagged = ids_in_two_orgs(w.uow)
+    if second == "CERTIFIED":
+        (found,) = flagged
+        assert twin in found.record_ids and set(found.refs) == {"M1-1", "M2-twin"} and len(found.organisations) == 2
+        assert "440106" not in repr(found)  # keys and refs only, never the ID
+    else:
+        assert flagged == []  # a rejected entry holds no place on a roster
+
+
+def test_term_expiring_alerts_then_expired_cannot_be_assigned(w: RosterWorld) -> None:
+    certified_org(w)
+    m = w.mediator("M1-late", 1, 19, term_to=w.today() + timedelta(days=20))
+    w.deliver()
+    w.poll()
+    w.act("activate", m, {})
+    due = {d.name: d for d in ROSTER.due_dates(w.record(m), [], _calendar(), w.now, w.rules)}
+    term = next(d for d in due.values() if "term" in d.name)
+    assert term.state.value == "due_soon" and term.counting == "calendar"
+    case_id = _self_case(w, "C-1")
+    w.services().accept(case_id)
+    w.services().assign_mediator(case_id, "M1-late")  # active, in term: assignable
+    w.advance(days=21)
+    with pytest.raises(InvalidRequest) as refused:
+        w.services().assign_mediator(case_id, "M1-late")
+    assert refused.value.rule == "mediator_expired" and refused.value.field == "mediator"
+    w.act("expire", m, {})
+    with pytest.raises(InvalidRequest, match="expired"):
+        w.services().assign_mediator(case_id, "M1-late")
+    w.services().assign_mediator(case_id, "someone-not-on-the-roster")  # no roster data: works as before
+
+
+def test_retirement_reaches_the_platform_and_ends_assignment(w: RosterWorld) -> None:
+    _, mediators = certified_org(w)
+    w.act("activate", mediators[0], {})
+    w.act("retire", mediators[0], {"reason": "本人申请退出"})
+    assert w.deliver()["delivered"] == 1
+    assert w.port.query_status([mediators[0]])[mediators[0]].status == "retired"  # type: ignore[union-attr]
+    case_id = _self_case(w, "C-2")
+    w.services().accept(case_id)
+    with pytest.raises(InvalidRequest) as refused:
+        w.services().assign_mediator(case_id, "M1-1")
+    assert refused.value.rule == "mediator_retired"
+
+
+def test_session_expiry_mid_run_logs_in_again(w: RosterWorld) -> None:
+    w.org(1)
+    w.mediator("M1-1", 1, 1)
+    assert w.deliver()["delivered"] == 1
+    w.core.expire_sessions()
+    w.mediator("M1-2", 1, 2)
+    assert w.deliver()["delivered"] == 1 and w.port.logins == 2
+
+
+def test_minus_one_is_a_dead_letter_with_the_reason(w: RosterWorld) -> None:
+    w.org(1)
+    m = w.mediator("M1-1", 1, 1)
+    w.core.fail_next("调解员信息不完整")
+    assert w.deliver()["dead"] == 1
+    (row,) = delivery.dead(w.uow)
+    assert row.record_id == m and "调解员信息不完整" in row.last_error
+    assert w.status(m) == "SUBMITTED"  # the record waits; an operator corrects and replays
+
+
+def test_closed_self_received_case_registered(w: RosterWorld) -> None:
+    _, mediators = certified_org(w)
+    w.act("activate", mediators[0], {})
+    case_id = _self_case(w, "C-3")
+    services = w.services()
+    services.accept(case_id)
+    services.assign_mediator(case_id, "M1-1")
+    services.record_failure(case_id, OutcomeCode.POSITIONS_TOO_FAR_APART, FailureReport(reason="双方分歧较大"))
+    waiting_case = _self_case(w, "C-4")  # closed, but its mediator has no certified roster entry
+    services.accept(waiting_case)
+    services.assign_mediator(waiting_case, "李调解")
+    services.record_failure(waiting_case, OutcomeCode.POSITIONS_TOO_FAR_APART, FailureReport(reason="当事人撤回"))
+    run = register_pending(w.uow, partner="spc", rules=w.rules, actor="job", now=w.now)
+    assert list(run.opened) == [case_id] and list(run.waiting) == [waiting_case]
+    assert register_pending(w.uow, partner="spc", rules=w.rules, actor="job", now=w.now).opened == {}
+    registration = run.opened[case_id]
+    assert w.deliver()["delivered"] == 1
+    w.poll()
+    record = w.record(registration)
+    assert record.status == "REGISTERED" and record.partner_ref.startswith("SPC-C")
+    form = w.core.entries[registration].doc
+    assert form["success_state"] == "failure" and form["mediator_id"] == w.record(mediators[0]).partner_ref
+
+
+@pytest.mark.parametrize(("faults", "expected"), [((), {}), (("stats_differ",), {"registered": (0, 1)})])
+def test_statistics_reconciled_and_a_difference_reported(faulty: Any, faults: tuple[str, ...], expected: Any) -> None:
+    w = faulty(*faults)
+    certified_org(w)
+    report = reconcile_statistics(w.uow, w.port, w.now.strftime("%Y-%m"))
+    assert report.ours == {"organisations": 1, "mediators": 3, "registered": 0}
+    assert report.differences == expected
+
+
+def _self_case(w: RosterWorld, ref: str) -> str:
+    dispatch = samples.dispatch(Flow.SELF_RECEIVED, platform_case_id=ref)
+    return w.services().register_self_received(dispatch)
+
+
+def _calendar() -> Any:
+    from adapter.deadlines import Deadlines
+
+    return Deadlines().calendar

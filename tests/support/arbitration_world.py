@@ -1,0 +1,133 @@
+"""The arbitration commission end to end for tests: the partner core (adapter/partners/: actions, outbox delivery,
+feed polling, inbound) on a real sealed database, the sandbox commission (sandbox/arbitration/) on loopback behind
+the commission connector (connectors/arbitration_rest.py), signed both ways.
+
+Time: one clock for both sides — the world's `now` is the adapter's clock and the commission's calendar (its
+business times and its signatures), and the commission's pace is stepped with it (one stepped second is a simulated
+day), so `days(n)` moves both; then the adapter's jobs run: deliver, read the feed (pull), deliver again.
+"""
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import col, select
+from tenacity import Retrying, stop_after_attempt
+
+from adapter.partners import delivery, feed
+from adapter.partners.arbitration.rules import CommissionRules
+from adapter.partners.service import ActionResult, run_action
+from adapter.persistence import partner_store as store
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.partner_tables import PartnerEventRow, PartnerOutboxRow, PartnerRecordRow
+from adapter.persistence.tables import QuarantineRow
+from adapter.persistence.vault import Vault, new_key
+from adapter.platforms.retry import RetryPolicy
+from adapter.platforms.signers import build_signer, build_verifier
+from adapter.testing import FakeClock
+from connectors.arbitration_rest import ArbitrationRest
+from sandbox.arbitration import CommissionConfig, CommissionCore, CommissionServer
+from sandbox.arbitration.pairing import pair_commission
+from schemas.partner import PartnerKind
+from tests.support.step_clock import StepClock
+
+PARTNER = "gzac"
+KIND = PartnerKind.ARBITRATION
+POLICY = RetryPolicy(base=1.0, cap=2.0, give_up_after=timedelta(hours=1))
+
+
+@dataclass
+class ArbWorld:
+    uow: UnitOfWork
+    core: CommissionCore
+    server: CommissionServer
+    port: ArbitrationRest
+    pace: StepClock
+    clock: FakeClock  # the adapter's clock and the commission's calendar
+    rules: CommissionRules = field(default_factory=CommissionRules)
+    counts: Counter[str] = field(default_factory=Counter)  # what the adapter's jobs did, all told
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now
+
+    def act(self, action: str, record_id: str | None, data: Any = None) -> ActionResult:
+        return run_action(
+            self.uow, KIND, action, record_id, data or {}, partner=PARTNER if record_id is None else None,
+            actor="clerk", now=self.now, rules=self.rules,
+        )  # fmt: skip
+
+    def deliver(self) -> dict[str, int]:
+        once = lambda: Retrying(stop=stop_after_attempt(1), reraise=True)  # noqa: E731
+        done = delivery.deliver(self.uow, {PARTNER: self.port}, self.clock, POLICY, retrying=once, jitter=lambda: 0.5)
+        self.counts.update(done)
+        return dict(done)
+
+    def poll(self) -> dict[str, int]:
+        done = feed.poll(self.uow, self.port, self.clock, self.rules)
+        self.counts.update(done)
+        return dict(done)
+
+    def days(self, n: float) -> None:
+        """`n` simulated days pass on both sides; then deliver, read the commission's feed, deliver."""
+        self.clock.now += timedelta(days=n)
+        self.pace.now += n * self.core.config.seconds_per_day
+        self.exchange()
+
+    def exchange(self) -> None:
+        self.deliver()
+        self.poll()
+        self.deliver()
+
+    # ---- reads
+
+    def row(self, record_id: str) -> PartnerRecordRow:
+        with self.uow.begin() as session:
+            return store.get(session, record_id, lock=False)
+
+    def facts(self, record_id: str) -> dict[str, Any]:
+        with self.uow.begin() as session:
+            return dict(store.view(store.get(session, record_id, lock=False)).facts)
+
+    def history(self, record_id: str) -> list[str]:
+        """The history's labels (event or note) oldest first."""
+        with self.uow.begin() as session:
+            return [e.event or e.note or "" for e in store.history(session, record_id)]
+
+    def events(self, record_id: str) -> list[PartnerEventRow]:
+        with self.uow.begin() as session:
+            return store.history(session, record_id)
+
+    def records(self) -> list[PartnerRecordRow]:
+        with self.uow.begin() as session:
+            return list(session.exec(select(PartnerRecordRow).order_by(col(PartnerRecordRow.opened_at))).all())
+
+    def outbox(self) -> list[PartnerOutboxRow]:
+        with self.uow.begin() as session:
+            return list(session.exec(select(PartnerOutboxRow).order_by(col(PartnerOutboxRow.id))).all())
+
+    def quarantine(self) -> list[QuarantineRow]:
+        with self.uow.begin() as session:
+            return list(session.exec(select(QuarantineRow).order_by(col(QuarantineRow.id))).all())
+
+
+def arb_world(database_url: str, workdir: Path, config: CommissionConfig | None = None) -> Iterator[ArbWorld]:
+    """A world on `database_url` (sealed) with a sandbox commission served from `workdir`'s keys."""
+    engine = make_engine(database_url, vault=Vault([new_key("k1")], "k1"))
+    create_schema(engine)
+    # Now, to the second: the keyring's key is made at the real time, and the world's clock never goes before it.
+    clock, pace = FakeClock(datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)), StepClock()
+    config = config or CommissionConfig(seconds_per_day=1.0)
+    pairing = pair_commission(workdir, config, clock=clock, monotonic=pace)
+    server = pairing.serve()
+    signer = build_signer(pairing.signing, platform=PARTNER, clock=clock)
+    verifier = build_verifier(pairing.signing, platform=PARTNER)
+    port = ArbitrationRest(PARTNER, server.url, signer, verifier, clock=clock)
+    try:
+        yield ArbWorld(UnitOfWork(engine), pairing.core, server, port, pace, clock)
+    finally:
+        server.stop()
+        engine.dispose()
