@@ -17,7 +17,7 @@ from adapter.deadlines.holiday_file import HolidayTable
 from adapter.partners.spec import PartnerDue, PartnerRecord
 from adapter.partners.traffic.deadlines import due_dates, timeline
 from adapter.partners.traffic.rules import TrafficRules
-from schemas.partner import PartnerKind
+from tests.support.traffic_records import partner_record
 from tests.support.traffic_samples import CST
 
 D = DueState
@@ -36,21 +36,7 @@ def closes(day: str) -> datetime:
 
 
 def record(status: str, offered: str, facts: dict[str, Any] | None = None) -> PartnerRecord:
-    return PartnerRecord(
-        record_id="TR-1",
-        kind=PartnerKind.TRAFFIC,
-        partner="dj",
-        partner_ref="DJ1",
-        status=status,
-        version=1,
-        subject="cert",
-        amount=None,
-        facts={"offered_at": at(offered).isoformat(), **(facts or {})},
-        case_id=None,
-        opened_at=at(offered),
-        updated_at=at(offered),
-        closed_at=None,
-    )
+    return partner_record(status, {"offered_at": at(offered).isoformat(), **(facts or {})}, at(offered))
 
 
 def due(found: list[PartnerDue], name: str) -> PartnerDue:

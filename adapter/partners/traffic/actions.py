@@ -4,6 +4,7 @@ naming the field and rule before anything is stored or sent; the Machine refuses
 allow (IllegalPartnerTransition, a 409).
 
     accept, decline(reason)            the offer answer, within 3 working days (*unconfirmed*, [P44 Art 12])
+    offer_overdue                      the answer period passed (the core's sweep alerts, moves nothing)
     start_mediation(mediator)          ACCEPTED → MEDIATING
     request_appraisal(matters, party)  the mediation clock pauses [P44 Art 26]
     record_outcome(result, …)          agreement (items by head and payer, insurer shares, schedule) or failure code
@@ -13,88 +14,39 @@ allow (IllegalPartnerTransition, a 409).
 """
 
 from datetime import datetime
-from typing import Any, Literal
-
-from pydantic import Field
+from typing import Any
 
 from adapter.errors import InvalidRequest
 from adapter.masking import mask_text
 from adapter.partners.spec import Action, Change, Outgoing, PartnerRecord
 from adapter.partners.traffic import facts, guards
 from adapter.partners.traffic.claims import recalculate
+from adapter.partners.traffic.inputs import (
+    ApplyJcInput,
+    AppraisalInput,
+    ClaimInput,
+    DeclineInput,
+    EscalateInput,
+    JcResultInput,
+    NoteInput,
+    OutcomeInput,
+    StartMediationInput,
+)
 from adapter.partners.traffic.jc import jc_result
 from adapter.partners.traffic.rules import TrafficRules
 from adapter.partners.traffic.states import TrafficEvent, TrafficStatus
 from schemas.case import Record
 from schemas.clock import china_iso
-from schemas.money import RMB
-from schemas.text import Line, Text
 from schemas.traffic import (
     AppraisalRequest,
-    ClaimBasis,
     ClaimRequest,
-    Instalment,
     OfferAnswer,
     Outcome,
-    OutcomeItem,
-    Payee,
     PolicyRef,
     TrafficMessageType,
 )
 
 E, S, T = TrafficEvent, TrafficStatus, TrafficMessageType
-
-
-class NoteInput(Record):
-    note: Text = Field(default="", max_length=1000)
-
-
-class DeclineInput(Record):
-    reason: Text = Field(min_length=1, max_length=1000)
-
-
-class StartMediationInput(Record):
-    mediator: Line = Field(min_length=1, max_length=100)
-
-
-class AppraisalInput(Record):
-    matters: Text = Field(min_length=1, max_length=2000)
-    party_ref: Line | None = Field(default=None, max_length=64)
-
-
-class OutcomeInput(Record):
-    """`items` default to the recalculated figures under the certificate in force; `advice` to the table's."""
-
-    result: Literal["agreement", "failure"]
-    items: tuple[OutcomeItem, ...] = ()
-    schedule: tuple[Instalment, ...] = ()
-    failure_code: int | None = None
-    advice: Text = Field(default="", max_length=2000)
-
-
-class ApplyJcInput(Record):
-    court_code: Line = Field(min_length=1, max_length=16)
-    case_id: Line | None = Field(default=None, max_length=40)  # the mediation case that carries the JC flow
-
-
-class JcResultInput(Record):
-    confirmed: bool
-    ruling_no: Line = Field(min_length=1, max_length=64)
-    reason: Text = Field(default="", max_length=1000)
-
-
-class ClaimInput(Record):
-    basis: ClaimBasis
-    basis_ref: Line = Field(min_length=1, max_length=64)
-    insurer_uscc: Line = Field(min_length=1, max_length=18)
-    policy_no: Line = Field(min_length=1, max_length=64)
-    payee: Payee
-    amount: RMB
-
-
-class EscalateInput(Record):
-    to: Literal["court", "regulator"]  # a judicial suggestion, or a complaint to the regulator [P1]
-    note: Text = Field(default="", max_length=1000)
 
 
 def accept(record: PartnerRecord | None, given: NoteInput, now: datetime, rules: TrafficRules) -> Change:
@@ -109,6 +61,12 @@ def _answer(record: PartnerRecord, body: OfferAnswer, event: TrafficEvent) -> Ch
     said = "accepted the offer" if body.accepted else f"declined the offer: {mask_text(body.reason)}"
     reply = Outgoing(T.OFFER_ANSWER, body, correlates_to=record.facts.get("offer_message_id"))
     return Change(event=event, facts={"answer": body.model_dump(mode="json")}, detail=said, outgoing=(reply,))
+
+
+def offer_overdue(record: PartnerRecord | None, given: NoteInput, now: datetime, rules: Any) -> Change:
+    """The answer period passed unanswered (the sweep's offer_answer is overdue): recorded, so the console lists it;
+    a late accept or decline still counts, the platform decides whether it takes the case back."""
+    return Change(event=E.OFFER_OVERDUE, detail=mask_text(given.note) or "offer answer overdue [P44 Art 12]")
 
 
 def start_mediation(record: PartnerRecord | None, given: StartMediationInput, now: datetime, rules: Any) -> Change:
@@ -139,7 +97,8 @@ def record_outcome(record: PartnerRecord | None, given: OutcomeInput, now: datet
     record = _record(record)
     if given.result == "failure":
         if given.failure_code is None:
-            raise InvalidRequest("failure_code: a failure names its code (2–8)", field="failure_code", rule="required")
+            message = "failure_code: a failure names its code (2–8); rule required"
+            raise InvalidRequest(message, field="failure_code", rule="required")
         code = guards.failure(given.failure_code, rules.failure_codes_version)
         body = Outcome(result="failure", at=now, failure_code=code.code, advice=given.advice or code.advice)
         detail = f"mediation failed, code {code.code} {code.name}"
@@ -263,6 +222,9 @@ ACTIONS: dict[str, Action] = dict(
     [
         _action("accept", "accept the offer (3 working days, [P44 Art 12])", NoteInput, accept),
         _action("decline", "decline the offer, with the reason", DeclineInput, decline),
+        _action(
+            "offer_overdue", "mark the offer's answer overdue (late answers still count)", NoteInput, offer_overdue
+        ),
         _action("start_mediation", "assign the mediator: mediation begins", StartMediationInput, start_mediation),
         _action(
             "request_appraisal", "ask for an appraisal; the mediation clock pauses", AppraisalInput, request_appraisal

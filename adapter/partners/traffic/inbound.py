@@ -28,7 +28,7 @@ from adapter.partners.traffic.claims import recalculate
 from adapter.partners.traffic.jc import jc_result
 from adapter.partners.traffic.rules import TrafficRules
 from adapter.partners.traffic.states import TrafficEvent, TrafficNote, TrafficStatus
-from schemas.clock import china_iso
+from schemas.clock import china_iso, china_text
 from schemas.partner import PartnerEnvelope
 from schemas.traffic import (
     BODIES,
@@ -201,7 +201,8 @@ def _appraised(record: PartnerRecord, body: AppraisalResult) -> Change:
             field="body.appraisal_id",
             rule="appraisal_id",
         )
-    said = f"appraisal {body.appraisal_id}: fee {body.fee} yuan, challenge by {china_iso(body.challenge_deadline)}"
+    challenge = china_text(body.challenge_deadline, seconds=False)
+    said = f"appraisal {body.appraisal_id}: fee {body.fee} yuan, challenge by {challenge}"
     if entry.get("result") == body.model_dump(mode="json"):
         return Change(note=N.DUPLICATE, detail=f"{said} again")
     # A second result for the same request (a corrected opinion) replaces the first: the latest is what counts.
