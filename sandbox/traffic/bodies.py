@@ -119,7 +119,7 @@ def body_of(
         confirmed = step == "jc_confirmed"
         body = {
             "confirmed": confirmed,
-            "ruling_no": f"（{at.year}）粤0104民特{known.serial_no[-4:]}号",
+            "ruling_no": f"（{at.year}）粤0104民特{int(known.serial_no[-4:])}号",
             "ruled_at": stamp,
             "reason": "" if confirmed else "调解协议内容违反法律强制性规定",
         }

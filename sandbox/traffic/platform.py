@@ -6,6 +6,7 @@ freshness, replayed nonces).
 """
 
 import random
+from collections import Counter
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -244,7 +245,7 @@ class TrafficCore(SignedFeed):
             }
 
     def statistics(self, month: str) -> dict[str, int] | None:
-        """The platform's counts for the month "YYYY-MM" the cases were offered in (China time), by status; None
+        """The platform's counts of the cases offered in the month "YYYY-MM" (China time), by status; None
         for a month it offered nothing in. `published_statistics`, when set, is what it publishes instead (figures
         that differ from ours, for reconciliation; a month absent from it: no counts)."""
         with self._lock:
@@ -253,10 +254,7 @@ class TrafficCore(SignedFeed):
             months = [k for k in self.cases.values() if f"{k.offered_at.astimezone(CHINA):%Y-%m}" == month]
             if not months:
                 return None
-            counts: dict[str, int] = {"offered": len(months)}
-            for known in months:
-                counts[known.status] = counts.get(known.status, 0) + 1
-            return counts
+            return dict(Counter(known.status for known in months))  # by status, as reconciliation counts ours
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
