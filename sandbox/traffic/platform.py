@@ -6,9 +6,9 @@ freshness, replayed nonces).
 """
 
 import random
-from collections import Counter
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
