@@ -2,8 +2,6 @@
 kind (tests/support/toy_partner.py): a record opened, acted on, its history and outbox written in one transaction,
 sealed at rest; refusals write nothing; versions guard concurrent writers; lists page by cursor."""
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import text
 
@@ -13,21 +11,11 @@ from adapter.partners.machine import IllegalPartnerTransition
 from adapter.persistence import partner_store as store
 from adapter.persistence.partner_store import PartnerRecordNotFound, StalePartnerRecord
 from adapter.persistence.sealed_types import engine_vault
-from tests.support.partner_world import PARTNER, PartnerWorld, partner_world
+from tests.support.partner_world import PARTNER, PartnerWorld, both_backends, world_fixture  # noqa: F401  (fixtures)
 from tests.support.samples import RESIDENT_ID
 from tests.support.toy_partner import toy_spec  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("toy_spec")]
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def w(database_url: str) -> Iterator[PartnerWorld]:
-    yield from partner_world(database_url)
 
 
 def _counts(w: PartnerWorld) -> tuple[int, int, int]:
