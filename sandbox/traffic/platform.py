@@ -10,7 +10,6 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +23,7 @@ from sandbox.court import CourtRefusal
 from sandbox.signed_feed import FeedItem, SignedFeed
 from sandbox.traffic import script
 from sandbox.traffic.bodies import CENTRE, Models, body_of, default_models
+from sandbox.traffic.case import PlatformCase
 from sandbox.traffic.config import TrafficConfig
 from sandbox.traffic.police import certificate
 from schemas.partner import PartnerEnvelope, PartnerKind
@@ -31,22 +31,6 @@ from schemas.validation import summarize
 from signing.base import MessageSigner, MessageVerifier
 
 PARTNER = "centre"  # how the platform names the centre in the envelopes it decodes
-
-
-@dataclass
-class PlatformCase:
-    serial_no: str
-    offer: dict[str, Any]  # the offer's canonical body, as the police feed made it
-    arrived: float  # the platform's monotonic clock when the step list last restarted
-    offered_at: datetime  # simulated
-    started_at: datetime  # the simulated time the step list last restarted (the centre's message, or the offer)
-    faults: set[str]
-    record_id: str | None = None  # ours (TR-…), once the centre named it
-    status: str = "offered"
-    pending: list[script.Step] = field(default_factory=list)
-    facts: dict[str, Any] = field(default_factory=dict)  # what later bodies need (claim amount, appraisal count …)
-    applied: list[tuple[str, str]] = field(default_factory=list)  # (centre message id, status before it)
-    last_centre: str | None = None  # the centre's latest message id (what the next answer correlates to)
 
 
 class TrafficCore(SignedFeed):
