@@ -4,6 +4,7 @@ delivery, polling, reconciliation and deadline sweep, the platform a real server
 PostgreSQL, compressed time (tests/support/traffic_world.py)."""
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -63,13 +64,23 @@ def _claim(w: TrafficWorld, record: str, ruling: str) -> dict[str, Any]:
     return claim
 
 
+def _mediation_due(w: TrafficWorld, record: str) -> date | None:
+    rows = w.partners.deadlines(timedelta(days=400))
+    days = [r["due_day"] for r in rows if r["record"] == record and r["due"] == "mediation"]
+    return date.fromisoformat(days[0]) if days else None
+
+
 def test_an_offer_is_mediated_with_an_appraisal_confirmed_claimed_and_paid(world: Make) -> None:
     w = world()
     record = _mediating(w)
+    before = _mediation_due(w, record)
     w.act(record, "request_appraisal", {"matters": "伤残等级、误工期", "party_ref": "P1"})
     assert (w.status(record), w.theirs(record)) == ("APPRAISAL_PENDING", "suspended")
+    assert _mediation_due(w, record) is None  # the mediation clock stands still [P44 Art 26]
     w.days(10)  # five working days, weekends between
     assert (w.status(record), w.theirs(record)) == ("MEDIATING", "mediating")
+    after = _mediation_due(w, record)
+    assert before is not None and after is not None and after - before >= timedelta(days=10)  # the pause excluded
     ruling = _agreed_and_confirmed(w, record)
     assert w.status(record) == "JC_CONFIRMED"
     _claim(w, record, ruling)
