@@ -4,7 +4,7 @@ delivery, polling, reconciliation and deadline sweep, the platform a real server
 PostgreSQL, compressed time (tests/support/traffic_world.py)."""
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +89,24 @@ def test_an_offer_is_mediated_with_an_appraisal_confirmed_claimed_and_paid(world
     assert (w.status(record), w.theirs(record)) == ("PAID", "settled")
     assert w.partners.reconcile(NAME)[NAME].differences == []
     assert w.kept() == []
+
+
+@pytest.mark.parametrize("form", ["yyyyMMddHHmmss", "epoch_millis"])
+def test_the_agreed_time_form_travels_both_ways(world: Make, form: str) -> None:
+    """The partner's timestamp_format is the platform's: its offer read, our answers and requests understood."""
+    w = world(timestamp_format=form)
+    record = _mediating(w)
+    w.act(record, "request_appraisal", {"matters": "伤残等级"})
+    w.days(10)
+    assert w.status(record) == "MEDIATING" and w.kept() == []
+    sent = w.core.received[-1]
+    (ours,) = w.row(record).facts["appraisals"].values()
+    stored = datetime.fromisoformat(ours["request"]["requested_at"])
+    # read back by the platform in the agreed form: whole seconds (or milliseconds), China time
+    assert sent.type == "traffic.appraisal_request"
+    assert datetime.fromisoformat(sent.body["requested_at"]) == stored.replace(
+        microsecond=stored.microsecond // 1000 * 1000 if form == "epoch_millis" else 0
+    )
 
 
 def test_a_declined_offer_is_final_on_both_sides(world: Make) -> None:

@@ -121,7 +121,7 @@ def traffic_world(tmp_path: Path, settings: Settings, mode: str) -> Iterator[Mak
         stack.callback(server.stop)
         partner = PartnerSettings(
             kind="traffic", base_url=server.api, signing=pairing.signing, mode="push" if mode == "push" else "pull",
-            timeout_seconds=5,
+            timeout_seconds=5, timestamp_format=platform.timestamp_format,
         )  # fmt: skip
         runtime = build_runtime(settings.model_copy(update={"partners": {NAME: partner}}), clock=clock)
         stack.callback(runtime.uow.engine.dispose)
