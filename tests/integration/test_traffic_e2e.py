@@ -24,7 +24,7 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(params=["pull"])
+@pytest.fixture(params=["pull", "push"])
 def mode(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -212,6 +212,9 @@ def test_duplicate_and_out_of_order_messages_are_applied_once(world: Make) -> No
     assert events.count("accept") == 1 and events.count("pay") == 1
     assert "note:out_of_order" in events  # `received` after `assessing`: kept, nothing moved back
     assert w.kept() == []  # duplicates are the inbox's, never quarantined
+    if w.push:  # each push answered: the second copy of every item as a duplicate
+        results = [a.result for a in w.answers]
+        assert set(results) == {"accepted", "duplicate"} and results.count("duplicate") == len(results) // 2
 
 
 def test_a_rejected_jc_advises_litigation(world: Make) -> None:
@@ -232,6 +235,8 @@ def test_a_bad_signature_is_quarantined_with_its_bytes(world: Make) -> None:
     assert kept.raw == w.core.items[0].body.encode() and serial in kept.raw.decode()  # the bytes as they came
     with w.runtime.uow.begin() as session:
         assert store.find_by_ref(session, NAME, serial, lock=False) is None  # nothing opened
+    if w.push:
+        assert [(a.result, a.reason) for a in w.answers] == [("rejected", "bad_signature")]
 
 
 def test_reconciliation_finds_and_repairs_a_lost_message(world: Make) -> None:
