@@ -18,16 +18,15 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from connectors.http import decoded
+from connectors.http import verified_decode
 from connectors.partner_port import PartnerReceipt, PartnerStatus
-from connectors.port import FeedPage, PayloadError, RawInbound, RejectedError, RequestSigner, TransientError
-from connectors.rest_client import _ESCAPED, SignedJsonClient
+from connectors.port import FeedPage, RawInbound, RejectedError, RequestSigner, TransientError
+from connectors.rest_client import SignedJsonClient
 from mappings import arbitration as wire
 from mappings.codes import MalformedPayload
 from reference.errors import UnknownCode
 from schemas.partner import PartnerEnvelope, PartnerKind
 from signing.base import MessageVerifier
-from signing.errors import SignatureInvalid
 
 MESSAGES, FEED, STATUS = "/api/arb/v1/messages", "/api/arb/v1/feed", "/api/arb/v1/cases/status"
 
@@ -58,26 +57,10 @@ class ArbitrationRest(SignedJsonClient):
         return PartnerReceipt(envelope.message_id, duplicate=receipt.result == "duplicate", partner_ref=receipt.case_no)
 
     def fetch(self, cursor: str, limit: int) -> FeedPage:
-        doc = self._call("GET", f"{FEED}?{urlencode({'cursor': cursor or '0', 'limit': limit})}", b"")
-        items, next_cursor = doc.get("items"), doc.get("nextCursor")
-        if not isinstance(items, list) or not isinstance(next_cursor, str | int) or isinstance(next_cursor, bool):
-            raise TransientError(self.name, "feed page lacks items or nextCursor")  # the page, not one item
-        escaped = doc.pop(_ESCAPED, False) is True
-        return FeedPage(items=[self._raw_item(item, escaped) for item in items], next_cursor=str(next_cursor))
+        return self._feed_page(f"{FEED}?{urlencode({'cursor': cursor or '0', 'limit': limit})}", "nextCursor")
 
     def decode(self, item: RawInbound) -> PartnerEnvelope:
-        try:
-            signed = self.verifier.verify(item.body, item.headers)
-        except SignatureInvalid as exc:
-            raise PayloadError(self.name, exc.reason, exc.detail) from exc
-        envelope = decoded(self.name, lambda partner, body: wire.decode(body, partner), item.body)
-        if signed.message_id is not None and signed.message_id != envelope.message_id:
-            raise PayloadError(
-                self.name,
-                SignatureInvalid.MISMATCH,
-                f"signed for message {signed.message_id!r}, but the body is message {envelope.message_id!r}",
-            )
-        return envelope
+        return verified_decode(self.name, self.verifier, item, lambda partner, body: wire.decode(body, partner))
 
     def query_status(self, record_ids: Sequence[str]) -> dict[str, PartnerStatus | None]:
         doc = self._call("POST", STATUS, json.dumps({"centreRefs": list(record_ids)}).encode())

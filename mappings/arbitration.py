@@ -33,7 +33,7 @@ from pydantic import ValidationError
 
 from mappings.codes import CodeTables, MalformedPayload, load_tables
 from mappings.times import CHINA, read_time
-from mappings.wire_types import field, ident, json_type
+from mappings.wire_types import field, ident, json_type, parse_object
 from reference.errors import UnknownCode
 from schemas.arbitration import BODIES
 from schemas.partner import PartnerEnvelope, PartnerKind
@@ -128,13 +128,7 @@ def from_wire(doc: Any, partner: str) -> PartnerEnvelope:
 
 def decode(body: bytes, partner: str) -> PartnerEnvelope:
     """The canonical message in a commission's bytes (see `from_wire`)."""
-    try:
-        doc = json.loads(body.decode("utf-8"))
-    except ValueError as exc:
-        raise MalformedPayload(f"the body is not UTF-8 JSON ({str(exc)[:200]})") from None
-    except RecursionError:
-        raise MalformedPayload("the body nests JSON too deeply to parse") from None
-    return from_wire(doc, partner)
+    return from_wire(parse_object(body), partner)
 
 
 # ---- status and receipts

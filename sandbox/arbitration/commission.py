@@ -4,9 +4,7 @@ each case. Thread-safe (one lock). It speaks the arb-commission wire (mappings/a
 request of the centre (signature, freshness, replayed nonces) and applies each message id once.
 """
 
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,12 +19,12 @@ from sandbox.arbitration.config import CommissionConfig
 from sandbox.arbitration.scripts import MEDIATION_STATEMENT, Step, on_application, on_fee_paid
 from sandbox.arbitration.steps import ENTRUSTED_PARTIES, body_of
 from sandbox.court import CourtRefusal
+from sandbox.signed_feed import FeedItem, SignedFeed
 from schemas.arbitration import BODIES
 from schemas.clock import china_iso
 from schemas.partner import PartnerEnvelope, PartnerKind
 from schemas.validation import summarize
-from signing.base import MemoryReplayGuard, MessageSigner, MessageVerifier, check
-from signing.errors import SignatureInvalid
+from signing.base import MessageSigner, MessageVerifier
 
 CENTRE = "centre"  # the name the commission's decoded envelopes carry (ours carry the commission's settings name)
 
@@ -46,15 +44,10 @@ class CommissionCase:
     pending: list[Step] = field(default_factory=list)
 
 
-@dataclass
-class CommissionItem:
-    seq: int
-    body: str
-    message_id: str
-    spoiled: bool
+class CommissionCore(SignedFeed):
+    refusal = "1001"  # the commission's receipt code for a bad signature
+    next_cursor = "nextCursor"
 
-
-class CommissionCore:
     def __init__(
         self,
         config: CommissionConfig,
@@ -64,29 +57,16 @@ class CommissionCore:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.config = config
-        self._signer = signer
-        self._verifier = centre_verifier
-        self._clock = clock
-        self._monotonic = monotonic
-        self._lock = threading.RLock()
-        self.replay = MemoryReplayGuard()
+        super().__init__(config, signer, centre_verifier, clock=clock, monotonic=monotonic)
+        self.config: CommissionConfig = config
         self.cases: dict[str, CommissionCase] = {}  # case number → case
-        self.items: list[CommissionItem] = []
         self._answers: dict[str, dict[str, Any]] = {}  # message id → the first receipt
         self.applications: dict[str, int] = {}  # message id → times applied (never more than 1)
         self.received: list[PartnerEnvelope] = []  # every centre message applied, in order
-        self.requests: list[str] = []  # every centre request seen, verified or not ("METHOD path")
+        self.requests: list[str] = []  # every centre request seen, verified or not ("METHOD url")
         self._planned: dict[str, set[str]] = {}  # our record id → misbehaviours chosen before it arrives
-        self._faults: deque[str] = deque()
-        self.signature_failures: dict[str, int] = {}
-        self.rejected: list[tuple[str, str]] = []
         self._numbers = config.first_case_number
         self._serial = 0
-        self._signed: dict[int, dict[str, str]] = {}
-
-    def monotonic(self) -> float:
-        return self._monotonic()
 
     def now(self) -> datetime:
         return self._clock()
@@ -101,15 +81,6 @@ class CommissionCore:
             if known is not None and known.status == "received":
                 known.faults |= set(faults)
                 known.pending = [s for s in on_application(self.config, known.faults) if s[1] != "receipt"]
-
-    def fail_next(self, *faults: str) -> None:
-        """The next requests fail so: error (503), throttle (429), timeout, drop, refuse (400)."""
-        with self._lock:
-            self._faults.extend(faults)
-
-    def draw_fault(self) -> str | None:
-        with self._lock:
-            return self._faults.popleft() if self._faults else None
 
     def forget(self, record_id: str) -> None:
         """The commission loses the application and its memory of the messages about it (reconciliation's drift:
@@ -148,21 +119,7 @@ class CommissionCore:
     def verify_request(self, body: bytes, headers: Mapping[str, str], target: str) -> None:
         with self._lock:
             self.requests.append(target)
-        try:
-            check(
-                self._verifier,
-                body,
-                headers,
-                now=self._clock(),
-                target=target,
-                window=timedelta(seconds=self.config.window_seconds),
-                replay=self.replay,
-                scope="centre",
-            )
-        except SignatureInvalid as exc:
-            with self._lock:
-                self.signature_failures[exc.reason] = self.signature_failures.get(exc.reason, 0) + 1
-            raise CourtRefusal(401, "1001", f"signature refused ({exc.reason}): {exc.detail}") from None
+        super().verify_request(body, headers, target)
 
     def receive(self, body: bytes, headers: Mapping[str, str], target: str) -> dict[str, Any]:
         """One message of the centre: verified, read, applied once; the receipt (code 0001 on a resend)."""
@@ -277,35 +234,15 @@ class CommissionCore:
         for _ in range(copies):
             self.publish(envelope, spoiled="bad_signature" in case.faults)
 
-    def publish(self, envelope: PartnerEnvelope, *, spoiled: bool = False) -> CommissionItem:
+    def publish(self, envelope: PartnerEnvelope, *, spoiled: bool = False) -> FeedItem:
         """Put one message on the feed as the commission writes it (tests use it for crafted items)."""
-        with self._lock:
-            item = CommissionItem(len(self.items) + 1, wire.encode(envelope).decode(), envelope.message_id, spoiled)
-            self.items.append(item)
-            return item
-
-    def sign_item(self, item: CommissionItem) -> dict[str, str]:
-        signed = item.body.encode() + (b" " if item.spoiled else b"")
-        return dict(self._signer.sign(signed, message_id=item.message_id, at=self._clock()))
+        return self.append(wire.encode(envelope).decode(), envelope.message_id, spoiled=spoiled)
 
     def sign_answer(self, payload: bytes, answer_id: str) -> dict[str, str]:
         """The commission's signature over one of its answers (a receipt, a refusal)."""
         return dict(self._signer.sign(payload, message_id=answer_id, at=self._clock()))
 
     # ---- reads
-
-    def feed(self, cursor: int, limit: int) -> dict[str, Any]:
-        with self._lock:
-            self.tick()
-            page = [i for i in self.items if i.seq > cursor][: max(1, min(limit, 500))]
-            entries = [{"seq": i.seq, "body": i.body, "headers": self._headers(i)} for i in page]
-            return {"items": entries, "nextCursor": str(page[-1].seq if page else cursor)}
-
-    def _headers(self, item: CommissionItem) -> dict[str, str]:
-        cached = self._signed.get(item.seq)
-        if cached is None:
-            cached = self._signed[item.seq] = self.sign_item(item)
-        return cached
 
     def status(self, record_ids: list[str]) -> dict[str, str | None]:
         """The commission's own view of each record (our ids): its status code, or None where unknown."""

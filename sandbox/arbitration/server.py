@@ -13,7 +13,6 @@ status: 400 bad message (2001), 401 signature (1001), 404 unknown case (3001), 4
 import json
 import uuid
 from typing import Any
-from urllib.parse import parse_qs
 
 from sandbox.arbitration.commission import CommissionCore
 from sandbox.arbitration.config import FAULTS
@@ -33,6 +32,9 @@ class CommissionServer(LoopbackServer):
 
 class CommissionHandler(LoopbackHandler):
     server: CommissionServer
+    faults = FAULTS
+    ref_field = "centreRef"
+    bad_request = "2001"
 
     def route(self, method: str, url: Any, body: bytes) -> dict[str, Any]:
         core, path = self.server.core, url.path
@@ -43,13 +45,7 @@ class CommissionHandler(LoopbackHandler):
         if method == "POST" and path == MESSAGES:
             return core.receive(body, headers, target)
         if method == "GET" and path == FEED:
-            core.verify_request(b"", headers, target)
-            query = parse_qs(url.query)
-            try:
-                cursor, limit = int(query.get("cursor", ["0"])[0] or 0), int(query.get("limit", ["100"])[0])
-            except ValueError:
-                raise CourtRefusal(400, "2001", "cursor and limit must be integers") from None
-            return core.feed(cursor, limit)
+            return self.read_feed(url, target)
         if method == "POST" and path == STATUS:
             core.verify_request(body, headers, target)
             try:
@@ -65,30 +61,10 @@ class CommissionHandler(LoopbackHandler):
             return {}
         return self.server.core.sign_answer(payload, uuid.uuid4().hex)
 
-    def control(self, method: str, path: str, body: bytes) -> dict[str, Any]:
-        self.authorise_control()
-        core = self.server.core
-        if method == "GET" and path == "/sandbox/stats":
-            return core.stats()
-        try:
-            args = json.loads(body or b"{}")
-            if method == "POST" and path == "/sandbox/misbehave":
-                faults = [str(f) for f in args["faults"]]
-                if not set(faults) <= set(FAULTS):
-                    raise CourtRefusal(400, "E400", f"faults must be among {', '.join(FAULTS)}")
-                core.misbehave(str(args["centreRef"]), *faults)
-                return {"centreRef": args["centreRef"], "faults": faults}
-            if method == "POST" and path == "/sandbox/fail-next":
-                core.fail_next(*[str(f) for f in args["faults"]])
-                return {"failing": args["faults"]}
-            if method == "POST" and path == "/sandbox/forget":
-                core.forget(str(args["centreRef"]))
-                return {"forgotten": args["centreRef"]}
-            if method == "POST" and path == "/sandbox/entrust":
-                return {"caseNo": core.entrust(str(args["claim"]), str(args["amount"]))}
-        except (ValueError, TypeError, KeyError) as exc:
-            raise CourtRefusal(400, "E400", f"bad control request: {type(exc).__name__}") from None
-        raise CourtRefusal(404, "E404", f"no control route {method} {path}")
+    def control_post(self, path: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        if path == "/sandbox/entrust":  # the reverse flow: a case entrusted to the centre for mediation
+            return {"caseNo": self.server.core.entrust(str(args["claim"]), str(args["amount"]))}
+        return super().control_post(path, args)
 
 
 def urlsplit_path(path: str) -> str:

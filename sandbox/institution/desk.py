@@ -5,9 +5,7 @@ threads. It speaks the complaint-desk wire (mappings/complaint_desk.py), verifie
 """
 
 import secrets
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,10 +21,10 @@ from sandbox.court import CourtRefusal
 from sandbox.institution.config import InstitutionConfig
 from sandbox.institution.scripts import REVIEW_AFTER, Step, payment, script
 from sandbox.institution.steps import RANK, body_of
+from sandbox.signed_feed import FeedItem, SignedFeed
 from schemas.complaint import ComplaintEnvelope, ComplaintMessageType
 from schemas.validation import summarize
-from signing.base import MemoryReplayGuard, MessageSigner, MessageVerifier, check
-from signing.errors import SignatureInvalid
+from signing.base import MessageSigner, MessageVerifier
 
 PLATFORM = "desk"  # the name the desk's own wire tables are loaded under (codes are the profile's, not per name)
 
@@ -45,18 +43,7 @@ class DeskComplaint:
     pending: list[Step] = field(default_factory=list)
 
 
-@dataclass
-class DeskItem:
-    seq: int
-    body: str
-    message_id: str
-    spoiled: bool  # bad_signature: signed over other bytes
-
-    def page_entry(self, headers: Mapping[str, str]) -> dict[str, Any]:
-        return {"seq": self.seq, "body": self.body, "headers": dict(headers)}
-
-
-class DeskCore:
+class DeskCore(SignedFeed):
     def __init__(
         self,
         config: InstitutionConfig,
@@ -67,34 +54,20 @@ class DeskCore:
         monotonic: Callable[[], float] = time.monotonic,
         dated_by_clock: bool = False,
     ) -> None:
-        self.config = config
-        self._signer = desk_signer
-        self._verifier = centre_verifier
-        self._clock = clock
-        self._monotonic = monotonic
+        super().__init__(config, desk_signer, centre_verifier, clock=clock, monotonic=monotonic)
+        self.config: InstitutionConfig = config
         # True: every message is dated no later than `clock` (a desk beside a centre on the real clock, as in
         # `docking demo`, whose answers may not lie in the centre's future); False: on the script's simulated days.
         self.dated_by_clock = dated_by_clock
-        self._lock = threading.RLock()
-        self.replay = MemoryReplayGuard()
         self.complaints: dict[str, DeskComplaint] = {}
-        self.items: list[DeskItem] = []
         self._answers: dict[str, dict[str, Any]] = {}  # message id → the original answer
         self.applications: dict[str, int] = {}  # message id → times applied (must never exceed 1)
         self.received: list[ComplaintEnvelope] = []  # every centre message applied, in order
         self._planned: dict[str, set[str]] = {}  # complaint id → misbehaviours chosen before it arrives
-        self._faults: deque[str] = deque()  # scripted transport faults for the next requests
-        self.signature_failures: dict[str, int] = {}
-        self.rejected: list[tuple[str, str]] = []
         self._serial = 0
         # live (standalone): a restarted desk must not reuse the ids of its last run, which the adapter's inbox holds
         # (the same id with other bytes is a `conflict`): each run's message ids carry a token of their own
         self._run = f"{secrets.token_hex(3).upper()}-" if config.live else ""
-        self._signed: dict[int, dict[str, str]] = {}  # seq → the headers the feed carries for it
-
-    def monotonic(self) -> float:
-        """The desk's own clock for pacing (seconds; injectable, so tests can step it)."""
-        return self._monotonic()
 
     # ---- controls (tests, the control API)
 
@@ -107,15 +80,6 @@ class DeskCore:
                 known.faults |= set(faults)
                 known.pending = script(self.config.kind, known.track, known.faults)
 
-    def fail_next(self, *faults: str) -> None:
-        """The next desk requests fail so: error (503), throttle (429), timeout, drop, refuse (400)."""
-        with self._lock:
-            self._faults.extend(faults)
-
-    def draw_fault(self) -> str | None:
-        with self._lock:
-            return self._faults.popleft() if self._faults else None
-
     def forget(self, complaint_id: str) -> None:
         """The desk loses the complaint and its memory of the messages applied to it (reconciliation's drift)."""
         with self._lock:
@@ -125,23 +89,6 @@ class DeskCore:
                     self._answers.pop(envelope.message_id, None)
 
     # ---- the centre's requests
-
-    def verify_request(self, body: bytes, headers: Mapping[str, str], target: str) -> None:
-        try:
-            check(
-                self._verifier,
-                body,
-                headers,
-                now=self._clock(),  # the desk's calendar: a test moving it moves the signatures' too
-                target=target,
-                window=timedelta(seconds=self.config.window_seconds),
-                replay=self.replay,
-                scope="centre",
-            )
-        except SignatureInvalid as exc:
-            with self._lock:
-                self.signature_failures[exc.reason] = self.signature_failures.get(exc.reason, 0) + 1
-            raise CourtRefusal(401, "E401", f"signature refused ({exc.reason}): {exc.detail}") from None
 
     def receive(self, body: bytes, headers: Mapping[str, str], target: str) -> dict[str, Any]:
         """One message of the centre: verified, read, applied once; the receipt (`cf` on a resend)."""
@@ -236,37 +183,15 @@ class DeskCore:
         if step != "ack_unknown" and (status not in RANK or RANK.get(known.status, 9) < RANK[status]):
             known.status = status  # only forward: a late acknowledgement never undoes a decision
 
-    def publish(self, envelope: ComplaintEnvelope, *, spoiled: bool = False) -> DeskItem:
+    def publish(self, envelope: ComplaintEnvelope, *, spoiled: bool = False) -> FeedItem:
         """Put one message on the feed as the desk writes it (tests use it for crafted but authentic items)."""
         wire = complaint_desk.encode(envelope, PLATFORM, self.config.timestamp_format)  # type: ignore[arg-type]
-        with self._lock:
-            item = DeskItem(len(self.items) + 1, wire.decode("utf-8"), envelope.message_id, spoiled)
-            self.items.append(item)
-            return item
-
-    def sign_item(self, item: DeskItem) -> dict[str, str]:
-        """The desk's signature headers for an item, signed now (a spoiled item: over other bytes)."""
-        signed = item.body.encode() + (b" " if item.spoiled else b"")
-        return dict(self._signer.sign(signed, message_id=item.message_id, at=self._clock()))
+        return self.append(wire.decode("utf-8"), envelope.message_id, spoiled=spoiled)
 
     def _published_about(self, complaint_id: str) -> bool:
         return any(f'"tsbh":"{complaint_id}"' in item.body for item in self.items)
 
     # ---- reads
-
-    def feed(self, cursor: int, limit: int) -> dict[str, Any]:
-        with self._lock:
-            self.tick()
-            page = [i for i in self.items if i.seq > cursor][: max(1, min(limit, 500))]
-            entries = [item.page_entry(self._headers(item)) for item in page]
-            return {"items": entries, "next_cursor": str(page[-1].seq if page else cursor)}
-
-    def _headers(self, item: DeskItem) -> dict[str, str]:
-        # Signed once, at first reading, and kept: the feed carries the same bytes and headers each time.
-        cached = self._signed.get(item.seq)
-        if cached is None:
-            cached = self._signed[item.seq] = self.sign_item(item)
-        return cached
 
     def status(self, complaint_ids: list[str]) -> dict[str, str | None]:
         with self._lock:

@@ -13,11 +13,12 @@ from threading import Thread
 from typing import Any
 
 import pytest
+import requests
 
 from adapter.platforms.signers import build_signer, build_verifier
 from connectors.arbitration_rest import ArbitrationRest
 from connectors.partner_port import PartnerReceipt
-from connectors.port import CredentialsRefused, PayloadError, RejectedError
+from connectors.port import CredentialsRefused, PayloadError, RejectedError, TransientError
 from mappings import arbitration as wire
 from sandbox.arbitration import CommissionConfig, CommissionCore
 from sandbox.arbitration.pairing import pair_commission
@@ -249,3 +250,27 @@ def test_a_pushing_commission_posts_signed_items_to_the_partner_intake(commissio
     assert path == "/api/partners/v1/gzac/messages" and headers["Authorization"] == "Bearer k"
     assert commission.verifier.verify(body, headers).message_id == "GZAC-M000001"
     assert wire.decode(body, "gzac").type == "arb.receipt"
+
+
+def test_the_control_api(commission: Commission) -> None:
+    def control(path: str, payload: dict[str, Any] | None = None, token: str | None = None) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token or commission.server.control_token}"}
+        if payload is None:
+            return requests.get(f"{commission.server.url}/sandbox/{path}", headers=headers, timeout=10)
+        return requests.post(f"{commission.server.url}/sandbox/{path}", json=payload, headers=headers, timeout=10)
+
+    assert control("misbehave", {"centreRef": RID, "faults": ["refuse_pre_dispute"]}).status_code == 200
+    assert control("misbehave", {"centreRef": RID, "faults": ["nope"]}).status_code == 400
+    assert control("stats", token="wrong").status_code == 401
+    commission.apply()
+    assert types(commission.days(5)) == ["arb.receipt", "arb.refused"]
+    case_no = control("entrust", {"claim": "请求支付物业服务费", "amount": "800.00"}).json()["caseNo"]
+    assert case_no == "（2026）穗仲案字第124号"
+    assert control("fail-next", {"faults": ["error"]}).status_code == 200
+    with pytest.raises(TransientError):
+        commission.read()
+    assert types(commission.read()) == ["arb.mediation_entrusted"]
+    assert control("forget", {"centreRef": RID}).json() == {"forgotten": RID}
+    stats = control("stats").json()
+    assert stats["applied"] == 1 and stats["cases"] == {case_no: [None, "entrusted"]}
+    assert control("nowhere", {}).status_code == 404
