@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pydantic import BaseModel, ValidationError
 
 from connectors.partner_port import PartnerReceipt, PartnerStatus
+from connectors.partner_wire import check_body
 from connectors.port import ConnectorError, FeedPage, PayloadError, RawInbound, RejectedError
 from schemas.partner import PartnerEnvelope, PartnerKind
 from schemas.validation import summarize
@@ -180,16 +181,3 @@ class FakePartner:
         if given != hashlib.sha256(item.body).hexdigest():
             raise SignatureInvalid(SignatureInvalid.MISMATCH, "the digest does not match the bytes")
         return None
-
-
-def check_body(partner: str, envelope: PartnerEnvelope, bodies: Callable[[str], type[BaseModel]]) -> None:
-    """PayloadError unless the envelope's body is the kind's model for its type (reason invalid, naming the field;
-    an unknown type names the type)."""
-    try:
-        model = bodies(envelope.type)
-    except KeyError:
-        raise PayloadError(partner, "invalid", f"type: unknown message type {envelope.type!r}") from None
-    try:
-        model.model_validate(envelope.body)
-    except ValidationError as exc:
-        raise PayloadError(partner, "invalid", f"body of {envelope.type}: {summarize(exc)}") from exc

@@ -22,8 +22,7 @@ from signing.base import MessageVerifier
 from signing.errors import SignatureInvalid
 
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024  # a feed page or receipt larger than this is refused, not parsed
-# a court's message, a complaint desk's, or another partner's
-Message = TypeVar("Message", Envelope, ComplaintEnvelope, PartnerEnvelope)
+Message = TypeVar("Message", Envelope, ComplaintEnvelope, PartnerEnvelope)  # a court's, a desk's or a partner's
 
 
 def decoded(platform: str, decode: Callable[[str, bytes], Message], body: bytes) -> Message:

@@ -47,6 +47,15 @@ def complaint_deadline(connection: Connection, *, complaint_id: str, detail: dic
     change(connection, kind, f"{complaint_id}:{detail.get('kind', '')}", opened=True, at=at, detail=text)
 
 
+def partner_deadline(connection: Connection, *, record_id: str, detail: dict[str, Any], at: datetime) -> None:
+    """A partner record's due date closing soon or passed (adapter/partners/sweep.py); one-shot per record and due
+    date."""
+    passed = detail.get("state") == "overdue"
+    kind = AlertKind.PARTNER_DEADLINE_PASSED if passed else AlertKind.PARTNER_DEADLINE_AT_RISK
+    text = f"{detail.get('name', '')}: {detail.get('rule', '')}, due {detail.get('due', '')} (China time)"
+    change(connection, kind, f"{record_id}:{detail.get('name', '')}", opened=True, at=at, detail=text)
+
+
 def reconcile_difference(connection: Connection, *, platform: str, kind: str, at: datetime) -> None:
     change(connection, AlertKind.RECONCILE, platform, opened=True, at=at, detail=f"e.g. {kind}")
 

@@ -19,6 +19,8 @@ class AlertKind(StrEnum):
     DEADLINE_PASSED = "deadline_passed"  # case id (one-shot)
     COMPLAINT_DEADLINE_AT_RISK = "complaint_deadline_at_risk"  # complaint id:deadline (one-shot)
     COMPLAINT_DEADLINE_PASSED = "complaint_deadline_passed"  # complaint id:deadline (one-shot)
+    PARTNER_DEADLINE_AT_RISK = "partner_deadline_at_risk"  # partner record id:due date (one-shot)
+    PARTNER_DEADLINE_PASSED = "partner_deadline_passed"  # partner record id:due date (one-shot)
     RECONCILE = "reconcile_differences"  # platform: the last reconciliation found differences
     JOB_FAILING = "job_failing"  # job: its last run failed
     CALENDAR_MISSING = "calendar_missing"  # year: no holiday data
@@ -30,6 +32,8 @@ ONE_SHOT = frozenset(
         AlertKind.DEADLINE_PASSED,
         AlertKind.COMPLAINT_DEADLINE_AT_RISK,
         AlertKind.COMPLAINT_DEADLINE_PASSED,
+        AlertKind.PARTNER_DEADLINE_AT_RISK,
+        AlertKind.PARTNER_DEADLINE_PASSED,
     }
 )
 
@@ -56,6 +60,14 @@ TITLES: dict[AlertKind, tuple[str, str]] = {
     AlertKind.COMPLAINT_DEADLINE_PASSED: (
         "complaint {subject}: a deadline has PASSED",
         "complaint {subject}: deadline settled",
+    ),
+    AlertKind.PARTNER_DEADLINE_AT_RISK: (
+        "partner record {subject}: a due date closes soon",
+        "partner record {subject}: due date no longer at risk",
+    ),
+    AlertKind.PARTNER_DEADLINE_PASSED: (
+        "partner record {subject}: a due date has PASSED",
+        "partner record {subject}: due date settled",
     ),
     AlertKind.RECONCILE: ("{subject}: reconciliation found differences", "{subject}: reconciliation clean again"),
     AlertKind.JOB_FAILING: ("job {subject}: failing", "job {subject}: recovered"),

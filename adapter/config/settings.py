@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from adapter.alerts.settings import AlertSettings
 from adapter.config import hints as config_hints
 from adapter.config.desks import ComplaintSettings, DeskSettings
+from adapter.config.partners import PartnerOptions, PartnerRulesError, PartnerSettings, partner_rules
 from adapter.config.platform import PlatformSettings
 from adapter.config.tomlfile import read_toml
 from adapter.deadlines.config import DeadlinePolicy
@@ -159,6 +160,8 @@ class Settings(BaseSettings):
     alerts: AlertSettings = AlertSettings()  # thresholds and alert destinations (adapter/alerts/settings.py)
     desks: dict[str, DeskSettings] = {}  # institutions' complaint desks (adapter/config/desks.py)
     complaints: ComplaintSettings = ComplaintSettings()
+    partners: dict[str, PartnerSettings] = {}  # docking partners: traffic, arbitration, roster (config/partners.py)
+    partner_jobs: PartnerOptions = PartnerOptions()
 
     @field_validator("database_url")
     @classmethod
@@ -175,7 +178,7 @@ class Settings(BaseSettings):
     def _own_keyring_per_platform(self) -> "Settings":
         # One key per court or desk: a signature made for one must never be usable at another.
         seen: dict[Path, str] = {}
-        for name, platform in [*self.platforms.items(), *self.desks.items()]:
+        for name, platform in [*self.platforms.items(), *self.desks.items(), *self.partners.items()]:
             keyring = platform.signing.keyring
             if keyring is None:
                 continue
@@ -197,6 +200,19 @@ class Settings(BaseSettings):
                 other = served.setdefault(uscc, name)
                 if other != name:
                     raise ValueError(f"desks {other} and {name} both list institution {uscc}; give it to one")
+        return self
+
+    @model_validator(mode="after")
+    def _partners_apart_and_their_rules(self) -> "Settings":
+        # A partner is a platform too (inbox, quarantine, cursors and breaker by name); its rules fit its kind.
+        both = sorted((set(self.platforms) | set(self.desks)) & set(self.partners))
+        if both:
+            raise ValueError(f"{', '.join(both)} is both a partner and a court or desk; name them apart")
+        for name, partner in self.partners.items():
+            try:
+                partner_rules(name, partner)
+            except PartnerRulesError as exc:
+                raise ValueError(str(exc)) from None
         return self
 
     @classmethod
@@ -246,7 +262,8 @@ def load_settings(path: Path | None) -> Settings:
 
 def _resolve_paths(data: dict[str, Any], base: Path) -> None:
     """Key file paths in a config file are relative to that file, not to wherever the process started."""
-    for platform in [*(data.get("platforms") or {}).values(), *(data.get("desks") or {}).values()]:
+    sections = [data.get(n) for n in ("platforms", "desks", "partners")]
+    for platform in [p for section in sections if isinstance(section, dict) for p in section.values()]:
         if not isinstance(platform, dict):
             continue
         for name in ("client_cert", "client_key", "ca_bundle"):

@@ -1,0 +1,156 @@
+"""Reconciling a partner by record and by figures (partners.md §0: `status()` repairs what a lost answer left
+behind; §4: our counts reconciled with the SPC platform's):
+
+- by record: for each open record of the partner with nothing in flight to it, the partner's status
+  (PartnerPort.query_status) against what the kind says it should be (spec.partner_status); a difference is
+  reported, and with `repair` the kind's repair messages (spec.repair) are queued in one transaction with a
+  `reconcile_repair` history line and an audit row;
+- by figures: for `month` ("YYYY-MM", China time), the partner's own counts (PartnerPort.statistics; None: it keeps
+  none) against ours — the records opened that month, counted by what spec.partner_status says of each.
+Differences raise the reconciliation alert (adapter/alerts/causes.py reconcile_difference) and a WARNING each.
+"""
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlmodel import col, select
+
+from adapter.alerts import causes as alerts
+from adapter.deadlines.calendar import china_date
+from adapter.partners.apply import apply_change
+from adapter.partners.spec import Change, PartnerSpec
+from adapter.partners.specs import spec_for
+from adapter.persistence import partner_store as store
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.partner_tables import PartnerOutboxRow, PartnerRecordRow
+from adapter.persistence.tables import AuditRow, OutboxStatus
+from connectors.partner_port import PartnerPort
+from schemas.clock import Clock, to_utc
+
+log = logging.getLogger("docking.partners")
+BATCH = 100
+
+
+@dataclass(frozen=True)
+class Difference:
+    record_id: str
+    status: str  # ours, in the kind's machine
+    expected: str  # what the partner should say (spec.partner_status)
+    theirs: str | None  # what it says; None: it does not know the record
+    action: str  # "repaired" (the kind's repair messages queued) | "report"
+
+
+@dataclass(frozen=True)
+class FigureDifference:
+    name: str  # the partner's count, e.g. "registered"
+    ours: int
+    theirs: int
+
+
+@dataclass
+class Reconciliation:
+    partner: str
+    checked: int = 0
+    differences: list[Difference] = field(default_factory=list)
+    figures: list[FigureDifference] = field(default_factory=list)
+    figures_compared: bool = False  # False: no month asked, or the partner keeps no statistics
+
+
+def reconcile(
+    uow: UnitOfWork, port: PartnerPort, clock: Clock, *, repair: bool = False, month: str | None = None,
+    actor: str = "reconcile",
+) -> Reconciliation:  # fmt: skip
+    """Compare `port`'s partner with our records (and, with `month`, its figures with ours); a TransientError
+    from the partner propagates (the job retries next time)."""
+    spec = spec_for(port.kind)
+    result = Reconciliation(port.name)
+    ids = _open_ids(uow, port.name)
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        theirs = port.query_status(chunk)
+        for record_id in chunk:
+            found = _compare(uow, spec, record_id, theirs.get(record_id), clock(), repair=repair, actor=actor)
+            result.checked += found is not False
+            if isinstance(found, Difference):
+                result.differences.append(found)
+    if month is not None:
+        counts = port.statistics(month)
+        if counts is not None:
+            result.figures_compared = True
+            ours = our_figures(uow, spec, port.name, month)
+            result.figures = [FigureDifference(k, ours.get(k, 0), v) for k, v in sorted(counts.items())
+                              if ours.get(k, 0) != v]  # fmt: skip
+    if result.differences or result.figures:
+        with uow.begin() as session:
+            what = result.differences[0].expected if result.differences else f"figure {result.figures[0].name}"
+            alerts.reconcile_difference(session.connection(), platform=port.name, kind=what, at=clock())
+    return result
+
+
+def _open_ids(uow: UnitOfWork, partner: str) -> list[str]:
+    """The partner's records not at rest and with no message of ours still on its way (the partner's view lags
+    ours by those: not a difference)."""
+    with uow.begin() as session:
+        rows = session.exec(
+            select(PartnerRecordRow.record_id).where(
+                PartnerRecordRow.partner == partner, col(PartnerRecordRow.closed_at).is_(None)
+            )
+        ).all()
+        in_flight = set(
+            session.exec(
+                select(PartnerOutboxRow.record_id).where(
+                    PartnerOutboxRow.platform == partner, PartnerOutboxRow.status != OutboxStatus.DELIVERED
+                )
+            ).all()
+        )
+    return sorted(r for r in rows if r not in in_flight)
+
+
+def _compare(
+    uow: UnitOfWork, spec: PartnerSpec, record_id: str, status: Any, now: datetime, *, repair: bool, actor: str
+) -> Difference | bool:
+    """The difference for one record, True when it agrees, False when nothing is expected of the partner yet."""
+    theirs: str | None = status.status if status is not None else None
+    with uow.begin() as session:
+        row = store.get(session, record_id)
+        record = store.view(row)
+        expected = spec.partner_status(record)
+        if expected is None:
+            return False
+        if theirs == expected:
+            return True
+        action = "report"
+        outgoing = spec.repair(record, theirs, now) if repair else ()
+        if outgoing:
+            detail = f"the partner says {theirs or 'nothing'}, expected {expected}: {len(outgoing)} message(s) queued"
+            change = Change(note="reconcile_repair", detail=detail, outgoing=tuple(outgoing))
+            apply_change(session, spec, row, change, partner=row.partner, actor=actor, now=now, label="reconcile")
+            session.connection().execute(
+                insert(AuditRow.__table__),  # type: ignore[attr-defined]
+                {"at": to_utc(now), "actor": actor, "action": "repair_partner_record", "subject": record_id,
+                 "reason": detail},
+            )  # fmt: skip
+            action = "repaired"
+    log.warning("partner %s: record %s should be %s there, is %s (%s)", row.partner, record_id, expected, theirs,
+                action)  # fmt: skip
+    return Difference(record_id, record.status, expected, theirs, action)
+
+
+def our_figures(uow: UnitOfWork, spec: PartnerSpec, partner: str, month: str) -> dict[str, int]:
+    """Our records of `partner` opened in `month` ("YYYY-MM", China time), counted by spec.partner_status."""
+    counts: Counter[str] = Counter()
+    after: str | None = None
+    while True:
+        with uow.begin() as session:
+            rows, after = store.list_records(session, partner=partner, after=after, limit=500)
+            for row in rows:
+                if china_date(row.opened_at).strftime("%Y-%m") == month:
+                    said = spec.partner_status(store.view(row))
+                    if said is not None:
+                        counts[said] += 1
+        if after is None:
+            return dict(counts)

@@ -1,0 +1,92 @@
+"""Reconciliation and the deadline sweep of the generic partner core on SQLite and PostgreSQL, with the toy kind and
+the fake partner: a record the partner lost is reported and, with repair, its request queued again (audited); the
+partner's figures compared with ours; a due date closing soon or passed alerted once per state, never after it is
+met."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from tenacity import Retrying, stop_after_attempt
+
+from adapter.deadlines.calendar import WorkCalendar
+from adapter.partners import delivery, reconcile, sweep
+from adapter.platforms.retry import RetryPolicy
+from connectors.fake_partner import FakePartner
+from tests.support.partner_world import PARTNER, PartnerWorld, partner_world
+from tests.support.toy_partner import toy_spec  # noqa: F401  (the fixture)
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("toy_spec")]
+POLICY = RetryPolicy(base=1.0, cap=2.0, give_up_after=timedelta(hours=1))
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def w(database_url: str) -> Iterator[PartnerWorld]:
+    yield from partner_world(database_url)
+
+
+def _deliver(w: PartnerWorld, port: FakePartner) -> dict[str, int]:
+    once = lambda: Retrying(stop=stop_after_attempt(1), reraise=True)  # noqa: E731
+    return dict(delivery.deliver(w.uow, {PARTNER: port}, w.clock, POLICY, retrying=once, jitter=lambda: 0.5))
+
+
+def _rows(w: PartnerWorld, sql: str) -> list[tuple[object, ...]]:
+    with w.uow.engine.connect() as connection:
+        return [tuple(r) for r in connection.execute(text(sql))]
+
+
+def test_a_record_the_partner_lost_is_reported_then_repaired_and_figures_are_compared(w: PartnerWorld) -> None:
+    port = FakePartner(PARTNER, status_after={"toy.request": "received", "toy.answer": "accepted"})
+    agreed, lost = (w.file(subject=s).record.record_id for s in ("A", "B"))
+    w.act("accept", agreed, {})
+    assert _deliver(w, port) == {"delivered": 3}
+    w.file(subject="C")  # its request still in the outbox: not compared
+    port.forget(lost)
+    report = reconcile.reconcile(w.uow, port, w.clock)
+    assert report.checked == 2 and report.differences == [
+        reconcile.Difference(lost, "OPEN", "received", None, "report")
+    ]
+    assert len(w.outbox(lost)) == 1  # reported only
+    repaired = reconcile.reconcile(w.uow, port, w.clock, repair=True, actor="op")
+    assert [d.action for d in repaired.differences] == ["repaired"]
+    assert [o.type for o in w.outbox(lost)] == ["toy.request", "toy.request"] and w.row(lost).version == 2
+    assert w.history(lost)[-1].note == "reconcile_repair"
+    assert _rows(w, "SELECT action, subject FROM audit") == [("repair_partner_record", lost)]
+    assert ("reconcile_differences", PARTNER) in _rows(w, "SELECT kind, subject FROM alert_conditions")
+    assert _deliver(w, port) == {"delivered": 2}  # the resend and C's request
+    assert reconcile.reconcile(w.uow, port, w.clock).differences == []
+    port.stats = {"2026-11": {"received": 2, "accepted": 1, "refused": 0}}
+    figures = reconcile.reconcile(w.uow, port, w.clock, month="2026-11")
+    assert figures.figures_compared and figures.figures == []
+    port.stats = {"2026-11": {"received": 5, "accepted": 1}}
+    figures = reconcile.reconcile(w.uow, port, w.clock, month="2026-11")
+    assert figures.figures == [reconcile.FigureDifference("received", 2, 5)]
+    port.stats = None
+    assert not reconcile.reconcile(w.uow, port, w.clock, month="2026-11").figures_compared
+
+
+def test_a_due_date_is_alerted_once_closing_soon_once_passed_and_never_once_met(w: PartnerWorld) -> None:
+    calendar, rules = WorkCalendar(), sweep.rules_lookup({PARTNER: w.rules})
+    late, met = (w.file(subject=s).record.record_id for s in ("late", "met"))
+    assert sweep.sweep(w.uow, w.clock, calendar, rules) == {"records": 2}  # three working days ahead: quiet
+    w.now = datetime(2026, 11, 5, 1, 0, tzinfo=UTC)  # Thursday 09:00 China time: the last day
+    rows = sweep.closing_within(w.uow, calendar, rules, w.now, timedelta(days=1))
+    assert [(r["record"], r["due_day"], r["state"], r["counting"]) for r in rows] == [
+        (late, "2026-11-05", "due_soon", "working"), (met, "2026-11-05", "due_soon", "working")
+    ]  # fmt: skip
+    assert sweep.sweep(w.uow, w.clock, calendar, rules) == {"records": 2, "alert_due_soon": 2}
+    assert sweep.sweep(w.uow, w.clock, calendar, rules) == {"records": 2}  # once per state
+    w.act("accept", met, {})
+    w.now = datetime(2026, 11, 6, 1, 0, tzinfo=UTC)
+    assert sweep.sweep(w.uow, w.clock, calendar, rules) == {"records": 2, "alert_overdue": 1}
+    assert [h.note for h in w.history(late)] == ["filed", "deadline_alert", "deadline_alert"]
+    assert w.row(late).version == 1  # an alert is no change of the record
+    kinds = _rows(w, "SELECT kind, subject FROM alert_conditions ORDER BY kind, subject")
+    assert ("partner_deadline_passed", f"{late}:answer") in kinds and ("partner_deadline_passed", f"{met}:answer") \
+        not in kinds  # fmt: skip

@@ -1,0 +1,66 @@
+"""The partner contract suite's profiles (tests/contract/test_partner_contract.py): each a factory giving a
+PartnerHarness — the port under test and how to make the partner speak. Start: the in-memory fake, and the generic
+REST connector against a loopback partner under each signing profile. The -sb helpers append their sandbox
+partners to PROFILES (name → factory); a factory yields one harness and cleans up after it.
+
+A harness's partner must: give a reference on a record's first message and a duplicate receipt for a resend;
+refuse a record it was told to refuse (`refuse`) with a RejectedError carrying the code; publish (`publish`) a
+message on its feed, signed, and a tampered one; know the status `set_status` gives; count `stats`."""
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from adapter.config.platform import Profile
+from adapter.platforms.signers import build_signer, build_verifier
+from connectors.fake_partner import FakePartner
+from connectors.partner_port import PartnerPort
+from connectors.partner_rest import PartnerRest
+from sandbox.pairing import arrange_keys
+from schemas.partner import PartnerKind
+from tests.support.partner_server import PartnerServer
+
+NAME = "contract-partner"
+
+
+@dataclass
+class PartnerHarness:
+    port: PartnerPort
+    fake: FakePartner  # the partner's state, scriptable (refuse, publish, set_status, stats, fail_next)
+    untrusted: PartnerPort | None = None  # the same partner reached by a centre whose key it does not trust
+
+
+Factory = Callable[[Path], AbstractContextManager[PartnerHarness]]
+
+
+@contextmanager
+def fake(tmp_path: Path) -> Iterator[PartnerHarness]:
+    partner = FakePartner(NAME, PartnerKind.TRAFFIC)
+    yield PartnerHarness(partner, partner)
+
+
+def rest(profile: Profile) -> Factory:
+    @contextmanager
+    def factory(tmp_path: Path) -> Iterator[PartnerHarness]:
+        signer, verifier, signing = arrange_keys(tmp_path / "keys", profile=profile, counterpart="partner")
+        _, _, stranger = arrange_keys(tmp_path / "stranger", profile=profile, counterpart="partner")
+        state = FakePartner(NAME, PartnerKind.TRAFFIC, signer=signer)
+        server = PartnerServer(state, verifier)
+        ours = build_verifier(signing, platform=NAME)
+        port = PartnerRest(NAME, PartnerKind.TRAFFIC, server.url, build_signer(signing, platform=NAME), ours,
+                           timeout=(1.0, 2.0))  # fmt: skip
+        untrusted = PartnerRest(NAME, PartnerKind.TRAFFIC, server.url, build_signer(stranger, platform=NAME), ours)
+        try:
+            yield PartnerHarness(port, state, untrusted)
+        finally:
+            server.stop()
+
+    return factory
+
+
+PROFILES: dict[str, Factory] = {
+    "fake": fake,
+    "rest-jws": rest("jws-detached"),
+    "rest-hmac": rest("hmac-appkey"),
+}
