@@ -12,6 +12,7 @@ from adapter.errors import InvalidRequest
 from cli.arbitration_sandbox_cmd import arbitration
 from cli.institution_cmd import institution
 from cli.output import console
+from cli.traffic_sandbox_cmd import traffic
 from sandbox.court import CourtCore, SandboxConfig
 from sandbox.pairing import key_and_certificate
 from sandbox.push import PushCourt
@@ -27,6 +28,7 @@ from signing.wsse import WsseSigner, WsseVerifier
 app = typer.Typer(help="The sandbox court platform.", no_args_is_help=True)
 app.command("institution")(institution)  # sandbox complaint desks (cli/institution_cmd.py)
 app.command("arbitration")(arbitration)  # a sandbox arbitration commission (cli/arbitration_sandbox_cmd.py)
+app.command("traffic")(traffic)  # a sandbox traffic-accident platform (cli/traffic_sandbox_cmd.py)
 
 
 @app.command("serve")

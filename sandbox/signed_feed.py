@@ -1,12 +1,8 @@
-"""What the sandbox partners that keep a signed feed share (an institution's complaint desk, sandbox/institution/;
-an arbitration commission, sandbox/arbitration/): the centre's requests verified (signature, freshness, replayed
-nonces), scripted transport faults for the next requests, the feed of published items — each signed once, at its
-first reading, and carried with the same bytes and headers every time — and the pace clock.
+"""The half every sandbox partner (an institution desk, the traffic platform) shares: a feed of items signed by the
+partner, the centre's requests verified (signature, freshness, replayed nonces), scripted transport faults, and
+injectable clocks. Thread-safe (one re-entrant lock the subclass uses too)."""
 
-Thread-safe (one lock): the HTTP server and a pusher call in from many threads. Subclasses publish (`append`) and
-say what is due (`tick`); `refusal` is the code a bad signature is refused with (the partner's own vocabulary).
-"""
-
+import secrets
 import threading
 import time
 from collections import deque
@@ -32,21 +28,23 @@ class FeedItem:
 
 
 class SignedFeed:
-    refusal = "E401"  # the code a refused signature is answered with
-    next_cursor = "next_cursor"  # the feed page's cursor field
+    """`window_seconds`: how far a request's signed time may be from this partner's clock; `live`: a standalone
+    partner, whose message ids carry a token of the run (a restarted one must not reuse the ids its last run
+    published: the adapter's inbox holds them, and the same id with other bytes is a `conflict`)."""
 
     def __init__(
         self,
-        config: Any,  # the partner's config: window_seconds, latency_seconds, timeout_seconds, …
         signer: MessageSigner,
         centre_verifier: MessageVerifier,
         *,
+        window_seconds: int,
+        live: bool,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.config = config
         self._signer = signer
         self._verifier = centre_verifier
+        self._window = timedelta(seconds=window_seconds)
         self._clock = clock
         self._monotonic = monotonic
         self._lock = threading.RLock()
@@ -55,15 +53,12 @@ class SignedFeed:
         self._faults: deque[str] = deque()  # scripted transport faults for the next requests
         self.signature_failures: dict[str, int] = {}
         self.rejected: list[tuple[str, str]] = []
+        self._run = f"{secrets.token_hex(3).upper()}-" if live else ""
         self._signed: dict[int, dict[str, str]] = {}  # seq → the headers the feed carries for it
 
     def monotonic(self) -> float:
         """The partner's own clock for pacing (seconds; injectable, so tests can step it)."""
         return self._monotonic()
-
-    def tick(self) -> int:
-        """Publish whatever has come due; how many."""
-        raise NotImplementedError
 
     def fail_next(self, *faults: str) -> None:
         """The next requests fail so: error (503), throttle (429), timeout, drop, refuse (400)."""
@@ -75,6 +70,7 @@ class SignedFeed:
             return self._faults.popleft() if self._faults else None
 
     def verify_request(self, body: bytes, headers: Mapping[str, str], target: str) -> None:
+        """Signature, signed time within the window, nonce never seen: else 401 naming the reason."""
         try:
             check(
                 self._verifier,
@@ -82,18 +78,19 @@ class SignedFeed:
                 headers,
                 now=self._clock(),  # the partner's calendar: a test moving it moves the signatures' too
                 target=target,
-                window=timedelta(seconds=self.config.window_seconds),
+                window=self._window,
                 replay=self.replay,
                 scope="centre",
             )
         except SignatureInvalid as exc:
             with self._lock:
                 self.signature_failures[exc.reason] = self.signature_failures.get(exc.reason, 0) + 1
-            raise CourtRefusal(401, self.refusal, f"signature refused ({exc.reason}): {exc.detail}") from None
+            raise CourtRefusal(401, "E401", f"signature refused ({exc.reason}): {exc.detail}") from None
 
-    def append(self, body: str, message_id: str, *, spoiled: bool = False) -> FeedItem:
+    def append(self, wire: bytes, message_id: str, *, spoiled: bool = False) -> FeedItem:
+        """One message's exact bytes on the feed."""
         with self._lock:
-            item = FeedItem(len(self.items) + 1, body, message_id, spoiled)
+            item = FeedItem(len(self.items) + 1, wire.decode("utf-8"), message_id, spoiled)
             self.items.append(item)
             return item
 
@@ -102,12 +99,16 @@ class SignedFeed:
         signed = item.body.encode() + (b" " if item.spoiled else b"")
         return dict(self._signer.sign(signed, message_id=item.message_id, at=self._clock()))
 
+    def tick(self) -> int:
+        """Publish what is due (the subclass's script); how many."""
+        return 0
+
     def feed(self, cursor: int, limit: int) -> dict[str, Any]:
         with self._lock:
             self.tick()
             page = [i for i in self.items if i.seq > cursor][: max(1, min(limit, 500))]
             entries = [item.page_entry(self._headers(item)) for item in page]
-            return {"items": entries, self.next_cursor: str(page[-1].seq if page else cursor)}
+            return {"items": entries, "next_cursor": str(page[-1].seq if page else cursor)}
 
     def _headers(self, item: FeedItem) -> dict[str, str]:
         # Signed once, at first reading, and kept: the feed carries the same bytes and headers each time.

@@ -3,10 +3,12 @@ package adds its line); the generic core asks here and never imports a kind dire
 
 from adapter.partners.arbitration.spec import ARBITRATION
 from adapter.partners.spec import PartnerSpec
+from adapter.partners.traffic.spec import TRAFFIC
 from schemas.partner import PartnerKind
 
 SPECS: dict[PartnerKind, PartnerSpec] = {
     PartnerKind.ARBITRATION: ARBITRATION,
+    PartnerKind.TRAFFIC: TRAFFIC,
 }
 
 

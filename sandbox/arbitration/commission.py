@@ -5,6 +5,7 @@ request of the centre (signature, freshness, replayed nonces) and applies each m
 """
 
 import time
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -45,9 +46,6 @@ class CommissionCase:
 
 
 class CommissionCore(SignedFeed):
-    refusal = "1001"  # the commission's receipt code for a bad signature
-    next_cursor = "nextCursor"
-
     def __init__(
         self,
         config: CommissionConfig,
@@ -57,8 +55,11 @@ class CommissionCore(SignedFeed):
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        super().__init__(config, signer, centre_verifier, clock=clock, monotonic=monotonic)
-        self.config: CommissionConfig = config
+        super().__init__(
+            signer, centre_verifier, window_seconds=config.window_seconds, live=config.live, clock=clock,
+            monotonic=monotonic,
+        )  # fmt: skip
+        self.config = config
         self.cases: dict[str, CommissionCase] = {}  # case number → case
         self._answers: dict[str, dict[str, Any]] = {}  # message id → the first receipt
         self.applications: dict[str, int] = {}  # message id → times applied (never more than 1)
@@ -67,6 +68,9 @@ class CommissionCore(SignedFeed):
         self._planned: dict[str, set[str]] = {}  # our record id → misbehaviours chosen before it arrives
         self._numbers = config.first_case_number
         self._serial = 0
+        self.refusals: dict[str, tuple[str, str]] = {}  # our record id → (code, words): its messages refused
+        self.overrides: dict[str, str] = {}  # our record id → the status its query answers, set by hand
+        self.counts: dict[str, dict[str, int]] | None = None  # month → the figures it publishes; None: keeps none
 
     def now(self) -> datetime:
         return self._clock()
@@ -81,6 +85,19 @@ class CommissionCore(SignedFeed):
             if known is not None and known.status == "received":
                 known.faults |= set(faults)
                 known.pending = [s for s in on_application(self.config, known.faults) if s[1] != "receipt"]
+
+    def refuse(self, record_id: str, code: str = "refused", detail: str = "the commission refuses it") -> None:
+        """Every later message of the centre about `record_id` is refused (HTTP 422 with `code`)."""
+        with self._lock:
+            self.refusals[record_id] = (code, detail)
+
+    def set_status(self, record_id: str, status: str | None) -> None:
+        """The commission's status of the record is edited by hand (drift; None: back to its own)."""
+        with self._lock:
+            if status is None:
+                self.overrides.pop(record_id, None)
+            else:
+                self.overrides[record_id] = status
 
     def forget(self, record_id: str) -> None:
         """The commission loses the application and its memory of the messages about it (reconciliation's drift:
@@ -122,22 +139,26 @@ class CommissionCore(SignedFeed):
         super().verify_request(body, headers, target)
 
     def receive(self, body: bytes, headers: Mapping[str, str], target: str) -> dict[str, Any]:
-        """One message of the centre: verified, read, applied once; the receipt (code 0001 on a resend)."""
+        """One message of the centre: verified, read, applied once; its receipt (accepted, or duplicate with the
+        first answer), in the generic partner REST vocabulary (connectors/partner_rest.py)."""
         self.verify_request(body, headers, target)
         try:
             envelope = wire.decode(body, CENTRE)
         except (MalformedPayload, UnknownCode) as exc:
-            raise CourtRefusal(400, "2001", str(exc)[:300]) from None
+            raise CourtRefusal(400, "malformed", str(exc)[:300]) from None
         except ValidationError as exc:
-            raise CourtRefusal(400, "2001", summarize(exc)[:300]) from None
+            raise CourtRefusal(400, "malformed", summarize(exc)[:300]) from None
         with self._lock:
             self.tick()
             first = self._answers.get(envelope.message_id)
             if first is not None:
-                return {**first, "code": "0001"}
+                return {**first, "duplicate": True}
+            refused = self.refusals.get(envelope.record_id or "")
+            if refused is not None:
+                raise CourtRefusal(422, *refused)
             case = self._apply(envelope)
             self.tick()  # the intake receipt goes out at once
-            answer = wire.encode_receipt(wire.WireReceipt(envelope.message_id, "accepted", case.case_no))
+            answer = {"code": "0", "message_id": envelope.message_id, "duplicate": False, "partner_ref": case.case_no}
             self._answers[envelope.message_id] = answer
             self.applications[envelope.message_id] = self.applications.get(envelope.message_id, 0) + 1
             self.received.append(envelope)
@@ -159,7 +180,7 @@ class CommissionCore(SignedFeed):
         case = self._case_of(envelope)
         if envelope.type == "arb.fee_paid":
             if case.status != "accepted":
-                raise CourtRefusal(409, "3002", f"case {case.case_no} is {case.status}: no fee is due")
+                raise CourtRefusal(409, "wrong_state", f"case {case.case_no} is {case.status}: no fee is due")
             if "fee_unpaid" not in case.faults:  # fee_unpaid: the payment never reaches the commission's account
                 elapsed = self.elapsed(case)
                 later = on_fee_paid(self.config, case.requested, max(len(case.parties), 1), case.faults)
@@ -175,7 +196,7 @@ class CommissionCore(SignedFeed):
     def _case_of(self, envelope: PartnerEnvelope) -> CommissionCase:
         case = self.cases.get(envelope.partner_ref or "") or self.by_record(envelope.record_id or "")
         if case is None:
-            raise CourtRefusal(404, "3001", f"no case {envelope.partner_ref or envelope.record_id} at this commission")
+            raise CourtRefusal(404, "unknown_case", f"no case {envelope.partner_ref or envelope.record_id} here")
         return case
 
     def _open(self, record_id: str | None, opened_by: str, parties: list[str], faults: set[str]) -> CommissionCase:
@@ -220,7 +241,7 @@ class CommissionCore(SignedFeed):
         at = self._date(case, day)
         self._serial += 1
         envelope = PartnerEnvelope(
-            message_id=f"{self.config.message_prefix}-M{self._serial:06d}",
+            message_id=f"{self.config.message_prefix}-{self._run}M{self._serial:06d}",
             kind=PartnerKind.ARBITRATION,
             partner=CENTRE,
             record_id=case.record_id,
@@ -236,23 +257,31 @@ class CommissionCore(SignedFeed):
 
     def publish(self, envelope: PartnerEnvelope, *, spoiled: bool = False) -> FeedItem:
         """Put one message on the feed as the commission writes it (tests use it for crafted items)."""
-        return self.append(wire.encode(envelope).decode(), envelope.message_id, spoiled=spoiled)
+        return self.append(wire.encode(envelope), envelope.message_id, spoiled=spoiled)
 
-    def sign_answer(self, payload: bytes, answer_id: str) -> dict[str, str]:
-        """The commission's signature over one of its answers (a receipt, a refusal)."""
-        return dict(self._signer.sign(payload, message_id=answer_id, at=self._clock()))
+    def sign_answer(self, payload: bytes) -> dict[str, str]:
+        """The commission's signature over one of its answers (a receipt, a refusal), under a fresh id."""
+        return dict(self._signer.sign(payload, message_id=uuid.uuid4().hex, at=self._clock()))
 
     # ---- reads
 
-    def status(self, record_ids: list[str]) -> dict[str, str | None]:
-        """The commission's own view of each record (our ids): its status code, or None where unknown."""
+    def status(self, record_ids: list[str]) -> dict[str, dict[str, str] | None]:
+        """The commission's own view of each record (our ids), in the coarse vocabulary of schemas/arbitration.py
+        ArbPartnerStatus: {"status", "partner_ref"}, or None where it does not know it."""
         with self._lock:
             self.tick()
             return {
-                rid: None if case is None else wire.encode_status(case.status)
+                rid: None
+                if case is None
+                else {"status": self.overrides.get(rid, case.status), "partner_ref": case.case_no}
                 for rid in record_ids
                 for case in [self.by_record(rid)]
             }
+
+    def statistics(self, month: str) -> dict[str, int] | None:
+        """Its figures for a month (None: it keeps none for the centre — partners.md §3: no public volumes)."""
+        with self._lock:
+            return None if self.counts is None else dict(self.counts.get(month, {}))
 
     def stats(self) -> dict[str, Any]:
         with self._lock:

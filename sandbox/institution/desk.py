@@ -4,7 +4,6 @@ threads. It speaks the complaint-desk wire (mappings/complaint_desk.py), verifie
 (signature, freshness, replayed nonces) and applies each message id once.
 """
 
-import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -43,6 +42,9 @@ class DeskComplaint:
     pending: list[Step] = field(default_factory=list)
 
 
+DeskItem = FeedItem  # the desk's feed items (sandbox/signed_feed.py)
+
+
 class DeskCore(SignedFeed):
     def __init__(
         self,
@@ -54,8 +56,15 @@ class DeskCore(SignedFeed):
         monotonic: Callable[[], float] = time.monotonic,
         dated_by_clock: bool = False,
     ) -> None:
-        super().__init__(config, desk_signer, centre_verifier, clock=clock, monotonic=monotonic)
-        self.config: InstitutionConfig = config
+        super().__init__(
+            desk_signer,
+            centre_verifier,
+            window_seconds=config.window_seconds,
+            live=config.live,
+            clock=clock,
+            monotonic=monotonic,
+        )
+        self.config = config
         # True: every message is dated no later than `clock` (a desk beside a centre on the real clock, as in
         # `docking demo`, whose answers may not lie in the centre's future); False: on the script's simulated days.
         self.dated_by_clock = dated_by_clock
@@ -65,9 +74,6 @@ class DeskCore(SignedFeed):
         self.received: list[ComplaintEnvelope] = []  # every centre message applied, in order
         self._planned: dict[str, set[str]] = {}  # complaint id → misbehaviours chosen before it arrives
         self._serial = 0
-        # live (standalone): a restarted desk must not reuse the ids of its last run, which the adapter's inbox holds
-        # (the same id with other bytes is a `conflict`): each run's message ids carry a token of their own
-        self._run = f"{secrets.token_hex(3).upper()}-" if config.live else ""
 
     # ---- controls (tests, the control API)
 
@@ -183,10 +189,10 @@ class DeskCore(SignedFeed):
         if step != "ack_unknown" and (status not in RANK or RANK.get(known.status, 9) < RANK[status]):
             known.status = status  # only forward: a late acknowledgement never undoes a decision
 
-    def publish(self, envelope: ComplaintEnvelope, *, spoiled: bool = False) -> FeedItem:
+    def publish(self, envelope: ComplaintEnvelope, *, spoiled: bool = False) -> DeskItem:
         """Put one message on the feed as the desk writes it (tests use it for crafted but authentic items)."""
         wire = complaint_desk.encode(envelope, PLATFORM, self.config.timestamp_format)  # type: ignore[arg-type]
-        return self.append(wire.decode("utf-8"), envelope.message_id, spoiled=spoiled)
+        return self.append(wire, envelope.message_id, spoiled=spoiled)
 
     def _published_about(self, complaint_id: str) -> bool:
         return any(f'"tsbh":"{complaint_id}"' in item.body for item in self.items)

@@ -201,16 +201,12 @@ class LoopbackHandler(BaseHTTPRequestHandler):
     def reply(self, status: int, doc: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         payload = wire_json(doc)
         self.send_response(status)
-        for name, value in {**(headers or {}), **self.signed(payload)}.items():
+        for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
-
-    def signed(self, payload: bytes) -> dict[str, str]:
-        """Headers signing an answer (none here: a desk's answers are not signed)."""
-        return {}
 
 
 class DeskHandler(LoopbackHandler):

@@ -53,7 +53,7 @@ def test_a_mediation_statement_takes_effect_when_the_last_party_signs(w: ArbWorl
     assert w.facts(rid)["fee_notice"]["amount"] == "1200.00"
     w.act("pay_fee", rid)
     w.days(0)
-    assert w.core.status([rid]) == {rid: "30"}  # in proceedings, at the commission too
+    assert w.core.status([rid])[rid] == {"status": "in_proceedings", "partner_ref": CASE_NO}  # at the commission too
     w.days(5)
     assert w.row(rid).status == "TRIBUNAL_FORMED"
     w.days(1)

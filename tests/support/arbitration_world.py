@@ -17,9 +17,11 @@ from typing import Any
 from sqlmodel import col, select
 from tenacity import Retrying, stop_after_attempt
 
+from adapter.config.platform import SigningSettings
 from adapter.partners import delivery, feed
 from adapter.partners.arbitration.rules import CommissionRules
 from adapter.partners.service import ActionResult, run_action
+from adapter.partners.specs import spec_for
 from adapter.persistence import partner_store as store
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.partner_tables import PartnerEventRow, PartnerOutboxRow, PartnerRecordRow
@@ -28,9 +30,11 @@ from adapter.persistence.vault import Vault, new_key
 from adapter.platforms.retry import RetryPolicy
 from adapter.platforms.signers import build_signer, build_verifier
 from adapter.testing import FakeClock
-from connectors.arbitration_rest import ArbitrationRest
+from connectors.partner_rest import PartnerRest
+from mappings.arbitration import ArbitrationWire
 from sandbox.arbitration import CommissionConfig, CommissionCore, CommissionServer
 from sandbox.arbitration.pairing import pair_commission
+from schemas.clock import Clock
 from schemas.partner import PartnerKind
 from tests.support.step_clock import StepClock
 
@@ -44,7 +48,7 @@ class ArbWorld:
     uow: UnitOfWork
     core: CommissionCore
     server: CommissionServer
-    port: ArbitrationRest
+    port: PartnerRest
     pace: StepClock
     clock: FakeClock  # the adapter's clock and the commission's calendar
     rules: CommissionRules = field(default_factory=CommissionRules)
@@ -114,6 +118,17 @@ class ArbWorld:
             return list(session.exec(select(QuarantineRow).order_by(col(QuarantineRow.id))).all())
 
 
+def commission_port(base_url: str, signing: SigningSettings, clock: Clock, name: str = PARTNER) -> PartnerRest:
+    """The centre's connector for a commission, as the composition root builds it (scheduler/partners.py): the
+    generic partner REST connector with the arb-commission wire and the kind's typed bodies."""
+    signer = build_signer(signing, platform=name, clock=clock)
+    verifier = build_verifier(signing, platform=name)
+    return PartnerRest(
+        name, KIND, base_url, signer, verifier, wire=ArbitrationWire(name), bodies=spec_for(KIND).body_model,
+        clock=clock, timeout=(2.0, 5.0),
+    )  # fmt: skip
+
+
 def arb_world(database_url: str, workdir: Path, config: CommissionConfig | None = None) -> Iterator[ArbWorld]:
     """A world on `database_url` (sealed) with a sandbox commission served from `workdir`'s keys."""
     engine = make_engine(database_url, vault=Vault([new_key("k1")], "k1"))
@@ -123,9 +138,7 @@ def arb_world(database_url: str, workdir: Path, config: CommissionConfig | None 
     config = config or CommissionConfig(seconds_per_day=1.0)
     pairing = pair_commission(workdir, config, clock=clock, monotonic=pace)
     server = pairing.serve()
-    signer = build_signer(pairing.signing, platform=PARTNER, clock=clock)
-    verifier = build_verifier(pairing.signing, platform=PARTNER)
-    port = ArbitrationRest(PARTNER, server.url, signer, verifier, clock=clock)
+    port = commission_port(server.api, pairing.signing, clock)
     try:
         yield ArbWorld(UnitOfWork(engine), pairing.core, server, port, pace, clock)
     finally:
