@@ -122,7 +122,7 @@ def _tribunal(f: ArbFacts, status: ArbStatus, b: TribunalFormedBody, arrived: da
     how = " (appointed by the chairman)" if b.appointed_by_chairman else ""
     detail = f"tribunal of {len(b.arbitrators)} formed{how}"
     event = _event(status, E.FORM_TRIBUNAL, "a tribunal")
-    return Change(event=event, facts=dump(tribunal_formed_at=b.formed_at), detail=detail)
+    return Change(event=event, facts=dump(tribunal_formed_at=min(b.formed_at, arrived)), detail=detail)
 
 
 def _hearing(f: ArbFacts, status: ArbStatus, b: HearingBody, arrived: datetime) -> Change:
@@ -135,10 +135,11 @@ def _hearing(f: ArbFacts, status: ArbStatus, b: HearingBody, arrived: datetime) 
 
 
 def _instrument(f: ArbFacts, status: ArbStatus, b: InstrumentIssuedBody, arrived: datetime) -> Change:
-    if f.instrument is not None and f.instrument.number == b.number:
-        if f.instrument.pdf.sha256 != b.pdf.sha256:
-            what = f"instrument {b.number} with another document"
-            raise _conflict(what, f.instrument.pdf.sha256, b.pdf.sha256, "body.pdf.sha256")
+    # The current instrument, or the 调解书 a party backed out of, announced again.
+    held = next((i for i in (f.instrument, f.statement) if i is not None and i.number == b.number), None)
+    if held is not None:
+        if held.pdf.sha256 != b.pdf.sha256:
+            raise _conflict(f"instrument {b.number} with another document", held.pdf.sha256, b.pdf.sha256, "body.pdf")
         return _dup(f"instrument {b.number}")
     detail = f"{b.kind.value} {b.number} issued"
     if b.kind is InstrumentKind.AWARD:  # binding the day it is made [P21 Art 57]

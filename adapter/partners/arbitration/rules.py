@@ -8,6 +8,7 @@ a rest day runs to the next working day), or calendar months for set-aside.
     acceptance_days = 5                  # accept or refuse, from receipt [P21 Art 24]
     arbitrator_choice_days = 5           # from the acceptance notice; per commission [P25]
     fee_payment_days = 7                 # when a fee notice gives no last day (*unconfirmed*)
+    fee_table = "national-1995"          # reference/arbitration_fees-<name>.toml; or fee_bands = [...] inline
     simple_procedure_max = "2000000.00"  # ¥; Chongqing's threshold [P25]
     correction_days = 30                 # from receipt of the award [P21 Art 56]
     set_aside_months = 6                 # from receipt of the award [P21 Art 59]
@@ -22,6 +23,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from adapter.deadlines.calendar import china_date
+from reference.arbitration_fees import fee_table
 from schemas.enums import Procedure
 from schemas.money import RMB
 
@@ -32,26 +34,11 @@ class FeeBand(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    up_to: RMB | None
+    up_to: RMB | None = None
     over: RMB
     base: RMB
     rate: Decimal = Field(ge=0, le=1)
 
-
-# The national acceptance-fee table (仲裁委员会仲裁收费办法, 1995, annex), which many commissions still follow;
-# a commission with its own table sets `fee_bands` (*unconfirmed* for any one commission).
-NATIONAL_FEE_BANDS: tuple[FeeBand, ...] = tuple(
-    FeeBand(up_to=u, over=o, base=b, rate=Decimal(r))
-    for u, o, b, r in (
-        ("1000", "0", "100", "0"),
-        ("50000", "1000", "100", "0.04"),
-        ("100000", "50000", "2060", "0.03"),
-        ("200000", "100000", "3560", "0.02"),
-        ("500000", "200000", "5560", "0.01"),
-        ("1000000", "500000", "8560", "0.005"),
-        (None, "1000000", "11060", "0.0025"),
-    )
-)
 
 # Article references by topic: the 2017 text's are known [P21]; the revised text's numbering is *unconfirmed*
 # (partners.md §3), so the default names the topic only and a commission's settings may give the numbers.
@@ -66,7 +53,8 @@ ARTICLES_2017: dict[str, str] = {
     "set_aside": "Arts 58–59",
     "set_aside_ruling": "Art 60",
 }
-ARTICLES_REVISED_DEFAULT: dict[str, str] = {topic: "article unconfirmed" for topic in ARTICLES_2017}
+UNCONFIRMED = "unconfirmed"
+ARTICLES_REVISED_DEFAULT: dict[str, str] = {topic: UNCONFIRMED for topic in ARTICLES_2017}
 
 
 class CommissionRules(BaseModel):
@@ -78,7 +66,8 @@ class CommissionRules(BaseModel):
     acceptance_days: int = Field(default=5, ge=1, le=60)
     arbitrator_choice_days: int = Field(default=5, ge=1, le=60)
     fee_payment_days: int = Field(default=7, ge=1, le=60)
-    fee_bands: tuple[FeeBand, ...] = Field(default=NATIONAL_FEE_BANDS, min_length=1)
+    fee_table: str = "national-1995"  # a shipped table (reference/arbitration_fees-<name>.toml)
+    fee_bands: tuple[FeeBand, ...] | None = Field(default=None, min_length=1)  # the commission's own, inline
     simple_procedure_max: RMB = Decimal("2000000.00")
     correction_days: int = Field(default=30, ge=1, le=366)
     set_aside_months: int = Field(default=6, ge=1, le=24)
@@ -90,9 +79,19 @@ class CommissionRules(BaseModel):
     warn_within_days: int = Field(default=1, ge=0, le=30)  # a duty closing within this many days is due_soon
     articles_revised: dict[str, str] = Field(default_factory=lambda: dict(ARTICLES_REVISED_DEFAULT))
 
+    @property
+    def bands(self) -> tuple[FeeBand, ...]:
+        """The fee bands in use: `fee_bands` if given, else the shipped `fee_table`'s."""
+        if self.fee_bands is not None:
+            return self.fee_bands
+        return tuple(FeeBand.model_validate(band) for band in fee_table(self.fee_table).bands)
+
     @model_validator(mode="after")
     def _bands_ascending(self) -> "CommissionRules":
-        bounds = [b.up_to for b in self.fee_bands]
+        try:
+            bounds = [b.up_to for b in self.bands]
+        except KeyError as exc:
+            raise ValueError(f"fee_table: {exc.args[0]}") from None
         if any(u is None for u in bounds[:-1]):
             raise ValueError("fee_bands: only the last band may have no upper bound (up_to)")
         known = [u for u in bounds if u is not None]
@@ -102,7 +101,7 @@ class CommissionRules(BaseModel):
 
     def fee(self, claim_amount: Decimal) -> Decimal:
         """The acceptance fee for a claim of `claim_amount` yuan, per `fee_bands`, to the fen."""
-        for band in self.fee_bands:
+        for band in self.bands:
             if band.up_to is None or claim_amount <= band.up_to:
                 return (band.base + (claim_amount - band.over) * band.rate).quantize(Decimal("0.01"))
         # The last band is unbounded unless a commission's table stops short: a claim above it is refused.
@@ -117,10 +116,14 @@ class CommissionRules(BaseModel):
         return "2026" if china_date(at) >= self.revised_law_from else "2017"
 
     def cite(self, topic: str, at: datetime) -> str:
-        """The reference to cite for `topic` (a key of ARTICLES_2017) at `at`, e.g. "仲裁法 (2017) Art 24";
-        KeyError names the topics known."""
+        """The reference to cite for `topic` (a key of ARTICLES_2017) at `at`, e.g. "仲裁法 (2017) Art 24", or
+        from `revised_law_from` "仲裁法 (2026) Art n" as set in `articles_revised`, or while unset
+        "仲裁法 (2026; 2017 text Art 24, revised article unconfirmed)"; KeyError names the topics known."""
         if topic not in ARTICLES_2017:
             raise KeyError(f"unknown topic {topic!r}; known: {', '.join(ARTICLES_2017)}")
-        version = self.law_version(at)
-        article = ARTICLES_2017[topic] if version == "2017" else self.articles_revised.get(topic, "article unconfirmed")
-        return f"仲裁法 ({version}) {article}"
+        if self.law_version(at) == "2017":
+            return f"仲裁法 (2017) {ARTICLES_2017[topic]}"
+        article = self.articles_revised.get(topic, UNCONFIRMED)
+        if article == UNCONFIRMED:  # still name the rule: the 2017 text's article, marked as such
+            return f"仲裁法 (2026; 2017 text {ARTICLES_2017[topic]}, revised article unconfirmed)"
+        return f"仲裁法 (2026) {article}"

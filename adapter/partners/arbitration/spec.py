@@ -17,18 +17,16 @@ inbound, due dates, and reconciliation (what the commission should say, and what
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel
 
-from adapter.deadlines.calendar import WorkCalendar
 from adapter.partners.arbitration import deadlines, inbound
 from adapter.partners.arbitration.actions import ACTIONS
 from adapter.partners.arbitration.facts import read
 from adapter.partners.arbitration.rules import CommissionRules
 from adapter.partners.arbitration.states import MACHINE, ArbStatus
 from adapter.partners.machine import Machine
-from adapter.partners.spec import Action, Change, Outgoing, PartnerDue, PartnerRecord
+from adapter.partners.spec import Action, Outgoing, PartnerRecord
 from schemas.arbitration import (
     BODIES,
     ApplicationBody,
@@ -36,7 +34,7 @@ from schemas.arbitration import (
     ArbPartnerStatus,
     SetAsideRuling,
 )
-from schemas.partner import PartnerEnvelope, PartnerKind
+from schemas.partner import PartnerKind
 
 S, P = ArbStatus, ArbPartnerStatus
 THEIRS: dict[ArbStatus, ArbPartnerStatus] = {
@@ -74,18 +72,9 @@ class ArbitrationSpec:
         except KeyError:
             raise KeyError(f"unknown arbitration message type {type!r}; known: {', '.join(sorted(BODIES))}") from None
 
-    def on_message(self, record: PartnerRecord | None, envelope: PartnerEnvelope, now: datetime, rules: Any) -> Change:
-        return inbound.on_message(record, envelope, now, rules)
-
-    def due_dates(
-        self,
-        record: PartnerRecord,
-        history: Sequence[tuple[datetime, str]],
-        calendar: WorkCalendar,
-        now: datetime,
-        rules: Any,
-    ) -> list[PartnerDue]:
-        return deadlines.due_dates(record, history, calendar, now, rules)
+    # The kind's pure functions as they are (their signatures are the protocol's).
+    on_message = staticmethod(inbound.on_message)
+    due_dates = staticmethod(deadlines.due_dates)
 
     def partner_status(self, record: PartnerRecord) -> str | None:
         status = S(record.status)
