@@ -7,7 +7,8 @@ Paths (partners.md §3 "Sandbox", issue #19 "What it must show"): application �
 within 5 days → fee paid → tribunal → hearing → 调解书 → served on each party → effective when the last signs; an
 award on agreed terms; refusal (no agreement, pre-dispute confirmation); fee unpaid → withdrawn; a party backs out →
 award; a correction; a set-aside filed in month five; mediation entrusted by the commission; the guard refusing each
-of its cases locally with nothing sent; duplicates applied once; a bad signature quarantined with its bytes.
+of its cases locally with nothing sent; duplicates applied once; a bad signature quarantined with its bytes;
+reconciliation finding drift injected in the commission (a lost application, a status edited) and repairing it.
 """
 
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 
 from adapter.errors import InvalidRequest
+from adapter.partners import reconcile
 from sandbox.arbitration import CommissionConfig
 from tests.support.arbitration_wire_samples import application
 from tests.support.arbitration_world import ArbWorld, arb_world
@@ -198,3 +200,22 @@ def test_a_bad_signature_is_quarantined_with_its_bytes(tmp_path: Path, database_
         kept = w.quarantine()
         assert [q.reason for q in kept] == ["bad_signature", "bad_signature"]
         assert [q.raw for q in kept] == [i.body.encode() for i in w.core.items]  # the original bytes, sealed
+
+
+def test_reconciliation_finds_drift_in_the_commission_and_repairs_it(w: ArbWorld) -> None:
+    lost, kept = submit(w), submit(w)
+    w.core.forget(lost)  # drift: the commission lost the first application
+    w.core.set_status(kept, "withdrawn")  # and says the second was withdrawn, which nobody asked
+    found = reconcile.reconcile(w.uow, w.port, w.clock, repair=True)
+    assert found.checked == 2
+    differences = {d.record_id: (d.expected, d.theirs, d.action) for d in found.differences}
+    assert differences == {lost: ("received", None, "repaired"), kept: ("received", "withdrawn", "report")}
+    assert w.history(lost)[-1] == "reconcile_repair" and len(w.outbox()) == 3  # the application again, queued
+    w.exchange()  # delivered: the commission has it again, as a new case
+    w.core.set_status(kept, None)
+    again = reconcile.reconcile(w.uow, w.port, w.clock, repair=True)
+    assert again.differences == [] and again.checked == 2
+    w.days(3)
+    assert w.row(lost).status == "ACCEPTED" and w.row(kept).status == "ACCEPTED"
+    assert w.row(lost).partner_ref != w.row(kept).partner_ref  # the resent application got a case number of its own
+    assert w.quarantine() == []
