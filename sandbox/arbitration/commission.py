@@ -7,7 +7,6 @@ request of the centre (signature, freshness, replayed nonces) and applies each m
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,33 +15,17 @@ from pydantic import ValidationError
 from mappings import arbitration as wire
 from mappings.codes import MalformedPayload
 from reference.errors import UnknownCode
+from sandbox.arbitration.case import CommissionCase, follow_up
 from sandbox.arbitration.config import CommissionConfig
-from sandbox.arbitration.scripts import MEDIATION_STATEMENT, Step, on_application, on_fee_paid
-from sandbox.arbitration.steps import ENTRUSTED_PARTIES, body_of
+from sandbox.arbitration.scripts import on_application
+from sandbox.arbitration.steps import ENTRUSTED_PARTIES, body_of, entrustment
 from sandbox.court import CourtRefusal
 from sandbox.signed_feed import FeedItem, SignedFeed
-from schemas.arbitration import BODIES
-from schemas.clock import china_iso
 from schemas.partner import PartnerEnvelope, PartnerKind
 from schemas.validation import summarize
 from signing.base import MessageSigner, MessageVerifier
 
 CENTRE = "centre"  # the name the commission's decoded envelopes carry (ours carry the commission's settings name)
-
-
-@dataclass
-class CommissionCase:
-    case_no: str
-    record_id: str | None  # ours (AR-…); None for an entrustment until the centre answers
-    opened_by: str  # the message id that opened it (our application), or "" for an entrustment
-    arrived: float  # the commission's monotonic clock when it opened
-    arrived_at: datetime  # the same moment on the commission's calendar
-    requested: str = MEDIATION_STATEMENT
-    issued: str = ""  # the kind of the last instrument issued (for its correction's number)
-    parties: list[str] = field(default_factory=list)  # the parties' refs, in the application's order
-    faults: set[str] = field(default_factory=set)
-    status: str = "received"
-    pending: list[Step] = field(default_factory=list)
 
 
 class CommissionCore(SignedFeed):
@@ -116,16 +99,9 @@ class CommissionCore(SignedFeed):
         with self._lock:
             case = self._open(None, "", [str(p["ref"]) for p in parties], set())
             case.status = "entrusted"
-            body = {
-                "type": "arb.mediation_entrusted",
-                "case_no": case.case_no,
-                "entrusted_at": china_iso(self._date(case, 0.0)),
-                "parties": list(parties),
-                "claims": [{"text": claim, "amount": amount}],
-                "facts": "申请人与被申请人因物业服务费发生争议，经双方同意委托调解。",
-            }
-            typed = BODIES["arb.mediation_entrusted"].model_validate(body).model_dump(mode="json")
-            self._emit(case, "arb.mediation_entrusted", typed, 0.0)
+            self._emit(
+                case, "arb.mediation_entrusted", entrustment(case, self._date(case, 0.0), claim, amount, parties), 0.0
+            )
             return case.case_no
 
     def by_record(self, record_id: str) -> CommissionCase | None:
@@ -178,19 +154,7 @@ class CommissionCore(SignedFeed):
             case.pending = on_application(self.config, faults)
             return case
         case = self._case_of(envelope)
-        if envelope.type == "arb.fee_paid":
-            if case.status != "accepted":
-                raise CourtRefusal(409, "wrong_state", f"case {case.case_no} is {case.status}: no fee is due")
-            if "fee_unpaid" not in case.faults:  # fee_unpaid: the payment never reaches the commission's account
-                elapsed = self.elapsed(case)
-                later = on_fee_paid(self.config, case.requested, max(len(case.parties), 1), case.faults)
-                case.pending = [(elapsed + day, step) for day, step in later]
-                case.status = "in_proceedings"
-        elif envelope.type == "arb.withdrawn":
-            case.pending, case.status = [], "withdrawn"
-        elif envelope.type == "arb.mediation_result":
-            case.record_id = case.record_id or envelope.record_id
-            case.status = "result_received"
+        follow_up(case, envelope, self.config, self.elapsed(case))
         return case
 
     def _case_of(self, envelope: PartnerEnvelope) -> CommissionCase:
