@@ -9,7 +9,8 @@ from sqlalchemy import text
 from sqlmodel import select
 from tenacity import Retrying, stop_after_attempt
 
-from adapter.partners import delivery, feed, inbound
+from adapter.errors import InvalidRequest
+from adapter.partners import delivery, feed, inbound, reprocess
 from adapter.persistence.tables import QuarantineRow
 from adapter.platforms.retry import RetryPolicy
 from connectors.fake_partner import FakePartner
@@ -137,3 +138,21 @@ def test_a_refused_message_is_dead_and_replayed_and_a_credentials_refusal_is_ret
     assert delivery.replay(w.uow, None, actor="op", reason="fixed", now=w.now) == [dead.message_id]
     assert _deliver(w, port) == {"delivered": 1}
     assert _rows(w, "SELECT action, subject FROM audit") == [("replay_partner_message", dead.message_id)]
+
+
+def test_a_quarantined_item_is_reprocessed_once_its_record_allows_it(w: PartnerWorld) -> None:
+    port = FakePartner(PARTNER, bodies=BODIES.__getitem__)
+    record_id = w.file().record.record_id
+    early = port.publish(w.message("toy.done", {}, record_id=record_id))  # before the centre accepted
+    assert inbound.ingest(w.uow, port, early, w.clock, w.rules) == "quarantined"
+    ((qid,),) = _rows(w, "SELECT id FROM quarantine")
+    still = reprocess.reprocess(w.uow, port, int(str(qid)), actor="op", note="", clock=w.clock, rules=w.rules)
+    assert still.startswith("still refused: illegal_transition")
+    w.act("accept", record_id, {})
+    done = reprocess.reprocess(w.uow, port, int(str(qid)), actor="op", note="accepted now", clock=w.clock,
+                               rules=w.rules)  # fmt: skip
+    assert done.startswith("applied") and w.row(record_id).status == "DONE"
+    assert _rows(w, "SELECT status FROM quarantine") == [("reprocessed",)]
+    assert [a for (a,) in _rows(w, "SELECT action FROM audit")] == ["quarantine-reprocess"] * 2
+    with pytest.raises(InvalidRequest):
+        reprocess.reprocess(w.uow, port, int(str(qid)), actor="op", note="", clock=w.clock, rules=w.rules)
