@@ -1,7 +1,8 @@
 """Every path of an arbitration application through the sandbox commission, end to end: the partner core
 (adapter/partners/: the kind's actions, the outbox delivered, the commission's feed read, its messages applied) on
-SQLite and PostgreSQL, the commission a real server on loopback behind connectors/arbitration_rest.py, signed both
-ways (tests/support/arbitration_world.py: one clock for both sides, the commission's days stepped).
+SQLite and PostgreSQL, the commission a real server on loopback behind the generic partner REST connector with the
+arb-commission wire, read (pull) or pushing its items (push), signed both ways (tests/support/arbitration_world.py:
+one clock for both sides, the commission's days stepped).
 
 Paths (partners.md §3 "Sandbox", issue #19 "What it must show"): application → receipt → accepted with a fee notice
 within 5 days → fee paid → tribunal → hearing → 调解书 → served on each party → effective when the last signs; an
@@ -33,9 +34,14 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(params=["pull", "push"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def w(database_url: str, tmp_path: Path) -> Iterator[ArbWorld]:
-    yield from arb_world(database_url, tmp_path / "keys")
+def w(database_url: str, tmp_path: Path, mode: str) -> Iterator[ArbWorld]:
+    yield from arb_world(database_url, tmp_path / "keys", mode=mode)
 
 
 def submit(w: ArbWorld, **changes: Any) -> str:
@@ -178,11 +184,13 @@ def test_the_guard_refuses_each_case_locally_and_nothing_is_sent(w: ArbWorld, ru
     assert refused.value.rule == rule and refused.value.field
     w.exchange()
     assert w.records() == [] and w.outbox() == []  # nothing stored, nothing queued …
-    assert w.core.requests == [f"GET {w.server.url}/api/arb/v1/feed?cursor=0&limit=100"]  # … nor sent: one feed read
+    assert [r for r in w.core.requests if not r.startswith("GET ")] == []  # … nor sent (pull: a feed read, no more)
+    assert w.core.received == [] and w.core.cases == {}
 
 
-def test_duplicates_are_applied_once(tmp_path: Path, database_url: str) -> None:
-    for w in arb_world(database_url, tmp_path / "keys", CommissionConfig(seconds_per_day=1.0, faults=("duplicate",))):
+def test_duplicates_are_applied_once(tmp_path: Path, database_url: str, mode: str) -> None:
+    config = CommissionConfig(seconds_per_day=1.0, faults=("duplicate",))
+    for w in arb_world(database_url, tmp_path / "keys", config, mode):
         rid = submit(w, requested="award_on_agreed_terms")
         run_out(w, rid)
         assert w.row(rid).status == "EFFECTIVE"
@@ -191,9 +199,9 @@ def test_duplicates_are_applied_once(tmp_path: Path, database_url: str) -> None:
         assert w.history(rid).count("accept") == 1 and w.quarantine() == []
 
 
-def test_a_bad_signature_is_quarantined_with_its_bytes(tmp_path: Path, database_url: str) -> None:
+def test_a_bad_signature_is_quarantined_with_its_bytes(tmp_path: Path, database_url: str, mode: str) -> None:
     config = CommissionConfig(seconds_per_day=1.0, faults=("bad_signature",))
-    for w in arb_world(database_url, tmp_path / "keys", config):
+    for w in arb_world(database_url, tmp_path / "keys", config, mode):
         rid = submit(w)
         w.days(3)
         assert w.row(rid).status == "SUBMITTED"  # neither the receipt nor the acceptance applied
