@@ -9,9 +9,11 @@ within 5 days → fee paid → tribunal → hearing → 调解书 → served on 
 award on agreed terms; refusal (no agreement, pre-dispute confirmation); fee unpaid → withdrawn; a party backs out →
 award; a correction; a set-aside filed in month five; mediation entrusted by the commission; the guard refusing each
 of its cases locally with nothing sent; duplicates applied once; a bad signature quarantined with its bytes;
-reconciliation finding drift injected in the commission (a lost application, a status edited) and repairing it.
+reconciliation finding drift injected in the commission (a lost application, a status edited) and repairing it;
+a commission late to decide (past Art 24's 5 calendar days) raising the acceptance alert once.
 """
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -19,8 +21,9 @@ from typing import Any
 
 import pytest
 
+from adapter.deadlines.calendar import WorkCalendar
 from adapter.errors import InvalidRequest
-from adapter.partners import reconcile
+from adapter.partners import reconcile, sweep
 from sandbox.arbitration import CommissionConfig
 from tests.support.arbitration_wire_samples import application
 from tests.support.arbitration_world import ArbWorld, arb_world
@@ -227,3 +230,18 @@ def test_reconciliation_finds_drift_in_the_commission_and_repairs_it(w: ArbWorld
     assert w.row(lost).status == "ACCEPTED" and w.row(kept).status == "ACCEPTED"
     assert w.row(lost).partner_ref != w.row(kept).partner_ref  # the resent application got a case number of its own
     assert w.quarantine() == []
+
+
+def test_a_commission_late_to_decide_raises_the_acceptance_alert(tmp_path: Path, database_url: str, mode: str) -> None:
+    config = CommissionConfig(seconds_per_day=1.0, faults=("late_decision",))
+    for w in arb_world(database_url, tmp_path / "keys", config, mode):
+        rid = submit(w)
+        rules = sweep.rules_lookup({"gzac": w.rules})
+        w.days(9.5)  # past the 5 calendar days of Art 24, moved off any rest day
+        assert w.row(rid).status == "SUBMITTED"
+        assert sweep.sweep(w.uow, w.clock, WorkCalendar(), rules) == {"records": 1, "alert_overdue": 1}
+        (alert,) = [e for e in w.events(rid) if e.note == "deadline_alert"]
+        assert json.loads(alert.detail)["kind"] == "acceptance" and json.loads(alert.detail)["counting"] == "calendar"
+        assert sweep.sweep(w.uow, w.clock, WorkCalendar(), rules) == {"records": 1}  # once
+        w.days(1)
+        assert w.row(rid).status == "ACCEPTED"  # late, but accepted: the alert was for the centre's staff
