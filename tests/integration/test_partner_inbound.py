@@ -13,6 +13,7 @@ from adapter.errors import InvalidRequest
 from adapter.partners import delivery, feed, inbound, reprocess
 from adapter.persistence.tables import QuarantineRow
 from adapter.platforms.retry import RetryPolicy
+from adapter.prune import prune
 from connectors.fake_partner import FakePartner
 from connectors.port import CredentialsRefused, RawInbound
 from schemas.partner import PartnerEnvelope
@@ -122,6 +123,11 @@ def test_the_outbox_is_delivered_in_order_and_the_partners_reference_kept(w: Par
     assert [e.type for e in port.sent] == ["toy.request", "toy.answer"]
     assert w.row(record_id).partner_ref == "FP000001" and port.statuses[record_id] == "accepted"
     assert _deliver(w, port) == {}
+    later, retention = w.now + timedelta(days=31), timedelta(days=30)
+    assert prune(w.uow, later, retention)["partner_messages"] == 0  # an open record keeps its messages
+    assert _receive(w, w.message("toy.done", {}, record_id=record_id)) == "applied"
+    assert w.row(record_id).closed_at is not None
+    assert prune(w.uow, later, retention)["partner_messages"] == 2
 
 
 def test_a_refused_message_is_dead_and_replayed_and_a_credentials_refusal_is_retried(w: PartnerWorld) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from adapter.config.platform import Profile
 from connectors.port import ConnectorError
@@ -15,7 +16,9 @@ from sandbox.pairing import arrange_keys
 from schemas.partner import PartnerEnvelope, PartnerKind
 from tests.support.arbitration_wire_samples import application, bodies
 from tests.support.arbitration_world import commission_port
-from tests.support.partner_profiles import NAME, PartnerHarness
+
+if TYPE_CHECKING:
+    from tests.support.partner_profiles import PartnerHarness
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # the contract suite's time
 
@@ -66,8 +69,9 @@ class CommissionState:
                                partner_ref=ref, type="arb.mediation_entrusted", sent_at=T0, body=body)  # fmt: skip
 
 
-def arbitration_profile(profile: Profile) -> Callable[[Path], AbstractContextManager[PartnerHarness]]:
+def arbitration_profile(profile: Profile) -> Callable[[Path], AbstractContextManager["PartnerHarness"]]:
     """The sandbox commission as a contract profile under a signing profile."""
+    from tests.support.partner_profiles import NAME, PartnerHarness  # which lists this module's profiles: no cycle
 
     @contextmanager
     def factory(tmp_path: Path) -> Iterator[PartnerHarness]:

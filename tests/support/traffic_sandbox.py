@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from adapter.config.platform import Profile, SigningSettings
 from adapter.platforms.signers import build_signer, build_verifier
@@ -20,8 +21,10 @@ from sandbox.traffic.platform import TrafficCore
 from schemas.partner import PartnerEnvelope, PartnerKind
 from schemas.traffic import BODIES, CaseOffered, OfferAnswer
 from schemas.traffic import TrafficMessageType as T
-from tests.support.partner_profiles import NAME, PartnerHarness
 from tests.support.traffic_samples import offer_data
+
+if TYPE_CHECKING:
+    from tests.support.partner_profiles import PartnerHarness
 
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # the contract suite's time
 
@@ -97,8 +100,9 @@ class TrafficState:
                                type=T.CASE_OFFERED, sent_at=T0, body=body)  # fmt: skip
 
 
-def traffic_profile(profile: Profile) -> Callable[[Path], AbstractContextManager[PartnerHarness]]:
+def traffic_profile(profile: Profile) -> Callable[[Path], AbstractContextManager["PartnerHarness"]]:
     """The sandbox traffic platform as a contract profile under a signing profile."""
+    from tests.support.partner_profiles import NAME, PartnerHarness  # which lists this module's profiles: no cycle
 
     @contextmanager
     def factory(tmp_path: Path) -> Iterator[PartnerHarness]:
