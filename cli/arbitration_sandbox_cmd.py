@@ -68,6 +68,7 @@ def arbitration(
     except OSError as exc:
         raise InvalidRequest(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     console.print(f"sandbox commission {name} on {server.url}  (key {key_id}: {keys / (key_id + '.pub')})")
+    console.print(f'  base_url for [partners.{partner}] (kind = "arbitration"): {server.api}')
     console.print(
         f"  control token: {server.control_token}  (POST /sandbox/misbehave, /sandbox/fail-next, /sandbox/forget, "
         "/sandbox/entrust; GET /sandbox/stats)"

@@ -24,15 +24,14 @@ from urllib.parse import urlencode
 import requests
 
 from connectors.desk_port import DeskReceipt, DeskStatus
-from connectors.http import MAX_RESPONSE_BYTES, decoded
-from connectors.port import FeedPage, PayloadError, RawInbound, RejectedError, RequestSigner, TransientError
-from connectors.rest_client import _ESCAPED, SignedJsonClient
+from connectors.http import MAX_RESPONSE_BYTES, verified_decode
+from connectors.port import FeedPage, RawInbound, RejectedError, RequestSigner, TransientError
+from connectors.rest_client import SignedJsonClient
 from mappings import complaint_desk
 from mappings.times import DEFAULT_FORM, TimestampForm
 from reference.errors import UnknownCode
 from schemas.complaint import ComplaintEnvelope
 from signing.base import MessageVerifier
-from signing.errors import SignatureInvalid
 
 MESSAGES = "/api/desk/v1/messages"
 FEED = "/api/desk/v1/feed"
@@ -80,26 +79,12 @@ class ComplaintDeskRest(SignedJsonClient):
         return DeskReceipt(envelope.message_id, duplicate=doc.get("cf") is True, desk_ref=ref)
 
     def fetch(self, cursor: str, limit: int) -> FeedPage:
-        doc = self._call("GET", f"{FEED}?{urlencode({'cursor': cursor or '0', 'limit': limit})}", b"")
-        items, next_cursor = doc.get("items"), doc.get("next_cursor")
-        if not isinstance(items, list) or not isinstance(next_cursor, str | int) or isinstance(next_cursor, bool):
-            raise TransientError(self.name, "feed page lacks items or next_cursor")  # the page, not one item
-        escaped = doc.pop(_ESCAPED, False) is True
-        return FeedPage(items=[self._raw_item(item, escaped) for item in items], next_cursor=str(next_cursor))
+        return self._feed_page(f"{FEED}?{urlencode({'cursor': cursor or '0', 'limit': limit})}")
 
     def decode(self, item: RawInbound) -> ComplaintEnvelope:
-        try:
-            signed = self.verifier.verify(item.body, item.headers)
-        except SignatureInvalid as exc:
-            raise PayloadError(self.name, exc.reason, exc.detail) from exc
-        envelope = decoded(self.name, lambda p, b: complaint_desk.decode(p, b, self.timestamps), item.body)
-        if signed.message_id is not None and signed.message_id != envelope.message_id:
-            raise PayloadError(
-                self.name,
-                SignatureInvalid.MISMATCH,
-                f"signed for message {signed.message_id!r}, but the body is message {envelope.message_id!r}",
-            )
-        return envelope
+        return verified_decode(
+            self.name, self.verifier, item, lambda p, b: complaint_desk.decode(p, b, self.timestamps)
+        )
 
     def query_status(self, complaint_ids: Sequence[str]) -> dict[str, DeskStatus | None]:
         body = json.dumps({"tsbh": list(complaint_ids)}, separators=(",", ":")).encode()

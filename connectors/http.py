@@ -11,13 +11,15 @@ from urllib.parse import urlsplit
 import requests
 from pydantic import ValidationError
 
-from connectors.port import PayloadError
+from connectors.port import PayloadError, RawInbound
 from mappings.codes import MalformedPayload
 from reference.errors import UnknownCode
 from schemas.complaint import ComplaintEnvelope
 from schemas.envelope import Envelope
 from schemas.partner import PartnerEnvelope
 from schemas.validation import summarize
+from signing.base import MessageVerifier
+from signing.errors import SignatureInvalid
 
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024  # a feed page or receipt larger than this is refused, not parsed
 Message = TypeVar("Message", Envelope, ComplaintEnvelope, PartnerEnvelope)  # a court's, a desk's or a partner's
@@ -33,6 +35,26 @@ def decoded(platform: str, decode: Callable[[str, bytes], Message], body: bytes)
         raise PayloadError(platform, "malformed", str(exc)) from exc
     except ValidationError as exc:
         raise PayloadError(platform, "invalid", summarize(exc)) from exc
+
+
+def verified_decode(
+    platform: str, verifier: MessageVerifier, item: RawInbound, decode: Callable[[str, bytes], Message]
+) -> Message:
+    """The canonical message in a partner's item: its signature over the exact bytes verified with the partner's
+    `verifier`, the bytes decoded (`decoded`), and the signed message id bound to the body's — each failure a
+    PayloadError (reason: the signature's, or malformed / invalid / unknown_code)."""
+    try:
+        signed = verifier.verify(item.body, item.headers)
+    except SignatureInvalid as exc:
+        raise PayloadError(platform, exc.reason, exc.detail) from exc
+    envelope = decoded(platform, decode, item.body)
+    if signed.message_id is not None and signed.message_id != envelope.message_id:
+        raise PayloadError(
+            platform,
+            SignatureInvalid.MISMATCH,
+            f"signed for message {signed.message_id!r}, but the body is message {envelope.message_id!r}",
+        )
+    return envelope
 
 
 def retry_after(value: str | None, *, now: datetime) -> float | None:

@@ -21,6 +21,7 @@ import requests
 from connectors.http import MAX_RESPONSE_BYTES, describe_failure, read_capped, retry_after
 from connectors.port import (
     CredentialsRefused,
+    FeedPage,
     RawInbound,
     RejectedError,
     RequestSigner,
@@ -69,6 +70,16 @@ class SignedJsonClient:
             else {}
         )
         return RawInbound(body=_body_bytes(text, escaped), headers=clean, position=_printable(str(item.get("seq", ""))))
+
+    def _feed_page(self, target: str, cursor_field: str = "next_cursor") -> FeedPage:
+        """GET one feed page {"items": [{"seq", "body", "headers"}], <cursor_field>}: each item as raw bytes; a page
+        without its items or cursor is a TransientError (the page's fault, not one item's)."""
+        doc = self._call("GET", target, b"")
+        items, next_cursor = doc.get("items"), doc.get(cursor_field)
+        if not isinstance(items, list) or not isinstance(next_cursor, str | int) or isinstance(next_cursor, bool):
+            raise TransientError(self.name, f"feed page lacks items or {cursor_field}")
+        escaped = doc.pop(_ESCAPED, False) is True
+        return FeedPage(items=[self._raw_item(item, escaped) for item in items], next_cursor=str(next_cursor))
 
     def _call(self, method: str, target: str, body: bytes, *, message_id: str | None = None) -> dict[str, Any]:
         # Every attempt is signed with a fresh nonce: the court refuses a replayed nonce, while a retry of the same

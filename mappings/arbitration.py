@@ -5,8 +5,10 @@ writes — pure translation, no I/O, no keys.
 No commission publishes an interface (partners.md §0, §3); this is the profile agreed bilaterally with each
 commission (the centre's is the Guangzhou Arbitration Commission [P67a]), in the style of a modern case-management
 API: camelCase JSON, the commission's own case number as `caseNo` (（2026）穗仲案字第123号), its own codes for
-message types, refusal reasons, instruments and case status (arbitration.toml, versioned), times ISO 8601 with
-their offset (China time, +08:00), yuan as decimal text ("1200.00", never a JSON number).
+message types, refusal reasons, instruments and withdrawal reasons (arbitration.toml, versioned), times ISO 8601
+with their offset (China time, +08:00), yuan as decimal text ("1200.00", never a JSON number). Transport (receipts,
+feed pages, status, statistics) is the generic partner REST vocabulary (connectors/partner_rest.py) under the
+commission's base URL; `ArbitrationWire` plugs this profile into that connector.
 
     {"msgId": message id, "msgType": "ACCEPTANCE", "centreRef": "AR-…" (our record), "caseNo": the commission's,
      "sentAt": "2026-03-02T09:30:00+08:00", "replyTo": the message answered, "data": {the body, camelCase}}
@@ -26,33 +28,18 @@ import copy
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
 from mappings.codes import CodeTables, MalformedPayload, load_tables
 from mappings.times import CHINA, read_time
-from mappings.wire_types import field, ident, json_type
+from mappings.wire_types import field, ident, json_type, parse_object
 from reference.errors import UnknownCode
 from schemas.arbitration import BODIES
 from schemas.partner import PartnerEnvelope, PartnerKind
 
-__all__ = [
-    "PROFILE",
-    "MalformedPayload",
-    "UnknownCode",
-    "WireReceipt",
-    "decode",
-    "decode_receipt",
-    "decode_status",
-    "encode",
-    "encode_receipt",
-    "encode_status",
-    "from_wire",
-    "tables",
-    "to_wire",
-]
+__all__ = ["PROFILE", "ArbitrationWire", "MalformedPayload", "UnknownCode", "decode", "encode", "from_wire", "to_wire"]
 
 PROFILE = "arb-commission"
 # Envelope fields: canonical name → wire name (the body travels under "data"; `type` under "msgType", coded).
@@ -128,63 +115,23 @@ def from_wire(doc: Any, partner: str) -> PartnerEnvelope:
 
 def decode(body: bytes, partner: str) -> PartnerEnvelope:
     """The canonical message in a commission's bytes (see `from_wire`)."""
-    try:
-        doc = json.loads(body.decode("utf-8"))
-    except ValueError as exc:
-        raise MalformedPayload(f"the body is not UTF-8 JSON ({str(exc)[:200]})") from None
-    except RecursionError:
-        raise MalformedPayload("the body nests JSON too deeply to parse") from None
-    return from_wire(doc, partner)
+    return from_wire(parse_object(body), partner)
 
 
-# ---- status and receipts
+class ArbitrationWire:
+    """The profile as the generic partner REST connector's wire mapping (connectors/partner_wire.py WireMapping),
+    one per commission: it names the commission (our settings name) in the envelopes it decodes. Transport —
+    receipts, feed pages, status, statistics — is the generic partner REST vocabulary (connectors/partner_rest.py)
+    under the commission's base URL."""
 
+    def __init__(self, partner: str) -> None:
+        self.partner = partner
 
-def encode_status(status: str | None, partner: str = PROFILE) -> str | None:
-    """A canonical coarse status (schemas/arbitration.py) as the commission's status code; None stays None."""
-    return None if status is None else tables(partner).from_canonical("status", status, "status")
+    def encode(self, envelope: PartnerEnvelope) -> dict[str, Any]:
+        return to_wire(envelope)
 
-
-def decode_status(code: object, partner: str = PROFILE) -> str | None:
-    return None if code is None else tables(partner).to_canonical("status", code, "status")
-
-
-@dataclass(frozen=True)
-class WireReceipt:
-    """The commission's synchronous answer to one message: `result` accepted | duplicate | a refusal code's
-    canonical name (bad_signature, malformed, unknown_case, wrong_state …), with its words and its case number."""
-
-    message_id: str
-    result: str
-    case_no: str | None = None
-    message: str = ""
-
-    @property
-    def refused(self) -> bool:
-        return self.result not in ("accepted", "duplicate")
-
-
-def encode_receipt(receipt: WireReceipt, partner: str = PROFILE) -> dict[str, Any]:
-    doc: dict[str, Any] = {
-        "code": tables(partner).from_canonical("receipt_code", receipt.result, "code"),
-        "msgId": receipt.message_id,
-        "message": receipt.message,
-    }
-    if receipt.case_no is not None:
-        doc["caseNo"] = receipt.case_no
-    return doc
-
-
-def decode_receipt(doc: Any, partner: str = PROFILE) -> WireReceipt:
-    """A receipt object; MalformedPayload or UnknownCode (the connector treats either as an unreadable answer)."""
-    if not isinstance(doc, dict):
-        raise MalformedPayload(f"the receipt must be a JSON object, not {json_type(doc)}")
-    result = tables(partner).to_canonical("receipt_code", _text(doc, "code"), "code")
-    case_no = doc.get("caseNo")
-    if case_no is not None and (not isinstance(case_no, str) or not 0 < len(case_no) <= 64):
-        raise MalformedPayload("field caseNo must be a case number of 1–64 characters")
-    message = doc.get("message", "")
-    return WireReceipt(ident(doc, "msgId", ""), result, case_no, message if isinstance(message, str) else "")
+    def decode(self, doc: dict[str, Any]) -> PartnerEnvelope:
+        return from_wire(doc, self.partner)
 
 
 # ---- names

@@ -21,7 +21,7 @@ from typing import Any
 from mappings.codes import CodeTables, MalformedPayload, load_tables
 from mappings.complaint_desk_fields import BODIES, COMPLAINT, ENVELOPE, Spec
 from mappings.times import DEFAULT_FORM, TimestampForm, read_time, write_time
-from mappings.wire_types import amount, count, field, json_type
+from mappings.wire_types import amount, count, field, json_type, parse_object
 from reference.errors import UnknownCode
 from schemas.complaint import ComplaintEnvelope
 
@@ -50,14 +50,7 @@ def decode(platform: str, body: bytes, timestamps: TimestampForm = DEFAULT_FORM)
     """The canonical message in a desk's bytes; MalformedPayload (naming the wire field), UnknownCode or
     ValidationError."""
     codes = tables(platform, timestamps)
-    try:
-        doc = json.loads(body.decode("utf-8"))
-    except ValueError as exc:
-        raise MalformedPayload(f"the body is not UTF-8 JSON ({str(exc)[:200]})") from None
-    except RecursionError:
-        raise MalformedPayload("the body nests JSON too deeply to parse") from None
-    if not isinstance(doc, dict):
-        raise MalformedPayload(f"the message must be a JSON object, not {json_type(doc)}")
+    doc = parse_object(body)
     canonical = _read(ENVELOPE, doc, codes, "")
     kind = codes.to_canonical("message_type", field(doc, "xxlx", ""), "xxlx")
     nr = field(doc, "nr", "")

@@ -8,6 +8,7 @@ mappings/court_fields.py. The XML framing carries every scalar as text, so the o
 is also taken as a text of ASCII digits; amounts travel only as decimal text.
 """
 
+import json
 import re
 from typing import Any
 
@@ -33,6 +34,19 @@ def json_type(value: Any) -> str:
     if isinstance(value, dict):
         return "an object"
     return "a string" if isinstance(value, str) else f"a {type(value).__name__}"
+
+
+def parse_object(body: bytes) -> dict[str, Any]:
+    """A message's bytes as its JSON object; MalformedPayload when they are not UTF-8 JSON or not an object."""
+    try:
+        doc = json.loads(body.decode("utf-8"))
+    except ValueError as exc:
+        raise MalformedPayload(f"the body is not UTF-8 JSON ({str(exc)[:200]})") from None
+    except RecursionError:
+        raise MalformedPayload("the body nests JSON too deeply to parse") from None
+    if not isinstance(doc, dict):
+        raise MalformedPayload(f"the message must be a JSON object, not {json_type(doc)}")
+    return doc
 
 
 def field(obj: Any, key: str, path: str) -> Any:

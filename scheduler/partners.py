@@ -34,6 +34,7 @@ from connectors.fake_partner import FakePartner
 from connectors.partner_port import PartnerPort
 from connectors.partner_rest import PartnerRest
 from connectors.partner_wire import WireMapping
+from mappings.arbitration import ArbitrationWire
 from mappings.traffic_platform import TrafficWire
 from scheduler.complaints import queue_policy
 from schemas.clock import Clock
@@ -47,6 +48,7 @@ WIRES: dict[PartnerKind, WireMapping] = {}  # kind → its wire mapping (default
 WireFactory = Callable[[str, PartnerSettings], WireMapping]
 WIRE_FACTORIES: dict[PartnerKind, WireFactory] = {
     PartnerKind.TRAFFIC: lambda name, config: TrafficWire(name, config.timestamp_format),
+    PartnerKind.ARBITRATION: lambda name, config: ArbitrationWire(name),
 }
 PortBuilder = Callable[[str, PartnerSettings, Clock], PartnerPort]
 TRANSPORTS: dict[str, PortBuilder] = {}  # further transports (e.g. "spc_form"), by the helpers that write them

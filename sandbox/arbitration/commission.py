@@ -4,11 +4,9 @@ each case. Thread-safe (one lock). It speaks the arb-commission wire (mappings/a
 request of the centre (signature, freshness, replayed nonces) and applies each message id once.
 """
 
-import threading
 import time
-from collections import deque
+import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,44 +15,20 @@ from pydantic import ValidationError
 from mappings import arbitration as wire
 from mappings.codes import MalformedPayload
 from reference.errors import UnknownCode
+from sandbox.arbitration.case import CommissionCase, follow_up
 from sandbox.arbitration.config import CommissionConfig
-from sandbox.arbitration.scripts import MEDIATION_STATEMENT, Step, on_application, on_fee_paid
-from sandbox.arbitration.steps import ENTRUSTED_PARTIES, body_of
+from sandbox.arbitration.scripts import on_application
+from sandbox.arbitration.steps import ENTRUSTED_PARTIES, body_of, entrustment
 from sandbox.court import CourtRefusal
-from schemas.arbitration import BODIES
-from schemas.clock import china_iso
+from sandbox.signed_feed import FeedItem, SignedFeed
 from schemas.partner import PartnerEnvelope, PartnerKind
 from schemas.validation import summarize
-from signing.base import MemoryReplayGuard, MessageSigner, MessageVerifier, check
-from signing.errors import SignatureInvalid
+from signing.base import MessageSigner, MessageVerifier
 
 CENTRE = "centre"  # the name the commission's decoded envelopes carry (ours carry the commission's settings name)
 
 
-@dataclass
-class CommissionCase:
-    case_no: str
-    record_id: str | None  # ours (AR-…); None for an entrustment until the centre answers
-    opened_by: str  # the message id that opened it (our application), or "" for an entrustment
-    arrived: float  # the commission's monotonic clock when it opened
-    arrived_at: datetime  # the same moment on the commission's calendar
-    requested: str = MEDIATION_STATEMENT
-    issued: str = ""  # the kind of the last instrument issued (for its correction's number)
-    parties: list[str] = field(default_factory=list)  # the parties' refs, in the application's order
-    faults: set[str] = field(default_factory=set)
-    status: str = "received"
-    pending: list[Step] = field(default_factory=list)
-
-
-@dataclass
-class CommissionItem:
-    seq: int
-    body: str
-    message_id: str
-    spoiled: bool
-
-
-class CommissionCore:
+class CommissionCore(SignedFeed):
     def __init__(
         self,
         config: CommissionConfig,
@@ -64,29 +38,22 @@ class CommissionCore:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(
+            signer, centre_verifier, window_seconds=config.window_seconds, live=config.live, clock=clock,
+            monotonic=monotonic,
+        )  # fmt: skip
         self.config = config
-        self._signer = signer
-        self._verifier = centre_verifier
-        self._clock = clock
-        self._monotonic = monotonic
-        self._lock = threading.RLock()
-        self.replay = MemoryReplayGuard()
         self.cases: dict[str, CommissionCase] = {}  # case number → case
-        self.items: list[CommissionItem] = []
         self._answers: dict[str, dict[str, Any]] = {}  # message id → the first receipt
         self.applications: dict[str, int] = {}  # message id → times applied (never more than 1)
         self.received: list[PartnerEnvelope] = []  # every centre message applied, in order
-        self.requests: list[str] = []  # every centre request seen, verified or not ("METHOD path")
+        self.requests: list[str] = []  # every centre request seen, verified or not ("METHOD url")
         self._planned: dict[str, set[str]] = {}  # our record id → misbehaviours chosen before it arrives
-        self._faults: deque[str] = deque()
-        self.signature_failures: dict[str, int] = {}
-        self.rejected: list[tuple[str, str]] = []
         self._numbers = config.first_case_number
         self._serial = 0
-        self._signed: dict[int, dict[str, str]] = {}
-
-    def monotonic(self) -> float:
-        return self._monotonic()
+        self.refusals: dict[str, tuple[str, str]] = {}  # our record id → (code, words): its messages refused
+        self.overrides: dict[str, str] = {}  # our record id → the status its query answers, set by hand
+        self.counts: dict[str, dict[str, int]] | None = None  # month → the figures it publishes; None: keeps none
 
     def now(self) -> datetime:
         return self._clock()
@@ -102,14 +69,18 @@ class CommissionCore:
                 known.faults |= set(faults)
                 known.pending = [s for s in on_application(self.config, known.faults) if s[1] != "receipt"]
 
-    def fail_next(self, *faults: str) -> None:
-        """The next requests fail so: error (503), throttle (429), timeout, drop, refuse (400)."""
+    def refuse(self, record_id: str, code: str = "refused", detail: str = "the commission refuses it") -> None:
+        """Every later message of the centre about `record_id` is refused (HTTP 422 with `code`)."""
         with self._lock:
-            self._faults.extend(faults)
+            self.refusals[record_id] = (code, detail)
 
-    def draw_fault(self) -> str | None:
+    def set_status(self, record_id: str, status: str | None) -> None:
+        """The commission's status of the record is edited by hand (drift; None: back to its own)."""
         with self._lock:
-            return self._faults.popleft() if self._faults else None
+            if status is None:
+                self.overrides.pop(record_id, None)
+            else:
+                self.overrides[record_id] = status
 
     def forget(self, record_id: str) -> None:
         """The commission loses the application and its memory of the messages about it (reconciliation's drift:
@@ -128,16 +99,9 @@ class CommissionCore:
         with self._lock:
             case = self._open(None, "", [str(p["ref"]) for p in parties], set())
             case.status = "entrusted"
-            body = {
-                "type": "arb.mediation_entrusted",
-                "case_no": case.case_no,
-                "entrusted_at": china_iso(self._date(case, 0.0)),
-                "parties": list(parties),
-                "claims": [{"text": claim, "amount": amount}],
-                "facts": "申请人与被申请人因物业服务费发生争议，经双方同意委托调解。",
-            }
-            typed = BODIES["arb.mediation_entrusted"].model_validate(body).model_dump(mode="json")
-            self._emit(case, "arb.mediation_entrusted", typed, 0.0)
+            self._emit(
+                case, "arb.mediation_entrusted", entrustment(case, self._date(case, 0.0), claim, amount, parties), 0.0
+            )
             return case.case_no
 
     def by_record(self, record_id: str) -> CommissionCase | None:
@@ -148,39 +112,29 @@ class CommissionCore:
     def verify_request(self, body: bytes, headers: Mapping[str, str], target: str) -> None:
         with self._lock:
             self.requests.append(target)
-        try:
-            check(
-                self._verifier,
-                body,
-                headers,
-                now=self._clock(),
-                target=target,
-                window=timedelta(seconds=self.config.window_seconds),
-                replay=self.replay,
-                scope="centre",
-            )
-        except SignatureInvalid as exc:
-            with self._lock:
-                self.signature_failures[exc.reason] = self.signature_failures.get(exc.reason, 0) + 1
-            raise CourtRefusal(401, "1001", f"signature refused ({exc.reason}): {exc.detail}") from None
+        super().verify_request(body, headers, target)
 
     def receive(self, body: bytes, headers: Mapping[str, str], target: str) -> dict[str, Any]:
-        """One message of the centre: verified, read, applied once; the receipt (code 0001 on a resend)."""
+        """One message of the centre: verified, read, applied once; its receipt (accepted, or duplicate with the
+        first answer), in the generic partner REST vocabulary (connectors/partner_rest.py)."""
         self.verify_request(body, headers, target)
         try:
             envelope = wire.decode(body, CENTRE)
         except (MalformedPayload, UnknownCode) as exc:
-            raise CourtRefusal(400, "2001", str(exc)[:300]) from None
+            raise CourtRefusal(400, "malformed", str(exc)[:300]) from None
         except ValidationError as exc:
-            raise CourtRefusal(400, "2001", summarize(exc)[:300]) from None
+            raise CourtRefusal(400, "malformed", summarize(exc)[:300]) from None
         with self._lock:
             self.tick()
             first = self._answers.get(envelope.message_id)
             if first is not None:
-                return {**first, "code": "0001"}
+                return {**first, "duplicate": True}
+            refused = self.refusals.get(envelope.record_id or "")
+            if refused is not None:
+                raise CourtRefusal(422, *refused)
             case = self._apply(envelope)
             self.tick()  # the intake receipt goes out at once
-            answer = wire.encode_receipt(wire.WireReceipt(envelope.message_id, "accepted", case.case_no))
+            answer = {"code": "0", "message_id": envelope.message_id, "duplicate": False, "partner_ref": case.case_no}
             self._answers[envelope.message_id] = answer
             self.applications[envelope.message_id] = self.applications.get(envelope.message_id, 0) + 1
             self.received.append(envelope)
@@ -200,25 +154,13 @@ class CommissionCore:
             case.pending = on_application(self.config, faults)
             return case
         case = self._case_of(envelope)
-        if envelope.type == "arb.fee_paid":
-            if case.status != "accepted":
-                raise CourtRefusal(409, "3002", f"case {case.case_no} is {case.status}: no fee is due")
-            if "fee_unpaid" not in case.faults:  # fee_unpaid: the payment never reaches the commission's account
-                elapsed = self.elapsed(case)
-                later = on_fee_paid(self.config, case.requested, max(len(case.parties), 1), case.faults)
-                case.pending = [(elapsed + day, step) for day, step in later]
-                case.status = "in_proceedings"
-        elif envelope.type == "arb.withdrawn":
-            case.pending, case.status = [], "withdrawn"
-        elif envelope.type == "arb.mediation_result":
-            case.record_id = case.record_id or envelope.record_id
-            case.status = "result_received"
+        follow_up(case, envelope, self.config, self.elapsed(case))
         return case
 
     def _case_of(self, envelope: PartnerEnvelope) -> CommissionCase:
         case = self.cases.get(envelope.partner_ref or "") or self.by_record(envelope.record_id or "")
         if case is None:
-            raise CourtRefusal(404, "3001", f"no case {envelope.partner_ref or envelope.record_id} at this commission")
+            raise CourtRefusal(404, "unknown_case", f"no case {envelope.partner_ref or envelope.record_id} here")
         return case
 
     def _open(self, record_id: str | None, opened_by: str, parties: list[str], faults: set[str]) -> CommissionCase:
@@ -263,7 +205,7 @@ class CommissionCore:
         at = self._date(case, day)
         self._serial += 1
         envelope = PartnerEnvelope(
-            message_id=f"{self.config.message_prefix}-M{self._serial:06d}",
+            message_id=f"{self.config.message_prefix}-{self._run}M{self._serial:06d}",
             kind=PartnerKind.ARBITRATION,
             partner=CENTRE,
             record_id=case.record_id,
@@ -277,45 +219,33 @@ class CommissionCore:
         for _ in range(copies):
             self.publish(envelope, spoiled="bad_signature" in case.faults)
 
-    def publish(self, envelope: PartnerEnvelope, *, spoiled: bool = False) -> CommissionItem:
+    def publish(self, envelope: PartnerEnvelope, *, spoiled: bool = False) -> FeedItem:
         """Put one message on the feed as the commission writes it (tests use it for crafted items)."""
-        with self._lock:
-            item = CommissionItem(len(self.items) + 1, wire.encode(envelope).decode(), envelope.message_id, spoiled)
-            self.items.append(item)
-            return item
+        return self.append(wire.encode(envelope), envelope.message_id, spoiled=spoiled)
 
-    def sign_item(self, item: CommissionItem) -> dict[str, str]:
-        signed = item.body.encode() + (b" " if item.spoiled else b"")
-        return dict(self._signer.sign(signed, message_id=item.message_id, at=self._clock()))
-
-    def sign_answer(self, payload: bytes, answer_id: str) -> dict[str, str]:
-        """The commission's signature over one of its answers (a receipt, a refusal)."""
-        return dict(self._signer.sign(payload, message_id=answer_id, at=self._clock()))
+    def sign_answer(self, payload: bytes) -> dict[str, str]:
+        """The commission's signature over one of its answers (a receipt, a refusal), under a fresh id."""
+        return dict(self._signer.sign(payload, message_id=uuid.uuid4().hex, at=self._clock()))
 
     # ---- reads
 
-    def feed(self, cursor: int, limit: int) -> dict[str, Any]:
-        with self._lock:
-            self.tick()
-            page = [i for i in self.items if i.seq > cursor][: max(1, min(limit, 500))]
-            entries = [{"seq": i.seq, "body": i.body, "headers": self._headers(i)} for i in page]
-            return {"items": entries, "nextCursor": str(page[-1].seq if page else cursor)}
-
-    def _headers(self, item: CommissionItem) -> dict[str, str]:
-        cached = self._signed.get(item.seq)
-        if cached is None:
-            cached = self._signed[item.seq] = self.sign_item(item)
-        return cached
-
-    def status(self, record_ids: list[str]) -> dict[str, str | None]:
-        """The commission's own view of each record (our ids): its status code, or None where unknown."""
+    def status(self, record_ids: list[str]) -> dict[str, dict[str, str] | None]:
+        """The commission's own view of each record (our ids), in the coarse vocabulary of schemas/arbitration.py
+        ArbPartnerStatus: {"status", "partner_ref"}, or None where it does not know it."""
         with self._lock:
             self.tick()
             return {
-                rid: None if case is None else wire.encode_status(case.status)
+                rid: None
+                if case is None
+                else {"status": self.overrides.get(rid, case.status), "partner_ref": case.case_no}
                 for rid in record_ids
                 for case in [self.by_record(rid)]
             }
+
+    def statistics(self, month: str) -> dict[str, int] | None:
+        """Its figures for a month (None: it keeps none for the centre — partners.md §3: no public volumes)."""
+        with self._lock:
+            return None if self.counts is None else dict(self.counts.get(month, {}))
 
     def stats(self) -> dict[str, Any]:
         with self._lock:

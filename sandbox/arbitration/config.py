@@ -5,7 +5,9 @@ Misbehaviours (FAULTS), for the whole commission (`faults`) or per application (
 
   refuse_no_agreement   refuses within the 5 days: no written arbitration agreement (Arts 4, 16)       BSL01
   refuse_pre_dispute    refuses: the agreement was confirmed before the dispute arose (先予仲裁) [P26]   BSL02
-  fee_unpaid            (nothing to script: the centre does not pay) → withdrawn once the fee is overdue
+  late_decision         decides (accepts) only on day 10: past the 5 calendar days of Art 24
+  fee_unpaid            the centre's payment never reaches the commission → withdrawn once the fee is overdue
+                        (a fee the centre never pays is withdrawn alike, with no fault)
   party_repents         the second party backs out before signing for the 调解书 → an award (Arts 51–52)
   correction            the instrument is corrected 10 days after it took effect (Art 56: within 30 days)
   set_aside             a party files to set the award aside in month five (Art 59: within 6 months)
@@ -22,6 +24,7 @@ from decimal import Decimal
 FAULTS = (
     "refuse_no_agreement",
     "refuse_pre_dispute",
+    "late_decision",
     "fee_unpaid",
     "party_repents",
     "correction",
@@ -46,6 +49,7 @@ class CommissionConfig:
     timeout_seconds: float = 1.5  # how long a "timeout" transport fault keeps the client waiting
     # The commission's pace, in simulated days (Art 24: accept or refuse within 5 days of receipt).
     decide_after: float = 3.0
+    late_decision_after: float = 10.0  # late_decision: past Art 24's 5 days, whatever weekend follows
     fee_days: int = 7  # the fee notice's period: unpaid by then → the application is treated as withdrawn
     fee: Decimal = Decimal("1200.00")  # yuan, per the commission's fee schedule (a setting, partners.md §3)
     tribunal_after: float = 5.0  # after the fee is paid

@@ -19,8 +19,8 @@ def on_application(config: CommissionConfig, faults: set[str]) -> list[Step]:
     if "refuse_pre_dispute" in faults:
         return [(0.0, "receipt"), (config.decide_after, "refused:pre_dispute_confirmation")]
     # The withdrawal is dropped when the fee is paid (on_fee_paid replaces the plan): an unpaid fee lets it run.
-    overdue = config.decide_after + config.fee_days + 1.0
-    return [(0.0, "receipt"), (config.decide_after, "accepted"), (overdue, "withdrawn")]
+    decided = config.late_decision_after if "late_decision" in faults else config.decide_after
+    return [(0.0, "receipt"), (decided, "accepted"), (decided + config.fee_days + 1.0, "withdrawn")]
 
 
 def on_fee_paid(config: CommissionConfig, requested: str, parties: int, faults: set[str]) -> list[Step]:

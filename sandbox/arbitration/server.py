@@ -1,26 +1,28 @@
-"""The sandbox commission's HTTP server on loopback: the commission API the adapter's partner connector calls,
-every request signed by the centre, every answer signed by the commission, and a small control API.
+"""The sandbox commission's HTTP server on loopback: the generic partner REST vocabulary (connectors/partner_rest.py)
+under the commission's base path, its messages in the arb-commission wire (mappings/arbitration.py), every request
+signed by the centre, every answer signed by the commission, and a small control API.
 
-  POST /api/arb/v1/messages           the centre's message → receipt {"code": "0000"|"0001", "msgId", "caseNo"}
-  GET  /api/arb/v1/feed?cursor=&limit= → {"items": [{"seq", "body", "headers"}], "nextCursor"}
-  POST /api/arb/v1/cases/status       {"centreRefs": [...]} → {"code": "0000", "cases": {ref: code | null}}
-Control (loopback, bearer token): POST /sandbox/misbehave {"centreRef", "faults"}, /sandbox/fail-next {"faults"},
-/sandbox/forget {"centreRef"}, /sandbox/entrust {"claim", "amount"}; GET /sandbox/stats.
-Refusals are JSON {"code", "message"} (the commission's receipt codes, mappings/arbitration.toml) with the HTTP
-status: 400 bad message (2001), 401 signature (1001), 404 unknown case (3001), 409 wrong state (3002).
+  POST /api/arb/v1/messages     the centre's message → receipt {"code": "0", "message_id", "duplicate",
+                                "partner_ref": the case number}; refused: 4xx {"code", "message"} (400 malformed,
+                                401 signature, 404 unknown_case, 409 wrong_state, 422 a record it was told to refuse)
+  GET  /api/arb/v1/feed?cursor=&limit= → {"items": [{"seq", "body", "headers"}], "next_cursor"}
+  POST /api/arb/v1/status       {"record_ids": [...]} → {"code": "0", "records": {id: {"status", "partner_ref"} | null}}
+  GET  /api/arb/v1/statistics?month=YYYY-MM → {"code": "0", "counts": null}   (a commission keeps no figures for us)
+Control (loopback, bearer token): POST /sandbox/misbehave {"record_id", "faults"}, /sandbox/fail-next {"faults"},
+/sandbox/forget {"record_id"}, /sandbox/entrust {"claim", "amount"}; GET /sandbox/stats.
 """
 
 import json
-import uuid
+import re
 from typing import Any
-from urllib.parse import parse_qs
 
 from sandbox.arbitration.commission import CommissionCore
 from sandbox.arbitration.config import FAULTS
 from sandbox.court import CourtRefusal
 from sandbox.institution.server import LoopbackHandler, LoopbackServer
+from sandbox.wire import wire_json
 
-MESSAGES, FEED, STATUS = "/api/arb/v1/messages", "/api/arb/v1/feed", "/api/arb/v1/cases/status"
+BASE = "/api/arb/v1"
 
 
 class CommissionServer(LoopbackServer):
@@ -30,9 +32,17 @@ class CommissionServer(LoopbackServer):
         self.core: CommissionCore = core
         super().__init__(core, CommissionHandler, host, port, token)
 
+    @property
+    def api(self) -> str:
+        """The commission's base URL, as the partner's `base_url` names it."""
+        return self.url + BASE
+
 
 class CommissionHandler(LoopbackHandler):
     server: CommissionServer
+    faults = FAULTS
+    ref_field = "record_id"
+    bad_request = "malformed"
 
     def route(self, method: str, url: Any, body: bytes) -> dict[str, Any]:
         core, path = self.server.core, url.path
@@ -40,56 +50,33 @@ class CommissionHandler(LoopbackHandler):
             return self.control(method, path, body)
         headers = dict(self.headers.items())
         target = f"{method} {self.server.url}{self.path}"  # signed for this commission, not another
-        if method == "POST" and path == MESSAGES:
+        if method == "POST" and path == f"{BASE}/messages":
             return core.receive(body, headers, target)
-        if method == "GET" and path == FEED:
-            core.verify_request(b"", headers, target)
-            query = parse_qs(url.query)
-            try:
-                cursor, limit = int(query.get("cursor", ["0"])[0] or 0), int(query.get("limit", ["100"])[0])
-            except ValueError:
-                raise CourtRefusal(400, "2001", "cursor and limit must be integers") from None
-            return core.feed(cursor, limit)
-        if method == "POST" and path == STATUS:
+        if method == "GET" and path == f"{BASE}/feed":
+            return self.read_feed(url, target)
+        if method == "POST" and path == f"{BASE}/status":
             core.verify_request(body, headers, target)
             try:
-                refs = [str(i) for i in json.loads(body)["centreRefs"]][:1000]
+                ids = [str(i) for i in json.loads(body)["record_ids"]][:1000]
             except (ValueError, KeyError, TypeError):
-                raise CourtRefusal(400, "2001", 'expected {"centreRefs": [...]}') from None
-            return {"code": "0000", "cases": core.status(refs)}
+                raise CourtRefusal(400, "malformed", 'expected {"record_ids": [...]}') from None
+            return {"code": "0", "records": core.status(ids)}
+        if method == "GET" and path == f"{BASE}/statistics":
+            core.verify_request(b"", headers, target)
+            month = url.query.partition("month=")[2][:7]
+            if not re.fullmatch(r"20[0-9]{2}-(0[1-9]|1[0-2])", month):
+                raise CourtRefusal(400, "malformed", "month must be YYYY-MM")
+            return {"code": "0", "month": month, "counts": core.statistics(month)}
         raise CourtRefusal(404, "E404", f"no route {method} {path}")
 
-    def signed(self, payload: bytes) -> dict[str, str]:
-        # Every answer of the commission's API is signed (receipts above all: the centre keeps them as proof).
-        if urlsplit_path(self.path).startswith("/sandbox/"):
-            return {}
-        return self.server.core.sign_answer(payload, uuid.uuid4().hex)
+    def reply(self, status: int, doc: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        # Every answer of the commission's API is signed over its exact bytes, receipts above all (partners.md §6)
+        signed = headers or {}
+        if not self.path.startswith("/sandbox/"):
+            signed = {**signed, **self.server.core.sign_answer(wire_json(doc))}
+        super().reply(status, doc, signed)
 
-    def control(self, method: str, path: str, body: bytes) -> dict[str, Any]:
-        self.authorise_control()
-        core = self.server.core
-        if method == "GET" and path == "/sandbox/stats":
-            return core.stats()
-        try:
-            args = json.loads(body or b"{}")
-            if method == "POST" and path == "/sandbox/misbehave":
-                faults = [str(f) for f in args["faults"]]
-                if not set(faults) <= set(FAULTS):
-                    raise CourtRefusal(400, "E400", f"faults must be among {', '.join(FAULTS)}")
-                core.misbehave(str(args["centreRef"]), *faults)
-                return {"centreRef": args["centreRef"], "faults": faults}
-            if method == "POST" and path == "/sandbox/fail-next":
-                core.fail_next(*[str(f) for f in args["faults"]])
-                return {"failing": args["faults"]}
-            if method == "POST" and path == "/sandbox/forget":
-                core.forget(str(args["centreRef"]))
-                return {"forgotten": args["centreRef"]}
-            if method == "POST" and path == "/sandbox/entrust":
-                return {"caseNo": core.entrust(str(args["claim"]), str(args["amount"]))}
-        except (ValueError, TypeError, KeyError) as exc:
-            raise CourtRefusal(400, "E400", f"bad control request: {type(exc).__name__}") from None
-        raise CourtRefusal(404, "E404", f"no control route {method} {path}")
-
-
-def urlsplit_path(path: str) -> str:
-    return path.split("?", 1)[0]
+    def control_post(self, path: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        if path == "/sandbox/entrust":  # the reverse flow: a case entrusted to the centre for mediation
+            return {"caseNo": self.server.core.entrust(str(args["claim"]), str(args["amount"]))}
+        return super().control_post(path, args)

@@ -4,6 +4,7 @@ numbers and fee notice it writes. Bodies are validated by their typed models (sc
 before they are published, so the sandbox never publishes what the wire would refuse."""
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -11,8 +12,8 @@ from sandbox.arbitration.config import CommissionConfig
 from schemas.arbitration import BODIES
 from schemas.clock import china_iso
 
-if TYPE_CHECKING:  # the case record lives in commission.py, which imports this module
-    from sandbox.arbitration.commission import CommissionCase
+if TYPE_CHECKING:  # the case record lives in case.py
+    from sandbox.arbitration.case import CommissionCase
 
 REFUSAL_TEXT = {
     "no_agreement": "当事人未提交书面仲裁协议，本会不予受理",
@@ -67,6 +68,21 @@ def _step(
     if name == "set_aside":
         return "arb.set_aside", {"filed_at": when, "court": "广州市中级人民法院"}, "set_aside_pending"
     raise ValueError(f"no step {name!r}")
+
+
+def entrustment(
+    case: "CommissionCase", at: datetime, claim: str, amount: str, parties: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The body entrusting mediation of `case` to the centre (parties as schemas/arbitration.py ArbParty JSON)."""
+    body = {
+        "type": "arb.mediation_entrusted",
+        "case_no": case.case_no,
+        "entrusted_at": china_iso(at),
+        "parties": list(parties),
+        "claims": [{"text": claim, "amount": amount}],
+        "facts": "申请人与被申请人因物业服务费发生争议，经双方同意委托调解。",
+    }
+    return BODIES["arb.mediation_entrusted"].model_validate(body).model_dump(mode="json")
 
 
 def instrument_number(case_no: str, kind: str) -> str:

@@ -16,6 +16,7 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol, Self
 from urllib.parse import parse_qs, urlsplit
@@ -28,7 +29,8 @@ from sandbox.wire import wire_json
 
 
 class ServedCore(Protocol):
-    """What the transport half of a loopback sandbox needs of the simulated partner behind it."""
+    """What the transport half of a loopback sandbox needs of the simulated partner behind it (sandbox/signed_feed.py
+    provides most of it)."""
 
     rejected: list[tuple[str, str]]
 
@@ -36,6 +38,12 @@ class ServedCore(Protocol):
     def config(self) -> Any: ...  # latency_seconds, timeout_seconds
 
     def draw_fault(self) -> str | None: ...
+    def fail_next(self, *faults: str) -> None: ...
+    def verify_request(self, body: bytes, headers: Mapping[str, str], target: str) -> None: ...
+    def feed(self, cursor: int, limit: int) -> dict[str, Any]: ...
+    def misbehave(self, ref: str, *faults: str) -> None: ...
+    def forget(self, ref: str) -> None: ...
+    def stats(self) -> dict[str, Any]: ...
 
 
 class LoopbackServer(ThreadingHTTPServer):
@@ -134,8 +142,54 @@ class LoopbackHandler(BaseHTTPRequestHandler):
             return False
         return True
 
+    # The partner's misbehaviours and the field naming a record in control requests; a refusal's code.
+    faults: tuple[str, ...] = ()
+    ref_field = "id"
+    bad_request = "E400"
+
     def route(self, method: str, url: Any, body: bytes) -> dict[str, Any]:
         raise NotImplementedError
+
+    def read_feed(self, url: Any, target: str) -> dict[str, Any]:
+        """GET …/feed?cursor=&limit=: verified like any request, then a page of the partner's feed."""
+        core = self.server.core
+        core.verify_request(b"", dict(self.headers.items()), target)
+        query = parse_qs(url.query)
+        try:
+            cursor, limit = int(query.get("cursor", ["0"])[0] or 0), int(query.get("limit", ["100"])[0])
+        except ValueError:
+            raise CourtRefusal(400, self.bad_request, "cursor and limit must be integers") from None
+        return core.feed(cursor, limit)
+
+    def control(self, method: str, path: str, body: bytes) -> dict[str, Any]:
+        """The control API (loopback, bearer token): GET /sandbox/stats; POST /sandbox/<what> (`control_post`)."""
+        self.authorise_control()
+        if method == "GET" and path == "/sandbox/stats":
+            return self.server.core.stats()
+        try:
+            answer = self.control_post(path, json.loads(body or b"{}")) if method == "POST" else None
+        except (ValueError, TypeError, KeyError) as exc:
+            raise CourtRefusal(400, "E400", f"bad control request: {type(exc).__name__}") from None
+        if answer is None:
+            raise CourtRefusal(404, "E404", f"no control route {method} {path}")
+        return answer
+
+    def control_post(self, path: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """misbehave {ref, faults}, fail-next {faults}, forget {ref}; None for a path it does not know."""
+        core, ref = self.server.core, self.ref_field
+        if path == "/sandbox/misbehave":
+            faults = [str(f) for f in args["faults"]]
+            if not set(faults) <= set(self.faults):
+                raise CourtRefusal(400, "E400", f"faults must be among {', '.join(self.faults)}")
+            core.misbehave(str(args[ref]), *faults)
+            return {ref: args[ref], "faults": faults}
+        if path == "/sandbox/fail-next":
+            core.fail_next(*[str(f) for f in args["faults"]])
+            return {"failing": args["faults"]}
+        if path == "/sandbox/forget":
+            core.forget(str(args[ref]))
+            return {"forgotten": args[ref]}
+        return None
 
     def authorise_control(self) -> None:
         given = self.headers.get("Authorization", "")
@@ -147,20 +201,18 @@ class LoopbackHandler(BaseHTTPRequestHandler):
     def reply(self, status: int, doc: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         payload = wire_json(doc)
         self.send_response(status)
-        for name, value in {**(headers or {}), **self.signed(payload)}.items():
+        for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
         self.wfile.write(payload)
 
-    def signed(self, payload: bytes) -> dict[str, str]:
-        """Headers signing an answer (none here: a desk's answers are not signed)."""
-        return {}
-
 
 class DeskHandler(LoopbackHandler):
     server: DeskServer
+    faults = FAULTS
+    ref_field = "tsbh"
 
     def route(self, method: str, url: Any, body: bytes) -> dict[str, Any]:
         core, path = self.server.core, url.path
@@ -171,13 +223,7 @@ class DeskHandler(LoopbackHandler):
         if method == "POST" and path == "/api/desk/v1/messages":
             return core.receive(body, headers, target)
         if method == "GET" and path == "/api/desk/v1/feed":
-            core.verify_request(b"", headers, target)
-            query = parse_qs(url.query)
-            try:
-                cursor, limit = int(query.get("cursor", ["0"])[0] or 0), int(query.get("limit", ["100"])[0])
-            except ValueError:
-                raise CourtRefusal(400, "E400", "cursor and limit must be integers") from None
-            return core.feed(cursor, limit)
+            return self.read_feed(url, target)
         if method == "POST" and path == "/api/desk/v1/complaints/status":
             core.verify_request(body, headers, target)
             try:
@@ -186,26 +232,3 @@ class DeskHandler(LoopbackHandler):
                 raise CourtRefusal(400, "E400", 'expected {"tsbh": [...]}') from None
             return {"code": "0", "complaints": core.status(ids)}
         raise CourtRefusal(404, "E404", f"no route {method} {path}")
-
-    def control(self, method: str, path: str, body: bytes) -> dict[str, Any]:
-        self.authorise_control()
-        core = self.server.core
-        if method == "GET" and path == "/sandbox/stats":
-            return core.stats()
-        try:
-            args = json.loads(body or b"{}")
-            if method == "POST" and path == "/sandbox/misbehave":
-                faults = [str(f) for f in args["faults"]]
-                if not set(faults) <= set(FAULTS):
-                    raise CourtRefusal(400, "E400", f"faults must be among {', '.join(FAULTS)}")
-                core.misbehave(str(args["tsbh"]), *faults)
-                return {"tsbh": args["tsbh"], "faults": faults}
-            if method == "POST" and path == "/sandbox/fail-next":
-                core.fail_next(*[str(f) for f in args["faults"]])
-                return {"failing": args["faults"]}
-            if method == "POST" and path == "/sandbox/forget":
-                core.forget(str(args["tsbh"]))
-                return {"forgotten": args["tsbh"]}
-        except (ValueError, TypeError, KeyError) as exc:
-            raise CourtRefusal(400, "E400", f"bad control request: {type(exc).__name__}") from None
-        raise CourtRefusal(404, "E404", f"no control route {method} {path}")

@@ -17,7 +17,7 @@ PUSH_PATH = "/api/partners/v1/{partner}/messages"
 class TrafficPusher(DeskPusher):
     """Pushes `core`'s feed to the centre at `url` for the partner named `platform` in the centre's settings."""
 
-    core: TrafficCore  # type: ignore[assignment]
+    core: TrafficCore
     path: str = PUSH_PATH
 
     @property

@@ -1,15 +1,19 @@
 """Every path of an arbitration application through the sandbox commission, end to end: the partner core
 (adapter/partners/: the kind's actions, the outbox delivered, the commission's feed read, its messages applied) on
-SQLite and PostgreSQL, the commission a real server on loopback behind connectors/arbitration_rest.py, signed both
-ways (tests/support/arbitration_world.py: one clock for both sides, the commission's days stepped).
+SQLite and PostgreSQL, the commission a real server on loopback behind the generic partner REST connector with the
+arb-commission wire, read (pull) or pushing its items (push), signed both ways (tests/support/arbitration_world.py:
+one clock for both sides, the commission's days stepped).
 
 Paths (partners.md §3 "Sandbox", issue #19 "What it must show"): application → receipt → accepted with a fee notice
 within 5 days → fee paid → tribunal → hearing → 调解书 → served on each party → effective when the last signs; an
 award on agreed terms; refusal (no agreement, pre-dispute confirmation); fee unpaid → withdrawn; a party backs out →
 award; a correction; a set-aside filed in month five; mediation entrusted by the commission; the guard refusing each
-of its cases locally with nothing sent; duplicates applied once; a bad signature quarantined with its bytes.
+of its cases locally with nothing sent; duplicates applied once; a bad signature quarantined with its bytes;
+reconciliation finding drift injected in the commission (a lost application, a status edited) and repairing it;
+a commission late to decide (past Art 24's 5 calendar days) raising the acceptance alert once.
 """
 
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -17,7 +21,9 @@ from typing import Any
 
 import pytest
 
+from adapter.deadlines.calendar import WorkCalendar
 from adapter.errors import InvalidRequest
+from adapter.partners import reconcile, sweep
 from sandbox.arbitration import CommissionConfig
 from tests.support.arbitration_wire_samples import application
 from tests.support.arbitration_world import ArbWorld, arb_world
@@ -31,9 +37,14 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(params=["pull", "push"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def w(database_url: str, tmp_path: Path) -> Iterator[ArbWorld]:
-    yield from arb_world(database_url, tmp_path / "keys")
+def w(database_url: str, tmp_path: Path, mode: str) -> Iterator[ArbWorld]:
+    yield from arb_world(database_url, tmp_path / "keys", mode=mode)
 
 
 def submit(w: ArbWorld, **changes: Any) -> str:
@@ -53,7 +64,7 @@ def test_a_mediation_statement_takes_effect_when_the_last_party_signs(w: ArbWorl
     assert w.facts(rid)["fee_notice"]["amount"] == "1200.00"
     w.act("pay_fee", rid)
     w.days(0)
-    assert w.core.status([rid]) == {rid: "30"}  # in proceedings, at the commission too
+    assert w.core.status([rid])[rid] == {"status": "in_proceedings", "partner_ref": CASE_NO}  # at the commission too
     w.days(5)
     assert w.row(rid).status == "TRIBUNAL_FORMED"
     w.days(1)
@@ -176,11 +187,13 @@ def test_the_guard_refuses_each_case_locally_and_nothing_is_sent(w: ArbWorld, ru
     assert refused.value.rule == rule and refused.value.field
     w.exchange()
     assert w.records() == [] and w.outbox() == []  # nothing stored, nothing queued …
-    assert w.core.requests == [f"GET {w.server.url}/api/arb/v1/feed?cursor=0&limit=100"]  # … nor sent: one feed read
+    assert [r for r in w.core.requests if not r.startswith("GET ")] == []  # … nor sent (pull: a feed read, no more)
+    assert w.core.received == [] and w.core.cases == {}
 
 
-def test_duplicates_are_applied_once(tmp_path: Path, database_url: str) -> None:
-    for w in arb_world(database_url, tmp_path / "keys", CommissionConfig(seconds_per_day=1.0, faults=("duplicate",))):
+def test_duplicates_are_applied_once(tmp_path: Path, database_url: str, mode: str) -> None:
+    config = CommissionConfig(seconds_per_day=1.0, faults=("duplicate",))
+    for w in arb_world(database_url, tmp_path / "keys", config, mode):
         rid = submit(w, requested="award_on_agreed_terms")
         run_out(w, rid)
         assert w.row(rid).status == "EFFECTIVE"
@@ -189,12 +202,46 @@ def test_duplicates_are_applied_once(tmp_path: Path, database_url: str) -> None:
         assert w.history(rid).count("accept") == 1 and w.quarantine() == []
 
 
-def test_a_bad_signature_is_quarantined_with_its_bytes(tmp_path: Path, database_url: str) -> None:
+def test_a_bad_signature_is_quarantined_with_its_bytes(tmp_path: Path, database_url: str, mode: str) -> None:
     config = CommissionConfig(seconds_per_day=1.0, faults=("bad_signature",))
-    for w in arb_world(database_url, tmp_path / "keys", config):
+    for w in arb_world(database_url, tmp_path / "keys", config, mode):
         rid = submit(w)
         w.days(3)
         assert w.row(rid).status == "SUBMITTED"  # neither the receipt nor the acceptance applied
         kept = w.quarantine()
         assert [q.reason for q in kept] == ["bad_signature", "bad_signature"]
         assert [q.raw for q in kept] == [i.body.encode() for i in w.core.items]  # the original bytes, sealed
+
+
+def test_reconciliation_finds_drift_in_the_commission_and_repairs_it(w: ArbWorld) -> None:
+    lost, kept = submit(w), submit(w)
+    w.core.forget(lost)  # drift: the commission lost the first application
+    w.core.set_status(kept, "withdrawn")  # and says the second was withdrawn, which nobody asked
+    found = reconcile.reconcile(w.uow, w.port, w.clock, repair=True)
+    assert found.checked == 2
+    differences = {d.record_id: (d.expected, d.theirs, d.action) for d in found.differences}
+    assert differences == {lost: ("received", None, "repaired"), kept: ("received", "withdrawn", "report")}
+    assert w.history(lost)[-1] == "reconcile_repair" and len(w.outbox()) == 3  # the application again, queued
+    w.exchange()  # delivered: the commission has it again, as a new case
+    w.core.set_status(kept, None)
+    again = reconcile.reconcile(w.uow, w.port, w.clock, repair=True)
+    assert again.differences == [] and again.checked == 2
+    w.days(3)
+    assert w.row(lost).status == "ACCEPTED" and w.row(kept).status == "ACCEPTED"
+    assert w.row(lost).partner_ref != w.row(kept).partner_ref  # the resent application got a case number of its own
+    assert w.quarantine() == []
+
+
+def test_a_commission_late_to_decide_raises_the_acceptance_alert(tmp_path: Path, database_url: str, mode: str) -> None:
+    config = CommissionConfig(seconds_per_day=1.0, faults=("late_decision",))
+    for w in arb_world(database_url, tmp_path / "keys", config, mode):
+        rid = submit(w)
+        rules = sweep.rules_lookup({"gzac": w.rules})
+        w.days(9.5)  # past the 5 calendar days of Art 24, moved off any rest day
+        assert w.row(rid).status == "SUBMITTED"
+        assert sweep.sweep(w.uow, w.clock, WorkCalendar(), rules) == {"records": 1, "alert_overdue": 1}
+        (alert,) = [e for e in w.events(rid) if e.note == "deadline_alert"]
+        assert json.loads(alert.detail)["kind"] == "acceptance" and json.loads(alert.detail)["counting"] == "calendar"
+        assert sweep.sweep(w.uow, w.clock, WorkCalendar(), rules) == {"records": 1}  # once
+        w.days(1)
+        assert w.row(rid).status == "ACCEPTED"  # late, but accepted: the alert was for the centre's staff

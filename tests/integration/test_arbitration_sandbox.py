@@ -13,19 +13,21 @@ from threading import Thread
 from typing import Any
 
 import pytest
+import requests
 
-from adapter.platforms.signers import build_signer, build_verifier
-from connectors.arbitration_rest import ArbitrationRest
+from adapter.platforms.signers import build_verifier
 from connectors.partner_port import PartnerReceipt
-from connectors.port import CredentialsRefused, PayloadError, RejectedError
+from connectors.partner_rest import PartnerRest
+from connectors.port import CredentialsRefused, PayloadError, RejectedError, TransientError
 from mappings import arbitration as wire
 from sandbox.arbitration import CommissionConfig, CommissionCore
 from sandbox.arbitration.pairing import pair_commission
 from sandbox.arbitration.push import CommissionPusher
-from sandbox.arbitration.server import MESSAGES, CommissionServer
+from sandbox.arbitration.server import CommissionServer
 from schemas.partner import PartnerEnvelope, PartnerKind
 from signing.base import MessageVerifier
 from tests.support.arbitration_wire_samples import application
+from tests.support.arbitration_world import KIND, commission_port
 from tests.support.step_clock import StepClock
 
 pytestmark = pytest.mark.integration
@@ -36,7 +38,7 @@ RID = "AR-2026-0001"
 class Commission:
     core: CommissionCore
     server: CommissionServer
-    port: ArbitrationRest  # the centre's connector for it
+    port: PartnerRest  # the centre's connector for it
     verifier: MessageVerifier  # the commission's keys, on our side
     pace: StepClock
     sent: int = 0
@@ -54,9 +56,9 @@ class Commission:
         """The last message again (a retry after a lost answer)."""
         return self.port.send(self.last)
 
-    def apply(self, **changes: Any) -> PartnerReceipt:
+    def apply(self, record_id: str = RID, **changes: Any) -> PartnerReceipt:
         body = {"application": application(**changes).model_dump(mode="json"), "submitted_at": _now()}
-        return self.send("arb.application", body)
+        return self.send("arb.application", body, record_id=record_id)
 
     def days(self, n: float) -> list[PartnerEnvelope]:
         """`n` simulated days pass; the commission's new feed items, verified and decoded."""
@@ -86,7 +88,7 @@ def _commission(tmp_path: Path, config: CommissionConfig) -> Iterator[Commission
     pairing = pair_commission(tmp_path, config, monotonic=pace)
     server = pairing.serve()
     verifier = build_verifier(pairing.signing, platform="gzac")
-    port = ArbitrationRest("gzac", server.url, build_signer(pairing.signing, platform="gzac"), verifier)
+    port = commission_port(server.api, pairing.signing, lambda: datetime.now(UTC))
     try:
         yield Commission(pairing.core, server, port, verifier, pace)
     finally:
@@ -175,19 +177,22 @@ def test_an_unpaid_fee_is_withdrawn(tmp_path: Path, paid: bool) -> None:
 def test_refusals_of_requests_name_the_commissions_codes(commission: Commission) -> None:
     with pytest.raises(RejectedError) as unknown:
         fee(commission)
-    assert unknown.value.code == "3001"
+    assert unknown.value.code == "unknown_case"
     commission.apply()
     with pytest.raises(RejectedError) as early:
         fee(commission)  # no fee is due before acceptance
-    assert early.value.code == "3002"
+    assert early.value.code == "wrong_state"
     with pytest.raises(RejectedError) as bad:
-        commission.port._call("POST", MESSAGES, b'{"msgType":"APPLICATION"}', message_id="X")
-    assert bad.value.code == "2001" and "msgId" in bad.value.detail
-    stranger = ArbitrationRest("gzac", commission.server.url, commission.core._signer, commission.verifier)
-    with pytest.raises(CredentialsRefused) as refused:  # signed with a key the commission does not trust
+        commission.port._call("POST", "/messages", b'{"msgType":"APPLICATION"}', message_id="X")
+    assert bad.value.code == "malformed" and "msgId" in bad.value.detail
+    commission.core.refuse("AR-2026-0009", "BSL03", "不属本会受理范围")
+    with pytest.raises(RejectedError) as told:
+        commission.apply(record_id="AR-2026-0009")
+    assert told.value.code == "BSL03"
+    stranger = PartnerRest("gzac", KIND, commission.server.api, commission.core._signer, commission.verifier)
+    with pytest.raises(CredentialsRefused):  # signed with a key the commission does not trust
         stranger.fetch("0", 10)
-    assert refused.value.code == "1001"
-    assert commission.core.applications == {"C-2": 1}  # only the application was applied
+    assert commission.core.applications == {"C-2": 1}  # only the one application was applied
 
 
 def test_forgetting_loses_the_application_and_a_resend_is_a_new_case(commission: Commission) -> None:
@@ -249,3 +254,27 @@ def test_a_pushing_commission_posts_signed_items_to_the_partner_intake(commissio
     assert path == "/api/partners/v1/gzac/messages" and headers["Authorization"] == "Bearer k"
     assert commission.verifier.verify(body, headers).message_id == "GZAC-M000001"
     assert wire.decode(body, "gzac").type == "arb.receipt"
+
+
+def test_the_control_api(commission: Commission) -> None:
+    def control(path: str, payload: dict[str, Any] | None = None, token: str | None = None) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token or commission.server.control_token}"}
+        if payload is None:
+            return requests.get(f"{commission.server.url}/sandbox/{path}", headers=headers, timeout=10)
+        return requests.post(f"{commission.server.url}/sandbox/{path}", json=payload, headers=headers, timeout=10)
+
+    assert control("misbehave", {"record_id": RID, "faults": ["refuse_pre_dispute"]}).status_code == 200
+    assert control("misbehave", {"record_id": RID, "faults": ["nope"]}).status_code == 400
+    assert control("stats", token="wrong").status_code == 401
+    commission.apply()
+    assert types(commission.days(5)) == ["arb.receipt", "arb.refused"]
+    case_no = control("entrust", {"claim": "请求支付物业服务费", "amount": "800.00"}).json()["caseNo"]
+    assert case_no == "（2026）穗仲案字第124号"
+    assert control("fail-next", {"faults": ["error"]}).status_code == 200
+    with pytest.raises(TransientError):
+        commission.read()
+    assert types(commission.read()) == ["arb.mediation_entrusted"]
+    assert control("forget", {"record_id": RID}).json() == {"forgotten": RID}
+    stats = control("stats").json()
+    assert stats["applied"] == 1 and stats["cases"] == {case_no: [None, "entrusted"]}
+    assert control("nowhere", {}).status_code == 404

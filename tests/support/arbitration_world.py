@@ -2,24 +2,35 @@
 feed polling, inbound) on a real sealed database, the sandbox commission (sandbox/arbitration/) on loopback behind
 the commission connector (connectors/arbitration_rest.py), signed both ways.
 
+Pull or push: the commission's feed read by the adapter (`poll`), or each of its items POSTed by the sandbox's
+pusher (sandbox/arbitration/push.py, the commission's signature, its API key) to a push intake on loopback that hands
+it to the partner core's push intake (adapter/partners/push.py receive_pushed) — `PUSH` below, until the API serves
+POST /api/partners/v1/{partner}/messages itself.
+
 Time: one clock for both sides — the world's `now` is the adapter's clock and the commission's calendar (its
 business times and its signatures), and the commission's pace is stepped with it (one stepped second is a simulated
 day), so `days(n)` moves both; then the adapter's jobs run: deliver, read the feed (pull), deliver again.
 """
 
+import json
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, select
 from tenacity import Retrying, stop_after_attempt
 
+from adapter.config.platform import SigningSettings
 from adapter.partners import delivery, feed
 from adapter.partners.arbitration.rules import CommissionRules
+from adapter.partners.push import receive_pushed
 from adapter.partners.service import ActionResult, run_action
+from adapter.partners.specs import spec_for
 from adapter.persistence import partner_store as store
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.partner_tables import PartnerEventRow, PartnerOutboxRow, PartnerRecordRow
@@ -28,10 +39,14 @@ from adapter.persistence.vault import Vault, new_key
 from adapter.platforms.retry import RetryPolicy
 from adapter.platforms.signers import build_signer, build_verifier
 from adapter.testing import FakeClock
-from connectors.arbitration_rest import ArbitrationRest
+from connectors.partner_rest import PartnerRest
+from mappings.arbitration import ArbitrationWire
 from sandbox.arbitration import CommissionConfig, CommissionCore, CommissionServer
 from sandbox.arbitration.pairing import pair_commission
+from sandbox.arbitration.push import CommissionPusher
+from schemas.clock import Clock
 from schemas.partner import PartnerKind
+from signing.base import MessageVerifier
 from tests.support.step_clock import StepClock
 
 PARTNER = "gzac"
@@ -44,11 +59,13 @@ class ArbWorld:
     uow: UnitOfWork
     core: CommissionCore
     server: CommissionServer
-    port: ArbitrationRest
+    port: PartnerRest
     pace: StepClock
     clock: FakeClock  # the adapter's clock and the commission's calendar
+    mode: str = "pull"
     rules: CommissionRules = field(default_factory=CommissionRules)
     counts: Counter[str] = field(default_factory=Counter)  # what the adapter's jobs did, all told
+    pusher: CommissionPusher | None = None
 
     @property
     def now(self) -> datetime:
@@ -67,7 +84,13 @@ class ArbWorld:
         return dict(done)
 
     def poll(self) -> dict[str, int]:
-        done = feed.poll(self.uow, self.port, self.clock, self.rules)
+        """Pull: read the feed. Push: the commission pushes what it has (each answer counted by its result)."""
+        if self.pusher is None:
+            done = feed.poll(self.uow, self.port, self.clock, self.rules)
+        else:
+            seen = len(self.pusher.answers)
+            self.pusher.push_once()
+            done = Counter(_pushed(a) for a in self.pusher.answers[seen:])
         self.counts.update(done)
         return dict(done)
 
@@ -114,8 +137,58 @@ class ArbWorld:
             return list(session.exec(select(QuarantineRow).order_by(col(QuarantineRow.id))).all())
 
 
-def arb_world(database_url: str, workdir: Path, config: CommissionConfig | None = None) -> Iterator[ArbWorld]:
-    """A world on `database_url` (sealed) with a sandbox commission served from `workdir`'s keys."""
+def _pushed(answer: dict[str, Any]) -> str:
+    return {"accepted": "applied", "duplicate": "duplicate"}.get(str(answer.get("result")), "quarantined")
+
+
+class PushIntake(ThreadingHTTPServer):
+    """POST /api/partners/v1/{partner}/messages on loopback, each item handed to receive_pushed; 200 for accepted
+    or duplicate, 422 for a refused item (kept in quarantine), as the API's desk intake answers."""
+
+    daemon_threads = True
+
+    def __init__(self, world: ArbWorld, verifier: MessageVerifier) -> None:
+        intake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "authorization"}
+                ok = self.path == f"/api/partners/v1/{PARTNER}/messages"
+                pushed = receive_pushed(world.uow, world.port, verifier, body, headers, world.clock, world.rules)
+                answer = json.dumps({"result": pushed.result, "reason": pushed.reason}).encode()
+                self.send_response(200 if ok and pushed.result != "rejected" else 422)
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=intake.serve_forever, args=(0.05,), daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+def commission_port(base_url: str, signing: SigningSettings, clock: Clock, name: str = PARTNER) -> PartnerRest:
+    """The centre's connector for a commission, as the composition root builds it (scheduler/partners.py): the
+    generic partner REST connector with the arb-commission wire and the kind's typed bodies."""
+    signer = build_signer(signing, platform=name, clock=clock)
+    verifier = build_verifier(signing, platform=name)
+    return PartnerRest(
+        name, KIND, base_url, signer, verifier, wire=ArbitrationWire(name), bodies=spec_for(KIND).body_model,
+        clock=clock, timeout=(2.0, 5.0),
+    )  # fmt: skip
+
+
+def arb_world(
+    database_url: str, workdir: Path, config: CommissionConfig | None = None, mode: str = "pull"
+) -> Iterator[ArbWorld]:
+    """A world on `database_url` (sealed) with a sandbox commission served from `workdir`'s keys, read (`pull`) or
+    pushing to the centre (`push`)."""
     engine = make_engine(database_url, vault=Vault([new_key("k1")], "k1"))
     create_schema(engine)
     # Now, to the second: the keyring's key is made at the real time, and the world's clock never goes before it.
@@ -123,11 +196,16 @@ def arb_world(database_url: str, workdir: Path, config: CommissionConfig | None 
     config = config or CommissionConfig(seconds_per_day=1.0)
     pairing = pair_commission(workdir, config, clock=clock, monotonic=pace)
     server = pairing.serve()
-    signer = build_signer(pairing.signing, platform=PARTNER, clock=clock)
-    verifier = build_verifier(pairing.signing, platform=PARTNER)
-    port = ArbitrationRest(PARTNER, server.url, signer, verifier, clock=clock)
+    port = commission_port(server.api, pairing.signing, clock)
+    world = ArbWorld(UnitOfWork(engine), pairing.core, server, port, pace, clock, mode)
+    intake = PushIntake(world, build_verifier(pairing.signing, platform=PARTNER)) if mode == "push" else None
+    if intake is not None:
+        world.pusher = CommissionPusher(pairing.core, intake.url, PARTNER, api_key="commission-key")
     try:
-        yield ArbWorld(UnitOfWork(engine), pairing.core, server, port, pace, clock)
+        yield world
     finally:
         server.stop()
+        if intake is not None:
+            intake.shutdown()
+            intake.server_close()
         engine.dispose()

@@ -56,6 +56,7 @@ class PartnerHarness:
     # bodies; None: the suite's toy messages
     ours: Callable[[str, str], PartnerEnvelope] | None = None
     theirs: Callable[[str, str], PartnerEnvelope] | None = None
+    kind: PartnerKind = PartnerKind.TRAFFIC  # the kind the port serves
 
 
 Factory = Callable[[Path], AbstractContextManager[PartnerHarness]]
@@ -95,9 +96,15 @@ PROFILES: dict[str, Factory] = {
 
 def _sandboxes() -> dict[str, Factory]:
     # The sandbox partners build on the harness above, so they are imported after it
+    from tests.support.arbitration_profile import arbitration_profile
     from tests.support.traffic_sandbox import traffic_profile
 
-    return {"traffic-sandbox-jws": traffic_profile("jws-detached"), "traffic-sandbox-sm2": traffic_profile("sm2-sm3")}
+    return {
+        "traffic-sandbox-jws": traffic_profile("jws-detached"),
+        "traffic-sandbox-sm2": traffic_profile("sm2-sm3"),
+        "arbitration-sandbox-jws": arbitration_profile("jws-detached"),
+        "arbitration-sandbox-hmac": arbitration_profile("hmac-appkey"),
+    }
 
 
 PROFILES.update(_sandboxes())
