@@ -33,6 +33,7 @@ from connectors.fake_partner import FakePartner
 from connectors.partner_port import PartnerPort
 from connectors.partner_rest import PartnerRest
 from connectors.partner_wire import WireMapping
+from scheduler.spc_form import build_spc_form
 from schemas.clock import Clock
 from schemas.partner import PartnerKind
 
@@ -40,7 +41,8 @@ BUSY = "busy"  # poll(): another process holds the partner's poll lease
 
 WIRES: dict[PartnerKind, WireMapping] = {}  # kind → its wire mapping (default: the canonical envelope JSON)
 PortBuilder = Callable[[str, PartnerSettings, Clock], PartnerPort]
-TRANSPORTS: dict[str, PortBuilder] = {}  # further transports (e.g. "spc_form"), by the helpers that write them
+# Further transports, by the helpers that write them: the SPC platform's web form (scheduler/spc_form.py).
+TRANSPORTS: dict[str, PortBuilder] = {"spc_form": build_spc_form}
 
 
 @dataclass

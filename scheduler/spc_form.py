@@ -4,11 +4,13 @@ reads the account's secrets from the environment and builds connectors/spc_form.
 from adapter.config.partners import PartnerSettings
 from adapter.errors import InvalidRequest
 from connectors.spc_form import SpcForm
+from schemas.clock import Clock
 
 
-def build_spc_form(name: str, config: PartnerSettings) -> SpcForm:
-    """SpcForm for `[partners.<name>]`; InvalidRequest naming the setting when the form table or a secret is
-    missing (never the secret's value)."""
+def build_spc_form(name: str, config: PartnerSettings, clock: Clock | None = None) -> SpcForm:
+    """SpcForm for `[partners.<name>]` (scheduler/partners.py TRANSPORTS["spc_form"]; the form keeps no clock of
+    its own: the platform's session is its clock); InvalidRequest naming the setting when the form table or a
+    secret is missing (never the secret's value)."""
     form = config.form
     if form is None:
         raise InvalidRequest(f"[partners.{name}] transport spc_form needs a [partners.{name}.form] table", field="form")

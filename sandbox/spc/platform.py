@@ -53,6 +53,9 @@ class SpcCore:
     applied: dict[str, dict[str, Any]] = field(default_factory=dict)  # msgId → its first answer
     sessions: dict[str, list[float]] = field(default_factory=dict)  # token → [last use, requests answered]
     failing: list[str] = field(default_factory=list)  # control: the next posts answered -1 with these words
+    failing_http: list[int] = field(default_factory=list)  # control: the next requests answered with these statuses
+    refusing: dict[str, str] = field(default_factory=dict)  # control: localId → words its posts are refused with
+    counts: dict[str, dict[str, int]] | None = None  # control: the statistics to report, by month, instead of its own
     posts: int = 0
     logins: int = 0
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -107,6 +110,8 @@ class SpcCore:
             self.posts += 1
             if self.failing:
                 raise Failure(self.failing.pop(0))
+            if local_id in self.refusing:
+                raise Failure(self.refusing[local_id])
             if "minus_one" in self.config.faults and self.posts % 5 == 1:
                 raise Failure("系统繁忙, 提交失败")
             try:
@@ -231,6 +236,8 @@ class SpcCore:
         """The platform's counts: organisations and mediators certified now (certified or suspended), and offline
         cases registered in `month` (China time) — the keys the roster reconciles (adapter/partners/roster/spec.py)."""
         with self._lock:
+            if self.counts is not None:
+                return {"code": "0", "month": month, "counts": self.counts.get(month, {})}
             counts = {"organisations": 0, "mediators": 0, "registered": 0}
             for entry in self.entries.values():
                 if entry.status == "registered":
@@ -257,6 +264,25 @@ class SpcCore:
             entry.status, entry.reason = "retired", reason
             self._row("removed", entry, "")
             return True
+
+    def publish(self, event: str, local_id: str, ident: str, at: datetime, msg_id: str, *, tampered: bool = False,
+                **extra: Any) -> None:  # fmt: skip
+        """A row of the platform's own (a control: what a court on the platform decided), in the listing."""
+        with self._lock:
+            row = {"seq": len(self.rows) + 1, "msgId": msg_id, "event": event, "localId": local_id, "id": ident,
+                   "at": spc_form.wire_time(at), **extra}  # fmt: skip
+            if tampered:
+                row["tampered"] = True
+            self.rows.append(row)
+
+    def set_status(self, local_id: str, status: str) -> None:
+        with self._lock:
+            self.entries[local_id].status = status
+
+    def http_failure(self) -> int | None:
+        """The status to answer this request with instead, if one was injected."""
+        with self._lock:
+            return self.failing_http.pop(0) if self.failing_http else None
 
     def forget(self, local_id: str) -> bool:
         """Lose a record (drift for reconciliation to find): as if the upsert had never arrived."""

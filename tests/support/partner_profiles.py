@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from adapter.config.platform import Profile
 from adapter.platforms.signers import build_signer, build_verifier
@@ -18,7 +19,8 @@ from connectors.fake_partner import FakePartner
 from connectors.partner_port import PartnerPort
 from connectors.partner_rest import PartnerRest
 from sandbox.pairing import arrange_keys
-from schemas.partner import PartnerKind
+from schemas.partner import PartnerEnvelope, PartnerKind
+from tests.support import spc_contract
 from tests.support.partner_server import PartnerServer
 
 NAME = "contract-partner"
@@ -27,8 +29,17 @@ NAME = "contract-partner"
 @dataclass
 class PartnerHarness:
     port: PartnerPort
-    fake: FakePartner  # the partner's state, scriptable (refuse, publish, set_status, stats, fail_next)
+    fake: (
+        Any  # the partner's state, scriptable (FakePartner, or its like: refuse, publish, set_status, stats, fail_next)
+    )
     untrusted: PartnerPort | None = None  # the same partner reached by a centre whose key it does not trust
+    # A partner of another kind speaks its own messages: `ours(message_id, record_id)`, `theirs(message_id, ref)`
+    # (None: the suite's traffic messages).
+    kind: PartnerKind = PartnerKind.TRAFFIC
+    ours: Callable[[str, str], PartnerEnvelope] | None = None
+    theirs: Callable[[str, str], PartnerEnvelope] | None = None
+    refusal_in_words: bool = False  # the partner refuses with one code ("-1") and says the reason in words
+    keeps_statistics: bool = False  # the partner always keeps statistics (never None)
 
 
 Factory = Callable[[Path], AbstractContextManager[PartnerHarness]]
@@ -59,8 +70,17 @@ def rest(profile: Profile) -> Factory:
     return factory
 
 
+@contextmanager
+def spc(tmp_path: Path) -> Iterator[PartnerHarness]:
+    """The sandbox SPC platform (sandbox/spc/) through the spc_form connector (tests/support/spc_contract.py)."""
+    with spc_contract.sandbox(tmp_path, NAME) as (port, script, untrusted):
+        yield PartnerHarness(port, script, untrusted, kind=PartnerKind.ROSTER, ours=spc_contract.ours,
+                             theirs=spc_contract.theirs, refusal_in_words=True, keeps_statistics=True)  # fmt: skip
+
+
 PROFILES: dict[str, Factory] = {
     "fake": fake,
     "rest-jws": rest("jws-detached"),
     "rest-hmac": rest("hmac-appkey"),
+    "spc-form": spc,
 }
