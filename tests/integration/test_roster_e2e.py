@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from adapter.errors import InvalidRequest
-from adapter.partners import delivery, inbound
+from adapter.partners import delivery, inbound, reconcile, sweep
 from adapter.partners.roster.spec import ROSTER
 from adapter.partners.roster_checks import ids_in_two_orgs
 from adapter.partners.roster_registration import register_pending
@@ -160,6 +160,9 @@ def test_term_expiring_alerts_then_expired_cannot_be_assigned(w: RosterWorld) ->
     due = {d.name: d for d in ROSTER.due_dates(w.record(m), [], _calendar(), w.now, w.rules)}
     term = next(d for d in due.values() if "term" in d.name)
     assert term.state.value == "due_soon" and term.counting == "calendar"
+    rules = sweep.rules_lookup({"spc": w.rules})
+    assert sweep.sweep(w.uow, w.clock, _calendar(), rules).get("alert_due_soon") == 1  # the alert, once
+    assert "alert_due_soon" not in sweep.sweep(w.uow, w.clock, _calendar(), rules)
     case_id = _self_case(w, "C-1")
     w.services().accept(case_id)
     w.services().assign_mediator(case_id, "M1-late")  # active, in term: assignable
@@ -236,6 +239,19 @@ def test_statistics_reconciled_and_a_difference_reported(faulty: Any, faults: tu
     report = reconcile_statistics(w.uow, w.port, w.now.strftime("%Y-%m"))
     assert report.ours == {"organisations": 1, "mediators": 3, "registered": 0}
     assert report.differences == expected
+
+
+def test_reconciliation_repairs_a_lost_upsert(w: RosterWorld) -> None:
+    _, mediators = certified_org(w)
+    assert w.core.forget(mediators[1])  # the platform lost it
+    found = reconcile.reconcile(w.uow, w.port, w.clock, repair=True)
+    (difference,) = found.differences
+    assert (difference.record_id, difference.theirs, difference.action) == (mediators[1], None, "repaired")
+    assert w.deliver()["delivered"] == 1  # the upsert sent again
+    w.poll()
+    status = w.port.query_status([mediators[1]])[mediators[1]]
+    assert status is not None and status.status == "certified"
+    assert reconcile.reconcile(w.uow, w.port, w.clock).differences == []  # in step again
 
 
 def _self_case(w: RosterWorld, ref: str) -> str:
