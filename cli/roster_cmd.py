@@ -4,7 +4,6 @@ organisation only with at least the required qualifying mediators [P46]), retire
 flow-C cases, and the platform's monthly statistics against ours. Refusals name the field and the rule (exit 2);
 statistics that differ exit 1. The generic record commands are `docking partners …`."""
 
-import json
 import re
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,7 +19,7 @@ from adapter.partners.roster_registration import register_pending
 from adapter.partners.roster_stats import reconcile_statistics
 from adapter.partners.service import ActionResult, run_action
 from cli.output import ConfigOption, Format, FormatOption, console, render
-from cli.partners_cmd import partners_runtime
+from cli.partners_cmd import _read_input, partners_runtime
 from scheduler.partners import PartnerRuntime
 from schemas.clock import utc_now
 from schemas.partner import PartnerKind
@@ -147,18 +146,6 @@ def _partner(runtime: PartnerRuntime, given: str | None) -> str:
     return views.roster_partner(kinds, given)
 
 
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_bytes())
-    except OSError as exc:
-        raise InvalidRequest(f"cannot read {path}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise InvalidRequest(f"{path} is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise InvalidRequest(f"{path} must hold one JSON object")
-    return data
-
-
 def _act(
     runtime: PartnerRuntime, action: str, record_id: str | None, data: Any, partner: str, actor: str
 ) -> ActionResult:
@@ -168,7 +155,7 @@ def _act(
 
 def _upsert(config: Path | None, partner: str | None, file: Path, entity: RosterEntity, key: str, submit: bool,
             actor: str) -> None:  # fmt: skip
-    data = _read(file)
+    data = _read_input(file)
     runtime = partners_runtime(config)
     name = _partner(runtime, partner)
     field = "organisation" if entity is RosterEntity.ORGANISATION else "mediator"
