@@ -17,22 +17,10 @@ pytestmark = pytest.mark.integration
 
 
 def test_the_standalone_platform_answers_the_connector() -> None:
+    command = [sys.executable, "-m", "cli", "sandbox", "spc", "--port", "0", "--certify-after", "0.2"]
+    command += ["--password", "pw-for-test", "--callback-secret", "k-for-test"]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cli",
-            "sandbox",
-            "spc",
-            "--port",
-            "0",
-            "--certify-after",
-            "0.2",
-            "--password",
-            "pw-for-test",
-            "--callback-secret",
-            "k-for-test",
-        ],  # fmt: skip
+        command,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
