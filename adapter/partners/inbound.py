@@ -55,14 +55,21 @@ def receive(
     "applied", "duplicate", or "quarantined" (the raw bytes kept with the reason; nothing else written)."""
     item = raw if isinstance(raw, RawInbound) else RawInbound(body=raw, headers={})
     try:
-        bad = unstorable(envelope.model_dump(mode="json"))
-        if bad:
-            raise PayloadError(partner, "invalid", f"{bad}, which the database cannot store")
-        refuse_ahead(partner, envelope.sent_at, clock())
-        return _apply(uow, partner, envelope, clock, rules, kind)
+        return apply(uow, partner, envelope, clock, rules, kind)
     except Exception as exc:
-        reason, detail = _reason(exc)
+        reason, detail = reason_of(exc)
     return _quarantine(uow, partner, item, clock, reason, detail, envelope.message_id)
+
+
+def apply(uow: UnitOfWork, partner: str, envelope: PartnerEnvelope, clock: Clock, rules: Any,
+          kind: str | None = None) -> str:  # fmt: skip
+    """`receive` without the quarantine: "applied" or "duplicate", or the refusal raised (`reason_of` names it) with
+    nothing written — for the push intake (adapter/partners/push.py), which keeps refused items itself."""
+    bad = unstorable(envelope.model_dump(mode="json"))
+    if bad:
+        raise PayloadError(partner, "invalid", f"{bad}, which the database cannot store")
+    refuse_ahead(partner, envelope.sent_at, clock())
+    return _apply(uow, partner, envelope, clock, rules, kind)
 
 
 def ingest(uow: UnitOfWork, port: PartnerPort, item: RawInbound, clock: Clock, rules: Any) -> str:
@@ -71,12 +78,13 @@ def ingest(uow: UnitOfWork, port: PartnerPort, item: RawInbound, clock: Clock, r
     try:
         envelope = port.decode(item)
     except Exception as exc:
-        reason, detail = _reason(exc)
+        reason, detail = reason_of(exc)
         return _quarantine(uow, port.name, item, clock, reason, detail, None)
     return receive(uow, port.name, envelope, item, clock=clock, rules=rules, kind=port.kind)
 
 
-def _reason(exc: Exception) -> tuple[str, str]:
+def reason_of(exc: Exception) -> tuple[str, str]:
+    """The quarantine reason and detail of a refusal (the module doc lists the reasons)."""
     if isinstance(exc, PayloadError):
         return exc.reason, exc.detail
     if isinstance(exc, PartnerRecordNotFound):
