@@ -11,6 +11,7 @@ from adapter.errors import InvalidRequest
 from cli.output import console
 from sandbox.spc import FAULTS, SpcConfig, SpcCore, SpcServer
 from sandbox.spc.push import SpcCallbacks
+from signing.hmac_appkey import HmacSigner
 
 
 def spc(
@@ -30,6 +31,14 @@ def spc(
         str | None, typer.Option(help="Call the centre back at this URL (its push endpoint) with each answer.")
     ] = None,
     callback_key: Annotated[str | None, typer.Option(help="--callback-to: the platform's API key (bearer).")] = None,
+    push_app_key: Annotated[
+        str | None,
+        typer.Option(help="--callback-to: sign each callback under hmac-appkey with this app key (partners.md §6)."),
+    ] = None,
+    push_app_secret: Annotated[
+        str | None,
+        typer.Option(envvar="DOCKING_SPC_PUSH_APP_SECRET", help="--push-app-key: its secret (or the environment)."),
+    ] = None,
     callback_secret: Annotated[
         str | None,
         typer.Option(
@@ -66,7 +75,10 @@ def spc(
     )
     callbacks = None
     if callback_to is not None:
-        callbacks = SpcCallbacks(core, callback_to, api_key=callback_key)
+        if bool(push_app_key) != bool(push_app_secret):
+            raise InvalidRequest("--push-app-key and --push-app-secret go together (the hmac-appkey pair)")
+        signer = HmacSigner(push_app_key, push_app_secret.encode()) if push_app_key and push_app_secret else None
+        callbacks = SpcCallbacks(core, callback_to, api_key=callback_key, signer=signer)
         callbacks.start()
         console.print(f"  calling back {callback_to}")
     else:
