@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from connectors.spc_form import callback_signature
@@ -166,10 +166,10 @@ class SpcCore:
         refusal = ""
         if entry.type == "roster.mediator_upsert":
             term_to = _day(entry.doc.get("term_to"))
-            if "expired_term" in self.config.faults:
-                extra["termEnd"] = (today - timedelta(days=1)).isoformat()  # certified, with a term already ended
-            elif term_to is not None and term_to < today:
-                refusal = "任期已届满"
+            if term_to is not None:
+                extra["termEnd"] = term_to.isoformat()  # the term the court certifies
+                if term_to < today and "expired_term" not in self.config.faults:
+                    refusal = "任期已届满"  # ended by the time the court looked (misbehaving: certified anyway)
             other = self._active_elsewhere(entry)
             if other and "dup_id" not in self.config.faults and not refusal:
                 refusal = "该证件号已在其他调解组织任职"

@@ -185,6 +185,24 @@ def test_term_expiring_alerts_then_expired_cannot_be_assigned(w: RosterWorld) ->
     w.services().assign_mediator(case_id, "someone-not-on-the-roster")  # no roster data: works as before
 
 
+@pytest.mark.parametrize(("faults", "answer"), [((), "REJECTED"), (("expired_term",), "CERTIFIED")])
+def test_a_term_ending_before_certification(faulty: Any, faults: tuple[str, ...], answer: str) -> None:
+    w = faulty(*faults, certify_after=0)
+    m = w.mediator("M1-short", 1, 1, term_to=w.today() + timedelta(days=1))
+    w.deliver()
+    w.advance(days=3)  # the court answers after the term has ended
+    w.poll()
+    assert w.status(m) == answer  # refused (任期已届满), or — misbehaving — certified anyway
+    if answer == "CERTIFIED":  # our own term still rules: never assignable, and the sweep says the term has passed
+        case_id = _self_case(w, "C-9")
+        w.services().accept(case_id)
+        with pytest.raises(InvalidRequest) as refused:
+            w.services().assign_mediator(case_id, "M1-short")
+        assert refused.value.rule == "mediator_expired"
+        alerts = sweep.sweep(w.uow, w.clock, _calendar(), sweep.rules_lookup({"spc": w.rules}))
+        assert alerts.get("alert_overdue", 0) >= 1
+
+
 def test_retirement_reaches_the_platform_and_ends_assignment(w: RosterWorld) -> None:
     _, mediators = certified_org(w)
     w.act("activate", mediators[0], {})
