@@ -15,6 +15,8 @@ from typer.testing import CliRunner
 from adapter.errors import InvalidRequest
 from cli.main import app
 from sandbox.spc import SpcConfig, SpcCore, SpcServer
+from scheduler import bootstrap
+from scheduler.spc_form import register_roster_cases
 from tests.support import spc_samples as s
 
 pytestmark = pytest.mark.integration
@@ -103,6 +105,8 @@ def test_the_roster_from_the_command_line(c: list[str], platform: SpcCore, tmp_p
     assert run("partners", "deliver", *c)[0] == 0  # the platform told: it counts two mediators, as we do
     code, out, _ = run("roster", "register-pending", "--format", "json", *c)
     assert code == 0 and json.loads(out) == []
+    runtime = bootstrap.partners(bootstrap.load(Path(c[1])))
+    assert register_roster_cases(runtime, "spc") == {"opened": 0, "waiting": 0}  # the job register-roster:spc
     month = s.today().strftime("%Y-%m")
     code, out, _ = run("roster", "stats", "--month", month, "--format", "json", *c)
     rows = {r["count"]: r for r in json.loads(out)}
