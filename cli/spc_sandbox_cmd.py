@@ -19,7 +19,7 @@ def spc(
     port: Annotated[int, typer.Option(min=0, max=65535)] = 8720,
     username: Annotated[str, typer.Option(help="The centre's account on the platform.")] = "centre",
     password: Annotated[
-        str, typer.Option(envvar="DOCKING_SPC_SANDBOX_PASSWORD", help="Its password (or the environment variable).")
+        str, typer.Option(envvar="SPC_SANDBOX_PASSWORD", help="Its password (or the environment variable).")
     ] = "sandbox-password",
     fault: Annotated[list[str] | None, typer.Option(help=f"A misbehaviour ({', '.join(FAULTS)}); repeatable.")] = None,
     certify_after: Annotated[float, typer.Option(min=0, help="Seconds from a submission to its certification.")] = 5.0,
@@ -37,12 +37,12 @@ def spc(
     ] = None,
     push_app_secret: Annotated[
         str | None,
-        typer.Option(envvar="DOCKING_SPC_PUSH_APP_SECRET", help="--push-app-key: its secret (or the environment)."),
+        typer.Option(envvar="SPC_SANDBOX_PUSH_APP_SECRET", help="--push-app-key: its secret (or the environment)."),
     ] = None,
     callback_secret: Annotated[
         str | None,
         typer.Option(
-            envvar="DOCKING_SPC_CALLBACK_KEY",
+            envvar="SPC_SANDBOX_CALLBACK_KEY",
             help="The shared key of each row's X-Spc-Signature (listing and callbacks).",
         ),
     ] = None,
