@@ -210,8 +210,8 @@ class SpcForm:
         if status in (401, 403):
             return Answer(ok=False, login_page=True, words=f"HTTP {status}")
         answer = spc_form.read_answer(content, response.headers.get("Content-Type", ""))
-        if status >= 400 and answer.ok:
-            raise RejectedError(self.name, str(status), f"HTTP {status}")
+        if status >= 400 and not answer.login_page:  # refused by HTTP status: the status is the code
+            raise RejectedError(self.name, str(status), f"HTTP {status}: {answer.words if not answer.ok else ''}"[:300])
         return answer
 
     @staticmethod

@@ -230,6 +230,15 @@ def test_decode_refuses_what_is_not_a_signed_row(
     assert caught.value.reason == reason
 
 
+def test_a_page_the_platform_does_not_have_is_refused_with_its_status(platform: Platform) -> None:
+    with pytest.raises(RejectedError) as refused:
+        platform.spc._form("GET", "/fayuan/a/nowhere")
+    assert refused.value.code == "404" and "no page" in refused.value.detail
+    platform.core.failing_http.append(503)
+    with pytest.raises(TransientError):
+        platform.spc.send(s.org())
+
+
 def test_unreachable_platform_is_transient() -> None:
     p = Platform()
     p.server.stop()
