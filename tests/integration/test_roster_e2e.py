@@ -251,6 +251,10 @@ def test_closed_self_received_case_registered(w: RosterWorld) -> None:
     assert list(run.opened) == [case_id] and list(run.waiting) == [waiting_case]
     assert register_pending(w.uow, partner="spc", rules=w.rules, actor="job", now=w.now).opened == {}
     registration = run.opened[case_id]
+    (due,) = [d for d in ROSTER.due_dates(w.record(registration), [], _calendar(), w.now, w.rules)
+              if d.name == "registration"]  # fmt: skip
+    assert due.counting == "working" and due.state.value == "open" and due.due_at is not None
+    assert due.due_at == _calendar().add_working_days(w.today(), w.rules.register_working_days).closes_at
     assert w.deliver()["delivered"] == 1
     w.poll()
     record = w.record(registration)
