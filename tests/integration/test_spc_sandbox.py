@@ -153,6 +153,24 @@ def test_session_expiry_mid_run(make: Callable[..., Platform]) -> None:
     assert platform.spc.logins >= 3 and platform.core.stats()["entries"] == {"certified": 4}
 
 
+def test_jobs_sharing_the_connector_share_one_session(make: Callable[..., Platform]) -> None:
+    platform = make(faults=("session_expiry",), session_requests=2)
+    errors: list[BaseException] = []
+
+    def send(n: int) -> None:
+        try:
+            platform.spc.send(s.mediator_upsert(f"RO-MED-{n}", 1, n))
+        except BaseException as exc:  # collected: the test fails on any
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert errors == [] and platform.core.stats()["entries"] == {"pending": 8}
+
+
 def test_refused_login_and_a_session_that_never_holds_are_credentials_refused() -> None:
     p = Platform()
     try:
