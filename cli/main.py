@@ -32,6 +32,7 @@ from cli import (
     quarantine_cmd,
     reconcile_cmd,
     report_cmd,
+    roster_cmd,
     run_cmd,
     sandbox_cmd,
     serve_cmd,
@@ -55,6 +56,7 @@ app.add_typer(ops.outbox_app, name="outbox")
 app.add_typer(events_cmd.app, name="events")
 app.add_typer(complaints_cmd.app, name="complaints")
 app.add_typer(partners_cmd.app, name="partners")
+app.add_typer(roster_cmd.app, name="roster")
 app.add_typer(alerts_cmd.app, name="alerts")
 app.add_typer(quarantine_cmd.app, name="quarantine", no_args_is_help=True)
 keys.app.command("data-key")(data_keys.new_data_key)

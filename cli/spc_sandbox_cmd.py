@@ -11,6 +11,7 @@ from adapter.errors import InvalidRequest
 from cli.output import console
 from sandbox.spc import FAULTS, SpcConfig, SpcCore, SpcServer
 from sandbox.spc.push import SpcCallbacks
+from signing.hmac_appkey import HmacSigner
 
 
 def spc(
@@ -18,7 +19,7 @@ def spc(
     port: Annotated[int, typer.Option(min=0, max=65535)] = 8720,
     username: Annotated[str, typer.Option(help="The centre's account on the platform.")] = "centre",
     password: Annotated[
-        str, typer.Option(envvar="DOCKING_SPC_SANDBOX_PASSWORD", help="Its password (or the environment variable).")
+        str, typer.Option(envvar="SPC_SANDBOX_PASSWORD", help="Its password (or the environment variable).")
     ] = "sandbox-password",
     fault: Annotated[list[str] | None, typer.Option(help=f"A misbehaviour ({', '.join(FAULTS)}); repeatable.")] = None,
     certify_after: Annotated[float, typer.Option(min=0, help="Seconds from a submission to its certification.")] = 5.0,
@@ -30,10 +31,18 @@ def spc(
         str | None, typer.Option(help="Call the centre back at this URL (its push endpoint) with each answer.")
     ] = None,
     callback_key: Annotated[str | None, typer.Option(help="--callback-to: the platform's API key (bearer).")] = None,
+    push_app_key: Annotated[
+        str | None,
+        typer.Option(help="--callback-to: sign each callback under hmac-appkey with this app key (partners.md §6)."),
+    ] = None,
+    push_app_secret: Annotated[
+        str | None,
+        typer.Option(envvar="SPC_SANDBOX_PUSH_APP_SECRET", help="--push-app-key: its secret (or the environment)."),
+    ] = None,
     callback_secret: Annotated[
         str | None,
         typer.Option(
-            envvar="DOCKING_SPC_CALLBACK_KEY",
+            envvar="SPC_SANDBOX_CALLBACK_KEY",
             help="The shared key of each row's X-Spc-Signature (listing and callbacks).",
         ),
     ] = None,
@@ -66,7 +75,10 @@ def spc(
     )
     callbacks = None
     if callback_to is not None:
-        callbacks = SpcCallbacks(core, callback_to, api_key=callback_key)
+        if bool(push_app_key) != bool(push_app_secret):
+            raise InvalidRequest("--push-app-key and --push-app-secret go together (the hmac-appkey pair)")
+        signer = HmacSigner(push_app_key, push_app_secret.encode()) if push_app_key and push_app_secret else None
+        callbacks = SpcCallbacks(core, callback_to, api_key=callback_key, signer=signer)
         callbacks.start()
         console.print(f"  calling back {callback_to}")
     else:

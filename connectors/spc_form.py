@@ -23,6 +23,7 @@ HMAC-SHA256 over the exact body under the callback key both sides hold; `decode`
 import hashlib
 import hmac
 import json
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -92,6 +93,9 @@ class SpcForm:
         self._timeout = timeout
         self._cap = max_response_bytes
         self._logged_in = False
+        # One session for the jobs that share this connector (delivery, polling, reconciliation run in their own
+        # threads): a login and the request it serves are one step, so no job posts under a session another ends.
+        self._lock = threading.Lock()
         self.logins = 0  # how many times this connector logged in (a session that expires shows here)
 
     def __repr__(self) -> str:  # never the password
@@ -163,15 +167,18 @@ class SpcForm:
 
     def _form(self, method: str, target: str, fields: dict[str, str] | None = None) -> Answer:
         """One request under a session: logged in first if needed; a login page as answer → log in again once."""
-        if not self._logged_in:
-            self._login()
-        answer = self._request(method, target, fields)
-        if answer.login_page:
-            self._logged_in = False
-            self._login()
+        with self._lock:
+            if not self._logged_in:
+                self._login()
             answer = self._request(method, target, fields)
             if answer.login_page:
-                raise CredentialsRefused(self.name, "session", "the platform asks to log in again right after login")
+                self._logged_in = False
+                self._login()
+                answer = self._request(method, target, fields)
+                if answer.login_page:
+                    raise CredentialsRefused(
+                        self.name, "session", "the platform asks to log in again right after login"
+                    )
         if not answer.ok:
             raise RejectedError(self.name, "-1", answer.words)
         return answer
@@ -210,8 +217,8 @@ class SpcForm:
         if status in (401, 403):
             return Answer(ok=False, login_page=True, words=f"HTTP {status}")
         answer = spc_form.read_answer(content, response.headers.get("Content-Type", ""))
-        if status >= 400 and answer.ok:
-            raise RejectedError(self.name, str(status), f"HTTP {status}")
+        if status >= 400 and not answer.login_page:  # refused by HTTP status: the status is the code
+            raise RejectedError(self.name, str(status), f"HTTP {status}: {answer.words if not answer.ok else ''}"[:300])
         return answer
 
     @staticmethod

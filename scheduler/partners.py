@@ -37,6 +37,7 @@ from connectors.partner_wire import WireMapping
 from mappings.arbitration import ArbitrationWire
 from mappings.traffic_platform import TrafficWire
 from scheduler.complaints import queue_policy
+from scheduler.spc_form import build_spc_form, register_roster_cases
 from schemas.clock import Clock
 from schemas.partner import PartnerKind
 
@@ -51,7 +52,8 @@ WIRE_FACTORIES: dict[PartnerKind, WireFactory] = {
     PartnerKind.ARBITRATION: lambda name, config: ArbitrationWire(name),
 }
 PortBuilder = Callable[[str, PartnerSettings, Clock], PartnerPort]
-TRANSPORTS: dict[str, PortBuilder] = {}  # further transports (e.g. "spc_form"), by the helpers that write them
+# Further transports, by the helpers that write them: the SPC platform's web form (scheduler/spc_form.py).
+TRANSPORTS: dict[str, PortBuilder] = {"spc_form": build_spc_form}
 
 
 @dataclass
@@ -156,7 +158,8 @@ def register(
     guarded: Callable[[Callable[..., Any], str, str], Callable[..., Any]],
 ) -> None:
     """deliver-partners (every [partner_jobs] deliver_seconds), poll-partner:<name> (pull mode, its poll_seconds),
-    reconcile-partner:<name> (its reconcile_seconds), sweep-partners (the shortest sweep_seconds)."""
+    reconcile-partner:<name> (its reconcile_seconds), register-roster:<name> (a roster partner, as often),
+    sweep-partners (the shortest sweep_seconds)."""
     settings = partners.settings
     if not settings.partners:
         return
@@ -177,6 +180,12 @@ def register(
             "interval", args=[name], kwargs={"repair": True}, id=f"reconcile-partner:{name}",
             seconds=config.reconcile_seconds / speed, **common,
         )  # fmt: skip
+        if config.kind is PartnerKind.ROSTER:  # closed flow-C cases registered (scheduler/spc_form.py)
+            scheduler.add_job(
+                guarded(register_roster_cases, f"registering cases with {name}", f"register-roster:{name}"),
+                "interval", args=[partners, name], id=f"register-roster:{name}",
+                seconds=config.reconcile_seconds / speed, **common,
+            )  # fmt: skip
     every = min(c.sweep_seconds for c in settings.partners.values())
     scheduler.add_job(
         guarded(partners.sweep, "partner deadline sweep", "sweep-partners"),

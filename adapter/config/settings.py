@@ -255,6 +255,10 @@ def load_settings(path: Path | None) -> Settings:
         for env in (platform.signing.passphrase_env, platform.wsse.passphrase_env if platform.wsse else None)
         if env
     }
+    for partner in settings.partners.values():  # a partner's keyring passphrase and the SPC form's secrets
+        form = partner.form
+        named.update(e for e in (partner.signing.passphrase_env, form and form.password_env,
+                                 form and form.callback_key_env) if e)  # fmt: skip
     for warning in config_hints.unknown_variables(os.environ, Settings, named):
         log.warning("%s", warning)
     return settings

@@ -2,6 +2,7 @@
 (connectors/spc_form.py), the partner contract suite, the roster end-to-end tests and integrators.
 
     config.py    SpcConfig: account, session length, certification pace, misbehaviours
+    control.py   SpcControls: the control verbs (refuse, fail, forget, remove, publish) mixed into SpcCore
     platform.py  SpcCore: sessions, organisations, mediators, offline cases, the roster listing, statistics
     server.py    SpcServer: the web form and its control API on loopback
     push.py      SpcCallbacks: each listing row POSTed to the centre's callback URL, signed

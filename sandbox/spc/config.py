@@ -4,7 +4,7 @@ Misbehaviours (FAULTS), partners.md §4 "Sandbox":
 
   dup_id          certifies a mediator whose ID is active in another organisation (the platform would refuse it):
                   the centre must flag the duplicate itself
-  expired_term    certifies a mediator but records a term that ended yesterday (its certification row says so)
+  expired_term    certifies a mediator whose term has ended by the time it answers (it should refuse: 任期已届满)
   minus_one       answers `-1` to the first form post and every fifth after it
   session_expiry  ends the session after every `session_requests` requests: the login page instead of an answer
   stats_differ    its monthly statistics count one registration more than it holds

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from connectors.spc_form import callback_signature
@@ -20,6 +20,7 @@ from mappings import spc_form
 from mappings.codes import MalformedPayload
 from mappings.times import CHINA
 from sandbox.spc.config import SpcConfig
+from sandbox.spc.control import SpcControls
 
 FORM_TYPES = {form.path: type_ for type_, form in spc_form.FORMS.items()}
 
@@ -44,7 +45,7 @@ class Entry:
 
 
 @dataclass
-class SpcCore:
+class SpcCore(SpcControls):
     config: SpcConfig = field(default_factory=SpcConfig)
     clock: Callable[[], datetime] = lambda: datetime.now(CHINA)
     monotonic: Callable[[], float] = time.monotonic
@@ -53,6 +54,9 @@ class SpcCore:
     applied: dict[str, dict[str, Any]] = field(default_factory=dict)  # msgId → its first answer
     sessions: dict[str, list[float]] = field(default_factory=dict)  # token → [last use, requests answered]
     failing: list[str] = field(default_factory=list)  # control: the next posts answered -1 with these words
+    failing_http: list[int] = field(default_factory=list)  # control: the next requests answered with these statuses
+    refusing: dict[str, str] = field(default_factory=dict)  # control: localId → words its posts are refused with
+    counts: dict[str, dict[str, int]] | None = None  # control: the statistics to report, by month, instead of its own
     posts: int = 0
     logins: int = 0
     _lock: threading.RLock = field(default_factory=threading.RLock)
@@ -107,6 +111,8 @@ class SpcCore:
             self.posts += 1
             if self.failing:
                 raise Failure(self.failing.pop(0))
+            if local_id in self.refusing:
+                raise Failure(self.refusing[local_id])
             if "minus_one" in self.config.faults and self.posts % 5 == 1:
                 raise Failure("系统繁忙, 提交失败")
             try:
@@ -161,10 +167,10 @@ class SpcCore:
         refusal = ""
         if entry.type == "roster.mediator_upsert":
             term_to = _day(entry.doc.get("term_to"))
-            if "expired_term" in self.config.faults:
-                extra["termEnd"] = (today - timedelta(days=1)).isoformat()  # certified, with a term already ended
-            elif term_to is not None and term_to < today:
-                refusal = "任期已届满"
+            if term_to is not None:
+                extra["termEnd"] = term_to.isoformat()  # the term the court certifies
+                if term_to < today and "expired_term" not in self.config.faults:
+                    refusal = "任期已届满"  # ended by the time the court looked (misbehaving: certified anyway)
             other = self._active_elsewhere(entry)
             if other and "dup_id" not in self.config.faults and not refusal:
                 refusal = "该证件号已在其他调解组织任职"
@@ -231,6 +237,8 @@ class SpcCore:
         """The platform's counts: organisations and mediators certified now (certified or suspended), and offline
         cases registered in `month` (China time) — the keys the roster reconciles (adapter/partners/roster/spec.py)."""
         with self._lock:
+            if self.counts is not None:
+                return {"code": "0", "month": month, "counts": self.counts.get(month, {})}
             counts = {"organisations": 0, "mediators": 0, "registered": 0}
             for entry in self.entries.values():
                 if entry.status == "registered":
@@ -241,37 +249,6 @@ class SpcCore:
             if "stats_differ" in self.config.faults:
                 counts["registered"] += 1
             return {"code": "0", "month": month, "counts": counts}
-
-    # ---- control
-
-    def fail_next(self, *words: str) -> None:
-        with self._lock:
-            self.failing.extend(words)
-
-    def remove(self, local_id: str, reason: str) -> bool:
-        """A court removes an entry (misconduct, [P43 Art 28]): a `removed` row follows."""
-        with self._lock:
-            entry = self.entries.get(local_id)
-            if entry is None:
-                return False
-            entry.status, entry.reason = "retired", reason
-            self._row("removed", entry, "")
-            return True
-
-    def forget(self, local_id: str) -> bool:
-        """Lose a record (drift for reconciliation to find): as if the upsert had never arrived."""
-        with self._lock:
-            entry = self.entries.pop(local_id, None)
-            if entry is not None:
-                self.applied = {k: v for k, v in self.applied.items() if v.get("id") != entry.id}
-            return entry is not None
-
-    def stats(self) -> dict[str, Any]:
-        with self._lock:
-            by_status: dict[str, int] = {}
-            for entry in self.entries.values():
-                by_status[entry.status] = by_status.get(entry.status, 0) + 1
-            return {"entries": by_status, "rows": len(self.rows), "posts": self.posts, "logins": self.logins}
 
 
 def _day(value: Any) -> date | None:

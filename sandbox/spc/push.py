@@ -1,7 +1,9 @@
 """The sandbox SPC platform's callbacks: each roster listing row (a certification, refusal, retirement or
 registration) POSTed to the centre's callback URL as the exact bytes the listing carries, signed with
-`X-Spc-Signature` = hex HMAC-SHA256 under the shared callback secret (connectors/spc_form.py checks it), plus the
-platform's API key as a bearer token where one is given (the centre scopes the push to its partner).
+`X-Spc-Signature` = hex HMAC-SHA256 under the shared callback secret (connectors/spc_form.py checks it), signed
+afresh under the platform's push profile where one is given (`signer`: e.g. hmac-appkey — appKey, timestamp, nonce
+and signature headers, partners.md §6 — which the centre's push intake, adapter/partners/push.py, verifies with its
+window and replay guard), plus the platform's API key as a bearer token (the centre scopes the push to its partner).
 
 2xx is done, and so is any 4xx other than 401/408/429 (resending the same bytes cannot change the answer); no
 answer, 5xx, 401, 408 or 429 is tried again at the next round, up to `attempts` times; a row given up is still in
@@ -17,6 +19,7 @@ import requests
 
 from connectors.spc_form import SIGNATURE, callback_signature
 from sandbox.spc.platform import SpcCore
+from signing.base import MessageSigner
 
 log = logging.getLogger("docking.sandbox.spc_push")
 
@@ -26,6 +29,7 @@ class SpcCallbacks:
     core: SpcCore
     url: str  # the centre's callback endpoint, in full
     secret: str | None = None  # None: the platform's own callback key (config.callback_key)
+    signer: MessageSigner | None = None  # the push profile's signer (signed at each attempt: a fresh time and nonce)
     api_key: str | None = None
     attempts: int = 5
     timeout: float = 10.0
@@ -56,6 +60,8 @@ class SpcCallbacks:
         secret = self.secret if self.secret is not None else self.core.config.callback_key
         if secret:
             headers[SIGNATURE] = callback_signature(secret, body)
+        if self.signer is not None:
+            headers.update(self.signer.sign(body, message_id=str(row["msgId"]), at=self.core.clock()))
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
         try:

@@ -95,6 +95,10 @@ class SpcHandler(BaseHTTPRequestHandler):
 
     def page(self, method: str, path: str, query: dict[str, list[str]], body: bytes) -> None:
         core = self.server.core
+        injected = core.http_failure()
+        if injected is not None:
+            self.reply(injected, {"code": str(injected), "msg": "injected failure"})
+            return
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8")).items()} if method == "POST" else {}
         if method == "POST" and path == "/fayuan/a/login":
             token = core.login(form.get("username", ""), form.get("password", ""))

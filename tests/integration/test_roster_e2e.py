@@ -6,23 +6,26 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from adapter.errors import InvalidRequest
-from adapter.partners import delivery, inbound
+from adapter.partners import delivery, reconcile, sweep
+from adapter.partners.push import receive_pushed
 from adapter.partners.roster.spec import ROSTER
 from adapter.partners.roster_checks import ids_in_two_orgs
 from adapter.partners.roster_registration import register_pending
 from adapter.partners.roster_stats import reconcile_statistics
 from adapter.persistence import partner_store as store
-from connectors.port import RawInbound
+from adapter.platforms.signers import build_verifier
+from sandbox.pairing import arrange_keys
 from sandbox.spc.push import SpcCallbacks
 from schemas.enums import Flow, OutcomeCode
 from schemas.outcome import FailureReport
 from tests.support import samples
-from tests.support.roster_world import KEY, RosterWorld, roster_world
+from tests.support.roster_world import RosterWorld, roster_world
 
 pytestmark = pytest.mark.integration
 
@@ -71,11 +74,12 @@ def test_org_and_three_mediators_certified_by_poll(w: RosterWorld) -> None:
 
 
 class _Centre(ThreadingHTTPServer):
-    """The centre's callback endpoint for the SPC platform, as the core's push intake does it: decode (the
-    X-Spc-Signature checked) and ingest, 200 once committed."""
+    """The centre's push endpoint for the SPC platform: the partner core's push intake (adapter/partners/push.py —
+    the profile signature over the raw bytes, its window and replay guard, then decode with the row's own
+    X-Spc-Signature, and the roster's inbound), answering after its commit."""
 
-    def __init__(self, w: RosterWorld) -> None:
-        self.w = w
+    def __init__(self, w: RosterWorld, verifier: Any) -> None:
+        self.w, self.verifier = w, verifier
         self.outcomes: list[str] = []
         super().__init__(("127.0.0.1", 0), _Take)
 
@@ -89,27 +93,32 @@ class _Take(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         w = self.server.w
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        item = RawInbound(body=body, headers=dict(self.headers.items()))
-        self.server.outcomes.append(inbound.ingest(w.uow, w.port, item, w.clock, w.rules))
-        self.send_response(200)
+        pushed = receive_pushed(w.uow, w.port, self.server.verifier, body, dict(self.headers.items()), w.clock, w.rules)
+        self.server.outcomes.append(pushed.result)
+        self.send_response(200 if pushed.result != "rejected" else 400)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
 
-def test_certified_by_callback_and_a_forged_one_quarantined(w: RosterWorld) -> None:
-    centre = _Centre(w)
+def test_certified_by_callback_and_a_forged_one_refused(w: RosterWorld, tmp_path: Path) -> None:
+    signer, _, signing = arrange_keys(tmp_path, profile="hmac-appkey", counterpart="partner")
+    centre = _Centre(w, build_verifier(signing, platform="spc"))
     threading.Thread(target=centre.serve_forever, args=(0.05,), daemon=True).start()
     try:
-        host, port = centre.server_address[:2]
+        url = "http://{}:{}/api/partners/v1/spc/messages".format(*centre.server_address[:2])
         org = w.org(1)
         mediators = [w.mediator(f"M1-{n}", 1, n) for n in (1, 2, 3)]
         w.submit(org)
         w.deliver()
-        SpcCallbacks(w.core, f"http://{host!s}:{port}/cb", secret=KEY, api_key="k").push_once()
-        assert centre.outcomes == ["applied"] * 4
+        SpcCallbacks(w.core, url, signer=signer, api_key="k").push_once()
+        assert centre.outcomes == ["accepted"] * 4
         assert {w.status(r) for r in (org, *mediators)} == {"CERTIFIED"}
-        SpcCallbacks(w.core, f"http://{host!s}:{port}/cb", secret="not-the-key").push_once()  # resent, badly signed
-        assert centre.outcomes[4:] == ["quarantined"] * 4
+        SpcCallbacks(w.core, url, signer=signer).push_once()  # the platform resends: the replay guard or the inbox
+        assert set(centre.outcomes[4:]) <= {"duplicate", "rejected"} and len(centre.outcomes) == 8
+        forged = SpcCallbacks(w.core, url, secret="not-the-key", signer=signer)
+        w.core.remove(mediators[0], "违反调解纪律")  # a new row, whose row signature is forged
+        forged.push_once()
+        assert centre.outcomes[-1] == "rejected" and w.status(mediators[0]) == "CERTIFIED"
     finally:
         centre.shutdown()
         centre.server_close()
@@ -160,6 +169,9 @@ def test_term_expiring_alerts_then_expired_cannot_be_assigned(w: RosterWorld) ->
     due = {d.name: d for d in ROSTER.due_dates(w.record(m), [], _calendar(), w.now, w.rules)}
     term = next(d for d in due.values() if "term" in d.name)
     assert term.state.value == "due_soon" and term.counting == "calendar"
+    rules = sweep.rules_lookup({"spc": w.rules})
+    assert sweep.sweep(w.uow, w.clock, _calendar(), rules).get("alert_due_soon") == 1  # the alert, once
+    assert "alert_due_soon" not in sweep.sweep(w.uow, w.clock, _calendar(), rules)
     case_id = _self_case(w, "C-1")
     w.services().accept(case_id)
     w.services().assign_mediator(case_id, "M1-late")  # active, in term: assignable
@@ -171,6 +183,24 @@ def test_term_expiring_alerts_then_expired_cannot_be_assigned(w: RosterWorld) ->
     with pytest.raises(InvalidRequest, match="expired"):
         w.services().assign_mediator(case_id, "M1-late")
     w.services().assign_mediator(case_id, "someone-not-on-the-roster")  # no roster data: works as before
+
+
+@pytest.mark.parametrize(("faults", "answer"), [((), "REJECTED"), (("expired_term",), "CERTIFIED")])
+def test_a_term_ending_before_certification(faulty: Any, faults: tuple[str, ...], answer: str) -> None:
+    w = faulty(*faults, certify_after=0)
+    m = w.mediator("M1-short", 1, 1, term_to=w.today() + timedelta(days=1))
+    w.deliver()
+    w.advance(days=3)  # the court answers after the term has ended
+    w.poll()
+    assert w.status(m) == answer  # refused (任期已届满), or — misbehaving — certified anyway
+    if answer == "CERTIFIED":  # our own term still rules: never assignable, and the sweep says the term has passed
+        case_id = _self_case(w, "C-9")
+        w.services().accept(case_id)
+        with pytest.raises(InvalidRequest) as refused:
+            w.services().assign_mediator(case_id, "M1-short")
+        assert refused.value.rule == "mediator_expired"
+        alerts = sweep.sweep(w.uow, w.clock, _calendar(), sweep.rules_lookup({"spc": w.rules}))
+        assert alerts.get("alert_overdue", 0) >= 1
 
 
 def test_retirement_reaches_the_platform_and_ends_assignment(w: RosterWorld) -> None:
@@ -221,6 +251,10 @@ def test_closed_self_received_case_registered(w: RosterWorld) -> None:
     assert list(run.opened) == [case_id] and list(run.waiting) == [waiting_case]
     assert register_pending(w.uow, partner="spc", rules=w.rules, actor="job", now=w.now).opened == {}
     registration = run.opened[case_id]
+    (due,) = [d for d in ROSTER.due_dates(w.record(registration), [], _calendar(), w.now, w.rules)
+              if d.name == "registration"]  # fmt: skip
+    assert due.counting == "working" and due.state.value == "open" and due.due_at is not None
+    assert due.due_at == _calendar().add_working_days(w.today(), w.rules.register_working_days).closes_at
     assert w.deliver()["delivered"] == 1
     w.poll()
     record = w.record(registration)
@@ -236,6 +270,19 @@ def test_statistics_reconciled_and_a_difference_reported(faulty: Any, faults: tu
     report = reconcile_statistics(w.uow, w.port, w.now.strftime("%Y-%m"))
     assert report.ours == {"organisations": 1, "mediators": 3, "registered": 0}
     assert report.differences == expected
+
+
+def test_reconciliation_repairs_a_lost_upsert(w: RosterWorld) -> None:
+    _, mediators = certified_org(w)
+    assert w.core.forget(mediators[1])  # the platform lost it
+    found = reconcile.reconcile(w.uow, w.port, w.clock, repair=True)
+    (difference,) = found.differences
+    assert (difference.record_id, difference.theirs, difference.action) == (mediators[1], None, "repaired")
+    assert w.deliver()["delivered"] == 1  # the upsert sent again
+    w.poll()
+    status = w.port.query_status([mediators[1]])[mediators[1]]
+    assert status is not None and status.status == "certified"
+    assert reconcile.reconcile(w.uow, w.port, w.clock).differences == []  # in step again
 
 
 def _self_case(w: RosterWorld, ref: str) -> str:

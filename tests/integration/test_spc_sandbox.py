@@ -5,7 +5,7 @@ offline registration, statistics, each misbehaviour (partners.md §4 "Sandbox").
 import json
 import threading
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -101,20 +101,19 @@ def test_same_id_in_two_organisations(faults: tuple[str, ...], expected: str, re
 
 
 @pytest.mark.parametrize(("faults", "expected"), [((), "roster.rejected"), (("expired_term",), "roster.certified")])
-def test_expired_term(faults: tuple[str, ...], expected: str) -> None:
-    p = Platform(faults=faults)
-    try:
-        today = p.core.clock().astimezone(CHINA).date()
-        term_to = today - timedelta(days=1) if not faults else today + timedelta(days=100)
-        p.spc.send(s.mediator_upsert("RO-MED-1", 1, 3, term_to=term_to))
-        (event,) = p.feed()
-        assert event.type == expected
-        if faults:  # certified, but the platform's record says the term ended yesterday
-            assert date.fromisoformat(event.body["term_to"]) == today - timedelta(days=1)
-        else:
-            assert event.body["reason"] == "任期已届满"
-    finally:
-        p.server.stop()
+def test_a_term_ended_before_the_answer(make: Callable[..., Platform], faults: tuple[str, ...], expected: str) -> None:
+    now = [datetime.now(CHINA)]
+    p = make(faults=faults)
+    p.core.clock = lambda: now[0]
+    term_to = now[0].date() + timedelta(days=1)
+    p.spc.send(s.mediator_upsert("RO-MED-1", 1, 3, term_to=term_to))
+    now[0] += timedelta(days=3)  # the court answers after the term has ended
+    (event,) = p.feed()
+    assert event.type == expected
+    if faults:  # certified anyway, with the term it certified: ended
+        assert date.fromisoformat(event.body["term_to"]) == term_to
+    else:
+        assert event.body["reason"] == "任期已届满"
 
 
 @pytest.mark.parametrize(
@@ -152,6 +151,24 @@ def test_session_expiry_mid_run(make: Callable[..., Platform]) -> None:
     submit_org_with(platform, 3)
     assert len(platform.feed()) == 4
     assert platform.spc.logins >= 3 and platform.core.stats()["entries"] == {"certified": 4}
+
+
+def test_jobs_sharing_the_connector_share_one_session(make: Callable[..., Platform]) -> None:
+    platform = make(faults=("session_expiry",), session_requests=2)
+    errors: list[BaseException] = []
+
+    def send(n: int) -> None:
+        try:
+            platform.spc.send(s.mediator_upsert(f"RO-MED-{n}", 1, n))
+        except BaseException as exc:  # collected: the test fails on any
+            errors.append(exc)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert errors == [] and platform.core.stats()["entries"] == {"pending": 8}
 
 
 def test_refused_login_and_a_session_that_never_holds_are_credentials_refused() -> None:
@@ -229,6 +246,15 @@ def test_decode_refuses_what_is_not_a_signed_row(
     with pytest.raises(PayloadError) as caught:
         platform.spc.decode(RawInbound(body=body, headers=given))
     assert caught.value.reason == reason
+
+
+def test_a_page_the_platform_does_not_have_is_refused_with_its_status(platform: Platform) -> None:
+    with pytest.raises(RejectedError) as refused:
+        platform.spc._form("GET", "/fayuan/a/nowhere")
+    assert refused.value.code == "404" and "no page" in refused.value.detail
+    platform.core.failing_http.append(503)
+    with pytest.raises(TransientError):
+        platform.spc.send(s.org())
 
 
 def test_unreachable_platform_is_transient() -> None:

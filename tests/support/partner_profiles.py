@@ -21,6 +21,7 @@ from connectors.partner_rest import PartnerRest
 from connectors.port import ConnectorError
 from sandbox.pairing import arrange_keys
 from schemas.partner import PartnerEnvelope, PartnerKind
+from tests.support import spc_contract
 from tests.support.partner_server import PartnerServer
 
 NAME = "contract-partner"
@@ -57,6 +58,8 @@ class PartnerHarness:
     ours: Callable[[str, str], PartnerEnvelope] | None = None
     theirs: Callable[[str, str], PartnerEnvelope] | None = None
     kind: PartnerKind = PartnerKind.TRAFFIC  # the kind the port serves
+    refusal_in_words: bool = False  # the partner refuses with one code ("-1") and says the reason in words
+    keeps_statistics: bool = False  # the partner always keeps statistics (never None)
 
 
 Factory = Callable[[Path], AbstractContextManager[PartnerHarness]]
@@ -87,10 +90,19 @@ def rest(profile: Profile) -> Factory:
     return factory
 
 
+@contextmanager
+def spc(tmp_path: Path) -> Iterator[PartnerHarness]:
+    """The sandbox SPC platform (sandbox/spc/) through the spc_form connector (tests/support/spc_contract.py)."""
+    with spc_contract.sandbox(tmp_path, NAME) as (port, script, untrusted):
+        yield PartnerHarness(port, script, untrusted, kind=PartnerKind.ROSTER, ours=spc_contract.ours,
+                             theirs=spc_contract.theirs, refusal_in_words=True, keeps_statistics=True)  # fmt: skip
+
+
 PROFILES: dict[str, Factory] = {
     "fake": fake,
     "rest-jws": rest("jws-detached"),
     "rest-hmac": rest("hmac-appkey"),
+    "spc-form": spc,
 }
 
 
