@@ -15,6 +15,7 @@ from api import (
     centre_complaint_reads,
     centre_complaints,
     centre_events,
+    centre_partners,
     centre_reads,
     console,
     court,
@@ -73,7 +74,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     # The database's figures are read at each scrape, over the read connection: on SQLite it takes no write lock.
     runtime.metrics.read_at_scrape(DatabaseCollector(reads, runtime.clock, runtime.platforms))
     routes = (meta, health, centre_reads, centre_actions, centre_events, court)
-    for module in (*routes, centre_complaint_reads, centre_complaints, desk_push):
+    for module in (*routes, centre_complaint_reads, centre_complaints, desk_push, centre_partners):
         app.include_router(module.router)
     console.install(app)  # the operations console's pages (api/console/), behind a login for ops and admin
 
@@ -82,6 +83,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             doc.setdefault("components", {})["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
             doc["security"] = [{"bearer": []}]
+            centre_partners.document(doc)  # one schema per partner action (their bodies are read as JSON)
             app.openapi_schema = doc
         return app.openapi_schema
 

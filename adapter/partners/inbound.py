@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 from adapter.errors import DockingError, InvalidRequest
 from adapter.inbox.ingest import refuse_ahead
 from adapter.inbox.refusal import keep, log_kept, unstorable
+from adapter.inbox.signed_push import Refused
 from adapter.partners.apply import apply_change
 from adapter.partners.machine import IllegalPartnerTransition
 from adapter.partners.specs import spec_for
@@ -55,14 +56,24 @@ def receive(
     "applied", "duplicate", or "quarantined" (the raw bytes kept with the reason; nothing else written)."""
     item = raw if isinstance(raw, RawInbound) else RawInbound(body=raw, headers={})
     try:
+        return checked_apply(uow, partner, envelope, clock=clock, rules=rules, kind=kind)
+    except Refused as exc:
+        return _quarantine(uow, partner, item, clock, exc.reason, exc.detail, envelope.message_id)
+
+
+def checked_apply(
+    uow: UnitOfWork, partner: str, envelope: PartnerEnvelope, *, clock: Clock, rules: Any, kind: str | None = None
+) -> str:
+    """`receive` without the quarantine, for the push intake that keeps refusals itself (adapter/partners/push.py):
+    "applied" or "duplicate"; raises Refused(reason, detail) with the reason `receive` quarantines under."""
+    try:
         bad = unstorable(envelope.model_dump(mode="json"))
         if bad:
             raise PayloadError(partner, "invalid", f"{bad}, which the database cannot store")
         refuse_ahead(partner, envelope.sent_at, clock())
         return _apply(uow, partner, envelope, clock, rules, kind)
     except Exception as exc:
-        reason, detail = _reason(exc)
-    return _quarantine(uow, partner, item, clock, reason, detail, envelope.message_id)
+        raise Refused(*_reason(exc)) from None
 
 
 def ingest(uow: UnitOfWork, port: PartnerPort, item: RawInbound, clock: Clock, rules: Any) -> str:
