@@ -27,6 +27,8 @@ from cli import (
     logs,
     mappings_cmd,
     ops,
+    partners_cmd,
+    partners_ops,  # noqa: F401  (adds the queue commands to `docking partners`)
     quarantine_cmd,
     reconcile_cmd,
     report_cmd,
@@ -52,6 +54,7 @@ app.add_typer(cases.app, name="cases")
 app.add_typer(ops.outbox_app, name="outbox")
 app.add_typer(events_cmd.app, name="events")
 app.add_typer(complaints_cmd.app, name="complaints")
+app.add_typer(partners_cmd.app, name="partners")
 app.add_typer(alerts_cmd.app, name="alerts")
 app.add_typer(quarantine_cmd.app, name="quarantine", no_args_is_help=True)
 keys.app.command("data-key")(data_keys.new_data_key)

@@ -16,6 +16,7 @@ from adapter.platforms.signers import build_signer
 from adapter.services import CentreServices
 from connectors.port import CourtPlatform
 from scheduler.complaints import ComplaintRuntime, build_complaints
+from scheduler.partners import PartnerRuntime, build_partners
 from scheduler.runtime import build_connector
 from schemas.clock import utc_now
 
@@ -58,6 +59,13 @@ def complaints(settings: Settings, *, connect: bool = False) -> ComplaintRuntime
     connectors (deliver, reconcile), else none are built (no keys are read)."""
     calendar = Deadlines.from_policy(settings.deadlines).calendar
     return build_complaints(settings, open_store(settings), utc_now, calendar, "cli", None if connect else {})
+
+
+def partners(settings: Settings, *, connect: bool = False) -> PartnerRuntime:
+    """The partner core on the configured database; `connect`: with the partners' ports (deliver, poll,
+    reconcile), else none are built (no keys are read)."""
+    calendar = Deadlines.from_policy(settings.deadlines).calendar
+    return build_partners(settings, open_store(settings), utc_now, calendar, "cli", None if connect else {})
 
 
 def connector(settings: Settings, platform: str) -> CourtPlatform:

@@ -43,6 +43,7 @@ from connectors.court_soap import CourtSoapPlatform
 from connectors.odr_rest import OdrRestPlatform
 from connectors.port import CourtPlatform
 from scheduler.complaints import ComplaintRuntime, build_complaints
+from scheduler.partners import PartnerRuntime, build_partners
 from schemas.clock import Clock, utc_now
 from signing.base import MessageSigner
 
@@ -70,6 +71,9 @@ class Runtime:
     polling: PollPolicy = field(init=False)
     states: PlatformStates | None = None  # the platforms' state for other processes (adapter/platforms/state_store.py)
     complaints: ComplaintRuntime | None = None  # the desks, their use cases and jobs (scheduler/complaints.py)
+    partners: PartnerRuntime | None = (
+        None  # traffic, arbitration, roster partners and their jobs (scheduler/partners.py)
+    )
 
     def __post_init__(self, feed_watch: FeedWatch | None) -> None:
         self.polling = PollPolicy(
@@ -238,6 +242,7 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
         states=states,
     )
     runtime.complaints = build_complaints(settings, uow, clock, deadlines.calendar, holder)
+    runtime.partners = build_partners(settings, uow, clock, deadlines.calendar, holder)
     runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines, ready=runtime.feeds_read)
     if settings.encryption is None:
         log.warning("no [encryption] keys configured: ID and phone numbers are stored in clear (see README)")

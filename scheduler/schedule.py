@@ -14,7 +14,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 
 from adapter import heartbeats
-from scheduler import alerts, centre_events, complaints
+from scheduler import alerts, centre_events, complaints, partners
 from scheduler.job_context import bound
 from scheduler.runtime import Runtime
 
@@ -70,6 +70,8 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
     alerts.register(scheduler, runtime.settings, runtime.uow, runtime.clock, {**common, **now}, speed, guarded)
     if runtime.complaints is not None:
         complaints.register(scheduler, runtime.complaints, {**common, **now}, speed, guarded)
+    if runtime.partners is not None:
+        partners.register(scheduler, runtime.partners, {**common, **now}, speed, guarded)
     period = heartbeats.PERIOD.total_seconds() / speed
     scheduler.add_job(
         guarded(runtime.heartbeat, "heartbeat", "heartbeat"),

@@ -169,6 +169,8 @@ class ToySpec:
         ]
 
     def partner_status(self, record: PartnerRecord) -> str | None:
+        if record.status == St.OPEN and "filed_at" not in record.facts:
+            return None  # offered by the partner and not answered: nothing of ours there to compare
         return {"OPEN": "received", "ACCEPTED": "accepted", "DONE": "done", "DECLINED": "declined"}[record.status]
 
     def repair(self, record: PartnerRecord, theirs: str | None, now: datetime) -> Sequence[Outgoing]:

@@ -1,0 +1,175 @@
+"""The partner side of the runtime (composition root): each `[partners.<name>]` built into its PartnerPort (the
+generic REST connector with its kind's wire mapping, the in-memory fake, or a transport a -sb helper registers in
+TRANSPORTS), behind the breaker; the partners' rules; and the jobs — deliver-partners, poll-partner:<name> (pull
+mode), reconcile-partner:<name>, sweep-partners — registered beside the courts' and desks' with the same guards.
+
+Registries the partner helpers fill (one line each): WIRES (kind → wire mapping, e.g. mappings/traffic_platform.py)
+and TRANSPORTS (transport → builder, e.g. "spc_form").
+"""
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from apscheduler.schedulers.base import BaseScheduler
+from pydantic import BaseModel
+
+from adapter.config.partners import PartnerSettings, partner_rules
+from adapter.config.settings import Settings
+from adapter.deadlines.calendar import WorkCalendar
+from adapter.errors import ConfigError
+from adapter.inbox.poll_policy import POLL_LEASE
+from adapter.job_locks import JobLock
+from adapter.partners import delivery, feed, reconcile, sweep
+from adapter.partners.guarded import GuardedPartner
+from adapter.partners.specs import spec_for
+from adapter.persistence.engine import UnitOfWork
+from adapter.platforms.breaker import CircuitBreaker
+from adapter.platforms.retry import CONNECT_TIMEOUT, RetryPolicy, slowest_call
+from adapter.platforms.signers import build_signer, build_verifier
+from connectors.fake_partner import FakePartner
+from connectors.partner_port import PartnerPort
+from connectors.partner_rest import PartnerRest
+from connectors.partner_wire import WireMapping
+from schemas.clock import Clock
+from schemas.partner import PartnerKind
+
+BUSY = "busy"  # poll(): another process holds the partner's poll lease
+
+WIRES: dict[PartnerKind, WireMapping] = {}  # kind → its wire mapping (default: the canonical envelope JSON)
+PortBuilder = Callable[[str, PartnerSettings, Clock], PartnerPort]
+TRANSPORTS: dict[str, PortBuilder] = {}  # further transports (e.g. "spc_form"), by the helpers that write them
+
+
+@dataclass
+class PartnerRuntime:
+    uow: UnitOfWork
+    clock: Clock
+    ports: dict[str, PartnerPort]
+    settings: Settings
+    calendar: WorkCalendar
+    rules: dict[str, BaseModel]  # partner → its rules (an instance of its kind's rules_model)
+    locks: dict[str, JobLock] = field(default_factory=dict)
+
+    def rules_for(self, partner: str, kind: str) -> Any:
+        return sweep.rules_lookup(self.rules)(partner, kind)
+
+    def policy(self) -> RetryPolicy:
+        """One schedule for the partner queue: the most patient partner's (the queue is shared)."""
+        configs = list(self.settings.partners.values())
+        if not configs:
+            return RetryPolicy()
+        return RetryPolicy(
+            base=min(c.retry_base_seconds for c in configs),
+            cap=max(c.retry_cap_seconds for c in configs),
+            give_up_after=timedelta(hours=max(c.give_up_after_hours for c in configs)),
+        )
+
+    def deliver(self) -> Counter[str]:
+        batch = max((c.deliver_batch for c in self.settings.partners.values()), default=50)
+        return delivery.deliver(self.uow, self.ports, self.clock, self.policy(), limit=batch)
+
+    def poll(self, name: str) -> Counter[str]:
+        lock = self.locks.get(name)
+        if lock is not None and not lock.acquire():
+            return Counter({BUSY: 1})  # another process polls this partner: not read now (and not "nothing new")
+        port = self.ports[name]
+        return feed.poll(self.uow, port, self.clock, self.rules_for(name, port.kind))
+
+    def reconcile(
+        self, name: str | None = None, *, repair: bool = False, month: str | None = None
+    ) -> dict[str, reconcile.Reconciliation]:
+        names = [name] if name is not None else list(self.ports)
+        return {n: reconcile.reconcile(self.uow, self.ports[n], self.clock, repair=repair, month=month) for n in names}
+
+    def sweep(self) -> dict[str, int]:
+        due_soon = timedelta(hours=self.settings.partner_jobs.due_soon_hours)
+        return sweep.sweep(self.uow, self.clock, self.calendar, self.rules_for, due_soon=due_soon)
+
+    def deadlines(self, horizon: timedelta) -> list[dict[str, Any]]:
+        due_soon = timedelta(hours=self.settings.partner_jobs.due_soon_hours)
+        return sweep.closing_within(self.uow, self.calendar, self.rules_for, self.clock(), horizon, due_soon=due_soon)
+
+
+def build_port(name: str, config: PartnerSettings, clock: Clock) -> PartnerPort:
+    """The partner's port behind its breaker (breaker_failures, breaker_cooldown_seconds); ConfigError for a
+    transport this build has no connector for."""
+    bodies = spec_for(config.kind).body_model
+    port: PartnerPort
+    if config.transport == "fake":
+        port = FakePartner(name, config.kind, bodies=bodies)
+    elif config.transport == "rest":
+        port = PartnerRest(
+            name, config.kind, config.base_url,
+            build_signer(config.signing, platform=name, clock=clock), build_verifier(config.signing, platform=name),
+            wire=WIRES.get(config.kind), bodies=bodies,
+            timeout=(min(CONNECT_TIMEOUT, config.timeout_seconds), config.timeout_seconds), clock=clock,
+            max_response_bytes=int(config.max_response_mb * 1024 * 1024),
+        )  # fmt: skip
+    elif config.transport in TRANSPORTS:
+        port = TRANSPORTS[config.transport](name, config, clock)
+    else:
+        raise ConfigError(f"[partners.{name}] transport {config.transport!r}: no connector for it in this build")
+    breaker = CircuitBreaker(
+        name,
+        failures=config.breaker_failures,
+        cooldown=timedelta(seconds=config.breaker_cooldown_seconds),
+        max_call=slowest_call(config.timeout_seconds),
+    )
+    return GuardedPartner(port, breaker, clock)
+
+
+def build_partners(
+    settings: Settings,
+    uow: UnitOfWork,
+    clock: Clock,
+    calendar: WorkCalendar,
+    holder: str,
+    ports: Mapping[str, PartnerPort] | None = None,
+) -> PartnerRuntime:
+    """`ports`: connectors to use instead of building them from the settings (tests: connectors/fake_partner.py;
+    the CLI without `connect`: none)."""
+    built: dict[str, PartnerPort] = dict(ports) if ports is not None else {}
+    if ports is None:
+        built.update((n, build_port(n, c, clock)) for n, c in settings.partners.items())
+    rules = {name: partner_rules(name, config) for name, config in settings.partners.items()}
+    locks = {name: JobLock(uow, clock, f"poll-partner:{name}", holder, POLL_LEASE) for name in built}
+    return PartnerRuntime(uow, clock, built, settings, calendar, rules, locks)
+
+
+def register(
+    scheduler: BaseScheduler,
+    partners: PartnerRuntime,
+    common: dict[str, Any],
+    speed: float,
+    guarded: Callable[[Callable[..., Any], str, str], Callable[..., Any]],
+) -> None:
+    """deliver-partners (every [partner_jobs] deliver_seconds), poll-partner:<name> (pull mode, its poll_seconds),
+    reconcile-partner:<name> (its reconcile_seconds), sweep-partners (the shortest sweep_seconds)."""
+    settings = partners.settings
+    if not settings.partners:
+        return
+    scheduler.add_job(
+        guarded(partners.deliver, "partner delivery", "deliver-partners"),
+        "interval", id="deliver-partners", seconds=settings.partner_jobs.deliver_seconds / speed, **common,
+    )  # fmt: skip
+    for name, config in settings.partners.items():
+        if name not in partners.ports:
+            continue
+        if config.mode != "push":
+            scheduler.add_job(
+                guarded(partners.poll, f"polling partner {name}", f"poll-partner:{name}"),
+                "interval", args=[name], id=f"poll-partner:{name}", seconds=config.poll_seconds / speed, **common,
+            )  # fmt: skip
+        scheduler.add_job(
+            guarded(partners.reconcile, f"reconciling partner {name}", f"reconcile-partner:{name}"),
+            "interval", args=[name], kwargs={"repair": True}, id=f"reconcile-partner:{name}",
+            seconds=config.reconcile_seconds / speed, **common,
+        )  # fmt: skip
+    every = min(c.sweep_seconds for c in settings.partners.values())
+    scheduler.add_job(
+        guarded(partners.sweep, "partner deadline sweep", "sweep-partners"),
+        "interval", id="sweep-partners", seconds=every / speed, **common,
+    )  # fmt: skip

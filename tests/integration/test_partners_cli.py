@@ -1,0 +1,107 @@
+"""`docking partners …` in-process (the toy kind is registered by a fixture, which a child process would not have):
+open and act from JSON files, list with a cursor, show masked, refusals naming the file and the field, the queue
+commands (deliver through the fake transport, dead, deadlines) — on SQLite."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from adapter.errors import InvalidRequest
+from adapter.persistence.partner_store import StalePartnerRecord
+from cli.main import app
+from tests.support.samples import RESIDENT_ID
+from tests.support.toy_partner import toy_spec  # noqa: F401  (the fixture)
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("toy_spec")]
+
+CONFIG = f"""
+database_url = "sqlite:///{{db}}"
+[encryption]
+active = "k"
+[encryption.keys.k]
+key = "{"A" * 43}="
+[partners.gd-traffic]
+kind = "traffic"
+transport = "fake"
+base_url = "http://127.0.0.1:9"
+[partners.gd-traffic.signing]
+profile = "hmac-appkey"
+app_key = "centre"
+app_secret = "s1"
+court_app_key = "traffic"
+court_app_secret = "s2"
+[partners.gd-traffic.rules]
+answer_days = 3
+"""
+
+
+def run(*args: str) -> tuple[int, str, BaseException | None]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output, result.exception
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "docking.toml"
+    path.write_text(CONFIG.replace("{db}", str(tmp_path / "d.db")))
+    assert run("db", "upgrade", "--config", str(path))[0] == 0
+    return path
+
+
+def _file(folder: Path, name: str, data: object) -> str:
+    (folder / name).write_text(json.dumps(data, ensure_ascii=False))
+    return str(folder / name)
+
+
+def test_open_act_list_show_and_deliver_from_the_command_line(config: Path, tmp_path: Path) -> None:
+    c = ["--config", str(config)]
+    filed = _file(tmp_path, "file.json", {"subject": "JT-1", "amount": "88.00", "holder_id": RESIDENT_ID,
+                                          "phone": "13812345678"})  # fmt: skip
+    code, out, _ = run("partners", "open", "traffic", "file", "--partner", "gd-traffic", "--input", filed, *c)
+    assert code == 0 and "OPEN (version 1), 1 message(s) queued" in out, out
+    record_id = out.split()[0]
+    run("partners", "open", "traffic", "file", "--partner", "gd-traffic", "--input", filed, *c)
+    code, out, _ = run("partners", "list", "--limit", "1", "--format", "json", *c)
+    assert [r["record_id"] for r in json.loads(out)] == [record_id]
+    code, out, _ = run("partners", "list", "--limit", "1", *c)
+    assert f"more: --after {record_id}" in out
+    accept = _file(tmp_path, "accept.json", {"note": "ok"})
+    code, out, error = run("partners", "act", record_id, "accept", "--input", accept, "--if-version", "7", *c)
+    assert isinstance(error, StalePartnerRecord)
+    code, out, _ = run("partners", "act", record_id, "accept", "--input", accept, "--if-version", "1", *c)
+    assert code == 0 and "ACCEPTED (version 2)" in out
+    code, out, _ = run("partners", "show", record_id, "--format", "json", *c)
+    shown = json.loads(out)
+    assert shown["status"] == "ACCEPTED" and [h["note"] or h["event"] for h in shown["history"]] == ["filed", "accept"]
+    assert (
+        RESIDENT_ID not in out and "13812345678" not in out and shown["facts"]["holder"]["id_number"].endswith("1230")
+    )
+    code, out, _ = run("partners", "deliver", *c)
+    assert code == 0 and "3 delivered" in out
+    code, out, _ = run("partners", "dead", "--format", "json", *c)
+    assert json.loads(out) == []
+    code, out, _ = run("partners", "deadlines", "--within", "30d", "--format", "json", *c)
+    assert {r["due"] for r in json.loads(out)} == {"answer"} and len(json.loads(out)) == 1  # the accepted one is met
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"subject": "S", "amount": "1"}, "holder_id"),
+        ({"subject": "S", "amount": "5000", "holder_id": RESIDENT_ID}, "amount"),
+    ],
+)
+def test_a_refused_input_names_the_file_and_the_field(
+    config: Path, tmp_path: Path, data: dict[str, str], field: str
+) -> None:
+    path = _file(tmp_path, "bad.json", data)
+    _, _, error = run("partners", "open", "traffic", "file", "--partner", "gd-traffic", "--input", path,
+                         "--config", str(config))  # fmt: skip
+    assert isinstance(error, InvalidRequest) and error.field == field and path in str(error)
+    _, _, error = run("partners", "open", "traffic", "file", "--partner", "nobody", "--input", path,
+                      "--config", str(config))  # fmt: skip
+    assert isinstance(error, InvalidRequest) and "not a configured partner" in str(error)
+    _, _, error = run("partners", "act", "XX-1", "accept", "--input", path, "--config", str(config))
+    assert isinstance(error, InvalidRequest) and "TR-" in str(error)
