@@ -23,7 +23,7 @@ from sqlalchemy.orm import defer
 from sqlmodel import col, select
 from starlette.concurrency import run_in_threadpool
 
-from adapter.config.partners import partner_rules
+from adapter.deadlines import WorkCalendar
 from adapter.errors import InvalidRequest
 from adapter.partners.machine import IllegalPartnerTransition
 from adapter.partners.service import run_action
@@ -42,6 +42,7 @@ from api.models import problem_responses
 from api.partner_tx import PartnerTransaction, not_found_record
 from api.partner_view import Rules, detail, summary
 from api.problems import Problem, refusal
+from scheduler.partners import PartnerRuntime
 from schemas.clock import from_db
 from schemas.partner import PartnerKind
 
@@ -52,13 +53,14 @@ BASE = "/api/centre/v1/partners"
 
 def rules_of(request: Request) -> Rules:
     """`rules(partner, kind)`: each configured partner's rules ([partners.<name>.rules], checked at load), else its
-    kind's defaults; built once per app."""
-    found: Rules | None = getattr(request.app.state, "partner_rules", None)
-    if found is None:
-        partners = context(request).settings.partners
-        found = rules_lookup({name: partner_rules(name, config) for name, config in partners.items()})
-        request.app.state.partner_rules = found
-    return found
+    kind's defaults (scheduler/partners.py)."""
+    partners: PartnerRuntime | None = request.app.state.partners
+    return partners.rules_for if partners is not None else rules_lookup({})
+
+
+def calendar_of(request: Request) -> WorkCalendar:
+    partners: PartnerRuntime | None = request.app.state.partners
+    return partners.calendar if partners is not None else request.app.state.complaints.calendar
 
 
 def _invalid(field: str, rule: str, message: str) -> Problem:
@@ -105,7 +107,7 @@ def show_record(request: Request, record_id: str, client: Centre) -> JSONRespons
         row = store.find(session, record_id, lock=False)
         if row is None:
             raise not_found_record(record_id)
-        doc = detail(session, row, request.app.state.complaints.calendar, rules_of(request), ctx.clock())
+        doc = detail(session, row, calendar_of(request), rules_of(request), ctx.clock())
     tag = etag(row.version)
     return JSONResponse({**doc, "etag": tag}, headers={"ETag": tag})
 
@@ -236,7 +238,8 @@ def document(doc: dict[str, Any]) -> None:
     components, and the two action operations' request bodies as oneOf them (the body is read as JSON, so FastAPI
     does not know its model)."""
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
-    opening, on_record = [], []
+    opening: list[dict[str, str]] = []
+    on_record: list[dict[str, str]] = []
     for kind, spec in sorted(SPECS.items()):
         for name, action in sorted(spec.actions.items()):
             schema = action.input.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -51,8 +51,8 @@ class Role:
     @classmethod
     def parse(cls, text: str, platforms: frozenset[str] | None = None, desks: frozenset[str] | None = None) -> "Role":
         """`centre`, `ops`, `admin`, `court:<platform>`, `desk:<desk>` or `partner:<partner>`; InvalidRequest naming
-        the forms otherwise (and the configured court platforms, when given, for a court role naming another; the configured desks,
-        when given, for a desk role naming another)."""
+        the forms otherwise (and the configured court platforms, when given, for a court role naming another; the
+        configured desks, when given, for a desk role naming another)."""
         text = text.strip()
         if text in ROLES:
             return cls(text)

@@ -12,10 +12,11 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from adapter.deadlines import WorkCalendar
-from adapter.masking import mask_document, mask_fields, mask_text
+from adapter.masking import mask_document, mask_text
 from adapter.partners.spec import PartnerDue
 from adapter.partners.specs import spec_for
 from adapter.partners.sweep import ALERT
+from adapter.partners.views import masked
 from adapter.persistence import partner_store as store
 from adapter.persistence.partner_tables import PartnerOutboxRow, PartnerRecordRow
 from adapter.persistence.tables import OutboxStatus
@@ -44,18 +45,6 @@ def summary(row: PartnerRecordRow) -> dict[str, Any]:
         "updated_at": _time(row.updated_at),
         "closed_at": _time(row.closed_at),
     }
-
-
-def masked_facts(doc: Any) -> Any:
-    """The kind's facts with every personal number masked at any depth (mask_fields, then mask_document on text)."""
-    doc = mask_fields(doc)
-    if isinstance(doc, dict):
-        return {k: masked_facts(v) for k, v in doc.items()}
-    if isinstance(doc, list):
-        return [masked_facts(v) for v in doc]
-    if isinstance(doc, str):
-        return mask_document(doc)
-    return doc
 
 
 def due_view(due: PartnerDue) -> dict[str, Any]:
@@ -90,7 +79,7 @@ def detail(session: Session, row: PartnerRecordRow, calendar: WorkCalendar, rule
     spec = spec_for(row.kind)
     return {
         **summary(row),
-        "facts": masked_facts(store.view(row).facts),
+        "facts": masked(dict(store.view(row).facts)),
         "history": [
             {
                 "id": e.id,
