@@ -70,7 +70,8 @@ def test_a_record_is_opened_acted_on_under_its_etag_and_shown_masked(api: Partne
     assert done.json()["status"] == "ACCEPTED" and done.headers["ETag"] == '"v2"'
     twice = api.centre.post(url, {"note": "again"})
     problem = twice.json()
-    assert twice.status_code == 409 and (problem["current_state"], problem["allowed_events"]) == ("ACCEPTED", ["finish"])
+    assert twice.status_code == 409
+    assert (problem["current_state"], problem["allowed_events"]) == ("ACCEPTED", ["finish"])
     assert api.centre.get(f"{BASE}/records/{rid}").headers["ETag"] == '"v2"'  # refused: nothing written
 
 
