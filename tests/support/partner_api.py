@@ -51,7 +51,11 @@ class PartnerServed:
 
 def settings(database_url: str, encryption: EncryptionSettings, signing: Any, mode: str = "push") -> Settings:
     partner = PartnerSettings(
-        kind="traffic", transport="rest", base_url="http://127.0.0.1:9/partner", mode=mode, signing=signing,
+        kind="traffic",
+        transport="rest",
+        base_url="http://127.0.0.1:9/partner",
+        mode=mode,
+        signing=signing,
         push_max_bytes=65536,
     )  # type: ignore[arg-type]
     return Settings(database_url=database_url, encryption=encryption, partners={PARTNER: partner})
