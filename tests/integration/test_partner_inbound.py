@@ -2,7 +2,6 @@
 fake partner: opening by a partner's message, duplicates dropped, refusals quarantined whole with their bytes and
 reason; the feed read by cursor; the outbox delivered (reference kept, refusal dead, credentials retried)."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -16,21 +15,11 @@ from adapter.platforms.retry import RetryPolicy
 from connectors.fake_partner import FakePartner
 from connectors.port import CredentialsRefused, RawInbound
 from schemas.partner import PartnerEnvelope
-from tests.support.partner_world import PARTNER, PartnerWorld, partner_world
+from tests.support.partner_world import PARTNER, PartnerWorld, both_backends, world_fixture  # noqa: F401  (fixtures)
 from tests.support.toy_partner import BODIES, toy_spec  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("toy_spec")]
 POLICY = RetryPolicy(base=1.0, cap=2.0, give_up_after=timedelta(hours=1))
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def w(database_url: str) -> Iterator[PartnerWorld]:
-    yield from partner_world(database_url)
 
 
 def _receive(w: PartnerWorld, envelope: PartnerEnvelope, partner: str = PARTNER) -> str:
