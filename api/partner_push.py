@@ -1,5 +1,5 @@
 """POST /api/partners/v1/{partner}/messages: the push intake of a docking partner whose settings say
-`mode = "push"` (partners.md §0, §6; adapter/partners/push.py).
+`mode = "push"` (partners.md §0, §6; adapter/partners/push.py, the desks' intake shared).
 
 The body is one signed item's exact bytes — what the partner's feed would carry — its signature in the headers of
 the partner's signing profile. Authenticated twice: the partner's API key (bearer, role `partner:<name>`) AND its
@@ -14,28 +14,47 @@ reason (400 undecodable, 413 oversized).
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from adapter.inbox.signed_push import Pushed
-from adapter.partners.push import PushPartner, receive_pushed
+from adapter.complaints.desk_push import PUSH_WINDOW, REJECTED, DeskPushed
+from adapter.partners.push import receive_pushed
 from adapter.persistence import partner_store as store
+from adapter.persistence.engine import UnitOfWork
 from adapter.platforms.signers import build_signer, build_verifier
 from api.access import context, require
 from api.clients import Client
 from api.desk_push import signed_receipt
 from api.models import problem_responses
 from api.problems import Problem
+from connectors.partner_port import PartnerPort
+from connectors.port import PayloadError, RawInbound
 from scheduler.partners import PartnerRuntime
 from schemas.clock import china_iso
-from signing.base import MessageSigner
+from signing.base import MessageSigner, MessageVerifier
 
 router = APIRouter(prefix="/api/partners/v1", tags=["partners"])
+
+
+@dataclass(frozen=True)
+class PushPartner:
+    """What the push intake needs of one partner in push mode: its port (the decoder: wire mapping and the kind's
+    bodies), the verifier of its signing profile, its rules, the largest item (bytes) and the signed-time window it
+    may push with, and our signer for it (the receipt is signed; None: unsigned)."""
+
+    port: PartnerPort
+    verifier: MessageVerifier
+    rules: Any
+    max_bytes: int = 1_048_576
+    window: timedelta = PUSH_WINDOW
+    signer: MessageSigner | None = None
+
+
 Partner = Annotated[Client, Depends(require("partner"))]
 
 
@@ -61,21 +80,29 @@ async def push_message(request: Request, partner: str, client: Partner) -> Respo
         if len(body) > link.max_bytes:
             break
     headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
-    pushed = await run_in_threadpool(receive_pushed, ctx.uow, link, body, headers, ctx.clock)
-    with ctx.reads.begin() as session:
-        record_id = _record_of(session, partner, pushed)
-    return _answer(partner, pushed, record_id, ctx.clock(), link.signer)
+    pushed = await run_in_threadpool(
+        lambda: receive_pushed(ctx.uow, link.port, link.verifier, body, headers, ctx.clock, link.rules,
+                               max_bytes=link.max_bytes, window=link.window)
+    )  # fmt: skip
+    ref, record_id = None, pushed.complaint_id  # the record id, when the message named one
+    if pushed.result != REJECTED and pushed.message_id is not None:
+        ref, record_id = await run_in_threadpool(_record_of, ctx.reads, link.port, partner, body, headers, record_id)
+    return _answer(partner, pushed, ref, record_id, ctx.clock(), link.signer)
 
 
-def _record_of(session: Session, partner: str, pushed: Pushed) -> str | None:
-    """Our record the applied message is about (an opening offer names only the partner's reference)."""
-    envelope = pushed.envelope
-    if envelope is None or pushed.reason:
-        return None
-    if envelope.record_id is not None or envelope.partner_ref is None:
-        return str(envelope.record_id) if envelope.record_id else None
-    row = store.find_by_ref(session, partner, envelope.partner_ref, lock=False)
-    return row.record_id if row is not None else None
+def _record_of(reads: UnitOfWork, port: PartnerPort, partner: str, body: bytes, headers: dict[str, str],
+               named: str | None) -> tuple[str | None, str | None]:  # fmt: skip
+    """The partner's reference and our record the applied message is about: an opening offer names only its
+    reference, so the committed record is found by it (the item decoded again: it was verified and applied)."""
+    try:
+        envelope = port.decode(RawInbound(body=body, headers=headers))
+    except PayloadError:
+        return None, named
+    if named is not None or envelope.partner_ref is None:
+        return envelope.partner_ref, named
+    with reads.begin() as session:
+        row = store.find_by_ref(session, partner, envelope.partner_ref, lock=False)
+    return envelope.partner_ref, row.record_id if row is not None else None
 
 
 def push_partners(partners: PartnerRuntime | None) -> dict[str, PushPartner]:
@@ -98,17 +125,17 @@ def push_partners(partners: PartnerRuntime | None) -> dict[str, PushPartner]:
 
 
 def _answer(
-    partner: str, pushed: Pushed, record_id: str | None, now: datetime, signer: MessageSigner | None
-) -> Response:
+    partner: str, pushed: DeskPushed, ref: str | None, record_id: str | None, now: datetime,
+    signer: MessageSigner | None,
+) -> Response:  # fmt: skip
     """The receipt: JSON, signed with our signer for the partner (its profile's headers)."""
-    envelope = pushed.envelope
     answer: dict[str, Any] = {
         "receipt_id": uuid.uuid4().hex,
         "partner": partner,
         "result": pushed.result,
         "message_id": pushed.message_id,
         "record_id": record_id,
-        "partner_ref": envelope.partner_ref if envelope is not None else None,
+        "partner_ref": ref,
         "reason": pushed.reason or None,
         "detail": pushed.detail or None,
         "first_result": pushed.first or None,

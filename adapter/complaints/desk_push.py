@@ -1,30 +1,47 @@
-"""A complaint desk that pushes: one signed item POSTed by an institution's desk, taken in as its feed would be —
-by the shared signed-push intake (adapter/inbox/signed_push.py: size, the desk's own signature and time window, the
-persisted replay guard, decoding, then the store's apply; refusals quarantined with their original bytes), the
-desk's item applied by its inbound use case (adapter/complaints/inbound.py).
+"""A complaint desk that pushes: one signed item POSTed by an institution's desk, taken in as its feed would be
+(partners.md §6 "Guards": verify over the raw bytes; timestamp window; nonce replay; event-id dedupe; failures
+quarantined with their original bytes; ack fast).
+
+The order, each step on the raw bytes as they arrived (as adapter/inbox/push.py does for courts):
+
+1. size: past the desk's `push_max_bytes` → refused `oversized` (what was read is kept);
+2. the signature: the desk's own verifier (its signing profile), a signed time within ±`window` and a signed
+   message id (signing/base.py `check`) → else refused with the verifier's reason and kept;
+3. the persisted replay guard (adapter/inbox/replay_guard.py, scope `push:<desk>`): an id seen within its window
+   is a repeat — the same bytes are answered `duplicate` with the first result, other bytes refused `replayed`;
+4. decoding (the desk connector's `decode`: its mapping, schemas/complaint.py) → PayloadError refused and kept;
+5. the store's apply use case (`apply`): inbox dedupe by message id, the transition, the history; a refusal
+   (an unknown complaint, a transition the complaint's status does not allow) is kept in quarantine.
 
 Everything is committed before the answer, so an item is never lost between a 2xx and its commit.
 """
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlmodel import col, select
 
 from adapter.complaints import inbound
 from adapter.complaints.states import IllegalComplaintTransition
 from adapter.errors import InvalidRequest
-from adapter.inbox.refusal import unstorable
-from adapter.inbox.signed_push import ACCEPTED, DUPLICATE, PUSH_WINDOW, REJECTED, Intake, Refused, receive_signed
+from adapter.inbox.refusal import keep, log_kept, unstorable
+from adapter.inbox.replay_guard import remember, seen
 from adapter.persistence.complaint_store import ComplaintNotFound
 from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import QuarantineRow
 from connectors.desk_port import ComplaintDesk
-from connectors.port import RawInbound
+from connectors.port import PayloadError, RawInbound
 from schemas.clock import Clock
 from schemas.complaint import ComplaintEnvelope
-from signing.base import MessageSigner, MessageVerifier
+from signing.base import MessageSigner, MessageVerifier, check
+from signing.errors import SignatureInvalid
 
+ACCEPTED, DUPLICATE, REJECTED = "accepted", "duplicate", "rejected"
 FEED = inbound.FEED  # the quarantine's feed for desk items, pulled or pushed
-__all__ = ["ACCEPTED", "DUPLICATE", "REJECTED", "DeskPushed", "PushDesk", "Refused", "receive_from_desk", "store_apply"]
+PUSH_WINDOW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -42,8 +59,17 @@ class DeskPushed:
     quarantine_id: int | None = None
 
 
+class Refused(Exception):
+    """What `apply` raises for an item it will not apply: `reason` a short stable name (unknown_complaint,
+    illegal_transition, conflict …), the message the detail kept with the item."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason, self.detail = reason, detail
+
+
 # apply(envelope, raw item) → True applied now, False applied before (an inbox duplicate); Refused otherwise.
-Apply = Callable[[ComplaintEnvelope, RawInbound], bool]
+Apply = Callable[[Any, RawInbound], bool]
 
 
 @dataclass(frozen=True)
@@ -81,9 +107,18 @@ def store_apply(uow: UnitOfWork, desk: str, clock: Clock) -> Apply:
     return apply
 
 
+class Decoder(Protocol):
+    """What the intake needs of the pushing counterpart's connector: its name and its decoder (a desk's
+    ComplaintDesk, a partner's PartnerPort)."""
+
+    name: str
+
+    def decode(self, item: RawInbound) -> Any: ...
+
+
 def receive_from_desk(
     uow: UnitOfWork,
-    desk: ComplaintDesk,
+    desk: Decoder,
     verifier: MessageVerifier,
     apply: Apply,
     body: bytes,
@@ -92,9 +127,70 @@ def receive_from_desk(
     *,
     max_bytes: int,
     window: timedelta = PUSH_WINDOW,
+    feed: str = FEED,
+    subject: Callable[[Any], str | None] = lambda envelope: envelope.complaint_id,
 ) -> DeskPushed:
-    """Take one pushed item in (adapter/inbox/signed_push.py); everything it decides is committed when it returns."""
-    intake = Intake(desk.name, FEED, f"desks.{desk.name}", verifier, desk.decode, apply)
-    p = receive_signed(uow, intake, body, headers, clock, max_bytes=max_bytes, window=window)
-    complaint_id = p.envelope.complaint_id if p.envelope is not None and not p.reason else None
-    return DeskPushed(p.result, p.message_id, complaint_id, p.reason, p.detail, p.first, p.quarantine_id)
+    """Take one pushed item in (module doc); everything it decides is committed when it returns. Shared with the
+    partners' push intake (adapter/partners/push.py): `feed` names the quarantine's feed, `subject` the record an
+    envelope is about (DeskPushed.complaint_id)."""
+    item = RawInbound(body=body[: max_bytes + 1], headers=headers)
+    if len(body) > max_bytes:
+        return _refused(
+            uow, desk.name, item, clock, "oversized", f"{len(body)} bytes or more, past {max_bytes}", feed=feed
+        )
+    now = clock()
+    try:
+        verified = check(verifier, body, headers, now=now, window=window)
+        if not verified.message_id:
+            raise SignatureInvalid(SignatureInvalid.UNSIGNED, f"{verifier.profile}: no signed message id")
+    except SignatureInvalid as exc:
+        detail = exc.detail
+        if exc.reason in (SignatureInvalid.STALE, SignatureInvalid.FUTURE):
+            detail += f": outside ±{int(window.total_seconds())} s ([desks.{desk.name}] push_window_seconds)"
+        return _refused(uow, desk.name, item, clock, exc.reason, detail, feed=feed)
+    assert verified.issued_at is not None  # check() refuses an unsigned time
+    signed_id, scope = verified.message_id, f"push:{desk.name}"
+    with uow.begin() as session:
+        repeated = seen(session, scope, signed_id, now=now)
+    if repeated:
+        first = _first_refusal(uow, desk.name, body)
+        if first is not None:
+            return DeskPushed(DUPLICATE, signed_id, first=first)
+        # else: applied before (the inbox dedupes it below) or recorded without an effect: take it in.
+    try:
+        envelope = desk.decode(item)
+    except PayloadError as exc:
+        return _refused(uow, desk.name, item, clock, "undecodable", str(exc), signed_id, feed=feed)
+    try:
+        applied = apply(envelope, item)
+    except Refused as exc:
+        return _refused(uow, desk.name, item, clock, exc.reason, exc.detail, envelope.message_id, feed=feed)
+    with uow.begin() as session:
+        remember(session, scope, signed_id, until=verified.issued_at + window)
+    result = ACCEPTED if applied else DUPLICATE
+    return DeskPushed(result, envelope.message_id, subject(envelope), first="" if applied else ACCEPTED)
+
+
+def _refused(
+    uow: UnitOfWork, desk: str, item: RawInbound, clock: Clock, reason: str, detail: str, message_id: str | None = None,
+    *, feed: str = FEED,
+) -> DeskPushed:  # fmt: skip
+    with uow.begin() as session:
+        outcome = keep(session, desk, feed, item, clock, reason, detail, message_id)
+    log_kept(desk, outcome)
+    if not outcome.kept:  # these very bytes were refused before: the same answer, as a duplicate
+        first = _first_refusal(uow, desk, item.body) or f"{REJECTED}: {reason}"  # the first refusal's reason
+        return DeskPushed(DUPLICATE, message_id, reason=reason, first=first)
+    return DeskPushed(REJECTED, message_id, reason=reason, detail=outcome.detail, quarantine_id=outcome.quarantine_id)
+
+
+def _first_refusal(uow: UnitOfWork, desk: str, body: bytes) -> str | None:
+    """How these very bytes were refused before, or None if they never were."""
+    digest = hashlib.sha256(body).hexdigest()
+    with uow.begin() as session:
+        row = session.exec(
+            select(QuarantineRow)
+            .where(col(QuarantineRow.platform) == desk, col(QuarantineRow.raw_sha256) == digest)
+            .order_by(col(QuarantineRow.id))
+        ).first()
+    return None if row is None else f"{REJECTED}: {row.reason}"

@@ -22,7 +22,6 @@ from adapter.errors import DockingError, InvalidRequest
 from adapter.inbox.ingest import refuse_ahead
 from adapter.inbox.refusal import keep, log_kept, unstorable
 from adapter.inbox.seen import inbox_row, remember, seen_before
-from adapter.inbox.signed_push import Refused
 from adapter.partners.apply import apply_change
 from adapter.partners.machine import IllegalPartnerTransition
 from adapter.partners.specs import spec_for
@@ -56,24 +55,21 @@ def receive(
     "applied", "duplicate", or "quarantined" (the raw bytes kept with the reason; nothing else written)."""
     item = raw if isinstance(raw, RawInbound) else RawInbound(body=raw, headers={})
     try:
-        return checked_apply(uow, partner, envelope, clock=clock, rules=rules, kind=kind)
-    except Refused as exc:
-        return _quarantine(uow, partner, item, clock, exc.reason, exc.detail, envelope.message_id)
-
-
-def checked_apply(
-    uow: UnitOfWork, partner: str, envelope: PartnerEnvelope, *, clock: Clock, rules: Any, kind: str | None = None
-) -> str:
-    """`receive` without the quarantine, for the push intake that keeps refusals itself (adapter/partners/push.py):
-    "applied" or "duplicate"; raises Refused(reason, detail) with the reason `receive` quarantines under."""
-    try:
-        bad = unstorable(envelope.model_dump(mode="json"))
-        if bad:
-            raise PayloadError(partner, "invalid", f"{bad}, which the database cannot store")
-        refuse_ahead(partner, envelope.sent_at, clock())
-        return _apply(uow, partner, envelope, clock, rules, kind)
+        return apply(uow, partner, envelope, clock, rules, kind)
     except Exception as exc:
-        raise Refused(*_reason(exc)) from None
+        reason, detail = reason_of(exc)
+    return _quarantine(uow, partner, item, clock, reason, detail, envelope.message_id)
+
+
+def apply(uow: UnitOfWork, partner: str, envelope: PartnerEnvelope, clock: Clock, rules: Any,
+          kind: str | None = None) -> str:  # fmt: skip
+    """`receive` without the quarantine: "applied" or "duplicate", or the refusal raised (`reason_of` names it) with
+    nothing written — for the push intake (adapter/partners/push.py), which keeps refused items itself."""
+    bad = unstorable(envelope.model_dump(mode="json"))
+    if bad:
+        raise PayloadError(partner, "invalid", f"{bad}, which the database cannot store")
+    refuse_ahead(partner, envelope.sent_at, clock())
+    return _apply(uow, partner, envelope, clock, rules, kind)
 
 
 def ingest(uow: UnitOfWork, port: PartnerPort, item: RawInbound, clock: Clock, rules: Any) -> str:
@@ -82,12 +78,13 @@ def ingest(uow: UnitOfWork, port: PartnerPort, item: RawInbound, clock: Clock, r
     try:
         envelope = port.decode(item)
     except Exception as exc:
-        reason, detail = _reason(exc)
+        reason, detail = reason_of(exc)
         return _quarantine(uow, port.name, item, clock, reason, detail, None)
     return receive(uow, port.name, envelope, item, clock=clock, rules=rules, kind=port.kind)
 
 
-def _reason(exc: Exception) -> tuple[str, str]:
+def reason_of(exc: Exception) -> tuple[str, str]:
+    """The quarantine reason and detail of a refusal (the module doc lists the reasons)."""
     if isinstance(exc, PayloadError):
         return exc.reason, exc.detail
     if isinstance(exc, PartnerRecordNotFound):

@@ -1,46 +1,53 @@
-"""A docking partner that pushes (`mode = "push"` in [partners.<name>]): one signed item POSTed to
-/api/partners/v1/<name>/messages (api/partner_push.py), taken in by the shared signed-push intake
-(adapter/inbox/signed_push.py: size, the partner's own signature and time window, the persisted replay guard
-`push:<name>`, decoding by the partner's port) and applied as a pulled item is (adapter/partners/inbound.py
-checked_apply: inbox dedupe by message id, scope — a partner may only speak as itself, of its own records and kind —,
-the kind's on_message, one transaction). Refusals are kept in quarantine (feed "partners") with their bytes.
-partners.md §0, §6."""
+"""A partner that pushes: one signed item POSTed by a partner (the traffic platform, a commission, the SPC
+platform's callbacks), taken in as its feed would be — the desks' push intake (adapter/complaints/desk_push.py:
+size, the signature over the raw bytes with the partner's own verifier, the signed-time window, the persisted
+replay guard, decoding) over the partners' inbound (adapter/partners/inbound.py apply: inbox dedupe, the record by
+id or reference or opened, the kind's Change; refusals quarantined in feed "partners" with their bytes).
 
-from dataclasses import dataclass
+Everything is committed before the answer, so an item is never lost between a 2xx and its commit. The HTTP route
+(POST /api/partners/v1/{partner}/messages, authenticated as that partner) is the API's; it answers `DeskPushed`
+(result accepted / duplicate / rejected, `complaint_id` = the record id when the message named one).
+"""
+
 from datetime import timedelta
 from typing import Any
 
-from adapter.inbox.signed_push import PUSH_WINDOW, Intake, Pushed, receive_signed
+from adapter.complaints.desk_push import PUSH_WINDOW, Apply, DeskPushed, Refused, receive_from_desk
 from adapter.partners import inbound
 from adapter.persistence.engine import UnitOfWork
 from connectors.partner_port import PartnerPort
 from connectors.port import RawInbound
 from schemas.clock import Clock
 from schemas.partner import PartnerEnvelope
-from signing.base import MessageSigner, MessageVerifier
+from signing.base import MessageVerifier
 
 
-@dataclass(frozen=True)
-class PushPartner:
-    """What the push intake needs of one partner in push mode: its port (the decoder: wire mapping and the kind's
-    bodies), the verifier of its signing profile, its rules, the largest item (bytes) and the signed-time window it
-    may push with, and our signer for it (the receipt is signed; None: unsigned)."""
-
-    port: PartnerPort
-    verifier: MessageVerifier
-    rules: Any
-    max_bytes: int = 1_048_576
-    window: timedelta = PUSH_WINDOW
-    signer: MessageSigner | None = None
-
-
-def receive_pushed(uow: UnitOfWork, link: PushPartner, body: bytes, headers: dict[str, str], clock: Clock) -> Pushed:
-    """Take one pushed item from `link`'s partner in (module doc); committed when it returns."""
-    name = link.port.name
+def partner_apply(uow: UnitOfWork, port: PartnerPort, clock: Clock, rules: Any) -> Apply:
+    """inbound.apply for `port`'s partner, its refusals as Refused under the reasons its feed keeps them by."""
 
     def apply(envelope: PartnerEnvelope, item: RawInbound) -> bool:
-        done = inbound.checked_apply(uow, name, envelope, clock=clock, rules=link.rules, kind=link.port.kind)
-        return done == inbound.APPLIED
+        try:
+            return inbound.apply(uow, port.name, envelope, clock, rules, port.kind) == inbound.APPLIED
+        except Exception as exc:
+            raise Refused(*inbound.reason_of(exc)) from None
 
-    intake = Intake(name, inbound.FEED, f"partners.{name}", link.verifier, link.port.decode, apply)
-    return receive_signed(uow, intake, body, headers, clock, max_bytes=link.max_bytes, window=link.window)
+    return apply
+
+
+def receive_pushed(
+    uow: UnitOfWork,
+    port: PartnerPort,
+    verifier: MessageVerifier,
+    body: bytes,
+    headers: dict[str, str],
+    clock: Clock,
+    rules: Any,
+    *,
+    max_bytes: int = 1_048_576,
+    window: timedelta = PUSH_WINDOW,
+) -> DeskPushed:
+    """Take one item `port`'s partner pushed (module doc); `rules` the partner's ([partners.<name>.rules])."""
+    return receive_from_desk(
+        uow, port, verifier, partner_apply(uow, port, clock, rules), body, headers, clock,
+        max_bytes=max_bytes, window=window, feed=inbound.FEED, subject=lambda envelope: envelope.record_id,
+    )  # fmt: skip

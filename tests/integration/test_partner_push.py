@@ -1,101 +1,64 @@
-"""A docking partner's push intake over HTTP (api/partner_push.py, adapter/partners/push.py): authenticated by its
-own key AND its own signature over the raw bytes, scoped to itself, the signed time within the window, a replay
-refused by the persisted guard, a resend answered `duplicate` by the inbox, every refusal kept in quarantine with
-its bytes; committed before the answer, which our signer signs."""
+"""A pushing partner through the partner core (adapter/partners/push.py) on SQLite and PostgreSQL, with the toy kind:
+a signed item opens a record and is answered after its commit; a resend is a duplicate; a bad signature, a stale
+signed time and a message the record's status refuses are rejected and kept in quarantine with their bytes."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlmodel import select
 
-from adapter.config.settings import EncryptionSettings
-from schemas.clock import utc_now
+from adapter.complaints.desk_push import ACCEPTED, DUPLICATE, REJECTED, DeskPushed
+from adapter.partners.push import receive_pushed
+from adapter.persistence import partner_store as store
+from adapter.persistence.tables import QuarantineRow
+from adapter.platforms.signers import build_verifier
+from connectors.fake_partner import FakePartner
+from sandbox.pairing import arrange_keys
 from schemas.partner import PartnerEnvelope
-from tests.support.partner_api import PartnerServed, partner_api
-from tests.support.partner_world import PARTNER
-from tests.support.toy_partner import KIND, toy_spec  # noqa: F401  (the fixture)
+from signing.base import MessageSigner
+from tests.support.partner_world import PARTNER, PartnerWorld, both_backends, world_fixture  # noqa: F401  (fixtures)
+from tests.support.toy_partner import BODIES, toy_spec  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("toy_spec")]
 
 
-@pytest.fixture
-def api(database_url: str, encryption: EncryptionSettings, tmp_path: Path) -> Iterator[PartnerServed]:
-    with partner_api(database_url, encryption, tmp_path) as served:
-        yield served
+def _signed(signer: MessageSigner, envelope: PartnerEnvelope) -> tuple[bytes, dict[str, str]]:
+    body = envelope.model_dump_json().encode()
+    return body, dict(signer.sign(body, message_id=envelope.message_id, at=envelope.sent_at))
 
 
-def offer(n: int = 1, **changes: Any) -> PartnerEnvelope:
-    data: dict[str, Any] = {"message_id": f"TP-{n:04d}", "kind": KIND, "partner": PARTNER, "partner_ref": f"REF-{n}",
-                            "type": "toy.offered", "sent_at": utc_now(), "body": {"subject": f"JT-{n}"}}  # fmt: skip
-    return PartnerEnvelope.model_validate({**data, **changes})
+def test_a_pushed_item_is_applied_once_and_refusals_are_kept(w: PartnerWorld, tmp_path: Path) -> None:
+    signer, _, signing = arrange_keys(tmp_path, profile="hmac-appkey", counterpart="partner")
+    ours = build_verifier(signing, platform=PARTNER)
+    port = FakePartner(PARTNER, verifier=ours, bodies=BODIES.__getitem__)
+
+    def push(envelope: PartnerEnvelope, tamper: bool = False) -> DeskPushed:
+        body, headers = _signed(signer, envelope)
+        body = body.replace(b'"sent_at"', b'"sent_at" ', 1) if tamper else body
+        return receive_pushed(w.uow, port, ours, body, headers, w.clock, w.rules)
+
+    offer = w.message("toy.offered", {"subject": "JT-1"}, partner_ref="SN-1")
+    first = push(offer)
+    assert first.result == ACCEPTED and first.complaint_id is None  # opened by the message: no record id in it
+    again = push(offer)
+    assert again.result == DUPLICATE
+    assert w.outbox() == []  # the toy opens an offer without a message of ours
+    done = w.message("toy.done", {}, partner_ref="SN-1")
+    refused = push(done)
+    assert (refused.result, refused.reason) == (REJECTED, "illegal_transition") and refused.quarantine_id
+    bad = push(w.message("toy.noted", {}, partner_ref="SN-1"), tamper=True)
+    assert bad.result == REJECTED and bad.reason in ("bad_signature", "mismatch")
+    stale = w.message("toy.noted", {}, partner_ref="SN-1", sent_at=w.now - timedelta(minutes=10))
+    assert push(stale).result == REJECTED
+    with w.uow.begin() as session:
+        kept = session.exec(select(QuarantineRow).order_by(QuarantineRow.id)).all()  # type: ignore[arg-type]
+    assert [k.feed for k in kept] == ["partners"] * 3 and kept[0].raw == _signed(signer, done)[0]
+    assert w.history(_only_record(w))[-1].note == "offered"  # nothing refused reached the record
+    assert push(w.message("toy.noted", {"reason": "ok"}, partner_ref="SN-1")).result == ACCEPTED
 
 
-def rows(api: PartnerServed, table: str) -> list[Any]:
-    with api.runtime.uow.engine.connect() as connection:
-        return list(connection.execute(text(f"SELECT * FROM {table}")))
-
-
-def test_a_signed_offer_opens_a_record_and_a_resend_is_a_duplicate(api: PartnerServed) -> None:
-    body, headers = api.signed(offer())
-    answer = api.push(body, headers)
-    assert answer.status_code == 200, answer.text
-    receipt = answer.json()
-    assert (receipt["result"], receipt["message_id"], receipt["partner_ref"]) == ("accepted", "TP-0001", "REF-1")
-    assert receipt["record_id"].startswith("TR-") and receipt["at"].endswith("+08:00")
-    signed = {k: v for k, v in answer.headers.items() if k.lower().startswith("x-")}
-    assert api.receipts.verify(answer.content, signed).message_id == receipt["receipt_id"]  # our receipt, signed
-    (record,) = rows(api, "partner_records")
-    assert (record.record_id, record.partner_ref, record.subject) == (receipt["record_id"], "REF-1", "JT-1")
-    again = api.push(body, headers)  # the very same push again: the inbox answers, nothing is applied twice
-    assert again.status_code == 200 and again.json()["result"] == "duplicate"
-    assert len(rows(api, "partner_records")) == 1 and len(rows(api, "partner_events")) == 1
-
-
-@pytest.mark.parametrize(
-    ("mangle", "status", "reason"),
-    [
-        (lambda b, h: (b.replace(b"JT-1", b"JT-2"), h), 422, "bad_signature"),  # bytes changed after signing
-        (lambda b, h: (b, {}), 422, "unsigned"),  # no signature at all
-        (lambda b, h: (b"x" * 70_000, h), 413, "oversized"),
-    ],
-)
-def test_a_push_that_fails_its_checks_is_refused_and_kept_with_its_bytes(
-    api: PartnerServed, mangle: Any, status: int, reason: str
-) -> None:
-    body, headers = mangle(*api.signed(offer()))
-    answer = api.push(body, headers)
-    assert answer.status_code == status, answer.text
-    assert answer.json()["result"] == "rejected" and answer.json()["reason"] == reason
-    (kept,) = rows(api, "quarantine")
-    assert kept.platform == PARTNER and kept.feed == "partners" and kept.reason == reason
-    assert rows(api, "partner_records") == []
-
-
-def test_a_signed_time_outside_the_window_is_refused_as_stale(api: PartnerServed) -> None:
-    body, headers = api.signed(offer(sent_at=utc_now() - timedelta(minutes=20)))
-    answer = api.push(body, headers)
-    assert answer.status_code == 422 and answer.json()["reason"] == "stale"
-    assert "push_window_seconds" in answer.json()["detail"] and rows(api, "partner_records") == []
-
-
-def test_a_replayed_message_id_with_other_bytes_is_refused(api: PartnerServed) -> None:
-    assert api.push(*api.signed(offer())).json()["result"] == "accepted"
-    body, headers = api.signed(offer(body={"subject": "JT-other"}))  # same signed id, other bytes
-    answer = api.push(body, headers)
-    assert answer.status_code == 422 and answer.json()["reason"] == "conflict", answer.text
-    assert len(rows(api, "partner_records")) == 1
-
-
-def test_a_partner_pushes_only_as_itself(api: PartnerServed) -> None:
-    body, headers = api.signed(offer())
-    assert api.push(body, headers, role="partner:other-partner").status_code == 403  # another partner's key
-    assert api.push(body, headers, role="centre").status_code == 403  # not a partner role
-    missing = api.push(body, headers, role="partner:other-partner", partner="other-partner")
-    assert missing.status_code == 404 and "[partners.other-partner]" in missing.text  # not configured here
-    body, headers = api.signed(offer(2, partner="other-partner"))  # signed by us, naming another partner
-    answer = api.push(body, headers)
-    assert answer.status_code == 422 and answer.json()["reason"] == "wrong_partner"
-    assert rows(api, "partner_records") == [] and len(rows(api, "quarantine")) == 1
+def _only_record(w: PartnerWorld) -> str:
+    with w.uow.begin() as session:
+        (row,), _ = store.list_records(session)
+        return row.record_id
