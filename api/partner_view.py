@@ -12,14 +12,14 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from adapter.deadlines import WorkCalendar
-from adapter.masking import mask_document, mask_text
+from adapter.masking import mask_document
 from adapter.partners.spec import PartnerDue
 from adapter.partners.specs import spec_for
 from adapter.partners.sweep import ALERT
 from adapter.partners.views import masked
 from adapter.persistence import partner_store as store
 from adapter.persistence.partner_tables import PartnerOutboxRow, PartnerRecordRow
-from adapter.persistence.tables import OutboxStatus
+from api.complaint_view import message_view
 from schemas.clock import china_iso, from_db
 
 Rules = Callable[[str, str], Any]  # (partner, kind) → the partner's rules (adapter/partners/sweep.py rules_lookup)
@@ -94,18 +94,7 @@ def detail(session: Session, row: PartnerRecordRow, calendar: WorkCalendar, rule
             for e in events
         ],
         "due_dates": [due_view(d) for d in due_dates(row, events, calendar, rules, now)],
-        "messages": [
-            {
-                "message_id": m.message_id,
-                "type": m.type,
-                "status": m.status,
-                "attempts": m.attempts,
-                "next_attempt_at": _time(m.next_attempt_at) if m.status == OutboxStatus.PENDING else None,
-                "delivered_at": _time(m.delivered_at),
-                "last_error": mask_text(m.last_error or "") or None,
-            }
-            for m in messages
-        ],
+        "messages": [message_view(m) for m in messages],
         "allowed_events": spec.machine.allowed(row.status),
         "actions": sorted(name for name, a in spec.actions.items() if not a.opens),
     }
