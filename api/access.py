@@ -5,6 +5,7 @@
     centre    centre, admin                   /api/centre/v1/…
     court     court:<platform>                /api/court/v1/… (that platform's cases only: another's is a 404)
     desk      desk:<platform>                 /api/desks/v1/<platform>/messages (its own platform only: 403)
+    partner   partner:<partner>               /api/partners/v1/<partner>/messages (itself only: 403)
     (ops)     ops, admin                      the operations endpoints (next issue)
 
 Unknown and revoked keys get the same 401, so a revoked key says nothing about the client; a known key outside
@@ -29,6 +30,7 @@ GROUPS: dict[str, frozenset[str]] = {
     "centre": frozenset({"centre", "admin"}),
     "court": frozenset({"court"}),
     "desk": frozenset({"desk"}),
+    "partner": frozenset({"partner"}),
     "ops": frozenset({"ops", "admin"}),
 }
 

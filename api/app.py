@@ -15,12 +15,14 @@ from api import (
     centre_complaint_reads,
     centre_complaints,
     centre_events,
+    centre_partners,
     centre_reads,
     console,
     court,
     desk_push,
     health,
     meta,
+    partner_push,
     problems,
 )
 from api.access import ApiContext
@@ -68,12 +70,15 @@ def create_app(runtime: Runtime) -> FastAPI:
     complaints = runtime.complaints
     app.state.complaints = complaints.services() if complaints else ComplaintServices(runtime.uow, runtime.clock)
     app.state.desks = desk_push.push_desks(complaints) if complaints else {}
+    # The partners' rules and calendar (api/centre_partners.py) and the push intakes of those that push.
+    app.state.partners = runtime.partners
+    app.state.partner_push = partner_push.push_partners(runtime.partners)
     problems.install(app)
     app.state.metrics = runtime.metrics  # /metrics (api/health.py) and the request metrics (api/observe.py)
     # The database's figures are read at each scrape, over the read connection: on SQLite it takes no write lock.
     runtime.metrics.read_at_scrape(DatabaseCollector(reads, runtime.clock, runtime.platforms))
     routes = (meta, health, centre_reads, centre_actions, centre_events, court)
-    for module in (*routes, centre_complaint_reads, centre_complaints, desk_push):
+    for module in (*routes, centre_complaint_reads, centre_complaints, desk_push, centre_partners, partner_push):
         app.include_router(module.router)
     console.install(app)  # the operations console's pages (api/console/), behind a login for ops and admin
 
@@ -82,6 +87,7 @@ def create_app(runtime: Runtime) -> FastAPI:
             doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
             doc.setdefault("components", {})["securitySchemes"] = {"bearer": {"type": "http", "scheme": "bearer"}}
             doc["security"] = [{"bearer": []}]
+            centre_partners.document(doc)  # one schema per partner action (their bodies are read as JSON)
             app.openapi_schema = doc
         return app.openapi_schema
 

@@ -26,9 +26,10 @@ from adapter.persistence.tables import AuditRow
 from schemas.clock import to_utc
 
 KEY_PREFIX = "dk_"
-ROLES = ("centre", "ops", "admin")  # and court:<platform>, desk:<platform>
-# Roles bound to one platform: a court (its cases, its push intake) or an institution's complaint desk (its push).
-PLATFORM_KINDS = ("court", "desk")
+ROLES = ("centre", "ops", "admin")  # and court:<platform>, desk:<platform>, partner:<partner>
+# Roles bound to one platform: a court (its cases, its push intake), an institution's complaint desk (its push) or
+# a docking partner in push mode (its push, api/partner_push.py).
+PLATFORM_KINDS = ("court", "desk", "partner")
 _CLIENTS: Table = ApiClientRow.__table__  # type: ignore[attr-defined]
 # Every request looks its key up: a statement built once (compiled form and cache key kept), Core rows, no entity
 # loading — the ORM version cost a third of a millisecond per request (bench/api.py, #16).
@@ -49,16 +50,18 @@ class Role:
 
     @classmethod
     def parse(cls, text: str, platforms: frozenset[str] | None = None, desks: frozenset[str] | None = None) -> "Role":
-        """`centre`, `ops`, `admin`, `court:<platform>` or `desk:<desk>`; InvalidRequest naming the forms otherwise
-        (and the configured court platforms, when given, for a court role naming another; the configured desks,
-        when given, for a desk role naming another)."""
+        """`centre`, `ops`, `admin`, `court:<platform>`, `desk:<desk>` or `partner:<partner>`; InvalidRequest naming
+        the forms otherwise (and the configured court platforms, when given, for a court role naming another; the
+        configured desks, when given, for a desk role naming another)."""
         text = text.strip()
         if text in ROLES:
             return cls(text)
         kind, _, platform = text.partition(":")
         if kind not in PLATFORM_KINDS or not platform:
-            raise InvalidRequest(f"role {text!r} is not one of centre, ops, admin, court:<platform>, desk:<desk>")
-        configured = platforms if kind == "court" else desks
+            raise InvalidRequest(
+                f"role {text!r} is not one of centre, ops, admin, court:<platform>, desk:<desk>, partner:<partner>"
+            )
+        configured = platforms if kind == "court" else desks if kind == "desk" else None  # partners: any name
         if configured is not None and platform not in configured:
             known = ", ".join(sorted(configured)) or "none"
             where = "platform" if kind == "court" else "desk ([desks.<name>])"

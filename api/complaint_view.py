@@ -117,21 +117,24 @@ def detail(
             for e in events
         ],
         "deadlines": [due_view(d) for d in deadlines(row, events, calendar, settings, now)],
-        "messages": [
-            {
-                "message_id": m.message_id,
-                "type": m.type,
-                "status": m.status,
-                "attempts": m.attempts,
-                "next_attempt_at": _time(m.next_attempt_at) if m.status == OutboxStatus.PENDING else None,
-                "delivered_at": _time(m.delivered_at),
-                "last_error": mask_text(m.last_error or "") or None,
-            }
-            for m in messages
-        ],
+        "messages": [message_view(m) for m in messages],
         "allowed_events": sorted(e.value for (s, e) in TRANSITIONS if s is status),
         # the small-claim decision is open on the small-claim track only (ComplaintServices.small_claim_decide)
         "allowed_actions": [a for a in complaint_actions(status) if a != "small-claim" or row.track == "small_claim"],
+    }
+
+
+def message_view(m: Any) -> dict[str, Any]:
+    """One outgoing message (a complaint's or a partner record's outbox row) and its delivery state; its envelope
+    is never opened."""
+    return {
+        "message_id": m.message_id,
+        "type": m.type,
+        "status": m.status,
+        "attempts": m.attempts,
+        "next_attempt_at": _time(m.next_attempt_at) if m.status == OutboxStatus.PENDING else None,
+        "delivered_at": _time(m.delivered_at),
+        "last_error": mask_text(m.last_error or "") or None,
     }
 
 

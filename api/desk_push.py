@@ -105,7 +105,15 @@ def _answer(platform: str, pushed: DeskPushed, now: datetime, signer: MessageSig
         "quarantine_id": pushed.quarantine_id,
         "at": china_iso(now),
     }
+    return signed_receipt(answer, now, signer)
+
+
+def signed_receipt(answer: dict[str, Any], now: datetime, signer: MessageSigner | None) -> Response:
+    """A push intake's receipt (`answer` with receipt_id, result and reason) as JSON, signed with our signer for the
+    counterpart (its profile's headers) when there is one: 200 accepted or duplicate; a refusal 422 (400
+    undecodable, 413 oversized)."""
     body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
     headers = dict(signer.sign(body, message_id=answer["receipt_id"], at=now)) if signer is not None else {}
-    status = 200 if pushed.result in (ACCEPTED, DUPLICATE) else _REFUSED_STATUS.get(pushed.reason, 422)
+    ok = answer["result"] in (ACCEPTED, DUPLICATE)
+    status = 200 if ok else _REFUSED_STATUS.get(answer["reason"] or "", 422)
     return Response(body, status_code=status, media_type="application/json", headers=headers)

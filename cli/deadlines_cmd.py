@@ -6,15 +6,18 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+from adapter.config.partners import partner_rules
 from adapter.deadlines import Deadlines
 from adapter.deadlines.closing import closing_within, parse_span
 from adapter.deadlines.complaint_sweep import count_open_complaints
 from adapter.deadlines.sweep import count_open
+from adapter.partners.sweep import rules_lookup
 from cli.output import ConfigOption, Format, FormatOption, err, render
 from scheduler import bootstrap
 from schemas.clock import utc_now
 
-# `kind` last: "case" or "complaint" (then `case` is the complaint id and `court_case` its desk and reference).
+# `kind` last: "case" or "complaint" (then `case` is the complaint id and `court_case` its desk and reference), or a
+# partner kind — traffic, arbitration, roster (then `case` is the partner record's id and `court_case` its partner).
 COLUMNS = [
     "case", "court_case", "status", "deadline", "last_day", "state", "closes_in_hours", "estimated", "rule", "kind",
 ]  # fmt: skip
@@ -25,8 +28,9 @@ def deadlines(
     config: ConfigOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """Cases and complaints at risk: every open deadline (domain.md §3; complaints partners.md §1) closing within
-    --within, and every one already passed; the last column says which kind each row is."""
+    """Cases, complaints and partner records at risk: every open deadline (domain.md §3; complaints partners.md
+    §1; partners §2–§4) closing within --within, and every one already passed; the last column says which kind
+    each row is (case, complaint, traffic, arbitration, roster)."""
     horizon = parse_span(within, "--within")
     settings = bootstrap.load(config)
     uow = bootstrap.open_store(settings, read_only=True)
@@ -40,7 +44,8 @@ def deadlines(
         task = bar.add_task("scan", total=count_open(uow) + count_open_complaints(uow))
         tick = lambda n: bar.advance(task, n)  # noqa: E731
         complaints = settings.complaints.deadlines
-        rows = closing_within(uow, engine, now, horizon, progress=tick, complaints=complaints)
+        partners = rules_lookup({name: partner_rules(name, c) for name, c in settings.partners.items()})
+        rows = closing_within(uow, engine, now, horizon, progress=tick, complaints=complaints, partners=partners)
     render(rows, COLUMNS, fmt, title=f"deadlines closing within {within} (and passed) — days in China time")
     if fmt is Format.table and not rows:
         err.print(f"no open deadline closes within {within}")

@@ -22,6 +22,12 @@ class EventType(StrEnum):
     RECONCILE_DIFFERENCE = "reconcile.difference"  # our record and the court's disagree
     PLATFORM_HELD = "platform.held"  # a court refuses our credentials: its messages wait
     PLATFORM_RELEASED = "platform.released"  # … and accepts them again
+    # Docking partners (adapter/events/partner_events.py); `case_id` is the partner record's id (TR-/AR-/RO-…)
+    PARTNER_RECORD_OPENED = "partner.record_opened"  # a partner record opened (an offer, an entrustment …)
+    PARTNER_UPDATED = "partner.updated"  # a partner's message applied to one of its records
+    PARTNER_DEADLINE_ALERT = "partner.deadline_alert"  # a partner record's due date closing soon or passed
+    PARTNER_MESSAGE_DEAD = "partner.message_dead"  # a message to a partner given up
+    PARTNER_RECONCILE_DIFFERENCE = "partner.reconcile_difference"  # our record (or figure) and the partner's differ
 
 
 def dispatch_received(

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, exists, insert, or_, select, update
+from sqlalchemy.engine import Connection
 from tenacity import Retrying
 
 from adapter.errors import InvalidRequest
@@ -51,6 +52,9 @@ class QueueTable:
     # per-case order (a court or the centre must not hear of a later step before an earlier one); no for alerts,
     # where a dead "opened" must not hide the "closed" and every later episode of the same condition.
     waits_behind_dead: bool = True
+    # Called in the transaction that marks a row dead — (connection, the row as claimed, the error, now) — so what
+    # is written about it (a centre event: adapter/events/partner_events.py) commits with it or not at all.
+    on_dead: Callable[[Connection, Any, str | None, datetime], object] | None = None
 
 
 def claim(
@@ -112,7 +116,7 @@ def deliver(
             break
         for row in rows:
             outcome, values = _send(queue, send, clock, policy, row, retrying(), jitter)
-            counts[_record(uow, queue, token, row.id, outcome, values)] += 1
+            counts[_record(uow, queue, token, row, outcome, values, clock)] += 1
     return counts
 
 
@@ -157,19 +161,22 @@ def _send(
 
 
 def _record(
-    uow: UnitOfWork, queue: QueueTable, token: str, row_id: int, outcome: DeliveryResult, values: dict[str, object]
-) -> str:
+    uow: UnitOfWork, queue: QueueTable, token: str, row: Any, outcome: DeliveryResult, values: dict[str, object],
+    clock: Clock,
+) -> str:  # fmt: skip
     t = queue.table
     with uow.begin() as session:
         written = (
             session.connection()
             .execute(
                 update(t)
-                .where(t.c.id == row_id, t.c.claimed_by == token, t.c.status == OutboxStatus.PENDING)
+                .where(t.c.id == row.id, t.c.claimed_by == token, t.c.status == OutboxStatus.PENDING)
                 .values(**values)
             )
             .rowcount
         )
+        if written and outcome is R.DEAD and queue.on_dead is not None:
+            queue.on_dead(session.connection(), row, values["last_error"], clock())  # type: ignore[arg-type]
     return outcome if written else R.LEASE_LOST
 
 

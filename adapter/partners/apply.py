@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import Session
 
 from adapter.errors import InvalidRequest
+from adapter.events import partner_events
 from adapter.partners import match
 from adapter.partners.spec import Change, Outgoing, PartnerSpec
 from adapter.persistence import partner_store as store
@@ -74,6 +75,7 @@ def apply_change(
         columns["match_json"] = json.dumps({"id_number": change.match_id})  # sealed: for re-keying only
     if spec.machine.is_final(after) and (row is None or row.closed_at is None):
         columns["closed_at"] = to_utc(now)
+    opened = row is None
     if row is None:
         row = store.insert(
             session, record_id=store.new_record_id(spec.kind), kind=spec.kind, partner=partner, at=now, **columns
@@ -90,6 +92,8 @@ def apply_change(
         detail=change.detail,
     )
     store.add_history(session, row.record_id, line, now)
+    partner_events.applied(session.connection(), row, opened=opened, before=before, event=change.event,
+                           note=line.note, label=label, actor=actor, detail=change.detail, at=now)  # fmt: skip
     queued = []
     for out, body in zip(change.outgoing, bodies, strict=True):
         envelope = PartnerEnvelope(

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Table, update
 from sqlalchemy.exc import IntegrityError
 
+from adapter.events import partner_events
 from adapter.outbox import table_queue
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.partner_tables import PartnerOutboxRow, PartnerRecordRow
@@ -37,6 +38,7 @@ QUEUE = table_queue.QueueTable(
     replay_action="replay_partner_message",
     list_command="docking partners dead",
     log=log,
+    on_dead=partner_events.message_dead,  # the centre hears of it in the same transaction
 )
 
 

@@ -21,6 +21,7 @@ from sqlmodel import col, select
 
 from adapter.alerts import causes as alerts
 from adapter.deadlines.calendar import china_date
+from adapter.events import partner_events
 from adapter.partners.apply import apply_change
 from adapter.partners.spec import Change, PartnerSpec
 from adapter.partners.specs import spec_for
@@ -88,7 +89,27 @@ def reconcile(
         with uow.begin() as session:
             what = result.differences[0].expected if result.differences else f"figure {result.figures[0].name}"
             alerts.reconcile_difference(session.connection(), platform=port.name, kind=what, at=clock())
+            _events(session.connection(), result, clock())
     return result
+
+
+def _events(connection: Any, result: Reconciliation, now: datetime) -> None:
+    """A centre event per difference (adapter/events/partner_events.py), with the alert."""
+    for d in result.differences:
+        partner_events.reconcile_difference(connection, partner=result.partner, record_id=d.record_id,
+                                            ours=d.expected, theirs=d.theirs, what="record", action=d.action,
+                                            at=now)  # fmt: skip
+    for f in result.figures:
+        partner_events.reconcile_difference(
+            connection,
+            partner=result.partner,
+            record_id=None,
+            ours=f.ours,
+            theirs=f.theirs,
+            what=f"figure:{f.name}",
+            action="report",
+            at=now,
+        )
 
 
 def _open_ids(uow: UnitOfWork, partner: str) -> list[str]:

@@ -23,6 +23,7 @@ from adapter.alerts import causes as alerts
 from adapter.deadlines.calendar import WorkCalendar, china_date
 from adapter.deadlines.complaint_sweep import alert_key
 from adapter.deadlines.compute import DueState
+from adapter.events import partner_events
 from adapter.partners.spec import PartnerDue, PartnerRecord
 from adapter.partners.specs import spec_for
 from adapter.persistence import partner_store as store
@@ -140,6 +141,7 @@ def _alert(uow: UnitOfWork, record_id: str, due: PartnerDue, now: datetime) -> N
         line = store.HistoryLine(None, ALERT, row.status, row.status, ACTOR, json.dumps(detail, ensure_ascii=False))
         store.add_history(session, record_id, line, now)
         alerts.partner_deadline(session.connection(), record_id=record_id, detail=detail, at=now)
+        partner_events.deadline_alert(session.connection(), row, detail, now)  # the centre's event, with it
     log.warning("partner record %s: %s %s, due %s (%s)", record_id, due.name,
                 "passed" if due.state is DueState.OVERDUE else "closing soon", _day(due), due.counting)  # fmt: skip
 

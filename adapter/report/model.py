@@ -145,6 +145,9 @@ class MonthlyReport:
     small_claims: int = 0
     small_claim_working_days_avg: Decimal | None = None  # working days, receipt to payment; one place
     complaints_to_mediation: int = 0
+    # The docking partners' amounts per partner (partner_figures.py; their counts are tables): keys
+    # "partner.<name>.<figure>", Decimal yuan.
+    partner_figures: tuple[Figure, ...] = ()
 
     @property
     def success_rate(self) -> Decimal | None:
@@ -194,7 +197,7 @@ class MonthlyReport:
             Figure("messages_dead", "Messages dead 投递失败", self.messages_dead, "messages"),
             Figure("quarantined", "Inbound items quarantined 隔离", self.quarantined, "items"),
         ]
-        return tuple(figures) + self._complaint_figures()
+        return tuple(figures) + self._complaint_figures() + self.partner_figures
 
     def _complaint_figures(self) -> tuple[Figure, ...]:
         """The complaint figures of partners.md §5 [P67a][P67b], after the mediation ones."""
@@ -232,6 +235,7 @@ class MonthlyReport:
             "computed_at": self.computed_at.isoformat(),
             "zone": "CST (UTC+08:00)",
             "figures": {f.key: _json_value(f.value) for f in self.headline()},
+            "partner_figures": [{"key": f.key, "label": f.label, "unit": f.unit} for f in self.partner_figures],
             "tables": [
                 {"key": t.key, "title": t.title, "column": t.column, "personal": t.personal, "rows": list(t.rows)}
                 for t in self.tables
@@ -243,6 +247,10 @@ class MonthlyReport:
         """The inverse of to_dict (a stored report, store.py)."""
         figures = dict(body["figures"])
         figures.pop("success_rate", None)  # derived
+        partner_figures = tuple(
+            Figure(f["key"], f["label"], _decimal(figures.pop(f["key"], None)), f["unit"])
+            for f in body.get("partner_figures", [])
+        )
         money = {"amount_claimed", "amount_settled", "complaints_settled_amount"}
         days = {"handling_days_mean", "handling_days_median", "small_claim_working_days_avg"}
         values: dict[str, Any] = {}
@@ -256,8 +264,13 @@ class MonthlyReport:
             month=Month.parse(body["month"]),
             computed_at=datetime.fromisoformat(body["computed_at"]),
             tables=tables,
+            partner_figures=partner_figures,
             **values,
         )
+
+
+def _decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 def _json_value(value: int | Decimal | None) -> int | str | None:

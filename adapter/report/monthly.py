@@ -24,7 +24,8 @@ How each figure is counted (a case counts once per figure; "in the month": start
   it — met (done in time) or late (done after the last day) at the month's end, and not yet at its start.
 - messages: outbox rows queued in the month, by their status now; delivered in the month; quarantined items.
 - complaints: received, forwarded (the same day), settled (count, amount), small claims and their working days,
-  converted to mediation, and the breakdowns of the complaints received — complaint_figures.py defines each.
+  converted to mediation, and the breakdowns of the complaints received — complaint_figures.py defines each;
+- docking partners (traffic platform, arbitration commissions, SPC roster): per partner — partner_figures.py.
 """
 
 import json
@@ -45,6 +46,8 @@ from adapter.report import reading
 from adapter.report.complaint_figures import ComplaintFigures, complaint_figures
 from adapter.report.deadline_figures import deadline_figures
 from adapter.report.model import Month, MonthlyReport, table
+from adapter.report.partner_figures import partner_figures as partner_figures_of
+from adapter.report.partner_figures import read as read_partners
 from adapter.report.reading import ReportCase, ReportEvent, ordered
 from adapter.states import Event, HistoryEvent, HistoryNote
 from schemas.clock import CHINA, Clock, from_db, to_utc
@@ -118,6 +121,7 @@ def compute(
                 history.setdefault(e.case_id, []).append(e)
         messages = reading.messages(session, start, end)
         complaints = _complaints(session, month, start, end, engine.calendar)
+        partner_figures = partner_figures_of(month, *read_partners(session, start, end))
     closings = _closings(in_month)
     successful = [cid for cid, code in closings.items() if code in SUCCESSFUL]
     handling = [
@@ -171,6 +175,7 @@ def compute(
                 personal=False,
             ),
             *complaints.tables,
+            *partner_figures.tables,
         ),
         messages_queued=sum(messages["by_status"].values()),
         messages_delivered=messages["delivered"],
@@ -185,6 +190,7 @@ def compute(
         small_claims=complaints.small_claims,
         small_claim_working_days_avg=complaints.small_claim_days_avg,
         complaints_to_mediation=complaints.to_mediation,
+        partner_figures=partner_figures.figures,
         **reached,
     )
 

@@ -9,6 +9,7 @@
     quarantine.py  /console/quarantine — refused inbound messages; reprocess, resolve (adapter/inbox/quarantine.py)
     cases.py       /console/cases — search → timeline; /console/deadlines — deadlines at risk (cases, complaints)
     complaints.py  /console/complaints — filtered list with due dates and overdue flags; one complaint, masked
+    partners.py    /console/partners — partner records by kind, partner, status; one record, facts masked
     reconcile.py   /console/reconcile — runs, differences, a run with repair (adapter/reconcile/)
     stats.py       /console/stats — monthly figures and charts (adapter/stats.py)
 
@@ -20,7 +21,7 @@ from fastapi import APIRouter, FastAPI, Request
 from starlette.responses import Response
 
 from adapter.masking import mask_text
-from api.console import cases, complaints, health, login, outbox, quarantine, reconcile, stats
+from api.console import cases, complaints, health, login, outbox, partners, quarantine, reconcile, stats
 from api.console.login import to_login
 from api.console.session import PATH, BadToken, LoggedIn, LoginRequired, Sessions
 from api.console.views import Pages, View
@@ -41,7 +42,7 @@ def install(app: FastAPI) -> None:
     without its CSRF token → 403, nothing done)."""
     app.state.console_sessions = Sessions()
     app.state.console_pages = Pages()
-    for module in (login, health, outbox, quarantine, cases, complaints, reconcile, stats):
+    for module in (login, health, outbox, quarantine, cases, complaints, partners, reconcile, stats):
         app.include_router(module.router)
     app.include_router(unknown)  # last: only what no page matched
 

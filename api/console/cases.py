@@ -10,6 +10,7 @@ from adapter.deadlines import Deadlines
 from adapter.deadlines.closing import closing_within, parse_span
 from adapter.errors import DockingError
 from api.access import context
+from api.centre_partners import rules_of
 from api.console.session import PATH, LoggedIn
 from api.console.views import PAGE_SIZE, View
 from schemas.clock import to_utc
@@ -52,7 +53,8 @@ def deadlines(request: Request, op: LoggedIn, view: View) -> Response:
     except DockingError as exc:
         return view.refusal(request, op, exc, back=f"{PATH}/deadlines", tab="deadlines")
     engine = Deadlines.from_policy(ctx.settings.deadlines)
-    rows = closing_within(ctx.reads, engine, to_utc(ctx.clock()), horizon, complaints=ctx.settings.complaints.deadlines)
+    rows = closing_within(ctx.reads, engine, to_utc(ctx.clock()), horizon, complaints=ctx.settings.complaints.deadlines,
+                          partners=rules_of(request))  # fmt: skip
     return view.render(
         request,
         "deadlines.html",

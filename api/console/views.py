@@ -35,6 +35,7 @@ NAV = [
     ("reconcile", "/console/reconcile", "Reconciliation"),
     ("cases", "/console/cases", "Cases"),
     ("complaints", "/console/complaints", "Complaints"),
+    ("partners", "/console/partners", "Partners"),
     ("stats", "/console/stats", "Statistics"),
 ]
 
