@@ -533,17 +533,16 @@ def test_demo_docks_the_three_partners_and_its_figures_agree_with_the_database(d
     with sqlite3.connect(work / "docking.db") as db:
         counts = dict(db.execute("SELECT kind, count(*) FROM partner_records GROUP BY kind").fetchall())
         assert counts["traffic"] == s["traffic_offers"] and counts["arbitration"] == s["arbitration_applications"]
-        assert counts["roster"] == 1 + 5 + s["spc_registrations"] + s["spc_registrations_waiting"]
+        assert counts["roster"] == 1 + 5 + s["spc_registrations"]  # the organisation, its mediators, registrations
         statuses = dict(db.execute("SELECT status, count(*) FROM partner_outbox GROUP BY status").fetchall())
         assert statuses == {"delivered": s["partner_messages_delivered"]}
-        # the refused application wrote nothing: no record, no message for the commission beyond the three's
-        assert db.execute(
-            "SELECT count(*) FROM partner_records WHERE kind = 'arbitration' AND status = 'DRAFT'"
-        ).fetchone() == (0,)
-        flow_c = db.execute(
-            "SELECT count(*) FROM partner_records WHERE kind = 'roster' AND subject IN (SELECT id FROM cases WHERE flow = 'self_received')"
-        ).fetchone()[0]
-        assert flow_c == s["spc_registrations"] + s["spc_registrations_waiting"]
+        # the refused application wrote nothing and sent nothing: one application message per record
+        sent = "SELECT count(*) FROM partner_outbox WHERE type = 'arb.application'"
+        assert db.execute(sent).fetchone() == (s["arbitration_applications"],)
+        registered = "SELECT subject FROM partner_records WHERE kind = 'roster' AND status = 'REGISTERED'"
+        flow_c = {case for case, in db.execute("SELECT id FROM cases WHERE flow = 'self_received'")}
+        subjects = [subject for subject, in db.execute(registered)]
+        assert len(subjects) == s["spc_registrations"] and set(subjects) <= flow_c
 
 
 def _stored(text: str) -> datetime:
