@@ -1,5 +1,6 @@
 """Pruning past retention: delivered messages of cases at rest, delivered messages of complaints at rest (closed,
-withdrawn, merged, converted: never an open complaint's, whose forward reconciliation may resend), delivered centre
+withdrawn, merged, converted: never an open complaint's, whose forward reconciliation may resend), delivered messages
+of partner records at rest (closed_at set: reconciliation's repair resends only an open record's), delivered centre
 events, expired nonces, old job and reconcile runs.
 
 Only cases at rest lose their delivered messages: an open case may still need them re-sent by reconciliation
@@ -22,6 +23,7 @@ from adapter.inbox.replay_guard import prune_nonces
 from adapter.persistence.complaint_tables import ComplaintOutboxRow, ComplaintRow
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.event_tables import CentreEventRow
+from adapter.persistence.partner_tables import PartnerOutboxRow, PartnerRecordRow
 from adapter.persistence.tables import CaseRow, JobRunRow, JobRunStatus, OutboxRow, OutboxStatus
 from adapter.reconcile import runs as reconcile_runs
 from adapter.states import FINAL, TRANSITIONS
@@ -34,7 +36,8 @@ _FOR_GOOD = [s.value for s in FINAL if not any(state is s for state, _ in TRANSI
 
 def prune(uow: UnitOfWork, now: datetime, retention: timedelta) -> dict[str, int]:
     """Prune what passed `retention` at `now` (module doc); how many rows of each kind went: messages,
-    complaint_messages, events, nonces, job_runs, reconcile_runs."""
+    complaint_messages, partner_messages (delivered, of a record at rest), events, nonces, job_runs,
+    reconcile_runs."""
     cutoff = to_utc(now) - retention
     at_rest = select(CaseRow.id).where(col(CaseRow.status).in_(_FOR_GOOD))
     delivered = OutboxRow.status == OutboxStatus.DELIVERED, col(OutboxRow.delivered_at) < cutoff
@@ -48,6 +51,16 @@ def prune(uow: UnitOfWork, now: datetime, retention: timedelta) -> dict[str, int
             col(ComplaintOutboxRow.complaint_id).in_(done),
         ),
         ComplaintOutboxRow,
+    )
+    closed = select(PartnerRecordRow.record_id).where(col(PartnerRecordRow.closed_at).is_not(None))
+    partner_messages = _batches(
+        uow,
+        select(PartnerOutboxRow.id).where(
+            PartnerOutboxRow.status == OutboxStatus.DELIVERED,
+            col(PartnerOutboxRow.delivered_at) < cutoff,
+            col(PartnerOutboxRow.record_id).in_(closed),
+        ),
+        PartnerOutboxRow,
     )
     events = _batches(
         uow,
@@ -64,6 +77,7 @@ def prune(uow: UnitOfWork, now: datetime, retention: timedelta) -> dict[str, int
     return {
         "messages": messages,
         "complaint_messages": complaint_messages,
+        "partner_messages": partner_messages,
         "events": events,
         "nonces": prune_nonces(uow, now),
         "job_runs": job_runs,

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from adapter import heartbeats
 from adapter.complaints import blind_index
 from adapter.errors import InvalidRequest
+from adapter.partners import match
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.reseal import count_rows, reseal
 from adapter.persistence.sealed_types import engine_vault
@@ -72,6 +73,9 @@ def rotate_data(
     rekeyed, _ = blind_index.reindex(uow)
     if rekeyed:
         err.print(f"complainant blind index re-keyed for {rekeyed} complaint(s)", highlight=False, markup=False)
+    matched, _ = match.reindex(uow)  # the partner records' match key likewise (adapter/partners/match.py)
+    if matched:
+        err.print(f"partner match key re-keyed for {matched} record(s)", highlight=False, markup=False)
     rows = [
         {"table": t, "checked": n, "rewritten": report.rewritten[t], "unreadable": report.unreadable[t]}
         for t, n in report.checked.items()

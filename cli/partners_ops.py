@@ -9,7 +9,7 @@ import typer
 from adapter.deadlines.closing import parse_span
 from adapter.errors import InvalidRequest
 from adapter.masking import mask_text
-from adapter.partners import delivery
+from adapter.partners import delivery, reprocess
 from cli.output import ConfigOption, Format, FormatOption, console, err, render
 from cli.partners_cmd import app, partners_runtime
 from cli.queue_cmds import replay_command
@@ -111,3 +111,22 @@ def deadlines(
     render(rows, columns, fmt, title=f"partner due dates closing within {within} (and passed)")
     if fmt is Format.table and not rows:
         err.print(f"no open partner due date closes within {within}")
+
+
+@app.command("reprocess")
+def reprocess_item(
+    quarantine_id: Annotated[int, typer.Argument(help="The quarantined partner item (docking quarantine list).")],
+    partner: Annotated[str, typer.Option(help="The partner it came from ([partners.<name>]).")],
+    note: str = "",
+    actor: Annotated[
+        str, typer.Option(envvar="USER", help="Who (the audit's name for it; default $USER).")
+    ] = "operator",
+    config: ConfigOption = None,
+) -> None:
+    """Apply a partner's quarantined item again once what refused it is fixed (e.g. the record it is about)."""
+    partners = partners_runtime(config, connect=True)
+    _configured(partner, partners.ports)
+    port = partners.ports[partner]
+    outcome = reprocess.reprocess(partners.uow, port, quarantine_id, actor=actor, note=note, clock=partners.clock,
+                                  rules=partners.rules_for(partner, port.kind))  # fmt: skip
+    console.print(f"quarantined message {quarantine_id}: {outcome}")

@@ -12,20 +12,13 @@ them the fake stands in with a SHA-256 digest header (`X-Fake-Digest`), which `t
 bad signature is a PayloadError, as from a real desk.
 """
 
-import hashlib
-from collections import deque
-from collections.abc import Mapping, Sequence
-
-from pydantic import ValidationError
+from collections.abc import Sequence
 
 from connectors.desk_port import DeskReceipt, DeskStatus
-from connectors.port import ConnectorError, FeedPage, PayloadError, RawInbound, RejectedError
+from connectors.fake_feed import SignedFakeFeed
+from connectors.port import RawInbound, RejectedError
 from schemas.complaint import ComplaintEnvelope, ComplaintMessageType
-from schemas.validation import summarize
 from signing.base import MessageSigner, MessageVerifier
-from signing.errors import SignatureInvalid
-
-DIGEST_HEADER = "X-Fake-Digest"
 
 # What each message does to the desk's coarse status, sent by us or published by the desk.
 STATUS_AFTER: dict[ComplaintMessageType, DeskStatus] = {
@@ -44,7 +37,7 @@ STATUS_AFTER: dict[ComplaintMessageType, DeskStatus] = {
 }
 
 
-class FakeComplaintDesk:
+class FakeComplaintDesk(SignedFakeFeed):
     transport = "fake"
 
     def __init__(
@@ -55,12 +48,8 @@ class FakeComplaintDesk:
         *,
         ref_prefix: str = "FD",
     ) -> None:
-        self.name = name
-        self._signer = signer
-        self._verifier = verifier
+        super().__init__(name, signer, verifier)
         self._ref_prefix = ref_prefix
-        self._feed: list[RawInbound] = []
-        self._failures: deque[ConnectorError] = deque()
         self._refused: dict[str, tuple[str, str]] = {}
         self._receipts: dict[str, DeskReceipt] = {}  # message id → the receipt first given
         self.sent: list[ComplaintEnvelope] = []  # every message applied, in order (resends not repeated)
@@ -74,7 +63,7 @@ class FakeComplaintDesk:
         """Issue a desk message: signed, appended to the feed (unless `lost`), the status moved. `tamper`: the
         signature no longer matches the bytes (decode refuses it). Returns the item as the feed carries it."""
         body = envelope.model_dump_json().encode()
-        headers = self._sign(body, envelope)
+        headers = self._sign(body, envelope.message_id, envelope.sent_at)
         if tamper:
             body = body.replace(b'"sent_at"', b'"sent_at" ', 1)  # same meaning, other bytes: the signature fails
         item = self._append(body, headers, lost=lost)
@@ -83,14 +72,6 @@ class FakeComplaintDesk:
         if status is not None and envelope.complaint_id in self.statuses:
             self.statuses[envelope.complaint_id] = status
         return item
-
-    def publish_raw(self, body: bytes, headers: Mapping[str, str] | None = None) -> RawInbound:
-        """Put arbitrary bytes on the feed (signed as given, or carrying the fake digest if `headers` is None)."""
-        return self._append(body, dict(headers) if headers is not None else self._digest(body), lost=False)
-
-    def fail_next(self, *errors: ConnectorError) -> None:
-        """The next calls (send, fetch, query_status) raise these, in order."""
-        self._failures.extend(errors)
 
     def refuse(self, complaint_id: str, code: str = "refused", detail: str = "the desk refuses the message") -> None:
         """Every later send about `complaint_id` is a RejectedError with `code` (until `accept` is called)."""
@@ -137,59 +118,9 @@ class FakeComplaintDesk:
         self._receipts[envelope.message_id] = receipt
         return receipt
 
-    def fetch(self, cursor: str, limit: int) -> FeedPage:
-        self._maybe_fail()
-        start = int(cursor or 0)
-        page = self._feed[start : start + limit]
-        return FeedPage(items=page, next_cursor=str(start + len(page)))
-
     def decode(self, item: RawInbound) -> ComplaintEnvelope:
-        try:
-            signed_id = self._verify(item)
-        except SignatureInvalid as exc:
-            raise PayloadError(self.name, exc.reason, exc.detail) from exc
-        try:
-            envelope = ComplaintEnvelope.model_validate_json(item.body)
-        except ValidationError as exc:
-            raise PayloadError(self.name, "invalid", summarize(exc)) from exc
-        if signed_id is not None and signed_id != envelope.message_id:
-            raise PayloadError(
-                self.name, SignatureInvalid.MISMATCH, f"signed for {signed_id!r}, body is {envelope.message_id!r}"
-            )
-        return envelope
+        return self._decode(item, ComplaintEnvelope)
 
     def query_status(self, complaint_ids: Sequence[str]) -> dict[str, DeskStatus | None]:
         self._maybe_fail()
         return {cid: self.statuses.get(cid) for cid in complaint_ids}
-
-    # ---- inside
-
-    def _maybe_fail(self) -> None:
-        if self._failures:
-            raise self._failures.popleft()
-
-    def _append(self, body: bytes, headers: Mapping[str, str], *, lost: bool) -> RawInbound:
-        item = RawInbound(body=body, headers=dict(headers), position=str(len(self._feed) + 1))
-        if not lost:
-            self._feed.append(item)
-        return item
-
-    def _sign(self, body: bytes, envelope: ComplaintEnvelope) -> dict[str, str]:
-        if self._signer is None:
-            return self._digest(body)
-        return dict(self._signer.sign(body, message_id=envelope.message_id, at=envelope.sent_at))
-
-    @staticmethod
-    def _digest(body: bytes) -> dict[str, str]:
-        return {DIGEST_HEADER: hashlib.sha256(body).hexdigest()}
-
-    def _verify(self, item: RawInbound) -> str | None:
-        """The signed message id (None where the scheme signs none), or SignatureInvalid."""
-        if self._verifier is not None:
-            return self._verifier.verify(item.body, item.headers).message_id
-        given = {k.lower(): v for k, v in item.headers.items()}.get(DIGEST_HEADER.lower())
-        if not given:
-            raise SignatureInvalid(SignatureInvalid.UNSIGNED, f"header {DIGEST_HEADER} is missing")
-        if given != hashlib.sha256(item.body).hexdigest():
-            raise SignatureInvalid(SignatureInvalid.MISMATCH, "the digest does not match the bytes")
-        return None

@@ -14,24 +14,19 @@ is a PayloadError. `bodies` (the kind's body_model, optional) validates each dec
 body is a PayloadError naming the field.
 """
 
-import hashlib
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from connectors.fake_feed import SignedFakeFeed
 from connectors.partner_port import PartnerReceipt, PartnerStatus
 from connectors.partner_wire import check_body
-from connectors.port import ConnectorError, FeedPage, PayloadError, RawInbound, RejectedError
+from connectors.port import RawInbound, RejectedError
 from schemas.partner import PartnerEnvelope, PartnerKind
-from schemas.validation import summarize
 from signing.base import MessageSigner, MessageVerifier
-from signing.errors import SignatureInvalid
-
-DIGEST_HEADER = "X-Fake-Digest"
 
 
-class FakePartner:
+class FakePartner(SignedFakeFeed):
     transport = "fake"
 
     def __init__(
@@ -45,12 +40,9 @@ class FakePartner:
         status_after: Mapping[str, str] | None = None,
         bodies: Callable[[str], type[BaseModel]] | None = None,
     ) -> None:
-        self.name, self.kind = name, kind
-        self._signer, self._verifier, self._bodies = signer, verifier, bodies
-        self._ref_prefix = ref_prefix
+        super().__init__(name, signer, verifier)
+        self.kind, self._bodies, self._ref_prefix = kind, bodies, ref_prefix
         self.status_after: dict[str, str] = dict(status_after or {})
-        self._feed: list[RawInbound] = []
-        self._failures: deque[ConnectorError] = deque()
         self._refused: dict[str, tuple[str, str]] = {}
         self._receipts: dict[str, PartnerReceipt] = {}  # message id → the receipt first given
         self.sent: list[PartnerEnvelope] = []  # every message applied, in order (resends not repeated)
@@ -64,20 +56,12 @@ class FakePartner:
         """Issue a partner message: signed and appended to the feed, the record's status moved. `tamper`: the
         signature no longer matches the bytes (decode refuses it). Returns the item as the feed carries it."""
         body = envelope.model_dump_json().encode()
-        headers = self._sign(body, envelope)
+        headers = self._sign(body, envelope.message_id, envelope.sent_at)
         if tamper:
             body = body.replace(b'"sent_at"', b'"sent_at" ', 1)  # same meaning, other bytes: the signature fails
         if envelope.record_id is not None and envelope.type in self.status_after:
             self.statuses[envelope.record_id] = self.status_after[envelope.type]
         return self._append(body, headers)
-
-    def publish_raw(self, body: bytes, headers: Mapping[str, str] | None = None) -> RawInbound:
-        """Put arbitrary bytes on the feed (signed as given, or carrying the fake digest if `headers` is None)."""
-        return self._append(body, dict(headers) if headers is not None else self._digest(body))
-
-    def fail_next(self, *errors: ConnectorError) -> None:
-        """The next calls (send, fetch, query_status, statistics) raise these, in order."""
-        self._failures.extend(errors)
 
     def refuse(self, record_id: str, code: str = "refused", detail: str = "the partner refuses the message") -> None:
         """Every later send about `record_id` is a RejectedError with `code`."""
@@ -117,25 +101,8 @@ class FakePartner:
         self._receipts[envelope.message_id] = receipt
         return receipt
 
-    def fetch(self, cursor: str, limit: int) -> FeedPage:
-        self._maybe_fail()
-        start = int(cursor or 0)
-        page = self._feed[start : start + limit]
-        return FeedPage(items=page, next_cursor=str(start + len(page)))
-
     def decode(self, item: RawInbound) -> PartnerEnvelope:
-        try:
-            signed_id = self._verify(item)
-        except SignatureInvalid as exc:
-            raise PayloadError(self.name, exc.reason, exc.detail) from exc
-        try:
-            envelope = PartnerEnvelope.model_validate_json(item.body)
-        except ValidationError as exc:
-            raise PayloadError(self.name, "invalid", summarize(exc)) from exc
-        if signed_id is not None and signed_id != envelope.message_id:
-            raise PayloadError(
-                self.name, SignatureInvalid.MISMATCH, f"signed for {signed_id!r}, body is {envelope.message_id!r}"
-            )
+        envelope = self._decode(item, PartnerEnvelope)
         if self._bodies is not None:
             check_body(self.name, envelope, self._bodies)
         return envelope
@@ -150,34 +117,3 @@ class FakePartner:
     def statistics(self, month: str) -> dict[str, int] | None:
         self._maybe_fail()
         return None if self.stats is None else dict(self.stats.get(month, {}))
-
-    # ---- inside
-
-    def _maybe_fail(self) -> None:
-        if self._failures:
-            raise self._failures.popleft()
-
-    def _append(self, body: bytes, headers: Mapping[str, str]) -> RawInbound:
-        item = RawInbound(body=body, headers=dict(headers), position=str(len(self._feed) + 1))
-        self._feed.append(item)
-        return item
-
-    def _sign(self, body: bytes, envelope: PartnerEnvelope) -> dict[str, str]:
-        if self._signer is None:
-            return self._digest(body)
-        return dict(self._signer.sign(body, message_id=envelope.message_id, at=envelope.sent_at))
-
-    @staticmethod
-    def _digest(body: bytes) -> dict[str, str]:
-        return {DIGEST_HEADER: hashlib.sha256(body).hexdigest()}
-
-    def _verify(self, item: RawInbound) -> str | None:
-        """The signed message id (None where the scheme signs none), or SignatureInvalid."""
-        if self._verifier is not None:
-            return self._verifier.verify(item.body, item.headers).message_id
-        given = {k.lower(): v for k, v in item.headers.items()}.get(DIGEST_HEADER.lower())
-        if not given:
-            raise SignatureInvalid(SignatureInvalid.UNSIGNED, f"header {DIGEST_HEADER} is missing")
-        if given != hashlib.sha256(item.body).hexdigest():
-            raise SignatureInvalid(SignatureInvalid.MISMATCH, "the digest does not match the bytes")
-        return None

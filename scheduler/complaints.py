@@ -5,7 +5,7 @@ same guards (a database outage said once; the job id on every line; one poller p
 """
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -17,6 +17,7 @@ from adapter.complaints.directory import Desk, DeskDirectory
 from adapter.complaints.guarded_desk import GuardedDesk
 from adapter.complaints.service import ComplaintServices
 from adapter.config.desks import DeskSettings
+from adapter.config.platform import PlatformSettings
 from adapter.config.settings import Settings
 from adapter.deadlines.calendar import WorkCalendar
 from adapter.inbox.poll_policy import POLL_LEASE
@@ -56,14 +57,7 @@ class ComplaintRuntime:
 
     def policy(self) -> RetryPolicy:
         """One schedule for the complaint queue: the most patient desk's (the queue is shared)."""
-        configs = list(self.settings.desks.values())
-        if not configs:
-            return RetryPolicy()
-        return RetryPolicy(
-            base=min(c.retry_base_seconds for c in configs),
-            cap=max(c.retry_cap_seconds for c in configs),
-            give_up_after=timedelta(hours=max(c.give_up_after_hours for c in configs)),
-        )
+        return queue_policy(list(self.settings.desks.values()))
 
     def deliver(self) -> Counter[str]:
         batch = self.settings.complaints.deliver_batch
@@ -79,6 +73,17 @@ class ComplaintRuntime:
         return {
             name: desk_feed.reconcile(self.uow, desk, self.clock, repair=repair) for name, desk in self.desks.items()
         }
+
+
+def queue_policy(configs: Sequence[PlatformSettings]) -> RetryPolicy:
+    """One retry schedule for a queue several counterparts share (desks', partners'): the most patient one's."""
+    if not configs:
+        return RetryPolicy()
+    return RetryPolicy(
+        base=min(c.retry_base_seconds for c in configs),
+        cap=max(c.retry_cap_seconds for c in configs),
+        give_up_after=timedelta(hours=max(c.give_up_after_hours for c in configs)),
+    )
 
 
 def build_desk(name: str, config: DeskSettings, clock: Clock) -> GuardedDesk:

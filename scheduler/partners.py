@@ -33,6 +33,7 @@ from connectors.fake_partner import FakePartner
 from connectors.partner_port import PartnerPort
 from connectors.partner_rest import PartnerRest
 from connectors.partner_wire import WireMapping
+from scheduler.complaints import queue_policy
 from schemas.clock import Clock
 from schemas.partner import PartnerKind
 
@@ -58,14 +59,7 @@ class PartnerRuntime:
 
     def policy(self) -> RetryPolicy:
         """One schedule for the partner queue: the most patient partner's (the queue is shared)."""
-        configs = list(self.settings.partners.values())
-        if not configs:
-            return RetryPolicy()
-        return RetryPolicy(
-            base=min(c.retry_base_seconds for c in configs),
-            cap=max(c.retry_cap_seconds for c in configs),
-            give_up_after=timedelta(hours=max(c.give_up_after_hours for c in configs)),
-        )
+        return queue_policy(list(self.settings.partners.values()))
 
     def deliver(self) -> Counter[str]:
         batch = max((c.deliver_batch for c in self.settings.partners.values()), default=50)

@@ -52,8 +52,8 @@ def partner_deadline(connection: Connection, *, record_id: str, detail: dict[str
     date."""
     passed = detail.get("state") == "overdue"
     kind = AlertKind.PARTNER_DEADLINE_PASSED if passed else AlertKind.PARTNER_DEADLINE_AT_RISK
-    text = f"{detail.get('name', '')}: {detail.get('rule', '')}, due {detail.get('due', '')} (China time)"
-    change(connection, kind, f"{record_id}:{detail.get('name', '')}", opened=True, at=at, detail=text)
+    text = f"{detail.get('kind', '')}: {detail.get('rule', '')}, last day {detail.get('last_day', '')} (China time)"
+    change(connection, kind, f"{record_id}:{detail.get('kind', '')}", opened=True, at=at, detail=text)
 
 
 def reconcile_difference(connection: Connection, *, platform: str, kind: str, at: datetime) -> None:

@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, Protocol
 
 from sqlmodel import col, select
 
@@ -68,7 +69,7 @@ class Refused(Exception):
 
 
 # apply(envelope, raw item) → True applied now, False applied before (an inbox duplicate); Refused otherwise.
-Apply = Callable[[ComplaintEnvelope, RawInbound], bool]
+Apply = Callable[[Any, RawInbound], bool]
 
 
 @dataclass(frozen=True)
@@ -106,9 +107,18 @@ def store_apply(uow: UnitOfWork, desk: str, clock: Clock) -> Apply:
     return apply
 
 
+class Decoder(Protocol):
+    """What the intake needs of the pushing counterpart's connector: its name and its decoder (a desk's
+    ComplaintDesk, a partner's PartnerPort)."""
+
+    name: str
+
+    def decode(self, item: RawInbound) -> Any: ...
+
+
 def receive_from_desk(
     uow: UnitOfWork,
-    desk: ComplaintDesk,
+    desk: Decoder,
     verifier: MessageVerifier,
     apply: Apply,
     body: bytes,
@@ -117,11 +127,17 @@ def receive_from_desk(
     *,
     max_bytes: int,
     window: timedelta = PUSH_WINDOW,
+    feed: str = FEED,
+    subject: Callable[[Any], str | None] = lambda envelope: envelope.complaint_id,
 ) -> DeskPushed:
-    """Take one pushed item in (module doc); everything it decides is committed when it returns."""
+    """Take one pushed item in (module doc); everything it decides is committed when it returns. Shared with the
+    partners' push intake (adapter/partners/push.py): `feed` names the quarantine's feed, `subject` the record an
+    envelope is about (DeskPushed.complaint_id)."""
     item = RawInbound(body=body[: max_bytes + 1], headers=headers)
     if len(body) > max_bytes:
-        return _refused(uow, desk.name, item, clock, "oversized", f"{len(body)} bytes or more, past {max_bytes}")
+        return _refused(
+            uow, desk.name, item, clock, "oversized", f"{len(body)} bytes or more, past {max_bytes}", feed=feed
+        )
     now = clock()
     try:
         verified = check(verifier, body, headers, now=now, window=window)
@@ -131,7 +147,7 @@ def receive_from_desk(
         detail = exc.detail
         if exc.reason in (SignatureInvalid.STALE, SignatureInvalid.FUTURE):
             detail += f": outside ±{int(window.total_seconds())} s ([desks.{desk.name}] push_window_seconds)"
-        return _refused(uow, desk.name, item, clock, exc.reason, detail)
+        return _refused(uow, desk.name, item, clock, exc.reason, detail, feed=feed)
     assert verified.issued_at is not None  # check() refuses an unsigned time
     signed_id, scope = verified.message_id, f"push:{desk.name}"
     with uow.begin() as session:
@@ -144,22 +160,23 @@ def receive_from_desk(
     try:
         envelope = desk.decode(item)
     except PayloadError as exc:
-        return _refused(uow, desk.name, item, clock, "undecodable", str(exc), signed_id)
+        return _refused(uow, desk.name, item, clock, "undecodable", str(exc), signed_id, feed=feed)
     try:
         applied = apply(envelope, item)
     except Refused as exc:
-        return _refused(uow, desk.name, item, clock, exc.reason, exc.detail, envelope.message_id)
+        return _refused(uow, desk.name, item, clock, exc.reason, exc.detail, envelope.message_id, feed=feed)
     with uow.begin() as session:
         remember(session, scope, signed_id, until=verified.issued_at + window)
     result = ACCEPTED if applied else DUPLICATE
-    return DeskPushed(result, envelope.message_id, envelope.complaint_id, first="" if applied else ACCEPTED)
+    return DeskPushed(result, envelope.message_id, subject(envelope), first="" if applied else ACCEPTED)
 
 
 def _refused(
-    uow: UnitOfWork, desk: str, item: RawInbound, clock: Clock, reason: str, detail: str, message_id: str | None = None
-) -> DeskPushed:
+    uow: UnitOfWork, desk: str, item: RawInbound, clock: Clock, reason: str, detail: str, message_id: str | None = None,
+    *, feed: str = FEED,
+) -> DeskPushed:  # fmt: skip
     with uow.begin() as session:
-        outcome = keep(session, desk, FEED, item, clock, reason, detail, message_id)
+        outcome = keep(session, desk, feed, item, clock, reason, detail, message_id)
     log_kept(desk, outcome)
     if not outcome.kept:  # these very bytes were refused before: the same answer, as a duplicate
         first = _first_refusal(uow, desk, item.body) or f"{REJECTED}: {reason}"  # the first refusal's reason

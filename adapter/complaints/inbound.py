@@ -20,18 +20,18 @@ import logging
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from adapter.complaints import mediation
 from adapter.complaints.states import ComplaintEvent, ComplaintNote, ComplaintStatus, IllegalComplaintTransition
 from adapter.errors import DockingError, InvalidRequest
 from adapter.inbox.ingest import refuse_ahead
 from adapter.inbox.refusal import keep, log_kept, unstorable
+from adapter.inbox.seen import inbox_row, remember, seen_before
 from adapter.persistence import complaint_store as store
 from adapter.persistence.complaint_store import ComplaintNotFound, detail_json
 from adapter.persistence.complaint_tables import ComplaintRow
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.tables import InboxRow
 from connectors.desk_port import ComplaintDesk
 from connectors.port import PayloadError, RawInbound
 from schemas.clock import Clock, to_utc
@@ -69,43 +69,21 @@ def apply(uow: UnitOfWork, platform: str, envelope: ComplaintEnvelope, clock: Cl
             return apply_in(session, platform, envelope, clock())
     except IntegrityError:  # the same message applied meanwhile by another process: the inbox key refused ours
         with uow.begin() as session:  # ... or another key refused something else: then it is not a duplicate
-            if _inbox_row(session, platform, envelope.message_id) is None:
+            if inbox_row(session, platform, envelope.message_id) is None:
                 raise
         return DUPLICATE
-
-
-def _inbox_row(session: Session, platform: str, message_id: str) -> InboxRow | None:
-    query = select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == message_id)
-    return session.exec(query).first()
 
 
 def apply_in(session: Session, platform: str, envelope: ComplaintEnvelope, now: datetime) -> str:
     """`apply` inside the caller's transaction (the push intake's own, with its receipt)."""
     digest = hashlib.sha256(envelope.model_dump_json().encode()).hexdigest()
-    seen = _inbox_row(session, platform, envelope.message_id)
-    if seen is not None:
-        if seen.body_sha256 not in (None, digest):
-            raise InvalidRequest(
-                f"message {envelope.message_id} was applied before with another body: a conflict, not a resend",
-                rule="conflict",
-            )
+    if seen_before(session, platform, envelope.message_id, digest):
         return DUPLICATE
     row = store.get(session, envelope.complaint_id)
     if row.desk != platform:
         raise WrongDesk(row.complaint_id, platform, row.desk)
     _apply_body(session, row, envelope, f"desk:{platform}", now)
-    # case_id stays None: a desk's message is about a complaint, not a case (the inbox is shared with the courts).
-    session.add(
-        InboxRow(
-            platform=platform,
-            message_id=envelope.message_id,
-            type=envelope.body.type.value,
-            case_id=None,
-            received_at=to_utc(now),
-            body_sha256=digest,
-        )
-    )
-    session.flush()
+    remember(session, platform, envelope.message_id, envelope.body.type.value, digest, now)
     return APPLIED
 
 

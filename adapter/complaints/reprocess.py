@@ -41,7 +41,7 @@ def reprocess(uow: UnitOfWork, desk: ComplaintDesk, quarantine_id: int, *, actor
         with uow.begin() as session:
             result = apply_in(session, desk.name, envelope, clock())
             summary = f"{result} (message {envelope.message_id}, complaint {envelope.complaint_id})"
-            _mark(session, quarantine_id, summary, None, actor=actor, note=note, clock=clock)
+            mark(session, quarantine_id, summary, None, actor=actor, note=note, clock=clock)
         return summary
     except IntegrityError:  # applied meanwhile by the feed or a push: the inbox key refused ours
         summary = "already applied: nothing changed"
@@ -52,13 +52,15 @@ def reprocess(uow: UnitOfWork, desk: ComplaintDesk, quarantine_id: int, *, actor
         )
         summary = f"still refused: {reason}: {mask_text(str(exc))[:300]}"
     with uow.begin() as session:
-        _mark(session, quarantine_id, summary, reason, actor=actor, note=note, clock=clock)
+        mark(session, quarantine_id, summary, reason, actor=actor, note=note, clock=clock)
     return summary
 
 
-def _mark(
+def mark(
     session: Session, quarantine_id: int, summary: str, reason: str | None, *, actor: str, note: str, clock: Clock
 ) -> None:
+    """Record what a reprocessing made of a quarantined item (reason None: reprocessed; else still refused, with the
+    new reason), audited `quarantine-reprocess`; also for the partners' items (adapter/partners/reprocess.py)."""
     row = session.get(QuarantineRow, quarantine_id)
     assert row is not None  # loaded a moment ago; open rows are never deleted
     if reason is None:

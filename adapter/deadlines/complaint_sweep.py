@@ -85,7 +85,7 @@ def open_complaint_deadlines(
             return
         for row in rows:
             events = history[row.complaint_id]
-            alerted = frozenset(_alert_key(e.detail) for e in events if e.event == ALERT)
+            alerted = frozenset(alert_key(e.detail) for e in events if e.event == ALERT)
             yield ComplaintDeadlines(row, complaint_deadlines(facts_of(row, events), calendar, settings, now), alerted)
         progress(len(rows))
         after = rows[-1].complaint_id
@@ -182,7 +182,9 @@ def _alert(uow: UnitOfWork, complaint_id: str, due: ComplaintDueDate, now: datet
     )
 
 
-def _alert_key(detail: str) -> tuple[str, str, str]:
+def alert_key(detail: str) -> tuple[str, str, str]:
+    """(kind, state, last day) of an alert note's JSON detail (also the partners' sweep's, adapter/partners/sweep.py);
+    empty strings for a detail that is not such JSON."""
     try:
         body = json.loads(detail)
     except ValueError:

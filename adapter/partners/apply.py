@@ -71,6 +71,7 @@ def apply_change(
             columns[name] = value
     if change.match_id is not None:
         columns["match_key"] = match.index_value(change.match_id, engine_vault(session.get_bind()))  # type: ignore[arg-type]
+        columns["match_json"] = json.dumps({"id_number": change.match_id})  # sealed: for re-keying only
     if spec.machine.is_final(after) and (row is None or row.closed_at is None):
         columns["closed_at"] = to_utc(now)
     if row is None:

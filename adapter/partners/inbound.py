@@ -16,11 +16,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from adapter.errors import DockingError, InvalidRequest
 from adapter.inbox.ingest import refuse_ahead
 from adapter.inbox.refusal import keep, log_kept, unstorable
+from adapter.inbox.seen import inbox_row, remember, seen_before
 from adapter.partners.apply import apply_change
 from adapter.partners.machine import IllegalPartnerTransition
 from adapter.partners.specs import spec_for
@@ -28,10 +29,9 @@ from adapter.persistence import partner_store as store
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.partner_store import PartnerRecordNotFound
 from adapter.persistence.partner_tables import PartnerRecordRow
-from adapter.persistence.tables import InboxRow
 from connectors.partner_port import PartnerPort
 from connectors.port import PayloadError, RawInbound
-from schemas.clock import Clock, to_utc
+from schemas.clock import Clock
 from schemas.partner import PartnerEnvelope
 
 FEED = "partners"  # the quarantine's and the cursors' feed name for partners
@@ -55,14 +55,21 @@ def receive(
     "applied", "duplicate", or "quarantined" (the raw bytes kept with the reason; nothing else written)."""
     item = raw if isinstance(raw, RawInbound) else RawInbound(body=raw, headers={})
     try:
-        bad = unstorable(envelope.model_dump(mode="json"))
-        if bad:
-            raise PayloadError(partner, "invalid", f"{bad}, which the database cannot store")
-        refuse_ahead(partner, envelope.sent_at, clock())
-        return _apply(uow, partner, envelope, clock, rules, kind)
+        return apply(uow, partner, envelope, clock, rules, kind)
     except Exception as exc:
-        reason, detail = _reason(exc)
+        reason, detail = reason_of(exc)
     return _quarantine(uow, partner, item, clock, reason, detail, envelope.message_id)
+
+
+def apply(uow: UnitOfWork, partner: str, envelope: PartnerEnvelope, clock: Clock, rules: Any,
+          kind: str | None = None) -> str:  # fmt: skip
+    """`receive` without the quarantine: "applied" or "duplicate", or the refusal raised (`reason_of` names it) with
+    nothing written — for the push intake (adapter/partners/push.py), which keeps refused items itself."""
+    bad = unstorable(envelope.model_dump(mode="json"))
+    if bad:
+        raise PayloadError(partner, "invalid", f"{bad}, which the database cannot store")
+    refuse_ahead(partner, envelope.sent_at, clock())
+    return _apply(uow, partner, envelope, clock, rules, kind)
 
 
 def ingest(uow: UnitOfWork, port: PartnerPort, item: RawInbound, clock: Clock, rules: Any) -> str:
@@ -71,12 +78,13 @@ def ingest(uow: UnitOfWork, port: PartnerPort, item: RawInbound, clock: Clock, r
     try:
         envelope = port.decode(item)
     except Exception as exc:
-        reason, detail = _reason(exc)
+        reason, detail = reason_of(exc)
         return _quarantine(uow, port.name, item, clock, reason, detail, None)
     return receive(uow, port.name, envelope, item, clock=clock, rules=rules, kind=port.kind)
 
 
-def _reason(exc: Exception) -> tuple[str, str]:
+def reason_of(exc: Exception) -> tuple[str, str]:
+    """The quarantine reason and detail of a refusal (the module doc lists the reasons)."""
     if isinstance(exc, PayloadError):
         return exc.reason, exc.detail
     if isinstance(exc, PartnerRecordNotFound):
@@ -109,17 +117,12 @@ def _apply(uow: UnitOfWork, partner: str, envelope: PartnerEnvelope, clock: Cloc
                 return apply_in(session, partner, envelope, clock(), rules, kind)
         except IntegrityError:
             with uow.begin() as session:
-                if _inbox_row(session, partner, envelope.message_id) is not None:
+                if inbox_row(session, partner, envelope.message_id) is not None:
                     return DUPLICATE  # the same message applied meanwhile by another process
             # Else two messages opened the same (partner, partner_ref) at once: once more, the record now exists.
             if attempt:
                 raise
     raise AssertionError("unreachable")
-
-
-def _inbox_row(session: Session, platform: str, message_id: str) -> InboxRow | None:
-    query = select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == message_id)
-    return session.exec(query).first()
 
 
 def apply_in(
@@ -133,13 +136,7 @@ def apply_in(
     if kind is not None and envelope.kind != kind:
         raise OutOfScope("wrong_kind", f"partner {partner} is a {kind} partner, not {envelope.kind.value}")
     digest = hashlib.sha256(envelope.model_dump_json().encode()).hexdigest()
-    seen = _inbox_row(session, partner, envelope.message_id)
-    if seen is not None:
-        if seen.body_sha256 not in (None, digest):
-            raise InvalidRequest(
-                f"message {envelope.message_id} was applied before with another body: a conflict, not a resend",
-                rule="conflict",
-            )
+    if seen_before(session, partner, envelope.message_id, digest):
         return DUPLICATE
     spec = spec_for(envelope.kind)
     row: PartnerRecordRow | None
@@ -153,15 +150,5 @@ def apply_in(
         raise OutOfScope("wrong_partner", f"record {row.record_id} is with {row.partner} ({row.kind}), not {partner}")
     change = spec.on_message(store.view(row) if row is not None else None, envelope, now, rules)
     apply_change(session, spec, row, change, partner=partner, actor=f"partner:{partner}", now=now, label=envelope.type)
-    session.add(
-        InboxRow(
-            platform=partner,
-            message_id=envelope.message_id,
-            type=envelope.type[:32],  # the inbox's column; the full type is in the record's history
-            case_id=None,  # a partner's message is about a partner record, not a case (the inbox is shared)
-            received_at=to_utc(now),
-            body_sha256=digest,
-        )
-    )
-    session.flush()
+    remember(session, partner, envelope.message_id, envelope.type, digest, now)
     return APPLIED

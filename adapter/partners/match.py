@@ -4,14 +4,22 @@ store keeps `"<key id>:<HMAC-SHA256 hex>"` in partner_records.match_key and find
 
 Keyed as the complaints' repeat index is (adapter/complaints/blind_index.py, whose reasons apply: a plain hash of an
 18-digit ID is reversed by brute force), under its own purpose so the two indexes never coincide. A record indexed
-under an older data key is still found: search_values gives one value per configured key.
+under an older data key is still found while that key is configured (search_values gives one value per key);
+`docking keys rotate-data` re-keys every record (`reindex`, from the identifier kept sealed in match_json) so the old
+key may then be retired.
 """
 
 import hashlib
 import hmac
+import json
+
+from sqlmodel import col, select
 
 from adapter.complaints.blind_index import NO_KEY_ID, subkeys
-from adapter.persistence.vault import Vault
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.partner_tables import PartnerRecordRow
+from adapter.persistence.sealed_types import engine_vault
+from adapter.persistence.vault import Vault, VaultError
 
 _PURPOSE = b"docking/partner-match-key/v1"
 _UNKEYED = b"docking/partner-match-key/unkeyed"
@@ -33,3 +41,31 @@ def search_values(identifier: str, vault: Vault | None) -> list[str]:
     keys = subkeys(vault, _PURPOSE, _UNKEYED)
     keys.setdefault(NO_KEY_ID, _UNKEYED)
     return sorted(f"{kid}:{_digest(identifier, key)}" for kid, key in keys.items())
+
+
+def reindex(uow: UnitOfWork) -> tuple[int, list[str]]:
+    """Recompute every record's match key under the active data key: (the number changed, the ids whose sealed
+    identifier does not open with the configured keys — left as they are). One short transaction per record."""
+    vault = engine_vault(uow.engine)
+    changed, unreadable = 0, []
+    with uow.begin() as session:
+        ids = session.exec(
+            select(PartnerRecordRow.record_id).where(col(PartnerRecordRow.match_json).is_not(None))
+        ).all()
+    for record_id in ids:
+        with uow.begin() as session:
+            row = session.exec(
+                select(PartnerRecordRow).where(PartnerRecordRow.record_id == record_id).with_for_update()
+            ).first()
+            if row is None or row.match_json is None:
+                continue
+            try:
+                value = index_value(json.loads(row.match_json)["id_number"], vault)
+            except VaultError:
+                unreadable.append(record_id)
+                continue
+            if value != row.match_key:
+                row.match_key = value
+                session.add(row)
+                changed += 1
+    return changed, unreadable

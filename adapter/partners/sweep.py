@@ -3,9 +3,10 @@ deadlines' calendar — working days for police rules [P18 Art 112], calendar da
 partners.md §0) for `docking partners deadlines` and the console, and the alerts the centre must hear of them.
 
 A due date closing within `due_soon` (or the kind already says DUE_SOON), or passed, raises an alert once per due
-date and state: a `deadline_alert` note in the record's history (its detail the JSON of name, state, due day, rule),
-a log line, and the alert hook (adapter/alerts/causes.py partner_deadline: one-shot per record and due date, which
-the alert destinations deliver). A paused clock (a traffic case in appraisal, partners.md §2) raises nothing.
+date and state: a `deadline_alert` note in the record's history (its detail JSON: kind — the due date's name —,
+state, last day, counting, estimated, rule), a log line, and the alert hook (adapter/alerts/causes.py
+partner_deadline: one-shot per record and due date, which the alert destinations deliver). A paused clock (a
+traffic case in appraisal, partners.md §2) raises nothing.
 Nothing moves state and the version stays: what to do about a late answer is for the centre's staff.
 """
 
@@ -20,6 +21,7 @@ from sqlmodel import col, select
 
 from adapter.alerts import causes as alerts
 from adapter.deadlines.calendar import WorkCalendar, china_date
+from adapter.deadlines.complaint_sweep import alert_key
 from adapter.deadlines.compute import DueState
 from adapter.partners.spec import PartnerDue, PartnerRecord
 from adapter.partners.specs import spec_for
@@ -37,7 +39,7 @@ _LIVE = (DueState.OPEN, DueState.DUE_SOON, DueState.OVERDUE)
 class RecordDues:
     record: PartnerRecord
     due: list[PartnerDue]  # states as of now: OPEN turned DUE_SOON within the window, OVERDUE once passed
-    alerted: frozenset[tuple[str, str, str]]  # (name, state, due day) already raised
+    alerted: frozenset[tuple[str, str, str]]  # (name, state, last day) already raised
 
 
 def open_record_dues(
@@ -72,7 +74,7 @@ def open_record_dues(
             record, events = store.view(row), history[row.record_id]
             lines = [(from_db(e.at), e.event or e.note or "") for e in events if e.note != ALERT]
             dues = spec_for(row.kind).due_dates(record, lines, calendar, now, rules(row.partner, row.kind))
-            alerted = frozenset(_key(e.detail) for e in events if e.note == ALERT)
+            alerted = frozenset(alert_key(e.detail) for e in events if e.note == ALERT)
             yield RecordDues(record, [_as_of(d, now, due_soon) for d in dues], alerted)
         after = rows[-1].record_id
 
@@ -128,7 +130,8 @@ def sweep(
 
 
 def _alert(uow: UnitOfWork, record_id: str, due: PartnerDue, now: datetime) -> None:
-    detail = {"name": due.name, "state": due.state.value, "due": _day(due), "counting": due.counting,
+    # the complaints' alert note's keys (adapter/deadlines/complaint_sweep.py alert_key reads both)
+    detail = {"kind": due.name, "state": due.state.value, "last_day": _day(due), "counting": due.counting,
               "estimated": due.estimated, "rule": due.rule}  # fmt: skip
     with uow.begin() as session:
         row = store.find(session, record_id)
@@ -145,16 +148,6 @@ def _day(due: PartnerDue) -> str:
     """The last day of a due date, China time: `due_at` is the first instant after it (midnight)."""
     assert due.due_at is not None
     return china_date(due.due_at - timedelta(microseconds=1)).isoformat()
-
-
-def _key(detail: str) -> tuple[str, str, str]:
-    try:
-        body = json.loads(detail)
-    except ValueError:
-        return "", "", ""
-    if not isinstance(body, dict):
-        return "", "", ""
-    return str(body.get("name", "")), str(body.get("state", "")), str(body.get("due", ""))
 
 
 def rules_lookup(configured: Mapping[str, Any]) -> Callable[[str, str], Any]:

@@ -124,7 +124,9 @@ def insert(
     return row
 
 
-_SETTABLE = frozenset({"status", "facts_json", "subject", "amount", "partner_ref", "case_id", "match_key", "closed_at"})
+_SETTABLE = frozenset(
+    {"status", "facts_json", "subject", "amount", "partner_ref", "case_id", "match_key", "match_json", "closed_at"}
+)
 
 
 def _checked(columns: dict[str, Any]) -> dict[str, Any]:

@@ -44,6 +44,9 @@ class PartnerRecordRow(SQLModel, table=True):
     # The blind index of Change.match_id ("<data key id>:<HMAC-SHA256 hex>", adapter/partners/match_key.py): finds
     # the same person in two records without storing or searching by the ID number itself.
     match_key: str | None = Field(default=None, index=True, max_length=100)
+    # The identifier itself, sealed ({"id_number": …}), only so a data-key rotation can re-key match_key
+    # (adapter/partners/match.py reindex); never read otherwise.
+    match_json: str | None = Field(default=None, sa_column=Column(SealedJson, nullable=True))
     facts_json: str = Field(sa_column=Column(SealedJson, nullable=False))
     opened_at: datetime
     updated_at: datetime

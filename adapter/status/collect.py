@@ -18,6 +18,7 @@ from adapter.persistence.complaint_tables import ComplaintOutboxRow
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.event_tables import CentreEventRow
 from adapter.persistence.ops_tables import AlertConditionRow, AlertRow, FeedStateRow, PlatformStateRow
+from adapter.persistence.partner_tables import PartnerOutboxRow
 from adapter.persistence.tables import (
     CursorRow,
     JobRunRow,
@@ -43,6 +44,7 @@ from schemas.clock import Clock, from_db, to_utc
 
 FEEDS = ("dispatches", "decisions")
 DESK_FEEDS = ("complaints",)  # a complaint desk's one feed (adapter/complaints/inbound.py FEED)
+PARTNER_FEEDS = ("partners",)  # a partner's one feed (adapter/partners/inbound.py FEED)
 
 
 def _t(model: Any) -> Any:
@@ -101,8 +103,10 @@ def _platforms(
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     in_flight: dict[str, int] = defaultdict(int)
     oldest: dict[str, datetime] = {}
-    # the courts' outbox and the complaint desks' (same delivery columns; a desk's name is its platform)
-    for outbox in [_t(OutboxRow)] + ([_t(ComplaintOutboxRow)] if "complaint_outbox" in present else []):
+    # the courts' outbox, the complaint desks' and the partners' (same delivery columns; the name is the platform)
+    sibling = [_t(m) for m, n in ((ComplaintOutboxRow, "complaint_outbox"), (PartnerOutboxRow, "partner_outbox"))
+               if n in present]  # fmt: skip
+    for outbox in [_t(OutboxRow), *sibling]:
         for platform, status, n in connection.execute(
             select(outbox.c.platform, outbox.c.status, func.count()).group_by(outbox.c.platform, outbox.c.status)
         ):
@@ -135,15 +139,16 @@ def _platforms(
         if "feed_states" in present
         else {}
     )
-    names = sorted(set(settings.platforms) | set(settings.desks) | set(counts) | set(quarantined) | set(states))
+    configured = set(settings.platforms) | set(settings.desks) | set(settings.partners)
+    names = sorted(configured | set(counts) | set(quarantined) | set(states))
     found = []
     for name in names:
-        config = settings.platforms.get(name) or settings.desks.get(name)
+        config = settings.platforms.get(name) or settings.desks.get(name) or settings.partners.get(name)
         mode = config.mode if config is not None else "unconfigured"
         state = states.get(name)
         feeds = tuple(
             _feed(f, cursors.get((name, f)), feed_states.get((name, f)), mode, now, limits, running)
-            for f in (DESK_FEEDS if name in settings.desks else FEEDS)
+            for f in (DESK_FEEDS if name in settings.desks else PARTNER_FEEDS if name in settings.partners else FEEDS)
         )
         first = oldest.get(name)
         found.append(

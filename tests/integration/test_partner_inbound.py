@@ -2,7 +2,6 @@
 fake partner: opening by a partner's message, duplicates dropped, refusals quarantined whole with their bytes and
 reason; the feed read by cursor; the outbox delivered (reference kept, refusal dead, credentials retried)."""
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -10,27 +9,19 @@ from sqlalchemy import text
 from sqlmodel import select
 from tenacity import Retrying, stop_after_attempt
 
-from adapter.partners import delivery, feed, inbound
+from adapter.errors import InvalidRequest
+from adapter.partners import delivery, feed, inbound, reprocess
 from adapter.persistence.tables import QuarantineRow
 from adapter.platforms.retry import RetryPolicy
+from adapter.prune import prune
 from connectors.fake_partner import FakePartner
 from connectors.port import CredentialsRefused, RawInbound
 from schemas.partner import PartnerEnvelope
-from tests.support.partner_world import PARTNER, PartnerWorld, partner_world
+from tests.support.partner_world import PARTNER, PartnerWorld, both_backends, world_fixture  # noqa: F401  (fixtures)
 from tests.support.toy_partner import BODIES, toy_spec  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("toy_spec")]
 POLICY = RetryPolicy(base=1.0, cap=2.0, give_up_after=timedelta(hours=1))
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def w(database_url: str) -> Iterator[PartnerWorld]:
-    yield from partner_world(database_url)
 
 
 def _receive(w: PartnerWorld, envelope: PartnerEnvelope, partner: str = PARTNER) -> str:
@@ -132,6 +123,11 @@ def test_the_outbox_is_delivered_in_order_and_the_partners_reference_kept(w: Par
     assert [e.type for e in port.sent] == ["toy.request", "toy.answer"]
     assert w.row(record_id).partner_ref == "FP000001" and port.statuses[record_id] == "accepted"
     assert _deliver(w, port) == {}
+    later, retention = w.now + timedelta(days=31), timedelta(days=30)
+    assert prune(w.uow, later, retention)["partner_messages"] == 0  # an open record keeps its messages
+    assert _receive(w, w.message("toy.done", {}, record_id=record_id)) == "applied"
+    assert w.row(record_id).closed_at is not None
+    assert prune(w.uow, later, retention)["partner_messages"] == 2
 
 
 def test_a_refused_message_is_dead_and_replayed_and_a_credentials_refusal_is_retried(w: PartnerWorld) -> None:
@@ -148,3 +144,21 @@ def test_a_refused_message_is_dead_and_replayed_and_a_credentials_refusal_is_ret
     assert delivery.replay(w.uow, None, actor="op", reason="fixed", now=w.now) == [dead.message_id]
     assert _deliver(w, port) == {"delivered": 1}
     assert _rows(w, "SELECT action, subject FROM audit") == [("replay_partner_message", dead.message_id)]
+
+
+def test_a_quarantined_item_is_reprocessed_once_its_record_allows_it(w: PartnerWorld) -> None:
+    port = FakePartner(PARTNER, bodies=BODIES.__getitem__)
+    record_id = w.file().record.record_id
+    early = port.publish(w.message("toy.done", {}, record_id=record_id))  # before the centre accepted
+    assert inbound.ingest(w.uow, port, early, w.clock, w.rules) == "quarantined"
+    ((qid,),) = _rows(w, "SELECT id FROM quarantine")
+    still = reprocess.reprocess(w.uow, port, int(str(qid)), actor="op", note="", clock=w.clock, rules=w.rules)
+    assert still.startswith("still refused: illegal_transition")
+    w.act("accept", record_id, {})
+    done = reprocess.reprocess(w.uow, port, int(str(qid)), actor="op", note="accepted now", clock=w.clock,
+                               rules=w.rules)  # fmt: skip
+    assert done.startswith("applied") and w.row(record_id).status == "DONE"
+    assert _rows(w, "SELECT status FROM quarantine") == [("reprocessed",)]
+    assert [a for (a,) in _rows(w, "SELECT action FROM audit")] == ["quarantine-reprocess"] * 2
+    with pytest.raises(InvalidRequest):
+        reprocess.reprocess(w.uow, port, int(str(qid)), actor="op", note="", clock=w.clock, rules=w.rules)

@@ -3,7 +3,6 @@ the fake partner: a record the partner lost is reported and, with repair, its re
 partner's figures compared with ours; a due date closing soon or passed alerted once per state, never after it is
 met."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,21 +13,11 @@ from adapter.deadlines.calendar import WorkCalendar
 from adapter.partners import delivery, reconcile, sweep
 from adapter.platforms.retry import RetryPolicy
 from connectors.fake_partner import FakePartner
-from tests.support.partner_world import PARTNER, PartnerWorld, partner_world
+from tests.support.partner_world import PARTNER, PartnerWorld, both_backends, world_fixture  # noqa: F401  (fixtures)
 from tests.support.toy_partner import toy_spec  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("toy_spec")]
 POLICY = RetryPolicy(base=1.0, cap=2.0, give_up_after=timedelta(hours=1))
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def w(database_url: str) -> Iterator[PartnerWorld]:
-    yield from partner_world(database_url)
 
 
 def _deliver(w: PartnerWorld, port: FakePartner) -> dict[str, int]:

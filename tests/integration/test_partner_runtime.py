@@ -12,6 +12,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from adapter.config.partners import PartnerSettings
 from adapter.config.settings import Settings
 from adapter.partners.service import run_action
+from adapter.status.collect import collect
 from adapter.testing import FakeClock
 from connectors.fake_partner import FakePartner
 from sandbox.pairing import arrange_keys
@@ -59,6 +60,8 @@ def test_a_configured_partner_is_sent_to_and_read_by_the_runtimes_jobs(
     data = {"subject": "JT-1", "amount": "10.00", "holder_id": RESIDENT_ID}
     record = run_action(runtime.uow, "traffic", "file", None, data, partner=NAME, actor="clerk", now=clock(),
                         rules=partners.rules[NAME]).record  # fmt: skip
+    status = {p.name: p for p in collect(runtime.uow, runtime.settings, clock).platforms}[NAME]
+    assert (status.mode, status.pending, [f.feed for f in status.feeds]) == ("poll", 1, ["partners"])
     assert dict(partners.deliver()) == {"delivered": 1}
     assert [e.record_id for e in server.fake.sent] == [record.record_id]
     server.fake.set_status(record.record_id, "received")

@@ -2,8 +2,6 @@
 kind (tests/support/toy_partner.py): a record opened, acted on, its history and outbox written in one transaction,
 sealed at rest; refusals write nothing; versions guard concurrent writers; lists page by cursor."""
 
-from collections.abc import Iterator
-
 import pytest
 from sqlalchemy import text
 
@@ -11,28 +9,20 @@ from adapter.errors import InvalidRequest
 from adapter.partners import match
 from adapter.partners.machine import IllegalPartnerTransition
 from adapter.persistence import partner_store as store
+from adapter.persistence.engine import UnitOfWork, make_engine
 from adapter.persistence.partner_store import PartnerRecordNotFound, StalePartnerRecord
 from adapter.persistence.sealed_types import engine_vault
-from tests.support.partner_world import PARTNER, PartnerWorld, partner_world
+from adapter.persistence.vault import Vault, new_key
+from tests.support.partner_world import PARTNER, PartnerWorld, both_backends, world_fixture  # noqa: F401  (fixtures)
 from tests.support.samples import RESIDENT_ID
 from tests.support.toy_partner import toy_spec  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("toy_spec")]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-@pytest.fixture
-def w(database_url: str) -> Iterator[PartnerWorld]:
-    yield from partner_world(database_url)
-
-
 def _counts(w: PartnerWorld) -> tuple[int, int, int]:
     with w.uow.engine.connect() as connection:
-        return tuple(  # type: ignore[return-value]
+        return tuple(
             connection.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
             for t in ("partner_records", "partner_events", "partner_outbox")
         )
@@ -154,3 +144,25 @@ def test_records_are_found_by_partner_reference_and_listed_by_cursor_with_filter
         accepted, _ = store.list_records(session, status="ACCEPTED", partner=PARTNER)
         assert [r.record_id for r in accepted] == [ids[1]]
         assert store.list_records(session, partner="nobody") == ([], None)
+
+
+def test_a_data_key_rotation_re_keys_the_match_key_from_the_sealed_identifier(
+    w: PartnerWorld, database_url: str
+) -> None:
+    record_id = w.file().record.record_id
+    with w.uow.engine.connect() as connection:
+        (sealed,) = connection.execute(text("SELECT match_json FROM partner_records")).one()
+    assert RESIDENT_ID not in sealed
+    before = engine_vault(w.uow.engine)
+    assert before is not None
+    vault = Vault([before.keys["k1"], new_key("k2")], "k2")  # k2 added and made active, k1 still held
+    engine = make_engine(database_url, vault=vault)
+    try:
+        rotated = UnitOfWork(engine)
+        assert match.reindex(rotated) == (1, [])
+        assert match.reindex(rotated) == (0, [])
+        with rotated.begin() as session:
+            (row,) = store.find_by_match_key(session, [match.index_value(RESIDENT_ID, vault)])
+            assert row.record_id == record_id and row.match_key.startswith("k2:")  # type: ignore[union-attr]
+    finally:
+        engine.dispose()

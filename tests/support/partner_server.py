@@ -52,7 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         host, port = self.server.server_address[:2]
         try:
-            self.server.verifier.verify(body, dict(self.headers), target=f"{method} http://{host}:{port}{self.path}")
+            self.server.verifier.verify(body, dict(self.headers), target=f"{method} http://{host!s}:{port}{self.path}")
         except SignatureInvalid as exc:
             return self._reply(401, {"code": "bad_signature", "message": exc.detail})
         url = urlsplit(self.path)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
 from adapter.partners.service import ActionResult, run_action
@@ -79,3 +80,14 @@ def partner_world(database_url: str, *, sealed: bool = True) -> Iterator[Partner
     create_schema(engine)
     yield PartnerWorld(UnitOfWork(engine))
     engine.dispose()
+
+
+@pytest.fixture(name="backend", params=["sqlite", "postgres"])
+def both_backends(request: pytest.FixtureRequest) -> str:
+    """The partner core's integration tests run on both databases (overrides tests/integration/conftest.py's)."""
+    return str(request.param)
+
+
+@pytest.fixture(name="w")
+def world_fixture(database_url: str) -> Iterator[PartnerWorld]:
+    yield from partner_world(database_url)

@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("amount", _text(20), nullable=True),
         sa.Column("case_id", _text(40), nullable=True),
         sa.Column("match_key", _text(100), nullable=True),
+        sa.Column("match_json", sa.Text(), nullable=True),
         sa.Column("facts_json", sa.Text(), nullable=False),
         sa.Column("opened_at", _TIME(), nullable=False),
         sa.Column("updated_at", _TIME(), nullable=False),
