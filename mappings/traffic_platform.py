@@ -5,7 +5,7 @@ pure translation, no I/O.
 No platform publishes a machine interface; one for a centre would be bilateral (partners.md §0, §2 *inference*).
 This is the profile we agree with the platform, in the style of Chinese government platforms: camelCase names
 (`serialNo` is the platform's case number), police terms in the pinyin initials the traffic-police systems use
-(`sgrdsbh` 事故认定书编号, `hphm` 号牌号码, `hpzl`, `jszh`, `bxgsxydm`, `bdh`: mappings/traffic_platform_fields.py),
+(`sgrdsbh` 事故认定书编号, `rdslx`, `hphm` 号牌号码, `cllx`, `bxgsxydm`, `bdh`: mappings/traffic_platform_fields.py),
 times in the agreed `timestamp_format` (mappings/times.py), yuan as decimal text ("18600.00", never a JSON number),
 codes as the canonical code values.
 

@@ -16,16 +16,14 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import AwareDatetime, BaseModel, FutureDatetime, NaiveDatetime, PastDatetime
 
-# Where the platform's word is not the camelCase of ours: the 认定书 and vehicle terms as the police systems name
-# them (公安交管: 号牌号码 hphm, 号牌种类 hpzl, 驾驶证号 jszh), and the platform's own `serialNo`.
+# Where the platform's word is not the camelCase of ours: the 认定书 and vehicle terms as the traffic-police systems
+# name them (公安交管: 号牌号码 hphm, 车辆类型 cllx), the insurer's, and the platform's own `serialNo`.
 NAMES: dict[str, str] = {
     "serial_no": "serialNo",
     "cert_no": "sgrdsbh",  # 事故认定书编号
     "cert_kind": "rdslx",  # 认定书类型
-    "new_cert_no": "xsgrdsbh",  # 新认定书编号 (a review that redid the certificate)
     "plate": "hphm",  # 号牌号码
-    "plate_kind": "hpzl",  # 号牌种类
-    "licence_no": "jszh",  # 驾驶证号
+    "vehicle_kind": "cllx",  # 车辆类型
     "insurer_uscc": "bxgsxydm",  # 保险公司统一社会信用代码
     "policy_no": "bdh",  # 保单号
 }

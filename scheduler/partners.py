@@ -3,8 +3,9 @@ generic REST connector with its kind's wire mapping, the in-memory fake, or a tr
 TRANSPORTS), behind the breaker; the partners' rules; and the jobs — deliver-partners, poll-partner:<name> (pull
 mode), reconcile-partner:<name>, sweep-partners — registered beside the courts' and desks' with the same guards.
 
-Registries the partner helpers fill (one line each): WIRES (kind → wire mapping, e.g. mappings/traffic_platform.py)
-and TRANSPORTS (transport → builder, e.g. "spc_form").
+Registries the partner helpers fill (one line each): WIRES (kind → wire mapping), WIRE_FACTORIES (kind → a wire
+mapping per partner, e.g. mappings/traffic_platform.py TrafficWire) and TRANSPORTS (transport → builder, e.g.
+"spc_form").
 """
 
 from collections import Counter
@@ -33,6 +34,7 @@ from connectors.fake_partner import FakePartner
 from connectors.partner_port import PartnerPort
 from connectors.partner_rest import PartnerRest
 from connectors.partner_wire import WireMapping
+from mappings.traffic_platform import TrafficWire
 from scheduler.complaints import queue_policy
 from schemas.clock import Clock
 from schemas.partner import PartnerKind
@@ -40,6 +42,12 @@ from schemas.partner import PartnerKind
 BUSY = "busy"  # poll(): another process holds the partner's poll lease
 
 WIRES: dict[PartnerKind, WireMapping] = {}  # kind → its wire mapping (default: the canonical envelope JSON)
+# kind → a wire mapping made per partner, from its name and settings (a wire that names the partner in the envelopes
+# it decodes, or keeps the partner's agreed time form); tried before WIRES
+WireFactory = Callable[[str, PartnerSettings], WireMapping]
+WIRE_FACTORIES: dict[PartnerKind, WireFactory] = {
+    PartnerKind.TRAFFIC: lambda name, config: TrafficWire(name, config.timestamp_format),
+}
 PortBuilder = Callable[[str, PartnerSettings, Clock], PartnerPort]
 TRANSPORTS: dict[str, PortBuilder] = {}  # further transports (e.g. "spc_form"), by the helpers that write them
 
@@ -98,7 +106,7 @@ def build_port(name: str, config: PartnerSettings, clock: Clock) -> PartnerPort:
         port = PartnerRest(
             name, config.kind, config.base_url,
             build_signer(config.signing, platform=name, clock=clock), build_verifier(config.signing, platform=name),
-            wire=WIRES.get(config.kind), bodies=bodies,
+            wire=_wire(name, config), bodies=bodies,
             timeout=(min(CONNECT_TIMEOUT, config.timeout_seconds), config.timeout_seconds), clock=clock,
             max_response_bytes=int(config.max_response_mb * 1024 * 1024),
         )  # fmt: skip
@@ -113,6 +121,11 @@ def build_port(name: str, config: PartnerSettings, clock: Clock) -> PartnerPort:
         max_call=slowest_call(config.timeout_seconds),
     )
     return GuardedPartner(port, breaker, clock)
+
+
+def _wire(name: str, config: PartnerSettings) -> WireMapping | None:
+    factory = WIRE_FACTORIES.get(config.kind)
+    return factory(name, config) if factory is not None else WIRES.get(config.kind)
 
 
 def build_partners(

@@ -5,6 +5,7 @@ connector, the partner contract suite, the end-to-end tests and integrators.
     police.py    the police feed: realistic certificates, parties with valid IDs, policies with valid USCCs
     script.py    what the platform publishes after each centre message, and when (simulated days)
     bodies.py    each centre message's effect, each step as the canonical body it publishes
+    case.py      PlatformCase: one case as the platform keeps it
     platform.py  TrafficCore: cases, the signed feed, each message id applied once, status, statistics
     server.py    TrafficServer: the platform API and its control API on loopback
     push.py      TrafficPusher: each feed item POSTed to the centre, retried on a WeChat-like ladder

@@ -13,15 +13,16 @@ from pydantic import BaseModel
 
 from sandbox.court import CourtRefusal
 from sandbox.traffic import script
+from sandbox.traffic.case import PlatformCase
 from sandbox.traffic.police import pdf
 from schemas.traffic import BODIES, TrafficMessageType, TrafficPartnerStatus
 
-if TYPE_CHECKING:  # the platform imports this module; its types only for checking
-    from sandbox.traffic.platform import PlatformCase, TrafficCore
+if TYPE_CHECKING:  # the platform imports this module; its type only for checking
+    from sandbox.traffic.platform import TrafficCore
 
 Models = Callable[[str], type[BaseModel]]
 T, P = TrafficMessageType, TrafficPartnerStatus
-Handler = Callable[["PlatformCase", dict[str, Any], "TrafficCore"], tuple[str, list[script.Step]]]
+Handler = Callable[[PlatformCase, dict[str, Any], "TrafficCore"], tuple[str, list[script.Step]]]
 APPRAISAL_CHALLENGE_DAYS = 15  # the appraiser's opinion can be challenged within 15 days of delivery (sandbox value)
 PAUSED = (P.ACCEPTED, P.MEDIATING)
 
@@ -30,7 +31,7 @@ def default_models() -> Models:
     return BODIES.__getitem__
 
 
-def _answer(known: "PlatformCase", body: dict[str, Any], core: "TrafficCore") -> tuple[str, list[script.Step]]:
+def _answer(known: PlatformCase, body: dict[str, Any], core: "TrafficCore") -> tuple[str, list[script.Step]]:
     if known.status != P.OFFERED:
         raise CourtRefusal(409, "rejected", f"case {known.serial_no} was answered already ({known.status})")
     if not body["accepted"]:
@@ -39,7 +40,7 @@ def _answer(known: "PlatformCase", body: dict[str, Any], core: "TrafficCore") ->
     return P.MEDIATING, script.after_acceptance(known.faults)
 
 
-def _appraisal(known: "PlatformCase", body: dict[str, Any], core: "TrafficCore") -> tuple[str, list[script.Step]]:
+def _appraisal(known: PlatformCase, body: dict[str, Any], core: "TrafficCore") -> tuple[str, list[script.Step]]:
     if known.status not in PAUSED:
         raise CourtRefusal(409, "rejected", f"case {known.serial_no} is not in mediation ({known.status})")
     known.facts["appraisal_id"] = body["appraisal_id"]
@@ -47,14 +48,14 @@ def _appraisal(known: "PlatformCase", body: dict[str, Any], core: "TrafficCore")
     return P.SUSPENDED, script.after_appraisal_request(known.faults, core.calendar, core.today(), days)
 
 
-def _outcome(known: "PlatformCase", body: dict[str, Any], core: "TrafficCore") -> tuple[str, list[script.Step]]:
+def _outcome(known: PlatformCase, body: dict[str, Any], core: "TrafficCore") -> tuple[str, list[script.Step]]:
     if known.status not in (*PAUSED, P.SUSPENDED):
         raise CourtRefusal(409, "rejected", f"case {known.serial_no} is not in mediation ({known.status})")
     agreed = body["result"] == "agreement"
     return (P.AGREED if agreed else P.FAILED), script.after_outcome(known.faults, agreed)
 
 
-def _claim(known: "PlatformCase", body: dict[str, Any], core: "TrafficCore") -> tuple[str, list[script.Step]]:
+def _claim(known: PlatformCase, body: dict[str, Any], core: "TrafficCore") -> tuple[str, list[script.Step]]:
     if known.status not in (P.AGREED, P.FAILED, P.CLAIMING, P.SETTLED):
         raise CourtRefusal(409, "rejected", f"case {known.serial_no} has no enforceable basis yet ({known.status})")
     known.facts.update(claim_id=body["claim_id"], claim_amount=body["amount"])
@@ -70,7 +71,7 @@ CENTRE: dict[str, Handler] = {
 
 
 def body_of(
-    step: str, known: "PlatformCase", at: datetime, core: "TrafficCore"
+    step: str, known: PlatformCase, at: datetime, core: "TrafficCore"
 ) -> tuple[str, dict[str, Any], str | None]:
     """(message type, canonical body, the platform's status after it or None) for one step at simulated `at`."""
     stamp = at.isoformat()
@@ -119,7 +120,7 @@ def body_of(
         confirmed = step == "jc_confirmed"
         body = {
             "confirmed": confirmed,
-            "ruling_no": f"（{at.year}）粤0104民特{known.serial_no[-4:]}号",
+            "ruling_no": f"（{at.year}）粤0104民特{int(known.serial_no[-4:])}号",
             "ruled_at": stamp,
             "reason": "" if confirmed else "调解协议内容违反法律强制性规定",
         }
@@ -136,7 +137,7 @@ def _changed(liability: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"party_ref": item["party_ref"], "level": level} for item, level in zip(liability, levels, strict=True)]
 
 
-def _claim_update(step: str, known: "PlatformCase", stamp: str) -> tuple[str, dict[str, Any], str | None]:
+def _claim_update(step: str, known: PlatformCase, stamp: str) -> tuple[str, dict[str, Any], str | None]:
     status = step.removeprefix("claim_")
     amount = Decimal(str(known.facts.get("claim_amount", "0")))
     if status == "part_paid":

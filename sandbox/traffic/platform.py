@@ -8,8 +8,8 @@ freshness, replayed nonces).
 import random
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from sandbox.court import CourtRefusal
 from sandbox.signed_feed import FeedItem, SignedFeed
 from sandbox.traffic import script
 from sandbox.traffic.bodies import CENTRE, Models, body_of, default_models
+from sandbox.traffic.case import PlatformCase
 from sandbox.traffic.config import TrafficConfig
 from sandbox.traffic.police import certificate
 from schemas.partner import PartnerEnvelope, PartnerKind
@@ -30,22 +31,6 @@ from schemas.validation import summarize
 from signing.base import MessageSigner, MessageVerifier
 
 PARTNER = "centre"  # how the platform names the centre in the envelopes it decodes
-
-
-@dataclass
-class PlatformCase:
-    serial_no: str
-    offer: dict[str, Any]  # the offer's canonical body, as the police feed made it
-    arrived: float  # the platform's monotonic clock when the step list last restarted
-    offered_at: datetime  # simulated
-    started_at: datetime  # the simulated time the step list last restarted (the centre's message, or the offer)
-    faults: set[str]
-    record_id: str | None = None  # ours (TR-…), once the centre named it
-    status: str = "offered"
-    pending: list[script.Step] = field(default_factory=list)
-    facts: dict[str, Any] = field(default_factory=dict)  # what later bodies need (claim amount, appraisal count …)
-    applied: list[tuple[str, str]] = field(default_factory=list)  # (centre message id, status before it)
-    last_centre: str | None = None  # the centre's latest message id (what the next answer correlates to)
 
 
 class TrafficCore(SignedFeed):
@@ -244,7 +229,7 @@ class TrafficCore(SignedFeed):
             }
 
     def statistics(self, month: str) -> dict[str, int] | None:
-        """The platform's counts for the month "YYYY-MM" the cases were offered in (China time), by status; None
+        """The platform's counts of the cases offered in the month "YYYY-MM" (China time), by status; None
         for a month it offered nothing in. `published_statistics`, when set, is what it publishes instead (figures
         that differ from ours, for reconciliation; a month absent from it: no counts)."""
         with self._lock:
@@ -253,10 +238,7 @@ class TrafficCore(SignedFeed):
             months = [k for k in self.cases.values() if f"{k.offered_at.astimezone(CHINA):%Y-%m}" == month]
             if not months:
                 return None
-            counts: dict[str, int] = {"offered": len(months)}
-            for known in months:
-                counts[known.status] = counts.get(known.status, 0) + 1
-            return counts
+            return dict(Counter(known.status for known in months))  # by status, as reconciliation counts ours
 
     def stats(self) -> dict[str, Any]:
         with self._lock:

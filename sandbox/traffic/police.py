@@ -25,6 +25,7 @@ INSURERS = (
     "中国太平洋财产保险股份有限公司广东分公司",
     "中华联合财产保险股份有限公司广东分公司",
 )
+CITY = {"4401": "穗", "4403": "深", "4406": "佛", "4419": "莞", "4451": "潮"}  # the police units' short names
 PLATE_CITIES = ("粤A", "粤B", "粤E", "粤S")  # Guangzhou, Shenzhen, Foshan, Dongguan
 HEADS = ("01", "02", "03", "04", "05", "06", "12")  # 医疗费 误工费 护理费 交通费 住院伙食补助费 营养费 财产损失
 COMPULSORY_LIMIT = Decimal("200000.00")  # 交强险 total limit since 2020 (death/disability 180,000 + medical 18,000
@@ -38,8 +39,9 @@ def plate(rng: random.Random) -> str:
 
 
 def cert_no(division: str, year: int, serial: int) -> str:
-    """A certificate number in the form police units print: 公交认字〔2026〕第440104000123号."""
-    return f"公交认字〔{year}〕第{division}{serial:06d}号"
+    """A certificate number in the form police units print: 穗公交认字〔2026〕第00123号 (the city's short name: a
+    number of five digits, never one a mask would take for an ID)."""
+    return f"{CITY.get(division[:4], '粤')}公交认字〔{year}〕第{serial:05d}号"
 
 
 def policy_no(rng: random.Random, year: int, cover: str) -> str:

@@ -1,7 +1,6 @@
 """`docking sandbox institution` as an integrator starts it: several desks in one process, each answering the
 REST connector signed with the centre's keyring, and bad options refused naming the option."""
 
-import re
 import subprocess
 import sys
 import time
@@ -14,7 +13,7 @@ from adapter.platforms.signers import build_signer, build_verifier
 from connectors.complaint_desk import ComplaintDeskRest
 from schemas.complaint import ComplaintMessageType
 from tests.support import desk_samples as s
-from tests.support.cli import docking
+from tests.support.cli import docking, printed_urls
 
 pytestmark = pytest.mark.integration
 
@@ -32,15 +31,7 @@ def test_the_standalone_desks_answer_the_connector(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        assert process.stdout is not None
-        urls: list[str] = []
-        for _ in range(60):
-            found = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline())
-            if found:
-                urls.append(found.group(0))
-            if len(urls) == 2:
-                break
-        assert len(urls) == 2, "the desks did not print their URLs"
+        urls = printed_urls(process, 2)
         signing = SigningSettings(
             keyring=tmp_path / "keys", court_keys={"desk-card-centre": tmp_path / "desks" / "desk-card-centre.pub"}
         )

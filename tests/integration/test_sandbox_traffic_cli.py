@@ -1,7 +1,6 @@
 """`docking sandbox traffic` as an integrator starts it: the platform offers cases at start-up and answers the
 traffic-platform connector signed with the centre's keyring; bad options are refused naming the option."""
 
-import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -11,7 +10,7 @@ import pytest
 
 from adapter.config.platform import SigningSettings
 from schemas.partner import PartnerEnvelope, PartnerKind
-from tests.support.cli import docking
+from tests.support.cli import docking, printed_urls
 from tests.support.traffic_sandbox import traffic_port
 
 pytestmark = pytest.mark.integration
@@ -30,14 +29,7 @@ def test_the_standalone_platform_answers_the_connector(tmp_path: Path) -> None:
         text=True,
     )
     try:
-        assert process.stdout is not None
-        url = None
-        for _ in range(60):
-            found = re.search(r"http://127\.0\.0\.1:\d+/\S+", process.stdout.readline())
-            if found:
-                url = found.group(0)
-                break
-        assert url, "the platform did not print its URL"
+        (url,) = printed_urls(process)
         signing = SigningSettings(
             keyring=tmp_path / "keys", court_keys={"traffic-2026-01": tmp_path / "platform" / "traffic-2026-01.pub"}
         )

@@ -243,7 +243,7 @@ def test_status_statistics_and_a_lost_message(platform: Platform) -> None:
     serial = _mediated(platform)
     platform.send("traffic.outcome", serial, "TR-000001", {**AGREEMENT, "at": _now()})
     month = f"{platform.pairing.core.cases[serial].offered_at:%Y-%m}"
-    assert platform.client.statistics(month) == {"offered": 1, "agreed": 1}
+    assert platform.client.statistics(month) == {"agreed": 1}
     assert platform.client.statistics("2025-01") is None  # a month it offered nothing in
     assert platform.client.query_status(["TR-000001", "TR-NONE"])["TR-NONE"] is None
     # drift: the platform loses the outcome; a resend of the same message applies again, not as a duplicate

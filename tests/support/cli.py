@@ -4,6 +4,7 @@ import atexit
 import contextlib
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -137,3 +138,16 @@ def start_run(config: Path, log: Path) -> subprocess.Popen[bytes]:
         assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
         time.sleep(0.02)
     return process
+
+
+def printed_urls(process: subprocess.Popen[str], count: int = 1, *, lines: int = 60) -> list[str]:
+    """The first `count` loopback URLs a started sandbox prints (path included), read from its stdout."""
+    assert process.stdout is not None
+    urls: list[str] = []
+    for _ in range(lines):
+        found = re.search(r"http://127\.0\.0\.1:\d+\S*", process.stdout.readline())
+        if found:
+            urls.append(found.group(0))
+        if len(urls) == count:
+            return urls
+    raise AssertionError(f"the sandbox printed {len(urls)} of {count} URLs")

@@ -25,6 +25,7 @@ from adapter.errors import InvalidRequest
 from adapter.partners.machine import Machine
 from adapter.partners.spec import Action, Change, Outgoing, PartnerDue, PartnerRecord
 from adapter.partners.specs import SPECS
+from scheduler.partners import WIRE_FACTORIES
 from schemas.partner import PartnerEnvelope, PartnerKind
 
 KIND = PartnerKind.TRAFFIC  # the toy borrows a real kind's slot: SPECS is keyed by PartnerKind
@@ -181,11 +182,14 @@ class ToySpec:
 
 @pytest.fixture
 def toy_spec() -> Iterator[ToySpec]:
-    """The toy registered as SPECS[TRAFFIC] for one test; whatever was registered before is put back."""
-    spec, before = ToySpec(), SPECS.get(KIND)
+    """The toy registered as SPECS[TRAFFIC] for one test, speaking the canonical wire (not the traffic platform's,
+    scheduler/partners.py WIRE_FACTORIES); whatever was registered before is put back."""
+    spec, before, wire = ToySpec(), SPECS.get(KIND), WIRE_FACTORIES.pop(KIND, None)
     SPECS[KIND] = spec
     yield spec
     if before is None:
         SPECS.pop(KIND, None)
     else:
         SPECS[KIND] = before
+    if wire is not None:
+        WIRE_FACTORIES[KIND] = wire

@@ -61,6 +61,22 @@ def test_an_agreement_defaults_to_the_figures_under_the_certificate_in_force() -
     assert change.amount == "256000.00"
 
 
+def test_a_handwritten_agreement_tells_each_insurer_its_share() -> None:
+    items = [
+        {"head": "01", "amount": "50000.00", "payer_ref": "I1", "policy_no": "JQ-A-001"},
+        {"head": "07", "amount": "30000.00", "payer_ref": "I1", "policy_no": "JQ-A-001"},
+        {"head": "07", "amount": "20000.00", "payer_ref": "I2", "policy_no": "SZ-B-001"},
+        {"head": "12", "amount": "1500.00", "payer_ref": "P2"},
+    ]
+    change = run("record_outcome", "MEDIATING", {"result": "agreement", "items": items})
+    (out,) = change.outgoing
+    assert isinstance(out.body, Outcome) and out.body.total == Decimal("101500.00")
+    assert [(s.policy_no, f"{s.amount:.2f}") for s in out.body.shares] == [
+        ("JQ-A-001", "80000.00"),
+        ("SZ-B-001", "20000.00"),
+    ]
+
+
 def test_a_failure_takes_the_tables_advice() -> None:
     change = run("record_outcome", "MEDIATING", {"result": "failure", "failure_code": 4})
     assert change.event == "terminate" and change.facts["outcome"]["advice"].startswith("赔偿数额未能达成一致")

@@ -20,7 +20,7 @@ from adapter.errors import InvalidRequest
 from adapter.masking import mask_text
 from adapter.partners.spec import Action, Change, Outgoing, PartnerRecord
 from adapter.partners.traffic import facts, guards
-from adapter.partners.traffic.claims import recalculate
+from adapter.partners.traffic.claims import recalculate, shares_of
 from adapter.partners.traffic.inputs import (
     ApplyJcInput,
     AppraisalInput,
@@ -121,7 +121,7 @@ def record_outcome(record: PartnerRecord | None, given: OutcomeInput, now: datet
                 field=f"items[{number}].policy_no",
                 rule="policy_of_case",
             )
-    shares = figures.shares if not given.items else ()
+    shares = figures.shares if not given.items else shares_of(items, offer.policies)
     body = Outcome(result="agreement", at=now, items=items, shares=shares, schedule=given.schedule)
     detail = f"agreement on {body.total} yuan under certificate {figures.cert_no}"
     return Change(

@@ -136,6 +136,20 @@ def _bearers(certificate: Certificate, parties: Sequence[Party], rules: TrafficR
     return [(ref, rules.liability_shares[LiabilityLevel.EQUAL]) for ref in liable]
 
 
+def shares_of(items: Sequence[OutcomeItem], policies: Sequence[Policy]) -> tuple[InsurerShare, ...]:
+    """Each policy's share of agreed items (the items naming it, summed), in the policies' order: what an agreement
+    the mediator wrote by hand tells each insurer."""
+    totals: dict[str, Decimal] = {}
+    for item in items:
+        if item.policy_no is not None:
+            totals[item.policy_no] = totals.get(item.policy_no, ZERO) + item.amount
+    return tuple(
+        InsurerShare(insurer_uscc=p.insurer_uscc, policy_no=p.policy_no, cover=p.cover, amount=totals[p.policy_no])
+        for p in policies
+        if p.policy_no in totals
+    )
+
+
 def _shares(payers: Sequence[Payer]) -> tuple[InsurerShare, ...]:
     return tuple(
         InsurerShare(
