@@ -109,7 +109,7 @@ def demo(
     out.print(f"database and keys kept in {outcome.workdir}")
     if as_json:
         flat = {k: v for k, v in summary.items() if not isinstance(v, dict)}
-        nested = {key: summary.get(key, {}) for key in ("platforms", "desks")}
+        nested = {key: summary.get(key, {}) for key in ("platforms", "desks", "partners")}
         print(json.dumps({**flat, **nested, "ok": outcome.ok}, ensure_ascii=False))
     if outcome.api is not None:
         _serve_until_stopped(outcome.api, host)

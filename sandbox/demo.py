@@ -27,6 +27,7 @@ from pydantic import SecretStr
 from sqlalchemy import func
 from sqlmodel import select
 
+from adapter.config.partners import PartnerOptions
 from adapter.config.platform import Profile
 from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
 from adapter.events.settings import EventSettings
@@ -41,6 +42,7 @@ from sandbox.complaint_demo import ComplaintDemo
 from sandbox.court import SandboxConfig
 from sandbox.hooks import WebhookReceiver
 from sandbox.pairing import Pairing, pair
+from sandbox.partner_demo import PartnerDemo
 from sandbox.push import PushCourt
 from sandbox.server import BaseSandboxServer
 from scheduler import Runtime, build_runtime, register_jobs
@@ -124,6 +126,7 @@ def run_demo(
         courts[name] = _Court(pairing, pairing.serve())
     tally = _Tally()
     side = ComplaintDemo.start(work, profile, seed, cases * 6 // 10 if complaints is None else complaints)
+    partners = PartnerDemo.start(work, profile, seed, cases)
     centre: SimulatedCentre | None = None
     receiver = WebhookReceiver(lambda event: centre.heard(event) if centre else None)
     settings = Settings(
@@ -145,6 +148,10 @@ def run_demo(
         desks=side.institutions.settings(
             poll_seconds=0.2, timeout_seconds=5.0, retry_base_seconds=0.2, retry_cap_seconds=3.0
         ),
+        partners=partners.settings(
+            poll_seconds=0.2, timeout_seconds=5.0, retry_base_seconds=0.2, retry_cap_seconds=3.0
+        ),
+        partner_jobs=PartnerOptions(deliver_seconds=0.1),
         events=EventSettings(
             urls=[receiver.url],
             secrets=[SecretStr(receiver.secret)],
@@ -160,6 +167,7 @@ def run_demo(
         if MODES.get(name) == "push":
             court.pusher = PushCourt(court.pairing.core, base, host.client(runtime, f"{name}-court", f"court:{name}"))
             court.pusher._session.hooks["response"].append(lambda answer, *_, **__: tally(answer))
+    partners.connect(runtime)  # the roster active before the centre assigns its mediators
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, runtime)
     self_received = max(1, cases // 10) if cases >= 2 else 0
@@ -185,12 +193,14 @@ def run_demo(
                     court.pairing.core.dispatch(share)
                     court.dispatched += share
             side.step()
+            partners.step()
             centre.step()
             done, pending = _progress(runtime.uow)
             if progress:
                 progress(done, cases, {**runtime.metrics.snapshot(), **side.progress()})
             quiet = all(core.pending_decisions() == 0 for core in cores)
             settled = not batches and done == cases and pending == 0 and quiet and side.done(runtime.uow)
+            settled = settled and partners.done(runtime.uow)
             if settled and _events(runtime.uow)["pending"] == 0:
                 break
             time.sleep(0.05)
@@ -211,6 +221,7 @@ def run_demo(
     for court in courts.values():
         court.server.stop()
     complaint_figures = side.finish(runtime)
+    partner_figures = partners.finish(runtime)  # registers the closed flow-C cases with the SPC platform first
     metrics = runtime.metrics.snapshot()
     summary = summarize(runtime.uow)
     done, _ = _progress(runtime.uow)
@@ -238,6 +249,7 @@ def run_demo(
             "api_errors_5xx": tally.errors_5xx,
             "api_precondition_failed": centre.refusals[412],  # If-Match refused: a court moved the case first
             **complaint_figures,
+            **partner_figures,
             "platforms": _per_platform(runtime.uow, courts),
             "seconds": round(time.monotonic() - started, 2),
         }
@@ -255,6 +267,7 @@ def run_demo(
         and complaint_figures["complaint_messages_dead"] == 0
         and complaint_figures["complaint_messages_pending"] == 0
         and complaint_figures["complaint_reconciliation_differences"] == 0
+        and partners.ok(partner_figures)
     )
     api = _leave_running(runtime, host, base, courts) if keep_running else None  # after the figures: one case more
     return DemoOutcome(summary, ok, work, api)

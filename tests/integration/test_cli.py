@@ -512,6 +512,39 @@ def test_demo_receives_complaints_and_its_figures_agree_with_the_database(demo_r
     assert summary["small_claim_working_days_avg"] == expected
 
 
+def test_demo_docks_the_three_partners_and_its_figures_agree_with_the_database(demo_run) -> None:
+    """A traffic platform, an arbitration commission and the SPC platform beside the courts (sandbox/partner_demo.py):
+    offers accepted or declined, agreements confirmed and paid by the insurer, settlements effective at the commission
+    and one refused by the guard with nothing sent, the roster certified, closed flow-C cases registered; every
+    partner record at rest, nothing dead or pending, no reconciliation difference — and the stored rows say the same."""
+    result, work = demo_run
+    s = json.loads(result.stdout.strip().splitlines()[-1])
+    assert s["ok"] is True and s["traffic_offers"] == 6  # max(6, 24 // 10)
+    assert 0 < s["traffic_declined"] < s["traffic_offers"] and s["traffic_appraisals"] > 0
+    assert (
+        s["traffic_declined"] + s["traffic_agreements"]
+        == s["traffic_offers"]
+        == s["traffic_declined"] + s["traffic_claims_paid"]
+    )
+    assert s["arbitration_applications"] == s["arbitration_effective"] == 3 and s["arbitration_refused_locally"] == 1
+    assert s["roster_orgs_certified"] == 1 and s["roster_mediators_active"] == 5 and s["spc_registrations"] > 0
+    assert s["partner_messages_dead"] == s["partner_messages_pending"] == s["partner_reconciliation_differences"] == 0
+    assert sorted(p["kind"] for p in s["partners"].values()) == ["arbitration", "roster", "traffic"]
+    with sqlite3.connect(work / "docking.db") as db:
+        counts = dict(db.execute("SELECT kind, count(*) FROM partner_records GROUP BY kind").fetchall())
+        assert counts["traffic"] == s["traffic_offers"] and counts["arbitration"] == s["arbitration_applications"]
+        assert counts["roster"] == 1 + 5 + s["spc_registrations"]  # the organisation, its mediators, registrations
+        statuses = dict(db.execute("SELECT status, count(*) FROM partner_outbox GROUP BY status").fetchall())
+        assert statuses == {"delivered": s["partner_messages_delivered"]}
+        # the refused application wrote nothing and sent nothing: one application message per record
+        sent = "SELECT count(*) FROM partner_outbox WHERE type = 'arb.application'"
+        assert db.execute(sent).fetchone() == (s["arbitration_applications"],)
+        registered = "SELECT subject FROM partner_records WHERE kind = 'roster' AND status = 'REGISTERED'"
+        flow_c = {case for case, in db.execute("SELECT id FROM cases WHERE flow = 'self_received'")}
+        subjects = [subject for subject, in db.execute(registered)]
+        assert len(subjects) == s["spc_registrations"] and set(subjects) <= flow_c
+
+
 def _stored(text: str) -> datetime:
     """A time as SQLite holds it (UTC, naive) as an aware datetime."""
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
