@@ -33,10 +33,6 @@ from adapter.config.spc_form import SpcFormSettings
 from adapter.partners.roster_registration import register_pending
 from adapter.persistence import partner_store as store
 from adapter.persistence.partner_tables import PartnerOutboxRow, PartnerRecordRow
-from adapter.platforms.signers import build_signer, build_verifier
-from connectors.arbitration_rest import ArbitrationRest
-from connectors.partner_rest import PartnerRest
-from mappings.traffic_platform import TrafficWire
 from sandbox.arbitration import CommissionConfig, CommissionServer
 from sandbox.arbitration.pairing import CommissionPairing, pair_commission
 from sandbox.centre import MEDIATORS
@@ -45,10 +41,7 @@ from sandbox.partner_clerk import Clerk
 from sandbox.spc import SpcConfig, SpcCore, SpcServer
 from sandbox.traffic import TrafficConfig, TrafficServer
 from sandbox.traffic.pairing import TrafficPairing, pair_traffic
-from scheduler.partners import TRANSPORTS
-from scheduler.spc_form import build_spc_form
 from schemas.partner import PartnerKind
-from schemas.traffic import BODIES
 
 SECONDS_PER_DAY = 0.05
 TRAFFIC, COMMISSION, SPC = "gd-traffic", "gz-arbitration", "spc"
@@ -85,10 +78,10 @@ class PartnerDemo:
             TrafficConfig(SECONDS_PER_DAY, seed=seed, appraisal_days=3, live=True),
             profile=profile,
         )
-        # The fee notice gives 30 days: the sandbox's default 7 (0.35 s here) may pass before a busy demo's clerk pays
+        # The fee notice gives 200 days (10 s here): a busy demo's clerk pays within seconds, not within 7 sandbox days
         commission = pair_commission(
             work / "partners" / COMMISSION,
-            CommissionConfig(seconds_per_day=SECONDS_PER_DAY, fee_days=30, live=True),
+            CommissionConfig(seconds_per_day=SECONDS_PER_DAY, fee_days=200, live=True),
             profile=profile,
         )
         callback_key = secrets.token_urlsafe(16)
@@ -109,7 +102,6 @@ class PartnerDemo:
 
     def settings(self, **connection: Any) -> dict[str, PartnerSettings]:
         """`[partners.<name>]` for each: kind, transport, URL, signing (the SPC: its form login), mode."""
-        TRANSPORTS.setdefault("spc_form", lambda name, config, clock: build_spc_form(name, config))
         spc_form = SpcFormSettings(
             username=self.spc.config.username, password_env=SPC_PASSWORD_ENV, callback_key_env=SPC_CALLBACK_ENV
         )
@@ -123,7 +115,7 @@ class PartnerDemo:
             ),
             COMMISSION: PartnerSettings(
                 kind=PartnerKind.ARBITRATION,
-                base_url=self.commission_server.url,
+                base_url=self.commission_server.api,
                 signing=self.commission.signing,
                 mode="poll",
                 **connection,
@@ -139,33 +131,11 @@ class PartnerDemo:
             ),
         }
 
-    def traffic_port(self, clock: Any) -> Any:
-        return PartnerRest(
-            TRAFFIC,
-            PartnerKind.TRAFFIC,
-            self.traffic_server.api,
-            build_signer(self.traffic.signing, platform=TRAFFIC, clock=clock),
-            build_verifier(self.traffic.signing, platform=TRAFFIC),
-            wire=TrafficWire(TRAFFIC),
-            bodies=BODIES.__getitem__,
-        )
-
-    def commission_port(self, clock: Any) -> Any:
-        signing = self.commission.signing
-        return ArbitrationRest(
-            COMMISSION,
-            self.commission_server.url,
-            build_signer(signing, platform=COMMISSION, clock=clock),
-            build_verifier(signing, platform=COMMISSION),
-            clock=clock,
-        )
-
     def connect(self, runtime: Any) -> None:
         """Before the jobs start: the roster certified and activated (the simulated centre assigns its cases to
         these mediators, and an unlisted or inactive one could not be), the police offers published, the
         settlements handed to the commission."""
         assert runtime.partners is not None
-        _install_ports(runtime, self)
         self.clerk = Clerk(runtime, TRAFFIC, COMMISSION, SPC)
         self.clerk.roster(MEDIATORS)
         for _ in range(20):  # the platform certifies at its next tick; bounded
@@ -226,18 +196,6 @@ class PartnerDemo:
             and figures["partner_messages_pending"] == 0
             and figures["partner_reconciliation_differences"] == 0
         )
-
-
-def _install_ports(runtime: Any, demo: PartnerDemo) -> None:
-    """Until the composition root builds the traffic and arbitration profiles from `[partners.<name>]` (the wire
-    mappings the -sb helpers register in scheduler/partners.py WIRES), the demo hands it the same connectors."""
-    from scheduler.partners import WIRES
-
-    ports = runtime.partners.ports
-    if PartnerKind.TRAFFIC not in WIRES:
-        ports[TRAFFIC] = demo.traffic_port(runtime.clock)
-    if PartnerKind.ARBITRATION not in WIRES:
-        ports[COMMISSION] = demo.commission_port(runtime.clock)
 
 
 def _at_rest(uow: Any) -> bool:

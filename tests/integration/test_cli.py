@@ -540,8 +540,8 @@ def test_demo_docks_the_three_partners_and_its_figures_agree_with_the_database(d
         sent = "SELECT count(*) FROM partner_outbox WHERE type = 'arb.application'"
         assert db.execute(sent).fetchone() == (s["arbitration_applications"],)
         registered = "SELECT subject FROM partner_records WHERE kind = 'roster' AND status = 'REGISTERED'"
-        flow_c = {case for case, in db.execute("SELECT id FROM cases WHERE flow = 'self_received'")}
-        subjects = [subject for subject, in db.execute(registered)]
+        flow_c = {case for (case,) in db.execute("SELECT id FROM cases WHERE flow = 'self_received'")}
+        subjects = [subject for (subject,) in db.execute(registered)]
         assert len(subjects) == s["spc_registrations"] and set(subjects) <= flow_c
 
 
