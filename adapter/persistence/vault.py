@@ -27,7 +27,8 @@ from adapter.errors import DockingError
 Algorithm = Literal["aes-256-gcm", "sm4-gcm"]
 KEY_BYTES: dict[str, int] = {"aes-256-gcm": 32, "sm4-gcm": 16}
 # document_b64: outbound agreement and JC messages carry the signed agreement, which names the parties.
-SEALED_FIELDS = frozenset({"id_number", "phone", "document_b64"})
+# account: a bank account number (a traffic claim's payee, schemas/traffic.py Payee), sealed like IDs (issue #19).
+SEALED_FIELDS = frozenset({"id_number", "phone", "document_b64", "account"})
 KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 
 _PREFIX = "enc:1:"

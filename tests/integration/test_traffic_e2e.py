@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from adapter.config.settings import Settings
 from adapter.persistence import partner_store as store
@@ -89,6 +90,12 @@ def test_an_offer_is_mediated_with_an_appraisal_confirmed_claimed_and_paid(world
     assert (w.status(record), w.theirs(record)) == ("PAID", "settled")
     assert w.partners.reconcile(NAME)[NAME].differences == []
     assert w.kept() == []
+    (claim,) = w.row(record).facts["claims"].values()
+    assert claim["request"]["payee"]["account"] == PAYEE["account"]  # opened for us …
+    with w.runtime.uow.engine.connect() as connection:  # … and sealed at rest, in the record and the outbox alike
+        stored = [row[0] for row in connection.execute(text("SELECT facts_json FROM partner_records"))]
+        stored += [row[0] for row in connection.execute(text("SELECT envelope_json FROM partner_outbox"))]
+    assert stored and not any(PAYEE["account"] in value for value in stored)
 
 
 @pytest.mark.parametrize("form", ["yyyyMMddHHmmss", "epoch_millis"])

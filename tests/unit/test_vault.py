@@ -181,4 +181,6 @@ def test_data_key_rotation_finds_every_sealed_column_from_the_column_types() -> 
         "documents": ("sha256", ("content",)),
         "complaints": ("complaint_id", ("complaint_json",)),
         "complaint_outbox": ("id", ("envelope_json",)),
+        "partner_records": ("record_id", ("match_json", "facts_json")),
+        "partner_outbox": ("id", ("envelope_json",)),
     }
