@@ -8,6 +8,8 @@ import pytest
 from adapter.config.partners import partner_rules
 from adapter.config.settings import load_settings
 from adapter.errors import ConfigError
+from adapter.partners.specs import SPECS
+from schemas.partner import PartnerKind
 from tests.support.toy_partner import ToyRules, toy_spec  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.usefixtures("toy_spec")
@@ -59,7 +61,8 @@ def test_a_wrong_partner_setting_names_the_file_the_table_and_the_field(
     assert str(path) in message and all(w in message for w in words), message
 
 
-def test_a_partner_kind_missing_from_this_build_is_named(tmp_path: Path) -> None:
+def test_a_partner_kind_missing_from_this_build_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(SPECS, PartnerKind.ARBITRATION)  # a build without that kind's package
     path = _file(tmp_path, "").read_text().replace('kind = "traffic"', 'kind = "arbitration"')
     (tmp_path / "docking.toml").write_text(path)
     with pytest.raises(ConfigError) as refused:
