@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from adapter.config.settings import DataKeySettings, EncryptionSettings
 from adapter.partners.specs import SPECS
 from adapter.persistence.vault import new_key
+from scheduler.partners import WIRE_FACTORIES
 from schemas.clock import utc_now
 from schemas.partner import PartnerEnvelope
 from tests.support.partner_api import PartnerServed, partner_api
@@ -32,7 +33,7 @@ FILE = "/api/centre/v1/partners/traffic/actions/file"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PartnerServed, dict[str, str]]]:
-    before = SPECS.get(KIND)
+    before, wire = SPECS.get(KIND), WIRE_FACTORIES.pop(KIND, None)  # the toy speaks the canonical wire
     SPECS[KIND] = ToySpec()  # the toy for this module (the toy_spec fixture is per test)
     tmp = tmp_path_factory.mktemp("console-partners")
     key = base64.b64encode(new_key("it", "aes-256-gcm").key).decode()
@@ -59,6 +60,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PartnerSe
             SPECS.pop(KIND, None)
         else:
             SPECS[KIND] = before
+        if wire is not None:
+            WIRE_FACTORIES[KIND] = wire
 
 
 @pytest.fixture(scope="module")
