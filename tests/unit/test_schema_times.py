@@ -21,7 +21,7 @@ from schemas.jc import CourtDecision, JcApplication
 from schemas.outcome import MediationOutcome
 from schemas.progress import ProgressUpdate
 from schemas.times import CalendarDate, Timestamp
-from tests.support import complaint_samples, samples
+from tests.support import complaint_samples, partner_time_samples, samples
 
 T = samples.T0
 
@@ -125,6 +125,10 @@ _add(cp.SmallClaimPerformedBody, {"paid_at": T, "amount": "100.00"}, "paid_at")
 _add(cp.ReviewRequestedBody, {"requested_at": T, "grounds": "不服"}, "requested_at")
 _add(cp.ReviewDecidedBody, {"result": "rejected", "decided_at": T}, "decided_at")
 
+# The partner records (traffic, arbitration, roster) and their envelope: tests/support/partner_time_samples.py.
+for _model, _data, _names in partner_time_samples.ROWS:
+    _add(_model, _data, *_names)
+
 # Values pydantic's own datetime/date read as Unix time (seconds, or milliseconds above 2e10).
 NUMBERS = [
     "20260302093000",  # yyyyMMddHHmmss: once the year 2612
@@ -173,7 +177,11 @@ def test_a_number_or_digit_string_is_never_a_time(key: tuple[str, str], value: o
 
 
 @pytest.mark.parametrize(
-    "key", sorted(k for k in INSTANCES if k[1] not in ("due", "new_due")), ids=lambda k: ".".join(k)
+    "key",
+    sorted(
+        k for k, (model, _) in INSTANCES.items() if "date-time" in str(model.model_json_schema()["properties"][k[1]])
+    ),
+    ids=lambda k: ".".join(k),
 )
 @pytest.mark.parametrize(
     ("value", "words"),
