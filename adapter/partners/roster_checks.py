@@ -69,7 +69,7 @@ def standings(session: Session, uscc: str) -> tuple[MediatorStanding, ...]:
     """The standings of every mediator record of the organisation `uscc`, for its submission's minimum."""
     mine = []
     for row in roster_rows(session, RosterEntity.MEDIATOR):
-        standing = standing_of(store.view(row))
+        standing = standing_of(store.view(row), row.match_key)
         if standing.organisation == uscc:
             mine.append(standing)
     return tuple(mine)

@@ -49,6 +49,14 @@ def test_a_term_ending_today_still_counts() -> None:
     org_submittable(ORG, [good(1), good(2), good(3, term_to=TODAY)], TODAY, RULES)
 
 
+def test_one_person_entered_twice_counts_once_toward_the_minimum() -> None:
+    twice = [standing_of(good(1), "k1:same"), standing_of(good(2), "k1:same"), standing_of(good(3), "k1:other")]
+    with pytest.raises(InvalidRequest) as refused:
+        org_submittable(ORG, twice, TODAY, RULES)
+    assert "has 2 qualifying" in str(refused.value) and "M-0002: the same person" in str(refused.value)
+    org_submittable(ORG, [*twice[:2], twice[2], standing_of(good(4), "k1:fourth")], TODAY, RULES)
+
+
 @pytest.mark.parametrize("case", sorted(NOT_COUNTED))
 def test_a_mediator_who_does_not_count_leaves_two_and_the_organisation_is_refused(case: str) -> None:
     extra, why = NOT_COUNTED[case]

@@ -48,9 +48,12 @@ class MediatorStanding(Record):
     qualifying: bool
     term_from: CalendarDate
     term_to: CalendarDate
+    # The person, as the core's blind index of their ID (the record's match_key column) — never the ID: one person
+    # entered twice in an organisation counts once toward the minimum. None: not known (counted by ref).
+    person: Line | None = Field(default=None, max_length=100)
 
 
-def standing_of(record: PartnerRecord) -> MediatorStanding:
+def standing_of(record: PartnerRecord, person: str | None = None) -> MediatorStanding:
     """The standing of a mediator record as loaded; InvalidRequest(rule="entity") for another kind of record."""
     require(record, RosterEntity.MEDIATOR, doing="the qualifying minimum")
     mediator = mediator_of(record)
@@ -62,6 +65,7 @@ def standing_of(record: PartnerRecord) -> MediatorStanding:
         qualifying=mediator.qualifying,
         term_from=mediator.term_from,
         term_to=mediator.term_to,
+        person=person,
     )
 
 
@@ -89,16 +93,21 @@ def org_submittable(
     the roster: draft, submitted, certified or active, and declared active — not suspended, retired, expired or
     rejected) and in term that day (term_from ≤ today ≤ term_to, calendar dates). Mediators of other
     organisations are ignored. Else InvalidRequest(field="mediators", rule="min_qualifying_mediators") naming the
-    count, the minimum and why each other mediator does not count (by ref, never an ID)."""
-    counted, excluded = 0, []
+    count, the minimum and why each other mediator does not count (by ref, never an ID). A person (standing.person,
+    the blind index of their ID) entered twice counts once."""
+    people: set[str] = set()
+    excluded = []
     for item in mediators:
         standing = item if isinstance(item, MediatorStanding) else standing_of(item)
         why = why_not_counted(standing, org.uscc, today)
+        person = standing.person or f"ref:{standing.ref}"
+        if why is None and person in people:
+            why = "the same person as another mediator counted (one ID)"
         if why is None:
-            counted += 1
+            people.add(person)
         elif why != "another organisation":
             excluded.append(f"{standing.ref}: {why}")
-    needed = rules.min_qualifying_mediators
+    needed, counted = rules.min_qualifying_mediators, len(people)
     if counted < needed:
         others = f"; not counted: {', '.join(excluded)}" if excluded else ""
         raise InvalidRequest(
