@@ -19,6 +19,7 @@ from adapter.partners.spec import Action, PartnerRecord, PartnerSpec
 from adapter.partners.specs import spec_for
 from adapter.persistence import partner_store as store
 from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import CaseRow
 from schemas.partner import PartnerEnvelope, PartnerKind
 
 
@@ -49,7 +50,8 @@ def run_action(
     partner's rules (an instance of spec.rules_model). Raises, with nothing written:
     InvalidRequest — field "kind" / "action" (unknown), a dotted input field (the model's rule), "record_id"
     (rule opens: given to an opening action, or missing otherwise), "partner" (rule required / wrong_partner), the
-    action's own guards; rule partner_ref_taken (another record holds the partner reference);
+    action's own guards; field case_id, rule unknown_case (the linked case does not exist); rule
+    partner_ref_taken (another record holds the partner reference);
     PartnerRecordNotFound (404); StalePartnerRecord when `expected_version` is not the record's (412);
     IllegalPartnerTransition (409)."""
     spec, action = _action(kind, action_name)
@@ -67,6 +69,13 @@ def run_action(
                 row = store.get(session, record_id, version=expected_version)
                 _same_scope(row.record_id, row.kind, row.partner, spec.kind, partner)
             change = action.run(store.view(row) if row is not None else None, data, now, rules)
+            if change.case_id is not None and session.get(CaseRow, change.case_id) is None:
+                # Checked here, not left to the foreign key: its IntegrityError would read as a taken reference.
+                raise InvalidRequest(
+                    f"{action.name}: no case {change.case_id} here to link the record to",
+                    field="case_id",
+                    rule="unknown_case",
+                )
             applied = apply_change(
                 session, spec, row, change, partner=row.partner if row is not None else str(partner),
                 actor=actor, now=now, label=action.name, expected_version=expected_version,

@@ -7,12 +7,15 @@ from sqlalchemy import text
 
 from adapter.errors import InvalidRequest
 from adapter.partners import match
+from adapter.partners.arbitration.rules import CommissionRules
 from adapter.partners.machine import IllegalPartnerTransition
+from adapter.partners.service import run_action
 from adapter.persistence import partner_store as store
 from adapter.persistence.engine import UnitOfWork, make_engine
 from adapter.persistence.partner_store import PartnerRecordNotFound, StalePartnerRecord
 from adapter.persistence.sealed_types import engine_vault
 from adapter.persistence.vault import Vault, new_key
+from tests.support import arb_samples
 from tests.support.partner_world import PARTNER, PartnerWorld, both_backends, world_fixture  # noqa: F401  (fixtures)
 from tests.support.samples import RESIDENT_ID
 from tests.support.toy_partner import toy_spec  # noqa: F401  (the fixture)
@@ -166,3 +169,14 @@ def test_a_data_key_rotation_re_keys_the_match_key_from_the_sealed_identifier(
             assert row.record_id == record_id and row.match_key.startswith("k2:")  # type: ignore[union-attr]
     finally:
         engine.dispose()
+
+
+def test_an_action_linking_a_case_that_does_not_exist_is_refused_naming_the_case_and_writes_nothing(
+    w: PartnerWorld,
+) -> None:
+    """The link is checked before the foreign key could refuse it as if a partner reference were taken."""
+    with pytest.raises(InvalidRequest) as refused:
+        run_action(w.uow, "arbitration", "submit_application", None, {"application": arb_samples.application()},
+                   partner=PARTNER, actor="clerk", now=arb_samples.NOW, rules=CommissionRules())  # fmt: skip
+    assert (refused.value.field, refused.value.rule) == ("case_id", "unknown_case")
+    assert "C-2026-0001" in str(refused.value) and _counts(w) == (0, 0, 0)
