@@ -8,12 +8,14 @@ from collections.abc import Iterator
 
 import pytest
 
+from adapter.partners.arbitration.rules import CommissionRules
+from adapter.partners.service import run_action
 from adapter.persistence import complaint_store
 from api.app import create_app
 from api.clients import Role, add_client, revoke_client
 from scheduler import Runtime
 from schemas.clock import utc_now
-from tests.support import complaint_samples
+from tests.support import arb_samples, complaint_samples
 from tests.support.api import Api, keys, served
 from tests.support.court import Court
 from tests.support.runtime import case_for, pump
@@ -38,6 +40,8 @@ def _expected(path: str, caller: str) -> str:
     if path.startswith("/api/court/"):
         return {"court:court": "allowed", "court:other": "404"}.get(caller, "403")
     if path.startswith("/api/desks/"):  # desk:<platform> keys only (none of these callers)
+        return "403"
+    if path.startswith("/api/partners/"):  # partner:<name> keys only (none of these callers)
         return "403"
     raise AssertionError(f"{path}: no group in the scope matrix; name one")
 
@@ -73,11 +77,15 @@ def test_every_role_meets_every_endpoint_as_designed(
     runtime.heartbeat()  # a live process runs the jobs: /readyz is 200 (its 503 is a readiness body, not a problem)
     case_id = case_for(runtime, ajbs).id
     complaint_id = _complaint(runtime)
+    record_id = _partner_record(runtime)
     assert len(endpoints) >= 17
     seen = []
     for method, template in endpoints:
         path = template.replace("{case_id}", case_id).replace("{ref}", ajbs).replace("{complaint_id}", complaint_id)
-        path = path.replace("{platform}", "card-centre")
+        path = path.replace("{platform}", "card-centre").replace("{record_id}", record_id)
+        action = "pay_fee" if "/records/" in template else "submit_application"  # on a record / opening one
+        path = path.replace("{kind}", "arbitration").replace("{action}", action)
+        path = path.replace("{partner}", "gz-arbitration")
         for caller in CALLERS:
             api = Api(base, callers[caller])
             answer = api.get(path) if method == "GET" else api.post(path, {}, key=uuid.uuid4().hex)
@@ -99,6 +107,14 @@ def _complaint(runtime: Runtime) -> str:
             session, complaint_samples.complaint(), desk="card-centre", complainant_key="k", actor="test", at=utc_now()
         )
         return row.complaint_id
+
+
+def _partner_record(runtime: Runtime) -> str:
+    """An arbitration application as the partner core keeps it (this runtime has no partner configured)."""
+    application = arb_samples.application(mediation_agreement=arb_samples.settlement(case_id=None))
+    done = run_action(runtime.uow, "arbitration", "submit_application", None, {"application": application},
+                      partner="gz-arbitration", actor="test", now=arb_samples.NOW, rules=CommissionRules())  # fmt: skip
+    return done.record.record_id
 
 
 def test_a_court_cannot_tell_another_platforms_case_from_no_case(
