@@ -111,6 +111,11 @@ class CentreServices:
         """Assign (or replace) the case's mediator. InvalidRequest(field="mediator") when the roster holds a record
         of `mediator` that is not assignable today (expired, removed, retired, suspended — partners.md §4)."""
         if self.roster is not None:
+            # The name is checked as the update will check it before the roster is asked: a control character
+            # (NUL) must be refused naming the field, not reach a PostgreSQL query.
+            ProgressUpdate.model_validate(
+                {"kind": ProgressKind.MEDIATOR_ASSIGNED, "at": self.clock(), "mediator": mediator}
+            )
             self.roster.check_assignable(mediator, china_date(self.clock()))
         return self._progress(case_id, Event.ASSIGN_MEDIATOR, ProgressKind.MEDIATOR_ASSIGNED, mediator=mediator)
 
