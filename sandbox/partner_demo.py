@@ -45,7 +45,9 @@ from schemas.partner import PartnerKind
 
 SECONDS_PER_DAY = 0.05
 TRAFFIC, COMMISSION, SPC = "gd-traffic", "gz-arbitration", "spc"
-SPC_PASSWORD_ENV, SPC_CALLBACK_ENV = "DOCKING_DEMO_SPC_PASSWORD", "DOCKING_DEMO_SPC_CALLBACK_KEY"
+# Not DOCKING_*: the demo sets them in its own process, and a later settings load there would warn that a DOCKING_
+# variable is not one of its settings.
+SPC_PASSWORD_ENV, SPC_CALLBACK_ENV = "SANDBOX_DEMO_SPC_PASSWORD", "SANDBOX_DEMO_SPC_CALLBACK_KEY"
 AT_REST = {  # statuses a record of the demo's ends in (each kind's machine, adapter/partners/<kind>/states.py)
     PartnerKind.TRAFFIC: {"DECLINED", "CLOSED"},
     PartnerKind.ARBITRATION: {"EFFECTIVE", "AWARD_ISSUED", "REFUSED", "WITHDRAWN", "SET_ASIDE_PENDING", "CLOSED"},
