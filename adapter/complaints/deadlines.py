@@ -28,7 +28,7 @@ from adapter.complaints.deadline_settings import ComplaintDeadlineSettings
 from adapter.complaints.states import ComplaintStatus
 from adapter.complaints.working_days import centre_target_due, forward_due, forward_rule
 from adapter.deadlines.calendar import Deadline, WorkCalendar, china_date
-from adapter.deadlines.compute import DueState
+from adapter.deadlines.compute import DueState, classify
 from schemas.clock import china_text, from_db
 from schemas.complaint import Track
 
@@ -210,19 +210,9 @@ def _dated(
     settings: ComplaintDeadlineSettings,
     notes: tuple[str, ...] = (),
 ) -> ComplaintDueDate:
-    """The deadline with its state at `now`, as compute._state gives a case's."""
-    if done_at is not None:
-        state = DueState.MET if from_db(done_at) < due.closes_at else DueState.LATE
-    elif facts.status not in BINDS_WHILE[kind]:
-        state = DueState.LAPSED
-    elif kind in COMPLAINANT_WINDOWS:
-        state = DueState.LAPSED if now >= due.closes_at else DueState.OPEN
-    elif now >= due.closes_at:
-        state = DueState.OVERDUE
-    elif now >= due.closes_at - timedelta(days=settings.warn_within_days):
-        state = DueState.DUE_SOON
-    else:
-        state = DueState.OPEN
+    """The deadline with its state at `now`, on the cases' ladder (compute.classify)."""
+    binds, soon = facts.status in BINDS_WHILE[kind], timedelta(days=settings.warn_within_days)
+    state = classify(due.closes_at, done_at, binds, now, soon, duty=kind not in COMPLAINANT_WINDOWS)
     return ComplaintDueDate(kind, due, state, rule, start, notes)
 
 

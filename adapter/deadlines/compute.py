@@ -132,7 +132,9 @@ def case_deadlines(facts: CaseFacts, policy: DeadlinePolicy, calendar: WorkCalen
             due = calendar.add_working_days(china_date(start), rule.days)
         else:
             due = calendar.calendar_days(china_date(start), rule.days)
-        state = _state(kind, facts.status, done[kind], due, stopped, now, policy.warn_within_days)
+        binds = facts.status in BINDS_WHILE[kind]
+        soon = timedelta(days=policy.warn_within_days)
+        state = classify(due.closes_at, done[kind], binds, now, soon, running=not stopped)
         results.append(DueDate(kind, due, state, rule.describe(), start, stopped, capped, notes))
     return results
 
@@ -186,26 +188,47 @@ def _mediation(
     return calendar.calendar_days(first_day + timedelta(days=suspended), total), stopped, capped, tuple(notes)
 
 
-def _state(
-    kind: DeadlineKind,
-    status: CaseStatus,
-    done_at: datetime | None,
-    due: Deadline,
-    stopped: bool,
+def classify(
+    due_at: datetime,
+    met_at: datetime | None,
+    binds: bool,
     now: datetime,
-    warn_within_days: int,
+    soon: timedelta,
+    *,
+    duty: bool = True,
+    running: bool = True,
 ) -> DueState:
-    if done_at is not None:
-        return DueState.MET if from_db(done_at) < due.closes_at else DueState.LATE
-    if status not in BINDS_WHILE[kind]:
+    """Where one due date stands at `now`: the ladder every deadline climbs (a case's here, a complaint's, each
+    partner kind's and the partners' sweep). The first rung that matches wins:
+
+        met_at given          MET if met_at < due_at, else LATE — met exactly at `due_at` is LATE; met counts
+                              whether or not the duty still binds
+        not binds             LAPSED: the record moved on without the act (declined, terminated, expired, …)
+        not running           OPEN: the clock stands still (a suspended case; its due date moves on daily)
+        not duty              a party's own window (a complainant's review request, an award's correction or
+                              set-aside): OPEN before `due_at`, LAPSED from it — never DUE_SOON or OVERDUE
+        now >= due_at         OVERDUE (at `due_at` exactly: overdue)
+        now >= due_at - soon  DUE_SOON (exactly `soon` before `due_at`: due soon; a zero margin: never)
+        otherwise             OPEN
+
+    `due_at` is the first instant after the period (midnight China time after its last day, Deadline.closes_at).
+    Times: aware datetimes in any zone — UTC or China time, instants are compared; a zone-less one is read as UTC,
+    as SQLite returns it. `soon` is the caller's margin as a duration: `timedelta(days=N)` for N calendar days (the
+    period's last N days, as `warn_within_days`), or hours (the partners' sweep's `due_soon_hours`). PAUSED is never
+    returned: a clock stopped with no due date (a traffic appraisal, a complaint's external appraisal) is the
+    caller's to show. Pure; raises nothing."""
+    if met_at is not None:
+        return DueState.MET if from_db(met_at) < from_db(due_at) else DueState.LATE
+    if not binds:
         return DueState.LAPSED
-    if stopped:
+    if not running:
         return DueState.OPEN
-    if now >= due.closes_at:
+    closed = from_db(now) >= from_db(due_at)
+    if not duty:
+        return DueState.LAPSED if closed else DueState.OPEN
+    if closed:
         return DueState.OVERDUE
-    if now >= due.closes_at - timedelta(days=warn_within_days):
-        return DueState.DUE_SOON
-    return DueState.OPEN
+    return DueState.DUE_SOON if from_db(now) >= from_db(due_at) - soon else DueState.OPEN
 
 
 def _after(at: datetime | None, since: datetime | None) -> datetime | None:

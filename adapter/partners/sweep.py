@@ -22,7 +22,7 @@ from sqlmodel import col, select
 from adapter.alerts import causes as alerts
 from adapter.deadlines.calendar import WorkCalendar, china_date
 from adapter.deadlines.complaint_sweep import alert_key
-from adapter.deadlines.compute import DueState
+from adapter.deadlines.compute import DueState, classify
 from adapter.events import partner_events
 from adapter.partners.spec import PartnerDue, PartnerRecord
 from adapter.partners.specs import spec_for
@@ -83,11 +83,11 @@ def open_record_dues(
 def _as_of(due: PartnerDue, now: datetime, due_soon: timedelta) -> PartnerDue:
     if due.due_at is None or due.state not in _LIVE:
         return due
-    state = (
-        DueState.OVERDUE if now >= due.due_at
-        else DueState.DUE_SOON if due.state is DueState.DUE_SOON or due.due_at - now <= due_soon
-        else DueState.OPEN
-    )  # fmt: skip
+    # A live due date is unmet and binds. DUE_SOON within the sweep's margin (hours) or the kind's own (days):
+    # whichever is wider. A party's window (arbitration's correction, set-aside) is laddered as a duty here.
+    state = classify(due.due_at, None, True, now, due_soon)
+    if state is DueState.OPEN and due.state is DueState.DUE_SOON:
+        state = DueState.DUE_SOON
     return PartnerDue(due.name, due.rule, due.counting, state, due.due_at, due.met_at, due.estimated)
 
 

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from adapter.deadlines.calendar import Deadline, WorkCalendar, china_date
-from adapter.deadlines.compute import DueState
+from adapter.deadlines.compute import DueState, classify
 from adapter.partners.arbitration.facts import read
 from adapter.partners.arbitration.rules import CommissionRules
 from adapter.partners.arbitration.states import ArbEvent, ArbStatus
@@ -117,12 +117,4 @@ def due_dates(
 
 
 def _state(name: str, due: Deadline, done: datetime | None, binds: bool, now: datetime, warn_days: int) -> DueState:
-    if done is not None:
-        return DueState.MET if from_db(done) < due.closes_at else DueState.LATE
-    if not binds:
-        return DueState.LAPSED
-    if now >= due.closes_at:
-        return DueState.LAPSED if name in WINDOWS else DueState.OVERDUE
-    if name not in WINDOWS and now >= due.closes_at - timedelta(days=warn_days):
-        return DueState.DUE_SOON
-    return DueState.OPEN
+    return classify(due.closes_at, done, binds, now, timedelta(days=warn_days), duty=name not in WINDOWS)

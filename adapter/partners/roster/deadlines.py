@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from adapter.deadlines.calendar import Deadline, WorkCalendar, china_date
-from adapter.deadlines.compute import DueState
+from adapter.deadlines.compute import DueState, classify
 from adapter.partners.roster.facts import ENTRIES, at, entity, mediator_of
 from adapter.partners.roster.rules import RosterRules
 from adapter.partners.roster.states import RosterEntity
@@ -95,14 +95,8 @@ def term_end(record: PartnerRecord, now: datetime, rules: RosterRules) -> Partne
         f"alert {rules.term_alert_days} calendar days before a mediator's term ends; past its last day the entry "
         "expires (term renewal is certified again [P45])"
     )
-    if record.status not in _TERM_BINDS:
-        state = DueState.LAPSED
-    elif now >= closes:
-        state = DueState.OVERDUE
-    elif now >= closes - timedelta(days=rules.term_alert_days):
-        state = DueState.DUE_SOON
-    else:
-        state = DueState.OPEN
+    # no met_at: a renewed term is a new `term_to`, not this one met
+    state = classify(closes, None, record.status in _TERM_BINDS, now, timedelta(days=rules.term_alert_days))
     return PartnerDue(name="term_end", rule=rule, counting=CALENDAR, state=state, due_at=closes)
 
 
@@ -131,16 +125,7 @@ def _due(
     now: datetime,
     soon_days: int,
 ) -> PartnerDue:
-    if met is not None:
-        state = DueState.MET if from_db(met) < due.closes_at else DueState.LATE
-    elif not binds:
-        state = DueState.LAPSED
-    elif now >= due.closes_at:
-        state = DueState.OVERDUE
-    elif now >= due.closes_at - timedelta(days=soon_days):
-        state = DueState.DUE_SOON
-    else:
-        state = DueState.OPEN
+    state = classify(due.closes_at, met, binds, now, timedelta(days=soon_days))
     return PartnerDue(
         name=name,
         rule=rule,

@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from adapter.deadlines.calendar import Deadline, WorkCalendar, china_date
-from adapter.deadlines.compute import DueState
+from adapter.deadlines.compute import DueState, classify
 from adapter.partners.machine import IllegalPartnerTransition
 from adapter.partners.spec import PartnerDue, PartnerRecord
 from adapter.partners.traffic.rules import TrafficRules
@@ -188,17 +188,8 @@ def _dated(
     now: datetime,
     rules: TrafficRules,
 ) -> PartnerDue:
-    """The due date with its state at `now`, as a case's (adapter/deadlines/compute.py)."""
-    if done is not None:
-        state = DueState.MET if done < due.closes_at else DueState.LATE
-    elif not binding:
-        state = DueState.LAPSED
-    elif now >= due.closes_at:
-        state = DueState.OVERDUE
-    elif now >= due.closes_at - timedelta(days=rules.warn_within_days):
-        state = DueState.DUE_SOON
-    else:
-        state = DueState.OPEN
+    """The due date with its state at `now`, on a case's ladder (adapter/deadlines/compute.py classify)."""
+    state = classify(due.closes_at, done, binding, now, timedelta(days=rules.warn_within_days))
     return PartnerDue(name, rule, counting, state, due.closes_at, done, due.estimated)
 
 
