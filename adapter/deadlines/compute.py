@@ -1,6 +1,6 @@
 """A case's due dates from its facts: which deadlines apply, when each closes, and where each stands now.
 
-Pure: facts, policy, calendar and `now` in; DueDates out. States:
+Pure: facts, policy, calendar and `now` in; DueDates out. States (`classify`, the one ladder every deadline uses):
 
     open      the deadline binds now and closes later than `warn_within_days` from now (or its clock is stopped)
     due_soon  it binds now and closes within `warn_within_days` — `at_risk()` is true

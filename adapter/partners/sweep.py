@@ -84,7 +84,8 @@ def _as_of(due: PartnerDue, now: datetime, due_soon: timedelta) -> PartnerDue:
     if due.due_at is None or due.state not in _LIVE:
         return due
     # A live due date is unmet and binds. DUE_SOON within the sweep's margin (hours) or the kind's own (days):
-    # whichever is wider. A party's window (arbitration's correction, set-aside) is laddered as a duty here.
+    # whichever is wider. A party's window (arbitration's correction, set-aside) is laddered as a duty here, so
+    # its last `due_soon` turns it DUE_SOON although the kind never does (classify's duty=False) — as before.
     state = classify(due.due_at, None, True, now, due_soon)
     if state is DueState.OPEN and due.state is DueState.DUE_SOON:
         state = DueState.DUE_SOON
