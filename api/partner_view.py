@@ -56,6 +56,7 @@ def due_view(due: PartnerDue) -> dict[str, Any]:
         "counting": due.counting,
         "estimated": due.estimated,
         "rule": due.rule,
+        "duty": due.duty,  # False: a party's window (open, then lapsed; never due soon or overdue)
     }
 
 

@@ -104,10 +104,11 @@ def deadlines(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Partner records' due dates closing within --within (and every one passed), days in China time; `counting`
-    says working or calendar days (partners.md §0)."""
+    says working or calendar days (partners.md §0); `duty` false is a party's window (an award's correction or
+    set-aside): open until it closes, then lapsed and gone from the list — never due soon or overdue."""
     rows = partners_runtime(config).deadlines(parse_span(within, "--within"))
     columns = ["record", "kind", "partner", "status", "due", "due_day", "state", "counting", "closes_in_hours",
-               "estimated", "rule"]  # fmt: skip
+               "estimated", "rule", "duty"]  # fmt: skip
     render(rows, columns, fmt, title=f"partner due dates closing within {within} (and passed)")
     if fmt is Format.table and not rows:
         err.print(f"no open partner due date closes within {within}")

@@ -78,7 +78,13 @@ class PartnerDue:
     """One due date of a record. `counting` is "working" or "calendar" (police rules count working days, court and
     arbitration rules calendar days — partners.md §0); `rule` names the rule and its source, e.g. "insurer pays
     within 10 days of agreeing (保险法 Art 23)"; `due_at` None while `state` is PAUSED or the clock has not
-    started; `estimated` when the holiday calendar lacked a year involved."""
+    started; `estimated` when the holiday calendar lacked a year involved.
+
+    `duty` True (the default): someone must act by `due_at` — the centre, the partner, an insurer, a court — so it
+    goes DUE_SOON and OVERDUE and the deadline sweep raises a `partner.deadline_alert` on it. False: a party's own
+    window, a right it may leave unused (an award's correction and set-aside [P21 Arts 56, 59], calendar days and
+    months): OPEN until `due_at`, LAPSED from then, never DUE_SOON or OVERDUE, never alerted (compute.classify's
+    duty=False, as a complainant's review request)."""
 
     name: str
     rule: str
@@ -87,6 +93,7 @@ class PartnerDue:
     due_at: datetime | None
     met_at: datetime | None = None
     estimated: bool = False
+    duty: bool = True
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,16 @@ A due date closing within `due_soon` (or the kind already says DUE_SOON), or pas
 date and state: a `deadline_alert` note in the record's history (its detail JSON: kind — the due date's name —,
 state, last day, counting, estimated, rule), a log line, and the alert hook (adapter/alerts/causes.py
 partner_deadline: one-shot per record and due date, which the alert destinations deliver). A paused clock (a
-traffic case in appraisal, partners.md §2) raises nothing.
+traffic case in appraisal, partners.md §2) raises nothing; nor does a party's own window (PartnerDue.duty False: an
+award's correction or set-aside [P21 Arts 56, 59]) — open until it closes, then lapsed, never due soon or overdue:
+a right left unused is nobody's lapse.
 Nothing moves state and the version stays: what to do about a late answer is for the centre's staff.
 """
 
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,7 +41,7 @@ _LIVE = (DueState.OPEN, DueState.DUE_SOON, DueState.OVERDUE)
 @dataclass(frozen=True)
 class RecordDues:
     record: PartnerRecord
-    due: list[PartnerDue]  # states as of now: OPEN turned DUE_SOON within the window, OVERDUE once passed
+    due: list[PartnerDue]  # states as of now (_as_of): a duty DUE_SOON within the margin, OVERDUE once passed
     alerted: frozenset[tuple[str, str, str]]  # (name, state, last day) already raised
 
 
@@ -81,22 +83,31 @@ def open_record_dues(
 
 
 def _as_of(due: PartnerDue, now: datetime, due_soon: timedelta) -> PartnerDue:
+    """`due` on the sweep's ladder at `now` (compute.classify): a duty DUE_SOON within `due_soon` (hours) or the
+    kind's own margin (days), whichever is wider, OVERDUE from `due_at`; a party's window (`duty` False) OPEN
+    before `due_at` and LAPSED from it, whatever the kind said. Met, late, lapsed, paused: as the kind said."""
     if due.due_at is None or due.state not in _LIVE:
         return due
-    # A live due date is unmet and binds. DUE_SOON within the sweep's margin (hours) or the kind's own (days):
-    # whichever is wider. A party's window (arbitration's correction, set-aside) is laddered as a duty here, so
-    # its last `due_soon` turns it DUE_SOON although the kind never does (classify's duty=False) — as before.
-    state = classify(due.due_at, None, True, now, due_soon)
-    if state is DueState.OPEN and due.state is DueState.DUE_SOON:
+    # A live due date is unmet and binds.
+    state = classify(due.due_at, None, True, now, due_soon, duty=due.duty)
+    if state is DueState.OPEN and due.state is DueState.DUE_SOON and due.duty:
         state = DueState.DUE_SOON
-    return PartnerDue(due.name, due.rule, due.counting, state, due.due_at, due.met_at, due.estimated)
+    return replace(due, state=state)
+
+
+def alerting(due: PartnerDue) -> bool:
+    """Whether the sweep raises an alert for `due` (once per name, state and last day): a duty with a date, due
+    soon or overdue. Never a party's window (`duty` False; `_as_of` never ladders one past OPEN either) nor a
+    paused clock."""
+    return due.duty and due.due_at is not None and due.state in (DueState.DUE_SOON, DueState.OVERDUE)
 
 
 def closing_within(
     uow: UnitOfWork, calendar: WorkCalendar, rules: Callable[[str, str], Any], now: datetime, horizon: timedelta,
     *, due_soon: timedelta = timedelta(hours=24),
 ) -> list[dict[str, Any]]:  # fmt: skip
-    """One row per live due date closing within `horizon` of `now` (or passed), for `docking partners deadlines`."""
+    """One row per live due date closing within `horizon` of `now` (or passed), for `docking partners deadlines`;
+    `duty` False marks a party's window (open until it closes, then lapsed: no row)."""
     rows = []
     for item in open_record_dues(uow, calendar, rules, now, due_soon=due_soon):
         r = item.record
@@ -107,7 +118,7 @@ def closing_within(
                 "record": r.record_id, "kind": r.kind.value, "partner": r.partner, "status": r.status,
                 "due": due.name, "due_day": _day(due), "state": due.state.value, "counting": due.counting,
                 "closes_in_hours": round((due.due_at - now).total_seconds() / 3600, 1),
-                "estimated": due.estimated, "rule": due.rule,
+                "estimated": due.estimated, "rule": due.rule, "duty": due.duty,
             })  # fmt: skip
     return rows
 
@@ -123,9 +134,7 @@ def sweep(
     for item in open_record_dues(uow, calendar, rules, now, due_soon=due_soon):
         done["records"] = done.get("records", 0) + 1
         for due in item.due:
-            if due.due_at is None or due.state not in (DueState.DUE_SOON, DueState.OVERDUE):
-                continue
-            if (due.name, due.state.value, _day(due)) not in item.alerted:
+            if alerting(due) and (due.name, due.state.value, _day(due)) not in item.alerted:
                 _alert(uow, item.record.record_id, due, now)
                 done[f"alert_{due.state.value}"] = done.get(f"alert_{due.state.value}", 0) + 1
     return done

@@ -13,7 +13,8 @@ its last day when it has none (民法典 Arts 201–203). Pure: record facts, ca
 | set_aside_ruling  | 2 months                        | the filing                         | SET_ASIDE_PENDING [Art 60]|
 | entrusted_result  | the commission's `due`, if set  | the entrustment                    | ENTRUSTED, MEDIATING      |
 
-A party's window (correction, set-aside) is open until it closes, then lapsed — never overdue: nobody's duty. Both
+A party's window (correction, set-aside) is open until it closes, then lapsed — never due soon or overdue: nobody's
+duty (PartnerDue.duty False, so the deadline sweep never alerts on it, adapter/partners/sweep.py). Both
 are remedies against an award (裁决书, Arts 56, 58–59) only: a 调解书 has neither.
 A 调解书 takes effect when the **last** party signs for it [P21 Arts 51–52]: `statement_effective_at`.
 """
@@ -23,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from adapter.deadlines.calendar import Deadline, WorkCalendar, china_date
-from adapter.deadlines.compute import DueState, classify
+from adapter.deadlines.compute import classify
 from adapter.partners.arbitration.facts import read
 from adapter.partners.arbitration.rules import CommissionRules
 from adapter.partners.arbitration.states import ArbEvent, ArbStatus
@@ -69,8 +70,9 @@ def due_dates(
     dues: list[PartnerDue] = []
 
     def add(name: str, rule: str, due: Deadline, done: datetime | None, binds: bool) -> None:
-        state = _state(name, due, done, binds, now, rules.warn_within_days)
-        dues.append(PartnerDue(name, rule, "calendar", state, due.closes_at, done, due.estimated))
+        duty = name not in WINDOWS
+        state = classify(due.closes_at, done, binds, now, timedelta(days=rules.warn_within_days), duty=duty)
+        dues.append(PartnerDue(name, rule, "calendar", state, due.closes_at, done, due.estimated, duty=duty))
 
     received = facts.received_at or submitted
     if received is not None:
@@ -114,7 +116,3 @@ def due_dates(
         rule = "the entrusted mediation's result reported by the commission's date"
         add("entrusted_result", rule, due, done, status in (S.ENTRUSTED, S.MEDIATING))
     return dues
-
-
-def _state(name: str, due: Deadline, done: datetime | None, binds: bool, now: datetime, warn_days: int) -> DueState:
-    return classify(due.closes_at, done, binds, now, timedelta(days=warn_days), duty=name not in WINDOWS)
