@@ -69,7 +69,9 @@ def on_message(record: PartnerRecord | None, envelope: PartnerEnvelope, now: dat
         return _appraised(record, body)
     if isinstance(body, JcResult):
         return jc_result(record, body.confirmed, body.ruling_no, body.ruled_at, body.reason)
-    assert isinstance(body, ClaimUpdate)
+    if not isinstance(body, ClaimUpdate):  # a body type added without its handler: refused, never skipped
+        raise InvalidRequest(f"type: {envelope.type} has no handler; rule message_type", field="type",
+                             rule="message_type")  # fmt: skip
     return on_claim_update(record, body)
 
 
