@@ -267,3 +267,24 @@ def test_reconciliation_finds_and_repairs_a_lost_message(world: Make) -> None:
     assert [(f.name, f.ours, f.theirs) for f in w.partners.reconcile(NAME, month=month)[NAME].figures] == [
         ("agreed", 1, 3)
     ]
+
+
+def test_reconciliation_agrees_with_the_platforms_words_and_never_claims_a_refusal_again(world: Make) -> None:
+    """#19 review: the platform says "mediating" (调解中) for a case we accepted — no difference; a refused claim the
+    platform has lost is reported, never requested again by repair."""
+    w = world("refused")
+    record = w.offer()
+    w.act(record, "accept")
+    assert (w.status(record), w.theirs(record)) == ("ACCEPTED", "mediating")
+    assert w.partners.reconcile(NAME)[NAME].differences == []
+    w.act(record, "start_mediation", {"mediator": "调解员 李四"})
+    _claim(w, record, _agreed_and_confirmed(w, record))
+    w.days(12)
+    assert (w.status(record), w.theirs(record)) == ("CLAIM_REFUSED", "claiming")
+    assert w.partners.reconcile(NAME)[NAME].differences == []  # a refusal leaves the platform's claim open
+    assert w.core.forget_last(record)  # the platform loses our claim request
+    claims_sent = sum(e.type == "traffic.claim_request" for e in w.core.received)
+    found = w.partners.reconcile(NAME, repair=True)[NAME]
+    assert [(d.expected, d.theirs, d.action) for d in found.differences] == [("claiming", "agreed", "report")]
+    w.exchange()
+    assert sum(e.type == "traffic.claim_request" for e in w.core.received) == claims_sent  # nothing asked again
