@@ -80,6 +80,7 @@ def test_a_later_certification_with_another_term_is_applied_not_dropped_as_a_dup
     change = certify(record, "2027-03-31", "cert-2")
     assert change.note == "recertified" and change.event is None
     assert mediator_of(step(record, change)).term_to == date(2027, 3, 31)
+    assert change.facts["requested_term_to"] == REQUESTED.isoformat()  # what we had asked for
     assert certify(record, None, "cert-3").note == "duplicate"
 
 

@@ -170,7 +170,10 @@ def _certified_term(record: PartnerRecord, body: CertifiedBody) -> dict[str, Any
             field="body.term_to",
             rule="term_order",
         ) from None
-    requested = record.facts.get("requested_term_to") or current.term_to.isoformat()
+    sent, before = at(record.facts, "sent_at"), at(record.facts, "certified_at")
+    resent = before is None or (sent is not None and before < sent)  # what we hold is what we last asked for
+    kept = None if resent else record.facts.get("requested_term_to")
+    requested = kept or current.term_to.isoformat()
     return {"mediator": certified.model_dump(mode="json"), "requested_term_to": requested}
 
 
