@@ -15,6 +15,7 @@ Differences raise the reconciliation alert (adapter/alerts/causes.py reconcile_d
 """
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy import insert
 from sqlmodel import col, select
 
 from adapter.alerts import causes as alerts
+from adapter.errors import InvalidRequest
 from adapter.events import partner_events
 from adapter.partners.apply import apply_change
 from adapter.partners.spec import Change, PartnerRecord, PartnerSpec
@@ -35,6 +37,7 @@ from connectors.partner_port import PartnerPort
 from schemas.clock import Clock, to_utc
 
 log = logging.getLogger("docking.partners")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 BATCH = 100
 
 
@@ -68,7 +71,10 @@ def reconcile(
     actor: str = "reconcile",
 ) -> Reconciliation:  # fmt: skip
     """Compare `port`'s partner with our records (and, with `month`, its figures with ours); a TransientError
-    from the partner propagates (the job retries next time)."""
+    from the partner propagates (the job retries next time); InvalidRequest(field "month", rule "month") for a month
+    not shaped YYYY-MM, before the partner is asked anything."""
+    if month is not None and not _MONTH.fullmatch(month):
+        raise InvalidRequest(f"month must be YYYY-MM, not {month!r}", field="month", rule="month")
     spec = spec_for(port.kind)
     result = Reconciliation(port.name)
     ids = _open_ids(uow, port.name)

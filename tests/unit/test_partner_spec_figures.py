@@ -9,10 +9,13 @@ from typing import Any
 
 import pytest
 
+from adapter.errors import InvalidRequest
+from adapter.partners import reconcile
 from adapter.partners.arbitration.spec import ARBITRATION
 from adapter.partners.roster.spec import ROSTER
 from adapter.partners.spec import PartnerRecord
 from adapter.partners.traffic.spec import TRAFFIC
+from connectors.fake_partner import FakePartner
 from schemas.clock import CHINA
 from schemas.partner import PartnerKind
 from tests.support.roster_samples import mediator, mediator_record, org_record, registration_record
@@ -88,3 +91,12 @@ def test_a_month_is_china_time() -> None:
     utc = traffic("OFFERED", "2026-11-30T16:30:00+00:00", "2026-11-30T16:31:00+00:00")  # 00:30 CST on 1 December
     assert TRAFFIC.figures([late, utc], "2026-11") == {"offered": 1}
     assert TRAFFIC.figures([late, utc], "2026-12") == {"offered": 1}
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-1", "26-11", "2026/11", "", "2026-11-01"])
+def test_a_month_not_shaped_yyyy_mm_is_refused_before_the_partner_is_asked(month: str) -> None:
+    port = FakePartner("spc", PartnerKind.ROSTER)
+    with pytest.raises(InvalidRequest) as refused:
+        # no database: refused before anything is read or asked
+        reconcile.reconcile(None, port, lambda: datetime(2026, 11, 5, tzinfo=CHINA), month=month)  # type: ignore[arg-type]
+    assert (refused.value.field, refused.value.rule) == ("month", "month") and repr(month) in str(refused.value)
