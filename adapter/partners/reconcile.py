@@ -5,13 +5,17 @@ behind; §4: our counts reconciled with the SPC platform's):
   (PartnerPort.query_status) against what the kind says it should be (spec.partner_status); a difference is
   reported, and with `repair` the kind's repair messages (spec.repair) are queued in one transaction with a
   `reconcile_repair` history line and an audit row;
+  A status is a difference only when the kind says it does not agree with ours (spec.agrees: the partner's coarse
+  vocabulary, e.g. the traffic platform's "mediating" for our ACCEPTED, is no difference);
 - by figures: for `month` ("YYYY-MM", China time), the partner's own counts (PartnerPort.statistics; None: it keeps
-  none) against ours — the records opened that month, counted by what spec.partner_status says of each.
+  none) against ours counted the partner's way (spec.figures over the partner's records — the SPC platform's
+  organisations / mediators / registered, the traffic platform's cases offered that month by status), every key
+  of either side compared (a count one side lacks reads 0), each differing figure named.
 Differences raise the reconciliation alert (adapter/alerts/causes.py reconcile_difference) and a WARNING each.
 """
 
 import logging
-from collections import Counter
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,10 +24,10 @@ from sqlalchemy import insert
 from sqlmodel import col, select
 
 from adapter.alerts import causes as alerts
-from adapter.deadlines.calendar import china_date
+from adapter.errors import InvalidRequest
 from adapter.events import partner_events
 from adapter.partners.apply import apply_change
-from adapter.partners.spec import Change, PartnerSpec
+from adapter.partners.spec import Change, PartnerRecord, PartnerSpec
 from adapter.partners.specs import spec_for
 from adapter.persistence import partner_store as store
 from adapter.persistence.engine import UnitOfWork
@@ -33,6 +37,7 @@ from connectors.partner_port import PartnerPort
 from schemas.clock import Clock, to_utc
 
 log = logging.getLogger("docking.partners")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 BATCH = 100
 
 
@@ -66,7 +71,10 @@ def reconcile(
     actor: str = "reconcile",
 ) -> Reconciliation:  # fmt: skip
     """Compare `port`'s partner with our records (and, with `month`, its figures with ours); a TransientError
-    from the partner propagates (the job retries next time)."""
+    from the partner propagates (the job retries next time); InvalidRequest(field "month", rule "month") for a month
+    not shaped YYYY-MM, before the partner is asked anything."""
+    if month is not None and not _MONTH.fullmatch(month):
+        raise InvalidRequest(f"month must be YYYY-MM, not {month!r}", field="month", rule="month")
     spec = spec_for(port.kind)
     result = Reconciliation(port.name)
     ids = _open_ids(uow, port.name)
@@ -83,8 +91,9 @@ def reconcile(
         if counts is not None:
             result.figures_compared = True
             ours = our_figures(uow, spec, port.name, month)
-            result.figures = [FigureDifference(k, ours.get(k, 0), v) for k, v in sorted(counts.items())
-                              if ours.get(k, 0) != v]  # fmt: skip
+            keys = sorted(set(ours) | set(counts))
+            result.figures = [FigureDifference(k, ours.get(k, 0), counts.get(k, 0)) for k in keys
+                              if ours.get(k, 0) != counts.get(k, 0)]  # fmt: skip
     if result.differences or result.figures:
         with uow.begin() as session:
             what = result.differences[0].expected if result.differences else f"figure {result.figures[0].name}"
@@ -142,7 +151,7 @@ def _compare(
         expected = spec.partner_status(record)
         if expected is None:
             return False
-        if theirs == expected:
+        if spec.agrees(record, theirs):
             return True
         action = "report"
         outgoing = spec.repair(record, theirs, now) if repair else ()
@@ -162,16 +171,12 @@ def _compare(
 
 
 def our_figures(uow: UnitOfWork, spec: PartnerSpec, partner: str, month: str) -> dict[str, int]:
-    """Our records of `partner` opened in `month` ("YYYY-MM", China time), counted by spec.partner_status."""
-    counts: Counter[str] = Counter()
+    """Our figures of `partner` for `month` ("YYYY-MM", China time), counted the partner's way (spec.figures)."""
+    records: list[PartnerRecord] = []
     after: str | None = None
     while True:
         with uow.begin() as session:
             rows, after = store.list_records(session, partner=partner, after=after, limit=500)
-            for row in rows:
-                if china_date(row.opened_at).strftime("%Y-%m") == month:
-                    said = spec.partner_status(store.view(row))
-                    if said is not None:
-                        counts[said] += 1
+            records.extend(store.view(row) for row in rows)
         if after is None:
-            return dict(counts)
+            return spec.figures(records, month)

@@ -8,14 +8,15 @@ is a pure function of a record, a message and the time, returning a Change the c
 (the status advanced through the kind's Machine, facts merged, a history entry, replies queued in the outbox).
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from adapter.deadlines.calendar import WorkCalendar
+from adapter.deadlines.calendar import WorkCalendar, china_date
 from adapter.deadlines.compute import DueState
 from adapter.partners.machine import Machine
 from schemas.partner import PartnerEnvelope, PartnerKind
@@ -148,7 +149,37 @@ class PartnerSpec(Protocol):
         reconciliation; None when nothing has been sent to it yet."""
         ...
 
+    def agrees(self, record: PartnerRecord, theirs: str | None) -> bool:
+        """Whether the partner's status `theirs` is consistent with the record — its vocabulary is coarser than
+        ours and names some steps otherwise (the kind's status-equivalence table); reconciliation reports a
+        difference only when it is not. `partner_status(record)` always agrees."""
+        ...
+
+    def figures(self, records: Iterable[PartnerRecord], month: str) -> dict[str, int]:
+        """Our side of the partner's figures for `month` ("YYYY-MM", China time), under the keys and the counting
+        of its statistics (PartnerPort.statistics) — e.g. the SPC platform's organisations, mediators, registered;
+        `records` are all the partner's records. Pure."""
+        ...
+
     def repair(self, record: PartnerRecord, theirs: str | None, now: datetime) -> Sequence[Outgoing]:
         """The messages that bring the partner back in step when reconciliation finds `theirs` differing from
         `partner_status(record)` (e.g. resend a lost application); empty when only an operator can repair it."""
         ...
+
+
+def figures_by_status(
+    partner_status: Callable[[PartnerRecord], str | None],
+    records: Iterable[PartnerRecord],
+    month: str,
+    opened: Callable[[PartnerRecord], datetime] = lambda record: record.opened_at,
+) -> dict[str, int]:
+    """The records opened in `month` ("YYYY-MM", China time; `opened` says when a record was, by default its
+    opened_at) counted by what the partner should say of each (`partner_status`; None: not counted) — for a
+    partner whose statistics count its cases by status."""
+    counts: Counter[str] = Counter()
+    for record in records:
+        if china_date(opened(record)).strftime("%Y-%m") == month:
+            said = partner_status(record)
+            if said is not None:
+                counts[said] += 1
+    return dict(counts)

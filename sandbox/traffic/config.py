@@ -13,6 +13,8 @@ Misbehaviours (FAULTS), chosen for the whole platform (`faults`) or per case (Tr
   duplicate_push    every message is published twice: the same bytes under the same message id
   out_of_order      a case's later message is published before the earlier one it follows
   jc_rejected       the court refuses judicial confirmation of the agreement (the platform reports the ruling)
+  jc_silent         the court never rules on the JC application (the platform reports nothing: the centre's
+                    jc_ruling due date falls overdue, the clerk withdraws or closes)
   bad_signature     the case's messages carry a signature that does not match their bytes
 
 Time is compressed: `seconds_per_day` real seconds stand for one simulated day. Business times in the messages are
@@ -33,6 +35,7 @@ FAULTS = (
     "duplicate_push",
     "out_of_order",
     "jc_rejected",
+    "jc_silent",
     "bad_signature",
 )
 

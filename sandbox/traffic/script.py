@@ -44,7 +44,7 @@ def after_appraisal_request(faults: set[str], calendar: WorkCalendar, today: dat
 
 def after_outcome(faults: set[str], agreed: bool) -> list[Step]:
     """An agreement goes to the court for judicial confirmation; the platform reports the ruling."""
-    if not agreed:
+    if not agreed or "jc_silent" in faults:
         return []
     return [(JC_RULING_AFTER, "jc_rejected" if "jc_rejected" in faults else "jc_confirmed")]
 

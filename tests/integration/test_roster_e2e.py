@@ -272,6 +272,21 @@ def test_statistics_reconciled_and_a_difference_reported(faulty: Any, faults: tu
     assert report.differences == expected
 
 
+@pytest.mark.parametrize(
+    ("faults", "expected"), [((), []), (("stats_differ",), [("registered", 0, 1)])], ids=["in_step", "stats_differ"]
+)
+def test_partners_reconcile_month_counts_as_the_platform_does(faulty: Any, faults: tuple[str, ...],
+                                                               expected: Any) -> None:  # fmt: skip
+    """`docking partners reconcile --month` (the core's reconcile) counts the roster as `docking roster stats` does
+    (organisations, mediators, registered — not record statuses): no drift, no difference; the sandbox's drift named
+    per figure (#19 review)."""
+    w = faulty(*faults)
+    certified_org(w)
+    report = reconcile.reconcile(w.uow, w.port, w.clock, month=w.now.strftime("%Y-%m"))
+    assert report.figures_compared and report.differences == []
+    assert [(f.name, f.ours, f.theirs) for f in report.figures] == expected
+
+
 def test_reconciliation_repairs_a_lost_upsert(w: RosterWorld) -> None:
     _, mediators = certified_org(w)
     assert w.core.forget(mediators[1])  # the platform lost it

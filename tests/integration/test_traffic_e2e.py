@@ -267,3 +267,52 @@ def test_reconciliation_finds_and_repairs_a_lost_message(world: Make) -> None:
     assert [(f.name, f.ours, f.theirs) for f in w.partners.reconcile(NAME, month=month)[NAME].figures] == [
         ("agreed", 1, 3)
     ]
+
+
+def test_reconciliation_agrees_with_the_platforms_words_and_never_claims_a_refusal_again(world: Make) -> None:
+    """#19 review: the platform says "mediating" (调解中) for a case we accepted — no difference; a refused claim the
+    platform has lost is reported, never requested again by repair."""
+    w = world("refused")
+    record = w.offer()
+    w.act(record, "accept")
+    assert (w.status(record), w.theirs(record)) == ("ACCEPTED", "mediating")
+    assert w.partners.reconcile(NAME)[NAME].differences == []
+    w.act(record, "start_mediation", {"mediator": "调解员 李四"})
+    _claim(w, record, _agreed_and_confirmed(w, record))
+    w.days(12)
+    assert (w.status(record), w.theirs(record)) == ("CLAIM_REFUSED", "claiming")
+    assert w.partners.reconcile(NAME)[NAME].differences == []  # a refusal leaves the platform's claim open
+    assert w.core.forget_last(record)  # the platform loses our claim request
+    claims_sent = sum(e.type == "traffic.claim_request" for e in w.core.received)
+    found = w.partners.reconcile(NAME, repair=True)[NAME]
+    assert [(d.expected, d.theirs, d.action) for d in found.differences] == [("claiming", "agreed", "report")]
+    w.exchange()
+    assert sum(e.type == "traffic.claim_request" for e in w.core.received) == claims_sent  # nothing asked again
+
+
+@pytest.mark.parametrize("way_out", ["withdraw_jc", "close"])
+def test_a_jc_the_court_never_rules_on_falls_due_and_the_clerk_takes_it_back(world: Make, way_out: str) -> None:
+    """#19 review: JC_APPLIED had no way out. The court's ruling is due 30 calendar days after the application
+    ([S3 Art 187]); past it the sweep alerts, and the clerk withdraws it (back to the agreement) or closes the case."""
+    w = world("jc_silent")
+    record = _mediating(w)
+    w.act(record, "record_outcome", {"result": "agreement"})
+    w.act(record, "apply_jc", {"court_code": "粤0104"})
+    w.days(31)
+    assert (w.status(record), w.theirs(record)) == ("JC_APPLIED", "agreed")
+    w.partners.sweep()
+    alerts = [e.detail for e in w.history(record) if e.note == "deadline_alert"]
+    assert any('"jc_ruling"' in a and '"overdue"' in a for a in alerts)
+    assert [r["state"] for r in _jc_ruling_rows(w, record)] == ["overdue"]
+    if way_out == "withdraw_jc":
+        w.act(record, "withdraw_jc", {"outcome": "withdrawn", "reason": "法院逾期未作出裁定，当事人撤回申请"})
+        assert w.status(record) == "AGREEMENT_EFFECTIVE"
+    else:
+        w.act(record, "close", {"note": "法院未裁定，当事人自行履行"})
+        assert w.status(record) == "CLOSED"
+    assert w.partners.reconcile(NAME)[NAME].differences == []
+    assert _jc_ruling_rows(w, record) == []  # answered (late): nothing left to chase
+
+
+def _jc_ruling_rows(w: TrafficWorld, record: str) -> list[dict[str, Any]]:
+    return [r for r in w.partners.deadlines(timedelta(days=400)) if r["record"] == record and r["due"] == "jc_ruling"]

@@ -9,7 +9,7 @@ depend on the kinds written in parallel.
     due: answer — `rules.answer_days` working days after opening while OPEN
 """
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -23,7 +23,7 @@ from adapter.deadlines.calendar import WorkCalendar, china_date
 from adapter.deadlines.compute import DueState
 from adapter.errors import InvalidRequest
 from adapter.partners.machine import Machine
-from adapter.partners.spec import Action, Change, Outgoing, PartnerDue, PartnerRecord
+from adapter.partners.spec import Action, Change, Outgoing, PartnerDue, PartnerRecord, figures_by_status
 from adapter.partners.specs import SPECS
 from scheduler.partners import WIRE_FACTORIES
 from schemas.partner import PartnerEnvelope, PartnerKind
@@ -173,6 +173,12 @@ class ToySpec:
         if record.status == St.OPEN and "filed_at" not in record.facts:
             return None  # offered by the partner and not answered: nothing of ours there to compare
         return {"OPEN": "received", "ACCEPTED": "accepted", "DONE": "done", "DECLINED": "declined"}[record.status]
+
+    def agrees(self, record: PartnerRecord, theirs: str | None) -> bool:
+        return theirs == self.partner_status(record)
+
+    def figures(self, records: Iterable[PartnerRecord], month: str) -> dict[str, int]:
+        return figures_by_status(self.partner_status, records, month)
 
     def repair(self, record: PartnerRecord, theirs: str | None, now: datetime) -> Sequence[Outgoing]:
         if theirs is None and record.amount is not None:

@@ -270,6 +270,7 @@ def test_every_action_is_listed_with_its_input_model() -> None:
         "record_outcome",
         "apply_jc",
         "record_jc_result",
+        "withdraw_jc",
         "request_claim",
         "escalate",
         "advise_litigation",

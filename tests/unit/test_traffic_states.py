@@ -35,7 +35,13 @@ EXPECTED: dict[TrafficStatus, dict[TrafficEvent, TrafficStatus]] = {
         **_FAIL,
     },
     S.AGREEMENT_EFFECTIVE: {E.APPLY_JC: S.JC_APPLIED, E.CLOSE: S.CLOSED, **_CLAIM_AGAIN},
-    S.JC_APPLIED: {E.JC_CONFIRM: S.JC_CONFIRMED, E.JC_REJECT: S.JC_REJECTED},
+    # The court may never rule (due in 30 days, [S3 Art 187]): withdrawn or not accepted, or closed (#19 review).
+    S.JC_APPLIED: {
+        E.JC_CONFIRM: S.JC_CONFIRMED,
+        E.JC_REJECT: S.JC_REJECTED,
+        E.JC_WITHDRAW: S.AGREEMENT_EFFECTIVE,
+        E.CLOSE: S.CLOSED,
+    },
     S.JC_CONFIRMED: {E.CLOSE: S.CLOSED, **_CLAIM_AGAIN},
     S.JC_REJECTED: {E.ADVISE_LITIGATION: S.LITIGATION_ADVISED, E.CLOSE: S.CLOSED},
     S.TERMINATED: {E.ADVISE_LITIGATION: S.LITIGATION_ADVISED, E.CLOSE: S.CLOSED},

@@ -15,7 +15,7 @@ inbound, due dates, and reconciliation (what the commission should say, and what
     ENTRUSTED, MEDIATING / RESULT_SENT             entrusted / result_received  entrusted → resend the result
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from pydantic import BaseModel
@@ -26,7 +26,7 @@ from adapter.partners.arbitration.facts import read
 from adapter.partners.arbitration.rules import CommissionRules
 from adapter.partners.arbitration.states import MACHINE, ArbStatus
 from adapter.partners.machine import Machine
-from adapter.partners.spec import Action, Outgoing, PartnerRecord
+from adapter.partners.spec import Action, Outgoing, PartnerRecord, figures_by_status
 from schemas.arbitration import (
     BODIES,
     ApplicationBody,
@@ -88,12 +88,21 @@ class ArbitrationSpec:
             return (P.SET_ASIDE if ruled is SetAsideRuling.SET_ASIDE else P.EFFECTIVE).value
         return THEIRS[status].value
 
+    def agrees(self, record: PartnerRecord, theirs: str | None) -> bool:
+        """The table above: THEIRS one for one, and a CLOSED case either as it ended or closed."""
+        if theirs == self.partner_status(record):
+            return True
+        return S(record.status) is S.CLOSED and theirs == P.CLOSED
+
+    def figures(self, records: Iterable[PartnerRecord], month: str) -> dict[str, int]:
+        """A commission publishes no figures for us (partners.md §3; its statistics are None): where one does, its
+        cases received that month by its status — ours opened that month counted by partner_status."""
+        return figures_by_status(self.partner_status, records, month)
+
     def repair(self, record: PartnerRecord, theirs: str | None, now: datetime) -> Sequence[Outgoing]:
         """Resend what the commission lost: the application, the fee payment, our withdrawal, the mediation result."""
         status, facts = S(record.status), read(record.facts)
-        if theirs == self.partner_status(record):
-            return ()
-        if status is S.CLOSED and theirs == P.CLOSED:
+        if self.agrees(record, theirs):
             return ()
         lost = theirs in (None, P.UNKNOWN)
         if status is S.SUBMITTED and lost and facts.application is not None:

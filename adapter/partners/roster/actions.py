@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from adapter.deadlines.calendar import china_date
 from adapter.errors import InvalidRequest
-from adapter.partners.roster.facts import ENTRIES, iso, mediator_of, organisation_of, require
+from adapter.partners.roster.facts import ENTRIES, existing, iso, mediator_of, organisation_of, require
 from adapter.partners.roster.guards import MediatorStanding, org_submittable
 from adapter.partners.roster.rules import RosterRules
 from adapter.partners.roster.states import RosterEntity, RosterEvent, RosterNote
@@ -176,14 +176,14 @@ def _edit(
 
 
 def edit_org(record: PartnerRecord | None, data: OrgInput, now: datetime, rules: RosterRules) -> Change:
-    assert record is not None  # not an opening action: the core always passes the record
+    record = existing(record, "edit_org")
     require(record, ORG, doing="edit_org")
     _courts_known(data.organisation)
     return _edit(record, ORG, data.organisation, data.changed_at, now)
 
 
 def edit_mediator(record: PartnerRecord | None, data: MediatorInput, now: datetime, rules: RosterRules) -> Change:
-    assert record is not None
+    record = existing(record, "edit_mediator")
     require(record, MED, doing="edit_mediator")
     return _edit(record, MED, data.mediator, data.changed_at, now)
 
@@ -200,7 +200,7 @@ def term_not_ended(mediator: Mediator, today: date) -> None:
 def submit(record: PartnerRecord | None, data: SubmitInput, now: datetime, rules: RosterRules) -> Change:
     """Send a draft (or a rejected entry, corrected) for certification. An organisation needs the qualifying
     minimum (guards.org_submittable, rule min_qualifying_mediators [P46]); a mediator a term not yet ended."""
-    assert record is not None
+    record = existing(record, "submit")
     entity = require(record, *ENTRIES, doing="submit")
     today = china_date(now)
     body = entry_body(record, entity)
@@ -221,7 +221,7 @@ def submit(record: PartnerRecord | None, data: SubmitInput, now: datetime, rules
 
 def activate(record: PartnerRecord | None, data: NoInput, now: datetime, rules: RosterRules) -> Change:
     """A certified entry onboarded; a mediator only once their term has begun (rule term_not_begun)."""
-    assert record is not None
+    record = existing(record, "activate")
     entity = require(record, *ENTRIES, doing="activate")
     if entity is MED and mediator_of(record).term_from > china_date(now):
         term_from = mediator_of(record).term_from

@@ -49,6 +49,15 @@ def require(record: PartnerRecord, *allowed: RosterEntity, doing: str) -> Roster
     return found
 
 
+def existing(record: PartnerRecord | None, doing: str) -> PartnerRecord:
+    """The record an action applies to; InvalidRequest(field "record_id", rule "record") when there is none — an
+    error, not an `assert`, so the check holds under `python -O` too."""
+    if record is None:
+        raise InvalidRequest(f"{doing} applies to an existing roster record; none was given", field="record_id",
+                             rule="record")  # fmt: skip
+    return record
+
+
 def organisation_of(record: PartnerRecord) -> Organisation:
     return Organisation.model_validate(record.facts["organisation"])
 

@@ -4,7 +4,8 @@ handled deliberately — recorded as a note that moves nothing, never refused (r
 resend):
 
     roster.certified         entry: SUBMITTED → certify (partner_ref ← platform_id); CERTIFIED/ACTIVE/SUSPENDED →
-                             note recertified (a change sent since is confirmed) or duplicate; elsewhere late_answer
+                             note recertified (a change sent since is confirmed, or another term) or duplicate;
+                             elsewhere late_answer. A mediator's `term_to` as certified replaces the one requested
     roster.rejected          entry: SUBMITTED → reject (reason kept); REJECTED → duplicate; elsewhere late_answer
     roster.removed           entry: CERTIFIED…EXPIRED → remove (RETIRED, facts.removed: not assignable);
                              RETIRED → duplicate; elsewhere late_answer
@@ -26,7 +27,7 @@ from pydantic import BaseModel
 
 from adapter.errors import InvalidRequest
 from adapter.field_errors import read_model
-from adapter.partners.roster.facts import ENTRIES, at, iso, require
+from adapter.partners.roster.facts import ENTRIES, at, iso, mediator_of, require
 from adapter.partners.roster.states import RosterEntity, RosterEvent, RosterNote
 from adapter.partners.roster.states import RosterStatus as S
 from adapter.partners.spec import Change, PartnerRecord
@@ -34,6 +35,7 @@ from schemas.partner import PartnerEnvelope
 from schemas.roster import (
     MESSAGE_BODIES,
     CertifiedBody,
+    Mediator,
     OfflineRegisteredBody,
     OfflineRejectedBody,
     RejectedBody,
@@ -88,7 +90,9 @@ def on_message(record: PartnerRecord | None, envelope: PartnerEnvelope, now: dat
         return _repeat(record, S.RETIRED, "removed")
     if isinstance(body, OfflineRegisteredBody):
         return _registered(record, body)
-    assert isinstance(body, OfflineRejectedBody)
+    if not isinstance(body, OfflineRejectedBody):  # a body type added without its handler: refused, never skipped
+        raise InvalidRequest(f"type: {envelope.type} has no handler; rule message_type", field="type",
+                             rule="message_type")  # fmt: skip
     require(record, RosterEntity.REGISTRATION, doing=envelope.type)
     return _answer(
         record, S.PENDING, E.REJECT_REGISTRATION, S.REGISTRATION_REJECTED, body.reason, body.rejected_at, "rejected_at"
@@ -115,14 +119,18 @@ def _answer(
 
 
 def _certified(record: PartnerRecord, body: CertifiedBody) -> Change:
-    require(record, *ENTRIES, doing=M.CERTIFIED)
-    facts = {"answered_at": iso(body.certified_at), "certified_at": iso(body.certified_at)}
+    what = require(record, *ENTRIES, doing=M.CERTIFIED)
+    facts: dict[str, Any] = {"answered_at": iso(body.certified_at), "certified_at": iso(body.certified_at)}
+    term = _certified_term(record, body) if what is RosterEntity.MEDIATOR else None
+    if term is not None:
+        facts.update(term)
+    said = "" if term is None else f" (term to {body.term_to} as certified, {term['requested_term_to']} requested)"
     if record.status == S.SUBMITTED:
         return Change(
             event=E.CERTIFY,
             facts=facts,
             partner_ref=body.platform_id,
-            detail=f"{record.subject} certified as {body.platform_id}",
+            detail=f"{record.subject} certified as {body.platform_id}{said}",
         )
     if record.status in _CERTIFIED:
         if record.partner_ref not in (None, body.platform_id):
@@ -136,8 +144,37 @@ def _certified(record: PartnerRecord, body: CertifiedBody) -> Change:
             return Change(
                 note=N.RECERTIFIED, facts=facts, detail=f"{record.subject}'s change confirmed by the platform"
             )
+        if term is not None:  # the same certification with another term: the court's term holds
+            return Change(note=N.RECERTIFIED, facts=facts, detail=f"{record.subject} recertified{said}")
         return Change(note=N.DUPLICATE, detail=f"certification again for {record.subject}")
     return _repeat(record, S.CERTIFIED, "certification")
+
+
+def _certified_term(record: PartnerRecord, body: CertifiedBody) -> dict[str, Any] | None:
+    """The mediator's facts with the term the court certified (`term_to` of the answer) in place of the one we
+    asked for — the certified term is the one in force, so expiry, the term-end alert and the assignment checks
+    (all reading facts.mediator.term_to) follow it [P45]; the requested end is kept beside it. None when the answer
+    names no term or the same one. InvalidRequest(field "body.term_to", rule "term_order") for a term ending before
+    it begins (quarantined by the core, the bytes kept)."""
+    if body.term_to is None:
+        return None
+    current = mediator_of(record)
+    if body.term_to == current.term_to:
+        return None
+    try:
+        certified = Mediator.model_validate({**current.model_dump(), "term_to": body.term_to})
+    except ValueError:
+        raise InvalidRequest(
+            f"body.term_to: the certified term ends {body.term_to}, before it begins {current.term_from}; "
+            "rule term_order",
+            field="body.term_to",
+            rule="term_order",
+        ) from None
+    sent, before = at(record.facts, "sent_at"), at(record.facts, "certified_at")
+    resent = before is None or (sent is not None and before < sent)  # what we hold is what we last asked for
+    kept = None if resent else record.facts.get("requested_term_to")
+    requested = kept or current.term_to.isoformat()
+    return {"mediator": certified.model_dump(mode="json"), "requested_term_to": requested}
 
 
 def _registered(record: PartnerRecord, body: OfflineRegisteredBody) -> Change:

@@ -21,7 +21,7 @@ from adapter.partners.roster.actions import (
     upsert_of,
     when,
 )
-from adapter.partners.roster.facts import ENTRIES, iso, mediator_of, require
+from adapter.partners.roster.facts import ENTRIES, existing, iso, mediator_of, require
 from adapter.partners.roster.rules import RosterRules
 from adapter.partners.roster.states import RosterEvent
 from adapter.partners.roster.states import RosterStatus as S
@@ -56,26 +56,26 @@ def _status_change(
 
 
 def suspend(record: PartnerRecord | None, data: ReasonInput, now: datetime, rules: RosterRules) -> Change:
-    assert record is not None
+    record = existing(record, "suspend")
     return _status_change(record, E.SUSPEND, RosterEntryStatus.SUSPENDED, data.changed_at, now, data.reason)
 
 
 def resume(record: PartnerRecord | None, data: ChangedInput, now: datetime, rules: RosterRules) -> Change:
-    assert record is not None
+    record = existing(record, "resume")
     return _status_change(record, E.RESUME, RosterEntryStatus.ACTIVE, data.changed_at, now, None)
 
 
 def retire(record: PartnerRecord | None, data: ReasonInput, now: datetime, rules: RosterRules) -> Change:
     """Off the roster for good: a mediator's `roster.mediator_retire`, an organisation's upsert as retired; a draft
     or rejected entry, which the platform does not list, just closes."""
-    assert record is not None
+    record = existing(record, "retire")
     return _status_change(record, E.RETIRE, RosterEntryStatus.RETIRED, data.changed_at, now, data.reason)
 
 
 def expire(record: PartnerRecord | None, data: NoInput, now: datetime, rules: RosterRules) -> Change:
     """A mediator whose term has ended (rule term_not_ended before its last day has passed, China date); the
     platform holds the term itself, so nothing is sent. Organisations have no term (rule entity)."""
-    assert record is not None
+    record = existing(record, "expire")
     require(record, MED, doing="expire")
     term_to = mediator_of(record).term_to
     if china_date(now) <= term_to:
@@ -87,7 +87,7 @@ def expire(record: PartnerRecord | None, data: NoInput, now: datetime, rules: Ro
 
 def renew(record: PartnerRecord | None, data: RenewInput, now: datetime, rules: RosterRules) -> Change:
     """An expired mediator's new term, sent for certification again [P45]; the term must not have ended."""
-    assert record is not None
+    record = existing(record, "renew")
     require(record, MED, doing="renew")
     try:
         renewed = mediator_of(record).model_copy(update={"term_from": data.term_from, "term_to": data.term_to})

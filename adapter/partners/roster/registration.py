@@ -11,7 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from adapter.errors import InvalidRequest
-from adapter.partners.roster.facts import iso, registration_of, require
+from adapter.partners.roster.facts import existing, iso, registration_of, require
 from adapter.partners.roster.rules import RosterRules
 from adapter.partners.roster.states import RosterEntity, RosterEvent
 from adapter.partners.spec import Change, Outgoing, PartnerRecord
@@ -94,7 +94,7 @@ def resubmit_registration(
     record: PartnerRecord | None, data: ResubmitInput, now: datetime, rules: RosterRules
 ) -> Change:
     """A refused registration sent again (corrected if a form is given — for the same case, rule identity)."""
-    assert record is not None
+    record = existing(record, "resubmit_registration")
     require(record, RosterEntity.REGISTRATION, doing="resubmit_registration")
     form = _checked(data.registration) if data.registration is not None else registration_of(record)
     if form.case_id != record.subject:

@@ -102,6 +102,15 @@ class RosterSpec:
         expected = _ENTRY_STATUS[record.status]
         return expected.value if expected is not None else None
 
+    def agrees(self, record: PartnerRecord, theirs: str | None) -> bool:
+        """The platform's words are ours one for one (_ENTRY_STATUS, _REGISTRATION_STATUS): only the same agrees."""
+        return theirs == self.partner_status(record)
+
+    def figures(self, records: Iterable[PartnerRecord], month: str) -> dict[str, int]:
+        """The platform's statistics are not by status: organisations, mediators, registered (`our_counts`) — the
+        counting `docking roster stats` uses too."""
+        return our_counts(records, month)
+
     def repair(self, record: PartnerRecord, theirs: str | None, now: datetime) -> Sequence[Outgoing]:
         """Resend what the platform lost: an entry's upsert (its current status) or a mediator's retirement; a
         registration's form when the platform does not know it. Nothing when the platform knows the record but

@@ -8,7 +8,8 @@ allow (IllegalPartnerTransition, a 409).
     start_mediation(mediator)          ACCEPTED → MEDIATING
     request_appraisal(matters, party)  the mediation clock pauses [P44 Art 26]
     record_outcome(result, …)          agreement (items by head and payer, insurer shares, schedule) or failure code
-    apply_jc / record_jc_result        judicial confirmation, through the court flows
+    apply_jc / record_jc_result        judicial confirmation, through the court flows (ruling due in 30 days)
+    withdraw_jc(outcome, reason)       no ruling: withdrawn or not accepted — back to the agreement
     request_claim(basis, policy, payee, amount)  一键理赔; the payee account is sealed in facts, masked in history
     escalate(to), advise_litigation, close
 """
@@ -31,6 +32,7 @@ from adapter.partners.traffic.inputs import (
     NoteInput,
     OutcomeInput,
     StartMediationInput,
+    WithdrawJcInput,
 )
 from adapter.partners.traffic.jc import jc_result
 from adapter.partners.traffic.rules import TrafficRules
@@ -143,6 +145,16 @@ def record_jc_result(record: PartnerRecord | None, given: JcResultInput, now: da
     return jc_result(_record(record), given.confirmed, given.ruling_no, now, given.reason)
 
 
+def withdraw_jc(record: PartnerRecord | None, given: WithdrawJcInput, now: datetime, rules: Any) -> Change:
+    """JC_APPLIED → AGREEMENT_EFFECTIVE: the application ended without a ruling (withdrawn by the parties, or not
+    accepted by the court — domain.md §3); the agreement stands, to be performed, claimed on or applied for again.
+    A ruling the platform sends later is kept as an out-of-order note (jc.py)."""
+    jc: dict[str, Any] = {**(_record(record).facts.get("jc") or {}), "ended": given.outcome, "ended_at": china_iso(now),
+                          "reason": given.reason}  # fmt: skip
+    said = "withdrawn" if given.outcome == "withdrawn" else "not accepted by the court"
+    return Change(event=E.JC_WITHDRAW, facts={"jc": jc}, detail=f"JC application {said}: {mask_text(given.reason)}")
+
+
 def request_claim(record: PartnerRecord | None, given: ClaimInput, now: datetime, rules: Any) -> Change:
     record = _record(record)
     try:
@@ -232,6 +244,7 @@ ACTIONS: dict[str, Action] = dict(
         _action("record_outcome", "agreement (items, shares, schedule) or failure code", OutcomeInput, record_outcome),
         _action("apply_jc", "judicial confirmation applied for (court flows)", ApplyJcInput, apply_jc),
         _action("record_jc_result", "the court's JC ruling", JcResultInput, record_jc_result),
+        _action("withdraw_jc", "the JC application withdrawn or not accepted", WithdrawJcInput, withdraw_jc),
         _action(
             "request_claim", "file the insurer claim on an enforceable basis (一键理赔)", ClaimInput, request_claim
         ),

@@ -80,6 +80,8 @@ def on_claim_update(record: PartnerRecord, body: ClaimUpdate) -> Change:
 def _updated(claim: dict[str, Any], body: ClaimUpdate) -> dict[str, Any]:
     at = china_iso(body.at)
     claim = {**claim, "status": body.status.value}
+    if body.status is C.RECEIVED:  # the insurer's receipt: where 保险法 Art 23's 30 days run from
+        claim.setdefault("received_at", at)
     if body.status in ANSWERED:
         claim.setdefault("answered_at", at)
     if body.status is C.AGREED:

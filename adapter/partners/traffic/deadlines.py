@@ -3,11 +3,20 @@ record, history, calendar, rules and `now` in; PartnerDue out.
 
 | name                 | period (TrafficRules) | counting      | clock starts               | source            |
 |----------------------|-----------------------|---------------|----------------------------|-------------------|
-| offer_answer         | 3                     | working days  | the offer's receipt        | [P44 Art 12]      |
+| offer_answer         | 3                     | working days  | our receipt of the offer   | [P44 Art 12]      |
 | mediation            | 30, pauses excluded   | calendar days | acceptance                 | [P44 Arts 24, 26] |
 | jc_application       | 30                    | calendar days | the agreement takes effect | domain.md §3      |
-| claim_assess:<claim> | 30                    | calendar days | the claim filed            | 保险法 Art 23     |
+| jc_ruling            | 30                    | calendar days | the JC application filed   | [S3 Art 187]      |
+| claim_assess:<claim> | 30                    | calendar days | the insurer's receipt *    | 保险法 Art 23     |
 | claim_pay:<claim>    | 10                    | calendar days | the amount agreed          | 保险法 Art 23     |
+
+offer_answer runs from the offer's arrival with us (facts.received_at; records older than it: opened_at, the same
+instant), not from the platform's `offered_at` — partners.md §2 says "receipt"; offered_at stays in the facts, shown.
+* claim_assess: Art 23 counts from the insurer's receipt of the claim. Its acknowledgement (a claim_update
+"received", facts claims.<id>.received_at) starts the clock when it has come; until then the clock runs from our
+request's sending (requested_at) — the strict side: never later than the true date, so never a missed alert.
+jc_ruling: the court examines a JC application within 30 days of filing (domain.md §3, [S3 Art 187]; the court
+president may extend) — an overdue ruling is alerted; the clerk records it (record_jc_result), or withdraw_jc / close.
 
 claim_pay is met by a payment of the amount agreed; a part payment short of it (paid_amount < agreed_amount) leaves
 the duty binding, so it still falls due and goes overdue.
@@ -41,7 +50,10 @@ S, E = TrafficStatus, TrafficEvent
 Span = tuple[datetime, datetime | None]
 _EVENTS = frozenset(e.value for e in TrafficEvent)
 _MEDIATION_OPEN = frozenset({S.ACCEPTED, S.MEDIATING, S.APPRAISAL_PENDING, S.LIABILITY_UNDER_REVIEW})
-CLAIM_OPEN = frozenset({"requested", "received", "assessing"})  # a claim's statuses before the insurer's answer
+CLAIM_OPEN = frozenset({"requested", "received", "assessing"})
+_JC_ENDS = frozenset(
+    {E.JC_CONFIRM, E.JC_REJECT, E.JC_WITHDRAW, E.CLOSE}
+)  # what answers a JC application  # a claim's statuses before the insurer's answer
 
 
 @dataclass(frozen=True)
@@ -88,12 +100,12 @@ def due_dates(
     """Every due date whose clock has started, in the order of the module table, with its state at `now`."""
     now, status = from_db(now), S(record.status)
     line = timeline(history, review_pauses=rules.review_pauses_mediation)
-    offered = _time(record.facts.get("offered_at")) or from_db(record.opened_at)
+    received = _time(record.facts.get("received_at")) or from_db(record.opened_at)
     answered = _first(line, E.ACCEPT, E.DECLINE)
-    due = calendar.add_working_days(china_date(offered), rules.offer_answer_working_days)
+    due = calendar.add_working_days(china_date(received), rules.offer_answer_working_days)
     rule = (
-        f"answer the offer within {rules.offer_answer_working_days} working days of receipt (the platform's value "
-        "unconfirmed) [P44 Art 12]"
+        f"answer the offer within {rules.offer_answer_working_days} working days of our receipt of it, not the "
+        "platform's offered_at (the platform's value unconfirmed) [P44 Art 12]"
     )
     binding = status in (S.OFFERED, S.OFFER_OVERDUE)
     results = [_dated("offer_answer", rule, "working", due, answered, binding, now, rules)]
@@ -111,6 +123,9 @@ def due_dates(
         results.append(
             _dated("jc_application", rule, "calendar", due, applied, status is S.AGREEMENT_EFFECTIVE, now, rules)
         )
+    ruling = _jc_ruling(status, history, calendar, now, rules)
+    if ruling is not None:
+        results.append(ruling)
     claims: Mapping[str, Any] = record.facts.get("claims") or {}
     for claim_id, claim in claims.items():
         results.extend(_claim(claim_id, claim, calendar, now, rules))
@@ -148,14 +163,20 @@ def _mediation(
 def _claim(
     claim_id: str, claim: Mapping[str, Any], calendar: WorkCalendar, now: datetime, rules: TrafficRules
 ) -> list[PartnerDue]:
-    """The insurer's two periods of 保险法 Art 23 for one claim: assess within 30 days of the claim (a complex
-    claim; the statute's outer bound), pay within 10 days of agreeing the amount."""
+    """The insurer's two periods of 保险法 Art 23 for one claim: assess within 30 calendar days of receiving the
+    claim (a complex claim; the statute's outer bound) — from its acknowledgement (`received_at`) once it has come,
+    until then from our request's sending (`requested_at`), the strict side (module docstring); pay within 10
+    calendar days of agreeing the amount (`agreed_at`)."""
     results = []
-    requested = _time(claim.get("requested_at"))
+    receipt = _time(claim.get("received_at"))
+    requested = receipt or _time(claim.get("requested_at"))
     state = str(claim.get("status", "requested"))
     if requested is not None:
         due = calendar.calendar_days(china_date(requested), rules.claim_assess_days)
-        rule = f"the insurer assesses the claim within {rules.claim_assess_days} calendar days of it (保险法 Art 23)"
+        since = "the insurer's receipt of it" if receipt else "our request (its receipt not yet acknowledged)"
+        rule = (
+            f"the insurer assesses the claim within {rules.claim_assess_days} calendar days of {since} (保险法 Art 23)"
+        )
         answered = _time(claim.get("answered_at"))
         results.append(
             _dated(f"claim_assess:{claim_id}", rule, "calendar", due, answered, state in CLAIM_OPEN, now, rules)
@@ -170,6 +191,33 @@ def _claim(
         binding = state == "agreed" or short
         results.append(_dated(f"claim_pay:{claim_id}", rule, "calendar", due, paid, binding, now, rules))
     return results
+
+
+def _jc_ruling(
+    status: TrafficStatus,
+    history: Sequence[tuple[datetime, str]],
+    calendar: WorkCalendar,
+    now: datetime,
+    rules: TrafficRules,
+) -> PartnerDue | None:
+    """The court's ruling on the last JC application, due `jc_ruling_days` (30) calendar days after its filing
+    (domain.md §3 "JC review by the court", [S3 Art 187]); met by the ruling recorded, the application withdrawn or
+    not accepted (withdraw_jc), or the case closed. None before any application."""
+    applied: datetime | None = None
+    ended: datetime | None = None
+    for at, name in history:
+        if name == E.APPLY_JC:
+            applied, ended = from_db(at), None  # a new application (after a withdrawal) has its own clock
+        elif applied is not None and ended is None and name in _JC_ENDS:
+            ended = from_db(at)
+    if applied is None:
+        return None
+    due = calendar.calendar_days(china_date(applied), rules.jc_ruling_days)
+    rule = (
+        f"the court rules on the judicial confirmation within {rules.jc_ruling_days} calendar days of the "
+        "application's filing (the court president may extend) (domain.md §3, [S3 Art 187])"
+    )
+    return _dated("jc_ruling", rule, "calendar", due, ended, status is S.JC_APPLIED, now, rules)
 
 
 def _short(claim: Mapping[str, Any]) -> bool:

@@ -3,7 +3,8 @@ typed readers. Facts are JSON (yuan as text, times ISO with offset); the writers
 
     offer               the CaseOffered body as received (parties with their ID numbers: sealed, never in history)
     offer_message_id    the platform's message id of the offer (what our answer correlates to)
-    offered_at          when the offer was made
+    offered_at          when the platform says it made the offer (shown; no clock runs from it)
+    received_at         when the offer reached us: the offer-answer clock's start [P44 Art 12]
     certificate         the certificate in force (a replacement takes its place); replaced: the numbers it replaced
     figures             claims.Figures.as_facts() under the certificate in force
     answer              our OfferAnswer body (resent by reconciliation)
@@ -14,7 +15,8 @@ typed readers. Facts are JSON (yuan as text, times ISO with offset); the writers
     outcome             our Outcome body
     jc                  {"applied_at", "court_code", "case_id"} then {"confirmed", "ruling_no", "ruled_at", "reason"}
     claims              {claim_id: {"request": ClaimRequest body (payee account: sealed), "status", "requested_at",
-                        "answered_at", "agreed_at", "agreed_amount", "paid_at", "paid_amount", "reason"}}
+                        "received_at" (the insurer's acknowledgement), "answered_at", "agreed_at", "agreed_amount",
+                        "paid_at", "paid_amount", "reason"}}
     escalated           {"to", "at", "note"}
 """
 

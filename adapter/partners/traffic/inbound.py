@@ -54,7 +54,7 @@ def on_message(record: PartnerRecord | None, envelope: PartnerEnvelope, now: dat
         )
     body = _body(envelope)
     if isinstance(body, CaseOffered):
-        return _offered(record, body, envelope, rules)
+        return _offered(record, body, envelope, now, rules)
     if record is None:
         raise InvalidRequest(
             f"record_id: {kind} needs the case it is about (only an offer opens one); rule record",
@@ -69,7 +69,9 @@ def on_message(record: PartnerRecord | None, envelope: PartnerEnvelope, now: dat
         return _appraised(record, body)
     if isinstance(body, JcResult):
         return jc_result(record, body.confirmed, body.ruling_no, body.ruled_at, body.reason)
-    assert isinstance(body, ClaimUpdate)
+    if not isinstance(body, ClaimUpdate):  # a body type added without its handler: refused, never skipped
+        raise InvalidRequest(f"type: {envelope.type} has no handler; rule message_type", field="type",
+                             rule="message_type")  # fmt: skip
     return on_claim_update(record, body)
 
 
@@ -87,8 +89,12 @@ def _body(envelope: PartnerEnvelope) -> BaseModel:
         raise InvalidRequest(f"{where}: {error['msg']}; rule message_body", field=where, rule="message_body") from None
 
 
-def _offered(record: PartnerRecord | None, body: CaseOffered, envelope: PartnerEnvelope, rules: TrafficRules) -> Change:
-    """The offer opens the case in OFFERED with its figures; the same serial again changes nothing."""
+def _offered(
+    record: PartnerRecord | None, body: CaseOffered, envelope: PartnerEnvelope, now: datetime, rules: TrafficRules
+) -> Change:
+    """The offer opens the case in OFFERED with its figures; the same serial again changes nothing. `now` is when the
+    message reached us (the core applies it as it arrives): `received_at`, where the answer period runs from
+    [P44 Art 12] — the platform's own `offered_at` is kept beside it and shown, not counted."""
     if record is not None:
         same = record.facts.get("offer") == body.model_dump(mode="json")
         detail = f"offer {body.serial_no} again" + ("" if same else " with different content: kept as first received")
@@ -100,6 +106,7 @@ def _offered(record: PartnerRecord | None, body: CaseOffered, envelope: PartnerE
         "offer": body.model_dump(mode="json"),
         "offer_message_id": envelope.message_id,
         "offered_at": china_iso(body.offered_at),
+        "received_at": china_iso(now),
         "certificate": body.accident.model_dump(mode="json"),
         "figures": figures.as_facts(),
     }

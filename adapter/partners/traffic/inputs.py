@@ -49,6 +49,13 @@ class JcResultInput(Record):
     reason: Text = Field(default="", max_length=1000)
 
 
+class WithdrawJcInput(Record):
+    """The JC application ends without a ruling: withdrawn by the parties, or not accepted (不予受理) by the court."""
+
+    outcome: Literal["withdrawn", "not_accepted"] = "withdrawn"
+    reason: Text = Field(min_length=1, max_length=1000)
+
+
 class ClaimInput(Record):
     basis: ClaimBasis
     basis_ref: Line = Field(min_length=1, max_length=64)

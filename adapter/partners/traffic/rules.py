@@ -7,6 +7,7 @@ default, so an operator who learns the platform's real value changes a setting, 
 | offer_answer_working_days  | 3       | working days   | [P44 Art 12] (platform value *unconfirmed*)      |
 | mediation_days             | 30      | calendar days  | [P44 Arts 24, 26], appraisal (and review) excluded |
 | jc_application_days        | 30      | calendar days  | domain.md §3 (from the agreement taking effect)  |
+| jc_ruling_days             | 30      | calendar days  | domain.md §3, [S3 Art 187] (from the filing)     |
 | claim_assess_days          | 30      | calendar days  | 保险法 Art 23 [P19] (a complex claim)              |
 | claim_pay_days             | 10      | calendar days  | 保险法 Art 23 [P19] (from agreeing the amount)     |
 | liability_shares           | 100/70/50/30/0 % | —     | *inference* (court practice; no source fixes it) |
@@ -62,6 +63,7 @@ class TrafficRules(BaseModel):
     offer_answer_working_days: int = Field(default=3, ge=0, le=30)
     mediation_days: int = Field(default=30, ge=1, le=365)
     jc_application_days: int = Field(default=30, ge=1, le=365)
+    jc_ruling_days: int = Field(default=30, ge=1, le=365)  # the court's review; its president may extend
     claim_assess_days: int = Field(default=30, ge=1, le=365)
     claim_pay_days: int = Field(default=10, ge=1, le=365)
     liability_shares: dict[LiabilityLevel, Decimal] = Field(default_factory=lambda: dict(DEFAULT_SHARES))

@@ -9,6 +9,8 @@ Machine. Pure: the generic core advances a record through `MACHINE.advance` and 
             ─review_closed→ MEDIATING  |  ─review_closed_appraisal_open→ APPRAISAL_PENDING
             |  ─review_closed_unstarted→ ACCEPTED (reviewed before a mediator was assigned: still to start)
     judicial confirmation: AGREEMENT_EFFECTIVE ─apply_jc→ JC_APPLIED ─jc_confirm→ JC_CONFIRMED | ─jc_reject→ JC_REJECTED
+        | ─jc_withdraw→ AGREEMENT_EFFECTIVE (withdrawn or not accepted: the agreement stands) | ─close→ CLOSED
+        (the court's ruling is due in 30 calendar days [S3 Art 187]: deadlines.py jc_ruling alerts when it is not)
     insurer claim (一键理赔) on an enforceable basis: AGREEMENT_EFFECTIVE (调解书) | JC_CONFIRMED | LITIGATION_ADVISED
         (judgment) | ESCALATED ─request_claim→ CLAIM_REQUESTED ─assess→ CLAIM_ASSESSING ─agree_claim→ CLAIM_AGREED
         ─pay→ PAID | ─part_pay→ PART_PAID | ─refuse→ CLAIM_REFUSED ─escalate→ ESCALATED
@@ -17,7 +19,8 @@ Machine. Pure: the generic core advances a record through `MACHINE.advance` and 
     failure: ACCEPTED|MEDIATING|pauses ─terminate→ TERMINATED ─advise_litigation→ LITIGATION_ADVISED
     JC_REJECTED ─advise_litigation→ LITIGATION_ADVISED
     close → CLOSED (final) from PAID, PART_PAID, ESCALATED, TERMINATED, LITIGATION_ADVISED, JC_REJECTED,
-        AGREEMENT_EFFECTIVE, JC_CONFIRMED (performed without a claim), OFFER_OVERDUE (the platform took it back)
+        AGREEMENT_EFFECTIVE, JC_CONFIRMED (performed without a claim), OFFER_OVERDUE (the platform took it back),
+        JC_APPLIED (the court never ruled and the parties gave up on it)
 """
 
 from enum import StrEnum
@@ -67,6 +70,7 @@ class TrafficEvent(StrEnum):
     APPLY_JC = "apply_jc"
     JC_CONFIRM = "jc_confirm"
     JC_REJECT = "jc_reject"
+    JC_WITHDRAW = "jc_withdraw"
     REQUEST_CLAIM = "request_claim"
     ASSESS = "assess"
     AGREE_CLAIM = "agree_claim"
@@ -130,6 +134,10 @@ TRANSITIONS: dict[tuple[TrafficStatus, TrafficEvent], TrafficStatus] = {
     (S.AGREEMENT_EFFECTIVE, E.APPLY_JC): S.JC_APPLIED,
     (S.JC_APPLIED, E.JC_CONFIRM): S.JC_CONFIRMED,
     (S.JC_APPLIED, E.JC_REJECT): S.JC_REJECTED,
+    # No ruling (the court never rules, or does not accept it, or the parties withdraw — domain.md §3 results): the
+    # clerk takes the case back to the agreement (performed, claimed on as it is, or applied for again) or closes it.
+    (S.JC_APPLIED, E.JC_WITHDRAW): S.AGREEMENT_EFFECTIVE,
+    (S.JC_APPLIED, E.CLOSE): S.CLOSED,
     (S.JC_REJECTED, E.ADVISE_LITIGATION): S.LITIGATION_ADVISED,
     # The insurer claim: one more claim (another insurer, or a new basis after escalation) re-opens the aggregate.
     **{(s, E.REQUEST_CLAIM): S.CLAIM_REQUESTED for s in CLAIM_FROM},
