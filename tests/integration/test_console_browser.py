@@ -8,7 +8,6 @@ centre key, a form POST without the session's CSRF token, a revoked client's ses
 a directory under pytest's tmp dir (its path is printed), and to $DOCKING_CONSOLE_SCREENS if set.
 """
 
-import base64
 import io
 import os
 import re
@@ -22,9 +21,8 @@ from openpyxl import load_workbook
 from playwright.sync_api import Browser, BrowserContext, Page
 from sqlmodel import col, select
 
-from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
+from adapter.config.settings import Settings
 from adapter.persistence.tables import AuditRow, CaseRow, OutboxRow, QuarantineRow, ReconcileRunRow
-from adapter.persistence.vault import new_key
 from adapter.reconcile import Scope, reconcile
 from api.clients import Role, add_client, revoke_client
 from sandbox.court import SandboxConfig
@@ -33,7 +31,7 @@ from scheduler import Runtime, build_runtime
 from schemas.clock import utc_now
 from signing.keyfiles import generate_keypair
 from tests.support.api import Api, flow_c_case, keys, served
-from tests.support.console_page import chromium, log_in, masked_html, new_context, watch
+from tests.support.console_page import chromium, log_in, masked_html, new_context, sealed, watch
 from tests.support.court import COURT_KID, PLATFORM, Court
 from tests.support.poisons import POISONS
 
@@ -73,10 +71,9 @@ def world(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config)
     pairing = pair(tmp, config, profile="jws-detached", algorithm="EdDSA", transport="rest")
     server = pairing.serve()
     court = Court(pairing.core, server, pairing.signing, pairing)
-    data_key = base64.b64encode(new_key("it", "aes-256-gcm").key).decode()
     settings = Settings(
         database_url=f"sqlite:///{tmp / 'adapter.db'}",
-        encryption=EncryptionSettings(active="it", keys={"it": DataKeySettings(algorithm="aes-256-gcm", key=data_key)}),
+        encryption=sealed(),
         platforms={PLATFORM: pairing.platform(server, timeout_seconds=5)},
     )
     runtime = build_runtime(settings)

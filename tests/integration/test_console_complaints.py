@@ -10,11 +10,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from adapter.config.settings import EncryptionSettings
 from schemas.clock import CHINA, utc_now
 from tests.support.complaint_api import BANK, Served, complaint_api
 from tests.support.complaint_samples import RESIDENT_ID, complaint_data
-from tests.support.console_page import console_tab, masked_html
+from tests.support.console_page import console_tab, masked_html, sealed
 
 pytestmark = pytest.mark.integration
 PHONE = "13812345678"
@@ -22,15 +21,8 @@ PHONE = "13812345678"
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    import base64
-
-    from adapter.config.settings import DataKeySettings
-    from adapter.persistence.vault import new_key
-
     tmp = tmp_path_factory.mktemp("console-complaints")
-    key = base64.b64encode(new_key("it", "aes-256-gcm").key).decode()
-    sealed = EncryptionSettings(active="it", keys={"it": DataKeySettings(algorithm="aes-256-gcm", key=key)})
-    with complaint_api(f"sqlite:///{tmp / 'adapter.db'}", sealed) as api:
+    with complaint_api(f"sqlite:///{tmp / 'adapter.db'}", sealed()) as api:
         now = utc_now().astimezone(CHINA)
         late = {**complaint_data(complaint_id="ZX-LATE"), "received_at": (now - timedelta(days=20)).isoformat()}
         fresh = {**complaint_data(complaint_id="ZX-FRESH", channel="phone"), "received_at": now.isoformat()}

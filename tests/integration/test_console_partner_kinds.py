@@ -6,7 +6,6 @@ facts reads China time "CST" like the rest of the page (the kinds store UTC "Z")
 a dead message to the partner shows its replay form, and a replay with a reason requeues it, audited.
 Screenshots go to $DOCKING_CONSOLE_SCREENS if set, else under pytest's tmp dir."""
 
-import base64
 import os
 import re
 from collections.abc import Iterator
@@ -17,7 +16,6 @@ import pytest
 from playwright.sync_api import Page
 from sqlmodel import select
 
-from adapter.config.settings import DataKeySettings, EncryptionSettings
 from adapter.partners import delivery
 from adapter.partners.arbitration.actions import SubmitInput, submit_application
 from adapter.partners.arbitration.rules import CommissionRules
@@ -25,14 +23,13 @@ from adapter.partners.spec import PartnerRecord
 from adapter.persistence import partner_store as store
 from adapter.persistence.partner_tables import PartnerOutboxRow
 from adapter.persistence.tables import AuditRow
-from adapter.persistence.vault import new_key
 from adapter.platforms.retry import RetryPolicy
 from connectors.port import RejectedError
 from schemas.clock import utc_now
 from schemas.partner import PartnerEnvelope
 from tests.support import arb_samples, roster_samples, traffic_records
 from tests.support.api import flow_c_case
-from tests.support.console_page import console_tab, masked_html
+from tests.support.console_page import console_tab, masked_html, sealed
 from tests.support.partner_api import PartnerServed, partner_api
 
 pytestmark = pytest.mark.integration
@@ -61,9 +58,7 @@ def _records() -> dict[str, PartnerRecord]:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PartnerServed, dict[str, str], str]]:
     tmp = tmp_path_factory.mktemp("console-kinds")
-    key = base64.b64encode(new_key("it", "aes-256-gcm").key).decode()
-    sealed = EncryptionSettings(active="it", keys={"it": DataKeySettings(algorithm="aes-256-gcm", key=key)})
-    with partner_api(f"sqlite:///{tmp / 'adapter.db'}", sealed, tmp) as api:
+    with partner_api(f"sqlite:///{tmp / 'adapter.db'}", sealed(), tmp) as api:
         case = api.centre.post("/api/centre/v1/cases", flow_c_case("JT-LINK-1"))
         assert case.status_code == 201, case.text
         case_id, ids = case.json()["case_id"], {}
@@ -135,12 +130,16 @@ def test_each_kind_s_record_page_fits_and_reads_its_facts_in_china_time(
     page.goto("/console/partners")
     masked_html(page, shots, f"partners-{width}", ())
     _fits(page, width)
-    page.goto("/console/partners?kind=roster")
-    assert "2 record(s)" in page.inner_text("main")
+    page.select_option("select[name=kind]", "roster")
+    page.click("form.filters button")  # the filters, used as an operator does
+    assert "2 record(s)" in page.inner_text("main") and page.locator("td.id").count() == 2
+    assert all("roster" in row.inner_text() for row in page.locator("tbody tr").all())
     page.goto("/console/partners?kind=traffic&partner=nobody")
     masked_html(page, shots, f"partners-empty-{width}", ())
-    assert "No partner record matches" in page.inner_text("main")
-    _fits(page, width)
+    empty = page.locator("p.empty", has_text="No partner record matches").bounding_box()
+    assert empty is not None and empty["x"] + empty["width"] <= WIDTHS[width]["width"], empty  # seen, not cut off
+    assert page.locator("table").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     assert page.errors == [], page.errors  # type: ignore[attr-defined]
 
 
@@ -150,6 +149,8 @@ def test_a_dead_message_is_replayed_from_the_record_page_with_a_reason(
     api, ids, _ = served
     path = f"/console/partners/{ids['traffic']}"
     page.set_viewport_size(WIDTHS["1366"])  # type: ignore[arg-type]
+    forged = page.request.post(f"{path}/messages/OUT-DEAD-1/replay", form={"reason": "forged"})
+    assert forged.status == 403  # the session cookie alone replays nothing (no CSRF token)
     page.goto(path)
     form = page.locator("form[action$='/messages/OUT-DEAD-1/replay']")
     form.locator("input[name=reason]").fill("the platform fixed its accident index")

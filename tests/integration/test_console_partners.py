@@ -4,7 +4,6 @@ tests/support/toy_partner.py): the list with its filters and next due dates, one
 timeline, messages and facts — a planted ID and mobile number never in the page, whole — and the menu's link.
 Screenshots go to a directory under pytest's tmp dir."""
 
-import base64
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,13 +11,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page
 
-from adapter.config.settings import DataKeySettings, EncryptionSettings
 from adapter.partners.specs import SPECS
-from adapter.persistence.vault import new_key
 from scheduler.partners import WIRE_FACTORIES
 from schemas.clock import utc_now
 from schemas.partner import PartnerEnvelope
-from tests.support.console_page import console_tab, masked_html
+from tests.support.console_page import console_tab, masked_html, sealed
 from tests.support.partner_api import PartnerServed, partner_api
 from tests.support.partner_world import PARTNER
 from tests.support.samples import RESIDENT_ID
@@ -34,10 +31,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PartnerSe
     before, wire = SPECS.get(KIND), WIRE_FACTORIES.pop(KIND, None)  # the toy speaks the canonical wire
     SPECS[KIND] = ToySpec()  # the toy for this module (the toy_spec fixture is per test)
     tmp = tmp_path_factory.mktemp("console-partners")
-    key = base64.b64encode(new_key("it", "aes-256-gcm").key).decode()
-    sealed = EncryptionSettings(active="it", keys={"it": DataKeySettings(algorithm="aes-256-gcm", key=key)})
     try:
-        with partner_api(f"sqlite:///{tmp / 'adapter.db'}", sealed, tmp) as api:
+        with partner_api(f"sqlite:///{tmp / 'adapter.db'}", sealed(), tmp) as api:
             ids = {}
             for subject in ("JT-FILED", "JT-ACCEPTED"):
                 data = {"subject": subject, "amount": "88.00", "holder_id": RESIDENT_ID, "phone": f"call {PHONE}"}

@@ -3,6 +3,7 @@
 complaint_api, partner_api); a tab logged in with an API key whose console errors are collected; and the check
 every rendered page passes — no full ID or mobile number anywhere in its HTML."""
 
+import base64
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -10,10 +11,19 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
+from adapter.config.settings import DataKeySettings, EncryptionSettings
+from adapter.persistence.vault import new_key
+
 CHROMIUM = "/usr/bin/chromium"
 FULL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 FULL_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 DESKTOP = {"width": 1360, "height": 900}
+
+
+def sealed() -> EncryptionSettings:
+    """A fresh AES-256-GCM data key for a module's served database (the pages open sealed facts and parties)."""
+    key = base64.b64encode(new_key("it", "aes-256-gcm").key).decode()
+    return EncryptionSettings(active="it", keys={"it": DataKeySettings(algorithm="aes-256-gcm", key=key)})
 
 
 @contextmanager
