@@ -1,31 +1,38 @@
 """/console/partners — the docking partners' records (traffic platform, arbitration commissions, SPC roster)
 filtered by kind, partner and status, each with its next due date; /console/partners/{record_id} — one record as
 the centre API shows it (api/partner_view.py): facts masked, due dates, timeline, messages to the partner and their
-delivery. Read-only: the actions are the centre's (its API) and the CLI's."""
+delivery. The one action here is an operator's: replaying a dead message to the partner, with a reason (audited,
+as `docking partners replay`); the record's own actions are the centre's (its API) and the CLI's."""
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 from starlette.responses import Response
 
 from adapter.deadlines.compute import DueState
+from adapter.errors import InvalidRequest
 from adapter.masking import mask_text
+from adapter.partners import delivery
 from adapter.partners.specs import SPECS
 from adapter.persistence import partner_store as store
-from adapter.persistence.partner_tables import PartnerEventRow, PartnerRecordRow
+from adapter.persistence.partner_tables import PartnerEventRow, PartnerOutboxRow, PartnerRecordRow
 from api.access import context
 from api.centre_partners import calendar_of, rules_of
-from api.console.session import PATH, LoggedIn
-from api.console.views import PAGE_SIZE, View, last_page, page_number
+from api.console.fact_times import facts_in_china_time
+from api.console.forms import act
+from api.console.session import PATH, LoggedIn, Operator
+from api.console.views import PAGE_SIZE, Pages, View, last_page, page_number
 from api.partner_view import Rules, detail, due_dates
+from schemas.clock import to_utc
 
 router = APIRouter(prefix=PATH, include_in_schema=False)
 FILTERS = ("kind", "partner", "status")
 _LIVE = (DueState.OPEN, DueState.DUE_SOON, DueState.OVERDUE)
+DONE = {"replay": "Requeued: the message will be delivered again on the normal schedule."}
 
 
 def _statuses() -> list[str]:
@@ -79,6 +86,29 @@ def _summaries(session: Session, rows: list[PartnerRecordRow], calendar: Any, ru
 
 @router.get("/partners/{record_id}")
 def partner_record(request: Request, record_id: str, op: LoggedIn, view: View) -> Response:
+    return _record_page(request, record_id, op, view, done=DONE.get(request.query_params.get("done", ""), ""))
+
+
+@router.post("/partners/{record_id}/messages/{message_id}/replay")
+def replay(request: Request, record_id: str, message_id: str, op: LoggedIn, view: View,
+           csrf: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "") -> Response:  # fmt: skip
+    """Requeue one dead message of this record, with a reason (required): the audited call of `docking partners
+    replay` (adapter/partners/delivery.py replay). A message of another record is refused (InvalidRequest)."""
+    ctx = context(request)
+
+    def call() -> object:
+        with ctx.reads.begin() as session:
+            found = session.exec(select(PartnerOutboxRow.record_id).where(PartnerOutboxRow.message_id == message_id))
+            if found.first() != record_id:
+                raise InvalidRequest(f"no partner message {message_id!r} of record {record_id}")
+        return delivery.replay(ctx.uow, [message_id], actor=op.actor, reason=reason, now=to_utc(ctx.clock()))
+
+    return act(request, op, csrf, call, done=f"{PATH}/partners/{record_id}?done=replay",
+               refused=lambda why: _record_page(request, record_id, op, view, error=why, status=422))  # fmt: skip
+
+
+def _record_page(request: Request, record_id: str, op: Operator, view: Pages, *, done: str = "", error: str = "",
+                 status: int = 200) -> Response:  # fmt: skip
     ctx = context(request)
     with ctx.reads.begin() as session:
         row = store.find(session, record_id, lock=False)
@@ -87,7 +117,8 @@ def partner_record(request: Request, record_id: str, op: LoggedIn, view: View) -
             return view.render(request, "refused.html", 404, op=op, tab="partners", message=message,
                                back=f"{PATH}/partners")  # fmt: skip
         shown = detail(session, row, calendar_of(request), rules_of(request), ctx.clock())
-    shown["facts_text"] = json.dumps(shown["facts"], ensure_ascii=False, indent=2, sort_keys=True)
+    facts = facts_in_china_time(shown["facts"])  # the kinds' stored ISO/UTC times, as the page's CST columns read
+    shown["facts_text"] = json.dumps(facts, ensure_ascii=False, indent=2, sort_keys=True, default=str)
     for name in ("opened_at", "updated_at", "closed_at"):
         shown[name] = _when(shown[name])
     for entry in shown["history"]:  # the API's ISO times, back to times the page labels CST
@@ -96,7 +127,7 @@ def partner_record(request: Request, record_id: str, op: LoggedIn, view: View) -
         message["delivered_at"] = _when(message["delivered_at"])
     for due in shown["due_dates"]:
         due["due_at"], due["met_at"] = _when(due["due_at"]), _when(due["met_at"])
-    return view.render(request, "partner.html", op=op, tab="partners", r=shown)
+    return view.render(request, "partner.html", status, op=op, tab="partners", r=shown, done=done, error=error)
 
 
 def _when(text: str | None) -> datetime | None:

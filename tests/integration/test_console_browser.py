@@ -8,7 +8,6 @@ centre key, a form POST without the session's CSRF token, a revoked client's ses
 a directory under pytest's tmp dir (its path is printed), and to $DOCKING_CONSOLE_SCREENS if set.
 """
 
-import base64
 import io
 import os
 import re
@@ -19,12 +18,11 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page
 from sqlmodel import col, select
 
-from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
+from adapter.config.settings import Settings
 from adapter.persistence.tables import AuditRow, CaseRow, OutboxRow, QuarantineRow, ReconcileRunRow
-from adapter.persistence.vault import new_key
 from adapter.reconcile import Scope, reconcile
 from api.clients import Role, add_client, revoke_client
 from sandbox.court import SandboxConfig
@@ -33,15 +31,13 @@ from scheduler import Runtime, build_runtime
 from schemas.clock import utc_now
 from signing.keyfiles import generate_keypair
 from tests.support.api import Api, flow_c_case, keys, served
+from tests.support.console_page import chromium, log_in, masked_html, new_context, sealed, watch
 from tests.support.court import COURT_KID, PLATFORM, Court
 from tests.support.poisons import POISONS
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = "/usr/bin/chromium"
 PLANTED_ID, PLANTED_PHONE = "11010519491231002X", "13812345678"  # planted in a registered case's parties
-FULL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-FULL_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 
 
 @dataclass
@@ -75,10 +71,9 @@ def world(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config)
     pairing = pair(tmp, config, profile="jws-detached", algorithm="EdDSA", transport="rest")
     server = pairing.serve()
     court = Court(pairing.core, server, pairing.signing, pairing)
-    data_key = base64.b64encode(new_key("it", "aes-256-gcm").key).decode()
     settings = Settings(
         database_url=f"sqlite:///{tmp / 'adapter.db'}",
-        encryption=EncryptionSettings(active="it", keys={"it": DataKeySettings(algorithm="aes-256-gcm", key=data_key)}),
+        encryption=sealed(),
         platforms={PLATFORM: pairing.platform(server, timeout_seconds=5)},
     )
     runtime = build_runtime(settings)
@@ -126,28 +121,16 @@ def world(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config)
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as driver:
-        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
-        yield chromium
-        chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _context(browser: Browser, world: World) -> BrowserContext:
-    context = browser.new_context(base_url=world.base, viewport={"width": 1360, "height": 900})
-    context.set_default_timeout(10_000)
-    return context
+    return new_context(browser, world.base)
 
 
 def _watch(page: Page, world: World) -> Page:
-    page.on("console", lambda m: m.type == "error" and world.errors.append(f"console: {m.text}"))
-    page.on("pageerror", lambda e: world.errors.append(f"page error: {e}"))
-    return page
-
-
-def _log_in(page: Page, key: str) -> None:
-    page.goto("/console/login")
-    page.fill("#key", key)
-    page.click("button[type=submit]")
+    return watch(page, world.errors)
 
 
 @pytest.fixture(scope="module")
@@ -155,22 +138,14 @@ def page(browser: Browser, world: World) -> Iterator[Page]:
     """One logged-in ops operator's tab, for the module."""
     context = _context(browser, world)
     tab = _watch(context.new_page(), world)
-    _log_in(tab, world.keys["ops"])
+    log_in(tab, world.keys["ops"])
     assert tab.url.endswith("/console/"), tab.url
     yield tab
     context.close()
 
 
 def _shoot(page: Page, world: World, name: str) -> str:
-    page.screenshot(path=str(world.shots / f"{name}.png"), full_page=True)
-    html: str = page.content()
-    assert PLANTED_ID not in html and PLANTED_PHONE not in html, name
-    assert not FULL_ID.search(html) and not FULL_MOBILE.search(html), (
-        name,
-        FULL_ID.search(html),
-        FULL_MOBILE.search(html),
-    )
-    return html
+    return masked_html(page, world.shots, name, (PLANTED_ID, PLANTED_PHONE))
 
 
 PAGES = {
@@ -395,7 +370,7 @@ def test_an_admin_logs_in_and_out(browser: Browser, world: World) -> None:
     """The admin role is admitted too; after logging out the session cookie is gone and pages ask for a login."""
     context = _context(browser, world)
     tab = _watch(context.new_page(), world)
-    _log_in(tab, world.keys["admin"])
+    log_in(tab, world.keys["admin"])
     assert tab.url.endswith("/console/") and "admin (admin)" in tab.content()
     tab.click("form.logout button")
     tab.wait_for_url("**/console/login")
@@ -413,13 +388,13 @@ def test_an_ended_session_says_so_and_the_login_returns_to_the_page_asked_for(br
     tab = _watch(context.new_page(), world)
     tab.goto("/console/outbox?status=dead")
     assert tab.url.endswith("/console/login") and "session ended" not in tab.content()  # a first visit
-    _log_in(tab, world.keys["ops"])
+    log_in(tab, world.keys["ops"])
     tab.wait_for_url(re.compile(r".*/console/outbox\?status=dead$"))
     cookie = next(c for c in context.cookies() if c["name"] == "docking_console")
     context.add_cookies([{**cookie, "value": cookie["value"][:-4] + "AAAA"}])
     tab.goto("/console/quarantine?status=open")
     assert tab.url.endswith("/console/login") and "Your session ended" in tab.content()
-    _log_in(tab, world.keys["ops"])
+    log_in(tab, world.keys["ops"])
     tab.wait_for_url(re.compile(r".*/console/quarantine\?status=open$"))
     context.close()
     assert world.errors == [], world.errors
@@ -430,7 +405,7 @@ def test_a_revoked_client_loses_its_session_at_the_next_request(browser: Browser
     key = add_client(world.runtime.uow, "ops-revoked", Role.parse("ops"), utc_now())
     context = _context(browser, world)
     tab = context.new_page()
-    _log_in(tab, key)
+    log_in(tab, key)
     assert tab.url.endswith("/console/")
     revoke_client(world.runtime.uow, "ops-revoked", utc_now())
     tab.goto("/console/outbox")

@@ -3,37 +3,26 @@ under uvicorn on loopback, over complaints taken in through the centre API: the 
 overdue flags, one complaint with its deadlines, timeline and messages — never a full ID or phone number — and the
 menu's link. Screenshots go to a directory under pytest's tmp dir."""
 
-import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
-from adapter.config.settings import EncryptionSettings
 from schemas.clock import CHINA, utc_now
 from tests.support.complaint_api import BANK, Served, complaint_api
 from tests.support.complaint_samples import RESIDENT_ID, complaint_data
+from tests.support.console_page import console_tab, masked_html, sealed
 
 pytestmark = pytest.mark.integration
-CHROMIUM = "/usr/bin/chromium"
 PHONE = "13812345678"
-FULL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-FULL_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    import base64
-
-    from adapter.config.settings import DataKeySettings
-    from adapter.persistence.vault import new_key
-
     tmp = tmp_path_factory.mktemp("console-complaints")
-    key = base64.b64encode(new_key("it", "aes-256-gcm").key).decode()
-    sealed = EncryptionSettings(active="it", keys={"it": DataKeySettings(algorithm="aes-256-gcm", key=key)})
-    with complaint_api(f"sqlite:///{tmp / 'adapter.db'}", sealed) as api:
+    with complaint_api(f"sqlite:///{tmp / 'adapter.db'}", sealed()) as api:
         now = utc_now().astimezone(CHINA)
         late = {**complaint_data(complaint_id="ZX-LATE"), "received_at": (now - timedelta(days=20)).isoformat()}
         fresh = {**complaint_data(complaint_id="ZX-FRESH", channel="phone"), "received_at": now.isoformat()}
@@ -46,28 +35,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 @pytest.fixture(scope="module")
 def page(served: Served) -> Iterator[Page]:
-    with sync_playwright() as driver:
-        browser: Browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
-        context = browser.new_context(base_url=served.base, viewport={"width": 1360, "height": 900})
-        context.set_default_timeout(10_000)
-        tab = context.new_page()
-        tab.errors = []  # type: ignore[attr-defined]
-        tab.on("console", lambda m: m.type == "error" and tab.errors.append(m.text))  # type: ignore[attr-defined]
-        tab.goto("/console/login")
-        tab.fill("#key", served.keys["ops"])
-        tab.click("button[type=submit]")
-        assert tab.url.endswith("/console/"), tab.url
+    with console_tab(served.base, served.keys["ops"]) as tab:
         yield tab
-        context.close()
-        browser.close()
 
 
 def _html(page: Page, shots: Path, name: str) -> str:
-    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
-    html: str = page.content()
-    assert RESIDENT_ID not in html and PHONE not in html, name
-    assert not FULL_ID.search(html) and not FULL_MOBILE.search(html), name
-    return html
+    return masked_html(page, shots, name, (RESIDENT_ID, PHONE))
 
 
 def test_the_list_shows_due_dates_and_overdue_flags_and_filters(page: Page, tmp_path: Path, served: Served) -> None:

@@ -4,30 +4,25 @@ tests/support/toy_partner.py): the list with its filters and next due dates, one
 timeline, messages and facts — a planted ID and mobile number never in the page, whole — and the menu's link.
 Screenshots go to a directory under pytest's tmp dir."""
 
-import base64
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Page
 
-from adapter.config.settings import DataKeySettings, EncryptionSettings
 from adapter.partners.specs import SPECS
-from adapter.persistence.vault import new_key
 from scheduler.partners import WIRE_FACTORIES
 from schemas.clock import utc_now
 from schemas.partner import PartnerEnvelope
+from tests.support.console_page import console_tab, masked_html, sealed
 from tests.support.partner_api import PartnerServed, partner_api
 from tests.support.partner_world import PARTNER
 from tests.support.samples import RESIDENT_ID
 from tests.support.toy_partner import KIND, ToySpec
 
 pytestmark = pytest.mark.integration
-CHROMIUM = "/usr/bin/chromium"
 PHONE = "13812345678"
-FULL_ID = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-FULL_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 FILE = "/api/centre/v1/partners/traffic/actions/file"
 
 
@@ -36,10 +31,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PartnerSe
     before, wire = SPECS.get(KIND), WIRE_FACTORIES.pop(KIND, None)  # the toy speaks the canonical wire
     SPECS[KIND] = ToySpec()  # the toy for this module (the toy_spec fixture is per test)
     tmp = tmp_path_factory.mktemp("console-partners")
-    key = base64.b64encode(new_key("it", "aes-256-gcm").key).decode()
-    sealed = EncryptionSettings(active="it", keys={"it": DataKeySettings(algorithm="aes-256-gcm", key=key)})
     try:
-        with partner_api(f"sqlite:///{tmp / 'adapter.db'}", sealed, tmp) as api:
+        with partner_api(f"sqlite:///{tmp / 'adapter.db'}", sealed(), tmp) as api:
             ids = {}
             for subject in ("JT-FILED", "JT-ACCEPTED"):
                 data = {"subject": subject, "amount": "88.00", "holder_id": RESIDENT_ID, "phone": f"call {PHONE}"}
@@ -66,29 +59,12 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PartnerSe
 
 @pytest.fixture(scope="module")
 def page(served: tuple[PartnerServed, dict[str, str]]) -> Iterator[Page]:
-    api, _ = served
-    with sync_playwright() as driver:
-        browser: Browser = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"], headless=True)
-        context = browser.new_context(base_url=api.base, viewport={"width": 1360, "height": 900})
-        context.set_default_timeout(10_000)
-        tab = context.new_page()
-        tab.errors = []  # type: ignore[attr-defined]
-        tab.on("console", lambda m: m.type == "error" and tab.errors.append(m.text))  # type: ignore[attr-defined]
-        tab.goto("/console/login")
-        tab.fill("#key", api.keys["ops"])
-        tab.click("button[type=submit]")
-        assert tab.url.endswith("/console/"), tab.url
+    with console_tab(served[0].base, served[0].keys["ops"]) as tab:
         yield tab
-        context.close()
-        browser.close()
 
 
 def _html(page: Page, shots: Path, name: str) -> str:
-    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
-    html: str = page.content()
-    assert RESIDENT_ID not in html and PHONE not in html, name
-    assert not FULL_ID.search(html) and not FULL_MOBILE.search(html), name
-    return html
+    return masked_html(page, shots, name, (RESIDENT_ID, PHONE))
 
 
 def test_the_list_shows_every_kind_partner_and_status_and_filters(
@@ -123,6 +99,9 @@ def test_one_record_shows_due_dates_timeline_messages_and_masked_facts(
     assert "filed" in text and "accept" in text and "api:centre" in text and "CST" in html
     assert "toy.request" in text and "toy.answer" in text and "pending" in text
     assert "met" in text and "working days" in text  # the answer due date, met by the acceptance
+    facts = page.inner_text("pre.facts")  # the toy stores its times in UTC ("Z"): shown in China time
+    assert re.search(r'"filed_at": "\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} CST"', facts), facts
+    assert re.search(r'"accepted_at": "\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} CST"', facts), facts
     missing = page.goto("/console/partners/TR-NONE")
     assert missing is not None and missing.status == 404 and "There is no partner record" in page.inner_text("body")
     unexpected = [e for e in page.errors if "404" not in e and "422" not in e]  # type: ignore[attr-defined]
