@@ -176,3 +176,13 @@ def test_a_replay_after_a_restart_is_still_refused(
         stale = second.push(stale_body, dict(signer.sign(stale_body, message_id="TP-0007", at=late.sent_at)))
         assert stale.status_code == 422 and stale.json()["reason"] == "stale"
         assert [r.subject for r in rows(second, "partner_records")] == ["JT-6"]
+
+
+def test_a_partners_key_on_another_partners_path_is_refused_before_anything_is_read(api: PartnerServed) -> None:
+    """Partner A's key on partner B's path (configured or not) is a 403 naming A's own path: B's configuration is
+    not disclosed, B's verifier never runs, nothing is kept."""
+    body, headers = api.signed(offer(8, partner="other-partner"))
+    for path in ("other-partner", "nobody"):
+        answer = api.push(body, headers, partner=path)  # our key (partner:toy-platform), another partner's path
+        assert answer.status_code == 403 and f"/api/partners/v1/{PARTNER}/messages" in answer.text, answer.text
+    assert rows(api, "quarantine") == [] and rows(api, "partner_records") == []
