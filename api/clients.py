@@ -49,10 +49,19 @@ class Role:
     platform: str | None = None
 
     @classmethod
-    def parse(cls, text: str, platforms: frozenset[str] | None = None, desks: frozenset[str] | None = None) -> "Role":
+    def parse(
+        cls,
+        text: str,
+        platforms: frozenset[str] | None = None,
+        desks: frozenset[str] | None = None,
+        partners: frozenset[str] | None = None,
+        *,
+        client: str | None = None,
+    ) -> "Role":
         """`centre`, `ops`, `admin`, `court:<platform>`, `desk:<desk>` or `partner:<partner>`; InvalidRequest naming
-        the forms otherwise (and the configured court platforms, when given, for a court role naming another; the
-        configured desks, when given, for a desk role naming another)."""
+        the forms otherwise, and — when the configured court platforms, desks or partners are given — for a role
+        naming one of its kind that is not configured (`client`, the API client's name, said in the error with
+        what to do). None of them given: any name (a stored role read back, api/access.py)."""
         text = text.strip()
         if text in ROLES:
             return cls(text)
@@ -61,11 +70,18 @@ class Role:
             raise InvalidRequest(
                 f"role {text!r} is not one of centre, ops, admin, court:<platform>, desk:<desk>, partner:<partner>"
             )
-        configured = platforms if kind == "court" else desks if kind == "desk" else None  # partners: any name
+        configured = {"court": platforms, "desk": desks, "partner": partners}[kind]
         if configured is not None and platform not in configured:
             known = ", ".join(sorted(configured)) or "none"
-            where = "platform" if kind == "court" else "desk ([desks.<name>])"
-            raise InvalidRequest(f"role {text!r} names {where} {platform!r}, which is not configured ({known})")
+            where = {"court": "platform", "desk": "desk ([desks.<name>])", "partner": "partner"}[kind]
+            who = f"API client {client!r}: " if client else ""
+            section = {"court": "platforms", "desk": "desks", "partner": "partners"}[kind]
+            raise InvalidRequest(
+                f"{who}role {text!r} names {where} {platform!r}, which is not configured ({known}); "
+                f"add [{section}.{platform}] to the configuration first, or give a role naming one configured",
+                field="role",
+                rule=f"unknown_{kind}",
+            )
         return cls(kind, platform)
 
     def __str__(self) -> str:

@@ -17,13 +17,14 @@ app = typer.Typer(help="API clients: keys and roles for the HTTP API.", no_args_
 @app.command("add")
 def add(
     name: Annotated[str, typer.Argument(help="The client's name (letters, digits, . _ -).")],
-    role: Annotated[str, typer.Option(help="centre, ops, admin, court:<platform> or desk:<desk>.")],
+    role: Annotated[str, typer.Option(help="centre, ops, admin, court:<platform>, desk:<desk> or partner:<partner>.")],
     actor: Actor = "operator",
     config: ConfigOption = None,
 ) -> None:
     """Create a client and print its key — once: only its SHA-256 is kept."""
     settings = bootstrap.load(config)
-    parsed = Role.parse(role, frozenset(settings.platforms), frozenset(settings.desks))
+    configured = (frozenset(settings.platforms), frozenset(settings.desks), frozenset(settings.partners))
+    parsed = Role.parse(role, *configured, client=name)
     key = add_client(bootstrap.open_store(settings), name, parsed, utc_now(), actor=actor)
     err.print(f"client {name} ({parsed}) created; its key, shown only now:", highlight=False)
     print(key)

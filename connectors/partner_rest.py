@@ -134,6 +134,8 @@ def _object(body: bytes) -> dict[str, Any]:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedPayload(f"not JSON: {exc}") from exc
+    except RecursionError:  # a signed body nested past the parser's stack: refused as such, never a server error
+        raise MalformedPayload("the body nests JSON too deeply to parse") from None
     if not isinstance(doc, dict):
         raise MalformedPayload("not a JSON object")
     return doc

@@ -134,7 +134,7 @@ def read_answer(content: bytes, content_type: str = "") -> Answer:
         return Answer(ok=False, words="-1 (the platform gave no reason)")
     try:
         doc = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past the parser's stack — still "never raises"
         return Answer(ok=False, words=f"unreadable answer: {text[:200]}")
     if not isinstance(doc, dict):
         return Answer(ok=False, words=f"answer is {json_type(doc)}, not an object")

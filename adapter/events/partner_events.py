@@ -63,7 +63,7 @@ def deadline_alert(connection: Connection, row: Any, detail: dict[str, Any], at:
 def message_dead(connection: Connection, row: Any, error: str | None, at: datetime) -> str:
     """A message to a partner given up (`row`: a partner_outbox row), in the transaction that marks it dead."""
     data = {"record_id": row.record_id, "partner": row.platform, "message_id": row.message_id,
-            "message_type": row.type, "error": mask_text(error or "")}  # fmt: skip
+            "message_type": row.type, "error": mask_document(error or "")}  # fmt: skip
     return emit(connection, EventType.PARTNER_MESSAGE_DEAD, row.record_id, data, at)
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.engine import Connection
 from tenacity import Retrying
 
 from adapter.errors import InvalidRequest
-from adapter.masking import mask_text
+from adapter.masking import mask_document
 from adapter.outbox.claim import LEASE
 from adapter.outbox.record import DeliveryResult
 from adapter.persistence.engine import UnitOfWork
@@ -144,7 +144,10 @@ def _send(
     if outcome is R.RETRIED and now - from_db(row.queued_at) >= policy.give_up_after:
         outcome, error = R.DEAD, f"gave up after {row.attempts + 1} attempts over {policy.give_up_after}: {error}"
     if error is not None:
-        queue.log.warning("%s %s %s: %s", queue.noun, getattr(row, queue.key), outcome, mask_text(error))
+        # The counterpart's answer may quote what it was sent (an account or ID number): masked before it is logged,
+        # stored as last_error or carried by a dead-message event (PIPL Art 28; adapter/masking.py).
+        error = mask_document(error)
+        queue.log.warning("%s %s %s: %s", queue.noun, getattr(row, queue.key), outcome, error)
     values: dict[str, object] = {
         "attempts": row.attempts + 1,
         "last_error": error,

@@ -22,6 +22,7 @@ from adapter.errors import DockingError, InvalidRequest
 from adapter.inbox.ingest import refuse_ahead
 from adapter.inbox.refusal import keep, log_kept, unstorable
 from adapter.inbox.seen import inbox_row, remember, seen_before
+from adapter.masking import mask_document
 from adapter.partners.apply import apply_change
 from adapter.partners.machine import IllegalPartnerTransition
 from adapter.partners.specs import spec_for
@@ -84,7 +85,14 @@ def ingest(uow: UnitOfWork, port: PartnerPort, item: RawInbound, clock: Clock, r
 
 
 def reason_of(exc: Exception) -> tuple[str, str]:
-    """The quarantine reason and detail of a refusal (the module doc lists the reasons)."""
+    """The quarantine reason and detail of a refusal (the module doc lists the reasons). The detail is masked
+    (adapter/masking.py mask_document): a refusal may quote the partner's own text back — an identifier it filled
+    with an ID, phone or account number — and the detail is stored, logged and answered to a pushing partner."""
+    reason, detail = _reason_of(exc)
+    return reason, mask_document(detail)
+
+
+def _reason_of(exc: Exception) -> tuple[str, str]:
     if isinstance(exc, PayloadError):
         return exc.reason, exc.detail
     if isinstance(exc, PartnerRecordNotFound):

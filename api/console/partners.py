@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from adapter.deadlines.compute import DueState
 from adapter.errors import InvalidRequest
-from adapter.masking import mask_text
+from adapter.masking import mask_document, mask_text
 from adapter.partners import delivery
 from adapter.partners.specs import SPECS
 from adapter.persistence import partner_store as store
@@ -78,7 +78,8 @@ def _summaries(session: Session, rows: list[PartnerRecordRow], calendar: Any, ru
         live = sorted((d for d in dues if d.due_at is not None and d.state in _LIVE), key=lambda d: d.due_at)  # type: ignore[arg-type,return-value]
         out.append({
             "record_id": row.record_id, "kind": row.kind, "partner": row.partner, "partner_ref": row.partner_ref,
-            "status": row.status, "subject": mask_text(row.subject), "amount": row.amount, "opened_at": row.opened_at,
+            "status": row.status, "subject": mask_document(row.subject), "amount": row.amount,
+            "opened_at": row.opened_at,
             "next_due": live[0] if live else None,
         })  # fmt: skip
     return out

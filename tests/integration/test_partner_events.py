@@ -74,3 +74,20 @@ def test_each_cause_writes_its_event_with_the_record_and_nothing_personal(w: Par
     assert [(d["record_id"], d["ours"], d["theirs"], d["action"]) for d in differences] == [
         (lost, "received", None, "report")
     ]
+
+
+def test_a_partner_refusal_quoting_an_account_number_is_masked_wherever_it_is_kept(
+    w: PartnerWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The partner's answer may quote what it was sent: the dead message's last_error, its event and the log mask
+    it (adapter/outbox/table_queue.py, adapter/masking.py mask_document)."""
+    account, record = "6222021234567890123", w.file(subject="PAYEE").record.record_id
+    port = FakePartner(PARTNER)
+    port.refuse(record, "E42", f"no such account {account}, holder {RESIDENT_ID}")
+    once = lambda: Retrying(stop=stop_after_attempt(1), reraise=True)  # noqa: E731
+    delivery.deliver(w.uow, {PARTNER: port}, w.clock, POLICY, retrying=once, jitter=lambda: 0.5)
+    (dead,) = [d for t, _, d in events(w) if t == "partner.message_dead"]
+    (row,) = w.outbox(record)
+    kept = [dead["error"], row.last_error or "", caplog.text]
+    assert row.status == "dead" and all("E42" in k and account[-4:] in k for k in kept), kept
+    assert not [k for k in kept if account in k or RESIDENT_ID in k], kept

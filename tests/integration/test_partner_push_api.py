@@ -99,3 +99,90 @@ def test_a_partner_pushes_only_as_itself(api: PartnerServed) -> None:
     answer = api.push(body, headers)
     assert answer.status_code == 422 and answer.json()["reason"] == "wrong_partner"
     assert rows(api, "partner_records") == [] and len(rows(api, "quarantine")) == 1
+
+
+def _record(api: PartnerServed, record_id: str, kind: str, partner: str) -> None:
+    from adapter.persistence import partner_store as store
+
+    with api.runtime.uow.begin() as session:
+        store.insert(session, record_id=record_id, kind=kind, partner=partner, at=utc_now(), status="OFFERED",
+                     facts_json="{}", subject="JT-9", partner_ref=f"{partner}-9")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kind", "partner", "reason"),
+    [("traffic", "other-partner", "wrong_partner"), ("arbitration", PARTNER, "wrong_partner")],
+)
+def test_a_signed_message_about_another_partners_or_another_kinds_record_is_refused(
+    api: PartnerServed, kind: str, partner: str, reason: str
+) -> None:
+    """A valid signature is no licence for a record that is not the partner's own, or not of its kind."""
+    _record(api, "TR-OTHER", kind, partner)
+    body, headers = api.signed(offer(3, record_id="TR-OTHER", type="toy.noted", body={}))
+    answer = api.push(body, headers)
+    assert answer.status_code == 422 and answer.json()["reason"] in (reason, "wrong_kind"), answer.text
+    (row,) = rows(api, "partner_records")
+    assert row.version == 1 and rows(api, "partner_events") == []
+
+
+def test_a_message_of_another_kind_is_refused(api: PartnerServed) -> None:
+    body, headers = api.signed(offer(4, kind="arbitration"))
+    answer = api.push(body, headers)
+    assert answer.status_code == 422 and answer.json()["reason"] in ("wrong_kind", "undecodable"), answer.text
+    assert rows(api, "partner_records") == []
+
+
+@pytest.mark.parametrize("depth", [5_000, 30_000])
+def test_deeply_nested_json_is_refused_not_a_server_error(api: PartnerServed, depth: int) -> None:
+    """A signed body nested past any parser's stack (still under push_max_bytes): refused and kept, never a 500."""
+    nested = b"[" * depth + b"]" * depth
+    body = b'{"message_id":"TP-0009","kind":"traffic","partner":"' + PARTNER.encode() + b'","type":"toy.offered",'
+    body += b'"sent_at":"' + utc_now().isoformat().encode() + b'","body":{"subject":' + nested + b"}}"
+    headers = dict(api.signer.sign(body, message_id="TP-0009", at=utc_now()))
+    answer = api.push(body, headers)
+    assert answer.status_code in (400, 413, 422), answer.text
+    assert answer.json()["result"] == "rejected" and rows(api, "partner_records") == []
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+def test_the_content_type_does_not_change_what_is_verified(api: PartnerServed, content_type: str) -> None:
+    """The signed bytes are what is applied whatever the Content-Type says: a form-encoded label is not parsed into
+    other fields, and bytes changed after signing are refused whatever the label."""
+    body, headers = api.signed(offer(5))
+    answer = api.push(body, {**headers, "Content-Type": content_type})
+    assert answer.status_code == 200 and answer.json()["result"] == "accepted", answer.text
+    tampered = api.push(body.replace(b"JT-5", b"JT-6"), {**headers, "Content-Type": content_type})
+    assert tampered.status_code == 422 and tampered.json()["reason"] == "bad_signature"
+    assert [r.subject for r in rows(api, "partner_records")] == ["JT-5"]
+
+
+def test_a_replay_after_a_restart_is_still_refused(
+    database_url: str, encryption: EncryptionSettings, tmp_path: Path
+) -> None:
+    """The replay guard is persisted: the same signed id with other bytes is refused by a fresh process inside the
+    window; outside it, the signed time itself is stale."""
+    with partner_api(database_url, encryption, tmp_path) as first:
+        body, headers = first.signed(offer(6))
+        assert first.push(body, headers).json()["result"] == "accepted"
+        other, other_headers = first.signed(offer(6, body={"subject": "JT-replayed"}))
+        signer = first.signer
+    # A restart: a new runtime (its own app and process state) on the same database.
+    with partner_api(database_url, encryption, tmp_path, restart=first) as second:
+        assert second.push(body, headers).json()["result"] == "duplicate"
+        replayed = second.push(other, other_headers)
+        assert replayed.status_code == 422 and replayed.json()["reason"] in ("replayed", "conflict"), replayed.text
+        late = offer(7, sent_at=utc_now() - timedelta(hours=2))
+        stale_body = late.model_dump_json().encode()
+        stale = second.push(stale_body, dict(signer.sign(stale_body, message_id="TP-0007", at=late.sent_at)))
+        assert stale.status_code == 422 and stale.json()["reason"] == "stale"
+        assert [r.subject for r in rows(second, "partner_records")] == ["JT-6"]
+
+
+def test_a_partners_key_on_another_partners_path_is_refused_before_anything_is_read(api: PartnerServed) -> None:
+    """Partner A's key on partner B's path (configured or not) is a 403 naming A's own path: B's configuration is
+    not disclosed, B's verifier never runs, nothing is kept."""
+    body, headers = api.signed(offer(8, partner="other-partner"))
+    for path in ("other-partner", "nobody"):
+        answer = api.push(body, headers, partner=path)  # our key (partner:toy-platform), another partner's path
+        assert answer.status_code == 403 and f"/api/partners/v1/{PARTNER}/messages" in answer.text, answer.text
+    assert rows(api, "quarantine") == [] and rows(api, "partner_records") == []

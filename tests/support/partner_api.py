@@ -31,6 +31,7 @@ class PartnerServed:
     keys: dict[str, str]
     signer: MessageSigner  # the partner's: signs what it pushes
     receipts: MessageVerifier  # the partner's verifier of our signed receipts
+    signing: Any = None  # the adapter's signing settings for the partner (a restart reuses them)
 
     def as_role(self, role: str) -> Api:
         return Api(self.base, self.keys[role])
@@ -63,14 +64,26 @@ def settings(database_url: str, encryption: EncryptionSettings, signing: Any, mo
 
 @contextmanager
 def partner_api(
-    database_url: str, encryption: EncryptionSettings, workdir: Path, clock: Clock = utc_now
+    database_url: str,
+    encryption: EncryptionSettings,
+    workdir: Path,
+    clock: Clock = utc_now,
+    *,
+    restart: PartnerServed | None = None,
 ) -> Iterator[PartnerServed]:
-    """The runtime with the partner (push mode), its app served on loopback, a key per role."""
-    signer, receipts, signing = arrange_keys(workdir / "keys", profile="hmac-appkey", counterpart="partner")
+    """The runtime with the partner (push mode), its app served on loopback, a key per role; `restart`: a runtime
+    served before on the same database, whose keys and signing arrangement the new process takes over."""
+    if restart is None:
+        signer, receipts, signing = arrange_keys(workdir / "keys", profile="hmac-appkey", counterpart="partner")
+    else:
+        signer, receipts, signing = restart.signer, restart.receipts, restart.signing
     runtime = build_runtime(settings(database_url, encryption, signing), clock=clock)
-    keys = {role: add_client(runtime.uow, role.replace(":", "-"), Role.parse(role), utc_now()) for role in ROLES}
+    if restart is None:
+        keys = {role: add_client(runtime.uow, role.replace(":", "-"), Role.parse(role), utc_now()) for role in ROLES}
+    else:
+        keys = restart.keys
     try:
         with served(runtime) as base:
-            yield PartnerServed(runtime, base, keys, signer, receipts)
+            yield PartnerServed(runtime, base, keys, signer, receipts, signing)
     finally:
         runtime.uow.engine.dispose()

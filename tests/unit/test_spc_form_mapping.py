@@ -67,6 +67,7 @@ def test_a_type_without_a_form_is_a_key_error() -> None:
         (b"[1]", "", False, False, "answer is a list"),
         (b"{oops", "", False, False, "unreadable answer: {oops"),
         (b'{"code":"9"}', "", False, False, "code 9"),
+        (b"[" * 100_000 + b"]" * 100_000, "", False, False, "unreadable answer: [[["),  # past the parser's stack
     ],
 )
 def test_every_answer_shape(content: bytes, content_type: str, ok: bool, login: bool, words: str) -> None:
