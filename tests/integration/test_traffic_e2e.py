@@ -219,9 +219,10 @@ def test_duplicate_and_out_of_order_messages_are_applied_once(world: Make) -> No
     assert events.count("accept") == 1 and events.count("pay") == 1
     assert "note:out_of_order" in events  # `received` after `assessing`: kept, nothing moved back
     assert w.kept() == []  # duplicates are the inbox's, never quarantined
-    if w.push:  # each push answered: the second copy of every item as a duplicate
-        results = [a.result for a in w.answers]
-        assert set(results) == {"accepted", "duplicate"} and results.count("duplicate") == len(results) // 2
+    if w.push:  # each push answered 200 by the API: the second copy of every item as a duplicate
+        results = [(a["status"], a["result"]) for a in w.answers]
+        assert set(results) == {(200, "accepted"), (200, "duplicate")}
+        assert results.count((200, "duplicate")) == len(results) // 2
 
 
 def test_a_rejected_jc_advises_litigation(world: Make) -> None:
@@ -243,7 +244,7 @@ def test_a_bad_signature_is_quarantined_with_its_bytes(world: Make) -> None:
     with w.runtime.uow.begin() as session:
         assert store.find_by_ref(session, NAME, serial, lock=False) is None  # nothing opened
     if w.push:
-        assert [(a.result, a.reason) for a in w.answers] == [("rejected", "bad_signature")]
+        assert [(a["status"], a["result"], a["reason"]) for a in w.answers] == [(422, "rejected", "bad_signature")]
 
 
 def test_reconciliation_finds_and_repairs_a_lost_message(world: Make) -> None:
