@@ -27,11 +27,12 @@ from scheduler import Runtime, build_runtime
 from schemas.clock import utc_now
 from schemas.enums import Flow, OutcomeCode
 from schemas.outcome import FailureReport
-from tests.support import samples
+from tests.support import db_template, samples
 from tests.support.api import served
 from tests.support.roster_world import KEY, RosterWorld, roster_world
 
 pytestmark = pytest.mark.integration
+database_url, templates = db_template.database_url, db_template.templates  # a database per test, copied
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
