@@ -1,6 +1,11 @@
 """The SPC roster end to end, on SQLite and PostgreSQL: the roster kind (adapter/partners/roster/) in the partner
 core (run_action, the outbox delivered through the spc_form connector, the roster listing polled, callbacks
-received), against the sandbox SPC platform on loopback with its misbehaviours (partners.md §4 "Sandbox")."""
+received), against the sandbox SPC platform on loopback with its misbehaviours (partners.md §4 "Sandbox").
+
+The matrix: every path on SQLite and on PostgreSQL (the roster has one mode per path: the listing polled, or — the
+callback path — the platform's callbacks pushed to the served API); each test's database is copied from one made
+at the newest schema per module (tests/support/db_template.py), not created table by table.
+"""
 
 import base64
 from collections.abc import Iterator
