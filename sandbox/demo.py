@@ -167,7 +167,8 @@ def run_demo(
         if MODES.get(name) == "push":
             court.pusher = PushCourt(court.pairing.core, base, host.client(runtime, f"{name}-court", f"court:{name}"))
             court.pusher._session.hooks["response"].append(lambda answer, *_, **__: tally(answer))
-    partners.connect(runtime)  # the roster active before the centre assigns its mediators
+    # the roster active before the centre assigns its mediators; the traffic platform pushing to the API
+    partners.connect(runtime, base, lambda name, role: host.client(runtime, name, role), tally)
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, runtime)
     self_received = max(1, cases // 10) if cases >= 2 else 0
@@ -209,6 +210,7 @@ def run_demo(
             if court.pusher is not None:
                 court.pusher.stop()
         side.institutions.stop_pushing()
+        partners.stop_pushing()
         scheduler.shutdown(wait=True)
         receiver.stop()
         if centre is not None:

@@ -12,6 +12,10 @@ and one whose arbitration agreement predates the dispute is refused by the adapt
 are upserted and certified on the SPC roster before the courts' cases arrive; after the run each closed flow-C case
 is registered with the SPC platform.
 
+The traffic platform pushes (mode = "push", partners.md §6): its pusher (sandbox/traffic/push.py, what `docking
+sandbox traffic --push-to URL` runs) POSTs each offer and update to the served API, POST /api/partners/v1/gd-traffic/
+messages, with its own API key (role partner:gd-traffic) and its signature; the commission and the SPC are read.
+
 Time at the partners is compressed (SECONDS_PER_DAY real seconds for a simulated day) and `live`: a message is never
 dated after it is published, so the adapter (on the real clock) takes every one.
 """
@@ -20,6 +24,7 @@ import os
 import secrets
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,6 +46,7 @@ from sandbox.partner_clerk import Clerk
 from sandbox.spc import SpcConfig, SpcCore, SpcServer
 from sandbox.traffic import TrafficConfig, TrafficServer
 from sandbox.traffic.pairing import TrafficPairing, pair_traffic
+from sandbox.traffic.push import TrafficPusher
 from schemas.partner import PartnerKind
 
 SECONDS_PER_DAY = 0.05
@@ -69,6 +75,7 @@ class PartnerDemo:
     offers: int
     applications: int
     clerk: Clerk | None = None
+    pusher: TrafficPusher | None = None  # the traffic platform's, once the API is up
     registered: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -112,7 +119,7 @@ class PartnerDemo:
                 kind=PartnerKind.TRAFFIC,
                 base_url=self.traffic_server.api,
                 signing=self.traffic.signing,
-                mode="poll",
+                mode="push",
                 **connection,
             ),
             COMMISSION: PartnerSettings(
@@ -133,10 +140,11 @@ class PartnerDemo:
             ),
         }
 
-    def connect(self, runtime: Any) -> None:
+    def connect(self, runtime: Any, base: str, key: Callable[[str, str], str], tally: Callable[[Any], None]) -> None:
         """Before the jobs start: the roster certified and activated (the simulated centre assigns its cases to
-        these mediators, and an unlisted or inactive one could not be), the police offers published, the
-        settlements handed to the commission."""
+        these mediators, and an unlisted or inactive one could not be), the police offers published and the traffic
+        platform pushing them to the API at `base` (`key(name, role)`: a new client's API key; `tally` hears each
+        answer), the settlements handed to the commission."""
         assert runtime.partners is not None
         self.clerk = Clerk(runtime, TRAFFIC, COMMISSION, SPC)
         self.clerk.roster(MEDIATORS)
@@ -147,7 +155,16 @@ class PartnerDemo:
                 break
             time.sleep(0.02)
         self.traffic.core.offer(self.offers)
+        self.pusher = TrafficPusher(
+            self.traffic.core, base, TRAFFIC, api_key=key(f"{TRAFFIC}-platform", f"partner:{TRAFFIC}")
+        )
+        self.pusher._session.hooks["response"].append(lambda answer, *_, **__: tally(answer))
+        self.pusher.start(every=0.2)
         self.clerk.hand_over(self.applications)
+
+    def stop_pushing(self) -> None:
+        if self.pusher is not None:
+            self.pusher.stop()
 
     def step(self) -> None:
         if self.clerk is not None:

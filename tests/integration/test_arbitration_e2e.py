@@ -11,6 +11,10 @@ award; a correction; a set-aside filed in month five; mediation entrusted by the
 of its cases locally with nothing sent; duplicates applied once; a bad signature quarantined with its bytes;
 reconciliation finding drift injected in the commission (a lost application, a status edited) and repairing it;
 a commission late to decide (past Art 24's 5 calendar days) raising the acceptance alert once.
+
+The matrix (tests/support/e2e_matrix.py): every path on SQLite pulled and on PostgreSQL pushed; the main path and
+the misbehaviours that differ between reading and being pushed to (duplicates, a bad signature) on SQLite pushed
+and PostgreSQL pulled too.
 """
 
 import json
@@ -25,21 +29,24 @@ from adapter.deadlines.calendar import WorkCalendar
 from adapter.errors import InvalidRequest
 from adapter.partners import reconcile, sweep
 from sandbox.arbitration import CommissionConfig
+from tests.support import db_template, e2e_matrix
 from tests.support.arbitration_wire_samples import application
 from tests.support.arbitration_world import ArbWorld, arb_world
 
 pytestmark = pytest.mark.integration
+database_url, templates = db_template.database_url, db_template.templates  # a database per test, copied
 CASE_NO = "（2026）穗仲案字第123号"
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+CROSSED = {
+    "test_a_mediation_statement_takes_effect_when_the_last_party_signs",
+    "test_duplicates_are_applied_once",
+    "test_a_bad_signature_is_quarantined_with_its_bytes",
+}
 
 
-@pytest.fixture(params=["pull", "push"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    e2e_matrix.parametrize(metafunc, CROSSED)
 
 
 @pytest.fixture

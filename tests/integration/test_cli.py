@@ -530,6 +530,7 @@ def test_demo_docks_the_three_partners_and_its_figures_agree_with_the_database(d
     assert s["roster_orgs_certified"] == 1 and s["roster_mediators_active"] == 5 and s["spc_registrations"] > 0
     assert s["partner_messages_dead"] == s["partner_messages_pending"] == s["partner_reconciliation_differences"] == 0
     assert sorted(p["kind"] for p in s["partners"].values()) == ["arbitration", "roster", "traffic"]
+    assert s["partners"]["gd-traffic"]["mode"] == "push"  # its offers came in through the served push route
     with sqlite3.connect(work / "docking.db") as db:
         counts = dict(db.execute("SELECT kind, count(*) FROM partner_records GROUP BY kind").fetchall())
         assert counts["traffic"] == s["traffic_offers"] and counts["arbitration"] == s["arbitration_applications"]

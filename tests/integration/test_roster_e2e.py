@@ -1,33 +1,43 @@
 """The SPC roster end to end, on SQLite and PostgreSQL: the roster kind (adapter/partners/roster/) in the partner
 core (run_action, the outbox delivered through the spc_form connector, the roster listing polled, callbacks
-received), against the sandbox SPC platform on loopback with its misbehaviours (partners.md §4 "Sandbox")."""
+received), against the sandbox SPC platform on loopback with its misbehaviours (partners.md §4 "Sandbox").
 
-import threading
+The matrix: every path on SQLite and on PostgreSQL (the roster has one mode per path: the listing polled, or — the
+callback path — the platform's callbacks pushed to the served API); each test's database is copied from one made
+at the newest schema per module (tests/support/db_template.py), not created table by table.
+"""
+
+import base64
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from adapter.config.partners import PartnerSettings
+from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
+from adapter.config.spc_form import SpcFormSettings
 from adapter.errors import InvalidRequest
 from adapter.partners import delivery, reconcile, sweep
-from adapter.partners.push import receive_pushed
 from adapter.partners.roster.spec import ROSTER
 from adapter.partners.roster_checks import ids_in_two_orgs
 from adapter.partners.roster_registration import register_pending
 from adapter.partners.roster_stats import reconcile_statistics
 from adapter.persistence import partner_store as store
-from adapter.platforms.signers import build_verifier
+from api.clients import Role, add_client
 from sandbox.pairing import arrange_keys
 from sandbox.spc.push import SpcCallbacks
+from scheduler import Runtime, build_runtime
+from schemas.clock import utc_now
 from schemas.enums import Flow, OutcomeCode
 from schemas.outcome import FailureReport
-from tests.support import samples
-from tests.support.roster_world import RosterWorld, roster_world
+from tests.support import db_template, samples
+from tests.support.api import served
+from tests.support.roster_world import KEY, RosterWorld, roster_world
 
 pytestmark = pytest.mark.integration
+database_url, templates = db_template.database_url, db_template.templates  # a database per test, copied
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -73,55 +83,57 @@ def test_org_and_three_mediators_certified_by_poll(w: RosterWorld) -> None:
     assert w.poll()["applied"] == 0  # the cursor moved on: nothing applied twice
 
 
-class _Centre(ThreadingHTTPServer):
-    """The centre's push endpoint for the SPC platform: the partner core's push intake (adapter/partners/push.py —
-    the profile signature over the raw bytes, its window and replay guard, then decode with the row's own
-    X-Spc-Signature, and the roster's inbound), answering after its commit."""
-
-    def __init__(self, w: RosterWorld, verifier: Any) -> None:
-        self.w, self.verifier = w, verifier
-        self.outcomes: list[str] = []
-        super().__init__(("127.0.0.1", 0), _Take)
-
-
-class _Take(BaseHTTPRequestHandler):
-    server: _Centre
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_POST(self) -> None:
-        w = self.server.w
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        pushed = receive_pushed(w.uow, w.port, self.server.verifier, body, dict(self.headers.items()), w.clock, w.rules)
-        self.server.outcomes.append(pushed.result)
-        self.send_response(200 if pushed.result != "rejected" else 400)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+def _push_runtime(w: RosterWorld, signing: Any, monkeypatch: pytest.MonkeyPatch) -> Runtime:
+    """The centre's runtime on the world's database (sealed with its key) with the SPC platform at mode = "push"
+    (transport spc_form, the push profile `signing`); the world goes on through its unit of work."""
+    monkeypatch.setenv("E2E_SPC_PASSWORD", "sandbox-password")
+    monkeypatch.setenv("E2E_SPC_CALLBACK_KEY", KEY)
+    form = SpcFormSettings(username="centre", password_env="E2E_SPC_PASSWORD", callback_key_env="E2E_SPC_CALLBACK_KEY")
+    partner = PartnerSettings(kind="roster", transport="spc_form", base_url=w.server.url, mode="push",
+                              signing=signing, form=form, timeout_seconds=5)  # fmt: skip
+    sealed = DataKeySettings(algorithm=w.key.algorithm, key=base64.b64encode(w.key.key).decode())
+    encryption = EncryptionSettings(active=w.key.kid, keys={w.key.kid: sealed})
+    settings = Settings(database_url=str(w.uow.engine.url.render_as_string(hide_password=False)),
+                        encryption=encryption, partners={"spc": partner})  # fmt: skip
+    runtime = build_runtime(settings, clock=w.clock)
+    w.uow.engine.dispose()
+    w.uow = runtime.uow
+    return runtime
 
 
-def test_certified_by_callback_and_a_forged_one_refused(w: RosterWorld, tmp_path: Path) -> None:
+def test_certified_by_callback_and_a_forged_one_refused(
+    w: RosterWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The platform's callbacks POSTed to the served API (POST /api/partners/v1/spc/messages, uvicorn on 127.0.0.1:
+    the key of role partner:spc, the push profile's signature over the raw bytes, its window and replay guard,
+    then the row's own X-Spc-Signature and the roster's inbound), each answered with the committed result."""
     signer, _, signing = arrange_keys(tmp_path, profile="hmac-appkey", counterpart="partner")
-    centre = _Centre(w, build_verifier(signing, platform="spc"))
-    threading.Thread(target=centre.serve_forever, args=(0.05,), daemon=True).start()
+    runtime = _push_runtime(w, signing, monkeypatch)
+    api_key = add_client(runtime.uow, "spc", Role.parse("partner:spc"), utc_now())
+    outcomes: list[str] = []
+
+    def callbacks(**options: Any) -> SpcCallbacks:
+        pushing = SpcCallbacks(w.core, f"{base}/api/partners/v1/spc/messages", signer=signer, api_key=api_key,
+                               **options)  # fmt: skip
+        pushing._session.hooks["response"].append(lambda answer, *_, **__: outcomes.append(answer.json()["result"]))
+        return pushing
+
     try:
-        url = "http://{}:{}/api/partners/v1/spc/messages".format(*centre.server_address[:2])
-        org = w.org(1)
-        mediators = [w.mediator(f"M1-{n}", 1, n) for n in (1, 2, 3)]
-        w.submit(org)
-        w.deliver()
-        SpcCallbacks(w.core, url, signer=signer, api_key="k").push_once()
-        assert centre.outcomes == ["accepted"] * 4
-        assert {w.status(r) for r in (org, *mediators)} == {"CERTIFIED"}
-        SpcCallbacks(w.core, url, signer=signer).push_once()  # the platform resends: the replay guard or the inbox
-        assert set(centre.outcomes[4:]) <= {"duplicate", "rejected"} and len(centre.outcomes) == 8
-        forged = SpcCallbacks(w.core, url, secret="not-the-key", signer=signer)
-        w.core.remove(mediators[0], "违反调解纪律")  # a new row, whose row signature is forged
-        forged.push_once()
-        assert centre.outcomes[-1] == "rejected" and w.status(mediators[0]) == "CERTIFIED"
+        with served(runtime) as base:
+            org = w.org(1)
+            mediators = [w.mediator(f"M1-{n}", 1, n) for n in (1, 2, 3)]
+            w.submit(org)
+            w.deliver()
+            callbacks().push_once()
+            assert outcomes == ["accepted"] * 4
+            assert {w.status(r) for r in (org, *mediators)} == {"CERTIFIED"}
+            callbacks().push_once()  # the platform resends: the replay guard or the inbox
+            assert set(outcomes[4:]) <= {"duplicate", "rejected"} and len(outcomes) == 8
+            w.core.remove(mediators[0], "违反调解纪律")  # a new row, whose row signature is forged
+            callbacks(secret="not-the-key").push_once()
+            assert outcomes[-1] == "rejected" and w.status(mediators[0]) == "CERTIFIED"
     finally:
-        centre.shutdown()
-        centre.server_close()
+        runtime.uow.engine.dispose()
 
 
 def test_org_with_two_qualifying_refused_locally_nothing_sent(w: RosterWorld) -> None:

@@ -1,7 +1,12 @@
 """Every path of a traffic-accident case through the sandbox platform, end to end: the adapter's runtime built from
 the settings (`[partners.gd-traffic]`, the generic REST connector with the traffic-platform wire, signed), its own
-delivery, polling, reconciliation and deadline sweep, the platform a real server on loopback — on SQLite and
-PostgreSQL, compressed time (tests/support/traffic_world.py)."""
+delivery, polling, reconciliation and deadline sweep, the platform a real server on loopback, read by the adapter
+(pull) or pushing to the served API (push) — on SQLite and PostgreSQL, compressed time (tests/support/traffic_world.py).
+
+The matrix (tests/support/e2e_matrix.py): every path on SQLite pulled and on PostgreSQL pushed; the main path and
+the misbehaviours that differ between reading and being pushed to (duplicates and out-of-order, a bad signature)
+on SQLite pushed and PostgreSQL pulled too.
+"""
 
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -11,23 +16,32 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from adapter.config.settings import Settings
+from adapter.config.settings import EncryptionSettings, Settings
 from adapter.persistence import partner_store as store
 from mappings.times import CHINA
+from tests.support import db_template, e2e_matrix
 from tests.support.traffic_world import NAME, Make, TrafficWorld, traffic_world
 
 pytestmark = pytest.mark.integration
+database_url, templates = db_template.database_url, db_template.templates  # a database per test, copied
 PAYEE = {"name": "王五", "account": "6222020200112233445", "bank": "中国工商银行广州分行"}
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+CROSSED = {
+    "test_an_offer_is_mediated_with_an_appraisal_confirmed_claimed_and_paid",
+    "test_duplicate_and_out_of_order_messages_are_applied_once",
+    "test_a_bad_signature_is_quarantined_with_its_bytes",
+}
 
 
-@pytest.fixture(params=["pull", "push"])
-def mode(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    e2e_matrix.parametrize(metafunc, CROSSED)
+
+
+@pytest.fixture
+def settings(database_url: str, encryption: EncryptionSettings) -> Settings:
+    """The integration database, sealed; no court (the world adds the platform as its one partner)."""
+    return Settings(database_url=database_url, encryption=encryption)
 
 
 @pytest.fixture
@@ -219,9 +233,10 @@ def test_duplicate_and_out_of_order_messages_are_applied_once(world: Make) -> No
     assert events.count("accept") == 1 and events.count("pay") == 1
     assert "note:out_of_order" in events  # `received` after `assessing`: kept, nothing moved back
     assert w.kept() == []  # duplicates are the inbox's, never quarantined
-    if w.push:  # each push answered: the second copy of every item as a duplicate
-        results = [a.result for a in w.answers]
-        assert set(results) == {"accepted", "duplicate"} and results.count("duplicate") == len(results) // 2
+    if w.push:  # each push answered 200 by the API: the second copy of every item as a duplicate
+        results = [(a["status"], a["result"]) for a in w.answers]
+        assert set(results) == {(200, "accepted"), (200, "duplicate")}
+        assert results.count((200, "duplicate")) == len(results) // 2
 
 
 def test_a_rejected_jc_advises_litigation(world: Make) -> None:
@@ -243,7 +258,7 @@ def test_a_bad_signature_is_quarantined_with_its_bytes(world: Make) -> None:
     with w.runtime.uow.begin() as session:
         assert store.find_by_ref(session, NAME, serial, lock=False) is None  # nothing opened
     if w.push:
-        assert [(a.result, a.reason) for a in w.answers] == [("rejected", "bad_signature")]
+        assert [(a["status"], a["result"], a["reason"]) for a in w.answers] == [(422, "rejected", "bad_signature")]
 
 
 def test_reconciliation_finds_and_repairs_a_lost_message(world: Make) -> None:

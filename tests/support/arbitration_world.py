@@ -3,50 +3,53 @@ feed polling, inbound) on a real sealed database, the sandbox commission (sandbo
 the commission connector (connectors/arbitration_rest.py), signed both ways.
 
 Pull or push: the commission's feed read by the adapter (`poll`), or each of its items POSTed by the sandbox's
-pusher (sandbox/arbitration/push.py, the commission's signature, its API key) to a push intake on loopback that hands
-it to the partner core's push intake (adapter/partners/push.py receive_pushed) — `PUSH` below, until the API serves
-POST /api/partners/v1/{partner}/messages itself.
+pusher (sandbox/arbitration/push.py, what `docking sandbox arbitration --push-to URL` runs: the commission's
+signature, its API key) to the real API (api/app.py) served by uvicorn on 127.0.0.1 over a runtime whose settings
+say `[partners.gzac] mode = "push"` on the same database — POST /api/partners/v1/gzac/messages with its key check
+(role partner:gzac), scope, signature, window, replay guard and synchronous signed receipt all in the path.
 
 Time: one clock for both sides — the world's `now` is the adapter's clock and the commission's calendar (its
 business times and its signatures), and the commission's pace is stepped with it (one stepped second is a simulated
 day), so `days(n)` moves both; then the adapter's jobs run: deliver, read the feed (pull), deliver again.
 """
 
-import json
-import threading
+import base64
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, select
 from tenacity import Retrying, stop_after_attempt
 
+from adapter.config.partners import PartnerSettings
 from adapter.config.platform import SigningSettings
+from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
 from adapter.partners import delivery, feed
 from adapter.partners.arbitration.rules import CommissionRules
-from adapter.partners.push import receive_pushed
 from adapter.partners.service import ActionResult, run_action
 from adapter.partners.specs import spec_for
 from adapter.persistence import partner_store as store
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.partner_tables import PartnerEventRow, PartnerOutboxRow, PartnerRecordRow
 from adapter.persistence.tables import QuarantineRow
-from adapter.persistence.vault import Vault, new_key
+from adapter.persistence.vault import DataKey, Vault, new_key
 from adapter.platforms.retry import RetryPolicy
 from adapter.platforms.signers import build_signer, build_verifier
 from adapter.testing import FakeClock
+from api.clients import Role, add_client
 from connectors.partner_rest import PartnerRest
 from mappings.arbitration import ArbitrationWire
 from sandbox.arbitration import CommissionConfig, CommissionCore, CommissionServer
 from sandbox.arbitration.pairing import pair_commission
 from sandbox.arbitration.push import CommissionPusher
-from schemas.clock import Clock
+from scheduler import build_runtime
+from schemas.clock import Clock, utc_now
 from schemas.partner import PartnerKind
-from signing.base import MessageVerifier
+from tests.support.api import served
 from tests.support.step_clock import StepClock
 
 PARTNER = "gzac"
@@ -90,6 +93,7 @@ class ArbWorld:
         else:
             seen = len(self.pusher.answers)
             self.pusher.push_once()
+            assert self.pusher.pending() == [], f"pushes left unanswered: {self.pusher.answers[-3:]}"
             done = Counter(_pushed(a) for a in self.pusher.answers[seen:])
         self.counts.update(done)
         return dict(done)
@@ -141,38 +145,6 @@ def _pushed(answer: dict[str, Any]) -> str:
     return {"accepted": "applied", "duplicate": "duplicate"}.get(str(answer.get("result")), "quarantined")
 
 
-class PushIntake(ThreadingHTTPServer):
-    """POST /api/partners/v1/{partner}/messages on loopback, each item handed to receive_pushed; 200 for accepted
-    or duplicate, 422 for a refused item (kept in quarantine), as the API's desk intake answers."""
-
-    daemon_threads = True
-
-    def __init__(self, world: ArbWorld, verifier: MessageVerifier) -> None:
-        intake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "authorization"}
-                ok = self.path == f"/api/partners/v1/{PARTNER}/messages"
-                pushed = receive_pushed(world.uow, world.port, verifier, body, headers, world.clock, world.rules)
-                answer = json.dumps({"result": pushed.result, "reason": pushed.reason}).encode()
-                self.send_response(200 if ok and pushed.result != "rejected" else 422)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=intake.serve_forever, args=(0.05,), daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
 def commission_port(base_url: str, signing: SigningSettings, clock: Clock, name: str = PARTNER) -> PartnerRest:
     """The centre's connector for a commission, as the composition root builds it (scheduler/partners.py): the
     generic partner REST connector with the arb-commission wire and the kind's typed bodies."""
@@ -188,24 +160,38 @@ def arb_world(
     database_url: str, workdir: Path, config: CommissionConfig | None = None, mode: str = "pull"
 ) -> Iterator[ArbWorld]:
     """A world on `database_url` (sealed) with a sandbox commission served from `workdir`'s keys, read (`pull`) or
-    pushing to the centre (`push`)."""
-    engine = make_engine(database_url, vault=Vault([new_key("k1")], "k1"))
-    create_schema(engine)
+    pushing to the centre's served API (`push`)."""
+    key = new_key("k1")
     # Now, to the second: the keyring's key is made at the real time, and the world's clock never goes before it.
     clock, pace = FakeClock(datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)), StepClock()
     config = config or CommissionConfig(seconds_per_day=1.0)
     pairing = pair_commission(workdir, config, clock=clock, monotonic=pace)
-    server = pairing.serve()
-    port = commission_port(server.api, pairing.signing, clock)
-    world = ArbWorld(UnitOfWork(engine), pairing.core, server, port, pace, clock, mode)
-    intake = PushIntake(world, build_verifier(pairing.signing, platform=PARTNER)) if mode == "push" else None
-    if intake is not None:
-        world.pusher = CommissionPusher(pairing.core, intake.url, PARTNER, api_key="commission-key")
-    try:
+    with ExitStack() as stack:
+        server = pairing.serve()
+        stack.callback(server.stop)
+        if mode == "push":  # the centre's runtime with the commission pushing, its API served; the world's uow its own
+            runtime = build_runtime(_push_settings(database_url, key, server.api, pairing.signing), clock=clock)
+            stack.callback(runtime.uow.engine.dispose)
+            uow = runtime.uow
+        else:
+            engine = make_engine(database_url, vault=Vault([key], key.kid))
+            stack.callback(engine.dispose)
+            create_schema(engine)
+            uow = UnitOfWork(engine)
+        port = commission_port(server.api, pairing.signing, clock)
+        world = ArbWorld(uow, pairing.core, server, port, pace, clock, mode)
+        if mode == "push":
+            base = stack.enter_context(served(runtime))
+            api_key = add_client(uow, PARTNER, Role.parse(f"partner:{PARTNER}"), utc_now())
+            world.pusher = CommissionPusher(pairing.core, base, PARTNER, api_key=api_key)
         yield world
-    finally:
-        server.stop()
-        if intake is not None:
-            intake.shutdown()
-            intake.server_close()
-        engine.dispose()
+
+
+def _push_settings(database_url: str, key: DataKey, base_url: str, signing: SigningSettings) -> Settings:
+    """The centre's settings: the commission at mode = "push" on `database_url`, sealed with `key`."""
+    sealed = DataKeySettings(algorithm=key.algorithm, key=base64.b64encode(key.key).decode())
+    partner = PartnerSettings(kind=KIND, base_url=base_url, signing=signing, mode="push", timeout_seconds=5)
+    return Settings(
+        database_url=database_url, encryption=EncryptionSettings(active=key.kid, keys={key.kid: sealed}),
+        partners={PARTNER: partner},
+    )  # fmt: skip

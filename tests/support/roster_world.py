@@ -15,7 +15,7 @@ from adapter.partners.service import ActionResult, run_action
 from adapter.persistence import partner_store as store
 from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
-from adapter.persistence.vault import Vault, new_key
+from adapter.persistence.vault import DataKey, Vault, new_key
 from adapter.platforms.retry import RetryPolicy
 from adapter.services import CentreServices
 from connectors.spc_form import SpcForm
@@ -36,6 +36,7 @@ class RosterWorld:
     core: SpcCore
     server: SpcServer
     port: SpcForm
+    key: DataKey  # the data key its facts are sealed with (a runtime on the same database takes it too)
     now: datetime = START
     rules: RosterRules = field(default_factory=RosterRules)
 
@@ -95,13 +96,14 @@ class RosterWorld:
 
 
 def roster_world(database_url: str, **config: Any) -> Iterator[RosterWorld]:
-    engine = make_engine(database_url, vault=Vault([new_key("k1")], "k1"))
+    key = new_key("k1")
+    engine = make_engine(database_url, vault=Vault([key], key.kid))
     create_schema(engine)
     box: list[RosterWorld] = []
     core = SpcCore(SpcConfig(callback_key=KEY, **config), clock=lambda: box[0].now)
     server = SpcServer(core).start()
     port = SpcForm(PARTNER, server.url, "centre", "sandbox-password", callback_key=KEY, timeout=(2, 5))
-    box.append(RosterWorld(UnitOfWork(engine), core, server, port))
+    box.append(RosterWorld(UnitOfWork(engine), core, server, port, key))
     yield box[0]
     server.stop()
     engine.dispose()

@@ -4,36 +4,40 @@ traffic-platform wire, signed), for the end-to-end tests (tests/integration/test
 Time: one clock for both sides — the adapter's FakeClock is the platform's calendar too (its business times and
 its signatures), and the platform's pace is stepped with it (one stepped second is a simulated day), so `days(n)`
 moves both and then runs the adapter's jobs: deliver, read the platform (or take its pushes), deliver again.
-Push mode takes each item through the push intake's core (adapter/partners/push.py receive_pushed).
+
+Push mode: the partner's settings say mode = "push", the API (api/app.py) is served by uvicorn on 127.0.0.1 over the
+same runtime, and the platform's pusher (sandbox/traffic/push.py, what `docking sandbox traffic --push-to URL` runs)
+POSTs each item to POST /api/partners/v1/gd-traffic/messages with the platform's API key (role
+partner:gd-traffic) and its own signature — the route's key check, scope, signature, window, replay guard and
+synchronous signed receipt all in the path.
 """
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import col, select
 
-from adapter.complaints.desk_push import DeskPushed
 from adapter.config.partners import PartnerSettings
 from adapter.config.settings import Settings
-from adapter.partners.push import receive_pushed
 from adapter.partners.service import run_action
 from adapter.partners.spec import PartnerRecord
 from adapter.persistence import partner_store as store
 from adapter.persistence.partner_tables import PartnerEventRow
 from adapter.persistence.tables import QuarantineRow
-from adapter.platforms.signers import build_verifier
 from adapter.testing import FakeClock
+from api.clients import Role, add_client
 from sandbox.traffic.config import TrafficConfig
 from sandbox.traffic.pairing import pair_traffic
 from sandbox.traffic.platform import TrafficCore
+from sandbox.traffic.push import TrafficPusher
 from scheduler import Runtime, build_runtime
 from scheduler.partners import PartnerRuntime
 from schemas.clock import utc_now
-from signing.base import MessageVerifier
+from tests.support.api import served
 from tests.support.step_clock import StepClock
 
 NAME = "gd-traffic"
@@ -45,10 +49,17 @@ class TrafficWorld:
     core: TrafficCore
     pace: StepClock
     clock: FakeClock
-    verifier: MessageVerifier  # ours of the platform's signatures (a push is checked with it)
-    push: bool = False
-    pushed: int = 0  # the platform's items pushed so far (its feed's seq)
-    answers: list[DeskPushed] = field(default_factory=list)  # the centre's answer to each push
+    pusher: TrafficPusher | None = None  # push mode: the platform's pusher to the served API
+
+    @property
+    def push(self) -> bool:
+        return self.pusher is not None
+
+    @property
+    def answers(self) -> list[dict[str, Any]]:
+        """Push mode: the API's answer to each push, oldest first — its HTTP status and the signed receipt's fields
+        (result accepted / duplicate / rejected, reason, record_id …)."""
+        return self.pusher.answers if self.pusher is not None else []
 
     @property
     def partners(self) -> PartnerRuntime:
@@ -79,23 +90,13 @@ class TrafficWorld:
 
     def exchange(self) -> None:
         self.partners.deliver()
-        if not self.push:
+        if self.pusher is None:
             while self.partners.poll(NAME):
                 pass
-        else:
-            self._push()
+        else:  # each item the platform published since, POSTed in its order (duplicates too), answered committed
+            self.pusher.push_once()
+            assert self.pusher.pending() == [], f"pushes left unanswered: {self.pusher.answers[-3:]}"
         self.partners.deliver()
-
-    def _push(self) -> None:
-        """Each item the platform published since, signed now and taken in by the push intake (adapter/partners/
-        push.py, what POST /api/partners/v1/{partner}/messages runs), in the platform's order — duplicates too."""
-        self.core.tick()
-        port, rules = self.partners.ports[NAME], self.partners.rules[NAME]
-        for item in self.core.items[self.pushed :]:
-            headers = self.core.sign_item(item)
-            body = item.body.encode()
-            self.answers.append(receive_pushed(self.runtime.uow, port, self.verifier, body, headers, self.clock, rules))
-            self.pushed = item.seq
 
     def row(self, record_id: str) -> PartnerRecord:
         """The record as the kinds see it (facts opened)."""
@@ -142,8 +143,12 @@ def traffic_world(tmp_path: Path, settings: Settings, mode: str) -> Iterator[Mak
         )  # fmt: skip
         runtime = build_runtime(settings.model_copy(update={"partners": {NAME: partner}}), clock=clock)
         stack.callback(runtime.uow.engine.dispose)
-        verifier = build_verifier(pairing.signing, platform=NAME)
-        return TrafficWorld(runtime, pairing.core, pace, clock, verifier, push=mode == "push")
+        world = TrafficWorld(runtime, pairing.core, pace, clock)
+        if mode == "push":
+            base = stack.enter_context(served(runtime))
+            key = add_client(runtime.uow, NAME, Role.parse(f"partner:{NAME}"), utc_now())
+            world.pusher = TrafficPusher(pairing.core, base, NAME, api_key=key)
+        return world
 
     with stack:
         yield make
