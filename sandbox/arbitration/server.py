@@ -25,11 +25,10 @@ from sandbox.wire import wire_json
 BASE = "/api/arb/v1"
 
 
-class CommissionServer(LoopbackServer):
+class CommissionServer(LoopbackServer[CommissionCore]):
     name = "sandbox-commission"
 
     def __init__(self, core: CommissionCore, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
-        self.core: CommissionCore = core
         super().__init__(core, CommissionHandler, host, port, token)
 
     @property
