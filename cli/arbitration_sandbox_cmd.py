@@ -1,7 +1,6 @@
 """`docking sandbox arbitration`: a sandbox arbitration commission on loopback, standalone, for integrators and
 manual testing — read from its feed, or pushing to the centre's partner intake (partners.md §3 "Sandbox", §6)."""
 
-import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +8,7 @@ import typer
 
 from adapter.errors import InvalidRequest
 from cli.output import console
+from cli.sandbox_serve import Host, Port, PushTo, configured, fault_option, listening, serve_until_interrupted
 from sandbox.arbitration import FAULTS, CommissionConfig, CommissionCore, CommissionServer
 from sandbox.arbitration.push import CommissionPusher
 from signing.keyfiles import public_pem
@@ -16,8 +16,8 @@ from signing.keyfiles import public_pem
 
 def arbitration(
     centre_key: Annotated[list[str], typer.Option(help="KEY_ID=PATH of a centre public key the commission trusts.")],
-    host: Annotated[str, typer.Option(help="Listen address (loopback unless you mean otherwise).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535)] = 8720,
+    host: Host = "127.0.0.1",
+    port: Port = 8720,
     keys: Annotated[Path, typer.Option(help="Where the commission's key pair lives (created if absent).")] = Path(
         "sandbox-keys"
     ),
@@ -31,13 +31,9 @@ def arbitration(
         str, typer.Option(help="Case numbers: {year}, {abbr} and {n}.")
     ] = "（{year}）{abbr}案字第{n}号",
     first_case_number: Annotated[int, typer.Option(min=1)] = 123,
-    fault: Annotated[
-        list[str] | None, typer.Option(help=f"A misbehaviour of every application ({', '.join(FAULTS)}); repeatable.")
-    ] = None,
+    fault: Annotated[list[str] | None, fault_option("application", FAULTS)] = None,
     seconds_per_day: Annotated[float, typer.Option(min=0.001, help="Real seconds per simulated day.")] = 60.0,
-    push_to: Annotated[
-        str | None, typer.Option(help="Push each item to the centre at this base URL instead of waiting to be read.")
-    ] = None,
+    push_to: PushTo = None,
     push_key: Annotated[str | None, typer.Option(help="--push-to: the commission's API key (bearer).")] = None,
     partner: Annotated[
         str, typer.Option(help="--push-to: the commission's name in the centre's [partners.<name>].")
@@ -48,8 +44,8 @@ def arbitration(
 
     if push_to is not None and not push_key:
         raise InvalidRequest("--push-to needs --push-key (the commission's API key)")
-    try:
-        config = CommissionConfig(
+    config = configured(  # an unknown misbehaviour or a case-number form without {n}, named
+        lambda: CommissionConfig(
             name=name,
             abbreviation=abbreviation,
             case_no_format=case_no_format,
@@ -59,14 +55,10 @@ def arbitration(
             commission_key_id=key_id,
             live=True,
         )
-    except ValueError as exc:  # an unknown misbehaviour or a case-number form without {n}, named
-        raise InvalidRequest(str(exc)) from exc
+    )
     signer, verifier, own_key = _court_keys(centre_key, keys, key_id, profile)
     core = CommissionCore(config, signer, verifier)
-    try:
-        server = CommissionServer(core, host, port).start()
-    except OSError as exc:
-        raise InvalidRequest(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    server = listening(lambda: CommissionServer(core, host, port), f"{host}:{port}").start()
     console.print(f"sandbox commission {name} on {server.url}  (key {key_id}: {keys / (key_id + '.pub')})")
     console.print(f'  base_url for [partners.{partner}] (kind = "arbitration"): {server.api}')
     console.print(
@@ -78,7 +70,4 @@ def arbitration(
         pusher = CommissionPusher(core, push_to, partner, api_key=push_key)
         pusher.start()
         console.print(f"  pushing to {pusher.endpoint}")
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        server.stop()
+    serve_until_interrupted(server.stop)

@@ -2,7 +2,7 @@
 insurer) on loopback, standalone, for integrators and manual testing — pulled from their feeds, or pushing to the
 centre (partners.md §1 "Sandbox", §6)."""
 
-import threading
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +10,7 @@ import typer
 
 from adapter.errors import InvalidRequest
 from cli.output import console
+from cli.sandbox_serve import Host, PushTo, configured, fault_option, listening, serve_until_interrupted
 from sandbox.institution import FAULTS, KINDS, DeskCore, DeskServer, InstitutionConfig
 from sandbox.institution.push import DeskPusher
 from sandbox.timeforms import FORMS
@@ -23,22 +24,18 @@ def institution(
     kind: Annotated[
         list[str], typer.Option(help=f"A desk to serve ({', '.join(KINDS)}); repeat for several, on ports from --port.")
     ] = ["card_centre"],  # noqa: B006 (typer reads the default; it is never mutated)
-    host: Annotated[str, typer.Option(help="Listen address (loopback unless you mean otherwise).")] = "127.0.0.1",
+    host: Host = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="The first desk's port; the next desks follow.")] = 8710,
     keys: Annotated[Path, typer.Option(help="Where the desks' key pairs live (created if absent).")] = Path(
         "sandbox-keys"
     ),
     profile: Annotated[str, typer.Option(help="jws-detached (EdDSA) or sm2-sm3.")] = "jws-detached",
-    fault: Annotated[
-        list[str] | None, typer.Option(help=f"A misbehaviour of every complaint ({', '.join(FAULTS)}); repeatable.")
-    ] = None,
+    fault: Annotated[list[str] | None, fault_option("complaint", FAULTS)] = None,
     seconds_per_day: Annotated[float, typer.Option(min=0.001, help="Real seconds per simulated day.")] = 60.0,
     timestamp_format: Annotated[
         str, typer.Option(help="The form of the desks' times (as the platform's).")
     ] = "iso8601",
-    push_to: Annotated[
-        str | None, typer.Option(help="Push each item to the centre at this base URL instead of waiting to be read.")
-    ] = None,
+    push_to: PushTo = None,
     push_key: Annotated[str | None, typer.Option(help="--push-to: the desk's API key (bearer).")] = None,
 ) -> None:
     """Serve sandbox complaint desks on HOST:PORT… until Ctrl-C (each desk key: KEYS/desk-<kind>.pub)."""
@@ -46,8 +43,8 @@ def institution(
         raise InvalidRequest(f"--profile {profile!r}: the standalone desks serve jws-detached or sm2-sm3")
     if timestamp_format not in FORMS:
         raise InvalidRequest(f"--timestamp-format {timestamp_format!r} is not one of {', '.join(FORMS)}")
-    try:
-        configs = [
+    configs = configured(  # an unknown kind or misbehaviour, named
+        lambda: [
             InstitutionConfig(
                 kind=name,
                 faults=tuple(fault or ()),
@@ -58,8 +55,7 @@ def institution(
             )
             for name in kind
         ]
-    except ValueError as exc:  # an unknown kind or misbehaviour, named
-        raise InvalidRequest(str(exc)) from exc
+    )
     trusted = {}
     for item in centre_key:
         kid, sep, path = item.partition("=")
@@ -75,10 +71,7 @@ def institution(
             generate_keypair(keys, config.desk_key_id, "SM2" if profile == "sm2-sm3" else "EdDSA")
         desk_key = load_private_key(private)
         core = DeskCore(config, key_signer(profile, desk_key, config.desk_key_id), key_verifier(profile, trusted))
-        try:
-            server = DeskServer(core, host, port + n if port else 0).start()
-        except OSError as exc:
-            raise InvalidRequest(f"cannot listen on {host}:{port + n}: {exc.strerror}") from exc
+        server = listening(partial(DeskServer, core, host, port + n if port else 0), f"{host}:{port + n}").start()
         servers.append(server)
         console.print(
             f"sandbox {name} desk on {server.url}  (desk key {config.desk_key_id}: {private.with_suffix('.pub')})"
@@ -89,8 +82,4 @@ def institution(
             platform = name.replace("_", "-")
             DeskPusher(core, push_to, platform, api_key=push_key).start()
             console.print(f"  pushing to {push_to}/api/desks/v1/{platform}/messages")
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        for server in servers:
-            server.stop()
+    serve_until_interrupted(*[server.stop for server in servers])

@@ -1,7 +1,6 @@
 """`docking sandbox serve`: the simulated court (REST, or the SOAP WebService), standalone, for integrators and
 manual testing."""
 
-import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ from adapter.errors import InvalidRequest
 from cli.arbitration_sandbox_cmd import arbitration
 from cli.institution_cmd import institution
 from cli.output import console
+from cli.sandbox_serve import Host, Port, listening, serve_until_interrupted
 from cli.spc_sandbox_cmd import spc
 from cli.traffic_sandbox_cmd import traffic
 from sandbox.court import CourtCore, SandboxConfig
@@ -36,8 +36,8 @@ app.command("spc")(spc)  # the sandbox SPC platform (cli/spc_sandbox_cmd.py)
 @app.command("serve")
 def serve(
     centre_key: Annotated[list[str], typer.Option(help="KEY_ID=PATH of a centre public key the court trusts.")],
-    host: Annotated[str, typer.Option(help="Listen address (loopback unless you mean otherwise).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535)] = 8700,
+    host: Host = "127.0.0.1",
+    port: Port = 8700,
     keys: Annotated[Path, typer.Option(help="Where the court's own key pair lives (created if absent).")] = Path(
         "sandbox-keys"
     ),
@@ -80,13 +80,11 @@ def serve(
     signer, verifier, court_key = _court_keys(centre_key, keys, court_key_id, profile)
     config = SandboxConfig(seed=seed, court_key_id=court_key_id, timestamp_format=timestamp_format)
     core = CourtCore(config, signer, verifier)
-    try:
-        if transport == "soap":
-            server: BaseSandboxServer = SoapSandboxServer(_soap_court(core, keys, centre_cert or []), host, port)
-        else:
-            server = SandboxServer(core, host, port)
-    except OSError as exc:
-        raise InvalidRequest(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    soap = _soap_court(core, keys, centre_cert or []) if transport == "soap" else None
+    server: BaseSandboxServer = listening(
+        lambda: SoapSandboxServer(soap, host, port) if soap is not None else SandboxServer(core, host, port),
+        f"{host}:{port}",
+    )
     core.dispatch(dispatch)
     public = public_pem(court_key.public_key())
     console.print(f"sandbox court on {server.url}  (court key {court_key_id}: {keys / (court_key_id + '.pub')})")
@@ -97,16 +95,12 @@ def serve(
         "GET /sandbox/stats)"
     )
     console.print(public.decode().strip(), highlight=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server.start()
     if push_to is not None:
         assert push_key is not None
         PushCourt(core, push_to, push_key).start(push_every)
         console.print(f"pushing to {push_to}/api/court/v1/{{dispatches,decisions,receipts}} every {push_every:g} s")
-    try:
-        thread.join()
-    except KeyboardInterrupt:
-        server.shutdown()
+    serve_until_interrupted(server.stop)
 
 
 def _court_keys(centre_key: list[str], keys: Path, court_key_id: str, profile: str) -> tuple[Any, Any, Any]:

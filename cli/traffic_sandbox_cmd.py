@@ -2,7 +2,6 @@
 integrators and manual testing — a police feed of offers, an appraiser and an insurer, pulled from its feed or
 pushing to the centre (partners.md §2 "Sandbox", §6)."""
 
-import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 
 from adapter.errors import InvalidRequest
 from cli.output import console
+from cli.sandbox_serve import Host, Port, PushTo, configured, fault_option, listening, serve_until_interrupted
 from sandbox.timeforms import FORMS
 from sandbox.traffic import FAULTS, TrafficConfig, TrafficCore, TrafficServer
 from sandbox.traffic.push import TrafficPusher
@@ -18,26 +18,22 @@ from signing.keyfiles import public_pem
 
 def traffic(
     centre_key: Annotated[list[str], typer.Option(help="KEY_ID=PATH of a centre public key the platform trusts.")],
-    host: Annotated[str, typer.Option(help="Listen address (loopback unless you mean otherwise).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535)] = 8720,
+    host: Host = "127.0.0.1",
+    port: Port = 8720,
     keys: Annotated[Path, typer.Option(help="Where the platform's key pair lives (created if absent).")] = Path(
         "sandbox-keys"
     ),
     platform_key_id: Annotated[str, typer.Option()] = "traffic-2026-01",
     profile: Annotated[str, typer.Option(help="jws-detached (EdDSA) or sm2-sm3.")] = "jws-detached",
     offers: Annotated[int, typer.Option(min=0, help="Cases the police feed offers at start-up.")] = 5,
-    fault: Annotated[
-        list[str] | None, typer.Option(help=f"A misbehaviour of every case ({', '.join(FAULTS)}); repeatable.")
-    ] = None,
+    fault: Annotated[list[str] | None, fault_option("case", FAULTS)] = None,
     seconds_per_day: Annotated[float, typer.Option(min=0.001, help="Real seconds per simulated day.")] = 60.0,
     appraisal_days: Annotated[int, typer.Option(min=1, help="Working days from appraisal request to result.")] = 5,
     seed: Annotated[int, typer.Option()] = 19,
     timestamp_format: Annotated[
         str, typer.Option(help="The form of the platform's times (give the adapter's partner the same).")
     ] = "iso8601",
-    push_to: Annotated[
-        str | None, typer.Option(help="Push each item to the centre at this base URL instead of waiting to be read.")
-    ] = None,
+    push_to: PushTo = None,
     push_key: Annotated[str | None, typer.Option(help="--push-to: the platform's API key (bearer).")] = None,
     partner: Annotated[
         str, typer.Option(help="--push-to: the platform's name in the centre's [partners].")
@@ -50,8 +46,8 @@ def traffic(
         raise InvalidRequest(f"--timestamp-format {timestamp_format!r} is not one of {', '.join(FORMS)}")
     if push_to is not None and not push_key:
         raise InvalidRequest("--push-to needs --push-key (the platform's API key at the centre)")
-    try:
-        config = TrafficConfig(
+    config = configured(  # an unknown misbehaviour or form, named
+        lambda: TrafficConfig(
             faults=tuple(fault or ()),
             seconds_per_day=seconds_per_day,
             appraisal_days=appraisal_days,
@@ -60,15 +56,10 @@ def traffic(
             seed=seed,
             live=True,
         )
-    except ValueError as exc:  # an unknown misbehaviour or form, named
-        raise InvalidRequest(str(exc)) from exc
+    )
     signer, verifier, platform_key = _court_keys(centre_key, keys, platform_key_id, profile)
     core = TrafficCore(config, signer, verifier)
-    try:
-        server = TrafficServer(core, host, port)
-    except OSError as exc:
-        raise InvalidRequest(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-    server.start()
+    server = listening(lambda: TrafficServer(core, host, port), f"{host}:{port}").start()
     core.offer(offers)
     console.print(
         f"sandbox traffic platform on {server.api}  (key {platform_key_id}: {keys / (platform_key_id + '.pub')})"
@@ -82,7 +73,4 @@ def traffic(
         pusher = TrafficPusher(core, push_to, partner, api_key=push_key)
         pusher.start()
         console.print(f"pushing to {pusher.endpoint}")
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        server.stop()
+    serve_until_interrupted(server.stop)
