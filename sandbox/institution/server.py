@@ -10,6 +10,7 @@ Refusals are JSON {"code", "message"} with the HTTP status: 400 bad message, 401
 """
 
 import json
+import re
 import time
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
@@ -105,6 +106,20 @@ class LoopbackHandler(LoopbackRequestHandler):
             raise CourtRefusal(400, self.bad_request, "cursor and limit must be integers") from None
         return core.feed(cursor, limit)
 
+    def status_ids(self, body: bytes, target: str, field: str) -> list[str]:
+        """POST …/status {field: [...]}: verified like any request, then the ids asked about (the first 1000)."""
+        self.server.core.verify_request(body, dict(self.headers.items()), target)
+        try:
+            return [str(i) for i in json.loads(body)[field]][:1000]
+        except (ValueError, KeyError, TypeError):
+            raise CourtRefusal(400, self.bad_request, f'expected {{"{field}": [...]}}') from None
+
+    def checked_month(self, month: str) -> str:
+        """GET …/statistics?month=: a month YYYY-MM (2000–2099), or 400 naming the form."""
+        if not re.fullmatch(r"20[0-9]{2}-(0[1-9]|1[0-2])", month):
+            raise CourtRefusal(400, self.bad_request, "month must be YYYY-MM")
+        return month
+
     def control(self, method: str, path: str, body: bytes) -> dict[str, Any]:
         """The control API (loopback, bearer token): GET /sandbox/stats; POST /sandbox/<what> (`control_post`)."""
         self.authorise_control()
@@ -160,10 +175,5 @@ class DeskHandler(LoopbackHandler):
         if method == "GET" and path == "/api/desk/v1/feed":
             return self.read_feed(url, target)
         if method == "POST" and path == "/api/desk/v1/complaints/status":
-            core.verify_request(body, headers, target)
-            try:
-                ids = [str(i) for i in json.loads(body)["tsbh"]][:1000]
-            except (ValueError, KeyError, TypeError):
-                raise CourtRefusal(400, "E400", 'expected {"tsbh": [...]}') from None
-            return {"code": "0", "complaints": core.status(ids)}
+            return {"code": "0", "complaints": core.status(self.status_ids(body, target, "tsbh"))}
         raise CourtRefusal(404, "E404", f"no route {method} {path}")
