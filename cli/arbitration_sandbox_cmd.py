@@ -8,10 +8,19 @@ import typer
 
 from adapter.errors import InvalidRequest
 from cli.output import console
-from cli.sandbox_serve import Host, Port, PushTo, configured, fault_option, listening, serve_until_interrupted
+from cli.sandbox_serve import (
+    Host,
+    Port,
+    PushTo,
+    configured,
+    fault_option,
+    listening,
+    partner_keys,
+    print_public_key,
+    serve_until_interrupted,
+)
 from sandbox.arbitration import FAULTS, CommissionConfig, CommissionCore, CommissionServer
 from sandbox.arbitration.push import CommissionPusher
-from signing.keyfiles import public_pem
 
 
 def arbitration(
@@ -40,8 +49,6 @@ def arbitration(
     ] = ("gzac"),
 ) -> None:
     """Serve a sandbox arbitration commission on HOST:PORT until Ctrl-C."""
-    from cli.sandbox_cmd import _court_keys  # the same key handling as the sandbox court (imports this module)
-
     if push_to is not None and not push_key:
         raise InvalidRequest("--push-to needs --push-key (the commission's API key)")
     config = configured(  # an unknown misbehaviour or a case-number form without {n}, named
@@ -56,7 +63,7 @@ def arbitration(
             live=True,
         )
     )
-    signer, verifier, own_key = _court_keys(centre_key, keys, key_id, profile)
+    signer, verifier, own_key = partner_keys(centre_key, keys, key_id, profile)
     core = CommissionCore(config, signer, verifier)
     server = listening(lambda: CommissionServer(core, host, port), f"{host}:{port}").start()
     console.print(f"sandbox commission {name} on {server.url}  (key {key_id}: {keys / (key_id + '.pub')})")
@@ -65,7 +72,7 @@ def arbitration(
         f"  control token: {server.control_token}  (POST /sandbox/misbehave, /sandbox/fail-next, /sandbox/forget, "
         "/sandbox/entrust; GET /sandbox/stats)"
     )
-    console.print(public_pem(own_key.public_key()).decode().strip(), highlight=False)
+    print_public_key(own_key)
     if push_to is not None:
         pusher = CommissionPusher(core, push_to, partner, api_key=push_key)
         pusher.start()

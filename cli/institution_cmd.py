@@ -10,12 +10,20 @@ import typer
 
 from adapter.errors import InvalidRequest
 from cli.output import console
-from cli.sandbox_serve import Host, PushTo, configured, fault_option, listening, serve_until_interrupted
+from cli.sandbox_serve import (
+    Host,
+    PushTo,
+    configured,
+    fault_option,
+    listening,
+    own_key,
+    print_public_key,
+    serve_until_interrupted,
+    trusted_centre_keys,
+)
 from sandbox.institution import FAULTS, KINDS, DeskCore, DeskServer, InstitutionConfig
 from sandbox.institution.push import DeskPusher
 from sandbox.timeforms import FORMS
-from signing.base import PublicKeyEntry
-from signing.keyfiles import algorithm_of, generate_keypair, load_private_key, load_public_key, public_pem
 from signing.profiles import key_signer, key_verifier
 
 
@@ -56,28 +64,18 @@ def institution(
             for name in kind
         ]
     )
-    trusted = {}
-    for item in centre_key:
-        kid, sep, path = item.partition("=")
-        if not sep or not kid or not path:
-            raise InvalidRequest(f"--centre-key {item!r} must look like KEY_ID=PATH")
-        key = load_public_key(Path(path))
-        trusted[kid] = PublicKeyEntry(kid, key, algorithm_of(key))
+    trusted = trusted_centre_keys(centre_key)
     servers: list[DeskServer] = []
     for n, config in enumerate(configs):
         name = config.kind
-        private = keys / f"{config.desk_key_id}.key"
-        if not private.exists():
-            generate_keypair(keys, config.desk_key_id, "SM2" if profile == "sm2-sm3" else "EdDSA")
-        desk_key = load_private_key(private)
+        desk_key = own_key(keys, config.desk_key_id, profile)
         core = DeskCore(config, key_signer(profile, desk_key, config.desk_key_id), key_verifier(profile, trusted))
         server = listening(partial(DeskServer, core, host, port + n if port else 0), f"{host}:{port + n}").start()
         servers.append(server)
-        console.print(
-            f"sandbox {name} desk on {server.url}  (desk key {config.desk_key_id}: {private.with_suffix('.pub')})"
-        )
+        public = keys / f"{config.desk_key_id}.pub"
+        console.print(f"sandbox {name} desk on {server.url}  (desk key {config.desk_key_id}: {public})")
         console.print(f"  control token: {server.control_token}  (POST /sandbox/misbehave, /sandbox/fail-next)")
-        console.print(public_pem(desk_key.public_key()).decode().strip(), highlight=False)
+        print_public_key(desk_key)
         if push_to is not None:
             platform = name.replace("_", "-")
             DeskPusher(core, push_to, platform, api_key=push_key).start()

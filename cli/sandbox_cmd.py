@@ -11,7 +11,7 @@ from adapter.errors import InvalidRequest
 from cli.arbitration_sandbox_cmd import arbitration
 from cli.institution_cmd import institution
 from cli.output import console
-from cli.sandbox_serve import Host, Port, listening, serve_until_interrupted
+from cli.sandbox_serve import Host, Port, listening, partner_keys, serve_until_interrupted
 from cli.spc_sandbox_cmd import spc
 from cli.traffic_sandbox_cmd import traffic
 from sandbox.court import CourtCore, SandboxConfig
@@ -21,9 +21,7 @@ from sandbox.rest import SandboxServer
 from sandbox.server import BaseSandboxServer
 from sandbox.soap import SoapCourt, SoapSandboxServer, render
 from sandbox.timeforms import FORMS
-from signing.base import PublicKeyEntry
-from signing.keyfiles import algorithm_of, generate_keypair, load_private_key, load_public_key, public_pem
-from signing.profiles import key_signer, key_verifier
+from signing.keyfiles import load_private_key, public_pem
 from signing.wsse import WsseSigner, WsseVerifier
 
 app = typer.Typer(help="The sandbox court platform.", no_args_is_help=True)
@@ -77,7 +75,7 @@ def serve(
         raise InvalidRequest("--push-to needs --push-key (the court's API key) and --transport rest")
     if timestamp_format not in FORMS:
         raise InvalidRequest(f"--timestamp-format {timestamp_format!r} is not one of {', '.join(FORMS)}")
-    signer, verifier, court_key = _court_keys(centre_key, keys, court_key_id, profile)
+    signer, verifier, court_key = partner_keys(centre_key, keys, court_key_id, profile)
     config = SandboxConfig(seed=seed, court_key_id=court_key_id, timestamp_format=timestamp_format)
     core = CourtCore(config, signer, verifier)
     soap = _soap_court(core, keys, centre_cert or []) if transport == "soap" else None
@@ -101,25 +99,6 @@ def serve(
         PushCourt(core, push_to, push_key).start(push_every)
         console.print(f"pushing to {push_to}/api/court/v1/{{dispatches,decisions,receipts}} every {push_every:g} s")
     serve_until_interrupted(server.stop)
-
-
-def _court_keys(centre_key: list[str], keys: Path, court_key_id: str, profile: str) -> tuple[Any, Any, Any]:
-    """The court's signer (its own key, made on first use), a verifier of the centre's keys, the court key."""
-    if profile not in ("jws-detached", "sm2-sm3"):
-        raise InvalidRequest(f"--profile {profile!r}: the standalone sandbox serves jws-detached or sm2-sm3")
-    algorithm = "SM2" if profile == "sm2-sm3" else "EdDSA"
-    trusted = {}
-    for item in centre_key:
-        kid, sep, path = item.partition("=")
-        if not sep or not kid or not path:
-            raise InvalidRequest(f"--centre-key {item!r} must look like KEY_ID=PATH")
-        key = load_public_key(Path(path))
-        trusted[kid] = PublicKeyEntry(kid, key, algorithm_of(key))
-    private = keys / f"{court_key_id}.key"
-    if not private.exists():
-        generate_keypair(keys, court_key_id, algorithm)
-    court_key = load_private_key(private)
-    return key_signer(profile, court_key, court_key_id), key_verifier(profile, trusted), court_key
 
 
 def _soap_court(core: Any, keys: Path, centre_certs: list[Path]) -> Any:

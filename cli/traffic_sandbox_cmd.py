@@ -9,11 +9,20 @@ import typer
 
 from adapter.errors import InvalidRequest
 from cli.output import console
-from cli.sandbox_serve import Host, Port, PushTo, configured, fault_option, listening, serve_until_interrupted
+from cli.sandbox_serve import (
+    Host,
+    Port,
+    PushTo,
+    configured,
+    fault_option,
+    listening,
+    partner_keys,
+    print_public_key,
+    serve_until_interrupted,
+)
 from sandbox.timeforms import FORMS
 from sandbox.traffic import FAULTS, TrafficConfig, TrafficCore, TrafficServer
 from sandbox.traffic.push import TrafficPusher
-from signing.keyfiles import public_pem
 
 
 def traffic(
@@ -40,8 +49,6 @@ def traffic(
     ] = "traffic",
 ) -> None:
     """Serve a sandbox traffic-accident platform on HOST:PORT until Ctrl-C (its key: KEYS/<platform-key-id>.pub)."""
-    from cli.sandbox_cmd import _court_keys  # the standalone sandboxes' one key arrangement (a late import: no cycle)
-
     if timestamp_format not in FORMS:
         raise InvalidRequest(f"--timestamp-format {timestamp_format!r} is not one of {', '.join(FORMS)}")
     if push_to is not None and not push_key:
@@ -57,7 +64,7 @@ def traffic(
             live=True,
         )
     )
-    signer, verifier, platform_key = _court_keys(centre_key, keys, platform_key_id, profile)
+    signer, verifier, platform_key = partner_keys(centre_key, keys, platform_key_id, profile)
     core = TrafficCore(config, signer, verifier)
     server = listening(lambda: TrafficServer(core, host, port), f"{host}:{port}").start()
     core.offer(offers)
@@ -68,7 +75,7 @@ def traffic(
         f"control token: {server.control_token}  (POST /sandbox/offer, /sandbox/misbehave, /sandbox/fail-next, "
         "/sandbox/forget; GET /sandbox/stats)"
     )
-    console.print(public_pem(platform_key.public_key()).decode().strip(), highlight=False)
+    print_public_key(platform_key)
     if push_to is not None:
         pusher = TrafficPusher(core, push_to, partner, api_key=push_key)
         pusher.start()
