@@ -11,7 +11,9 @@ from cli.output import console
 from cli.sandbox_serve import (
     Host,
     Port,
+    Profile,
     PushTo,
+    SecondsPerDay,
     configured,
     fault_option,
     listening,
@@ -31,7 +33,7 @@ def arbitration(
         "sandbox-keys"
     ),
     key_id: Annotated[str, typer.Option(help="The commission's key id.")] = "commission-2026-01",
-    profile: Annotated[str, typer.Option(help="jws-detached (EdDSA) or sm2-sm3.")] = "jws-detached",
+    profile: Profile = "jws-detached",
     name: Annotated[str, typer.Option(help="The commission's name.")] = "广州仲裁委员会",
     abbreviation: Annotated[
         str, typer.Option(help="Its short name in case numbers (（2026）穗仲案字第123号).")
@@ -41,7 +43,7 @@ def arbitration(
     ] = "（{year}）{abbr}案字第{n}号",
     first_case_number: Annotated[int, typer.Option(min=1)] = 123,
     fault: Annotated[list[str] | None, fault_option("application", FAULTS)] = None,
-    seconds_per_day: Annotated[float, typer.Option(min=0.001, help="Real seconds per simulated day.")] = 60.0,
+    seconds_per_day: SecondsPerDay = 60.0,
     push_to: PushTo = None,
     push_key: Annotated[str | None, typer.Option(help="--push-to: the commission's API key (bearer).")] = None,
     partner: Annotated[

@@ -12,7 +12,9 @@ from adapter.errors import InvalidRequest
 from cli.output import console
 from cli.sandbox_serve import (
     Host,
+    Profile,
     PushTo,
+    SecondsPerDay,
     configured,
     fault_option,
     listening,
@@ -37,9 +39,9 @@ def institution(
     keys: Annotated[Path, typer.Option(help="Where the desks' key pairs live (created if absent).")] = Path(
         "sandbox-keys"
     ),
-    profile: Annotated[str, typer.Option(help="jws-detached (EdDSA) or sm2-sm3.")] = "jws-detached",
+    profile: Profile = "jws-detached",
     fault: Annotated[list[str] | None, fault_option("complaint", FAULTS)] = None,
-    seconds_per_day: Annotated[float, typer.Option(min=0.001, help="Real seconds per simulated day.")] = 60.0,
+    seconds_per_day: SecondsPerDay = 60.0,
     timestamp_format: Annotated[
         str, typer.Option(help="The form of the desks' times (as the platform's).")
     ] = "iso8601",

@@ -11,7 +11,7 @@ from adapter.errors import InvalidRequest
 from cli.arbitration_sandbox_cmd import arbitration
 from cli.institution_cmd import institution
 from cli.output import console
-from cli.sandbox_serve import Host, Port, listening, partner_keys, serve_until_interrupted
+from cli.sandbox_serve import Host, Port, Profile, listening, partner_keys, serve_until_interrupted
 from cli.spc_sandbox_cmd import spc
 from cli.traffic_sandbox_cmd import traffic
 from sandbox.court import CourtCore, SandboxConfig
@@ -42,7 +42,7 @@ def serve(
     court_key_id: Annotated[str, typer.Option()] = "court-2026-01",
     dispatch: Annotated[int, typer.Option(min=0, help="Cases to dispatch at start-up.")] = 10,
     seed: Annotated[int, typer.Option()] = 7,
-    profile: Annotated[str, typer.Option(help="jws-detached (EdDSA) or sm2-sm3.")] = "jws-detached",
+    profile: Profile = "jws-detached",
     transport: Annotated[str, typer.Option(help="rest (JSON API) or soap (the WebService, WS-Security).")] = "rest",
     centre_cert: Annotated[
         list[Path] | None, typer.Option(help="soap: a PEM certificate whose WS-Security signatures the court trusts.")

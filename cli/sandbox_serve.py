@@ -19,6 +19,8 @@ T = TypeVar("T")
 
 Host = Annotated[str, typer.Option(help="Listen address (loopback unless you mean otherwise).")]
 Port = Annotated[int, typer.Option(min=0, max=65535)]
+Profile = Annotated[str, typer.Option(help="jws-detached (EdDSA) or sm2-sm3.")]
+SecondsPerDay = Annotated[float, typer.Option(min=0.001, help="Real seconds per simulated day.")]
 PushTo = Annotated[
     str | None, typer.Option(help="Push each item to the centre at this base URL instead of waiting to be read.")
 ]

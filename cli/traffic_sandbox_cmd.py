@@ -12,7 +12,9 @@ from cli.output import console
 from cli.sandbox_serve import (
     Host,
     Port,
+    Profile,
     PushTo,
+    SecondsPerDay,
     configured,
     fault_option,
     listening,
@@ -33,10 +35,10 @@ def traffic(
         "sandbox-keys"
     ),
     platform_key_id: Annotated[str, typer.Option()] = "traffic-2026-01",
-    profile: Annotated[str, typer.Option(help="jws-detached (EdDSA) or sm2-sm3.")] = "jws-detached",
+    profile: Profile = "jws-detached",
     offers: Annotated[int, typer.Option(min=0, help="Cases the police feed offers at start-up.")] = 5,
     fault: Annotated[list[str] | None, fault_option("case", FAULTS)] = None,
-    seconds_per_day: Annotated[float, typer.Option(min=0.001, help="Real seconds per simulated day.")] = 60.0,
+    seconds_per_day: SecondsPerDay = 60.0,
     appraisal_days: Annotated[int, typer.Option(min=1, help="Working days from appraisal request to result.")] = 5,
     seed: Annotated[int, typer.Option()] = 19,
     timestamp_format: Annotated[
