@@ -7,7 +7,7 @@ cli/ — it may import scheduler, adapter and schemas; the core never imports it
     clients.py         API clients: keys (shown once, stored as SHA-256), roles, add / list / revoke
     problems.py        RFC 9457 problem details; one handler per error class
     middleware.py      request id, body limit (413), time limit, audit of calls the action did not audit itself
-    idempotency.py     Idempotency-Key and If-Match inside the action's own transaction (ActionTransaction)
+    idempotency.py     Idempotency-Key and If-Match inside the action's own transaction (keyed_tx.py, case_tx.py)
     cursor.py          opaque keyset cursors for the case list
     models.py          request/answer bodies that are not canonical records
     centre_reads.py    GET /api/centre/v1/cases[/{id}]

@@ -21,7 +21,7 @@ REMEMBERED = (404, 409, 422)  # refusals by the use case: nothing changed, the s
 
 
 class Guarded(Protocol):
-    """The action's transaction (api/idempotency.py ActionTransaction, api/complaint_tx.py): its stored answer."""
+    """The action's transaction (api/keyed_tx.py: cases, complaints, partner records): its stored answer."""
 
     result: Stored | None
 

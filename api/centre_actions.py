@@ -20,8 +20,9 @@ from adapter.persistence.case_store import SqlCaseStore
 from adapter.services import MAX_DOCUMENT_BYTES, CentreServices
 from api import action_run
 from api.access import context, require
+from api.case_tx import ActionTransaction
 from api.clients import Client
-from api.idempotency import ActionTransaction, Call, check_key
+from api.idempotency import Call, check_key
 from api.idempotency import request_digest as digest
 from api.models import (
     AGREEMENT_EXAMPLE,

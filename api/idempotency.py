@@ -1,9 +1,10 @@
 """Idempotency-Key and If-Match for the centre's POSTs, kept in the action's own transaction.
 
 The use cases (adapter/services.py) each open exactly one transaction through the unit of work they are given.
-The API gives them an `ActionTransaction`: a unit of work whose transaction, *before* the use case runs, locks the
-case (PostgreSQL: `FOR UPDATE`; SQLite holds the write lock from BEGIN), looks up the key and checks If-Match, and
-*after* it, writes the answer under the key and the audit row — then commits once. So:
+The API gives them a keyed transaction (api/keyed_tx.py; a case's is api/case_tx.py): a unit of work whose
+transaction, *before* the use case runs, locks the case (PostgreSQL: `FOR UPDATE`; SQLite holds the write lock from
+BEGIN), looks up the key and checks If-Match, and *after* it, writes the answer under the key and the audit row —
+then commits once. So:
 
   * an action and its remembered answer commit together or not at all: no window where one exists without the
     other, however the process dies;
@@ -24,32 +25,28 @@ column bumped at every write (derived, so no writer can forget it).
 
 import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert
+from sqlalchemy import Table, bindparam, delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from adapter.persistence.api_tables import ApiAuditRow, ApiIdempotencyRow
+from adapter.persistence.api_tables import ApiIdempotencyRow
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.tables import CaseEventRow, CaseRow
-from api.problems import Problem, not_found_case
-from schemas.clock import Clock, to_utc
+from adapter.persistence.tables import CaseEventRow
+from api.problems import Problem
+from schemas.clock import to_utc
 
 _KEY_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F))
 _IDEM: Table = ApiIdempotencyRow.__table__  # type: ignore[attr-defined]
-_AUDIT: Table = ApiAuditRow.__table__  # type: ignore[attr-defined]
 _EVENTS: Table = CaseEventRow.__table__  # type: ignore[attr-defined]
 # Built once: a statement object keeps its compiled form and cache key, so each call only binds its values.
 _LOOKUP = select(_IDEM.c.request_sha256, _IDEM.c.status_code, _IDEM.c.response_json, _IDEM.c.etag).where(
     _IDEM.c.client == bindparam("client"), _IDEM.c.key == bindparam("key")
 )
 _VERSION = select(func.max(_EVENTS.c.id)).where(_EVENTS.c.case_id == bindparam("case_id"))
-_KEEP_ANSWER, _KEEP_AUDIT = insert(_IDEM), insert(_AUDIT)
 
 
 def request_digest(method: str, path: str, payload: Any) -> str:
@@ -123,7 +120,7 @@ class Call:
 
 def lookup(session: Session, call: Call) -> Stored | None:
     """The answer remembered under the caller's key; 422 if the key was used for another request."""
-    # Core, not the ORM: one indexed row per call, not worth an entity's loading machinery (see ActionTransaction).
+    # Core, not the ORM: one indexed row per call, not worth an entity's loading machinery (see api/keyed_tx.py).
     row = session.connection().execute(_LOOKUP, {"client": call.client, "key": call.key}).first()
     if row is None:
         return None
@@ -135,107 +132,6 @@ def lookup(session: Session, call: Call) -> Stored | None:
             errors=[{"field": "header.Idempotency-Key", "rule": "reused", "message": "used for another request"}],
         )
     return Stored(row.status_code, json.loads(row.response_json), row.etag)
-
-
-class ActionTransaction(UnitOfWork):
-    """The unit of work one API action hands to the use case; see the module docstring. Single use."""
-
-    def __init__(
-        self,
-        uow: UnitOfWork,
-        clock: Clock,
-        call: Call,
-        *,
-        case_id: str | None,
-        if_match: str | None,
-    ) -> None:
-        super().__init__(uow.engine)
-        self.clock, self.call, self.case_id, self.if_match = clock, call, case_id, if_match
-        self.result: Stored | None = None
-        self._used = False
-
-    @contextmanager
-    def begin(self) -> Iterator[Session]:
-        if self._used:  # every use case opens one transaction; a second would escape the guard
-            raise RuntimeError("an ActionTransaction covers one transaction")
-        self._used = True
-        with Session(self.engine, expire_on_commit=False) as session:
-            try:
-                self._before(session)
-                yield session
-                self._after(session)
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-
-    def _before(self, session: Session) -> None:
-        case = None
-        if self.case_id is not None:
-            case = session.exec(select(CaseRow).where(CaseRow.id == self.case_id).with_for_update()).first()
-        stored = lookup(session, self.call)
-        if stored is not None:
-            raise Replay(stored)
-        if self.case_id is not None and case is None:
-            raise not_found_case(self.case_id)
-        if self.if_match is not None and case is not None:
-            current = etag(case_version(session, case.id))
-            if not matches(self.if_match, current):
-                raise Problem(
-                    412,
-                    "stale-version",
-                    f"the case has changed since that version: it is now at {current} (status {case.status}); "
-                    "read it again and decide afresh",
-                    headers={"ETag": current},
-                    current_etag=current,
-                    current_state=case.status,
-                )
-
-    def _after(self, session: Session) -> None:
-        case = self._case(session)
-        tag = etag(self._version(session, case.id))
-        body = {"case_id": case.id, "status": case.status, "etag": tag}
-        now = to_utc(self.clock())
-        status = 201 if self.case_id is None else 200
-        # Written as two Core INSERTs on the session's connection, after the use case's rows are flushed: the ORM
-        # unit of work (topological sort, identity map, per-row events) cost about as much as the use case itself
-        # for these two rows nothing else reads in this transaction (profiled with bench/api.py, #16). Same
-        # transaction, same commit: the answer, the audit row and the action still stand or fall together.
-        connection = session.connection()
-        answer = {
-            "client": self.call.client,
-            "key": self.call.key,
-            "request_sha256": self.call.digest,
-            "status_code": status,
-            "response_json": json.dumps(body, ensure_ascii=False),
-            "etag": tag,
-            "created_at": now,
-        }
-        connection.execute(_KEEP_ANSWER, answer)
-        connection.execute(_KEEP_AUDIT, audit_values(self.call, status, now))
-        self.result = Stored(status, body, tag)
-
-    def _version(self, session: Session, case_id: str) -> int:
-        """The case's version after the use case (its rows flushed first). A case registered in this transaction
-        has all its history in this session, ids assigned by the flush: the newest is its version, no query needed
-        (one SELECT less per register, bench/api.py #16). An existing case's is read from the table."""
-        if self.case_id is not None:
-            return case_version(session, case_id)
-        # Held here across the flush: the session keeps a flushed row only weakly, and nothing else refers to it.
-        pending = [o for o in session.new if isinstance(o, CaseEventRow) and o.case_id == case_id]
-        session.flush()
-        ids = [o.id for o in pending if o.id is not None]
-        return max(ids) if ids else case_version(session, case_id)
-
-    def _case(self, session: Session) -> CaseRow:
-        if self.case_id is not None:
-            found = session.get(CaseRow, self.case_id)
-            assert found is not None  # locked in _before
-            return found
-        created = [o for o in session.identity_map.values() if isinstance(o, CaseRow)]
-        if len(created) != 1:
-            raise RuntimeError(f"a register should create one case, not {len(created)}")
-        return created[0]
 
 
 def audit_values(call: Call, status: int, at: datetime, *, replayed: bool = False) -> dict[str, Any]:

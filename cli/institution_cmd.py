@@ -2,19 +2,18 @@
 insurer) on loopback, standalone, for integrators and manual testing — pulled from their feeds, or pushing to the
 centre (partners.md §1 "Sandbox", §6)."""
 
-import threading
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from adapter.errors import InvalidRequest
+from cli import sandbox_serve as serve
 from cli.output import console
 from sandbox.institution import FAULTS, KINDS, DeskCore, DeskServer, InstitutionConfig
 from sandbox.institution.push import DeskPusher
 from sandbox.timeforms import FORMS
-from signing.base import PublicKeyEntry
-from signing.keyfiles import algorithm_of, generate_keypair, load_private_key, load_public_key, public_pem
 from signing.profiles import key_signer, key_verifier
 
 
@@ -23,22 +22,18 @@ def institution(
     kind: Annotated[
         list[str], typer.Option(help=f"A desk to serve ({', '.join(KINDS)}); repeat for several, on ports from --port.")
     ] = ["card_centre"],  # noqa: B006 (typer reads the default; it is never mutated)
-    host: Annotated[str, typer.Option(help="Listen address (loopback unless you mean otherwise).")] = "127.0.0.1",
+    host: serve.Host = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="The first desk's port; the next desks follow.")] = 8710,
     keys: Annotated[Path, typer.Option(help="Where the desks' key pairs live (created if absent).")] = Path(
         "sandbox-keys"
     ),
-    profile: Annotated[str, typer.Option(help="jws-detached (EdDSA) or sm2-sm3.")] = "jws-detached",
-    fault: Annotated[
-        list[str] | None, typer.Option(help=f"A misbehaviour of every complaint ({', '.join(FAULTS)}); repeatable.")
-    ] = None,
-    seconds_per_day: Annotated[float, typer.Option(min=0.001, help="Real seconds per simulated day.")] = 60.0,
+    profile: serve.Profile = "jws-detached",
+    fault: Annotated[list[str] | None, serve.fault_option("complaint", FAULTS)] = None,
+    seconds_per_day: serve.SecondsPerDay = 60.0,
     timestamp_format: Annotated[
         str, typer.Option(help="The form of the desks' times (as the platform's).")
     ] = "iso8601",
-    push_to: Annotated[
-        str | None, typer.Option(help="Push each item to the centre at this base URL instead of waiting to be read.")
-    ] = None,
+    push_to: serve.PushTo = None,
     push_key: Annotated[str | None, typer.Option(help="--push-to: the desk's API key (bearer).")] = None,
 ) -> None:
     """Serve sandbox complaint desks on HOST:PORT… until Ctrl-C (each desk key: KEYS/desk-<kind>.pub)."""
@@ -46,8 +41,8 @@ def institution(
         raise InvalidRequest(f"--profile {profile!r}: the standalone desks serve jws-detached or sm2-sm3")
     if timestamp_format not in FORMS:
         raise InvalidRequest(f"--timestamp-format {timestamp_format!r} is not one of {', '.join(FORMS)}")
-    try:
-        configs = [
+    configs = serve.configured(  # an unknown kind or misbehaviour, named
+        lambda: [
             InstitutionConfig(
                 kind=name,
                 faults=tuple(fault or ()),
@@ -58,39 +53,21 @@ def institution(
             )
             for name in kind
         ]
-    except ValueError as exc:  # an unknown kind or misbehaviour, named
-        raise InvalidRequest(str(exc)) from exc
-    trusted = {}
-    for item in centre_key:
-        kid, sep, path = item.partition("=")
-        if not sep or not kid or not path:
-            raise InvalidRequest(f"--centre-key {item!r} must look like KEY_ID=PATH")
-        key = load_public_key(Path(path))
-        trusted[kid] = PublicKeyEntry(kid, key, algorithm_of(key))
+    )
+    trusted = serve.trusted_centre_keys(centre_key)
     servers: list[DeskServer] = []
     for n, config in enumerate(configs):
         name = config.kind
-        private = keys / f"{config.desk_key_id}.key"
-        if not private.exists():
-            generate_keypair(keys, config.desk_key_id, "SM2" if profile == "sm2-sm3" else "EdDSA")
-        desk_key = load_private_key(private)
+        desk_key = serve.own_key(keys, config.desk_key_id, profile)
         core = DeskCore(config, key_signer(profile, desk_key, config.desk_key_id), key_verifier(profile, trusted))
-        try:
-            server = DeskServer(core, host, port + n if port else 0).start()
-        except OSError as exc:
-            raise InvalidRequest(f"cannot listen on {host}:{port + n}: {exc.strerror}") from exc
+        server = serve.listening(partial(DeskServer, core, host, port + n if port else 0), f"{host}:{port + n}").start()
         servers.append(server)
-        console.print(
-            f"sandbox {name} desk on {server.url}  (desk key {config.desk_key_id}: {private.with_suffix('.pub')})"
-        )
+        public = keys / f"{config.desk_key_id}.pub"
+        console.print(f"sandbox {name} desk on {server.url}  (desk key {config.desk_key_id}: {public})")
         console.print(f"  control token: {server.control_token}  (POST /sandbox/misbehave, /sandbox/fail-next)")
-        console.print(public_pem(desk_key.public_key()).decode().strip(), highlight=False)
+        serve.print_public_key(desk_key)
         if push_to is not None:
             platform = name.replace("_", "-")
             DeskPusher(core, push_to, platform, api_key=push_key).start()
             console.print(f"  pushing to {push_to}/api/desks/v1/{platform}/messages")
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        for server in servers:
-            server.stop()
+    serve.serve_until_interrupted(*[server.stop for server in servers])

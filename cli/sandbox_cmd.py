@@ -1,7 +1,6 @@
 """`docking sandbox serve`: the simulated court (REST, or the SOAP WebService), standalone, for integrators and
 manual testing."""
 
-import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ from adapter.errors import InvalidRequest
 from cli.arbitration_sandbox_cmd import arbitration
 from cli.institution_cmd import institution
 from cli.output import console
+from cli.sandbox_serve import Host, Port, Profile, listening, partner_keys, serve_until_interrupted
 from cli.spc_sandbox_cmd import spc
 from cli.traffic_sandbox_cmd import traffic
 from sandbox.court import CourtCore, SandboxConfig
@@ -21,9 +21,7 @@ from sandbox.rest import SandboxServer
 from sandbox.server import BaseSandboxServer
 from sandbox.soap import SoapCourt, SoapSandboxServer, render
 from sandbox.timeforms import FORMS
-from signing.base import PublicKeyEntry
-from signing.keyfiles import algorithm_of, generate_keypair, load_private_key, load_public_key, public_pem
-from signing.profiles import key_signer, key_verifier
+from signing.keyfiles import load_private_key, public_pem
 from signing.wsse import WsseSigner, WsseVerifier
 
 app = typer.Typer(help="The sandbox court platform.", no_args_is_help=True)
@@ -36,15 +34,15 @@ app.command("spc")(spc)  # the sandbox SPC platform (cli/spc_sandbox_cmd.py)
 @app.command("serve")
 def serve(
     centre_key: Annotated[list[str], typer.Option(help="KEY_ID=PATH of a centre public key the court trusts.")],
-    host: Annotated[str, typer.Option(help="Listen address (loopback unless you mean otherwise).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535)] = 8700,
+    host: Host = "127.0.0.1",
+    port: Port = 8700,
     keys: Annotated[Path, typer.Option(help="Where the court's own key pair lives (created if absent).")] = Path(
         "sandbox-keys"
     ),
     court_key_id: Annotated[str, typer.Option()] = "court-2026-01",
     dispatch: Annotated[int, typer.Option(min=0, help="Cases to dispatch at start-up.")] = 10,
     seed: Annotated[int, typer.Option()] = 7,
-    profile: Annotated[str, typer.Option(help="jws-detached (EdDSA) or sm2-sm3.")] = "jws-detached",
+    profile: Profile = "jws-detached",
     transport: Annotated[str, typer.Option(help="rest (JSON API) or soap (the WebService, WS-Security).")] = "rest",
     centre_cert: Annotated[
         list[Path] | None, typer.Option(help="soap: a PEM certificate whose WS-Security signatures the court trusts.")
@@ -77,16 +75,14 @@ def serve(
         raise InvalidRequest("--push-to needs --push-key (the court's API key) and --transport rest")
     if timestamp_format not in FORMS:
         raise InvalidRequest(f"--timestamp-format {timestamp_format!r} is not one of {', '.join(FORMS)}")
-    signer, verifier, court_key = _court_keys(centre_key, keys, court_key_id, profile)
+    signer, verifier, court_key = partner_keys(centre_key, keys, court_key_id, profile)
     config = SandboxConfig(seed=seed, court_key_id=court_key_id, timestamp_format=timestamp_format)
     core = CourtCore(config, signer, verifier)
-    try:
-        if transport == "soap":
-            server: BaseSandboxServer = SoapSandboxServer(_soap_court(core, keys, centre_cert or []), host, port)
-        else:
-            server = SandboxServer(core, host, port)
-    except OSError as exc:
-        raise InvalidRequest(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    soap = _soap_court(core, keys, centre_cert or []) if transport == "soap" else None
+    server: BaseSandboxServer = listening(
+        lambda: SoapSandboxServer(soap, host, port) if soap is not None else SandboxServer(core, host, port),
+        f"{host}:{port}",
+    )
     core.dispatch(dispatch)
     public = public_pem(court_key.public_key())
     console.print(f"sandbox court on {server.url}  (court key {court_key_id}: {keys / (court_key_id + '.pub')})")
@@ -97,35 +93,12 @@ def serve(
         "GET /sandbox/stats)"
     )
     console.print(public.decode().strip(), highlight=False)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server.start()
     if push_to is not None:
         assert push_key is not None
         PushCourt(core, push_to, push_key).start(push_every)
         console.print(f"pushing to {push_to}/api/court/v1/{{dispatches,decisions,receipts}} every {push_every:g} s")
-    try:
-        thread.join()
-    except KeyboardInterrupt:
-        server.shutdown()
-
-
-def _court_keys(centre_key: list[str], keys: Path, court_key_id: str, profile: str) -> tuple[Any, Any, Any]:
-    """The court's signer (its own key, made on first use), a verifier of the centre's keys, the court key."""
-    if profile not in ("jws-detached", "sm2-sm3"):
-        raise InvalidRequest(f"--profile {profile!r}: the standalone sandbox serves jws-detached or sm2-sm3")
-    algorithm = "SM2" if profile == "sm2-sm3" else "EdDSA"
-    trusted = {}
-    for item in centre_key:
-        kid, sep, path = item.partition("=")
-        if not sep or not kid or not path:
-            raise InvalidRequest(f"--centre-key {item!r} must look like KEY_ID=PATH")
-        key = load_public_key(Path(path))
-        trusted[kid] = PublicKeyEntry(kid, key, algorithm_of(key))
-    private = keys / f"{court_key_id}.key"
-    if not private.exists():
-        generate_keypair(keys, court_key_id, algorithm)
-    court_key = load_private_key(private)
-    return key_signer(profile, court_key, court_key_id), key_verifier(profile, trusted), court_key
+    serve_until_interrupted(server.stop)
 
 
 def _soap_court(core: Any, keys: Path, centre_certs: list[Path]) -> Any:

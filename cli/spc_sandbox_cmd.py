@@ -9,19 +9,20 @@ import typer
 
 from adapter.errors import InvalidRequest
 from cli.output import console
+from cli.sandbox_serve import Host, Port, configured, fault_option, listening, serve_until_interrupted
 from sandbox.spc import FAULTS, SpcConfig, SpcCore, SpcServer
 from sandbox.spc.push import SpcCallbacks
 from signing.hmac_appkey import HmacSigner
 
 
 def spc(
-    host: Annotated[str, typer.Option(help="Listen address (loopback unless you mean otherwise).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535)] = 8720,
+    host: Host = "127.0.0.1",
+    port: Port = 8720,
     username: Annotated[str, typer.Option(help="The centre's account on the platform.")] = "centre",
     password: Annotated[
         str, typer.Option(envvar="SPC_SANDBOX_PASSWORD", help="Its password (or the environment variable).")
     ] = "sandbox-password",
-    fault: Annotated[list[str] | None, typer.Option(help=f"A misbehaviour ({', '.join(FAULTS)}); repeatable.")] = None,
+    fault: Annotated[list[str] | None, fault_option("", FAULTS)] = None,
     certify_after: Annotated[float, typer.Option(min=0, help="Seconds from a submission to its certification.")] = 5.0,
     session_seconds: Annotated[float, typer.Option(min=1, help="How long an unused session lives.")] = 1800.0,
     session_requests: Annotated[
@@ -48,8 +49,8 @@ def spc(
     ] = None,
 ) -> None:
     """Serve a sandbox SPC platform on HOST:PORT until Ctrl-C."""
-    try:
-        config = SpcConfig(
+    config = configured(  # an unknown misbehaviour, named
+        lambda: SpcConfig(
             username=username,
             password=password,
             faults=tuple(fault or ()),
@@ -58,15 +59,11 @@ def spc(
             session_requests=session_requests,
             callback_key=callback_secret,
         )
-    except ValueError as exc:  # an unknown misbehaviour, named
-        raise InvalidRequest(str(exc)) from exc
+    )
     if callback_to is not None and not callback_key:
         raise InvalidRequest("--callback-to needs --callback-key (the platform's API key at the centre)")
     core = SpcCore(config)
-    try:
-        server = SpcServer(core, host, port).start()
-    except OSError as exc:
-        raise InvalidRequest(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    server = listening(lambda: SpcServer(core, host, port), f"{host}:{port}").start()
     console.print(
         f"sandbox SPC platform on {server.url}  (account {username}; faults: {', '.join(config.faults) or 'none'})"
     )
@@ -83,12 +80,7 @@ def spc(
         console.print(f"  calling back {callback_to}")
     else:
         threading.Thread(target=_ticking, args=(core,), daemon=True).start()
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        if callbacks is not None:
-            callbacks.stop()
-        server.stop()
+    serve_until_interrupted(*([callbacks.stop] if callbacks is not None else []), server.stop)
 
 
 def _ticking(core: SpcCore) -> None:

@@ -10,20 +10,15 @@ adapter's cursor (reset-feed). Each transport subclasses BaseSandboxServer and B
 """
 
 import base64
-import hmac
-import ipaddress
 import json
-import secrets
-import socket
 import ssl
-import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlsplit
 
 from sandbox.court import CourtCore, CourtRefusal
+from sandbox.loopback import LoopbackHTTPServer, LoopbackRequestHandler
 from sandbox.wire import RawText, wire_json
 from signing.base import PublicKeyEntry
 from signing.keyfiles import KeyFileError, algorithm_of, public_key_from_pem
@@ -40,10 +35,10 @@ class Raw:
     status: int = 200
 
 
-class BaseSandboxServer(ThreadingHTTPServer):
+class BaseSandboxServer(LoopbackHTTPServer[CourtCore]):
     """A sandbox court's HTTP server on loopback; each transport's subclass names its request handler."""
 
-    daemon_threads = True
+    name = "sandbox-rest"
     handler: type["BaseCourtHandler"]  # the transport's request handler, set by the subclass
 
     def __init__(
@@ -54,53 +49,19 @@ class BaseSandboxServer(ThreadingHTTPServer):
         token: str | None = None,
         tls: ssl.SSLContext | None = None,
     ) -> None:
-        self.core = core
-        self.control_token = token or secrets.token_urlsafe(16)
-        super().__init__((host, port), self.handler)
-        self.tls = tls
-        if tls is not None:  # HTTPS, e.g. with CERT_REQUIRED to play a court that demands client certificates
-            self.socket = tls.wrap_socket(self.socket, server_side=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"{'https' if self.tls else 'http'}://{host!s}:{port}"
-
-    def start(self) -> Self:
-        # serve_forever checks for shutdown() once per poll interval: 0.05 s, not the default 0.5 s, so that stop()
-        # returns at once rather than after up to half a second (each integration test stops a court)
-        threading.Thread(target=self.serve_forever, args=(0.05,), name="sandbox-rest", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
+        super().__init__(core, self.handler, host, port, token, tls)
 
 
-class BaseCourtHandler(BaseHTTPRequestHandler):
+class BaseCourtHandler(LoopbackRequestHandler):
     """One request to a sandbox court: body limits, latency and faults, then `route` (the transport's own), the
     shared control API, and answers written as a platform would (`reply`, `refuse`)."""
 
     server: BaseSandboxServer
-    protocol_version = "HTTP/1.1"  # keep-alive, as a real platform's front end would
     platform_prefix = "/api/"  # the platform's own API: where latency and faults are injected
+    unavailable_faults = ("error", "outage")
+    refuse_reads_only = True
 
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body leave in separate writes; with Nagle on, each keep-alive answer waits ~40 ms for
-        # the client's delayed ACK. Real platforms' front ends send at once, so the sandbox must too.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: the demo draws its own progress
-        pass
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def _handle(self, method: str) -> None:
+    def handle_request(self, method: str) -> None:
         try:
             try:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -115,11 +76,11 @@ class BaseCourtHandler(BaseHTTPRequestHandler):
             if platform_call and self.server.core.config.latency_seconds:
                 time.sleep(self.server.core.config.latency_seconds)
             fault = self.server.core.draw_fault() if platform_call else None
-            if fault and self._inflict(fault, before=True):
+            if fault and self.inflict(fault):
                 return
             answer = self.route(method, urlsplit(self.path), body)
             if fault == "lost_answer":  # applied, but the answer never reaches the adapter: it must resend
-                self._hang_up()
+                self.hang_up()
                 return
             self.reply(200, answer)
         except CourtRefusal as refusal:
@@ -131,29 +92,6 @@ class BaseCourtHandler(BaseHTTPRequestHandler):
     def refuse(self, refusal: CourtRefusal) -> None:
         self.reply(refusal.status, {"code": refusal.code, "message": refusal.message})
 
-    def _inflict(self, fault: str, *, before: bool) -> bool:
-        """Fail the request as `fault` says; True if nothing more should be done with it."""
-        if fault in ("error", "outage"):
-            self.reply(503, {"code": "E503", "message": f"injected {fault}"})
-        elif fault == "throttle":
-            self.reply(429, {"code": "E429", "message": "injected throttle"}, {"Retry-After": "1"})
-        elif fault == "timeout":
-            time.sleep(self.server.core.config.timeout_seconds)
-            self._hang_up()
-        elif fault == "drop":
-            self._hang_up()
-        elif fault == "refuse" and self.command == "GET":
-            # A 4xx to a read (a feed page, the case list): the court answers, so the platform is up. Only reads:
-            # a send refused with a 4xx goes dead by design, which is not what this fault is for.
-            self.reply(400, {"code": "E400", "message": "injected refusal"})
-        else:
-            return False
-        return True
-
-    def _hang_up(self) -> None:
-        self.close_connection = True
-        self.connection.shutdown(socket.SHUT_RDWR)
-
     def route(self, method: str, url: Any, body: bytes) -> dict[str, Any] | Raw:
         """The transport's answer to a request (a JSON document, or Raw); the base knows only the control API."""
         if url.path.startswith("/sandbox/"):
@@ -161,11 +99,9 @@ class BaseCourtHandler(BaseHTTPRequestHandler):
         raise CourtRefusal(404, "E404", f"no route {method} {url.path}")
 
     def control(self, method: str, path: str, body: bytes) -> dict[str, Any]:
-        given = self.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {self.server.control_token}".encode()):
-            raise CourtRefusal(401, "E401", "sandbox control needs the bearer token printed at start-up")
-        if not ipaddress.ip_address(self.client_address[0]).is_loopback:
-            raise CourtRefusal(403, "E403", "sandbox control answers loopback clients only")
+        denial = self.control_denial()
+        if denial is not None:
+            raise CourtRefusal(denial[0], f"E{denial[0]}", denial[1])
         core = self.server.core
         try:
             args = json.loads(body or b"{}")
@@ -219,10 +155,4 @@ class BaseCourtHandler(BaseHTTPRequestHandler):
             status, payload, content_type = doc.status, doc.body, doc.content_type
         else:
             payload, content_type = wire_json(doc), "application/json; charset=utf-8"
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        self.send_raw(status, payload, content_type, headers)

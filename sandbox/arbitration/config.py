@@ -21,6 +21,8 @@ are the commission's calendar (`clock`) plus the script's days; signatures carry
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sandbox.config_checks import check_day, check_faults
+
 FAULTS = (
     "refuse_no_agreement",
     "refuse_pre_dispute",
@@ -62,11 +64,8 @@ class CommissionConfig:
     live: bool = False
 
     def __post_init__(self) -> None:
-        unknown = [f for f in self.faults if f not in FAULTS]
-        if unknown:
-            raise ValueError(f"faults {', '.join(unknown)} are not among {', '.join(FAULTS)}")
-        if self.seconds_per_day <= 0:
-            raise ValueError("seconds_per_day must be positive")
+        check_faults(self.faults, FAULTS)
+        check_day(self.seconds_per_day)
         if "{n}" not in self.case_no_format:
             raise ValueError("case_no_format must contain {n} (and may contain {year}, {abbr})")
 

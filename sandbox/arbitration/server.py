@@ -12,8 +12,6 @@ Control (loopback, bearer token): POST /sandbox/misbehave {"record_id", "faults"
 /sandbox/forget {"record_id"}, /sandbox/entrust {"claim", "amount"}; GET /sandbox/stats.
 """
 
-import json
-import re
 from typing import Any
 
 from sandbox.arbitration.commission import CommissionCore
@@ -25,11 +23,10 @@ from sandbox.wire import wire_json
 BASE = "/api/arb/v1"
 
 
-class CommissionServer(LoopbackServer):
+class CommissionServer(LoopbackServer[CommissionCore]):
     name = "sandbox-commission"
 
     def __init__(self, core: CommissionCore, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
-        self.core: CommissionCore = core
         super().__init__(core, CommissionHandler, host, port, token)
 
     @property
@@ -55,17 +52,10 @@ class CommissionHandler(LoopbackHandler):
         if method == "GET" and path == f"{BASE}/feed":
             return self.read_feed(url, target)
         if method == "POST" and path == f"{BASE}/status":
-            core.verify_request(body, headers, target)
-            try:
-                ids = [str(i) for i in json.loads(body)["record_ids"]][:1000]
-            except (ValueError, KeyError, TypeError):
-                raise CourtRefusal(400, "malformed", 'expected {"record_ids": [...]}') from None
-            return {"code": "0", "records": core.status(ids)}
+            return {"code": "0", "records": core.status(self.status_ids(body, target, "record_ids"))}
         if method == "GET" and path == f"{BASE}/statistics":
             core.verify_request(b"", headers, target)
-            month = url.query.partition("month=")[2][:7]
-            if not re.fullmatch(r"20[0-9]{2}-(0[1-9]|1[0-2])", month):
-                raise CourtRefusal(400, "malformed", "month must be YYYY-MM")
+            month = self.checked_month(url.query.partition("month=")[2][:7])
             return {"code": "0", "month": month, "counts": core.statistics(month)}
         raise CourtRefusal(404, "E404", f"no route {method} {path}")
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from sandbox.timeforms import FORMS
+from sandbox.config_checks import check_timestamp_format
 
 
 @dataclass
@@ -29,5 +29,4 @@ class SandboxConfig:
     timestamp_format: str = "iso8601"
 
     def __post_init__(self) -> None:
-        if self.timestamp_format not in FORMS:
-            raise ValueError(f"timestamp_format {self.timestamp_format!r} is not one of {', '.join(FORMS)}")
+        check_timestamp_format(self.timestamp_format)

@@ -26,7 +26,7 @@ script's days); the signatures carry the real time, as ingest's freshness checks
 
 from dataclasses import dataclass
 
-from sandbox.timeforms import FORMS
+from sandbox.config_checks import check_day, check_faults, check_timestamp_format
 
 FAULTS = (
     "never_ack",
@@ -59,13 +59,9 @@ class InstitutionConfig:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind {self.kind!r} is not one of {', '.join(KINDS)}")
-        unknown = [f for f in self.faults if f not in FAULTS]
-        if unknown:
-            raise ValueError(f"faults {', '.join(unknown)} are not among {', '.join(FAULTS)}")
-        if self.timestamp_format not in FORMS:
-            raise ValueError(f"timestamp_format {self.timestamp_format!r} is not one of {', '.join(FORMS)}")
-        if self.seconds_per_day <= 0:
-            raise ValueError("seconds_per_day must be positive")
+        check_faults(self.faults, FAULTS)
+        check_timestamp_format(self.timestamp_format)
+        check_day(self.seconds_per_day)
 
     @property
     def prefix(self) -> str:

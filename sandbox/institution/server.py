@@ -9,21 +9,17 @@ Control (loopback, bearer token): POST /sandbox/misbehave {"tsbh", "faults": [..
 Refusals are JSON {"code", "message"} with the HTTP status: 400 bad message, 401 signature, 404 unknown complaint.
 """
 
-import hmac
-import ipaddress
 import json
-import secrets
-import socket
-import threading
+import re
 import time
 from collections.abc import Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol, Self
+from typing import Any, Protocol, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 from sandbox.court import CourtRefusal
 from sandbox.institution.config import FAULTS
 from sandbox.institution.desk import DeskCore
+from sandbox.loopback import LoopbackHTTPServer, LoopbackRequestHandler
 from sandbox.server import MAX_BODY
 from sandbox.wire import wire_json
 
@@ -46,63 +42,28 @@ class ServedCore(Protocol):
     def stats(self) -> dict[str, Any]: ...
 
 
-class LoopbackServer(ThreadingHTTPServer):
-    """A sandbox partner's server on loopback (a complaint desk, an arbitration commission): its core, the bearer
-    token of its control API, start and stop."""
-
-    daemon_threads = True
-    name = "sandbox"
-
-    def __init__(
-        self, core: ServedCore, handler: type[BaseHTTPRequestHandler], host: str, port: int, token: str | None
-    ) -> None:
-        self.core = core
-        self.control_token = token or secrets.token_urlsafe(16)
-        super().__init__((host, port), handler)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> Self:
-        threading.Thread(target=self.serve_forever, args=(0.05,), name=self.name, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
+ServedCoreT = TypeVar("ServedCoreT", bound=ServedCore)
 
 
-class DeskServer(LoopbackServer):
+class LoopbackServer(LoopbackHTTPServer[ServedCoreT]):
+    """A sandbox partner's server on loopback (a complaint desk, an arbitration commission) around a core that serves
+    the partner REST vocabulary: its bearer token, start and stop are sandbox/loopback.py's."""
+
+
+class DeskServer(LoopbackServer[DeskCore]):
     name = "sandbox-desk"
 
     def __init__(self, core: DeskCore, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
-        self.core: DeskCore = core
         super().__init__(core, DeskHandler, host, port, token)
 
 
-class LoopbackHandler(BaseHTTPRequestHandler):
+class LoopbackHandler(LoopbackRequestHandler):
     """The transport half: body limits, latency and injected transport faults, JSON answers, the control API's
     bearer token and loopback check. Subclasses route."""
 
-    server: LoopbackServer
-    protocol_version = "HTTP/1.1"
+    server: LoopbackServer[Any]
 
-    def setup(self) -> None:
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def _handle(self, method: str) -> None:
+    def handle_request(self, method: str) -> None:
         core = self.server.core
         try:
             try:
@@ -117,7 +78,7 @@ class LoopbackHandler(BaseHTTPRequestHandler):
                 if core.config.latency_seconds:
                     time.sleep(core.config.latency_seconds)
                 fault = core.draw_fault()
-                if fault is not None and self._inflict(fault):
+                if fault is not None and self.inflict(fault):
                     return
             self.reply(200, self.route(method, url, body))
         except CourtRefusal as refusal:
@@ -125,22 +86,6 @@ class LoopbackHandler(BaseHTTPRequestHandler):
             self.reply(refusal.status, {"code": refusal.code, "message": refusal.message})
         except Exception as exc:  # a sandbox answers, it never drops the connection on its own bug
             self.reply(500, {"code": "E500", "message": f"internal error: {type(exc).__name__}"})
-
-    def _inflict(self, fault: str) -> bool:
-        if fault == "error":
-            self.reply(503, {"code": "E503", "message": "injected error"})
-        elif fault == "throttle":
-            self.reply(429, {"code": "E429", "message": "injected throttle"}, {"Retry-After": "1"})
-        elif fault == "refuse":
-            self.reply(400, {"code": "E400", "message": "injected refusal"})
-        elif fault in ("timeout", "drop"):
-            if fault == "timeout":
-                time.sleep(self.server.core.config.timeout_seconds)
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
-        else:
-            return False
-        return True
 
     # The partner's misbehaviours and the field naming a record in control requests; a refusal's code.
     faults: tuple[str, ...] = ()
@@ -160,6 +105,20 @@ class LoopbackHandler(BaseHTTPRequestHandler):
         except ValueError:
             raise CourtRefusal(400, self.bad_request, "cursor and limit must be integers") from None
         return core.feed(cursor, limit)
+
+    def status_ids(self, body: bytes, target: str, field: str) -> list[str]:
+        """POST …/status {field: [...]}: verified like any request, then the ids asked about (the first 1000)."""
+        self.server.core.verify_request(body, dict(self.headers.items()), target)
+        try:
+            return [str(i) for i in json.loads(body)[field]][:1000]
+        except (ValueError, KeyError, TypeError):
+            raise CourtRefusal(400, self.bad_request, f'expected {{"{field}": [...]}}') from None
+
+    def checked_month(self, month: str) -> str:
+        """GET …/statistics?month=: a month YYYY-MM (2000–2099), or 400 naming the form."""
+        if not re.fullmatch(r"20[0-9]{2}-(0[1-9]|1[0-2])", month):
+            raise CourtRefusal(400, self.bad_request, "month must be YYYY-MM")
+        return month
 
     def control(self, method: str, path: str, body: bytes) -> dict[str, Any]:
         """The control API (loopback, bearer token): GET /sandbox/stats; POST /sandbox/<what> (`control_post`)."""
@@ -192,21 +151,12 @@ class LoopbackHandler(BaseHTTPRequestHandler):
         return None
 
     def authorise_control(self) -> None:
-        given = self.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {self.server.control_token}".encode()):
-            raise CourtRefusal(401, "E401", "sandbox control needs the bearer token printed at start-up")
-        if not ipaddress.ip_address(self.client_address[0]).is_loopback:
-            raise CourtRefusal(403, "E403", "sandbox control answers loopback clients only")
+        denial = self.control_denial()
+        if denial is not None:
+            raise CourtRefusal(denial[0], f"E{denial[0]}", denial[1])
 
     def reply(self, status: int, doc: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-        payload = wire_json(doc)
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+        self.send_raw(status, wire_json(doc), "application/json; charset=utf-8", headers)
 
 
 class DeskHandler(LoopbackHandler):
@@ -225,10 +175,5 @@ class DeskHandler(LoopbackHandler):
         if method == "GET" and path == "/api/desk/v1/feed":
             return self.read_feed(url, target)
         if method == "POST" and path == "/api/desk/v1/complaints/status":
-            core.verify_request(body, headers, target)
-            try:
-                ids = [str(i) for i in json.loads(body)["tsbh"]][:1000]
-            except (ValueError, KeyError, TypeError):
-                raise CourtRefusal(400, "E400", 'expected {"tsbh": [...]}') from None
-            return {"code": "0", "complaints": core.status(ids)}
+            return {"code": "0", "complaints": core.status(self.status_ids(body, target, "tsbh"))}
         raise CourtRefusal(404, "E404", f"no route {method} {path}")

@@ -14,6 +14,8 @@ Time is real (seconds): certification answers come `certify_after` seconds after
 
 from dataclasses import dataclass
 
+from sandbox.config_checks import check_faults
+
 FAULTS = ("dup_id", "expired_term", "minus_one", "session_expiry", "stats_differ")
 
 
@@ -29,8 +31,6 @@ class SpcConfig:
     callback_key: str | None = None  # the shared key of each row's X-Spc-Signature (listing and callbacks)
 
     def __post_init__(self) -> None:
-        unknown = [f for f in self.faults if f not in FAULTS]
-        if unknown:
-            raise ValueError(f"faults {', '.join(unknown)} are not among {', '.join(FAULTS)}")
+        check_faults(self.faults, FAULTS)
         if self.session_seconds <= 0 or self.session_requests < 1 or self.certify_after < 0:
             raise ValueError("session_seconds and session_requests must be positive, certify_after not negative")

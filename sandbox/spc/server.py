@@ -12,16 +12,12 @@ Control (loopback, bearer token): POST /sandbox/fail-next {"words": [...]}, POST
 POST /sandbox/remove {"localId", "reason"}, POST /sandbox/expire-sessions, POST /sandbox/tick, GET /sandbox/stats.
 """
 
-import hmac
-import ipaddress
 import json
-import secrets
-import threading
 from http.cookies import SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from sandbox.loopback import LoopbackHTTPServer, LoopbackRequestHandler
 from sandbox.server import MAX_BODY
 from sandbox.spc.platform import FORM_TYPES, Failure, SpcCore
 from sandbox.wire import wire_json
@@ -34,26 +30,11 @@ LOGIN_PAGE = (
 ).encode()
 
 
-class SpcServer(ThreadingHTTPServer):
-    daemon_threads = True
+class SpcServer(LoopbackHTTPServer[SpcCore]):
+    name = "sandbox-spc"
 
     def __init__(self, core: SpcCore, host: str = "127.0.0.1", port: int = 0, token: str | None = None) -> None:
-        self.core = core
-        self.control_token = token or secrets.token_urlsafe(16)
-        super().__init__((host, port), SpcHandler)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def start(self) -> Self:
-        threading.Thread(target=self.serve_forever, args=(0.05,), name="sandbox-spc", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
+        super().__init__(core, SpcHandler, host, port, token)
 
 
 class Refusal(Exception):
@@ -62,20 +43,10 @@ class Refusal(Exception):
         self.status, self.message = status, message
 
 
-class SpcHandler(BaseHTTPRequestHandler):
+class SpcHandler(LoopbackRequestHandler):
     server: SpcServer
-    protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def _handle(self, method: str) -> None:
+    def handle_request(self, method: str) -> None:
         try:
             length = int(self.headers.get("Content-Length") or 0)
             if not 0 <= length <= MAX_BODY:
@@ -143,11 +114,9 @@ class SpcHandler(BaseHTTPRequestHandler):
         raise Refusal(404, f"no page {method} {path}")
 
     def control(self, method: str, path: str, body: bytes) -> dict[str, Any]:
-        given = self.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {self.server.control_token}".encode()):
-            raise Refusal(401, "sandbox control needs the bearer token printed at start-up")
-        if not ipaddress.ip_address(self.client_address[0]).is_loopback:
-            raise Refusal(403, "sandbox control answers loopback clients only")
+        denial = self.control_denial()
+        if denial is not None:
+            raise Refusal(*denial)
         core = self.server.core
         if method == "GET" and path == "/sandbox/stats":
             return core.stats()
@@ -167,12 +136,3 @@ class SpcHandler(BaseHTTPRequestHandler):
 
     def reply(self, status: int, doc: dict[str, Any], headers: dict[str, str] | None = None) -> None:
         self.send_raw(status, wire_json(doc), "application/json; charset=utf-8", headers)
-
-    def send_raw(self, status: int, payload: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
-        self.send_response(status)
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)

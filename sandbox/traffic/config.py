@@ -23,7 +23,7 @@ on the platform's simulated calendar; signatures carry the real time, as ingest'
 
 from dataclasses import dataclass
 
-from sandbox.timeforms import FORMS
+from sandbox.config_checks import check_day, check_faults, check_timestamp_format
 
 FAULTS = (
     "review_liability",
@@ -56,12 +56,8 @@ class TrafficConfig:
     live: bool = False
 
     def __post_init__(self) -> None:
-        unknown = [f for f in self.faults if f not in FAULTS]
-        if unknown:
-            raise ValueError(f"faults {', '.join(unknown)} are not among {', '.join(FAULTS)}")
-        if self.timestamp_format not in FORMS:
-            raise ValueError(f"timestamp_format {self.timestamp_format!r} is not one of {', '.join(FORMS)}")
-        if self.seconds_per_day <= 0:
-            raise ValueError("seconds_per_day must be positive")
+        check_faults(self.faults, FAULTS)
+        check_timestamp_format(self.timestamp_format)
+        check_day(self.seconds_per_day)
         if self.appraisal_days < 1:
             raise ValueError("appraisal_days must be at least 1")

@@ -17,7 +17,6 @@ about it is lost), GET /sandbox/stats.
 """
 
 import json
-import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -45,6 +44,7 @@ class TrafficServer(DeskServer):
 
 class TrafficHandler(DeskHandler):
     server: TrafficServer
+    bad_request = "rejected"
 
     def route(self, method: str, url: Any, body: bytes) -> dict[str, Any]:
         core, path = self.server.core, url.path
@@ -58,9 +58,7 @@ class TrafficHandler(DeskHandler):
             core.verify_request(b"", headers, target)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             if path.endswith("/statistics"):
-                month = query.get("month", "")
-                if not re.fullmatch(r"20[0-9]{2}-(0[1-9]|1[0-2])", month):
-                    raise CourtRefusal(400, "rejected", "month must be YYYY-MM")
+                month = self.checked_month(query.get("month", ""))
                 return {"code": "0", "month": month, "counts": core.statistics(month)}
             try:
                 cursor, limit = int(query.get("cursor") or 0), int(query.get("limit") or 100)
@@ -68,12 +66,7 @@ class TrafficHandler(DeskHandler):
                 raise CourtRefusal(400, "rejected", "cursor and limit must be integers") from None
             return core.feed(cursor, limit)
         if method == "POST" and path == f"{BASE}/status":
-            core.verify_request(body, headers, target)
-            try:
-                ids = [str(i) for i in json.loads(body)["record_ids"]][:1000]
-            except (ValueError, KeyError, TypeError):
-                raise CourtRefusal(400, "rejected", 'expected {"record_ids": [...]}') from None
-            return {"code": "0", "records": core.status(ids)}
+            return {"code": "0", "records": core.status(self.status_ids(body, target, "record_ids"))}
         raise CourtRefusal(404, "E404", f"no route {method} {path}")
 
     def control(self, method: str, path: str, body: bytes) -> dict[str, Any]:

@@ -1,8 +1,6 @@
 """`docking sandbox institution` as an integrator starts it: several desks in one process, each answering the
-REST connector signed with the centre's keyring, and bad options refused naming the option."""
+REST connector signed with the centre's keyring (bad options: test_sandbox_cli_options.py)."""
 
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -13,24 +11,18 @@ from adapter.platforms.signers import build_signer, build_verifier
 from connectors.complaint_desk import ComplaintDeskRest
 from schemas.complaint import ComplaintMessageType
 from tests.support import desk_samples as s
-from tests.support.cli import docking, printed_urls
+from tests.support.cli import docking, printed_urls, served
 
 pytestmark = pytest.mark.integration
 
 
 def test_the_standalone_desks_answer_the_connector(tmp_path: Path) -> None:
     assert docking("keys", "generate", "--key-id", "centre-1", "--dir", str(tmp_path / "keys")).returncode == 0
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "cli", "sandbox", "institution", "--port", "0", "--kind", "card_centre"),
-            *("--kind", "green_pc", "--keys", str(tmp_path / "desks"), "--seconds-per-day", "0.5"),
-            *("--centre-key", f"centre-1={tmp_path / 'keys' / 'centre-1.pub'}"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with served(
+        *("sandbox", "institution", "--port", "0", "--kind", "card_centre"),
+        *("--kind", "green_pc", "--keys", str(tmp_path / "desks"), "--seconds-per-day", "0.5"),
+        *("--centre-key", f"centre-1={tmp_path / 'keys' / 'centre-1.pub'}"),
+    ) as process:
         urls = printed_urls(process, 2)
         signing = SigningSettings(
             keyring=tmp_path / "keys", court_keys={"desk-card-centre": tmp_path / "desks" / "desk-card-centre.pub"}
@@ -45,18 +37,3 @@ def test_the_standalone_desks_answer_the_connector(tmp_path: Path) -> None:
             time.sleep(0.2)
             kinds = [desk.decode(item).body.type for item in desk.fetch("", 50).items]
         assert kinds == [ComplaintMessageType.ACK, ComplaintMessageType.CONTACTED, ComplaintMessageType.DECIDED]
-    finally:
-        process.kill()
-        process.wait()
-
-
-@pytest.mark.parametrize(
-    ("option", "named"),
-    [(("--kind", "bank"), "kind 'bank'"), (("--fault", "sulks"), "sulks"), (("--profile", "rsa"), "--profile")],
-)
-def test_bad_options_are_refused_naming_them(tmp_path: Path, option: tuple[str, str], named: str) -> None:
-    result = docking(
-        "sandbox", "institution", "--port", "0", "--keys", str(tmp_path), "--centre-key", "c=missing.pub", *option
-    )
-    assert result.returncode != 0 and named in result.stderr + result.stdout
-    assert "Traceback" not in result.stderr

@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from adapter.config.settings import Settings
@@ -151,3 +151,16 @@ def printed_urls(process: subprocess.Popen[str], count: int = 1, *, lines: int =
         if len(urls) == count:
             return urls
     raise AssertionError(f"the sandbox printed {len(urls)} of {count} URLs")
+
+
+@contextlib.contextmanager
+def served(*args: str) -> Iterator[subprocess.Popen[str]]:
+    """`docking ARGS` (a standalone sandbox) as a child process, its output piped; killed on leaving."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        yield process
+    finally:
+        process.kill()
+        process.wait()

@@ -5,56 +5,43 @@ the partner contract suite's generic REST profile (tests/support/partner_profile
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from connectors.fake_partner import FakePartner
 from connectors.port import ConnectorError, RejectedError
+from sandbox.loopback import LoopbackHTTPServer, LoopbackRequestHandler
 from schemas.partner import PartnerEnvelope
 from signing.base import MessageVerifier
 from signing.errors import SignatureInvalid
 
 
-class PartnerServer(ThreadingHTTPServer):
-    daemon_threads = True
+class PartnerServer(LoopbackHTTPServer[FakePartner]):
+    """Serving from construction (sandbox/loopback.py's lifecycle); `url` is the partner's base URL."""
+
+    name = "test-partner"
 
     def __init__(self, fake: FakePartner, verifier: MessageVerifier) -> None:
         self.fake, self.verifier = fake, verifier
         self.lock = threading.Lock()
-        super().__init__(("127.0.0.1", 0), _Handler)
-        threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True).start()
+        super().__init__(fake, _Handler)
+        self.start()
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host!s}:{port}/api/partner/v1"
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
+        return super().url + "/api/partner/v1"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(LoopbackRequestHandler):
     server: PartnerServer
-    protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        self._handle("GET")
-
-    def do_POST(self) -> None:
-        self._handle("POST")
-
-    def _handle(self, method: str) -> None:
+    def handle_request(self, method: str) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         host, port = self.server.server_address[:2]
         try:
             self.server.verifier.verify(body, dict(self.headers), target=f"{method} http://{host!s}:{port}{self.path}")
         except SignatureInvalid as exc:
-            return self._reply(401, {"code": "bad_signature", "message": exc.detail})
+            return self.reply(401, {"code": "bad_signature", "message": exc.detail})
         url = urlsplit(self.path)
         query = {k: v[0] for k, v in parse_qs(url.query).items()}
         try:
@@ -64,7 +51,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, doc = 422, {"code": exc.code, "message": exc.detail}
         except ConnectorError as exc:
             status, doc = 503, {"code": "unavailable", "message": exc.detail}
-        self._reply(status, doc)
+        self.reply(status, doc)
 
     def _route(self, method: str, path: str, query: dict[str, str], body: bytes) -> tuple[int, dict[str, Any]]:
         fake = self.server.fake
@@ -83,10 +70,5 @@ class _Handler(BaseHTTPRequestHandler):
             return 200, {"counts": fake.statistics(query["month"])}
         return 404, {"code": "not_found", "message": f"no route {method} {path}"}
 
-    def _reply(self, status: int, doc: dict[str, Any]) -> None:
-        payload = json.dumps(doc).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
+    def reply(self, status: int, doc: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        self.send_raw(status, json.dumps(doc).encode(), "application/json; charset=utf-8", headers)

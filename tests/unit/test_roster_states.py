@@ -7,7 +7,6 @@ from collections import deque
 
 import pytest
 
-from adapter.partners.machine import IllegalPartnerTransition
 from adapter.partners.roster.states import (
     MACHINE,
     OPENING_EVENT,
@@ -16,6 +15,7 @@ from adapter.partners.roster.states import (
     RosterEvent,
     RosterStatus,
 )
+from tests.support.state_tables import assert_pair_as_table
 
 S, E = RosterStatus, RosterEvent
 
@@ -51,14 +51,7 @@ def test_the_table_lists_every_status() -> None:
 
 @pytest.mark.parametrize(("status", "event"), list(itertools.product(S, E)))
 def test_each_pair_does_what_the_hand_table_says(status: RosterStatus, event: RosterEvent) -> None:
-    expected = EXPECTED[status].get(event)
-    if expected is None:
-        with pytest.raises(IllegalPartnerTransition) as refused:
-            MACHINE.advance(status.value, event.value)
-        assert refused.value.status == status and refused.value.event == event
-        assert refused.value.allowed == sorted(e.value for e in EXPECTED[status])
-    else:
-        assert MACHINE.advance(status.value, event.value) == expected.value
+    assert_pair_as_table(MACHINE, EXPECTED, status, event)
 
 
 def test_finals_are_those_with_nothing_allowed() -> None:
