@@ -33,7 +33,8 @@ from signing.base import MessageSigner
 
 router = APIRouter(prefix="/api/desks/v1", tags=["desks"])
 Desk = Annotated[Client, Depends(require("desk"))]
-_REFUSED_STATUS = {"oversized": 413, "undecodable": 400}
+# a conflict (a re-send with other content than what was applied, #19) is a 409, as an HTTP conflict
+_REFUSED_STATUS = {"oversized": 413, "undecodable": 400, "conflict": 409, "conflicting_answer": 409}
 
 
 @router.post("/{platform}/messages", responses=problem_responses(401, 403, 404, 409))

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 from adapter.complaints import inbound
 from adapter.complaints.states import IllegalComplaintTransition
 from adapter.errors import InvalidRequest
-from adapter.inbox.refusal import keep, log_kept, unstorable
+from adapter.inbox.refusal import keep, log_conflict, log_kept, unstorable
 from adapter.inbox.replay_guard import remember
 from adapter.persistence.complaint_store import ComplaintNotFound
 from adapter.persistence.engine import UnitOfWork
@@ -173,4 +173,5 @@ def _refused(
     with uow.begin() as session:
         outcome = keep(session, desk, feed, item, clock, reason, detail, message_id)
     log_kept(desk, outcome)
+    log_conflict(desk, outcome)
     return DeskPushed(REJECTED, message_id, reason=reason, detail=outcome.detail, quarantine_id=outcome.quarantine_id)
