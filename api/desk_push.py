@@ -112,7 +112,7 @@ def _answer(platform: str, pushed: DeskPushed, now: datetime, signer: MessageSig
 def signed_receipt(answer: dict[str, Any], now: datetime, signer: MessageSigner | None) -> Response:
     """A push intake's receipt (`answer` with receipt_id, result and reason) as JSON, signed with our signer for the
     counterpart (its profile's headers) when there is one: 200 accepted or duplicate; a refusal 422 (400
-    undecodable, 413 oversized)."""
+    undecodable, 413 oversized, 409 conflict)."""
     body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
     headers = dict(signer.sign(body, message_id=answer["receipt_id"], at=now)) if signer is not None else {}
     ok = answer["result"] in (ACCEPTED, DUPLICATE)

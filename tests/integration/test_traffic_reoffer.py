@@ -55,7 +55,7 @@ STATUS: dict[str, Callable[[TrafficWorld, str], None]] = {"OFFERED": lambda w, r
 @pytest.mark.parametrize("status", STATUS.keys())
 @pytest.mark.parametrize("other", OTHER.values(), ids=OTHER.keys())
 def test_an_offer_resent_with_other_content_is_a_conflict_kept_and_alerted(
-    world: Make, other: Callable[[dict[str, Any]], dict[str, Any]], status: str
+    world: Make, other: Callable[[dict[str, Any]], dict[str, Any]], status: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     w = world()
     record = w.offer()
@@ -72,6 +72,8 @@ def test_an_offer_resent_with_other_content_is_a_conflict_kept_and_alerted(
     assert (kept.reason, kept.raw, kept.feed) == ("conflict", again.body.encode(), "partners")
     assert "rule conflict" in kept.detail and offer.body["serial_no"] in kept.detail
     assert (w.row(record).version, w.events(record), w.status(record)) == (before, history, status)  # untouched
+    said = [r for r in caplog.records if r.levelname == "ERROR" and "conflicts with what was applied" in r.message]
+    assert len(said) == 1 and offer.message_id + "-B" in said[0].message
     with w.runtime.uow.begin() as session:
         assert NAME in open_subjects(session.connection(), AlertKind.QUARANTINE)
     if w.push:
