@@ -33,7 +33,8 @@ from signing.base import MessageSigner
 
 router = APIRouter(prefix="/api/desks/v1", tags=["desks"])
 Desk = Annotated[Client, Depends(require("desk"))]
-_REFUSED_STATUS = {"oversized": 413, "undecodable": 400}
+# a conflict (a re-send with other content than what was applied, #19) is a 409, as an HTTP conflict
+_REFUSED_STATUS = {"oversized": 413, "undecodable": 400, "conflict": 409, "conflicting_answer": 409}
 
 
 @router.post("/{platform}/messages", responses=problem_responses(401, 403, 404, 409))
@@ -111,7 +112,7 @@ def _answer(platform: str, pushed: DeskPushed, now: datetime, signer: MessageSig
 def signed_receipt(answer: dict[str, Any], now: datetime, signer: MessageSigner | None) -> Response:
     """A push intake's receipt (`answer` with receipt_id, result and reason) as JSON, signed with our signer for the
     counterpart (its profile's headers) when there is one: 200 accepted or duplicate; a refusal 422 (400
-    undecodable, 413 oversized)."""
+    undecodable, 413 oversized, 409 conflict)."""
     body = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
     headers = dict(signer.sign(body, message_id=answer["receipt_id"], at=now)) if signer is not None else {}
     ok = answer["result"] in (ACCEPTED, DUPLICATE)

@@ -9,8 +9,9 @@ kind or another partner's record is refused (wrong_partner / wrong_kind) and kep
 partner is a 404; a partner that is pulled, a 409.
 
 Answered after everything is committed, with a receipt signed by our signer for that partner: 200 `accepted` or
-`duplicate` (with the first result); a refused item is kept in quarantine with its bytes and answered 422 with its
-reason (400 undecodable, 413 oversized).
+`duplicate` (with the first result: `accepted` — only an applied item is a duplicate); a refused item is kept in
+quarantine with its bytes and answered 422 with its reason (400 undecodable, 413 oversized, 409 conflict: a re-send
+with other content than what was applied), each time it comes — a refusal is never answered 2xx (#19).
 """
 
 import uuid

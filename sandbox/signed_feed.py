@@ -103,6 +103,13 @@ class SignedFeed:
         """Publish what is due (the subclass's script); how many."""
         return 0
 
+    def restart_feed(self) -> None:
+        """The partner restarts its feed (a migration, a restore): what it published is gone and its positions
+        start again from 1 — a client's cursor past them then reads nothing (adapter/partners/feed_watch.py)."""
+        with self._lock:
+            self.items.clear()
+            self._signed.clear()
+
     def feed(self, cursor: int, limit: int) -> dict[str, Any]:
         with self._lock:
             self.tick()

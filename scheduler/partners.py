@@ -8,6 +8,7 @@ mapping per partner, e.g. mappings/traffic_platform.py TrafficWire) and TRANSPOR
 "spc_form").
 """
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,9 +22,11 @@ from adapter.config.partners import PartnerSettings, partner_rules
 from adapter.config.settings import Settings
 from adapter.deadlines.calendar import WorkCalendar
 from adapter.errors import ConfigError
+from adapter.inbox.paged_feed import cursor_value
 from adapter.inbox.poll_policy import POLL_LEASE
 from adapter.job_locks import JobLock
 from adapter.partners import delivery, feed, reconcile, sweep
+from adapter.partners.feed_watch import PartnerFeedWatch
 from adapter.partners.guarded import GuardedPartner
 from adapter.partners.specs import spec_for
 from adapter.persistence.engine import UnitOfWork
@@ -41,6 +44,7 @@ from scheduler.spc_form import build_spc_form, register_roster_cases
 from schemas.clock import Clock
 from schemas.partner import PartnerKind
 
+log = logging.getLogger("docking.partners")
 BUSY = "busy"  # poll(): another process holds the partner's poll lease
 
 WIRES: dict[PartnerKind, WireMapping] = {}  # kind → its wire mapping (default: the canonical envelope JSON)
@@ -65,6 +69,7 @@ class PartnerRuntime:
     calendar: WorkCalendar
     rules: dict[str, BaseModel]  # partner → its rules (an instance of its kind's rules_model)
     locks: dict[str, JobLock] = field(default_factory=dict)
+    watch: PartnerFeedWatch | None = None  # stall detection of the pulled feeds (adapter/partners/feed_watch.py)
 
     def rules_for(self, partner: str, kind: str) -> Any:
         return sweep.rules_lookup(self.rules)(partner, kind)
@@ -82,7 +87,15 @@ class PartnerRuntime:
         if lock is not None and not lock.acquire():
             return Counter({BUSY: 1})  # another process polls this partner: not read now (and not "nothing new")
         port = self.ports[name]
-        return feed.poll(self.uow, port, self.clock, self.rules_for(name, port.kind))
+        before = cursor_value(self.uow, name, feed.FEED)
+        counts = feed.poll(self.uow, port, self.clock, self.rules_for(name, port.kind))
+        if self.watch is not None:
+            moved = sum(counts.values()) > 0 or cursor_value(self.uow, name, feed.FEED) != before
+            try:
+                self.watch.after_poll(port, moved=moved)
+            except Exception as exc:  # the check reads the feed again: its failure is not the poll's
+                log.warning("%s: the feed's stall check failed: %s", name, type(exc).__name__)
+        return counts
 
     def reconcile(
         self, name: str | None = None, *, repair: bool = False, month: str | None = None
@@ -147,7 +160,8 @@ def build_partners(
         built.update((n, build_port(n, c, clock)) for n, c in settings.partners.items())
     rules = {name: partner_rules(name, config) for name, config in settings.partners.items()}
     locks = {name: JobLock(uow, clock, f"poll-partner:{name}", holder, POLL_LEASE) for name in built}
-    return PartnerRuntime(uow, clock, built, settings, calendar, rules, locks)
+    stall = {name: config.feed_stall_polls for name, config in settings.partners.items()}
+    return PartnerRuntime(uow, clock, built, settings, calendar, rules, locks, PartnerFeedWatch(uow, clock, stall))
 
 
 def register(

@@ -7,31 +7,30 @@ The order, each step on the raw bytes as they arrived (as adapter/inbox/push.py 
 1. size: past the desk's `push_max_bytes` → refused `oversized` (what was read is kept);
 2. the signature: the desk's own verifier (its signing profile), a signed time within ±`window` and a signed
    message id (signing/base.py `check`) → else refused with the verifier's reason and kept;
-3. the persisted replay guard (adapter/inbox/replay_guard.py, scope `push:<desk>`): an id seen within its window
-   is a repeat — the same bytes are answered `duplicate` with the first result, other bytes refused `replayed`;
-4. decoding (the desk connector's `decode`: its mapping, schemas/complaint.py) → PayloadError refused and kept;
-5. the store's apply use case (`apply`): inbox dedupe by message id, the transition, the history; a refusal
-   (an unknown complaint, a transition the complaint's status does not allow) is kept in quarantine.
+3. decoding (the desk connector's `decode`: its mapping, schemas/complaint.py) → PayloadError refused and kept;
+4. the store's apply use case (`apply`): inbox dedupe by message id, the transition, the history; a refusal
+   (an unknown complaint, a transition the complaint's status does not allow) is kept in quarantine. The signed
+   id is then recorded by the persisted replay guard (adapter/inbox/replay_guard.py, scope `push:<desk>`).
 
-Everything is committed before the answer, so an item is never lost between a 2xx and its commit.
+Authentication comes first, every time: a request refused at 1 or 2 is refused (non-2xx) however often it comes
+and whatever was seen before. Only an authenticated item already *applied* is answered `duplicate`, citing that
+result (`accepted`); a refusal is never answered 2xx — the same authentic bytes refused again are refused again
+with their reason (kept once: refusal.py). Everything is committed before the answer, so an item is never lost
+between a 2xx and its commit.
 """
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
-from sqlmodel import col, select
-
 from adapter.complaints import inbound
 from adapter.complaints.states import IllegalComplaintTransition
 from adapter.errors import InvalidRequest
-from adapter.inbox.refusal import keep, log_kept, unstorable
-from adapter.inbox.replay_guard import remember, seen
+from adapter.inbox.refusal import keep, log_conflict, log_kept, unstorable
+from adapter.inbox.replay_guard import remember
 from adapter.persistence.complaint_store import ComplaintNotFound
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.tables import QuarantineRow
 from connectors.desk_port import ComplaintDesk
 from connectors.port import PayloadError, RawInbound
 from schemas.clock import Clock
@@ -150,13 +149,8 @@ def receive_from_desk(
         return _refused(uow, desk.name, item, clock, exc.reason, detail, feed=feed)
     assert verified.issued_at is not None  # check() refuses an unsigned time
     signed_id, scope = verified.message_id, f"push:{desk.name}"
-    with uow.begin() as session:
-        repeated = seen(session, scope, signed_id, now=now)
-    if repeated:
-        first = _first_refusal(uow, desk.name, body)
-        if first is not None:
-            return DeskPushed(DUPLICATE, signed_id, first=first)
-        # else: applied before (the inbox dedupes it below) or recorded without an effect: take it in.
+    # No answer from what was seen before: a repeat applied before is the inbox's duplicate below, one refused
+    # before is decided again (and refused again, non-2xx) — a refusal never becomes a 2xx.
     try:
         envelope = desk.decode(item)
     except PayloadError as exc:
@@ -175,22 +169,9 @@ def _refused(
     uow: UnitOfWork, desk: str, item: RawInbound, clock: Clock, reason: str, detail: str, message_id: str | None = None,
     *, feed: str = FEED,
 ) -> DeskPushed:  # fmt: skip
+    """Refused and kept (once: the same bytes refused again point at the first kept row); always `rejected`."""
     with uow.begin() as session:
         outcome = keep(session, desk, feed, item, clock, reason, detail, message_id)
     log_kept(desk, outcome)
-    if not outcome.kept:  # these very bytes were refused before: the same answer, as a duplicate
-        first = _first_refusal(uow, desk, item.body) or f"{REJECTED}: {reason}"  # the first refusal's reason
-        return DeskPushed(DUPLICATE, message_id, reason=reason, first=first)
+    log_conflict(desk, outcome)
     return DeskPushed(REJECTED, message_id, reason=reason, detail=outcome.detail, quarantine_id=outcome.quarantine_id)
-
-
-def _first_refusal(uow: UnitOfWork, desk: str, body: bytes) -> str | None:
-    """How these very bytes were refused before, or None if they never were."""
-    digest = hashlib.sha256(body).hexdigest()
-    with uow.begin() as session:
-        row = session.exec(
-            select(QuarantineRow)
-            .where(col(QuarantineRow.platform) == desk, col(QuarantineRow.raw_sha256) == digest)
-            .order_by(col(QuarantineRow.id))
-        ).first()
-    return None if row is None else f"{REJECTED}: {row.reason}"

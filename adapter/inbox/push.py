@@ -7,14 +7,17 @@ The order, each step on the raw bytes as they arrived:
    platform's `push_window_seconds`, default 300) and a signed message id (signing/base.py `check`) → else refused
    with the verifier's reason and kept;
 3. the persisted replay guard (adapter/inbox/replay_guard.py, scope `push:<platform>`): an id seen within its
-   window is a repeat: a retry after a lost answer (same body) is answered `duplicate` with the first result, and
-   a different body under that id refused — decided below from what was stored;
+   window is a repeat: a retry after a lost answer (same body) is taken in again — `duplicate` citing `accepted`
+   if it was applied, refused again with its reason if it was refused — and a different body under an id refused
+   before is refused as `replayed`;
 4. the one ingest path (adapter/inbox/ingest.py `ingest_item`): inbox dedupe by message id, apply, or quarantine.
    The guard's record of the id is written in that same transaction (`remember` in `settle`), so an id is never
    recorded for an item whose effect did not commit.
 
-Everything is committed before the caller answers, so an item is never lost between a 2xx and its commit, and a
-retry finds it (inbox or quarantine) and is answered `duplicate` — never applied twice. The court's receipts of
+Authentication comes first, every time: a request refused at 1 or 2 is refused whatever was seen before, and a
+refusal is never answered 2xx (only an applied item is a `duplicate`). Everything is committed before the caller
+answers, so an item is never lost between a 2xx and its commit, and a retry finds it (inbox or quarantine) —
+never applied twice. The court's receipts of
 our messages: adapter/inbox/push_receipts.py.
 """
 
@@ -87,8 +90,6 @@ def receive(
         if repeat == REPLAYED:
             detail = f"message {signed_id!r} was refused before with another body"
             return _refused(uow, link, feed, item, clock, SignatureInvalid.REPLAYED, detail)
-        if isinstance(repeat, Pushed):
-            return repeat
         # Seen, yet nothing stored under it (recorded by an older release before its effect): take it in now.
 
     def label(session: Session, outcome: Outcome) -> None:
@@ -114,9 +115,6 @@ def receive(
         return Pushed(ACCEPTED, outcome.message_id, outcome.case_id)
     if outcome.result is Ingested.DUPLICATE:
         return Pushed(DUPLICATE, outcome.message_id, _case_of(uow, link.name, outcome.message_id), first=ACCEPTED)
-    if outcome.result is Ingested.QUARANTINED and not outcome.kept:  # these very bytes were refused before
-        first = _first_refusal(uow, link.name, body)
-        return Pushed(DUPLICATE, outcome.message_id, reason=outcome.reason, detail=outcome.detail, first=first)
     return Pushed(
         REJECTED,
         outcome.message_id,
@@ -153,10 +151,10 @@ def _refused(
     return Pushed(REJECTED, outcome.message_id, reason=reason, detail=detail, quarantine_id=outcome.quarantine_id)
 
 
-def _repeat(uow: UnitOfWork, platform: str, message_id: str, body: bytes) -> Pushed | str | None:
-    """A message id the guard saw within its window: None if nothing was stored under it (ingest it); else the
-    answer (REPLAYED: another body under an id refused before). An applied id goes to ingest too, which tells a
-    duplicate from a conflict by the envelope's digest."""
+def _repeat(uow: UnitOfWork, platform: str, message_id: str, body: bytes) -> str | None:
+    """A message id the guard saw within its window: REPLAYED if only other bodies were kept under an id refused
+    before; else None (ingest it: an applied id's ingest tells a duplicate from a conflict by the envelope's digest,
+    and the same refused bytes are refused again with their reason — never a 2xx)."""
     digest = hashlib.sha256(body).hexdigest()
     with uow.begin() as session:
         applied = session.exec(
@@ -171,19 +169,9 @@ def _repeat(uow: UnitOfWork, platform: str, message_id: str, body: bytes) -> Pus
         ).all()
         if not kept:
             return None
-        same = [row for row in kept if row.raw_sha256 == digest]
-        if same:
-            return Pushed(DUPLICATE, message_id, reason=same[0].reason, first=f"{REJECTED}: {same[0].reason}")
+        if any(row.raw_sha256 == digest for row in kept):
+            return None
     return REPLAYED
-
-
-def _first_refusal(uow: UnitOfWork, platform: str, body: bytes) -> str:
-    digest = hashlib.sha256(body).hexdigest()
-    with uow.begin() as session:
-        row = session.exec(
-            select(QuarantineRow).where(QuarantineRow.platform == platform, QuarantineRow.raw_sha256 == digest)
-        ).first()
-        return f"{REJECTED}: {row.reason}" if row is not None else REJECTED
 
 
 def _case_of(uow: UnitOfWork, platform: str, message_id: str | None) -> str | None:

@@ -11,7 +11,7 @@ One transaction holds the effect, its audit row (which names the receipt id and 
 guard's record of the receipt id: nothing is recorded for a receipt whose effect did not commit, so a receipt
 retried after a failure is taken in, and one retried after a lost answer is answered `duplicate` with the first
 result. The same receipt id with another body is refused as `replayed`. A refused receipt is kept in quarantine
-(feed "receipts"); the same bytes pushed again are answered `duplicate` of that refusal.
+(feed "receipts", once); the same bytes pushed again are refused again — a refusal is never answered 2xx.
 """
 
 import hashlib
@@ -25,7 +25,7 @@ from adapter.inbox.push import ACCEPTED, DUPLICATE, PUSH_WINDOW, REJECTED, Pushe
 from adapter.inbox.refusal import quarantine
 from adapter.inbox.replay_guard import remember, seen
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.tables import AuditRow, OutboxRow, OutboxStatus, QuarantineRow
+from adapter.persistence.tables import AuditRow, OutboxRow, OutboxStatus
 from adapter.platforms.registry import PlatformLink
 from connectors.port import RawInbound
 from schemas.clock import Clock, from_db, to_utc
@@ -62,10 +62,10 @@ def receive_receipt(
             raise ValueError("message_id must be text and result one of " + ", ".join(COURT_RESULTS))
     except (ValueError, KeyError, TypeError) as exc:
         detail = f"not a receipt: {type(exc).__name__}: {exc}"[:300]
-        return _kept(uow, link, item, clock, "malformed", detail, signed=True)
+        return _kept(uow, link, item, clock, "malformed", detail)
     if doc.get("receipt_id") not in (None, receipt_id):
         detail = f"signed for receipt {receipt_id!r}, but the body is receipt {doc.get('receipt_id')!r}"
-        return _kept(uow, link, item, clock, SignatureInvalid.MISMATCH, detail, signed=True)
+        return _kept(uow, link, item, clock, SignatureInvalid.MISMATCH, detail)
     tag = f"[receipt {receipt_id} sha256 {hashlib.sha256(body).hexdigest()[:32]}]"
     for _ in range(2):  # a concurrent copy of this receipt commits first: the second pass answers it as a repeat
         try:
@@ -79,7 +79,7 @@ def receive_receipt(
     if isinstance(answer, Pushed):
         return answer
     reason, detail = answer
-    return _kept(uow, link, item, clock, reason, detail, signed=True)
+    return _kept(uow, link, item, clock, reason, detail)
 
 
 def _take(
@@ -119,22 +119,8 @@ def _take(
     return Pushed(ACCEPTED, message_id, row.case_id)
 
 
-def _kept(
-    uow: UnitOfWork,
-    link: PlatformLink,
-    item: RawInbound,
-    clock: Clock,
-    reason: str,
-    detail: str,
-    *,
-    signed: bool = False,
-) -> Pushed:
-    """Refused and kept. An authentic receipt (`signed`) whose bytes were refused before is answered `duplicate` of
-    that first refusal (the court retrying after a lost answer); a badly signed one is refused each time."""
+def _kept(uow: UnitOfWork, link: PlatformLink, item: RawInbound, clock: Clock, reason: str, detail: str) -> Pushed:
+    """Refused and kept (once: the same bytes again point at the first kept row); always `rejected`, never a 2xx —
+    a receipt refused before is refused again, and a badly signed one whatever was taken in before."""
     outcome = quarantine(uow, link, FEED, item, clock, reason, detail, None, None)
-    if signed and not outcome.kept and outcome.quarantine_id is not None:
-        with uow.begin() as session:
-            row = session.get(QuarantineRow, outcome.quarantine_id)
-            first = f"{REJECTED}: {row.reason}" if row is not None else REJECTED
-        return Pushed(DUPLICATE, outcome.message_id, reason=reason, detail=detail, first=first)
     return Pushed(REJECTED, outcome.message_id, reason=reason, detail=detail, quarantine_id=outcome.quarantine_id)

@@ -106,6 +106,20 @@ def log_kept(platform: str, outcome: Outcome) -> None:
         )
 
 
+def log_conflict(platform: str, outcome: Outcome) -> None:
+    """An ERROR for a `conflict` kept by a push intake or a partner's feed (a re-send with other content than what
+    was applied) — those have no digest.py to say it, and `log_kept` leaves conflicts to it; once per kept item."""
+    if outcome.kept and outcome.reason == CONFLICT:
+        log.error(
+            "%s: message %s conflicts with what was applied first (kept in quarantine): %s — see `docking "
+            "quarantine show %s`",
+            platform,
+            outcome.message_id or "(id unreadable)",
+            mask_text(outcome.detail)[:300],
+            outcome.quarantine_id,
+        )
+
+
 def unstorable(value: object) -> str | None:
     """Where `value` (a message as plain data) holds text no database of ours can store, said without the text:
     "field dispatch.parties[0].name holds NUL (U+0000)"; None if all of it can be stored."""

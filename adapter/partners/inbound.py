@@ -6,8 +6,9 @@ cannot apply is kept in quarantine (feed "partners") with its raw bytes and the 
 
 Quarantine reasons: the connector's payload reasons (signature, invalid, future …), wrong_partner (a message about
 another partner's record, or signed by one partner naming another), wrong_kind, unknown_record, illegal_transition,
-the kind's InvalidRequest rule (else "refused"), conflict (an applied message id with another body, or a database
-constraint), undecodable (a decoder bug on one item).
+the kind's InvalidRequest rule (else "refused"), conflict (an applied message id with another body, a kind's re-send
+with other content — e.g. a traffic offer's serial again — or a database constraint; logged at ERROR and alerted,
+the record untouched), undecodable (a decoder bug on one item).
 """
 
 import hashlib
@@ -20,7 +21,7 @@ from sqlmodel import Session
 
 from adapter.errors import DockingError, InvalidRequest
 from adapter.inbox.ingest import refuse_ahead
-from adapter.inbox.refusal import keep, log_kept, unstorable
+from adapter.inbox.refusal import keep, log_conflict, log_kept, unstorable
 from adapter.inbox.seen import inbox_row, remember, seen_before
 from adapter.masking import mask_document
 from adapter.partners.apply import apply_change
@@ -114,6 +115,7 @@ def _quarantine(
     with uow.begin() as session:
         outcome = keep(session, partner, FEED, item, clock, reason, detail, message_id)
     log_kept(partner, outcome)
+    log_conflict(partner, outcome)
     return QUARANTINED if outcome.kept else DUPLICATE
 
 

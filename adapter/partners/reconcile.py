@@ -1,12 +1,16 @@
 """Reconciling a partner by record and by figures (partners.md §0: `status()` repairs what a lost answer left
 behind; §4: our counts reconciled with the SPC platform's):
 
-- by record: for each open record of the partner with nothing in flight to it, the partner's status
+- by record: for each open record of the partner with nothing in flight to it and at least one message of ours
+  delivered about it, the partner's status
   (PartnerPort.query_status) against what the kind says it should be (spec.partner_status); a difference is
   reported, and with `repair` the kind's repair messages (spec.repair) are queued in one transaction with a
   `reconcile_repair` history line and an audit row;
   A status is a difference only when the kind says it does not agree with ours (spec.agrees: the partner's coarse
-  vocabulary, e.g. the traffic platform's "mediating" for our ACCEPTED, is no difference);
+  vocabulary, e.g. the traffic platform's "mediating" for our ACCEPTED, is no difference). A record the partner
+  opened that we have not answered yet (nothing of ours delivered about it: a traffic offer not yet accepted or
+  declined) is not compared — the partner is asked by our record id, which it learns only from our first message
+  (#19) — and counted as `unlinked`;
 - by figures: for `month` ("YYYY-MM", China time), the partner's own counts (PartnerPort.statistics; None: it keeps
   none) against ours counted the partner's way (spec.figures over the partner's records — the SPC platform's
   organisations / mediators / registered, the traffic platform's cases offered that month by status), every key
@@ -64,6 +68,7 @@ class Reconciliation:
     differences: list[Difference] = field(default_factory=list)
     figures: list[FigureDifference] = field(default_factory=list)
     figures_compared: bool = False  # False: no month asked, or the partner keeps no statistics
+    unlinked: int = 0  # open records not compared: nothing of ours delivered, the partner cannot know our id yet
 
 
 def reconcile(
@@ -77,7 +82,7 @@ def reconcile(
         raise InvalidRequest(f"month must be YYYY-MM, not {month!r}", field="month", rule="month")
     spec = spec_for(port.kind)
     result = Reconciliation(port.name)
-    ids = _open_ids(uow, port.name)
+    ids, result.unlinked = _open_ids(uow, port.name)
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         theirs = port.query_status(chunk)
@@ -121,9 +126,10 @@ def _events(connection: Any, result: Reconciliation, now: datetime) -> None:
         )
 
 
-def _open_ids(uow: UnitOfWork, partner: str) -> list[str]:
-    """The partner's records not at rest and with no message of ours still on its way (the partner's view lags
-    ours by those: not a difference)."""
+def _open_ids(uow: UnitOfWork, partner: str) -> tuple[list[str], int]:
+    """The partner's records not at rest, with no message of ours still on its way (the partner's view lags ours by
+    those: not a difference) and at least one delivered (else the partner cannot know the record by our id: it
+    learns it from our first message); and how many open records were left out for that last reason."""
     with uow.begin() as session:
         rows = session.exec(
             select(PartnerRecordRow.record_id).where(
@@ -137,7 +143,15 @@ def _open_ids(uow: UnitOfWork, partner: str) -> list[str]:
                 )
             ).all()
         )
-    return sorted(r for r in rows if r not in in_flight)
+        delivered = set(
+            session.exec(
+                select(PartnerOutboxRow.record_id).where(
+                    PartnerOutboxRow.platform == partner, PartnerOutboxRow.status == OutboxStatus.DELIVERED
+                )
+            ).all()
+        )
+    waiting = [r for r in rows if r not in in_flight]
+    return sorted(r for r in waiting if r in delivered), sum(r not in delivered for r in waiting)
 
 
 def _compare(

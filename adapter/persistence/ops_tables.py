@@ -41,7 +41,7 @@ class FeedStateRow(SQLModel, table=True):
     last_success_at: datetime | None = None  # the last poll that read a page (or the feed's end) without error
     last_error_at: datetime | None = None
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # masked
-    held_cause: str | None = Field(default=None, max_length=16)  # oversized | unparseable; None: moving
+    held_cause: str | None = Field(default=None, max_length=16)  # oversized | unparseable | behind; None: moving
     held_since: datetime | None = None
     updated_at: datetime
     holder: str = Field(default="", max_length=80)

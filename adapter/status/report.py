@@ -45,7 +45,7 @@ class FeedStatus:
     lag_seconds: float | None  # now − last_success_at; None: never read
     last_error_at: datetime | None
     last_error: str  # masked
-    held: str | None  # why the feed waits at its cursor (oversized | unparseable); None: moving
+    held: str | None  # why the feed waits at its cursor (oversized | unparseable | behind); None: moving
     stale: bool  # polled, and not read successfully within Limits.feed_stale_seconds
 
 

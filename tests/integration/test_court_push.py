@@ -223,8 +223,9 @@ def test_a_polled_platform_has_no_push_intake(runtime: Runtime, court: Court, pu
 def test_a_refused_id_answers_its_first_result_and_refuses_another_body(
     runtime: Runtime, court: Court, pusher: PushCourt
 ) -> None:
-    """An authentic item the case store cannot take is refused and kept; pushed again it is a duplicate of that
-    refusal; another body under its id within the window is refused as a replay (never applied)."""
+    """An authentic item the case store cannot take is refused and kept; pushed again it is refused again with its
+    reason (a refusal never becomes a 2xx, #19); another body under its id within the window is refused as a replay
+    (never applied)."""
     body, message_id = _dispatch_body(court)
     bad = body.replace('"tjlx": "01"', '"tjlx": "99"')
     assert bad != body
@@ -232,12 +233,30 @@ def test_a_refused_id_answers_its_first_result_and_refuses_another_body(
     assert first.status_code == 422 and first.json()["result"] == "rejected", first.text
     reason = first.json()["reason"]
     again = _post(pusher, "dispatches", bad.encode(), court.core.sign_item(bad, message_id))
-    assert again.status_code == 200 and again.json()["result"] == "duplicate", again.text
-    assert again.json()["first_result"] == f"rejected: {reason}"
+    assert again.status_code == 422 and again.json()["result"] == "rejected", again.text
+    assert again.json()["reason"] == reason
     other = _post(pusher, "dispatches", body.encode(), court.core.sign_item(body, message_id))
     assert other.status_code == 422 and other.json()["reason"] == "replayed", other.text
     cases, kept, _ = _counts(runtime)
     assert (cases, kept) == (0, 2)
+
+
+def test_bytes_refused_unsigned_then_signed_are_refused_for_their_own_reason(
+    runtime: Runtime, court: Court, pusher: PushCourt
+) -> None:
+    """#19: the same bytes unsigned (422 unsigned), then signed but refused by the case store — 422 with the store's
+    reason each time, never a 200 `duplicate` of the unsigned refusal; unsigned again: 422 unsigned."""
+    body, message_id = _dispatch_body(court)
+    bad = body.replace('"tjlx": "01"', '"tjlx": "99"').encode()
+    unsigned = _post(pusher, "dispatches", bad, {})
+    assert (unsigned.status_code, unsigned.json()["reason"]) == (422, "unsigned"), unsigned.text
+    for _ in range(2):
+        signed = _post(pusher, "dispatches", bad, court.core.sign_item(bad.decode(), message_id))
+        assert signed.status_code == 422 and signed.json()["result"] == "rejected", signed.text
+        assert signed.json()["reason"] not in ("unsigned", None) and signed.json()["first_result"] is None
+    again = _post(pusher, "dispatches", bad, {})
+    assert (again.status_code, again.json()["reason"]) == (422, "unsigned"), again.text
+    assert _counts(runtime)[:2] == (0, 1)
 
 
 def test_receipts_of_our_messages(runtime: Runtime, court: Court, centre: Api, pusher: PushCourt) -> None:

@@ -140,12 +140,12 @@ def test_a_polled_desk_has_no_push_intake(served: Served) -> None:
     assert refused.json()["type"].endswith("push-off") and 'mode = "poll"' in refused.json()["detail"]
 
 
-def test_the_same_refused_bytes_again_name_their_first_refusal(served: Served) -> None:
-    """Bytes refused once (bad signature) and pushed again under another refusal (unsigned) are a duplicate whose
-    first_result is the first refusal's reason, not the new one's."""
+def test_the_same_refused_bytes_again_are_refused_again(served: Served) -> None:
+    """Bytes refused once (bad signature) and pushed again under another refusal (unsigned) are refused again under
+    their own reason — never a 2xx duplicate (#19) — and kept once."""
     cid = _complaint(served)
     body, headers = served.signed(_ack(served, cid), secret=b"x" * 32)
     assert served.push(f"desk:{BANK}", BANK, body, headers).json()["reason"] == "bad_signature"
     again = served.push(f"desk:{BANK}", BANK, body, {})
-    assert again.json()["result"] == "duplicate", again.text
-    assert again.json()["first_result"] == "rejected: bad_signature"
+    assert again.status_code == 422 and again.json()["result"] == "rejected", again.text
+    assert again.json()["reason"] == "unsigned" and len(_kept(served)) == 1

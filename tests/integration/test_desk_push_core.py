@@ -95,9 +95,30 @@ def test_a_bad_signature_is_refused_and_kept_with_its_original_bytes(
     refused = push(uow, clock, store, body, headers)
     assert (refused.result, refused.reason) == (REJECTED, reason)
     again = push(uow, clock, store, body, headers)
-    assert (again.result, again.first) == (DUPLICATE, f"rejected: {reason}")
+    assert (again.result, again.reason, again.quarantine_id) == (REJECTED, reason, refused.quarantine_id)  # never a 2xx
     rows = kept(uow)
     assert [(r.platform, r.reason, r.raw) for r in rows] == [("card-centre", reason, body)] and store.applied == []
+
+
+SAME_BYTES = {name: v for name, v in REFUSALS.items() if name != "bytes changed after signing"}  # same bytes
+
+
+@pytest.mark.parametrize(("change", "reason"), SAME_BYTES.values(), ids=SAME_BYTES.keys())
+def test_bytes_refused_unauthentic_then_applied_are_a_duplicate_of_the_applied_and_refused_when_unauthentic_again(
+    uow: UnitOfWork, clock: FakeClock, change: Change, reason: str
+) -> None:
+    """#19: the same bytes unauthentic → signed → signed → unauthentic: rejected, accepted, duplicate citing
+    `accepted` (not the first refusal), rejected again — authentication comes first, a refusal is never a 2xx."""
+    store = Store({"TS20260302-0001"})
+    body, headers = signed()
+    bad_body, bad_headers = change(body, headers)
+    assert (push(uow, clock, store, bad_body, bad_headers).result, bad_body) == (REJECTED, body)
+    assert push(uow, clock, store, body, headers).result == ACCEPTED
+    again = push(uow, clock, store, body, headers)
+    assert (again.result, again.first) == (DUPLICATE, ACCEPTED)
+    retried = push(uow, clock, store, bad_body, bad_headers)
+    assert (retried.result, retried.reason, retried.first) == (REJECTED, reason, "")
+    assert store.applied == ["A-1"] and len(kept(uow)) == 1
 
 
 @pytest.mark.parametrize(("skew", "reason"), [(timedelta(minutes=6), "stale"), (timedelta(minutes=-6), "future")])

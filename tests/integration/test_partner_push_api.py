@@ -85,7 +85,7 @@ def test_a_replayed_message_id_with_other_bytes_is_refused(api: PartnerServed) -
     assert api.push(*api.signed(offer())).json()["result"] == "accepted"
     body, headers = api.signed(offer(body={"subject": "JT-other"}))  # same signed id, other bytes
     answer = api.push(body, headers)
-    assert answer.status_code == 422 and answer.json()["reason"] == "conflict", answer.text
+    assert answer.status_code == 409 and answer.json()["reason"] == "conflict", answer.text  # #19: a 409
     assert len(rows(api, "partner_records")) == 1
 
 

@@ -126,15 +126,13 @@ def test_a_receipt_that_died_before_its_commit_is_applied_when_retried_and_answe
     assert state() == ("delivered", 1, 1)
 
 
-def test_a_refused_receipt_pushed_again_is_a_duplicate_of_its_refusal(
-    runtime: Runtime, court: Court, pusher: PushCourt
-) -> None:
+def test_a_refused_receipt_pushed_again_is_refused_again(runtime: Runtime, court: Court, pusher: PushCourt) -> None:
     doc = json.dumps({"receipt_id": "RC-UNKNOWN-1", "message_id": "MSG-not-ours", "result": "applied"})
     first = _post(pusher, "receipts", doc, court.core.sign_item(doc, "RC-UNKNOWN-1"))
     assert first.status_code == 422 and first.json()["reason"] == "unknown_message", first.text
     again = _post(pusher, "receipts", doc, court.core.sign_item(doc, "RC-UNKNOWN-1"))
-    assert again.status_code == 200 and again.json()["result"] == "duplicate", again.text
-    assert again.json()["first_result"] == "rejected: unknown_message"
+    assert again.status_code == 422 and again.json()["result"] == "rejected", again.text  # never a 2xx (#19)
+    assert again.json()["reason"] == "unknown_message"
     assert _count(runtime, QuarantineRow) == 1
 
 

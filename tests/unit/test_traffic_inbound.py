@@ -43,6 +43,22 @@ def test_the_same_offer_again_is_a_duplicate() -> None:
     assert (change.event, change.note, dict(change.facts)) == (None, "duplicate", {})
 
 
+@pytest.mark.parametrize("status", ["OFFERED", "MEDIATING", "CLOSED", "DECLINED"])
+@pytest.mark.parametrize(
+    "other",
+    [{"source": "another unit"}, {"offered_at": "2020-01-01T09:00:00+08:00"}, {"claims": []}],
+    ids=["source", "offered_at", "claims"],
+)
+def test_the_same_serial_with_other_content_is_a_conflict_whatever_the_status(
+    status: str, other: dict[str, Any]
+) -> None:
+    """#19: not a duplicate note — refused (rule conflict, field body) so the core keeps it and alerts."""
+    with pytest.raises(InvalidRequest) as caught:
+        receive(record(status), "case_offered", {**offer_data(), **other})
+    assert (caught.value.rule, caught.value.field) == ("conflict", "body")
+    assert next(iter(other)) in str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [

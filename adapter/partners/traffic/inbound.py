@@ -3,7 +3,8 @@ Change` (adapter/partners/spec.py). A body the type's model refuses, or a messag
 appraisal or claim, a certificate replacing one the case never had), raises InvalidRequest naming the field and
 rule — the core quarantines it with its bytes. A duplicate or out-of-order message is a note, never a crash:
 
-    traffic.case_offered          opens the record (record None); the same offer again: duplicate
+    traffic.case_offered          opens the record (record None); the same offer again: duplicate; the same
+                                  serial with other content: refused as `conflict` (the first offer stands)
     traffic.liability_review      requested: the case pauses; upheld: the pause ends; redo: it goes on until
                                   traffic.certificate_replaced — a message naming a certificate no longer in force
                                   is out of order
@@ -94,11 +95,23 @@ def _offered(
 ) -> Change:
     """The offer opens the case in OFFERED with its figures; the same serial again changes nothing. `now` is when the
     message reached us (the core applies it as it arrives): `received_at`, where the answer period runs from
-    [P44 Art 12] — the platform's own `offered_at` is kept beside it and shown, not counted."""
+    [P44 Art 12] — the platform's own `offered_at` is kept beside it and shown, not counted.
+
+    The same serial with other content (whatever the record's status, closed too) is not a duplicate: refused as
+    InvalidRequest rule `conflict`, so the core keeps its bytes in quarantine with an alert (a push is answered
+    409) and the record is left untouched (no history line, no version bump) — as the courts' conflicting re-send
+    (adapter/inbox/digest.py); the offer received first stands."""
     if record is not None:
-        same = record.facts.get("offer") == body.model_dump(mode="json")
-        detail = f"offer {body.serial_no} again" + ("" if same else " with different content: kept as first received")
-        return Change(note=N.DUPLICATE, detail=detail)
+        first = record.facts.get("offer")
+        if first == body.model_dump(mode="json"):
+            return Change(note=N.DUPLICATE, detail=f"offer {body.serial_no} again")
+        changed = sorted(k for k, v in body.model_dump(mode="json").items() if (first or {}).get(k) != v)
+        raise InvalidRequest(
+            f"body: offer {body.serial_no} again with other content ({', '.join(changed) or 'body'}) than the offer "
+            f"{record.record_id} was opened from; rule conflict (the first offer stands)",
+            field="body",
+            rule="conflict",
+        )
     for number, item in enumerate(body.claims):
         guards.head(item.head, rules.claim_heads_version, field=f"body.claims[{number}].head")
     figures = recalculate(body.claims, body.accident, body.parties, body.policies, rules)
