@@ -15,6 +15,7 @@ OpenAPI document lists one schema per action (`document`).
 """
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -25,10 +26,15 @@ from starlette.concurrency import run_in_threadpool
 
 from adapter.deadlines import WorkCalendar
 from adapter.errors import InvalidRequest
+from adapter.field_errors import InvalidInput
+from adapter.masking import mask_text
+from adapter.partners.duplicates import DuplicatePartnerRecord
 from adapter.partners.machine import IllegalPartnerTransition
 from adapter.partners.service import run_action
+from adapter.partners.spec import allowed_actions
 from adapter.partners.specs import SPECS, spec_for
 from adapter.partners.sweep import rules_lookup
+from adapter.partners.views import check_status
 from adapter.persistence import partner_store as store
 from adapter.persistence.partner_store import PartnerRecordNotFound
 from adapter.persistence.partner_tables import PartnerRecordRow
@@ -79,6 +85,10 @@ def list_records(
 ) -> dict[str, Any]:
     """Partner records, oldest first (their ids sort by creation); filters combine; list columns only."""
     filters = {"kind": kind.value if kind else None, "partner": partner, "status": status}
+    try:
+        check_status(filters["kind"], status)
+    except InvalidRequest as exc:
+        raise _invalid("query.status", exc.rule or "unknown_status", str(exc)) from None
     query = select(PartnerRecordRow).options(defer(PartnerRecordRow.facts_json))  # type: ignore[arg-type]
     for column, value in ((PartnerRecordRow.kind, filters["kind"]), (PartnerRecordRow.partner, partner),
                           (PartnerRecordRow.status, status)):  # fmt: skip
@@ -207,7 +217,10 @@ def _act(
             rules=rules_of(request)(partner, kind.value),
         )  # fmt: skip
 
-    return action_run.run(request, ctx, call, tx, do, refuse=_refusal, duplicate=_Never,
+    def refuse(exc: Exception) -> Problem | None:
+        return _refusal(exc, lambda: _actions_now(request, record_id))
+
+    return action_run.run(request, ctx, call, tx, do, refuse=refuse, duplicate=_Never,
                           location=lambda body: f"{BASE}/records/{body['record_id']}")  # fmt: skip
 
 
@@ -215,21 +228,39 @@ class _Never(Exception):
     """A partner record has no registration that can be duplicated by the centre (ids are ours)."""
 
 
-def _refusal(exc: Exception) -> Problem | None:
-    """A partner action's refusal as its problem: 404 unknown record, 409 illegal transition, 422 naming
-    the field (under `body.`) and the rule; None for anything else."""
+def _actions_now(request: Request, record_id: str | None) -> list[str]:
+    """The centre's actions the record allows now (read after a refusal: the refused action changed nothing)."""
+    if record_id is None:
+        return []
+    with context(request).reads.begin() as session:
+        row = store.find(session, record_id, lock=False)
+        return [] if row is None else allowed_actions(spec_for(row.kind), store.view(row))
+
+
+def _refusal(exc: Exception, actions_now: Callable[[], list[str]] = list) -> Problem | None:
+    """A partner action's refusal as its problem: 404 unknown record, 409 illegal transition (with the events the
+    status allows and the centre's actions open now, `actions_now()`), 409 duplicate-record naming the open record
+    it duplicates, 422 naming every field (under `body.`) and its rule; None for anything else."""
     if isinstance(exc, PartnerRecordNotFound):
         return not_found_record(exc.record_id)
     if isinstance(exc, IllegalPartnerTransition):
         return Problem(
             409, "illegal-transition", str(exc), current_state=exc.status, event=exc.event,
-            allowed_events=exc.allowed,
+            allowed_events=exc.allowed, allowed_actions=actions_now(),
+        )  # fmt: skip
+    if isinstance(exc, DuplicatePartnerRecord):
+        return Problem(
+            409, "duplicate-record", str(exc), existing_record_id=exc.existing_record_id,
+            errors=[{"field": f"body.{exc.field}", "rule": "unique", "message": str(exc)}],
         )  # fmt: skip
     if isinstance(exc, InvalidRequest) and exc.field in ("kind", "action"):
         return Problem(404, f"unknown-partner-{exc.field}", str(exc))
     if isinstance(exc, InvalidRequest) and exc.field in ("partner", "record_id"):
         where = "query" if exc.field == "partner" else "path"
         return _invalid(f"{where}.{exc.field}", exc.rule or "invalid", str(exc))
+    if isinstance(exc, InvalidInput):  # every error of the input, not only the first
+        errors = [{"field": f"body.{field}", "rule": rule, "message": message} for field, rule, message in exc.errors]
+        return Problem(422, "invalid-request", mask_text(str(exc)), errors=errors)
     return refusal(exc, within="body")
 
 

@@ -4,7 +4,10 @@ numbers, and card, account and phone numbers in any text), never a sealed value 
 
 from typing import Any
 
+from adapter.errors import InvalidRequest
 from adapter.masking import mask_document, mask_fields
+from adapter.partners.machine import a
+from adapter.partners.specs import SPECS, spec_for
 from adapter.persistence import partner_store as store
 from adapter.persistence.engine import UnitOfWork
 
@@ -18,10 +21,27 @@ def listed(
 ) -> tuple[list[dict[str, Any]], str | None]:  # fmt: skip
     """Records oldest first from the cursor `after`, filters combined; (rows, next cursor or None). The columns hold
     no personal data, the subject masked all the same (a kind's bug must not show an ID number)."""
+    check_status(kind, status)
     with uow.begin() as session:
         rows, cursor = store.list_records(session, kind=kind, partner=partner, status=status, after=after, limit=limit)
     listed = [{**{c: getattr(r, c) for c in LIST_COLUMNS}, "subject": mask_document(r.subject)} for r in rows]
     return listed, cursor
+
+
+def check_status(kind: str | None, status: str | None) -> None:
+    """A status filter must be one of the kind's statuses (its Machine's), or of any kind's when no kind is named;
+    else InvalidRequest(field="status", rule="unknown_status") naming the allowed values — a typo would otherwise
+    list nothing, as if there were no such records. Raises KeyError for an unknown kind (spec_for)."""
+    if status is None:
+        return
+    specs = [spec_for(kind)] if kind is not None else list(SPECS.values())
+    allowed = sorted({s for spec in specs for s in spec.machine.statuses()})
+    if status not in allowed:
+        whose = f"{a(kind)} record" if kind else "a partner record"
+        raise InvalidRequest(
+            f"status {status!r} is no status of {whose}; one of: {', '.join(allowed)}", field="status",
+            rule="unknown_status",
+        )  # fmt: skip
 
 
 def masked(doc: Any) -> Any:
