@@ -3,7 +3,7 @@ the message a validator raises, matched here, gives the stable rule name an API 
 InvalidIdentifier gives "identifier". Used where a partner action's input is read (adapter/field_errors.py
 read_model(named=True)); a message not in the table keeps the generic rule "invalid" (never `value_error`).
 
-Keep in step with the `raise ValueError(…)` of schemas/{traffic,roster,arbitration,agreement,money,times}.py:
+Keep in step with the `raise ValueError(…)` (and InvalidAmount) of schemas/*.py:
 tests/unit/test_rule_names.py fails on a validator message the table does not name."""
 
 from schemas.identifiers import InvalidIdentifier
@@ -34,6 +34,22 @@ MESSAGES: tuple[tuple[str, str], ...] = (
     ("is a date without a time", "timestamp"),
     ("a time must be ISO 8601", "timestamp"),
     ("a date must be ISO 8601", "date"),
+    ("liability: a party is named twice", "liability_party_unique"),
+    ("with full liability leaves", "full_liability_alone"),
+    ("delivered_at is before issued_at", "time_order"),
+    ("supersedes names the certificate itself", "supersedes_other"),
+    ("a decline must give decline_reason", "reason_required"),
+    ("a mediator assignment must name the mediator", "mediator_required"),
+    ("an extension must give new_due", "new_due_required"),
+    ("a JC ruling must carry jc_result", "jc_result_required"),
+    ("needs a failure report", "failure_report_required"),
+    ("a natural person needs sex", "sex_required"),
+    ("a natural person needs age or birth_date", "age_required"),
+    ("an organisation is identified by its USCC", "organisation_uscc"),
+    ("an organisation needs legal_representative", "legal_representative_required"),
+    ("cannot take effect before it was concluded", "effective_after_concluded"),
+    ("party refs must be unique", "party_ref_unique"),
+    ("exceeds the memorandum's cap", "cap"),
     ("not a float", "amount_text"),
     ("is not a number", "amount_number"),
     ("is not finite", "amount_number"),

@@ -174,10 +174,17 @@ def close(record: Opt, data: NoInput, now: datetime, rules: CommissionRules) -> 
     return Change(event=E.CLOSE, detail="closed")
 
 
-def same_case(existing: PartnerRecord, change: Change) -> bool:
-    """A second application for the mediation case an open application is already for (one settlement, one
-    instrument); an application without a mediation agreement has no such identity."""
-    return change.case_id is not None and existing.case_id == change.case_id
+def same_settlement(existing: PartnerRecord, change: Change) -> bool:
+    """A second application on the settlement an open application is already for (one settlement, one
+    instrument): the same mediation case when it names one, else the same agreement document (its SHA-256). An
+    application without a mediation agreement has no such identity: never a duplicate."""
+    ours = (change.facts.get("application") or {}).get("mediation_agreement")
+    theirs = (existing.facts.get("application") or {}).get("mediation_agreement")
+    if not ours or not theirs:
+        return False
+    if ours.get("case_id"):
+        return bool(theirs.get("case_id") == ours["case_id"])
+    return bool(theirs.get("pdf", {}).get("sha256") == ours["pdf"]["sha256"])
 
 
 def _record(record: PartnerRecord | None) -> PartnerRecord:
@@ -196,7 +203,7 @@ ACTIONS: dict[str, Action] = {
             submit_application,
             opens=True,
             events=(E.SUBMIT,),
-            unique=Unique("application.mediation_agreement.case_id", same_case),
+            unique=Unique("application.mediation_agreement", same_settlement),
         ),
         Action("pay_fee", "report the fee paid", PayFeeInput, pay_fee),
         Action(

@@ -29,7 +29,8 @@ M = RosterMessageType
 
 def _editable(kind: RosterEntity) -> Callable[[PartnerRecord], bool]:
     """An entry of that kind, not ended (expired or retired entries are renewed or opened anew, actions.py)."""
-    return lambda r: entity(r) == kind and r.status not in (S.EXPIRED, S.RETIRED) and not MACHINE.is_final(r.status)
+    ended = (S.EXPIRED, S.RETIRED)
+    return lambda r: r.facts.get("entity") == kind.value and r.status not in ended and not MACHINE.is_final(r.status)
 
 
 def _same_entry(key: str) -> Callable[[PartnerRecord, Change], bool]:
