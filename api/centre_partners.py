@@ -40,11 +40,12 @@ from adapter.persistence.partner_store import PartnerRecordNotFound
 from adapter.persistence.partner_tables import PartnerRecordRow
 from api import action_run, cursor
 from api.access import context, require
-from api.centre_actions import ACTION_RESPONSES, IdempotencyKey, IfMatch, _check_if_match
+from api.centre_actions import IdempotencyKey, _check_if_match
 from api.clients import Client
 from api.idempotency import Call, check_key, etag
 from api.idempotency import request_digest as digest
 from api.models import problem_responses
+from api.partner_openapi import RESPONSES, IfMatch, example
 from api.partner_tx import PartnerTransaction, not_found_record
 from api.partner_view import Rules, detail, summary
 from api.problems import Problem, refusal
@@ -53,6 +54,7 @@ from schemas.clock import from_db
 from schemas.partner import PartnerKind
 
 router = APIRouter(prefix="/api/centre/v1/partners", tags=["centre partners"])
+
 Centre = Annotated[Client, Depends(require("centre"))]
 BASE = "/api/centre/v1/partners"
 
@@ -163,7 +165,7 @@ async def _payload(request: Request) -> dict[str, Any]:
     return payload
 
 
-@router.post("/{kind}/actions/{action}", status_code=201, responses=ACTION_RESPONSES)
+@router.post("/{kind}/actions/{action}", status_code=201, responses=RESPONSES)
 async def open_record(
     request: Request,
     client: Centre,
@@ -181,7 +183,7 @@ async def open_record(
     return await run_in_threadpool(_act, request, client, key, None, known, action, None, name, payload)
 
 
-@router.post("/records/{record_id}/actions/{action}", responses=ACTION_RESPONSES)
+@router.post("/records/{record_id}/actions/{action}", responses=RESPONSES)
 async def act_on_record(
     request: Request, client: Centre, record_id: str, action: str, key: IdempotencyKey = None,
     if_match: IfMatch = None,
@@ -267,10 +269,12 @@ def _refusal(exc: Exception, actions_now: Callable[[], list[str]] = list) -> Pro
 def document(doc: dict[str, Any]) -> None:
     """Put each registered action's input schema in the OpenAPI document: `PartnerAction.<kind>.<action>` in
     components, and the two action operations' request bodies as oneOf them (the body is read as JSON, so FastAPI
-    does not know its model)."""
+    does not know its model), with an example per action named `<kind>.<action>` (api/partner_examples.py)."""
     schemas = doc.setdefault("components", {}).setdefault("schemas", {})
     opening: list[dict[str, str]] = []
     on_record: list[dict[str, str]] = []
+    opened_examples: dict[str, Any] = {}
+    acted_examples: dict[str, Any] = {}
     for kind, spec in sorted(SPECS.items()):
         for name, action in sorted(spec.actions.items()):
             schema = action.input.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -278,8 +282,16 @@ def document(doc: dict[str, Any]) -> None:
             title = f"PartnerAction.{kind.value}.{name}"
             schemas[title] = {**schema, "title": title, "description": action.summary}
             (opening if action.opens else on_record).append({"$ref": f"#/components/schemas/{title}"})
-    for path, refs in ((f"{BASE}/{{kind}}/actions/{{action}}", opening),
-                       (f"{BASE}/records/{{record_id}}/actions/{{action}}", on_record)):  # fmt: skip
+            shown = example(action.input)
+            if shown is not None:
+                (opened_examples if action.opens else acted_examples)[f"{kind.value}.{name}"] = {
+                    "summary": action.summary,
+                    "value": shown,
+                }
+    on_a_record = f"{BASE}/records/{{record_id}}/actions/{{action}}"
+    for path, refs, examples in ((f"{BASE}/{{kind}}/actions/{{action}}", opening, opened_examples),
+                                 (on_a_record, on_record, acted_examples)):  # fmt: skip
         operation = doc.get("paths", {}).get(path, {}).get("post")
         if operation is not None and refs:
-            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"oneOf": refs}}}}
+            body = {"schema": {"oneOf": refs}, "examples": examples}
+            operation["requestBody"] = {"required": True, "content": {"application/json": body}}

@@ -194,3 +194,40 @@ def test_a_withdrawal_states_its_reason(uow: UnitOfWork) -> None:
     with pytest.raises(InvalidRequest) as refused:
         run_action(uow, "arbitration", "withdraw", rid, {}, partner=None, actor="t", now=AT, rules=CommissionRules())
     assert (refused.value.field, refused.value.rule) == ("reason", "missing")
+
+
+def test_a_refused_push_is_a_signed_problem(api: PartnerServed) -> None:
+    from tests.integration.test_partner_push_api import offer  # the toy offer, signed as the partner signs it
+
+    body, headers = api.signed(offer())
+    answer = api.push(body.replace(b"JT-1", b"JT-2"), headers)  # bytes changed after signing
+    assert answer.status_code == 422 and answer.headers["content-type"].startswith("application/problem+json")
+    problem = answer.json()
+    assert problem["type"].endswith("push-refused") and problem["reason"] == "bad_signature"
+    signed = {k: v for k, v in answer.headers.items() if k.lower().startswith("x-")}
+    assert api.receipts.verify(answer.content, signed).message_id == problem["receipt_id"]  # still our receipt
+    accepted = api.push(*api.signed(offer(2)))
+    assert accepted.status_code == 200 and accepted.headers["content-type"] == "application/json"
+
+
+def test_the_openapi_document_speaks_of_records_and_shows_examples_the_models_accept(api: PartnerServed) -> None:
+    from adapter.partners.specs import spec_for
+
+    doc = api.centre.get("/openapi.json").json()
+    on_record = doc["paths"][f"{BASE}/records/{{record_id}}/actions/{{action}}"]["post"]
+    (if_match,) = [p for p in on_record["parameters"] if p["name"] == "If-Match"]
+    assert "partner record" in if_match["description"] and "case" not in if_match["description"]
+    assert "ETag" in on_record["responses"]["200"]["headers"] and "case" not in str(on_record["responses"]["412"])
+    shown = 0
+    for path in (f"{BASE}/{{kind}}/actions/{{action}}", f"{BASE}/records/{{record_id}}/actions/{{action}}"):
+        examples = doc["paths"][path]["post"]["requestBody"]["content"]["application/json"]["examples"]
+        for name, given in examples.items():
+            kind, action = name.split(".")
+            spec_for(kind).actions[action].input.model_validate(given["value"])  # what the route would read
+            shown += 1
+    assert shown >= 3  # the toy's two and more: an example per action the schema can fill
+    push = doc["paths"]["/api/partners/v1/{partner}/messages"]["post"]
+    assert push["requestBody"]["required"] and {"X-Signature", "X-Timestamp", "X-JWS-Signature"} <= {
+        p["name"] for p in push["parameters"]
+    }
+    assert "application/problem+json" in push["responses"]["422"]["content"]
