@@ -38,7 +38,7 @@ def summary(row: PartnerRecordRow) -> dict[str, Any]:
         "partner_ref": row.partner_ref,
         "status": row.status,
         "version": row.version,
-        "subject": mask_document(row.subject),
+        "subject": mask_document(row.subject, keep_uscc=True),  # a USCC is public: shown as `roster orgs` does
         "amount": row.amount,
         "case_id": row.case_id,
         "opened_at": _time(row.opened_at),
@@ -90,7 +90,7 @@ def detail(session: Session, row: PartnerRecordRow, calendar: WorkCalendar, rule
                 "from": e.from_status,
                 "to": e.to_status,
                 "actor": e.actor,
-                "detail": mask_document(e.detail) or None,
+                "detail": mask_document(e.detail, keep_uscc=True) or None,
             }
             for e in events
         ],

@@ -231,3 +231,14 @@ def test_the_openapi_document_speaks_of_records_and_shows_examples_the_models_ac
         p["name"] for p in push["parameters"]
     }
     assert "application/problem+json" in push["responses"]["422"]["content"]
+
+
+def test_an_organisations_uscc_is_shown_whole_in_the_list_and_the_record(uow: UnitOfWork) -> None:
+    from adapter.partners import views
+
+    org = roster_samples.organisation()
+    rid = _open(uow, "roster", "upsert_org", {"organisation": org.model_dump(mode="json")}, RosterRules())
+    (listed,), _ = views.listed(uow, kind="roster")
+    assert listed["subject"] == org.uscc  # the list, as `roster orgs` shows it
+    shown = views.shown(uow, rid)
+    assert shown["subject"] == org.uscc and org.uscc in str(shown["history"]) and org.uscc in str(shown["facts"])
