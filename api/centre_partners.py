@@ -27,7 +27,6 @@ from starlette.concurrency import run_in_threadpool
 from adapter.deadlines import WorkCalendar
 from adapter.errors import InvalidRequest
 from adapter.field_errors import InvalidInput
-from adapter.masking import mask_text
 from adapter.partners.duplicates import DuplicatePartnerRecord
 from adapter.partners.machine import IllegalPartnerTransition
 from adapter.partners.service import run_action
@@ -260,9 +259,9 @@ def _refusal(exc: Exception, actions_now: Callable[[], list[str]] = list) -> Pro
     if isinstance(exc, InvalidRequest) and exc.field in ("partner", "record_id"):
         where = "query" if exc.field == "partner" else "path"
         return _invalid(f"{where}.{exc.field}", exc.rule or "invalid", str(exc))
-    if isinstance(exc, InvalidInput):  # every error of the input, not only the first
+    if isinstance(exc, InvalidInput):  # every error of the input, not only the first; each message masked already
         errors = [{"field": f"body.{field}", "rule": rule, "message": message} for field, rule, message in exc.errors]
-        return Problem(422, "invalid-request", mask_text(str(exc)), errors=errors)
+        return Problem(422, "invalid-request", str(exc), errors=errors)  # (an amount shown as given: not personal)
     return refusal(exc, within="body")
 
 

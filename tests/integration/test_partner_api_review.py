@@ -242,3 +242,20 @@ def test_an_organisations_uscc_is_shown_whole_in_the_list_and_the_record(uow: Un
     assert listed["subject"] == org.uscc  # the list, as `roster orgs` shows it
     shown = views.shown(uow, rid)
     assert shown["subject"] == org.uscc and org.uscc in str(shown["history"]) and org.uscc in str(shown["facts"])
+
+
+@pytest.mark.parametrize("amount", ["110105194912310021", "13812345678901234"])  # ID- and account-shaped
+def test_an_absurd_amount_is_shown_as_given_and_once_in_the_problem(uow: UnitOfWork, amount: str) -> None:
+    from api.centre_partners import _refusal
+
+    data = _application()
+    data["application"]["claims"][0]["amount"] = amount
+    data["application"]["parties"][0]["id_number"] = "44010619800101123"  # and a broken ID beside it: masked
+    with pytest.raises(InvalidRequest) as refused:
+        _open(uow, "arbitration", "submit_application", data, CommissionRules())
+    problem = _refusal(refused.value)
+    assert problem is not None and problem.status == 422
+    errors = {e["field"]: e for e in problem.extensions["errors"]}
+    shown = errors["body.application.claims.0.amount"]
+    assert shown["rule"] == "amount_max" and amount in shown["message"] and "*" not in shown["message"]
+    assert "44010619800101123" not in str(problem.extensions) and "44010619800101123" not in problem.detail
