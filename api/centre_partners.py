@@ -2,8 +2,11 @@
 — generic over the kinds through the PartnerSpec registry (adapter/partners/specs.py): every kind's actions are
 run by one use case (adapter/partners/service.py run_action), which the CLI and the console call too. Same
 conventions as the case and complaint routes: Idempotency-Key on every POST (api/action_run.py), If-Match with an
-action on a record (stale → 412), an illegal transition → 409 naming the status and the events allowed, every
-refusal RFC 9457 problem+json naming the field and the rule; an unknown kind or action → 404 naming the known ones.
+action on a record (stale → 412), an illegal transition → 409 naming the status, the events allowed and the
+centre's `allowed_actions` now, a second opening of what an open record already is (the same settlement, USCC, or
+mediator in an organisation) → 409 `duplicate-record` naming `existing_record_id`, every refusal RFC 9457
+problem+json naming the field and the rule — a 422 lists every input error, each with its named rule; an unknown
+kind or action → 404 naming the known ones; an unknown status filter → 422 naming the statuses.
 
     GET  /partners/records?kind=&partner=&status=&cursor=   list columns, keyset pages (oldest first)
     GET  /partners/records/{record_id}                       masked facts, history, due dates, messages; ETag
@@ -44,7 +47,7 @@ from api.clients import Client
 from api.idempotency import Call, check_key, etag
 from api.idempotency import request_digest as digest
 from api.models import problem_responses
-from api.partner_openapi import RESPONSES, IfMatch, example
+from api.partner_openapi import BASE, RESPONSES, IfMatch, document  # noqa: F401  (app.py calls centre_partners.document)
 from api.partner_tx import PartnerTransaction, not_found_record
 from api.partner_view import Rules, detail, summary
 from api.problems import Problem, refusal
@@ -55,7 +58,6 @@ from schemas.partner import PartnerKind
 router = APIRouter(prefix="/api/centre/v1/partners", tags=["centre partners"])
 
 Centre = Annotated[Client, Depends(require("centre"))]
-BASE = "/api/centre/v1/partners"
 
 
 def rules_of(request: Request) -> Rules:
@@ -112,7 +114,8 @@ def list_records(
 @router.get("/records/{record_id}", responses=problem_responses(401, 403, 404))
 def show_record(request: Request, record_id: str, client: Centre) -> JSONResponse:
     """One record: its facts masked, history, due dates, messages to the partner with their delivery state, the
-    events its status allows and the kind's actions. The ETag header is its version (send it as If-Match)."""
+    centre's actions legal now (`allowed_actions`), the events its status allows (`allowed_events`, by side in
+    `events_by_side`) and the kind's actions. The ETag header is its version (send it as If-Match)."""
     ctx = context(request)
     with ctx.reads.begin() as session:
         row = store.find(session, record_id, lock=False)
@@ -263,34 +266,3 @@ def _refusal(exc: Exception, actions_now: Callable[[], list[str]] = list) -> Pro
         errors = [{"field": f"body.{field}", "rule": rule, "message": message} for field, rule, message in exc.errors]
         return Problem(422, "invalid-request", str(exc), errors=errors)  # (an amount shown as given: not personal)
     return refusal(exc, within="body")
-
-
-def document(doc: dict[str, Any]) -> None:
-    """Put each registered action's input schema in the OpenAPI document: `PartnerAction.<kind>.<action>` in
-    components, and the two action operations' request bodies as oneOf them (the body is read as JSON, so FastAPI
-    does not know its model), with an example per action named `<kind>.<action>` (api/partner_examples.py)."""
-    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
-    opening: list[dict[str, str]] = []
-    on_record: list[dict[str, str]] = []
-    opened_examples: dict[str, Any] = {}
-    acted_examples: dict[str, Any] = {}
-    for kind, spec in sorted(SPECS.items()):
-        for name, action in sorted(spec.actions.items()):
-            schema = action.input.model_json_schema(ref_template="#/components/schemas/{model}")
-            schemas.update(schema.pop("$defs", {}))
-            title = f"PartnerAction.{kind.value}.{name}"
-            schemas[title] = {**schema, "title": title, "description": action.summary}
-            (opening if action.opens else on_record).append({"$ref": f"#/components/schemas/{title}"})
-            shown = example(action.input)
-            if shown is not None:
-                (opened_examples if action.opens else acted_examples)[f"{kind.value}.{name}"] = {
-                    "summary": action.summary,
-                    "value": shown,
-                }
-    on_a_record = f"{BASE}/records/{{record_id}}/actions/{{action}}"
-    for path, refs, examples in ((f"{BASE}/{{kind}}/actions/{{action}}", opening, opened_examples),
-                                 (on_a_record, on_record, acted_examples)):  # fmt: skip
-        operation = doc.get("paths", {}).get(path, {}).get("post")
-        if operation is not None and refs:
-            body = {"schema": {"oneOf": refs}, "examples": examples}
-            operation["requestBody"] = {"required": True, "content": {"application/json": body}}

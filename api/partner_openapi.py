@@ -9,7 +9,10 @@ from typing import Annotated, Any
 from fastapi import Header
 from pydantic import BaseModel, ValidationError
 
+from adapter.partners.specs import SPECS
 from api.centre_actions import ACTION_RESPONSES
+
+BASE = "/api/centre/v1/partners"
 
 IfMatch = Annotated[
     str | None,
@@ -89,3 +92,34 @@ def _value(schema: dict[str, Any], defs: dict[str, Any], name: str, depth: int) 
     if schema.get("format") in _FORMATS:
         return _FORMATS[schema["format"]]
     return "示例" * max(1, (schema.get("minLength", 1) + 1) // 2)
+
+
+def document(doc: dict[str, Any]) -> None:
+    """Put each registered action's input schema in the OpenAPI document: `PartnerAction.<kind>.<action>` in
+    components, and the two action operations' request bodies as oneOf them (the body is read as JSON, so FastAPI
+    does not know its model), with an example per action named `<kind>.<action>` (api/partner_examples.py)."""
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    opening: list[dict[str, str]] = []
+    on_record: list[dict[str, str]] = []
+    opened_examples: dict[str, Any] = {}
+    acted_examples: dict[str, Any] = {}
+    for kind, spec in sorted(SPECS.items()):
+        for name, action in sorted(spec.actions.items()):
+            schema = action.input.model_json_schema(ref_template="#/components/schemas/{model}")
+            schemas.update(schema.pop("$defs", {}))
+            title = f"PartnerAction.{kind.value}.{name}"
+            schemas[title] = {**schema, "title": title, "description": action.summary}
+            (opening if action.opens else on_record).append({"$ref": f"#/components/schemas/{title}"})
+            shown = example(action.input)
+            if shown is not None:
+                (opened_examples if action.opens else acted_examples)[f"{kind.value}.{name}"] = {
+                    "summary": action.summary,
+                    "value": shown,
+                }
+    on_a_record = f"{BASE}/records/{{record_id}}/actions/{{action}}"
+    for path, refs, examples in ((f"{BASE}/{{kind}}/actions/{{action}}", opening, opened_examples),
+                                 (on_a_record, on_record, acted_examples)):  # fmt: skip
+        operation = doc.get("paths", {}).get(path, {}).get("post")
+        if operation is not None and refs:
+            body = {"schema": {"oneOf": refs}, "examples": examples}
+            operation["requestBody"] = {"required": True, "content": {"application/json": body}}
