@@ -5,7 +5,7 @@ the kind's Action.unique says what identifies it; this module finds the open rec
 the same kind and partner with the change's subject or match key and asks it. Traffic records have no opening
 action: a second offer under one platform reference is the (partner, partner_ref) unique index's."""
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, or_, text
 from sqlmodel import Session, col, select
 
 from adapter.errors import DockingError
@@ -33,6 +33,7 @@ def refuse_duplicate(session: Session, spec: PartnerSpec, action: Action, partne
     if action.unique is None:
         return
     same: list[ColumnElement[bool]] = []
+    keys: list[str] = []
     if change.subject is not None:
         same.append(col(PartnerRecordRow.subject) == change.subject)
     if change.match_id is not None:
@@ -40,6 +41,7 @@ def refuse_duplicate(session: Session, spec: PartnerSpec, action: Action, partne
         same.append(col(PartnerRecordRow.match_key).in_(keys))
     if not same:
         return
+    _serialise(session, f"{spec.kind.value}:{partner}:{keys[0] if keys else change.subject}")  # the person, or it
     rows = session.exec(
         select(PartnerRecordRow)
         .where(PartnerRecordRow.kind == spec.kind.value, PartnerRecordRow.partner == partner, or_(*same))
@@ -48,3 +50,11 @@ def refuse_duplicate(session: Session, spec: PartnerSpec, action: Action, partne
     for row in rows:
         if not spec.machine.is_final(row.status) and action.unique.same(store.view(row), change):
             raise DuplicatePartnerRecord(action.name, action.unique.field, row.record_id)
+
+
+def _serialise(session: Session, identity: str) -> None:
+    """PostgreSQL: two openings of one identity at once queue here (a transaction-scoped advisory lock on its hash)
+    so the second sees the first's record — no unique index can say "one OPEN record" (no migration this round).
+    SQLite has one writer at a time: the second transaction's write fails rather than duplicates."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:identity, 19))"), {"identity": identity})

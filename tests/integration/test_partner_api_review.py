@@ -259,3 +259,45 @@ def test_an_absurd_amount_is_shown_as_given_and_once_in_the_problem(uow: UnitOfW
     shown = errors["body.application.claims.0.amount"]
     assert shown["rule"] == "amount_max" and amount in shown["message"] and "*" not in shown["message"]
     assert "44010619800101123" not in str(problem.extensions) and "44010619800101123" not in problem.detail
+
+
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_two_openings_at_once_make_one_record(database_url: str) -> None:
+    """The second opening waits for the first's transaction (PostgreSQL advisory lock on the identity), then sees
+    its record and is refused — without the lock it would not wait and both would be stored."""
+    import threading
+
+    from adapter.partners.apply import apply_change
+    from adapter.partners.duplicates import refuse_duplicate
+    from adapter.partners.specs import spec_for
+
+    engine = make_engine(database_url, vault=Vault([new_key("k1", "sm4-gcm")], "k1"))
+    create_schema(engine)
+    uow, now, rules = UnitOfWork(engine), AT + timedelta(days=1), RosterRules()
+    spec = spec_for("roster")
+    action = spec.actions["upsert_org"]
+    data = {"organisation": roster_samples.organisation().model_dump(mode="json")}
+    outcome: list[BaseException | str] = []
+
+    def second() -> None:
+        try:
+            outcome.append(_open(uow, "roster", "upsert_org", data, rules))
+        except BaseException as exc:  # the refusal is the expected outcome
+            outcome.append(exc)
+
+    try:
+        with uow.begin() as session:  # the first opening, its transaction held open
+            change = action.run(None, action.input.model_validate(data), now, rules)
+            refuse_duplicate(session, spec, action, "p1", change)
+            first = apply_change(session, spec, None, change, partner="p1", actor="t", now=now, label=action.name,
+                                 expected_version=None).row.record_id  # fmt: skip
+            racer = threading.Thread(target=second)
+            racer.start()
+            racer.join(timeout=1.0)
+            assert racer.is_alive()  # waiting on the first's lock
+        racer.join(timeout=20)
+        (refused,) = outcome
+        assert isinstance(refused, DuplicatePartnerRecord) and refused.existing_record_id == first
+        assert _counts(uow)[0] == 1
+    finally:
+        engine.dispose()
