@@ -10,8 +10,7 @@ partner is a 404; a partner that is pulled, a 409.
 
 Answered after everything is committed, with a receipt signed by our signer for that partner: 200 `accepted` or
 `duplicate` (with the first result); a refused item is kept in quarantine with its bytes and answered 422 with its
-reason (400 undecodable, 413 oversized) — the receipt then an RFC 9457 problem (application/problem+json). The
-body and the signature headers are documented in the OpenAPI document (PUSH_OPENAPI).
+reason (400 undecodable, 413 oversized).
 """
 
 import uuid

@@ -25,7 +25,7 @@ from adapter.deadlines.calendar import WorkCalendar
 from adapter.errors import InvalidRequest
 from adapter.partners import reconcile, sweep
 from sandbox.arbitration import CommissionConfig
-from tests.support.arbitration_wire_samples import application, pdf
+from tests.support.arbitration_wire_samples import application
 from tests.support.arbitration_world import ArbWorld, arb_world
 
 pytestmark = pytest.mark.integration
@@ -214,6 +214,8 @@ def test_a_bad_signature_is_quarantined_with_its_bytes(tmp_path: Path, database_
 
 
 def test_reconciliation_finds_drift_in_the_commission_and_repairs_it(w: ArbWorld) -> None:
+    from tests.support.arbitration_wire_samples import pdf
+
     settled = application().mediation_agreement
     assert settled is not None
     another = settled.model_copy(update={"pdf": pdf("另一份调解协议.pdf").model_copy(update={"sha256": "cd" * 32})})
