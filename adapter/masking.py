@@ -8,6 +8,8 @@ import re
 from datetime import datetime
 from typing import Any
 
+from schemas.identifiers import social_credit_code
+
 # Not \b: CJK characters count as word characters, and an ID usually follows Chinese text directly (身份证号1101…).
 _EDGE, _END = r"(?<![0-9A-Za-z])", r"(?![0-9A-Za-z])"
 _ID_LIKE = re.compile(rf"{_EDGE}(\d{{6}})(\d{{8}})(\d{{3}}[\dXx]){_END}")
@@ -64,15 +66,34 @@ def mask_text(text: str) -> str:
     return _PHONE_LIKE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
-def mask_document(text: str) -> str:
+def mask_document(text: str, *, keep_uscc: bool = False) -> str:
     """`mask_text`, and also USCCs, 15-digit IDs and account numbers (last 4 kept).
 
     A digit run that reads as a compact timestamp (yyyyMMddHHmm[ss[SSS]]) is left alone: operators need those to
-    see why a message was refused, and they identify no one."""
+    see why a message was refused, and they identify no one. `keep_uscc`: a USCC (GB 32100, its check character
+    right, not shaped as a resident ID) is left whole — an organisation's public registration code, not personal
+    data: the docking partners' views show the roster's organisations by it (partners.md §4), as `roster orgs`
+    does."""
+    if keep_uscc:
+        parts, last = [], 0
+        for match in _USCC.finditer(text):
+            if _is_uscc(match.group(0)):
+                parts += [mask_document(text[last : match.start()]), match.group(0)]
+                last = match.end()
+        return "".join([*parts, mask_document(text[last:])])
     text = mask_text(text)
     text = _USCC.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
     text = _OLD_ID.sub(lambda m: m.group(1) + "*" * 5 + m.group(3), text)
     return _ACCOUNT.sub(_mask_account, text)
+
+
+def _is_uscc(token: str) -> bool:
+    if _ID_LIKE.fullmatch(token):  # 17 digits and a digit or X: read as a person's ID, whatever else it may be
+        return False
+    try:
+        return social_credit_code(token) == token
+    except ValueError:
+        return False
 
 
 def _mask_account(match: re.Match[str]) -> str:

@@ -2,8 +2,11 @@
 — generic over the kinds through the PartnerSpec registry (adapter/partners/specs.py): every kind's actions are
 run by one use case (adapter/partners/service.py run_action), which the CLI and the console call too. Same
 conventions as the case and complaint routes: Idempotency-Key on every POST (api/action_run.py), If-Match with an
-action on a record (stale → 412), an illegal transition → 409 naming the status and the events allowed, every
-refusal RFC 9457 problem+json naming the field and the rule; an unknown kind or action → 404 naming the known ones.
+action on a record (stale → 412), an illegal transition → 409 naming the status, the events allowed and the
+centre's `allowed_actions` now, a second opening of what an open record already is (the same settlement, USCC, or
+mediator in an organisation) → 409 `duplicate-record` naming `existing_record_id`, every refusal RFC 9457
+problem+json naming the field and the rule — a 422 lists every input error, each with its named rule; an unknown
+kind or action → 404 naming the known ones; an unknown status filter → 422 naming the statuses.
 
     GET  /partners/records?kind=&partner=&status=&cursor=   list columns, keyset pages (oldest first)
     GET  /partners/records/{record_id}                       masked facts, history, due dates, messages; ETag
@@ -15,6 +18,7 @@ OpenAPI document lists one schema per action (`document`).
 """
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -25,20 +29,25 @@ from starlette.concurrency import run_in_threadpool
 
 from adapter.deadlines import WorkCalendar
 from adapter.errors import InvalidRequest
+from adapter.field_errors import InvalidInput
+from adapter.partners.duplicates import DuplicatePartnerRecord
 from adapter.partners.machine import IllegalPartnerTransition
 from adapter.partners.service import run_action
+from adapter.partners.spec import allowed_actions
 from adapter.partners.specs import SPECS, spec_for
 from adapter.partners.sweep import rules_lookup
+from adapter.partners.views import check_status
 from adapter.persistence import partner_store as store
 from adapter.persistence.partner_store import PartnerRecordNotFound
 from adapter.persistence.partner_tables import PartnerRecordRow
 from api import action_run, cursor
 from api.access import context, require
-from api.centre_actions import ACTION_RESPONSES, IdempotencyKey, IfMatch, _check_if_match
+from api.centre_actions import IdempotencyKey, _check_if_match
 from api.clients import Client
 from api.idempotency import Call, check_key, etag
 from api.idempotency import request_digest as digest
 from api.models import problem_responses
+from api.partner_openapi import BASE, RESPONSES, IfMatch, document  # noqa: F401  (app.py calls centre_partners.document)
 from api.partner_tx import PartnerTransaction, not_found_record
 from api.partner_view import Rules, detail, summary
 from api.problems import Problem, refusal
@@ -47,8 +56,8 @@ from schemas.clock import from_db
 from schemas.partner import PartnerKind
 
 router = APIRouter(prefix="/api/centre/v1/partners", tags=["centre partners"])
+
 Centre = Annotated[Client, Depends(require("centre"))]
-BASE = "/api/centre/v1/partners"
 
 
 def rules_of(request: Request) -> Rules:
@@ -79,6 +88,10 @@ def list_records(
 ) -> dict[str, Any]:
     """Partner records, oldest first (their ids sort by creation); filters combine; list columns only."""
     filters = {"kind": kind.value if kind else None, "partner": partner, "status": status}
+    try:
+        check_status(filters["kind"], status)
+    except InvalidRequest as exc:
+        raise _invalid("query.status", exc.rule or "unknown_status", str(exc)) from None
     query = select(PartnerRecordRow).options(defer(PartnerRecordRow.facts_json))  # type: ignore[arg-type]
     for column, value in ((PartnerRecordRow.kind, filters["kind"]), (PartnerRecordRow.partner, partner),
                           (PartnerRecordRow.status, status)):  # fmt: skip
@@ -101,7 +114,8 @@ def list_records(
 @router.get("/records/{record_id}", responses=problem_responses(401, 403, 404))
 def show_record(request: Request, record_id: str, client: Centre) -> JSONResponse:
     """One record: its facts masked, history, due dates, messages to the partner with their delivery state, the
-    events its status allows and the kind's actions. The ETag header is its version (send it as If-Match)."""
+    centre's actions legal now (`allowed_actions`), the events its status allows (`allowed_events`, by side in
+    `events_by_side`) and the kind's actions. The ETag header is its version (send it as If-Match)."""
     ctx = context(request)
     with ctx.reads.begin() as session:
         row = store.find(session, record_id, lock=False)
@@ -153,7 +167,7 @@ async def _payload(request: Request) -> dict[str, Any]:
     return payload
 
 
-@router.post("/{kind}/actions/{action}", status_code=201, responses=ACTION_RESPONSES)
+@router.post("/{kind}/actions/{action}", status_code=201, responses=RESPONSES)
 async def open_record(
     request: Request,
     client: Centre,
@@ -171,7 +185,7 @@ async def open_record(
     return await run_in_threadpool(_act, request, client, key, None, known, action, None, name, payload)
 
 
-@router.post("/records/{record_id}/actions/{action}", responses=ACTION_RESPONSES)
+@router.post("/records/{record_id}/actions/{action}", responses=RESPONSES)
 async def act_on_record(
     request: Request, client: Centre, record_id: str, action: str, key: IdempotencyKey = None,
     if_match: IfMatch = None,
@@ -207,7 +221,10 @@ def _act(
             rules=rules_of(request)(partner, kind.value),
         )  # fmt: skip
 
-    return action_run.run(request, ctx, call, tx, do, refuse=_refusal, duplicate=_Never,
+    def refuse(exc: Exception) -> Problem | None:
+        return _refusal(exc, lambda: _actions_now(request, record_id))
+
+    return action_run.run(request, ctx, call, tx, do, refuse=refuse, duplicate=_Never,
                           location=lambda body: f"{BASE}/records/{body['record_id']}")  # fmt: skip
 
 
@@ -215,40 +232,37 @@ class _Never(Exception):
     """A partner record has no registration that can be duplicated by the centre (ids are ours)."""
 
 
-def _refusal(exc: Exception) -> Problem | None:
-    """A partner action's refusal as its problem: 404 unknown record, 409 illegal transition, 422 naming
-    the field (under `body.`) and the rule; None for anything else."""
+def _actions_now(request: Request, record_id: str | None) -> list[str]:
+    """The centre's actions the record allows now (read after a refusal: the refused action changed nothing)."""
+    if record_id is None:
+        return []
+    with context(request).reads.begin() as session:
+        row = store.find(session, record_id, lock=False)
+        return [] if row is None else allowed_actions(spec_for(row.kind), store.view(row))
+
+
+def _refusal(exc: Exception, actions_now: Callable[[], list[str]] = list) -> Problem | None:
+    """A partner action's refusal as its problem: 404 unknown record, 409 illegal transition (with the events the
+    status allows and the centre's actions open now, `actions_now()`), 409 duplicate-record naming the open record
+    it duplicates, 422 naming every field (under `body.`) and its rule; None for anything else."""
     if isinstance(exc, PartnerRecordNotFound):
         return not_found_record(exc.record_id)
     if isinstance(exc, IllegalPartnerTransition):
         return Problem(
             409, "illegal-transition", str(exc), current_state=exc.status, event=exc.event,
-            allowed_events=exc.allowed,
+            allowed_events=exc.allowed, allowed_actions=actions_now(),
+        )  # fmt: skip
+    if isinstance(exc, DuplicatePartnerRecord):
+        return Problem(
+            409, "duplicate-record", str(exc), existing_record_id=exc.existing_record_id,
+            errors=[{"field": f"body.{exc.field}", "rule": "unique", "message": str(exc)}],
         )  # fmt: skip
     if isinstance(exc, InvalidRequest) and exc.field in ("kind", "action"):
         return Problem(404, f"unknown-partner-{exc.field}", str(exc))
     if isinstance(exc, InvalidRequest) and exc.field in ("partner", "record_id"):
         where = "query" if exc.field == "partner" else "path"
         return _invalid(f"{where}.{exc.field}", exc.rule or "invalid", str(exc))
+    if isinstance(exc, InvalidInput):  # every error of the input, not only the first; each message masked already
+        errors = [{"field": f"body.{field}", "rule": rule, "message": message} for field, rule, message in exc.errors]
+        return Problem(422, "invalid-request", str(exc), errors=errors)  # (an amount shown as given: not personal)
     return refusal(exc, within="body")
-
-
-def document(doc: dict[str, Any]) -> None:
-    """Put each registered action's input schema in the OpenAPI document: `PartnerAction.<kind>.<action>` in
-    components, and the two action operations' request bodies as oneOf them (the body is read as JSON, so FastAPI
-    does not know its model)."""
-    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
-    opening: list[dict[str, str]] = []
-    on_record: list[dict[str, str]] = []
-    for kind, spec in sorted(SPECS.items()):
-        for name, action in sorted(spec.actions.items()):
-            schema = action.input.model_json_schema(ref_template="#/components/schemas/{model}")
-            schemas.update(schema.pop("$defs", {}))
-            title = f"PartnerAction.{kind.value}.{name}"
-            schemas[title] = {**schema, "title": title, "description": action.summary}
-            (opening if action.opens else on_record).append({"$ref": f"#/components/schemas/{title}"})
-    for path, refs in ((f"{BASE}/{{kind}}/actions/{{action}}", opening),
-                       (f"{BASE}/records/{{record_id}}/actions/{{action}}", on_record)):  # fmt: skip
-        operation = doc.get("paths", {}).get(path, {}).get("post")
-        if operation is not None and refs:
-            operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": {"oneOf": refs}}}}

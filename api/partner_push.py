@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from adapter.complaints.desk_push import PUSH_WINDOW, REJECTED, DeskPushed
+from adapter.complaints.desk_push import ACCEPTED, DUPLICATE, PUSH_WINDOW, REJECTED, DeskPushed
 from adapter.partners.push import receive_pushed
 from adapter.persistence import partner_store as store
 from adapter.persistence.engine import UnitOfWork
@@ -32,7 +32,7 @@ from api.access import context, require
 from api.clients import Client
 from api.desk_push import signed_receipt
 from api.models import problem_responses
-from api.problems import Problem
+from api.problems import TYPE_BASE, Problem
 from connectors.partner_port import PartnerPort
 from connectors.port import PayloadError, RawInbound
 from scheduler.partners import PartnerRuntime
@@ -59,7 +59,47 @@ class PushPartner:
 Partner = Annotated[Client, Depends(require("partner"))]
 
 
-@router.post("/{partner}/messages", responses=problem_responses(401, 403, 404, 409))
+def _header(name: str, text: str) -> dict[str, Any]:
+    return {"name": name, "in": "header", "required": False, "schema": {"type": "string"}, "description": text}
+
+
+# The route reads the raw bytes (the signature is over them), so FastAPI knows neither the body nor the headers:
+# documented here. Which signature headers a partner sends is its signing profile's ([partners.<name>.signing]).
+PUSH_OPENAPI: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "One item of the partner's feed, its exact bytes (the signature covers them): the partner's "
+        "wire JSON (mappings/), at most push_max_bytes.",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    },
+    "parameters": [
+        _header("X-App-Key", "hmac-appkey profile: the partner's app key id."),
+        _header("X-Key-Id", "sm2 profile: the partner's key id."),
+        _header("X-Timestamp", "hmac-appkey / sm2: the signing time (within push_window_seconds of ours)."),
+        _header("X-Nonce", "hmac-appkey / sm2: the message id (a repeat is answered `duplicate`)."),
+        _header("X-Signature-Method", "hmac-appkey: the MAC (e.g. HMAC-SHA256, HMAC-SM3)."),
+        _header("X-Signature", "hmac-appkey / sm2: the signature over the body."),
+        _header("X-JWS-Signature", "jws profile: the detached JWS over the body."),
+    ],
+}
+_RECEIPT: dict[str, Any] = {
+    "description": "the signed receipt: result accepted or duplicate (first_result), the record it applied to; "
+    "signed with our signer for the partner in its profile's headers (as the request's)",
+}
+_REFUSED: dict[int | str, dict[str, Any]] = {
+    code: {
+        "description": f"refused ({code}): the signed receipt as RFC 9457 problem+json — `reason` the rule, `detail`, "
+        "`quarantine_id` where the item is kept with its bytes",
+        "content": {"application/problem+json": {"schema": {"type": "object"}}},
+    }
+    for code in (400, 413, 422)
+}
+
+
+@router.post(
+    "/{partner}/messages", openapi_extra=PUSH_OPENAPI,
+    responses={200: _RECEIPT, **_REFUSED, **problem_responses(401, 403, 404, 409)},
+)  # fmt: skip
 async def push_message(request: Request, partner: str, client: Partner) -> Response:
     """One message the partner pushes (an offer, an acceptance, a fee notice, a certification …), signed."""
     if client.role.platform != partner:
@@ -129,7 +169,8 @@ def _answer(
     partner: str, pushed: DeskPushed, ref: str | None, record_id: str | None, now: datetime,
     signer: MessageSigner | None,
 ) -> Response:  # fmt: skip
-    """The receipt: JSON, signed with our signer for the partner (its profile's headers)."""
+    """The receipt: JSON, signed with our signer for the partner (its profile's headers); a refusal's is an RFC 9457
+    problem (its `type` and `title` members; application/problem+json), as every other refusal of the API."""
     answer: dict[str, Any] = {
         "receipt_id": uuid.uuid4().hex,
         "partner": partner,
@@ -143,4 +184,10 @@ def _answer(
         "quarantine_id": pushed.quarantine_id,
         "at": china_iso(now),
     }
-    return signed_receipt(answer, now, signer)
+    refused = pushed.result not in (ACCEPTED, DUPLICATE)
+    if refused:
+        answer = {"type": f"{TYPE_BASE}push-refused", "title": "Push refused", **answer}
+    response = signed_receipt(answer, now, signer)
+    if refused:  # the signature is over the body alone: the media type may say what the body is
+        response.headers["content-type"] = "application/problem+json"
+    return response

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from adapter.deadlines import WorkCalendar
 from adapter.masking import mask_document
-from adapter.partners.spec import PartnerDue
+from adapter.partners.spec import PartnerDue, PartnerSpec, allowed_actions, fired
 from adapter.partners.specs import spec_for
 from adapter.partners.sweep import ALERT
 from adapter.partners.views import masked
@@ -38,7 +38,7 @@ def summary(row: PartnerRecordRow) -> dict[str, Any]:
         "partner_ref": row.partner_ref,
         "status": row.status,
         "version": row.version,
-        "subject": mask_document(row.subject),
+        "subject": mask_document(row.subject, keep_uscc=True),  # a USCC is public: shown as `roster orgs` does
         "amount": row.amount,
         "case_id": row.case_id,
         "opened_at": _time(row.opened_at),
@@ -90,12 +90,25 @@ def detail(session: Session, row: PartnerRecordRow, calendar: WorkCalendar, rule
                 "from": e.from_status,
                 "to": e.to_status,
                 "actor": e.actor,
-                "detail": mask_document(e.detail) or None,
+                "detail": mask_document(e.detail, keep_uscc=True) or None,
             }
             for e in events
         ],
         "due_dates": [due_view(d) for d in due_dates(row, events, calendar, rules, now)],
         "messages": [message_view(m) for m in messages],
+        # The centre's actions legal now (the kind's Machine and the guards that need only the record), as a case's
+        # `allowed_actions`; `allowed_events` are every event the status allows — the centre's and the partner's
+        # messages' alike (labelled in `events_by_side`); `actions` every action on a record of the kind.
+        "allowed_actions": allowed_actions(spec, store.view(row)),
         "allowed_events": spec.machine.allowed(row.status),
+        "events_by_side": _by_side(spec, row.status),
         "actions": sorted(name for name, a in spec.actions.items() if not a.opens),
     }
+
+
+def _by_side(spec: PartnerSpec, status: str) -> dict[str, list[str]]:
+    """The events the status allows, by whose they are: "centre" those a centre action fires (spec.fired), "partner"
+    the rest (the partner's messages)."""
+    allowed = spec.machine.allowed(status)
+    ours = {event for action in spec.actions.values() for event in fired(action)}
+    return {"centre": [e for e in allowed if e in ours], "partner": [e for e in allowed if e not in ours]}

@@ -11,12 +11,19 @@ from enum import StrEnum
 from adapter.errors import DockingError
 
 
+def a(word: str) -> str:
+    """`word` with its indefinite article: "an arbitration", "a traffic", "a roster" (by its first letter)."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
 class IllegalPartnerTransition(DockingError):
     """An event the record's status does not allow: names the kind, the status and the events allowed there (the API
     answers it as a 409, like a case's illegal transition)."""
 
     def __init__(self, kind: str, status: str, event: str, allowed: list[str]) -> None:
-        super().__init__(f"cannot {event} a {kind} record in {status}; allowed here: {', '.join(allowed) or 'nothing'}")
+        super().__init__(
+            f"cannot {event} {a(kind)} record in {status}; allowed here: {', '.join(allowed) or 'nothing'}"
+        )
         self.kind = kind
         self.status = status
         self.event = event
@@ -32,6 +39,11 @@ class Machine:
     transitions: Mapping[tuple[StrEnum, StrEnum], StrEnum]
     final: frozenset[StrEnum]
     paused: frozenset[StrEnum] = field(default_factory=frozenset)
+
+    def statuses(self) -> list[str]:
+        """Every status of the machine (the initial one, and each a transition leaves or reaches), sorted."""
+        found = {self.initial.value} | {s.value for s in self.final} | {s.value for s, _ in self.transitions}
+        return sorted(found | {t.value for t in self.transitions.values()})
 
     def allowed(self, status: str) -> list[str]:
         return sorted(e.value for (s, e) in self.transitions if s == status)

@@ -15,6 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from adapter.errors import InvalidRequest
 from adapter.field_errors import read_model
 from adapter.partners.apply import apply_change
+from adapter.partners.duplicates import refuse_duplicate
+from adapter.partners.machine import a
 from adapter.partners.spec import Action, PartnerRecord, PartnerSpec
 from adapter.partners.specs import spec_for
 from adapter.persistence import partner_store as store
@@ -51,11 +53,12 @@ def run_action(
     InvalidRequest — field "kind" / "action" (unknown), a dotted input field (the model's rule), "record_id"
     (rule opens: given to an opening action, or missing otherwise), "partner" (rule required / wrong_partner), the
     action's own guards; field case_id, rule unknown_case (the linked case does not exist); rule
-    partner_ref_taken (another record holds the partner reference);
+    partner_ref_taken (another record holds the partner reference); DuplicatePartnerRecord (409) when an open
+    record of the kind and partner already is what an opening action would open (adapter/partners/duplicates.py);
     PartnerRecordNotFound (404); StalePartnerRecord when `expected_version` is not the record's (412);
     IllegalPartnerTransition (409)."""
     spec, action = _action(kind, action_name)
-    data = read_model(action.input, input_json, root="input")
+    data = read_model(action.input, input_json, root="input", named=True)
     if action.opens and record_id is not None:
         raise InvalidRequest(f"{action.name} opens a new record: give no record id", field="record_id", rule="opens")
     if not action.opens and record_id is None:
@@ -69,6 +72,8 @@ def run_action(
                 row = store.get(session, record_id, version=expected_version)
                 _same_scope(row.record_id, row.kind, row.partner, spec.kind, partner)
             change = action.run(store.view(row) if row is not None else None, data, now, rules)
+            if row is None:
+                refuse_duplicate(session, spec, action, str(partner), change)
             if change.case_id is not None and session.get(CaseRow, change.case_id) is None:
                 # Checked here, not left to the foreign key: its IntegrityError would read as a taken reference.
                 raise InvalidRequest(
@@ -104,7 +109,9 @@ def _action(kind: PartnerKind | str, name: str) -> tuple[PartnerSpec, Action]:
 def _same_scope(record_id: str, kind: str, partner: str, want_kind: str, want_partner: str | None) -> None:
     """A record is acted on only as its own kind and, when a partner is named, as that partner's."""
     if kind != want_kind:
-        raise InvalidRequest(f"record {record_id} is a {kind} record, not {want_kind}", field="kind", rule="wrong_kind")
+        raise InvalidRequest(
+            f"record {record_id} is {a(kind)} record, not {want_kind}", field="kind", rule="wrong_kind"
+        )
     if want_partner is not None and partner != want_partner:
         raise InvalidRequest(
             f"record {record_id} is with partner {partner}, not {want_partner}", field="partner", rule="wrong_partner"

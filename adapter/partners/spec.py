@@ -111,6 +111,40 @@ class Action:
     input: type[BaseModel]
     run: Callable[[PartnerRecord | None, Any, datetime, Any], Change]  # (record, input, now, rules)
     opens: bool = False
+    # The Machine events its run fires, when not the one event named as the action (record_outcome: agree or
+    # terminate); what labels an event the centre's (the rest are the partner's messages' or the sweep's).
+    events: tuple[str, ...] = ()
+    # Whether the centre may take it on this record now (its status, and guards that need only the record); None:
+    # when the Machine allows one of its events from the record's status (`allowed_actions`).
+    available: Callable[[PartnerRecord], bool] | None = None
+    # What makes a second opening a duplicate: (the input field named in the refusal, same(existing, change)) — the
+    # core asks it of each open record of the kind and partner with the change's subject or match key.
+    unique: "Unique | None" = None
+
+
+@dataclass(frozen=True)
+class Unique:
+    """An opening action's identity (an arbitration's mediation case, an organisation's USCC, a mediator's ID in
+    an organisation): `field` the input field it comes from; `same(existing, change)` whether the open record
+    `existing` (same kind and partner, same subject or same match key) is what `change` would open again."""
+
+    field: str
+    same: Callable[[PartnerRecord, Change], bool]
+
+
+def allowed_actions(spec: "PartnerSpec", record: PartnerRecord) -> list[str]:
+    """The actions on a record the centre may take now, sorted: each non-opening action whose `available` says so,
+    or — without one — one of whose events (`events`, else its name) the Machine allows from the record's status."""
+    allowed = set(spec.machine.allowed(record.status))
+    return sorted(
+        name for name, action in spec.actions.items() if not action.opens
+        and (action.available(record) if action.available is not None else bool(allowed & fired(action)))
+    )  # fmt: skip
+
+
+def fired(action: Action) -> set[str]:
+    """The Machine events `action` may fire: its `events`, else the event named as it."""
+    return set(action.events or (action.name,))
 
 
 class PartnerSpec(Protocol):

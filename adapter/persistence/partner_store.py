@@ -162,7 +162,8 @@ class HistoryLine:
 
 def add_history(session: Session, record_id: str, line: HistoryLine, at: datetime) -> None:
     """One history entry. Free text (a reason, a clerk's note) may hold a phone, card or account number: it is
-    stored masked (adapter/masking.py mask_document), never in clear."""
+    stored masked (adapter/masking.py mask_document), never in clear; an organisation's USCC is kept whole (a public
+    code: keep_uscc), as the roster shows it."""
     session.add(
         PartnerEventRow(
             record_id=record_id,
@@ -172,7 +173,7 @@ def add_history(session: Session, record_id: str, line: HistoryLine, at: datetim
             from_status=line.from_status,
             to_status=line.to_status,
             actor=line.actor[:80],
-            detail=mask_document(line.detail),
+            detail=mask_document(line.detail, keep_uscc=True),
         )
     )
 

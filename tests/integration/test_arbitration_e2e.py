@@ -221,7 +221,12 @@ def test_a_bad_signature_is_quarantined_with_its_bytes(tmp_path: Path, database_
 
 
 def test_reconciliation_finds_drift_in_the_commission_and_repairs_it(w: ArbWorld) -> None:
-    lost, kept = submit(w), submit(w)
+    from tests.support.arbitration_wire_samples import pdf
+
+    settled = application().mediation_agreement
+    assert settled is not None
+    another = settled.model_copy(update={"pdf": pdf("另一份调解协议.pdf").model_copy(update={"sha256": "cd" * 32})})
+    lost, kept = submit(w), submit(w, mediation_agreement=another)  # two settlements (one is refused twice)
     w.core.forget(lost)  # drift: the commission lost the first application
     w.core.set_status(kept, "withdrawn")  # and says the second was withdrawn, which nobody asked
     found = reconcile.reconcile(w.uow, w.port, w.clock, repair=True)

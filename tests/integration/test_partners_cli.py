@@ -105,3 +105,12 @@ def test_a_refused_input_names_the_file_and_the_field(
     assert isinstance(error, InvalidRequest) and "not a configured partner" in str(error)
     _, _, error = run("partners", "act", "XX-1", "accept", "--input", path, "--config", str(config))
     assert isinstance(error, InvalidRequest) and "TR-" in str(error)
+
+
+@pytest.mark.parametrize(("kind", "status"), [(None, "bogus"), ("traffic", "closed-ish")])
+def test_an_unknown_status_filter_is_refused_naming_the_statuses(config: Path, kind: str | None, status: str) -> None:
+    by_kind = ["--kind", kind] if kind else []
+    _, _, error = run("partners", "list", *by_kind, "--status", status, "--config", str(config))
+    assert isinstance(error, InvalidRequest) and (error.field, error.rule) == ("status", "unknown_status")
+    assert status.upper() in str(error) and "OPEN" in str(error)  # the toy's statuses named
+    assert run("partners", "list", *by_kind, "--status", "open", "--config", str(config))[0] == 0

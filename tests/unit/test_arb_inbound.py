@@ -127,7 +127,7 @@ def test_refusal_fee_unpaid_and_our_withdrawal() -> None:
     assert (unpaid.status, unpaid.facts["withdrawn_by"]) == ("WITHDRAWN", "commission")
     assert ARBITRATION.repair(unpaid, "accepted", NOW) == ()
     ours = act(r, "withdraw", {"reason": "settled"})
-    change = ACTIONS["withdraw"].run(r, ACTIONS["withdraw"].input.model_validate({}), NOW, RULES)
+    change = ACTIONS["withdraw"].run(r, ACTIONS["withdraw"].input.model_validate({"reason": "settled"}), NOW, RULES)
     assert [o.type for o in change.outgoing] == [T.WITHDRAWN]
     assert [o.type for o in ARBITRATION.repair(ours, "accepted", NOW)] == [T.WITHDRAWN]
 
@@ -193,7 +193,7 @@ def test_entrusted_mediation_opens_a_record_and_is_answered_with_its_result() ->
     with pytest.raises(InvalidRequest, match="not yet effective"):
         act(r, "send_mediation_result", {"outcome": "settled", "agreement": pending})
     with pytest.raises(InvalidRequest) as not_withdrawn:
-        act(r, "withdraw", {})
+        act(r, "withdraw", {"reason": "settled"})
     assert not_withdrawn.value.rule == "entrustment_ended_by_result"
     done = act(r, "send_mediation_result", {"outcome": "settled", "agreement": settlement()})
     assert done.status == "RESULT_SENT" and ARBITRATION.partner_status(done) == "result_received"

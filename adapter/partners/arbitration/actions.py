@@ -19,8 +19,8 @@ from adapter.partners.arbitration.deadlines import add_months
 from adapter.partners.arbitration.facts import dump, read
 from adapter.partners.arbitration.guard import check_application
 from adapter.partners.arbitration.rules import CommissionRules
-from adapter.partners.arbitration.states import ArbEvent, ArbStatus
-from adapter.partners.spec import Action, Change, Outgoing, PartnerRecord
+from adapter.partners.arbitration.states import MACHINE, ArbEvent, ArbStatus
+from adapter.partners.spec import Action, Change, Outgoing, PartnerRecord, Unique
 from schemas.arbitration import (
     ApplicationBody,
     ArbitrationApplication,
@@ -54,7 +54,7 @@ class PayFeeInput(Record):
 
 
 class WithdrawInput(Record):
-    reason: WithdrawalReason = WithdrawalReason.APPLICANT_WITHDREW
+    reason: WithdrawalReason  # required: a withdrawal states why (the commission is told it)
     text: Text = Field(default="", max_length=1000)
 
 
@@ -72,7 +72,11 @@ def submit_application(record: Opt, data: SubmitInput, now: datetime, rules: Com
     """Guard the application (InvalidRequest naming field and rule: adapter/partners/arbitration/guard.py), fill in
     the procedure by the commission's threshold when not chosen [P25], and send it."""
     app = data.application
-    check_application(app, now, rules)
+    try:
+        check_application(app, now, rules)
+    except InvalidRequest as exc:  # the guard names the application's fields; the input nests them under it
+        field = f"application.{exc.field}" if exc.field else None
+        raise InvalidRequest(str(exc), field=field, rule=exc.rule) from None
     amount = app.claim_amount
     if app.procedure is None:
         app = app.model_copy(update={"procedure": rules.procedure_for(amount)})
@@ -170,6 +174,19 @@ def close(record: Opt, data: NoInput, now: datetime, rules: CommissionRules) -> 
     return Change(event=E.CLOSE, detail="closed")
 
 
+def same_settlement(existing: PartnerRecord, change: Change) -> bool:
+    """A second application on the settlement an open application is already for (one settlement, one
+    instrument): the same mediation case when it names one, else the same agreement document (its SHA-256). An
+    application without a mediation agreement has no such identity: never a duplicate."""
+    ours = (change.facts.get("application") or {}).get("mediation_agreement")
+    theirs = (existing.facts.get("application") or {}).get("mediation_agreement")
+    if not ours or not theirs:
+        return False
+    if ours.get("case_id"):
+        return bool(theirs.get("case_id") == ours["case_id"])
+    return bool(theirs.get("pdf", {}).get("sha256") == ours["pdf"]["sha256"])
+
+
 def _record(record: PartnerRecord | None) -> PartnerRecord:
     if record is None:
         raise InvalidRequest("this action needs an existing arbitration record", rule="record_required")
@@ -185,11 +202,25 @@ ACTIONS: dict[str, Action] = {
             SubmitInput,
             submit_application,
             opens=True,
+            events=(E.SUBMIT,),
+            unique=Unique("application.mediation_agreement", same_settlement),
         ),
         Action("pay_fee", "report the fee paid", PayFeeInput, pay_fee),
-        Action("withdraw", "withdraw the application before it takes effect", WithdrawInput, withdraw),
+        Action(
+            "withdraw",
+            "withdraw the application before it takes effect",
+            WithdrawInput,
+            withdraw,
+            available=lambda r: r.status not in (S.ENTRUSTED, S.MEDIATING) and "withdraw" in MACHINE.allowed(r.status),
+        ),
         Action("start_mediation", "start mediating a case a commission entrusted", NoInput, start_mediation),
-        Action("send_mediation_result", "send an entrusted mediation's result", ResultInput, send_mediation_result),
+        Action(
+            "send_mediation_result",
+            "send an entrusted mediation's result",
+            ResultInput,
+            send_mediation_result,
+            events=(E.SEND_RESULT,),
+        ),
         Action("close", "close the record", NoInput, close),
     )
 }

@@ -95,9 +95,12 @@ def check_application(app: ArbitrationApplication, now: datetime, rules: Commiss
                 rule="confirmation_before_dispute",
             )
         if settlement.effective_at is None or settlement.effective_at > now:
-            when = "not yet" if settlement.effective_at is None else f"only from {china_text(settlement.effective_at)}"
+            if settlement.effective_at is None:
+                when = "has no effective time yet"
+            else:
+                when = f"takes effect only at {china_text(settlement.effective_at)}, after now"
             raise InvalidRequest(
-                f"the mediation agreement is {when} effective: only an effective settlement is handed over",
+                f"the mediation agreement {when}: only an effective settlement is handed over to a commission",
                 field="mediation_agreement.effective_at",
                 rule="mediation_agreement_not_effective",
             )
@@ -107,7 +110,7 @@ def check_application(app: ArbitrationApplication, now: datetime, rules: Commiss
                 raise InvalidRequest(
                     f"party {waiver.party} waives its {right} right{_when(waiver)}: an award or 调解书 made after "
                     "skipping it is refused enforcement, a waiver clause does not help (SPC reply 2018 [P26])",
-                    field=f"waivers.{right}[{index}]",
+                    field=f"waivers.{right}.{index}",  # dotted, as the input's own errors name a list item
                     rule=f"{right}_waived",
                 )
 

@@ -3,7 +3,7 @@ the bodies by message type, inbound handling, due dates, the platform's status a
 lost upsert or registration — and the statistics reconciliation's pure half (`our_counts`, `differences`).
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,20 +19,45 @@ from adapter.partners.roster.inbound import on_message
 from adapter.partners.roster.rules import RosterRules
 from adapter.partners.roster.states import MACHINE, RosterEntity
 from adapter.partners.roster.states import RosterStatus as S
-from adapter.partners.spec import Action, Change, Outgoing, PartnerDue, PartnerRecord
+from adapter.partners.spec import Action, Change, Outgoing, PartnerDue, PartnerRecord, Unique
 from schemas.partner import PartnerEnvelope, PartnerKind
 from schemas.roster import MESSAGE_BODIES, MediatorRetireBody, RosterMessageType
 from schemas.roster import RosterPartnerStatus as P
 
 M = RosterMessageType
 
+
+def _editable(kind: RosterEntity) -> Callable[[PartnerRecord], bool]:
+    """An entry of that kind, not ended (expired or retired entries are renewed or opened anew, actions.py)."""
+    ended = (S.EXPIRED, S.RETIRED)
+    return lambda r: r.facts.get("entity") == kind.value and r.status not in ended and not MACHINE.is_final(r.status)
+
+
+def _same_entry(key: str) -> Callable[[PartnerRecord, Change], bool]:
+    """A second open entry for the same organisation (its USCC, the record's subject) or for the same person in
+    the same organisation (the core found the same match key): one entry each, edited thereafter."""
+
+    def same(existing: PartnerRecord, change: Change) -> bool:
+        theirs, ours = existing.facts.get(key) or {}, change.facts.get(key) or {}
+        if key == "organisation":
+            return existing.facts.get("entity") == key and existing.subject == change.subject
+        return existing.facts.get("entity") == key and theirs.get("organisation") == ours.get("organisation")
+
+    return same
+
+
+DRAFT, UPDATE = ("draft",), ("update",)  # the events of the actions not named as one (spec.Action.events)
 ACTIONS: dict[str, Action] = {
     action.name: action
     for action in (
-        Action("upsert_org", "open an organisation's roster entry (draft)", a.OrgInput, a.upsert_org, opens=True),
-        Action("upsert_mediator", "open a mediator's entry (draft)", a.MediatorInput, a.upsert_mediator, opens=True),
-        Action("edit_org", "change an organisation's entry (sent if certified)", a.OrgInput, a.edit_org),
-        Action("edit_mediator", "change a mediator's entry (sent if certified)", a.MediatorInput, a.edit_mediator),
+        Action("upsert_org", "open an organisation's roster entry (draft)", a.OrgInput, a.upsert_org, opens=True,
+               events=DRAFT, unique=Unique("organisation.uscc", _same_entry("organisation"))),
+        Action("upsert_mediator", "open a mediator's entry (draft)", a.MediatorInput, a.upsert_mediator, opens=True,
+               events=DRAFT, unique=Unique("mediator.id_number", _same_entry("mediator"))),
+        Action("edit_org", "change an organisation's entry (sent if certified)", a.OrgInput, a.edit_org,
+               events=UPDATE, available=_editable(RosterEntity.ORGANISATION)),
+        Action("edit_mediator", "change a mediator's entry (sent if certified)", a.MediatorInput, a.edit_mediator,
+               events=UPDATE, available=_editable(RosterEntity.MEDIATOR)),
         Action("submit", "send an entry for certification (≥3 qualifying mediators [P46])", a.SubmitInput, a.submit),
         Action("activate", "onboard a certified entry", a.NoInput, a.activate),
         Action("suspend", "suspend an active entry", a.ReasonInput, lc.suspend),
@@ -40,8 +65,10 @@ ACTIONS: dict[str, Action] = {
         Action("retire", "take an entry off the roster", a.ReasonInput, lc.retire),
         Action("expire", "expire a mediator past their term", a.NoInput, lc.expire),
         Action("renew", "submit an expired mediator's new term [P45]", a.RenewInput, lc.renew),
-        Action("register_case", "register a closed flow-C case", r.RegisterCaseInput, r.register_case, opens=True),
-        Action("resubmit_registration", "send a refused registration again", r.ResubmitInput, r.resubmit_registration),
+        Action("register_case", "register a closed flow-C case", r.RegisterCaseInput, r.register_case, opens=True,
+               events=("queue_registration",)),
+        Action("resubmit_registration", "send a refused registration again", r.ResubmitInput, r.resubmit_registration,
+               events=("requeue_registration",)),
     )
 }  # fmt: skip
 

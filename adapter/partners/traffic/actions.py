@@ -226,8 +226,9 @@ def _record(record: PartnerRecord | None) -> PartnerRecord:
     return record
 
 
-def _action(name: str, summary: str, model: type[Record], run: Any) -> tuple[str, Action]:
-    return name, Action(name=name, summary=summary, input=model, run=run)
+def _action(name: str, summary: str, model: type[Record], run: Any, *events: str) -> tuple[str, Action]:
+    """`events`: the Machine events the action fires, when its name is not its one event (allowed_actions)."""
+    return name, Action(name=name, summary=summary, input=model, run=run, events=events)
 
 
 ACTIONS: dict[str, Action] = dict(
@@ -241,10 +242,21 @@ ACTIONS: dict[str, Action] = dict(
         _action(
             "request_appraisal", "ask for an appraisal; the mediation clock pauses", AppraisalInput, request_appraisal
         ),
-        _action("record_outcome", "agreement (items, shares, schedule) or failure code", OutcomeInput, record_outcome),
+        _action(
+            "record_outcome",
+            "agreement (items, shares, schedule) or failure code",
+            OutcomeInput,
+            record_outcome,
+            E.AGREE,
+            E.TERMINATE,
+        ),
         _action("apply_jc", "judicial confirmation applied for (court flows)", ApplyJcInput, apply_jc),
-        _action("record_jc_result", "the court's JC ruling", JcResultInput, record_jc_result),
-        _action("withdraw_jc", "the JC application withdrawn or not accepted", WithdrawJcInput, withdraw_jc),
+        _action(
+            "record_jc_result", "the court's JC ruling", JcResultInput, record_jc_result, E.JC_CONFIRM, E.JC_REJECT
+        ),
+        _action(
+            "withdraw_jc", "the JC application withdrawn or not accepted", WithdrawJcInput, withdraw_jc, E.JC_WITHDRAW
+        ),
         _action(
             "request_claim", "file the insurer claim on an enforceable basis (一键理赔)", ClaimInput, request_claim
         ),
