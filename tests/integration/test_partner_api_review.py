@@ -197,7 +197,7 @@ def test_a_withdrawal_states_its_reason(uow: UnitOfWork) -> None:
 
 
 def test_a_refused_push_is_a_signed_problem(api: PartnerServed) -> None:
-    from tests.integration.test_partner_push_api import offer  # the toy offer, signed as the partner signs it
+    from tests.support.toy_partner import toy_offer as offer  # the toy offer, signed as the partner signs it
 
     body, headers = api.signed(offer())
     answer = api.push(body.replace(b"JT-1", b"JT-2"), headers)  # bytes changed after signing

@@ -13,10 +13,10 @@ from sqlalchemy import text
 
 from adapter.config.settings import EncryptionSettings
 from schemas.clock import utc_now
-from schemas.partner import PartnerEnvelope
 from tests.support.partner_api import PartnerServed, partner_api
 from tests.support.partner_world import PARTNER
 from tests.support.toy_partner import KIND, toy_spec  # noqa: F401  (the fixture)
+from tests.support.toy_partner import toy_offer as offer
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("toy_spec")]
 
@@ -25,12 +25,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("toy_spec")]
 def api(database_url: str, encryption: EncryptionSettings, tmp_path: Path) -> Iterator[PartnerServed]:
     with partner_api(database_url, encryption, tmp_path) as served:
         yield served
-
-
-def offer(n: int = 1, **changes: Any) -> PartnerEnvelope:
-    data: dict[str, Any] = {"message_id": f"TP-{n:04d}", "kind": KIND, "partner": PARTNER, "partner_ref": f"REF-{n}",
-                            "type": "toy.offered", "sent_at": utc_now(), "body": {"subject": f"JT-{n}"}}  # fmt: skip
-    return PartnerEnvelope.model_validate({**data, **changes})
 
 
 def rows(api: PartnerServed, table: str) -> list[Any]:

@@ -199,3 +199,13 @@ def toy_spec() -> Iterator[ToySpec]:
         SPECS[KIND] = before
     if wire is not None:
         WIRE_FACTORIES[KIND] = wire
+
+
+def toy_offer(n: int = 1, **changes: Any) -> PartnerEnvelope:
+    """The toy kind's offer number `n` from the test partner, as it would push it; `changes` override fields."""
+    from schemas.clock import utc_now
+    from tests.support.partner_world import PARTNER  # here: partner_world builds its world over this module's kind
+
+    data: dict[str, Any] = {"message_id": f"TP-{n:04d}", "kind": KIND, "partner": PARTNER, "partner_ref": f"REF-{n}",
+                            "type": "toy.offered", "sent_at": utc_now(), "body": {"subject": f"JT-{n}"}}  # fmt: skip
+    return PartnerEnvelope.model_validate({**data, **changes})
