@@ -105,3 +105,26 @@ def test_a_refused_input_names_the_file_and_the_field(
     assert isinstance(error, InvalidRequest) and "not a configured partner" in str(error)
     _, _, error = run("partners", "act", "XX-1", "accept", "--input", path, "--config", str(config))
     assert isinstance(error, InvalidRequest) and "TR-" in str(error)
+
+
+def test_serve_and_run_start_with_partners_alone(config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A centre that only docks with partners (no court, no desk) starts `docking serve` and `docking run`; with none
+    of the three the refusal names all three table kinds."""
+    import api.server
+    import scheduler
+    from adapter.errors import ConfigError
+    from cli.run_cmd import run as run_command
+    from cli.serve_cmd import serve
+
+    started: list[tuple[str, set[str]]] = []
+    monkeypatch.setattr(api.server, "serve", lambda settings, **_: started.append(("serve", set(settings.partners))))
+    monkeypatch.setattr(scheduler, "run", lambda settings: started.append(("run", set(settings.partners))))
+    serve(config)
+    run_command(config)
+    assert started == [("serve", {"gd-traffic"}), ("run", {"gd-traffic"})]
+    bare = tmp_path / "bare.toml"
+    bare.write_text(config.read_text().split("[partners.gd-traffic]")[0])
+    for start in (serve, run_command):
+        with pytest.raises(ConfigError) as refused:
+            start(bare)
+        assert all(table in str(refused.value) for table in ("[platforms.", "[desks.", "[partners."))
