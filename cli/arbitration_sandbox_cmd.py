@@ -17,7 +17,7 @@ from signing.keyfiles import public_pem
 def arbitration(
     centre_key: Annotated[list[str], typer.Option(help="KEY_ID=PATH of a centre public key the commission trusts.")],
     host: Annotated[str, typer.Option(help="Listen address (loopback unless you mean otherwise).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535)] = 8720,
+    port: Annotated[int, typer.Option(min=0, max=65535)] = 8730,
     keys: Annotated[Path, typer.Option(help="Where the commission's key pair lives (created if absent).")] = Path(
         "sandbox-keys"
     ),
@@ -40,7 +40,7 @@ def arbitration(
     ] = None,
     push_key: Annotated[str | None, typer.Option(help="--push-to: the commission's API key (bearer).")] = None,
     partner: Annotated[
-        str, typer.Option(help="--push-to: the commission's name in the centre's [partners.<name>].")
+        str, typer.Option(help="--push-to: the commission's name in the centre's \\[partners.<name>].")
     ] = ("gzac"),
 ) -> None:
     """Serve a sandbox arbitration commission on HOST:PORT until Ctrl-C."""
@@ -68,7 +68,7 @@ def arbitration(
     except OSError as exc:
         raise InvalidRequest(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
     console.print(f"sandbox commission {name} on {server.url}  (key {key_id}: {keys / (key_id + '.pub')})")
-    console.print(f'  base_url for [partners.{partner}] (kind = "arbitration"): {server.api}')
+    console.print(f'  base_url for \\[partners.{partner}] (kind = "arbitration"): {server.api}', soft_wrap=True)
     console.print(
         f"  control token: {server.control_token}  (POST /sandbox/misbehave, /sandbox/fail-next, /sandbox/forget, "
         "/sandbox/entrust; GET /sandbox/stats)"

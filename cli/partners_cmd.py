@@ -32,7 +32,7 @@ def partners_runtime(config: Path | None, *, connect: bool = False) -> PartnerRu
 def list_records(
     config: ConfigOption = None,
     kind: Annotated[PartnerKind | None, typer.Option(help="Only this kind.")] = None,
-    partner: Annotated[str | None, typer.Option(help="Only this partner's ([partners.<name>]).")] = None,
+    partner: Annotated[str | None, typer.Option(help="Only this partner's (\\[partners.<name>]).")] = None,
     status: Annotated[str | None, typer.Option(help="Only this status, e.g. OFFERED.")] = None,
     after: Annotated[str | None, typer.Option(help="The cursor a previous page printed.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
@@ -118,7 +118,7 @@ def act(
 def open_record(
     kind: Annotated[PartnerKind, typer.Argument(help="The kind.")],
     action: Annotated[str, typer.Argument(help="The kind's opening action, e.g. submit_application.")],
-    partner: Annotated[str, typer.Option(help="The partner it is for ([partners.<name>]).")],
+    partner: Annotated[str, typer.Option(help="The partner it is for (\\[partners.<name>]).")],
     input_file: Input,
     actor: Actor = "operator",
     config: ConfigOption = None,

@@ -117,7 +117,7 @@ def deadlines(
 @app.command("reprocess")
 def reprocess_item(
     quarantine_id: Annotated[int, typer.Argument(help="The quarantined partner item (docking quarantine list).")],
-    partner: Annotated[str, typer.Option(help="The partner it came from ([partners.<name>]).")],
+    partner: Annotated[str, typer.Option(help="The partner it came from (\\[partners.<name>]).")],
     note: str = "",
     actor: Annotated[
         str, typer.Option(envvar="USER", help="Who (the audit's name for it; default $USER).")

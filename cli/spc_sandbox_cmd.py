@@ -16,7 +16,7 @@ from signing.hmac_appkey import HmacSigner
 
 def spc(
     host: Annotated[str, typer.Option(help="Listen address (loopback unless you mean otherwise).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=0, max=65535)] = 8720,
+    port: Annotated[int, typer.Option(min=0, max=65535)] = 8740,
     username: Annotated[str, typer.Option(help="The centre's account on the platform.")] = "centre",
     password: Annotated[
         str, typer.Option(envvar="SPC_SANDBOX_PASSWORD", help="Its password (or the environment variable).")

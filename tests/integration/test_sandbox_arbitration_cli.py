@@ -36,7 +36,9 @@ def test_the_standalone_commission_answers_the_connector(tmp_path: Path) -> None
         assert process.stdout is not None
         base = ""
         for _ in range(60):
-            found = re.search(r"base_url .*: (http://127\.0\.0\.1:\d+/\S+)", process.stdout.readline())
+            found = re.search(
+                r"base_url for \[partners\.gzac\] .*: (http://127\.0\.0\.1:\d+/\S+)", process.stdout.readline()
+            )  # the table named, not swallowed as markup (issue 19)
             if found:
                 base = found.group(1)
                 break
