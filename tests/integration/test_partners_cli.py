@@ -3,6 +3,7 @@ open and act from JSON files, list with a cursor, show masked, refusals naming t
 commands (deliver through the fake transport, dead, deadlines) — on SQLite."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,17 @@ def test_serve_and_run_start_with_partners_alone(config: Path, tmp_path: Path, m
         with pytest.raises(ConfigError) as refused:
             start(bare)
         assert all(table in str(refused.value) for table in ("[platforms.", "[desks.", "[partners."))
+
+
+def test_docking_deadlines_labels_a_partner_record_by_its_kind(config: Path, tmp_path: Path) -> None:
+    """`docking deadlines` (cases, complaints and partner records together) labels the second column by the row's
+    kind: a traffic record reads "partner gd-traffic" under "of", never under a `court_case` heading; JSON and CSV keep
+    their fields."""
+    c = ["--config", str(config)]
+    filed = _file(tmp_path, "file.json", {"subject": "JT-9", "amount": "10.00", "holder_id": RESIDENT_ID})
+    _, out, _ = run("partners", "open", "traffic", "file", "--partner", "gd-traffic", "--input", filed, *c)
+    record_id = out.split()[0]
+    shown = CliRunner().invoke(app, ["deadlines", "--within", "30d", *c], env={"COLUMNS": "240"}).output
+    assert "court_case" not in shown and re.search(rf"traffic\s*│\s*{record_id}\s*│\s*partner gd-traffic", shown), shown
+    _, out, _ = run("deadlines", "--within", "30d", "--format", "json", *c)
+    assert {(r["kind"], r["court_case"]) for r in json.loads(out)} == {("traffic", "gd-traffic")}
