@@ -54,7 +54,7 @@ def deliver(config: ConfigOption = None) -> None:
 
 @app.command("poll")
 def poll(
-    partner: Annotated[str | None, typer.Option(help="Only this partner; default every partner in pull mode.")] = None,
+    partner: Annotated[str | None, typer.Option(help="Only this partner; default every partner in mode poll.")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Read the partners' feeds now (as `docking run` does every poll_seconds); bad items are quarantined."""

@@ -56,3 +56,11 @@ def test_local_servers_default_to_distinct_ports() -> None:
     assert {("sandbox", "traffic"), ("sandbox", "arbitration"), ("sandbox", "spc")} <= set(ports)
     assert len(set(ports.values())) == len(ports), ports
     assert 8750 not in ports.values()  # the API's own default ([api] port)
+
+
+def test_the_mode_word_is_poll_in_help() -> None:
+    """`mode = "poll"` everywhere an operator reads it (courts, desks, partners, `docking status`, the demo JSON);
+    "pull" stays accepted in config (tests/unit/test_partner_settings.py), never shown."""
+    said = [(path, text) for path, command in COMMANDS for text in [command.help or "",
+            *(getattr(p, "help", None) or "" for p in command.params)] if re.search(r"\bpull\b", text)]  # fmt: skip
+    assert said == []
