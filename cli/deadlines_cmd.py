@@ -27,7 +27,7 @@ _OF = {"case": "court case", "complaint": "desk"}  # any other kind is a docking
 
 
 def _of(row: dict[str, object]) -> str:
-    """"court case <ref>", "desk <desk and reference>" or "partner <name>", by the row's kind."""
+    """ "court case <ref>", "desk <desk and reference>" or "partner <name>", by the row's kind."""
     return f"{_OF.get(str(row.get('kind')), 'partner')} {row.get('court_case') or ''}".strip()
 
 
