@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adapter.errors import InvalidRequest
+from adapter.partners import views
 from adapter.persistence.partner_store import StalePartnerRecord
 from cli.main import app
 from tests.support.samples import RESIDENT_ID
@@ -143,3 +144,25 @@ def test_docking_deadlines_labels_a_partner_record_by_its_kind(config: Path, tmp
     assert "court_case" not in shown and re.search(rf"traffic\s*│\s*{record_id}\s*│\s*partner gd-traffic", shown), shown
     _, out, _ = run("deadlines", "--within", "30d", "--format", "json", *c)
     assert {(r["kind"], r["court_case"]) for r in json.loads(out)} == {("traffic", "gd-traffic")}
+
+
+@pytest.mark.parametrize("columns", [80, 100, 160])
+def test_list_and_show_read_at_terminal_widths(config: Path, tmp_path: Path, columns: int) -> None:
+    """At 80 columns and wider the list shows the record id whole on one line (it is copied into the next command)
+    with kind, partner, status and when it changed; `--format csv` keeps every field; `show` prints the facts as an
+    indented key/value table, masked, not one JSON blob (issue 19)."""
+    c = ["--config", str(config)]
+    filed = _file(tmp_path, "file.json", {"subject": "JT-7", "amount": "9.00", "holder_id": RESIDENT_ID,
+                                          "phone": "13812345678"})  # fmt: skip
+    _, out, _ = run("partners", "open", "traffic", "file", "--partner", "gd-traffic", "--input", filed, *c)
+    record_id = out.split()[0]
+    wide = {"COLUMNS": str(columns)}
+    listed = CliRunner().invoke(app, ["partners", "list", *c], env=wide).output
+    row = next(line for line in listed.splitlines() if record_id[:6] in line)
+    assert record_id in row and "traffic" in row and "OPEN" in row and "gd-traffic" in row, listed
+    assert max(len(line) for line in listed.splitlines()) <= columns
+    csv = CliRunner().invoke(app, ["partners", "list", "--format", "csv", *c], env=wide).output
+    assert csv.splitlines()[0].split(",") == views.LIST_COLUMNS and len(views.LIST_COLUMNS) == 11
+    shown = CliRunner().invoke(app, ["partners", "show", record_id, *c], env=wide).output
+    assert "{" not in shown and RESIDENT_ID not in shown and "13812345678" not in shown, shown
+    assert re.search(r"│\s+holder\s+│", shown) and re.search(r"│\s{3,}id_number\s+│\s+\S*1230", shown), shown
