@@ -166,3 +166,23 @@ def test_list_and_show_read_at_terminal_widths(config: Path, tmp_path: Path, col
     shown = CliRunner().invoke(app, ["partners", "show", record_id, *c], env=wide).output
     assert "{" not in shown and RESIDENT_ID not in shown and "13812345678" not in shown, shown
     assert re.search(r"│\s+holder\s+│", shown) and re.search(r"│\s{3,}id_number\s+│\s+\S*1230", shown), shown
+
+
+@pytest.mark.parametrize("command", [["partners", "deadlines", "--within", "30d"], ["partners", "reconcile"]])
+def test_a_year_without_holiday_data_is_one_note_not_log_lines(
+    config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """A working-day due date counted in a year the calendar has no data for: one plain note on stderr, no log line
+    (JSON off a terminal) mixed with the table (issue 19)."""
+    import adapter.deadlines.calendar as calendar
+
+    c = ["--config", str(config)]
+    filed = _file(tmp_path, "file.json", {"subject": "JT-5", "amount": "5.00", "holder_id": RESIDENT_ID})
+    run("partners", "open", "traffic", "file", "--partner", "gd-traffic", "--input", filed, *c)
+    monkeypatch.setattr(calendar, "PACKAGE_YEARS", frozenset())  # no year covered: the answer's working days guessed
+    calendar.forget_missing_years()
+    result = CliRunner().invoke(app, [*command, *c])
+    calendar.forget_missing_years()
+    notes = [line for line in result.stderr.splitlines() if "holiday calendar has no data" in line]
+    assert all(note.startswith("note: ") for note in notes) and len(notes) == (command[1] == "deadlines"), result.stderr
+    assert "WARNING" not in result.stderr and '"level"' not in result.stderr
