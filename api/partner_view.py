@@ -20,7 +20,7 @@ from adapter.partners.views import masked
 from adapter.persistence import partner_store as store
 from adapter.persistence.partner_tables import PartnerOutboxRow, PartnerRecordRow
 from api.complaint_view import message_view
-from schemas.clock import china_iso, from_db
+from schemas.clock import china_iso, from_db, last_day
 
 Rules = Callable[[str, str], Any]  # (partner, kind) → the partner's rules (adapter/partners/sweep.py rules_lookup)
 
@@ -51,7 +51,8 @@ def due_view(due: PartnerDue) -> dict[str, Any]:
     return {
         "name": due.name,
         "state": due.state.value,
-        "due_at": _time(due.due_at),
+        "due_at": _time(due.due_at),  # the closing instant (midnight after the last day, CST) for scripts
+        "last_day": last_day(due.due_at).isoformat() if due.due_at else None,  # what people read (issue 19)
         "met_at": _time(due.met_at),
         "counting": due.counting,
         "estimated": due.estimated,

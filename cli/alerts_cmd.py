@@ -16,7 +16,7 @@ from scheduler import bootstrap
 from scheduler.alerts import alert_delivery
 from schemas.clock import from_db
 
-app = typer.Typer(help="Alerts for people and their delivery to the [alerts] destinations.", no_args_is_help=True)
+app = typer.Typer(help="Alerts for people and their delivery to the \\[alerts] destinations.", no_args_is_help=True)
 
 
 @app.command("list")

@@ -16,7 +16,7 @@ from sandbox.arbitration.push import CommissionPusher
 def arbitration(
     centre_key: Annotated[list[str], typer.Option(help="KEY_ID=PATH of a centre public key the commission trusts.")],
     host: serve.Host = "127.0.0.1",
-    port: serve.Port = 8720,
+    port: serve.Port = 8730,
     keys: Annotated[Path, typer.Option(help="Where the commission's key pair lives (created if absent).")] = Path(
         "sandbox-keys"
     ),
@@ -35,7 +35,7 @@ def arbitration(
     push_to: serve.PushTo = None,
     push_key: Annotated[str | None, typer.Option(help="--push-to: the commission's API key (bearer).")] = None,
     partner: Annotated[
-        str, typer.Option(help="--push-to: the commission's name in the centre's [partners.<name>].")
+        str, typer.Option(help="--push-to: the commission's name in the centre's \\[partners.<name>].")
     ] = ("gzac"),
 ) -> None:
     """Serve a sandbox arbitration commission on HOST:PORT until Ctrl-C."""
@@ -57,7 +57,7 @@ def arbitration(
     core = CommissionCore(config, signer, verifier)
     server = serve.listening(lambda: CommissionServer(core, host, port), f"{host}:{port}").start()
     console.print(f"sandbox commission {name} on {server.url}  (key {key_id}: {keys / (key_id + '.pub')})")
-    console.print(f'  base_url for [partners.{partner}] (kind = "arbitration"): {server.api}')
+    console.print(f'  base_url for \\[partners.{partner}] (kind = "arbitration"): {server.api}', soft_wrap=True)
     console.print(
         f"  control token: {server.control_token}  (POST /sandbox/misbehave, /sandbox/fail-next, /sandbox/forget, "
         "/sandbox/entrust; GET /sandbox/stats)"

@@ -58,7 +58,7 @@ def receive(
 def list_complaints(
     config: ConfigOption = None,
     status: Annotated[str | None, typer.Option(help="Only this status, e.g. FORWARDED.")] = None,
-    desk: Annotated[str | None, typer.Option(help="Only this desk's ([desks.<name>]).")] = None,
+    desk: Annotated[str | None, typer.Option(help="Only this desk's (\\[desks.<name>]).")] = None,
     track: Annotated[Track | None, typer.Option(help="Only this track.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=100000)] = 50,
     fmt: FormatOption = Format.table,

@@ -18,7 +18,7 @@ from scheduler.complaints import BUSY
 @app.command("reprocess")
 def reprocess_item(
     quarantine_id: Annotated[int, typer.Argument(help="The quarantined desk item (docking quarantine list).")],
-    desk: Annotated[str, typer.Option(help="The desk it came from ([desks.<name>]).")],
+    desk: Annotated[str, typer.Option(help="The desk it came from (\\[desks.<name>]).")],
     note: str = "",
     actor: Actor = "operator",
     config: ConfigOption = None,

@@ -21,6 +21,14 @@ from schemas.clock import utc_now
 COLUMNS = [
     "case", "court_case", "status", "deadline", "last_day", "state", "closes_in_hours", "estimated", "rule", "kind",
 ]  # fmt: skip
+# The table leads with the kind and labels the second column by it (a partner record is no court case).
+TABLE_COLUMNS = ["kind", "case", "of", *(c for c in COLUMNS if c not in ("case", "court_case", "kind"))]
+_OF = {"case": "court case", "complaint": "desk"}  # any other kind is a docking partner's record
+
+
+def _of(row: dict[str, object]) -> str:
+    """ "court case <ref>", "desk <desk and reference>" or "partner <name>", by the row's kind."""
+    return f"{_OF.get(str(row.get('kind')), 'partner')} {row.get('court_case') or ''}".strip()
 
 
 def deadlines(
@@ -46,7 +54,10 @@ def deadlines(
         complaints = settings.complaints.deadlines
         partners = rules_lookup({name: partner_rules(name, c) for name, c in settings.partners.items()})
         rows = closing_within(uow, engine, now, horizon, progress=tick, complaints=complaints, partners=partners)
-    render(rows, COLUMNS, fmt, title=f"deadlines closing within {within} (and passed) — days in China time")
+    if fmt is Format.table:  # a person reads what `court_case` holds by the row's kind: a court case, desk, partner
+        rows = [{**row, "of": _of(row)} for row in rows]
+    columns = TABLE_COLUMNS if fmt is Format.table else COLUMNS
+    render(rows, columns, fmt, title=f"deadlines closing within {within} (and passed) — days in China time")
     if fmt is Format.table and not rows:
         err.print(f"no open deadline closes within {within}")
     for year in sorted(engine.calendar.estimated_years):

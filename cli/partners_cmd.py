@@ -13,6 +13,7 @@ from adapter.errors import InvalidRequest
 from adapter.partners import views
 from adapter.partners.service import ActionResult, run_action
 from cli.output import ConfigOption, Format, FormatOption, console, print_object, render, render_record
+from cli.partner_tables import facts_table, list_table
 from scheduler import bootstrap
 from scheduler.partners import PartnerRuntime
 from schemas.clock import utc_now
@@ -32,7 +33,7 @@ def partners_runtime(config: Path | None, *, connect: bool = False) -> PartnerRu
 def list_records(
     config: ConfigOption = None,
     kind: Annotated[PartnerKind | None, typer.Option(help="Only this kind.")] = None,
-    partner: Annotated[str | None, typer.Option(help="Only this partner's ([partners.<name>]).")] = None,
+    partner: Annotated[str | None, typer.Option(help="Only this partner's (\\[partners.<name>]).")] = None,
     status: Annotated[str | None, typer.Option(help="Only this status, e.g. OFFERED.")] = None,
     after: Annotated[str | None, typer.Option(help="The cursor a previous page printed.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=500)] = 50,
@@ -42,7 +43,10 @@ def list_records(
     uow = bootstrap.open_store(bootstrap.load(config), read_only=True)
     rows, cursor = views.listed(uow, kind=kind.value if kind else None, partner=partner,
                                 status=status.upper() if status else None, after=after, limit=limit)  # fmt: skip
-    render(rows, views.LIST_COLUMNS, fmt, title="partner records")
+    if fmt is Format.table:  # the few columns a person acts on; json and csv keep every field
+        list_table(rows, "partner records")
+    else:
+        render(rows, views.LIST_COLUMNS, fmt, title="partner records")
     if cursor and fmt is Format.table:
         console.print(f"more: --after {cursor}")
 
@@ -59,7 +63,8 @@ def show(
         print_object(record)
         return
     history, messages, facts = record.pop("history"), record.pop("messages"), record.pop("facts")
-    render_record({**record, "facts": json.dumps(facts, ensure_ascii=False)}, f"partner record {record_id}")
+    render_record(record, f"partner record {record_id}")
+    facts_table(facts)
     render(history, ["at", "event", "note", "from", "to", "actor", "detail"], fmt, title="history")
     render(messages, ["message_id", "type", "status", "attempts", "last_error"], fmt, title="messages to the partner")
 
@@ -118,7 +123,7 @@ def act(
 def open_record(
     kind: Annotated[PartnerKind, typer.Argument(help="The kind.")],
     action: Annotated[str, typer.Argument(help="The kind's opening action, e.g. submit_application.")],
-    partner: Annotated[str, typer.Option(help="The partner it is for ([partners.<name>]).")],
+    partner: Annotated[str, typer.Option(help="The partner it is for (\\[partners.<name>]).")],
     input_file: Input,
     actor: Actor = "operator",
     config: ConfigOption = None,

@@ -1,7 +1,9 @@
 """`docking partners` operations on the partner queue, feeds and clocks: list and replay dead messages (audited),
 deliver, poll and reconcile now (what `docking run` does on its schedule), and the due dates closing soon."""
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -14,7 +16,7 @@ from cli.output import ConfigOption, Format, FormatOption, console, err, render
 from cli.partners_cmd import app, partners_runtime
 from cli.queue_cmds import replay_command
 from scheduler import bootstrap
-from scheduler.partners import BUSY
+from scheduler.partners import BUSY, PartnerRuntime
 
 
 @app.command("dead")
@@ -54,7 +56,7 @@ def deliver(config: ConfigOption = None) -> None:
 
 @app.command("poll")
 def poll(
-    partner: Annotated[str | None, typer.Option(help="Only this partner; default every partner in pull mode.")] = None,
+    partner: Annotated[str | None, typer.Option(help="Only this partner; default every partner in mode poll.")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Read the partners' feeds now (as `docking run` does every poll_seconds); bad items are quarantined."""
@@ -72,6 +74,23 @@ def poll(
         console.print(f"{name}: {_counts(counts) or 'nothing new'}")
 
 
+@contextmanager
+def _calendar_noted(partners: PartnerRuntime) -> Iterator[None]:
+    """A year without holiday data met while computing: one plain note on stderr, not a log line amid the
+    table (as `docking deadlines` does; issue 19)."""
+    logger = logging.getLogger("docking.deadlines")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+    for year in sorted(partners.calendar.estimated_years):
+        err.print(f"note: the holiday calendar has no data for {year}: due dates in {year} count weekends only and "
+                  f"are marked estimated; add {year} to [deadlines] holiday_file once it is published",
+                  highlight=False, markup=False, soft_wrap=True)  # fmt: skip
+
+
 @app.command("reconcile")
 def reconcile(
     config: ConfigOption = None,
@@ -87,7 +106,8 @@ def reconcile(
         raise InvalidRequest(
             f"--partner {partner!r} is not a configured partner ({', '.join(partners.ports) or 'none'})"
         )
-    found = partners.reconcile(partner, repair=repair, month=month)
+    with _calendar_noted(partners):
+        found = partners.reconcile(partner, repair=repair, month=month)
     rows = [{"partner": name, **vars(d)} for name, r in found.items() for d in r.differences]
     render(rows, ["partner", "record_id", "status", "expected", "theirs", "action"], fmt, title="record differences")
     figures = [{"partner": name, **vars(f)} for name, r in found.items() for f in r.figures]
@@ -106,7 +126,9 @@ def deadlines(
     """Partner records' due dates closing within --within (and every one passed), days in China time; `counting`
     says working or calendar days (partners.md §0); `duty` false is a party's window (an award's correction or
     set-aside): open until it closes, then lapsed and gone from the list — never due soon or overdue."""
-    rows = partners_runtime(config).deadlines(parse_span(within, "--within"))
+    partners = partners_runtime(config)
+    with _calendar_noted(partners):
+        rows = partners.deadlines(parse_span(within, "--within"))
     columns = ["record", "kind", "partner", "status", "due", "due_day", "state", "counting", "closes_in_hours",
                "estimated", "rule", "duty"]  # fmt: skip
     render(rows, columns, fmt, title=f"partner due dates closing within {within} (and passed)")
@@ -117,7 +139,7 @@ def deadlines(
 @app.command("reprocess")
 def reprocess_item(
     quarantine_id: Annotated[int, typer.Argument(help="The quarantined partner item (docking quarantine list).")],
-    partner: Annotated[str, typer.Option(help="The partner it came from ([partners.<name>]).")],
+    partner: Annotated[str, typer.Option(help="The partner it came from (\\[partners.<name>]).")],
     note: str = "",
     actor: Annotated[
         str, typer.Option(envvar="USER", help="Who (the audit's name for it; default $USER).")

@@ -26,7 +26,7 @@ from schemas.partner import PartnerKind
 
 app = typer.Typer(help="The SPC platform's rosters and self-received registrations (总对总).", no_args_is_help=True)
 Actor = Annotated[str, typer.Option(envvar="USER", help="Who acts (the history's name for it; default $USER).")]
-Partner = Annotated[str | None, typer.Option(help="The roster partner ([partners.<name>]); default: the only one.")]
+Partner = Annotated[str | None, typer.Option(help="The roster partner (\\[partners.<name>]); default: the only one.")]
 ROSTER = PartnerKind.ROSTER
 
 

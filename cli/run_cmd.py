@@ -22,10 +22,10 @@ from scheduler import bootstrap
 def run(config: ConfigOption = None) -> None:
     """Run the adapter: poll every platform, deliver the outbox; stops cleanly on SIGTERM or Ctrl-C."""
     settings = bootstrap.load(config)
-    if not settings.platforms and not settings.desks:
+    if not settings.platforms and not settings.desks and not settings.partners:
         raise ConfigError(
-            "no platforms or desks configured: add a [platforms.<name>] or [desks.<name>] table (see README,"
-            " Configuration)"
+            "no platforms, desks or partners configured: add a [platforms.<name>], [desks.<name>] or"
+            " [partners.<name>] table (see README, Configuration)"
         )
     scheduler.run(settings)
 

@@ -21,9 +21,9 @@ def serve(
     from api.server import serve as run_server  # fastapi and uvicorn load only for this command
 
     settings = load_settings(config)
-    if jobs and not settings.platforms and not settings.desks:
+    if jobs and not settings.platforms and not settings.desks and not settings.partners:
         raise ConfigError(
-            "no platforms or desks configured: add a [platforms.<name>] or [desks.<name>] table (see README,"
-            " Configuration)"
+            "no platforms, desks or partners configured: add a [platforms.<name>], [desks.<name>] or"
+            " [partners.<name>] table (see README, Configuration)"
         )
     run_server(settings, jobs=jobs, host=host, port=port)

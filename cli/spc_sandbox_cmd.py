@@ -17,7 +17,7 @@ from signing.hmac_appkey import HmacSigner
 
 def spc(
     host: Host = "127.0.0.1",
-    port: Port = 8720,
+    port: Port = 8740,
     username: Annotated[str, typer.Option(help="The centre's account on the platform.")] = "centre",
     password: Annotated[
         str, typer.Option(envvar="SPC_SANDBOX_PASSWORD", help="Its password (or the environment variable).")

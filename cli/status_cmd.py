@@ -11,11 +11,13 @@ from typing import Any
 import typer
 from rich.markup import escape
 
+from adapter.alerts.causes import CALENDAR_TODO
+from adapter.deadlines import Deadlines
 from adapter.persistence.engine import UnitOfWork, open_database
 from adapter.status import EXIT_ATTENTION, StatusReport, collect, needs_attention
 from cli.output import ConfigOption, Format, FormatOption, console, err, render, scalar
 from scheduler import bootstrap
-from schemas.clock import utc_now
+from schemas.clock import CHINA, utc_now
 
 
 def status(config: ConfigOption = None, fmt: FormatOption = Format.table) -> None:
@@ -28,14 +30,20 @@ def status(config: ConfigOption = None, fmt: FormatOption = Format.table) -> Non
     uow = UnitOfWork(open_database(settings, must_exist=True, read_only=True))
     report = collect(uow, settings, utc_now)
     attention = needs_attention(report)
+    year = utc_now().astimezone(CHINA).year  # this year and next: a deadline counted now may run into it
+    gaps = Deadlines.from_policy(settings.deadlines).calendar.coverage([year, year + 1])
     if fmt is Format.json:
         document = dataclasses.asdict(report)
         document["attention"] = attention
+        document["calendar_missing"] = gaps
         print(json.dumps(scalar(document, Format.json), ensure_ascii=False, default=str))
     elif fmt is Format.csv:
         render(platform_rows(report), PLATFORM_COLUMNS, fmt)
     else:
         _tables(report)
+    for gap in gaps:  # said here, once, rather than by every command that meets the year (issue 19)
+        note = f"note: the holiday calendar has no data for {gap}: {CALENDAR_TODO.format(year=gap)}"
+        err.print(note, highlight=False, markup=False, soft_wrap=True)
     for line in attention:
         err.print(f"[yellow]needs attention:[/yellow] {escape(line)}", highlight=False, soft_wrap=True)
     if attention:

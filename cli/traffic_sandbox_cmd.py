@@ -35,7 +35,7 @@ def traffic(
     push_to: serve.PushTo = None,
     push_key: Annotated[str | None, typer.Option(help="--push-to: the platform's API key (bearer).")] = None,
     partner: Annotated[
-        str, typer.Option(help="--push-to: the platform's name in the centre's [partners].")
+        str, typer.Option(help="--push-to: the platform's name in the centre's \\[partners.<name>].")
     ] = "traffic",
 ) -> None:
     """Serve a sandbox traffic-accident platform on HOST:PORT until Ctrl-C (its key: KEYS/<platform-key-id>.pub)."""

@@ -253,13 +253,14 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
 
 
 def _report_calendar_coverage(calendar: WorkCalendar, clock: Clock, uow: UnitOfWork) -> None:
-    """A year without holiday data is said at start-up, not discovered in a wrong deadline — once per process:
-    the calendar says the same (adapter/deadlines/calendar.py missing_year) when a deadline first meets it; and its
-    alert condition opens (or clears, once the data is there: adapter/alerts/causes.py)."""
+    """A year without holiday data opens its alert condition at start-up (or clears it, once the data is there:
+    adapter/alerts/causes.py), and `docking status` notes it. The log says it at start-up only for this year (every
+    deadline counted now is estimated); next year's gap is logged when a deadline first crosses into it
+    (adapter/deadlines/calendar.py missing_year) — not by every command that builds the runtime (issue 19)."""
     year = clock().year
     missing = calendar.coverage([year, year + 1])
-    for absent in missing:
-        missing_year(absent)
+    if year in missing:
+        missing_year(year)
     calendar_coverage(uow, clock, [year, year + 1], missing)
 
 

@@ -1,7 +1,7 @@
 """Time: the injected clock, and the one convention for storing it: UTC (SQLite returns it without a zone)."""
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 Clock = Callable[[], datetime]
 
@@ -35,3 +35,10 @@ def china_text(value: datetime, *, seconds: bool = True) -> str:
 def china_iso(value: datetime) -> str:
     """The same instant for scripts (JSON, CSV): ISO 8601 in China time, labelled by its +08:00 offset."""
     return from_db(value).astimezone(CHINA).isoformat()
+
+
+def last_day(closes_at: datetime) -> date:
+    """The last day of a period, China time, from its closing instant (the first instant after it: midnight at the
+    end of the last day, adapter/deadlines/calendar.py Deadline.closes_at) — "2026-12-05 00:00:00 CST" → 2026-12-04.
+    People read the last day (domain.md §3: a period runs to the end of its last day); scripts keep the instant."""
+    return (from_db(closes_at).astimezone(CHINA) - timedelta(microseconds=1)).date()

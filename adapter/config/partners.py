@@ -6,7 +6,7 @@ mode, poll_seconds, timeouts, retry and breaker) plus its kind, its transport an
     kind = "traffic"                              # traffic | arbitration | roster (schemas/partner.py)
     transport = "rest"                            # rest (connectors/partner_rest.py) | fake (tests) | spc_form
     base_url = "https://traffic.example/api"
-    mode = "pull"                                 # pull (we read its feed; "poll" is the same) | push (it POSTs)
+    mode = "poll"                                 # poll (we read its feed; "pull" is read as poll) | push (it POSTs)
     [partners.gd-traffic.signing]                 # one of the existing profiles, exactly as for courts and desks
     ...
     [partners.gd-traffic.rules]                   # the kind's rules model (spec.rules_model): periods, caps, …
@@ -39,7 +39,9 @@ class PartnerSettings(PlatformSettings):
     @field_validator("mode", mode="before")
     @classmethod
     def _pull_is_poll(cls, value: Any) -> Any:
-        return "poll" if value == "pull" else value  # partners.md says pull; the platforms' word is poll
+        # One word everywhere (courts' and desks' mode, `docking status`, the demo JSON): poll. partners.md writes
+        # "pull", so a config saying so keeps working and reads back as poll.
+        return "poll" if value == "pull" else value
 
     @model_validator(mode="after")
     def _form_for_spc(self) -> "PartnerSettings":

@@ -10,7 +10,8 @@
     cases.py       /console/cases — search → timeline; /console/deadlines — deadlines at risk (cases, complaints)
     complaints.py  /console/complaints — filtered list with due dates and overdue flags; one complaint, masked
     partners.py    /console/partners — partner records by kind, partner, status; one record, facts masked and
-                   their times in CST (fact_times.py); replay a dead message to the partner (partners/delivery.py)
+                   their times in CST (schemas/fact_times.py); replay a dead message to the partner
+                   (partners/delivery.py)
     reconcile.py   /console/reconcile — runs, differences, a run with repair (adapter/reconcile/)
     stats.py       /console/stats — monthly figures and charts (adapter/stats.py)
 

@@ -22,12 +22,12 @@ from adapter.persistence import partner_store as store
 from adapter.persistence.partner_tables import PartnerEventRow, PartnerOutboxRow, PartnerRecordRow
 from api.access import context
 from api.centre_partners import calendar_of, rules_of
-from api.console.fact_times import facts_in_china_time
 from api.console.forms import act
 from api.console.session import PATH, LoggedIn, Operator
 from api.console.views import PAGE_SIZE, Pages, View, last_page, page_number
 from api.partner_view import Rules, detail, due_dates
 from schemas.clock import to_utc
+from schemas.fact_times import facts_in_china_time
 
 router = APIRouter(prefix=PATH, include_in_schema=False)
 FILTERS = ("kind", "partner", "status")

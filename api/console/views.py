@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse
 
 from adapter.errors import CaseNotFound, DockingError
 from adapter.masking import mask_text
-from schemas.clock import china_text
+from schemas.clock import china_text, last_day
 
 HERE = Path(__file__).parent
 CSS = HERE / "static" / "console.css"
@@ -45,6 +45,11 @@ def _cst(value: datetime | None) -> str:
     return china_text(value) if value is not None else ""
 
 
+def _last_day(value: datetime | None) -> str:
+    """A due date's closing instant as its last day, China time ("2026-12-04"), as the complaint pages show theirs."""
+    return last_day(value).isoformat() if value is not None else ""
+
+
 def _masked(value: object) -> str:
     return mask_text("" if value is None else str(value))
 
@@ -57,6 +62,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["cst"] = _cst
+    env.filters["last_day"] = _last_day
     env.filters["masked"] = _masked
     env.globals["nav"] = NAV
     return env

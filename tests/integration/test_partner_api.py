@@ -6,6 +6,7 @@ the rule with nothing stored, unknown kinds and actions (404 naming the known on
 pages, roles, and one schema per action in the OpenAPI document. SQLite, and PostgreSQL for the main path."""
 
 from collections.abc import Iterator
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,8 @@ def test_a_record_is_opened_acted_on_under_its_etag_and_shown_masked(api: Partne
     assert [(m["type"], m["status"]) for m in doc["messages"]] == [("toy.request", "pending")]
     (due,) = doc["due_dates"]
     assert (due["name"], due["state"], due["counting"]) == ("answer", "open", "working") and "+08:00" in due["due_at"]
+    closes = datetime.fromisoformat(due["due_at"])  # the instant stays; people read the day before it (issue 19)
+    assert closes.time() == time(0) and due["last_day"] == (closes.date() - timedelta(days=1)).isoformat()
     assert doc["allowed_events"] == ["accept", "decline"] and doc["actions"] == ["accept"]
 
     url = f"{BASE}/records/{rid}/actions/accept"

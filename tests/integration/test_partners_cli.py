@@ -3,12 +3,14 @@ open and act from JSON files, list with a cursor, show masked, refusals naming t
 commands (deliver through the fake transport, dead, deadlines) — on SQLite."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from adapter.errors import InvalidRequest
+from adapter.partners import views
 from adapter.persistence.partner_store import StalePartnerRecord
 from cli.main import app
 from tests.support.samples import RESIDENT_ID
@@ -114,3 +116,82 @@ def test_an_unknown_status_filter_is_refused_naming_the_statuses(config: Path, k
     assert isinstance(error, InvalidRequest) and (error.field, error.rule) == ("status", "unknown_status")
     assert status.upper() in str(error) and "OPEN" in str(error)  # the toy's statuses named
     assert run("partners", "list", *by_kind, "--status", "open", "--config", str(config))[0] == 0
+
+
+def test_serve_and_run_start_with_partners_alone(config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A centre that only docks with partners (no court, no desk) starts `docking serve` and `docking run`; with none
+    of the three the refusal names all three table kinds."""
+    import api.server
+    import scheduler
+    from adapter.errors import ConfigError
+    from cli.run_cmd import run as run_command
+    from cli.serve_cmd import serve
+
+    started: list[tuple[str, set[str]]] = []
+    monkeypatch.setattr(api.server, "serve", lambda settings, **_: started.append(("serve", set(settings.partners))))
+    monkeypatch.setattr(scheduler, "run", lambda settings: started.append(("run", set(settings.partners))))
+    serve(config)
+    run_command(config)
+    assert started == [("serve", {"gd-traffic"}), ("run", {"gd-traffic"})]
+    bare = tmp_path / "bare.toml"
+    bare.write_text(config.read_text().split("[partners.gd-traffic]")[0])
+    for start in (serve, run_command):
+        with pytest.raises(ConfigError) as refused:
+            start(bare)
+        assert all(table in str(refused.value) for table in ("[platforms.", "[desks.", "[partners."))
+
+
+def test_docking_deadlines_labels_a_partner_record_by_its_kind(config: Path, tmp_path: Path) -> None:
+    """`docking deadlines` (cases, complaints and partner records together) labels the second column by the row's
+    kind: a traffic record reads "partner gd-traffic" under "of", never under a `court_case` heading; JSON and CSV keep
+    their fields."""
+    c = ["--config", str(config)]
+    filed = _file(tmp_path, "file.json", {"subject": "JT-9", "amount": "10.00", "holder_id": RESIDENT_ID})
+    _, out, _ = run("partners", "open", "traffic", "file", "--partner", "gd-traffic", "--input", filed, *c)
+    record_id = out.split()[0]
+    shown = CliRunner().invoke(app, ["deadlines", "--within", "30d", *c], env={"COLUMNS": "240"}).output
+    assert "court_case" not in shown and re.search(rf"traffic\s*│\s*{record_id}\s*│\s*partner gd-traffic", shown), shown
+    _, out, _ = run("deadlines", "--within", "30d", "--format", "json", *c)
+    assert {(r["kind"], r["court_case"]) for r in json.loads(out)} == {("traffic", "gd-traffic")}
+
+
+@pytest.mark.parametrize("columns", [80, 100, 160])
+def test_list_and_show_read_at_terminal_widths(config: Path, tmp_path: Path, columns: int) -> None:
+    """At 80 columns and wider the list shows the record id whole on one line (it is copied into the next command)
+    with kind, partner, status and when it changed; `--format csv` keeps every field; `show` prints the facts as an
+    indented key/value table, masked, not one JSON blob (issue 19)."""
+    c = ["--config", str(config)]
+    filed = _file(tmp_path, "file.json", {"subject": "JT-7", "amount": "9.00", "holder_id": RESIDENT_ID,
+                                          "phone": "13812345678"})  # fmt: skip
+    _, out, _ = run("partners", "open", "traffic", "file", "--partner", "gd-traffic", "--input", filed, *c)
+    record_id = out.split()[0]
+    wide = {"COLUMNS": str(columns)}
+    listed = CliRunner().invoke(app, ["partners", "list", *c], env=wide).output
+    row = next(line for line in listed.splitlines() if record_id[:6] in line)
+    assert record_id in row and "traffic" in row and "OPEN" in row and "gd-traffic" in row, listed
+    assert max(len(line) for line in listed.splitlines()) <= columns
+    csv = CliRunner().invoke(app, ["partners", "list", "--format", "csv", *c], env=wide).output
+    assert csv.splitlines()[0].split(",") == views.LIST_COLUMNS and len(views.LIST_COLUMNS) == 11
+    shown = CliRunner().invoke(app, ["partners", "show", record_id, *c], env=wide).output
+    assert "{" not in shown and RESIDENT_ID not in shown and "13812345678" not in shown, shown
+    assert re.search(r"│\s+holder\s+│", shown) and re.search(r"│\s{3,}id_number\s+│\s+\S*1230", shown), shown
+
+
+@pytest.mark.parametrize("command", [["partners", "deadlines", "--within", "30d"], ["partners", "reconcile"]])
+def test_a_year_without_holiday_data_is_one_note_not_log_lines(
+    config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """A working-day due date counted in a year the calendar has no data for: one plain note on stderr, no log line
+    (JSON off a terminal) mixed with the table (issue 19)."""
+    import adapter.deadlines.calendar as calendar
+
+    c = ["--config", str(config)]
+    filed = _file(tmp_path, "file.json", {"subject": "JT-5", "amount": "5.00", "holder_id": RESIDENT_ID})
+    run("partners", "open", "traffic", "file", "--partner", "gd-traffic", "--input", filed, *c)
+    monkeypatch.setattr(calendar, "PACKAGE_YEARS", frozenset())  # no year covered: the answer's working days guessed
+    calendar.forget_missing_years()
+    result = CliRunner().invoke(app, [*command, *c])
+    calendar.forget_missing_years()
+    notes = [line for line in result.stderr.splitlines() if "holiday calendar has no data" in line]
+    assert all(note.startswith("note: ") for note in notes) and len(notes) == (command[1] == "deadlines"), result.stderr
+    assert "WARNING" not in result.stderr and '"level"' not in result.stderr

@@ -13,7 +13,7 @@ from adapter.config.platform import SigningSettings
 from schemas.partner import PartnerEnvelope, PartnerKind
 from tests.support.arbitration_wire_samples import application
 from tests.support.arbitration_world import commission_port
-from tests.support.cli import docking, printed_urls, served
+from tests.support.cli import docking, served
 
 pytestmark = pytest.mark.integration
 
@@ -25,7 +25,16 @@ def test_the_standalone_commission_answers_the_connector(tmp_path: Path) -> None
         *("--seconds-per-day", "0.2", "--abbreviation", "穗仲", "--first-case-number", "7"),
         *("--centre-key", f"centre-1={tmp_path / 'keys' / 'centre-1.pub'}"),
     ) as process:
-        base = printed_urls(process, 2)[1]  # the commission, then its base_url
+        assert process.stdout is not None
+        base = ""
+        for _ in range(60):
+            found = re.search(
+                r"base_url for \[partners\.gzac\] .*: (http://127\.0\.0\.1:\d+/\S+)", process.stdout.readline()
+            )  # the table named, not swallowed as markup (issue 19)
+            if found:
+                base = found.group(1)
+                break
+        assert base, "the commission did not print its base_url"
         signing = SigningSettings(
             keyring=tmp_path / "keys", court_keys={"commission-2026-01": tmp_path / "gzac" / "commission-2026-01.pub"}
         )

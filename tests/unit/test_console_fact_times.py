@@ -1,4 +1,4 @@
-"""The partner record page's facts in China time (api/console/fact_times.py): every zoned ISO date-time, at any
+"""The partner record page's facts in China time (schemas/fact_times.py): every zoned ISO date-time, at any
 depth, reads like the console's other times ("… CST"); dates, zone-less times and text that only looks like a date
 (case numbers, IDs, references) stay exactly as stored."""
 
@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from api.console.fact_times import facts_in_china_time, shown_time
+from schemas.fact_times import facts_in_china_time, shown_time
 
 CONVERTED = [  # (as a kind stores it, as the page shows it)
     ("2026-11-30T02:15:00Z", "2026-11-30 10:15:00 CST"),  # aware UTC, "Z"
@@ -75,3 +75,16 @@ def test_nested_facts_are_walked_and_other_values_kept() -> None:
 def test_a_datetime_object_with_an_offset_is_shown_in_china_time_too() -> None:
     west = timezone(timedelta(hours=-5))
     assert facts_in_china_time([datetime(2026, 11, 30, 7, 0, tzinfo=west)]) == ["2026-11-30 20:00:00 CST"]
+
+
+def test_the_cli_facts_table_indents_nested_keys_and_shows_times_in_cst() -> None:
+    """`docking partners show` (cli/partner_tables.py): the same facts as key/value rows, nested keys indented, list
+    items numbered, zoned times in CST, dates left as dates (issue 19)."""
+    from cli.partner_tables import fact_rows
+
+    facts = {"holder": {"id_number": "4401**********1230", "since": "2026-11-30T02:15:00Z"},
+             "parties": [{"name": "甲"}], "due": "2026-12-04", "empty": {}, "none": None}  # fmt: skip
+    assert fact_rows(facts_in_china_time(facts)) == [
+        ("holder", ""), ("  id_number", "4401**********1230"), ("  since", "2026-11-30 10:15:00 CST"),
+        ("parties", ""), ("  [0]", ""), ("    name", "甲"), ("due", "2026-12-04"), ("empty", "{}"), ("none", ""),
+    ]  # fmt: skip

@@ -1,6 +1,6 @@
-"""A partner record's facts as the console shows them: every time inside them in China time labelled "CST", the
-way every other time on the console reads (schemas/clock.py china_text) — the kinds store their facts' times as
-they came (ISO 8601, often UTC with "Z"), which beside the page's CST columns read as a different clock.
+"""A partner record's facts as the console and `docking partners show` show them: every time inside them in China
+time labelled "CST", the way every other time reads (schemas/clock.py china_text) — the kinds store their facts'
+times as they came (ISO 8601, often UTC with "Z"), which beside the page's CST columns read as a different clock.
 
 Only a whole string that is an ISO 8601 date-time WITH a zone (a "Z" or a ±hh:mm offset) is a time: a date alone
 stays a date (a due day is a day, not an instant), a zone-less date-time stays as stored (no way to know its
