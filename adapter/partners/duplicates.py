@@ -55,6 +55,7 @@ def refuse_duplicate(session: Session, spec: PartnerSpec, action: Action, partne
 def _serialise(session: Session, identity: str) -> None:
     """PostgreSQL: two openings of one identity at once queue here (a transaction-scoped advisory lock on its hash)
     so the second sees the first's record — no unique index can say "one OPEN record" (no migration this round).
-    SQLite has one writer at a time: the second transaction's write fails rather than duplicates."""
+    SQLite: every write transaction begins IMMEDIATE (adapter/persistence/engine.py), so the second already queued
+    at BEGIN and sees the first's record too."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:identity, 19))"), {"identity": identity})

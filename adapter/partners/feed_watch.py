@@ -13,7 +13,8 @@ applied before; a message id re-used with other content is kept as `conflict`). 
 the feed moves again.
 
 In memory on purpose, like the courts' watch: only the process holding a partner's poll lock polls it, and a new
-holder starting its count from zero only delays a check by `feed_stall_polls` polls.
+holder starting its count from zero only delays a check by `feed_stall_polls` polls; the hold itself is stored, so
+the first move a process sees clears a `behind` hold another process (or a restart) left.
 """
 
 import hashlib
@@ -48,6 +49,7 @@ class PartnerFeedWatch:
     page: int = 100  # how many items from the feed's start are compared with ours
     _still: dict[str, int] = field(default_factory=dict)
     _behind: set[str] = field(default_factory=set)
+    _moved: set[str] = field(default_factory=set)  # partners seen moving by this process (a stored hold checked)
 
     def after_poll(self, port: PartnerPort, *, moved: bool) -> bool:
         """Called after each successful poll of `port`'s feed (`moved`: items read or the cursor moved); True when
@@ -55,9 +57,12 @@ class PartnerFeedWatch:
         name = port.name
         if moved:
             self._still[name] = 0
-            if name in self._behind:
+            # The hold is stored, the watch is not: the first move this process sees also clears a `behind` hold
+            # another process (or this one before a restart) left, which it would otherwise never clear.
+            if name in self._behind or (name not in self._moved and self._held_behind(name)):
                 self._behind.discard(name)
                 self._mark(name, None, "")
+            self._moved.add(name)
             return False
         still = self._still.get(name, 0) + 1
         if still < self.stall_polls.get(name, 360):
@@ -102,6 +107,12 @@ class PartnerFeedWatch:
                         continue
                 found.append(message_id or f"sha256 {digest[:16]}")
         return found
+
+    def _held_behind(self, partner: str) -> bool:
+        """Whether the partner's feed is stored as held `behind` (feed_states.held_cause)."""
+        with self.uow.begin() as session:
+            state = session.get(FeedStateRow, (partner, FEED))
+            return state is not None and state.held_cause == BEHIND
 
     def _mark(self, partner: str, cause: str | None, detail: str, *, rewind: bool = False) -> None:
         """The feed's hold (feed_states.held_cause) and its `feed_held` alert, in one transaction; `rewind`: the

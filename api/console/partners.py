@@ -66,7 +66,8 @@ def partners(request: Request, op: LoggedIn, view: View) -> Response:
 
 def _summaries(session: Session, rows: list[PartnerRecordRow], calendar: Any, rules: Rules,
                now: datetime) -> list[dict[str, Any]]:  # fmt: skip
-    """Each record's list row: its columns (subject masked) and its next live due date; history in one query."""
+    """Each record's list row: its columns (subject masked; a USCC whole, as the API's list) and its next live due
+    date; history in one query."""
     history: dict[str, list[PartnerEventRow]] = {r.record_id: [] for r in rows}
     if rows:
         query = select(PartnerEventRow).where(col(PartnerEventRow.record_id).in_(list(history)))
@@ -78,7 +79,7 @@ def _summaries(session: Session, rows: list[PartnerRecordRow], calendar: Any, ru
         live = sorted((d for d in dues if d.due_at is not None and d.state in _LIVE), key=lambda d: d.due_at)  # type: ignore[arg-type,return-value]
         out.append({
             "record_id": row.record_id, "kind": row.kind, "partner": row.partner, "partner_ref": row.partner_ref,
-            "status": row.status, "subject": mask_document(row.subject), "amount": row.amount,
+            "status": row.status, "subject": mask_document(row.subject, keep_uscc=True), "amount": row.amount,
             "opened_at": row.opened_at,
             "next_due": live[0] if live else None,
         })  # fmt: skip

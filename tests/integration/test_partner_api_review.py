@@ -244,6 +244,24 @@ def test_an_organisations_uscc_is_shown_whole_in_the_list_and_the_record(uow: Un
     assert shown["subject"] == org.uscc and org.uscc in str(shown["history"]) and org.uscc in str(shown["facts"])
 
 
+def test_the_console_list_shows_an_organisations_uscc_whole_as_the_api_does(uow: UnitOfWork) -> None:
+    """The console's list row (api/console/partners.py) reads the subject as the API's list and record do: a USCC
+    whole (mask_document keep_uscc), a resident ID beside it still masked."""
+    from adapter.deadlines.calendar import WorkCalendar
+    from adapter.partners.sweep import rules_lookup
+    from api.console.partners import _summaries
+
+    org = roster_samples.organisation()
+    _open(uow, "roster", "upsert_org", {"organisation": org.model_dump(mode="json")}, RosterRules())
+    with uow.begin() as session:
+        rows = list(session.exec(select(PartnerRecordRow)).all())
+        for row in rows:
+            row.subject = f"{org.uscc} {RESIDENT_ID}"  # a subject quoting a person's ID beside the code
+        (listed,) = _summaries(session, rows, WorkCalendar(), rules_lookup({}), AT + timedelta(days=1))
+        session.rollback()
+    assert listed["subject"].startswith(org.uscc + " ") and RESIDENT_ID not in listed["subject"]
+
+
 @pytest.mark.parametrize("amount", ["110105194912310021", "13812345678901234"])  # ID- and account-shaped
 def test_an_absurd_amount_is_shown_as_given_and_once_in_the_problem(uow: UnitOfWork, amount: str) -> None:
     from api.centre_partners import _refusal

@@ -14,6 +14,7 @@ from adapter.alerts.kinds import AlertKind
 from adapter.config.partners import PartnerSettings
 from adapter.config.settings import Settings
 from adapter.inbox.paged_feed import cursor_value
+from adapter.partners.feed_watch import PartnerFeedWatch
 from adapter.persistence import partner_store as store
 from adapter.status import collect, needs_attention
 from tests.support.traffic_world import NAME, Make, TrafficWorld, traffic_world
@@ -78,3 +79,23 @@ def test_a_quiet_feed_is_only_quiet(world: Make) -> None:
     for _ in range(POLLS * 2):
         w.partners.poll(NAME)
     assert not alerted(w) and attention(w) == [] and cursor_value(w.runtime.uow, NAME, "partners") == before
+
+
+def test_a_hold_left_by_another_process_clears_when_the_feed_moves(world: Make) -> None:
+    """The hold is persisted (feed_states, the feed_held alert) but the watch is per process: a new process (a
+    restart, or another poll-lock holder) that finds the feed moving clears a `behind` hold it did not set."""
+    w = stalled(world())
+    w.offer(), w.offer()
+    w.core.restart_feed()
+    (hidden,) = w.core.offer()
+    for _ in range(POLLS):
+        if not alerted(w):
+            w.partners.poll(NAME)
+    assert alerted(w) and cursor_value(w.runtime.uow, NAME, "partners") == ""
+    watch = w.partners.watch
+    assert watch is not None
+    w.partners.watch = PartnerFeedWatch(watch.uow, watch.clock, dict(watch.stall_polls))  # the process restarted
+    assert sum(w.partners.poll(NAME).values()) > 0  # reads the restarted feed from its start: it moved
+    with w.runtime.uow.begin() as session:
+        assert store.find_by_ref(session, NAME, hidden, lock=False) is not None
+    assert not alerted(w) and attention(w) == []

@@ -100,3 +100,24 @@ def test_a_month_not_shaped_yyyy_mm_is_refused_before_the_partner_is_asked(month
         # no database: refused before anything is read or asked
         reconcile.reconcile(None, port, lambda: datetime(2026, 11, 5, tzinfo=CHINA), month=month)  # type: ignore[arg-type]
     assert (refused.value.field, refused.value.rule) == ("month", "month") and repr(month) in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("before", "counted"),
+    [("PAID", "settled"), ("PART_PAID", "settled"), ("AGREEMENT_EFFECTIVE", "agreed"), ("JC_APPLIED", "agreed"),
+     ("TERMINATED", "failed"), ("LITIGATION_ADVISED", "failed"), ("ESCALATED", "claiming")],
+)  # fmt: skip
+def test_a_case_we_closed_counts_as_the_platform_last_heard_of_it(before: str, counted: str) -> None:
+    """Our close is not sent to the traffic platform (no message says it; AGREES): in its monthly figures the case
+    stays what it last heard — the status we closed it from — not "closed", else every closed case is a difference."""
+    from adapter.partners.traffic.actions import NoteInput, close
+
+    record = traffic(before, "2026-11-03T10:00:00+08:00", "2026-11-03T10:05:00+08:00")
+    change = close(record, NoteInput(), datetime(2026, 11, 20, tzinfo=CHINA), None)
+    closed = replace(record, status="CLOSED", facts={**record.facts, **change.facts})
+    assert TRAFFIC.figures([closed], "2026-11") == {counted: 1}
+
+
+def test_a_case_closed_before_its_last_status_was_kept_still_counts_closed() -> None:
+    record = traffic("CLOSED", "2026-11-03T10:00:00+08:00", "2026-11-03T10:05:00+08:00")
+    assert TRAFFIC.figures([record], "2026-11") == {"closed": 1}

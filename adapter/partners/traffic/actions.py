@@ -217,7 +217,9 @@ def advise_litigation(record: PartnerRecord | None, given: NoteInput, now: datet
 
 
 def close(record: PartnerRecord | None, given: NoteInput, now: datetime, rules: Any) -> Change:
-    return Change(event=E.CLOSE, detail=mask_text(given.note) or "closed")
+    """Closed; `closed_from` keeps the status before: the platform is not told (spec.py figures count it so)."""
+    facts = {"closed_from": _record(record).status}
+    return Change(event=E.CLOSE, facts=facts, detail=mask_text(given.note) or "closed")
 
 
 def _record(record: PartnerRecord | None) -> PartnerRecord:

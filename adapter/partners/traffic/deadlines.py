@@ -50,10 +50,8 @@ S, E = TrafficStatus, TrafficEvent
 Span = tuple[datetime, datetime | None]
 _EVENTS = frozenset(e.value for e in TrafficEvent)
 _MEDIATION_OPEN = frozenset({S.ACCEPTED, S.MEDIATING, S.APPRAISAL_PENDING, S.LIABILITY_UNDER_REVIEW})
-CLAIM_OPEN = frozenset({"requested", "received", "assessing"})
-_JC_ENDS = frozenset(
-    {E.JC_CONFIRM, E.JC_REJECT, E.JC_WITHDRAW, E.CLOSE}
-)  # what answers a JC application  # a claim's statuses before the insurer's answer
+CLAIM_OPEN = frozenset({"requested", "received", "assessing"})  # a claim's statuses before the insurer's answer
+_JC_ENDS = frozenset({E.JC_CONFIRM, E.JC_REJECT, E.JC_WITHDRAW, E.CLOSE})  # what answers a JC application
 
 
 @dataclass(frozen=True)

@@ -113,8 +113,8 @@ class TrafficSpec:
 
     def figures(self, records: Iterable[PartnerRecord], month: str) -> dict[str, int]:
         """The platform's figures: the cases it offered in `month` (its `offered_at`, China time) by its status —
-        ours offered that month counted by PARTNER_STATUS."""
-        return figures_by_status(self.partner_status, records, month, _offered_at)
+        ours offered that month counted by PARTNER_STATUS, a case we closed as what the platform last heard."""
+        return figures_by_status(_last_heard, records, month, _offered_at)
 
     def repair(self, record: PartnerRecord, theirs: str | None, now: datetime) -> Sequence[Outgoing]:
         """Resend what the platform lacks: our offer answer (it still says offered), the outcome (it still says
@@ -138,6 +138,14 @@ class TrafficSpec:
             lost = [c for c in facts.claims(record).values() if c.get("status", "requested") == "requested"]
             return tuple(Outgoing(T.CLAIM_REQUEST, ClaimRequest.model_validate(c["request"])) for c in lost)
         return ()
+
+
+def _last_heard(record: PartnerRecord) -> str:
+    """The platform's word for the case as it last heard of it: our close is not sent to it (AGREES), so a case we
+    closed counts as the status it was closed from (facts.closed_from, actions.py close); closed before that was
+    kept: "closed"."""
+    before = record.facts.get("closed_from") if record.status == S.CLOSED else None
+    return PARTNER_STATUS[S(before)].value if before in PARTNER_STATUS else PARTNER_STATUS[S(record.status)].value
 
 
 def _offered_at(record: PartnerRecord) -> datetime:
