@@ -52,8 +52,8 @@ def _one(error: Any, root: str, named: bool) -> tuple[str, str, str]:
         rule = "identifier" if isinstance(cause, InvalidIdentifier) else error["type"]
     value = error.get("input")
     msg = error["msg"].removeprefix("Value error, ")
-    if isinstance(cause, InvalidAmount):  # an amount is no personal data: shown as given
-        return field, rule, f"{field}: {msg} (rule {rule})"
+    if isinstance(cause, InvalidAmount):  # an amount is no personal data: shown as given — unless it is a person's
+        return field, rule, f"{field}: {mask_text(msg)} (rule {rule})"  # ID or phone pasted into the wrong field
     if isinstance(value, str | int):  # an ID, USCC, phone or account number is never shown whole
         masked = mask_id(str(value)) if rule == "identifier" else mask_document(str(value))[:80]
         shown = f"; input {masked!r}"
