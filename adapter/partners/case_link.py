@@ -33,7 +33,10 @@ from adapter.partners.apply import apply_change
 from adapter.partners.spec import Change, PartnerRecord
 from adapter.partners.specs import spec_for
 from adapter.partners.traffic import facts
+from adapter.partners.traffic.actions import withdraw_jc
+from adapter.partners.traffic.inputs import WithdrawJcInput
 from adapter.partners.traffic.jc import jc_result
+from adapter.partners.traffic.states import TrafficNote, TrafficStatus
 from adapter.persistence import partner_store as store
 from adapter.persistence.case_store import SqlCases
 from adapter.persistence.partner_tables import PartnerRecordRow
@@ -65,8 +68,16 @@ def open_case(
     required / base64), field document (rule pdf), field outcome (rule agreement), field parties (rule
     claimant_and_liable), and the JC window (rule jc_window: 30 calendar days from the agreement's effect
     [S3 Art 205], or the court's own period)."""
-    if record.kind != PartnerKind.TRAFFIC or given.case_id or record.case_id or not given.platform:
+    if record.kind != PartnerKind.TRAFFIC or given.case_id or not given.platform:
         return None
+    if record.case_id:  # its case ended without a ruling (not accepted, withdrawn): final, and one case per record
+        raise InvalidRequest(
+            f"platform: {record.record_id} is linked to case {record.case_id}, whose JC application has ended; a "
+            "second application goes to the court outside these flows (record its ruling: record_jc_result); "
+            "rule case_linked",
+            field="platform",
+            rule="case_linked",
+        )
     if configured is None:
         raise InvalidRequest(
             "platform: JC through the court flows needs the centre's configured court platforms, not given to this "
@@ -129,20 +140,29 @@ def with_case(change: Change, case_id: str) -> Change:
 
 
 def ruling_arrived(session: Session, case: CaseRow, decision: CourtDecision, *, actor: str, now: datetime) -> None:
-    """Feed the court's JC ruling on `case` to each traffic record linked to it (a not-accepted or withdrawn
-    application is the clerk's withdraw_jc: the record shows the case's status). The ruling number is the
-    decision's document number, else the case id — the same key the platform's traffic.jc_result is deduped by."""
-    if decision.jc_result not in _RULINGS:
-        return
+    """Feed the court's JC ruling on `case` to each traffic record linked to it: confirmed or rejected, the
+    `jc_result` Change (its ruling number the decision's document number, else the case id — the key the
+    platform's traffic.jc_result is deduped by); not accepted or withdrawn, the withdraw_jc Change (back to the
+    agreement). Never refuses: a record not awaiting a ruling gets an out-of-order note, so the court's ruling on
+    the case is applied whatever the record's state."""
     query = select(PartnerRecordRow).where(
         PartnerRecordRow.case_id == case.id, PartnerRecordRow.kind == PartnerKind.TRAFFIC.value
     )
     for row in session.exec(query).all():
-        ruling_no = decision.document_number or f"court ruling on case {case.id}"
-        change = jc_result(store.view(row), _RULINGS[decision.jc_result], ruling_no, decision.decided_at,
-                           decision.reason)  # fmt: skip
+        change = _change(store.view(row), case.id, decision)
         apply_change(session, spec_for(PartnerKind.TRAFFIC), row, change, partner=row.partner, actor=actor, now=now,
                      label="court jc ruling")  # fmt: skip
+
+
+def _change(record: PartnerRecord, case_id: str, decision: CourtDecision) -> Change:
+    if decision.jc_result in _RULINGS:
+        ruling_no = decision.document_number or f"court ruling on case {case_id}"
+        return jc_result(record, _RULINGS[decision.jc_result], ruling_no, decision.decided_at, decision.reason)
+    outcome = "withdrawn" if decision.jc_result is JcResult.WITHDRAWN else "not_accepted"
+    if record.status != TrafficStatus.JC_APPLIED:
+        return Change(note=TrafficNote.OUT_OF_ORDER, detail=f"case {case_id}: JC {outcome} in {record.status}")
+    reason = decision.reason or f"the court's decision on case {case_id}"
+    return withdraw_jc(record, WithdrawJcInput(outcome=outcome, reason=reason), decision.decided_at, None)
 
 
 def _first(parties: tuple[TrafficParty, ...], role: TrafficRole) -> TrafficParty | None:

@@ -29,7 +29,9 @@ from tests.support.traffic_records import opening
 pytestmark = pytest.mark.integration
 RULES = TrafficRules()
 PDF = base64.b64encode(DOCUMENT).decode()
+# The court's ruling (the sandbox court's rates) → the traffic record's status and jc.confirmed.
 RULINGS = {"confirm": (1.0, 0.0, "JC_CONFIRMED", True), "reject": (0.0, 1.0, "JC_REJECTED", False)}
+NOT_ACCEPTED = {"not_accepted": (0.0, 0.0, "AGREEMENT_EFFECTIVE", None)}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -37,7 +39,7 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture(params=sorted(RULINGS))
+@pytest.fixture(params=sorted(RULINGS | NOT_ACCEPTED))
 def ruling(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -45,7 +47,7 @@ def ruling(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def sandbox_config(ruling: str) -> SandboxConfig:
     """The court rules at once, every application the same way (confirmed, or rejected)."""
-    confirm, reject, _, _ = RULINGS[ruling]
+    confirm, reject, _, _ = (RULINGS | NOT_ACCEPTED)[ruling]
     return SandboxConfig(seed=3, decision_delay=0.0, redeliver_rate=0.0, confirm_rate=confirm, reject_rate=reject,
                          court_key_id=COURT_KID)  # fmt: skip
 
@@ -72,6 +74,7 @@ def _row(runtime: Runtime, record_id: str) -> Any:
         return store.view(store.get(session, record_id))
 
 
+@pytest.mark.parametrize("ruling", sorted(RULINGS))
 def test_apply_jc_registers_links_and_the_courts_ruling_moves_the_record(
     runtime: Runtime, court: Court, ruling: str
 ) -> None:
@@ -134,3 +137,22 @@ def test_a_refused_link_writes_nothing(
     assert _row(runtime, record_id).version == before.version  # no half-done link: no case, no history line
     with runtime.uow.begin() as session:
         assert session.exec(select(CaseRow)).all() == []
+
+
+@pytest.mark.parametrize("ruling", ["not_accepted"])
+def test_an_application_the_court_does_not_accept_returns_the_record_to_its_agreement(
+    runtime: Runtime, court: Court, ruling: str
+) -> None:
+    record_id = _agreed(runtime)
+    applied = _act(runtime, record_id, "apply_jc", {"court_code": "粤0104", "platform": PLATFORM,
+                                                   "agreement_pdf_b64": PDF})  # fmt: skip
+    pump(runtime)
+    after = _row(runtime, record_id)
+    assert (after.status, after.case_id) == ("AGREEMENT_EFFECTIVE", applied.record.case_id)
+    assert after.facts["jc"]["ended"] == "not_accepted" and after.facts["jc"]["reason"] == "不属于本院管辖"
+    with runtime.uow.begin() as session:
+        case = session.get(CaseRow, applied.record.case_id)
+        assert case is not None and case.status == "JC_NOT_ACCEPTED"
+    with pytest.raises(InvalidRequest) as refused:  # its case is final: not a second case, not a silent record
+        _act(runtime, record_id, "apply_jc", {"court_code": "粤0104", "platform": PLATFORM, "agreement_pdf_b64": PDF})
+    assert (refused.value.field, refused.value.rule) == ("platform", "case_linked")
