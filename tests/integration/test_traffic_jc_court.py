@@ -22,6 +22,7 @@ from adapter.persistence.tables import CaseRow, OutboxRow
 from sandbox.court.config import SandboxConfig
 from scheduler import Runtime
 from schemas.partner import PartnerEnvelope, PartnerKind
+from tests.support.api import Api
 from tests.support.court import COURT_KID, PLATFORM, Court
 from tests.support.runtime import DOCUMENT, pump
 from tests.support.traffic_records import opening
@@ -156,3 +157,23 @@ def test_an_application_the_court_does_not_accept_returns_the_record_to_its_agre
     with pytest.raises(InvalidRequest) as refused:  # its case is final: not a second case, not a silent record
         _act(runtime, record_id, "apply_jc", {"court_code": "粤0104", "platform": PLATFORM, "agreement_pdf_b64": PDF})
     assert (refused.value.field, refused.value.rule) == ("platform", "case_linked")
+
+
+@pytest.mark.parametrize("ruling", ["confirm"])
+def test_over_the_api_the_record_shows_its_case_and_the_case_its_ruling(
+    runtime: Runtime, court: Court, centre: Api, ruling: str
+) -> None:
+    """The centre's API path (POST …/actions/apply_jc) passes the runtime's services: the record view names the
+    case it opened, the case view the court's ruling."""
+    record_id = _agreed(runtime)
+    path = f"/api/centre/v1/partners/records/{record_id}"
+    applied = centre.post(f"{path}/actions/apply_jc", {"court_code": "粤0104", "platform": PLATFORM,
+                                                        "agreement_pdf_b64": PDF})  # fmt: skip
+    assert applied.status_code == 200, applied.text
+    case_id = centre.get(path).json()["case_id"]
+    assert case_id and applied.json()["status"] == "JC_APPLIED"
+    pump(runtime)
+    shown = centre.get(path).json()
+    assert (shown["status"], shown["case_id"]) == ("JC_CONFIRMED", case_id)
+    case = centre.get(f"/api/centre/v1/cases/{case_id}").json()
+    assert (case["status"], case["flow"]) == ("JC_CONFIRMED", "self_received")
