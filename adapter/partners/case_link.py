@@ -149,12 +149,14 @@ def ruling_arrived(session: Session, case: CaseRow, decision: CourtDecision, *, 
         PartnerRecordRow.case_id == case.id, PartnerRecordRow.kind == PartnerKind.TRAFFIC.value
     )
     for row in session.exec(query).all():
-        change = _change(store.view(row), case.id, decision)
+        change = court_change(store.view(row), case.id, decision)
         apply_change(session, spec_for(PartnerKind.TRAFFIC), row, change, partner=row.partner, actor=actor, now=now,
                      label="court jc ruling")  # fmt: skip
 
 
-def _change(record: PartnerRecord, case_id: str, decision: CourtDecision) -> Change:
+def court_change(record: PartnerRecord, case_id: str, decision: CourtDecision) -> Change:
+    """What the court's JC decision on `case_id` does to the linked traffic `record` (pure; ruling_arrived applies
+    it): jc_result for a ruling, withdraw_jc for an application not accepted or withdrawn, else a note."""
     if decision.jc_result in _RULINGS:
         ruling_no = decision.document_number or f"court ruling on case {case_id}"
         return jc_result(record, _RULINGS[decision.jc_result], ruling_no, decision.decided_at, decision.reason)
