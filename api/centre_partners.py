@@ -218,7 +218,7 @@ def _act(
                 raise not_found_record(str(record_id))
         return run_action(
             tx, kind, action, record_id, payload, partner=partner, actor=f"api:{client.name}", now=ctx.clock(),
-            rules=rules_of(request)(partner, kind.value),
+            rules=rules_of(request)(partner, kind.value), services=ctx.services,
         )  # fmt: skip
 
     def refuse(exc: Exception) -> Problem | None:

@@ -113,6 +113,7 @@ def act(
         result = run_action(
             partners.uow, kind, action, record_id, data, partner=partner, actor=f"cli:{actor}", now=utc_now(),
             rules=partners.rules_for(partner, kind), expected_version=if_version,
+            services=bootstrap.centre_services(bootstrap.load(config), f"cli:{actor}"),  # JC through the court flows
         )  # fmt: skip
     except InvalidRequest as exc:  # the file's fault: named with it
         raise InvalidRequest(f"{input_file}: {exc}", field=exc.field, rule=exc.rule) from None

@@ -12,6 +12,7 @@ from adapter.events import causes as events
 from adapter.inbox.digest import CONFLICT, envelope_digest, report_conflict, same_message
 from adapter.inbox.item_outcome import Ingested, Outcome, Settle
 from adapter.inbox.refusal import keep
+from adapter.partners import case_link
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import create_case, find_case, transition
 from adapter.persistence.tables import InboxRow
@@ -124,6 +125,8 @@ def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock) ->
             transition(session, found, event, actor=actor, at=now, detail=decision.model_dump_json())
         except IllegalTransition as exc:
             raise NotApplicable("illegal_transition", str(exc)) from exc
+        if decision.kind is CourtDecisionKind.JC_RULING:  # a traffic record linked to the case hears it too
+            case_link.ruling_arrived(session, found, decision, actor=actor, now=now)
         events.decision_applied(
             session.connection(),
             found,

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from adapter.errors import InvalidRequest
 from adapter.field_errors import read_model
+from adapter.partners import case_link
 from adapter.partners.apply import apply_change
 from adapter.partners.duplicates import refuse_duplicate
 from adapter.partners.machine import a
@@ -22,6 +23,7 @@ from adapter.partners.specs import spec_for
 from adapter.persistence import partner_store as store
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CaseRow
+from adapter.services import CentreServices
 from schemas.partner import PartnerEnvelope, PartnerKind
 
 
@@ -45,6 +47,7 @@ def run_action(
     now: datetime,
     rules: Any,
     expected_version: int | None = None,
+    services: CentreServices | None = None,
 ) -> ActionResult:
     """Run the kind's action `action_name` on `record_id` (None for an action that opens a record; `partner` then
     names the partner it is for — for an existing record it is optional and, if given, must be the record's).
@@ -56,7 +59,9 @@ def run_action(
     partner_ref_taken (another record holds the partner reference); DuplicatePartnerRecord (409) when an open
     record of the kind and partner already is what an opening action would open (adapter/partners/duplicates.py);
     PartnerRecordNotFound (404); StalePartnerRecord when `expected_version` is not the record's (412);
-    IllegalPartnerTransition (409)."""
+    IllegalPartnerTransition (409). `services`: the centre's configured use cases (court platforms, deadline engine),
+    for an action that opens and links a court case (Action.links_case, adapter/partners/case_link.py); without
+    them such an action refuses to open one (field platform, rule court_flows)."""
     spec, action = _action(kind, action_name)
     data = read_model(action.input, input_json, root="input", named=True)
     if action.opens and record_id is not None:
@@ -74,6 +79,11 @@ def run_action(
             change = action.run(store.view(row) if row is not None else None, data, now, rules)
             if row is None:
                 refuse_duplicate(session, spec, action, str(partner), change)
+            elif action.links_case and change.event is not None:
+                # The core's half of the action (case_link.py): a court case opened and linked in this transaction.
+                spec.machine.advance(row.status, change.event)  # an illegal move is refused before a case is opened
+                opened = case_link.open_case(session, store.view(row), data, services, actor=actor, now=now)
+                change = change if opened is None else case_link.with_case(change, opened)
             if change.case_id is not None and session.get(CaseRow, change.case_id) is None:
                 # Checked here, not left to the foreign key: its IntegrityError would read as a taken reference.
                 raise InvalidRequest(

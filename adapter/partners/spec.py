@@ -120,6 +120,9 @@ class Action:
     # What makes a second opening a duplicate: (the input field named in the refusal, same(existing, change)) — the
     # core asks it of each open record of the kind and partner with the change's subject or match key.
     unique: "Unique | None" = None
+    # The core opens and links a court case for it in the action's own transaction (adapter/partners/case_link.py):
+    # a pure action cannot touch the case store. The kind's input names the court flow; see case_link.
+    links_case: bool = False
 
 
 @dataclass(frozen=True)

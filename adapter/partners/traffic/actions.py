@@ -228,9 +228,11 @@ def _record(record: PartnerRecord | None) -> PartnerRecord:
     return record
 
 
-def _action(name: str, summary: str, model: type[Record], run: Any, *events: str) -> tuple[str, Action]:
+def _action(
+    name: str, summary: str, model: type[Record], run: Any, *events: str, links_case: bool = False
+) -> tuple[str, Action]:
     """`events`: the Machine events the action fires, when its name is not its one event (allowed_actions)."""
-    return name, Action(name=name, summary=summary, input=model, run=run, events=events)
+    return name, Action(name=name, summary=summary, input=model, run=run, events=events, links_case=links_case)
 
 
 ACTIONS: dict[str, Action] = dict(
@@ -252,7 +254,7 @@ ACTIONS: dict[str, Action] = dict(
             E.AGREE,
             E.TERMINATE,
         ),
-        _action("apply_jc", "judicial confirmation applied for (court flows)", ApplyJcInput, apply_jc),
+        _action("apply_jc", "judicial confirmation applied for (court flows)", ApplyJcInput, apply_jc, links_case=True),
         _action(
             "record_jc_result", "the court's JC ruling", JcResultInput, record_jc_result, E.JC_CONFIRM, E.JC_REJECT
         ),

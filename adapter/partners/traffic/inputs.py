@@ -39,8 +39,15 @@ class OutcomeInput(Record):
 
 
 class ApplyJcInput(Record):
+    """`case_id`: an existing case that carries the JC flow. Or `platform` (a configured court platform) with the
+    signed agreement PDF (`agreement_pdf_b64`, base64): the core registers the dispute as a self-received (flow C)
+    case, applies for JC on it through the court flows and links it (adapter/partners/case_link.py). Neither: the
+    application is recorded only and the ruling arrives from the platform (traffic.jc_result) or the clerk."""
+
     court_code: Line = Field(min_length=1, max_length=16)
     case_id: Line | None = Field(default=None, max_length=40)  # the mediation case that carries the JC flow
+    platform: Line | None = Field(default=None, max_length=64)  # the court platform the JC goes through
+    agreement_pdf_b64: str | None = Field(default=None, max_length=7_000_000)  # under MAX_DOCUMENT_BYTES (5 MB)
 
 
 class JcResultInput(Record):
