@@ -5,6 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.db_template import Templates
 from tests.support.external import private_postgres
 
 _real_connect = socket.socket.connect
@@ -31,3 +32,9 @@ def postgres() -> Iterator[str]:
     """One private PostgreSQL server for the whole run (tests take fresh databases on it)."""
     with private_postgres() as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
+    """The databases at the newest schema each test's own database is copied from (tests/support/db_template.py)."""
+    return Templates(tmp_path_factory.mktemp("templates"))

@@ -15,13 +15,13 @@ from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.tables import OutboxRow
 from adapter.states import CaseStatus, Event, IllegalTransition
-from adapter.testing import fresh_database
 from adapter.testing.fake_store import FakeCaseStore
 from schemas.clock import from_db
 from schemas.enums import CourtStatus, Flow, ProgressKind
 from schemas.envelope import ClosureBody, Envelope, ProgressBody
 from schemas.progress import ProgressUpdate
 from tests.support import samples
+from tests.support.db_template import Templates
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -46,14 +46,18 @@ def _sql(url: str) -> Iterator[Harness]:
 
 
 @pytest.fixture(params=["fake", "sqlite", "postgresql"])
-def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+def harness(request: pytest.FixtureRequest, tmp_path: Path, templates: Templates) -> Iterator[Harness]:
+    """The store on a new database of the test's own, copied from one at the newest schema (tests/conftest.py)."""
     if request.param == "fake":
         fake = FakeCaseStore()
         yield Harness(fake, fake.outbox)
     elif request.param == "sqlite":
-        yield from _sql(f"sqlite:///{tmp_path}/cases.db")
+        yield from _sql(templates.sqlite(tmp_path / "cases.db"))
     else:
-        yield from _sql(fresh_database(request.getfixturevalue("postgres")))
+        server: str = request.getfixturevalue("postgres")
+        url = templates.postgres(server)
+        yield from _sql(url)
+        templates.drop(server, url)
 
 
 def _registered(store: CaseStore, platform: str | None = "p1", platform_case_id: str = "A1") -> str:

@@ -10,12 +10,12 @@ from adapter.config.settings import DataKeySettings, EncryptionSettings, Setting
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.vault import new_key
 from adapter.platforms.registry import Platforms
-from adapter.testing import fresh_database
 from sandbox.court import SandboxConfig
 from sandbox.pairing import pair
 from scheduler import Runtime, build_runtime
 from tests.support.api import Api, keys, served
 from tests.support.court import COURT_KID, PLATFORM, Court
+from tests.support.db_template import Templates
 from tests.support.fake_court import court as fake_court
 
 
@@ -62,11 +62,15 @@ def backend() -> str:
 
 
 @pytest.fixture
-def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest, templates: Templates) -> Iterator[str]:
+    """A new database of the test's own on `backend`, empty at the newest schema (copied from `templates`)."""
     if backend == "sqlite":
-        return f"sqlite:///{tmp_path / 'adapter.db'}"
+        yield templates.sqlite(tmp_path / "adapter.db")
+        return
     server_url: str = request.getfixturevalue("postgres")
-    return fresh_database(server_url)
+    url = templates.postgres(server_url)
+    yield url
+    templates.drop(server_url, url)
 
 
 @pytest.fixture

@@ -29,12 +29,11 @@ from adapter.deadlines.calendar import WorkCalendar
 from adapter.errors import InvalidRequest
 from adapter.partners import reconcile, sweep
 from sandbox.arbitration import CommissionConfig
-from tests.support import db_template, e2e_matrix
+from tests.support import e2e_matrix
 from tests.support.arbitration_wire_samples import application
 from tests.support.arbitration_world import ArbWorld, arb_world
 
 pytestmark = pytest.mark.integration
-database_url, templates = db_template.database_url, db_template.templates  # a database per test, copied
 CASE_NO = "（2026）穗仲案字第123号"
 
 

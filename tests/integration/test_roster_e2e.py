@@ -4,7 +4,7 @@ received), against the sandbox SPC platform on loopback with its misbehaviours (
 
 The matrix: every path on SQLite and on PostgreSQL (the roster has one mode per path: the listing polled, or — the
 callback path — the platform's callbacks pushed to the served API); each test's database is copied from one made
-at the newest schema per module (tests/support/db_template.py), not created table by table.
+at the newest schema once per run (tests/support/db_template.py), not created table by table.
 """
 
 import base64
@@ -32,12 +32,11 @@ from scheduler import Runtime, build_runtime
 from schemas.clock import utc_now
 from schemas.enums import Flow, OutcomeCode
 from schemas.outcome import FailureReport
-from tests.support import db_template, samples
+from tests.support import samples
 from tests.support.api import served
 from tests.support.roster_world import KEY, RosterWorld, roster_world
 
 pytestmark = pytest.mark.integration
-database_url, templates = db_template.database_url, db_template.templates  # a database per test, copied
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -19,11 +19,10 @@ from sqlalchemy import text
 from adapter.config.settings import EncryptionSettings, Settings
 from adapter.persistence import partner_store as store
 from mappings.times import CHINA
-from tests.support import db_template, e2e_matrix
+from tests.support import e2e_matrix
 from tests.support.traffic_world import NAME, Make, TrafficWorld, traffic_world
 
 pytestmark = pytest.mark.integration
-database_url, templates = db_template.database_url, db_template.templates  # a database per test, copied
 PAYEE = {"name": "王五", "account": "6222020200112233445", "bank": "中国工商银行广州分行"}
 
 

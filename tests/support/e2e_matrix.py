@@ -1,5 +1,6 @@
-"""The run matrix of the partner end-to-end suites (test_traffic_e2e.py, test_arbitration_e2e.py): which database and
-which mode (the partner read by the adapter, or pushing to the served API) each path runs on.
+"""The run matrix of the partner end-to-end suites (test_traffic_e2e.py, test_arbitration_e2e.py; the complaint desks'
+test_complaints_e2e.py too): which database and which mode (the partner read by the adapter, or pushing to the served
+API) each path runs on.
 
 Every path runs twice: on SQLite with the partner pulled, and on PostgreSQL with the partner pushing through the
 served route (POST /api/partners/v1/{partner}/messages) — so every path is shown on both databases and in both
