@@ -12,7 +12,7 @@ from typing import Protocol
 
 from adapter.cases.store import Case, CaseStore, CaseTransaction
 from adapter.deadlines import DeadlineKind, Deadlines, china_date
-from adapter.errors import DuplicateCase, InvalidRequest
+from adapter.errors import InvalidRequest
 from adapter.states import CaseStatus, Event
 from reference.case_intake import read_case_number
 from reference.causes import causes
@@ -88,11 +88,8 @@ class CentreServices:
         now = self.clock()
         with self.store.begin() as cases:
             # The centre's own case id names one case: a second registration (a lost answer retried under a new
-            # Idempotency-Key) is refused naming the first, in this transaction (the store's create checks again
-            # against a concurrent one).
-            existing = cases.self_received(dispatch.platform_case_id)
-            if existing is not None:
-                raise DuplicateCase(dispatch.platform_case_id, existing.id)
+            # Idempotency-Key), or a concurrent one, is refused naming the first by the store's create
+            # (DuplicateCase) — one statement, no look-up before it.
             case = cases.create(dispatch, platform=None, at=now)
             flags = dispatch.flags  # held to the same flags as a court's dispatch
             detail = "self-received" + ("; flagged: " + "; ".join(flags) if flags else "")
