@@ -41,7 +41,7 @@ def register(
     if not settings.audit.enabled:
         return
     if settings.audit.keyring is None:
-        log.warning("no [audit] keyring: the audit chain is kept but no checkpoint is signed (README: audit)")
+        log.info("no [audit] keyring: the audit chain is kept but no checkpoint is signed (README: audit)")
         return
     later = {k: v for k, v in common.items() if k != "next_run_time"}
     scheduler.add_job(

@@ -89,6 +89,7 @@ def _after_flush(session: Session, _context: Any) -> None:
         return
     found = [(entry, row) for row in session.new if (entry := sources.entry_for(row, session.info)) is not None]
     if found:
+        found.sort(key=lambda pair: getattr(inspect(pair[1]), "insert_order", 0) or 0)  # in the order they were added
         session.info.setdefault(_PENDING, []).extend(found)
 
 

@@ -28,7 +28,10 @@ from adapter.keys.keyring import Keyring
 from adapter.persistence.audit_tables import AuditEntryRow
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import AuditRow
+from scheduler import Runtime
 from tests.support.cli import docking
+from tests.support.court import Court
+from tests.support.runtime import case_for, pump
 
 pytestmark = pytest.mark.integration
 
@@ -92,11 +95,44 @@ def test_entries_are_written_with_their_cause_and_link(uow: UnitOfWork) -> None:
     assert _verify(uow).ok
 
 
+def test_a_case_from_dispatch_to_delivery_is_in_the_chain(runtime: Runtime, court: Court) -> None:
+    """The real writers, unchanged: the court's dispatch (the raw bytes' digest), the case history, the messages
+    queued and their receipts — one chain that verifies, the case's entries found by case id."""
+    (ajbs,) = court.core.dispatch(1, "01")
+    pump(runtime, 1)
+    case = case_for(runtime, ajbs)
+    runtime.services.accept(case.id)
+    pump(runtime)
+    with runtime.uow.begin() as session:
+        rows = list(session.exec(select(AuditEntryRow).where(AuditEntryRow.case_id == case.id)))  # type: ignore[arg-type]
+    kinds = [r.kind for r in rows]
+    assert kinds[:2] == ["case.register", "inbound.applied"] and "case.accept" in kinds, kinds
+    assert kinds.index("outbound.queued") < kinds.index("outbound.delivered"), kinds
+    inbound = json.loads(rows[1].content_json)
+    assert len(inbound["raw_sha256"]) == 64 and len(inbound["envelope_sha256"]) == 64
+    delivered = json.loads(next(r.content_json for r in rows if r.kind == "outbound.delivered"))
+    assert delivered["receipt"]["outcome"] in ("delivered", "duplicate")
+    assert _verify(runtime.uow).ok
+
+
 def test_appending_can_be_turned_off(uow: UnitOfWork) -> None:
     configure(uow.engine, enabled=False, alg="sha256")
     _fill(uow, 4)
     configure(uow.engine, enabled=True, alg="sha256")
     assert _verify(uow).entries == 0
+
+
+def test_an_sm3_chain_verifies_and_names_its_hash(uow: UnitOfWork) -> None:
+    configure(uow.engine, enabled=True, alg="sm3")  # [audit] hash = "sm3" (国密)
+    _fill(uow, 4)
+    configure(uow.engine, enabled=True, alg="sha256")
+    _fill(uow, 2)  # a chain that changed its hash stays verifiable: each entry names its own
+    with uow.begin() as session:
+        algs = [r.alg for r in session.exec(select(AuditEntryRow).order_by(AuditEntryRow.seq))]  # type: ignore[arg-type]
+    assert algs == ["sm3"] * 4 + ["sha256"] * 2
+    assert _verify(uow).ok
+    _sql(uow, "UPDATE audit_chain SET actor = 'x' WHERE seq = 2")
+    assert (_verify(uow).faults[0].seq, _verify(uow).faults[0].problem) == (2, "hash mismatch")
 
 
 def _insert_copy(uow: UnitOfWork) -> None:
