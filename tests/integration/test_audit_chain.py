@@ -253,6 +253,12 @@ def test_cli_verify_show_checkpoint(backend: str, database_url: str, uow: UnitOf
     assert shown["kind"] in ("op.replay", "test.explicit") and shown["checkpoint"] == 1
     proof = json.loads(docking("audit", "proof", "3", "-c", str(config), check=True).stdout)
     assert proof["verified"] is True
+    rotated = docking("keys", "rotate", "--dir", str(audit_settings.keyring), "--key-id", "audit-2", "-c", str(config))
+    assert rotated.returncode == 0 and "not recorded" not in rotated.stderr, rotated.stderr
+    key_event = json.loads(docking("audit", "show", "7", "-c", str(config), "--format", "json", check=True).stdout)
+    assert (key_event["kind"], key_event["subject"], key_event["content"]["replaces"]) == ("key.rotate", "audit-2",
+                                                                                         "audit-1")  # fmt: skip
+    assert key_event["actor"].startswith("operator:")
     _sql(uow, "UPDATE audit_chain SET subject = 'x' WHERE seq = 4")
     broken = docking("audit", "verify", "-c", str(config))
     assert broken.returncode == 1
