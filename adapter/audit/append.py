@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import event, insert, inspect, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import UnboundExecutionError
 from sqlalchemy.orm import Session
 
 from adapter.audit import sources
@@ -65,7 +66,10 @@ def install() -> None:
 
 
 def config_of(session: Session) -> AuditConfig:
-    bind = session.get_bind()
+    try:
+        bind = session.get_bind()
+    except UnboundExecutionError:  # a session bound per table: appending as configured by default
+        return _DEFAULT
     engine = bind if isinstance(bind, Engine) else bind.engine
     return _CONFIG.get(engine, _DEFAULT)
 
