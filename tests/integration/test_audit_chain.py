@@ -24,11 +24,13 @@ from adapter.audit.chain import content_digest, entry_fields, entry_hash
 from adapter.audit.checkpoint import inclusion, make_checkpoint, verify_inclusion_proof
 from adapter.audit.settings import AuditSettings
 from adapter.audit.verify import Report, verify_chain
+from adapter.config.settings import Settings
 from adapter.keys.keyring import Keyring
 from adapter.persistence.audit_tables import AuditEntryRow
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import AuditRow
 from scheduler import Runtime
+from scheduler.audit import register
 from tests.support.cli import docking
 from tests.support.court import Court
 from tests.support.runtime import case_for, pump
@@ -227,6 +229,26 @@ def test_checkpoints_sign_prove_and_catch_a_rewritten_chain(uow: UnitOfWork, aud
     report = _verify(uow, audit_settings)
     assert [(f.seq, f.problem) for f in report.faults] == [(7, "checkpoint root mismatch")]
     assert not verify_inclusion_proof({**proofs[8], "entry_hash": "00" * 32}, key)
+
+
+def test_the_scheduled_job_signs_checkpoints_only_with_a_keyring(
+    database_url: str, uow: UnitOfWork, audit_settings: AuditSettings
+) -> None:
+    jobs: list[str] = []
+
+    class Scheduler:
+        def add_job(self, job: Callable[[], None], *_: object, id: str, **__: object) -> None:
+            jobs.append(id)
+            job()
+
+    settings = Settings(database_url=database_url, audit=audit_settings)
+    register(Scheduler(), settings, uow, lambda: datetime.now(UTC), {}, 1.0)
+    assert jobs == ["audit-checkpoint"] and _verify(uow, audit_settings).checkpoints == 0  # nothing to sign yet
+    _fill(uow, 4)
+    register(Scheduler(), settings, uow, lambda: datetime.now(UTC), {}, 1.0)
+    assert _verify(uow, audit_settings).checkpoints == 1
+    register(Scheduler(), Settings(database_url=database_url), uow, lambda: datetime.now(UTC), {}, 1.0)
+    assert jobs == ["audit-checkpoint"] * 2  # without a keyring: not registered
 
 
 def test_bad_signature_and_removed_tail_are_named(uow: UnitOfWork, audit_settings: AuditSettings) -> None:
