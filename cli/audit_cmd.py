@@ -89,9 +89,9 @@ def _print_report(report: Report) -> None:
     else:
         first = report.faults[0]
         typer.echo(f"audit chain BROKEN: first bad entry {first.seq}: {first.problem} — {first.detail}")
-        rows = [{"seq": f.seq, "problem": f.problem, "checkpoint": f.checkpoint, "detail": f.detail}
-                for f in report.faults]  # fmt: skip
-        render(rows, ["seq", "problem", "checkpoint", "detail"], Format.table, title=f"faults ({span})")
+        columns = ["seq", "problem", "kind", "subject", "checkpoint", "detail"]
+        rows = [{c: getattr(f, c) for c in columns} for f in report.faults]
+        render(rows, columns, Format.table, title=f"faults ({span})")
     if report.unsigned:
         err.print("note: no [audit] keyring configured: checkpoint roots were checked, their signatures were not")
 

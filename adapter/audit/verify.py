@@ -40,6 +40,8 @@ class Fault:
     problem: str
     detail: str
     checkpoint: int | None = None
+    kind: str = ""  # what the entry found at that place says it is (blank for a missing entry or a range)
+    subject: str = ""
 
 
 @dataclass
@@ -80,7 +82,7 @@ def _rows(connection: Connection, start: int) -> Iterator[Any]:
 
 def _check_entry(row: Any, expected_seq: int, prev: str, report: Report) -> None:
     def fault(problem: str, detail: str) -> None:
-        report.faults.append(Fault(row.seq, problem, detail))
+        report.faults.append(Fault(row.seq, problem, detail, kind=row.kind, subject=row.subject))
 
     if row.seq != expected_seq:  # named by the seq that should be there
         missing = (
