@@ -13,8 +13,8 @@ from adapter.masking import mask_text
 from adapter.persistence.diagnosis import condition_of, describe
 from cli import (
     alerts_cmd,
-    audit_cmd,
     attest,
+    audit_cmd,
     cases,
     centre,
     clients_cmd,
