@@ -1,6 +1,6 @@
 """Delivery throughput against one sandbox court process, all measured in the same run and printed as ratios.
 
-    python -m bench.delivery [--messages 600] [--runs 3] [--backlog 1000000] [--sample 2000]
+    python -m bench.delivery [--messages 600] [--runs 3] [--backlog 1000000] [--sample 2000] [--audit-only]
 
 raw_rps     pre-signed acceptance messages POSTed with one keep-alive requests.Session (the ceiling)
 sqlite_rps  the same number of acceptances queued by the centre service, delivered by one worker process
@@ -8,6 +8,9 @@ pg1_rps     the same on PostgreSQL, one worker process      pg2_rps  two worker 
 peer_rps    the same acceptances through procrastinate (a PostgreSQL job queue), one worker (bench/peer.py)
 soap_rps    the adapter on SQLite delivering the same acceptances to a SOAP court (WS-Security both ways);
             soap_ratio = soap_rps ÷ raw_rps (raw REST POSTs)
+audit_ratio sqlite/pg1 delivery with the audit chain appending ÷ with it off ([audit] enabled = false), measured
+            back to back in each run (order alternating between runs); audit_ratio_sqlite the same on SQLite.
+            `--audit-only` measures just these four (what the audit log costs the delivery path, goal >= 0.9)
 backlog_*   per-message time and peak RSS delivering `sample` messages off a 10k- and a `backlog`-deep outbox
             on SQLite (bench/backlog.py); the ratios are deep ÷ 10k
 Ratios are taken within each run (both sides measured minutes apart on the same machine), then the median over
@@ -17,6 +20,7 @@ then one JSON line.
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -26,6 +30,7 @@ from pathlib import Path
 
 import requests
 
+from adapter.audit.settings import AuditSettings
 from adapter.platforms.signers import build_signer
 from adapter.testing import fresh_database, postgres_server
 from bench import backlog, peer
@@ -62,17 +67,34 @@ def raw_rps(court: Court, messages: int) -> float:
     return messages / (time.perf_counter() - started)
 
 
-def adapter_rps(court: Court, database_url: str, messages: int, workers: int, work: Path) -> float:
-    """Queue `messages` acceptances through the centre service, then time `workers` processes delivering them."""
+def adapter_rps(court: Court, database_url: str, messages: int, workers: int, work: Path, audit: bool = True) -> float:
+    """Queue `messages` acceptances through the centre service, then time `workers` processes delivering them;
+    `audit` False: with the audit chain off ([audit] enabled = false)."""
     settings = adapter_settings(court, database_url)
+    settings = settings.model_copy(update={"audit": AuditSettings(enabled=audit)})
     queue_acceptances(court, settings, messages).uow.engine.dispose()
     timed = run_workers(settings, workers, work)
     assert timed.delivered == messages, f"delivered {timed.delivered} of {messages}"
     return messages / timed.seconds
 
 
-def one_run(court: Court, soap: Court, server: str, work: Path, args: argparse.Namespace) -> dict[str, float]:
+def audit_run(court: Court, server: str, work: Path, n: int, number: int) -> dict[str, float]:
+    """Delivery with the audit chain on and off, back to back (which goes first alternates between runs)."""
+    measured: dict[str, float] = {}
+    for audit in (True, False) if number % 2 else (False, True):
+        tag = "" if audit else "_noaudit"
+        sqlite = f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}"
+        measured[f"sqlite{tag}_rps"] = adapter_rps(court, sqlite, n, 1, work, audit)
+        measured[f"pg1{tag}_rps"] = adapter_rps(court, fresh_database(server), n, 1, work, audit)
+    return measured
+
+
+def one_run(
+    court: Court, soap: Court, server: str, work: Path, args: argparse.Namespace, number: int
+) -> dict[str, float]:
     n = args.messages
+    if args.audit_only:
+        return audit_run(court, server, work, n, number)
     small = backlog.measure(court, work, SMALL_BACKLOG, args.sample)
     deep = backlog.measure(court, work, args.backlog, args.sample)
     return {
@@ -82,6 +104,7 @@ def one_run(court: Court, soap: Court, server: str, work: Path, args: argparse.N
         "pg2_rps": adapter_rps(court, fresh_database(server), n, 2, work),
         "peer_rps": peer.peer_rps(court, fresh_database(server), n, work),
         "soap_rps": adapter_rps(soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", n, 1, work),
+        **{k: v for k, v in audit_run(court, server, work, n, number).items() if "noaudit" in k},
         "backlog_small_ms": 1000 * small.seconds / args.sample,
         "backlog_deep_ms": 1000 * deep.seconds / args.sample,
         "backlog_small_rss_mib": small.peak_rss_kib / 1024,
@@ -90,6 +113,8 @@ def one_run(court: Court, soap: Court, server: str, work: Path, args: argparse.N
 
 
 RATIOS = {  # name: (numerator, denominator), each taken within a run
+    "audit_ratio": ("pg1_rps", "pg1_noaudit_rps"),
+    "audit_ratio_sqlite": ("sqlite_rps", "sqlite_noaudit_rps"),
     "sqlite_ratio": ("sqlite_rps", "raw_rps"),
     "pg_scaling": ("pg2_rps", "pg1_rps"),
     "peer_ratio": ("pg1_rps", "peer_rps"),
@@ -105,6 +130,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--backlog", type=int, default=1_000_000, help="the deep backlog (the small one is 10k)")
     parser.add_argument("--sample", type=int, default=2000, help="messages timed off each backlog")
+    parser.add_argument("--audit-only", action="store_true", help="only the audit chain's on/off comparison")
     args = parser.parse_args()
     if not args.sample < SMALL_BACKLOG <= args.backlog:
         parser.error(f"need --sample < {SMALL_BACKLOG} <= --backlog")
@@ -113,15 +139,23 @@ def main() -> None:
         court, soap = Court(Path(tmp)), Court(Path(tmp), "soap")
         try:
             for number in range(1, args.runs + 1):
-                runs.append(one_run(court, soap, server, Path(tmp), args))
+                runs.append(one_run(court, soap, server, Path(tmp), args, number))
                 print(f"run {number}: " + "  ".join(f"{k} {v:.2f}" for k, v in runs[-1].items()), flush=True)
         finally:
             court.stop()
             soap.stop()
     summary: dict[str, float | int] = {k: round(statistics.median(r[k] for r in runs), 2) for k in runs[0]}
     for name, (top, bottom) in RATIOS.items():
+        if top not in runs[0] or bottom not in runs[0]:
+            continue
         summary[name] = round(statistics.median(r[top] / r[bottom] for r in runs), 3)
-    summary.update(messages=args.messages, runs=args.runs, backlog=args.backlog, sample=args.sample)
+    summary.update(
+        load_average=round(os.getloadavg()[0], 2),
+        messages=args.messages,
+        runs=args.runs,
+        backlog=args.backlog,
+        sample=args.sample,
+    )
     print(json.dumps(summary))
 
 

@@ -7,13 +7,16 @@ from `--activate-at` or on `activate`, which also goes back to the previous key 
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from sqlalchemy.exc import DatabaseError
 
-from adapter.errors import InvalidRequest
+from adapter.audit.key_events import record_key_event
+from adapter.errors import DockingError, InvalidRequest
 from adapter.keys.keyring import Keyring, KeyState, shown
-from cli.output import ConfigOption, Format, FormatOption, console, render
+from adapter.masking import mask_text
+from cli.output import ConfigOption, Format, FormatOption, console, err, render
 from scheduler import bootstrap
 from schemas.clock import CHINA, utc_now
 from signing.keyfiles import ALGORITHMS, passphrase_from, public_pem
@@ -61,6 +64,19 @@ def _checked_key_id(key_id: str) -> str:
     return key_id
 
 
+def _audited(config: Path | None, action: str, keyring: Keyring, key_id: str, **detail: Any) -> None:
+    """The key event in the adapter's audit chain (adapter/audit/key_events.py) when a configuration names the
+    database; a keyring handled with --dir alone has no adapter to record it in. Never undoes the key change: a
+    database that cannot be written is said on stderr."""
+    if config is None:
+        return
+    try:
+        settings = bootstrap.load(config)
+        record_key_event(bootstrap.open_store(settings), action, keyring.directory, key_id, detail)
+    except (DockingError, DatabaseError) as exc:
+        err.print(f"note: the key change is made, but not recorded in the audit log: {mask_text(str(exc))}")
+
+
 @app.command("generate")
 def generate(
     key_id: KeyIdOption,
@@ -76,6 +92,7 @@ def generate(
     keyring = _keyring(directory, platform, config, create=True)
     record = keyring.generate(_checked_key_id(key_id), algorithm, utc_now(), passphrase_from(passphrase_env))
     keyring.save()
+    _audited(config, "generate", keyring, record.key_id, algorithm=record.algorithm, state=record.state.value)
     console.print(
         f"{record.key_id} ({record.algorithm}) is active in {keyring.directory}; "
         f"public key: {keyring.directory / (record.key_id + '.pub')}"
@@ -151,6 +168,7 @@ def rotate(
         _checked_key_id(key_id), now, timedelta(days=overlap), passphrase_from(passphrase_env), algorithm, when
     )
     keyring.save()
+    _audited(config, "rotate", keyring, new.key_id, replaces=current.key_id, activate_at=when)
     where = keyring.directory.resolve()
     give = f"give the court its public key: `docking keys export-public --dir {where}`"
     record, previous = keyring.find(new.key_id), keyring.find(current.key_id)
@@ -187,6 +205,7 @@ def activate(
     when = parse_activate_at(at, now) if at is not None else None
     changes = keyring.activate(key_id, now, timedelta(days=overlap), at=when)
     keyring.save()
+    _audited(config, "activate", keyring, key_id, at=when, changes=changes)
     console.print("; ".join(changes) + ". A running `docking run` follows from its next request.")
 
 
@@ -205,6 +224,7 @@ def revoke(
         )
     record = keyring.revoke(key_id, now)
     keyring.save()
+    _audited(config, "revoke", keyring, record.key_id)
     console.print(f"{record.key_id} is revoked. Tell the court to withdraw it.")
 
 

@@ -14,6 +14,7 @@ from adapter.persistence.diagnosis import condition_of, describe
 from cli import (
     alerts_cmd,
     attest,
+    audit_cmd,
     cases,
     centre,
     clients_cmd,
@@ -58,6 +59,7 @@ app.add_typer(complaints_cmd.app, name="complaints")
 app.add_typer(partners_cmd.app, name="partners")
 app.add_typer(roster_cmd.app, name="roster")
 app.add_typer(alerts_cmd.app, name="alerts")
+app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(quarantine_cmd.app, name="quarantine", no_args_is_help=True)
 keys.app.command("data-key")(data_keys.new_data_key)
 keys.app.command("rotate-data")(data_keys.rotate_data)

@@ -14,7 +14,7 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 
 from adapter import heartbeats
-from scheduler import alerts, centre_events, complaints, partners
+from scheduler import alerts, audit, centre_events, complaints, partners
 from scheduler.job_context import bound
 from scheduler.runtime import Runtime
 
@@ -68,6 +68,7 @@ def register_jobs(scheduler: BaseScheduler, runtime: Runtime, *, speed: float = 
     )
     centre_events.register(scheduler, runtime.settings, runtime.uow, runtime.clock, {**common, **now}, speed)
     alerts.register(scheduler, runtime.settings, runtime.uow, runtime.clock, {**common, **now}, speed, guarded)
+    audit.register(scheduler, runtime.settings, runtime.uow, runtime.clock, {**common, **now}, speed, guarded)
     if runtime.complaints is not None:
         complaints.register(scheduler, runtime.complaints, {**common, **now}, speed, guarded)
     if runtime.partners is not None:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from adapter.alerts.settings import AlertSettings
+from adapter.audit.settings import AuditSettings
 from adapter.config import hints as config_hints
 from adapter.config.desks import ComplaintSettings, DeskSettings
 from adapter.config.partners import PartnerOptions, PartnerRulesError, PartnerSettings, partner_rules
@@ -162,6 +163,7 @@ class Settings(BaseSettings):
     complaints: ComplaintSettings = ComplaintSettings()
     partners: dict[str, PartnerSettings] = {}  # docking partners: traffic, arbitration, roster (config/partners.py)
     partner_jobs: PartnerOptions = PartnerOptions()
+    audit: AuditSettings = AuditSettings()  # the tamper-evident audit log (adapter/audit/)
 
     @field_validator("database_url")
     @classmethod
@@ -259,6 +261,8 @@ def load_settings(path: Path | None) -> Settings:
         form = partner.form
         named.update(e for e in (partner.signing.passphrase_env, form and form.password_env,
                                  form and form.callback_key_env) if e)  # fmt: skip
+    if settings.audit.passphrase_env:
+        named.add(settings.audit.passphrase_env)
     for warning in config_hints.unknown_variables(os.environ, Settings, named):
         log.warning("%s", warning)
     return settings
@@ -288,6 +292,9 @@ def _resolve_paths(data: dict[str, Any], base: Path) -> None:
     for key in (keys or {}).values():
         if isinstance(key, dict) and isinstance(key.get("key_file"), str):
             key["key_file"] = str(base / key["key_file"])
+    audit = data.get("audit")
+    if isinstance(audit, dict) and isinstance(audit.get("keyring"), str):
+        audit["keyring"] = str(base / audit["keyring"])
     api = data.get("api")
     for name in ("tls_certificate", "tls_key", "tls_client_ca"):
         if isinstance(api, dict) and isinstance(api.get(name), str):

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from sqlmodel import Session, select
 
+from adapter.audit.append import note_raw
 from adapter.events import causes as events
 from adapter.inbox.digest import CONFLICT, envelope_digest, report_conflict, same_message
 from adapter.inbox.item_outcome import Ingested, Outcome, Settle
@@ -73,6 +74,7 @@ def _record(session: Session, platform: str, feed: str, item: RawInbound, clock:
             case_id = _apply(session, platform, envelope, clock)
     except NotApplicable as exc:
         return keep(session, platform, feed, item, clock, exc.reason, str(exc), envelope.message_id)
+    note_raw(session, platform, envelope.message_id, item.body)  # the chain keeps the digest of the bytes received
     session.add(
         InboxRow(
             platform=platform,

@@ -4,6 +4,7 @@ A result is written only if this worker still holds the row (same claim token, s
 write are one statement, without loading the row (adapter/lease.py says why leases and tokens go together).
 """
 
+import hashlib
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -13,8 +14,11 @@ from typing import Any
 
 from sqlalchemy import bindparam, update
 from sqlalchemy.engine import Connection
+from sqlmodel import Session
 
+from adapter.audit.append import append as audit
 from adapter.events.causes import message_dead
+from adapter.masking import mask_text
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import OutboxRow, OutboxStatus
 from schemas.clock import Clock, utc_now
@@ -82,6 +86,8 @@ def record(uow: UnitOfWork, results: list[Result], clock: Clock = utc_now) -> Co
             ).rowcount
             if written:
                 counts[result.outcome] += 1
+                if result.outcome in _FINAL:  # the chain records each message's end: delivered (the receipt) or dead
+                    _audit(session, result)
                 if result.outcome is DeliveryResult.DEAD:  # the centre hears of it in the same transaction
                     _dead(connection, result, clock())
             else:
@@ -90,6 +96,23 @@ def record(uow: UnitOfWork, results: list[Result], clock: Clock = utc_now) -> Co
                 )
                 counts[DeliveryResult.LEASE_LOST] += 1
     return counts
+
+
+_FINAL = (DeliveryResult.DELIVERED, DeliveryResult.DUPLICATE, DeliveryResult.DEAD)
+
+
+def _audit(session: Session, result: Result) -> None:
+    row = result.row
+    content = {
+        "platform": row.platform,
+        "type": row.type,
+        "seq": row.seq,
+        "envelope_sha256": hashlib.sha256(row.envelope_json.encode()).hexdigest(),
+        "receipt": {"outcome": result.outcome.value, "at": result.values.get("new_delivered")},
+        "error": mask_text(result.values.get("new_error") or ""),
+    }
+    kind = "outbound.dead" if result.outcome is DeliveryResult.DEAD else "outbound.delivered"
+    audit(session, kind, row.message_id, actor="docking", content=content, case_id=row.case_id)
 
 
 def _dead(connection: Connection, result: Result, at: datetime) -> None:

@@ -10,6 +10,7 @@ while an earlier row of its key is pending or dead (adapter/outbox/claim.py's pe
 none. The schedule is the outbox's (adapter/platforms/retry.py); giving up counts from queued_at.
 """
 
+import hashlib
 import logging
 import random
 import uuid
@@ -21,8 +22,10 @@ from typing import Any
 
 from sqlalchemy import Table, exists, insert, or_, select, update
 from sqlalchemy.engine import Connection
+from sqlmodel import Session
 from tenacity import Retrying
 
+from adapter.audit.append import append as audit
 from adapter.errors import InvalidRequest
 from adapter.masking import mask_document
 from adapter.outbox.claim import LEASE
@@ -180,7 +183,26 @@ def _record(
         )
         if written and outcome is R.DEAD and queue.on_dead is not None:
             queue.on_dead(session.connection(), row, values["last_error"], clock())  # type: ignore[arg-type]
+        if written and outcome in (R.DELIVERED, R.DEAD):
+            _audit(session, queue, row, outcome, values)
     return outcome if written else R.LEASE_LOST
+
+
+def _audit(session: Session, queue: QueueTable, row: Any, outcome: DeliveryResult, values: dict[str, object]) -> None:
+    """A message to a partner or desk (a row with an envelope) ends in the audit chain as the outbox's do
+    (adapter/outbox/record.py); centre events and alerts are notices about entries already there."""
+    envelope = getattr(row, "envelope_json", None)
+    if not isinstance(envelope, str):
+        return
+    content = {
+        "platform": getattr(row, "platform", None),
+        "type": getattr(row, "type", None),
+        "envelope_sha256": hashlib.sha256(envelope.encode()).hexdigest(),
+        "receipt": {"outcome": outcome.value, "at": values.get("delivered_at")},
+        "error": mask_text(str(values.get("last_error") or "")),
+    }
+    kind = "outbound.dead" if outcome is R.DEAD else "outbound.delivered"
+    audit(session, kind, str(getattr(row, queue.key)), actor="docking", content=content)
 
 
 def dead_rows(uow: UnitOfWork, queue: QueueTable) -> list[Any]:

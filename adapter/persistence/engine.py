@@ -12,10 +12,13 @@ from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session, create_engine
 
+from adapter.audit.append import configure as configure_audit
+from adapter.audit.append import install as install_audit
 from adapter.config.settings import Settings
 from adapter.errors import ConfigError
 from adapter.persistence import (
     api_tables,  # noqa: F401  (registers the HTTP API's tables)
+    audit_tables,  # noqa: F401  (registers the audit chain)
     event_tables,  # noqa: F401  (registers the centre-event store)
     ops_tables,  # noqa: F401  (registers platform states and alerts)
     report_tables,  # noqa: F401  (registers the stored monthly reports)
@@ -75,19 +78,22 @@ def make_engine(
     _explain_open_failures(engine, file)
     attach_vault(engine, vault)
     name_database(engine)
+    install_audit()  # the audit chain's entries are written as sessions commit (adapter/audit/append.py)
     return engine
 
 
 def open_database(settings: Settings, *, must_exist: bool = False, read_only: bool = False) -> Engine:
     """The configured database, with the configured data keys (if any) sealing personal data."""
     vault = settings.encryption.vault() if settings.encryption is not None else None
-    return make_engine(
+    engine = make_engine(
         settings.database_url,
         must_exist=must_exist,
         vault=vault,
         read_only=read_only,
         busy_timeout=settings.database_busy_timeout_seconds,
     )
+    configure_audit(engine, enabled=settings.audit.enabled, alg=settings.audit.hash)
+    return engine
 
 
 def run_lock(url: str) -> sqlite_file.RunLock | None:

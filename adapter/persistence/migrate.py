@@ -26,6 +26,7 @@ from sqlmodel import SQLModel
 from adapter.errors import ConfigError
 from adapter.persistence import (  # noqa: F401  (registers the tables)
     api_tables,
+    audit_tables,
     complaint_tables,
     event_tables,
     ops_tables,

@@ -146,11 +146,34 @@ def test_0018_adds_the_partner_tables_and_downgrading_removes_them_leaving_the_r
     engine = make_engine(url)
     assert upgrade(engine) == (None, head())
     with engine.connect() as connection:
-        assert current(connection) == "0018" and partner <= set(inspect(connection).get_table_names())
+        assert current(connection) == head() and partner <= set(inspect(connection).get_table_names())
         tables_at_head = set(inspect(connection).get_table_names())
         command.downgrade(alembic_config(connection), "0017")
         connection.commit()
     with engine.connect() as connection:
         assert current(connection) == "0017"
-        assert set(inspect(connection).get_table_names()) == tables_at_head - partner
+        assert set(inspect(connection).get_table_names()) == tables_at_head - partner - AUDIT  # 0019's too
     assert upgrade(engine) == ("0017", head())
+
+
+AUDIT = {"audit_chain", "audit_checkpoints"}
+
+
+def test_0019_adds_the_audit_chain_and_downgrading_removes_only_it(url: str) -> None:
+    """0019 creates audit_chain and audit_checkpoints; down to 0018 drops exactly those two."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from adapter.persistence.migrate import alembic_config
+
+    engine = make_engine(url)
+    assert upgrade(engine) == (None, head())
+    with engine.connect() as connection:
+        assert current(connection) == "0019" and set(inspect(connection).get_table_names()) >= AUDIT
+        tables_at_head = set(inspect(connection).get_table_names())
+        command.downgrade(alembic_config(connection), "0018")
+        connection.commit()
+    with engine.connect() as connection:
+        assert current(connection) == "0018"
+        assert set(inspect(connection).get_table_names()) == tables_at_head - AUDIT
+    assert upgrade(engine) == ("0018", head())

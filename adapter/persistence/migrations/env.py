@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 from adapter.persistence import (  # noqa: F401  (registers the tables)
     api_tables,
+    audit_tables,
     complaint_tables,
     event_tables,
     partner_tables,
