@@ -127,7 +127,7 @@ def show(seq: int, config: ConfigOption = None, fmt: FormatOption = Format.table
 
 @app.command("checkpoint")
 def checkpoint(config: ConfigOption = None, fmt: FormatOption = Format.table) -> None:
-    """Sign a checkpoint over the entries since the last one now (`docking run` does so every [audit]
+    """Sign a checkpoint over the entries since the last one now (`docking run` does so every \\[audit]
     checkpoint_seconds)."""
     settings = bootstrap.load(config)
     signer = seal.signer(settings.audit, utc_now())

@@ -199,7 +199,7 @@ def _audit(session: Session, queue: QueueTable, row: Any, outcome: DeliveryResul
         "type": getattr(row, "type", None),
         "envelope_sha256": hashlib.sha256(envelope.encode()).hexdigest(),
         "receipt": {"outcome": outcome.value, "at": values.get("delivered_at")},
-        "error": mask_text(str(values.get("last_error") or "")),
+        "error": mask_document(str(values.get("last_error") or "")),
     }
     kind = "outbound.dead" if outcome is R.DEAD else "outbound.delivered"
     audit(session, kind, str(getattr(row, queue.key)), actor="docking", content=content)
