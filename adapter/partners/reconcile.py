@@ -143,10 +143,16 @@ def _open_ids(uow: UnitOfWork, partner: str) -> tuple[list[str], int]:
                 )
             ).all()
         )
+        # Only the open records' ids, each once: every message ever delivered to the partner would grow without end.
         delivered = set(
             session.exec(
-                select(PartnerOutboxRow.record_id).where(
-                    PartnerOutboxRow.platform == partner, PartnerOutboxRow.status == OutboxStatus.DELIVERED
+                select(PartnerOutboxRow.record_id)
+                .distinct()
+                .join(PartnerRecordRow, col(PartnerRecordRow.record_id) == col(PartnerOutboxRow.record_id))
+                .where(
+                    PartnerOutboxRow.platform == partner,
+                    PartnerOutboxRow.status == OutboxStatus.DELIVERED,
+                    col(PartnerRecordRow.closed_at).is_(None),
                 )
             ).all()
         )
