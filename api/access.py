@@ -22,6 +22,7 @@ from adapter.config.settings import Settings
 from adapter.persistence.engine import UnitOfWork
 from adapter.services import CentreServices
 from api.clients import Client, authenticate, authenticate_sqlite
+from api.known_keys import KnownKeys
 from api.problems import Problem
 from schemas.clock import Clock
 
@@ -46,6 +47,8 @@ class ApiContext:
     # Reads (the key lookup of every request, every GET): on a SQLite file a read-only connection, which takes no
     # write lock (the writable engine takes it at BEGIN); elsewhere the same unit of work.
     reads: UnitOfWork
+    # Keys already found through `reads` (SQLite files only: api/known_keys.py), set by the app factory.
+    known_keys: KnownKeys | None = None
 
     @property
     def reads_inline(self) -> bool:
@@ -73,8 +76,11 @@ def caller(request: Request) -> Client:
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise _unauthorized("send the API key as `Authorization: Bearer <key>` (`docking clients add` makes one)")
-    reads = context(request).reads
-    if context(request).reads_inline:
+    ctx = context(request)
+    reads = ctx.reads
+    if ctx.known_keys is not None:
+        client = ctx.known_keys.find(key.strip())
+    elif ctx.reads_inline:
         client = authenticate_sqlite(reads.engine, key.strip())
     else:
         # A bare Core connection, not an ORM session: one indexed row needs no session, whose own set-up and

@@ -26,6 +26,7 @@ from api import (
     problems,
 )
 from api.access import ApiContext
+from api.known_keys import KnownKeys
 from api.middleware import Guard
 from api.observe import Observed
 from scheduler import Runtime
@@ -56,6 +57,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     if database_file(runtime.settings.database_url) is not None:
         reads = UnitOfWork(open_database(runtime.settings, read_only=True))
     ctx = ApiContext(runtime.settings, runtime.uow, runtime.clock, runtime.services, reads)
+    if ctx.reads_inline:
+        ctx.known_keys = KnownKeys(reads.engine)
     app = FastAPI(
         title="court-docking",
         version="1",

@@ -8,11 +8,14 @@ per-row verification loop, and nothing an attacker can time: they cannot choose 
 """
 
 import hashlib
+import os
 import re
 import secrets
 import sqlite3
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import Connection, Engine, Table, bindparam
 from sqlalchemy.dialects import sqlite
@@ -22,6 +25,7 @@ from sqlmodel import Session, col, select
 from adapter.errors import InvalidRequest
 from adapter.persistence.api_tables import ApiClientRow
 from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.sqlite_file import database_file
 from adapter.persistence.tables import AuditRow
 from schemas.clock import to_utc
 
@@ -132,8 +136,9 @@ def list_clients(uow: UnitOfWork) -> list[ApiClientRow]:
 
 
 def revoke_client(uow: UnitOfWork, name: str, now: datetime, *, actor: str = "operator") -> ApiClientRow:
-    """Revoke at once: the next request with its key is a 401. Revoking twice changes nothing. Audited
-    (`api-client-revoke`)."""
+    """Revoke at once: the next request with its key is a 401 — in every process serving the database, which
+    the revocation marker tells (api/known_keys.py). Revoking twice changes nothing. Audited (`api-client-revoke`).
+    InvalidRequest: no such client, or the marker could not be written (the revocation itself stands)."""
     with uow.begin() as session:
         row = session.exec(select(ApiClientRow).where(ApiClientRow.name == name)).first()
         if row is None:
@@ -142,7 +147,15 @@ def revoke_client(uow: UnitOfWork, name: str, now: datetime, *, actor: str = "op
             row.revoked_at = to_utc(now)
             session.add(row)
             session.add(_audit(actor, "api-client-revoke", name, f"role {row.role}", now))
-        return row
+    try:
+        mark_revoked(uow.engine)  # after the commit: processes serving this file look the key up again
+    except OSError as exc:
+        raise InvalidRequest(
+            f"client {name!r} is revoked in the database, but the revocation marker {marker_path(uow.engine)} "
+            f"could not be written ({exc.strerror}): a running `docking serve` may accept its key for up to "
+            "60 seconds more; make the database's directory writable, or restart the servers"
+        ) from None
+    return row
 
 
 def authenticate(session: Session | Connection, key: str) -> Client | None:
@@ -155,7 +168,7 @@ def authenticate(session: Session | Connection, key: str) -> Client | None:
     return Client(row.name, Role.parse(row.role))
 
 
-def authenticate_sqlite(engine: Engine, key: str) -> Client | None:
+def authenticate_sqlite(engine: Engine, key: str, *, digest: str | None = None) -> Client | None:
     """`authenticate` through the DB-API connection of a read-only SQLite engine (the API's per-request lookup,
     api/access.py): the same statement and answer, without SQLAlchemy's execution layer and its BEGIN/ROLLBACK
     around one SELECT — together about 0.1 ms of the event loop per request (bench/api.py, #16). The connection is
@@ -165,7 +178,7 @@ def authenticate_sqlite(engine: Engine, key: str) -> Client | None:
     try:
         cursor = raw.cursor()
         try:
-            row = cursor.execute(_BY_DIGEST_SQLITE, (key_digest(key),)).fetchone()
+            row = cursor.execute(_BY_DIGEST_SQLITE, (digest or key_digest(key),)).fetchone()
         finally:
             cursor.close()
     except sqlite3.Error as exc:
@@ -177,6 +190,28 @@ def authenticate_sqlite(engine: Engine, key: str) -> Client | None:
     if row is None or row[2] is not None:
         return None
     return Client(row[0], Role.parse(row[1]))
+
+
+def marker_path(engine: Engine) -> Path | None:
+    """The revocation marker of a SQLite file's engine (`<database>-clients`, api/known_keys.py); None for other
+    databases and in-memory SQLite (no file: one process, nothing to tell)."""
+    if engine.dialect.name != "sqlite":
+        return None
+    file = database_file(f"sqlite:///{engine.url.database or ''}")
+    return None if file is None else file.with_name(file.name + "-clients")
+
+
+def mark_revoked(engine: Engine) -> Path | None:
+    """Tell every process serving this SQLite file that a client was revoked: the marker is replaced (a new inode,
+    so a stat sees the change whatever the clock's resolution). Call after the revocation committed. OSError if
+    the file cannot be written (the caller says what that means). Returns the marker's path, None if none."""
+    path = marker_path(engine)
+    if path is None:
+        return None
+    temporary = path.with_name(f"{path.name}.{uuid.uuid4().hex}")
+    temporary.write_text(f"{uuid.uuid4().hex}\n")
+    os.replace(temporary, path)
+    return path
 
 
 def _audit(actor: str, action: str, name: str, reason: str, now: datetime) -> AuditRow:

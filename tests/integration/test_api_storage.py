@@ -11,8 +11,19 @@ from adapter.errors import InvalidRequest
 from adapter.persistence.api_tables import ApiIdempotencyRow
 from adapter.persistence.engine import UnitOfWork, make_engine
 from adapter.persistence.tables import AuditRow
-from api.clients import Role, add_client, authenticate, authenticate_sqlite, key_digest, list_clients, revoke_client
+from api.clients import (
+    Role,
+    add_client,
+    authenticate,
+    authenticate_sqlite,
+    key_digest,
+    list_clients,
+    mark_revoked,
+    marker_path,
+    revoke_client,
+)
 from api.idempotency import forget_before
+from api.known_keys import TTL_SECONDS, KnownKeys
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -107,3 +118,52 @@ def test_a_driver_error_in_the_per_request_lookup_is_a_database_error(uow: UnitO
             authenticate_sqlite(reads, "any-key")
     finally:
         reads.dispose()
+
+
+def test_known_keys_skip_the_lookup_until_a_revocation_or_their_time_runs_out(uow: UnitOfWork, tmp_path) -> None:
+    """api/known_keys.py: a live key is remembered (a revocation typed past `revoke_client` is not seen until the
+    answer's time runs out), `revoke_client` rewrites the marker so the next request looks again, and unknown keys
+    are never remembered."""
+    if uow.engine.dialect.name != "sqlite":
+        pytest.skip("the remembered keys are those of a SQLite file's read-only engine")
+    key = add_client(uow, "case-system", Role("centre"), NOW)
+    other = add_client(uow, "ops-desk", Role("ops"), NOW)
+    reads = make_engine(str(uow.engine.url), read_only=True)
+    ticks = [0.0]
+    known = KnownKeys(reads, clock=lambda: ticks[0])
+    try:
+        assert known.marker == marker_path(uow.engine) is not None
+        found = known.find(key)
+        assert found is not None and found.name == "case-system"
+        with uow.begin() as session:  # behind revoke_client's back: no marker
+            session.connection().execute(
+                text("UPDATE api_clients SET revoked_at = :at WHERE name = 'case-system'"), {"at": NOW}
+            )
+        assert known.find(key) == found  # remembered
+        ticks[0] = TTL_SECONDS + 1
+        assert known.find(key) is None  # its time ran out: looked up again
+        assert known.find(other) is not None and known.find(other + "x") is None
+        revoke_client(uow, "ops-desk", NOW)
+        assert known.marker is not None and known.marker.exists()
+        assert known.find(other) is None  # the very next request, though remembered a moment ago
+        assert known.find(other + "x") is None
+    finally:
+        reads.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "marker"),
+    [
+        ("sqlite:///{tmp}/d.db", "{tmp}/d.db-clients"),
+        ("sqlite://", None),
+        ("sqlite:///:memory:", None),
+    ],
+)
+def test_the_revocation_marker_sits_beside_a_sqlite_file_only(tmp_path, url: str, marker: str | None) -> None:
+    engine = make_engine(url.format(tmp=tmp_path))
+    try:
+        expected = None if marker is None else marker.format(tmp=tmp_path)
+        assert (None if marker_path(engine) is None else str(marker_path(engine))) == expected
+        assert mark_revoked(engine) == marker_path(engine)
+    finally:
+        engine.dispose()
