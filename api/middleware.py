@@ -116,7 +116,10 @@ class Guard:
             if declared.isdigit() and int(declared) > self.max_body:
                 await problem(BodyTooLarge(self.max_body))  # refused before a byte of it is read
             else:
-                await asyncio.wait_for(self.app(scope, receiving, sending), self.timeout)
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for runs the app in a task of its own, one more
+                # task and loop turn per request (bench/api.py, #16); this cancels the request's own task instead.
+                async with asyncio.timeout(self.timeout):
+                    await self.app(scope, receiving, sending)
         except TimeoutError:
             if not outcome["started"]:
                 await problem(
