@@ -23,6 +23,7 @@ many runtimes in one process, and the global registry refuses a metric name twic
 
 import threading
 from collections import Counter
+from typing import Any
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.metrics import Counter as PromCounter
@@ -77,6 +78,9 @@ class Metrics:
             buckets=API_BUCKETS,
             registry=r,
         )
+        # The children of one route, method and status, found once: `labels()` checks and locks on every call, a
+        # cost the event loop paid per request (bench/api.py, #16). Bounded: routes × methods × statuses.
+        self._request_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def read_at_scrape(self, collector: Collector) -> None:
         """Collect `collector` (adapter/metrics_db.py) on every scrape, in place of an earlier one: each app built
@@ -113,8 +117,12 @@ class Metrics:
 
     def request(self, route: str, method: str, status: int, seconds: float) -> None:
         """One API request, by route template (`/api/centre/v1/cases/{case_id}`, never the raw path)."""
-        self._requests.labels(route, method, str(status)).inc()
-        self._request_latency.labels(route, method).observe(seconds)
+        children = self._request_children.get((route, method, status))
+        if children is None:
+            children = (self._requests.labels(route, method, str(status)), self._request_latency.labels(route, method))
+            self._request_children[(route, method, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def get(self, name: str) -> int:
         with self._lock:
