@@ -13,10 +13,10 @@ from adapter.config.settings import load_settings
 from adapter.conformance.checks import Target
 from adapter.conformance.push_inbox import PushInbox
 from adapter.conformance.report import Report
-from adapter.conformance.scenario import require_test_endpoint, run_scenario
+from adapter.conformance.scenario import RUN_BUDGET, require_test_endpoint, run_scenario
 from adapter.errors import InvalidRequest
 from adapter.platforms.signers import build_signer, build_verifier
-from cli.output import ConfigOption, Format, FormatOption
+from cli.output import ConfigOption, Format, FormatOption, render
 from sandbox.pairing import key_and_certificate
 from scheduler.runtime import build_connector
 from schemas.clock import china_text, utc_now
@@ -38,13 +38,13 @@ def conformance(
     case: Annotated[
         str | None, typer.Option(help="A test case the court dispatched for conformance (else one found pending).")
     ] = None,
-    timeout: Annotated[float, typer.Option(min=0.5, max=60, help="Seconds each check may take.")] = 10.0,
+    timeout: Annotated[float, typer.Option(min=0.5, max=20, help="Seconds each check may take.")] = 5.0,
     listen: Annotated[
         str, typer.Option(help="Push platforms: HOST:PORT where the kit takes the court's pushes meanwhile.")
     ] = "127.0.0.1:8790",
     push_wait: Annotated[
-        float, typer.Option(min=0.5, max=60, help="Push platforms: seconds to wait for a push.")
-    ] = 10.0,
+        float, typer.Option(min=0.5, max=15, help="Push platforms: seconds to wait for a push.")
+    ] = 8.0,
 ) -> None:
     """Run the conformance scenario against a court's test endpoint; print a pass/fail report per check."""
     settings = load_settings(config)
@@ -54,8 +54,13 @@ def conformance(
     result = run_kit(
         platform, settings.platforms[platform], case=case or "", timeout=timeout, listen=listen, push_wait=push_wait
     )
-    text = result.to_json() if fmt is Format.json else result.to_text(china_text(result.started_at))
-    print(text)
+    if fmt is Format.csv:  # one row per check, for a spreadsheet; the evidence is in the JSON and table forms
+        rows = [
+            {"id": r.id, "passed": r.passed, "reason": r.reason, "seconds": round(r.seconds, 3)} for r in result.results
+        ]
+        render(rows, ["id", "passed", "reason", "seconds"], fmt)
+    else:
+        print(result.to_json() if fmt is Format.json else result.to_text(china_text(result.started_at)))
     if report is not None:
         report.write_text(
             result.to_json() if report.suffix == ".json" else result.to_text(china_text(result.started_at)) + "\n",
@@ -70,11 +75,14 @@ def run_kit(
     config: PlatformSettings,
     *,
     case: str = "",
-    timeout: float = 10.0,
+    timeout: float = 5.0,
     listen: str = "127.0.0.1:8790",
-    push_wait: float = 10.0,
+    push_wait: float = 8.0,
+    budget: float = RUN_BUDGET,
 ) -> Report:
-    """The scenario against platform `name`; InvalidRequest unless it is marked `test_endpoint = true`."""
+    """The scenario against platform `name` (adapter/conformance/scenario.py), each check within `timeout` seconds
+    and the whole run within `budget`; InvalidRequest unless the platform is marked `test_endpoint = true`, or
+    where a push platform's `listen` (HOST:PORT) is malformed or taken."""
     require_test_endpoint(name, config)
     config = config.model_copy(update={"timeout_seconds": min(config.timeout_seconds, timeout)})
     signer = build_signer(config.signing, platform=name)
@@ -90,7 +98,7 @@ def run_kit(
             push_wait=push_wait,
         )
         try:
-            return run_scenario(name, config.transport, target, timeout=timeout)
+            return run_scenario(name, config.transport, target, timeout=timeout, budget=budget)
         finally:
             if inbox is not None:
                 inbox.stop()

@@ -46,7 +46,7 @@ class Target:
     mode: str = "poll"  # or "push"
     inbox: PushInbox | None = None
     case_id: str = ""  # a test case the court dispatched for conformance (--case); else one found on its feed
-    push_wait: float = 10.0
+    push_wait: float = 8.0
 
 
 @dataclass

@@ -2,6 +2,7 @@
 courts; each misconfiguration pinpointed by exactly the checks it breaks, the others still passing; a platform not
 marked as a test endpoint refused before anything is sent."""
 
+import socket
 import time
 from pathlib import Path
 
@@ -66,3 +67,26 @@ def test_a_platform_not_marked_test_endpoint_is_refused_before_anything_is_sent(
         assert pairing.core.applications == {} and pairing.core.signature_failures == {}
     finally:
         server.stop()
+
+
+def test_a_court_that_is_down_or_silent_fails_every_check_within_the_budget(tmp_path: Path) -> None:
+    pairing = pair(tmp_path)
+    server = pairing.serve()
+    settings = pairing.platform(server, test_endpoint=True)
+    server.stop()  # down: its port refuses connections — every check fails at once, naming the error class
+    report = run_kit("court", settings, timeout=2.0)
+    assert report.failed == check_ids("poll")
+    assert "TransientError" in report.results[0].reason and "connection refused" in report.results[0].reason
+    assert all(r.reason for r in report.results)
+    # silent: it takes the connection and never answers — each check is cut at its timeout, the run at its budget
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        quiet = settings.model_copy(update={"base_url": f"http://127.0.0.1:{silent.getsockname()[1]}"})
+        started = time.monotonic()
+        report = run_kit("court", quiet, timeout=0.5, budget=1.2)
+        assert time.monotonic() - started < 3.0
+    assert report.failed == check_ids("poll")
+    reasons = [r.reason for r in report.results]
+    assert reasons[0].startswith(("no answer within 0.5 s", "TransientError"))
+    assert reasons[-1] == "not run: the run's budget of 1.2 s was spent"
