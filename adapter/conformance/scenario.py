@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from adapter.config.platform import PlatformSettings
-from adapter.conformance import checks
+from adapter.conformance import checks, published
 from adapter.conformance.report import CheckResult, Report
 from adapter.errors import InvalidRequest
 
@@ -29,13 +29,13 @@ class Check:
 
 
 CHECKS = (
-    Check("feed.signed", "the court's feed items carry its valid signature", checks.feed_signed, ("poll",)),
-    Check("feed.paging", "feed pages move on from their cursor to every item", checks.feed_paging, ("poll",)),
-    Check("feed.reread", "a cursor read again gives the same items", checks.feed_reread, ("poll",)),
-    Check("push.signed", "the court's pushed items carry its valid signature", checks.push_signed, ("push",)),
+    Check("feed.signed", "the court's feed items carry its valid signature", published.feed_signed, ("poll",)),
+    Check("feed.paging", "feed pages move on from their cursor to every item", published.feed_paging, ("poll",)),
+    Check("feed.reread", "a cursor read again gives the same items", published.feed_reread, ("poll",)),
+    Check("push.signed", "the court's pushed items carry its valid signature", published.push_signed, ("push",)),
     Check("send.accepted", "our signed message is applied, its receipt names it", checks.send_accepted),
     Check("send.duplicate", "our resend is answered duplicate", checks.send_duplicate),
-    Check("push.receipt", "the court pushes a signed receipt of our message", checks.push_receipt, ("push",)),
+    Check("push.receipt", "the court pushes a signed receipt of our message", published.push_receipt, ("push",)),
     Check("status.consistent", "the court's status says what we sent", checks.status_consistent),
     Check("error.rejected", "a business refusal comes as RejectedError", checks.error_rejected),
     Check("error.credentials", "a signature it does not know comes as CredentialsRefused", checks.error_credentials),

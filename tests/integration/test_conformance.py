@@ -90,3 +90,10 @@ def test_a_court_that_is_down_or_silent_fails_every_check_within_the_budget(tmp_
     reasons = [r.reason for r in report.results]
     assert reasons[0].startswith(("no answer within 0.5 s", "TransientError"))
     assert reasons[-1] == "not run: the run's budget of 1.2 s was spent"
+
+
+@pytest.mark.parametrize("profile", ["sm2-sm3", "hmac-appkey"])
+def test_a_wrong_court_key_is_found_under_every_signature_profile(tmp_path: Path, profile: str) -> None:
+    report, _ = run_against(tmp_path, "rest", ("wrong-key",), profile=profile)
+    assert report.failed == ["feed.signed"], report.to_text("now")
+    assert "6 of 6 dispatch items fail the court's signature" in report.results[0].reason
