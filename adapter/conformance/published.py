@@ -14,6 +14,8 @@ from connectors.port import ConnectorError, Feed, RawInbound
 from signing.errors import SignatureInvalid
 
 FIRST_PAGE, SMALL_PAGE, MAX_PAGES, MIN_ITEMS = 20, 3, 12, 4
+# Transport headers, left out of the evidence: what is left is the court's signature and credentials, cut short.
+_ROUTINE = {"host", "content-type", "content-length", "accept", "accept-encoding", "connection", "user-agent"}
 
 
 def _verify(target: Target, item: RawInbound) -> str:
@@ -28,7 +30,8 @@ def _verify(target: Target, item: RawInbound) -> str:
 def _signed(target: Target, items: list[RawInbound], what: str, result: CheckResult) -> None:
     bad = [(n, why) for n, item in enumerate(items, 1) if (why := _verify(target, item))]
     for n, why in bad[:3]:
-        result.saw(f"verify {what} item {n} ({masked_headers(items[n - 1].headers)})", f"refused — {why}")
+        headers = {k: v for k, v in items[n - 1].headers.items() if k.lower() not in _ROUTINE}
+        result.saw(f"verify {what} item {n} ({masked_headers(headers)})", f"refused — {why}")
     result.passed = bool(items) and not bad
     result.reason = (
         f"no {what} items to check"

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from adapter.config.platform import PlatformSettings
 from adapter.conformance import checks, published
-from adapter.conformance.report import CheckResult, Report
+from adapter.conformance.report import CheckResult, Report, masked
 from adapter.errors import InvalidRequest
 
 RUN_BUDGET = 25.0  # seconds for a whole run, push waits included: well under 30 s per platform
@@ -108,5 +108,5 @@ def _bounded(check: Check, target: checks.Target, run: checks.Run, seconds: floa
             check.id, check.title, reason=f"no answer within {seconds:g} s", evidence=[*working.evidence]
         )
     if failure:
-        working.passed, working.reason = False, checks.error_text(failure[0])
+        working.passed, working.reason = False, masked(checks.error_text(failure[0]))  # it may quote a payload
     return working

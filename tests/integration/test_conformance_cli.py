@@ -4,9 +4,10 @@ court started with --fault, exit 0 with the report written when all pass."""
 
 import json
 import re
+import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -17,9 +18,9 @@ from tests.support.cli import docking
 pytestmark = pytest.mark.integration
 
 
-def _sandbox(tmp_path: Path, *faults: str) -> Iterator[tuple[str, str]]:
+def _sandbox(tmp_path: Path, *faults: str, extra: Sequence[str] = ()) -> Iterator[tuple[str, str]]:
     """A standalone sandbox court (its URL, its control token), misconfigured by `faults`, stopped after."""
-    args = ["sandbox", "serve", "--port", "0", "--dispatch", "6", "--keys", str(tmp_path / "court")]
+    args = ["sandbox", "serve", "--port", "0", "--dispatch", "6", "--keys", str(tmp_path / "court"), *extra]
     args += ["--centre-key", f"centre-1={tmp_path / 'keys' / 'centre-1.pub'}"]
     for fault in faults:
         args += ["--fault", fault]
@@ -87,3 +88,18 @@ def test_all_green_exits_0_with_a_readable_report(tmp_path: Path, keys: Path) ->
         assert (
             unknown.returncode == 2 and "--platform 'nowhere' is not configured (configured: gz-odr)" in unknown.stderr
         )
+
+
+def test_a_pushing_court_is_checked_through_the_kits_listener(tmp_path: Path, keys: Path) -> None:
+    with socket.socket() as probe:  # a free port for the kit's listener, which the court pushes to from the start
+        probe.bind(("127.0.0.1", 0))
+        listen = f"127.0.0.1:{probe.getsockname()[1]}"
+    push = ["--push-to", f"http://{listen}", "--push-key", "court-api-key", "--push-every", "0.1"]
+    for url, _ in _sandbox(tmp_path, "wrong-key", extra=push):
+        config = _config(tmp_path, url, test_endpoint=True)
+        config.write_text(config.read_text().replace("test_endpoint = true\n", 'test_endpoint = true\nmode = "push"\n'))
+        ran = docking("conformance", "--platform", "gz-odr", "--config", str(config), "--listen", listen, "-f", "json")
+        assert ran.returncode == 1, ran.stderr
+        report = json.loads(ran.stdout)
+        assert report["mode"] == "push" and report["failed"] == ["push.signed", "push.receipt"]
+        assert "court-api-key" not in ran.stdout and "Bearer c…" in ran.stdout  # its API key cut in the evidence
