@@ -46,7 +46,9 @@ def conformance(
         float, typer.Option(min=0.5, max=15, help="Push platforms: seconds to wait for a push.")
     ] = 8.0,
 ) -> None:
-    """Run the conformance scenario against a court's test endpoint; print a pass/fail report per check."""
+    """Test a court's test endpoint (test_endpoint = true) against its interface: a pass/fail report per check
+    with its evidence; exit 1 if any check fails. Only CONF- messages go out, straight to the court: the adapter's
+    database and outbox are not touched."""
     settings = load_settings(config)
     if platform not in settings.platforms:
         known = ", ".join(settings.platforms) or "none"

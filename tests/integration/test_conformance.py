@@ -97,3 +97,16 @@ def test_a_wrong_court_key_is_found_under_every_signature_profile(tmp_path: Path
     report, _ = run_against(tmp_path, "rest", ("wrong-key",), profile=profile)
     assert report.failed == ["feed.signed"], report.to_text("now")
     assert "6 of 6 dispatch items fail the court's signature" in report.results[0].reason
+
+
+def test_the_case_named_with_case_is_the_one_sent_for(tmp_path: Path) -> None:
+    pairing = pair(tmp_path)
+    server = pairing.serve()
+    try:
+        first, *_, chosen = pairing.core.dispatch(6)  # six: enough for the paging checks
+        report = run_kit("court", pairing.platform(server, test_endpoint=True), case=chosen)
+        assert report.passed, report.to_text("now")
+        assert pairing.core.applied_order == {chosen: [m for m in pairing.core.applications]}
+        assert pairing.core.cases[first].status == "10"  # the one the kit would have picked is untouched
+    finally:
+        server.stop()
