@@ -20,6 +20,7 @@ from connectors.port import (
     ConnectorError,
     CourtPlatform,
     CredentialsRefused,
+    RawInbound,
     Receipt,
     RejectedError,
 )
@@ -49,6 +50,7 @@ class Run:
 
     prefix: str
     dispatched: list[str] = field(default_factory=list)  # case ids the court published, newest last
+    published: list[RawInbound] = field(default_factory=list)  # items read by feed.signed or push.signed
     case_id: str = ""
     sent: Envelope | None = None
 

@@ -7,10 +7,10 @@ an answer wrongly signed fails whichever check asked, as a TransientError naming
 
 import json
 
-from adapter.conformance.checks import Run, Target
+from adapter.conformance.checks import Run, Target, error_text
 from adapter.conformance.push_inbox import Pushed
 from adapter.conformance.report import CheckResult, masked_headers
-from connectors.port import ConnectorError, Feed, RawInbound
+from connectors.port import ConnectorError, Feed, PayloadError, RawInbound
 from signing.errors import SignatureInvalid
 
 FIRST_PAGE, SMALL_PAGE, MAX_PAGES, MIN_ITEMS = 20, 3, 12, 4
@@ -54,7 +54,30 @@ def feed_signed(target: Target, run: Run, result: CheckResult) -> None:
     page = target.connector.fetch(Feed.DISPATCHES, "", FIRST_PAGE)
     result.saw(f"fetch dispatches cursor='' limit={FIRST_PAGE}", f"{len(page.items)} items, next {page.next_cursor}")
     _remember(target, run, list(page.items))
+    run.published = list(page.items)
     _signed(target, list(page.items), "dispatch", result)
+
+
+def decoded(target: Target, run: Run, result: CheckResult) -> None:
+    """Every item read by feed.signed or push.signed decodes to a canonical message under the court's documented
+    field maps and code tables (mappings/); one that does not is what the adapter would quarantine (PayloadError)."""
+    bad: list[tuple[int, PayloadError]] = []
+    for n, item in enumerate(run.published, 1):
+        try:
+            target.connector.decode(item)
+        except PayloadError as exc:
+            bad.append((n, exc))
+    for n, refusal in bad[:3]:
+        result.saw(f"decode item {n}: {run.published[n - 1].body.decode('utf-8', 'replace')}", error_text(refusal))
+    result.passed = bool(run.published) and not bad
+    count = len(run.published)
+    result.reason = (
+        "no items were read to decode"
+        if not count
+        else f"{len(bad)} of {count} items would be quarantined: not in the documented fields and codes"
+        if bad
+        else f"all {count} items decode under the documented fields and codes"
+    )
 
 
 def feed_paging(target: Target, run: Run, result: CheckResult) -> None:
@@ -117,6 +140,7 @@ def push_signed(target: Target, run: Run, result: CheckResult) -> None:
     if not arrived:
         result.reason = f"no dispatch was pushed within {target.push_wait:g} s"
         return
+    run.published = items
     _signed(target, items, "pushed", result)
 
 

@@ -30,9 +30,11 @@ class Check:
 
 CHECKS = (
     Check("feed.signed", "the court's feed items carry its valid signature", published.feed_signed, ("poll",)),
+    Check("feed.decoded", "the court's feed items read under its documented fields", published.decoded, ("poll",)),
     Check("feed.paging", "feed pages move on from their cursor to every item", published.feed_paging, ("poll",)),
     Check("feed.reread", "a cursor read again gives the same items", published.feed_reread, ("poll",)),
     Check("push.signed", "the court's pushed items carry its valid signature", published.push_signed, ("push",)),
+    Check("push.decoded", "the court's pushed items read under its documented fields", published.decoded, ("push",)),
     Check("send.accepted", "our signed message is applied, its receipt names it", checks.send_accepted),
     Check("send.duplicate", "our resend is answered duplicate", checks.send_duplicate),
     Check("push.receipt", "the court pushes a signed receipt of our message", published.push_receipt, ("push",)),

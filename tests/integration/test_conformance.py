@@ -110,3 +110,18 @@ def test_the_case_named_with_case_is_the_one_sent_for(tmp_path: Path) -> None:
         assert pairing.core.cases[first].status == "10"  # the one the kit would have picked is untouched
     finally:
         server.stop()
+
+
+def test_an_item_outside_the_documented_fields_is_pinpointed(tmp_path: Path) -> None:
+    pairing = pair(tmp_path)
+    server = pairing.serve()
+    try:
+        pairing.core.dispatch(5)
+        body = '{"xxbh": "PQ-odd", "xxlx": "PQ", "fssj": "2026-12-01T08:00:00+08:00", "ajbs": "0105-odd", "ajxx": {}}'
+        pairing.core.inject("dispatches", body, pairing.core.sign_item(body, "PQ-odd"))  # signed, but unreadable
+        report = run_kit("court", pairing.platform(server, test_endpoint=True))
+        assert report.failed == ["feed.decoded"], report.to_text("now")
+        decoded = report.results[1]
+        assert "1 of 6 items would be quarantined" in decoded.reason and "PayloadError" in decoded.evidence[0].answer
+    finally:
+        server.stop()

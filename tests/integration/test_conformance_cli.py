@@ -82,7 +82,7 @@ def test_all_green_exits_0_with_a_readable_report(tmp_path: Path, keys: Path) ->
         config = _config(tmp_path, url, test_endpoint=True)
         ran = docking("conformance", "--platform", "gz-odr", "--config", str(config), "--report", str(report))
         assert ran.returncode == 0, ran.stdout + ran.stderr
-        assert "8 of 8 checks passed — all passed" in ran.stdout and "CST" in ran.stdout
+        assert "9 of 9 checks passed — all passed" in ran.stdout and "CST" in ran.stdout
         assert report.read_text() == ran.stdout
         unknown = docking("conformance", "--platform", "nowhere", "--config", str(config))
         assert (
