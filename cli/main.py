@@ -20,6 +20,7 @@ from cli import (
     clients_cmd,
     complaints_cmd,
     complaints_ops,  # noqa: F401  (adds the queue commands to `docking complaints`)
+    conformance_cmd,
     data_keys,
     db_cmd,
     deadlines_cmd,
@@ -74,6 +75,7 @@ app.command("deadlines")(deadlines_cmd.deadlines)
 app.command("run")(run_cmd.run)
 app.command("serve")(serve_cmd.serve)
 app.command("status")(status_cmd.status)
+app.command("conformance")(conformance_cmd.conformance)
 app.add_typer(clients_cmd.app, name="clients")
 app.add_typer(reconcile_cmd.app, name="reconcile")
 app.add_typer(report_cmd.app, name="report")

@@ -11,10 +11,20 @@ from adapter.errors import InvalidRequest
 from cli.arbitration_sandbox_cmd import arbitration
 from cli.institution_cmd import institution
 from cli.output import console
-from cli.sandbox_serve import Host, Port, Profile, listening, partner_keys, serve_until_interrupted
+from cli.sandbox_serve import (
+    Host,
+    Port,
+    Profile,
+    configured,
+    fault_option,
+    listening,
+    partner_keys,
+    serve_until_interrupted,
+)
 from cli.spc_sandbox_cmd import spc
 from cli.traffic_sandbox_cmd import traffic
 from sandbox.court import CourtCore, SandboxConfig
+from sandbox.court.config import MISCONFIGURATIONS
 from sandbox.pairing import key_and_certificate
 from sandbox.push import PushCourt
 from sandbox.rest import SandboxServer
@@ -65,6 +75,7 @@ def serve(
         str | None, typer.Option(help="--push-to: the court's API key (`docking clients add --role court:NAME`).")
     ] = None,
     push_every: Annotated[float, typer.Option(min=0.05, help="--push-to: seconds between push rounds.")] = 1.0,
+    fault: Annotated[list[str] | None, fault_option("", MISCONFIGURATIONS)] = None,
 ) -> None:
     """Serve a court ODR platform on HOST:PORT until Ctrl-C."""
     if transport not in ("rest", "soap"):
@@ -76,7 +87,11 @@ def serve(
     if timestamp_format not in FORMS:
         raise InvalidRequest(f"--timestamp-format {timestamp_format!r} is not one of {', '.join(FORMS)}")
     signer, verifier, court_key = partner_keys(centre_key, keys, court_key_id, profile)
-    config = SandboxConfig(seed=seed, court_key_id=court_key_id, timestamp_format=timestamp_format)
+    config = configured(  # --fault: misconfigured on purpose, for `docking conformance` to pinpoint
+        lambda: SandboxConfig(
+            seed=seed, court_key_id=court_key_id, timestamp_format=timestamp_format, misconfigured=tuple(fault or ())
+        )
+    )
     core = CourtCore(config, signer, verifier)
     soap = _soap_court(core, keys, centre_cert or []) if transport == "soap" else None
     server: BaseSandboxServer = listening(
@@ -93,6 +108,8 @@ def serve(
         "GET /sandbox/stats)"
     )
     console.print(public.decode().strip(), highlight=False)
+    if fault:
+        console.print(f"misconfigured on purpose: {', '.join(fault)}")
     server.start()
     if push_to is not None:
         assert push_key is not None

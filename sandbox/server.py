@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sandbox.court import CourtCore, CourtRefusal
+from sandbox.court.misconfig import misreported
 from sandbox.loopback import LoopbackHTTPServer, LoopbackRequestHandler
 from sandbox.wire import RawText, wire_json
 from signing.base import PublicKeyEntry
@@ -85,6 +86,11 @@ class BaseCourtHandler(LoopbackRequestHandler):
             self.reply(200, answer)
         except CourtRefusal as refusal:
             self.server.core.rejected.append((refusal.code, refusal.message))
+            if (
+                self.path.startswith(self.platform_prefix)
+                and "wrong-error-codes" in self.server.core.config.misconfigured
+            ):
+                refusal = misreported(refusal)  # misconfigured on purpose (sandbox/court/misconfig.py)
             self.refuse(refusal)
         except Exception as exc:  # the sandbox must answer like a platform, never drop the connection
             self.refuse(CourtRefusal(500, "E500", f"internal error: {type(exc).__name__}"))

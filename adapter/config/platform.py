@@ -79,6 +79,9 @@ class PlatformSettings(BaseModel):
     # "yyyy-MM-dd HH:mm:ss" (China time),
     # epoch_seconds, epoch_millis. A time in any other form is quarantined as malformed, naming the field.
     timestamp_format: TimestampForm = DEFAULT_FORM
+    # This platform is a court's test endpoint (a sandbox, an integration environment): `docking conformance` runs
+    # its scenario only against one marked so, never against a production court (adapter/conformance/).
+    test_endpoint: bool = False
     poll_seconds: float = Field(default=10.0, gt=0)
     # "poll": we read the court's feeds; "push": the court POSTs its feed items to /api/court/v1/… (api/court.py,
     # adapter/inbox/push.py) and the platform is not polled. Either way we send to it as before.

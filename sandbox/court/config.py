@@ -2,7 +2,10 @@
 
 from dataclasses import dataclass, field
 
-from sandbox.config_checks import check_timestamp_format
+from sandbox.config_checks import check_faults, check_timestamp_format
+
+# What `docking sandbox serve --fault` can break on purpose (sandbox/court/misconfig.py says how).
+MISCONFIGURATIONS = ("wrong-key", "no-dedupe", "broken-cursor", "wrong-error-codes")
 
 
 @dataclass
@@ -27,6 +30,9 @@ class SandboxConfig:
     # The form of the times in this court's messages (sandbox/timeforms.py), both ways: what it publishes, and
     # what it demands of the centre's send time (fssj). Courts document one; many use yyyyMMddHHmmss.
     timestamp_format: str = "iso8601"
+    # A court misconfigured on purpose, for the conformance kit to pinpoint (sandbox/court/misconfig.py).
+    misconfigured: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_timestamp_format(self.timestamp_format)
+        check_faults(self.misconfigured, MISCONFIGURATIONS)

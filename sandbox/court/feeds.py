@@ -98,6 +98,8 @@ class Feeds(Authentication):
                 raise CourtRefusal(404, "E404", f"no feed {name!r}")
             self._before_read(name)
             items = self._feeds[name]
+            if "broken-cursor" in self.config.misconfigured:
+                cursor = 0  # misconfigured on purpose: the cursor asked for is ignored (sandbox/court/misconfig.py)
             if cursor > len(items) and self._past_end == "position":
                 return {"items": [], "next_cursor": len(items)}  # a restarted feed says where it really is
             page = items[cursor : cursor + max(1, min(limit, 500))]

@@ -46,7 +46,7 @@ class Rules(Feeds):
         if not isinstance(content, dict):
             raise CourtRefusal(400, "E400", "malformed message: its content is not a set of fields")
         with self._lock:
-            if msg_id in self._applied:
+            if msg_id in self._applied and "no-dedupe" not in self.config.misconfigured:
                 self.duplicates_dropped += 1
                 return {**self._applied[msg_id], "duplicate": True}
             before = self.cases.get(ajbs)
