@@ -68,18 +68,25 @@ def sign_detached(
     """DER CMS SignedData over `content` (not included), signed by `key` — SM2, RSA (2048 bits or more) or EC
     P-256 — whose certificate is `certificate_chain[0]`; the whole chain is carried in `certificates`.
     `at`: the signingTime (default now); `distid`: the SM2 distinguishing ID (ignored for RSA/EC). ValueError if
-    the key is none of those or is not the certificate's."""
+    the key is none of those, is not the certificate's, or the certificate is not valid at `at` (expired)."""
     if not certificate_chain:
         raise ValueError("certificate_chain: the signer's certificate comes first; none was given")
     signer = certificate_chain[0]
     if certificate_key(signer).public_numbers() != key.public_key().public_numbers():
         raise ValueError(f"the key is not the one certified in {signer.subject.rfc4514_string()!r}")
     digest_oid, signature_oid = _algorithms(key)
+    when = (at or utc_now()).replace(microsecond=0)
+    if not signer.not_valid_before_utc <= when <= signer.not_valid_after_utc:  # a court would refuse it: say so now
+        raise ValueError(
+            f"the seal certificate {signer.subject.rfc4514_string()!r} is valid "
+            f"{signer.not_valid_before_utc:%Y-%m-%d %H:%M}Z to {signer.not_valid_after_utc:%Y-%m-%d %H:%M}Z, not at "
+            f"{when:%Y-%m-%d %H:%M}Z: renew it (`docking keys cert`, or a CSR for the CA: `docking keys csr`)"
+        )
     attributes = acms.CMSAttributes(
         [
             {"type": "content_type", "values": ["data"]},
             {"type": "message_digest", "values": [_hash(digest_oid, content)]},
-            {"type": "signing_time", "values": [acms.Time({"utc_time": (at or utc_now()).replace(microsecond=0)})]},
+            {"type": "signing_time", "values": [acms.Time({_time_choice(when): when})]},
         ]
     )
     signature = _sign(key, signature_oid, attributes.dump(), distid)  # signed as a SET OF (RFC 5652 §5.4), tag 0x31
@@ -173,6 +180,10 @@ def _algorithms(key: Any) -> tuple[str, str]:
     if isinstance(key, ec.EllipticCurvePrivateKey) and key.curve.name == "secp256r1":
         return SHA256, ECDSA_SHA256
     raise ValueError("the seal key must be SM2, RSA (2048 bits or more) or EC P-256")
+
+
+def _time_choice(when: datetime) -> str:
+    return "utc_time" if when.year < 2050 else "generalized_time"  # RFC 5652 §11.3, as RFC 5280 §4.1.2.5
 
 
 def _hash(digest_oid: str, data: bytes) -> bytes:
