@@ -13,7 +13,7 @@ from asn1crypto import cms as acms  # type: ignore[import-untyped]
 from cryptography import x509
 
 from adapter.keys.wsse_files import make_wsse_files
-from signing import cms
+from signing import cms, der
 from signing.keyfiles import load_private_key
 
 OPENSSL = shutil.which("openssl")
@@ -136,3 +136,20 @@ def test_a_key_that_is_not_the_certificates_is_refused_before_signing(tmp_path: 
         cms.sign_detached(CONTENT, key, [other])
     with pytest.raises(ValueError, match="certificate_chain"):
         cms.sign_detached(CONTENT, key, [])
+
+
+@needs_openssl
+def test_a_gbt_35275_signature_with_its_own_identifiers_is_read_though_openssl_refuses_it(tmp_path: Path) -> None:
+    """The same SignerInfo under GB/T 35275's signedData, data and sm2-1 identifiers (the signature algorithm is not
+    signed, so the signature stands): we verify it; OpenSSL 3.0 cannot read it — why we write RFC 8998's."""
+    key, certificate = _seal(tmp_path, "SM2")
+    signed_data = acms.ContentInfo.load(cms.sign_detached(CONTENT, key, [certificate]))["content"]
+    signed_data["signer_infos"][0]["signature_algorithm"] = {"algorithm": cms.GM_SM2_SIGN}
+    signed_data["encap_content_info"]["content_type"] = "1.2.156.10197.6.1.4.2.1"
+    gm = der.sequence(der.oid(cms.GM_SIGNED_DATA), der.context(0, signed_data.dump(force=True)))
+    signer = cms.verify_detached(CONTENT, gm, [certificate])
+    assert signer.signature_algorithm == cms.GM_SM2_SIGN and signer.distid == ""
+    with pytest.raises(cms.CmsInvalid, match="content_changed"):
+        cms.verify_detached(_flip(CONTENT, 7), gm, [certificate])
+    refused = _verify_with_openssl(tmp_path, CONTENT, gm)
+    assert refused.returncode != 0 and "content type not signed data" in refused.stderr
