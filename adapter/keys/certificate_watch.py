@@ -1,6 +1,7 @@
 """Which certificates the adapter signs with, and how long each stays valid: the seal's (`[seal]`
-certificate_chain, its first certificate) and every certificate kept in a keyring folder (`docking keys cert`
-writes `<keyring>/<key_id>.crt`; a CA-issued one is put there too). `docking status`, the alert evaluation
+certificate_chain, its first certificate), each SOAP platform's WS-Security certificate (`[platforms.x.wsse]
+certificate`, label `x:wsse`) and every certificate kept in a keyring folder (`docking keys cert` writes
+`<keyring>/<key_id>.crt`; a CA-issued one is put there too). `docking status`, the alert evaluation
 (AlertKind.CERTIFICATE_EXPIRY) and `/readyz` read them here.
 
 A certificate is `expiring` within [alerts] certificate_expiry_days of its notAfter, `expired` past it (sealing
@@ -22,11 +23,15 @@ MAX_FILES = 50  # a keyring holds a few keys; a folder of thousands of .crt file
 
 
 def watched(settings: Settings) -> list[tuple[str, Path]]:
-    """(label, file) of each certificate to watch, each file once: the seal's chain, then each keyring's *.crt."""
+    """(label, file) of each certificate to watch, each file once: the seal's chain, the WS-Security certificates,
+    then each keyring's *.crt."""
     found: dict[Path, str] = {}
     seal: Any = getattr(settings, "seal", None)  # [seal] (adapter/seal/settings.py), where that section exists
     if seal is not None and getattr(seal, "enabled", False) and getattr(seal, "certificate_chain", None):
         found[Path(seal.certificate_chain)] = "seal"
+    for name, platform in sorted(settings.platforms.items()):
+        if platform.wsse is not None:  # a court refuses every request signed under an expired certificate
+            found.setdefault(Path(platform.wsse.certificate), f"{name}:wsse")
     folders = [(name, p.signing.keyring) for name, p in sorted(settings.platforms.items()) if p.signing.keyring]
     if seal is not None and getattr(seal, "enabled", False) and getattr(seal, "keyring", None):
         folders.append(("seal", Path(seal.keyring)))
