@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.x509.oid import NameOID
 
 from adapter.config.settings import Settings
 from adapter.status.report import CertificateStatus
+from schemas.clock import CHINA
 
 MAX_FILES = 50  # a keyring holds a few keys; a folder of thousands of .crt files is not one to read at every look
 
@@ -55,15 +57,17 @@ def status_of(label: str, path: Path, now: datetime, warn: timedelta) -> Certifi
         return CertificateStatus(label, str(path), "", None, None, "unreadable", f"{path}: {why}")
     end = certificate.not_valid_after_utc
     left = (end - now).total_seconds() / 86400
-    subject = certificate.subject.rfc4514_string()
+    subject = certificate.subject.rfc4514_string({NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier"})
+    shown = f"{end.astimezone(CHINA):%Y-%m-%d %H:%M} CST"  # for people: China time, labelled
     if now > end:
-        state, detail = "expired", f"{subject} expired {end:%Y-%m-%d %H:%M}Z: sealing refuses until it is renewed"
+        state, detail = "expired", f"{subject} expired {shown}: sealing refuses until it is renewed"
     elif now < certificate.not_valid_before_utc:
-        state, detail = "not_yet_valid", f"{subject} is valid only from {certificate.not_valid_before_utc:%Y-%m-%d}"
+        start = certificate.not_valid_before_utc.astimezone(CHINA)
+        state, detail = "not_yet_valid", f"{subject} is valid only from {start:%Y-%m-%d %H:%M} CST"
     elif end - now <= warn:
-        state, detail = "expiring", f"{subject} expires {end:%Y-%m-%d %H:%M}Z, in {left:.0f} day(s): renew it"
+        state, detail = "expiring", f"{subject} expires {shown}, in {left:.0f} day(s): renew it"
     else:
-        state, detail = "ok", f"{subject} valid until {end:%Y-%m-%d}"
+        state, detail = "ok", f"{subject} valid until {shown}"
     return CertificateStatus(label, str(path), subject, end, round(left, 1), state, detail)
 
 
