@@ -1,0 +1,82 @@
+"""The configured seal (`[seal]`, adapter/seal/settings.py), loaded and checked once, applied to each agreement.
+
+`Sealer.from_settings` reads the key (a PEM file, or a keyring's active key; the passphrase from the environment
+variable the settings name, never logged) and the certificate chain, and checks that the chain's first certificate
+is the key's and valid now — at start, so a wrong file is said before the first agreement rather than at it.
+`Sealer.seal` returns a `Sealed`: the document to send, and, for an SM2 seal, the detached CMS beside it.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+
+from adapter.keys.keyring import Keyring
+from adapter.seal.pades import CHAIN_FIELD, SealError, check_key_and_chain, load_chain, seal_pdf
+from adapter.seal.settings import SealSettings
+from signing.keyfiles import load_private_key, passphrase_from
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """`document`: the PDF that travels (PAdES-sealed for RSA/EC); `cms`: a detached CMS over `document` (DER) for
+    an SM2 seal, else None."""
+
+    document: bytes
+    cms: bytes | None = None
+
+
+@dataclass(frozen=True)
+class Sealer:
+    key: Any
+    chain: tuple[x509.Certificate, ...]
+    reason: str = ""
+    location: str = ""
+    visible: bool = False
+    field_name: str = "CentreSeal"
+
+    @classmethod
+    def from_settings(cls, settings: SealSettings, now: datetime) -> "Sealer | None":
+        """The sealer `[seal]` describes, or None when sealing is off. KeyFileError (unreadable key, missing
+        passphrase variable), SealError naming `seal.certificate_chain` (no certificate, not the key's, expired)."""
+        if not settings.enabled:
+            return None
+        passphrase = passphrase_from(settings.passphrase_env)
+        if settings.keyring is not None:
+            ring = Keyring.open(settings.keyring)
+            key = ring.private_key(ring.active(now), passphrase)
+        else:
+            assert settings.key_file is not None  # SealSettings._complete: one of the two
+            key = load_private_key(settings.key_file, passphrase)
+        assert settings.certificate_chain is not None
+        chain = load_chain(_read(settings.certificate_chain), str(settings.certificate_chain))
+        check_key_and_chain(key, chain, now, str(settings.certificate_chain))
+        return cls(key, chain, settings.reason, settings.location, settings.visible, settings.field_name)
+
+    def seal(self, document: bytes, now: datetime) -> Sealed:
+        """`document` sealed at `now` (adapter/seal/pades.py seal_pdf). SealError naming `document` (not a PDF,
+        encrypted) or `seal.certificate_chain` (the certificate expired since start)."""
+        sealed = seal_pdf(
+            document,
+            self.key,
+            self.chain,
+            now=now,
+            reason=self.reason,
+            location=self.location,
+            visible=self.visible,
+            field_name=self.field_name,
+        )
+        return Sealed(sealed)
+
+
+SealFunction = Callable[[bytes, datetime], Sealed]  # what the use cases take (adapter/services.py)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SealError(f"cannot read {path}: {exc.strerror}", field=CHAIN_FIELD, rule="readable") from None
