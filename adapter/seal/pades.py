@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from asn1crypto import keys as asn1_keys
+from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -171,6 +171,11 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[x509.Certificate], field_name: 
     )
 
 
+def signature_fields(pdf: bytes) -> list[str]:
+    """The names of the PDF's signature fields that hold a signature, in file order. SealError as `verify_pdf`."""
+    return [s.field_name for s in _readable(pdf).embedded_signatures]
+
+
 def _readable(pdf: bytes) -> PdfFileReader:
     """A reader over `pdf`; SealError naming `document` when it is not a PDF or is encrypted."""
     if not pdf.startswith(b"%PDF-"):
@@ -203,6 +208,4 @@ def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
 
 
 def _spki(public_key: Any) -> bytes:
-    return bytes(
-        public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
+    return bytes(public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))

@@ -6,7 +6,6 @@ is the key's and valid now — at start, so a wrong file is said before the firs
 `Sealer.seal` returns a `Sealed`: the document to send, and, for an SM2 seal, the detached CMS beside it.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,18 +14,10 @@ from typing import Any
 from cryptography import x509
 
 from adapter.keys.keyring import Keyring
-from adapter.seal.pades import CHAIN_FIELD, SealError, check_key_and_chain, load_chain, seal_pdf
+from adapter.seal import Sealed
+from adapter.seal.pades import CHAIN_FIELD, SealError, check_key_and_chain, load_chain, seal_pdf, signature_fields
 from adapter.seal.settings import SealSettings
 from signing.keyfiles import load_private_key, passphrase_from
-
-
-@dataclass(frozen=True)
-class Sealed:
-    """`document`: the PDF that travels (PAdES-sealed for RSA/EC); `cms`: a detached CMS over `document` (DER) for
-    an SM2 seal, else None."""
-
-    document: bytes
-    cms: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -71,8 +62,9 @@ class Sealer:
         )
         return Sealed(sealed)
 
-
-SealFunction = Callable[[bytes, datetime], Sealed]  # what the use cases take (adapter/services.py)
+    def carries_seal(self, document: bytes) -> bool:
+        """Whether `document` holds a signature in this seal's field (SealError when it is not a readable PDF)."""
+        return self.field_name in signature_fields(document)
 
 
 def _read(path: Path) -> bytes:
