@@ -1,0 +1,96 @@
+"""The centre's PAdES e-seal: checked by poppler's pdfsig and pyHanko's validator; a change refused by both."""
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from adapter.seal.certificates import self_signed
+from adapter.seal.pades import SealError, check_key_and_chain, seal_pdf, verify_pdf
+from signing import sm2
+from tests.support import seal as support
+
+NOW = datetime.now(UTC)
+
+
+@pytest.mark.parametrize("visible", [False, True], ids=["invisible", "visible"])
+@pytest.mark.parametrize("kind", support.KINDS)
+def test_sealed_pdf_verifies_with_pdfsig_and_pyhanko(kind: str, visible: bool) -> None:
+    sealer = support.sealer(kind, NOW)
+    sealed = seal_pdf(support.PDF, sealer.key, sealer.chain, now=NOW, reason="调解组织电子印章", visible=visible)
+    assert sealed.startswith(support.PDF)  # an incremental update: the parties' original is the first revision
+    report = support.pdfsig(sealed)
+    assert support.pdfsig_valid(report), report
+    assert "Signing Hash Algorithm: SHA-256" in report
+    assert "Signature Type: ETSI.CAdES.detached" in report  # PAdES (ETSI EN 319 142-1)
+    check = verify_pdf(sealed, sealer.chain)
+    assert (check.intact, check.valid, check.whole_file, check.trusted) == (True, True, True, True), check.summary
+    assert check.ok and check.field_name == "CentreSeal" and "某调解中心电子印章" in check.signer
+
+
+@pytest.mark.parametrize("kind", support.KINDS)
+def test_one_byte_changed_in_the_signed_range_is_refused_by_both(kind: str) -> None:
+    sealer = support.sealer(kind, NOW)
+    changed = support.tampered(seal_pdf(support.PDF, sealer.key, sealer.chain, now=NOW))
+    report = support.pdfsig(changed)
+    assert "Signature Validation: Signature is Valid." not in report, report
+    assert "Digest Mismatch" in report, report
+    check = verify_pdf(changed, sealer.chain)
+    assert not check.intact and not check.ok
+
+
+def test_a_seal_not_under_the_given_roots_is_valid_but_not_trusted() -> None:
+    sealer, other = support.sealer("ec-p256", NOW), support.sealer("ec-p256", NOW)
+    check = verify_pdf(seal_pdf(support.PDF, sealer.key, sealer.chain, now=NOW), other.chain)
+    assert (check.intact, check.valid, check.trusted, check.ok) == (True, True, False, False)
+
+
+def _bad_inputs() -> list[tuple[str, bytes, str]]:
+    return [
+        ("not a PDF", b"PK\x03\x04 a zip file", "pdf"),
+        ("a PDF header over junk", b"%PDF-1.7 sample mediation agreement", "pdf"),
+        ("encrypted", support.encrypted_pdf(), "pdf_encrypted"),
+    ]
+
+
+@pytest.mark.parametrize(("case", "document", "rule"), _bad_inputs(), ids=[c for c, _, _ in _bad_inputs()])
+def test_documents_that_cannot_be_sealed_are_refused_naming_the_document(case: str, document: bytes, rule: str) -> None:
+    sealer = support.sealer("rsa", NOW)
+    with pytest.raises(SealError) as refused:
+        seal_pdf(document, sealer.key, sealer.chain, now=NOW)
+    assert (refused.value.field, refused.value.rule) == ("document", rule), case
+    with pytest.raises(SealError):
+        verify_pdf(document, sealer.chain)
+
+
+def test_an_unsigned_pdf_is_refused_by_verify() -> None:
+    with pytest.raises(SealError, match="no signature") as refused:
+        verify_pdf(support.PDF, support.sealer("rsa", NOW).chain)
+    assert refused.value.rule == "signed"
+
+
+def _key_problems() -> list[tuple[str, object, object, str]]:
+    key, other = support.new_key("rsa"), support.new_key("ec-p256")
+    return [
+        ("another key's certificate", key, self_signed(other, "other", NOW), "key_mismatch"),
+        ("expired", key, self_signed(key, "old", NOW - timedelta(days=400), days=365), "certificate_expired"),
+        ("not yet valid", key, self_signed(key, "new", NOW + timedelta(days=2)), "certificate_not_yet_valid"),
+        ("SM2 key", sm2.new_private_key(), self_signed(other, "sm2", NOW), "sm2_pades"),
+    ]
+
+
+@pytest.mark.parametrize(("case", "key", "cert", "rule"), _key_problems(), ids=[c[0] for c in _key_problems()])
+def test_a_key_and_certificate_that_cannot_seal_are_refused_naming_the_chain(
+    case: str, key: object, cert: object, rule: str
+) -> None:
+    with pytest.raises(SealError) as refused:
+        check_key_and_chain(key, [cert], NOW)  # type: ignore[list-item]
+    assert (refused.value.field, refused.value.rule) == ("seal.certificate_chain", rule), case
+    with pytest.raises(SealError):
+        seal_pdf(support.PDF, key, [cert], now=NOW)  # type: ignore[list-item]
+
+
+def test_the_original_is_the_sealed_files_first_bytes() -> None:
+    sealer = support.sealer("ec-p256", NOW)
+    sealed = seal_pdf(support.PDF, sealer.key, sealer.chain, now=NOW)
+    assert hashlib.sha256(sealed[: len(support.PDF)]).hexdigest() == hashlib.sha256(support.PDF).hexdigest()
