@@ -9,6 +9,8 @@ a detail for the operator.
                 (job_runs) is younger than 3 intervals plus the misfire grace — or no process has run that long yet
     platforms   no platform is held (the court refuses our credentials): held in this process, or its latest
                 held/released centre event says held (another process holds it)
+    certificates  (only when a seal or keyring certificate is watched: adapter/keys/certificate_watch.py) none has
+                expired or is unreadable — sealing would refuse every agreement; one expiring soon is ready, said
 
 Read from the database, so the answer is the same whichever process serves it. When the database does not
 answer, the checks that need it fail with "not checked: the database does not answer".
@@ -24,6 +26,7 @@ from sqlmodel import Session, select
 
 from adapter.config.settings import Settings
 from adapter.events.kinds import EventType
+from adapter.keys import certificate_watch
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.event_tables import CentreEventRow
 from adapter.persistence.tables import JobRunRow, JobRunStatus, ProcessHeartbeatRow
@@ -47,7 +50,9 @@ def _utc(at: datetime) -> datetime:
 
 
 def readiness(uow: UnitOfWork, settings: Settings, platforms: Mapping[str, PlatformLink], clock: Clock) -> list[Check]:
-    """The four checks, in CHECKS order. Never raises for a database that does not answer: that is a verdict."""
+    """The four checks, in CHECKS order, then `certificates` when any is watched. Never raises for a database that
+    does not answer: that is a verdict."""
+    extra = _certificates(settings, clock())
     try:
         with uow.begin() as session:
             session.connection().execute(text("SELECT 1"))
@@ -56,11 +61,14 @@ def readiness(uow: UnitOfWork, settings: Settings, platforms: Mapping[str, Platf
                 _migrations(session),
                 _jobs(session, settings, clock()),
                 _platforms(session, platforms),
+                *extra,
             ]
     except Exception as exc:  # the server stopped, the file gone, the disk full: each is "not ready"
         down = f"not checked: the database does not answer ({type(exc).__name__})"
-        return [Check("database", False, f"does not answer: {type(exc).__name__}")] + [
-            Check(name, False, down) for name in CHECKS[1:]
+        return [
+            Check("database", False, f"does not answer: {type(exc).__name__}"),
+            *(Check(name, False, down) for name in CHECKS[1:]),
+            *extra,
         ]
 
 
@@ -118,3 +126,14 @@ def _platforms(session: Session, platforms: Mapping[str, PlatformLink]) -> Check
     if held:
         return Check("platforms", False, "held (the court refuses our credentials): " + ", ".join(sorted(held)))
     return Check("platforms", True, f"{len(platforms)} configured, none held")
+
+
+def _certificates(settings: Settings, now: datetime) -> list[Check]:
+    found = certificate_watch.statuses(settings, now)
+    if not found:
+        return []
+    bad = [c for c in found if c.state not in ("ok", "expiring")]
+    if bad:
+        return [Check("certificates", False, "; ".join(f"{c.label}: {c.detail}" for c in bad))]
+    soon = [f"{c.label}: {c.detail}" for c in found if c.state == "expiring"]
+    return [Check("certificates", True, "; ".join(soon) or f"{len(found)} valid")]

@@ -24,7 +24,8 @@ def status(config: ConfigOption = None, fmt: FormatOption = Format.table) -> Non
     """Per platform: mode, breaker, hold, feeds (last success, lag, cursor), pending / in-flight / dead /
     quarantined, oldest pending; per job: last run, success, failure; database version; live processes and their
     data keys. Exits 1 when something needs a person (a held platform, a breaker open too long, dead letters, open
-    quarantine, a failing job, migrations behind, a stale or held feed, dead centre events or alerts)."""
+    quarantine, a failing job, migrations behind, a stale or held feed, dead centre events or alerts, a seal or
+    keyring certificate expiring within [alerts] certificate_expiry_days, expired or unreadable)."""
     settings = bootstrap.load(config)
     # Opened without the schema check of other commands: a database whose migrations are behind is a finding here.
     uow = UnitOfWork(open_database(settings, must_exist=True, read_only=True))
@@ -114,6 +115,13 @@ def _tables(report: StatusReport) -> None:
     )
     processes = [{**dataclasses.asdict(p), "data_keys": ", ".join(p.data_keys)} for p in report.processes]
     render(processes, ["host", "pid", "seen_at", "data_keys", "active_key"], Format.table, title="processes")
+    if report.certificates:
+        render(
+            [dataclasses.asdict(c) for c in report.certificates],
+            ["label", "state", "not_after", "days_left", "subject", "path"],
+            Format.table,
+            title="certificates",
+        )
     if report.conditions:
         render(
             [dataclasses.asdict(c) for c in report.conditions],

@@ -22,7 +22,13 @@ from schemas.clock import Clock
 log = logging.getLogger("docking.alerts")
 RUNS = ReconcileRunRow.__table__  # type: ignore[attr-defined]
 # Kinds whose state the report alone decides (the breaker and the holds are decided where they change)
-DECIDED_HERE = (AlertKind.DEAD_LETTERS, AlertKind.QUARANTINE, AlertKind.FEED_STALE, AlertKind.JOB_FAILING)
+DECIDED_HERE = (
+    AlertKind.DEAD_LETTERS,
+    AlertKind.QUARANTINE,
+    AlertKind.FEED_STALE,
+    AlertKind.JOB_FAILING,
+    AlertKind.CERTIFICATE_EXPIRY,  # a certificate no longer watched (renewed under another name, unconfigured) clears
+)
 
 
 def evaluate(uow: UnitOfWork, settings: Settings, clock: Clock) -> int:
@@ -55,6 +61,8 @@ def states(report: StatusReport) -> list[tuple[AlertKind, str, bool, str]]:
             found.append((AlertKind.FEED_STALE, f"{p.name}/{f.feed}", f.stale, ""))
     for j in report.jobs:
         found.append((AlertKind.JOB_FAILING, j.job, j.failing, j.last_failure))
+    for c in report.certificates:
+        found.append((AlertKind.CERTIFICATE_EXPIRY, c.label, c.needs_attention, c.detail))
     return found
 
 

@@ -24,6 +24,7 @@ class AlertKind(StrEnum):
     RECONCILE = "reconcile_differences"  # platform: the last reconciliation found differences
     JOB_FAILING = "job_failing"  # job: its last run failed
     CALENDAR_MISSING = "calendar_missing"  # year: no holiday data
+    CERTIFICATE_EXPIRY = "certificate_expiry"  # certificate label: expiring, expired or unreadable
 
 
 ONE_SHOT = frozenset(
@@ -74,6 +75,10 @@ TITLES: dict[AlertKind, tuple[str, str]] = {
     AlertKind.CALENDAR_MISSING: (
         "holiday calendar has no data for {subject}: deadlines are estimated",
         "holiday calendar covers {subject} again",
+    ),
+    AlertKind.CERTIFICATE_EXPIRY: (
+        "certificate {subject}: expires soon, has expired or cannot be read",
+        "certificate {subject}: valid again (renewed)",
     ),
 }
 

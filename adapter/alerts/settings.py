@@ -4,6 +4,7 @@ conditions share) and where alerts go (adapter/alerts/).
     [alerts]
     breaker_open_minutes = 15      # an open breaker needs a person after this long
     feed_stale_minutes = 60        # a polled feed not read successfully for this long is stale
+    certificate_expiry_days = 30   # a seal or keyring certificate this close to its notAfter is an alert
 
     [[alerts.destinations]]
     name = "ops"                   # in logs and errors
@@ -130,6 +131,7 @@ class AlertSettings(BaseModel):
 
     breaker_open_minutes: float = Field(default=15.0, ge=0)
     feed_stale_minutes: float = Field(default=60.0, gt=0)
+    certificate_expiry_days: float = Field(default=30.0, ge=0, le=365)
     destinations: list[Destination] = []
     # delivery, as [events]: the outbox's retry schedule (adapter/platforms/retry.py)
     retry_base_seconds: float = Field(default=5.0, gt=0)

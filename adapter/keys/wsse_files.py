@@ -76,6 +76,17 @@ def make_wsse_files(
     return WsseFiles(key_path, target, request)
 
 
+def certificate_pem(key: Any, name: x509.Name, now: datetime, days: int) -> bytes:
+    """A self-signed end-entity certificate for `key` (RSA, EC P-256 or SM2) as PEM: valid from SKEW before `now`
+    for `days` days, digitalSignature + nonRepudiation, not a CA (also the seal's: adapter/keys/seal_certificate.py)."""
+    return _certificate(key, name, now, days)
+
+
+def request_pem(key: Any, name: x509.Name) -> bytes:
+    """A PKCS #10 request (RFC 2986) for `key` with the same extensions requested, as PEM."""
+    return _request(key, name)
+
+
 def _new_key(algorithm: str) -> Any:
     if algorithm == "RSA":
         return rsa.generate_private_key(public_exponent=65537, key_size=3072)

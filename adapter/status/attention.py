@@ -11,7 +11,7 @@ EXIT_ATTENTION = 1  # `docking status`: something needs a person (2, 69, 75, 78:
 @dataclass(frozen=True)
 class Attention:
     # no_worker | held | breaker_open | feed_held | feed_stale | dead_letters | quarantine | job_failing |
-    # migrations | dead_centre_events | dead_alerts
+    # migrations | dead_centre_events | dead_alerts | certificate_<state> (expiring, expired, …)
     kind: str
     subject: str  # a platform, platform/feed, job, or the database
     message: str  # one line for an operator
@@ -21,7 +21,7 @@ class Attention:
 
 
 def findings(report: StatusReport) -> list[Attention]:
-    """Every finding, in a stable order: database, workers, platforms (by name), jobs, queues."""
+    """Every finding, in a stable order: database, workers, platforms (by name), jobs, queues, certificates."""
     found: list[Attention] = []
     db = report.database
     if db.behind:
@@ -63,6 +63,9 @@ def findings(report: StatusReport) -> list[Attention]:
     for q in report.queues:
         if q.dead:
             found.append(Attention(f"dead_{q.name}", q.name, f"{q.name}: {q.dead} dead"))
+    for c in report.certificates:
+        if c.needs_attention:
+            found.append(Attention(f"certificate_{c.state}", c.label, f"certificate {c.label}: {c.detail}"))
     return found
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 
 from adapter import heartbeats
 from adapter.config.settings import Settings
+from adapter.keys import certificate_watch
 from adapter.masking import mask_text
 from adapter.persistence.complaint_tables import ComplaintOutboxRow
 from adapter.persistence.engine import UnitOfWork
@@ -55,6 +56,7 @@ def limits_of(settings: Settings) -> Limits:
     return Limits(
         breaker_open_seconds=settings.alerts.breaker_open_minutes * 60,
         feed_stale_seconds=settings.alerts.feed_stale_minutes * 60,
+        certificate_expiry_days=settings.alerts.certificate_expiry_days,
     )
 
 
@@ -65,8 +67,9 @@ def collect(uow: UnitOfWork, settings: Settings, clock: Clock) -> StatusReport:
     with uow.engine.connect() as connection:
         database = _database(connection)
         present = set(inspect(connection).get_table_names())
+    certificates = certificate_watch.statuses(settings, now)  # files, not the database: known either way
     if database.current is None:  # not an adapter's database (yet): nothing to read but the finding
-        return StatusReport(now, database, limits)
+        return StatusReport(now, database, limits, certificates=certificates)
     processes = tuple(
         ProcessStatus(b.holder, b.host, b.pid, b.seen_at, tuple(sorted(b.data_keys)), b.active_key)
         for b in (heartbeats.live(uow, now) if "process_heartbeats" in present else [])
@@ -77,7 +80,7 @@ def collect(uow: UnitOfWork, settings: Settings, clock: Clock) -> StatusReport:
         jobs = _jobs(connection, present)
         conditions = _conditions(connection, present)
         queues = _queues(connection, present)
-    return StatusReport(now, database, limits, platforms, jobs, processes, conditions, queues)
+    return StatusReport(now, database, limits, platforms, jobs, processes, conditions, queues, certificates)
 
 
 def _database(connection: Connection) -> DatabaseStatus:

@@ -9,6 +9,7 @@ durations in seconds. Filled by adapter/status/collect.py; judged by adapter/sta
     ├── jobs: JobStatus… (last run, last success, last failure and why)
     ├── processes: ProcessStatus… (live `docking run` processes and the data keys each holds)
     ├── conditions: OpenCondition… (alert conditions open now: adapter/alerts/)
+    ├── certificates: CertificateStatus… (the seal's and the keyrings' certificates: adapter/keys/certificate_watch.py)
     └── queues: QueueStatus… (centre events, alerts: pending and dead)
 """
 
@@ -22,6 +23,7 @@ class Limits:
 
     breaker_open_seconds: float = 900.0
     feed_stale_seconds: float = 3600.0
+    certificate_expiry_days: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,21 @@ class OpenCondition:
 
 
 @dataclass(frozen=True)
+class CertificateStatus:
+    label: str  # "seal" (the [seal] chain's first certificate) or "<platform>:<file>" in its keyring
+    path: str
+    subject: str  # RFC 4514; "" when unreadable
+    not_after: datetime | None
+    days_left: float | None  # negative once expired
+    state: str  # ok | expiring | expired | not_yet_valid | unreadable
+    detail: str  # one line for an operator
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.state != "ok"
+
+
+@dataclass(frozen=True)
 class QueueStatus:
     name: str  # centre_events | alerts
     pending: int
@@ -115,3 +132,4 @@ class StatusReport:
     processes: tuple[ProcessStatus, ...] = ()
     conditions: tuple[OpenCondition, ...] = ()
     queues: tuple[QueueStatus, ...] = ()
+    certificates: tuple[CertificateStatus, ...] = ()

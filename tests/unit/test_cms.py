@@ -1,0 +1,138 @@
+"""Detached CMS signatures (signing/cms.py) against the OpenSSL 3 command line, both ways, per key kind: what we
+sign `openssl cms -verify` accepts, and refuses after one changed byte; what `openssl cms -sign` makes we accept
+and refuse alike. SM2: OpenSSL 3.0's `cms -sign` cannot sign with SM2, so its SM2 signature over the signed
+attributes is made with `openssl pkeyutl` and spliced into our SignerInfo."""
+
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from asn1crypto import cms as acms  # type: ignore[import-untyped]
+from cryptography import x509
+
+from adapter.keys.wsse_files import make_wsse_files
+from signing import cms
+from signing.keyfiles import load_private_key
+
+OPENSSL = shutil.which("openssl")
+needs_openssl = pytest.mark.skipif(OPENSSL is None, reason="the openssl command line checks the signatures")
+CONTENT = "调解协议 — agreement M-1\n".encode() * 50
+KINDS = ("SM2", "RSA", "EC")
+
+
+def _openssl(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    assert OPENSSL is not None
+    return subprocess.run([OPENSSL, *args], capture_output=True, text=True, cwd=cwd, timeout=30)
+
+
+def _seal(
+    tmp_path: Path, kind: str, *, now: datetime | None = None, name: str = "seal"
+) -> tuple[object, x509.Certificate]:
+    files = make_wsse_files(
+        tmp_path, name, "CN=centre seal,O=调解中心,C=CN", now=now or datetime.now(UTC), algorithm=kind
+    )
+    return load_private_key(files.key), x509.load_pem_x509_certificate(files.written.read_bytes())
+
+
+def _verify_with_openssl(tmp_path: Path, content: bytes, signature: bytes) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "doc.pdf").write_bytes(content)
+    (tmp_path / "doc.pdf.p7s").write_bytes(signature)
+    return _openssl(
+        "cms", "-verify", "-binary", "-inform", "DER", "-in", "doc.pdf.p7s", "-content", "doc.pdf",
+        "-CAfile", "seal.crt", "-out", "/dev/null", cwd=tmp_path,
+    )  # fmt: skip
+
+
+def _flip(data: bytes, at: int) -> bytes:
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
+
+
+@needs_openssl
+@pytest.mark.parametrize("kind", KINDS)
+def test_openssl_verifies_our_detached_signature_and_refuses_a_changed_byte(tmp_path: Path, kind: str) -> None:
+    key, certificate = _seal(tmp_path, kind)
+    signature = cms.sign_detached(CONTENT, key, [certificate])
+    checked = _verify_with_openssl(tmp_path, CONTENT, signature)
+    assert checked.returncode == 0, checked.stderr
+    assert "Verification successful" in checked.stderr
+    changed = _verify_with_openssl(tmp_path, _flip(CONTENT, 100), signature)
+    assert changed.returncode != 0 and "Verification failure" in changed.stderr
+    forged = _verify_with_openssl(tmp_path, CONTENT, _flip(signature, len(signature) - 5))  # in the signature value
+    assert forged.returncode != 0
+    signer = cms.verify_detached(CONTENT, signature, [certificate])
+    assert signer.subject == certificate.subject.rfc4514_string()
+    assert signer.distid == ("" if kind == "SM2" else None)
+    with pytest.raises(cms.CmsInvalid) as refused:
+        cms.verify_detached(_flip(CONTENT, 100), signature, [certificate])
+    assert refused.value.reason == cms.CmsInvalid.CONTENT_CHANGED
+    with pytest.raises(cms.CmsInvalid) as refused:
+        cms.verify_detached(CONTENT, _flip(signature, len(signature) - 5), [certificate])
+    assert refused.value.reason == cms.CmsInvalid.MISMATCH
+
+
+@needs_openssl
+@pytest.mark.parametrize("kind", ["RSA", "EC"])
+def test_we_verify_what_openssl_cms_signs_and_refuse_it_changed(tmp_path: Path, kind: str) -> None:
+    _, certificate = _seal(tmp_path, kind)
+    (tmp_path / "doc.pdf").write_bytes(CONTENT)
+    made = _openssl(
+        "cms", "-sign", "-binary", "-in", "doc.pdf", "-signer", "seal.crt", "-inkey", "seal.key", "-md", "sha256",
+        "-outform", "DER", "-out", "doc.p7s", cwd=tmp_path,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    signature = (tmp_path / "doc.p7s").read_bytes()
+    assert cms.verify_detached(CONTENT, signature, [certificate]).certificate == certificate
+    with pytest.raises(cms.CmsInvalid, match="content_changed"):
+        cms.verify_detached(_flip(CONTENT, 0), signature, [certificate])
+
+
+@needs_openssl
+def test_we_verify_an_sm2_signature_openssl_made_over_the_signed_attributes(tmp_path: Path) -> None:
+    key, certificate = _seal(tmp_path, "SM2")
+    info = acms.ContentInfo.load(cms.sign_detached(CONTENT, key, [certificate]))
+    signer_info = info["content"]["signer_infos"][0]
+    (tmp_path / "attrs.der").write_bytes(b"\x31" + signer_info["signed_attrs"].dump()[1:])
+    made = _openssl(
+        "pkeyutl", "-sign", "-rawin", "-digest", "sm3", "-inkey", "seal.key", "-in", "attrs.der", "-out", "sig.der",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    signer_info["signature"] = (tmp_path / "sig.der").read_bytes()
+    spliced = info.dump(force=True)
+    assert cms.verify_detached(CONTENT, spliced, [certificate]).distid == ""
+    assert _verify_with_openssl(tmp_path, CONTENT, spliced).returncode == 0
+    with pytest.raises(cms.CmsInvalid, match="content_changed"):
+        cms.verify_detached(CONTENT + b" ", spliced, [certificate])
+
+
+@pytest.mark.parametrize("kind", ["SM2", "EC"])
+def test_a_signer_outside_the_trust_roots_or_its_validity_is_refused(tmp_path: Path, kind: str) -> None:
+    key, certificate = _seal(tmp_path, kind)
+    _, stranger = _seal(tmp_path, kind, name="stranger")
+    signature = cms.sign_detached(CONTENT, key, [certificate])
+    with pytest.raises(cms.CmsInvalid) as refused:
+        cms.verify_detached(CONTENT, signature, [stranger])
+    assert refused.value.reason == cms.CmsInvalid.UNTRUSTED
+    with pytest.raises(cms.CmsInvalid) as refused:
+        cms.verify_detached(CONTENT, signature, [certificate], at=datetime.now(UTC) + timedelta(days=900))
+    assert refused.value.reason == cms.CmsInvalid.EXPIRED
+    assert "not at" in refused.value.detail
+
+
+@pytest.mark.parametrize("garbage", [b"", b"\x30\x03\x02\x01\x01", b"not DER at all"])
+def test_what_is_not_cms_is_named_malformed(tmp_path: Path, garbage: bytes) -> None:
+    _, certificate = _seal(tmp_path, "EC")
+    with pytest.raises(cms.CmsInvalid) as refused:
+        cms.verify_detached(CONTENT, garbage, [certificate])
+    assert refused.value.reason == cms.CmsInvalid.MALFORMED
+
+
+def test_a_key_that_is_not_the_certificates_is_refused_before_signing(tmp_path: Path) -> None:
+    key, _ = _seal(tmp_path, "EC")
+    _, other = _seal(tmp_path, "EC", name="other")
+    with pytest.raises(ValueError, match="not the one certified"):
+        cms.sign_detached(CONTENT, key, [other])
+    with pytest.raises(ValueError, match="certificate_chain"):
+        cms.sign_detached(CONTENT, key, [])
