@@ -202,6 +202,8 @@ class CentreServices:
         attaches the document by that digest, and a JC application re-sends the same sealed bytes. The parties'
         original is kept too, under its own digest, and is recoverable from the sealed file itself: an incremental
         update leaves it as the sealed file's first len(original) bytes, which the seal's signature covers.
+        An SM2 seal (a 国密 profile; PDF tools have no SM2) leaves the PDF and its digest as they are and sends a
+        detached CMS over it beside it (`seal_cms_b64`; on the court wire `wjqm`, mappings/court_fields.py).
         Raises InvalidRequest (document: max_bytes, pdf, pdf_encrypted; agreement.document_sha256: digest;
         agreement.signatures; seal.certificate_chain: certificate_expired) — before anything is written."""
         if len(document) > MAX_DOCUMENT_BYTES:
@@ -226,7 +228,7 @@ class CentreServices:
                 rule="digest",
             )
         now = self.clock()
-        recorded, sent = self._sealed(agreement, document, now)  # the parties' PDF, or the sealed one
+        recorded, sent, cms = self._sealed(agreement, document, now)  # the parties' PDF, or the sealed one
         party_signatures = sorted((s for s in agreement.signatures if s.role.is_party), key=lambda s: s.signed_at)
         if not party_signatures:
             raise InvalidRequest(
@@ -255,21 +257,23 @@ class CentreServices:
             cases.keep_document(sha256=digest, name=agreement.document_name, content=document, at=now)
             if recorded.document_sha256 != digest:  # the sealed PDF, stored by its own digest
                 cases.keep_document(sha256=recorded.document_sha256, name=recorded.document_name, content=sent, at=now)
-            cases.enqueue(case, AgreementBody(agreement=recorded, document_b64=_b64(sent)), now)
+            body = AgreementBody(agreement=recorded, document_b64=_b64(sent), seal_cms_b64=_b64(cms) if cms else None)
+            cases.enqueue(case, body, now)
             return CaseStatus(case.status)
 
     def _sealed(
         self, agreement: MediationAgreement, document: bytes, now: datetime
-    ) -> tuple[MediationAgreement, bytes]:
-        """The agreement and document to record and send: as given when `[seal]` is off or the document already
-        carries the seal; else the sealed PDF, and the agreement naming it (submit_agreement's docstring)."""
+    ) -> tuple[MediationAgreement, bytes, bytes | None]:
+        """The agreement and document to record and send, and an SM2 seal's detached CMS to send beside it: as
+        given when `[seal]` is off or the document already carries the seal; else the sealed PDF (or, SM2, the PDF
+        as it is and a CMS over it), and the agreement naming it (submit_agreement's docstring)."""
         if self.seal is None or self.seal.carries_seal(document):
-            return agreement, document
-        sealed = self.seal.seal(document, now).document
+            return agreement, document, None
+        sealed = self.seal.seal(document, now)
         named = agreement.model_copy(
-            update={"document_sha256": hashlib.sha256(sealed).hexdigest(), "organisation_seal_at": now}
+            update={"document_sha256": hashlib.sha256(sealed.document).hexdigest(), "organisation_seal_at": now}
         )
-        return named, sealed
+        return named, sealed.document, sealed.cms
 
     # ---- step 9–10: after the agreement
 
@@ -338,8 +342,9 @@ class CentreServices:
                     f"the agreement document {agreement.document_sha256} is not stored", rule="document_stored"
                 )
             # An agreement recorded before `[seal]` was turned on is sealed now, once: the court confirms the sealed.
-            sealed, document = self._sealed(agreement, document, now)
-            if sealed is not agreement:
+            # An SM2 seal's CMS is signed afresh over the same PDF, which the agreement already names.
+            sealed, document, cms = self._sealed(agreement, document, now)
+            if sealed.document_sha256 != agreement.document_sha256:
                 agreement = sealed
                 cases.keep_document(
                     sha256=agreement.document_sha256, name=agreement.document_name, content=document, at=now
@@ -356,7 +361,12 @@ class CentreServices:
             cases.transition(case, Event.APPLY_JC, actor=self.actor, at=now, detail=f"applicant {applicant}")
             cases.enqueue(
                 case,
-                JcApplicationBody(application=application, agreement=agreement, document_b64=_b64(document)),
+                JcApplicationBody(
+                    application=application,
+                    agreement=agreement,
+                    document_b64=_b64(document),
+                    seal_cms_b64=_b64(cms) if cms else None,
+                ),
                 now,
             )
             return CaseStatus(case.status)

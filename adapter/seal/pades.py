@@ -34,6 +34,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from adapter.errors import InvalidRequest
 from signing import sm2
+from signing.certificates import certificate_key, same_key
 
 CHAIN_FIELD = "seal.certificate_chain"
 # A visible seal: a box at the foot of the first page (PDF user space, points from the lower left corner).
@@ -77,18 +78,11 @@ def load_chain(pem: bytes, source: str) -> tuple[x509.Certificate, ...]:
 
 
 def check_key_and_chain(key: Any, chain: Sequence[x509.Certificate], now: datetime, source: str = "") -> None:
-    """None when the chain's first certificate is the key's and is valid at `now` (aware); else SealError naming
-    `seal.certificate_chain` and what is wrong (an SM2 key is refused here: PAdES tooling has no SM2)."""
+    """None when the chain's first certificate is the key's (RSA, EC or SM2) and is valid at `now` (aware); else
+    SealError naming `seal.certificate_chain` and what is wrong."""
     where = f" ({source})" if source else ""
-    if sm2.is_sm2_key(key):
-        raise SealError(
-            f"the seal key is SM2: PDF tools (pyHanko, poppler) have no SM2, so an SM2 seal is a detached CMS "
-            f"(GB/T 35275) carried beside the PDF, not a PAdES signature{where}",
-            field=CHAIN_FIELD,
-            rule="sm2_pades",
-        )
     first = chain[0]
-    if _spki(first.public_key()) != _spki(key.public_key()):
+    if not same_key(certificate_key(first), key.public_key()):
         raise SealError(
             f"the first certificate of the seal's chain{where} ({first.subject.rfc4514_string()}) is not the seal "
             "key's: put the seal's own certificate first, then its CA certificates",
@@ -123,6 +117,13 @@ def seal_pdf(
 ) -> bytes:
     """`pdf` with the centre's PAdES B-B seal appended (module doc). `key`: a `cryptography` RSA or EC private
     key; `chain`: its certificate first, then its CAs (all embedded). SealError as the module doc lists."""
+    if sm2.is_sm2_key(key):
+        raise SealError(
+            "the seal key is SM2: PDF tools (pyHanko, poppler) have no SM2, so an SM2 seal is a detached CMS "
+            "(GB/T 35275, signing/cms.py) carried beside the PDF, not a PAdES signature",
+            field=CHAIN_FIELD,
+            rule="sm2_pades",
+        )
     check_key_and_chain(key, chain, now)
     writer = IncrementalPdfFileWriter(io.BytesIO(_readable(pdf).stream.getvalue()), strict=False)
     signer = signers.SimpleSigner(
@@ -174,6 +175,11 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[x509.Certificate], field_name: 
 def signature_fields(pdf: bytes) -> list[str]:
     """The names of the PDF's signature fields that hold a signature, in file order. SealError as `verify_pdf`."""
     return [s.field_name for s in _readable(pdf).embedded_signatures]
+
+
+def check_pdf(pdf: bytes) -> None:
+    """None when `pdf` is a readable, unencrypted PDF (what an SM2 seal signs beside); SealError naming `document`."""
+    _readable(pdf)
 
 
 def _readable(pdf: bytes) -> PdfFileReader:

@@ -4,7 +4,9 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography import x509
 
+from adapter.keys.wsse_files import certificate_pem
 from adapter.seal.certificates import self_signed
 from adapter.seal.pades import SealError, check_key_and_chain, seal_pdf, verify_pdf
 from signing import sm2
@@ -75,7 +77,7 @@ def _key_problems() -> list[tuple[str, object, object, str]]:
         ("another key's certificate", key, self_signed(other, "other", NOW), "key_mismatch"),
         ("expired", key, self_signed(key, "old", NOW - timedelta(days=400), days=365), "certificate_expired"),
         ("not yet valid", key, self_signed(key, "new", NOW + timedelta(days=2)), "certificate_not_yet_valid"),
-        ("SM2 key", sm2.new_private_key(), self_signed(other, "sm2", NOW), "sm2_pades"),
+        ("SM2 key, another key's certificate", sm2.new_private_key(), self_signed(other, "sm2", NOW), "key_mismatch"),
     ]
 
 
@@ -94,3 +96,12 @@ def test_the_original_is_the_sealed_files_first_bytes() -> None:
     sealer = support.sealer("ec-p256", NOW)
     sealed = seal_pdf(support.PDF, sealer.key, sealer.chain, now=NOW)
     assert hashlib.sha256(sealed[: len(support.PDF)]).hexdigest() == hashlib.sha256(support.PDF).hexdigest()
+
+
+def test_an_sm2_seal_is_refused_in_the_pdf_naming_the_cms_beside_it() -> None:
+    key = sm2.new_private_key()
+    cert = x509.load_pem_x509_certificate(certificate_pem(key, x509.Name([]), NOW, 30))
+    check_key_and_chain(key, [cert], NOW)  # the SM2 certificate is the key's: a CMS seal may use it
+    with pytest.raises(SealError, match="detached CMS") as refused:
+        seal_pdf(support.PDF, key, [cert], now=NOW)
+    assert refused.value.rule == "sm2_pades"
