@@ -15,6 +15,7 @@ from adapter.testing import FakeClock
 from adapter.testing.fake_store import FakeCaseStore
 from schemas.enums import Flow
 from schemas.envelope import AgreementBody, Envelope, JcApplicationBody
+from signing.cms import CmsInvalid, verify_detached
 from tests.support import samples
 from tests.support import seal as support
 
@@ -23,7 +24,7 @@ START = datetime.now(samples.CST).replace(microsecond=0) - timedelta(days=1)
 
 def _world(kind: str = "ec-p256", *, sealed: bool = True) -> tuple[CentreServices, FakeClock, FakeCaseStore, str]:
     store, clock = FakeCaseStore(), FakeClock(START)
-    seal = support.sealer(kind, START) if sealed else None
+    seal = (support.sm2_sealer(START) if kind == "sm2" else support.sealer(kind, START)) if sealed else None
     services = CentreServices(store, clock, actor="centre:test", seal=seal)
     with store.begin() as cases:
         case = cases.create(samples.dispatch(Flow.DELEGATED), platform="p1", at=START)
@@ -122,3 +123,27 @@ def test_an_expired_seal_certificate_refuses_the_agreement_naming_the_chain() ->
         services.submit_agreement(case_id, samples.agreement(START + timedelta(hours=4), support.PDF), support.PDF)
     assert (refused.value.field, refused.value.rule) == ("seal.certificate_chain", "certificate_expired")
     assert _state(store, case_id) == before
+
+
+def test_an_sm2_seal_travels_beside_the_pdf_as_a_detached_cms_that_openssl_verifies() -> None:
+    services, clock, store, case_id = _world("sm2")
+    services.submit_agreement(case_id, samples.agreement(clock.now - timedelta(minutes=10), support.PDF), support.PDF)
+    clock.now += timedelta(days=1)
+    services.apply_jc(case_id, "张三", "某某银行股份有限公司")
+    assert services.seal is not None
+    roots = list(services.seal.chain)  # type: ignore[attr-defined]
+    agreement_body, jc_body = (e.body for e in _sent(store)[-2:])
+    assert isinstance(agreement_body, AgreementBody) and isinstance(jc_body, JcApplicationBody)
+    for body in (agreement_body, jc_body):
+        pdf = base64.b64decode(body.document_b64)
+        assert pdf == support.PDF  # the PDF as the parties signed it, named by its own digest
+        assert body.agreement.document_sha256 == hashlib.sha256(pdf).hexdigest()
+        assert body.seal_cms_b64 is not None
+        cms = base64.b64decode(body.seal_cms_b64)
+        ok, said = support.openssl_cms_verify(pdf, cms, roots)
+        assert ok, said
+        assert verify_detached(pdf, cms, roots).signature_algorithm == "1.2.156.10197.1.501"  # SM2 with SM3
+        refused, said = support.openssl_cms_verify(support.tampered(pdf), cms, roots)
+        assert not refused, said
+        with pytest.raises(CmsInvalid):
+            verify_detached(support.tampered(pdf), cms, roots)
