@@ -286,7 +286,7 @@ def _seal_file(
     what = "signing request" if request else "self-signed certificate"
     until = "" if written.not_after is None else f", valid until {shown(written.not_after.isoformat())}"
     where = written.path.resolve()
-    console.print(f"{where}: {what} for {written.key_id} ({written.algorithm}){until}", highlight=False)
+    console.print(f"{where}: {what} for {written.key_id} ({written.algorithm}){until}", highlight=False, soft_wrap=True)
 
 
 @app.command("cert")
@@ -304,7 +304,7 @@ def cert(
     config: ConfigOption = None,
 ) -> None:
     """A self-signed seal certificate for a keyring key (ES256, PS256 or SM2): digitalSignature + nonRepudiation.
-    Its expiry is watched (`docking status`, alerts) once it is in the keyring or named by [seal]."""
+    Its expiry is watched (`docking status`, alerts) once it is in the keyring or named by \\[seal]."""
     subject = seal_certificate.SealSubject(cn, org, country, uscc)
     _seal_file(False, subject, directory, platform, config, days, key_id, passphrase_env, out)
 
@@ -323,6 +323,6 @@ def csr(
     config: ConfigOption = None,
 ) -> None:
     """A PKCS #10 request for the centre's CA to certify a keyring key as the seal; put the certificate it issues
-    in the keyring folder as <key_id>.crt (or name it in [seal] certificate_chain)."""
+    in the keyring folder as <key_id>.crt (or name it in \\[seal] certificate_chain)."""
     subject = seal_certificate.SealSubject(cn, org, country, uscc)
     _seal_file(True, subject, directory, platform, config, 365, key_id, passphrase_env, out)

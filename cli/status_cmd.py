@@ -25,7 +25,7 @@ def status(config: ConfigOption = None, fmt: FormatOption = Format.table) -> Non
     quarantined, oldest pending; per job: last run, success, failure; database version; live processes and their
     data keys. Exits 1 when something needs a person (a held platform, a breaker open too long, dead letters, open
     quarantine, a failing job, migrations behind, a stale or held feed, dead centre events or alerts, a seal or
-    keyring certificate expiring within [alerts] certificate_expiry_days, expired or unreadable)."""
+    keyring certificate expiring within \\[alerts] certificate_expiry_days, expired or unreadable)."""
     settings = bootstrap.load(config)
     # Opened without the schema check of other commands: a database whose migrations are behind is a finding here.
     uow = UnitOfWork(open_database(settings, must_exist=True, read_only=True))

@@ -10,6 +10,10 @@ standard tool verifies, and accept either ID when verifying (CmsSigner.distid sa
 RSA keys sign PKCS #1 v1.5 with SHA-256 and EC P-256 keys ECDSA with SHA-256 (RFC 5754). Signed attributes:
 contentType, messageDigest and signingTime (RFC 5652 §11.1–11.3).
 
+GB/T 35275 itself names other identifiers (signedData 1.2.156.10197.6.1.4.2.2, data …4.2.1, signature sm2-1
+1.2.156.10197.1.301.1); OpenSSL 3.0 refuses such a file ("content type not signed data"), so they are never
+written, but a signature from a GB/T 35275 producer is read and verified all the same.
+
     sign_detached(content, key, certificate_chain, *, at=None, distid=CMS_DISTID) -> bytes  # DER ContentInfo
     verify_detached(content, cms_der, trust_roots, *, at=None) -> CmsSigner  # CmsInvalid(reason, detail) if not
 """
@@ -37,9 +41,17 @@ SM2_WITH_SM3 = "1.2.156.10197.1.501"
 SHA256 = "2.16.840.1.101.3.4.2.1"
 RSA_ENCRYPTION = "1.2.840.113549.1.1.1"  # what OpenSSL writes for PKCS #1 v1.5 in a SignerInfo (RFC 3370 §3.2)
 ECDSA_SHA256 = "1.2.840.10045.4.3.2"
+GM_SIGNED_DATA = "1.2.156.10197.6.1.4.2.2"  # GB/T 35275 §7's signedData, read (OpenSSL 3 refuses it: not written)
+GM_SM2_SIGN = "1.2.156.10197.1.301.1"  # GB/T 35275's sm2-1 signature identifier (with SM3), read
 CMS_DISTID = ""  # what OpenSSL 3 / Tongsuo's CMS uses for SM2 (see above)
 _DISTIDS = (CMS_DISTID, sm2.DEFAULT_ID)
-_SIGNATURES = {SM2_WITH_SM3: SM3, RSA_ENCRYPTION: SHA256, "1.2.840.113549.1.1.11": SHA256, ECDSA_SHA256: SHA256}
+_SIGNATURES = {
+    SM2_WITH_SM3: SM3,
+    GM_SM2_SIGN: SM3,
+    RSA_ENCRYPTION: SHA256,
+    "1.2.840.113549.1.1.11": SHA256,
+    ECDSA_SHA256: SHA256,
+}
 
 __all__ = ["CMS_DISTID", "CmsInvalid", "CmsSigner", "sign_detached", "verify_detached"]
 
@@ -158,9 +170,12 @@ def verify_detached(
 def _parse(cms_der: bytes) -> tuple[Any, list[x509.Certificate]]:
     try:
         info = acms.ContentInfo.load(cms_der, strict=True)
-        if info["content_type"].native != "signed_data":
+        if info["content_type"].dotted == GM_SIGNED_DATA:  # a GB/T 35275 producer: the same SignedData inside
+            signed_data = acms.SignedData.load(info["content"].contents)
+        elif info["content_type"].native == "signed_data":
+            signed_data = info["content"]
+        else:
             raise CmsInvalid(CmsInvalid.MALFORMED, f"content type {info['content_type'].dotted}, not signedData")
-        signed_data = info["content"]
         if signed_data["encap_content_info"]["content"].native is not None:
             raise CmsInvalid(CmsInvalid.MALFORMED, "the content is encapsulated; expected a detached signature")
         infos = list(signed_data["signer_infos"])
@@ -201,7 +216,7 @@ def _sign(key: Any, signature_oid: str, data: bytes, distid: str) -> bytes:
 def _verify(public_key: Any, signature_oid: str, signature: bytes, data: bytes) -> str | bool:
     """False if the signature fails; for SM2 the distinguishing ID it verified under, else True."""
     try:
-        if signature_oid == SM2_WITH_SM3:
+        if signature_oid in (SM2_WITH_SM3, GM_SM2_SIGN):
             if not sm2.is_sm2_key(public_key):
                 return False
             ids = (i for i in _DISTIDS if sm2.verify_digest(public_key, signature, sm2.digest(public_key, data, i)))

@@ -13,7 +13,7 @@ from asn1crypto import cms as acms  # type: ignore[import-untyped]
 from cryptography import x509
 
 from adapter.keys.wsse_files import make_wsse_files
-from signing import cms
+from signing import cms, der
 from signing.keyfiles import load_private_key
 
 OPENSSL = shutil.which("openssl")
@@ -136,3 +136,66 @@ def test_a_key_that_is_not_the_certificates_is_refused_before_signing(tmp_path: 
         cms.sign_detached(CONTENT, key, [other])
     with pytest.raises(ValueError, match="certificate_chain"):
         cms.sign_detached(CONTENT, key, [])
+
+
+@needs_openssl
+def test_a_gbt_35275_signature_with_its_own_identifiers_is_read_though_openssl_refuses_it(tmp_path: Path) -> None:
+    """The same SignerInfo under GB/T 35275's signedData, data and sm2-1 identifiers (the signature algorithm is not
+    signed, so the signature stands): we verify it; OpenSSL 3.0 cannot read it — why we write RFC 8998's."""
+    key, certificate = _seal(tmp_path, "SM2")
+    signed_data = acms.ContentInfo.load(cms.sign_detached(CONTENT, key, [certificate]))["content"]
+    signed_data["signer_infos"][0]["signature_algorithm"] = {"algorithm": cms.GM_SM2_SIGN}
+    signed_data["encap_content_info"]["content_type"] = "1.2.156.10197.6.1.4.2.1"
+    gm = der.sequence(der.oid(cms.GM_SIGNED_DATA), der.context(0, signed_data.dump(force=True)))
+    signer = cms.verify_detached(CONTENT, gm, [certificate])
+    assert signer.signature_algorithm == cms.GM_SM2_SIGN and signer.distid == ""
+    with pytest.raises(cms.CmsInvalid, match="content_changed"):
+        cms.verify_detached(_flip(CONTENT, 7), gm, [certificate])
+    refused = _verify_with_openssl(tmp_path, CONTENT, gm)
+    assert refused.returncode != 0 and "content type not signed data" in refused.stderr
+
+
+@needs_openssl
+@pytest.mark.parametrize("ca_distid", ["1234567812345678", ""])
+def test_an_sm2_seal_certified_by_a_ca_chains_for_us_and_for_openssl(tmp_path: Path, ca_distid: str) -> None:
+    """A CA made by openssl certifies the seal's SM2 key, its signature under GM/T 0015's ID or none. We chain to the
+    CA either way. OpenSSL 3.0's `cms -verify` checks certificate signatures under the empty ID only (it has no
+    -vfyopt): for a GM/T 0015 CA the court checks the chain with `openssl verify -vfyopt distid:…` and the
+    signature with `cms -verify -noverify` — the README's procedure, run here."""
+    sigopt = ("-sigopt", f"distid:{ca_distid}") if ca_distid else ()
+    steps = [
+        ("genpkey", "-algorithm", "SM2", "-out", "ca.key"),
+        ("req", "-new", "-x509", "-key", "ca.key", "-sm3", *sigopt, "-subj", "/CN=Centre CA/C=CN", "-days", "30",
+         "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign", "-out", "ca.crt"),
+        ("genpkey", "-algorithm", "SM2", "-out", "seal.key"),
+        ("req", "-new", "-key", "seal.key", "-sm3", "-sigopt", "distid:1234567812345678", "-subj", "/CN=seal/C=CN",
+         "-out", "seal.csr"),
+        ("x509", "-req", "-in", "seal.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-sm3", *sigopt,
+         "-vfyopt", "distid:1234567812345678", "-days", "20", "-out", "seal.crt"),
+    ]  # fmt: skip
+    for step in steps:
+        done = _openssl(*step, cwd=tmp_path)
+        assert done.returncode == 0, (step, done.stderr)
+    ca, seal = (x509.load_pem_x509_certificate((tmp_path / f"{n}.crt").read_bytes()) for n in ("ca", "seal"))
+    signature = cms.sign_detached(CONTENT, load_private_key(tmp_path / "seal.key"), [seal, ca])
+    assert cms.verify_detached(CONTENT, signature, [ca]).subject == "C=CN,CN=seal"
+    (tmp_path / "doc.pdf").write_bytes(CONTENT)
+    (tmp_path / "doc.pdf.p7s").write_bytes(signature)
+    verify = ("cms", "-verify", "-binary", "-inform", "DER", "-in", "doc.pdf.p7s", "-content", "doc.pdf")
+    whole = _openssl(*verify, "-CAfile", "ca.crt", "-out", "/dev/null", cwd=tmp_path)
+    if not ca_distid:
+        assert whole.returncode == 0, whole.stderr
+        return
+    assert whole.returncode != 0  # the chain under the empty ID: OpenSSL 3.0 cannot take GM/T 0015's
+    chain = _openssl("verify", "-vfyopt", "distid:1234567812345678", "-CAfile", "ca.crt", "seal.crt", cwd=tmp_path)
+    assert chain.returncode == 0 and "seal.crt: OK" in chain.stdout, chain.stderr
+    alone = _openssl(*verify, "-noverify", "-certfile", "seal.crt", "-out", "/dev/null", cwd=tmp_path)
+    assert alone.returncode == 0 and "Verification successful" in alone.stderr, alone.stderr
+    (tmp_path / "doc.pdf").write_bytes(_flip(CONTENT, 3))
+    assert _openssl(*verify, "-noverify", "-out", "/dev/null", cwd=tmp_path).returncode != 0
+
+
+def test_an_expired_seal_certificate_is_refused_at_signing_time(tmp_path: Path) -> None:
+    key, certificate = _seal(tmp_path, "SM2")
+    with pytest.raises(ValueError, match=r"is valid .* not at .*: renew it"):
+        cms.sign_detached(CONTENT, key, [certificate], at=datetime.now(UTC) + timedelta(days=900))
