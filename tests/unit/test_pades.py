@@ -2,14 +2,19 @@
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from cryptography import x509
+from pydantic import ValidationError
 
 from adapter.keys.wsse_files import certificate_pem
-from adapter.seal.certificates import self_signed
+from adapter.seal.certificates import pem, self_signed
 from adapter.seal.pades import SealError, check_key_and_chain, seal_pdf, verify_pdf
+from adapter.seal.sealer import Sealer
+from adapter.seal.settings import SealSettings
 from signing import sm2
+from signing.keyfiles import private_pem, write_secret
 from tests.support import seal as support
 
 NOW = datetime.now(UTC)
@@ -105,3 +110,31 @@ def test_an_sm2_seal_is_refused_in_the_pdf_naming_the_cms_beside_it() -> None:
     with pytest.raises(SealError, match="detached CMS") as refused:
         seal_pdf(support.PDF, key, [cert], now=NOW)
     assert refused.value.rule == "sm2_pades"
+
+
+def test_sealer_from_settings_checks_the_key_against_the_chain_at_load(tmp_path: Path) -> None:
+    key, other = support.new_key("ec-p256"), support.new_key("ec-p256")
+    write_secret(tmp_path / "seal.key", private_pem(key))
+    (tmp_path / "chain.pem").write_bytes(pem(self_signed(other, "other", NOW)))
+    settings = SealSettings(enabled=True, key_file=tmp_path / "seal.key", certificate_chain=tmp_path / "chain.pem")
+    with pytest.raises(SealError, match=r"chain\.pem") as refused:
+        Sealer.from_settings(settings, NOW)
+    assert (refused.value.field, refused.value.rule) == ("seal.certificate_chain", "key_mismatch")
+    (tmp_path / "chain.pem").write_text("not a certificate")
+    with pytest.raises(SealError, match="no PEM certificate"):
+        Sealer.from_settings(settings, NOW)
+    assert Sealer.from_settings(SealSettings(), NOW) is None  # off by default
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        ({"enabled": True, "certificate_chain": "c.pem"}, "exactly one of key_file"),
+        ({"enabled": True, "key_file": "k.pem", "keyring": "ring", "certificate_chain": "c.pem"}, "exactly one"),
+        ({"enabled": True, "key_file": "k.pem"}, "certificate_chain"),
+        ({"enabled": False, "visble": True}, "visble"),
+    ],
+)
+def test_seal_settings_name_what_is_missing(given: dict[str, object], said: str) -> None:
+    with pytest.raises(ValidationError, match=said):
+        SealSettings.model_validate(given)
