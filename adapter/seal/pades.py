@@ -116,7 +116,9 @@ def seal_pdf(
     field_name: str = "CentreSeal",
 ) -> bytes:
     """`pdf` with the centre's PAdES B-B seal appended (module doc). `key`: a `cryptography` RSA or EC private
-    key; `chain`: its certificate first, then its CAs (all embedded). SealError as the module doc lists."""
+    key; `chain`: its certificate first, then its CAs (all embedded). `now` (aware) is when the certificate must
+    be valid; the signature's own time (/M, signingTime) is the system clock's, as pyHanko writes it. SealError as
+    the module doc lists."""
     if sm2.is_sm2_key(key):
         raise SealError(
             "the seal key is SM2: PDF tools (pyHanko, poppler) have no SM2, so an SM2 seal is a detached CMS "

@@ -50,15 +50,18 @@ class Sealer:
         if not settings.enabled:
             return None
         passphrase = passphrase_from(settings.passphrase_env)
+        chain_file = settings.certificate_chain
         if settings.keyring is not None:
             ring = Keyring.open(settings.keyring)
-            key = ring.private_key(ring.active(now), passphrase)
+            record = ring.active(now)
+            key = ring.private_key(record, passphrase)
+            chain_file = chain_file or ring.directory / f"{record.key_id}.crt"  # `docking keys cert` writes it
         else:
             assert settings.key_file is not None  # SealSettings._complete: one of the two
             key = load_private_key(settings.key_file, passphrase)
-        assert settings.certificate_chain is not None
-        chain = load_chain(_read(settings.certificate_chain), str(settings.certificate_chain))
-        check_key_and_chain(key, chain, now, str(settings.certificate_chain))
+        assert chain_file is not None  # SealSettings._complete: given, or the keyring's
+        chain = load_chain(_read(chain_file), str(chain_file))
+        check_key_and_chain(key, chain, now, str(chain_file))
         return cls(key, chain, settings.reason, settings.location, settings.visible, settings.field_name)
 
     def seal(self, document: bytes, now: datetime) -> Sealed:

@@ -5,7 +5,8 @@
     key_file = "/etc/docking/seal/seal.key"        # PKCS#8 PEM (RSA or EC P-256) …
     # keyring = "/etc/docking/seal/keyring"        # … or a keyring (adapter/keys/keyring.py): its active key
     passphrase_env = "DOCKING_SEAL_PASSPHRASE"     # the variable holding the key's passphrase (never logged)
-    certificate_chain = "/etc/docking/seal/chain.pem"  # the seal's certificate first, then its CA(s)
+    certificate_chain = "/etc/docking/seal/chain.pem"  # the seal's certificate first, then its CA(s);
+                                                   # with a keyring, default <keyring>/<active key id>.crt
     visible = false                                # a visible seal box on the first page
     reason = "调解组织电子印章"
     location = "…"
@@ -21,7 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 class SealSettings(BaseModel):
     """`enabled`: seal each submitted agreement (off by default: the parties' signed PDF travels as it is).
-    Exactly one of `key_file` / `keyring` when enabled, and `certificate_chain`."""
+    Exactly one of `key_file` / `keyring` when enabled, and `certificate_chain` — which for a keyring defaults to
+    `<keyring>/<active key id>.crt`, where `docking keys cert` writes the seal's certificate."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -41,6 +43,6 @@ class SealSettings(BaseModel):
             return self
         if (self.key_file is None) == (self.keyring is None):
             raise ValueError("[seal] enabled: give exactly one of key_file (a PEM file) or keyring (a folder)")
-        if self.certificate_chain is None:
+        if self.certificate_chain is None and self.keyring is None:
             raise ValueError("[seal] enabled: certificate_chain (PEM, the seal's certificate first) is required")
         return self

@@ -8,6 +8,8 @@ import pytest
 from cryptography import x509
 from pydantic import ValidationError
 
+from adapter.keys import seal_certificate
+from adapter.keys.keyring import Keyring
 from adapter.keys.wsse_files import certificate_pem
 from adapter.seal.certificates import pem, self_signed
 from adapter.seal.pades import SealError, check_key_and_chain, seal_pdf, verify_pdf
@@ -138,3 +140,19 @@ def test_sealer_from_settings_checks_the_key_against_the_chain_at_load(tmp_path:
 def test_seal_settings_name_what_is_missing(given: dict[str, object], said: str) -> None:
     with pytest.raises(ValidationError, match=said):
         SealSettings.model_validate(given)
+
+
+@pytest.mark.parametrize("algorithm", ["ES256", "PS256"])
+def test_a_keyring_seals_with_its_active_key_and_the_certificate_docking_keys_cert_wrote(
+    tmp_path: Path, algorithm: str
+) -> None:
+    ring = Keyring.open(tmp_path / "ring", create=True)
+    record = ring.generate("seal-1", algorithm, NOW)
+    ring.activate(record.key_id, NOW, timedelta(0))
+    ring.save()
+    written = seal_certificate.make(ring, seal_certificate.SealSubject("某调解中心"), NOW, request=False, days=30)
+    sealer = Sealer.from_settings(SealSettings(enabled=True, keyring=tmp_path / "ring"), NOW)
+    assert sealer is not None
+    sealed = sealer.seal(support.PDF, NOW).document
+    assert support.pdfsig_valid(support.pdfsig(sealed))
+    assert verify_pdf(sealed, x509.load_pem_x509_certificates(written.path.read_bytes())).ok
