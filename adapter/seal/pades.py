@@ -22,10 +22,12 @@ from asn1crypto import keys as asn1_keys  # type: ignore[import-untyped]
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.general import get_pyca_cryptography_hash
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko.stamp import TextStampStyle
@@ -128,7 +130,8 @@ def seal_pdf(
         )
     check_key_and_chain(key, chain, now)
     writer = IncrementalPdfFileWriter(io.BytesIO(_readable(pdf).stream.getvalue()), strict=False)
-    signer = signers.SimpleSigner(
+    signer = _HeldKeySigner(
+        key,
         signing_cert=_asn1(chain[0]),
         signing_key=asn1_keys.PrivateKeyInfo.load(
             key.private_bytes(
@@ -209,6 +212,25 @@ def _readable(pdf: bytes) -> PdfFileReader:
             rule="pdf_encrypted",
         )
     return reader
+
+
+class _HeldKeySigner(signers.SimpleSigner):
+    """pyHanko's SimpleSigner re-reads its key from DER for each signature, which for RSA re-runs the key's
+    consistency check (~0.2 s, twice a seal: the size estimate and the real one); this signs with the key as
+    loaded. Any mechanism but PKCS #1 v1.5 and ECDSA goes to SimpleSigner as before."""
+
+    def __init__(self, key: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._key = key
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        digest = get_pyca_cryptography_hash(digest_algorithm)
+        if mechanism == "rsassa_pkcs1v15" and isinstance(self._key, rsa.RSAPrivateKey):
+            return self._key.sign(data, padding.PKCS1v15(), digest)
+        if mechanism == "ecdsa" and isinstance(self._key, ec.EllipticCurvePrivateKey):
+            return self._key.sign(data, ec.ECDSA(digest))
+        return bytes(super().sign_raw(data, digest_algorithm))
 
 
 def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
