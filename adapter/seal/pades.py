@@ -13,6 +13,7 @@ parse; `pdf_encrypted`: encrypted, cannot be appended to without its password) o
 """
 
 import io
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -163,6 +164,8 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[x509.Certificate], field_name: 
         named = f" in field {field_name!r}" if field_name else ""
         raise SealError(f"the PDF holds no signature{named}", field="document", rule="signed")
     embedded = signatures[-1]
+    # pyHanko logs a refused later revision with its traceback; the verdict (whole_file, summary) already says it
+    logging.getLogger("pyhanko.sign.diff_analysis").setLevel(logging.CRITICAL)
     context = ValidationContext(trust_roots=[_asn1(c) for c in trust_roots], allow_fetching=False)
     status = validate_pdf_signature(embedded, context)
     return SealCheck(

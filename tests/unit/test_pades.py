@@ -1,12 +1,16 @@
 """The centre's PAdES e-seal: checked by poppler's pdfsig and pyHanko's validator; a change refused by both."""
 
 import hashlib
+import io
+import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from cryptography import x509
 from pydantic import ValidationError
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from adapter.keys import seal_certificate
 from adapter.keys.keyring import Keyring
@@ -46,6 +50,19 @@ def test_one_byte_changed_in_the_signed_range_is_refused_by_both(kind: str) -> N
     assert "Digest Mismatch" in report, report
     check = verify_pdf(changed, sealer.chain)
     assert not check.intact and not check.ok
+
+
+def test_a_revision_added_after_the_seal_is_not_the_whole_file_for_either(caplog: pytest.LogCaptureFixture) -> None:
+    sealer = support.sealer("ec-p256", NOW)
+    writer = IncrementalPdfFileWriter(io.BytesIO(seal_pdf(support.PDF, sealer.key, sealer.chain, now=NOW)))
+    writer.root["/Lang"] = generic.TextStringObject("en")  # a change after sealing, in a new revision
+    writer.update_root()
+    later = io.BytesIO()
+    writer.write(later)
+    assert "Not total document signed" in support.pdfsig(later.getvalue())
+    check = verify_pdf(later.getvalue(), sealer.chain)
+    assert check.intact and not check.whole_file and not check.ok
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # said in the verdict, not as a traceback
 
 
 def test_a_seal_not_under_the_given_roots_is_valid_but_not_trusted() -> None:
