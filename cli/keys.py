@@ -1,5 +1,4 @@
-"""`docking keys generate|list|rotate|activate|revoke|export-public|cert|csr`: our signing keys, per keyring; `cert`
-and `csr` make the seal's certificate for a keyring key (adapter/keys/seal_certificate.py).
+"""`docking keys generate|list|rotate|activate|revoke|export-public`: our signing keys, per platform keyring.
 
 A rotation is staged (adapter/keys/keyring.py): `rotate` publishes a new key, the court is given it, and it signs only
 from `--activate-at` or on `activate`, which also goes back to the previous key while it is still valid.
@@ -15,7 +14,6 @@ from sqlalchemy.exc import DatabaseError
 
 from adapter.audit.key_events import record_key_event
 from adapter.errors import DockingError, InvalidRequest
-from adapter.keys import seal_certificate
 from adapter.keys.keyring import Keyring, KeyState, shown
 from adapter.masking import mask_text
 from cli.output import ConfigOption, Format, FormatOption, console, err, render
@@ -249,80 +247,3 @@ def export_public(
                 print(public_pem(keyring.public_key(record)).decode().strip())
     else:
         raise InvalidRequest(f"--format {as_format!r} is not pem or jwks")
-
-
-CnOption = Annotated[str, typer.Option("--cn", help="Subject CN: the seal's name, e.g. 某某调解中心电子印章.")]
-OrgOption = Annotated[str, typer.Option("--org", help="Subject O: the centre's registered name.")]
-CountryOption = Annotated[str, typer.Option("--country", help="Subject C: two letters (ISO 3166).")]
-UsccOption = Annotated[
-    str, typer.Option("--uscc", help="The centre's unified social credit code, as organizationIdentifier.")
-]
-SealKeyOption = Annotated[str | None, typer.Option("--key-id", help="The key to certify (default: the active one).")]
-OutOption = Annotated[Path | None, typer.Option("--out", help="Write here (default: <keyring>/<key_id>.crt|.csr).")]
-
-
-def _seal_file(
-    request: bool,
-    subject: seal_certificate.SealSubject,
-    directory: Path | None,
-    platform: str | None,
-    config: Path | None,
-    days: int,
-    key_id: str | None,
-    passphrase_env: str | None,
-    out: Path | None,
-) -> None:
-    keyring = _keyring(directory, platform, config)
-    written = seal_certificate.make(
-        keyring,
-        subject,
-        utc_now(),
-        request=request,
-        days=days,
-        key_id=key_id,
-        passphrase=passphrase_from(passphrase_env),
-        out=out,
-    )
-    what = "signing request" if request else "self-signed certificate"
-    until = "" if written.not_after is None else f", valid until {shown(written.not_after.isoformat())}"
-    where = written.path.resolve()
-    console.print(f"{where}: {what} for {written.key_id} ({written.algorithm}){until}", highlight=False, soft_wrap=True)
-
-
-@app.command("cert")
-def cert(
-    cn: CnOption,
-    org: OrgOption = "",
-    country: CountryOption = "CN",
-    uscc: UsccOption = "",
-    days: Annotated[int, typer.Option("--days", help="Validity in days (1 to 3650).")] = 365,
-    key_id: SealKeyOption = None,
-    out: OutOption = None,
-    directory: DirOption = None,
-    platform: PlatformOption = None,
-    passphrase_env: PassphraseOption = None,
-    config: ConfigOption = None,
-) -> None:
-    """A self-signed seal certificate for a keyring key (ES256, PS256 or SM2): digitalSignature + nonRepudiation.
-    Its expiry is watched (`docking status`, alerts) once it is in the keyring or named by \\[seal]."""
-    subject = seal_certificate.SealSubject(cn, org, country, uscc)
-    _seal_file(False, subject, directory, platform, config, days, key_id, passphrase_env, out)
-
-
-@app.command("csr")
-def csr(
-    cn: CnOption,
-    org: OrgOption = "",
-    country: CountryOption = "CN",
-    uscc: UsccOption = "",
-    key_id: SealKeyOption = None,
-    out: OutOption = None,
-    directory: DirOption = None,
-    platform: PlatformOption = None,
-    passphrase_env: PassphraseOption = None,
-    config: ConfigOption = None,
-) -> None:
-    """A PKCS #10 request for the centre's CA to certify a keyring key as the seal; put the certificate it issues
-    in the keyring folder as <key_id>.crt (or name it in \\[seal] certificate_chain)."""
-    subject = seal_certificate.SealSubject(cn, org, country, uscc)
-    _seal_file(True, subject, directory, platform, config, 365, key_id, passphrase_env, out)

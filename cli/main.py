@@ -36,6 +36,7 @@ from cli import (
     roster_cmd,
     run_cmd,
     sandbox_cmd,
+    seal_cert_cmd,
     serve_cmd,
     status_cmd,
     wsse_cmd,
@@ -64,6 +65,8 @@ app.add_typer(quarantine_cmd.app, name="quarantine", no_args_is_help=True)
 keys.app.command("data-key")(data_keys.new_data_key)
 keys.app.command("rotate-data")(data_keys.rotate_data)
 keys.app.command("wsse")(wsse_cmd.wsse)
+keys.app.command("cert")(seal_cert_cmd.cert)
+keys.app.command("csr")(seal_cert_cmd.csr)
 app.add_typer(keys.app, name="keys")
 app.add_typer(sandbox_cmd.app, name="sandbox")
 app.add_typer(centre.app, name="centre")

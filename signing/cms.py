@@ -42,6 +42,8 @@ SHA256 = "2.16.840.1.101.3.4.2.1"
 RSA_ENCRYPTION = "1.2.840.113549.1.1.1"  # what OpenSSL writes for PKCS #1 v1.5 in a SignerInfo (RFC 3370 §3.2)
 ECDSA_SHA256 = "1.2.840.10045.4.3.2"
 GM_SIGNED_DATA = "1.2.156.10197.6.1.4.2.2"  # GB/T 35275 §7's signedData, read (OpenSSL 3 refuses it: not written)
+GM_DATA = "1.2.156.10197.6.1.4.2.1"
+ID_DATA = "1.2.840.113549.1.7.1"
 GM_SM2_SIGN = "1.2.156.10197.1.301.1"  # GB/T 35275's sm2-1 signature identifier (with SM3), read
 CMS_DISTID = ""  # what OpenSSL 3 / Tongsuo's CMS uses for SM2 (see above)
 _DISTIDS = (CMS_DISTID, sm2.DEFAULT_ID)
@@ -133,7 +135,7 @@ def verify_detached(
     """Check a detached CMS signature over `content`: its one signer's certificate chains (through the carried
     certificates) to one of `trust_roots` and is valid at `at` (the signingTime, else now); the messageDigest is
     the content's; the signature is over the signed attributes. CmsInvalid names the failed rule otherwise."""
-    signer_info, carried = _parse(cms_der)
+    signer_info, carried, content_type = _parse(cms_der)
     sid = signer_info["sid"]
     if sid.name != "issuer_and_serial_number":
         raise CmsInvalid(CmsInvalid.MALFORMED, "the signer is named by subjectKeyIdentifier; expected issuer+serial")
@@ -155,19 +157,32 @@ def verify_detached(
     values = {a["type"].native: a["values"] for a in attributes}
     if "message_digest" not in values or "content_type" not in values:
         raise CmsInvalid(CmsInvalid.MALFORMED, "signed attributes lack contentType or messageDigest (RFC 5652 §5.3)")
+    if _data(values["content_type"][0].dotted) != _data(content_type):  # RFC 5652 §11.1: the signed type is carried
+        raise CmsInvalid(CmsInvalid.MALFORMED, f"signed contentType is not the eContentType {content_type}")
     if values["message_digest"][0].native != _hash(digest_oid, content):
         raise CmsInvalid(CmsInvalid.CONTENT_CHANGED, "the content's digest is not the signed messageDigest")
     signed = b"\x31" + attributes.dump()[1:]  # the [0] IMPLICIT tag back to SET OF, as signed (RFC 5652 §5.4)
     distid = _verify(certificate_key(signer), signature_oid, signer_info["signature"].native, signed)
     if distid is False:
         raise CmsInvalid(CmsInvalid.MISMATCH, f"the signature is not {signer.subject.rfc4514_string()!r}'s")
+    usage = signer.extensions.get_extension_for_class(x509.KeyUsage).value if _has_usage(signer) else None
+    if usage is not None and not (usage.digital_signature or usage.content_commitment):
+        raise CmsInvalid(CmsInvalid.UNTRUSTED, "the signer's key usage has neither digitalSignature nor nonRepudiation")
     signing_time = values["signing_time"][0].native if "signing_time" in values else None
     check_chain(signer, carried, trust_roots, at or signing_time or utc_now())
     subject = signer.subject.rfc4514_string()
     return CmsSigner(subject, signer, signing_time, digest_oid, signature_oid, distid if distid is not True else None)
 
 
-def _parse(cms_der: bytes) -> tuple[Any, list[x509.Certificate]]:
+def _data(content_type: str) -> str:
+    return ID_DATA if content_type == GM_DATA else content_type  # GB/T 35275's data is id-data
+
+
+def _has_usage(certificate: x509.Certificate) -> bool:
+    return any(e.oid == x509.oid.ExtensionOID.KEY_USAGE for e in certificate.extensions)
+
+
+def _parse(cms_der: bytes) -> tuple[Any, list[x509.Certificate], str]:
     try:
         info = acms.ContentInfo.load(cms_der, strict=True)
         if info["content_type"].dotted == GM_SIGNED_DATA:  # a GB/T 35275 producer: the same SignedData inside
@@ -184,7 +199,7 @@ def _parse(cms_der: bytes) -> tuple[Any, list[x509.Certificate]]:
         raise CmsInvalid(CmsInvalid.MALFORMED, f"not DER CMS SignedData ({exc})") from None
     if len(infos) != 1:
         raise CmsInvalid(CmsInvalid.MALFORMED, f"{len(infos)} signers; expected exactly one")
-    return infos[0], certificates
+    return infos[0], certificates, signed_data["encap_content_info"]["content_type"].dotted
 
 
 def _algorithms(key: Any) -> tuple[str, str]:

@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 from asn1crypto import cms as acms  # type: ignore[import-untyped]
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from adapter.keys.wsse_files import make_wsse_files
 from signing import cms, der
@@ -145,7 +148,7 @@ def test_a_gbt_35275_signature_with_its_own_identifiers_is_read_though_openssl_r
     key, certificate = _seal(tmp_path, "SM2")
     signed_data = acms.ContentInfo.load(cms.sign_detached(CONTENT, key, [certificate]))["content"]
     signed_data["signer_infos"][0]["signature_algorithm"] = {"algorithm": cms.GM_SM2_SIGN}
-    signed_data["encap_content_info"]["content_type"] = "1.2.156.10197.6.1.4.2.1"
+    signed_data["encap_content_info"]["content_type"] = cms.GM_DATA
     gm = der.sequence(der.oid(cms.GM_SIGNED_DATA), der.context(0, signed_data.dump(force=True)))
     signer = cms.verify_detached(CONTENT, gm, [certificate])
     assert signer.signature_algorithm == cms.GM_SM2_SIGN and signer.distid == ""
@@ -199,3 +202,23 @@ def test_an_expired_seal_certificate_is_refused_at_signing_time(tmp_path: Path) 
     key, certificate = _seal(tmp_path, "SM2")
     with pytest.raises(ValueError, match=r"is valid .* not at .*: renew it"):
         cms.sign_detached(CONTENT, key, [certificate], at=datetime.now(UTC) + timedelta(days=900))
+
+
+def test_a_signer_certificate_not_for_signing_or_a_mismatched_content_type_is_refused(tmp_path: Path) -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "not a seal")])
+    now = datetime.now(UTC)
+    usage = x509.KeyUsage(False, False, False, False, True, False, False, False, False)  # keyAgreement only
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(7).not_valid_before(now - timedelta(minutes=1)).not_valid_after(now + timedelta(days=1))
+        .add_extension(usage, critical=True).sign(key, hashes.SHA256())
+    )  # fmt: skip
+    signature = cms.sign_detached(CONTENT, key, [certificate])
+    with pytest.raises(cms.CmsInvalid, match="neither digitalSignature nor nonRepudiation"):
+        cms.verify_detached(CONTENT, signature, [certificate])
+    seal_key, seal = _seal(tmp_path, "EC")
+    info = acms.ContentInfo.load(cms.sign_detached(CONTENT, seal_key, [seal]))
+    info["content"]["encap_content_info"]["content_type"] = "1.2.840.113549.1.7.2"  # claims signedData inside
+    with pytest.raises(cms.CmsInvalid, match="signed contentType is not the eContentType"):
+        cms.verify_detached(CONTENT, info.dump(force=True), [seal])

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
+from adapter.config.settings import Settings
 from adapter.errors import InvalidRequest
 from adapter.keys import certificate_watch
 from adapter.keys.keyring import Keyring
@@ -135,3 +136,22 @@ def test_a_file_that_is_not_a_certificate_is_unreadable_not_a_crash(tmp_path: Pa
     for path in (tmp_path / "seal.crt", tmp_path / "missing.crt"):
         found = certificate_watch.status_of("seal", path, NOW, timedelta(days=30))
         assert found.state == "unreadable" and str(path) in found.detail
+
+
+def test_the_watch_covers_a_soap_platforms_wsse_certificate_and_its_keyring(tmp_path: Path) -> None:
+    """What it watches comes from the settings: [platforms.x.wsse] certificate, each file once, and *.crt files in
+    the platform's keyring folder (the seal certificate `docking keys cert` writes there)."""
+    files = make_wsse_files(tmp_path, "centre", "CN=centre,C=CN", now=NOW, algorithm="EC", days=20)
+    keyring = _keyring(tmp_path, "ES256")
+    make(keyring, SUBJECT, NOW, request=False, days=400)
+    platform = {
+        "base_url": "http://127.0.0.1:9",
+        "transport": "soap",
+        "signing": {"keyring": str(keyring.directory), "court_keys": {"c": str(files.written)}},
+        "wsse": {"key": str(files.key), "certificate": str(files.written), "court_certificates": [str(files.written)]},
+    }
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'd.db'}", platforms={"gz": platform})
+    found = {c.label: c.state for c in certificate_watch.statuses(settings, NOW)}
+    assert found == {"gz:wsse": "expiring", "gz:seal-1.crt": "ok"}
+    settings.alerts.certificate_expiry_days = 10
+    assert {c.label: c.state for c in certificate_watch.statuses(settings, NOW)}["gz:wsse"] == "ok"
