@@ -131,6 +131,7 @@ def verify(
             help="Check DOCUMENT's seal instead (PAdES in the PDF, or DOCUMENT.p7s beside it) against the root "
             "certificates in this PEM file; repeat for more.",
             dir_okay=False,
+            metavar="PEM",
         ),
     ] = None,
     fmt: FormatOption = Format.table,
