@@ -13,6 +13,7 @@ from typing import Protocol
 from adapter.cases.store import Case, CaseStore, CaseTransaction
 from adapter.deadlines import DeadlineKind, Deadlines, china_date
 from adapter.errors import InvalidRequest
+from adapter.seal import DocumentSeal
 from adapter.states import CaseStatus, Event
 from reference.case_intake import read_case_number
 from reference.causes import causes
@@ -52,8 +53,10 @@ class CentreServices:
         platforms: Collection[str] | None = None,
         deadlines: Deadlines | None = None,
         roster: MediatorRoster | None = None,
+        seal: DocumentSeal | None = None,
     ) -> None:
         self.store, self.clock, self.actor = store, clock, actor
+        self.seal = seal  # None: `[seal]` off, the parties' signed PDF travels as it is (adapter/seal/)
         self.roster = roster  # None: assignments are not checked against the roster (no roster partner configured)
         # The configured engine (holiday file, per-court periods); the statutory one only where none is configured.
         self.deadlines = deadlines or Deadlines()
@@ -189,7 +192,20 @@ class CentreServices:
     # ---- step 6–7: the agreement
 
     def submit_agreement(self, case_id: str, agreement: MediationAgreement, document: bytes) -> CaseStatus:
-        """Record a signed agreement: drafted, signed party by party, effective at the last party's signature."""
+        """Record a signed agreement: drafted, signed party by party, effective at the last party's signature.
+
+        `agreement.document_sha256` must be the SHA-256 of `document`, the parties' signed PDF. With `[seal]` on,
+        the centre's e-seal is then appended (adapter/seal/, PAdES incremental update) and the agreement recorded
+        and sent names the *sealed* PDF: `document_sha256` becomes the sealed file's digest and
+        `organisation_seal_at` the sealing time. Chosen so that the digest a court receives (`wjzy`) is the
+        digest of the bytes it receives (`wj`), the check every court and the sandbox already make; the outbox
+        attaches the document by that digest, and a JC application re-sends the same sealed bytes. The parties'
+        original is kept too, under its own digest, and is recoverable from the sealed file itself: an incremental
+        update leaves it as the sealed file's first len(original) bytes, which the seal's signature covers.
+        An SM2 seal (a 国密 profile; PDF tools have no SM2) leaves the PDF and its digest as they are and sends a
+        detached CMS over it beside it (`seal_cms_b64`; on the court wire `wjqm`, mappings/court_fields.py).
+        Raises InvalidRequest (document: max_bytes, pdf, pdf_encrypted; agreement.document_sha256: digest;
+        agreement.signatures; seal.certificate_chain: certificate_expired) — before anything is written."""
         if len(document) > MAX_DOCUMENT_BYTES:
             raise InvalidRequest(
                 f"the agreement document has {len(document)} bytes; the limit is {MAX_DOCUMENT_BYTES}",
@@ -212,6 +228,7 @@ class CentreServices:
                 rule="digest",
             )
         now = self.clock()
+        recorded, sent, cms = self._sealed(agreement, document, now)  # the parties' PDF, or the sealed one
         party_signatures = sorted((s for s in agreement.signatures if s.role.is_party), key=lambda s: s.signed_at)
         if not party_signatures:
             raise InvalidRequest(
@@ -234,12 +251,29 @@ class CentreServices:
                     at=signature.signed_at,
                     detail=signature.role,
                 )
-            case.agreement_json = agreement.model_dump_json()
+            case.agreement_json = recorded.model_dump_json()
             case.agreement_effective_at = to_utc(agreement.effective_at)
             case.updated_at = to_utc(now)  # the signature events above carry their own, earlier times
             cases.keep_document(sha256=digest, name=agreement.document_name, content=document, at=now)
-            cases.enqueue(case, AgreementBody(agreement=agreement, document_b64=_b64(document)), now)
+            if recorded.document_sha256 != digest:  # the sealed PDF, stored by its own digest
+                cases.keep_document(sha256=recorded.document_sha256, name=recorded.document_name, content=sent, at=now)
+            body = AgreementBody(agreement=recorded, document_b64=_b64(sent), seal_cms_b64=_b64(cms) if cms else None)
+            cases.enqueue(case, body, now)
             return CaseStatus(case.status)
+
+    def _sealed(
+        self, agreement: MediationAgreement, document: bytes, now: datetime
+    ) -> tuple[MediationAgreement, bytes, bytes | None]:
+        """The agreement and document to record and send, and an SM2 seal's detached CMS to send beside it: as
+        given when `[seal]` is off or the document already carries the seal; else the sealed PDF (or, SM2, the PDF
+        as it is and a CMS over it), and the agreement naming it (submit_agreement's docstring)."""
+        if self.seal is None or self.seal.carries_seal(document):
+            return agreement, document, None
+        sealed = self.seal.seal(document, now)
+        named = agreement.model_copy(
+            update={"document_sha256": hashlib.sha256(sealed.document).hexdigest(), "organisation_seal_at": now}
+        )
+        return named, sealed.document, sealed.cms
 
     # ---- step 9–10: after the agreement
 
@@ -307,6 +341,15 @@ class CentreServices:
                 raise InvalidRequest(
                     f"the agreement document {agreement.document_sha256} is not stored", rule="document_stored"
                 )
+            # An agreement recorded before `[seal]` was turned on is sealed now, once: the court confirms the sealed.
+            # An SM2 seal's CMS is signed afresh over the same PDF, which the agreement already names.
+            sealed, document, cms = self._sealed(agreement, document, now)
+            if sealed.document_sha256 != agreement.document_sha256:
+                agreement = sealed
+                cases.keep_document(
+                    sha256=agreement.document_sha256, name=agreement.document_name, content=document, at=now
+                )
+                case.agreement_json = agreement.model_dump_json()
             application = JcApplication(
                 applicant=applicant,
                 consenting_party=consenting_party,
@@ -318,7 +361,12 @@ class CentreServices:
             cases.transition(case, Event.APPLY_JC, actor=self.actor, at=now, detail=f"applicant {applicant}")
             cases.enqueue(
                 case,
-                JcApplicationBody(application=application, agreement=agreement, document_b64=_b64(document)),
+                JcApplicationBody(
+                    application=application,
+                    agreement=agreement,
+                    document_b64=_b64(document),
+                    seal_cms_b64=_b64(cms) if cms else None,
+                ),
                 now,
             )
             return CaseStatus(case.status)

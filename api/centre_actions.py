@@ -87,6 +87,7 @@ def act(
         platforms=base.platforms,
         deadlines=base.deadlines,
         roster=base.roster,
+        seal=base.seal,
     )
     return action_run.run(
         request,

@@ -34,6 +34,7 @@ import requests
 
 from adapter.states import CaseStatus, is_final
 from sandbox import data
+from sandbox.agreement_pdf import agreement_pdf
 from schemas.agreement import Instalment, MediationAgreement, MonetaryTerm, SignatureRecord
 from schemas.case import CaseDispatch, Party
 from schemas.clock import CHINA
@@ -259,7 +260,8 @@ class SimulatedCentre:
         doc = seen.doc
         now = self.clock().astimezone(CHINA)
         amount = Decimal(str(doc["amount"]))
-        document = f"%PDF-1.7\n调解协议书\n案件：{doc['case_number'] or case_id}\n金额：{amount}\n".encode()
+        # a real PDF (the centre's e-seal parses it); ASCII, as the sandbox's PDF carries no CJK font
+        document = agreement_pdf(["Mediation agreement", f"Case {case_id}", f"Amount {amount} CNY"])
         cent = Decimal("0.01")
         total = (amount * rng.choice([60, 75, 90]) / 100).quantize(cent)  # a negotiated reduction
         first = (total / 2).quantize(cent)

@@ -44,8 +44,10 @@ from sandbox.hooks import WebhookReceiver
 from sandbox.pairing import Pairing, pair
 from sandbox.partner_demo import PartnerDemo
 from sandbox.push import PushCourt
+from sandbox.seal_demo import demo_seal
 from sandbox.server import BaseSandboxServer
 from scheduler import Runtime, build_runtime, register_jobs
+from schemas.clock import utc_now
 from signing.keyfiles import write_secret
 
 # Three courts side by side: a JSON/REST platform and a SOAP WebService (WS-Security, court-standard XML) that we
@@ -152,6 +154,7 @@ def run_demo(
             poll_seconds=0.2, timeout_seconds=5.0, retry_base_seconds=0.2, retry_cap_seconds=3.0
         ),
         partner_jobs=PartnerOptions(deliver_seconds=0.1),
+        seal=demo_seal(work, utc_now()),  # agreements reach the courts sealed (adapter/seal/)
         events=EventSettings(
             urls=[receiver.url],
             secrets=[SecretStr(receiver.secret)],

@@ -14,6 +14,7 @@ from adapter.partners.roster_checks import SqlMediatorRoster
 from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, open_database
 from adapter.platforms.signers import build_signer
+from adapter.seal import configured_seal
 from adapter.services import CentreServices
 from connectors.port import CourtPlatform
 from scheduler.complaints import ComplaintRuntime, build_complaints
@@ -52,8 +53,9 @@ def centre_services(settings: Settings, actor: str) -> CentreServices:
     deadlines = Deadlines.from_policy(settings.deadlines)  # the holiday file and court periods, as the sweep
     uow = open_store(settings)
     roster = SqlMediatorRoster(uow)  # an expired or removed mediator cannot be assigned (partners.md §4)
+    seal = configured_seal(settings.seal, utc_now())  # the key and chain checked now, before any agreement
     return CentreServices(
-        SqlCaseStore(uow), utc_now, actor, platforms=settings.platforms, deadlines=deadlines, roster=roster
+        SqlCaseStore(uow), utc_now, actor, platforms=settings.platforms, deadlines=deadlines, roster=roster, seal=seal
     )
 
 

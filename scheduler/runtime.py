@@ -39,6 +39,7 @@ from adapter.platforms.retry import CONNECT_TIMEOUT, slowest_call
 from adapter.platforms.signers import build_signer, build_verifier, build_wsse, credential_of
 from adapter.platforms.state_store import PlatformStates
 from adapter.routines import Routines
+from adapter.seal import configured_seal
 from adapter.services import CentreServices
 from connectors.court_soap import CourtSoapPlatform
 from connectors.odr_rest import OdrRestPlatform
@@ -229,7 +230,12 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
     _report_calendar_coverage(deadlines.calendar, clock, uow)
     # The use cases reach the database only through the case store: the one place the SQL store is named.
     services = CentreServices(
-        SqlCaseStore(uow), clock, platforms=platforms.keys(), deadlines=deadlines, roster=SqlMediatorRoster(uow)
+        SqlCaseStore(uow),
+        clock,
+        platforms=platforms.keys(),
+        deadlines=deadlines,
+        roster=SqlMediatorRoster(uow),
+        seal=configured_seal(settings.seal, clock()),  # checked at start: a wrong key or chain is said now
     )
     runtime = Runtime(
         settings,

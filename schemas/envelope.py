@@ -1,8 +1,8 @@
 """The message envelope: a stable id, a type, the case it concerns and one canonical payload."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, SerializerFunctionWrapHandler, model_serializer
 
 from schemas.agreement import MediationAgreement
 from schemas.case import CaseDispatch, Record
@@ -29,17 +29,32 @@ class OutcomeBody(Record):
     outcome: MediationOutcome
 
 
-class AgreementBody(Record):
+class _SealedDocument(Record):
+    """A body carrying the agreement PDF. `seal_cms_b64`: the centre's SM2 seal, a detached CMS over the PDF's bytes
+    (DER, base64; GB/T 35275, adapter/seal/sealer.py), when a 国密 profile seals beside the PDF rather than in it;
+    absent otherwise — and then left out of the JSON, so every envelope without it serialises as before."""
+
+    @model_serializer(mode="wrap")
+    def _without_absent_seal(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict) and data.get("seal_cms_b64", "") is None:
+            del data["seal_cms_b64"]
+        return data
+
+
+class AgreementBody(_SealedDocument):
     type: Literal[MessageType.AGREEMENT] = MessageType.AGREEMENT
     agreement: MediationAgreement
     document_b64: Text = Field(min_length=1)  # the signed PDF travels with the agreement
+    seal_cms_b64: Text | None = Field(default=None, min_length=1)
 
 
-class JcApplicationBody(Record):
+class JcApplicationBody(_SealedDocument):
     type: Literal[MessageType.JC_APPLICATION] = MessageType.JC_APPLICATION
     application: JcApplication
     agreement: MediationAgreement
     document_b64: Text = Field(min_length=1)  # MIME base64 may break lines
+    seal_cms_b64: Text | None = Field(default=None, min_length=1)
 
 
 class ClosureBody(Record):

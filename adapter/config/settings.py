@@ -25,6 +25,7 @@ from adapter.deadlines.config import DeadlinePolicy
 from adapter.errors import ConfigError
 from adapter.events.settings import EventSettings
 from adapter.persistence.vault import Algorithm, DataKey, Vault
+from adapter.seal.settings import SealSettings
 
 log = logging.getLogger("docking.settings")
 
@@ -164,6 +165,7 @@ class Settings(BaseSettings):
     partners: dict[str, PartnerSettings] = {}  # docking partners: traffic, arbitration, roster (config/partners.py)
     partner_jobs: PartnerOptions = PartnerOptions()
     audit: AuditSettings = AuditSettings()  # the tamper-evident audit log (adapter/audit/)
+    seal: SealSettings = SealSettings()  # the centre's e-seal on agreement PDFs (adapter/seal/)
 
     @field_validator("database_url")
     @classmethod

@@ -102,9 +102,12 @@ class Rules(Feeds):
             raise CourtRefusal(409, "E409", f"case {ajbs} is in {case.status}; {kind} needs one of {sorted(allowed)}")
         document = content.get("wj")
         if document is not None:
-            digest = hashlib.sha256(base64.b64decode(document)).hexdigest()
-            if digest != content["xy"]["wjzy"]:
+            received = base64.b64decode(document)
+            if hashlib.sha256(received).hexdigest() != content["xy"]["wjzy"]:
                 raise CourtRefusal(400, "E400", "agreement document does not match its digest")
+            self.documents.setdefault(ajbs, []).append(received)
+            if content.get("wjqm"):  # an SM2 seal beside the PDF (detached CMS), kept for the clerk to check
+                self.seals.setdefault(ajbs, []).append(base64.b64decode(content["wjqm"]))
         case.status = target
         case.history.append(target)
         delay = self._clock() + self.config.decision_delay

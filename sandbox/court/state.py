@@ -72,6 +72,8 @@ class CourtState:
         self.signature_failures: dict[str, int] = {}
         self.applications: dict[str, int] = {}  # message id → times applied (must never exceed 1)
         self.applied_order: dict[str, list[str]] = {}  # case → the message ids applied to it, in order
+        self.documents: dict[str, list[bytes]] = {}  # case → the agreement PDFs received (wj), for a clerk's check
+        self.seals: dict[str, list[bytes]] = {}  # case → the SM2 seals (detached CMS, wjqm) received beside them
         # Drift for reconciliation (forget, alter, lose): what the court issued about each case (body, message id),
         # its dispatch log (case → flow, kept even when a case is forgotten), and per applied message the case's
         # status and history length before it, so losing messages rolls the case back as if they never came.
