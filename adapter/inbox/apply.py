@@ -3,6 +3,7 @@ transaction — or a duplicate (nothing changes), a conflict (an applied message
 adapter/inbox/digest.py), or NotApplicable (an authentic message the case cannot take, kept in quarantine).
 """
 
+import json
 import logging
 from dataclasses import replace
 
@@ -83,6 +84,8 @@ def _record(session: Session, platform: str, feed: str, item: RawInbound, clock:
             case_id=case_id,
             received_at=to_utc(clock()),
             body_sha256=digest,
+            raw=item.body,  # as received, with the headers carrying the court's signature: the evidence bundle's
+            raw_headers_json=json.dumps(dict(item.headers), sort_keys=True, ensure_ascii=False),
         )
     )
     return Outcome(Ingested.APPLIED, message_id=envelope.message_id, case_id=case_id)
