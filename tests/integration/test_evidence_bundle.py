@@ -1,0 +1,151 @@
+"""A case's evidence bundle from a real run (SQLite, the REST sandbox court on loopback): exported by the command,
+verified offline by `docking evidence verify` and by the manual procedure (sha256sum, openssl); tampered copies
+refused naming the file; exported on PostgreSQL too."""
+
+import json
+import subprocess
+import tarfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from adapter.audit.settings import AuditSettings
+from adapter.config.settings import EncryptionSettings, Settings
+from adapter.evidence import archive, bundle
+from adapter.keys.keyring import Keyring
+from adapter.persistence.engine import UnitOfWork
+from scheduler import Runtime, build_runtime
+from tests.support.cli import docking, run_toml, write_config
+from tests.support.court import PLATFORM, Court
+from tests.support.evidence import MANUAL, court_run, rewrite
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(params=["EdDSA", "ES256"])
+def audit_algorithm(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(database_url: str, court: Court, encryption: EncryptionSettings, tmp_path: Path,
+             audit_algorithm: str) -> Settings:  # fmt: skip
+    ring = Keyring.open(tmp_path / "audit-keys", create=True)
+    ring.generate("audit-1", audit_algorithm, datetime.now(UTC))
+    ring.save()
+    return Settings(
+        database_url=database_url,
+        encryption=encryption,
+        platforms={PLATFORM: court.pairing.platform(court.server, timeout_seconds=5)},
+        audit=AuditSettings(keyring=tmp_path / "audit-keys"),
+    )
+
+
+@pytest.fixture
+def runtime(settings: Settings) -> Runtime:
+    return build_runtime(settings)
+
+
+def _config(settings: Settings, tmp_path: Path) -> Path:
+    path = write_config(settings, tmp_path)
+    platform = run_toml(settings).split("[platforms.court]\n", 1)[1]
+    path.write_text(path.read_text() + f'[audit]\nkeyring = "{settings.audit.keyring}"\n[platforms.court]\n{platform}')
+    return path
+
+
+def _failed(checks: bundle.check.Checks) -> list[tuple[str, str]]:
+    return [(c.check, c.file) for c in checks if c.result == "fail"]
+
+
+@pytest.fixture
+def exported(runtime: Runtime, court: Court, settings: Settings, tmp_path: Path) -> Path:
+    case_id = court_run(runtime, court)
+    out = tmp_path / "bundle.tar"
+    shown = docking("evidence", "export", case_id, "--out", str(out), "-c", str(_config(settings, tmp_path)),
+                    check=True)  # fmt: skip
+    assert f"case {case_id}" in shown.stdout and out.exists()
+    return out
+
+
+def test_a_court_run_bundle_verifies_by_command_and_by_hand(exported: Path, tmp_path: Path) -> None:
+    result = docking("evidence", "verify", str(exported), "--format", "json", check=True)
+    checks = json.loads(result.stdout)
+    assert all(c["result"] in ("pass", "skip") for c in checks), [c for c in checks if c["result"] == "fail"]
+    passed = {(c["check"], c["file"].split("/")[0]) for c in checks if c["result"] == "pass"}
+    for needed in [("signature", "messages"), ("describes", "messages"), ("describes", "history.json"),
+                   ("proof", "audit"), ("checkpoint", "audit"), ("entry", "audit"), ("digest", "documents")]:
+        assert needed in passed, needed  # fmt: skip
+    signed = [c["file"] for c in checks if c["check"] == "signature" and c["result"] == "pass"]
+    assert any("-in-" in f for f in signed) and any("-out-" in f for f in signed), signed
+    keys = [c["reason"] for c in checks if c["check"] == "signature"]
+    assert any(r.startswith("court key") for r in keys) and any(r.startswith("centre key") for r in keys)
+    table = docking("evidence", "verify", str(exported), check=True).stdout
+    assert "evidence bundle OK" in table
+    pem = next(p for p in archive.read(exported) if p.startswith("keys/audit-"))
+    key = tmp_path / "audit.pem"
+    key.write_bytes(archive.read(exported)[pem])
+    only_audit = bundle.verify(exported, [key.read_bytes()])  # the court trusts one key: the rest are refused
+    assert {check for check, _ in _failed(only_audit)} == {"keys", "signature"}
+    folder = tmp_path / "by-hand"
+    folder.mkdir()
+    with tarfile.open(exported) as tar:
+        tar.extractall(folder, filter="data")
+    manual = subprocess.run(["bash", "-c", MANUAL], cwd=folder, capture_output=True, text=True, timeout=60)
+    assert manual.returncode == 0, manual.stderr
+    assert "Verified" in manual.stdout + manual.stderr  # openssl says so for each checkpoint
+    message = next(folder.glob("messages/*-out-*.body"))
+    message.write_bytes(message.read_bytes() + b" ")
+    refused = subprocess.run(["bash", "-c", MANUAL], cwd=folder, capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and message.name in refused.stdout + refused.stderr
+
+
+def _one(members: dict[str, bytes], pattern: str) -> str:
+    return next(p for p in sorted(members) if pattern in p)
+
+
+@pytest.mark.parametrize("audit_algorithm", ["EdDSA"])
+def test_tampered_bundles_are_refused_naming_the_file(exported: Path, tmp_path: Path) -> None:
+    members = archive.read(exported)
+    inbound, outbound = _one(members, "-in-"), _one(members, "-out-")
+    inbound = inbound.rsplit(".", 2)[0] + ".body" if not inbound.endswith(".body") else inbound
+    outbound = outbound.rsplit(".", 2)[0] + ".body" if not outbound.endswith(".body") else outbound
+    proof = _one(members, "audit/proofs/")
+    history = json.loads(members["history.json"])
+    history[0]["detail"] = history[0]["detail"] + " (edited)"
+    cases = {  # what was done, redigested like a forger would?  → the failures, by check and file
+        "altered inbound message": ({inbound: members[inbound].replace(b"0", b"1", 1)}, False,
+                                    {("digest", inbound)}),
+        "altered outbound message, manifest redone": ({outbound: members[outbound] + b" "}, True,
+                                                      {("signature", outbound), ("describes", outbound)}),
+        "removed message": ({inbound: None}, False, {("digest", inbound)}),
+        "altered history, manifest redone": ({"history.json": json.dumps(history).encode()}, True,
+                                             {("describes", "history.json")}),
+        "removed proof": ({proof: None}, True, {("proof", proof)}),
+    }  # fmt: skip
+    for name, (change, redigest, expected) in cases.items():
+        copy = rewrite(exported, tmp_path / f"{name}.tar", change, redigest=redigest)
+        failed = set(_failed(bundle.verify(copy, [])))
+        assert expected <= failed and {file for _, file in failed} == {file for _, file in expected}, (name, failed)
+    shown = docking("evidence", "verify", str(tmp_path / "altered inbound message.tar"))
+    assert shown.returncode == 1 and "REFUSED" in shown.stdout and inbound in shown.stdout
+
+
+@pytest.mark.parametrize(("backend", "audit_algorithm"), [("postgres", "ES256")])
+def test_export_on_postgresql(runtime: Runtime, court: Court, settings: Settings, tmp_path: Path) -> None:
+    case_id = court_run(runtime, court)
+    done = bundle.export(settings, runtime.uow, case_id, tmp_path / "pg.tar", datetime.now(UTC))
+    assert done.messages >= 3 and done.entries >= 5
+    checks = bundle.verify(done.path, [])
+    assert checks.ok, _failed(checks)
+
+
+def test_an_unknown_case_or_a_bad_bundle_is_a_clear_error(uow: UnitOfWork, settings: Settings,
+                                                         tmp_path: Path) -> None:  # fmt: skip
+    config = _config(settings, tmp_path)
+    unknown = docking("evidence", "export", "no-such-case", "-c", str(config))
+    assert unknown.returncode == 2 and "no case 'no-such-case'" in unknown.stderr
+    junk = tmp_path / "junk.tar"
+    junk.write_bytes(b"not a tar")
+    bad = docking("evidence", "verify", str(junk))
+    assert bad.returncode == 2 and "not a readable tar archive" in bad.stderr and "Traceback" not in bad.stderr
