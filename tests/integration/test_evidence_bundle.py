@@ -73,8 +73,15 @@ def test_a_court_run_bundle_verifies_by_command_and_by_hand(exported: Path, tmp_
     checks = json.loads(result.stdout)
     assert all(c["result"] in ("pass", "skip") for c in checks), [c for c in checks if c["result"] == "fail"]
     passed = {(c["check"], c["file"].split("/")[0]) for c in checks if c["result"] == "pass"}
-    for needed in [("signature", "messages"), ("describes", "messages"), ("describes", "history.json"),
-                   ("proof", "audit"), ("checkpoint", "audit"), ("entry", "audit"), ("digest", "documents")]:
+    for needed in [
+        ("signature", "messages"),
+        ("describes", "messages"),
+        ("describes", "history.json"),
+        ("proof", "audit"),
+        ("checkpoint", "audit"),
+        ("entry", "audit"),
+        ("digest", "documents"),
+    ]:
         assert needed in passed, needed  # fmt: skip
     signed = [c["file"] for c in checks if c["check"] == "signature" and c["result"] == "pass"]
     assert any("-in-" in f for f in signed) and any("-out-" in f for f in signed), signed

@@ -58,7 +58,9 @@ def rewrite(bundle: Path, out: Path, change: dict[str, bytes | None], *, rediges
             members[path] = data
     if redigest:
         doc = json.loads(members[MANIFEST])
-        doc["files"] = [{**f, "sha256": archive.sha256(members[f["path"]])} for f in doc["files"] if f["path"] in members]
+        doc["files"] = [
+            {**f, "sha256": archive.sha256(members[f["path"]])} for f in doc["files"] if f["path"] in members
+        ]
         members[MANIFEST] = json.dumps(doc).encode()
         members[SUMS] = archive.sums({p: d for p, d in members.items() if p != SUMS})
     with tarfile.open(out, "w") as tar:
