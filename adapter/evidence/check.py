@@ -15,6 +15,7 @@ from typing import Any
 
 from adapter.audit import seal
 from adapter.audit.checkpoint import statement
+from adapter.evidence import soap_check
 from adapter.evidence.archive import sha256
 from adapter.evidence.layout import KEYS, MANIFEST, SUMS
 from signing.base import PublicKeyEntry
@@ -86,12 +87,15 @@ def keys(members: dict[str, bytes], given: list[bytes], out: Checks) -> tuple[di
     anchors = {public_pem(public_key_from_pem(pem, "--key")) for pem in given}
     trusted: dict[Any, Any] = {}
     for entry in listed:
-        if entry.get("algorithm") == "X.509":
-            continue
         path = entry.get("file", "")
         try:
+            if entry.get("algorithm") == "X.509":  # a WS-Security certificate: trusted as its key is
+                cert = soap_check.certificate(members[path])
+                if not given or public_pem(cert.public_key()) in anchors:
+                    trusted[(entry["role"], entry["key_id"])] = cert
+                continue
             key = public_key_from_pem(members[path], path)
-        except (KeyError, KeyFileError) as exc:
+        except (KeyError, KeyFileError, ValueError) as exc:
             out.add("keys", path, False, f"key {entry.get('key_id')}: {exc}")
             continue
         if given and public_pem(key) not in anchors:
@@ -111,7 +115,12 @@ def messages(members: dict[str, bytes], doc: dict[str, Any], trusted: dict[Any, 
             out.add("signature", path, None, f"profile {profile}: a shared secret, not checkable with public keys")
             continue
         if transport == "soap" and not inbound:
-            out.add("signature", path, None, "WS-Security signature inside the XML: check it with xmlsec1 --verify")
+            certs = [c for (r, _), c in trusted.items() if r == "centre-cert"]
+            try:
+                soap_check.verify_envelope(members[path], certs, form.distid)
+                out.add("signature", path, True, "centre WS-Security certificate")
+            except SignatureInvalid as exc:
+                out.add("signature", path, False, f"not signed by a trusted centre certificate: {exc}")
             continue
         role = "court" if inbound else "centre"
         ring = {k: PublicKeyEntry(k, key, algorithm_of(key)) for (r, k), key in trusted.items() if r == role}

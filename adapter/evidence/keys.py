@@ -43,7 +43,7 @@ def key_files(settings: Settings, platform: str | None) -> list[BundleFile]:
                 add("centre", r.key_id, r.algorithm, public_pem(ring.public_key(r)), f"our public key {r.key_id}")
         if config.wsse is not None:
             ours = config.wsse.certificate.read_bytes()
-            add("centre-cert", "wsse", "X.509", ours, "our WS-Security certificate")
+            add("centre-cert", "wsse", "X.509", ours, "our WS-Security certificate (our SOAP messages' signer)")
             for n, path in enumerate(config.wsse.court_certificates, start=1):
                 add("court-cert", f"wsse-{n}", "X.509", path.read_bytes(), "the court's WS-Security certificate")
     if settings.audit.keyring is not None:

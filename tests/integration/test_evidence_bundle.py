@@ -156,3 +156,23 @@ def test_an_unknown_case_or_a_bad_bundle_is_a_clear_error(uow: UnitOfWork, setti
     junk.write_bytes(b"not a tar")
     bad = docking("evidence", "verify", str(junk))
     assert bad.returncode == 2 and "not a readable tar archive" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(("transport", "audit_algorithm"), [("soap", "EdDSA")])
+def test_a_soap_court_run_bundle_checks_our_ws_security_signatures(
+    runtime: Runtime, court: Court, settings: Settings, tmp_path: Path
+) -> None:
+    case_id = court_run(runtime, court)
+    done = bundle.export(settings, runtime.uow, case_id, tmp_path / "soap.tar", datetime.now(UTC))
+    checks = bundle.verify(done.path, [])
+    assert checks.ok, _failed(checks)
+    signed = {c.file: c.reason for c in checks if c.check == "signature" and c.result == "pass"}
+    outbound = sorted(f for f in signed if "-out-" in f)
+    assert outbound and all(signed[f] == "centre WS-Security certificate" for f in outbound), signed
+    members = archive.read(done.path)
+    ajbs = json.loads(members["case.json"])["platform_case_id"].encode()
+    assert ajbs in members[outbound[0]]  # inside the signed Body: the case is named in the payload
+    other = members[outbound[0]].replace(ajbs, ajbs[:-1] + (b"0" if ajbs[-1:] != b"0" else b"1"))
+    forged = rewrite(done.path, tmp_path / "forged.tar", {outbound[0]: other}, redigest=True)
+    failed = _failed(bundle.verify(forged, []))
+    assert ("signature", outbound[0]) in failed and ("describes", outbound[0]) in failed, failed
