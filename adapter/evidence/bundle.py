@@ -49,6 +49,7 @@ def verify(bundle: Path, given_keys: list[bytes]) -> check.Checks:
         return out
     doc, trusted = check.keys(members, given_keys, out)
     check.messages(members, doc, trusted, out)
+    check.documents(members, out)
     good = check.checkpoints(members, trusted, out)
     entries.entries(members, good, out)
     return out

@@ -161,3 +161,17 @@ def checkpoints(members: dict[str, bytes], trusted: dict[Any, Any], out: Checks)
             out.add("checkpoint", path, True, f"signed by audit key {fields['key_id']} ({fields['algorithm']})")
             good[stem.rsplit("/", 1)[1]] = fields
     return good
+
+
+def documents(members: dict[str, bytes], out: Checks) -> None:
+    """Each document is the one its name's digest prefix says, and a message of the bundle names its SHA-256 (an
+    agreement message carries the document's digest, e.g. "wjzy"): the signed message vouches for it."""
+    bodies = [data for path, data in members.items() if path.startswith("messages/") and path.endswith(".body")]
+    for path in sorted(p for p in members if p.startswith("documents/")):
+        digest = sha256(members[path])
+        if not path.removeprefix("documents/").startswith(digest[:16]):
+            out.add("describes", path, False, "its SHA-256 is not the one its name begins with")
+        elif any(digest.encode() in body for body in bodies):
+            out.add("describes", path, True, "its SHA-256 is named in a signed message")
+        else:
+            out.add("describes", path, None, "named by no message: vouched for by the manifest only")

@@ -117,7 +117,7 @@ def test_tampered_bundles_are_refused_naming_the_file(exported: Path, tmp_path: 
     inbound, outbound = _one(members, "-in-"), _one(members, "-out-")
     inbound = inbound.rsplit(".", 2)[0] + ".body" if not inbound.endswith(".body") else inbound
     outbound = outbound.rsplit(".", 2)[0] + ".body" if not outbound.endswith(".body") else outbound
-    proof = _one(members, "audit/proofs/")
+    proof, document = _one(members, "audit/proofs/"), _one(members, "documents/")
     history = json.loads(members["history.json"])
     history[0]["detail"] = history[0]["detail"] + " (edited)"
     cases = {  # what was done, redigested like a forger would?  → the failures, by check and file
@@ -129,6 +129,7 @@ def test_tampered_bundles_are_refused_naming_the_file(exported: Path, tmp_path: 
         "altered history, manifest redone": ({"history.json": json.dumps(history).encode()}, True,
                                              {("describes", "history.json")}),
         "removed proof": ({proof: None}, True, {("proof", proof)}),
+        "altered document, manifest redone": ({document: members[document] + b"%"}, True, {("describes", document)}),
     }  # fmt: skip
     for name, (change, redigest, expected) in cases.items():
         copy = rewrite(exported, tmp_path / f"{name}.tar", change, redigest=redigest)
