@@ -139,13 +139,24 @@ def test_tampered_bundles_are_refused_naming_the_file(exported: Path, tmp_path: 
     assert shown.returncode == 1 and "REFUSED" in shown.stdout and inbound in shown.stdout
 
 
-@pytest.mark.parametrize(("backend", "audit_algorithm"), [("postgres", "ES256")])
-def test_export_on_postgresql(runtime: Runtime, court: Court, settings: Settings, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("backend", "profile", "algorithm", "audit_algorithm", "signatures"),
+    [
+        ("postgres", "jws-detached", "EdDSA", "ES256", "pass"),  # exported from PostgreSQL
+        ("sqlite", "sm2-sm3", "SM2", "SM2", "pass"),  # 国密: SM2 messages and an SM2-signed checkpoint
+        ("sqlite", "hmac-appkey", "EdDSA", "EdDSA", "skip"),  # a shared secret: said, not failed
+    ],
+)
+def test_export_across_databases_and_profiles(
+    runtime: Runtime, court: Court, settings: Settings, tmp_path: Path, signatures: str
+) -> None:
     case_id = court_run(runtime, court)
-    done = bundle.export(settings, runtime.uow, case_id, tmp_path / "pg.tar", datetime.now(UTC))
+    done = bundle.export(settings, runtime.uow, case_id, tmp_path / "b.tar", datetime.now(UTC))
     assert done.messages >= 3 and done.entries >= 5
     checks = bundle.verify(done.path, [])
     assert checks.ok, _failed(checks)
+    assert {c.result for c in checks if c.check == "signature"} == {signatures}
+    assert {c.result for c in checks if c.check in ("proof", "checkpoint")} == {"pass"}
 
 
 def test_an_unknown_case_or_a_bad_bundle_is_a_clear_error(uow: UnitOfWork, settings: Settings,
