@@ -17,7 +17,7 @@ app = typer.Typer(help="A case's evidence bundle: export it, verify it offline w
 
 @app.command("export")
 def export(
-    case: Annotated[str, typer.Argument(help="The adapter's case id (`docking cases list`).")],
+    case: Annotated[str, typer.Argument(help="The adapter's case id (`docking cases list`).", metavar="CASE")],
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="The bundle file (default: evidence-CASE.tar).", dir_okay=False)
     ] = None,
@@ -43,11 +43,14 @@ def export(
 
 @app.command("verify")
 def verify(
-    path: Annotated[Path, typer.Argument(help="The bundle (.tar) to check.", exists=True, dir_okay=False)],
+    path: Annotated[
+        Path, typer.Argument(help="The bundle (.tar) to check.", metavar="BUNDLE", exists=True, dir_okay=False)
+    ],
     key: Annotated[
         list[Path] | None,
         typer.Option(
             "--key",
+            metavar="PEM",
             help="Trust only these public keys (PEM), not the bundle's own; repeat for each.",
             exists=True,
             dir_okay=False,

@@ -21,8 +21,9 @@ set -euo pipefail
 sha256sum --check --strict --quiet SHA256SUMS
 for statement in audit/checkpoints/*.statement; do
   cp="${statement%.statement}"
-  key_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["key_id"])' "$cp.json")
-  algorithm=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["algorithm"])' "$cp.json")
+  key_id=$(sed -n 's/^ *"key_id": "\([^"]*\)".*/\1/p' "$cp.json")
+  algorithm=$(sed -n 's/^ *"algorithm": "\([^"]*\)".*/\1/p' "$cp.json")
+  echo "checkpoint $cp: $algorithm key $key_id"
   key="keys/audit-$key_id.pem"
   if [ "$algorithm" = EdDSA ]; then
     openssl pkeyutl -verify -pubin -inkey "$key" -rawin -in "$statement" -sigfile "$cp.sig"
