@@ -17,7 +17,7 @@ from adapter.audit import seal
 from adapter.audit.checkpoint import statement
 from adapter.evidence import soap_check
 from adapter.evidence.archive import sha256
-from adapter.evidence.layout import KEYS, MANIFEST, SUMS
+from adapter.evidence.layout import KEYS, MANIFEST, SUMS, message_of
 from signing.base import PublicKeyEntry
 from signing.errors import SignatureInvalid
 from signing.keyfiles import KeyFileError, algorithm_of, public_key_from_pem, public_pem
@@ -109,8 +109,8 @@ def messages(members: dict[str, bytes], doc: dict[str, Any], trusted: dict[Any, 
     """Each message's signature with the trusted keys of its signer (module doc)."""
     profile, transport = doc.get("profile"), doc.get("transport")
     form = Sm2Form(**doc["sm2"]) if doc.get("sm2") else Sm2Form()
-    for path in sorted(p for p in members if p.startswith("messages/") and p.endswith(".body")):
-        stem, inbound = path[: -len(".body")], "-in-" in path
+    for path, (stem, direction, _) in sorted((p, m) for p in members if (m := message_of(p)) is not None):
+        inbound = direction == "in"
         if profile not in ("jws-detached", "sm2-sm3"):
             out.add("signature", path, None, f"profile {profile}: a shared secret, not checkable with public keys")
             continue
@@ -166,7 +166,7 @@ def checkpoints(members: dict[str, bytes], trusted: dict[Any, Any], out: Checks)
 def documents(members: dict[str, bytes], out: Checks) -> None:
     """Each document is the one its name's digest prefix says, and a message of the bundle names its SHA-256 (an
     agreement message carries the document's digest, e.g. "wjzy"): the signed message vouches for it."""
-    bodies = [data for path, data in members.items() if path.startswith("messages/") and path.endswith(".body")]
+    bodies = [data for path, data in members.items() if message_of(path) is not None]
     for path in sorted(p for p in members if p.startswith("documents/")):
         digest = sha256(members[path])
         if not path.removeprefix("documents/").startswith(digest[:16]):

@@ -16,7 +16,7 @@ from adapter.audit import merkle
 from adapter.audit.chain import canonical, entry_hash, hasher
 from adapter.evidence.archive import sha256
 from adapter.evidence.check import Checks
-from adapter.evidence.layout import ENTRIES, HISTORY, safe
+from adapter.evidence.layout import ENTRIES, HISTORY, message_of, safe
 
 _FIELDS = ("seq", "at", "kind", "subject", "case_id", "actor", "alg", "digest")
 
@@ -73,9 +73,8 @@ def _messages(members: dict[str, bytes], listed: list[dict[str, Any]], out: Chec
         content = json.loads(entry["content_json"])
         if entry["kind"] == "inbound.applied" or "wire_sha256" in content:
             vouched[entry["subject"]] = {**content, "seq": entry["seq"]}
-    for path in sorted(p for p in members if p.startswith("messages/") and p.endswith(".body")):
-        stem, inbound = path[: -len(".body")], "-in-" in path
-        message_id = stem.split("-in-" if inbound else "-out-", 1)[1]
+    for path, (stem, direction, message_id) in sorted((p, m) for p in members if (m := message_of(p)) is not None):
+        inbound = direction == "in"
         content = next((c for m, c in vouched.items() if safe(m) == message_id), None)
         if content is None:
             out.add("describes", path, False, "no audit entry of the case vouches for this message")
@@ -92,15 +91,25 @@ def _messages(members: dict[str, bytes], listed: list[dict[str, Any]], out: Chec
 
 
 def _history(listed: list[dict[str, Any]], history: list[dict[str, Any]], out: Checks) -> None:
-    rows = iter(history)
+    """The case.* entries name history rows in order. Rows before the first vouched one predate the chain (0019);
+    after it, every row must be vouched for — a row inserted is named as surely as one altered."""
+    rows = list(enumerate(history, start=1))
+    vouched_from: int | None = None
     for entry in (e for e in listed if e["kind"].startswith("case.")):
         h = hasher(entry["alg"])
-        for row in rows:  # the entries name history rows in order; rows from before the chain began are skipped
+        while rows:
+            n, row = rows.pop(0)
             content = {"at": row["at"], "from": row["from"], "to": row["to"], "detail": row["detail"]}
             same = f"case.{row['event']}" == entry["kind"] and row["actor"] == entry["actor"]
             if same and h(canonical(content)).hex() == entry["digest"]:
-                out.add("describes", HISTORY, True, f"entry {entry['seq']} {entry['kind']}")
+                out.add("describes", HISTORY, True, f"row {n}: entry {entry['seq']} {entry['kind']}")
+                vouched_from = vouched_from or n
                 break
+            if vouched_from is not None:
+                out.add("describes", HISTORY, False, f"row {n} ({row['event']}) is vouched for by no audit entry")
+                return
         else:
             out.add("describes", HISTORY, False, f"no history row is what entry {entry['seq']} {entry['kind']} says")
             return
+    if vouched_from is not None and rows:
+        out.add("describes", HISTORY, False, f"row {rows[0][0]} ({rows[0][1]['event']}) is vouched for by no entry")

@@ -29,6 +29,7 @@ ENTRIES = "audit/entries.json"
 KEYS = "keys/keys.json"
 HISTORY = "history.json"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_MESSAGE = re.compile(r"messages/[0-9]+-(in|out)-(.+)\.body")
 
 
 def safe(name: str) -> str:
@@ -39,3 +40,9 @@ def safe(name: str) -> str:
 
 def message_stem(n: int, direction: str, message_id: str) -> str:
     return f"messages/{n:03d}-{direction}-{safe(message_id)}"
+
+
+def message_of(path: str) -> tuple[str, str, str] | None:
+    """(stem, "in" | "out", the message id as named) of a message body's path; None for any other file."""
+    found = _MESSAGE.fullmatch(path)
+    return None if found is None else (path[: -len(".body")], found[1], found[2])

@@ -119,6 +119,7 @@ def test_tampered_bundles_are_refused_naming_the_file(exported: Path, tmp_path: 
     outbound = outbound.rsplit(".", 2)[0] + ".body" if not outbound.endswith(".body") else outbound
     proof, document = _one(members, "audit/proofs/"), _one(members, "documents/")
     history = json.loads(members["history.json"])
+    inserted = json.dumps([*history, {**history[-1], "event": "close", "detail": "closed"}]).encode()
     history[0]["detail"] = history[0]["detail"] + " (edited)"
     cases = {  # what was done, redigested like a forger would?  → the failures, by check and file
         "altered inbound message": ({inbound: members[inbound].replace(b"0", b"1", 1)}, False,
@@ -129,6 +130,7 @@ def test_tampered_bundles_are_refused_naming_the_file(exported: Path, tmp_path: 
         "altered history, manifest redone": ({"history.json": json.dumps(history).encode()}, True,
                                              {("describes", "history.json")}),
         "removed proof": ({proof: None}, True, {("proof", proof)}),
+        "inserted history row, manifest redone": ({"history.json": inserted}, True, {("describes", "history.json")}),
         "altered document, manifest redone": ({document: members[document] + b"%"}, True, {("describes", document)}),
     }  # fmt: skip
     for name, (change, redigest, expected) in cases.items():
