@@ -15,10 +15,12 @@ from adapter.config.settings import EncryptionSettings, Settings
 from adapter.evidence import archive, bundle
 from adapter.keys.keyring import Keyring
 from adapter.persistence.engine import UnitOfWork
+from sandbox.push import PushCourt
 from scheduler import Runtime, build_runtime
 from tests.support.cli import docking, run_toml, write_config
 from tests.support.court import PLATFORM, Court
 from tests.support.evidence import MANUAL, court_run, rewrite
+from tests.support.runtime import case_for
 
 pytestmark = pytest.mark.integration
 
@@ -29,15 +31,21 @@ def audit_algorithm(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
+def mode() -> str:
+    """How the court's messages reach us: polled, or pushed to our intake (sandbox/push.py)."""
+    return "poll"
+
+
+@pytest.fixture
 def settings(database_url: str, court: Court, encryption: EncryptionSettings, tmp_path: Path,
-             audit_algorithm: str) -> Settings:  # fmt: skip
+             audit_algorithm: str, mode: str) -> Settings:  # fmt: skip
     ring = Keyring.open(tmp_path / "audit-keys", create=True)
     ring.generate("audit-1", audit_algorithm, datetime.now(UTC))
     ring.save()
     return Settings(
         database_url=database_url,
         encryption=encryption,
-        platforms={PLATFORM: court.pairing.platform(court.server, timeout_seconds=5)},
+        platforms={PLATFORM: court.pairing.platform(court.server, timeout_seconds=5, mode=mode)},
         audit=AuditSettings(keyring=tmp_path / "audit-keys"),
     )
 
@@ -159,6 +167,30 @@ def test_export_across_databases_and_profiles(
     assert checks.ok, _failed(checks)
     assert {c.result for c in checks if c.check == "signature"} == {signatures}
     assert {c.result for c in checks if c.check in ("proof", "checkpoint")} == {"pass"}
+
+
+@pytest.mark.parametrize(("mode", "audit_algorithm"), [("push", "EdDSA")])
+def test_a_pushing_court_bundle_holds_its_pushed_messages_and_receipts(
+    runtime: Runtime, court: Court, settings: Settings, api_base: str, api_keys: dict[str, str], tmp_path: Path
+) -> None:
+    pusher = PushCourt(court.core, api_base, api_keys["court:court"], platform=PLATFORM)
+    (ajbs,) = court.core.dispatch(1, "01")
+    assert pusher.push_once() == 1
+    case_id = case_for(runtime, ajbs).id
+    runtime.services.accept(case_id)
+    for _ in range(2):
+        runtime.deliver()
+        pusher.push_once()  # the court's receipts of what it applied
+    done = bundle.export(settings, runtime.uow, case_id, tmp_path / "push.tar", datetime.now(UTC))
+    checks = bundle.verify(done.path, [])
+    assert checks.ok, _failed(checks)
+    members = archive.read(done.path)
+    pushed = next(p for p in members if p.endswith(".headers.json"))
+    assert "authorization" not in members[pushed].decode().lower()  # the court's API key is not evidence
+    kinds = [e["kind"] for e in json.loads(members["audit/entries.json"])]
+    assert "op.court-receipt" in kinds and "outbound.delivered" in kinds, kinds
+    signed = [c.file for c in checks if c.check == "signature" and c.result == "pass"]
+    assert any("-in-" in f for f in signed) and any("-out-" in f for f in signed), signed
 
 
 def test_an_unknown_case_or_a_bad_bundle_is_a_clear_error(uow: UnitOfWork, settings: Settings,
