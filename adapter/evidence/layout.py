@@ -2,8 +2,8 @@
 
 Why tar, not zip: a POSIX tar is read by `tar -xf` on every Linux and on Windows 10 and later (bsdtar ships as
 tar.exe), has one way to store bytes (no per-member compression method to mistrust), and is written here in a fixed
-order with fixed times and owners, so the same export gives the same archive digest. Uncompressed: the messages are
-small and the documents (PDF) are compressed already.
+order with the export's time and fixed owners, so the same files exported at the same time give the same archive.
+Uncompressed: the messages are small and the documents (PDF) are compressed already.
 
     manifest.json                       {"format", "case_id", "exported_at", "files": [{path, sha256, size, what}]}
     SHA256SUMS                          `sha256sum -c SHA256SUMS` form: every file, manifest.json included
