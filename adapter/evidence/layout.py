@@ -18,6 +18,7 @@ Uncompressed: the messages are small and the documents (PDF) are compressed alre
     audit/proofs/SEQ.json               entry SEQ's inclusion proof in its checkpoint (RFC 6962 §2.1.1)
     audit/checkpoints/ID.json           a checkpoint's fields; ID.statement the exact bytes signed; ID.sig the signature
     keys/keys.json                      {profile, sm2 form, keys: [{role, key_id, algorithm, file}]}; keys/*.pem
+    keys/jwks.json                      the Ed25519/P-256/RSA keys again as a JWK Set (RFC 7517)
 """
 
 import re

@@ -97,6 +97,8 @@ def test_a_court_run_bundle_verifies_by_command_and_by_hand(exported: Path, tmp_
     assert any(r.startswith("court key") for r in keys) and any(r.startswith("centre key") for r in keys)
     table = docking("evidence", "verify", str(exported), check=True).stdout
     assert "evidence bundle OK" in table
+    jwks = json.loads(archive.read(exported)["keys/jwks.json"])["keys"]
+    assert {k["role"] for k in jwks} == {"court", "centre", "audit"} and all(k["kid"] and k["kty"] for k in jwks)
     pem = next(p for p in archive.read(exported) if p.startswith("keys/audit-"))
     key = tmp_path / "audit.pem"
     key.write_bytes(archive.read(exported)[pem])
