@@ -14,7 +14,6 @@ from adapter.audit.settings import AuditSettings
 from adapter.config.settings import EncryptionSettings, Settings
 from adapter.evidence import archive, bundle
 from adapter.keys.keyring import Keyring
-from adapter.persistence.engine import UnitOfWork
 from sandbox.push import PushCourt
 from scheduler import Runtime, build_runtime
 from tests.support.cli import docking, run_toml, write_config
@@ -195,11 +194,22 @@ def test_a_pushing_court_bundle_holds_its_pushed_messages_and_receipts(
     assert any("-in-" in f for f in signed) and any("-out-" in f for f in signed), signed
 
 
-def test_an_unknown_case_or_a_bad_bundle_is_a_clear_error(uow: UnitOfWork, settings: Settings,
-                                                         tmp_path: Path) -> None:  # fmt: skip
+@pytest.mark.parametrize("audit_algorithm", ["EdDSA"])
+def test_bad_requests_are_clear_errors_and_write_nothing(
+    runtime: Runtime, court: Court, settings: Settings, tmp_path: Path
+) -> None:
     config = _config(settings, tmp_path)
     unknown = docking("evidence", "export", "no-such-case", "-c", str(config))
     assert unknown.returncode == 2 and "no case 'no-such-case'" in unknown.stderr
+    nowhere = docking("evidence", "export", "x", "--out", str(tmp_path / "missing" / "b.tar"), "-c", str(config))
+    assert nowhere.returncode == 2 and "--out" in nowhere.stderr
+    case_id = court_run(runtime, court)  # its entries are in no checkpoint yet, and no audit key is configured
+    unkeyed = config.read_text().replace(f'[audit]\nkeyring = "{settings.audit.keyring}"\n', "")
+    config.write_text(unkeyed)
+    out = tmp_path / "b.tar"
+    refused = docking("evidence", "export", case_id, "--out", str(out), "-c", str(config))
+    assert refused.returncode == 78 and "[audit] keyring" in refused.stderr and "Traceback" not in refused.stderr
+    assert not out.exists() and not list(tmp_path.glob("*.partial"))
     junk = tmp_path / "junk.tar"
     junk.write_bytes(b"not a tar")
     bad = docking("evidence", "verify", str(junk))
