@@ -25,6 +25,7 @@ from cli import (
     db_cmd,
     deadlines_cmd,
     events_cmd,
+    evidence_cmd,
     keys,
     logs,
     mappings_cmd,
@@ -62,6 +63,7 @@ app.add_typer(partners_cmd.app, name="partners")
 app.add_typer(roster_cmd.app, name="roster")
 app.add_typer(alerts_cmd.app, name="alerts")
 app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(evidence_cmd.app, name="evidence")
 app.add_typer(quarantine_cmd.app, name="quarantine", no_args_is_help=True)
 keys.app.command("data-key")(data_keys.new_data_key)
 keys.app.command("rotate-data")(data_keys.rotate_data)

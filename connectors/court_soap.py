@@ -13,6 +13,7 @@ UnreadableAnswer, its TransientError kind (a feed page is then asked for in smal
 bad item in a signed page); a message that cannot be written as XML → RejectedError.
 """
 
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib import resources
@@ -38,6 +39,7 @@ from connectors.port import (
     RejectedError,
     TransientError,
     UnreadableAnswer,
+    Wire,
 )
 from mappings import court_soap
 from mappings.codes import CodeTables
@@ -82,6 +84,7 @@ class _Transport(Transport):
     ) -> None:
         super().__init__(session=session, timeout=timeout[1], operation_timeout=timeout)
         self._platform, self._clock, self._cap = platform, clock, cap
+        self.sent = threading.local()  # this thread's last exchange (`wire`), for the evidence bundle
 
     def post(self, address: str, message: Any, headers: dict[str, str]) -> requests.Response:
         response = self.session.post(
@@ -98,6 +101,8 @@ class _Transport(Transport):
         if content is None:
             raise _Refused(UnreadableAnswer(self._platform, "oversized", f"answer exceeds {self._cap} bytes"))
         response._content = content
+        body = message if isinstance(message, bytes) else str(message).encode()
+        self.sent.wire = Wire("POST", address, dict(headers), body, response.status_code, content)
         is_xml = "xml" in response.headers.get("Content-Type", "")
         status = response.status_code
         if status >= 300 and not (status == 500 and is_xml):  # 500 with XML: a SOAP Fault, checked by zeep
@@ -148,9 +153,10 @@ class CourtSoapPlatform:
         settings = zeep.Settings(
             strict=True, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True, forbid_external=True
         )
+        self._transport = _Transport(name, session or requests.Session(), timeout, clock, max_response_bytes)
         client = zeep.Client(
             str(WSDL),
-            transport=_Transport(name, session or requests.Session(), timeout, clock, max_response_bytes),
+            transport=self._transport,
             settings=settings,
             wsse=_Wsse(signer, verifier),
             plugins=[self.history] if self.history else [],
@@ -178,6 +184,7 @@ class CourtSoapPlatform:
             payload = court_soap.encode(envelope, self.timestamps).decode("utf-8")
         except ValueError as exc:  # e.g. a control character in free text: XML 1.0 cannot carry it
             raise RejectedError(self.name, "unencodable", f"the message cannot be written as XML: {exc}") from None
+        self._transport.sent.wire = None
         receipt = self._call(operation, messageId=envelope.message_id, payload=payload)
         if receipt is None or not hasattr(receipt, "code") or not hasattr(receipt, "messageId"):
             raise TransientError(self.name, f"{operation} answered without a receipt")
@@ -185,7 +192,8 @@ class CourtSoapPlatform:
             raise RejectedError(self.name, str(receipt.code), f"answered without success: {receipt.message}"[:300])
         if receipt.messageId != envelope.message_id:
             raise TransientError(self.name, f"receipt names {receipt.messageId!r}, not {envelope.message_id!r}")
-        return Receipt(message_id=envelope.message_id, duplicate=bool(receipt.duplicate))
+        wire = self._transport.sent.wire  # the signed envelope as posted (its WS-Security signature inside)
+        return Receipt(message_id=envelope.message_id, duplicate=bool(receipt.duplicate), wire=wire)
 
     def query_status(self, platform_case_ids: Sequence[str]) -> dict[str, CourtStatus | None]:
         answer = self._call("QueryCaseStatus", ajbs=list(platform_case_ids))

@@ -37,6 +37,7 @@ from connectors.port import (
     RejectedError,
     RequestSigner,
     TransientError,
+    Wire,
 )
 from connectors.rest_client import _ESCAPED, SignedJsonClient
 from mappings import odr_rest
@@ -86,7 +87,8 @@ class OdrRestPlatform(SignedJsonClient):
 
     def send(self, envelope: Envelope) -> Receipt:
         body = odr_rest.encode(envelope, self.timestamps)
-        doc = self._call("POST", "/api/v1/messages", body, message_id=envelope.message_id)
+        sent: list[Wire] = []  # the signed request as sent and the answer, for the evidence bundle
+        doc = self._call("POST", "/api/v1/messages", body, message_id=envelope.message_id, sent=sent)
         # Platforms of this kind often answer HTTP 200 with a business error: only code "0" for *this* message
         # id is a delivery.
         code = str(doc.get("code", ""))
@@ -96,7 +98,7 @@ class OdrRestPlatform(SignedJsonClient):
             )
         if doc.get("xxbh") != envelope.message_id:
             raise TransientError(self.name, f"receipt names message {doc.get('xxbh')!r}, not {envelope.message_id!r}")
-        return Receipt(message_id=envelope.message_id, duplicate=bool(doc.get("duplicate", False)))
+        return Receipt(message_id=envelope.message_id, duplicate=bool(doc.get("duplicate", False)), wire=sent[-1])
 
     def query_status(self, platform_case_ids: Sequence[str]) -> dict[str, CourtStatus | None]:
         body = json.dumps({"ajbs": list(platform_case_ids)}, separators=(",", ":")).encode()

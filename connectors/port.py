@@ -152,9 +152,23 @@ class CasePage:
 
 
 @dataclass(frozen=True)
+class Wire:
+    """One request exactly as it went out — the signed body bytes, method, full URL and the headers carrying our
+    signature — and the court's answer as received (HTTP status, body bytes): what a case's evidence bundle keeps."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+    status: int
+    answer: bytes
+
+
+@dataclass(frozen=True)
 class Receipt:
     message_id: str
     duplicate: bool  # the platform had already applied this message id and answered with the original result
+    wire: Wire | None = None  # the delivered attempt as sent, where the connector keeps it (REST; not SOAP yet)
 
 
 class RequestSigner(Protocol):

@@ -27,6 +27,7 @@ from connectors.port import (
     RequestSigner,
     TransientError,
     UnreadableAnswer,
+    Wire,
 )
 
 
@@ -81,7 +82,10 @@ class SignedJsonClient:
         escaped = doc.pop(_ESCAPED, False) is True
         return FeedPage(items=[self._raw_item(item, escaped) for item in items], next_cursor=str(next_cursor))
 
-    def _call(self, method: str, target: str, body: bytes, *, message_id: str | None = None) -> dict[str, Any]:
+    def _call(
+        self, method: str, target: str, body: bytes, *, message_id: str | None = None, sent: list[Wire] | None = None
+    ) -> dict[str, Any]:
+        """The answer's JSON object; with `sent`, the exchange as it went (Wire) is appended to it on success."""
         # Every attempt is signed with a fresh nonce: the court refuses a replayed nonce, while a retry of the same
         # message (same Idempotency-Key, new nonce) is answered as a duplicate — never refused as a replay.
         nonce = uuid.uuid4().hex
@@ -122,6 +126,8 @@ class SignedJsonClient:
             raise UnreadableAnswer(
                 self.name, "unparseable", f"{method} answer is not a JSON object (HTTP {response.status_code})"
             )
+        if sent is not None:
+            sent.append(Wire(method, url, dict(headers), body, response.status_code, content))
         return doc
 
     def _raise_for(self, response: requests.Response, doc: dict[str, Any] | None, content: bytes) -> NoReturn:

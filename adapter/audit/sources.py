@@ -1,9 +1,10 @@
 """Which inserted rows make audit entries, and what each entry says: kind, subject, case, actor and content.
 
 Content is ids, statuses, digests and the masked history text the row itself holds — never a sealed column in
-clear: an outbound message is represented by the SHA-256 of its stored envelope, an inbound one by the digest of
-its raw bytes as received (when the receiving code noted them, adapter/audit/append.py note_raw) and of its
-canonical envelope, a quarantined item by the digest of its raw bytes.
+clear: an outbound message queued is represented by the SHA-256 of its stored envelope (its delivery's entry,
+adapter/outbox/record.py, by the digests of the signed bytes as sent and of the exchange), an inbound one by the
+digest of its raw bytes as received (when the receiving code noted them, adapter/audit/append.py note_raw) and of
+its canonical envelope, a quarantined item by the digest of its raw bytes.
 """
 
 import hashlib

@@ -3,7 +3,9 @@ transaction — or a duplicate (nothing changes), a conflict (an applied message
 adapter/inbox/digest.py), or NotApplicable (an authentic message the case cannot take, kept in quarantine).
 """
 
+import json
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 
 from sqlmodel import Session, select
@@ -83,9 +85,19 @@ def _record(session: Session, platform: str, feed: str, item: RawInbound, clock:
             case_id=case_id,
             received_at=to_utc(clock()),
             body_sha256=digest,
+            raw=item.body,  # as received, with the headers carrying the court's signature: the evidence bundle's
+            raw_headers_json=json.dumps(_kept_headers(item.headers), sort_keys=True, ensure_ascii=False),
         )
     )
     return Outcome(Ingested.APPLIED, message_id=envelope.message_id, case_id=case_id)
+
+
+_CREDENTIALS = {"authorization", "proxy-authorization", "cookie", "x-api-key"}
+
+
+def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers kept with the raw bytes: all but credentials (a pushing court's API key is not evidence)."""
+    return {k: v for k, v in headers.items() if k.lower() not in _CREDENTIALS}
 
 
 def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Text, bindparam, func, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -20,6 +20,7 @@ from adapter.audit.append import append as audit
 from adapter.events.causes import message_dead
 from adapter.masking import mask_text
 from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.sealed_types import SealedBytes
 from adapter.persistence.tables import OutboxRow, OutboxStatus
 from schemas.clock import Clock, utc_now
 
@@ -68,6 +69,9 @@ _RECORD = (
         next_attempt_at=bindparam("new_next"),
         delivered_at=bindparam("new_delivered"),
         queued_at=bindparam("new_queued"),
+        # A later attempt that kept nothing (retried, dead) leaves the delivered one's bytes in place.
+        wire_body=func.coalesce(bindparam("new_wire_body", type_=SealedBytes()), _OUTBOX.c.wire_body),
+        wire_json=func.coalesce(bindparam("new_wire_json", type_=Text()), _OUTBOX.c.wire_json),
     )
 )
 
@@ -108,11 +112,24 @@ def _audit(session: Session, result: Result) -> None:
         "type": row.type,
         "seq": row.seq,
         "envelope_sha256": hashlib.sha256(row.envelope_json.encode()).hexdigest(),
+        # The bytes as sent, signed, and the exchange (method, URL, signature headers, the court's answer) as kept
+        # in the row: what the case's evidence bundle carries (adapter/evidence/), so this entry vouches for them.
+        **_wire_digests(result.values),
         "receipt": {"outcome": result.outcome.value, "at": result.values.get("new_delivered")},
         "error": mask_text(result.values.get("new_error") or ""),
     }
     kind = "outbound.dead" if result.outcome is DeliveryResult.DEAD else "outbound.delivered"
     audit(session, kind, row.message_id, actor="docking", content=content, case_id=row.case_id)
+
+
+def _wire_digests(values: dict[str, Any]) -> dict[str, str]:
+    body, meta = values.get("new_wire_body"), values.get("new_wire_json")
+    if body is None or meta is None:
+        return {}
+    return {
+        "wire_sha256": hashlib.sha256(body).hexdigest(),
+        "exchange_sha256": hashlib.sha256(meta.encode()).hexdigest(),
+    }
 
 
 def _dead(connection: Connection, result: Result, at: datetime) -> None:

@@ -14,12 +14,13 @@ from typing import Any
 
 from tenacity import Retrying
 
+from adapter.audit.chain import canonical
 from adapter.masking import mask_text
 from adapter.outbox.record import DeliveryResult, Result
 from adapter.persistence.tables import OutboxRow, OutboxStatus
 from adapter.platforms.registry import PlatformLink, Platforms
 from adapter.platforms.retry import RetryPolicy, next_delay
-from connectors.port import CredentialsRefused, Receipt, RejectedError, TransientError
+from connectors.port import CredentialsRefused, Receipt, RejectedError, TransientError, Wire
 from schemas.clock import Clock, from_db, to_utc
 from schemas.envelope import Envelope
 
@@ -40,6 +41,7 @@ def deliver_one(
     policy = link.retry if link is not None else RetryPolicy()
     started = clock()
     outcome, error, delay, counted = R.DELIVERED, None, 0.0, True
+    wire: Wire | None = None  # the delivered request as sent (connectors/port.py), kept for the evidence bundle
     if link is None:
         outcome, error = R.RETRIED, f"platform {row.platform!r} is not configured"
         delay = next_delay(policy, row.attempts, jitter)
@@ -58,6 +60,7 @@ def deliver_one(
         answer: BaseException | None = None  # how the call ended, for the breaker (adapter/platforms/breaker.py)
         try:
             receipt = _send(link, row, retrying)
+            wire = receipt.wire
             if receipt.duplicate:
                 outcome = R.DUPLICATE  # delivered before (e.g. the answer was lost); the platform kept one copy
             link.hold.accepted(clock())
@@ -91,7 +94,22 @@ def deliver_one(
         outcome, error = R.DEAD, f"gave up after {row.attempts + 1} attempts over {policy.give_up_after}: {error}"
     if error is not None and outcome not in (R.DEFERRED, R.HELD):  # said once, by the breaker or the hold
         log.warning("message %s to %s %s: %s", row.message_id, row.platform, outcome, mask_text(error))
-    return Result(row, outcome, _new_values(row, outcome, error, delay, counted, now))
+    return Result(row, outcome, {**_new_values(row, outcome, error, delay, counted, now), **wire_values(wire)})
+
+
+def wire_values(wire: Wire | None) -> dict[str, Any]:
+    """The bind parameters of the wire columns: the body sent, and {method, url, headers, status, answer} as
+    canonical JSON (the answer as text: the court's JSON or XML receipt); None keeps what the row holds."""
+    if wire is None:
+        return {"new_wire_body": None, "new_wire_json": None}
+    meta = {
+        "method": wire.method,
+        "url": wire.url,
+        "headers": dict(wire.headers),
+        "status": wire.status,
+        "answer": wire.answer.decode("utf-8", "replace"),
+    }
+    return {"new_wire_body": wire.body, "new_wire_json": canonical(meta).decode()}
 
 
 def _send(link: PlatformLink, row: OutboxRow, retrying: Retrying) -> Receipt:

@@ -104,6 +104,10 @@ class OutboxRow(SQLModel, table=True):
     # (give_up_after_hours) counts from here, so a requeued message gets its full retry window again.
     queued_at: datetime
     delivered_at: datetime | None = None
+    # The last delivered attempt exactly as sent — the signed request body, and {method, url, headers, status,
+    # answer} as JSON — for the case's evidence bundle (adapter/evidence/); None until delivered, or for SOAP.
+    wire_body: bytes | None = Field(default=None, sa_column=Column(SealedBytes))
+    wire_json: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class InboxRow(SQLModel, table=True):
@@ -121,6 +125,10 @@ class InboxRow(SQLModel, table=True):
     # The digest of the canonical envelope applied (adapter/inbox/digest.py): a later item with this message id and
     # another digest is a conflict, not a duplicate. None for messages applied before it was kept (0008).
     body_sha256: str | None = Field(default=None, max_length=64)
+    # The bytes as received and the headers carrying the court's signature (JSON), for the case's evidence bundle
+    # (adapter/evidence/); None for messages applied before they were kept (0020).
+    raw: bytes | None = Field(default=None, sa_column=Column(SealedBytes))
+    raw_headers_json: str | None = Field(default=None, sa_column=Column(Text))
 
 
 class QuarantineStatus(StrEnum):

@@ -115,6 +115,22 @@ def test_each_message_id_is_applied_once(harness: Harness) -> None:
     assert harness.platform.send(samples.accepted(case_id, "M-1", harness.platform.name)).duplicate is True
 
 
+def test_a_delivery_receipt_carries_the_request_as_sent(harness: Harness) -> None:
+    """REST and SOAP keep the signed request exactly as it went out, and the court's answer, for the evidence
+    bundle (connectors/port.py Wire); the in-process fake sends nothing over a wire."""
+    case_id = harness.dispatch()
+    wire = harness.platform.send(samples.accepted(case_id, "M-3", harness.platform.name)).wire
+    if harness.platform.transport == "fake":
+        assert wire is None
+        return
+    assert wire is not None and wire.method == "POST" and wire.status == 200 and wire.answer
+    assert b"M-3" in wire.body and wire.url.startswith("http://127.0.0.1")
+    if harness.platform.transport == "rest":  # the signature rides in headers; SOAP's is inside the envelope
+        assert wire.headers["Idempotency-Key"] == "M-3" and len(wire.headers) > 2
+    else:
+        assert b"Signature" in wire.body
+
+
 def test_status_follows_what_was_delivered(harness: Harness) -> None:
     """After an acceptance the platform reports the case accepted; an unknown case is None."""
     case_id = harness.dispatch()

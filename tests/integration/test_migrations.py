@@ -169,7 +169,7 @@ def test_0019_adds_the_audit_chain_and_downgrading_removes_only_it(url: str) -> 
     engine = make_engine(url)
     assert upgrade(engine) == (None, head())
     with engine.connect() as connection:
-        assert current(connection) == "0019" and set(inspect(connection).get_table_names()) >= AUDIT
+        assert current(connection) == head() and set(inspect(connection).get_table_names()) >= AUDIT
         tables_at_head = set(inspect(connection).get_table_names())
         command.downgrade(alembic_config(connection), "0018")
         connection.commit()
@@ -177,3 +177,32 @@ def test_0019_adds_the_audit_chain_and_downgrading_removes_only_it(url: str) -> 
         assert current(connection) == "0018"
         assert set(inspect(connection).get_table_names()) == tables_at_head - AUDIT
     assert upgrade(engine) == ("0018", head())
+
+
+EVIDENCE = {"inbox": {"raw", "raw_headers_json"}, "outbox": {"wire_body", "wire_json"}}
+
+
+def test_0020_keeps_the_bytes_exchanged_and_downgrading_removes_only_those_columns(url: str) -> None:
+    """0020 adds the inbox's raw bytes and headers and the outbox's wire bytes and exchange (all nullable); down to
+    0019 drops exactly those four columns, keeping the rows."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from adapter.persistence.migrate import alembic_config
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        columns = {t: {c["name"] for c in inspect(connection).get_columns(t)} for t in EVIDENCE}
+        assert all(EVIDENCE[t] <= columns[t] for t in EVIDENCE)
+        connection.execute(text("INSERT INTO inbox (platform, message_id, type, received_at) "
+                                "VALUES ('court', 'm1', 'dispatch', '2026-12-01 00:00:00')"))  # fmt: skip
+        connection.commit()
+        command.downgrade(alembic_config(connection), "0019")
+        connection.commit()
+    with engine.connect() as connection:
+        assert current(connection) == "0019"
+        after = {t: {c["name"] for c in inspect(connection).get_columns(t)} for t in EVIDENCE}
+        assert after == {t: columns[t] - EVIDENCE[t] for t in EVIDENCE}
+        assert connection.execute(text("SELECT message_id FROM inbox")).scalar_one() == "m1"
+    assert upgrade(engine) == ("0019", head())

@@ -176,7 +176,8 @@ def test_data_key_rotation_finds_every_sealed_column_from_the_column_types() -> 
     found = {table.name: (key, columns) for table, key, columns in sealed_columns()}
     assert found == {
         "cases": ("id", ("dispatch_json", "agreement_json")),
-        "outbox": ("id", ("envelope_json",)),
+        "outbox": ("id", ("envelope_json", "wire_body")),  # the signed bytes as sent (0020, evidence bundles)
+        "inbox": ("id", ("raw",)),  # the bytes as received (0020)
         "quarantine": ("id", ("raw",)),
         "documents": ("sha256", ("content",)),
         "complaints": ("complaint_id", ("complaint_json",)),
