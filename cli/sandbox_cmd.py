@@ -15,6 +15,7 @@ from cli.sandbox_serve import Host, Port, Profile, listening, partner_keys, serv
 from cli.spc_sandbox_cmd import spc
 from cli.traffic_sandbox_cmd import traffic
 from sandbox.court import CourtCore, SandboxConfig
+from sandbox.court.config import parse_latency
 from sandbox.pairing import key_and_certificate
 from sandbox.push import PushCourt
 from sandbox.rest import SandboxServer
@@ -65,6 +66,14 @@ def serve(
         str | None, typer.Option(help="--push-to: the court's API key (`docking clients add --role court:NAME`).")
     ] = None,
     push_every: Annotated[float, typer.Option(min=0.05, help="--push-to: seconds between push rounds.")] = 1.0,
+    latency: Annotated[
+        str,
+        typer.Option(
+            metavar="MS[,JITTER]",
+            help="Hold every platform request this many milliseconds, give or take JITTER (a real court answers in "
+            "tens to hundreds of ms), e.g. 50 or 50,10.",
+        ),
+    ] = "0",
 ) -> None:
     """Serve a court ODR platform on HOST:PORT until Ctrl-C."""
     if transport not in ("rest", "soap"):
@@ -75,8 +84,18 @@ def serve(
         raise InvalidRequest("--push-to needs --push-key (the court's API key) and --transport rest")
     if timestamp_format not in FORMS:
         raise InvalidRequest(f"--timestamp-format {timestamp_format!r} is not one of {', '.join(FORMS)}")
+    try:
+        held, jitter = parse_latency(latency)
+    except ValueError as exc:
+        raise InvalidRequest(f"--latency {exc}") from None
     signer, verifier, court_key = partner_keys(centre_key, keys, court_key_id, profile)
-    config = SandboxConfig(seed=seed, court_key_id=court_key_id, timestamp_format=timestamp_format)
+    config = SandboxConfig(
+        seed=seed,
+        court_key_id=court_key_id,
+        timestamp_format=timestamp_format,
+        latency_seconds=held,
+        latency_jitter_seconds=jitter,
+    )
     core = CourtCore(config, signer, verifier)
     soap = _soap_court(core, keys, centre_cert or []) if transport == "soap" else None
     server: BaseSandboxServer = listening(
@@ -86,6 +105,8 @@ def serve(
     core.dispatch(dispatch)
     public = public_pem(court_key.public_key())
     console.print(f"sandbox court on {server.url}  (court key {court_key_id}: {keys / (court_key_id + '.pub')})")
+    if held:
+        console.print(f"answering after {held * 1000:g} ms ± {jitter * 1000:g} ms")
     if transport == "soap":
         console.print(f"SOAP endpoint {server.url}/ws/exchange (?wsdl); WS-Security certificate {keys / 'court.crt'}")
     console.print(

@@ -77,7 +77,7 @@ def deliver_one(
             # long, uncounted, and its give-up window starts again (like a hold) — a 429 never makes a dead letter.
             answer = exc
             outcome, error, counted = R.THROTTLED, str(exc), False
-            pause = link.throttle.slow_down(exc.retry_after, clock(), exc.platform)  # the platform's, at most LONGEST_PAUSE
+            pause = link.throttle.slow_down(exc.retry_after, clock(), exc.platform)  # the platform's pause
             delay = next_delay(policy, 0, jitter, pause if exc.retry_after is None else exc.retry_after)
         except TransientError as exc:
             answer = exc
