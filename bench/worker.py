@@ -27,7 +27,12 @@ def main(argv: list[str]) -> None:
         time.sleep(0.002)
     while idle < 2 and not (stop_after and delivered >= stop_after):
         counts = deliver_due(
-            runtime.uow, runtime.platforms, runtime.clock, limit=settings.deliver_batch, max_rounds=1, lease=lease
+            runtime.uow,
+            runtime.platforms,
+            runtime.clock,
+            limit=settings.deliver_batch,
+            lease=lease,  # max_rounds as `docking run` (scheduler/runtime.py deliver_counts): claims overlap sends
+            pools=runtime.send_pools,  # the runtime's send threads, kept across runs as `docking run` keeps them
         )
         delivered += counts["delivered"] + counts["duplicate"]
         idle = 0 if counts else idle + 1
