@@ -111,3 +111,21 @@ def test_each_request_is_held_the_latency_give_or_take_the_jitter() -> None:
     assert SandboxConfig(latency_seconds=0.05).latency() == 0.05
     with pytest.raises(ValueError, match="jitter"):
         SandboxConfig(latency_seconds=0.01, latency_jitter_seconds=0.02)
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (["sandbox", "serve", "--centre-key", "k=/nonexistent.pub", "--latency", "50,60"], "--latency"),
+        (["demo", "--court-latency", "fast"], "--court-latency"),
+    ],
+)
+def test_the_commands_name_a_bad_latency_option(command: list[str], option: str) -> None:
+    """Refused before anything starts (no key read, no court served), naming the option and what it got."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    result = CliRunner().invoke(app, command)
+    said = result.output + str(result.exception or "")  # InvalidRequest: the entry point prints it as "error: …"
+    assert result.exit_code != 0 and f"{option} {command[-1]!r}" in said and "MS" in said, said
