@@ -91,6 +91,9 @@ class Flight:
         self.slowest = slowest.total_seconds()
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()  # held, started: read by the lease thread
+        # A renewal and a record never run at once: both UPDATE this run's rows, each in its own transaction, and
+        # on PostgreSQL two such transactions locking the same rows in different orders deadlock (one would fail).
+        self._writing = threading.Lock()
         self.held: dict[str, OutboxRow] = {}  # claimed by this run, result not yet recorded
         self.started: dict[str, float] = {}  # message id → monotonic time its send began (while it runs)
         self.cases: set[str] = set()  # the cases of the rows held: never two of one case
@@ -111,8 +114,9 @@ class Flight:
         claims: dict[str | None, list[OutboxRow]] = {}
         for row in live:
             claims.setdefault(row.claimed_by, []).append(row)
-        for rows in claims.values():
-            renew(self.uow, rows, self.clock() + self.lease)
+        with self._writing:
+            for rows in claims.values():
+                renew(self.uow, rows, self.clock() + self.lease)
 
     # ---- the worker's thread
 
@@ -191,7 +195,8 @@ class Flight:
         if not self.results:
             return
         results, self.results = self.results, []
-        recorded = record(self.uow, results, self.clock)
+        with self._writing:
+            recorded = record(self.uow, results, self.clock)
         self.counts.update(recorded)
         self.freed = self.freed or bool(recorded[DeliveryResult.DELIVERED] or recorded[DeliveryResult.DUPLICATE])
         with self._lock:
