@@ -1,6 +1,7 @@
 """Delivery throughput against one sandbox court process, all measured in the same run and printed as ratios.
 
     python -m bench.delivery [--messages 600] [--runs 3] [--backlog 1000000] [--sample 2000] [--audit-only]
+    python -m bench.delivery --profile [--messages 600]      one SQLite worker under cProfile (bench/profile.py)
 
 raw_rps     pre-signed acceptance messages POSTed with one keep-alive requests.Session (the ceiling)
 sqlite_rps  the same number of acceptances queued by the centre service, delivered by one worker process
@@ -35,6 +36,7 @@ from adapter.platforms.signers import build_signer
 from adapter.testing import fresh_database, postgres_server
 from bench import backlog, peer
 from bench.harness import Court, adapter_settings, queue_acceptances, run_workers
+from bench.profile import profile_sqlite
 from mappings import odr_rest
 from schemas.enums import CourtStatus, ProgressKind
 from schemas.envelope import Envelope, ProgressBody
@@ -131,9 +133,19 @@ def main() -> None:
     parser.add_argument("--backlog", type=int, default=1_000_000, help="the deep backlog (the small one is 10k)")
     parser.add_argument("--sample", type=int, default=2000, help="messages timed off each backlog")
     parser.add_argument("--audit-only", action="store_true", help="only the audit chain's on/off comparison")
+    parser.add_argument("--profile", action="store_true", help="where one SQLite worker's CPU goes, per message")
+    parser.add_argument("--profile-out", type=Path, help="with --profile: keep the cProfile stats in this file")
     args = parser.parse_args()
     if not args.sample < SMALL_BACKLOG <= args.backlog:
         parser.error(f"need --sample < {SMALL_BACKLOG} <= --backlog")
+    if args.profile:
+        with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
+            court = Court(Path(tmp))
+            try:
+                print(profile_sqlite(court, Path(tmp), args.messages, dump=args.profile_out))
+            finally:
+                court.stop()
+        return
     runs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp, postgres_server() as server:
         court, soap = Court(Path(tmp)), Court(Path(tmp), "soap")
