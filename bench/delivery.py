@@ -2,6 +2,7 @@
 
     python -m bench.delivery [--messages 600] [--runs 3] [--backlog 1000000] [--sample 2000] [--audit-only]
     python -m bench.delivery --latency-ms 50 [--in-flight 16] [--messages 600] [--runs 3]
+    python -m bench.delivery --profile [--messages 600]      one SQLite worker under cProfile (bench/profile.py)
 
 raw_rps     pre-signed acceptance messages POSTed with one keep-alive requests.Session (the ceiling)
 sqlite_rps  the same number of acceptances queued by the centre service, delivered by one worker process
@@ -42,6 +43,7 @@ from adapter.platforms.signers import build_signer
 from adapter.testing import fresh_database, postgres_server
 from bench import backlog, peer
 from bench.harness import Court, adapter_settings, queue_acceptances, run_workers
+from bench.profile import profile_sqlite
 from mappings import odr_rest
 from schemas.enums import CourtStatus, ProgressKind
 from schemas.envelope import Envelope, ProgressBody
@@ -202,11 +204,21 @@ def main() -> None:
         "--latency-ms", type=float, default=0.0, help="the court's latency; > 0 measures the concurrent figures only"
     )
     parser.add_argument("--in-flight", type=int, default=16, help="N: messages in flight (with --latency-ms)")
+    parser.add_argument("--profile", action="store_true", help="where one SQLite worker's CPU goes, per message")
+    parser.add_argument("--profile-out", type=Path, help="with --profile: keep the cProfile stats in this file")
     args = parser.parse_args()
     if not (0 <= args.latency_ms <= 60_000 and 1 <= args.in_flight <= 64):
         parser.error("need 0 <= --latency-ms <= 60000 and 1 <= --in-flight <= 64")
     if not args.sample < SMALL_BACKLOG <= args.backlog:
         parser.error(f"need --sample < {SMALL_BACKLOG} <= --backlog")
+    if args.profile:
+        with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
+            court = Court(Path(tmp))
+            try:
+                print(profile_sqlite(court, Path(tmp), args.messages, dump=args.profile_out))
+            finally:
+                court.stop()
+        return
     runs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp, postgres_server() as server:
         court, soap = Court(Path(tmp), latency_ms=args.latency_ms), Court(Path(tmp), "soap", args.latency_ms)

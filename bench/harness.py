@@ -124,13 +124,19 @@ class Timed:
     seconds: float
     peak_rss_kib: int
     delivered: int
+    cpu_seconds: float = 0.0  # the workers' CPU time while delivering (user + system, all threads)
 
 
-def run_workers(settings: Settings, workers: int, work: Path, *, stop_after: int = 0) -> Timed:
+def run_workers(
+    settings: Settings, workers: int, work: Path, *, stop_after: int = 0, profile: Path | None = None
+) -> Timed:
     """Start `workers` processes (bench/worker.py), release them together, and time them until the last one
-    finishes."""
+    finishes; `profile`: one worker, its delivery loop's cProfile stats dumped to that file."""
     go = work / f"go-{uuid.uuid4().hex}"
     command = [sys.executable, "-m", "bench.worker", settings.model_dump_json(), str(go), str(stop_after)]
+    if profile is not None:
+        assert workers == 1, "one worker is profiled"
+        command.append(str(profile))
     processes = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(workers)]
     for process in processes:
         assert process.stdout is not None and process.stdout.readline().strip() == "ready"
@@ -143,4 +149,5 @@ def run_workers(settings: Settings, workers: int, work: Path, *, stop_after: int
         seconds=max(float(report[0]) for report in reports) - started,
         peak_rss_kib=max(int(report[1]) for report in reports),
         delivered=sum(int(report[2]) for report in reports),
+        cpu_seconds=sum(float(report[3]) for report in reports),
     )
