@@ -89,31 +89,37 @@ def _fly(flight: Flight, limit: int, max_rounds: int, keep_going: Callable[[], b
     rounds, claimable, stopping = 0, True, False
     while True:
         renewal.step()
-        if claimable and rounds < max_rounds and len(flight.held) <= limit // 2 and not stopping:
+        stopping = _start(flight, keep_going, stopping)  # free slots first: a claim or a record can wait, a court not
+        in_hand = len(flight.held) - len(flight.results)  # queued or being sent (the rest wait to be recorded)
+        if claimable and rounds < max_rounds and in_hand <= limit // 2 and not stopping:
             if keep_going():
                 rounds += 1
                 set_aside = flight.counts[DeliveryResult.UNREADABLE]
                 # Nothing new: wait for a delivery to free a case's next message (rows this process cannot open
                 # were put back: the next claim finds others)
-                claimable = bool(flight.claim(limit - len(flight.held))) or (
+                claimable = bool(flight.claim(limit - in_hand)) or (
                     flight.counts[DeliveryResult.UNREADABLE] > set_aside
                 )
                 flight.freed = False
+                stopping = _start(flight, keep_going, stopping)
             else:
                 stopping = True
-        for platform, rows in flight.queued.items():
-            while rows and not stopping and flight.running[platform] < flight.slots(platform):
-                if not keep_going():  # stopping: record what is done, and let another worker have the rest now
-                    stopping = True
-                    break
-                flight.start(rows.popleft())
         if stopping:
             flight.give_back()
-        busy = any(flight.running.values())
-        flight.collect(TICK if busy else 0.0)
         if flight.record_due():
             flight.record()
             claimable = claimable or flight.freed
         idle = not flight.held and not any(flight.queued.values())
         if idle and (stopping or not claimable or rounds >= max_rounds):
             return
+        flight.collect(TICK if any(flight.running.values()) else 0.0)
+
+
+def _start(flight: Flight, keep_going: Callable[[], bool], stopping: bool) -> bool:
+    """Start the queued rows each platform has room for; returns whether delivery is stopping."""
+    for platform, rows in flight.queued.items():
+        while rows and not stopping and flight.running[platform] < flight.slots(platform):
+            if not keep_going():  # stopping: record what is done, and let another worker have the rest now
+                return True
+            flight.start(rows.popleft())
+    return stopping
