@@ -111,11 +111,8 @@ class Flight:
         now = time.monotonic()
         with self._lock:
             live = [r for r in self.held.values() if now - self.started.get(r.message_id, now) <= self.slowest]
-        claims: dict[str | None, list[OutboxRow]] = {}
-        for row in live:
-            claims.setdefault(row.claimed_by, []).append(row)
         with self._writing:
-            for rows in claims.values():
+            for rows in _by_claim(live).values():
                 renew(self.uow, rows, self.clock() + self.lease)
 
     # ---- the worker's thread
@@ -208,8 +205,17 @@ class Flight:
         """A clean stop: the rows not yet sent go back for any worker to claim at once."""
         rows = [row for rows in self.queued.values() for row in rows]
         self.queued.clear()
-        release(self.uow, rows)
+        for claimed in _by_claim(rows).values():  # one statement per claim: each has its own token
+            release(self.uow, claimed)
         with self._lock:
             for row in rows:
                 self.held.pop(row.message_id, None)
                 self.cases.discard(row.case_id)
+
+
+def _by_claim(rows: list[OutboxRow]) -> dict[str | None, list[OutboxRow]]:
+    """Rows grouped by the claim that took them (its token): claim.py's renew and release act on one claim."""
+    claims: dict[str | None, list[OutboxRow]] = {}
+    for row in rows:
+        claims.setdefault(row.claimed_by, []).append(row)
+    return claims
