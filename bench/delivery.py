@@ -1,6 +1,8 @@
 """Delivery throughput against one sandbox court process, all measured in the same run and printed as ratios.
 
     python -m bench.delivery [--messages 600] [--runs 3] [--backlog 1000000] [--sample 2000] [--audit-only]
+    python -m bench.delivery --latency-ms 50 [--in-flight 16] [--messages 600] [--runs 3]
+    python -m bench.delivery --profile [--messages 600]      one SQLite worker under cProfile (bench/profile.py)
 
 raw_rps     pre-signed acceptance messages POSTed with one keep-alive requests.Session (the ceiling)
 sqlite_rps  the same number of acceptances queued by the centre service, delivered by one worker process
@@ -13,6 +15,11 @@ audit_ratio sqlite/pg1 delivery with the audit chain appending ÷ with it off ([
             `--audit-only` measures just these four (what the audit log costs the delivery path, goal >= 0.9)
 backlog_*   per-message time and peak RSS delivering `sample` messages off a 10k- and a `backlog`-deep outbox
             on SQLite (bench/backlog.py); the ratios are deep ÷ 10k
+With --latency-ms MS the court answers after MS (`docking sandbox serve --latency`) and only these are measured:
+raw_concurrent_rps  the pre-signed POSTs from N (--in-flight) threads, each with a keep-alive session: the ceiling
+            for N messages in flight; raw_rps the same one at a time
+adapter_latency_rps one worker process on SQLite with max_in_flight = N; latency_ratio = it ÷ raw_concurrent_rps
+pg1_latency_rps, pg2_latency_rps  one and two worker processes on PostgreSQL; pg_latency_scaling = pg2 ÷ pg1
 Ratios are taken within each run (both sides measured minutes apart on the same machine), then the median over
 runs. Needs the PostgreSQL server binaries (Debian `postgresql`) and the `bench` extra. Prints a line per run,
 then one JSON line.
@@ -23,6 +30,7 @@ import json
 import os
 import statistics
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -35,6 +43,7 @@ from adapter.platforms.signers import build_signer
 from adapter.testing import fresh_database, postgres_server
 from bench import backlog, peer
 from bench.harness import Court, adapter_settings, queue_acceptances, run_workers
+from bench.profile import profile_sqlite
 from mappings import odr_rest
 from schemas.enums import CourtStatus, ProgressKind
 from schemas.envelope import Envelope, ProgressBody
@@ -44,6 +53,46 @@ SMALL_BACKLOG = 10_000
 
 
 def raw_rps(court: Court, messages: int) -> float:
+    url, prepared = presigned(court, messages)
+    session = requests.Session()
+    started = time.perf_counter()
+    for body, headers in prepared:
+        session.post(url, data=body, headers=headers, timeout=10).raise_for_status()
+    return messages / (time.perf_counter() - started)
+
+
+def raw_concurrent_rps(court: Court, messages: int, threads: int) -> float:
+    """The ceiling for `threads` messages in flight: the same pre-signed POSTs from `threads` threads, each with
+    its own keep-alive session, started together."""
+    url, prepared = presigned(court, messages)
+    shares = [prepared[i::threads] for i in range(threads)]
+    go = threading.Barrier(threads + 1)
+    failures: list[BaseException] = []
+
+    def post(share: list[tuple[bytes, dict[str, str]]]) -> None:
+        session = requests.Session()
+        session.get(court.url + "/sandbox/none", timeout=10)  # the connection is open before the clock starts
+        go.wait()
+        try:
+            for body, headers in share:
+                session.post(url, data=body, headers=headers, timeout=10).raise_for_status()
+        except BaseException as exc:
+            failures.append(exc)
+
+    workers = [threading.Thread(target=post, args=(share,)) for share in shares]
+    for worker in workers:
+        worker.start()
+    go.wait()
+    started = time.perf_counter()
+    for worker in workers:
+        worker.join()
+    if failures:
+        raise failures[0]
+    return messages / (time.perf_counter() - started)
+
+
+def presigned(court: Court, messages: int) -> tuple[str, list[tuple[bytes, dict[str, str]]]]:
+    """`messages` acceptance messages for new court cases, encoded and signed in advance: (URL, [(body, headers)])."""
     signer = build_signer(court.signing, platform="court")
     now, url = datetime.now(UTC), f"{court.url}/api/v1/messages"
     prepared = []
@@ -60,17 +109,22 @@ def raw_rps(court: Court, messages: int) -> float:
         headers = dict(signer.sign(body, message_id=uuid.uuid4().hex, at=now, target=f"POST {url}"))
         headers.update({"Idempotency-Key": envelope.message_id, "Content-Type": "application/json; charset=utf-8"})
         prepared.append((body, headers))
-    session = requests.Session()
-    started = time.perf_counter()
-    for body, headers in prepared:
-        session.post(url, data=body, headers=headers, timeout=10).raise_for_status()
-    return messages / (time.perf_counter() - started)
+    return url, prepared
 
 
-def adapter_rps(court: Court, database_url: str, messages: int, workers: int, work: Path, audit: bool = True) -> float:
+def adapter_rps(
+    court: Court,
+    database_url: str,
+    messages: int,
+    workers: int,
+    work: Path,
+    audit: bool = True,
+    in_flight: int | None = None,
+) -> float:
     """Queue `messages` acceptances through the centre service, then time `workers` processes delivering them;
-    `audit` False: with the audit chain off ([audit] enabled = false)."""
-    settings = adapter_settings(court, database_url)
+    `audit` False: with the audit chain off ([audit] enabled = false); `in_flight`: the platform's max_in_flight
+    (None: the setting's default)."""
+    settings = adapter_settings(court, database_url, in_flight)
     settings = settings.model_copy(update={"audit": AuditSettings(enabled=audit)})
     queue_acceptances(court, settings, messages).uow.engine.dispose()
     timed = run_workers(settings, workers, work)
@@ -112,6 +166,18 @@ def one_run(
     }
 
 
+def latency_run(court: Court, server: str, work: Path, args: argparse.Namespace) -> dict[str, float]:
+    """At the court's latency (--latency-ms): the ceiling for N in flight, and the adapter with N in flight."""
+    n, sqlite = args.messages, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}"
+    return {
+        "raw_rps": raw_rps(court, min(n, 200)),  # one at a time: what a worker without concurrency could reach
+        "raw_concurrent_rps": raw_concurrent_rps(court, n, args.in_flight),
+        "adapter_latency_rps": adapter_rps(court, sqlite, n, 1, work, in_flight=args.in_flight),
+        "pg1_latency_rps": adapter_rps(court, fresh_database(server), n, 1, work, in_flight=args.in_flight),
+        "pg2_latency_rps": adapter_rps(court, fresh_database(server), n, 2, work, in_flight=args.in_flight),
+    }
+
+
 RATIOS = {  # name: (numerator, denominator), each taken within a run
     "audit_ratio": ("pg1_rps", "pg1_noaudit_rps"),
     "audit_ratio_sqlite": ("sqlite_rps", "sqlite_noaudit_rps"),
@@ -121,6 +187,9 @@ RATIOS = {  # name: (numerator, denominator), each taken within a run
     "soap_ratio": ("soap_rps", "raw_rps"),
     "backlog_time_ratio": ("backlog_deep_ms", "backlog_small_ms"),
     "backlog_rss_ratio": ("backlog_deep_rss_mib", "backlog_small_rss_mib"),
+    "latency_ratio": ("adapter_latency_rps", "raw_concurrent_rps"),  # goal >= 0.8 at 50 ms with N = 16
+    "pg1_latency_ratio": ("pg1_latency_rps", "raw_concurrent_rps"),
+    "pg_latency_scaling": ("pg2_latency_rps", "pg1_latency_rps"),
 }
 
 
@@ -131,15 +200,34 @@ def main() -> None:
     parser.add_argument("--backlog", type=int, default=1_000_000, help="the deep backlog (the small one is 10k)")
     parser.add_argument("--sample", type=int, default=2000, help="messages timed off each backlog")
     parser.add_argument("--audit-only", action="store_true", help="only the audit chain's on/off comparison")
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="the court's latency; > 0 measures the concurrent figures only"
+    )
+    parser.add_argument("--in-flight", type=int, default=16, help="N: messages in flight (with --latency-ms)")
+    parser.add_argument("--profile", action="store_true", help="where one SQLite worker's CPU goes, per message")
+    parser.add_argument("--profile-out", type=Path, help="with --profile: keep the cProfile stats in this file")
     args = parser.parse_args()
+    if not (0 <= args.latency_ms <= 60_000 and 1 <= args.in_flight <= 64):
+        parser.error("need 0 <= --latency-ms <= 60000 and 1 <= --in-flight <= 64")
     if not args.sample < SMALL_BACKLOG <= args.backlog:
         parser.error(f"need --sample < {SMALL_BACKLOG} <= --backlog")
+    if args.profile:
+        with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
+            court = Court(Path(tmp))
+            try:
+                print(profile_sqlite(court, Path(tmp), args.messages, dump=args.profile_out))
+            finally:
+                court.stop()
+        return
     runs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp, postgres_server() as server:
-        court, soap = Court(Path(tmp)), Court(Path(tmp), "soap")
+        court, soap = Court(Path(tmp), latency_ms=args.latency_ms), Court(Path(tmp), "soap", args.latency_ms)
         try:
             for number in range(1, args.runs + 1):
-                runs.append(one_run(court, soap, server, Path(tmp), args, number))
+                if args.latency_ms:
+                    runs.append(latency_run(court, server, Path(tmp), args))
+                else:
+                    runs.append(one_run(court, soap, server, Path(tmp), args, number))
                 print(f"run {number}: " + "  ".join(f"{k} {v:.2f}" for k, v in runs[-1].items()), flush=True)
         finally:
             court.stop()
@@ -151,6 +239,8 @@ def main() -> None:
         summary[name] = round(statistics.median(r[top] / r[bottom] for r in runs), 3)
     summary.update(
         load_average=round(os.getloadavg()[0], 2),
+        latency_ms=args.latency_ms,
+        in_flight=args.in_flight,
         messages=args.messages,
         runs=args.runs,
         backlog=args.backlog,

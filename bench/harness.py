@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import requests
 from sqlmodel import select
@@ -24,7 +25,8 @@ from scheduler import Runtime, build_runtime
 class Court:
     """One court process on loopback; `dispatch` creates cases it will send to the adapter."""
 
-    def __init__(self, work: Path, transport: str = "rest") -> None:
+    def __init__(self, work: Path, transport: str = "rest", latency_ms: float = 0.0) -> None:
+        """`latency_ms`: the court holds every platform request this long (`docking sandbox serve --latency`)."""
         work = work / transport
         keyring = Keyring.open(work / "keys" / "centre", create=True)
         record = keyring.generate("centre-2026-01", "EdDSA", datetime.now(UTC))
@@ -53,6 +55,8 @@ class Court:
                 "--centre-key",
                 f"{record.key_id}={keyring.directory / (record.key_id + '.pub')}",
                 *soap,
+                "--latency",
+                f"{latency_ms:g}",
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -85,16 +89,18 @@ class Court:
         self.process.terminate()
         self.process.wait(timeout=10)
 
-    def platform(self) -> PlatformSettings:
+    def platform(self, **settings: Any) -> PlatformSettings:
         if self.wsse is not None:
             return PlatformSettings(
-                transport="soap", base_url=f"{self.url}/ws/exchange", signing=self.signing, wsse=self.wsse
+                transport="soap", base_url=f"{self.url}/ws/exchange", signing=self.signing, wsse=self.wsse, **settings
             )
-        return PlatformSettings(base_url=self.url, signing=self.signing)
+        return PlatformSettings(base_url=self.url, signing=self.signing, **settings)
 
 
-def adapter_settings(court: Court, database_url: str) -> Settings:
-    return Settings(database_url=database_url, platforms={"court": court.platform()})
+def adapter_settings(court: Court, database_url: str, in_flight: int | None = None) -> Settings:
+    """The adapter's settings for `court`; `in_flight`: its max_in_flight (None: the setting's default)."""
+    extra = {} if in_flight is None else {"max_in_flight": in_flight}
+    return Settings(database_url=database_url, platforms={"court": court.platform(**extra)})
 
 
 def queue_acceptances(court: Court, settings: Settings, count: int) -> Runtime:
@@ -118,13 +124,19 @@ class Timed:
     seconds: float
     peak_rss_kib: int
     delivered: int
+    cpu_seconds: float = 0.0  # the workers' CPU time while delivering (user + system, all threads)
 
 
-def run_workers(settings: Settings, workers: int, work: Path, *, stop_after: int = 0) -> Timed:
+def run_workers(
+    settings: Settings, workers: int, work: Path, *, stop_after: int = 0, profile: Path | None = None
+) -> Timed:
     """Start `workers` processes (bench/worker.py), release them together, and time them until the last one
-    finishes."""
+    finishes; `profile`: one worker, its delivery loop's cProfile stats dumped to that file."""
     go = work / f"go-{uuid.uuid4().hex}"
     command = [sys.executable, "-m", "bench.worker", settings.model_dump_json(), str(go), str(stop_after)]
+    if profile is not None:
+        assert workers == 1, "one worker is profiled"
+        command.append(str(profile))
     processes = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(workers)]
     for process in processes:
         assert process.stdout is not None and process.stdout.readline().strip() == "ready"
@@ -137,4 +149,5 @@ def run_workers(settings: Settings, workers: int, work: Path, *, stop_after: int
         seconds=max(float(report[0]) for report in reports) - started,
         peak_rss_kib=max(int(report[1]) for report in reports),
         delivered=sum(int(report[2]) for report in reports),
+        cpu_seconds=sum(float(report[3]) for report in reports),
     )

@@ -1,12 +1,14 @@
 """A delivery worker process of the benchmarks (started by bench/harness.py, several at once).
 
-    python -m bench.worker SETTINGS_JSON GO_FILE STOP_AFTER
+    python -m bench.worker SETTINGS_JSON GO_FILE STOP_AFTER [PROFILE_FILE]
 
 Builds the runtime, says "ready", waits for the go file, delivers until `STOP_AFTER` messages are delivered (0:
-until nothing is due), then prints when it finished, its peak RSS (KiB) and how many it delivered. It imports
-only what a worker needs, so its peak RSS is the worker's.
+until nothing is due), then prints when it finished, its peak RSS (KiB), how many it delivered and the CPU
+seconds delivering took. It imports only what a worker needs, so its peak RSS is the worker's. With PROFILE_FILE
+the delivery loop runs under cProfile and its stats are dumped there (read by bench/delivery.py --profile).
 """
 
+import cProfile
 import resource
 import sys
 import time
@@ -25,13 +27,26 @@ def main(argv: list[str]) -> None:
     print("ready", flush=True)
     while not go.exists():
         time.sleep(0.002)
+    cpu = time.process_time()
+    profiler = cProfile.Profile() if len(argv) > 3 else None
+    if profiler is not None:
+        profiler.enable()
     while idle < 2 and not (stop_after and delivered >= stop_after):
         counts = deliver_due(
-            runtime.uow, runtime.platforms, runtime.clock, limit=settings.deliver_batch, max_rounds=1, lease=lease
+            runtime.uow,
+            runtime.platforms,
+            runtime.clock,
+            limit=settings.deliver_batch,
+            lease=lease,  # max_rounds as `docking run` (scheduler/runtime.py deliver_counts): claims overlap sends
+            pools=runtime.send_pools,  # the runtime's send threads, kept across runs as `docking run` keeps them
         )
         delivered += counts["delivered"] + counts["duplicate"]
         idle = 0 if counts else idle + 1
-    print(time.time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, delivered, flush=True)
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(argv[3])
+    cpu = time.process_time() - cpu
+    print(time.time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, delivered, cpu, flush=True)
 
 
 if __name__ == "__main__":

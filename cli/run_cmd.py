@@ -15,6 +15,7 @@ import scheduler
 from adapter.errors import ConfigError, InvalidRequest
 from api.host import ThreadedApi
 from cli.output import ConfigOption, console, err
+from sandbox.court.config import parse_latency
 from sandbox.demo import run_demo
 from scheduler import bootstrap
 
@@ -48,6 +49,13 @@ def demo(
         str, typer.Option(help="Signature profile: jws-detached, sm2-sm3 or hmac-appkey.")
     ] = "jws-detached",
     chaos: Annotated[float, typer.Option(min=0.0, max=0.9, help="Share of court requests that fail on purpose.")] = 0.0,
+    court_latency: Annotated[
+        str,
+        typer.Option(
+            metavar="MS[,JITTER]",
+            help="The sandbox courts answer after this many milliseconds, give or take JITTER (e.g. 50 or 50,10).",
+        ),
+    ] = "0",
     keep_running: Annotated[
         bool,
         typer.Option(
@@ -69,6 +77,10 @@ def demo(
     answering the complaints it receives; then reconcile."""
     if profile not in ("jws-detached", "sm2-sm3", "hmac-appkey"):
         raise InvalidRequest(f"--profile {profile!r} is not jws-detached, sm2-sm3 or hmac-appkey")
+    try:
+        latency = parse_latency(court_latency)
+    except ValueError as exc:
+        raise InvalidRequest(f"--court-latency {exc}") from None
 
     host = ThreadedApi()
     with Progress(
@@ -96,6 +108,7 @@ def demo(
                 progress=show,
                 profile=profile,  # type: ignore[arg-type]
                 chaos=chaos,
+                court_latency=latency,
                 host=host,
                 keep_running=keep_running,
                 complaints=complaints,

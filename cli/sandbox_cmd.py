@@ -24,7 +24,7 @@ from cli.sandbox_serve import (
 from cli.spc_sandbox_cmd import spc
 from cli.traffic_sandbox_cmd import traffic
 from sandbox.court import CourtCore, SandboxConfig
-from sandbox.court.config import MISCONFIGURATIONS
+from sandbox.court.config import MISCONFIGURATIONS, parse_latency
 from sandbox.pairing import key_and_certificate
 from sandbox.push import PushCourt
 from sandbox.rest import SandboxServer
@@ -76,6 +76,14 @@ def serve(
     ] = None,
     push_every: Annotated[float, typer.Option(min=0.05, help="--push-to: seconds between push rounds.")] = 1.0,
     fault: Annotated[list[str] | None, fault_option("", MISCONFIGURATIONS)] = None,
+    latency: Annotated[
+        str,
+        typer.Option(
+            metavar="MS[,JITTER]",
+            help="Hold every platform request this many milliseconds, give or take JITTER (a real court answers in "
+            "tens to hundreds of ms), e.g. 50 or 50,10.",
+        ),
+    ] = "0",
 ) -> None:
     """Serve a court ODR platform on HOST:PORT until Ctrl-C."""
     if transport not in ("rest", "soap"):
@@ -86,10 +94,19 @@ def serve(
         raise InvalidRequest("--push-to needs --push-key (the court's API key) and --transport rest")
     if timestamp_format not in FORMS:
         raise InvalidRequest(f"--timestamp-format {timestamp_format!r} is not one of {', '.join(FORMS)}")
+    try:
+        held, jitter = parse_latency(latency)
+    except ValueError as exc:
+        raise InvalidRequest(f"--latency {exc}") from None
     signer, verifier, court_key = partner_keys(centre_key, keys, court_key_id, profile)
     config = configured(  # --fault: misconfigured on purpose, for `docking conformance` to pinpoint
         lambda: SandboxConfig(
-            seed=seed, court_key_id=court_key_id, timestamp_format=timestamp_format, misconfigured=tuple(fault or ())
+            seed=seed,
+            court_key_id=court_key_id,
+            timestamp_format=timestamp_format,
+            misconfigured=tuple(fault or ()),
+            latency_seconds=held,
+            latency_jitter_seconds=jitter,
         )
     )
     core = CourtCore(config, signer, verifier)
@@ -101,6 +118,8 @@ def serve(
     core.dispatch(dispatch)
     public = public_pem(court_key.public_key())
     console.print(f"sandbox court on {server.url}  (court key {court_key_id}: {keys / (court_key_id + '.pub')})")
+    if held:
+        console.print(f"answering after {held * 1000:g} ms ± {jitter * 1000:g} ms")
     if transport == "soap":
         console.print(f"SOAP endpoint {server.url}/ws/exchange (?wsdl); WS-Security certificate {keys / 'court.crt'}")
     console.print(

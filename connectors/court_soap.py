@@ -37,6 +37,7 @@ from connectors.port import (
     RawInbound,
     Receipt,
     RejectedError,
+    Throttled,
     TransientError,
     UnreadableAnswer,
     Wire,
@@ -107,7 +108,8 @@ class _Transport(Transport):
         status = response.status_code
         if status >= 300 and not (status == 500 and is_xml):  # 500 with XML: a SOAP Fault, checked by zeep
             wait = retry_after(response.headers.get("Retry-After"), now=self._clock())
-            raise _Refused(TransientError(self._platform, f"HTTP {status} without a SOAP answer", retry_after=wait))
+            kind = Throttled if status == 429 else TransientError  # 429: slow down (adapter/platforms/throttle.py)
+            raise _Refused(kind(self._platform, f"HTTP {status} without a SOAP answer", retry_after=wait))
         return response
 
 

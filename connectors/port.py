@@ -6,6 +6,8 @@
     │   └── CredentialsRefused   the court refuses OUR signature or credentials (HTTP 401/403, a court-signed
     │                            fault naming an unknown key or bad signature): a platform-wide fault, not a
     │                            verdict on one message — hold the platform, alert once, probe until accepted
+    │   └── Throttled            HTTP 429: the court asks us to slow down (`retry_after` if told) — pause the
+    │                            platform, never count it against the message (adapter/platforms/throttle.py)
     │   └── UnreadableAnswer     the court answered, completely, but the answer cannot be read as asked for
     │                            (larger than the read cap, not JSON/XML): the same request meets the same
     │                            answer, so a feed page is asked for again in smaller pages (adapter/inbox/polling.py)
@@ -86,6 +88,15 @@ class CredentialsRefused(TransientError):
         return (
             "give the court our public key (`docking keys export-public`) or sign with one it trusts (`keys activate`)"
         )
+
+
+class Throttled(TransientError):
+    """HTTP 429 Too Many Requests (RFC 6585 §4): the court is up and asks us to send more slowly, for `retry_after`
+    seconds if it said. A TransientError, so code that does not know this branch retries later as before; delivery
+    pauses the platform instead and counts no attempt (adapter/platforms/throttle.py)."""
+
+    def __init__(self, platform: str, detail: str, *, retry_after: float | None = None) -> None:
+        super().__init__(platform, detail, retry_after=retry_after, cause="throttled")
 
 
 class UnreadableAnswer(TransientError):

@@ -25,6 +25,7 @@ from connectors.port import (
     RawInbound,
     RejectedError,
     RequestSigner,
+    Throttled,
     TransientError,
     UnreadableAnswer,
     Wire,
@@ -144,7 +145,13 @@ class SignedJsonClient:
             # Not the court's JSON: a proxy or firewall in the way. Neither this message's fault (dead) nor proof
             # that our key is refused (hold, with advice about keys): retried, and the breaker sees it.
             raise TransientError(self.name, f"HTTP 403 from something other than the court: {detail[:100]}")
-        if status == 429 or status >= 500 or status == 408:
+        if status == 429:  # the court asks us to slow down: the platform pauses (adapter/platforms/throttle.py)
+            raise Throttled(
+                self.name,
+                f"HTTP {status} {detail}".strip(),
+                retry_after=retry_after(response.headers.get("Retry-After"), now=self._clock()),
+            )
+        if status >= 500 or status == 408:
             raise TransientError(
                 self.name,
                 f"HTTP {status} {detail}".strip(),

@@ -108,6 +108,7 @@ def run_demo(
     progress: Progress | None = None,
     profile: Profile = "jws-detached",
     chaos: float = 0.0,
+    court_latency: tuple[float, float] = (0.0, 0.0),
     host: ApiHost,
     keep_running: bool = False,
     complaints: int | None = None,
@@ -123,7 +124,13 @@ def run_demo(
     # short outages); the adapter retries on a demo-sized schedule and its breaker cools down quickly.
     courts: dict[str, _Court] = {}
     for index, (name, transport) in enumerate(COURTS.items()):
-        sandbox = SandboxConfig(seed=seed + index, fault_rate=chaos, outage_seconds=2.0 if chaos else 0.0)
+        sandbox = SandboxConfig(
+            seed=seed + index,
+            fault_rate=chaos,
+            outage_seconds=2.0 if chaos else 0.0,
+            latency_seconds=court_latency[0],  # (seconds, jitter): `docking demo --court-latency`
+            latency_jitter_seconds=court_latency[1],
+        )
         pairing = pair(work / name, sandbox, profile=profile, transport=transport)  # type: ignore[arg-type]
         courts[name] = _Court(pairing, pairing.serve())
     tally = _Tally()

@@ -75,7 +75,7 @@ class BaseCourtHandler(LoopbackRequestHandler):
             body = self.rfile.read(length) if length else b""
             platform_call = self.path.startswith(self.platform_prefix)
             if platform_call and self.server.core.config.latency_seconds:
-                time.sleep(self.server.core.config.latency_seconds)
+                time.sleep(self.server.core.config.latency())  # a court that answers in tens of ms, give or take
             fault = self.server.core.draw_fault() if platform_call else None
             if fault and self.inflict(fault):
                 return

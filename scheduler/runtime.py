@@ -29,6 +29,7 @@ from adapter.job_locks import JobLock, process_holder
 from adapter.metrics import Metrics
 from adapter.outbox.claim import LEASE
 from adapter.outbox.delivery import deliver_due
+from adapter.outbox.flight import SendPools
 from adapter.partners.roster_checks import SqlMediatorRoster
 from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, open_database
@@ -76,6 +77,7 @@ class Runtime:
     partners: PartnerRuntime | None = (
         None  # traffic, arbitration, roster partners and their jobs (scheduler/partners.py)
     )
+    send_pools: SendPools = field(default_factory=SendPools)  # delivery's threads per platform (outbox/flight.py)
 
     def __post_init__(self, feed_watch: FeedWatch | None) -> None:
         self.polling = PollPolicy(
@@ -102,6 +104,7 @@ class Runtime:
         for lock in self.poll_locks.values():  # let another process poll at once rather than after the lease
             lock.release()
         heartbeats.stop(self.uow, self.holder)
+        self.send_pools.shutdown()
 
     def feeds_read(self) -> bool:
         """Has every platform had its first poll? The full reconciliation waits until then (FirstPolls)."""
@@ -130,6 +133,7 @@ class Runtime:
             slowest=slowest_send(self.settings),
             keep_going=lambda: not self.stopping.is_set(),
             observe=self.metrics.delivery,
+            pools=self.send_pools,
         )
         self.metrics.add("outbound", counts)
         if counts:
@@ -198,6 +202,11 @@ def _session(config: PlatformSettings) -> requests.Session:
     # otherwise rescans os.environ twice per call, a measurable share of a delivery's CPU time.
     session.proxies.update(requests.utils.get_environ_proxies(config.base_url))
     session.trust_env = False
+    # Keep-alive connections for every send in flight (max_in_flight), and a poll and a reconciliation beside them:
+    # requests' default pool keeps 10, and each send past it would open, and then drop, a connection of its own.
+    pooled = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=config.max_in_flight + 2)
+    session.mount("https://", pooled)
+    session.mount("http://", pooled)
     return session
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.exc import UnboundExecutionError
 from sqlalchemy.orm import Session
 
 from adapter.audit import sources
-from adapter.audit.chain import GENESIS, content_digest, entry_fields, entry_hash
+from adapter.audit.chain import GENESIS, canonical, entry_fields, entry_hash, hasher
 from adapter.persistence.audit_tables import AuditEntryRow
 
 CHAIN_LOCK = 0x617564697463  # pg_advisory_xact_lock key ("auditc"); not SCHEMA_LOCK (adapter/persistence/migrate.py)
@@ -124,11 +124,12 @@ def _write(session: Session, entries: list[sources.Entry], alg: str) -> None:
         connection.execute(_LOCK)
     tail = connection.execute(_TAIL).first()
     seq, prev = (tail[0], tail[1]) if tail is not None else (0, GENESIS)
-    at = datetime.now(UTC)
+    at, digest_of = datetime.now(UTC), hasher(alg)
     rows = []
     for entry in entries:
         seq += 1
-        digest = content_digest(alg, entry.content)
+        stored = canonical(entry.content)  # once: what is stored is exactly what is digested
+        digest = digest_of(stored).hex()
         fields = entry_fields(
             seq=seq,
             at=at,
@@ -140,6 +141,6 @@ def _write(session: Session, entries: list[sources.Entry], alg: str) -> None:
             digest=digest,
         )
         before, prev = prev, entry_hash(alg, prev, fields)
-        rows.append({**fields, "at": at, "content_json": sources.stored(entry.content), "prev_hash": before,
+        rows.append({**fields, "at": at, "content_json": stored.decode(), "prev_hash": before,
                      "entry_hash": prev})  # fmt: skip
     connection.execute(insert(_TABLE), rows)

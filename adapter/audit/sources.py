@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from adapter.audit.chain import canonical
 from adapter.persistence.api_tables import ApiAuditRow
 from adapter.persistence.complaint_tables import ComplaintEventRow, ComplaintOutboxRow
 from adapter.persistence.partner_tables import PartnerEventRow, PartnerOutboxRow
@@ -28,11 +27,6 @@ class Entry:
     case_id: str | None
     actor: str
     content: dict[str, Any]
-
-
-def stored(content: dict[str, Any]) -> str:
-    """The content as stored: its canonical JSON, the very bytes its digest is over."""
-    return canonical(content).decode()
 
 
 def note_raw(info: dict[str, Any], platform: str, message_id: str, raw: bytes) -> None:

@@ -100,6 +100,13 @@ class PlatformSettings(BaseModel):
     retry_base_seconds: float = Field(default=2.0, gt=0)
     retry_cap_seconds: float = Field(default=3600.0, gt=0)
     give_up_after_hours: float = Field(default=24.0, gt=0)
+    # Delivery concurrency (adapter/outbox/flight.py): up to this many messages to this platform in flight at once
+    # from one worker, never two of one case (so each case's order holds); the HTTP keep-alive pool is sized to it.
+    # A court answers in tens to hundreds of ms: one message at a time moves at most 1 ÷ latency a second.
+    max_in_flight: int = Field(default=16, ge=1, le=64)
+    # A cap on the requests a second one worker process sends this platform (None: none), for a court that limits
+    # its callers; a 429 pauses the platform for its Retry-After whatever the cap (adapter/platforms/throttle.py).
+    requests_per_second: float | None = Field(default=None, gt=0, le=10000)
     breaker_failures: int = Field(default=5, ge=1)
     breaker_cooldown_seconds: float = Field(default=30.0, gt=0)
     # A dispatch feed that has not moved for this many polls has the court's case list compared with ours: a

@@ -14,10 +14,11 @@ import uuid
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Text, exists, or_, type_coerce, update
+from sqlalchemy import ColumnElement, Integer, Text, bindparam, exists, or_, type_coerce, update
 from sqlalchemy.orm import aliased, defer
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from adapter.outbox.attachments import attach
 from adapter.outbox.record import DeliveryResult
@@ -35,6 +36,38 @@ LEASE = timedelta(seconds=6)
 # How long an unreadable row waits before it is looked at again: long enough that such rows cannot fill every
 # claim, short enough that a process restarted with the key sends them at once in practice.
 UNREADABLE_DELAY = timedelta(minutes=2)
+
+
+def _claim_query() -> Select[OutboxRow, str]:
+    """The claim's SELECT, built once (bind parameters `now`, `limit`): building a SQLAlchemy statement per claim
+    costs more CPU than running it."""
+    now = bindparam("now", type_=OutboxRow.__table__.c.next_attempt_at.type)  # type: ignore[attr-defined]
+    earlier = aliased(OutboxRow)
+    blocked = exists().where(
+        col(earlier.case_id) == col(OutboxRow.case_id),
+        # dead blocks too: a case's later messages must not overtake a rejected one that an operator may replay
+        col(earlier.status).in_((OutboxStatus.PENDING, OutboxStatus.DEAD)),
+        col(earlier.id) < col(OutboxRow.id),
+    )
+    # The envelope is read as stored and opened row by row below: opened by the column type, one row sealed
+    # under a missing key would fail the whole claim, and with it every platform's delivery.
+    stored = type_coerce(col(OutboxRow.envelope_json), Text)
+    return (
+        select(OutboxRow, stored)
+        .options(defer(OutboxRow.envelope_json, raiseload=True))  # type: ignore[arg-type]
+        .where(
+            OutboxRow.status == OutboxStatus.PENDING,
+            col(OutboxRow.next_attempt_at) <= now,
+            or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now),
+            ~blocked,
+        )
+        .order_by(col(OutboxRow.next_attempt_at), col(OutboxRow.id))  # the index order: oldest due first
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+    )
+
+
+_CLAIM = _claim_query()
 
 
 def claim(
@@ -55,33 +88,10 @@ def claim(
     """
     now = to_utc(clock())
     token = token or uuid.uuid4().hex
-    earlier = aliased(OutboxRow)
-    blocked = exists().where(
-        col(earlier.case_id) == col(OutboxRow.case_id),
-        # dead blocks too: a case's later messages must not overtake a rejected one that an operator may replay
-        col(earlier.status).in_((OutboxStatus.PENDING, OutboxStatus.DEAD)),
-        col(earlier.id) < col(OutboxRow.id),
-    )
-    # The envelope is read as stored and opened row by row below: opened by the column type, one row sealed
-    # under a missing key would fail the whole claim, and with it every platform's delivery.
-    stored = type_coerce(col(OutboxRow.envelope_json), Text)
-    query = (
-        select(OutboxRow, stored)
-        .options(defer(OutboxRow.envelope_json, raiseload=True))  # type: ignore[arg-type]
-        .where(
-            OutboxRow.status == OutboxStatus.PENDING,
-            col(OutboxRow.next_attempt_at) <= now,
-            or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now),
-            ~blocked,
-        )
-        .order_by(col(OutboxRow.next_attempt_at), col(OutboxRow.id))  # the index order: oldest due first
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
     vault = engine_vault(uow.engine)
     with uow.begin() as session:
         rows: list[OutboxRow] = []
-        for row, text in session.exec(query).all():
+        for row, text in session.exec(_CLAIM, params={"now": now, "limit": limit}).all():
             try:
                 opened = attach(session, row.type, open_json(text, vault), vault)  # the document, by its digest
                 set_committed_value(row, "envelope_json", opened)  # as if loaded: nothing to write
@@ -98,8 +108,9 @@ def claim(
                 .where(col(OutboxRow.id).in_(ids))
                 .values(claimed_by=token, claimed_until=now + owner_lease)
             )
-            for row in rows:
-                row.claimed_by, row.claimed_until = token, now + owner_lease
+            for row in rows:  # as written: set as loaded, or the commit would write each row again
+                set_committed_value(row, "claimed_by", token)
+                set_committed_value(row, "claimed_until", now + owner_lease)
         return rows
 
 

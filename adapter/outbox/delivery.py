@@ -9,20 +9,17 @@ and never go dead for it.
 """
 
 import random
-import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import timedelta
 
-import structlog
 from tenacity import Retrying
 
 from adapter.lease import Renewal
-from adapter.outbox.claim import LEASE, claim, release, renew
-from adapter.outbox.record import DeliveryResult, Result, record
-from adapter.outbox.send import deliver_one
+from adapter.outbox.claim import LEASE
+from adapter.outbox.flight import TICK, Flight, SendPools
+from adapter.outbox.record import DeliveryResult
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.tables import OutboxRow
 from adapter.platforms.registry import Platforms
 from adapter.platforms.retry import quick_retries, slowest_call
 from schemas.clock import Clock
@@ -52,66 +49,77 @@ def deliver_due(
     slowest: timedelta = SLOWEST_SEND,
     keep_going: Callable[[], bool] = lambda: True,
     observe: Observe = _unobserved,
+    pools: SendPools | None = None,
 ) -> Counter[str]:
     """Deliver what is due now; returns counts by DeliveryResult (adapter/outbox/record.py): delivered /
-    duplicate / retried / dead, and messages deferred untried: `deferred` (circuit open) and `held` (the court
-    refuses our credentials, adapter/platforms/credential_hold.py).
+    duplicate / retried / dead, and messages deferred untried: `deferred` (circuit open), `held` (the court
+    refuses our credentials, adapter/platforms/credential_hold.py) and `throttled` (it asked us to slow down).
 
-    Claims again after each batch, because delivering a case's message unblocks its next one; bounded by
-    `max_rounds` so one run never monopolises the worker. The claim's `lease` is renewed from a thread while the
-    batch is in progress (adapter/lease.py), unless one send runs past `slowest` (a hung worker). Once
-    `keep_going()` turns false (a clean stop) what was sent is recorded and the rest of the claim given back.
-    Each send is told to `observe` (platform, result, seconds); its log lines carry the message's platform,
-    case_id and message_id (structlog contextvars).
+    Up to each platform's `in_flight` sends at once (PlatformLink; adapter/outbox/flight.py), on `pools` (kept by
+    the caller across runs; None: pools for this run only). Claims up to `limit` rows, and again whenever half of
+    them are recorded, so the sends never wait on a claim; a claim that finds nothing is tried again only after a
+    delivery is recorded (it may free a case's next message). At most `max_rounds` claims, so one run never
+    monopolises the worker. The claims' `lease` is renewed from a thread while their rows are held
+    (adapter/lease.py), but not a row whose send has run past `slowest` (a hung call). Once `keep_going()` turns
+    false (a clean stop) the sends in flight are recorded and the rest given back. Each send is told to `observe`
+    (platform, result, seconds); its log lines carry the message's platform, case_id and message_id.
     """
-    counts: Counter[str] = Counter()
-    for _ in range(max_rounds):
-        if not keep_going():
-            break
-        set_aside = counts[DeliveryResult.UNREADABLE]
-        rows = claim(uow, clock, limit=limit, owner_lease=lease, counts=counts)
-        if not rows:
-            if counts[DeliveryResult.UNREADABLE] > set_aside:
-                continue  # a batch of rows this process cannot open was put back: the next claim finds others
-            break
-        counts.update(
-            _deliver_batch(uow, platforms, clock, rows, retrying, jitter, lease, slowest, keep_going, observe)
-        )
-    return counts
+    own = pools is None
+    flight = Flight(
+        uow,
+        platforms,
+        clock,
+        pools or SendPools(),
+        retrying=retrying,
+        jitter=jitter,
+        lease=lease,
+        slowest=slowest,
+        observe=observe,
+    )
+    try:
+        with Renewal(flight.renew, lease=lease, stall=slowest, name="outbox claim") as renewal:
+            _fly(flight, limit, max_rounds, keep_going, renewal)
+    finally:
+        if own:
+            flight.pools.shutdown()
+    return flight.counts
 
 
-def _deliver_batch(
-    uow: UnitOfWork,
-    platforms: Platforms,
-    clock: Clock,
-    rows: list[OutboxRow],
-    retrying: Callable[[], Retrying],
-    jitter: Callable[[], float],
-    lease: timedelta,
-    slowest: timedelta,
-    keep_going: Callable[[], bool],
-    observe: Observe,
-) -> Counter[str]:
-    """Send one claim's rows in order, its lease renewed meanwhile; record the results as the batch goes."""
-    counts: Counter[str] = Counter()
-    with Renewal(lambda: renew(uow, rows, clock() + lease), lease=lease, stall=slowest, name="outbox claim") as renewal:
-        recorded_at = clock()
-        results: list[Result] = []
-        for index, row in enumerate(rows):
+def _fly(flight: Flight, limit: int, max_rounds: int, keep_going: Callable[[], bool], renewal: Renewal) -> None:
+    rounds, claimable, stopping = 0, True, False
+    while True:
+        renewal.step()
+        stopping = _start(flight, keep_going, stopping)  # free slots first: a claim or a record can wait, a court not
+        in_hand = len(flight.held) - len(flight.results)  # queued or being sent (the rest wait to be recorded)
+        if claimable and rounds < max_rounds and in_hand <= limit // 2 and not stopping:
+            if keep_going():
+                rounds += 1
+                set_aside = flight.counts[DeliveryResult.UNREADABLE]
+                # Nothing new: wait for a delivery to free a case's next message (rows this process cannot open
+                # were put back: the next claim finds others)
+                claimable = bool(flight.claim(limit - in_hand)) or (
+                    flight.counts[DeliveryResult.UNREADABLE] > set_aside
+                )
+                flight.freed = False
+                stopping = _start(flight, keep_going, stopping)
+            else:
+                stopping = True
+        if stopping:
+            flight.give_back()
+        if flight.record_due():
+            flight.record()
+            claimable = claimable or flight.freed
+        idle = not flight.held and not any(flight.queued.values())
+        if idle and (stopping or not claimable or rounds >= max_rounds):
+            return
+        flight.collect(TICK if any(flight.running.values()) else 0.0)
+
+
+def _start(flight: Flight, keep_going: Callable[[], bool], stopping: bool) -> bool:
+    """Start the queued rows each platform has room for; returns whether delivery is stopping."""
+    for platform, rows in flight.queued.items():
+        while rows and not stopping and flight.running[platform] < flight.slots(platform):
             if not keep_going():  # stopping: record what is done, and let another worker have the rest now
-                release(uow, rows[index:])
-                break
-            if clock() - recorded_at > lease / 2:  # record what is done as the batch goes, not only at its end
-                counts.update(record(uow, results, clock))
-                results = []
-                recorded_at = clock()
-            renewal.step()
-            started = time.perf_counter()
-            with structlog.contextvars.bound_contextvars(
-                platform=row.platform, case_id=row.case_id, message_id=row.message_id
-            ):
-                result = deliver_one(platforms, clock, row, retrying(), jitter)
-            observe(row.platform, result.outcome.value, time.perf_counter() - started)
-            results.append(result)
-        counts.update(record(uow, results, clock))
-    return counts
+                return True
+            flight.start(rows.popleft())
+    return stopping

@@ -38,6 +38,7 @@ class DeliveryResult(StrEnum):
     DEAD = "dead"  # refused by the court, or given up after give_up_after
     DEFERRED = "deferred"  # not tried: the platform's breaker is open; no attempt counted
     HELD = "held"  # not tried: the court refuses our credentials (adapter/platforms/credential_hold.py)
+    THROTTLED = "throttled"  # the court asked us to slow down (429), or we wait for it to: no attempt counted
     LEASE_LOST = "lease_lost"  # sent, but another worker holds the row now: this attempt is not recorded
     UNREADABLE = "unreadable"  # sealed under a data key this process lacks: left pending (adapter/outbox/claim.py)
 

@@ -1,7 +1,8 @@
 """Sending one claimed message through its platform, and judging what the answer means for the row.
 
 The platform's gates come first (adapter/platforms/): a court refusing our credentials holds every message
-(`held`: not sent, not counted, never dead for it); an open breaker defers it (`deferred`: not counted). Otherwise
+(`held`: not sent, not counted, never dead for it); a court that asked us to slow down (429) pauses them
+(`throttled`: not sent, not counted, never dead for it); an open breaker defers it (`deferred`: not counted). Otherwise
 the message is sent (`_send`, the one place an envelope leaves the outbox) and the answer sorted: delivered or
 duplicate; a transient failure retried on the platform's RetryPolicy (adapter/platforms/retry.py); a refusal is dead.
 The result is written by adapter/outbox/record.py.
@@ -20,7 +21,7 @@ from adapter.outbox.record import DeliveryResult, Result
 from adapter.persistence.tables import OutboxRow, OutboxStatus
 from adapter.platforms.registry import PlatformLink, Platforms
 from adapter.platforms.retry import RetryPolicy, next_delay
-from connectors.port import CredentialsRefused, Receipt, RejectedError, TransientError, Wire
+from connectors.port import CredentialsRefused, Receipt, RejectedError, Throttled, TransientError, Wire
 from schemas.clock import Clock, from_db, to_utc
 from schemas.envelope import Envelope
 
@@ -50,6 +51,9 @@ def deliver_one(
         # or killed for it.
         outcome, error, counted = R.HELD, link.hold.reason, False
         delay = link.hold.wait(started)
+    elif (paused := link.throttle.wait(started)) > 0:
+        # The court asked us to slow down (a 429 to this or another send): not sent, not counted, due after the pause.
+        outcome, error, counted, delay = R.THROTTLED, "the court asked us to slow down (HTTP 429)", False, paused
     elif link.breaker is not None and not link.breaker.allow(started):
         # The platform is failing: do not call it, and do not count an attempt the message never made.
         # Deferred to when the breaker may let a call through — never "now": while another caller's probe is in
@@ -71,6 +75,13 @@ def deliver_one(
             link.hold.refused(exc, clock())
             outcome, error, counted = R.HELD, link.hold.reason, False
             delay = link.hold.wait(clock())
+        except Throttled as exc:
+            # Not a failure of this message (RFC 6585 §4): the platform pauses for Retry-After, the message waits as
+            # long, uncounted, and its give-up window starts again (like a hold) — a 429 never makes a dead letter.
+            answer = exc
+            outcome, error, counted = R.THROTTLED, str(exc), False
+            pause = link.throttle.slow_down(exc.retry_after, clock(), exc.platform)  # the platform's pause
+            delay = next_delay(policy, 0, jitter, pause if exc.retry_after is None else exc.retry_after)
         except TransientError as exc:
             answer = exc
             outcome, error = R.RETRIED, str(exc)
@@ -92,7 +103,7 @@ def deliver_one(
     # after an outage gets its full window again instead of dying on its first transient failure.
     if outcome is R.RETRIED and now - from_db(row.queued_at) >= policy.give_up_after:
         outcome, error = R.DEAD, f"gave up after {row.attempts + 1} attempts over {policy.give_up_after}: {error}"
-    if error is not None and outcome not in (R.DEFERRED, R.HELD):  # said once, by the breaker or the hold
+    if error is not None and outcome not in (R.DEFERRED, R.HELD, R.THROTTLED):  # said once: breaker, hold, throttle
         log.warning("message %s to %s %s: %s", row.message_id, row.platform, outcome, mask_text(error))
     return Result(row, outcome, {**_new_values(row, outcome, error, delay, counted, now), **wire_values(wire)})
 
@@ -113,9 +124,31 @@ def wire_values(wire: Wire | None) -> dict[str, Any]:
 
 
 def _send(link: PlatformLink, row: OutboxRow, retrying: Retrying) -> Receipt:
-    """The stored envelope, as sent: parsed from the row and handed to the platform's connector."""
+    """The stored envelope, as sent: parsed from the row and handed to the platform's connector.
+
+    The first try is made directly; only when it fails does `retrying` take over, its first attempt being that
+    failure (raised again, not sent again): the same tries, waits and verdicts as `retrying(send, envelope)`,
+    without tenacity's bookkeeping on every message that goes through at once (most of them)."""
     envelope = Envelope.model_validate_json(row.envelope_json)
-    return retrying(link.connector.send, envelope)
+    try:
+        return _paced(link, envelope)
+    except Exception as exc:
+        failed: BaseException | None = exc
+
+    def again() -> Receipt:
+        nonlocal failed
+        if failed is not None:
+            first, failed = failed, None
+            raise first
+        return _paced(link, envelope)
+
+    return retrying(again)
+
+
+def _paced(link: PlatformLink, envelope: Envelope) -> Receipt:
+    """One request of the send (each quick try is one), in its turn under the platform's requests-per-second cap."""
+    link.throttle.acquire()
+    return link.connector.send(envelope)
 
 
 def _new_values(
@@ -130,7 +163,7 @@ def _new_values(
         "new_delivered": None,
         "new_queued": to_utc(from_db(row.queued_at)),
     }
-    if outcome is R.HELD:
+    if outcome in (R.HELD, R.THROTTLED):
         # Time spent held for our own credentials is not the court failing this message: the give-up window
         # starts again when the hold ends, so a hold longer than give_up_after cannot kill on the first blip after.
         values["new_queued"] = to_utc(now)

@@ -13,9 +13,10 @@ Every probe ends in exactly one of these (`observe` sorts an exception into them
              fault, a refusal of our credentials; for a feed page, an        the call — the caller decides what
              answer too large or unreadable: adapter/inbox/polling.py)             it means (a dead message, a held
                                                                              platform, a held feed)
-  failure    no answer worth the name (timeout, connection, 5xx, 429)      → open again
+  failure    no answer worth the name (timeout, connection, 5xx)           → open again
   released   our side failed before the platform's health was learnt (a    → stays half-open, slot freed
-             database error, a bug, a decoder crash, the caller's lease gone)
+             database error, a bug, a decoder crash, the caller's lease gone),
+             or the platform asked us to slow down (429: adapter/platforms/throttle.py)
 A probe whose caller never reports (killed mid-call, a hung thread) is noticed once the cool-down plus the
 slowest call has passed since it began: logged once, and the next caller probes.
 """
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from connectors.port import ConnectorError, CredentialsRefused
+from connectors.port import ConnectorError, CredentialsRefused, Throttled
 
 log = logging.getLogger("docking.breaker")
 
@@ -117,6 +118,10 @@ class CircuitBreaker:
             self.record_success()
         elif isinstance(error, CredentialsRefused):
             self.record_refusal()  # a TransientError for its callers (never kill a message), but it did answer
+        elif isinstance(error, Throttled):
+            # 429: the court asks us to slow down (adapter/platforms/throttle.py pauses it); it answered, but said
+            # nothing of its health — neither a failure that opens the circuit nor a probe that closes it
+            self.release()
         elif isinstance(error, ConnectorError):
             if error.retryable:
                 self.record_failure(now)

@@ -12,6 +12,7 @@ from adapter.platforms.credential_hold import Credential, CredentialHold
 from adapter.platforms.feed_hold import FeedHolds
 from adapter.platforms.retry import RetryPolicy, slowest_call
 from adapter.platforms.state_store import PlatformStates
+from adapter.platforms.throttle import Throttle
 from connectors.port import CourtPlatform
 from signing.base import MessageVerifier
 
@@ -28,6 +29,10 @@ class PlatformLink:
     hold: CredentialHold = field(default_factory=CredentialHold)
     # A feed whose next item cannot be read even alone waits at its cursor, said once (adapter/platforms/feed_hold.py).
     feeds: FeedHolds = field(default_factory=FeedHolds)
+    # Delivery: how many of its messages one worker keeps in flight at once (adapter/outbox/flight.py), and its pace
+    # (a requests-per-second cap, a pause after a 429: adapter/platforms/throttle.py). 1: one at a time.
+    in_flight: int = 1
+    throttle: Throttle = field(default_factory=Throttle)
 
     @property
     def name(self) -> str:
@@ -92,4 +97,6 @@ def link_platform(
         # (adapter/platforms/credential_hold.py).
         hold=hold,
         feeds=feeds,
+        in_flight=config.max_in_flight,
+        throttle=Throttle(name, config.requests_per_second),
     )

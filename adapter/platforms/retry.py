@@ -18,7 +18,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from connectors.port import CredentialsRefused, TransientError
+from connectors.port import CredentialsRefused, Throttled, TransientError
 
 # Quick tries within one attempt (quick_retries), and the connect timeout each may spend before its read timeout.
 QUICK_TRIES = 3
@@ -55,15 +55,22 @@ def next_delay(
     return min(max(retry_after, policy.base), policy.cap)
 
 
+_QUICK = Retrying(
+    retry=retry_if_exception_type(TransientError) & retry_if_not_exception_type((CredentialsRefused, Throttled)),
+    stop=stop_after_attempt(QUICK_TRIES),
+    wait=wait_exponential_jitter(multiplier=0.05, max=0.5, jitter=0.05),
+    reraise=True,
+)
+
+
 def quick_retries() -> Retrying:
     """Three quick tries inside one attempt, for blips; longer outages go back to the row's schedule. A refusal
-    of our credentials is not a blip: asking again at once only adds to the court's failed-login count."""
-    return Retrying(
-        retry=retry_if_exception_type(TransientError) & retry_if_not_exception_type(CredentialsRefused),
-        stop=stop_after_attempt(QUICK_TRIES),
-        wait=wait_exponential_jitter(multiplier=0.05, max=0.5, jitter=0.05),
-        reraise=True,
-    )
+    of our credentials is not a blip: asking again at once only adds to the court's failed-login count; nor is a
+    429 (the court asked us to wait: adapter/platforms/throttle.py).
+
+    One shared Retrying, not one per message (building it costs more CPU than a send's own Python): tenacity
+    keeps a call's state in the call and its statistics per thread, so concurrent sends may share it."""
+    return _QUICK
 
 
 def slowest_call(read_timeout: float = 10.0) -> timedelta:

@@ -1,5 +1,7 @@
 """What a sandbox court is told to be: its randomness, its pace and rulings, its faults, its drift, its time form."""
 
+import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sandbox.config_checks import check_faults, check_timestamp_format
@@ -25,6 +27,7 @@ class SandboxConfig:
     timeout_seconds: float = 1.5  # how long a "timeout" fault keeps the client waiting
     outage_seconds: float = 0.0
     latency_seconds: float = 0.0  # added to every platform request (a slow court; lets tests kill mid-delivery)
+    latency_jitter_seconds: float = 0.0  # each request's latency varies by up to this much either way (uniform)
     # Codes this court publishes beyond its standard lists (table → codes): drift for `docking mappings check`.
     extra_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The form of the times in this court's messages (sandbox/timeforms.py), both ways: what it publishes, and
@@ -36,3 +39,26 @@ class SandboxConfig:
     def __post_init__(self) -> None:
         check_timestamp_format(self.timestamp_format)
         check_faults(self.misconfigured, MISCONFIGURATIONS)
+        if not 0 <= self.latency_jitter_seconds <= self.latency_seconds:
+            raise ValueError(f"latency jitter {self.latency_jitter_seconds} s must be between 0 and the latency")
+
+    def latency(self, draw: Callable[[float, float], float] = random.uniform) -> float:
+        """Seconds to hold one platform request: the latency, give or take the jitter (uniform)."""
+        if not self.latency_jitter_seconds:
+            return self.latency_seconds
+        return self.latency_seconds + draw(-self.latency_jitter_seconds, self.latency_jitter_seconds)
+
+
+def parse_latency(text: str) -> tuple[float, float]:
+    """`MS[,JITTER]` (milliseconds, e.g. "50" or "50,10") as (latency, jitter) in seconds; ValueError naming the
+    rule otherwise: both numbers, 0 ≤ jitter ≤ latency ≤ 60 000 ms."""
+    parts = text.split(",")
+    try:
+        if len(parts) > 2:
+            raise ValueError
+        latency, jitter = float(parts[0]), float(parts[1]) if len(parts) == 2 else 0.0
+    except ValueError:
+        raise ValueError(f"{text!r} is not MS or MS,JITTER (milliseconds, e.g. 50 or 50,10)") from None
+    if not (0 <= jitter <= latency <= 60_000):  # NaN fails every comparison
+        raise ValueError(f"{text!r}: need 0 <= JITTER <= MS <= 60000 (milliseconds)")
+    return latency / 1000, jitter / 1000

@@ -22,7 +22,7 @@ from adapter.platforms.retry import RetryPolicy
 from adapter.services import CentreServices
 from adapter.states import Event
 from connectors.odr_rest import OdrRestPlatform
-from connectors.port import CredentialsRefused, RejectedError, TransientError
+from connectors.port import CredentialsRefused, RejectedError, Throttled, TransientError
 from schemas.case import CaseDispatch, Party
 from schemas.clock import from_db
 from schemas.enums import Flow, IdType, PartyKind, PartyRole
@@ -115,7 +115,7 @@ STATUSES = {
     408: TransientError,
     409: RejectedError,
     422: RejectedError,
-    429: TransientError,
+    429: Throttled,  # a TransientError: the court asks us to slow down (#21)
     500: TransientError,
     503: TransientError,
 }

@@ -106,7 +106,8 @@ def test_two_503s_then_success_is_delivered_within_one_attempt(world) -> None:
 
 @responses.activate
 def test_retry_after_is_honoured_and_the_message_stays_queued(world) -> None:
-    """429 with Retry-After: 120 keeps the row pending, due 120 s later, with the error recorded."""
+    """429 with Retry-After: 120 keeps the row pending, due 120 s later, with the error recorded; the court asked
+    us to slow down, so no attempt is counted against the message (#21: throttled, never a step to dead)."""
     uow, platforms, services, (case, _) = world
     services.accept(case)
     responses.add(
@@ -117,9 +118,9 @@ def test_retry_after_is_honoured_and_the_message_stays_queued(world) -> None:
         headers={"Retry-After": "120"},
     )
     counts = deliver_due(uow, platforms, lambda: NOW, retrying=_retrying(1))
-    assert counts == {"retried": 1}
+    assert counts == {"throttled": 1}
     (row,) = _rows(uow)
-    assert row.status == "pending" and row.attempts == 1 and "429" in (row.last_error or "")
+    assert row.status == "pending" and row.attempts == 0 and "429" in (row.last_error or "")
     assert from_db(row.next_attempt_at) == NOW + timedelta(seconds=120)
     assert deliver_due(uow, platforms, lambda: NOW + timedelta(seconds=60), retrying=_retrying(1)) == {}
 

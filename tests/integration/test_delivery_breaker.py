@@ -7,6 +7,7 @@ import pytest
 from sqlmodel import select
 
 import adapter.outbox.delivery as delivery
+import adapter.outbox.flight as flight
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import OutboxRow
 from adapter.platforms.breaker import CircuitBreaker
@@ -32,14 +33,14 @@ def _open_breaker() -> CircuitBreaker:
 def _counting_claims(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Record how many rows each claim round of `deliver_due` took."""
     claimed: list[int] = []
-    real = delivery.claim
+    real = flight.claim  # the claim of each round is made by the run's Flight (adapter/outbox/flight.py)
 
     def counted(*args: object, **kwargs: object) -> list[OutboxRow]:
         rows = real(*args, **kwargs)  # type: ignore[arg-type]
         claimed.append(len(rows))
         return rows
 
-    monkeypatch.setattr(delivery, "claim", counted)
+    monkeypatch.setattr(flight, "claim", counted)
     return claimed
 
 

@@ -45,7 +45,16 @@ def test_a_worker_restarted_after_sigkill_resumes_within_seconds(court: Court, t
         database_url=f"sqlite:///{tmp_path / 'adapter.db'}",
         deliver_seconds=0.5,
         deliver_batch=CASES,
-        platforms={"court": PlatformSettings(base_url=court.server.url, signing=court.signing, poll_seconds=1)},
+        platforms={
+            "court": PlatformSettings(
+                base_url=court.server.url,
+                signing=court.signing,
+                poll_seconds=1,
+                # two in flight (#21): the batch of 12 takes about 1.8 s, so the kill lands in it (with the default
+                # 16 in flight it would all be sent, at once, in 0.3 s)
+                max_in_flight=2,
+            )
+        },
     )
     config = tmp_path / "docking.toml"
     config.write_text(run_toml(settings))

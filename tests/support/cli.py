@@ -121,7 +121,8 @@ def run_toml(settings: Settings) -> str:
         f"deliver_batch = {settings.deliver_batch}\n[platforms.court]\n"
         f'base_url = "{platform.base_url}"\npoll_seconds = {platform.poll_seconds}\n'
         f"timeout_seconds = {platform.timeout_seconds}\nretry_base_seconds = {platform.retry_base_seconds}\n"
-        f"retry_cap_seconds = {platform.retry_cap_seconds}\n[platforms.court.signing]\n"
+        f"retry_cap_seconds = {platform.retry_cap_seconds}\nmax_in_flight = {platform.max_in_flight}\n"
+        "[platforms.court.signing]\n"
         f'keyring = "{platform.signing.keyring}"\ncourt_keys = {{ {keys} }}\n'
     )
 
