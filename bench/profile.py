@@ -1,10 +1,11 @@
 """Where one delivery worker's CPU goes, per message: `python -m bench.delivery --profile [--messages N]`.
 
 Queues N acceptances on SQLite (the audit chain on, as deployed), runs one worker process (bench/worker.py) under
-cProfile, and prints the steps of the delivery path in microseconds per message (cumulative: a step includes what
-it calls) — claim, sign, send, record the result, the audit chain, logging — then the top functions by cumulative
-and by own time. cProfile adds its own overhead to every Python call, so the microseconds are inflated roughly in
-proportion; read the shares, and take throughput from the unprofiled figures.
+cProfile timed by CPU (not wall) time, so a busy machine skews it little, and prints the steps of the delivery path
+in microseconds per message (cumulative: a step includes what it calls) — claim, sign, send, record the result,
+the audit chain — then the top functions by cumulative and by own time. cProfile adds its own overhead to every
+Python call, so the microseconds are inflated roughly in proportion; read the shares, and take throughput from
+the unprofiled figures.
 """
 
 import io
@@ -47,7 +48,7 @@ def profile_sqlite(court: Court, work: Path, messages: int, top: int = 30, dump:
     assert timed.delivered == messages, f"delivered {timed.delivered} of {messages}"
     stats = pstats.Stats(str(dump))
     table = stats.stats  # type: ignore[attr-defined]  # {(file, line, name): (cc, calls, own, cumulative, callers)}
-    lines = [f"one worker, SQLite, {messages} messages, {timed.seconds:.2f} s under cProfile"]
+    lines = [f"one worker, SQLite, {messages} messages, {timed.seconds:.2f} s under cProfile (CPU time)"]
     lines.append(f"{'step':<36} µs/message (calls)")
     for label, suffix, name in STEPS:
         found = [v for (file, _, func), v in table.items() if func == name and file.endswith(suffix)]

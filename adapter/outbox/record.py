@@ -1,7 +1,9 @@
 """Recording what became of each send: the results' vocabulary, and the one conditional UPDATE that writes them.
 
-A result is written only if this worker still holds the row (same claim token, still pending): the check and the
-write are one statement, without loading the row (adapter/lease.py says why leases and tokens go together).
+A result is written only if this worker still holds the row (same claim token, still pending): the rows still held
+are found and locked by one SELECT … FOR UPDATE (on SQLite the transaction's write lock already excludes every
+other writer), then written by one executemany of the conditional UPDATE — the check repeated in its WHERE — so
+a batch costs two statements, not one per message (adapter/lease.py says why leases and tokens go together).
 """
 
 import hashlib
@@ -12,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Text, bindparam, func, update
+from sqlalchemy import Text, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -77,6 +79,20 @@ _RECORD = (
 )
 
 
+# The rows of a batch still held by their claim (token) and pending, locked until the results are written; in id
+# order, so two transactions locking some of the same rows take them in one order.
+_HELD = (
+    select(_OUTBOX.c.id, _OUTBOX.c.claimed_by)
+    .where(
+        _OUTBOX.c.id.in_(bindparam("row_ids", expanding=True)),
+        _OUTBOX.c.claimed_by.in_(bindparam("tokens", expanding=True)),
+        _OUTBOX.c.status == OutboxStatus.PENDING,
+    )
+    .order_by(_OUTBOX.c.id)
+    .with_for_update()
+)
+
+
 def record(uow: UnitOfWork, results: list[Result], clock: Clock = utc_now) -> Counter[str]:
     """Write a batch's results in one transaction. A crash before it commits loses only the bookkeeping: the
     rows' leases expire, they are sent again, and the court answers each as a duplicate of what it applied."""
@@ -85,11 +101,21 @@ def record(uow: UnitOfWork, results: list[Result], clock: Clock = utc_now) -> Co
         return counts
     with uow.begin() as session:
         connection = session.connection()
+        ids, tokens = [result.row.id for result in results], list({result.row.claimed_by for result in results})
+        held = {(row.id, row.claimed_by) for row in connection.execute(_HELD, {"row_ids": ids, "tokens": tokens})}
+        holds = []  # a row's first result only: the row is no longer pending after it
         for result in results:
-            written = connection.execute(
-                _RECORD, {"row_id": result.row.id, "token": result.row.claimed_by, **result.values}
-            ).rowcount
-            if written:
+            key = (result.row.id, result.row.claimed_by)
+            holds.append(key in held)
+            held.discard(key)
+        mine = [result for result, held_here in zip(results, holds, strict=True) if held_here]
+        params = [{"row_id": r.row.id, "token": r.row.claimed_by, **r.values} for r in mine]
+        if params:
+            written = connection.execute(_RECORD, params).rowcount
+            if connection.dialect.supports_sane_multi_rowcount and written != len(params):  # locked: cannot be
+                raise RuntimeError(f"recorded {written} of {len(params)} locked outbox rows; nothing recorded")
+        for result, held_here in zip(results, holds, strict=True):
+            if held_here:
                 counts[result.outcome] += 1
                 if result.outcome in _FINAL:  # the chain records each message's end: delivered (the receipt) or dead
                     _audit(session, result)
