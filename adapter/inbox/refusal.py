@@ -38,7 +38,7 @@ def quarantine(
     envelope: Envelope | None,
     settle: Settle | None,
 ) -> Outcome:
-    message_id = envelope.message_id if envelope is not None else _claimed_id(link, item)
+    message_id = envelope.message_id if envelope is not None else claimed_id(link, item)
     with uow.begin() as session:
         outcome = keep(session, link.name, feed, item, clock, reason, detail, message_id)
         if settle is not None:
@@ -47,7 +47,7 @@ def quarantine(
     return outcome
 
 
-def _claimed_id(link: PlatformLink, item: RawInbound) -> str | None:
+def claimed_id(link: PlatformLink, item: RawInbound) -> str | None:
     """The message id a refused item claims, read without trusting it, so the log and `quarantine show` can name
     the message the court will ask about; None if even that cannot be read."""
     try:
