@@ -11,6 +11,7 @@ from sqlmodel import Session, SQLModel, select
 
 from adapter.audit.append import note_raw
 from adapter.events import causes as events
+from adapter.events.store import Batch
 from adapter.inbox.digest import CONFLICT, envelope_digest, report_conflict, same_message
 from adapter.inbox.item_outcome import Ingested, Outcome, Settle
 from adapter.inbox.refusal import keep
@@ -71,6 +72,7 @@ class Known:
     # Rows of unguarded items that reference the page's new cases (their history, their inbox rows), added once the
     # cases are flushed: the unit of work does not order inserts by foreign key (there is no relationship()).
     deferred: list[SQLModel] = field(default_factory=list)
+    events: Batch = field(default_factory=Batch)  # the new cases' centre events, written with them
 
     def flush(self, session: Session) -> None:
         """Flush the page so far: its new cases, then the rows deferred until they exist (in the order made)."""
@@ -79,6 +81,7 @@ class Known:
             session.add_all(self.deferred)
             self.deferred.clear()
             session.flush()
+        self.events.write(session.connection())
 
 
 def record(
@@ -166,7 +169,12 @@ def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock, kn
         else:
             known.deferred.append(advance_case(case, Event.REGISTER, actor=actor, at=now, detail=detail))
         events.dispatch_received(
-            session.connection(), case, platform=platform, message_id=envelope.message_id, flags=flags, at=now
+            session.connection() if known is None else known.events,
+            case,
+            platform=platform,
+            message_id=envelope.message_id,
+            flags=flags,
+            at=now,
         )
         return case.id
     if isinstance(body, CourtDecisionBody):
