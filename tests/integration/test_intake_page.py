@@ -12,8 +12,10 @@ from sqlmodel import select
 
 from adapter.audit.verify import verify_chain
 from adapter.events import causes
+from adapter.inbox import apply
 from adapter.inbox.item_outcome import Ingested
 from adapter.inbox.polling import poll
+from adapter.persistence import repository
 from adapter.persistence.event_tables import CentreEventRow
 from adapter.persistence.tables import CaseEventRow, CaseRow, CursorRow, InboxRow, QuarantineRow
 from connectors.port import Feed
@@ -125,3 +127,32 @@ def test_a_crash_mid_page_applies_nothing_and_the_next_poll_applies_it_once(
         assert sorted(session.exec(select(CaseRow.platform_case_id)).all()) == sorted(dispatched)
     assert (_count(runtime, InboxRow), _count(runtime, CaseEventRow), _count(runtime, CentreEventRow)) == (6, 6, 6)
     assert _chain_ok(runtime)
+
+
+def test_a_value_the_database_refuses_in_a_page_is_kept_as_unstorable_and_the_rest_lands(
+    runtime: Runtime, court: Court, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A value the database refuses (DataError) surfaces when the page's batch is flushed, not at its item: the page
+    is then settled item by item, so that item alone is quarantined as `unstorable`, with its bytes."""
+    if backend == "sqlite":
+        pytest.skip("SQLite stores text of any length in a VARCHAR column")
+    before = court.core.dispatch(3, "01")
+    (poisoned,) = court.core.dispatch(1, "01")
+    after = court.core.dispatch(3, "02")
+    real = repository.new_case_row
+
+    def too_long_court_code(*args: Any, **kwargs: Any) -> CaseRow:
+        row = real(*args, **kwargs)
+        if row.platform_case_id == poisoned:
+            row.court_code = "X" * 40  # the column holds 16: PostgreSQL refuses the INSERT
+        return row
+
+    monkeypatch.setattr(repository, "new_case_row", too_long_court_code)
+    monkeypatch.setattr(apply, "new_case_row", too_long_court_code)
+    polled = poll(runtime.uow, runtime.platforms[PLATFORM], Feed.DISPATCHES, runtime.clock)
+    assert polled.counts[Ingested.APPLIED] == 6 and polled.counts[Ingested.QUARANTINED] == 1
+    with runtime.uow.begin() as session:
+        assert set(session.exec(select(CaseRow.platform_case_id)).all()) == {*before, *after}
+        (kept,) = session.exec(select(QuarantineRow)).all()
+    assert kept.reason == "unstorable" and poisoned in kept.raw.decode()
+    assert _cursor(runtime) == "7" and _chain_ok(runtime)
