@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from adapter.alerts import causes as alerts
 from adapter.events import kinds
 from adapter.events.kinds import EventType
-from adapter.events.store import emit
+from adapter.events.store import Batch, emit
 from adapter.persistence.engine import UnitOfWork
 from schemas.clock import Clock
 from schemas.enums import CourtDecisionKind
@@ -29,7 +29,7 @@ _DECISION_TYPES = {
 
 
 def dispatch_received(
-    connection: Connection, case: Any, *, platform: str, message_id: str, flags: list[str], at: datetime
+    connection: Connection | Batch, case: Any, *, platform: str, message_id: str, flags: list[str], at: datetime
 ) -> str:
     """A court's new case, as stored (`case`: adapter/persistence/tables.py CaseRow)."""
     data = kinds.dispatch_received(

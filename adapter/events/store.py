@@ -25,23 +25,41 @@ def new_event_id() -> str:
     return "evt_" + uuid.uuid4().hex
 
 
-def emit(connection: Connection, type: EventType, case_id: str | None, data: dict[str, Any], at: datetime) -> str:
-    """Write one event, due for delivery at once, in the caller's transaction; returns its id."""
+class Batch:
+    """Events held to be written together (one INSERT for many) by `write`, in the caller's transaction — a feed
+    page's (adapter/inbox/page.py). Pass one to `emit` in place of a Connection."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def write(self, connection: Connection) -> None:
+        if self.rows:
+            connection.execute(insert(EVENTS), self.rows)
+            self.rows.clear()
+
+
+def emit(
+    connection: Connection | Batch, type: EventType, case_id: str | None, data: dict[str, Any], at: datetime
+) -> str:
+    """Write one event, due for delivery at once, in the caller's transaction (or hold it in `connection`, a Batch);
+    returns its id."""
     when = to_utc(at)
     event_id = new_event_id()
-    connection.execute(
-        insert(EVENTS).values(
-            event_id=event_id,
-            type=type.value,
-            case_id=case_id,
-            at=when,
-            data_json=json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str),
-            status=OutboxStatus.PENDING,
-            attempts=0,
-            next_attempt_at=when,
-            queued_at=when,
-        )
-    )
+    row = {
+        "event_id": event_id,
+        "type": type.value,
+        "case_id": case_id,
+        "at": when,
+        "data_json": json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str),
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": when,
+        "queued_at": when,
+    }
+    if isinstance(connection, Batch):
+        connection.rows.append(row)
+    else:
+        connection.execute(insert(EVENTS).values(**row))
     return event_id
 
 

@@ -5,6 +5,7 @@
     polling.py       poll: one feed page by page from its cursor; a feed found behind our cursor re-read
     feed_watch.py    a dispatch feed that restarted without saying so, found and recovered
     ingest.py        ingest / ingest_item: the one ingest path — verify, decode, route to apply or quarantine
+    page.py          ingest_page: a feed page's items the same way, in one transaction with a savepoint per item
     item_outcome.py  Ingested, Outcome and Settle: how an item ended, and the hook that records it
     apply.py         applying a message: the inbox row and the case change in one transaction
     refusal.py       keeping a refused item's bytes and reason in quarantine, once; text a database can store

@@ -6,18 +6,20 @@ adapter/inbox/digest.py), or NotApplicable (an authentic message the case cannot
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import replace
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, select
 
 from adapter.audit.append import note_raw
 from adapter.events import causes as events
+from adapter.events.store import Batch
 from adapter.inbox.digest import CONFLICT, envelope_digest, report_conflict, same_message
 from adapter.inbox.item_outcome import Ingested, Outcome, Settle
 from adapter.inbox.refusal import keep
 from adapter.partners import case_link
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.repository import create_case, find_case, transition
+from adapter.persistence.repository import advance_case, create_case, find_case, new_case_row, transition
 from adapter.persistence.tables import InboxRow
 from adapter.states import Event, IllegalTransition
 from connectors.port import RawInbound
@@ -54,41 +56,88 @@ def store(
     settle: Settle | None,
 ) -> Outcome:
     with uow.begin() as session:
-        outcome = _record(session, platform, feed, item, clock, envelope)
+        outcome = record(session, platform, feed, item, clock, envelope)
         if settle is not None:
             settle(session, outcome)
     return outcome
 
 
-def _record(session: Session, platform: str, feed: str, item: RawInbound, clock: Clock, envelope: Envelope) -> Outcome:
+@dataclass
+class Known:
+    """What a page's items are checked against (adapter/inbox/page.py), read in one query each instead of one per
+    item, and kept up to date as the page's items are applied (two items of one page may name one message or case).
+    `applied`: message id → body digest, of the page's message ids in the inbox; `cases`: the platform case ids of
+    the page's dispatches that have a case."""
+
+    applied: dict[str, str | None] = field(default_factory=dict)
+    cases: set[str] = field(default_factory=set)
+    # Rows of unguarded items that reference the page's new cases (their history, their inbox rows), added once the
+    # cases are flushed: the unit of work does not order inserts by foreign key (there is no relationship()).
+    deferred: list[SQLModel] = field(default_factory=list)
+    events: Batch = field(default_factory=Batch)  # the new cases' centre events, written with them
+
+    def flush(self, session: Session) -> None:
+        """Flush the page so far: its new cases, then the rows deferred until they exist (in the order made)."""
+        session.flush()
+        if self.deferred:
+            session.add_all(self.deferred)
+            self.deferred.clear()
+            session.flush()
+        self.events.write(session.connection())
+
+
+def record(
+    session: Session,
+    platform: str,
+    feed: str,
+    item: RawInbound,
+    clock: Clock,
+    envelope: Envelope,
+    known: Known | None = None,
+    *,
+    guarded: bool = True,
+) -> Outcome:
+    """Apply, drop or keep one checked item in the caller's transaction; `known` (a page's) replaces the look-ups.
+    `guarded=False` (a page's new dispatch, adapter/inbox/page.py): no savepoint around the case change — a dispatch
+    is refused (NotApplicable) before anything is written, and its rows are then flushed with the page's."""
     digest = envelope_digest(envelope)
-    seen = select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == envelope.message_id)
-    applied = session.exec(seen).first()
-    if applied is not None:
-        if same_message(platform, envelope.message_id, applied.body_sha256, digest):
+    if known is None:
+        seen = select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == envelope.message_id)
+        row = session.exec(seen).first()
+        found, applied_digest = row is not None, row.body_sha256 if row is not None else None
+    else:
+        found, applied_digest = envelope.message_id in known.applied, known.applied.get(envelope.message_id)
+    if found:
+        if same_message(platform, envelope.message_id, applied_digest, digest):
             return Outcome(Ingested.DUPLICATE, message_id=envelope.message_id)
-        assert applied.body_sha256 is not None  # same_message takes an unknown digest as the same message
-        detail = report_conflict(session, platform, envelope.message_id, applied.body_sha256, digest)
+        assert applied_digest is not None  # same_message takes an unknown digest as the same message
+        detail = report_conflict(session, platform, envelope.message_id, applied_digest, digest)
         kept = keep(session, platform, feed, item, clock, CONFLICT, detail, envelope.message_id)
         return replace(kept, result=Ingested.CONFLICT)
+    guard = session.begin_nested() if guarded else nullcontext()
     try:
-        with session.begin_nested():  # a refusal part-way through leaves nothing of the message behind
-            case_id = _apply(session, platform, envelope, clock)
+        with guard:  # a refusal part-way through leaves nothing of the message behind
+            case_id = _apply(session, platform, envelope, clock, known)
     except NotApplicable as exc:
         return keep(session, platform, feed, item, clock, exc.reason, str(exc), envelope.message_id)
     note_raw(session, platform, envelope.message_id, item.body)  # the chain keeps the digest of the bytes received
-    session.add(
-        InboxRow(
-            platform=platform,
-            message_id=envelope.message_id,
-            type=envelope.type.value,
-            case_id=case_id,
-            received_at=to_utc(clock()),
-            body_sha256=digest,
-            raw=item.body,  # as received, with the headers carrying the court's signature: the evidence bundle's
-            raw_headers_json=json.dumps(_kept_headers(item.headers), sort_keys=True, ensure_ascii=False),
-        )
+    inbox = InboxRow(
+        platform=platform,
+        message_id=envelope.message_id,
+        type=envelope.type.value,
+        case_id=case_id,
+        received_at=to_utc(clock()),
+        body_sha256=digest,
+        raw=item.body,  # as received, with the headers carrying the court's signature: the evidence bundle's
+        raw_headers_json=json.dumps(_kept_headers(item.headers), sort_keys=True, ensure_ascii=False),
     )
+    if guarded:
+        session.add(inbox)
+    else:
+        assert known is not None  # an unguarded item is a page's
+        known.deferred.append(inbox)
+    if known is not None:
+        known.applied[envelope.message_id] = digest
     return Outcome(Ingested.APPLIED, message_id=envelope.message_id, case_id=case_id)
 
 
@@ -100,15 +149,25 @@ def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in headers.items() if k.lower() not in _CREDENTIALS}
 
 
-def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock) -> str:
+def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock, known: Known | None) -> str:
     now, actor = clock(), f"court:{platform}"
     body = envelope.body
     if isinstance(body, DispatchBody):
         if body.dispatch.flow is Flow.SELF_RECEIVED:
             raise NotApplicable("invalid", "a court cannot dispatch a self-received (flow C) case")
-        if find_case(session, platform, envelope.platform_case_id) is not None:
+        exists = (
+            envelope.platform_case_id in known.cases
+            if known is not None
+            else find_case(session, platform, envelope.platform_case_id) is not None
+        )
+        if exists:
             raise NotApplicable("case_exists", f"case {envelope.platform_case_id} was already dispatched")
-        case = create_case(session, body.dispatch, platform, now)
+        if known is None:
+            case = create_case(session, body.dispatch, platform, now)
+        else:  # a page's: flushed with the page's other rows (one INSERT for many), not one by one
+            case = new_case_row(body.dispatch, platform, now)
+            session.add(case)
+            known.cases.add(envelope.platform_case_id)
         # It reached the centre's platform inbox when the court published it: not before its dispatch time, nor
         # before the feed item carrying it was issued (domain.md §3, e-service [S3 Art 90]).
         case.court_dispatched_at = to_utc(max(body.dispatch.dispatched_at, envelope.created_at))
@@ -117,9 +176,17 @@ def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock) ->
         if flags:  # recorded as received; `docking cases show` reads them from the stored dispatch
             detail += "; flagged: " + "; ".join(flags)
             log.warning("%s case %s flagged: %s", platform, envelope.platform_case_id, "; ".join(flags))
-        transition(session, case, Event.REGISTER, actor=actor, at=now, detail=detail)
+        if known is None:
+            transition(session, case, Event.REGISTER, actor=actor, at=now, detail=detail)
+        else:
+            known.deferred.append(advance_case(case, Event.REGISTER, actor=actor, at=now, detail=detail))
         events.dispatch_received(
-            session.connection(), case, platform=platform, message_id=envelope.message_id, flags=flags, at=now
+            session.connection() if known is None else known.events,
+            case,
+            platform=platform,
+            message_id=envelope.message_id,
+            flags=flags,
+            at=now,
         )
         return case.id
     if isinstance(body, CourtDecisionBody):

@@ -12,6 +12,8 @@ The module is this front: the checks before anything is stored, and the routing 
 """
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DataError
@@ -47,7 +49,11 @@ def refuse_ahead(platform: str, sent_at: datetime, now: datetime) -> None:
 
 def ingest(uow: UnitOfWork, link: PlatformLink, feed: str, item: RawInbound, clock: Clock) -> Ingested:
     """Verify, decode and apply one item; see `ingest_item`. A bad item kept before counts as a duplicate."""
-    outcome = ingest_item(uow, link, feed, item, clock)
+    return counted(ingest_item(uow, link, feed, item, clock))
+
+
+def counted(outcome: Outcome) -> Ingested:
+    """How an outcome is counted: a bad item kept before (the same bytes again) counts as a duplicate."""
     if outcome.result is Ingested.QUARANTINED and not outcome.kept:
         return Ingested.DUPLICATE
     return outcome.result
@@ -68,6 +74,41 @@ def ingest_item(
     `received_at`: when the bytes reached us (default: now). The feed's maximum age and clock skew are measured to
     it, so a message reprocessed from quarantine days later is judged as it was when it arrived.
     `settle(session, outcome)` runs in the transaction that records the outcome."""
+    platform = link.name
+    checked = check(link, item, clock, received_at=received_at, applied=lambda mid: was_applied(uow, platform, mid))
+    if checked.refusal is not None:
+        return quarantine(uow, link, feed, item, clock, *checked.refusal, checked.envelope, settle)
+    envelope = checked.envelope
+    assert envelope is not None  # no refusal: it decoded
+    try:
+        outcome = store(uow, platform, feed, item, clock, envelope, settle)
+    except DataError as exc:  # a value this database refuses (too long for its column, out of range …)
+        detail = f"the database refuses a value in message {envelope.message_id!r}: {type(exc.orig).__name__}"
+        return quarantine(uow, link, feed, item, clock, "unstorable", detail, envelope, settle)
+    log_kept(platform, outcome)
+    return outcome
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An item after the checks made before anything is stored: its envelope (None if it did not decode) and, for
+    an item to refuse, (reason, detail) for quarantine."""
+
+    envelope: Envelope | None
+    refusal: tuple[str, str] | None = None
+
+
+def check(
+    link: PlatformLink,
+    item: RawInbound,
+    clock: Clock,
+    *,
+    received_at: datetime | None,
+    applied: Callable[[str], bool],
+) -> Checked:
+    """Verify (key, signature, message id, signed time), decode and validate one item, touching no database but
+    through `applied(message_id)` — asked only of a stale item (was it applied before?). Never raises for the
+    item's own faults: they come back as the refusal."""
     platform = link.name
     envelope: Envelope | None = None
     try:
@@ -91,7 +132,7 @@ def ingest_item(
             )
         # Too old to apply — unless it is a message we applied: a court feed re-read from its start (a restart behind
         # our cursor) repeats its whole history, which is a duplicate (or a conflict), never a quarantined `stale`.
-        if stale and not _applied(uow, platform, envelope.message_id):
+        if stale and not applied(envelope.message_id):
             assert verified.issued_at is not None
             raise SignatureInvalid(
                 SignatureInvalid.STALE,
@@ -102,22 +143,15 @@ def ingest_item(
         if bad_text:
             raise PayloadError(platform, "invalid", f"{bad_text}, which the database cannot store")
     except SignatureInvalid as exc:
-        return quarantine(uow, link, feed, item, clock, exc.reason, exc.detail, envelope, settle)
+        return Checked(envelope, (exc.reason, exc.detail))
     except PayloadError as exc:
-        return quarantine(uow, link, feed, item, clock, exc.reason, exc.detail, envelope, settle)
+        return Checked(envelope, (exc.reason, exc.detail))
     except Exception as exc:  # a decoder bug on one item: keep the bytes, never stall the whole feed on it
-        detail = f"{type(exc).__name__} while decoding"
-        return quarantine(uow, link, feed, item, clock, "undecodable", detail, envelope, settle)
-    try:
-        outcome = store(uow, platform, feed, item, clock, envelope, settle)
-    except DataError as exc:  # a value this database refuses (too long for its column, out of range …)
-        detail = f"the database refuses a value in message {envelope.message_id!r}: {type(exc.orig).__name__}"
-        return quarantine(uow, link, feed, item, clock, "unstorable", detail, envelope, settle)
-    log_kept(platform, outcome)
-    return outcome
+        return Checked(envelope, ("undecodable", f"{type(exc).__name__} while decoding"))
+    return Checked(envelope)
 
 
-def _applied(uow: UnitOfWork, platform: str, message_id: str) -> bool:
+def was_applied(uow: UnitOfWork, platform: str, message_id: str) -> bool:
     with uow.begin() as session:
         seen = select(InboxRow.id).where(InboxRow.platform == platform, InboxRow.message_id == message_id)
         return session.exec(seen).first() is not None

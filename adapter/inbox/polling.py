@@ -1,6 +1,7 @@
-"""Reading a platform's feeds: page by page from the stored cursor, each item ingested in its own transaction.
+"""Reading a platform's feeds: page by page from the stored cursor, each page ingested in one transaction with a
+savepoint per item (adapter/inbox/page.py: a bad item is quarantined alone, a crash applies nothing of the page).
 
-The cursor moves only after a page is processed, so a crash re-reads at most one page; the inbox drops what
+The cursor moves only after a page has committed, so a crash re-reads at most one page; the inbox drops what
 was already applied. Feeds are at least once by contract — duplicates are expected, not errors.
 
 A court whose feed restarted (a migration, a restore) answers our cursor with a position before it: read from
@@ -31,8 +32,9 @@ from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from adapter.inbox.ingest import ingest
+from adapter.inbox.ingest import counted
 from adapter.inbox.item_outcome import Ingested
+from adapter.inbox.page import ingest_page
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CursorRow
 from adapter.platforms.registry import PlatformLink
@@ -85,8 +87,8 @@ def poll(
             break
         link.feeds.moving(feed, clock())
         size = min(limit, asked * 2)  # a page that needed shrinking does not make the rest of the feed small
-        for item in page.items:
-            polled.counts[ingest(uow, link, feed.value, item, clock)] += 1
+        for outcome in ingest_page(uow, link, feed.value, page.items, clock):  # one transaction for the page
+            polled.counts[counted(outcome)] += 1
         if behind(page.next_cursor, cursor):
             log.warning(
                 "%s/%s: the court's feed is at %r, behind our cursor %r: it restarted; re-reading it from the start "

@@ -10,6 +10,7 @@ storable (`storable`). Acting on what was kept is adapter/inbox/quarantine.py's.
 import hashlib
 import json
 import logging
+import re
 
 from sqlmodel import Session, select
 
@@ -38,7 +39,7 @@ def quarantine(
     envelope: Envelope | None,
     settle: Settle | None,
 ) -> Outcome:
-    message_id = envelope.message_id if envelope is not None else _claimed_id(link, item)
+    message_id = envelope.message_id if envelope is not None else claimed_id(link, item)
     with uow.begin() as session:
         outcome = keep(session, link.name, feed, item, clock, reason, detail, message_id)
         if settle is not None:
@@ -47,7 +48,7 @@ def quarantine(
     return outcome
 
 
-def _claimed_id(link: PlatformLink, item: RawInbound) -> str | None:
+def claimed_id(link: PlatformLink, item: RawInbound) -> str | None:
     """The message id a refused item claims, read without trusting it, so the log and `quarantine show` can name
     the message the court will ask about; None if even that cannot be read."""
     try:
@@ -123,6 +124,8 @@ def log_conflict(platform: str, outcome: Outcome) -> None:
 def unstorable(value: object) -> str | None:
     """Where `value` (a message as plain data) holds text no database of ours can store, said without the text:
     "field dispatch.parties[0].name holds NUL (U+0000)"; None if all of it can be stored."""
+    if not _holds_bad_text(value):  # every item is checked, few fail: the paths are only spelled out for those
+        return None
     stack: list[tuple[str, object]] = [("", value)]
     while stack:  # a walk, not recursion: a message's nesting is the court's choice
         path, node = stack.pop()
@@ -137,6 +140,23 @@ def unstorable(value: object) -> str | None:
         elif isinstance(node, list | tuple):
             stack.extend((f"{path}[{n}]", child) for n, child in enumerate(node))
     return None
+
+
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def _holds_bad_text(value: object) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if _BAD_TEXT.search(node):
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend(node)
+    return False
 
 
 def storable(text: str) -> str:

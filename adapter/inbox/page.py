@@ -1,0 +1,113 @@
+"""Ingesting a whole feed page in one transaction, each item in a savepoint of its own.
+
+The checks that need no database (signature, decoding, validation: adapter/inbox/ingest.py `check`) run first for
+every item; then one transaction reads what the page's items are checked against — the inbox rows of its message
+ids and the cases of its dispatches, one query each (adapter/inbox/apply.py `Known`) — and settles each item in a
+savepoint: applied, duplicate, conflict or quarantined with its raw bytes, exactly as `ingest_item` would. So:
+- a bad item is quarantined with its bytes and the rest of the page still lands, in the same pass: its savepoint
+  is rolled back alone, and an item the database itself refuses (DataError) is then kept as `unstorable`;
+- a crash part-way (any other exception, the process killed) rolls the whole page back: nothing of it is applied,
+  the cursor (moved by the caller only after this commits) still points before it, and the next poll applies it
+  once (the inbox drops what a re-read repeats).
+A quarantined item is logged once the page has committed (adapter/inbox/refusal.py `log_kept`).
+"""
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy.exc import DataError
+from sqlmodel import Session, col, select
+
+from adapter.inbox.apply import Known, record
+from adapter.inbox.ingest import Checked, check, ingest_item, was_applied
+from adapter.inbox.item_outcome import Outcome
+from adapter.inbox.refusal import claimed_id, keep, log_kept
+from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.tables import CaseRow, InboxRow
+from adapter.platforms.registry import PlatformLink
+from connectors.port import RawInbound
+from schemas.clock import Clock
+from schemas.envelope import DispatchBody, Envelope
+
+log = logging.getLogger("docking.ingest")
+
+
+def ingest_page(
+    uow: UnitOfWork, link: PlatformLink, feed: str, items: Sequence[RawInbound], clock: Clock
+) -> list[Outcome]:
+    """Settle every item of a page in one transaction (module doc); the outcomes in the page's order."""
+    if not items:
+        return []
+    platform = link.name
+    checked = [
+        check(link, item, clock, received_at=None, applied=lambda m: was_applied(uow, platform, m)) for item in items
+    ]
+    try:
+        with uow.begin() as session:
+            known = _known(session, platform, checked)
+            pairs = zip(items, checked, strict=True)
+            outcomes = [_settle(session, link, feed, item, clock, one, known) for item, one in pairs]
+            known.flush(session)  # before the commit: the rows deferred until the page's cases exist
+    except DataError as exc:  # a value the database refuses in the page's batch: find the item, one at a time
+        log.info("%s/%s: the database refused the page as a whole (%s); settling it item by item", platform, feed,
+                 type(exc.orig).__name__)  # fmt: skip
+        return [ingest_item(uow, link, feed, item, clock) for item in items]
+    for outcome in outcomes:
+        log_kept(platform, outcome)
+    return outcomes
+
+
+def _known(session: Session, platform: str, checked: list[Checked]) -> Known:
+    envelopes = [one.envelope for one in checked if one.refusal is None and one.envelope is not None]
+    ids = sorted({envelope.message_id for envelope in envelopes})
+    dispatched = sorted({e.platform_case_id for e in envelopes if isinstance(e.body, DispatchBody)})
+    inbox = select(InboxRow.message_id, InboxRow.body_sha256).where(
+        InboxRow.platform == platform, col(InboxRow.message_id).in_(ids)
+    )
+    known = Known(applied={message_id: digest for message_id, digest in session.exec(inbox)})
+    if dispatched:
+        cases = select(CaseRow.platform_case_id).where(
+            CaseRow.platform == platform, col(CaseRow.platform_case_id).in_(dispatched)
+        )
+        known.cases = set(session.exec(cases))
+    return known
+
+
+def _settle(
+    session: Session, link: PlatformLink, feed: str, item: RawInbound, clock: Clock, one: Checked, known: Known
+) -> Outcome:
+    platform = link.name
+    envelope = one.envelope
+    if one.refusal is None and envelope is not None and _new_dispatch(envelope, known):
+        return record(session, platform, feed, item, clock, envelope, known, guarded=False)
+    # Anything else settles in a savepoint of its own. What the page added before is flushed first, outside it: a
+    # value the database refuses there is no fault of this item's (ingest_page then goes item by item).
+    known.flush(session)
+    if one.refusal is not None:
+        message_id = envelope.message_id if envelope is not None else claimed_id(link, item)
+        with session.begin_nested():
+            return keep(session, platform, feed, item, clock, *one.refusal, message_id)
+    assert envelope is not None  # no refusal: it decoded
+    # What recording this item may add to `known`, to take back if the database refuses it.
+    new_message = envelope.message_id not in known.applied
+    new_case = envelope.platform_case_id not in known.cases
+    try:
+        with session.begin_nested():  # this item alone is rolled back if the database refuses it
+            return record(session, platform, feed, item, clock, envelope, known)
+    except DataError as exc:  # a value this database refuses (too long for its column, out of range …)
+        if new_message:  # the rolled-back item left nothing behind: what it added is not known after all
+            known.applied.pop(envelope.message_id, None)
+        if new_case:
+            known.cases.discard(envelope.platform_case_id)
+        detail = f"the database refuses a value in message {envelope.message_id!r}: {type(exc.orig).__name__}"
+        with session.begin_nested():
+            return keep(session, platform, feed, item, clock, "unstorable", detail, envelope.message_id)
+
+
+def _new_dispatch(envelope: Envelope, known: Known) -> bool:
+    """A dispatch of a message and case not seen before: the common item, applied without a savepoint of its own."""
+    return (
+        isinstance(envelope.body, DispatchBody)
+        and envelope.message_id not in known.applied
+        and envelope.platform_case_id not in known.cases
+    )

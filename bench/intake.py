@@ -1,0 +1,209 @@
+"""Intake throughput: a sandbox court process publishes signed dispatches; the adapter polls its feed to rest.
+
+    python -m bench.intake [--items 10000] [--runs 3] [--no-pg] [--profile]
+
+intake_per_s      dispatches polled to rest by the adapter (`Runtime.poll_platform` until nothing new arrives):
+                  fetch, verify, decode, validate, seal (personal data under a data key), persist, inbox dedupe,
+                  audit chain — on a fresh SQLite file (`sqlite_*`) and a fresh PostgreSQL database (`pg_*`)
+raw_per_s         the floor of the same run: the same pages fetched with the same connector, the same signatures
+                  verified by the same verifier, and one row per item (message id, case id, body) inserted with
+                  plain SQL, one transaction per page
+*_ratio           intake_per_s ÷ raw_per_s of the same database, within each run (goal >= 0.5)
+*_rss_mib         peak RSS of the process doing it (each measurement runs in its own process)
+--profile         one more adapter pass on SQLite under cProfile: the top cumulative functions of the intake path
+
+The court publishes `--items` dispatches once; every measurement reads the whole feed into a fresh database.
+Medians over `--runs`; a line per run, then one JSON line.
+"""
+
+import argparse
+import base64
+import cProfile
+import json
+import os
+import pstats
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import ExitStack
+from pathlib import Path
+
+from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
+from adapter.persistence.vault import new_key
+from bench.harness import Court, adapter_settings
+from connectors.port import Feed
+
+PAGE = 100
+
+
+def settings_for(court: Court, database_url: str, work: Path) -> Settings:
+    key_file = work / "bench.key"  # a file, so the settings can be handed to a child process as JSON
+    if not key_file.exists():
+        key_file.write_text(base64.b64encode(new_key("bench", "aes-256-gcm").key).decode(), encoding="ascii")
+    encryption = EncryptionSettings(active="bench", keys={"bench": DataKeySettings(key_file=key_file)})
+    return adapter_settings(court, database_url).model_copy(update={"encryption": encryption})
+
+
+def _peak_rss_kib() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+
+def adapter_pass(settings: Settings) -> tuple[float, int]:
+    """Poll the court's feeds to rest; (seconds, messages applied)."""
+    from scheduler import build_runtime
+
+    runtime = build_runtime(settings)
+    started = time.perf_counter()
+    while True:  # a fresh database reads the whole feed: poll until nothing new arrives
+        before = runtime.metrics.get("inbound_applied")
+        runtime.poll_platform("court")
+        if runtime.metrics.get("inbound_applied") == before:
+            break
+    seconds = time.perf_counter() - started
+    applied = int(runtime.metrics.get("inbound_applied"))
+    runtime.uow.engine.dispose()
+    return seconds, applied
+
+
+def raw_pass(settings: Settings) -> tuple[float, int]:
+    """The floor: fetch the same pages, verify the same signatures, insert one row per item with plain SQL."""
+    from adapter.platforms.signers import build_signer, build_verifier
+    from connectors.odr_rest import OdrRestPlatform
+
+    platform = settings.platforms["court"]
+    signing = platform.signing
+    connector = OdrRestPlatform("court", platform.base_url, build_signer(signing, platform="court"))
+    verifier = build_verifier(signing, platform="court")
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        mark = "?"
+    else:
+        import psycopg
+
+        connection = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))  # type: ignore[assignment]
+        mark = "%s"
+    connection.execute("CREATE TABLE raw_inbox (message_id TEXT PRIMARY KEY, case_id TEXT, body TEXT NOT NULL)")
+    if isinstance(connection, sqlite3.Connection):
+        connection.execute("COMMIT") if connection.in_transaction else None
+    else:
+        connection.commit()
+    # A feed is at least once (the court re-sends the last item read now and then): duplicates are dropped by the key.
+    insert = f"INSERT INTO raw_inbox VALUES ({mark}, {mark}, {mark}) ON CONFLICT (message_id) DO NOTHING"
+    started, cursor = time.perf_counter(), ""
+    while True:
+        page = connector.fetch(Feed.DISPATCHES, cursor, PAGE)
+        rows = []
+        for item in page.items:
+            verified = verifier.verify(item.body, item.headers)
+            rows.append((verified.message_id, json.loads(item.body)["ajbs"], item.body.decode()))
+        if isinstance(connection, sqlite3.Connection):
+            connection.execute("BEGIN IMMEDIATE")
+            connection.executemany(insert, rows)
+            connection.execute("COMMIT")
+        else:
+            with connection.cursor() as cur:
+                cur.executemany(insert, rows)
+            connection.commit()
+        if len(page.items) < PAGE or page.next_cursor == cursor:
+            break
+        cursor = page.next_cursor
+    seconds = time.perf_counter() - started
+    count = connection.execute("SELECT count(*) FROM raw_inbox").fetchone()[0]
+    connection.close()
+    return seconds, count
+
+
+def child(kind: str, settings_json: str) -> None:
+    settings = Settings.model_validate_json(settings_json)
+    seconds, count = (adapter_pass if kind == "adapter" else raw_pass)(settings)
+    print(json.dumps({"seconds": seconds, "count": count, "peak_rss_kib": _peak_rss_kib()}))
+
+
+def measure(kind: str, settings: Settings, items: int) -> tuple[float, float]:
+    """(items per second, peak RSS MiB) of one pass in its own process."""
+    command = [sys.executable, "-m", "bench.intake", "--child", kind, settings.model_dump_json()]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    if done.returncode:
+        raise RuntimeError(f"the {kind} pass failed:\n{done.stderr[-3000:]}")
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["count"] == items, f"{kind}: {report['count']} of {items} items reached the database"
+    return items / report["seconds"], report["peak_rss_kib"] / 1024
+
+
+def one_run(court: Court, work: Path, server: str | None, items: int) -> dict[str, float]:
+    measured: dict[str, float] = {}
+    databases = {"sqlite": lambda: f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}"}
+    if server is not None:
+        from adapter.testing.postgres import fresh_database
+
+        databases["pg"] = lambda: fresh_database(server)
+    for name, fresh in databases.items():
+        raw, raw_rss = measure("raw", settings_for(court, fresh(), work), items)
+        adapter, adapter_rss = measure("adapter", settings_for(court, fresh(), work), items)
+        measured |= {
+            f"{name}_raw_per_s": raw,
+            f"{name}_intake_per_s": adapter,
+            f"{name}_ratio": adapter / raw,
+            f"{name}_rss_mib": adapter_rss,
+            f"{name}_raw_rss_mib": raw_rss,
+        }
+    return measured
+
+
+def profile(court: Court, work: Path, top: int) -> None:
+    settings = settings_for(court, f"sqlite:///{work / 'profile.db'}", work)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    adapter_pass(settings)
+    profiler.disable()
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.sort_stats("cumulative").print_stats(top)
+    stats.sort_stats("tottime").print_stats(top)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--items", type=int, default=10_000, help="dispatches on the court's feed")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-pg", action="store_true", help="SQLite only")
+    parser.add_argument("--profile", action="store_true", help="print the intake path's top functions too")
+    parser.add_argument("--top", type=int, default=35, help="how many functions --profile prints")
+    parser.add_argument("--child", nargs=2, metavar=("KIND", "SETTINGS"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    if args.items < 1 or args.runs < 1:
+        parser.error("--items and --runs must be at least 1")
+    runs: list[dict[str, float]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp, ExitStack() as stack:
+        server = None
+        if not args.no_pg:
+            from adapter.testing.postgres import postgres_server
+
+            server = stack.enter_context(postgres_server())
+        court = Court(Path(tmp))
+        try:
+            for start in range(0, args.items, 1000):
+                court.dispatch(min(1000, args.items - start))
+            for number in range(1, args.runs + 1):
+                runs.append(one_run(court, Path(tmp), server, args.items))
+                print(f"run {number}: " + "  ".join(f"{k} {v:.2f}" for k, v in runs[-1].items()), flush=True)
+            if args.profile:
+                profile(court, Path(tmp), args.top)
+        finally:
+            court.stop()
+    summary: dict[str, float | int] = {k: round(statistics.median(r[k] for r in runs), 2) for k in runs[0]}
+    summary |= {"items": args.items, "runs": args.runs, "cpus": os.cpu_count() or 0}
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
