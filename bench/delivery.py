@@ -1,6 +1,7 @@
 """Delivery throughput against one sandbox court process, all measured in the same run and printed as ratios.
 
     python -m bench.delivery [--messages 600] [--runs 3] [--backlog 1000000] [--sample 2000] [--audit-only]
+                             [--soap-only] [--profile [N]]
 
 raw_rps     pre-signed acceptance messages POSTed with one keep-alive requests.Session (the ceiling)
 sqlite_rps  the same number of acceptances queued by the centre service, delivered by one worker process
@@ -11,6 +12,9 @@ soap_rps    the adapter on SQLite delivering the same acceptances to a SOAP cour
 audit_ratio sqlite/pg1 delivery with the audit chain appending ÷ with it off ([audit] enabled = false), measured
             back to back in each run (order alternating between runs); audit_ratio_sqlite the same on SQLite.
             `--audit-only` measures just these four (what the audit log costs the delivery path, goal >= 0.9)
+            `--soap-only` measures just raw_rps and soap_rps (and soap_ratio)
+--profile   after the runs, the SOAP delivery once more in this process under cProfile: the top N functions by
+            cumulative time (the court stays in its own process)
 backlog_*   per-message time and peak RSS delivering `sample` messages off a 10k- and a `backlog`-deep outbox
             on SQLite (bench/backlog.py); the ratios are deep ÷ 10k
 Ratios are taken within each run (both sides measured minutes apart on the same machine), then the median over
@@ -19,9 +23,12 @@ then one JSON line.
 """
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -31,11 +38,13 @@ from pathlib import Path
 import requests
 
 from adapter.audit.settings import AuditSettings
+from adapter.outbox.delivery import deliver_due
 from adapter.platforms.signers import build_signer
 from adapter.testing import fresh_database, postgres_server
 from bench import backlog, peer
 from bench.harness import Court, adapter_settings, queue_acceptances, run_workers
 from mappings import odr_rest
+from scheduler import delivery_lease
 from schemas.enums import CourtStatus, ProgressKind
 from schemas.envelope import Envelope, ProgressBody
 from schemas.progress import ProgressUpdate
@@ -95,6 +104,12 @@ def one_run(
     n = args.messages
     if args.audit_only:
         return audit_run(court, server, work, n, number)
+    if args.soap_only:
+        raw = raw_rps(court, n)
+        return {
+            "raw_rps": raw,
+            "soap_rps": adapter_rps(soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", n, 1, work),
+        }
     small = backlog.measure(court, work, SMALL_BACKLOG, args.sample)
     deep = backlog.measure(court, work, args.backlog, args.sample)
     return {
@@ -110,6 +125,24 @@ def one_run(
         "backlog_small_rss_mib": small.peak_rss_kib / 1024,
         "backlog_deep_rss_mib": deep.peak_rss_kib / 1024,
     }
+
+
+def profile_soap(soap: Court, work: Path, messages: int, top: int) -> None:
+    """SOAP delivery of `messages` acceptances in this process under cProfile; prints the `top` functions by
+    cumulative time (the court's own time is not in it: it runs in its own process)."""
+    settings = adapter_settings(soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}")
+    runtime = queue_acceptances(soap, settings, messages)
+    lease = delivery_lease(settings)
+    profiler, delivered = cProfile.Profile(), 0
+    profiler.enable()
+    while counts := deliver_due(
+        runtime.uow, runtime.platforms, runtime.clock, limit=settings.deliver_batch, lease=lease
+    ):
+        delivered += counts["delivered"] + counts["duplicate"]
+    profiler.disable()
+    runtime.uow.engine.dispose()
+    assert delivered == messages, f"delivered {delivered} of {messages}"
+    pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(top)
 
 
 RATIOS = {  # name: (numerator, denominator), each taken within a run
@@ -131,6 +164,10 @@ def main() -> None:
     parser.add_argument("--backlog", type=int, default=1_000_000, help="the deep backlog (the small one is 10k)")
     parser.add_argument("--sample", type=int, default=2000, help="messages timed off each backlog")
     parser.add_argument("--audit-only", action="store_true", help="only the audit chain's on/off comparison")
+    parser.add_argument("--soap-only", action="store_true", help="only raw REST POSTs and SOAP delivery")
+    parser.add_argument(
+        "--profile", type=int, nargs="?", const=25, default=0, metavar="N", help="profile SOAP delivery: top N"
+    )
     args = parser.parse_args()
     if not args.sample < SMALL_BACKLOG <= args.backlog:
         parser.error(f"need --sample < {SMALL_BACKLOG} <= --backlog")
@@ -141,6 +178,8 @@ def main() -> None:
             for number in range(1, args.runs + 1):
                 runs.append(one_run(court, soap, server, Path(tmp), args, number))
                 print(f"run {number}: " + "  ".join(f"{k} {v:.2f}" for k, v in runs[-1].items()), flush=True)
+            if args.profile:
+                profile_soap(soap, Path(tmp), args.messages, args.profile)
         finally:
             court.stop()
             soap.stop()
