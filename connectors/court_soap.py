@@ -21,6 +21,7 @@ from typing import Any
 import requests
 import zeep
 from lxml import etree
+from zeep import plugins
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, XMLSyntaxError
 from zeep.plugins import HistoryPlugin
@@ -232,13 +233,19 @@ class CourtSoapPlatform:
     # ---- the one place transport failures are translated
 
     def _submit(self, operation: str, message_id: str, payload: str) -> Any:
-        """A Submit operation: the request built directly (connectors/soap_submit.py), signed, posted through the
-        same transport; the answer read by zeep as for every operation (parse limits, WS-Security verification,
-        faults, the Receipt's shape). With the debug history on, all through zeep, whose plugins record it."""
-        if self.history is not None:
-            return getattr(self._service, operation)(messageId=message_id, payload=payload)
+        """A Submit operation as zeep would make it, minus its object layer: the request built directly
+        (connectors/soap_submit.py), handed to the plugins (the debug history), signed, posted through the same
+        transport; the answer read by zeep as for every operation (parse limits, WS-Security verification, faults,
+        the Receipt's shape)."""
         bound = self._binding.get(operation)
-        request, http_headers = self._wsse.apply(submission(operation, message_id, payload), headers(bound.soapaction))
+        request, http_headers = plugins.apply_egress(
+            self._client,
+            submission(operation, message_id, payload),
+            headers(bound.soapaction),
+            bound,
+            {"address": self._endpoint},
+        )
+        request, http_headers = self._wsse.apply(request, http_headers)
         response = self._transport.post_xml(self._endpoint, request, http_headers)
         return self._binding.process_reply(self._client, bound, response)
 
