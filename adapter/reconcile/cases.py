@@ -65,8 +65,10 @@ def pages(uow: UnitOfWork, *, platform: str | None, scope: Scope, size: int) -> 
     )
     after = ""
     while True:
-        with uow.begin() as session:
-            rows = session.connection().execute(query, {"after": after}).all()
+        # a Core transaction, not an ORM Session: the same BEGIN IMMEDIATE … COMMIT, without the Session's
+        # bookkeeping, a few thousand times for a million cases
+        with uow.engine.begin() as connection:
+            rows = connection.execute(query, {"after": after}).all()
         if not rows:
             return
         yield rows
@@ -78,8 +80,7 @@ def unknown(uow: UnitOfWork, platform: str, platform_case_ids: Sequence[str]) ->
     anti-join probes the (platform, platform_case_id) unique index per id, returning only the misses (usually none)."""
     if not platform_case_ids:
         return []
-    with uow.begin() as session:
-        connection = session.connection()
+    with uow.engine.begin() as connection:  # a Core transaction, as in `pages`
         query = _ANTI_JOIN[connection.dialect.name]
         found = connection.execute(query, {"platform": platform, "ids": json.dumps(list(platform_case_ids))})
         return [str(value) for value in found.scalars()]

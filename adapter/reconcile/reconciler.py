@@ -134,9 +134,12 @@ class _Run:
         total = cases.count(self.uow, platform=report.platform, scope=report.scope) if self.progress else None
         done = 0
         for page in cases.pages(self.uow, platform=report.platform, scope=report.scope, size=self.batch):
-            by_platform: dict[str, list[Row[Any]]] = {}
-            for row in page:
-                by_platform.setdefault(row[PLATFORM], []).append(row)
+            names = {row[PLATFORM] for row in page}  # the usual page holds one platform's: not regrouped
+            grouped: dict[str, list[Row[Any]]] = {}
+            if len(names) > 1:
+                for row in page:
+                    grouped.setdefault(row[PLATFORM], []).append(row)
+            by_platform: dict[str, Sequence[Row[Any]]] = {**grouped} if grouped else {names.pop(): page}
             found: list[Difference] = []
             for name, group in by_platform.items():
                 found += self._compare(name, group)
@@ -145,7 +148,7 @@ class _Run:
             if self.progress:
                 self.progress("cases", done, total)
 
-    def _compare(self, name: str, group: list[Row[Any]]) -> list[Difference]:
+    def _compare(self, name: str, group: Sequence[Row[Any]]) -> list[Difference]:
         report, link = self.report, self.platforms.get(name)
         if link is None:
             unconfigured = (None, Kind.PLATFORM_UNCONFIGURED, Action.REPORT, False, _ADD_PLATFORM)
@@ -164,7 +167,7 @@ class _Run:
             return []
         report.checked += len(settled)
         view, get = _VIEW, theirs.get
-        mismatched = [(r, get(r[PLATFORM_CASE_ID])) for r in settled if get(r[PLATFORM_CASE_ID]) is not view[r[STATUS]]]
+        mismatched = [(r, t) for r in settled if (t := get(r[PLATFORM_CASE_ID])) is not view[r[STATUS]]]
         return self._examine(link, mismatched) if mismatched else []
 
     def _examine(self, link: PlatformLink, mismatched: Sequence[tuple[Row[Any], Theirs]]) -> list[Difference]:
