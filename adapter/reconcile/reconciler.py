@@ -125,7 +125,15 @@ class _Run:
         self.actor, self.clock, self.batch, self.progress = actor, clock, batch, progress
         self.retrying: Callable[[], Retrying] = read_retrying
         self.resend_missing = False
+        self._reader: Retrying | None = None
         self.horizons: dict[str, arrival.Horizon] = {}  # per platform: how far our dispatch feed read has gone
+
+    def _read(self, call: Callable[..., Any], *args: Any) -> Any:
+        """A platform read under the run's retry policy. One Retrying serves the whole run (each call starts its
+        own attempt count): building one per page cost more than comparing the page."""
+        if self._reader is None:
+            self._reader = self.retrying()
+        return self._reader(call, *args)
 
     # ---- pass 1: our cases
 
@@ -160,7 +168,7 @@ class _Run:
         if not settled:
             return []
         try:
-            theirs = self.retrying()(link.connector.query_status, [r[PLATFORM_CASE_ID] for r in settled])
+            theirs = self._read(link.connector.query_status, [r[PLATFORM_CASE_ID] for r in settled])
         except ConnectorError as exc:
             _failed(report, name, exc)
             log.warning("reconciliation: %s cannot be reconciled now: %s", name, report.failures[name])
@@ -215,7 +223,7 @@ class _Run:
         report, cursor, listed = self.report, "", 0
         while True:
             try:
-                page = self.retrying()(link.connector.list_cases, cursor, self.batch)
+                page = self._read(link.connector.list_cases, cursor, self.batch)
             except ConnectorError as exc:
                 _failed(report, name, exc)
                 log.warning("reconciliation: %s cannot list its cases now: %s", name, report.failures[name])
@@ -224,7 +232,7 @@ class _Run:
             report.listed += len(page.cases)
             missing = set(cases.unknown(self.uow, name, [c.platform_case_id for c in page.cases]))
             found = []
-            for listed_case in page.cases:
+            for listed_case in page.cases if missing else ():  # usually none: the page is not walked again
                 if listed_case.platform_case_id in missing:
                     found += self._missing_here(name, link, listed_case.platform_case_id, listed_case.status)
             self._store(found)
@@ -251,7 +259,7 @@ class _Run:
             detail="the platform has a case we never received",
         )
         try:
-            items = self.retrying()(link.connector.fetch_case, platform_case_id)
+            items = self._read(link.connector.fetch_case, platform_case_id)
         except ConnectorError as exc:
             return [replace(difference, detail=f"{difference.detail}; fetching it failed: {mask_text(str(exc))[:300]}")]
         if name not in self.horizons:  # read once per platform and run: the feed moves on, the verdict stays safe
