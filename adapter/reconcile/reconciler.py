@@ -32,7 +32,7 @@ from adapter.persistence.engine import UnitOfWork
 from adapter.platforms.registry import PlatformLink, Platforms
 from adapter.reconcile import arrival, cases, runs
 from adapter.reconcile import repair as repairs
-from adapter.reconcile.cases import ID, IN_FLIGHT, PLATFORM, PLATFORM_CASE_ID, STATUS, Scope
+from adapter.reconcile.cases import ID, PLATFORM, PLATFORM_CASE_ID, STATUS, Scope
 from adapter.reconcile.classify import Action, Kind, classify
 from adapter.reconcile.report import Difference, ReconcileReport
 from adapter.states import CaseStatus, court_view
@@ -141,7 +141,7 @@ class _Run:
         report = self.report
         total = cases.count(self.uow, platform=report.platform, scope=report.scope) if self.progress else None
         done = 0
-        for page in cases.pages(self.uow, platform=report.platform, scope=report.scope, size=self.batch):
+        for page, busy in cases.pages(self.uow, platform=report.platform, scope=report.scope, size=self.batch):
             names = {row[PLATFORM] for row in page}  # the usual page holds one platform's: not regrouped
             grouped: dict[str, list[Row[Any]]] = {}
             if len(names) > 1:
@@ -150,20 +150,20 @@ class _Run:
             by_platform: dict[str, Sequence[Row[Any]]] = {**grouped} if grouped else {names.pop(): page}
             found: list[Difference] = []
             for name, group in by_platform.items():
-                found += self._compare(name, group)
+                found += self._compare(name, group, busy)
             self._store(found)
             done += len(page)
             if self.progress:
                 self.progress("cases", done, total)
 
-    def _compare(self, name: str, group: Sequence[Row[Any]]) -> list[Difference]:
+    def _compare(self, name: str, group: Sequence[Row[Any]], busy: set[str]) -> list[Difference]:
         report, link = self.report, self.platforms.get(name)
         if link is None:
             unconfigured = (None, Kind.PLATFORM_UNCONFIGURED, Action.REPORT, False, _ADD_PLATFORM)
             return [Difference(r[ID], name, r[PLATFORM_CASE_ID], _VIEW[r[STATUS]], *unconfigured) for r in group]
         if name in report.failures:
             return []  # already unreachable in this run: its remaining cases are not checked
-        settled = [r for r in group if not r[IN_FLIGHT]]
+        settled = [r for r in group if r[ID] not in busy] if busy else group
         report.in_flight += len(group) - len(settled)
         if not settled:
             return []
