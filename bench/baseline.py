@@ -4,7 +4,7 @@
 
 Plain sqlite3 and nothing of ours imported (bench/__init__.py is empty), so its time and peak RSS are the floor
 for reading both sides once. VIEW_JSON maps each of our case statuses to the court file's status number. Prints
-one JSON line: seconds, peak_rss_kib, found.
+one JSON line: seconds, cpu_seconds (its process CPU time), peak_rss_kib, found.
 """
 
 import json
@@ -27,7 +27,7 @@ WHERE NOT EXISTS (SELECT 1 FROM main.cases AS c WHERE c.platform = :platform AND
 
 def main(argv: list[str]) -> None:
     work, platform, view = argv[0], argv[1], json.loads(argv[2])
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     connection = sqlite3.connect(work + "/adapter.db")
     connection.execute("ATTACH DATABASE ? AS court", (work + "/court.db",))
     connection.execute("CREATE TEMP TABLE court_view (status TEXT PRIMARY KEY, court INTEGER NOT NULL)")
@@ -35,10 +35,10 @@ def main(argv: list[str]) -> None:
     cursor, found = connection.execute(QUERY, {"platform": platform}), 0
     while rows := cursor.fetchmany(1000):
         found += len(rows)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     with open("/proc/self/status", encoding="ascii") as status:
         peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-    print(json.dumps({"seconds": seconds, "peak_rss_kib": peak, "found": found}))
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu, "peak_rss_kib": peak, "found": found}))
 
 
 if __name__ == "__main__":

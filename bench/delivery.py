@@ -3,6 +3,7 @@
     python -m bench.delivery [--messages 600] [--runs 3] [--backlog 1000000] [--sample 2000] [--audit-only]
     python -m bench.delivery --latency-ms 50 [--in-flight 16] [--messages 600] [--runs 3]
     python -m bench.delivery --profile [--messages 600]      one SQLite worker under cProfile (bench/profile.py)
+    python -m bench.delivery --soap-only [--profile-soap [N]]   raw REST POSTs and SOAP delivery only
 
 raw_rps     pre-signed acceptance messages POSTed with one keep-alive requests.Session (the ceiling)
 sqlite_rps  the same number of acceptances queued by the centre service, delivered by one worker process
@@ -13,6 +14,9 @@ soap_rps    the adapter on SQLite delivering the same acceptances to a SOAP cour
 audit_ratio sqlite/pg1 delivery with the audit chain appending ÷ with it off ([audit] enabled = false), measured
             back to back in each run (order alternating between runs); audit_ratio_sqlite the same on SQLite.
             `--audit-only` measures just these four (what the audit log costs the delivery path, goal >= 0.9)
+            `--soap-only` measures just raw_rps and soap_rps (and soap_ratio)
+--profile-soap  after the runs, the SOAP delivery once more in this process under cProfile: the top N functions by
+            cumulative time (the court stays in its own process)
 backlog_*   per-message time and peak RSS delivering `sample` messages off a 10k- and a `backlog`-deep outbox
             on SQLite (bench/backlog.py); the ratios are deep ÷ 10k
 With --latency-ms MS the court answers after MS (`docking sandbox serve --latency`) and only these are measured:
@@ -26,9 +30,12 @@ then one JSON line.
 """
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -39,12 +46,14 @@ from pathlib import Path
 import requests
 
 from adapter.audit.settings import AuditSettings
+from adapter.outbox.delivery import deliver_due
 from adapter.platforms.signers import build_signer
 from adapter.testing import fresh_database, postgres_server
 from bench import backlog, peer
 from bench.harness import Court, adapter_settings, queue_acceptances, run_workers
 from bench.profile import profile_sqlite
 from mappings import odr_rest
+from scheduler import delivery_lease
 from schemas.enums import CourtStatus, ProgressKind
 from schemas.envelope import Envelope, ProgressBody
 from schemas.progress import ProgressUpdate
@@ -149,6 +158,12 @@ def one_run(
     n = args.messages
     if args.audit_only:
         return audit_run(court, server, work, n, number)
+    if args.soap_only:
+        raw = raw_rps(court, n)
+        return {
+            "raw_rps": raw,
+            "soap_rps": adapter_rps(soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", n, 1, work),
+        }
     small = backlog.measure(court, work, SMALL_BACKLOG, args.sample)
     deep = backlog.measure(court, work, args.backlog, args.sample)
     return {
@@ -176,6 +191,24 @@ def latency_run(court: Court, server: str, work: Path, args: argparse.Namespace)
         "pg1_latency_rps": adapter_rps(court, fresh_database(server), n, 1, work, in_flight=args.in_flight),
         "pg2_latency_rps": adapter_rps(court, fresh_database(server), n, 2, work, in_flight=args.in_flight),
     }
+
+
+def profile_soap(soap: Court, work: Path, messages: int, top: int) -> None:
+    """SOAP delivery of `messages` acceptances in this process under cProfile; prints the `top` functions by
+    cumulative time (the court's own time is not in it: it runs in its own process)."""
+    settings = adapter_settings(soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}")
+    runtime = queue_acceptances(soap, settings, messages)
+    lease = delivery_lease(settings)
+    profiler, delivered = cProfile.Profile(), 0
+    profiler.enable()
+    while counts := deliver_due(
+        runtime.uow, runtime.platforms, runtime.clock, limit=settings.deliver_batch, lease=lease
+    ):
+        delivered += counts["delivered"] + counts["duplicate"]
+    profiler.disable()
+    runtime.uow.engine.dispose()
+    assert delivered == messages, f"delivered {delivered} of {messages}"
+    pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(top)
 
 
 RATIOS = {  # name: (numerator, denominator), each taken within a run
@@ -206,6 +239,10 @@ def main() -> None:
     parser.add_argument("--in-flight", type=int, default=16, help="N: messages in flight (with --latency-ms)")
     parser.add_argument("--profile", action="store_true", help="where one SQLite worker's CPU goes, per message")
     parser.add_argument("--profile-out", type=Path, help="with --profile: keep the cProfile stats in this file")
+    parser.add_argument("--soap-only", action="store_true", help="only raw REST POSTs and SOAP delivery")
+    parser.add_argument(
+        "--profile-soap", type=int, nargs="?", const=25, default=0, metavar="N", help="profile SOAP delivery: top N"
+    )
     args = parser.parse_args()
     if not (0 <= args.latency_ms <= 60_000 and 1 <= args.in_flight <= 64):
         parser.error("need 0 <= --latency-ms <= 60000 and 1 <= --in-flight <= 64")
@@ -229,6 +266,8 @@ def main() -> None:
                 else:
                     runs.append(one_run(court, soap, server, Path(tmp), args, number))
                 print(f"run {number}: " + "  ".join(f"{k} {v:.2f}" for k, v in runs[-1].items()), flush=True)
+            if args.profile_soap:
+                profile_soap(soap, Path(tmp), args.messages, args.profile_soap)
         finally:
             court.stop()
             soap.stop()

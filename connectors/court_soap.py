@@ -22,6 +22,7 @@ from typing import Any
 import requests
 import zeep
 from lxml import etree
+from zeep import plugins
 from zeep.exceptions import Error as ZeepError
 from zeep.exceptions import Fault, XMLSyntaxError
 from zeep.plugins import HistoryPlugin
@@ -42,6 +43,7 @@ from connectors.port import (
     UnreadableAnswer,
     Wire,
 )
+from connectors.soap_submit import headers, submission
 from mappings import court_soap
 from mappings.codes import CodeTables
 from mappings.times import DEFAULT_FORM, TimestampForm
@@ -86,18 +88,19 @@ class _Transport(Transport):
         super().__init__(session=session, timeout=timeout[1], operation_timeout=timeout)
         self._platform, self._clock, self._cap = platform, clock, cap
         self.sent = threading.local()  # this thread's last exchange (`wire`), for the evidence bundle
+        self._environment: dict[str, dict[str, Any]] = {}
 
     def post(self, address: str, message: Any, headers: dict[str, str]) -> requests.Response:
-        response = self.session.post(
-            address,
-            data=message,
-            headers=headers,
-            timeout=self.operation_timeout,
-            stream=True,
-            allow_redirects=False,
-            verify=self.session.verify,  # explicit: REQUESTS_CA_BUNDLE must not override a configured bundle
-            cert=self.session.cert,
-        )
+        # What session.post would do, except that the environment (proxy variables, REQUESTS_CA_BUNDLE) is read
+        # once per address, not on every request: requests walks all of os.environ each time, a tenth of a
+        # millisecond a message. verify and cert explicit: REQUESTS_CA_BUNDLE must not override a configured bundle.
+        if address not in self._environment:
+            self._environment[address] = dict(
+                self.session.merge_environment_settings(address, {}, True, self.session.verify, self.session.cert)
+            )
+        environment = self._environment[address]
+        prepared = self.session.prepare_request(requests.Request("POST", address, data=message, headers=headers))
+        response = self.session.send(prepared, timeout=self.operation_timeout, allow_redirects=False, **environment)
         content = read_capped(response, self._cap)
         if content is None:
             raise _Refused(UnreadableAnswer(self._platform, "oversized", f"answer exceeds {self._cap} bytes"))
@@ -156,15 +159,17 @@ class CourtSoapPlatform:
             strict=True, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True, forbid_external=True
         )
         self._transport = _Transport(name, session or requests.Session(), timeout, clock, max_response_bytes)
+        self._wsse = _Wsse(signer, verifier)
         client = zeep.Client(
             str(WSDL),
             transport=self._transport,
             settings=settings,
-            wsse=_Wsse(signer, verifier),
+            wsse=self._wsse,
             plugins=[self.history] if self.history else [],
         )
         self._service = client.create_service(f"{{{TNS}}}CourtExchangeBinding", endpoint)
-        self._endpoint = endpoint
+        self._endpoint, self._client = endpoint, client
+        self._binding: Any = client.wsdl.bindings[f"{{{TNS}}}CourtExchangeBinding"]  # a Soap11Binding
 
     # ---- the port
 
@@ -187,7 +192,7 @@ class CourtSoapPlatform:
         except ValueError as exc:  # e.g. a control character in free text: XML 1.0 cannot carry it
             raise RejectedError(self.name, "unencodable", f"the message cannot be written as XML: {exc}") from None
         self._transport.sent.wire = None
-        receipt = self._call(operation, messageId=envelope.message_id, payload=payload)
+        receipt = self._guarded(operation, lambda: self._submit(operation, envelope.message_id, payload))
         if receipt is None or not hasattr(receipt, "code") or not hasattr(receipt, "messageId"):
             raise TransientError(self.name, f"{operation} answered without a receipt")
         if str(receipt.code) != "0":
@@ -236,9 +241,29 @@ class CourtSoapPlatform:
 
     # ---- the one place transport failures are translated
 
+    def _submit(self, operation: str, message_id: str, payload: str) -> Any:
+        """A Submit operation as zeep would make it, minus its object layer: the request built directly
+        (connectors/soap_submit.py), handed to the plugins (the debug history), signed, posted through the same
+        transport; the answer read by zeep as for every operation (parse limits, WS-Security verification, faults,
+        the Receipt's shape)."""
+        bound = self._binding.get(operation)
+        request, http_headers = plugins.apply_egress(
+            self._client,
+            submission(operation, message_id, payload),
+            headers(bound.soapaction),
+            bound,
+            {"address": self._endpoint},
+        )
+        request, http_headers = self._wsse.apply(request, http_headers)
+        response = self._transport.post_xml(self._endpoint, request, http_headers)
+        return self._binding.process_reply(self._client, bound, response)
+
     def _call(self, operation: str, **arguments: Any) -> Any:
+        return self._guarded(operation, lambda: getattr(self._service, operation)(**arguments))
+
+    def _guarded(self, operation: str, call: Callable[[], Any]) -> Any:
         try:
-            return getattr(self._service, operation)(**arguments)
+            return call()
         except _Refused as refused:
             raise refused.error from None
         except Fault as fault:

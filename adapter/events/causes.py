@@ -6,7 +6,7 @@ adapter/outbox/record.py (a message given up).
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from adapter.alerts import causes as alerts
 from adapter.events import kinds
 from adapter.events.kinds import EventType
-from adapter.events.store import Batch, emit
+from adapter.events.store import Batch, emit, emit_many
 from adapter.persistence.engine import UnitOfWork
 from schemas.clock import Clock
 from schemas.enums import CourtDecisionKind
@@ -113,6 +113,22 @@ def reconcile_difference(connection: Connection, *, case_id: str | None, at: dat
     """A difference, in the transaction that stores it (adapter/reconcile/runs.py); `fields`: kinds'."""
     alerts.reconcile_difference(connection, platform=fields["platform"], kind=fields["kind"], at=at)
     return emit(connection, EventType.RECONCILE_DIFFERENCE, case_id, kinds.reconcile_difference(**fields), at)
+
+
+def reconcile_differences(connection: Connection, *, at: datetime, differences: Sequence[dict[str, Any]]) -> list[str]:
+    """`reconcile_difference` for a page of differences (each: case_id and the kinds' fields), in one transaction:
+    the platform's alert condition is opened by its first difference — for the rest it is already open, where
+    each call was a no-op — and the events are written in one statement, in order."""
+    seen: set[str] = set()
+    for fields in differences:
+        if fields["platform"] not in seen:
+            seen.add(fields["platform"])
+            alerts.reconcile_difference(connection, platform=fields["platform"], kind=fields["kind"], at=at)
+    items = [
+        (d["case_id"], kinds.reconcile_difference(**{k: v for k, v in d.items() if k != "case_id"}))
+        for d in differences
+    ]
+    return emit_many(connection, EventType.RECONCILE_DIFFERENCE, items, at)
 
 
 def platform_hold_recorder(uow: UnitOfWork, clock: Clock) -> Callable[[str, str, str], None]:

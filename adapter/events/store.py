@@ -6,6 +6,7 @@ its cause: a cause rolled back leaves no event, and a committed one always has i
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -61,6 +62,31 @@ def emit(
     else:
         connection.execute(insert(EVENTS).values(**row))
     return event_id
+
+
+def emit_many(
+    connection: Connection, type: EventType, items: Sequence[tuple[str | None, dict[str, Any]]], at: datetime
+) -> list[str]:
+    """`emit` for many events of one type and time — `items` as (case_id, data) — in one multi-row INSERT, in
+    order (their positions follow `items`); returns their ids."""
+    when, ids = to_utc(at), [new_event_id() for _ in items]
+    rows = [
+        {
+            "event_id": event_id,
+            "type": type.value,
+            "case_id": case_id,
+            "at": when,
+            "data_json": json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str),
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": when,
+            "queued_at": when,
+        }
+        for event_id, (case_id, data) in zip(ids, items, strict=True)
+    ]
+    if rows:
+        connection.execute(insert(EVENTS), rows)
+    return ids
 
 
 @dataclass(frozen=True)

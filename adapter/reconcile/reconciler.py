@@ -32,7 +32,7 @@ from adapter.persistence.engine import UnitOfWork
 from adapter.platforms.registry import PlatformLink, Platforms
 from adapter.reconcile import arrival, cases, runs
 from adapter.reconcile import repair as repairs
-from adapter.reconcile.cases import ID, IN_FLIGHT, PLATFORM, PLATFORM_CASE_ID, STATUS, Scope
+from adapter.reconcile.cases import ID, PLATFORM, PLATFORM_CASE_ID, STATUS, Scope
 from adapter.reconcile.classify import Action, Kind, classify
 from adapter.reconcile.report import Difference, ReconcileReport
 from adapter.states import CaseStatus, court_view
@@ -125,7 +125,15 @@ class _Run:
         self.actor, self.clock, self.batch, self.progress = actor, clock, batch, progress
         self.retrying: Callable[[], Retrying] = read_retrying
         self.resend_missing = False
+        self._reader: Retrying | None = None
         self.horizons: dict[str, arrival.Horizon] = {}  # per platform: how far our dispatch feed read has gone
+
+    def _read(self, call: Callable[..., Any], *args: Any) -> Any:
+        """A platform read under the run's retry policy. One Retrying serves the whole run (each call starts its
+        own attempt count): building one per page cost more than comparing the page."""
+        if self._reader is None:
+            self._reader = self.retrying()
+        return self._reader(call, *args)
 
     # ---- pass 1: our cases
 
@@ -133,38 +141,41 @@ class _Run:
         report = self.report
         total = cases.count(self.uow, platform=report.platform, scope=report.scope) if self.progress else None
         done = 0
-        for page in cases.pages(self.uow, platform=report.platform, scope=report.scope, size=self.batch):
-            by_platform: dict[str, list[Row[Any]]] = {}
-            for row in page:
-                by_platform.setdefault(row[PLATFORM], []).append(row)
+        for page, busy in cases.pages(self.uow, platform=report.platform, scope=report.scope, size=self.batch):
+            names = {row[PLATFORM] for row in page}  # the usual page holds one platform's: not regrouped
+            grouped: dict[str, list[Row[Any]]] = {}
+            if len(names) > 1:
+                for row in page:
+                    grouped.setdefault(row[PLATFORM], []).append(row)
+            by_platform: dict[str, Sequence[Row[Any]]] = {**grouped} if grouped else {names.pop(): page}
             found: list[Difference] = []
             for name, group in by_platform.items():
-                found += self._compare(name, group)
+                found += self._compare(name, group, busy)
             self._store(found)
             done += len(page)
             if self.progress:
                 self.progress("cases", done, total)
 
-    def _compare(self, name: str, group: list[Row[Any]]) -> list[Difference]:
+    def _compare(self, name: str, group: Sequence[Row[Any]], busy: set[str]) -> list[Difference]:
         report, link = self.report, self.platforms.get(name)
         if link is None:
             unconfigured = (None, Kind.PLATFORM_UNCONFIGURED, Action.REPORT, False, _ADD_PLATFORM)
             return [Difference(r[ID], name, r[PLATFORM_CASE_ID], _VIEW[r[STATUS]], *unconfigured) for r in group]
         if name in report.failures:
             return []  # already unreachable in this run: its remaining cases are not checked
-        settled = [r for r in group if not r[IN_FLIGHT]]
+        settled = [r for r in group if r[ID] not in busy] if busy else group
         report.in_flight += len(group) - len(settled)
         if not settled:
             return []
         try:
-            theirs = self.retrying()(link.connector.query_status, [r[PLATFORM_CASE_ID] for r in settled])
+            theirs = self._read(link.connector.query_status, [r[PLATFORM_CASE_ID] for r in settled])
         except ConnectorError as exc:
             _failed(report, name, exc)
             log.warning("reconciliation: %s cannot be reconciled now: %s", name, report.failures[name])
             return []
         report.checked += len(settled)
         view, get = _VIEW, theirs.get
-        mismatched = [(r, get(r[PLATFORM_CASE_ID])) for r in settled if get(r[PLATFORM_CASE_ID]) is not view[r[STATUS]]]
+        mismatched = [(r, t) for r in settled if (t := get(r[PLATFORM_CASE_ID])) is not view[r[STATUS]]]
         return self._examine(link, mismatched) if mismatched else []
 
     def _examine(self, link: PlatformLink, mismatched: Sequence[tuple[Row[Any], Theirs]]) -> list[Difference]:
@@ -212,7 +223,7 @@ class _Run:
         report, cursor, listed = self.report, "", 0
         while True:
             try:
-                page = self.retrying()(link.connector.list_cases, cursor, self.batch)
+                page = self._read(link.connector.list_cases, cursor, self.batch)
             except ConnectorError as exc:
                 _failed(report, name, exc)
                 log.warning("reconciliation: %s cannot list its cases now: %s", name, report.failures[name])
@@ -221,7 +232,7 @@ class _Run:
             report.listed += len(page.cases)
             missing = set(cases.unknown(self.uow, name, [c.platform_case_id for c in page.cases]))
             found = []
-            for listed_case in page.cases:
+            for listed_case in page.cases if missing else ():  # usually none: the page is not walked again
                 if listed_case.platform_case_id in missing:
                     found += self._missing_here(name, link, listed_case.platform_case_id, listed_case.status)
             self._store(found)
@@ -248,7 +259,7 @@ class _Run:
             detail="the platform has a case we never received",
         )
         try:
-            items = self.retrying()(link.connector.fetch_case, platform_case_id)
+            items = self._read(link.connector.fetch_case, platform_case_id)
         except ConnectorError as exc:
             return [replace(difference, detail=f"{difference.detail}; fetching it failed: {mask_text(str(exc))[:300]}")]
         if name not in self.horizons:  # read once per platform and run: the feed moves on, the verdict stays safe

@@ -73,21 +73,25 @@ def record(uow: UnitOfWork, run_id: int, differences: Sequence[Difference], at: 
     with uow.begin() as session:
         connection = session.connection()
         connection.execute(insert(DIFFERENCES), rows)
-        for d in differences:
-            events.reconcile_difference(
-                connection,
-                case_id=d.case_id,
-                at=when,
-                platform=d.platform,
-                platform_case_id=d.platform_case_id,
-                ours=d.ours.value if d.ours else None,
-                theirs=d.theirs.value if d.theirs else None,
-                kind=d.kind.value,
-                action=d.action.value,
-                repaired=d.repaired,
-                detail=d.detail,
-                run_id=run_id,
-            )
+        events.reconcile_differences(
+            connection,
+            at=when,
+            differences=[
+                {
+                    "case_id": d.case_id,
+                    "platform": d.platform,
+                    "platform_case_id": d.platform_case_id,
+                    "ours": d.ours.value if d.ours else None,
+                    "theirs": d.theirs.value if d.theirs else None,
+                    "kind": d.kind.value,
+                    "action": d.action.value,
+                    "repaired": d.repaired,
+                    "detail": d.detail,
+                    "run_id": run_id,
+                }
+                for d in differences
+            ],
+        )
 
 
 def failures_text(failures: Mapping[str, str]) -> str:
