@@ -107,7 +107,7 @@ def test_a_polls_probe_outcome_is_recorded_and_frees_the_slot(
     runtime = Runtime(Settings(), uow, {"court": link}, CentreServices(SqlCaseStore(uow), clock), clock)
     court.failing = error
     if ours == "ingest":
-        monkeypatch.setattr(polling, "ingest", _db_down)
+        monkeypatch.setattr(polling, "ingest_page", _db_down)
     elif ours == "cursor":
         monkeypatch.setattr(polling, "_cursor", _db_down)
     elif ours == "lease":
