@@ -34,13 +34,9 @@ RETIRED_STATES = (KeyState.RETIRED, KeyState.REVOKED)
 MAX_FILES = 50  # a keyring holds a few keys; a folder of thousands of .crt files is not one to read at every look
 
 
-def watched(settings: Settings) -> list[tuple[str, Path]]:
-    """(label, file) of each certificate file to watch, each file once: the seal's chain, the WS-Security
-    certificates, then each keyring's *.crt."""
-    return [(label, path) for label, path, _ in _watched(settings)]
-
-
-def _watched(settings: Settings) -> list[tuple[str, Path, bool]]:
+def watched(settings: Settings, now: datetime) -> list[tuple[str, Path, bool]]:
+    """(label, file, in use at `now`) of each certificate file to watch, each file once: the seal's chain, the
+    WS-Security certificates, then each keyring's *.crt."""
     found: dict[Path, tuple[str, bool]] = {}
     seal: Any = getattr(settings, "seal", None)  # [seal] (adapter/seal/settings.py), where that section exists
     sealing = seal is not None and bool(getattr(seal, "enabled", False))
@@ -53,7 +49,7 @@ def _watched(settings: Settings) -> list[tuple[str, Path, bool]]:
     if sealing and getattr(seal, "keyring", None):
         folders.append(("seal", Path(seal.keyring)))
     for owner, folder in folders:
-        idle = _idle_keys(Path(folder))
+        idle = _idle_keys(Path(folder), now)
         for path in _certificates_in(Path(folder)):
             found.setdefault(path, (f"{owner}:{path.name}", path.stem not in idle))
     return [(label, path, in_use) for path, (label, in_use) in found.items()]
@@ -64,7 +60,7 @@ def statuses(settings: Settings, now: datetime) -> tuple[CertificateStatus, ...]
     seal's chain gives one status per certificate in it."""
     warn = timedelta(days=settings.alerts.certificate_expiry_days)
     found: list[CertificateStatus] = []
-    for label, path, in_use in _watched(settings):
+    for label, path, in_use in watched(settings, now):
         if label == "seal":
             found.extend(chain_statuses(label, path, now, warn))
         else:
@@ -116,13 +112,14 @@ def _status(label: str, path: Path, certificate: x509.Certificate, now: datetime
     return CertificateStatus(label, str(path), subject, end, round(left, 1), state, detail)
 
 
-def _idle_keys(folder: Path) -> set[str]:
-    """Key ids the folder's manifest names retired or revoked; none when it has no readable manifest."""
+def _idle_keys(folder: Path, now: datetime) -> set[str]:
+    """Key ids the folder's manifest names retired or revoked at `now` (a scheduled switch applied: `settled`);
+    none when it has no readable manifest."""
     try:
-        ring = Keyring.open(folder)
-    except (KeyFileError, OSError):
+        ring = Keyring.open(folder).view(now)
+    except (KeyFileError, OSError, ValueError):  # ValueError: a manifest time that is not ISO 8601
         return set()
-    return {r.key_id for r in ring.records if r.state in RETIRED_STATES}
+    return {r.key_id for r in ring if r.state in RETIRED_STATES}
 
 
 def _certificates_in(folder: Path) -> Iterator[Path]:
