@@ -9,8 +9,9 @@ a detail for the operator.
                 (job_runs) is younger than 3 intervals plus the misfire grace — or no process has run that long yet
     platforms   no platform is held (the court refuses our credentials): held in this process, or its latest
                 held/released centre event says held (another process holds it)
-    certificates  (only when a seal or keyring certificate is watched: adapter/keys/certificate_watch.py) none has
-                expired or is unreadable — sealing would refuse every agreement; one expiring soon is ready, said
+    certificates  (only when a certificate in use is watched: adapter/keys/certificate_watch.py — the seal's chain,
+                each wsse certificate, the keyrings' active and published keys') none has expired or is unreadable
+                — sealing or the court would refuse; one expiring soon is ready, said
 
 Read from the database, so the answer is the same whichever process serves it. When the database does not
 answer, the checks that need it fail with "not checked: the database does not answer".
@@ -130,6 +131,9 @@ def _platforms(session: Session, platforms: Mapping[str, PlatformLink]) -> Check
 
 def _certificates(settings: Settings, now: datetime) -> list[Check]:
     found = certificate_watch.statuses(settings, now)
+    if not found:
+        return []
+    found = tuple(c for c in found if c.in_use)  # a retired or revoked key's certificate is only listed
     if not found:
         return []
     bad = [c for c in found if c.state not in ("ok", "expiring")]

@@ -26,6 +26,7 @@ from signing.keyfiles import new_private_key
 from signing.profiles import key_signer
 
 STRANGER_KEY_ID = "conformance-stranger"
+LISTEN_DEFAULT = "127.0.0.1:8790"
 
 
 def conformance(
@@ -41,7 +42,7 @@ def conformance(
     timeout: Annotated[float, typer.Option(min=0.5, max=20, help="Seconds each check may take.")] = 5.0,
     listen: Annotated[
         str, typer.Option(help="Push platforms: HOST:PORT where the kit takes the court's pushes meanwhile.")
-    ] = "127.0.0.1:8790",
+    ] = "127.0.0.1:8790",  # LISTEN_DEFAULT
     push_wait: Annotated[
         float, typer.Option(min=0.5, max=15, help="Push platforms: seconds to wait for a push.")
     ] = 8.0,
@@ -49,18 +50,31 @@ def conformance(
     """Test a court's test endpoint (test_endpoint = true) against its interface: a pass/fail report per check
     with its evidence; exit 1 if any check fails. Only CONF- messages go out, straight to the court: the adapter's
     database and outbox are not touched."""
+    _writable(report)  # before the run, not after it: a report that cannot be written would lose the whole run
     settings = load_settings(config)
     if platform not in settings.platforms:
+        if config is None and not settings.platforms:
+            raise InvalidRequest(
+                f"--platform {platform!r}: no configuration was given — name the config file with -c/--config "
+                "or $DOCKING_CONFIG (docking.toml in this folder is not read by itself)",
+                field="platform",
+            )
         known = ", ".join(settings.platforms) or "none"
         raise InvalidRequest(f"--platform {platform!r} is not configured (configured: {known})", field="platform")
+    if settings.platforms[platform].mode != "push" and listen != LISTEN_DEFAULT:
+        raise InvalidRequest(
+            f"--listen {listen!r}: --listen is for push platforms; {platform!r} is polled", field="listen"
+        )
+    listen_address(listen)
     result = run_kit(
         platform, settings.platforms[platform], case=case or "", timeout=timeout, listen=listen, push_wait=push_wait
     )
     if fmt is Format.csv:  # one row per check, for a spreadsheet; the evidence is in the JSON and table forms
         rows = [
-            {"id": r.id, "passed": r.passed, "reason": r.reason, "seconds": round(r.seconds, 3)} for r in result.results
+            {"id": r.id, "result": r.verdict, "passed": r.passed, "reason": r.reason, "seconds": round(r.seconds, 3)}
+            for r in result.results
         ]
-        render(rows, ["id", "passed", "reason", "seconds"], fmt)
+        render(rows, ["id", "result", "passed", "reason", "seconds"], fmt)
     else:
         print(result.to_json() if fmt is Format.json else result.to_text(china_text(result.started_at)))
     if report is not None:
@@ -106,14 +120,38 @@ def run_kit(
                 inbox.stop()
 
 
-def _inbox(listen: str) -> PushInbox:
+def _writable(report: Path | None) -> None:
+    """InvalidRequest naming --report when its folder does not exist (or is no folder) or the path is a folder."""
+    if report is None:
+        return
+    if report.is_dir():
+        raise InvalidRequest(
+            f"--report {str(report)!r} is a folder: name a file, e.g. {report / 'report.json'}", field="report"
+        )
+    if not report.parent.is_dir():
+        raise InvalidRequest(
+            f"--report {str(report)!r}: folder {report.parent} does not exist; create it or name another",
+            field="report",
+        )
+
+
+def listen_address(listen: str) -> tuple[str, int]:
+    """(host, port) of --listen HOST:PORT; InvalidRequest naming --listen unless the port is 1–65535."""
     host, sep, port = listen.rpartition(":")
     if not sep or not host or not port.isdigit():
         raise InvalidRequest(f"--listen {listen!r} must look like HOST:PORT", field="listen")
+    if not 1 <= int(port) <= 65535:
+        raise InvalidRequest(f"--listen {listen!r}: port {port} is not between 1 and 65535", field="listen")
+    return host, int(port)
+
+
+def _inbox(listen: str) -> PushInbox:
+    host, port = listen_address(listen)
     try:
-        return PushInbox(host, int(port)).start()
-    except OSError as exc:
-        raise InvalidRequest(f"--listen {listen}: cannot listen there ({exc.strerror})", field="listen") from None
+        return PushInbox(host, port).start()
+    except (OSError, OverflowError) as exc:  # OverflowError: a port the OS refuses outright
+        why = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise InvalidRequest(f"--listen {listen}: cannot listen there ({why})", field="listen") from None
 
 
 def _stranger(config: PlatformSettings) -> MessageSigner:

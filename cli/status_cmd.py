@@ -118,7 +118,7 @@ def _tables(report: StatusReport) -> None:
     if report.certificates:
         render(
             [dataclasses.asdict(c) for c in report.certificates],
-            ["label", "state", "not_after", "days_left", "subject", "path"],
+            ["label", "state", "in_use", "not_after", "days_left", "subject", "path"],
             Format.table,
             title="certificates",
         )

@@ -117,6 +117,14 @@ class PlatformSettings(BaseModel):
     client_key: Path | None = None
     ca_bundle: Path | None = None
 
+    @field_validator("test_endpoint", mode="before")
+    @classmethod
+    def _real_boolean(cls, value: object) -> object:
+        # A safety switch: "yes", "false" or 1 read as true would let the kit send to a production court.
+        if not isinstance(value, bool):
+            raise ValueError(f"must be true or false (an unquoted TOML boolean), not {value!r}")
+        return value
+
     @field_validator("base_url")
     @classmethod
     def _http(cls, value: str) -> str:

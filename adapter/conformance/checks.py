@@ -20,6 +20,7 @@ from connectors.port import (
     ConnectorError,
     CourtPlatform,
     CredentialsRefused,
+    Feed,
     RawInbound,
     Receipt,
     RejectedError,
@@ -53,6 +54,9 @@ class Run:
     published: list[RawInbound] = field(default_factory=list)  # items read by feed.signed or push.signed
     case_id: str = ""
     sent: Envelope | None = None
+    verified: int = 0  # items feed.signed / push.signed could verify: feed.decoded / push.decoded skip at 0
+    no_case: bool = False  # send.accepted found no pending test case: the summary says so
+    overran: set[str] = field(default_factory=set)  # checks past their timeout, whose threads may still write here
 
 
 def error_text(exc: Exception) -> str:
@@ -73,18 +77,46 @@ def accepted(run: Run, case_id: str, suffix: str) -> Envelope:
     )
 
 
+CASE_PAGES, CASE_PAGE, STATUS_BATCH = 10, 20, 20
+
+
 def _case(target: Target, run: Run, result: CheckResult) -> str:
-    """The case to send for: --case, else the first case the court dispatched that it still calls pending."""
+    """The case to send for: --case, else the newest dispatched case the court still calls pending. A polled
+    court's feed is read from its start for at most CASE_PAGES pages of CASE_PAGE items (a pushing court: what it
+    pushed), newest first, asking its status STATUS_BATCH cases at a time until one is pending."""
     if target.case_id or run.case_id:
         return target.case_id or run.case_id
-    candidates = run.dispatched[-20:]
-    statuses = target.connector.query_status(candidates) if candidates else {}
-    result.saw(
-        f"status of {len(candidates)} dispatched cases",
-        f"{sum(s is CourtStatus.PENDING for s in statuses.values())} pending",
-    )
-    run.case_id = next((c for c in candidates if statuses.get(c) is CourtStatus.PENDING), "")
+    seen = _dispatched(target, run, result) if target.mode == "poll" else list(run.dispatched)
+    newest = list(dict.fromkeys(reversed(seen)))
+    pending = 0
+    for start in range(0, len(newest), STATUS_BATCH):
+        batch = newest[start : start + STATUS_BATCH]
+        statuses = target.connector.query_status(batch)
+        found = [c for c in batch if statuses.get(c) is CourtStatus.PENDING]
+        pending += len(found)
+        if found:
+            run.case_id = found[0]
+            break
+    result.saw(f"status of {len(newest)} dispatched cases, newest first", f"{pending} pending ({run.case_id or '-'})")
     return run.case_id
+
+
+def _dispatched(target: Target, run: Run, result: CheckResult) -> list[str]:
+    """The case ids of the court's dispatch feed, oldest first, over at most CASE_PAGES pages."""
+    cases: list[str] = []
+    cursor = ""
+    for _ in range(CASE_PAGES):
+        page = target.connector.fetch(Feed.DISPATCHES, cursor, CASE_PAGE)
+        for item in page.items:
+            try:
+                cases.append(target.connector.decode(item).platform_case_id)
+            except ConnectorError:
+                continue  # a dispatch we cannot read is no case to test with (feed.decoded says so)
+        if not page.items or page.next_cursor == cursor:
+            break
+        cursor = page.next_cursor
+    result.saw(f"fetch dispatches from cursor='' limit={CASE_PAGE}, ≤{CASE_PAGES} pages", f"{len(cases)} cases")
+    return cases or list(run.dispatched)
 
 
 def _send(target: Target, envelope: Envelope, result: CheckResult) -> Receipt | ConnectorError:
@@ -101,6 +133,7 @@ def _send(target: Target, envelope: Envelope, result: CheckResult) -> Receipt | 
 def send_accepted(target: Target, run: Run, result: CheckResult) -> None:
     case_id = _case(target, run, result)
     if not case_id:
+        run.no_case = True
         result.reason = "no pending case to send for: have the court dispatch one, or name it with --case"
         return
     envelope = accepted(run, case_id, "01")

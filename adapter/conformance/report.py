@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from adapter.masking import mask_document
+from schemas.clock import china_iso
 
 # Header values that prove who we are (or the court is): shown by name with a short prefix, never whole.
 _SECRET_HEADERS = re.compile(r"authorization|signature|sign|secret|token|app-key|jws", re.IGNORECASE)
@@ -38,11 +39,19 @@ class CheckResult:
     title: str
     passed: bool = False
     reason: str = ""
+    skipped: bool = False  # not run ("not run: depends on …"): neither a pass nor, by itself, a failure
     evidence: list[Evidence] = field(default_factory=list)
     seconds: float = 0.0
 
     def saw(self, request: str, answer: str) -> None:
         self.evidence.append(Evidence(masked(request), masked(answer)))
+
+    def skip(self, reason: str) -> None:
+        self.passed, self.skipped, self.reason = False, True, reason
+
+    @property
+    def verdict(self) -> str:
+        return "PASS" if self.passed else "SKIP" if self.skipped else "FAIL"
 
 
 @dataclass
@@ -52,24 +61,32 @@ class Report:
     mode: str
     started_at: datetime
     results: list[CheckResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the summary adds, e.g. that no test case was left
 
     @property
     def passed(self) -> bool:
-        return bool(self.results) and all(r.passed for r in self.results)
+        """No check failed and at least one passed: skipped checks never make a run pass by themselves."""
+        return not self.failed and any(r.passed for r in self.results)
 
     @property
     def failed(self) -> list[str]:
-        return [r.id for r in self.results if not r.passed]
+        return [r.id for r in self.results if not r.passed and not r.skipped]
+
+    @property
+    def skipped(self) -> list[str]:
+        return [r.id for r in self.results if r.skipped]
 
     def as_dict(self) -> dict[str, Any]:
-        """The report for machines: times in UTC ISO 8601."""
+        """The report for machines: times in ISO 8601 China time, +08:00 (cli/output.py's convention)."""
         return {
             "platform": self.platform,
             "transport": self.transport,
             "mode": self.mode,
-            "started_at": self.started_at.isoformat(),
+            "started_at": china_iso(self.started_at),
             "passed": self.passed,
             "failed": self.failed,
+            "skipped": self.skipped,
+            "notes": self.notes,
             "checks": [asdict(r) | {"seconds": round(r.seconds, 3)} for r in self.results],
         }
 
@@ -80,13 +97,16 @@ class Report:
         """The report for people; `started` is the start time as people read it (China time, "CST")."""
         lines = [f"conformance of {self.platform} ({self.transport}, {self.mode}) started {started}", ""]
         for r in self.results:
-            lines.append(f"{'PASS' if r.passed else 'FAIL'}  {r.id:<20} {r.title}  ({r.seconds:.2f} s)")
+            lines.append(f"{r.verdict}  {r.id:<20} {r.title}  ({r.seconds:.2f} s)")
             if r.reason:
                 lines.append(f"      reason:  {r.reason}")
             for e in r.evidence:
                 lines.append(f"      request: {e.request}")
                 lines.append(f"      answer:  {e.answer}")
-        total = len(self.results)
-        verdict = "all passed" if self.passed else f"FAILED: {', '.join(self.failed)}"
-        lines += ["", f"{total - len(self.failed)} of {total} checks passed — {verdict}"]
+        total, passed = len(self.results), sum(r.passed for r in self.results)
+        verdict = "all passed" if self.passed and not self.skipped else "passed" if self.passed else "FAILED"
+        if self.failed:
+            verdict += f": {', '.join(self.failed)}"
+        skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
+        lines += ["", f"{passed} of {total} checks passed{skipped} — {verdict}", *self.notes]
         return "\n".join(lines)

@@ -26,19 +26,41 @@ class Check:
     title: str
     run: Callable[[checks.Target, checks.Run, CheckResult], None]
     modes: tuple[str, ...] = ("poll", "push")
+    needs: str = ""  # a check whose outcome this one reads from the Run: skipped unless that one finished…
+    needs_pass: bool = True  # … and passed
 
 
 CHECKS = (
     Check("feed.signed", "the court's feed items carry its valid signature", published.feed_signed, ("poll",)),
-    Check("feed.decoded", "the court's feed items read under its documented fields", published.decoded, ("poll",)),
+    Check(
+        "feed.decoded",
+        "the court's feed items read under its documented fields",
+        published.decoded,
+        ("poll",),
+        "feed.signed",
+        False,
+    ),
     Check("feed.paging", "feed pages move on from their cursor to every item", published.feed_paging, ("poll",)),
     Check("feed.reread", "a cursor read again gives the same items", published.feed_reread, ("poll",)),
     Check("push.signed", "the court's pushed items carry its valid signature", published.push_signed, ("push",)),
-    Check("push.decoded", "the court's pushed items read under its documented fields", published.decoded, ("push",)),
+    Check(
+        "push.decoded",
+        "the court's pushed items read under its documented fields",
+        published.decoded,
+        ("push",),
+        "push.signed",
+        False,
+    ),
     Check("send.accepted", "our signed message is applied, its receipt names it", checks.send_accepted),
-    Check("send.duplicate", "our resend is answered duplicate", checks.send_duplicate),
-    Check("push.receipt", "the court pushes a signed receipt of our message", published.push_receipt, ("push",)),
-    Check("status.consistent", "the court's status says what we sent", checks.status_consistent),
+    Check("send.duplicate", "our resend is answered duplicate", checks.send_duplicate, needs="send.accepted"),
+    Check(
+        "push.receipt",
+        "the court pushes a signed receipt of our message",
+        published.push_receipt,
+        ("push",),
+        "send.accepted",
+    ),
+    Check("status.consistent", "the court's status says what we sent", checks.status_consistent, needs="send.accepted"),
     Check("error.rejected", "a business refusal comes as RejectedError", checks.error_rejected),
     Check("error.credentials", "a signature it does not know comes as CredentialsRefused", checks.error_credentials),
 )
@@ -71,12 +93,19 @@ def run_scenario(
 ) -> Report:
     """Every check for the target's mode, in order. A check past `timeout` seconds (a push check: its wait and
     `timeout`) fails "no answer", one that raises fails naming the error, and once the whole run has spent `budget`
-    seconds the checks left fail "not run" — the run always completes, and within `budget` (plus a moment)."""
+    seconds the checks left fail "not run" — the run always completes, and within `budget` (plus a moment). A
+    check whose `needs` did not finish (or pass, where it must) is skipped, "not run: depends on …": an overrun
+    check's thread may still be writing the Run, so nothing that reads what it wrote runs after it."""
     report = Report(platform, transport, target.mode, clock())
     run = checks.Run(prefix=f"CONF-{uuid.uuid4().hex[:8]}")
     deadline = time.monotonic() + budget
+    done: dict[str, CheckResult] = {}
     for check in CHECKS:
         if target.mode not in check.modes:
+            continue
+        if why := _blocked(check, done, run):
+            done[check.id] = CheckResult(check.id, check.title, skipped=True, reason=why)
+            report.results.append(done[check.id])
             continue
         started = time.monotonic()
         limit = min(timeout + (target.push_wait if check.id.startswith("push.") else 0), deadline - started)
@@ -87,12 +116,31 @@ def run_scenario(
         result = _bounded(check, target, run, limit)
         result.seconds = time.monotonic() - started
         report.results.append(result)
+        done[check.id] = result
+    if run.no_case:
+        report.notes.append(
+            "no test case was left: have the court dispatch one for conformance, or name one with --case"
+        )
     return report
+
+
+def _blocked(check: Check, done: dict[str, CheckResult], run: checks.Run) -> str:
+    """Why `check` cannot run ("" when it can): what it needs overran, was skipped, or (where it must) failed."""
+    if not check.needs or check.needs not in done:
+        return ""
+    needed = done[check.needs]
+    if check.needs in run.overran:
+        return f"not run: depends on {check.needs}, which overran its timeout (it may still be running)"
+    if needed.skipped or (check.needs_pass and not needed.passed):
+        state = "was skipped" if needed.skipped else "did not pass"
+        return f"not run: depends on {check.needs}, which {state}"
+    return ""
 
 
 def _bounded(check: Check, target: checks.Target, run: checks.Run, seconds: float) -> CheckResult:
     """`check` run in a daemon thread for at most `seconds`; an exception or an overrun fails it. An overrun's
-    thread may still finish later: it writes to its own result, which the report no longer holds."""
+    thread may still finish later: it writes to its own result, which the report no longer holds, and may still
+    write the Run — so it is named in `run.overran`, and the checks that need it are skipped."""
     working = CheckResult(check.id, check.title)
     failure: list[Exception] = []
 
@@ -106,6 +154,7 @@ def _bounded(check: Check, target: checks.Target, run: checks.Run, seconds: floa
     thread.start()
     thread.join(seconds)
     if thread.is_alive():
+        run.overran.add(check.id)
         return CheckResult(
             check.id, check.title, reason=f"no answer within {seconds:g} s", evidence=[*working.evidence]
         )

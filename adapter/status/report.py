@@ -102,17 +102,18 @@ class OpenCondition:
 
 @dataclass(frozen=True)
 class CertificateStatus:
-    label: str  # "seal" (the [seal] chain's first certificate) or "<platform>:<file>" in its keyring
+    label: str  # "seal", "seal:chain[1]"… (the [seal] chain), "<platform>:wsse" or "<owner>:<file>" in a keyring
     path: str
     subject: str  # RFC 4514; "" when unreadable
     not_after: datetime | None
     days_left: float | None  # negative once expired
     state: str  # ok | expiring | expired | not_yet_valid | unreadable
     detail: str  # one line for an operator
+    in_use: bool = True  # False: a retired or revoked key's certificate, listed but never alerting nor not-ready
 
     @property
     def needs_attention(self) -> bool:
-        return self.state != "ok"
+        return self.in_use and self.state != "ok"
 
 
 @dataclass(frozen=True)

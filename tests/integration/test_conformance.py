@@ -52,7 +52,7 @@ def test_all_green_against_a_well_behaved_court(tmp_path: Path, kind: str, profi
 def test_each_misconfiguration_is_pinpointed(tmp_path: Path, kind: str, fault: str) -> None:
     report, _ = run_against(tmp_path, kind, (fault,))
     assert report.failed == PINPOINTED[fault][kind], report.to_text("now")
-    failing = [r for r in report.results if not r.passed]
+    failing = [r for r in report.results if not r.passed and not r.skipped]
     assert all(r.reason and r.evidence for r in failing)  # each failure says why, with what was asked and answered
 
 
@@ -75,7 +75,8 @@ def test_a_court_that_is_down_or_silent_fails_every_check_within_the_budget(tmp_
     settings = pairing.platform(server, test_endpoint=True)
     server.stop()  # down: its port refuses connections — every check fails at once, naming the error class
     report = run_kit("court", settings, timeout=2.0)
-    assert report.failed == check_ids("poll")
+    needing = ["feed.decoded", "send.duplicate", "status.consistent"]  # skipped: what they need did not pass
+    assert report.failed == [c for c in check_ids("poll") if c not in needing] and report.skipped == needing
     assert "TransientError" in report.results[0].reason and "connection refused" in report.results[0].reason
     assert all(r.reason for r in report.results)
     # silent: it takes the connection and never answers — each check is cut at its timeout, the run at its budget
@@ -86,7 +87,7 @@ def test_a_court_that_is_down_or_silent_fails_every_check_within_the_budget(tmp_
         started = time.monotonic()
         report = run_kit("court", quiet, timeout=0.5, budget=1.2)
         assert time.monotonic() - started < 3.0
-    assert report.failed == check_ids("poll")
+    assert not report.passed and sorted(report.failed + report.skipped) == sorted(check_ids("poll"))
     reasons = [r.reason for r in report.results]
     assert reasons[0].startswith(("no answer within 0.5 s", "TransientError"))
     assert reasons[-1] == "not run: the run's budget of 1.2 s was spent"
@@ -97,6 +98,39 @@ def test_a_wrong_court_key_is_found_under_every_signature_profile(tmp_path: Path
     report, _ = run_against(tmp_path, "rest", ("wrong-key",), profile=profile)
     assert report.failed == ["feed.signed"], report.to_text("now")
     assert "6 of 6 dispatch items fail the court's signature" in report.results[0].reason
+    refused = report.results[0].evidence[1].answer  # [0] is the page read
+    assert "signed with a key other than the configured court key" in refused and "(or the body changed)" in refused
+    decoded = report.results[1]  # nothing verified: nothing the adapter would decode, so no verdict either way
+    assert decoded.verdict == "SKIP" and decoded.reason.startswith("not run: feed.signed found no item it could")
+
+
+def test_the_newest_pending_case_is_found_past_the_first_page(tmp_path: Path) -> None:
+    pairing = pair(tmp_path)
+    server = pairing.serve()
+    try:
+        *_, newest = pairing.core.dispatch(25)  # CASE_PAGE is 20: the newest is on the second page
+        report = run_kit("court", pairing.platform(server, test_endpoint=True))
+        assert report.passed, report.to_text("now")
+        assert list(pairing.core.applied_order) == [newest]
+    finally:
+        server.stop()
+
+
+def test_no_case_left_fails_send_accepted_and_skips_what_needs_it(tmp_path: Path) -> None:
+    pairing = pair(tmp_path)
+    server = pairing.serve()
+    try:
+        for case_id in pairing.core.dispatch(6):
+            pairing.core.cases[case_id].status = "20"  # accepted already: none pending
+        report = run_kit("court", pairing.platform(server, test_endpoint=True))
+        assert report.failed == ["send.accepted"], report.to_text("now")
+        assert report.skipped == ["send.duplicate", "status.consistent"]
+        assert all(r.reason == "not run: depends on send.accepted, which did not pass" for r in report.results[5:7])
+        assert report.notes == [
+            "no test case was left: have the court dispatch one for conformance, or name one with --case"
+        ]
+    finally:
+        server.stop()
 
 
 def test_the_case_named_with_case_is_the_one_sent_for(tmp_path: Path) -> None:

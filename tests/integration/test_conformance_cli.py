@@ -3,6 +3,7 @@ for a platform not marked as a test endpoint (exit 2, nothing sent), exit 1 nami
 court started with --fault, exit 0 with the report written when all pass."""
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -103,3 +104,28 @@ def test_a_pushing_court_is_checked_through_the_kits_listener(tmp_path: Path, ke
         report = json.loads(ran.stdout)
         assert report["mode"] == "push" and report["failed"] == ["push.signed", "push.receipt"]
         assert "court-api-key" not in ran.stdout and "Bearer c…" in ran.stdout  # its API key cut in the evidence
+
+
+def test_bad_report_and_listen_options_are_refused_before_anything_is_sent(tmp_path: Path) -> None:
+    config = _config(tmp_path, "http://127.0.0.1:9", test_endpoint=True)  # nothing listens there: nothing may run
+    push = tmp_path / "push.toml"
+    push.write_text(config.read_text().replace("test_endpoint = true\n", 'test_endpoint = true\nmode = "push"\n'))
+    base = ("conformance", "--platform", "gz-odr", "--config")
+    cases = [
+        ((str(config), "--report", str(tmp_path / "missing" / "r.json")), "--report", "does not exist"),
+        ((str(config), "--report", str(tmp_path)), "--report", "is a folder"),
+        ((str(push), "--listen", "127.0.0.1:99999"), "--listen '127.0.0.1:99999'", "not between 1 and 65535"),
+        ((str(config), "--listen", "127.0.0.1:99999"), "--listen '127.0.0.1:99999'", "--listen is for push"),
+    ]
+    for args, option, rule in cases:
+        refused = docking(*base, *args)
+        assert refused.returncode == 2 and option in refused.stderr and rule in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+
+
+def test_without_a_config_it_says_none_was_given(tmp_path: Path) -> None:
+    (tmp_path / "docking.toml").write_text(_config(tmp_path, "http://127.0.0.1:9", test_endpoint=True).read_text())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKING_")}
+    refused = docking("conformance", "--platform", "gz-odr", cwd=tmp_path, env=env)
+    assert refused.returncode == 2, refused.stderr
+    assert "no configuration was given" in refused.stderr and "-c/--config or $DOCKING_CONFIG" in refused.stderr
