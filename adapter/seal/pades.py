@@ -267,4 +267,3 @@ class _HeldKeySigner(signers.SimpleSigner):
 
 def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-
