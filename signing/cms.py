@@ -34,10 +34,9 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from schemas.clock import utc_now
 from signing import sm2
 from signing.certificates import certificate_key
-from signing.cms_chain import CmsInvalid, check_chain
+from signing.cms_chain import SM2_WITH_SM3, CmsInvalid, check_chain
 
 SM3 = "1.2.156.10197.1.401"
-SM2_WITH_SM3 = "1.2.156.10197.1.501"
 SHA256 = "2.16.840.1.101.3.4.2.1"
 RSA_ENCRYPTION = "1.2.840.113549.1.1.1"  # what OpenSSL writes for PKCS #1 v1.5 in a SignerInfo (RFC 3370 §3.2)
 ECDSA_SHA256 = "1.2.840.10045.4.3.2"
@@ -47,6 +46,7 @@ ID_DATA = "1.2.840.113549.1.7.1"
 GM_SM2_SIGN = "1.2.156.10197.1.301.1"  # GB/T 35275's sm2-1 signature identifier (with SM3), read
 CMS_DISTID = ""  # what OpenSSL 3 / Tongsuo's CMS uses for SM2 (see above)
 _DISTIDS = (CMS_DISTID, sm2.DEFAULT_ID)
+_SINGLE = ("content_type", "message_digest", "signing_time")  # single-valued, once each (RFC 5652 §11.1–11.3)
 _SIGNATURES = {
     SM2_WITH_SM3: SM3,
     GM_SM2_SIGN: SM3,
@@ -135,6 +135,18 @@ def verify_detached(
     """Check a detached CMS signature over `content`: its one signer's certificate chains (through the carried
     certificates) to one of `trust_roots` and is valid at `at` (the signingTime, else now); the messageDigest is
     the content's; the signature is over the signed attributes. CmsInvalid names the failed rule otherwise."""
+    try:
+        return _verify_detached(content, cms_der, trust_roots, at)
+    except CmsInvalid:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        # asn1crypto parses lazily: a malformed field inside a well-formed envelope fails where it is first read
+        raise CmsInvalid(CmsInvalid.MALFORMED, f"not DER CMS SignedData ({type(exc).__name__}: {exc})") from None
+
+
+def _verify_detached(
+    content: bytes, cms_der: bytes, trust_roots: Sequence[x509.Certificate], at: datetime | None
+) -> CmsSigner:
     signer_info, carried, content_type = _parse(cms_der)
     sid = signer_info["sid"]
     if sid.name != "issuer_and_serial_number":
@@ -154,15 +166,17 @@ def verify_detached(
     attributes = signer_info["signed_attrs"]
     if not isinstance(attributes, acms.CMSAttributes) or not len(attributes):
         raise CmsInvalid(CmsInvalid.MALFORMED, "no signed attributes (contentType, messageDigest are required)")
-    values = {a["type"].native: a["values"] for a in attributes}
+    values = _single_values(attributes)
     if "message_digest" not in values or "content_type" not in values:
         raise CmsInvalid(CmsInvalid.MALFORMED, "signed attributes lack contentType or messageDigest (RFC 5652 §5.3)")
+    if _data(content_type) != ID_DATA:  # a seal signs the PDF's bytes as they are: data, nothing typed
+        raise CmsInvalid(CmsInvalid.MALFORMED, f"eContentType {content_type} is not id-data (or GM/T 35275 data)")
     if _data(values["content_type"][0].dotted) != _data(content_type):  # RFC 5652 §11.1: the signed type is carried
         raise CmsInvalid(CmsInvalid.MALFORMED, f"signed contentType is not the eContentType {content_type}")
     if values["message_digest"][0].native != _hash(digest_oid, content):
         raise CmsInvalid(CmsInvalid.CONTENT_CHANGED, "the content's digest is not the signed messageDigest")
     signed = b"\x31" + attributes.dump()[1:]  # the [0] IMPLICIT tag back to SET OF, as signed (RFC 5652 §5.4)
-    distid = _verify(certificate_key(signer), signature_oid, signer_info["signature"].native, signed)
+    distid = _verify(_signer_key(signer), signature_oid, signer_info["signature"].native, signed)
     if distid is False:
         raise CmsInvalid(CmsInvalid.MISMATCH, f"the signature is not {signer.subject.rfc4514_string()!r}'s")
     usage = signer.extensions.get_extension_for_class(x509.KeyUsage).value if _has_usage(signer) else None
@@ -172,6 +186,29 @@ def verify_detached(
     check_chain(signer, carried, trust_roots, at or signing_time or utc_now())
     subject = signer.subject.rfc4514_string()
     return CmsSigner(subject, signer, signing_time, digest_oid, signature_oid, distid if distid is not True else None)
+
+
+def _single_values(attributes: Any) -> dict[str, Any]:
+    """The signed attributes by name; MALFORMED when contentType, messageDigest or signingTime appears twice or with
+    more than one value (RFC 5652 §11.1–11.3: one attribute, one value — else which one was signed for what?)."""
+    values: dict[str, Any] = {}
+    for attribute in attributes:
+        name = attribute["type"].native
+        if name in _SINGLE and name in values:
+            raise CmsInvalid(CmsInvalid.MALFORMED, f"the signed attribute {name} appears twice (RFC 5652 §11)")
+        if name in _SINGLE and len(attribute["values"]) != 1:
+            raise CmsInvalid(
+                CmsInvalid.MALFORMED, f"the signed attribute {name} has {len(attribute['values'])} values; expected one"
+            )
+        values[name] = attribute["values"]
+    return values
+
+
+def _signer_key(signer: x509.Certificate) -> Any:
+    try:
+        return certificate_key(signer)
+    except (ValueError, TypeError) as exc:  # an unknown key algorithm or a broken key in a certificate that parsed
+        raise CmsInvalid(CmsInvalid.MALFORMED, f"the signer's certificate key cannot be read ({exc})") from None
 
 
 def _data(content_type: str) -> str:

@@ -1,7 +1,7 @@
 """The seal's certificate for a keyring's key: self-signed, or a PKCS #10 request (RFC 2986) for the centre's CA —
-`docking keys cert|csr` (cli/keys.py). The seal signs agreements as the centre (电子签名法 Art 13–14: the signature
-must be attributable to the signatory and under its sole control), so the certificate names the centre: CN, O, C,
-and optionally its unified social credit code as organizationIdentifier (2.5.4.97, as ETSI EN 319 412-1 puts an
+`docking keys cert|csr` (cli/seal_cert_cmd.py). The seal signs agreements as the centre (电子签名法 Art 13–14: the
+signature must be attributable to the signatory and under its sole control), so the certificate names the centre: CN, O,
+C, and optionally its unified social credit code as organizationIdentifier (2.5.4.97, as ETSI EN 319 412-1 puts an
 organisation's registration number into a seal certificate). Key usage digitalSignature + nonRepudiation only.
 
 RSA (PS256 keyrings) and EC P-256 (ES256) certificates are built by `cryptography`, SM2 ones written with

@@ -14,7 +14,8 @@ parse; `pdf_encrypted`: encrypted, cannot be appended to without its password) o
 
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -164,10 +165,9 @@ def verify_pdf(pdf: bytes, trust_roots: Sequence[x509.Certificate], field_name: 
         named = f" in field {field_name!r}" if field_name else ""
         raise SealError(f"the PDF holds no signature{named}", field="document", rule="signed")
     embedded = signatures[-1]
-    # pyHanko logs a refused later revision with its traceback; the verdict (whole_file, summary) already says it
-    logging.getLogger("pyhanko.sign.diff_analysis").setLevel(logging.CRITICAL)
     context = ValidationContext(trust_roots=[_asn1(c) for c in trust_roots], allow_fetching=False)
-    status = validate_pdf_signature(embedded, context)
+    with _quiet("pyhanko.sign.diff_analysis"):
+        status = validate_pdf_signature(embedded, context)
     return SealCheck(
         field_name=embedded.field_name,
         signer=status.signing_cert.subject.human_friendly,
@@ -185,9 +185,38 @@ def signature_fields(pdf: bytes) -> list[str]:
     return [s.field_name for s in _readable(pdf).embedded_signatures]
 
 
+def field_signer_keys(pdf: bytes) -> dict[str, bytes]:
+    """Each signed field's name → the DER SubjectPublicKeyInfo of the certificate that signed it (the CMS's signer);
+    SealError naming `document` as `verify_pdf` when the PDF or a signature in it cannot be read."""
+    try:
+        return {s.field_name: bytes(s.signer_cert.public_key.dump()) for s in _readable(pdf).embedded_signatures}
+    except SealError:
+        raise
+    except (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise SealError(f"a signature in the PDF cannot be read ({exc})", field="document", rule="pdf") from None
+
+
+def spki(certificate: x509.Certificate) -> bytes:
+    """The certificate's DER SubjectPublicKeyInfo, as `field_signer_keys` gives it."""
+    return bytes(asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER)).public_key.dump())
+
+
 def check_pdf(pdf: bytes) -> None:
     """None when `pdf` is a readable, unencrypted PDF (what an SM2 seal signs beside); SealError naming `document`."""
     _readable(pdf)
+
+
+@contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """pyHanko logs a refused later revision with its traceback; the verdict (whole_file, summary) already says it.
+    Silenced for this check only: the level is restored after, not set for the whole process."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _readable(pdf: bytes) -> PdfFileReader:
@@ -238,7 +267,3 @@ class _HeldKeySigner(signers.SimpleSigner):
 
 def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-
-
-def _spki(public_key: Any) -> bytes:
-    return bytes(public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo))

@@ -24,9 +24,10 @@ from adapter.seal.pades import (
     SealError,
     check_key_and_chain,
     check_pdf,
+    field_signer_keys,
     load_chain,
     seal_pdf,
-    signature_fields,
+    spki,
 )
 from adapter.seal.settings import SealSettings
 from signing import sm2
@@ -36,6 +37,9 @@ from signing.keyfiles import load_private_key, passphrase_from
 
 @dataclass(frozen=True)
 class Sealer:
+    """The centre's seal as configured: its private key, its certificate chain (the key's certificate first), and
+    how a PAdES seal is written (reason, location, a visible stamp, the field name). Built by `from_settings`."""
+
     key: Any
     chain: tuple[x509.Certificate, ...]
     reason: str = ""
@@ -90,9 +94,23 @@ class Sealer:
         return sm2.is_sm2_key(self.key)
 
     def carries_seal(self, document: bytes) -> bool:
-        """Whether `document` holds a signature in this seal's field (SealError when it is not a readable PDF);
-        never for an SM2 seal, whose CMS travels beside the PDF and is signed afresh for each message."""
-        return not self.sm2 and self.field_name in signature_fields(document)
+        """Whether `document` holds a signature by this seal's key in this seal's field (SealError naming `document`
+        when it is not a readable PDF, rule `foreign_seal` when the field is signed by another key: forwarding it
+        as ours would pass off someone else's seal); never for an SM2 seal, whose CMS travels beside the PDF and is
+        signed afresh for each message."""
+        if self.sm2:
+            return False
+        signer = field_signer_keys(document).get(self.field_name)
+        if signer is None:
+            return False
+        if signer != spki(self.chain[0]):
+            raise SealError(
+                f"the PDF already carries a signature in the field {self.field_name!r}, but not by this centre's "
+                "seal key: refused rather than forwarded as sealed",
+                field="document",
+                rule="foreign_seal",
+            )
+        return True
 
 
 def _read(path: Path) -> bytes:

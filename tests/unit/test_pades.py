@@ -172,3 +172,13 @@ def test_a_keyring_seals_with_its_active_key_and_the_certificate_docking_keys_ce
     sealed = sealer.seal(support.PDF, NOW).document
     assert support.pdfsig_valid(support.pdfsig(sealed))
     assert verify_pdf(sealed, x509.load_pem_x509_certificates(written.path.read_bytes())).ok
+
+
+def test_a_centre_seal_field_signed_by_another_key_is_refused_not_forwarded_as_ours() -> None:
+    ours, theirs = support.sealer("ec-p256", NOW), support.sealer("ec-p256", NOW)
+    assert ours.carries_seal(ours.seal(support.PDF, NOW).document)
+    forged = theirs.seal(support.PDF, NOW).document  # the same field name, "CentreSeal", another key
+    with pytest.raises(SealError) as refused:
+        ours.carries_seal(forged)
+    assert refused.value.rule == "foreign_seal" and refused.value.field == "document"
+    assert not ours.carries_seal(support.PDF)
