@@ -14,7 +14,8 @@ from adapter.cases.store import Case, CaseStore, CaseTransaction
 from adapter.deadlines import DeadlineKind, Deadlines, china_date
 from adapter.errors import InvalidRequest
 from adapter.seal import DocumentSeal
-from adapter.states import CaseStatus, Event
+from adapter.seal.agreement import seal_agreement
+from adapter.states import CaseStatus, Event, advance
 from reference.case_intake import read_case_number
 from reference.causes import causes
 from reference.errors import UnknownCode
@@ -227,8 +228,6 @@ class CentreServices:
                 field="agreement.document_sha256",
                 rule="digest",
             )
-        now = self.clock()
-        recorded, sent, cms = self._sealed(agreement, document, now)  # the parties' PDF, or the sealed one
         party_signatures = sorted((s for s in agreement.signatures if s.role.is_party), key=lambda s: s.signed_at)
         if not party_signatures:
             raise InvalidRequest(
@@ -236,12 +235,20 @@ class CentreServices:
                 field="agreement.signatures",
                 rule="party_signature",
             )
+        now = self.clock()
         with self.store.begin() as cases:
             case = cases.get(case_id)
-            first_signature = party_signatures[0].signed_at
-            # drafted no later than the first signature on it, so the history reads in order
-            cases.transition(case, Event.DRAFT_AGREEMENT, actor=self.actor, at=min(now, first_signature))
             _check_signature_times(agreement, received=from_db(case.created_at), now=now)
+            advance(CaseStatus(case.status), Event.DRAFT_AGREEMENT)  # IllegalTransition before paying for a seal
+            # Sealed only now, every check passed: a refused request neither waits for the seal nor writes anything.
+            sealed = seal_agreement(self.seal, agreement, document, now)
+            recorded = sealed.recorded
+            first_signature = party_signatures[0].signed_at
+            # drafted no later than the first signature on it, so the history reads in order; the detail keeps the
+            # parties' original digest beside the sealed one the agreement now names
+            cases.transition(
+                case, Event.DRAFT_AGREEMENT, actor=self.actor, at=min(now, first_signature), detail=sealed.note
+            )
             for index, signature in enumerate(party_signatures):
                 last = index == len(party_signatures) - 1
                 cases.transition(
@@ -256,31 +263,26 @@ class CentreServices:
             case.updated_at = to_utc(now)  # the signature events above carry their own, earlier times
             cases.keep_document(sha256=digest, name=agreement.document_name, content=document, at=now)
             if recorded.document_sha256 != digest:  # the sealed PDF, stored by its own digest
-                cases.keep_document(sha256=recorded.document_sha256, name=recorded.document_name, content=sent, at=now)
-            body = AgreementBody(agreement=recorded, document_b64=_b64(sent), seal_cms_b64=_b64(cms) if cms else None)
-            cases.enqueue(case, body, now)
+                cases.keep_document(
+                    sha256=recorded.document_sha256, name=recorded.document_name, content=sealed.document, at=now
+                )
+            cms = _b64(sealed.cms) if sealed.cms else None
+            cases.enqueue(
+                case, AgreementBody(agreement=recorded, document_b64=_b64(sealed.document), seal_cms_b64=cms), now
+            )
             return CaseStatus(case.status)
-
-    def _sealed(
-        self, agreement: MediationAgreement, document: bytes, now: datetime
-    ) -> tuple[MediationAgreement, bytes, bytes | None]:
-        """The agreement and document to record and send, and an SM2 seal's detached CMS to send beside it: as
-        given when `[seal]` is off or the document already carries the seal; else the sealed PDF (or, SM2, the PDF
-        as it is and a CMS over it), and the agreement naming it (submit_agreement's docstring)."""
-        if self.seal is None or self.seal.carries_seal(document):
-            return agreement, document, None
-        sealed = self.seal.seal(document, now)
-        named = agreement.model_copy(
-            update={"document_sha256": hashlib.sha256(sealed.document).hexdigest(), "organisation_seal_at": now}
-        )
-        return named, sealed.document, sealed.cms
 
     # ---- step 9–10: after the agreement
 
     def apply_jc(self, case_id: str, applicant: str, consenting_party: str, platform: str | None = None) -> CaseStatus:
         """Joint JC application within the window of `[deadlines]` (30 days of effect by default [S3 Art 205], a
         court's `jc_application_days` where set), decided by the same engine as the sweep; flow C names the court
-        platform here. Raises InvalidRequest naming the window's last day once it has closed."""
+        platform here. Raises InvalidRequest naming the window's last day once it has closed.
+
+        With `[seal]` on, an agreement recorded before the seal was enabled is sealed here, once: the court then
+        holds the parties' digest X (`wjzy` of the earlier agreement message) and the sealed digest Y (this JC
+        message's); the case's agreement names Y from now on and the APPLY_JC history entry says
+        "sealed: original X → sealed Y at <time>"."""
         now = self.clock()
         with self.store.begin() as cases:
             case = cases.get(case_id)
@@ -341,15 +343,19 @@ class CentreServices:
                 raise InvalidRequest(
                     f"the agreement document {agreement.document_sha256} is not stored", rule="document_stored"
                 )
-            # An agreement recorded before `[seal]` was turned on is sealed now, once: the court confirms the sealed.
-            # An SM2 seal's CMS is signed afresh over the same PDF, which the agreement already names.
-            sealed, document, cms = self._sealed(agreement, document, now)
-            if sealed.document_sha256 != agreement.document_sha256:
-                agreement = sealed
+            advance(CaseStatus(case.status), Event.APPLY_JC)  # IllegalTransition before paying for a seal
+            # An agreement recorded before `[seal]` was turned on is sealed now, once (see the docstring); an SM2
+            # seal's CMS is signed afresh over the same PDF, which the agreement already names.
+            sealed = seal_agreement(self.seal, agreement, document, now)
+            detail = f"applicant {applicant}"
+            if sealed.recorded.document_sha256 != agreement.document_sha256:
+                agreement = sealed.recorded
                 cases.keep_document(
-                    sha256=agreement.document_sha256, name=agreement.document_name, content=document, at=now
+                    sha256=agreement.document_sha256, name=agreement.document_name, content=sealed.document, at=now
                 )
                 case.agreement_json = agreement.model_dump_json()
+                detail += f"; {sealed.note}"
+            document, cms = sealed.document, sealed.cms
             application = JcApplication(
                 applicant=applicant,
                 consenting_party=consenting_party,
@@ -358,7 +364,7 @@ class CentreServices:
                 mediation_proof=f"mediated by the centre, case {case.id}",
                 case=dispatch if dispatch.flow is Flow.SELF_RECEIVED else None,
             )
-            cases.transition(case, Event.APPLY_JC, actor=self.actor, at=now, detail=f"applicant {applicant}")
+            cases.transition(case, Event.APPLY_JC, actor=self.actor, at=now, detail=detail)
             cases.enqueue(
                 case,
                 JcApplicationBody(

@@ -12,6 +12,7 @@ from adapter.persistence.tables import CaseEventRow, CaseRow
 from api.idempotency import Call, case_version
 from api.keyed_tx import KeyedTransaction
 from api.problems import Problem, not_found_case
+from schemas.agreement import MediationAgreement
 from schemas.clock import Clock
 
 
@@ -30,9 +31,12 @@ class ActionTransaction(KeyedTransaction):
         *,
         case_id: str | None,
         if_match: str | None,
+        names_document: bool = False,
     ) -> None:
         super().__init__(uow, clock, call, record_id=case_id, if_match=if_match)
         self.case_id = case_id
+        # the agreement action answers the digest it recorded: the sealed PDF's with `[seal]` on, not the upload's
+        self.names_document = names_document
 
     def locked(self, session: Session, record_id: str) -> CaseRow | None:
         return session.exec(select(CaseRow).where(CaseRow.id == record_id).with_for_update()).first()
@@ -66,4 +70,7 @@ class ActionTransaction(KeyedTransaction):
         return max(ids) if ids else case_version(session, row.id)
 
     def answer(self, row: CaseRow) -> dict[str, Any]:
-        return {"case_id": row.id, "status": row.status}
+        body: dict[str, Any] = {"case_id": row.id, "status": row.status}
+        if self.names_document and row.agreement_json is not None:
+            body["document_sha256"] = MediationAgreement.model_validate_json(row.agreement_json).document_sha256
+        return body

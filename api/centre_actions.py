@@ -71,6 +71,7 @@ def act(
     do: Callable[[CentreServices], object],
     *,
     within: str = "body",
+    names_document: bool = False,
 ) -> JSONResponse:
     """Run one use case under the key and the version guard; replay, refuse or answer (api/action_run.py). `within`:
     where the use case's inputs sit in the request, so a refusal names the request's own field (api/problems.py)."""
@@ -78,7 +79,7 @@ def act(
     ctx = context(request)
     path = request.url.path
     call = Call(client.name, check_key(key), digest("POST", path, payload), request.state.request_id, "POST", path)
-    tx = ActionTransaction(ctx.uow, ctx.clock, call, case_id=case_id, if_match=if_match)
+    tx = ActionTransaction(ctx.uow, ctx.clock, call, case_id=case_id, if_match=if_match, names_document=names_document)
     base = ctx.services
     services = CentreServices(
         SqlCaseStore(tx),
@@ -271,6 +272,7 @@ def agreement(
         payload,
         lambda s: s.submit_agreement(case_id, parsed, content),
         within="",
+        names_document=True,
     )
 
 

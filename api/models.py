@@ -86,6 +86,8 @@ class ActionResult(BaseModel):
     case_id: str
     status: str
     etag: str
+    # the agreement action only: the digest the recorded agreement names (the sealed PDF's when `[seal]` is on)
+    document_sha256: str | None = None
 
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"case_id": "MC-3f2a9c…", "status": "ACCEPTED", "etag": '"v42"'}]}

@@ -110,8 +110,9 @@ def open_case(
         )
     received = datetime.fromisoformat(str(record.facts.get("received_at") or from_db(record.opened_at).isoformat()))
     clock = _Clock(received)
+    # the runtime's seal too: a traffic-linked JC sends the agreement sealed as the centre's own API would
     services = CentreServices(_Within(SqlCases(session)), clock, actor, platforms=configured.platforms,
-                              deadlines=configured.deadlines)  # fmt: skip
+                              deadlines=configured.deadlines, seal=configured.seal)  # fmt: skip
     dispatch = CaseDispatch(
         platform_case_id=record.record_id,  # the centre's own id: one record, one case (register refuses a second)
         flow=Flow.SELF_RECEIVED,

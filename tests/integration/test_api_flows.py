@@ -1,14 +1,17 @@
 """Every flow of domain.md §2, the centre's side driven over HTTP: the real API under uvicorn, the real sandbox
 court on loopback, the adapter on a SQLite file."""
 
+import hashlib
+
 import pytest
 
 from adapter.reconcile import reconcile
+from adapter.seal import Sealed
 from scheduler import Runtime
 from tests.support.api import Api
 from tests.support.court import PLATFORM, Court
 from tests.support.flows import EXTENDED_UNTIL, agree, court_status, mediate, parties
-from tests.support.runtime import case_for, pump
+from tests.support.runtime import DOCUMENT, case_for, pump
 
 pytestmark = pytest.mark.integration
 
@@ -115,3 +118,24 @@ def test_flow_d_suspended_extended_and_closed_over_the_api(runtime: Runtime, cou
     assert court.core.status([ajbs]) == {ajbs: "80"}
     assert court.core.cases[ajbs].history == ["20", "30", "30", "31", "30", "30", "30", "40", "80"]
     _in_step(runtime)
+
+
+class _AppendSeal:
+    """A stand-in seal (the PAdES one is tested in tests/unit/test_sealed_agreements.py): it appends a line."""
+
+    def seal(self, document: bytes, now: object) -> Sealed:
+        return Sealed(document + b"\n%centre-seal\n")
+
+    def carries_seal(self, document: bytes) -> bool:
+        return document.endswith(b"%centre-seal\n")
+
+
+def test_the_agreement_answer_names_the_sealed_digest(runtime: Runtime, court: Court, centre: Api) -> None:
+    """With `[seal]` on the answer names the digest recorded and sent (the sealed PDF's), not the upload's."""
+    runtime.services.seal = _AppendSeal()
+    case_id = _dispatched(runtime, court, "01")
+    mediate(centre, case_id)
+    answer = agree(centre, case_id)
+    assert answer["status"] == "AGREEMENT_EFFECTIVE"
+    sealed = hashlib.sha256(DOCUMENT + b"\n%centre-seal\n").hexdigest()
+    assert answer["document_sha256"] == sealed != hashlib.sha256(DOCUMENT).hexdigest()

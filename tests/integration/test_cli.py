@@ -63,6 +63,7 @@ def test_demo_ends_in_step_with_a_json_summary(demo_run) -> None:
     assert summary["messages_pending"] == 0 and summary["messages_dead"] == 0
     assert summary["messages_delivered"] == summary["messages_sent"] > 0
     assert summary["settled"] + summary["failed"] + summary["declined"] >= summary["dispatched"]
+    assert summary["agreements_sealed"] > 0  # the demo seals its agreements (sandbox/seal_demo.py)
 
 
 def test_demo_runs_a_rest_court_and_a_soap_court_side_by_side(demo_run) -> None:

@@ -4,6 +4,7 @@ one transaction; the real sandbox court on loopback rules; the ruling moves the 
 traffic.jc_result for the same ruling is then a duplicate note. SQLite and PostgreSQL."""
 
 import base64
+import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -19,8 +20,10 @@ from adapter.partners.specs import spec_for
 from adapter.partners.traffic.rules import TrafficRules
 from adapter.persistence import partner_store as store
 from adapter.persistence.tables import CaseRow, OutboxRow
+from adapter.seal import Sealed
 from sandbox.court.config import SandboxConfig
 from scheduler import Runtime
+from schemas.agreement import MediationAgreement
 from schemas.partner import PartnerEnvelope, PartnerKind
 from tests.support.api import Api
 from tests.support.court import COURT_KID, PLATFORM, Court
@@ -177,3 +180,26 @@ def test_over_the_api_the_record_shows_its_case_and_the_case_its_ruling(
     assert (shown["status"], shown["case_id"]) == ("JC_CONFIRMED", case_id)
     case = centre.get(f"/api/centre/v1/cases/{case_id}").json()
     assert (case["status"], case["flow"]) == ("JC_CONFIRMED", "self_received")
+
+
+class _AppendSeal:
+    """A stand-in seal (the PAdES one is tested in tests/unit/test_sealed_agreements.py): it appends a line."""
+
+    def seal(self, document: bytes, now: object) -> Sealed:
+        return Sealed(document + b"\n%centre-seal\n")
+
+    def carries_seal(self, document: bytes) -> bool:
+        return document.endswith(b"%centre-seal\n")
+
+
+@pytest.mark.parametrize("ruling", ["confirm"])
+def test_a_traffic_linked_jc_sends_the_agreement_sealed_when_seal_is_on(runtime: Runtime, court: Court) -> None:
+    runtime.services.seal = _AppendSeal()
+    record_id = _agreed(runtime)
+    result = _act(runtime, record_id, "apply_jc", {"court_code": "粤0104", "platform": PLATFORM,
+                                                  "agreement_pdf_b64": PDF})  # fmt: skip
+    with runtime.uow.begin() as session:
+        case = session.get(CaseRow, result.record.case_id)
+        assert case is not None and case.agreement_json is not None
+        named = MediationAgreement.model_validate_json(case.agreement_json).document_sha256
+    assert named == hashlib.sha256(DOCUMENT + b"\n%centre-seal\n").hexdigest()

@@ -147,3 +147,75 @@ def test_an_sm2_seal_travels_beside_the_pdf_as_a_detached_cms_that_openssl_verif
         assert not refused, said
         with pytest.raises(CmsInvalid):
             verify_detached(support.tampered(pdf), cms, roots)
+
+
+class _CountingSeal:
+    """A seal that counts its uses: a refused request must not pay for one."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner, self.calls = inner, 0
+
+    def seal(self, document: bytes, now: datetime) -> object:
+        self.calls += 1
+        return self.inner.seal(document, now)  # type: ignore[attr-defined]
+
+    def carries_seal(self, document: bytes) -> bool:
+        return self.inner.carries_seal(document)  # type: ignore[attr-defined]
+
+
+def test_the_history_keeps_the_original_digest_beside_the_sealed_one() -> None:
+    services, clock, store, case_id = _world()
+    services.submit_agreement(case_id, samples.agreement(clock.now - timedelta(minutes=10), support.PDF), support.PDF)
+    body = _sent(store)[-1].body
+    assert isinstance(body, AgreementBody)
+    original = hashlib.sha256(support.PDF).hexdigest()
+    (drafted,) = [e for e in store.history(case_id) if e.event == Event.DRAFT_AGREEMENT]
+    assert f"original {original} → sealed {body.agreement.document_sha256}" in drafted.detail
+    assert "CST" in drafted.detail  # the sealing time, China time
+
+
+def test_an_agreement_sealed_at_jc_time_says_so_in_the_jc_history_entry() -> None:
+    plain, clock, store, case_id = _world(sealed=False)
+    plain.submit_agreement(case_id, samples.agreement(clock.now - timedelta(minutes=10), support.PDF), support.PDF)
+    (drafted,) = [e for e in store.history(case_id) if e.event == Event.DRAFT_AGREEMENT]
+    assert "sealed" not in drafted.detail
+    services = CentreServices(store, clock, actor="centre:test", seal=support.sealer("ec-p256", START))
+    clock.now += timedelta(days=1)
+    services.apply_jc(case_id, "张三", "某某银行股份有限公司")
+    jc = _sent(store)[-1].body
+    assert isinstance(jc, JcApplicationBody)
+    applied = store.history(case_id)[-1]
+    assert applied.event == Event.APPLY_JC
+    original = hashlib.sha256(support.PDF).hexdigest()
+    assert f"original {original} → sealed {jc.agreement.document_sha256}" in applied.detail
+
+
+@pytest.mark.parametrize(
+    ("case", "change", "rule"),
+    [
+        ("no party signature", {"signatures": ()}, "party_signature"),
+        ("signed in the future", "future", "signed_at"),
+        ("wrong case state", "state", "illegal"),
+    ],
+)
+def test_a_refused_agreement_is_refused_before_sealing_and_writes_nothing(case: str, change: object, rule: str) -> None:
+    services, clock, store, case_id = _world()
+    counting = _CountingSeal(services.seal)
+    services.seal = counting  # type: ignore[assignment]
+    agreement = samples.agreement(clock.now - timedelta(minutes=10), support.PDF)
+    if isinstance(change, dict):
+        agreement = agreement.model_copy(update=change)
+    elif change == "future":
+        signatures = tuple(
+            s.model_copy(update={"signed_at": clock.now + timedelta(days=2)}) for s in agreement.signatures
+        )
+        agreement = agreement.model_copy(update={"signatures": signatures})
+    else:
+        services.submit_agreement(case_id, agreement, support.PDF)  # effective now: a second submission is refused
+        counting.calls = 0
+    before = _state(store, case_id)
+    with pytest.raises(Exception) as refused:
+        services.submit_agreement(case_id, agreement, support.PDF)
+    assert getattr(refused.value, "rule", "illegal") == rule, case
+    assert counting.calls == 0, case
+    assert _state(store, case_id) == before
