@@ -238,8 +238,8 @@ class CentreServices:
         now = self.clock()
         with self.store.begin() as cases:
             case = cases.get(case_id)
-            _check_signature_times(agreement, received=from_db(case.created_at), now=now)
             advance(CaseStatus(case.status), Event.DRAFT_AGREEMENT)  # IllegalTransition before paying for a seal
+            _check_signature_times(agreement, received=from_db(case.created_at), now=now)
             # Sealed only now, every check passed: a refused request neither waits for the seal nor writes anything.
             sealed = seal_agreement(self.seal, agreement, document, now)
             recorded = sealed.recorded
