@@ -44,9 +44,18 @@ def emit(
 ) -> str:
     """Write one event, due for delivery at once, in the caller's transaction (or hold it in `connection`, a Batch);
     returns its id."""
-    when = to_utc(at)
     event_id = new_event_id()
-    row = {
+    row = _row(event_id, type, case_id, data, to_utc(at))
+    if isinstance(connection, Batch):
+        connection.rows.append(row)
+    else:
+        connection.execute(insert(EVENTS).values(**row))
+    return event_id
+
+
+def _row(event_id: str, type: EventType, case_id: str | None, data: dict[str, Any], when: datetime) -> dict[str, Any]:
+    """One event row, due for delivery at `when` (UTC)."""
+    return {
         "event_id": event_id,
         "type": type.value,
         "case_id": case_id,
@@ -57,11 +66,6 @@ def emit(
         "next_attempt_at": when,
         "queued_at": when,
     }
-    if isinstance(connection, Batch):
-        connection.rows.append(row)
-    else:
-        connection.execute(insert(EVENTS).values(**row))
-    return event_id
 
 
 def emit_many(
@@ -70,20 +74,7 @@ def emit_many(
     """`emit` for many events of one type and time — `items` as (case_id, data) — in one multi-row INSERT, in
     order (their positions follow `items`); returns their ids."""
     when, ids = to_utc(at), [new_event_id() for _ in items]
-    rows = [
-        {
-            "event_id": event_id,
-            "type": type.value,
-            "case_id": case_id,
-            "at": when,
-            "data_json": json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str),
-            "status": OutboxStatus.PENDING,
-            "attempts": 0,
-            "next_attempt_at": when,
-            "queued_at": when,
-        }
-        for event_id, (case_id, data) in zip(ids, items, strict=True)
-    ]
+    rows = [_row(event_id, type, case_id, data, when) for event_id, (case_id, data) in zip(ids, items, strict=True)]
     if rows:
         connection.execute(insert(EVENTS), rows)
     return ids

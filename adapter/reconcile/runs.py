@@ -77,19 +77,8 @@ def record(uow: UnitOfWork, run_id: int, differences: Sequence[Difference], at: 
             connection,
             at=when,
             differences=[
-                {
-                    "case_id": d.case_id,
-                    "platform": d.platform,
-                    "platform_case_id": d.platform_case_id,
-                    "ours": d.ours.value if d.ours else None,
-                    "theirs": d.theirs.value if d.theirs else None,
-                    "kind": d.kind.value,
-                    "action": d.action.value,
-                    "repaired": d.repaired,
-                    "detail": d.detail,
-                    "run_id": run_id,
-                }
-                for d in differences
+                {k: v for k, v in row.items() if k != "run_id"} | {"run_id": run_id}  # run_id last, as events name it
+                for row in rows
             ],
         )
 
