@@ -108,6 +108,11 @@ def check_key_and_chain(key: Any, chain: Sequence[x509.Certificate], now: dateti
         )
 
 
+# What pyHanko raises on a damaged document or signature (its own errors are ValueErrors or PdfErrors); an
+# AssertionError too, from its validator given a trust root of another key type under the signer's issuer name.
+_UNREADABLE = (PdfError, ValueError, KeyError, IndexError, TypeError, AttributeError, AssertionError)
+
+
 def seal_pdf(
     pdf: bytes,
     key: Any,
@@ -131,6 +136,18 @@ def seal_pdf(
             rule="sm2_pades",
         )
     check_key_and_chain(key, chain, now)
+    try:
+        return _sealed(pdf, key, chain, reason, location, visible, field_name)
+    except SealError:
+        raise
+    except _UNREADABLE as exc:  # pyHanko reads the document lazily: a broken object shows only while it writes
+        raise SealError(f"the PDF cannot be sealed: it is damaged ({type(exc).__name__})", field="document",
+                        rule="pdf") from None  # fmt: skip
+
+
+def _sealed(
+    pdf: bytes, key: Any, chain: Sequence[x509.Certificate], reason: str, location: str, visible: bool, field_name: str
+) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(_readable(pdf).stream.getvalue()), strict=False)
     signer = _HeldKeySigner(
         key,
@@ -159,6 +176,20 @@ def seal_pdf(
 def verify_pdf(pdf: bytes, trust_roots: Sequence[x509.Certificate], field_name: str | None = None) -> SealCheck:
     """Check the PDF's last signature (or the one in `field_name`) against `trust_roots` with pyHanko's validator.
     SealError (field `document`) when it is not a PDF, is encrypted, or holds no such signature."""
+    try:
+        return _verified(pdf, trust_roots, field_name)
+    except SealError:
+        raise
+    except _UNREADABLE as exc:  # a damaged signature dictionary or CMS, or a trust root pyHanko cannot use
+        raise SealError(
+            f"the PDF's signature cannot be checked: {type(exc).__name__} (damaged, or a --trust root of another key "
+            "type under the same name)",
+            field="document",
+            rule="signature_unreadable",
+        ) from None
+
+
+def _verified(pdf: bytes, trust_roots: Sequence[x509.Certificate], field_name: str | None) -> SealCheck:
     reader = _readable(pdf)
     signatures = [s for s in reader.embedded_signatures if field_name is None or s.field_name == field_name]
     if not signatures:

@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -182,3 +183,35 @@ def test_a_centre_seal_field_signed_by_another_key_is_refused_not_forwarded_as_o
         ours.carries_seal(forged)
     assert refused.value.rule == "foreign_seal" and refused.value.field == "document"
     assert not ours.carries_seal(support.PDF)
+
+
+def _mutations(pdf: bytes, count: int, seed: int) -> list[bytes]:
+    """`count` copies of `pdf` with 1–3 bytes past its %PDF- header replaced (fixed seed: the same cases each run)."""
+    draw, out = random.Random(seed), []
+    for _ in range(count):
+        changed = bytearray(pdf)
+        for _ in range(draw.randint(1, 3)):
+            changed[draw.randrange(8, len(changed))] = draw.randrange(256)
+        out.append(bytes(changed))
+    return out
+
+
+def test_a_damaged_pdf_is_refused_naming_the_document_never_with_another_error() -> None:
+    """pyHanko reads lazily, so damage shows while it writes or validates: every outcome is a seal, a check, or a
+    SealError naming `document` — never a parser's own exception (a traceback at the CLI, a 500 at the API)."""
+    sealer = support.sealer("ec-p256", NOW)
+    sealed = seal_pdf(support.PDF, sealer.key, sealer.chain, now=NOW)
+    refused = 0
+    for damaged in _mutations(support.PDF, 60, seed=20):
+        try:
+            seal_pdf(damaged, sealer.key, sealer.chain, now=NOW)
+        except SealError as exc:
+            assert exc.field == "document", exc
+            refused += 1
+    for damaged in _mutations(sealed, 120, seed=21):
+        try:
+            verify_pdf(damaged, sealer.chain)
+        except SealError as exc:
+            assert exc.field == "document", exc
+            refused += 1
+    assert refused  # the damage reached the parser at least once: the test exercised the refusals
