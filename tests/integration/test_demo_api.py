@@ -94,7 +94,9 @@ def test_the_readme_curl_block_works_against_demo_keep_running(tmp_path: Path) -
         )
         assert shown.json()["status"] == "ACCEPTED", "the block's accept acted"
         demo.send_signal(signal.SIGTERM)
-        assert demo.wait(timeout=30) == 0
+        code = demo.wait(timeout=30)
+        log.flush()
+        assert code == 0, (tmp_path / "demo.err").read_text()[-3000:]  # what the demo said on its way out
     finally:
         if demo.poll() is None:
             demo.kill()
