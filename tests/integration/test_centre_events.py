@@ -30,7 +30,7 @@ from schemas.envelope import Envelope
 from signing.webhooks import WebhookSigner, parse_secret
 from tests.support.api import Api
 from tests.support.court import PLATFORM, Court
-from tests.support.runtime import DOCUMENT, agreement, case_for, parties, pump
+from tests.support.runtime import agreed_case, case_for, parties, pump
 from tests.support.webhook_receiver import Receiver, receiving
 
 pytestmark = pytest.mark.integration
@@ -86,23 +86,9 @@ def _events(runtime: Runtime, **where: Any) -> list[Any]:
         return list(session.connection().execute(query))
 
 
-def _agreed_case(runtime: Runtime, court: Court, flow: str) -> str:
-    """A dispatched case (`flow` as the court codes it) taken to an effective agreement, its messages delivered."""
-    (ajbs,) = court.core.dispatch(1, flow)
-    pump(runtime, 1)
-    case = case_for(runtime, ajbs)
-    s = runtime.services
-    s.accept(case.id)
-    s.assign_mediator(case.id, "陈调解员")
-    s.hold_session(case.id, "第一次调解")
-    s.submit_agreement(case.id, agreement(), DOCUMENT)
-    pump(runtime)
-    return case.id
-
-
 def _confirmed_case(runtime: Runtime, court: Court) -> str:
     """A flow-A case taken to judicial confirmation: a dispatch and a court ruling, both applied by ingest."""
-    case_id = _agreed_case(runtime, court, "01")
+    case_id = agreed_case(runtime, court, "01")
     runtime.services.apply_jc(case_id, *parties(runtime, case_id))
     pump(runtime)
     return case_id
@@ -352,7 +338,7 @@ def test_a_platform_held_and_released_are_events(runtime: Runtime, court: Court)
 
 
 def test_a_mediation_document_issued_by_the_court_is_its_own_event(runtime: Runtime, court: Court) -> None:
-    case_id = _agreed_case(runtime, court, "02")  # 委托: the court answers an agreement with its 调解书
+    case_id = agreed_case(runtime, court, "02")  # 委托: the court answers an agreement with its 调解书
     kinds = [row.type for row in _events(runtime, case_id=case_id)]
     assert kinds == ["case.dispatch_received", "case.mediation_doc_issued"]
     (issued,) = _events(runtime, type="case.mediation_doc_issued")

@@ -18,8 +18,8 @@ from sandbox.push import PushCourt
 from scheduler import Runtime, build_runtime
 from tests.support.cli import docking, run_toml, write_config
 from tests.support.court import PLATFORM, Court
-from tests.support.evidence import MANUAL, court_run, rewrite
-from tests.support.runtime import case_for
+from tests.support.evidence import MANUAL, rewrite
+from tests.support.runtime import agreed_case, case_for
 
 pytestmark = pytest.mark.integration
 
@@ -67,7 +67,7 @@ def _failed(checks: bundle.check.Checks) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def exported(runtime: Runtime, court: Court, settings: Settings, tmp_path: Path) -> Path:
-    case_id = court_run(runtime, court)
+    case_id = agreed_case(runtime, court)
     out = tmp_path / "bundle.tar"
     shown = docking("evidence", "export", case_id, "--out", str(out), "-c", str(_config(settings, tmp_path)),
                     check=True)  # fmt: skip
@@ -161,7 +161,7 @@ def test_tampered_bundles_are_refused_naming_the_file(exported: Path, tmp_path: 
 def test_export_across_databases_and_profiles(
     runtime: Runtime, court: Court, settings: Settings, tmp_path: Path, signatures: str
 ) -> None:
-    case_id = court_run(runtime, court)
+    case_id = agreed_case(runtime, court)
     done = bundle.export(settings, runtime.uow, case_id, tmp_path / "b.tar", datetime.now(UTC))
     assert done.messages >= 3 and done.entries >= 5
     checks = bundle.verify(done.path, [])
@@ -203,7 +203,7 @@ def test_bad_requests_are_clear_errors_and_write_nothing(
     assert unknown.returncode == 2 and "no case 'no-such-case'" in unknown.stderr
     nowhere = docking("evidence", "export", "x", "--out", str(tmp_path / "missing" / "b.tar"), "-c", str(config))
     assert nowhere.returncode == 2 and "--out" in nowhere.stderr
-    case_id = court_run(runtime, court)  # its entries are in no checkpoint yet, and no audit key is configured
+    case_id = agreed_case(runtime, court)  # its entries are in no checkpoint yet, and no audit key is configured
     unkeyed = config.read_text().replace(f'[audit]\nkeyring = "{settings.audit.keyring}"\n', "")
     config.write_text(unkeyed)
     out = tmp_path / "b.tar"
@@ -220,7 +220,7 @@ def test_bad_requests_are_clear_errors_and_write_nothing(
 def test_a_soap_court_run_bundle_checks_our_ws_security_signatures(
     runtime: Runtime, court: Court, settings: Settings, tmp_path: Path
 ) -> None:
-    case_id = court_run(runtime, court)
+    case_id = agreed_case(runtime, court)
     done = bundle.export(settings, runtime.uow, case_id, tmp_path / "soap.tar", datetime.now(UTC))
     checks = bundle.verify(done.path, [])
     assert checks.ok, _failed(checks)

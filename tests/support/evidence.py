@@ -12,9 +12,6 @@ from pathlib import Path
 
 from adapter.evidence import archive
 from adapter.evidence.layout import MANIFEST, SUMS
-from scheduler import Runtime
-from tests.support.court import Court
-from tests.support.runtime import DOCUMENT, agreement, case_for, pump
 
 MANUAL = r"""
 set -euo pipefail
@@ -32,20 +29,6 @@ for statement in audit/checkpoints/*.statement; do
   fi
 done
 """
-
-
-def court_run(runtime: Runtime, court: Court) -> str:
-    """A case from the court's dispatch to a signed agreement delivered: the adapter's case id."""
-    (ajbs,) = court.core.dispatch(1, "01")
-    pump(runtime, 1)
-    case = case_for(runtime, ajbs)
-    services = runtime.services
-    services.accept(case.id)
-    services.assign_mediator(case.id, "陈调解员")
-    services.hold_session(case.id, "调解")
-    services.submit_agreement(case.id, agreement(), DOCUMENT)
-    pump(runtime)
-    return case.id
 
 
 def rewrite(bundle: Path, out: Path, change: dict[str, bytes | None], *, redigest: bool) -> Path:

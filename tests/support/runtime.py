@@ -17,7 +17,7 @@ from schemas.case import CaseDispatch
 from schemas.clock import utc_now
 from schemas.enums import OutcomeCode
 from schemas.outcome import FailureReport
-from tests.support.court import PLATFORM
+from tests.support.court import PLATFORM, Court
 
 
 def pump(runtime: Runtime, rounds: int = 3) -> None:
@@ -88,3 +88,18 @@ def agreement(document: bytes = DOCUMENT) -> MediationAgreement:
             SignatureRecord(signer="调解员", role="mediator", signed_at=now),
         ),
     )
+
+
+def agreed_case(runtime: Runtime, court: Court, flow: str = "01") -> str:
+    """A dispatched case (`flow` as the court codes it) taken to an effective agreement, its messages delivered: the
+    adapter's case id."""
+    (ajbs,) = court.core.dispatch(1, flow)
+    pump(runtime, 1)
+    case = case_for(runtime, ajbs)
+    s = runtime.services
+    s.accept(case.id)
+    s.assign_mediator(case.id, "陈调解员")
+    s.hold_session(case.id, "第一次调解")
+    s.submit_agreement(case.id, agreement(), DOCUMENT)
+    pump(runtime)
+    return case.id
