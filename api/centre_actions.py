@@ -22,8 +22,7 @@ from api import action_run
 from api.access import context, require
 from api.case_tx import ActionTransaction
 from api.clients import Client
-from api.idempotency import Call, check_key
-from api.idempotency import request_digest as digest
+from api.idempotency import Call
 from api.models import (
     AGREEMENT_EXAMPLE,
     SELF_RECEIVED_EXAMPLE,
@@ -77,8 +76,7 @@ def act(
     where the use case's inputs sit in the request, so a refusal names the request's own field (api/problems.py)."""
     _check_if_match(if_match)
     ctx = context(request)
-    path = request.url.path
-    call = Call(client.name, check_key(key), digest("POST", path, payload), request.state.request_id, "POST", path)
+    call = Call.of(request.scope, client.name, key, payload)
     tx = ActionTransaction(ctx.uow, ctx.clock, call, case_id=case_id, if_match=if_match, names_document=names_document)
     base = ctx.services
     services = CentreServices(

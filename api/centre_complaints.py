@@ -40,8 +40,7 @@ from api.complaint_models import (
     WithdrawBody,
 )
 from api.complaint_tx import ComplaintTransaction, not_found_complaint
-from api.idempotency import Call, check_key
-from api.idempotency import request_digest as digest
+from api.idempotency import Call
 from api.models import problem_responses
 from api.problems import Problem, refusal
 
@@ -70,8 +69,7 @@ def act(
     (api/action_run.py)."""
     _check_if_match(if_match)
     ctx = context(request)
-    path = request.url.path
-    call = Call(client.name, check_key(key), digest("POST", path, payload), request.state.request_id, "POST", path)
+    call = Call.of(request.scope, client.name, key, payload)
     tx = ComplaintTransaction(ctx.uow, ctx.clock, call, complaint_id=complaint_id, if_match=if_match, created=created)
     return action_run.run(
         request,

@@ -44,8 +44,7 @@ from api import action_run, cursor
 from api.access import context, require
 from api.centre_actions import IdempotencyKey, _check_if_match
 from api.clients import Client
-from api.idempotency import Call, check_key, etag
-from api.idempotency import request_digest as digest
+from api.idempotency import Call, etag
 from api.models import problem_responses
 from api.partner_openapi import BASE, RESPONSES, IfMatch, document  # noqa: F401  (app.py calls centre_partners.document)
 from api.partner_tx import PartnerTransaction, not_found_record
@@ -208,8 +207,7 @@ def _act(
 ) -> JSONResponse:  # fmt: skip
     _check_if_match(if_match)
     ctx = context(request)
-    path = request.url.path
-    call = Call(client.name, check_key(key), digest("POST", path, payload), request.state.request_id, "POST", path)
+    call = Call.of(request.scope, client.name, key, payload)
     tx = PartnerTransaction(ctx.uow, ctx.clock, call, record_id=record_id, if_match=if_match)
 
     def do() -> object:

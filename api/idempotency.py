@@ -25,6 +25,7 @@ column bumped at every write (derived, so no writer can forget it).
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -116,6 +117,14 @@ class Call:
     request_id: str
     method: str
     path: str
+
+    @classmethod
+    def of(cls, scope: Mapping[str, Any], client: str, key: str | None, payload: Any) -> "Call":
+        """The POST a request's ASGI scope describes (its path as Starlette's `request.url.path` spells it, read off
+        the scope: building the URL object cost as much as routing, bench/api.py #16); 400 without a usable key."""
+        path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+        request_id = scope["state"]["request_id"]  # set by the Guard (api/middleware.py) for every request
+        return cls(client, check_key(key), request_digest("POST", path, payload), request_id, "POST", path)
 
 
 def lookup(session: Session, call: Call) -> Stored | None:
