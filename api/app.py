@@ -87,7 +87,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         # CPU a centre action (#16, timed by matching its scope against the routes). Our routers carry only a prefix
         # and tags, already in each route's path and tags, and no dependencies: the flat list serves the same routes
         # in the same order (the OpenAPI document is byte-identical).
-        assert not module.router.dependencies, f"{module.__name__}: router-level dependencies would be lost"
+        if module.router.dependencies:
+            raise RuntimeError(f"{module.__name__}: its router's dependencies would be lost; include it instead")
         app.router.routes.extend(module.router.routes)
     console.install(app)  # the operations console's pages (api/console/), behind a login for ops and admin
 
