@@ -123,7 +123,7 @@ class _Transport(Transport):
         court's load balancer may set one) or auth takes requests' own path, which merges them per request."""
         if self.session.cookies or self.session.auth is not None:
             return self.session.prepare_request(requests.Request("POST", address, data=message, headers=headers))
-        key = (address, *headers.items())
+        key = (address, *(f"{name}: {value}" for name, value in headers.items()))
         template = self._templates.get(key)
         if template is None:  # a race here only prepares the same template twice
             template = self.session.prepare_request(requests.Request("POST", address, headers=headers))
