@@ -44,6 +44,7 @@ from connectors.port import (
     Wire,
 )
 from connectors.soap_submit import headers, submission
+from connectors.soap_submit import receipt as read_receipt
 from mappings import court_soap
 from mappings.codes import CodeTables
 from mappings.times import DEFAULT_FORM, TimestampForm
@@ -273,7 +274,7 @@ class CourtSoapPlatform:
         )
         request, http_headers = self._wsse.apply(request, http_headers)
         response = self._transport.post_xml(self._endpoint, request, http_headers)
-        return self._binding.process_reply(self._client, bound, response)
+        return self._binding.process_reply(self._client, _ReadReceipt(bound), response)
 
     def _call(self, operation: str, **arguments: Any) -> Any:
         return self._guarded(operation, lambda: getattr(self._service, operation)(**arguments))
@@ -302,6 +303,21 @@ class CourtSoapPlatform:
             ) from None
         except (ZeepError, ValueError) as exc:  # DTD/entities, wrong shape
             raise TransientError(self.name, f"{operation}: answer refused: {type(exc).__name__}") from None
+
+
+class _ReadReceipt:
+    """A Submit operation as zeep's binding sees it, but for the last step: zeep parses the answer (its limits),
+    verifies its WS-Security signature and raises its faults; the verified Receipt is then read directly
+    (connectors/soap_submit.py), not through zeep's XSD objects."""
+
+    def __init__(self, operation: Any) -> None:
+        self._operation = operation
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._operation, name)
+
+    def process_reply(self, envelope: Any) -> Any:
+        return read_receipt(envelope, self._operation.name)
 
 
 def _raw_items(items: Any) -> list[RawInbound]:
