@@ -11,6 +11,13 @@ a proxy, a gateway, throttling), a redirect, a timeout, a broken connection, an 
 answer past the read cap or not well-formed XML (e.g. one item's bytes not UTF-8, a character XML 1.0 forbids) →
 UnreadableAnswer, its TransientError kind (a feed page is then asked for in smaller pages: XML cannot isolate one
 bad item in a signed page); a message that cannot be written as XML → RejectedError.
+
+Threads: delivery calls `send` from up to max_in_flight threads at once (adapter/outbox/flight.py), on one
+connector. Each call has its own keep-alive connection from the session's pool (sized max_in_flight + 2 by
+scheduler/runtime.py), its own lxml trees (built or parsed per call, never shared) and its own last exchange
+(`sent`, thread-local). What the calls share is read-only or safe to share: the zeep client and its WSDL objects
+(its setting overrides are thread-local), the key objects of the signer and verifier, the session's cookie jar
+(locked by http.cookiejar) and the transport's per-address caches (a race fills one twice, with the same value).
 """
 
 import threading
