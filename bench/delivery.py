@@ -3,20 +3,27 @@
     python -m bench.delivery [--messages 600] [--runs 3] [--backlog 1000000] [--sample 2000] [--audit-only]
     python -m bench.delivery --latency-ms 50 [--in-flight 16] [--messages 600] [--runs 3]
     python -m bench.delivery --profile [--messages 600]      one SQLite worker under cProfile (bench/profile.py)
-    python -m bench.delivery --soap-only [--profile-soap [N]]   raw REST POSTs and SOAP delivery only
+    python -m bench.delivery --soap-only [--in-flight 16] [--profile-soap [N]]   raw REST POSTs and SOAP delivery
 
 raw_rps     pre-signed acceptance messages POSTed with one keep-alive requests.Session (the ceiling)
 sqlite_rps  the same number of acceptances queued by the centre service, delivered by one worker process
 pg1_rps     the same on PostgreSQL, one worker process      pg2_rps  two worker processes, started together
 peer_rps    the same acceptances through procrastinate (a PostgreSQL job queue), one worker (bench/peer.py)
-soap_rps    the adapter on SQLite delivering the same acceptances to a SOAP court (WS-Security both ways);
+soap_rps    the same acceptances delivered by one worker process on SQLite to a SOAP court process, up to N
+            (--in-flight, default 16: max_in_flight's default) in flight, each send on its own pool thread and
+            its own keep-alive connection (adapter/outbox/flight.py). Our side, per message: claim, build the
+            Submit envelope (connectors/soap_submit.py), sign it (WS-Security, RSA-2048), POST, parse the answer,
+            verify the court's signature over it, read the receipt, record the result (audit chain on). The court's
+            side: verify our signature, refuse a replay, apply, sign its answer (RSA-2048). With N in flight our CPU
+            and the court's overlap on the machine's cores; the raw side (raw_rps) stays one-at-a-time REST POSTs.
             soap_ratio = soap_rps ÷ raw_rps (raw REST POSTs)
 audit_ratio sqlite/pg1 delivery with the audit chain appending ÷ with it off ([audit] enabled = false), measured
             back to back in each run (order alternating between runs); audit_ratio_sqlite the same on SQLite.
             `--audit-only` measures just these four (what the audit log costs the delivery path, goal >= 0.9)
             `--soap-only` measures just raw_rps and soap_rps (and soap_ratio)
---profile-soap  after the runs, the SOAP delivery once more in this process under cProfile: the top N functions by
-            cumulative time (the court stays in its own process)
+--profile-soap  after the runs, the SOAP delivery once more in this process under cProfile timed by this thread's
+            CPU, one message at a time (max_in_flight = 1, so the sends run on the profiled thread: cProfile sees
+            one thread only): the top N functions by cumulative time (the court stays in its own process)
 backlog_*   per-message time and peak RSS delivering `sample` messages off a 10k- and a `backlog`-deep outbox
             on SQLite (bench/backlog.py); the ratios are deep ÷ 10k
 With --latency-ms MS the court answers after MS (`docking sandbox serve --latency`) and only these are measured:
@@ -162,7 +169,9 @@ def one_run(
         raw = raw_rps(court, n)
         return {
             "raw_rps": raw,
-            "soap_rps": adapter_rps(soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", n, 1, work),
+            "soap_rps": adapter_rps(
+                soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", n, 1, work, in_flight=args.in_flight
+            ),
         }
     small = backlog.measure(court, work, SMALL_BACKLOG, args.sample)
     deep = backlog.measure(court, work, args.backlog, args.sample)
@@ -172,7 +181,9 @@ def one_run(
         "pg1_rps": adapter_rps(court, fresh_database(server), n, 1, work),
         "pg2_rps": adapter_rps(court, fresh_database(server), n, 2, work),
         "peer_rps": peer.peer_rps(court, fresh_database(server), n, work),
-        "soap_rps": adapter_rps(soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", n, 1, work),
+        "soap_rps": adapter_rps(
+            soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", n, 1, work, in_flight=args.in_flight
+        ),
         **{k: v for k, v in audit_run(court, server, work, n, number).items() if "noaudit" in k},
         "backlog_small_ms": 1000 * small.seconds / args.sample,
         "backlog_deep_ms": 1000 * deep.seconds / args.sample,
@@ -194,20 +205,24 @@ def latency_run(court: Court, server: str, work: Path, args: argparse.Namespace)
 
 
 def profile_soap(soap: Court, work: Path, messages: int, top: int) -> None:
-    """SOAP delivery of `messages` acceptances in this process under cProfile; prints the `top` functions by
-    cumulative time (the court's own time is not in it: it runs in its own process)."""
-    settings = adapter_settings(soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}")
+    """SOAP delivery of `messages` acceptances in this process under cProfile, timed by this thread's CPU (waiting
+    for the court is not counted), one at a time so every send runs on this thread; prints the CPU milliseconds
+    per message and the `top` functions by cumulative time (the court's own time is not in it: it runs in its
+    own process)."""
+    settings = adapter_settings(soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", in_flight=1)
     runtime = queue_acceptances(soap, settings, messages)
     lease = delivery_lease(settings)
-    profiler, delivered = cProfile.Profile(), 0
+    profiler, delivered, cpu = cProfile.Profile(time.thread_time), 0, time.thread_time()
     profiler.enable()
     while counts := deliver_due(
         runtime.uow, runtime.platforms, runtime.clock, limit=settings.deliver_batch, lease=lease
     ):
         delivered += counts["delivered"] + counts["duplicate"]
     profiler.disable()
+    cpu = time.thread_time() - cpu
     runtime.uow.engine.dispose()
     assert delivered == messages, f"delivered {delivered} of {messages}"
+    print(f"SOAP delivery under cProfile: {1000 * cpu / messages:.2f} ms CPU per message (profiler overhead in it)")
     pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(top)
 
 
@@ -236,7 +251,9 @@ def main() -> None:
     parser.add_argument(
         "--latency-ms", type=float, default=0.0, help="the court's latency; > 0 measures the concurrent figures only"
     )
-    parser.add_argument("--in-flight", type=int, default=16, help="N: messages in flight (with --latency-ms)")
+    parser.add_argument(
+        "--in-flight", type=int, default=16, help="N: messages in flight (with --latency-ms, and SOAP delivery)"
+    )
     parser.add_argument("--profile", action="store_true", help="where one SQLite worker's CPU goes, per message")
     parser.add_argument("--profile-out", type=Path, help="with --profile: keep the cProfile stats in this file")
     parser.add_argument("--soap-only", action="store_true", help="only raw REST POSTs and SOAP delivery")

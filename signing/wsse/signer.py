@@ -29,7 +29,8 @@ class WsseSigner:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         distid: str = sm2.DEFAULT_ID,
     ) -> None:
-        self._key, self._cert_der = key, certificate.public_bytes(Encoding.DER)
+        self._key = key
+        self._token = base64.b64encode(certificate.public_bytes(Encoding.DER)).decode()  # the same in every header
         self.algorithm = algorithm_for(key)
         self._ttl, self._clock, self._distid = ttl, clock, distid
 
@@ -56,7 +57,7 @@ class WsseSigner:
         etree.SubElement(stamp, f"{{{WSU}}}Expires").text = (now + self._ttl).strftime("%Y-%m-%dT%H:%M:%SZ")
         token = etree.SubElement(security, f"{{{WSSE}}}BinarySecurityToken", EncodingType=BASE64, ValueType=X509V3)
         token.set(ID, f"X509-{uuid.uuid4().hex}")
-        token.text = base64.b64encode(self._cert_der).decode()
+        token.text = self._token
         method, digest_method = ALGORITHMS[self.algorithm]
         signature = etree.SubElement(security, f"{{{DS}}}Signature", nsmap={"ds": DS})
         info = etree.SubElement(signature, f"{{{DS}}}SignedInfo")

@@ -28,6 +28,12 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@pytest.fixture(params=["rest", "soap"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """REST, and SOAP: each SOAP call on its own send thread and keep-alive connection, sharing one connector."""
+    return str(request.param)
+
+
 @pytest.fixture
 def sandbox_config() -> SandboxConfig:
     """A court answering in 50 ± 30 ms that fails one request in ten, each fault bounded to a second or less."""
