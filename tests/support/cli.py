@@ -130,13 +130,16 @@ def run_toml(settings: Settings) -> str:
 
 def start_run(config: Path, log: Path) -> subprocess.Popen[bytes]:
     """`docking run --config config`, its log appended to `log`; returns once it has said it started."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli", "run", "--config", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("ab"),
-    )
+    process = spawn_run(config, log)
     wait_started(process, log)
     return process
+
+
+def spawn_run(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    """`docking run --config config`, its log appended to `log`, not waited for (several start side by side)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "cli", "run", "--config", str(config)], stdout=subprocess.DEVNULL, stderr=log.open("ab")
+    )
 
 
 class _Process(Protocol):
