@@ -15,7 +15,8 @@ from adapter.persistence.tables import CaseRow, OutboxRow
 from adapter.states import CaseStatus
 from sandbox.court import SandboxConfig
 from scheduler import build_runtime
-from tests.support.cli import run_toml, start_run
+from tests.support.api import Forks
+from tests.support.cli import run_toml, start_run, wait_started
 from tests.support.court import Court
 from tests.support.runtime import centre_step
 
@@ -61,21 +62,26 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(court: Cour
     court.core.dispatch(40, "01")
     rng, log = random.Random(42), tmp_path / "run.log"
     kills_with_work_in_hand = 0
-    for kill in range(KILLS):
-        log.open("ab").write(f"=== start {kill}\n".encode())
-        process = start_run(config, log)
-        time.sleep(rng.uniform(0.05, 0.4))
-        centre_step(runtime, rng)
-        with runtime.uow.begin() as session:
-            busy = session.exec(select(OutboxRow.id).where(OutboxRow.status == "pending")).first() is not None
-            undispatched = len(session.exec(select(CaseRow.id)).all()) < 40
-        kills_with_work_in_hand += busy or undispatched
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
+    forks = Forks(config, "run")  # `docking run` forked from a process that imported it once: no import time per kill
+    try:
+        for kill in range(KILLS):
+            log.open("ab").write(f"=== start {kill}\n".encode())
+            killed = forks.start(log)
+            wait_started(killed, log)
+            time.sleep(rng.uniform(0.05, 0.4))
+            centre_step(runtime, rng)
+            with runtime.uow.begin() as session:
+                busy = session.exec(select(OutboxRow.id).where(OutboxRow.status == "pending")).first() is not None
+                undispatched = len(session.exec(select(CaseRow.id)).all()) < 40
+            kills_with_work_in_hand += busy or undispatched
+            killed.send_signal(signal.SIGKILL)
+            killed.wait(timeout=10)
+    finally:
+        forks.close()
     for _ in range(4):  # let the centre finish its cases, then one clean run drains everything
         centre_step(runtime, rng)
     log.open("ab").write(b"=== start final\n")
-    process = start_run(config, log)
+    final = start_run(config, log)  # a process of its own: its exit status is asserted
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         with runtime.uow.begin() as session:
@@ -85,8 +91,8 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(court: Cour
             break
         centre_step(runtime, rng)
         time.sleep(0.2)
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=30) == 0
+    final.send_signal(signal.SIGTERM)
+    assert final.wait(timeout=30) == 0
     with runtime.uow.begin() as session:
         rows = session.exec(select(OutboxRow).order_by(col(OutboxRow.case_id), col(OutboxRow.seq))).all()
         cases = {c.id: c.platform_case_id for c in session.exec(select(CaseRow)).all()}

@@ -15,14 +15,17 @@ from adapter.config.settings import JobSettings, Settings
 from adapter.persistence.tables import CaseRow, JobRunRow, OutboxRow, ReconcileRunRow
 from adapter.testing import fresh_database
 from scheduler import build_runtime
-from tests.support.cli import run_toml, start_run
+from tests.support.cli import run_toml, spawn_run, wait_started
 from tests.support.court import Court
 from tests.support.runtime import centre_step
 
 pytestmark = pytest.mark.integration
 
-SECONDS = 90  # long enough for ~30 periods of each 3-second singleton job
-PERIOD = 3.0
+# ~20 periods of each singleton job. What is shown is one run per period, whatever the period's length, so the
+# period is short; not shorter, so a run of the job on a loaded machine still ends within its period (3 s and 90 s
+# before: the same proof at more than twice the wall time).
+SECONDS = 40
+PERIOD = 2.0
 SINGLETONS = ("reconcile-open", "deadline-sweep", "prune")
 
 
@@ -47,7 +50,9 @@ def test_two_runners_share_the_work_and_run_each_singleton_once_per_period(
     runtime = build_runtime(settings.model_copy(update={"jobs": JobSettings()}))  # the centre's own handle
     court.core.dispatch(30, "01")
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
-    runners = [start_run(config, log) for log in logs]
+    runners = [spawn_run(config, log) for log in logs]  # both start at once, as two services would
+    for process, log in zip(runners, logs, strict=True):
+        wait_started(process, log)
     rng, started = random.Random(3), time.monotonic()
     while time.monotonic() - started < SECONDS:
         centre_step(runtime, rng)  # the centre keeps moving cases, so both runners have messages to deliver

@@ -111,19 +111,21 @@ class Serving(Protocol):
 
 
 class Forks:
-    """`docking serve` processes forked from one that imported it already (tests/support/serve_fork.py)."""
+    """`docking serve` (or `docking run`: `command`) processes forked from one that imported it already
+    (tests/support/serve_fork.py)."""
 
-    def __init__(self, config: Path) -> None:
+    def __init__(self, config: Path, command: str = "serve") -> None:
         self.parent = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.serve_fork", str(config)],
+            [sys.executable, "-m", "tests.support.serve_fork", str(config), command],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
 
-    def start(self) -> "Forked":
+    def start(self, log: Path | None = None) -> "Forked":
+        """One more process; its stderr appended to `log`, or discarded."""
         assert self.parent.stdin is not None and self.parent.stdout is not None
-        self.parent.stdin.write("start\n")
+        self.parent.stdin.write("start\n" if log is None else f"start {log}\n")
         self.parent.stdin.flush()
         return Forked(int(self.parent.stdout.readline()))
 

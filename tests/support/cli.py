@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Protocol
 
 from adapter.config.settings import Settings
 
@@ -129,16 +130,29 @@ def run_toml(settings: Settings) -> str:
 
 def start_run(config: Path, log: Path) -> subprocess.Popen[bytes]:
     """`docking run --config config`, its log appended to `log`; returns once it has said it started."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli", "run", "--config", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=log.open("ab"),
+    process = spawn_run(config, log)
+    wait_started(process, log)
+    return process
+
+
+def spawn_run(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    """`docking run --config config`, its log appended to `log`, not waited for (several start side by side)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "cli", "run", "--config", str(config)], stdout=subprocess.DEVNULL, stderr=log.open("ab")
     )
+
+
+class _Process(Protocol):
+    def poll(self) -> int | None: ...
+
+
+def wait_started(process: _Process, log: Path) -> None:
+    """Until `docking run` has said in `log` (after its last "=== start" line) that it started; fails if it exits
+    or 30 s pass first."""
     deadline = time.monotonic() + 30
     while b"docking run:" not in log.read_bytes().split(b"=== start")[-1]:
         assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
         time.sleep(0.02)
-    return process
 
 
 def printed_urls(process: subprocess.Popen[str], count: int = 1, *, lines: int = 60) -> list[str]:

@@ -1,10 +1,12 @@
-"""`docking serve` started many times cheaply: this process imports everything `docking serve` loads once, then
-forks a child per "start" line on stdin that runs `docking serve --config CONFIG` (cli.main, as the console script)
-and prints the child's pid. A crash test kills the child with SIGKILL 20 times and more; on a loaded machine each
-fresh interpreter would spend seconds importing before serving, the fork spends none. The child is the real
-command: the same entry point, settings, runtime, jobs and server; nothing is started before the fork.
+"""`docking serve` (or `docking run`) started many times cheaply: this process imports everything the command loads
+once, then forks a child per "start" line on stdin that runs `docking COMMAND --config CONFIG` (cli.main, as the
+console script) and prints the child's pid. A crash test kills the child with SIGKILL 20 times and more; on a loaded
+machine each fresh interpreter would spend seconds importing before serving, the fork spends none. The child is the
+real command: the same entry point, settings, runtime, jobs and server; nothing is started before the fork.
 
-    python -m tests.support.serve_fork CONFIG
+    python -m tests.support.serve_fork CONFIG [COMMAND]     (COMMAND: serve, the default, or run)
+
+A line "start LOG" appends the child's stderr (its log) to the file LOG; a bare "start" discards it.
 """
 
 import os
@@ -14,12 +16,14 @@ import sys
 
 def main() -> None:
     config = sys.argv[1]
+    command = sys.argv[2] if len(sys.argv) > 2 else "serve"
     import api.server  # noqa: F401  (what `docking serve` imports lazily: fastapi, uvicorn, the app)
     import cli.main
 
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps killed children: no zombies to wait for
     for line in sys.stdin:
-        if line.strip() != "start":
+        words = line.split(maxsplit=1)
+        if not words or words[0] != "start":
             continue
         pid = os.fork()
         if pid == 0:
@@ -27,7 +31,9 @@ def main() -> None:
             null = os.open(os.devnull, os.O_RDWR)
             for fd in (0, 1, 2):
                 os.dup2(null, fd)
-            sys.argv = ["docking", "serve", "--config", config]
+            if len(words) == 2:
+                os.dup2(os.open(words[1].strip(), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), 2)
+            sys.argv = ["docking", command, "--config", config]
             try:
                 cli.main.main()
             finally:
