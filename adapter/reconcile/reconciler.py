@@ -16,7 +16,6 @@ from contextlib import suppress
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import Row
 from tenacity import (
     Retrying,
     retry_if_exception_type,
@@ -32,11 +31,11 @@ from adapter.persistence.engine import UnitOfWork
 from adapter.platforms.registry import PlatformLink, Platforms
 from adapter.reconcile import arrival, cases, runs
 from adapter.reconcile import repair as repairs
-from adapter.reconcile.cases import ID, PLATFORM, PLATFORM_CASE_ID, STATUS, Scope
+from adapter.reconcile.cases import ID, PLATFORM_CASE_ID, STATUS, Page, Scope
 from adapter.reconcile.classify import Action, Kind, classify
 from adapter.reconcile.report import Difference, ReconcileReport
 from adapter.states import CaseStatus, court_view
-from connectors.port import ConnectorError, CredentialsRefused, RawInbound, TransientError
+from connectors.port import ConnectorError, CredentialsRefused, ListedCase, RawInbound, TransientError
 from schemas.clock import Clock, utc_now
 from schemas.enums import CourtStatus, Flow
 
@@ -52,6 +51,9 @@ _RESEND_HELD = (
     "ask the court, then `docking reconcile --repair --resend-missing`"
 )
 _VIEW = {status.value: court_view(status) for status in CaseStatus}  # looked up once per case: no enum per row
+# The cases a platform lists are looked up here `batch` × this many at a time: each lookup costs a transaction and
+# SQLAlchemy's execution of a statement, more than probing 500 ids.
+_LOOKUP_PAGES = 10
 
 
 def reconcile(
@@ -141,44 +143,42 @@ class _Run:
         report = self.report
         total = cases.count(self.uow, platform=report.platform, scope=report.scope) if self.progress else None
         done = 0
-        for page, busy in cases.pages(self.uow, platform=report.platform, scope=report.scope, size=self.batch):
-            names = {row[PLATFORM] for row in page}  # the usual page holds one platform's: not regrouped
-            grouped: dict[str, list[Row[Any]]] = {}
-            if len(names) > 1:
-                for row in page:
-                    grouped.setdefault(row[PLATFORM], []).append(row)
-            by_platform: dict[str, Sequence[Row[Any]]] = {**grouped} if grouped else {names.pop(): page}
-            found: list[Difference] = []
-            for name, group in by_platform.items():
-                found += self._compare(name, group, busy)
-            self._store(found)
-            done += len(page)
-            if self.progress:
-                self.progress("cases", done, total)
+        for name in [report.platform] if report.platform else cases.platforms(self.uow):
+            for page, busy in cases.pages(self.uow, platform=name, scope=report.scope, size=self.batch):
+                self._store(self._compare(name, page, busy))
+                done += len(page)
+                if self.progress:
+                    self.progress("cases", done, total)
 
-    def _compare(self, name: str, group: Sequence[Row[Any]], busy: set[str]) -> list[Difference]:
+    def _compare(self, name: str, page: Sequence[Page], busy: set[str]) -> list[Difference]:
         report, link = self.report, self.platforms.get(name)
         if link is None:
             unconfigured = (None, Kind.PLATFORM_UNCONFIGURED, Action.REPORT, False, _ADD_PLATFORM)
-            return [Difference(r[ID], name, r[PLATFORM_CASE_ID], _VIEW[r[STATUS]], *unconfigured) for r in group]
+            return [Difference(r[ID], name, r[PLATFORM_CASE_ID], _VIEW[r[STATUS]], *unconfigured) for r in page]
         if name in report.failures:
             return []  # already unreachable in this run: its remaining cases are not checked
-        settled = [r for r in group if r[ID] not in busy] if busy else group
-        report.in_flight += len(group) - len(settled)
+        settled = [r for r in page if r[ID] not in busy] if busy else page
+        report.in_flight += len(page) - len(settled)
         if not settled:
             return []
+        # Compared whole first, as two dicts (a loop in C): the usual page agrees, and then no Python code runs per
+        # case. Equal dicts hold, case by case, the very status compared below.
+        _, asked, statuses = zip(*settled, strict=True)
+        expected = dict(zip(asked, map(_VIEW.__getitem__, statuses), strict=True))
         try:
-            theirs = self._read(link.connector.query_status, [r[PLATFORM_CASE_ID] for r in settled])
+            theirs = self._read(link.connector.query_status, list(asked))
         except ConnectorError as exc:
             _failed(report, name, exc)
             log.warning("reconciliation: %s cannot be reconciled now: %s", name, report.failures[name])
             return []
         report.checked += len(settled)
+        if theirs == expected:
+            return []
         view, get = _VIEW, theirs.get
         mismatched = [(r, t) for r in settled if (t := get(r[PLATFORM_CASE_ID])) is not view[r[STATUS]]]
         return self._examine(link, mismatched) if mismatched else []
 
-    def _examine(self, link: PlatformLink, mismatched: Sequence[tuple[Row[Any], Theirs]]) -> list[Difference]:
+    def _examine(self, link: PlatformLink, mismatched: Sequence[tuple[Page, Theirs]]) -> list[Difference]:
         """Classify the cases that differ (a few per page at most: their messages are read only now)."""
         ids = [row[ID] for row, _ in mismatched]
         current, held = cases.now(self.uow, ids), cases.held(self.uow, ids)
@@ -221,29 +221,38 @@ class _Run:
 
     def their_cases(self, name: str, link: PlatformLink) -> None:
         report, cursor, listed = self.report, "", 0
+        waiting: list[ListedCase] = []  # listed, not yet looked up here: `batch` × _LOOKUP_PAGES to a lookup
         while True:
             try:
                 page = self._read(link.connector.list_cases, cursor, self.batch)
             except ConnectorError as exc:
                 _failed(report, name, exc)
                 log.warning("reconciliation: %s cannot list its cases now: %s", name, report.failures[name])
-                return
+                break
             listed += len(page.cases)
             report.listed += len(page.cases)
-            missing = set(cases.unknown(self.uow, name, [c.platform_case_id for c in page.cases]))
-            found = []
-            for listed_case in page.cases if missing else ():  # usually none: the page is not walked again
-                if listed_case.platform_case_id in missing:
-                    found += self._missing_here(name, link, listed_case.platform_case_id, listed_case.status)
-            self._store(found)
+            waiting += page.cases
+            if len(waiting) >= self.batch * _LOOKUP_PAGES:
+                self._look_up(name, link, waiting)
+                waiting = []
             if self.progress:
                 self.progress(f"listing {name}", listed, None)
             if not page.next_cursor:
-                return
+                break
             if page.next_cursor == cursor:
                 report.failures[name] = f"{name}: the case list does not advance past cursor {cursor!r}"
-                return
+                break
             cursor = page.next_cursor
+        self._look_up(name, link, waiting)  # what was listed before the end, or before the platform failed
+
+    def _look_up(self, name: str, link: PlatformLink, listed: Sequence[ListedCase]) -> None:
+        """Which of these listed cases we do not hold (one anti-join for them all), each then examined."""
+        missing = set(cases.unknown(self.uow, name, [c.platform_case_id for c in listed]))
+        found = []
+        for listed_case in listed if missing else ():  # usually none: the cases are not walked again
+            if listed_case.platform_case_id in missing:
+                found += self._missing_here(name, link, listed_case.platform_case_id, listed_case.status)
+        self._store(found)
 
     def _missing_here(self, name: str, link: PlatformLink, platform_case_id: str, theirs: Theirs) -> list[Difference]:
         """A listed case we lack: in flight if our feed read has not passed its dispatch yet (arrival.py), else a
