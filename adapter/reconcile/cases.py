@@ -92,7 +92,7 @@ def pages(uow: UnitOfWork, *, platform: str, scope: Scope, size: int) -> Iterato
         with uow.engine.begin() as connection:
             # The driver's rows as they come (these text columns have no result processing to skip; see Page).
             result = connection.execute(query, {"after": after})
-            rows: list[Page] = result.cursor.fetchall()
+            rows: Sequence[Page] = result.cursor.fetchall()
             result.close()
             if not rows:
                 return
