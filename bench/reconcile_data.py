@@ -180,7 +180,9 @@ class BenchPlatform:
                     self._status[n] = status
                 else:
                     self._extra.append((key, status))
-        self._ids = "".join(f"{ajbs(n)} " for n in range(cases + 1)).encode("ascii")  # 11 MB for a million
+        self._ids = bytearray()  # 11 MB for a million, built a chunk at a time: a million strings at once are 70 MB
+        for chunk in _chunks(range(cases + 1), 10_000):
+            self._ids += "".join(f"{ajbs(n)} " for n in chunk).encode("ascii")
 
     def query_status(self, platform_case_ids: Sequence[str]) -> dict[str, CourtStatus | None]:
         started = time.process_time()

@@ -35,7 +35,7 @@ from adapter.reconcile.cases import ID, PLATFORM_CASE_ID, STATUS, Page, Scope
 from adapter.reconcile.classify import Action, Kind, classify
 from adapter.reconcile.report import Difference, ReconcileReport
 from adapter.states import CaseStatus, court_view
-from connectors.port import ConnectorError, CredentialsRefused, ListedCase, RawInbound, TransientError
+from connectors.port import ConnectorError, CredentialsRefused, RawInbound, TransientError
 from schemas.clock import Clock, utc_now
 from schemas.enums import CourtStatus, Flow
 
@@ -241,7 +241,11 @@ class _Run:
 
     def their_cases(self, name: str, link: PlatformLink) -> None:
         report, cursor, listed = self.report, "", 0
-        waiting: list[ListedCase] = []  # listed, not yet looked up here: `batch` × _READ_PAGES to a lookup
+        # Listed, not yet looked up here (`batch` × _READ_PAGES to a lookup): kept as ids and statuses, not as the
+        # pages' ListedCase tuples — thousands of those outliving a page each time made the garbage collector walk
+        # every object of the process again and again (0.4 s of CPU for a million listed cases).
+        ids: list[str] = []
+        statuses: list[Theirs] = []
         while True:
             try:
                 page = self._read(link.connector.list_cases, cursor, self.batch)
@@ -251,10 +255,13 @@ class _Run:
                 break
             listed += len(page.cases)
             report.listed += len(page.cases)
-            waiting += page.cases
-            if len(waiting) >= self.batch * _READ_PAGES:
-                self._look_up(name, link, waiting)
-                waiting = []
+            if page.cases:
+                page_ids, page_statuses = zip(*page.cases, strict=True)
+                ids += page_ids
+                statuses += page_statuses
+            if len(ids) >= self.batch * _READ_PAGES:
+                self._look_up(name, link, ids, statuses)
+                ids, statuses = [], []
             if self.progress:
                 self.progress(f"listing {name}", listed, None)
             if not page.next_cursor:
@@ -263,15 +270,15 @@ class _Run:
                 report.failures[name] = f"{name}: the case list does not advance past cursor {cursor!r}"
                 break
             cursor = page.next_cursor
-        self._look_up(name, link, waiting)  # what was listed before the end, or before the platform failed
+        self._look_up(name, link, ids, statuses)  # what was listed before the end, or before the platform failed
 
-    def _look_up(self, name: str, link: PlatformLink, listed: Sequence[ListedCase]) -> None:
+    def _look_up(self, name: str, link: PlatformLink, ids: list[str], statuses: list[Theirs]) -> None:
         """Which of these listed cases we do not hold (one anti-join for them all), each then examined."""
-        missing = set(cases.unknown(self.uow, name, [c.platform_case_id for c in listed]))
+        missing = set(cases.unknown(self.uow, name, ids))
         found = []
-        for listed_case in listed if missing else ():  # usually none: the cases are not walked again
-            if listed_case.platform_case_id in missing:
-                found += self._missing_here(name, link, listed_case.platform_case_id, listed_case.status)
+        for platform_case_id, theirs in zip(ids, statuses, strict=True) if missing else ():  # usually none
+            if platform_case_id in missing:
+                found += self._missing_here(name, link, platform_case_id, theirs)
         self._store(found)
 
     def _missing_here(self, name: str, link: PlatformLink, platform_case_id: str, theirs: Theirs) -> list[Difference]:
