@@ -31,7 +31,7 @@ from adapter.persistence.engine import UnitOfWork
 from adapter.platforms.registry import PlatformLink, Platforms
 from adapter.reconcile import arrival, cases, runs
 from adapter.reconcile import repair as repairs
-from adapter.reconcile.cases import ID, PLATFORM_CASE_ID, STATUS, Page, Scope
+from adapter.reconcile.cases import ID, PLATFORM_CASE_ID, STATUS, Case, Page, Scope
 from adapter.reconcile.classify import Action, Kind, classify
 from adapter.reconcile.report import Difference, ReconcileReport
 from adapter.states import CaseStatus, court_view
@@ -159,46 +159,46 @@ class _Run:
         total = cases.count(self.uow, platform=report.platform, scope=report.scope) if self.progress else None
         done, size = 0, self.batch * _READ_PAGES
         for name in [report.platform] if report.platform else cases.platforms(self.uow):
-            for page, busy in cases.pages(self.uow, platform=name, scope=report.scope, size=size):
-                self._store(self._compare(name, page, busy))
+            for status, page, busy in cases.pages(self.uow, platform=name, scope=report.scope, size=size):
+                self._store(self._compare(name, status, page, busy))
                 done += len(page)
                 if self.progress:
                     self.progress("cases", done, total)
 
-    def _compare(self, name: str, page: Sequence[Page], busy: set[str]) -> list[Difference]:
-        """One read page of one platform's cases, the platform asked `batch` at a time."""
+    def _compare(self, name: str, status: str, page: Sequence[Page], busy: set[str]) -> list[Difference]:
+        """One read page of one platform's cases in `status`, the platform asked `batch` at a time."""
         report, link = self.report, self.platforms.get(name)
         if link is None:
             unconfigured = (None, Kind.PLATFORM_UNCONFIGURED, Action.REPORT, False, _ADD_PLATFORM)
-            return [Difference(r[ID], name, r[PLATFORM_CASE_ID], _VIEW[r[STATUS]], *unconfigured) for r in page]
+            return [Difference(r[ID], name, r[PLATFORM_CASE_ID], _VIEW[status], *unconfigured) for r in page]
         if name in report.failures:
             return []  # already unreachable in this run: its remaining cases are not checked
         settled = [r for r in page if r[ID] not in busy] if busy else page
         report.in_flight += len(page) - len(settled)
-        mismatched: list[tuple[Page, Theirs]] = []
+        mismatched: list[tuple[Case, Theirs]] = []
         for start in range(0, len(settled), self.batch):
             try:
-                mismatched += self._mismatched(link, settled[start : start + self.batch])
+                mismatched += self._mismatched(link, status, settled[start : start + self.batch])
             except ConnectorError as exc:
                 _failed(report, name, exc)
                 log.warning("reconciliation: %s cannot be reconciled now: %s", name, report.failures[name])
                 break  # what differed before it failed is still examined
         return self._examine(link, mismatched) if mismatched else []
 
-    def _mismatched(self, link: PlatformLink, group: Sequence[Page]) -> list[tuple[Page, Theirs]]:
-        """The cases of `group` whose status at the platform is not what ours implies. Compared whole first, as
-        two dicts (a loop in C): the usual group agrees, and then no Python code runs per case — equal dicts hold,
-        case by case, the very statuses compared one by one below."""
-        _, asked, statuses = zip(*group, strict=True)
-        expected = dict(zip(asked, map(_VIEW.__getitem__, statuses), strict=True))
-        theirs = self._read(link.connector.query_status, list(asked))
+    def _mismatched(self, link: PlatformLink, status: str, group: Sequence[Page]) -> list[tuple[Case, Theirs]]:
+        """The cases of `group` (all in `status`) whose status at the platform is not what ours implies. Compared
+        whole first, as two dicts (a loop in C): the usual group agrees, and then no Python code runs per case —
+        equal dicts hold, case by case, the very statuses compared one by one below."""
+        ours = _VIEW[status]
+        asked = [r[PLATFORM_CASE_ID] for r in group]
+        theirs = self._read(link.connector.query_status, asked)
         self.report.checked += len(group)
-        if theirs == expected:
+        if theirs == dict.fromkeys(asked, ours):
             return []
-        view, get = _VIEW, theirs.get
-        return [(r, t) for r in group if (t := get(r[PLATFORM_CASE_ID])) is not view[r[STATUS]]]
+        get = theirs.get
+        return [((r[ID], r[PLATFORM_CASE_ID], status), t) for r in group if (t := get(r[PLATFORM_CASE_ID])) is not ours]
 
-    def _examine(self, link: PlatformLink, mismatched: Sequence[tuple[Page, Theirs]]) -> list[Difference]:
+    def _examine(self, link: PlatformLink, mismatched: Sequence[tuple[Case, Theirs]]) -> list[Difference]:
         """Classify the cases that differ (a few per page at most: their messages are read only now)."""
         ids = [row[ID] for row, _ in mismatched]
         current, held = cases.now(self.uow, ids), cases.held(self.uow, ids)

@@ -9,7 +9,7 @@ from adapter.outbox.delivery import deliver_due
 from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import create_case
-from adapter.reconcile import Kind, ReconcileReport, reconcile
+from adapter.reconcile import Kind, ReconcileReport, reconcile, reconciler
 from adapter.services import CentreServices
 from schemas.clock import utc_now
 from schemas.enums import Flow
@@ -29,10 +29,12 @@ def _found(report: ReconcileReport) -> tuple[Any, ...]:
     return report.checked, report.in_flight, report.listed, differences
 
 
-def test_every_page_size_finds_the_same_differences_across_platforms(uow: UnitOfWork) -> None:
-    """Two courts and one no longer configured, drift and a message in flight spread over many small pages:
-    batch 1, 2 and 500 agree, differences come platform by platform in our case ids' order, and `platform`
-    narrows the run to one court."""
+def test_every_page_size_finds_the_same_differences_across_platforms(
+    uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two courts and one no longer configured, drift and a message in flight spread over many small pages (down
+    to one case a page): batch 1, 2 and 500 agree, differences come platform by platform and status by status,
+    and `platform` narrows the run to one court."""
     platforms = {"court": court(), "other": court("other")}
     services = CentreServices(SqlCaseStore(uow), utc_now)
     ids = {ajbs: received(uow, platforms[name], ajbs) for name in ("court", "other") for ajbs in _names(name)}
@@ -47,15 +49,18 @@ def test_every_page_size_finds_the_same_differences_across_platforms(uow: UnitOf
     with uow.begin() as session:
         create_case(session, samples.dispatch(Flow.DELEGATED, "G-1"), "gone", samples.T0)
 
+    monkeypatch.setattr(reconciler, "_READ_PAGES", 1)  # a read page of `batch` cases: batch 1 reads one at a time
     runs = [reconcile(uow, platforms, batch=batch, retrying=no_wait) for batch in (1, 2, 500)]
     assert _found(runs[0]) == _found(runs[1]) == _found(runs[2])
     checked, in_flight, listed, differences = _found(runs[0])
     assert (checked, in_flight, listed) == (11, 1, 10)
-    by_id = {case_id: ajbs for ajbs, case_id in ids.items()}
-    missing = sorted([("court", ids["A-2"]), ("other", ids["B-3"]), ("other", ids["B-6"])])
-    expected = [(p, by_id[c], Kind.MISSING_AT_PLATFORM) for p, c in missing]  # platform by platform, by case id
-    expected.insert(1, ("gone", "G-1", Kind.PLATFORM_UNCONFIGURED))
-    expected.append(("court", "A-9", Kind.MISSING_HERE))  # pass 2, after every case of ours
+    expected = [  # platform by platform, then status by status (ACCEPTED, PENDING_ACCEPTANCE), then by case id
+        ("court", "A-2", Kind.MISSING_AT_PLATFORM),
+        ("gone", "G-1", Kind.PLATFORM_UNCONFIGURED),
+        ("other", "B-3", Kind.MISSING_AT_PLATFORM),
+        ("other", "B-6", Kind.MISSING_AT_PLATFORM),
+        ("court", "A-9", Kind.MISSING_HERE),  # pass 2, after every case of ours
+    ]
     assert [(platform, ajbs, kind) for platform, ajbs, kind, *_ in differences] == expected
     only = reconcile(uow, platforms, platform="other", batch=2, retrying=no_wait)
     assert [(d.platform, d.platform_case_id, d.kind) for d in only.differences] == expected[2:4]
