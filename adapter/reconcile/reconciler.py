@@ -5,7 +5,7 @@ in one call, and classifies what differs (classify.py). Pass 2 (full scope only)
 platform lists and looks up the ones we do not hold. Memory is bounded by the page size whatever the case count;
 differences are stored as they are found. Repairs (opt-in) run page by page (repair.py).
 
-Kept whole at ~320 lines: what remains here is one run's state (`_Run`: the report, the per-platform horizons,
+Kept whole at ~380 lines: what remains here is one run's state (`_Run`: the report, the per-platform horizons,
 the retry policy) and the two passes that share it, read top to bottom; the parts with a seam of their own —
 paging our cases, classifying, the arrival horizon, the repairs, the stored runs — are already their own modules.
 """
