@@ -23,6 +23,12 @@ class CaseRow(SQLModel, table=True):
             sqlite_where=text("flow = 'self_received'"),
             postgresql_where=text("flow = 'self_received'"),
         ),
+        # Everything reconciliation reads of a case, in the order it pages (adapter/reconcile/cases.py, 0021): a
+        # million cases are read from this index alone, never a table row each.
+        Index("ix_cases_reconcile", "platform", "status", "id", "platform_case_id"),
+        # The newest dispatch held from a platform, which a full reconciliation asks once per platform (adapter/
+        # reconcile/arrival.py, 0021): one seek, not a read of every case of the platform.
+        Index("ix_cases_dispatched", "platform", "court_dispatched_at"),
     )
 
     id: str = Field(primary_key=True, max_length=40)

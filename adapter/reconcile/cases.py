@@ -1,20 +1,21 @@
 """Our side of reconciliation, read lean: only the columns compared, in keyset pages, each its own short transaction.
 
-A million cases must fit in bounded memory and must not hold SQLite's write lock (every transaction here takes
-it, adapter/persistence/engine.py) for more than one page: so SQLAlchemy Core rows of four columns, never ORM
-objects carrying dispatch_json. "In flight" — a pending message not yet delivered — is read per page, in the
-page's transaction: the pending messages' case ids between the page's first and last id, one range of
-ix_outbox_case (case_id, status, id) — never every pending row, and not an EXISTS probe per case (a fifth of the
-page query's time).
+A million cases must fit in bounded memory and must not hold SQLite's write lock (every transaction here takes it,
+adapter/persistence/engine.py) for more than one page: so the driver's rows of two columns, never ORM objects
+carrying dispatch_json. One platform and one status at a time, in id order: a page is then one range of
+ix_cases_reconcile (platform, status, id, platform_case_id; 0021), read from that index alone — the table's rows,
+the sealed dispatch among them, are never visited — and its rows need not say their status. "In flight" — a pending
+message not yet delivered — is read per page, in the page's transaction: the pending messages' case ids between the
+page's first and last id, one range of ix_outbox_case (case_id, status, id) — never every pending row, and not an
+EXISTS probe per case (a fifth of the page query's time).
 """
 
 import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import Row, Text, bindparam, exists, func, select, text, type_coerce
+from sqlalchemy import Text, bindparam, exists, func, select, text, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
 
 from adapter.persistence.engine import UnitOfWork
@@ -35,9 +36,13 @@ class Scope(StrEnum):
     FULL = "full"  # every case, and every case the platform lists: the nightly pass
 
 
-# A page row's columns, by position: a million rows are read through tuple indexing, not attribute lookups
-# (a SQLAlchemy Row's named access costs more than reading the row from SQLite).
-ID, PLATFORM, PLATFORM_CASE_ID, STATUS = range(4)
+# A page row: (id, platform_case_id), the driver's own tuple — every case of a page has the same status. A million
+# rows are read through tuple indexing, not attribute lookups, and not as SQLAlchemy Rows (a second object per case,
+# and more for the garbage collector to walk: a fifth of reading the page). A case that differs is then handled as
+# (id, platform_case_id, status).
+Page = tuple[str, str]
+Case = tuple[str, str, str]
+ID, PLATFORM_CASE_ID, STATUS = range(3)
 
 
 def _filters(platform: str | None, scope: Scope) -> list[ColumnElement[bool]]:
@@ -54,14 +59,30 @@ def count(uow: UnitOfWork, *, platform: str | None, scope: Scope) -> int:
         return int(session.connection().execute(select(func.count()).where(*_filters(platform, scope))).scalar_one())
 
 
-def pages(
-    uow: UnitOfWork, *, platform: str | None, scope: Scope, size: int
-) -> Iterator[tuple[Sequence[Row[Any]], set[str]]]:
-    """Our cases with a court, in id order, `size` at a time (keyset paging on the primary key): each page as its
-    rows (id, platform, platform_case_id, status) and the ids of those in flight (usually none)."""
+def platforms(uow: UnitOfWork) -> list[str]:
+    """The platforms our cases belong to, in name order: one seek of the index per platform, not a scan of every
+    case (a handful of platforms over a million cases)."""
+    first = select(func.min(CASES.c.platform)).where(CASES.c.platform.is_not(None))
+    following = select(func.min(CASES.c.platform)).where(CASES.c.platform > bindparam("after"))
+    found: list[str] = []
+    with uow.engine.begin() as connection:
+        name = connection.execute(first).scalar()
+        while name is not None:
+            found.append(str(name))
+            name = connection.execute(following, {"after": name}).scalar()
+    return found
+
+
+def pages(uow: UnitOfWork, *, platform: str, scope: Scope, size: int) -> Iterator[tuple[str, Sequence[Page], set[str]]]:
+    """One platform's cases status by status (in name order), each status's in id order, `size` at a time (keyset
+    paging on the primary key): each page as its status, its rows (id, platform_case_id) and the ids of those in
+    flight (usually none). By status, so a page's rows need not carry it: a third less to read per case."""
+    conditions = _filters(platform, scope)
+    first = select(func.min(CASES.c.status)).where(*conditions)
+    following = select(func.min(CASES.c.status)).where(CASES.c.status > bindparam("after"), *conditions)
     query = (
-        select(CASES.c.id, CASES.c.platform, CASES.c.platform_case_id, CASES.c.status)
-        .where(CASES.c.id > bindparam("after"), *_filters(platform, scope))
+        select(CASES.c.id, CASES.c.platform_case_id)
+        .where(CASES.c.status == bindparam("status"), CASES.c.id > bindparam("after"), *conditions)
         .order_by(CASES.c.id)
         .limit(size)
     )
@@ -70,17 +91,24 @@ def pages(
         .distinct()
         .where(OUTBOX.c.case_id.between(bindparam("first"), bindparam("last")), OUTBOX.c.status == OutboxStatus.PENDING)
     )
-    after = ""
-    while True:
-        # a Core transaction, not an ORM Session: the same BEGIN IMMEDIATE … COMMIT, without the Session's
-        # bookkeeping, a few thousand times for a million cases
-        with uow.engine.begin() as connection:
-            rows = connection.execute(query, {"after": after}).all()
-            if not rows:
-                return
-            busy = set(connection.execute(in_flight, {"first": rows[0][ID], "last": rows[-1][ID]}).scalars())
-        yield rows, busy
-        after = rows[-1][ID]
+    with uow.engine.begin() as connection:
+        status = connection.execute(first).scalar()
+    while status is not None:
+        after = ""
+        while True:
+            # a Core transaction, not an ORM Session: the same BEGIN IMMEDIATE … COMMIT, without the Session's
+            # bookkeeping, a few hundred times for a million cases
+            with uow.engine.begin() as connection:
+                # The driver's rows as they come (these text columns have no result processing to skip; see Page).
+                result = connection.execute(query, {"status": status, "after": after})
+                rows: Sequence[Page] = result.cursor.fetchall()
+                result.close()
+                if not rows:
+                    status = connection.execute(following, {"after": status}).scalar()
+                    break
+                busy = set(connection.execute(in_flight, {"first": rows[0][ID], "last": rows[-1][ID]}).scalars())
+            yield str(status), rows, busy
+            after = rows[-1][ID]
 
 
 def unknown(uow: UnitOfWork, platform: str, platform_case_ids: Sequence[str]) -> list[str]:
