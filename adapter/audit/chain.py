@@ -31,7 +31,9 @@ def hasher(name: str) -> Callable[[bytes], bytes]:
 
 def _time(value: datetime) -> str:
     utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)  # stored times are UTC
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if utc.year < 1000:  # strftime writes such a year unpadded; isoformat pads it
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"  # the same text, a third of the time
 
 
 def _default(value: Any) -> Any:
