@@ -4,7 +4,9 @@
 
 intake_per_s      dispatches polled to rest by the adapter (`Runtime.poll_platform` until nothing new arrives):
                   fetch, verify, decode, validate, seal (personal data under a data key), persist, inbox dedupe,
-                  audit chain — on a fresh SQLite file (`sqlite_*`) and a fresh PostgreSQL database (`pg_*`)
+                  audit chain — on a fresh SQLite file (`sqlite_*`) and a fresh PostgreSQL database (`pg_*`). Per
+                  page, one transaction: per item its case, history line, inbox row (raw bytes sealed, signature
+                  headers), centre event and two chain entries (adapter/inbox/page.py, page_rows.py)
 raw_per_s         the floor of the same run: the same pages fetched with the same connector, the same signatures
                   verified by the same verifier, and one row per item (message id, case id, body) inserted with
                   plain SQL, one transaction per page

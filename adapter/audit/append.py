@@ -83,6 +83,13 @@ def append(
         session.info.setdefault(_PENDING, []).append((sources.Entry(kind, subject, case_id, actor, content), None))
 
 
+def append_entries(session: Session, entries: list[sources.Entry]) -> None:
+    """Queue entries already made (sources.py), in order, as `append` does: for rows written with a Core INSERT,
+    which no flush sees (adapter/inbox/page_rows.py)."""
+    if entries and config_of(session).enabled:
+        session.info.setdefault(_PENDING, []).extend((entry, None) for entry in entries)
+
+
 def note_raw(session: Session, platform: str, message_id: str, raw: bytes) -> None:
     """The raw bytes of an inbound message as received, for the inbox row's entry (its digest, not the bytes)."""
     sources.note_raw(session.info, platform, message_id, raw)

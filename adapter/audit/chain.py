@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 HASHES = ("sha256", "sm3")
@@ -29,9 +30,12 @@ def hasher(name: str) -> Callable[[bytes], bytes]:
     raise ValueError(f"audit hash {name!r} is not one of {', '.join(HASHES)}")
 
 
+@lru_cache(maxsize=1024)  # a commit's entries share their time: written once (equal instants, the same text)
 def _time(value: datetime) -> str:
     utc = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)  # stored times are UTC
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if utc.year < 1000:  # strftime writes such a year unpadded; isoformat pads it
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"  # the same text, a third of the time
 
 
 def _default(value: Any) -> Any:

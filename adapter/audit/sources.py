@@ -46,6 +46,13 @@ def _history(kind: str, subject: str, case_id: str | None, row: Any) -> Entry:
     return Entry(kind, subject, case_id, row.actor, content)
 
 
+def case_history(fields: dict[str, Any]) -> Entry:
+    """The entry of a case history row given as its columns (a bulk insert's: adapter/inbox/page_rows.py)."""
+    content = {"at": fields["at"], "from": fields["from_status"], "to": fields["to_status"], "detail": fields["detail"]}
+    case_id = fields["case_id"]
+    return Entry(f"case.{fields['event']}", case_id, case_id, fields["actor"], content)
+
+
 def _case_event(row: CaseEventRow, info: dict[str, Any]) -> Entry:
     return _history(f"case.{row.event}", row.case_id, row.case_id, row)
 
@@ -77,8 +84,15 @@ def _api(row: ApiAuditRow, info: dict[str, Any]) -> Entry:
 
 def _inbound(row: InboxRow, info: dict[str, Any]) -> Entry:
     raw = info.get(_RAW, {}).get((row.platform, row.message_id))
-    content = {"platform": row.platform, "type": row.type, "envelope_sha256": row.body_sha256, "raw_sha256": raw}
-    return Entry("inbound.applied", row.message_id, row.case_id, row.platform, content)
+    return inbound(row.platform, row.message_id, row.type, row.case_id, row.body_sha256, raw)
+
+
+def inbound(
+    platform: str, message_id: str, type: str, case_id: str | None, envelope_sha256: str | None, raw_sha256: str | None
+) -> Entry:
+    """The entry of an inbox row: the message applied, by the digests of its envelope and of its raw bytes."""
+    content = {"platform": platform, "type": type, "envelope_sha256": envelope_sha256, "raw_sha256": raw_sha256}
+    return Entry("inbound.applied", message_id, case_id, platform, content)
 
 
 def _quarantined(row: QuarantineRow, info: dict[str, Any]) -> Entry:

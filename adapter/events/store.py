@@ -22,6 +22,10 @@ from schemas.clock import from_db, to_utc
 EVENTS = CentreEventRow.__table__  # type: ignore[attr-defined]
 
 
+# Built once: json.dumps with options builds an encoder per call (a page's events are written in hundreds).
+_DATA_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def new_event_id() -> str:
     return "evt_" + uuid.uuid4().hex
 
@@ -60,7 +64,7 @@ def _row(event_id: str, type: EventType, case_id: str | None, data: dict[str, An
         "type": type.value,
         "case_id": case_id,
         "at": when,
-        "data_json": json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str),
+        "data_json": _DATA_JSON.encode(data),
         "status": OutboxStatus.PENDING,
         "attempts": 0,
         "next_attempt_at": when,

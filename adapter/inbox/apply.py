@@ -3,23 +3,20 @@ transaction — or a duplicate (nothing changes), a conflict (an applied message
 adapter/inbox/digest.py), or NotApplicable (an authentic message the case cannot take, kept in quarantine).
 """
 
-import json
 import logging
-from collections.abc import Mapping
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
 from adapter.audit.append import note_raw
 from adapter.events import causes as events
-from adapter.events.store import Batch
 from adapter.inbox.digest import CONFLICT, envelope_digest, report_conflict, same_message
 from adapter.inbox.item_outcome import Ingested, Outcome, Settle
+from adapter.inbox.page_rows import HEADERS_JSON, PageRows, court_dispatched_at, kept_headers, register_detail
 from adapter.inbox.refusal import keep
 from adapter.partners import case_link
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.repository import advance_case, create_case, find_case, new_case_row, transition
+from adapter.persistence.repository import create_case, find_case, transition
 from adapter.persistence.tables import InboxRow
 from adapter.states import Event, IllegalTransition
 from connectors.port import RawInbound
@@ -67,23 +64,16 @@ class Known:
     """What a page's items are checked against (adapter/inbox/page.py), read in one query each instead of one per
     item, and kept up to date as the page's items are applied (two items of one page may name one message or case).
     `applied`: message id → body digest, of the page's message ids in the inbox; `cases`: the platform case ids of
-    the page's dispatches that have a case."""
+    the page's dispatches that have a case; `rows`: the page's new dispatches, written together."""
 
     applied: dict[str, str | None] = field(default_factory=dict)
     cases: set[str] = field(default_factory=set)
-    # Rows of unguarded items that reference the page's new cases (their history, their inbox rows), added once the
-    # cases are flushed: the unit of work does not order inserts by foreign key (there is no relationship()).
-    deferred: list[SQLModel] = field(default_factory=list)
-    events: Batch = field(default_factory=Batch)  # the new cases' centre events, written with them
+    rows: PageRows = field(default_factory=PageRows)
 
     def flush(self, session: Session) -> None:
-        """Flush the page so far: its new cases, then the rows deferred until they exist (in the order made)."""
+        """Write the page so far: what the session holds, then the new dispatches' rows (in the order applied)."""
         session.flush()
-        if self.deferred:
-            session.add_all(self.deferred)
-            self.deferred.clear()
-            session.flush()
-        self.events.write(session.connection())
+        self.rows.write(session)
 
 
 def record(
@@ -94,12 +84,10 @@ def record(
     clock: Clock,
     envelope: Envelope,
     known: Known | None = None,
-    *,
-    guarded: bool = True,
 ) -> Outcome:
     """Apply, drop or keep one checked item in the caller's transaction; `known` (a page's) replaces the look-ups.
-    `guarded=False` (a page's new dispatch, adapter/inbox/page.py): no savepoint around the case change — a dispatch
-    is refused (NotApplicable) before anything is written, and its rows are then flushed with the page's."""
+    The case change is made in a savepoint: a refusal part-way through leaves nothing of the message behind. (A
+    page's new dispatches, which nothing refuses, are applied by `known.rows` instead: adapter/inbox/page_rows.py.)"""
     digest = envelope_digest(envelope)
     if known is None:
         seen = select(InboxRow).where(InboxRow.platform == platform, InboxRow.message_id == envelope.message_id)
@@ -114,39 +102,27 @@ def record(
         detail = report_conflict(session, platform, envelope.message_id, applied_digest, digest)
         kept = keep(session, platform, feed, item, clock, CONFLICT, detail, envelope.message_id)
         return replace(kept, result=Ingested.CONFLICT)
-    guard = session.begin_nested() if guarded else nullcontext()
     try:
-        with guard:  # a refusal part-way through leaves nothing of the message behind
+        with session.begin_nested():  # a refusal part-way through leaves nothing of the message behind
             case_id = _apply(session, platform, envelope, clock, known)
     except NotApplicable as exc:
         return keep(session, platform, feed, item, clock, exc.reason, str(exc), envelope.message_id)
     note_raw(session, platform, envelope.message_id, item.body)  # the chain keeps the digest of the bytes received
-    inbox = InboxRow(
-        platform=platform,
-        message_id=envelope.message_id,
-        type=envelope.type.value,
-        case_id=case_id,
-        received_at=to_utc(clock()),
-        body_sha256=digest,
-        raw=item.body,  # as received, with the headers carrying the court's signature: the evidence bundle's
-        raw_headers_json=json.dumps(_kept_headers(item.headers), sort_keys=True, ensure_ascii=False),
+    session.add(
+        InboxRow(
+            platform=platform,
+            message_id=envelope.message_id,
+            type=envelope.type.value,
+            case_id=case_id,
+            received_at=to_utc(clock()),
+            body_sha256=digest,
+            raw=item.body,  # as received, with the headers carrying the court's signature: the evidence bundle's
+            raw_headers_json=HEADERS_JSON.encode(kept_headers(item.headers)),
+        )
     )
-    if guarded:
-        session.add(inbox)
-    else:
-        assert known is not None  # an unguarded item is a page's
-        known.deferred.append(inbox)
     if known is not None:
         known.applied[envelope.message_id] = digest
     return Outcome(Ingested.APPLIED, message_id=envelope.message_id, case_id=case_id)
-
-
-_CREDENTIALS = {"authorization", "proxy-authorization", "cookie", "x-api-key"}
-
-
-def _kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """The headers kept with the raw bytes: all but credentials (a pushing court's API key is not evidence)."""
-    return {k: v for k, v in headers.items() if k.lower() not in _CREDENTIALS}
 
 
 def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock, known: Known | None) -> str:
@@ -162,31 +138,16 @@ def _apply(session: Session, platform: str, envelope: Envelope, clock: Clock, kn
         )
         if exists:
             raise NotApplicable("case_exists", f"case {envelope.platform_case_id} was already dispatched")
-        if known is None:
-            case = create_case(session, body.dispatch, platform, now)
-        else:  # a page's: flushed with the page's other rows (one INSERT for many), not one by one
-            case = new_case_row(body.dispatch, platform, now)
-            session.add(case)
+        case = create_case(session, body.dispatch, platform, now)
+        if known is not None:
             known.cases.add(envelope.platform_case_id)
-        # It reached the centre's platform inbox when the court published it: not before its dispatch time, nor
-        # before the feed item carrying it was issued (domain.md §3, e-service [S3 Art 90]).
-        case.court_dispatched_at = to_utc(max(body.dispatch.dispatched_at, envelope.created_at))
-        detail = f"message {envelope.message_id}"
-        flags = body.dispatch.flags  # an unknown court or type code, an odd phone: flagged, not refused
-        if flags:  # recorded as received; `docking cases show` reads them from the stored dispatch
-            detail += "; flagged: " + "; ".join(flags)
-            log.warning("%s case %s flagged: %s", platform, envelope.platform_case_id, "; ".join(flags))
-        if known is None:
-            transition(session, case, Event.REGISTER, actor=actor, at=now, detail=detail)
-        else:
-            known.deferred.append(advance_case(case, Event.REGISTER, actor=actor, at=now, detail=detail))
+        case.court_dispatched_at = to_utc(court_dispatched_at(envelope))
+        flags = body.dispatch.flags
+        transition(
+            session, case, Event.REGISTER, actor=actor, at=now, detail=register_detail(platform, envelope, flags)
+        )
         events.dispatch_received(
-            session.connection() if known is None else known.events,
-            case,
-            platform=platform,
-            message_id=envelope.message_id,
-            flags=flags,
-            at=now,
+            session.connection(), case, platform=platform, message_id=envelope.message_id, flags=flags, at=now
         )
         return case.id
     if isinstance(body, CourtDecisionBody):

@@ -21,7 +21,7 @@ from sqlmodel import select
 
 from adapter.inbox.apply import store
 from adapter.inbox.item_outcome import Ingested, Outcome, Settle
-from adapter.inbox.refusal import log_kept, quarantine, unstorable
+from adapter.inbox.refusal import log_kept, quarantine, unstorable_model
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import InboxRow
 from adapter.platforms.registry import PlatformLink
@@ -139,7 +139,7 @@ def check(
                 f"signed {china_text(verified.issued_at, seconds=False)}, past the feed's maximum age of "
                 f"{link.feed_max_age}",
             )
-        bad_text = unstorable(envelope.model_dump())
+        bad_text = unstorable_model(envelope)
         if bad_text:
             raise PayloadError(platform, "invalid", f"{bad_text}, which the database cannot store")
     except SignatureInvalid as exc:

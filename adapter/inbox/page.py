@@ -19,14 +19,16 @@ from sqlalchemy.exc import DataError
 from sqlmodel import Session, col, select
 
 from adapter.inbox.apply import Known, record
+from adapter.inbox.digest import envelope_digest
 from adapter.inbox.ingest import Checked, check, ingest_item, was_applied
-from adapter.inbox.item_outcome import Outcome
+from adapter.inbox.item_outcome import Ingested, Outcome
 from adapter.inbox.refusal import claimed_id, keep, log_kept
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CaseRow, InboxRow
 from adapter.platforms.registry import PlatformLink
 from connectors.port import RawInbound
 from schemas.clock import Clock
+from schemas.enums import Flow
 from schemas.envelope import DispatchBody, Envelope
 
 log = logging.getLogger("docking.ingest")
@@ -79,7 +81,11 @@ def _settle(
     platform = link.name
     envelope = one.envelope
     if one.refusal is None and envelope is not None and _new_dispatch(envelope, known):
-        return record(session, platform, feed, item, clock, envelope, known, guarded=False)
+        digest = envelope_digest(envelope)
+        case_id = known.rows.dispatch(platform, item, envelope, digest, clock())
+        known.applied[envelope.message_id] = digest
+        known.cases.add(envelope.platform_case_id)
+        return Outcome(Ingested.APPLIED, message_id=envelope.message_id, case_id=case_id)
     # Anything else settles in a savepoint of its own. What the page added before is flushed first, outside it: a
     # value the database refuses there is no fault of this item's (ingest_page then goes item by item).
     known.flush(session)
@@ -105,9 +111,11 @@ def _settle(
 
 
 def _new_dispatch(envelope: Envelope, known: Known) -> bool:
-    """A dispatch of a message and case not seen before: the common item, applied without a savepoint of its own."""
+    """A dispatch of a message and case not seen before, not flow C (which a court cannot send): the common item,
+    which nothing refuses once checked — applied as plain rows (adapter/inbox/page_rows.py), no savepoint."""
     return (
         isinstance(envelope.body, DispatchBody)
+        and envelope.body.dispatch.flow is not Flow.SELF_RECEIVED
         and envelope.message_id not in known.applied
         and envelope.platform_case_id not in known.cases
     )

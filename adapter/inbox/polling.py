@@ -73,10 +73,13 @@ def poll(
     catch-up must not outlive the lease and end up reading the same pages as a process that took over."""
     polled = Polled()
     size = limit
+    # Read once: afterwards it is where this poll moved it. Moved meanwhile by anyone else (another poller, a rewind),
+    # our next move is refused by its condition (`_advance`) and the poll ends; the page read twice is dropped by
+    # the inbox — as when the move happened between a read of the cursor and our move.
+    cursor = _cursor(uow, link.name, feed)
     for _ in range(max_pages):  # bounded: one poll never monopolises a worker
         if not still_ours():
             break
-        cursor = _cursor(uow, link.name, feed)
         asked_at = clock()  # whatever the feed held before this read is in its answer
         if not link.feeds.allow(feed, cursor, asked_at):
             polled.held = True
@@ -100,13 +103,14 @@ def poll(
             )
             if not _advance(uow, link.name, feed, cursor, ""):
                 break  # another poller moved the cursor meanwhile
-            polled.rewound = True
+            polled.rewound, cursor = True, ""
             continue
+        at_end = len(page.items) < asked or page.next_cursor == cursor
         if page.next_cursor != cursor:
             if not _advance(uow, link.name, feed, cursor, page.next_cursor):
                 break  # another poller moved the cursor meanwhile: never move it back
-            polled.advanced = True
-        if len(page.items) < asked or page.next_cursor == cursor:
+            polled.advanced, cursor = True, page.next_cursor
+        if at_end:
             polled.caught_up = True
             _caught_up(uow, link.name, feed, asked_at)
             break

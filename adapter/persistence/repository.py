@@ -5,6 +5,7 @@ the end, which the in-memory store (adapter/testing/fake_store.py) uses too, so 
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy.orm import defer
@@ -87,40 +88,54 @@ def new_case_row(dispatch: CaseDispatch, platform: str | None, at: datetime) -> 
     """A new case in status RECEIVED, with a fresh id, storing the dispatch as read at its boundary
     (reference/case_intake.py): its court code is kept in a column of its own, from the dispatch or its 案号's
     reading, so the deadline sweep never parses the 案号 again."""
+    return CaseRow(**new_case_fields(dispatch, platform, at))
+
+
+def new_case_fields(dispatch: CaseDispatch, platform: str | None, at: datetime) -> dict[str, Any]:
+    """`new_case_row`'s columns as plain values, for a bulk INSERT (adapter/inbox/page_rows.py); the dispatch as
+    JSON text, sealed by its column type on the way in."""
     at = to_utc(at)
     reading = dispatch.case_number_reading
-    return CaseRow(
-        id=new_id("MC"),
-        platform=platform,
-        platform_case_id=dispatch.platform_case_id,
-        case_number=dispatch.case_number,
-        court_code=dispatch.court_code or (reading.court_code if reading is not None else None),
-        flow=dispatch.flow.value,
-        procedure=dispatch.procedure.value,
-        cause=dispatch.cause,
-        amount=f"{dispatch.amount:.2f}",
-        status=CaseStatus.RECEIVED.value,
-        dispatch_json=dispatch.model_dump_json(),
-        created_at=at,
-        updated_at=at,
-    )
+    return {
+        "id": new_id("MC"),
+        "platform": platform,
+        "platform_case_id": dispatch.platform_case_id,
+        "case_number": dispatch.case_number,
+        "court_code": dispatch.court_code or (reading.court_code if reading is not None else None),
+        "flow": dispatch.flow.value,
+        "procedure": dispatch.procedure.value,
+        "cause": dispatch.cause,
+        "amount": f"{dispatch.amount:.2f}",
+        "status": CaseStatus.RECEIVED.value,
+        "dispatch_json": dispatch.model_dump_json(),
+        "created_at": at,
+        "updated_at": at,
+    }
 
 
 def advance_case(case: CaseRow, event: Event, *, actor: str, at: datetime, detail: str = "") -> CaseEventRow:
     """Move the case by `event` (IllegalTransition leaves it untouched) and return the history row that records it."""
     at = to_utc(at)
-    before = CaseStatus(case.status)
-    after = advance(before, event)
-    case.status, case.updated_at = after.value, at
-    return CaseEventRow(
-        case_id=case.id,
-        at=at,
-        event=event.value,
-        from_status=before.value,
-        to_status=after.value,
-        actor=actor,
-        detail=detail,
-    )
+    history = history_fields(case.id, case.status, event, actor=actor, at=at, detail=detail)
+    case.status, case.updated_at = history["to_status"], at
+    return CaseEventRow(**history)
+
+
+def history_fields(
+    case_id: str, status: str, event: Event, *, actor: str, at: datetime, detail: str = ""
+) -> dict[str, Any]:
+    """The history row's columns for moving a case in `status` by `event` (raises IllegalTransition); `to_status`
+    is the case's status after it."""
+    before = CaseStatus(status)
+    return {
+        "case_id": case_id,
+        "at": to_utc(at),
+        "event": event.value,
+        "from_status": before.value,
+        "to_status": advance(before, event).value,
+        "actor": actor,
+        "detail": detail,
+    }
 
 
 def outbox_row(case: CaseRow, body: Body, at: datetime, *, seq: int) -> tuple[Envelope, OutboxRow]:

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from adapter.audit.verify import verify_chain
 from adapter.events import causes
-from adapter.inbox import apply
+from adapter.inbox import page_rows
 from adapter.inbox.item_outcome import Ingested
 from adapter.inbox.polling import poll
 from adapter.persistence import repository
@@ -139,16 +139,17 @@ def test_a_value_the_database_refuses_in_a_page_is_kept_as_unstorable_and_the_re
     before = court.core.dispatch(3, "01")
     (poisoned,) = court.core.dispatch(1, "01")
     after = court.core.dispatch(3, "02")
-    real = repository.new_case_row
+    real = repository.new_case_fields
 
-    def too_long_court_code(*args: Any, **kwargs: Any) -> CaseRow:
-        row = real(*args, **kwargs)
-        if row.platform_case_id == poisoned:
-            row.court_code = "X" * 40  # the column holds 16: PostgreSQL refuses the INSERT
-        return row
+    def too_long_court_code(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        fields = real(*args, **kwargs)
+        if fields["platform_case_id"] == poisoned:
+            fields["court_code"] = "X" * 40  # the column holds 16: PostgreSQL refuses the INSERT
+        return fields
 
-    monkeypatch.setattr(repository, "new_case_row", too_long_court_code)
-    monkeypatch.setattr(apply, "new_case_row", too_long_court_code)
+    # Both ways a case is made: a page's rows (one INSERT for the page) and one item's (item by item, after it).
+    monkeypatch.setattr(repository, "new_case_fields", too_long_court_code)
+    monkeypatch.setattr(page_rows, "new_case_fields", too_long_court_code)
     polled = poll(runtime.uow, runtime.platforms[PLATFORM], Feed.DISPATCHES, runtime.clock)
     assert polled.counts[Ingested.APPLIED] == 6 and polled.counts[Ingested.QUARANTINED] == 1
     with runtime.uow.begin() as session:

@@ -99,3 +99,9 @@ def test_the_digest_is_sha256_hex() -> None:
     """64 lowercase hex digits: the width of the inbox and quarantine digest columns."""
     digest = _digest(_wire())
     assert len(digest) == 64 and set(digest) <= set("0123456789abcdef")
+
+
+def test_the_digest_of_a_known_message_does_not_change() -> None:
+    """Digests are stored (inbox.body_sha256): a change to how they are computed would turn every re-read of a feed
+    into false conflicts. The value is what the digest computed before its encoding was moved into C (6c50f7d)."""
+    assert _digest(_wire()) == "4ed74c45727d946412e0561d3c9fb5e47583ad24feba7b9ae4d96be5541bb1bf"
