@@ -55,7 +55,9 @@ def measure(court: Court, work: Path, backlog: int, sample: int) -> Timed:
     add_filler(runtime.uow.engine, backlog - sample)
     runtime.uow.engine.dispose()
     timed = run_workers(settings, 1, work, stop_after=sample)
-    assert timed.delivered == sample, f"delivered {timed.delivered} of the {sample}-message sample"
+    # The sends in flight when the sample is reached still finish: a few more (the first filler rows, answered as
+    # duplicates of the row they copy); the per-message time is taken over all delivered (delivery.py).
+    assert sample <= timed.delivered <= sample + 64, f"delivered {timed.delivered} for the {sample}-message sample"
     for leftover in work.glob(f"{path.name}*"):  # the database and its WAL files: a 1M backlog is ~1 GB
         leftover.unlink()
     return timed

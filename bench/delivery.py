@@ -185,8 +185,8 @@ def one_run(
             soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", n, 1, work, in_flight=args.in_flight
         ),
         **{k: v for k, v in audit_run(court, server, work, n, number).items() if "noaudit" in k},
-        "backlog_small_ms": 1000 * small.seconds / args.sample,
-        "backlog_deep_ms": 1000 * deep.seconds / args.sample,
+        "backlog_small_ms": 1000 * small.seconds / small.delivered,
+        "backlog_deep_ms": 1000 * deep.seconds / deep.delivered,
         "backlog_small_rss_mib": small.peak_rss_kib / 1024,
         "backlog_deep_rss_mib": deep.peak_rss_kib / 1024,
     }

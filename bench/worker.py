@@ -3,9 +3,10 @@
     python -m bench.worker SETTINGS_JSON GO_FILE STOP_AFTER [PROFILE_FILE]
 
 Builds the runtime, says "ready", waits for the go file, delivers until `STOP_AFTER` messages are delivered (0:
-until nothing is due), then prints when it finished, its peak RSS (KiB), how many it delivered and the CPU
-seconds delivering took. It imports only what a worker needs, so its peak RSS is the worker's. With PROFILE_FILE
-the delivery loop runs under cProfile and its stats are dumped there (read by bench/delivery.py --profile).
+until nothing is due; the sends in flight at STOP_AFTER still finish, so a few more may be), then prints when it
+finished, its peak RSS (KiB), how many it delivered and the CPU seconds delivering took. It imports only what a
+worker needs, so its peak RSS is the worker's. With PROFILE_FILE the delivery loop runs under cProfile and its
+stats are dumped there (read by bench/delivery.py --profile).
 """
 
 import cProfile
@@ -31,6 +32,15 @@ def main(argv: list[str]) -> None:
     profiler = cProfile.Profile(time.process_time) if len(argv) > 3 else None  # CPU time: robust to load
     if profiler is not None:
         profiler.enable()
+    sent = 0  # sends answered delivered/duplicate: with STOP_AFTER, no new send starts once that many are
+
+    def observe(platform: str, result: str, seconds: float) -> None:
+        nonlocal sent
+        sent += result in ("delivered", "duplicate")
+
+    # Stop starting sends at STOP_AFTER (those in flight still finish): one run may claim many rounds, so a check
+    # between runs alone overshoots by up to a run's worth (bench/backlog.py then reaches its filler rows).
+    keep_going = (lambda: sent < stop_after) if stop_after else (lambda: True)
     while idle < 2 and not (stop_after and delivered >= stop_after):
         counts = deliver_due(
             runtime.uow,
@@ -39,6 +49,8 @@ def main(argv: list[str]) -> None:
             limit=settings.deliver_batch,
             lease=lease,  # max_rounds as `docking run` (scheduler/runtime.py deliver_counts): claims overlap sends
             pools=runtime.send_pools,  # the runtime's send threads, kept across runs as `docking run` keeps them
+            keep_going=keep_going,
+            observe=observe,
         )
         delivered += counts["delivered"] + counts["duplicate"]
         idle = 0 if counts else idle + 1

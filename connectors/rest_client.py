@@ -11,7 +11,7 @@ such an item is handed on as the bytes it carried, for ingest to quarantine (`_b
 
 import json
 import re
-import uuid
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NoReturn
@@ -89,7 +89,7 @@ class SignedJsonClient:
         """The answer's JSON object; with `sent`, the exchange as it went (Wire) is appended to it on success."""
         # Every attempt is signed with a fresh nonce: the court refuses a replayed nonce, while a retry of the same
         # message (same Idempotency-Key, new nonce) is answered as a duplicate — never refused as a replay.
-        nonce = uuid.uuid4().hex
+        nonce = secrets.token_hex(16)  # 128 random bits as 32 hex digits, as uuid4().hex gave, without the UUID object
         # The signed target is the full URL, host and base path included: a request signed for one court is
         # worthless at another that trusts the same centre key.
         url = self._base + target

@@ -9,6 +9,7 @@ at the change (logged once, the last good manifest kept) — never at the switch
 """
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -54,6 +55,7 @@ class KeyringSigner:
         self.directory = directory
         self._make, self._passphrase = make, passphrase
         self._lock = threading.Lock()
+        self._manifest = os.fspath(directory / MANIFEST)  # stat()ed on every signature: the path is built once
         self._stamp = self._manifest_stamp()
         self._loaded = _Loaded(Keyring.open(directory), now, make, passphrase)
         self.profile = self._loaded.signers[self._loaded.base.key_id].profile
@@ -101,7 +103,7 @@ class KeyringSigner:
 
     def _manifest_stamp(self) -> tuple[int, int, int] | None:
         try:
-            info = (self.directory / MANIFEST).stat()
+            info = os.stat(self._manifest)
         except OSError:
             return None
         return info.st_mtime_ns, info.st_size, info.st_ino

@@ -68,6 +68,17 @@ def _claim_query() -> Select[OutboxRow, str]:
 
 
 _CLAIM = _claim_query()
+# The claim's mark, built once and on the table, not the ORM class: an ORM UPDATE would also look for the rows among
+# the session's objects to change them there (synchronize_session), which the claim does itself (set_committed_value).
+_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+_MARK = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(
+        claimed_by=bindparam("token", type_=_OUTBOX.c.claimed_by.type),
+        claimed_until=bindparam("until", type_=_OUTBOX.c.claimed_until.type),
+    )
+)
 
 
 def claim(
@@ -102,11 +113,8 @@ def claim(
                 continue
             rows.append(row)
         if rows:  # one statement for the whole claim, not one per row
-            ids = [row.id for row in rows]
-            session.exec(
-                update(OutboxRow)
-                .where(col(OutboxRow.id).in_(ids))
-                .values(claimed_by=token, claimed_until=now + owner_lease)
+            session.connection().execute(
+                _MARK, {"ids": [row.id for row in rows], "token": token, "until": now + owner_lease}
             )
             for row in rows:  # as written: set as loaded, or the commit would write each row again
                 set_committed_value(row, "claimed_by", token)

@@ -133,7 +133,7 @@ _FINAL = (DeliveryResult.DELIVERED, DeliveryResult.DUPLICATE, DeliveryResult.DEA
 
 
 def _audit(session: Session, result: Result) -> None:
-    row = result.row
+    row, error = result.row, result.values.get("new_error")
     content = {
         "platform": row.platform,
         "type": row.type,
@@ -143,7 +143,7 @@ def _audit(session: Session, result: Result) -> None:
         # in the row: what the case's evidence bundle carries (adapter/evidence/), so this entry vouches for them.
         **_wire_digests(result.values),
         "receipt": {"outcome": result.outcome.value, "at": result.values.get("new_delivered")},
-        "error": mask_text(result.values.get("new_error") or ""),
+        "error": mask_text(error) if error else "",  # most entries (deliveries) have none: no regex passes
     }
     kind = "outbound.dead" if result.outcome is DeliveryResult.DEAD else "outbound.delivered"
     audit(session, kind, row.message_id, actor="docking", content=content, case_id=row.case_id)
