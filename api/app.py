@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from adapter.complaints.service import ComplaintServices
@@ -51,6 +51,19 @@ institutions' complaint desks push their answers.
 """
 
 
+def _router_settings(router: APIRouter) -> list[str]:
+    """What a router holds beyond its routes' own path and tags — lost if its routes are served flat (below)."""
+    held = {
+        "dependencies": router.dependencies,
+        "responses": router.responses,
+        "callbacks": router.callbacks,
+        "deprecated": router.deprecated,
+        "include_in_schema": not router.include_in_schema,
+        "startup/shutdown handlers": router.on_startup or router.on_shutdown,
+    }
+    return [name for name, value in held.items() if value]
+
+
 def create_app(runtime: Runtime) -> FastAPI:
     """The app for this runtime: its settings, unit of work, clock and use cases (scheduler.build_runtime)."""
     reads = runtime.uow
@@ -87,8 +100,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         # CPU a centre action (#16, timed by matching its scope against the routes). Our routers carry only a prefix
         # and tags, already in each route's path and tags, and no dependencies: the flat list serves the same routes
         # in the same order (the OpenAPI document is byte-identical).
-        if module.router.dependencies:
-            raise RuntimeError(f"{module.__name__}: its router's dependencies would be lost; include it instead")
+        if _router_settings(module.router):
+            raise RuntimeError(f"{module.__name__}: its router's {_router_settings(module.router)} would be lost")
         app.router.routes.extend(module.router.routes)
     console.install(app)  # the operations console's pages (api/console/), behind a login for ops and admin
 

@@ -59,7 +59,10 @@ class Receipt:
 
 def receipt(envelope: Any, operation: str) -> Receipt:
     """The Receipt of `operation`'s answer `envelope` (a verified soap:Envelope, not a Fault). ValueError if the
-    Body holds anything but one tns:<operation>Response holding the Receipt's elements in the WSDL's order."""
+    Body holds anything but one tns:<operation>Response holding the Receipt's elements in the WSDL's order, or the
+    root is not a SOAP 1.1 Envelope (as zeep's reading refuses it)."""
+    if envelope.tag != f"{{{SOAP_ENV}}}Envelope":
+        raise ValueError(f"the answer's root is {envelope.tag!r}, not a SOAP 1.1 Envelope")
     body = envelope.find(f"{{{SOAP_ENV}}}Body")
     answers = [] if body is None else [child for child in body if isinstance(child.tag, str)]
     if len(answers) != 1 or answers[0].tag != f"{{{TNS}}}{operation}Response":

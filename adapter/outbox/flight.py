@@ -78,15 +78,21 @@ class Senders:
     def __init__(self, size: int, name: str) -> None:
         self._queue: queue.SimpleQueue[tuple[contextvars.Context, Callable[[OutboxRow], None], OutboxRow] | None]
         self._queue = queue.SimpleQueue()
+        self._closed = False
         self._threads = [threading.Thread(target=self._run, name=f"{name}_{i}", daemon=True) for i in range(size)]
         for thread in self._threads:
             thread.start()
 
     def submit(self, send: Callable[[OutboxRow], None], row: OutboxRow) -> None:
+        """RuntimeError after `shutdown`: a send queued behind the stop markers would never run, and its run would
+        wait for it for ever (as ThreadPoolExecutor refuses it)."""
+        if self._closed:
+            raise RuntimeError("these senders are shut down: a send handed to them now would never run")
         self._queue.put((contextvars.copy_context(), send, row))
 
     def shutdown(self) -> None:
         """Let the sends handed over finish, then stop the threads."""
+        self._closed = True
         for _ in self._threads:
             self._queue.put(None)
         for thread in self._threads:

@@ -136,3 +136,10 @@ def test_a_receipt_missing_a_field_or_of_another_operation_is_refused(fields: st
     """Stricter than zeep, which reads a missing code as None (then a rejection "None"): retried, never dead."""
     with pytest.raises(ValueError, match=match):
         receipt(_answer("SubmitProgress", fields, response), "SubmitProgress")
+
+
+def test_an_answer_whose_root_is_not_a_soap_envelope_is_refused() -> None:
+    envelope = etree.tostring(_answer("SubmitProgress", RECEIPTS["applied"])).decode()
+    other = envelope.replace(SOAP_ENV, "http://www.w3.org/2003/05/soap-envelope")  # SOAP 1.2, which the WSDL is not
+    with pytest.raises(ValueError, match=r"not a SOAP 1\.1 Envelope"):
+        receipt(etree.fromstring(other), "SubmitProgress")
