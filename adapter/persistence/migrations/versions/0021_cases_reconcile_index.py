@@ -8,8 +8,10 @@ Create Date: 2026-12-01
 Pass 1 of a run (adapter/reconcile/cases.py) pages through one platform's cases a status at a time, in id order,
 and reads only these columns: with them all in one index the page is a range of that index, never a lookup into the
 table per case (whose rows carry the sealed dispatch), and `--platform` no longer sorts every case of the platform
-per page. An index only: safe on a live database, though building it reads every case once (about a second per
-100,000 on SQLite); it is kept up to date as cases are stored and move state.
+per page. An index only, no row changes; but building it reads every case once (about a second per 100,000 on
+SQLite) and holds writes to `cases` until it is built (PostgreSQL: a SHARE lock, not CONCURRENTLY, because every
+migration runs in the one transaction env.py opens) — on a large live database, upgrade in a quiet hour. It is kept
+up to date as cases are stored and move state.
 
 The newest dispatch held from a platform (adapter/reconcile/arrival.py, asked once per platform by a full run) was
 a read of every case of the platform, a fifth of a second for a million: the second index makes it one seek.
