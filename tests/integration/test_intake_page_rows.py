@@ -36,6 +36,11 @@ def _written(runtime: Runtime) -> dict[str, list[Any]]:
         entries = session.exec(select(AuditEntryRow).order_by(col(AuditEntryRow.seq))).all()
         stored = dict(session.connection().execute(text("SELECT id, dispatch_json FROM cases")).all())
         sealed_by_case = [stored[case.id] for case in cases]
+        raw_stored = dict(session.connection().execute(text("SELECT id, raw FROM inbox")).all())
+
+    numbers = [
+        p["id_number"].encode() for c in cases for p in json.loads(c.dispatch_json)["parties"] if p.get("id_number")
+    ]
 
     def named(value: str | None) -> str | None:
         return ours.get(value, value) if value is not None else None
@@ -49,7 +54,16 @@ def _written(runtime: Runtime) -> dict[str, list[Any]]:
             (e.kind, named(e.subject), named(e.case_id), e.actor, _named_content(e.content_json, ours)) for e in entries
         ],
         "sealed": [_sealed(case.dispatch_json, stored) for case, stored in zip(cases, sealed_by_case, strict=True)],
+        # the bytes as received are sealed whole: what is stored is not the bytes, and holds no ID number of them
+        "raw_sealed": [_bytes_sealed(i.raw, raw_stored[i.id], numbers) for i in inbox if i.raw is not None],
     }
+
+
+def _bytes_sealed(opened: bytes, stored: Any, numbers: list[bytes]) -> bool:
+    """The received bytes carry some of the parties' ID numbers (so the check can fail) and the stored value none."""
+    stored_bytes = stored if isinstance(stored, bytes) else str(stored).encode()
+    carried = [number for number in numbers if number in opened]
+    return bool(carried) and stored_bytes != opened and not any(number in stored_bytes for number in carried)
 
 
 def _sealed(opened: str, stored: str) -> bool:
@@ -83,6 +97,7 @@ def test_a_page_writes_what_its_items_applied_one_by_one_write(
 
     page, single = _written(runtime), _written(one_by_one)
     assert len(page["cases"]) == 5 and all(page["sealed"])
+    assert len(page["raw_sealed"]) == 5 and all(page["raw_sealed"])
     for table in page:
         assert page[table] == single[table], table
     for written in (runtime, one_by_one):
