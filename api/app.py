@@ -98,10 +98,10 @@ def create_app(runtime: Runtime) -> FastAPI:
         # The routes themselves, not the router: FastAPI 0.165 keeps an included router as a nested branch that
         # every request walks (scope bookkeeping per candidate, twice: to match, then to handle) — ~30 µs of loop
         # CPU a centre action (#16, timed by matching its scope against the routes). Our routers carry only a prefix
-        # and tags, already in each route's path and tags, and no dependencies: the flat list serves the same routes
-        # in the same order (the OpenAPI document is byte-identical).
-        if _router_settings(module.router):
-            raise RuntimeError(f"{module.__name__}: its router's {_router_settings(module.router)} would be lost")
+        # and tags, already in each route's path and tags, and nothing else: the flat list serves the same routes in
+        # the same order (the OpenAPI document is byte-identical). A router that holds more is refused at start.
+        if held := _router_settings(module.router):
+            raise RuntimeError(f"{module.__name__}: its router's {', '.join(held)} would be lost if served flat")
         app.router.routes.extend(module.router.routes)
     console.install(app)  # the operations console's pages (api/console/), behind a login for ops and admin
 
