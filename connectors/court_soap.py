@@ -35,6 +35,7 @@ from zeep.exceptions import Fault, XMLSyntaxError
 from zeep.plugins import HistoryPlugin
 from zeep.transports import Transport
 
+from connectors import direct_post
 from connectors.http import MAX_RESPONSE_BYTES, decoded, describe_failure, read_capped, retry_after
 from connectors.port import (
     CasePage,
@@ -98,6 +99,7 @@ class _Transport(Transport):
         self.sent = threading.local()  # this thread's last exchange (`wire`), for the evidence bundle
         self._environment: dict[str, dict[str, Any]] = {}
         self._templates: dict[tuple[str, ...], requests.PreparedRequest] = {}  # see _prepare
+        self._routes: dict[tuple[str, ...], direct_post.Route | None] = {}  # see _route
 
     def post(self, address: str, message: Any, headers: dict[str, str]) -> requests.Response:
         # What session.post would do, except that the environment (proxy variables, REQUESTS_CA_BUNDLE) is read
@@ -108,9 +110,15 @@ class _Transport(Transport):
                 self.session.merge_environment_settings(address, {}, True, self.session.verify, self.session.cert)
             )
         environment = self._environment[address]
-        prepared = self._prepare(address, message, headers)
-        response = self.session.send(prepared, timeout=self.operation_timeout, allow_redirects=False, **environment)
-        content = read_capped(response, self._cap)
+        route = self._route(address, message, headers, environment)
+        try:
+            if route is None:
+                raise direct_post.Reroute
+            response, content = direct_post.post(self.session, route, message, self.operation_timeout, self._cap)
+        except direct_post.Reroute:
+            prepared = self._prepare(address, message, headers)
+            response = self.session.send(prepared, timeout=self.operation_timeout, allow_redirects=False, **environment)
+            content = read_capped(response, self._cap)
         if content is None:
             raise _Refused(UnreadableAnswer(self._platform, "oversized", f"answer exceeds {self._cap} bytes"))
         response._content = content
@@ -123,6 +131,22 @@ class _Transport(Transport):
             kind = Throttled if status == 429 else TransientError  # 429: slow down (adapter/platforms/throttle.py)
             raise _Refused(kind(self._platform, f"HTTP {status} without a SOAP answer", retry_after=wait))
         return response
+
+    def _route(
+        self, address: str, message: Any, headers: dict[str, str], environment: dict[str, Any]
+    ) -> direct_post.Route | None:
+        """Where the POST goes through the session's urllib3 pool directly (connectors/direct_post.py): kept per
+        address and headers, as the template it is made from; None for requests' own path (a body that is not
+        bytes or is empty, a session with cookies, auth or hooks, a proxy, an adapter not requests' own)."""
+        if not isinstance(message, bytes) or not message or not direct_post.plain(self.session):
+            return None
+        key = (address, *(f"{name}: {value}" for name, value in headers.items()))
+        route = self._routes.get(key)
+        if key not in self._routes or (route is not None and route.pool.pool is None):  # new, or its pool closed
+            route = self._routes[key] = direct_post.route(
+                self.session, self._prepare(address, b"", headers), environment
+            )
+        return route
 
     def _prepare(self, address: str, message: Any, headers: dict[str, str]) -> requests.PreparedRequest:
         """The request as session.prepare_request would make it. Its URL and merged headers are prepared once per

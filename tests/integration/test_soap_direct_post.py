@@ -1,0 +1,236 @@
+"""The SOAP transport's direct POST (connectors/direct_post.py) against requests' own path, on a scripted loopback
+server: the same bytes on the wire, and for every kind of answer or failure the same status, headers, body, cookies
+kept, or the same exception with the same described cause."""
+
+import contextlib
+import gzip
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import requests
+
+from connectors import direct_post
+from connectors.court_soap import _Refused, _Transport
+from connectors.http import describe_failure
+
+pytestmark = pytest.mark.integration
+
+HEADERS = {"SOAPAction": '"urn:court-docking:exchange:v1/SubmitProgress"', "Content-Type": "text/xml; charset=utf-8"}
+XML = b"<?xml version='1.0' encoding='utf-8'?>\n<soap:Envelope xmlns:soap='s'><soap:Body/></soap:Envelope>"
+ZIPPED = gzip.compress(XML)
+
+
+def _answer(status: str, body: bytes, *headers: str) -> bytes:
+    lines = [f"HTTP/1.1 {status}", *headers, f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def _chunked(body: bytes) -> bytes:
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n"
+    return head + b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:7], body[7:])) + b"0\r\n\r\n"
+
+
+# What the server does with each request: answer these bytes (None: hang up without answering), then keep the
+# connection or close it; `wait` seconds first (past the client's read timeout: a timeout).
+@dataclass
+class Script:
+    reply: bytes | None
+    close: bool = False
+    wait: float = 0.0
+
+
+SCRIPTS = {
+    "ok": Script(_answer("200 OK", XML, "Content-Type: text/xml; charset=utf-8")),
+    "fault_500": Script(_answer("500 Internal Server Error", XML, "Content-Type: text/xml; charset=utf-8")),
+    "throttled": Script(_answer("429 Too Many Requests", b"{}", "Content-Type: application/json", "Retry-After: 7")),
+    "redirect": Script(_answer("302 Found", b"", "Location: http://127.0.0.1:1/elsewhere")),
+    "gateway": Script(_answer("502 Bad Gateway", b"<html>proxy</html>", "Content-Type: text/html")),
+    "gzip": Script(_answer("200 OK", ZIPPED, "Content-Type: text/xml", "Content-Encoding: gzip")),
+    "chunked": Script(_chunked(XML)),
+    "cookie": Script(_answer("200 OK", XML, "Content-Type: text/xml", "Set-Cookie: route=node-2; Path=/")),
+    "oversized_declared": Script(_answer("200 OK", b"x" * 3000, "Content-Type: text/xml")),
+    "oversized_chunked": Script(_chunked(b"y" * 3000)),
+    "closing": Script(_answer("200 OK", XML, "Content-Type: text/xml", "Connection: close"), close=True),
+    "hang_up": Script(None, close=True),
+    "truncated": Script(_answer("200 OK", XML, "Content-Type: text/xml")[:-20], close=True),
+    "bad_gzip": Script(_answer("200 OK", b"not gzip at all", "Content-Type: text/xml", "Content-Encoding: gzip")),
+    "garbage_status": Script(b"SOAP/9 what\r\n\r\n", close=True),
+    "timeout": Script(_answer("200 OK", XML, "Content-Type: text/xml"), wait=1.5),
+}
+CAP = 2048
+
+
+@dataclass
+class Server:
+    """Answers every request on a connection by the script named in its path; keeps what it received."""
+
+    listener: socket.socket
+    received: list[bytes] = field(default_factory=list)
+
+    @property
+    def port(self) -> int:
+        return int(self.listener.getsockname()[1])
+
+    def serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._connection, args=(connection,), daemon=True).start()
+
+    def _connection(self, connection: socket.socket) -> None:
+        with connection:
+            buffered = b""
+            while True:
+                while b"\r\n\r\n" not in buffered:
+                    chunk = connection.recv(65536)
+                    if not chunk:
+                        return
+                    buffered += chunk
+                head, _, rest = buffered.partition(b"\r\n\r\n")
+                length = next(
+                    int(line.split(b":")[1])
+                    for line in head.split(b"\r\n")
+                    if line.lower().startswith(b"content-length")
+                )
+                while len(rest) < length:
+                    rest += connection.recv(65536)
+                request, buffered = head + b"\r\n\r\n" + rest[:length], rest[length:]
+                self.received.append(request)
+                script = SCRIPTS[head.split(b" ")[1].decode().rsplit("/", 1)[1]]
+                threading.Event().wait(script.wait)
+                if script.reply is not None:
+                    connection.sendall(script.reply)
+                if script.close:
+                    connection.shutdown(socket.SHUT_RDWR)
+                    return
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Server]:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    running = Server(listener)
+    threading.Thread(target=running.serve, daemon=True).start()
+    yield running
+    listener.close()
+
+
+def _requests_path(session: requests.Session) -> requests.Session:
+    """A response hook (doing nothing) sends every request through requests' own path."""
+    session.hooks["response"].append(lambda response, *args, **kwargs: None)
+    return session
+
+
+def _outcome(server: Server, session: requests.Session, address: str) -> tuple[Any, ...]:
+    """What the connector sees of one POST, twice on one transport (the second reuses the route and connection):
+    status, headers that matter, body and the session's cookies, or the exception and its described cause."""
+    transport = _Transport("court", session, (1.0, 0.5), lambda: datetime(2026, 12, 1, tzinfo=UTC), cap=CAP)
+    seen: list[Any] = []
+    for body in (XML, "调解 𠀋".encode() * 50):
+        before = len(server.received)
+        try:
+            response = transport.post(address, body, HEADERS)
+            seen.append(
+                (
+                    response.status_code,
+                    response.content,
+                    response.encoding,
+                    {n: response.headers.get(n) for n in ("Content-Type", "Retry-After", "Location")},
+                    sorted(session.cookies.items()),
+                )
+            )
+        except _Refused as refused:
+            seen.append((type(refused.error).__name__, str(refused.error), getattr(refused.error, "retry_after", None)))
+        except requests.RequestException as exc:
+            seen.append((type(exc).__name__, describe_failure(exc, address)))
+        seen.append(server.received[before:])
+    return tuple(seen)
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_the_direct_post_is_requests_own_on_the_wire_and_in_every_outcome(server: Server, script: str) -> None:
+    """Same request bytes, and the same answer or the same failure, whatever the server does."""
+    address = f"http://127.0.0.1:{server.port}/ws/{script}"
+    direct, own = requests.Session(), _requests_path(requests.Session())
+    transport = _Transport("court", direct, (1.0, 0.5), lambda: datetime.now(UTC))
+    transport.post(f"http://127.0.0.1:{server.port}/ws/ok", XML, HEADERS)
+    assert transport._routes, "a plain session takes the direct route"
+    assert _outcome(server, direct, address) == _outcome(server, own, address)
+
+
+def test_a_refused_connection_is_the_same_failure(server: Server) -> None:
+    """Nothing listening: the same exception, described as refused."""
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    address = f"http://127.0.0.1:{closed.getsockname()[1]}/ws/ok"
+    closed.close()
+    direct, own = (
+        _outcome(server, requests.Session(), address),
+        _outcome(server, _requests_path(requests.Session()), address),
+    )
+    assert direct == own
+    assert direct[0] == (
+        "ConnectionError",
+        ("refused", f"connection refused by 127.0.0.1:{address.split(':')[2].split('/')[0]}"),
+    )
+
+
+class _OwnAdapter(requests.adapters.HTTPAdapter):
+    """An adapter of one's own (a subclass may send otherwise): never bypassed."""
+
+
+CHANGES: dict[str, Callable[[requests.Session], object]] = {
+    "cookie": lambda s: s.cookies.set("route", "node-1", domain="127.0.0.1", path="/"),
+    "auth": lambda s: setattr(s, "auth", ("user", "secret")),
+    "hook": lambda s: s.hooks["response"].append(lambda response, *args, **kwargs: None),
+    "proxy": lambda s: s.proxies.update({"http": "http://127.0.0.1:9"}),
+    "own_adapter": lambda s: s.mount("http://", _OwnAdapter()),
+}
+
+
+# The environment (proxies included) is read once per address, on either path: a proxy set later is not seen.
+@pytest.mark.parametrize(
+    ("change", "later"), [(name, False) for name in CHANGES] + [(n, True) for n in CHANGES if n != "proxy"]
+)
+def test_a_session_requests_would_treat_differently_takes_requests_path(
+    server: Server, change: str, later: bool
+) -> None:
+    """Cookies, auth, a response hook, a proxy or an adapter of one's own, from the start or after the first POST:
+    requests' own path carries the request."""
+    session, address = requests.Session(), f"http://127.0.0.1:{server.port}/ws/ok"
+    transport = _Transport("court", session, (1.0, 0.5), lambda: datetime.now(UTC))
+    if later:
+        transport.post(address, XML, HEADERS)
+    CHANGES[change](session)
+    sent: list[requests.PreparedRequest] = []
+    original = session.send
+
+    def spy(request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        sent.append(request)
+        return original(request, **kwargs)
+
+    session.send = spy  # type: ignore[method-assign]
+    with contextlib.suppress(requests.RequestException):  # the proxy is not there: the path taken is what matters
+        transport.post(address, XML, HEADERS)
+    assert len(sent) == 1
+
+
+def test_a_closed_pool_is_reopened(server: Server) -> None:
+    """The adapter closed (its pools cleared): the next POST still goes out, then the direct route again."""
+    session = requests.Session()
+    transport = _Transport("court", session, (1.0, 0.5), lambda: datetime.now(UTC))
+    address = f"http://127.0.0.1:{server.port}/ws/ok"
+    assert transport.post(address, XML, HEADERS).status_code == 200
+    session.close()
+    for _ in range(2):
+        assert transport.post(address, XML, HEADERS).content == XML
+    assert all(route is not None and route.pool.pool is not None for route in transport._routes.values())
+    assert isinstance(next(iter(transport._routes.values())), direct_post.Route)
