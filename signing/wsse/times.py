@@ -17,11 +17,22 @@ _DATETIME = re.compile(
 )
 
 
+# The form nearly every sender writes (ours, WSS4J without milliseconds): read by fromisoformat, a tenth of the
+# regular path's time. What fromisoformat refuses in it (year 0000, hour 24, second 60, 30 February) takes the
+# regular path, which accepts or refuses it as before.
+_PLAIN = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+
+
 def xsd_datetime(text: str | None, what: str) -> datetime:
     """`text` as an aware UTC datetime; SignatureInvalid("malformed") naming `what` and the value otherwise."""
     if text is None or not text.strip():
         raise SignatureInvalid("malformed", f"{what} is missing")
     value = text.strip()  # xsd:dateTime collapses whitespace
+    if _PLAIN.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
     shown = repr(value[:40] + ("…" if len(value) > 40 else ""))
     match = _DATETIME.fullmatch(value)
     if match is None:

@@ -138,3 +138,40 @@ def test_a_timestamp_that_expires_before_it_was_created_is_malformed() -> None:
     envelope, verifier = _signed_with("Expires", "2026-11-23T07:59:59Z")
     with pytest.raises(SignatureInvalid, match=r"expires .* before it was created"):
         verifier.verify(envelope)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-23T08:00:00Z",
+        " 2026-11-23T08:00:00Z\n",
+        "1999-12-31T23:59:59Z",
+        "0001-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        "2024-02-29T12:00:00Z",
+        "2026-11-23T24:00:00Z",  # the end of the day: fromisoformat refuses it, the regular path reads it
+        "0000-01-01T00:00:00Z",
+        "2026-02-29T00:00:00Z",
+        "2026-11-31T08:00:00Z",
+        "2026-13-01T08:00:00Z",
+        "2026-11-23T08:60:00Z",
+        "2026-11-23T08:00:60Z",
+        "2026-11-23T25:00:00Z",
+        "2026-11-23T24:00:01Z",
+        "２０２６-11-23T08:00:00Z",  # fullwidth digits: never the plain form
+        "2026-11-23T08:00:00z",
+    ],
+)
+def test_the_plain_form_is_read_as_the_regular_path_reads_it(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path for 'YYYY-MM-DDThh:mm:ssZ' gives the same instant, or the same refusal, as the regular one."""
+    from signing.wsse import times
+
+    def read() -> object:
+        try:
+            return times.xsd_datetime(text, "the Timestamp's Created")
+        except SignatureInvalid as refusal:
+            return (refusal.reason, refusal.detail)
+
+    fast = read()
+    monkeypatch.setattr(times, "_PLAIN", times.re.compile(r"(?!)"))  # matches nothing: the regular path only
+    assert fast == read()
