@@ -27,6 +27,10 @@ class LoopbackHTTPServer(ThreadingHTTPServer, Generic[CoreT]):
 
     daemon_threads = True
     name = "sandbox"  # the serving thread's name
+    # The listen backlog. socketserver's 5 drops the SYNs of a client opening more connections at once (a worker
+    # with 16 sends in flight opens 16), and each dropped one waits the kernel's 1 s retransmission: a platform's
+    # front end (nginx: 511) takes them all.
+    request_queue_size = 128
 
     def __init__(
         self,
