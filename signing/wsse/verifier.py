@@ -20,9 +20,6 @@ from signing.wsse.names import ALGORITHMS, DS, EXC_C14N, ID, SOAP, WSSE, WSU
 from signing.wsse.times import xsd_datetime
 
 MAX_LIFETIME = timedelta(hours=1)  # a Timestamp meant to live longer is refused: replays stay bounded
-# Every wsu:Id in the envelope, the envelope's own included, in document order (one XPath call, not a Python loop
-# over every element; lxml's XPath objects lock themselves, so threads may share it).
-_EVERY_ID = etree.XPath("descendant-or-self::*/@wsu:Id", namespaces={"wsu": WSU})
 
 
 @dataclass(frozen=True)
@@ -116,7 +113,7 @@ def _references(envelope: Any, security: Any, stamp: Any, info: Any) -> list[tup
         )
     if any(not str(r.get("URI", "")).startswith("#") for r in references):
         raise SignatureInvalid("unsigned", "each reference must name an element of the envelope by #wsu:Id")
-    every_id = _EVERY_ID(envelope)
+    every_id = [str(element.get(ID)) for element in envelope.iter() if element.get(ID) is not None]
     if any(every_id.count(i) != 1 for i in ids):
         raise SignatureInvalid("malformed", "a signed element's wsu:Id is not unique in the envelope")
     return [(reference, allowed[i]) for reference, i in zip(references, ids, strict=True)]
