@@ -4,23 +4,28 @@ envelope it leaves is byte for byte the one it builds element by element, for ev
 import itertools
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from connectors.soap_submit import SUBMISSIONS, submission
 from signing.wsse import DS, SOAP, WsseSigner, WsseVerifier, signer
-from tests.unit.test_wsse import _certificate
 
 NOW = datetime(2026, 12, 1, 13, 0, 5, 123456, tzinfo=UTC)
+
+
+def _ours(operation: str) -> Callable[[], Any]:
+    return lambda: submission(operation, f"MSG-{operation}", "<?xml version='1.0'?><r>调解 &amp; 𠀋</r>")
+
+
 ENVELOPES: dict[str, Callable[[], Any]] = {
-    **{
-        f"ours_{op}": (lambda op=op: submission(op, f"MSG-{op}", "<?xml version='1.0'?><r>调解 &amp; 𠀋</r>"))
-        for op in SUBMISSIONS
-    },
+    **{f"ours_{operation}": _ours(operation) for operation in SUBMISSIONS},
     "court_answer": lambda: etree.fromstring(
         f'<soap:Envelope xmlns:soap="{SOAP}"><soap:Header/><soap:Body><tns:SubmitProgressResponse '
         'xmlns:tns="urn:court-docking:exchange:v1"><tns:code>0</tns:code></tns:SubmitProgressResponse>'
@@ -46,6 +51,22 @@ ENVELOPES: dict[str, Callable[[], Any]] = {
         f'<a:Envelope xmlns:a="{SOAP}"><a:Header xmlns:b="{SOAP}"/><a:Body/></a:Envelope>'.encode()
     ),
 }
+
+
+def _certificate(key: Any) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test")])
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(NOW - timedelta(days=1))
+        .not_valid_after(NOW + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+
+
 KEYS = {"rsa": rsa.generate_private_key(65537, 2048), "ec": ec.generate_private_key(ec.SECP256R1())}
 CERTIFICATES = {name: _certificate(key) for name, key in KEYS.items()}  # made once: each has its own serial
 
@@ -73,7 +94,12 @@ def test_the_security_header_from_text_is_the_one_built_element_by_element(
     """Same bytes either way (prefixes, declarations, attribute order, digests, an RSA signature), and it verifies."""
     built: list[object] = []
     original = WsseSigner._built
-    monkeypatch.setattr(WsseSigner, "_built", lambda self, *a: built.append(a) or original(self, *a))
+
+    def counted(self: WsseSigner, *args: Any) -> Any:
+        built.append(args)
+        return original(self, *args)
+
+    monkeypatch.setattr(WsseSigner, "_built", counted)
     from_text, verifiable = _signed(algorithm, ENVELOPES[shape])
     assert bool(built) == (shape in ("default_namespace", "wsse_prefix_taken", "two_soap_prefixes"))
     monkeypatch.setattr(signer, "_soap_prefix", lambda header: None)  # always element by element
