@@ -4,15 +4,22 @@ kept, or the same exception with the same described cause."""
 
 import contextlib
 import gzip
+import ipaddress
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from connectors import direct_post
 from connectors.court_soap import _Refused, _Transport
@@ -234,3 +241,94 @@ def test_a_closed_pool_is_reopened(server: Server) -> None:
         assert transport.post(address, XML, HEADERS).content == XML
     assert all(route is not None and route.pool.pool is not None for route in transport._routes.values())
     assert isinstance(next(iter(transport._routes.values())), direct_post.Route)
+
+
+def _issue(
+    name: str, issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None, *, ca: bool = False, ip: str | None = None
+) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    issuer_name, issuer_key = issuer or (subject, key)
+    now = datetime.now(UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    if ip:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), critical=False
+        )
+    return builder.sign(issuer_key, hashes.SHA256()), key
+
+
+def _pem(path: Path, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> tuple[str, str]:
+    (path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (path / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return str(path / "cert.pem"), str(path / "key.pem")
+
+
+class _TlsServer(Server):
+    """The scripted server behind TLS that demands a client certificate issued by `ca`."""
+
+    context: ssl.SSLContext
+
+    def _connection(self, connection: socket.socket) -> None:
+        try:
+            wrapped = self.context.wrap_socket(connection, server_side=True)
+        except (ssl.SSLError, OSError):
+            connection.close()  # the handshake refused (no client certificate): the client sees why
+            return
+        super()._connection(wrapped)
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[_TlsServer, str, tuple[str, str]]]:
+    ca_cert, ca_key = _issue("Test Court CA", None, ca=True)
+    folder = tmp_path_factory.mktemp("tls")
+    (folder / "server").mkdir()
+    (folder / "client").mkdir()
+    server_files = _pem(folder / "server", *_issue("court.test", (ca_cert.subject, ca_key), ip="127.0.0.1"))
+    client_files = _pem(folder / "client", *_issue("centre.test", (ca_cert.subject, ca_key)))
+    (folder / "ca.pem").write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*server_files)
+    context.load_verify_locations(folder / "ca.pem")
+    context.verify_mode = ssl.CERT_REQUIRED
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    running = _TlsServer(listener)
+    running.context = context
+    threading.Thread(target=running.serve, daemon=True).start()
+    yield running, str(folder / "ca.pem"), client_files
+    listener.close()
+
+
+@pytest.mark.parametrize("with_client_certificate", [True, False])
+def test_over_mutual_tls_the_direct_post_is_requests_own(
+    tls: tuple[_TlsServer, str, tuple[str, str]], with_client_certificate: bool
+) -> None:
+    """HTTPS to a court demanding our client certificate: the same answer with it, the same failure without."""
+    server, ca, client = tls
+
+    def session(own: bool) -> requests.Session:
+        made = _requests_path(requests.Session()) if own else requests.Session()
+        made.verify = ca
+        made.cert = client if with_client_certificate else None
+        return made
+
+    address = f"https://127.0.0.1:{server.port}/ws/ok"
+    direct = requests.Session()
+    direct.verify, direct.cert = ca, client
+    transport = _Transport("court", direct, (1.0, 2.0), lambda: datetime.now(UTC))
+    assert transport.post(address, XML, HEADERS).content == XML
+    assert all(route is not None for route in transport._routes.values()), "HTTPS takes the direct route too"
+    assert _outcome(server, session(own=False), address) == _outcome(server, session(own=True), address)
