@@ -331,4 +331,16 @@ def test_over_mutual_tls_the_direct_post_is_requests_own(
     transport = _Transport("court", direct, (1.0, 2.0), lambda: datetime.now(UTC))
     assert transport.post(address, XML, HEADERS).content == XML
     assert all(route is not None for route in transport._routes.values()), "HTTPS takes the direct route too"
-    assert _outcome(server, session(own=False), address) == _outcome(server, session(own=True), address)
+    direct_outcome, own_outcome = (
+        _outcome(server, session(own=False), address),
+        _outcome(server, session(own=True), address),
+    )
+    if not with_client_certificate:  # TLS 1.3 reports the refusal after the handshake: an alert, or a reset, racing
+        direct_outcome, own_outcome = _causes_only(direct_outcome), _causes_only(own_outcome)
+        assert direct_outcome[0] == ("SSLError", "tls")
+    assert direct_outcome == own_outcome
+
+
+def _causes_only(outcome: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An outcome's failures as (exception, cause): the detail of a raced TLS refusal left out."""
+    return tuple((seen[0], seen[1][0]) if isinstance(seen, tuple) and len(seen) == 2 else seen for seen in outcome)
