@@ -84,7 +84,9 @@ class _Refused(Exception):
 class _Transport(Transport):
     """zeep's transport, reading answers at most MAX_RESPONSE_BYTES, never following a redirect (it would re-post
     the signed envelope, and our client certificate, elsewhere), and answering HTTP errors that carry no SOAP
-    envelope itself, so Retry-After is not lost."""
+    envelope itself, so Retry-After is not lost. Each POST goes through the session's own urllib3 pool directly
+    (connectors/direct_post.py: requests' bytes, answers and errors, without its per-request layers), or through
+    requests whole where the session needs that (cookies, auth, hooks, a proxy, an adapter of its own)."""
 
     def __init__(
         self,
