@@ -40,15 +40,18 @@ _SERVICE = re.compile(rf"(?:[48]00(?:-?\d){{7}}|(?:0\d{{2,3}}-?)?9[56]\d{{3,6}}|
 _CHINA = re.compile(r"(?:\+|00)86-?")
 _INTERNATIONAL = re.compile(r"(?:\+|00)([1-9][\d-]*)")
 _GREATER_CHINA = re.compile(r"85[23]\d{8}|886\d{8,9}")  # HK, Macau, Taiwan written without the +
+_LAYOUT = re.compile(r"[\s()\[\]]")
+_DIGITS_AND_DASHES = re.compile(r"[\d-]+")
 
 
 def _compact(value: str) -> str:
-    text = re.sub(r"[\s()\[\]]", "", unicodedata.normalize("NFKC", value).translate(_DASHES))
-    return _EXTENSION_MARK.sub("转", text)
+    # NFKC leaves ASCII as it is, and no dash in _DASHES is ASCII: an ASCII number (nearly every one) skips both.
+    folded = value if value.isascii() else unicodedata.normalize("NFKC", value).translate(_DASHES)
+    return _EXTENSION_MARK.sub("转", _LAYOUT.sub("", folded))
 
 
 def _mainland(text: str) -> Phone | None:
-    mobile_digits = _MOBILE.fullmatch(text.replace("-", "")) if re.fullmatch(r"[\d-]+", text) else None
+    mobile_digits = _MOBILE.fullmatch(text.replace("-", "")) if _DIGITS_AND_DASHES.fullmatch(text) else None
     if mobile_digits:
         return Phone(mobile_digits.group(1), PhoneKind.MOBILE)
     if _LANDLINE.fullmatch(text):
