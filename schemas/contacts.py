@@ -42,6 +42,10 @@ _INTERNATIONAL = re.compile(r"(?:\+|00)([1-9][\d-]*)")
 _GREATER_CHINA = re.compile(r"85[23]\d{8}|886\d{8,9}")  # HK, Macau, Taiwan written without the +
 _LAYOUT = re.compile(r"[\s()\[\]]")
 _DIGITS_AND_DASHES = re.compile(r"[\d-]+")
+# A mobile number already in its canonical form: what courts send most, and what a classified number is asked
+# again as (`Party.phone_kind`). Every step of the general path leaves it as it is (ASCII, no space, no mark, no
+# +86) and _MOBILE takes all of it.
+_CANONICAL_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 
 
 def _compact(value: str) -> str:
@@ -63,6 +67,13 @@ def _mainland(text: str) -> Phone | None:
 
 def classify_phone(value: str) -> Phone:
     """The number's kind and canonical form; never raises. Idempotent: classifying `text` again gives the same."""
+    if _CANONICAL_MOBILE.fullmatch(value):
+        return Phone(value, PhoneKind.MOBILE)
+    return _classified(value)
+
+
+def _classified(value: str) -> Phone:
+    """`classify_phone` by the general path: every form, each step applied."""
     written = value.strip()
     text = _compact(written)
     china = _CHINA.match(text)

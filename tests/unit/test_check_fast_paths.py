@@ -187,3 +187,28 @@ def test_a_jws_header_with_a_surrogate_bom_or_nul_is_read_as_json_reads_bytes(ra
     except ValueError as exc:
         got = type(exc)
     assert got == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "13800138000",
+        "19912345678",
+        "12812345678",
+        "1380013800",
+        "138001380001",
+        " 13800138000",
+        "１３８００１３８０００",
+    ],
+)
+def test_a_canonical_mobile_number_is_classified_as_the_general_path_classifies_it(value: str) -> None:
+    """Eleven ASCII digits 1[3-9]…: the same text and kind as every step of the general path gives; anything near it
+    goes that way."""
+    assert contacts.classify_phone(value) == contacts._classified(value)
+
+
+@given(st.one_of(st.text(st.sampled_from("0123456789"), min_size=9, max_size=13).map(lambda d: "1" + d), MIXED))
+@settings(max_examples=400)
+def test_any_phone_text_is_classified_as_the_general_path_classifies_it(value: str) -> None:
+    """Whatever comes as a phone number, its canonical text and kind are what the general path gives."""
+    assert contacts.classify_phone(value) == contacts._classified(value)
