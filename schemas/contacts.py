@@ -42,10 +42,11 @@ _INTERNATIONAL = re.compile(r"(?:\+|00)([1-9][\d-]*)")
 _GREATER_CHINA = re.compile(r"85[23]\d{8}|886\d{8,9}")  # HK, Macau, Taiwan written without the +
 _LAYOUT = re.compile(r"[\s()\[\]]")
 _DIGITS_AND_DASHES = re.compile(r"[\d-]+")
-# A mobile number already in its canonical form: what courts send most, and what a classified number is asked
-# again as (`Party.phone_kind`). Every step of the general path leaves it as it is (ASCII, no space, no mark, no
-# +86) and _MOBILE takes all of it.
+# A mobile or landline number already in its canonical form: what courts send most, and what a classified number
+# is asked again as (`Party.phone_kind`). Every step of the general path leaves it as it is (ASCII digits and
+# dashes: no space, no extension mark, no +86 or 00), and then _MOBILE, or _LANDLINE after it, takes all of it.
 _CANONICAL_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_CANONICAL_LANDLINE = re.compile(r"0[1-9][0-9]{1,2}-?[2-9][0-9]{2,3}-?[0-9]{4}(?:-[0-9]{1,6})?")
 
 
 def _compact(value: str) -> str:
@@ -69,6 +70,8 @@ def classify_phone(value: str) -> Phone:
     """The number's kind and canonical form; never raises. Idempotent: classifying `text` again gives the same."""
     if _CANONICAL_MOBILE.fullmatch(value):
         return Phone(value, PhoneKind.MOBILE)
+    if _CANONICAL_LANDLINE.fullmatch(value):
+        return Phone(value, PhoneKind.LANDLINE)
     return _classified(value)
 
 

@@ -199,15 +199,31 @@ def test_a_jws_header_with_a_surrogate_bom_or_nul_is_read_as_json_reads_bytes(ra
         "138001380001",
         " 13800138000",
         "１３８００１３８０００",
+        "02087654321",
+        "020-87654321",
+        "0755-2345678-12",
+        "020-8765432-1",
+        "00861380013800",
+        "0086-20-87654321",
+        "02012345678",
+        "020-87654321 ",
+        "020-87654321转123",
+        "010-12345678-1234567",
     ],
 )
-def test_a_canonical_mobile_number_is_classified_as_the_general_path_classifies_it(value: str) -> None:
-    """Eleven ASCII digits 1[3-9]…: the same text and kind as every step of the general path gives; anything near it
-    goes that way."""
+def test_a_canonical_mobile_or_landline_is_classified_as_the_general_path_classifies_it(value: str) -> None:
+    """Eleven ASCII digits 1[3-9]…, or 0, an area code and a local number: the same text and kind as every step of
+    the general path gives; anything near either goes that way."""
     assert contacts.classify_phone(value) == contacts._classified(value)
 
 
-@given(st.one_of(st.text(st.sampled_from("0123456789"), min_size=9, max_size=13).map(lambda d: "1" + d), MIXED))
+@given(
+    st.one_of(
+        st.text(st.sampled_from("0123456789"), min_size=9, max_size=13).map(lambda d: "1" + d),
+        st.text(st.sampled_from("0123456789-"), min_size=6, max_size=20).map(lambda d: "0" + d),
+        MIXED,
+    )
+)
 @settings(max_examples=400)
 def test_any_phone_text_is_classified_as_the_general_path_classifies_it(value: str) -> None:
     """Whatever comes as a phone number, its canonical text and kind are what the general path gives."""
