@@ -27,6 +27,7 @@ Every refusal is a MalformedPayload naming the field, the agreed form and the va
 
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import cache
 from typing import Literal, get_args
 
 from mappings.codes import MalformedPayload
@@ -67,21 +68,29 @@ def read_time(value: object, form: TimestampForm, field: str) -> datetime:
         match = _ISO.fullmatch(text)
         if match is None:
             raise _refused(field, form, value, _iso_hint(text))
-        fraction, zulu, sign, off_h, off_m = match.groups()[6:]
-        if form == "iso8601" and not (zulu or sign):
+        year, month, day, hour, minute, second, fraction, zulu, sign, off_h, off_m = match.groups()
+        if zulu:
+            zone = UTC
+        elif sign:
+            found = _zone(sign, off_h, off_m)
+            if found is None:
+                raise _refused(field, form, value, "has an impossible UTC offset")
+            zone = found
+        elif form == "iso8601":
             raise _refused(
                 field, form, value, 'has no UTC offset (a court that writes China time without one: "iso8601_china")'
             )
-        zone = CHINA if not (zulu or sign) else UTC if zulu else _offset(sign, off_h, off_m, field, form, value)
-        micro = int((fraction or "0").ljust(6, "0")[:6])  # beyond microseconds is truncated, never rounded up a day
+        else:
+            zone = CHINA
+        micro = int(fraction[:6].ljust(6, "0")) if fraction else 0  # beyond microseconds is truncated, never rounded
     else:
         match = (_COMPACT if form == "yyyyMMddHHmmss" else _SPACED).fullmatch(text)
         if match is None:
             raise _refused(field, form, value, _compact_hint(text, form))
+        year, month, day, hour, minute, second = match.groups()
         zone, micro = CHINA, 0
-    year, month, day, hour, minute, second = (int(part) for part in match.groups()[:6])
     try:
-        when = datetime(year, month, day, hour, minute, second, micro, tzinfo=zone)
+        when = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=zone)
     except ValueError:
         raise _refused(field, form, value, "is not a real date and time") from None
     return _checked(when, form, field, value)
@@ -155,9 +164,11 @@ def _epoch(value: object, form: TimestampForm, field: str) -> datetime:
     return (_EPOCH + count * unit).astimezone(CHINA)
 
 
-def _offset(sign: str, hours: str, minutes: str, field: str, form: str, value: object) -> timezone:
+@cache  # a court writes one or two offsets: the zone object is made once (at most 2 × 100 × 100 keys)
+def _zone(sign: str, hours: str, minutes: str) -> timezone | None:
+    """The fixed zone of a ±HH:MM offset (two ASCII digits each), None for an impossible one."""
     if int(hours) > 23 or int(minutes) > 59:
-        raise _refused(field, form, value, "has an impossible UTC offset")
+        return None
     delta = timedelta(hours=int(hours), minutes=int(minutes))
     return timezone(-delta if sign == "-" else delta)
 

@@ -40,15 +40,23 @@ _SERVICE = re.compile(rf"(?:[48]00(?:-?\d){{7}}|(?:0\d{{2,3}}-?)?9[56]\d{{3,6}}|
 _CHINA = re.compile(r"(?:\+|00)86-?")
 _INTERNATIONAL = re.compile(r"(?:\+|00)([1-9][\d-]*)")
 _GREATER_CHINA = re.compile(r"85[23]\d{8}|886\d{8,9}")  # HK, Macau, Taiwan written without the +
+_LAYOUT = re.compile(r"[\s()\[\]]")
+_DIGITS_AND_DASHES = re.compile(r"[\d-]+")
+# A mobile or landline number already in its canonical form: what courts send most, and what a classified number
+# is asked again as (`Party.phone_kind`). Every step of the general path leaves it as it is (ASCII digits and
+# dashes: no space, no extension mark, no +86 or 00), and then _MOBILE, or _LANDLINE after it, takes all of it.
+_CANONICAL_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_CANONICAL_LANDLINE = re.compile(r"0[1-9][0-9]{1,2}-?[2-9][0-9]{2,3}-?[0-9]{4}(?:-[0-9]{1,6})?")
 
 
 def _compact(value: str) -> str:
-    text = re.sub(r"[\s()\[\]]", "", unicodedata.normalize("NFKC", value).translate(_DASHES))
-    return _EXTENSION_MARK.sub("转", text)
+    # NFKC leaves ASCII as it is, and no dash in _DASHES is ASCII: an ASCII number (nearly every one) skips both.
+    folded = value if value.isascii() else unicodedata.normalize("NFKC", value).translate(_DASHES)
+    return _EXTENSION_MARK.sub("转", _LAYOUT.sub("", folded))
 
 
 def _mainland(text: str) -> Phone | None:
-    mobile_digits = _MOBILE.fullmatch(text.replace("-", "")) if re.fullmatch(r"[\d-]+", text) else None
+    mobile_digits = _MOBILE.fullmatch(text.replace("-", "")) if _DIGITS_AND_DASHES.fullmatch(text) else None
     if mobile_digits:
         return Phone(mobile_digits.group(1), PhoneKind.MOBILE)
     if _LANDLINE.fullmatch(text):
@@ -60,6 +68,15 @@ def _mainland(text: str) -> Phone | None:
 
 def classify_phone(value: str) -> Phone:
     """The number's kind and canonical form; never raises. Idempotent: classifying `text` again gives the same."""
+    if _CANONICAL_MOBILE.fullmatch(value):
+        return Phone(value, PhoneKind.MOBILE)
+    if _CANONICAL_LANDLINE.fullmatch(value):
+        return Phone(value, PhoneKind.LANDLINE)
+    return _classified(value)
+
+
+def _classified(value: str) -> Phone:
+    """`classify_phone` by the general path: every form, each step applied."""
     written = value.strip()
     text = _compact(written)
     china = _CHINA.match(text)

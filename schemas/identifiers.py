@@ -13,6 +13,7 @@ refuses real codes whose registration department is a letter (`A…`, `N…` vil
 
 import re
 from datetime import date
+from operator import mul
 
 from stdnum.cn import ric
 
@@ -76,7 +77,9 @@ _RESIDENT_ID = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def _compact(value: str) -> str:
-    return "".join(value.translate(_FULL_WIDTH).split()).upper()  # split(): any space, the ideographic one too
+    # No full-width form is ASCII: an ASCII value (nearly every one) skips the table, looked up per character.
+    folded = value if value.isascii() else value.translate(_FULL_WIDTH)
+    return "".join(folded.split()).upper()  # split(): any space, the ideographic one too
 
 
 def resident_id_kind(value: str) -> str:
@@ -125,6 +128,9 @@ def _birth_date(number: str) -> date:
 # weights 3^(i-1) mod 31 (ISO 7064 style, as GB/T 17710).
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+_USCC_VALUES = {character: value for value, character in enumerate(USCC_ALPHABET)}
+_USCC_CHARACTERS = frozenset(USCC_ALPHABET)
+_DIVISION = re.compile(r"[0-9]{6}")
 # Character 1, the registration department, and the institution kinds (character 2) each department registers:
 # GB 32100-2015 with the department codes the national code centre (全国组织机构统一社会信用代码数据服务中心)
 # assigned since (A for the Central Military Commission's establishment office, N for agriculture: rural
@@ -161,7 +167,10 @@ USCC_DIVISION_PROVINCES = frozenset(GB_T_2260_PROVINCES) | {"10", "66"}
 
 def uscc_check_character(first17: str) -> str:
     """GB 32100's mod-31 check character of the first 17 characters."""
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    if len(first17) != 17 or not _USCC_CHARACTERS.issuperset(first17):  # refused as it always was (ValueError)
+        total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    else:
+        total = sum(map(mul, map(_USCC_VALUES.__getitem__, first17), _USCC_WEIGHTS))
     return USCC_ALPHABET[-total % 31]
 
 
@@ -173,8 +182,8 @@ def social_credit_code(value: str) -> str:
     code = _compact(value)
     if len(code) != 18:
         raise InvalidIdentifier(f"unified social credit code must have 18 characters, not {len(code)}")
-    forbidden = sorted(set(code) - set(USCC_ALPHABET))
-    if forbidden:
+    if not _USCC_CHARACTERS.issuperset(code):
+        forbidden = sorted(set(code) - _USCC_CHARACTERS)
         raise InvalidIdentifier(f"unified social credit code may not contain {''.join(forbidden)}")
     department, kind, division = code[0], code[1], code[2:8]
     if department not in USCC_DEPARTMENTS:
@@ -188,7 +197,7 @@ def social_credit_code(value: str) -> str:
             f"unified social credit code institution kind {kind!r} is not one that registration department "
             f"{department} ({name}) registers (GB 32100: {', '.join(kinds)})"
         )
-    if not re.fullmatch(r"[0-9]{6}", division):
+    if not _DIVISION.fullmatch(division):
         raise InvalidIdentifier(f"unified social credit code division {division!r} must be 6 digits (GB/T 2260)")
     if division[:2] not in USCC_DIVISION_PROVINCES:
         raise InvalidIdentifier(

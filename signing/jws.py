@@ -112,12 +112,21 @@ def protected_header(token: str) -> dict[str, Any]:
     if len(parts) != 3 or parts[1] != "":
         raise SignatureInvalid(SignatureInvalid.MALFORMED, "not a detached compact JWS (header..signature)")
     try:
-        protected = json.loads(b64decode(parts[0], "JWS header", urlsafe=True))
+        protected = json.loads(_json_text(b64decode(parts[0], "JWS header", urlsafe=True)))
     except ValueError:
         raise SignatureInvalid(SignatureInvalid.MALFORMED, "the JWS header is not JSON") from None
     if not isinstance(protected, dict):
         raise SignatureInvalid(SignatureInvalid.MALFORMED, "the JWS header is not a JSON object")
     return protected
+
+
+def _json_text(raw: bytes) -> str | bytes:
+    """`raw` as json.loads(bytes) would decode it: a header that opens with "{" and no NUL after it is UTF-8 to
+    json's encoding detection (RFC 8259 §8.1), so it is decoded here without asking it; anything else is left to
+    json.loads."""
+    if raw[:1] == b"{" and raw[1:2] != b"\x00":
+        return raw.decode("utf-8", "surrogatepass")
+    return raw
 
 
 def signing_input(encoded_header: str, body: bytes) -> bytes:

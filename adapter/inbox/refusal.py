@@ -148,8 +148,8 @@ def unstorable_model(model: BaseModel) -> str | None:
     """`unstorable` of a whole message model, asked of its JSON first: the serializer (native code) writes a NUL
     as \\u0000 and refuses a lone surrogate, so a clean message (nearly all) is never walked field by field in
     Python; one that may hold either is, to name the field (a false alarm — the text \\u0000 — then finds none)."""
-    try:
-        if "\\u0000" not in model.model_dump_json():
+    try:  # the serializer's bytes: what model_dump_json would decode to text first, only to search it
+        if b"\\u0000" not in model.__pydantic_serializer__.to_json(model):
             return None
     except PydanticSerializationError:  # a lone surrogate (or anything else it cannot write): look closer
         pass
