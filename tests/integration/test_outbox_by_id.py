@@ -1,7 +1,7 @@
-"""The outbox statements that name their rows by id (a record's held rows, a claim's renewal and release) find them
-by id — on SQLite too, where the status test used to send the planner down ix_outbox_due over every pending row once
-a batch held ten rows (#21: 8 ms a statement at a 100k backlog, 80 ms at 1M) — and act on exactly the rows the
-statements before the change did, on SQLite and PostgreSQL."""
+"""The outbox statements that name their rows by id (a record's held rows, a claim's renewal and release, a requeue
+by message id) find them by id — on SQLite too, where the status test used to send the planner down ix_outbox_due
+over every row of that status once a batch named five or ten rows (#21: 8 ms a statement at a 100k backlog, 80 ms
+at 1M) — and act on exactly the rows the statements before the change did, on SQLite and PostgreSQL."""
 
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -13,6 +13,7 @@ from sqlalchemy.sql import Executable
 
 from adapter.outbox.claim import _still_ours, claim, release, renew
 from adapter.outbox.record import _HELD, DeliveryResult, Result, record
+from adapter.outbox.requeue import RequeueConflict, requeue
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.tables import OutboxRow, OutboxStatus
 from tests.support.cases import T0, pending_cases
@@ -191,3 +192,61 @@ def _claims(uow: UnitOfWork) -> set[tuple[int, str]]:
     with uow.begin() as session:
         query = select(_OUTBOX.c.id, _OUTBOX.c.claimed_by).where(_OUTBOX.c.status == OutboxStatus.PENDING)
         return {(i, t) for i, t in session.connection().execute(query) if t is not None}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("named", [1, 5, 10, 40])
+def test_a_requeue_finds_its_messages_by_message_id(uow: UnitOfWork, named: int) -> None:
+    """A repair's requeue of `named` delivered messages: looked up by message id, not a walk of every delivered row
+    in ix_outbox_due (what SQLite planned for five ids or more)."""
+    with uow.begin() as session:
+        connection = session.connection()
+        connection.execute(update(_OUTBOX).values(status=OutboxStatus.DELIVERED))
+        ids = list(connection.execute(select(_OUTBOX.c.message_id).order_by(_OUTBOX.c.id).limit(named)).scalars())
+    seen: list[tuple[str, Any]] = []
+
+    @event.listens_for(uow.engine, "before_cursor_execute")
+    def _keep(conn: Any, cursor: Any, statement: str, params: Any, context: Any, executemany: bool) -> None:
+        if statement.startswith("UPDATE outbox"):
+            seen.append((statement, params))
+
+    with uow.begin() as session:
+        requeue(session.connection(), ids, from_status=OutboxStatus.DELIVERED, **_REPAIR)
+    event.remove(uow.engine, "before_cursor_execute", _keep)
+    ((statement, params),) = seen
+    with uow.engine.connect() as connection:
+        plan = [row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+    assert plan == ["SEARCH outbox USING INDEX sqlite_autoindex_outbox_1 (message_id=?)"], plan
+
+
+_REPAIR: dict[str, Any] = {"action": "resend", "actor": "test", "reason": "r", "note": "n", "now": T0}
+
+
+@pytest.mark.parametrize(("ask", "pick", "_tokens"), ASKS, ids=[a[0] for a in ASKS])
+@pytest.mark.parametrize("status", [OutboxStatus.DELIVERED, OutboxStatus.DEAD])
+def test_a_requeue_changes_the_rows_it_changed_before(
+    uow: UnitOfWork, ask: str, pick: Callable[[list[int]], list[int]], _tokens: list[str], status: OutboxStatus
+) -> None:
+    """Requeue by message id from `status`, and the same UPDATE with the status test as it was: the same rows put
+    back (or the same conflict), over rows pending, delivered and dead."""
+    ids = pick(_states(uow))
+    with uow.begin() as session:
+        by_id = {i: m for i, m in session.connection().execute(select(_OUTBOX.c.id, _OUTBOX.c.message_id))}
+    named = [by_id.get(i, f"none-{i}") for i in ids]
+
+    def now(connection: Connection) -> object:
+        try:
+            requeue(connection, named, from_status=status, **_REPAIR)
+        except RequeueConflict:
+            return "conflict"
+        return "requeued"
+
+    def before(connection: Connection) -> object:
+        changed = connection.execute(
+            update(_OUTBOX)
+            .where(_OUTBOX.c.message_id.in_(named), _OUTBOX.c.status == status)
+            .values(status=OutboxStatus.PENDING, next_attempt_at=T0, queued_at=T0, claimed_by=None, claimed_until=None)
+        ).rowcount
+        return "requeued" if changed == len(set(named)) else "conflict"
+
+    assert _outcome(uow, now) == _outcome(uow, before)
