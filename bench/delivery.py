@@ -8,6 +8,12 @@
 raw_rps     pre-signed acceptance messages POSTed with one keep-alive requests.Session (the ceiling)
 sqlite_rps  the same number of acceptances queued by the centre service, delivered by one worker process
 pg1_rps     the same on PostgreSQL, one worker process      pg2_rps  two worker processes, started together
+pg1_one_rps, pg2_one_rps  the same with max_in_flight = 1: each worker sends one message at a time, so it is bound
+            by its own round trips (claim, send, record) and leaves the machine room for a second one
+pg_scaling  pg2_one_rps ÷ pg1_one_rps: what a second worker adds instead of contending with the first (the outbox
+            claim, SKIP LOCKED, lease renewals, the audit chain's lock); goal >= 1.5 on a quiet 2-core machine.
+            pg_scaling_full = pg2_rps ÷ pg1_rps, at the default 16 in flight: there one worker and the court already
+            fill the cores, so a second worker has little to add (at 0 ms; at court latency see pg_latency_scaling)
 peer_rps    the same acceptances through procrastinate (a PostgreSQL job queue), one worker (bench/peer.py)
 soap_rps    the same acceptances delivered by one worker process on SQLite to a SOAP court process, up to N
             (--in-flight, default 16: max_in_flight's default) in flight, each send on its own pool thread and
@@ -24,16 +30,18 @@ audit_ratio sqlite/pg1 delivery with the audit chain appending ÷ with it off ([
 --profile-soap  after the runs, the SOAP delivery once more in this process under cProfile timed by this thread's
             CPU, one message at a time (max_in_flight = 1, so the sends run on the profiled thread: cProfile sees
             one thread only): the top N functions by cumulative time (the court stays in its own process)
-backlog_*   per-message time and peak RSS delivering `sample` messages off a 10k- and a `backlog`-deep outbox
-            on SQLite (bench/backlog.py); the ratios are deep ÷ 10k
+backlog_*   per-message time (wall; _cpu_ms the worker's CPU) and peak RSS delivering `sample` messages off a
+            10k- and a `backlog`-deep outbox on SQLite (bench/backlog.py); the ratios are deep ÷ 10k
+            (backlog_time_ratio wall, backlog_cpu_ratio CPU: steadier on a busy machine)
 With --latency-ms MS the court answers after MS (`docking sandbox serve --latency`) and only these are measured:
 raw_concurrent_rps  the pre-signed POSTs from N (--in-flight) threads, each with a keep-alive session: the ceiling
             for N messages in flight; raw_rps the same one at a time
 adapter_latency_rps one worker process on SQLite with max_in_flight = N; latency_ratio = it ÷ raw_concurrent_rps
 pg1_latency_rps, pg2_latency_rps  one and two worker processes on PostgreSQL; pg_latency_scaling = pg2 ÷ pg1
-Ratios are taken within each run (both sides measured minutes apart on the same machine), then the median over
-runs. Needs the PostgreSQL server binaries (Debian `postgresql`) and the `bench` extra. Prints a line per run,
-then one JSON line.
+Ratios are taken within each run (both sides measured minutes apart on the same machine; the two sides of
+pg_scaling and of the backlog ratios in turn, which goes first alternating between runs), then the median over
+runs. Needs the PostgreSQL server binaries (Debian `postgresql`) and the `bench` extra. Prints a line per run, then
+one JSON line.
 """
 
 import argparse
@@ -47,8 +55,10 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import requests
 
@@ -66,6 +76,7 @@ from schemas.envelope import Envelope, ProgressBody
 from schemas.progress import ProgressUpdate
 
 SMALL_BACKLOG = 10_000
+T = TypeVar("T")
 
 
 def raw_rps(court: Court, messages: int) -> float:
@@ -173,13 +184,22 @@ def one_run(
                 soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", n, 1, work, in_flight=args.in_flight
             ),
         }
-    small = backlog.measure(court, work, SMALL_BACKLOG, args.sample)
-    deep = backlog.measure(court, work, args.backlog, args.sample)
+    depth = in_turn(
+        number,
+        small=lambda: backlog.measure(court, work, SMALL_BACKLOG, args.sample),
+        deep=lambda: backlog.measure(court, work, args.backlog, args.sample),
+    )
+    small, deep = depth["small"], depth["deep"]
     return {
         "raw_rps": raw_rps(court, n),
         "sqlite_rps": adapter_rps(court, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", n, 1, work),
         "pg1_rps": adapter_rps(court, fresh_database(server), n, 1, work),
         "pg2_rps": adapter_rps(court, fresh_database(server), n, 2, work),
+        **in_turn(
+            number,
+            pg1_one_rps=lambda: adapter_rps(court, fresh_database(server), n, 1, work, in_flight=1),
+            pg2_one_rps=lambda: adapter_rps(court, fresh_database(server), n, 2, work, in_flight=1),
+        ),
         "peer_rps": peer.peer_rps(court, fresh_database(server), n, work),
         "soap_rps": adapter_rps(
             soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", n, 1, work, in_flight=args.in_flight
@@ -187,9 +207,18 @@ def one_run(
         **{k: v for k, v in audit_run(court, server, work, n, number).items() if "noaudit" in k},
         "backlog_small_ms": 1000 * small.seconds / small.delivered,
         "backlog_deep_ms": 1000 * deep.seconds / deep.delivered,
+        "backlog_small_cpu_ms": 1000 * small.cpu_seconds / small.delivered,
+        "backlog_deep_cpu_ms": 1000 * deep.cpu_seconds / deep.delivered,
         "backlog_small_rss_mib": small.peak_rss_kib / 1024,
         "backlog_deep_rss_mib": deep.peak_rss_kib / 1024,
     }
+
+
+def in_turn(number: int, **measures: Callable[[], T]) -> dict[str, T]:
+    """Both sides of a ratio, in the order given on odd runs and the other way round on even ones: a load that
+    changes during a run (other work on the machine, the court's own state) does not always fall on one side."""
+    names = list(measures) if number % 2 else list(measures)[::-1]
+    return {name: measures[name]() for name in names}
 
 
 def latency_run(court: Court, server: str, work: Path, args: argparse.Namespace) -> dict[str, float]:
@@ -230,10 +259,12 @@ RATIOS = {  # name: (numerator, denominator), each taken within a run
     "audit_ratio": ("pg1_rps", "pg1_noaudit_rps"),
     "audit_ratio_sqlite": ("sqlite_rps", "sqlite_noaudit_rps"),
     "sqlite_ratio": ("sqlite_rps", "raw_rps"),
-    "pg_scaling": ("pg2_rps", "pg1_rps"),
+    "pg_scaling": ("pg2_one_rps", "pg1_one_rps"),  # one in flight per worker (see the module doc)
+    "pg_scaling_full": ("pg2_rps", "pg1_rps"),
     "peer_ratio": ("pg1_rps", "peer_rps"),
     "soap_ratio": ("soap_rps", "raw_rps"),
     "backlog_time_ratio": ("backlog_deep_ms", "backlog_small_ms"),
+    "backlog_cpu_ratio": ("backlog_deep_cpu_ms", "backlog_small_cpu_ms"),
     "backlog_rss_ratio": ("backlog_deep_rss_mib", "backlog_small_rss_mib"),
     "latency_ratio": ("adapter_latency_rps", "raw_concurrent_rps"),  # goal >= 0.8 at 50 ms with N = 16
     "pg1_latency_ratio": ("pg1_latency_rps", "raw_concurrent_rps"),

@@ -25,6 +25,7 @@ from adapter.outbox.record import DeliveryResult
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.sealed_types import engine_vault
 from adapter.persistence.tables import OutboxRow, OutboxStatus
+from adapter.persistence.unindexed import unindexed
 from adapter.persistence.unreadable import REPORTED
 from adapter.persistence.vault import VaultError, open_json
 from schemas.clock import Clock, to_utc
@@ -133,11 +134,13 @@ def _set_aside(session: Session, row: OutboxRow, error: VaultError, now: datetim
 
 
 def _still_ours(rows: list[OutboxRow]) -> tuple[ColumnElement[bool], ...]:
-    """The rows of one claim this worker still holds: one claim's rows share its token, so one statement serves."""
+    """The rows of one claim this worker still holds: one claim's rows share its token, so one statement serves.
+    Found by id: the status test is unindexed, or SQLite walks every pending row of ix_outbox_due for a claim of ten
+    rows or more (adapter/persistence/unindexed.py)."""
     return (
         col(OutboxRow.id).in_([row.id for row in rows]),
         col(OutboxRow.claimed_by) == rows[0].claimed_by,
-        col(OutboxRow.status) == OutboxStatus.PENDING,
+        unindexed(_OUTBOX.c.status) == OutboxStatus.PENDING,
     )
 
 

@@ -24,6 +24,7 @@ from adapter.masking import mask_text
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.sealed_types import SealedBytes
 from adapter.persistence.tables import OutboxRow, OutboxStatus
+from adapter.persistence.unindexed import unindexed
 from schemas.clock import Clock, utc_now
 
 log = logging.getLogger("docking.delivery")
@@ -80,13 +81,14 @@ _RECORD = (
 
 
 # The rows of a batch still held by their claim (token) and pending, locked until the results are written; in id
-# order, so two transactions locking some of the same rows take them in one order.
+# order, so two transactions locking some of the same rows take them in one order. Found by id: the status test is
+# unindexed, or SQLite walks every pending row of ix_outbox_due for a batch of ten or more (unindexed.py says why).
 _HELD = (
     select(_OUTBOX.c.id, _OUTBOX.c.claimed_by)
     .where(
         _OUTBOX.c.id.in_(bindparam("row_ids", expanding=True)),
         _OUTBOX.c.claimed_by.in_(bindparam("tokens", expanding=True)),
-        _OUTBOX.c.status == OutboxStatus.PENDING,
+        unindexed(_OUTBOX.c.status) == OutboxStatus.PENDING,
     )
     .order_by(_OUTBOX.c.id)
     .with_for_update()
