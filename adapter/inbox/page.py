@@ -7,13 +7,13 @@ savepoint: applied, duplicate, conflict or quarantined with its raw bytes, exact
 - a bad item is quarantined with its bytes and the rest of the page still lands, in the same pass: its savepoint
   is rolled back alone, and an item the database itself refuses (DataError) is then kept as `unstorable`;
 - a crash part-way (any other exception, the process killed) rolls the whole page back: nothing of it is applied,
-  the cursor (moved by the caller only after this commits) still points before it, and the next poll applies it
-  once (the inbox drops what a re-read repeats).
+  the cursor (moved by the caller in this same transaction, `then`) still points before it, and the next poll
+  applies it once (the inbox drops what a re-read repeats).
 A quarantined item is logged once the page has committed (adapter/inbox/refusal.py `log_kept`).
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import DataError
 from sqlmodel import Session, col, select
@@ -35,10 +35,19 @@ log = logging.getLogger("docking.ingest")
 
 
 def ingest_page(
-    uow: UnitOfWork, link: PlatformLink, feed: str, items: Sequence[RawInbound], clock: Clock
+    uow: UnitOfWork,
+    link: PlatformLink,
+    feed: str,
+    items: Sequence[RawInbound],
+    clock: Clock,
+    then: Callable[[Session], object] | None = None,
 ) -> list[Outcome]:
-    """Settle every item of a page in one transaction (module doc); the outcomes in the page's order."""
+    """Settle every item of a page in one transaction (module doc); the outcomes in the page's order. `then` (the
+    poll's cursor move: adapter/inbox/polling.py) runs once, after the items: in the page's transaction, which then
+    commits both or neither — or, when the page has no items or goes item by item, in a transaction of its own after
+    theirs."""
     if not items:
+        _alone(uow, then)
         return []
     platform = link.name
     checked = [
@@ -50,13 +59,23 @@ def ingest_page(
             pairs = zip(items, checked, strict=True)
             outcomes = [_settle(session, link, feed, item, clock, one, known) for item, one in pairs]
             known.flush(session)  # before the commit: the rows deferred until the page's cases exist
+            if then is not None:
+                then(session)
     except DataError as exc:  # a value the database refuses in the page's batch: find the item, one at a time
         log.info("%s/%s: the database refused the page as a whole (%s); settling it item by item", platform, feed,
                  type(exc.orig).__name__)  # fmt: skip
-        return [ingest_item(uow, link, feed, item, clock) for item in items]
+        outcomes = [ingest_item(uow, link, feed, item, clock) for item in items]
+        _alone(uow, then)
+        return outcomes
     for outcome in outcomes:
         log_kept(platform, outcome)
     return outcomes
+
+
+def _alone(uow: UnitOfWork, then: Callable[[Session], object] | None) -> None:
+    if then is not None:
+        with uow.begin() as session:
+            then(session)
 
 
 def _known(session: Session, platform: str, checked: list[Checked]) -> Known:
