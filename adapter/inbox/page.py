@@ -23,6 +23,7 @@ from adapter.inbox.digest import envelope_digest
 from adapter.inbox.ingest import Checked, check, ingest_item, was_applied
 from adapter.inbox.item_outcome import Ingested, Outcome
 from adapter.inbox.refusal import claimed_id, keep, log_kept
+from adapter.persistence import statistics
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CaseRow, InboxRow
 from adapter.platforms.registry import PlatformLink
@@ -69,6 +70,8 @@ def ingest_page(
         return outcomes
     for outcome in outcomes:
         log_kept(platform, outcome)
+    if any(outcome.result is Ingested.APPLIED for outcome in outcomes):
+        statistics.after_writing(uow.engine)  # the next page's look-ups are planned by them (PostgreSQL)
     return outcomes
 
 
