@@ -14,7 +14,9 @@ A quarantined item is logged once the page has committed (adapter/inbox/refusal.
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import Any, cast
 
+from sqlalchemy import ARRAY, ColumnElement, String, any_, bindparam
 from sqlalchemy.exc import DataError
 from sqlmodel import Session, col, select
 
@@ -85,16 +87,26 @@ def _known(session: Session, platform: str, checked: list[Checked]) -> Known:
     envelopes = [one.envelope for one in checked if one.refusal is None and one.envelope is not None]
     ids = sorted({envelope.message_id for envelope in envelopes})
     dispatched = sorted({e.platform_case_id for e in envelopes if isinstance(e.body, DispatchBody)})
+    dialect = session.get_bind().dialect.name
     inbox = select(InboxRow.message_id, InboxRow.body_sha256).where(
-        InboxRow.platform == platform, col(InboxRow.message_id).in_(ids)
+        InboxRow.platform == platform, _among(col(InboxRow.message_id), ids, dialect)
     )
     known = Known(applied={message_id: digest for message_id, digest in session.exec(inbox)})
     if dispatched:
         cases = select(CaseRow.platform_case_id).where(
-            CaseRow.platform == platform, col(CaseRow.platform_case_id).in_(dispatched)
+            CaseRow.platform == platform, _among(col(CaseRow.platform_case_id), dispatched, dialect)
         )
         known.cases = set(session.exec(cases))
     return known
+
+
+def _among(column: Any, values: list[str], dialect: str) -> ColumnElement[bool]:
+    """`column IN values`; on PostgreSQL `column = ANY(array)`, one parameter for the page's hundred values rather
+    than a parameter each, bound and rendered into the statement per page (a third of a page's look-up time on our
+    side). Planned alike: PostgreSQL reads an IN list as `= ANY` (adapter/persistence/statistics.py)."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(String)))
+    return cast("ColumnElement[bool]", column.in_(values))
 
 
 def _settle(

@@ -4,17 +4,18 @@ A page's look-ups (adapter/inbox/page.py `_known`: the inbox by `platform = … 
 by `platform = … AND platform_case_id = ANY(…)`) find their rows through the unique (platform, …) indexes — when the
 planner knows that `platform` selects nearly every row. On tables never analysed it does not: it takes `platform`
 to match a handful of rows, scans the index by `platform` alone and filters every row of the platform by the second
-column — a read of the whole table per page, quadratic over a catch-up (5× the write's time at 10,000 items). No
-index and no query shape escapes that guess (a unique index's one-row estimate is not applied to `= ANY`, and a join
-with the ids is planned as a hash join over the same scan), so the statistics are taken: ANALYZE, which autovacuum
-would run only a minute or more later, once the tables hold rows (statistics of empty tables tell the planner
-nothing). A few milliseconds for a new database's first pages; asked once per engine, by a catalogue read.
+column — a read of the whole table per page, quadratic over a catch-up. No index and no query shape escapes that
+guess (an IN list, `= ANY(array)`, a join with `unnest(ids)`: each was planned as that scan; a unique index's
+one-row estimate is not applied to `= ANY`), so the statistics are taken: ANALYZE, which autovacuum would run only
+a minute or more later, once the tables hold rows (an empty table's statistics tell the planner nothing).
+On a catch-up of 6,000 dispatches the server then spent half the CPU per item. A few milliseconds on a new
+database's first page; asked by a catalogue read, until answered, once per engine.
 """
 
 import weakref
 
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 # Tables intake looks up by (platform, key), per the unique indexes above.
 LOOKED_UP = ("inbox", "cases")
@@ -35,8 +36,14 @@ def after_writing(engine: Engine) -> None:
     if tried >= _TRIES or engine.dialect.name != "postgresql":
         return
     with engine.begin() as connection:
-        unknown = list(connection.execute(_UNKNOWN, {"tables": list(LOOKED_UP)}).scalars())
-        for table in unknown:
-            connection.execute(text(f"ANALYZE {connection.dialect.identifier_preparer.quote(table)}"))
-    # No table left without: done. Otherwise (an empty table, a refusal) try again after a later page, a few times.
+        unknown = _unknown(connection)
+        if unknown:
+            for table in unknown:
+                connection.execute(text(f"ANALYZE {connection.dialect.identifier_preparer.quote(table)}"))
+            unknown = _unknown(connection)
+    # None left without: done. Otherwise (an empty table, a refusal) try again after a later page, a few times.
     _TRIED[engine] = _TRIES if not unknown else tried + 1
+
+
+def _unknown(connection: Connection) -> list[str]:
+    return list(connection.execute(_UNKNOWN, {"tables": list(LOOKED_UP)}).scalars())
