@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Dialect
 Processor = Callable[[Any], Any]
 _Plan = tuple[str, Callable[[dict[str, Any]], Any], list[tuple[int, Processor]], int]
 # Per dialect (one per engine: a sealed column's processor holds the engine's vault), per table and column list.
-_PLANS: "weakref.WeakKeyDictionary[Dialect, dict[tuple[str, tuple[str, ...]], _Plan]]" = weakref.WeakKeyDictionary()
+_PLANS: "weakref.WeakKeyDictionary[Dialect, dict[tuple[Table, tuple[str, ...]], _Plan]]" = weakref.WeakKeyDictionary()
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -45,9 +45,9 @@ def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, A
 
 def _plan(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Plan:
     plans = _PLANS.setdefault(dialect, {})
-    plan = plans.get((table.name, names))
+    plan = plans.get((table, names))
     if plan is None:
-        plan = plans[(table.name, names)] = _make_plan(dialect, table, names)
+        plan = plans[(table, names)] = _make_plan(dialect, table, names)
     return plan
 
 
