@@ -31,9 +31,9 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import and_, bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from adapter.inbox.ingest import counted
 from adapter.inbox.item_outcome import Ingested
@@ -211,15 +211,22 @@ class _Step:
             _caught_up(session, self.platform, self.feed, self.asked_at)
 
 
+# Built once: a cursor's statements built per page cost more CPU than the page's cursor change itself (~0.7 ms).
+_CURSORS = CursorRow.__table__  # type: ignore[attr-defined]
+_THIS = and_(_CURSORS.c.platform == bindparam("of_platform"), _CURSORS.c.feed == bindparam("of_feed"))
+_MOVE = update(_CURSORS).where(_THIS, _CURSORS.c.value == bindparam("old")).values(value=bindparam("new"))
+_AT = bindparam("at", type_=_CURSORS.c.caught_up_at.type)
+_MARK = (
+    update(_CURSORS)
+    .where(_THIS, or_(_CURSORS.c.caught_up_at.is_(None), _CURSORS.c.caught_up_at < _AT))
+    .values(caught_up_at=_AT)
+)
+
+
 def _caught_up(session: Session, platform: str, feed: Feed, at: datetime) -> None:
     """Remember that the feed was read to its end by a read begun `at` (never moved back: two pollers may race)."""
-    later = or_(col(CursorRow.caught_up_at).is_(None), col(CursorRow.caught_up_at) < to_utc(at))
-    moved = session.exec(
-        update(CursorRow)
-        .where(col(CursorRow.platform) == platform, col(CursorRow.feed) == feed.value, later)
-        .values(caught_up_at=to_utc(at))
-    )
-    if not moved.rowcount and session.get(CursorRow, (platform, feed.value)) is None:
+    marked = session.connection().execute(_MARK, {"of_platform": platform, "of_feed": feed.value, "at": to_utc(at)})
+    if not marked.rowcount and session.get(CursorRow, (platform, feed.value)) is None:
         # An empty feed read from its start leaves no cursor row: make one (a racing poller's row wins).
         with suppress(IntegrityError), session.begin_nested():
             session.add(CursorRow(platform=platform, feed=feed.value, value="", caught_up_at=to_utc(at)))
@@ -227,17 +234,15 @@ def _caught_up(session: Session, platform: str, feed: Feed, at: datetime) -> Non
 
 def _advance(session: Session, platform: str, feed: Feed, old: str, new: str) -> bool:
     """Move the cursor from `old` to `new`; False if it no longer reads `old` (someone else advanced it)."""
-    row = session.get(CursorRow, (platform, feed.value))
-    if row is None:
-        try:  # in a savepoint: a racing poller's first move made the row first, refusing ours, not the page with it
-            with session.begin_nested():
-                session.add(CursorRow(platform=platform, feed=feed.value, value=new))
-        except IntegrityError:
-            return False
-        return old == ""
-    moved = session.exec(
-        update(CursorRow)
-        .where(col(CursorRow.platform) == platform, col(CursorRow.feed) == feed.value, col(CursorRow.value) == old)
-        .values(value=new)
-    )
-    return bool(moved.rowcount)
+    this = {"of_platform": platform, "of_feed": feed.value}
+    moved = session.connection().execute(_MOVE, {**this, "old": old, "new": new})
+    if moved.rowcount:
+        return True
+    if session.get(CursorRow, (platform, feed.value)) is not None:
+        return False
+    try:  # in a savepoint: a racing poller's first move made the row first, refusing ours, not the page with it
+        with session.begin_nested():
+            session.add(CursorRow(platform=platform, feed=feed.value, value=new))
+    except IntegrityError:
+        return False
+    return old == ""
