@@ -1,13 +1,18 @@
-"""On PostgreSQL, intake takes the planner's statistics of the tables a page looks rows up in once they hold rows
-(adapter/persistence/statistics.py), so the look-ups use both columns of the unique indexes from the next page on."""
+"""A page's look-ups find what earlier pages applied, on both databases; on PostgreSQL, intake takes the planner's
+statistics of the tables a page looks rows up in once they hold rows (adapter/persistence/statistics.py), so the
+look-ups use both columns of the unique indexes from the next page on."""
 
+import json
 from typing import Any
 
 import pytest
 from sqlalchemy import event, text
+from sqlmodel import select
 
-from adapter.inbox.polling import poll
+from adapter.inbox.item_outcome import Ingested
+from adapter.inbox.polling import poll, rewind
 from adapter.persistence import statistics
+from adapter.persistence.tables import QuarantineRow
 from connectors.port import Feed
 from scheduler import Runtime
 from tests.support.court import PLATFORM, Court
@@ -62,3 +67,22 @@ def test_an_empty_table_is_analysed_again_after_a_later_page_a_few_times_at_most
     for _ in range(statistics._TRIES + 2):  # the tables stay empty: the planner has no statistics of them
         statistics.after_writing(runtime.uow.engine)
     assert len([s for s in seen if "pg_stats" in s]) == 2 * statistics._TRIES  # before and after each ANALYZE
+
+
+def test_the_look_ups_find_what_earlier_pages_applied(runtime: Runtime, court: Court) -> None:
+    """On both databases (an IN list; one array on PostgreSQL): a page read again is all duplicates, and a new
+    message dispatching a case already held is kept as `case_exists` — each found by a page's look-ups."""
+    link = runtime.platforms[PLATFORM]
+    court.core.dispatch(5, "01")
+    first = poll(runtime.uow, link, Feed.DISPATCHES, runtime.clock, limit=3)
+    assert first.counts[Ingested.APPLIED] == 5
+    doc = json.loads(court.core._feeds["dispatches"][0].body)  # the first case again, in a message of its own
+    doc["xxbh"] = f"{doc['xxbh']}-again"
+    raw = json.dumps(doc, ensure_ascii=False)
+    court.core.inject("dispatches", raw, court.core.sign_item(raw, str(doc["xxbh"])))
+    assert rewind(runtime.uow, PLATFORM, Feed.DISPATCHES)
+    again = poll(runtime.uow, link, Feed.DISPATCHES, runtime.clock, limit=3)
+    assert (again.counts[Ingested.DUPLICATE], again.counts[Ingested.QUARANTINED]) == (5, 1), again.counts
+    with runtime.uow.begin() as session:
+        (kept,) = session.exec(select(QuarantineRow)).all()
+        assert kept.reason == "case_exists" and kept.message_id == doc["xxbh"]
