@@ -108,7 +108,7 @@ def _look_ups(among: Callable[[Any], ColumnElement[bool]]) -> tuple[Executable, 
     return inbox, cases
 
 
-# Built once (a statement built per page cost a page a third of a millisecond). On PostgreSQL the page's ids are one
+# Built once, as the cursor's statements are (adapter/inbox/polling.py). On PostgreSQL the page's ids are one
 # array parameter (`= ANY`) rather than an IN list of a parameter each, rendered into the statement per page; it is
 # planned alike (PostgreSQL reads an IN list as `= ANY`: adapter/persistence/statistics.py).
 _LOOK_UPS = {
