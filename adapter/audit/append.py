@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import event, inspect, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import UnboundExecutionError
 from sqlalchemy.orm import Session
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from adapter.audit import sources
 from adapter.audit.chain import GENESIS, canonical, entry_fields, entry_hash, hasher
 from adapter.persistence.audit_tables import AuditEntryRow
+from adapter.persistence.bulk import insert_rows
 
 CHAIN_LOCK = 0x617564697463  # pg_advisory_xact_lock key ("auditc"); not SCHEMA_LOCK (adapter/persistence/migrate.py)
 _PENDING = "audit_pending"
@@ -150,4 +151,4 @@ def _write(session: Session, entries: list[sources.Entry], alg: str) -> None:
         before, prev = prev, entry_hash(alg, prev, fields)
         rows.append({**fields, "at": at, "content_json": stored.decode(), "prev_hash": before,
                      "entry_hash": prev})  # fmt: skip
-    connection.execute(insert(_TABLE), rows)
+    insert_rows(connection, _TABLE, rows)  # at the driver (adapter/persistence/bulk.py): a page writes thousands

@@ -15,6 +15,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection
 
 from adapter.events.kinds import EventType
+from adapter.persistence.bulk import insert_rows
 from adapter.persistence.event_tables import CentreEventRow
 from adapter.persistence.tables import OutboxStatus
 from schemas.clock import from_db, to_utc
@@ -38,9 +39,8 @@ class Batch:
         self.rows: list[dict[str, Any]] = []
 
     def write(self, connection: Connection) -> None:
-        if self.rows:
-            connection.execute(insert(EVENTS), self.rows)
-            self.rows.clear()
+        insert_rows(connection, EVENTS, self.rows)  # at the driver (adapter/persistence/bulk.py): a page's hundreds
+        self.rows.clear()
 
 
 def emit(
@@ -79,8 +79,7 @@ def emit_many(
     order (their positions follow `items`); returns their ids."""
     when, ids = to_utc(at), [new_event_id() for _ in items]
     rows = [_row(event_id, type, case_id, data, when) for event_id, (case_id, data) in zip(ids, items, strict=True)]
-    if rows:
-        connection.execute(insert(EVENTS), rows)
+    insert_rows(connection, EVENTS, rows)
     return ids
 
 

@@ -7,14 +7,16 @@ savepoint: applied, duplicate, conflict or quarantined with its raw bytes, exact
 - a bad item is quarantined with its bytes and the rest of the page still lands, in the same pass: its savepoint
   is rolled back alone, and an item the database itself refuses (DataError) is then kept as `unstorable`;
 - a crash part-way (any other exception, the process killed) rolls the whole page back: nothing of it is applied,
-  the cursor (moved by the caller only after this commits) still points before it, and the next poll applies it
-  once (the inbox drops what a re-read repeats).
+  the cursor (moved by the caller in this same transaction, `then`) still points before it, and the next poll
+  applies it once (the inbox drops what a re-read repeats).
 A quarantined item is logged once the page has committed (adapter/inbox/refusal.py `log_kept`).
 """
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from sqlalchemy import ARRAY, ColumnElement, Executable, String, any_, bindparam
 from sqlalchemy.exc import DataError
 from sqlmodel import Session, col, select
 
@@ -23,6 +25,7 @@ from adapter.inbox.digest import envelope_digest
 from adapter.inbox.ingest import Checked, check, ingest_item, was_applied
 from adapter.inbox.item_outcome import Ingested, Outcome
 from adapter.inbox.refusal import claimed_id, keep, log_kept
+from adapter.persistence import statistics
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CaseRow, InboxRow
 from adapter.platforms.registry import PlatformLink
@@ -35,10 +38,19 @@ log = logging.getLogger("docking.ingest")
 
 
 def ingest_page(
-    uow: UnitOfWork, link: PlatformLink, feed: str, items: Sequence[RawInbound], clock: Clock
+    uow: UnitOfWork,
+    link: PlatformLink,
+    feed: str,
+    items: Sequence[RawInbound],
+    clock: Clock,
+    then: Callable[[Session], object] | None = None,
 ) -> list[Outcome]:
-    """Settle every item of a page in one transaction (module doc); the outcomes in the page's order."""
+    """Settle every item of a page in one transaction (module doc); the outcomes in the page's order. `then` (the
+    poll's cursor move: adapter/inbox/polling.py) runs once, after the items: in the page's transaction, which then
+    commits both or neither — or, when the page has no items or goes item by item, in a transaction of its own after
+    theirs."""
     if not items:
+        _alone(uow, then)
         return []
     platform = link.name
     checked = [
@@ -50,29 +62,59 @@ def ingest_page(
             pairs = zip(items, checked, strict=True)
             outcomes = [_settle(session, link, feed, item, clock, one, known) for item, one in pairs]
             known.flush(session)  # before the commit: the rows deferred until the page's cases exist
+            if then is not None:
+                then(session)
     except DataError as exc:  # a value the database refuses in the page's batch: find the item, one at a time
         log.info("%s/%s: the database refused the page as a whole (%s); settling it item by item", platform, feed,
                  type(exc.orig).__name__)  # fmt: skip
-        return [ingest_item(uow, link, feed, item, clock) for item in items]
+        outcomes = [ingest_item(uow, link, feed, item, clock) for item in items]
+        _alone(uow, then)
+        return outcomes
     for outcome in outcomes:
         log_kept(platform, outcome)
+    if any(outcome.result is Ingested.APPLIED for outcome in outcomes):
+        statistics.after_writing(uow.engine)  # the next page's look-ups are planned by them (PostgreSQL)
     return outcomes
+
+
+def _alone(uow: UnitOfWork, then: Callable[[Session], object] | None) -> None:
+    if then is not None:
+        with uow.begin() as session:
+            then(session)
 
 
 def _known(session: Session, platform: str, checked: list[Checked]) -> Known:
     envelopes = [one.envelope for one in checked if one.refusal is None and one.envelope is not None]
     ids = sorted({envelope.message_id for envelope in envelopes})
     dispatched = sorted({e.platform_case_id for e in envelopes if isinstance(e.body, DispatchBody)})
-    inbox = select(InboxRow.message_id, InboxRow.body_sha256).where(
-        InboxRow.platform == platform, col(InboxRow.message_id).in_(ids)
-    )
-    known = Known(applied={message_id: digest for message_id, digest in session.exec(inbox)})
+    inbox, cases = _LOOK_UPS["postgresql" if session.get_bind().dialect.name == "postgresql" else "other"]
+    connection = session.connection()  # nothing is pending yet: the page's transaction begins here
+    found = connection.execute(inbox, {"of_platform": platform, "ids": ids})
+    known = Known(applied={message_id: digest for message_id, digest in found})
     if dispatched:
-        cases = select(CaseRow.platform_case_id).where(
-            CaseRow.platform == platform, col(CaseRow.platform_case_id).in_(dispatched)
-        )
-        known.cases = set(session.exec(cases))
+        known.cases = set(connection.execute(cases, {"of_platform": platform, "ids": dispatched}).scalars())
     return known
+
+
+def _look_ups(among: Callable[[Any], ColumnElement[bool]]) -> tuple[Executable, Executable]:
+    """The page's two look-ups, the inbox's and the cases', with `among` saying how a column is matched against
+    the page's values (`ids`)."""
+    inbox = select(InboxRow.message_id, InboxRow.body_sha256).where(
+        InboxRow.platform == bindparam("of_platform"), among(col(InboxRow.message_id))
+    )
+    cases = select(CaseRow.platform_case_id).where(
+        CaseRow.platform == bindparam("of_platform"), among(col(CaseRow.platform_case_id))
+    )
+    return inbox, cases
+
+
+# Built once, as the cursor's statements are (adapter/inbox/polling.py). On PostgreSQL the page's ids are one
+# array parameter (`= ANY`) rather than an IN list of a parameter each, rendered into the statement per page; it is
+# planned alike (PostgreSQL reads an IN list as `= ANY`: adapter/persistence/statistics.py).
+_LOOK_UPS = {
+    "postgresql": _look_ups(lambda column: column == any_(bindparam("ids", type_=ARRAY(String)))),
+    "other": _look_ups(lambda column: column.in_(bindparam("ids", expanding=True))),
+}
 
 
 def _settle(

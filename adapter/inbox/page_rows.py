@@ -4,8 +4,9 @@ centre events, in the page's transaction (adapter/inbox/page.py).
 The rows are exactly what applying one dispatch on its own writes (adapter/inbox/apply.py: the case registered,
 its history line, the inbox row with the raw bytes and signature headers, the `dispatch.received` event, the
 chain's entries for the history line and the inbox row) — built as column values rather than ORM objects, which
-cost most of a page's time to make and flush (bench/intake.py --profile). The personal data is sealed by the
-columns' types on the way in (adapter/persistence/sealed_types.py), whichever way a row is inserted.
+cost most of a page's time to make and flush (bench/intake.py --profile), and inserted at the driver
+(adapter/persistence/bulk.py). The personal data is sealed by the columns' types on the way in
+(adapter/persistence/sealed_types.py), whichever way a row is inserted.
 
 A dispatch is taken here only when nothing can refuse it once its checks have passed: a new message id and a new
 case, not flow C (adapter/inbox/page.py `_new_dispatch`); anything else goes through `record` in a savepoint.
@@ -19,13 +20,13 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert
 from sqlmodel import Session
 
 from adapter.audit import sources
 from adapter.audit.append import append_entries
 from adapter.events import causes as events
 from adapter.events.store import Batch
+from adapter.persistence.bulk import insert_rows
 from adapter.persistence.repository import history_fields, new_case_fields
 from adapter.persistence.tables import CaseEventRow, CaseRow, InboxRow
 from adapter.states import Event
@@ -94,7 +95,7 @@ class PageRows:
         connection = session.connection()
         for table, rows in ((_CASES, self.cases), (_HISTORY, self.history), (_INBOX, self.inbox)):
             if rows:
-                connection.execute(insert(table), rows)
+                insert_rows(connection, table, rows)
                 rows.clear()
         self.events.write(connection)
         append_entries(session, self.audit)

@@ -32,7 +32,8 @@ class CaseRow(SQLModel, table=True):
     )
 
     id: str = Field(primary_key=True, max_length=40)
-    platform: str | None = Field(default=None, index=True, max_length=64)  # None until a flow-C case meets a court
+    # None until a flow-C case meets a court. No index of its own: the indexes above begin with it (0022).
+    platform: str | None = Field(default=None, max_length=64)
     platform_case_id: str = Field(max_length=64)
     case_number: str | None = Field(default=None, max_length=64)
     # The case's court code as read once at intake (reference/case_intake.py): the dispatch's own, else the one in

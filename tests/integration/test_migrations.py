@@ -206,3 +206,23 @@ def test_0020_keeps_the_bytes_exchanged_and_downgrading_removes_only_those_colum
         assert after == {t: columns[t] - EVIDENCE[t] for t in EVIDENCE}
         assert connection.execute(text("SELECT message_id FROM inbox")).scalar_one() == "m1"
     assert upgrade(engine) == ("0019", head())
+
+
+def test_0022_drops_the_cases_platform_index_and_downgrading_restores_it(url: str) -> None:
+    """0022 drops ix_cases_platform alone (the indexes beginning with platform stay); down to 0021 brings it back."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from adapter.persistence.migrate import alembic_config
+
+    engine = make_engine(url)
+    upgrade(engine)
+    with engine.connect() as connection:
+        at_head = {index["name"] for index in inspect(connection).get_indexes("cases")}
+        assert "ix_cases_platform" not in at_head and {"ix_cases_reconcile", "ix_cases_dispatched"} <= at_head
+        command.downgrade(alembic_config(connection), "0021")
+        connection.commit()
+    with engine.connect() as connection:
+        assert current(connection) == "0021"
+        assert {index["name"] for index in inspect(connection).get_indexes("cases")} == at_head | {"ix_cases_platform"}
+    assert upgrade(engine) == ("0021", head())
