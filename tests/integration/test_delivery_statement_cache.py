@@ -1,10 +1,11 @@
 """The delivery loop's statements are compiled once per engine, then found in SQLAlchemy's compiled cache (#21).
 
 Why a test: a statement SQLAlchemy cannot cache, or an engine that does not cache, is compiled again on every run —
-a cost per claim and per recorded batch that no test of results would notice (an INSERT of the audit chain takes
-about a millisecond of CPU to compile; a recorded batch commits in less). Every statement the delivery loop runs —
-claim, mark, renew, the recorded results, the audit chain's tail and entries — is compared by the compiled form it
-ran with: one compiled form per statement text (and executemany or not) means every later run was a cache hit.
+a cost per claim and per recorded batch that no test of results would notice (compiling the audit chain's INSERT
+took 1.3 ms of CPU in a delivery worker; running it from the cache with 16 entries, about 0.1 ms). Every statement
+the delivery loop runs here — claim, mark, the held rows, the recorded results, the audit chain's tail and entries
+(and its lock on PostgreSQL) — is compared by the compiled form it ran with: one compiled form per statement text
+(and executemany or not) means every later run was a cache hit.
 """
 
 from collections import defaultdict
