@@ -2,11 +2,12 @@
 
     python -m bench.worker SETTINGS_JSON GO_FILE STOP_AFTER [PROFILE_FILE]
 
-Builds the runtime, says "ready", waits for the go file, delivers until `STOP_AFTER` messages are delivered (0:
-until nothing is due; the sends in flight at STOP_AFTER still finish, so a few more may be), then prints when it
-finished, its peak RSS (KiB), how many it delivered and the CPU seconds delivering took. It imports only what a
-worker needs, so its peak RSS is the worker's. With PROFILE_FILE the delivery loop runs under cProfile and its
-stats are dumped there (read by bench/delivery.py --profile).
+Builds the runtime, freezes its start-up heap out of the garbage collector's reach as `docking run` does
+(scheduler/process.py settle), says "ready", waits for the go file, delivers until `STOP_AFTER` messages are
+delivered (0: until nothing is due; the sends in flight at STOP_AFTER still finish, so a few more may be), then
+prints when it finished, its peak RSS (KiB), how many it delivered and the CPU seconds delivering took. It imports
+only what a worker needs, so its peak RSS is the worker's. With PROFILE_FILE the delivery loop runs under cProfile
+and its stats are dumped there (read by bench/delivery.py --profile).
 """
 
 import cProfile
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from adapter.config.settings import Settings
 from adapter.outbox.delivery import deliver_due
-from scheduler import build_runtime, delivery_lease
+from scheduler import build_runtime, delivery_lease, settle
 
 
 def main(argv: list[str]) -> None:
@@ -25,6 +26,7 @@ def main(argv: list[str]) -> None:
     runtime = build_runtime(settings)
     go, stop_after, delivered, idle = Path(argv[1]), int(argv[2]), 0, 0
     lease = delivery_lease(settings)
+    settle()  # as `docking run` does before its jobs start (scheduler/process.py)
     print("ready", flush=True)
     while not go.exists():
         time.sleep(0.002)

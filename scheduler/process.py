@@ -1,5 +1,6 @@
 """`docking run`: the long-running process — start the jobs, wait for SIGTERM/SIGINT, stop cleanly."""
 
+import gc
 import logging
 import signal
 import time
@@ -12,6 +13,24 @@ from scheduler.runtime import build_runtime
 from scheduler.schedule import register_jobs
 
 log = logging.getLogger("docking.scheduler")
+
+
+def settle() -> None:
+    """Move everything alive after start-up (modules, the connectors' WSDLs and schemas, the engine's compiled
+    statements) out of the garbage collector's reach, just before the jobs start; objects made later are collected
+    as before. api/server.py `settle` does the same for the API process (#16).
+
+    Why (measured with a GC callback in the delivery worker, bench/worker.py, #21): the start-up heap is about
+    165,000 long-lived objects that are never garbage, yet each full (oldest-generation) collection walks them all —
+    70 to 90 ms of CPU with every send thread stopped, once every few hundred messages delivered (once per 600 over
+    SOAP and over REST at 16 in flight). With it frozen no full collection came in those 600, and the worker's CPU
+    per message fell by a tenth over SOAP and a fifth over REST (means of six A/B pairs each, 600 messages at 16 in
+    flight: SOAP 1,910 → 1,730 µs, REST 1,260 → 1,020 µs; new below old in every pair).
+    The cost: a reference cycle among start-up objects that becomes garbage later is never freed (gc.collect()
+    first, so none that is garbage already is kept).
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def run(settings: Settings) -> None:
@@ -31,6 +50,7 @@ def run(settings: Settings) -> None:
     runtime.heartbeat()  # before any job: rotate-data must see this process from its first moment
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, runtime)
+    settle()
     scheduler.start()
     log.info(
         "docking run: %d platform(s), database %s",
