@@ -29,6 +29,7 @@ from adapter.events.store import Batch
 from adapter.persistence.bulk import insert_rows
 from adapter.persistence.repository import history_fields, new_case_fields
 from adapter.persistence.tables import CaseEventRow, CaseRow, InboxRow
+from adapter.persistence.vault import Vault
 from adapter.states import Event
 from connectors.port import RawInbound
 from schemas.clock import to_utc
@@ -45,8 +46,11 @@ _CREDENTIALS = {"authorization", "proxy-authorization", "cookie", "x-api-key"}
 
 @dataclass
 class PageRows:
-    """The rows of a page's new dispatches not yet written, in the order they were applied."""
+    """The rows of a page's new dispatches not yet written, in the order they were applied. `vault`: the
+    database's (adapter/persistence/sealed_types.py engine_vault), which seals each dispatch from its model as its
+    row is made (adapter/persistence/presealed.py); without it, the column seals what it is given."""
 
+    vault: Vault | None = None
     cases: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     inbox: list[dict[str, Any]] = field(default_factory=list)
@@ -58,7 +62,7 @@ class PageRows:
         body = envelope.body
         assert isinstance(body, DispatchBody)  # the caller's check (module doc)
         actor, flags = f"court:{platform}", body.dispatch.flags  # a property that classifies every phone: once
-        case = new_case_fields(body.dispatch, platform, now)
+        case = new_case_fields(body.dispatch, platform, now, vault=self.vault)
         case["court_dispatched_at"] = to_utc(court_dispatched_at(envelope))
         detail = register_detail(platform, envelope, flags)
         history = history_fields(case["id"], case["status"], Event.REGISTER, actor=actor, at=now, detail=detail)
