@@ -15,7 +15,8 @@ from datetime import date
 from decimal import Decimal
 from enum import Enum
 from functools import cache
-from typing import Any, get_args
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, PlainSerializer, WrapSerializer
 
@@ -49,6 +50,8 @@ def _sealed_copy(model: BaseModel, vault: Vault) -> BaseModel:
     The order is seal_json's (vault.py `_walked`, whose parser hook sees an object once it is closed): the objects
     inside a model first, in the order written, then its own sealed fields in field order."""
     fields, sealed = _plain_fields(type(model))
+    if not fields and not sealed:  # an attachment, a 案号's reading: nothing in it to seal
+        return model
     values = model.__dict__
     changed: dict[str, Any] = {}
     for name in fields:
@@ -115,8 +118,9 @@ def _leaf(item: object) -> object:
 
 @cache
 def _plain_fields(cls: type[BaseModel]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The fields of a model whose JSON is its fields, by name, in order, and those of them sealed; _NotPlain for
-    any other model."""
+    """Of a model whose JSON is its fields: those that may hold a model with a sealed field (or anything: `Any`, a
+    dict …), and those sealed, by name, in order; _NotPlain for any other model. A field of text, a number, a time
+    or an enum is neither, by its type: the model was validated."""
     config = cls.model_config
     decorators = cls.__pydantic_decorators__
     if (
@@ -138,7 +142,38 @@ def _plain_fields(cls: type[BaseModel]) -> tuple[tuple[str, ...], tuple[str, ...
         # and text has no fields for the walk to seal. Anything else it writes might have.
         if any(getattr(s, "return_type", None) is not str for s in serializers):
             raise _NotPlain
-    return tuple(cls.model_fields), tuple(name for name in cls.model_fields if name in SEALED_FIELDS)
+    _VISITING.add(cls)
+    try:
+        walked = tuple(name for name, info in cls.model_fields.items() if _may_hold_sealed(info.annotation))
+    finally:
+        _VISITING.discard(cls)
+    return walked, tuple(name for name in cls.model_fields if name in SEALED_FIELDS)
+
+
+_VISITING: set[type] = set()  # the models whose fields are being typed: one holding itself may hold anything
+_SCALARS = (str, int, float, Decimal, date, Enum)
+
+
+def _may_hold_sealed(annotation: Any) -> bool:
+    """May a value of this type be written as JSON with a sealed field in it? Yes for anything not known here."""
+    origin = get_origin(annotation)
+    if origin is None:
+        if annotation is type(None):
+            return False
+        if not isinstance(annotation, type) or annotation in _VISITING:
+            return True  # Any, a type variable, a model that holds itself
+        if issubclass(annotation, BaseModel):
+            try:
+                walked, sealed = _plain_fields(annotation)
+            except _NotPlain:
+                return True
+            return bool(walked or sealed)
+        return not issubclass(annotation, _SCALARS)
+    if origin is Annotated:
+        return _may_hold_sealed(get_args(annotation)[0])
+    if origin in (Union, UnionType, tuple, list):
+        return any(_may_hold_sealed(part) for part in get_args(annotation) if part is not Ellipsis)
+    return True  # a dict, a set, a Literal …: not known here
 
 
 _SERIALIZERS = (PlainSerializer, WrapSerializer)
