@@ -3,7 +3,6 @@
 The SQL case store (case_store.py) and the inbox call these; the rows themselves are built by the pure functions at
 the end, which the in-memory store (adapter/testing/fake_store.py) uses too, so both stores write the same rows."""
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -21,10 +20,11 @@ from adapter.states import CaseStatus, Event, advance, court_view
 from schemas.case import CaseDispatch
 from schemas.clock import to_utc
 from schemas.envelope import Body, Envelope
+from schemas.uuids import uuid4_hex
 
 
 def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:20]}"
+    return f"{prefix}-{uuid4_hex()[:20]}"
 
 
 # Loading a case for a status change opens none of its personal data: a case sealed under a data key this
