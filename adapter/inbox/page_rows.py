@@ -6,7 +6,9 @@ its history line, the inbox row with the raw bytes and signature headers, the `d
 chain's entries for the history line and the inbox row) — built as column values rather than ORM objects, which
 cost most of a page's time to make and flush (bench/intake.py --profile), and inserted at the driver
 (adapter/persistence/bulk.py). The personal data is sealed by the columns' types on the way in
-(adapter/persistence/sealed_types.py), whichever way a row is inserted.
+(adapter/persistence/sealed_types.py), whichever way a row is inserted — the dispatch's JSON sealed here already,
+from the model, by the database's vault (adapter/persistence/presealed.py: the same text, without parsing back the
+JSON just written), which its column then stores as it is.
 
 A dispatch is taken here only when nothing can refuse it once its checks have passed: a new message id and a new
 case, not flow C (adapter/inbox/page.py `_new_dispatch`); anything else goes through `record` in a savepoint.
