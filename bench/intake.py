@@ -58,8 +58,10 @@ def _peak_rss_kib() -> int:
 def adapter_pass(settings: Settings) -> tuple[float, int]:
     """Poll the court's feeds to rest; (seconds, messages applied)."""
     from scheduler import build_runtime
+    from scheduler.process import freeze_start_up
 
     runtime = build_runtime(settings)
+    freeze_start_up()  # as `docking run` does once started (scheduler/process.py)
     started = time.perf_counter()
     while True:  # a fresh database reads the whole feed: poll until nothing new arrives
         before = runtime.metrics.get("inbound_applied")

@@ -1,5 +1,6 @@
 """`docking run`: the long-running process — start the jobs, wait for SIGTERM/SIGINT, stop cleanly."""
 
+import gc
 import logging
 import signal
 import time
@@ -28,6 +29,7 @@ def run(settings: Settings) -> None:
     if lock is not None:
         lock.acquire()
     runtime = build_runtime(settings)
+    freeze_start_up()
     runtime.heartbeat()  # before any job: rotate-data must see this process from its first moment
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, runtime)
@@ -48,3 +50,12 @@ def run(settings: Settings) -> None:
     if lock is not None:
         lock.release()
     log.info("stopped")
+
+
+def freeze_start_up() -> None:
+    """Set what start-up built (modules, the schema, the settings, the runtime) aside from the garbage collector's
+    full collections, once its garbage is collected (gc.freeze): it lives as long as the process, and every full
+    collection walked all of it again — on SQLite about 24 µs of a feed item's ~450 µs of CPU (the intake A/B of
+    issue 21). Nothing is kept that would have been freed: reference counting frees frozen objects as before."""
+    gc.collect()
+    gc.freeze()
