@@ -5,7 +5,6 @@ its cause: a cause rolled back leaves no event, and a committed one always has i
 """
 
 import json
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,7 @@ from adapter.persistence.bulk import insert_rows
 from adapter.persistence.event_tables import CentreEventRow
 from adapter.persistence.tables import OutboxStatus
 from schemas.clock import from_db, to_utc
+from schemas.uuids import uuid4_hex
 
 EVENTS = CentreEventRow.__table__  # type: ignore[attr-defined]
 
@@ -28,7 +28,7 @@ _DATA_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default
 
 
 def new_event_id() -> str:
-    return "evt_" + uuid.uuid4().hex
+    return "evt_" + uuid4_hex()
 
 
 class Batch:

@@ -24,9 +24,11 @@ from adapter.inbox.apply import Known, record
 from adapter.inbox.digest import envelope_digest
 from adapter.inbox.ingest import Checked, check, ingest_item, was_applied
 from adapter.inbox.item_outcome import Ingested, Outcome
+from adapter.inbox.page_rows import PageRows
 from adapter.inbox.refusal import claimed_id, keep, log_kept
 from adapter.persistence import statistics
 from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.sealed_types import engine_vault
 from adapter.persistence.tables import CaseRow, InboxRow
 from adapter.platforms.registry import PlatformLink
 from connectors.port import RawInbound
@@ -90,7 +92,8 @@ def _known(session: Session, platform: str, checked: list[Checked]) -> Known:
     inbox, cases = _LOOK_UPS["postgresql" if session.get_bind().dialect.name == "postgresql" else "other"]
     connection = session.connection()  # nothing is pending yet: the page's transaction begins here
     found = connection.execute(inbox, {"of_platform": platform, "ids": ids})
-    known = Known(applied={message_id: digest for message_id, digest in found})
+    rows = PageRows(vault=engine_vault(connection.engine))  # the dispatches sealed as their rows are made
+    known = Known(applied={message_id: digest for message_id, digest in found}, rows=rows)
     if dispatched:
         known.cases = set(connection.execute(cases, {"of_platform": platform, "ids": dispatched}).scalars())
     return known

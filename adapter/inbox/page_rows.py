@@ -6,7 +6,9 @@ its history line, the inbox row with the raw bytes and signature headers, the `d
 chain's entries for the history line and the inbox row) — built as column values rather than ORM objects, which
 cost most of a page's time to make and flush (bench/intake.py --profile), and inserted at the driver
 (adapter/persistence/bulk.py). The personal data is sealed by the columns' types on the way in
-(adapter/persistence/sealed_types.py), whichever way a row is inserted.
+(adapter/persistence/sealed_types.py), whichever way a row is inserted — the dispatch's JSON sealed here already,
+from the model, by the database's vault (adapter/persistence/presealed.py: the same text, without parsing back the
+JSON just written), which its column then stores as it is.
 
 A dispatch is taken here only when nothing can refuse it once its checks have passed: a new message id and a new
 case, not flow C (adapter/inbox/page.py `_new_dispatch`); anything else goes through `record` in a savepoint.
@@ -29,6 +31,7 @@ from adapter.events.store import Batch
 from adapter.persistence.bulk import insert_rows
 from adapter.persistence.repository import history_fields, new_case_fields
 from adapter.persistence.tables import CaseEventRow, CaseRow, InboxRow
+from adapter.persistence.vault import Vault
 from adapter.states import Event
 from connectors.port import RawInbound
 from schemas.clock import to_utc
@@ -45,8 +48,11 @@ _CREDENTIALS = {"authorization", "proxy-authorization", "cookie", "x-api-key"}
 
 @dataclass
 class PageRows:
-    """The rows of a page's new dispatches not yet written, in the order they were applied."""
+    """The rows of a page's new dispatches not yet written, in the order they were applied. `vault`: the
+    database's (adapter/persistence/sealed_types.py engine_vault), which seals each dispatch from its model as its
+    row is made (adapter/persistence/presealed.py); without it, the column seals what it is given."""
 
+    vault: Vault | None = None
     cases: list[dict[str, Any]] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
     inbox: list[dict[str, Any]] = field(default_factory=list)
@@ -58,7 +64,7 @@ class PageRows:
         body = envelope.body
         assert isinstance(body, DispatchBody)  # the caller's check (module doc)
         actor, flags = f"court:{platform}", body.dispatch.flags  # a property that classifies every phone: once
-        case = new_case_fields(body.dispatch, platform, now)
+        case = new_case_fields(body.dispatch, platform, now, vault=self.vault)
         case["court_dispatched_at"] = to_utc(court_dispatched_at(envelope))
         detail = register_detail(platform, envelope, flags)
         history = history_fields(case["id"], case["status"], Event.REGISTER, actor=actor, at=now, detail=detail)

@@ -3,7 +3,6 @@
 The SQL case store (case_store.py) and the inbox call these; the rows themselves are built by the pure functions at
 the end, which the in-memory store (adapter/testing/fake_store.py) uses too, so both stores write the same rows."""
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -14,15 +13,18 @@ from sqlmodel import Session, select
 from adapter.cases.store import Case
 from adapter.errors import CaseNotFound
 from adapter.outbox.attachments import stored_form
+from adapter.persistence.presealed import seal_model
 from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxRow
+from adapter.persistence.vault import Vault
 from adapter.states import CaseStatus, Event, advance, court_view
 from schemas.case import CaseDispatch
 from schemas.clock import to_utc
 from schemas.envelope import Body, Envelope
+from schemas.uuids import uuid4_hex
 
 
 def new_id(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:20]}"
+    return f"{prefix}-{uuid4_hex()[:20]}"
 
 
 # Loading a case for a status change opens none of its personal data: a case sealed under a data key this
@@ -91,9 +93,12 @@ def new_case_row(dispatch: CaseDispatch, platform: str | None, at: datetime) -> 
     return CaseRow(**new_case_fields(dispatch, platform, at))
 
 
-def new_case_fields(dispatch: CaseDispatch, platform: str | None, at: datetime) -> dict[str, Any]:
+def new_case_fields(
+    dispatch: CaseDispatch, platform: str | None, at: datetime, *, vault: Vault | None = None
+) -> dict[str, Any]:
     """`new_case_row`'s columns as plain values, for a bulk INSERT (adapter/inbox/page_rows.py); the dispatch as
-    JSON text, sealed by its column type on the way in."""
+    JSON text, sealed by its column type on the way in — or here, by the database's `vault` if given, from the
+    model rather than by parsing its JSON back (adapter/persistence/presealed.py): the same text."""
     at = to_utc(at)
     reading = dispatch.case_number_reading
     return {
@@ -107,7 +112,7 @@ def new_case_fields(dispatch: CaseDispatch, platform: str | None, at: datetime) 
         "cause": dispatch.cause,
         "amount": f"{dispatch.amount:.2f}",
         "status": CaseStatus.RECEIVED.value,
-        "dispatch_json": dispatch.model_dump_json(),
+        "dispatch_json": dispatch.model_dump_json() if vault is None else seal_model(vault, dispatch),
         "created_at": at,
         "updated_at": at,
     }

@@ -11,7 +11,8 @@ from sqlalchemy import LargeBinary, Text
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.types import TypeDecorator
 
-from adapter.persistence.vault import Vault, open_blob, open_json
+from adapter.persistence.presealed import Presealed
+from adapter.persistence.vault import Vault, VaultError, open_blob, open_json
 
 _ATTRIBUTE = "docking_vault"
 
@@ -26,13 +27,18 @@ def engine_vault(engine: Engine) -> Vault | None:
 
 
 class SealedJson(TypeDecorator[str]):
-    """JSON text whose `id_number` and `phone` values are sealed (the rest stays readable)."""
+    """JSON text whose `id_number` and `phone` values are sealed (the rest stays readable). Text this engine's
+    vault sealed already from its model (adapter/persistence/presealed.py) is stored as it is."""
 
     impl = Text
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
         vault: Vault | None = getattr(dialect, _ATTRIBUTE, None)
+        if isinstance(value, Presealed):
+            if value.vault is not vault:  # sealed for another engine: its tokens would be sealed again, or stored
+                raise VaultError("JSON text sealed by another vault than this database's")
+            return str(value)
         return value if value is None or vault is None else vault.seal_json(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
