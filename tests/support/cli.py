@@ -17,21 +17,31 @@ from pathlib import Path
 from typing import Protocol
 
 from adapter.config.settings import Settings
+from tests.support.file_modes import as_ordinary_user
 
 
 def docking(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, check: bool = False
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, check: bool = False, operator: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    """`docking ARGS` in a child process; `check`: it must exit 0 (its stderr is the failure message).
+    """`docking ARGS` in a child process; `check`: it must exit 0 (its stderr is the failure message); `operator`:
+    run as an operator, root without its override of file modes (tests/support/file_modes.py).
 
     The child is forked from a process that imported the CLI already (tests/support/cli_fork.py), unless the
     environment is not the one that process started with (`env`, or a test's monkeypatch.setenv; pytest's own
     PYTEST_CURRENT_TEST aside): then it is a fresh interpreter, as something read at import time could differ."""
     command = [sys.executable, "-m", "cli", *args]
     if env is None and _FORKS.same_environment():
-        result = _FORKS.run(list(args), cwd or Path.cwd())
+        result = _FORKS.run(list(args), cwd or Path.cwd(), operator)
     else:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=240, cwd=cwd, env=env)
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            cwd=cwd,
+            env=env,
+            preexec_fn=as_ordinary_user if operator else None,
+        )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -65,10 +75,17 @@ class _Forks:
         assert self.process.stdout.readline().strip() == "ready", "the docking fork server did not start"
         atexit.register(self.close)
 
-    def run(self, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    def run(self, args: list[str], cwd: Path, operator: bool) -> subprocess.CompletedProcess[str]:
         self._start()
         out, err = self.folder / f"{uuid.uuid4().hex}.out", self.folder / f"{uuid.uuid4().hex}.err"
-        request = {"args": args, "cwd": str(cwd), "env": dict(os.environ), "stdout": str(out), "stderr": str(err)}
+        request = {
+            "args": args,
+            "cwd": str(cwd),
+            "env": dict(os.environ),
+            "stdout": str(out),
+            "stderr": str(err),
+            "operator": operator,
+        }
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.settimeout(240)
             connection.connect(self.socket)

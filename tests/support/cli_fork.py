@@ -6,7 +6,8 @@ command: the same entry point, argument parsing, settings and database code; not
 
     python -m tests.support.cli_fork SOCKET
 
-A request is one JSON line {"args", "cwd", "env", "stdout", "stderr"}; the answer one line: the exit status as
+A request is one JSON line {"args", "cwd", "env", "stdout", "stderr", "operator"} ("operator": true runs the command
+without root's override of file modes, tests/support/file_modes.py); the answer one line: the exit status as
 subprocess reports it (the code, or minus the signal that killed the command).
 """
 
@@ -18,6 +19,8 @@ import signal
 import socket
 import sys
 import traceback
+
+from tests.support.file_modes import as_ordinary_user
 
 
 def _command(request: dict[str, object]) -> None:
@@ -36,6 +39,8 @@ def _command(request: dict[str, object]) -> None:
     assert isinstance(args, list)
     sys.argv = ["-m", *map(str, args)]  # runpy puts the module's file first, as `python -m cli` has it
     sys.path[0] = cwd  # -m puts the working folder first on the path
+    if request.get("operator"):
+        as_ordinary_user()  # where a subprocess's preexec_fn would: after the fork, before the command
     code = 0
     try:
         runpy.run_module("cli", run_name="__main__", alter_sys=True)
