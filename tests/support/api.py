@@ -186,12 +186,14 @@ def kill_during(server: Serving, workers: list[Callable[[threading.Event], None]
     threads = [threading.Thread(target=worker, args=(stop,)) for worker in workers]
     for thread in threads:
         thread.start()
-    time.sleep(after)
-    server.send_signal(signal.SIGKILL)
-    server.wait(timeout=10)
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=30)
+    try:
+        time.sleep(after)
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=10)
+    finally:  # the workers stop whatever happened: left running, they would keep the test process alive
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
 
 
 def flow_c_case(platform_case_id: str) -> dict[str, Any]:
