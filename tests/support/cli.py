@@ -28,10 +28,12 @@ def docking(
 
     The child is forked from a process that imported the CLI already (tests/support/cli_fork.py), unless the
     environment is not the one that process started with (`env`, or a test's monkeypatch.setenv; pytest's own
-    PYTEST_CURRENT_TEST aside): then it is a fresh interpreter, as something read at import time could differ."""
+    PYTEST_CURRENT_TEST and the terminal size aside): then it is a fresh interpreter, as something read at import
+    time could differ."""
     command = [sys.executable, "-m", "cli", *args]
-    if env is None and _FORKS.same_environment():
-        result = _FORKS.run(list(args), cwd or Path.cwd(), operator)
+    environment = dict(os.environ if env is None else env)
+    if _FORKS.same_environment(environment):
+        result = _FORKS.run(list(args), cwd or Path.cwd(), operator, environment)
     else:
         result = subprocess.run(
             command,
@@ -56,8 +58,8 @@ class _Forks:
         self.folder = Path(tempfile.mkdtemp(prefix="docking-forks-"))
         self.socket = str(self.folder / "socket")
 
-    def same_environment(self) -> bool:
-        return _steady(os.environ) == _steady(self.environment)
+    def same_environment(self, environment: Mapping[str, str]) -> bool:
+        return _steady(environment, self.environment) == _steady(self.environment, self.environment)
 
     def _start(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -75,13 +77,15 @@ class _Forks:
         assert self.process.stdout.readline().strip() == "ready", "the docking fork server did not start"
         atexit.register(self.close)
 
-    def run(self, args: list[str], cwd: Path, operator: bool) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, args: list[str], cwd: Path, operator: bool, environment: dict[str, str]
+    ) -> subprocess.CompletedProcess[str]:
         self._start()
         out, err = self.folder / f"{uuid.uuid4().hex}.out", self.folder / f"{uuid.uuid4().hex}.err"
         request = {
             "args": args,
             "cwd": str(cwd),
-            "env": dict(os.environ),
+            "env": environment,
             "stdout": str(out),
             "stderr": str(err),
             "operator": operator,
@@ -109,9 +113,15 @@ class _Forks:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _steady(environment: Mapping[str, str]) -> dict[str, str]:
-    """The environment but for what pytest sets per test phase (the command gets it all the same)."""
-    return {name: value for name, value in environment.items() if name != "PYTEST_CURRENT_TEST"}
+def _steady(environment: Mapping[str, str], server: Mapping[str, str]) -> dict[str, str]:
+    """The environment but for what may differ from the fork server's and still be the same command (it gets the
+    whole environment all the same): what pytest sets per test phase, and the terminal size — rich reads COLUMNS and
+    LINES as it prints unless a console was made with them (cli/output.py makes its consoles at import), so only
+    while the server was started without them."""
+    ignored = {"PYTEST_CURRENT_TEST"}
+    if not any(name in server for name in ("COLUMNS", "LINES")):
+        ignored |= {"COLUMNS", "LINES"}
+    return {name: value for name, value in environment.items() if name not in ignored}
 
 
 _FORKS = _Forks()
