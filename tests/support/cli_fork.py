@@ -83,8 +83,18 @@ def main() -> None:
     listener.listen(16)
     print("ready", flush=True)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the per-request children
+    parent = os.getppid()
+    listener.settimeout(1.0)
     while True:
-        connection, _ = listener.accept()
+        try:
+            connection, _ = listener.accept()
+        except TimeoutError:
+            # The test process is gone without closing this one (killed, or a pytest-xdist worker ended without
+            # running atexit): nothing will ask again, so do not stay behind as an orphan.
+            if os.getppid() != parent:
+                return
+            continue
+        connection.settimeout(None)
         if os.fork() == 0:
             listener.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # this child waits for the command
