@@ -1,7 +1,9 @@
 """Shared fixtures. Real sockets are allowed to loopback only: anything else fails the test at once."""
 
+import os
 import socket
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -38,3 +40,24 @@ def postgres() -> Iterator[str]:
 def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
     """The databases at the newest schema each test's own database is copied from (tests/support/db_template.py)."""
     return Templates(tmp_path_factory.mktemp("templates"))
+
+
+# pytest-xdist's workers are started from the controller's C-level environment, where GNU readline (imported by
+# pytest) has set COLUMNS=80 and LINES=24; the controller's os.environ, read before that, has neither. A rich console
+# made at import (cli/output.py) would then keep 80 columns whatever width a test asks for: each worker takes the
+# controller's values instead, so a test sees the environment it sees in a run without workers.
+_TERMINAL_SIZE = ("COLUMNS", "LINES")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput["terminal_size"] = {name: os.environ.get(name) for name in _TERMINAL_SIZE}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    sizes = getattr(config, "workerinput", {}).get("terminal_size", {})
+    for name, value in sizes.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

@@ -16,7 +16,7 @@ from adapter.states import CaseStatus
 from sandbox.court import SandboxConfig
 from scheduler import build_runtime
 from tests.support.api import Forks
-from tests.support.cli import run_toml, start_run, wait_started
+from tests.support.cli import run_toml, wait_started
 from tests.support.court import Court
 from tests.support.runtime import centre_step
 
@@ -76,23 +76,24 @@ def test_sigkill_at_random_moments_loses_nothing_and_doubles_nothing(court: Cour
             kills_with_work_in_hand += busy or undispatched
             killed.send_signal(signal.SIGKILL)
             killed.wait(timeout=10)
+        for _ in range(4):  # let the centre finish its cases, then one clean run drains everything
+            centre_step(runtime, rng)
+        log.open("ab").write(b"=== start final\n")
+        final = forks.start(log)  # its exit status is asserted (the fork process reports it)
+        wait_started(final, log)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with runtime.uow.begin() as session:
+                pending = session.exec(select(OutboxRow.id).where(OutboxRow.status != "delivered")).all()
+                at_rest = session.exec(select(CaseRow.id).where(CaseRow.status != CaseStatus.RETURNED_TO_COURT)).all()
+            if not pending and not at_rest:
+                break
+            centre_step(runtime, rng)
+            time.sleep(0.2)
+        final.send_signal(signal.SIGTERM)
+        assert final.wait(timeout=30) == 0
     finally:
         forks.close()
-    for _ in range(4):  # let the centre finish its cases, then one clean run drains everything
-        centre_step(runtime, rng)
-    log.open("ab").write(b"=== start final\n")
-    final = start_run(config, log)  # a process of its own: its exit status is asserted
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with runtime.uow.begin() as session:
-            pending = session.exec(select(OutboxRow.id).where(OutboxRow.status != "delivered")).all()
-            at_rest = session.exec(select(CaseRow.id).where(CaseRow.status != CaseStatus.RETURNED_TO_COURT)).all()
-        if not pending and not at_rest:
-            break
-        centre_step(runtime, rng)
-        time.sleep(0.2)
-    final.send_signal(signal.SIGTERM)
-    assert final.wait(timeout=30) == 0
     with runtime.uow.begin() as session:
         rows = session.exec(select(OutboxRow).order_by(col(OutboxRow.case_id), col(OutboxRow.seq))).all()
         cases = {c.id: c.platform_case_id for c in session.exec(select(CaseRow)).all()}

@@ -9,7 +9,6 @@ import errno
 import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from adapter.states import Event
 from adapter.testing import free_port
 from schemas.enums import Flow
 from tests.support import samples
+from tests.support.cli import docking
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,7 @@ class Setup:
 
 
 def _docking(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, timeout=120)
+    return docking(*args)  # forked from a process that imported the CLI (tests/support/cli.py)
 
 
 def _populate(path: Path) -> str:

@@ -1,7 +1,6 @@
 """A database file the operator cannot write, or a second `docking run` on it: one line with the absolute path and
 the reason (exit 78), never a traceback — and the read-only commands still work on a read-only copy."""
 
-import ctypes
 import json
 import os
 import shutil
@@ -11,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from subprocess import CompletedProcess
 
 import pytest
 
@@ -19,11 +19,12 @@ from adapter.persistence.repository import create_case, transition
 from adapter.states import Event
 from schemas.enums import Flow
 from tests.support import samples
+from tests.support.api import Forks
 from tests.support.cli import docking
+from tests.support.file_modes import as_ordinary_user
 
 pytestmark = pytest.mark.integration
 
-PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
 READ_ONLY_COMMANDS = [
     ["cases", "list"],
     ["cases", "show", "0104-5f3a9c"],
@@ -34,31 +35,16 @@ READ_ONLY_COMMANDS = [
 ]
 
 
-def _as_ordinary_user() -> None:
-    """In the child: root (the usual CI container user) gives up overriding file modes, as an operator has none."""
-    if os.geteuid() != 0:
-        return
-    libc = ctypes.CDLL(None, use_errno=True)
-    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
-        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
-
-
-def as_operator(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=_as_ordinary_user,
-    )
+def as_operator(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> CompletedProcess[str]:
+    """`docking ARGS` as an operator: root without its override of file modes (tests/support/file_modes.py)."""
+    return docking(*args, cwd=cwd, env=env, operator=True)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _modes_apply() -> None:
     """Skip where file modes cannot be made to bind (root without CAP_SETPCAP)."""
     probe = subprocess.run(
-        [sys.executable, "-c", "open('/proc/version', 'w')"], capture_output=True, preexec_fn=_as_ordinary_user
+        [sys.executable, "-c", "open('/proc/version', 'w')"], capture_output=True, preexec_fn=as_ordinary_user
     )
     if probe.returncode == 0:
         pytest.skip("file modes do not bind for this user")
@@ -85,7 +71,7 @@ def _config(tmp_path: Path, database: Path) -> Path:
     return config
 
 
-def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+def _one_line_error(result: CompletedProcess[str]) -> str:
     assert result.returncode == 78, result.stderr
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -142,14 +128,8 @@ def test_a_relative_database_path_is_reported_absolute(tmp_path: Path) -> None:
     work = tmp_path / "work"
     (work / "docking-data").mkdir(parents=True)
     (work / "docking-data").chmod(0o555)
-    result = subprocess.run(
-        [sys.executable, "-m", "cli", "db", "upgrade"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=work,
-        env={k: v for k, v in os.environ.items() if not k.startswith("DOCKING_")},
-        preexec_fn=_as_ordinary_user,
+    result = as_operator(
+        "db", "upgrade", cwd=work, env={k: v for k, v in os.environ.items() if not k.startswith("DOCKING_")}
     )
     line = _one_line_error(result)
     assert str(work / "docking-data" / "docking.db") in line
@@ -166,23 +146,29 @@ def test_a_second_docking_run_on_one_sqlite_file_is_refused(tmp_path: Path) -> N
         'poll_seconds = 60\n[platforms.gz.signing]\nkeyring = "keys"\ncourt_keys = { c = "keys/c1.pub" }\n'
     )
     lock = tmp_path / "d.db.run.lock"
-    first = subprocess.Popen([sys.executable, "-m", "cli", "run", "-c", str(config)], stderr=subprocess.PIPE)
+    # `docking run` forked from a process that imported it once: each start is the command's own, without the
+    # interpreter's import time; its pid and exit status are the process's, as a Popen's
+    forks = Forks(config, "run")
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not (lock.exists() and lock.read_text().startswith("pid")):
-            time.sleep(0.1)
-        second = docking("run", "-c", str(config))
-        line = _one_line_error(second)
-        assert f"pid {first.pid}" in line and str(tmp_path / "d.db") in line and "SQLite supports one" in line
+        first = forks.start()
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not (lock.exists() and lock.read_text().startswith("pid")):
+                time.sleep(0.1)
+            second = docking("run", "-c", str(config))
+            line = _one_line_error(second)
+            assert f"pid {first.pid}" in line and str(tmp_path / "d.db") in line and "SQLite supports one" in line
+        finally:
+            first.send_signal(signal.SIGKILL)  # the kernel drops the lock with the process
+            first.wait(timeout=30)
+        third = forks.start()
+        try:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and f"pid {third.pid}" not in (lock.read_text() if lock.exists() else ""):
+                time.sleep(0.1)
+            assert f"pid {third.pid}" in lock.read_text()
+        finally:
+            third.send_signal(signal.SIGTERM)
+            assert third.wait(timeout=30) == 0
     finally:
-        first.kill()  # SIGKILL: the kernel drops the lock with the process
-        first.wait()
-    third = subprocess.Popen([sys.executable, "-m", "cli", "run", "-c", str(config)], stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and f"pid {third.pid}" not in (lock.read_text() if lock.exists() else ""):
-            time.sleep(0.1)
-        assert f"pid {third.pid}" in lock.read_text()
-    finally:
-        third.send_signal(signal.SIGTERM)
-        assert third.wait(timeout=30) == 0
+        forks.close()

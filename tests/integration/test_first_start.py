@@ -1,10 +1,7 @@
 """Several processes starting at once on a brand-new database: the schema is made once, and every one starts."""
 
 import signal
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +11,8 @@ from sqlalchemy.engine import Engine
 from adapter.persistence.engine import create_schema, make_engine
 from adapter.persistence.migrate import current, head, upgrade
 from adapter.testing import free_port, fresh_database
+from tests.support.api import Forked, Forks
+from tests.support.cli import docking, wait_started
 
 pytestmark = pytest.mark.integration
 
@@ -64,58 +63,36 @@ def test_two_first_starts_at_once_on_sqlite_both_succeed(tmp_path: Path) -> None
 def test_two_docking_run_processes_on_a_fresh_postgresql_database_both_start(postgres: str, tmp_path: Path) -> None:
     """`docking run` twice at the same instant: both start (no exit 78 on a pg_type duplicate), both stop cleanly."""
     court = f"http://127.0.0.1:{free_port()}"  # no court listening: polling fails quietly, which is fine here
-    made = subprocess.run(
-        [sys.executable, "-m", "cli", "keys", "generate", "--key-id", "c1", "--dir", str(tmp_path / "keys")],
-        capture_output=True,
-        text=True,
-    )
-    assert made.returncode == 0, made.stderr
-    for trial in range(TRIALS):
-        config = tmp_path / f"c{trial}.toml"
-        config.write_text(
-            f'database_url = "{fresh_database(postgres)}"\n[platforms.gz]\nbase_url = "{court}"\n'
-            'timeout_seconds = 1\n[platforms.gz.signing]\nkeyring = "keys"\ncourt_keys = { k = "keys/c1.pub" }\n'
-        )
-        runs = [_Run(config, tmp_path) for _ in range(2)]
-        try:
-            for run in runs:
-                run.wait_started()
-        finally:
-            for run in runs:
-                run.stop()
-        for run in runs:
-            assert run.process.wait(timeout=60) == 0, "".join(run.lines)
-
-
-class _Run:
-    """A `docking run` process whose log is read as it comes (the pipe must never fill)."""
-
-    def __init__(self, config: Path, cwd: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "cli", "run", "--config", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=cwd,
-        )
-        self.lines: list[str] = []
-        self.started = threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
-
-    def _read(self) -> None:
-        assert self.process.stderr is not None
-        for line in self.process.stderr:
-            self.lines.append(line)
-            if "docking run:" in line:  # logged once the jobs run and SIGTERM is handled
-                self.started.set()
-
-    def wait_started(self) -> None:
-        deadline = time.monotonic() + 60
-        while not self.started.wait(0.2):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.process.wait(5)
-                pytest.fail(f"`docking run` did not start (exit {self.process.returncode}): {''.join(self.lines)}")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+    assert docking("keys", "generate", "--key-id", "c1", "--dir", str(tmp_path / "keys")).returncode == 0
+    config = tmp_path / "c.toml"  # each trial's own database: the file is read by each process as it starts
+    # `docking run` forked from a process that imported it once (the start is the command's own, the imports are
+    # not what this shows): the two of a trial start closer together than two fresh interpreters would
+    forks = Forks(config, "run", cwd=tmp_path)
+    # A stop takes seconds here (the reconciliation at start retries the absent court before it gives up), so a
+    # trial's two stop while the next trial's two start, on a database of their own; each one's exit is still waited
+    # for and asserted, and at most two trials' processes run at once (connections: the server allows 50).
+    stopping: list[tuple[Forked, Path]] = []
+    try:
+        for trial in range(TRIALS):
+            while len(stopping) > 2:
+                run, log = stopping.pop(0)
+                assert run.wait(timeout=60) == 0, log.read_text()
+            config.write_text(
+                f'database_url = "{fresh_database(postgres)}"\n[platforms.gz]\nbase_url = "{court}"\n'
+                'timeout_seconds = 1\n[platforms.gz.signing]\nkeyring = "keys"\ncourt_keys = { k = "keys/c1.pub" }\n'
+            )
+            logs = [tmp_path / f"{trial}-{n}.log" for n in range(2)]
+            runs = [forks.start(log) for log in logs]
+            try:
+                for run, log in zip(runs, logs, strict=True):
+                    wait_started(run, log)  # logged once the jobs run and SIGTERM is handled
+            finally:
+                for run in runs:
+                    run.send_signal(signal.SIGTERM)
+            stopping += zip(runs, logs, strict=True)
+        for run, log in stopping:
+            assert run.wait(timeout=60) == 0, log.read_text()
+    finally:
+        for run, _ in stopping:
+            run.send_signal(signal.SIGKILL)  # none left behind if an assertion failed first
+        forks.close()

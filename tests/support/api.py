@@ -1,6 +1,5 @@
 """The real API under uvicorn on a free loopback port, over a real runtime; clients with keys; a requests session."""
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -112,22 +111,30 @@ class Serving(Protocol):
 
 class Forks:
     """`docking serve` (or `docking run`: `command`) processes forked from one that imported it already
-    (tests/support/serve_fork.py)."""
+    (tests/support/serve_fork.py); each handled as a Popen is, its exit status included."""
 
-    def __init__(self, config: Path, command: str = "serve") -> None:
+    def __init__(self, config: Path, command: str = "serve", cwd: Path | None = None) -> None:
+        """`cwd`: the processes' working folder (relative paths in `config` are found from there)."""
         self.parent = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.serve_fork", str(config), command],
+            [sys.executable, "-m", "tests.support.serve_fork", str(config), command, str(cwd or Path.cwd())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
         )
+        self.lock = threading.Lock()  # one question and its answer at a time on the pipes
+
+    def ask(self, line: str) -> str:
+        with self.lock:
+            assert self.parent.stdin is not None and self.parent.stdout is not None
+            self.parent.stdin.write(line + "\n")
+            self.parent.stdin.flush()
+            answer = self.parent.stdout.readline().strip()
+        assert answer, "the serve fork process did not answer"
+        return answer
 
     def start(self, log: Path | None = None) -> "Forked":
         """One more process; its stderr appended to `log`, or discarded."""
-        assert self.parent.stdin is not None and self.parent.stdout is not None
-        self.parent.stdin.write("start\n" if log is None else f"start {log}\n")
-        self.parent.stdin.flush()
-        return Forked(int(self.parent.stdout.readline()))
+        return Forked(self, int(self.ask("start" if log is None else f"start {log}")))
 
     def close(self) -> None:
         self.parent.kill()
@@ -136,26 +143,26 @@ class Forks:
 
 @dataclass
 class Forked:
-    """One forked `docking serve`, handled as a Popen is: poll, send_signal, wait."""
+    """One forked `docking serve` (or `docking run`), handled as a Popen is: poll, send_signal, wait."""
 
+    forks: Forks
     pid: int
 
     def poll(self) -> int | None:
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return 0  # gone (reaped by the kernel: its exit status is not kept)
-        return None
+        """None while it runs, then its exit status (the code, or minus the signal that ended it)."""
+        answer = self.forks.ask(f"status {self.pid}")
+        return None if answer == "running" else int(answer)
 
     def send_signal(self, signum: int) -> None:
-        with contextlib.suppress(ProcessLookupError):
+        if self.poll() is None:  # not once it has ended: its pid may be another process's by then
             os.kill(self.pid, signum)
 
-    def wait(self, timeout: float) -> None:
+    def wait(self, timeout: float) -> int:
         deadline = time.monotonic() + timeout
-        while self.poll() is None:
-            assert time.monotonic() < deadline, f"serve {self.pid} did not stop within {timeout:g} s"
+        while (code := self.poll()) is None:
+            assert time.monotonic() < deadline, f"{self.pid} did not stop within {timeout:g} s"
             time.sleep(0.02)
+        return code
 
 
 def wait_up(base: str, server: Serving, seconds: float = 30) -> None:
@@ -179,12 +186,14 @@ def kill_during(server: Serving, workers: list[Callable[[threading.Event], None]
     threads = [threading.Thread(target=worker, args=(stop,)) for worker in workers]
     for thread in threads:
         thread.start()
-    time.sleep(after)
-    server.send_signal(signal.SIGKILL)
-    server.wait(timeout=10)
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=30)
+    try:
+        time.sleep(after)
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=10)
+    finally:  # the workers stop whatever happened: left running, they would keep the test process alive
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=30)
 
 
 def flow_c_case(platform_case_id: str) -> dict[str, Any]:

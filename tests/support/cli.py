@@ -17,21 +17,33 @@ from pathlib import Path
 from typing import Protocol
 
 from adapter.config.settings import Settings
+from tests.support.file_modes import as_ordinary_user
 
 
 def docking(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, check: bool = False
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, check: bool = False, operator: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    """`docking ARGS` in a child process; `check`: it must exit 0 (its stderr is the failure message).
+    """`docking ARGS` in a child process; `check`: it must exit 0 (its stderr is the failure message); `operator`:
+    run as an operator, root without its override of file modes (tests/support/file_modes.py).
 
     The child is forked from a process that imported the CLI already (tests/support/cli_fork.py), unless the
     environment is not the one that process started with (`env`, or a test's monkeypatch.setenv; pytest's own
-    PYTEST_CURRENT_TEST aside): then it is a fresh interpreter, as something read at import time could differ."""
+    PYTEST_CURRENT_TEST and the terminal size aside): then it is a fresh interpreter, as something read at import
+    time could differ."""
     command = [sys.executable, "-m", "cli", *args]
-    if env is None and _FORKS.same_environment():
-        result = _FORKS.run(list(args), cwd or Path.cwd())
+    environment = dict(os.environ if env is None else env)
+    if _FORKS.same_environment(environment):
+        result = _FORKS.run(list(args), cwd or Path.cwd(), operator, environment)
     else:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=240, cwd=cwd, env=env)
+        result = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=240,
+            cwd=cwd,
+            env=env,
+            preexec_fn=as_ordinary_user if operator else None,
+        )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -46,8 +58,8 @@ class _Forks:
         self.folder = Path(tempfile.mkdtemp(prefix="docking-forks-"))
         self.socket = str(self.folder / "socket")
 
-    def same_environment(self) -> bool:
-        return _steady(os.environ) == _steady(self.environment)
+    def same_environment(self, environment: Mapping[str, str]) -> bool:
+        return _steady(environment, self.environment) == _steady(self.environment, self.environment)
 
     def _start(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -65,10 +77,19 @@ class _Forks:
         assert self.process.stdout.readline().strip() == "ready", "the docking fork server did not start"
         atexit.register(self.close)
 
-    def run(self, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, args: list[str], cwd: Path, operator: bool, environment: dict[str, str]
+    ) -> subprocess.CompletedProcess[str]:
         self._start()
         out, err = self.folder / f"{uuid.uuid4().hex}.out", self.folder / f"{uuid.uuid4().hex}.err"
-        request = {"args": args, "cwd": str(cwd), "env": dict(os.environ), "stdout": str(out), "stderr": str(err)}
+        request = {
+            "args": args,
+            "cwd": str(cwd),
+            "env": environment,
+            "stdout": str(out),
+            "stderr": str(err),
+            "operator": operator,
+        }
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
             connection.settimeout(240)
             connection.connect(self.socket)
@@ -92,9 +113,15 @@ class _Forks:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _steady(environment: Mapping[str, str]) -> dict[str, str]:
-    """The environment but for what pytest sets per test phase (the command gets it all the same)."""
-    return {name: value for name, value in environment.items() if name != "PYTEST_CURRENT_TEST"}
+def _steady(environment: Mapping[str, str], server: Mapping[str, str]) -> dict[str, str]:
+    """The environment but for what may differ from the fork server's and still be the same command (it gets the
+    whole environment all the same): what pytest sets per test phase, and the terminal size — rich reads COLUMNS and
+    LINES as it prints unless a console was made with them (cli/output.py makes its consoles at import), so only
+    while the server was started without them."""
+    ignored = {"PYTEST_CURRENT_TEST"}
+    if not any(name in server for name in ("COLUMNS", "LINES")):
+        ignored |= {"COLUMNS", "LINES"}
+    return {name: value for name, value in environment.items() if name not in ignored}
 
 
 _FORKS = _Forks()

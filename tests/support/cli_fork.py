@@ -6,7 +6,8 @@ command: the same entry point, argument parsing, settings and database code; not
 
     python -m tests.support.cli_fork SOCKET
 
-A request is one JSON line {"args", "cwd", "env", "stdout", "stderr"}; the answer one line: the exit status as
+A request is one JSON line {"args", "cwd", "env", "stdout", "stderr", "operator"} ("operator": true runs the command
+without root's override of file modes, tests/support/file_modes.py); the answer one line: the exit status as
 subprocess reports it (the code, or minus the signal that killed the command).
 """
 
@@ -18,6 +19,8 @@ import signal
 import socket
 import sys
 import traceback
+
+from tests.support.file_modes import as_ordinary_user
 
 
 def _command(request: dict[str, object]) -> None:
@@ -36,6 +39,8 @@ def _command(request: dict[str, object]) -> None:
     assert isinstance(args, list)
     sys.argv = ["-m", *map(str, args)]  # runpy puts the module's file first, as `python -m cli` has it
     sys.path[0] = cwd  # -m puts the working folder first on the path
+    if request.get("operator"):
+        as_ordinary_user()  # where a subprocess's preexec_fn would: after the fork, before the command
     code = 0
     try:
         runpy.run_module("cli", run_name="__main__", alter_sys=True)
@@ -78,8 +83,18 @@ def main() -> None:
     listener.listen(16)
     print("ready", flush=True)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps the per-request children
+    parent = os.getppid()
+    listener.settimeout(1.0)
     while True:
-        connection, _ = listener.accept()
+        try:
+            connection, _ = listener.accept()
+        except TimeoutError:
+            # The test process is gone without closing this one (killed, or a pytest-xdist worker ended without
+            # running atexit): nothing will ask again, so do not stay behind as an orphan.
+            if os.getppid() != parent:
+                return
+            continue
+        connection.settimeout(None)
         if os.fork() == 0:
             listener.close()
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # this child waits for the command

@@ -126,7 +126,12 @@ BAD_WIRE = [  # (wire path, bad value, quarantine reason, what the refusal names
 ]
 
 
-@pytest.mark.parametrize(("path", "value", "reason", "named"), BAD_WIRE, ids=[f"{p}={v!r}" for p, v, *_ in BAD_WIRE])
+# ids the same in every process (pytest-xdist's workers must collect the same names): the sentinel by name
+@pytest.mark.parametrize(
+    ("path", "value", "reason", "named"),
+    BAD_WIRE,
+    ids=[f"{p}=dropped" if v is _DROP else f"{p}={v!r}" for p, v, *_ in BAD_WIRE],
+)
 def test_bad_wire_input_is_a_payload_error_naming_the_field(path: str, value: Any, reason: str, named: str) -> None:
     doc = _forward_doc()
     if path.startswith("nr.ts.fj.0."):

@@ -46,7 +46,11 @@ def _string_fields() -> list[tuple[type[BaseModel], str, Any]]:
     return found
 
 
-@pytest.mark.parametrize(("model", "name", "info"), _string_fields(), ids=lambda v: getattr(v, "__name__", str(v)))
+# model and field name: the field's description shows addresses, which differ between processes (pytest-xdist's
+# workers must collect the same names)
+@pytest.mark.parametrize(
+    ("model", "name", "info"), _string_fields(), ids=[f"{model.__name__}-{name}" for model, name, _ in _string_fields()]
+)
 def test_every_canonical_string_field_is_checked_for_control_characters(
     model: type[BaseModel], name: str, info: Any
 ) -> None:
