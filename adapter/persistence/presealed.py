@@ -65,12 +65,13 @@ def _sealed_copy(model: BaseModel, vault: Vault) -> BaseModel:
             inner = _sealed_copy(value, vault)
             if inner is not value:
                 changed[name] = inner
-        elif isinstance(value, _SEQUENCES):
+        elif type(value) in _SEQUENCES:  # exactly a list or tuple: a NamedTuple is not rebuilt from a list
             items = [_sealed_copy(item, vault) if isinstance(item, BaseModel) else _leaf(item) for item in value]
             if any(new is not old for new, old in zip(items, value)):  # noqa: B905  # of one length: made from it
                 changed[name] = type(value)(items)
-        elif isinstance(value, dict):
-            raise _NotPlain  # keys of its own, which the JSON's walk would look into
+        else:  # a dict (keys of its own), a set, a dataclass, a NamedTuple …: anything pydantic may write as an
+            # object, whose keys the JSON's walk would look into — never written presealed, or a phone in it stays clear
+            raise _NotPlain
     for name in sealed:
         value = values[name]
         if value is not None:
@@ -106,12 +107,15 @@ def _copy(model: BaseModel, changed: dict[str, Any]) -> BaseModel:
 _set = object.__setattr__  # a frozen model refuses its own __setattr__, as pydantic's copy knows
 
 
-_CONTAINERS = (dict, list, tuple)
 _SEQUENCES = (tuple, list)  # built once: `tuple | list` in a loop makes a union each time
 
 
 def _leaf(item: object) -> object:
-    if isinstance(item, _CONTAINERS):
+    """An item of a list that is no model: only a scalar (module doc); anything else may hold a sealed key."""
+    leaf = _LEAF.get(type(item))
+    if leaf is None:
+        leaf = _LEAF[type(item)] = _is_leaf(type(item))
+    if not leaf:
         raise _NotPlain
     return item
 

@@ -5,7 +5,9 @@ vault that sealed it; and a model whose JSON is more than its fields is sealed a
 import itertools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any, NamedTuple
 
 import pytest
 from pydantic import BaseModel, ConfigDict, field_serializer
@@ -117,14 +119,65 @@ class _Holding(BaseModel):
     inner: tuple[_WithSerializer, ...]
 
 
+@dataclass(frozen=True)
+class _Contact:
+    phone: str
+
+
+class _PhoneOnly(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    phone: str
+
+
+class _Pair(NamedTuple):
+    phone: str
+    note: str
+
+
+class _WithAny(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    contact: Any
+    phone: str
+
+
+class _WithSet(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    contacts: frozenset[_PhoneOnly]
+    phone: str
+
+
+class _WithList(BaseModel):
+    contacts: list[Any]
+    phone: str
+
+
+class _WithNamedTuple(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    pair: _Pair
+    phone: str
+
+
 @pytest.mark.parametrize(
     "model",
     [
         _WithDict(contact={"phone": "13812345678", "note": "x"}, phone="13800000000"),
         _WithSerializer(id_number="e12345678"),
         _Holding(inner=(_WithSerializer(id_number="e1"),)),
+        # Values pydantic writes as JSON objects whose keys the walk seals: a phone in them must never stay clear
+        _WithAny(contact=_Contact(phone="13812345678"), phone="13800000000"),
+        _WithSet(contacts=frozenset({_PhoneOnly(phone="13812345678")}), phone="13800000000"),
+        _WithList(contacts=[_Contact(phone="13812345678")], phone="13800000000"),
+        _WithNamedTuple(pair=_Pair(phone="13812345678", note="x"), phone="13800000000"),
     ],
-    ids=["dict field", "serializer of its own", "nested"],
+    ids=[
+        "dict field",
+        "serializer of its own",
+        "nested",
+        "dataclass in Any",
+        "set of models",
+        "dataclass in a list",
+        "named tuple",
+    ],
 )
 def test_a_model_whose_json_is_more_than_its_fields_is_sealed_as_text(model: BaseModel) -> None:
     vault = Vault([new_key("k1")], "k1")
@@ -132,4 +185,4 @@ def test_a_model_whose_json_is_more_than_its_fields_is_sealed_as_text(model: Bas
         as_text = vault.seal_json(model.model_dump_json())
     with _nonces(7):
         sealed = seal_model(vault, model)
-    assert not isinstance(sealed, Presealed) and sealed == as_text
+    assert not isinstance(sealed, Presealed) and sealed == as_text  # sealed wherever sealing the JSON seals
