@@ -7,8 +7,9 @@ tenth of a millisecond of the client's CPU a message, on the thread that holds t
 timeouts requests would send, reads the answer as `connectors.http.read_capped` would, and raises the exceptions
 requests' HTTPAdapter raises for the same failures (so `describe_failure` and the connector's translation see what
 they always saw). Whatever requests would do differently takes requests' own path: `route` is None for a session
+whose `send` is not requests' own (a subclass's, or one set on the session: a caller's wrapper runs), a session
 holding cookies or auth or response hooks, a proxy for the address, an adapter that is not requests' own
-HTTPAdapter, or one whose `send` is patched (the `responses` library, a test's mock).
+HTTPAdapter, or an HTTPAdapter whose `send` is patched (the `responses` library, a test's mock).
 """
 
 from dataclasses import dataclass
@@ -70,8 +71,15 @@ def route(session: requests.Session, template: requests.PreparedRequest, environ
 
 
 def plain(session: requests.Session) -> bool:
-    """No cookies, auth or response hooks: requests would add nothing per request that a template lacks."""
-    return not session.cookies and session.auth is None and not any(session.hooks.get("response", ()))
+    """requests' own Session.send (not a subclass's, not one set on the instance: a caller's wrapper must run), and
+    no cookies, auth or response hooks: requests would add nothing per request that a template lacks."""
+    return (
+        type(session).send is requests.Session.send
+        and "send" not in vars(session)
+        and not session.cookies
+        and session.auth is None
+        and not any(session.hooks.get("response", ()))
+    )
 
 
 def post(

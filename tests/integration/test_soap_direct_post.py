@@ -200,6 +200,8 @@ CHANGES: dict[str, Callable[[requests.Session], object]] = {
     "hook": lambda s: s.hooks["response"].append(lambda response, *args, **kwargs: None),
     "proxy": lambda s: s.proxies.update({"http": "http://127.0.0.1:9"}),
     "own_adapter": lambda s: s.mount("http://", _OwnAdapter()),
+    # a caller's wrapper of send (logging, signing …) set on the session itself must run
+    "own_send": lambda s: setattr(s, "send", lambda request, **kwargs: requests.Session.send(s, request, **kwargs)),
 }
 
 
@@ -208,26 +210,41 @@ CHANGES: dict[str, Callable[[requests.Session], object]] = {
     ("change", "later"), [(name, False) for name in CHANGES] + [(n, True) for n in CHANGES if n != "proxy"]
 )
 def test_a_session_requests_would_treat_differently_takes_requests_path(
-    server: Server, change: str, later: bool
+    server: Server, change: str, later: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Cookies, auth, a response hook, a proxy or an adapter of one's own, from the start or after the first POST:
-    requests' own path carries the request."""
+    """Cookies, auth, a response hook, a proxy, an adapter or a send of one's own, from the start or after the first
+    POST: requests' own path carries the request, never the direct one."""
     session, address = requests.Session(), f"http://127.0.0.1:{server.port}/ws/ok"
     transport = _Transport("court", session, (1.0, 0.5), lambda: datetime.now(UTC))
+    direct: list[bytes] = []
+    original = direct_post.post
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        answer = original(*args, **kwargs)  # Reroute when it finds the session changed: not sent this way
+        direct.append(args[2])
+        return answer
+
+    monkeypatch.setattr(direct_post, "post", counted)
     if later:
         transport.post(address, XML, HEADERS)
+        assert len(direct) == 1, "a plain session's POST goes the direct way"
     CHANGES[change](session)
-    sent: list[requests.PreparedRequest] = []
-    original = session.send
-
-    def spy(request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-        sent.append(request)
-        return original(request, **kwargs)
-
-    session.send = spy  # type: ignore[method-assign]
     with contextlib.suppress(requests.RequestException):  # the proxy is not there: the path taken is what matters
         transport.post(address, XML, HEADERS)
-    assert len(sent) == 1
+    assert len(direct) == (1 if later else 0)
+
+
+class _WrappingSession(requests.Session):
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        self.wrapped = getattr(self, "wrapped", 0) + 1
+        return super().send(request, **kwargs)
+
+
+def test_a_session_subclass_with_its_own_send_has_it_run(server: Server) -> None:
+    session = _WrappingSession()
+    transport = _Transport("court", session, (1.0, 0.5), lambda: datetime.now(UTC))
+    transport.post(f"http://127.0.0.1:{server.port}/ws/ok", XML, HEADERS)
+    assert session.wrapped == 1
 
 
 def test_a_closed_pool_is_reopened(server: Server) -> None:

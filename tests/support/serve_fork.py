@@ -16,6 +16,7 @@ minus the signal that killed it) — this process is the children's parent, so o
 import atexit
 import os
 import sys
+import threading
 import traceback
 
 
@@ -44,7 +45,11 @@ def _start(config: str, command: str, log: str | None) -> int:
     except BaseException:
         traceback.print_exc()
     finally:
-        atexit._run_exitfuncs()  # what the interpreter runs on its way out
+        # What the interpreter does on its way out, in its order: join every non-daemon thread (and run
+        # threading's exit hooks), then the atexit functions — so a run that leaves a thread going hangs here, as
+        # the real process would, instead of exiting 0.
+        threading._shutdown()  # type: ignore[attr-defined]
+        atexit._run_exitfuncs()
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
