@@ -53,14 +53,14 @@ def _plan(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Plan:
 
 
 def _make_plan(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Plan:
-    columns = [table.c[name] for name in names]  # KeyError: not a column of the table
-    ours = [c.name for c in table.c if c.name not in names and (c.default is not None or c.onupdate is not None)]
+    columns = [table.c[name] for name in names]  # by key, as rows name them (KeyError: not a column of the table)
+    ours = [c.key for c in table.c if c.key not in names and (c.default is not None or c.onupdate is not None)]
     if ours:
         raise ValueError(f"rows for {table.name} leave out {', '.join(ours)}, whose default is computed on our side")
     quote = dialect.identifier_preparer.quote
     mark = "?" if dialect.paramstyle == "qmark" else "%s"  # SQLite's; psycopg's positional form
     sql = (
-        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({', '.join(quote(n) for n in names)}) "
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({', '.join(quote(c.name) for c in columns)}) "
         f"VALUES ({', '.join(mark for _ in names)})"
     )
     processors = [_processor(dialect, column) for column in columns]

@@ -12,10 +12,14 @@ On a catch-up of 6,000 dispatches the server then spent half the CPU per item. A
 database's first page; asked by a catalogue read, until answered, once per engine.
 """
 
+import logging
 import weakref
 
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+log = logging.getLogger("docking.ingest")
 
 # Tables intake looks up by (platform, key), per the unique indexes above.
 LOOKED_UP = ("inbox", "cases")
@@ -35,12 +39,19 @@ def after_writing(engine: Engine) -> None:
     tried = _TRIED.get(engine, 0)
     if tried >= _TRIES or engine.dialect.name != "postgresql":
         return
-    with engine.begin() as connection:
-        unknown = _unknown(connection)
-        if unknown:
-            for table in unknown:
-                connection.execute(text(f"ANALYZE {connection.dialect.identifier_preparer.quote(table)}"))
+    try:
+        with engine.begin() as connection:
             unknown = _unknown(connection)
+            if unknown:
+                for table in unknown:
+                    connection.execute(text(f"ANALYZE {connection.dialect.identifier_preparer.quote(table)}"))
+                unknown = _unknown(connection)
+    except SQLAlchemyError as exc:  # a lock or statement timeout, a lost connection: the page has committed, and
+        # statistics only speed up what comes next — a poll must not fail for them; counted as a try
+        log.warning("planner statistics for %s not taken (%s); tried again after a later page (%d of %d tries)",
+                    ", ".join(LOOKED_UP), type(exc).__name__, tried + 1, _TRIES)  # fmt: skip
+        _TRIED[engine] = tried + 1
+        return
     # None left without: done. Otherwise (an empty table, a refusal) try again after a later page, a few times.
     _TRIED[engine] = _TRIES if not unknown else tried + 1
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from adapter.inbox.item_outcome import Ingested
@@ -67,6 +68,25 @@ def test_an_empty_table_is_analysed_again_after_a_later_page_a_few_times_at_most
     for _ in range(statistics._TRIES + 2):  # the tables stay empty: the planner has no statistics of them
         statistics.after_writing(runtime.uow.engine)
     assert len([s for s in seen if "pg_stats" in s]) == 2 * statistics._TRIES  # before and after each ANALYZE
+
+
+def test_statistics_that_cannot_be_taken_do_not_fail_the_poll(
+    runtime: Runtime, court: Court, backend: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The page has committed when statistics are asked for; a lock or statement timeout then is a warning and a
+    try counted, not a failed poll."""
+    if backend == "sqlite":
+        pytest.skip("nothing is asked of SQLite")
+
+    def timed_out(_connection: Any) -> list[str]:
+        raise OperationalError("SELECT … pg_stats", {}, Exception("canceling statement due to statement timeout"))
+
+    monkeypatch.setattr(statistics, "_unknown", timed_out)
+    court.core.dispatch(2, "01")
+    polled = poll(runtime.uow, runtime.platforms[PLATFORM], Feed.DISPATCHES, runtime.clock)
+    assert polled.counts[Ingested.APPLIED] == 2 and polled.caught_up
+    assert statistics._TRIED[runtime.uow.engine] == 1
+    assert "planner statistics for inbox, cases not taken (OperationalError)" in caplog.text
 
 
 def test_the_look_ups_find_what_earlier_pages_applied(runtime: Runtime, court: Court) -> None:
