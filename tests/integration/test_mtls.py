@@ -1,16 +1,11 @@
 """Mutual TLS: a court that demands a client certificate is reached with the one configured, and only with it."""
 
-import datetime as dt
-import ipaddress
 import ssl
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from adapter.config.platform import PlatformSettings
 from adapter.config.settings import Settings
@@ -18,53 +13,20 @@ from sandbox.court import SandboxConfig
 from sandbox.pairing import pair
 from sandbox.rest import SandboxServer
 from scheduler import build_runtime
+from tests.support.certs import issue, write_pem
 
 pytestmark = pytest.mark.integration
 
 
-def _issue(
-    name: str, issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None, *, ca: bool = False, ip: str | None = None
-) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    issuer_name, issuer_key = issuer or (subject, key)
-    now = dt.datetime.now(dt.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if ip:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), critical=False
-        )
-    return builder.sign(issuer_key, hashes.SHA256()), key
-
-
-def _write(path: Path, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> tuple[Path, Path]:
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (path / "key.pem").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    (path / "key.pem").chmod(0o600)
-    return path / "cert.pem", path / "key.pem"
-
-
 @pytest.fixture
 def tls_court(tmp_path: Path) -> Iterator[tuple[SandboxServer, Path, Path, Path, object]]:
-    ca_cert, ca_key = _issue("Test Court CA", None, ca=True)
-    server_cert, server_key = _issue("court.test", (ca_cert.subject, ca_key), ip="127.0.0.1")
-    client_cert, client_key = _issue("centre.test", (ca_cert.subject, ca_key))
+    ca_cert, ca_key = issue("Test Court CA", None, ca=True)
+    server_cert, server_key = issue("court.test", (ca_cert.subject, ca_key), ip="127.0.0.1")
+    client_cert, client_key = issue("centre.test", (ca_cert.subject, ca_key))
     ca_pem = tmp_path / "ca.pem"
     ca_pem.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    server_files = _write(tmp_path / "server", server_cert, server_key)
-    client_cert_path, client_key_path = _write(tmp_path / "client", client_cert, client_key)
+    server_files = write_pem(tmp_path / "server", server_cert, server_key)
+    client_cert_path, client_key_path = write_pem(tmp_path / "client", client_cert, client_key)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(*server_files)
     context.load_verify_locations(ca_pem)

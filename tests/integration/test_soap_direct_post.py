@@ -4,26 +4,23 @@ kept, or the same exception with the same described cause."""
 
 import contextlib
 import gzip
-import ipaddress
 import socket
 import ssl
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from connectors import direct_post
 from connectors.court_soap import _Refused, _Transport
 from connectors.http import describe_failure
+from tests.support.certs import issue, write_pem
 
 pytestmark = pytest.mark.integration
 
@@ -235,7 +232,7 @@ def test_a_session_requests_would_treat_differently_takes_requests_path(
 
 
 class _WrappingSession(requests.Session):
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         self.wrapped = getattr(self, "wrapped", 0) + 1
         return super().send(request, **kwargs)
 
@@ -260,36 +257,8 @@ def test_a_closed_pool_is_reopened(server: Server) -> None:
     assert isinstance(next(iter(transport._routes.values())), direct_post.Route)
 
 
-def _issue(
-    name: str, issuer: tuple[x509.Name, ec.EllipticCurvePrivateKey] | None, *, ca: bool = False, ip: str | None = None
-) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    issuer_name, issuer_key = issuer or (subject, key)
-    now = datetime.now(UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if ip:
-        builder = builder.add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(ip))]), critical=False
-        )
-    return builder.sign(issuer_key, hashes.SHA256()), key
-
-
-def _pem(path: Path, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey) -> tuple[str, str]:
-    (path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (path / "key.pem").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return str(path / "cert.pem"), str(path / "key.pem")
+def _paths(files: tuple[Path, Path]) -> tuple[str, str]:
+    return str(files[0]), str(files[1])
 
 
 class _TlsServer(Server):
@@ -308,12 +277,12 @@ class _TlsServer(Server):
 
 @pytest.fixture(scope="module")
 def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[_TlsServer, str, tuple[str, str]]]:
-    ca_cert, ca_key = _issue("Test Court CA", None, ca=True)
+    ca_cert, ca_key = issue("Test Court CA", None, ca=True)
     folder = tmp_path_factory.mktemp("tls")
     (folder / "server").mkdir()
     (folder / "client").mkdir()
-    server_files = _pem(folder / "server", *_issue("court.test", (ca_cert.subject, ca_key), ip="127.0.0.1"))
-    client_files = _pem(folder / "client", *_issue("centre.test", (ca_cert.subject, ca_key)))
+    server_files = _paths(write_pem(folder / "server", *issue("court.test", (ca_cert.subject, ca_key), ip="127.0.0.1")))
+    client_files = _paths(write_pem(folder / "client", *issue("centre.test", (ca_cert.subject, ca_key))))
     (folder / "ca.pem").write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(*server_files)

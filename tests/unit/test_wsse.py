@@ -10,37 +10,22 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from signing.errors import SignatureInvalid
 from signing.keyfiles import load_private_key
 from signing.wsse import DS, ID, SOAP, WSSE, WSU, WsseSigner, WsseVerifier, c14n
+from tests.support.certs import self_signed
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-
-
-def _certificate(key: Any) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test")])
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(NOW - timedelta(days=1))
-        .not_valid_after(NOW + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
 
 
 @pytest.fixture(params=["rsa", "ec"])
 def pair(request: pytest.FixtureRequest) -> tuple[WsseSigner, WsseVerifier]:
     key = rsa.generate_private_key(65537, 2048) if request.param == "rsa" else ec.generate_private_key(ec.SECP256R1())
-    cert = _certificate(key)
+    cert = self_signed(key, NOW)
     return WsseSigner(key, cert, clock=lambda: NOW), WsseVerifier([cert], clock=lambda: NOW)
 
 
@@ -137,7 +122,7 @@ def test_a_signature_by_an_untrusted_certificate_is_refused(pair: tuple[WsseSign
     """A valid signature is worthless unless its certificate is one we were configured to trust."""
     stranger = ec.generate_private_key(ec.SECP256R1())
     envelope = _envelope()
-    WsseSigner(stranger, _certificate(stranger), clock=lambda: NOW).sign(envelope)
+    WsseSigner(stranger, self_signed(stranger, NOW), clock=lambda: NOW).sign(envelope)
     with pytest.raises(SignatureInvalid) as caught:
         pair[1].verify(envelope)
     assert caught.value.reason in ("unknown_key", "algorithm")
@@ -145,7 +130,7 @@ def test_a_signature_by_an_untrusted_certificate_is_refused(pair: tuple[WsseSign
 
 def test_several_trusted_certificates_cover_a_rotation() -> None:
     old, new = rsa.generate_private_key(65537, 2048), rsa.generate_private_key(65537, 2048)
-    certificates = {key: _certificate(key) for key in (old, new)}
+    certificates = {key: self_signed(key, NOW) for key in (old, new)}
     verifier = WsseVerifier(list(certificates.values()), clock=lambda: NOW)
     for key, certificate in certificates.items():
         envelope = _envelope()
@@ -155,8 +140,8 @@ def test_several_trusted_certificates_cover_a_rotation() -> None:
 
 def test_the_signer_never_shows_its_key() -> None:
     key = ec.generate_private_key(ec.SECP256R1())
-    assert "PRIVATE" not in repr(WsseSigner(key, _certificate(key))) and "ecdsa" in repr(
-        WsseSigner(key, _certificate(key))
+    assert "PRIVATE" not in repr(WsseSigner(key, self_signed(key, NOW))) and "ecdsa" in repr(
+        WsseSigner(key, self_signed(key, NOW))
     )
 
 
@@ -206,7 +191,7 @@ def test_the_sm2_sm3_variant_signs_and_verifies_and_openssl_agrees(tmp_path: Pat
 
 def test_a_rotation_may_change_the_key_type_and_each_certificate_keeps_its_own_algorithm() -> None:
     rsa_key, ec_key = rsa.generate_private_key(65537, 2048), ec.generate_private_key(ec.SECP256R1())
-    rsa_cert, ec_cert = _certificate(rsa_key), _certificate(ec_key)
+    rsa_cert, ec_cert = self_signed(rsa_key, NOW), self_signed(ec_key, NOW)
     verifier = WsseVerifier([rsa_cert, ec_cert], clock=lambda: NOW)
     for key, cert in ((rsa_key, rsa_cert), (ec_key, ec_cert)):
         envelope = _envelope()
@@ -235,10 +220,10 @@ def _hostile_names(certificate: x509.Certificate) -> bytes:
 def test_a_stranger_certificate_with_unreadable_names_is_refused_not_a_crash() -> None:
     """An unconfigured certificate is described in the refusal; one whose names cannot be read is malformed."""
     stranger = ec.generate_private_key(ec.SECP256R1())
-    trusted = _certificate(ec.generate_private_key(ec.SECP256R1()))
+    trusted = self_signed(ec.generate_private_key(ec.SECP256R1()), NOW)
     envelope = _envelope()
-    WsseSigner(stranger, _certificate(stranger), clock=lambda: NOW).sign(envelope)
+    WsseSigner(stranger, self_signed(stranger, NOW), clock=lambda: NOW).sign(envelope)
     token = envelope.find(f".//{{{WSSE}}}BinarySecurityToken")
-    token.text = base64.b64encode(_hostile_names(_certificate(stranger))).decode()
+    token.text = base64.b64encode(_hostile_names(self_signed(stranger, NOW))).decode()
     with pytest.raises(SignatureInvalid, match="unreadable names"):
         WsseVerifier([trusted], clock=lambda: NOW).verify(envelope)

@@ -4,18 +4,16 @@ envelope it leaves is byte for byte the one it builds element by element, for ev
 import itertools
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from connectors.soap_submit import SUBMISSIONS, submission
 from signing.wsse import DS, SOAP, WsseSigner, WsseVerifier, signer
+from tests.support.certs import self_signed
 
 NOW = datetime(2026, 12, 1, 13, 0, 5, 123456, tzinfo=UTC)
 
@@ -53,22 +51,8 @@ ENVELOPES: dict[str, Callable[[], Any]] = {
 }
 
 
-def _certificate(key: Any) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test")])
-    return (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(1)
-        .not_valid_before(NOW - timedelta(days=1))
-        .not_valid_after(NOW + timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-
-
 KEYS = {"rsa": rsa.generate_private_key(65537, 2048), "ec": ec.generate_private_key(ec.SECP256R1())}
-CERTIFICATES = {name: _certificate(key) for name, key in KEYS.items()}  # made once: each has its own serial
+CERTIFICATES = {name: self_signed(key, NOW) for name, key in KEYS.items()}  # made once: each has its own serial
 
 
 def _signed(algorithm: str, make: Callable[[], Any]) -> tuple[bytes, Any]:
