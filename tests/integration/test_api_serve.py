@@ -4,21 +4,15 @@ import json
 import signal
 import subprocess
 import sys
-from datetime import UTC, datetime, timedelta
-from ipaddress import IPv4Address
 from pathlib import Path
-from typing import Any
 
 import pytest
 import requests
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from adapter.config.settings import Settings
 from adapter.testing import free_port
 from tests.support.api import config_toml, until
+from tests.support.certs import issue, write_pem
 from tests.support.cli import docking
 from tests.support.court import Court
 
@@ -96,59 +90,29 @@ def test_serve_runs_the_api_and_the_jobs_and_stops_cleanly(tmp_path: Path, setti
     assert "stopped" in err
 
 
-def _certificate(name: str, key: Any, issuer: tuple[x509.Name, Any] | None, *, ca: bool) -> x509.Certificate:
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    issuer_name, issuer_key = issuer or (subject, key)
-    now = datetime.now(UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if not ca:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))]), False)
-    return builder.sign(issuer_key, hashes.SHA256())
-
-
-def _write(folder: Path, name: str, cert: x509.Certificate, key: Any) -> tuple[Path, Path]:
-    cert_path, key_path = folder / f"{name}.pem", folder / f"{name}.key"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_path, key_path
-
-
 def test_serve_speaks_tls_and_requires_a_client_certificate_when_given_a_ca(tmp_path: Path) -> None:
     """[api] tls_certificate/tls_key: HTTPS only; tls_client_ca: a client without a certificate from it is cut off."""
-    ca_key, server_key, client_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
-    ca = _certificate("test CA", ca_key, None, ca=True)
-    _write(tmp_path, "ca", ca, ca_key)
-    server_cert, server_key_path = _write(
-        tmp_path, "server", _certificate("127.0.0.1", server_key, (ca.subject, ca_key), ca=False), server_key
+    ca, ca_key = issue("test CA", None, ca=True)
+    ca_pem, _ = write_pem(tmp_path / "ca", ca, ca_key)
+    server_cert, server_key_path = write_pem(
+        tmp_path / "server", *issue("127.0.0.1", (ca.subject, ca_key), ip="127.0.0.1")
     )
-    client = _write(tmp_path, "client", _certificate("centre", client_key, (ca.subject, ca_key), ca=False), client_key)
+    client = write_pem(tmp_path / "client", *issue("centre", (ca.subject, ca_key)))
     port = free_port()
     config = tmp_path / "docking.toml"
     tls = (
-        'tls_certificate = "server.pem"\ntls_key = "server.key"\ntls_client_ca = "ca.pem"\nrequest_timeout_seconds = 5'
+        'tls_certificate = "server/cert.pem"\ntls_key = "server/key.pem"\ntls_client_ca = "ca/cert.pem"\n'
+        "request_timeout_seconds = 5"
     )
     config.write_text(config_toml(Settings(database_url="sqlite:///adapter.db"), port=port, api=tls))
     assert docking("db", "upgrade", "--config", str(config)).returncode == 0
     server = _serve(config, "--no-jobs")
     base = f"https://127.0.0.1:{port}"
     try:
-        health = until(
-            lambda: requests.get(f"{base}/healthz", verify=tmp_path / "ca.pem", cert=tuple(map(str, client)), timeout=2)
-        )
+        health = until(lambda: requests.get(f"{base}/healthz", verify=ca_pem, cert=tuple(map(str, client)), timeout=2))
         assert health.json() == {"status": "ok"}
         with pytest.raises(requests.ConnectionError):  # TLS 1.3: refused after the handshake, as a reset
-            requests.get(f"{base}/healthz", verify=tmp_path / "ca.pem", timeout=5)
+            requests.get(f"{base}/healthz", verify=ca_pem, timeout=5)
         with pytest.raises(requests.ConnectionError):
             requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
     finally:
