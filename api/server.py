@@ -9,7 +9,6 @@ SIGTERM/SIGINT: uvicorn stops accepting, finishes the requests in flight (up to 
 returns; then the jobs finish what they hold, as `docking run` does.
 """
 
-import gc
 import logging
 import signal
 import ssl
@@ -24,7 +23,7 @@ from adapter.config.settings import ApiSettings, Settings
 from adapter.persistence.engine import run_lock
 from api.app import create_app
 from api.idempotency import forget_before
-from scheduler import build_runtime, register_jobs
+from scheduler import build_runtime, register_jobs, settle
 
 log = logging.getLogger("docking.serve")
 
@@ -46,20 +45,6 @@ def uvicorn_config(app: Any, api: ApiSettings, *, host: str | None = None, port:
         timeout_graceful_shutdown=int(api.request_timeout_seconds) + 1,
         **tls,
     )
-
-
-def settle() -> None:
-    """Move everything alive after start-up (modules, the app, its schemas, the engine's compiled statements) out
-    of the garbage collector's reach, just before serving.
-
-    Why (measured with bench/api.py's fixed-rate client and a GC callback in the server, #16): those objects are
-    long-lived and never garbage, yet each full (oldest-generation) collection walked them all — 30 to 260 ms with
-    every thread stopped, about once per thousand or two requests — and every request in flight waited behind it:
-    one such pause set the p99 (100 req/s for 10 s: p99 300–400 ms for a p50 of 3 ms; with the start-up heap frozen,
-    no full collection and a p99 of 15–35 ms in the quieter runs). Objects made later are collected as before.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def serve(

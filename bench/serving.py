@@ -12,8 +12,8 @@ import uvicorn
 from adapter.config.settings import Settings
 from adapter.testing import free_port
 from api.app import create_app
-from api.server import settle, uvicorn_config
-from scheduler import build_runtime
+from api.server import uvicorn_config
+from scheduler import build_runtime, settle
 
 START_SECONDS = 60.0
 

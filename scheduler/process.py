@@ -16,12 +16,17 @@ log = logging.getLogger("docking.scheduler")
 
 
 def settle() -> None:
-    """Move everything alive after start-up (modules, the connectors' WSDLs and schemas, the engine's compiled
-    statements) out of the garbage collector's reach, just before the jobs start; objects made later are collected
-    as before. api/server.py `settle` does the same for the API process (#16).
+    """Move everything alive after start-up (modules, the connectors' WSDLs and schemas, the app and its schemas, the
+    engine's compiled statements) out of the garbage collector's reach, just before the jobs start (`run`) or the
+    API serves (api/server.py); objects made later are collected as before.
 
-    Why (measured with a GC callback in the delivery worker, bench/worker.py, #21): the start-up heap is about
-    165,000 long-lived objects that are never garbage, yet each full (oldest-generation) collection walks them all —
+    Why, serving (measured with bench/api.py's fixed-rate client and a GC callback in the server, #16): each full
+    (oldest-generation) collection walked the start-up heap — 30 to 260 ms with every thread stopped, about once per
+    thousand or two requests — and every request in flight waited behind it: one such pause set the p99 (100 req/s
+    for 10 s: p99 300–400 ms for a p50 of 3 ms; with the start-up heap frozen, no full collection and a p99 of
+    15–35 ms in the quieter runs).
+    Why, delivering (measured with a GC callback in the delivery worker, bench/worker.py, #21): the start-up heap is
+    about 165,000 long-lived objects that are never garbage, yet each full collection walks them all —
     70 to 90 ms of CPU with every send thread stopped, once every few hundred messages delivered (once per 600 over
     SOAP and over REST at 16 in flight). With it frozen no full collection came in those 600, and the worker's CPU
     per message fell by a tenth over SOAP and a fifth over REST (means of six A/B pairs each, 600 messages at 16 in
