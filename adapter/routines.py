@@ -4,6 +4,7 @@ result stored with the run in `job_runs`.
 """
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -19,6 +20,7 @@ from adapter.platforms.registry import Platforms
 from adapter.prune import prune
 from adapter.reconcile import reconcile
 from adapter.reconcile.cases import Scope
+from adapter.reconcile.reconciler import read_retrying
 from adapter.report import Month, monthly_report, store
 from schemas.clock import CHINA, Clock, from_db
 
@@ -36,6 +38,8 @@ class Routines:
     # False until every platform's dispatch feed has been read once by this process (scheduler.Runtime): a full
     # pass before that reports every case not yet polled as missing_here (a fresh install: all of them).
     ready: Callable[[], bool] = lambda: True
+    # The process's stop signal (scheduler/runtime.py): a reconciliation's read retries end their back-off on it.
+    stopping: threading.Event | None = None
     _waiting_said: bool = field(default=False, init=False)
 
     def reconcile_open(self) -> bool:
@@ -115,6 +119,7 @@ class Routines:
             resend_missing=resend_missing,
             actor="scheduler",
             clock=self.clock,
+            retrying=lambda: read_retrying(self.stopping),
         )
         return {"run": report.run_id, "checked": report.checked, "differences": len(report.differences)}
 

@@ -261,7 +261,9 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
     )
     runtime.complaints = build_complaints(settings, uow, clock, deadlines.calendar, holder)
     runtime.partners = build_partners(settings, uow, clock, deadlines.calendar, holder)
-    runtime.routines = Routines(uow, platforms, settings, clock, holder, deadlines, ready=runtime.feeds_read)
+    runtime.routines = Routines(
+        uow, platforms, settings, clock, holder, deadlines, ready=runtime.feeds_read, stopping=runtime.stopping
+    )
     if settings.encryption is None:
         log.warning("no [encryption] keys configured: ID and phone numbers are stored in clear (see README)")
     return runtime

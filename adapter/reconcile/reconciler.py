@@ -11,6 +11,7 @@ paging our cases, classifying, the arrival horizon, the repairs, the stored runs
 """
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import replace
@@ -21,6 +22,7 @@ from tenacity import (
     retry_if_exception_type,
     retry_if_not_exception_type,
     stop_after_attempt,
+    stop_when_event_set,
     wait_exponential_jitter,
 )
 
@@ -352,15 +354,25 @@ class _Run:
             self.report.differences += found
 
 
-def read_retrying() -> Retrying:
-    """Reads are cheap to repeat: ride out a few transient failures before calling the platform unreachable."""
-    return Retrying(
-        # A refusal of our credentials will not pass by itself: asking again only adds failed logins at the court.
-        retry=retry_if_exception_type(TransientError) & retry_if_not_exception_type(CredentialsRefused),
-        stop=stop_after_attempt(5),
-        wait=wait_exponential_jitter(multiplier=0.2, max=3),
-        reraise=True,
-    )
+def read_retrying(stopping: threading.Event | None = None) -> Retrying:
+    """Reads are cheap to repeat: ride out a few transient failures before calling the platform unreachable.
+
+    `stopping`: the process's stop signal (scheduler/runtime.py, set on SIGTERM). A wait between tries ends when
+    it is set, and the try that follows is the last: the read's error is raised as the policy would raise it after
+    its fifth try, so the platform is reported unreachable and `docking run` stops in moments instead of sitting
+    out up to ~5 s of back-off against a court that does not answer.
+    """
+    stop = stop_after_attempt(5)
+    # A refusal of our credentials will not pass by itself: asking again only adds failed logins at the court.
+    retry = retry_if_exception_type(TransientError) & retry_if_not_exception_type(CredentialsRefused)
+    wait = wait_exponential_jitter(multiplier=0.2, max=3)
+    if stopping is None:
+        return Retrying(retry=retry, stop=stop, wait=wait, reraise=True)
+
+    def sleep(seconds: float) -> None:
+        stopping.wait(seconds)  # returns at once when the stop is asked for
+
+    return Retrying(retry=retry, stop=stop | stop_when_event_set(stopping), wait=wait, sleep=sleep, reraise=True)
 
 
 def _failed(report: ReconcileReport, name: str, exc: ConnectorError) -> None:

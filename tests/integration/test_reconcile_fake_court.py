@@ -1,5 +1,7 @@
 """Reconciliation runs against the in-memory fake court on a real SQLite file: compare, classify, store, repair."""
 
+import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -149,6 +151,25 @@ def test_an_unreachable_platform_fails_the_run_and_the_others_are_still_checked(
     assert report.status == "failed" and "503" in report.failures["other"] and report.checked == 1
     (stored,) = runs.latest(uow, 5)
     assert stored.status == "failed" and "other" in stored.detail
+
+
+def test_the_scheduled_run_against_an_unreachable_court_ends_at_once_when_the_process_stops(uow: UnitOfWork) -> None:
+    """`docking run` asked to stop (SIGTERM sets Runtime.stopping) during a reconciliation: the read's back-off ends,
+    the court is reported unreachable and the run is stored as failed, instead of several seconds of waits first."""
+    platforms = {"court": court()}
+    received(uow, platforms["court"], "A-6")
+    fake(platforms["court"]).fail_next(*[TransientError("court", "connection refused")] * 5)
+    stopping = threading.Event()
+    settings = Settings()
+    routines = Routines(
+        uow, platforms, settings, utc_now, "test:1", Deadlines.from_policy(settings.deadlines), stopping=stopping
+    )
+    threading.Timer(0.1, stopping.set).start()
+    started = time.monotonic()
+    assert routines.reconcile_open()
+    assert time.monotonic() - started < 1.5  # the policy's own waits: 0.2 s doubling plus up to 1 s jitter each
+    (stored,) = runs.latest(uow, 5)
+    assert stored.status == "failed" and "connection refused" in stored.detail
 
 
 def test_cases_of_a_platform_no_longer_configured_are_reported(uow: UnitOfWork, platforms: Platforms) -> None:
