@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import heapq
 import math
 import re
 import threading
@@ -59,23 +60,31 @@ class ReplayGuard(Protocol):
 
 
 class MemoryReplayGuard:
-    """An in-process guard (the sandbox, tests); the adapter persists its guard in the database."""
+    """An in-process guard (the sandbox, tests); the adapter persists its guard in the database.
+
+    Expired ids are forgotten in expiry order from a heap, a few per call: rebuilding the whole map once a second
+    (as before) cost 2.5 ms at 20,000 live ids and 60 ms at 270,000 — ten minutes of a sandbox court at 450
+    messages a second, paid by whichever request came next.
+    """
 
     def __init__(self) -> None:
         self._seen: dict[tuple[str, str], datetime] = {}
+        self._expiries: list[tuple[datetime, tuple[str, str]]] = []  # a heap: (until, key), soonest first
         self._lock = threading.Lock()
-        self._pruned: datetime | None = None
 
     def first_sighting(self, scope: str, message_id: str, *, now: datetime, until: datetime) -> bool:
+        key = (scope, message_id)
         with self._lock:
-            # Prune expired ids at most once a second: a sweep on every call would cost O(n) per request.
-            if self._pruned is None or now - self._pruned >= timedelta(seconds=1):
-                self._seen = {k: v for k, v in self._seen.items() if v > now}
-                self._pruned = now
-            expiry = self._seen.get((scope, message_id))
+            expiries, seen = self._expiries, self._seen
+            while expiries and expiries[0][0] <= now:
+                expired, old = heapq.heappop(expiries)
+                if seen.get(old) == expired:  # not sighted again since (then a later expiry is on the heap)
+                    del seen[old]
+            expiry = seen.get(key)
             if expiry is not None and expiry > now:
                 return False
-            self._seen[(scope, message_id)] = until
+            seen[key] = until
+            heapq.heappush(expiries, (until, key))
             return True
 
 
