@@ -1,7 +1,6 @@
 """Signing outgoing envelopes: a Timestamp and the Body, signed, our certificate in a BinarySecurityToken."""
 
 import base64
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,6 +11,7 @@ from lxml import etree
 
 from signing import sm2
 from signing.errors import SignatureInvalid
+from signing.wsse import texts
 from signing.wsse.algorithms import algorithm_for, digest, sign
 from signing.wsse.c14n import c14n
 from signing.wsse.names import ALGORITHMS, BASE64, DS, EXC_C14N, ID, SOAP, WSSE, WSU, X509V3
@@ -33,7 +33,9 @@ class WsseSigner:
         self._token = base64.b64encode(certificate.public_bytes(Encoding.DER)).decode()  # the same in every header
         self.algorithm = algorithm_for(key)
         self._ttl, self._clock, self._distid = ttl, clock, distid
-        self._template = self._security()  # the Security header's text, its per-message values left as fields
+        self._template = texts.security(self.algorithm, self._token)  # per-message values left as fields
+        self._info = texts.canonical_info(self.algorithm)  # SignedInfo's canonical form, the same way
+        self._last: tuple[datetime | None, str, str] = (None, "", "")  # see _times
 
     def __repr__(self) -> str:  # never the key
         return f"WsseSigner(algorithm={self.algorithm!r})"
@@ -48,20 +50,38 @@ class WsseSigner:
         if len(bodies) != 1:
             raise SignatureInvalid("malformed", f"expected one Body, found {len(bodies)}")
         body = bodies[0]
-        body.set(ID, f"Body-{uuid.uuid4().hex}")
-        now = self._clock().astimezone(UTC).replace(microsecond=0)
-        created, expires = now.strftime(_XSD), (now + self._ttl).strftime(_XSD)
-        stamp_id, token_id = f"TS-{uuid.uuid4().hex}", f"X509-{uuid.uuid4().hex}"
+        body_id = f"Body-{texts.random_id()}"
+        body.set(ID, body_id)
+        created, expires = self._times()
+        stamp_id, token_id = f"TS-{texts.random_id()}", f"X509-{texts.random_id()}"
         prefix = _soap_prefix(header)
         if prefix is None:
-            security = self._built(header, created, expires, stamp_id, token_id)
-        else:
-            security = etree.fromstring(
-                self._template.format(
-                    soap=prefix, stamp=stamp_id, created=created, expires=expires, token=token_id, body=body.get(ID)
-                )
-            )
-            header.append(security)  # the fragment's own soap prefix declaration is dropped: the header has it
+            self._sign_built(header, body, created, expires, stamp_id, token_id)
+            return
+        # The header is written once, its values filled in: the Timestamp's and SignedInfo's canonical forms are
+        # written from the same values (texts.py), so neither is parsed, filled in, then canonicalised again.
+        fields = {"body": body_id, "stamp": stamp_id}
+        fields["body_digest"] = base64.b64encode(digest(self.algorithm, c14n(body))).decode()
+        stamp = texts.canonical_timestamp(stamp_id, created, expires)
+        fields["stamp_digest"] = base64.b64encode(digest(self.algorithm, stamp)).decode()
+        signed = self._info.format_map(fields).encode()
+        signature = base64.b64encode(sign(self._key, self.algorithm, signed, self._distid)).decode()
+        security = self._template.format(
+            soap=prefix, created=created, expires=expires, token=token_id, signature=signature, **fields
+        )
+        header.append(etree.fromstring(security))  # its own soap prefix declaration is dropped: the header has it
+
+    def _times(self) -> tuple[str, str]:
+        """Created and Expires now, as xsd:dateTime to the second; the last second's pair is kept (a tuple, replaced
+        whole: safe to share between threads)."""
+        now = self._clock().astimezone(UTC).replace(microsecond=0)
+        last = self._last
+        if last[0] != now:
+            last = self._last = (now, now.strftime(_XSD), (now + self._ttl).strftime(_XSD))
+        return last[1], last[2]
+
+    def _sign_built(self, header: Any, body: Any, created: str, expires: str, stamp_id: str, token_id: str) -> None:
+        security = self._built(header, created, expires, stamp_id, token_id)
         stamp, signature = security[0], security[2]
         info = signature[0]
         for reference, target in zip(info[2:], (body, stamp), strict=True):
@@ -69,27 +89,6 @@ class WsseSigner:
             reference[2].text = base64.b64encode(value).decode()
         value = sign(self._key, self.algorithm, c14n(info), self._distid)
         signature[1].text = base64.b64encode(value).decode()
-
-    def _security(self) -> str:
-        """The Security header as text, made once: what `_built` makes element by element, its per-message values
-        left as format fields, under a soap prefix declared on it (dropped once it is in the envelope's Header)."""
-        method, digest_method = ALGORITHMS[self.algorithm]
-        references = "".join(
-            f'<ds:Reference URI="#{{{target}}}"><ds:Transforms><ds:Transform Algorithm="{EXC_C14N}"/>'
-            f'</ds:Transforms><ds:DigestMethod Algorithm="{digest_method}"/><ds:DigestValue/></ds:Reference>'
-            for target in ("body", "stamp")
-        )
-        return (
-            f'<wsse:Security xmlns:{{soap}}="{SOAP}" xmlns:wsse="{WSSE}" xmlns:wsu="{WSU}" '
-            f'{{soap}}:mustUnderstand="1"><wsu:Timestamp wsu:Id="{{stamp}}"><wsu:Created>{{created}}</wsu:Created>'
-            f"<wsu:Expires>{{expires}}</wsu:Expires></wsu:Timestamp>"
-            f'<wsse:BinarySecurityToken EncodingType="{BASE64}" ValueType="{X509V3}" wsu:Id="{{token}}">'
-            f'{self._token}</wsse:BinarySecurityToken><ds:Signature xmlns:ds="{DS}"><ds:SignedInfo>'
-            f'<ds:CanonicalizationMethod Algorithm="{EXC_C14N}"/><ds:SignatureMethod Algorithm="{method}"/>'
-            f"{references}</ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><wsse:SecurityTokenReference>"
-            f'<wsse:Reference URI="#{{token}}" ValueType="{X509V3}"/></wsse:SecurityTokenReference></ds:KeyInfo>'
-            "</ds:Signature></wsse:Security>"
-        )
 
     def _built(self, header: Any, created: str, expires: str, stamp_id: str, token_id: str) -> Any:
         """The Security header (digest and signature values empty) built element by element into `header`: for an
