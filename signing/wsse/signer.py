@@ -1,6 +1,8 @@
 """Signing outgoing envelopes: a Timestamp and the Body, signed, our certificate in a BinarySecurityToken."""
 
 import base64
+import copy
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -36,6 +38,7 @@ class WsseSigner:
         self._template = texts.security(self.algorithm, self._token)  # per-message values left as fields
         self._info = texts.canonical_info(self.algorithm)  # SignedInfo's canonical form, the same way
         self._last: tuple[datetime | None, str, str] = (None, "", "")  # see _times
+        self._parsed_by_thread = threading.local()  # see _parsed
 
     def __repr__(self) -> str:  # never the key
         return f"WsseSigner(algorithm={self.algorithm!r})"
@@ -58,18 +61,36 @@ class WsseSigner:
         if prefix is None:
             self._sign_built(header, body, created, expires, stamp_id, token_id)
             return
-        # The header is written once, its values filled in: the Timestamp's and SignedInfo's canonical forms are
-        # written from the same values (texts.py), so neither is parsed, filled in, then canonicalised again.
-        fields = {"body": body_id, "stamp": stamp_id}
-        fields["body_digest"] = base64.b64encode(digest(self.algorithm, c14n(body))).decode()
-        stamp = texts.canonical_timestamp(stamp_id, created, expires)
-        fields["stamp_digest"] = base64.b64encode(digest(self.algorithm, stamp)).decode()
-        signed = self._info.format_map(fields).encode()
-        signature = base64.b64encode(sign(self._key, self.algorithm, signed, self._distid)).decode()
-        security = self._template.format(
-            soap=prefix, created=created, expires=expires, token=token_id, signature=signature, **fields
-        )
-        header.append(etree.fromstring(security))  # its own soap prefix declaration is dropped: the header has it
+        # The Timestamp's and SignedInfo's canonical forms are written from the values (texts.py): neither is
+        # canonicalised from the tree, and the header is this thread's parsed template, copied and filled in.
+        body_digest = base64.b64encode(digest(self.algorithm, c14n(body))).decode()
+        stamp_text = texts.canonical_timestamp(stamp_id, created, expires)
+        stamp_digest = base64.b64encode(digest(self.algorithm, stamp_text)).decode()
+        signed = self._info.format(body=body_id, stamp=stamp_id, body_digest=body_digest, stamp_digest=stamp_digest)
+        value = base64.b64encode(sign(self._key, self.algorithm, signed.encode(), self._distid)).decode()
+        security = copy.deepcopy(self._parsed(prefix))
+        stamp, token, signature = security[0], security[1], security[2]
+        stamp.set(ID, stamp_id)
+        stamp[0].text, stamp[1].text = created, expires
+        token.set(ID, token_id)
+        info = signature[0]
+        for reference, target, target_digest in ((info[2], body_id, body_digest), (info[3], stamp_id, stamp_digest)):
+            reference.set("URI", f"#{target}")
+            reference[2].text = target_digest
+        signature[1].text = value
+        signature[2][0][0].set("URI", f"#{token_id}")
+        header.append(security)  # its own soap prefix declaration is dropped: the header has it
+
+    def _parsed(self, prefix: str) -> Any:
+        """The Security header text under `prefix`, parsed once per thread (lxml trees are not shared between
+        threads), every per-message value empty: each is set in place, so attribute order is the text's."""
+        parsed = getattr(self._parsed_by_thread, "by_prefix", None)
+        if parsed is None:
+            parsed = self._parsed_by_thread.by_prefix = {}
+        if prefix not in parsed:
+            empty = dict.fromkeys(("stamp", "created", "expires", "token", "body", "body_digest", "stamp_digest"), "")
+            parsed[prefix] = etree.fromstring(self._template.format(soap=prefix, signature="", **empty))
+        return parsed[prefix]
 
     def _times(self) -> tuple[str, str]:
         """Created and Expires now, as xsd:dateTime to the second; the last second's pair is kept (a tuple, replaced
