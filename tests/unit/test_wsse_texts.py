@@ -11,7 +11,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
-from signing.wsse import DS, SOAP, WSU, WsseSigner, c14n, texts
+from signing.errors import SignatureInvalid
+from signing.wsse import DS, ID, SOAP, WSSE, WSU, WsseSigner, c14n, texts
 from signing.wsse.names import ALGORITHMS
 from tests.support.certs import self_signed
 
@@ -102,3 +103,32 @@ def test_created_and_expires_are_strftime_of_each_clock_reading() -> None:
             (second + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
         assert signer._times() == expected
+
+
+ENVELOPE_SHAPES = {  # SOAP text: (Bodies, whether a Header was there)
+    f'<s:Envelope xmlns:s="{SOAP}"/>': (0, False),
+    f'<s:Envelope xmlns:s="{SOAP}"><s:Body/><s:Body/></s:Envelope>': (2, False),
+    f'<s:Envelope xmlns:s="{SOAP}"><s:Header/><s:Header/><s:Body/></s:Envelope>': (1, True),
+    f'<s:Envelope xmlns:s="{SOAP}"><!--c--><s:Body/><s:Header/></s:Envelope>': (1, True),
+    f'<s:Envelope xmlns:s="{SOAP}"><s:Body><s:Body/></s:Body></s:Envelope>': (1, False),
+    f'<s:Envelope xmlns:s="{SOAP}"><x:Body xmlns:x="urn:x"/><Body/></s:Envelope>': (0, False),
+}
+
+
+@pytest.mark.parametrize("text", sorted(ENVELOPE_SHAPES))
+def test_the_signer_finds_header_and_body_as_elementpath_does(text: str) -> None:
+    """One Body child is signed, into the first Header child (or a new first one); another count is refused."""
+    bodies, had_header = ENVELOPE_SHAPES[text]
+    envelope = etree.fromstring(text.encode())
+    first_header = envelope.find(f"{{{SOAP}}}Header")
+    signer = WsseSigner(KEY, self_signed(KEY, CLOCK[0]), clock=lambda: CLOCK[0])
+    if bodies != 1:
+        with pytest.raises(SignatureInvalid) as refused:
+            signer.sign(envelope)
+        assert (refused.value.reason, refused.value.detail) == ("malformed", f"expected one Body, found {bodies}")
+        return
+    signer.sign(envelope)
+    header = envelope.find(f"{{{SOAP}}}Header")
+    assert (header is first_header) == had_header and (had_header or envelope[0] is header)
+    assert header.find(f"{{{WSSE}}}Security") is not None
+    assert envelope.find(f"{{{SOAP}}}Body").get(ID, "").startswith("Body-")
