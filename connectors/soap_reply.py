@@ -21,6 +21,7 @@ class ReplyReader:
     def __init__(self, client: Any, binding: Any) -> None:
         self._client, self._binding = client, binding
         self._parsers = threading.local()  # lxml parsers are not to be shared between threads
+        self._body, self._fault = (f"{{{binding.nsmap['soap-env']}}}{name}" for name in ("Body", "Fault"))
 
     def process_reply(self, operation: Any, response: Any) -> Any:
         """What `binding.process_reply(client, operation, response)` returns or raises."""
@@ -33,7 +34,8 @@ class ReplyReader:
         if client.wsse:
             client.wsse.verify(doc)
         doc, _ = plugins.apply_ingress(client, doc, response.headers, operation)
-        if doc.find("soap-env:Body/soap-env:Fault", namespaces=binding.nsmap) is not None:
+        # what doc.find("soap-env:Body/soap-env:Fault", namespaces=binding.nsmap) finds, without ElementPath
+        if any(True for body in doc.iterchildren(self._body) for _ in body.iterchildren(self._fault)):
             return binding.process_error(doc, operation)
         return operation.process_reply(doc)
 
