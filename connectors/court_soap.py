@@ -51,6 +51,7 @@ from connectors.port import (
     UnreadableAnswer,
     Wire,
 )
+from connectors.soap_reply import ReplyReader
 from connectors.soap_submit import headers, submission
 from connectors.soap_submit import receipt as read_receipt
 from mappings import court_soap
@@ -221,6 +222,7 @@ class CourtSoapPlatform:
         self._service = client.create_service(f"{{{TNS}}}CourtExchangeBinding", endpoint)
         self._endpoint, self._client = endpoint, client
         self._binding: Any = client.wsdl.bindings[f"{{{TNS}}}CourtExchangeBinding"]  # a Soap11Binding
+        self._replies = ReplyReader(client, self._binding)
 
     # ---- the port
 
@@ -295,8 +297,8 @@ class CourtSoapPlatform:
     def _submit(self, operation: str, message_id: str, payload: str) -> Any:
         """A Submit operation as zeep would make it, minus its object layer: the request built directly
         (connectors/soap_submit.py), handed to the plugins (the debug history), signed, posted through the same
-        transport; the answer read by zeep as for every operation (parse limits, WS-Security verification, faults,
-        the Receipt's shape)."""
+        transport; the answer read as zeep reads it for every operation (parse limits, WS-Security verification,
+        faults, the Receipt's shape), its parser kept per thread (connectors/soap_reply.py)."""
         bound = self._binding.get(operation)
         request, http_headers = plugins.apply_egress(
             self._client,
@@ -307,7 +309,7 @@ class CourtSoapPlatform:
         )
         request, http_headers = self._wsse.apply(request, http_headers)
         response = self._transport.post_xml(self._endpoint, request, http_headers)
-        return self._binding.process_reply(self._client, _ReadReceipt(bound), response)
+        return self._replies.process_reply(_ReadReceipt(bound), response)
 
     def _call(self, operation: str, **arguments: Any) -> Any:
         return self._guarded(operation, lambda: getattr(self._service, operation)(**arguments))

@@ -44,6 +44,7 @@ def headers(soap_action: str) -> dict[str, str]:
 # (xsd:boolean); status has minOccurs="0".
 RECEIPT = ("code", "message", "messageId", "duplicate", "status")
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False}  # xsd:boolean's lexical space
+_RECEIPT_TAGS = ([f"{{{TNS}}}{name}" for name in RECEIPT[:4]], [f"{{{TNS}}}{name}" for name in RECEIPT])
 
 
 @dataclass(frozen=True)
@@ -63,13 +64,13 @@ def receipt(envelope: Any, operation: str) -> Receipt:
     root is not a SOAP 1.1 Envelope (as zeep's reading refuses it)."""
     if envelope.tag != f"{{{SOAP_ENV}}}Envelope":
         raise ValueError(f"the answer's root is {envelope.tag!r}, not a SOAP 1.1 Envelope")
-    body = envelope.find(f"{{{SOAP_ENV}}}Body")
+    body = next(envelope.iterchildren(f"{{{SOAP_ENV}}}Body"), None)  # find(), without ElementPath
     answers = [] if body is None else [child for child in body if isinstance(child.tag, str)]
     if len(answers) != 1 or answers[0].tag != f"{{{TNS}}}{operation}Response":
         raise ValueError(f"the answer's Body holds no single {operation}Response")
     fields = [child for child in answers[0] if isinstance(child.tag, str)]
     names = [child.tag for child in fields]
-    if names not in ([f"{{{TNS}}}{name}" for name in RECEIPT[:4]], [f"{{{TNS}}}{name}" for name in RECEIPT]):
+    if names not in _RECEIPT_TAGS:
         raise ValueError(f"the {operation}Response is not a Receipt")
     text = [child.text for child in fields]
     duplicate = BOOLEANS.get((text[3] or "").strip())  # xsd:boolean collapses whitespace

@@ -17,6 +17,7 @@ wrapping), a digest or signature mismatch, an algorithm other than the configure
     c14n.py        exclusive c14n with its PrefixList ("#default" included)
     times.py       wsu:Created / wsu:Expires as xsd:dateTime
     keys.py        the configured certificates, found as a KeyInfo names them
+    texts.py       the signer's Security header as text, the canonical forms of its signed parts, its ids
     signer.py      WsseSigner
     verifier.py    WsseVerifier
 """

@@ -5,10 +5,14 @@ from typing import Any
 
 from signing.errors import SignatureInvalid
 
+# `tag` is always one Clark-notation name ("{ns}local"): for that, ElementPath's findall / find / findtext are
+# iterchildren(tag) and its first element (its text, "" for none) — lxml's _elementpath does just that — without the
+# path handling each call pays (tests/unit/test_wsse_verifier_paths.py holds them equal).
+
 
 def only(parent: Any, tag: str, what: str, *, missing: str = "malformed") -> Any:
     """The one `tag` child of `parent`; none is `missing` (e.g. "unsigned" for the Security header), two malformed."""
-    found = parent.findall(tag)
+    found = list(parent.iterchildren(tag))
     if len(found) != 1:
         raise SignatureInvalid(missing if not found else "malformed", f"expected one {what}, found {len(found)}")
     return found[0]
@@ -20,3 +24,15 @@ def base64_field(text: str | None, what: str) -> bytes:
         return base64.b64decode("".join((text or "").split()), validate=True)
     except ValueError:
         raise SignatureInvalid("malformed", f"{what} is not base64") from None
+
+
+def child(parent: Any, tag: str) -> Any:
+    """parent.find(tag): the first `tag` child, or None."""
+    return next(parent.iterchildren(tag), None)
+
+
+def child_text(parent: Any, tag: str) -> str | None:
+    """parent.findtext(tag): the first `tag` child's text ("" for none), or None without such a child."""
+    for found in parent.iterchildren(tag):
+        return found.text or ""
+    return None

@@ -29,7 +29,10 @@ from signing.certificates import certificate_key, pki_path, subject_key_identifi
 from signing.errors import SignatureInvalid
 from signing.wsse.algorithms import algorithm_for
 from signing.wsse.fields import base64_field, only
+from signing.wsse.fields import child as first_child
 from signing.wsse.names import BASE64, DS, ID, THUMBPRINT_SHA1, WSSE, X509_PKIPATH, X509_SKI, X509V3
+
+_KEPT_TOKENS = 64  # X509v3 token texts kept with the certificates found for them: a few per configured certificate
 
 
 @dataclass(frozen=True, eq=False)  # the same configured certificate is the same object
@@ -53,15 +56,16 @@ class TrustedCertificates:
 
     def __init__(self, certificates: Sequence[x509.Certificate]) -> None:
         self.all: list[Trusted] = []
+        self._by_token: dict[str | None, list[Trusted]] = {}  # see _token
         for certificate in certificates:
             key = certificate_key(certificate)  # each brings its own algorithm: a rotation may change key type
             self.all.append(Trusted(certificate, certificate.public_bytes(Encoding.DER), key, algorithm_for(key)))
 
     def named_by(self, signature: Any, security: Any) -> list[Trusted]:
         """The configured certificates `signature`'s KeyInfo names (usually one); SignatureInvalid if none."""
-        key_info = signature.find(f"{{{DS}}}KeyInfo")
+        key_info = first_child(signature, f"{{{DS}}}KeyInfo")
         if key_info is None:  # no KeyInfo: the header's one token, as senders that omit it mean
-            tokens = security.findall(f"{{{WSSE}}}BinarySecurityToken")
+            tokens = list(security.iterchildren(f"{{{WSSE}}}BinarySecurityToken"))
             if len(tokens) != 1:
                 raise SignatureInvalid("unsigned", f"no KeyInfo, and {len(tokens)} BinarySecurityTokens, not one")
             return self._token(tokens[0])
@@ -93,7 +97,7 @@ class TrustedCertificates:
         (part,) = parts
         if part.tag == f"{{{WSSE}}}Reference":
             uri = str(part.get("URI", ""))
-            tokens = [t for t in security.findall(f"{{{WSSE}}}BinarySecurityToken") if uri == f"#{t.get(ID)}"]
+            tokens = [t for t in security.iterchildren(f"{{{WSSE}}}BinarySecurityToken") if uri == f"#{t.get(ID)}"]
             if len(tokens) != 1:
                 raise SignatureInvalid(
                     "malformed", f"the reference {_shown(uri)!r} names no BinarySecurityToken of the Security header"
@@ -113,8 +117,14 @@ class TrustedCertificates:
 
     def _token(self, token: Any) -> list[Trusted]:
         kind = token.get("ValueType")
-        if kind == X509V3:
-            return self._certificate(base64_field(token.text, "the BinarySecurityToken"), "the BinarySecurityToken")
+        if kind == X509V3:  # the same token text in every message a sender signs: its certificates are kept
+            text = token.text
+            found = self._by_token.get(text)
+            if found is None:
+                found = self._certificate(base64_field(text, "the BinarySecurityToken"), "the BinarySecurityToken")
+                if len(self._by_token) < _KEPT_TOKENS:  # only what a configured certificate was found for
+                    self._by_token[text] = found
+            return list(found)
         if kind == X509_PKIPATH:  # a chain; the signing certificate is one of them, and must be configured
             chain = _chain(base64_field(token.text, "the X509PKIPathv1 token"))
             found = [t for t in self.all if any(t.der == c.public_bytes(Encoding.DER) for c in chain)]

@@ -1,7 +1,8 @@
 """Signing outgoing envelopes: a Timestamp and the Body, signed, our certificate in a BinarySecurityToken."""
 
 import base64
-import uuid
+import copy
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,8 +13,10 @@ from lxml import etree
 
 from signing import sm2
 from signing.errors import SignatureInvalid
+from signing.wsse import texts
 from signing.wsse.algorithms import algorithm_for, digest, sign
 from signing.wsse.c14n import c14n
+from signing.wsse.fields import child
 from signing.wsse.names import ALGORITHMS, BASE64, DS, EXC_C14N, ID, SOAP, WSSE, WSU, X509V3
 
 
@@ -33,35 +36,74 @@ class WsseSigner:
         self._token = base64.b64encode(certificate.public_bytes(Encoding.DER)).decode()  # the same in every header
         self.algorithm = algorithm_for(key)
         self._ttl, self._clock, self._distid = ttl, clock, distid
-        self._template = self._security()  # the Security header's text, its per-message values left as fields
+        self._template = texts.security(self.algorithm, self._token)  # per-message values left as fields
+        self._info = texts.canonical_info(self.algorithm)  # SignedInfo's canonical form, the same way
+        self._last: tuple[datetime | None, str, str] = (None, "", "")  # see _times
+        self._parsed_by_thread = threading.local()  # see _parsed
 
     def __repr__(self) -> str:  # never the key
         return f"WsseSigner(algorithm={self.algorithm!r})"
 
     def sign(self, envelope: Any) -> None:
         """Add the Security header to `envelope` (an lxml soap:Envelope) in place."""
-        header = envelope.find(f"{{{SOAP}}}Header")
+        header = child(envelope, f"{{{SOAP}}}Header")  # find / findall, without ElementPath (fields.py)
         if header is None:
             header = etree.Element(f"{{{SOAP}}}Header")
             envelope.insert(0, header)
-        bodies = envelope.findall(f"{{{SOAP}}}Body")
+        bodies = list(envelope.iterchildren(f"{{{SOAP}}}Body"))
         if len(bodies) != 1:
             raise SignatureInvalid("malformed", f"expected one Body, found {len(bodies)}")
         body = bodies[0]
-        body.set(ID, f"Body-{uuid.uuid4().hex}")
-        now = self._clock().astimezone(UTC).replace(microsecond=0)
-        created, expires = now.strftime(_XSD), (now + self._ttl).strftime(_XSD)
-        stamp_id, token_id = f"TS-{uuid.uuid4().hex}", f"X509-{uuid.uuid4().hex}"
+        body_id = f"Body-{texts.random_id()}"
+        body.set(ID, body_id)
+        created, expires = self._times()
+        stamp_id, token_id = f"TS-{texts.random_id()}", f"X509-{texts.random_id()}"
         prefix = _soap_prefix(header)
         if prefix is None:
-            security = self._built(header, created, expires, stamp_id, token_id)
-        else:
-            security = etree.fromstring(
-                self._template.format(
-                    soap=prefix, stamp=stamp_id, created=created, expires=expires, token=token_id, body=body.get(ID)
-                )
-            )
-            header.append(security)  # the fragment's own soap prefix declaration is dropped: the header has it
+            self._sign_built(header, body, created, expires, stamp_id, token_id)
+            return
+        # The Timestamp's and SignedInfo's canonical forms are written from the values (texts.py): neither is
+        # canonicalised from the tree, and the header is this thread's parsed template, copied and filled in.
+        body_digest = base64.b64encode(digest(self.algorithm, c14n(body))).decode()
+        stamp_text = texts.canonical_timestamp(stamp_id, created, expires)
+        stamp_digest = base64.b64encode(digest(self.algorithm, stamp_text)).decode()
+        signed = self._info.format(body=body_id, stamp=stamp_id, body_digest=body_digest, stamp_digest=stamp_digest)
+        value = base64.b64encode(sign(self._key, self.algorithm, signed.encode(), self._distid)).decode()
+        security = copy.deepcopy(self._parsed(prefix))
+        stamp, token, signature = security[0], security[1], security[2]
+        stamp.set(ID, stamp_id)
+        stamp[0].text, stamp[1].text = created, expires
+        token.set(ID, token_id)
+        info = signature[0]
+        for reference, target, target_digest in ((info[2], body_id, body_digest), (info[3], stamp_id, stamp_digest)):
+            reference.set("URI", f"#{target}")
+            reference[2].text = target_digest
+        signature[1].text = value
+        signature[2][0][0].set("URI", f"#{token_id}")
+        header.append(security)  # its own soap prefix declaration is dropped: the header has it
+
+    def _parsed(self, prefix: str) -> Any:
+        """The Security header text under `prefix`, parsed once per thread (lxml trees are not shared between
+        threads), every per-message value empty: each is set in place, so attribute order is the text's."""
+        parsed = getattr(self._parsed_by_thread, "by_prefix", None)
+        if parsed is None:
+            parsed = self._parsed_by_thread.by_prefix = {}
+        if prefix not in parsed:
+            empty = dict.fromkeys(("stamp", "created", "expires", "token", "body", "body_digest", "stamp_digest"), "")
+            parsed[prefix] = etree.fromstring(self._template.format(soap=prefix, signature="", **empty))
+        return parsed[prefix]
+
+    def _times(self) -> tuple[str, str]:
+        """Created and Expires now, as xsd:dateTime to the second; the last second's pair is kept (a tuple, replaced
+        whole: safe to share between threads)."""
+        now = self._clock().astimezone(UTC).replace(microsecond=0)
+        last = self._last
+        if last[0] != now:
+            last = self._last = (now, now.strftime(_XSD), (now + self._ttl).strftime(_XSD))
+        return last[1], last[2]
+
+    def _sign_built(self, header: Any, body: Any, created: str, expires: str, stamp_id: str, token_id: str) -> None:
+        security = self._built(header, created, expires, stamp_id, token_id)
         stamp, signature = security[0], security[2]
         info = signature[0]
         for reference, target in zip(info[2:], (body, stamp), strict=True):
@@ -69,27 +111,6 @@ class WsseSigner:
             reference[2].text = base64.b64encode(value).decode()
         value = sign(self._key, self.algorithm, c14n(info), self._distid)
         signature[1].text = base64.b64encode(value).decode()
-
-    def _security(self) -> str:
-        """The Security header as text, made once: what `_built` makes element by element, its per-message values
-        left as format fields, under a soap prefix declared on it (dropped once it is in the envelope's Header)."""
-        method, digest_method = ALGORITHMS[self.algorithm]
-        references = "".join(
-            f'<ds:Reference URI="#{{{target}}}"><ds:Transforms><ds:Transform Algorithm="{EXC_C14N}"/>'
-            f'</ds:Transforms><ds:DigestMethod Algorithm="{digest_method}"/><ds:DigestValue/></ds:Reference>'
-            for target in ("body", "stamp")
-        )
-        return (
-            f'<wsse:Security xmlns:{{soap}}="{SOAP}" xmlns:wsse="{WSSE}" xmlns:wsu="{WSU}" '
-            f'{{soap}}:mustUnderstand="1"><wsu:Timestamp wsu:Id="{{stamp}}"><wsu:Created>{{created}}</wsu:Created>'
-            f"<wsu:Expires>{{expires}}</wsu:Expires></wsu:Timestamp>"
-            f'<wsse:BinarySecurityToken EncodingType="{BASE64}" ValueType="{X509V3}" wsu:Id="{{token}}">'
-            f'{self._token}</wsse:BinarySecurityToken><ds:Signature xmlns:ds="{DS}"><ds:SignedInfo>'
-            f'<ds:CanonicalizationMethod Algorithm="{EXC_C14N}"/><ds:SignatureMethod Algorithm="{method}"/>'
-            f"{references}</ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><wsse:SecurityTokenReference>"
-            f'<wsse:Reference URI="#{{token}}" ValueType="{X509V3}"/></wsse:SecurityTokenReference></ds:KeyInfo>'
-            "</ds:Signature></wsse:Security>"
-        )
 
     def _built(self, header: Any, created: str, expires: str, stamp_id: str, token_id: str) -> Any:
         """The Security header (digest and signature values empty) built element by element into `header`: for an

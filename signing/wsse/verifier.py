@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,7 @@ from signing import sm2
 from signing.errors import SignatureInvalid
 from signing.wsse.algorithms import digest, verify
 from signing.wsse.c14n import c14n, prefix_list
-from signing.wsse.fields import base64_field, only
+from signing.wsse.fields import base64_field, child, child_text, only
 from signing.wsse.keys import TrustedCertificates
 from signing.wsse.names import ALGORITHMS, DS, EXC_C14N, ID, SOAP, WSSE, WSU
 from signing.wsse.times import xsd_datetime
@@ -57,7 +58,7 @@ class WsseVerifier:
         candidates = self._trusted.named_by(signature, security)
         method = _algorithm(info, "SignatureMethod")
         usable = [c for c in candidates if ALGORITHMS[c.algorithm][0] == method]
-        canonicalization = info.find(f"{{{DS}}}CanonicalizationMethod")
+        canonicalization = child(info, f"{{{DS}}}CanonicalizationMethod")
         if not usable or canonicalization is None or canonicalization.get("Algorithm") != EXC_C14N:
             raise SignatureInvalid("algorithm", f"the signature must be exclusive c14n + {candidates[0].algorithm}")
         algorithm = usable[0].algorithm
@@ -69,9 +70,9 @@ class WsseVerifier:
             ) != ALGORITHMS[algorithm][1]:
                 raise SignatureInvalid("algorithm", "each reference must be exclusive c14n with the agreed digest")
             expected = base64.b64encode(digest(algorithm, c14n(target, prefix_list(transforms[0])))).decode()
-            if (reference.findtext(f"{{{DS}}}DigestValue") or "").strip() != expected:
+            if (child_text(reference, f"{{{DS}}}DigestValue") or "").strip() != expected:
                 raise SignatureInvalid("digest", f"the {etree.QName(target).localname} was changed after signing")
-        value = base64_field(signature.findtext(f"{{{DS}}}SignatureValue"), "the SignatureValue")
+        value = base64_field(child_text(signature, f"{{{DS}}}SignatureValue"), "the SignatureValue")
         signed = c14n(info, prefix_list(canonicalization))
         if not any(verify(c.key, algorithm, value, signed, self._distid) for c in usable):
             raise SignatureInvalid("signature", "the signature does not verify with the trusted certificate")
@@ -80,8 +81,8 @@ class WsseVerifier:
         return WsseVerified(hashlib.sha256(signed).hexdigest(), expires + self._skew)
 
     def _check_window(self, stamp: Any) -> datetime:
-        created = xsd_datetime(stamp.findtext(f"{{{WSU}}}Created"), "the Timestamp's Created")
-        expires = xsd_datetime(stamp.findtext(f"{{{WSU}}}Expires"), "the Timestamp's Expires")
+        created = xsd_datetime(child_text(stamp, f"{{{WSU}}}Created"), "the Timestamp's Created")
+        expires = xsd_datetime(child_text(stamp, f"{{{WSU}}}Expires"), "the Timestamp's Expires")
         if expires <= created:
             raise SignatureInvalid(
                 "malformed",
@@ -104,8 +105,8 @@ def _references(envelope: Any, security: Any, stamp: Any, info: Any) -> list[tup
     if None in required or len(required) != 2:
         raise SignatureInvalid("malformed", "the Body and the Timestamp each need one unique wsu:Id")
     allowed = dict(required)
-    allowed.update({t.get(ID): t for t in security.findall(f"{{{WSSE}}}BinarySecurityToken") if t.get(ID)})
-    references = info.findall(f"{{{DS}}}Reference")
+    allowed.update({t.get(ID): t for t in security.iterchildren(f"{{{WSSE}}}BinarySecurityToken") if t.get(ID)})
+    references = list(info.iterchildren(f"{{{DS}}}Reference"))
     ids = [str(reference.get("URI", ""))[1:] for reference in references]
     if not set(required) <= set(ids) or not set(ids) <= set(allowed) or len(set(ids)) != len(ids):
         raise SignatureInvalid(
@@ -115,12 +116,24 @@ def _references(envelope: Any, security: Any, stamp: Any, info: Any) -> list[tup
         )
     if any(not str(r.get("URI", "")).startswith("#") for r in references):
         raise SignatureInvalid("unsigned", "each reference must name an element of the envelope by #wsu:Id")
-    every_id = [i for i in (element.get(ID) for element in envelope.iter()) if i is not None]
+    every_id = _every_id(envelope)
     if any(every_id.count(i) != 1 for i in ids):
         raise SignatureInvalid("malformed", "a signed element's wsu:Id is not unique in the envelope")
     return [(reference, allowed[i]) for reference, i in zip(references, ids, strict=True)]
 
 
+_IDS = threading.local()  # a compiled XPath per thread: lxml serialises the calls of a shared one
+
+
+def _every_id(envelope: Any) -> list[str]:
+    """Every wsu:Id in the envelope, in document order: what [e.get(ID) for e in envelope.iter()] gives without
+    its Nones (no comment or processing instruction has a namespaced attribute), a quarter of its time."""
+    ids = getattr(_IDS, "xpath", None)
+    if ids is None:
+        ids = _IDS.xpath = etree.XPath("descendant-or-self::*/@wsu:Id", namespaces={"wsu": WSU}, smart_strings=False)
+    return list(ids(envelope))
+
+
 def _algorithm(parent: Any, name: str) -> str | None:
-    element = parent.find(f"{{{DS}}}{name}")
+    element = child(parent, f"{{{DS}}}{name}")
     return None if element is None else element.get("Algorithm")

@@ -2,7 +2,6 @@
 envelope it leaves is byte for byte the one it builds element by element, for every envelope shape it signs."""
 
 import itertools
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -12,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
 
 from connectors.soap_submit import SUBMISSIONS, submission
-from signing.wsse import DS, SOAP, WsseSigner, WsseVerifier, signer
+from signing.wsse import DS, SOAP, WsseSigner, WsseVerifier, signer, texts
 from tests.support.certs import self_signed
 
 NOW = datetime(2026, 12, 1, 13, 0, 5, 123456, tzinfo=UTC)
@@ -57,13 +56,13 @@ CERTIFICATES = {name: self_signed(key, NOW) for name, key in KEYS.items()}  # ma
 
 def _signed(algorithm: str, make: Callable[[], Any]) -> tuple[bytes, Any]:
     """The envelope signed with ids and time fixed; an ECDSA signature (random) blanked for comparison."""
-    ids = (uuid.UUID(int=n) for n in itertools.count(1))
-    original, uuid.uuid4 = uuid.uuid4, lambda: next(ids)
+    ids = (f"{n:032x}" for n in itertools.count(1))
+    original, texts.random_id = texts.random_id, lambda: next(ids)
     try:
         envelope = make()
         WsseSigner(KEYS[algorithm], CERTIFICATES[algorithm], clock=lambda: NOW).sign(envelope)
     finally:
-        uuid.uuid4 = original
+        texts.random_id = original
     verifiable = etree.fromstring(etree.tostring(envelope))
     if algorithm == "ec":
         envelope.find(f".//{{{DS}}}SignatureValue").text = "random"
