@@ -33,6 +33,11 @@ SUBMISSIONS = {  # operation → the message type it carries
 }
 FEEDS = {"FetchDispatches": "dispatches", "FetchRulings": "decisions"}
 XML = "text/xml; charset=utf-8"
+# Names made once, not per request: an operation's tag starts with _OPERATION; the Body and an operation's fields are
+# first children found by tag (what find/findtext do, without ElementPath's per-call path handling).
+_OPERATION = f"{{{TNS}}}"
+_BODY, _ENVELOPE, _HEADER = f"{{{SOAP}}}Body", f"{{{SOAP}}}Envelope", f"{{{SOAP}}}Header"
+_MESSAGE_ID, _PAYLOAD = f"{{{TNS}}}messageId", f"{{{TNS}}}payload"
 
 
 def render(doc: dict[str, Any], *, declared: str = "UTF-8") -> str:
@@ -67,11 +72,7 @@ class SoapCourt:
         ):
             self.core.signature_failures["replayed"] = self.core.signature_failures.get("replayed", 0) + 1
             raise CourtRefusal(401, "E401", "WS-Security refused (replayed): this signed request was seen before")
-        body = envelope.find(f"{{{SOAP}}}Body")
-        operation = body[0] if body is not None and len(body) else None
-        if operation is None or etree.QName(operation).namespace != TNS:
-            raise CourtRefusal(400, "E400", "the SOAP Body holds no court-exchange operation")
-        name = etree.QName(operation).localname
+        operation, name = _operation(envelope)
         answer = etree.Element(f"{{{TNS}}}{name}Response", nsmap={"tns": TNS})
         if name in FEEDS:
             self._feed(FEEDS[name], operation, answer)
@@ -130,10 +131,10 @@ class SoapCourt:
         _items(answer, page["items"])
 
     def _submit(self, kind: str, operation: Any, answer: Any) -> None:
-        message_id = operation.findtext(f"{{{TNS}}}messageId") or ""
+        message_id = _text_of(operation, _MESSAGE_ID)
         try:
             # the payload is text (xsd:string): read as text, whatever its declaration says
-            (doc,) = from_resource(operation.findtext(f"{{{TNS}}}payload") or "", what="the payload")
+            (doc,) = from_resource(_text_of(operation, _PAYLOAD), what="the payload")
         except ValueError as exc:  # MalformedPayload, or not exactly one row
             raise CourtRefusal(400, "E400", f"malformed message: {exc}") from None
         if doc.get("xxlx") != kind:
@@ -151,9 +152,9 @@ class SoapCourt:
         _text(answer, "status", receipt["zt"])
 
     def _signed(self, content: Any) -> bytes:
-        envelope = etree.Element(f"{{{SOAP}}}Envelope", nsmap={"soap": SOAP})
-        etree.SubElement(envelope, f"{{{SOAP}}}Header")
-        etree.SubElement(envelope, f"{{{SOAP}}}Body").append(content)
+        envelope = etree.Element(_ENVELOPE, nsmap={"soap": SOAP})
+        etree.SubElement(envelope, _HEADER)
+        etree.SubElement(envelope, _BODY).append(content)
         self._signer.sign(envelope)
         return bytes(etree.tostring(envelope, encoding="utf-8", xml_declaration=True))
 
@@ -168,6 +169,25 @@ def _items(answer: Any, items: list[dict[str, Any]]) -> None:
             header = etree.SubElement(element, f"{{{TNS}}}header")
             _text(header, "name", name)
             _text(header, "value", value)
+
+
+def _operation(envelope: Any) -> tuple[Any, str]:
+    """The element the envelope's (first) Body starts with and its local name; CourtRefusal if there is none or it
+    is not in the court-exchange namespace. An element's tag is "{namespace}localname" (or "localname" in no
+    namespace): read as text instead of through two etree.QName objects, which stay the path for anything else."""
+    body = next(envelope.iterchildren(_BODY), None)
+    operation = body[0] if body is not None and len(body) else None
+    if operation is not None and isinstance(operation.tag, str) and operation.tag.startswith(_OPERATION):
+        return operation, operation.tag[len(_OPERATION) :]
+    if operation is None or etree.QName(operation).namespace != TNS:  # a comment or PI: QName raises, as it did
+        raise CourtRefusal(400, "E400", "the SOAP Body holds no court-exchange operation")
+    return operation, etree.QName(operation).localname
+
+
+def _text_of(parent: Any, tag: str) -> str:
+    """`parent.findtext(tag) or ""` for a plain tag."""
+    child = next(parent.iterchildren(tag), None)
+    return "" if child is None else (child.text or "")
 
 
 def _text(parent: Any, name: str, value: str) -> None:
