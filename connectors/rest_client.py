@@ -165,6 +165,9 @@ def _names_credentials(code: str, detail: str) -> bool:
 _ESCAPED = "\x00escaped"  # a key no JSON answer can produce (raw NUL): marks a page read with surrogate escapes
 
 
+_LENIENT = json.JSONDecoder(strict=False)
+
+
 def _json_object(content: bytes) -> dict[str, Any] | None:
     """The JSON object in an answer, read leniently so one item cannot spoil the page: bytes that are not valid
     UTF-8 are kept as surrogate escapes (PEP 383; the page is then marked `_ESCAPED`), control characters are
@@ -175,7 +178,9 @@ def _json_object(content: bytes) -> dict[str, Any] | None:
     except UnicodeDecodeError:
         text, escaped = content.decode(encoding, "surrogateescape"), True
     try:
-        doc = json.loads(text, strict=False)
+        # json.loads(text, strict=False) without a decoder made per answer (a BOM left in the text is refused
+        # by both: json.loads by name, the decoder as no JSON value)
+        doc = _LENIENT.decode(text)
     except (ValueError, RecursionError):
         return None
     if not isinstance(doc, dict):
