@@ -101,9 +101,14 @@ def plain(session: requests.Session) -> bool:
 
 
 def _own_send() -> bool:
-    """HTTPAdapter.send is requests' own: not patched since import, nor before it (`responses` names its own)."""
+    """HTTPAdapter.send is requests' own: not patched since import, nor before it (a patch names itself otherwise:
+    `responses` its module, an autospec mock its qualified name)."""
     send = HTTPAdapter.send
-    return send is _SEND and getattr(send, "__module__", "") == "requests.adapters"
+    return (
+        send is _SEND
+        and getattr(send, "__module__", "") == "requests.adapters"
+        and getattr(send, "__qualname__", "") == "HTTPAdapter.send"
+    )
 
 
 def post(

@@ -3,6 +3,7 @@ session, caller's headers and body: the same names, spellings, values and order,
 
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import pytest
 import requests
@@ -94,3 +95,20 @@ def test_a_netrc_entry_for_the_host_has_no_route(tmp_path: Any, monkeypatch: pyt
     assert direct_post.route(session, template, {"verify": True, "cert": None, "proxies": {}}) is None
     session.trust_env = False
     assert direct_post.route(session, template, {"verify": True, "cert": None, "proxies": {}}) is not None
+
+
+@pytest.mark.parametrize("patch", ["responses", "autospec", "plain_mock"])
+def test_a_patched_adapter_send_has_no_route(patch: str) -> None:
+    """`responses`, or a test's mock of HTTPAdapter.send, sees every request: the direct route never bypasses it."""
+    session = requests.Session()
+    template = session.prepare_request(requests.Request("POST", URL))
+    environment = {"verify": True, "cert": None, "proxies": {}}
+    if patch == "responses":
+        import responses
+
+        with responses.RequestsMock():
+            assert direct_post.route(session, template, environment) is None
+        return
+    with mock.patch.object(requests.adapters.HTTPAdapter, "send", autospec=patch == "autospec"):
+        assert direct_post.route(session, template, environment) is None
+    assert direct_post.route(session, template, environment) is not None
