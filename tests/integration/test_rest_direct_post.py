@@ -58,6 +58,8 @@ SCRIPTS = {
     "no_content": Script(b"HTTP/1.1 204 No Content\r\n\r\n"),
     "closing": Script(answer("200 OK", OK, JSON, "Connection: close"), close=True),
     "hang_up": Script(None, close=True),
+    "reset": Script(None, reset=True),
+    "reset_mid_answer": Script(answer("200 OK", b"{" * 500, "Content-Type: text/xml")[:-300], reset=True),
     "truncated": Script(answer("200 OK", OK, JSON)[:-20], close=True),
     "bad_gzip": Script(answer("200 OK", b"not gzip at all", JSON, "Content-Encoding: gzip")),
     "garbage_status": Script(b"REST/9 what\r\n\r\n", close=True),

@@ -35,6 +35,8 @@ SCRIPTS = {
     "oversized_chunked": Script(chunked(b"y" * 3000)),
     "closing": Script(answer("200 OK", XML, "Content-Type: text/xml", "Connection: close"), close=True),
     "hang_up": Script(None, close=True),
+    "reset": Script(None, reset=True),
+    "reset_mid_answer": Script(answer("200 OK", b"{" * 500, "Content-Type: text/xml")[:-300], reset=True),
     "truncated": Script(answer("200 OK", XML, "Content-Type: text/xml")[:-20], close=True),
     "bad_gzip": Script(answer("200 OK", b"not gzip at all", "Content-Type: text/xml", "Content-Encoding: gzip")),
     "garbage_status": Script(b"SOAP/9 what\r\n\r\n", close=True),

@@ -4,6 +4,7 @@ named by a segment of its path, and every request is kept as the bytes received.
 
 import socket
 import ssl
+import struct
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -31,11 +32,13 @@ def chunked(body: bytes, content_type: str = "text/xml", status: str = "200 OK",
 @dataclass
 class Script:
     """What the server does with a request: answer these bytes (None: hang up without answering), then keep the
-    connection or close it; `wait` seconds first (past the client's read timeout: a timeout)."""
+    connection or close it (`reset`: abort it, the peer sees a TCP reset); `wait` seconds first (past the
+    client's read timeout: a timeout)."""
 
     reply: bytes | None
     close: bool = False
     wait: float = 0.0
+    reset: bool = False
 
 
 @dataclass
@@ -84,6 +87,10 @@ class Server:
                 threading.Event().wait(script.wait)
                 if script.reply is not None:
                     connection.sendall(script.reply)
+                if script.reset:  # SO_LINGER on, zero seconds: close() sends RST, not FIN
+                    connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    connection.close()
+                    return
                 if script.close:
                     connection.shutdown(socket.SHUT_RDWR)
                     return
