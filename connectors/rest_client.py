@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 import requests
 
-from connectors.http import MAX_RESPONSE_BYTES, describe_failure, read_capped, retry_after
+from connectors.http import MAX_RESPONSE_BYTES, describe_failure, retry_after
 from connectors.port import (
     CredentialsRefused,
     FeedPage,
@@ -30,6 +30,7 @@ from connectors.port import (
     UnreadableAnswer,
     Wire,
 )
+from connectors.rest_exchange import Exchange
 
 
 class SignedJsonClient:
@@ -53,6 +54,7 @@ class SignedJsonClient:
         self._session = session or requests.Session()
         self._timeout = timeout
         self._clock = clock
+        self._exchange = Exchange(self._session)
 
     # ---- transport, and the one place its failures are translated
 
@@ -99,20 +101,7 @@ class SignedJsonClient:
         if method == "POST":
             headers["Content-Type"] = "application/json; charset=utf-8"
         try:
-            response = self._session.request(
-                method,
-                url,
-                data=body if method == "POST" else None,
-                headers=headers,
-                timeout=self._timeout,
-                stream=True,  # read at most MAX_RESPONSE_BYTES, never a whole oversized answer into memory
-                allow_redirects=False,  # a redirect would re-send the signed request, and our certificate, elsewhere
-                # Explicit, because requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE in the environment override a
-                # session's own `verify` — a configured court CA bundle would otherwise be silently ignored.
-                verify=self._session.verify,
-                cert=self._session.cert,
-            )
-            content = read_capped(response, self.max_response_bytes)
+            response, content = self._exchange.send(method, url, body, headers, self._timeout, self.max_response_bytes)
         except requests.RequestException as exc:
             cause, what = describe_failure(exc, url)
             raise TransientError(self.name, f"{method} {target.split('?')[0]}: {what}", cause=cause) from exc
@@ -176,6 +165,9 @@ def _names_credentials(code: str, detail: str) -> bool:
 _ESCAPED = "\x00escaped"  # a key no JSON answer can produce (raw NUL): marks a page read with surrogate escapes
 
 
+_LENIENT = json.JSONDecoder(strict=False)
+
+
 def _json_object(content: bytes) -> dict[str, Any] | None:
     """The JSON object in an answer, read leniently so one item cannot spoil the page: bytes that are not valid
     UTF-8 are kept as surrogate escapes (PEP 383; the page is then marked `_ESCAPED`), control characters are
@@ -186,7 +178,9 @@ def _json_object(content: bytes) -> dict[str, Any] | None:
     except UnicodeDecodeError:
         text, escaped = content.decode(encoding, "surrogateescape"), True
     try:
-        doc = json.loads(text, strict=False)
+        # json.loads(text, strict=False) without a decoder made per answer (a BOM left in the text is refused
+        # by both: json.loads by name, the decoder as no JSON value)
+        doc = _LENIENT.decode(text)
     except (ValueError, RecursionError):
         return None
     if not isinstance(doc, dict):

@@ -22,8 +22,13 @@ def _read(body: bytes) -> Any:
         raise MalformedPayload("the body nests JSON too deeply to parse") from None
 
 
+# What json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")) makes for each call, made once:
+# the same text, without building an encoder per message.
+_WRITER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def _write(doc: dict[str, Any]) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    return _WRITER.encode(doc).encode("utf-8")
 
 
 FRAMING = Framing("odr_rest.toml", _read, _write)

@@ -46,24 +46,33 @@ class JwsSigner:
         self._key = private_key
         self.key_id = key_id
         self.algorithm = algorithm_of(private_key)
+        self._opening: tuple[str | None, str] = (None, "")  # (key id, the header's opening for it): _header_opening
 
     def __repr__(self) -> str:
         return f"JwsSigner(key_id={self.key_id!r}, algorithm={self.algorithm})"
 
     def sign(self, body: bytes, *, message_id: str, at: datetime, target: str = "") -> dict[str, str]:
-        protected: dict[str, object] = {
-            "alg": self.algorithm,
-            "b64": False,
-            "crit": ["b64"],
-            "kid": self.key_id,
-            "msgid": message_id,
-            "iat": int(at.timestamp()),
-        }
+        """{X-JWS-Signature: the detached JWS over `body`} whose protected header is, in this order, alg, b64
+        (false), crit (["b64"]), kid, msgid (`message_id`), iat (`at` in whole seconds) and, when given, tgt
+        (`target`: it binds method, path and query, so a signature cannot be moved to another request)."""
+        opening = self._header_opening()
+        header = f'{opening},"msgid":{json.dumps(message_id)},"iat":{json.dumps(int(at.timestamp()))}'
         if target:
-            protected["tgt"] = target  # binds method, path and query: a signature cannot be moved to another request
-        encoded = b64url(json.dumps(protected, separators=(",", ":")).encode())
+            header += f',"tgt":{json.dumps(target)}'
+        encoded = b64url((header + "}").encode())
         signature = signature_bytes(self._key, self.algorithm, signing_input(encoded, body))
         return {HEADER: f"{encoded}..{b64url(signature)}"}
+
+    def _header_opening(self) -> str:
+        """The protected header up to its per-signature members, the same for every signature with this key id:
+        json.dumps of {alg, b64, crit, kid} without its closing brace. `sign` writes the rest as json.dumps would
+        write the whole header (tests/unit/test_jws_header.py), without a dict and an encoder per request."""
+        key_id, opening = self._opening
+        if key_id is not self.key_id:  # made once (again if key_id were reassigned)
+            fixed = {"alg": self.algorithm, "b64": False, "crit": ["b64"], "kid": self.key_id}
+            opening = json.dumps(fixed, separators=(",", ":"))[:-1]
+            self._opening = (self.key_id, opening)
+        return opening
 
 
 class JwsVerifier:

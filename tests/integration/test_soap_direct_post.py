@@ -5,126 +5,50 @@ kept, or the same exception with the same described cause."""
 import contextlib
 import gzip
 import socket
-import ssl
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from cryptography.hazmat.primitives import serialization
 
 from connectors import direct_post
 from connectors.court_soap import _Refused, _Transport
 from connectors.http import describe_failure
-from tests.support.certs import issue, write_pem
+from tests.support.scripted_http import Script, Server, Tls, answer, chunked, serving, serving_tls
 
 pytestmark = pytest.mark.integration
 
 HEADERS = {"SOAPAction": '"urn:court-docking:exchange:v1/SubmitProgress"', "Content-Type": "text/xml; charset=utf-8"}
 XML = b"<?xml version='1.0' encoding='utf-8'?>\n<soap:Envelope xmlns:soap='s'><soap:Body/></soap:Envelope>"
 ZIPPED = gzip.compress(XML)
-
-
-def _answer(status: str, body: bytes, *headers: str) -> bytes:
-    lines = [f"HTTP/1.1 {status}", *headers, f"Content-Length: {len(body)}"]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
-def _chunked(body: bytes) -> bytes:
-    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nTransfer-Encoding: chunked\r\n\r\n"
-    return head + b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:7], body[7:])) + b"0\r\n\r\n"
-
-
-# What the server does with each request: answer these bytes (None: hang up without answering), then keep the
-# connection or close it; `wait` seconds first (past the client's read timeout: a timeout).
-@dataclass
-class Script:
-    reply: bytes | None
-    close: bool = False
-    wait: float = 0.0
-
-
 SCRIPTS = {
-    "ok": Script(_answer("200 OK", XML, "Content-Type: text/xml; charset=utf-8")),
-    "fault_500": Script(_answer("500 Internal Server Error", XML, "Content-Type: text/xml; charset=utf-8")),
-    "throttled": Script(_answer("429 Too Many Requests", b"{}", "Content-Type: application/json", "Retry-After: 7")),
-    "redirect": Script(_answer("302 Found", b"", "Location: http://127.0.0.1:1/elsewhere")),
-    "gateway": Script(_answer("502 Bad Gateway", b"<html>proxy</html>", "Content-Type: text/html")),
-    "gzip": Script(_answer("200 OK", ZIPPED, "Content-Type: text/xml", "Content-Encoding: gzip")),
-    "chunked": Script(_chunked(XML)),
-    "cookie": Script(_answer("200 OK", XML, "Content-Type: text/xml", "Set-Cookie: route=node-2; Path=/")),
-    "oversized_declared": Script(_answer("200 OK", b"x" * 3000, "Content-Type: text/xml")),
-    "oversized_chunked": Script(_chunked(b"y" * 3000)),
-    "closing": Script(_answer("200 OK", XML, "Content-Type: text/xml", "Connection: close"), close=True),
+    "ok": Script(answer("200 OK", XML, "Content-Type: text/xml; charset=utf-8")),
+    "fault_500": Script(answer("500 Internal Server Error", XML, "Content-Type: text/xml; charset=utf-8")),
+    "throttled": Script(answer("429 Too Many Requests", b"{}", "Content-Type: application/json", "Retry-After: 7")),
+    "redirect": Script(answer("302 Found", b"", "Location: http://127.0.0.1:1/elsewhere")),
+    "gateway": Script(answer("502 Bad Gateway", b"<html>proxy</html>", "Content-Type: text/html")),
+    "gzip": Script(answer("200 OK", ZIPPED, "Content-Type: text/xml", "Content-Encoding: gzip")),
+    "chunked": Script(chunked(XML)),
+    "cookie": Script(answer("200 OK", XML, "Content-Type: text/xml", "Set-Cookie: route=node-2; Path=/")),
+    "oversized_declared": Script(answer("200 OK", b"x" * 3000, "Content-Type: text/xml")),
+    "oversized_chunked": Script(chunked(b"y" * 3000)),
+    "closing": Script(answer("200 OK", XML, "Content-Type: text/xml", "Connection: close"), close=True),
     "hang_up": Script(None, close=True),
-    "truncated": Script(_answer("200 OK", XML, "Content-Type: text/xml")[:-20], close=True),
-    "bad_gzip": Script(_answer("200 OK", b"not gzip at all", "Content-Type: text/xml", "Content-Encoding: gzip")),
+    "reset": Script(None, reset=True),
+    "reset_mid_answer": Script(answer("200 OK", b"{" * 500, "Content-Type: text/xml")[:-300], reset=True),
+    "truncated": Script(answer("200 OK", XML, "Content-Type: text/xml")[:-20], close=True),
+    "bad_gzip": Script(answer("200 OK", b"not gzip at all", "Content-Type: text/xml", "Content-Encoding: gzip")),
     "garbage_status": Script(b"SOAP/9 what\r\n\r\n", close=True),
-    "timeout": Script(_answer("200 OK", XML, "Content-Type: text/xml"), wait=1.5),
+    "timeout": Script(answer("200 OK", XML, "Content-Type: text/xml"), wait=1.5),
 }
 CAP = 2048
 
 
-@dataclass
-class Server:
-    """Answers every request on a connection by the script named in its path; keeps what it received."""
-
-    listener: socket.socket
-    received: list[bytes] = field(default_factory=list)
-
-    @property
-    def port(self) -> int:
-        return int(self.listener.getsockname()[1])
-
-    def serve(self) -> None:
-        while True:
-            try:
-                connection, _ = self.listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._connection, args=(connection,), daemon=True).start()
-
-    def _connection(self, connection: socket.socket) -> None:
-        with connection:
-            buffered = b""
-            while True:
-                while b"\r\n\r\n" not in buffered:
-                    chunk = connection.recv(65536)
-                    if not chunk:
-                        return
-                    buffered += chunk
-                head, _, rest = buffered.partition(b"\r\n\r\n")
-                length = next(
-                    int(line.split(b":")[1])
-                    for line in head.split(b"\r\n")
-                    if line.lower().startswith(b"content-length")
-                )
-                while len(rest) < length:
-                    rest += connection.recv(65536)
-                request, buffered = head + b"\r\n\r\n" + rest[:length], rest[length:]
-                self.received.append(request)
-                script = SCRIPTS[head.split(b" ")[1].decode().rsplit("/", 1)[1]]
-                threading.Event().wait(script.wait)
-                if script.reply is not None:
-                    connection.sendall(script.reply)
-                if script.close:
-                    connection.shutdown(socket.SHUT_RDWR)
-                    return
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    running = Server(listener)
-    threading.Thread(target=running.serve, daemon=True).start()
-    yield running
-    listener.close()
+    with serving(SCRIPTS) as running:
+        yield running
 
 
 def _requests_path(session: requests.Session) -> requests.Session:
@@ -257,53 +181,16 @@ def test_a_closed_pool_is_reopened(server: Server) -> None:
     assert isinstance(next(iter(transport._routes.values())), direct_post.Route)
 
 
-def _paths(files: tuple[Path, Path]) -> tuple[str, str]:
-    return str(files[0]), str(files[1])
-
-
-class _TlsServer(Server):
-    """The scripted server behind TLS that demands a client certificate issued by `ca`."""
-
-    context: ssl.SSLContext
-
-    def _connection(self, connection: socket.socket) -> None:
-        try:
-            wrapped = self.context.wrap_socket(connection, server_side=True)
-        except (ssl.SSLError, OSError):
-            connection.close()  # the handshake refused (no client certificate): the client sees why
-            return
-        super()._connection(wrapped)
-
-
 @pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[_TlsServer, str, tuple[str, str]]]:
-    ca_cert, ca_key = issue("Test Court CA", None, ca=True)
-    folder = tmp_path_factory.mktemp("tls")
-    (folder / "server").mkdir()
-    (folder / "client").mkdir()
-    server_files = _paths(write_pem(folder / "server", *issue("court.test", (ca_cert.subject, ca_key), ip="127.0.0.1")))
-    client_files = _paths(write_pem(folder / "client", *issue("centre.test", (ca_cert.subject, ca_key))))
-    (folder / "ca.pem").write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(*server_files)
-    context.load_verify_locations(folder / "ca.pem")
-    context.verify_mode = ssl.CERT_REQUIRED
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    running = _TlsServer(listener)
-    running.context = context
-    threading.Thread(target=running.serve, daemon=True).start()
-    yield running, str(folder / "ca.pem"), client_files
-    listener.close()
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tls]:
+    with serving_tls(SCRIPTS, tmp_path_factory.mktemp("tls")) as running:
+        yield running
 
 
 @pytest.mark.parametrize("with_client_certificate", [True, False])
-def test_over_mutual_tls_the_direct_post_is_requests_own(
-    tls: tuple[_TlsServer, str, tuple[str, str]], with_client_certificate: bool
-) -> None:
+def test_over_mutual_tls_the_direct_post_is_requests_own(tls: Tls, with_client_certificate: bool) -> None:
     """HTTPS to a court demanding our client certificate: the same answer with it, the same failure without."""
-    server, ca, client = tls
+    server, ca, client = tls.server, tls.ca, tls.client
 
     def session(own: bool) -> requests.Session:
         made = _requests_path(requests.Session()) if own else requests.Session()
