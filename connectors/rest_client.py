@@ -176,7 +176,10 @@ def _json_object(content: bytes) -> dict[str, Any] | None:
     try:
         text, escaped = content.decode(encoding), False
     except UnicodeDecodeError:
-        text, escaped = content.decode(encoding, "surrogateescape"), True
+        try:
+            text, escaped = content.decode(encoding, "surrogateescape"), True
+        except UnicodeDecodeError:  # UTF-16/32 by its zero bytes, yet broken where no escape can stand (a byte < 0x80)
+            return None  # not a JSON object: the caller says "unparseable" (or judges the error answer by its status)
     try:
         # json.loads(text, strict=False) without a decoder made per answer (a BOM left in the text is refused
         # by both: json.loads by name, the decoder as no JSON value)
