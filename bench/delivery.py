@@ -31,8 +31,9 @@ audit_ratio sqlite/pg1 delivery with the audit chain appending ÷ with it off ([
 --profile   instead of the runs: one worker process delivering to the REST court at N (--in-flight) in flight,
             a cProfile per thread (main and send threads) merged, in µs of CPU per message, with the CPU per
             message by thread and the court's, with and without the profiler (bench/profile.py); --profile-soap
-            the same to the SOAP court (its N: the top N functions, as --top). --profile-out FILE keeps the merged
-            stats (the SOAP ones in FILE.soap when both are profiled)
+            the same to the SOAP court (N: its top N functions; --top otherwise). --profile-out FILE keeps the
+            merged stats (the SOAP ones in FILE.soap when both are profiled; each thread group's in FILE.main,
+            FILE.send, FILE.other)
 backlog_*   per-message time (wall; _cpu_ms the worker's CPU) and peak RSS delivering `sample` messages off a
             10k- and a `backlog`-deep outbox on SQLite (bench/backlog.py); the ratios are deep ÷ 10k
             (backlog_time_ratio wall, backlog_cpu_ratio CPU: steadier on a busy machine)
@@ -239,7 +240,7 @@ def profiles(args: argparse.Namespace) -> None:
         dump = args.profile_out
         if dump is not None and transport == "soap" and len(wanted) > 1:
             dump = dump.with_name(dump.name + ".soap")
-        top = args.profile_soap if transport == "soap" and args.profile_soap != TOP else args.top
+        top = args.profile_soap if transport == "soap" and args.profile_soap > 0 else args.top
         with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
             court = Court(Path(tmp), transport)
             try:
@@ -276,20 +277,22 @@ def main() -> None:
         "--latency-ms", type=float, default=0.0, help="the court's latency; > 0 measures the concurrent figures only"
     )
     parser.add_argument(
-        "--in-flight", type=int, default=16, help="N: messages in flight (with --latency-ms, and SOAP delivery)"
+        "--in-flight", type=int, default=16, help="N: messages in flight (with --latency-ms, SOAP delivery, --profile)"
     )
     parser.add_argument("--profile", action="store_true", help="where one SQLite worker's CPU goes, per message")
     parser.add_argument("--profile-out", type=Path, help="with --profile: keep the merged cProfile stats here")
     parser.add_argument("--top", type=int, default=TOP, help="with --profile: the top N functions")
     parser.add_argument("--soap-only", action="store_true", help="only raw REST POSTs and SOAP delivery")
     parser.add_argument(
-        "--profile-soap", type=int, nargs="?", const=TOP, default=0, metavar="N", help="profile SOAP delivery: top N"
+        "--profile-soap", type=int, nargs="?", const=-1, default=0, metavar="N", help="profile SOAP delivery: top N"
     )
     args = parser.parse_args()
     if not (0 <= args.latency_ms <= 60_000 and 1 <= args.in_flight <= 64):
         parser.error("need 0 <= --latency-ms <= 60000 and 1 <= --in-flight <= 64")
     if not args.sample < SMALL_BACKLOG <= args.backlog:
         parser.error(f"need --sample < {SMALL_BACKLOG} <= --backlog")
+    if args.messages < 1 or args.top < 1 or args.profile_soap < -1:
+        parser.error("need --messages >= 1, --top >= 1 and --profile-soap N >= 1")
     if args.profile or args.profile_soap:
         profiles(args)
         return
