@@ -2,8 +2,9 @@
 
     python -m bench.delivery [--messages 600] [--runs 3] [--backlog 1000000] [--sample 2000] [--audit-only]
     python -m bench.delivery --latency-ms 50 [--in-flight 16] [--messages 600] [--runs 3]
-    python -m bench.delivery --profile [--messages 600]      one SQLite worker under cProfile (bench/profile.py)
-    python -m bench.delivery --soap-only [--in-flight 16] [--profile-soap [N]]   raw REST POSTs and SOAP delivery
+    python -m bench.delivery --soap-only [--in-flight 16]     raw REST POSTs and SOAP delivery
+    python -m bench.delivery --profile [--profile-soap [N]] [--in-flight 16] [--messages 600] [--top 30]
+                                                        where one SQLite worker's CPU goes (bench/profile.py)
 
 raw_rps     pre-signed acceptance messages POSTed with one keep-alive requests.Session (the ceiling)
 sqlite_rps  the same number of acceptances queued by the centre service, delivered by one worker process
@@ -27,9 +28,12 @@ audit_ratio sqlite/pg1 delivery with the audit chain appending ÷ with it off ([
             back to back in each run (order alternating between runs); audit_ratio_sqlite the same on SQLite.
             `--audit-only` measures just these four (what the audit log costs the delivery path, goal >= 0.9)
             `--soap-only` measures just raw_rps and soap_rps (and soap_ratio)
---profile-soap  after the runs, the SOAP delivery once more in this process under cProfile timed by this thread's
-            CPU, one message at a time (max_in_flight = 1, so the sends run on the profiled thread: cProfile sees
-            one thread only): the top N functions by cumulative time (the court stays in its own process)
+--profile   instead of the runs: one worker process delivering to the REST court at N (--in-flight) in flight,
+            a cProfile per thread (main and send threads) merged, in µs of CPU per message, with the CPU per
+            message by thread and the court's, with and without the profiler (bench/profile.py); --profile-soap
+            the same to the SOAP court (N: its top N functions; --top otherwise). --profile-out FILE keeps the
+            merged stats (the SOAP ones in FILE.soap when both are profiled; each thread group's in FILE.main,
+            FILE.send, FILE.other)
 backlog_*   per-message time (wall; _cpu_ms the worker's CPU) and peak RSS delivering `sample` messages off a
             10k- and a `backlog`-deep outbox on SQLite (bench/backlog.py); the ratios are deep ÷ 10k
             (backlog_time_ratio wall, backlog_cpu_ratio CPU: steadier on a busy machine)
@@ -45,12 +49,9 @@ one JSON line.
 """
 
 import argparse
-import cProfile
 import json
 import os
-import pstats
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -63,19 +64,18 @@ from typing import TypeVar
 import requests
 
 from adapter.audit.settings import AuditSettings
-from adapter.outbox.delivery import deliver_due
 from adapter.platforms.signers import build_signer
 from adapter.testing import fresh_database, postgres_server
 from bench import backlog, peer
 from bench.harness import Court, adapter_settings, queue_acceptances, run_workers
-from bench.profile import profile_sqlite
+from bench.profile import profile_delivery
 from mappings import odr_rest
-from scheduler import delivery_lease
 from schemas.enums import CourtStatus, ProgressKind
 from schemas.envelope import Envelope, ProgressBody
 from schemas.progress import ProgressUpdate
 
 SMALL_BACKLOG = 10_000
+TOP = 30  # functions listed by --profile
 T = TypeVar("T")
 
 
@@ -233,26 +233,20 @@ def latency_run(court: Court, server: str, work: Path, args: argparse.Namespace)
     }
 
 
-def profile_soap(soap: Court, work: Path, messages: int, top: int) -> None:
-    """SOAP delivery of `messages` acceptances in this process under cProfile, timed by this thread's CPU (waiting
-    for the court is not counted), one at a time so every send runs on this thread; prints the CPU milliseconds
-    per message and the `top` functions by cumulative time (the court's own time is not in it: it runs in its
-    own process)."""
-    settings = adapter_settings(soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", in_flight=1)
-    runtime = queue_acceptances(soap, settings, messages)
-    lease = delivery_lease(settings)
-    profiler, delivered, cpu = cProfile.Profile(time.thread_time), 0, time.thread_time()
-    profiler.enable()
-    while counts := deliver_due(
-        runtime.uow, runtime.platforms, runtime.clock, limit=settings.deliver_batch, lease=lease
-    ):
-        delivered += counts["delivered"] + counts["duplicate"]
-    profiler.disable()
-    cpu = time.thread_time() - cpu
-    runtime.uow.engine.dispose()
-    assert delivered == messages, f"delivered {delivered} of {messages}"
-    print(f"SOAP delivery under cProfile: {1000 * cpu / messages:.2f} ms CPU per message (profiler overhead in it)")
-    pstats.Stats(profiler, stream=sys.stdout).sort_stats("cumulative").print_stats(top)
+def profiles(args: argparse.Namespace) -> None:
+    """--profile and --profile-soap: each court in turn, its report printed (bench/profile.py)."""
+    wanted = [t for t, on in (("rest", args.profile), ("soap", args.profile_soap)) if on]
+    for transport in wanted:
+        dump = args.profile_out
+        if dump is not None and transport == "soap" and len(wanted) > 1:
+            dump = dump.with_name(dump.name + ".soap")
+        top = args.profile_soap if transport == "soap" and args.profile_soap > 0 else args.top
+        with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
+            court = Court(Path(tmp), transport)
+            try:
+                print(profile_delivery(court, Path(tmp), args.messages, in_flight=args.in_flight, top=top, dump=dump))
+            finally:
+                court.stop()
 
 
 RATIOS = {  # name: (numerator, denominator), each taken within a run
@@ -283,26 +277,24 @@ def main() -> None:
         "--latency-ms", type=float, default=0.0, help="the court's latency; > 0 measures the concurrent figures only"
     )
     parser.add_argument(
-        "--in-flight", type=int, default=16, help="N: messages in flight (with --latency-ms, and SOAP delivery)"
+        "--in-flight", type=int, default=16, help="N: messages in flight (with --latency-ms, SOAP delivery, --profile)"
     )
     parser.add_argument("--profile", action="store_true", help="where one SQLite worker's CPU goes, per message")
-    parser.add_argument("--profile-out", type=Path, help="with --profile: keep the cProfile stats in this file")
+    parser.add_argument("--profile-out", type=Path, help="with --profile: keep the merged cProfile stats here")
+    parser.add_argument("--top", type=int, default=TOP, help="with --profile: the top N functions")
     parser.add_argument("--soap-only", action="store_true", help="only raw REST POSTs and SOAP delivery")
     parser.add_argument(
-        "--profile-soap", type=int, nargs="?", const=25, default=0, metavar="N", help="profile SOAP delivery: top N"
+        "--profile-soap", type=int, nargs="?", const=-1, default=0, metavar="N", help="profile SOAP delivery: top N"
     )
     args = parser.parse_args()
     if not (0 <= args.latency_ms <= 60_000 and 1 <= args.in_flight <= 64):
         parser.error("need 0 <= --latency-ms <= 60000 and 1 <= --in-flight <= 64")
     if not args.sample < SMALL_BACKLOG <= args.backlog:
         parser.error(f"need --sample < {SMALL_BACKLOG} <= --backlog")
-    if args.profile:
-        with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
-            court = Court(Path(tmp))
-            try:
-                print(profile_sqlite(court, Path(tmp), args.messages, dump=args.profile_out))
-            finally:
-                court.stop()
+    if args.messages < 1 or args.top < 1 or args.profile_soap < -1:
+        parser.error("need --messages >= 1, --top >= 1 and --profile-soap N >= 1")
+    if args.profile or args.profile_soap:
+        profiles(args)
         return
     runs: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp, postgres_server() as server:
@@ -314,8 +306,6 @@ def main() -> None:
                 else:
                     runs.append(one_run(court, soap, server, Path(tmp), args, number))
                 print(f"run {number}: " + "  ".join(f"{k} {v:.2f}" for k, v in runs[-1].items()), flush=True)
-            if args.profile_soap:
-                profile_soap(soap, Path(tmp), args.messages, args.profile_soap)
         finally:
             court.stop()
             soap.stop()

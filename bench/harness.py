@@ -128,15 +128,22 @@ class Timed:
 
 
 def run_workers(
-    settings: Settings, workers: int, work: Path, *, stop_after: int = 0, profile: Path | None = None
+    settings: Settings,
+    workers: int,
+    work: Path,
+    *,
+    stop_after: int = 0,
+    profile: Path | None = None,
+    cpu_only: bool = False,
 ) -> Timed:
     """Start `workers` processes (bench/worker.py), release them together, and time them until the last one
-    finishes; `profile`: one worker, its delivery loop's cProfile stats dumped to that file."""
+    finishes; `profile`: one worker, a cProfile per thread, merged and dumped to that file, and its threads' CPU
+    totals to `profile`.json (bench/thread_profile.py); with `cpu_only`, the CPU totals alone (no profiler)."""
     go = work / f"go-{uuid.uuid4().hex}"
     command = [sys.executable, "-m", "bench.worker", settings.model_dump_json(), str(go), str(stop_after)]
     if profile is not None:
         assert workers == 1, "one worker is profiled"
-        command.append(str(profile))
+        command.extend([str(profile), "cpu"] if cpu_only else [str(profile)])
     processes = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(workers)]
     for process in processes:
         assert process.stdout is not None and process.stdout.readline().strip() == "ready"

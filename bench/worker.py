@@ -1,16 +1,17 @@
 """A delivery worker process of the benchmarks (started by bench/harness.py, several at once).
 
-    python -m bench.worker SETTINGS_JSON GO_FILE STOP_AFTER [PROFILE_FILE]
+    python -m bench.worker SETTINGS_JSON GO_FILE STOP_AFTER [PROFILE_FILE [cpu]]
 
 Builds the runtime, freezes its start-up heap out of the garbage collector's reach as `docking run` does
 (scheduler/process.py settle), says "ready", waits for the go file, delivers until `STOP_AFTER` messages are
 delivered (0: until nothing is due; the sends in flight at STOP_AFTER still finish, so a few more may be), then
 prints when it finished, its peak RSS (KiB), how many it delivered and the CPU seconds delivering took. It imports
-only what a worker needs, so its peak RSS is the worker's. With PROFILE_FILE the delivery loop runs under cProfile
-and its stats are dumped there (read by bench/delivery.py --profile).
+only what a worker needs, so its peak RSS is the worker's. With PROFILE_FILE the delivery loop runs with a cProfile
+per thread (the send pool's threads too), their stats merged and dumped there with the threads' CPU totals
+(bench/thread_profile.py, read by bench/profile.py); with PROFILE_FILE cpu, the CPU totals alone (no profiler: the
+same run's figures without its overhead). Either way the send threads are shut down before it reports.
 """
 
-import cProfile
 import resource
 import sys
 import time
@@ -31,9 +32,11 @@ def main(argv: list[str]) -> None:
     while not go.exists():
         time.sleep(0.002)
     cpu = time.process_time()
-    profiler = cProfile.Profile(time.process_time) if len(argv) > 3 else None  # CPU time: robust to load
-    if profiler is not None:
-        profiler.enable()
+    measured = None
+    if len(argv) > 3:  # imported only here: an unprofiled worker's import set (its peak RSS) stays a worker's
+        from bench.thread_profile import Measured
+
+        measured = Measured(Path(argv[3]), profile=argv[4:] != ["cpu"])
     sent = 0  # sends answered delivered/duplicate: with STOP_AFTER, no new send starts once that many are
 
     def observe(platform: str, result: str, seconds: float) -> None:
@@ -56,9 +59,8 @@ def main(argv: list[str]) -> None:
         )
         delivered += counts["delivered"] + counts["duplicate"]
         idle = 0 if counts else idle + 1
-    if profiler is not None:
-        profiler.disable()
-        profiler.dump_stats(argv[3])
+    if measured is not None:
+        measured.stop(runtime.send_pools.shutdown)
     cpu = time.process_time() - cpu
     print(time.time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, delivered, cpu, flush=True)
 
