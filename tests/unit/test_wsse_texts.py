@@ -2,10 +2,10 @@
 and SignedInfo's canonical forms as c14n.py makes them from the parsed header, uuid.uuid4().hex, and strftime on
 every call."""
 
-import os
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from itertools import product
+from random import Random
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -16,7 +16,9 @@ from signing.wsse import DS, ID, SOAP, WSSE, WSU, WsseSigner, c14n, texts
 from signing.wsse.names import ALGORITHMS
 from tests.support.certs import self_signed
 
-RANDOM = [bytes(16), b"\xff" * 16, bytes(range(16)), b"\x0f\xf0" * 8, *(os.urandom(16) for _ in range(200))]
+# Seeded: pytest-xdist requires every process to collect the same parameters (pyproject addopts: -n 2)
+_SEEDED = Random(20261201)
+RANDOM = [bytes(16), b"\xff" * 16, bytes(range(16)), b"\x0f\xf0" * 8, *(_SEEDED.randbytes(16) for _ in range(200))]
 
 
 @pytest.mark.parametrize("random", RANDOM)
@@ -32,7 +34,11 @@ def test_random_ids_are_version_4_and_differ() -> None:
     assert all(uuid.UUID(hex=i).version == 4 and uuid.UUID(hex=i).variant == uuid.RFC_4122 for i in ids)
 
 
-IDS = [("TS-" + "0" * 32, "Body-" + "f" * 32), ("TS-" + texts.random_id(), "Body-" + texts.random_id()), ("a", "b")]
+IDS = [
+    ("TS-" + "0" * 32, "Body-" + "f" * 32),
+    ("TS-" + texts.uuid4_hex(_SEEDED.randbytes(16)), "Body-" + texts.uuid4_hex(_SEEDED.randbytes(16))),
+    ("a", "b"),
+]
 TIMES = [("2026-12-01T13:00:05Z", "2026-12-01T13:05:05Z"), ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z")]
 DIGESTS = ["", "AAAA", "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", "x" * 500]
 PREFIXES = ["soap", "soap-env", "s", "SOAP-ENV", "a1"]
