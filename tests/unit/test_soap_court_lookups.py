@@ -4,7 +4,6 @@ byte for byte, for every operation and refusal of a court (same requests, same c
 
 import base64
 import hashlib
-import types
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -24,8 +23,7 @@ from sandbox.court import feeds as court_feeds
 from sandbox.court import rules as court_rules
 from sandbox.pairing import arrange_keys, key_and_certificate
 from signing.keyfiles import load_private_key
-from signing.wsse import SOAP, WsseSigner, WsseVerifier
-from signing.wsse import signer as wsse_signer
+from signing.wsse import SOAP, WsseSigner, WsseVerifier, texts
 
 TNS = soap.TNS
 AT = datetime(2026, 12, 1, 8, 30, 15, tzinfo=UTC)  # the court's clock in the answer comparison
@@ -280,7 +278,7 @@ def test_every_answer_and_refusal_is_the_same_bytes_as_with_the_replaced_lookups
     (signed under a fixed clock and ids) or the refusal and its signed fault are the same bytes either way."""
     (reference, court), requests = courts
     ids = _Ids()
-    monkeypatch.setattr(wsse_signer, "uuid", types.SimpleNamespace(uuid4=ids.uuid4))
+    monkeypatch.setattr(texts, "random_id", lambda: ids.uuid4().hex)  # the signer's ids (signing/wsse/texts.py)
     lookups = {"_operation": _reference_operation, "_text_of": _reference_text_of}
     seen = set()
     for request in requests:
