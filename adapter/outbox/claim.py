@@ -114,8 +114,8 @@ def claim_in(
     now = to_utc(clock())
     token = token or uuid.uuid4().hex
     until = now + owner_lease
-    vault = engine_vault(session.get_bind())  # type: ignore[arg-type]
     connection = session.connection()
+    vault = engine_vault(connection.engine)
     rows: list[Claimed] = []
     for row in connection.execute(_CLAIM, {"now": now, "limit": limit}).all():
         try:
