@@ -18,7 +18,7 @@ from bench.harness import Court, adapter_settings, queue_acceptances, run_worker
 # (label, file suffix, function name): the delivery path's steps, outermost first.
 STEPS = (
     ("deliver_due (the whole loop)", "adapter/outbox/delivery.py", "deliver_due"),
-    ("  claim", "adapter/outbox/claim.py", "claim"),
+    ("  claim", "adapter/outbox/claim.py", "claim_in"),  # in the transaction of the record before it (flight.py)
     ("    open + attach the envelope", "adapter/outbox/attachments.py", "attach"),
     ("  lease renewal thread start/stop", "adapter/lease.py", "__enter__"),
     ("  deliver_one", "adapter/outbox/send.py", "deliver_one"),
@@ -28,7 +28,7 @@ STEPS = (
     ("      sign", "adapter/keys/keyring_signer.py", "sign"),
     ("      HTTP (requests)", "requests/sessions.py", "request"),
     ("      read the answer", "connectors/http.py", "read_capped"),
-    ("  record", "adapter/outbox/record.py", "record"),
+    ("  record", "adapter/outbox/record.py", "record_in"),  # alone, or with the next claim (flight.py)
     ("    audit entry content", "adapter/outbox/record.py", "_audit"),
     ("    commit (all)", "sqlalchemy/orm/session.py", "commit"),
     ("    audit: before-commit write", "adapter/audit/append.py", "_before_commit"),
