@@ -4,7 +4,7 @@
 Queues N acceptances on SQLite (the audit chain on, as deployed) and delivers them with one worker process
 (bench/worker.py) three times: without the profiler, with it, without it again. The profiled pass gives every
 thread its own cProfile timed by that thread's CPU (bench/thread_profile.py) — the main thread (claim, record, the
-loop) and each send-pool thread (adapter/outbox/flight.py: sign, POST, read the answer) — merged; the unprofiled
+loop) and each send-pool thread (adapter/outbox/senders.py: sign, POST, read the answer) — merged; the unprofiled
 passes give the same run's CPU without the profiler's overhead. Printed, in µs of CPU per delivered message: the
 worker's CPU by thread (main, send threads, other) and the court process's (/proc/<pid>/stat), with and without
 the profiler; the delivery path's steps (cumulative, by thread); the top functions by cumulative and by own time
@@ -26,14 +26,14 @@ from bench.harness import Court, adapter_settings, queue_acceptances, run_worker
 # (label, file suffix, function name): the delivery path's steps, outermost first; absent ones are not printed.
 STEPS = (
     ("deliver_due (the main thread's loop)", "adapter/outbox/delivery.py", "deliver_due"),
-    ("  claim", "adapter/outbox/claim.py", "claim"),
+    ("  claim", "adapter/outbox/claim.py", "claim_in"),  # in the transaction of the record before it (flight.py)
     ("    open + attach the envelope", "adapter/outbox/attachments.py", "attach"),
-    ("  record", "adapter/outbox/record.py", "record"),
+    ("  record", "adapter/outbox/record.py", "record_in"),  # alone, or with the next claim (flight.py)
     ("    audit entry content", "adapter/outbox/record.py", "_audit"),
     ("    commit (all)", "sqlalchemy/orm/session.py", "commit"),
     ("    audit: before-commit write", "adapter/audit/append.py", "_before_commit"),
     ("    audit: after-flush scan", "adapter/audit/append.py", "_after_flush"),
-    ("Senders._run (a send thread's work)", "adapter/outbox/flight.py", "_run"),
+    ("Senders._run (a send thread's work)", "adapter/outbox/senders.py", "_run"),
     ("  deliver_one", "adapter/outbox/send.py", "deliver_one"),
     ("    Envelope.model_validate_json", "pydantic/main.py", "model_validate_json"),
     ("    REST connector send", "connectors/odr_rest.py", "send"),

@@ -1,6 +1,6 @@
 """Where a worker process's CPU goes, thread by thread: used inside bench/worker.py by `bench.delivery --profile`.
 
-At max_in_flight > 1 the sends run on the send pool's threads (adapter/outbox/flight.py, threads named
+At max_in_flight > 1 the sends run on the send pool's threads (adapter/outbox/senders.py, threads named
 "send:<platform>_<i>"), so a cProfile of the worker's own thread alone misses them — and one timed by the process's
 CPU charges their CPU to whatever the main thread happened to be in. Python 3.11 has no
 threading.setprofile_all_threads, so `ThreadProfiles` gives every thread started after `start()` a cProfile of its
@@ -23,7 +23,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-SEND_THREADS = "send:"  # the name prefix of adapter/outbox/flight.py's pool threads
+SEND_THREADS = "send:"  # the name prefix of adapter/outbox/senders.py's pool threads
 
 
 def _thread_cpu(ident: int | None) -> float:

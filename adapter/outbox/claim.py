@@ -13,14 +13,13 @@ key picks it up.
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Text, bindparam, exists, or_, type_coerce, update
-from sqlalchemy.orm import aliased, defer
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import Select
+from sqlalchemy import ColumnElement, Integer, Row, Select, Text, bindparam, exists, or_, select, type_coerce, update
+from sqlmodel import Session, col
 
 from adapter.outbox.attachments import attach
+from adapter.outbox.claimed import STORED, Claimed
 from adapter.outbox.record import DeliveryResult
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.sealed_types import engine_vault
@@ -39,39 +38,38 @@ LEASE = timedelta(seconds=6)
 UNREADABLE_DELAY = timedelta(minutes=2)
 
 
-def _claim_query() -> Select[OutboxRow, str]:
+def _claim_query() -> Select[Any]:
     """The claim's SELECT, built once (bind parameters `now`, `limit`): building a SQLAlchemy statement per claim
-    costs more CPU than running it."""
-    now = bindparam("now", type_=OutboxRow.__table__.c.next_attempt_at.type)  # type: ignore[attr-defined]
-    earlier = aliased(OutboxRow)
+    costs more CPU than running it. Core, not the ORM: its rows become Claimed records (claimed.py says why)."""
+    now = bindparam("now", type_=_OUTBOX.c.next_attempt_at.type)
+    earlier = _OUTBOX.alias("earlier")
     blocked = exists().where(
-        col(earlier.case_id) == col(OutboxRow.case_id),
+        earlier.c.case_id == _OUTBOX.c.case_id,
         # dead blocks too: a case's later messages must not overtake a rejected one that an operator may replay
-        col(earlier.status).in_((OutboxStatus.PENDING, OutboxStatus.DEAD)),
-        col(earlier.id) < col(OutboxRow.id),
+        earlier.c.status.in_((OutboxStatus.PENDING, OutboxStatus.DEAD)),
+        earlier.c.id < _OUTBOX.c.id,
     )
     # The envelope is read as stored and opened row by row below: opened by the column type, one row sealed
     # under a missing key would fail the whole claim, and with it every platform's delivery.
-    stored = type_coerce(col(OutboxRow.envelope_json), Text)
+    stored = type_coerce(_OUTBOX.c.envelope_json, Text)
     return (
-        select(OutboxRow, stored)
-        .options(defer(OutboxRow.envelope_json, raiseload=True))  # type: ignore[arg-type]
+        select(*(_OUTBOX.c[name] for name in STORED), stored)
         .where(
-            OutboxRow.status == OutboxStatus.PENDING,
-            col(OutboxRow.next_attempt_at) <= now,
-            or_(col(OutboxRow.claimed_until).is_(None), col(OutboxRow.claimed_until) < now),
+            _OUTBOX.c.status == OutboxStatus.PENDING,
+            _OUTBOX.c.next_attempt_at <= now,
+            or_(_OUTBOX.c.claimed_until.is_(None), _OUTBOX.c.claimed_until < now),
             ~blocked,
         )
-        .order_by(col(OutboxRow.next_attempt_at), col(OutboxRow.id))  # the index order: oldest due first
+        .order_by(_OUTBOX.c.next_attempt_at, _OUTBOX.c.id)  # the index order: oldest due first
         .limit(bindparam("limit", type_=Integer))
         .with_for_update(skip_locked=True)
     )
 
 
+_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
 _CLAIM = _claim_query()
 # The claim's mark, built once and on the table, not the ORM class: an ORM UPDATE would also look for the rows among
-# the session's objects to change them there (synchronize_session), which the claim does itself (set_committed_value).
-_OUTBOX = OutboxRow.__table__  # type: ignore[attr-defined]
+# the session's objects to change them there (synchronize_session), which the claim has none of.
 _MARK = (
     update(_OUTBOX)
     .where(_OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
@@ -90,7 +88,7 @@ def claim(
     owner_lease: timedelta = LEASE,
     token: str | None = None,
     counts: Counter[str] | None = None,
-) -> list[OutboxRow]:
+) -> list[Claimed]:
     """Take up to `limit` due rows under a lease, marked with `token`; only that token may record their result.
 
     A worker that crashes (or stalls past its lease) loses its rows to the next claim; if it comes back and
@@ -98,32 +96,43 @@ def claim(
     duplicate send by message id, so nothing is applied twice. Rows this process cannot open are left pending
     and counted in `counts["unreadable"]` (see the module doc).
     """
+    with uow.begin() as session:
+        return claim_in(session, clock, limit=limit, owner_lease=owner_lease, token=token, counts=counts)
+
+
+def claim_in(
+    session: Session,
+    clock: Clock,
+    *,
+    limit: int,
+    owner_lease: timedelta = LEASE,
+    token: str | None = None,
+    counts: Counter[str] | None = None,
+) -> list[Claimed]:
+    """`claim` in the caller's transaction (a write transaction: on SQLite the engine's BEGIN IMMEDIATE), which
+    commits it: the delivery loop records a batch's results and claims the next rows in one (flight.py)."""
     now = to_utc(clock())
     token = token or uuid.uuid4().hex
-    vault = engine_vault(uow.engine)
-    with uow.begin() as session:
-        rows: list[OutboxRow] = []
-        for row, text in session.exec(_CLAIM, params={"now": now, "limit": limit}).all():
-            try:
-                opened = attach(session, row.type, open_json(text, vault), vault)  # the document, by its digest
-                set_committed_value(row, "envelope_json", opened)  # as if loaded: nothing to write
-            except VaultError as exc:
-                _set_aside(session, row, exc, now)
-                if counts is not None:
-                    counts[DeliveryResult.UNREADABLE] += 1
-                continue
-            rows.append(row)
-        if rows:  # one statement for the whole claim, not one per row
-            session.connection().execute(
-                _MARK, {"ids": [row.id for row in rows], "token": token, "until": now + owner_lease}
-            )
-            for row in rows:  # as written: set as loaded, or the commit would write each row again
-                set_committed_value(row, "claimed_by", token)
-                set_committed_value(row, "claimed_until", now + owner_lease)
-        return rows
+    until = now + owner_lease
+    connection = session.connection()
+    vault = engine_vault(connection.engine)
+    rows: list[Claimed] = []
+    for row in connection.execute(_CLAIM, {"now": now, "limit": limit}).all():
+        try:
+            opened = attach(session, row.type, open_json(row[-1], vault), vault)  # the document, by its digest
+        except VaultError as exc:
+            _set_aside(session, row, exc, now)
+            if counts is not None:
+                counts[DeliveryResult.UNREADABLE] += 1
+            continue
+        # positionally: STORED is Claimed's first fields (claimed.py), which mypy cannot see in a row
+        rows.append(Claimed(*row[:-1], opened, token, until))  # type: ignore[call-arg]
+    if rows:  # one statement for the whole claim, not one per row
+        connection.execute(_MARK, {"ids": [row.id for row in rows], "token": token, "until": until})
+    return rows
 
 
-def _set_aside(session: Session, row: OutboxRow, error: VaultError, now: datetime) -> None:
+def _set_aside(session: Session, row: Row[Any], error: VaultError, now: datetime) -> None:
     """Leave an unreadable row pending, unattempted, and out of the next few claims; say so once."""
     REPORTED.report("delivery", f"message {row.message_id} (case {row.case_id})", error, outcome="left pending")
     session.exec(
@@ -133,7 +142,7 @@ def _set_aside(session: Session, row: OutboxRow, error: VaultError, now: datetim
     )
 
 
-def _still_ours(rows: list[OutboxRow]) -> tuple[ColumnElement[bool], ...]:
+def _still_ours(rows: list[Claimed]) -> tuple[ColumnElement[bool], ...]:
     """The rows of one claim this worker still holds: one claim's rows share its token, so one statement serves.
     Found by id: the status test is unindexed, or SQLite walks every pending row of ix_outbox_due for a claim of ten
     rows or more (adapter/persistence/unindexed.py)."""
@@ -144,7 +153,7 @@ def _still_ours(rows: list[OutboxRow]) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-def renew(uow: UnitOfWork, rows: list[OutboxRow], until: datetime) -> None:
+def renew(uow: UnitOfWork, rows: list[Claimed], until: datetime) -> None:
     """Extend the lease on rows this worker still holds (a slow platform must not hand them to another)."""
     if not rows:
         return
@@ -152,7 +161,7 @@ def renew(uow: UnitOfWork, rows: list[OutboxRow], until: datetime) -> None:
         session.exec(update(OutboxRow).where(*_still_ours(rows)).values(claimed_until=to_utc(until)))
 
 
-def release(uow: UnitOfWork, rows: list[OutboxRow]) -> None:
+def release(uow: UnitOfWork, rows: list[Claimed]) -> None:
     """Give back the rows of a claim not yet sent (a clean stop): another worker may claim them at once."""
     if not rows:
         return

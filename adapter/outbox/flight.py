@@ -19,7 +19,6 @@ claim token (adapter/outbox/record.py), as before. A clean stop (`keep_going()` 
 sends in flight finish and records them, and gives back the rows not yet sent.
 """
 
-import contextvars
 import queue
 import threading
 import time
@@ -30,11 +29,12 @@ from datetime import timedelta
 import structlog
 from tenacity import Retrying
 
-from adapter.outbox.claim import claim, release, renew
-from adapter.outbox.record import DeliveryResult, Result, record
+from adapter.outbox.claim import claim_in, release, renew
+from adapter.outbox.claimed import Claimed
+from adapter.outbox.record import DeliveryResult, Result, record, record_in
 from adapter.outbox.send import deliver_one
+from adapter.outbox.senders import SendPools
 from adapter.persistence.engine import UnitOfWork
-from adapter.persistence.tables import OutboxRow
 from adapter.platforms.registry import Platforms
 from schemas.clock import Clock
 
@@ -43,65 +43,6 @@ from schemas.clock import Clock
 RECORD_BATCH = 32
 RECORD_AFTER = 0.02
 TICK = 0.05  # the longest the worker's thread waits for a send to end before it looks around again
-
-
-class SendPools:
-    """One bounded pool of send threads per platform, kept across delivery runs (threads start once, not every run)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pools: dict[tuple[str, int], Senders] = {}
-
-    def pool(self, platform: str, size: int) -> "Senders":
-        with self._lock:
-            pool = self._pools.get((platform, size))
-            if pool is None:
-                pool = self._pools[(platform, size)] = Senders(size, f"send:{platform}")
-            return pool
-
-    def shutdown(self) -> None:
-        with self._lock:
-            pools, self._pools = list(self._pools.values()), {}
-        for pool in pools:
-            pool.shutdown()
-
-
-class Senders:
-    """`size` threads running the sends handed to `submit`, each in the caller's context (its log fields).
-
-    Why not a ThreadPoolExecutor: it makes a Future (a Condition, an RLock) and takes two locks for every call —
-    measured at 0 ms court latency, a visible share of the worker's CPU per message — and a send's result comes
-    back through Flight.done, never a Future. Daemon threads: a process leaving without `shutdown()` abandons the
-    sends in flight like a kill -9 does (their rows' leases lapse; the court answers the re-send as a duplicate).
-    """
-
-    def __init__(self, size: int, name: str) -> None:
-        self._queue: queue.SimpleQueue[tuple[contextvars.Context, Callable[[OutboxRow], None], OutboxRow] | None]
-        self._queue = queue.SimpleQueue()
-        self._closed = False
-        self._threads = [threading.Thread(target=self._run, name=f"{name}_{i}", daemon=True) for i in range(size)]
-        for thread in self._threads:
-            thread.start()
-
-    def submit(self, send: Callable[[OutboxRow], None], row: OutboxRow) -> None:
-        """RuntimeError after `shutdown`: a send queued behind the stop markers would never run, and its run would
-        wait for it for ever (as ThreadPoolExecutor refuses it)."""
-        if self._closed:
-            raise RuntimeError("these senders are shut down: a send handed to them now would never run")
-        self._queue.put((contextvars.copy_context(), send, row))
-
-    def shutdown(self) -> None:
-        """Let the sends handed over finish, then stop the threads."""
-        self._closed = True
-        for _ in self._threads:
-            self._queue.put(None)
-        for thread in self._threads:
-            thread.join()
-
-    def _run(self) -> None:
-        while (item := self._queue.get()) is not None:
-            context, send, row = item
-            context.run(send, row)
 
 
 Observe = Callable[[str, str, float], None]
@@ -131,12 +72,12 @@ class Flight:
         # A renewal and a record never run at once: both UPDATE this run's rows, each in its own transaction, and
         # on PostgreSQL two such transactions locking the same rows in different orders deadlock (one would fail).
         self._writing = threading.Lock()
-        self.held: dict[str, OutboxRow] = {}  # claimed by this run, result not yet recorded
+        self.held: dict[str, Claimed] = {}  # claimed by this run, result not yet recorded
         self.started: dict[str, float] = {}  # message id → monotonic time its send began (while it runs)
         self.cases: set[str] = set()  # the cases of the rows held: never two of one case
-        self.queued: dict[str, deque[OutboxRow]] = {}  # per platform, claimed and not yet sent
+        self.queued: dict[str, deque[Claimed]] = {}  # per platform, claimed and not yet sent
         self.running: Counter[str] = Counter()  # sends under way, per platform
-        self.done: queue.SimpleQueue[tuple[OutboxRow, Result | BaseException, float]] = queue.SimpleQueue()
+        self.done: queue.SimpleQueue[tuple[Claimed, Result | BaseException, float]] = queue.SimpleQueue()
         self.results: list[Result] = []
         self.first_result_at = 0.0
         self.freed = False  # a recorded delivery may have made a case's next message claimable
@@ -154,9 +95,16 @@ class Flight:
 
     # ---- the worker's thread
 
-    def claim(self, limit: int) -> list[OutboxRow]:
-        """Claim up to `limit` more rows and queue them by platform; returns the rows taken on."""
-        rows = claim(self.uow, self.clock, limit=limit, owner_lease=self.lease, counts=self.counts)
+    def claim(self, limit: int) -> list[Claimed]:
+        """Record the results waiting (if any), then claim up to `limit` more rows and queue them by platform, in
+        one transaction (one BEGIN and COMMIT, not two, and a delivered case's next message is claimable at once);
+        returns the rows taken on. Should it fail, neither is written, as when a record alone fails: the leases
+        lapse, and the court answers the re-sends as duplicates."""
+        results, self.results = self.results, []
+        with self._writing, self.uow.begin() as session:  # _writing: the record locks rows a renewal updates
+            recorded = record_in(session, results, self.clock)
+            rows = claim_in(session, self.clock, limit=limit, owner_lease=self.lease, counts=self.counts)
+        self._recorded(results, recorded)
         again = [row for row in rows if row.case_id in self.cases]  # its case is still in flight here (see above)
         if again:
             release(self.uow, again)
@@ -172,7 +120,7 @@ class Flight:
         link = self.platforms.get(platform)
         return link.in_flight if link is not None else 1
 
-    def start(self, row: OutboxRow) -> None:
+    def start(self, row: Claimed) -> None:
         """Send `row`: on its platform's pool, or on this thread when the platform takes one at a time."""
         self.running[row.platform] += 1
         size = self.slots(row.platform)
@@ -181,7 +129,7 @@ class Flight:
         else:
             self.pools.pool(row.platform, size).submit(self._send, row)
 
-    def _send(self, row: OutboxRow) -> None:
+    def _send(self, row: Claimed) -> None:
         with self._lock:
             self.started[row.message_id] = time.monotonic()
         began = time.perf_counter()
@@ -231,6 +179,12 @@ class Flight:
         results, self.results = self.results, []
         with self._writing:
             recorded = record(self.uow, results, self.clock)
+        self._recorded(results, recorded)
+
+    def _recorded(self, results: list[Result], recorded: Counter[str]) -> None:
+        """The results just committed leave the run: their cases may send their next message."""
+        if not results:
+            return
         self.counts.update(recorded)
         self.freed = self.freed or bool(recorded[DeliveryResult.DELIVERED] or recorded[DeliveryResult.DUPLICATE])
         with self._lock:
@@ -250,9 +204,9 @@ class Flight:
                 self.cases.discard(row.case_id)
 
 
-def _by_claim(rows: list[OutboxRow]) -> dict[str | None, list[OutboxRow]]:
+def _by_claim(rows: list[Claimed]) -> dict[str | None, list[Claimed]]:
     """Rows grouped by the claim that took them (its token): claim.py's renew and release act on one claim."""
-    claims: dict[str | None, list[OutboxRow]] = {}
+    claims: dict[str | None, list[Claimed]] = {}
     for row in rows:
         claims.setdefault(row.claimed_by, []).append(row)
     return claims

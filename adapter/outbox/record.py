@@ -21,6 +21,8 @@ from sqlmodel import Session
 from adapter.audit.append import append as audit
 from adapter.events.causes import message_dead
 from adapter.masking import mask_text
+from adapter.outbox.claimed import Claimed
+from adapter.outbox.prepared import Prepared
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.sealed_types import SealedBytes
 from adapter.persistence.tables import OutboxRow, OutboxStatus
@@ -50,7 +52,7 @@ class DeliveryResult(StrEnum):
 class Result:
     """One send's result: the outcome counted, and the row's new values (the bind parameters of _RECORD)."""
 
-    row: OutboxRow
+    row: Claimed
     outcome: DeliveryResult
     values: dict[str, Any]
 
@@ -79,6 +81,8 @@ _RECORD = (
     )
 )
 
+_WRITE = Prepared(_RECORD)  # at the driver: SQLAlchemy's handling of each parameter set cost more than the UPDATE
+
 
 # The rows of a batch still held by their claim (token) and pending, locked until the results are written; in id
 # order, so two transactions locking some of the same rows take them in one order. Found by id: the status test is
@@ -98,36 +102,41 @@ _HELD = (
 def record(uow: UnitOfWork, results: list[Result], clock: Clock = utc_now) -> Counter[str]:
     """Write a batch's results in one transaction. A crash before it commits loses only the bookkeeping: the
     rows' leases expire, they are sent again, and the court answers each as a duplicate of what it applied."""
+    if not results:
+        return Counter()
+    with uow.begin() as session:
+        return record_in(session, results, clock)
+
+
+def record_in(session: Session, results: list[Result], clock: Clock = utc_now) -> Counter[str]:
+    """`record` in the caller's transaction, which commits it (or rolls every result of it back)."""
     counts: Counter[str] = Counter()
     if not results:
         return counts
-    with uow.begin() as session:
-        connection = session.connection()
-        ids, tokens = [result.row.id for result in results], list({result.row.claimed_by for result in results})
-        held = {(row.id, row.claimed_by) for row in connection.execute(_HELD, {"row_ids": ids, "tokens": tokens})}
-        holds = []  # a row's first result only: the row is no longer pending after it
-        for result in results:
-            key = (result.row.id, result.row.claimed_by)
-            holds.append(key in held)
-            held.discard(key)
-        mine = [result for result, held_here in zip(results, holds, strict=True) if held_here]
-        params = [{"row_id": r.row.id, "token": r.row.claimed_by, **r.values} for r in mine]
-        if params:
-            written = connection.execute(_RECORD, params).rowcount
-            if connection.dialect.supports_sane_multi_rowcount and written != len(params):  # locked: cannot be
-                raise RuntimeError(f"recorded {written} of {len(params)} locked outbox rows; nothing recorded")
-        for result, held_here in zip(results, holds, strict=True):
-            if held_here:
-                counts[result.outcome] += 1
-                if result.outcome in _FINAL:  # the chain records each message's end: delivered (the receipt) or dead
-                    _audit(session, result)
-                if result.outcome is DeliveryResult.DEAD:  # the centre hears of it in the same transaction
-                    _dead(connection, result, clock())
-            else:
-                log.warning(
-                    "message %s: lease lost to another worker; not recording this attempt", result.row.message_id
-                )
-                counts[DeliveryResult.LEASE_LOST] += 1
+    connection = session.connection()
+    ids, tokens = [result.row.id for result in results], list({result.row.claimed_by for result in results})
+    held = {(row.id, row.claimed_by) for row in connection.execute(_HELD, {"row_ids": ids, "tokens": tokens})}
+    holds = []  # a row's first result only: the row is no longer pending after it
+    for result in results:
+        key = (result.row.id, result.row.claimed_by)
+        holds.append(key in held)
+        held.discard(key)
+    mine = [result for result, held_here in zip(results, holds, strict=True) if held_here]
+    params = [{"row_id": r.row.id, "token": r.row.claimed_by, **r.values} for r in mine]
+    if params:
+        written = _WRITE.executemany(connection, params)
+        if connection.dialect.supports_sane_multi_rowcount and written != len(params):  # locked: cannot be
+            raise RuntimeError(f"recorded {written} of {len(params)} locked outbox rows; nothing recorded")
+    for result, held_here in zip(results, holds, strict=True):
+        if held_here:
+            counts[result.outcome] += 1
+            if result.outcome in _FINAL:  # the chain records each message's end: delivered (the receipt) or dead
+                _audit(session, result)
+            if result.outcome is DeliveryResult.DEAD:  # the centre hears of it in the same transaction
+                _dead(connection, result, clock())
+        else:
+            log.warning("message %s: lease lost to another worker; not recording this attempt", result.row.message_id)
+            counts[DeliveryResult.LEASE_LOST] += 1
     return counts
 
 

@@ -17,8 +17,9 @@ from tenacity import Retrying
 
 from adapter.audit.chain import canonical
 from adapter.masking import mask_text
+from adapter.outbox.claimed import Claimed
 from adapter.outbox.record import DeliveryResult, Result
-from adapter.persistence.tables import OutboxRow, OutboxStatus
+from adapter.persistence.tables import OutboxStatus
 from adapter.platforms.registry import PlatformLink, Platforms
 from adapter.platforms.retry import RetryPolicy, next_delay
 from connectors.port import CredentialsRefused, Receipt, RejectedError, Throttled, TransientError, Wire
@@ -33,7 +34,7 @@ R = DeliveryResult
 def deliver_one(
     platforms: Platforms,
     clock: Clock,
-    row: OutboxRow,
+    row: Claimed,
     retrying: Retrying,
     jitter: Callable[[], float],
 ) -> Result:
@@ -123,7 +124,7 @@ def wire_values(wire: Wire | None) -> dict[str, Any]:
     return {"new_wire_body": wire.body, "new_wire_json": canonical(meta).decode()}
 
 
-def _send(link: PlatformLink, row: OutboxRow, retrying: Retrying) -> Receipt:
+def _send(link: PlatformLink, row: Claimed, retrying: Retrying) -> Receipt:
     """The stored envelope, as sent: parsed from the row and handed to the platform's connector.
 
     The first try is made directly; only when it fails does `retrying` take over, its first attempt being that
@@ -152,7 +153,7 @@ def _paced(link: PlatformLink, envelope: Envelope) -> Receipt:
 
 
 def _new_values(
-    row: OutboxRow, outcome: DeliveryResult, error: str | None, delay: float, counted: bool, now: datetime
+    row: Claimed, outcome: DeliveryResult, error: str | None, delay: float, counted: bool, now: datetime
 ) -> dict[str, Any]:
     """The row's columns after this result, as the bind parameters of adapter/outbox/record.py's UPDATE."""
     values: dict[str, Any] = {

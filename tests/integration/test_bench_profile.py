@@ -1,5 +1,5 @@
 """`python -m bench.delivery --profile --profile-soap` at a small size: with several messages in flight the sends run
-on the send pool's threads (adapter/outbox/flight.py), and the profile must have profiled them there."""
+on the send pool's threads (adapter/outbox/senders.py), and the profile must have profiled them there."""
 
 import json
 import pstats
@@ -50,7 +50,7 @@ def test_the_profile_covers_the_send_threads_and_gives_cpu_per_message(tmp_path:
         assert sum(v[1] for v in delivered) == MESSAGES and _callers(delivered) == {"_send"}
         sends = _entries(stats, "adapter/outbox/flight.py", "_send")
         assert sum(v[1] for v in sends) == MESSAGES and sum(v[3] for v in sends) > 0
-        runs = _entries(stats, "adapter/outbox/flight.py", "_run")
+        runs = _entries(stats, "adapter/outbox/senders.py", "_run")
         assert sum(v[1] for v in runs) == IN_FLIGHT and sum(v[3] for v in runs) >= sum(v[3] for v in sends)
         # the thread groups apart: the sends only in the send threads' stats, the claims only in the main thread's
         assert _entries(Path(f"{stats}.send"), "adapter/outbox/send.py", "deliver_one")

@@ -8,6 +8,7 @@ from sqlmodel import select
 
 import adapter.outbox.delivery as delivery
 import adapter.outbox.flight as flight
+from adapter.outbox.claimed import Claimed
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import OutboxRow
 from adapter.platforms.breaker import CircuitBreaker
@@ -33,14 +34,14 @@ def _open_breaker() -> CircuitBreaker:
 def _counting_claims(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Record how many rows each claim round of `deliver_due` took."""
     claimed: list[int] = []
-    real = flight.claim  # the claim of each round is made by the run's Flight (adapter/outbox/flight.py)
+    real = flight.claim_in  # each round's claim, made by the run's Flight in its transaction (outbox/flight.py)
 
-    def counted(*args: object, **kwargs: object) -> list[OutboxRow]:
+    def counted(*args: object, **kwargs: object) -> list[Claimed]:
         rows = real(*args, **kwargs)  # type: ignore[arg-type]
         claimed.append(len(rows))
         return rows
 
-    monkeypatch.setattr(flight, "claim", counted)
+    monkeypatch.setattr(flight, "claim_in", counted)
     return claimed
 
 

@@ -1,4 +1,4 @@
-"""adapter/outbox/flight.py Senders: sends run in the caller's context; none is accepted after shutdown."""
+"""adapter/outbox/senders.py Senders: sends run in the caller's context; none is accepted after shutdown."""
 
 import contextvars
 import threading
@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from adapter.outbox.flight import Senders
+from adapter.outbox.senders import Senders
 
 WHO: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="-")
 
