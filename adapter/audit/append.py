@@ -27,7 +27,7 @@ from sqlalchemy.exc import UnboundExecutionError
 from sqlalchemy.orm import Session
 
 from adapter.audit import sources
-from adapter.audit.chain import GENESIS, canonical, entry_fields, entry_hash, hasher
+from adapter.audit.chain import GENESIS, canonical, canonical_fields, hasher
 from adapter.persistence.audit_tables import AuditEntryRow
 from adapter.persistence.bulk import insert_rows
 
@@ -133,22 +133,17 @@ def _write(session: Session, entries: list[sources.Entry], alg: str) -> None:
     tail = connection.execute(_TAIL).first()
     seq, prev = (tail[0], tail[1]) if tail is not None else (0, GENESIS)
     at, digest_of = datetime.now(UTC), hasher(alg)
+    chained = bytes.fromhex(prev)  # the previous entry's hash, as the next one's hash takes it
     rows = []
     for entry in entries:
         seq += 1
         stored = canonical(entry.content)  # once: what is stored is exactly what is digested
         digest = digest_of(stored).hex()
-        fields = entry_fields(
-            seq=seq,
-            at=at,
-            kind=entry.kind,
-            subject=entry.subject,
-            case_id=entry.case_id,
-            actor=entry.actor,
-            alg=alg,
-            digest=digest,
-        )
-        before, prev = prev, entry_hash(alg, prev, fields)
-        rows.append({**fields, "at": at, "content_json": stored.decode(), "prev_hash": before,
-                     "entry_hash": prev})  # fmt: skip
+        fields = canonical_fields(seq=seq, at=at, kind=entry.kind, subject=entry.subject, case_id=entry.case_id,
+                                  actor=entry.actor, alg=alg, digest=digest)  # fmt: skip
+        before, chained = prev, digest_of(chained + fields)  # entry_hash(alg, prev, entry_fields(…)), as verified
+        prev = chained.hex()
+        rows.append({"seq": seq, "at": at, "kind": entry.kind, "subject": entry.subject, "case_id": entry.case_id,
+                     "actor": entry.actor, "alg": alg, "digest": digest, "content_json": stored.decode(),
+                     "prev_hash": before, "entry_hash": prev})  # fmt: skip
     insert_rows(connection, _TABLE, rows)  # at the driver (adapter/persistence/bulk.py): a page writes thousands

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Table, insert, select, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError
 
+from adapter.persistence import bulk
 from adapter.persistence.audit_tables import AuditEntryRow
 from adapter.persistence.bulk import insert_rows
 from adapter.persistence.engine import create_schema, make_engine
@@ -42,6 +44,14 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path, templates: Templates)
     attach_vault(made, Vault([new_key("k1", "sm4-gcm" if request.param == "postgres" else "aes-256-gcm")], "k1"))
     yield made
     made.dispose()
+
+
+@pytest.fixture(autouse=True, params=["copied", "executemany"])
+def shape(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test both ways PostgreSQL's rows go in (adapter/persistence/bulk.py): a batch by COPY, a few rows by an
+    executemany — whatever the test's number of rows. SQLite's always go by an executemany."""
+    monkeypatch.setattr(bulk, "_COPY_FROM", 1 if request.param == "copied" else 10**9)
+    return str(request.param)
 
 
 def _case(n: int, tag: str) -> dict[str, Any]:
@@ -141,3 +151,50 @@ def test_a_column_whose_default_is_ours_must_be_given(engine: Engine) -> None:
     row = {k: v for k, v in _rows("x")[1][1][0].items() if k != "detail"}  # case_events.detail defaults to ""
     with engine.begin() as connection, pytest.raises(ValueError, match="detail"):
         insert_rows(connection, HISTORY, [row])
+
+
+# Text that COPY's text format must escape (PostgreSQL's rows go in by COPY) or that is easy to get wrong anywhere.
+AWKWARD = ["", "\\N", "tab\there", "line\nbreak", "carriage\rreturn", "back\\slash\\", "引号\"和'撇号", "😀 astral",
+           "x" * 70_000]  # fmt: skip
+
+
+def test_awkward_text_is_stored_as_sqlalchemys_insert_stores_it(engine: Engine) -> None:
+    """Each awkward text in every kind of text column, and as raw bytes (sealed: compared opened)."""
+    rows = {
+        tag: [
+            {"platform": "court", "message_id": f"{tag}-{n}", "type": text_[:32],
+             "case_id": None if n % 2 else text_[:40], "received_at": AT, "body_sha256": text_[:64],
+             "raw": text_.encode() + b"\x00\\\n\x01", "raw_headers_json": text_}
+            for n, text_ in enumerate(AWKWARD)
+        ]
+        for tag in ("orm", "drv")
+    }  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(insert(INBOX), rows["orm"])
+        insert_rows(connection, INBOX, rows["drv"])
+    opened_orm, stored_orm = _read(engine, INBOX, "orm", "message_id")
+    opened_drv, stored_drv = _read(engine, INBOX, "drv", "message_id")
+    assert opened_drv == opened_orm and len(opened_drv) == len(AWKWARD)
+    raw = [c.name for c in INBOX.c if c.name != "id"].index("raw")  # sealed under a fresh nonce: compared opened
+    assert [r[:raw] + r[raw + 1 :] for r in stored_drv] == [r[:raw] + r[raw + 1 :] for r in stored_orm]
+
+
+REFUSED = [("a value too long for its column", {"type": "t" * 33}), ("a NUL in text", {"raw_headers_json": "a\x00b"})]
+
+
+@pytest.mark.parametrize(("what", "change"), REFUSED, ids=[what for what, _ in REFUSED])
+def test_a_value_postgresql_refuses_is_a_data_error_and_nothing_is_stored(
+    engine: Engine, what: str, change: dict[str, Any]
+) -> None:
+    """As SQLAlchemy's insert raises it (what a feed page's fallback catches: adapter/inbox/page.py); SQLite takes
+    both values, so only PostgreSQL refuses."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite stores both")
+    good = _rows("bad")[2][1]
+    refused = [good[0], {**good[1], **change}, good[2]]
+    for write in (lambda c: c.execute(insert(INBOX), refused), lambda c: insert_rows(c, INBOX, refused)):
+        with pytest.raises(DataError), engine.begin() as connection:
+            write(connection)
+    with engine.begin() as connection:  # the connection is still good, and nothing of the refused rows was kept
+        insert_rows(connection, INBOX, [good[3]])
+        assert connection.execute(text("SELECT count(*) FROM inbox")).scalar() == 1

@@ -15,7 +15,7 @@ from adapter.events import causes
 from adapter.inbox import page_rows
 from adapter.inbox.item_outcome import Ingested
 from adapter.inbox.polling import poll
-from adapter.persistence import repository
+from adapter.persistence import bulk, repository
 from adapter.persistence.event_tables import CentreEventRow
 from adapter.persistence.tables import CaseEventRow, CaseRow, CursorRow, InboxRow, QuarantineRow
 from connectors.port import Feed
@@ -129,13 +129,16 @@ def test_a_crash_mid_page_applies_nothing_and_the_next_poll_applies_it_once(
     assert _chain_ok(runtime)
 
 
+@pytest.mark.parametrize("shape", ["copied", "executemany"])
 def test_a_value_the_database_refuses_in_a_page_is_kept_as_unstorable_and_the_rest_lands(
-    runtime: Runtime, court: Court, backend: str, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, court: Court, backend: str, monkeypatch: pytest.MonkeyPatch, shape: str
 ) -> None:
     """A value the database refuses (DataError) surfaces when the page's batch is flushed, not at its item: the page
-    is then settled item by item, so that item alone is quarantined as `unstorable`, with its bytes."""
+    is then settled item by item, so that item alone is quarantined as `unstorable`, with its bytes — whichever way
+    the batch went in (adapter/persistence/bulk.py: a batch by COPY, a few rows by an executemany)."""
     if backend == "sqlite":
         pytest.skip("SQLite stores text of any length in a VARCHAR column")
+    monkeypatch.setattr(bulk, "_COPY_FROM", 1 if shape == "copied" else 10**9)
     before = court.core.dispatch(3, "01")
     (poisoned,) = court.core.dispatch(1, "01")
     after = court.core.dispatch(3, "02")
