@@ -55,5 +55,5 @@ def test_the_profile_covers_the_send_threads_and_gives_cpu_per_message(tmp_path:
         # the thread groups apart: the sends only in the send threads' stats, the claims only in the main thread's
         assert _entries(Path(f"{stats}.send"), "adapter/outbox/send.py", "deliver_one")
         assert not _entries(Path(f"{stats}.main"), "adapter/outbox/send.py", "deliver_one")
-        assert _entries(Path(f"{stats}.main"), "adapter/outbox/claim.py", "claim")
-        assert not _entries(Path(f"{stats}.send"), "adapter/outbox/claim.py", "claim")
+        assert _entries(Path(f"{stats}.main"), "adapter/outbox/claim.py", "claim_in")
+        assert not _entries(Path(f"{stats}.send"), "adapter/outbox/claim.py", "claim_in")
