@@ -292,10 +292,10 @@ def test_cli_verify_show_checkpoint(backend: str, database_url: str, uow: UnitOf
     assert "no audit entry 99" in docking("audit", "show", "99", "-c", str(config)).stderr
 
 
-def _worker(url: str, name: str, count: int, start_at: float = 0.0) -> "subprocess.Popen[str]":
+def _worker(url: str, name: str, count: int, start_at: str = "0") -> "subprocess.Popen[str]":
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    command = [sys.executable, "-m", "tests.support.audit_worker", url, name, str(count), str(start_at)]
-    return subprocess.Popen(command,
+    command = [sys.executable, "-m", "tests.support.audit_worker", url, name, str(count), start_at]
+    return subprocess.Popen(command, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True, env=env)  # fmt: skip
 
 
@@ -307,8 +307,13 @@ def pg_uow(database_url: str, uow: UnitOfWork, backend: str) -> Iterator[UnitOfW
 
 
 def test_two_processes_append_without_forking(pg_uow: UnitOfWork, database_url: str) -> None:
-    start_at = time.time() + 3  # both started and connected before either appends
-    workers = [_worker(database_url, name, 60, start_at) for name in ("a", "b")]
+    workers = [_worker(database_url, name, 60, "stdin") for name in ("a", "b")]
+    for worker in workers:  # both started and connected before either appends (a fixed delay was not enough under load)
+        assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
+    for worker in workers:
+        assert worker.stdin is not None
+        worker.stdin.write("go\n")
+        worker.stdin.close()
     for worker in workers:
         assert worker.wait(timeout=60) == 0
     report = _verify(pg_uow)
