@@ -109,17 +109,23 @@ def _at_once(ajxx: dict[str, Any], platform_case_id: str, t: CodeTables) -> Disp
     attachments = [attachment_fields(a) for a in objects(ajxx, "fj", "ajxx", required=False)]
     fields = case_fields(ajxx, platform_case_id, t)
     fields.update(parties=parties, attachments=attachments, **_late_fields(ajxx, t))
-    # reference/case_intake.py's reading, made before the validation rather than after it, for a 案号 and court
-    # code already in their normal form (what courts send): the record then holds them as validated, and the
-    # reading is validated with it. Any other (or a 案号 too long to be one) takes the record-by-record way.
+    # reference/case_intake.py's reading, made before the validation rather than after it: the record is validated
+    # with the 案号 and court code as sent (as `CaseDispatch` validates them) and the reading with it; a 案号 or
+    # court code not in its normal form is then put in it as read_case_number puts it (a copy of the record with
+    # the two values changed). A 案号 too long to be valid is left to the record-by-record way, unparsed.
     number, court_code = fields["case_number"], fields["court_code"]
-    if court_code is not None and (len(court_code) > 16 or normalise_court_code(court_code) != court_code):
-        raise _Unusual
+    normal: dict[str, Any] = {}
+    if court_code is not None:
+        normal["court_code"] = normalise_court_code(court_code) if len(court_code) <= 16 else court_code
     if number is None:
         fields["case_number_reading"] = None
+    elif len(number) > 64:
+        raise _Unusual
     else:
-        reading = parse(number) if len(number) <= 64 else None
-        if reading is None or reading.text != number:
-            raise _Unusual
+        reading = parse(number)
+        normal["case_number"] = reading.text
         fields["case_number_reading"] = {"court_code": reading.court_code, "problems": tuple(reading.problems)}
-    return DispatchBody.model_validate({"dispatch": fields})
+    body = DispatchBody.model_validate({"dispatch": fields})
+    if all(fields[name] == value for name, value in normal.items()):
+        return body  # nearly always: courts send both in their normal form
+    return DispatchBody(dispatch=body.dispatch.model_copy(update=normal))
