@@ -5,12 +5,14 @@ them can hold either only in a field typed otherwise: a party's phone and addres
 schemas/contacts.py), a digest, a free-form value. The inbox's check for text no database can store
 (adapter/inbox/refusal.py `unstorable_model`) asks only these, instead of serialising the whole record again.
 
-Which fields are vetted is read from the model classes (once per class): a field whose type is `Line` or `Text`,
-optional or not. Everything else is walked — nested records by the same rule, lists, tuples and dicts item by
-item — so a field added later without those types is looked at, not skipped. A vetted field's value is trusted only
-as validated text: a record built with `model_construct`, or changed with `model_copy(update=...)` to text that did
-not pass the validator, is outside this promise (the court decoders read every such field as a `str` from parsed
-JSON or XML, mappings/wire_types.py, and update only with text derived from validated text, reference/case_intake.py).
+Which fields are passed over is read from the model classes (once per class): `Line` or `Text`, an enum, a
+literal, a number or a time, optional or not. Everything else is walked — nested records by the same rule, lists,
+tuples and dicts item by item — so a field added later with another type is looked at, not skipped. A passed-over
+field's value is trusted only as validated from a `str`: a record built with `model_construct`, changed with
+`model_copy(update=...)` to text that did not pass the validator, or given bytes for a `Line` (pydantic decodes them
+after the validator has let a non-str through) is outside this promise. The court decoders read every such field
+as a `str` from parsed JSON or XML (mappings/wire_types.py) and update only with text derived from validated text
+(reference/case_intake.py, mappings/court_dispatch.py).
 """
 
 import enum
