@@ -22,12 +22,12 @@ from typing import Any
 
 from mappings.codes import CodeTables, MalformedPayload
 from mappings.court_agreement import agreement_fields
+from mappings.court_dispatch import case_to_canonical as case_to_canonical  # where the tests and callers ask for it
+from mappings.court_dispatch import code, dispatch_body
 from mappings.times import read_time, write_date, write_time
-from mappings.wire_types import amount, count, field, ident, obj, objects, optional_text, text
-from reference.case_intake import read_case_number
-from reference.causes import causes
+from mappings.wire_types import field, ident, obj, optional_text
 from reference.errors import UnknownCode
-from schemas.case import Attachment, CaseDispatch, Party
+from schemas.case import CaseDispatch
 from schemas.enums import MessageType
 from schemas.envelope import (
     AgreementBody,
@@ -43,61 +43,8 @@ from schemas.jc import CourtDecision, JcApplication
 from schemas.outcome import FailureReport, MediationOutcome
 from schemas.progress import ProgressUpdate
 
-# ---- case information (ajxx), both directions: dispatches come in with it, flow-C JC applications go out with it
-
-
-def code(t: CodeTables, table: str, obj: dict[str, Any], key: str, path: str, default: str | None = None) -> Any:
-    """A code field (a string, "01") through the platform's `table`; an absent optional code is `default`, and
-    null stays None for the caller (or the table) to refuse."""
-    value = text(obj, key, path) if default is None else optional_text(obj, key, path, default)
-    return t.to_canonical(table, value, f"{path}.{key}" if path else key)
-
-
-def case_to_canonical(ajxx: dict[str, Any], platform_case_id: str, t: CodeTables) -> CaseDispatch:
-    parties = [
-        Party(
-            name=text(p, "xm", "ajxx.dsr"),
-            role=code(t, "party_role", p, "ssdw", "ajxx.dsr"),
-            kind=code(t, "party_kind", p, "dsrlx", "ajxx.dsr"),
-            id_type=code(t, "id_type", p, "zjlx", "ajxx.dsr"),
-            id_number=text(p, "zjhm", "ajxx.dsr"),
-            phone=p.get("lxdh"),  # lenient on purpose: see the module doc
-            address=p.get("sddz"),
-        )
-        for p in objects(ajxx, "dsr", "ajxx", required=True)
-    ]
-    attachments = [
-        Attachment(
-            name=text(a, "wjmc", "ajxx.fj"),
-            sha256=text(a, "sha256", "ajxx.fj"),
-            size=count(a, "dx", "ajxx.fj"),
-        )
-        for a in objects(ajxx, "fj", "ajxx", required=False)
-    ]
-    dispatch = CaseDispatch(
-        platform_case_id=platform_case_id,
-        case_number=optional_text(ajxx, "ah", "ajxx"),
-        court_code=optional_text(ajxx, "fydm", "ajxx"),
-        court_name=optional_text(ajxx, "fymc", "ajxx"),
-        flow=code(t, "flow", ajxx, "tjlx", "ajxx"),
-        procedure=code(t, "procedure", ajxx, "cxlx", "ajxx", default="1"),
-        cause=_cause(ajxx, t),
-        claims=optional_text(ajxx, "ssqq", "ajxx", ""),
-        amount=amount(ajxx, "bdje", "ajxx"),
-        parties=tuple(parties),
-        attachments=tuple(attachments),
-        designated_org=optional_text(ajxx, "tjzz", "ajxx"),
-        designated_mediator=optional_text(ajxx, "tjy", "ajxx"),
-        dispatched_at=read_time(field(ajxx, "pqsj", "ajxx"), t.timestamps, "ajxx.pqsj"),
-    )
-    return read_case_number(dispatch)  # the one reading of its 案号 (reference/case_intake.py)
-
-
-def _cause(ajxx: dict[str, Any], t: CodeTables) -> str:
-    """The cause's 2020-catalogue name: sent as the name, or as a code the platform's own `cause` table maps."""
-    value = text(ajxx, "ay", "ajxx")
-    name = t.tables.get("cause", {}).get(value, value)
-    return causes().check(t.platform, name, "ajxx.ay")
+# ---- case information (ajxx), both directions: dispatches come in with it (mappings/court_dispatch.py reads it),
+# flow-C JC applications go out with it
 
 
 def case_from_canonical(case: CaseDispatch, t: CodeTables) -> dict[str, Any]:
@@ -213,7 +160,7 @@ def decode_doc(platform: str, doc: Any, t: CodeTables) -> Envelope:
     case_id = ident(doc, "ajbs", "")
     body_model: DispatchBody | CourtDecisionBody
     if kind == MessageType.DISPATCH:
-        body_model = DispatchBody(dispatch=case_to_canonical(obj(doc, "ajxx", ""), case_id, t))
+        body_model = dispatch_body(obj(doc, "ajxx", ""), case_id, t)
     elif kind == MessageType.COURT_DECISION:
         jdxx = obj(doc, "jdxx", "")
         result = optional_text(jdxx, "sqjg", "jdxx")

@@ -13,7 +13,6 @@ import logging
 import re
 
 from pydantic import BaseModel
-from pydantic_core import PydanticSerializationError
 from sqlmodel import Session, select
 
 from adapter.alerts import causes as alerts
@@ -26,6 +25,7 @@ from adapter.platforms.registry import PlatformLink
 from connectors.port import RawInbound
 from schemas.clock import Clock, to_utc
 from schemas.envelope import Envelope
+from schemas.unvetted import any_unvetted
 
 log = logging.getLogger("docking.ingest")
 
@@ -145,14 +145,12 @@ def unstorable(value: object) -> str | None:
 
 
 def unstorable_model(model: BaseModel) -> str | None:
-    """`unstorable` of a whole message model, asked of its JSON first: the serializer (native code) writes a NUL
-    as \\u0000 and refuses a lone surrogate, so a clean message (nearly all) is never walked field by field in
-    Python; one that may hold either is, to name the field (a false alarm — the text \\u0000 — then finds none)."""
-    try:  # the serializer's bytes: what model_dump_json would decode to text first, only to search it
-        if b"\\u0000" not in model.__pydantic_serializer__.to_json(model):
-            return None
-    except PydanticSerializationError:  # a lone surrogate (or anything else it cannot write): look closer
-        pass
+    """`unstorable` of a whole message model (the same answer), asked first of the only text in it that may hold
+    NUL or a lone surrogate: what no `Line`/`Text` validator has vetted (schemas/unvetted.py — a party's phone and
+    address, digests, codes). A clean message (nearly all) is never dumped; one that may hold either is, to name
+    the field."""
+    if not any_unvetted(model, _BAD_TEXT.search):
+        return None
     return unstorable(model.model_dump())
 
 
