@@ -9,7 +9,6 @@ the statement (a literal, a None) is converted once, as the statement's. adapter
 for INSERTs.
 """
 
-import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,6 +19,7 @@ Processor = Callable[[Any], Any]
 # The statement's text; per parameter (in the driver's order, by name for a named paramstyle): its name, its
 # processor, and whether the rows give it (False: the statement's own value, already converted).
 _Plan = tuple[str, bool, list[tuple[str, Processor | None, bool]], dict[str, Any]]
+_PLANS = "_docking_prepared_plans"  # the dialect's attribute holding its plans, per Prepared
 
 
 class Prepared:
@@ -27,7 +27,6 @@ class Prepared:
 
     def __init__(self, statement: UpdateBase) -> None:
         self._statement = statement
-        self._plans: weakref.WeakKeyDictionary[Dialect, _Plan] = weakref.WeakKeyDictionary()
 
     def executemany(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
         """Execute the statement once per row (bind name → value; every bind the statement leaves open), in the
@@ -37,18 +36,25 @@ class Prepared:
             return 0
         sql, positional, binds, fixed = self._plan(connection.dialect)
         params: list[Any] = []
+        names = [name for name, _, _ in binds]
         for row in rows:
-            values = {
-                name: (process(row[name]) if process is not None else row[name]) if given else fixed[name]
+            # Positional: a value per place in the SQL (a bind used twice has two); named: one per name.
+            values = [
+                (process(row[name]) if process is not None else row[name]) if given else fixed[name]
                 for name, process, given in binds
-            }
-            params.append(tuple(values.values()) if positional else values)
+            ]
+            params.append(tuple(values) if positional else dict(zip(names, values, strict=True)))
         return connection.exec_driver_sql(sql, params).rowcount
 
     def _plan(self, dialect: Dialect) -> _Plan:
-        plan = self._plans.get(dialect)
+        # Kept on the dialect (one per engine), so a plan goes with its engine: its processors refer to the
+        # dialect, and a weak map keyed by the dialect would keep every engine (and its data keys) alive.
+        plans: dict[Prepared, _Plan] | None = dialect.__dict__.get(_PLANS)
+        if plans is None:
+            plans = dialect.__dict__[_PLANS] = {}
+        plan = plans.get(self)
         if plan is None:
-            plan = self._plans[dialect] = _make_plan(self._statement, dialect)
+            plan = plans[self] = _make_plan(self._statement, dialect)
         return plan
 
 

@@ -16,7 +16,6 @@ executemany's (`_raise`), and nothing of a refused COPY is stored. A few rows (a
 as an executemany: a COPY costs one more round trip, which only a batch pays back.
 """
 
-import weakref
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any, NamedTuple, NoReturn
@@ -39,8 +38,10 @@ class _Plan(NamedTuple):
 _COPY_FROM = 8  # rows: fewer go as an executemany (module doc)
 
 
-# Per dialect (one per engine: a sealed column's processor holds the engine's vault), per table and column list.
-_PLANS: "weakref.WeakKeyDictionary[Dialect, dict[tuple[Table, tuple[str, ...]], _Plan]]" = weakref.WeakKeyDictionary()
+# Per dialect (one per engine: a sealed column's processor reads the engine's vault off it), per table and column
+# list — kept on the dialect itself, so they go with it: a plan's processors refer to their dialect, and a weak map
+# keyed by the dialect would keep every engine a process ever made alive (and its data keys) through them.
+_PLANS = "_docking_bulk_plans"
 
 
 def insert_rows(connection: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -89,7 +90,9 @@ def _raise(connection: Connection, exc: BaseException, sql: str, params: list[An
 
 
 def _plan(dialect: Dialect, table: Table, names: tuple[str, ...]) -> _Plan:
-    plans = _PLANS.setdefault(dialect, {})
+    plans: dict[tuple[Table, tuple[str, ...]], _Plan] | None = dialect.__dict__.get(_PLANS)
+    if plans is None:
+        plans = dialect.__dict__[_PLANS] = {}
     plan = plans.get((table, names))
     if plan is None:
         plan = plans[(table, names)] = _make_plan(dialect, table, names)
@@ -120,9 +123,9 @@ def _processor(dialect: Dialect, column: Any) -> Processor | None:
     process = column.type.dialect_impl(dialect).bind_processor(dialect)
     if process is None or type(column.type) is not UTCDateTime:
         return process
-    memo = _UTC_MEMOS.get(dialect)
+    memo: Processor | None = dialect.__dict__.get(_UTC_MEMO)
     if memo is None:
-        memo = _UTC_MEMOS[dialect] = _memo(process)
+        memo = dialect.__dict__[_UTC_MEMO] = _memo(process)
     return memo
 
 
@@ -149,4 +152,4 @@ def _memo(process: Processor) -> Processor:
 
 _MISSING = object()
 _MEMO_SIZE = 1024  # a page's instants: one an item and one a commit
-_UTC_MEMOS: "weakref.WeakKeyDictionary[Dialect, Processor]" = weakref.WeakKeyDictionary()
+_UTC_MEMO = "_docking_utc_memo"  # on the dialect, as _PLANS (the processor refers to its dialect)
