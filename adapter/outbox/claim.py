@@ -15,7 +15,20 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Row, Select, Text, bindparam, exists, or_, select, type_coerce, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    Text,
+    bindparam,
+    event,
+    exists,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlmodel import Session, col
 
 from adapter.outbox.attachments import attach
@@ -121,9 +134,7 @@ def claim_in(
         try:
             opened = attach(session, row.type, open_json(row[-1], vault), vault)  # the document, by its digest
         except VaultError as exc:
-            _set_aside(session, row, exc, now)
-            if counts is not None:
-                counts[DeliveryResult.UNREADABLE] += 1
+            _set_aside(session, row, exc, now, counts)
             continue
         # positionally: STORED is Claimed's first fields (claimed.py), which mypy cannot see in a row
         rows.append(Claimed(*row[:-1], opened, token, until))  # type: ignore[call-arg]
@@ -132,14 +143,22 @@ def claim_in(
     return rows
 
 
-def _set_aside(session: Session, row: Row[Any], error: VaultError, now: datetime) -> None:
-    """Leave an unreadable row pending, unattempted, and out of the next few claims; say so once."""
-    REPORTED.report("delivery", f"message {row.message_id} (case {row.case_id})", error, outcome="left pending")
+def _set_aside(session: Session, row: Row[Any], error: VaultError, now: datetime, counts: Counter[str] | None) -> None:
+    """Leave an unreadable row pending, unattempted, and out of the next few claims; say so once — counted and said
+    when the transaction commits: the claim may share it with a record (flight.py), and should that fail, the row
+    was not set aside (and a report said now would be spent on it, not said when the row really is)."""
     session.exec(
         update(OutboxRow)
         .where(col(OutboxRow.id) == row.id)
         .values(next_attempt_at=now + UNREADABLE_DELAY, last_error=f"not sent by this process: {error}"[:2000])
     )
+
+    def committed(_session: Session) -> None:
+        REPORTED.report("delivery", f"message {row.message_id} (case {row.case_id})", error, outcome="left pending")
+        if counts is not None:
+            counts[DeliveryResult.UNREADABLE] += 1
+
+    event.listen(session, "after_commit", committed, once=True)
 
 
 def _still_ours(rows: list[Claimed]) -> tuple[ColumnElement[bool], ...]:

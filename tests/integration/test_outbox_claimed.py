@@ -3,7 +3,9 @@ Core into Claimed records takes the rows, values and table changes the ORM claim
 the driver (adapter/outbox/prepared.py) writes what SQLAlchemy's executemany wrote; a batch's record and the next
 claim in one transaction (Flight.claim) record and claim what the two transactions did, or neither."""
 
+import contextlib
 import dataclasses
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -35,6 +37,7 @@ from adapter.outbox.record import _RECORD, _WRITE, DeliveryResult, Result, recor
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.sealed_types import engine_vault
 from adapter.persistence.tables import OutboxRow, OutboxStatus
+from adapter.persistence.unreadable import REPORTED
 from adapter.persistence.vault import Vault, VaultError, new_key, open_json
 from tests.support.cases import T0, pending_cases
 
@@ -142,7 +145,7 @@ def _claim_before(session: Session, now: datetime, limit: int, token: str, count
             opened = attach(session, row.type, open_json(text, vault), vault)
             set_committed_value(row, "envelope_json", opened)
         except VaultError as exc:
-            claim_module._set_aside(session, row, exc, now)
+            claim_module._set_aside(session, row, exc, now, None)  # counted below, as it was
             counts[DeliveryResult.UNREADABLE] += 1
             continue
         rows.append(row)
@@ -192,11 +195,35 @@ def test_the_claim_takes_the_rows_and_values_the_orm_claim_took(uow: UnitOfWork,
     taken_before, after_before = _in_rollback(uow, lambda s: _claim_before(s, now, limit, "tok", counts_before))
     assert isinstance(taken, list) and isinstance(taken_before, list)
     assert [_fields(row) for row in taken] == [_fields(row) for row in taken_before]
-    assert after == after_before and counts_now == counts_before
+    assert after == after_before
+    # Rolled back: the unreadable row was not set aside, so it is not counted (claim_in counts at the commit)
+    assert counts_now == Counter()
     assert all(isinstance(row, Claimed) for row in taken)
     if limit == 50:  # the states of _vary were all met: four not claimable, one unreadable, two behind their case
-        assert len(taken) == CASES + 3 - 4 - 1 - 2 and counts_now == {DeliveryResult.UNREADABLE: 1}
+        assert len(taken) == CASES + 3 - 4 - 1 - 2 and counts_before == {DeliveryResult.UNREADABLE: 1}
         assert {row.claimed_by for row in taken} == {"tok"}
+
+
+@pytest.mark.parametrize("commits", [True, False], ids=["committed", "rolled-back"])
+def test_an_unreadable_row_is_counted_and_said_only_when_its_setting_aside_commits(
+    uow: UnitOfWork, commits: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The claim shares its transaction with the record before it (flight.py): should that transaction fail, the
+    row was not set aside — neither counted (the loop would think more is claimable) nor said (its one report spent)."""
+    caplog.set_level(logging.ERROR, logger="docking.unreadable")
+    REPORTED.forget()
+    counts: Counter[str] = Counter()
+    with contextlib.suppress(RuntimeError), uow.begin() as session:
+        claim_in(session, lambda: T0 + timedelta(seconds=1), limit=50, token="tok", counts=counts)
+        if not commits:
+            raise RuntimeError("the record in the same transaction failed")
+    said = [r for r in caplog.records if "left pending" in r.getMessage()]
+    assert (counts, len(said)) == (({DeliveryResult.UNREADABLE: 1}, 1) if commits else (Counter(), 0))
+    with uow.begin() as session:
+        set_aside = session.connection().execute(
+            select(_OUTBOX.c.id).where(_OUTBOX.c.last_error.like("not sent by this process%"))
+        )
+        assert len(set_aside.all()) == (1 if commits else 0)
 
 
 def test_claimed_begins_with_the_stored_columns_in_the_claims_order() -> None:
