@@ -170,8 +170,8 @@ def send(
 
 def _merged(own: tuple[Header, ...], extra: Mapping[str, str] | None, body: bytes | None) -> dict[str, Any]:
     """The headers requests would send: the session's, the caller's merged in as a CaseInsensitiveDict merges them
-    (one named again keeps its place, under the caller's spelling), then Content-Length for a body (in place, if
-    the caller named it)."""
+    (one named again keeps its place, under the caller's spelling; one given None is left out), then Content-Length
+    for a body (in place, if the caller named it)."""
     if not extra:
         headers: dict[str, Any] = dict(own)
         if body is not None:
@@ -179,6 +179,9 @@ def _merged(own: tuple[Header, ...], extra: Mapping[str, str] | None, body: byte
         return headers
     store = {name.lower(): (name, value) for name, value in own}
     for name, value in extra.items():
+        if value is None:  # as requests merges a request's headers into the session's: None removes the header
+            store.pop(name.lower(), None)
+            continue
         check_header_validity((name, value))  # requests' InvalidHeader for a value it would not send
         store[name.lower()] = (name, value)
     if body is not None:

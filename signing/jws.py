@@ -39,6 +39,9 @@ def algorithm_of(key: Any) -> str:
     raise ValueError(f"{type(key).__name__} is not an Ed25519, P-256 or RSA ≥ 2048 key")
 
 
+_UNSET = object()  # no header opening made yet (whatever the key id, even one that is not a str)
+
+
 class JwsSigner:
     profile = "jws-detached"
 
@@ -46,7 +49,7 @@ class JwsSigner:
         self._key = private_key
         self.key_id = key_id
         self.algorithm = algorithm_of(private_key)
-        self._opening: tuple[str | None, str] = (None, "")  # (key id, the header's opening for it): _header_opening
+        self._opening: tuple[object, str] = (_UNSET, "")  # (key id, the header's opening for it): _header_opening
 
     def __repr__(self) -> str:
         return f"JwsSigner(key_id={self.key_id!r}, algorithm={self.algorithm})"

@@ -25,6 +25,8 @@ CALLERS: dict[str, dict[str, Any]] = {
     "crlf_in_value": {"X-Bad": "a\r\nX-Injected: 1"},
     "leading_space": {"X-Bad": " a"},
     "not_text": {"X-Bad": 5},
+    "none_removes_a_default": {"Accept": None, "X-A": "1"},  # requests drops a header set to None
+    "none_for_an_unknown_one": {"X-Never": None},
     "colon_in_name": {"X-Bad:": "a"},
 }
 SESSIONS: dict[str, Callable[[requests.Session], object]] = {
