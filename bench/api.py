@@ -31,6 +31,7 @@ from adapter.config.settings import Settings
 from api.clients import Role, add_client
 from api.models import SELF_RECEIVED_EXAMPLE
 from bench.serving import served
+from bench.signals import exit_on_sigterm
 from reference.case_intake import read_case_number
 from scheduler import Runtime, build_runtime
 from schemas.case import CaseDispatch
@@ -193,6 +194,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30, help="length of the latency run")
     parser.add_argument("--runs", type=int, default=3, help="runs; medians are reported")
     args = parser.parse_args()
+    exit_on_sigterm()
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         results = [run(Path(tmp), args.calls, args.rate, args.seconds) for _ in range(args.runs)]

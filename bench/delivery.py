@@ -69,6 +69,7 @@ from adapter.testing import fresh_database, postgres_server
 from bench import backlog, peer
 from bench.harness import Court, adapter_settings, queue_acceptances, run_workers
 from bench.profile import profile_delivery
+from bench.signals import exit_on_sigterm
 from mappings import odr_rest
 from schemas.enums import CourtStatus, ProgressKind
 from schemas.envelope import Envelope, ProgressBody
@@ -241,12 +242,8 @@ def profiles(args: argparse.Namespace) -> None:
         if dump is not None and transport == "soap" and len(wanted) > 1:
             dump = dump.with_name(dump.name + ".soap")
         top = args.profile_soap if transport == "soap" and args.profile_soap > 0 else args.top
-        with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp:
-            court = Court(Path(tmp), transport)
-            try:
-                print(profile_delivery(court, Path(tmp), args.messages, in_flight=args.in_flight, top=top, dump=dump))
-            finally:
-                court.stop()
+        with tempfile.TemporaryDirectory(prefix="bench-profile-") as tmp, Court(Path(tmp), transport) as court:
+            print(profile_delivery(court, Path(tmp), args.messages, in_flight=args.in_flight, top=top, dump=dump))
 
 
 RATIOS = {  # name: (numerator, denominator), each taken within a run
@@ -287,6 +284,7 @@ def main() -> None:
         "--profile-soap", type=int, nargs="?", const=-1, default=0, metavar="N", help="profile SOAP delivery: top N"
     )
     args = parser.parse_args()
+    exit_on_sigterm()
     if not (0 <= args.latency_ms <= 60_000 and 1 <= args.in_flight <= 64):
         parser.error("need 0 <= --latency-ms <= 60000 and 1 <= --in-flight <= 64")
     if not args.sample < SMALL_BACKLOG <= args.backlog:
@@ -297,18 +295,18 @@ def main() -> None:
         profiles(args)
         return
     runs: list[dict[str, float]] = []
-    with tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp, postgres_server() as server:
-        court, soap = Court(Path(tmp), latency_ms=args.latency_ms), Court(Path(tmp), "soap", args.latency_ms)
-        try:
-            for number in range(1, args.runs + 1):
-                if args.latency_ms:
-                    runs.append(latency_run(court, server, Path(tmp), args))
-                else:
-                    runs.append(one_run(court, soap, server, Path(tmp), args, number))
-                print(f"run {number}: " + "  ".join(f"{k} {v:.2f}" for k, v in runs[-1].items()), flush=True)
-        finally:
-            court.stop()
-            soap.stop()
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-delivery-") as tmp,
+        postgres_server() as server,
+        Court(Path(tmp), latency_ms=args.latency_ms) as court,
+        Court(Path(tmp), "soap", args.latency_ms) as soap,
+    ):
+        for number in range(1, args.runs + 1):
+            if args.latency_ms:
+                runs.append(latency_run(court, server, Path(tmp), args))
+            else:
+                runs.append(one_run(court, soap, server, Path(tmp), args, number))
+            print(f"run {number}: " + "  ".join(f"{k} {v:.2f}" for k, v in runs[-1].items()), flush=True)
     summary: dict[str, float | int] = {k: round(statistics.median(r[k] for r in runs), 2) for k in runs[0]}
     for name, (top, bottom) in RATIOS.items():
         if top not in runs[0] or bottom not in runs[0]:

@@ -18,6 +18,7 @@ from adapter.config.platform import PlatformSettings, SigningSettings, WsseSetti
 from adapter.config.settings import Settings
 from adapter.keys.keyring import Keyring
 from adapter.persistence.tables import CaseRow
+from bench.signals import kill_left
 from sandbox.pairing import key_and_certificate
 from scheduler import Runtime, build_runtime
 
@@ -64,11 +65,15 @@ class Court:
         )
         assert self.process.stdout is not None
         text = ""
-        while not (re.search(r"http://127\.0\.0\.1:\d+", text) and "control token:" in text):
-            line = self.process.stdout.readline()
-            if not line:
-                raise RuntimeError("the sandbox court did not start")
-            text += line
+        try:
+            while not (re.search(r"http://127\.0\.0\.1:\d+", text) and "control token:" in text):
+                line = self.process.stdout.readline()
+                if not line:
+                    raise RuntimeError("the sandbox court did not start")
+                text += line
+        except BaseException:  # stopped while starting (SIGTERM, Ctrl-C) or failed: no court left behind
+            kill_left([self.process])
+            raise
         self.url = re.search(r"http://127\.0\.0\.1:\d+", text).group(0)  # type: ignore[union-attr]
         self.token = re.search(r"control token: (\S+)", text).group(1)  # type: ignore[union-attr]
         self.signing = SigningSettings(
@@ -87,7 +92,16 @@ class Court:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(timeout=10)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            kill_left([self.process])
+
+    def __enter__(self) -> "Court":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
 
     def platform(self, **settings: Any) -> PlatformSettings:
         if self.wsse is not None:
@@ -144,12 +158,17 @@ def run_workers(
     if profile is not None:
         assert workers == 1, "one worker is profiled"
         command.extend([str(profile), "cpu"] if cpu_only else [str(profile)])
-    processes = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _ in range(workers)]
-    for process in processes:
-        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
-    started = time.time()
-    go.touch()
-    reports = [process.communicate(timeout=900)[0].split() for process in processes]
+    processes: list[subprocess.Popen[str]] = []
+    try:
+        for _ in range(workers):
+            processes.append(subprocess.Popen(command, stdout=subprocess.PIPE, text=True))
+        for process in processes:
+            assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+        started = time.time()
+        go.touch()
+        reports = [process.communicate(timeout=900)[0].split() for process in processes]
+    finally:
+        kill_left(processes)
     if any(process.returncode for process in processes):
         raise RuntimeError("a worker process failed")
     return Timed(

@@ -37,6 +37,7 @@ from pathlib import Path
 from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
 from adapter.persistence.vault import new_key
 from bench.harness import Court, adapter_settings
+from bench.signals import exit_on_sigterm
 from connectors.port import Feed
 
 PAGE = 100
@@ -181,6 +182,7 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=35, help="how many functions --profile prints")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "SETTINGS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    exit_on_sigterm()
     if args.child:
         child(*args.child)
         return
@@ -193,17 +195,14 @@ def main() -> None:
             from adapter.testing.postgres import postgres_server
 
             server = stack.enter_context(postgres_server())
-        court = Court(Path(tmp))
-        try:
-            for start in range(0, args.items, 1000):
-                court.dispatch(min(1000, args.items - start))
-            for number in range(1, args.runs + 1):
-                runs.append(one_run(court, Path(tmp), server, args.items))
-                print(f"run {number}: " + "  ".join(f"{k} {v:.2f}" for k, v in runs[-1].items()), flush=True)
-            if args.profile:
-                profile(court, Path(tmp), args.top)
-        finally:
-            court.stop()
+        court = stack.enter_context(Court(Path(tmp)))
+        for start in range(0, args.items, 1000):
+            court.dispatch(min(1000, args.items - start))
+        for number in range(1, args.runs + 1):
+            runs.append(one_run(court, Path(tmp), server, args.items))
+            print(f"run {number}: " + "  ".join(f"{k} {v:.2f}" for k, v in runs[-1].items()), flush=True)
+        if args.profile:
+            profile(court, Path(tmp), args.top)
     summary: dict[str, float | int] = {k: round(statistics.median(r[k] for r in runs), 2) for k in runs[0]}
     summary |= {"items": args.items, "runs": args.runs, "cpus": os.cpu_count() or 0}
     print(json.dumps(summary))

@@ -16,6 +16,7 @@ from sqlmodel import select
 from adapter.config.settings import Settings
 from adapter.persistence.tables import OutboxRow, OutboxStatus
 from bench.harness import Court, adapter_settings, queue_acceptances
+from bench.signals import kill_left
 
 
 def _conninfo(database_url: str) -> str:
@@ -35,10 +36,13 @@ def peer_rps(court: Court, database_url: str, messages: int, work: Path) -> floa
     subprocess.run([*base, "setup", str(jobs)], check=True, timeout=300)
     go = work / f"peer-go-{time.monotonic_ns()}"
     process = subprocess.Popen([*base, "work", str(go)], stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
-    started = time.time()
-    go.touch()
-    finished = float(process.communicate(timeout=900)[0].split()[0])
+    try:
+        assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+        started = time.time()
+        go.touch()
+        finished = float(process.communicate(timeout=900)[0].split()[0])
+    finally:
+        kill_left([process])
     if process.returncode:
         raise RuntimeError("the procrastinate worker failed")
     return len(envelopes) / (finished - started)

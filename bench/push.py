@@ -29,6 +29,7 @@ from adapter.config.settings import Settings
 from adapter.persistence.tables import CaseRow
 from api.clients import Role, add_client
 from bench.serving import served
+from bench.signals import exit_on_sigterm
 from sandbox.court import SandboxConfig
 from sandbox.pairing import Pairing, pair
 from scheduler import Runtime, build_runtime
@@ -121,6 +122,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=1, help="concurrent push connections (1: one at a time)")
     parser.add_argument("--runs", type=int, default=3, help="runs; medians are reported")
     args = parser.parse_args()
+    exit_on_sigterm()
     if args.dispatches < 1 or args.clients < 1 or args.runs < 1:
         parser.error("--dispatches, --clients and --runs must be at least 1")
     with tempfile.TemporaryDirectory() as tmp:

@@ -32,6 +32,7 @@ from typing import Any
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.states import CaseStatus, court_view
 from bench.reconcile_data import PLATFORM, STATUSES, BenchPlatform, build
+from bench.signals import exit_on_sigterm
 
 # ---- the two measured processes
 
@@ -95,6 +96,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--child", choices=["reconcile"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    exit_on_sigterm()
     if args.child:
         print(json.dumps(child_reconcile(args.work, args.cases)))
         return
