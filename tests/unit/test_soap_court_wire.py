@@ -23,7 +23,7 @@ from sandbox.court import rules as court_rules
 from sandbox.pairing import arrange_keys, key_and_certificate
 from signing.keyfiles import load_private_key
 from signing.wsse import WsseSigner, WsseVerifier, texts
-from tests.unit.test_soap_court_lookups import AT, _Frozen, _Ids, _message, _requests
+from tests.support.soap_court import AT, Frozen, Ids, every_request, message
 
 DATE = "Tue, 01 Dec 2026 08:30:15 GMT"  # the Date header, the same for both servers
 
@@ -83,7 +83,7 @@ def _read_answer(sock: socket.socket, pending: bytearray) -> tuple[bytes, bool]:
     return answer, closes
 
 
-def _exchange(port: int, script: list[tuple[str, bytes]], ids: _Ids) -> list[tuple[str, bytes]]:
+def _exchange(port: int, script: list[tuple[str, bytes]], ids: Ids) -> list[tuple[str, bytes]]:
     """Send `script`'s requests in order, on one keep-alive connection while the server keeps it (a new one after a
     close or a hang-up); each request's answers (an interim 100 Continue is one), read whole before the next."""
     answers: list[tuple[str, bytes]] = []
@@ -129,11 +129,11 @@ def _court(config: SandboxConfig, keys: dict[str, Any]) -> tuple[soap.SoapCourt,
 def keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """The keys both courts share, their clocks stopped at AT, the answer signer's ids and Date header fixed."""
     for module in (court_auth, court_feeds, court_rules):
-        monkeypatch.setattr(module, "datetime", _Frozen)
+        monkeypatch.setattr(module, "datetime", Frozen)
     court_signer, centre_verifier, _ = arrange_keys(tmp_path)
     centre_key, centre_cert = key_and_certificate(tmp_path, "centre", "rsa")
     court_key, court_cert = key_and_certificate(tmp_path, "court", "rsa")
-    ids = _Ids()
+    ids = Ids()
     monkeypatch.setattr(texts, "random_id", lambda: ids.uuid4().hex)
     monkeypatch.setattr(soap.SoapHandler, "date_time_string", lambda self, timestamp=None: DATE)
     yield {
@@ -148,16 +148,16 @@ def keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, 
 
 
 def _script(cases: list[str], centre: WsseSigner) -> list[tuple[str, bytes]]:
-    """Every request of the envelope comparison (tests/unit/test_soap_court_lookups.py) as HTTP, and the wire's own."""
+    """Every request of the envelope comparison (tests/support/soap_court.py) as HTTP, and the wire's own."""
     script = []
-    for label, request in _requests(cases):
+    for label, request in every_request(cases):
         if not isinstance(request, bytes):
             centre.sign(request)
             request = etree.tostring(request, encoding="utf-8", xml_declaration=True)
         script.append((label, _post(request)))
     script.insert(1, ("a captured request replayed", script[0][1]))
     tampered = script[2][1].replace(b"JZ-1</", b"JZ-2</", 1)  # signed, then altered: the digest no longer holds
-    progress = _message("JZ-1", "JZ", cases[0], {"jzlx": "01", "bz": "受理 ✓"})
+    progress = message("JZ-1", "JZ", cases[0], {"jzlx": "01", "bz": "受理 ✓"})
 
     def again() -> bytes:  # the first Submit signed afresh: not a replay, a duplicate the court answers (200)
         envelope = submission("SubmitProgress", "JZ-1", progress)
