@@ -2,11 +2,7 @@
 etree find / findtext / QName path they replaced did: the same element or text on varied XML, and the same answers,
 byte for byte, for every operation and refusal of a court (same requests, same clock, same ids)."""
 
-import base64
-import hashlib
-import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +10,6 @@ import pytest
 from cryptography import x509
 from lxml import etree
 
-from connectors.soap_submit import submission
-from mappings.court_xml import to_resource
 from sandbox import soap
 from sandbox.court import CourtCore, CourtRefusal, SandboxConfig
 from sandbox.court import auth as court_auth
@@ -24,9 +18,9 @@ from sandbox.court import rules as court_rules
 from sandbox.pairing import arrange_keys, key_and_certificate
 from signing.keyfiles import load_private_key
 from signing.wsse import SOAP, WsseSigner, WsseVerifier, texts
+from tests.support.soap_court import AT, Frozen, Ids, every_request
 
 TNS = soap.TNS
-AT = datetime(2026, 12, 1, 8, 30, 15, tzinfo=UTC)  # the court's clock in the answer comparison
 
 
 def _reference_operation(envelope: Any) -> tuple[Any, str]:
@@ -52,7 +46,6 @@ def _outcome(call: Callable[[], Any]) -> Any:
         return ("raised", type(exc), str(exc))
 
 
-S, T = f"{{{SOAP}}}", f"{{{TNS}}}"
 BODIES = {  # the Body's content, as the court's parser leaves it
     "operation": f'<t:SubmitProgress xmlns:t="{TNS}"><t:messageId>M-1</t:messageId></t:SubmitProgress>',
     "default namespace": f'<SubmitOutcome xmlns="{TNS}"><messageId>M</messageId></SubmitOutcome>',
@@ -137,109 +130,11 @@ def test_a_field_is_read_as_findtext_read_it(name: str, field: str) -> None:
 # ---- whole answers: the court with its look-ups and with the replaced ones, side by side
 
 
-class _Frozen(datetime):
-    """The court's wall clock (dispatch and ruling times, feed item signatures) stopped at AT."""
-
-    @classmethod
-    def now(cls, tz: Any = None) -> "_Frozen":
-        at = cls.fromtimestamp(AT.timestamp(), UTC)
-        return at.astimezone(tz) if tz is not None else at.replace(tzinfo=None)
-
-
-def _payload(doc: dict[str, Any], rows: int = 1) -> str:
-    return to_resource([doc] * rows).decode()
-
-
-def _message(msg_id: str, kind: str, ajbs: str, content: Any, fssj: str = "2026-12-01T16:30:00+08:00") -> str:
-    return _payload({"xxbh": msg_id, "xxlx": kind, "fssj": fssj, "ajbs": ajbs, "nr": content})
-
-
-PDF = b"%PDF-1.4 agreement \xe5\x8d\x8f\xe8\xae\xae"
-AGREEMENT = {"wj": base64.b64encode(PDF).decode(), "xy": {"wjzy": hashlib.sha256(PDF).hexdigest(), "bz": "调解协议"}}
-
-
-def _requests(cases: list[str]) -> list[tuple[str, Any]]:
-    """(label, unsigned envelope or raw bytes) in the order they are sent: every Submit kind, duplicates, every query
-    operation, and the refusals of each step."""
-    one, two, three = cases
-    unknown = "0106-ffffffffffffffff"
-
-    submit = submission  # connectors/soap_submit.py: the adapter's own Submit envelopes
-
-    def call(op: str, **fields: str | list[str]) -> Any:
-        envelope = etree.Element(f"{S}Envelope", nsmap={"soap-env": SOAP})
-        operation = etree.SubElement(etree.SubElement(envelope, f"{S}Body"), f"{T}{op}", nsmap={"ns0": TNS})
-        for name, value in fields.items():
-            for text in value if isinstance(value, list) else [value]:
-                etree.SubElement(operation, f"{T}{name}").text = text
-        return envelope
-
-    progress = _message("JZ-1", "JZ", one, {"jzlx": "01", "bz": "受理 ✓"})
-    return [
-        ("progress", submit("SubmitProgress", "JZ-1", progress)),
-        ("the same message again", submit("SubmitProgress", "JZ-1", progress)),
-        ("outcome", submit("SubmitOutcome", "JG-1", _message("JG-1", "JG", one, {"jgzt": "1", "jgms": "调解成功"}))),
-        ("progress 2", submit("SubmitProgress", "JZ-2", _message("JZ-2", "JZ", two, {"jzlx": "01"}))),
-        ("progress 3", submit("SubmitProgress", "JZ-3", _message("JZ-3", "JZ", two, {"jzlx": "03"}))),
-        ("agreement", submit("SubmitAgreement", "XY-2", _message("XY-2", "XY", two, AGREEMENT))),
-        ("application", submit("SubmitApplication", "SQ-2", _message("SQ-2", "SQ", two, {"sqr": "张三"}))),
-        ("progress 4", submit("SubmitProgress", "消息-4", _message("消息-4", "JZ", three, {"jzlx": "01"}))),
-        ("progress 5", submit("SubmitProgress", "JZ-5", _message("JZ-5", "JZ", three, {"jzlx": "03"}))),
-        ("agreement 3", submit("SubmitAgreement", "XY-3", _message("XY-3", "XY", three, AGREEMENT))),
-        ("closure", submit("SubmitClosure", "JA-3", _message("JA-3", "JA", three, {"jalx": "1", "jasj": "x"}))),
-        ("closed case", submit("SubmitOutcome", "JG-3", _message("JG-3", "JG", three, {"jgzt": "1"}))),
-        ("wrong kind", submit("SubmitProgress", "JG-9", _message("JG-9", "JG", one, {"jgzt": "1"}))),
-        ("wrong message id", submit("SubmitProgress", "JZ-other", _message("JZ-9", "JZ", one, {"jzlx": "05"}))),
-        ("payload not XML", submit("SubmitProgress", "JZ-9", "<resource><brief>")),
-        ("two rows", submit("SubmitProgress", "JZ-9", _payload({"xxbh": "JZ-9", "xxlx": "JZ"}, rows=2))),
-        ("content not fields", submit("SubmitProgress", "JZ-8", _message("JZ-8", "JZ", one, "text"))),
-        ("no fields", call("SubmitProgress")),
-        ("unknown case", submit("SubmitProgress", "JZ-7", _message("JZ-7", "JZ", unknown, {"jzlx": "01"}))),
-        ("bad send time", submit("SubmitProgress", "JZ-6", _message("JZ-6", "JZ", one, {"jzlx": "05"}, "yesterday"))),
-        ("unknown operation", call("SubmitNothing")),
-        ("dispatches", call("FetchDispatches", cursor="0", limit="100")),
-        ("dispatches, defaults", call("FetchDispatches")),
-        ("dispatches, bad cursor", call("FetchDispatches", cursor="x")),
-        ("rulings", call("FetchRulings", cursor="0", limit="10")),
-        ("cases", call("ListCases")),
-        ("cases, a page", call("ListCases", cursor="", limit="2")),
-        ("cases, bad limit", call("ListCases", limit="two")),
-        ("code lists", call("FetchCodeLists")),
-        ("a case", call("FetchCase", ajbs=two)),
-        ("a case not held", call("FetchCase", ajbs=unknown)),
-        ("statuses", call("QueryCaseStatus", ajbs=[one, unknown, three])),
-        (
-            "no Body operation",
-            etree.fromstring(f'<soap-env:Envelope xmlns:soap-env="{SOAP}"><soap-env:Body/></soap-env:Envelope>'),
-        ),
-        (
-            "another namespace",
-            etree.fromstring(
-                f'<soap-env:Envelope xmlns:soap-env="{SOAP}"><soap-env:Body><o:ListCases xmlns:o="urn:x"/>'
-                "</soap-env:Body></soap-env:Envelope>"
-            ),
-        ),
-        ("unsigned", b'<?xml version="1.0"?><Envelope/>'),
-        ("not XML", b"<soap:Envelope"),
-    ]
-
-
-class _Ids:
-    """uuid4 for the answer signer: the same ids, from the same point, for both courts."""
-
-    def __init__(self) -> None:
-        self.next = 0
-
-    def uuid4(self) -> uuid.UUID:
-        self.next += 1
-        return uuid.UUID(int=self.next)
-
-
 @pytest.fixture
 def courts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[list[soap.SoapCourt], list[bytes]]]:
     """Two SOAP courts made alike (keys, seed, cases, clock) and the signed requests of `_requests`."""
     for module in (court_auth, court_feeds, court_rules):
-        monkeypatch.setattr(module, "datetime", _Frozen)
+        monkeypatch.setattr(module, "datetime", Frozen)
     court_signer, centre_verifier, _ = arrange_keys(tmp_path)
     centre_key, centre_cert = key_and_certificate(tmp_path, "centre", "rsa")
     court_key, court_cert = key_and_certificate(tmp_path, "court", "rsa")
@@ -262,7 +157,7 @@ def courts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[li
         )
     centre = WsseSigner(load_private_key(centre_key), x509.load_pem_x509_certificate(centre_cert.read_bytes()))
     signed = []
-    for _, request in _requests(cases):
+    for _, request in every_request(cases):
         if not isinstance(request, bytes):
             centre.sign(request)
             request = etree.tostring(request, encoding="utf-8", xml_declaration=True)
@@ -277,7 +172,7 @@ def test_every_answer_and_refusal_is_the_same_bytes_as_with_the_replaced_lookups
     """Submits of every kind, a replay, a duplicate, the feeds and queries, and the refusals of each: the answer
     (signed under a fixed clock and ids) or the refusal and its signed fault are the same bytes either way."""
     (reference, court), requests = courts
-    ids = _Ids()
+    ids = Ids()
     monkeypatch.setattr(texts, "random_id", lambda: ids.uuid4().hex)  # the signer's ids (signing/wsse/texts.py)
     lookups = {"_operation": _reference_operation, "_text_of": _reference_text_of}
     seen = set()
