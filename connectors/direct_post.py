@@ -16,6 +16,7 @@ patched (`responses`, a mock); `send` raises Reroute, before sending anything, w
 route was made (its adapter, its default headers; the callers check `plain` before each request).
 """
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -151,7 +152,7 @@ def send(
             preload_content=False,
             decode_content=False,
             retries=route.adapter.max_retries,
-            timeout=UrllibTimeout(connect=timeout[0], read=timeout[1]),
+            timeout=_timeout(*timeout),
             chunked=False,
         )
     except Exception as err:  # as requests.adapters.HTTPAdapter.send translates it
@@ -220,12 +221,27 @@ def _redirected(
     return read_capped(response, cap)
 
 
+@functools.lru_cache(maxsize=16)
+def _timeout(connect: float, read: float) -> UrllibTimeout:
+    """urllib3's Timeout for these seconds, made once: urlopen works on a clone of it (Timeout.clone), never on it."""
+    return UrllibTimeout(connect=connect, read=read)
+
+
 def _read(raw: Any, headers: CaseInsensitiveDict[str], cap: int) -> bytes | None:
     """The body as `read_capped` reads it through requests' iter_content (decoded, its errors translated)."""
     declared = headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > cap:
         _close(raw)
         return None
+    if declared.isdigit() and "Transfer-Encoding" not in headers and "Content-Encoding" not in headers:
+        # A body of its declared length (at most `cap`), as sent: read in one call, not through iter_content's
+        # generator and a second, empty read — the same bytes and, on a short or broken body, the same error.
+        # A chunked or close-delimited body (its length unknown) or an encoded one (decoded, it may grow past
+        # `cap`) is read in chunks below, its size counted as it comes.
+        try:
+            return bytes(raw.read(decode_content=True))
+        except Exception as err:  # as below
+            translate_read(err)
     chunks, size = [], 0
     try:
         for chunk in raw.stream(65536, decode_content=True):

@@ -1,7 +1,6 @@
 """Signing outgoing envelopes: a Timestamp and the Body, signed, our certificate in a BinarySecurityToken."""
 
 import base64
-import copy
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -54,10 +53,11 @@ class WsseSigner:
         if len(bodies) != 1:
             raise SignatureInvalid("malformed", f"expected one Body, found {len(bodies)}")
         body = bodies[0]
-        body_id = f"Body-{texts.random_id()}"
+        ids = texts.random_ids(3)
+        body_id = f"Body-{ids[0]}"
         body.set(ID, body_id)
         created, expires = self._times()
-        stamp_id, token_id = f"TS-{texts.random_id()}", f"X509-{texts.random_id()}"
+        stamp_id, token_id = f"TS-{ids[1]}", f"X509-{ids[2]}"
         prefix = _soap_prefix(header)
         if prefix is None:
             self._sign_built(header, body, created, expires, stamp_id, token_id)
@@ -69,7 +69,8 @@ class WsseSigner:
         stamp_digest = base64.b64encode(digest(self.algorithm, stamp_text)).decode()
         signed = self._info.format(body=body_id, stamp=stamp_id, body_digest=body_digest, stamp_digest=stamp_digest)
         value = base64.b64encode(sign(self._key, self.algorithm, signed.encode(), self._distid)).decode()
-        security = copy.deepcopy(self._parsed(prefix))
+        # lxml's deepcopy is its __copy__ (the subtree, deep), without the copy module's memo around it
+        security = self._parsed(prefix).__copy__()
         stamp, token, signature = security[0], security[1], security[2]
         stamp.set(ID, stamp_id)
         stamp[0].text, stamp[1].text = created, expires

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 import requests
+import urllib3
 
 from connectors import direct_post
 from connectors.court_soap import _Refused, _Transport
@@ -41,6 +42,16 @@ SCRIPTS = {
     "bad_gzip": Script(answer("200 OK", b"not gzip at all", "Content-Type: text/xml", "Content-Encoding: gzip")),
     "garbage_status": Script(b"SOAP/9 what\r\n\r\n", close=True),
     "timeout": Script(answer("200 OK", XML, "Content-Type: text/xml"), wait=1.5),
+    # bodies of a declared length read in one call (direct_post._read), at and around its edges
+    "empty": Script(answer("200 OK", b"", "Content-Type: text/xml")),
+    "exactly_cap": Script(answer("200 OK", "调".encode() * 682 + b"xy", "Content-Type: text/xml; charset=utf-8")),
+    "cap_plus_one": Script(answer("200 OK", "调".encode() * 682 + b"xyz", "Content-Type: text/xml")),
+    "identity": Script(answer("200 OK", XML, "Content-Type: text/xml", "Content-Encoding: identity")),
+    "length_and_chunked": Script(chunked(XML, "text/xml", "200 OK", "Content-Length: 5")),
+    "longer_than_declared": Script(
+        answer("200 OK", XML, "Content-Type: text/xml").replace(f"Length: {len(XML)}".encode(), b"Length: 40")
+    ),
+    "truncated_kept_open": Script(answer("200 OK", XML, "Content-Type: text/xml")[:-20]),  # a read timeout
 }
 CAP = 2048
 
@@ -92,6 +103,32 @@ def test_the_direct_post_is_requests_own_on_the_wire_and_in_every_outcome(server
     transport.post(f"http://127.0.0.1:{server.port}/ws/ok", XML, HEADERS)
     assert transport._routes, "a plain session takes the direct route"
     assert _outcome(server, direct, address) == _outcome(server, own, address)
+
+
+@pytest.mark.parametrize(
+    ("script", "in_one_call"),
+    [
+        *((name, True) for name in ("ok", "empty", "exactly_cap", "fault_500", "throttled")),
+        *((name, False) for name in ("chunked", "gzip", "identity", "length_and_chunked")),
+    ],
+)
+def test_a_body_of_declared_length_is_read_in_one_call(
+    server: Server, script: str, in_one_call: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The equivalence above covers both ways of reading: here, which one each answer takes."""
+    streamed: list[int] = []
+    stream = urllib3.response.HTTPResponse.stream
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        streamed.append(1)
+        return stream(self, *args, **kwargs)
+
+    monkeypatch.setattr(urllib3.response.HTTPResponse, "stream", counted)
+    transport = _Transport("court", requests.Session(), (1.0, 0.5), lambda: datetime.now(UTC), cap=CAP)
+    with contextlib.suppress(_Refused):
+        transport.post(f"http://127.0.0.1:{server.port}/ws/{script}", XML, HEADERS)
+    assert transport._routes
+    assert (not streamed) == in_one_call
 
 
 def test_a_refused_connection_is_the_same_failure(server: Server) -> None:

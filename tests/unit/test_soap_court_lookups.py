@@ -173,7 +173,8 @@ def test_every_answer_and_refusal_is_the_same_bytes_as_with_the_replaced_lookups
     (signed under a fixed clock and ids) or the refusal and its signed fault are the same bytes either way."""
     (reference, court), requests = courts
     ids = Ids()
-    monkeypatch.setattr(texts, "random_id", lambda: ids.uuid4().hex)  # the signer's ids (signing/wsse/texts.py)
+    # the signer's ids (signing/wsse/texts.py)
+    monkeypatch.setattr(texts, "random_ids", lambda count: [ids.uuid4().hex for _ in range(count)])
     lookups = {"_operation": _reference_operation, "_text_of": _reference_text_of}
     seen = set()
     for request in requests:

@@ -134,7 +134,7 @@ def keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, 
     centre_key, centre_cert = key_and_certificate(tmp_path, "centre", "rsa")
     court_key, court_cert = key_and_certificate(tmp_path, "court", "rsa")
     ids = Ids()
-    monkeypatch.setattr(texts, "random_id", lambda: ids.uuid4().hex)
+    monkeypatch.setattr(texts, "random_ids", lambda count: [ids.uuid4().hex for _ in range(count)])
     monkeypatch.setattr(soap.SoapHandler, "date_time_string", lambda self, timestamp=None: DATE)
     yield {
         "court_signer": court_signer,

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
 
 from connectors.soap_submit import SUBMISSIONS, submission
-from signing.wsse import DS, SOAP, WsseSigner, WsseVerifier, signer, texts
+from signing.wsse import DS, ID, SOAP, WsseSigner, WsseVerifier, signer, texts
 from tests.support.certs import self_signed
 
 NOW = datetime(2026, 12, 1, 13, 0, 5, 123456, tzinfo=UTC)
@@ -57,12 +57,12 @@ CERTIFICATES = {name: self_signed(key, NOW) for name, key in KEYS.items()}  # ma
 def _signed(algorithm: str, make: Callable[[], Any]) -> tuple[bytes, Any]:
     """The envelope signed with ids and time fixed; an ECDSA signature (random) blanked for comparison."""
     ids = (f"{n:032x}" for n in itertools.count(1))
-    original, texts.random_id = texts.random_id, lambda: next(ids)
+    original, texts.random_ids = texts.random_ids, lambda count: [next(ids) for _ in range(count)]
     try:
         envelope = make()
         WsseSigner(KEYS[algorithm], CERTIFICATES[algorithm], clock=lambda: NOW).sign(envelope)
     finally:
-        texts.random_id = original
+        texts.random_ids = original
     verifiable = etree.fromstring(etree.tostring(envelope))
     if algorithm == "ec":
         envelope.find(f".//{{{DS}}}SignatureValue").text = "random"
@@ -88,3 +88,23 @@ def test_the_security_header_from_text_is_the_one_built_element_by_element(
     monkeypatch.setattr(signer, "_soap_prefix", lambda header: None)  # always element by element
     assert _signed(algorithm, ENVELOPES[shape])[0] == from_text
     WsseVerifier([CERTIFICATES[algorithm]], clock=lambda: NOW).verify(verifiable)
+
+
+@pytest.mark.parametrize("shape", ["ours_SubmitProgress", "default_namespace"])
+def test_a_signature_draws_its_three_ids_in_one_call(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One os.urandom call (48 bytes) a signed envelope, from text or built: the Body's id from its first 16 bytes,
+    the Timestamp's from the next, the token's from the last."""
+    drawn: list[bytes] = []
+    real = texts.os.urandom
+
+    def urandom(size: int) -> bytes:
+        drawn.append(real(size))
+        return drawn[-1]
+
+    monkeypatch.setattr(texts.os, "urandom", urandom)
+    envelope = ENVELOPES[shape]()
+    WsseSigner(KEYS["rsa"], CERTIFICATES["rsa"], clock=lambda: NOW).sign(envelope)
+    assert [len(d) for d in drawn] == [48]
+    ids = [texts.uuid4_hex(drawn[0][i : i + 16]) for i in (0, 16, 32)]
+    found = {e.get(ID) for e in envelope.iter() if e.get(ID)}
+    assert found == {f"Body-{ids[0]}", f"TS-{ids[1]}", f"X509-{ids[2]}"}

@@ -34,6 +34,33 @@ def test_random_ids_are_version_4_and_differ() -> None:
     assert all(uuid.UUID(hex=i).version == 4 and uuid.UUID(hex=i).variant == uuid.RFC_4122 for i in ids)
 
 
+@pytest.mark.parametrize("count", [1, 2, 3, 7])
+def test_ids_drawn_together_are_those_drawn_one_by_one_from_the_same_bytes(
+    count: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """random_ids(n) reads 16 × n bytes in one call and makes each id from its own 16, in order, as random_id does:
+    fed the same bytes, the same ids (a slice off by one byte, or ids swapped, would differ)."""
+    stream = _SEEDED.randbytes(16 * count)
+    calls: list[int] = []
+
+    def urandom(size: int) -> bytes:
+        calls.append(size)
+        return stream[:size] if size == 16 * count else stream[16 * (len(calls) - 2) : 16 * (len(calls) - 1)]
+
+    monkeypatch.setattr(texts.os, "urandom", urandom)
+    together = texts.random_ids(count)
+    assert calls == [16 * count]
+    one_by_one = [texts.random_id() for _ in range(count)]
+    expected = [uuid.UUID(bytes=stream[i : i + 16], version=4).hex for i in range(0, 16 * count, 16)]
+    assert together == one_by_one == expected
+
+
+def test_ids_drawn_together_are_version_4_and_differ() -> None:
+    ids = [i for _ in range(200) for i in texts.random_ids(3)]
+    assert len(set(ids)) == 600
+    assert all(uuid.UUID(hex=i).version == 4 and uuid.UUID(hex=i).variant == uuid.RFC_4122 for i in ids)
+
+
 IDS = [
     ("TS-" + "0" * 32, "Body-" + "f" * 32),
     ("TS-" + texts.uuid4_hex(_SEEDED.randbytes(16)), "Body-" + texts.uuid4_hex(_SEEDED.randbytes(16))),
