@@ -1,14 +1,15 @@
 """A court's case information (ajxx) read into a dispatch: the fields, and the record built from them.
 
-The wire reads (types per mappings/court_fields.py's list) are made once, in one order, by `party_fields`,
-`attachment_fields` and `case_fields`; two ways build the record from them:
-- `case_to_canonical`, record by record (each party, each attachment, the case, then its 案号 read by
-  reference/case_intake.py): what every refusal comes from — the first bad field met in this order, named
+The wire reads (types per mappings/court_fields.py's list) are made in one order, naming each field they refuse, by
+`party_fields`, `attachment_fields` and `case_fields`; two ways build the record:
+- `case_to_canonical`, record by record from those reads (each party, each attachment, the case, then its 案号 read
+  by reference/case_intake.py): what every refusal comes from — the first bad field met in this order, named
   relative to the record that refused it ("name: …" for a party's name);
 - `dispatch_body`, the whole dispatch body in one validation (pydantic builds the nested records from plain data,
-  the 案号's reading included), for a dispatch that passes — nearly every one; the first failure of any kind
-  sends it down `case_to_canonical`, so a refused dispatch is refused exactly as before, and one that passes
-  is the same record either way (tests/unit/test_court_dispatch.py).
+  the 案号's reading included) of the same values read straight from the message (`_wire_fields`, naming
+  nothing), for a dispatch that passes — nearly every one; the first failure of any kind sends it down
+  `case_to_canonical`, so a refused dispatch is refused exactly as before, and one that passes is the same record
+  either way (tests/unit/test_court_dispatch.py).
 """
 
 from typing import Any
@@ -106,9 +107,10 @@ class _Unusual(Exception):
 
 def _wire_fields(ajxx: dict[str, Any], platform_case_id: str, t: CodeTables) -> dict[str, Any]:
     """`case_fields`, then the parties and attachments, then `_late_fields`, in one dict: the values the readers
-    give, read straight from the message — the wire reads are a fifth of decoding a dispatch. A value not plainly of
-    its type (absent where required, null where text is required, another JSON type, an unknown code) raises here,
-    unnamed (KeyError, _Unusual …), and the dispatch is read again record by record, which names it."""
+    give, read straight from the message (the naming readers took about a seventh of decoding a dispatch). A value
+    not plainly of its type (absent where required, null where text is required, another JSON type, an unknown
+    code) raises here, unnamed (KeyError, _Unusual …), and the dispatch is read again record by record, which names
+    it."""
     codes = t.tables
     roles, kinds, id_types = codes["party_role"], codes["party_kind"], codes["id_type"]
     parties = ajxx["dsr"]
