@@ -1,14 +1,16 @@
 """A model's JSON sealed from the model itself, rather than by parsing back the JSON just written.
 
 `seal_model(vault, model)` is `vault.seal_json(model.model_dump_json())` — the same text, the same fields sealed in
-the same order, each under its own fresh nonce — made by sealing the values in a copy of the model and writing the
-copy once. Parsing the dispatch's JSON back to find its ID numbers and phones cost a feed page's new case half of
-its write (bench/intake.py --profile); a model's fields say where they are.
+the same order, each under its own fresh nonce — made by sealing the values in the model's dump as JSON data and
+writing that once (pydantic_core.to_json: the same text as model_dump_json; a copy of the model cost more).
+Parsing the dispatch's JSON back to find its ID numbers and phones cost a feed page's new case half of its write
+(bench/intake.py --profile); a model's fields say where they are.
 
 The result is `Presealed`: text the sealed column stores as it is (adapter/persistence/sealed_types.py), when its
 vault is the one that sealed it; any other text is sealed by the column, as before. Only a model whose JSON is
 exactly its fields is sealed this way; one with anything else in it (a dict, a list of lists, an extra, an alias, a
-serializer of its own, a computed field, a sealed field that is not text) is written and sealed as text instead.
+serializer of its own, a computed field, a sealed field that is not text, its own way of writing infinities) is
+written and sealed as text instead.
 """
 
 from datetime import date
@@ -19,6 +21,7 @@ from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, PlainSerializer, WrapSerializer
+from pydantic_core import to_json
 
 from adapter.persistence.vault import SEALED_FIELDS, Vault
 
@@ -32,10 +35,14 @@ class Presealed(str):
 def seal_model(vault: Vault, model: BaseModel) -> str:
     """`vault.seal_json(model.model_dump_json())`, without the parse (module doc); a `Presealed` when so made."""
     try:
-        sealed = _sealed_copy(model, vault)
+        _plain_fields(type(model))  # before writing anything: a model that is not plain is written once, as text
+        dumped = model.model_dump(mode="json")
+        _seal_dump(model, dumped, vault)
     except _NotPlain:
         return vault.seal_json(model.model_dump_json())
-    text = Presealed(sealed.model_dump_json())
+    # Written as model_dump_json writes the model: a float that is no number as null, the models' own setting
+    # (`_plain_fields` leaves a model with another setting to the text path), not to_json's default.
+    text = Presealed(to_json(dumped, inf_nan_mode="null").decode())
     text.vault = vault
     return text
 
@@ -44,16 +51,20 @@ class _NotPlain(Exception):
     """A model whose JSON may not be just its fields: sealed as text (module doc)."""
 
 
-def _sealed_copy(model: BaseModel, vault: Vault) -> BaseModel:
-    """`model` with every text value of a sealed field sealed, at any depth; the very model if it holds none.
+def _seal_dump(model: BaseModel, dumped: dict[str, Any], vault: Vault) -> None:
+    """Seal, in `dumped` (the model's `model_dump(mode="json")`), every text value of a sealed field, at any depth.
 
-    The order is seal_json's (vault.py `_walked`, whose parser hook sees an object once it is closed): the objects
-    inside a model first, in the order written, then its own sealed fields in field order."""
+    The dump is the model's JSON as plain data — `to_json(dumped)` is `model_dump_json()`'s text, pydantic writing
+    both — so sealing its values is sealing a copy of the model and writing that, without making the copy (a fifth
+    of sealing a dispatch). The model says where the sealed fields are (`_plain_fields`); its dump is
+    walked alongside it. The order is seal_json's (vault.py `_walked`, whose parser hook sees an object once it is
+    closed): the objects inside a model first, in the order written, then its own sealed fields in field order."""
     fields, sealed = _plain_fields(type(model))
     if not fields and not sealed:  # an attachment, a 案号's reading: nothing in it to seal
-        return model
+        return
     values = model.__dict__
-    changed: dict[str, Any] = {}
+    if dumped.keys() != values.keys():  # written by another model's fields (a subclass where its parent is declared)
+        raise _NotPlain
     for name in fields:
         value = values[name]
         leaf = _LEAF.get(type(value))
@@ -61,14 +72,15 @@ def _sealed_copy(model: BaseModel, vault: Vault) -> BaseModel:
             leaf = _LEAF[type(value)] = _is_leaf(type(value))
         if leaf:  # most fields: nothing inside to look at (isinstance of a model's class is slow: an ABC)
             continue
+        written = dumped[name]
         if isinstance(value, BaseModel):
-            inner = _sealed_copy(value, vault)
-            if inner is not value:
-                changed[name] = inner
-        elif type(value) in _SEQUENCES:  # exactly a list or tuple: a NamedTuple is not rebuilt from a list
-            items = [_sealed_copy(item, vault) if isinstance(item, BaseModel) else _leaf(item) for item in value]
-            if any(new is not old for new, old in zip(items, value)):  # noqa: B905  # of one length: made from it
-                changed[name] = type(value)(items)
+            _seal_dump(value, written, vault)
+        elif type(value) in _SEQUENCES:  # exactly a list or tuple: a NamedTuple is written as its own kind of list
+            for item, item_written in zip(value, written, strict=True):
+                if isinstance(item, BaseModel):
+                    _seal_dump(item, item_written, vault)
+                else:
+                    _leaf(item)
         else:  # a dict (keys of its own), a set, a dataclass, a NamedTuple …: anything pydantic may write as an
             # object, whose keys the JSON's walk would look into — never written presealed, or a phone in it stays clear
             raise _NotPlain
@@ -77,8 +89,7 @@ def _sealed_copy(model: BaseModel, vault: Vault) -> BaseModel:
         if value is not None:
             if type(value) is not str:  # its JSON may be text the walk would seal: not a case this knows
                 raise _NotPlain
-            changed[name] = vault.seal_value(name, value)
-    return _copy(model, changed) if changed else model
+            dumped[name] = vault.seal_value(name, value)
 
 
 _LEAF: dict[type, bool] = {}  # by the type of a field's value: written as a JSON scalar, whatever it holds
@@ -88,23 +99,6 @@ def _is_leaf(kind: type) -> bool:
     return kind is type(None) or (
         issubclass(kind, (str, int, float, Decimal, date, Enum)) and not issubclass(kind, BaseModel)
     )
-
-
-def _copy(model: BaseModel, changed: dict[str, Any]) -> BaseModel:
-    """`model.model_copy(update=changed)` for a model of fields only, as pydantic's own copy makes it, without its
-    generic steps (a third of sealing a dispatch's parties)."""
-    if model.__pydantic_private__ is not None or model.__pydantic_extra__:
-        return model.model_copy(update=changed)
-    cls = type(model)
-    copied = cls.__new__(cls)
-    _set(copied, "__dict__", {**model.__dict__, **changed})
-    _set(copied, "__pydantic_extra__", model.__pydantic_extra__)
-    _set(copied, "__pydantic_fields_set__", model.__pydantic_fields_set__ | changed.keys())
-    _set(copied, "__pydantic_private__", None)
-    return copied
-
-
-_set = object.__setattr__  # a frozen model refuses its own __setattr__, as pydantic's copy knows
 
 
 _SEQUENCES = (tuple, list)  # built once: `tuple | list` in a loop makes a union each time
@@ -134,6 +128,7 @@ def _plain_fields(cls: type[BaseModel]) -> tuple[tuple[str, ...], tuple[str, ...
         or decorators.field_serializers
         or decorators.model_serializers
         or cls.__pydantic_root_model__
+        or config.get("ser_json_inf_nan", "null") != "null"  # written by its own setting: not as `to_json` writes it
     ):
         raise _NotPlain
     for name, info in cls.model_fields.items():
