@@ -46,17 +46,21 @@ def ingest_page(
     items: Sequence[RawInbound],
     clock: Clock,
     then: Callable[[Session], object] | None = None,
+    checked_ahead: Sequence[Checked | None] | None = None,
 ) -> list[Outcome]:
     """Settle every item of a page in one transaction (module doc); the outcomes in the page's order. `then` (the
     poll's cursor move: adapter/inbox/polling.py) runs once, after the items: in the page's transaction, which then
     commits both or neither — or, when the page has no items or goes item by item, in a transaction of its own after
-    theirs."""
+    theirs. `checked_ahead`: per item, its `check` made already (a page read ahead: adapter/inbox/pipeline.py), or
+    None to check it here — as every item is without it."""
     if not items:
         _alone(uow, then)
         return []
     platform = link.name
+    ahead = checked_ahead if checked_ahead is not None else [None] * len(items)
     checked = [
-        check(link, item, clock, received_at=None, applied=lambda m: was_applied(uow, platform, m)) for item in items
+        one or check(link, item, clock, received_at=None, applied=lambda m: was_applied(uow, platform, m))
+        for item, one in zip(items, ahead, strict=True)
     ]
     try:
         with uow.begin() as session:
