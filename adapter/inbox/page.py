@@ -1,9 +1,10 @@
 """Ingesting a whole feed page in one transaction, each item in a savepoint of its own.
 
 The checks that need no database (signature, decoding, validation: adapter/inbox/ingest.py `check`) run first for
-every item; then one transaction reads what the page's items are checked against — the inbox rows of its message
-ids and the cases of its dispatches, one query each (adapter/inbox/apply.py `Known`) — and settles each item in a
-savepoint: applied, duplicate, conflict or quarantined with its raw bytes, exactly as `ingest_item` would. So:
+every item (or were made while the page before was written: adapter/inbox/pipeline.py); then one transaction reads
+what the page's items are checked against — the inbox rows of its message ids and the cases of its dispatches, one
+query each (adapter/inbox/apply.py `Known`) — and settles each item in a savepoint: applied, duplicate, conflict
+or quarantined with its raw bytes, exactly as `ingest_item` would. So:
 - a bad item is quarantined with its bytes and the rest of the page still lands, in the same pass: its savepoint
   is rolled back alone, and an item the database itself refuses (DataError) is then kept as `unstorable`;
 - a crash part-way (any other exception, the process killed) rolls the whole page back: nothing of it is applied,
@@ -59,7 +60,9 @@ def ingest_page(
     platform = link.name
     ahead = checked_ahead if checked_ahead is not None else [None] * len(items)
     checked = [
-        one or check(link, item, clock, received_at=None, applied=lambda m: was_applied(uow, platform, m))
+        one
+        if one is not None
+        else check(link, item, clock, received_at=None, applied=lambda m: was_applied(uow, platform, m))
         for item, one in zip(items, ahead, strict=True)
     ]
     try:

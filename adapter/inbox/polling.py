@@ -90,7 +90,7 @@ def poll(
             if not link.feeds.allow(feed, cursor, asked_at):
                 polled.held = True
                 break
-            page, asked = readable_page(link, feed, cursor, size, clock, taken.result if taken else None)
+            page, asked = readable_page(link, feed, cursor, size, clock, taken.result if taken is not None else None)
             if page is None:
                 polled.held = True
                 break

@@ -295,6 +295,23 @@ SCENARIOS: dict[str, list[Step]] = {
 def test_reading_ahead_ends_as_reading_page_after_page(
     runtime: Runtime, ahead_runtime: Runtime, court: Court, monkeypatch: pytest.MonkeyPatch, steps: list[Step]
 ) -> None:
+    _compare(runtime, ahead_runtime, court, monkeypatch, steps)
+
+
+@pytest.mark.parametrize("transport", ["soap"])
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("name", ["rewind", "crash-writing-a-page", "lease-lost"])
+def test_reading_ahead_a_soap_court_ends_as_reading_page_after_page(
+    runtime: Runtime, ahead_runtime: Runtime, court: Court, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """The same over the WebService (its decoder, on the thread reading ahead, parses XML)."""
+    _compare(runtime, ahead_runtime, court, monkeypatch, SCENARIOS[name])
+
+
+def _compare(
+    runtime: Runtime, ahead_runtime: Runtime, court: Court, monkeypatch: pytest.MonkeyPatch, steps: list[Step]
+) -> None:
+    """Run `steps` page after page on `runtime` and reading ahead on `ahead_runtime`: both end alike, step by step."""
     told = {False: _told(runtime, monkeypatch), True: _told(ahead_runtime, monkeypatch)}
     started = _forced_ahead(monkeypatch)
     for step in steps:
