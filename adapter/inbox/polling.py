@@ -15,7 +15,7 @@ without saying so (it echoes our cursor) is caught by adapter/inbox/feed_watch.p
 Each page read is told to the platform's breaker and credentials hold where it is made, and a page that cannot be
 read is asked for again smaller, down to one item, then held (adapter/inbox/page_read.py).
 
-While a page is written, the next is read and its items checked on a thread (adapter/inbox/pipeline.py): taken
+While a page is written, the next is read and its signatures verified on a thread (adapter/inbox/pipeline.py): taken
 only where this loop would have read it — after the page before committed, the lease renewed, the hold asked — and
 otherwise dropped, so a poll does, writes and tells exactly what a poll reading page after page does.
 """
@@ -102,8 +102,10 @@ def poll(
             step.at_end = not rewound and (len(page.items) < asked or page.next_cursor == cursor)
             if read_ahead and not rewound and not step.at_end and number + 1 < max_pages:
                 ahead = Ahead(link, feed, page.next_cursor, size, clock)  # where this loop reads next if it goes on
-            checked = taken.checks_of(page) if taken is not None else None
-            for outcome in ingest_page(uow, link, feed.value, page.items, clock, step.take, checked):  # one transaction
+            verified = taken.verified_of(page) if taken is not None else None
+            for outcome in ingest_page(
+                uow, link, feed.value, page.items, clock, step.take, verified
+            ):  # one transaction
                 polled.counts[counted(outcome)] += 1
             if rewound:
                 log.warning(
