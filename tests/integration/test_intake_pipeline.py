@@ -4,9 +4,11 @@ and the holds in the same order between commits — over a real sandbox court on
 
 Each scenario runs twice against the same court, the same steps: sequentially (`read_ahead=False`) on one database,
 read ahead on another. The read-ahead run is forced into its hardest interleaving: every page is written only after
-the next page was read and checked in full, so anything the read ahead learnt too early (a stale repeat of a message
-of the page before, a failed read, a page past a crash, a lost lease or a stop) shows as a difference."""
+the next page was read and its signatures verified in full, so anything the read ahead let count too early (a failed
+read, a page past a crash, a lost lease or a stop, a stale repeat of a message of the page before) shows as a
+difference. `check` given a verification made ahead is compared with `check` verifying, item by item."""
 
+import base64
 import json
 import threading
 from collections import Counter
@@ -25,12 +27,13 @@ import adapter.inbox.polling as polling
 from adapter.audit.verify import verify_chain
 from adapter.config.settings import Settings
 from adapter.events import causes
-from adapter.inbox.pipeline import Ahead
+from adapter.inbox.ingest import check
+from adapter.inbox.pipeline import Ahead, _outcome
 from adapter.inbox.polling import poll
 from adapter.persistence.audit_tables import AuditEntryRow
 from adapter.persistence.event_tables import CentreEventRow
 from adapter.persistence.tables import CaseEventRow, CaseRow, CursorRow, InboxRow, QuarantineRow
-from connectors.port import Feed
+from connectors.port import Feed, RawInbound
 from sandbox.court import CourtRefusal
 from scheduler import Runtime, build_runtime
 from tests.support.court import PLATFORM, Court
@@ -183,8 +186,10 @@ def _raise(status: int) -> Callable[[int], dict[str, Any] | None]:
 
 
 def _unstorable_cursor(up_to: int) -> Callable[[int], dict[str, Any] | None]:
-    """A page whose next cursor cannot be stored, for pages of more than `up_to` items."""
-    return lambda limit: {"items": [], "next_cursor": "bad\x01cursor"} if limit > up_to else None
+    """For pages of more than `up_to` items, a page whose next cursor cannot be stored, holding one unsigned item
+    (what is read again smaller must not be taken for it)."""
+    unreadable = {"items": [{"seq": 0, "body": "{}", "headers": {}}], "next_cursor": "bad\x01cursor"}
+    return lambda limit: unreadable if limit > up_to else None
 
 
 def _reset_feed(court: Court) -> None:
@@ -336,7 +341,7 @@ def _compare(
 def test_a_stale_repeat_of_the_page_before_is_a_duplicate_when_read_ahead(
     ahead_runtime: Runtime, court: Court, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The repeat was checked before the page holding its message committed: it is checked again after."""
+    """The repeat was read and verified before the page holding its message committed; it is checked after."""
     _forced_ahead(monkeypatch)
     _feed(_dispatch(3), _stale_repeat(3), _stale_new)(court)
     polled = poll(ahead_runtime.uow, ahead_runtime.platforms[PLATFORM], Feed.DISPATCHES, ahead_runtime.clock, limit=3)
@@ -346,7 +351,7 @@ def test_a_stale_repeat_of_the_page_before_is_a_duplicate_when_read_ahead(
 
 
 def _forced_ahead(monkeypatch: pytest.MonkeyPatch) -> list[Ahead]:
-    """Each page is written only once the next was read and checked in full; the pages read ahead, listed."""
+    """Each page is written only once the next was read and verified in full; the pages read ahead, listed."""
     started: list[Ahead] = []
 
     class Recorded(Ahead):
@@ -476,3 +481,84 @@ def test_a_poll_ending_while_its_next_page_is_read_waits_for_that_read_and_appli
     with ahead_runtime.uow.begin() as session:
         assert session.exec(select(func.count()).select_from(CaseRow)).one() == 3
     assert told.count(("record_success",)) == 2  # pages 1 and 2: the read of page 3 was not made, as far as told
+
+
+def _signed(court: Court, body: bytes, message_id: str, **header: object) -> dict[str, str]:
+    """The court's JWS over `body`, its protected header changed by `header` (then no longer matching)."""
+    headers = dict(court.core._signer.sign(body, message_id=message_id, at=datetime.now(UTC)))
+    if not header:
+        return headers
+    opening, _, signature = headers["X-JWS-Signature"].partition("..")
+    protected = json.loads(base64.urlsafe_b64decode(opening + "=" * (-len(opening) % 4)))
+    encoded = base64.urlsafe_b64encode(json.dumps({**protected, **header}).encode()).rstrip(b"=").decode()
+    return {"X-JWS-Signature": f"{encoded}..{signature}"}
+
+
+def _items(court: Court) -> dict[str, RawInbound]:
+    """Items of every kind `check` tells apart, by what they are."""
+    court.core.dispatch(1, "01")
+    body, message_id = _item(court, 1)
+    raw = body.encode()
+    headers = dict(court.core._feeds["dispatches"][0].headers)
+    tampered = raw.replace(b'"xxlx"', b'"xxlx" ', 1)
+    old = datetime.now(UTC) - timedelta(8)
+    return {
+        "genuine": RawInbound(raw, headers),
+        "tampered": RawInbound(tampered, headers),
+        "unsigned": RawInbound(raw, {}),
+        "header-not-text": RawInbound(raw, {"X-JWS-Signature": 12345}),  # type: ignore[dict-item]
+        "not-a-jws": RawInbound(raw, {"X-JWS-Signature": "abc"}),
+        "header-not-json": RawInbound(raw, {"X-JWS-Signature": "bm90IGpzb24..c2ln"}),
+        "signature-not-base64": RawInbound(
+            raw, {"X-JWS-Signature": headers["X-JWS-Signature"].split("..")[0] + "..!!"}
+        ),
+        "unknown-key": RawInbound(raw, _signed(court, raw, message_id, kid="nobody")),
+        "other-algorithm": RawInbound(raw, _signed(court, raw, message_id, alg="HS256")),
+        "iat-as-text": RawInbound(raw, _signed(court, raw, message_id, iat="1700000000")),
+        "signed-for-another-message": RawInbound(raw, dict(court.core._signer.sign(raw, message_id="PQ-x", at=old))),
+        "stale": RawInbound(raw, dict(court.core._signer.sign(raw, message_id=message_id, at=old))),
+        "future": RawInbound(
+            raw, dict(court.core._signer.sign(raw, message_id=message_id, at=datetime.now(UTC) + timedelta(days=1)))
+        ),
+        "empty": RawInbound(b"", dict(court.core._signer.sign(b"", message_id=message_id, at=datetime.now(UTC)))),
+        "not-utf8": RawInbound(
+            b"\xff\xfe" + raw,
+            dict(court.core._signer.sign(b"\xff\xfe" + raw, message_id=message_id, at=datetime.now(UTC))),
+        ),
+        "not-json": RawInbound(
+            "调解中心 <xml/>".encode(),
+            dict(court.core._signer.sign("调解中心 <xml/>".encode(), message_id=message_id, at=datetime.now(UTC))),
+        ),
+        "oversized": RawInbound(
+            raw + b" " * 2_000_000,
+            dict(court.core._signer.sign(raw + b" " * 2_000_000, message_id=message_id, at=datetime.now(UTC))),
+        ),
+    }
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize("applied", [False, True])
+def test_check_given_the_verification_made_ahead_is_check_verifying(
+    runtime: Runtime, court: Court, applied: bool
+) -> None:
+    """Whatever verifying an item returned or raised, `check` ends the same given it made ahead as verifying it."""
+    link = runtime.platforms[PLATFORM]
+    asked: dict[bool, list[str]] = {False: [], True: []}
+    reasons: dict[str, str] = {}
+    for name, item in _items(court).items():
+        ended = {}
+        for ahead in (False, True):
+            verified_ahead = _outcome(link.verifier.verify, item) if ahead else None
+            ended[ahead] = check(
+                link,
+                item,
+                runtime.clock,
+                received_at=None,
+                applied=lambda m, ahead=ahead: asked[ahead].append(m) or applied,  # type: ignore[misc]
+                verified_ahead=verified_ahead,
+            )
+        assert ended[True] == ended[False], name
+        assert asked[True] == asked[False], name
+        reasons[name] = ended[True].refusal[0] if ended[True].refusal else "ok"
+    assert asked[False], "no item asked whether its message was applied: the table misses a stale one"
+    assert len(set(reasons.values())) >= 9, reasons  # the table reaches the refusals apart
