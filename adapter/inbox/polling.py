@@ -103,9 +103,8 @@ def poll(
             if read_ahead and not rewound and not step.at_end and number + 1 < max_pages:
                 ahead = Ahead(link, feed, page.next_cursor, size, clock)  # where this loop reads next if it goes on
             verified = taken.verified_of(page) if taken is not None else None
-            for outcome in ingest_page(
-                uow, link, feed.value, page.items, clock, step.take, verified
-            ):  # one transaction
+            outcomes = ingest_page(uow, link, feed.value, page.items, clock, step.take, verified)  # one transaction
+            for outcome in outcomes:
                 polled.counts[counted(outcome)] += 1
             if rewound:
                 log.warning(
