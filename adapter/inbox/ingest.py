@@ -109,8 +109,10 @@ def check(
 ) -> Checked:
     """Verify (key, signature, message id, signed time), decode and validate one item, touching no database but
     through `applied(message_id)` — asked only of a stale item (was it applied before?). Never raises for the
-    item's own faults: they come back as the refusal. `verified_ahead`: the signature verified already (a page read
-    ahead: adapter/inbox/pipeline.py) — returns what `link.verifier.verify` returned, or raises what it raised."""
+    item's own faults: they come back as the refusal; raises what `applied` raises (the database failing is ours,
+    not the item's: the poll fails, nothing is quarantined, the item is read again). `verified_ahead`: the signature
+    verified already (a page read ahead: adapter/inbox/pipeline.py) — returns what `link.verifier.verify` returned,
+    or raises what it raised."""
     platform = link.name
     envelope: Envelope | None = None
     try:
@@ -134,7 +136,7 @@ def check(
             )
         # Too old to apply — unless it is a message we applied: a court feed re-read from its start (a restart behind
         # our cursor) repeats its whole history, which is a duplicate (or a conflict), never a quarantined `stale`.
-        if stale and not applied(envelope.message_id):
+        if stale and not _asked(applied, envelope.message_id):
             assert verified.issued_at is not None
             raise SignatureInvalid(
                 SignatureInvalid.STALE,
@@ -148,9 +150,23 @@ def check(
         return Checked(envelope, (exc.reason, exc.detail))
     except PayloadError as exc:
         return Checked(envelope, (exc.reason, exc.detail))
+    except _LookupFailed as failed:  # ours, not the item's: the poll fails and reads the item again next time
+        assert failed.__cause__ is not None
+        raise failed.__cause__ from None
     except Exception as exc:  # a decoder bug on one item: keep the bytes, never stall the whole feed on it
         return Checked(envelope, ("undecodable", f"{type(exc).__name__} while decoding"))
     return Checked(envelope)
+
+
+class _LookupFailed(Exception):
+    """`applied` failed (the database): a fault of ours, not of the item, so it must not be quarantined with it."""
+
+
+def _asked(applied: Callable[[str], bool], message_id: str) -> bool:
+    try:
+        return applied(message_id)
+    except Exception as exc:
+        raise _LookupFailed from exc
 
 
 def was_applied(uow: UnitOfWork, platform: str, message_id: str) -> bool:

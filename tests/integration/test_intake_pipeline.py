@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, func, update
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 import adapter.inbox.poll_policy as poll_policy
@@ -562,3 +563,21 @@ def test_check_given_the_verification_made_ahead_is_check_verifying(
         reasons[name] = ended[True].refusal[0] if ended[True].refusal else "ok"
     assert asked[False], "no item asked whether its message was applied: the table misses a stale one"
     assert len(set(reasons.values())) >= 9, reasons  # the table reaches the refusals apart
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_failing_applied_look_up_fails_the_check_instead_of_quarantining_the_item(
+    runtime: Runtime, court: Court
+) -> None:
+    """Asking whether a stale item's message was applied reads the database; when that read fails, the fault is ours:
+    it reaches the poll (which fails and reads the item again), never a quarantine of the item as `undecodable`."""
+    link = runtime.platforms[PLATFORM]
+    items = _items(court)
+
+    def failing(message_id: str) -> bool:
+        raise OperationalError("SELECT inbox.id ...", {}, Exception("database is locked"))
+
+    with pytest.raises(OperationalError, match="database is locked"):
+        check(link, items["stale"], runtime.clock, received_at=None, applied=failing)
+    # only a stale item asks; a fresh one never meets the failing look-up
+    assert check(link, items["genuine"], runtime.clock, received_at=None, applied=failing).refusal is None
