@@ -18,8 +18,9 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Executable, String, any_, bindparam, func
+from sqlalchemy import ARRAY, ColumnElement, Executable, String, any_, bindparam, cast, func
 from sqlalchemy.exc import DataError
+from sqlalchemy.types import NullType
 from sqlmodel import Session, col, select
 
 from adapter.inbox.apply import Known, record
@@ -111,11 +112,19 @@ def _look_up(dialect: str, ids: list[str], which: int) -> tuple[Executable, obje
     An IN list of a parameter each was rendered anew for every page, its ~100 parameters with it (~0.5 ms a page).
     """
     if dialect == "postgresql":
-        return _LOOK_UPS["postgresql"][which], ids
+        return _LOOK_UPS["postgresql"][which], _array_literal(ids)
     # json_each reads a string only up to a NUL in it: such an id (no checked one has it) goes the IN list.
     if dialect == "sqlite" and _JSON_EACH and "\x00" not in "".join(ids):
         return _LOOK_UPS["sqlite"][which], json.dumps(ids, ensure_ascii=False)
     return _LOOK_UPS["other"][which], ids
+
+
+def _array_literal(ids: list[str]) -> str:
+    """`ids` in PostgreSQL's array input syntax — every element double-quoted, `"` and `\\` escaped with a backslash —
+    which the server reads as the look-up's varchar[] parameter: ~11 µs for a page's 100 ids, where psycopg's
+    adaptation of a Python list took ~77. The parameter is typed varchar[] as before (`CAST($2 AS VARCHAR[])` of an
+    untyped text, not a cast of text at run time), so the plans are the same: the array is a constant in them."""
+    return "{" + ",".join('"' + one.replace("\\", "\\\\").replace('"', '\\"') + '"' for one in ids) + "}"
 
 
 def _look_ups(among: Callable[[Any], ColumnElement[bool]]) -> tuple[Executable, Executable]:
@@ -130,15 +139,16 @@ def _look_ups(among: Callable[[Any], ColumnElement[bool]]) -> tuple[Executable, 
     return inbox, cases
 
 
-# Built once, as the cursor's statements are (adapter/inbox/polling.py). On PostgreSQL the page's ids are one
-# array parameter (`= ANY`) rather than an IN list of a parameter each, rendered into the statement per page; it is
-# planned alike (PostgreSQL reads an IN list as `= ANY`: adapter/persistence/statistics.py). On SQLite they are one
-# JSON array, `IN (SELECT value FROM json_each(?))`: SQLite plans it as the IN list, a seek of the unique index per
-# id. json_each is built into SQLite from 3.38; an older library goes the IN list as before.
+# Built once, as the cursor's statements are (adapter/inbox/polling.py). On PostgreSQL the page's ids are one array
+# (`= ANY`, bound as its text: `_array_literal`; NullType so that SQLAlchemy neither processes nor types it) rather
+# than an IN list of a parameter each, rendered into the statement per page; it is planned alike (PostgreSQL reads an
+# IN list as `= ANY`: adapter/persistence/statistics.py). On SQLite they are one JSON array, `IN (SELECT value FROM
+# json_each(?))`: SQLite plans it as the IN list, a seek of the unique index per id. json_each is built into SQLite
+# from 3.38; an older library goes the IN list as before.
 _JSON_EACH = sqlite3.sqlite_version_info >= (3, 38, 0)
 _EACH = func.json_each(bindparam("ids", type_=String)).table_valued("value")
 _LOOK_UPS = {
-    "postgresql": _look_ups(lambda column: column == any_(bindparam("ids", type_=ARRAY(String)))),
+    "postgresql": _look_ups(lambda column: column == any_(cast(bindparam("ids", type_=NullType()), ARRAY(String)))),
     "sqlite": _look_ups(lambda column: column.in_(select(_EACH.c.value).scalar_subquery())),
     "other": _look_ups(lambda column: column.in_(bindparam("ids", expanding=True))),
 }

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Connection, insert
+from sqlalchemy.exc import DataError
 from sqlmodel import col, select
 
 from adapter.inbox.page import _look_up
@@ -20,7 +21,7 @@ AT = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
 PLATFORM, OTHER = "court", "court-b"
 STORED = [
     "m-1", "M-1", "广州中院-2026-001", "😀", "é", "e\u0301", 'q"uote', "back\\slash", '["m-1"]', "[]", "null", "1",
-    "%", "m_1", " m-1", "m-1 ", "x" * 64, "\\u0041", "a",
+    "%", "m_1", " m-1", "m-1 ", "x" * 64, "\\u0041", "a", "{a,b}", "a,b", "NULL", "}", '"', '\\"', "{}", "\t",
 ]  # fmt: skip
 ASKED: dict[str, list[str]] = {
     "none": [],
@@ -29,6 +30,7 @@ ASKED: dict[str, list[str]] = {
     "absent": ["m-2", "m%", "m-", "x" * 63, "A", "\\u0000"],
     "mixed": ["m-1", "m-2", "é", "e", '"m-1"', "M-1", "广州中院-2026-001"],
     "escapes-decoded-would-match": ["\u0041", "\\\\u0041", '[\\"m-1\\"]', "a\\"],
+    "array-syntax": ["{a,b}", "a", "b", "a,b", "NULL", "null", "{}", "}", "{", '"', '\\"', "\\", "\t", "t"],
     "duplicates": ["m-1", "m-1", "😀", "😀"],
     "a-page-of-250": [f"p-{i}" for i in range(240)] + STORED[:10],
 }
@@ -89,18 +91,39 @@ def test_a_page_finds_the_rows_the_in_list_found(stored: Connection, asked: str)
 
 
 def test_one_statement_text_whatever_the_page(stored: Connection) -> None:
-    """Every page binds one value to one statement on SQLite and PostgreSQL (so it is compiled once)."""
+    """Every page binds one text to one statement on SQLite and PostgreSQL (so it is compiled once)."""
     dialect = stored.dialect.name
     statements = {_look_up(dialect, sorted(set(ids)), 0)[0] for ids in ASKED.values()}
     assert len(statements) == 1
-    assert isinstance(_look_up(dialect, ["a", "b"], 0)[1], str if dialect == "sqlite" else list)
+    assert isinstance(_look_up(dialect, ["a", "b"], 0)[1], str)
 
 
-def test_an_id_with_nul_goes_the_in_list_on_sqlite(stored: Connection) -> None:
+def test_an_id_with_nul_finds_nothing_on_sqlite_and_fails_as_before_on_postgresql(stored: Connection) -> None:
     """SQLite's json_each reads a string only up to a NUL: such an id (which no checked message has) must not find
-    the row of what precedes it. PostgreSQL refuses NUL in text altogether."""
-    if stored.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL stores no NUL in text")
+    the row of what precedes it. PostgreSQL refuses NUL in text: the page fails as the IN list did (ingest_page then
+    goes item by item)."""
     ids = ["a\x00", "m-1\x00tail", "m-2"]
-    assert _now(stored, ids) == _as_before(stored, ids) == (set(), set())
-    assert _look_up("sqlite", ids, 0)[1] == ids
+    if stored.dialect.name == "sqlite":
+        assert _now(stored, ids) == _as_before(stored, ids) == (set(), set())
+        assert _look_up("sqlite", ids, 0)[1] == ids
+        return
+    refused = []
+    for look in (_now, _as_before):
+        with pytest.raises(DataError) as caught:
+            look(stored, ids)
+        stored.rollback()
+        refused.append(type(caught.value.orig))
+    assert refused[0] is refused[1]
+
+
+def test_the_array_is_a_parameter_of_its_own_type_on_postgresql(stored: Connection) -> None:
+    """The ids' text is read by the server as the varchar[] parameter (sent untyped), not cast from text at run
+    time: prepared (after psycopg's fifth run), its parameter is varchar[], and the index is searched for the ids."""
+    if stored.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's parameters")
+    inbox, values = _look_up("postgresql", ["m-1", "é", 'q"uote'], 0)
+    for _ in range(6):
+        assert len(stored.execute(inbox, {"of_platform": PLATFORM, "ids": values}).all()) == 3
+    prepared = "SELECT parameter_types::text FROM pg_prepared_statements WHERE statement LIKE %(s)s"
+    types = stored.exec_driver_sql(prepared, {"s": "%FROM inbox%ANY%"}).scalars().all()
+    assert types == ['{"character varying","character varying[]"}']
