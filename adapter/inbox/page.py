@@ -13,12 +13,15 @@ duplicate, conflict or quarantined with its raw bytes, exactly as `ingest_item` 
 A quarantined item is logged once the page has committed (adapter/inbox/refusal.py `log_kept`).
 """
 
+import json
 import logging
+import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Executable, String, any_, bindparam
+from sqlalchemy import ARRAY, ColumnElement, Executable, String, any_, bindparam, cast, func
 from sqlalchemy.exc import DataError
+from sqlalchemy.types import NullType
 from sqlmodel import Session, col, select
 
 from adapter.inbox.apply import Known, record
@@ -95,14 +98,39 @@ def _known(session: Session, platform: str, checked: list[Checked]) -> Known:
     envelopes = [one.envelope for one in checked if one.refusal is None and one.envelope is not None]
     ids = sorted({envelope.message_id for envelope in envelopes})
     dispatched = sorted({e.platform_case_id for e in envelopes if isinstance(e.body, DispatchBody)})
-    inbox, cases = _LOOK_UPS["postgresql" if session.get_bind().dialect.name == "postgresql" else "other"]
     connection = session.connection()  # nothing is pending yet: the page's transaction begins here
-    found = connection.execute(inbox, {"of_platform": platform, "ids": ids})
+    dialect = connection.dialect.name
+    inbox, values = _look_up(dialect, ids, 0)
+    found = connection.execute(inbox, {"of_platform": platform, "ids": values})
     rows = PageRows(vault=engine_vault(connection.engine))  # the dispatches sealed as their rows are made
     known = Known(applied={message_id: digest for message_id, digest in found}, rows=rows)
     if dispatched:
-        known.cases = set(connection.execute(cases, {"of_platform": platform, "ids": dispatched}).scalars())
+        cases, values = _look_up(dialect, dispatched, 1)
+        known.cases = set(connection.execute(cases, {"of_platform": platform, "ids": values}).scalars())
     return known
+
+
+def _look_up(dialect: str, ids: list[str], which: int) -> tuple[Executable, object]:
+    """The statement of look-up `which` (0 the inbox's, 1 the cases') on `dialect`, and its `ids` as it binds them.
+
+    One statement text whatever the page's size, so it is compiled once (SQLAlchemy's cache) and prepared once
+    (the driver's): on PostgreSQL the ids are one array (`= ANY`), on SQLite one JSON array read by `json_each`.
+    An IN list of a parameter each was rendered anew for every page, its ~100 parameters with it (~0.5 ms a page).
+    """
+    if dialect == "postgresql":
+        return _LOOK_UPS["postgresql"][which], _array_literal(ids)
+    # json_each reads a string only up to a NUL in it: such an id (no checked one has it) goes the IN list.
+    if dialect == "sqlite" and _JSON_EACH and "\x00" not in "".join(ids):
+        return _LOOK_UPS["sqlite"][which], json.dumps(ids, ensure_ascii=False)
+    return _LOOK_UPS["other"][which], ids
+
+
+def _array_literal(ids: list[str]) -> str:
+    """`ids` in PostgreSQL's array input syntax — every element double-quoted, `"` and `\\` escaped with a backslash —
+    which the server reads as the look-up's varchar[] parameter: ~11 µs for a page's 100 ids, where psycopg's
+    adaptation of a Python list took ~77. The parameter is typed varchar[] as before (`CAST($2 AS VARCHAR[])` of an
+    untyped text, not a cast of text at run time), so the plans are the same: the array is a constant in them."""
+    return "{" + ",".join('"' + one.replace("\\", "\\\\").replace('"', '\\"') + '"' for one in ids) + "}"
 
 
 def _look_ups(among: Callable[[Any], ColumnElement[bool]]) -> tuple[Executable, Executable]:
@@ -117,11 +145,17 @@ def _look_ups(among: Callable[[Any], ColumnElement[bool]]) -> tuple[Executable, 
     return inbox, cases
 
 
-# Built once, as the cursor's statements are (adapter/inbox/polling.py). On PostgreSQL the page's ids are one
-# array parameter (`= ANY`) rather than an IN list of a parameter each, rendered into the statement per page; it is
-# planned alike (PostgreSQL reads an IN list as `= ANY`: adapter/persistence/statistics.py).
+# Built once, as the cursor's statements are (adapter/inbox/polling.py). On PostgreSQL the page's ids are one array
+# (`= ANY`, bound as its text: `_array_literal`; NullType so that SQLAlchemy neither processes nor types it) rather
+# than an IN list of a parameter each, rendered into the statement per page; it is planned alike (PostgreSQL reads an
+# IN list as `= ANY`: adapter/persistence/statistics.py). On SQLite they are one JSON array, `IN (SELECT value FROM
+# json_each(?))`: SQLite plans it as the IN list, a seek of the unique index per id. json_each is built into SQLite
+# from 3.38; an older library goes the IN list as before.
+_JSON_EACH = sqlite3.sqlite_version_info >= (3, 38, 0)
+_EACH = func.json_each(bindparam("ids", type_=String)).table_valued("value")
 _LOOK_UPS = {
-    "postgresql": _look_ups(lambda column: column == any_(bindparam("ids", type_=ARRAY(String)))),
+    "postgresql": _look_ups(lambda column: column == any_(cast(bindparam("ids", type_=NullType()), ARRAY(String)))),
+    "sqlite": _look_ups(lambda column: column.in_(select(_EACH.c.value).scalar_subquery())),
     "other": _look_ups(lambda column: column.in_(bindparam("ids", expanding=True))),
 }
 

@@ -90,8 +90,9 @@ def test_statistics_that_cannot_be_taken_do_not_fail_the_poll(
 
 
 def test_the_look_ups_find_what_earlier_pages_applied(runtime: Runtime, court: Court) -> None:
-    """On both databases (an IN list; one array on PostgreSQL): a page read again is all duplicates, and a new
-    message dispatching a case already held is kept as `case_exists` — each found by a page's look-ups."""
+    """On both databases (the ids one JSON array on SQLite, one array on PostgreSQL): a page read again is all
+    duplicates, and a new message dispatching a case already held is kept as `case_exists` — each found by a page's
+    look-ups."""
     link = runtime.platforms[PLATFORM]
     court.core.dispatch(5, "01")
     first = poll(runtime.uow, link, Feed.DISPATCHES, runtime.clock, limit=3)
