@@ -16,7 +16,7 @@ from signing.errors import SignatureInvalid
 from signing.wsse import texts
 from signing.wsse.algorithms import algorithm_for, digest, sign
 from signing.wsse.c14n import c14n
-from signing.wsse.fields import child
+from signing.wsse.fields import Children
 from signing.wsse.names import ALGORITHMS, BASE64, DS, EXC_C14N, ID, SOAP, WSSE, WSU, X509V3
 
 
@@ -46,11 +46,12 @@ class WsseSigner:
 
     def sign(self, envelope: Any) -> None:
         """Add the Security header to `envelope` (an lxml soap:Envelope) in place."""
-        header = child(envelope, f"{{{SOAP}}}Header")  # find / findall, without ElementPath (fields.py)
+        parts = Children(envelope)  # find / findall, without ElementPath, from one read of the children (fields.py)
+        header = parts.child(f"{{{SOAP}}}Header")
+        bodies = parts.every(f"{{{SOAP}}}Body")
         if header is None:
             header = etree.Element(f"{{{SOAP}}}Header")
             envelope.insert(0, header)
-        bodies = list(envelope.iterchildren(f"{{{SOAP}}}Body"))
         if len(bodies) != 1:
             raise SignatureInvalid("malformed", f"expected one Body, found {len(bodies)}")
         body = bodies[0]
