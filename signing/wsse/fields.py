@@ -36,3 +36,31 @@ def child_text(parent: Any, tag: str) -> str | None:
     for found in parent.iterchildren(tag):
         return found.text or ""
     return None
+
+
+class Children:
+    """An element's children read once, for several lookups by tag: `only`, `child`, `child_text` and
+    list(iterchildren(tag)) as the functions above answer them, without the tag matcher each of those calls builds.
+    A child's .tag is its Clark name (comments and processing instructions have a function there, equal to no
+    string), so equal tags are exactly what iterchildren(tag) matches. Read it after the last change to `parent`."""
+
+    __slots__ = ("_children", "_tags")
+
+    def __init__(self, parent: Any) -> None:
+        self._children = list(parent)
+        self._tags = [c.tag for c in self._children]
+
+    def only(self, tag: str, what: str, *, missing: str = "malformed") -> Any:
+        count = self._tags.count(tag)
+        if count != 1:
+            raise SignatureInvalid(missing if not count else "malformed", f"expected one {what}, found {count}")
+        return self._children[self._tags.index(tag)]
+
+    def child(self, tag: str) -> Any:
+        return self._children[self._tags.index(tag)] if tag in self._tags else None
+
+    def child_text(self, tag: str) -> str | None:
+        return None if tag not in self._tags else self._children[self._tags.index(tag)].text or ""
+
+    def every(self, tag: str) -> list[Any]:
+        return [c for c, t in zip(self._children, self._tags, strict=True) if t == tag]

@@ -2,6 +2,7 @@
 
 import base64
 import threading
+from binascii import b2a_base64
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +16,7 @@ from signing.errors import SignatureInvalid
 from signing.wsse import texts
 from signing.wsse.algorithms import algorithm_for, digest, sign
 from signing.wsse.c14n import c14n
-from signing.wsse.fields import child
+from signing.wsse.fields import Children
 from signing.wsse.names import ALGORITHMS, BASE64, DS, EXC_C14N, ID, SOAP, WSSE, WSU, X509V3
 
 
@@ -45,11 +46,12 @@ class WsseSigner:
 
     def sign(self, envelope: Any) -> None:
         """Add the Security header to `envelope` (an lxml soap:Envelope) in place."""
-        header = child(envelope, f"{{{SOAP}}}Header")  # find / findall, without ElementPath (fields.py)
+        parts = Children(envelope)  # find / findall, without ElementPath, from one read of the children (fields.py)
+        header = parts.child(f"{{{SOAP}}}Header")
+        bodies = parts.every(f"{{{SOAP}}}Body")
         if header is None:
             header = etree.Element(f"{{{SOAP}}}Header")
             envelope.insert(0, header)
-        bodies = list(envelope.iterchildren(f"{{{SOAP}}}Body"))
         if len(bodies) != 1:
             raise SignatureInvalid("malformed", f"expected one Body, found {len(bodies)}")
         body = bodies[0]
@@ -64,11 +66,12 @@ class WsseSigner:
             return
         # The Timestamp's and SignedInfo's canonical forms are written from the values (texts.py): neither is
         # canonicalised from the tree, and the header is this thread's parsed template, copied and filled in.
-        body_digest = base64.b64encode(digest(self.algorithm, c14n(body))).decode()
+        # b2a_base64 without its newline is what base64.b64encode returns, without the wrapper's call
+        body_digest = b2a_base64(digest(self.algorithm, c14n(body)), newline=False).decode()
         stamp_text = texts.canonical_timestamp(stamp_id, created, expires)
-        stamp_digest = base64.b64encode(digest(self.algorithm, stamp_text)).decode()
+        stamp_digest = b2a_base64(digest(self.algorithm, stamp_text), newline=False).decode()
         signed = self._info.format(body=body_id, stamp=stamp_id, body_digest=body_digest, stamp_digest=stamp_digest)
-        value = base64.b64encode(sign(self._key, self.algorithm, signed.encode(), self._distid)).decode()
+        value = b2a_base64(sign(self._key, self.algorithm, signed.encode(), self._distid), newline=False).decode()
         # lxml's deepcopy is its __copy__ (the subtree, deep), without the copy module's memo around it
         security = self._parsed(prefix).__copy__()
         stamp, token, signature = security[0], security[1], security[2]

@@ -1,8 +1,8 @@
 """Verifying incoming envelopes: a fresh Timestamp and the Body, signed by a configured certificate."""
 
-import base64
 import hashlib
 import threading
+from binascii import b2a_base64
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,13 +15,15 @@ from signing import sm2
 from signing.errors import SignatureInvalid
 from signing.wsse.algorithms import digest, verify
 from signing.wsse.c14n import c14n, prefix_list
-from signing.wsse.fields import base64_field, child, child_text, only
+from signing.wsse.fields import Children, base64_field
 from signing.wsse.keys import TrustedCertificates
 from signing.wsse.names import ALGORITHMS, DS, EXC_C14N, ID, SOAP, WSSE, WSU
 from signing.wsse.times import xsd_datetime
 
 MAX_LIFETIME = timedelta(hours=1)  # a Timestamp meant to live longer is refused: replays stay bounded
 _TRANSFORMS, _TRANSFORM = f"{{{DS}}}Transforms", f"{{{DS}}}Transform"
+_DIGEST_VALUE, _REFERENCE = f"{{{DS}}}DigestValue", f"{{{DS}}}Reference"
+_BODY, _TOKEN = f"{{{SOAP}}}Body", f"{{{WSSE}}}BinarySecurityToken"
 
 
 @dataclass(frozen=True)
@@ -48,31 +50,42 @@ class WsseVerifier:
 
     def verify(self, envelope: Any) -> WsseVerified:
         """Raise SignatureInvalid unless `envelope` carries a fresh, valid signature over its Body and Timestamp."""
-        header = only(envelope, f"{{{SOAP}}}Header", "Header", missing="unsigned")
-        security = only(header, f"{{{WSSE}}}Security", "Security header", missing="unsigned")
-        stamp = only(security, f"{{{WSU}}}Timestamp", "Timestamp", missing="unsigned")
+        # Each element's children are read once (fields.Children) and looked up there, in the order of the checks
+        top = Children(envelope)
+        header = top.only(f"{{{SOAP}}}Header", "Header", missing="unsigned")
+        security = Children(header).only(f"{{{WSSE}}}Security", "Security header", missing="unsigned")
+        parts = Children(security)
+        stamp = parts.only(f"{{{WSU}}}Timestamp", "Timestamp", missing="unsigned")
         expires = self._check_window(stamp)
-        signature = only(security, f"{{{DS}}}Signature", "Signature", missing="unsigned")
-        info = only(signature, f"{{{DS}}}SignedInfo", "SignedInfo", missing="unsigned")
+        signature = parts.only(f"{{{DS}}}Signature", "Signature", missing="unsigned")
+        signature_parts = Children(signature)
+        info = signature_parts.only(f"{{{DS}}}SignedInfo", "SignedInfo", missing="unsigned")
         # An envelope must use exactly the algorithm of the certificate it names (its key decides).
         candidates = self._trusted.named_by(signature, security)
-        method = _algorithm(info, "SignatureMethod")
+        info_parts = Children(info)
+        method = _algorithm(info_parts, "SignatureMethod")
         usable = [c for c in candidates if ALGORITHMS[c.algorithm][0] == method]
-        canonicalization = child(info, f"{{{DS}}}CanonicalizationMethod")
+        canonicalization = info_parts.child(f"{{{DS}}}CanonicalizationMethod")
         if not usable or canonicalization is None or canonicalization.get("Algorithm") != EXC_C14N:
             raise SignatureInvalid("algorithm", f"the signature must be exclusive c14n + {candidates[0].algorithm}")
         algorithm = usable[0].algorithm
-        for reference, target in _references(envelope, security, stamp, info):
-            # what findall("ds:Transforms/ds:Transform") finds, without ElementPath's per-call path handling
-            transforms = [t for ts in reference.iterchildren(_TRANSFORMS) for t in ts.iterchildren(_TRANSFORM)]
-            if [t.get("Algorithm") for t in transforms] != [EXC_C14N] or _algorithm(
-                reference, "DigestMethod"
-            ) != ALGORITHMS[algorithm][1]:
+        digest_method = ALGORITHMS[algorithm][1]
+        for reference, target in _references(envelope, top, parts, stamp, info_parts):
+            # what findall("ds:Transforms/ds:Transform") finds; one Transform whose Algorithm is exclusive c14n is
+            # what [t.get("Algorithm") for t in transforms] == [EXC_C14N] asked
+            reference_parts = Children(reference)
+            transforms = [t for ts in reference_parts.every(_TRANSFORMS) for t in Children(ts).every(_TRANSFORM)]
+            if (
+                len(transforms) != 1
+                or transforms[0].get("Algorithm") != EXC_C14N
+                or _algorithm(reference_parts, "DigestMethod") != digest_method
+            ):
                 raise SignatureInvalid("algorithm", "each reference must be exclusive c14n with the agreed digest")
-            expected = base64.b64encode(digest(algorithm, c14n(target, prefix_list(transforms[0])))).decode()
-            if (child_text(reference, f"{{{DS}}}DigestValue") or "").strip() != expected:
+            # b2a_base64 without its newline is what base64.b64encode returns, without the wrapper's call
+            expected = b2a_base64(digest(algorithm, c14n(target, prefix_list(transforms[0]))), newline=False)
+            if (reference_parts.child_text(_DIGEST_VALUE) or "").strip() != expected.decode():
                 raise SignatureInvalid("digest", f"the {etree.QName(target).localname} was changed after signing")
-        value = base64_field(child_text(signature, f"{{{DS}}}SignatureValue"), "the SignatureValue")
+        value = base64_field(signature_parts.child_text(f"{{{DS}}}SignatureValue"), "the SignatureValue")
         signed = c14n(info, prefix_list(canonicalization))
         if not any(verify(c.key, algorithm, value, signed, self._distid) for c in usable):
             raise SignatureInvalid("signature", "the signature does not verify with the trusted certificate")
@@ -81,8 +94,9 @@ class WsseVerifier:
         return WsseVerified(hashlib.sha256(signed).hexdigest(), expires + self._skew)
 
     def _check_window(self, stamp: Any) -> datetime:
-        created = xsd_datetime(child_text(stamp, f"{{{WSU}}}Created"), "the Timestamp's Created")
-        expires = xsd_datetime(child_text(stamp, f"{{{WSU}}}Expires"), "the Timestamp's Expires")
+        parts = Children(stamp)
+        created = xsd_datetime(parts.child_text(f"{{{WSU}}}Created"), "the Timestamp's Created")
+        expires = xsd_datetime(parts.child_text(f"{{{WSU}}}Expires"), "the Timestamp's Expires")
         if expires <= created:
             raise SignatureInvalid(
                 "malformed",
@@ -96,25 +110,29 @@ class WsseVerifier:
         return expires
 
 
-def _references(envelope: Any, security: Any, stamp: Any, info: Any) -> list[tuple[Any, Any]]:
+def _references(envelope: Any, top: Children, security: Children, stamp: Any, info: Children) -> list[tuple[Any, Any]]:
     """Each Reference with the element it covers: the Envelope's own Body and the Security header's own Timestamp,
     both required, and at most the header's BinarySecurityTokens besides (WSS4J's ProtectTokens) — each by a
     wsu:Id unique in the envelope, so no signature wrapping can point a reference elsewhere."""
-    body = only(envelope, f"{{{SOAP}}}Body", "Body", missing="unsigned")
-    required = {body.get(ID): body, stamp.get(ID): stamp}
-    if None in required or len(required) != 2:
+    body = top.only(_BODY, "Body", missing="unsigned")
+    body_id, stamp_id = body.get(ID), stamp.get(ID)
+    if body_id is None or stamp_id is None or body_id == stamp_id:
         raise SignatureInvalid("malformed", "the Body and the Timestamp each need one unique wsu:Id")
-    allowed = dict(required)
-    allowed.update({t.get(ID): t for t in security.iterchildren(f"{{{WSSE}}}BinarySecurityToken") if t.get(ID)})
-    references = list(info.iterchildren(f"{{{DS}}}Reference"))
-    ids = [str(reference.get("URI", ""))[1:] for reference in references]
-    if not set(required) <= set(ids) or not set(ids) <= set(allowed) or len(set(ids)) != len(ids):
+    allowed = {body_id: body, stamp_id: stamp}
+    for token in security.every(_TOKEN):  # a token's id, when it has one, wins: as dict.update did
+        if token_id := token.get(ID):
+            allowed[token_id] = token
+    references = info.every(_REFERENCE)
+    uris = [str(reference.get("URI", "")) for reference in references]
+    ids = [uri[1:] for uri in uris]
+    named = set(ids)
+    if body_id not in named or stamp_id not in named or not named <= allowed.keys() or len(named) != len(ids):
         raise SignatureInvalid(
             "unsigned",
             "the signature must cover the Body and the Timestamp (and may cover the "
             "header's BinarySecurityToken), nothing else",
         )
-    if any(not str(r.get("URI", "")).startswith("#") for r in references):
+    if any(not uri.startswith("#") for uri in uris):
         raise SignatureInvalid("unsigned", "each reference must name an element of the envelope by #wsu:Id")
     every_id = _every_id(envelope)
     if any(every_id.count(i) != 1 for i in ids):
@@ -134,6 +152,6 @@ def _every_id(envelope: Any) -> list[str]:
     return list(ids(envelope))
 
 
-def _algorithm(parent: Any, name: str) -> str | None:
-    element = child(parent, f"{{{DS}}}{name}")
+def _algorithm(parent: Children, name: str) -> str | None:
+    element = parent.child(f"{{{DS}}}{name}")
     return None if element is None else element.get("Algorithm")

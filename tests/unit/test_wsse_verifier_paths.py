@@ -18,9 +18,11 @@ from signing.errors import SignatureInvalid
 from signing.wsse import DS, ID, SOAP, WSSE, WSU, WsseSigner, WsseVerified, WsseVerifier, c14n, verifier
 from signing.wsse.algorithms import digest, verify
 from signing.wsse.c14n import prefix_list
-from signing.wsse.fields import base64_field, child, child_text, only
+from signing.wsse.fields import Children, base64_field, child, child_text, only
 from signing.wsse.keys import TrustedCertificates
 from signing.wsse.names import ALGORITHMS, EXC_C14N
+from signing.wsse.times import xsd_datetime
+from signing.wsse.verifier import MAX_LIFETIME
 from tests.support.certs import self_signed
 
 NOW = datetime(2026, 12, 1, 13, 0, 5, tzinfo=UTC)
@@ -70,13 +72,20 @@ def _old_verify(checker: WsseVerifier, envelope: Any) -> WsseVerified:
 
 
 def _old_check_window(checker: WsseVerifier, stamp: Any) -> datetime:
-    """_check_window with findtext; the rest of it is unchanged, and called."""
-    original = verifier.child_text
-    verifier.child_text = lambda parent, tag: parent.findtext(tag)  # type: ignore[assignment]
-    try:
-        return checker._check_window(stamp)
-    finally:
-        verifier.child_text = original
+    """_check_window as it was, with findtext (the new one reads the Timestamp's children once)."""
+    created = xsd_datetime(stamp.findtext(f"{{{WSU}}}Created"), "the Timestamp's Created")
+    expires = xsd_datetime(stamp.findtext(f"{{{WSU}}}Expires"), "the Timestamp's Expires")
+    if expires <= created:
+        raise SignatureInvalid(
+            "malformed",
+            f"the Timestamp expires ({expires.isoformat()}) before it was created ({created.isoformat()})",
+        )
+    now = checker._clock()
+    if created > now + checker._skew:
+        raise SignatureInvalid("stale", f"the Timestamp was created in the future ({created.isoformat()})")
+    if expires <= now - checker._skew or expires - created > MAX_LIFETIME:
+        raise SignatureInvalid("stale", f"the Timestamp expired at {expires.isoformat()}")
+    return expires
 
 
 def _old_references(envelope: Any, security: Any, stamp: Any, info: Any) -> list[tuple[Any, Any]]:
@@ -255,21 +264,31 @@ TAGS = ["{urn:a}x", "x", "{urn:a}y", "{urn:a}z", f"{{{SOAP}}}Header", f"{{{SOAP}
 
 @pytest.mark.parametrize("tag", TAGS)
 def test_the_child_lookups_are_elementpaths(tag: str) -> None:
-    """only, child and child_text find what findall, find and findtext find, at every node of varied trees."""
+    """only, child and child_text, and Children's, find what findall, find and findtext find, at every node of
+    varied trees (comments, processing instructions, text, tails, no namespace, other namespaces)."""
     for tree in _trees():
         for node in tree.iter():
             found = node.findall(tag)
+            read = Children(node)
             assert child(node, tag) is node.find(tag)
+            assert read.child(tag) is node.find(tag)
             assert child_text(node, tag) == node.findtext(tag)
+            assert read.child_text(tag) == node.findtext(tag)
+            assert read.every(tag) == found
             if len(found) == 1:
                 assert only(node, tag, "it") is found[0]
+                assert read.only(tag, "it") is found[0]
             else:
-                with pytest.raises(SignatureInvalid) as refused:
-                    only(node, tag, "it", missing="unsigned")
-                assert (refused.value.reason, refused.value.detail) == (
-                    "unsigned" if not found else "malformed",
-                    f"expected one it, found {len(found)}",
-                )
+                for lookup in (
+                    lambda node=node: only(node, tag, "it", missing="unsigned"),
+                    lambda read=read: read.only(tag, "it", missing="unsigned"),
+                ):
+                    with pytest.raises(SignatureInvalid) as refused:
+                        lookup()
+                    assert (refused.value.reason, refused.value.detail) == (
+                        "unsigned" if not found else "malformed",
+                        f"expected one it, found {len(found)}",
+                    )
 
 
 def test_every_id_is_every_nodes_wsu_id_in_document_order() -> None:
