@@ -51,6 +51,7 @@ class Route:
     proxies: Any  # the merged environment's, handed on as Session.send hands them to a redirect's handling
     defaults: tuple[tuple[str, Any], ...]  # the session's headers when the route was made: changed, it is stale
     named: dict[str, Header] = field(compare=False)  # `headers` by lower-case name, copied per merge of a caller's
+    url: str  # the template's URL as text
 
 
 def route(session: requests.Session, template: requests.PreparedRequest, environment: dict[str, Any]) -> Route | None:
@@ -85,6 +86,7 @@ def route(session: requests.Session, template: requests.PreparedRequest, environ
         environment.get("proxies"),
         defaults,
         {name.lower(): (name, value) for name, value in headers},
+        url,
     )
 
 
@@ -136,13 +138,13 @@ def send(
     if (
         route.pool.pool is None  # the adapter was closed (its pools cleared): requests' path opens another
         or not _own_send()  # patched since the route was made
-        or session.get_adapter(str(request.url)) is not route.adapter  # another adapter mounted since
+        or session.get_adapter(route.url) is not route.adapter  # another adapter mounted since
         or tuple(session.headers.items()) != route.defaults  # the session's headers changed since
     ):
         raise Reroute
     sent = _merged(route, headers, body)
     if route.https:  # as requests does per request: a CA bundle or client certificate file gone is an OSError
-        route.adapter.cert_verify(route.pool, str(request.url), route.verify, route.cert)
+        route.adapter.cert_verify(route.pool, route.url, route.verify, route.cert)
     try:
         raw = route.pool.urlopen(
             method=route.method,
@@ -160,8 +162,8 @@ def send(
     except Exception as err:  # as requests.adapters.HTTPAdapter.send translates it
         translate(err, request)
     response = requests.Response()
-    response.status_code, response.raw, response.url, response.request = raw.status, raw, str(request.url), request
-    response.headers = CaseInsensitiveDict(raw.headers)
+    response.status_code, response.raw, response.url, response.request = raw.status, raw, route.url, request
+    response.headers.update(raw.headers)  # the empty CaseInsensitiveDict a Response starts with, filled
     response.encoding, response.reason = _encoding(response.headers.get("Content-Type")), raw.reason or ""
     if "Set-Cookie" in response.headers:  # kept as Session.send keeps it; the next request then takes its path
         extract_cookies_to_jar(response.cookies, request, raw)
