@@ -144,8 +144,8 @@ class _Transport(Transport):
         if not isinstance(message, bytes) or not message or not direct_post.plain(self.session):
             return None
         key = (address, *(f"{name}: {value}" for name, value in headers.items()))
-        route = self._routes.get(key)
-        if key not in self._routes or (route is not None and route.pool.pool is None):  # new, or its pool closed
+        route = self._routes.get(key, _NEW)
+        if route is _NEW or (route is not None and route.pool.pool is None):  # new, or its pool closed
             route = self._routes[key] = direct_post.route(
                 self.session, self._prepare(address, b"", headers), environment
             )
@@ -166,6 +166,9 @@ class _Transport(Transport):
         prepared = template.copy()  # its headers and (empty) cookie jar copied: requests keeps and changes both
         prepared.prepare_body(message, None)
         return prepared
+
+
+_NEW: Any = object()  # not yet routed (a route may be None: requests' path)
 
 
 class _Wsse:

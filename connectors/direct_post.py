@@ -18,7 +18,7 @@ route was made (its adapter, its default headers; the callers check `plain` befo
 
 import functools
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -50,6 +50,8 @@ class Route:
     https: bool
     proxies: Any  # the merged environment's, handed on as Session.send hands them to a redirect's handling
     defaults: tuple[tuple[str, Any], ...]  # the session's headers when the route was made: changed, it is stale
+    named: dict[str, Header] = field(compare=False)  # `headers` by lower-case name, copied per merge of a caller's
+    url: str  # the template's URL as text
 
 
 def route(session: requests.Session, template: requests.PreparedRequest, environment: dict[str, Any]) -> Route | None:
@@ -83,6 +85,8 @@ def route(session: requests.Session, template: requests.PreparedRequest, environ
         url.startswith("https:"),
         environment.get("proxies"),
         defaults,
+        {name.lower(): (name, value) for name, value in headers},
+        url,
     )
 
 
@@ -134,13 +138,13 @@ def send(
     if (
         route.pool.pool is None  # the adapter was closed (its pools cleared): requests' path opens another
         or not _own_send()  # patched since the route was made
-        or session.get_adapter(str(request.url)) is not route.adapter  # another adapter mounted since
+        or session.get_adapter(route.url) is not route.adapter  # another adapter mounted since
         or tuple(session.headers.items()) != route.defaults  # the session's headers changed since
     ):
         raise Reroute
-    sent = _merged(route.headers, headers, body)
+    sent = _merged(route, headers, body)
     if route.https:  # as requests does per request: a CA bundle or client certificate file gone is an OSError
-        route.adapter.cert_verify(route.pool, str(request.url), route.verify, route.cert)
+        route.adapter.cert_verify(route.pool, route.url, route.verify, route.cert)
     try:
         raw = route.pool.urlopen(
             method=route.method,
@@ -158,9 +162,9 @@ def send(
     except Exception as err:  # as requests.adapters.HTTPAdapter.send translates it
         translate(err, request)
     response = requests.Response()
-    response.status_code, response.raw, response.url, response.request = raw.status, raw, str(request.url), request
-    response.headers = CaseInsensitiveDict(raw.headers)
-    response.encoding, response.reason = get_encoding_from_headers(response.headers), raw.reason or ""
+    response.status_code, response.raw, response.url, response.request = raw.status, raw, route.url, request
+    response.headers.update(raw.headers)  # the empty CaseInsensitiveDict a Response starts with, filled
+    response.encoding, response.reason = _encoding(response.headers.get("Content-Type")), raw.reason or ""
     if "Set-Cookie" in response.headers:  # kept as Session.send keeps it; the next request then takes its path
         extract_cookies_to_jar(response.cookies, request, raw)
         extract_cookies_to_jar(session.cookies, request, raw)
@@ -169,16 +173,16 @@ def send(
     return response, _read(raw, response.headers, cap)
 
 
-def _merged(own: tuple[Header, ...], extra: Mapping[str, str] | None, body: bytes | None) -> dict[str, Any]:
-    """The headers requests would send: the session's, the caller's merged in as a CaseInsensitiveDict merges them
+def _merged(route: Route, extra: Mapping[str, str] | None, body: bytes | None) -> dict[str, Any]:
+    """The headers requests would send: the route's, the caller's merged in as a CaseInsensitiveDict merges them
     (one named again keeps its place, under the caller's spelling; one given None is left out), then Content-Length
     for a body (in place, if the caller named it)."""
     if not extra:
-        headers: dict[str, Any] = dict(own)
+        headers: dict[str, Any] = dict(route.headers)
         if body is not None:
             headers["Content-Length"] = str(len(body))
         return headers
-    store = {name.lower(): (name, value) for name, value in own}
+    store = route.named.copy()  # the route's headers by lower-case name, lowered once per route
     for name, value in extra.items():
         if value is None:  # as requests merges a request's headers into the session's: None removes the header
             store.pop(name.lower(), None)
@@ -219,6 +223,13 @@ def _redirected(
         None,
     )
     return read_capped(response, cap)
+
+
+@functools.lru_cache(maxsize=64)
+def _encoding(content_type: str | None) -> str | None:
+    """requests' encoding for an answer of this Content-Type (None: none given): get_encoding_from_headers reads
+    nothing else, so its answer is kept per value rather than the header parsed again for every answer."""
+    return get_encoding_from_headers({"content-type": content_type} if content_type is not None else {})
 
 
 @functools.lru_cache(maxsize=16)

@@ -55,6 +55,11 @@ def canonical(value: Any) -> bytes:
     return _ENCODER.encode(value).encode()
 
 
+def canonical_text(value: Any) -> str:
+    """`canonical(value)` as text, for a text column: not encoded to UTF-8 to be decoded again."""
+    return _ENCODER.encode(value)
+
+
 def content_digest(alg: str, content: Mapping[str, Any]) -> str:
     """H(canonical(content)) as hex."""
     return hasher(alg)(canonical(content)).hex()

@@ -15,7 +15,7 @@ from typing import Any
 
 from tenacity import Retrying
 
-from adapter.audit.chain import canonical
+from adapter.audit.chain import canonical_text
 from adapter.masking import mask_text
 from adapter.outbox.claimed import Claimed
 from adapter.outbox.record import DeliveryResult, Result
@@ -121,7 +121,7 @@ def wire_values(wire: Wire | None) -> dict[str, Any]:
         "status": wire.status,
         "answer": wire.answer.decode("utf-8", "replace"),
     }
-    return {"new_wire_body": wire.body, "new_wire_json": canonical(meta).decode()}
+    return {"new_wire_body": wire.body, "new_wire_json": canonical_text(meta)}
 
 
 def _send(link: PlatformLink, row: Claimed, retrying: Retrying) -> Receipt:

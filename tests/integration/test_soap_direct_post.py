@@ -52,6 +52,14 @@ SCRIPTS = {
         answer("200 OK", XML, "Content-Type: text/xml").replace(f"Length: {len(XML)}".encode(), b"Length: 40")
     ),
     "truncated_kept_open": Script(answer("200 OK", XML, "Content-Type: text/xml")[:-20]),  # a read timeout
+    # the answer's headers as requests keeps them (repeated ones joined, spellings, order) and its encoding
+    "repeated_headers": Script(
+        answer("200 OK", XML, "content-type: text/xml", "X-Trace: a", "Server: s", "x-trace: b", "WARNING: 1, 2")
+    ),
+    "no_content_type": Script(answer("200 OK", XML, "Server: court")),
+    "quoted_charset": Script(answer("200 OK", XML, 'Content-Type: application/soap+xml; charset="GB18030"')),
+    "json_answer": Script(answer("200 OK", b"{}", "Content-Type: application/json")),
+    "non_ascii_header": Script(answer("200 OK", XML, "Content-Type: text/xml; charset=utf-8", "X-Note: 调解 café")),
 }
 CAP = 2048
 
@@ -83,6 +91,8 @@ def _outcome(server: Server, session: requests.Session, address: str) -> tuple[A
                     response.content,
                     response.encoding,
                     {n: response.headers.get(n) for n in ("Content-Type", "Retry-After", "Location")},
+                    [(n, v) for n, v in response.headers.items() if n.lower() != "date"],  # all, in order
+                    (response.url, response.reason, type(response.headers).__name__),
                     sorted(session.cookies.items()),
                 )
             )

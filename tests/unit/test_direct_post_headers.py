@@ -52,7 +52,7 @@ def _direct(session: requests.Session, method: str, extra: dict[str, Any], body:
     route = direct_post.route(session, template, {"verify": True, "cert": None, "proxies": {}})
     assert route is not None
     try:
-        return list(direct_post._merged(route.headers, extra, body).items()), route.path
+        return list(direct_post._merged(route, extra, body).items()), route.path
     except requests.exceptions.InvalidHeader as refused:
         return ("InvalidHeader", str(refused))
 
@@ -65,6 +65,59 @@ def test_the_direct_headers_are_requests_own(session_kind: str, caller: str, bod
     SESSIONS[session_kind](session)
     method = "GET" if body is None else "POST"
     assert _direct(session, method, CALLERS[caller], body) == _requests_own(session, method, CALLERS[caller], body)
+
+
+@pytest.mark.parametrize("session_kind", sorted(SESSIONS))
+def test_one_route_merges_every_caller_as_requests_does_in_turn(session_kind: str) -> None:
+    """A route's headers by lower-case name are made once and copied per request: one route serving every caller in
+    turn (removals, replacements, refusals between them) sends each what requests prepares, as a fresh route does."""
+    session = requests.Session()
+    SESSIONS[session_kind](session)
+    template = session.prepare_request(requests.Request("POST", URL))
+    route = direct_post.route(session, template, {"verify": True, "cert": None, "proxies": {}})
+    assert route is not None
+    for _ in range(2):
+        for caller in sorted(CALLERS):
+            try:
+                got: Any = list(direct_post._merged(route, CALLERS[caller], BODIES[0]).items())
+            except requests.exceptions.InvalidHeader as refused:
+                got = ("InvalidHeader", str(refused))
+            own = _requests_own(session, "POST", CALLERS[caller], BODIES[0])
+            assert got == (own if own[0] == "InvalidHeader" else own[0]), caller
+
+
+CONTENT_TYPES = [
+    None,
+    "",
+    "text/xml; charset=utf-8",
+    "text/xml;charset=UTF-8",
+    'text/xml; charset="gb18030"',
+    "text/xml; charset='GBK'",
+    "text/html",
+    "TEXT/PLAIN",
+    "application/json",
+    "application/json; charset=utf-16",
+    'application/soap+xml; action="urn:submit"; charset=gbk',
+    "application/octet-stream",
+    'multipart/related; boundary=uuid:1; type="application/xop+xml"',
+    "text/xml; charset=",
+    "text/xml; charset",
+    ";;;",
+    "text/xml; 字符集=utf-8",
+    "application/xml; CHARSET=Big5",
+]
+
+
+@pytest.mark.parametrize("content_type", CONTENT_TYPES)
+def test_the_answer_encoding_kept_per_content_type_is_requests_own(content_type: str | None) -> None:
+    """`_encoding` keeps get_encoding_from_headers' answer per Content-Type value: the same as requests reads from
+    the answer's whole headers (any spelling of the name), twice in a row (the kept answer too)."""
+    headers = requests.structures.CaseInsensitiveDict({"Server": "court", "Content-Length": "5"})
+    if content_type is not None:
+        headers["CONTENT-TYPE" if content_type.startswith("TEXT") else "Content-Type"] = content_type
+    own = requests.utils.get_encoding_from_headers(headers)
+    assert direct_post._encoding(headers.get("Content-Type")) == own
+    assert direct_post._encoding(headers.get("Content-Type")) == own
 
 
 @pytest.mark.parametrize(
