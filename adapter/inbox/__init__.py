@@ -3,8 +3,6 @@
     poll_policy.py   PollPolicy: the polling job — one poller per platform, Retry-After, credentials hold and
                      breaker gates, failures logged and counted, never raised; which feeds were read once
     polling.py       poll: one feed page by page from its cursor; a feed found behind our cursor re-read
-    page_read.py     one page read: told to the breaker and the credentials hold; an unreadable page shrunk, held
-    pipeline.py      Ahead: the next page read and verified on a thread while the poll writes this one
     feed_watch.py    a dispatch feed that restarted without saying so, found and recovered
     ingest.py        ingest / ingest_item: the one ingest path — verify, decode, route to apply or quarantine
     page.py          ingest_page: a feed page's items the same way, in one transaction with a savepoint per item

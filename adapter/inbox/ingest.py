@@ -28,7 +28,7 @@ from adapter.platforms.registry import PlatformLink
 from connectors.port import PayloadError, RawInbound
 from schemas.clock import Clock, china_text, from_db
 from schemas.envelope import Envelope
-from signing import SignatureInvalid, Verified
+from signing import SignatureInvalid
 
 log = logging.getLogger("docking.ingest")
 
@@ -105,21 +105,18 @@ def check(
     *,
     received_at: datetime | None,
     applied: Callable[[str], bool],
-    verified_ahead: Callable[[], Verified] | None = None,
 ) -> Checked:
     """Verify (key, signature, message id, signed time), decode and validate one item, touching no database but
     through `applied(message_id)` — asked only of a stale item (was it applied before?). Never raises for the
     item's own faults: they come back as the refusal; raises what `applied` raises (the database failing is ours,
-    not the item's: the poll fails, nothing is quarantined, the item is read again). `verified_ahead`: the signature
-    verified already (a page read ahead: adapter/inbox/pipeline.py) — returns what `link.verifier.verify` returned,
-    or raises what it raised."""
+    not the item's: the poll fails, nothing is quarantined, the item is read again)."""
     platform = link.name
     envelope: Envelope | None = None
     try:
         # Pulled items are verified (key, signature), bound to their own message id, and held to a generous
         # maximum age rather than a request's minutes: a feed is read whenever the adapter is up. Repeats of an
         # applied message are dropped by the inbox.
-        verified = verified_ahead() if verified_ahead is not None else link.verifier.verify(item.body, item.headers)
+        verified = link.verifier.verify(item.body, item.headers)
         arrived = received_at or clock()
         stale = verified.issued_at is not None and verified.issued_at < arrived - link.feed_max_age
         if verified.issued_at is not None and verified.issued_at > arrived + FEED_CLOCK_SKEW:

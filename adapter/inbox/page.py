@@ -1,10 +1,9 @@
 """Ingesting a whole feed page in one transaction, each item in a savepoint of its own.
 
 The checks that need no database (signature, decoding, validation: adapter/inbox/ingest.py `check`) run first for
-every item (the signatures perhaps verified while the page before was written: adapter/inbox/pipeline.py); then
-one transaction reads what the page's items are checked against — the inbox rows of its message ids and the cases
-of its dispatches, one query each (adapter/inbox/apply.py `Known`) — and settles each item in a savepoint: applied,
-duplicate, conflict or quarantined with its raw bytes, exactly as `ingest_item` would. So:
+every item; then one transaction reads what the page's items are checked against — the inbox rows of its message
+ids and the cases of its dispatches, one query each (adapter/inbox/apply.py `Known`) — and settles each item in a
+savepoint: applied, duplicate, conflict or quarantined with its raw bytes, exactly as `ingest_item` would. So:
 - a bad item is quarantined with its bytes and the rest of the page still lands, in the same pass: its savepoint
   is rolled back alone, and an item the database itself refuses (DataError) is then kept as `unstorable`;
 - a crash part-way (any other exception, the process killed) rolls the whole page back: nothing of it is applied,
@@ -39,7 +38,6 @@ from connectors.port import RawInbound
 from schemas.clock import Clock
 from schemas.enums import Flow
 from schemas.envelope import DispatchBody, Envelope
-from signing import Verified
 
 log = logging.getLogger("docking.ingest")
 
@@ -51,21 +49,17 @@ def ingest_page(
     items: Sequence[RawInbound],
     clock: Clock,
     then: Callable[[Session], object] | None = None,
-    verified_ahead: Sequence[Callable[[], Verified]] | None = None,
 ) -> list[Outcome]:
     """Settle every item of a page in one transaction (module doc); the outcomes in the page's order. `then` (the
     poll's cursor move: adapter/inbox/polling.py) runs once, after the items: in the page's transaction, which then
     commits both or neither — or, when the page has no items or goes item by item, in a transaction of its own after
-    theirs. `verified_ahead`: per item, its signature verified already (a page read ahead: adapter/inbox/pipeline.py),
-    for `check`."""
+    theirs."""
     if not items:
         _alone(uow, then)
         return []
     platform = link.name
-    ahead = verified_ahead if verified_ahead is not None else [None] * len(items)
     checked = [
-        check(link, item, clock, received_at=None, applied=lambda m: was_applied(uow, platform, m), verified_ahead=v)
-        for item, v in zip(items, ahead, strict=True)
+        check(link, item, clock, received_at=None, applied=lambda m: was_applied(uow, platform, m)) for item in items
     ]
     try:
         with uow.begin() as session:

@@ -12,12 +12,15 @@ where it says, we would skip everything it published since the restart. So a fee
 warned about and re-read from its start — the inbox drops what was already applied. A feed that restarted
 without saying so (it echoes our cursor) is caught by adapter/inbox/feed_watch.py.
 
-Each page read is told to the platform's breaker and credentials hold where it is made, and a page that cannot be
-read is asked for again smaller, down to one item, then held (adapter/inbox/page_read.py).
+Each page read is told to the platform's breaker and credentials hold right where it is made (as delivery does for
+a send): a page read → success; a refusal of our credentials → the hold, and an answer for the breaker; any other
+rejection of the read (a 4xx) → an answer for the breaker — the platform is up, so deliveries must not stop
+because one feed's read is refused — while the poll fails and is logged; a timeout, 5xx, 429 → a breaker failure;
+anything of ours (the database while ingesting, a decoder bug) → neither, the probe slot released.
 
-While a page is written, the next is read and its signatures verified on a thread (adapter/inbox/pipeline.py): taken
-only where this loop would have read it — after the page before committed, the lease renewed, the hold asked — and
-otherwise dropped, so a poll does, writes and tells exactly what a poll reading page after page does.
+A page that arrived but cannot be read (larger than the read cap, not JSON/XML: connectors.port.UnreadableAnswer)
+is asked for again with half the items, down to one, growing back after each page read; a single item still
+unreadable holds the feed at its cursor (adapter/platforms/feed_hold.py). Such an answer is no breaker failure either.
 """
 
 import logging
@@ -35,16 +38,17 @@ from sqlmodel import Session, select
 from adapter.inbox.ingest import counted
 from adapter.inbox.item_outcome import Ingested
 from adapter.inbox.page import ingest_page
-from adapter.inbox.page_read import readable_page
-from adapter.inbox.pipeline import Ahead
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CursorRow
 from adapter.platforms.registry import PlatformLink
-from connectors.port import Feed
+from connectors.port import CredentialsRefused, Feed, FeedPage, UnreadableAnswer
 from schemas.clock import Clock, from_db, to_utc
 
 log = logging.getLogger("docking.polling")
 _NUMBER = re.compile(r"[0-9]{1,30}")  # ASCII digits only (str.isdigit accepts ² and ٣)
+# What the cursors table can hold on every database: at most its 128 characters, none a control character
+# (PostgreSQL refuses NUL in text; the others would only garble a log line).
+_STORABLE_CURSOR = re.compile(r"[^\x00-\x1f\x7f]{0,128}")
 
 
 @dataclass
@@ -67,80 +71,94 @@ def poll(
     limit: int = 100,
     max_pages: int = 50,
     still_ours: Callable[[], bool] = lambda: True,
-    read_ahead: bool = True,
 ) -> Polled:
     """`still_ours` renews this process's polling lease before each page (adapter/job_locks.py JobLock): a long
-    catch-up must not outlive the lease and end up reading the same pages as a process that took over.
-    `read_ahead`: read the next page while this one is written (module doc); False reads page after page, to the
-    same outcome."""
+    catch-up must not outlive the lease and end up reading the same pages as a process that took over."""
     polled = Polled()
     size = limit
     # Read once: afterwards it is where this poll moved it. Moved meanwhile by anyone else (another poller, a rewind),
     # our next move is refused by its condition (`_advance`) and the poll ends; the page read twice is dropped by
     # the inbox — as when the move happened between a read of the cursor and our move.
     cursor = _cursor(uow, link.name, feed)
-    ahead: Ahead | None = None  # the next page, read while this one is written; dropped unless taken below
-    try:
-        for number in range(max_pages):  # bounded: one poll never monopolises a worker
-            if not still_ours():
-                break
-            taken, ahead = _taken(ahead, cursor, size), None
-            # Whatever the feed held before this read is in its answer (a page read ahead: before its read began).
-            asked_at = taken.asked_at if taken is not None and taken.asked_at is not None else clock()
-            if not link.feeds.allow(feed, cursor, asked_at):
-                polled.held = True
-                break
-            page, asked = readable_page(link, feed, cursor, size, clock, taken.result if taken is not None else None)
-            if page is None:
-                polled.held = True
-                break
-            link.feeds.moving(feed, clock())
-            size = min(limit, asked * 2)  # a page that needed shrinking does not make the rest of the feed small
-            # A feed behind our cursor restarted (module doc): it is re-read from its start, so this read is no end.
-            rewound = behind(page.next_cursor, cursor)
-            step = _Step(link.name, feed, cursor, "" if rewound else page.next_cursor, asked_at)
-            step.at_end = not rewound and (len(page.items) < asked or page.next_cursor == cursor)
-            if read_ahead and not rewound and not step.at_end and number + 1 < max_pages:
-                ahead = Ahead(link, feed, page.next_cursor, size, clock)  # where this loop reads next if it goes on
-            verified = taken.verified_of(page) if taken is not None else None
-            outcomes = ingest_page(uow, link, feed.value, page.items, clock, step.take, verified)  # one transaction
-            for outcome in outcomes:
-                polled.counts[counted(outcome)] += 1
-            if rewound:
-                log.warning(
-                    "%s/%s: the court's feed is at %r, behind our cursor %r: it restarted; re-reading it from the "
-                    "start (what was already applied is dropped as a duplicate)",
-                    link.name,
-                    feed.value,
-                    page.next_cursor,
-                    cursor,
-                )
-            if not step.moved:
-                break  # another poller moved the cursor meanwhile: never move it back
-            if rewound:
-                polled.rewound, cursor = True, ""
-                continue
-            if step.new != cursor:
-                polled.advanced, cursor = True, step.new
-            if step.at_end:
-                polled.caught_up = True
-                break
-    finally:  # the page read ahead and not taken goes, with its thread, however the poll ends
-        if ahead is not None:
-            ahead.drop()
+    for _ in range(max_pages):  # bounded: one poll never monopolises a worker
+        if not still_ours():
+            break
+        asked_at = clock()  # whatever the feed held before this read is in its answer
+        if not link.feeds.allow(feed, cursor, asked_at):
+            polled.held = True
+            break
+        page, asked = _readable_page(link, feed, cursor, size, clock)
+        if page is None:
+            polled.held = True
+            break
+        link.feeds.moving(feed, clock())
+        size = min(limit, asked * 2)  # a page that needed shrinking does not make the rest of the feed small
+        # A feed behind our cursor restarted (module doc): it is re-read from its start, so this read is no end.
+        rewound = behind(page.next_cursor, cursor)
+        step = _Step(link.name, feed, cursor, "" if rewound else page.next_cursor, asked_at)
+        step.at_end = not rewound and (len(page.items) < asked or page.next_cursor == cursor)
+        for outcome in ingest_page(uow, link, feed.value, page.items, clock, step.take):  # one transaction for all
+            polled.counts[counted(outcome)] += 1
+        if rewound:
+            log.warning(
+                "%s/%s: the court's feed is at %r, behind our cursor %r: it restarted; re-reading it from the start "
+                "(what was already applied is dropped as a duplicate)",
+                link.name,
+                feed.value,
+                page.next_cursor,
+                cursor,
+            )
+        if not step.moved:
+            break  # another poller moved the cursor meanwhile: never move it back
+        if rewound:
+            polled.rewound, cursor = True, ""
+            continue
+        if step.new != cursor:
+            polled.advanced, cursor = True, step.new
+        if step.at_end:
+            polled.caught_up = True
+            break
     return polled
 
 
-def _taken(ahead: Ahead | None, cursor: str, size: int) -> Ahead | None:
-    """The page read ahead, if it is the one this loop reads now (it always is, by construction: the check is a
-    guard); waited for. Not that one: dropped."""
-    if ahead is None:
-        return None
-    if (ahead.cursor, ahead.size) != (cursor, size):
-        ahead.drop()
-        return None
-    taken = ahead.take()
-    return taken if taken.asked_at is not None else None  # no time to its read (the clock failed): read it here
+def _readable_page(link: PlatformLink, feed: Feed, cursor: str, size: int, clock: Clock) -> tuple[FeedPage | None, int]:
+    """The page at `cursor`, asked for with fewer items while the answer cannot be read; None once even one item
+    cannot be (the feed is then held). Returns the page size that worked."""
+    while True:
+        try:
+            page = _fetch(link, feed, cursor, size, clock)
+            if not _STORABLE_CURSOR.fullmatch(page.next_cursor):
+                raise UnreadableAnswer(
+                    link.name, "unparseable", f"next cursor {page.next_cursor[:40]!r}… is not one we can store"
+                )
+            return page, size
+        except UnreadableAnswer as exc:
+            if link.breaker is not None:
+                link.breaker.record_refusal()  # it answered: the platform is up, the page is the trouble
+            if size > 1:
+                log.info("%s/%s: %s; asking for %d item(s) instead of %d", link.name, feed.value, exc, size // 2, size)
+                size //= 2
+                continue
+            link.feeds.hold(feed, cursor, exc, clock())
+            return None, size
+
+
+def _fetch(link: PlatformLink, feed: Feed, cursor: str, size: int, clock: Clock) -> FeedPage:
+    """One page from the platform, its outcome told to the breaker and the credentials hold (module doc)."""
+    try:
+        page = link.connector.fetch(feed, cursor, size)
+    except UnreadableAnswer:
+        raise  # the caller's (_readable_page): a smaller page may be readable
+    except BaseException as exc:
+        if isinstance(exc, CredentialsRefused):
+            link.hold.refused(exc, clock())
+        if link.breaker is not None:
+            link.breaker.observe(exc, clock())
+        raise
+    link.hold.accepted(clock())
+    if link.breaker is not None:
+        link.breaker.record_success()
+    return page
 
 
 def behind(answer: str, ours: str) -> bool:
