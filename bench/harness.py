@@ -63,17 +63,21 @@ class Court:
             stderr=subprocess.DEVNULL,
             text=True,
         )
-        assert self.process.stdout is not None
-        text = ""
         try:
-            while not (re.search(r"http://127\.0\.0\.1:\d+", text) and "control token:" in text):
-                line = self.process.stdout.readline()
-                if not line:
-                    raise RuntimeError("the sandbox court did not start")
-                text += line
+            self._started(keyring, work)
         except BaseException:  # stopped while starting (SIGTERM, Ctrl-C) or failed: no court left behind
             kill_left([self.process])
             raise
+
+    def _started(self, keyring: Keyring, work: Path) -> None:
+        """Wait for the court to say where it listens and its control token."""
+        assert self.process.stdout is not None
+        text = ""
+        while not (re.search(r"http://127\.0\.0\.1:\d+", text) and "control token:" in text):
+            line = self.process.stdout.readline()
+            if not line:
+                raise RuntimeError("the sandbox court did not start")
+            text += line
         self.url = re.search(r"http://127\.0\.0\.1:\d+", text).group(0)  # type: ignore[union-attr]
         self.token = re.search(r"control token: (\S+)", text).group(1)  # type: ignore[union-attr]
         self.signing = SigningSettings(

@@ -10,6 +10,7 @@ def exit_on_sigterm() -> None:
     are stopped, not left running (by default SIGTERM ends Python at once and its children are orphaned)."""
 
     def stop(number: int, _frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second SIGTERM must not cut the clean-up short
         raise SystemExit(128 + number)
 
     signal.signal(signal.SIGTERM, stop)

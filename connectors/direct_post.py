@@ -241,6 +241,7 @@ def _timeout(connect: float, read: float) -> UrllibTimeout:
 def _read(raw: Any, headers: CaseInsensitiveDict[str], cap: int) -> bytes | None:
     """The body as `read_capped` reads it through requests' iter_content (decoded, its errors translated)."""
     declared = headers.get("Content-Length", "")
+    declared = declared if declared.isascii() else ""  # '²' is a digit to isdigit, not to int (nor to urllib3)
     if declared.isdigit() and int(declared) > cap:
         _close(raw)
         return None

@@ -123,6 +123,7 @@ def http_date(text: str, *, now: datetime) -> datetime | None:
 def read_capped(response: requests.Response, cap: int = MAX_RESPONSE_BYTES) -> bytes | None:
     """The body, or None if it is longer than `cap` bytes (checked before and while reading)."""
     declared = response.headers.get("Content-Length", "")
+    declared = declared if declared.isascii() else ""  # '²' is a digit to isdigit, not to int (nor to urllib3)
     if declared.isdigit() and int(declared) > cap:
         response.close()
         return None

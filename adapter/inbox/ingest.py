@@ -148,8 +148,8 @@ def check(
     except PayloadError as exc:
         return Checked(envelope, (exc.reason, exc.detail))
     except _LookupFailed as failed:  # ours, not the item's: the poll fails and reads the item again next time
-        assert failed.__cause__ is not None
-        raise failed.__cause__ from None
+        error = failed.error
+        raise error from error.__cause__  # as it was raised: its own cause kept, this wrapper not chained on
     except Exception as exc:  # a decoder bug on one item: keep the bytes, never stall the whole feed on it
         return Checked(envelope, ("undecodable", f"{type(exc).__name__} while decoding"))
     return Checked(envelope)
@@ -158,12 +158,16 @@ def check(
 class _LookupFailed(Exception):
     """`applied` failed (the database): a fault of ours, not of the item, so it must not be quarantined with it."""
 
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
 
 def _asked(applied: Callable[[str], bool], message_id: str) -> bool:
     try:
         return applied(message_id)
     except Exception as exc:
-        raise _LookupFailed from exc
+        raise _LookupFailed(exc) from None
 
 
 def was_applied(uow: UnitOfWork, platform: str, message_id: str) -> bool:

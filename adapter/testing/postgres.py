@@ -68,16 +68,20 @@ def postgres_server() -> Iterator[PgServer]:
         shutil.chown(sockets, "postgres")
     prefix = ["runuser", "-u", "postgres", "--"] if as_postgres else []
     port = free_port()
-    subprocess.run(
-        [*prefix, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "docking", "--no-sync", "-E", "UTF8"],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
     options = f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
     start = [*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(base / "log"), "-w"]
-    subprocess.run([*start, "-t", "60", "start"], check=True, capture_output=True, timeout=90)
+    # From here on the server is stopped and its directory removed whatever ends this (a failure, Ctrl-C, a
+    # benchmark's SIGTERM: bench/signals.py) — also while it is being made or started: stopping a server that never
+    # started does nothing.
     try:
+        initdb = [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "docking", "--no-sync", "-E", "UTF8"]
+        subprocess.run(
+            [*prefix, *initdb],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        subprocess.run([*start, "-t", "60", "start"], check=True, capture_output=True, timeout=90)
         subprocess.run(
             [*prefix, str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "docking", "docking"],
             check=True,

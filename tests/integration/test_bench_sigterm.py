@@ -47,9 +47,9 @@ def _wait_for(condition: object, seconds: float) -> bool:
 @pytest.mark.parametrize(
     "command",
     [
-        # two courts, the PostgreSQL server, then worker processes run after run
-        ["bench.delivery", "--soap-only", "--messages", "4000", "--runs", "50"],
-        ["bench.intake", "--items", "3000", "--runs", "50"],
+        # the PostgreSQL server, two courts, then worker processes run after run
+        ["bench.delivery", "--soap-only", "--messages", "4000", "--runs", "50", "bench.worker"],
+        ["bench.intake", "--items", "3000", "--runs", "50", "--child"],
     ],
     ids=["delivery", "intake"],
 )
@@ -58,16 +58,22 @@ def test_sigterm_stops_the_courts_workers_and_server(command: list[str]) -> None
     tmp = Path(tempfile.mkdtemp(prefix="sigterm-", dir="/tmp"))
     tmp.chmod(0o755)  # the server runs as the postgres user, in a directory under it
     bench = subprocess.Popen(
-        [sys.executable, "-m", *command],
+        [sys.executable, "-m", *command[:-1]],  # the last: what the measured process's command line holds
         env={**os.environ, "TMPDIR": str(tmp)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
     try:
-        # the server and a court are up (their command lines name the directory), then let work begin
-        assert _wait_for(lambda: len(_started_by_us(tmp)) >= 2, 120), _started_by_us(tmp)
-        time.sleep(3)
+        # told to stop while it measures: its server is up (its pid file written), a court serves, and a measured
+        # process of its own runs (a delivery worker, an intake pass) — each of them must be stopped
+        def measuring() -> bool:
+            running = _started_by_us(tmp)
+            server_up = any(tmp.glob("docking-pg-*/data/postmaster.pid"))
+            court_up = any(" sandbox serve " in line for line in running)
+            return server_up and court_up and any(command[-1] in line for line in running)
+
+        assert _wait_for(measuring, 180), _started_by_us(tmp)
         before = _started_by_us(tmp)
         bench.send_signal(signal.SIGTERM)
         _, err = bench.communicate(timeout=60)

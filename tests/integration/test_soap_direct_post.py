@@ -51,6 +51,12 @@ SCRIPTS = {
     "longer_than_declared": Script(
         answer("200 OK", XML, "Content-Type: text/xml").replace(f"Length: {len(XML)}".encode(), b"Length: 40")
     ),
+    "superscript_length": Script(  # not a length to int or urllib3: read to the close, as requests reads it
+        answer("200 OK", XML, "Content-Type: text/xml").replace(
+            f"Length: {len(XML)}".encode(), "Length: ²".encode("latin-1")
+        ),
+        close=True,
+    ),
     "truncated_kept_open": Script(answer("200 OK", XML, "Content-Type: text/xml")[:-20]),  # a read timeout
     # the answer's headers as requests keeps them (repeated ones joined, spellings, order) and its encoding
     "repeated_headers": Script(
