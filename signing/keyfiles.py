@@ -112,6 +112,10 @@ def load_private_key(path: Path, passphrase: bytes | None = None) -> Any:
         if "password" in str(exc).lower() or "decrypt" in str(exc).lower():
             raise KeyFileError(f"{path}: the passphrase does not open this key") from None
         sm2 = _load_sm2(data, private=True, passphrase=passphrase)
+        if sm2 is None and b"ENCRYPTED" in data:
+            # A wrong passphrase usually fails the decryption's padding check ("bad decrypt"), but about once in 256
+            # the padding happens to check out and the garbage fails as DER instead: the same cause either way.
+            raise KeyFileError(f"{path}: the passphrase does not open this key") from None
         if sm2 is None:
             raise KeyFileError(f"{path} is not a PKCS#8 PEM private key") from None
         return sm2

@@ -35,6 +35,32 @@ def test_an_encrypted_key_opens_only_with_its_passphrase(tmp_path: Path) -> None
     assert algorithm_of(load_private_key(files.private, b"s3cret")) == "ES256"
 
 
+# An ES256 key encrypted under "s3cret", which the wrong passphrase "wrong14" decrypts with valid padding: the
+# garbage then fails as DER, not as a bad decrypt (about one wrong passphrase in 256 does; a CI run met one).
+_PADDING_PASSES = """-----BEGIN ENCRYPTED PRIVATE KEY-----
+MIH0MF8GCSqGSIb3DQEFDTBSMDEGCSqGSIb3DQEFDDAkBBCKy+z0PuJQ718P1Lrq
+kstcAgIIADAMBggqhkiG9w0CCQUAMB0GCWCGSAFlAwQBKgQQaLjWfHUNGZ2nzBjF
+PMoQyASBkJ1uTsSuC9eeNe0wBGjWOgVfDftfbyzNJXOLyjoOtBnhaSIZp8fQNMvg
+WHDmE4LXABnhe4E8+eYRHp3bBwFY3Xc1n+qCK/8lpCqJipBAznhLj9xvHTYefD4p
+POcM0KTdEEj0ll9UU+C+L3Jml9LLtWuHNflhQY94mkcsyS/9wPFQcNc6k5oeZfYr
++oLY4mIhOw==
+-----END ENCRYPTED PRIVATE KEY-----
+"""
+
+
+@pytest.mark.parametrize("passphrase", [b"wrong14", b"wrong", b""])
+def test_a_wrong_passphrase_is_named_even_when_the_padding_happens_to_check_out(
+    tmp_path: Path, passphrase: bytes
+) -> None:
+    key = tmp_path / "k.key"
+    key.write_text(_PADDING_PASSES)
+    key.chmod(0o600)
+    expected = "encrypted" if not passphrase else "passphrase does not open"
+    with pytest.raises(KeyFileError, match=expected):
+        load_private_key(key, passphrase)
+    assert algorithm_of(load_private_key(key, b"s3cret")) == "ES256"
+
+
 def test_generated_private_key_is_readable_by_owner_only(tmp_path: Path) -> None:
     """The private key file is written with mode 0600."""
     files = generate_keypair(tmp_path, "centre-2026-01")
