@@ -29,7 +29,7 @@ from requests.utils import check_header_validity, get_encoding_from_headers, get
 from urllib3 import Timeout as UrllibTimeout
 
 from connectors.direct_errors import translate, translate_read
-from connectors.http import read_capped
+from connectors.http import declared_length, read_capped
 
 _SEND = HTTPAdapter.send  # as imported: a `send` patched later (a mock, `responses`) is not requests' own
 Header = tuple[str, str | bytes]
@@ -240,12 +240,11 @@ def _timeout(connect: float, read: float) -> UrllibTimeout:
 
 def _read(raw: Any, headers: CaseInsensitiveDict[str], cap: int) -> bytes | None:
     """The body as `read_capped` reads it through requests' iter_content (decoded, its errors translated)."""
-    declared = headers.get("Content-Length", "")
-    declared = declared if declared.isascii() else ""  # '²' is a digit to isdigit, not to int (nor to urllib3)
-    if declared.isdigit() and int(declared) > cap:
+    declared = declared_length(headers)
+    if declared is not None and declared > cap:
         _close(raw)
         return None
-    if declared.isdigit() and "Transfer-Encoding" not in headers and "Content-Encoding" not in headers:
+    if declared is not None and "Transfer-Encoding" not in headers and "Content-Encoding" not in headers:
         # A body of its declared length (at most `cap`), as sent: read in one call, not through iter_content's
         # generator and a second, empty read — the same bytes and, on a short or broken body, the same error.
         # A chunked or close-delimited body (its length unknown) or an encoded one (decoded, it may grow past

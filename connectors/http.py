@@ -3,7 +3,7 @@
 import re
 import socket
 import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from urllib.parse import urlsplit
@@ -120,11 +120,17 @@ def http_date(text: str, *, now: datetime) -> datetime | None:
     return when + timedelta(seconds=1) if second == 60 else when
 
 
+def declared_length(headers: Mapping[str, str]) -> int | None:
+    """The length an answer's Content-Length declares, read as urllib3 reads it: ASCII digits only, None otherwise
+    (a '²' is a digit to str.isdigit, not to int)."""
+    declared = headers.get("Content-Length", "")
+    return int(declared) if declared.isascii() and declared.isdigit() else None
+
+
 def read_capped(response: requests.Response, cap: int = MAX_RESPONSE_BYTES) -> bytes | None:
     """The body, or None if it is longer than `cap` bytes (checked before and while reading)."""
-    declared = response.headers.get("Content-Length", "")
-    declared = declared if declared.isascii() else ""  # '²' is a digit to isdigit, not to int (nor to urllib3)
-    if declared.isdigit() and int(declared) > cap:
+    declared = declared_length(response.headers)
+    if declared is not None and declared > cap:
         response.close()
         return None
     chunks, size = [], 0

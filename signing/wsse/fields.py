@@ -31,18 +31,12 @@ def child(parent: Any, tag: str) -> Any:
     return next(parent.iterchildren(tag), None)
 
 
-def child_text(parent: Any, tag: str) -> str | None:
-    """parent.findtext(tag): the first `tag` child's text ("" for none), or None without such a child."""
-    for found in parent.iterchildren(tag):
-        return found.text or ""
-    return None
-
-
 class Children:
-    """An element's children read once, for several lookups by tag: `only`, `child`, `child_text` and
-    list(iterchildren(tag)) as the functions above answer them, without the tag matcher each of those calls builds.
-    A child's .tag is its Clark name (comments and processing instructions have a function there, equal to no
-    string), so equal tags are exactly what iterchildren(tag) matches. Read it after the last change to `parent`."""
+    """An element's children read once, for several lookups by tag: `only`, `child`, findtext(tag) and
+    list(iterchildren(tag)) as ElementPath and the functions above answer them, without the tag matcher each of
+    those calls builds. A child's .tag is its Clark name (comments and processing instructions have a function
+    there, equal to no string), so equal tags are exactly what iterchildren(tag) matches. Read it after the last
+    change to `parent`."""
 
     __slots__ = ("_children", "_tags")
 
