@@ -18,9 +18,9 @@ from decimal import Decimal
 from enum import Enum
 from functools import cache
 from types import UnionType
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, Union, cast, get_args, get_origin
 
-from pydantic import BaseModel, PlainSerializer, WrapSerializer
+from pydantic import BaseModel, PlainSerializer, SerializeAsAny, WrapSerializer
 from pydantic_core import to_json
 
 from adapter.persistence.vault import SEALED_FIELDS, Vault
@@ -132,8 +132,11 @@ def _plain_fields(cls: type[BaseModel]) -> tuple[tuple[str, ...], tuple[str, ...
     ):
         raise _NotPlain
     for name, info in cls.model_fields.items():
-        serializers = [*_serializers(info.annotation), *(m for m in info.metadata if isinstance(m, _SERIALIZERS))]
-        if info.exclude:
+        metadata = [*_markers(info.annotation), *info.metadata]
+        serializers = [m for m in metadata if isinstance(m, _SERIALIZERS)]
+        # Written as what it holds rather than as declared: a subclass's phone is in the JSON though the declared
+        # model has no sealed field, so nothing here would look for it.
+        if info.exclude or any(isinstance(m, _AS_ANY) for m in metadata):
             raise _NotPlain
         if name in SEALED_FIELDS and (serializers or info.annotation not in (str, str | None)):
             raise _NotPlain
@@ -176,14 +179,17 @@ def _may_hold_sealed(annotation: Any) -> bool:
 
 
 _SERIALIZERS = (PlainSerializer, WrapSerializer)
+_AS_ANY = cast(type, SerializeAsAny)  # a class at run time; typed as a generic alias (Annotated) for checkers
+_MARKERS = (*_SERIALIZERS, _AS_ANY)  # what `_plain_fields` looks for in a field's annotation
 
 
-def _serializers(annotation: Any) -> list[Any]:
-    """The serializers in an annotation's `Annotated` parts, at any depth (`X | None`, `tuple[Annotated[…], …]`)."""
+def _markers(annotation: Any) -> list[Any]:
+    """The serializers and SerializeAsAny markers in an annotation's `Annotated` parts, at any depth (`X | None`,
+    `tuple[Annotated[…], …]`)."""
     found = []
     for part in get_args(annotation):
-        if isinstance(part, _SERIALIZERS):
+        if isinstance(part, _MARKERS):
             found.append(part)
         else:
-            found += _serializers(part)
+            found += _markers(part)
     return found

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import pytest
-from pydantic import BaseModel, ConfigDict, field_serializer
+from pydantic import BaseModel, ConfigDict, SerializeAsAny, field_serializer
 
 from adapter.persistence import vault as vault_module
 from adapter.persistence.presealed import Presealed, seal_model
@@ -158,6 +158,25 @@ class _WithList(BaseModel):
     phone: str
 
 
+class _Named(BaseModel):  # no sealed field of its own: a field declared as it needs no walk, unless written as any
+    model_config = ConfigDict(frozen=True)
+    name: str
+
+
+class _NamedWithPhone(_Named):
+    phone: str
+
+
+class _WithSerializeAsAny(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    party: SerializeAsAny[_Named]
+
+
+class _WithSerializeAsAnyList(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    parties: tuple[SerializeAsAny[_Named], ...]
+
+
 class _WithNamedTuple(BaseModel):
     model_config = ConfigDict(frozen=True)
     pair: _Pair
@@ -175,6 +194,9 @@ class _WithNamedTuple(BaseModel):
         _WithSet(contacts=frozenset({_PhoneOnly(phone="13812345678")}), phone="13800000000"),
         _WithList(contacts=[_Contact(phone="13812345678")], phone="13800000000"),
         _WithNamedTuple(pair=_Pair(phone="13812345678", note="x"), phone="13800000000"),
+        # written as what it holds, not as declared: a subclass's phone is in the JSON though the parent has none
+        _WithSerializeAsAny(party=_NamedWithPhone(name="甲", phone="13812345678")),
+        _WithSerializeAsAnyList(parties=(_Named(name="乙"), _NamedWithPhone(name="甲", phone="13812345678"))),
     ],
     ids=[
         "dict field",
@@ -184,6 +206,8 @@ class _WithNamedTuple(BaseModel):
         "set of models",
         "dataclass in a list",
         "named tuple",
+        "serialize as any",
+        "serialize as any in a tuple",
     ],
 )
 def test_a_model_whose_json_is_more_than_its_fields_is_sealed_as_text(model: BaseModel) -> None:
