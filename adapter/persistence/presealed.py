@@ -9,8 +9,8 @@ Parsing the dispatch's JSON back to find its ID numbers and phones cost a feed p
 The result is `Presealed`: text the sealed column stores as it is (adapter/persistence/sealed_types.py), when its
 vault is the one that sealed it; any other text is sealed by the column, as before. Only a model whose JSON is
 exactly its fields is sealed this way; one with anything else in it (a dict, a list of lists, an extra, an alias, a
-serializer of its own, a computed field, a sealed field that is not text, its own way of writing infinities) is
-written and sealed as text instead.
+serializer of its own, a field written as what it holds (SerializeAsAny), a computed field, a sealed field that is
+not text, its own way of writing infinities) is written and sealed as text instead.
 """
 
 from datetime import date
