@@ -7,6 +7,7 @@ GET  /ws/exchange?wsdl   the WSDL, its address pointing at this server.
 The control API (/sandbox/…) and the fault injection are the shared sandbox server's (sandbox/server.py).
 """
 
+import time
 from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
@@ -194,6 +195,9 @@ def _text(parent: Any, name: str, value: str) -> None:
     etree.SubElement(parent, f"{{{TNS}}}{name}").text = value
 
 
+_DATE: list[tuple[int, str]] = [(-1, "")]  # SoapHandler.date_time_string's second and its text
+
+
 class SoapHandler(BaseCourtHandler):
     """The WebService and its WSDL; the control API as every sandbox court has it."""
 
@@ -205,6 +209,19 @@ class SoapHandler(BaseCourtHandler):
     # request line leaves). Unbuffered, socketserver's default, every answer cost two. An answer larger than the
     # buffer (a long feed page) goes out in more writes, as before; the bytes on the wire are the same either way.
     wbufsize = 64 * 1024
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The Date header's text as the stdlib writes it (email.utils.formatdate, GMT, whole seconds): the current
+        second's text is kept (a tuple, replaced whole: safe between handler threads), not written for every answer.
+        Within a microsecond of the next second the stdlib's rounding may already name that one: asked of it."""
+        now = time.time() if timestamp is None else timestamp
+        second = int(now)
+        if timestamp is not None or now - second >= 0.999999:
+            return super().date_time_string(now)
+        kept = _DATE[0]
+        if kept[0] != second:
+            kept = _DATE[0] = (second, super().date_time_string(second))
+        return kept[1]
 
     def handle_expect_100(self) -> bool:
         # A client that sent "Expect: 100-continue" holds its body back until it reads the interim answer: that
