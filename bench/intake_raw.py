@@ -1,0 +1,265 @@
+"""The raw baselines of bench/intake.py: the same feed read and verified as the adapter does, its rows written with
+plain SQL (sqlite3 / psycopg), one transaction per page.
+
+`raw_pass`, the baseline of issue #21 ("verify the same signatures + insert the same rows with plain SQL"): on a
+database made by the adapter's own migrations (the same tables, columns, constraints and indexes, before timing),
+per new dispatch the six rows the adapter writes (adapter/inbox/page_rows.py) — its case, history line, inbox row
+(the raw bytes and the signature headers), centre event and two audit-chain entries — their values built by plain
+code from the verified item: json.loads of the body, new ids, one timestamp an item, the body's text, the headers as
+JSON, digests as SHA-256 of what they name, the dispatch JSON and the raw bytes stored in clear. What the adapter
+does beyond that — decode and validate into the model, seal, mask, classify, check the case is new, chain the
+audit entries in its own transaction — is what intake_per_s ÷ raw_per_s measures.
+
+`one_row_pass`, the floor measured before (kept for comparison): one row per item (message id, case id, body) into
+a table of its own.
+
+Both are at least once, as a feed is (the court re-sends an item now and then), the same way on SQLite and
+PostgreSQL: the one-row pass drops a repeated item by its table's key (ON CONFLICT DO NOTHING); `raw_pass` skips an
+item whose message id it has already taken whole (none of its six rows written), and the inbox's (platform,
+message_id) key would drop it at the database too (ON CONFLICT DO NOTHING).
+"""
+
+import hashlib
+import json
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from adapter.config.settings import Settings
+from connectors.port import Feed, RawInbound
+
+PAGE = 100
+
+# (table, columns, what a second row of the same key does): in this order — the rest refer to the case
+_TABLES = (
+    ("cases", "id platform platform_case_id case_number court_code flow procedure cause amount status mediator"
+     " dispatch_json agreement_json agreement_effective_at court_dispatched_at created_at updated_at", ""),
+    ("case_events", "case_id at event from_status to_status actor detail", ""),
+    ("inbox", "platform message_id type case_id received_at body_sha256 raw raw_headers_json",
+     " ON CONFLICT (platform, message_id) DO NOTHING"),
+    ("centre_events", "status attempts next_attempt_at claimed_by claimed_until last_error queued_at delivered_at"
+     " event_id type case_id at data_json", ""),
+    ("audit_chain", "seq at kind subject case_id actor alg digest content_json prev_hash entry_hash", ""),
+)  # fmt: skip
+_ONE_ROW = ("raw_inbox", "message_id case_id body", " ON CONFLICT (message_id) DO NOTHING")
+# built once: json.dumps with options makes an encoder a call
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_SORTED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+_HEADERS = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+
+
+@dataclass
+class Parts:
+    """CPU seconds of the pass's thread by step (time.thread_time, taken per page)."""
+
+    fetch: float = 0.0
+    verify: float = 0.0
+    build: float = 0.0
+    insert: float = 0.0
+    items: int = 0
+
+    def per_item_us(self) -> dict[str, float]:
+        steps = {"fetch": self.fetch, "verify": self.verify, "build": self.build, "insert": self.insert}
+        return {name: seconds * 1e6 / max(self.items, 1) for name, seconds in steps.items()}
+
+
+@dataclass
+class _Rows:
+    """A page's rows, one list per table of _TABLES."""
+
+    tables: tuple[list[tuple[Any, ...]], ...] = field(default_factory=lambda: ([], [], [], [], []))
+
+
+class _Database:
+    """A plain driver connection to the settings' database: sqlite3 in WAL mode — `tuned`, with the other pragmas
+    the adapter's engine sets too (adapter/persistence/engine.py: synchronous NORMAL, foreign keys, secure delete
+    with a vault) — or psycopg."""
+
+    def __init__(self, url: str, *, tuned: bool = True) -> None:
+        self.sqlite = url.startswith("sqlite")
+        if self.sqlite:
+            self.connection: Any = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+            pragmas = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "secure_delete=ON")
+            for pragma in pragmas if tuned else pragmas[:1]:
+                self.connection.execute(f"PRAGMA {pragma}")
+            self.mark = "?"
+        else:
+            import psycopg
+
+            self.connection = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))
+            self.mark = "%s"
+
+    def insert(self, table: str, columns: str, conflict: str) -> str:
+        names = columns.split()
+        return f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(self.mark for _ in names)}){conflict}"
+
+    def stamp(self, at: datetime) -> Any:
+        """`at` as its column takes it: SQLite's text as SQLAlchemy stores a UTC time; PostgreSQL's timestamptz."""
+        return at.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else at
+
+    def write(self, statements: list[str], rows: tuple[list[tuple[Any, ...]], ...]) -> None:
+        """One transaction: each statement's rows as one executemany."""
+        if self.sqlite:
+            self.connection.execute("BEGIN IMMEDIATE")
+            for sql, values in zip(statements, rows, strict=True):
+                self.connection.executemany(sql, values)
+            self.connection.execute("COMMIT")
+        else:
+            with self.connection.cursor() as cursor:
+                for sql, values in zip(statements, rows, strict=True):
+                    cursor.executemany(sql, values)
+            self.connection.commit()
+
+    def count(self, table: str) -> int:
+        return int(self.connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def _feed(settings: Settings) -> tuple[Callable[[str], Any], Callable[[RawInbound], str]]:
+    """(fetch a page after a cursor, verify an item → its message id) with the adapter's connector and verifier."""
+    from adapter.platforms.signers import build_signer, build_verifier
+    from connectors.odr_rest import OdrRestPlatform
+
+    platform = settings.platforms["court"]
+    connector = OdrRestPlatform("court", platform.base_url, build_signer(platform.signing, platform="court"))
+    verifier = build_verifier(platform.signing, platform="court")
+    return (
+        lambda cursor: connector.fetch(Feed.DISPATCHES, cursor, PAGE),
+        lambda item: str(verifier.verify(item.body, item.headers).message_id),
+    )
+
+
+def _pages(fetch: Callable[[str], Any], parts: Parts) -> Iterator[list[RawInbound]]:
+    cursor = ""
+    while True:
+        started = time.thread_time()
+        page = fetch(cursor)
+        parts.fetch += time.thread_time() - started
+        yield page.items
+        if len(page.items) < PAGE or page.next_cursor == cursor:
+            return
+        cursor = page.next_cursor
+
+
+def raw_pass(settings: Settings, parts: Parts | None = None) -> tuple[float, int]:
+    """The baseline (module doc): (seconds, inbox rows written). `parts`: CPU by step, added to."""
+    parts = parts if parts is not None else Parts()
+    _migrate(settings.database_url)
+    database = _Database(settings.database_url)
+    fetch, verify = _feed(settings)
+    statements = [database.insert(*table) for table in _TABLES]
+    chain = _Chain(database.count("audit_chain"))
+    seen: set[str] = set()
+    started = time.perf_counter()
+    for items in _pages(fetch, parts):
+        mark = time.thread_time()
+        verified = [(verify(item), item) for item in items]
+        parts.verify += (now := time.thread_time()) - mark
+        rows = _Rows()
+        for message_id, item in verified:
+            if message_id not in seen:  # at least once: a repeated item writes nothing (module doc)
+                seen.add(message_id)
+                _add_dispatch(rows, database, chain, message_id, item)
+        parts.build += (mark := time.thread_time()) - now
+        database.write(statements, rows.tables)
+        parts.insert += time.thread_time() - mark
+        parts.items += len(items)
+    seconds = time.perf_counter() - started
+    count = database.count("inbox")
+    database.connection.close()
+    return seconds, count
+
+
+def _migrate(url: str) -> None:
+    """The adapter's schema on the fresh database, as the adapter makes it (adapter/persistence/migrate.py)."""
+    from sqlalchemy import create_engine
+
+    from adapter.persistence.migrate import prepare
+
+    engine = create_engine(url)
+    prepare(engine)
+    engine.dispose()
+
+
+class _Chain:
+    """Sequence numbers and hashes for audit entries: each entry's digest the SHA-256 of its content, its hash that
+    of the previous hash and its digest (the sizes of the adapter's; its canonical form and checks are its own)."""
+
+    def __init__(self, seq: int) -> None:
+        self.seq, self.prev = seq, "0" * 64
+
+    def entry(self, stamp: Any, kind: str, subject: str, case_id: str, actor: str, content: dict[str, Any]) -> tuple:
+        content_json = _SORTED(content)
+        digest = hashlib.sha256(content_json.encode()).hexdigest()
+        entry_hash = hashlib.sha256((self.prev + digest).encode()).hexdigest()
+        self.seq += 1
+        row = (self.seq, stamp, kind, subject, case_id, actor, "sha256", digest, content_json, self.prev, entry_hash)
+        self.prev = entry_hash
+        return row
+
+
+def _add_dispatch(rows: _Rows, database: _Database, chain: _Chain, message_id: str, item: RawInbound) -> None:
+    """The six rows of a new dispatch (module doc), from the verified item's JSON (the sandbox feed's fields)."""
+    cases, history, inbox, events, audit = rows.tables
+    body = json.loads(item.body)
+    dispatch = body["ajxx"]
+    now = datetime.now(UTC)
+    at = database.stamp(now)
+    case_id = f"MC-{uuid.uuid4().hex[:20]}"
+    actor, status, detail = "court:court", "PENDING_ACCEPTANCE", f"message {message_id}"
+    dispatched = database.stamp(datetime.fromisoformat(dispatch["pqsj"]).astimezone(UTC))
+    case_number, court_code, flow, procedure = dispatch["ah"], dispatch["fydm"], dispatch["tjlx"], dispatch["cxlx"]
+    cause, amount = dispatch["ay"], dispatch["bdje"]
+    dispatch_json = _COMPACT(dispatch)
+    cases.append(
+        (case_id, "court", body["ajbs"], case_number, court_code, flow, procedure, cause, amount, status, None,
+         dispatch_json, None, None, dispatched, at, at)
+    )  # fmt: skip
+    history.append((case_id, at, "register", "RECEIVED", status, actor, detail))
+    body_sha256 = hashlib.sha256(item.body).hexdigest()
+    headers_json = _HEADERS(dict(item.headers))
+    inbox.append(("court", message_id, "dispatch", case_id, at, body_sha256, item.body, headers_json))
+    data = {
+        "platform": "court",
+        "court_case_id": body["ajbs"],
+        "case_number": case_number,
+        "court_code": court_code,
+        "flow": flow,
+        "procedure": procedure,
+        "cause": cause,
+        "amount": amount,
+        "status": status,
+        "message_id": message_id,
+        "flags": [],
+    }
+    data_json = _COMPACT(data)
+    events.append(
+        ("pending", 0, at, None, None, None, at, None, f"evt_{uuid.uuid4().hex}", "case.dispatch_received", case_id,
+         at, data_json)
+    )  # fmt: skip
+    content = {"at": now.isoformat(), "detail": detail, "from": "RECEIVED", "to": status}
+    audit.append(chain.entry(at, "case.register", case_id, case_id, actor, content))
+    content = {"envelope_sha256": body_sha256, "platform": "court", "raw_sha256": body_sha256, "type": "dispatch"}
+    audit.append(chain.entry(at, "inbound.applied", message_id, case_id, "court", content))
+
+
+def one_row_pass(settings: Settings) -> tuple[float, int]:
+    """The floor measured before (module doc), as it was: (seconds, rows written)."""
+    database = _Database(settings.database_url, tuned=False)
+    fetch, verify = _feed(settings)
+    table = "raw_inbox (message_id TEXT PRIMARY KEY, case_id TEXT, body TEXT NOT NULL)"
+    database.connection.execute(f"CREATE TABLE {table}")
+    if not database.sqlite:
+        database.connection.commit()
+    insert = database.insert(*_ONE_ROW)
+    started = time.perf_counter()
+    for items in _pages(fetch, Parts()):
+        rows = [(verify(item), json.loads(item.body)["ajbs"], item.body.decode()) for item in items]
+        database.write([insert], (rows,))
+    seconds = time.perf_counter() - started
+    count = database.count("raw_inbox")
+    database.connection.close()
+    return seconds, count
