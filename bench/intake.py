@@ -13,10 +13,12 @@ raw_per_s         the baseline of #21, "verify the same signatures + insert the 
                   tables (made by its migrations before timing), their values built by plain code from the item's
                   JSON (nothing decoded into the model, validated, sealed or chained), inserted with plain SQL
                   (sqlite3 / psycopg executemany), one transaction per page
-raw_*_us          that pass's CPU per item by step: fetch (the connector's HTTP), verify, build (the rows' values),
+*_cpu_us          CPU µs per item of the process for the timed pass: `intake_cpu_us` the adapter's, `raw_cpu_us`,
+                  `raw1_cpu_us`; `*_cpu_ratio` raw ÷ adapter (the ratio in CPU, which a busy machine disturbs less)
+raw_*_us          and per step (the pass's thread): fetch (the connector's HTTP), verify, build (the rows' values),
                   insert (the page's transaction)
 raw1_per_s        the floor measured before: the same fetch and verify, but one row per item (message id, case id,
-                  body) into a table of its own (bench/intake_raw.py one_row_pass)
+                  body) into a table of its own (bench/intake_raw.py one_row_pass); raw1_*_us its CPU by step
 *_ratio           intake_per_s ÷ raw_per_s of the same database, within each run (goal >= 0.5)
 *_ratio_one_row   intake_per_s ÷ raw1_per_s (the ratio as measured before)
 *_rss_mib         peak RSS of the process doing it (each measurement runs in its own process)
@@ -61,20 +63,22 @@ def _peak_rss_kib() -> int:
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 
 
-def adapter_pass(settings: Settings) -> tuple[float, int]:
-    """Poll the court's feeds to rest; (seconds, messages applied)."""
+def adapter_pass(settings: Settings, parts: Parts | None = None) -> tuple[float, int]:
+    """Poll the court's feeds to rest; (seconds, messages applied). `parts`: its process CPU (`cpu`) added to."""
     from scheduler import build_runtime
     from scheduler.process import settle
 
     runtime = build_runtime(settings)
     settle()  # as `docking run` does before its jobs start: full collections do not walk the start-up heap
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     while True:  # a fresh database reads the whole feed: poll until nothing new arrives
         before = runtime.metrics.get("inbound_applied")
         runtime.poll_platform("court")
         if runtime.metrics.get("inbound_applied") == before:
             break
     seconds = time.perf_counter() - started
+    if parts is not None:
+        parts.cpu += time.process_time() - cpu
     applied = int(runtime.metrics.get("inbound_applied"))
     runtime.uow.engine.dispose()
     return seconds, applied
@@ -83,10 +87,8 @@ def adapter_pass(settings: Settings) -> tuple[float, int]:
 def child(kind: str, settings_json: str) -> None:
     settings = Settings.model_validate_json(settings_json)
     parts = Parts()
-    if kind == "raw":
-        seconds, count = raw_pass(settings, parts)
-    else:
-        seconds, count = (adapter_pass if kind == "adapter" else one_row_pass)(settings)
+    seconds, count = {"adapter": adapter_pass, "raw": raw_pass, "raw1": one_row_pass}[kind](settings, parts)
+    parts.items = parts.items or count  # the adapter's CPU per item applied
     report = {"seconds": seconds, "count": count, "peak_rss_kib": _peak_rss_kib(), "parts": parts.per_item_us()}
     print(json.dumps(report))
 
@@ -111,18 +113,21 @@ def one_run(court: Court, work: Path, server: str | None, items: int) -> dict[st
         databases["pg"] = lambda: fresh_database(server)
     for name, fresh in databases.items():
         raw, raw_rss, parts = measure("raw", settings_for(court, fresh(), work), items)
-        raw1, _, _ = measure("raw1", settings_for(court, fresh(), work), items)
-        adapter, adapter_rss, _ = measure("adapter", settings_for(court, fresh(), work), items)
+        raw1, _, parts1 = measure("raw1", settings_for(court, fresh(), work), items)
+        adapter, adapter_rss, adapter_parts = measure("adapter", settings_for(court, fresh(), work), items)
         measured |= {
             f"{name}_raw_per_s": raw,
             f"{name}_raw1_per_s": raw1,
             f"{name}_intake_per_s": adapter,
             f"{name}_ratio": adapter / raw,
             f"{name}_ratio_one_row": adapter / raw1,
+            f"{name}_intake_cpu_us": adapter_parts["cpu"],
+            f"{name}_cpu_ratio": parts["cpu"] / adapter_parts["cpu"],
             f"{name}_rss_mib": adapter_rss,
             f"{name}_raw_rss_mib": raw_rss,
         }
         measured |= {f"{name}_raw_{step}_us": us for step, us in parts.items()}
+        measured |= {f"{name}_raw1_{step}_us": us for step, us in parts1.items()}
     return measured
 
 
