@@ -5,8 +5,9 @@ plain SQL (sqlite3 / psycopg), one transaction per page.
 database made by the adapter's own migrations (the same tables, columns, constraints and indexes, before timing),
 per new dispatch the six rows the adapter writes (adapter/inbox/page_rows.py) — its case, history line, inbox row
 (the raw bytes and the signature headers), centre event and two audit-chain entries — their values built by plain
-code from the verified item: json.loads of the body, new ids, one timestamp an item, the body's text, the headers as
-JSON, digests as SHA-256 of what they name, the dispatch JSON and the raw bytes stored in clear. What the adapter
+code from the verified item (bench/intake_rows.py): json.loads of the body, new ids, one timestamp an item, the
+body's fields and text, the headers as JSON, every digest a SHA-256 (of the bytes received, of an entry's content,
+of the previous hash and the digest), the dispatch's JSON and the raw bytes stored in clear. What the adapter
 does beyond that — decode and validate into the model, seal, mask, classify, check the case is new, chain the
 audit entries in its own transaction — is what intake_per_s ÷ raw_per_s measures.
 
@@ -19,37 +20,21 @@ item whose message id it has already taken whole (none of its six rows written),
 message_id) key would drop it at the database too (ON CONFLICT DO NOTHING).
 """
 
-import hashlib
 import json
 import sqlite3
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from adapter.config.settings import Settings
+from bench.intake_rows import TABLES, Chain, Rows, add_dispatch
 from connectors.port import Feed, RawInbound
 
 PAGE = 100
 
-# (table, columns, what a second row of the same key does): in this order — the rest refer to the case
-_TABLES = (
-    ("cases", "id platform platform_case_id case_number court_code flow procedure cause amount status mediator"
-     " dispatch_json agreement_json agreement_effective_at court_dispatched_at created_at updated_at", ""),
-    ("case_events", "case_id at event from_status to_status actor detail", ""),
-    ("inbox", "platform message_id type case_id received_at body_sha256 raw raw_headers_json",
-     " ON CONFLICT (platform, message_id) DO NOTHING"),
-    ("centre_events", "status attempts next_attempt_at claimed_by claimed_until last_error queued_at delivered_at"
-     " event_id type case_id at data_json", ""),
-    ("audit_chain", "seq at kind subject case_id actor alg digest content_json prev_hash entry_hash", ""),
-)  # fmt: skip
 _ONE_ROW = ("raw_inbox", "message_id case_id body", " ON CONFLICT (message_id) DO NOTHING")
-# built once: json.dumps with options makes an encoder a call
-_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-_SORTED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
-_HEADERS = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 @dataclass
@@ -68,13 +53,6 @@ class Parts:
         steps = {"cpu": self.cpu, "fetch": self.fetch, "verify": self.verify, "build": self.build}
         steps["insert"] = self.insert
         return {name: seconds * 1e6 / max(self.items, 1) for name, seconds in steps.items()}
-
-
-@dataclass
-class _Rows:
-    """A page's rows, one list per table of _TABLES."""
-
-    tables: tuple[list[tuple[Any, ...]], ...] = field(default_factory=lambda: ([], [], [], [], []))
 
 
 class _Database:
@@ -153,21 +131,21 @@ def raw_pass(settings: Settings, parts: Parts | None = None) -> tuple[float, int
     _migrate(settings.database_url)
     database = _Database(settings.database_url)
     fetch, verify = _feed(settings)
-    statements = [database.insert(*table) for table in _TABLES]
-    chain = _Chain(database.count("audit_chain"))
+    statements = [database.insert(*table) for table in TABLES]
+    chain = Chain(database.count("audit_chain"))
     seen: set[str] = set()
     started, cpu = time.perf_counter(), time.process_time()
     for items in _pages(fetch, parts):
         mark = time.thread_time()
         verified = [(verify(item), item) for item in items]
         parts.verify += (now := time.thread_time()) - mark
-        rows = _Rows()
+        rows: Rows = ([], [], [], [], [])
         for message_id, item in verified:
             if message_id not in seen:  # at least once: a repeated item writes nothing (module doc)
                 seen.add(message_id)
-                _add_dispatch(rows, database, chain, message_id, item)
+                add_dispatch(rows, database.stamp, chain, message_id, item)
         parts.build += (mark := time.thread_time()) - now
-        database.write(statements, rows.tables)
+        database.write(statements, rows)
         parts.insert += time.thread_time() - mark
         parts.items += len(items)
     seconds, parts.cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -185,68 +163,6 @@ def _migrate(url: str) -> None:
     engine = create_engine(url)
     prepare(engine)
     engine.dispose()
-
-
-class _Chain:
-    """Sequence numbers and hashes for audit entries: each entry's digest the SHA-256 of its content, its hash that
-    of the previous hash and its digest (the sizes of the adapter's; its canonical form and checks are its own)."""
-
-    def __init__(self, seq: int) -> None:
-        self.seq, self.prev = seq, "0" * 64
-
-    def entry(self, stamp: Any, kind: str, subject: str, case_id: str, actor: str, content: dict[str, Any]) -> tuple:
-        content_json = _SORTED(content)
-        digest = hashlib.sha256(content_json.encode()).hexdigest()
-        entry_hash = hashlib.sha256((self.prev + digest).encode()).hexdigest()
-        self.seq += 1
-        row = (self.seq, stamp, kind, subject, case_id, actor, "sha256", digest, content_json, self.prev, entry_hash)
-        self.prev = entry_hash
-        return row
-
-
-def _add_dispatch(rows: _Rows, database: _Database, chain: _Chain, message_id: str, item: RawInbound) -> None:
-    """The six rows of a new dispatch (module doc), from the verified item's JSON (the sandbox feed's fields)."""
-    cases, history, inbox, events, audit = rows.tables
-    body = json.loads(item.body)
-    dispatch = body["ajxx"]
-    now = datetime.now(UTC)
-    at = database.stamp(now)
-    case_id = f"MC-{uuid.uuid4().hex[:20]}"
-    actor, status, detail = "court:court", "PENDING_ACCEPTANCE", f"message {message_id}"
-    dispatched = database.stamp(datetime.fromisoformat(dispatch["pqsj"]).astimezone(UTC))
-    case_number, court_code, flow, procedure = dispatch["ah"], dispatch["fydm"], dispatch["tjlx"], dispatch["cxlx"]
-    cause, amount = dispatch["ay"], dispatch["bdje"]
-    dispatch_json = _COMPACT(dispatch)
-    cases.append(
-        (case_id, "court", body["ajbs"], case_number, court_code, flow, procedure, cause, amount, status, None,
-         dispatch_json, None, None, dispatched, at, at)
-    )  # fmt: skip
-    history.append((case_id, at, "register", "RECEIVED", status, actor, detail))
-    body_sha256 = hashlib.sha256(item.body).hexdigest()
-    headers_json = _HEADERS(dict(item.headers))
-    inbox.append(("court", message_id, "dispatch", case_id, at, body_sha256, item.body, headers_json))
-    data = {
-        "platform": "court",
-        "court_case_id": body["ajbs"],
-        "case_number": case_number,
-        "court_code": court_code,
-        "flow": flow,
-        "procedure": procedure,
-        "cause": cause,
-        "amount": amount,
-        "status": status,
-        "message_id": message_id,
-        "flags": [],
-    }
-    data_json = _COMPACT(data)
-    events.append(
-        ("pending", 0, at, None, None, None, at, None, f"evt_{uuid.uuid4().hex}", "case.dispatch_received", case_id,
-         at, data_json)
-    )  # fmt: skip
-    content = {"at": now.isoformat(), "detail": detail, "from": "RECEIVED", "to": status}
-    audit.append(chain.entry(at, "case.register", case_id, case_id, actor, content))
-    content = {"envelope_sha256": body_sha256, "platform": "court", "raw_sha256": body_sha256, "type": "dispatch"}
-    audit.append(chain.entry(at, "inbound.applied", message_id, case_id, "court", content))
 
 
 def one_row_pass(settings: Settings, parts: Parts | None = None) -> tuple[float, int]:
