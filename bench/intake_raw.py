@@ -20,6 +20,7 @@ item whose message id it has already taken whole (none of its six rows written),
 message_id) key would drop it at the database too (ON CONFLICT DO NOTHING).
 """
 
+import gc
 import json
 import sqlite3
 import time
@@ -134,6 +135,7 @@ def raw_pass(settings: Settings, parts: Parts | None = None) -> tuple[float, int
     statements = [database.insert(*table) for table in TABLES]
     chain = Chain(database.count("audit_chain"))
     seen: set[str] = set()
+    _settle()
     started, cpu = time.perf_counter(), time.process_time()
     for items in _pages(fetch, parts):
         mark = time.thread_time()
@@ -152,6 +154,13 @@ def raw_pass(settings: Settings, parts: Parts | None = None) -> tuple[float, int
     count = database.count("inbox")
     database.connection.close()
     return seconds, count
+
+
+def _settle() -> None:
+    """As the adapter pass does before timing (scheduler/process.py settle): the start-up heap out of the collector's
+    reach, so that full collections walk it in neither pass (in the raw pass they cost ~20 µs an item without)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _migrate(url: str) -> None:
@@ -175,6 +184,7 @@ def one_row_pass(settings: Settings, parts: Parts | None = None) -> tuple[float,
     if not database.sqlite:
         database.connection.commit()
     insert = database.insert(*_ONE_ROW)
+    _settle()
     started, cpu = time.perf_counter(), time.process_time()
     for items in _pages(fetch, parts):
         mark = time.thread_time()

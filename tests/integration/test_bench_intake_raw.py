@@ -83,6 +83,7 @@ def _repeating(monkeypatch: pytest.MonkeyPatch) -> intake_raw.Parts:
         return fetch_again, verify
 
     monkeypatch.setattr(intake_raw, "_feed", feed)
+    monkeypatch.setattr(intake_raw, "_settle", lambda: None)  # the benchmark's own process freezes its heap, not ours
     return intake_raw.Parts()
 
 
@@ -164,7 +165,7 @@ def test_the_raw_pass_writes_the_rows_the_adapter_writes(
     tables = set(adapter)
     assert _schema(raw_settings.database_url, tables) == _schema(adapter_settings.database_url, tables)
 
-    one_row_settings = settings_for(bench_court, fresh(), work)
+    one_row_settings = settings_for(bench_court, fresh(), work)  # the floor measured before misses five tables
     assert intake_raw.one_row_pass(one_row_settings)[1] == ITEMS
     missed = differences(adapter, _census(one_row_settings.database_url))
     assert len(missed) == 6 and "inbox: 200 rows by the adapter, None raw" in missed, missed
