@@ -7,10 +7,20 @@ intake_per_s      dispatches polled to rest by the adapter (`Runtime.poll_platfo
                   audit chain — on a fresh SQLite file (`sqlite_*`) and a fresh PostgreSQL database (`pg_*`). Per
                   page, one transaction: per item its case, history line, inbox row (raw bytes sealed, signature
                   headers), centre event and two chain entries (adapter/inbox/page.py, page_rows.py)
-raw_per_s         the floor of the same run: the same pages fetched with the same connector, the same signatures
-                  verified by the same verifier, and one row per item (message id, case id, body) inserted with
-                  plain SQL, one transaction per page
+raw_per_s         the baseline of #21, "verify the same signatures + insert the same rows with plain SQL"
+                  (bench/intake_raw.py raw_pass): the same pages fetched with the same connector, the same
+                  signatures verified by the same verifier, and per item the same six rows into the adapter's own
+                  tables (made by its migrations before timing), their values built by plain code from the item's
+                  JSON (nothing decoded into the model, validated, sealed or chained), inserted with plain SQL
+                  (sqlite3 / psycopg executemany), one transaction per page
+*_cpu_us          CPU µs per item of the process for the timed pass: `intake_cpu_us` the adapter's, `raw_cpu_us`,
+                  `raw1_cpu_us`; `*_cpu_ratio` raw ÷ adapter (the ratio in CPU, which a busy machine disturbs less)
+raw_*_us          and per step (the pass's thread): fetch (the connector's HTTP), verify, build (the rows' values),
+                  insert (the page's transaction)
+raw1_per_s        the floor measured before: the same fetch and verify, but one row per item (message id, case id,
+                  body) into a table of its own (bench/intake_raw.py one_row_pass); raw1_*_us its CPU by step
 *_ratio           intake_per_s ÷ raw_per_s of the same database, within each run (goal >= 0.5)
+*_ratio_one_row   intake_per_s ÷ raw1_per_s (the ratio as measured before)
 *_rss_mib         peak RSS of the process doing it (each measurement runs in its own process)
 --profile         one more adapter pass on SQLite under cProfile: the top cumulative functions of the intake path
 
@@ -24,7 +34,6 @@ import cProfile
 import json
 import os
 import pstats
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -37,10 +46,8 @@ from pathlib import Path
 from adapter.config.settings import DataKeySettings, EncryptionSettings, Settings
 from adapter.persistence.vault import new_key
 from bench.harness import Court, adapter_settings
+from bench.intake_raw import Parts, one_row_pass, raw_pass
 from bench.signals import exit_on_sigterm
-from connectors.port import Feed
-
-PAGE = 100
 
 
 def settings_for(court: Court, database_url: str, work: Path) -> Settings:
@@ -56,90 +63,45 @@ def _peak_rss_kib() -> int:
         return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
 
 
-def adapter_pass(settings: Settings) -> tuple[float, int]:
-    """Poll the court's feeds to rest; (seconds, messages applied)."""
+def adapter_pass(settings: Settings, parts: Parts | None = None) -> tuple[float, int]:
+    """Poll the court's feeds to rest; (seconds, messages applied). `parts`: its process CPU (`cpu`) added to."""
     from scheduler import build_runtime
     from scheduler.process import settle
 
     runtime = build_runtime(settings)
     settle()  # as `docking run` does before its jobs start: full collections do not walk the start-up heap
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     while True:  # a fresh database reads the whole feed: poll until nothing new arrives
         before = runtime.metrics.get("inbound_applied")
         runtime.poll_platform("court")
         if runtime.metrics.get("inbound_applied") == before:
             break
     seconds = time.perf_counter() - started
+    if parts is not None:
+        parts.cpu += time.process_time() - cpu
     applied = int(runtime.metrics.get("inbound_applied"))
     runtime.uow.engine.dispose()
     return seconds, applied
 
 
-def raw_pass(settings: Settings) -> tuple[float, int]:
-    """The floor: fetch the same pages, verify the same signatures, insert one row per item with plain SQL."""
-    from adapter.platforms.signers import build_signer, build_verifier
-    from connectors.odr_rest import OdrRestPlatform
-
-    platform = settings.platforms["court"]
-    signing = platform.signing
-    connector = OdrRestPlatform("court", platform.base_url, build_signer(signing, platform="court"))
-    verifier = build_verifier(signing, platform="court")
-    url = settings.database_url
-    if url.startswith("sqlite"):
-        connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
-        connection.execute("PRAGMA journal_mode=WAL")
-        mark = "?"
-    else:
-        import psycopg
-
-        connection = psycopg.connect(url.replace("postgresql+psycopg", "postgresql"))  # type: ignore[assignment]
-        mark = "%s"
-    connection.execute("CREATE TABLE raw_inbox (message_id TEXT PRIMARY KEY, case_id TEXT, body TEXT NOT NULL)")
-    if isinstance(connection, sqlite3.Connection):
-        connection.execute("COMMIT") if connection.in_transaction else None
-    else:
-        connection.commit()
-    # A feed is at least once (the court re-sends the last item read now and then): duplicates are dropped by the key.
-    insert = f"INSERT INTO raw_inbox VALUES ({mark}, {mark}, {mark}) ON CONFLICT (message_id) DO NOTHING"
-    started, cursor = time.perf_counter(), ""
-    while True:
-        page = connector.fetch(Feed.DISPATCHES, cursor, PAGE)
-        rows = []
-        for item in page.items:
-            verified = verifier.verify(item.body, item.headers)
-            rows.append((verified.message_id, json.loads(item.body)["ajbs"], item.body.decode()))
-        if isinstance(connection, sqlite3.Connection):
-            connection.execute("BEGIN IMMEDIATE")
-            connection.executemany(insert, rows)
-            connection.execute("COMMIT")
-        else:
-            with connection.cursor() as cur:
-                cur.executemany(insert, rows)
-            connection.commit()
-        if len(page.items) < PAGE or page.next_cursor == cursor:
-            break
-        cursor = page.next_cursor
-    seconds = time.perf_counter() - started
-    count = connection.execute("SELECT count(*) FROM raw_inbox").fetchone()[0]
-    connection.close()
-    return seconds, count
-
-
 def child(kind: str, settings_json: str) -> None:
     settings = Settings.model_validate_json(settings_json)
-    seconds, count = (adapter_pass if kind == "adapter" else raw_pass)(settings)
-    print(json.dumps({"seconds": seconds, "count": count, "peak_rss_kib": _peak_rss_kib()}))
+    parts = Parts()
+    seconds, count = {"adapter": adapter_pass, "raw": raw_pass, "raw1": one_row_pass}[kind](settings, parts)
+    parts.items = parts.items or count  # the adapter's CPU per item applied
+    report = {"seconds": seconds, "count": count, "peak_rss_kib": _peak_rss_kib(), "parts": parts.per_item_us()}
+    print(json.dumps(report))
 
 
-def measure(kind: str, settings: Settings, items: int) -> tuple[float, float]:
-    """(items per second, peak RSS MiB) of one pass in its own process."""
+def measure(kind: str, settings: Settings, items: int) -> tuple[float, float, dict[str, float]]:
+    """(items per second, peak RSS MiB, CPU µs per item by step of a raw pass) of one pass in its own process."""
     command = [sys.executable, "-m", "bench.intake", "--child", kind, settings.model_dump_json()]
     done = subprocess.run(command, capture_output=True, text=True, timeout=1800)
     if done.returncode:
         raise RuntimeError(f"the {kind} pass failed:\n{done.stderr[-3000:]}")
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["count"] == items, f"{kind}: {report['count']} of {items} items reached the database"
-    return items / report["seconds"], report["peak_rss_kib"] / 1024
+    return items / report["seconds"], report["peak_rss_kib"] / 1024, report["parts"]
 
 
 def one_run(court: Court, work: Path, server: str | None, items: int) -> dict[str, float]:
@@ -150,15 +112,22 @@ def one_run(court: Court, work: Path, server: str | None, items: int) -> dict[st
 
         databases["pg"] = lambda: fresh_database(server)
     for name, fresh in databases.items():
-        raw, raw_rss = measure("raw", settings_for(court, fresh(), work), items)
-        adapter, adapter_rss = measure("adapter", settings_for(court, fresh(), work), items)
+        raw, raw_rss, parts = measure("raw", settings_for(court, fresh(), work), items)
+        raw1, _, parts1 = measure("raw1", settings_for(court, fresh(), work), items)
+        adapter, adapter_rss, adapter_parts = measure("adapter", settings_for(court, fresh(), work), items)
         measured |= {
             f"{name}_raw_per_s": raw,
+            f"{name}_raw1_per_s": raw1,
             f"{name}_intake_per_s": adapter,
             f"{name}_ratio": adapter / raw,
+            f"{name}_ratio_one_row": adapter / raw1,
+            f"{name}_intake_cpu_us": adapter_parts["cpu"],
+            f"{name}_cpu_ratio": parts["cpu"] / adapter_parts["cpu"],
             f"{name}_rss_mib": adapter_rss,
             f"{name}_raw_rss_mib": raw_rss,
         }
+        measured |= {f"{name}_raw_{step}_us": us for step, us in parts.items()}
+        measured |= {f"{name}_raw1_{step}_us": us for step, us in parts1.items()}
     return measured
 
 
