@@ -3,6 +3,7 @@ healthy one is handed out without a ping (adapter/persistence/liveness.py)."""
 
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import psycopg
 import pytest
@@ -84,10 +85,10 @@ def test_a_healthy_connection_is_handed_out_without_a_ping(
     engine = make_engine(fresh_database(own_server))
     try:
         first = _backend(engine)
-        pings: list[object] = []
+        pings: list[Any] = []
         ping = engine.dialect.do_ping
 
-        def counted(dbapi_connection: object) -> bool:
+        def counted(dbapi_connection: Any) -> bool:
             pings.append(dbapi_connection)
             return ping(dbapi_connection)
 
