@@ -3,6 +3,7 @@
     python -m bench.delivery [--messages 600] [--runs 3] [--backlog 1000000] [--sample 2000] [--audit-only]
     python -m bench.delivery --latency-ms 50 [--in-flight 16] [--messages 600] [--runs 3]
     python -m bench.delivery --soap-only [--in-flight 16]     raw REST POSTs and SOAP delivery
+    python -m bench.delivery --pg-scaling-only [--messages 600] [--runs 3]   pg1_one, pg2_one and pg_scaling only
     python -m bench.delivery --profile [--profile-soap [N]] [--in-flight 16] [--messages 600] [--top 30]
                                                         where one SQLite worker's CPU goes (bench/profile.py)
 
@@ -177,6 +178,12 @@ def one_run(
     n = args.messages
     if args.audit_only:
         return audit_run(court, server, work, n, number)
+    if args.pg_scaling_only:
+        return in_turn(
+            number,
+            pg1_one_rps=lambda: adapter_rps(court, fresh_database(server), n, 1, work, in_flight=1),
+            pg2_one_rps=lambda: adapter_rps(court, fresh_database(server), n, 2, work, in_flight=1),
+        )
     if args.soap_only:
         raw = raw_rps(court, n)
         return {
@@ -280,6 +287,7 @@ def main() -> None:
     parser.add_argument("--profile-out", type=Path, help="with --profile: keep the merged cProfile stats here")
     parser.add_argument("--top", type=int, default=TOP, help="with --profile: the top N functions")
     parser.add_argument("--soap-only", action="store_true", help="only raw REST POSTs and SOAP delivery")
+    parser.add_argument("--pg-scaling-only", action="store_true", help="only pg1_one, pg2_one (and pg_scaling)")
     parser.add_argument(
         "--profile-soap", type=int, nargs="?", const=-1, default=0, metavar="N", help="profile SOAP delivery: top N"
     )

@@ -22,20 +22,42 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import event, inspect, select, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import UnboundExecutionError
 from sqlalchemy.orm import Session
 
 from adapter.audit import sources
 from adapter.audit.chain import GENESIS, canonical, canonical_fields, hasher
 from adapter.persistence.audit_tables import AuditEntryRow
-from adapter.persistence.bulk import insert_rows
+from adapter.persistence.bulk import insert_rows, raise_as_sqlalchemy
 
 CHAIN_LOCK = 0x617564697463  # pg_advisory_xact_lock key ("auditc"); not SCHEMA_LOCK (adapter/persistence/migrate.py)
 _PENDING = "audit_pending"
 _TABLE = AuditEntryRow.__table__  # type: ignore[attr-defined]
 _TAIL = select(_TABLE.c.seq, _TABLE.c.entry_hash).order_by(_TABLE.c.seq.desc()).limit(1)
 _LOCK = text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})")
+
+
+# The lock and the tail in one query string on psycopg: sent together, run one after the other, so one round trip
+# instead of two (#21: a delivery's record transaction). Safe for the chain because each statement of a simple
+# query gets its own snapshot (READ COMMITTED): the tail is read after the lock is granted and sees the entries
+# committed by the lock's previous holder (tests/integration/test_audit_locked_tail.py forces it).
+_LOCKED_TAIL = f"{_LOCK.text}; {_TAIL.compile(dialect=postgresql.dialect(), compile_kwargs={'literal_binds': True})}"
+
+
+def locked_tail(connection: Connection) -> Any:
+    """The chain's lock taken, then its tail read (seq, entry_hash; None for an empty chain), in one round trip
+    through the connection's psycopg connection; its errors raised as SQLAlchemy raises them."""
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(_LOCKED_TAIL)  # no parameters: a simple query, which may hold several statements
+        cursor.nextset()
+        tail = cursor.fetchone()
+    except BaseException as exc:
+        raise_as_sqlalchemy(connection, exc, _LOCKED_TAIL, [], cursor)
+    cursor.close()
+    return tail
 
 
 @dataclass(frozen=True)
@@ -128,9 +150,12 @@ def _after_transaction_end(session: Session, transaction: Any) -> None:
 
 def _write(session: Session, entries: list[sources.Entry], alg: str) -> None:
     connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_LOCK)
-    tail = connection.execute(_TAIL).first()
+    if connection.dialect.driver == "psycopg":
+        tail = locked_tail(connection)
+    else:
+        if connection.dialect.name == "postgresql":
+            connection.execute(_LOCK)
+        tail = connection.execute(_TAIL).first()
     seq, prev = (tail[0], tail[1]) if tail is not None else (0, GENESIS)
     at, digest_of = datetime.now(UTC), hasher(alg)
     chained = bytes.fromhex(prev)  # the previous entry's hash, as the next one's hash takes it

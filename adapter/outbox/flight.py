@@ -39,9 +39,13 @@ from adapter.platforms.registry import Platforms
 from schemas.clock import Clock
 
 # Results are written in one transaction per this many, or once the oldest has waited this long (seconds): a
-# transaction per message would cost more than its send, and a successor waits for its predecessor's record.
+# transaction per message would cost more than its send, and a successor waits for its predecessor's record. 50 ms,
+# not 20: a record transaction has a fixed cost (~1 ms of CPU across worker and server), and a time bound alone
+# shrinks the batches exactly when the workers are busiest — two workers on two cores each send slower, so 20 ms
+# held ~12 results instead of ~16 and the transactions per message grew with the second worker (#21, pg_scaling);
+# the price is up to 30 ms more before a case's next message can be claimed.
 RECORD_BATCH = 32
-RECORD_AFTER = 0.02
+RECORD_AFTER = 0.05
 TICK = 0.05  # the longest the worker's thread waits for a send to end before it looks around again
 
 

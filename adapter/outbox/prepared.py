@@ -15,6 +15,8 @@ from typing import Any
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.dml import UpdateBase
 
+from adapter.persistence.bulk import raise_as_sqlalchemy
+
 Processor = Callable[[Any], Any]
 # The statement's text; per parameter (in the driver's order, by name for a named paramstyle): its name, its
 # processor, and whether the rows give it (False: the statement's own value, already converted).
@@ -34,7 +36,29 @@ class Prepared:
         across an executemany: dialect.supports_sane_multi_rowcount). KeyError naming a bind a row lacks."""
         if not rows:
             return 0
-        sql, positional, binds, fixed = self._plan(connection.dialect)
+        sql, params = self._params(connection.dialect, rows)
+        return connection.exec_driver_sql(sql, params).rowcount
+
+    def each_returns(self, connection: Connection, rows: Sequence[dict[str, Any]]) -> list[bool]:
+        """On psycopg, for a statement with RETURNING: execute it once per row, in order, as one pipelined
+        executemany; returns per row whether it returned anything (an UPDATE: whether it changed a row). The
+        driver's errors are raised as SQLAlchemy raises them (adapter/persistence/bulk.py raise_as_sqlalchemy)."""
+        if not rows:
+            return []
+        sql, params = self._params(connection.dialect, rows)
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(sql, params, returning=True)
+            returned = [cursor.fetchone() is not None]
+            while cursor.nextset():
+                returned.append(cursor.fetchone() is not None)
+        except BaseException as exc:
+            raise_as_sqlalchemy(connection, exc, sql, params, cursor)
+        cursor.close()
+        return returned
+
+    def _params(self, dialect: Dialect, rows: Sequence[dict[str, Any]]) -> tuple[str, list[Any]]:
+        sql, positional, binds, fixed = self._plan(dialect)
         params: list[Any] = []
         names = [name for name, _, _ in binds]
         for row in rows:
@@ -44,7 +68,7 @@ class Prepared:
                 for name, process, given in binds
             ]
             params.append(tuple(values) if positional else dict(zip(names, values, strict=True)))
-        return connection.exec_driver_sql(sql, params).rowcount
+        return sql, params
 
     def _plan(self, dialect: Dialect) -> _Plan:
         # Kept on the dialect (one per engine), so a plan goes with its engine: its processors refer to the

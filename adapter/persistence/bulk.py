@@ -12,8 +12,8 @@ On PostgreSQL (psycopg) a batch of rows goes in as one COPY … FROM STDIN rathe
 adapted by the same psycopg dumpers, stored as an INSERT's parameters are — for about half the client's CPU and two
 thirds of the server's (a feed page's six tables, measured for #21: 55 → 30 µs and 75 → 50 µs an item). The
 server's refusals are the same errors (a value too long is DataError), raised as SQLAlchemy raises the
-executemany's (`_raise`), and nothing of a refused COPY is stored. A few rows (a delivery's audit entry) still go
-as an executemany: a COPY costs one more round trip, which only a batch pays back.
+executemany's (`raise_as_sqlalchemy`), and nothing of a refused COPY is stored. A few rows (a delivery's audit
+entry) still go as an executemany: a COPY costs one more round trip, which only a batch pays back.
 """
 
 from collections.abc import Callable, Sequence
@@ -75,11 +75,13 @@ def _copy(connection: Connection, sql: str, params: list[Any]) -> None:
             for values in params:
                 copy.write_row(values)
     except BaseException as exc:
-        _raise(connection, exc, sql, params, cursor)
+        raise_as_sqlalchemy(connection, exc, sql, params, cursor)
     cursor.close()
 
 
-def _raise(connection: Connection, exc: BaseException, sql: str, params: list[Any], cursor: Any) -> NoReturn:
+def raise_as_sqlalchemy(
+    connection: Connection, exc: BaseException, sql: str, params: list[Any], cursor: Any
+) -> NoReturn:
     """Raise `exc` as SQLAlchemy raises an executemany's: a driver error as its SQLAlchemy twin (DataError …) after
     the engine's `handle_error` listeners, the connection invalidated when it was lost or the copy interrupted
     (KeyboardInterrupt); any other exception (a value psycopg cannot encode) as it is."""

@@ -56,7 +56,7 @@ def _compiled_forms(runtime: Runtime) -> dict[tuple[str, bool], list[Any]]:
     return forms
 
 
-def test_every_statement_of_the_delivery_loop_is_compiled_once(court: Court, runtime: Runtime) -> None:
+def test_every_statement_of_the_delivery_loop_is_compiled_once(court: Court, runtime: Runtime, backend: str) -> None:
     court.core.dispatch(CASES, "01")
     runtime.poll_platform(PLATFORM)
     with runtime.uow.begin() as session:
@@ -82,8 +82,12 @@ def test_every_statement_of_the_delivery_loop_is_compiled_once(court: Court, run
 
     # Not vacuous: the loop's statements ran at least once per wave.
     assert runs("SELECT outbox.id, outbox.message_id") >= WAVES  # the claim
-    assert runs("UPDATE outbox SET status=") >= WAVES  # the recorded results (at the driver: prepared.py)
-    assert runs("SELECT audit_chain.seq") >= WAVES  # the audit chain's tail, once per commit that audits
+    if backend == "postgres":  # run at psycopg itself, compiled once per dialect (record.py _write_returning,
+        # adapter/audit/append.py locked_tail): no cursor event sees them
+        assert runs("UPDATE outbox SET status=") == runs("SELECT audit_chain.seq") == 0
+    else:
+        assert runs("UPDATE outbox SET status=") >= WAVES  # the recorded results (at the driver: prepared.py)
+        assert runs("SELECT audit_chain.seq") >= WAVES  # the audit chain's tail, once per commit that audits
     recompiled = {
         text: len({id(c) for c in seen}) for (text, _), seen in forms.items() if len({id(c) for c in seen}) > 1
     }
