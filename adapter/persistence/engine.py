@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, make_url
+from sqlalchemy import event
 from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session, create_engine
@@ -26,7 +26,6 @@ from adapter.persistence import (
     tables,  # noqa: F401  (registers the tables on SQLModel.metadata)
 )
 from adapter.persistence.diagnosis import name_database
-from adapter.persistence.liveness import check_on_checkout
 from adapter.persistence.sealed_types import attach_vault
 from adapter.persistence.vault import Vault
 
@@ -70,11 +69,7 @@ def make_engine(
         else:
             # Every stored time is UTC; pin the session zone so the server's own setting cannot shift them.
             pg_args = {"options": "-c timezone=UTC"} if url.startswith("postgresql") else {}
-            # psycopg: a lost connection is told by its socket, a ping only when that says something (liveness.py)
-            psycopg = make_url(url).get_driver_name() == "psycopg"
-            engine = create_engine(url, pool_pre_ping=not psycopg, hide_parameters=True, connect_args=pg_args)
-            if psycopg:
-                check_on_checkout(engine)
+            engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=pg_args)
     except ModuleNotFoundError as exc:
         extra = " (pip install 'court-docking[postgres]')" if "psycopg" in str(exc) else ""
         raise ConfigError(f"database_url needs a driver that is not installed: {exc.name}{extra}") from None
