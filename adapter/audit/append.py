@@ -41,8 +41,9 @@ _LOCK = text(f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})")
 
 # The lock and the tail in one query string on psycopg: sent together, run one after the other, so one round trip
 # instead of two (#21: a delivery's record transaction). Safe for the chain because each statement of a simple
-# query gets its own snapshot (READ COMMITTED): the tail is read after the lock is granted and sees the entries
-# committed by the lock's previous holder (tests/integration/test_audit_locked_tail.py forces it).
+# query gets its own snapshot at READ COMMITTED (pinned for every session: adapter/persistence/engine.py): the tail
+# is read after the lock is granted and sees the entries committed by the lock's previous holder
+# (tests/integration/test_audit_locked_tail.py forces it).
 _LOCKED_TAIL = f"{_LOCK.text}; {_TAIL.compile(dialect=postgresql.dialect(), compile_kwargs={'literal_binds': True})}"
 
 
@@ -51,8 +52,10 @@ def locked_tail(connection: Connection) -> Any:
     through the connection's psycopg connection; its errors raised as SQLAlchemy raises them."""
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(_LOCKED_TAIL)  # no parameters: a simple query, which may hold several statements
-        cursor.nextset()
+        # No parameters and never prepared: a simple query, which may hold several statements
+        cursor.execute(_LOCKED_TAIL, prepare=False)
+        if not cursor.nextset():  # the lock's result first, then the tail's: a missing one is no empty chain
+            raise RuntimeError("the audit chain's lock and tail query returned one result, not two")
         tail = cursor.fetchone()
     except BaseException as exc:
         raise_as_sqlalchemy(connection, exc, _LOCKED_TAIL, [], cursor)

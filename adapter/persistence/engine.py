@@ -67,8 +67,12 @@ def make_engine(
             read_only_file = read_only and file is not None
             _tune_sqlite(engine, secure_delete=vault is not None, read_only=read_only_file, busy_timeout=busy_timeout)
         else:
-            # Every stored time is UTC; pin the session zone so the server's own setting cannot shift them.
-            pg_args = {"options": "-c timezone=UTC"} if url.startswith("postgresql") else {}
+            # Every stored time is UTC; pin the session zone so the server's own setting cannot shift them. And
+            # READ COMMITTED whatever the server's or role's default: the audit chain reads its tail after taking its
+            # lock, which needs a snapshot per statement (adapter/audit/append.py), and a record's UPDATE re-tests a
+            # row another worker changed rather than failing it as a serialization error (adapter/outbox/record.py).
+            options = r"-c timezone=UTC -c default_transaction_isolation=read\ committed"
+            pg_args = {"options": options} if url.startswith("postgresql") else {}
             engine = create_engine(url, pool_pre_ping=True, hide_parameters=True, connect_args=pg_args)
     except ModuleNotFoundError as exc:
         extra = " (pip install 'court-docking[postgres]')" if "psycopg" in str(exc) else ""

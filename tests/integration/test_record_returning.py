@@ -166,3 +166,32 @@ def _wait_for_lock_wait(uow: UnitOfWork) -> None:
                 return
         assert time.monotonic() < deadline, "the record never waited for the row"
         time.sleep(0.01)
+
+
+def test_a_record_waiting_for_a_row_holds_no_row_after_it(uow: UnitOfWork) -> None:
+    """Rows are locked in id order whatever the order of the results (record.py _write_returning), as _HELD's
+    ORDER BY locked them: a record waiting for a row holds none of a higher id, so two workers recording
+    overlapping rows cannot deadlock. Results in reverse order, the first row held elsewhere: the last row must
+    still be free while the record waits."""
+    rows = claim(uow, lambda: T0, limit=3, token="tok-a")
+    first, last = rows[0], rows[-1]
+    results = [
+        Result(row, DeliveryResult.DELIVERED, _values(DeliveryResult.DELIVERED, n)) for n, row in enumerate(rows)
+    ][::-1]
+    other = uow.engine.connect()
+    transaction = other.begin()
+    other.execute(update(_OUTBOX).where(_OUTBOX.c.id == first.id).values(claimed_by="tok-a"))  # held, unchanged
+    counts: list[Any] = []
+    recording = threading.Thread(target=lambda: counts.append(record(uow, results)))
+    recording.start()
+    try:
+        _wait_for_lock_wait(uow)
+        with uow.engine.connect() as probe, probe.begin() as probing:
+            probe.execute(text("SET LOCAL lock_timeout = '2s'"))  # a lock the record took would fail this
+            probe.execute(update(_OUTBOX).where(_OUTBOX.c.id == last.id).values(attempts=_OUTBOX.c.attempts))
+            probing.rollback()
+    finally:
+        transaction.commit()
+        other.close()
+        recording.join(timeout=10)
+    assert counts == [{DeliveryResult.DELIVERED: 3}]
