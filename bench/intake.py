@@ -12,7 +12,8 @@ raw_per_s         the baseline of #21, "verify the same signatures + insert the 
                   signatures verified by the same verifier, and per item the same six rows into the adapter's own
                   tables (made by its migrations before timing), their values built by plain code from the item's
                   JSON (nothing decoded into the model, validated, sealed or chained), inserted with plain SQL
-                  (sqlite3 / psycopg executemany), one transaction per page
+                  (an executemany a table on SQLite, a COPY a table on PostgreSQL, as the adapter's), one
+                  transaction per page
 *_cpu_us          CPU µs per item of the process for the timed pass: `intake_cpu_us` the adapter's, `raw_cpu_us`,
                   `raw1_cpu_us`; `*_cpu_ratio` raw ÷ adapter (the ratio in CPU, which a busy machine disturbs less)
 raw_*_us          and per step (the pass's thread): fetch (the connector's HTTP), verify, build (the rows' values),
