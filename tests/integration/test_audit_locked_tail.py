@@ -5,8 +5,6 @@ refused by the primary key). Forced here: one writer holds the lock with its ent
 waits for it; the first commits; the second's entry must follow the first's."""
 
 import threading
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,7 +17,8 @@ from adapter.audit.append import append
 from adapter.audit.sources import Entry
 from adapter.audit.verify import verify_chain
 from adapter.persistence.audit_tables import AuditEntryRow
-from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.engine import UnitOfWork
+from tests.support.pg_waits import wait_for_pg_wait
 
 pytestmark = pytest.mark.integration
 
@@ -29,14 +28,6 @@ _ENTRIES = AuditEntryRow.__table__  # type: ignore[attr-defined]
 @pytest.fixture
 def backend() -> str:
     return "postgres"
-
-
-@pytest.fixture
-def uow(database_url: str) -> Iterator[UnitOfWork]:
-    engine = make_engine(database_url)
-    create_schema(engine)
-    yield UnitOfWork(engine)
-    engine.dispose()
 
 
 def _entry(n: int) -> Entry:
@@ -79,7 +70,7 @@ def test_a_writer_waiting_for_the_lock_reads_the_tail_its_holder_committed(
 
     waiting = threading.Thread(target=wait_and_write)
     waiting.start()
-    _wait_for_advisory_wait(uow)
+    wait_for_pg_wait(uow, "wait_event = 'advisory'", "the second writer")
     holder.commit()
     holder.close()
     waiting.join(timeout=10)
@@ -93,16 +84,3 @@ def test_a_writer_waiting_for_the_lock_reads_the_tail_its_holder_committed(
         rows = connection.execute(select(_ENTRIES.c.seq, _ENTRIES.c.subject).order_by(_ENTRIES.c.seq)).all()
         assert [tuple(row) for row in rows] == [(1, "msg-0"), (2, "msg-1"), (3, "msg-2")]
         assert verify_chain(connection, {}).ok
-
-
-def _wait_for_advisory_wait(uow: UnitOfWork) -> None:
-    waiting = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory' AND datname = current_database()"
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        with uow.engine.connect() as connection:  # a transaction per look: pg_stat_activity is read once in each
-            if connection.execute(waiting).scalar_one() > 0:
-                return
-        assert time.monotonic() < deadline, "the second writer never waited for the chain's lock"
-        time.sleep(0.01)

@@ -16,7 +16,7 @@ from adapter.outbox.record import _HELD, DeliveryResult, Result, record
 from adapter.outbox.requeue import RequeueConflict, requeue
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.tables import OutboxRow, OutboxStatus
-from tests.support.cases import T0, pending_cases
+from tests.support.cases import OUTBOX_STATES, T0, pending_cases
 
 pytestmark = pytest.mark.integration
 
@@ -106,17 +106,6 @@ def _ours_now(ids: list[int], token: str) -> tuple[Any, ...]:
     return _still_ours([Held(i) for i in ids])  # type: ignore[list-item]
 
 
-# Each row's state by its place (id order): (status, claimed_by); cycled over the 40 rows.
-STATES = [
-    (OutboxStatus.PENDING, "tok-a"),
-    (OutboxStatus.PENDING, None),
-    (OutboxStatus.PENDING, "tok-b"),
-    (OutboxStatus.DELIVERED, "tok-a"),  # a stale token left on a row no longer pending
-    (OutboxStatus.DEAD, "tok-a"),
-    (OutboxStatus.PENDING, "tok-a"),
-    (OutboxStatus.DELIVERED, None),
-]
-
 # Which ids a statement names (positions into the 40 rows, or ids no row has) and with which tokens.
 ASKS: list[tuple[str, Callable[[list[int]], list[int]], list[str]]] = [
     ("one row", lambda ids: ids[:1], ["tok-a"]),
@@ -136,7 +125,7 @@ def _states(uow: UnitOfWork) -> list[int]:
         connection = session.connection()
         ids = list(connection.execute(select(_OUTBOX.c.id).order_by(_OUTBOX.c.id)).scalars())
         for n, row_id in enumerate(ids):
-            status, token = STATES[n % len(STATES)]
+            status, token = OUTBOX_STATES[n % len(OUTBOX_STATES)]
             claimed = T0 + timedelta(seconds=6) if token else None
             connection.execute(
                 update(_OUTBOX)

@@ -5,7 +5,6 @@ claimed by either token or none, a row twice in a batch, batches in any order â€
 is waited for and then judged on what that transaction committed, as before."""
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
@@ -20,7 +19,8 @@ from adapter.outbox.claimed import Claimed
 from adapter.outbox.record import DeliveryResult, Result, record
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.tables import OutboxRow, OutboxStatus
-from tests.support.cases import T0, pending_cases
+from tests.support.cases import OUTBOX_STATES, T0, pending_cases
+from tests.support.pg_waits import wait_for_pg_wait
 
 pytestmark = pytest.mark.integration
 
@@ -40,18 +40,6 @@ def uow(database_url: str) -> Iterator[UnitOfWork]:
     pending_cases(UnitOfWork(engine), CASES)
     yield UnitOfWork(engine)
     engine.dispose()
-
-
-# Each row's state by its place (id order): (status, claimed_by); cycled over the rows.
-STATES = [
-    (OutboxStatus.PENDING, "tok-a"),
-    (OutboxStatus.PENDING, None),
-    (OutboxStatus.PENDING, "tok-b"),
-    (OutboxStatus.DELIVERED, "tok-a"),  # a stale token left on a row no longer pending
-    (OutboxStatus.DEAD, "tok-a"),
-    (OutboxStatus.PENDING, "tok-a"),
-    (OutboxStatus.DELIVERED, None),
-]
 
 
 def _values(outcome: DeliveryResult, n: int) -> dict[str, Any]:
@@ -91,7 +79,7 @@ def _rows(uow: UnitOfWork) -> list[Claimed]:
     assert len(rows) == CASES
     with uow.begin() as session:
         for n, row in enumerate(rows):
-            status, token = STATES[n % len(STATES)]
+            status, token = OUTBOX_STATES[n % len(OUTBOX_STATES)]
             session.connection().execute(
                 update(_OUTBOX).where(_OUTBOX.c.id == row.id).values(status=status, claimed_by=token)
             )
@@ -141,7 +129,7 @@ def test_a_row_held_by_another_transaction_is_judged_on_what_it_committed(
     counts: list[Any] = []
     recording = threading.Thread(target=lambda: counts.append(record(uow, results)))
     recording.start()
-    _wait_for_lock_wait(uow)
+    wait_for_pg_wait(uow, "wait_event_type = 'Lock'", "the record")
     assert recording.is_alive()  # it waits for the other transaction
     transaction.commit()
     other.close()
@@ -153,19 +141,6 @@ def test_a_row_held_by_another_transaction_is_judged_on_what_it_committed(
         after = {row_id: (status, token) for row_id, status, token in statuses}
     assert after[rows[1].id] == (("pending", "tok-b") if taken else ("delivered", None))
     assert after[rows[0].id] == after[rows[2].id] == ("delivered", None)
-
-
-def _wait_for_lock_wait(uow: UnitOfWork) -> None:
-    waiting = text(
-        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        with uow.engine.connect() as connection:  # a transaction per look: pg_stat_activity is read once in each
-            if connection.execute(waiting).scalar_one() > 0:
-                return
-        assert time.monotonic() < deadline, "the record never waited for the row"
-        time.sleep(0.01)
 
 
 def test_a_record_waiting_for_a_row_holds_no_row_after_it(uow: UnitOfWork) -> None:
@@ -185,7 +160,7 @@ def test_a_record_waiting_for_a_row_holds_no_row_after_it(uow: UnitOfWork) -> No
     recording = threading.Thread(target=lambda: counts.append(record(uow, results)))
     recording.start()
     try:
-        _wait_for_lock_wait(uow)
+        wait_for_pg_wait(uow, "wait_event_type = 'Lock'", "the record")
         with uow.engine.connect() as probe, probe.begin() as probing:
             probe.execute(text("SET LOCAL lock_timeout = '2s'"))  # a lock the record took would fail this
             probe.execute(update(_OUTBOX).where(_OUTBOX.c.id == last.id).values(attempts=_OUTBOX.c.attempts))

@@ -7,7 +7,7 @@ from typing import Any
 from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import create_case, transition
-from adapter.persistence.tables import CaseEventRow, CaseRow
+from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxStatus
 from adapter.services import CentreServices
 from adapter.states import Event
 from adapter.testing.fake_store import FakeCaseStore
@@ -55,3 +55,16 @@ def case_row(**changes: Any) -> CaseRow:
     }
     fields.update(changes)
     return CaseRow(**fields)
+
+
+# Outbox rows' states for tests of statements that must find only the rows still held: (status, claimed_by), each
+# row taking one by its place in id order, cycled.
+OUTBOX_STATES = [
+    (OutboxStatus.PENDING, "tok-a"),
+    (OutboxStatus.PENDING, None),
+    (OutboxStatus.PENDING, "tok-b"),
+    (OutboxStatus.DELIVERED, "tok-a"),  # a stale token left on a row no longer pending
+    (OutboxStatus.DEAD, "tok-a"),
+    (OutboxStatus.PENDING, "tok-a"),
+    (OutboxStatus.DELIVERED, None),
+]
