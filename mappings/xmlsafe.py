@@ -55,6 +55,8 @@ def _parser(encoding: str | None) -> etree.XMLParser:
 
 
 def _new_parser(encoding: str | None) -> etree.XMLParser:
+    # No target, resolver or other Python callback on it: no code of ours runs inside a parse, so a thread never
+    # parses again while its parser is in use (lxml's parser lock is not re-entrant: one added would deadlock).
     # Comments and processing instructions are dropped: exclusive c14n (what signatures cover) ignores them, so a
     # comment spliced into signed text would otherwise cut what .text returns without breaking the signature.
     return etree.XMLParser(

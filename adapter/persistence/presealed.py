@@ -9,8 +9,8 @@ Parsing the dispatch's JSON back to find its ID numbers and phones cost a feed p
 The result is `Presealed`: text the sealed column stores as it is (adapter/persistence/sealed_types.py), when its
 vault is the one that sealed it; any other text is sealed by the column, as before. Only a model whose JSON is
 exactly its fields is sealed this way; one with anything else in it (a dict, a list of lists, an extra, an alias, a
-serializer of its own, a field written as what it holds (SerializeAsAny), a computed field, a sealed field that is
-not text, its own way of writing infinities) is written and sealed as text instead.
+serializer of its own, a field written as what it holds (SerializeAsAny, polymorphic_serialization), a computed
+field, a sealed field that is not text, its own way of writing infinities) is written and sealed as text instead.
 """
 
 from datetime import date
@@ -129,6 +129,8 @@ def _plain_fields(cls: type[BaseModel]) -> tuple[tuple[str, ...], tuple[str, ...
         or decorators.model_serializers
         or cls.__pydantic_root_model__
         or config.get("ser_json_inf_nan", "null") != "null"  # written by its own setting: not as `to_json` writes it
+        # a subclass's fields written where this model is declared (as SerializeAsAny): a phone no field here names
+        or config.get("polymorphic_serialization")
     ):
         raise _NotPlain
     for name, info in cls.model_fields.items():

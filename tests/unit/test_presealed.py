@@ -177,6 +177,20 @@ class _WithSerializeAsAnyList(BaseModel):
     parties: tuple[SerializeAsAny[_Named], ...]
 
 
+class _NamedAnyKind(BaseModel):  # written, where declared, as whatever subclass it is, by its own setting
+    model_config = ConfigDict(frozen=True, polymorphic_serialization=True)
+    name: str
+
+
+class _NamedAnyKindWithPhone(_NamedAnyKind):
+    phone: str
+
+
+class _WithPolymorphic(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    party: _NamedAnyKind
+
+
 class _WithNamedTuple(BaseModel):
     model_config = ConfigDict(frozen=True)
     pair: _Pair
@@ -197,6 +211,7 @@ class _WithNamedTuple(BaseModel):
         # written as what it holds, not as declared: a subclass's phone is in the JSON though the parent has none
         _WithSerializeAsAny(party=_NamedWithPhone(name="甲", phone="13812345678")),
         _WithSerializeAsAnyList(parties=(_Named(name="乙"), _NamedWithPhone(name="甲", phone="13812345678"))),
+        _WithPolymorphic(party=_NamedAnyKindWithPhone(name="甲", phone="13812345678")),
     ],
     ids=[
         "dict field",
@@ -208,6 +223,7 @@ class _WithNamedTuple(BaseModel):
         "named tuple",
         "serialize as any",
         "serialize as any in a tuple",
+        "polymorphic serialization",
     ],
 )
 def test_a_model_whose_json_is_more_than_its_fields_is_sealed_as_text(model: BaseModel) -> None:
