@@ -148,25 +148,44 @@ def raw_pass(settings: Settings, parts: Parts | None = None) -> tuple[float, int
     statements = [database.bulk(*table) for table in TABLES]
     chain = Chain(database.count("audit_chain"))
     seen: set[str] = set()
+
+    def build(verified: list[tuple[str, RawInbound]]) -> Rows:
+        rows: Rows = ([], [], [], [], [])
+        for message_id, item in verified:
+            if message_id not in seen:  # at least once: a repeated item writes nothing (module doc)
+                seen.add(message_id)
+                add_dispatch(rows, database.stamp, chain, message_id, item)
+        return rows
+
+    seconds = _timed(database, statements, fetch, verify, build, parts)
+    count = database.count("inbox")
+    database.connection.close()
+    return seconds, count
+
+
+def _timed(
+    database: _Database,
+    statements: list[str],
+    fetch: Callable[[str], Any],
+    verify: Callable[[RawInbound], str],
+    build: Callable[[list[tuple[str, RawInbound]]], Rows],
+    parts: Parts,
+) -> float:
+    """A pass over the whole feed, timed (seconds): per page, its items verified (message id, item), their rows
+    built, and written in one transaction (`statements`, one per list of the rows); CPU by step added to `parts`."""
     _settle()
     started, cpu = time.perf_counter(), time.process_time()
     for items in _pages(fetch, parts):
         mark = time.thread_time()
         verified = [(verify(item), item) for item in items]
         parts.verify += (now := time.thread_time()) - mark
-        rows: Rows = ([], [], [], [], [])
-        for message_id, item in verified:
-            if message_id not in seen:  # at least once: a repeated item writes nothing (module doc)
-                seen.add(message_id)
-                add_dispatch(rows, database.stamp, chain, message_id, item)
+        rows = build(verified)
         parts.build += (mark := time.thread_time()) - now
         database.write(statements, rows)
         parts.insert += time.thread_time() - mark
         parts.items += len(items)
     seconds, parts.cpu = time.perf_counter() - started, time.process_time() - cpu
-    count = database.count("inbox")
-    database.connection.close()
-    return seconds, count
+    return seconds
 
 
 def _settle() -> None:
@@ -197,18 +216,11 @@ def one_row_pass(settings: Settings, parts: Parts | None = None) -> tuple[float,
     if not database.sqlite:
         database.connection.commit()
     insert = database.insert(*_ONE_ROW)
-    _settle()
-    started, cpu = time.perf_counter(), time.process_time()
-    for items in _pages(fetch, parts):
-        mark = time.thread_time()
-        verified = [(verify(item), item) for item in items]
-        parts.verify += (now := time.thread_time()) - mark
-        rows = [(message_id, json.loads(item.body)["ajbs"], item.body.decode()) for message_id, item in verified]
-        parts.build += (mark := time.thread_time()) - now
-        database.write([insert], (rows,))
-        parts.insert += time.thread_time() - mark
-        parts.items += len(items)
-    seconds, parts.cpu = time.perf_counter() - started, time.process_time() - cpu
+
+    def build(verified: list[tuple[str, RawInbound]]) -> Rows:
+        return ([(message_id, json.loads(item.body)["ajbs"], item.body.decode()) for message_id, item in verified],)
+
+    seconds = _timed(database, [insert], fetch, verify, build, parts)
     count = database.count("raw_inbox")
     database.connection.close()
     return seconds, count
