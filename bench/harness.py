@@ -20,6 +20,7 @@ from adapter.keys.keyring import Keyring
 from adapter.persistence.tables import CaseRow
 from bench.signals import kill_left
 from sandbox.pairing import key_and_certificate
+from sandbox.server import MAX_DISPATCH
 from scheduler import Runtime, build_runtime
 
 
@@ -85,14 +86,20 @@ class Court:
         )
 
     def dispatch(self, count: int) -> list[str]:
-        answer = requests.post(
-            f"{self.url}/sandbox/dispatch",
-            json={"count": count, "flow": "01"},
-            headers={"Authorization": f"Bearer {self.token}"},
-            timeout=60,
-        )
-        answer.raise_for_status()
-        return list(answer.json()["dispatched"])
+        """`count` new flow-01 cases dispatched by the court: their court case ids (ajbs), in order. Asked for in
+        chunks of at most MAX_DISPATCH, the most the sandbox's control endpoint takes at once (sandbox/server.py),
+        so `--messages 12000` is 12,000 cases and not a 400 from the court."""
+        dispatched: list[str] = []
+        while len(dispatched) < count:
+            answer = requests.post(
+                f"{self.url}/sandbox/dispatch",
+                json={"count": min(MAX_DISPATCH, count - len(dispatched)), "flow": "01"},
+                headers={"Authorization": f"Bearer {self.token}"},
+                timeout=60,
+            )
+            answer.raise_for_status()
+            dispatched.extend(answer.json()["dispatched"])
+        return dispatched
 
     def stop(self) -> None:
         self.process.terminate()
