@@ -24,11 +24,15 @@ soap_rps    the same acceptances delivered by one worker process on SQLite to a 
             verify the court's signature over it, read the receipt, record the result (audit chain on). The court's
             side: verify our signature, refuse a replay, apply, sign its answer (RSA-2048). With N in flight our CPU
             and the court's overlap on the machine's cores; the raw side (raw_rps) stays one-at-a-time REST POSTs.
-            soap_ratio = soap_rps ÷ raw_rps (raw REST POSTs)
+            soap_ratio = soap_rps ÷ raw_rps (raw REST POSTs). soap_worker_cpu_us and soap_court_cpu_us: the CPU µs a
+            message of the worker process and of the court process (/proc/<pid>/stat) while it ran. The machine's
+            cores divided by their sum is soap_ceiling_rps, the rate with every core busy and nothing else running;
+            soap_ceiling_ratio = soap_ceiling_rps ÷ raw_rps is the most soap_ratio can be on this machine, where
+            the court shares our cores (a real court has its own); soap_of_ceiling = soap_rps ÷ soap_ceiling_rps
 audit_ratio sqlite/pg1 delivery with the audit chain appending ÷ with it off ([audit] enabled = false), measured
             back to back in each run (order alternating between runs); audit_ratio_sqlite the same on SQLite.
             `--audit-only` measures just these four (what the audit log costs the delivery path, goal >= 0.9)
-            `--soap-only` measures just raw_rps and soap_rps (and soap_ratio)
+            `--soap-only` measures just raw_rps and soap_rps (and soap_ratio, the CPU and the ceiling above)
 --profile   instead of the runs: one worker process delivering to the REST court at N (--in-flight) in flight,
             a cProfile per thread (main and send threads) merged, in µs of CPU per message, with the CPU per
             message by thread and the court's, with and without the profiler (bench/profile.py); --profile-soap
@@ -68,8 +72,8 @@ from adapter.audit.settings import AuditSettings
 from adapter.platforms.signers import build_signer
 from adapter.testing import fresh_database, postgres_server
 from bench import backlog, peer
-from bench.harness import Court, adapter_settings, queue_acceptances, run_workers
-from bench.profile import profile_delivery
+from bench.harness import Court, Timed, adapter_settings, queue_acceptances, run_workers
+from bench.profile import court_cpu, profile_delivery
 from bench.signals import exit_on_sigterm
 from mappings import odr_rest
 from schemas.enums import CourtStatus, ProgressKind
@@ -153,12 +157,43 @@ def adapter_rps(
     """Queue `messages` acceptances through the centre service, then time `workers` processes delivering them;
     `audit` False: with the audit chain off ([audit] enabled = false); `in_flight`: the platform's max_in_flight
     (None: the setting's default)."""
+    return messages / delivered(court, database_url, messages, workers, work, audit, in_flight)[0].seconds
+
+
+def delivered(
+    court: Court,
+    database_url: str,
+    messages: int,
+    workers: int,
+    work: Path,
+    audit: bool = True,
+    in_flight: int | None = None,
+) -> tuple[Timed, float]:
+    """adapter_rps's measurement: the workers' timing and CPU, and the court process's CPU seconds meanwhile."""
     settings = adapter_settings(court, database_url, in_flight)
     settings = settings.model_copy(update={"audit": AuditSettings(enabled=audit)})
     queue_acceptances(court, settings, messages).uow.engine.dispose()
+    before = court_cpu(court.process.pid)
     timed = run_workers(settings, workers, work)
+    court_seconds = court_cpu(court.process.pid) - before
     assert timed.delivered == messages, f"delivered {timed.delivered} of {messages}"
-    return messages / timed.seconds
+    return timed, court_seconds
+
+
+def soap_run(soap: Court, work: Path, messages: int, in_flight: int) -> dict[str, float]:
+    """soap_rps, and what a message costs each process: the worker's CPU (soap_worker_cpu_us) and the SOAP court's
+    meanwhile (soap_court_cpu_us), µs a message, user + system, all threads. soap_ceiling_rps = the machine's
+    cores ÷ their sum: the rate with every core busy on nothing else, which no idle moment or third process
+    lowers — what soap_rps can reach on this machine whatever the worker's threading (module doc)."""
+    sqlite = f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}"
+    timed, court_seconds = delivered(soap, sqlite, messages, 1, work, in_flight=in_flight)
+    worker_us, court_us = 1e6 * timed.cpu_seconds / messages, 1e6 * court_seconds / messages
+    return {
+        "soap_rps": messages / timed.seconds,
+        "soap_worker_cpu_us": worker_us,
+        "soap_court_cpu_us": court_us,
+        "soap_ceiling_rps": (os.cpu_count() or 1) * 1e6 / (worker_us + court_us),
+    }
 
 
 def audit_run(court: Court, server: str, work: Path, n: int, number: int) -> dict[str, float]:
@@ -186,12 +221,7 @@ def one_run(
         )
     if args.soap_only:
         raw = raw_rps(court, n)
-        return {
-            "raw_rps": raw,
-            "soap_rps": adapter_rps(
-                soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", n, 1, work, in_flight=args.in_flight
-            ),
-        }
+        return {"raw_rps": raw, **soap_run(soap, work, n, args.in_flight)}
     depth = in_turn(
         number,
         small=lambda: backlog.measure(court, work, SMALL_BACKLOG, args.sample),
@@ -209,9 +239,7 @@ def one_run(
             pg2_one_rps=lambda: adapter_rps(court, fresh_database(server), n, 2, work, in_flight=1),
         ),
         "peer_rps": peer.peer_rps(court, fresh_database(server), n, work),
-        "soap_rps": adapter_rps(
-            soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", n, 1, work, in_flight=args.in_flight
-        ),
+        **soap_run(soap, work, n, args.in_flight),
         **{k: v for k, v in audit_run(court, server, work, n, number).items() if "noaudit" in k},
         "backlog_small_ms": 1000 * small.seconds / small.delivered,
         "backlog_deep_ms": 1000 * deep.seconds / deep.delivered,
@@ -261,6 +289,8 @@ RATIOS = {  # name: (numerator, denominator), each taken within a run
     "pg_scaling_full": ("pg2_rps", "pg1_rps"),
     "peer_ratio": ("pg1_rps", "peer_rps"),
     "soap_ratio": ("soap_rps", "raw_rps"),
+    "soap_ceiling_ratio": ("soap_ceiling_rps", "raw_rps"),  # the most soap_ratio can be on this machine
+    "soap_of_ceiling": ("soap_rps", "soap_ceiling_rps"),
     "backlog_time_ratio": ("backlog_deep_ms", "backlog_small_ms"),
     "backlog_cpu_ratio": ("backlog_deep_cpu_ms", "backlog_small_cpu_ms"),
     "backlog_rss_ratio": ("backlog_deep_rss_mib", "backlog_small_rss_mib"),

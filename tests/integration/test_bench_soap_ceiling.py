@@ -1,0 +1,31 @@
+"""`python -m bench.delivery --soap-only` at a small size: besides soap_rps it gives what a SOAP message costs the
+worker process and the court process in CPU, and from their sum the rate the machine's cores allow at all
+(soap_ceiling_rps) — the figure soap_rps is bound by while the court shares our cores (#21)."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+MESSAGES = 300  # ~1 s of both processes' CPU: /proc counts the court's in 10 ms ticks
+
+
+@pytest.mark.timeout(300)
+def test_soap_only_gives_each_process_cpu_and_the_ceiling_they_allow() -> None:
+    command = [sys.executable, "-m", "bench.delivery", "--soap-only", "--runs", "1", "--messages", str(MESSAGES)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=280, check=False)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout.splitlines()[-1])
+    worker, court = figures["soap_worker_cpu_us"], figures["soap_court_cpu_us"]
+    # Both sides work on every message: each verifies the other's RSA signature and signs its own (~300 µs alone).
+    assert worker > 300 and court > 300, figures
+    ceiling = (os.cpu_count() or 1) * 1e6 / (worker + court)
+    assert figures["soap_ceiling_rps"] == pytest.approx(ceiling, rel=0.01)  # medians of one run: the run's own
+    assert figures["soap_ceiling_ratio"] == pytest.approx(figures["soap_ceiling_rps"] / figures["raw_rps"], rel=0.01)
+    # No rate beats the cores: a little over only by the court's 10 ms ticks.
+    assert figures["soap_rps"] <= 1.1 * figures["soap_ceiling_rps"], figures
+    assert figures["soap_of_ceiling"] == pytest.approx(figures["soap_rps"] / figures["soap_ceiling_rps"], rel=0.01)
