@@ -25,10 +25,11 @@ soap_rps    the same acceptances delivered by one worker process on SQLite to a 
             side: verify our signature, refuse a replay, apply, sign its answer (RSA-2048). With N in flight our CPU
             and the court's overlap on the machine's cores; the raw side (raw_rps) stays one-at-a-time REST POSTs.
             soap_ratio = soap_rps ÷ raw_rps (raw REST POSTs). soap_worker_cpu_us and soap_court_cpu_us: the CPU µs a
-            message of the worker process and of the court process (/proc/<pid>/stat) while it ran. The machine's
-            cores divided by their sum is soap_ceiling_rps, the rate with every core busy and nothing else running;
-            soap_ceiling_ratio = soap_ceiling_rps ÷ raw_rps is the most soap_ratio can be on this machine, where
-            the court shares our cores (a real court has its own); soap_of_ceiling = soap_rps ÷ soap_ceiling_rps
+            message of the worker process (its process_time) and of the court process (/proc/<pid>/stat) while it
+            ran. The cores this run may use (`cpus`) divided by their sum is soap_ceiling_rps, the rate with every
+            core busy and nothing else running; soap_ceiling_ratio = soap_ceiling_rps ÷ raw_rps is the most
+            soap_ratio can be on this machine, where the court shares our cores (a real court has its own);
+            soap_of_ceiling = soap_rps ÷ soap_ceiling_rps
 audit_ratio sqlite/pg1 delivery with the audit chain appending ÷ with it off ([audit] enabled = false), measured
             back to back in each run (order alternating between runs); audit_ratio_sqlite the same on SQLite.
             `--audit-only` measures just these four (what the audit log costs the delivery path, goal >= 0.9)
@@ -72,8 +73,8 @@ from adapter.audit.settings import AuditSettings
 from adapter.platforms.signers import build_signer
 from adapter.testing import fresh_database, postgres_server
 from bench import backlog, peer
-from bench.harness import Court, Timed, adapter_settings, queue_acceptances, run_workers
-from bench.profile import court_cpu, profile_delivery
+from bench.harness import Court, Timed, adapter_settings, court_cpu, queue_acceptances, run_workers
+from bench.profile import profile_delivery
 from bench.signals import exit_on_sigterm
 from mappings import odr_rest
 from schemas.enums import CourtStatus, ProgressKind
@@ -81,6 +82,7 @@ from schemas.envelope import Envelope, ProgressBody
 from schemas.progress import ProgressUpdate
 
 SMALL_BACKLOG = 10_000
+CPUS = len(os.sched_getaffinity(0))  # the cores this run may use (taskset counts), as os.cpu_count() does not
 TOP = 30  # functions listed by --profile
 T = TypeVar("T")
 
@@ -157,10 +159,10 @@ def adapter_rps(
     """Queue `messages` acceptances through the centre service, then time `workers` processes delivering them;
     `audit` False: with the audit chain off ([audit] enabled = false); `in_flight`: the platform's max_in_flight
     (None: the setting's default)."""
-    return messages / delivered(court, database_url, messages, workers, work, audit, in_flight)[0].seconds
+    return messages / timed_delivery(court, database_url, messages, workers, work, audit, in_flight)[0].seconds
 
 
-def delivered(
+def timed_delivery(
     court: Court,
     database_url: str,
     messages: int,
@@ -181,18 +183,18 @@ def delivered(
 
 
 def soap_run(soap: Court, work: Path, messages: int, in_flight: int) -> dict[str, float]:
-    """soap_rps, and what a message costs each process: the worker's CPU (soap_worker_cpu_us) and the SOAP court's
-    meanwhile (soap_court_cpu_us), µs a message, user + system, all threads. soap_ceiling_rps = the machine's
-    cores ÷ their sum: the rate with every core busy on nothing else, which no idle moment or third process
-    lowers — what soap_rps can reach on this machine whatever the worker's threading (module doc)."""
+    """soap_rps, and what a message costs each process: the worker's CPU (soap_worker_cpu_us, its process_time
+    while delivering: bench/worker.py) and the SOAP court's meanwhile (soap_court_cpu_us, /proc/<pid>/stat), µs a
+    message, user + system, all threads. soap_ceiling_rps = the cores this process may run on ÷ their sum: the
+    rate with every core busy on nothing else — the most soap_rps can be at this run's CPU a message (module doc)."""
     sqlite = f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}"
-    timed, court_seconds = delivered(soap, sqlite, messages, 1, work, in_flight=in_flight)
+    timed, court_seconds = timed_delivery(soap, sqlite, messages, 1, work, in_flight=in_flight)
     worker_us, court_us = 1e6 * timed.cpu_seconds / messages, 1e6 * court_seconds / messages
     return {
         "soap_rps": messages / timed.seconds,
         "soap_worker_cpu_us": worker_us,
         "soap_court_cpu_us": court_us,
-        "soap_ceiling_rps": (os.cpu_count() or 1) * 1e6 / (worker_us + court_us),
+        "soap_ceiling_rps": CPUS * 1e6 / (worker_us + court_us),
     }
 
 
@@ -354,6 +356,7 @@ def main() -> None:
         load_average=round(os.getloadavg()[0], 2),
         latency_ms=args.latency_ms,
         in_flight=args.in_flight,
+        cpus=CPUS,
         messages=args.messages,
         runs=args.runs,
         backlog=args.backlog,

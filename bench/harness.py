@@ -1,6 +1,7 @@
 """What the delivery benchmarks share: a sandbox court in its own process, a database filled with queued
 acceptances, and timed worker processes started together."""
 
+import os
 import re
 import subprocess
 import sys
@@ -98,7 +99,10 @@ class Court:
                 timeout=60,
             )
             answer.raise_for_status()
-            dispatched.extend(answer.json()["dispatched"])
+            got = list(answer.json()["dispatched"])
+            if not got:  # never loop on a court that dispatches nothing
+                raise RuntimeError(f"the sandbox court dispatched no case ({len(dispatched)} of {count} so far)")
+            dispatched.extend(got)
         return dispatched
 
     def stop(self) -> None:
@@ -150,6 +154,12 @@ class Timed:
     peak_rss_kib: int
     delivered: int
     cpu_seconds: float = 0.0  # the workers' CPU time while delivering (user + system, all threads)
+
+
+def court_cpu(pid: int) -> float:
+    """The CPU seconds (user + system, all its threads) process `pid` has used: /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14, 15
 
 
 def run_workers(

@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Court, adapter_settings, queue_acceptances, run_workers
+from bench.harness import Court, adapter_settings, court_cpu, queue_acceptances, run_workers
 
 # (label, file suffix, function name): the delivery path's steps, outermost first; absent ones are not printed.
 STEPS = (
@@ -54,12 +54,6 @@ STEPS = (
     ("logging (all threads)", "logging/__init__.py", "_log"),
 )
 GROUPS = ("main", "send", "other")
-
-
-def court_cpu(pid: int) -> float:
-    """The CPU seconds (user + system, all its threads) process `pid` has used: /proc/<pid>/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14, 15
 
 
 def one_pass(court: Court, work: Path, messages: int, in_flight: int, dump: Path, profiled: bool) -> dict[str, float]:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from adapter.config.settings import Settings
+from adapter.persistence.diagnosis import LOCKED, condition_of
 from adapter.persistence.tables import CaseRow
 from adapter.testing import PgServer, fresh_database
 from scheduler import Runtime, build_runtime, register_jobs
@@ -75,7 +76,7 @@ def _cases(runtime: Runtime) -> int | None:
         with runtime.uow.begin() as session:
             return len(session.exec(select(CaseRow.id)).all())
     except OperationalError as error:
-        if getattr(error.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY:
+        if condition_of(error) is LOCKED:  # SQLITE_BUSY and its extended codes, as the adapter reads them
             return None
         raise
 
