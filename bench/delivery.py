@@ -70,6 +70,7 @@ from typing import TypeVar
 import requests
 
 from adapter.audit.settings import AuditSettings
+from adapter.config.settings import Settings
 from adapter.platforms.signers import build_signer
 from adapter.testing import fresh_database, postgres_server
 from bench import backlog, peer
@@ -159,21 +160,13 @@ def adapter_rps(
     """Queue `messages` acceptances through the centre service, then time `workers` processes delivering them;
     `audit` False: with the audit chain off ([audit] enabled = false); `in_flight`: the platform's max_in_flight
     (None: the setting's default)."""
-    return messages / timed_delivery(court, database_url, messages, workers, work, audit, in_flight)[0].seconds
-
-
-def timed_delivery(
-    court: Court,
-    database_url: str,
-    messages: int,
-    workers: int,
-    work: Path,
-    audit: bool = True,
-    in_flight: int | None = None,
-) -> tuple[Timed, float]:
-    """adapter_rps's measurement: the workers' timing and CPU, and the court process's CPU seconds meanwhile."""
     settings = adapter_settings(court, database_url, in_flight)
     settings = settings.model_copy(update={"audit": AuditSettings(enabled=audit)})
+    return messages / timed_delivery(court, settings, messages, workers, work)[0].seconds
+
+
+def timed_delivery(court: Court, settings: Settings, messages: int, workers: int, work: Path) -> tuple[Timed, float]:
+    """adapter_rps's measurement: the workers' timing and CPU, and the court process's CPU seconds meanwhile."""
     queue_acceptances(court, settings, messages).uow.engine.dispose()
     before = court_cpu(court.process.pid)
     timed = run_workers(settings, workers, work)
@@ -187,8 +180,8 @@ def soap_run(soap: Court, work: Path, messages: int, in_flight: int) -> dict[str
     while delivering: bench/worker.py) and the SOAP court's meanwhile (soap_court_cpu_us, /proc/<pid>/stat), µs a
     message, user + system, all threads. soap_ceiling_rps = the cores this process may run on ÷ their sum: the
     rate with every core busy on nothing else — the most soap_rps can be at this run's CPU a message (module doc)."""
-    sqlite = f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}"
-    timed, court_seconds = timed_delivery(soap, sqlite, messages, 1, work, in_flight=in_flight)
+    settings = adapter_settings(soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", in_flight)
+    timed, court_seconds = timed_delivery(soap, settings, messages, 1, work)
     worker_us, court_us = 1e6 * timed.cpu_seconds / messages, 1e6 * court_seconds / messages
     return {
         "soap_rps": messages / timed.seconds,
