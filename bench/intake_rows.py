@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from adapter.events.kinds import dispatch_received
 from connectors.port import RawInbound
 
 # (table, columns, what a second row of the same key does), in this order: the rest refer to the case
@@ -69,19 +70,19 @@ def add_dispatch(rows: Rows, stamp: Callable[[datetime], Any], chain: Chain, mes
     body_sha256 = hashlib.sha256(item.body).hexdigest()
     headers_json = _HEADERS(dict(item.headers))
     inbox.append(("court", message_id, "dispatch", case_id, at, body_sha256, item.body, headers_json))
-    data = {
-        "platform": "court",
-        "court_case_id": body["ajbs"],
-        "case_number": case_number,
-        "court_code": court_code,
-        "flow": flow,
-        "procedure": procedure,
-        "cause": cause,
-        "amount": amount,
-        "status": status,
-        "message_id": message_id,
-        "flags": [],
-    }
+    data = dispatch_received(  # the event's fields as the adapter writes them (a plain dict: no model, no sealing)
+        platform="court",
+        platform_case_id=body["ajbs"],
+        case_number=case_number,
+        court_code=court_code,
+        flow=flow,
+        procedure=procedure,
+        cause=cause,
+        amount=amount,
+        status=status,
+        message_id=message_id,
+        flags=[],
+    )
     data_json = _COMPACT(data)
     events.append(
         ("pending", 0, at, None, None, None, at, None, f"evt_{uuid.uuid4().hex}", "case.dispatch_received", case_id,

@@ -14,9 +14,9 @@ from sqlalchemy.sql import Executable
 from adapter.outbox.claim import _still_ours, claim, release, renew
 from adapter.outbox.record import _HELD, DeliveryResult, Result, record
 from adapter.outbox.requeue import RequeueConflict, requeue
-from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import OutboxRow, OutboxStatus
-from tests.support.cases import OUTBOX_STATES, T0, pending_cases
+from tests.support.cases import OUTBOX_STATES, T0, pending_outbox, rolled_back
 
 pytestmark = pytest.mark.integration
 
@@ -31,11 +31,8 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def uow(database_url: str) -> Iterator[UnitOfWork]:
-    engine = make_engine(database_url)
-    create_schema(engine)
-    pending_cases(UnitOfWork(engine), CASES)
-    yield UnitOfWork(engine)
-    engine.dispose()
+    with pending_outbox(database_url, CASES) as uow:
+        yield uow
 
 
 def _retried(row: OutboxRow) -> Result:
@@ -138,12 +135,8 @@ def _states(uow: UnitOfWork) -> list[int]:
 
 def _outcome(uow: UnitOfWork, act: Callable[[Connection], object]) -> tuple[object, list[tuple[Any, ...]]]:
     """What `act` returns and the table after it, in a transaction rolled back afterwards."""
-    with uow.engine.connect() as connection, connection.begin() as transaction:
-        answer = act(connection)
-        table = select(_OUTBOX.c.id, _OUTBOX.c.status, _OUTBOX.c.claimed_by, _OUTBOX.c.claimed_until)
-        after = [tuple(row) for row in connection.execute(table.order_by(_OUTBOX.c.id))]
-        transaction.rollback()
-    return answer, after
+    table = select(_OUTBOX.c.id, _OUTBOX.c.status, _OUTBOX.c.claimed_by, _OUTBOX.c.claimed_until)
+    return rolled_back(uow, act, table.order_by(_OUTBOX.c.id))
 
 
 @pytest.mark.parametrize(("ask", "pick", "tokens"), ASKS, ids=[a[0] for a in ASKS])

@@ -17,9 +17,9 @@ from adapter.outbox import record as record_module
 from adapter.outbox.claim import claim
 from adapter.outbox.claimed import Claimed
 from adapter.outbox.record import DeliveryResult, Result, record
-from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
+from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import OutboxRow, OutboxStatus
-from tests.support.cases import OUTBOX_STATES, T0, pending_cases
+from tests.support.cases import OUTBOX_STATES, T0, pending_outbox, rolled_back
 from tests.support.pg_waits import wait_for_pg_wait
 
 pytestmark = pytest.mark.integration
@@ -35,11 +35,8 @@ def backend() -> str:
 
 @pytest.fixture
 def uow(database_url: str) -> Iterator[UnitOfWork]:
-    engine = make_engine(database_url)
-    create_schema(engine)
-    pending_cases(UnitOfWork(engine), CASES)
-    yield UnitOfWork(engine)
-    engine.dispose()
+    with pending_outbox(database_url, CASES) as uow:
+        yield uow
 
 
 def _values(outcome: DeliveryResult, n: int) -> dict[str, Any]:
@@ -88,11 +85,7 @@ def _rows(uow: UnitOfWork) -> list[Claimed]:
 
 def _outcome(uow: UnitOfWork, write: Callable[[Connection, list[Result]], list[bool]], results: list[Result]) -> Any:
     """What `write` says of `results` and the outbox after it, in a transaction rolled back afterwards."""
-    with uow.engine.connect() as connection, connection.begin() as transaction:
-        held = write(connection, results)
-        after = [tuple(row) for row in connection.execute(select(_OUTBOX).order_by(_OUTBOX.c.id))]
-        transaction.rollback()
-    return held, after
+    return rolled_back(uow, lambda connection: write(connection, results), select(_OUTBOX).order_by(_OUTBOX.c.id))
 
 
 @pytest.mark.parametrize(("batch", "pick", "tokens"), BATCHES, ids=[b[0] for b in BATCHES])

@@ -1,11 +1,15 @@
 """Cases in the adapter's database for unit tests: accepted cases waiting in the outbox, a bare case row, and a
 case read back with its history."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Select
 
 from adapter.persistence.case_store import SqlCaseStore
-from adapter.persistence.engine import UnitOfWork
+from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.repository import create_case, transition
 from adapter.persistence.tables import CaseEventRow, CaseRow, OutboxStatus
 from adapter.services import CentreServices
@@ -68,3 +72,27 @@ OUTBOX_STATES = [
     (OutboxStatus.PENDING, "tok-a"),
     (OutboxStatus.DELIVERED, None),
 ]
+
+
+T = TypeVar("T")
+
+
+def rolled_back(uow: UnitOfWork, act: Callable[[Connection], T], after: Select[Any]) -> tuple[T, list[tuple[Any, ...]]]:
+    """What `act` returns and the rows `after` then reads, in one transaction rolled back afterwards: two ways of
+    writing the same statement compared on the same rows, neither keeping its effect."""
+    with uow.engine.connect() as connection, connection.begin() as transaction:
+        answer = act(connection)
+        rows = [tuple(row) for row in connection.execute(after)]
+        transaction.rollback()
+    return answer, rows
+
+
+@contextmanager
+def pending_outbox(database_url: str, count: int) -> Iterator[UnitOfWork]:
+    """A new schema at `database_url` holding `count` accepted cases, each with its message pending in the outbox
+    (`pending_cases`); the engine disposed of afterwards."""
+    engine = make_engine(database_url)
+    create_schema(engine)
+    pending_cases(UnitOfWork(engine), count)
+    yield UnitOfWork(engine)
+    engine.dispose()
