@@ -74,7 +74,8 @@ from adapter.config.settings import Settings
 from adapter.platforms.signers import build_signer
 from adapter.testing import fresh_database, postgres_server
 from bench import backlog, peer
-from bench.harness import Court, Timed, adapter_settings, court_cpu, queue_acceptances, run_workers
+from bench.harness import Court, Timed, adapter_settings, queue_acceptances, run_workers
+from bench.proc import cpu_seconds
 from bench.profile import profile_delivery
 from bench.signals import exit_on_sigterm
 from mappings import odr_rest
@@ -168,19 +169,21 @@ def adapter_rps(
 def timed_delivery(court: Court, settings: Settings, messages: int, workers: int, work: Path) -> tuple[Timed, float]:
     """adapter_rps's measurement: the workers' timing and CPU, and the court process's CPU seconds meanwhile."""
     queue_acceptances(court, settings, messages).uow.engine.dispose()
-    before = court_cpu(court.process.pid)
+    before = cpu_seconds(court.process.pid)
     timed = run_workers(settings, workers, work)
-    court_seconds = court_cpu(court.process.pid) - before
+    court_seconds = cpu_seconds(court.process.pid) - before
     assert timed.delivered == messages, f"delivered {timed.delivered} of {messages}"
     return timed, court_seconds
 
 
-def soap_run(soap: Court, work: Path, messages: int, in_flight: int) -> dict[str, float]:
+def soap_run(soap: Court, work: Path, messages: int, in_flight: int, processes: int = 0) -> dict[str, float]:
     """soap_rps, and what a message costs each process: the worker's CPU (soap_worker_cpu_us, its process_time
     while delivering: bench/worker.py) and the SOAP court's meanwhile (soap_court_cpu_us, /proc/<pid>/stat), µs a
     message, user + system, all threads. soap_ceiling_rps = the cores this process may run on ÷ their sum: the
     rate with every core busy on nothing else — the most soap_rps can be at this run's CPU a message (module doc)."""
     settings = adapter_settings(soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", in_flight)
+    court = settings.platforms["court"].model_copy(update={"send_processes": processes})
+    settings = settings.model_copy(update={"platforms": {"court": court}})
     timed, court_seconds = timed_delivery(soap, settings, messages, 1, work)
     worker_us, court_us = 1e6 * timed.cpu_seconds / messages, 1e6 * court_seconds / messages
     return {
@@ -216,7 +219,7 @@ def one_run(
         )
     if args.soap_only:
         raw = raw_rps(court, n)
-        return {"raw_rps": raw, **soap_run(soap, work, n, args.in_flight)}
+        return {"raw_rps": raw, **soap_run(soap, work, n, args.in_flight, args.send_processes)}
     depth = in_turn(
         number,
         small=lambda: backlog.measure(court, work, SMALL_BACKLOG, args.sample),
@@ -234,7 +237,7 @@ def one_run(
             pg2_one_rps=lambda: adapter_rps(court, fresh_database(server), n, 2, work, in_flight=1),
         ),
         "peer_rps": peer.peer_rps(court, fresh_database(server), n, work),
-        **soap_run(soap, work, n, args.in_flight),
+        **soap_run(soap, work, n, args.in_flight, args.send_processes),
         **{k: v for k, v in audit_run(court, server, work, n, number).items() if "noaudit" in k},
         "backlog_small_ms": 1000 * small.seconds / small.delivered,
         "backlog_deep_ms": 1000 * deep.seconds / deep.delivered,
@@ -311,6 +314,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="where one SQLite worker's CPU goes, per message")
     parser.add_argument("--profile-out", type=Path, help="with --profile: keep the merged cProfile stats here")
     parser.add_argument("--top", type=int, default=TOP, help="with --profile: the top N functions")
+    parser.add_argument(
+        "--send-processes", type=int, default=0, help="the SOAP court's send_processes (0: sends from the worker)"
+    )
     parser.add_argument("--soap-only", action="store_true", help="only raw REST POSTs and SOAP delivery")
     parser.add_argument("--pg-scaling-only", action="store_true", help="only pg1_one, pg2_one (and pg_scaling)")
     parser.add_argument(

@@ -1,7 +1,6 @@
 """What the delivery benchmarks share: a sandbox court in its own process, a database filled with queued
 acceptances, and timed worker processes started together."""
 
-import os
 import re
 import subprocess
 import sys
@@ -154,12 +153,6 @@ class Timed:
     peak_rss_kib: int
     delivered: int
     cpu_seconds: float = 0.0  # the workers' CPU time while delivering (user + system, all threads)
-
-
-def court_cpu(pid: int) -> float:
-    """The CPU seconds (user + system, all its threads) process `pid` has used: /proc/<pid>/stat."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14, 15
 
 
 def run_workers(

@@ -21,7 +21,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Court, adapter_settings, court_cpu, queue_acceptances, run_workers
+from bench.harness import Court, adapter_settings, queue_acceptances, run_workers
+from bench.proc import cpu_seconds
 
 # (label, file suffix, function name): the delivery path's steps, outermost first; absent ones are not printed.
 STEPS = (
@@ -61,11 +62,11 @@ def one_pass(court: Court, work: Path, messages: int, in_flight: int, dump: Path
     the court's CPU meanwhile, in seconds; the profiled pass's stats are in `dump` (and `dump`.main, .send, .other)."""
     settings = adapter_settings(court, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", in_flight=in_flight)
     queue_acceptances(court, settings, messages).uow.engine.dispose()
-    before = court_cpu(court.process.pid)
+    before = cpu_seconds(court.process.pid)
     timed = run_workers(settings, 1, work, profile=dump, cpu_only=not profiled)
     totals: dict[str, float] = json.loads(Path(f"{dump}.json").read_text())
     assert timed.delivered == messages, f"delivered {timed.delivered} of {messages}"
-    return {**totals, "court": court_cpu(court.process.pid) - before, "delivered": timed.delivered}
+    return {**totals, "court": cpu_seconds(court.process.pid) - before, "delivered": timed.delivered}
 
 
 def profile_delivery(

@@ -47,6 +47,7 @@ from connectors.odr_rest import OdrRestPlatform
 from connectors.port import CourtPlatform
 from scheduler.complaints import ComplaintRuntime, build_complaints
 from scheduler.partners import PartnerRuntime, build_partners
+from scheduler.send_processes import in_processes, processes_of
 from schemas.clock import Clock, utc_now
 from signing.base import MessageSigner
 
@@ -105,6 +106,8 @@ class Runtime:
             lock.release()
         heartbeats.stop(self.uow, self.holder)
         self.send_pools.shutdown()
+        for processes in processes_of(link.connector for link in self.platforms.values()):
+            processes.close()
 
     def feeds_read(self) -> bool:
         """Has every platform had its first poll? The full reconciliation waits until then (FirstPolls)."""
@@ -222,7 +225,7 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
         _check_tls_files(name, config)
         signer = build_signer(config.signing, platform=name, clock=clock)
         verifier = build_verifier(config.signing, platform=name)
-        connector = build_connector(name, config, signer, clock)
+        connector = in_processes(build_connector(name, config, signer, clock), config)
         credential = credential_of(name, config, signer)
         platforms[name] = link_platform(
             name,

@@ -104,6 +104,10 @@ class PlatformSettings(BaseModel):
     # from one worker, never two of one case (so each case's order holds); the HTTP keep-alive pool is sized to it.
     # A court answers in tens to hundreds of ms: one message at a time moves at most 1 ÷ latency a second.
     max_in_flight: int = Field(default=16, ge=1, le=64)
+    # Child processes that make this platform's sends (scheduler/send_processes.py): 0 sends from the worker itself.
+    # For a SOAP court, whose sends are mostly CPU (XML, WS-Security, RSA), on a machine with cores to spare: one
+    # worker process runs Python on one core at a time. The in-flight sends are shared among them.
+    send_processes: int = Field(default=0, ge=0, le=32)
     # A cap on the requests a second one worker process sends this platform (None: none), for a court that limits
     # its callers; a 429 pauses the platform for its Retry-After whatever the cap (adapter/platforms/throttle.py).
     requests_per_second: float | None = Field(default=None, gt=0, le=10000)
