@@ -74,9 +74,8 @@ class SendProcesses:
         self._closed = False
 
     def send(self, envelope: Envelope) -> Receipt:
-        child = self._child()
         call, request_id = _Call(), next(self._ids)
-        child.pending[request_id] = call
+        child = self._child(request_id, call)
         if child.ended:  # it ended while this send was being handed to it: its reader may have failed the rest
             child.pending.pop(request_id, None)
             raise self._ended(child)
@@ -122,8 +121,8 @@ class SendProcesses:
 
     # ---- children
 
-    def _child(self) -> _Child:
-        """The child with the fewest sends in flight, started if its slot is empty."""
+    def _child(self, request_id: int, call: _Call) -> _Child:
+        """The child with the fewest sends in flight (started if its slot is empty), `call` counted among them."""
         with self._lock:
             if self._closed:
                 raise TransientError(self.name, "the send processes are stopped (the worker is stopping)")
@@ -131,6 +130,7 @@ class SendProcesses:
             child = self._children[slot]
             if child is None:
                 child = self._children[slot] = self._start(slot)
+            child.pending[request_id] = call  # under the lock: the next send sees this one's load
             return child
 
     def _load(self, slot: int) -> int:
@@ -177,21 +177,21 @@ class SendProcesses:
             if call is not None:
                 call.answers.put(revive(answer))
         child.process.join(timeout=2)
-        error = self._ended(child)
-        failed = 0
+        unasked = not child.stopping  # not stopped by us: it died (read before _ended stops what is left of it)
+        error, failed = self._ended(child), []
         while child.pending:
-            _, call = child.pending.popitem()
-            call.answers.put(error)
-            failed += 1
-        if not child.stopping:
+            failed.append(child.pending.popitem()[1])
+        if unasked:  # said before the sends fail: their retries come after the reason
             log.error(
                 "send process %s for %s ended (%s): %d sends in flight fail and are retried on their schedule; a new"
                 " process starts with the next send",
                 child.pid,
                 self.name,
                 _exit(child.process),
-                failed,
+                len(failed),
             )
+        for call in failed:
+            call.answers.put(error)
         child.answers.close()
 
     def _ended(self, child: _Child) -> TransientError:

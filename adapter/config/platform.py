@@ -143,3 +143,12 @@ class PlatformSettings(BaseModel):
         if self.transport == "rest" and self.wsse is not None:
             raise ValueError("wsse applies to soap platforms only")
         return self
+
+    @model_validator(mode="after")
+    def _processes_within_flight(self) -> "PlatformSettings":
+        if self.send_processes > self.max_in_flight:  # each process makes at least one of the sends in flight
+            raise ValueError(
+                f"send_processes ({self.send_processes}) is more than max_in_flight ({self.max_in_flight}): a send"
+                " process would have nothing to send"
+            )
+        return self

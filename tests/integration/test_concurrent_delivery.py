@@ -72,6 +72,21 @@ def _concurrency(court: Court, monkeypatch: pytest.MonkeyPatch) -> list[int]:
 def test_at_full_concurrency_a_slow_failing_court_gets_each_message_once_in_order(
     court: Court, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    _delivered_once_in_order(court, database_url, monkeypatch, send_processes=0)
+
+
+@pytest.mark.parametrize("transport", ["soap"], indirect=True)
+def test_sends_made_by_send_processes_reach_a_slow_failing_court_once_in_order(
+    court: Court, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same, each SOAP send made by one of two child processes (scheduler/send_processes.py): the worker's
+    gates, retries and records hold across the pipe."""
+    _delivered_once_in_order(court, database_url, monkeypatch, send_processes=2)
+
+
+def _delivered_once_in_order(
+    court: Court, database_url: str, monkeypatch: pytest.MonkeyPatch, *, send_processes: int
+) -> None:
     settings = Settings(
         database_url=database_url,
         deliver_batch=200,
@@ -84,10 +99,17 @@ def test_at_full_concurrency_a_slow_failing_court_gets_each_message_once_in_orde
                 retry_cap_seconds=0.3,
                 breaker_failures=5,
                 breaker_cooldown_seconds=0.2,
+                send_processes=send_processes,
             )
         },
     )
     runtime = build_runtime(settings)
+    if send_processes:  # every send crosses to a child: the worker's own connector never sends
+
+        def here(envelope: object) -> None:
+            raise AssertionError("sent from the worker's own connector")
+
+        monkeypatch.setattr(runtime.platforms[PLATFORM].connector.connector, "send", here)  # type: ignore[attr-defined]
     court.core.dispatch(CASES, "01")
     runtime.poll_platform(PLATFORM)
     with runtime.uow.begin() as session:

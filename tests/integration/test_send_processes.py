@@ -1,0 +1,290 @@
+"""Send processes (scheduler/send_processes.py): a platform's sends made by child processes. The connector's errors
+come back as raised; a child killed mid-send fails only its own sends, as transient, and is replaced; a send not
+answered in time fails alone; a child that cannot start says why; the children leave with the worker, even one
+killed with -9; and delivery through them, with a child killed mid-run, reaches the court exactly once, in order."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import col, select
+
+from adapter.config.settings import Settings
+from adapter.persistence.tables import CaseRow, OutboxRow
+from connectors.port import (
+    ConnectorError,
+    CredentialsRefused,
+    PayloadError,
+    Receipt,
+    RejectedError,
+    Throttled,
+    TransientError,
+    UnreadableAnswer,
+)
+from sandbox.court import SandboxConfig
+from scheduler import Runtime, build_runtime
+from scheduler.send_processes import SendProcesses, flatten, processes_of, revive
+from schemas.envelope import Envelope
+from tests.support.court import COURT_KID, PLATFORM, Court
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
+
+LATENCY = 0.6  # the court holds each request this long: sends are in a child's hands when it is killed
+
+
+@pytest.fixture
+def transport() -> str:
+    return "soap"  # the transport send processes are for (CPU-heavy signing); the code is the same for REST
+
+
+@pytest.fixture
+def sandbox_config() -> SandboxConfig:
+    return SandboxConfig(
+        seed=5, decision_delay=0.0, redeliver_rate=0.0, court_key_id=COURT_KID, latency_seconds=LATENCY
+    )
+
+
+def _local() -> BaseException:
+    class Hidden(Exception):  # a class a child could raise that the worker cannot import by its name
+        pass
+
+    return Hidden("from a scope nobody can import")
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        TransientError("court", "connection refused", retry_after=3.5, cause="refused"),
+        CredentialsRefused("court", "E401", "certificate not trusted"),
+        Throttled("court", "HTTP 429", retry_after=2.0),
+        UnreadableAnswer("court", "oversized", "answer past 10 MiB"),
+        RejectedError("court", "E409", "案件已结案"),
+        PayloadError("court", "malformed", "not XML"),
+        ValueError("a connector bug"),
+    ],
+    ids=lambda e: type(e).__name__,
+)
+def test_a_connector_error_comes_back_as_raised(error: BaseException) -> None:
+    import pickle
+
+    back = revive(pickle.loads(pickle.dumps(flatten(error))))  # as it crosses the pipe
+    assert type(back) is type(error)
+    assert str(back) == str(error) and vars(back) == vars(error)
+    if isinstance(error, ConnectorError):
+        assert isinstance(back, ConnectorError) and back.advice == error.advice
+    if isinstance(error, TransientError):
+        assert isinstance(back, TransientError) and back.temporary == error.temporary
+
+
+def test_an_error_the_worker_cannot_name_becomes_an_unexpected_one() -> None:
+    back = revive(flatten(_local()))
+    assert type(back) is RuntimeError  # delivery retries it as "unexpected" (adapter/outbox/send.py)
+    assert "Hidden" in str(back) and "from a scope nobody can import" in str(back)
+
+
+def test_more_send_processes_than_sends_in_flight_is_refused(court: Court) -> None:
+    with pytest.raises(ValueError, match=r"send_processes \(5\) is more than max_in_flight \(4\)"):
+        court.pairing.platform(court.server, max_in_flight=4, send_processes=5)
+
+
+def _queued(court: Court, database_url: str, cases: int, **platform: Any) -> tuple[Runtime, list[Envelope]]:
+    """A runtime whose outbox holds one acceptance per new case, and those envelopes."""
+    settings = Settings(
+        database_url=database_url, platforms={PLATFORM: court.pairing.platform(court.server, **platform)}
+    )
+    runtime = build_runtime(settings)
+    court.core.dispatch(cases, "01")
+    runtime.poll_platform(PLATFORM)
+    for case_id in _cases(runtime):
+        runtime.services.accept(case_id)
+    with runtime.uow.begin() as session:
+        rows = session.exec(select(OutboxRow).order_by(col(OutboxRow.id))).all()
+        return runtime, [Envelope.model_validate_json(r.envelope_json) for r in rows]
+
+
+def _cases(runtime: Runtime) -> list[str]:
+    with runtime.uow.begin() as session:
+        return list(session.exec(select(CaseRow.id)).all())
+
+
+def _send_all(processes: SendProcesses, envelopes: list[Envelope]) -> dict[str, Receipt | BaseException]:
+    outcomes: dict[str, Receipt | BaseException] = {}
+
+    def one(envelope: Envelope) -> None:
+        try:
+            outcomes[envelope.message_id] = processes.send(envelope)
+        except Exception as exc:
+            outcomes[envelope.message_id] = exc
+
+    threads = [threading.Thread(target=one, args=(e,)) for e in envelopes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_a_killed_send_process_fails_only_its_own_sends_and_is_replaced(
+    court: Court, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    runtime, envelopes = _queued(court, database_url, 7)
+    config = runtime.settings.platforms[PLATFORM]
+    processes = SendProcesses(PLATFORM, config, count=2, threads=3)
+    try:
+        processes.start()
+        victim, survivor = processes.pids()
+        killer = threading.Timer(LATENCY / 3, os.kill, (victim, signal.SIGKILL))  # while the court holds them
+        killer.start()
+        outcomes = _send_all(processes, envelopes[:6])  # three on each child (the fewest in flight first)
+        killer.join()
+        failed = {m: o for m, o in outcomes.items() if isinstance(o, BaseException)}
+        assert len(failed) == 3, outcomes  # the victim's three, and no other
+        for error in failed.values():
+            assert isinstance(error, TransientError) and error.cause == "process" and error.temporary
+            assert f"send process {victim} ended (killed by signal 9)" in str(error)
+        assert all(isinstance(o, Receipt) and not o.duplicate for m, o in outcomes.items() if m not in failed)
+        said = f"send process {victim} for {PLATFORM} ended (killed by signal 9): 3 sends in flight fail"
+        assert said in caplog.text  # the operator is told, once
+        # The next sends start a new child in the victim's slot; the messages it failed are sent again.
+        again = _send_all(processes, [e for e in envelopes if e.message_id in failed] + envelopes[6:])
+        assert all(isinstance(o, Receipt) for o in again.values()), again
+        assert survivor in processes.pids() and victim not in processes.pids() and len(processes.pids()) == 2
+    finally:
+        processes.close()
+        runtime.stop()
+    # The court applied each message once: a killed send that had reached it was answered as a duplicate.
+    assert court.core.duplicates_applied == 0
+    assert set(court.core.applications) == {e.message_id for e in envelopes}
+
+
+def test_a_send_not_answered_in_time_fails_alone(court: Court, database_url: str) -> None:
+    runtime, envelopes = _queued(court, database_url, 2)
+    processes = SendProcesses(PLATFORM, runtime.settings.platforms[PLATFORM], count=1, threads=2)
+    try:
+        processes.start()
+        (pid,) = processes.pids()
+        processes.wait = LATENCY / 3  # the bound is the call's timeouts and a margin; the court takes longer
+        with pytest.raises(TransientError, match=rf"send process {pid} did not answer within") as raised:
+            processes.send(envelopes[0])
+        assert raised.value.cause == "timeout"
+        processes.wait = 30
+        assert isinstance(processes.send(envelopes[1]), Receipt)  # the same child, still serving
+        assert processes.pids() == [pid]
+    finally:
+        processes.close()
+        runtime.stop()
+
+
+def test_a_send_process_that_cannot_start_says_why(court: Court, database_url: str, tmp_path: Path) -> None:
+    runtime, (envelope,) = _queued(court, database_url, 1)
+    runtime.stop()
+    config = runtime.settings.platforms[PLATFORM]
+    assert config.wsse is not None
+    gone = tmp_path / "no-such-key.pem"  # the worker built its connector; the file went before the child started
+    broken = config.model_copy(update={"wsse": config.wsse.model_copy(update={"key": gone})})
+    processes = SendProcesses(PLATFORM, broken, count=1, threads=1)
+    try:
+        with pytest.raises(TransientError, match=r"a send process did not start: .*no-such-key\.pem") as raised:
+            processes.send(envelope)
+        assert raised.value.cause == "process"
+        assert processes.pids() == []
+    finally:
+        processes.close()
+
+
+CHILD = """
+import os, signal, sys
+from adapter.config.platform import PlatformSettings
+from scheduler.send_processes import SendProcesses
+processes = SendProcesses("court", PlatformSettings.model_validate_json(sys.argv[1]), 2, 1)
+processes.start()
+print(*processes.pids(), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"  # a zombie has exited; only its parent's wait is missing
+
+
+def test_send_processes_leave_with_their_worker(court: Court) -> None:
+    config = court.pairing.platform(court.server)
+    # Closed: each child reads the end of its requests and exits.
+    processes = SendProcesses(PLATFORM, config, count=2, threads=1)
+    processes.start()
+    pids = processes.pids()
+    assert len(pids) == 2 and all(_running(p) for p in pids)
+    processes.close()
+    assert not any(_running(p) for p in pids) and processes.pids() == []
+    # The worker killed with -9: no close, no atexit; the children see their requests end all the same.
+    worker = subprocess.run(
+        [sys.executable, "-c", CHILD, config.model_dump_json()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).parents[2],
+    )
+    assert worker.returncode == -signal.SIGKILL, worker.stderr
+    orphans = [int(p) for p in worker.stdout.split()]
+    assert len(orphans) == 2
+    deadline = time.monotonic() + 10
+    while any(_running(p) for p in orphans) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(p) for p in orphans)
+
+
+def test_delivery_through_send_processes_with_one_killed_reaches_the_court_once_in_order(
+    court: Court, database_url: str
+) -> None:
+    runtime, _ = _queued(court, database_url, 12, max_in_flight=8, send_processes=2, retry_base_seconds=0.05)
+    in_worker: list[Envelope] = []
+
+    def here(envelope: Envelope) -> Receipt:
+        in_worker.append(envelope)
+        raise AssertionError("sent from the worker's own connector")
+
+    runtime.platforms[PLATFORM].connector.connector.send = here  # type: ignore[attr-defined]
+    for case_id in _cases(runtime):  # a second message per case, queued behind the first
+        runtime.services.assign_mediator(case_id, "陈调解员")
+    (processes,) = processes_of(link.connector for link in runtime.platforms.values())
+    processes.start()
+    victim, survivor = processes.pids()
+    killer = threading.Timer(LATENCY / 2, os.kill, (victim, signal.SIGKILL))
+    killer.start()
+    counts: Counter[str] = Counter()
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            counts.update(runtime.deliver_counts())
+            with runtime.uow.begin() as session:
+                if session.exec(select(OutboxRow.id).where(OutboxRow.status != "delivered")).first() is None:
+                    break
+            time.sleep(0.05)
+    finally:
+        killer.join()
+        runtime.stop()
+    # The killed child's sends failed and were sent again; the court, which had them, answered them as duplicates.
+    assert counts["duplicate"] >= 1, counts
+    with runtime.uow.begin() as session:
+        rows = session.exec(select(OutboxRow).order_by(col(OutboxRow.case_id), col(OutboxRow.seq))).all()
+        cases = {c.id: c.platform_case_id for c in session.exec(select(CaseRow)).all()}
+    assert len(rows) == 24 and {r.status for r in rows} == {"delivered"}, counts
+    assert court.core.duplicates_applied == 0
+    assert set(court.core.applications) == {r.message_id for r in rows}
+    expected: dict[str, list[str]] = {}
+    for row in rows:
+        expected.setdefault(cases[row.case_id], []).append(row.message_id)
+    assert court.core.applied_order == expected
+    assert in_worker == []  # every send crossed to a child
+    assert not _running(victim) and not _running(survivor)  # runtime.stop() closed the children
