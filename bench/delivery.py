@@ -2,7 +2,7 @@
 
     python -m bench.delivery [--messages 600] [--runs 3] [--backlog 1000000] [--sample 2000] [--audit-only]
     python -m bench.delivery --latency-ms 50 [--in-flight 16] [--messages 600] [--runs 3]
-    python -m bench.delivery --soap-only [--in-flight 16]     raw REST POSTs and SOAP delivery
+    python -m bench.delivery --soap-only [--in-flight 16] [--send-processes P]   raw REST POSTs and SOAP delivery
     python -m bench.delivery --pg-scaling-only [--messages 600] [--runs 3]   pg1_one, pg2_one and pg_scaling only
     python -m bench.delivery --profile [--profile-soap [N]] [--in-flight 16] [--messages 600] [--top 30]
                                                         where one SQLite worker's CPU goes (bench/profile.py)
@@ -19,13 +19,17 @@ pg_scaling  pg2_one_rps ÷ pg1_one_rps: what a second worker adds instead of con
 peer_rps    the same acceptances through procrastinate (a PostgreSQL job queue), one worker (bench/peer.py)
 soap_rps    the same acceptances delivered by one worker process on SQLite to a SOAP court process, up to N
             (--in-flight, default 16: max_in_flight's default) in flight, each send on its own pool thread and
-            its own keep-alive connection (adapter/outbox/flight.py). Our side, per message: claim, build the
+            its own keep-alive connection (adapter/outbox/flight.py), the sends made by P send processes
+            (--send-processes, default the cores this run may use: the platform's send_processes,
+            scheduler/send_processes.py); soap1_rps and soap1_ratio the same with the sends made by the worker
+            itself (send_processes = 0), measured in turn with soap_rps. Our side, per message: claim, build the
             Submit envelope (connectors/soap_submit.py), sign it (WS-Security, RSA-2048), POST, parse the answer,
             verify the court's signature over it, read the receipt, record the result (audit chain on). The court's
             side: verify our signature, refuse a replay, apply, sign its answer (RSA-2048). With N in flight our CPU
             and the court's overlap on the machine's cores; the raw side (raw_rps) stays one-at-a-time REST POSTs.
             soap_ratio = soap_rps ÷ raw_rps (raw REST POSTs). soap_worker_cpu_us and soap_court_cpu_us: the CPU µs a
-            message of the worker process (its process_time) and of the court process (/proc/<pid>/stat) while it
+            message of the worker process (its process_time, and its send processes' from /proc) and of the court
+            process (/proc/<pid>/stat) while it
             ran. The cores this run may use (`cpus`) divided by their sum is soap_ceiling_rps, the rate with every
             core busy and nothing else running; soap_ceiling_ratio = soap_ceiling_rps ÷ raw_rps is the most
             soap_ratio can be on this machine, where the court shares our cores (a real court has its own);
@@ -176,22 +180,37 @@ def timed_delivery(court: Court, settings: Settings, messages: int, workers: int
     return timed, court_seconds
 
 
-def soap_run(soap: Court, work: Path, messages: int, in_flight: int, processes: int = 0) -> dict[str, float]:
-    """soap_rps, and what a message costs each process: the worker's CPU (soap_worker_cpu_us, its process_time
-    while delivering: bench/worker.py) and the SOAP court's meanwhile (soap_court_cpu_us, /proc/<pid>/stat), µs a
-    message, user + system, all threads. soap_ceiling_rps = the cores this process may run on ÷ their sum: the
-    rate with every core busy on nothing else — the most soap_rps can be at this run's CPU a message (module doc)."""
+def soap_run(soap: Court, work: Path, messages: int, in_flight: int, processes: int, number: int) -> dict[str, float]:
+    """soap_rps with the sends made by `processes` send processes (scheduler/send_processes.py), and soap1_rps with
+    them made by the worker itself (send_processes = 0), in turn; for the first, what a message costs each side
+    (soap_worker_cpu_us: the worker's process_time and its send processes' /proc/<pid>/stat while delivering,
+    bench/worker.py; soap_court_cpu_us: the SOAP court's meanwhile), µs a message, user + system, all threads.
+    soap_ceiling_rps = the cores this process may run on ÷ their sum: the rate with every core busy on nothing
+    else — the most soap_rps can be at this run's CPU a message (module doc)."""
+    measured = in_turn(
+        number,
+        soap=lambda: _soap(soap, work, messages, in_flight, processes),
+        soap1=lambda: _soap(soap, work, messages, in_flight, 0),
+    )
+    soap_rps, worker_us, court_us = measured["soap"]
+    return {
+        "soap_rps": soap_rps,
+        "soap_worker_cpu_us": worker_us,
+        "soap_court_cpu_us": court_us,
+        "soap_ceiling_rps": CPUS * 1e6 / (worker_us + court_us),
+        "soap1_rps": measured["soap1"][0],
+        "soap1_worker_cpu_us": measured["soap1"][1],
+        "send_processes": processes,
+    }
+
+
+def _soap(soap: Court, work: Path, messages: int, in_flight: int, processes: int) -> tuple[float, float, float]:
+    """(messages a second, the worker's CPU µs a message with its send processes', the court's)."""
     settings = adapter_settings(soap, f"sqlite:///{work / f'{uuid.uuid4().hex}.db'}", in_flight)
     court = settings.platforms["court"].model_copy(update={"send_processes": processes})
     settings = settings.model_copy(update={"platforms": {"court": court}})
     timed, court_seconds = timed_delivery(soap, settings, messages, 1, work)
-    worker_us, court_us = 1e6 * timed.cpu_seconds / messages, 1e6 * court_seconds / messages
-    return {
-        "soap_rps": messages / timed.seconds,
-        "soap_worker_cpu_us": worker_us,
-        "soap_court_cpu_us": court_us,
-        "soap_ceiling_rps": CPUS * 1e6 / (worker_us + court_us),
-    }
+    return messages / timed.seconds, 1e6 * timed.cpu_seconds / messages, 1e6 * court_seconds / messages
 
 
 def audit_run(court: Court, server: str, work: Path, n: int, number: int) -> dict[str, float]:
@@ -219,7 +238,7 @@ def one_run(
         )
     if args.soap_only:
         raw = raw_rps(court, n)
-        return {"raw_rps": raw, **soap_run(soap, work, n, args.in_flight, args.send_processes)}
+        return {"raw_rps": raw, **soap_run(soap, work, n, args.in_flight, args.send_processes, number)}
     depth = in_turn(
         number,
         small=lambda: backlog.measure(court, work, SMALL_BACKLOG, args.sample),
@@ -237,7 +256,7 @@ def one_run(
             pg2_one_rps=lambda: adapter_rps(court, fresh_database(server), n, 2, work, in_flight=1),
         ),
         "peer_rps": peer.peer_rps(court, fresh_database(server), n, work),
-        **soap_run(soap, work, n, args.in_flight, args.send_processes),
+        **soap_run(soap, work, n, args.in_flight, args.send_processes, number),
         **{k: v for k, v in audit_run(court, server, work, n, number).items() if "noaudit" in k},
         "backlog_small_ms": 1000 * small.seconds / small.delivered,
         "backlog_deep_ms": 1000 * deep.seconds / deep.delivered,
@@ -289,6 +308,7 @@ RATIOS = {  # name: (numerator, denominator), each taken within a run
     "soap_ratio": ("soap_rps", "raw_rps"),
     "soap_ceiling_ratio": ("soap_ceiling_rps", "raw_rps"),  # the most soap_ratio can be on this machine
     "soap_of_ceiling": ("soap_rps", "soap_ceiling_rps"),
+    "soap1_ratio": ("soap1_rps", "raw_rps"),  # the sends made by the worker itself (send_processes = 0)
     "backlog_time_ratio": ("backlog_deep_ms", "backlog_small_ms"),
     "backlog_cpu_ratio": ("backlog_deep_cpu_ms", "backlog_small_cpu_ms"),
     "backlog_rss_ratio": ("backlog_deep_rss_mib", "backlog_small_rss_mib"),
@@ -315,7 +335,10 @@ def main() -> None:
     parser.add_argument("--profile-out", type=Path, help="with --profile: keep the merged cProfile stats here")
     parser.add_argument("--top", type=int, default=TOP, help="with --profile: the top N functions")
     parser.add_argument(
-        "--send-processes", type=int, default=0, help="the SOAP court's send_processes (0: sends from the worker)"
+        "--send-processes",
+        type=int,
+        default=CPUS,
+        help="soap_rps's send_processes (default: the cores this run may use); soap1_rps always has none",
     )
     parser.add_argument("--soap-only", action="store_true", help="only raw REST POSTs and SOAP delivery")
     parser.add_argument("--pg-scaling-only", action="store_true", help="only pg1_one, pg2_one (and pg_scaling)")
