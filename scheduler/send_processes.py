@@ -21,7 +21,8 @@ Failures:
   TransientError (timeout); its late answer is dropped. The child is kept: its other sends are not at fault.
 - the worker gone (a clean stop, a crash, kill -9): each child reads the end of its requests and exits.
 
-Children are started with "spawn" (a fresh interpreter: forking a process that runs threads can copy a lock held),
+Children are fresh interpreters (`python -m scheduler.send_child`, two pipes; not a fork: forking a process that
+runs threads can copy a lock held, and not multiprocessing's spawn, which re-runs the worker's main module), started
 on the first send: a `docking` command that never delivers starts none.
 """
 
@@ -31,9 +32,10 @@ import contextlib
 import importlib
 import itertools
 import logging
-import multiprocessing
 import os
 import queue
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,8 +47,6 @@ from connectors.port import Receipt, TransientError
 from schemas.envelope import Envelope
 
 if TYPE_CHECKING:
-    from multiprocessing.process import BaseProcess
-
     from adapter.config.platform import PlatformSettings
     from connectors.port import CourtPlatform
 
@@ -139,31 +139,33 @@ class SendProcesses:
         return -1 if child is None else len(child.pending)  # an empty slot first: start the children in turn
 
     def _start(self, slot: int) -> _Child:
-        context = multiprocessing.get_context("spawn")
-        requests_in, requests_out = context.Pipe(duplex=False)
-        answers_in, answers_out = context.Pipe(duplex=False)
-        process = context.Process(
-            target=serve,
-            args=(requests_in, answers_out, self.name, self.config, self.threads),
-            name=f"send:{self.name}:{slot}",
-            daemon=True,  # a worker leaving without close() takes them along
-        )
+        requests_in, requests_out = _pipe()
+        answers_in, answers_out = _pipe()
+        fds = (requests_in.fileno(), answers_out.fileno())
         try:
-            process.start()
+            process = subprocess.Popen(
+                [sys.executable, "-m", "scheduler.send_child", *map(str, fds)],
+                stdin=subprocess.DEVNULL,  # stderr is the worker's: a child's traceback lands in the worker's log
+                pass_fds=fds,
+            )
         except OSError as exc:
             raise TransientError(self.name, f"could not start a send process: {exc}", cause="process") from exc
         finally:
             requests_in.close()  # the child's ends: only the child may hold them, or no end would ever be seen
             answers_out.close()
+        with contextlib.suppress(OSError):
+            requests_out.send((self.name, self.config, self.threads))
         said = _first_word(answers_in)
         if said != "ready":
             requests_out.close()
-            process.join(timeout=2)
-            if process.is_alive():
-                process.kill()
+            answers_in.close()
+            _end(process)
             raise TransientError(self.name, f"a send process did not start: {said}", cause="process")
         child = _Child(process, requests_out, answers_in, slot)
-        threading.Thread(target=self._read, args=(child,), name=f"{process.name}:answers", daemon=True).start()
+        reader = threading.Thread(
+            target=self._read, args=(child,), name=f"send:{self.name}:{slot}:answers", daemon=True
+        )
+        reader.start()
         log.info("send process %s for %s started (%d threads)", child.pid, self.name, self.threads)
         return child
 
@@ -177,7 +179,8 @@ class SendProcesses:
             call = child.pending.pop(request_id, None)
             if call is not None:
                 call.answers.put(revive(answer))
-        child.process.join(timeout=2)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.process.wait(timeout=2)
         unasked = not child.stopping  # not stopped by us: it died (read before _ended stops what is left of it)
         error, failed = self._ended(child), []
         while child.pending:
@@ -210,7 +213,7 @@ class SendProcesses:
 
 @dataclass(eq=False)
 class _Child:
-    process: BaseProcess
+    process: subprocess.Popen[bytes]
     requests: Connection  # ours to write: (id, the envelope's JSON)
     answers: Connection  # ours to read: (id, Receipt | flattened error), by one reader thread
     slot: int
@@ -221,17 +224,14 @@ class _Child:
 
     @property
     def pid(self) -> int:
-        return self.process.pid or 0
+        return self.process.pid
 
     def stop(self) -> None:
         """End its requests (it exits when it reads the end), and kill it if it has not within 2 s."""
         self.stopping = True
         with self.writing, contextlib.suppress(OSError):
             self.requests.close()
-        self.process.join(timeout=2)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(timeout=2)
+        _end(self.process)
 
 
 class _Call:
@@ -252,20 +252,36 @@ def _first_word(answers: Connection) -> str:
     return said if isinstance(said, str) else repr(said)
 
 
-def _exit(process: BaseProcess) -> str:
-    code = process.exitcode
+def _exit(process: subprocess.Popen[bytes]) -> str:
+    code = process.poll()
     if code is None:
         return "still running"
     return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
 
 
+def _end(process: subprocess.Popen[bytes]) -> None:
+    """Wait 2 s for `process` to leave (its requests have ended), then kill it."""
+    try:
+        process.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=2)
+
+
+def _pipe() -> tuple[Connection, Connection]:
+    """(read end, write end) of a pipe, each a multiprocessing Connection (length-prefixed pickles)."""
+    read, write = os.pipe()
+    return Connection(read, writable=False), Connection(write, readable=False)
+
+
 # ---- the child's side
 
 
-def serve(requests: Connection, answers: Connection, name: str, config: PlatformSettings, threads: int) -> None:
-    """A child's life: build the platform's connector and say "ready" (or why not), then send each (id, envelope
-    JSON) read from `requests` on one of `threads` threads and write (id, Receipt or flattened error) to `answers`; exit
-    when `requests` ends (the worker stopped or is gone)."""
+def serve(requests: Connection, answers: Connection) -> None:
+    """A child's life: read (platform, settings, threads), build the platform's connector and say "ready" (or why
+    not), then send each (id, envelope JSON) read from `requests` on one of those threads and write (id, Receipt or
+    flattened error) to `answers`; exit when `requests` ends (the worker stopped or is gone)."""
+    name, config, threads = requests.recv()
     try:
         connector = _connector(name, config)
     except Exception as exc:
@@ -374,3 +390,4 @@ def in_processes(connector: CourtPlatform, config: PlatformSettings) -> CourtPla
 def processes_of(connectors: Iterable[Any]) -> list[SendProcesses]:
     """The send processes of those of `connectors` that have them."""
     return [c.processes for c in connectors if isinstance(c, ProcessSending)]
+
