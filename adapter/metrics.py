@@ -12,6 +12,7 @@ many runtimes in one process, and the global registry refuses a metric name twic
     breaker_transitions_total                                 platform, transition        transition("breaker", …)
     platform_hold_transitions_total                           platform, transition        transition("hold", …)
     feed_hold_transitions_total                               platform, transition        transition("feed", …)
+    send_process_transitions_total                            platform, transition        transition("send_process", …)
     inbound_items_total                                       outcome                     add("inbound", …)
     poll_problems_total                                       kind                        add("poll", …)
     api_requests_total                                        route, method, status       request()
@@ -34,7 +35,12 @@ from prometheus_client.registry import Collector
 # slowest call (adapter/platforms/retry.py slowest_call: about 40 s at a 10 s read timeout).
 DELIVERY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 API_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
-_TRANSITIONS = {"breaker": "breaker_transitions", "hold": "platform_hold_transitions", "feed": "feed_hold_transitions"}
+_TRANSITIONS = {
+    "breaker": "breaker_transitions",
+    "hold": "platform_hold_transitions",
+    "feed": "feed_hold_transitions",
+    "send_process": "send_process_transitions",  # started, ended (died): scheduler/send_processes.py
+}
 _ADDED = {"inbound": ("inbound_items", "outcome"), "poll": ("poll_problems", "kind")}
 
 
@@ -103,11 +109,16 @@ class Metrics:
                     family.labels(str(key)).inc(value)
 
     def transition(self, kind: str, platform: str, what: str) -> None:
-        """A platform's breaker / hold / feed hold changed (`kind` "breaker" | "hold" | "feed"; `what` e.g.
-        "opened", "closed", "held", "released")."""
+        """A platform's breaker / hold / feed hold changed, or a send process of its started or ended (`kind`
+        "breaker" | "hold" | "feed" | "send_process"; `what` e.g. "opened", "closed", "held", "released", "started",
+        "ended")."""
         with self._lock:
             self._counts[f"{kind}_{what}"] += 1
         self._transitions[kind].labels(platform, what).inc()
+
+    def send_process(self, platform: str, what: str) -> None:
+        """A send process of `platform` "started" or "ended" on its own (scheduler/send_processes.py)."""
+        self.transition("send_process", platform, what)
 
     def delivery(self, platform: str, result: str, seconds: float) -> None:
         """One outbox send: its DeliveryResult (adapter/outbox/record.py) and how long it took, in seconds."""

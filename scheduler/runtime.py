@@ -225,7 +225,7 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
         _check_tls_files(name, config)
         signer = build_signer(config.signing, platform=name, clock=clock)
         verifier = build_verifier(config.signing, platform=name)
-        connector = in_processes(build_connector(name, config, signer, clock), config)
+        connector = in_processes(build_connector(name, config, signer, clock), config, metrics.send_process)
         credential = credential_of(name, config, signer)
         platforms[name] = link_platform(
             name,

@@ -64,8 +64,16 @@ class SendProcesses:
     TransientError when the child died, did not answer in time or could not start. Thread-safe; `close()` stops the
     children."""
 
-    def __init__(self, name: str, config: PlatformSettings, count: int, threads: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        config: PlatformSettings,
+        count: int,
+        threads: int,
+        on_change: Callable[[str, str], None] | None = None,
+    ) -> None:
         self.name, self.config, self.count, self.threads = name, config, count, max(1, threads)
+        self.on_change = on_change  # (platform, "started" | "ended"): a child started, or one died (not stopped)
         self.wait = CONNECT_TIMEOUT + config.timeout_seconds + MARGIN
         self._lock = threading.Lock()
         self._children: list[_Child | None] = [None] * count
@@ -167,6 +175,8 @@ class SendProcesses:
         )
         reader.start()
         log.info("send process %s for %s started (%d threads)", child.pid, self.name, self.threads)
+        if self.on_change is not None:
+            self.on_change(self.name, "started")
         return child
 
     def _read(self, child: _Child) -> None:
@@ -194,6 +204,8 @@ class SendProcesses:
                 _exit(child.process),
                 len(failed),
             )
+            if self.on_change is not None:
+                self.on_change(self.name, "ended")
         for call in failed:
             call.answers.put(error)
         child.answers.close()
@@ -377,17 +389,18 @@ class ProcessSending:
         return self.processes.send(envelope)
 
 
-def in_processes(connector: CourtPlatform, config: PlatformSettings) -> CourtPlatform:
+def in_processes(
+    connector: CourtPlatform, config: PlatformSettings, on_change: Callable[[str, str], None] | None = None
+) -> CourtPlatform:
     """`connector`, its sends made by `config.send_processes` children (none: `connector` itself); the in-flight
-    sends (max_in_flight) shared among them."""
+    sends (max_in_flight) shared among them; `on_change` as SendProcesses'."""
     count = config.send_processes
     if count == 0:
         return connector
     threads = -(-config.max_in_flight // count)
-    return ProcessSending(connector, SendProcesses(connector.name, config, count, threads))
+    return ProcessSending(connector, SendProcesses(connector.name, config, count, threads, on_change))
 
 
 def processes_of(connectors: Iterable[Any]) -> list[SendProcesses]:
     """The send processes of those of `connectors` that have them."""
     return [c.processes for c in connectors if isinstance(c, ProcessSending)]
-

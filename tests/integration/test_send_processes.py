@@ -136,7 +136,8 @@ def test_a_killed_send_process_fails_only_its_own_sends_and_is_replaced(
 ) -> None:
     runtime, envelopes = _queued(court, database_url, 7)
     config = runtime.settings.platforms[PLATFORM]
-    processes = SendProcesses(PLATFORM, config, count=2, threads=3)
+    changes: list[tuple[str, str]] = []  # the runtime counts them: docking_send_process_transitions_total
+    processes = SendProcesses(PLATFORM, config, count=2, threads=3, on_change=lambda *change: changes.append(change))
     try:
         processes.start()
         victim, survivor = processes.pids()
@@ -156,6 +157,7 @@ def test_a_killed_send_process_fails_only_its_own_sends_and_is_replaced(
         again = _send_all(processes, [e for e in envelopes if e.message_id in failed] + envelopes[6:])
         assert all(isinstance(o, Receipt) for o in again.values()), again
         assert survivor in processes.pids() and victim not in processes.pids() and len(processes.pids()) == 2
+        assert changes == [(PLATFORM, "started")] * 2 + [(PLATFORM, "ended"), (PLATFORM, "started")]
     finally:
         processes.close()
         runtime.stop()
@@ -287,4 +289,5 @@ def test_delivery_through_send_processes_with_one_killed_reaches_the_court_once_
         expected.setdefault(cases[row.case_id], []).append(row.message_id)
     assert court.core.applied_order == expected
     assert in_worker == []  # every send crossed to a child
+    assert runtime.metrics.get("send_process_ended") == 1 and runtime.metrics.get("send_process_started") == 3
     assert not _running(victim) and not _running(survivor)  # runtime.stop() closed the children
