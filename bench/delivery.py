@@ -337,8 +337,8 @@ def main() -> None:
     parser.add_argument(
         "--send-processes",
         type=int,
-        default=CPUS,
-        help="soap_rps's send_processes (default: the cores this run may use); soap1_rps always has none",
+        help="soap_rps's send_processes (default: the cores this run may use, at most --in-flight and 32);"
+        " soap1_rps always has none",
     )
     parser.add_argument("--soap-only", action="store_true", help="only raw REST POSTs and SOAP delivery")
     parser.add_argument("--pg-scaling-only", action="store_true", help="only pg1_one, pg2_one (and pg_scaling)")
@@ -349,6 +349,10 @@ def main() -> None:
     exit_on_sigterm()
     if not (0 <= args.latency_ms <= 60_000 and 1 <= args.in_flight <= 64):
         parser.error("need 0 <= --latency-ms <= 60000 and 1 <= --in-flight <= 64")
+    if args.send_processes is None:
+        args.send_processes = min(CPUS, args.in_flight, 32)
+    if not 0 <= args.send_processes <= min(args.in_flight, 32):
+        parser.error("need 0 <= --send-processes <= --in-flight and <= 32 (the setting's bounds)")
     if not args.sample < SMALL_BACKLOG <= args.backlog:
         parser.error(f"need --sample < {SMALL_BACKLOG} <= --backlog")
     if args.messages < 1 or args.top < 1 or args.profile_soap < -1:

@@ -12,6 +12,7 @@ per thread (the send pool's threads too), their stats merged and dumped there wi
 same run's figures without its overhead). Either way the send threads are shut down before it reports.
 """
 
+import contextlib
 import resource
 import sys
 import time
@@ -21,6 +22,7 @@ from adapter.config.settings import Settings
 from adapter.outbox.delivery import deliver_due
 from bench.proc import cpu_seconds
 from scheduler import build_runtime, delivery_lease, settle
+from scheduler.send_processes import SendProcesses, processes_of
 
 
 def main(argv: list[str]) -> None:
@@ -28,17 +30,15 @@ def main(argv: list[str]) -> None:
     runtime = build_runtime(settings)
     go, stop_after, delivered, idle = Path(argv[1]), int(argv[2]), 0, 0
     lease = delivery_lease(settings)
-    processes = [
-        link.connector.processes for link in runtime.platforms.values() if hasattr(link.connector, "processes")
-    ]
+    processes = processes_of(link.connector for link in runtime.platforms.values())
     for started in processes:  # send processes (scheduler/send_processes.py) start before the clock does
         started.start()
-    children = [pid for started in processes for pid in started.pids()]
     settle()  # as `docking run` does before its jobs start (scheduler/process.py)
     print("ready", flush=True)
     while not go.exists():
         time.sleep(0.002)
-    cpu = time.process_time() + sum(cpu_seconds(pid) for pid in children)
+    children = {pid: cpu_seconds(pid) for started in processes for pid in started.pids()}  # their CPU so far
+    cpu = time.process_time()
     measured = None
     if len(argv) > 3:  # imported only here: an unprofiled worker's import set (its peak RSS) stays a worker's
         from bench.thread_profile import Measured
@@ -68,8 +68,18 @@ def main(argv: list[str]) -> None:
         idle = 0 if counts else idle + 1
     if measured is not None:
         measured.stop(runtime.send_pools.shutdown)
-    cpu = time.process_time() + sum(cpu_seconds(pid) for pid in children) - cpu  # its send processes' too
+    cpu = time.process_time() - cpu + _children_cpu(processes, children)  # its send processes' too
     print(time.time(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, delivered, cpu, flush=True)
+
+
+def _children_cpu(processes: list[SendProcesses], before: dict[int, float]) -> float:
+    """The CPU seconds the send processes used since `before` (pid → seconds then); a child started since counts
+    whole, one gone since is missed (a benchmark's children do not die)."""
+    used = 0.0
+    for pid in {pid for started in processes for pid in started.pids()} | set(before):
+        with contextlib.suppress(FileNotFoundError):
+            used += cpu_seconds(pid) - before.get(pid, 0.0)
+    return used
 
 
 if __name__ == "__main__":

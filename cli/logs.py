@@ -15,7 +15,9 @@ the text; and `mask_personal` passes the event and every string field through ad
 full even from a line that forgot to mask it.
 """
 
+import json
 import logging
+import os
 import re
 import sys
 from datetime import datetime
@@ -84,14 +86,31 @@ def render_console(_: Any, __: str, event: EventDict) -> str:
     return f"{line}\n{exception}" if exception else line
 
 
+# The logging settings this process chose, for the processes it starts to log alike (cli/send_child.py): JSON in
+# the environment, which a child inherits.
+INHERITED = "DOCKING_LOG_INHERITED"
+
+
+def inherit() -> None:
+    """Log as the process that started this one did (its `configure` arguments, from INHERITED); the defaults
+    when there are none or they cannot be read."""
+    try:
+        chosen = json.loads(os.environ.get(INHERITED, "{}"))
+        configure(chosen.get("level", "INFO"), chosen.get("fmt", "auto"), chosen.get("file") and Path(chosen["file"]))
+    except (ValueError, TypeError, AttributeError, OSError):
+        configure()
+
+
 def configure(level: str = "INFO", fmt: LogFormat = "auto", file: Path | None = None) -> None:
     """Route all logging through structlog: one handler on the root logger, to stderr or to `file` (appended).
+    The choice is kept in the environment (INHERITED) for the processes this one starts.
 
     Raises ValueError naming the option for an unknown level or format (the CLI checks them first)."""
     if level.upper() not in LEVELS:
         raise ValueError(f"--log-level {level!r}: use one of {', '.join(LEVELS)}")
     if fmt not in ("auto", "json", "console"):
         raise ValueError(f"--log-format {fmt!r}: use json or console")
+    os.environ[INHERITED] = json.dumps({"level": level, "fmt": fmt, "file": None if file is None else str(file)})
     stream: Any = sys.stderr
     handler: logging.Handler
     handler = logging.FileHandler(file, encoding="utf-8") if file is not None else logging.StreamHandler(stream)

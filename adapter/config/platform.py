@@ -151,4 +151,6 @@ class PlatformSettings(BaseModel):
                 f"send_processes ({self.send_processes}) is more than max_in_flight ({self.max_in_flight}): a send"
                 " process would have nothing to send"
             )
+        if self.send_processes and self.soap_debug:  # the envelopes would be kept in a child, out of reach
+            raise ValueError("soap_debug cannot be used with send_processes: set send_processes = 0 to debug")
         return self

@@ -3,6 +3,7 @@ come back as raised; a child killed mid-send fails only its own sends, as transi
 answered in time fails alone; a child that cannot start says why; the children leave with the worker, even one
 killed with -9; and delivery through them, with a child killed mid-run, reaches the court exactly once, in order."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from sqlmodel import col, select
@@ -30,7 +32,8 @@ from connectors.port import (
 )
 from sandbox.court import SandboxConfig
 from scheduler import Runtime, build_runtime
-from scheduler.send_processes import SendProcesses, flatten, processes_of, revive
+from scheduler.send_errors import flatten, revive
+from scheduler.send_processes import SendProcesses, processes_of
 from schemas.envelope import Envelope
 from tests.support.court import COURT_KID, PLATFORM, Court
 
@@ -76,22 +79,40 @@ def test_a_connector_error_comes_back_as_raised(error: BaseException) -> None:
 
     back = revive(pickle.loads(pickle.dumps(flatten(error))))  # as it crosses the pipe
     assert type(back) is type(error)
+    trace = vars(back).pop("child_traceback", None)  # a bug's traceback comes along, for the worker to log
     assert str(back) == str(error) and vars(back) == vars(error)
+    assert (trace is None) == isinstance(error, ConnectorError), trace
+    if trace is not None:
+        assert "ValueError: a connector bug" in trace
     if isinstance(error, ConnectorError):
         assert isinstance(back, ConnectorError) and back.advice == error.advice
     if isinstance(error, TransientError):
         assert isinstance(back, TransientError) and back.temporary == error.temporary
 
 
-def test_an_error_the_worker_cannot_name_becomes_an_unexpected_one() -> None:
-    back = revive(flatten(_local()))
-    assert type(back) is RuntimeError  # delivery retries it as "unexpected" (adapter/outbox/send.py)
-    assert "Hidden" in str(back) and "from a scope nobody can import" in str(back)
+@pytest.mark.parametrize("error", [_local(), KeyboardInterrupt("in a child's thread"), SystemExit(3)], ids=repr)
+def test_an_error_the_worker_cannot_name_or_must_not_raise_becomes_an_unexpected_one(error: BaseException) -> None:
+    back = revive(flatten(error))
+    # Delivery retries it as "unexpected" (adapter/outbox/send.py); a KeyboardInterrupt or SystemExit raised in the
+    # worker would instead end its delivery loop.
+    assert type(back) is RuntimeError
+    assert type(error).__name__ in str(back) and str(error.args[0]) in str(back)
 
 
-def test_more_send_processes_than_sends_in_flight_is_refused(court: Court) -> None:
-    with pytest.raises(ValueError, match=r"send_processes \(5\) is more than max_in_flight \(4\)"):
-        court.pairing.platform(court.server, max_in_flight=4, send_processes=5)
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ({"max_in_flight": 4, "send_processes": 5}, r"send_processes \(5\) is more than max_in_flight \(4\)"),
+        ({"send_processes": 33}, r"send_processes\n.*less than or equal to 32"),
+        ({"send_processes": -1}, r"send_processes\n.*greater than or equal to 0"),
+        ({"send_processes": 2, "soap_debug": True}, r"soap_debug cannot be used with send_processes"),
+    ],
+)
+def test_send_processes_settings_that_cannot_work_are_refused(
+    court: Court, settings: dict[str, Any], said: str
+) -> None:
+    with pytest.raises(ValueError, match=said):
+        court.pairing.platform(court.server, **settings)
 
 
 def _queued(court: Court, database_url: str, cases: int, **platform: Any) -> tuple[Runtime, list[Envelope]]:
@@ -114,6 +135,33 @@ def _cases(runtime: Runtime) -> list[str]:
         return list(session.exec(select(CaseRow.id)).all())
 
 
+def _kill_when(court: Court, monkeypatch: pytest.MonkeyPatch, pid: int, in_hand: int) -> threading.Thread:
+    """A thread killing `pid` (-9) once the court holds `in_hand` of our requests at once (or after 10 s)."""
+    handler: Any = court.server.RequestHandlerClass
+    real, lock, now, reached = handler.handle_request, threading.Lock(), [0], threading.Event()
+
+    def counted(self: Any, method: str) -> None:
+        with lock:
+            now[0] += 1
+            if now[0] >= in_hand:
+                reached.set()
+        try:
+            real(self, method)
+        finally:
+            with lock:
+                now[0] -= 1
+
+    monkeypatch.setattr(handler, "handle_request", counted)
+
+    def kill() -> None:
+        reached.wait(10)
+        os.kill(pid, signal.SIGKILL)
+
+    killer = threading.Thread(target=kill)
+    killer.start()
+    return killer
+
+
 def _send_all(processes: SendProcesses, envelopes: list[Envelope]) -> dict[str, Receipt | BaseException]:
     outcomes: dict[str, Receipt | BaseException] = {}
 
@@ -132,7 +180,7 @@ def _send_all(processes: SendProcesses, envelopes: list[Envelope]) -> dict[str, 
 
 
 def test_a_killed_send_process_fails_only_its_own_sends_and_is_replaced(
-    court: Court, database_url: str, caplog: pytest.LogCaptureFixture
+    court: Court, database_url: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runtime, envelopes = _queued(court, database_url, 7)
     config = runtime.settings.platforms[PLATFORM]
@@ -141,9 +189,8 @@ def test_a_killed_send_process_fails_only_its_own_sends_and_is_replaced(
     try:
         processes.start()
         victim, survivor = processes.pids()
-        killer = threading.Timer(LATENCY / 3, os.kill, (victim, signal.SIGKILL))  # while the court holds them
-        killer.start()
-        outcomes = _send_all(processes, envelopes[:6])  # three on each child (the fewest in flight first)
+        killer = _kill_when(court, monkeypatch, victim, in_hand=6)  # once the court holds all six
+        outcomes = _send_all(processes, envelopes[:6])  # three on each child (the fewest in hand first)
         killer.join()
         failed = {m: o for m, o in outcomes.items() if isinstance(o, BaseException)}
         assert len(failed) == 3, outcomes  # the victim's three, and no other
@@ -151,7 +198,7 @@ def test_a_killed_send_process_fails_only_its_own_sends_and_is_replaced(
             assert isinstance(error, TransientError) and error.cause == "process" and error.temporary
             assert f"send process {victim} ended (killed by signal 9)" in str(error)
         assert all(isinstance(o, Receipt) and not o.duplicate for m, o in outcomes.items() if m not in failed)
-        said = f"send process {victim} for {PLATFORM} ended (killed by signal 9): 3 sends in flight fail"
+        said = f"send process {victim} for {PLATFORM} ended (killed by signal 9): 3 sends in hand fail"
         assert said in caplog.text  # the operator is told, once
         # The next sends start a new child in the victim's slot; the messages it failed are sent again.
         again = _send_all(processes, [e for e in envelopes if e.message_id in failed] + envelopes[6:])
@@ -166,22 +213,71 @@ def test_a_killed_send_process_fails_only_its_own_sends_and_is_replaced(
     assert set(court.core.applications) == {e.message_id for e in envelopes}
 
 
-def test_a_send_not_answered_in_time_fails_alone(court: Court, database_url: str) -> None:
-    runtime, envelopes = _queued(court, database_url, 2)
+def test_a_send_slow_to_answer_fails_alone_while_its_process_answers_others(court: Court, database_url: str) -> None:
+    runtime, envelopes = _queued(court, database_url, 3)
     processes = SendProcesses(PLATFORM, runtime.settings.platforms[PLATFORM], count=1, threads=2)
     try:
         processes.start()
         (pid,) = processes.pids()
-        processes.wait = LATENCY / 3  # the bound is the call's timeouts and a margin; the court takes longer
+        first = threading.Thread(target=processes.send, args=(envelopes[0],))
+        first.start()  # answered at ~LATENCY, within its bound
+        time.sleep(LATENCY / 2)
+        processes.wait = LATENCY * 0.75  # the next send's bound ends after the first's answer, before its own
         with pytest.raises(TransientError, match=rf"send process {pid} did not answer within") as raised:
-            processes.send(envelopes[0])
+            processes.send(envelopes[1])
+        first.join()
         assert raised.value.cause == "timeout"
         processes.wait = 30
-        assert isinstance(processes.send(envelopes[1]), Receipt)  # the same child, still serving
+        assert isinstance(processes.send(envelopes[2]), Receipt)  # the same child, still serving
         assert processes.pids() == [pid]
     finally:
         processes.close()
         runtime.stop()
+
+
+def test_a_stuck_send_process_is_killed_and_replaced(
+    court: Court, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    runtime, envelopes = _queued(court, database_url, 2)
+    changes: list[tuple[str, str]] = []
+    processes = SendProcesses(
+        PLATFORM, runtime.settings.platforms[PLATFORM], 1, 2, on_change=lambda *change: changes.append(change)
+    )
+    try:
+        processes.start()
+        (stuck,) = processes.pids()
+        os.kill(stuck, signal.SIGSTOP)  # alive, reading and answering nothing
+        processes.wait = LATENCY * 2
+        with pytest.raises(TransientError, match=rf"send process {stuck} is stuck \(no answer within") as raised:
+            processes.send(envelopes[0])
+        assert raised.value.cause == "timeout"
+        assert not _running(stuck) and processes.pids() == []
+        assert f"send process {stuck} for {PLATFORM} is stuck (no answer within" in caplog.text
+        assert isinstance(processes.send(envelopes[1]), Receipt)  # a new child took its slot
+        assert len(processes.pids()) == 1 and stuck not in processes.pids()
+        assert changes == [(PLATFORM, "started"), (PLATFORM, "ended"), (PLATFORM, "started")]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(stuck, signal.SIGKILL)
+        processes.close()
+        runtime.stop()
+
+
+def test_a_signal_to_the_workers_terminal_does_not_reach_its_send_processes(court: Court) -> None:
+    processes = SendProcesses(PLATFORM, court.pairing.platform(court.server), count=1, threads=1)
+    try:
+        processes.start()
+        (pid,) = processes.pids()
+        # A session of its own: a Ctrl-C goes to the terminal's foreground group, the worker's, not the child's;
+        # the worker stops its children when it has recorded what they sent.
+        assert os.getsid(pid) == pid != os.getsid(0)
+        os.kill(pid, signal.SIGINT)  # and were one sent to it all the same, it is ignored
+        os.kill(pid, signal.SIGTERM)
+        time.sleep(0.3)
+        assert _running(pid) and processes.pids() == [pid]
+    finally:
+        processes.close()
+    assert not _running(pid)
 
 
 def test_a_send_process_that_cannot_start_says_why(court: Court, database_url: str, tmp_path: Path) -> None:
@@ -191,12 +287,27 @@ def test_a_send_process_that_cannot_start_says_why(court: Court, database_url: s
     assert config.wsse is not None
     gone = tmp_path / "no-such-key.pem"  # the worker built its connector; the file went before the child started
     broken = config.model_copy(update={"wsse": config.wsse.model_copy(update={"key": gone})})
-    processes = SendProcesses(PLATFORM, broken, count=1, threads=1)
+    processes = SendProcesses(PLATFORM, broken, count=2, threads=1)
+    started: list[object] = []
+    real = subprocess.Popen
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        started.append(args)
+        return real(*args, **kwargs)
+
     try:
-        with pytest.raises(TransientError, match=r"a send process did not start: .*no-such-key\.pem") as raised:
-            processes.send(envelope)
-        assert raised.value.cause == "process"
-        assert processes.pids() == []
+        with mock.patch("scheduler.send_processes.subprocess.Popen", counted):
+            with pytest.raises(TransientError, match=r"a send process did not start: .*no-such-key\.pem") as raised:
+                processes.send(envelope)
+            assert raised.value.cause == "process_start"
+            # The next sends are refused at once with the same reason, not by starting interpreter after interpreter.
+            began = time.monotonic()
+            for _ in range(5):
+                with pytest.raises(TransientError, match=r"did not start: .*no-such-key\.pem") as again:
+                    processes.send(envelope)
+                assert again.value.cause == "process_start"
+            assert time.monotonic() - began < 0.5
+        assert len(started) == 1 and processes.pids() == []
     finally:
         processes.close()
 
@@ -247,7 +358,7 @@ def test_send_processes_leave_with_their_worker(court: Court) -> None:
 
 
 def test_delivery_through_send_processes_with_one_killed_reaches_the_court_once_in_order(
-    court: Court, database_url: str
+    court: Court, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runtime, _ = _queued(court, database_url, 12, max_in_flight=8, send_processes=2, retry_base_seconds=0.05)
     in_worker: list[Envelope] = []
@@ -262,8 +373,7 @@ def test_delivery_through_send_processes_with_one_killed_reaches_the_court_once_
     (processes,) = processes_of(link.connector for link in runtime.platforms.values())
     processes.start()
     victim, survivor = processes.pids()
-    killer = threading.Timer(LATENCY / 2, os.kill, (victim, signal.SIGKILL))
-    killer.start()
+    killer = _kill_when(court, monkeypatch, victim, in_hand=8)  # the first round's eight sends, four on each
     counts: Counter[str] = Counter()
     deadline = time.monotonic() + 60
     try:
