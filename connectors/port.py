@@ -46,6 +46,8 @@ class ConnectorError(Exception):
 LASTING_CAUSES = {
     "dns": "check the host name in base_url (and this machine's DNS)",
     "tls": "check the court's certificate, ca_bundle and this machine's clock",
+    # A send process (scheduler/send_processes.py) could not start: nothing the court does will change that.
+    "process_start": "a send process could not start: the worker's log says why (a key file, the Python install)",
 }
 
 

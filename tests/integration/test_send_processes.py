@@ -4,6 +4,7 @@ answered in time fails alone; a child that cannot start says why; the children l
 killed with -9; and delivery through them, with a child killed mid-run, reaches the court exactly once, in order."""
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -299,7 +300,8 @@ def test_a_send_process_that_cannot_start_says_why(court: Court, database_url: s
         with mock.patch("scheduler.send_processes.subprocess.Popen", counted):
             with pytest.raises(TransientError, match=r"a send process did not start: .*no-such-key\.pem") as raised:
                 processes.send(envelope)
-            assert raised.value.cause == "process_start"
+            assert raised.value.cause == "process_start" and not raised.value.temporary
+            assert "worker's log says why" in raised.value.advice
             # The next sends are refused at once with the same reason, not by starting interpreter after interpreter.
             began = time.monotonic()
             for _ in range(5):
@@ -401,3 +403,40 @@ def test_delivery_through_send_processes_with_one_killed_reaches_the_court_once_
     assert in_worker == []  # every send crossed to a child
     assert runtime.metrics.get("send_process_ended") == 1 and runtime.metrics.get("send_process_started") == 3
     assert not _running(victim) and not _running(survivor)  # runtime.stop() closed the children
+
+
+def test_a_send_process_logs_as_its_worker_does(tmp_path: Path) -> None:
+    """Its lines go where the worker's go, in the worker's format, through the same redaction and masking."""
+    from cli import logs
+
+    saved = os.environ.get(logs.INHERITED)
+    log_file = tmp_path / "worker.log"
+    try:
+        logs.configure("WARNING", "json", log_file)  # what `docking run --log-format json --log-file …` does
+        child = subprocess.run(
+            [sys.executable, "-P", "-c", CHILD_LOGS],
+            env=os.environ.copy(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        logs.configure()
+        if saved is None:
+            os.environ.pop(logs.INHERITED, None)
+        else:
+            os.environ[logs.INHERITED] = saved
+    assert child.returncode == 0, child.stderr
+    (line,) = [json.loads(one) for one in log_file.read_text().splitlines()]
+    assert line["level"] == "warning" and "13812345678" not in line["event"], line  # masked as the worker masks
+    assert "not said" not in log_file.read_text()  # below the worker's level
+
+
+CHILD_LOGS = """
+import logging
+from cli import logs
+logs.inherit()  # as cli/send_child.py does first
+logging.getLogger("docking.delivery").info("not said")
+logging.getLogger("docking.delivery").warning("call 13812345678 back")
+"""
