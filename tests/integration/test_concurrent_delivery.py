@@ -3,19 +3,15 @@ with jitter) and fails on purpose (5xx, 429 + Retry-After, dropped connections, 
 message applied by the court exactly once, each case's messages in its order, every result recorded — on SQLite
 and on PostgreSQL."""
 
-import threading
-import time
-from collections import Counter
-from typing import Any
-
 import pytest
-from sqlmodel import col, select
+from sqlmodel import select
 
 from adapter.config.settings import Settings
-from adapter.persistence.tables import CaseRow, OutboxRow
+from adapter.persistence.tables import CaseRow
 from sandbox.court import SandboxConfig
 from scheduler import build_runtime
 from tests.support.court import COURT_KID, PLATFORM, Court
+from tests.support.delivery_runs import InHand, applied_once_in_order, deliver_until_done
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -48,25 +44,6 @@ def sandbox_config() -> SandboxConfig:
         fault_kinds=("error", "throttle", "drop", "lost_answer", "timeout"),
         timeout_seconds=0.4,  # a "timeout" holds the request this long, then hangs up
     )
-
-
-def _concurrency(court: Court, monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The most platform requests the court had in hand at once (its latency included), as a one-item list."""
-    handler: Any = court.server.RequestHandlerClass
-    real, lock, now, peak = handler.handle_request, threading.Lock(), [0], [0]
-
-    def counted(self: Any, method: str) -> None:
-        with lock:
-            now[0] += 1
-            peak[0] = max(peak[0], now[0])
-        try:
-            real(self, method)
-        finally:
-            with lock:
-                now[0] -= 1
-
-    monkeypatch.setattr(handler, "handle_request", counted)
-    return peak
 
 
 def test_at_full_concurrency_a_slow_failing_court_gets_each_message_once_in_order(
@@ -119,30 +96,13 @@ def _delivered_once_in_order(
         runtime.services.accept(case_id)
         runtime.services.assign_mediator(case_id, "陈调解员")
         runtime.services.hold_session(case_id, "第一次调解")
-    peak = _concurrency(court, monkeypatch)
-    counts: Counter[str] = Counter()
-    deadline = time.monotonic() + 90
+    in_hand = InHand(court, monkeypatch)
     try:
-        while time.monotonic() < deadline:
-            counts.update(runtime.deliver_counts())
-            with runtime.uow.begin() as session:
-                if session.exec(select(OutboxRow.id).where(OutboxRow.status != "delivered")).first() is None:
-                    break
-            time.sleep(0.02)  # what is left waits on its retry schedule or the court's Retry-After
+        counts = deliver_until_done(runtime, 90, 0.02)
     finally:
         runtime.stop()
-    with runtime.uow.begin() as session:
-        rows = session.exec(select(OutboxRow).order_by(col(OutboxRow.case_id), col(OutboxRow.seq))).all()
-        cases = {c.id: c.platform_case_id for c in session.exec(select(CaseRow)).all()}
-    assert len(rows) == 3 * CASES and {r.status for r in rows} == {"delivered"}, counts
+    applied_once_in_order(runtime, court, 3 * CASES, counts)
     assert counts["lease_lost"] == 0 and counts["dead"] == 0  # no result lost, none recorded by another
     assert sum(court.core.faults.values()) > 0  # the faults really happened (quick retries absorb most)
-    assert peak[0] >= 16, peak  # the court really had many of our requests in hand at once
-    # Exactly once per the court's own record: none lost, none invented, none applied twice.
-    assert court.core.duplicates_applied == 0
-    assert set(court.core.applications) == {r.message_id for r in rows}
-    expected: dict[str, list[str]] = {}
-    for row in rows:
-        expected.setdefault(cases[row.case_id], []).append(row.message_id)
-    assert court.core.applied_order == expected  # each case's messages arrived in its own order
+    assert in_hand.peak >= 16, in_hand.peak  # the court really had many of our requests in hand at once
     assert all(c.history == ["20", "30", "30"] for c in court.core.cases.values())

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -37,6 +36,7 @@ from scheduler.send_errors import flatten, revive
 from scheduler.send_processes import SendProcesses, processes_of
 from schemas.envelope import Envelope
 from tests.support.court import COURT_KID, PLATFORM, Court
+from tests.support.delivery_runs import InHand, applied_once_in_order, deliver_until_done
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(120)]
 
@@ -138,24 +138,10 @@ def _cases(runtime: Runtime) -> list[str]:
 
 def _kill_when(court: Court, monkeypatch: pytest.MonkeyPatch, pid: int, in_hand: int) -> threading.Thread:
     """A thread killing `pid` (-9) once the court holds `in_hand` of our requests at once (or after 10 s)."""
-    handler: Any = court.server.RequestHandlerClass
-    real, lock, now, reached = handler.handle_request, threading.Lock(), [0], threading.Event()
-
-    def counted(self: Any, method: str) -> None:
-        with lock:
-            now[0] += 1
-            if now[0] >= in_hand:
-                reached.set()
-        try:
-            real(self, method)
-        finally:
-            with lock:
-                now[0] -= 1
-
-    monkeypatch.setattr(handler, "handle_request", counted)
+    held = InHand(court, monkeypatch)
 
     def kill() -> None:
-        reached.wait(10)
+        held.reached(in_hand)
         os.kill(pid, signal.SIGKILL)
 
     killer = threading.Thread(target=kill)
@@ -376,30 +362,14 @@ def test_delivery_through_send_processes_with_one_killed_reaches_the_court_once_
     processes.start()
     victim, survivor = processes.pids()
     killer = _kill_when(court, monkeypatch, victim, in_hand=8)  # the first round's eight sends, four on each
-    counts: Counter[str] = Counter()
-    deadline = time.monotonic() + 60
     try:
-        while time.monotonic() < deadline:
-            counts.update(runtime.deliver_counts())
-            with runtime.uow.begin() as session:
-                if session.exec(select(OutboxRow.id).where(OutboxRow.status != "delivered")).first() is None:
-                    break
-            time.sleep(0.05)
+        counts = deliver_until_done(runtime, 60, 0.05)
     finally:
         killer.join()
         runtime.stop()
     # The killed child's sends failed and were sent again; the court, which had them, answered them as duplicates.
     assert counts["duplicate"] >= 1, counts
-    with runtime.uow.begin() as session:
-        rows = session.exec(select(OutboxRow).order_by(col(OutboxRow.case_id), col(OutboxRow.seq))).all()
-        cases = {c.id: c.platform_case_id for c in session.exec(select(CaseRow)).all()}
-    assert len(rows) == 24 and {r.status for r in rows} == {"delivered"}, counts
-    assert court.core.duplicates_applied == 0
-    assert set(court.core.applications) == {r.message_id for r in rows}
-    expected: dict[str, list[str]] = {}
-    for row in rows:
-        expected.setdefault(cases[row.case_id], []).append(row.message_id)
-    assert court.core.applied_order == expected
+    applied_once_in_order(runtime, court, 24, counts)
     assert in_worker == []  # every send crossed to a child
     assert runtime.metrics.get("send_process_ended") == 1 and runtime.metrics.get("send_process_started") == 3
     assert not _running(victim) and not _running(survivor)  # runtime.stop() closed the children
