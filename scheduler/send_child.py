@@ -2,9 +2,9 @@
 
 It reads (platform, settings, threads) from its requests pipe, builds the platform's connector and says "ready" (or
 why it cannot), then sends each (id, envelope JSON) it reads on one of its threads and writes (id, Receipt or
-flattened error: scheduler/send_errors.py) to its answers pipe. It ends when its requests end: the worker closed
-them (a clean stop) or is gone (a crash, kill -9) — never on a signal sent to the worker's terminal or group (it runs
-in a session of its own, and ignores SIGINT and SIGTERM besides).
+flattened error: scheduler/send_errors.py) to its answers pipe; a ping (id, None) its main thread answers at once.
+It ends when its requests end: the worker closed them (a clean stop) or is gone (a crash, kill -9) — never on a
+signal sent to the worker's terminal or group (it runs in a session of its own, and ignores SIGINT and SIGTERM).
 """
 
 import contextlib
@@ -14,6 +14,8 @@ import signal
 import threading
 from multiprocessing.connection import Connection
 from typing import Any
+
+import structlog
 
 from scheduler.send_errors import flatten
 from schemas.envelope import Envelope
@@ -25,6 +27,7 @@ def serve(requests: Connection, answers: Connection) -> None:
         signal.signal(stop, signal.SIG_IGN)
     try:
         name, config, threads = requests.recv()
+        structlog.contextvars.bind_contextvars(platform=name, send_process=os.getpid())  # on each line it logs
         connector = _connector(name, config)
     except (EOFError, OSError):  # the worker went while we started
         os._exit(0)
@@ -61,7 +64,11 @@ def serve(requests: Connection, answers: Connection) -> None:
     try:
         answers.send("ready")
         while True:
-            work.put(requests.recv())
+            request_id, text = requests.recv()
+            if text is None:  # a ping: this thread is alive and reading, whatever the send threads are doing
+                answer(request_id, "pong")
+            else:
+                work.put((request_id, text))
     except Exception:  # the end of our requests (EOFError), or the pipe gone
         pass
     os._exit(0)
