@@ -340,6 +340,7 @@ def test_a_start_failing_in_any_way_leaves_no_slot_waiting(
 
 CHILD = """
 import os, signal, sys
+from adapter.config.hints import CLI_VARIABLES
 from adapter.config.platform import PlatformSettings
 from scheduler.send_processes import SendProcesses
 processes = SendProcesses("court", PlatformSettings.model_validate_json(sys.argv[1]), 2, 1)
@@ -436,6 +437,7 @@ def test_a_send_process_logs_as_its_worker_does(tmp_path: Path) -> None:
         else:
             os.environ[logs.INHERITED] = saved
     assert child.returncode == 0, child.stderr
+    assert logs.INHERITED in CLI_VARIABLES  # not warned about as an unknown setting by every later command
     (line,) = [json.loads(one) for one in log_file.read_text().splitlines()]
     assert line["level"] == "warning" and "13812345678" not in line["event"], line  # masked as the worker masks
     assert "not said" not in log_file.read_text()  # below the worker's level
