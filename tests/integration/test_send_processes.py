@@ -19,6 +19,7 @@ from unittest import mock
 import pytest
 from sqlmodel import col, select
 
+from adapter.config.hints import CLI_VARIABLES
 from adapter.config.settings import Settings
 from adapter.persistence.tables import CaseRow, OutboxRow
 from connectors.port import (
@@ -340,7 +341,6 @@ def test_a_start_failing_in_any_way_leaves_no_slot_waiting(
 
 CHILD = """
 import os, signal, sys
-from adapter.config.hints import CLI_VARIABLES
 from adapter.config.platform import PlatformSettings
 from scheduler.send_processes import SendProcesses
 processes = SendProcesses("court", PlatformSettings.model_validate_json(sys.argv[1]), 2, 1)
