@@ -138,6 +138,14 @@ def _cases(runtime: Runtime) -> list[str]:
         return list(session.exec(select(CaseRow.id)).all())
 
 
+def _recorded(runtime: Runtime, count: int, threads: int) -> tuple[SendProcesses, list[tuple[str, str]]]:
+    """Send processes for the runtime's court, and the list their changes go to (the runtime counts them:
+    docking_send_process_transitions_total)."""
+    changes: list[tuple[str, str]] = []
+    config = runtime.settings.platforms[PLATFORM]
+    return SendProcesses(PLATFORM, config, count, threads, on_change=lambda *change: changes.append(change)), changes
+
+
 def _kill_when(court: Court, monkeypatch: pytest.MonkeyPatch, pid: int, in_hand: int) -> threading.Thread:
     """A thread killing `pid` (-9) once the court holds `in_hand` of our requests at once (or after 10 s)."""
     held = InHand(court, monkeypatch)
@@ -172,9 +180,7 @@ def test_a_killed_send_process_fails_only_its_own_sends_and_is_replaced(
     court: Court, database_url: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runtime, envelopes = _queued(court, database_url, 7)
-    config = runtime.settings.platforms[PLATFORM]
-    changes: list[tuple[str, str]] = []  # the runtime counts them: docking_send_process_transitions_total
-    processes = SendProcesses(PLATFORM, config, count=2, threads=3, on_change=lambda *change: changes.append(change))
+    processes, changes = _recorded(runtime, count=2, threads=3)
     try:
         processes.start()
         victim, survivor = processes.pids()
@@ -210,10 +216,7 @@ def test_a_send_slow_to_answer_waits_while_its_process_is_alive_and_fails_alone_
     court: Court, database_url: str
 ) -> None:
     runtime, envelopes = _queued(court, database_url, 3)
-    changes: list[tuple[str, str]] = []
-    processes = SendProcesses(
-        PLATFORM, runtime.settings.platforms[PLATFORM], 1, 2, on_change=lambda *change: changes.append(change)
-    )
+    processes, changes = _recorded(runtime, count=1, threads=2)
     try:
         processes.start()
         (pid,) = processes.pids()
@@ -238,10 +241,7 @@ def test_a_stuck_send_process_is_killed_and_replaced(
     court: Court, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     runtime, envelopes = _queued(court, database_url, 2)
-    changes: list[tuple[str, str]] = []
-    processes = SendProcesses(
-        PLATFORM, runtime.settings.platforms[PLATFORM], 1, 2, on_change=lambda *change: changes.append(change)
-    )
+    processes, changes = _recorded(runtime, count=1, threads=2)
     try:
         processes.start()
         (stuck,) = processes.pids()
