@@ -29,11 +29,10 @@ soap_rps    the same acceptances delivered by one worker process on SQLite to a 
             and the court's overlap on the machine's cores; the raw side (raw_rps) stays one-at-a-time REST POSTs.
             soap_ratio = soap_rps ÷ raw_rps (raw REST POSTs). soap_worker_cpu_us and soap_court_cpu_us: the CPU µs a
             message of the worker process (its process_time, and its send processes' from /proc) and of the court
-            process (/proc/<pid>/stat) while it
-            ran. The cores this run may use (`cpus`) divided by their sum is soap_ceiling_rps, the rate with every
-            core busy and nothing else running; soap_ceiling_ratio = soap_ceiling_rps ÷ raw_rps is the most
-            soap_ratio can be on this machine, where the court shares our cores (a real court has its own);
-            soap_of_ceiling = soap_rps ÷ soap_ceiling_rps
+            process (/proc/<pid>/stat) while it ran. The cores this run may use (`cpus`) divided by their sum is
+            soap_ceiling_rps, the rate with every core busy and nothing else running; soap_ceiling_ratio =
+            soap_ceiling_rps ÷ raw_rps is the most soap_ratio can be on this machine, where the court shares our
+            cores (a real court has its own); soap_of_ceiling = soap_rps ÷ soap_ceiling_rps
 audit_ratio sqlite/pg1 delivery with the audit chain appending ÷ with it off ([audit] enabled = false), measured
             back to back in each run (order alternating between runs); audit_ratio_sqlite the same on SQLite.
             `--audit-only` measures just these four (what the audit log costs the delivery path, goal >= 0.9)
