@@ -40,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import math
 import os
 import queue
 import subprocess
@@ -270,12 +271,12 @@ class SendProcesses:
             return False
         try:
             child.requests.send((request_id, text))
-            return True
+            sent = True
         except (OSError, ValueError):
-            failed = True
+            sent = False
         finally:
             child.writing.release()
-        if failed:
+        if not sent:
             child.pending.pop(request_id, None)
             raise self._ended(child)
         return True
@@ -482,7 +483,7 @@ def in_processes(
     count = config.send_processes
     if count == 0:
         return connector
-    threads = -(-config.max_in_flight // count)
+    threads = math.ceil(config.max_in_flight / count)
     return ProcessSending(connector, SendProcesses(connector.name, config, count, threads, on_change))
 
 
