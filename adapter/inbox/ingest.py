@@ -13,29 +13,23 @@ The module is this front: the checks before anything is stored, and the routing 
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.exc import DataError
 from sqlmodel import select
 
 from adapter.inbox.apply import store
+from adapter.inbox.examine import FEED_CLOCK_SKEW, Checked, conclude, examine
 from adapter.inbox.item_outcome import Ingested, Outcome, Settle
-from adapter.inbox.refusal import log_kept, quarantine, unstorable_model
+from adapter.inbox.refusal import log_kept, quarantine
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import InboxRow
 from adapter.platforms.registry import PlatformLink
 from connectors.port import PayloadError, RawInbound
 from schemas.clock import Clock, china_text, from_db
-from schemas.envelope import Envelope
 from signing import SignatureInvalid
 
 log = logging.getLogger("docking.ingest")
-
-# How far ahead of our clock a pulled item may be signed. Generous next to a request's five minutes (a feed item is
-# never replayed against a live window), yet it catches a unit or zone error: a court whose epoch time is its China
-# wall clock read as UTC signs eight hours ahead.
-FEED_CLOCK_SKEW = timedelta(hours=1)
 
 
 def refuse_ahead(platform: str, sent_at: datetime, now: datetime) -> None:
@@ -89,15 +83,6 @@ def ingest_item(
     return outcome
 
 
-@dataclass(frozen=True)
-class Checked:
-    """An item after the checks made before anything is stored: its envelope (None if it did not decode) and, for
-    an item to refuse, (reason, detail) for quarantine."""
-
-    envelope: Envelope | None
-    refusal: tuple[str, str] | None = None
-
-
 def check(
     link: PlatformLink,
     item: RawInbound,
@@ -109,65 +94,13 @@ def check(
     """Verify (key, signature, message id, signed time), decode and validate one item, touching no database but
     through `applied(message_id)` — asked only of a stale item (was it applied before?). Never raises for the
     item's own faults: they come back as the refusal; raises what `applied` raises (the database failing is ours,
-    not the item's: the poll fails, nothing is quarantined, the item is read again)."""
-    platform = link.name
-    envelope: Envelope | None = None
-    try:
-        # Pulled items are verified (key, signature), bound to their own message id, and held to a generous
-        # maximum age rather than a request's minutes: a feed is read whenever the adapter is up. Repeats of an
-        # applied message are dropped by the inbox.
-        verified = link.verifier.verify(item.body, item.headers)
-        arrived = received_at or clock()
-        stale = verified.issued_at is not None and verified.issued_at < arrived - link.feed_max_age
-        if verified.issued_at is not None and verified.issued_at > arrived + FEED_CLOCK_SKEW:
-            raise SignatureInvalid(
-                SignatureInvalid.FUTURE,
-                f"signed {china_text(verified.issued_at, seconds=False)}, more than {FEED_CLOCK_SKEW} ahead of our "
-                "clock",
-            )
-        envelope = link.connector.decode(item)
-        if verified.message_id is not None and verified.message_id != envelope.message_id:
-            raise SignatureInvalid(
-                SignatureInvalid.MISMATCH,
-                f"signed for message {verified.message_id!r}, but the body is message {envelope.message_id!r}",
-            )
-        # Too old to apply — unless it is a message we applied: a court feed re-read from its start (a restart behind
-        # our cursor) repeats its whole history, which is a duplicate (or a conflict), never a quarantined `stale`.
-        if stale and not _asked(applied, envelope.message_id):
-            assert verified.issued_at is not None
-            raise SignatureInvalid(
-                SignatureInvalid.STALE,
-                f"signed {china_text(verified.issued_at, seconds=False)}, past the feed's maximum age of "
-                f"{link.feed_max_age}",
-            )
-        bad_text = unstorable_model(envelope)
-        if bad_text:
-            raise PayloadError(platform, "invalid", f"{bad_text}, which the database cannot store")
-    except SignatureInvalid as exc:
-        return Checked(envelope, (exc.reason, exc.detail))
-    except PayloadError as exc:
-        return Checked(envelope, (exc.reason, exc.detail))
-    except _LookupFailed as failed:  # ours, not the item's: the poll fails and reads the item again next time
-        error = failed.error
-        raise error from error.__cause__  # as it was raised: its own cause kept, this wrapper not chained on
-    except Exception as exc:  # a decoder bug on one item: keep the bytes, never stall the whole feed on it
-        return Checked(envelope, ("undecodable", f"{type(exc).__name__} while decoding"))
-    return Checked(envelope)
+    not the item's: the poll fails, nothing is quarantined, the item is read again).
 
-
-class _LookupFailed(Exception):
-    """`applied` failed (the database): a fault of ours, not of the item, so it must not be quarantined with it."""
-
-    def __init__(self, error: Exception) -> None:
-        super().__init__(error)
-        self.error = error
-
-
-def _asked(applied: Callable[[str], bool], message_id: str) -> bool:
-    try:
-        return applied(message_id)
-    except Exception as exc:
-        raise _LookupFailed(exc) from None
+    Pulled items are verified (key, signature), bound to their own message id, and held to a generous maximum age
+    rather than a request's minutes: a feed is read whenever the adapter is up. Repeats of an applied message are
+    dropped by the inbox. The steps: adapter/inbox/examine.py."""
+    examined = examine(link.verifier, link.connector, item)
+    return conclude(examined, arrived=received_at or clock(), max_age=link.feed_max_age, applied=applied)
 
 
 def was_applied(uow: UnitOfWork, platform: str, message_id: str) -> bool:
