@@ -41,10 +41,8 @@ import contextlib
 import itertools
 import logging
 import math
-import os
 import queue
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -54,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 from adapter.platforms.retry import CONNECT_TIMEOUT, slowest_call
 from connectors.port import CasePage, Feed, FeedPage, RawInbound, Receipt, TransientError
+from scheduler.children import START_TIMEOUT, STOP_WAIT, NotStarted, end, exit_status, spawn
 from scheduler.send_errors import revive
 from schemas.envelope import Envelope
 
@@ -65,9 +64,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("docking.delivery")
 
 PING_WAIT = 2.0  # a child that does not answer a ping this long (seconds) is stuck (stopped, frozen, its pipe full)
-START_TIMEOUT = 30.0  # a child imports the connector stack and builds its keys: about a second, once
 START_BACKOFF = 30.0  # after a child could not start, its sends fail at once with the reason for this long
-STOP_WAIT = 2.0  # a child asked to stop (its requests closed) is killed after this long
 
 
 class SendProcesses:
@@ -225,43 +222,30 @@ class SendProcesses:
             done.set()
         if closed:
             child.end_requests("closed")
-            _end(child.process)
+            end(child.process)
             return
         log.info("send process %s for %s started (%d threads)", child.pid, self.name, self.threads)
         if self.on_change is not None:
             self.on_change(self.name, "started")
 
     def _start(self, slot: int) -> _Child:
-        requests_in, requests_out = _pipe()
-        answers_in, answers_out = _pipe()
-        fds = (requests_in.fileno(), answers_out.fileno())
-        process: subprocess.Popen[bytes] | None = None
         try:
-            process = subprocess.Popen(
-                [sys.executable, "-P", "-m", "cli.send_child", *map(str, fds)],
-                stdin=subprocess.DEVNULL,  # stderr is the worker's: a child's traceback lands in the worker's log
-                pass_fds=fds,
-                start_new_session=True,  # a Ctrl-C or a signal to the worker's group is for the worker alone
-            )
-            requests_in.close()  # the child's ends: only the child may hold them, or no end would ever be seen
-            answers_out.close()
-            requests_out.send((self.name, self.config, self.threads))
-            said = _first_word(answers_in)
-            if said != "ready":
-                raise TransientError(self.name, f"a send process did not start: {said}", cause="process_start")
-            child = _Child(process, requests_out, answers_in, slot)
+            process, requests, answers = spawn("cli.send_child", (self.name, self.config, self.threads))
+        except NotStarted as exc:
+            raise TransientError(self.name, f"a send process did not start: {exc}", cause="process_start") from None
+        child = _Child(process, requests, answers, slot)
+        try:
             name = f"send:{self.name}:{slot}:answers"
             threading.Thread(target=self._read, args=(child,), name=name, daemon=True).start()
-            return child
-        except BaseException:
-            for end in (requests_in, answers_out, requests_out, answers_in):
+        except BaseException:  # a thread that cannot start: nothing of this child is left open or running
+            for pipe in (requests, answers):
                 with contextlib.suppress(OSError):
-                    end.close()
-            if process is not None:
-                process.kill()
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(timeout=STOP_WAIT)
+                    pipe.close()
+            process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=STOP_WAIT)
             raise
+        return child
 
     def _hand(self, child: _Child, request_id: int, text: str | None, within: float) -> bool:
         """Write (id, text) to `child` (None: a ping); False if its pipe stayed full `within` seconds. A child whose
@@ -317,7 +301,7 @@ class SendProcesses:
                     " starts with the next send",
                     child.pid,
                     self.name,
-                    _exit(child.process),
+                    exit_status(child.process),
                     len(child.pending),
                 )
                 self._changed("ended")
@@ -356,7 +340,7 @@ class SendProcesses:
         if child.process.poll() is None:  # its pipe broke but it runs: it is of no use
             child.process.kill()
         return TransientError(
-            self.name, f"send process {child.pid} ended ({_exit(child.process)}): sent again", cause="process"
+            self.name, f"send process {child.pid} ended ({exit_status(child.process)}): sent again", cause="process"
         )
 
     def _changed(self, what: str) -> None:
@@ -408,40 +392,6 @@ class _Call:
 
     def __init__(self) -> None:
         self.answers: queue.SimpleQueue[Receipt | Exception] = queue.SimpleQueue()
-
-
-def _first_word(answers: Connection) -> str:
-    """The child's first word: "ready", or why it could not start."""
-    try:
-        if not answers.poll(START_TIMEOUT):
-            return f"no word within {START_TIMEOUT:.0f} s"
-        said = answers.recv()
-    except (EOFError, OSError):
-        return "it exited at once (its error is in this process's log)"
-    return said if isinstance(said, str) else repr(said)
-
-
-def _exit(process: subprocess.Popen[bytes]) -> str:
-    code = process.poll()
-    if code is None:
-        return "still running"
-    return f"killed by signal {-code}" if code < 0 else f"exit code {code}"
-
-
-def _end(process: subprocess.Popen[bytes]) -> None:
-    """Wait STOP_WAIT for `process` to leave (its requests have ended), then kill it."""
-    try:
-        process.wait(timeout=STOP_WAIT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=STOP_WAIT)
-
-
-def _pipe() -> tuple[Connection, Connection]:
-    """(read end, write end) of a pipe, each a multiprocessing Connection (length-prefixed pickles)."""
-    read, write = os.pipe()
-    return Connection(read, writable=False), Connection(write, readable=False)
 
 
 class ProcessSending:

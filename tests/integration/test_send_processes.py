@@ -33,7 +33,7 @@ from connectors.port import (
     UnreadableAnswer,
 )
 from sandbox.court import SandboxConfig
-from scheduler import Runtime, build_runtime, send_processes
+from scheduler import Runtime, build_runtime, children, send_processes
 from scheduler.send_errors import flatten, revive
 from scheduler.send_processes import SendProcesses, processes_of
 from schemas.envelope import Envelope
@@ -295,7 +295,7 @@ def test_a_send_process_that_cannot_start_says_why(court: Court, database_url: s
         return real(*args, **kwargs)
 
     try:
-        with mock.patch("scheduler.send_processes.subprocess.Popen", counted):
+        with mock.patch("scheduler.children.subprocess.Popen", counted):
             with pytest.raises(TransientError, match=r"a send process did not start: .*no-such-key\.pem") as raised:
                 processes.send(envelope)
             assert raised.value.cause == "process_start" and not raised.value.temporary
@@ -320,18 +320,18 @@ def test_a_start_failing_in_any_way_leaves_no_slot_waiting(
     "starting" and every later send waited on it)."""
     runtime, envelopes = _queued(court, database_url, 1)
     processes = SendProcesses(PLATFORM, runtime.settings.platforms[PLATFORM], count=1, threads=1)
-    real = send_processes._pipe
+    real = children._pipe
 
     def no_files() -> Any:
         raise OSError(errno.EMFILE, "Too many open files")
 
     monkeypatch.setattr(send_processes, "START_BACKOFF", 0.0)  # a next send may try again at once
     try:
-        monkeypatch.setattr(send_processes, "_pipe", no_files)
+        monkeypatch.setattr(children, "_pipe", no_files)
         with pytest.raises(TransientError, match="Too many open files") as raised:
             processes.send(envelopes[0])
         assert raised.value.cause == "process_start"
-        monkeypatch.setattr(send_processes, "_pipe", real)
+        monkeypatch.setattr(children, "_pipe", real)
         assert isinstance(processes.send(envelopes[0]), Receipt)
         assert len(processes.pids()) == 1
     finally:
