@@ -13,6 +13,7 @@ many runtimes in one process, and the global registry refuses a metric name twic
     platform_hold_transitions_total                           platform, transition        transition("hold", …)
     feed_hold_transitions_total                               platform, transition        transition("feed", …)
     send_process_transitions_total                            platform, transition        transition("send_process", …)
+    check_process_transitions_total                           platform, transition        transition("check_process", …)
     inbound_items_total                                       outcome                     add("inbound", …)
     poll_problems_total                                       kind                        add("poll", …)
     api_requests_total                                        route, method, status       request()
@@ -40,6 +41,7 @@ _TRANSITIONS = {
     "hold": "platform_hold_transitions",
     "feed": "feed_hold_transitions",
     "send_process": "send_process_transitions",  # started, ended (died): scheduler/send_processes.py
+    "check_process": "check_process_transitions",  # started, ended (died, failed): scheduler/check_process.py
 }
 _ADDED = {"inbound": ("inbound_items", "outcome"), "poll": ("poll_problems", "kind")}
 
@@ -109,12 +111,16 @@ class Metrics:
                     family.labels(str(key)).inc(value)
 
     def transition(self, kind: str, platform: str, what: str) -> None:
-        """A platform's breaker / hold / feed hold changed, or a send process of its started or ended (`kind`
-        "breaker" | "hold" | "feed" | "send_process"; `what` e.g. "opened", "closed", "held", "released", "started",
-        "ended")."""
+        """A platform's breaker / hold / feed hold changed, or a send or check process of its started or ended
+        (`kind` "breaker" | "hold" | "feed" | "send_process" | "check_process"; `what` e.g. "opened", "closed",
+        "held", "released", "started", "ended")."""
         with self._lock:
             self._counts[f"{kind}_{what}"] += 1
         self._transitions[kind].labels(platform, what).inc()
+
+    def check_process(self, platform: str, what: str) -> None:
+        """The check process of `platform` "started" or "ended" on its own (scheduler/check_process.py)."""
+        self.transition("check_process", platform, what)
 
     def send_process(self, platform: str, what: str) -> None:
         """A send process of `platform` "started" or "ended" on its own (scheduler/send_processes.py)."""

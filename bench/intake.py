@@ -51,12 +51,16 @@ from bench.intake_raw import Parts, one_row_pass, raw_pass
 from bench.signals import exit_on_sigterm
 
 
-def settings_for(court: Court, database_url: str, work: Path) -> Settings:
+def settings_for(court: Court, database_url: str, work: Path, check_process: bool = False) -> Settings:
     key_file = work / "bench.key"  # a file, so the settings can be handed to a child process as JSON
     if not key_file.exists():
         key_file.write_text(base64.b64encode(new_key("bench", "aes-256-gcm").key).decode(), encoding="ascii")
     encryption = EncryptionSettings(active="bench", keys={"bench": DataKeySettings(key_file=key_file)})
-    return adapter_settings(court, database_url).model_copy(update={"encryption": encryption})
+    settings = adapter_settings(court, database_url).model_copy(update={"encryption": encryption})
+    if check_process:  # the court's pages examined in a check process while the one before is written
+        court_settings = settings.platforms["court"].model_copy(update={"check_process": True})
+        settings = settings.model_copy(update={"platforms": {**settings.platforms, "court": court_settings}})
+    return settings
 
 
 def _peak_rss_kib() -> int:
@@ -67,9 +71,13 @@ def _peak_rss_kib() -> int:
 def adapter_pass(settings: Settings, parts: Parts | None = None) -> tuple[float, int]:
     """Poll the court's feeds to rest; (seconds, messages applied). `parts`: its process CPU (`cpu`) added to."""
     from scheduler import build_runtime
+    from scheduler.check_process import CheckProcess
     from scheduler.process import settle
 
     runtime = build_runtime(settings)
+    checks = runtime.platforms["court"].checks
+    if isinstance(checks, CheckProcess):
+        checks.start()  # before the clock, as a worker's first poll starts it long before a catch-up
     settle()  # as `docking run` does before its jobs start: full collections do not walk the start-up heap
     started, cpu = time.perf_counter(), time.process_time()
     while True:  # a fresh database reads the whole feed: poll until nothing new arrives

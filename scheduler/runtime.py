@@ -9,7 +9,7 @@ import logging
 import os
 import threading
 from collections import Counter
-from dataclasses import InitVar, dataclass, field
+from dataclasses import InitVar, dataclass, field, replace
 from datetime import timedelta
 
 import requests
@@ -45,6 +45,7 @@ from adapter.services import CentreServices
 from connectors.court_soap import CourtSoapPlatform
 from connectors.odr_rest import OdrRestPlatform
 from connectors.port import CourtPlatform
+from scheduler.check_process import CheckProcess
 from scheduler.complaints import ComplaintRuntime, build_complaints
 from scheduler.partners import PartnerRuntime, build_partners
 from scheduler.send_processes import in_processes, processes_of
@@ -108,6 +109,9 @@ class Runtime:
         self.send_pools.shutdown()
         for processes in processes_of(link.connector for link in self.platforms.values()):
             processes.close()
+        for link in self.platforms.values():
+            if isinstance(link.checks, CheckProcess):
+                link.checks.close()
 
     def feeds_read(self) -> bool:
         """Has every platform had its first poll? The full reconciliation waits until then (FirstPolls)."""
@@ -227,7 +231,7 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
         verifier = build_verifier(config.signing, platform=name)
         connector = in_processes(build_connector(name, config, signer, clock), config, metrics.send_process)
         credential = credential_of(name, config, signer)
-        platforms[name] = link_platform(
+        link = link_platform(
             name,
             config,
             connector,
@@ -237,6 +241,9 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
             on_hold=platform_hold_recorder(uow, clock),
             states=states,
         )
+        if config.check_process and config.mode != "push":  # a pushing court is never polled
+            link = replace(link, checks=CheckProcess(name, config, verifier, connector, metrics.check_process))
+        platforms[name] = link
     states.started(list(platforms))
     deadlines = Deadlines.from_policy(settings.deadlines)  # one engine: the sweep and the use cases agree
     _report_calendar_coverage(deadlines.calendar, clock, uow)

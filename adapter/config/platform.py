@@ -108,6 +108,10 @@ class PlatformSettings(BaseModel):
     # For a SOAP court, whose sends are mostly CPU (XML, WS-Security, RSA), on a machine with cores to spare: one
     # worker process runs Python on one core at a time. The in-flight sends are shared among them.
     send_processes: int = Field(default=0, ge=0, le=32)
+    # A child process that examines this platform's polled pages (verify, decode: scheduler/check_process.py) while
+    # the worker writes the page before: for a court whose feed brings more than ~1,000 dispatches a second to one
+    # worker (a catch-up after an outage). False: the worker examines each page itself.
+    check_process: bool = False
     # A cap on the requests a second one worker process sends this platform (None: none), for a court that limits
     # its callers; a 429 pauses the platform for its Retry-After whatever the cap (adapter/platforms/throttle.py).
     requests_per_second: float | None = Field(default=None, gt=0, le=10000)

@@ -5,6 +5,8 @@
     polling.py       poll: one feed page by page from its cursor; a feed found behind our cursor re-read
     feed_watch.py    a dispatch feed that restarted without saying so, found and recovered
     ingest.py        ingest / ingest_item: the one ingest path — verify, decode, route to apply or quarantine
+    examine.py       examine / conclude: an item's checks without the database and the clock, then with them
+    page_checks.py   PageChecks: a page's items examined in a check process while the page before is written
     page.py          ingest_page: a feed page's items the same way, in one transaction with a savepoint per item
     item_outcome.py  Ingested, Outcome and Settle: how an item ended, and the hook that records it
     apply.py         applying a message: the inbox row and the case change in one transaction

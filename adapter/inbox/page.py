@@ -25,6 +25,7 @@ from sqlmodel import Session, col, select
 
 from adapter.inbox.apply import Known, record
 from adapter.inbox.digest import envelope_digest
+from adapter.inbox.examine import Examined, conclude
 from adapter.inbox.ingest import Checked, check, ingest_item, was_applied
 from adapter.inbox.item_outcome import Ingested, Outcome
 from adapter.inbox.page_rows import PageRows
@@ -49,18 +50,27 @@ def ingest_page(
     items: Sequence[RawInbound],
     clock: Clock,
     then: Callable[[Session], object] | None = None,
+    examined: Sequence[Examined] | None = None,
 ) -> list[Outcome]:
     """Settle every item of a page in one transaction (module doc); the outcomes in the page's order. `then` (the
     poll's cursor move: adapter/inbox/polling.py) runs once, after the items: in the page's transaction, which then
     commits both or neither — or, when the page has no items or goes item by item, in a transaction of its own after
-    theirs."""
+    theirs. `examined`: the items already examined (adapter/inbox/examine.py, in a check process), one each, in
+    order; their checks are concluded here against the clock, as `check` would."""
     if not items:
         _alone(uow, then)
         return []
     platform = link.name
-    checked = [
-        check(link, item, clock, received_at=None, applied=lambda m: was_applied(uow, platform, m)) for item in items
-    ]
+
+    def applied(message_id: str) -> bool:
+        return was_applied(uow, platform, message_id)
+
+    if examined is None:
+        checked = [check(link, item, clock, received_at=None, applied=applied) for item in items]
+    else:
+        assert len(examined) == len(items), "one examination an item"
+        max_age = link.feed_max_age
+        checked = [conclude(one, arrived=clock(), max_age=max_age, applied=applied) for one in examined]
     try:
         with uow.begin() as session:
             known = _known(session, platform, checked)

@@ -27,9 +27,10 @@ import logging
 import re
 from collections import Counter
 from collections.abc import Callable
-from contextlib import suppress
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -38,11 +39,15 @@ from sqlmodel import Session, select
 from adapter.inbox.ingest import counted
 from adapter.inbox.item_outcome import Ingested
 from adapter.inbox.page import ingest_page
+from adapter.inbox.page_checks import Found, PageChecker
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CursorRow
 from adapter.platforms.registry import PlatformLink
 from connectors.port import CredentialsRefused, Feed, FeedPage, UnreadableAnswer
 from schemas.clock import Clock, from_db, to_utc
+
+if TYPE_CHECKING:
+    from adapter.inbox.examine import Examined
 
 log = logging.getLogger("docking.polling")
 _NUMBER = re.compile(r"[0-9]{1,30}")  # ASCII digits only (str.isdigit accepts ² and ٣)
@@ -72,32 +77,42 @@ def poll(
     max_pages: int = 50,
     still_ours: Callable[[], bool] = lambda: True,
 ) -> Polled:
-    """`still_ours` renews this process's polling lease before each page (adapter/job_locks.py JobLock): a long
-    catch-up must not outlive the lease and end up reading the same pages as a process that took over."""
+    """`still_ours` renews this process's polling lease before each page read (adapter/job_locks.py JobLock): a
+    long catch-up must not outlive the lease and end up reading the same pages as a process that took over.
+
+    With a check process (`link.checks`: adapter/inbox/page_checks.py) the next page is read as soon as this one is
+    examined, before this one is written, so that its examination runs while this one is written. The read is made
+    and told (breaker, credentials hold, feed hold) here, in order, as any other; a read ahead that fails fails the
+    poll only once the page before it is written, as it would have without reading ahead; one not needed after all
+    (the cursor moved by another poller) is dropped — the feed is read at least once by contract."""
+    checks = link.checks
+    with checks.checker() if checks is not None else nullcontext(None) as checker:
+        return _poll(uow, link, feed, clock, _Reader(link, feed, clock, limit, still_ours, checker), max_pages)
+
+
+def _poll(uow: UnitOfWork, link: PlatformLink, feed: Feed, clock: Clock, reader: "_Reader", max_pages: int) -> Polled:
     polled = Polled()
-    size = limit
     # Read once: afterwards it is where this poll moved it. Moved meanwhile by anyone else (another poller, a rewind),
     # our next move is refused by its condition (`_advance`) and the poll ends; the page read twice is dropped by
     # the inbox — as when the move happened between a read of the cursor and our move.
     cursor = _cursor(uow, link.name, feed)
-    for _ in range(max_pages):  # bounded: one poll never monopolises a worker
-        if not still_ours():
+    read = reader.read(cursor)
+    for number in range(1, max_pages + 1):  # bounded: one poll never monopolises a worker
+        read.fail()  # a read ahead that failed: now that the page before it is written
+        if read.page is None:
+            polled.held = read.held
             break
-        asked_at = clock()  # whatever the feed held before this read is in its answer
-        if not link.feeds.allow(feed, cursor, asked_at):
-            polled.held = True
-            break
-        page, asked = _readable_page(link, feed, cursor, size, clock)
-        if page is None:
-            polled.held = True
-            break
-        link.feeds.moving(feed, clock())
-        size = min(limit, asked * 2)  # a page that needed shrinking does not make the rest of the feed small
+        page, asked = read.page, read.asked
         # A feed behind our cursor restarted (module doc): it is re-read from its start, so this read is no end.
         rewound = behind(page.next_cursor, cursor)
-        step = _Step(link.name, feed, cursor, "" if rewound else page.next_cursor, asked_at)
+        step = _Step(link.name, feed, cursor, "" if rewound else page.next_cursor, read.asked_at)
         step.at_end = not rewound and (len(page.items) < asked or page.next_cursor == cursor)
-        for outcome in ingest_page(uow, link, feed.value, page.items, clock, step.take):  # one transaction for all
+        examined = read.examined()
+        ahead = None
+        if reader.checker is not None and number < max_pages and not step.at_end:
+            ahead = reader.read(step.new)  # examined while this page is written (module doc)
+        outcomes = ingest_page(uow, link, feed.value, page.items, clock, step.take, examined)
+        for outcome in outcomes:  # one transaction for all
             polled.counts[counted(outcome)] += 1
         if rewound:
             log.warning(
@@ -109,16 +124,83 @@ def poll(
                 cursor,
             )
         if not step.moved:
+            reader.drop(ahead)
             break  # another poller moved the cursor meanwhile: never move it back
         if rewound:
-            polled.rewound, cursor = True, ""
-            continue
-        if step.new != cursor:
-            polled.advanced, cursor = True, step.new
+            polled.rewound = True
+        elif step.new != cursor:
+            polled.advanced = True
+        cursor = step.new
         if step.at_end:
             polled.caught_up = True
             break
+        if number < max_pages:
+            read = ahead if ahead is not None else reader.read(cursor)
     return polled
+
+
+@dataclass
+class _Read:
+    """One page read (`page`; None: not read — the lease is gone, or the feed is held there) and what of it is
+    being examined; `error`: the read failed, raised by `fail()` when the poll comes to it."""
+
+    page: FeedPage | None = None
+    asked: int = 0  # the page size that was read
+    asked_at: datetime = datetime.min  # when it was asked for: whatever the feed held before is in it
+    held: bool = False
+    found: Found | None = None
+    error: Exception | None = None
+
+    def fail(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def examined(self) -> "list[Examined] | None":
+        """What its check process found (None: no check process; the page is checked as it is ingested)."""
+        return self.found() if self.found is not None else None
+
+
+@dataclass
+class _Reader:
+    """Reads a feed's pages, each told to the platform's breaker and holds as it is read (module doc), and starts
+    their examination in the check process, if any; a page that needed shrinking does not make the rest small."""
+
+    link: PlatformLink
+    feed: Feed
+    clock: Clock
+    limit: int
+    still_ours: Callable[[], bool]
+    checker: PageChecker | None
+    size: int = 0
+
+    def read(self, cursor: str) -> _Read:
+        if not self.still_ours():
+            return _Read()
+        asked_at = self.clock()  # whatever the feed held before this read is in its answer
+        if not self.link.feeds.allow(self.feed, cursor, asked_at):
+            return _Read(held=True)
+        try:
+            page, asked = _readable_page(self.link, self.feed, cursor, self.size or self.limit, self.clock)
+        except Exception as exc:
+            if self.checker is None:
+                raise  # read in turn: the page before is written
+            return _Read(error=exc)  # read ahead: raised once the page before is written (`_Read.fail`)
+        if page is None:
+            return _Read(held=True)
+        self.link.feeds.moving(self.feed, self.clock())
+        self.size = min(self.limit, asked * 2)
+        found = self.checker.start(page.items) if self.checker is not None and page.items else None
+        return _Read(page, asked, asked_at, found=found)
+
+    def drop(self, read: _Read | None) -> None:
+        """A page read ahead and not needed: its examination waited for (and dropped), so that the check process
+        is free for the next poll; its read's error, if any, is logged rather than raised."""
+        if read is None:
+            return
+        if read.error is not None:
+            log.info("%s/%s: a page read ahead and not needed failed: %s", self.link.name, self.feed.value, read.error)
+        read.examined()
 
 
 def _readable_page(link: PlatformLink, feed: Feed, cursor: str, size: int, clock: Clock) -> tuple[FeedPage | None, int]:

@@ -4,6 +4,7 @@ and `link_platform`, which builds one from a platform's settings (for the compos
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from adapter.config.platform import PlatformSettings
 from adapter.metrics import Metrics
@@ -15,6 +16,9 @@ from adapter.platforms.state_store import PlatformStates
 from adapter.platforms.throttle import Throttle
 from connectors.port import CourtPlatform
 from signing.base import MessageVerifier
+
+if TYPE_CHECKING:
+    from adapter.inbox.page_checks import PageChecks
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class PlatformLink:
     # (a requests-per-second cap, a pause after a 429: adapter/platforms/throttle.py). 1: one at a time.
     in_flight: int = 1
     throttle: Throttle = field(default_factory=Throttle)
+    # Polling: a page's items examined in a check process a page ahead (adapter/inbox/page_checks.py); None: here.
+    checks: "PageChecks | None" = None
 
     @property
     def name(self) -> str:

@@ -1,0 +1,60 @@
+"""A check process's life (scheduler/check_process.py), started as `python -P -m cli.check_child REQUESTS ANSWERS`.
+
+It reads (platform, settings) from its requests pipe, builds the platform's verifier and connector and says "ready"
+(or why it cannot), then answers each (id, page) it reads with (id, what adapter/inbox/examine.py `examine` found of
+each item, in order) — or (id, why not), should the answer not cross. It ends when its requests end: the worker
+closed them (a clean stop) or is gone (a crash, kill -9) — never on a signal sent to the worker's terminal or group.
+"""
+
+import contextlib
+import os
+import signal
+from multiprocessing.connection import Connection
+from typing import Any
+
+import structlog
+
+from adapter.inbox.examine import examine
+from connectors.port import RawInbound
+
+
+def serve(requests: Connection, answers: Connection) -> None:
+    """Run until `requests` ends, then leave."""
+    for stop in (signal.SIGINT, signal.SIGTERM):  # the worker decides when we stop: by closing our requests
+        signal.signal(stop, signal.SIG_IGN)
+    try:
+        name, config = requests.recv()
+        structlog.contextvars.bind_contextvars(platform=name, check_process=os.getpid())  # on each line it logs
+        verifier, connector = _built(name, config)
+    except (EOFError, OSError):  # the worker went while we started
+        os._exit(0)
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            answers.send(f"{type(exc).__name__}: {exc}")
+        os._exit(1)
+    try:
+        answers.send("ready")
+        while True:
+            request_id, page = requests.recv()
+            found = [
+                examine(verifier, connector, RawInbound(body, headers, position)) for body, headers, position in page
+            ]
+            try:
+                answers.send((request_id, found))
+            except (OSError, EOFError):
+                raise
+            except Exception as exc:  # what was found cannot be pickled: the worker examines the page itself
+                answers.send((request_id, f"{type(exc).__name__}: {exc}"))
+    except Exception:  # the end of our requests (EOFError), or the pipe gone
+        pass
+    os._exit(0)
+
+
+def _built(name: str, config: Any) -> tuple[Any, Any]:
+    # Imported here, not at the top: the composition root builds connectors, and it imports this package.
+    from adapter.platforms.signers import build_signer, build_verifier
+    from scheduler.runtime import build_connector
+    from schemas.clock import utc_now
+
+    connector = build_connector(name, config, build_signer(config.signing, platform=name), utc_now)
+    return build_verifier(config.signing, platform=name), connector
