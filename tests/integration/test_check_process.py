@@ -1,0 +1,272 @@
+"""The check process (scheduler/check_process.py): a polled platform's pages examined in a child process while the
+worker writes the page before (adapter/inbox/polling.py reads a page ahead). A feed of good and bad items of every
+kind ends exactly as without one — on SQLite and PostgreSQL; a child that dies, freezes or cannot start leaves the
+pages to the worker, said and counted; a read ahead that fails fails the poll only after the page before is written."""
+
+import contextlib
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from adapter.audit.verify import verify_chain
+from adapter.config.settings import Settings
+from adapter.events import causes
+from adapter.inbox.item_outcome import Ingested
+from adapter.inbox.polling import poll
+from adapter.persistence.tables import CaseRow, CursorRow, InboxRow, QuarantineRow
+from connectors.port import Feed, FeedPage, TransientError
+from scheduler import Runtime, build_runtime, check_process
+from scheduler.check_process import CheckProcess
+from tests.support.court import PLATFORM, Court
+from tests.support.db_template import Templates
+from tests.support.poisons import POISONS, genuine
+
+pytestmark = pytest.mark.integration
+
+PAGE = 4  # items a page: the feed below spans several, so pages are read ahead
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _with_check_process(settings: Settings, database_url: str) -> Settings:
+    court = settings.platforms[PLATFORM].model_copy(update={"check_process": True})
+    return settings.model_copy(update={"database_url": database_url, "platforms": {PLATFORM: court}})
+
+
+@pytest.fixture
+def checked(
+    settings: Settings, backend: str, tmp_path: Path, templates: Templates, request: pytest.FixtureRequest
+) -> Iterator[Runtime]:
+    """A runtime like `runtime`, on a database of its own on the same backend, whose court has a check process."""
+    if backend == "sqlite":
+        url = templates.sqlite(tmp_path / "checked.db")
+    else:
+        server: str = request.getfixturevalue("postgres")
+        url = templates.postgres(server)
+    runtime = build_runtime(_with_check_process(settings, url))
+    yield runtime
+    runtime.stop()
+    runtime.uow.engine.dispose()
+    if backend != "sqlite":
+        templates.drop(server, url)
+
+
+def _process(runtime: Runtime) -> CheckProcess:
+    checks = runtime.platforms[PLATFORM].checks
+    assert isinstance(checks, CheckProcess)
+    return checks
+
+
+def _publish(court: Court, doc: dict[str, Any], *, at: datetime | None = None, signed_id: str = "") -> None:
+    """`doc` on the dispatch feed, signed by the court at `at` (default now) for message `signed_id` (its own)."""
+    raw = json.dumps(doc, ensure_ascii=False)
+    message_id = signed_id or str(doc["xxbh"])
+    headers = court.core._signer.sign(raw.encode(), message_id=message_id, at=at or datetime.now(UTC))
+    court.core.inject("dispatches", raw, dict(headers))
+
+
+def _mixed_feed(court: Court) -> int:
+    """Good dispatches among a bad item of every kind the checks refuse; the number of items on the feed."""
+    court.core.dispatch(3, "01")
+    tampered = genuine(court)
+    raw = json.dumps(tampered, ensure_ascii=False)
+    headers = court.core.sign_item(raw, str(tampered["xxbh"]))
+    court.core.inject("dispatches", raw.replace('"01"', '"02"', 1), headers)  # changed after it was signed
+    court.core.dispatch(2, "02")
+    _publish(court, genuine(court), at=datetime.now(UTC) + timedelta(hours=3))  # future
+    _publish(court, genuine(court), at=datetime.now(UTC) - timedelta(days=30))  # stale
+    _publish(court, genuine(court), signed_id="PQ-another-message")  # mismatch
+    for poison in POISONS.values():
+        poison(court)
+    again = genuine(court)
+    _publish(court, again)
+    court.core.dispatch(3, "04")
+    _publish(court, again)  # the same message again: a duplicate
+    court.core.dispatch(2, "01")
+    return 3 + 1 + 2 + 3 + len(POISONS) + 1 + 3 + 1 + 2
+
+
+def _poll_to_rest(runtime: Runtime) -> dict[Ingested, int]:
+    counts: dict[Ingested, int] = {}
+    link = runtime.platforms[PLATFORM]
+    for _ in range(50):
+        polled = poll(runtime.uow, link, Feed.DISPATCHES, runtime.clock, limit=PAGE, max_pages=3)
+        for outcome, count in polled.counts.items():
+            counts[outcome] = counts.get(outcome, 0) + count
+        if polled.caught_up:
+            return counts
+    raise AssertionError("the feed was not read to its end")
+
+
+def _ended(runtime: Runtime) -> dict[str, Any]:
+    """Everything the feed left in the database: what was applied, what was kept and why, where the cursor is."""
+    with runtime.uow.begin() as session:
+        quarantined = session.exec(select(QuarantineRow).order_by(QuarantineRow.id)).all()  # type: ignore[arg-type]
+        cursor = session.get(CursorRow, (PLATFORM, Feed.DISPATCHES.value))
+        return {
+            "inbox": sorted(session.exec(select(InboxRow.message_id)).all()),
+            "cases": sorted(session.exec(select(CaseRow.platform_case_id)).all()),
+            "kept": [(q.reason, q.detail, q.raw, q.message_id) for q in quarantined],
+            "cursor": cursor.value if cursor else None,
+            "chain": verify_chain(session.connection(), {}).ok,
+        }
+
+
+def test_a_feed_ends_the_same_with_a_check_process_as_without(
+    runtime: Runtime, checked: Runtime, court: Court, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = _mixed_feed(court)
+    here: list[int] = []
+    real_here = CheckProcess.here
+
+    def counted(self: CheckProcess, page: Any) -> Any:
+        here.append(len(page))
+        return real_here(self, page)
+
+    monkeypatch.setattr(CheckProcess, "here", counted)
+    without = _poll_to_rest(runtime)
+    with_it = _poll_to_rest(checked)
+    assert with_it == without and sum(without.values()) == items
+    ended = _ended(checked)
+    assert ended == _ended(runtime) and ended["chain"] and ended["cursor"] == str(items)
+    assert {reason for reason, *_ in ended["kept"]} >= {"bad_signature", "future", "stale", "malformed"}
+    assert here == [], "every page was examined by the check process"
+    assert checked.metrics.get("check_process_started") == 1 and checked.metrics.get("check_process_ended") == 0
+
+
+def test_a_killed_check_process_leaves_its_pages_to_the_worker_and_is_replaced(
+    checked: Runtime, court: Court, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    process = _process(checked)
+    process.start()
+    first = process.pid()
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    dispatched = court.core.dispatch(10, "01")
+    assert _poll_to_rest(checked)[Ingested.APPLIED] == 10
+    assert _ended(checked)["cases"] == sorted(dispatched)
+    assert f"check process {first} for {PLATFORM} ended (killed by signal 9)" in caplog.text
+    assert checked.metrics.get("check_process_ended") == 1
+    assert process.pid() is None  # none started again during the back-off: the worker examined the pages
+    monkeypatch.setattr(check_process, "START_BACKOFF", 0.0)
+    process._refused_until = 0.0
+    more = court.core.dispatch(5, "02")
+    assert _poll_to_rest(checked)[Ingested.APPLIED] == 5
+    assert process.pid() not in (None, first) and checked.metrics.get("check_process_started") == 2
+    assert set(more) <= set(_ended(checked)["cases"])
+
+
+def test_a_frozen_check_process_is_killed_and_the_worker_examines_the_page(
+    checked: Runtime, court: Court, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(check_process, "PAGE_WAIT", 0.5)
+    monkeypatch.setattr(check_process, "PER_ITEM", 0.0)
+    process = _process(checked)
+    process.start()
+    frozen = process.pid()
+    assert frozen is not None
+    os.kill(frozen, signal.SIGSTOP)
+    try:
+        dispatched = court.core.dispatch(6, "01")
+        started = time.monotonic()
+        assert _poll_to_rest(checked)[Ingested.APPLIED] == 6
+        assert time.monotonic() - started < 10  # one page waited for, then none sent to it
+    finally:
+        with contextlib.suppress(ProcessLookupError):  # it was killed and reaped, as it should be
+            os.kill(frozen, signal.SIGCONT)
+    assert "did not answer a page within 0 s" in caplog.text
+    assert _ended(checked)["cases"] == sorted(dispatched)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(frozen, os.WNOHANG)  # killed and reaped: no zombie left
+
+
+def test_a_check_process_that_cannot_start_leaves_the_pages_to_the_worker(
+    checked: Runtime, court: Court, caplog: pytest.LogCaptureFixture
+) -> None:
+    process = _process(checked)
+    broken = process.config.signing.model_copy(update={"keyring": Path("/nonexistent/keyring")})
+    process.config = process.config.model_copy(update={"signing": broken})
+    dispatched = court.core.dispatch(5, "01")
+    assert _poll_to_rest(checked)[Ingested.APPLIED] == 5
+    assert _ended(checked)["cases"] == sorted(dispatched)
+    assert "the check process did not start" in caplog.text and "/nonexistent/keyring" in caplog.text
+    assert process.pid() is None
+
+
+def test_a_read_ahead_that_fails_fails_the_poll_after_the_page_before_is_written(
+    checked: Runtime, court: Court
+) -> None:
+    dispatched = court.core.dispatch(2 * PAGE + 1, "01")
+    link = checked.platforms[PLATFORM]
+    reads: list[str] = []
+
+    class SecondReadFails:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(link.connector, name)
+
+        def fetch(self, feed: Feed, cursor: str, limit: int) -> FeedPage:
+            reads.append(cursor)
+            if len(reads) == 2:
+                raise TransientError(PLATFORM, "the court timed out", cause="timeout")
+            return link.connector.fetch(feed, cursor, limit)
+
+    failing = replace(link, connector=SecondReadFails())
+    with pytest.raises(TransientError, match="timed out"):
+        poll(checked.uow, failing, Feed.DISPATCHES, checked.clock, limit=PAGE)
+    ended = _ended(checked)
+    assert reads == ["", str(PAGE)] and ended["cursor"] == str(PAGE)
+    assert ended["cases"] == sorted(dispatched[:PAGE])  # the page before the failed read is written
+    polled = poll(checked.uow, link, Feed.DISPATCHES, checked.clock, limit=PAGE)
+    assert polled.caught_up and polled.counts[Ingested.APPLIED] == PAGE + 1
+    assert _ended(checked)["cases"] == sorted(dispatched)
+
+
+def test_a_poll_failing_mid_way_leaves_no_answer_for_the_next(
+    checked: Runtime, court: Court, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page read ahead whose poll then failed (the page before could not be written) leaves the child's answer to
+    it unread; the next poll must not take it for its own page's."""
+    court.core.dispatch(2 * PAGE, "01")
+    real = causes.dispatch_received
+
+    def the_database_went_away(*_: Any, **__: Any) -> str:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(causes, "dispatch_received", the_database_went_away)
+    with pytest.raises(RuntimeError, match="went away"):
+        poll(checked.uow, checked.platforms[PLATFORM], Feed.DISPATCHES, checked.clock, limit=PAGE)
+    monkeypatch.setattr(causes, "dispatch_received", real)
+    court.core.dispatch(PAGE, "02")
+    assert _poll_to_rest(checked)[Ingested.APPLIED] == 3 * PAGE
+    with checked.uow.begin() as session:
+        assert session.exec(select(func.count()).select_from(CaseRow)).one() == 3 * PAGE
+    assert _process(checked).pid() is not None and checked.metrics.get("check_process_ended") == 0
+
+
+def test_a_second_poll_at_the_same_time_examines_its_own_pages(checked: Runtime) -> None:
+    process = _process(checked)
+    with process.checker() as first, process.checker() as second:
+        assert first is not None and second is None
+
+
+def test_the_check_process_stops_with_the_worker(checked: Runtime) -> None:
+    process = _process(checked)
+    process.start()
+    pid = process.pid()
+    assert pid is not None
+    checked.stop()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
