@@ -43,9 +43,11 @@ _ONE_ROW = ("raw_inbox", "message_id case_id body", " ON CONFLICT (message_id) D
 @dataclass
 class Parts:
     """CPU seconds of the pass's thread by step (time.thread_time, taken per page); `cpu`, the process's for the
-    whole timed pass (time.process_time); `items`, as fetched (a repeat counted again)."""
+    whole timed pass (time.process_time); `check`, an adapter pass's check process's (bench/intake.py); `items`, as
+    fetched (a repeat counted again)."""
 
     cpu: float = 0.0
+    check: float = 0.0
     fetch: float = 0.0
     verify: float = 0.0
     build: float = 0.0
@@ -55,6 +57,8 @@ class Parts:
     def per_item_us(self) -> dict[str, float]:
         steps = {"cpu": self.cpu, "fetch": self.fetch, "verify": self.verify, "build": self.build}
         steps["insert"] = self.insert
+        if self.check:
+            steps["check"] = self.check
         return {name: seconds * 1e6 / max(self.items, 1) for name, seconds in steps.items()}
 
 
