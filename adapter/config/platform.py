@@ -157,4 +157,6 @@ class PlatformSettings(BaseModel):
             )
         if self.send_processes and self.soap_debug:  # the envelopes would be kept in a child, out of reach
             raise ValueError("soap_debug cannot be used with send_processes: set send_processes = 0 to debug")
+        if self.check_process and self.mode == "push":  # its pages come by push, one request each: nothing to read
+            raise ValueError('check_process applies to a polled court: this one pushes (mode = "push")')
         return self

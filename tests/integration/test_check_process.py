@@ -270,3 +270,15 @@ def test_the_check_process_stops_with_the_worker(checked: Runtime) -> None:
     checked.stop()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+@pytest.mark.parametrize(
+    ("settings", "said"),
+    [
+        ({"check_process": True, "mode": "push"}, r"check_process applies to a polled court"),
+        ({"check_process": "sometimes"}, r"check_process\n.*valid boolean"),
+    ],
+)
+def test_check_process_settings_that_cannot_work_are_refused(court: Court, settings: dict[str, Any], said: str) -> None:
+    with pytest.raises(ValueError, match=said):
+        court.pairing.platform(court.server, **settings)
