@@ -45,9 +45,9 @@ def serve(requests: Connection, answers: Connection) -> None:
                 raise
             except Exception as exc:  # what was found cannot be pickled: the worker examines the page itself
                 answers.send((request_id, f"{type(exc).__name__}: {exc}"))
-    except Exception:  # the end of our requests (EOFError), or the pipe gone
+    except (EOFError, OSError):  # the end of our requests, or the pipe gone
         pass
-    os._exit(0)
+    os._exit(0)  # anything else (a bug) is raised: its traceback lands in the worker's log, and the worker says so
 
 
 def _built(name: str, config: Any) -> tuple[Any, Any]:

@@ -108,21 +108,35 @@ class CheckProcess:
         try:
             process, requests, answers = spawn("cli.check_child", (self.name, self.config))
         except Exception as exc:
-            why = str(exc) if isinstance(exc, NotStarted) else repr(exc)
-            self._refused_until = time.monotonic() + START_BACKOFF
-            log.error(
-                "%s: the check process did not start (%s); its pages are examined in the worker, and a start is "
-                "tried again in %.0f s",
-                self.name,
-                why,
-                START_BACKOFF,
-            )
+            self._refuse(str(exc) if isinstance(exc, NotStarted) else repr(exc))
             return None
-        self._child = _Child(process, requests, answers)
-        self._child.begin(f"check:{self.name}:requests")
+        child = _Child(process, requests, answers)
+        try:
+            child.begin(f"check:{self.name}:requests")
+        except Exception as exc:  # a thread that cannot start: nothing of this child is left open or running
+            child.stop(kill=True)
+            with contextlib.suppress(OSError):
+                requests.close()  # its writer would have closed it
+            self._refuse(repr(exc))
+            return None
+        if self._closed:  # closed while it started: it would run on, unused
+            child.stop()
+            end(process)
+            return None
+        self._child = child
         log.info("check process %s for %s started", process.pid, self.name)
         self._changed("started")
-        return self._child
+        return child
+
+    def _refuse(self, why: str) -> None:
+        self._refused_until = time.monotonic() + START_BACKOFF
+        log.error(
+            "%s: the check process did not start (%s); its pages are examined in the worker, and a start is tried "
+            "again in %.0f s",
+            self.name,
+            why,
+            START_BACKOFF,
+        )
 
     def _failed(self, child: _Child, what: str) -> None:
         """`child` failed (the caller holds `_held`): kill it, say so once, examine in the worker for a while."""
@@ -166,10 +180,19 @@ class _Checker:
             answer, what = child.answer(request_id, within)
             if isinstance(answer, list) and len(answer) == len(items):
                 return answer
-            owner._failed(child, what or f"could not examine a page: {answer!r}"[:300])
+            # Never the answer itself in the log: it holds the page's parties (names, addresses).
+            owner._failed(child, what or f"answered a page of {len(items)} with {_shape(answer)}")
             return owner.here(items)
 
         return found
+
+
+def _shape(answer: Any) -> str:
+    if isinstance(answer, list):
+        return f"{len(answer)} findings"
+    if isinstance(answer, str):  # the child's own word: why it could not (an exception's type and text)
+        return answer[:200]
+    return type(answer).__name__
 
 
 @dataclass(eq=False)

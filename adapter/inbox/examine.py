@@ -89,23 +89,45 @@ def conclude(
     Raises what `applied` raises (the database failing is ours, not the item's)."""
     if examined.refused is not None:
         return Checked(None, examined.refused)
-    verified = examined.verified
-    assert verified is not None  # not refused: verified
-    issued = verified.issued_at
-    if issued is not None and issued > arrived + FEED_CLOCK_SKEW:
-        detail = f"signed {china_text(issued, seconds=False)}, more than {FEED_CLOCK_SKEW} ahead of our clock"
-        return Checked(None, (SignatureInvalid.FUTURE, detail))
-    envelope = examined.envelope
-    if envelope is None:
-        return Checked(None, examined.undecoded)
-    if examined.mismatch is not None:
-        return Checked(envelope, examined.mismatch)
-    # Too old to apply — unless it is a message we applied: a court feed re-read from its start (a restart behind
-    # our cursor) repeats its whole history, which is a duplicate (or a conflict), never a quarantined `stale`.
-    if issued is not None and issued < arrived - max_age and not applied(envelope.message_id):
-        detail = f"signed {china_text(issued, seconds=False)}, past the feed's maximum age of {max_age}"
-        return Checked(envelope, (SignatureInvalid.STALE, detail))
+    envelope: Envelope | None = None  # as `check` kept it at each step: none until the item decoded
+    try:
+        verified = examined.verified
+        assert verified is not None  # not refused: verified
+        issued = verified.issued_at
+        if issued is not None and issued > arrived + FEED_CLOCK_SKEW:
+            detail = f"signed {china_text(issued, seconds=False)}, more than {FEED_CLOCK_SKEW} ahead of our clock"
+            return Checked(None, (SignatureInvalid.FUTURE, detail))
+        envelope = examined.envelope
+        if envelope is None:
+            return Checked(None, examined.undecoded)
+        if examined.mismatch is not None:
+            return Checked(envelope, examined.mismatch)
+        # Too old to apply — unless it is a message we applied: a court feed re-read from its start (a restart behind
+        # our cursor) repeats its whole history, which is a duplicate (or a conflict), never a quarantined `stale`.
+        if issued is not None and issued < arrived - max_age and not _asked(applied, envelope.message_id):
+            detail = f"signed {china_text(issued, seconds=False)}, past the feed's maximum age of {max_age}"
+            return Checked(envelope, (SignatureInvalid.STALE, detail))
+    except _LookupFailed as failed:  # ours, not the item's: the poll fails and reads the item again next time
+        error = failed.error
+        raise error from error.__cause__  # as it was raised: its own cause kept, this wrapper not chained on
+    except Exception as exc:  # an item's time past what can be written (year 9999 in China time): keep its bytes
+        return Checked(envelope, _refusal(exc))
     return Checked(envelope, examined.unstorable)
+
+
+class _LookupFailed(Exception):
+    """`applied` failed (the database): a fault of ours, not of the item, so it must not be quarantined with it."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+def _asked(applied: Callable[[str], bool], message_id: str) -> bool:
+    try:
+        return applied(message_id)
+    except Exception as exc:
+        raise _LookupFailed(exc) from None
 
 
 def _refusal(exc: Exception) -> Refusal:

@@ -82,9 +82,11 @@ def poll(
 
     With a check process (`link.checks`: adapter/inbox/page_checks.py) the next page is read as soon as this one is
     examined, before this one is written, so that its examination runs while this one is written. The read is made
-    and told (breaker, credentials hold, feed hold) here, in order, as any other; a read ahead that fails fails the
-    poll only once the page before it is written, as it would have without reading ahead; one not needed after all
-    (the cursor moved by another poller) is dropped — the feed is read at least once by contract."""
+    and told (breaker, credentials hold) here, in order, as any other. What changes with the page before is decided
+    at its turn, after the page before is written, as without reading ahead: the lease renewed (a stop or a lost
+    lease: it is not written), a failed read raised, a page that cannot be read whole read again (smaller, or the
+    feed held). A page read ahead and not needed after all (the cursor moved by another poller) is dropped — the feed
+    is read at least once by contract."""
     checks = link.checks
     with checks.checker() if checks is not None else nullcontext(None) as checker:
         return _poll(uow, link, feed, clock, _Reader(link, feed, clock, limit, still_ours, checker), max_pages)
@@ -92,13 +94,21 @@ def poll(
 
 def _poll(uow: UnitOfWork, link: PlatformLink, feed: Feed, clock: Clock, reader: "_Reader", max_pages: int) -> Polled:
     polled = Polled()
+    if max_pages < 1:
+        return polled
     # Read once: afterwards it is where this poll moved it. Moved meanwhile by anyone else (another poller, a rewind),
     # our next move is refused by its condition (`_advance`) and the poll ends; the page read twice is dropped by
     # the inbox — as when the move happened between a read of the cursor and our move.
     cursor = _cursor(uow, link.name, feed)
-    read = reader.read(cursor)
+    read = reader.in_turn(cursor)
     for number in range(1, max_pages + 1):  # bounded: one poll never monopolises a worker
-        read.fail()  # a read ahead that failed: now that the page before it is written
+        if read.ahead:  # its turn has come: the page before is written
+            if read.again:
+                read = reader.in_turn(cursor)
+            elif not reader.still_ours():
+                break
+            else:
+                read.fail()
         if read.page is None:
             polled.held = read.held
             break
@@ -110,7 +120,7 @@ def _poll(uow: UnitOfWork, link: PlatformLink, feed: Feed, clock: Clock, reader:
         examined = read.examined()
         ahead = None
         if reader.checker is not None and number < max_pages and not step.at_end:
-            ahead = reader.read(step.new)  # examined while this page is written (module doc)
+            ahead = reader.ahead(step.new)  # examined while this page is written (module doc)
         outcomes = ingest_page(uow, link, feed.value, page.items, clock, step.take, examined)
         for outcome in outcomes:  # one transaction for all
             polled.counts[counted(outcome)] += 1
@@ -135,20 +145,23 @@ def _poll(uow: UnitOfWork, link: PlatformLink, feed: Feed, clock: Clock, reader:
             polled.caught_up = True
             break
         if number < max_pages:
-            read = ahead if ahead is not None else reader.read(cursor)
+            read = ahead if ahead is not None else reader.in_turn(cursor)
     return polled
 
 
 @dataclass
 class _Read:
     """One page read (`page`; None: not read — the lease is gone, or the feed is held there) and what of it is
-    being examined; `error`: the read failed, raised by `fail()` when the poll comes to it."""
+    being examined. Read ahead (`ahead`): `error`, the read failed, raised by `fail()` at its turn; `again`, it must
+    be read again in turn (it could not be read whole, or the feed is held there)."""
 
     page: FeedPage | None = None
     asked: int = 0  # the page size that was read
     asked_at: datetime = datetime.min  # when it was asked for: whatever the feed held before is in it
     held: bool = False
     found: Found | None = None
+    ahead: bool = False
+    again: bool = False
     error: Exception | None = None
 
     def fail(self) -> None:
@@ -174,33 +187,48 @@ class _Reader:
     checker: PageChecker | None
     size: int = 0
 
-    def read(self, cursor: str) -> _Read:
+    def in_turn(self, cursor: str) -> _Read:
+        """The page at `cursor`, read after the page before was written: the lease renewed first, a page that cannot
+        be read whole asked for with fewer items, down to one (then the feed is held); raises what the read raised."""
         if not self.still_ours():
             return _Read()
         asked_at = self.clock()  # whatever the feed held before this read is in its answer
         if not self.link.feeds.allow(self.feed, cursor, asked_at):
             return _Read(held=True)
-        try:
-            page, asked = _readable_page(self.link, self.feed, cursor, self.size or self.limit, self.clock)
-        except Exception as exc:
-            if self.checker is None:
-                raise  # read in turn: the page before is written
-            return _Read(error=exc)  # read ahead: raised once the page before is written (`_Read.fail`)
+        page, asked = _readable_page(self.link, self.feed, cursor, self.size or self.limit, self.clock)
         if page is None:
             return _Read(held=True)
+        return self._read(page, asked, asked_at)
+
+    def ahead(self, cursor: str) -> _Read:
+        """The page at `cursor`, read before the page before it is written (module doc); never raises."""
+        try:
+            asked_at = self.clock()
+            if not self.link.feeds.allow(self.feed, cursor, asked_at):
+                return _Read(ahead=True, again=True)  # held there: found so again at its turn
+            asked = self.size or self.limit
+            page = _fetch(self.link, self.feed, cursor, asked, self.clock)
+            if not _STORABLE_CURSOR.fullmatch(page.next_cursor):
+                return _Read(ahead=True, again=True)
+            read = self._read(page, asked, asked_at)
+        except UnreadableAnswer:  # shrunk, or the feed held, at its turn: not before the page before is written
+            return _Read(ahead=True, again=True)
+        except Exception as exc:
+            return _Read(ahead=True, error=exc)
+        read.ahead = True
+        return read
+
+    def _read(self, page: FeedPage, asked: int, asked_at: datetime) -> _Read:
         self.link.feeds.moving(self.feed, self.clock())
         self.size = min(self.limit, asked * 2)
         found = self.checker.start(page.items) if self.checker is not None and page.items else None
         return _Read(page, asked, asked_at, found=found)
 
     def drop(self, read: _Read | None) -> None:
-        """A page read ahead and not needed: its examination waited for (and dropped), so that the check process
-        is free for the next poll; its read's error, if any, is logged rather than raised."""
-        if read is None:
-            return
-        if read.error is not None:
+        """A page read ahead and not needed: its examination left unread (the check process answers the next
+        poll's pages after it, and that poll skips it); its read's error, if any, logged rather than raised."""
+        if read is not None and read.error is not None:
             log.info("%s/%s: a page read ahead and not needed failed: %s", self.link.name, self.feed.value, read.error)
-        read.examined()
 
 
 def _readable_page(link: PlatformLink, feed: Feed, cursor: str, size: int, clock: Clock) -> tuple[FeedPage | None, int]:

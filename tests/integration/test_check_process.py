@@ -7,8 +7,9 @@ import contextlib
 import json
 import os
 import signal
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,10 +22,12 @@ from sqlmodel import select
 from adapter.audit.verify import verify_chain
 from adapter.config.settings import Settings
 from adapter.events import causes
+from adapter.inbox import polling
 from adapter.inbox.item_outcome import Ingested
 from adapter.inbox.polling import poll
 from adapter.persistence.tables import CaseRow, CursorRow, InboxRow, QuarantineRow
-from connectors.port import Feed, FeedPage, TransientError
+from adapter.platforms.registry import PlatformLink
+from connectors.port import Feed, FeedPage, TransientError, UnreadableAnswer
 from scheduler import Runtime, build_runtime, check_process
 from scheduler.check_process import CheckProcess
 from tests.support.court import PLATFORM, Court
@@ -282,3 +285,153 @@ def test_the_check_process_stops_with_the_worker(checked: Runtime) -> None:
 def test_check_process_settings_that_cannot_work_are_refused(court: Court, settings: dict[str, Any], said: str) -> None:
     with pytest.raises(ValueError, match=said):
         court.pairing.platform(court.server, **settings)
+
+
+# ---- what changes while a page is written is decided at the next page's turn, as without reading ahead
+
+
+def _reading(link: PlatformLink, unreadable: str | None = None) -> tuple[PlatformLink, list[tuple[str, int]]]:
+    """`link` whose court's reads are recorded (cursor, size); the page at cursor `unreadable` cannot be read."""
+    reads: list[tuple[str, int]] = []
+
+    class Recorded:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(link.connector, name)
+
+        def fetch(self, feed: Feed, cursor: str, limit: int) -> FeedPage:
+            reads.append((cursor, limit))
+            if cursor == unreadable:
+                raise UnreadableAnswer(PLATFORM, "oversized", "larger than the read cap")
+            return link.connector.fetch(feed, cursor, limit)
+
+    return replace(link, connector=Recorded()), reads
+
+
+def _failing_on(call: int, fail: Callable[[], None]) -> Callable[[], bool]:
+    """A `still_ours` that renews as usual, but fails (`fail()`) on its `call`-th call."""
+    calls = [0]
+
+    def still_ours() -> bool:
+        calls[0] += 1
+        if calls[0] == call:
+            fail()
+        return True
+
+    return still_ours
+
+
+def _cases(runtime: Runtime) -> int:
+    with runtime.uow.begin() as session:
+        return int(session.exec(select(func.count()).select_from(CaseRow)).one())
+
+
+def test_a_stop_asked_for_while_a_page_is_written_stops_before_the_page_read_ahead(
+    runtime: Runtime, checked: Runtime, court: Court, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    court.core.dispatch(4 * PAGE, "01")
+    real, written = polling.ingest_page, {}
+    for name, each in (("without", runtime), ("with", checked)):
+        stopping = threading.Event()
+
+        def ingest_then_stop(*args: Any, stop: threading.Event = stopping, **kwargs: Any) -> Any:
+            outcomes = real(*args, **kwargs)
+            stop.set()  # `docking run` asked to stop (or the lease lost) while the page was written
+            return outcomes
+
+        monkeypatch.setattr(polling, "ingest_page", ingest_then_stop)
+        still_ours = (lambda stop: lambda: not stop.is_set())(stopping)
+        poll(each.uow, each.platforms[PLATFORM], Feed.DISPATCHES, each.clock, limit=PAGE, still_ours=still_ours)
+        written[name] = _cases(each)
+    assert written == {"without": PAGE, "with": PAGE}
+
+
+def test_a_lease_renewal_failing_fails_the_poll_after_the_page_before_is_written(
+    runtime: Runtime, checked: Runtime, court: Court
+) -> None:
+    court.core.dispatch(3 * PAGE, "01")
+    written = {}
+    for name, each in (("without", runtime), ("with", checked)):
+
+        def lost_database() -> None:
+            raise RuntimeError("the lease's database went away")
+
+        link, still_ours = each.platforms[PLATFORM], _failing_on(2, lost_database)
+        with pytest.raises(RuntimeError, match="went away"):
+            poll(each.uow, link, Feed.DISPATCHES, each.clock, limit=PAGE, still_ours=still_ours)
+        written[name] = _cases(each)
+    assert written == {"without": PAGE, "with": PAGE}
+
+
+def test_a_page_that_cannot_be_read_whole_is_shrunk_only_after_the_page_before_is_written(
+    runtime: Runtime, checked: Runtime, court: Court, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page after the first cannot be read, and the first cannot be written (the database went away): the feed
+    is not held, nor the page asked for smaller, at a cursor the database never reached."""
+    court.core.dispatch(3 * PAGE, "01")
+
+    def the_database_went_away(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(polling, "ingest_page", the_database_went_away)
+    seen = {}
+    for name, each in (("without", runtime), ("with", checked)):
+        link, reads = _reading(each.platforms[PLATFORM], unreadable=str(PAGE))
+        with pytest.raises(RuntimeError, match="went away"):
+            poll(each.uow, link, Feed.DISPATCHES, each.clock, limit=PAGE)
+        seen[name] = (reads, link.feeds.held())
+    assert seen["without"] == ([("", PAGE)], {})
+    assert seen["with"] == ([("", PAGE), (str(PAGE), PAGE)], {})  # read once ahead, whole: then left to its turn
+
+
+def test_no_pages_asked_for_reads_nothing(checked: Runtime, court: Court) -> None:
+    court.core.dispatch(3, "01")
+    link, reads = _reading(checked.platforms[PLATFORM])
+    polled = poll(checked.uow, link, Feed.DISPATCHES, checked.clock, limit=PAGE, max_pages=0)
+    assert reads == [] and not polled.counts
+
+
+def test_an_item_signed_past_what_a_date_can_be_written_is_quarantined_not_a_stalled_feed(
+    runtime: Runtime, checked: Runtime, court: Court
+) -> None:
+    """Signed at 9999-12-31 20:00 UTC: valid, but its China time cannot be written (OverflowError). The check kept
+    such an item as undecodable; it must not fail every poll of the feed."""
+    _publish(court, genuine(court), at=datetime(9999, 12, 31, 20, 0, tzinfo=UTC))
+    court.core.dispatch(2, "01")
+    for each in (runtime, checked):
+        counts = _poll_to_rest(each)
+        assert (counts[Ingested.QUARANTINED], counts[Ingested.APPLIED]) == (1, 2)
+        assert [kept[:2] for kept in _ended(each)["kept"]] == [("undecodable", "OverflowError while decoding")]
+
+
+def test_a_check_process_closed_while_it_starts_is_stopped(checked: Runtime) -> None:
+    process = _process(checked)
+    starting = threading.Thread(target=process.start)
+    starting.start()
+    time.sleep(0.2)  # it takes about a second to say it is ready
+    process.close()
+    starting.join()
+    assert process.pid() is None
+    assert not [child for child in _children() if "cli.check_child" in child]
+
+
+def _children() -> list[str]:
+    """The command lines of this process's children."""
+    found = []
+    for pid in os.listdir("/proc"):
+        with contextlib.suppress(OSError):
+            if pid.isdigit() and Path(f"/proc/{pid}/stat").read_text().split()[3] == str(os.getpid()):
+                found.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode())
+    return found
+
+
+def test_a_check_process_whose_writer_cannot_start_leaves_the_pages_to_the_worker(
+    checked: Runtime, court: Court, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def no_thread(*_: Any) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(check_process._Child, "begin", no_thread)
+    court.core.dispatch(2 * PAGE, "01")
+    assert _poll_to_rest(checked)[Ingested.APPLIED] == 2 * PAGE
+    assert "can't start new thread" in caplog.text and _process(checked).pid() is None
+    assert not [child for child in _children() if "cli.check_child" in child]
