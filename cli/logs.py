@@ -86,7 +86,7 @@ def render_console(_: Any, __: str, event: EventDict) -> str:
     return f"{line}\n{exception}" if exception else line
 
 
-# The logging settings this process chose, for the processes it starts to log alike (cli/send_child.py): JSON in
+# The logging settings this process chose, for the processes it starts to log alike (cli/child.py): JSON in
 # the environment, which a child inherits. Listed in adapter/config/hints.py CLI_VARIABLES: not a setting.
 INHERITED = "DOCKING_LOG_INHERITED"
 

@@ -1,4 +1,4 @@
-"""A check process's life (scheduler/check_process.py), started as `python -P -m cli.check_child REQUESTS ANSWERS`.
+"""A check process's life (scheduler/check_process.py), started as `python -P -m cli.child check REQUESTS ANSWERS`.
 
 It reads (platform, settings) from its requests pipe, builds the platform's verifier and connector and says "ready"
 (or why it cannot), then answers each (id, page) it reads with (id, what adapter/inbox/examine.py `examine` found of
@@ -6,32 +6,18 @@ each item, in order) — or (id, why not), should the answer not cross. It ends 
 closed them (a clean stop) or is gone (a crash, kill -9) — never on a signal sent to the worker's terminal or group.
 """
 
-import contextlib
 import os
-import signal
 from multiprocessing.connection import Connection
 from typing import Any
 
-import structlog
-
 from adapter.inbox.examine import examine
 from connectors.port import RawInbound
+from scheduler.children import started
 
 
 def serve(requests: Connection, answers: Connection) -> None:
     """Run until `requests` ends, then leave."""
-    for stop in (signal.SIGINT, signal.SIGTERM):  # the worker decides when we stop: by closing our requests
-        signal.signal(stop, signal.SIG_IGN)
-    try:
-        name, config = requests.recv()
-        structlog.contextvars.bind_contextvars(platform=name, check_process=os.getpid())  # on each line it logs
-        verifier, connector = _built(name, config)
-    except (EOFError, OSError):  # the worker went while we started
-        os._exit(0)
-    except Exception as exc:
-        with contextlib.suppress(Exception):
-            answers.send(f"{type(exc).__name__}: {exc}")
-        os._exit(1)
+    _, (verifier, connector) = started(requests, answers, "check_process", _built)
     try:
         answers.send("ready")
         while True:

@@ -106,7 +106,7 @@ class CheckProcess:
         if self._child is not None or self._closed or time.monotonic() < self._refused_until:
             return self._child
         try:
-            process, requests, answers = spawn("cli.check_child", (self.name, self.config))
+            process, requests, answers = spawn("check", (self.name, self.config))
         except Exception as exc:
             self._refuse(str(exc) if isinstance(exc, NotStarted) else repr(exc))
             return None

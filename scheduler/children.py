@@ -1,7 +1,7 @@
 """Starting and ending the worker's helper processes: send processes (scheduler/send_processes.py) and check
 processes (scheduler/check_process.py).
 
-A child is a fresh interpreter, `python -P -m MODULE REQUESTS_FD ANSWERS_FD`, talking over two pipes of
+A child is a fresh interpreter, `python -P -m cli.child KIND REQUESTS_FD ANSWERS_FD`, talking over two pipes of
 length-prefixed pickles: not a fork, which can copy a lock another thread holds, nor multiprocessing's spawn, which
 re-runs the worker's main module (and cannot start at all from a script read from stdin); -P: the working directory
 (writable by the service) is not on its import path. It runs in a session of its own, so a Ctrl-C or a signal to the
@@ -14,9 +14,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+import structlog
+
+T = TypeVar("T")
 
 START_TIMEOUT = 30.0  # a child imports the connector stack and builds its keys: about a second, once
 STOP_WAIT = 2.0  # a child asked to stop (its requests closed) is killed after this long
@@ -26,8 +33,9 @@ class NotStarted(Exception):
     """The child could not start; the message says why (its first word, or what failed here)."""
 
 
-def spawn(module: str, first: object) -> tuple[subprocess.Popen[bytes], Connection, Connection]:
-    """Start `module` as a child (module doc), hand it `first` and wait for its "ready": (process, its requests'
+def spawn(kind: str, first: object) -> tuple[subprocess.Popen[bytes], Connection, Connection]:
+    """Start a child of `kind` ("send", "check": cli/child.py), hand it `first` (its platform's name first) and wait
+    for its "ready": (process, its requests'
     write end, its answers' read end). Raises NotStarted with the child's reason, or what failed here (too many open
     files, a thread that cannot start); nothing is left open or running either way."""
     requests_in, requests_out = _pipe()
@@ -36,7 +44,7 @@ def spawn(module: str, first: object) -> tuple[subprocess.Popen[bytes], Connecti
     process: subprocess.Popen[bytes] | None = None
     try:
         process = subprocess.Popen(
-            [sys.executable, "-P", "-m", module, *map(str, fds)],
+            [sys.executable, "-P", "-m", "cli.child", kind, *map(str, fds)],
             stdin=subprocess.DEVNULL,  # stderr is the worker's: a child's traceback lands in the worker's log
             pass_fds=fds,
             start_new_session=True,
@@ -57,6 +65,25 @@ def spawn(module: str, first: object) -> tuple[subprocess.Popen[bytes], Connecti
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=STOP_WAIT)
         raise
+
+
+def started(requests: Connection, answers: Connection, role: str, build: Callable[..., T]) -> tuple[Any, T]:
+    """A child's start (the child's side of `spawn`): SIGINT and SIGTERM ignored (the worker decides when it stops, by
+    closing its requests), its first request read, its log lines bound to its platform and pid (`role`: e.g.
+    "send_process"), then `build(*first)`: (first, what was built). The caller says "ready". A worker gone meanwhile
+    ends the child at once; a failure is said to the worker (its first word) and ends it."""
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, signal.SIG_IGN)
+    try:
+        first = requests.recv()
+        structlog.contextvars.bind_contextvars(platform=first[0], **{role: os.getpid()})  # on each line it logs
+        return first, build(*first)
+    except (EOFError, OSError):  # the worker went while we started
+        os._exit(0)
+    except Exception as exc:
+        with contextlib.suppress(Exception):
+            answers.send(f"{type(exc).__name__}: {exc}")
+        os._exit(1)
 
 
 def exit_status(process: subprocess.Popen[bytes]) -> str:

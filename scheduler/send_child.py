@@ -1,4 +1,4 @@
-"""A send process's life (scheduler/send_processes.py), started as `python -P -m cli.send_child REQUESTS ANSWERS`.
+"""A send process's life (scheduler/send_processes.py), started as `python -P -m cli.child send REQUESTS ANSWERS`.
 
 It reads (platform, settings, threads) from its requests pipe, builds the platform's connector and says "ready" (or
 why it cannot), then sends each (id, envelope JSON) it reads on one of its threads and writes (id, Receipt or
@@ -10,31 +10,18 @@ signal sent to the worker's terminal or group (it runs in a session of its own, 
 import contextlib
 import os
 import queue
-import signal
 import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
-import structlog
-
+from scheduler.children import started
 from scheduler.send_errors import flatten
 from schemas.envelope import Envelope
 
 
 def serve(requests: Connection, answers: Connection) -> None:
     """Run until `requests` ends, then leave at once: sends still running have nobody to answer."""
-    for stop in (signal.SIGINT, signal.SIGTERM):  # the worker decides when we stop: by closing our requests
-        signal.signal(stop, signal.SIG_IGN)
-    try:
-        name, config, threads = requests.recv()
-        structlog.contextvars.bind_contextvars(platform=name, send_process=os.getpid())  # on each line it logs
-        connector = _connector(name, config)
-    except (EOFError, OSError):  # the worker went while we started
-        os._exit(0)
-    except Exception as exc:
-        with contextlib.suppress(Exception):
-            answers.send(f"{type(exc).__name__}: {exc}")
-        os._exit(1)
+    (name, _, threads), connector = started(requests, answers, "send_process", _connector)
     writing = threading.Lock()
     # A queue and plain threads, not a ThreadPoolExecutor: no Future and its locks for every send
     # (adapter/outbox/senders.py says the same of the worker's pool).
@@ -74,7 +61,7 @@ def serve(requests: Connection, answers: Connection) -> None:
     os._exit(0)
 
 
-def _connector(name: str, config: Any) -> Any:
+def _connector(name: str, config: Any, _threads: int) -> Any:
     # Imported here, not at the top: the composition root builds connectors, and it imports this package.
     from adapter.platforms.signers import build_signer
     from scheduler.runtime import build_connector

@@ -30,7 +30,7 @@ already had as a duplicate, since it applies each message id at most once):
   run in a session of their own, so a Ctrl-C or a signal to the worker's process group does not cut their sends:
   the worker stops them when it has recorded what they sent.
 
-Children are fresh interpreters (`python -P -m cli.send_child`, two pipes; not a fork, which can copy a lock another
+Children are fresh interpreters (`python -P -m cli.child send`, two pipes; not a fork, which can copy a lock another
 thread holds, nor multiprocessing's spawn, which re-runs the worker's main module; -P: the working directory is not
 on their import path), started on the first send: a `docking` command that never delivers starts none.
 """
@@ -230,7 +230,7 @@ class SendProcesses:
 
     def _start(self, slot: int) -> _Child:
         try:
-            process, requests, answers = spawn("cli.send_child", (self.name, self.config, self.threads))
+            process, requests, answers = spawn("send", (self.name, self.config, self.threads))
         except NotStarted as exc:
             raise TransientError(self.name, f"a send process did not start: {exc}", cause="process_start") from None
         child = _Child(process, requests, answers, slot)

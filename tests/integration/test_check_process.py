@@ -411,7 +411,7 @@ def test_a_check_process_closed_while_it_starts_is_stopped(checked: Runtime) -> 
     process.close()
     starting.join()
     assert process.pid() is None
-    assert not [child for child in _children() if "cli.check_child" in child]
+    assert not [child for child in _children() if "cli.child check" in child]
 
 
 def _children() -> list[str]:
@@ -434,4 +434,4 @@ def test_a_check_process_whose_writer_cannot_start_leaves_the_pages_to_the_worke
     court.core.dispatch(2 * PAGE, "01")
     assert _poll_to_rest(checked)[Ingested.APPLIED] == 2 * PAGE
     assert "can't start new thread" in caplog.text and _process(checked).pid() is None
-    assert not [child for child in _children() if "cli.check_child" in child]
+    assert not [child for child in _children() if "cli.child check" in child]

@@ -446,7 +446,7 @@ def test_a_send_process_logs_as_its_worker_does(tmp_path: Path) -> None:
 CHILD_LOGS = """
 import logging
 from cli import logs
-logs.inherit()  # as cli/send_child.py does first
+logs.inherit()  # as cli/child.py does first
 logging.getLogger("docking.delivery").info("not said")
 logging.getLogger("docking.delivery").warning("call 13812345678 back")
 """
