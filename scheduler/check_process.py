@@ -66,6 +66,7 @@ class CheckProcess:
         self.name, self.config, self.on_change = name, config, on_change
         self.verifier, self.connector = verifier, connector
         self._held = threading.Lock()  # by the one poll using the child
+        self._state = threading.Lock()  # `_child` and `_closed` together: a close never misses a child starting
         self._child: _Child | None = None
         self._refused_until = 0.0  # monotonic: no child started before it (one could not start, or failed)
         self._closed = False
@@ -88,8 +89,9 @@ class CheckProcess:
 
     def close(self) -> None:
         """Stop the child (it reads the end of its requests and exits; killed after STOP_WAIT)."""
-        self._closed = True
-        child, self._child = self._child, None
+        with self._state:
+            self._closed = True
+            child, self._child = self._child, None
         if child is not None:
             child.stop()
             end(child.process)
@@ -119,11 +121,14 @@ class CheckProcess:
                 requests.close()  # its writer would have closed it
             self._refuse(repr(exc))
             return None
-        if self._closed:  # closed while it started: it would run on, unused
+        with self._state:
+            closed = self._closed
+            if not closed:
+                self._child = child
+        if closed:  # closed while it started: it would run on, unused
             child.stop()
             end(process)
             return None
-        self._child = child
         log.info("check process %s for %s started", process.pid, self.name)
         self._changed("started")
         return child
@@ -141,9 +146,10 @@ class CheckProcess:
     def _failed(self, child: _Child, what: str) -> None:
         """`child` failed (the caller holds `_held`): kill it, say so once, examine in the worker for a while."""
         child.stop(kill=True)
-        if self._child is child:
-            self._child = None
-            self._refused_until = time.monotonic() + START_BACKOFF
+        with self._state:
+            if self._child is child:
+                self._child = None
+                self._refused_until = time.monotonic() + START_BACKOFF
         if self._closed:
             return
         log.warning(
