@@ -14,8 +14,8 @@ exactly what the worker would have found: the same code on the same bytes.
 Failures never fail a poll, nor change what it finds: a page whose child died, said it could not examine it, or did
 not answer within PAGE_WAIT is examined in the worker instead (said once, counted: `check_process_transitions_total`),
 the child is killed, and none is started again for START_BACKOFF — the pages are examined in the worker meanwhile.
-One poll of the platform at a time holds the child (`checker()`); another poll of it at the same time (a `docking
-poll` beside the scheduled one) examines its pages itself.
+One poll of the platform at a time holds the child (`checker()`); another poll of it in the same process at the same
+time (none today: one polling job a platform, and a process-wide poll lock) would examine its pages itself.
 """
 
 from __future__ import annotations
@@ -29,13 +29,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 from adapter.inbox.examine import Examined, examine
 from adapter.inbox.page_checks import Found
+from adapter.platforms.retry import CONNECT_TIMEOUT
 from connectors.port import RawInbound
-from scheduler.children import STOP_WAIT, NotStarted, end, exit_status, spawn
+from scheduler.children import START_TIMEOUT, STOP_WAIT, NotStarted, end, exit_status, spawn
 
 if TYPE_CHECKING:
     from adapter.config.platform import PlatformSettings
@@ -47,6 +49,14 @@ log = logging.getLogger("docking.polling")
 START_BACKOFF = 30.0  # after a child could not start or failed, pages are examined in the worker this long (seconds)
 PAGE_WAIT = 10.0  # seconds a page's answer may take, and PER_ITEM more an item (~0.3 ms each on a slow machine)
 PER_ITEM = 0.05
+PAGE_ITEMS = 100  # the poll's page size (adapter/inbox/polling.py `limit`)
+
+
+def slowest_extra(timeout_seconds: float) -> timedelta:
+    """What a check process may add to the longest legitimate step of a poll (adapter/inbox/poll_policy.py
+    slowest_page, between two lease renewals): a page read ahead at the platform's timeouts, the wait for a page's
+    findings, and a child's start."""
+    return timedelta(seconds=CONNECT_TIMEOUT + timeout_seconds + PAGE_WAIT + PER_ITEM * PAGE_ITEMS + START_TIMEOUT)
 
 
 class CheckProcess:
@@ -184,7 +194,7 @@ class _Checker:
 
         def found() -> list[Examined]:
             answer, what = child.answer(request_id, within)
-            if isinstance(answer, list) and len(answer) == len(items):
+            if isinstance(answer, list) and len(answer) == len(items) and all(type(a) is Examined for a in answer):
                 return answer
             # Never the answer itself in the log: it holds the page's parties (names, addresses).
             owner._failed(child, what or f"answered a page of {len(items)} with {_shape(answer)}")
@@ -238,6 +248,8 @@ class _Child:
                     return what, ""
         except (EOFError, OSError):
             return None, "ended"
+        except Exception as exc:  # an answer this worker cannot read: a child of other code (installed meanwhile)
+            return None, f"answered unreadably ({type(exc).__name__}: {exc})"
 
     def stop(self, *, kill: bool = False) -> None:
         if kill:

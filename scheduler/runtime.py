@@ -45,7 +45,7 @@ from adapter.services import CentreServices
 from connectors.court_soap import CourtSoapPlatform
 from connectors.odr_rest import OdrRestPlatform
 from connectors.port import CourtPlatform
-from scheduler.check_process import CheckProcess
+from scheduler.check_process import CheckProcess, slowest_extra
 from scheduler.complaints import ComplaintRuntime, build_complaints
 from scheduler.partners import PartnerRuntime, build_partners
 from scheduler.send_processes import in_processes, processes_of
@@ -89,7 +89,7 @@ class Runtime:
             self.metrics,
             locks=self.poll_locks,
             stopping=self.stopping,
-            stall=lambda name: slowest_page(_timeout(self.settings.platforms.get(name))),
+            stall=lambda name: _stall(self.settings.platforms.get(name)),
             database=self.database,
             feed_watch=feed_watch,
             states=self.states,
@@ -162,6 +162,14 @@ def slowest_send(settings: Settings) -> timedelta:
 
 def _timeout(config: PlatformSettings | None) -> float:
     return config.timeout_seconds if config is not None else 10.0
+
+
+def _stall(config: PlatformSettings | None) -> timedelta:
+    """The longest legitimate page of a platform's poll, its check process's waits included."""
+    stall = slowest_page(_timeout(config))
+    if config is not None and config.check_process:
+        stall += slowest_extra(config.timeout_seconds)
+    return stall
 
 
 def build_connector(name: str, config: PlatformSettings, signer: MessageSigner, clock: Clock) -> CourtPlatform:

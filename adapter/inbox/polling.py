@@ -106,6 +106,7 @@ def _poll(uow: UnitOfWork, link: PlatformLink, feed: Feed, clock: Clock, reader:
             if read.again:
                 read = reader.in_turn(cursor)
             elif not reader.still_ours():
+                reader.drop(read)  # its failure, if it failed, is said: the poll ends here
                 break
             else:
                 read.fail()

@@ -5,6 +5,7 @@ pages to the worker, said and counted; a read ahead that fails fails the poll on
 
 import contextlib
 import json
+import multiprocessing
 import os
 import signal
 import threading
@@ -435,3 +436,36 @@ def test_a_check_process_whose_writer_cannot_start_leaves_the_pages_to_the_worke
     assert _poll_to_rest(checked)[Ingested.APPLIED] == 2 * PAGE
     assert "can't start new thread" in caplog.text and _process(checked).pid() is None
     assert not [child for child in _children() if "cli.child check" in child]
+
+
+def test_an_answer_the_worker_cannot_read_is_a_failed_child_not_a_failed_poll(
+    checked: Runtime, court: Court, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A child of other code (installed while the worker runs) may answer with what this worker cannot unpickle."""
+    process = _process(checked)
+    process.start()
+    child = process._child
+    assert child is not None
+    answers, garbled = multiprocessing.Pipe(duplex=False)
+    child.answers = answers  # what the worker reads from now on: not a pickle it can load
+    garbled.send_bytes(b"\x80\x05not a pickle")
+    dispatched = court.core.dispatch(PAGE, "01")
+    assert _poll_to_rest(checked)[Ingested.APPLIED] == PAGE
+    assert _ended(checked)["cases"] == sorted(dispatched)
+    assert "answered unreadably (UnpicklingError" in caplog.text
+    assert checked.metrics.get("check_process_ended") == 1 and process.pid() is None
+
+
+def test_a_poll_with_a_check_process_is_allowed_its_waits_before_its_lease_lapses(settings: Settings) -> None:
+    """Between two lease renewals a poll with a check process may also read a page ahead, wait for a page's findings
+    and start a child (adapter/inbox/poll_policy.py slowest_page)."""
+    plain = build_runtime(settings)
+    checking = build_runtime(_with_check_process(settings, settings.database_url))
+    try:
+        allowed = plain.polling.stall(PLATFORM), checking.polling.stall(PLATFORM)
+        timeout = settings.platforms[PLATFORM].timeout_seconds
+        assert allowed[1] - allowed[0] == check_process.slowest_extra(timeout)
+        assert allowed[1] - allowed[0] > timedelta(seconds=timeout + check_process.START_TIMEOUT + 15)
+    finally:
+        plain.stop()
+        checking.stop()
