@@ -3,6 +3,7 @@
     poll_policy.py   PollPolicy: the polling job — one poller per platform, Retry-After, credentials hold and
                      breaker gates, failures logged and counted, never raised; which feeds were read once
     polling.py       poll: one feed page by page from its cursor; a feed found behind our cursor re-read
+    page_read.py     PageReader: a page read in turn, or a page ahead with a check process; told to breaker and holds
     feed_watch.py    a dispatch feed that restarted without saying so, found and recovered
     ingest.py        ingest / ingest_item: the one ingest path — verify, decode, route to apply or quarantine
     examine.py       examine / conclude: an item's checks without the database and the clock, then with them
