@@ -105,6 +105,7 @@ class CheckProcess:
         if child is not None:
             child.stop()
             end(child.process)
+            log.info("check process %s for %s stopped (%s)", child.process.pid, self.name, exit_status(child.process))
 
     def pid(self) -> int | None:
         child = self._child
@@ -118,7 +119,7 @@ class CheckProcess:
         if self._child is not None or self._closed or time.monotonic() < self._refused_until:
             return self._child
         try:
-            process, requests, answers = spawn("check", (self.name, self.config))
+            process, requests, answers = spawn("check", (self.name, self.config), label=self.name)
         except Exception as exc:
             self._refuse(str(exc) if isinstance(exc, NotStarted) else repr(exc))
             return None
@@ -141,33 +142,49 @@ class CheckProcess:
             return None
         log.info("check process %s for %s started", process.pid, self.name)
         self._changed("started")
+        # Its end is seen when it happens, not at the next page (an idle feed may bring none for hours): reaped, said
+        # and counted, and the back-off starts then.
+        threading.Thread(target=self._watch, args=(child,), name=f"check:{self.name}:watch", daemon=True).start()
         return child
+
+    def _watch(self, child: _Child) -> None:
+        child.process.wait()
+        self._lost(child, "ended")
 
     def _refuse(self, why: str) -> None:
         self._refused_until = time.monotonic() + START_BACKOFF
         log.error(
             "%s: the check process did not start (%s); its pages are examined in the worker, and a start is tried "
-            "again in %.0f s",
+            "again with the first page read after %.0f s. To do: fix what the reason names (a key file, the "
+            "settings), or set check_process = false",
             self.name,
             why,
             START_BACKOFF,
         )
+        self._changed("start_failed")
 
     def _failed(self, child: _Child, what: str) -> None:
-        """`child` failed (the caller holds `_held`): kill it, say so once, examine in the worker for a while."""
-        child.stop(kill=True)
+        """`child` failed a page (the caller holds `_held`): killed, said once, pages examined here for a while."""
+        child.why = what  # first: its watcher may see the end before this says it
+        self._lost(child, what, kill=True)
+
+    def _lost(self, child: _Child, what: str, *, kill: bool = False) -> None:
+        """`child` ended (or is killed now): no longer used, said and counted once (by its watcher or a poll)."""
+        child.stop(kill=kill)
         with self._state:
             if self._child is child:
                 self._child = None
                 self._refused_until = time.monotonic() + START_BACKOFF
-        if self._closed:
+        if self._closed or not child.first_to_say():
             return
         log.warning(
-            "check process %s for %s %s (%s); its pages are examined in the worker, and a new one starts in %.0f s",
+            "check process %s for %s %s (%s); its pages are examined in the worker until a new one starts, with the "
+            "first page read after %.0f s. Nothing to do unless this repeats: then look for its traceback in this "
+            "log, for the kernel's out-of-memory killer (dmesg), and at its CPU",
             child.process.pid,
             self.name,
-            what,
-            exit_status(child.process),
+            child.why or what,
+            "killed by the worker" if child.why else exit_status(child.process),
             START_BACKOFF,
         )
         self._changed("ended")
@@ -217,6 +234,11 @@ class _Child:
     requests: Connection  # ours to write, by its writer thread: (id, [(body, headers, position)]); a page each
     answers: Connection  # ours to read: (id, [Examined] or why not)
     requests_queue: queue.SimpleQueue[Any] = field(default_factory=queue.SimpleQueue)
+    why: str = ""  # set when the worker kills it: what it failed to do
+    said: threading.Lock = field(default_factory=threading.Lock)  # taken once, by whoever says how it ended
+
+    def first_to_say(self) -> bool:
+        return self.said.acquire(blocking=False)
 
     def begin(self, name: str) -> None:
         # A thread writes the pages: a child that stopped reading (frozen) then holds that thread, never the poll,
@@ -252,6 +274,7 @@ class _Child:
             return None, f"answered unreadably ({type(exc).__name__}: {exc})"
 
     def stop(self, *, kill: bool = False) -> None:
+        """End it: its requests closed (it exits), or killed at once (`kill`)."""
         if kill:
             self.process.kill()
             with contextlib.suppress(subprocess.TimeoutExpired):

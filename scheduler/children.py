@@ -33,7 +33,7 @@ class NotStarted(Exception):
     """The child could not start; the message says why (its first word, or what failed here)."""
 
 
-def spawn(kind: str, first: object) -> tuple[subprocess.Popen[bytes], Connection, Connection]:
+def spawn(kind: str, first: object, label: str = "") -> tuple[subprocess.Popen[bytes], Connection, Connection]:
     """Start a child of `kind` ("send", "check": cli/child.py), hand it `first` (its platform's name first) and wait
     for its "ready": (process, its requests'
     write end, its answers' read end). Raises NotStarted with the child's reason, or what failed here (too many open
@@ -44,7 +44,8 @@ def spawn(kind: str, first: object) -> tuple[subprocess.Popen[bytes], Connection
     process: subprocess.Popen[bytes] | None = None
     try:
         process = subprocess.Popen(
-            [sys.executable, "-P", "-m", "cli.child", kind, *map(str, fds)],
+            # `label` (its platform) only for `ps`: which court a child works for
+            [sys.executable, "-P", "-m", "cli.child", kind, *map(str, fds), *([label] if label else [])],
             stdin=subprocess.DEVNULL,  # stderr is the worker's: a child's traceback lands in the worker's log
             pass_fds=fds,
             start_new_session=True,

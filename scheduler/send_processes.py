@@ -230,7 +230,7 @@ class SendProcesses:
 
     def _start(self, slot: int) -> _Child:
         try:
-            process, requests, answers = spawn("send", (self.name, self.config, self.threads))
+            process, requests, answers = spawn("send", (self.name, self.config, self.threads), label=self.name)
         except NotStarted as exc:
             raise TransientError(self.name, f"a send process did not start: {exc}", cause="process_start") from None
         child = _Child(process, requests, answers, slot)

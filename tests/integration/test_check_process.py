@@ -159,6 +159,13 @@ def test_a_killed_check_process_leaves_its_pages_to_the_worker_and_is_replaced(
     first = process.pid()
     assert first is not None
     os.kill(first, signal.SIGKILL)
+    # Seen when it happens, not at the next page: an idle feed may bring none for hours.
+    deadline = time.monotonic() + 5
+    while checked.metrics.get("check_process_ended") == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert checked.metrics.get("check_process_ended") == 1 and process.pid() is None
+    with pytest.raises(ChildProcessError):
+        os.waitpid(first, os.WNOHANG)  # reaped: no zombie left
     dispatched = court.core.dispatch(10, "01")
     assert _poll_to_rest(checked)[Ingested.APPLIED] == 10
     assert _ended(checked)["cases"] == sorted(dispatched)
@@ -191,7 +198,8 @@ def test_a_frozen_check_process_is_killed_and_the_worker_examines_the_page(
     finally:
         with contextlib.suppress(ProcessLookupError):  # it was killed and reaped, as it should be
             os.kill(frozen, signal.SIGCONT)
-    assert "did not answer a page within 0 s" in caplog.text
+    assert "did not answer a page within 0 s (killed by the worker)" in caplog.text
+    assert checked.metrics.get("check_process_ended") == 1  # said and counted once, by the poll or the watcher
     assert _ended(checked)["cases"] == sorted(dispatched)
     with pytest.raises(ChildProcessError):
         os.waitpid(frozen, os.WNOHANG)  # killed and reaped: no zombie left
@@ -207,7 +215,7 @@ def test_a_check_process_that_cannot_start_leaves_the_pages_to_the_worker(
     assert _poll_to_rest(checked)[Ingested.APPLIED] == 5
     assert _ended(checked)["cases"] == sorted(dispatched)
     assert "the check process did not start" in caplog.text and "/nonexistent/keyring" in caplog.text
-    assert process.pid() is None
+    assert process.pid() is None and checked.metrics.get("check_process_start_failed") == 1
 
 
 def test_a_read_ahead_that_fails_fails_the_poll_after_the_page_before_is_written(
@@ -274,6 +282,7 @@ def test_the_check_process_stops_with_the_worker(checked: Runtime) -> None:
     checked.stop()
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+    assert checked.metrics.get("check_process_ended") == 0  # a stop is no failure
 
 
 @pytest.mark.parametrize(
