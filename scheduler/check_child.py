@@ -27,8 +27,8 @@ def serve(requests: Connection, answers: Connection) -> None:
             ]
             try:
                 answers.send((request_id, found))
-            except (OSError, EOFError):
-                raise
+            except (OSError, EOFError):  # the worker is gone
+                break
             except Exception as exc:  # what was found cannot be pickled: the worker examines the page itself
                 answers.send((request_id, f"{type(exc).__name__}: {exc}"))
     except (EOFError, OSError):  # the end of our requests, or the pipe gone

@@ -37,7 +37,7 @@ from adapter.inbox.examine import Examined, examine
 from adapter.inbox.page_checks import Found
 from adapter.platforms.retry import CONNECT_TIMEOUT
 from connectors.port import RawInbound
-from scheduler.children import START_TIMEOUT, STOP_WAIT, NotStarted, end, exit_status, spawn
+from scheduler.children import START_TIMEOUT, STOP_WAIT, NotStarted, discard, end, exit_status, spawn
 
 if TYPE_CHECKING:
     from adapter.config.platform import PlatformSettings
@@ -127,9 +127,7 @@ class CheckProcess:
         try:
             child.begin(f"check:{self.name}:requests")
         except Exception as exc:  # a thread that cannot start: nothing of this child is left open or running
-            child.stop(kill=True)
-            with contextlib.suppress(OSError):
-                requests.close()  # its writer would have closed it
+            discard(process, requests, answers)
             self._refuse(repr(exc))
             return None
         with self._state:

@@ -58,14 +58,20 @@ def spawn(kind: str, first: object, label: str = "") -> tuple[subprocess.Popen[b
             raise NotStarted(said)
         return process, requests_out, answers_in
     except BaseException:
-        for end in (requests_in, answers_out, requests_out, answers_in):
-            with contextlib.suppress(OSError):
-                end.close()
-        if process is not None:
-            process.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=STOP_WAIT)
+        discard(process, requests_in, answers_out, requests_out, answers_in)
         raise
+
+
+def discard(process: subprocess.Popen[bytes] | None, *pipes: Connection) -> None:
+    """A start abandoned part-way: `pipes` closed, `process` (if any) killed and waited for up to STOP_WAIT, so
+    nothing of it is left open or running."""
+    for pipe in pipes:
+        with contextlib.suppress(OSError):
+            pipe.close()
+    if process is not None:
+        process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=STOP_WAIT)
 
 
 def started(requests: Connection, answers: Connection, role: str, build: Callable[..., T]) -> tuple[Any, T]:

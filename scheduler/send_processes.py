@@ -52,7 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 from adapter.platforms.retry import CONNECT_TIMEOUT, slowest_call
 from connectors.port import CasePage, Feed, FeedPage, RawInbound, Receipt, TransientError
-from scheduler.children import START_TIMEOUT, STOP_WAIT, NotStarted, end, exit_status, spawn
+from scheduler.children import START_TIMEOUT, STOP_WAIT, NotStarted, discard, end, exit_status, spawn
 from scheduler.send_errors import revive
 from schemas.envelope import Envelope
 
@@ -238,12 +238,7 @@ class SendProcesses:
             name = f"send:{self.name}:{slot}:answers"
             threading.Thread(target=self._read, args=(child,), name=name, daemon=True).start()
         except BaseException:  # a thread that cannot start: nothing of this child is left open or running
-            for pipe in (requests, answers):
-                with contextlib.suppress(OSError):
-                    pipe.close()
-            process.kill()
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=STOP_WAIT)
+            discard(process, requests, answers)
             raise
         return child
 
