@@ -250,7 +250,7 @@ def test_a_stuck_send_process_is_killed_and_replaced(
         with pytest.raises(TransientError, match=rf"send process {stuck} is stuck \(no answer to a ping") as raised:
             processes.send(envelopes[0])
         assert raised.value.cause == "timeout"
-        assert not _running(stuck) and processes.pids() == []
+        assert _gone(stuck) and processes.pids() == []
         assert f"send process {stuck} for {PLATFORM} is stuck (no answer to a ping within" in caplog.text
         assert isinstance(processes.send(envelopes[1]), Receipt)  # a new child took its slot
         assert len(processes.pids()) == 1 and stuck not in processes.pids()
@@ -348,6 +348,14 @@ processes.start()
 print(*processes.pids(), flush=True)
 os.kill(os.getpid(), signal.SIGKILL)
 """
+
+
+def _gone(pid: int, within: float = 2.0) -> bool:
+    """Has `pid` exited within `within` seconds? A SIGKILL is sent at once but lands a moment later."""
+    deadline = time.monotonic() + within
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return not _running(pid)
 
 
 def _running(pid: int) -> bool:
