@@ -36,7 +36,8 @@ from zeep.plugins import HistoryPlugin
 from zeep.transports import Transport
 
 from connectors import direct_post
-from connectors.http import MAX_RESPONSE_BYTES, decoded, describe_failure, read_capped, retry_after
+from connectors.http import MAX_RESPONSE_BYTES, describe_failure, read_capped, retry_after
+from connectors.item_decoders import CourtItemDecoder
 from connectors.port import (
     CasePage,
     CredentialsRefused,
@@ -237,7 +238,7 @@ class CourtSoapPlatform:
         return FeedPage(items=_raw_items(page.item), next_cursor=str(page.nextCursor))
 
     def decode(self, item: RawInbound) -> Envelope:
-        return decoded(self.name, lambda p, b: court_soap.decode(p, b, self.timestamps), item.body)
+        return CourtItemDecoder(self.name, "soap", self.timestamps).decode(item)  # what a check process decodes with
 
     def send(self, envelope: Envelope) -> Receipt:
         operation = OPERATIONS.get(envelope.type)

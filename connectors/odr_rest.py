@@ -26,7 +26,8 @@ from urllib.parse import quote, urlencode
 
 import requests
 
-from connectors.http import MAX_RESPONSE_BYTES, decoded
+from connectors.http import MAX_RESPONSE_BYTES
+from connectors.item_decoders import CourtItemDecoder
 from connectors.port import (
     CasePage,
     Feed,
@@ -83,7 +84,7 @@ class OdrRestPlatform(SignedJsonClient):
         return FeedPage(items=[self._raw_item(item, escaped) for item in items], next_cursor=str(next_cursor))
 
     def decode(self, item: RawInbound) -> Envelope:
-        return decoded(self.name, lambda p, b: odr_rest.decode(p, b, self.timestamps), item.body)
+        return CourtItemDecoder(self.name, "rest", self.timestamps).decode(item)  # what a check process decodes with
 
     def send(self, envelope: Envelope) -> Receipt:
         body = odr_rest.encode(envelope, self.timestamps)

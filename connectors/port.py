@@ -193,6 +193,17 @@ class RequestSigner(Protocol):
         ...
 
 
+class ItemDecoder(Protocol):
+    """What examining an inbound item needs of its platform (adapter/inbox/examine.py): a court connector, or its
+    decoding alone (connectors/item_decoders.py, in a check process)."""
+
+    name: str
+
+    def decode(self, item: RawInbound) -> Envelope:
+        """The canonical message in a verified item, or PayloadError."""
+        ...
+
+
 @runtime_checkable
 class CourtPlatform(Protocol):
     """What the core needs from any court platform, whatever its transport, field names or code tables."""

@@ -1,9 +1,10 @@
 """A check process's life (scheduler/check_process.py), started as `python -P -m cli.child check REQUESTS ANSWERS`.
 
-It reads (platform, settings) from its requests pipe, builds the platform's verifier and connector and says "ready"
-(or why it cannot), then answers each (id, page) it reads with (id, what adapter/inbox/examine.py `examine` found of
-each item, in order) — or (id, why not), should the answer not cross. It ends when its requests end: the worker
-closed them (a clean stop) or is gone (a crash, kill -9) — never on a signal sent to the worker's terminal or group.
+It reads (platform, settings) from its requests pipe, builds the platform's verifier and its item decoding — not the
+connector: our signing keys stay in the worker — and says "ready" (or why it cannot), then answers each (id, page)
+it reads with (id, what adapter/inbox/examine.py `examine` found of each item, in order) — or (id, why not), should
+the answer not cross. It ends when its requests end: the worker closed them (a clean stop) or is gone (a crash,
+kill -9) — never on a signal sent to the worker's terminal or group.
 """
 
 import os
@@ -37,10 +38,12 @@ def serve(requests: Connection, answers: Connection) -> None:
 
 
 def _built(name: str, config: Any) -> tuple[Any, Any]:
-    # Imported here, not at the top: the composition root builds connectors, and it imports this package.
-    from adapter.platforms.signers import build_signer, build_verifier
-    from scheduler.runtime import build_connector
-    from schemas.clock import utc_now
+    """The court's verifier (its public keys, or its app secret for hmac-appkey) and its decoding alone
+    (connectors/item_decoders.py): our own signing keys are never loaded here, nor a session or a WSDL."""
+    # Imported here, not at the top: the composition root's helpers import this package.
+    from adapter.platforms.signers import build_verifier
+    from connectors.item_decoders import CourtItemDecoder
 
-    connector = build_connector(name, config, build_signer(config.signing, platform=name), utc_now)
-    return build_verifier(config.signing, platform=name), connector
+    return build_verifier(config.signing, platform=name), CourtItemDecoder(
+        name, config.transport, config.timestamp_format
+    )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from adapter.inbox.refusal import unstorable_model
-from connectors.port import CourtPlatform, PayloadError, RawInbound
+from connectors.port import ItemDecoder, PayloadError, RawInbound
 from schemas.clock import china_text
 from schemas.envelope import Envelope
 from signing import SignatureInvalid
@@ -49,7 +49,7 @@ class Checked:
     refusal: Refusal | None = None
 
 
-def examine(verifier: MessageVerifier, connector: CourtPlatform, item: RawInbound) -> Examined:
+def examine(verifier: MessageVerifier, connector: ItemDecoder, item: RawInbound) -> Examined:
     """Verify, decode and look over one item (module doc); never raises for the item's own faults."""
     try:
         verified = verifier.verify(item.body, item.headers)

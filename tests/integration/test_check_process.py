@@ -4,6 +4,7 @@ kind ends exactly as without one — on SQLite and PostgreSQL; a child that dies
 pages to the worker, said and counted; a read ahead that fails fails the poll only after the page before is written."""
 
 import contextlib
+import functools
 import json
 import multiprocessing
 import os
@@ -29,6 +30,7 @@ from adapter.inbox.polling import poll
 from adapter.persistence.tables import CaseRow, CursorRow, InboxRow, QuarantineRow
 from adapter.platforms.registry import PlatformLink
 from connectors.port import Feed, FeedPage, TransientError, UnreadableAnswer
+from sandbox.soap import render as soap_render
 from scheduler import Runtime, build_runtime, check_process
 from scheduler.check_process import CheckProcess
 from tests.support.court import PLATFORM, Court
@@ -151,6 +153,27 @@ def test_a_feed_ends_the_same_with_a_check_process_as_without(
     assert checked.metrics.get("check_process_started") == 1 and checked.metrics.get("check_process_ended") == 0
 
 
+@pytest.mark.parametrize("transport", ["soap"])  # the court of the `court` fixture (tests/integration/conftest.py)
+def test_a_soap_courts_feed_ends_the_same_with_a_check_process_as_without(
+    runtime: Runtime, checked: Runtime, court: Court, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SOAP court's items (XML text in each feed item) decoded in the child as in the worker: good dispatches, a
+    hostile payload (a DTD: malformed) and payloads that declare GBK but arrive as text."""
+    court.core.dispatch(3, "01")
+    hostile = '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><resource>&x;</resource>'
+    court.core.inject("dispatches", hostile, court.core.sign_item(hostile, "PQ-hostile"))
+    court.core.render = functools.partial(soap_render, declared="GBK")
+    court.core.dispatch(2, "02")
+    here: list[int] = []
+    real_here = CheckProcess.here
+    monkeypatch.setattr(CheckProcess, "here", lambda self, page: here.append(len(page)) or real_here(self, page))
+    without = _poll_to_rest(runtime)
+    assert _poll_to_rest(checked) == without and without == {Ingested.APPLIED: 5, Ingested.QUARANTINED: 1}
+    ended = _ended(checked)
+    assert ended == _ended(runtime) and [reason for reason, *_ in ended["kept"]] == ["malformed"]
+    assert here == [], "every page was examined by the check process"
+
+
 def test_a_killed_check_process_leaves_its_pages_to_the_worker_and_is_replaced(
     checked: Runtime, court: Court, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -209,13 +232,33 @@ def test_a_check_process_that_cannot_start_leaves_the_pages_to_the_worker(
     checked: Runtime, court: Court, caplog: pytest.LogCaptureFixture
 ) -> None:
     process = _process(checked)
-    broken = process.config.signing.model_copy(update={"keyring": Path("/nonexistent/keyring")})
+    gone = {key_id: Path("/nonexistent/court.pub") for key_id in process.config.signing.court_keys}
+    broken = process.config.signing.model_copy(update={"court_keys": gone})
     process.config = process.config.model_copy(update={"signing": broken})
     dispatched = court.core.dispatch(5, "01")
     assert _poll_to_rest(checked)[Ingested.APPLIED] == 5
     assert _ended(checked)["cases"] == sorted(dispatched)
-    assert "the check process did not start" in caplog.text and "/nonexistent/keyring" in caplog.text
+    assert "the check process did not start" in caplog.text and "/nonexistent/court.pub" in caplog.text
     assert process.pid() is None and checked.metrics.get("check_process_start_failed") == 1
+
+
+def test_a_check_process_never_loads_our_signing_keys(
+    checked: Runtime, court: Court, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It verifies with the court's keys and decodes with the mapping alone (connectors/item_decoders.py): with our
+    keyring gone since the worker started, it starts and examines every page."""
+    process = _process(checked)
+    assert process.config.signing.keyring is not None
+    broken = process.config.signing.model_copy(update={"keyring": Path("/nonexistent/keyring")})
+    process.config = process.config.model_copy(update={"signing": broken})
+    here: list[int] = []
+    real_here = CheckProcess.here
+    monkeypatch.setattr(CheckProcess, "here", lambda self, page: here.append(len(page)) or real_here(self, page))
+    dispatched = court.core.dispatch(5, "01")
+    assert _poll_to_rest(checked)[Ingested.APPLIED] == 5
+    assert _ended(checked)["cases"] == sorted(dispatched)
+    assert here == [] and process.pid() is not None, "every page was examined by the check process"
+    assert checked.metrics.get("check_process_start_failed") == 0
 
 
 def test_a_read_ahead_that_fails_fails_the_poll_after_the_page_before_is_written(
