@@ -32,7 +32,11 @@ soap_rps    the same acceptances delivered by one worker process on SQLite to a 
             process (/proc/<pid>/stat) while it ran. The cores this run may use (`cpus`) divided by their sum is
             soap_ceiling_rps, the rate with every core busy and nothing else running; soap_ceiling_ratio =
             soap_ceiling_rps ÷ raw_rps is the most soap_ratio can be on this machine, where the court shares our
-            cores (a real court has its own); soap_of_ceiling = soap_rps ÷ soap_ceiling_rps
+            cores (a real court has its own); soap_of_ceiling = soap_rps ÷ soap_ceiling_rps. soap_serial_*: the same
+            with one message at a time (max_in_flight 1, no send processes): soap_concurrency_cpu = soap_cpu_us (the
+            worker's and the court's CPU a message at N in flight) ÷ soap_serial_cpu_us (one at a time) is what
+            concurrency costs a message on 2 shared cores (thread and process hand-offs, the court's handler
+            threads); soap_serial_ceiling_ratio the ceiling ratio were it free
 audit_ratio sqlite/pg1 delivery with the audit chain appending ÷ with it off ([audit] enabled = false), measured
             back to back in each run (order alternating between runs); audit_ratio_sqlite the same on SQLite.
             `--audit-only` measures just these four (what the audit log costs the delivery path, goal >= 0.9)
@@ -190,15 +194,23 @@ def soap_run(soap: Court, work: Path, messages: int, in_flight: int, processes: 
         number,
         soap=lambda: _soap(soap, work, messages, in_flight, processes),
         soap1=lambda: _soap(soap, work, messages, in_flight, 0),
+        serial=lambda: _soap(soap, work, messages, 1, 0),
     )
     soap_rps, worker_us, court_us = measured["soap"]
+    _, serial_worker_us, serial_court_us = measured["serial"]
     return {
         "soap_rps": soap_rps,
         "soap_worker_cpu_us": worker_us,
         "soap_court_cpu_us": court_us,
+        "soap_cpu_us": worker_us + court_us,
         "soap_ceiling_rps": CPUS * 1e6 / (worker_us + court_us),
         "soap1_rps": measured["soap1"][0],
         "soap1_worker_cpu_us": measured["soap1"][1],
+        "soap_serial_rps": measured["serial"][0],
+        "soap_serial_worker_cpu_us": serial_worker_us,
+        "soap_serial_court_cpu_us": serial_court_us,
+        "soap_serial_cpu_us": serial_worker_us + serial_court_us,
+        "soap_serial_ceiling_rps": CPUS * 1e6 / (serial_worker_us + serial_court_us),
         "send_processes": processes,
     }
 
@@ -308,6 +320,10 @@ RATIOS = {  # name: (numerator, denominator), each taken within a run
     "soap_ceiling_ratio": ("soap_ceiling_rps", "raw_rps"),  # the most soap_ratio can be on this machine
     "soap_of_ceiling": ("soap_rps", "soap_ceiling_rps"),
     "soap1_ratio": ("soap1_rps", "raw_rps"),  # the sends made by the worker itself (send_processes = 0)
+    # What concurrency costs: the CPU a message at N in flight (send processes, the court's handler threads) over one
+    # at a time; and the ceiling ratio were a message to cost no more than one at a time
+    "soap_concurrency_cpu": ("soap_cpu_us", "soap_serial_cpu_us"),
+    "soap_serial_ceiling_ratio": ("soap_serial_ceiling_rps", "raw_rps"),
     "backlog_time_ratio": ("backlog_deep_ms", "backlog_small_ms"),
     "backlog_cpu_ratio": ("backlog_deep_cpu_ms", "backlog_small_cpu_ms"),
     "backlog_rss_ratio": ("backlog_deep_rss_mib", "backlog_small_rss_mib"),

@@ -1,7 +1,8 @@
 """`python -m bench.delivery --soap-only` at a small size: besides soap_rps it gives what a SOAP message costs the
 worker process and the court process in CPU, and from their sum the rate the machine's cores allow at all
 (soap_ceiling_rps) — the figure soap_rps is bound by while the court shares our cores (#21) — with the sends made
-by send processes, their CPU counted, and soap1_rps with them made by the worker itself."""
+by send processes, their CPU counted, soap1_rps with them made by the worker itself, and soap_serial_* with one
+message at a time: what concurrency adds to a message's CPU (soap_concurrency_cpu)."""
 
 import json
 import os
@@ -37,3 +38,11 @@ def test_soap_only_gives_each_process_cpu_and_the_ceiling_they_allow() -> None:
     assert figures["send_processes"] == min(figures["cpus"], 16)
     assert figures["soap_worker_cpu_us"] > 0.7 * figures["soap1_worker_cpu_us"], figures
     assert figures["soap1_ratio"] == pytest.approx(figures["soap1_rps"] / figures["raw_rps"], rel=0.01)
+    # One at a time: both sides still sign and verify, and a message's turn is the worker's work and then the
+    # court's, so the rate stays within what their sum allows one after the other (a little over: the 10 ms ticks).
+    serial_worker, serial_court = figures["soap_serial_worker_cpu_us"], figures["soap_serial_court_cpu_us"]
+    assert serial_worker > 300 and serial_court > 300, figures
+    assert figures["soap_serial_rps"] <= 1.2 * 1e6 / (serial_worker + serial_court), figures
+    assert figures["soap_concurrency_cpu"] == pytest.approx((worker + court) / (serial_worker + serial_court), rel=0.01)
+    serial_ceiling = figures["cpus"] * 1e6 / (serial_worker + serial_court)
+    assert figures["soap_serial_ceiling_ratio"] == pytest.approx(serial_ceiling / figures["raw_rps"], rel=0.01)
