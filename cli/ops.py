@@ -1,7 +1,8 @@
 """Operations on the outbox: `docking outbox list|dead|show|replay` (quarantine: quarantine_cmd.py)."""
 
+import json
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlmodel import col, select
@@ -11,7 +12,7 @@ from adapter.masking import mask_document, mask_text
 from adapter.outbox.dead_letters import replay_dead, replay_message
 from adapter.outbox.inspect import listing, load_message, masked_payload
 from adapter.persistence.tables import OutboxRow, OutboxStatus
-from cli.output import ConfigOption, Format, FormatOption, console, err, render, render_record
+from cli.output import ConfigOption, Format, FormatOption, console, err, print_object, render, render_record
 from scheduler import bootstrap
 from schemas.clock import CHINA, china_text, utc_now
 
@@ -66,27 +67,44 @@ def outbox_dead(
 
 
 @outbox_app.command("show")
-def outbox_show(message_id: str, config: ConfigOption = None) -> None:
+def outbox_show(
+    message_id: Annotated[str, typer.Argument(help="A message id from `docking outbox list`.")],
+    config: ConfigOption = None,
+    fmt: FormatOption = Format.table,
+) -> None:
     """One message: its delivery record and the payload — ID, phone, account numbers and USCCs masked, documents
-    (agreements) given by size and SHA-256 only."""
+    (agreements) given by size and SHA-256 only — and its audit trail (replays); --format json: one object."""
+    if fmt is Format.csv:
+        raise InvalidRequest("outbox show has several parts; use --format table or --format json")
     row, audit = load_message(bootstrap.open_store(bootstrap.load(config), read_only=True), message_id)
-    render_record(
-        {
-            "message_id": row.message_id,
-            "case_id": row.case_id,
-            "platform": row.platform,
-            "type": row.type,
-            "status": row.status,
-            "attempts": row.attempts,
-            "created_at": row.created_at,
-            "delivered_at": row.delivered_at,
-            "last_error": mask_document(row.last_error or ""),
-        },
-        title="message",
-    )
-    print(masked_payload(row.envelope_json))
+    record = {
+        "message_id": row.message_id,
+        "case_id": row.case_id,
+        "platform": row.platform,
+        "type": row.type,
+        "status": row.status,
+        "attempts": row.attempts,
+        "created_at": row.created_at,
+        "delivered_at": row.delivered_at,
+        "last_error": mask_document(row.last_error or ""),
+    }
+    payload = masked_payload(row.envelope_json)
+    if fmt is Format.json:
+        trail = [{"at": e.at, "actor": e.actor, "action": e.action, "reason": mask_text(e.reason)} for e in audit]
+        print_object({**record, "payload": _json_or_text(payload), "audit": trail})
+        return
+    render_record(record, title="message")
+    print(payload)
     for entry in audit:
         err.print(f"{china_text(entry.at)} {entry.actor} {entry.action}: {mask_text(entry.reason)}", highlight=False)
+
+
+def _json_or_text(text: str) -> Any:
+    """The masked payload as JSON, or as the text it is should masking have left a number unquoted (not JSON)."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 @outbox_app.command("replay")

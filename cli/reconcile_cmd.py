@@ -15,7 +15,7 @@ from adapter.errors import InvalidRequest
 from adapter.masking import mask_text
 from adapter.reconcile import Difference, ReconcileReport, Scope, reconcile
 from adapter.reconcile import runs as stored
-from cli.output import ConfigOption, Format, FormatOption, err, render
+from cli.output import ConfigOption, Format, FormatOption, err, print_object, render
 from scheduler import bootstrap, build_runtime
 from schemas.clock import china_text
 
@@ -118,9 +118,15 @@ def show_cmd(
     config: ConfigOption = None,
     fmt: FormatOption = Format.table,
 ) -> None:
-    """One stored run: its summary (on stderr) and every difference it found, with what was done."""
+    """One stored run: its summary (on stderr) and every difference it found, with what was done; --format json:
+    one object, the run's summary with its `differences`."""
     run, differences = stored.load(bootstrap.open_store(bootstrap.load(config), read_only=True), run_id)
     rows = [{**d, "detail": mask_text(d["detail"] or "")} for d in differences]
+    if fmt is Format.json:
+        summary = {**run.__dict__, "platform": run.platform or "all", "detail": mask_text(run.detail or "")}
+        summary["difference_count"] = summary.pop("differences")  # `differences` is the list below
+        print_object({**summary, "differences": rows})
+        return
     render(rows, COLUMNS, fmt, title=f"run {run.id}")
     err.print(
         f"run {run.id} ({run.scope}{', repair' if run.repair else ''}, {run.platform or 'all platforms'}) by "

@@ -443,6 +443,11 @@ def test_outbox_replay_from_the_command_line_requeues_and_audits(tmp_path: Path)
     assert done.returncode == 0 and "requeued" in done.stdout
     shown = docking("outbox", "show", message_id, "--config", str(config))
     assert "pending" in shown.stdout and "ops-li replay: court back" in shown.stderr
+    one = json.loads(docking("outbox", "show", message_id, "--config", str(config), "--format", "json").stdout)
+    assert (one["message_id"], one["status"]) == (message_id, "pending") and one["payload"]["message_id"] == message_id
+    assert [(e["actor"], e["action"], e["reason"]) for e in one["audit"]] == [("ops-li", "replay", "court back")]
+    refused = docking("outbox", "show", message_id, "--config", str(config), "--format", "csv")
+    assert refused.returncode == 2 and "use --format table or --format json" in refused.stderr
 
 
 def test_sm2_without_the_sm2_extra_says_what_to_install(tmp_path: Path) -> None:

@@ -234,6 +234,10 @@ def test_outbox_show_masks_uscc_and_phone_and_gives_documents_by_size_and_digest
     digest = hashlib.sha256(DOCUMENT).hexdigest()
     assert f"document not shown: {len(DOCUMENT)} bytes, SHA-256 {digest}" in shown
     assert "2026-11-30 02:44:06 CST" in shown
+    one = docking("outbox", "show", messages["delivered"], "-c", str(config), "--format", "json")
+    assert one.returncode == 0, one.stderr
+    assert USCC_WITH_LETTERS not in one.stdout and "02087654321" not in one.stdout
+    assert json.loads(one.stdout)["delivered_at"] == "2026-11-30T02:44:06+08:00"
 
 
 def test_outbox_replay_for_a_platform_that_is_not_configured_is_an_error(

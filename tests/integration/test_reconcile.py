@@ -156,8 +156,12 @@ def test_drift_is_found_repaired_and_the_next_run_is_in_step(
         ("differences", 4, 0),
     ]
     shown = docking("reconcile", "show", str(stored[2]["id"]), "--config", str(config), "--format", "json")
-    assert shown.returncode == 0 and len(json.loads(shown.stdout)) == 4, shown.stderr
-    assert "ops:wang" in shown.stderr
+    assert shown.returncode == 0, shown.stderr
+    run = json.loads(shown.stdout)  # one object: the run's summary and its differences
+    assert len(run["differences"]) == run["difference_count"] == 4 and run["actor"] == "ops:wang"
+    assert (run["id"], run["status"], run["repaired"]) == (stored[2]["id"], "differences", 3)
+    table = docking("reconcile", "show", str(stored[2]["id"]), "--config", str(config))
+    assert table.returncode == 0 and "ops:wang" in table.stderr  # the summary line, beside the table
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
