@@ -211,9 +211,16 @@ def activate(
 
 @app.command("revoke")
 def revoke(
-    key_id: KeyIdOption, directory: DirOption = None, platform: PlatformOption = None, config: ConfigOption = None
+    key_id: Annotated[str | None, typer.Argument(help="The key to withdraw (as `activate` names its key).")] = None,
+    key_id_option: Annotated[str | None, typer.Option("--key-id", help="The same, as an option.")] = None,
+    directory: DirOption = None,
+    platform: PlatformOption = None,
+    config: ConfigOption = None,
 ) -> None:
     """Withdraw a key at once (e.g. it leaked); it is left out of the published keys from now on."""
+    if (key_id is None) == (key_id_option is None) or key_id == "":
+        raise InvalidRequest("name the key to revoke once: `docking keys revoke KEY_ID --dir DIR` (or --key-id KEY_ID)")
+    key_id = key_id or key_id_option or ""
     keyring = _keyring(directory, platform, config)
     now = utc_now()
     if keyring.active(now).key_id == key_id:

@@ -34,6 +34,12 @@ def test_a_scheduled_rotation_a_rollback_and_the_refusals_along_the_way(tmp_path
     back = docking("keys", "activate", "k1", "--dir", str(ring))
     assert back.returncode == 0 and "k2 no longer signs and stays published" in back.stdout
     assert [(k, s) for k, s, _ in _states(ring)] == [("k1", "active"), ("k2", "published")]
+    for twice in (["k2", "--key-id", "k2"], []):  # the key named once: as activate names it, or by --key-id
+        unnamed = docking("keys", "revoke", *twice, "--dir", str(ring))
+        assert unnamed.returncode == 2 and "name the key to revoke once" in unnamed.stderr
+    revoked = docking("keys", "revoke", "k2", "--dir", str(ring))  # as the README's rotation step 5 writes it
+    assert revoked.returncode == 0, revoked.stderr
+    assert [(k, s) for k, s, _ in _states(ring)] == [("k1", "active"), ("k2", "revoked")]
 
 
 def test_a_missing_keyring_is_named_by_its_absolute_path_and_nothing_is_created(tmp_path: Path) -> None:
