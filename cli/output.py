@@ -44,6 +44,21 @@ ConfigOption = Annotated[
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 
 
+def nothing_configured(config: Path | None) -> str:
+    """Why a worker has nothing to do, for its error: no platform, desk or partner in the settings — and, when no
+    configuration file was named at all (a file in the working folder is never read unless named), that first."""
+    if config is not None:
+        return (
+            f"no platforms, desks or partners configured in {config}: add a [platforms.<name>], [desks.<name>] or"
+            " [partners.<name>] table (see README, Configuration)"
+        )
+    here = " (there is a docking.toml here: add -c docking.toml)" if Path("docking.toml").is_file() else ""
+    return (
+        "no configuration file given: name one with --config FILE or $DOCKING_CONFIG" + here + "; without one only"
+        " DOCKING_* variables are read, and they configure no platform, desk or partner"
+    )
+
+
 def scalar(value: Any, fmt: Format) -> Any:
     """One value as `fmt` writes it (see the module docstring)."""
     if isinstance(value, datetime):

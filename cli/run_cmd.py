@@ -14,7 +14,7 @@ from rich.table import Table
 import scheduler
 from adapter.errors import ConfigError, InvalidRequest
 from api.host import ThreadedApi
-from cli.output import ConfigOption, console, err
+from cli.output import ConfigOption, console, err, nothing_configured
 from sandbox.court.config import parse_latency
 from sandbox.demo import run_demo
 from scheduler import bootstrap
@@ -24,10 +24,7 @@ def run(config: ConfigOption = None) -> None:
     """Run the adapter: poll every platform, deliver the outbox; stops cleanly on SIGTERM or Ctrl-C."""
     settings = bootstrap.load(config)
     if not settings.platforms and not settings.desks and not settings.partners:
-        raise ConfigError(
-            "no platforms, desks or partners configured: add a [platforms.<name>], [desks.<name>] or"
-            " [partners.<name>] table (see README, Configuration)"
-        )
+        raise ConfigError(nothing_configured(config))
     scheduler.run(settings)
 
 

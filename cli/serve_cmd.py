@@ -6,7 +6,7 @@ import typer
 
 from adapter.config.settings import load_settings
 from adapter.errors import ConfigError
-from cli.output import ConfigOption
+from cli.output import ConfigOption, nothing_configured
 
 
 def serve(
@@ -22,8 +22,5 @@ def serve(
 
     settings = load_settings(config)
     if jobs and not settings.platforms and not settings.desks and not settings.partners:
-        raise ConfigError(
-            "no platforms, desks or partners configured: add a [platforms.<name>], [desks.<name>] or"
-            " [partners.<name>] table (see README, Configuration)"
-        )
+        raise ConfigError(nothing_configured(config))
     run_server(settings, jobs=jobs, host=host, port=port)

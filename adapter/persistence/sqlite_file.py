@@ -9,6 +9,7 @@ import errno
 import fcntl
 import os
 import sqlite3
+import sys
 from pathlib import Path
 from typing import IO
 from urllib.parse import quote
@@ -132,12 +133,13 @@ class RunLock:
             holder = handle.read().strip() or "another process"
             handle.close()
             raise ConfigError(
-                f"another `docking run` ({holder}) is already working on {self.database}: SQLite supports one worker "
-                "process — stop that one first, or move to PostgreSQL to run several"
+                f"another worker ({holder}) is already working on {self.database}: SQLite supports one worker "
+                "process (`docking run`, or `docking serve` with its jobs) — stop that one first, run the API "
+                "with `docking serve --no-jobs`, or move to PostgreSQL to run several"
             ) from None
         handle.seek(0)
         handle.truncate()
-        handle.write(f"pid {os.getpid()} on {os.uname().nodename}")
+        handle.write(f"`{_command()}` pid {os.getpid()} on {os.uname().nodename}")
         handle.flush()
         self._handle = handle
 
@@ -145,6 +147,16 @@ class RunLock:
         if self._handle is not None:
             self._handle.close()  # closing the descriptor releases the flock
             self._handle = None
+
+
+def _command() -> str:
+    """Which worker this process is, as an operator would type it: "docking run", "docking serve" or "docking
+    demo" (never its other arguments: a path or a value is nobody's business in a lock file)."""
+    words = [word for word in sys.argv[1:] if word in _WORKERS][:1]
+    return " ".join(["docking", *words])
+
+
+_WORKERS = ("run", "serve", "demo")  # the commands that take the run lock (scheduler/process.py, api/server.py)
 
 
 def _reason(path: Path, exc: OSError) -> str:

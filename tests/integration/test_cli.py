@@ -561,3 +561,18 @@ def _stored(text: str) -> datetime:
 def test_a_bad_complaints_option_is_refused_naming_it(option: str, says: str) -> None:
     result = docking("demo", "--cases", "2", "--complaints", option)
     assert result.returncode == 2 and says in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("command", ["run", "serve"])
+def test_a_worker_started_without_a_configuration_file_says_so(tmp_path: Path, command: str) -> None:
+    """No --config and no $DOCKING_CONFIG: the error says that first, and names a docking.toml lying right there
+    (never read unless named) — not "no platforms configured", which sent a newcomer looking in the file."""
+    env = {k: v for k, v in os.environ.items() if k != "DOCKING_CONFIG"}
+    bare = docking(command, cwd=tmp_path, env=env)
+    assert bare.returncode == 78 and "no configuration file given: name one with --config FILE" in bare.stderr
+    assert "docking.toml here" not in bare.stderr
+    (tmp_path / "docking.toml").write_text('database_url = "sqlite:///d.db"\n')
+    beside = docking(command, cwd=tmp_path, env=env)
+    assert beside.returncode == 78 and "there is a docking.toml here: add -c docking.toml" in beside.stderr
+    named = docking(command, "-c", "docking.toml", cwd=tmp_path, env=env)
+    assert named.returncode == 78 and "no platforms, desks or partners configured in docking.toml" in named.stderr
