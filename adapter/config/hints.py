@@ -21,16 +21,22 @@ CLI_VARIABLES = frozenset({"DOCKING_CONFIG", "DOCKING_LOG_INHERITED"})
 DEMO_VARIABLES = frozenset({"DOCKING_URL", "DOCKING_KEY", "DOCKING_OPS_KEY", "DOCKING_CASE"})
 
 
-def describe(exc: ValidationError, root: type[BaseModel], *, limit: int = 8) -> str:
+def describe(
+    exc: ValidationError, root: type[BaseModel], *, limit: int = 8, environ: Mapping[str, str] | None = None
+) -> str:
     """Each bad field's dotted path and what is wrong — never its value (it may be a secret or an ID number); an
-    unknown key gets the closest known key of the same table ("did you mean base_url?")."""
+    unknown key gets the closest known key of the same table ("did you mean base_url?"); a field an environment
+    variable in `environ` set (DOCKING_<SECTION>__<NAME>__<FIELD>, any case) names that variable, which wins over
+    the file."""
+    by_name = {variable.upper(): variable for variable in (environ or {})}
     found = []
     for error in exc.errors()[:limit]:
         where = ".".join(str(p) for p in error["loc"]) or "configuration"
         message = error["msg"]
         if error["type"] == "extra_forbidden":
             message = "unknown key" + _suggestion(root, error["loc"])
-        found.append(f"{where}: {message}")
+        variable = by_name.get(PREFIX + "__".join(str(p) for p in error["loc"]).upper()) if error["loc"] else None
+        found.append(f"{where}: {message}" + (f" (set by the environment variable {variable})" if variable else ""))
     return "; ".join(found)
 
 

@@ -252,7 +252,7 @@ def load_settings(path: Path | None) -> Settings:
         settings = Settings(**data)
     except ValidationError as exc:
         where = f"config file {path} (with any DOCKING_* environment overrides)" if path else "configuration"
-        raise ConfigError(f"{where} is not valid: {config_hints.describe(exc, Settings)}") from None
+        raise ConfigError(f"{where} is not valid: {config_hints.describe(exc, Settings, environ=os.environ)}") from None
     named = {
         env
         for platform in settings.platforms.values()

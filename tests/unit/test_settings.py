@@ -153,6 +153,34 @@ def test_invalid_environment_value_is_a_config_error(monkeypatch: pytest.MonkeyP
         load_settings(None)
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "field"),
+    [
+        ("DOCKING_DELIVER_BATCH", "lots", "deliver_batch"),
+        ("DOCKING_PLATFORMS__GUANGZHOU__TIMEOUT_SECONDS", "-1", "platforms.guangzhou.timeout_seconds"),
+        ("docking_platforms__guangzhou__poll_seconds", "0", "platforms.guangzhou.poll_seconds"),  # any case
+        ("DOCKING_PLATFORMS__GUANGZHOU__SIGNING__FEED_MAX_AGE_HOURS", "0", "platforms.guangzhou.signing.feed_max_age"),
+    ],
+)
+def test_a_bad_value_from_the_environment_names_its_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, field: str
+) -> None:
+    """The file says 10, the variable -1: the error names the variable, else the operator reads the file in vain."""
+    config = tmp_path / "docking.toml"
+    config.write_text(
+        '[platforms.guangzhou]\nbase_url = "http://file"\ntimeout_seconds = 10\npoll_seconds = 3\n'
+        '[platforms.guangzhou.signing]\nkeyring = "k"\ncourt_keys = { c = "c.pub" }\n'
+    )
+    monkeypatch.setenv(variable, value)
+    message = _error(config)
+    assert field in message and f"(set by the environment variable {variable})" in message
+
+
+def test_a_bad_value_in_the_file_names_no_variable(tmp_path: Path) -> None:
+    message = _error(_config(tmp_path, '[platforms.p]\nbase_url = "https://x"\ntimeout_seconds = -1\n'))
+    assert "platforms.p.timeout_seconds" in message and "environment variable" not in message
+
+
 def test_an_environment_variable_overrides_one_field_of_a_platform_from_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
