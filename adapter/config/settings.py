@@ -267,6 +267,18 @@ def load_settings(path: Path | None) -> Settings:
         named.add(settings.audit.passphrase_env)
     for warning in config_hints.unknown_variables(os.environ, Settings, named):
         log.warning("%s", warning)
+    for name, platform in settings.platforms.items():
+        if settings.deliver_batch < 2 * platform.max_in_flight:
+            # A claim round takes deliver_batch rows for every platform at once: fewer than twice what one platform
+            # keeps in flight leaves its sends idle while the round's last ones finish (README, Concurrent delivery).
+            log.warning(
+                "deliver_batch %d is under twice platform %s's max_in_flight %d: its sends wait between claim rounds;"
+                " raise deliver_batch to at least %d (or lower max_in_flight)",
+                settings.deliver_batch,
+                name,
+                platform.max_in_flight,
+                2 * platform.max_in_flight,
+            )
     return settings
 
 

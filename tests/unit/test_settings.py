@@ -370,3 +370,22 @@ def test_an_institution_is_served_by_one_desk_only(tmp_path: Path) -> None:
     )
     error = _error(_config(tmp_path, text))
     assert "914400001234567899" in error and "desks d and e" in error
+
+
+def test_a_deliver_batch_under_twice_max_in_flight_is_warned_about(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The README's advice, said when it is not followed: the run still starts (it works, only slower)."""
+    platform = (
+        '[platforms.p]\nbase_url = "https://x"\nmax_in_flight = 16\n'
+        '[platforms.p.signing]\nkeyring = "k"\ncourt_keys = { c = "c.pub" }\n'
+    )
+    with caplog.at_level(logging.WARNING):
+        load_settings(_config(tmp_path, "deliver_batch = 10\n" + platform))
+    assert (
+        "deliver_batch 10 is under twice platform p's max_in_flight 16" in caplog.text and "at least 32" in caplog.text
+    )
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        load_settings(_config(tmp_path, "deliver_batch = 32\n" + platform))
+    assert "deliver_batch" not in caplog.text
