@@ -1,7 +1,7 @@
 """Who is calling and what they may do: bearer-key authentication and the role each endpoint group admits.
 
     group     roles admitted                  endpoints
-    meta      every role                      /openapi.json, /docs, /.well-known/jwks.json
+    meta      every role                      /openapi.json, /docs, /.well-known/jwks.json (Basic too: a browser)
     centre    centre, admin                   /api/centre/v1/…
     court     court:<platform>                /api/court/v1/… (that platform's cases only: another's is a 404)
     desk      desk:<platform>                 /api/desks/v1/<platform>/messages (its own platform only: 403)
@@ -12,6 +12,8 @@ Unknown and revoked keys get the same 401, so a revoked key says nothing about t
 its role gets 403. The key is never logged nor stored: only its SHA-256 is looked up (api/clients.py).
 """
 
+import base64
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -66,16 +68,28 @@ def context(request: Request) -> ApiContext:
     return ctx
 
 
-def _unauthorized(detail: str) -> Problem:
-    return Problem(401, "unauthorized", detail, headers={"WWW-Authenticate": 'Bearer realm="docking"'})
+def _unauthorized(detail: str, *, basic: bool = False) -> Problem:
+    # A browser asks for a user name and password when challenged with Basic: the meta group's /docs is then
+    # readable by opening it (any user name, the API key as the password); everything else says Bearer.
+    challenge = 'Basic realm="docking", charset="UTF-8"' if basic else 'Bearer realm="docking"'
+    return Problem(401, "unauthorized", detail, headers={"WWW-Authenticate": challenge})
 
 
-def caller(request: Request) -> Client:
-    """The client whose key is in `Authorization: Bearer …`; 401 otherwise."""
+def caller(request: Request, *, basic: bool = False) -> Client:
+    """The client whose key is in `Authorization: Bearer …` — or, with `basic` (the meta group: /docs in a
+    browser), the password of `Authorization: Basic …` (RFC 7617; the user name is not read); 401 otherwise."""
     header = request.headers.get("authorization", "")
     scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not key.strip():
-        raise _unauthorized("send the API key as `Authorization: Bearer <key>` (`docking clients add` makes one)")
+    if basic and scheme.lower() == "basic":
+        key = _basic_password(key)
+    elif scheme.lower() != "bearer":
+        key = ""
+    if not key.strip():
+        raise _unauthorized(
+            "send the API key as `Authorization: Bearer <key>` (`docking clients add` makes one)"
+            + ("; in a browser, give it as the password (any user name)" if basic else ""),
+            basic=basic,
+        )
     ctx = context(request)
     reads = ctx.reads
     if ctx.known_keys is not None:
@@ -88,9 +102,18 @@ def caller(request: Request) -> Client:
         with reads.engine.connect() as connection:
             client = authenticate(connection, key.strip())
     if client is None:
-        raise _unauthorized("the API key is unknown or revoked")
+        raise _unauthorized("the API key is unknown or revoked", basic=basic)
     request.state.client = client.name  # for the audit record (api/middleware.py)
     return client
+
+
+def _basic_password(credentials: str) -> str:
+    """The password of Basic credentials (base64 of "user:password", UTF-8); "" for credentials not of that form."""
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    return decoded.partition(":")[2]
 
 
 def admits(group: str, client: Client) -> bool:
@@ -100,11 +123,13 @@ def admits(group: str, client: Client) -> bool:
 def require(group: str) -> Callable[[Request], Awaitable[Client]]:
     """A dependency: the caller, if its role is admitted to `group`; 403 otherwise."""
 
+    basic = group == "meta"  # what a browser can send: /docs, /openapi.json and the JWKS, all read-only GETs
+
     async def dependency(request: Request) -> Client:
         if context(request).reads_inline:
-            client = caller(request)
+            client = caller(request, basic=basic)
         else:
-            client = await run_in_threadpool(caller, request)
+            client = await run_in_threadpool(functools.partial(caller, basic=basic), request)
         if not admits(group, client):
             raise Problem(403, "forbidden", f"role {client.role} may not use this endpoint ({group} API)")
         return client

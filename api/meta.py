@@ -10,11 +10,12 @@ each key marked with its platform (`x-platform`), since a kid is unique within a
 """
 
 from datetime import datetime
+from importlib import resources
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from adapter.keys.keyring import Keyring
 from api.access import context, require
@@ -40,7 +41,32 @@ def openapi(request: Request, client: Anyone) -> JSONResponse:
 
 @router.get("/docs", include_in_schema=False)
 def docs(client: Anyone) -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="court-docking API")
+    """Swagger UI over /openapi.json, its files served from here (`/docs/…`), never a CDN an intranet cannot reach.
+    A browser opening it is asked for credentials: any user name, the API key as the password (api/access.py);
+    "Authorize" takes the key again for "Try it out", which calls the API with Bearer as any client does."""
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="court-docking API",
+        swagger_js_url="/docs/swagger-ui-bundle.js",
+        swagger_css_url="/docs/swagger-ui.css",
+        swagger_favicon_url="/docs/favicon-32x32.png",
+    )
+
+
+SWAGGER_UI = {  # Swagger UI's files as fastapi-swagger ships them (swagger-ui-dist 5: pyproject.toml), by media type
+    "swagger-ui-bundle.js": "text/javascript",
+    "swagger-ui.css": "text/css",
+    "favicon-32x32.png": "image/png",
+}
+
+
+@router.get("/docs/{name}", include_in_schema=False)
+def docs_file(name: str, client: Anyone) -> Response:
+    """One of Swagger UI's files; a day in the browser's cache (they change only with an upgrade)."""
+    if name not in SWAGGER_UI:
+        raise Problem(404, "not-found", f"no file /docs/{name}")
+    content = resources.files("fastapi_swagger.resources").joinpath(name).read_bytes()
+    return Response(content, media_type=SWAGGER_UI[name], headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.get("/.well-known/jwks.json", tags=["meta"])
