@@ -89,6 +89,19 @@ def render_console(_: Any, __: str, event: EventDict) -> str:
 # The logging settings this process chose, for the processes it starts to log alike (cli/child.py): JSON in
 # the environment, which a child inherits. Listed in adapter/config/hints.py CLI_VARIABLES: not a setting.
 INHERITED = "DOCKING_LOG_INHERITED"
+LEVEL_CHOSEN = False  # --log-level or $DOCKING_LOG_LEVEL was given (cli/main.py): a command keeps what was asked
+
+
+def quieter(level: str) -> bool:
+    """Raise the level to `level` for the rest of this command when nobody chose one and the log goes to a terminal
+    (where it would break up a progress display); True if it did. The format and destination stay as configured."""
+    if LEVEL_CHOSEN or not sys.stderr.isatty():
+        return False
+    chosen = json.loads(os.environ.get(INHERITED, "{}"))
+    if chosen.get("file"):
+        return False
+    configure(level, chosen.get("fmt", "auto"))
+    return True
 
 
 def inherit() -> None:

@@ -91,8 +91,12 @@ app.command("verify")(attest.verify)
 @app.callback()
 def root(
     log_level: Annotated[
-        str, typer.Option(envvar="DOCKING_LOG_LEVEL", help="DEBUG, INFO, WARNING, ERROR or CRITICAL.")
-    ] = "INFO",
+        str | None,
+        typer.Option(
+            envvar="DOCKING_LOG_LEVEL",
+            help="DEBUG, INFO, WARNING, ERROR or CRITICAL (default INFO; `docking demo` on a terminal: WARNING).",
+        ),
+    ] = None,
     log_format: Annotated[
         str, typer.Option(envvar="DOCKING_LOG_FORMAT", help="json, console, or auto (console on a terminal).")
     ] = "auto",
@@ -102,12 +106,13 @@ def root(
     ] = None,
 ) -> None:
     """Court–mediation docking adapter (诉调对接): courts' ODR platforms ⇄ the mediation centre."""
-    if log_level.upper() not in logs.LEVELS:
+    if log_level is not None and log_level.upper() not in logs.LEVELS:
         raise typer.BadParameter(f"{log_level!r}: use one of {', '.join(logs.LEVELS)}", param_hint="--log-level")
+    logs.LEVEL_CHOSEN = log_level is not None
     if log_format not in ("auto", "json", "console"):
         raise typer.BadParameter(f"{log_format!r}: use json, console or auto", param_hint="--log-format")
     try:
-        logs.configure(log_level, log_format, log_file)  # type: ignore[arg-type]
+        logs.configure(log_level or "INFO", log_format, log_file)  # type: ignore[arg-type]
     except OSError as exc:
         raise typer.BadParameter(f"{log_file}: cannot be opened ({exc.strerror})", param_hint="--log-file") from None
 

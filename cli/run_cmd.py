@@ -14,6 +14,7 @@ from rich.table import Table
 import scheduler
 from adapter.errors import ConfigError, InvalidRequest
 from api.host import ThreadedApi
+from cli import logs
 from cli.output import ConfigOption, console, err, nothing_configured
 from sandbox.court.config import parse_latency
 from sandbox.demo import run_demo
@@ -79,6 +80,8 @@ def demo(
     except ValueError as exc:
         raise InvalidRequest(f"--court-latency {exc}") from None
 
+    if not as_json and logs.quieter("WARNING"):  # the progress bar, not every job's and request's line
+        err.print("[dim]log: warnings only (--log-level INFO shows every job and request)[/dim]")
     host = ThreadedApi()
     with Progress(
         TextColumn("[bold]cases at rest"),

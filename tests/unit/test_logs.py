@@ -4,6 +4,7 @@ every field, the console shape, and the API's request id bound for the request's
 import asyncio
 import json
 import logging
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -122,3 +123,24 @@ def test_an_api_request_binds_its_request_id_for_its_own_lines(log_file: Path) -
     logging.getLogger("docking.api").info("after")
     handling, after = _lines(log_file)
     assert handling["request_id"] == "req-42" and "request_id" not in after
+
+
+@pytest.mark.parametrize(
+    ("chosen", "terminal", "to_file", "quieter"),
+    [
+        (False, True, False, True),  # `docking demo` on a terminal, no level asked for: warnings only
+        (True, True, False, False),  # --log-level (or $DOCKING_LOG_LEVEL) given: kept, whatever it is
+        (False, False, False, False),  # not a terminal (CI, a pipe, a service): every line, as always
+        (False, True, True, False),  # --log-file: the file gets every line
+    ],
+)
+def test_a_command_quiets_the_log_only_on_a_terminal_nobody_chose_a_level_for(
+    log_file: Path, monkeypatch: pytest.MonkeyPatch, chosen: bool, terminal: bool, to_file: bool, quieter: bool
+) -> None:
+    monkeypatch.setenv(logs.INHERITED, "{}")  # given back as it was: configure writes the choice there
+    logs.configure("INFO", "console", log_file if to_file else None)
+    monkeypatch.setattr(logs, "LEVEL_CHOSEN", chosen)
+    monkeypatch.setattr(logs.sys.stderr, "isatty", lambda: terminal)
+    assert logs.quieter("WARNING") is quieter
+    assert logging.getLogger().level == (logging.WARNING if quieter else logging.INFO)
+    assert json.loads(os.environ[logs.INHERITED])["level"] == ("WARNING" if quieter else "INFO")  # its children too
