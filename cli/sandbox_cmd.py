@@ -124,7 +124,8 @@ def serve(
     if transport == "soap":
         console.print(f"SOAP endpoint {server.url}/ws/exchange (?wsdl); WS-Security certificate {keys / 'court.crt'}")
     console.print(
-        f"control token: {server.control_token}  (POST /sandbox/dispatch, /sandbox/inject, /sandbox/trust; "
+        f"control token: {server.control_token}  (POST /sandbox/dispatch, /sandbox/inject, /sandbox/trust, and "
+        "for reconciliation drills /sandbox/forget, /sandbox/alter, /sandbox/lose, /sandbox/reset-feed; "
         "GET /sandbox/stats)"
     )
     console.print(public.decode().strip(), highlight=False)
