@@ -101,7 +101,20 @@ class PartnerRuntime:
         self, name: str | None = None, *, repair: bool = False, month: str | None = None
     ) -> dict[str, reconcile.Reconciliation]:
         names = [name] if name is not None else list(self.ports)
-        return {n: reconcile.reconcile(self.uow, self.ports[n], self.clock, repair=repair, month=month) for n in names}
+        return {
+            n: reconcile.reconcile(
+                self.uow, self.ports[n], self.clock, repair=repair, month=month, refresh=self._feed(n)
+            )
+            for n in names
+        }
+
+    def _feed(self, name: str) -> Callable[[], object] | None:
+        """A polled partner's feed, read now: reconcile's second look before it reports or repairs (None for a
+        partner that pushes: what it sent is in already)."""
+        config = self.settings.partners.get(name)
+        if config is None or config.mode == "push":
+            return None
+        return lambda: self.poll(name)
 
     def sweep(self) -> dict[str, int]:
         due_soon = timedelta(hours=self.settings.partner_jobs.due_soon_hours)

@@ -16,10 +16,13 @@ behind; §4: our counts reconciled with the SPC platform's):
   organisations / mediators / registered, the traffic platform's cases offered that month by status), every key
   of either side compared (a count one side lacks reads 0), each differing figure named.
 Differences raise the reconciliation alert (adapter/alerts/causes.py reconcile_difference) and a WARNING each.
+A polled partner's feed is read once before anything disagreeing is reported or repaired (`refresh`): a partner a
+step ahead of us, its message on the way, is no difference.
 """
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,6 +41,7 @@ from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.partner_tables import PartnerOutboxRow, PartnerRecordRow
 from adapter.persistence.tables import AuditRow, OutboxStatus
 from connectors.partner_port import PartnerPort
+from connectors.port import TransientError
 from schemas.clock import Clock, to_utc
 
 log = logging.getLogger("docking.partners")
@@ -73,24 +77,47 @@ class Reconciliation:
 
 def reconcile(
     uow: UnitOfWork, port: PartnerPort, clock: Clock, *, repair: bool = False, month: str | None = None,
-    actor: str = "reconcile",
+    actor: str = "reconcile", refresh: Callable[[], object] | None = None,
 ) -> Reconciliation:  # fmt: skip
     """Compare `port`'s partner with our records (and, with `month`, its figures with ours); a TransientError
     from the partner propagates (the job retries next time); InvalidRequest(field "month", rule "month") for a month
-    not shaped YYYY-MM, before the partner is asked anything."""
+    not shaped YYYY-MM, before the partner is asked anything.
+
+    `refresh` (a polled partner: read its feed now) is called once when a record disagrees, before anything is
+    reported or repaired: a partner a step ahead of us (it accepted; its message saying so is on its feed) is not a
+    difference. Those records are then asked about again and compared with what the feed brought; only a status
+    that still disagrees is reported (a WARNING, the alert, a centre event) or repaired."""
     if month is not None and not _MONTH.fullmatch(month):
         raise InvalidRequest(f"month must be YYYY-MM, not {month!r}", field="month", rule="month")
     spec = spec_for(port.kind)
     result = Reconciliation(port.name)
     ids, result.unlinked = _open_ids(uow, port.name)
-    for start in range(0, len(ids), BATCH):
-        chunk = ids[start : start + BATCH]
+    doubtful: list[str] = []  # disagreeing before the refresh: compared again after it
+    for chunk in _batches(ids):
         theirs = port.query_status(chunk)
         for record_id in chunk:
+            if refresh is not None:
+                agreed = _agrees(uow, spec, record_id, theirs.get(record_id))
+                result.checked += agreed is not None
+                if agreed is False:
+                    doubtful.append(record_id)
+                continue
             found = _compare(uow, spec, record_id, theirs.get(record_id), clock(), repair=repair, actor=actor)
             result.checked += found is not False
             if isinstance(found, Difference):
                 result.differences.append(found)
+    if doubtful and refresh is not None:
+        try:
+            refresh()
+        except TransientError as exc:  # compared as it stands: what disagrees is reported, as without a refresh
+            log.warning("partner %s: its feed could not be read before comparing again: %s", port.name, exc)
+        still = set(_open_ids(uow, port.name)[0])  # closed by what came, or now with a message of ours on its way
+        for chunk in _batches([r for r in doubtful if r in still]):
+            theirs = port.query_status(chunk)
+            for record_id in chunk:
+                found = _compare(uow, spec, record_id, theirs.get(record_id), clock(), repair=repair, actor=actor)
+                if isinstance(found, Difference):
+                    result.differences.append(found)
     if month is not None:
         counts = port.statistics(month)
         if counts is not None:
@@ -158,6 +185,20 @@ def _open_ids(uow: UnitOfWork, partner: str) -> tuple[list[str], int]:
         )
     waiting = [r for r in rows if r not in in_flight]
     return sorted(r for r in waiting if r in delivered), sum(r not in delivered for r in waiting)
+
+
+def _batches(ids: list[str]) -> list[list[str]]:
+    return [ids[start : start + BATCH] for start in range(0, len(ids), BATCH)]
+
+
+def _agrees(uow: UnitOfWork, spec: PartnerSpec, record_id: str, status: Any) -> bool | None:
+    """Whether the partner's `status` agrees with our record (None: nothing is expected of the partner yet); reads
+    only."""
+    with uow.begin() as session:
+        record = store.view(store.get(session, record_id))
+    if spec.partner_status(record) is None:
+        return None
+    return spec.agrees(record, status.status if status is not None else None)
 
 
 def _compare(

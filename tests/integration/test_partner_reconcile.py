@@ -10,11 +10,11 @@ from sqlalchemy import text
 from tenacity import Retrying, stop_after_attempt
 
 from adapter.deadlines.calendar import WorkCalendar
-from adapter.partners import delivery, reconcile, sweep
+from adapter.partners import delivery, feed, reconcile, sweep
 from adapter.platforms.retry import RetryPolicy
 from connectors.fake_partner import FakePartner
 from tests.support.partner_world import PARTNER, PartnerWorld, both_backends, world_fixture  # noqa: F401  (fixtures)
-from tests.support.toy_partner import toy_spec  # noqa: F401  (the fixture)
+from tests.support.toy_partner import BODIES, toy_spec  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("toy_spec")]
 POLICY = RetryPolicy(base=1.0, cap=2.0, give_up_after=timedelta(hours=1))
@@ -79,3 +79,36 @@ def test_a_due_date_is_alerted_once_closing_soon_once_passed_and_never_once_met(
     kinds = _rows(w, "SELECT kind, subject FROM alert_conditions ORDER BY kind, subject")
     assert ("partner_deadline_passed", f"{late}:answer") in kinds and ("partner_deadline_passed", f"{met}:answer") \
         not in kinds  # fmt: skip
+
+
+def test_a_partner_a_step_ahead_is_no_difference_once_its_feed_is_read(w: PartnerWorld) -> None:
+    """The partner declined A and published it; our poll has not read it yet. Reconciled without a second look, A is
+    a difference (what the demo's job warned about, with an alert and a centre event); with `refresh` (the job reads
+    a polled partner's feed) the decline is applied first and only the record the partner really lost is reported."""
+    port = FakePartner(PARTNER, status_after={"toy.request": "received"}, bodies=BODIES.__getitem__)
+    ahead, lost = (w.file(subject=s).record.record_id for s in ("A", "B"))
+    assert _deliver(w, port) == {"delivered": 2}
+    port.set_status(ahead, "declined")
+    port.publish(w.message("toy.declined", {"reason": "out of scope"}, record_id=ahead))
+    port.forget(lost)
+    blind = reconcile.reconcile(w.uow, port, w.clock)
+    assert {(d.record_id, d.theirs) for d in blind.differences} == {(ahead, "declined"), (lost, None)}
+    _forget_alerts(w)
+    read: list[int] = []
+
+    def refresh() -> None:
+        read.append(len(feed.poll(w.uow, port, w.clock, w.rules)))
+
+    report = reconcile.reconcile(w.uow, port, w.clock, refresh=refresh, repair=True, actor="op")
+    assert read == [1] and w.row(ahead).status == "DECLINED"  # the feed read once, its decline applied
+    assert [(d.record_id, d.theirs, d.action) for d in report.differences] == [(lost, None, "repaired")]
+    assert report.checked == 2 and w.history(ahead)[-1].note != "reconcile_repair"
+    assert _rows(w, "SELECT subject FROM audit") == [(lost,)]  # repaired: the lost one only
+    agreeing = reconcile.reconcile(w.uow, port, w.clock, refresh=lambda: read.append(-1))
+    assert agreeing.differences == [] and read == [1]  # nothing disagrees: the feed is not read
+
+
+def _forget_alerts(w: PartnerWorld) -> None:
+    """Forget the first run's alert and events: the second run's are its own."""
+    with w.uow.engine.begin() as connection:
+        connection.execute(text("DELETE FROM alert_conditions"))
