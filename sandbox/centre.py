@@ -11,8 +11,8 @@ acts on it with POSTs, each under a fresh Idempotency-Key (the same key again on
 If-Match with the ETag it last saw. An action's answer carries the case's new status and ETag, so the next
 action needs no read. A 412 (the court moved the case meanwhile) or 409 makes it read the case again. Every
 `RESYNC_SECONDS` it also lists the cases (GET /cases), the safety net a receiver keeps for events it missed;
-`found_by_listing` counts the changes older than `EVENT_LAG` that it found and no event had said (0 when every
-event arrives).
+`found_by_listing` counts the cases whose change, older than `EVENT_LAG` when the listing found it, no event ever
+said — not even later (0 when every event arrives; one late under load is said at INFO and not counted).
 """
 
 import hashlib
@@ -84,16 +84,26 @@ class SimulatedCentre:
         self._rng = random.Random(seed)
         self.cases: dict[str, Seen] = {}
         self.refusals: Counter[int] = Counter()  # 4xx answers to actions, by status (412: a court moved first)
-        self.found_by_listing = 0
+        self._unexplained: dict[str, str] = {}  # case id → the status a listing found before any event said it
         self._heard: set[str] = set()
         self._lock = threading.Lock()
         self._listed_at = time.monotonic()
 
     def heard(self, event: dict[str, Any]) -> None:
-        """A verified webhook event (any thread): the case it names is read again at the next step."""
+        """A verified webhook event (any thread): the case it names is read again at the next step (and a change a
+        listing found first was only late, not missed)."""
         if event.get("case_id"):
             with self._lock:
                 self._heard.add(str(event["case_id"]))
+                self._unexplained.pop(str(event["case_id"]), None)
+
+    @property
+    def found_by_listing(self) -> int:
+        """The cases whose change a listing found and no event has said since (read once the events are in)."""
+        with self._lock:
+            for case_id, status in self._unexplained.items():
+                log.warning("case %s changed to %s and no event said so", case_id, status)
+            return len(self._unexplained)
 
     def _rng_for(self, case_id: str, salt: str) -> random.Random:
         # Per-case decisions stay the same however steps interleave.
@@ -155,9 +165,10 @@ class SimulatedCentre:
                     with self._lock:
                         self._heard.add(item["id"])
                     changed = datetime.fromisoformat(item["updated_at"] or item["created_at"])
-                    if self.clock() - changed > EVENT_LAG:  # not just an event still on its way
-                        self.found_by_listing += 1
-                        log.warning("case %s changed to %s and no event said so", item["id"], item["status"])
+                    if self.clock() - changed > EVENT_LAG:  # not just an event still on its way: late, or lost
+                        with self._lock:
+                            self._unexplained[item["id"]] = item["status"]
+                        log.info("case %s changed to %s before its event came (listing)", item["id"], item["status"])
             after = page.get("next_cursor")
             if not after:
                 return
