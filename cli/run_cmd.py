@@ -120,6 +120,15 @@ def demo(
     out = err if as_json or keep_running else console  # stdout: the JSON line, the export lines; nothing else
     _table(summary, out)
     out.print(f"database and keys kept in {outcome.workdir}")
+    if summary.get("quarantined"):  # refused and kept: not a failure of the demo, but worth a look
+        out.print(
+            f"{summary['quarantined']} inbound message(s) refused and kept in quarantine — e.g. a desk acting on a "
+            "complaint the centre had just withdrawn; the reasons: `docking quarantine list -c "
+            f"{outcome.workdir / 'docking.toml'}`",
+            highlight=False,
+        )
+    if outcome.ok:
+        out.print("[green]in step[/green]: every message delivered once, nothing dead, reconciliation clean")
     if as_json:
         flat = {k: v for k, v in summary.items() if not isinstance(v, dict)}
         nested = {key: summary.get(key, {}) for key in ("platforms", "desks", "partners")}
