@@ -19,7 +19,7 @@ import uvicorn
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from adapter import heartbeats
-from adapter.config.settings import ApiSettings, Settings
+from adapter.config.settings import ApiSettings, Settings, delivery_warnings
 from adapter.persistence.engine import run_lock
 from api.app import create_app
 from api.idempotency import forget_before
@@ -71,6 +71,8 @@ def serve(
     runtime.heartbeat()
     scheduler = BackgroundScheduler(timezone="UTC")
     if jobs:
+        for warning in delivery_warnings(settings):
+            log.warning("%s", warning)
         register_jobs(scheduler, runtime)
     else:
         period = heartbeats.PERIOD.total_seconds()

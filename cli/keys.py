@@ -218,7 +218,7 @@ def revoke(
     config: ConfigOption = None,
 ) -> None:
     """Withdraw a key at once (e.g. it leaked); it is left out of the published keys from now on."""
-    if (key_id is None) == (key_id_option is None) or key_id == "":
+    if (key_id is None) == (key_id_option is None) or not (key_id or key_id_option):
         raise InvalidRequest("name the key to revoke once: `docking keys revoke KEY_ID --dir DIR` (or --key-id KEY_ID)")
     key_id = key_id or key_id_option or ""
     keyring = _keyring(directory, platform, config)

@@ -37,7 +37,7 @@ _SECRET_NAME = re.compile(
     r"secret|passw|token|authorization|cookie|credential|(?:^|_)(?:api|private|data|signing|app)_?key$|^key$", re.I
 )
 _SECRET_TEXT = re.compile(
-    r"(?i:bearer)\s+[A-Za-z0-9._~+/=-]{8,}"
+    r"(?i:bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}"  # Basic: the API key is its password (api/access.py)
     r"|(?i:password|passwd|secret|token|api_?key)\s*[=:]\s*[^\s,;&]+"
     r"|-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)",
     re.S,

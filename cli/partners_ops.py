@@ -100,7 +100,7 @@ def reconcile(
     fmt: FormatOption = Format.table,
 ) -> None:
     """Compare each partner's view of our open records with ours (and its figures); exit 1 when differences
-    remain."""
+    remain. A polled partner's feed is read (and applied) once first if a record disagrees."""
     partners = partners_runtime(config, connect=True)
     if partner is not None and partner not in partners.ports:
         raise InvalidRequest(

@@ -123,7 +123,7 @@ def show_cmd(
     run, differences = stored.load(bootstrap.open_store(bootstrap.load(config), read_only=True), run_id)
     rows = [{**d, "detail": mask_text(d["detail"] or "")} for d in differences]
     if fmt is Format.json:
-        summary = {**run.__dict__, "platform": run.platform or "all", "detail": mask_text(run.detail or "")}
+        summary = {**run.__dict__, "detail": mask_text(run.detail or "")}  # platform null: every platform
         summary["difference_count"] = summary.pop("differences")  # `differences` is the list below
         print_object({**summary, "differences": rows})
         return

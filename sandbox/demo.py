@@ -239,6 +239,7 @@ def run_demo(
     done, _ = _progress(runtime.uow)
     duplicates_applied = sum(core.duplicates_applied for core in cores)
     events = _events(runtime.uow)
+    centre.say_missed()
     summary.update(
         {
             "cases_final": done,
@@ -255,7 +256,7 @@ def run_demo(
             "events_dead": events["dead"],
             "events_received_by_centre": receiver.counts["received"],
             "events_verified_with": receiver.verifier,
-            "centre_found_by_listing": centre.found_by_listing,  # case changes its periodic listing saw first
+            "centre_found_by_listing": centre.found_by_listing,  # case changes its listing saw and no event said
             # Counted from the answers the demo's HTTP clients (simulated centre, pushing court) saw, every request
             # (reads too); the API's own api_audit table records only the state-changing calls.
             "api_requests": tally.answers,

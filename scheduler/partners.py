@@ -9,6 +9,7 @@ mapping per partner, e.g. mappings/traffic_platform.py TrafficWire) and TRANSPOR
 """
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -70,6 +71,9 @@ class PartnerRuntime:
     rules: dict[str, BaseModel]  # partner → its rules (an instance of its kind's rules_model)
     locks: dict[str, JobLock] = field(default_factory=dict)
     watch: PartnerFeedWatch | None = None  # stall detection of the pulled feeds (adapter/partners/feed_watch.py)
+    # One read of a partner's feed at a time in this process too: the poll job and reconciliation's second look
+    # (`_feed`) are different jobs, and the JobLock admits its own holder again (two reads would race the cursor).
+    reading: dict[str, threading.Lock] = field(default_factory=dict)
 
     def rules_for(self, partner: str, kind: str) -> Any:
         return sweep.rules_lookup(self.rules)(partner, kind)
@@ -83,6 +87,15 @@ class PartnerRuntime:
         return delivery.deliver(self.uow, self.ports, self.clock, self.policy(), limit=batch)
 
     def poll(self, name: str) -> Counter[str]:
+        reading = self.reading.setdefault(name, threading.Lock())  # setdefault: atomic under the GIL
+        if not reading.acquire(blocking=False):
+            return Counter({BUSY: 1})  # this process reads it now (the poll job, or reconciliation's second look)
+        try:
+            return self._poll(name)
+        finally:
+            reading.release()
+
+    def _poll(self, name: str) -> Counter[str]:
         lock = self.locks.get(name)
         if lock is not None and not lock.acquire():
             return Counter({BUSY: 1})  # another process polls this partner: not read now (and not "nothing new")
@@ -114,7 +127,12 @@ class PartnerRuntime:
         config = self.settings.partners.get(name)
         if config is None or config.mode == "push":
             return None
-        return lambda: self.poll(name)
+
+        def read() -> None:
+            if self.poll(name)[BUSY]:  # being read this moment: by the time it is compared again it may be in
+                log.info("partner %s: its feed is being read by another poll; compared as it stands", name)
+
+        return read
 
     def sweep(self) -> dict[str, int]:
         due_soon = timedelta(hours=self.settings.partner_jobs.due_soon_hours)

@@ -7,7 +7,7 @@ import time
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from adapter.config.settings import Settings
+from adapter.config.settings import Settings, delivery_warnings
 from adapter.persistence.engine import run_lock
 from scheduler.runtime import build_runtime
 from scheduler.schedule import register_jobs
@@ -53,6 +53,8 @@ def run(settings: Settings) -> None:
     if lock is not None:
         lock.acquire()
     runtime = build_runtime(settings)
+    for warning in delivery_warnings(settings):
+        log.warning("%s", warning)
     runtime.heartbeat()  # before any job: rotate-data must see this process from its first moment
     scheduler = BackgroundScheduler(timezone="UTC")
     register_jobs(scheduler, runtime)

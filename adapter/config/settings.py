@@ -267,19 +267,21 @@ def load_settings(path: Path | None) -> Settings:
         named.add(settings.audit.passphrase_env)
     for warning in config_hints.unknown_variables(os.environ, Settings, named):
         log.warning("%s", warning)
-    for name, platform in settings.platforms.items():
-        if settings.deliver_batch < 2 * platform.max_in_flight:
-            # A claim round takes deliver_batch rows for every platform at once: fewer than twice what one platform
-            # keeps in flight leaves its sends idle while the round's last ones finish (README, Concurrent delivery).
-            log.warning(
-                "deliver_batch %d is under twice platform %s's max_in_flight %d: its sends wait between claim rounds;"
-                " raise deliver_batch to at least %d (or lower max_in_flight)",
-                settings.deliver_batch,
-                name,
-                platform.max_in_flight,
-                2 * platform.max_in_flight,
-            )
     return settings
+
+
+def delivery_warnings(settings: Settings) -> list[str]:
+    """What a worker should say at start about its delivery settings (`docking run`, `docking serve` with jobs; not
+    every command that reads the settings): a deliver_batch under twice a platform's max_in_flight — a claim round
+    takes deliver_batch rows, so fewer leave that platform's sends idle while the round's last ones finish (README,
+    Concurrent delivery)."""
+    return [
+        f"deliver_batch {settings.deliver_batch} is under twice platform {name}'s max_in_flight "
+        f"{platform.max_in_flight}: its sends wait between claim rounds; raise deliver_batch to at least "
+        f"{2 * platform.max_in_flight} (or lower max_in_flight)"
+        for name, platform in settings.platforms.items()
+        if settings.deliver_batch < 2 * platform.max_in_flight
+    ]
 
 
 def _resolve_paths(data: dict[str, Any], base: Path) -> None:

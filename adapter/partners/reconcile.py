@@ -41,7 +41,6 @@ from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.partner_tables import PartnerOutboxRow, PartnerRecordRow
 from adapter.persistence.tables import AuditRow, OutboxStatus
 from connectors.partner_port import PartnerPort
-from connectors.port import TransientError
 from schemas.clock import Clock, to_utc
 
 log = logging.getLogger("docking.partners")
@@ -109,8 +108,15 @@ def reconcile(
     if doubtful and refresh is not None:
         try:
             refresh()
-        except TransientError as exc:  # compared as it stands: what disagrees is reported, as without a refresh
-            log.warning("partner %s: its feed could not be read before comparing again: %s", port.name, exc)
+        except Exception as exc:  # a second look that fails (the feed down, refused, a bug) must not hide what
+            # disagrees: compared as it stands, as without one (the poll job reports the feed's own trouble)
+            log.warning(
+                "partner %s: its feed could not be read before comparing again (%s: %s): what disagrees is reported"
+                " as it stands",
+                port.name,
+                type(exc).__name__,
+                exc,
+            )
         still = set(_open_ids(uow, port.name)[0])  # closed by what came, or now with a message of ours on its way
         for chunk in _batches([r for r in doubtful if r in still]):
             theirs = port.query_status(chunk)

@@ -150,13 +150,13 @@ class RunLock:
 
 
 def _command() -> str:
-    """Which worker this process is, as an operator would type it: "docking run", "docking serve" or "docking
-    demo" (never its other arguments: a path or a value is nobody's business in a lock file)."""
+    """Which worker this process is, as an operator would type it: "docking run" or "docking serve" (never its
+    other arguments: a path or a value is nobody's business in a lock file)."""
     words = [word for word in sys.argv[1:] if word in _WORKERS][:1]
     return " ".join(["docking", *words])
 
 
-_WORKERS = ("run", "serve", "demo")  # the commands that take the run lock (scheduler/process.py, api/server.py)
+_WORKERS = ("run", "serve")  # the commands that take the run lock (scheduler/process.py, api/server.py)
 
 
 def _reason(path: Path, exc: OSError) -> str:

@@ -33,7 +33,7 @@ def _expected(path: str, caller: str) -> str:
         return "401"
     if path == "/metrics":
         return "allowed" if caller in ("ops", "admin") else "403"
-    if path in ("/openapi.json", "/docs", "/.well-known/jwks.json"):
+    if path in ("/openapi.json", "/docs", "/docs/swagger-ui.css", "/.well-known/jwks.json"):
         return "allowed"
     if path.startswith("/api/centre/"):
         return "allowed" if caller in ("centre", "admin") else "403"
@@ -48,10 +48,10 @@ def _expected(path: str, caller: str) -> str:
 
 @pytest.fixture
 def endpoints(runtime: Runtime) -> list[tuple[str, str]]:
-    """Every operation of the OpenAPI document, and the two pages it leaves out (itself and /docs)."""
+    """Every operation of the OpenAPI document, and the pages it leaves out (itself, /docs and a file of it)."""
     paths = create_app(runtime).openapi()["paths"]
     found = [(method.upper(), path) for path, operations in paths.items() for method in operations]
-    return [*found, ("GET", "/openapi.json"), ("GET", "/docs")]
+    return [*found, ("GET", "/openapi.json"), ("GET", "/docs"), ("GET", "/docs/swagger-ui.css")]
 
 
 @pytest.fixture

@@ -3,16 +3,21 @@ the fake partner: a record the partner lost is reported and, with repair, its re
 partner's figures compared with ours; a due date closing soon or passed alerted once per state, never after it is
 met."""
 
+import threading
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 from tenacity import Retrying, stop_after_attempt
 
+from adapter.config.settings import Settings
 from adapter.deadlines.calendar import WorkCalendar
 from adapter.partners import delivery, feed, reconcile, sweep
 from adapter.platforms.retry import RetryPolicy
 from connectors.fake_partner import FakePartner
+from connectors.port import RejectedError
+from scheduler.partners import BUSY, PartnerRuntime
 from tests.support.partner_world import PARTNER, PartnerWorld, both_backends, world_fixture  # noqa: F401  (fixtures)
 from tests.support.toy_partner import BODIES, toy_spec  # noqa: F401  (the fixture)
 
@@ -112,3 +117,36 @@ def _forget_alerts(w: PartnerWorld) -> None:
     """Forget the first run's alert and events: the second run's are its own."""
     with w.uow.engine.begin() as connection:
         connection.execute(text("DELETE FROM alert_conditions"))
+
+
+def test_a_second_look_that_fails_leaves_the_comparison_as_it_stands(
+    w: PartnerWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The feed refused (a 404 is a RejectedError) or broken: the lost record is still reported, and why it was not
+    read again is said."""
+    port = FakePartner(PARTNER, status_after={"toy.request": "received"})
+    lost = w.file(subject="B").record.record_id
+    assert _deliver(w, port) == {"delivered": 1}
+    port.forget(lost)
+
+    def refused() -> None:
+        raise RejectedError(PARTNER, "E404", "no feed here")
+
+    report = reconcile.reconcile(w.uow, port, w.clock, refresh=refused)
+    assert [(d.record_id, d.action) for d in report.differences] == [(lost, "report")]
+    assert "its feed could not be read before comparing again (RejectedError" in caplog.text
+
+
+def test_a_partners_feed_is_read_by_one_poll_at_a_time_in_a_process(w: PartnerWorld) -> None:
+    """The poll job and reconciliation's second look are different jobs, and the JobLock admits its own holder
+    again: the process's own lock makes the second reader wait its turn (BUSY), never race the cursor."""
+    port = FakePartner(PARTNER, bodies=BODIES.__getitem__)
+    port.publish(w.message("toy.offered", {"subject": "JT-1"}, partner_ref="SN-1"))
+    partners = PartnerRuntime(
+        uow=w.uow, clock=w.clock, ports={PARTNER: port}, settings=Settings(), calendar=WorkCalendar(),
+        rules={PARTNER: w.rules},
+    )  # fmt: skip
+    partners.reading[PARTNER] = threading.Lock()
+    with partners.reading[PARTNER]:  # another job of this process is reading it
+        assert partners.poll(PARTNER) == Counter({BUSY: 1})
+    assert partners.poll(PARTNER) == Counter({"applied": 1})

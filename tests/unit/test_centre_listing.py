@@ -37,6 +37,18 @@ def test_a_change_found_by_listing_counts_only_if_its_event_never_comes(
     centre._resync()
     centre.heard({"type": "case.dispatched", "case_id": "MC-late"})  # late, but it came
     assert centre.found_by_listing == 1  # MC-lost only; MC-new's event may still be on its way
+    assert "no event said so" not in caplog.text  # said once, when the demo's summary asks
+    centre.say_missed()
     assert (
         "case MC-lost changed to ACCEPTED and no event said so" in caplog.text and "MC-late changed" not in caplog.text
     )
+
+
+def test_a_case_whose_event_came_before_the_listing_is_not_news(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The event came and waits for the centre's next step when the listing runs: told already, not found."""
+    centre = SimulatedCentre("http://127.0.0.1:9", "key", "court", clock=lambda: NOW)
+    old = NOW - EVENT_LAG - timedelta(seconds=1)
+    centre.heard({"type": "case.changed", "case_id": "MC-told"})
+    monkeypatch.setattr(centre, "_request", lambda *a, **k: _listing(("MC-told", "ACCEPTED", old)))
+    centre._resync()
+    assert centre.found_by_listing == 0

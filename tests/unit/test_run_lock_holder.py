@@ -17,7 +17,7 @@ from adapter.persistence.sqlite_file import RunLock
         (["/usr/bin/docking", "run", "-c", "/etc/docking.toml"], "docking run"),
         (["/usr/bin/docking", "serve", "--port", "8750"], "docking serve"),
         (["-m", "--log-format", "json", "serve", "-c", "x.toml"], "docking serve"),
-        (["/usr/bin/docking", "demo", "--cases", "5"], "docking demo"),
+        (["/usr/bin/docking", "demo", "--cases", "5"], "docking"),  # the demo takes no run lock: never named
         (["/usr/bin/docking", "-c", "run.toml"], "docking"),  # a value that merely contains a name is not one
         (["python"], "docking"),
     ],

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from adapter.config.settings import load_settings
+from adapter.config.settings import delivery_warnings, load_settings
 from adapter.errors import ConfigError
 from mappings.times import FORMS
 
@@ -372,20 +372,13 @@ def test_an_institution_is_served_by_one_desk_only(tmp_path: Path) -> None:
     assert "914400001234567899" in error and "desks d and e" in error
 
 
-def test_a_deliver_batch_under_twice_max_in_flight_is_warned_about(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    """The README's advice, said when it is not followed: the run still starts (it works, only slower)."""
+def test_a_deliver_batch_under_twice_max_in_flight_is_said_by_a_worker_at_start(tmp_path: Path) -> None:
+    """The README's advice, said when it is not followed — by `docking run` and `docking serve` with jobs
+    (scheduler/process.py, api/server.py), not by every command reading the settings. The run still starts."""
     platform = (
         '[platforms.p]\nbase_url = "https://x"\nmax_in_flight = 16\n'
         '[platforms.p.signing]\nkeyring = "k"\ncourt_keys = { c = "c.pub" }\n'
     )
-    with caplog.at_level(logging.WARNING):
-        load_settings(_config(tmp_path, "deliver_batch = 10\n" + platform))
-    assert (
-        "deliver_batch 10 is under twice platform p's max_in_flight 16" in caplog.text and "at least 32" in caplog.text
-    )
-    caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        load_settings(_config(tmp_path, "deliver_batch = 32\n" + platform))
-    assert "deliver_batch" not in caplog.text
+    (warning,) = delivery_warnings(load_settings(_config(tmp_path, "deliver_batch = 10\n" + platform)))
+    assert "deliver_batch 10 is under twice platform p's max_in_flight 16" in warning and "at least 32" in warning
+    assert delivery_warnings(load_settings(_config(tmp_path, "deliver_batch = 32\n" + platform))) == []
