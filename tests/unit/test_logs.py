@@ -2,6 +2,7 @@
 every field, the console shape, and the API's request id bound for the request's own lines."""
 
 import asyncio
+import base64
 import json
 import logging
 import os
@@ -76,10 +77,12 @@ def test_a_secret_is_never_written_whatever_it_is_called(log_file: Path) -> None
     log = logging.getLogger("docking.test")
     log.info("connecting", extra={"password": SECRET, "api_key": SECRET, "client_secret": SECRET})
     log.info("header Authorization: Bearer %s", SECRET)
+    basic = base64.b64encode(f"engineer:{SECRET}".encode()).decode()  # /docs in a browser: the key as a password
+    log.info("header Authorization: Basic %s", basic)
     log.info("dsn user=docking password=%s host=db", SECRET)
     structlog.get_logger("docking.native").info("native", token=SECRET, private_key=SECRET)
     text = log_file.read_text(encoding="utf-8")
-    assert SECRET not in text and text.count(logs.REDACTED) >= 7
+    assert SECRET not in text and basic not in text and text.count(logs.REDACTED) >= 8
     assert "host=db" in text  # only the secret went, not the rest of the line
 
 
