@@ -193,6 +193,14 @@ def _open_ids(uow: UnitOfWork, partner: str) -> tuple[list[str], int]:
     return sorted(r for r in waiting if r in delivered), sum(r not in delivered for r in waiting)
 
 
+def _sending(session: Any, record_id: str) -> bool:
+    """Whether a message of ours about `record_id` is not delivered yet (pending, or dead: not the partner's word)."""
+    undelivered = select(PartnerOutboxRow.message_id).where(
+        PartnerOutboxRow.record_id == record_id, PartnerOutboxRow.status != OutboxStatus.DELIVERED
+    )
+    return session.exec(undelivered.limit(1)).first() is not None
+
+
 def _batches(ids: list[str]) -> list[list[str]]:
     return [ids[start : start + BATCH] for start in range(0, len(ids), BATCH)]
 
@@ -210,7 +218,8 @@ def _agrees(uow: UnitOfWork, spec: PartnerSpec, record_id: str, status: Any) -> 
 def _compare(
     uow: UnitOfWork, spec: PartnerSpec, record_id: str, status: Any, now: datetime, *, repair: bool, actor: str
 ) -> Difference | bool:
-    """The difference for one record, True when it agrees, False when nothing is expected of the partner yet."""
+    """The difference for one record, True when it agrees (or a message of ours to the partner is on its way by
+    now), False when nothing is expected of the partner yet."""
     theirs: str | None = status.status if status is not None else None
     with uow.begin() as session:
         row = store.get(session, record_id)
@@ -219,6 +228,10 @@ def _compare(
         if expected is None:
             return False
         if spec.agrees(record, theirs):
+            return True
+        if _sending(session, record_id):
+            # Queued since the record was picked (the centre paid the fee meanwhile): the partner's view lags ours
+            # by that message, as for a record left out for it; a repair now would resend what is on its way.
             return True
         action = "report"
         outgoing = spec.repair(record, theirs, now) if repair else ()
