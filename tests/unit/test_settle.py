@@ -93,7 +93,8 @@ def test_run_settles_after_building_and_before_the_jobs_start(monkeypatch: pytes
     monkeypatch.setattr(process, "register_jobs", lambda scheduler, runtime: steps.append("jobs"))
     handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        process.run(type("Settings", (), {"database_url": "sqlite:///unused.db"})())  # type: ignore[arg-type]
+        fields = {"database_url": "sqlite:///unused.db", "platforms": {}, "deliver_batch": 50}
+        process.run(type("Settings", (), fields)())  # type: ignore[arg-type]
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
