@@ -208,6 +208,7 @@ class CourtSoapPlatform:
     ) -> None:
         self.name = name
         self.timestamps = timestamps  # the form of every time in this court's messages, both ways
+        self._items = CourtItemDecoder(name, "soap", timestamps)  # what a check process decodes with too
         # Opt-in: the last envelopes in and out, for an engineer chasing a court's complaint. Off by default, since
         # they hold personal data.
         self.history: HistoryPlugin | None = HistoryPlugin(maxlen=10) if debug else None
@@ -238,7 +239,7 @@ class CourtSoapPlatform:
         return FeedPage(items=_raw_items(page.item), next_cursor=str(page.nextCursor))
 
     def decode(self, item: RawInbound) -> Envelope:
-        return CourtItemDecoder(self.name, "soap", self.timestamps).decode(item)  # what a check process decodes with
+        return self._items.decode(item)
 
     def send(self, envelope: Envelope) -> Receipt:
         operation = OPERATIONS.get(envelope.type)

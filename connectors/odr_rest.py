@@ -70,6 +70,7 @@ class OdrRestPlatform(SignedJsonClient):
             name, base_url, signer, session=session, timeout=timeout, clock=clock, max_response_bytes=max_response_bytes
         )
         self.timestamps = timestamps  # the form of every time in this court's messages, both ways
+        self._items = CourtItemDecoder(name, "rest", timestamps)  # what a check process decodes with too
 
     # ---- the port
 
@@ -84,7 +85,7 @@ class OdrRestPlatform(SignedJsonClient):
         return FeedPage(items=[self._raw_item(item, escaped) for item in items], next_cursor=str(next_cursor))
 
     def decode(self, item: RawInbound) -> Envelope:
-        return CourtItemDecoder(self.name, "rest", self.timestamps).decode(item)  # what a check process decodes with
+        return self._items.decode(item)
 
     def send(self, envelope: Envelope) -> Receipt:
         body = odr_rest.encode(envelope, self.timestamps)
