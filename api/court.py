@@ -32,7 +32,7 @@ from api.access import context, require
 from api.clients import Client
 from api.models import problem_responses
 from api.problems import Problem, not_found_case
-from connectors.port import Feed
+from connectors.port import Feed, without_credentials
 from schemas.clock import china_iso
 from signing.base import MessageSigner
 
@@ -119,7 +119,7 @@ async def _push(request: Request, client: Client, feed: Feed | None) -> Response
         body += chunk
         if len(body) > config.push_max_bytes:
             break
-    headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
+    headers = without_credentials(request.headers)  # kept with the item: our key, cookies … are not
     size, window = config.push_max_bytes, timedelta(seconds=config.push_window_seconds)
     if feed is None:
         pushed = await run_in_threadpool(

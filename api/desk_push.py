@@ -27,6 +27,7 @@ from api.access import context, require
 from api.clients import Client
 from api.models import problem_responses
 from api.problems import Problem
+from connectors.port import without_credentials
 from scheduler.complaints import ComplaintRuntime
 from schemas.clock import china_iso
 from signing.base import MessageSigner
@@ -60,7 +61,7 @@ async def push_message(request: Request, platform: str, client: Desk) -> Respons
         body += chunk
         if len(body) > limit:
             break
-    headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
+    headers = without_credentials(request.headers)  # kept with the item: our key, cookies … are not
     pushed = await run_in_threadpool(
         receive_from_desk,
         ctx.uow,

@@ -34,7 +34,7 @@ from api.desk_push import signed_receipt
 from api.models import problem_responses
 from api.problems import TYPE_BASE, Problem
 from connectors.partner_port import PartnerPort
-from connectors.port import PayloadError, RawInbound
+from connectors.port import PayloadError, RawInbound, without_credentials
 from scheduler.partners import PartnerRuntime
 from schemas.clock import china_iso
 from signing.base import MessageSigner, MessageVerifier
@@ -120,7 +120,7 @@ async def push_message(request: Request, partner: str, client: Partner) -> Respo
         body += chunk
         if len(body) > link.max_bytes:
             break
-    headers = {k: v for k, v in request.headers.items() if k.lower() != "authorization"}
+    headers = without_credentials(request.headers)  # kept with the item: our key, cookies … are not
     pushed = await run_in_threadpool(
         lambda: receive_pushed(ctx.uow, link.port, link.verifier, body, headers, ctx.clock, link.rules,
                                max_bytes=link.max_bytes, window=link.window)

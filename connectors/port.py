@@ -143,6 +143,24 @@ class RawInbound:
     position: str = ""  # the feed cursor just past this item, where the platform says
 
 
+# Headers that carry a credential of the connection, never a signature of the message: dropped from every header set
+# stored with an item (inbox, quarantine) — a pushing partner's API key, a gateway's cookie or proxy credentials are
+# secrets, not evidence. Any name holding "authorization" or "cookie" counts too (X-Forwarded-Authorization …).
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token", "x-access-token"}
+)
+
+
+def without_credentials(headers: Mapping[str, str]) -> dict[str, str]:
+    """`headers` without the connection's credentials (CREDENTIAL_HEADERS, and any name holding "authorization" or
+    "cookie", in any case); the signature headers and everything else as given."""
+    return {k: v for k, v in headers.items() if not _credential(k.lower())}
+
+
+def _credential(name: str) -> bool:
+    return name in CREDENTIAL_HEADERS or "authorization" in name or "cookie" in name
+
+
 @dataclass(frozen=True)
 class FeedPage:
     items: Sequence[RawInbound]

@@ -33,7 +33,7 @@ from adapter.persistence.repository import history_fields, new_case_fields
 from adapter.persistence.tables import CaseEventRow, CaseRow, InboxRow
 from adapter.persistence.vault import Vault
 from adapter.states import Event
-from connectors.port import RawInbound
+from connectors.port import RawInbound, without_credentials
 from schemas.clock import to_utc
 from schemas.envelope import DispatchBody, Envelope
 
@@ -43,7 +43,6 @@ _CASES = CaseRow.__table__  # type: ignore[attr-defined]
 _HISTORY = CaseEventRow.__table__  # type: ignore[attr-defined]
 _INBOX = InboxRow.__table__  # type: ignore[attr-defined]
 HEADERS_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False)  # the inbox row's headers (built once)
-_CREDENTIALS = {"authorization", "proxy-authorization", "cookie", "x-api-key"}
 
 
 @dataclass
@@ -129,4 +128,4 @@ def register_detail(platform: str, envelope: Envelope, flags: list[str]) -> str:
 
 def kept_headers(headers: Any) -> dict[str, str]:
     """The headers kept with the raw bytes: all but credentials (a pushing court's API key is not evidence)."""
-    return {k: v for k, v in headers.items() if k.lower() not in _CREDENTIALS}
+    return without_credentials(headers)

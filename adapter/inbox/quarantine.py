@@ -25,7 +25,7 @@ from adapter.masking import mask_text
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import AuditRow, QuarantineRow, QuarantineStatus
 from adapter.platforms.registry import Platforms
-from connectors.port import RawInbound
+from connectors.port import RawInbound, without_credentials
 from schemas.clock import Clock, china_text, from_db, to_utc
 
 STATUSES = tuple(QuarantineStatus)
@@ -47,10 +47,11 @@ def load(uow: UnitOfWork, quarantine_id: int) -> QuarantineRow:
 
 
 def split_headers(row: QuarantineRow) -> tuple[dict[str, str], str]:
-    """The headers as the platform sent them, and the feed position stored beside them (adapter/inbox/ingest.py)."""
+    """The headers as the platform sent them, and the feed position stored beside them (adapter/inbox/ingest.py);
+    never a credential a row kept before they were dropped at intake (connectors/port.py without_credentials)."""
     stored = json.loads(row.headers_json or "{}")
     position = str(stored.pop("position", "") or "")
-    return {str(k): str(v) for k, v in stored.items()}, position
+    return without_credentials({str(k): str(v) for k, v in stored.items()}), position
 
 
 def open_ids(uow: UnitOfWork, *, reason: str, platform: str | None) -> list[int]:

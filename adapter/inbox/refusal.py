@@ -22,7 +22,7 @@ from adapter.masking import mask_text
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import QuarantineRow
 from adapter.platforms.registry import PlatformLink
-from connectors.port import RawInbound
+from connectors.port import RawInbound, without_credentials
 from schemas.clock import Clock, to_utc
 from schemas.envelope import Envelope
 from schemas.unvetted import any_unvetted
@@ -76,7 +76,7 @@ def keep(
     existing = session.exec(again).first()
     if existing is not None:
         return Outcome(Ingested.QUARANTINED, reason, storable(detail[:2000]), storable_id, quarantine_id=existing)
-    headers = {"position": item.position, **item.headers}
+    headers = {"position": item.position, **without_credentials(item.headers)}  # a credential is no evidence
     row = QuarantineRow(
         platform=platform,
         feed=feed,

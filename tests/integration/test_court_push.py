@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from adapter.config.settings import EncryptionSettings, Settings
+from adapter.inbox.quarantine import split_headers
 from adapter.persistence.tables import AuditRow, CaseRow, OutboxRow, QuarantineRow
 from adapter.states import CaseStatus
 from sandbox.push import PushCourt
@@ -330,3 +331,51 @@ def test_the_same_push_twice_at_once_is_applied_once(runtime: Runtime, court: Co
         thread.join(timeout=60)
     assert sorted(results) == ["accepted", "duplicate", "duplicate", "duplicate"], results
     assert _counts(runtime)[:2] == (1, 0)
+
+
+CREDENTIALS = {
+    "Cookie": "docking_console=SESSIONSECRET123",
+    "X-Api-Key": "APIKEYSECRET",
+    "Proxy-Authorization": "Basic cHJveHk6cHJveHlwYXNzd29yZA==",
+    "X-Forwarded-Authorization": "Bearer dk_FORWARDEDSECRETKEY",
+    "X-Auth-Token": "TOKENSECRET",
+}
+
+
+def test_a_refused_push_keeps_its_signature_headers_and_no_credential(
+    runtime: Runtime, court: Court, pusher: PushCourt
+) -> None:
+    """The quarantine keeps what verifies the item, never the connection's credentials (nor the pusher's key)."""
+    body, message_id = _dispatch_body(court)
+    stale = dict(
+        court.core._signer.sign(body.encode(), message_id=message_id, at=datetime.now(UTC) - timedelta(hours=2))
+    )
+    _refused(runtime, _post(pusher, "dispatches", body.encode(), {**stale, **CREDENTIALS}), 422, "stale")
+    with runtime.uow.begin() as session:
+        row = session.exec(select(QuarantineRow).order_by(QuarantineRow.id.desc())).first()  # type: ignore[union-attr]
+    assert row is not None and row.headers_json is not None
+    stored = {k.lower() for k in json.loads(row.headers_json)}
+    assert {k.lower() for k in stale} <= stored  # the signature stays: reprocessing verifies it again
+    assert not stored & {k.lower() for k in CREDENTIALS} and "authorization" not in stored, stored
+    for secret in [*CREDENTIALS.values(), pusher.api_key]:
+        assert secret not in row.headers_json
+
+
+def test_a_row_kept_with_credentials_before_shows_none(runtime: Runtime, court: Court, pusher: PushCourt) -> None:
+    """A row stored before credentials were dropped at intake: `split_headers` (console, CLI, reprocess) omits them."""
+    body, message_id = _dispatch_body(court)
+    stale = dict(
+        court.core._signer.sign(body.encode(), message_id=message_id, at=datetime.now(UTC) - timedelta(hours=2))
+    )
+    _refused(runtime, _post(pusher, "dispatches", body.encode(), stale), 422, "stale")
+    with runtime.uow.begin() as session:
+        row = session.exec(select(QuarantineRow).order_by(QuarantineRow.id.desc())).first()  # type: ignore[union-attr]
+        assert row is not None
+        row.headers_json = json.dumps({**json.loads(row.headers_json or "{}"), **CREDENTIALS})  # as an old row holds
+        session.add(row)
+    with runtime.uow.begin() as session:
+        row = session.exec(select(QuarantineRow).order_by(QuarantineRow.id.desc())).first()  # type: ignore[union-attr]
+        assert row is not None
+        headers, _ = split_headers(row)
+    assert not {k.lower() for k in headers} & {k.lower() for k in CREDENTIALS}
+    assert {k.lower() for k in stale} <= {k.lower() for k in headers}
