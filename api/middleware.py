@@ -1,5 +1,6 @@
 """The ASGI layer around every request: its request id, the body limit (413), the time limit, and the audit
-record of every state-changing call whose action did not already write it in its own transaction.
+record of every state-changing call by a known client whose action did not already write it in its own
+transaction (a call without one is logged and counted, not recorded).
 
 Pure ASGI (no BaseHTTPMiddleware): the body is counted as it streams, so a body without Content-Length cannot
 slip past the limit, and nothing is buffered here.
@@ -27,6 +28,7 @@ from api.problems import BodyTooLarge, Problem, render
 log = logging.getLogger("docking.api")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
+PATH_KEPT, KEY_KEPT = 512, 128  # api_audit's path and idempotency_key sizes (SQLite does not enforce them)
 
 
 class Guard:
@@ -60,13 +62,21 @@ class Guard:
             if outcome["audit_done"] or scope.get("method", "GET") in READS or state.get("audited"):
                 return
             outcome["audit_done"] = True
+            status = int(outcome["status"]) or 500
+            if not state.get("client"):
+                # No client we know (no key, a wrong one, a route that does not exist): logged and counted
+                # (docking_api_requests), not recorded. Anyone can send these; a row each would let any client
+                # grow the audit chain, which is never pruned, and take the database's write lock at will.
+                peer = scope.get("client") or ("-", 0)
+                log.info("unidentified %s %s from %s answered %d", scope.get("method", ""), _cut(path), peer[0], status)
+                return
             record = {
-                "client": state.get("client") or "-",
+                "client": state["client"],
                 "request_id": request_id,
                 "method": scope.get("method", ""),
-                "path": path,
-                "status_code": int(outcome["status"]) or 500,
-                "idempotency_key": headers.get("idempotency-key"),
+                "path": _cut(path, PATH_KEPT),
+                "status_code": status,
+                "idempotency_key": _cut(key, KEY_KEPT) if (key := headers.get("idempotency-key")) is not None else None,
                 "replayed": bool(state.get("replayed")),
             }
             try:
@@ -137,6 +147,11 @@ class Guard:
         finally:
             await audited()  # an answer that never completed (the app failed, the client went away) is audited too
             structlog.contextvars.reset_contextvars(**binding)
+
+
+def _cut(text: str, keep: int = 200) -> str:
+    """`text` cut to `keep` characters, the cut said ("…" last)."""
+    return text if len(text) <= keep else text[: keep - 1] + "…"
 
 
 async def _closed() -> Message:

@@ -6,11 +6,12 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+import requests
 from sqlmodel import col, select
 
 from adapter.config.settings import ApiSettings, Settings
 from adapter.persistence.api_tables import ApiAuditRow, ApiIdempotencyRow
-from adapter.persistence.tables import OutboxRow
+from adapter.persistence.tables import AuditRow, OutboxRow
 from scheduler import Runtime, build_runtime
 from tests.support.api import Api, flow_c_case
 from tests.support.court import Court
@@ -196,19 +197,48 @@ def test_every_state_changing_call_is_audited(runtime: Runtime, centre: Api, cas
     centre.ok(case_id, "accept", key="a1", headers={"X-Request-ID": "req-1"})
     centre.act(case_id, "accept", key="a1")
     centre.act(case_id, "accept", key="a2")
-    Api(centre.base, "dk_wrong").act(case_id, "accept")
+    Api(centre.base, "dk_wrong").act(case_id, "accept")  # no client we know: logged, not recorded (next test)
     rows = [(r.client, r.method, r.status_code, r.replayed) for r in _audit(runtime)]
     assert rows == [
         ("centre", "POST", 200, False),
         ("centre", "POST", 200, True),
         ("centre", "POST", 409, False),
-        ("-", "POST", 401, False),
     ]
     first = _audit(runtime)[0]
     assert first.request_id == "req-1" and first.path == f"/api/centre/v1/cases/{case_id}/accept"
     assert first.at.utcoffset() is not None and first.at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
     with runtime.uow.begin() as session:
         assert session.get(ApiIdempotencyRow, ("centre", "a1")) is not None
+
+
+def test_calls_of_no_known_client_are_logged_not_recorded(
+    runtime: Runtime, centre: Api, case_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Anyone can send them: a row each would let any client grow the audit chain (never pruned) and take the
+    database's write lock at will. Each is one INFO line, its path cut, with the caller's address."""
+    caplog.set_level(logging.INFO, logger="docking.api")
+    with runtime.uow.begin() as session:
+        chain = len(session.exec(select(AuditRow)).all())
+    huge = "A" * 20_000
+    assert requests.post(f"{centre.base}/x{huge}", timeout=30).status_code == 404
+    assert Api(centre.base, None).post("/api/centre/v1/cases", {}, key="k" * 20_000).status_code == 401
+    assert Api(centre.base, "dk_wrong").act(case_id, "accept").status_code == 401
+    assert _audit(runtime) == []
+    with runtime.uow.begin() as session:
+        assert len(session.exec(select(AuditRow)).all()) == chain
+    said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("unidentified POST")]
+    assert len(said) == 3 and all(len(line) < 300 and "127.0.0.1" in line for line in said), said
+    assert said[0].endswith("answered 404") and "…" in said[0]
+
+
+def test_a_known_clients_call_is_recorded_with_its_path_and_key_cut_to_their_columns(
+    runtime: Runtime, centre: Api, case_id: str
+) -> None:
+    """SQLite does not enforce api_audit's column sizes: the record cuts them (PostgreSQL would refuse the row)."""
+    assert centre.act(case_id, "accept", key="k" * 5_000).status_code == 400  # refused: longer than 128
+    (row,) = _audit(runtime)
+    assert row.client == "centre" and row.status_code == 400
+    assert row.idempotency_key is not None and len(row.idempotency_key) == 128 and row.idempotency_key.endswith("…")
 
 
 def test_parties_are_masked(centre: Api, case_id: str) -> None:
