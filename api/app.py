@@ -40,7 +40,8 @@ institutions' complaint desks push their answers.
   (`docking clients add NAME --role R`). Roles: `centre` and `admin` use the centre API; `court:<platform>` its own
   cases only; `desk:<desk>` pushes to `/api/desks/v1/<desk>/messages` only; `ops` and `admin` read `/metrics`
   (Prometheus) and `/readyz`'s details.
-* **Probes**: `/healthz` — the process lives; `/readyz` — database, migrations, jobs, platforms: 200 or 503.
+* **Probes**: `/healthz` — the process lives; `/readyz` — database, migrations, jobs, platforms: 200 or 503 (a
+  verdict at most a second old).
 * **Idempotency**: every POST needs `Idempotency-Key` (but a desk's push: its signed message id dedupes it); a
   retry with the same key and body gets the first answer (`Idempotent-Replayed: true`) without acting again; the
   same key with another body is a 422.
@@ -91,6 +92,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.partner_push = partner_push.push_partners(runtime.partners)
     problems.install(app)
     app.state.metrics = runtime.metrics  # /metrics (api/health.py) and the request metrics (api/observe.py)
+    app.state.readiness = health.Verdicts()  # /readyz's latest checks, answered again for a second
     # The database's figures are read at each scrape, over the read connection: on SQLite it takes no write lock.
     runtime.metrics.read_at_scrape(DatabaseCollector(reads, runtime.clock, runtime.platforms))
     routes = (meta, health, centre_reads, centre_actions, centre_events, court)
