@@ -24,8 +24,10 @@ _PHONE_LIKE = re.compile(
 _USCC_CHAR = "[0-9A-HJ-NP-RTUWXY]"  # the GB 32100 alphabet: no I, O, S, V, Z
 _USCC = re.compile(rf"{_EDGE}({_USCC_CHAR}{{2}}\d{{4}})({_USCC_CHAR}{{8}})({_USCC_CHAR}{{4}}){_END}")
 _OLD_ID = re.compile(rf"{_EDGE}(\d{{6}})(\d{{5}})(\d{{4}}){_END}")  # 15-digit IDs issued before 1999
-# Bank accounts and cards: 12–30 digits, possibly grouped by spaces; not part of an id such as MC-1234….
-_ACCOUNT = re.compile(rf"(?<![0-9A-Za-z_-])\d(?:[ ]?\d){{11,29}}{_END}")
+# Bank accounts and cards: 12–30 digits, grouped by spaces, hyphens or dots or not, after a country code or not
+# (CN62…, as an IBAN-style number is written); not part of an id such as MC-1234….
+_ACCOUNT = re.compile(rf"(?<![0-9A-Za-z_+-])(?:[A-Z]{{2}})?\d(?:[ .-]?\d){{11,29}}{_END}")
+_AMOUNT = re.compile(r"\d+\.\d{1,2}")  # yuan with its fen: 1234567890.12 is an amount, not an account
 _STAMP_FORMS = {12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S", 17: "%Y%m%d%H%M%S%f"}
 _KEPT = "+-() 转"  # separators shown as they are; every other character of a phone is masked or shown as a digit
 KEEP_FIRST, KEEP_LAST, HIDDEN = 3, 4, 4
@@ -81,10 +83,11 @@ def mask_document(text: str, *, keep_uscc: bool = False) -> str:
                 parts += [mask_document(text[last : match.start()]), match.group(0)]
                 last = match.end()
         return "".join([*parts, mask_document(text[last:])])
+    # Accounts first: a grouped one (6222-0212-3456-…) must not be read as a landline inside it and half shown.
+    text = _ACCOUNT.sub(_mask_account, text)
     text = mask_text(text)
     text = _USCC.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
-    text = _OLD_ID.sub(lambda m: m.group(1) + "*" * 5 + m.group(3), text)
-    return _ACCOUNT.sub(_mask_account, text)
+    return _OLD_ID.sub(lambda m: m.group(1) + "*" * 5 + m.group(3), text)
 
 
 def _is_uscc(token: str) -> bool:
@@ -97,12 +100,22 @@ def _is_uscc(token: str) -> bool:
 
 
 def _mask_account(match: re.Match[str]) -> str:
+    """An account-shaped run, masked; left for the passes after it when it is a timestamp (it identifies no one) or
+    reads as a resident ID, an old ID or a phone (each masked in its own way), or is an amount."""
     run = match.group(0)
-    if _is_timestamp(run):
+    if _is_timestamp(run) or any(form.fullmatch(run) for form in (_ID_LIKE, _OLD_ID, _PHONE_LIKE, _AMOUNT)):
         return run
-    digits = [i for i, c in enumerate(run) if c.isdigit()]
-    hidden = set(digits[:-4])
-    return "".join("*" if i in hidden else c for i, c in enumerate(run))
+    return mask_account(run)
+
+
+def mask_account(value: str | None) -> str:
+    """A bank account or card number, in any form (grouped, with a country code, letters among the digits): every
+    letter and digit masked but the last 4 digits; separators as they are. One of 8 digits or fewer keeps nothing."""
+    if not value:
+        return ""
+    digits = [i for i, c in enumerate(value) if c.isdigit()]
+    shown = set(digits[-KEEP_LAST:]) if len(digits) >= KEEP_LAST + HIDDEN + 1 else set()
+    return "".join(c if i in shown or not c.isalnum() else "*" for i, c in enumerate(value))
 
 
 def _is_timestamp(run: str) -> bool:
@@ -116,12 +129,14 @@ def _is_timestamp(run: str) -> bool:
     return 1949 <= stamp.year <= 2100
 
 
-_MASKS = {"id_number": mask_id, "phone": mask_phone}
+# The fields sealed at rest (adapter/persistence/vault.py), by name: an account is masked by its field whatever its
+# form, not only where it looks like one (partners.md: a payee's account, schemas/traffic.py Payee).
+_MASKS = {"id_number": mask_id, "phone": mask_phone, "account": mask_account}
 
 
 def mask_fields(doc: Any) -> Any:
-    """A JSON document with every `id_number` and `phone` value masked, at any depth: the fields that are sealed at
-    rest (adapter/persistence/vault.py), whatever form their value has."""
+    """A JSON document with every `id_number`, `phone` and `account` value masked, at any depth: the fields that
+    are sealed at rest (adapter/persistence/vault.py), whatever form their value has."""
     if isinstance(doc, dict):
         return {k: _MASKS[k](v) if k in _MASKS and isinstance(v, str) else mask_fields(v) for k, v in doc.items()}
     if isinstance(doc, list):

@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from adapter.complaints.states import TRANSITIONS as COMPLAINT_TRANSITIONS
 from adapter.complaints.states import ComplaintEvent, ComplaintStatus, IllegalComplaintTransition
 from adapter.errors import CaseNotFound, DuplicateCase, InvalidRequest
-from adapter.masking import mask_text
+from adapter.masking import mask_document, mask_text
 from adapter.persistence.diagnosis import condition_of
 from adapter.states import TRANSITIONS, CaseStatus, Event, IllegalTransition
 
@@ -102,11 +102,20 @@ def unparsed_body(content_type: str) -> Problem:
     return Problem(400, "unreadable-body", message, errors=[{"field": "body", "rule": "parse", "message": message}])
 
 
+MAX_ERRORS = 50  # field errors listed in one answer; the rest are counted (see field_errors)
+
+
 def field_errors(errors: Sequence[Mapping[str, Any]], *, under: str = "") -> list[dict[str, str]]:
     """pydantic's errors as {field, rule, message}: where, which rule (pydantic's error type), what it said.
     `under`: the request field the errors' locations are relative to (e.g. "agreement", a multipart field's JSON).
-    The input values are left out on purpose: they may be ID or phone numbers."""
-    return [_field_error(e, under) for e in errors]
+    The input values are left out on purpose, and the messages masked: they may be ID, phone or account numbers.
+    At most MAX_ERRORS are listed, then one {"field": "body", "rule": "too_many_errors"} counting the rest: a body
+    of a million wrong items once took the event loop for tens of seconds to answer 82 MB (attacker review)."""
+    listed = [_field_error(e, under) for e in errors[:MAX_ERRORS]]
+    if len(errors) > MAX_ERRORS:
+        more = f"{len(errors) - MAX_ERRORS} more errors, not listed: correct these first"
+        listed.append({"field": under or "body", "rule": "too_many_errors", "message": more})
+    return listed
 
 
 def _field_error(error: Mapping[str, Any], under: str) -> dict[str, str]:
@@ -119,7 +128,7 @@ def _field_error(error: Mapping[str, Any], under: str) -> dict[str, str]:
         reason = str((error.get("ctx") or {}).get("error", "")) or "not JSON"
         loc, message = ["body"], f"the body is not valid JSON ({reason}{at}); send one JSON object"
     field = ".".join([under, *loc] if under else loc) or "body"
-    return {"field": field, "rule": rule, "message": message}
+    return {"field": field, "rule": rule, "message": mask_document(message)}
 
 
 def invalid(errors: list[dict[str, str]]) -> Problem:

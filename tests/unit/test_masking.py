@@ -160,3 +160,42 @@ def test_payload_masking_covers_every_kind_of_personal_number(text: str, masked:
 def test_payload_masking_leaves_timestamps_ids_and_amounts_readable(text: str) -> None:
     """What an operator needs to see why a message was refused, and which identifies no one, stays as it is."""
     assert mask_document(text) == text
+
+
+# Account numbers as people and partners write them (attacker review: the grouped, dotted and country-coded forms,
+# and a short one in a payee's `account` field, were shown whole or half).
+ACCOUNT_FORMS = [
+    ("6222021234567890123", "***************0123"),
+    ("6222 0212 3456 7890", "**** **** **** 7890"),
+    ("6222-0212-3456-7890-123", "****-****-****-***0-123"),
+    ("6222.0212.3456.7890", "****.****.****.7890"),
+    ("CN6222021234567890123", "*****************0123"),
+    ("账号6222021234567890123号", "账号***************0123号"),
+]
+
+
+@pytest.mark.parametrize(("text", "shown"), ACCOUNT_FORMS)
+def test_an_account_in_free_text_keeps_only_its_last_4_digits(text: str, shown: str) -> None:
+    assert mask_document(text) == shown
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["20261202103000", "1234567890.12", "MC-2026-000123", "(2026)粤0106民初1234号", "2026-12-02 10:30:00"],
+)
+def test_what_only_looks_like_an_account_is_left(text: str) -> None:
+    """A compact timestamp, an amount in yuan, a message id, a case number (案号), a date and time."""
+    assert mask_document(text) == text
+
+
+@pytest.mark.parametrize(
+    ("account", "shown"),
+    [
+        ("62220212345", "*******2345"),  # too short for free text's pattern: the field masks it
+        ("CN6222021234567890123", "*****************0123"),
+        ("6222-0212-3456-7890-123", "****-****-****-***0-123"),
+        ("12345678", "********"),  # 8 digits or fewer: none shown
+    ],
+)
+def test_an_account_field_is_masked_whatever_its_form(account: str, shown: str) -> None:
+    assert mask_fields({"payee": {"name": "张三", "account": account}}) == {"payee": {"name": "张三", "account": shown}}
