@@ -20,6 +20,7 @@ from adapter.persistence.case_store import SqlCaseStore
 from adapter.services import MAX_DOCUMENT_BYTES, CentreServices
 from api import action_run
 from api.access import context, require
+from api.bounded import BoundedRoute
 from api.case_tx import ActionTransaction
 from api.clients import Client
 from api.idempotency import Call
@@ -44,7 +45,7 @@ from schemas.case import CaseDispatch
 from schemas.enums import OutcomeCode
 from schemas.outcome import FailureReport
 
-router = APIRouter(prefix="/api/centre/v1", tags=["centre actions"])
+router = APIRouter(prefix="/api/centre/v1", tags=["centre actions"], route_class=BoundedRoute)
 Centre = Annotated[Client, Depends(require("centre"))]
 IdempotencyKey = Annotated[
     str | None,

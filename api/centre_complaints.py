@@ -26,6 +26,7 @@ from adapter.masking import mask_text
 from adapter.persistence.complaint_store import ComplaintNotFound
 from api import action_run
 from api.access import context, require
+from api.bounded import BoundedRoute
 from api.centre_actions import IdempotencyKey, IfMatch, _check_if_match
 from api.clients import Client
 from api.complaint_models import (
@@ -44,7 +45,7 @@ from api.idempotency import Call
 from api.models import problem_responses
 from api.problems import Problem, refusal
 
-router = APIRouter(prefix="/api/centre/v1", tags=["centre complaints"])
+router = APIRouter(prefix="/api/centre/v1", tags=["centre complaints"], route_class=BoundedRoute)
 Centre = Annotated[Client, Depends(require("centre"))]
 RESPONSES = problem_responses(400, 401, 403, 404, 409, 412, 413, 422)
 

@@ -42,6 +42,7 @@ from adapter.persistence.partner_store import PartnerRecordNotFound
 from adapter.persistence.partner_tables import PartnerRecordRow
 from api import action_run, cursor
 from api.access import context, require
+from api.bounded import BoundedRoute
 from api.centre_actions import IdempotencyKey, _check_if_match
 from api.clients import Client
 from api.idempotency import Call, etag
@@ -54,7 +55,7 @@ from scheduler.partners import PartnerRuntime
 from schemas.clock import from_db
 from schemas.partner import PartnerKind
 
-router = APIRouter(prefix="/api/centre/v1/partners", tags=["centre partners"])
+router = APIRouter(prefix="/api/centre/v1/partners", tags=["centre partners"], route_class=BoundedRoute)
 
 Centre = Annotated[Client, Depends(require("centre"))]
 

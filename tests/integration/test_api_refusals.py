@@ -2,12 +2,18 @@
 a validation problem does); one about the case's state names its rule. The JSON bodies' fields are `body.…`, the
 agreement upload's are its multipart fields (`agreement.…`, `document`)."""
 
+import json
+import time
 from typing import Any
 
 import pytest
+from sqlmodel import col, select
 
 from adapter.errors import InvalidRequest
+from adapter.persistence.api_tables import ApiAuditRow
+from api.bounded import MAX_ITEMS
 from api.problems import invalid_request
+from scheduler import Runtime
 from tests.support.api import Api, flow_c_case
 from tests.support.flows import agree, mediate
 from tests.support.runtime import DOCUMENT, agreement
@@ -79,3 +85,33 @@ def test_an_unreadable_body_names_the_body(centre: Api) -> None:
     answer = centre.post("/api/centre/v1/cases/X/decline", data=junk, headers={"Content-Type": "application/json"})
     assert answer.status_code == 400, answer.text
     assert answer.json()["errors"] == [{"field": "body", "rule": "parse", "message": answer.json()["detail"]}]
+
+
+def test_a_body_of_too_many_items_is_refused_before_it_is_validated(
+    runtime: Runtime, centre: Api, api_base: str
+) -> None:
+    """A million `{}` parties once held the event loop (every role's requests) for a minute, validating each: now
+    one 422 naming the limit, answered at once and recorded for the centre; without a key, a 401."""
+    body = json.dumps({"platform_case_id": "x", "parties": [{}] * 200_000})
+    started = time.monotonic()
+    answer = centre.post("/api/centre/v1/cases", data=body, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 422 and time.monotonic() - started < 5, answer.text[:300]
+    assert answer.json()["errors"] == [
+        {
+            "field": "body",
+            "rule": "too_many_items",
+            "message": f"the body holds more than {MAX_ITEMS} items (array elements and object members)",
+        }
+    ]
+    assert [(r.client, r.status_code) for r in _audited(runtime)] == [("centre", 422)]
+    anonymous = Api(api_base, None).post(
+        "/api/centre/v1/cases", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert anonymous.status_code == 401
+    small = centre.post("/api/centre/v1/cases", json={"platform_case_id": "x", "parties": [{}] * 3})
+    assert small.status_code == 422 and small.json()["errors"][0]["rule"] != "too_many_items"  # validated as before
+
+
+def _audited(runtime: Runtime) -> list[ApiAuditRow]:
+    with runtime.uow.begin() as session:
+        return list(session.exec(select(ApiAuditRow).order_by(col(ApiAuditRow.id))).all())
