@@ -1,0 +1,25 @@
+"""bench/probe_flood.py runs to its JSON line: every flood really ran while the centre read (its answered rates are
+measured over the reads), and the ratio is the two floods' medians."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.timeout(300)
+def test_the_probe_flood_bench_measures_both_floods() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.probe_flood", "--runs", "1", "--reads", "20", "--threads", "2"],
+        capture_output=True,
+        text=True,
+        timeout=280,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary["healthz_answered_per_s"] > 0 and summary["readyz_answered_per_s"] > 0
+    assert abs(summary["readyz_ratio"] - summary["readyz_flood_ms"] / summary["healthz_flood_ms"]) < 0.05
+    assert summary["quiet_ms"] > 0 and summary["runs"] == 1
