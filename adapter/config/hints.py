@@ -15,7 +15,9 @@ from pydantic import BaseModel, ValidationError
 PREFIX = "DOCKING_"
 # Variables the CLI itself reads (typer's envvar), or sets for the processes it starts (cli/logs.py INHERITED: the
 # logging choice a send process inherits), not settings.
-CLI_VARIABLES = frozenset({"DOCKING_CONFIG", "DOCKING_LOG_INHERITED"})
+CLI_VARIABLES = frozenset(
+    {"DOCKING_CONFIG", "DOCKING_LOG_LEVEL", "DOCKING_LOG_FORMAT", "DOCKING_LOG_FILE", "DOCKING_LOG_INHERITED"}
+)
 # Variables `docking demo --keep-running` prints as `export …` lines for the operator's shell (cli/run_cmd.py): not
 # settings, but a shell that sourced them must not get four warnings from every later `docking` command.
 DEMO_VARIABLES = frozenset({"DOCKING_URL", "DOCKING_KEY", "DOCKING_OPS_KEY", "DOCKING_CASE"})

@@ -2,10 +2,12 @@
 
 import logging
 import os
+import re
 from pathlib import Path
 
 import pytest
 
+from adapter.config.hints import CLI_VARIABLES
 from adapter.config.settings import delivery_warnings, load_settings
 from adapter.errors import ConfigError
 from mappings.times import FORMS
@@ -293,6 +295,10 @@ def test_an_environment_override_for_a_platform_the_file_lacks_is_refused(
         ("DOCKING_CONFIGG", "(did you mean DOCKING_CONFIG?)"),
         ("DOCKING_SOMETHING_ELSE", "is not a setting and is ignored"),
         ("DOCKING_CONFIG", None),
+        ("DOCKING_LOG_FORMAT", None),  # the CLI's own options (cli/main.py), as the README's Deployment sets them
+        ("DOCKING_LOG_LEVEL", None),
+        ("DOCKING_LOG_FILE", None),
+        ("DOCKING_LOG_FROMAT", "(did you mean DOCKING_LOG_FORMAT?)"),
         ("DOCKING_OPS_KEY", None),  # printed by `docking demo --keep-running` for the shell
         ("DOCKING_URL", None),
         ("DOCKING_DELIVER_SECONDS", None),
@@ -382,3 +388,12 @@ def test_a_deliver_batch_under_twice_max_in_flight_is_said_by_a_worker_at_start(
     (warning,) = delivery_warnings(load_settings(_config(tmp_path, "deliver_batch = 10\n" + platform)))
     assert "deliver_batch 10 is under twice platform p's max_in_flight 16" in warning and "at least 32" in warning
     assert delivery_warnings(load_settings(_config(tmp_path, "deliver_batch = 32\n" + platform))) == []
+
+
+def test_every_variable_the_cli_reads_is_known_to_the_settings_warning() -> None:
+    """A DOCKING_ variable a `docking` option reads (typer's envvar) is not warned about as an unknown setting."""
+    source = "\n".join(
+        path.read_text(encoding="utf-8") for path in (Path(__file__).resolve().parents[2] / "cli").glob("*.py")
+    )
+    read = set(re.findall(r'envvar="(DOCKING_[A-Z_]+)"', source))
+    assert read and read <= CLI_VARIABLES, read - CLI_VARIABLES
