@@ -24,9 +24,9 @@ _PHONE_LIKE = re.compile(
 _USCC_CHAR = "[0-9A-HJ-NP-RTUWXY]"  # the GB 32100 alphabet: no I, O, S, V, Z
 _USCC = re.compile(rf"{_EDGE}({_USCC_CHAR}{{2}}\d{{4}})({_USCC_CHAR}{{8}})({_USCC_CHAR}{{4}}){_END}")
 _OLD_ID = re.compile(rf"{_EDGE}(\d{{6}})(\d{{5}})(\d{{4}}){_END}")  # 15-digit IDs issued before 1999
-# Bank accounts and cards: 12–30 digits, grouped by spaces, hyphens or dots or not, after a country code or not
-# (CN62…, as an IBAN-style number is written); not part of an id such as MC-1234….
-_ACCOUNT = re.compile(rf"(?<![0-9A-Za-z_+-])(?:[A-Z]{{2}})?\d(?:[ .-]?\d){{11,29}}{_END}")
+# Bank accounts and cards: 12–30 digits, grouped by spaces, hyphens or dots or not; not part of an id such as
+# MC-1234… or a partner's serial number DJ4401… (letters before the digits: an account field is masked by its name).
+_ACCOUNT = re.compile(rf"(?<![0-9A-Za-z_+-])\d(?:[ .-]?\d){{11,29}}{_END}")
 _AMOUNT = re.compile(r"\d+\.\d{1,2}")  # yuan with its fen: 1234567890.12 is an amount, not an account
 _STAMP_FORMS = {12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S", 17: "%Y%m%d%H%M%S%f"}
 _KEPT = "+-() 转"  # separators shown as they are; every other character of a phone is masked or shown as a digit
