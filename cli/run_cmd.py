@@ -13,6 +13,7 @@ from rich.table import Table
 
 import scheduler
 from adapter.errors import ConfigError, InvalidRequest
+from adapter.persistence.sqlite_file import check_worker_database
 from api.host import ThreadedApi
 from cli import logs
 from cli.output import ConfigOption, console, err, nothing_configured
@@ -26,6 +27,7 @@ def run(config: ConfigOption = None) -> None:
     settings = bootstrap.load(config)
     if not settings.platforms and not settings.desks and not settings.partners:
         raise ConfigError(nothing_configured(config))
+    check_worker_database(settings.database_url)
     scheduler.run(settings)
 
 

@@ -6,6 +6,7 @@ import typer
 
 from adapter.config.settings import load_settings
 from adapter.errors import ConfigError
+from adapter.persistence.sqlite_file import check_worker_database
 from cli.output import ConfigOption, nothing_configured
 
 
@@ -23,4 +24,5 @@ def serve(
     settings = load_settings(config)
     if jobs and not settings.platforms and not settings.desks and not settings.partners:
         raise ConfigError(nothing_configured(config))
+    check_worker_database(settings.database_url)
     run_server(settings, jobs=jobs, host=host, port=port)

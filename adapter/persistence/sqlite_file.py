@@ -35,13 +35,29 @@ def check_readable(file: Path) -> None:
     try:
         file.stat()
     except FileNotFoundError:
-        raise ConfigError(f"no database at {file}; check database_url (or --config) or run `docking run`") from None
+        raise ConfigError(
+            f"no database at {file}; check database_url (or --config), or create a new one with `docking db upgrade`"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot open the database {file}: {_reason(file, exc)}") from None
     if not file.is_file():
         raise ConfigError(f"cannot open the database {file}: it is not a file")
     if not os.access(file, os.R_OK):
         raise ConfigError(f"cannot open the database {file}: the file is not readable by this user")
+
+
+def check_worker_database(url: str) -> None:
+    """For `docking run` and `serve`: a SQLite file must be there already. A worker at a mistyped or moved path
+    would make a new, empty database and read every court's feed into it from the start — the same cases again
+    under new ids for the centre, beside the real database. `docking db upgrade` makes a new one on purpose.
+    (A PostgreSQL database the DBA made empty is set up by the first worker: README, Deployment.)"""
+    file = database_file(url)
+    if file is not None and not file.exists():
+        raise ConfigError(
+            f"no database at {file}: a worker never makes one (a mistyped or moved database_url would read every "
+            "feed again into an empty one). If this adapter ran before, fix database_url (or --config); for a new "
+            "installation, create it with `docking db upgrade` and start again"
+        )
 
 
 def check_writable(file: Path, *, must_exist: bool) -> None:

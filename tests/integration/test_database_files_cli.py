@@ -145,6 +145,7 @@ def test_a_second_docking_run_on_one_sqlite_file_is_refused(tmp_path: Path) -> N
         f'database_url = "sqlite:///{tmp_path / "d.db"}"\n[platforms.gz]\nbase_url = "http://127.0.0.1:9"\n'
         'poll_seconds = 60\n[platforms.gz.signing]\nkeyring = "keys"\ncourt_keys = { c = "keys/c1.pub" }\n'
     )
+    assert docking("db", "upgrade", "-c", str(config)).returncode == 0  # a worker never makes its database
     lock = tmp_path / "d.db.run.lock"
     # `docking run` forked from a process that imported it once: each start is the command's own, without the
     # interpreter's import time; its pid and exit status are the process's, as a Popen's
@@ -176,3 +177,20 @@ def test_a_second_docking_run_on_one_sqlite_file_is_refused(tmp_path: Path) -> N
             assert third.wait(timeout=30) == 0
     finally:
         forks.close()
+
+
+@pytest.mark.parametrize("command", ["run", "serve"])
+def test_a_worker_never_makes_its_database(tmp_path: Path, command: str) -> None:
+    """A mistyped or moved database_url: `docking run`/`serve` refuse (exit 78) instead of reading every court's
+    feed again into a new, empty database; nothing is created there. `docking db upgrade` makes one on purpose."""
+    assert docking("keys", "generate", "--key-id", "c1", "--dir", str(tmp_path / "keys")).returncode == 0
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'database_url = "sqlite:///{tmp_path / "dta" / "d.db"}"\n[platforms.gz]\nbase_url = "http://127.0.0.1:9"\n'
+        '[platforms.gz.signing]\nkeyring = "keys"\ncourt_keys = { c = "keys/c1.pub" }\n'
+    )
+    refused = docking(command, "-c", str(config))
+    line = _one_line_error(refused)
+    assert refused.returncode == 78 and f"no database at {tmp_path / 'dta' / 'd.db'}" in line, line
+    assert "fix database_url" in line and "`docking db upgrade`" in line
+    assert not (tmp_path / "dta").exists()

@@ -57,6 +57,8 @@ def test_run_polls_a_standalone_sandbox_and_stops_cleanly_on_sigterm(tmp_path: P
             'keyring = "keys"\n'
             'court_keys = { "court-2026-01" = "court/court-2026-01.pub" }\n'
         )
+        made = docking("db", "upgrade", "--config", str(config))  # a worker never makes its database
+        assert made.returncode == 0, made.stderr
         runner = _start("run", "--config", str(config))
         cases: list[dict[str, str]] = []
         deadline = time.monotonic() + 30
