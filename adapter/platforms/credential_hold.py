@@ -27,6 +27,9 @@ log = logging.getLogger("docking.credentials")
 
 # Words a court uses when the signed time, not the key, is what it refuses: then the host's clock is the fix.
 CLOCK_WORDS = ("stale", "future", "expired", "clock", "timestamp")
+# Words a court uses when the signed request line (method, URL) is what it refuses: the key may be trusted all
+# along, and base_url (or a gateway that rewrites it) is the fix — re-publishing the key would change nothing.
+REQUEST_WORDS = ("another request", "different request", "other request", "request target", "wrong url")
 
 
 @dataclass(frozen=True)
@@ -100,16 +103,24 @@ class CredentialHold:
         credential = self._credential(now) if self._credential else None
         what = credential.what if credential else "our credentials"
         remedy = credential.remedy if credential else "fix the credentials this platform is configured with"
-        if any(word in error.said.lower() for word in CLOCK_WORDS):
+        said = error.said.lower()
+        if any(word in said for word in CLOCK_WORDS):
             remedy += "; the court also names the signed time: check this host's clock (NTP)"
+        trust = f"It does not trust {what}: {remedy}"
+        if any(word in said for word in REQUEST_WORDS):
+            trust = (
+                "It says the signature was made for another request: the signature covers the method and the URL, "
+                "so check that base_url (scheme, host, port, path) is the address the court itself sees — a gateway "
+                f"or proxy that rewrites it breaks every signature. Only if it is right: it does not trust {what}: "
+                f"{remedy}"
+            )
         log.error(
-            "platform %s: the court refuses our signature (%s: %s). It does not trust %s: %s. Delivery and polling to "
-            "%s are held — nothing goes dead — with one probe every %gs; they resume by themselves once it accepts us.",
+            "platform %s: the court refuses our signature (%s: %s). %s. Delivery and polling to %s are held — nothing "
+            "goes dead — with one probe every %gs; they resume by themselves once it accepts us.",
             self.platform,
             error.code,
             mask_text(error.said),
-            what,
-            remedy,
+            trust,
             self.platform,
             self.probe_every.total_seconds(),
         )

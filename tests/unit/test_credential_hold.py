@@ -108,3 +108,23 @@ def test_a_hold_that_flaps_is_alerted_once_an_hour(caplog: pytest.LogCaptureFixt
         hold.refused(error, start + timedelta(minutes=61))
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 2  # the first, and the one an hour later
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "HTTP 401: signature refused (bad_signature): the signature was made for another request",
+        "HTTP 401: signature refused: made for a different request (POST https://gw.example/api)",
+    ],
+)
+def test_a_refusal_of_the_signed_request_line_points_at_base_url_first(
+    caplog: pytest.LogCaptureFixture, said: str
+) -> None:
+    """The key may be trusted all along (a gateway rewrote the URL): publishing it again would change nothing."""
+    hold = _hold()
+    with caplog.at_level(logging.ERROR, "docking.credentials"):
+        hold.refused(CredentialsRefused("guangzhou", "E401", said), T0)
+    (alert,) = caplog.records
+    assert "check that base_url (scheme, host, port, path)" in alert.message
+    assert alert.message.index("base_url") < alert.message.index("`docking keys activate k1`")
+    assert "It does not trust" not in alert.message
