@@ -9,8 +9,10 @@ SIGTERM/SIGINT: uvicorn stops accepting, finishes the requests in flight (up to 
 returns; then the jobs finish what they hold, as `docking run` does.
 """
 
+import errno
 import logging
 import signal
+import socket
 import ssl
 from datetime import timedelta
 from typing import Any
@@ -20,6 +22,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from adapter import heartbeats
 from adapter.config.settings import ApiSettings, Settings, delivery_warnings
+from adapter.errors import ConfigError
 from adapter.persistence.engine import run_lock
 from api.app import create_app
 from api.idempotency import forget_before
@@ -64,6 +67,7 @@ def serve(
     # must land here (the jobs still have to stop), not in the default handler that ends the process at once.
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, note)
+    _check_address(host or settings.api.host, settings.api.port if port is None else port)
     lock = run_lock(settings.database_url) if jobs else None
     if lock is not None:
         lock.acquire()
@@ -98,3 +102,22 @@ def serve(
         if lock is not None:
             lock.release()
         log.info("stopped")
+
+
+def _check_address(host: str, port: int) -> None:
+    """ConfigError (exit 78) naming the address when it cannot be listened on — taken by another process, or not
+    this host's — before anything starts: uvicorn would log its own error only after the jobs had started, and the
+    process would end with an exit status no operator's runbook knows. (Bound as uvicorn binds: SO_REUSEADDR.)"""
+    if port == 0:
+        return
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            why = "another process listens there" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
+            raise ConfigError(
+                f"cannot serve the API on {host}:{port}: {why} (`ss -ltnp 'sport = :{port}'` names it); stop it, or "
+                "choose another address with --port / --host or [api] port / host"
+            ) from None

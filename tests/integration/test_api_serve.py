@@ -2,6 +2,7 @@
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -121,3 +122,21 @@ def test_serve_speaks_tls_and_requires_a_client_certificate_when_given_a_ca(tmp_
         _, err = server.communicate()
     assert code == 0, err
     assert server_cert.exists() and server_key_path.exists()
+
+
+def test_serve_on_a_taken_port_says_so_and_starts_nothing(tmp_path: Path, settings: Settings) -> None:
+    """Another process listens on the port: exit 78 naming the address and how to choose another, before any job
+    starts (the database's run lock is not taken, no heartbeat is written)."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = tmp_path / "docking.toml"
+        config.write_text(config_toml(settings, port=port))
+        assert docking("db", "upgrade", "--config", str(config)).returncode == 0
+        refused = docking("serve", "--config", str(config))
+    assert refused.returncode == 78, refused.stderr
+    assert f"cannot serve the API on 127.0.0.1:{port}: another process listens there" in refused.stderr
+    assert "--port" in refused.stderr and "Traceback" not in refused.stderr and "uvicorn" not in refused.stderr
+    status = docking("status", "--format", "json", "--config", str(config))
+    assert json.loads(status.stdout)["processes"] == [], status.stdout
