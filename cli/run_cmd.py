@@ -81,6 +81,12 @@ def demo(
         latency = parse_latency(court_latency)
     except ValueError as exc:
         raise InvalidRequest(f"--court-latency {exc}") from None
+    if workdir is not None and workdir.is_dir() and any(workdir.iterdir()):
+        # an earlier demo's keys, databases and courts are there: a second one would meet them half-way
+        raise InvalidRequest(
+            f"--workdir {workdir.resolve()} is not empty (an earlier run left its database and keys there): give a "
+            "new or empty folder, or leave --workdir out for a fresh temporary one"
+        )
 
     if not as_json and logs.quieter("WARNING"):  # the progress bar, not every job's and request's line
         err.print("[dim]log: warnings only (--log-level INFO shows every job and request)[/dim]")

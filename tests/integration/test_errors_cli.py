@@ -225,3 +225,11 @@ def test_deadlines_says_once_under_the_table_which_year_has_no_holiday_data(tmp_
         assert not LOG_LINE.search(result.stderr)
     rows = json.loads(docking("deadlines", "--within", "9999w", "-c", str(config), "-f", "json").stdout)
     assert rows and all(row["estimated"] is True for row in rows)
+
+
+def test_a_demo_in_a_used_workdir_is_refused_before_it_starts(tmp_path: Path) -> None:
+    """An earlier demo's keys and database are there: exit 2 saying to give an empty folder (not a key error)."""
+    (tmp_path / "gz-odr").mkdir()
+    refused = docking("demo", "--cases", "2", "--workdir", str(tmp_path))
+    assert refused.returncode == 2 and f"--workdir {tmp_path} is not empty" in refused.stderr, refused.stderr
+    assert "new or empty folder" in refused.stderr and list(tmp_path.iterdir()) == [tmp_path / "gz-odr"]
