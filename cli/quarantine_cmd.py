@@ -98,7 +98,8 @@ def quarantine_show(
     }
     signed = {name: protected for name, value in headers.items() if (protected := _jws_header(value))}
     if fmt is Format.json:
-        print_object({**record, "position": position, "headers": headers, "signed_headers": signed, "raw": text})
+        shown = {"position": position, "headers": headers, "signed_headers": signed, "raw": text, "raw_note": note}
+        print_object({**record, **shown})
         return
     render_record({c: record[c] for c in SHOW_COLUMNS}, title=f"quarantined message {quarantine_id}")
     header_rows = [{"header": k, "value": v} for k, v in headers.items()]
@@ -107,9 +108,10 @@ def quarantine_show(
         header_rows.append({"header": "feed position", "value": position})
     render(header_rows, ["header", "value"], fmt, title="headers")
     console.print("[bold]raw bytes[/bold] (ID, phone and account numbers masked):", highlight=False)
-    print(text)
-    if note:
-        err.print(note, highlight=False)
+    if text:
+        print(text)
+    if note:  # where the bytes are not shown (not text), the note is all there is: beside the heading, not apart
+        (err if text else console).print(note, highlight=False)
 
 
 @app.command("reprocess")

@@ -13,6 +13,7 @@ from sqlmodel import select
 from adapter.config.settings import Settings, load_settings
 from adapter.persistence.tables import AuditRow, CaseEventRow, CaseRow, InboxRow, QuarantineRow
 from adapter.persistence.vault import new_key
+from sandbox.wire import RawText
 from scheduler import Runtime, build_runtime
 from signing.keyfiles import generate_keypair
 from tests.support.cli import docking
@@ -157,3 +158,21 @@ def test_a_redelivered_bad_item_is_logged_and_counted_once(
         assert message.startswith(f"{PLATFORM}: message {row.message_id} quarantined ({row.reason})")
         assert row.message_id and row.message_id.startswith("PQ-")
     assert runtime.metrics.get("inbound_quarantined") == 2 and runtime.metrics.get("inbound_duplicate") == 6
+
+
+def test_bytes_that_are_not_text_are_said_where_they_would_be_shown(
+    operator: tuple[Path, Path, Path], court: Court
+) -> None:
+    """4 bytes of 0xFF on the decisions feed: `show` says what they are (size, SHA-256: what to give the court)
+    under the raw-bytes heading, not an empty line; `--format json` carries the same as raw_note."""
+    config, _, _ = operator
+    court.core.inject("decisions", RawText.of(b"\xff\xff\xff\xff"), {})
+    _poll(config)
+    listed = json.loads(docking("quarantine", "list", "--format", "json", "-c", str(config)).stdout)
+    (row,) = [r for r in listed if r["feed"] == "decisions"]
+    shown = docking("quarantine", "show", str(row["id"]), "-c", str(config))
+    assert shown.returncode == 0, shown.stderr
+    said = "the bytes are not text (4 bytes, SHA-256"
+    assert said in shown.stdout.split("raw bytes", 1)[1], shown.stdout
+    as_json = json.loads(docking("quarantine", "show", str(row["id"]), "--format", "json", "-c", str(config)).stdout)
+    assert as_json["raw"] == "" and as_json["raw_note"].startswith(said)
