@@ -41,7 +41,11 @@ def findings(report: StatusReport) -> list[Attention]:
         )
     for p in report.platforms:
         if p.held:
-            found.append(Attention("held", p.name, f"{p.name}: held — {p.held_reason or 'credentials refused'}"))
+            found.append(
+                Attention(
+                    "held", p.name, f"{p.name}: held — {p.held_reason.removeprefix('held: ') or 'credentials refused'}"
+                )
+            )
         if p.breaker != "closed" and p.breaker_since is not None:
             open_for = (report.at - p.breaker_since).total_seconds()
             if open_for >= report.limits.breaker_open_seconds:

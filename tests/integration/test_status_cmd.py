@@ -122,7 +122,7 @@ def migrations_behind(uow: UnitOfWork) -> None:
                 " one (systemctl start docking)"
             ],
         ),
-        (held, 1, ["court: held — held: the court refuses our credentials"]),
+        (held, 1, ["court: held — the court refuses our credentials"]),
         (dead_letters, 1, ["court: 1 dead message(s)"]),
         (breaker_open_long, 1, ["court: breaker open for 2h"]),
         (migrations_behind, 1, [f"database at 0013, adapter needs {head()}"]),
