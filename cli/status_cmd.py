@@ -113,8 +113,11 @@ def _tables(report: StatusReport) -> None:
         Format.table,
         title="jobs",
     )
-    processes = [{**dataclasses.asdict(p), "data_keys": ", ".join(p.data_keys)} for p in report.processes]
-    render(processes, ["host", "pid", "seen_at", "data_keys", "active_key"], Format.table, title="processes")
+    processes = [
+        {**dataclasses.asdict(p), "data_keys": ", ".join(p.data_keys), "state": _state(p.running)}
+        for p in report.processes
+    ]
+    render(processes, ["host", "pid", "state", "seen_at", "data_keys", "active_key"], Format.table, title="processes")
     if report.certificates:
         render(
             [dataclasses.asdict(c) for c in report.certificates],
@@ -133,3 +136,8 @@ def _tables(report: StatusReport) -> None:
 
 def _round(value: float | None) -> int | None:
     return None if value is None else int(value)
+
+
+def _state(running: bool | None) -> str:
+    """A process's state as status can know it: by pid on this host; on another, by its heartbeat alone."""
+    return {True: "running", False: "gone (pid not running)", None: "heartbeat (other host)"}[running]

@@ -11,7 +11,7 @@ EXIT_ATTENTION = 1  # `docking status`: something needs a person (2, 69, 75, 78:
 @dataclass(frozen=True)
 class Attention:
     # no_worker | held | breaker_open | feed_held | feed_stale | dead_letters | quarantine | job_failing |
-    # migrations | dead_centre_events | dead_alerts | certificate_<state> (expiring, expired, …)
+    # migrations | dead_centre_events | dead_alerts | certificate_<state> (expiring, expired, …) | gone
     kind: str
     subject: str  # a platform, platform/feed, job, or the database
     message: str  # one line for an operator
@@ -28,7 +28,17 @@ def findings(report: StatusReport) -> list[Attention]:
         found.append(
             Attention("migrations", "database", f"database at {db.current or 'no version'}, adapter needs {db.head}")
         )
-    if not report.processes and report.platforms:
+    gone = [process for process in report.processes if process.running is False]
+    for process in gone:
+        found.append(
+            Attention(
+                "gone",
+                f"pid {process.pid}",
+                f"process {process.pid} on this host ({process.holder}) is not running — killed? — though its"
+                " heartbeat is still fresh: start `docking run`/`serve` again if nothing else runs",
+            )
+        )
+    if len(gone) == len(report.processes) and report.platforms:
         # Nothing polls, delivers or runs the jobs: every other figure here only gets worse, and /readyz already
         # answers 503 for the same reason (adapter/readiness.py) — status and the console must not say "all well".
         found.append(

@@ -4,6 +4,8 @@ and the open alert conditions. Reads only: works on a read-only database and on 
 (the tables a newer migration adds are then read as empty)."""
 
 import functools
+import os
+import socket
 from collections import defaultdict
 from datetime import datetime
 from typing import Any
@@ -71,7 +73,7 @@ def collect(uow: UnitOfWork, settings: Settings, clock: Clock) -> StatusReport:
     if database.current is None:  # not an adapter's database (yet): nothing to read but the finding
         return StatusReport(now, database, limits, certificates=certificates)
     processes = tuple(
-        ProcessStatus(b.holder, b.host, b.pid, b.seen_at, tuple(sorted(b.data_keys)), b.active_key)
+        ProcessStatus(b.holder, b.host, b.pid, b.seen_at, tuple(sorted(b.data_keys)), b.active_key, _running(b))
         for b in (heartbeats.live(uow, now) if "process_heartbeats" in present else [])
     )
     with uow.engine.connect() as connection:
@@ -253,3 +255,19 @@ def _queues(connection: Connection, present: set[str]) -> tuple[QueueStatus, ...
 
 def _at(value: datetime | None) -> datetime | None:
     return from_db(value) if value is not None else None
+
+
+def _running(beat: heartbeats.Heartbeat) -> bool | None:
+    """Is a heartbeat's process running? Known only on its own host (by pid): a process killed with -9 keeps a
+    fresh-looking heartbeat for up to STALE_AFTER periods. Only status says this; the checks that act on
+    heartbeats (key rotation, /readyz) keep to the heartbeat, since a container sharing the host's name need not
+    share its pids."""
+    if beat.host != socket.gethostname()[:64]:
+        return None
+    try:
+        os.kill(beat.pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it runs, as another user
+        return True
+    return True

@@ -90,6 +90,8 @@ class ProcessStatus:
     seen_at: datetime
     data_keys: tuple[str, ...]
     active_key: str | None
+    # On this host: is the pid running? (False: killed, its heartbeat not yet stale.) None on another host.
+    running: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,9 @@
 """`docking status`: what it shows and its exit code (0 healthy, 1 needs a person), in states set in the database."""
 
 import json
+import socket
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +23,16 @@ from tests.support.cli import docking
 
 pytestmark = pytest.mark.integration
 NOW = datetime.now(UTC)
+
+
+def _ended_pid() -> int:
+    """The pid of a process that ran and is gone (waited for: not even a zombie)."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+_GONE_PID = _ended_pid()
 CONFIG = """database_url = "sqlite:///{db}"
 [platforms.court]
 base_url = "http://127.0.0.1:9"
@@ -38,6 +51,23 @@ def _healthy(uow: UnitOfWork) -> None:
     with uow.begin() as session:
         session.add(
             ProcessHeartbeatRow(holder="h:1:t", host="h", pid=1, started_at=now, seen_at=now, period_seconds=60)
+        )
+
+
+def _killed_worker(uow: UnitOfWork) -> None:
+    """`docking run` killed with -9 a moment ago on this host: its heartbeat is fresh, its pid runs no more."""
+    _no_worker(uow)
+    pid, now = _GONE_PID, datetime.now(UTC)
+    with uow.begin() as session:
+        session.add(
+            ProcessHeartbeatRow(
+                holder=f"here:{pid}:t",
+                host=socket.gethostname()[:64],
+                pid=pid,
+                started_at=now,
+                seen_at=now,
+                period_seconds=60,
+            )
         )
 
 
@@ -120,6 +150,16 @@ def migrations_behind(uow: UnitOfWork) -> None:
             [
                 "no live `docking run` or `docking serve` process: nothing polls, delivers or runs the jobs — start"
                 " one (systemctl start docking)"
+            ],
+        ),
+        (
+            _killed_worker,
+            1,
+            [
+                f"process {_GONE_PID} on this host (here:{_GONE_PID}:t) is not running — killed? — though its"
+                " heartbeat is still fresh: start `docking run`/`serve` again if nothing else runs",
+                "no live `docking run` or `docking serve` process: nothing polls, delivers or runs the jobs — start"
+                " one (systemctl start docking)",
             ],
         ),
         (held, 1, ["court: held — the court refuses our credentials"]),
