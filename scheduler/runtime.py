@@ -273,7 +273,7 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
         metrics,
         poll_locks={name: JobLock(uow, clock, f"poll:{name}", holder, POLL_LEASE) for name in settings.platforms},
         holder=holder,
-        database=DatabaseOutage(engine),
+        database=DatabaseOutage(engine, waited=settings.database_busy_timeout_seconds),
         feed_watch=FeedWatch(uow, clock, {name: c.feed_stall_polls for name, c in settings.platforms.items()}),
         states=states,
     )

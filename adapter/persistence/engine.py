@@ -171,7 +171,11 @@ def _queue_writers(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         if not lock.acquire(timeout=busy_timeout):
-            locked = sqlite3.OperationalError("database is locked (a writer in this process held it too long)")
+            # Whoever holds it here may itself be waiting on SQLite's lock, which another process holds: say both.
+            locked = sqlite3.OperationalError(
+                "database is locked (the write lock stayed taken past the busy timeout: by another process, or by "
+                "a writer of this one waiting for it)"
+            )
             # As the driver would say it: SQLITE_BUSY, so the outage guard and the diagnosis read it as the same
             # condition as SQLite's own busy timeout (adapter/persistence/diagnosis.py) — not as a bug to raise.
             locked.sqlite_errorcode, locked.sqlite_errorname = sqlite3.SQLITE_BUSY, "SQLITE_BUSY"

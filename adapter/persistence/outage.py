@@ -20,7 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DatabaseError
 
-from adapter.persistence.diagnosis import condition_of, database_label, detail_of
+from adapter.persistence.diagnosis import LOCKED, condition_of, database_label, detail_of
 
 log = logging.getLogger("docking.database")
 
@@ -29,9 +29,17 @@ class DatabaseOutage:
     """Tracks whether `engine`'s database is failing; thread-safe (jobs run in a pool)."""
 
     def __init__(
-        self, engine: Engine, *, monotonic: Callable[[], float] = time.monotonic, remind_every: float = 600.0
+        self,
+        engine: Engine,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+        remind_every: float = 600.0,
+        waited: float = 0.0,
     ) -> None:
+        """`waited`: how long a writer waits for a lock before it fails (database_busy_timeout_seconds): an outage
+        of the LOCKED kind began that long before its first failure, and is measured from then."""
         self.database = database_label(engine.url)
+        self._waited = waited
         self._monotonic = monotonic
         self._remind_every = remind_every  # a long outage is said again now and then, still not per attempt
         self._lock = threading.Lock()
@@ -56,7 +64,8 @@ class DatabaseOutage:
             self.failures += 1
             self._failed += 1
             if self._since is None:
-                self._since = self._said_at = now
+                self._said_at = now
+                self._since = now - (self._waited if cause is LOCKED else 0.0)  # the lock was taken that long ago
                 log.error(
                     "database unavailable: %s — %s (%s, during %s); %s. The jobs keep retrying; one line will say "
                     "when it is back",

@@ -54,6 +54,22 @@ def test_runs_that_fail_are_counted_and_said_twice(tmp_path: Path, caplog: pytes
     assert caplog.records[1].getMessage().endswith("5 operation(s) failed meanwhile") and not outage.down
 
 
+def test_a_lock_outage_is_measured_from_when_its_first_writer_began_to_wait(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The first failure comes a busy timeout (`waited`) after the lock was taken: a 45 s lock with a 30 s busy
+    timeout was said as "after 15 s" (operator review); it is "after 45 s"."""
+    engine, write, holder = _locked_database(tmp_path)
+    now = [30.0]  # the first writer began to wait at 0 and failed at 30
+    outage = DatabaseOutage(engine, monotonic=lambda: now[0], remind_every=600, waited=30)
+    with caplog.at_level(logging.INFO, logger="docking.database"):
+        outage.guard(write, "delivery")()
+        now[0] = 45.0
+        holder.execute("ROLLBACK")
+        outage.guard(write, "heartbeat")()
+    assert caplog.records[-1].getMessage().startswith("database available again after 45 s")
+
+
 def test_a_long_outage_is_recalled_now_and_then_not_per_run(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """Every remind_every seconds one more line, however many runs fail between."""
     engine, write, _holder = _locked_database(tmp_path)
