@@ -11,7 +11,8 @@ EXIT_ATTENTION = 1  # `docking status`: something needs a person (2, 69, 75, 78:
 @dataclass(frozen=True)
 class Attention:
     # no_worker | held | breaker_open | feed_held | feed_stale | dead_letters | quarantine | job_failing |
-    # migrations | dead_centre_events | dead_alerts | certificate_<state> (expiring, expired, …) | gone
+    # migrations | dead_centre_events | dead_alerts | certificate_<state> (expiring, expired, …) | gone |
+    # reconcile
     kind: str
     subject: str  # a platform, platform/feed, job, or the database
     message: str  # one line for an operator
@@ -77,6 +78,18 @@ def findings(report: StatusReport) -> list[Attention]:
     for q in report.queues:
         if q.dead:
             found.append(Attention(f"dead_{q.name}", q.name, f"{q.name}: {q.dead} dead"))
+    for condition in report.conditions:
+        if condition.kind == "reconcile_differences":  # adapter/alerts/kinds.py AlertKind.RECONCILE
+            # Open until a run covering the platform ends ok or repaired: what is left needs a person's eyes.
+            lasted = _span((report.at - condition.since).total_seconds())
+            found.append(
+                Attention(
+                    "reconcile",
+                    condition.subject,
+                    f"{condition.subject}: reconciliation differences open for {lasted} — `docking reconcile runs`,"
+                    " then `docking reconcile show RUN` says which and what to do",
+                )
+            )
     for c in report.certificates:
         if c.needs_attention:
             found.append(Attention(f"certificate_{c.state}", c.label, f"certificate {c.label}: {c.detail}"))

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from adapter.persistence.engine import UnitOfWork, create_schema, make_engine
 from adapter.persistence.migrate import head
-from adapter.persistence.ops_tables import PlatformStateRow
+from adapter.persistence.ops_tables import AlertConditionRow, PlatformStateRow
 from adapter.persistence.tables import CursorRow, JobRunRow, OutboxRow, ProcessHeartbeatRow, QuarantineRow
 from schemas.clock import china_iso
 from tests.support.cases import T0, pending_cases
@@ -69,6 +69,14 @@ def _killed_worker(uow: UnitOfWork) -> None:
                 period_seconds=60,
             )
         )
+
+
+def reconcile_open(uow: UnitOfWork) -> None:
+    """The last reconciliation of the court left differences (its condition open two hours now)."""
+    _healthy(uow)
+    with uow.begin() as session:
+        since = datetime.now(UTC) - timedelta(hours=2, minutes=1)
+        session.add(AlertConditionRow(kind="reconcile_differences", subject="court", since=since, detail="e.g. behind"))
 
 
 def _no_worker(uow: UnitOfWork) -> None:
@@ -163,6 +171,14 @@ def migrations_behind(uow: UnitOfWork) -> None:
             ],
         ),
         (held, 1, ["court: held — the court refuses our credentials"]),
+        (
+            reconcile_open,
+            1,
+            [
+                "court: reconciliation differences open for 2h — `docking reconcile runs`, then `docking reconcile"
+                " show RUN` says which and what to do"
+            ],
+        ),
         (dead_letters, 1, ["court: 1 dead message(s)"]),
         (breaker_open_long, 1, ["court: breaker open for 2h"]),
         (migrations_behind, 1, [f"database at 0013, adapter needs {head()}"]),
