@@ -8,8 +8,9 @@ Only cases at rest lose their delivered messages: an open case may still need th
 once delivered to the centre's webhook longer ago than the retention period, whatever their case's state: the
 centre has them, and a reader of GET /events?after=CURSOR that is further behind than the retention period starts
 from the oldest kept event. A pending or dead event is never pruned (it is still owed; `docking events replay`
-needs the dead). Deleted in bounded batches, each its own transaction, so a large first prune never holds a long
-lock on the outbox or the event table.
+needs the dead) — but where no webhook is configured (`events_polled`: the centre reads GET /events), a pending
+event goes by its age, as a delivered one would. Deleted in bounded batches, each its own transaction, so a large
+first prune never holds a long lock on the outbox or the event table.
 """
 
 from datetime import datetime, timedelta
@@ -34,7 +35,7 @@ BATCH = 2000
 _FOR_GOOD = [s.value for s in FINAL if not any(state is s for state, _ in TRANSITIONS)]
 
 
-def prune(uow: UnitOfWork, now: datetime, retention: timedelta) -> dict[str, int]:
+def prune(uow: UnitOfWork, now: datetime, retention: timedelta, *, events_polled: bool = False) -> dict[str, int]:
     """Prune what passed `retention` at `now` (module doc); how many rows of each kind went: messages,
     complaint_messages, partner_messages (delivered, of a record at rest), events, nonces, job_runs,
     reconcile_runs."""
@@ -62,13 +63,14 @@ def prune(uow: UnitOfWork, now: datetime, retention: timedelta) -> dict[str, int
         ),
         PartnerOutboxRow,
     )
-    events = _batches(
-        uow,
-        select(CentreEventRow.id).where(
-            CentreEventRow.status == OutboxStatus.DELIVERED, col(CentreEventRow.delivered_at) < cutoff
-        ),
-        CentreEventRow,
+    # With no webhook ([events] urls empty) the centre reads GET /events: nothing is ever "delivered", so an event
+    # goes by its age instead — else the table grows without end (operator review). The reader's cursor rule holds.
+    owed = (
+        (CentreEventRow.status == OutboxStatus.PENDING, col(CentreEventRow.at) < cutoff)
+        if events_polled
+        else (CentreEventRow.status == OutboxStatus.DELIVERED, col(CentreEventRow.delivered_at) < cutoff)
     )
+    events = _batches(uow, select(CentreEventRow.id).where(*owed), CentreEventRow)
     with uow.begin() as session:
         runs = session.exec(
             delete(JobRunRow).where(col(JobRunRow.started_at) < cutoff, col(JobRunRow.status) != JobRunStatus.RUNNING)

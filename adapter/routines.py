@@ -87,7 +87,10 @@ class Routines:
         seconds = self.settings.jobs.prune_seconds
         retention = timedelta(days=self.settings.jobs.retention_days)
         return self._once(
-            "prune", interval_period(self.clock(), seconds), seconds, lambda: prune(self.uow, self.clock(), retention)
+            "prune",
+            interval_period(self.clock(), seconds),
+            seconds,
+            lambda: prune(self.uow, self.clock(), retention, events_polled=not self.settings.events.urls),
         )
 
     def monthly_report(self) -> bool:

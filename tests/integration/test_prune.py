@@ -81,3 +81,21 @@ def test_centre_events_go_once_delivered_past_retention_never_pending_or_dead(uo
     with uow.begin() as session:
         kept = sorted(session.exec(select(CentreEventRow.event_id)).all())
     assert kept == ["dead-old", "delivered-recent", "pending-old"]
+
+
+def test_with_the_centre_polling_events_go_by_their_age(uow: UnitOfWork) -> None:
+    """No webhook configured ([events] urls empty): the centre reads GET /events and nothing is ever delivered, so a
+    pending event older than the retention period goes as a delivered one would (else the table only grows)."""
+    for name, at in (("old", T0), ("recent", T0 + timedelta(days=60))):
+        with uow.begin() as session:
+            session.add(
+                CentreEventRow(
+                    event_id=name, type="case.updated", case_id=None, at=at, data_json="{}", status="pending",
+                    next_attempt_at=at, queued_at=at, delivered_at=None,
+                )
+            )  # fmt: skip
+    retention = timedelta(days=90)
+    assert prune(uow, T0 + timedelta(days=91), retention)["events"] == 0, "a webhook is owed them: kept"
+    assert prune(uow, T0 + timedelta(days=91), retention, events_polled=True)["events"] == 1
+    with uow.begin() as session:
+        assert session.exec(select(CentreEventRow.event_id)).all() == ["recent"]
