@@ -24,10 +24,12 @@ _PHONE_LIKE = re.compile(
 _USCC_CHAR = "[0-9A-HJ-NP-RTUWXY]"  # the GB 32100 alphabet: no I, O, S, V, Z
 _USCC = re.compile(rf"{_EDGE}({_USCC_CHAR}{{2}}\d{{4}})({_USCC_CHAR}{{8}})({_USCC_CHAR}{{4}}){_END}")
 _OLD_ID = re.compile(rf"{_EDGE}(\d{{6}})(\d{{5}})(\d{{4}}){_END}")  # 15-digit IDs issued before 1999
-# Bank accounts and cards: 12–30 digits, grouped by spaces, hyphens or dots or not; not part of an id such as
-# MC-1234… or a partner's serial number DJ4401… (letters before the digits: an account field is masked by its name).
-_ACCOUNT = re.compile(rf"(?<![0-9A-Za-z_+-])\d(?:[ .-]?\d){{11,29}}{_END}")
-_AMOUNT = re.compile(r"\d+\.\d{1,2}")  # yuan with its fen: 1234567890.12 is an amount, not an account
+# Bank accounts and cards: 12–30 digits, possibly grouped by spaces, or in groups of four joined by hyphens or dots
+# (6222-0212-3456-7890-123) — not any digits a hyphen or dot joins: dates (2026.12.01-2027.01.30), amounts, serials
+# (20261202-000001) and addresses (192.168.100.200) stay readable. Not part of an id such as MC-1234… or DJ4401….
+_ACCOUNT = re.compile(
+    rf"(?<![0-9A-Za-z_-])(?:\d(?:[ ]?\d){{11,29}}|\d{{4}}([-.])\d{{4}}(?:\1\d{{4}}){{1,5}}(?:\1\d{{1,3}})?){_END}"
+)
 _STAMP_FORMS = {12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S", 17: "%Y%m%d%H%M%S%f"}
 _KEPT = "+-() 转"  # separators shown as they are; every other character of a phone is masked or shown as a digit
 KEEP_FIRST, KEEP_LAST, HIDDEN = 3, 4, 4
@@ -101,9 +103,9 @@ def _is_uscc(token: str) -> bool:
 
 def _mask_account(match: re.Match[str]) -> str:
     """An account-shaped run, masked; left for the passes after it when it is a timestamp (it identifies no one) or
-    reads as a resident ID, an old ID or a phone (each masked in its own way), or is an amount."""
+    reads as a resident ID, an old ID or a phone (each masked in its own way)."""
     run = match.group(0)
-    if _is_timestamp(run) or any(form.fullmatch(run) for form in (_ID_LIKE, _OLD_ID, _PHONE_LIKE, _AMOUNT)):
+    if _is_timestamp(run) or any(form.fullmatch(run) for form in (_ID_LIKE, _OLD_ID, _PHONE_LIKE)):
         return run
     return mask_account(run)
 

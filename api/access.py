@@ -90,21 +90,37 @@ def caller(request: Request, *, basic: bool = False) -> Client:
             + ("; in a browser, give it as the password (any user name)" if basic else ""),
             basic=basic,
         )
-    ctx = context(request)
-    reads = ctx.reads
-    if ctx.known_keys is not None:
-        client = ctx.known_keys.find(key.strip())
-    elif ctx.reads_inline:
-        client = authenticate_sqlite(reads.engine, key.strip())
-    else:
-        # A bare Core connection, not an ORM session: one indexed row needs no session, whose own set-up and
-        # teardown cost more than the lookup (bench/api.py, #16). It reads the last commit, as the session did.
-        with reads.engine.connect() as connection:
-            client = authenticate(connection, key.strip())
+    client = _lookup(context(request), key.strip())
     if client is None:
         raise _unauthorized("the API key is unknown or revoked", basic=basic)
     request.state.client = client.name  # for the audit record (api/middleware.py)
     return client
+
+
+def known_client(ctx: ApiContext, authorization: str) -> str | None:
+    """The name of the client whose key `authorization` (a header's value) carries as Bearer, or None — never
+    raises: for the audit record of a call refused before its route checked the key (a body that is not JSON, one
+    over the limit), which is still that client's call (api/middleware.py)."""
+    scheme, _, key = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return None
+    try:
+        client = _lookup(ctx, key.strip())
+    except Exception:  # the database does not answer: the call stays unidentified, as it was
+        return None
+    return None if client is None else client.name
+
+
+def _lookup(ctx: ApiContext, key: str) -> Client | None:
+    reads = ctx.reads
+    if ctx.known_keys is not None:
+        return ctx.known_keys.find(key)
+    if ctx.reads_inline:
+        return authenticate_sqlite(reads.engine, key)
+    # A bare Core connection, not an ORM session: one indexed row needs no session, whose own set-up and teardown
+    # cost more than the lookup (bench/api.py, #16). It reads the last commit, as the session did.
+    with reads.engine.connect() as connection:
+        return authenticate(connection, key)
 
 
 def _basic_password(credentials: str) -> str:

@@ -25,7 +25,7 @@ from api import (
     partner_push,
     problems,
 )
-from api.access import ApiContext
+from api.access import ApiContext, known_client
 from api.known_keys import KnownKeys
 from api.middleware import Guard
 from api.observe import Observed
@@ -123,6 +123,12 @@ def create_app(runtime: Runtime) -> FastAPI:
             session.add(ApiAuditRow(at=to_utc(ctx.clock()), **record))
 
     api = ctx.settings.api
-    app.add_middleware(Guard, max_body=api.max_body_bytes, timeout=api.request_timeout_seconds, audit=audit)
+    app.add_middleware(
+        Guard,
+        max_body=api.max_body_bytes,
+        timeout=api.request_timeout_seconds,
+        audit=audit,
+        identify=lambda authorization: known_client(ctx, authorization),
+    )
     app.add_middleware(Observed, metrics=runtime.metrics)  # added last: outermost, so it counts the Guard's answers
     return app

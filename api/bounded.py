@@ -3,10 +3,11 @@
 Why: FastAPI parses and validates a body on the event loop, and pydantic validates every item of an array before it
 checks the array's length — a 4 MB body of a million `{}` parties held every request of every role for a minute
 (attacker review). The byte limit (api/middleware.py) cannot see this: a million items fit in a few megabytes. So a
-route of this class counts the items of a large JSON body first (parsed in a worker thread, off the loop) and
-refuses more than MAX_ITEMS with a 422 naming the limit (a 401 without a known key; a known one's call is
-recorded); FastAPI then reads the same body (Starlette keeps it on the request). Nothing of ours sends that many:
-the longest list a centre action takes is a roster of mediators.
+route of this class counts the items of a known client's large JSON body first (parsed in a worker thread) and
+refuses more than MAX_ITEMS with a 422 naming the limit (a 401, before any parsing, without a known key; a known
+one's call is recorded); FastAPI then reads the same body (Starlette keeps it on the request). The partner action
+routes, which read their bodies themselves, call `within_items` (api/centre_partners.py). Nothing of ours sends
+that many: the longest list a centre action takes is a roster of mediators.
 """
 
 import json
@@ -33,17 +34,27 @@ class BoundedRoute(APIRoute):
             return handler
 
         async def bounded(request: Request) -> Response:
-            body = await request.body()
-            json_body = "json" in request.headers.get("content-type", "").lower()
-            if len(body) > _SMALL and json_body and await run_in_threadpool(count_items, body) > MAX_ITEMS:
-                # who asked, as the route's own check would say first: no key is a 401; a known one is recorded
-                await run_in_threadpool(caller, request)
-                message = f"the body holds more than {MAX_ITEMS} items (array elements and object members)"
-                rule = {"field": "body", "rule": "too_many_items", "message": message}
-                raise Problem(422, "validation", f"the request is not valid: {message}", errors=[rule])
+            try:
+                body = await request.body()
+            except Exception:  # the client went away mid-body (or the like): FastAPI's own read answers as it does
+                return await handler(request)
+            await within_items(request, body)
             return await handler(request)
 
         return bounded
+
+
+async def within_items(request: Request, body: bytes) -> None:
+    """Problem 422 (`too_many_items`) if `body`, a large JSON body of a known client, holds more than MAX_ITEMS
+    items; a 401 first if the caller's key is not known (as the route's own check would say, before anything is
+    parsed for an anonymous caller). Counted in a worker thread."""
+    if len(body) <= _SMALL or "json" not in request.headers.get("content-type", "").lower():
+        return
+    await run_in_threadpool(caller, request)  # names the client for the audit record, or raises the 401
+    if await run_in_threadpool(count_items, body) > MAX_ITEMS:
+        message = f"the body holds more than {MAX_ITEMS} items (array elements and object members)"
+        rule = {"field": "body", "rule": "too_many_items", "message": message}
+        raise Problem(422, "validation", f"the request is not valid: {message}", errors=[rule])
 
 
 def count_items(body: bytes) -> int:

@@ -15,12 +15,11 @@ from pydantic import BaseModel
 from adapter.events.store import page
 from api import cursor
 from api.access import context, require
-from api.bounded import BoundedRoute
 from api.clients import Client
 from api.models import problem_responses
 from api.problems import Problem
 
-router = APIRouter(prefix="/api/centre/v1", tags=["centre events"], route_class=BoundedRoute)
+router = APIRouter(prefix="/api/centre/v1", tags=["centre events"])
 Centre = Annotated[Client, Depends(require("centre"))]
 _FILTERS: dict[str, Any] = {"list": "events"}
 _START = datetime(1970, 1, 1, tzinfo=UTC)  # the position before every event: an empty first page's next_cursor

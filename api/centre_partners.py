@@ -42,7 +42,7 @@ from adapter.persistence.partner_store import PartnerRecordNotFound
 from adapter.persistence.partner_tables import PartnerRecordRow
 from api import action_run, cursor
 from api.access import context, require
-from api.bounded import BoundedRoute
+from api.bounded import within_items
 from api.centre_actions import IdempotencyKey, _check_if_match
 from api.clients import Client
 from api.idempotency import Call, etag
@@ -50,12 +50,12 @@ from api.models import problem_responses
 from api.partner_openapi import BASE, RESPONSES, IfMatch, document  # noqa: F401  (app.py calls centre_partners.document)
 from api.partner_tx import PartnerTransaction, not_found_record
 from api.partner_view import Rules, detail, summary
-from api.problems import Problem, refusal
+from api.problems import MAX_ERRORS, Problem, refusal
 from scheduler.partners import PartnerRuntime
 from schemas.clock import from_db
 from schemas.partner import PartnerKind
 
-router = APIRouter(prefix="/api/centre/v1/partners", tags=["centre partners"], route_class=BoundedRoute)
+router = APIRouter(prefix="/api/centre/v1/partners", tags=["centre partners"])
 
 Centre = Annotated[Client, Depends(require("centre"))]
 
@@ -158,6 +158,7 @@ def _partner_for(request: Request, kind: PartnerKind, partner: str | None) -> st
 
 async def _payload(request: Request) -> dict[str, Any]:
     raw = await request.body()
+    await within_items(request, raw)  # a million items would be read and judged one by one (api/bounded.py)
     try:
         payload = json.loads(raw) if raw.strip() else {}
     except ValueError:
@@ -262,6 +263,12 @@ def _refusal(exc: Exception, actions_now: Callable[[], list[str]] = list) -> Pro
         where = "query" if exc.field == "partner" else "path"
         return _invalid(f"{where}.{exc.field}", exc.rule or "invalid", str(exc))
     if isinstance(exc, InvalidInput):  # every error of the input, not only the first; each message masked already
-        errors = [{"field": f"body.{field}", "rule": rule, "message": message} for field, rule, message in exc.errors]
+        errors = [
+            {"field": f"body.{field}", "rule": rule, "message": message}
+            for field, rule, message in exc.errors[:MAX_ERRORS]
+        ]
+        if len(exc.errors) > MAX_ERRORS:  # as api/problems.py field_errors counts the rest
+            more = f"{len(exc.errors) - MAX_ERRORS} more errors, not listed: correct these first"
+            errors.append({"field": "body", "rule": "too_many_errors", "message": more})
         return Problem(422, "invalid-request", str(exc), errors=errors)  # (an amount shown as given: not personal)
     return refusal(exc, within="body")

@@ -41,8 +41,12 @@ class Guard:
         max_body: int,
         timeout: float,
         audit: Callable[[dict[str, Any]], None],
+        identify: Callable[[str], str | None] = lambda authorization: None,
     ) -> None:
+        """`identify(authorization header) -> client name or None`: who made a call refused before its route
+        checked the key (a body that is not JSON, one over the limit, a timeout) — still that client's call."""
         self.app, self.max_body, self.timeout, self.audit = app, max_body, timeout, audit
+        self.identify = identify
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -63,12 +67,15 @@ class Guard:
                 return
             outcome["audit_done"] = True
             status = int(outcome["status"]) or 500
+            if not state.get("client") and (authorization := headers.get("authorization")):
+                state["client"] = await anyio.to_thread.run_sync(self.identify, authorization)
             if not state.get("client"):
-                # No client we know (no key, a wrong one, a route that does not exist): logged and counted
+                # No client we know (no key, a wrong one): logged and counted
                 # (docking_api_requests), not recorded. Anyone can send these; a row each would let any client
                 # grow the audit chain, which is never pruned, and take the database's write lock at will.
                 peer = scope.get("client") or ("-", 0)
-                log.info("unidentified %s %s from %s answered %d", scope.get("method", ""), _cut(path), peer[0], status)
+                method, shown = scope.get("method", ""), _printable(_cut(path))
+                log.info("unidentified %s %s from %s answered %d", method, shown, peer[0], status)
                 return
             record = {
                 "client": state["client"],
@@ -152,6 +159,11 @@ class Guard:
 def _cut(text: str, keep: int = 200) -> str:
     """`text` cut to `keep` characters, the cut said ("…" last)."""
     return text if len(text) <= keep else text[: keep - 1] + "…"
+
+
+def _printable(text: str) -> str:
+    """`text` with its control characters escaped: a decoded path may hold a newline (%0A) a log line must not."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 async def _closed() -> Message:

@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from adapter.complaints.states import TRANSITIONS as COMPLAINT_TRANSITIONS
 from adapter.complaints.states import ComplaintEvent, ComplaintStatus, IllegalComplaintTransition
 from adapter.errors import CaseNotFound, DuplicateCase, InvalidRequest
-from adapter.masking import mask_document, mask_text
+from adapter.masking import mask_text
 from adapter.persistence.diagnosis import condition_of
 from adapter.states import TRANSITIONS, CaseStatus, Event, IllegalTransition
 
@@ -108,7 +108,8 @@ MAX_ERRORS = 50  # field errors listed in one answer; the rest are counted (see 
 def field_errors(errors: Sequence[Mapping[str, Any]], *, under: str = "") -> list[dict[str, str]]:
     """pydantic's errors as {field, rule, message}: where, which rule (pydantic's error type), what it said.
     `under`: the request field the errors' locations are relative to (e.g. "agreement", a multipart field's JSON).
-    The input values are left out on purpose, and the messages masked: they may be ID, phone or account numbers.
+    The input values are left out on purpose, and ID and phone numbers masked in the messages (an amount is shown
+    as given, adapter/field_errors.py).
     At most MAX_ERRORS are listed, then one {"field": "body", "rule": "too_many_errors"} counting the rest: a body
     of a million wrong items once took the event loop for tens of seconds to answer 82 MB (attacker review)."""
     listed = [_field_error(e, under) for e in errors[:MAX_ERRORS]]
@@ -128,7 +129,7 @@ def _field_error(error: Mapping[str, Any], under: str) -> dict[str, str]:
         reason = str((error.get("ctx") or {}).get("error", "")) or "not JSON"
         loc, message = ["body"], f"the body is not valid JSON ({reason}{at}); send one JSON object"
     field = ".".join([under, *loc] if under else loc) or "body"
-    return {"field": field, "rule": rule, "message": mask_document(message)}
+    return {"field": field, "rule": rule, "message": mask_text(message)}
 
 
 def invalid(errors: list[dict[str, str]]) -> Problem:

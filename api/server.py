@@ -105,9 +105,10 @@ def serve(
 
 
 def _check_address(host: str, port: int) -> None:
-    """ConfigError (exit 78) naming the address when it cannot be listened on — taken by another process, or not
-    this host's — before anything starts: uvicorn would log its own error only after the jobs had started, and the
-    process would end with an exit status no operator's runbook knows. (Bound as uvicorn binds: SO_REUSEADDR.)"""
+    """AddressTaken (exit 75: another process listens there) or ConfigError (exit 78: not this host's address, or
+    a port this user may not take) naming the address, before anything starts: uvicorn would log its own error
+    only after the jobs had started, and the process would end with an exit status no operator's runbook knows.
+    (Bound as uvicorn binds: SO_REUSEADDR.)"""
     if port == 0:
         return
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -116,8 +117,17 @@ def _check_address(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
-            why = "another process listens there" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
-            raise ConfigError(
+            taken = exc.errno == errno.EADDRINUSE
+            why = "another process listens there" if taken else exc.strerror or str(exc)
+            refused = AddressTaken if taken else ConfigError
+            raise refused(
                 f"cannot serve the API on {host}:{port}: {why} (`ss -ltnp 'sport = :{port}'` names it); stop it, or "
                 "choose another address with --port / --host or [api] port / host"
             ) from None
+
+
+class AddressTaken(ConfigError):
+    """The address is another process's now: exit 75 (EX_TEMPFAIL), not 78, so that systemd's restart (whose
+    RestartPreventExitStatus=78 stops for a configuration it cannot fix) tries again once it is free."""
+
+    exit_code = 75

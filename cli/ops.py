@@ -94,7 +94,11 @@ def outbox_show(
         print_object({**record, "payload": _json_or_text(payload), "audit": trail})
         return
     render_record(record, title="message")
-    err.print("payload, as stored (its times are UTC, ending Z; personal numbers masked):", highlight=False)
+    err.print(
+        "payload, as stored (our times in UTC, ending Z; times the centre gave keep their offset; personal numbers"
+        " masked):",
+        highlight=False,
+    )
     print(payload)
     for entry in audit:
         err.print(f"{china_text(entry.at)} {entry.actor} {entry.action}: {mask_text(entry.reason)}", highlight=False)

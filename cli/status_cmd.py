@@ -140,4 +140,4 @@ def _round(value: float | None) -> int | None:
 
 def _state(running: bool | None) -> str:
     """A process's state as status can know it: by pid on this host; on another, by its heartbeat alone."""
-    return {True: "running", False: "gone (pid not running)", None: "heartbeat (other host)"}[running]
+    return {True: "running", False: "pid not running here (killed?)", None: "heartbeat (other host)"}[running]

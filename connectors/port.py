@@ -18,6 +18,7 @@ Each connector translates its transport's failures into this tree once, at its b
 `advice` on each class is the operator's next step, for a command-line message or a report.
 """
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -144,21 +145,23 @@ class RawInbound:
 
 
 # Headers that carry a credential of the connection, never a signature of the message: dropped from every header set
-# stored with an item (inbox, quarantine) — a pushing partner's API key, a gateway's cookie or proxy credentials are
-# secrets, not evidence. Any name holding "authorization" or "cookie" counts too (X-Forwarded-Authorization …).
-CREDENTIAL_HEADERS = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "x-auth-token", "x-access-token"}
-)
+# stored with an item (inbox, quarantine) or exported (evidence) — a pushing partner's API key, a gateway's cookie
+# or proxy credentials are secrets, not evidence. By name: any holding one of these words (X-Forwarded-Authorization,
+# X-Amz-Security-Token, X-Session-Id …) or an API key's (apikey, api-key, x-goog-api-key …). No signature header of
+# any profile holds one (X-Signature*, X-JWS-Signature, X-App-Key, X-Key-Id, X-Nonce, X-Timestamp, webhook-*):
+# reprocessing a kept item still verifies it.
+CREDENTIAL_WORDS = ("authorization", "cookie", "token", "secret", "passw", "credential", "session")
+_API_KEY = re.compile(r"api[-_]?key")
 
 
 def without_credentials(headers: Mapping[str, str]) -> dict[str, str]:
-    """`headers` without the connection's credentials (CREDENTIAL_HEADERS, and any name holding "authorization" or
-    "cookie", in any case); the signature headers and everything else as given."""
+    """`headers` without the connection's credentials (CREDENTIAL_WORDS, an API key's name; any case); the
+    signature headers and everything else as given."""
     return {k: v for k, v in headers.items() if not _credential(k.lower())}
 
 
 def _credential(name: str) -> bool:
-    return name in CREDENTIAL_HEADERS or "authorization" in name or "cookie" in name
+    return any(word in name for word in CREDENTIAL_WORDS) or _API_KEY.search(name) is not None
 
 
 @dataclass(frozen=True)

@@ -273,7 +273,10 @@ def build_runtime(settings: Settings, clock: Clock = utc_now) -> Runtime:
         metrics,
         poll_locks={name: JobLock(uow, clock, f"poll:{name}", holder, POLL_LEASE) for name in settings.platforms},
         holder=holder,
-        database=DatabaseOutage(engine, waited=settings.database_busy_timeout_seconds),
+        # SQLite's busy timeout is how long a writer waited before a lock failed; PostgreSQL's locks fail at once
+        database=DatabaseOutage(
+            engine, waited=settings.database_busy_timeout_seconds if engine.dialect.name == "sqlite" else 0.0
+        ),
         feed_watch=FeedWatch(uow, clock, {name: c.feed_stall_polls for name, c in settings.platforms.items()}),
         states=states,
     )

@@ -25,6 +25,7 @@ from adapter.evidence.layout import ENTRIES, HISTORY, message_stem, safe
 from adapter.persistence.audit_tables import AuditEntryRow
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.tables import CaseEventRow, CaseRow, DocumentRow, InboxRow, OutboxRow
+from connectors.port import without_credentials
 from schemas.clock import from_db
 
 _SHA = re.compile(r"\b[0-9a-f]{64}\b")
@@ -84,7 +85,7 @@ def _messages(session: Session, case_id: str) -> tuple[list[BundleFile], list[st
             what = f"inbound {r.type} {r.message_id} from {r.platform}"
             kept = [
                 ("body", r.raw, f"{what}: the bytes as received"),
-                ("headers.json", (r.raw_headers_json or "{}").encode(), f"{what}: the court's signature headers"),
+                ("headers.json", _signature_headers(r.raw_headers_json), f"{what}: the court's signature headers"),
             ]
             timed.append((from_db(r.received_at), len(timed), r.message_id, "in", kept))  # fmt: skip
     for o in outbound:
@@ -141,3 +142,11 @@ def _audit(session: Session, seqs: list[int]) -> list[BundleFile]:
         sig = base64.b64decode(fields["signature"])
         files.append(BundleFile(f"{stem}.sig", sig, f"checkpoint {cp_id}: its signature ({fields['algorithm']})"))
     return files
+
+
+def _signature_headers(stored: str | None) -> bytes:
+    """An inbound message's headers as kept, less any credential a row from before intake dropped them still holds
+    (connectors/port.py without_credentials): a bundle leaves the adapter."""
+    headers = json.loads(stored or "{}")
+    kept = without_credentials({str(k): str(v) for k, v in headers.items()})
+    return (stored or "{}").encode() if len(kept) == len(headers) else json.dumps(kept, ensure_ascii=False).encode()

@@ -45,7 +45,7 @@ class ApiAuditRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime
-    client: str = Field(max_length=64)  # "-" when the caller could not be identified
+    client: str = Field(max_length=64)  # a known client (calls of none are logged, not recorded: api/middleware.py)
     request_id: str = Field(max_length=64)
     method: str = Field(max_length=8)
     path: str = Field(max_length=512)

@@ -52,12 +52,21 @@ def check_worker_database(url: str) -> None:
     under new ids for the centre, beside the real database. `docking db upgrade` makes a new one on purpose.
     (A PostgreSQL database the DBA made empty is set up by the first worker: README, Deployment.)"""
     file = database_file(url)
-    if file is not None and not file.exists():
-        raise ConfigError(
-            f"no database at {file}: a worker never makes one (a mistyped or moved database_url would read every "
-            "feed again into an empty one). If this adapter ran before, fix database_url (or --config); for a new "
-            "installation, create it with `docking db upgrade` and start again"
-        )
+    if file is None:
+        return
+    try:
+        file.stat()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:  # a folder this user cannot search (run as the wrong user): said, not a traceback
+        raise ConfigError(f"cannot open the database {file}: {_reason(file, exc)}") from None
+    else:
+        return
+    raise ConfigError(
+        f"no database at {file}: a worker never makes one (a mistyped or moved database_url would read every "
+        "feed again into an empty one). If this adapter ran before, fix database_url (or --config); for a new "
+        "installation, create it with `docking db upgrade` and start again"
+    )
 
 
 def check_writable(file: Path, *, must_exist: bool) -> None:

@@ -29,7 +29,7 @@ log = logging.getLogger("docking.credentials")
 CLOCK_WORDS = ("stale", "future", "expired", "clock", "timestamp")
 # Words a court uses when the signed request line (method, URL) is what it refuses: the key may be trusted all
 # along, and base_url (or a gateway that rewrites it) is the fix — re-publishing the key would change nothing.
-REQUEST_WORDS = ("another request", "different request", "other request", "request target", "wrong url")
+REQUEST_WORDS = ("made for another request", "signed for another request", "different request", "request target")
 
 
 @dataclass(frozen=True)

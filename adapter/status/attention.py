@@ -11,7 +11,7 @@ EXIT_ATTENTION = 1  # `docking status`: something needs a person (2, 69, 75, 78:
 @dataclass(frozen=True)
 class Attention:
     # no_worker | held | breaker_open | feed_held | feed_stale | dead_letters | quarantine | job_failing |
-    # migrations | dead_centre_events | dead_alerts | certificate_<state> (expiring, expired, …) | gone |
+    # migrations | dead_centre_events | dead_alerts | certificate_<state> (expiring, expired, …) |
     # reconcile
     kind: str
     subject: str  # a platform, platform/feed, job, or the database
@@ -29,17 +29,7 @@ def findings(report: StatusReport) -> list[Attention]:
         found.append(
             Attention("migrations", "database", f"database at {db.current or 'no version'}, adapter needs {db.head}")
         )
-    gone = [process for process in report.processes if process.running is False]
-    for process in gone:
-        found.append(
-            Attention(
-                "gone",
-                f"pid {process.pid}",
-                f"process {process.pid} on this host ({process.holder}) is not running — killed? — though its"
-                " heartbeat is still fresh: start `docking run`/`serve` again if nothing else runs",
-            )
-        )
-    if len(gone) == len(report.processes) and report.platforms:
+    if not report.processes and report.platforms:
         # Nothing polls, delivers or runs the jobs: every other figure here only gets worse, and /readyz already
         # answers 503 for the same reason (adapter/readiness.py) — status and the console must not say "all well".
         found.append(
@@ -82,12 +72,17 @@ def findings(report: StatusReport) -> list[Attention]:
         if condition.kind == "reconcile_differences":  # adapter/alerts/kinds.py AlertKind.RECONCILE
             # Open until a run covering the platform ends ok or repaired: what is left needs a person's eyes.
             lasted = _span((report.at - condition.since).total_seconds())
+            courts = {p.name for p in report.platforms}
+            where = (
+                "`docking reconcile runs`, then `docking reconcile show RUN` says which and what to do"
+                if condition.subject in courts
+                else f"`docking partners reconcile --partner {condition.subject}` says which"  # a partner's records
+            )
             found.append(
                 Attention(
                     "reconcile",
                     condition.subject,
-                    f"{condition.subject}: reconciliation differences open for {lasted} — `docking reconcile runs`,"
-                    " then `docking reconcile show RUN` says which and what to do",
+                    f"{condition.subject}: reconciliation differences open for {lasted} — {where}",
                 )
             )
     for c in report.certificates:

@@ -258,10 +258,10 @@ def _at(value: datetime | None) -> datetime | None:
 
 
 def _running(beat: heartbeats.Heartbeat) -> bool | None:
-    """Is a heartbeat's process running? Known only on its own host (by pid): a process killed with -9 keeps a
-    fresh-looking heartbeat for up to STALE_AFTER periods. Only status says this; the checks that act on
-    heartbeats (key rotation, /readyz) keep to the heartbeat, since a container sharing the host's name need not
-    share its pids."""
+    """Is a heartbeat's process running, by its pid on this host (None on another)? A process killed with -9 keeps
+    a fresh-looking heartbeat for up to STALE_AFTER periods; this shows it at once, in the processes table only —
+    never a finding, nor anything that acts on heartbeats (key rotation, /readyz): a container of the same pod
+    shares the host's name but not its pids, and would see every worker as gone."""
     if beat.host != socket.gethostname()[:64]:
         return None
     try:

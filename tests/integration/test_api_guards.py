@@ -278,3 +278,15 @@ def test_concurrent_retries_act_once(runtime: Runtime, centre: Api, case_id: str
         t.join()
     assert {a for a in answers} == {answers[0]} and answers[0][0] == 200
     assert [m.type for m in _messages(runtime, case_id)] == ["progress"]
+
+
+def test_a_known_clients_call_refused_before_its_route_checked_the_key_is_still_recorded(
+    runtime: Runtime, centre: Api, case_id: str
+) -> None:
+    """A body that is not JSON is refused by FastAPI before the route's key check runs: the Guard names the
+    client from its key, so the call is recorded as the centre's, not logged as unidentified."""
+    answer = centre.post(
+        f"/api/centre/v1/cases/{case_id}/accept", data=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code in (400, 422), answer.text
+    assert [(r.client, r.status_code) for r in _audit(runtime)] == [("centre", answer.status_code)]

@@ -125,8 +125,8 @@ def test_serve_speaks_tls_and_requires_a_client_certificate_when_given_a_ca(tmp_
 
 
 def test_serve_on_a_taken_port_says_so_and_starts_nothing(tmp_path: Path, settings: Settings) -> None:
-    """Another process listens on the port: exit 78 naming the address and how to choose another, before any job
-    starts (the database's run lock is not taken, no heartbeat is written)."""
+    """Another process listens on the port: exit 75 (systemd tries again; 78 would stop it for good) naming the
+    address and how to choose another, before any job starts (no run lock taken, no heartbeat written)."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -135,7 +135,7 @@ def test_serve_on_a_taken_port_says_so_and_starts_nothing(tmp_path: Path, settin
         config.write_text(config_toml(settings, port=port))
         assert docking("db", "upgrade", "--config", str(config)).returncode == 0
         refused = docking("serve", "--config", str(config))
-    assert refused.returncode == 78, refused.stderr
+    assert refused.returncode == 75, refused.stderr
     assert f"cannot serve the API on 127.0.0.1:{port}: another process listens there" in refused.stderr
     assert "--port" in refused.stderr and "Traceback" not in refused.stderr and "uvicorn" not in refused.stderr
     status = docking("status", "--format", "json", "--config", str(config))

@@ -21,5 +21,7 @@ def test_the_probe_flood_bench_measures_both_floods() -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert summary["healthz_answered_per_s"] > 0 and summary["readyz_answered_per_s"] > 0
-    assert abs(summary["readyz_ratio"] - summary["readyz_flood_ms"] / summary["healthz_flood_ms"]) < 0.05
+    # the ratio is of unrounded medians; the medians printed are rounded to 0.1 ms (10 % of a 1 ms one)
+    shown = summary["readyz_flood_ms"] / summary["healthz_flood_ms"]
+    assert abs(summary["readyz_ratio"] - shown) <= 0.25 * shown + 0.02
     assert summary["quiet_ms"] > 0 and summary["runs"] == 1

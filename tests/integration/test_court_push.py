@@ -339,6 +339,10 @@ CREDENTIALS = {
     "Proxy-Authorization": "Basic cHJveHk6cHJveHlwYXNzd29yZA==",
     "X-Forwarded-Authorization": "Bearer dk_FORWARDEDSECRETKEY",
     "X-Auth-Token": "TOKENSECRET",
+    "X-Goog-Api-Key": "GOOGSECRET",
+    "apikey": "KONGSECRET",
+    "X-Amz-Security-Token": "AMZSECRET",
+    "X-Session-Id": "SESSIONID",
 }
 
 

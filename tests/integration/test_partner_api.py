@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from adapter.config.settings import EncryptionSettings
+from api.problems import MAX_ERRORS
 from tests.support.partner_api import PartnerServed, partner_api
 from tests.support.partner_world import PARTNER
 from tests.support.samples import RESIDENT_ID
@@ -160,3 +161,13 @@ def test_the_openapi_document_shows_each_actions_input(api: PartnerServed) -> No
     ]  # every kind's opening actions, the toy's among them
     assert {"$ref": "#/components/schemas/PartnerAction.traffic.file"} in one_of
     assert all(ref["$ref"].removeprefix("#/components/schemas/") in schemas for ref in one_of)
+
+
+def test_a_body_of_too_many_items_is_refused_before_it_is_read(api: PartnerServed) -> None:
+    """The partner actions read their bodies themselves: the same 10,000-item bound as every centre body (a
+    million items once listed every error of each), and a body of many wrong items lists 50 errors, not all."""
+    many = api.centre.post(FILE, {"parties": [{}] * 20_000})
+    assert many.status_code == 422 and many.json()["errors"][0]["rule"] == "too_many_items", many.text[:300]
+    wrong = api.centre.post(FILE, {"parties": [{"name": 1, "role": 2, "phone": 3}] * 2_000})
+    assert wrong.status_code == 422 and len(wrong.json()["errors"]) <= MAX_ERRORS + 1, len(wrong.text)
+    assert _count(api) == 0

@@ -115,6 +115,7 @@ def test_a_hold_that_flaps_is_alerted_once_an_hour(caplog: pytest.LogCaptureFixt
     [
         "HTTP 401: signature refused (bad_signature): the signature was made for another request",
         "HTTP 401: signature refused: made for a different request (POST https://gw.example/api)",
+        "HTTP 401: signature refused: signed for another request target",
     ],
 )
 def test_a_refusal_of_the_signed_request_line_points_at_base_url_first(
@@ -128,3 +129,11 @@ def test_a_refusal_of_the_signed_request_line_points_at_base_url_first(
     assert "check that base_url (scheme, host, port, path)" in alert.message
     assert alert.message.index("base_url") < alert.message.index("`docking keys activate k1`")
     assert "It does not trust" not in alert.message
+
+
+def test_a_nonce_used_by_another_request_is_no_url_problem(caplog: pytest.LogCaptureFixture) -> None:
+    hold = _hold()
+    with caplog.at_level(logging.ERROR, "docking.credentials"):
+        hold.refused(CredentialsRefused("guangzhou", "E401", "nonce already used by another request"), T0)
+    (alert,) = caplog.records
+    assert "base_url" not in alert.message and "does not trust key k2" in alert.message

@@ -170,6 +170,7 @@ ACCOUNT_FORMS = [
     ("6222-0212-3456-7890-123", "****-****-****-***0-123"),
     ("6222.0212.3456.7890", "****.****.****.7890"),
     ("账号6222021234567890123号", "账号***************0123号"),
+    ("账号6222021234567890123.12", "账号***************0123.12"),  # a fen-like tail does not make it an amount
 ]
 
 
@@ -187,6 +188,11 @@ def test_an_account_in_free_text_keeps_only_its_last_4_digits(text: str, shown: 
         "(2026)粤0106民初1234号",
         "2026-12-02 10:30:00",
         "DJ440104202612020001",
+        "2026.12.01-2027.01.30",  # a date range as written in Chinese documents
+        "10000000.00-20000000.00",
+        "100.00 200.00 300.00",
+        "20261202-000001",  # a date-serial id
+        "192.168.100.200",  # the address an API log line names
     ],
 )
 def test_what_only_looks_like_an_account_is_left(text: str) -> None:
