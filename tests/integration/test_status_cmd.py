@@ -148,6 +148,17 @@ def migrations_behind(uow: UnitOfWork) -> None:
         connection.execute(text("UPDATE alembic_version SET version_num = '0013'"))
 
 
+def _configured(tmp_path: Path, state: Callable[[UnitOfWork], None]) -> Path:
+    """A database at the newest schema put in `state`, and a config file naming it."""
+    db = tmp_path / "d.db"
+    engine = make_engine(f"sqlite:///{db}")
+    create_schema(engine)
+    state(UnitOfWork(engine))
+    config = tmp_path / "c.toml"
+    config.write_text(CONFIG.format(db=db))
+    return config
+
+
 @pytest.mark.parametrize(
     ("state", "code", "attention"),
     [
@@ -184,12 +195,7 @@ def test_status_shows_the_state_and_exits_non_zero_when_a_person_is_needed(
     tmp_path: Path, state: Callable[[UnitOfWork], None], code: int, attention: list[str]
 ) -> None:
     """The JSON report carries the findings; the exit code is 1 exactly when there are any."""
-    db = tmp_path / "d.db"
-    engine = make_engine(f"sqlite:///{db}")
-    create_schema(engine)
-    state(UnitOfWork(engine))
-    config = tmp_path / "c.toml"
-    config.write_text(CONFIG.format(db=db))
+    config = _configured(tmp_path, state)
     result = docking("status", "--config", str(config), "--format", "json")
     assert result.returncode == code, result.stderr
     report = json.loads(result.stdout)
@@ -223,12 +229,7 @@ def test_alerts_list_says_nobody_is_notified_without_destinations(tmp_path: Path
 def test_a_worker_killed_on_this_host_shows_in_the_processes_table(tmp_path: Path) -> None:
     """Its heartbeat is still fresh (it expires in 3 minutes), but its pid runs no more: the table says so at once.
     Not a finding: a container of the same pod shares the host's name, not its pids."""
-    db = tmp_path / "d.db"
-    engine = make_engine(f"sqlite:///{db}")
-    create_schema(engine)
-    _killed_worker(UnitOfWork(engine))
-    config = tmp_path / "c.toml"
-    config.write_text(CONFIG.format(db=db))
+    config = _configured(tmp_path, _killed_worker)
     report = json.loads(docking("status", "--config", str(config), "--format", "json").stdout)
     assert [(p["pid"], p["running"]) for p in report["processes"]] == [(_GONE_PID, False)]
     table = docking("status", "--config", str(config))
