@@ -214,12 +214,7 @@ def test_status_shows_the_state_and_exits_non_zero_when_a_person_is_needed(
 def test_alerts_list_says_nobody_is_notified_without_destinations(tmp_path: Path) -> None:
     """No [alerts] destinations: the listing (clean JSON on stdout) is followed by a note on stderr that "delivered"
     reached nobody."""
-    db = tmp_path / "d.db"
-    engine = make_engine(f"sqlite:///{db}")
-    create_schema(engine)
-    dead_letters(UnitOfWork(engine))
-    config = tmp_path / "c.toml"
-    config.write_text(CONFIG.format(db=db))
+    config = _configured(tmp_path, dead_letters)
     result = docking("alerts", "list", "--config", str(config), "--format", "json")
     assert result.returncode == 0, result.stderr
     assert isinstance(json.loads(result.stdout), list)
