@@ -70,9 +70,9 @@ class Guard:
             if not state.get("client") and (authorization := headers.get("authorization")):
                 state["client"] = await anyio.to_thread.run_sync(self.identify, authorization)
             if not state.get("client"):
-                # No client we know (no key, a wrong one): logged and counted
-                # (docking_api_requests), not recorded. Anyone can send these; a row each would let any client
-                # grow the audit chain, which is never pruned, and take the database's write lock at will.
+                # No client we know (no key, a wrong one): logged and counted (docking_api_requests), not
+                # recorded. Anyone can send these; a row each would let any client grow the audit chain, which is
+                # never pruned, and take the database's write lock at will.
                 peer = scope.get("client") or ("-", 0)
                 method, shown = scope.get("method", ""), _printable(_cut(path))
                 log.info("unidentified %s %s from %s answered %d", method, shown, peer[0], status)

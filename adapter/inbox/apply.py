@@ -12,14 +12,14 @@ from adapter.audit.append import note_raw
 from adapter.events import causes as events
 from adapter.inbox.digest import CONFLICT, envelope_digest, report_conflict, same_message
 from adapter.inbox.item_outcome import Ingested, Outcome, Settle
-from adapter.inbox.page_rows import HEADERS_JSON, PageRows, court_dispatched_at, kept_headers, register_detail
+from adapter.inbox.page_rows import HEADERS_JSON, PageRows, court_dispatched_at, register_detail
 from adapter.inbox.refusal import keep
 from adapter.partners import case_link
 from adapter.persistence.engine import UnitOfWork
 from adapter.persistence.repository import create_case, find_case, transition
 from adapter.persistence.tables import InboxRow
 from adapter.states import Event, IllegalTransition
-from connectors.port import RawInbound
+from connectors.port import RawInbound, without_credentials
 from schemas.clock import Clock, to_utc
 from schemas.enums import CourtDecisionKind, Flow, JcResult
 from schemas.envelope import CourtDecisionBody, DispatchBody, Envelope
@@ -117,7 +117,7 @@ def record(
             received_at=to_utc(clock()),
             body_sha256=digest,
             raw=item.body,  # as received, with the headers carrying the court's signature: the evidence bundle's
-            raw_headers_json=HEADERS_JSON.encode(kept_headers(item.headers)),
+            raw_headers_json=HEADERS_JSON.encode(without_credentials(item.headers)),
         )
     )
     if known is not None:

@@ -76,7 +76,7 @@ class PageRows:
             "received_at": to_utc(now),
             "body_sha256": digest,
             "raw": item.body,  # as received, with the headers carrying the court's signature: the evidence bundle's
-            "raw_headers_json": HEADERS_JSON.encode(kept_headers(item.headers)),
+            "raw_headers_json": HEADERS_JSON.encode(without_credentials(item.headers)),  # a key is no evidence,
         }
         events.dispatch_received(
             self.events,
@@ -124,8 +124,3 @@ def register_detail(platform: str, envelope: Envelope, flags: list[str]) -> str:
         detail += "; flagged: " + "; ".join(flags)
         log.warning("%s case %s flagged: %s", platform, envelope.platform_case_id, "; ".join(flags))
     return detail
-
-
-def kept_headers(headers: Any) -> dict[str, str]:
-    """The headers kept with the raw bytes: all but credentials (a pushing court's API key is not evidence)."""
-    return without_credentials(headers)

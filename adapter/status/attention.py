@@ -3,6 +3,7 @@ and the alert conditions follow (adapter/alerts/evaluate.py)."""
 
 from dataclasses import dataclass
 
+from adapter.alerts.kinds import AlertKind
 from adapter.status.report import StatusReport
 
 EXIT_ATTENTION = 1  # `docking status`: something needs a person (2, 69, 75, 78: the CLI's usual meanings)
@@ -68,11 +69,11 @@ def findings(report: StatusReport) -> list[Attention]:
     for q in report.queues:
         if q.dead:
             found.append(Attention(f"dead_{q.name}", q.name, f"{q.name}: {q.dead} dead"))
+    courts = {p.name for p in report.platforms}
     for condition in report.conditions:
-        if condition.kind == "reconcile_differences":  # adapter/alerts/kinds.py AlertKind.RECONCILE
+        if condition.kind == AlertKind.RECONCILE:
             # Open until a run covering the platform ends ok or repaired: what is left needs a person's eyes.
             lasted = _span((report.at - condition.since).total_seconds())
-            courts = {p.name for p in report.platforms}
             where = (
                 "`docking reconcile runs`, then `docking reconcile show RUN` says which and what to do"
                 if condition.subject in courts
