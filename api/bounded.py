@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
+from starlette.requests import ClientDisconnect
 
 from api.access import caller
 from api.problems import Problem
@@ -36,7 +37,7 @@ class BoundedRoute(APIRoute):
         async def bounded(request: Request) -> Response:
             try:
                 body = await request.body()
-            except Exception:  # the client went away mid-body (or the like): FastAPI's own read answers as it does
+            except ClientDisconnect:  # the client went away mid-body: FastAPI's own read answers as it does
                 return await handler(request)
             await within_items(request, body)
             return await handler(request)

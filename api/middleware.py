@@ -117,6 +117,8 @@ class Guard:
 
         async def receiving() -> Message:
             nonlocal received
+            if outcome["exceeded"]:  # read on after the refusal: the rest may never come (the client waits on us)
+                raise BodyTooLarge(self.max_body)
             message: Message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))

@@ -246,3 +246,45 @@ def test_a_bounded_route_whose_client_goes_away_mid_body_answers_as_fastapi_does
     asyncio.run(app(scope, receive, send))
     statuses = [m["status"] for m in sent if m["type"] == "http.response.start"]
     assert all(status < 500 for status in statuses), statuses
+
+
+def test_a_bounded_route_answers_413_at_once_when_the_last_chunk_crosses_the_limit() -> None:
+    """The chunk that crosses [api] max_body_bytes is the body's last (under load a client's chunks arrive
+    together): nothing more will come but the client's disconnect, which waits on our answer. The 413 is answered
+    at once — CI once found a route that read on and waited for the client until it gave up (10 s)."""
+    app = FastAPI()
+    install(app)
+    router = APIRouter(route_class=BoundedRoute)
+
+    class Thing(BaseModel):
+        note: str
+
+    @router.post("/things")
+    def things(thing: Thing) -> dict[str, str]:
+        return {"note": thing.note}
+
+    app.router.routes.extend(router.routes)
+    guard = Guard(app, max_body=100, timeout=30, audit=lambda record: None)
+    chunks = [
+        {"type": "http.request", "body": b'{"note": "', "more_body": True},
+        {"type": "http.request", "body": b"x" * 200 + b'"}', "more_body": False},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        if chunks:
+            return chunks.pop(0)
+        await asyncio.Event().wait()  # the client sent all it had: it waits for the answer, it does not go away
+        raise AssertionError("unreachable")
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/things", "headers": [(b"content-type", b"application/json")],
+             "query_string": b"", "root_path": "", "app": app}  # fmt: skip
+
+    async def drive() -> None:
+        await asyncio.wait_for(guard(scope, receive, send), timeout=5)
+
+    asyncio.run(drive())
+    assert [m["status"] for m in sent if m["type"] == "http.response.start"] == [413]
