@@ -11,38 +11,8 @@ from sqlalchemy.exc import DatabaseError
 from adapter.errors import DockingError
 from adapter.masking import mask_text
 from adapter.persistence.diagnosis import condition_of, describe
-from cli import (
-    alerts_cmd,
-    attest,
-    audit_cmd,
-    cases,
-    centre,
-    clients_cmd,
-    complaints_cmd,
-    complaints_ops,  # noqa: F401  (adds the queue commands to `docking complaints`)
-    conformance_cmd,
-    data_keys,
-    db_cmd,
-    deadlines_cmd,
-    events_cmd,
-    evidence_cmd,
-    keys,
-    logs,
-    mappings_cmd,
-    ops,
-    partners_cmd,
-    partners_ops,  # noqa: F401  (adds the queue commands to `docking partners`)
-    quarantine_cmd,
-    reconcile_cmd,
-    report_cmd,
-    roster_cmd,
-    run_cmd,
-    sandbox_cmd,
-    seal_cert_cmd,
-    serve_cmd,
-    status_cmd,
-    wsse_cmd,
-)
+from cli import logs
+from cli.lazy import LazyGroup
 from cli.output import err
 from connectors.port import ConnectorError, CredentialsRefused
 from schemas.validation import summarize
@@ -54,38 +24,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=LazyGroup,  # each command's module is imported when that command runs (cli/lazy.py)
 )
-app.add_typer(cases.app, name="cases")
-app.add_typer(ops.outbox_app, name="outbox")
-app.add_typer(events_cmd.app, name="events")
-app.add_typer(complaints_cmd.app, name="complaints")
-app.add_typer(partners_cmd.app, name="partners")
-app.add_typer(roster_cmd.app, name="roster")
-app.add_typer(alerts_cmd.app, name="alerts")
-app.add_typer(audit_cmd.app, name="audit")
-app.add_typer(evidence_cmd.app, name="evidence")
-app.add_typer(quarantine_cmd.app, name="quarantine", no_args_is_help=True)
-keys.app.command("data-key")(data_keys.new_data_key)
-keys.app.command("rotate-data")(data_keys.rotate_data)
-keys.app.command("wsse")(wsse_cmd.wsse)
-keys.app.command("cert")(seal_cert_cmd.cert)
-keys.app.command("csr")(seal_cert_cmd.csr)
-app.add_typer(keys.app, name="keys")
-app.add_typer(sandbox_cmd.app, name="sandbox")
-app.add_typer(centre.app, name="centre")
-app.add_typer(db_cmd.app, name="db")
-app.add_typer(mappings_cmd.app, name="mappings")
-app.command("demo")(run_cmd.demo)
-app.command("deadlines")(deadlines_cmd.deadlines)
-app.command("run")(run_cmd.run)
-app.command("serve")(serve_cmd.serve)
-app.command("status")(status_cmd.status)
-app.command("conformance")(conformance_cmd.conformance)
-app.add_typer(clients_cmd.app, name="clients")
-app.add_typer(reconcile_cmd.app, name="reconcile")
-app.add_typer(report_cmd.app, name="report")
-app.command("sign")(attest.sign)
-app.command("verify")(attest.verify)
 
 
 @app.callback()

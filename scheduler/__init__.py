@@ -15,9 +15,26 @@ The only package that names concrete connectors. Nothing happens at import time.
 The names callers use are re-exported here (`from scheduler import Runtime, build_runtime, register_jobs, run`).
 """
 
-from scheduler.process import run, settle
-from scheduler.runtime import Runtime, build_connector, build_runtime, delivery_lease, slowest_send
-from scheduler.schedule import register_jobs
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names as mypy sees them; at run time they load on first use (below)
+    from scheduler.process import run, settle
+    from scheduler.runtime import Runtime, build_connector, build_runtime, delivery_lease, slowest_send
+    from scheduler.schedule import register_jobs
+
+# Loaded on first use (PEP 562), not at import: `from scheduler import bootstrap` (every CLI command reads its
+# settings so) would otherwise import the whole runtime — the API, every connector — seconds on a slow machine.
+_WHERE = {
+    "run": "scheduler.process",
+    "settle": "scheduler.process",
+    "Runtime": "scheduler.runtime",
+    "build_connector": "scheduler.runtime",
+    "build_runtime": "scheduler.runtime",
+    "delivery_lease": "scheduler.runtime",
+    "slowest_send": "scheduler.runtime",
+    "register_jobs": "scheduler.schedule",
+}
 
 __all__ = [
     "Runtime",
@@ -29,3 +46,9 @@ __all__ = [
     "settle",
     "slowest_send",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(import_module(_WHERE[name]), name)
+    raise AttributeError(f"module 'scheduler' has no attribute {name!r}")

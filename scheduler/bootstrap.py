@@ -5,22 +5,26 @@ builds everything, for the commands that poll, deliver or reconcile.
 The CLI (and next the HTTP API) import this; nothing in adapter/ does (pyproject [tool.importlinter]).
 """
 
+from __future__ import annotations  # the heavy names below are annotations only, until a function needs them
+
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from adapter.config.settings import Settings, load_settings
 from adapter.deadlines import Deadlines
 from adapter.errors import InvalidRequest
-from adapter.partners.roster_checks import SqlMediatorRoster
-from adapter.persistence.case_store import SqlCaseStore
 from adapter.persistence.engine import UnitOfWork, create_schema, open_database
-from adapter.platforms.signers import build_signer
-from adapter.seal import configured_seal
-from adapter.services import CentreServices
-from connectors.port import CourtPlatform
-from scheduler.complaints import ComplaintRuntime, build_complaints
-from scheduler.partners import PartnerRuntime, build_partners
-from scheduler.runtime import build_connector
 from schemas.clock import utc_now
+
+if TYPE_CHECKING:
+    from adapter.services import CentreServices
+    from connectors.port import CourtPlatform
+    from scheduler.complaints import ComplaintRuntime
+    from scheduler.partners import PartnerRuntime
+
+# The builders of use cases, desks, partners and connectors are imported by the functions that call them: every
+# command reads its settings through this module, and `docking status` or `quarantine list` would otherwise import
+# the whole runtime first (every connector, the HTTP API) — seconds on a slow machine (cli/lazy.py).
 
 
 def load(config: Path | None) -> Settings:
@@ -50,6 +54,11 @@ def upgrade_store(settings: Settings) -> tuple[str | None, str]:
 
 def centre_services(settings: Settings, actor: str) -> CentreServices:
     """The centre's use cases on the configured database, acting as `actor` (the audit trail's name for it)."""
+    from adapter.partners.roster_checks import SqlMediatorRoster
+    from adapter.persistence.case_store import SqlCaseStore
+    from adapter.seal import configured_seal
+    from adapter.services import CentreServices
+
     deadlines = Deadlines.from_policy(settings.deadlines)  # the holiday file and court periods, as the sweep
     uow = open_store(settings)
     roster = SqlMediatorRoster(uow)  # an expired or removed mediator cannot be assigned (partners.md §4)
@@ -62,6 +71,8 @@ def centre_services(settings: Settings, actor: str) -> CentreServices:
 def complaints(settings: Settings, *, connect: bool = False) -> ComplaintRuntime:
     """The complaint use cases and desk directory on the configured database; `connect`: with the desks'
     connectors (deliver, reconcile), else none are built (no keys are read)."""
+    from scheduler.complaints import build_complaints
+
     calendar = Deadlines.from_policy(settings.deadlines).calendar
     return build_complaints(settings, open_store(settings), utc_now, calendar, "cli", None if connect else {})
 
@@ -69,12 +80,17 @@ def complaints(settings: Settings, *, connect: bool = False) -> ComplaintRuntime
 def partners(settings: Settings, *, connect: bool = False) -> PartnerRuntime:
     """The partner core on the configured database; `connect`: with the partners' ports (deliver, poll,
     reconcile), else none are built (no keys are read)."""
+    from scheduler.partners import build_partners
+
     calendar = Deadlines.from_policy(settings.deadlines).calendar
     return build_partners(settings, open_store(settings), utc_now, calendar, "cli", None if connect else {})
 
 
 def connector(settings: Settings, platform: str) -> CourtPlatform:
     """One configured platform's connector (with its signer), for a command that talks to that court alone."""
+    from adapter.platforms.signers import build_signer
+    from scheduler.runtime import build_connector
+
     if platform not in settings.platforms:
         raise InvalidRequest(
             f"no platform {platform!r} in the configuration ({', '.join(settings.platforms) or 'none'})"

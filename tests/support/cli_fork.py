@@ -73,10 +73,23 @@ def _serve(connection: socket.socket) -> None:
         stream.flush()
 
 
-def main() -> None:
+def preload() -> None:
+    """Import what a command would import on its way: the command modules (loaded on first use, cli/lazy.py),
+    fastapi, uvicorn and the app, alembic — so a forked child spends no time importing."""
+    import typer
+
     import adapter.persistence.migrate  # noqa: F401
-    import api.server  # noqa: F401  (what commands import lazily: fastapi, uvicorn, the app; alembic)
-    import cli.main  # noqa: F401
+    import api.server  # noqa: F401
+    import cli.main
+
+    root = typer.main.get_command(cli.main.app)
+    context = root.make_context("docking", [], resilient_parsing=True)
+    for name in root.list_commands(context):  # type: ignore[attr-defined]
+        root.get_command(context, name)  # type: ignore[attr-defined]
+
+
+def main() -> None:
+    preload()
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(sys.argv[1])

@@ -58,8 +58,9 @@ def _start(config: str, command: str, log: str | None) -> int:
 def main() -> None:
     config = sys.argv[1]
     command = sys.argv[2] if len(sys.argv) > 2 else "serve"
-    import api.server  # noqa: F401  (what `docking serve` imports lazily: fastapi, uvicorn, the app)
-    import cli.main  # noqa: F401
+    from tests.support.cli_fork import preload
+
+    preload()
 
     if len(sys.argv) > 3:
         os.chdir(sys.argv[3])  # after the imports: this process was started where `tests` is importable

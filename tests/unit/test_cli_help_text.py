@@ -15,9 +15,12 @@ ROOT = typer.main.get_command(app)
 
 
 def _commands(group: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    """Every command under `group`, asked as click asks (the root builds its commands on first use: cli/lazy.py)."""
     found = [(path, group)]
-    for name, sub in getattr(group, "commands", {}).items():  # typer's own click: a group has .commands
-        found += _commands(sub, (*path, name))
+    if hasattr(group, "list_commands"):
+        context = group.make_context("docking", [], resilient_parsing=True)
+        for name in group.list_commands(context):
+            found += _commands(group.get_command(context, name), (*path, name))
     return found
 
 
