@@ -7,6 +7,7 @@ included); most of that is modules one command alone needs (the HTTP API, the sc
 """
 
 from collections.abc import Callable
+from difflib import get_close_matches
 from importlib import import_module
 from typing import Any
 
@@ -79,6 +80,18 @@ class LazyGroup(TyperGroup):
         if cmd_name in COMMANDS and cmd_name not in self.commands:
             self.commands[cmd_name] = self._load(cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def resolve_command(
+        self, ctx: _click.Context, args: list[str]
+    ) -> tuple[str | None, _click.Command | None, list[str]]:
+        """As typer's, whose "Did you mean …?" looks among the commands built so far: none, on a typo."""
+        try:
+            return super().resolve_command(ctx, args)
+        except _click.exceptions.UsageError as exc:
+            close = get_close_matches(args[0], self.list_commands(ctx)) if args and self.suggest_commands else []
+            if close and "Did you mean" not in exc.message:
+                exc.message = f"{exc.message.rstrip('.')}. Did you mean {', '.join(map(repr, close))}?"
+            raise
 
     def _load(self, name: str) -> _click.Command:
         module, attribute = COMMANDS[name]

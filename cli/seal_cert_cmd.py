@@ -1,5 +1,5 @@
 """`docking keys cert|csr`: the seal's certificate for a keyring key — self-signed, or a PKCS #10 request for the
-centre's CA (adapter/keys/seal_certificate.py); registered on `docking keys` by cli/main.py."""
+centre's CA (adapter/keys/seal_certificate.py); registered on `docking keys` by cli/lazy.py."""
 
 from pathlib import Path
 from typing import Annotated

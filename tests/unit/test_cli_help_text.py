@@ -2,6 +2,8 @@
 as rich markup and swallowed ("name in the centre's ."); the three partner sandboxes and the other local servers
 listen on distinct default ports, so an operator can start them side by side (issue 19)."""
 
+import importlib
+import pkgutil
 import re
 from typing import Any
 
@@ -9,6 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+import cli
+from cli import lazy
 from cli.main import app
 
 ROOT = typer.main.get_command(app)
@@ -67,3 +71,26 @@ def test_the_mode_word_is_poll_in_help() -> None:
     said = [(path, text) for path, command in COMMANDS for text in [command.help or "",
             *(getattr(p, "help", None) or "" for p in command.params)] if re.search(r"\bpull\b", text)]  # fmt: skip
     assert said == []
+
+
+@pytest.mark.parametrize(("typed", "meant"), [(["stauts"], "'status'"), (["keys", "data-kye"], "'data-key'")])
+def test_a_mistyped_command_is_answered_with_the_one_meant(typed: list[str], meant: str) -> None:
+    """The root builds its commands on first use (cli/lazy.py): typer's suggestion, made from the commands built so
+    far, found none at the root (cold review)."""
+    shown = CliRunner().invoke(app, typed, terminal_width=400, env={"COLUMNS": "400"})
+    assert shown.exit_code == 2 and f"Did you mean {meant}?" in _flat(shown.output), shown.output
+
+
+def test_every_typer_of_the_cli_is_reachable_from_the_root() -> None:
+    """cli/lazy.py's table is the command tree: a group of commands left out of it would never run."""
+    pending = [getattr(importlib.import_module(module), attribute) for module, attribute in lazy.COMMANDS.values()]
+    reached: list[typer.Typer] = []
+    while pending:
+        if isinstance(sub := pending.pop(), typer.Typer):
+            reached.append(sub)
+            pending.extend(group.typer_instance for group in sub.registered_groups)
+    for info in (m for m in pkgutil.iter_modules(cli.__path__) if m.name != "__main__"):
+        module = importlib.import_module(f"cli.{info.name}")
+        for name, value in vars(module).items():
+            if isinstance(value, typer.Typer) and value is not app:
+                assert any(value is r for r in reached), f"cli.{info.name}.{name} is not under `docking`"
