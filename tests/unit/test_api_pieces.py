@@ -217,9 +217,8 @@ def test_a_field_errors_message_is_masked() -> None:
     assert "11010519491231002X" not in error["message"] and "002X" in error["message"]
 
 
-def test_a_bounded_route_whose_client_goes_away_mid_body_answers_as_fastapi_does() -> None:
-    """The body read fails (the client disconnected): FastAPI's own handling answers (a 400, or nothing sent), never
-    a 500 with an ERROR and a traceback that any anonymous client could make (cold review)."""
+def _bounded_app() -> tuple[FastAPI, dict[str, Any]]:
+    """An app of one BoundedRoute, POST /things taking {"name": str}, and the ASGI scope of a JSON POST to it."""
     app = FastAPI()
     install(app)
     router = APIRouter(route_class=BoundedRoute)
@@ -232,6 +231,15 @@ def test_a_bounded_route_whose_client_goes_away_mid_body_answers_as_fastapi_does
         return {"name": thing.name}
 
     app.router.routes.extend(router.routes)
+    scope = {"type": "http", "method": "POST", "path": "/things", "headers": [(b"content-type", b"application/json")],
+             "query_string": b"", "root_path": "", "app": app}  # fmt: skip
+    return app, scope
+
+
+def test_a_bounded_route_whose_client_goes_away_mid_body_answers_as_fastapi_does() -> None:
+    """The body read fails (the client disconnected): FastAPI's own handling answers (a 400, or nothing sent), never
+    a 500 with an ERROR and a traceback that any anonymous client could make (cold review)."""
+    app, scope = _bounded_app()
     sent: list[dict[str, Any]] = []
     chunks = [{"type": "http.request", "body": b'{"na', "more_body": True}, {"type": "http.disconnect"}]
 
@@ -241,8 +249,6 @@ def test_a_bounded_route_whose_client_goes_away_mid_body_answers_as_fastapi_does
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": "/things", "headers": [(b"content-type", b"application/json")],
-             "query_string": b"", "root_path": "", "app": app}  # fmt: skip
     asyncio.run(app(scope, receive, send))
     statuses = [m["status"] for m in sent if m["type"] == "http.response.start"]
     assert all(status < 500 for status in statuses), statuses
@@ -252,21 +258,10 @@ def test_a_bounded_route_answers_413_at_once_when_the_last_chunk_crosses_the_lim
     """The chunk that crosses [api] max_body_bytes is the body's last (under load a client's chunks arrive
     together): nothing more will come but the client's disconnect, which waits on our answer. The 413 is answered
     at once — CI once found a route that read on and waited for the client until it gave up (10 s)."""
-    app = FastAPI()
-    install(app)
-    router = APIRouter(route_class=BoundedRoute)
-
-    class Thing(BaseModel):
-        note: str
-
-    @router.post("/things")
-    def things(thing: Thing) -> dict[str, str]:
-        return {"note": thing.note}
-
-    app.router.routes.extend(router.routes)
+    app, scope = _bounded_app()
     guard = Guard(app, max_body=100, timeout=30, audit=lambda record: None)
     chunks = [
-        {"type": "http.request", "body": b'{"note": "', "more_body": True},
+        {"type": "http.request", "body": b'{"name": "', "more_body": True},
         {"type": "http.request", "body": b"x" * 200 + b'"}', "more_body": False},
     ]
     sent: list[dict[str, Any]] = []
@@ -279,9 +274,6 @@ def test_a_bounded_route_answers_413_at_once_when_the_last_chunk_crosses_the_lim
 
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
-
-    scope = {"type": "http", "method": "POST", "path": "/things", "headers": [(b"content-type", b"application/json")],
-             "query_string": b"", "root_path": "", "app": app}  # fmt: skip
 
     async def drive() -> None:
         await asyncio.wait_for(guard(scope, receive, send), timeout=5)
