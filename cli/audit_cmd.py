@@ -11,7 +11,7 @@ from adapter.audit.checkpoint import checkpoint_of, inclusion, make_checkpoint, 
 from adapter.audit.verify import Report, verify_chain
 from adapter.errors import InvalidRequest
 from adapter.persistence.audit_tables import AuditEntryRow
-from cli.output import ConfigOption, Format, FormatOption, err, print_object, render, render_record
+from cli.output import ConfigOption, Format, FormatOption, err, print_object, refuse_csv, render, render_record
 from scheduler import bootstrap
 from schemas.clock import CHINA, from_db, utc_now
 
@@ -64,6 +64,7 @@ def verify(
 ) -> None:
     """Recompute every entry's hash and link, and each checkpoint's root and signature; name the first entry
     altered, inserted, removed or reordered. Exit 1 when anything is wrong."""
+    refuse_csv(fmt, "audit verify", "prints one report")
     settings = bootstrap.load(config)
     keys = seal.public_keys(settings.audit)
     shown = fmt is Format.table and err.is_terminal
@@ -99,6 +100,7 @@ def _print_report(report: Report) -> None:
 @app.command("show")
 def show(seq: int, config: ConfigOption = None, fmt: FormatOption = Format.table) -> None:
     """One entry: what, about what, who, its content and hashes, and the checkpoint holding it."""
+    refuse_csv(fmt, "audit show")
     settings = bootstrap.load(config)
     with bootstrap.open_store(settings, read_only=True).begin() as session:
         row = session.get(AuditEntryRow, seq)
@@ -129,6 +131,7 @@ def show(seq: int, config: ConfigOption = None, fmt: FormatOption = Format.table
 def checkpoint(config: ConfigOption = None, fmt: FormatOption = Format.table) -> None:
     """Sign a checkpoint over the entries since the last one now (`docking run` does so every \\[audit]
     checkpoint_seconds)."""
+    refuse_csv(fmt, "audit checkpoint")
     settings = bootstrap.load(config)
     signer = seal.signer(settings.audit, utc_now())
     row = make_checkpoint(bootstrap.open_store(settings), signer)

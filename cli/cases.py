@@ -16,6 +16,7 @@ from cli.output import (
     FormatOption,
     console,
     print_object,
+    refuse_csv,
     render,
     render_record,
 )
@@ -84,8 +85,7 @@ def show(
 ) -> None:
     """One case, found by any of its three names (all three are shown): its flags (what to look at: an unknown
     court or type code, a phone of no known form), parties (masked), history and messages."""
-    if fmt is Format.csv:
-        raise InvalidRequest("cases show has several tables; use --format table or --format json")
+    refuse_csv(fmt, "cases show", "has several tables")
     found = timeline(bootstrap.open_store(bootstrap.load(config), read_only=True), case_id, platform=platform)
     case, clock, flags = found.case, found.clock, found.flags
     parties, history, outbox = found.parties, found.history, found.messages

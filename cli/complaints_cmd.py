@@ -16,7 +16,7 @@ from adapter.complaints import views
 from adapter.complaints.guards import read_complaint
 from adapter.complaints.states import ComplaintStatus
 from adapter.errors import InvalidRequest
-from cli.output import ConfigOption, Format, FormatOption, console, print_object, render, render_record
+from cli.output import ConfigOption, Format, FormatOption, console, print_object, refuse_csv, render, render_record
 from scheduler import bootstrap
 from scheduler.complaints import ComplaintRuntime
 from schemas.complaint import Track
@@ -87,6 +87,7 @@ def show(
     fmt: FormatOption = Format.table,
 ) -> None:
     """One complaint: its state, the complainant (masked), its history and its messages to the desk."""
+    refuse_csv(fmt, "complaints show")
     record = views.shown(bootstrap.open_store(bootstrap.load(config), read_only=True), complaint_id)
     if fmt is not Format.table:
         print_object(record)

@@ -7,7 +7,7 @@ import typer
 
 from adapter.evidence import bundle
 from adapter.evidence.check import FAIL
-from cli.output import ConfigOption, Format, FormatOption, print_object, render
+from cli.output import ConfigOption, Format, FormatOption, print_object, refuse_csv, render
 from scheduler import bootstrap
 from schemas.clock import utc_now
 
@@ -27,6 +27,7 @@ def export(
     """Write one tar holding the case's messages as exchanged (with their signatures), the court's answers, its
     documents, its history, its audit entries with inclusion proofs in signed checkpoints (one is signed now if
     needed), the public keys and a manifest of SHA-256 digests."""
+    refuse_csv(fmt, "evidence export")
     settings = bootstrap.load(config)
     target = out or Path(f"evidence-{case}.tar")
     if target.parent and not target.parent.is_dir():

@@ -12,7 +12,7 @@ from adapter.masking import mask_document, mask_text
 from adapter.outbox.dead_letters import replay_dead, replay_message
 from adapter.outbox.inspect import listing, load_message, masked_payload
 from adapter.persistence.tables import OutboxRow, OutboxStatus
-from cli.output import ConfigOption, Format, FormatOption, console, err, print_object, render, render_record
+from cli.output import ConfigOption, Format, FormatOption, console, err, print_object, refuse_csv, render, render_record
 from scheduler import bootstrap
 from schemas.clock import CHINA, china_text, utc_now
 
@@ -74,8 +74,7 @@ def outbox_show(
 ) -> None:
     """One message: its delivery record and the payload — ID, phone, account numbers and USCCs masked, documents
     (agreements) given by size and SHA-256 only — and its audit trail (replays); --format json: one object."""
-    if fmt is Format.csv:
-        raise InvalidRequest("outbox show has several parts; use --format table or --format json")
+    refuse_csv(fmt, "outbox show", "has several parts")
     row, audit = load_message(bootstrap.open_store(bootstrap.load(config), read_only=True), message_id)
     record = {
         "message_id": row.message_id,

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from adapter.errors import InvalidRequest
 from schemas.clock import china_iso, china_text
 
 console = Console()
@@ -72,6 +73,13 @@ def scalar(value: Any, fmt: Format) -> Any:
     if isinstance(value, list | tuple):
         return [scalar(v, fmt) for v in value]
     return value
+
+
+def refuse_csv(fmt: Format, command: str, why: str = "prints one record") -> None:
+    """InvalidRequest (exit 2) for --format csv where the answer is no table of rows (one record, several parts):
+    before anything is opened, naming the formats the command takes — not JSON printed under the name of CSV."""
+    if fmt is Format.csv:
+        raise InvalidRequest(f"{command} {why}; use --format table or --format json")
 
 
 def print_object(obj: Mapping[str, Any]) -> None:

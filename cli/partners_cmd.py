@@ -12,7 +12,7 @@ import typer
 from adapter.errors import InvalidRequest
 from adapter.partners import views
 from adapter.partners.service import ActionResult, run_action
-from cli.output import ConfigOption, Format, FormatOption, console, print_object, render, render_record
+from cli.output import ConfigOption, Format, FormatOption, console, print_object, refuse_csv, render, render_record
 from cli.partner_tables import facts_table, list_table
 from scheduler import bootstrap
 from scheduler.partners import PartnerRuntime
@@ -58,6 +58,7 @@ def show(
     fmt: FormatOption = Format.table,
 ) -> None:
     """One record: its columns, its facts (masked), its history and its messages to the partner."""
+    refuse_csv(fmt, "partners show")
     record = views.shown(bootstrap.open_store(bootstrap.load(config), read_only=True), record_id)
     if fmt is not Format.table:
         print_object(record)

@@ -22,10 +22,11 @@ from cli.output import (
     console,
     err,
     print_object,
+    refuse_csv,
     render,
     render_record,
 )
-from scheduler import bootstrap, build_runtime
+from scheduler import bootstrap
 from schemas.clock import utc_now
 
 app = typer.Typer(help="Inbound messages refused and kept for inspection; reprocess or resolve them.")
@@ -82,8 +83,7 @@ def quarantine_show(
     fmt: FormatOption = Format.table,
 ) -> None:
     """One refused message: why, its headers, and its raw bytes with ID, phone and account numbers masked."""
-    if fmt is Format.csv:
-        raise InvalidRequest("quarantine show has several parts; use --format table or --format json")
+    refuse_csv(fmt, "quarantine show", "has several parts")
     row = load(bootstrap.open_store(bootstrap.load(config), read_only=True), quarantine_id)
     headers, position = split_headers(row)
     text, note = raw_text(row.raw, whole)
@@ -131,7 +131,7 @@ def quarantine_reprocess(
         raise InvalidRequest("name one quarantined message id, or --reason R (e.g. --reason unknown_key)")
     if platform and reason is None:
         raise InvalidRequest("--platform goes with --reason")
-    runtime = build_runtime(bootstrap.load(config))
+    runtime = bootstrap.runtime(bootstrap.load(config))
     if platform and platform not in runtime.platforms:
         configured = ", ".join(runtime.platforms) or "none"
         raise InvalidRequest(f"platform {platform!r} is not configured; configured: {configured}")

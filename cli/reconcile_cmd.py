@@ -16,7 +16,7 @@ from adapter.masking import mask_text
 from adapter.reconcile import Difference, ReconcileReport, Scope, reconcile
 from adapter.reconcile import runs as stored
 from cli.output import ConfigOption, Format, FormatOption, err, print_object, render
-from scheduler import bootstrap, build_runtime
+from scheduler import bootstrap
 from schemas.clock import china_text
 
 app = typer.Typer(
@@ -69,7 +69,7 @@ def reconcile_cmd(
     if resend_missing and not repair:
         raise InvalidRequest("--resend-missing re-sends as a repair: give --repair with it")
 
-    runtime = build_runtime(bootstrap.load(config))
+    runtime = bootstrap.runtime(bootstrap.load(config))
     with _ProgressBar() as bar:
         report = reconcile(
             runtime.uow,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from connectors.port import CourtPlatform
     from scheduler.complaints import ComplaintRuntime
     from scheduler.partners import PartnerRuntime
+    from scheduler.runtime import Runtime
 
 # The builders of use cases, desks, partners and connectors are imported by the functions that call them: every
 # command reads its settings through this module, and `docking status` or `quarantine list` would otherwise import
@@ -40,6 +41,17 @@ def open_store(settings: Settings, *, read_only: bool = False) -> UnitOfWork:
     engine = open_database(settings, must_exist=True, read_only=read_only)
     create_schema(engine)
     return UnitOfWork(engine)
+
+
+def runtime(settings: Settings) -> Runtime:
+    """The whole runtime (scheduler/runtime.py) for a one-shot command that polls, delivers or reconciles —
+    `docking reconcile`, `quarantine reprocess` — on the existing database only: at a mistyped path, or with
+    --config forgotten, it would make an empty database there and report it reconciled, "ok" (newcomer review).
+    Raises ConfigError "no database at …" as every reading command does."""
+    from scheduler.runtime import build_runtime
+
+    open_database(settings, must_exist=True).dispose()
+    return build_runtime(settings)
 
 
 def upgrade_store(settings: Settings) -> tuple[str | None, str]:

@@ -249,12 +249,41 @@ def test_an_encrypted_key_needs_its_passphrase(tmp_path: Path) -> None:
     assert b"ENCRYPTED PRIVATE KEY" in (tmp_path / "k1.key").read_bytes()
 
 
-def test_a_read_only_command_does_not_create_a_database_at_a_mistyped_path(tmp_path: Path) -> None:
-    """`cases list` against a database file that does not exist says so and creates nothing."""
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["audit", "verify"],  # these printed JSON under --format csv, exit 0 (newcomer review)
+        ["audit", "show", "1"],
+        ["audit", "checkpoint"],
+        ["complaints", "show", "C-1"],
+        ["partners", "show", "TR-1"],
+        ["evidence", "export", "MC-1"],
+        ["cases", "show", "MC-1"],
+        ["outbox", "show", "m-1"],
+        ["quarantine", "show", "1"],
+    ],
+)
+def test_a_command_of_one_record_refuses_csv_naming_the_formats_it_takes(tmp_path: Path, command: list[str]) -> None:
+    """Refused before anything is read (the configuration named does not even exist), exit 2."""
+    result = docking(*command, "--format", "csv", "--config", str(tmp_path / "none.toml"))
+    assert result.returncode == 2 and "use --format table or --format json" in result.stderr, result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["cases", "list"],
+        ["reconcile"],  # once made an empty database here and reported it in step, "ok" (newcomer review)
+        ["quarantine", "reprocess", "--reason", "unknown_key"],
+    ],
+)
+def test_a_command_does_not_create_a_database_at_a_mistyped_path(tmp_path: Path, command: list[str]) -> None:
+    """Against a database file that does not exist, a command says so and creates nothing (`db upgrade` does)."""
     config = tmp_path / "c.toml"
     config.write_text(f'database_url = "sqlite:///{tmp_path / "typo" / "x.db"}"\n')
-    result = docking("cases", "list", "--config", str(config))
-    assert result.returncode == 78 and "no database at" in result.stderr
+    result = docking(*command, "--config", str(config))
+    assert result.returncode == 78 and "no database at" in result.stderr, result.stderr
     assert not (tmp_path / "typo").exists()
 
 
