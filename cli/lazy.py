@@ -6,10 +6,8 @@ included); most of that is modules one command alone needs (the HTTP API, the sc
 `app.command(name)(f)` / `app.add_typer(sub, name=name)` would have (typer.main's own builders).
 """
 
-from collections.abc import Callable
 from difflib import get_close_matches
 from importlib import import_module
-from typing import Any
 
 import typer
 from typer.core import TyperGroup, _click  # the click TyperGroup is built on (typer >= 0.29 carries its own)
@@ -50,7 +48,6 @@ EXTENDS: dict[str, tuple[str, ...]] = {
     "complaints": ("cli.complaints_ops",),
     "partners": ("cli.partners_ops",),
 }
-GROUP_OPTIONS: dict[str, dict[str, Any]] = {"quarantine": {"no_args_is_help": True}}
 
 
 def _keys_app(app: typer.Typer) -> typer.Typer:
@@ -65,9 +62,6 @@ def _keys_app(app: typer.Typer) -> typer.Typer:
         app.command("cert")(seal_cert_cmd.cert)
         app.command("csr")(seal_cert_cmd.csr)
     return app
-
-
-ASSEMBLE: dict[str, Callable[[typer.Typer], typer.Typer]] = {"keys": _keys_app}
 
 
 class LazyGroup(TyperGroup):
@@ -101,9 +95,9 @@ class LazyGroup(TyperGroup):
         if not isinstance(target, typer.Typer):
             info = CommandInfo(name=name, callback=target)
             return get_command_from_info(info, pretty_exceptions_short=True, rich_markup_mode=self.rich_markup_mode)
-        sub = ASSEMBLE.get(name, lambda app: app)(target)
+        sub = _keys_app(target) if name == "keys" else target
         group = get_group_from_info(
-            TyperInfo(sub, name=name, **GROUP_OPTIONS.get(name, {})),
+            TyperInfo(sub, name=name),
             pretty_exceptions_short=True,
             suggest_commands=self.suggest_commands,
             rich_markup_mode=self.rich_markup_mode,

@@ -29,7 +29,9 @@ from cli.output import (
 from scheduler import bootstrap
 from schemas.clock import utc_now
 
-app = typer.Typer(help="Inbound messages refused and kept for inspection; reprocess or resolve them.")
+app = typer.Typer(
+    help="Inbound messages refused and kept for inspection; reprocess or resolve them.", no_args_is_help=True
+)
 
 LIST_COLUMNS = ["id", "platform", "feed", "received_at", "message_id", "reason", "status", "detail", "bytes"]
 SHOW_COLUMNS = [
