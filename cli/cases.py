@@ -10,6 +10,7 @@ from adapter.case_timeline import timeline
 from adapter.errors import InvalidRequest
 from adapter.persistence.tables import CaseRow
 from adapter.states import CaseStatus
+from cli.filters import note_unmatched
 from cli.output import (
     ConfigOption,
     Format,
@@ -71,6 +72,8 @@ def list_cases(
     uow = bootstrap.open_store(bootstrap.load(config), read_only=True)
     with uow.begin() as session:
         rows = [_row(case) for case in find_cases(session, wanted, limit=limit)]
+        if not rows:
+            note_unmatched(session, [("--platform", CaseRow.platform, platform)])
     render(rows, COLUMNS, fmt, title="cases", limit=limit)
 
 

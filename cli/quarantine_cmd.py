@@ -15,6 +15,7 @@ from adapter.inbox.quarantine import STATUSES, Reprocessed, load, open_ids, repr
 from adapter.inbox.quarantine_view import SHOWN_BYTES, raw_text, summary
 from adapter.masking import mask_text
 from adapter.persistence.tables import QuarantineRow
+from cli.filters import note_unmatched
 from cli.output import (
     ConfigOption,
     Format,
@@ -74,6 +75,10 @@ def quarantine_list(
         if platform:
             query = query.where(QuarantineRow.platform == platform)
         rows = [{**summary(q), "detail": mask_text(q.detail)[:160]} for q in session.exec(query).all()]
+        if not rows:
+            note_unmatched(
+                session, [("--reason", QuarantineRow.reason, reason), ("--platform", QuarantineRow.platform, platform)]
+            )
     render(rows, LIST_COLUMNS, fmt, title="quarantine", limit=limit)
 
 

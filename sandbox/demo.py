@@ -284,6 +284,8 @@ def run_demo(
         and partners.ok(partner_figures)
     )
     api = _leave_running(runtime, host, base, courts) if keep_running else None  # after the figures: one case more
+    if not keep_running:  # its heartbeat withdrawn: `docking status` then showed the ended demo "pid not running"
+        runtime.stop()
     return DemoOutcome(summary, ok, work, api)
 
 

@@ -11,9 +11,10 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from adapter.alerts.conditions import change
+from adapter.alerts.conditions import CONDITIONS, change
 from adapter.alerts.kinds import AlertKind
 from adapter.persistence.engine import UnitOfWork
 from schemas.clock import Clock
@@ -58,6 +59,23 @@ def partner_deadline(connection: Connection, *, record_id: str, detail: dict[str
 
 def reconcile_difference(connection: Connection, *, platform: str, kind: str, at: datetime) -> None:
     change(connection, AlertKind.RECONCILE, platform, opened=True, at=at, detail=f"e.g. {kind}")
+
+
+FIGURE = "figure "  # how a partner's figure difference is named in the condition's detail ("e.g. figure registered")
+
+
+def partner_reconcile_clean(connection: Connection, *, partner: str, at: datetime, figures_compared: bool) -> None:
+    """A partner's reconciliation ended with nothing left for a person (adapter/partners/reconcile.py): its
+    condition clears — as a court's does when its run ends ok or repaired (adapter/alerts/evaluate.py). A run that
+    compared no figures (no --month; the scheduled runs never do) leaves a figure difference open: it did not look."""
+    if not figures_compared:
+        c = CONDITIONS
+        detail = connection.execute(
+            select(c.c.detail).where(c.c.kind == AlertKind.RECONCILE.value, c.c.subject == partner, c.c.open.is_(True))
+        ).scalar()
+        if detail is not None and detail.startswith(f"e.g. {FIGURE}"):
+            return
+    change(connection, AlertKind.RECONCILE, partner, opened=False, at=at)
 
 
 # what the operator does about it (shown by `docking status` and `docking alerts list`)

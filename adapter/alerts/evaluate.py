@@ -44,7 +44,7 @@ def evaluate(uow: UnitOfWork, settings: Settings, clock: Clock) -> int:
         for kind, subject, is_open, detail in decided:
             if change(connection, kind, subject, opened=is_open, at=report.at, detail=detail):
                 written += 1
-        written += _reconcile_cleared(connection, report.at)
+        written += _reconcile_cleared(connection, report.at, not_courts={*settings.partners, *settings.desks})
     return written
 
 
@@ -66,10 +66,12 @@ def states(report: StatusReport) -> list[tuple[AlertKind, str, bool, str]]:
     return found
 
 
-def _reconcile_cleared(connection: Connection, at: datetime) -> int:
-    """Clear a platform's reconciliation condition once the latest run covering it ended clean (ok, or repaired)."""
+def _reconcile_cleared(connection: Connection, at: datetime, not_courts: set[str]) -> int:
+    """Clear a court's reconciliation condition once the latest run covering it ended clean (ok, or repaired). A
+    partner's or desk's (`not_courts`) is cleared by its own reconciliation (adapter/partners/reconcile.py): a court
+    run over every court says nothing of it."""
     written = 0
-    for platform in open_subjects(connection, AlertKind.RECONCILE):
+    for platform in open_subjects(connection, AlertKind.RECONCILE) - not_courts:
         latest = connection.execute(
             select(RUNS.c.status)
             .where(RUNS.c.status != "running", (RUNS.c.platform == platform) | RUNS.c.platform.is_(None))

@@ -15,7 +15,9 @@ behind; §4: our counts reconciled with the SPC platform's):
   none) against ours counted the partner's way (spec.figures over the partner's records — the SPC platform's
   organisations / mediators / registered, the traffic platform's cases offered that month by status), every key
   of either side compared (a count one side lacks reads 0), each differing figure named.
-Differences raise the reconciliation alert (adapter/alerts/causes.py reconcile_difference) and a WARNING each.
+Differences raise the reconciliation alert (adapter/alerts/causes.py reconcile_difference) and a WARNING each; a run
+that leaves nothing for a person (none, or all repaired) clears it (partner_reconcile_clean: a figure difference
+stays open until a run compares the figures again).
 A polled partner's feed is read once before anything disagreeing is reported or repaired (`refresh`): a partner a
 step ahead of us, its message on the way, is no difference.
 """
@@ -132,11 +134,17 @@ def reconcile(
             keys = sorted(set(ours) | set(counts))
             result.figures = [FigureDifference(k, ours.get(k, 0), counts.get(k, 0)) for k in keys
                               if ours.get(k, 0) != counts.get(k, 0)]  # fmt: skip
-    if result.differences or result.figures:
-        with uow.begin() as session:
-            what = result.differences[0].expected if result.differences else f"figure {result.figures[0].name}"
-            alerts.reconcile_difference(session.connection(), platform=port.name, kind=what, at=clock())
-            _events(session.connection(), result, clock())
+    with uow.begin() as session:
+        connection, now = session.connection(), clock()
+        if result.differences or result.figures:
+            what = result.differences[0].expected if result.differences else f"{alerts.FIGURE}{result.figures[0].name}"
+            alerts.reconcile_difference(connection, platform=port.name, kind=what, at=now)
+            _events(connection, result, now)
+        if not result.figures and all(d.action == "repaired" for d in result.differences):
+            # nothing left for a person: the condition clears, as a court's run ending ok or repaired clears its own
+            alerts.partner_reconcile_clean(
+                connection, partner=port.name, at=now, figures_compared=result.figures_compared
+            )
     return result
 
 

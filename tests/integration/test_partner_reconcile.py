@@ -13,9 +13,11 @@ import pytest
 from sqlalchemy import text
 from tenacity import Retrying, stop_after_attempt
 
+from adapter.alerts import evaluate
 from adapter.config.settings import Settings
 from adapter.deadlines.calendar import WorkCalendar
 from adapter.partners import delivery, feed, reconcile, sweep
+from adapter.persistence.tables import ReconcileRunRow
 from adapter.platforms.retry import RetryPolicy
 from connectors.fake_partner import FakePartner
 from connectors.partner_port import PartnerStatus
@@ -183,3 +185,40 @@ def test_a_record_the_centre_acts_on_while_it_is_compared_is_not_repaired(w: Par
     assert [o.type for o in w.outbox(record_id)] == ["toy.request", "toy.answer"]  # the centre's answer, once
     assert _deliver(w, port) == {"delivered": 1}
     assert reconcile.reconcile(w.uow, port, w.clock).differences == []  # delivered: the partner agrees now
+
+
+def _open_conditions(w: PartnerWorld) -> list[tuple[object, ...]]:
+    return _rows(w, "SELECT subject, detail FROM alert_conditions WHERE kind = 'reconcile_differences' AND open")
+
+
+def test_a_partners_reconciliation_condition_clears_by_its_own_runs_and_a_figure_one_only_by_comparing_figures(
+    w: PartnerWorld,
+) -> None:
+    """It was never cleared: the court's clearing (the latest court run ending ok) looks at court runs only, so a
+    partner's difference left `docking status` red for good — after a clean demo (newcomer review). A court run over
+    every court (platform NULL) must not clear it either: it did not look at the partner."""
+    port = FakePartner(PARTNER, status_after={"toy.request": "received"})
+    lost = w.file(subject="A").record.record_id
+    assert _deliver(w, port) == {"delivered": 1}
+    port.forget(lost)
+    reconcile.reconcile(w.uow, port, w.clock)
+    assert _open_conditions(w) == [(PARTNER, "e.g. received")]
+    with w.uow.begin() as session:  # a clean court run over every court, later
+        session.add(ReconcileRunRow(started_at=w.advance(minutes=1), scope="full", status="ok", actor="nightly"))
+        session.flush()
+        assert evaluate._reconcile_cleared(session.connection(), w.now, not_courts={PARTNER}) == 0
+    assert _open_conditions(w) == [(PARTNER, "e.g. received")]
+    assert [d.action for d in reconcile.reconcile(w.uow, port, w.clock, repair=True).differences] == ["repaired"]
+    assert _open_conditions(w) == []  # nothing left for a person: all repaired
+    kept = len(_rows(w, "SELECT id FROM alerts"))
+    assert _deliver(w, port) == {"delivered": 1}
+    reconcile.reconcile(w.uow, port, w.clock)  # clean and closed already: no alert written
+    assert len(_rows(w, "SELECT id FROM alerts")) == kept
+    port.stats = {"2026-11": {"received": 9}}
+    assert reconcile.reconcile(w.uow, port, w.clock, month="2026-11").figures
+    assert _open_conditions(w) == [(PARTNER, "e.g. figure received")]
+    assert reconcile.reconcile(w.uow, port, w.clock).differences == []  # the records agree; the figures unread
+    assert _open_conditions(w) == [(PARTNER, "e.g. figure received")]
+    port.stats = {"2026-11": {"received": 1}}
+    assert reconcile.reconcile(w.uow, port, w.clock, month="2026-11").figures == []
+    assert _open_conditions(w) == []

@@ -80,6 +80,15 @@ def test_a_dispatch_refused_for_an_unknown_court_key_is_applied_once_after_the_k
     (row,) = json.loads(listed.stdout)
     assert (row["reason"], row["status"]) == ("unknown_key", "open") and row["message_id"].startswith("PQ-")
     assert _counts(runtime) == (0, 0, 0)
+    # A mistyped filter was an empty table, exit 0, read as "nothing refused": the empty result stays (stdout), and
+    # stderr names the value matching nothing with the values there are; a value there, filtered out otherwise, is
+    # no typo and gets no note
+    for option, typo, meant in (("--reason", "unknown-key", "unknown_key"), ("--platform", "gz_odr", PLATFORM)):
+        empty = docking("quarantine", "list", "-c", str(config), option, typo, "--format", "json")
+        assert (empty.returncode, json.loads(empty.stdout)) == (0, []), empty.stderr
+        assert f"{option} {typo!r} matches nothing; values there are: {meant}" in " ".join(empty.stderr.split())
+    filtered = docking("quarantine", "list", "-c", str(config), "--reason", "unknown_key", "--status", "resolved")
+    assert filtered.returncode == 0 and "matches nothing" not in filtered.stderr
 
     shown = docking("quarantine", "show", str(row["id"]), "-c", str(config))
     assert shown.returncode == 0, shown.stderr
