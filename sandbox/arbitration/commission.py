@@ -21,6 +21,7 @@ from sandbox.arbitration.scripts import on_application
 from sandbox.arbitration.steps import ENTRUSTED_PARTIES, body_of, entrustment
 from sandbox.court import CourtRefusal
 from sandbox.signed_feed import FeedItem, SignedFeed
+from schemas.clock import CHINA
 from schemas.partner import PartnerEnvelope, PartnerKind
 from schemas.validation import summarize
 from signing.base import MessageSigner, MessageVerifier
@@ -165,7 +166,7 @@ class CommissionCore(SignedFeed):
 
     def _open(self, record_id: str | None, opened_by: str, parties: list[str], faults: set[str]) -> CommissionCase:
         now = self._clock()
-        case_no = self.config.case_no(now.astimezone(UTC).year, self._numbers)
+        case_no = self.config.case_no(now.astimezone(CHINA).year, self._numbers)  # the commission's year: China time
         self._numbers += 1
         case = CommissionCase(case_no, record_id, opened_by, self._monotonic(), now, parties=parties, faults=faults)
         self.cases[case_no] = case

@@ -32,6 +32,7 @@ from tests.support.step_clock import StepClock
 
 pytestmark = pytest.mark.integration
 RID = "AR-2026-0001"
+START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # a Monday, 09:00 China time
 
 
 @dataclass
@@ -85,10 +86,14 @@ def commission(tmp_path: Path) -> Iterator[Commission]:
 
 def _commission(tmp_path: Path, config: CommissionConfig) -> Iterator[Commission]:
     pace = StepClock()
-    pairing = pair_commission(tmp_path, config, monotonic=pace)
+    # Both sides' time runs from a fixed instant: a case number carries the commission's year (（2026）…), which the
+    # real clock would change on 1 January
+    shift = datetime.now(UTC) - START
+    clock = lambda: datetime.now(UTC) - shift  # noqa: E731
+    pairing = pair_commission(tmp_path, config, clock=clock, monotonic=pace)
     server = pairing.serve()
     verifier = build_verifier(pairing.signing, platform="gzac")
-    port = commission_port(server.api, pairing.signing, lambda: datetime.now(UTC))
+    port = commission_port(server.api, pairing.signing, clock)
     try:
         yield Commission(pairing.core, server, port, verifier, pace)
     finally:
