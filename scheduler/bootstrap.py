@@ -7,12 +7,14 @@ The CLI (and next the HTTP API) import this; nothing in adapter/ does (pyproject
 
 from __future__ import annotations  # the heavy names below are annotations only, until a function needs them
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from adapter.config.settings import Settings, load_settings
+from adapter.config.settings import Settings, load_settings, read_from
 from adapter.deadlines import Deadlines
-from adapter.errors import InvalidRequest
+from adapter.errors import ConfigError, InvalidRequest
 from adapter.persistence.engine import UnitOfWork, create_schema, open_database
 from schemas.clock import utc_now
 
@@ -38,9 +40,24 @@ def open_store(settings: Settings, *, read_only: bool = False) -> UnitOfWork:
 
     `read_only`: for commands that only read — they then work on a database file this user cannot write (a copy
     handed over for inspection, a folder mounted read-only) and never take the write lock from `docking run`."""
-    engine = open_database(settings, must_exist=True, read_only=read_only)
+    with _said_without_config(settings):
+        engine = open_database(settings, must_exist=True, read_only=read_only)
     create_schema(engine)
     return UnitOfWork(engine)
+
+
+@contextmanager
+def _said_without_config(settings: Settings) -> Iterator[None]:
+    """ "no database at …" says too, when no config file was read, that the path is the default one: --config
+    forgotten reads as a missing database otherwise (newcomer review)."""
+    try:
+        yield
+    except ConfigError as exc:
+        if read_from(settings) is not None or not str(exc).startswith("no database at"):
+            raise
+        raise ConfigError(
+            f"{exc}. No config file was read (no --config, no DOCKING_CONFIG): that is the default database_url"
+        ) from None
 
 
 def runtime(settings: Settings) -> Runtime:
@@ -50,7 +67,8 @@ def runtime(settings: Settings) -> Runtime:
     Raises ConfigError "no database at …" as every reading command does."""
     from scheduler.runtime import build_runtime
 
-    open_database(settings, must_exist=True).dispose()
+    with _said_without_config(settings):
+        open_database(settings, must_exist=True).dispose()
     return build_runtime(settings)
 
 

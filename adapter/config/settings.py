@@ -11,7 +11,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from adapter.alerts.settings import AlertSettings
@@ -145,6 +154,8 @@ class ApiSettings(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DOCKING_", env_nested_delimiter="__", extra="forbid")
+    # The config file these settings were read from (load_settings); None: defaults and the environment only
+    _source: Path | None = PrivateAttr(default=None)
 
     database_url: str = "sqlite:///docking-data/docking.db"
     # SQLite: how long a writer waits for another process's write lock before failing with "database locked".
@@ -267,7 +278,13 @@ def load_settings(path: Path | None) -> Settings:
         named.add(settings.audit.passphrase_env)
     for warning in config_hints.unknown_variables(os.environ, Settings, named):
         log.warning("%s", warning)
+    settings._source = path
     return settings
+
+
+def read_from(settings: Settings) -> Path | None:
+    """The config file `settings` were read from; None when none was (no --config, no DOCKING_CONFIG)."""
+    return settings._source
 
 
 def delivery_warnings(settings: Settings) -> list[str]:

@@ -312,7 +312,14 @@ def test_a_command_does_not_create_a_database_at_a_mistyped_path(tmp_path: Path,
     config.write_text(f'database_url = "sqlite:///{tmp_path / "typo" / "x.db"}"\n')
     result = docking(*command, "--config", str(config))
     assert result.returncode == 78 and "no database at" in result.stderr, result.stderr
+    assert "No config file was read" not in result.stderr  # one was
     assert not (tmp_path / "typo").exists()
+    # --config forgotten: the default path, said to be the default because no config file was read
+    forgotten = docking(*command, cwd=tmp_path)
+    said = " ".join(forgotten.stderr.split())
+    assert forgotten.returncode == 78 and "no database at" in said, said
+    assert "No config file was read (no --config, no DOCKING_CONFIG): that is the default database_url" in said
+    assert not (tmp_path / "docking-data").exists()
 
 
 @pytest.mark.parametrize(
