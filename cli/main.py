@@ -28,6 +28,15 @@ app = typer.Typer(
 )
 
 
+def _version(asked: bool) -> None:
+    """`docking --version`: the installed distribution's version (what an operator quotes in a report)."""
+    if asked:
+        from importlib.metadata import version
+
+        print(f"docking (court-docking) {version('court-docking')}")
+        raise typer.Exit()
+
+
 @app.callback()
 def root(
     log_level: Annotated[
@@ -44,6 +53,10 @@ def root(
         Path | None,
         typer.Option(envvar="DOCKING_LOG_FILE", help="Append the log here instead of stderr.", dir_okay=False),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", is_eager=True, callback=_version, help="Print the installed version and exit."),
+    ] = False,
 ) -> None:
     """Court–mediation docking adapter (诉调对接): courts' ODR platforms ⇄ the mediation centre."""
     if log_level is not None and log_level.upper() not in logs.LEVELS:

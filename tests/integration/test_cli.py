@@ -640,3 +640,11 @@ def test_a_worker_started_without_a_configuration_file_says_so(tmp_path: Path, c
     assert beside.returncode == 78 and "there is a docking.toml here: add -c docking.toml" in beside.stderr
     named = docking(command, "-c", "docking.toml", cwd=tmp_path, env=env)
     assert named.returncode == 78 and "no platforms, desks or partners configured in docking.toml" in named.stderr
+
+
+def test_version_prints_the_installed_version() -> None:
+    """`docking --version`: what an operator quotes in a report, from the installed distribution, exit 0."""
+    from importlib.metadata import version
+
+    result = docking("--version")
+    assert (result.returncode, result.stdout) == (0, f"docking (court-docking) {version('court-docking')}\n")
