@@ -3,7 +3,7 @@ talks to a sandbox institution on loopback (signed under the settings' profile),
 complaint taken from intake to the institution's decision by the runtime's own jobs — on SQLite and PostgreSQL."""
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,12 +17,14 @@ from sandbox.institution import InstitutionConfig
 from sandbox.institution.pairing import DeskPairing, pair_desk
 from sandbox.institution.server import DeskServer
 from scheduler import build_runtime, register_jobs
-from schemas.clock import utc_now
 from tests.support.complaint_samples import BANK_USCC, complaint, memorandum
 from tests.support.step_clock import StepClock
 
 pytestmark = pytest.mark.integration
 DESK = "card-centre"
+# The clock starts at a fixed instant, a Monday 09:00 China time, not the real now: the real date decided which
+# deadlines a public holiday rolled (the WorkCalendar), so the outcome depended on the day the tests ran.
+START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -34,7 +36,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def institution(tmp_path: Path) -> Iterator[tuple[DeskPairing, DeskServer, StepClock, FakeClock]]:
     """The desk paced by a step clock (one second a simulated day) and on the adapter's calendar (one FakeClock for
     both sides' times and signatures), as tests/integration/test_complaints_e2e.py does."""
-    pace, clock = StepClock(), FakeClock(utc_now())
+    pace, clock = StepClock(), FakeClock(START)
     config = InstitutionConfig(kind="card_centre", seconds_per_day=1.0)
     pairing = pair_desk(tmp_path / "desk", config, monotonic=pace, clock=clock)
     server = pairing.serve()

@@ -4,6 +4,8 @@ on SQLite and PostgreSQL, the desk read (pull) or pushing to the centre API (pus
 
 Time: one clock for both sides — the adapter's FakeClock is the desk's calendar too (its business times and its
 signatures), and the desk's pace is stepped with it (one stepped second is a simulated day), so `days(n)` moves both.
+It starts at a fixed instant (`START`), not the real now: the deadlines roll past Chinese public holidays (the
+WorkCalendar), so a start taken from the real date made the outcome depend on the day the tests ran.
 
 The matrix (tests/support/e2e_matrix.py, as the partner e2e suites): every path on SQLite with the desk read and on
 PostgreSQL with the desk pushing — each path shown on both databases and in both modes; `CROSSED` (the main path,
@@ -15,7 +17,7 @@ database × mode pair goes untried. All four pairs for every path were 56 runs f
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,7 @@ from tests.support.step_clock import StepClock
 pytestmark = pytest.mark.integration
 DESK = "desk-1"
 CID = "CP-2026-0001"
+START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # the world's clock starts here: a Monday, 09:00 China time
 
 
 CROSSED = {
@@ -77,7 +80,7 @@ class World:
 
     def receive(self, **changes: Any) -> str:
         make = insurer_complaint if self.core.config.kind != "card_centre" else complaint
-        self.complaints.services("clerk").receive(make(received_at=utc_now().isoformat(), **changes))
+        self.complaints.services("clerk").receive(make(received_at=self.clock().isoformat(), **changes))
         self.exchange()  # forwarded the same day: the desk has it before its clock moves
         return str(changes.get("complaint_id", CID))
 
@@ -119,7 +122,7 @@ def world(tmp_path: Path, database_url: str, encryption: EncryptionSettings, mod
     stack = ExitStack()
 
     def make(kind: str = "card_centre", *faults: str, profile: Profile = "jws-detached") -> World:
-        pace, clock = StepClock(), FakeClock(utc_now())
+        pace, clock = StepClock(), FakeClock(START)
         config = InstitutionConfig(kind=kind, faults=faults, seconds_per_day=1.0)
         pairing = pair_desk(tmp_path / "desk", config, profile=profile, monotonic=pace, clock=clock)
         server = pairing.serve()

@@ -19,13 +19,16 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
-    """Three dispatches: received 10 days ago (acceptance passed), just now (closing in days), and one at rest."""
+    """Three dispatches: received 30 days ago (acceptance passed), just now (closing in days), and one at rest.
+
+    The CLI reads the real clock. 3 working days [S2 Art 12] close at most 13 days after their start (the Spring
+    Festival's), so 30 days ago has passed and just now closes within the `2w` below, whatever the date."""
     database = tmp_path / "d.db"
     engine = make_engine(f"sqlite:///{database}")
     create_schema(engine)
     now = utc_now()
     with UnitOfWork(engine).begin() as session:
-        for ident, received in (("late", now - timedelta(days=10)), ("fresh", now), ("done", now)):
+        for ident, received in (("late", now - timedelta(days=30)), ("fresh", now), ("done", now)):
             case = create_case(session, samples.dispatch(Flow.DELEGATED, platform_case_id=ident), "p1", received)
             transition(session, case, Event.REGISTER, actor="test", at=received)
             if ident == "done":

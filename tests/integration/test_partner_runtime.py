@@ -17,9 +17,9 @@ from adapter.testing import FakeClock
 from connectors.fake_partner import FakePartner
 from sandbox.pairing import arrange_keys
 from scheduler import build_runtime, register_jobs
-from schemas.clock import utc_now
 from schemas.partner import PartnerEnvelope, PartnerKind
 from tests.support.partner_server import PartnerServer
+from tests.support.partner_world import START
 from tests.support.samples import RESIDENT_ID
 from tests.support.toy_partner import ToyRules, toy_spec  # noqa: F401  (the fixture)
 
@@ -48,7 +48,9 @@ def test_a_configured_partner_is_sent_to_and_read_by_the_runtimes_jobs(
     settings: Settings, partner: tuple[PartnerServer, PartnerSettings]
 ) -> None:
     server, config = partner
-    clock = FakeClock(utc_now())
+    # A fixed start (a Monday), not the real now: the answer's 5 working days end by day 10 only with no holiday on the
+    # way, which the real date decided.
+    clock = FakeClock(START)
     runtime = build_runtime(settings.model_copy(update={"partners": {NAME: config}}), clock=clock)
     partners = runtime.partners
     assert partners is not None and set(partners.ports) == {NAME} and partners.rules[NAME] == ToyRules(answer_days=5)

@@ -3,7 +3,9 @@ traffic-platform wire, signed), for the end-to-end tests (tests/integration/test
 
 Time: one clock for both sides — the adapter's FakeClock is the platform's calendar too (its business times and
 its signatures), and the platform's pace is stepped with it (one stepped second is a simulated day), so `days(n)`
-moves both and then runs the adapter's jobs: deliver, read the platform (or take its pushes), deliver again.
+moves both and then runs the adapter's jobs: deliver, read the platform (or take its pushes), deliver again. The
+clock starts at a fixed instant (`START`), not the real now: the tests' deadlines roll past Chinese public holidays
+(the WorkCalendar), so a start taken from the real date made their outcome depend on the day they ran.
 
 Push mode: the partner's settings say mode = "push", the API (api/app.py) is served by uvicorn on 127.0.0.1 over the
 same runtime, and the platform's pusher (sandbox/traffic/push.py, what `docking sandbox traffic --push-to URL` runs)
@@ -15,7 +17,7 @@ synchronous signed receipt all in the path.
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,9 @@ from tests.support.api import served
 from tests.support.step_clock import StepClock
 
 NAME = "gd-traffic"
+# The world's clock starts here, a Monday 09:00 China time with no holiday within the tests' deadlines: it was the
+# real now, and the real date decided which deadlines a holiday rolled (tests/support/partner_world.py: the same).
+START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
 
 @dataclass
@@ -132,7 +137,7 @@ def traffic_world(tmp_path: Path, settings: Settings, mode: str) -> Iterator[Mak
     stack = ExitStack()
 
     def make(*faults: str, **config: Any) -> TrafficWorld:
-        pace, clock = StepClock(), FakeClock(utc_now())
+        pace, clock = StepClock(), FakeClock(START)
         platform = TrafficConfig(faults=faults, seconds_per_day=1.0, **config)
         pairing = pair_traffic(tmp_path / "platform", platform, monotonic=pace, clock=clock)
         server = pairing.serve()
