@@ -7,6 +7,7 @@ The CLI (and next the HTTP API) import this; nothing in adapter/ does (pyproject
 
 from __future__ import annotations  # the heavy names below are annotations only, until a function needs them
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -55,9 +56,8 @@ def _said_without_config(settings: Settings) -> Iterator[None]:
     except ConfigError as exc:
         if read_from(settings) is not None or not str(exc).startswith("no database at"):
             raise
-        raise ConfigError(
-            f"{exc}. No config file was read (no --config, no DOCKING_CONFIG): that is the default database_url"
-        ) from None
+        whose = "DOCKING_DATABASE_URL's" if os.environ.get("DOCKING_DATABASE_URL") else "the default database_url"
+        raise ConfigError(f"{exc}. No config file was read (no --config, no DOCKING_CONFIG): that is {whose}") from None
 
 
 def runtime(settings: Settings) -> Runtime:

@@ -320,6 +320,11 @@ def test_a_command_does_not_create_a_database_at_a_mistyped_path(tmp_path: Path,
     assert forgotten.returncode == 78 and "no database at" in said, said
     assert "No config file was read (no --config, no DOCKING_CONFIG): that is the default database_url" in said
     assert not (tmp_path / "docking-data").exists()
+    if command == ["cases", "list"]:  # the URL from the environment instead: said to be that, not the default
+        url = f"sqlite:///{tmp_path / 'env' / 'e.db'}"
+        by_env = docking(*command, cwd=tmp_path, env={**os.environ, "DOCKING_DATABASE_URL": url})
+        said = " ".join(by_env.stderr.split())
+        assert by_env.returncode == 78 and "that is DOCKING_DATABASE_URL's" in said, said
 
 
 @pytest.mark.parametrize(
