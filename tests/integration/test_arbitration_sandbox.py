@@ -29,10 +29,10 @@ from signing.base import MessageVerifier
 from tests.support.arbitration_wire_samples import application
 from tests.support.arbitration_world import KIND, commission_port
 from tests.support.step_clock import StepClock
+from tests.support.world_start import START
 
 pytestmark = pytest.mark.integration
 RID = "AR-2026-0001"
-START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # a Monday, 09:00 China time
 
 
 @dataclass

@@ -3,7 +3,7 @@ talks to a sandbox institution on loopback (signed under the settings' profile),
 complaint taken from intake to the institution's decision by the runtime's own jobs — on SQLite and PostgreSQL."""
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,12 +19,10 @@ from sandbox.institution.server import DeskServer
 from scheduler import build_runtime, register_jobs
 from tests.support.complaint_samples import BANK_USCC, complaint, memorandum
 from tests.support.step_clock import StepClock
+from tests.support.world_start import START
 
 pytestmark = pytest.mark.integration
 DESK = "card-centre"
-# The clock starts at a fixed instant, a Monday 09:00 China time, not the real now: the real date decided which
-# deadlines a public holiday rolled (the WorkCalendar), so the outcome depended on the day the tests ran.
-START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

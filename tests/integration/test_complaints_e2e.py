@@ -17,7 +17,7 @@ database × mode pair goes untried. All four pairs for every path were 56 runs f
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -46,11 +46,11 @@ from tests.support import e2e_matrix
 from tests.support.api import served
 from tests.support.complaint_samples import BANK_USCC, INSURER_USCC, complaint, insurer_complaint, memorandum
 from tests.support.step_clock import StepClock
+from tests.support.world_start import START
 
 pytestmark = pytest.mark.integration
 DESK = "desk-1"
 CID = "CP-2026-0001"
-START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # the world's clock starts here: a Monday, 09:00 China time
 
 
 CROSSED = {

@@ -3,7 +3,7 @@ profile over the raw bytes and applied through the store (inbox dedupe); a desk 
 kept in quarantine with the original bytes and answered with their reason."""
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlmodel import select
@@ -16,12 +16,10 @@ from adapter.testing import FakeClock
 from schemas.complaint import AckBody, ComplaintEnvelope, DecidedBody, DecisionResult
 from tests.support.complaint_api import BANK, INSURER, Served, complaint_api
 from tests.support.complaint_samples import INSURER_USCC, complaint_data
+from tests.support.world_start import START
 
 pytestmark = pytest.mark.integration
 URL = "/api/centre/v1/complaints"
-# The clock starts at a fixed instant, a Monday 09:00 China time, not the real now: the real date decided which
-# deadlines a public holiday rolled (the WorkCalendar), so what the API computed depended on the day the tests ran.
-START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture

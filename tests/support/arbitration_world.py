@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,11 +51,11 @@ from schemas.clock import Clock, utc_now
 from schemas.partner import PartnerKind
 from tests.support.api import served
 from tests.support.step_clock import StepClock
+from tests.support.world_start import START
 
 PARTNER = "gzac"
 KIND = PartnerKind.ARBITRATION
 POLICY = RetryPolicy(base=1.0, cap=2.0, give_up_after=timedelta(hours=1))
-START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # the world's clock starts here: a Monday, 09:00 China time
 
 
 @dataclass

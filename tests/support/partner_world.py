@@ -3,7 +3,7 @@
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,9 +17,9 @@ from adapter.persistence.vault import Vault, new_key
 from schemas.partner import PartnerEnvelope
 from tests.support.samples import RESIDENT_ID
 from tests.support.toy_partner import KIND, ToyRules
+from tests.support.world_start import START
 
 PARTNER = "toy-platform"
-START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # a Monday, 09:00 China time
 
 
 @dataclass

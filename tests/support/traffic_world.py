@@ -17,7 +17,7 @@ synchronous signed receipt all in the path.
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,11 +41,9 @@ from scheduler.partners import PartnerRuntime
 from schemas.clock import utc_now
 from tests.support.api import served
 from tests.support.step_clock import StepClock
+from tests.support.world_start import START
 
 NAME = "gd-traffic"
-# The world's clock starts here, a Monday 09:00 China time with no holiday within the tests' deadlines: it was the
-# real now, and the real date decided which deadlines a holiday rolled (tests/support/partner_world.py: the same).
-START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
 
 @dataclass
